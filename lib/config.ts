@@ -1,0 +1,85 @@
+// Configuration from the environment, validated once at start with a clear message for each
+// bad value. Only edges (server start, CLI) call this; the pure core never reads the env.
+import path from 'node:path';
+import { z } from 'zod';
+import { HoldfastError } from './errors.ts';
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must look like postgresql://user@host:5432/database');
+
+const envSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  HOLDFAST_DATA_DIR: z.string().trim().min(1).default('./.data'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  HOLDFAST_ADMIN_EMAIL: z.string().trim().email('must be an email address').optional(),
+  HOLDFAST_ADMIN_PASSWORD: z.string().optional(),
+  HOLDFAST_PUBLIC_URL: z.string().url('must be an absolute URL such as https://holdfast.example.com').optional(),
+  // auto: load the demo estate into an empty embedded database on first start (never on
+  // PostgreSQL unless `always`). never / always override.
+  HOLDFAST_DEMO: z.enum(['auto', 'never', 'always']).default('auto'),
+  HOLDFAST_DEMO_SEED: z.coerce.number().int().min(0).default(42),
+  HOLDFAST_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+});
+
+export type HoldfastConfig = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  publicUrl: string | undefined;
+  demo: 'auto' | 'never' | 'always';
+  demoSeed: number;
+  sessionHours: number;
+};
+
+/** Why a password is too weak, or null. Kept small and explicit: length beats rules. */
+export function weakPasswordReason(pw: string): string | null {
+  if (pw.length < 12) return 'must be at least 12 characters';
+  if (pw.length > 1024) return 'must be at most 1024 characters';
+  if (new Set(pw).size < 5) return 'must use at least 5 different characters';
+  if (/^(password|holdfast|admin|changeme|letmein|qwerty)/i.test(pw)) return 'is a well-known password';
+  return null;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HoldfastConfig {
+  const raw = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new HoldfastError('config_invalid', `${first.path.join('.')}: ${first.message}`);
+  }
+  const c = parsed.data;
+  if (c.HOLDFAST_ADMIN_PASSWORD !== undefined) {
+    const why = weakPasswordReason(c.HOLDFAST_ADMIN_PASSWORD);
+    if (why) throw new HoldfastError('config_invalid', `HOLDFAST_ADMIN_PASSWORD: ${why}`);
+    if (!c.HOLDFAST_ADMIN_EMAIL) {
+      throw new HoldfastError('config_invalid', 'HOLDFAST_ADMIN_PASSWORD is set but HOLDFAST_ADMIN_EMAIL is not');
+    }
+  }
+  return {
+    databaseUrl: c.DATABASE_URL,
+    dataDir: path.resolve(c.HOLDFAST_DATA_DIR),
+    port: c.PORT,
+    host: c.HOST,
+    adminEmail: c.HOLDFAST_ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: c.HOLDFAST_ADMIN_PASSWORD,
+    publicUrl: c.HOLDFAST_PUBLIC_URL,
+    demo: c.HOLDFAST_DEMO,
+    demoSeed: c.HOLDFAST_DEMO_SEED,
+    sessionHours: c.HOLDFAST_SESSION_HOURS,
+  };
+}

@@ -1,0 +1,83 @@
+// Reads prisma/migrations and applies it, or computes the next migration, through the WASM
+// schema engine. Keeps Prisma's own `_prisma_migrations` table, so `prisma migrate deploy`
+// on a connected machine agrees with what ran here.
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { MigrationList } from '@prisma/schema-engine-wasm';
+import { openSchemaEngine } from './schema-engine.ts';
+
+export const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
+export const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
+export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
+
+const EMPTY_FILTERS = { externalTables: [], externalEnums: [] };
+
+/** Loads prisma/migrations in the shape the schema engine expects. */
+export async function loadMigrationsList(dir = MIGRATIONS_DIR): Promise<MigrationList> {
+  const lockPath = path.join(dir, 'migration_lock.toml');
+  const names = existsSync(dir)
+    ? (await readdir(dir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
+  const migrationDirectories = await Promise.all(
+    names.map(async (name) => ({
+      path: name,
+      migrationFile: {
+        path: 'migration.sql',
+        content: { tag: 'ok' as const, value: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') },
+      },
+    })),
+  );
+  return {
+    baseDir: dir,
+    lockfile: {
+      path: 'migration_lock.toml',
+      content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null,
+    },
+    shadowDbInitScript: '',
+    migrationDirectories,
+  };
+}
+
+async function engineFor(adapterFactory: SqlMigrationAwareDriverAdapterFactory, log?: (l: string) => void) {
+  const schemaText = await readFile(SCHEMA_PATH, 'utf8');
+  return openSchemaEngine({ schemaPath: SCHEMA_PATH, schemaText, adapterFactory, log });
+}
+
+/** Applies every migration not yet recorded in `_prisma_migrations`; returns their names. */
+export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  const engine = await engineFor(adapterFactory);
+  try {
+    const migrationsList = await loadMigrationsList();
+    const out = await engine.applyMigrations({ migrationsList, filters: EMPTY_FILTERS });
+    return out.appliedMigrationNames;
+  } finally {
+    engine.free();
+  }
+}
+
+/** SQL that takes the database described by prisma/migrations to prisma/schema.prisma. */
+export async function diffMigrationsToSchema(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string> {
+  const engine = await engineFor(adapterFactory);
+  try {
+    const schemaText = await readFile(SCHEMA_PATH, 'utf8');
+    const migrationsList = await loadMigrationsList();
+    const res = await engine.diff({
+      from: migrationsList.migrationDirectories.length
+        ? { tag: 'migrations', ...migrationsList }
+        : { tag: 'empty' },
+      to: { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: schemaText }] },
+      script: true,
+      exitCode: null,
+      filters: EMPTY_FILTERS,
+    });
+    return res.stdout;
+  } finally {
+    engine.free();
+  }
+}

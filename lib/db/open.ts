@@ -1,0 +1,134 @@
+// One factory, two runtimes: PGlite in-process (embedded default, data in a directory,
+// locked to one process) or a PostgreSQL server (DATABASE_URL). Same schema, same SQL.
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { HoldfastError } from '../errors.ts';
+import { PrismaClient } from './generated/client.ts';
+import { acquireDataDirLock, type DataDirLock } from './lock.ts';
+import { applyMigrations } from './migrations.ts';
+
+export type DbTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'memory' };
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  prisma: PrismaClient;
+  /** Raw SQL with $1… parameters, for set-based hot paths and aggregates. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The underlying driver: a PGlite instance or a pg.Pool. */
+  pglite?: PGlite;
+  pool?: pg.Pool;
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+// int8 (counts, bigint ids) as JS numbers for the pg driver too; PGlite already does so for
+// values in the safe range. Ids above 2^53 are not reachable by this product's volumes.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function describePgError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  if (err.code === 'ECONNREFUSED') return 'connection refused';
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return 'host not found';
+  if (err.code === '3D000') return 'database does not exist';
+  if (err.code === '28P01' || err.code === '28000') return 'authentication failed';
+  return (err.message ?? String(e)).split('\n')[0] ?? 'unknown error';
+}
+
+async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client's error (server restart) must not crash the process; the next query retries.
+  pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+  } catch (e) {
+    await pool.end().catch(() => {});
+    const host = (() => {
+      try {
+        const u = new URL(url);
+        return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+      } catch {
+        return 'the server';
+      }
+    })();
+    throw new HoldfastError('db_unreachable', `cannot reach PostgreSQL at ${host}: ${describePgError(e)}`);
+  }
+  const factory = new PrismaPg(pool);
+  const prisma = new PrismaClient({ adapter: factory });
+  return {
+    kind: 'postgres',
+    prisma,
+    pool,
+    async query<T>(sql: string, params: unknown[] = []) {
+      const r = await pool.query(sql, params);
+      return r.rows as T[];
+    },
+    migrate: () => applyMigrations(factory as unknown as SqlMigrationAwareDriverAdapterFactory),
+    async close() {
+      await prisma.$disconnect().catch(() => {});
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+async function openPglite(dataDir: string | null): Promise<Database> {
+  let lock: DataDirLock | undefined;
+  if (dataDir) {
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      accessSync(dataDir, constants.W_OK);
+    } catch (e) {
+      throw new HoldfastError(
+        'data_dir_unwritable',
+        `data directory ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? 'error'}); set HOLDFAST_DATA_DIR to a writable folder`,
+      );
+    }
+    lock = acquireDataDirLock(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = dataDir ? new PGlite(`${dataDir}/pgdata`) : new PGlite();
+    await db.waitReady;
+  } catch (e) {
+    lock?.release();
+    throw new HoldfastError('db_unreachable', `cannot open the embedded database in ${dataDir}: ${(e as Error).message}`);
+  }
+  const factory = new PrismaPGlite(db);
+  const prisma = new PrismaClient({ adapter: factory });
+  let closed = false;
+  return {
+    kind: 'pglite',
+    prisma,
+    pglite: db,
+    async query<T>(sql: string, params: unknown[] = []) {
+      const r = await db.query<T>(sql, params);
+      return r.rows;
+    },
+    migrate: () => applyMigrations(factory as unknown as SqlMigrationAwareDriverAdapterFactory),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect().catch(() => {});
+      await db.close().catch(() => {});
+      lock?.release();
+    },
+  };
+}
+
+/** Opens the database a target names. Throws HoldfastError with a one-line reason. */
+export async function openDatabase(target: DbTarget): Promise<Database> {
+  switch (target.kind) {
+    case 'postgres':
+      return openPostgres(target.url, target.poolSize);
+    case 'pglite':
+      return openPglite(target.dataDir);
+    case 'memory':
+      return openPglite(null);
+  }
+}

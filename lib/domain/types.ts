@@ -1,0 +1,168 @@
+// Shared vocabulary of the pure core. Reasons are data: string-literal unions named after
+// the standards' own terms, turned into words in one place (lib/domain/words.ts).
+
+export type Binding = 'bearer' | 'mtls' | 'dpop';
+export const BINDINGS: readonly Binding[] = ['bearer', 'mtls', 'dpop'];
+
+export type Role = 'analyst' | 'operator' | 'auditor' | 'admin';
+export const ROLES: readonly Role[] = ['analyst', 'operator', 'auditor', 'admin'];
+
+/** Verdict for one logged gateway request (CONTRACT.md "Verdict values"). */
+export type Verdict =
+  | 'ok'
+  | 'binding_mismatch'
+  | 'proof_invalid'
+  | 'no_proof_for_bound_token'
+  | 'bearer_unbound'
+  | 'bound_not_enforced'
+  | 'binding_context_stripped'
+  | 'cert_untrusted'
+  | 'cert_revoked'
+  | 'cert_expired'
+  | 'token_expired';
+
+export const VERDICTS: readonly Verdict[] = [
+  'ok',
+  'binding_mismatch',
+  'proof_invalid',
+  'no_proof_for_bound_token',
+  'bearer_unbound',
+  'bound_not_enforced',
+  'binding_context_stripped',
+  'cert_untrusted',
+  'cert_revoked',
+  'cert_expired',
+  'token_expired',
+];
+
+/** Reasons refining `proof_invalid` (RFC 9449 §4.3 checks, in order). */
+export type DpopFailureReason =
+  | 'malformed'
+  | 'typ'
+  | 'alg'
+  | 'private_key_in_jwk'
+  | 'signature'
+  | 'htm'
+  | 'htu'
+  | 'nonce'
+  | 'iat'
+  | 'jti_replay'
+  | 'ath'
+  | 'jkt_mismatch'
+  | 'bearer_scheme_for_dpop_token';
+
+/** What a gateway/AS log line tells us about one request, normalised across formats. */
+export interface NormalizedEvent {
+  /** Format that produced it, e.g. 'nginx-json'. */
+  format: string;
+  occurredAt: Date;
+  requestId: string | null;
+  gateway: string | null;
+  method: string | null;
+  /** Full URL when known, else the path. */
+  url: string | null;
+  clientIp: string | null;
+  httpStatus: number | null;
+  /** `Bearer` | `DPoP` | other scheme as logged; null when no Authorization header. */
+  authScheme: string | null;
+  /** A DPoP header was present on the request. */
+  hasDpop: boolean;
+  /** The DPoP proof itself when the gateway logged it (verified, then dropped — never stored). */
+  dpopProof: string | null;
+  /** SHA-256 base64url of the access token when the gateway logged it (raw token dropped). */
+  tokenFingerprint: string | null;
+  /** Claims decoded from a logged JWT access token, when available (no raw token). */
+  tokenClaims: Record<string, unknown> | null;
+  /** Identity hints: client_id, sub, SPIFFE ID, consumer, certificate subject. */
+  identityHint: string | null;
+  /** Client certificate facts, whichever the source logs. */
+  cert: {
+    x5tS256: string | null;
+    sha1Hex: string | null;
+    subjectDn: string | null;
+    issuerDn: string | null;
+    serial: string | null;
+    notBefore: Date | null;
+    notAfter: Date | null;
+    /** Gateway's own verification outcome: 'SUCCESS' | 'FAILED:<reason>' | 'NONE' | null. */
+    verify: string | null;
+  } | null;
+  /** Source-specific failure detail, e.g. Envoy `jwt_authn_access_denied{Jwt_is_expired}` or Keycloak error. */
+  failureDetail: string | null;
+  /** A verdict the source states itself (e.g. Keycloak `invalid_dpop_proof`), if any. */
+  sourceVerdict: { verdict: Verdict; reason: string | null } | null;
+  /** The line with Authorization, DPoP, cookies and key material redacted. */
+  redactedRaw: string;
+}
+
+/** A token as an inventory, introspection dump or JWT tells us about it (never the raw token). */
+export interface TokenRecord {
+  fingerprint: string;
+  identityName: string;
+  tokenType: 'access' | 'refresh';
+  jti: string | null;
+  issuer: string | null;
+  subject: string | null;
+  clientId: string | null;
+  audience: string[];
+  scopes: string[];
+  issuedAt: Date | null;
+  expiresAt: Date | null;
+  binding: Binding;
+  cnfX5tS256: string | null;
+  cnfJkt: string | null;
+  bindingAnomaly: boolean;
+  active: boolean | null;
+}
+
+/** A secret found by a scanner, reduced to its fingerprint. */
+export interface ExposureRecord {
+  fingerprint: string;
+  scanner: 'gitleaks' | 'trufflehog';
+  ruleId: string | null;
+  location: string | null;
+  commit: string | null;
+  foundAt: Date;
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+export type FindingRule =
+  | 'unbound_high_risk'
+  | 'bound_not_enforced'
+  | 'binding_context_stripped'
+  | 'replay_suspected'
+  | 'replay_after_revocation'
+  | 'ttl_over_policy'
+  | 'exposed_active'
+  | 'offboarding'
+  | 'credential_shared'
+  | 'fan_out'
+  | 'cert_expiring'
+  | 'failure_spike';
+
+export const FINDING_RULES: readonly FindingRule[] = [
+  'unbound_high_risk',
+  'bound_not_enforced',
+  'binding_context_stripped',
+  'replay_suspected',
+  'replay_after_revocation',
+  'ttl_over_policy',
+  'exposed_active',
+  'offboarding',
+  'credential_shared',
+  'fan_out',
+  'cert_expiring',
+  'failure_spike',
+];
+
+/** Positive controls: evidence that something is done right (mapped to frameworks too). */
+export type PositiveControl =
+  | 'sender_constrained_enforced'
+  | 'ttl_within_policy'
+  | 'certificate_unique_per_workload'
+  | 'revocation_confirmed';
+
+export type IdentityKind = 'service' | 'pipeline' | 'agent' | 'partner' | 'workload';
+export type Transport = 'mesh' | 'private_link' | 'public' | 'unknown';
