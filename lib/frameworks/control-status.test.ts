@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { FindingRule } from '../domain/types.ts';
+import { assessControls, decideStatus, emptySeverityCounts, statusTotals } from './control-status.ts';
+import { requireBuiltinFramework } from './registry.ts';
+import type { ControlEvidenceSummary, EvidenceCounts } from './types.ts';
+
+const NO_EVIDENCE: EvidenceCounts = { openFindings: {}, positive: {}, rulesEvaluated: [] };
+
+function onlyFinding(rule: FindingRule): EvidenceCounts {
+  return { openFindings: { [rule]: { high: 1 } }, positive: {}, rulesEvaluated: [rule] };
+}
+
+function notSatisfiedIds(frameworkId: string, ev: EvidenceCounts): string[] {
+  return assessControls(requireBuiltinFramework(frameworkId), ev)
+    .filter((a) => a.status === 'not_satisfied')
+    .map((a) => a.control.id);
+}
+
+describe('a finding rule lands on the right controls', () => {
+  // One open high finding of the rule, nothing else: exactly these controls turn not_satisfied.
+  it.each<[FindingRule, string[], string[]]>([
+    ['unbound_high_risk', ['NHI4:2025'], ['PR.AA-02', 'PR.AA-03']],
+    ['bound_not_enforced', ['NHI4:2025'], ['PR.AA-03', 'PR.AA-04', 'PR.PS-01']],
+    ['binding_context_stripped', ['NHI4:2025', 'NHI6:2025'], ['PR.AA-04', 'PR.DS-02', 'PR.PS-01']],
+    ['replay_suspected', ['NHI2:2025', 'NHI4:2025'], ['DE.CM-09', 'RS.MA-02', 'RS.AN-03']],
+    ['replay_after_revocation', ['NHI1:2025', 'NHI4:2025'], ['DE.CM-09', 'RS.MI-01']],
+    ['ttl_over_policy', ['NHI7:2025'], ['PR.AA-01', 'PR.AA-05']],
+    ['exposed_active', ['NHI2:2025'], ['PR.AA-01', 'RS.MA-03', 'RS.MI-02']],
+    ['offboarding', ['NHI1:2025'], ['PR.AA-01', 'PR.AA-05']],
+    ['credential_shared', ['NHI9:2025'], ['PR.AA-01', 'PR.AA-02']],
+    ['fan_out', ['NHI5:2025'], ['PR.AA-05', 'DE.CM-01', 'RS.AN-08']],
+    ['cert_expiring', ['NHI7:2025'], ['PR.AA-01']],
+    ['failure_spike', ['NHI4:2025'], ['DE.CM-01', 'DE.CM-09', 'RS.MA-02']],
+  ])('%s → OWASP NHI %j, CSF 2.0 %j', (rule, nhi, csf) => {
+    expect(notSatisfiedIds('owasp-nhi-2025', onlyFinding(rule))).toEqual(nhi);
+    expect(notSatisfiedIds('nist-csf-2.0', onlyFinding(rule))).toEqual(csf);
+  });
+});
+
+describe('control status from evidence', () => {
+  it('marks every control not_assessed when there is no evidence at all, never satisfied', () => {
+    for (const id of ['owasp-nhi-2025', 'nist-csf-2.0', 'csa-maestro']) {
+      const statuses = new Set(assessControls(requireBuiltinFramework(id), NO_EVIDENCE).map((a) => a.status));
+      expect([...statuses]).toEqual(['not_assessed']);
+    }
+  });
+
+  it('keeps a control not_assessed when its rules had zero findings but never ran', () => {
+    const a = assessControls(requireBuiltinFramework('owasp-nhi-2025'), { openFindings: { offboarding: {} }, positive: {}, rulesEvaluated: [] });
+    expect(a.find((x) => x.control.id === 'NHI1:2025')?.status).toBe('not_assessed');
+  });
+
+  it('marks a control satisfied when its rule ran clean', () => {
+    const a = assessControls(requireBuiltinFramework('owasp-nhi-2025'), { openFindings: {}, positive: {}, rulesEvaluated: ['fan_out'] });
+    expect(a.find((x) => x.control.id === 'NHI5:2025')?.status).toBe('satisfied');
+  });
+
+  it('keeps PR.AA-06 (physical access) not_assessed whatever the evidence', () => {
+    const ev: EvidenceCounts = {
+      openFindings: {},
+      positive: { sender_constrained_enforced: { pass: 5, fail: 0 } },
+      rulesEvaluated: ['unbound_high_risk', 'offboarding', 'fan_out'],
+    };
+    expect(assessControls(requireBuiltinFramework('nist-csf-2.0'), ev).find((a) => a.control.id === 'PR.AA-06')?.status).toBe('not_assessed');
+  });
+
+  it('counts positive checks and findings for PR.AA-02', () => {
+    const ev: EvidenceCounts = {
+      openFindings: { credential_shared: { medium: 2, info: 1 } },
+      positive: { sender_constrained_enforced: { pass: 90, fail: 3 }, certificate_unique_per_workload: { pass: 10, fail: 0 } },
+      rulesEvaluated: ['unbound_high_risk', 'credential_shared'],
+    };
+    const a = assessControls(requireBuiltinFramework('nist-csf-2.0'), ev).find((x) => x.control.id === 'PR.AA-02');
+    expect(a?.status).toBe('partially_satisfied');
+    expect(a?.counts).toMatchObject({ openFindings: 3, positivePass: 100, positiveFail: 3, bySeverity: { medium: 2, info: 1, high: 0 } });
+    expect(a?.counts.subjects.map((s) => s.subject).sort()).toEqual(
+      ['certificate_unique_per_workload', 'credential_shared', 'sender_constrained_enforced', 'unbound_high_risk'],
+    );
+  });
+
+  const base = (): ControlEvidenceSummary => ({ openFindings: 0, bySeverity: emptySeverityCounts(), positivePass: 0, positiveFail: 0, subjects: [] });
+  const sub = (kind: 'finding_rule' | 'positive_control', evaluated: boolean, openFindings = 0) => ({
+    subject: 'x',
+    kind,
+    rationale: 'r',
+    openFindings,
+    pass: 0,
+    fail: 0,
+    evaluated,
+  });
+
+  it.each<[string, Partial<ControlEvidenceSummary>, string]>([
+    ['no subjects', {}, 'not_assessed'],
+    ['mapped but unevaluated', { subjects: [sub('finding_rule', false)] }, 'not_assessed'],
+    ['one critical beats many passes', { bySeverity: { ...emptySeverityCounts(), critical: 1 }, positivePass: 1000, subjects: [sub('positive_control', true)] }, 'not_satisfied'],
+    ['failed checks only', { positiveFail: 2, subjects: [sub('positive_control', true)] }, 'not_satisfied'],
+    ['failed and passed checks', { positiveFail: 2, positivePass: 8, subjects: [sub('positive_control', true)] }, 'partially_satisfied'],
+    ['low finding, another rule clean', { bySeverity: { ...emptySeverityCounts(), low: 1 }, subjects: [sub('finding_rule', true, 1), sub('finding_rule', true, 0)] }, 'partially_satisfied'],
+    ['info findings only', { bySeverity: { ...emptySeverityCounts(), info: 4 }, subjects: [sub('finding_rule', true, 4)] }, 'satisfied'],
+    ['passes only', { positivePass: 3, subjects: [sub('positive_control', true)] }, 'satisfied'],
+  ])('decideStatus: %s → %s', (_name, patch, expected) => {
+    expect(decideStatus({ ...base(), ...patch })).toBe(expected);
+  });
+
+  it('totals statuses', () => {
+    const a = assessControls(requireBuiltinFramework('owasp-nhi-2025'), onlyFinding('fan_out'));
+    expect(statusTotals(a)).toEqual({ satisfied: 0, partially_satisfied: 0, not_satisfied: 1, not_assessed: 9 });
+  });
+});
