@@ -7,9 +7,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
+import type { Database } from './open.ts';
 import { openSchemaEngine } from './schema-engine.ts';
 
-export const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
+// Resolved from this file when run from source (CLI, server, tests); from the working
+// directory when bundled by Next.js (where this file's own URL points into .next/).
+function findPrismaDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.resolve(here, '..', '..', 'prisma'), path.resolve(process.cwd(), 'prisma')];
+  return candidates.find((d) => existsSync(path.join(d, 'schema.prisma'))) ?? candidates[0]!;
+}
+
+export const PRISMA_DIR = findPrismaDir();
 export const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
 export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 
@@ -76,8 +85,13 @@ export async function diffMigrationsToSchema(adapterFactory: SqlMigrationAwareDr
       exitCode: null,
       filters: EMPTY_FILTERS,
     });
-    return res.stdout;
+    return res.stdout ?? "";
   } finally {
     engine.free();
   }
+}
+
+/** Brings a database up to prisma/migrations. Run by the server at start and by the CLI. */
+export function migrateDatabase(db: Pick<Database, 'adapterFactory'>): Promise<string[]> {
+  return applyMigrations(db.adapterFactory);
 }

@@ -9,7 +9,6 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { HoldfastError } from '../errors.ts';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
-import { applyMigrations } from './migrations.ts';
 
 export type DbTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
@@ -24,7 +23,8 @@ export interface Database {
   /** The underlying driver: a PGlite instance or a pg.Pool. */
   pglite?: PGlite;
   pool?: pg.Pool;
-  migrate(): Promise<string[]>;
+  /** The Prisma driver adapter factory, for the schema engine (lib/db/migrations.ts). */
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
       const r = await pool.query(sql, params);
       return r.rows as T[];
     },
-    migrate: () => applyMigrations(factory as unknown as SqlMigrationAwareDriverAdapterFactory),
+    adapterFactory: factory as unknown as SqlMigrationAwareDriverAdapterFactory,
     async close() {
       await prisma.$disconnect().catch(() => {});
       await pool.end().catch(() => {});
@@ -110,7 +110,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
       const r = await db.query<T>(sql, params);
       return r.rows;
     },
-    migrate: () => applyMigrations(factory as unknown as SqlMigrationAwareDriverAdapterFactory),
+    adapterFactory: factory as unknown as SqlMigrationAwareDriverAdapterFactory,
     async close() {
       if (closed) return;
       closed = true;

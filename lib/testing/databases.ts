@@ -4,6 +4,7 @@
 // instead of skipping.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { migrateDatabase } from '../db/migrations.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 
 export const PG_ADMIN_URL = process.env.HOLDFAST_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -50,12 +51,12 @@ export async function createPostgresTestDatabase(): Promise<{ url: string; drop(
 export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const db = await openDatabase({ kind: 'memory' });
-    await db.migrate();
+    await migrateDatabase(db);
     return { db, drop: () => db.close() };
   }
   const created = await createPostgresTestDatabase();
   const db = await openDatabase({ kind: 'postgres', url: created.url, poolSize: 4 });
-  await db.migrate();
+  await migrateDatabase(db);
   return {
     db,
     url: created.url,

@@ -1,0 +1,32 @@
+import type { ReactNode } from 'react';
+import { redirect } from 'next/navigation';
+import { Nav } from '../_components/nav.tsx';
+import { Providers } from '../_components/providers.tsx';
+import { SignOutButton } from '../_components/sign-out-button.tsx';
+import { getPageSession } from '../_lib/session.ts';
+
+export const dynamic = 'force-dynamic';
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const s = await getPageSession();
+  if (!s) redirect('/sign-in');
+  return (
+    <>
+      <meta name="csrf-token" content={s.principal.csrfSecret} />
+      <div className="shell">
+        <aside className="side">
+          <div className="brand">Holdfast</div>
+          <Nav />
+          <div className="who">
+            <div data-testid="who">{s.email}</div>
+            <div className="muted">role: {s.principal.role}</div>
+            <SignOutButton />
+          </div>
+        </aside>
+        <main className="content">
+          <Providers>{children}</Providers>
+        </main>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { createSession, SESSION_COOKIE } from '@/lib/auth/sessions.ts';
+import { signInWithPassword } from '@/lib/auth/users.ts';
+import { loadConfig } from '@/lib/config.ts';
+import { apiRoute } from '@/lib/http/route.ts';
+import { problem } from '@/lib/http/problem.ts';
+
+const body = z.object({ email: z.string().max(320), password: z.string().max(1024) });
+
+export const POST = apiRoute({ permission: 'public', body, maxBodyBytes: 8 * 1024 }, async ({ db, body, req, ip }) => {
+  const r = await signInWithPassword(db, body.email, body.password, { ip });
+  if (!r.ok) return problem(401, 'invalid_credentials', 'Sign-in failed', { detail: 'email or password is wrong, or the account is locked' });
+  const cfg = loadConfig();
+  const s = await createSession(db, r.user.id, { hours: cfg.sessionHours, ip, userAgent: req.headers.get('user-agent') });
+  const secure = new URL(req.url).protocol === 'https:' || req.headers.get('x-forwarded-proto') === 'https';
+  const cookie = [
+    `${SESSION_COOKIE}=${s.cookieValue}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Expires=${s.expiresAt.toUTCString()}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+  return Response.json({ user: r.user, csrfToken: s.csrfSecret }, { headers: { 'set-cookie': cookie, 'cache-control': 'no-store' } });
+});

@@ -1,0 +1,72 @@
+// Server-side sessions. The cookie carries a random 256-bit value; the database keeps its
+// SHA-256 only. Sessions expire (absolute lifetime), are voided by a bump of the user's
+// session epoch (role change, sign out everywhere), and carry a CSRF secret for the
+// double-submit check on state-changing requests.
+import type { Database } from '../db/open.ts';
+import type { Role } from '../domain/types.ts';
+import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { randomSecret, sha256b64u } from './secrets.ts';
+
+export const SESSION_COOKIE = 'hf_session';
+
+export interface SessionInfo {
+  sessionId: string;
+  csrfSecret: string;
+  user: { id: string; email: string; role: Role };
+  expiresAt: Date;
+}
+
+export async function createSession(
+  db: Database,
+  userId: string,
+  opts: { hours: number; ip?: string | null; userAgent?: string | null },
+  nowMs = Date.now(),
+): Promise<{ cookieValue: string; expiresAt: Date; csrfSecret: string }> {
+  const cookieValue = randomSecret(32);
+  const csrfSecret = randomSecret(24);
+  const user = await db.prisma.user.findUniqueOrThrow({ where: { id: userId }, select: { sessionEpoch: true } });
+  const expiresAt = new Date(nowMs + opts.hours * 3600_000);
+  await db.prisma.session.create({
+    data: {
+      id: sha256b64u(cookieValue),
+      userId,
+      epoch: user.sessionEpoch,
+      csrfSecret,
+      expiresAt,
+      ip: opts.ip ?? null,
+      userAgent: opts.userAgent?.slice(0, 300) ?? null,
+    },
+  });
+  return { cookieValue, expiresAt, csrfSecret };
+}
+
+export async function resolveSession(db: Database, cookieValue: string | undefined | null, nowMs = Date.now()): Promise<SessionInfo | null> {
+  if (!cookieValue || cookieValue.length > 200) return null;
+  const id = sha256b64u(cookieValue);
+  const s = await db.prisma.session.findUnique({ where: { id }, include: { user: true } });
+  if (!s) return null;
+  if (s.expiresAt.getTime() <= nowMs || s.user.disabled || s.epoch !== s.user.sessionEpoch) {
+    await db.prisma.session.delete({ where: { id } }).catch(() => {});
+    return null;
+  }
+  // Touch at most once a minute: a busy dashboard must not write on every request.
+  if (nowMs - s.lastSeenAt.getTime() > 60_000) {
+    await db.prisma.session.update({ where: { id }, data: { lastSeenAt: new Date(nowMs) } }).catch(() => {});
+  }
+  return { sessionId: id, csrfSecret: s.csrfSecret, user: { id: s.user.id, email: s.user.email, role: s.user.role }, expiresAt: s.expiresAt };
+}
+
+export async function endSession(db: Database, sessionId: string, actor: string) {
+  await db.prisma.$transaction(async (tx) => {
+    await tx.session.deleteMany({ where: { id: sessionId } });
+    await appendAuditEntry(tx, { actor, action: 'auth.sign_out', target: actor });
+  });
+}
+
+export async function endAllSessions(db: Database, userId: string, actor: string) {
+  await db.prisma.$transaction(async (tx) => {
+    const u = await tx.user.update({ where: { id: userId }, data: { sessionEpoch: { increment: 1 } } });
+    await tx.session.deleteMany({ where: { userId } });
+    await appendAuditEntry(tx, { actor, action: 'auth.sign_out_everywhere', target: `user:${u.email}` });
+  });
+}

@@ -1,0 +1,107 @@
+// `holdfast` CLI entry. Commands work on the embedded database (HOLDFAST_DATA_DIR) or
+// DATABASE_URL directly, or through a running server with --server URL --api-key KEY.
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/open.ts';
+import { migrateDatabase } from '../db/migrations.ts';
+import { dbTargetFromConfig } from '../db/target.ts';
+import type { Command, CommandContext } from './command.ts';
+import { coreCommands } from './commands/core.ts';
+import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
+
+export const COMMANDS: Command[] = [...coreCommands];
+
+const GLOBAL_OPTIONS = {
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  server: { type: 'string' },
+  'api-key': { type: 'string' },
+} as const;
+
+function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
+  const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
+  const byTwo = COMMANDS.find((c) => c.name === two);
+  if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
+  const byOne = COMMANDS.find((c) => c.name === argv[0]);
+  if (byOne) return { cmd: byOne, rest: argv.slice(1) };
+  return null;
+}
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'holdfast — govern the tokens of non-human identities',
+    '',
+    'usage: holdfast <command> [options] [--json] [--server URL --api-key KEY] [--debug]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Without --server, commands open the embedded database in HOLDFAST_DATA_DIR (default ./.data)',
+    'or DATABASE_URL directly. Exit codes: 0 ok, 1 failed check or operation, 2 bad usage or input.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
+  const debug = argv.includes('--debug');
+  const json = argv.includes('--json');
+  const sink: Io = {
+    json,
+    debug,
+    out: io?.out ?? ((t) => process.stdout.write(t)),
+    err: io?.err ?? ((t) => process.stderr.write(t)),
+  };
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      sink.err(helpText() + '\n');
+      return argv.length === 0 ? 2 : 0;
+    }
+    const found = findCommand(argv);
+    if (!found) throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"; run holdfast --help`);
+    const { cmd, rest } = found;
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(`${oneLine(e)} (usage: ${cmd.usage})`);
+    }
+    const values = parsed.values as CommandContext['values'];
+    if (values.help) {
+      sink.err(`${cmd.usage}\n${cmd.summary}\n`);
+      return 0;
+    }
+    const server = values.server as string | undefined;
+    const apiKey = (values['api-key'] as string | undefined) ?? process.env.HOLDFAST_API_KEY;
+    if (server && !apiKey) throw new UsageError('--server needs --api-key KEY (or HOLDFAST_API_KEY)');
+    if (server) {
+      try {
+        new URL(server);
+      } catch {
+        throw new UsageError(`--server must be a URL such as http://localhost:3000`);
+      }
+    }
+    const ctx: CommandContext = {
+      io: sink,
+      values,
+      positionals: parsed.positionals,
+      remote: server && apiKey ? { baseUrl: server, apiKey } : null,
+      async withDb(fn, opts) {
+        const cfg = loadConfig();
+        const db = await openDatabase(dbTargetFromConfig(cfg));
+        try {
+          if (opts?.migrate !== false) await migrateDatabase(db);
+          return await fn(db);
+        } finally {
+          await db.close();
+        }
+      },
+    };
+    await cmd.run(ctx);
+    return 0;
+  } catch (e) {
+    const code = exitCodeFor(e);
+    sink.err(`holdfast: ${oneLine(e)}\n`);
+    if (debug && e instanceof Error && e.stack) sink.err(e.stack + '\n');
+    return code;
+  }
+}

@@ -1,0 +1,77 @@
+// The one place where errors become HTTP: RFC 9457 problem bodies with a stable `code`.
+// Unknown errors become a generic 500 without details; nothing internal reaches the client.
+import { ZodError } from 'zod';
+import { type HoldfastErrorCode, isHoldfastError } from '../errors.ts';
+
+const STATUS: Record<HoldfastErrorCode, number> = {
+  config_invalid: 500,
+  db_unreachable: 503,
+  data_dir_locked: 503,
+  data_dir_unwritable: 500,
+  bad_request: 400,
+  validation_failed: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  upstream_failed: 502,
+  internal: 500,
+};
+
+export function problem(status: number, code: string, title: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ type: `about:blank`, title, status, code, ...extra }), {
+    status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+export function errorToProblem(e: unknown, log: (msg: string) => void = (m) => console.error(m)): Response {
+  if (e instanceof ZodError) {
+    return problem(422, 'validation_failed', 'The request is not valid', {
+      errors: e.issues.slice(0, 50).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  if (isHoldfastError(e)) {
+    const status = STATUS[e.code] ?? 500;
+    const headers: Record<string, string> = {};
+    const d = e.details as { retryAfterSeconds?: number } | undefined;
+    if (status === 429 && d?.retryAfterSeconds) headers['retry-after'] = String(Math.ceil(d.retryAfterSeconds));
+    if (status === 401) headers['www-authenticate'] = 'Bearer realm="holdfast"';
+    const extra: Record<string, unknown> = { detail: e.message };
+    if (e.details && typeof e.details === 'object' && 'errors' in e.details) extra.errors = (e.details as { errors: unknown }).errors;
+    return problem(status, e.code, titleFor(e.code), extra, headers);
+  }
+  log(`holdfast: unhandled error in request: ${(e as Error)?.stack ?? String(e)}`);
+  return problem(500, 'internal', 'Internal error', { detail: 'The server could not complete the request. It has been logged.' });
+}
+
+function titleFor(code: HoldfastErrorCode): string {
+  switch (code) {
+    case 'unauthorized':
+      return 'Authentication required';
+    case 'forbidden':
+      return 'Not allowed';
+    case 'csrf_failed':
+      return 'Cross-site request refused';
+    case 'not_found':
+      return 'Not found';
+    case 'validation_failed':
+      return 'The request is not valid';
+    case 'bad_request':
+      return 'Bad request';
+    case 'payload_too_large':
+      return 'Request body too large';
+    case 'unsupported_media_type':
+      return 'Unsupported media type';
+    case 'rate_limited':
+      return 'Too many requests';
+    case 'conflict':
+      return 'Conflict';
+    default:
+      return 'Service problem';
+  }
+}

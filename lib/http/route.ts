@@ -1,0 +1,135 @@
+// The single wrapper every /api/v1 handler goes through: authentication, permission check,
+// CSRF check for cookie sessions, body limits and zod validation of input (and output when a
+// schema is given), errors mapped to JSON problems in one place. Web-standard Request and
+// Response only, so handlers are testable without a Next.js server.
+import { timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import { can, type Permission, type Principal } from '../auth/permissions.ts';
+import type { Database } from '../db/open.ts';
+import { HoldfastError } from '../errors.ts';
+import { getDatabase } from '../server/database.ts';
+import { errorToProblem } from './problem.ts';
+import { principalFromRequest } from './request-auth.ts';
+
+export interface RouteContext<P, B> {
+  req: Request;
+  db: Database;
+  principal: Principal;
+  params: P;
+  query: URLSearchParams;
+  body: B;
+  ip: string | null;
+}
+
+export interface RouteOptions<B, O> {
+  /** Permission needed; `public` routes skip authentication (sign-in, health). */
+  permission: Permission | 'public';
+  body?: z.ZodType<B>;
+  output?: z.ZodType<O>;
+  maxBodyBytes?: number;
+}
+
+type Handler<P, B, O> = (ctx: RouteContext<P, B>) => Promise<O | Response>;
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const CSRF_HEADER = 'x-csrf-token';
+
+export function clientIp(headers: Headers): string | null {
+  // Only the first hop a trusted proxy appends is meaningful; without a proxy there is none.
+  return headers.get('x-real-ip') ?? headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Same-origin check: Origin (or Referer) must name the host the request was sent to. */
+export function sameOrigin(req: Request): boolean {
+  const origin = req.headers.get('origin') ?? req.headers.get('referer');
+  if (!origin) return true; // non-browser clients send none; the CSRF token still applies
+  try {
+    const o = new URL(origin);
+    const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? new URL(req.url).host;
+    return o.host === host;
+  } catch {
+    return false;
+  }
+}
+
+export function checkCsrf(req: Request, principal: Principal): void {
+  if (!UNSAFE.has(req.method) || principal.kind !== 'user') return;
+  const token = req.headers.get(CSRF_HEADER);
+  if (!sameOrigin(req) || !token || !principal.csrfSecret || !safeEqual(token, principal.csrfSecret)) {
+    throw new HoldfastError('csrf_failed', 'missing or wrong CSRF token, or a cross-origin request');
+  }
+}
+
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const type = req.headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HoldfastError('unsupported_media_type', 'send the body as application/json');
+  }
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new HoldfastError('payload_too_large', `body over ${maxBytes} bytes`);
+  const reader = req.body?.getReader();
+  if (!reader) throw new HoldfastError('bad_request', 'a JSON body is required');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new HoldfastError('payload_too_large', `body over ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HoldfastError('bad_request', 'the body is not valid JSON');
+  }
+}
+
+export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>(
+  opts: RouteOptions<B, O>,
+  handler: Handler<P, B, O>,
+): (req: Request, ctx?: { params?: Promise<P> }) => Promise<Response> {
+  return async (req, ctx) => {
+    try {
+      const db = await getDatabase();
+      let principal: Principal | null = null;
+      if (opts.permission !== 'public') {
+        principal = await principalFromRequest(db, req.headers);
+        if (!principal) throw new HoldfastError('unauthorized', 'sign in or send an API key');
+        if (!can(principal, opts.permission)) {
+          throw new HoldfastError('forbidden', `your role (${principal.role}) does not allow this (${opts.permission})`);
+        }
+        checkCsrf(req, principal);
+      } else if (UNSAFE.has(req.method) && !sameOrigin(req)) {
+        throw new HoldfastError('csrf_failed', 'cross-origin request refused');
+      }
+      let body = undefined as B;
+      if (opts.body) body = opts.body.parse(await readJsonBody(req, opts.maxBodyBytes ?? 1024 * 1024));
+      const params = ((await ctx?.params) ?? {}) as P;
+      const result = await handler({
+        req,
+        db,
+        principal: principal ?? { kind: 'user', id: 'anonymous', label: 'anonymous', role: 'analyst', scopes: [] },
+        params,
+        query: new URL(req.url).searchParams,
+        body,
+        ip: clientIp(req.headers),
+      });
+      if (result instanceof Response) return result;
+      const out = opts.output ? opts.output.parse(result) : result;
+      return Response.json(out, { headers: { 'cache-control': 'no-store' } });
+    } catch (e) {
+      return errorToProblem(e);
+    }
+  };
+}

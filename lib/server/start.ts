@@ -1,0 +1,91 @@
+// The Holdfast server: one process that owns the database. Validates configuration, opens the
+// database (PGlite locked to this process, or PostgreSQL), migrates, creates the first admin
+// or prints a setup link, loads the demo estate into an empty embedded database, then serves
+// Next.js from the same process so route handlers share the one handle.
+import http from 'node:http';
+import path from 'node:path';
+import { bootstrapAdmin } from '../auth/bootstrap.ts';
+import { loadConfig, type HoldfastConfig } from '../config.ts';
+import { openDatabase, type Database } from '../db/open.ts';
+import { migrateDatabase } from '../db/migrations.ts';
+import { dbTargetFromConfig } from '../db/target.ts';
+import { seedDemo } from '../seed/seed-demo.ts';
+import { registerDatabase } from './database.ts';
+
+export interface RunningServer {
+  url: string;
+  db: Database;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  dir: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+async function shouldSeedDemo(db: Database, cfg: HoldfastConfig): Promise<boolean> {
+  if (cfg.demo === 'never') return false;
+  const identities = await db.prisma.identity.count();
+  if (identities > 0) return false;
+  // Never fill a PostgreSQL database with demo data unless asked to.
+  return cfg.demo === 'always' || db.kind === 'pglite';
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const cfg = loadConfig(opts.env ?? process.env);
+  const db = await openDatabase(dbTargetFromConfig(cfg));
+  try {
+    const applied = await migrateDatabase(db);
+    if (applied.length) log(`holdfast: applied migrations ${applied.join(', ')}`);
+    const boot = await bootstrapAdmin(db, { adminEmail: cfg.adminEmail, adminPassword: cfg.adminPassword });
+    const base = cfg.publicUrl ?? `http://localhost:${cfg.port}`;
+    if (boot.kind === 'admin_created') log(`holdfast: created admin ${boot.email}`);
+    if (boot.kind === 'setup_link') log(`holdfast: no users yet — create the first admin at ${new URL(`/setup?token=${boot.token}`, base)} (valid 24 h, once)`);
+    if (await shouldSeedDemo(db, cfg)) {
+      const t0 = Date.now();
+      log('holdfast: loading the demo estate (first start on an empty embedded database)…');
+      const counts = await seedDemo(db, { seed: cfg.demoSeed, now: new Date() });
+      log(`holdfast: demo estate loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${counts.identities} identities, ${counts.tokens} tokens, ${counts.events} events`);
+    }
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  registerDatabase(db);
+
+  const { default: next } = await import('next');
+  const app = next({ dev: false, dir: path.resolve(opts.dir), hostname: cfg.host, port: cfg.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
+      res.end('{"title":"Internal error","status":500,"code":"internal"}');
+    });
+  });
+  server.requestTimeout = 10 * 60_000; // large ingest uploads stream for a while
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => resolve());
+  });
+  const url = `http://localhost:${cfg.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    db,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+        await app.close?.().catch(() => {});
+        registerDatabase(undefined);
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
