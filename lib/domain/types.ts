@@ -93,6 +93,8 @@ export interface NormalizedEvent {
   sourceVerdict: { verdict: Verdict; reason: string | null } | null;
   /** The line with Authorization, DPoP, cookies and key material redacted. */
   redactedRaw: string;
+  /** JWK thumbprint (RFC 7638) the source states for the token or proof, e.g. OCSF `unmapped.jkt`. */
+  jkt?: string | null;
 }
 
 /** A token as an inventory, introspection dump or JWT tells us about it (never the raw token). */
@@ -113,6 +115,8 @@ export interface TokenRecord {
   cnfJkt: string | null;
   bindingAnomaly: boolean;
   active: boolean | null;
+  /** Where an inventory row says the token came from (inventory-csv `source` column). */
+  source?: string | null;
 }
 
 /** A secret found by a scanner, reduced to its fingerprint. */

@@ -1,0 +1,16 @@
+// Public surface of the ingest parsers (pure: no Next.js, React, Prisma or process.env).
+export { readLines, DEFAULT_MAX_LINE_BYTES, type ByteSource, type LineItem, type LineReaderError, type ReadLinesOptions } from './line-reader.ts';
+export { PARSERS, getParser } from './registry.ts';
+export { detectFormat } from './detect.ts';
+export { redact, REDACTED } from './redact.ts';
+export { openParseStream, type OpenedParseStream, type ParsedLine, type ParseStreamOptions } from './parse-stream.ts';
+export { sha256B64url, fingerprintFromJti } from './hash.ts';
+export {
+  FORMAT_NAMES, createParseContext, isFormatName,
+  type FormatName, type LineParser, type ParseContext, type ParseContextOptions, type ParseErrorReason, type ParseResult,
+} from './types.ts';
+export { NGINX_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
+export { NGINX_COMBINED_LOG_FORMAT } from './formats/nginx-combined.ts';
+export { ENVOY_JSON_FORMAT } from './formats/envoy-json.ts';
+export { AWS_APIGW_LOG_FORMAT } from './formats/aws-apigw.ts';
+export { INVENTORY_CSV_COLUMNS } from './formats/inventory-csv.ts';

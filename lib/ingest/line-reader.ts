@@ -1,0 +1,177 @@
+// Streaming line reader: bytes in (Node Readable, web ReadableStream, any AsyncIterable of
+// bytes; gzip detected by magic bytes), numbered lines out. Memory is bounded by the longest
+// accepted line: a longer line is skipped to its newline and reported, never buffered whole.
+import { isUtf8 } from 'node:buffer';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+
+export type LineReaderError = 'invalid_utf8' | 'line_too_long' | 'gzip_corrupt';
+
+export type LineItem =
+  | { lineNo: number; text: string }
+  | { lineNo: number; error: LineReaderError; message: string };
+
+export type ByteSource =
+  | Readable
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array | string>;
+
+export interface ReadLinesOptions {
+  /** Longest line in bytes (without the newline); default 1 MiB. */
+  maxLineBytes?: number;
+  /** Gunzip when the input starts with 1f 8b; default true. */
+  detectGzip?: boolean;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+
+async function* chunksOf(src: ByteSource): AsyncGenerator<Buffer> {
+  if (typeof (src as ReadableStream<Uint8Array>).getReader === 'function' && !(src instanceof Readable)) {
+    const reader = (src as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        if (value) yield toBuffer(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  for await (const c of src as AsyncIterable<Uint8Array | string>) yield toBuffer(c);
+}
+
+function toBuffer(c: Uint8Array | string): Buffer {
+  if (typeof c === 'string') return Buffer.from(c, 'utf8');
+  return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+}
+
+/** Chunks, gunzipped when the first two bytes are the gzip magic. Errors surface as a thrown zlib error. */
+async function* maybeGunzip(src: AsyncGenerator<Buffer>, detect: boolean): AsyncGenerator<Buffer> {
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let first: IteratorResult<Buffer>;
+  while (headLen < 2 && !(first = await src.next()).done) {
+    head.push(first.value);
+    headLen += first.value.length;
+  }
+  const start = head.length === 1 ? head[0]! : Buffer.concat(head);
+  const gz = detect && start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b;
+  if (!gz) {
+    if (start.length) yield start;
+    yield* src;
+    return;
+  }
+  const input = Readable.from(
+    (async function* () {
+      yield start;
+      yield* src;
+    })(),
+  );
+  const gunzip = createGunzip();
+  input.on('error', (e) => gunzip.destroy(e));
+  input.pipe(gunzip);
+  for await (const c of gunzip) yield c as Buffer;
+}
+
+/**
+ * Numbered lines from a byte stream. CRLF and LF both end a line; a final line without a
+ * newline is still a line; a UTF-8 BOM at the start is dropped. Invalid UTF-8 and over-long
+ * lines are reported per line and reading continues; a corrupt gzip stream ends the input with
+ * one `gzip_corrupt` item.
+ */
+export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): AsyncGenerator<LineItem> {
+  const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let lineNo = 0;
+  let parts: Buffer[] = [];
+  let partsLen = 0;
+  let skipping = false; // inside an over-long line, discarding up to its newline
+  let skippedBytes = 0;
+  let bomChecked = false;
+
+  const emit = (buf: Buffer, start: number, end: number): LineItem => {
+    lineNo++;
+    if (end > start && buf[end - 1] === 0x0d) end--;
+    if (!bomChecked) {
+      bomChecked = true;
+      if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+    }
+    if (end - start > max) {
+      return { lineNo, error: 'line_too_long', message: `line is ${end - start} bytes, limit ${max}` };
+    }
+    const view = buf.subarray(start, end);
+    if (!isUtf8(view)) return { lineNo, error: 'invalid_utf8', message: 'line is not valid UTF-8' };
+    return { lineNo, text: view.toString('utf8') };
+  };
+
+  const tooLong = (): LineItem => {
+    lineNo++;
+    bomChecked = true;
+    return { lineNo, error: 'line_too_long', message: `line exceeds ${max} bytes (${skippedBytes} bytes skipped)` };
+  };
+
+  try {
+    for await (const chunk of maybeGunzip(chunksOf(src), opts.detectGzip ?? true)) {
+      let pos = 0;
+      while (pos < chunk.length) {
+        const nl = chunk.indexOf(0x0a, pos);
+        if (skipping) {
+          if (nl === -1) {
+            skippedBytes += chunk.length - pos;
+            pos = chunk.length;
+            break;
+          }
+          skippedBytes += nl - pos;
+          yield tooLong();
+          skipping = false;
+          skippedBytes = 0;
+          pos = nl + 1;
+          continue;
+        }
+        if (nl === -1) {
+          const rest = chunk.length - pos;
+          // A trailing CR may still belong to a CRLF: allow one byte of slack over the limit.
+          if (partsLen + rest > max + 1) {
+            skipping = true;
+            skippedBytes = partsLen + rest;
+            parts = [];
+            partsLen = 0;
+          } else {
+            parts.push(chunk.subarray(pos));
+            partsLen += rest;
+          }
+          pos = chunk.length;
+          break;
+        }
+        if (partsLen === 0) {
+          yield emit(chunk, pos, nl);
+        } else {
+          parts.push(chunk.subarray(pos, nl));
+          const line = Buffer.concat(parts, partsLen + (nl - pos));
+          parts = [];
+          partsLen = 0;
+          yield emit(line, 0, line.length);
+        }
+        pos = nl + 1;
+      }
+    }
+  } catch (e) {
+    // Only the gunzip path throws from the source; an upstream stream error is re-thrown.
+    if (isZlibError(e)) {
+      yield { lineNo: lineNo + 1, error: 'gzip_corrupt', message: `gzip stream is corrupt: ${(e as Error).message}` };
+      return;
+    }
+    throw e;
+  }
+  if (skipping) yield tooLong();
+  else if (partsLen > 0) {
+    const line = Buffer.concat(parts, partsLen);
+    yield emit(line, 0, line.length);
+  }
+}
+
+function isZlibError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}

@@ -1,0 +1,63 @@
+// One parser per format, selected by name. Every parser is wrapped so that it never throws
+// and so that event URLs and failure details are redacted like the raw line.
+import { awsApigwParser } from './formats/aws-apigw.ts';
+import { envoyJsonParser } from './formats/envoy-json.ts';
+import { introspectionParser } from './formats/introspection.ts';
+import { inventoryCsvParser } from './formats/inventory-csv.ts';
+import { keycloakEventsParser } from './formats/keycloak-events.ts';
+import { kongParser } from './formats/kong.ts';
+import { nginxCombinedParser } from './formats/nginx-combined.ts';
+import { nginxJsonParser } from './formats/nginx-json.ts';
+import { ocsfParser } from './formats/ocsf.ts';
+import { gitleaksParser, trufflehogParser } from './formats/scanners.ts';
+import { redact } from './redact.ts';
+import { err, isFormatName, type FormatName, type LineParser, type ParseContext, type ParseResult } from './types.ts';
+
+/** Last line of defence for output objects: nothing credential-like leaves through these fields. */
+export function finalizeResult(r: ParseResult): ParseResult {
+  if (r.kind === 'event') {
+    const e = r.event;
+    if (e.url !== null) e.url = redact(e.url);
+    if (e.failureDetail !== null) e.failureDetail = redact(e.failureDetail);
+  }
+  return r;
+}
+
+function hardened(p: LineParser): LineParser {
+  return {
+    format: p.format,
+    parseLine(text: string, ctx: ParseContext): ParseResult {
+      try {
+        return finalizeResult(p.parseLine(text, ctx));
+      } catch (e) {
+        return err('invalid_value', `parser failed on this line: ${String((e as Error)?.message ?? e).slice(0, 120)}`);
+      }
+    },
+    end(ctx: ParseContext): ParseResult[] {
+      try {
+        return (p.end?.(ctx) ?? []).map(finalizeResult);
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+export const PARSERS: Readonly<Record<FormatName, LineParser>> = Object.freeze({
+  'nginx-json': hardened(nginxJsonParser),
+  'nginx-combined': hardened(nginxCombinedParser),
+  'envoy-json': hardened(envoyJsonParser),
+  kong: hardened(kongParser),
+  'aws-apigw': hardened(awsApigwParser),
+  'keycloak-events': hardened(keycloakEventsParser),
+  ocsf: hardened(ocsfParser),
+  introspection: hardened(introspectionParser),
+  'inventory-csv': hardened(inventoryCsvParser),
+  gitleaks: hardened(gitleaksParser),
+  trufflehog: hardened(trufflehogParser),
+});
+
+/** The parser for a format name (as given to `--format` / `?format=`), or null when unknown. */
+export function getParser(name: string): LineParser | null {
+  return isFormatName(name) ? PARSERS[name] : null;
+}

@@ -1,0 +1,92 @@
+// Shapes shared by the ingest parsers. Parsers are pure: one line in, one result out, with
+// per-stream state kept in the ParseContext the caller creates once per stream.
+import type { ExposureRecord, NormalizedEvent, TokenRecord } from '../domain/types.ts';
+
+export const FORMAT_NAMES = [
+  'nginx-json',
+  'nginx-combined',
+  'envoy-json',
+  'kong',
+  'aws-apigw',
+  'keycloak-events',
+  'ocsf',
+  'introspection',
+  'inventory-csv',
+  'gitleaks',
+  'trufflehog',
+] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
+
+export function isFormatName(s: string): s is FormatName {
+  return (FORMAT_NAMES as readonly string[]).includes(s);
+}
+
+/** Why one line was rejected. Stable codes; the message is for humans. */
+export type ParseErrorReason =
+  | 'invalid_utf8'
+  | 'line_too_long'
+  | 'gzip_corrupt'
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'wrong_type'
+  | 'missing_field'
+  | 'invalid_timestamp'
+  | 'invalid_value'
+  | 'unrecognized_line'
+  | 'unsupported_class'
+  | 'missing_header'
+  | 'invalid_csv'
+  | 'secret_redacted'
+  | 'record_too_large'
+  | 'unterminated_record';
+
+export type ParseResult =
+  | { kind: 'event'; event: NormalizedEvent }
+  | { kind: 'token'; token: TokenRecord }
+  | { kind: 'exposure'; exposure: ExposureRecord }
+  | { kind: 'skip' }
+  | { kind: 'error'; reason: ParseErrorReason; message: string };
+
+export interface ParseContextOptions {
+  /** Clock for records that carry no time of their own (scanner findings). */
+  now?: () => Date;
+  /** Gateway name to stamp on events when the line does not name one. */
+  gateway?: string | null;
+  /** Largest multi-line record (pretty JSON report, quoted CSV field) kept while assembling. */
+  maxRecordBytes?: number;
+}
+
+/** Per-stream state. Create one per input with createParseContext(); never share across streams. */
+export interface ParseContext {
+  readonly now: () => Date;
+  readonly gateway: string | null;
+  readonly maxRecordBytes: number;
+  /** Extra results a line produced beyond its first (e.g. a one-line JSON array); the stream driver drains it. */
+  pending: ParseResult[];
+  /** Parser-private state (CSV header, JSON record assembly, certificate cache). */
+  state: Record<string, unknown>;
+}
+
+export function createParseContext(opts: ParseContextOptions = {}): ParseContext {
+  return {
+    now: opts.now ?? (() => new Date()),
+    gateway: opts.gateway ?? null,
+    maxRecordBytes: opts.maxRecordBytes ?? 1024 * 1024,
+    pending: [],
+    state: {},
+  };
+}
+
+export interface LineParser {
+  readonly format: FormatName;
+  /** Parse one line. Never throws. */
+  parseLine(text: string, ctx: ParseContext): ParseResult;
+  /** End of stream: report records left half-assembled (unterminated quote or JSON object). */
+  end?(ctx: ParseContext): ParseResult[];
+}
+
+export function err(reason: ParseErrorReason, message: string): ParseResult {
+  return { kind: 'error', reason, message };
+}
+
+export const SKIP: ParseResult = Object.freeze({ kind: 'skip' }) as ParseResult;
