@@ -1,0 +1,44 @@
+/**
+ * Remembers DPoP `jti` values per target URI for the acceptance window only (RFC 9449 §11.1).
+ * `remember` returns true when the key was already present and unexpired (a replay), and
+ * records it otherwise — one call, so a shared implementation can make it atomic.
+ */
+export interface ReplayStore {
+  remember(key: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
+}
+
+/** In-memory, bounded replay store: expired entries are swept; beyond `maxEntries` the oldest go. */
+export class MemoryReplayStore implements ReplayStore {
+  readonly #entries = new Map<string, number>();
+  readonly #maxEntries: number;
+
+  constructor(options: { maxEntries?: number } = {}) {
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 100_000);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  remember(key: string, expiresAtMs: number, nowMs: number): boolean {
+    const existing = this.#entries.get(key);
+    if (existing !== undefined && existing > nowMs) return true;
+    if (existing !== undefined) this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) this.#evict(nowMs);
+    this.#entries.set(key, expiresAtMs);
+    return false;
+  }
+
+  #evict(nowMs: number): void {
+    for (const [k, exp] of this.#entries) {
+      if (exp <= nowMs) this.#entries.delete(k);
+    }
+    // Still full: drop the oldest insertions. A replay older than the evicted entries then goes
+    // unnoticed, which is why maxEntries should exceed (proofs per second × window).
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,351 @@
+import { constants, createHash, createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { DpopFailureReason } from '../domain/types.ts';
+import { isCanonicalBase64url } from './base64url.ts';
+import { isBindingError } from './errors.ts';
+import { jwkThumbprintInput } from './jwk-thumbprint.ts';
+import { KeyCache } from './key-cache.ts';
+import { normalizeHtu, normalizeHtuPath } from './normalize-htu.ts';
+import type { ReplayStore } from './replay-store.ts';
+import { rfcErrorFor } from './rfc-error.ts';
+import { fingerprintToken } from './token-fingerprint.ts';
+import type { BindingCheck, DpopRfcError, DpopVerifyConfig } from './types.ts';
+
+export const DEFAULT_DPOP_CONFIG: DpopVerifyConfig = {
+  maxAgeSeconds: 300,
+  // Small: a proof is made just before the request; 5 s covers ordinary clock drift without
+  // letting a client pre-generate proofs for later use.
+  futureSkewSeconds: 5,
+  allowedAlgs: ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'],
+  maxProofLength: 8192,
+};
+
+interface AlgSpec {
+  kty: 'EC' | 'RSA' | 'OKP';
+  crv?: readonly string[];
+  hash: string | null;
+  dsaEncoding?: 'ieee-p1363';
+  sigLength?: number;
+  pss?: number;
+}
+
+const ALGS: Record<string, AlgSpec> = {
+  ES256: { kty: 'EC', crv: ['P-256'], hash: 'sha256', dsaEncoding: 'ieee-p1363', sigLength: 64 },
+  ES384: { kty: 'EC', crv: ['P-384'], hash: 'sha384', dsaEncoding: 'ieee-p1363', sigLength: 96 },
+  ES512: { kty: 'EC', crv: ['P-521'], hash: 'sha512', dsaEncoding: 'ieee-p1363', sigLength: 132 },
+  RS256: { kty: 'RSA', hash: 'sha256' },
+  RS384: { kty: 'RSA', hash: 'sha384' },
+  RS512: { kty: 'RSA', hash: 'sha512' },
+  PS256: { kty: 'RSA', hash: 'sha256', pss: 32 },
+  PS384: { kty: 'RSA', hash: 'sha384', pss: 48 },
+  PS512: { kty: 'RSA', hash: 'sha512', pss: 64 },
+  EdDSA: { kty: 'OKP', crv: ['Ed25519', 'Ed448'], hash: null },
+  Ed25519: { kty: 'OKP', crv: ['Ed25519'], hash: null },
+};
+
+// Members that only a private (or symmetric) key has (RFC 7517/7518 §6).
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+export interface VerifyDpopProofInput {
+  /** The DPoP header value(s) as received; more than one is itself a failure. */
+  proof: string | readonly string[];
+  /** Request method; null when unknown (the htm check is then skipped). */
+  method: string | null;
+  /** Request URL (absolute, or a path when that is all a log recorded); null when unknown. */
+  url: string | null;
+  /** The access token sent with the proof (hashed for `ath`, never kept). */
+  accessToken?: string | null;
+  /** Alternatively the SHA-256 base64url of the access token (what gateways log). */
+  accessTokenHash?: string | null;
+  /** The token's `cnf.jkt`, when the token is DPoP-bound. */
+  expectedJkt?: string | null;
+  /** The nonce the server issued, when it requires one. */
+  expectedNonce?: string | null;
+  /** Authorization scheme the token came with (`DPoP`, `Bearer`). */
+  authScheme?: string | null;
+}
+
+export interface VerifyDpopProofDeps {
+  /** Clock in milliseconds since the epoch. */
+  now?: () => number;
+  /** Remembers jti per target URI; without one the replay check is skipped (and says so). */
+  replayStore?: ReplayStore;
+  keyCache?: KeyCache;
+  config?: Partial<DpopVerifyConfig>;
+}
+
+export interface DpopProofVerification {
+  ok: boolean;
+  reason: DpopFailureReason | null;
+  rfcError: DpopRfcError | null;
+  /** RFC 7638 thumbprint of the proof key, when the proof got that far. */
+  jkt: string | null;
+  checks: BindingCheck[];
+  /** Claims of the proof (none of them secret), when it parsed. */
+  claims: { htm: string; htu: string; iat: number; jti: string } | null;
+}
+
+// Check name → the reason its failure produces.
+const CHECK_REASON: Record<string, DpopFailureReason> = {
+  single_header: 'malformed',
+  well_formed: 'malformed',
+  typ: 'typ',
+  alg: 'alg',
+  no_private_key: 'private_key_in_jwk',
+  jwk: 'malformed',
+  signature: 'signature',
+  htm: 'htm',
+  htu: 'htu',
+  nonce: 'nonce',
+  iat: 'iat',
+  jti: 'jti_replay',
+  ath: 'ath',
+  jkt: 'jkt_mismatch',
+  scheme: 'bearer_scheme_for_dpop_token',
+};
+
+const defaultKeyCache = new KeyCache(1000);
+
+function parseJsonSegment(seg: string): Record<string, unknown> | null {
+  if (seg.length === 0 || !isCanonicalBase64url(seg)) return null;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(seg, 'base64url').toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function isTyp(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  const t = v.toLowerCase();
+  return t === 'dpop+jwt' || t === 'application/dpop+jwt';
+}
+
+/**
+ * Verifies a DPoP proof with every RFC 9449 §4.3 check, in order, returning each check and the
+ * first failure as a typed reason. Structural checks (through the signature) stop at the first
+ * failure, since nothing in an unverified proof can be trusted; the claim checks after the
+ * signature all run so an analyst sees every problem. The jti is remembered only for proofs that
+ * pass every other check, so a rejected proof cannot burn a jti.
+ *
+ * Deviation from the RFC's listed order, on purpose: a private key in `jwk` is rejected before
+ * the signature check, so private key material is never imported or cached.
+ */
+export async function verifyDpopProof(
+  input: VerifyDpopProofInput,
+  deps: VerifyDpopProofDeps = {},
+): Promise<DpopProofVerification> {
+  const cfg: DpopVerifyConfig = deps.config ? { ...DEFAULT_DPOP_CONFIG, ...deps.config } : DEFAULT_DPOP_CONFIG;
+  const nowMs = (deps.now ?? Date.now)();
+  const keyCache = deps.keyCache ?? defaultKeyCache;
+  const checks: BindingCheck[] = [];
+  let jkt: string | null = null;
+  let claims: DpopProofVerification['claims'] = null;
+
+  const finish = (): DpopProofVerification => {
+    const failed = checks.find((c) => !c.ok);
+    const reason = failed ? (CHECK_REASON[failed.name] ?? 'malformed') : null;
+    return { ok: !failed, reason, rfcError: reason ? rfcErrorFor(reason) : null, jkt, checks, claims };
+  };
+  const fail = (name: string, detail: string): DpopProofVerification => {
+    checks.push({ name, ok: false, detail });
+    return finish();
+  };
+
+  // 1. Exactly one DPoP header.
+  let proof: string;
+  if (typeof input.proof === 'string') {
+    proof = input.proof;
+  } else if (Array.isArray(input.proof) && input.proof.length === 1 && typeof input.proof[0] === 'string') {
+    proof = input.proof[0];
+  } else {
+    const n = Array.isArray(input.proof) ? input.proof.length : 0;
+    return fail('single_header', `expected exactly one DPoP header, got ${n}`);
+  }
+  if (proof.includes(',')) return fail('single_header', 'DPoP header holds more than one value');
+  checks.push({ name: 'single_header', ok: true, detail: 'one DPoP header' });
+
+  // 2-3. One well-formed JWS compact serialization with the required members.
+  proof = proof.trim();
+  if (proof.length > cfg.maxProofLength) return fail('well_formed', `proof longer than ${cfg.maxProofLength} characters`);
+  const parts = proof.split('.');
+  if (parts.length !== 3) return fail('well_formed', 'not a JWT (expected three dot-separated parts)');
+  const [h64, p64, s64] = parts as [string, string, string];
+  const header = parseJsonSegment(h64);
+  if (!header) return fail('well_formed', 'JOSE header is not canonical base64url JSON object');
+  const payload = parseJsonSegment(p64);
+  if (!payload) return fail('well_formed', 'claims are not a canonical base64url JSON object');
+  if (s64.length === 0 || !isCanonicalBase64url(s64)) return fail('well_formed', 'signature is not canonical base64url');
+  const { jti, htm, htu, iat } = payload;
+  if (typeof jti !== 'string' || jti.length === 0) return fail('well_formed', 'claim "jti" missing or not a string');
+  if (typeof htm !== 'string' || htm.length === 0) return fail('well_formed', 'claim "htm" missing or not a string');
+  if (typeof htu !== 'string' || htu.length === 0) return fail('well_formed', 'claim "htu" missing or not a string');
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return fail('well_formed', 'claim "iat" missing or not a number');
+  const jwk = header.jwk;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    return fail('well_formed', 'header "jwk" missing or not an object');
+  }
+  if (header.crit !== undefined) return fail('well_formed', 'header "crit" is not supported');
+  claims = { htm, htu, iat, jti };
+  checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu, iat and a jwk header' });
+
+  // 4. typ.
+  if (!isTyp(header.typ)) return fail('typ', `typ must be "dpop+jwt", got ${JSON.stringify(header.typ ?? null)}`);
+  checks.push({ name: 'typ', ok: true, detail: 'typ is dpop+jwt' });
+
+  // 5. alg: asymmetric, allowed, and the kind of key it names.
+  const alg = header.alg;
+  if (typeof alg !== 'string') return fail('alg', 'alg missing');
+  const spec = ALGS[alg];
+  if (!spec || !cfg.allowedAlgs.includes(alg)) {
+    const why = alg === 'none' ? 'unsigned ("none")' : alg.startsWith('HS') ? 'symmetric (HMAC)' : 'not allowed';
+    return fail('alg', `alg "${alg.slice(0, 16)}" is ${why}`);
+  }
+  const jwkRec = jwk as Record<string, unknown>;
+  if (jwkRec.kty !== spec.kty || (spec.crv && !spec.crv.includes(String(jwkRec.crv)))) {
+    // Checked before the key-type check for `oct`: a symmetric jwk is a secret, reported as such.
+    if (jwkRec.kty !== 'oct') return fail('alg', `alg ${alg} does not fit a ${String(jwkRec.kty)} key`);
+  }
+  checks.push({ name: 'alg', ok: true, detail: `alg ${alg} is an allowed asymmetric algorithm` });
+
+  // 7 (moved before 6, see TSDoc). No private key in jwk.
+  const priv = PRIVATE_MEMBERS.filter((m) => m in jwkRec);
+  if (priv.length > 0) return fail('no_private_key', `jwk contains private key member(s): ${priv.join(', ')}`);
+  checks.push({ name: 'no_private_key', ok: true, detail: 'jwk is a public key' });
+
+  // 6. Signature, with the key imported once per thumbprint.
+  let key: KeyObject | undefined;
+  try {
+    const tpInput = jwkThumbprintInput(jwkRec);
+    jkt = createHash('sha256').update(tpInput).digest('base64url');
+    key = keyCache.get(jkt);
+    if (!key) {
+      key = createPublicKey({ key: JSON.parse(tpInput) as JsonWebKey, format: 'jwk' });
+      keyCache.set(jkt, key);
+    }
+  } catch (e) {
+    jkt = null;
+    return fail('jwk', isBindingError(e) ? e.message : 'jwk is not a valid public key');
+  }
+  let sigOk = false;
+  try {
+    const sig = Buffer.from(s64, 'base64url');
+    if (spec.sigLength === undefined || sig.length === spec.sigLength) {
+      const data = Buffer.from(`${h64}.${p64}`, 'ascii');
+      sigOk = cryptoVerify(
+        spec.hash,
+        data,
+        spec.pss !== undefined
+          ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.pss }
+          : spec.dsaEncoding
+            ? { key, dsaEncoding: spec.dsaEncoding }
+            : key,
+        sig,
+      );
+    }
+  } catch {
+    sigOk = false;
+  }
+  if (!sigOk) return fail('signature', `signature does not verify with the proof's own jwk (${alg})`);
+  checks.push({ name: 'signature', ok: true, detail: `signature verifies with the proof's jwk (${alg})` });
+
+  // 8-12 all run; the first failure (in this order) is the reason.
+  const method = input.method;
+  if (method === null || method === undefined || method === '') {
+    checks.push({ name: 'htm', ok: true, skipped: true, detail: 'not checked: request method unknown' });
+  } else {
+    const ok = htm === method || htm === method.toUpperCase();
+    checks.push({ name: 'htm', ok, detail: ok ? `htm ${htm} matches` : `htm ${htm.slice(0, 16)} ≠ request method ${method.slice(0, 16)}` });
+  }
+
+  let replayUri: string;
+  try {
+    replayUri = normalizeHtu(htu);
+  } catch {
+    replayUri = htu;
+  }
+  const url = input.url;
+  if (url === null || url === undefined || url === '') {
+    checks.push({ name: 'htu', ok: true, skipped: true, detail: 'not checked: request URL unknown' });
+  } else {
+    let ok = false;
+    let detail: string;
+    try {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+        const want = normalizeHtu(url);
+        ok = normalizeHtu(htu) === want;
+        detail = ok ? `htu matches ${want}` : `htu does not match ${want} after RFC 3986 normalisation`;
+      } else {
+        const want = normalizeHtuPath(url);
+        ok = normalizeHtuPath(htu) === want;
+        detail = ok ? `htu path matches ${want} (log had a path only)` : `htu path does not match ${want}`;
+      }
+    } catch {
+      detail = 'htu is not a valid http(s) URI';
+    }
+    checks.push({ name: 'htu', ok, detail });
+  }
+
+  if (input.expectedNonce) {
+    const ok = payload.nonce === input.expectedNonce;
+    checks.push({
+      name: 'nonce',
+      ok,
+      detail: ok ? 'nonce matches the server nonce' : payload.nonce === undefined ? 'proof has no nonce but the server requires one' : 'nonce is not the server nonce',
+    });
+  } else {
+    checks.push({ name: 'nonce', ok: true, skipped: true, detail: 'not checked: no server nonce required' });
+  }
+
+  const nowS = nowMs / 1000;
+  const age = Math.round(nowS - iat);
+  if (iat < nowS - cfg.maxAgeSeconds) {
+    checks.push({ name: 'iat', ok: false, detail: `iat is ${age} s old (window ${cfg.maxAgeSeconds} s)` });
+  } else if (iat > nowS + cfg.futureSkewSeconds) {
+    checks.push({ name: 'iat', ok: false, detail: `iat is ${-age} s in the future (skew allowed ${cfg.futureSkewSeconds} s)` });
+  } else {
+    checks.push({ name: 'iat', ok: true, detail: `iat within window (${age} s old)` });
+  }
+
+  const tokenHash = input.accessToken ? fingerprintToken(input.accessToken) : (input.accessTokenHash ?? null);
+  if (tokenHash) {
+    const ok = payload.ath === tokenHash;
+    checks.push({
+      name: 'ath',
+      ok,
+      detail: ok ? 'ath is the hash of the access token' : payload.ath === undefined ? 'proof has no ath but came with an access token' : 'ath is not the hash of this access token',
+    });
+  } else {
+    checks.push({ name: 'ath', ok: true, skipped: true, detail: 'not checked: no access token' });
+  }
+
+  const expectedJkt = input.expectedJkt ?? null;
+  if (expectedJkt) {
+    const ok = jkt === expectedJkt;
+    checks.push({ name: 'jkt', ok, detail: ok ? "proof key is the token's cnf.jkt" : "proof key is not the key the token is bound to (cnf.jkt)" });
+    const scheme = input.authScheme;
+    if (scheme) {
+      const bearer = scheme.toLowerCase() === 'bearer';
+      checks.push({
+        name: 'scheme',
+        ok: !bearer,
+        detail: bearer ? 'DPoP-bound token sent with the Bearer scheme' : `token sent with the ${scheme.slice(0, 16)} scheme`,
+      });
+    }
+  } else {
+    checks.push({ name: 'jkt', ok: true, skipped: true, detail: 'not checked: token binding (cnf.jkt) unknown' });
+  }
+
+  // Replay last, and only for a proof that passed everything else.
+  if (!checks.some((c) => !c.ok)) {
+    if (deps.replayStore) {
+      const expiresAtMs = (iat + cfg.maxAgeSeconds + cfg.futureSkewSeconds) * 1000;
+      const replay = await deps.replayStore.remember(`${replayUri} ${jti}`, expiresAtMs, nowMs);
+      checks.push({ name: 'jti', ok: !replay, detail: replay ? 'jti already used for this URI within the window' : 'jti not seen before for this URI' });
+    } else {
+      checks.push({ name: 'jti', ok: true, skipped: true, detail: 'not checked: no replay store' });
+    }
+  }
+
+  return finish();
+}

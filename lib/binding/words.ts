@@ -1,0 +1,55 @@
+// Plain-language explanations, in one place. Keyed by the typed reasons; never include token
+// or proof material.
+import type { DpopFailureReason, Verdict } from '../domain/types.ts';
+import type { MtlsFailureReason } from './types.ts';
+
+export const DPOP_REASON_WORDS: Record<DpopFailureReason, string> = {
+  malformed: 'The DPoP header is not a single, well-formed proof JWT with the required claims (jti, htm, htu, iat) and a public jwk.',
+  typ: 'The proof is not typed "dpop+jwt", so it could be some other JWT replayed as a proof.',
+  alg: 'The proof uses an algorithm that is not an allowed asymmetric one (never "none" or HMAC), or one that does not fit its key.',
+  private_key_in_jwk: 'The proof carries a private key in its jwk header: the client has leaked its key and the proof is rejected.',
+  signature: "The proof's signature does not verify with the public key it carries.",
+  htm: "The proof was made for a different HTTP method than the request's.",
+  htu: "The proof was made for a different URL than the request's (compared after RFC 3986 normalisation, ignoring query and fragment).",
+  nonce: 'The server requires a DPoP nonce and the proof does not carry the current one; the client should retry with the nonce from the DPoP-Nonce header (use_dpop_nonce).',
+  iat: "The proof's creation time is outside the accepted window: too old to trust, or too far in the future.",
+  jti_replay: 'This proof (its jti) was already used for this URL within the window: a replay.',
+  ath: 'The proof is not tied to this access token (ath missing or not the hash of the token).',
+  jkt_mismatch: 'The proof was signed by a different key than the one the token is bound to (cnf.jkt): whoever holds the token does not hold its key.',
+  bearer_scheme_for_dpop_token: 'A DPoP-bound token was sent with the Bearer scheme; RFC 9449 §7.2 requires rejecting it, or the binding is meaningless.',
+};
+
+export const MTLS_REASON_WORDS: Record<MtlsFailureReason, string> = {
+  malformed_certificate: 'The presented certificate or fingerprint could not be read.',
+  no_cnf: 'The token carries no certificate confirmation (cnf x5t#S256), so it is not certificate-bound.',
+  x5t_mismatch: "The client certificate is not the one the token is bound to (its SHA-256 thumbprint differs from the token's cnf x5t#S256).",
+  fingerprint_not_comparable: 'Only a SHA-1 fingerprint was available (as NGINX $ssl_client_fingerprint logs it); it cannot be compared with x5t#S256. Log the certificate ($ssl_client_escaped_cert) instead.',
+  cert_expired: 'The client certificate has expired.',
+  cert_not_yet_valid: 'The client certificate is not valid yet.',
+  cert_untrusted: 'The client certificate does not chain to a trusted CA in the configured bundle.',
+  cert_revoked: "The client certificate is on its issuer's revocation list (or revocation could not be established).",
+};
+
+export const VERDICT_WORDS: Record<Verdict, string> = {
+  ok: 'The request presented what its token requires, and the gateway acted accordingly.',
+  binding_mismatch: 'The request presented a certificate other than the one the token is bound to, and the gateway rejected it.',
+  proof_invalid: 'The DPoP proof failed verification.',
+  no_proof_for_bound_token: 'A sender-bound token arrived without its proof or certificate, and the gateway rejected it.',
+  bearer_unbound: 'The token is a plain bearer token: anyone who copies it can use it.',
+  bound_not_enforced: 'The gateway accepted a sender-bound token without a valid matching proof or certificate: the binding is not enforced at this resource server.',
+  binding_context_stripped: 'The certificate or proof context needed to check the binding did not reach the point of verification (stripped by a proxy, or logged only in a form that cannot be compared).',
+  cert_untrusted: 'The client certificate is not trusted.',
+  cert_revoked: 'The client certificate is revoked.',
+  cert_expired: 'The client certificate was expired (or not yet valid) at the time of the request.',
+  token_expired: 'The access token had expired at the time of the request.',
+};
+
+/** One sentence for a DPoP verification outcome. */
+export function explainDpop(reason: DpopFailureReason | null): string {
+  return reason ? DPOP_REASON_WORDS[reason] : 'The DPoP proof passed every RFC 9449 check performed.';
+}
+
+/** One sentence for an mTLS verification outcome. */
+export function explainMtls(reason: MtlsFailureReason | null): string {
+  return reason ? MTLS_REASON_WORDS[reason] : 'The client certificate passed every RFC 8705 check performed.';
+}
