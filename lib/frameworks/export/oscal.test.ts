@@ -1,0 +1,114 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { listBuiltinFrameworks } from '../registry.ts';
+import { writeOscalExport, OSCAL_VERSION } from './oscal.ts';
+import { looksLikeRawToken } from './redact.ts';
+import { syntheticSource } from './synthetic.ts';
+import { meta, RAW_JWT, smallSource, tmpFile } from './test-helpers.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SCHEMA = join(here, '..', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+
+let validator: ValidateFunction | null = null;
+function validate(doc: unknown): { ok: boolean; errors: string } {
+  if (!validator) {
+    // ajv-formats ships CJS; under ESM its default export may be wrapped once more.
+    const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+  }
+  const ok = validator(doc) as boolean;
+  return { ok, errors: JSON.stringify(validator.errors?.slice(0, 5) ?? []) };
+}
+
+async function exportToFile(m = meta(), source = smallSource()) {
+  const file = tmpFile('export.oscal.json');
+  const r = await writeOscalExport(m, source, createWriteStream(file));
+  const raw = readFileSync(file);
+  return { r, raw, text: raw.toString('utf8'), doc: JSON.parse(raw.toString('utf8')) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads the untyped document
+}
+
+describe('OSCAL assessment-results export', () => {
+  it('uses the schema NIST published (fixture checksum)', () => {
+    expect(createHash('sha256').update(readFileSync(SCHEMA)).digest('hex')).toBe('ccbb55a80f8b5753e9f6dfbc317e7b35a2800f013ce17cb04ee69e6ad4cd6a9e');
+  });
+
+  it('writes a file that validates against the official 1.0.4 schema', async () => {
+    const { doc, r, raw } = await exportToFile();
+    const v = validate(doc);
+    expect(v.ok, v.errors).toBe(true);
+    expect(r.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(r).toMatchObject({ format: 'oscal', findings: 2, evidenceRows: 2, controls: 19 });
+  });
+
+  it.each(listBuiltinFrameworks().map((f) => f.id))('%s: synthetic estate export validates', async (id) => {
+    const { doc } = await exportToFile(meta(id), syntheticSource({ tokens: 300, findings: 60 }));
+    const v = validate(doc);
+    expect(v.ok, v.errors).toBe(true);
+  });
+
+  it('the validator does reject a colon in a target-id and a time without zone (it is not vacuous)', async () => {
+    const { doc } = await exportToFile();
+    const bad = structuredClone(doc);
+    bad['assessment-results'].results[0].findings[0].target['target-id'] = 'PR.AA:01';
+    expect(validate(bad).ok).toBe(false);
+    const bad2 = structuredClone(doc);
+    bad2['assessment-results'].metadata['last-modified'] = '2026-11-22T09:00:00';
+    expect(validate(bad2).ok).toBe(false);
+  });
+
+  it('also validates when there is no evidence at all (no empty arrays)', async () => {
+    const source = { evidence: { openFindings: {}, positive: {}, rulesEvaluated: [] }, findings: async function* () {} };
+    const { doc } = await exportToFile(meta('owasp-nhi-2025'), source);
+    expect(validate(doc).ok).toBe(true);
+    expect(doc['assessment-results'].results[0].findings).toBeUndefined();
+    expect(doc['assessment-results'].results[0].observations).toBeUndefined();
+  });
+
+  it('carries metadata: oscal-version, framework version, generation time, generated-by', async () => {
+    const { doc } = await exportToFile();
+    const md = doc['assessment-results'].metadata;
+    expect(md['oscal-version']).toBe(OSCAL_VERSION);
+    expect(md['last-modified']).toBe('2026-11-22T09:00:00.000Z');
+    const props = Object.fromEntries(md.props.map((p: { name: string; value: string }) => [p.name, p.value]));
+    expect(props).toMatchObject({ 'framework-id': 'nist-csf-2.0', 'framework-version': '2.0', 'generated-by': 'auditor@example.com', 'generated-at': '2026-11-22T09:00:00.000Z' });
+    expect(md.parties[0].name).toBe('auditor@example.com');
+  });
+
+  it('turns control IDs into OSCAL tokens and reports satisfied / not-satisfied per assessed control', async () => {
+    const { doc, text } = await exportToFile(meta('owasp-nhi-2025'));
+    const res = doc['assessment-results'].results[0];
+    const selected = res['reviewed-controls']['control-selections'][0]['include-controls'].map((c: { 'control-id': string }) => c['control-id']);
+    expect(selected).toContain('nhi1-2025');
+    expect(selected).toContain('nhi10-2025');
+    expect(selected.every((s: string) => !s.includes(':'))).toBe(true);
+    const byTarget = Object.fromEntries(res.findings.map((f: any) => [f.target['target-id'], f.target.status.state])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    // NHI4: one high unbound finding → not-satisfied; NHI2: critical leak → not-satisfied; NHI1: offboarding ran clean → satisfied.
+    expect(byTarget).toEqual({ 'nhi1-2025': 'satisfied', 'nhi2-2025': 'not-satisfied', 'nhi4-2025': 'not-satisfied' });
+    expect(text).not.toMatch(/"target-id":"[^"]*:/);
+  });
+
+  it('links each control finding to the observations of its evidence', async () => {
+    const { doc } = await exportToFile(meta('owasp-nhi-2025'));
+    const res = doc['assessment-results'].results[0];
+    const obsUuids = new Set(res.observations.map((o: { uuid: string }) => o.uuid));
+    const nhi4 = res.findings.find((f: any) => f.target['target-id'] === 'nhi4-2025'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(nhi4['related-observations'].length).toBe(3); // one finding + two sender-constrained checks
+    for (const r of nhi4['related-observations']) expect(obsUuids.has(r['observation-uuid'])).toBe(true);
+  });
+
+  it('contains no raw token and gives the same bytes for the same inputs', async () => {
+    const a = await exportToFile();
+    const b = await exportToFile();
+    expect(a.text).not.toContain(RAW_JWT);
+    expect(a.text).not.toContain('eyJ');
+    expect(looksLikeRawToken(a.text)).toBe(false);
+    expect(a.r.sha256).toBe(b.r.sha256);
+  });
+});
