@@ -28,7 +28,7 @@ describe('JSON export', () => {
     expect(aa02.evidence.find((e: { subject: string }) => e.subject === 'unbound_high_risk').ref).toBe('#/findings?rule=unbound_high_risk');
     expect(doc.findings[0].controls).toEqual(['PR.AA-02', 'PR.AA-03']);
     expect(doc.findings[0].remediation).toMatch(/bind with DPoP/);
-    expect(doc.positiveEvidence[1].detail).toBe('presented with [redacted]');
+    expect(doc.positiveEvidence[1].detail).toBe('presented with Bearer [redacted]');
     expect(raw.toString()).not.toContain(RAW_JWT);
     expect(looksLikeRawToken(raw.toString())).toBe(false);
   });
