@@ -34,6 +34,8 @@ const PATTERN = new RegExp(
     '(\\beyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}(?:\\.[A-Za-z0-9_-]*){1,3})',
     // 6. Scheme + credential in free text (a credential is 8+ token68 characters).
     '(\\b(?:Bearer|DPoP|Basic)\\s+)([A-Za-z0-9._~+/-]{8,}=*)',
+    // 7. Name/value header objects (OCSF http_headers, HAR): {"name":"Cookie","value":"…"}.
+    '("name"\\s*:\\s*"(?:proxy-)?(?:authorization|dpop|cookie|set-cookie)"\\s*,\\s*"value"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*")',
   ].join('|'),
   'gi',
 );
@@ -51,6 +53,7 @@ function replacer(m: string, ...g: (string | undefined)[]): string {
   }
   if (g[7] !== undefined) return REDACTED;
   if (g[8] !== undefined) return g[8] + REDACTED;
+  if (g[10] !== undefined) return `${g[10]}"${REDACTED}"`;
   return m;
 }
 

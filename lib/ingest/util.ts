@@ -95,7 +95,8 @@ export function optObj(o: Json, key: string): Json | null {
 }
 
 export function httpStatus(n: number | null): number | null {
-  if (n === null) return null;
+  // Envoy logs 0 when no response was sent (e.g. a TLS failure): no status.
+  if (n === null || n === 0) return null;
   if (n < 100 || n > 999) throw new FieldError('invalid_value', `HTTP status ${n} is out of range`);
   return n;
 }
