@@ -40,14 +40,14 @@ describe('RFC 7638 JWK thumbprint', () => {
   });
 
   it.each([
-    ['not JSON', '{', 'json_invalid'],
-    ['an array', '[]', 'jwk_invalid'],
-    ['no kty', '{"x":"AA"}', 'jwk_invalid'],
-    ['unknown kty', '{"kty":"XYZ"}', 'jwk_unsupported_kty'],
-    ['EC without y', '{"kty":"EC","crv":"P-256","x":"AA"}', 'jwk_invalid'],
-    ['RSA with numeric e', '{"kty":"RSA","n":"AA","e":65537}', 'jwk_invalid'],
-    ['EC x non-canonical base64url', '{"kty":"EC","crv":"P-256","x":"AB","y":"AA"}', 'jwk_invalid'],
-  ])('rejects %s with %s', (_name, json, code) => {
+    ['not JSON', 'json_invalid', '{'],
+    ['an array', 'jwk_invalid', '[]'],
+    ['no kty', 'jwk_invalid', '{"x":"AA"}'],
+    ['unknown kty', 'jwk_unsupported_kty', '{"kty":"XYZ"}'],
+    ['EC without y', 'jwk_invalid', '{"kty":"EC","crv":"P-256","x":"AA"}'],
+    ['RSA with numeric e', 'jwk_invalid', '{"kty":"RSA","n":"AA","e":65537}'],
+    ['EC x non-canonical base64url', 'jwk_invalid', '{"kty":"EC","crv":"P-256","x":"AB","y":"AA"}'],
+  ])('rejects %s with %s', (_name, code, json) => {
     expect(codeOf(() => thumbprintJwk(json))).toBe(code);
   });
 });

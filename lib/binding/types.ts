@@ -14,7 +14,9 @@ export type MtlsFailureReason =
   | 'cert_expired'
   | 'cert_not_yet_valid'
   | 'cert_untrusted'
-  | 'cert_revoked';
+  | 'cert_revoked'
+  /** A CRL is configured but cannot speak for this certificate (unsigned by its issuer, stale, unreadable). */
+  | 'revocation_unknown';
 
 /** One check performed, in order, as shown to an analyst. */
 export interface BindingCheck {

@@ -235,7 +235,7 @@ describe('interop with real DPoP clients', () => {
     }
     await oauth.protectedResourceRequest(accessToken, method, new URL(url), new Headers(), null, {
       DPoP: handle,
-      [oauth.customFetch]: async (_u: string, init: RequestInit) => {
+      [oauth.customFetch]: async (_u, init) => {
         captured = new Headers(init.headers).get('dpop');
         return new Response('{}', { status: 200 });
       },

@@ -43,6 +43,7 @@ const CHECK_REASON: Record<string, MtlsFailureReason> = {
   not_after: 'cert_expired',
   chain: 'cert_untrusted',
   revocation: 'cert_revoked',
+  revocation_status: 'revocation_unknown',
 };
 
 function splitPemBundle(pem: string): X509Certificate[] {
@@ -184,7 +185,7 @@ async function checkRevocation(
   nowMs: number,
 ): Promise<BindingCheck> {
   if (!issuer) {
-    return { name: 'revocation', ok: false, detail: 'CRL configured but the issuer is not in the CA bundle, so the CRL cannot be authenticated' };
+    return { name: 'revocation_status', ok: false, detail: 'CRL configured but the issuer is not in the CA bundle, so the CRL cannot be authenticated' };
   }
   let matched = false;
   for (const raw of crls) {
@@ -192,7 +193,7 @@ async function checkRevocation(
     try {
       crl = new X509Crl(typeof raw === 'string' ? raw : Buffer.from(raw));
     } catch {
-      return { name: 'revocation', ok: false, detail: 'a configured CRL is unparseable' };
+      return { name: 'revocation_status', ok: false, detail: 'a configured CRL is unparseable' };
     }
     let signedByIssuer = false;
     try {
@@ -203,7 +204,7 @@ async function checkRevocation(
     if (!signedByIssuer) continue;
     matched = true;
     if (crl.nextUpdate && crl.nextUpdate.getTime() < nowMs) {
-      return { name: 'revocation', ok: false, detail: `the issuer's CRL is out of date (nextUpdate ${crl.nextUpdate.toISOString()})` };
+      return { name: 'revocation_status', ok: false, detail: `the issuer's CRL is out of date (nextUpdate ${crl.nextUpdate.toISOString()})` };
     }
     const entry = crl.findRevoked(new PeculiarCertificate(cert.raw));
     if (entry) {
@@ -212,5 +213,5 @@ async function checkRevocation(
   }
   return matched
     ? { name: 'revocation', ok: true, detail: 'not on the issuer\'s CRL' }
-    : { name: 'revocation', ok: false, detail: 'no configured CRL is signed by the certificate\'s issuer' };
+    : { name: 'revocation_status', ok: false, detail: 'no configured CRL is signed by the certificate\'s issuer' };
 }

@@ -27,7 +27,8 @@ export const MTLS_REASON_WORDS: Record<MtlsFailureReason, string> = {
   cert_expired: 'The client certificate has expired.',
   cert_not_yet_valid: 'The client certificate is not valid yet.',
   cert_untrusted: 'The client certificate does not chain to a trusted CA in the configured bundle.',
-  cert_revoked: "The client certificate is on its issuer's revocation list (or revocation could not be established).",
+  cert_revoked: "The client certificate is on its issuer's revocation list.",
+  revocation_unknown: "A revocation list is configured but cannot speak for this certificate (not signed by its issuer, out of date, or unreadable), so revocation status is unknown.",
 };
 
 export const VERDICT_WORDS: Record<Verdict, string> = {

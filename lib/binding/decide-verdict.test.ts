@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { NormalizedEvent, Verdict } from '../domain/types.ts';
+import { decideVerdict, type TokenBindingFacts } from './decide-verdict.ts';
+import { MemoryReplayStore } from './replay-store.ts';
+import { ath, ecKey, makeProof } from './testing/proofs.ts';
+import { fingerprintToken } from './token-fingerprint.ts';
+import { verifyDpopProof } from './verify-dpop-proof.ts';
+
+const AT = new Date('2026-01-10T12:00:00Z');
+const IAT = Math.floor(AT.getTime() / 1000);
+const URL_ = 'https://api.example.com/v1/orders';
+const TOKEN = 'access-' + randomUUID();
+const X5T = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0';
+const OTHER_X5T = 'AAAK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0';
+
+function event(over: Partial<NormalizedEvent> = {}): NormalizedEvent {
+  return {
+    format: 'test', occurredAt: AT, requestId: 'r1', gateway: 'gw', method: 'GET', url: URL_, clientIp: null,
+    httpStatus: 200, authScheme: 'DPoP', hasDpop: false, dpopProof: null, tokenFingerprint: fingerprintToken(TOKEN),
+    tokenClaims: null, identityHint: null, cert: null, failureDetail: null, sourceVerdict: null, redactedRaw: '', ...over,
+  };
+}
+
+function cert(over: Partial<NonNullable<NormalizedEvent['cert']>> = {}): NonNullable<NormalizedEvent['cert']> {
+  return { x5tS256: X5T, sha1Hex: null, subjectDn: 'CN=svc', issuerDn: 'CN=ca', serial: '01', notBefore: new Date('2026-01-01'), notAfter: new Date('2026-02-01'), verify: 'SUCCESS', ...over };
+}
+
+const key = ecKey();
+const other = ecKey();
+const proof = (k = key, claims: Record<string, unknown> = {}) => makeProof(k, { htm: 'GET', htu: URL_, iat: IAT, ath: ath(TOKEN), ...claims });
+
+describe('decideVerdict', async () => {
+  const jkt = (await verifyDpopProof({ proof: proof(), method: null, url: null })).jkt!;
+  const dpopToken: TokenBindingFacts = { binding: 'dpop', cnfJkt: jkt, expiresAt: new Date('2026-01-10T13:00:00Z') };
+  const mtlsToken: TokenBindingFacts = { binding: 'mtls', cnfX5tS256: X5T };
+
+  const cases: Array<[string, () => NormalizedEvent, TokenBindingFacts | null, Verdict, string | null]> = [
+    ['DPoP token, valid proof, 200', () => event({ hasDpop: true, dpopProof: proof() }), dpopToken, 'ok', null],
+    ['DPoP token, valid proof with the logged URL as a path only', () => event({ hasDpop: true, dpopProof: proof(), url: '/v1/orders' }), dpopToken, 'ok', null],
+    ['DPoP token, proof by another key, 200', () => event({ hasDpop: true, dpopProof: proof(other) }), dpopToken, 'bound_not_enforced', 'jkt_mismatch'],
+    ['DPoP token, proof by another key, 401', () => event({ hasDpop: true, dpopProof: proof(other), httpStatus: 401 }), dpopToken, 'proof_invalid', 'jkt_mismatch'],
+    ['DPoP token, proof for another method, 401', () => event({ hasDpop: true, dpopProof: proof(key, { htm: 'POST' }), httpStatus: 401 }), dpopToken, 'proof_invalid', 'htm'],
+    ['DPoP token, proof 10 minutes old, 200', () => event({ hasDpop: true, dpopProof: proof(key, { iat: IAT - 600 }) }), dpopToken, 'bound_not_enforced', 'iat'],
+    ['DPoP token, ath of another token, 200', () => event({ hasDpop: true, dpopProof: proof(key, { ath: ath('x') }) }), dpopToken, 'bound_not_enforced', 'ath'],
+    ['DPoP token, no proof, 200', () => event({ authScheme: 'DPoP' }), dpopToken, 'bound_not_enforced', 'no_proof'],
+    ['DPoP token, DPoP scheme but no proof reached the gateway, 401', () => event({ httpStatus: 401 }), dpopToken, 'binding_context_stripped', 'dpop_header_missing'],
+    ['DPoP token, Bearer scheme, no proof, 401', () => event({ authScheme: 'Bearer', httpStatus: 401 }), dpopToken, 'proof_invalid', 'bearer_scheme_for_dpop_token'],
+    ['DPoP token sent as Bearer, 200', () => event({ authScheme: 'Bearer' }), dpopToken, 'bound_not_enforced', 'bearer_scheme_for_dpop_token'],
+    ['DPoP token, proof present but not logged, no source verdict', () => event({ hasDpop: true }), dpopToken, 'ok', 'proof_not_logged'],
+    ['DPoP token, proof not logged, source says invalid', () => event({ hasDpop: true, httpStatus: 400, sourceVerdict: { verdict: 'proof_invalid', reason: 'htu' } }), dpopToken, 'proof_invalid', 'htu'],
+    ['expired DPoP token accepted', () => event({ hasDpop: true, dpopProof: proof(), occurredAt: new Date('2026-01-10T14:00:00Z') }), dpopToken, 'token_expired', 'accepted_after_expiry'],
+    ['mTLS token, matching cert, 200', () => event({ authScheme: 'Bearer', cert: cert() }), mtlsToken, 'ok', null],
+    ['mTLS token, other cert, 200', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: OTHER_X5T }) }), mtlsToken, 'bound_not_enforced', 'x5t_mismatch'],
+    ['mTLS token, other cert, 401', () => event({ authScheme: 'Bearer', httpStatus: 401, cert: cert({ x5tS256: OTHER_X5T }) }), mtlsToken, 'binding_mismatch', 'x5t_mismatch'],
+    ['mTLS token, no cert, 200', () => event({ authScheme: 'Bearer' }), mtlsToken, 'bound_not_enforced', 'no_certificate'],
+    ['mTLS token, no cert, 401', () => event({ authScheme: 'Bearer', httpStatus: 401 }), mtlsToken, 'no_proof_for_bound_token', null],
+    ['mTLS token, TLS verified a cert but none was forwarded', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null }) }), mtlsToken, 'binding_context_stripped', 'certificate_not_forwarded'],
+    ['mTLS token, only NGINX SHA-1 logged', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null, sha1Hex: 'a'.repeat(40) }) }), mtlsToken, 'binding_context_stripped', 'fingerprint_not_comparable'],
+    ['mTLS token, cert expired at request time', () => event({ authScheme: 'Bearer', cert: cert({ notAfter: new Date('2026-01-09') }) }), mtlsToken, 'cert_expired', 'cert_expired'],
+    ['mTLS token, cert not yet valid', () => event({ authScheme: 'Bearer', cert: cert({ notBefore: new Date('2026-01-11') }) }), mtlsToken, 'cert_expired', 'cert_not_yet_valid'],
+    ['mTLS token, gateway says cert revoked', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:certificate revoked' }) }), mtlsToken, 'cert_revoked', 'FAILED:certificate revoked'],
+    ['mTLS token, gateway says untrusted', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:unable to get local issuer certificate' }) }), mtlsToken, 'cert_untrusted', 'FAILED:unable to get local issuer certificate'],
+    ['bearer token', () => event({ authScheme: 'Bearer' }), { binding: 'bearer' }, 'bearer_unbound', null],
+    ['unknown token with Bearer scheme', () => event({ authScheme: 'Bearer' }), null, 'bearer_unbound', 'binding_unknown'],
+    ['DPoP binding from logged JWT claims, other key, 200', () => event({ hasDpop: true, dpopProof: proof(other), tokenClaims: { cnf: { jkt }, exp: IAT + 60 } }), null, 'bound_not_enforced', 'jkt_mismatch'],
+    ['mTLS binding from logged JWT claims, matching cert', () => event({ authScheme: 'Bearer', cert: cert(), tokenClaims: { cnf: { 'x5t#S256': X5T } } }), null, 'ok', null],
+  ];
+
+  it.each(cases)('%s → %s', async (_name, ev, token, verdict, reason) => {
+    const d = await decideVerdict(ev(), token, { replayStore: new MemoryReplayStore() });
+    expect({ verdict: d.verdict, reason: d.reason }).toEqual({ verdict, reason });
+    expect(d.explanation.length).toBeGreaterThan(10);
+  });
+
+  it('flags a proof replayed in a later log line (same jti, same URI) as proof_invalid: jti_replay', async () => {
+    const store = new MemoryReplayStore();
+    const p = proof();
+    expect((await decideVerdict(event({ hasDpop: true, dpopProof: p }), dpopToken, { replayStore: store })).verdict).toBe('ok');
+    const again = await decideVerdict(event({ hasDpop: true, dpopProof: p, occurredAt: new Date(AT.getTime() + 5000) }), dpopToken, { replayStore: store });
+    expect([again.verdict, again.reason]).toEqual(['bound_not_enforced', 'jti_replay']);
+  });
+});
