@@ -5,6 +5,7 @@ import { buildCert } from '../cert.ts';
 import { SKIP, err, type LineParser } from '../types.ts';
 import { authFacts, flag, guard, identityFrom, isEmptyLine, newEvent, requireTime, verdictFromCertVerify, httpStatus } from '../util.ts';
 
+/** Needs NGINX_AUTH_MAPS (nginx-json.ts) in the http block for $authz_scheme and $has_dpop. */
 export const NGINX_COMBINED_LOG_FORMAT = `log_format holdfast_combined '$remote_addr - $remote_user [$time_local] '
   '"$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" '
   '"$ssl_client_verify" "$ssl_client_s_dn" "$ssl_client_i_dn" "$ssl_client_serial" '

@@ -7,13 +7,16 @@ import {
 } from '../util.ts';
 
 /**
- * The log format Holdfast documents for NGINX. Key aliases accepted besides these: `time_iso8601`,
+ * The log format Holdfast documents for NGINX (with NGINX_AUTH_MAPS in the http block). Logging
+ * `$http_dpop` lets Holdfast verify proofs; drop it if proofs must not reach the log file. Key aliases accepted besides these: `time_iso8601`,
  * `timestamp`, `@timestamp`, `time_local`, `msec`; `request_method`; `request_uri`, `request`;
  * `client_ip`; `http_authorization` (hashed, then dropped); `token_fingerprint` / `token_sha256`.
  */
-export const NGINX_JSON_LOG_FORMAT = `map $http_authorization $authz_scheme { "~^(?<s>[A-Za-z0-9_-]+)\\s" $s; default ""; }
-map $http_dpop $has_dpop { "" 0; default 1; }
-log_format holdfast_json escape=json '{"time":"$time_iso8601","request_id":"$request_id",'
+/** Two maps both NGINX formats use: the Authorization scheme only, and DPoP presence (never the values). */
+export const NGINX_AUTH_MAPS = `map $http_authorization $authz_scheme { "~^(?<s>[A-Za-z0-9_-]+)\\s" $s; default ""; }
+map $http_dpop $has_dpop { "" 0; default 1; }`;
+
+export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json '{"time":"$time_iso8601","request_id":"$request_id",'
   '"remote_addr":"$remote_addr","method":"$request_method","scheme":"$scheme","host":"$host",'
   '"uri":"$request_uri","status":$status,"ssl_client_verify":"$ssl_client_verify",'
   '"ssl_client_s_dn":"$ssl_client_s_dn","ssl_client_i_dn":"$ssl_client_i_dn",'
