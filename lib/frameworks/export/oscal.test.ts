@@ -112,3 +112,12 @@ describe('OSCAL assessment-results export', () => {
     expect(a.r.sha256).toBe(b.r.sha256);
   });
 });
+
+describe('OSCAL streaming vs in-memory', () => {
+  it('streams byte-for-byte the document a single JSON.stringify would produce', async () => {
+    const { buildOscalDocument } = await import('./oscal.ts');
+    const { text } = await exportToFile(meta(), syntheticSource({ tokens: 500, findings: 50 }));
+    const whole = `${JSON.stringify(await buildOscalDocument(meta(), syntheticSource({ tokens: 500, findings: 50 })))}\n`;
+    expect(text).toBe(whole);
+  });
+});

@@ -15,7 +15,7 @@ import { redactSecrets } from './redact.ts';
 import { batched, writeChunks } from './sink.ts';
 import type { ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
 import { newStats } from './types.ts';
-import { isUuid, uuidV5 } from './uuid.ts';
+import { uuidV5 } from './uuid.ts';
 
 export const OSCAL_VERSION = '1.0.4';
 /** Namespace of our OSCAL props (names outside NIST's own vocabulary must carry one). */
@@ -56,7 +56,19 @@ export async function* oscalChunks(meta: ExportMeta, source: ExportSource, stats
   yield* batched(oscalParts(meta, source, stats));
 }
 
-async function* oscalParts(meta: ExportMeta, source: ExportSource, stats: ExportStats): AsyncGenerator<string> {
+interface OscalModel {
+  docUuid: string;
+  metadata: object;
+  importAp: object;
+  /** The result without observations, findings and remarks (those come after the rows). */
+  result: object;
+  observations: AsyncGenerator<object>;
+  /** Call after `observations` is exhausted. */
+  finish(): { findings: object[]; remarks: string };
+}
+
+/** The document in parts: small head, streamed observations, then per-control findings. */
+function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats): OscalModel {
   const f = meta.framework;
   const docUuid = oscalDocumentUuid(meta);
   const generatedAt = meta.generatedAt.toISOString();
@@ -108,97 +120,131 @@ async function* oscalParts(meta: ExportMeta, source: ExportSource, stats: Export
       ],
     },
   };
-
-  yield `{"assessment-results":{"uuid":${j(docUuid)},"metadata":${j(metadata)},`;
-  yield `"import-ap":${j({ href: `urn:holdfast:assessment-plan:${toOscalToken(f.id)}`, remarks: 'Holdfast assesses continuously from telemetry; there is no separate assessment-plan document.' })},`;
-  yield `"results":[${j(result).slice(0, -1)}`;
-
-  // Observations: opened lazily because OSCAL arrays must not be empty.
-  let opened = false;
-  const open = () => {
-    const s = opened ? ',' : ',"observations":[';
-    opened = true;
-    return s;
+  const importAp = {
+    href: `urn:holdfast:assessment-plan:${toOscalToken(f.id)}`,
+    remarks: 'Holdfast assesses continuously from telemetry; there is no separate assessment-plan document.',
   };
-  for await (const x of source.findings()) {
-    stats.findings += 1;
-    const ls = links.get(x.rule) ?? [];
-    const obsUuid = uuidV5(`observation|finding|${x.id}`);
-    relate(ls, obsUuid);
-    const props: OscalProp[] = [
-      prop('evidence-kind', 'finding'),
-      prop('finding-id', x.id),
-      prop('rule', x.rule),
-      prop('severity', x.severity),
-      prop('finding-status', x.status),
-      prop('first-seen', x.firstSeenAt.toISOString()),
-      ...(x.tokenFingerprint ? [prop('token-fingerprint', x.tokenFingerprint)] : []),
-      ...ls.map((l) => prop('control-id', toOscalToken(l.control.id))),
-    ];
-    const subjectId = x.tokenId ?? x.identityId ?? null;
-    const obs = {
-      uuid: obsUuid,
-      title: redactSecrets(x.title),
-      description: redactSecrets(x.explanation || x.title),
-      props,
-      methods: ['TEST'],
-      types: ['finding'],
-      ...(subjectId
-        ? {
-            subjects: [
-              {
-                'subject-uuid': isUuid(subjectId) && /^[0-9a-f]{8}-[0-9a-f]{4}-[45]/i.test(subjectId) ? subjectId : uuidV5(`subject|${subjectId}`),
-                type: x.tokenId ? 'resource' : 'party',
-                ...(x.identity ? { title: redactSecrets(x.identity) } : {}),
-              },
-            ],
-          }
-        : {}),
-      'relevant-evidence': [{ href: `#finding-${encodeURIComponent(x.id)}`, description: `Remediation: ${redactSecrets(x.recommendation)}` }],
-      collected: x.lastSeenAt.toISOString(),
-    };
-    yield open() + j(obs);
-  }
-  if (source.positiveEvidence) {
-    for await (const e of source.positiveEvidence()) {
-      stats.evidenceRows += 1;
-      const ls = links.get(e.control) ?? [];
-      const obsUuid = uuidV5(`observation|check|${e.id}`);
+
+  async function* observations(): AsyncGenerator<object> {
+    for await (const x of source.findings()) {
+      stats.findings += 1;
+      const ls = links.get(x.rule) ?? [];
+      const obsUuid = uuidV5(`observation|finding|${x.id}`);
       relate(ls, obsUuid);
-      const obs = {
+      const props: OscalProp[] = [
+        prop('evidence-kind', 'finding'),
+        prop('finding-id', x.id),
+        prop('rule', x.rule),
+        prop('severity', x.severity),
+        prop('finding-status', x.status),
+        prop('first-seen', x.firstSeenAt.toISOString()),
+        ...(x.tokenFingerprint ? [prop('token-fingerprint', x.tokenFingerprint)] : []),
+        ...ls.map((l) => prop('control-id', toOscalToken(l.control.id))),
+      ];
+      const subjectId = x.tokenId ?? x.identityId ?? null;
+      yield {
         uuid: obsUuid,
-        title: `${e.control}: ${e.passed ? 'pass' : 'fail'}`,
-        description: e.detail ? redactSecrets(e.detail) : `Positive control ${e.control} ${e.passed ? 'passed' : 'failed'} for ${e.subjectType} ${e.subjectId}.`,
-        props: [
-          prop('evidence-kind', 'positive-control'),
-          prop('positive-control', e.control),
-          prop('result', e.passed ? 'pass' : 'fail'),
-          ...ls.map((l) => prop('control-id', toOscalToken(l.control.id))),
-        ],
+        title: redactSecrets(x.title),
+        description: redactSecrets(x.explanation || x.title),
+        props,
         methods: ['TEST'],
-        types: ['control-objective'],
-        subjects: [
-          {
-            'subject-uuid': /^[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab]/i.test(e.subjectId) ? e.subjectId : uuidV5(`subject|${e.subjectId}`),
-            type: 'resource',
-            ...(e.subjectLabel ? { title: redactSecrets(e.subjectLabel) } : {}),
-          },
-        ],
-        collected: e.observedAt.toISOString(),
+        types: ['finding'],
+        ...(subjectId
+          ? {
+              subjects: [
+                {
+                  'subject-uuid': subjectUuid(subjectId),
+                  type: x.tokenId ? 'resource' : 'party',
+                  ...(x.identity ? { title: redactSecrets(x.identity) } : {}),
+                },
+              ],
+            }
+          : {}),
+        'relevant-evidence': [{ href: `#finding-${encodeURIComponent(x.id)}`, description: `Remediation: ${redactSecrets(x.recommendation)}` }],
+        collected: x.lastSeenAt.toISOString(),
       };
-      yield open() + j(obs);
+    }
+    if (source.positiveEvidence) {
+      for await (const e of source.positiveEvidence()) {
+        stats.evidenceRows += 1;
+        const ls = links.get(e.control) ?? [];
+        const obsUuid = uuidV5(`observation|check|${e.id}`);
+        relate(ls, obsUuid);
+        yield {
+          uuid: obsUuid,
+          title: `${e.control}: ${e.passed ? 'pass' : 'fail'}`,
+          description: e.detail ? redactSecrets(e.detail) : `Positive control ${e.control} ${e.passed ? 'passed' : 'failed'} for ${e.subjectType} ${e.subjectId}.`,
+          props: [
+            prop('evidence-kind', 'positive-control'),
+            prop('positive-control', e.control),
+            prop('result', e.passed ? 'pass' : 'fail'),
+            ...ls.map((l) => prop('control-id', toOscalToken(l.control.id))),
+          ],
+          methods: ['TEST'],
+          types: ['control-objective'],
+          subjects: [{ 'subject-uuid': subjectUuid(e.subjectId), type: 'resource', ...(e.subjectLabel ? { title: redactSecrets(e.subjectLabel) } : {}) }],
+          collected: e.observedAt.toISOString(),
+        };
+      }
     }
   }
-  if (opened) yield ']';
 
-  const findings = assessments.filter((a) => a.status !== 'not_assessed').map((a) => oscalFinding(a, related.get(a.control.id) ?? [], docUuid));
+  return {
+    docUuid,
+    metadata,
+    importAp,
+    result,
+    observations: observations(),
+    finish() {
+      const findings = assessments.filter((a) => a.status !== 'not_assessed').map((a) => oscalFinding(a, related.get(a.control.id) ?? [], docUuid));
+      const notAssessed = assessments.filter((a) => a.status === 'not_assessed').map((a) => a.control.id);
+      const remarks =
+        notAssessed.length > 0
+          ? `No evidence in range for ${notAssessed.length} control(s), reported as not assessed (no finding emitted): ${notAssessed.join(', ')}.`
+          : 'Every reviewed control had evidence in range.';
+      return { findings, remarks };
+    },
+  };
+}
+
+/** Subject uuids must be v4/v5; database ids usually are (gen_random_uuid), others are hashed. */
+function subjectUuid(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id) ? id : uuidV5(`subject|${id}`);
+}
+
+async function* oscalParts(meta: ExportMeta, source: ExportSource, stats: ExportStats): AsyncGenerator<string> {
+  const m = oscalModel(meta, source, stats);
+  yield `{"assessment-results":{"uuid":${j(m.docUuid)},"metadata":${j(m.metadata)},"import-ap":${j(m.importAp)},`;
+  yield `"results":[${j(m.result).slice(0, -1)}`;
+  // Opened lazily: OSCAL arrays must not be empty.
+  let opened = false;
+  for await (const obs of m.observations) {
+    yield (opened ? ',' : ',"observations":[') + j(obs);
+    opened = true;
+  }
+  if (opened) yield ']';
+  const { findings, remarks } = m.finish();
   if (findings.length > 0) yield `,"findings":${j(findings)}`;
-  const notAssessed = assessments.filter((a) => a.status === 'not_assessed').map((a) => a.control.id);
-  const remarks =
-    notAssessed.length > 0
-      ? `No evidence in range for ${notAssessed.length} control(s), reported as not assessed (no finding emitted): ${notAssessed.join(', ')}.`
-      : 'Every reviewed control had evidence in range.';
   yield `,"remarks":${j(remarks)}}]}}\n`;
+}
+
+/**
+ * The same document as one in-memory object (what a naive exporter would build before a single
+ * JSON.stringify). For tests and the benchmark baseline only: memory grows with the estate.
+ */
+export async function buildOscalDocument(meta: ExportMeta, source: ExportSource): Promise<object> {
+  const m = oscalModel(meta, source, newStats(meta.framework.controls.length));
+  const observations: object[] = [];
+  for await (const o of m.observations) observations.push(o);
+  const { findings, remarks } = m.finish();
+  return {
+    'assessment-results': {
+      uuid: m.docUuid,
+      metadata: m.metadata,
+      'import-ap': m.importAp,
+      results: [{ ...m.result, ...(observations.length > 0 ? { observations } : {}), ...(findings.length > 0 ? { findings } : {}), remarks }],
+    },
+  };
 }
 
 function oscalFinding(a: ControlAssessment, related: readonly string[], docUuid: string) {
