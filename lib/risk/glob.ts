@@ -3,19 +3,32 @@
 
 const cache = new Map<string, RegExp>();
 
-/** True when `value` matches the glob `pattern` as a whole, case-insensitively (`*` = any run). */
+/** True when `value` matches the glob `pattern` as a whole, case-insensitively.
+ *  `*` matches any run of characters; a backslash before a character makes it literal, so the
+ *  pattern `\*` matches only the scope `*` ("all scopes"). */
 export function globMatch(pattern: string, value: string): boolean {
   let re = cache.get(pattern);
   if (!re) {
-    const body = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
+    let body = '';
+    for (let i = 0; i < pattern.length; i++) {
+      const ch = pattern[i] ?? '';
+      if (ch === '\\' && i + 1 < pattern.length) {
+        body += escape(pattern[++i] ?? '');
+      } else if (ch === '*') {
+        body += '.*';
+      } else {
+        body += escape(ch);
+      }
+    }
     re = new RegExp(`^${body}$`, 'is');
     if (cache.size > 5000) cache.clear();
     cache.set(pattern, re);
   }
   return re.test(value);
+}
+
+function escape(ch: string): string {
+  return ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The first pattern that matches `value`, or null. */

@@ -13,6 +13,8 @@ const patterns = (defaults: string[]) => z.array(pattern).max(500).default(defau
 const seconds = (d: number) => z.number().int('must be a whole number of seconds').positive('must be > 0').default(d);
 
 export const DEFAULT_SCOPE_PATTERNS = [
+  // The pattern \* (a backslash-escaped star) is the literal scope `*` (all scopes); a bare `*` would match every scope.
+  '\\*',
   'admin',
   'admin:*',
   '*:admin',
@@ -33,7 +35,7 @@ export const PolicySchema = z
   .object({
     privileged: z
       .object({
-        /** Glob patterns (`*` = any run of characters), matched case-insensitively against whole scopes. */
+        /** Glob patterns (`*` = any run of characters, `\\*` = a literal star), matched case-insensitively against whole scopes. */
         scopePatterns: patterns(DEFAULT_SCOPE_PATTERNS),
         /** Audience patterns per reason, matched against declared `aud` and audiences seen in events. */
         audiences: z

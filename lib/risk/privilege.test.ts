@@ -15,6 +15,8 @@ describe('globMatch', () => {
     ['*partner*', 'https://api.partner-bank.example', true],
     ['a.b', 'axb', false],
     ['(x+)+$', '(x+)+$', true],
+    ['\\*', '*', true],
+    ['\\*', 'admin', false],
   ];
   it.each(cases)('pattern %s against %s → %s', (p, v, want) => {
     expect(globMatch(p, v)).toBe(want);

@@ -23,7 +23,7 @@ const REPLAY_SIGNAL_WORDS: Record<ReplaySignal, string> = {
 
 /** Facts each rule hands to its words. */
 export interface RuleFacts {
-  unbound_high_risk: { identityName: string; reasons: PrivilegeReason[]; privilegedScopes: string[] };
+  unbound_high_risk: { identityName: string; reasons: PrivilegeReason[]; privilegedScopes: string[]; method: 'mtls' | 'dpop'; why: string };
   bound_not_enforced: { identityName: string; binding: 'mtls' | 'dpop'; gateways: string[]; events: number };
   binding_context_stripped: { gateway: string; route: string | null; events: number; tokens: number };
   replay_suspected: { identityName: string; signals: ReplaySignal[]; bound: boolean };
@@ -63,6 +63,8 @@ export function duration(seconds: number): string {
   return plural(seconds, 'second');
 }
 
+export const BINDING_METHOD_WORDS = { mtls: 'mTLS (RFC 8705)', dpop: 'DPoP (RFC 9449)' } as const;
+
 const BINDING_NAME = { mtls: 'mTLS certificate', dpop: 'DPoP key' } as const;
 
 export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
@@ -72,8 +74,8 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
       `This is a bearer token: anyone who copies it can use it, from anywhere, until it expires. ` +
       `It is high risk because of ${list(f.reasons.map((r) => PRIVILEGE_REASON_WORDS[r]))}` +
       (f.privilegedScopes.length > 0 ? ` (scopes ${list(f.privilegedScopes)}).` : '.'),
-    recommendation: () =>
-      'Bind tokens of this identity to the client (mTLS or DPoP, see the binding recommendation), then revoke this bearer token.',
+    recommendation: (f) =>
+      `Issue this identity's tokens sender-constrained with ${BINDING_METHOD_WORDS[f.method]}: ${f.why} Then revoke this bearer token.`,
   },
   bound_not_enforced: {
     title: (f) => `Gateway accepted ${f.identityName}'s bound token without proof`,
@@ -217,8 +219,6 @@ export const RECOMMENDATION_WORDS: Record<RecommendationReason, string> = {
   unknown_transport:
     'The transport path is unknown; DPoP works whether or not TLS is terminated on the way. Record the transport on the identity to refine this advice.',
 };
-
-export const BINDING_METHOD_WORDS = { mtls: 'mTLS (RFC 8705)', dpop: 'DPoP (RFC 9449)' } as const;
 
 // ── risk score (risk-score.ts) ──
 

@@ -87,6 +87,15 @@ describe('unbound_high_risk', () => {
     expect(d?.evidence.privilegedScopes).toEqual(['admin:write']);
   });
 
+  it('recommends DPoP for the agent and mTLS for the mesh service, with the reason', () => {
+    const [agentDraft] = runRule(unboundHighRisk, snapshot({ identities: [agent], tokens: [token({ identityId: 'id-agent' })] }));
+    expect(agentDraft?.evidence.recommendedBinding).toBe('dpop');
+    expect(agentDraft?.recommendation).toMatch(/^Issue this identity's tokens sender-constrained with DPoP \(RFC 9449\): AI agents/);
+    const [svcDraft] = runRule(unboundHighRisk, snapshot({ tokens: [token({ scopes: ['admin'] })] }));
+    expect(svcDraft?.evidence.recommendationReason).toBe('service_mesh');
+    expect(svcDraft?.recommendation).toContain('mTLS (RFC 8705)');
+  });
+
   it('does not flag an agent token when the policy turns agentsAlwaysHighRisk off', () => {
     const policy = PolicySchema.parse({ privileged: { agentsAlwaysHighRisk: false } });
     expect(runRule(unboundHighRisk, snapshot({ identities: [agent], tokens: [token({ identityId: 'id-agent' })] }), policy)).toEqual([]);

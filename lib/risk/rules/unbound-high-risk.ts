@@ -2,6 +2,7 @@
 // reaches partner / cross-tenant / CI-CD / admin APIs, or belongs to an AI agent, one leak is
 // a breach. Two or more of those reasons at once make it critical.
 import { dedupeKey, isLive, iso, tokenObservedAt, type Rule } from '../context.ts';
+import { recommendBinding } from '../recommend.ts';
 import { makeDraft } from './draft.ts';
 
 export const unboundHighRisk: Rule = (ctx) =>
@@ -10,10 +11,11 @@ export const unboundHighRisk: Rule = (ctx) =>
     const priv = ctx.privilege(t);
     if (!priv.privileged) return [];
     const identity = ctx.identity(t.identityId);
+    const advice = recommendBinding(identity);
     return [
       makeDraft(
         'unbound_high_risk',
-        { identityName: identity?.name ?? t.identityId, reasons: priv.reasons, privilegedScopes: priv.privilegedScopes },
+        { identityName: identity?.name ?? t.identityId, reasons: priv.reasons, privilegedScopes: priv.privilegedScopes, method: advice.method, why: advice.why },
         {
           dedupeKey: dedupeKey('unbound_high_risk', 'token', t.id),
           severity: priv.reasons.length >= 2 ? 'critical' : 'high',
@@ -28,6 +30,8 @@ export const unboundHighRisk: Rule = (ctx) =>
             privilegedScopes: priv.privilegedScopes,
             matchedAudiences: priv.matchedAudiences.map((m) => ({ audience: m.audience, reason: m.reason })),
             expiresAt: iso(t.expiresAt),
+            recommendedBinding: advice.method,
+            recommendationReason: advice.reason,
           },
           blastRadius: ctx.radius(t),
           observedAt: tokenObservedAt(ctx, t),
