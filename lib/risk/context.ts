@@ -25,6 +25,10 @@ export interface RuleContext {
   /** Tokens bound to the certificate by Token.certificateId or by cnf x5t#S256. */
   tokensOfCertificate(cert: CertificateFacts): TokenFacts[];
   certificateByX5t(x5t: string): CertificateFacts | undefined;
+  /** The identity holds this certificate (Certificate.identityId) or has a token bound to it. */
+  ownsX5t(identityId: string, x5t: string): boolean;
+  /** The identity has a token bound to this DPoP key. */
+  ownsJkt(identityId: string, jkt: string): boolean;
   privilege(token: TokenFacts): PrivilegeClass;
   radius(token: TokenFacts): number;
 }
@@ -53,6 +57,12 @@ export function buildContext(snapshot: EstateSnapshot, policy: Policy, now: Date
     if (t.cnfX5tS256) push(byX5t, t.cnfX5tS256, t);
   }
   const certsByX5t = new Map(snapshot.certificates.map((c) => [c.x5tS256, c]));
+  const owned = new Set<string>();
+  for (const c of snapshot.certificates) if (c.identityId) owned.add(`x5t:${c.identityId}:${c.x5tS256}`);
+  for (const t of snapshot.tokens) {
+    if (t.cnfX5tS256) owned.add(`x5t:${t.identityId}:${t.cnfX5tS256}`);
+    if (t.cnfJkt) owned.add(`jkt:${t.identityId}:${t.cnfJkt}`);
+  }
   const privCache = new Map<string, PrivilegeClass>();
   const radiusCache = new Map<string, number>();
   const ctx: RuleContext = {
@@ -70,6 +80,8 @@ export function buildContext(snapshot: EstateSnapshot, policy: Policy, now: Date
       return [...seen.values()];
     },
     certificateByX5t: (x5t) => certsByX5t.get(x5t),
+    ownsX5t: (identityId, x5t) => owned.has(`x5t:${identityId}:${x5t}`),
+    ownsJkt: (identityId, jkt) => owned.has(`jkt:${identityId}:${jkt}`),
     privilege: (t) => {
       let p = privCache.get(t.id);
       if (!p) {

@@ -55,6 +55,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** "1 token is" / "2 tokens are". */
+function pluralIs(n: number, one: string): string {
+  return `${plural(n, one)} ${n === 1 ? 'is' : 'are'}`;
+}
+
+/** "1 request was" / "2 requests were". */
+function pluralWas(n: number, one: string): string {
+  return `${plural(n, one)} ${n === 1 ? 'was' : 'were'}`;
+}
+
 /** Human duration: "90 days", "26 hours", "45 minutes". */
 export function duration(seconds: number): string {
   if (seconds % 86_400 === 0 || seconds >= 7 * 86_400) return plural(Math.round(seconds / 86_400), 'day');
@@ -109,7 +119,7 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
     title: (f) => `Revoked token of ${f.identityName} used again`,
     explanation: (f) =>
       `The token was revoked at ${f.revokedAt}, yet it was presented ${plural(f.events, 'time')} since` +
-      (f.accepted > 0 ? `, and ${plural(f.accepted, 'request')} were accepted.` : ' (all rejected).') +
+      (f.accepted > 0 ? `, and ${pluralWas(f.accepted, 'request')} accepted.` : ' (all rejected).') +
       ' Whoever still holds it is not its owner, or a gateway is not honouring the revocation.',
     recommendation: (f) =>
       (f.accepted > 0 ? 'Make the accepting gateways introspect or check revocation now; ' : '') +
@@ -166,8 +176,8 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
         : `Certificate expires in ${plural(f.days, 'day')}${f.identityName ? ` (${f.identityName})` : ''}`,
     explanation: (f) =>
       (f.expired
-        ? `The certificate${f.subjectDn ? ` ${f.subjectDn}` : ''} expired ${plural(f.days, 'day')} ago but ${plural(f.boundTokens, 'active token')} are still bound to it. `
-        : `The certificate${f.subjectDn ? ` ${f.subjectDn}` : ''} expires in ${plural(f.days, 'day')} and ${plural(f.boundTokens, 'active token')} are bound to it. `) +
+        ? `The certificate${f.subjectDn ? ` ${f.subjectDn}` : ''} expired ${f.days === 0 ? 'today' : `${plural(f.days, 'day')} ago`} but ${pluralIs(f.boundTokens, 'active token')} still bound to it. `
+        : `The certificate${f.subjectDn ? ` ${f.subjectDn}` : ''} expires in ${plural(f.days, 'day')} and ${pluralIs(f.boundTokens, 'active token')} bound to it. `) +
       'A new certificate invalidates tokens bound to the old one (RFC 8705 §6.3), so renewal must be planned with the tokens.',
     recommendation: (f) =>
       f.expired

@@ -49,7 +49,8 @@ export const offboarding: Rule = (ctx) => {
             certificateIds: sample(certs.map((c) => c.id), 50),
           },
           blastRadius: sumRadius(tokens.map((t) => ctx.radius(t))),
-          observedAt: latest(i.decommissionedAt ?? new Date(0), ...tokens.map((t) => tokenObservedAt(ctx, t))),
+          // State-based: when no token was seen, the evidence is observed now (or at decommissioning).
+          observedAt: latest(i.decommissionedAt ?? ctx.now, ...tokens.map((t) => tokenObservedAt(ctx, t))),
         },
       ),
     ];

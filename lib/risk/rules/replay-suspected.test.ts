@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, HOUR, runRule, snapshot, token, usage } from '../fixtures.ts';
+import { at, brief, certificate, HOUR, runRule, snapshot, token, usage } from '../fixtures.ts';
 import type { EstateSnapshot } from '../snapshot.ts';
 import { replaySuspected } from './replay-suspected.ts';
 
@@ -37,6 +37,24 @@ const cases: { name: string; snap: EstateSnapshot; expected: { dedupeKey: string
     name: 'does not flag a bearer token seen from 10.0.0.5 and 10.0.0.77 (same /24)',
     snap: snapshot({ tokens: [token()], tokenUsage: [usage({ clientIpsSeen: ['10.0.0.5', '10.0.0.77'] })] }),
     expected: [],
+  },
+  {
+    name: 'does not flag a bearer token of orders-svc seen with its old and its rotated certificate (both issued to orders-svc)',
+    snap: snapshot({
+      certificates: [certificate({ id: 'c-old', x5tS256: 'x5t-A' }), certificate({ id: 'c-new', x5tS256: 'x5t-B' })],
+      tokens: [token()],
+      tokenUsage: [usage({ first: { x5tS256: 'x5t-A', jkt: null, clientIp: '10.0.0.5' }, x5tS256Seen: ['x5t-A', 'x5t-B'] })],
+    }),
+    expected: [],
+  },
+  {
+    name: 'still flags a bearer token seen with a certificate issued to another identity',
+    snap: snapshot({
+      certificates: [certificate({ id: 'c-old', x5tS256: 'x5t-A' }), certificate({ id: 'c-other', x5tS256: 'x5t-B', identityId: 'id-other' })],
+      tokens: [token()],
+      tokenUsage: [usage({ first: { x5tS256: 'x5t-A', jkt: null, clientIp: '10.0.0.5' }, x5tS256Seen: ['x5t-A', 'x5t-B'] })],
+    }),
+    expected: [{ dedupeKey: key, severity: 'high' }],
   },
   {
     name: 'does not flag an mTLS-bound token always presented with its own certificate',

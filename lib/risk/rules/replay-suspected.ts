@@ -2,6 +2,8 @@
 // bearer token, than it was first seen with) is in someone else's hands. A bearer token seen
 // from another network origin is a weaker signal (medium). Privileged tokens go one level up.
 // Network changes are ignored for bound tokens: without the key, moving networks gains nothing.
+// Certificates and keys that belong to the token's own identity (its other certificates after
+// a rotation, its mesh replicas' SVIDs, keys of its other tokens) are not someone else's.
 import { dedupeKey, isLive, type Rule } from '../context.ts';
 import { networkOrigin } from '../network-origin.ts';
 import type { ReplaySignal } from '../words.ts';
@@ -13,10 +15,10 @@ export const replaySuspected: Rule = (ctx) =>
     const u = ctx.usage(t.id);
     if (!u) return [];
     const signals: ReplaySignal[] = [];
-    const otherX5t = t.cnfX5tS256
-      ? u.x5tS256Seen.filter((x) => x !== t.cnfX5tS256)
-      : u.x5tS256Seen.filter((x) => x !== (u.first.x5tS256 ?? u.x5tS256Seen[0]));
-    const otherJkt = t.cnfJkt ? u.jktSeen.filter((j) => j !== t.cnfJkt) : u.jktSeen.filter((j) => j !== (u.first.jkt ?? u.jktSeen[0]));
+    const expectedX5t = t.cnfX5tS256 ?? u.first.x5tS256 ?? u.x5tS256Seen[0];
+    const expectedJkt = t.cnfJkt ?? u.first.jkt ?? u.jktSeen[0];
+    const otherX5t = u.x5tS256Seen.filter((x) => x !== expectedX5t && !ctx.ownsX5t(t.identityId, x));
+    const otherJkt = u.jktSeen.filter((j) => j !== expectedJkt && !ctx.ownsJkt(t.identityId, j));
     if (otherX5t.length > 0) signals.push('other_certificate');
     if (otherJkt.length > 0) signals.push('other_dpop_key');
     const { ipv4PrefixBits, ipv6PrefixBits, maxNetworkOrigins } = ctx.policy.replay;
