@@ -35,7 +35,7 @@ function decodePem(p: string): string {
 
 /** Cert facts for an event; null when the source logged no certificate field at all. */
 export function buildCert(state: Record<string, unknown>, l: LoggedCert): CertResult {
-  const facts = l.pem ? cachedCertFacts(state, decodePem(l.pem)) : null;
+  const facts = l.pem ? cachedCertFacts(state, l.pem, decodePem) : null;
   const any =
     facts ?? l.x5tS256 ?? l.sha1Hex ?? l.subjectDn ?? l.issuerDn ?? l.serial ?? l.verify ?? l.notBefore ?? l.notAfter ?? null;
   if (any === null || any === undefined) return { cert: null, facts: null };

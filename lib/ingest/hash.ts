@@ -75,9 +75,10 @@ const CERT_CACHE_MAX = 1024;
 
 /**
  * Certificate facts cached per stream: gateway logs repeat the same few client certificates
- * on every request, and parsing X.509 per line would dominate the parse cost.
+ * on every request, and parsing X.509 per line would dominate the parse cost. Keyed by the
+ * string as logged, so a cache hit costs no decoding.
  */
-export function cachedCertFacts(state: Record<string, unknown>, pem: string): CertFacts | null {
+export function cachedCertFacts(state: Record<string, unknown>, pem: string, decode: (s: string) => string = (s) => s): CertFacts | null {
   let cache = state.certCache as Map<string, CertFacts | null> | undefined;
   if (!cache) {
     cache = new Map();
@@ -85,7 +86,7 @@ export function cachedCertFacts(state: Record<string, unknown>, pem: string): Ce
   }
   const hit = cache.get(pem);
   if (hit !== undefined || cache.has(pem)) return hit ?? null;
-  const facts = certFactsFromPem(pem);
+  const facts = certFactsFromPem(decode(pem));
   if (cache.size >= CERT_CACHE_MAX) cache.clear();
   cache.set(pem, facts);
   return facts;

@@ -62,3 +62,99 @@ export function redact(line: string): string {
   if (!TRIGGER.test(line)) return line;
   return line.replace(PATTERN, replacer);
 }
+
+const SENSITIVE_KEY_RE = new RegExp(`^${SENSITIVE_KEY}$`, 'i');
+// A string value that may hold a credential outside a sensitive key: send the line down the generic path.
+const SUSPECT_VALUE = /eyJ|PRIVATE(?: |%20)KEY|(?:bearer|dpop|basic)\s+[A-Za-z0-9._~+/-]{8}|(?:token|secret|passw\w*|assertion|api.?key)=|(?:authorization|cookie|dpop)\s*:/i;
+
+// Member names repeat on every line of a log: remember the verdict per name.
+const keyVerdicts = new Map<string, boolean>();
+
+function isSensitiveKey(k: string): boolean {
+  let v = keyVerdicts.get(k);
+  if (v === undefined) {
+    v = SENSITIVE_KEY_RE.test(k) && !HARMLESS_KEY.test(k.slice(k.lastIndexOf('.') + 1));
+    if (keyVerdicts.size > 4096) keyVerdicts.clear();
+    keyVerdicts.set(k, v);
+  }
+  return v;
+}
+
+function emptyish(v: unknown): boolean {
+  return v === null || v === '' || v === '-' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** Collects sensitive member names with string values; false when the generic path is needed. */
+function collect(o: unknown, keys: Set<string>, depth: number): boolean {
+  if (depth > 8) return false;
+  if (Array.isArray(o)) {
+    for (const v of o) if (!collect(v, keys, depth + 1)) return false;
+    return true;
+  }
+  if (typeof o === 'string') return !(o.length >= 8 && SUSPECT_VALUE.test(o));
+  if (typeof o !== 'object' || o === null) return true;
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (isSensitiveKey(k)) {
+      if (emptyish(v)) continue;
+      if (typeof v !== 'string') return false;
+      keys.add(k);
+    } else if (!collect(v, keys, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** Index just past the JSON string literal starting at `i` (which must be a quote), or -1. */
+function endOfJsonString(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) j++;
+    else if (c === 0x22) return j + 1;
+  }
+  return -1;
+}
+
+function redactMember(text: string, key: string): string | null {
+  const needle = JSON.stringify(key);
+  let out = '';
+  let from = 0;
+  let found = false;
+  for (;;) {
+    const at = text.indexOf(needle, from);
+    if (at === -1) break;
+    let j = at + needle.length;
+    while (text[j] === ' ' || text[j] === '\t') j++;
+    if (text[j] !== ':') {
+      out += text.slice(from, j);
+      from = j;
+      continue;
+    }
+    j++;
+    while (text[j] === ' ' || text[j] === '\t') j++;
+    if (text[j] !== '"') return null;
+    const end = endOfJsonString(text, j);
+    if (end === -1) return null;
+    out += `${text.slice(from, j)}"${REDACTED}"`;
+    from = end;
+    found = true;
+  }
+  // Not found as written (e.g. a \u-escaped key): let the caller take the generic path.
+  return found ? out + text.slice(from) : null;
+}
+
+/**
+ * redact() for a line already parsed as JSON: when the only credentials sit in sensitive
+ * members with string values, those members are blanked directly (no full-line regex pass,
+ * which dominates parse cost); anything else takes the generic path.
+ */
+export function redactJsonLine(text: string, parsed: unknown): string {
+  const keys = new Set<string>();
+  if (!collect(parsed, keys, 0)) return redact(text);
+  let out = text;
+  for (const k of keys) {
+    const r = redactMember(out, k);
+    if (r === null) return redact(text);
+    out = r;
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // Authorization header handling (fingerprint + claims, raw token dropped), source verdicts.
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
 import { sha256B64url } from './hash.ts';
-import { redact } from './redact.ts';
+import { redact, redactJsonLine } from './redact.ts';
 import { err, type ParseErrorReason, type ParseResult } from './types.ts';
 
 export type Json = Record<string, unknown>;
@@ -112,7 +112,18 @@ export function parseTime(v: unknown): Date | null {
   if (isUnset(v)) return null;
   if (typeof v === 'number') return epoch(v);
   if (typeof v !== 'string') return null;
-  const s = v.trim();
+  // Log timestamps (second resolution) and certificate validity dates repeat line after line.
+  const hit = timeCache.get(v);
+  if (hit !== undefined) return hit === null ? null : new Date(hit);
+  const d = parseTimeString(v.trim());
+  if (timeCache.size >= 512) timeCache.clear();
+  timeCache.set(v, d ? d.getTime() : null);
+  return d;
+}
+
+const timeCache = new Map<string, number | null>();
+
+function parseTimeString(s: string): Date | null {
   if (/^\d+(\.\d+)?$/.test(s)) return epoch(Number(s));
   const clf = /^(\d{1,2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? ([+-])(\d{2}):?(\d{2})$/.exec(s);
   if (clf) {
@@ -130,7 +141,13 @@ export function parseTime(v: unknown): Date | null {
     if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
     return valid(new Date(`${iso[1]}T${iso[2]}${frac}${zone.toUpperCase()}`));
   }
-  // "Nov 22 08:06:14 2026 GMT" (OpenSSL validity) and other RFC 2822-ish forms.
+  const ossl = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/.exec(s);
+  if (ossl) {
+    const mon = MONTHS[ossl[1]!];
+    if (mon === undefined) return null;
+    return valid(new Date(Date.UTC(Number(ossl[6]), mon, Number(ossl[2]), Number(ossl[3]), Number(ossl[4]), Number(ossl[5]))));
+  }
+  // Other RFC 2822-ish forms.
   if (/^[A-Z][a-z]{2},? /.test(s)) return valid(new Date(s));
   return null;
 }
@@ -253,7 +270,7 @@ function dpopReasonFromText(r: string): string | null {
 }
 
 /** The event skeleton every gateway parser fills. */
-export function newEvent(format: string, occurredAt: Date, raw: string): NormalizedEvent {
+export function newEvent(format: string, occurredAt: Date, raw: string, parsed?: Json): NormalizedEvent {
   return {
     format,
     occurredAt,
@@ -272,7 +289,7 @@ export function newEvent(format: string, occurredAt: Date, raw: string): Normali
     cert: null,
     failureDetail: null,
     sourceVerdict: null,
-    redactedRaw: redact(raw),
+    redactedRaw: parsed ? redactJsonLine(raw, parsed) : redact(raw),
   };
 }
 

@@ -47,7 +47,8 @@ export const awsApigwParser: LineParser = {
     if (isEmptyLine(text)) return SKIP;
     return guard(() => {
       const flat = new Map<string, unknown>();
-      flatten(jsonObject(text), '', flat);
+      const parsed = jsonObject(text);
+      flatten(parsed, '', flat);
       const get = (...names: string[]): string | null => {
         for (const n of names) {
           const v = flat.get(norm(n));
@@ -63,7 +64,7 @@ export const awsApigwParser: LineParser = {
         const raw = get('requestTimeEpoch', 'requestTime', 'timestamp');
         throw new FieldError(raw ? 'invalid_timestamp' : 'missing_field', raw ? `unreadable requestTime: ${raw.slice(0, 40)}` : 'no requestTime / requestTimeEpoch');
       }
-      const ev = newEvent('aws-apigw', when, text);
+      const ev = newEvent('aws-apigw', when, text, parsed);
       ev.requestId = get('requestId', 'extendedRequestId');
       ev.method = get('httpMethod', 'method');
       ev.url = get('path', 'resourcePath', 'routeKey');

@@ -62,8 +62,9 @@ export const envoyJsonParser: LineParser = {
   parseLine(text, ctx) {
     if (isEmptyLine(text)) return SKIP;
     return guard(() => {
-      const o = lowerKeys(jsonObject(text));
-      const ev = newEvent('envoy-json', requireTime(o.start_time ?? o.timestamp ?? o.time ?? o['@timestamp'], 'start_time'), text);
+      const parsed = jsonObject(text);
+      const o = lowerKeys(parsed);
+      const ev = newEvent('envoy-json', requireTime(o.start_time ?? o.timestamp ?? o.time ?? o['@timestamp'], 'start_time'), text, parsed);
       ev.requestId = pickStr(o, 'request_id', 'x_request_id');
       ev.method = pickStr(o, 'method', 'request_method');
       const path = pickStr(o, 'path', 'original_path', 'uri');

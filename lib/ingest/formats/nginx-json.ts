@@ -26,7 +26,7 @@ export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json '{"ti
   '"has_dpop":"$has_dpop","http_dpop":"$http_dpop"}';`;
 
 export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
-  const ev = newEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text);
+  const ev = newEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text, o);
   const request = pickStr(o, 'request');
   const reqParts = request ? /^(\S+)\s+(\S+)/.exec(request) : null;
   ev.requestId = pickStr(o, 'request_id');
