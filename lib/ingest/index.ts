@@ -1,4 +1,4 @@
-// Public surface of the ingest parsers (pure: no Next.js, React, Prisma or process.env).
+// Public surface of the ingest parsers (pure core: no Next.js, React, Prisma or environment reads).
 export { readLines, DEFAULT_MAX_LINE_BYTES, type ByteSource, type LineItem, type LineReaderError, type ReadLinesOptions } from './line-reader.ts';
 export { PARSERS, getParser } from './registry.ts';
 export { detectFormat } from './detect.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRIVATE_KEY_PEM, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from './__fixtures__/samples.ts';
-import { redact } from './redact.ts';
+import { redact, redactJsonLine } from './redact.ts';
 
 describe('redact', () => {
   it.each([
@@ -28,5 +28,33 @@ describe('redact', () => {
     ['prose mentioning DPoP', 'reason="DPoP proof is missing"'],
   ])('keeps %s', (_name, input) => {
     expect(redact(input)).toBe(input);
+  });
+});
+
+describe('redactJsonLine (the fast path for parsed JSON lines)', () => {
+  it.each([
+    ['a sensitive member', { time: 't', http_authorization: `Bearer ${SECRET_OPAQUE}`, has_dpop: '1' }],
+    ['a nested header', { request: { headers: { cookie: SECRET_OPAQUE, dpop: SECRET_PROOF } } }],
+    ['an array-valued cookie', { headers: { cookie: [SECRET_OPAQUE, 'b'] } }],
+    ['a name/value header object', { http_headers: [{ name: 'Cookie', value: SECRET_OPAQUE }] }],
+    ['a JWT in an innocent member', { note: `see ${SECRET_JWT}` }],
+    ['a token in a URL', { uri: `/x?access_token=${SECRET_OPAQUE}` }],
+    ['a private key in any member', { k: PRIVATE_KEY_PEM }],
+    ['spaces around the colon', null],
+  ])('leaves no secret for %s, like redact()', (_name, obj) => {
+    const text = obj ? JSON.stringify(obj) : `{"authorization" :  "Bearer ${SECRET_OPAQUE}", "x": 1}`;
+    const out = redactJsonLine(text, JSON.parse(text));
+    for (const s of [SECRET_OPAQUE, SECRET_JWT, SECRET_PROOF, 'PRIVATE KEY']) expect(out).not.toContain(s);
+    expect(out).toContain('[redacted]');
+  });
+
+  it('returns a clean line unchanged', () => {
+    const text = '{"time":"2026-11-22T08:00:00+00:00","status":200,"authz_scheme":"Bearer","has_dpop":"0","http_dpop":""}';
+    expect(redactJsonLine(text, JSON.parse(text))).toBe(text);
+  });
+
+  it('falls back to the generic path when a key is written with escapes', () => {
+    const text = `{"\\u0061uthorization":"${SECRET_OPAQUE}"}`;
+    expect(redactJsonLine(text, JSON.parse(text))).not.toContain(SECRET_OPAQUE);
   });
 });

@@ -93,6 +93,9 @@ function collect(o: unknown, keys: Set<string>, depth: number): boolean {
   }
   if (typeof o === 'string') return !(o.length >= 8 && SUSPECT_VALUE.test(o));
   if (typeof o !== 'object' || o === null) return true;
+  // Name/value header objects ({"name":"Cookie","value":"…"}) need the generic pattern.
+  const name = (o as Record<string, unknown>).name;
+  if (typeof name === 'string' && 'value' in o && isSensitiveKey(name)) return false;
   for (const k in o) {
     const v = (o as Record<string, unknown>)[k];
     if (isSensitiveKey(k)) {
@@ -153,8 +156,18 @@ export function redactJsonLine(text: string, parsed: unknown): string {
   let out = text;
   for (const k of keys) {
     const r = redactMember(out, k);
-    if (r === null) return redact(text);
+    if (r === null) return JSON.stringify(redactValue(parsed, 0));
     out = r;
   }
+  return out;
+}
+
+/** Structural redaction, for JSON whose text form defeats the fast path (escaped member names). */
+function redactValue(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return redact(v);
+  if (depth > 32 || typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = isSensitiveKey(k) && !emptyish(x) ? REDACTED : redactValue(x, depth + 1);
   return out;
 }
