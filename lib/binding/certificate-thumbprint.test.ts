@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   classifyFingerprint,
+  parseCertificate,
   parseX5tS256,
+  x5tS256OfDer,
   thumbprintCert,
   x5tS256FromHexSha256,
 } from './certificate-thumbprint.ts';
@@ -42,6 +44,12 @@ describe('x5t#S256 from certificates made by openssl', () => {
   it('gives the same value from DER bytes', () => {
     pki.run(['x509', '-in', leafPath, '-outform', 'DER', '-out', `${leafPath}.der`]);
     expect(thumbprintCert(readFileSync(`${leafPath}.der`)).x5tS256).toBe(shell);
+  });
+
+  it('agrees with a full X.509 parse, and refuses DER with a trailing byte', () => {
+    expect(x5tS256OfDer(parseCertificate(pem).der)).toBe(shell);
+    const der = new X509Certificate(pem).raw;
+    expect(codeOf(() => thumbprintCert(Buffer.concat([der, Buffer.from([0])])))).toBe('certificate_invalid');
   });
 
   it('gives the same value from PEM bytes and from a PEM with surrounding text', () => {

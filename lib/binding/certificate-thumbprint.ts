@@ -31,8 +31,7 @@ function derFromText(text: string): Buffer {
   throw new BindingError('certificate_invalid', 'no PEM certificate block found');
 }
 
-/** Parses a certificate given as PEM, URL-encoded PEM (NGINX $ssl_client_escaped_cert) or DER. */
-export function parseCertificate(input: string | Uint8Array): ParsedCertificate {
+function derOf(input: string | Uint8Array): Buffer {
   let der: Buffer;
   if (typeof input === 'string') {
     der = derFromText(input);
@@ -43,6 +42,33 @@ export function parseCertificate(input: string | Uint8Array): ParsedCertificate 
     throw new BindingError('certificate_invalid', 'certificate must be PEM text or DER bytes');
   }
   if (der.length === 0) throw new BindingError('certificate_invalid', 'certificate is empty');
+  return der;
+}
+
+// DER framing of a Certificate: SEQUENCE { tbsCertificate SEQUENCE, … } whose definite length
+// spans exactly the bytes given. Enough to refuse garbage before hashing, far cheaper than a
+// full X.509 parse (the thumbprint is a hash of these exact bytes either way).
+function isCertificateFraming(der: Buffer): boolean {
+  if (der.length < 4 || der[0] !== 0x30) return false;
+  const b1 = der[1] as number;
+  let len: number;
+  let hdr: number;
+  if (b1 < 0x80) {
+    len = b1;
+    hdr = 2;
+  } else {
+    const n = b1 & 0x7f;
+    if (n < 1 || n > 3 || der.length < 2 + n) return false;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (der[2 + i] as number);
+    hdr = 2 + n;
+  }
+  return hdr + len === der.length && der[hdr] === 0x30;
+}
+
+/** Parses a certificate given as PEM, URL-encoded PEM (NGINX $ssl_client_escaped_cert) or DER. */
+export function parseCertificate(input: string | Uint8Array): ParsedCertificate {
+  const der = derOf(input);
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
@@ -58,9 +84,14 @@ export function x5tS256OfDer(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64url');
 }
 
-/** `x5t#S256` of a certificate given as PEM, URL-encoded PEM or DER. */
+/**
+ * `x5t#S256` of a certificate given as PEM, URL-encoded PEM or DER. Checks DER framing only
+ * (see isCertificateFraming); use parseCertificate when the certificate's fields matter.
+ */
 export function thumbprintCert(pemOrDer: string | Uint8Array): { x5tS256: string } {
-  return { x5tS256: x5tS256OfDer(parseCertificate(pemOrDer).der) };
+  const der = derOf(pemOrDer);
+  if (!isCertificateFraming(der)) throw new BindingError('certificate_invalid', 'not a DER-encoded X.509 certificate');
+  return { x5tS256: x5tS256OfDer(der) };
 }
 
 /** Validates a `x5t#S256` value: canonical unpadded base64url of exactly 32 bytes. */

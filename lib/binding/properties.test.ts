@@ -73,6 +73,7 @@ describe('parsers never throw anything but BindingError', () => {
   it('parseCertificate / thumbprintCert(random string or bytes)', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string().map((s) => `-----BEGIN CERTIFICATE-----\n${s}\n-----END CERTIFICATE-----`), fc.string().map((s) => `-----BEGIN%20CERTIFICATE-----%0A${s}`)), (s) => onlyBindingErrors(() => thumbprintCert(s))), RUNS);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (b) => onlyBindingErrors(() => parseCertificate(b))), RUNS);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (b) => onlyBindingErrors(() => thumbprintCert(Uint8Array.from([0x30, ...b])))), RUNS);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => onlyBindingErrors(() => parseCertificate(Uint8Array.from([0x30, 0x82, ...b])))), RUNS);
   });
 

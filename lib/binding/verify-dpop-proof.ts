@@ -258,30 +258,34 @@ export async function verifyDpopProof(
     checks.push({ name: 'htm', ok, detail: ok ? `htm ${htm} matches` : `htm ${htm.slice(0, 16)} ≠ request method ${method.slice(0, 16)}` });
   }
 
-  let replayUri: string;
+  // Normalised once: used for the htu comparison and as the replay key's target URI.
+  let proofHtu: string | null = null;
   try {
-    replayUri = normalizeHtu(htu);
+    proofHtu = normalizeHtu(htu);
   } catch {
-    replayUri = htu;
+    proofHtu = null;
   }
+  const replayUri = proofHtu ?? htu;
   const url = input.url;
   if (url === null || url === undefined || url === '') {
     checks.push({ name: 'htu', ok: true, skipped: true, detail: 'not checked: request URL unknown' });
+  } else if (proofHtu === null) {
+    checks.push({ name: 'htu', ok: false, detail: 'htu is not a valid http(s) URI' });
   } else {
     let ok = false;
     let detail: string;
     try {
       if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
         const want = normalizeHtu(url);
-        ok = normalizeHtu(htu) === want;
+        ok = proofHtu === want;
         detail = ok ? `htu matches ${want}` : `htu does not match ${want} after RFC 3986 normalisation`;
       } else {
         const want = normalizeHtuPath(url);
-        ok = normalizeHtuPath(htu) === want;
+        ok = normalizeHtuPath(proofHtu) === want;
         detail = ok ? `htu path matches ${want} (log had a path only)` : `htu path does not match ${want}`;
       }
     } catch {
-      detail = 'htu is not a valid http(s) URI';
+      detail = 'request URL is not a valid http(s) URI';
     }
     checks.push({ name: 'htu', ok, detail });
   }
