@@ -94,6 +94,14 @@ describe('OSCAL assessment-results export', () => {
     expect(text).not.toMatch(/"target-id":"[^"]*:/);
   });
 
+  it('uses OSCAL reasons: fail for not satisfied, other (with remarks) for partially satisfied', async () => {
+    const { doc } = await exportToFile();
+    const status = (t: string) => doc['assessment-results'].results[0].findings.find((f: any) => f.target['target-id'] === t)?.target.status; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(status('pr.aa-02')).toEqual({ state: 'not-satisfied', reason: 'fail' });
+    expect(status('pr.aa-04')).toMatchObject({ state: 'not-satisfied', reason: 'other', remarks: expect.stringMatching(/^Partially satisfied/) });
+    expect(status('pr.aa-06')).toBeUndefined();
+  });
+
   it('links each control finding to the observations of its evidence', async () => {
     const { doc } = await exportToFile(meta('owasp-nhi-2025'));
     const res = doc['assessment-results'].results[0];

@@ -270,10 +270,11 @@ function oscalFinding(a: ControlAssessment, related: readonly string[], docUuid:
       type: 'objective-id',
       'target-id': toOscalToken(a.control.id),
       title: a.control.title,
-      status: {
-        state,
-        ...(a.status === 'partially_satisfied' ? { reason: 'partially-satisfied' } : {}),
-      },
+      // OSCAL reasons are pass | fail | other; "partially satisfied" is other, said in remarks.
+      status:
+        a.status === 'partially_satisfied'
+          ? { state, reason: 'other', remarks: 'Partially satisfied: some evidence passes, some fails (see description).' }
+          : { state, reason: a.status === 'satisfied' ? 'pass' : 'fail' },
     },
     ...(related.length > 0 ? { 'related-observations': related.map((u) => ({ 'observation-uuid': u })) } : {}),
     ...(related.length >= RELATED_OBSERVATIONS_CAP
