@@ -33,9 +33,11 @@ export class MemoryReplayStore implements ReplayStore {
     for (const [k, exp] of this.#entries) {
       if (exp <= nowMs) this.#entries.delete(k);
     }
-    // Still full: drop the oldest insertions. A replay older than the evicted entries then goes
-    // unnoticed, which is why maxEntries should exceed (proofs per second × window).
-    while (this.#entries.size >= this.#maxEntries) {
+    // Still full: drop the oldest tenth, so a store full of live entries does not rescan on
+    // every insert. A replay of an evicted jti then goes unnoticed, which is why maxEntries
+    // should exceed (proofs per second × window).
+    const keep = Math.floor(this.#maxEntries * 0.9);
+    while (this.#entries.size > keep && this.#entries.size > 0) {
       const oldest = this.#entries.keys().next();
       if (oldest.done) break;
       this.#entries.delete(oldest.value);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import * as dpopLib from 'dpop';
 import * as oauth from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,11 @@ describe('each §4.3 check fails with its own reason (hand-made faults)', () => 
     ['alg RS256 with an EC key', async () => input(makeProof(key, good(), { alg: 'RS256' })), 'alg'],
     ['a private key (d) in jwk', async () => input(makeProof(key, good(), { jwk: key.privateJwk })), 'private_key_in_jwk'],
     ['a symmetric (oct) jwk', async () => input(makeProof(key, good(), { jwk: { kty: 'oct', k: 'GawgguFyGrWKav7AX4VKUg' } })), 'private_key_in_jwk'],
+    ['a 1024-bit RSA key', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const weak = { privateKey, publicJwk: publicKey.export({ format: 'jwk' }) as Record<string, string>, privateJwk: {} };
+      return input(makeProof(weak, good(), { alg: 'RS256' }, 'RS256'));
+    }, 'alg'],
     ['signed by another key than its jwk', async () => input(makeProof(other, good(), { jwk: key.publicJwk })), 'signature'],
     ['htm POST for a GET', async () => input(makeProof(key, { ...good(), htm: 'POST' })), 'htm'],
     ['htu for another path', async () => input(makeProof(key, { ...good(), htu: 'https://api.example.com/v1/other' })), 'htu'],

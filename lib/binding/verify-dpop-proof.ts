@@ -42,6 +42,9 @@ const ALGS: Record<string, AlgSpec> = {
   Ed25519: { kty: 'OKP', crv: ['Ed25519'], hash: null },
 };
 
+// RFC 7518 §3.3: RSA keys of 2048 bits or larger MUST be used with RS*/PS*.
+const MIN_RSA_BITS = 2048;
+
 // Members that only a private (or symmetric) key has (RFC 7517/7518 §6).
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
@@ -221,6 +224,11 @@ export async function verifyDpopProof(
     key = keyCache.get(jkt);
     if (!key) {
       key = createPublicKey({ key: JSON.parse(tpInput) as JsonWebKey, format: 'jwk' });
+      // Weak RSA keys never enter the cache, so this check runs once per accepted key.
+      const bits = key.asymmetricKeyDetails?.modulusLength;
+      if (spec.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) {
+        return fail('alg', `RSA key of ${bits ?? '?'} bits is below the ${MIN_RSA_BITS}-bit minimum`);
+      }
       keyCache.set(jkt, key);
     }
   } catch (e) {

@@ -23,14 +23,17 @@ export function ath(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** Signs an ES256 proof with arbitrary header/claims overrides. */
+/** Signs an ES256 (or RS256) proof with arbitrary header/claims overrides. */
 export function makeProof(
   key: TestKey,
   claims: Record<string, unknown>,
   header: Record<string, unknown> = {},
+  signAs: 'ES256' | 'RS256' = 'ES256',
 ): string {
   const h = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk, ...header });
   const p = b64({ jti: randomUUID(), iat: Math.floor(Date.now() / 1000), ...claims });
-  const sig = sign('sha256', Buffer.from(`${h}.${p}`), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const sig = signAs === 'RS256'
+    ? sign('sha256', Buffer.from(`${h}.${p}`), key.privateKey)
+    : sign('sha256', Buffer.from(`${h}.${p}`), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
   return `${h}.${p}.${sig.toString('base64url')}`;
 }
