@@ -14,10 +14,10 @@ export const BLAST_RADIUS_CAP = 1_000_000;
 
 /** Blast radius of one token (formula above). */
 export function tokenBlastRadius(token: Pick<TokenFacts, 'scopes' | 'audience'>, priv: PrivilegeClass, audiencesSeen: readonly string[] = []): number {
-  const privScopes = new Set(priv.privilegedScopes);
   let scopeWeight = 0;
-  for (const s of new Set(token.scopes)) scopeWeight += privScopes.has(s) ? 3 : 1;
-  const audienceWeight = new Set([...token.audience, ...audiencesSeen]).size;
+  const scopes = token.scopes.length > 1 ? new Set(token.scopes) : token.scopes;
+  for (const s of scopes) scopeWeight += priv.privilegedScopes.includes(s) ? 3 : 1;
+  const audienceWeight = audiencesSeen.length === 0 && token.audience.length <= 1 ? token.audience.length : new Set([...token.audience, ...audiencesSeen]).size;
   return capRadius(Math.max(1, scopeWeight) * Math.max(1, audienceWeight) * (1 + priv.reasons.length));
 }
 

@@ -3,7 +3,7 @@
 import type { FindingRule } from '../domain/types.ts';
 import { tokenBlastRadius } from './blast-radius.ts';
 import type { Policy } from './policy.ts';
-import { classifyPrivilege, type PrivilegeClass } from './privilege.ts';
+import { createPrivilegeClassifier, type PrivilegeClass } from './privilege.ts';
 import type {
   CertificateFacts,
   EstateSnapshot,
@@ -63,6 +63,7 @@ export function buildContext(snapshot: EstateSnapshot, policy: Policy, now: Date
     if (t.cnfX5tS256) owned.add(`x5t:${t.identityId}:${t.cnfX5tS256}`);
     if (t.cnfJkt) owned.add(`jkt:${t.identityId}:${t.cnfJkt}`);
   }
+  const classify = createPrivilegeClassifier(policy);
   const privCache = new Map<string, PrivilegeClass>();
   const radiusCache = new Map<string, number>();
   const ctx: RuleContext = {
@@ -85,7 +86,7 @@ export function buildContext(snapshot: EstateSnapshot, policy: Policy, now: Date
     privilege: (t) => {
       let p = privCache.get(t.id);
       if (!p) {
-        p = classifyPrivilege(t, identities.get(t.identityId), policy, usage.get(t.id)?.audiencesSeen ?? []);
+        p = classify(t, identities.get(t.identityId), usage.get(t.id)?.audiencesSeen ?? []);
         privCache.set(t.id, p);
       }
       return p;
