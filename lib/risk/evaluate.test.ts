@@ -57,7 +57,7 @@ describe('evaluate on the demo estate (seed 42)', () => {
     drafts = evaluate(buildSnapshot(estate, NOW), NOW);
   });
 
-  it('evaluates 5,200 tokens and 50,000 events in well under a second', () => {
+  it('evaluates 5,200 tokens and 50,000 events (snapshot + rules) in under 3 s, even on a loaded CI box', () => {
     const t0 = performance.now();
     evaluate(buildSnapshot(estate, NOW), NOW);
     expect(performance.now() - t0).toBeLessThan(3000);

@@ -35,3 +35,5 @@ export { isLive, isCertLive } from './context.ts';
 export { networkOrigin } from './network-origin.ts';
 export { RULES } from './rules/index.ts';
 export { FINDING_WORDS, PRIVILEGE_REASON_WORDS, RECOMMENDATION_WORDS, RULE_LABELS } from './words.ts';
+export { ACCEPTED_VERDICTS, audienceOf, buildSnapshot, routeOf } from './build-snapshot.ts';
+export type { BuildSnapshotOptions, RawEstate, RawEvent } from './build-snapshot.ts';
