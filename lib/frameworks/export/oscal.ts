@@ -83,6 +83,9 @@ function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats):
     }
   };
   const tool = meta.tool ?? { name: 'Holdfast', version: 'unknown' };
+  // Per-row hot path: control tokens computed once per control, not once per row.
+  const tokenOf = new Map(f.controls.map((c) => [c.id, toOscalToken(c.id)]));
+  const tok = (id: string) => tokenOf.get(id) ?? toOscalToken(id);
 
   const metadata = {
     title: `${f.name} ${f.version}: assessment results for non-human identity tokens`,
@@ -139,7 +142,7 @@ function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats):
         prop('finding-status', x.status),
         prop('first-seen', x.firstSeenAt.toISOString()),
         ...(x.tokenFingerprint ? [prop('token-fingerprint', x.tokenFingerprint)] : []),
-        ...ls.map((l) => prop('control-id', toOscalToken(l.control.id))),
+        ...ls.map((l) => prop('control-id', tok(l.control.id))),
       ];
       const subjectId = x.tokenId ?? x.identityId ?? null;
       yield {
@@ -178,7 +181,7 @@ function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats):
             prop('evidence-kind', 'positive-control'),
             prop('positive-control', e.control),
             prop('result', e.passed ? 'pass' : 'fail'),
-            ...ls.map((l) => prop('control-id', toOscalToken(l.control.id))),
+            ...ls.map((l) => prop('control-id', tok(l.control.id))),
           ],
           methods: ['TEST'],
           types: ['control-objective'],
