@@ -4,7 +4,8 @@ import { isCanonicalBase64url } from './base64url.ts';
 import { isBindingError } from './errors.ts';
 import { jwkThumbprintInput } from './jwk-thumbprint.ts';
 import { KeyCache } from './key-cache.ts';
-import { normalizeHtu, normalizeHtuPath } from './normalize-htu.ts';
+import { checkAth, checkHtm, checkHtu, checkIat, checkJkt, checkNonce, checkScheme } from './dpop-claim-checks.ts';
+import { normalizeHtu } from './normalize-htu.ts';
 import type { ReplayStore } from './replay-store.ts';
 import { rfcErrorFor } from './rfc-error.ts';
 import { fingerprintToken } from './token-fingerprint.ts';
@@ -257,96 +258,27 @@ export async function verifyDpopProof(
   if (!sigOk) return fail('signature', `signature does not verify with the proof's own jwk (${alg})`);
   checks.push({ name: 'signature', ok: true, detail: `signature verifies with the proof's jwk (${alg})` });
 
-  // 8-12 all run; the first failure (in this order) is the reason.
-  const method = input.method;
-  if (method === null || method === undefined || method === '') {
-    checks.push({ name: 'htm', ok: true, skipped: true, detail: 'not checked: request method unknown' });
-  } else {
-    const ok = htm === method || htm === method.toUpperCase();
-    checks.push({ name: 'htm', ok, detail: ok ? `htm ${htm} matches` : `htm ${htm.slice(0, 16)} ≠ request method ${method.slice(0, 16)}` });
-  }
-
-  // Normalised once: used for the htu comparison and as the replay key's target URI.
-  let proofHtu: string | null = null;
+  // 8-12 and §7.2 all run; the first failure (in this order) is the reason.
+  // htu normalised once: for the comparison and as the replay key's target URI.
+  let proofHtu: string | null;
   try {
     proofHtu = normalizeHtu(htu);
   } catch {
     proofHtu = null;
   }
   const replayUri = proofHtu ?? htu;
-  const url = input.url;
-  if (url === null || url === undefined || url === '') {
-    checks.push({ name: 'htu', ok: true, skipped: true, detail: 'not checked: request URL unknown' });
-  } else if (proofHtu === null) {
-    checks.push({ name: 'htu', ok: false, detail: 'htu is not a valid http(s) URI' });
-  } else {
-    let ok = false;
-    let detail: string;
-    try {
-      if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-        const want = normalizeHtu(url);
-        ok = proofHtu === want;
-        detail = ok ? `htu matches ${want}` : `htu does not match ${want} after RFC 3986 normalisation`;
-      } else {
-        const want = normalizeHtuPath(url);
-        ok = normalizeHtuPath(proofHtu) === want;
-        detail = ok ? `htu path matches ${want} (log had a path only)` : `htu path does not match ${want}`;
-      }
-    } catch {
-      detail = 'request URL is not a valid http(s) URI';
-    }
-    checks.push({ name: 'htu', ok, detail });
-  }
-
-  if (input.expectedNonce) {
-    const ok = payload.nonce === input.expectedNonce;
-    checks.push({
-      name: 'nonce',
-      ok,
-      detail: ok ? 'nonce matches the server nonce' : payload.nonce === undefined ? 'proof has no nonce but the server requires one' : 'nonce is not the server nonce',
-    });
-  } else {
-    checks.push({ name: 'nonce', ok: true, skipped: true, detail: 'not checked: no server nonce required' });
-  }
-
-  const nowS = nowMs / 1000;
-  const age = Math.round(nowS - iat);
-  if (iat < nowS - cfg.maxAgeSeconds) {
-    checks.push({ name: 'iat', ok: false, detail: `iat is ${age} s old (window ${cfg.maxAgeSeconds} s)` });
-  } else if (iat > nowS + cfg.futureSkewSeconds) {
-    checks.push({ name: 'iat', ok: false, detail: `iat is ${-age} s in the future (skew allowed ${cfg.futureSkewSeconds} s)` });
-  } else {
-    checks.push({ name: 'iat', ok: true, detail: `iat within window (${age} s old)` });
-  }
-
   const tokenHash = input.accessToken ? fingerprintToken(input.accessToken) : (input.accessTokenHash ?? null);
-  if (tokenHash) {
-    const ok = payload.ath === tokenHash;
-    checks.push({
-      name: 'ath',
-      ok,
-      detail: ok ? 'ath is the hash of the access token' : payload.ath === undefined ? 'proof has no ath but came with an access token' : 'ath is not the hash of this access token',
-    });
-  } else {
-    checks.push({ name: 'ath', ok: true, skipped: true, detail: 'not checked: no access token' });
-  }
-
   const expectedJkt = input.expectedJkt ?? null;
-  if (expectedJkt) {
-    const ok = jkt === expectedJkt;
-    checks.push({ name: 'jkt', ok, detail: ok ? "proof key is the token's cnf.jkt" : "proof key is not the key the token is bound to (cnf.jkt)" });
-    const scheme = input.authScheme;
-    if (scheme) {
-      const bearer = scheme.toLowerCase() === 'bearer';
-      checks.push({
-        name: 'scheme',
-        ok: !bearer,
-        detail: bearer ? 'DPoP-bound token sent with the Bearer scheme' : `token sent with the ${scheme.slice(0, 16)} scheme`,
-      });
-    }
-  } else {
-    checks.push({ name: 'jkt', ok: true, skipped: true, detail: 'not checked: token binding (cnf.jkt) unknown' });
-  }
+  checks.push(
+    checkHtm(htm, input.method),
+    checkHtu(proofHtu, input.url),
+    checkNonce(payload.nonce, input.expectedNonce),
+    checkIat(iat, nowMs, cfg),
+    checkAth(payload.ath, tokenHash),
+    checkJkt(jkt, expectedJkt),
+  );
+  const scheme = checkScheme(input.authScheme, expectedJkt !== null);
+  if (scheme) checks.push(scheme);
 
   // Replay last, and only for a proof that passed everything else.
   if (!checks.some((c) => !c.ok)) {

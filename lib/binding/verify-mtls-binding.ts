@@ -98,6 +98,10 @@ export async function verifyMtlsBinding(
     return { ok: !failed, reason, x5tS256, checks, certificate };
   };
 
+  const presented: unknown = input?.presented;
+  if (typeof presented !== 'object' || presented === null || !('cert' in presented || 'fingerprint' in presented)) {
+    throw new BindingError('input_invalid', 'presented must be { cert } or { fingerprint }');
+  }
   if ('cert' in input.presented) {
     try {
       const parsed = parseCertificate(input.presented.cert);
