@@ -79,6 +79,10 @@ describe('corpus of broken input', () => {
     await expect(openParseStream([Buffer.from('hello\nworld\n')])).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
+  it('throws validation_failed for an unknown format name', async () => {
+    await expect(openParseStream([Buffer.from('x\n')], { format: 'syslog' as never })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
   it('detects the format when none is given and parses every line including the read-ahead', async () => {
     const { format, results } = await openParseStream([Buffer.from(`${S.KEYCLOAK_SERVER_LINE}\n${S.KEYCLOAK_QUOTED}\n${S.KEYCLOAK_UNQUOTED}\n`)]);
     expect(format).toBe('keycloak-events');

@@ -4,7 +4,7 @@ import { HoldfastError } from '../errors.ts';
 import { detectFormat } from './detect.ts';
 import { readLines, type ByteSource, type LineItem, type ReadLinesOptions } from './line-reader.ts';
 import { PARSERS, finalizeResult } from './registry.ts';
-import { createParseContext, err, type FormatName, type ParseContextOptions, type ParseResult } from './types.ts';
+import { createParseContext, err, isFormatName, type FormatName, type ParseContextOptions, type ParseResult } from './types.ts';
 
 export interface ParsedLine {
   /** 1-based physical line number; for records spanning lines, the line that completed them. */
@@ -26,9 +26,13 @@ export interface OpenedParseStream {
 /**
  * Opens a parse stream: resolves the format (reading ahead a few lines when detecting), then
  * yields one ParsedLine per input line (plus extra ones for lines holding several records).
- * Throws HoldfastError('validation_failed') only when the format cannot be detected.
+ * Throws HoldfastError('validation_failed') only for an unknown format name or when the format
+ * cannot be detected; every other problem is a per-line error result.
  */
 export async function openParseStream(src: ByteSource, opts: ParseStreamOptions = {}): Promise<OpenedParseStream> {
+  if (opts.format && opts.format !== 'auto' && !isFormatName(opts.format)) {
+    throw new HoldfastError('validation_failed', `unknown format "${String(opts.format).slice(0, 40)}"`, { formats: Object.keys(PARSERS) });
+  }
   const lines = readLines(src, opts);
   const head: LineItem[] = [];
   let format: FormatName | null = opts.format && opts.format !== 'auto' ? opts.format : null;
