@@ -37,8 +37,8 @@ const FAKE_OPAQUE = 'opaque_fake_token_for_nginx_test_0001';
 
 interface Case {
   name: string;
-  cert: 'good' | 'revoked' | 'expired' | 'untrusted' | null;
-  headers: Record<string, string>;
+  cert: 'good' | 'other' | 'revoked' | 'expired' | 'untrusted' | null;
+  headers: Record<string, string> | (() => Record<string, string>);
   status: number;
   verify: RegExp;
   verdict: NormalizedEvent['sourceVerdict'] extends infer V ? (V extends { verdict: infer X } ? X : never) | null : never;
@@ -49,12 +49,18 @@ interface Case {
 const CASES: Case[] = [
   { name: 'good-bearer', cert: 'good', headers: { Authorization: `Bearer ${FAKE_OPAQUE}` }, status: 200, verify: /^SUCCESS$/, verdict: null, scheme: 'Bearer', dpop: false },
   { name: 'good-dpop', cert: 'good', headers: { Authorization: `DPoP ${FAKE_JWT}`, DPoP: FAKE_PROOF }, status: 200, verify: /^SUCCESS$/, verdict: null, scheme: 'DPoP', dpop: true },
+  // Valid certificate of another workload presenting a token bound (cnf x5t#S256) to svc-a's:
+  // the gateway says SUCCESS; the mismatch is for the binding engine, from the facts parsed here.
+  { name: 'mismatched', cert: 'other', headers: () => ({ Authorization: `Bearer ${mismatchToken()}` }), status: 200, verify: /^SUCCESS$/, verdict: null, scheme: 'Bearer', dpop: false },
   { name: 'revoked', cert: 'revoked', headers: { Authorization: `Bearer ${FAKE_OPAQUE}` }, status: 400, verify: /^FAILED:certificate revoked$/, verdict: 'cert_revoked', scheme: 'Bearer', dpop: false },
   { name: 'expired', cert: 'expired', headers: { Authorization: `Bearer ${FAKE_JWT}` }, status: 400, verify: /^FAILED:certificate has expired$/, verdict: 'cert_expired', scheme: 'Bearer', dpop: false },
   { name: 'untrusted', cert: 'untrusted', headers: { Authorization: `DPoP ${FAKE_JWT}`, DPoP: FAKE_PROOF }, status: 400, verify: /^FAILED:unable to (get local issuer|verify the first)/, verdict: 'cert_untrusted', scheme: 'DPoP', dpop: true },
   { name: 'no-cert', cert: null, headers: {}, status: 200, verify: /^NONE$/, verdict: null, scheme: null, dpop: false },
   { name: 'no-cert-bearer', cert: null, headers: { Authorization: `Bearer ${FAKE_OPAQUE}` }, status: 200, verify: /^NONE$/, verdict: null, scheme: 'Bearer', dpop: false },
 ];
+
+let goodX5t = '';
+const mismatchToken = () => `${b64u({ alg: 'ES256' })}.${b64u({ sub: 'svc-a', client_id: 'svc-a', jti: 'bound-1', cnf: { 'x5t#S256': goodX5t } })}.ZmFrZS1zaWc`;
 
 const describeNginx = NGINX || IN_CI ? describe : describe.skip;
 
@@ -113,13 +119,14 @@ extendedKeyUsage = clientAuth
       ossl('ca', '-batch', '-config', 'ca.cnf', '-extensions', 'client_ext', '-in', `${name}.csr`, '-out', `${name}.crt`, ...extra);
     };
     client('good', 'svc-a', []);
+    client('other', 'svc-e', []);
     client('revoked', 'svc-b', []);
     client('expired', 'svc-c', ['-startdate', '20200101000000Z', '-enddate', '20210101000000Z']);
     ossl('req', ...ec, '-keyout', 'untrusted.key', '-out', 'untrusted.csr', '-subj', '/O=Test/CN=svc-d');
     ossl('x509', '-req', '-in', 'untrusted.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-out', 'untrusted.crt', '-days', '30');
     ossl('ca', '-batch', '-config', 'ca.cnf', '-revoke', 'revoked.crt');
     ossl('ca', '-batch', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem');
-    for (const n of ['good', 'revoked', 'expired', 'untrusted']) {
+    for (const n of ['good', 'other', 'revoked', 'expired', 'untrusted']) {
       const pem = readFileSync(join(dir, `${n}.crt`), 'utf8');
       const c = new X509Certificate(pem);
       certFacts[n] = {
@@ -169,7 +176,7 @@ extendedKeyUsage = clientAuth
           ca: readFileSync(join(dir, 'ca.crt')),
           cert: c.cert ? readFileSync(join(dir, `${c.cert}.crt`)) : undefined,
           key: c.cert ? readFileSync(join(dir, `${c.cert}.key`)) : undefined,
-          headers: c.headers,
+          headers: typeof c.headers === 'function' ? c.headers() : c.headers,
           agent: false, // a fresh TLS session per request: no resumption across client certificates
         },
         (res) => {
@@ -196,6 +203,7 @@ extendedKeyUsage = clientAuth
     if (!NGINX) throw new Error('CI=true but nginx is not installed: apt-get install -y nginx');
     dir = mkdtempSync(join(tmpdir(), 'holdfast-nginx-'));
     makePki();
+    goodX5t = certFacts.good!.x5t;
     port = await freePort();
     const asRoot = process.getuid?.() === 0;
     writeFileSync(join(dir, 'nginx.conf'), `${asRoot ? 'user root;' : ''}
@@ -293,6 +301,13 @@ http {
     }
     if (c.cert === 'expired') expect(json.cert?.notAfter?.getTime()).toBeLessThan(Date.now());
     if (c.cert === 'untrusted') expect(json.cert?.issuerDn).toContain('Other CA');
+  });
+
+  it('mismatched: the presented certificate and the token cnf parse to different x5t#S256', () => {
+    const { json, auth } = byCase.get('mismatched')!;
+    expect(json.cert?.x5tS256).toBe(certFacts.other!.x5t);
+    expect(auth.tokenClaims?.cnf).toEqual({ 'x5t#S256': certFacts.good!.x5t });
+    expect(json.cert?.x5tS256).not.toBe(certFacts.good!.x5t);
   });
 
   it('no-cert requests carry no certificate facts', () => {
