@@ -85,13 +85,14 @@ function asObject(v: unknown): Record<string, unknown> | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
-interface CnfFacts {
+export interface CnfFacts {
   jkt: string | null;
   x5t: string | null;
   malformed: boolean;
 }
 
-function readCnf(cnfRaw: unknown): CnfFacts {
+/** Reads `cnf` strictly: a jkt / x5t#S256 counts only as 43 characters of canonical base64url. */
+export function readCnf(cnfRaw: unknown): CnfFacts {
   if (cnfRaw === undefined || cnfRaw === null) return { jkt: null, x5t: null, malformed: false };
   const cnf = asObject(cnfRaw);
   if (!cnf) return { jkt: null, x5t: null, malformed: true };
@@ -111,7 +112,8 @@ function readCnf(cnfRaw: unknown): CnfFacts {
   return { jkt, x5t, malformed };
 }
 
-function decideBinding(cnf: CnfFacts): { binding: Binding; anomaly: BindingAnomaly | null } {
+/** The binding a confirmation claim establishes; both members at once is an anomaly, not a choice. */
+export function decideBinding(cnf: CnfFacts): { binding: Binding; anomaly: BindingAnomaly | null } {
   if (cnf.jkt && cnf.x5t) return { binding: 'bearer', anomaly: 'cnf_both_jkt_and_x5t' };
   if (cnf.jkt) return { binding: 'dpop', anomaly: cnf.malformed ? 'cnf_malformed' : null };
   if (cnf.x5t) return { binding: 'mtls', anomaly: cnf.malformed ? 'cnf_malformed' : null };

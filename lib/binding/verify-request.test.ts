@@ -41,6 +41,21 @@ describe('verifyDpopRequest (CLI/API contract)', () => {
     expect(out).not.toContain(bad);
   });
 
+  it('without an injected replay store, re-checking the same proof stays ok and says jti was not checked', async () => {
+    const input = { proof: RFC_PROOF, method: 'POST', url: 'https://server.example.com/token', nowSeconds: 1562262616 };
+    const first = await verifyDpopRequest(input);
+    const second = await verifyDpopRequest(input);
+    expect([first.ok, second.ok]).toEqual([true, true]);
+    expect(second.checks.find((c) => c.name === 'jti')).toMatchObject({ ok: true, skipped: true });
+  });
+
+  it('with an injected replay store, the second use of a proof is jti_replay', async () => {
+    const d = deps();
+    const input = { proof: RFC_PROOF, method: 'POST', url: 'https://server.example.com/token', nowSeconds: 1562262616 };
+    expect((await verifyDpopRequest(input, d)).ok).toBe(true);
+    expect((await verifyDpopRequest(input, d)).reason).toBe('jti_replay');
+  });
+
   it('returns jkt "" and reason malformed for garbage', async () => {
     const r = await verifyDpopRequest({ proof: 'garbage', method: 'GET', url: 'https://x/' }, deps());
     expect(r).toMatchObject({ ok: false, reason: 'malformed', jkt: '' });

@@ -2,10 +2,10 @@
 // call. Output shapes follow CONTRACT.md; fields may be added, never renamed. Neither the token
 // nor the proof is ever echoed: only fingerprints.
 import type { Binding } from '../domain/types.ts';
-import { decodeJwt } from './classify-token.ts';
+import { decideBinding, decodeJwt, readCnf } from './classify-token.ts';
 import { BindingError, isBindingError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
-import { MemoryReplayStore, type ReplayStore } from './replay-store.ts';
+import type { ReplayStore } from './replay-store.ts';
 import { fingerprintToken } from './token-fingerprint.ts';
 import type { BindingCheck, DpopFailureReason, DpopRfcError, DpopVerifyConfig, MtlsFailureReason } from './types.ts';
 import { verifyDpopProof } from './verify-dpop-proof.ts';
@@ -46,9 +46,9 @@ export interface VerifyDpopRequestResult {
   tokenBinding: Binding | null;
 }
 
-// Process-wide defaults so an API process remembers jtis and keys across requests; callers
-// that need isolation (tests, multi-tenant) inject their own.
-const defaultReplayStore = new MemoryReplayStore({ maxEntries: 100_000 });
+// Process-wide key cache: harmless to share (keys are public) and it saves re-imports. There is
+// deliberately no default replay store: an analyst re-checking the same captured proof must not
+// get `jti_replay` for their own second look. Inject a store where replays are to be caught.
 const defaultKeyCache = new KeyCache(1000);
 
 function requireString(v: unknown, name: string): string {
@@ -58,11 +58,8 @@ function requireString(v: unknown, name: string): string {
 
 function tokenCnf(token: string): { binding: Binding; jkt: string | null; x5t: string | null } | null {
   try {
-    const { claims } = decodeJwt(token);
-    const cnf = claims.cnf as Record<string, unknown> | undefined;
-    const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : null;
-    const x5t = typeof cnf?.['x5t#S256'] === 'string' ? (cnf['x5t#S256'] as string) : null;
-    return { binding: jkt && x5t ? 'bearer' : jkt ? 'dpop' : x5t ? 'mtls' : 'bearer', jkt, x5t };
+    const cnf = readCnf(decodeJwt(token).claims.cnf);
+    return { binding: decideBinding(cnf).binding, jkt: cnf.jkt, x5t: cnf.x5t };
   } catch (e) {
     if (isBindingError(e)) return null; // opaque token: its binding needs introspection
     throw e;
@@ -84,7 +81,7 @@ export async function verifyDpopRequest(input: VerifyDpopRequestInput, deps: Ver
     { proof: input.proof, method, url, accessToken: token, expectedJkt, expectedNonce: input.nonce ?? null, authScheme: input.authScheme ?? null },
     {
       now,
-      replayStore: deps.replayStore ?? defaultReplayStore,
+      replayStore: deps.replayStore,
       keyCache: deps.keyCache ?? defaultKeyCache,
       config: deps.config,
     },
