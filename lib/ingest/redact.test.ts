@@ -26,6 +26,7 @@ describe('redact', () => {
     ['a plain access log line', '10.0.0.1 - - [22/Nov/2026:08:00:00 +0000] "GET /health HTTP/1.1" 200 2 "-" "curl/8"'],
     ['a certificate (public)', '{"ssl_client_escaped_cert":"-----BEGIN%20CERTIFICATE-----%0AMIIB%0A-----END%20CERTIFICATE-----%0A"}'],
     ['prose mentioning DPoP', 'reason="DPoP proof is missing"'],
+    ['token ids (a jti is not a secret)', 'type="REFRESH_TOKEN", token_id="3f1c", refresh_token_id="9a2b", refresh_token_type="Refresh"'],
   ])('keeps %s', (_name, input) => {
     expect(redact(input)).toBe(input);
   });

@@ -12,7 +12,7 @@ const SENSITIVE_KEY =
   '(?:[\\w.-]*?(?:authorization|dpop|cookie|token|secret|password|passwd|api[_-]?key|apikey|assertion|private[_-]?key)[\\w.-]*|match|raw|rawv2)';
 
 // Keys that name a credential but hold only facts about it (scheme, presence, hash, type).
-const HARMLESS_KEY = /^(?:has|is)[_-]|(?:scheme|type|fingerprint|sha256|hash|hint|present|count|len|length)$/i;
+const HARMLESS_KEY = /^(?:has|is)[_-]|(?:scheme|type|fingerprint|sha256|hash|hint|present|count|len|length|[_-]id)$/i;
 
 function harmless(prefix: string): boolean {
   const key = /([\w.-]+)"?\s*[:=]?\s*$/.exec(prefix)?.[1] ?? '';
