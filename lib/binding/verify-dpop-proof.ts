@@ -194,7 +194,7 @@ export async function verifyDpopProof(
   checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu, iat and a jwk header' });
 
   // 4. typ.
-  if (!isTyp(header.typ)) return fail('typ', `typ must be "dpop+jwt", got ${JSON.stringify(header.typ ?? null)}`);
+  if (!isTyp(header.typ)) return fail('typ', `typ must be "dpop+jwt", got ${JSON.stringify(header.typ ?? null).slice(0, 40)}`);
   checks.push({ name: 'typ', ok: true, detail: 'typ is dpop+jwt' });
 
   // 5. alg: asymmetric, allowed, and the kind of key it names.

@@ -1,6 +1,4 @@
-import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
-import { X509Certificate as PeculiarCertificate, X509Crl } from '@peculiar/x509';
 import { BindingError, isBindingError } from './errors.ts';
 import { classifyFingerprint, parseCertificate, parseX5tS256, x5tS256OfDer } from './certificate-thumbprint.ts';
 import type { BindingCheck, MtlsFailureReason } from './types.ts';
@@ -191,9 +189,13 @@ async function checkRevocation(
   if (!issuer) {
     return { name: 'revocation_status', ok: false, detail: 'CRL configured but the issuer is not in the CA bundle, so the CRL cannot be authenticated' };
   }
+  // Loaded only when CRLs are configured: @peculiar/x509 (and the reflect-metadata polyfill it
+  // needs first) is heavy, and most callers never check revocation.
+  await import('reflect-metadata');
+  const { X509Certificate: PeculiarCertificate, X509Crl } = await import('@peculiar/x509');
   let matched = false;
   for (const raw of crls) {
-    let crl: X509Crl;
+    let crl: InstanceType<typeof X509Crl>;
     try {
       crl = new X509Crl(typeof raw === 'string' ? raw : Buffer.from(raw));
     } catch {
