@@ -22,7 +22,7 @@ export { buildOscalDocument, oscalChunks, OSCAL_VERSION, writeOscalExport } from
 export { writePdfExport } from './export/pdf.ts';
 export { redactSecrets } from './export/redact.ts';
 export type { ExportEvidenceRow, ExportFindingRow, ExportFormat, ExportMeta, ExportResult, ExportSource } from './export/types.ts';
-export { EXPORT_FORMATS } from './export/types.ts';
+export { EXPORT_FORMATS, PROGRESS_EVERY } from './export/types.ts';
 export { MAPPING_TABLE, POSITIVE_CONTROLS } from './mapping.ts';
 export { toOscalToken } from './oscal-token.ts';
 export { EVIDENCE_SUBJECTS, getBuiltinFramework, listBuiltinFrameworks, requireBuiltinFramework } from './registry.ts';

@@ -6,7 +6,7 @@ import { redactSecrets } from './redact.ts';
 import { assess, controlsBySubject, iso } from './common.ts';
 import { batched, writeChunks } from './sink.ts';
 import type { ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
-import { newStats } from './types.ts';
+import { newStats, tick } from './types.ts';
 
 export const CSV_COLUMNS = [
   'framework_id',
@@ -58,6 +58,7 @@ async function* csvParts(meta: ExportMeta, source: ExportSource, stats: ExportSt
   yield csvLine(CSV_COLUMNS);
   for await (const x of source.findings()) {
     stats.findings += 1;
+    tick(meta, stats);
     for (const l of links.get(x.rule) ?? []) {
       withRows.add(l.control.id);
       stats.rows += 1;

@@ -8,7 +8,7 @@ import { assess, controlsBySubject } from './common.ts';
 import { redactSecrets } from './redact.ts';
 import { batched, writeChunks } from './sink.ts';
 import type { ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
-import { newStats } from './types.ts';
+import { newStats, tick } from './types.ts';
 
 export const JSON_EXPORT_FORMAT = 'holdfast.framework-export';
 export const JSON_EXPORT_VERSION = 1;
@@ -64,6 +64,7 @@ async function* jsonParts(meta: ExportMeta, source: ExportSource, stats: ExportS
   first = true;
   for await (const x of source.findings()) {
     stats.findings += 1;
+    tick(meta, stats);
     const row = {
       id: x.id,
       rule: x.rule,
@@ -88,6 +89,7 @@ async function* jsonParts(meta: ExportMeta, source: ExportSource, stats: ExportS
   if (source.positiveEvidence) {
     for await (const e of source.positiveEvidence()) {
       stats.evidenceRows += 1;
+      tick(meta, stats);
       const row = {
         id: e.id,
         control: e.control,

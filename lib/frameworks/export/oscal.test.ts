@@ -129,3 +129,12 @@ describe('OSCAL streaming vs in-memory', () => {
     expect(text).toBe(whole);
   });
 });
+
+describe('OSCAL export progress', () => {
+  it('reports progress every 10,000 rows read', async () => {
+    const seen: number[] = [];
+    const m = { ...meta(), onProgress: (s: { findings: number; evidenceRows: number }) => seen.push(s.findings + s.evidenceRows) };
+    await exportToFile(m, syntheticSource({ tokens: 25_000, findings: 2_500 }));
+    expect(seen).toEqual([10_000, 20_000]);
+  });
+});

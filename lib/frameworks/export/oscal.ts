@@ -14,7 +14,7 @@ import { assess, controlsBySubject, type ControlLink } from './common.ts';
 import { redactSecrets } from './redact.ts';
 import { batched, writeChunks } from './sink.ts';
 import type { ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
-import { newStats } from './types.ts';
+import { newStats, tick } from './types.ts';
 import { uuidV5 } from './uuid.ts';
 
 export const OSCAL_VERSION = '1.0.4';
@@ -131,6 +131,7 @@ function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats):
   async function* observations(): AsyncGenerator<object> {
     for await (const x of source.findings()) {
       stats.findings += 1;
+      tick(meta, stats);
       const ls = links.get(x.rule) ?? [];
       const obsUuid = uuidV5(`observation|finding|${x.id}`);
       relate(ls, obsUuid);
@@ -170,6 +171,7 @@ function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats):
     if (source.positiveEvidence) {
       for await (const e of source.positiveEvidence()) {
         stats.evidenceRows += 1;
+        tick(meta, stats);
         const ls = links.get(e.control) ?? [];
         const obsUuid = uuidV5(`observation|check|${e.id}`);
         relate(ls, obsUuid);

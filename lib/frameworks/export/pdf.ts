@@ -11,7 +11,7 @@ import { assess, STATUS_WORDS } from './common.ts';
 import { redactSecrets } from './redact.ts';
 import { writeChunks } from './sink.ts';
 import type { ExportFindingRow, ExportMeta, ExportResult, ExportSource } from './types.ts';
-import { newStats } from './types.ts';
+import { newStats, tick } from './types.ts';
 
 export const PDF_TOP_FINDINGS = 15;
 
@@ -51,6 +51,7 @@ export async function writePdfExport(meta: ExportMeta, source: ExportSource, sin
   const top: ExportFindingRow[] = [];
   for await (const x of source.findings()) {
     stats.findings += 1;
+    tick(meta, stats);
     bySeverity[x.severity] += 1;
     if (top.length < PDF_TOP_FINDINGS || worse(x, top[top.length - 1] as ExportFindingRow)) {
       const at = top.findIndex((t) => worse(x, t));

@@ -49,6 +49,15 @@ export interface ExportMeta {
   range?: { from: Date | null; to: Date | null };
   /** Product name and version, for the document metadata. */
   tool?: { name: string; version: string };
+  /** Called every PROGRESS_EVERY rows read (for export-job progress); must not throw. */
+  onProgress?: (stats: Readonly<ExportStats>) => void;
+}
+
+export const PROGRESS_EVERY = 10_000;
+
+/** Reports progress every PROGRESS_EVERY rows read. */
+export function tick(meta: ExportMeta, stats: ExportStats): void {
+  if (meta.onProgress && (stats.findings + stats.evidenceRows) % PROGRESS_EVERY === 0) meta.onProgress(stats);
 }
 
 export interface ExportSource {
