@@ -1,4 +1,4 @@
-// Ingest parse speed and memory (BENCH_ROUNDS interleaved rounds, default 3, best of each). Generates an N-line NGINX JSON log (BENCH_LINES, default
+// Ingest parse speed and memory (BENCH_ROUNDS interleaved rounds, default 5, best of each). Generates an N-line NGINX JSON log (BENCH_LINES, default
 // 200,000; the issue's figure is 1,000,000) in a temp file, then measures in this process:
 //   - Holdfast: readLines + nginx-json parser (normalise, x5t#S256 from the cert, redaction)
 //   - baseline: a bare `JSON.parse` loop over node:readline lines of the same file
@@ -17,7 +17,7 @@ import type { BenchResult } from './types.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 200_000);
 const MEM_FACTOR = Number(process.env.BENCH_MEM_FACTOR ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TARGET_RATIO = 0.5;
 /** Peak RSS over 10× the lines may grow by at most this factor (allocator noise, JIT). */
 const MEM_FLAT_FACTOR = 1.5;

@@ -38,6 +38,7 @@ describe('redactJsonLine (the fast path for parsed JSON lines)', () => {
     ['a nested header', { request: { headers: { cookie: SECRET_OPAQUE, dpop: SECRET_PROOF } } }],
     ['an array-valued cookie', { headers: { cookie: [SECRET_OPAQUE, 'b'] } }],
     ['a name/value header object', { http_headers: [{ name: 'Cookie', value: SECRET_OPAQUE }] }],
+    ['a name/value header object in an escaped line', { note: 'a\\b', http_headers: [{ name: 'Authorization', value: SECRET_OPAQUE }] }],
     ['a JWT in an innocent member', { note: `see ${SECRET_JWT}` }],
     ['a token in a URL', { uri: `/x?access_token=${SECRET_OPAQUE}` }],
     ['a private key in any member', { k: PRIVATE_KEY_PEM }],
@@ -52,6 +53,13 @@ describe('redactJsonLine (the fast path for parsed JSON lines)', () => {
   it('returns a clean line unchanged', () => {
     const text = '{"time":"2026-11-22T08:00:00+00:00","status":200,"authz_scheme":"Bearer","has_dpop":"0","http_dpop":""}';
     expect(redactJsonLine(text, JSON.parse(text))).toBe(text);
+  });
+
+  it('finds a credential hidden behind JSON escapes in an innocent member', () => {
+    const text = `{"note":"Bearer\\u0020${SECRET_OPAQUE}","k":"eyJ\\u0061bc.def.ghi"}`;
+    const out = redactJsonLine(text, JSON.parse(text));
+    expect(out).not.toContain(SECRET_OPAQUE);
+    expect(JSON.parse(out)).toEqual({ note: 'Bearer [redacted]', k: '[redacted]' });
   });
 
   it('falls back to the generic path when a key is written with escapes', () => {

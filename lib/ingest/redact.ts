@@ -84,14 +84,17 @@ function emptyish(v: unknown): boolean {
   return v === null || v === '' || v === '-' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/** Collects sensitive member names with string values; false when the generic path is needed. */
-function collect(o: unknown, keys: Set<string>, depth: number): boolean {
+/**
+ * Collects sensitive member names with string values; false when the generic path is needed.
+ * `checkValues` is off when the whole line already failed SUSPECT_VALUE: no value can match.
+ */
+function collect(o: unknown, keys: Set<string>, depth: number, checkValues: boolean): boolean {
   if (depth > 8) return false;
   if (Array.isArray(o)) {
-    for (const v of o) if (!collect(v, keys, depth + 1)) return false;
+    for (const v of o) if (!collect(v, keys, depth + 1, checkValues)) return false;
     return true;
   }
-  if (typeof o === 'string') return !(o.length >= 8 && SUSPECT_VALUE.test(o));
+  if (typeof o === 'string') return !(checkValues && o.length >= 8 && SUSPECT_VALUE.test(o));
   if (typeof o !== 'object' || o === null) return true;
   // Name/value header objects ({"name":"Cookie","value":"…"}) need the generic pattern.
   const name = (o as Record<string, unknown>).name;
@@ -102,7 +105,7 @@ function collect(o: unknown, keys: Set<string>, depth: number): boolean {
       if (emptyish(v)) continue;
       if (typeof v !== 'string') return false;
       keys.add(k);
-    } else if (!collect(v, keys, depth + 1)) return false;
+    } else if (!collect(v, keys, depth + 1, checkValues)) return false;
   }
   return true;
 }
@@ -152,7 +155,12 @@ function redactMember(text: string, key: string): string | null {
  */
 export function redactJsonLine(text: string, parsed: unknown): string {
   const keys = new Set<string>();
-  if (!collect(parsed, keys, 0)) return redact(text);
+  // JSON escapes (\u0020, \/) could hide a pattern from the line-level test: only skip the
+  // per-value tests when the line has no backslash at all.
+  const escaped = text.includes('\\');
+  const checkValues = escaped || SUSPECT_VALUE.test(text);
+  // Escapes can also hide a credential from the text patterns: redact the parsed structure then.
+  if (!collect(parsed, keys, 0, checkValues)) return escaped ? JSON.stringify(redactValue(parsed, 0)) : redact(text);
   let out = text;
   for (const k of keys) {
     const r = redactMember(out, k);
@@ -167,7 +175,11 @@ function redactValue(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return redact(v);
   if (depth > 32 || typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map((x) => redactValue(x, depth + 1));
+  const o = v as Record<string, unknown>;
+  const headerObject = typeof o.name === 'string' && 'value' in o && isSensitiveKey(o.name);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = isSensitiveKey(k) && !emptyish(x) ? REDACTED : redactValue(x, depth + 1);
+  for (const [k, x] of Object.entries(o)) {
+    out[k] = (isSensitiveKey(k) || (headerObject && k === 'value')) && !emptyish(x) ? REDACTED : redactValue(x, depth + 1);
+  }
   return out;
 }
