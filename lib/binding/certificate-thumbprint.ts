@@ -1,4 +1,4 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, hash } from 'node:crypto';
 import { isCanonicalBase64url } from './base64url.ts';
 import { BindingError } from './errors.ts';
 
@@ -81,7 +81,7 @@ export function parseCertificate(input: string | Uint8Array): ParsedCertificate 
 
 /** RFC 8705 §3.1 `x5t#S256`: base64url(SHA-256(DER)) of already-parsed DER bytes. */
 export function x5tS256OfDer(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('base64url');
+  return hash('sha256', der, 'base64url');
 }
 
 /**

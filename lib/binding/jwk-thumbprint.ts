@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isCanonicalBase64url } from './base64url.ts';
 import { BindingError } from './errors.ts';
 
@@ -40,7 +40,7 @@ export function jwkThumbprintInput(jwk: unknown): string {
 
 /** RFC 7638 SHA-256 JWK thumbprint (base64url) of an EC, RSA, OKP or oct JWK object. */
 export function computeJwkThumbprint(jwk: unknown): string {
-  return createHash('sha256').update(jwkThumbprintInput(jwk)).digest('base64url');
+  return hash('sha256', jwkThumbprintInput(jwk), 'base64url');
 }
 
 /** Parses a JWK given as a JSON string and returns its RFC 7638 thumbprint. */

@@ -1,38 +1,78 @@
 import type { KeyObject } from 'node:crypto';
 
-/** Bounded LRU of imported public keys keyed by RFC 7638 thumbprint: a seen key is never re-parsed. */
+/** What a DPoP proof's JOSE header established, once it passed typ, alg and private-key checks. */
+export interface CachedProofHeader {
+  alg: string;
+  jkt: string;
+  key: KeyObject;
+}
+
+class Lru<V> {
+  readonly #map = new Map<string, V>();
+  constructor(readonly max: number) {}
+  get size(): number {
+    return this.#map.size;
+  }
+  get(k: string): V | undefined {
+    const v = this.#map.get(k);
+    if (v !== undefined) {
+      // Re-insert to mark as most recently used (Map keeps insertion order).
+      this.#map.delete(k);
+      this.#map.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.#map.delete(k);
+    this.#map.set(k, v);
+    if (this.#map.size > this.max) {
+      const oldest = this.#map.keys().next();
+      if (!oldest.done) this.#map.delete(oldest.value);
+    }
+  }
+}
+
+/**
+ * Bounded LRU of imported public keys keyed by RFC 7638 thumbprint: a seen key is never
+ * re-parsed. A second LRU remembers, per exact base64url JOSE header, the checks that header
+ * already passed — a client sends the same header with every proof, so the header JSON, the
+ * thumbprint and the key lookup are skipped too. Header checks are pure functions of those
+ * bytes, so the cached outcome is the outcome.
+ */
 export class KeyCache {
-  readonly #map = new Map<string, KeyObject>();
-  readonly #max: number;
+  readonly #keys: Lru<KeyObject>;
+  readonly #headers: Lru<CachedProofHeader>;
   imports = 0;
   hits = 0;
 
   constructor(maxEntries = 1000) {
-    this.#max = Math.max(1, maxEntries);
+    const max = Math.max(1, maxEntries);
+    this.#keys = new Lru(max);
+    this.#headers = new Lru(max);
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#keys.size;
   }
 
   get(thumbprint: string): KeyObject | undefined {
-    const key = this.#map.get(thumbprint);
-    if (key !== undefined) {
-      this.hits++;
-      // Re-insert to mark as most recently used (Map keeps insertion order).
-      this.#map.delete(thumbprint);
-      this.#map.set(thumbprint, key);
-    }
+    const key = this.#keys.get(thumbprint);
+    if (key !== undefined) this.hits++;
     return key;
   }
 
   set(thumbprint: string, key: KeyObject): void {
     this.imports++;
-    this.#map.delete(thumbprint);
-    this.#map.set(thumbprint, key);
-    if (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
-    }
+    this.#keys.set(thumbprint, key);
+  }
+
+  getHeader(encodedHeader: string): CachedProofHeader | undefined {
+    const h = this.#headers.get(encodedHeader);
+    if (h !== undefined) this.hits++;
+    return h;
+  }
+
+  setHeader(encodedHeader: string, value: CachedProofHeader): void {
+    this.#headers.set(encodedHeader, value);
   }
 }

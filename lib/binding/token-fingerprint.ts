@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * SHA-256 base64url of a raw token string: the only form in which a token leaves this module.
@@ -6,5 +6,5 @@ import { createHash } from 'node:crypto';
  * fingerprint can be checked against a proof without ever keeping the token.
  */
 export function fingerprintToken(raw: string): string {
-  return createHash('sha256').update(raw, 'utf8').digest('base64url');
+  return hash('sha256', raw, 'base64url');
 }

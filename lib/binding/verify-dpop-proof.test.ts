@@ -162,6 +162,17 @@ describe('each §4.3 check fails with its own reason (hand-made faults)', () => 
     expect(store.size).toBe(0);
   });
 
+  it('a cached header does not excuse a bad signature or an alg the caller disallows', async () => {
+    const cache = new KeyCache();
+    const first = makeProof(key, good());
+    expect((await verifyDpopProof(input(first), { keyCache: cache })).ok).toBe(true);
+    const [h, p] = makeProof(key, good()).split('.');
+    const forged = `${h}.${p}.${first.split('.')[2]}`; // same header, another payload, old signature
+    expect((await verifyDpopProof(input(forged), { keyCache: cache })).reason).toBe('signature');
+    const again = makeProof(key, good());
+    expect((await verifyDpopProof(input(again), { keyCache: cache, config: { allowedAlgs: ['EdDSA'] } })).reason).toBe('alg');
+  });
+
   it('accepts a path-only URL (as some gateways log) by comparing paths', async () => {
     const r = await verifyDpopProof(input(makeProof(key, good()), { url: '/v1/things' }));
     expect(r.ok).toBe(true);

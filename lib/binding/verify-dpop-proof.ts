@@ -1,4 +1,4 @@
-import { constants, createHash, createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, hash, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { DpopFailureReason } from '../domain/types.ts';
 import { isCanonicalBase64url } from './base64url.ts';
 import { isBindingError } from './errors.ts';
@@ -175,8 +175,10 @@ export async function verifyDpopProof(
   const parts = proof.split('.');
   if (parts.length !== 3) return fail('well_formed', 'not a JWT (expected three dot-separated parts)');
   const [h64, p64, s64] = parts as [string, string, string];
-  const header = parseJsonSegment(h64);
-  if (!header) return fail('well_formed', 'JOSE header is not canonical base64url JSON object');
+  // Same header bytes as a proof already accepted: its header checks are already known.
+  const known = keyCache.getHeader(h64);
+  const header = known ? null : parseJsonSegment(h64);
+  if (!known && !header) return fail('well_formed', 'JOSE header is not canonical base64url JSON object');
   const payload = parseJsonSegment(p64);
   if (!payload) return fail('well_formed', 'claims are not a canonical base64url JSON object');
   if (s64.length === 0 || !isCanonicalBase64url(s64)) return fail('well_formed', 'signature is not canonical base64url');
@@ -185,57 +187,79 @@ export async function verifyDpopProof(
   if (typeof htm !== 'string' || htm.length === 0) return fail('well_formed', 'claim "htm" missing or not a string');
   if (typeof htu !== 'string' || htu.length === 0) return fail('well_formed', 'claim "htu" missing or not a string');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) return fail('well_formed', 'claim "iat" missing or not a number');
-  const jwk = header.jwk;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
-    return fail('well_formed', 'header "jwk" missing or not an object');
+  if (header) {
+    const jwk = header.jwk;
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return fail('well_formed', 'header "jwk" missing or not an object');
+    if (header.crit !== undefined) return fail('well_formed', 'header "crit" is not supported');
   }
-  if (header.crit !== undefined) return fail('well_formed', 'header "crit" is not supported');
   claims = { htm, htu, iat, jti };
   checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu, iat and a jwk header' });
 
-  // 4. typ.
-  if (!isTyp(header.typ)) return fail('typ', `typ must be "dpop+jwt", got ${JSON.stringify(header.typ ?? null).slice(0, 40)}`);
-  checks.push({ name: 'typ', ok: true, detail: 'typ is dpop+jwt' });
+  let alg: string;
+  let spec: AlgSpec;
+  let key: KeyObject;
+  if (known) {
+    alg = known.alg;
+    const s = ALGS[alg];
+    // The configuration may differ between callers sharing a cache.
+    if (!s || !cfg.allowedAlgs.includes(alg)) return fail('alg', `alg "${alg}" is not allowed`);
+    spec = s;
+    jkt = known.jkt;
+    key = known.key;
+    checks.push(
+      { name: 'typ', ok: true, detail: 'typ is dpop+jwt' },
+      { name: 'alg', ok: true, detail: `alg ${alg} is an allowed asymmetric algorithm` },
+      { name: 'no_private_key', ok: true, detail: 'jwk is a public key' },
+    );
+  } else {
+    const h = header as Record<string, unknown>;
+    // 4. typ.
+    if (!isTyp(h.typ)) return fail('typ', `typ must be "dpop+jwt", got ${JSON.stringify(h.typ ?? null).slice(0, 40)}`);
+    checks.push({ name: 'typ', ok: true, detail: 'typ is dpop+jwt' });
 
-  // 5. alg: asymmetric, allowed, and the kind of key it names.
-  const alg = header.alg;
-  if (typeof alg !== 'string') return fail('alg', 'alg missing');
-  const spec = ALGS[alg];
-  if (!spec || !cfg.allowedAlgs.includes(alg)) {
-    const why = alg === 'none' ? 'unsigned ("none")' : alg.startsWith('HS') ? 'symmetric (HMAC)' : 'not allowed';
-    return fail('alg', `alg "${alg.slice(0, 16)}" is ${why}`);
-  }
-  const jwkRec = jwk as Record<string, unknown>;
-  if (jwkRec.kty !== spec.kty || (spec.crv && !spec.crv.includes(String(jwkRec.crv)))) {
-    // Checked before the key-type check for `oct`: a symmetric jwk is a secret, reported as such.
-    if (jwkRec.kty !== 'oct') return fail('alg', `alg ${alg} does not fit a ${String(jwkRec.kty)} key`);
-  }
-  checks.push({ name: 'alg', ok: true, detail: `alg ${alg} is an allowed asymmetric algorithm` });
-
-  // 7 (moved before 6, see TSDoc). No private key in jwk.
-  const priv = PRIVATE_MEMBERS.filter((m) => m in jwkRec);
-  if (priv.length > 0) return fail('no_private_key', `jwk contains private key member(s): ${priv.join(', ')}`);
-  checks.push({ name: 'no_private_key', ok: true, detail: 'jwk is a public key' });
-
-  // 6. Signature, with the key imported once per thumbprint.
-  let key: KeyObject | undefined;
-  try {
-    const tpInput = jwkThumbprintInput(jwkRec);
-    jkt = createHash('sha256').update(tpInput).digest('base64url');
-    key = keyCache.get(jkt);
-    if (!key) {
-      key = createPublicKey({ key: JSON.parse(tpInput) as JsonWebKey, format: 'jwk' });
-      // Weak RSA keys never enter the cache, so this check runs once per accepted key.
-      const bits = key.asymmetricKeyDetails?.modulusLength;
-      if (spec.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) {
-        return fail('alg', `RSA key of ${bits ?? '?'} bits is below the ${MIN_RSA_BITS}-bit minimum`);
-      }
-      keyCache.set(jkt, key);
+    // 5. alg: asymmetric, allowed, and the kind of key it names.
+    if (typeof h.alg !== 'string') return fail('alg', 'alg missing');
+    alg = h.alg;
+    const s = ALGS[alg];
+    if (!s || !cfg.allowedAlgs.includes(alg)) {
+      const why = alg === 'none' ? 'unsigned ("none")' : alg.startsWith('HS') ? 'symmetric (HMAC)' : 'not allowed';
+      return fail('alg', `alg "${alg.slice(0, 16)}" is ${why}`);
     }
-  } catch (e) {
-    jkt = null;
-    return fail('jwk', isBindingError(e) ? e.message : 'jwk is not a valid public key');
+    spec = s;
+    const jwkRec = h.jwk as Record<string, unknown>;
+    if (jwkRec.kty !== spec.kty || (spec.crv && !spec.crv.includes(String(jwkRec.crv)))) {
+      // A symmetric (`oct`) jwk falls through: it is a secret, reported as such below.
+      if (jwkRec.kty !== 'oct') return fail('alg', `alg ${alg} does not fit a ${String(jwkRec.kty).slice(0, 16)} key`);
+    }
+    checks.push({ name: 'alg', ok: true, detail: `alg ${alg} is an allowed asymmetric algorithm` });
+
+    // 7 (moved before 6, see TSDoc). No private key in jwk.
+    const priv = PRIVATE_MEMBERS.filter((m) => m in jwkRec);
+    if (priv.length > 0) return fail('no_private_key', `jwk contains private key member(s): ${priv.join(', ')}`);
+    checks.push({ name: 'no_private_key', ok: true, detail: 'jwk is a public key' });
+
+    // 6. (key) Imported once per thumbprint.
+    try {
+      const tpInput = jwkThumbprintInput(jwkRec);
+      const thumbprint = hash('sha256', tpInput, 'base64url');
+      jkt = thumbprint;
+      let imported = keyCache.get(thumbprint);
+      if (!imported) {
+        imported = createPublicKey({ key: JSON.parse(tpInput) as JsonWebKey, format: 'jwk' });
+        // Weak RSA keys never enter the cache, so this check runs once per accepted key.
+        const bits = imported.asymmetricKeyDetails?.modulusLength;
+        if (spec.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) {
+          return fail('alg', `RSA key of ${bits ?? '?'} bits is below the ${MIN_RSA_BITS}-bit minimum`);
+        }
+        keyCache.set(thumbprint, imported);
+      }
+      key = imported;
+    } catch (e) {
+      jkt = null;
+      return fail('jwk', isBindingError(e) ? e.message : 'jwk is not a valid public key');
+    }
   }
+
   let sigOk = false;
   try {
     const sig = Buffer.from(s64, 'base64url');
@@ -256,6 +280,7 @@ export async function verifyDpopProof(
     sigOk = false;
   }
   if (!sigOk) return fail('signature', `signature does not verify with the proof's own jwk (${alg})`);
+  if (!known) keyCache.setHeader(h64, { alg, jkt, key });
   checks.push({ name: 'signature', ok: true, detail: `signature verifies with the proof's jwk (${alg})` });
 
   // 8-12 and §7.2 all run; the first failure (in this order) is the reason.
