@@ -89,6 +89,27 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
     expect(await count(t, 'BindingEvent')).toBe(50_000);
   });
 
+  it.skipIf(skip)('reuses a gateway source registered before seeding instead of colliding on its name', async () => {
+    const fresh = await openTestDatabase(runtime);
+    try {
+      const [pre] = await fresh.db.query<{ id: string }>(
+        `INSERT INTO "Source" (name, format) VALUES ('nginx-edge-1', 'nginx-json') RETURNING id::text AS id`,
+      );
+      const small = generateDemoEstate({ seed: 9, now: NOW, identities: 40, tokens: 300, events: 3000 });
+      await writeEstate(fresh.db, small);
+      expect(await count(fresh, 'Source')).toBe(8);
+      const [row] = await fresh.db.query<{ n: number; total: number }>(
+        `SELECT count(*)::int AS n, max(s."eventsTotal")::int AS total FROM "BindingEvent" e JOIN "Source" s ON s.id = e."sourceId" WHERE s.id = $1::uuid`,
+        [pre!.id],
+      );
+      const expected = small.events.filter((e) => e.gateway === 'nginx-edge-1').length;
+      expect(expected).toBeGreaterThan(0);
+      expect(row).toEqual({ n: expected, total: expected });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it.skipIf(skip)('writes all or nothing: a failing last chunk rolls the whole estate back', async () => {
     const fresh = await openTestDatabase(runtime);
     try {

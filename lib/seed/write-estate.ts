@@ -126,13 +126,33 @@ const eventColumns: BulkColumn<DemoEvent>[] = [
 /** Inserts every row of the estate through `exec` (the caller owns the transaction). */
 export async function insertEstate(exec: SqlExecutor, estate: DemoEstate, options: WriteEstateOptions = {}): Promise<SeedCounts> {
   const chunk = options.chunkSize ?? 5000;
+  // A gateway source an admin registered before seeding (say, with its ingest API key) is
+  // reused under its own id rather than colliding on the unique name.
+  const { rows } = await exec('SELECT id::text AS id, name FROM "Source" WHERE name = ANY($1::text[])', [estate.sources.map((s) => s.name)]);
+  const existing = new Map((rows as Array<{ id: string; name: string }>).map((r) => [r.name, r.id]));
+  const remap = new Map<string, string>();
+  for (const s of estate.sources) {
+    const id = existing.get(s.name);
+    if (id) remap.set(s.id, id);
+  }
+  const sourceOf = (id: string) => remap.get(id) ?? id;
+  const remapped = <R extends { sourceId: string }>(cols: BulkColumn<R>[]): BulkColumn<R>[] =>
+    cols.map((c) => (c.name === 'sourceId' ? { ...c, get: (r: R) => sourceOf(r.sourceId) } : c));
+
   // Parents before children: sources and identities, then certificates, tokens, the rest.
-  await bulkInsert(exec, 'Source', sourceColumns, estate.sources, chunk);
+  await bulkInsert(exec, 'Source', sourceColumns, estate.sources.filter((s) => !remap.has(s.id)), chunk);
+  for (const s of estate.sources.filter((x) => remap.has(x.id))) {
+    await exec(
+      `UPDATE "Source" SET "eventsTotal" = "eventsTotal" + $2::int8,
+         "lastSeenAt" = GREATEST("lastSeenAt", $3::timestamptz) WHERE id = $1::uuid`,
+      [sourceOf(s.id), s.eventsTotal, s.lastSeenAt?.toISOString() ?? null],
+    );
+  }
   const identities = await bulkInsert(exec, 'Identity', identityColumns, estate.identities, chunk);
   const certificates = await bulkInsert(exec, 'Certificate', certificateColumns, estate.certificates, chunk);
-  const tokens = await bulkInsert(exec, 'Token', tokenColumns, estate.tokens, chunk);
+  const tokens = await bulkInsert(exec, 'Token', remapped(tokenColumns), estate.tokens, chunk);
   await bulkInsert(exec, 'ExposureFinding', exposureColumns, estate.exposures, chunk);
-  const events = await bulkInsert(exec, 'BindingEvent', eventColumns, estate.events, chunk);
+  const events = await bulkInsert(exec, 'BindingEvent', remapped(eventColumns), estate.events, chunk);
   return { identities, tokens, certificates, events };
 }
 
