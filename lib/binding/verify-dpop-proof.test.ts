@@ -288,4 +288,25 @@ describe('interop with real DPoP clients', () => {
     const r = await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token, ...override });
     expect(r.reason).toBe(reason);
   });
+
+  it('oauth4webapi: stale iat (verified 10 minutes later) → iat', async () => {
+    const proof = await oauth4webapiProof(await oauth.generateKeyPair('ES256'), 'GET', htu, token);
+    const r = await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token }, { now: () => Date.now() + 600_000 });
+    expect(r.reason).toBe('iat');
+  });
+
+  it('oauth4webapi: the same proof twice → jti_replay', async () => {
+    const proof = await oauth4webapiProof(await oauth.generateKeyPair('ES256'), 'GET', htu, token);
+    const deps = { replayStore: new MemoryReplayStore() };
+    expect((await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token }, deps)).ok).toBe(true);
+    expect((await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token }, deps)).reason).toBe('jti_replay');
+  });
+
+  it('oauth4webapi: its DPoP-bound token sent with the Bearer scheme → bearer_scheme_for_dpop_token', async () => {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    const jkt = await oauth.DPoP({}, keyPair).calculateThumbprint();
+    const proof = await oauth4webapiProof(keyPair, 'GET', htu, token);
+    const r = await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token, expectedJkt: jkt, authScheme: 'Bearer' });
+    expect(r.reason).toBe('bearer_scheme_for_dpop_token');
+  });
 });
