@@ -234,7 +234,7 @@ export async function run(): Promise<BenchResult[]> {
     ratio: bestWarm / bestCold,
     target: '> 1× (a seen key is never re-parsed)',
     pass: bestWarm > bestCold,
-    notes: 'no replay store in either run; shows what the bounded LRU of KeyObjects saves',
+    notes: 'no replay store in either run; cold = a new KeyCache per proof, so the jwk is parsed, thumbprinted and imported every time; warm = the per-thumbprint key LRU and the per-header LRU both hit',
   });
 
   // --- 2. JWK thumbprints ---------------------------------------------------------------
