@@ -84,17 +84,23 @@ function emptyish(v: unknown): boolean {
   return v === null || v === '' || v === '-' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/**
- * Collects sensitive member names with string values; false when the generic path is needed.
- * `checkValues` is off when the whole line already failed SUSPECT_VALUE: no value can match.
- */
-function collect(o: unknown, keys: Set<string>, depth: number, checkValues: boolean): boolean {
+/** Cheap character tests first: most logged values (ids, addresses, encoded certs) skip the regex. */
+function suspicious(v: string): boolean {
+  if (v.length < 8) return false;
+  if (v.includes('eyJ') || v.includes('PRIVATE')) return true;
+  return PATTERN_CHARS.test(v) && SUSPECT_VALUE.test(v);
+}
+
+const PATTERN_CHARS = /[=:\s]/;
+
+/** Collects sensitive member names with string values; false when the generic path is needed. */
+function collect(o: unknown, keys: Set<string>, depth: number): boolean {
   if (depth > 8) return false;
   if (Array.isArray(o)) {
-    for (const v of o) if (!collect(v, keys, depth + 1, checkValues)) return false;
+    for (const v of o) if (!collect(v, keys, depth + 1)) return false;
     return true;
   }
-  if (typeof o === 'string') return !(checkValues && o.length >= 8 && SUSPECT_VALUE.test(o));
+  if (typeof o === 'string') return !suspicious(o);
   if (typeof o !== 'object' || o === null) return true;
   // Name/value header objects ({"name":"Cookie","value":"…"}) need the generic pattern.
   const name = (o as Record<string, unknown>).name;
@@ -105,7 +111,7 @@ function collect(o: unknown, keys: Set<string>, depth: number, checkValues: bool
       if (emptyish(v)) continue;
       if (typeof v !== 'string') return false;
       keys.add(k);
-    } else if (!collect(v, keys, depth + 1, checkValues)) return false;
+    } else if (!collect(v, keys, depth + 1)) return false;
   }
   return true;
 }
@@ -155,12 +161,10 @@ function redactMember(text: string, key: string): string | null {
  */
 export function redactJsonLine(text: string, parsed: unknown): string {
   const keys = new Set<string>();
-  // JSON escapes (\u0020, \/) could hide a pattern from the line-level test: only skip the
-  // per-value tests when the line has no backslash at all.
-  const escaped = text.includes('\\');
-  const checkValues = escaped || SUSPECT_VALUE.test(text);
-  // Escapes can also hide a credential from the text patterns: redact the parsed structure then.
-  if (!collect(parsed, keys, 0, checkValues)) return escaped ? JSON.stringify(redactValue(parsed, 0)) : redact(text);
+  if (!collect(parsed, keys, 0)) {
+    // JSON escapes (\u0020…) can hide a credential from the text patterns: redact the parsed structure then.
+    return text.includes('\\') ? JSON.stringify(redactValue(parsed, 0)) : redact(text);
+  }
   let out = text;
   for (const k of keys) {
     const r = redactMember(out, k);
