@@ -53,7 +53,9 @@ export function weakPasswordReason(pw: string): string | null {
   return null;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): HoldfastConfig {
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): HoldfastConfig {
   const raw = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );

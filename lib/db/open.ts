@@ -1,6 +1,7 @@
 // One factory, two runtimes: PGlite in-process (embedded default, data in a directory,
 // locked to one process) or a PostgreSQL server (DATABASE_URL). Same schema, same SQL.
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -77,11 +78,25 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   };
 }
 
+// mkdir -p by hand: Node 20's recursive mkdirSync never returns on some pseudo file systems
+// (seen with /proc), which would hang start-up instead of reporting the bad directory.
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!existsSync(d)) {
+    missing.unshift(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing) mkdirSync(m, { mode: 0o700 });
+}
+
 async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (dataDir) {
     try {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      makeDirs(dataDir);
       accessSync(dataDir, constants.W_OK);
     } catch (e) {
       throw new HoldfastError(

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import type * as GlueModule from '@prisma/schema-engine-wasm/schema_engine_bg';
 
-type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
+type Glue = typeof GlueModule;
 
 let gluePromise: Promise<Glue> | undefined;
 

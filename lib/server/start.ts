@@ -20,7 +20,7 @@ export interface RunningServer {
 
 export interface StartOptions {
   dir: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
 

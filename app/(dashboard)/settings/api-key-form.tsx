@@ -1,0 +1,46 @@
+'use client';
+
+import { useState } from 'react';
+import { api } from '../../_components/api.ts';
+
+export function ApiKeyForm() {
+  const [created, setCreated] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="filters"
+      style={{ marginTop: '1rem' }}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget);
+        setError(null);
+        try {
+          const r = await api<{ id: string; key: string }>('POST', '/api/v1/api-keys', {
+            name: f.get('name'),
+            role: f.get('role'),
+            scopes: f.get('ingest') ? ['ingest'] : [],
+          });
+          setCreated(r.key);
+        } catch (err) {
+          setError((err as Error).message);
+        }
+      }}
+    >
+      <label>Name<input name="name" required maxLength={100} /></label>
+      <label>
+        Role
+        <select name="role" defaultValue="analyst">
+          {['analyst', 'operator', 'auditor', 'admin'].map((r) => <option key={r}>{r}</option>)}
+        </select>
+      </label>
+      <label style={{ display: 'flex', gap: '0.4rem', alignItems: 'center' }}><input type="checkbox" name="ingest" /> ingest scope</label>
+      <button type="submit">Create API key</button>
+      {error && <p className="error">{error}</p>}
+      {created && (
+        <p role="status">
+          New key (shown once, copy it now): <code data-testid="new-api-key">{created}</code>
+        </p>
+      )}
+    </form>
+  );
+}

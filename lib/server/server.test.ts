@@ -1,0 +1,76 @@
+// The server as a user runs it (`npm start` → scripts/start.mjs): bad configuration is a
+// one-line reason and a non-zero exit; the embedded database keeps its data across restarts
+// and refuses a second server on the same directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, hasBuild, REPO_ROOT, run, runCli, startServerProcess } from '../testing/processes.ts';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'holdfast-server-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const start = (env: Record<string, string>) =>
+  run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], { env: { HOLDFAST_SKIP_BUILD: '1', HOST: '127.0.0.1', ...env }, timeoutMs: 60_000 });
+
+function expectOneLineFailure(r: { code: number | null; stderr: string }, pattern: RegExp) {
+  expect(r.code).not.toBe(0);
+  const lines = r.stderr.trim().split('\n').filter((l) => !/^npm warn/.test(l));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^holdfast: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('bad configuration', () => {
+  it.each([
+    ['a malformed DATABASE_URL', { DATABASE_URL: 'mysql://root@localhost/x' }, /DATABASE_URL: must look like postgresql/],
+    ['a weak admin password', { HOLDFAST_ADMIN_EMAIL: 'admin@example.com', HOLDFAST_ADMIN_PASSWORD: 'short' }, /HOLDFAST_ADMIN_PASSWORD: must be at least 12 characters/],
+    ['an unreachable PostgreSQL', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/holdfast' }, /cannot reach PostgreSQL at 127\.0\.0\.1:1\/holdfast: connection refused/],
+    ['an unwritable data directory', { HOLDFAST_DATA_DIR: '/proc/holdfast-data' }, /data directory \/proc\/holdfast-data is not writable/],
+  ])('%s exits non-zero with a one-line reason', async (_name, env, pattern) => {
+    expectOneLineFailure(await start(env as Record<string, string>), pattern);
+  });
+});
+
+describe.runIf(hasBuild() || process.env.CI === 'true')('embedded server lifecycle', () => {
+  it('seeds the demo estate on first start, keeps data across a restart, and refuses a second server on the same directory', async () => {
+    const dataDir = tmp();
+    const key = await runCli(['apikey', 'create', '--name', 'lifecycle', '--role', 'admin', '--json'], { env: { HOLDFAST_DATA_DIR: dataDir } });
+    expect(key.code).toBe(0);
+    const apiKey = JSON.parse(key.stdout).key as string;
+    const summary = async (url: string) => {
+      const r = await runCli(['summary', '--json', '--server', url, '--api-key', apiKey]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { identities: number; tokens: { total: number }; events: number };
+    };
+
+    const first = await startServerProcess({ HOLDFAST_DATA_DIR: dataDir });
+    let before;
+    try {
+      expect(first.output()).toMatch(/demo estate loaded/);
+      before = await summary(first.url);
+      expect(before.identities).toBeGreaterThanOrEqual(300);
+      expect(before.tokens.total).toBeGreaterThanOrEqual(5000);
+      expect(before.events).toBeGreaterThanOrEqual(50_000);
+
+      const second = await start({ HOLDFAST_DATA_DIR: dataDir, PORT: String(await freePort()) });
+      expectOneLineFailure(second, /in use by process \d+/);
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0);
+    }
+
+    const again = await startServerProcess({ HOLDFAST_DATA_DIR: dataDir });
+    try {
+      expect(again.output()).not.toMatch(/demo estate loaded/);
+      expect(await summary(again.url)).toEqual(before);
+    } finally {
+      await again.stop();
+    }
+  });
+});

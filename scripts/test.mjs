@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm test`: build the app if needed, run unit + integration tests (vitest, PGlite and
+// PostgreSQL), then the browser journeys (Playwright in Debian's Chromium) against the build.
+// Ends with one plain line `tests: N passed, N failed, N skipped` over both runners.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const out = path.join(root, 'test-results');
+mkdirSync(out, { recursive: true });
+const only = process.argv[2]; // optional: "unit" or "e2e"
+
+function step(title, cmd, args, extraEnv = {}) {
+  process.stdout.write(`\n── ${title}\n`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
+  return r.status ?? 1;
+}
+
+let failedSteps = 0;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+if (only !== 'unit') {
+  if (step('build', process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build']) !== 0) {
+    process.stdout.write('tests: 0 passed, 1 failed\n');
+    process.exit(1);
+  }
+}
+
+if (only !== 'e2e') {
+  const report = path.join(out, 'vitest.json');
+  failedSteps += step('unit and integration tests (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]) ? 1 : 0;
+  if (existsSync(report)) {
+    const j = JSON.parse(readFileSync(report, 'utf8'));
+    totals.passed += j.numPassedTests ?? 0;
+    totals.failed += (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0);
+    totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  } else totals.failed += 1;
+}
+
+if (only !== 'unit') {
+  const report = path.join(out, 'playwright.json');
+  failedSteps += step('browser journeys (Playwright, Chromium)', bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: report }) ? 1 : 0;
+  if (existsSync(report)) {
+    const s = JSON.parse(readFileSync(report, 'utf8')).stats ?? {};
+    totals.passed += (s.expected ?? 0) + (s.flaky ?? 0);
+    totals.failed += s.unexpected ?? 0;
+    totals.skipped += s.skipped ?? 0;
+  } else totals.failed += 1;
+}
+
+if (failedSteps && totals.failed === 0) totals.failed = failedSteps;
+process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exit(totals.failed ? 1 : 0);
