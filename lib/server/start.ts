@@ -10,6 +10,7 @@ import { openDatabase, type Database } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import { seedDemo } from '../seed/seed-demo.ts';
+import { evaluateFindings } from '../services/findings/index.ts';
 import { registerDatabase } from './database.ts';
 
 export interface RunningServer {
@@ -48,6 +49,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log('holdfast: loading the demo estate (first start on an empty embedded database)…');
       const counts = await seedDemo(db, { seed: cfg.demoSeed, now: new Date() });
       log(`holdfast: demo estate loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${counts.identities} identities, ${counts.tokens} tokens, ${counts.events} events`);
+      const ev = await evaluateFindings(db, { actor: 'system:demo-seed' });
+      log(`holdfast: findings evaluated in ${(ev.durationMs / 1000).toFixed(1)} s: ${ev.opened} opened`);
     }
   } catch (e) {
     await db.close();

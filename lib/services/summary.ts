@@ -11,10 +11,17 @@ export interface Summary {
 }
 
 /**
- * "Unbound high-risk": an active bearer token that is privileged (policy-classified scopes or
- * audiences) or belongs to an AI agent — what a thief could replay with the most effect.
+ * "Unbound high-risk": a token with an open or acknowledged `unbound_high_risk` finding — a live
+ * bearer token that the risk policy (Setting `risk.policy`: privileged scopes, partner /
+ * cross-tenant / CI/CD / admin audiences, AI agents) classifies as high risk. One definition,
+ * from the findings engine, used by the summary (CLI, API, Overview KPI) and by the token
+ * list's `risk=high` filter, so the KPI and the list it links to always show the same number.
+ * Acknowledging the finding (risk accepted) does not bind the token, so it still counts here;
+ * only evidence going away (token bound, revoked, expired, de-privileged) resolves it.
+ * Expects the `Token` alias `t`. (The summary counts the same rows from the Finding side — one
+ * finding per token by its dedupeKey — which the (rule, status) index serves.)
  */
-export const UNBOUND_HIGH_RISK_SQL = `t."binding" = 'bearer' AND t."status" = 'active' AND (t."privileged" OR i."kind" = 'agent')`;
+export const UNBOUND_HIGH_RISK_SQL = `EXISTS (SELECT 1 FROM "Finding" uhr WHERE uhr."tokenId" = t."id" AND uhr."rule" = 'unbound_high_risk' AND uhr."status" <> 'resolved')`;
 
 export async function getSummary(db: Database): Promise<Summary> {
   const [tok] = await db.query<{
@@ -23,9 +30,9 @@ export async function getSummary(db: Database): Promise<Summary> {
             count(*) FILTER (WHERE t."binding" = 'bearer')::int AS bearer,
             count(*) FILTER (WHERE t."binding" = 'mtls')::int AS mtls,
             count(*) FILTER (WHERE t."binding" = 'dpop')::int AS dpop,
-            count(*) FILTER (WHERE ${UNBOUND_HIGH_RISK_SQL})::int AS unbound,
+            (SELECT count(*) FROM "Finding" WHERE "rule" = 'unbound_high_risk' AND "status" <> 'resolved' AND "tokenId" IS NOT NULL)::int AS unbound,
             count(*) FILTER (WHERE t."exposure" = 'exposed' AND t."status" = 'active')::int AS exposed
-       FROM "Token" t JOIN "Identity" i ON i."id" = t."identityId"`);
+       FROM "Token" t`);
   const [other] = await db.query<{ identities: number; certificates: number; events: number }>(
     `SELECT (SELECT count(*) FROM "Identity")::int AS identities,
             (SELECT count(*) FROM "Certificate")::int AS certificates,

@@ -6,6 +6,7 @@ import { verifyAuditChain } from '../../audit/verify-audit-chain.ts';
 import { ROLES, type Role } from '../../domain/types.ts';
 import { getSummary, type Summary } from '../../services/summary.ts';
 import { seedDemo } from '../../seed/seed-demo.ts';
+import { evaluateFindings } from '../../services/findings/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { CheckFailed, emit, readStdin, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
@@ -47,7 +48,12 @@ export const seedCommand: Command = {
     if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) throw new UsageError('--seed must be a whole number from 0 to 2147483648');
     const counts = ctx.remote
       ? await callApi<Record<string, number>>(ctx.remote, 'POST', '/api/v1/admin/seed', { seed })
-      : await ctx.withDb((db) => seedDemo(db, { seed, now: new Date() }));
+      : await ctx.withDb(async (db) => {
+          const now = new Date();
+          const c = await seedDemo(db, { seed, now });
+          await evaluateFindings(db, { now, actor: 'cli:seed' });
+          return c;
+        });
     emit(ctx.io, counts, () => `seeded ${counts.identities} identities, ${counts.tokens} tokens, ${counts.certificates} certificates, ${counts.events} events`);
   },
 };
