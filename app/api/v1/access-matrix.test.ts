@@ -27,6 +27,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /api-keys': 'admin',
   'GET /audit/verify': 'admin',
   'POST /admin/seed': 'admin',
+  'POST /verify/dpop': 'read',
+  'POST /verify/mtls': 'read',
 };
 
 const ROOT = path.dirname(new URL(import.meta.url).pathname);
