@@ -1,0 +1,131 @@
+// Connectors as stored rows: non-secret settings in `config` (clear JSON), secrets sealed with
+// the instance key (lib/crypto/seal.ts) in `sealedSecrets`, bound to the row id. Listing never
+// returns secrets; which connector serves a leg is decided here, in one place.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { openSecret, sealSecret } from '../crypto/seal.ts';
+import type { Database } from '../db/open.ts';
+import { HoldfastError } from '../errors.ts';
+import { createCrlConnector, crlConfigSchema, crlSecretsSchema } from './crl-publisher.ts';
+import { createOauthConnector, oauthConfigSchema, oauthSecretsSchema } from './oauth-connector.ts';
+import type { ConnectorKind, LegTarget, RevocationConnector } from './types.ts';
+import { createVaultPkiConnector, vaultPkiConfigSchema, vaultPkiSecretsSchema } from './vault-pki-connector.ts';
+import { createWebhookConnector, webhookConfigSchema, webhookSecretsSchema } from './webhook-connector.ts';
+
+const SCHEMAS = {
+  oauth: { config: oauthConfigSchema, secrets: oauthSecretsSchema, serves: 'token' },
+  webhook: { config: webhookConfigSchema, secrets: webhookSecretsSchema, serves: 'both' },
+  crl: { config: crlConfigSchema, secrets: crlSecretsSchema, serves: 'certificate' },
+  'vault-pki': { config: vaultPkiConfigSchema, secrets: vaultPkiSecretsSchema, serves: 'certificate' },
+} as const;
+export type StoredConnectorKind = keyof typeof SCHEMAS;
+export const STORED_CONNECTOR_KINDS = Object.keys(SCHEMAS) as StoredConnectorKind[];
+
+export const createConnectorInput = z.object({
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(STORED_CONNECTOR_KINDS as [StoredConnectorKind, ...StoredConnectorKind[]]),
+  /** Token issuer (`iss`) this connector serves; `*` for any. */
+  matchIssuer: z.string().trim().min(1).max(500).nullish(),
+  /** CA name (Certificate.caName) this connector serves; `*` for any. */
+  matchCa: z.string().trim().min(1).max(200).nullish(),
+  config: z.record(z.string(), z.unknown()).default({}),
+  secrets: z.record(z.string(), z.unknown()).default({}),
+});
+export type CreateConnectorInput = z.input<typeof createConnectorInput>;
+
+export interface ConnectorSummary {
+  id: string;
+  name: string;
+  kind: string;
+  matchIssuer: string | null;
+  matchCa: string | null;
+  config: Record<string, unknown>;
+  hasSecrets: boolean;
+  createdAt: Date;
+}
+
+const aad = (id: string) => `connector:${id}`;
+
+export async function createConnector(db: Database, key: Buffer, input: CreateConnectorInput, actor: string): Promise<ConnectorSummary> {
+  const parsed = createConnectorInput.parse(input);
+  const schema = SCHEMAS[parsed.kind];
+  const config = schema.config.safeParse(parsed.config);
+  if (!config.success) throw new HoldfastError('validation_failed', `config: ${config.error.issues[0]!.path.join('.')} ${config.error.issues[0]!.message}`);
+  const secrets = schema.secrets.safeParse(parsed.secrets);
+  if (!secrets.success) throw new HoldfastError('validation_failed', `secrets: ${secrets.error.issues[0]!.path.join('.')} ${secrets.error.issues[0]!.message}`);
+  if (parsed.kind === 'crl') parsed.matchCa ??= (config.data as { caName: string }).caName;
+  if (!parsed.matchIssuer && !parsed.matchCa) throw new HoldfastError('validation_failed', 'name the issuer (matchIssuer) or CA (matchCa) this connector serves');
+  const id = randomUUID();
+  const sealed = sealSecret(key, JSON.stringify(secrets.data), aad(id));
+  const row = await db.prisma.$transaction(async (tx) => {
+    if (await tx.connector.findUnique({ where: { name: parsed.name } })) throw new HoldfastError('conflict', `a connector named ${parsed.name} exists`);
+    const created = await tx.connector.create({
+      data: { id, name: parsed.name, kind: parsed.kind, matchIssuer: parsed.matchIssuer ?? null, matchCa: parsed.matchCa ?? null, config: config.data as object, sealedSecrets: sealed },
+    });
+    await appendAuditEntry(tx, { actor, action: 'connector.create', target: `connector:${id}`, details: { name: parsed.name, kind: parsed.kind, matchIssuer: parsed.matchIssuer ?? null, matchCa: parsed.matchCa ?? null } });
+    return created;
+  });
+  return summarize(row);
+}
+
+function summarize(row: { id: string; name: string; kind: string; matchIssuer: string | null; matchCa: string | null; config: unknown; sealedSecrets: string | null; createdAt: Date }): ConnectorSummary {
+  // Certificates and CA names are public; keys never live in config.
+  return { id: row.id, name: row.name, kind: row.kind, matchIssuer: row.matchIssuer, matchCa: row.matchCa, config: row.config as Record<string, unknown>, hasSecrets: !!row.sealedSecrets, createdAt: row.createdAt };
+}
+
+export async function listConnectors(db: Database): Promise<ConnectorSummary[]> {
+  const rows = await db.prisma.connector.findMany({ orderBy: { createdAt: 'asc' } });
+  return rows.map(summarize);
+}
+
+/** Builds the live connector of a stored row (opens its secrets). */
+export function buildConnector(db: Database, key: Buffer, row: { id: string; name: string; kind: string; config: unknown; sealedSecrets: string | null }): RevocationConnector {
+  const secrets = row.sealedSecrets ? (JSON.parse(openSecret(key, row.sealedSecrets, aad(row.id))) as unknown) : {};
+  switch (row.kind as ConnectorKind) {
+    case 'oauth':
+      return createOauthConnector(row.name, oauthConfigSchema.parse(row.config), oauthSecretsSchema.parse(secrets));
+    case 'webhook':
+      return createWebhookConnector(row.name, webhookConfigSchema.parse(row.config), webhookSecretsSchema.parse(secrets));
+    case 'crl':
+      return createCrlConnector(row.name, crlConfigSchema.parse(row.config), crlSecretsSchema.parse(secrets), db);
+    case 'vault-pki':
+      return createVaultPkiConnector(row.name, vaultPkiConfigSchema.parse(row.config), vaultPkiSecretsSchema.parse(secrets));
+    default:
+      throw new HoldfastError('validation_failed', `connector kind ${row.kind} is not supported`);
+  }
+}
+
+export type ConnectorResolver = (target: LegTarget) => Promise<{ id: string; connector: RevocationConnector } | null>;
+
+/**
+ * The connector for a leg: a token by its issuer, a certificate by its CA name; an exact match
+ * wins over `*`. Webhook connectors serve both kinds; oauth only tokens; crl/vault only certificates.
+ */
+export function dbConnectorResolver(db: Database, key: Buffer): ConnectorResolver {
+  return async (target) => {
+    const isToken = target.kind === 'token';
+    const value = isToken ? target.token?.issuer : target.certificate?.caName;
+    const rows = await db.prisma.connector.findMany({
+      where: isToken ? { matchIssuer: { in: [value ?? '', '*'] } } : { matchCa: { in: [value ?? '', '*'] } },
+      orderBy: { createdAt: 'asc' },
+    });
+    const fits = rows.filter((r) => {
+      const serves = SCHEMAS[r.kind as StoredConnectorKind]?.serves;
+      return serves === 'both' || serves === target.kind;
+    });
+    const pick = fits.find((r) => (isToken ? r.matchIssuer : r.matchCa) === value) ?? fits[0];
+    return pick ? { id: pick.id, connector: buildConnector(db, key, pick) } : null;
+  };
+}
+
+export async function testConnector(db: Database, key: Buffer, id: string, timeoutMs = 10_000): Promise<{ ok: boolean; detail: string }> {
+  const row = await db.prisma.connector.findUnique({ where: { id } });
+  if (!row) throw new HoldfastError('not_found', 'no such connector');
+  try {
+    const r = await buildConnector(db, key, row).testConnection({ now: () => new Date(), timeoutMs });
+    return { ok: true, detail: r.detail };
+  } catch (e) {
+    return { ok: false, detail: (e as Error).message.split('\n')[0] ?? 'failed' };
+  }
+}

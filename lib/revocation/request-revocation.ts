@@ -1,0 +1,110 @@
+// Records a revocation decision: the Revocation row, one leg per credential, the tokens (and
+// certificates) marked revoked in Holdfast at once, and the audit entry — one transaction
+// (outbox): the worker (run-revocation-worker.ts) then carries each leg to its peer.
+import { randomUUID } from 'node:crypto';
+import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { fingerprintToken } from '../binding/token-fingerprint.ts';
+import { sealSecret } from '../crypto/seal.ts';
+import type { Database } from '../db/open.ts';
+import { HoldfastError } from '../errors.ts';
+
+export interface RequestRevocationOptions {
+  tokenIds?: string[];
+  certificateIds?: string[];
+  /** Also revoke the certificate each token is bound to (RFC 8705). */
+  withCertificate?: boolean;
+  reason: string;
+  /** The raw token, for an RFC 7009 peer; only with exactly one token id. Sealed, never logged. */
+  rawToken?: string | null;
+  actor: string;
+  now?: Date;
+}
+
+export interface RequestedRevocation {
+  id: string;
+  legs: { id: string; kind: 'token' | 'certificate'; tokenId: string | null; certificateId: string | null }[];
+}
+
+export const legTokenAad = (legId: string) => `leg:${legId}`;
+const MAX_LEGS = 5000;
+
+export async function requestRevocation(db: Database, key: Buffer, opts: RequestRevocationOptions): Promise<RequestedRevocation> {
+  const reason = opts.reason?.trim() ?? '';
+  if (!reason) throw new HoldfastError('validation_failed', 'a reason is required');
+  if (reason.length > 500) throw new HoldfastError('validation_failed', 'reason: at most 500 characters');
+  const tokenIds = [...new Set(opts.tokenIds ?? [])];
+  const certificateIds = [...new Set(opts.certificateIds ?? [])];
+  if (tokenIds.length + certificateIds.length === 0) throw new HoldfastError('validation_failed', 'name at least one token or certificate');
+  if (opts.rawToken != null && (tokenIds.length !== 1 || certificateIds.length > 0)) {
+    throw new HoldfastError('validation_failed', 'a raw token can be supplied only when revoking exactly one token');
+  }
+  const now = opts.now ?? new Date();
+  const uuid = /^[0-9a-f-]{36}$/i;
+  for (const id of [...tokenIds, ...certificateIds]) if (!uuid.test(id)) throw new HoldfastError('validation_failed', `not an id: ${id.slice(0, 40)}`);
+
+  return db.prisma.$transaction(async (tx) => {
+    const tokens = await tx.token.findMany({ where: { id: { in: tokenIds } }, select: { id: true, fingerprint: true, certificateId: true, cnfX5tS256: true } });
+    if (tokens.length !== tokenIds.length) throw new HoldfastError('not_found', 'one or more tokens do not exist');
+    const certs = await tx.certificate.findMany({ where: { id: { in: certificateIds } }, select: { id: true, x5tS256: true } });
+    if (certs.length !== certificateIds.length) throw new HoldfastError('not_found', 'one or more certificates do not exist');
+    if (opts.rawToken != null && fingerprintToken(opts.rawToken) !== tokens[0]!.fingerprint) {
+      throw new HoldfastError('validation_failed', 'the raw token does not match the token you selected (fingerprint differs)');
+    }
+
+    const tokenLegIds = new Set(tokenIds);
+    const certLegIds = new Set(certificateIds);
+    if (opts.withCertificate) {
+      for (const t of tokens) {
+        if (t.certificateId) certLegIds.add(t.certificateId);
+        else if (t.cnfX5tS256) {
+          const c = await tx.certificate.findUnique({ where: { x5tS256: t.cnfX5tS256 }, select: { id: true } });
+          if (c) certLegIds.add(c.id);
+        }
+      }
+    }
+    // A revoked certificate invalidates the tokens bound to it only at servers that check it
+    // (RFC 8705 §6.3): every still-active token bound to it gets its own leg.
+    const allCerts = await tx.certificate.findMany({ where: { id: { in: [...certLegIds] } }, select: { id: true, x5tS256: true } });
+    if (allCerts.length) {
+      const bound = await tx.token.findMany({
+        where: {
+          status: 'active',
+          OR: [{ certificateId: { in: allCerts.map((c) => c.id) } }, { cnfX5tS256: { in: allCerts.map((c) => c.x5tS256) } }],
+        },
+        select: { id: true },
+      });
+      for (const b of bound) tokenLegIds.add(b.id);
+    }
+    if (tokenLegIds.size + certLegIds.size > MAX_LEGS) throw new HoldfastError('validation_failed', `at most ${MAX_LEGS} credentials per revocation`);
+
+    const revocationId = randomUUID();
+    const legs: RequestedRevocation['legs'] = [
+      ...[...tokenLegIds].map((id) => ({ id: randomUUID(), kind: 'token' as const, tokenId: id, certificateId: null })),
+      ...[...certLegIds].map((id) => ({ id: randomUUID(), kind: 'certificate' as const, tokenId: null, certificateId: id })),
+    ];
+    await tx.revocation.create({ data: { id: revocationId, reason, requestedBy: opts.actor, createdAt: now } });
+    await tx.revocationLeg.createMany({
+      data: legs.map((l) => ({
+        ...l,
+        revocationId,
+        nextAttemptAt: now,
+        sealedToken: opts.rawToken != null && l.tokenId === tokenIds[0] ? sealSecret(key, opts.rawToken, legTokenAad(l.id)) : null,
+      })),
+    });
+    await tx.token.updateMany({ where: { id: { in: [...tokenLegIds] } }, data: { status: 'revoked', revokedAt: now } });
+    await tx.certificate.updateMany({ where: { id: { in: [...certLegIds] }, status: { not: 'revoked' } }, data: { status: 'revoked', revokedAt: now } });
+    await appendAuditEntry(tx, {
+      actor: opts.actor,
+      action: 'revocation.request',
+      target: `revocation:${revocationId}`,
+      details: {
+        reason,
+        tokenIds: [...tokenLegIds].slice(0, 100),
+        certificateIds: [...certLegIds].slice(0, 100),
+        legs: legs.length,
+        rawTokenSupplied: opts.rawToken != null,
+      },
+    });
+    return { id: revocationId, legs };
+  });
+}
