@@ -7,9 +7,10 @@ import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import type { Command, CommandContext } from './command.ts';
 import { coreCommands } from './commands/core.ts';
+import { verifyCommands } from './commands/verify.ts';
 import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
 
-export const COMMANDS: Command[] = [...coreCommands];
+export const COMMANDS: Command[] = [...coreCommands, ...verifyCommands];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
