@@ -70,8 +70,8 @@ export class ConnectorError extends Error {
 
 /** Turns a fetch failure (timeout, refused, reset) into a retryable one-line error. */
 export function networkError(what: string, e: unknown): ConnectorError {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return new ConnectorError(`${what}: timed out`, true);
-  const code = err.cause?.code;
+  const code = err.code ?? err.cause?.code;
   return new ConnectorError(`${what}: ${code ?? err.cause?.message ?? err.message ?? 'network error'}`, true);
 }
