@@ -4,10 +4,18 @@ import { signInWithPassword } from '@/lib/auth/users.ts';
 import { loadConfig } from '@/lib/config.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { problem } from '@/lib/http/problem.ts';
+import { createRateLimiter } from '@/lib/http/rate-limit.ts';
+
+// Per client address and per account: slows password guessing before the account lockout
+// (5 failures → 15 min) has to act, and keeps one attacker from locking everyone out fast.
+const perIp = createRateLimiter({ limit: 20, windowMs: 60_000 });
+const perAccount = createRateLimiter({ limit: 10, windowMs: 60_000 });
 
 const body = z.object({ email: z.string().max(320), password: z.string().max(1024) });
 
 export const POST = apiRoute({ permission: 'public', body, maxBodyBytes: 8 * 1024 }, async ({ db, body, req, ip }) => {
+  perIp.hit(`ip:${ip ?? 'direct'}`);
+  perAccount.hit(`acct:${body.email.trim().toLowerCase()}`);
   const r = await signInWithPassword(db, body.email, body.password, { ip });
   if (!r.ok) return problem(401, 'invalid_credentials', 'Sign-in failed', { detail: 'email or password is wrong, or the account is locked' });
   const cfg = loadConfig();
