@@ -16,7 +16,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       <div className="shell">
         <aside className="side">
           <div className="brand">Holdfast</div>
-          <Nav />
+          <Nav isAdmin={s.principal.role === 'admin'} />
           <div className="who">
             <div data-testid="who">{s.email}</div>
             <div className="muted">role: {s.principal.role}</div>

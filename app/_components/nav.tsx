@@ -8,18 +8,20 @@ const ITEMS: Array<{ href: string; label: string; admin?: boolean }> = [
   { href: '/identities', label: 'Identities' },
   { href: '/tokens', label: 'Tokens' },
   { href: '/failures', label: 'Binding failures' },
+  { href: '/verify', label: 'Verify' },
   { href: '/findings', label: 'Findings' },
   { href: '/revocations', label: 'Revocations' },
   { href: '/frameworks', label: 'Frameworks' },
   { href: '/ingest', label: 'Ingest' },
   { href: '/settings', label: 'Settings' },
+  { href: '/audit', label: 'Audit log', admin: true },
 ];
 
-export function Nav() {
+export function Nav({ isAdmin }: { isAdmin: boolean }) {
   const path = usePathname();
   return (
     <nav aria-label="Main">
-      {ITEMS.map((i) => {
+      {ITEMS.filter((i) => !i.admin || isAdmin).map((i) => {
         const active = i.href === '/' ? path === '/' : path === i.href || path.startsWith(`${i.href}/`);
         return (
           <Link key={i.href} href={i.href} aria-current={active ? 'page' : undefined}>

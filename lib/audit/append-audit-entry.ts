@@ -13,7 +13,7 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-const AUDIT_LOCK_KEY = 727_001;
+export const AUDIT_LOCK_KEY = 727_001;
 
 export async function appendAuditEntry(tx: Tx, input: AuditInput): Promise<{ seq: bigint; hash: string }> {
   await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
