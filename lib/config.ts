@@ -29,6 +29,7 @@ const envSchema = z.object({
   HOLDFAST_DEMO: z.enum(['auto', 'never', 'always']).default('auto'),
   HOLDFAST_DEMO_SEED: z.coerce.number().int().min(0).default(42),
   HOLDFAST_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+  HOLDFAST_TRUST_PROXY: z.enum(['0', '1']).default('0'),
 });
 
 export type HoldfastConfig = {

@@ -32,3 +32,12 @@ describe('createRateLimiter', () => {
     for (let i = 0; i < 1000; i++) rl.hit(`k${i}`, 5);
   });
 });
+
+describe('clientIp', () => {
+  it('ignores spoofable forwarding headers unless a proxy is trusted', async () => {
+    const { clientIp } = await import('./route.ts');
+    const h = new Headers({ 'x-real-ip': '203.0.113.66', 'x-holdfast-remote-addr': '198.51.100.7' });
+    expect(clientIp(h, false)).toBe('198.51.100.7');
+    expect(clientIp(h, true)).toBe('203.0.113.66');
+  });
+});

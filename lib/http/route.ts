@@ -34,9 +34,19 @@ type Handler<P, B, O> = (ctx: RouteContext<P, B>) => Promise<O | Response>;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const CSRF_HEADER = 'x-csrf-token';
 
-export function clientIp(headers: Headers): string | null {
-  // Only the first hop a trusted proxy appends is meaningful; without a proxy there is none.
-  return headers.get('x-real-ip') ?? headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
+/** Header the Holdfast server sets from the TCP peer address (any client-sent copy is replaced). */
+export const REMOTE_ADDR_HEADER = 'x-holdfast-remote-addr';
+
+/**
+ * The client's address. Forwarding headers are spoofable by anyone who reaches the app
+ * directly, so they count only when HOLDFAST_TRUST_PROXY=1 says a reverse proxy sets them.
+ */
+export function clientIp(headers: Headers, trustProxy = process.env.HOLDFAST_TRUST_PROXY === '1'): string | null {
+  if (trustProxy) {
+    const forwarded = headers.get('x-real-ip') ?? headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return headers.get(REMOTE_ADDR_HEADER);
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -11,7 +11,12 @@ import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import { seedDemo } from '../seed/seed-demo.ts';
 import { evaluateFindings } from '../services/findings/index.ts';
+import { loadSecretKey } from '../crypto/seal.ts';
+import { dbConnectorResolver } from '../revocation/connector-store.ts';
+import { startRevocationWorkerLoop } from '../revocation/run-revocation-worker.ts';
 import { registerDatabase } from './database.ts';
+import { registerRevocationWorker } from './revocation-worker.ts';
+import { registerSecretKey } from './secret-key.ts';
 
 export interface RunningServer {
   url: string;
@@ -57,12 +62,32 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
   registerDatabase(db);
+  let secretKey: Buffer;
+  try {
+    secretKey = loadSecretKey({ envValue: (opts.env ?? process.env).HOLDFAST_SECRET_KEY, dataDir: cfg.dataDir });
+  } catch (e) {
+    registerDatabase(undefined);
+    await db.close();
+    throw e;
+  }
+  registerSecretKey(secretKey);
+  // Carries revocation legs to their peers; several instances share the work (SKIP LOCKED).
+  const worker = startRevocationWorkerLoop(db, {
+    connectors: dbConnectorResolver(db, secretKey),
+    key: secretKey,
+    workerId: `server-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    intervalMs: 2000,
+    log,
+  });
+  registerRevocationWorker(worker);
 
   const { default: next } = await import('next');
   const app = next({ dev: false, dir: path.resolve(opts.dir), hostname: cfg.host, port: cfg.port });
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
+    // The peer address as the server saw it; a client cannot forge it (lib/http/route.ts clientIp).
+    req.headers['x-holdfast-remote-addr'] = req.socket.remoteAddress ?? '';
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
       res.end('{"title":"Internal error","status":500,"code":"internal"}');
@@ -85,6 +110,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           server.closeAllConnections();
         });
         await app.close?.().catch(() => {});
+        registerRevocationWorker(undefined);
+        await worker.stop();
+        registerSecretKey(undefined);
         registerDatabase(undefined);
         await db.close();
       })();
