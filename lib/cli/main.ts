@@ -7,10 +7,12 @@ import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import type { Command, CommandContext } from './command.ts';
 import { coreCommands } from './commands/core.ts';
+import { revokeCommand } from './commands/revoke.ts';
+import { estateCommands } from './commands/estate.ts';
 import { verifyCommands } from './commands/verify.ts';
 import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
 
-export const COMMANDS: Command[] = [...coreCommands, ...verifyCommands];
+export const COMMANDS: Command[] = [...coreCommands, ...verifyCommands, ...estateCommands, revokeCommand];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },

@@ -1,0 +1,213 @@
+// Detail queries: one token (claims, binding, gateways that saw it and their verdicts,
+// findings, recommendation, mapped controls) and one identity (tokens, certificates, keys,
+// failures timeline, findings, owner, risk score with breakdown). Never the raw token (none is
+// stored) nor redactedRaw.
+import type { Database } from '../../db/open.ts';
+import type { FindingRule, IdentityKind, Severity, Transport } from '../../domain/types.ts';
+import { HoldfastError } from '../../errors.ts';
+import { MAPPING_TABLE } from '../../frameworks/index.ts';
+import { BINDING_FAILURE_VERDICTS, recommend, riskScore, RULE_LABELS, type BindingRecommendation, type RiskScore } from '../../risk/index.ts';
+import { listFindings, listTokens, parseFindingFilters, parseTokenFilters, type FindingRow, type TokenRow } from './lists.ts';
+import { isUuid, iso } from './query.ts';
+
+const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
+
+export interface GatewaySeen {
+  gateway: string;
+  events: number;
+  ok: number;
+  failures: number;
+  verdicts: Record<string, number>;
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface ControlRef {
+  framework: string;
+  controlId: string;
+  rule: string;
+  rationale: string;
+}
+
+export interface TokenDetail {
+  token: TokenRow & { subject: string | null; clientId: string | null; cnfX5tS256: string | null; cnfJkt: string | null; bindingAnomaly: boolean; certificateId: string | null };
+  identity: { id: string; name: string; kind: string; owner: string | null; transport: string };
+  gateways: GatewaySeen[];
+  findings: FindingRow[];
+  recommendation: BindingRecommendation | null;
+  controls: ControlRef[];
+}
+
+function controlsFor(rules: Iterable<string>): ControlRef[] {
+  const out: ControlRef[] = [];
+  for (const rule of new Set(rules)) {
+    const m = MAPPING_TABLE[rule as FindingRule];
+    if (!m) continue;
+    for (const [framework, rows] of Object.entries(m)) for (const [controlId, rationale] of rows) out.push({ framework, controlId, rule, rationale });
+  }
+  return out;
+}
+
+export async function getTokenDetail(db: Database, id: string): Promise<TokenDetail> {
+  if (!isUuid(id)) throw new HoldfastError('not_found', 'no such token');
+  const [x] = await db.query<Record<string, unknown>>(
+    `SELECT t.subject, t."clientId", t."cnfX5tS256", t."cnfJkt", t."bindingAnomaly", t."certificateId"::text AS "certificateId",
+            i.id::text AS iid, i.name, i.kind, i.owner, i.transport, i."spiffeId"
+       FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" WHERE t.id = $1::uuid`,
+    [id],
+  );
+  if (!x) throw new HoldfastError('not_found', 'no such token');
+  const page = await listTokens(db, { ...parseTokenFilters({}), id, sort: 'id', limit: 1 }, {});
+  const row = page.items.find((t) => t.id === id);
+  if (!row) throw new HoldfastError('not_found', 'no such token');
+  const gw = await db.query<Record<string, unknown>>(
+    `SELECT coalesce(gateway, '(unknown)') AS gateway, verdict, count(*)::int AS n, min("occurredAt") AS "firstAt", max("occurredAt") AS "lastAt"
+       FROM "BindingEvent" WHERE "tokenId" = $1::uuid GROUP BY 1, 2 ORDER BY 1, 2`,
+    [id],
+  );
+  const byGw = new Map<string, GatewaySeen>();
+  const failing = new Set<string>(BINDING_FAILURE_VERDICTS);
+  for (const r of gw) {
+    const g = String(r.gateway);
+    const cur = byGw.get(g) ?? { gateway: g, events: 0, ok: 0, failures: 0, verdicts: {}, firstAt: iso(r.firstAt)!, lastAt: iso(r.lastAt)! };
+    const n = Number(r.n);
+    cur.events += n;
+    if (r.verdict === 'ok') cur.ok += n;
+    if (failing.has(String(r.verdict))) cur.failures += n;
+    cur.verdicts[String(r.verdict)] = n;
+    if (iso(r.firstAt)! < cur.firstAt) cur.firstAt = iso(r.firstAt)!;
+    if (iso(r.lastAt)! > cur.lastAt) cur.lastAt = iso(r.lastAt)!;
+    byGw.set(g, cur);
+  }
+  const findings = (await listFindings(db, { ...parseFindingFilters({}), status: 'all', token: id, limit: 200 }, {})).items;
+  const identity = {
+    id: String(x.iid),
+    name: String(x.name),
+    kind: String(x.kind),
+    owner: (x.owner as string | null) ?? null,
+    transport: String(x.transport),
+  };
+  return {
+    token: {
+      ...row,
+      subject: (x.subject as string | null) ?? null,
+      clientId: (x.clientId as string | null) ?? null,
+      cnfX5tS256: (x.cnfX5tS256 as string | null) ?? null,
+      cnfJkt: (x.cnfJkt as string | null) ?? null,
+      bindingAnomaly: Boolean(x.bindingAnomaly),
+      certificateId: (x.certificateId as string | null) ?? null,
+    },
+    identity,
+    gateways: [...byGw.values()].sort((a, b) => b.events - a.events),
+    findings,
+    recommendation: recommend(row, {
+      id: identity.id,
+      name: identity.name,
+      kind: identity.kind as IdentityKind,
+      owner: identity.owner,
+      ownerStatus: 'active',
+      status: 'active',
+      transport: identity.transport as Transport,
+      spiffeId: (x.spiffeId as string | null) ?? null,
+      decommissionedAt: null,
+    }),
+    controls: controlsFor(findings.filter((f) => f.status !== 'resolved').map((f) => f.rule)),
+  };
+}
+
+export interface IdentityDetail {
+  identity: {
+    id: string;
+    name: string;
+    displayName: string | null;
+    kind: string;
+    owner: string | null;
+    ownerStatus: string;
+    status: string;
+    environment: string | null;
+    transport: string;
+    spiffeId: string | null;
+    clientId: string | null;
+    createdAt: string;
+    lastSeenAt: string | null;
+    decommissionedAt: string | null;
+  };
+  risk: RiskScore;
+  tokens: TokenRow[];
+  tokensTruncated: boolean;
+  certificates: { id: string; x5tS256: string; subjectDn: string | null; issuerDn: string | null; notAfter: string | null; status: string; caName: string | null }[];
+  /** DPoP keys (RFC 7638 thumbprints) its tokens are bound to or its events presented. */
+  keys: { jkt: string; tokens: number; events: number; lastAt: string | null }[];
+  /** Binding failures per day (last 30 days) by verdict. */
+  failures: { day: string; verdict: string; n: number }[];
+  findings: FindingRow[];
+}
+
+export async function getIdentityDetail(db: Database, idOrName: string, now = new Date()): Promise<IdentityDetail> {
+  const [i] = await db.query<Record<string, unknown>>(
+    `SELECT id::text, name, "displayName", kind, owner, "ownerStatus", status, environment, transport, "spiffeId", "clientId", "createdAt", "lastSeenAt", "decommissionedAt"
+       FROM "Identity" WHERE ${isUuid(idOrName) ? 'id = $1::uuid' : 'name = $1'}`,
+    [idOrName],
+  );
+  if (!i) throw new HoldfastError('not_found', 'no such identity');
+  const id = String(i.id);
+  const tokens = await listTokens(db, { ...parseTokenFilters({}), identity: id, sort: 'risk', limit: 200 }, {});
+  const certificates = (await db.query<Record<string, unknown>>(
+    `SELECT id::text, "x5tS256", "subjectDn", "issuerDn", "notAfter", status, "caName" FROM "Certificate" WHERE "identityId" = $1::uuid ORDER BY "notAfter" NULLS LAST LIMIT 200`,
+    [id],
+  )).map((c) => ({
+    id: String(c.id),
+    x5tS256: String(c.x5tS256),
+    subjectDn: (c.subjectDn as string | null) ?? null,
+    issuerDn: (c.issuerDn as string | null) ?? null,
+    notAfter: iso(c.notAfter),
+    status: String(c.status),
+    caName: (c.caName as string | null) ?? null,
+  }));
+  const keys = (await db.query<Record<string, unknown>>(
+    `WITH k AS (SELECT "cnfJkt" AS jkt, count(*)::int AS tokens FROM "Token" WHERE "identityId" = $1::uuid AND "cnfJkt" IS NOT NULL GROUP BY 1),
+          e AS (SELECT jkt, count(*)::int AS events, max("occurredAt") AS "lastAt" FROM "BindingEvent" WHERE "identityId" = $1::uuid AND jkt IS NOT NULL GROUP BY 1)
+     SELECT coalesce(k.jkt, e.jkt) AS jkt, coalesce(k.tokens, 0)::int AS tokens, coalesce(e.events, 0)::int AS events, e."lastAt"
+       FROM k FULL JOIN e ON e.jkt = k.jkt ORDER BY 3 DESC, 1 LIMIT 100`,
+    [id],
+  )).map((k) => ({ jkt: String(k.jkt), tokens: Number(k.tokens), events: Number(k.events), lastAt: iso(k.lastAt) }));
+  const failures = await db.query<{ day: string; verdict: string; n: number }>(
+    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, verdict, count(*)::int AS n
+       FROM "BindingEvent"
+      WHERE "identityId" = $1::uuid AND verdict IN (${inList(BINDING_FAILURE_VERDICTS)})
+        AND "occurredAt" > $2::timestamptz - interval '30 days' AND "occurredAt" <= $2::timestamptz
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [id, now.toISOString()],
+  );
+  const findings = (await listFindings(db, { ...parseFindingFilters({}), status: 'all', identity: id, limit: 500 }, {}, now)).items;
+  const risk = riskScore(
+    findings.map((f) => ({ dedupeKey: f.dedupeKey, rule: f.rule as FindingRule, severity: f.severity as Severity, status: f.status as 'open' | 'acknowledged' | 'resolved' })),
+  );
+  return {
+    identity: {
+      id,
+      name: String(i.name),
+      displayName: (i.displayName as string | null) ?? null,
+      kind: String(i.kind),
+      owner: (i.owner as string | null) ?? null,
+      ownerStatus: String(i.ownerStatus),
+      status: String(i.status),
+      environment: (i.environment as string | null) ?? null,
+      transport: String(i.transport),
+      spiffeId: (i.spiffeId as string | null) ?? null,
+      clientId: (i.clientId as string | null) ?? null,
+      createdAt: iso(i.createdAt)!,
+      lastSeenAt: iso(i.lastSeenAt),
+      decommissionedAt: iso(i.decommissionedAt),
+    },
+    risk,
+    tokens: tokens.items,
+    tokensTruncated: tokens.nextCursor !== null,
+    certificates,
+    keys,
+    failures: failures.map((f) => ({ day: f.day, verdict: f.verdict, n: Number(f.n) })),
+    findings,
+  };
+}
+
+export { RULE_LABELS };

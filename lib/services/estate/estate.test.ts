@@ -1,0 +1,197 @@
+// Estate API on both runtimes over the demo estate: filters, keyset pages, exports (with the
+// CSV formula guard), details, acknowledge through the API, OpenAPI coverage of every route.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../auth/api-keys.ts';
+import { SEVERITY_ORDER, type Severity } from '../../domain/types.ts';
+import { seedDemo } from '../../seed/seed-demo.ts';
+import { registerDatabase } from '../../server/database.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { evaluateFindings } from '../findings/index.ts';
+import { getSummary } from '../summary.ts';
+import { csvCell } from './export.ts';
+import { buildOpenApi } from './openapi.ts';
+import { TokenRowSchema } from './schemas.ts';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../app/api/v1');
+const NOW = new Date();
+
+function routeFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    return statSync(p).isDirectory() ? routeFiles(p) : n === 'route.ts' ? [p] : [];
+  });
+}
+
+describe('CSV formula guard and OpenAPI coverage', () => {
+  it('prefixes cells a spreadsheet would evaluate and quotes every cell', () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    for (const c of ['+1', '-1', '@SUM(A1)', '\tx', '\rx']) expect(csvCell(c).startsWith(`"'`)).toBe(true);
+    expect(csvCell(['a', 'b'])).toBe('"a b"');
+    expect(csvCell(null)).toBe('""');
+  });
+
+  it('documents every method of every route file under app/api/v1', async () => {
+    const doc = buildOpenApi() as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe('3.1.0');
+    const missing: string[] = [];
+    for (const file of routeFiles(ROOT)) {
+      const rel = '/' + path.relative(ROOT, path.dirname(file)).split(path.sep).join('/').replace(/\[(\w+)\]/g, '{$1}');
+      const mod = (await import(file)) as Record<string, unknown>;
+      for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+        if (typeof mod[m] === 'function' && !doc.paths[rel]?.[m.toLowerCase()]) missing.push(`${m} ${rel}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+for (const runtime of RUNTIMES) {
+  describe(`estate API on the demo estate (${runtime})`, () => {
+    let t: TestDatabase | undefined;
+    let key = '';
+    const get = async (url: string) => {
+      const u = new URL(`http://localhost:3000/api/v1${url}`);
+      const seg = u.pathname.replace('/api/v1/', '').split('/');
+      const file = seg.length === 2 ? `${seg[0]}/[id]` : seg[0]!;
+      const mod = (await import(path.join(ROOT, file, 'route.ts'))) as { GET: (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response> };
+      return mod.GET(new Request(u, { headers: { authorization: `Bearer ${key}`, host: 'localhost:3000' } }), { params: Promise.resolve(seg.length === 2 ? { id: seg[1]! } : {}) });
+    };
+    const json = async <T,>(url: string): Promise<T> => {
+      const r = await get(url);
+      expect(r.status, `${url}: ${r.status}`).toBe(200);
+      return (await r.json()) as T;
+    };
+    const all = async <T,>(url: string): Promise<T[]> => {
+      const out: T[] = [];
+      let after: string | null = null;
+      do {
+        const page: { items: T[]; nextCursor: string | null } = await json(`${url}${url.includes('?') ? '&' : '?'}limit=500${after ? `&after=${after}` : ''}`);
+        out.push(...page.items);
+        after = page.nextCursor;
+      } while (after);
+      return out;
+    };
+
+    beforeAll(async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) return;
+      t = await openTestDatabase(runtime);
+      registerDatabase(t.db);
+      await seedDemo(t.db, { seed: 42, now: NOW });
+      await evaluateFindings(t.db, { now: NOW, actor: 'test' });
+      key = (await createApiKey(t.db, { name: 'analyst', role: 'analyst', actor: 'test' })).key;
+    }, 120_000);
+    afterAll(async () => {
+      registerDatabase(undefined);
+      await t?.drop();
+    });
+
+    it('lists exactly the unbound high-risk tokens the summary counts, riskiest first, across keyset pages', async (ctx) => {
+      if (!t) return ctx.skip();
+      const s = await getSummary(t.db);
+      const rows = await all<{ id: string; binding: string; riskSeverity: string; blastRadius: number }>('/tokens?binding=bearer&risk=high');
+      expect(rows.length).toBe(s.tokens.unboundHighRisk);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+      expect(new Set(rows.map((r) => r.binding))).toEqual(new Set(['bearer']));
+      for (let i = 1; i < rows.length; i++) {
+        const a = rows[i - 1]!;
+        const b = rows[i]!;
+        const sa = SEVERITY_ORDER[a.riskSeverity as Severity];
+        const sb = SEVERITY_ORDER[b.riskSeverity as Severity];
+        expect(sa < sb || (sa === sb && a.blastRadius >= b.blastRadius)).toBe(true);
+      }
+      const first = (await json<{ items: Record<string, unknown>[] }>('/tokens?binding=bearer&risk=high&limit=1')).items[0]!;
+      expect(Object.keys(first).sort()).toEqual(Object.keys(TokenRowSchema.shape).sort());
+    });
+
+    it('filters tokens by every documented filter and pages without overlap', async (ctx) => {
+      if (!t) return ctx.skip();
+      const exposed = await all<{ exposure: string }>('/tokens?exposure=exposed');
+      expect(exposed.length).toBeGreaterThan(0);
+      expect(exposed.every((r) => r.exposure === 'exposed')).toBe(true);
+      const ttl = await all<{ ttlSeconds: number }>('/tokens?ttlMin=3600&ttlMax=86400&status=active');
+      expect(ttl.every((r) => r.ttlSeconds >= 3600 && r.ttlSeconds < 86400)).toBe(true);
+      const byScope = await all<{ scopes: string[] }>('/tokens?scope=admin');
+      expect(byScope.every((r) => r.scopes.includes('admin'))).toBe(true);
+      const total = (await getSummary(t.db)).tokens.total;
+      for (const sort of ['id', 'ttl', 'expires']) {
+        const rows = await all<{ id: string }>(`/tokens?sort=${sort}`);
+        expect(rows.length, sort).toBe(total);
+        expect(new Set(rows.map((r) => r.id)).size, sort).toBe(total);
+      }
+      expect((await get('/tokens?binding=carrier-pigeon')).status).toBe(400);
+      expect((await get('/tokens?limit=501')).status).toBe(400);
+      expect((await get('/tokens?after=garbage')).status).toBe(400);
+    });
+
+    it('exports the filtered list as CSV and JSON with the same rows', async (ctx) => {
+      if (!t) return ctx.skip();
+      const s = await getSummary(t.db);
+      const csv = await (await get('/tokens?binding=bearer&risk=high&format=csv')).text();
+      const lines = csv.trim().split('\r\n');
+      expect(lines[0]).toMatch(/^"id","fingerprint","identity"/);
+      expect(lines.length - 1).toBe(s.tokens.unboundHighRisk);
+      const r = await get('/tokens?binding=bearer&risk=high&format=json');
+      expect(r.headers.get('content-disposition')).toMatch(/attachment; filename="holdfast-tokens-.*\.json"/);
+      expect(((await r.json()) as unknown[]).length).toBe(s.tokens.unboundHighRisk);
+    });
+
+    it('shows a token with why and what to do, and an identity with its risk score breakdown', async (ctx) => {
+      if (!t) return ctx.skip();
+      const top = (await json<{ items: { id: string; identityId: string }[] }>('/tokens?binding=bearer&risk=high&limit=1')).items[0]!;
+      const d = await json<{ findings: { rule: string }[]; recommendation: { method: string; why: string } | null; controls: unknown[]; gateways: unknown[] }>(`/tokens/${top.id}`);
+      expect(d.findings.map((f) => f.rule)).toContain('unbound_high_risk');
+      expect(['mtls', 'dpop']).toContain(d.recommendation?.method);
+      expect(d.controls.length).toBeGreaterThan(0);
+      const idn = await json<{ risk: { score: number; breakdown: unknown[] } }>(`/identities/${top.identityId}`);
+      const list = await all<{ id: string; riskScore: number }>('/identities');
+      expect(list.find((i) => i.id === top.identityId)?.riskScore).toBe(idn.risk.score);
+      expect(idn.risk.breakdown.length).toBeGreaterThan(0);
+      expect((await get('/tokens/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await get('/tokens/not-a-uuid')).status).toBe(404);
+    });
+
+    it('lists findings most urgent first, and acknowledging through the API takes them out of the open queue', async (ctx) => {
+      if (!t) return ctx.skip();
+      const open = await all<{ id: string; severity: Severity; blastRadius: number }>('/findings');
+      for (let i = 1; i < open.length; i++) {
+        const a = open[i - 1]!;
+        const b = open[i]!;
+        expect(SEVERITY_ORDER[a.severity] < SEVERITY_ORDER[b.severity] || (a.severity === b.severity && a.blastRadius >= b.blastRadius)).toBe(true);
+      }
+      const ids = open.slice(0, 3).map((f) => f.id);
+      const { POST } = (await import(path.join(ROOT, 'findings/acknowledge/route.ts'))) as { POST: (r: Request) => Promise<Response> };
+      const ack = await POST(
+        new Request('http://localhost:3000/api/v1/findings/acknowledge', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, host: 'localhost:3000', 'content-type': 'application/json' },
+          body: JSON.stringify({ ids, reason: 'accepted for the migration window', until: new Date(Date.now() + 7 * 86_400_000).toISOString() }),
+        }),
+      );
+      expect(ack.status).toBe(200);
+      expect(((await ack.json()) as { acknowledged: string[] }).acknowledged.sort()).toEqual([...ids].sort());
+      const after = await all<{ id: string }>('/findings');
+      expect(after.length).toBe(open.length - 3);
+      const acked = await all<{ id: string; ackBy: string }>('/findings?status=acknowledged');
+      expect(acked.map((f) => f.id).sort()).toEqual([...ids].sort());
+      expect(acked[0]!.ackBy).toMatch(/^apikey:analyst/);
+    });
+
+    it('lists events by verdict and request id, newest first, never with the redacted source line', async (ctx) => {
+      if (!t) return ctx.skip();
+      const page = await json<{ items: { occurredAt: string; verdict: string; requestId: string | null }[] }>('/events?verdict=proof_invalid&limit=100');
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(page.items.every((e) => e.verdict === 'proof_invalid')).toBe(true);
+      expect(page.items.every((e) => !('redactedRaw' in e))).toBe(true);
+      for (let i = 1; i < page.items.length; i++) expect(page.items[i - 1]!.occurredAt >= page.items[i]!.occurredAt).toBe(true);
+      const rid = page.items.find((e) => e.requestId)?.requestId;
+      if (rid) {
+        const one = await json<{ items: { requestId: string }[] }>(`/events?requestId=${encodeURIComponent(rid)}`);
+        expect(one.items.every((e) => e.requestId === rid)).toBe(true);
+      }
+      const two = await all<{ id: string }>('/events?failures=binding&from=' + new Date(Date.now() - 86_400_000).toISOString());
+      expect(new Set(two.map((e) => e.id)).size).toBe(two.length);
+    });
+  });
+}

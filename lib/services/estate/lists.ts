@@ -1,0 +1,492 @@
+// List queries behind the views, /api/v1 lists, CSV/JSON exports and the CLI: one filter
+// vocabulary (URL parameters), keyset pagination (`after` = nextCursor of the previous page),
+// at most 500 rows a page. Set-based SQL; nothing is loaded beyond the page.
+import type { Database } from '../../db/open.ts';
+import { FINDING_RULES, VERDICTS } from '../../domain/types.ts';
+import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { UNBOUND_HIGH_RISK_SQL } from '../summary.ts';
+import {
+  dateParam,
+  decodeCursor,
+  encodeCursor,
+  getParam,
+  intParam,
+  isUuid,
+  iso,
+  limitParam,
+  oneOf,
+  type Page,
+  type Params,
+  SEVERITY_RANK_SQL,
+  Sql,
+  textParam,
+  uuidParam,
+} from './query.ts';
+
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
+
+/** `identity=` accepts an id or an exact name. */
+function identityClause(q: Sql, col: string, v: string | undefined): void {
+  if (v === undefined) return;
+  if (isUuid(v)) q.and(`${col} = ${q.p(v.toLowerCase())}::uuid`);
+  else q.and(`${col} IN (SELECT id FROM "Identity" WHERE name = ${q.p(v)})`);
+}
+
+// ───────────────────────────── tokens ─────────────────────────────
+
+export const TOKEN_SORTS = ['risk', 'id', 'ttl', 'expires'] as const;
+export const TOKEN_RISKS = ['high', 'flagged', 'critical'] as const;
+
+export interface TokenFilters {
+  binding?: 'bearer' | 'mtls' | 'dpop';
+  risk?: (typeof TOKEN_RISKS)[number];
+  exposure?: 'none' | 'exposed';
+  status?: 'active' | 'expired' | 'revoked';
+  ttlMin?: number;
+  ttlMax?: number;
+  noExpiry?: boolean;
+  issuer?: string;
+  audience?: string;
+  scope?: string;
+  identity?: string;
+  /** One token by id (detail page; not a URL filter). */
+  id?: string;
+  sort: (typeof TOKEN_SORTS)[number];
+  limit: number;
+}
+
+export function parseTokenFilters(p: Params, defaultLimit = 50): TokenFilters {
+  const risk = oneOf(p, 'risk', TOKEN_RISKS);
+  return {
+    binding: oneOf(p, 'binding', ['bearer', 'mtls', 'dpop'] as const),
+    risk,
+    exposure: oneOf(p, 'exposure', ['none', 'exposed'] as const),
+    status: oneOf(p, 'status', ['active', 'expired', 'revoked'] as const),
+    ttlMin: intParam(p, 'ttlMin', 0, 2 ** 31 - 1),
+    ttlMax: intParam(p, 'ttlMax', 0, 2 ** 31 - 1),
+    noExpiry: oneOf(p, 'noExpiry', ['true', 'false'] as const) === 'true' || undefined,
+    issuer: textParam(p, 'issuer'),
+    audience: textParam(p, 'audience'),
+    scope: textParam(p, 'scope'),
+    identity: textParam(p, 'identity'),
+    sort: oneOf(p, 'sort', TOKEN_SORTS) ?? (risk ? 'risk' : 'id'),
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+/** The filters as URL parameters (for links, the pager and export links). */
+export function tokenFilterParams(f: Partial<TokenFilters>): Record<string, string | undefined> {
+  return {
+    binding: f.binding,
+    risk: f.risk,
+    exposure: f.exposure,
+    status: f.status,
+    ttlMin: f.ttlMin?.toString(),
+    ttlMax: f.ttlMax?.toString(),
+    noExpiry: f.noExpiry ? 'true' : undefined,
+    issuer: f.issuer,
+    audience: f.audience,
+    scope: f.scope,
+    identity: f.identity,
+    sort: f.sort && f.sort !== (f.risk ? 'risk' : 'id') ? f.sort : undefined,
+  };
+}
+
+export interface TokenRow {
+  id: string;
+  fingerprint: string;
+  identityId: string;
+  identity: string;
+  identityKind: string;
+  binding: 'bearer' | 'mtls' | 'dpop';
+  tokenType: string;
+  jti: string | null;
+  issuer: string | null;
+  audience: string[];
+  scopes: string[];
+  issuedAt: string | null;
+  expiresAt: string | null;
+  ttlSeconds: number | null;
+  status: string;
+  exposure: string;
+  privileged: boolean;
+  firstSeenAt: string;
+  lastSeenAt: string | null;
+  revokedAt: string | null;
+  /** Worst active finding's severity, count of active findings, sum of their blast radii. */
+  riskSeverity: string | null;
+  findings: number;
+  blastRadius: number;
+}
+
+const FINDING_AGG = `SELECT "tokenId", min(${SEVERITY_RANK_SQL('severity')}) AS sev, sum("blastRadius")::int AS radius, count(*)::int AS n
+                       FROM "Finding" WHERE status <> 'resolved' AND "tokenId" IS NOT NULL GROUP BY "tokenId"`;
+const SEV_NAMES = ['critical', 'high', 'medium', 'low', 'info'];
+
+export async function listTokens(db: Database, f: TokenFilters, p: Params): Promise<Page<TokenRow>> {
+  const q = new Sql();
+  if (f.binding) q.and(`t.binding::text = ${q.p(f.binding)}`);
+  if (f.status) q.and(`t.status = ${q.p(f.status)}`);
+  if (f.exposure) q.and(`t.exposure = ${q.p(f.exposure)}`);
+  if (f.risk === 'high') q.and(UNBOUND_HIGH_RISK_SQL);
+  if (f.risk === 'flagged') q.and(`r.n > 0`);
+  if (f.risk === 'critical') q.and(`r.sev = 0`);
+  if (f.ttlMin !== undefined) q.and(`t."ttlSeconds" >= ${q.p(f.ttlMin)}::int`);
+  if (f.ttlMax !== undefined) q.and(`t."ttlSeconds" < ${q.p(f.ttlMax)}::int`);
+  if (f.noExpiry) q.and(`t."expiresAt" IS NULL AND t."ttlSeconds" IS NULL`);
+  if (f.issuer) q.and(`t.issuer = ${q.p(f.issuer)}`);
+  if (f.audience) q.and(`${q.p(f.audience)}::text = ANY(t.audience)`);
+  if (f.scope) q.and(`${q.p(f.scope)}::text = ANY(t.scopes)`);
+  identityClause(q, 't."identityId"', f.identity);
+  if (f.id) q.and(`t.id = ${q.p(f.id)}::uuid`);
+
+  // Sort key as a tuple compared ascending (descending parts negated) so the cursor is one row comparison.
+  const key: Record<TokenFilters['sort'], { cols: string[]; kinds: ('string' | 'number')[] }> = {
+    risk: { cols: ['coalesce(r.sev, 9)', '-coalesce(r.radius, 0)', 't.id::text'], kinds: ['number', 'number', 'string'] },
+    id: { cols: ['t.id::text'], kinds: ['string'] },
+    ttl: { cols: [`-coalesce(t."ttlSeconds", 2147483647)`, 't.id::text'], kinds: ['number', 'string'] },
+    expires: { cols: [`coalesce(extract(epoch FROM t."expiresAt")::bigint, 99999999999)`, 't.id::text'], kinds: ['number', 'string'] },
+  };
+  const k = key[f.sort];
+  const after = decodeCursor(p, k.kinds);
+  if (after) q.and(`(${k.cols.join(', ')}) > (${after.map((v, i) => `${q.p(v)}::${k.kinds[i] === 'number' ? 'bigint' : 'text'}`).join(', ')})`);
+  const rows = await db.query<Record<string, unknown>>(
+    `WITH r AS (${FINDING_AGG})
+     SELECT t.id::text, t.fingerprint, t."identityId"::text AS "identityId", i.name AS identity, i.kind AS "identityKind",
+            t.binding::text AS binding, t."tokenType", t.jti, t.issuer, t.audience, t.scopes, t."issuedAt", t."expiresAt",
+            t."ttlSeconds", t.status, t.exposure, t.privileged, t."firstSeenAt", t."lastSeenAt", t."revokedAt",
+            r.sev, coalesce(r.n, 0)::int AS n, coalesce(r.radius, 0)::int AS radius,
+            ${k.cols.map((c, i) => `${c} AS k${i}`).join(', ')}
+       FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" LEFT JOIN r ON r."tokenId" = t.id
+      ${q.whereSql()}
+      ORDER BY ${k.cols.join(', ')}
+      LIMIT ${f.limit + 1}`,
+    q.params,
+  );
+  const items = rows.slice(0, f.limit).map(
+    (r): TokenRow => ({
+      id: String(r.id),
+      fingerprint: String(r.fingerprint),
+      identityId: String(r.identityId),
+      identity: String(r.identity),
+      identityKind: String(r.identityKind),
+      binding: r.binding as TokenRow['binding'],
+      tokenType: String(r.tokenType),
+      jti: (r.jti as string | null) ?? null,
+      issuer: (r.issuer as string | null) ?? null,
+      audience: (r.audience as string[] | null) ?? [],
+      scopes: (r.scopes as string[] | null) ?? [],
+      issuedAt: iso(r.issuedAt),
+      expiresAt: iso(r.expiresAt),
+      ttlSeconds: r.ttlSeconds == null ? null : Number(r.ttlSeconds),
+      status: String(r.status),
+      exposure: String(r.exposure),
+      privileged: Boolean(r.privileged),
+      firstSeenAt: iso(r.firstSeenAt)!,
+      lastSeenAt: iso(r.lastSeenAt),
+      revokedAt: iso(r.revokedAt),
+      riskSeverity: r.sev == null ? null : SEV_NAMES[Number(r.sev)] ?? null,
+      findings: Number(r.n),
+      blastRadius: Number(r.radius),
+    }),
+  );
+  const last = rows.length > f.limit ? rows[f.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor(k.kinds.map((kind, i) => (kind === 'number' ? Number(last[`k${i}`]) : String(last[`k${i}`])))) : null };
+}
+
+// ───────────────────────────── identities ─────────────────────────────
+
+export const IDENTITY_KINDS = ['service', 'pipeline', 'agent', 'partner', 'workload'] as const;
+
+export interface IdentityFilters {
+  kind?: (typeof IDENTITY_KINDS)[number];
+  status?: 'active' | 'decommissioned';
+  ownerStatus?: 'active' | 'departed';
+  q?: string;
+  sort: 'risk' | 'name';
+  limit: number;
+}
+
+export function parseIdentityFilters(p: Params, defaultLimit = 50): IdentityFilters {
+  return {
+    kind: oneOf(p, 'kind', IDENTITY_KINDS),
+    status: oneOf(p, 'status', ['active', 'decommissioned'] as const),
+    ownerStatus: oneOf(p, 'ownerStatus', ['active', 'departed'] as const),
+    q: textParam(p, 'q', 200),
+    sort: oneOf(p, 'sort', ['risk', 'name'] as const) ?? 'risk',
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+export interface IdentityRow {
+  id: string;
+  name: string;
+  kind: string;
+  owner: string | null;
+  ownerStatus: string;
+  status: string;
+  environment: string | null;
+  transport: string;
+  lastSeenAt: string | null;
+  riskScore: number;
+  openFindings: number;
+  tokens: number;
+  liveBearerTokens: number;
+}
+
+/** Risk score in SQL, same formula as lib/risk riskScore: 100·(1 − Π(1 − wᵢ/100)) over open findings. */
+export const IDENTITY_SCORE_SQL = `SELECT "identityId",
+    round(100 * (1 - exp(sum(ln(1 - (CASE severity WHEN 'critical' THEN 60 WHEN 'high' THEN 30 WHEN 'medium' THEN 10 WHEN 'low' THEN 3 ELSE 0 END) / 100.0)))))::int AS score,
+    count(*)::int AS n
+  FROM "Finding" WHERE status = 'open' AND "identityId" IS NOT NULL GROUP BY "identityId"`;
+
+export async function listIdentities(db: Database, f: IdentityFilters, p: Params): Promise<Page<IdentityRow>> {
+  const q = new Sql();
+  if (f.kind) q.and(`i.kind = ${q.p(f.kind)}`);
+  if (f.status) q.and(`i.status = ${q.p(f.status)}`);
+  if (f.ownerStatus) q.and(`i."ownerStatus" = ${q.p(f.ownerStatus)}`);
+  if (f.q) q.and(`(i.name ILIKE ${q.p(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} OR i.owner ILIKE $${q.params.length})`);
+  const k = f.sort === 'risk'
+    ? { cols: ['-coalesce(s.score, 0)', 'i.name'], kinds: ['number', 'string'] as ('string' | 'number')[] }
+    : { cols: ['i.name'], kinds: ['string'] as ('string' | 'number')[] };
+  const after = decodeCursor(p, k.kinds);
+  if (after) q.and(`(${k.cols.join(', ')}) > (${after.map((v, i) => `${q.p(v)}::${k.kinds[i] === 'number' ? 'bigint' : 'text'}`).join(', ')})`);
+  const rows = await db.query<Record<string, unknown>>(
+    `WITH s AS (${IDENTITY_SCORE_SQL}),
+          page AS (
+            SELECT i.*, coalesce(s.score, 0)::int AS score, coalesce(s.n, 0)::int AS n, ${k.cols.map((c, i) => `${c} AS k${i}`).join(', ')}
+              FROM "Identity" i LEFT JOIN s ON s."identityId" = i.id
+             ${q.whereSql()}
+             ORDER BY ${k.cols.join(', ')} LIMIT ${f.limit + 1})
+     SELECT page.id::text, page.name, page.kind, page.owner, page."ownerStatus", page.status, page.environment, page.transport, page."lastSeenAt",
+            page.score, page.n, page.k0, ${k.cols.length > 1 ? 'page.k1' : 'NULL AS k1'},
+            (SELECT count(*)::int FROM "Token" t WHERE t."identityId" = page.id) AS tokens,
+            (SELECT count(*)::int FROM "Token" t WHERE t."identityId" = page.id AND t.binding = 'bearer' AND t.status = 'active') AS bearer
+       FROM page ORDER BY ${k.cols.map((_, i) => `page.k${i}`).join(', ')}`,
+    q.params,
+  );
+  const items = rows.slice(0, f.limit).map(
+    (r): IdentityRow => ({
+      id: String(r.id),
+      name: String(r.name),
+      kind: String(r.kind),
+      owner: (r.owner as string | null) ?? null,
+      ownerStatus: String(r.ownerStatus),
+      status: String(r.status),
+      environment: (r.environment as string | null) ?? null,
+      transport: String(r.transport),
+      lastSeenAt: iso(r.lastSeenAt),
+      riskScore: Number(r.score),
+      openFindings: Number(r.n),
+      tokens: Number(r.tokens),
+      liveBearerTokens: Number(r.bearer),
+    }),
+  );
+  const last = rows.length > f.limit ? rows[f.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor(k.kinds.map((kind, i) => (kind === 'number' ? Number(last[`k${i}`]) : String(last[`k${i}`])))) : null };
+}
+
+// ───────────────────────────── findings ─────────────────────────────
+
+export interface FindingFilters {
+  rule?: (typeof FINDING_RULES)[number];
+  severity?: (typeof SEVERITIES)[number];
+  /** open (default; includes acknowledgements that have expired) | acknowledged | active (open or
+   *  acknowledged, what the summary counts) | resolved | all */
+  status: 'open' | 'acknowledged' | 'active' | 'resolved' | 'all';
+  identity?: string;
+  token?: string;
+  limit: number;
+}
+
+export function parseFindingFilters(p: Params, defaultLimit = 50): FindingFilters {
+  return {
+    rule: oneOf(p, 'rule', FINDING_RULES),
+    severity: oneOf(p, 'severity', SEVERITIES),
+    status: oneOf(p, 'status', ['open', 'acknowledged', 'active', 'resolved', 'all'] as const) ?? 'open',
+    identity: textParam(p, 'identity'),
+    token: uuidParam(p, 'token'),
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+export interface FindingRow {
+  id: string;
+  dedupeKey: string;
+  rule: string;
+  severity: string;
+  status: string;
+  identityId: string | null;
+  identity: string | null;
+  tokenId: string | null;
+  certificateId: string | null;
+  title: string;
+  explanation: string;
+  recommendation: string;
+  blastRadius: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  ackReason: string | null;
+  ackUntil: string | null;
+  ackBy: string | null;
+}
+
+export async function listFindings(db: Database, f: FindingFilters, p: Params, now = new Date()): Promise<Page<FindingRow>> {
+  const q = new Sql();
+  if (f.rule) q.and(`f.rule = ${q.p(f.rule)}`);
+  if (f.severity) q.and(`f.severity = ${q.p(f.severity)}`);
+  const nowP = q.p(now.toISOString());
+  if (f.status === 'open') q.and(`(f.status = 'open' OR (f.status = 'acknowledged' AND f."ackUntil" <= ${nowP}::timestamptz))`);
+  if (f.status === 'acknowledged') q.and(`f.status = 'acknowledged' AND (f."ackUntil" IS NULL OR f."ackUntil" > ${nowP}::timestamptz)`);
+  if (f.status === 'resolved') q.and(`f.status = 'resolved'`);
+  if (f.status === 'active') q.and(`f.status <> 'resolved' AND ${nowP}::timestamptz IS NOT NULL`);
+  if (f.status === 'all') q.and(`${nowP}::timestamptz IS NOT NULL`);
+  identityClause(q, 'f."identityId"', f.identity);
+  if (f.token) q.and(`f."tokenId" = ${q.p(f.token)}::uuid`);
+  const cols = [SEVERITY_RANK_SQL('f.severity'), '-f."blastRadius"', `-(extract(epoch FROM f."lastSeenAt") * 1000)::bigint`, 'f."dedupeKey"'];
+  const kinds: ('string' | 'number')[] = ['number', 'number', 'number', 'string'];
+  const after = decodeCursor(p, kinds);
+  if (after) q.and(`(${cols.join(', ')}) > (${after.map((v, i) => `${q.p(v)}::${kinds[i] === 'number' ? 'bigint' : 'text'}`).join(', ')})`);
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT f.id::text, f."dedupeKey", f.rule, f.severity, f.status, f."identityId"::text AS "identityId", i.name AS identity,
+            f."tokenId"::text AS "tokenId", f."certificateId"::text AS "certificateId", f.title, f.explanation, f.recommendation,
+            f."blastRadius", f."firstSeenAt", f."lastSeenAt", f."resolvedAt", f."ackReason", f."ackUntil", f."ackBy",
+            ${cols.map((c, i) => `${c} AS k${i}`).join(', ')}
+       FROM "Finding" f LEFT JOIN "Identity" i ON i.id = f."identityId"
+      ${q.whereSql()}
+      ORDER BY ${cols.join(', ')} LIMIT ${f.limit + 1}`,
+    q.params,
+  );
+  const items = rows.slice(0, f.limit).map(
+    (r): FindingRow => ({
+      id: String(r.id),
+      dedupeKey: String(r.dedupeKey),
+      rule: String(r.rule),
+      severity: String(r.severity),
+      // An acknowledgement past its expiry is open again (the next evaluation records it).
+      status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
+      identityId: (r.identityId as string | null) ?? null,
+      identity: (r.identity as string | null) ?? null,
+      tokenId: (r.tokenId as string | null) ?? null,
+      certificateId: (r.certificateId as string | null) ?? null,
+      title: String(r.title),
+      explanation: String(r.explanation),
+      recommendation: String(r.recommendation),
+      blastRadius: Number(r.blastRadius),
+      firstSeenAt: iso(r.firstSeenAt)!,
+      lastSeenAt: iso(r.lastSeenAt)!,
+      resolvedAt: iso(r.resolvedAt),
+      ackReason: (r.ackReason as string | null) ?? null,
+      ackUntil: iso(r.ackUntil),
+      ackBy: (r.ackBy as string | null) ?? null,
+    }),
+  );
+  const last = rows.length > f.limit ? rows[f.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor(kinds.map((kind, i) => (kind === 'number' ? Number(last[`k${i}`]) : String(last[`k${i}`])))) : null };
+}
+
+// ───────────────────────────── events ─────────────────────────────
+
+export interface EventFilters {
+  requestId?: string;
+  verdict?: (typeof VERDICTS)[number];
+  /** `binding` = binding failures only (BINDING_FAILURE_VERDICTS), distinct from generic auth failures. */
+  failures?: 'binding' | 'any';
+  identity?: string;
+  token?: string;
+  gateway?: string;
+  reason?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+export function parseEventFilters(p: Params, defaultLimit = 50): EventFilters {
+  return {
+    requestId: textParam(p, 'requestId') ?? textParam(p, 'request-id'),
+    verdict: oneOf(p, 'verdict', VERDICTS),
+    failures: oneOf(p, 'failures', ['binding', 'any'] as const),
+    identity: textParam(p, 'identity'),
+    token: uuidParam(p, 'token'),
+    gateway: textParam(p, 'gateway'),
+    reason: textParam(p, 'reason', 100),
+    from: dateParam(p, 'from'),
+    to: dateParam(p, 'to'),
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+export interface EventRow {
+  id: string;
+  requestId: string | null;
+  occurredAt: string;
+  gateway: string | null;
+  method: string | null;
+  url: string | null;
+  clientIp: string | null;
+  httpStatus: number | null;
+  authScheme: string | null;
+  hasDpop: boolean;
+  identityId: string | null;
+  identity: string | null;
+  tokenId: string | null;
+  tokenFingerprint: string | null;
+  x5tS256: string | null;
+  jkt: string | null;
+  verdict: string;
+  reason: string | null;
+}
+
+export async function listEvents(db: Database, f: EventFilters, p: Params): Promise<Page<EventRow>> {
+  const q = new Sql();
+  if (f.requestId) q.and(`e."requestId" = ${q.p(f.requestId)}`);
+  if (f.verdict) q.and(`e.verdict = ${q.p(f.verdict)}`);
+  if (f.failures === 'binding') q.and(`e.verdict IN (${inList(BINDING_FAILURE_VERDICTS)})`);
+  if (f.failures === 'any') q.and(`e.verdict <> 'ok'`);
+  identityClause(q, 'e."identityId"', f.identity);
+  if (f.token) q.and(`e."tokenId" = ${q.p(f.token)}::uuid`);
+  if (f.gateway) q.and(`e.gateway = ${q.p(f.gateway)}`);
+  if (f.reason) q.and(`e.reason = ${q.p(f.reason)}`);
+  if (f.from) q.and(`e."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
+  if (f.to) q.and(`e."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+  const after = decodeCursor(p, ['string', 'number']);
+  // Newest first: (occurredAt, id) descending, compared as a row.
+  if (after) q.and(`(e."occurredAt", e.id) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])}::bigint)`);
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT e.id, e."requestId", e."occurredAt", e.gateway, e.method, e.url, e."clientIp", e."httpStatus", e."authScheme", e."hasDpop",
+            e."identityId"::text AS "identityId", i.name AS identity, e."tokenId"::text AS "tokenId", e."tokenFingerprint",
+            e."x5tS256", e.jkt, e.verdict, e.reason
+       FROM "BindingEvent" e LEFT JOIN "Identity" i ON i.id = e."identityId"
+      ${q.whereSql()}
+      ORDER BY e."occurredAt" DESC, e.id DESC LIMIT ${f.limit + 1}`,
+    q.params,
+  );
+  const items = rows.slice(0, f.limit).map(
+    (r): EventRow => ({
+      id: String(r.id),
+      requestId: (r.requestId as string | null) ?? null,
+      occurredAt: iso(r.occurredAt)!,
+      gateway: (r.gateway as string | null) ?? null,
+      method: (r.method as string | null) ?? null,
+      url: (r.url as string | null) ?? null,
+      clientIp: (r.clientIp as string | null) ?? null,
+      httpStatus: r.httpStatus == null ? null : Number(r.httpStatus),
+      authScheme: (r.authScheme as string | null) ?? null,
+      hasDpop: Boolean(r.hasDpop),
+      identityId: (r.identityId as string | null) ?? null,
+      identity: (r.identity as string | null) ?? null,
+      tokenId: (r.tokenId as string | null) ?? null,
+      tokenFingerprint: (r.tokenFingerprint as string | null) ?? null,
+      x5tS256: (r.x5tS256 as string | null) ?? null,
+      jkt: (r.jkt as string | null) ?? null,
+      verdict: String(r.verdict),
+      reason: (r.reason as string | null) ?? null,
+    }),
+  );
+  const last = rows.length > f.limit ? items[f.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor([last.occurredAt, Number(last.id)]) : null };
+}
+
+export { getParam };

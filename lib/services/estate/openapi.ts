@@ -1,0 +1,180 @@
+// OpenAPI 3.1 document of /api/v1, served at GET /api/v1/openapi.json (public: it describes
+// the interface, holds no data). Schemas of the estate routes come from their zod response
+// schemas (z.toJSONSchema), so the document cannot drift from what the server sends; routes
+// owned by other areas are described by method, path, permission and summary.
+// openapi.test.ts fails when a route file under app/api/v1 is missing here.
+import { z } from 'zod';
+import {
+  AcknowledgeBodySchema,
+  AcknowledgeResultSchema,
+  EvaluateResultSchema,
+  EventPageSchema,
+  FindingPageSchema,
+  IdentityDetailSchema,
+  IdentityPageSchema,
+  TokenDetailSchema,
+  TokenPageSchema,
+} from './schemas.ts';
+
+type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
+interface Op {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  permission: Perm;
+  summary: string;
+  tag: string;
+  query?: [name: string, description: string, schema?: Record<string, unknown>][];
+  body?: z.ZodType;
+  response?: z.ZodType;
+  exportable?: boolean;
+}
+
+const s = { type: 'string' } as const;
+const int = (min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max });
+const en = (...values: string[]) => ({ type: 'string', enum: values });
+const PAGE: Op['query'] = [
+  ['limit', 'rows per page (default 50)', int(1, 500)],
+  ['after', 'keyset cursor: nextCursor of the previous page'],
+  ['format', 'csv or json: download every row the filters match (CSV cells starting with = + - @ are quoted with a leading apostrophe)', en('csv', 'json')],
+];
+
+export const OPERATIONS: Op[] = [
+  { method: 'post', path: '/auth/sign-in', permission: 'public', tag: 'auth', summary: 'Sign in with email and password (sets the session cookie)' },
+  { method: 'post', path: '/auth/sign-out', permission: 'read', tag: 'auth', summary: 'End this session' },
+  { method: 'post', path: '/auth/sign-out-everywhere', permission: 'read', tag: 'auth', summary: 'End every session of this user' },
+  { method: 'get', path: '/auth/session', permission: 'read', tag: 'auth', summary: 'Who is signed in, role and permissions' },
+  { method: 'post', path: '/setup', permission: 'public', tag: 'auth', summary: 'Create the first admin with the one-time setup token' },
+  { method: 'get', path: '/health', permission: 'public', tag: 'system', summary: 'Liveness and database reachability' },
+  { method: 'get', path: '/openapi.json', permission: 'public', tag: 'system', summary: 'This document' },
+  { method: 'get', path: '/users', permission: 'admin', tag: 'admin', summary: 'List local accounts' },
+  { method: 'post', path: '/users', permission: 'admin', tag: 'admin', summary: 'Create a local account' },
+  { method: 'get', path: '/api-keys', permission: 'admin', tag: 'admin', summary: 'List API keys (never the keys themselves)' },
+  { method: 'post', path: '/api-keys', permission: 'admin', tag: 'admin', summary: 'Create an API key (shown once)' },
+  { method: 'get', path: '/audit/entries', permission: 'admin', tag: 'admin', summary: 'Audit entries as JSON lines (application/x-ndjson), streamed; ?after=SEQ', query: [['after', 'sequence number to continue after']] },
+  { method: 'get', path: '/audit/verify', permission: 'admin', tag: 'admin', summary: 'Check the audit hash chain' },
+  { method: 'post', path: '/admin/seed', permission: 'admin', tag: 'admin', summary: 'Load the demo estate into an empty database, then evaluate findings' },
+  { method: 'post', path: '/verify/dpop', permission: 'read', tag: 'verify', summary: 'Check a DPoP proof (RFC 9449) against method, URL, token and key' },
+  { method: 'post', path: '/verify/mtls', permission: 'read', tag: 'verify', summary: 'Check an mTLS certificate binding (RFC 8705)' },
+  { method: 'get', path: '/summary', permission: 'read', tag: 'estate', summary: 'Counts: identities, tokens by binding, unbound high-risk, exposed active, findings per rule' },
+  {
+    method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered', response: TokenPageSchema, exportable: true,
+    query: [
+      ['binding', 'bearer, mtls or dpop', en('bearer', 'mtls', 'dpop')],
+      ['risk', 'high = open unbound_high_risk finding (the Overview KPI); flagged = any active finding; critical = an active critical finding', en('high', 'flagged', 'critical')],
+      ['exposure', 'found by a secret scanner', en('none', 'exposed')],
+      ['status', 'token status', en('active', 'expired', 'revoked')],
+      ['ttlMin', 'lifetime ≥ seconds', int(0, 2147483647)],
+      ['ttlMax', 'lifetime < seconds', int(0, 2147483647)],
+      ['noExpiry', 'true: tokens without expiry', en('true', 'false')],
+      ['issuer', 'exact issuer'],
+      ['audience', 'one audience the token carries'],
+      ['scope', 'one scope the token carries'],
+      ['identity', 'identity id or exact name'],
+      ['sort', 'risk (worst finding, then blast radius; default with risk=), id (default), ttl (longest first), expires (soonest first)', en('risk', 'id', 'ttl', 'expires')],
+      ...PAGE,
+    ],
+  },
+  { method: 'get', path: '/tokens/{id}', permission: 'read', tag: 'estate', summary: 'One token: claims, binding, gateways that saw it and their verdicts, findings, recommendation, mapped controls', response: TokenDetailSchema },
+  {
+    method: 'get', path: '/identities', permission: 'read', tag: 'estate', summary: 'Non-human identities with risk score', response: IdentityPageSchema, exportable: true,
+    query: [
+      ['kind', 'identity kind', en('service', 'pipeline', 'agent', 'partner', 'workload')],
+      ['status', 'lifecycle', en('active', 'decommissioned')],
+      ['ownerStatus', 'owner still here or departed', en('active', 'departed')],
+      ['q', 'name or owner contains'],
+      ['sort', 'risk (default) or name', en('risk', 'name')],
+      ...PAGE,
+    ],
+  },
+  { method: 'get', path: '/identities/{id}', permission: 'read', tag: 'estate', summary: 'One identity (id or name): tokens, certificates, DPoP keys, failures timeline, findings, risk score with breakdown', response: IdentityDetailSchema },
+  {
+    method: 'get', path: '/findings', permission: 'read', tag: 'findings', summary: 'Findings queue: severity, then blast radius, then recency', response: FindingPageSchema, exportable: true,
+    query: [
+      ['rule', 'rule id', en('unbound_high_risk', 'bound_not_enforced', 'binding_context_stripped', 'replay_suspected', 'replay_after_revocation', 'ttl_over_policy', 'exposed_active', 'offboarding', 'credential_shared', 'fan_out', 'cert_expiring', 'failure_spike')],
+      ['severity', 'severity', en('critical', 'high', 'medium', 'low', 'info')],
+      ['status', 'open (default; includes expired acknowledgements), acknowledged, active (open or acknowledged: what the summary counts), resolved, all', en('open', 'acknowledged', 'active', 'resolved', 'all')],
+      ['identity', 'identity id or exact name'],
+      ['token', 'token id'],
+      ...PAGE,
+    ],
+  },
+  { method: 'post', path: '/findings/acknowledge', permission: 'read', tag: 'findings', summary: 'Accept the risk of findings with a reason until a date (≤ 365 days); history and audit are written', body: AcknowledgeBodySchema, response: AcknowledgeResultSchema },
+  { method: 'post', path: '/findings/evaluate', permission: 'admin', tag: 'findings', summary: 'Re-evaluate every rule over the estate now', response: EvaluateResultSchema },
+  {
+    method: 'get', path: '/events', permission: 'read', tag: 'estate', summary: 'Binding events, newest first (never the redacted source line)', response: EventPageSchema, exportable: true,
+    query: [
+      ['requestId', 'source request id (also accepted as request-id)'],
+      ['verdict', 'one verdict', en('ok', 'binding_mismatch', 'proof_invalid', 'no_proof_for_bound_token', 'bearer_unbound', 'bound_not_enforced', 'binding_context_stripped', 'cert_untrusted', 'cert_revoked', 'cert_expired', 'token_expired')],
+      ['failures', 'binding = binding failures only; any = every verdict but ok', en('binding', 'any')],
+      ['identity', 'identity id or exact name'],
+      ['token', 'token id'],
+      ['gateway', 'gateway name'],
+      ['reason', 'verdict reason'],
+      ['from', 'occurredAt ≥ (ISO 8601)', { type: 'string', format: 'date-time' }],
+      ['to', 'occurredAt < (ISO 8601)', { type: 'string', format: 'date-time' }],
+      ...PAGE,
+    ],
+  },
+];
+
+const PROBLEM = {
+  type: 'object',
+  properties: { type: s, title: s, status: { type: 'integer' }, code: s, detail: s },
+  required: ['title', 'status', 'code'],
+};
+
+function jsonSchema(t: z.ZodType): Record<string, unknown> {
+  const j = z.toJSONSchema(t, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Record<string, unknown>;
+  delete j.$schema;
+  return j;
+}
+
+export function buildOpenApi(extraOperations: readonly Op[] = []): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of [...OPERATIONS, ...extraOperations]) {
+    const params = [
+      ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: s })),
+      ...(op.query ?? []).map(([name, description, schema]) => ({ name, in: 'query', required: false, description, schema: schema ?? s })),
+    ];
+    const ok: Record<string, unknown> = { description: 'OK' };
+    const content: Record<string, unknown> = {};
+    if (op.response) content['application/json'] = { schema: jsonSchema(op.response) };
+    else content['application/json'] = { schema: { type: 'object' } };
+    if (op.exportable) {
+      content['text/csv'] = { schema: { type: 'string' } };
+    }
+    ok.content = content;
+    const responses: Record<string, unknown> = { 200: ok, default: { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: PROBLEM } } } };
+    if (op.permission !== 'public') {
+      responses[401] = { description: 'No or bad credentials' };
+      responses[403] = { description: `Needs the ${op.permission} permission` };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      'x-holdfast-permission': op.permission,
+      security: op.permission === 'public' ? [] : [{ session: [] }, { apiKey: [] }],
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Holdfast API',
+      version: '1',
+      description:
+        'Govern the tokens of non-human identities. Authenticate with the session cookie (browser; unsafe methods need the x-csrf-token header) or `Authorization: Bearer <API key>`. Roles: analyst (read), operator (read, revoke, ingest), auditor (read, export), admin (all).',
+    },
+    servers: [{ url: '/api/v1' }],
+    components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'hf_session' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'Holdfast API key (hf_…)' },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,149 @@
+// Overview figures beyond the summary: trends against the start of the period (what the estate
+// looked like `days` ago, from firstSeenAt / revokedAt / resolvedAt), and the chart series —
+// binding mix of traffic per day, binding failures per day by verdict, TTL distribution of live
+// tokens, top identities by risk. Every figure is one GROUP BY; no rows are loaded.
+import type { Database } from '../../db/open.ts';
+import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { IDENTITY_SCORE_SQL } from './lists.ts';
+
+const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
+
+export interface Trend {
+  tokens: number;
+  bearer: number;
+  mtls: number;
+  dpop: number;
+  unboundHighRisk: number;
+  exposedActive: number;
+  /** % of live tokens that are sender-constrained, privileged tokens weighted 3×. */
+  weightedConstrainedPct: number;
+}
+
+export interface TtlBucket {
+  bucket: string;
+  label: string;
+  /** Token list filter that shows exactly this bucket's tokens. */
+  query: Record<string, string>;
+  bearer: number;
+  mtls: number;
+  dpop: number;
+}
+
+export interface OverviewData {
+  days: number;
+  now: Trend;
+  then: Trend;
+  failures24h: number;
+  failuresPrev24h: number;
+  bindingMix: { day: string; bearer: number; mtls: number; dpop: number }[];
+  failuresByDay: { day: string; verdict: string; n: number }[];
+  ttl: TtlBucket[];
+  topIdentities: { id: string; name: string; kind: string; score: number; findings: number }[];
+}
+
+const HOUR = 3600;
+export const TTL_BUCKETS: { bucket: string; label: string; min?: number; max?: number; none?: true }[] = [
+  { bucket: 'lt1h', label: '< 1 h', min: 0, max: HOUR },
+  { bucket: '1h-24h', label: '1–24 h', min: HOUR, max: 24 * HOUR },
+  { bucket: '1d-7d', label: '1–7 d', min: 24 * HOUR, max: 7 * 24 * HOUR },
+  { bucket: '7d-90d', label: '7–90 d', min: 7 * 24 * HOUR, max: 90 * 24 * HOUR },
+  { bucket: 'gt90d', label: '> 90 d', min: 90 * 24 * HOUR, max: 2 ** 31 - 1 },
+  { bucket: 'never', label: 'never expires', none: true },
+];
+
+async function trendAt(db: Database, at: string): Promise<Trend> {
+  const [r] = await db.query<Record<string, number>>(
+    `WITH t AS (SELECT * FROM "Token" WHERE "firstSeenAt" <= $1::timestamptz),
+          live AS (SELECT * FROM t WHERE ("revokedAt" IS NULL OR "revokedAt" > $1::timestamptz) AND ("expiresAt" IS NULL OR "expiresAt" > $1::timestamptz))
+     SELECT (SELECT count(*) FROM t)::int AS tokens,
+            (SELECT count(*) FROM t WHERE binding = 'bearer')::int AS bearer,
+            (SELECT count(*) FROM t WHERE binding = 'mtls')::int AS mtls,
+            (SELECT count(*) FROM t WHERE binding = 'dpop')::int AS dpop,
+            (SELECT count(*) FROM "Finding" WHERE rule = 'unbound_high_risk' AND "tokenId" IS NOT NULL AND "firstSeenAt" <= $1::timestamptz
+                AND (status <> 'resolved' OR "resolvedAt" > $1::timestamptz))::int AS uhr,
+            (SELECT count(*) FROM live WHERE exposure = 'exposed')::int AS exposed,
+            (SELECT coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE binding <> 'bearer'), 0)::float8
+                    / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END), 0), 1) FROM live) AS wpct`,
+    [at],
+  );
+  return {
+    tokens: Number(r?.tokens ?? 0),
+    bearer: Number(r?.bearer ?? 0),
+    mtls: Number(r?.mtls ?? 0),
+    dpop: Number(r?.dpop ?? 0),
+    unboundHighRisk: Number(r?.uhr ?? 0),
+    exposedActive: Number(r?.exposed ?? 0),
+    weightedConstrainedPct: Math.round(Number(r?.wpct ?? 0) * 1000) / 10,
+  };
+}
+
+export async function getOverview(db: Database, opts: { now?: Date; days?: number } = {}): Promise<OverviewData> {
+  const now = opts.now ?? new Date();
+  const days = opts.days ?? 7;
+  const nowIso = now.toISOString();
+  const thenIso = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const nowT = await trendAt(db, nowIso);
+  const thenT = await trendAt(db, thenIso);
+  const [f] = await db.query<{ cur: number; prev: number }>(
+    `SELECT count(*) FILTER (WHERE "occurredAt" > $1::timestamptz - interval '24 hours')::int AS cur,
+            count(*) FILTER (WHERE "occurredAt" <= $1::timestamptz - interval '24 hours')::int AS prev
+       FROM "BindingEvent"
+      WHERE verdict IN (${inList(BINDING_FAILURE_VERDICTS)}) AND "occurredAt" > $1::timestamptz - interval '48 hours' AND "occurredAt" <= $1::timestamptz`,
+    [nowIso],
+  );
+  const mix = await db.query<{ day: string; binding: string; n: number }>(
+    `SELECT to_char(date_trunc('day', e."occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, t.binding::text AS binding, count(*)::int AS n
+       FROM "BindingEvent" e JOIN "Token" t ON t.id = e."tokenId"
+      WHERE e."occurredAt" > $1::timestamptz - make_interval(days => $2::int) AND e."occurredAt" <= $1::timestamptz
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [nowIso, Math.max(days, 14)],
+  );
+  const mixByDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
+  for (const r of mix) {
+    const d = mixByDay.get(r.day) ?? { day: r.day, bearer: 0, mtls: 0, dpop: 0 };
+    d[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
+    mixByDay.set(r.day, d);
+  }
+  const failuresByDay = await db.query<{ day: string; verdict: string; n: number }>(
+    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, verdict, count(*)::int AS n
+       FROM "BindingEvent"
+      WHERE verdict IN (${inList(BINDING_FAILURE_VERDICTS)}) AND "occurredAt" > $1::timestamptz - make_interval(days => $2::int) AND "occurredAt" <= $1::timestamptz
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [nowIso, Math.max(days, 14)],
+  );
+  const ttlRows = await db.query<{ b: number; binding: string; n: number }>(
+    `SELECT CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5
+                 WHEN "ttlSeconds" < 3600 THEN 0 WHEN "ttlSeconds" < 86400 THEN 1 WHEN "ttlSeconds" < 604800 THEN 2
+                 WHEN "ttlSeconds" < 7776000 THEN 3 WHEN "ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END AS b,
+            binding::text AS binding, count(*)::int AS n
+       FROM "Token" WHERE status = 'active' GROUP BY 1, 2`,
+  );
+  const ttl: TtlBucket[] = TTL_BUCKETS.map((b) => ({
+    bucket: b.bucket,
+    label: b.label,
+    query: (b.none ? { status: 'active', noExpiry: 'true' } : { status: 'active', ttlMin: String(b.min), ttlMax: String(b.max) }) as Record<string, string>,
+    bearer: 0,
+    mtls: 0,
+    dpop: 0,
+  }));
+  for (const r of ttlRows) {
+    const b = ttl[Number(r.b)];
+    if (b) b[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
+  }
+  const top = await db.query<{ id: string; name: string; kind: string; score: number; n: number }>(
+    `WITH s AS (${IDENTITY_SCORE_SQL})
+     SELECT i.id::text, i.name, i.kind, s.score, s.n FROM s JOIN "Identity" i ON i.id = s."identityId"
+      ORDER BY s.score DESC, s.n DESC, i.name LIMIT 10`,
+  );
+  return {
+    days,
+    now: nowT,
+    then: thenT,
+    failures24h: Number(f?.cur ?? 0),
+    failuresPrev24h: Number(f?.prev ?? 0),
+    bindingMix: [...mixByDay.values()],
+    failuresByDay: failuresByDay.map((r) => ({ ...r, n: Number(r.n) })),
+    ttl,
+    topIdentities: top.map((r) => ({ id: r.id, name: r.name, kind: r.kind, score: Number(r.score), findings: Number(r.n) })),
+  };
+}

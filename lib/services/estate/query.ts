@@ -1,0 +1,98 @@
+// Shared pieces of the list queries: filter parsing from URL parameters (the views, the API
+// and the CLI read the same names), keyset cursors, and a tiny SQL parameter builder.
+import { HoldfastError } from '../../errors.ts';
+
+export type Params = URLSearchParams | Record<string, string | string[] | undefined>;
+
+export function getParam(p: Params, name: string): string | undefined {
+  const v = p instanceof URLSearchParams ? p.get(name) ?? undefined : p[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s.trim() === '' ? undefined : s.trim();
+}
+
+export function oneOf<T extends string>(p: Params, name: string, values: readonly T[]): T | undefined {
+  const v = getParam(p, name);
+  if (v === undefined) return undefined;
+  if (!(values as readonly string[]).includes(v)) throw new HoldfastError('bad_request', `${name} must be one of ${values.join(', ')}`);
+  return v as T;
+}
+
+export function intParam(p: Params, name: string, min: number, max: number): number | undefined {
+  const v = getParam(p, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new HoldfastError('bad_request', `${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function textParam(p: Params, name: string, max = 300): string | undefined {
+  const v = getParam(p, name);
+  if (v !== undefined && v.length > max) throw new HoldfastError('bad_request', `${name} is longer than ${max} characters`);
+  return v;
+}
+
+export function dateParam(p: Params, name: string): Date | undefined {
+  const v = getParam(p, name);
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date-time`);
+  return d;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string) => UUID.test(s);
+
+export function uuidParam(p: Params, name: string): string | undefined {
+  const v = getParam(p, name);
+  if (v !== undefined && !isUuid(v)) throw new HoldfastError('bad_request', `${name} must be a UUID`);
+  return v?.toLowerCase();
+}
+
+export const MAX_LIMIT = 500;
+export function limitParam(p: Params, def = 50): number {
+  return intParam(p, 'limit', 1, MAX_LIMIT) ?? def;
+}
+
+/** Keyset cursor: the sort key of the last row, base64url JSON. Opaque to clients. */
+export function encodeCursor(values: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(p: Params, kinds: readonly ('string' | 'number')[]): (string | number)[] | undefined {
+  const v = getParam(p, 'after');
+  if (v === undefined) return undefined;
+  try {
+    if (v.length > 1000) throw new Error('long');
+    const a = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(a) || a.length !== kinds.length || a.some((x, i) => typeof x !== kinds[i])) throw new Error('shape');
+    return a as (string | number)[];
+  } catch {
+    throw new HoldfastError('bad_request', 'after is not a cursor from this list (use nextCursor as given)');
+  }
+}
+
+/** Collects $n parameters while a WHERE clause is assembled. */
+export class Sql {
+  readonly params: unknown[] = [];
+  readonly where: string[] = [];
+  p(v: unknown): string {
+    this.params.push(v);
+    return `$${this.params.length}`;
+  }
+  and(clause: string): void {
+    this.where.push(clause);
+  }
+  whereSql(): string {
+    return this.where.length ? `WHERE ${this.where.join(' AND ')}` : '';
+  }
+}
+
+export const SEVERITY_RANK_SQL = (col: string) =>
+  `CASE ${col} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END`;
+
+export const iso = (v: unknown): string | null => (v == null ? null : (v instanceof Date ? v : new Date(String(v))).toISOString());
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
