@@ -1,0 +1,153 @@
+// The ingest pipeline on both runtimes: one batch per stream, verdicts, linking, idempotent
+// re-send, all-or-nothing on failure, nothing secret stored.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CERT_ESCAPED, CERT_X5T, GITLEAKS_REPORT, INTROSPECTION_LINE, NGINX_JSON_REAL, SECRET_GH, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF,
+} from '../../ingest/__fixtures__/samples.ts';
+import { sha256B64url } from '../../ingest/index.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { HoldfastError } from '../../errors.ts';
+import { identityNameOf, ingestStream } from './pipeline.ts';
+
+const NOW = new Date('2026-11-22T09:00:00Z');
+const now = () => NOW;
+
+const nginxLine = (i: number, o: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    time: `2026-11-22T08:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}+00:00`,
+    request_id: `req-${i}`, remote_addr: '10.0.0.1', method: 'GET', scheme: 'https', host: 'api.example', uri: `/orders/${i}`, status: 200,
+    ssl_client_verify: 'SUCCESS', ssl_client_s_dn: 'O=Test,CN=svc-a', ssl_client_i_dn: 'CN=Test Client CA,O=Test', ssl_client_serial: '1000',
+    ssl_client_fingerprint: 'a82ab1945d9a936e490783bfa9ddab4e8246f3aa', ssl_client_escaped_cert: CERT_ESCAPED, authz_scheme: 'Bearer', has_dpop: '0',
+    ...o,
+  });
+
+async function counts(db: TestDatabase['db']) {
+  const [r] = await db.query<Record<string, number>>(`SELECT
+    (SELECT count(*)::int FROM "BindingEvent") AS events, (SELECT count(*)::int FROM "Identity") AS identities,
+    (SELECT count(*)::int FROM "Token") AS tokens, (SELECT count(*)::int FROM "Certificate") AS certificates,
+    (SELECT count(*)::int FROM "ExposureFinding") AS exposures, (SELECT count(*)::int FROM "IngestBatch" WHERE state = 'committed') AS batches`);
+  return r!;
+}
+
+async function dump(db: TestDatabase['db']) {
+  return {
+    events: await db.query(`SELECT "dedupeKey", "occurredAt", verdict, reason, "identityId", "tokenId", "x5tS256", "redactedRaw" FROM "BindingEvent" ORDER BY "dedupeKey"`),
+    tokens: await db.query(`SELECT fingerprint, binding::text, status, exposure, "lastSeenAt", "identityId" FROM "Token" ORDER BY fingerprint`),
+    identities: await db.query(`SELECT id, name, "lastSeenAt" FROM "Identity" ORDER BY name`),
+    certificates: await db.query(`SELECT "x5tS256", status, "identityId" FROM "Certificate" ORDER BY "x5tS256"`),
+  };
+}
+
+describe('identityNameOf', () => {
+  it('takes the CN of a certificate DN and keeps other names', () => {
+    expect(identityNameOf('O=Test,CN=svc-a')).toBe('svc-a');
+    expect(identityNameOf('CN=svc-b,O=Test')).toBe('svc-b');
+    expect(identityNameOf('spiffe://example.org/ns/prod/sa/svc-a')).toBe('spiffe://example.org/ns/prod/sa/svc-a');
+    expect(identityNameOf('svc-c')).toBe('svc-c');
+    expect(identityNameOf(null)).toBeNull();
+  });
+});
+
+for (const runtime of RUNTIMES) {
+  describe(`ingest pipeline on ${runtime}`, () => {
+    let t: TestDatabase | undefined;
+    beforeAll(async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) return;
+      t = await openTestDatabase(runtime);
+    }, 60_000);
+    afterAll(async () => t?.drop());
+
+    it('ingests an NGINX JSON log: verdicts, identities, certificates; a re-send changes nothing', async (ctx) => {
+      if (!t) return ctx.skip();
+      const lines = [
+        nginxLine(1),
+        nginxLine(2, { authz_scheme: 'DPoP', has_dpop: '0', status: 401 }),
+        NGINX_JSON_REAL,
+        '{"time":"not a time"}',
+        'garbage',
+        '',
+        nginxLine(1), // same request id twice in one file
+      ].join('\n');
+      const first = await ingestStream(t.db, [lines], { format: 'nginx-json', sourceName: 'edge-1', actor: 'test', now });
+      expect(first).toMatchObject({ linesRead: 7, accepted: 3, rejected: 2, duplicates: 1, format: 'nginx-json' });
+      expect(first.errors.map((e) => e.line)).toEqual([4, 5]);
+      expect(first.errors[0]!.reason).toBe('invalid_timestamp');
+      const before = await counts(t.db);
+      const snapshot = await dump(t.db);
+      expect(before).toMatchObject({ events: 3, certificates: 1, batches: 1 });
+      const ev = await t.db.query<{ verdict: string; reason: string | null; url: string }>(`SELECT verdict, reason, url FROM "BindingEvent" ORDER BY "occurredAt"`);
+      expect(ev.map((e) => e.verdict).sort()).toEqual(['binding_context_stripped', 'cert_revoked', 'ok'].sort());
+      const ids = await t.db.query<{ name: string }>(`SELECT name FROM "Identity" ORDER BY name`);
+      // The sample certificate carries a SPIFFE URI SAN: that names the workload; svc-b by its CN.
+      expect(ids.map((i) => i.name)).toEqual(['spiffe://example.org/ns/prod/sa/svc-a', 'svc-b']);
+      const [cert] = await t.db.query<{ x5tS256: string; identityId: string | null }>(`SELECT "x5tS256", "identityId" FROM "Certificate"`);
+      expect(cert!.x5tS256).toBe(CERT_X5T);
+      expect(cert!.identityId).not.toBeNull();
+
+      const again = await ingestStream(t.db, [lines], { format: 'nginx-json', sourceName: 'edge-1', actor: 'test', now });
+      expect(again).toMatchObject({ linesRead: 7, accepted: 0, rejected: 2, duplicates: 4 });
+      expect(await counts(t.db)).toEqual({ ...before, batches: 2 });
+      expect(await dump(t.db)).toEqual(snapshot);
+      const [src] = await t.db.query<{ eventsTotal: number; lastSeenAt: Date | null }>(`SELECT "eventsTotal", "lastSeenAt" FROM "Source" WHERE name = 'edge-1'`);
+      expect(Number(src!.eventsTotal)).toBe(3);
+    });
+
+    it('links logged tokens to introspected ones, marks scanner hits exposed, never stores secrets', async (ctx) => {
+      if (!t) return ctx.skip();
+      const intro = await ingestStream(t.db, [INTROSPECTION_LINE + '\n'], { format: 'introspection', actor: 'test', now });
+      expect(intro).toMatchObject({ accepted: 1, rejected: 0, duplicates: 0 });
+      const intro2 = await ingestStream(t.db, [INTROSPECTION_LINE + '\n'], { format: 'introspection', actor: 'test', now });
+      expect(intro2).toMatchObject({ accepted: 0, duplicates: 1 });
+      const fp = sha256B64url(SECRET_JWT);
+      const [tok] = await t.db.query<{ id: string; binding: string; cnfJkt: string }>(`SELECT id, binding::text AS binding, "cnfJkt" FROM "Token" WHERE fingerprint = $1`, [fp]);
+      expect(tok).toMatchObject({ binding: 'dpop', cnfJkt: 'JKT123' });
+
+      // A log line carrying that token with the Bearer scheme and a proof: the DPoP-bound token
+      // presented as Bearer → proof_invalid / bearer_scheme_for_dpop_token (a 2xx → bound_not_enforced).
+      const withToken = JSON.stringify({
+        time: '2026-11-22T08:30:00+00:00', request_id: 'tok-1', method: 'GET', scheme: 'https', host: 'api.example', uri: '/x', status: 200,
+        ssl_client_verify: 'NONE', http_authorization: `Bearer ${SECRET_JWT}`, http_dpop: SECRET_PROOF, has_dpop: '1',
+      });
+      const r = await ingestStream(t.db, [withToken + '\n'], { format: 'nginx-json', actor: 'test', now });
+      expect(r).toMatchObject({ accepted: 1, rejected: 0 });
+      const [e] = await t.db.query<{ tokenId: string; verdict: string; reason: string; redactedRaw: string }>(`SELECT "tokenId", verdict, reason, "redactedRaw" FROM "BindingEvent" WHERE "requestId" = 'tok-1'`);
+      expect(e).toMatchObject({ tokenId: tok!.id, verdict: 'bound_not_enforced', reason: 'bearer_scheme_for_dpop_token' });
+
+      // An opaque Bearer token first seen in a log, for a known identity: created and linked.
+      const opaque = JSON.stringify({ time: '2026-11-22T08:31:00+00:00', request_id: 'tok-2', uri: '/y', status: 200, ssl_client_verify: 'SUCCESS', ssl_client_s_dn: 'O=Test,CN=svc-a', http_authorization: `Bearer ${SECRET_OPAQUE}` });
+      await ingestStream(t.db, [opaque], { format: 'nginx-json', actor: 'test', now });
+      const [op] = await t.db.query<{ binding: string; identity: string }>(`SELECT t.binding::text AS binding, i.name AS identity FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" WHERE fingerprint = $1`, [sha256B64url(SECRET_OPAQUE)]);
+      expect(op?.binding).toBe('bearer');
+
+      const gl = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now });
+      expect(gl).toMatchObject({ accepted: 2, rejected: 0 });
+      const [exposed] = await t.db.query<{ exposure: string }>(`SELECT exposure FROM "Token" WHERE fingerprint = $1`, [fp]);
+      expect(exposed!.exposure).toBe('exposed');
+      const gl2 = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now });
+      expect(gl2).toMatchObject({ accepted: 0, duplicates: 2 });
+
+      const all = JSON.stringify(await t.db.query(`SELECT * FROM "BindingEvent"`)) + JSON.stringify(await t.db.query(`SELECT * FROM "Token"`)) +
+        JSON.stringify(await t.db.query(`SELECT * FROM "ExposureFinding"`)) + JSON.stringify(await t.db.query(`SELECT * FROM "IngestBatch"`));
+      for (const secret of [SECRET_JWT, SECRET_PROOF, SECRET_OPAQUE, SECRET_GH]) expect(all).not.toContain(secret);
+    });
+
+    it('rolls the whole batch back when the stream fails midway, and records a failed batch', async (ctx) => {
+      if (!t) return ctx.skip();
+      const before = await counts(t.db);
+      async function* broken() {
+        for (let i = 0; i < 30; i++) yield nginxLine(1000 + i) + '\n';
+        throw new HoldfastError('payload_too_large', 'body over 10 bytes');
+      }
+      await expect(ingestStream(t.db, broken(), { format: 'nginx-json', sourceName: 'edge-2', actor: 'test', now, chunkSize: 7 })).rejects.toThrow(/body over/);
+      expect(await counts(t.db)).toEqual(before);
+      const [failed] = await t.db.query<{ state: string; errors: unknown }>(`SELECT state, errors FROM "IngestBatch" ORDER BY "startedAt" DESC LIMIT 1`);
+      expect(failed!.state).toBe('failed');
+    });
+
+    it('refuses an unknown or undetectable format before writing anything', async (ctx) => {
+      if (!t) return ctx.skip();
+      await expect(ingestStream(t.db, ['x\n'], { format: 'nope', actor: 'test' })).rejects.toMatchObject({ code: 'validation_failed' });
+      await expect(ingestStream(t.db, ['hello world\n'], { actor: 'test' })).rejects.toMatchObject({ code: 'validation_failed' });
+    });
+  });
+}

@@ -1,0 +1,648 @@
+// The ingest pipeline: bytes in, one batch out. Parse (lib/ingest) → verdicts (lib/binding) →
+// set-based writes, all inside ONE transaction together with the IngestBatch record, so a batch
+// is either wholly visible (state `committed`) or not at all (a crash or an error rolls it
+// back). Idempotent: events are keyed by the source's request id when logged, else by a hash of
+// source + line; tokens are upserted by fingerprint and count as duplicates when nothing changed;
+// exposures are keyed by scanner + fingerprint + location. Raw tokens and DPoP proofs never reach
+// the database: proofs are verified as of the event's own time and dropped.
+import { createHash, randomUUID } from 'node:crypto';
+import { AUDIT_LOCK_KEY } from '../../audit/append-audit-entry.ts';
+import { auditEntryHash, GENESIS_HASH } from '../../audit/hash.ts';
+import { decideVerdict, KeyCache, MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
+import type { Database } from '../../db/open.ts';
+import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
+import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
+import { withTransaction, type SqlExecutor } from '../../seed/sql-bulk.ts';
+import { columnNames, unnestParams, unnestSelect, type BulkColumn } from './sql.ts';
+
+export const MAX_BATCH_ERRORS = 100;
+
+export interface IngestError {
+  line: number;
+  reason: string;
+  message?: string;
+}
+
+/** The CONTRACT.md `holdfast ingest --json` shape (plus `format`). */
+export interface IngestSummary {
+  batchId: string;
+  linesRead: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  errors: IngestError[];
+  format: string;
+}
+
+export interface IngestProgress {
+  linesRead: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+}
+
+export interface IngestOptions {
+  /** A format name, or omitted / 'auto' to detect it from the first lines. */
+  format?: string | null;
+  /** Named source (created when new); also the namespace of line-hash dedupe keys. */
+  sourceName?: string | null;
+  /** Source id (an API key bound to a source); wins over sourceName. */
+  sourceId?: string | null;
+  /** Who sent it, for the batch record and the audit log. */
+  actor: string;
+  /** Clock for records without a time of their own and for the batch record. */
+  now?: () => Date;
+  /** Rows per set-based statement. */
+  chunkSize?: number;
+  maxLineBytes?: number;
+  onProgress?: (p: IngestProgress) => void;
+  /** Called once a chunk is written, to let tests crash the process mid-batch. */
+  onChunk?: (linesRead: number) => void | Promise<void>;
+}
+
+// ───────────────────────────── rows ─────────────────────────────
+
+interface EventRow {
+  dedupeKey: string;
+  batchId: string;
+  sourceId: string | null;
+  ev: NormalizedEvent;
+  identityId: string | null;
+  tokenId: string | null;
+  jkt: string | null;
+  verdict: string;
+  reason: string | null;
+}
+
+const eventColumns: BulkColumn<EventRow>[] = [
+  { name: 'dedupeKey', type: 'text', get: (r) => r.dedupeKey },
+  { name: 'batchId', type: 'uuid', get: (r) => r.batchId },
+  { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
+  { name: 'occurredAt', type: 'timestamptz', get: (r) => r.ev.occurredAt },
+  { name: 'requestId', type: 'text', get: (r) => r.ev.requestId },
+  { name: 'gateway', type: 'text', get: (r) => r.ev.gateway },
+  { name: 'method', type: 'text', get: (r) => r.ev.method },
+  { name: 'url', type: 'text', get: (r) => r.ev.url },
+  { name: 'clientIp', type: 'text', get: (r) => r.ev.clientIp },
+  { name: 'httpStatus', type: 'int4', get: (r) => r.ev.httpStatus },
+  { name: 'authScheme', type: 'text', get: (r) => r.ev.authScheme },
+  { name: 'hasDpop', type: 'bool', get: (r) => r.ev.hasDpop },
+  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
+  { name: 'tokenId', type: 'uuid', get: (r) => r.tokenId },
+  { name: 'tokenFingerprint', type: 'text', get: (r) => r.ev.tokenFingerprint },
+  { name: 'x5tS256', type: 'text', get: (r) => r.ev.cert?.x5tS256 ?? null },
+  { name: 'sha1Hex', type: 'text', get: (r) => r.ev.cert?.sha1Hex ?? null },
+  { name: 'jkt', type: 'text', get: (r) => r.jkt },
+  { name: 'verdict', type: 'text', get: (r) => r.verdict },
+  { name: 'reason', type: 'text', get: (r) => r.reason },
+  { name: 'redactedRaw', type: 'text', get: (r) => r.ev.redactedRaw },
+];
+
+interface TokenRow {
+  rec: TokenRecord;
+  identityId: string;
+  status: string;
+  sourceId: string | null;
+}
+
+const tokenColumns: BulkColumn<TokenRow>[] = [
+  { name: 'fingerprint', type: 'text', get: (r) => r.rec.fingerprint },
+  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
+  { name: 'tokenType', type: 'text', get: (r) => r.rec.tokenType },
+  { name: 'jti', type: 'text', get: (r) => r.rec.jti },
+  { name: 'issuer', type: 'text', get: (r) => r.rec.issuer },
+  { name: 'subject', type: 'text', get: (r) => r.rec.subject },
+  { name: 'clientId', type: 'text', get: (r) => r.rec.clientId },
+  { name: 'audience', type: 'text[]', get: (r) => r.rec.audience },
+  { name: 'scopes', type: 'text[]', get: (r) => r.rec.scopes },
+  { name: 'issuedAt', type: 'timestamptz', get: (r) => r.rec.issuedAt },
+  { name: 'expiresAt', type: 'timestamptz', get: (r) => r.rec.expiresAt },
+  {
+    name: 'ttlSeconds',
+    type: 'int4',
+    get: (r) => (r.rec.issuedAt && r.rec.expiresAt ? Math.max(0, Math.min(2 ** 31 - 1, Math.round((r.rec.expiresAt.getTime() - r.rec.issuedAt.getTime()) / 1000))) : null),
+  },
+  { name: 'binding', type: '"Binding"', get: (r) => r.rec.binding },
+  { name: 'cnfX5tS256', type: 'text', get: (r) => r.rec.cnfX5tS256 },
+  { name: 'cnfJkt', type: 'text', get: (r) => r.rec.cnfJkt },
+  { name: 'bindingAnomaly', type: 'bool', get: (r) => r.rec.bindingAnomaly },
+  { name: 'status', type: 'text', get: (r) => r.status },
+  { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
+];
+
+// Facts an upsert may change; a re-sent record that changes none of them is a duplicate.
+const TOKEN_FACTS = ['identityId', 'tokenType', 'jti', 'issuer', 'subject', 'clientId', 'audience', 'scopes', 'issuedAt', 'expiresAt', 'ttlSeconds', 'binding', 'cnfX5tS256', 'cnfJkt', 'bindingAnomaly'];
+
+interface ExposureRow {
+  dedupeKey: string;
+  tokenId: string | null;
+  x: ExposureRecord;
+  batchId: string;
+}
+
+const exposureColumns: BulkColumn<ExposureRow>[] = [
+  { name: 'dedupeKey', type: 'text', get: (r) => r.dedupeKey },
+  { name: 'tokenId', type: 'uuid', get: (r) => r.tokenId },
+  { name: 'fingerprint', type: 'text', get: (r) => r.x.fingerprint },
+  { name: 'scanner', type: 'text', get: (r) => r.x.scanner },
+  { name: 'ruleId', type: 'text', get: (r) => r.x.ruleId },
+  { name: 'location', type: 'text', get: (r) => r.x.location },
+  { name: 'commit', type: 'text', get: (r) => r.x.commit },
+  { name: 'foundAt', type: 'timestamptz', get: (r) => r.x.foundAt },
+  { name: 'batchId', type: 'uuid', get: (r) => r.batchId },
+];
+
+interface IdentityRow {
+  name: string;
+  kind: string;
+  clientId: string | null;
+  spiffeId: string | null;
+  lastSeenAt: Date | null;
+}
+
+const identityColumns: BulkColumn<IdentityRow>[] = [
+  { name: 'name', type: 'text', get: (r) => r.name },
+  { name: 'kind', type: 'text', get: (r) => r.kind },
+  { name: 'clientId', type: 'text', get: (r) => r.clientId },
+  { name: 'spiffeId', type: 'text', get: (r) => r.spiffeId },
+  { name: 'lastSeenAt', type: 'timestamptz', get: (r) => r.lastSeenAt },
+];
+
+interface CertRow {
+  c: NonNullable<NormalizedEvent['cert']>;
+  identityId: string | null;
+  status: string;
+}
+
+const certColumns: BulkColumn<CertRow>[] = [
+  { name: 'x5tS256', type: 'text', get: (r) => r.c.x5tS256 },
+  { name: 'sha1Hex', type: 'text', get: (r) => r.c.sha1Hex },
+  { name: 'subjectDn', type: 'text', get: (r) => r.c.subjectDn },
+  { name: 'issuerDn', type: 'text', get: (r) => r.c.issuerDn },
+  { name: 'serial', type: 'text', get: (r) => r.c.serial },
+  { name: 'notBefore', type: 'timestamptz', get: (r) => r.c.notBefore },
+  { name: 'notAfter', type: 'timestamptz', get: (r) => r.c.notAfter },
+  { name: 'status', type: 'text', get: (r) => r.status },
+  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
+];
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
+
+/** Identity name from a hint: a certificate DN becomes its CN (`O=Test,CN=svc-a` → `svc-a`). */
+export function identityNameOf(hint: string | null): string | null {
+  if (!hint) return null;
+  const h = hint.trim().slice(0, 300);
+  if (!h) return null;
+  if (/^[A-Za-z]+=/.test(h) && /(^|,|\/)\s*CN=/i.test(h)) {
+    const m = /(?:^|,|\/)\s*CN=((?:\\.|[^,/])+)/i.exec(h);
+    if (m?.[1]) return m[1].replace(/\\(.)/g, '$1').trim() || h;
+  }
+  return h;
+}
+
+function identityRowFor(name: string, clientId: string | null, at: Date | null): IdentityRow {
+  const spiffe = name.startsWith('spiffe://') ? name : null;
+  return { name, kind: spiffe ? 'workload' : 'service', clientId: clientId ?? null, spiffeId: spiffe, lastSeenAt: at };
+}
+
+interface CachedToken {
+  id: string;
+  identityId: string;
+  facts: TokenBindingFacts;
+}
+
+function factsOfRow(r: { binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | string | null; bindingAnomaly: boolean }): TokenBindingFacts {
+  return {
+    binding: r.binding as Binding,
+    cnfJkt: r.cnfJkt,
+    cnfX5tS256: r.cnfX5tS256,
+    expiresAt: r.expiresAt ? new Date(r.expiresAt) : null,
+    bindingAnomaly: r.bindingAnomaly,
+  };
+}
+
+/** Token facts an event's own JWT claims imply (for tokens first seen in a log). */
+function claimFacts(ev: NormalizedEvent): { binding: Binding; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | null; jti: string | null; issuer: string | null; subject: string | null; clientId: string | null; issuedAt: Date | null; scopes: string[] } {
+  const c = ev.tokenClaims ?? {};
+  const cnf = (c.cnf && typeof c.cnf === 'object' ? c.cnf : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 500) : null);
+  const time = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e11 ? new Date(v * 1000) : null);
+  const cnfJkt = str(cnf.jkt);
+  const cnfX5tS256 = str(cnf['x5t#S256']);
+  const scheme = ev.authScheme?.toLowerCase();
+  const binding: Binding = cnfJkt ? 'dpop' : cnfX5tS256 ? 'mtls' : scheme === 'dpop' ? 'dpop' : 'bearer';
+  const scope = typeof c.scope === 'string' ? c.scope.split(/\s+/).filter(Boolean).slice(0, 100) : [];
+  return {
+    binding, cnfJkt, cnfX5tS256, expiresAt: time(c.exp), jti: str(c.jti), issuer: str(c.iss), subject: str(c.sub),
+    clientId: str(c.client_id) ?? str(c.azp), issuedAt: time(c.iat), scopes: scope,
+  };
+}
+
+function tokenStatusOf(rec: TokenRecord, now: Date): string {
+  if (rec.active === false) return rec.expiresAt && rec.expiresAt.getTime() <= now.getTime() ? 'expired' : 'revoked';
+  return 'active';
+}
+
+// ───────────────────────────── the batch ─────────────────────────────
+
+interface BatchState {
+  exec: SqlExecutor;
+  batchId: string;
+  sourceId: string | null;
+  dedupeNs: string;
+  now: () => Date;
+  stats: IngestProgress;
+  errors: IngestError[];
+  tokens: Map<string, CachedToken | null>;
+  identities: Map<string, string>;
+  certsByX5t: Map<string, { id: string; identityId: string | null }>;
+  certsBySha1: Map<string, { id: string; identityId: string | null } | null>;
+  replay: MemoryReplayStore;
+  keyCache: KeyCache;
+}
+
+function trimCache<K, V>(m: Map<K, V>, max = 200_000): void {
+  if (m.size > max) m.clear();
+}
+
+async function lookupTokens(st: BatchState, fps: Iterable<string>): Promise<void> {
+  const want = [...new Set(fps)].filter((f) => !st.tokens.has(f));
+  if (!want.length) return;
+  trimCache(st.tokens);
+  const { rows } = await st.exec(
+    `SELECT id::text AS id, fingerprint, "identityId"::text AS "identityId", binding::text AS binding, "cnfJkt", "cnfX5tS256", "expiresAt", "bindingAnomaly"
+       FROM "Token" WHERE fingerprint = ANY($1::text[])`,
+    [want],
+  );
+  for (const f of want) st.tokens.set(f, null);
+  for (const r of rows as Array<{ id: string; fingerprint: string; identityId: string; binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | null; bindingAnomaly: boolean }>) {
+    st.tokens.set(r.fingerprint, { id: r.id, identityId: r.identityId, facts: factsOfRow(r) });
+  }
+}
+
+/** Ids for identity names: existing identities matched by name, client id or SPIFFE ID; missing ones created. */
+async function resolveIdentities(st: BatchState, wanted: Map<string, IdentityRow>): Promise<void> {
+  const names = [...wanted.keys()].filter((n) => !st.identities.has(n));
+  if (!names.length) return;
+  trimCache(st.identities, 100_000);
+  const find = async (list: string[]) => {
+    const { rows } = await st.exec(
+      `SELECT id::text AS id, name, "clientId", "spiffeId" FROM "Identity"
+        WHERE name = ANY($1::text[]) OR "clientId" = ANY($1::text[]) OR "spiffeId" = ANY($1::text[])`,
+      [list],
+    );
+    const set = new Set(list);
+    // Exact name first, then client id / SPIFFE ID.
+    for (const r of rows as Array<{ id: string; name: string; clientId: string | null; spiffeId: string | null }>) {
+      if (set.has(r.name)) st.identities.set(r.name, r.id);
+    }
+    for (const r of rows as Array<{ id: string; name: string; clientId: string | null; spiffeId: string | null }>) {
+      for (const k of [r.clientId, r.spiffeId]) if (k && set.has(k) && !st.identities.has(k)) st.identities.set(k, r.id);
+    }
+  };
+  await find(names);
+  const missing = names.filter((n) => !st.identities.has(n)).map((n) => wanted.get(n)!);
+  if (!missing.length) return;
+  await st.exec(
+    `INSERT INTO "Identity" (${columnNames(identityColumns)}) ${unnestSelect(identityColumns)} ON CONFLICT (name) DO NOTHING`,
+    unnestParams(identityColumns, missing),
+  );
+  await find(missing.map((m) => m.name));
+}
+
+async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent; key: string }>): Promise<void> {
+  if (!pending.length) return;
+  await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
+
+  // Certificates already known, by x5t#S256 or (NGINX) SHA-1.
+  const x5ts = new Set<string>();
+  const sha1s = new Set<string>();
+  for (const { ev } of pending) {
+    if (ev.cert?.x5tS256 && !st.certsByX5t.has(ev.cert.x5tS256)) x5ts.add(ev.cert.x5tS256);
+    else if (!ev.cert?.x5tS256 && ev.cert?.sha1Hex && !st.certsBySha1.has(ev.cert.sha1Hex)) sha1s.add(ev.cert.sha1Hex);
+  }
+  if (x5ts.size || sha1s.size) {
+    trimCache(st.certsByX5t, 50_000);
+    trimCache(st.certsBySha1, 50_000);
+    const { rows } = await st.exec(
+      `SELECT id::text AS id, "x5tS256", "sha1Hex", "identityId"::text AS "identityId" FROM "Certificate"
+        WHERE "x5tS256" = ANY($1::text[]) OR "sha1Hex" = ANY($2::text[])`,
+      [[...x5ts], [...sha1s]],
+    );
+    for (const s of sha1s) st.certsBySha1.set(s, null);
+    for (const r of rows as Array<{ id: string; x5tS256: string; sha1Hex: string | null; identityId: string | null }>) {
+      st.certsByX5t.set(r.x5tS256, { id: r.id, identityId: r.identityId });
+      if (r.sha1Hex) st.certsBySha1.set(r.sha1Hex, { id: r.id, identityId: r.identityId });
+    }
+  }
+
+  // Verdicts, in stream order (DPoP jti replay is tracked across the whole stream).
+  const rows: EventRow[] = new Array(pending.length);
+  const deps = { replayStore: st.replay, keyCache: st.keyCache };
+  for (let i = 0; i < pending.length; i++) {
+    const { ev, key } = pending[i]!;
+    const known = ev.tokenFingerprint ? st.tokens.get(ev.tokenFingerprint) ?? null : null;
+    const d = await decideVerdict(ev, known?.facts ?? null, deps);
+    ev.dpopProof = null; // verified; never stored
+    rows[i] = {
+      dedupeKey: key, batchId: st.batchId, sourceId: st.sourceId, ev,
+      identityId: known?.identityId ?? null, tokenId: known?.id ?? null,
+      jkt: d.dpop?.jkt ?? ev.jkt ?? known?.facts.cnfJkt ?? null,
+      verdict: d.verdict, reason: d.reason,
+    };
+  }
+
+  // Identities: the token's, else the certificate's, else the event's own hint.
+  const wanted = new Map<string, IdentityRow>();
+  const nameOf: Array<string | null> = rows.map((r) => {
+    if (r.identityId) return null;
+    const cert = r.ev.cert?.x5tS256 ? st.certsByX5t.get(r.ev.cert.x5tS256) : r.ev.cert?.sha1Hex ? st.certsBySha1.get(r.ev.cert.sha1Hex) : null;
+    if (cert?.identityId) {
+      r.identityId = cert.identityId;
+      return null;
+    }
+    const name = identityNameOf(r.ev.identityHint);
+    if (name && !wanted.has(name)) {
+      const claims = r.ev.tokenClaims;
+      const cid = typeof claims?.client_id === 'string' ? claims.client_id : null;
+      wanted.set(name, identityRowFor(name, cid === name ? cid : null, r.ev.occurredAt));
+    }
+    return name;
+  });
+  await resolveIdentities(st, wanted);
+  rows.forEach((r, i) => {
+    const n = nameOf[i];
+    if (n && !r.identityId) r.identityId = st.identities.get(n) ?? null;
+  });
+
+  // New certificates (only those with an x5t#S256: the column is the certificate's identity).
+  const newCerts = new Map<string, CertRow>();
+  for (const r of rows) {
+    const c = r.ev.cert;
+    if (!c?.x5tS256 || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
+    const expired = c.notAfter ? c.notAfter.getTime() < r.ev.occurredAt.getTime() : false;
+    const status = r.verdict === 'cert_revoked' ? 'revoked' : expired || r.verdict === 'cert_expired' ? 'expired' : 'active';
+    newCerts.set(c.x5tS256, { c, identityId: r.identityId, status });
+  }
+  if (newCerts.size) {
+    const list = [...newCerts.values()];
+    await st.exec(`INSERT INTO "Certificate" (${columnNames(certColumns)}) ${unnestSelect(certColumns)} ON CONFLICT ("x5tS256") DO NOTHING`, unnestParams(certColumns, list));
+    const { rows: got } = await st.exec(
+      `SELECT id::text AS id, "x5tS256", "sha1Hex", "identityId"::text AS "identityId" FROM "Certificate" WHERE "x5tS256" = ANY($1::text[])`,
+      [[...newCerts.keys()]],
+    );
+    for (const g of got as Array<{ id: string; x5tS256: string; sha1Hex: string | null; identityId: string | null }>) {
+      st.certsByX5t.set(g.x5tS256, { id: g.id, identityId: g.identityId });
+      if (g.sha1Hex) st.certsBySha1.set(g.sha1Hex, { id: g.id, identityId: g.identityId });
+    }
+  }
+
+  // Tokens first seen in this log (fingerprint logged, identity known): created from the claims.
+  const newTokens = new Map<string, TokenRow>();
+  for (const r of rows) {
+    const fp = r.ev.tokenFingerprint;
+    if (!fp || r.tokenId || !r.identityId || newTokens.has(fp)) continue;
+    const f = claimFacts(r.ev);
+    newTokens.set(fp, {
+      identityId: r.identityId,
+      status: 'active',
+      sourceId: st.sourceId,
+      rec: {
+        fingerprint: fp, identityName: '', tokenType: 'access', jti: f.jti, issuer: f.issuer, subject: f.subject, clientId: f.clientId,
+        audience: [], scopes: f.scopes, issuedAt: f.issuedAt, expiresAt: f.expiresAt, binding: f.binding, cnfX5tS256: f.cnfX5tS256,
+        cnfJkt: f.cnfJkt, bindingAnomaly: !!(f.cnfJkt && f.cnfX5tS256), active: null,
+      },
+    });
+  }
+  if (newTokens.size) {
+    await st.exec(`INSERT INTO "Token" (${columnNames(tokenColumns)}) ${unnestSelect(tokenColumns)} ON CONFLICT (fingerprint) DO NOTHING`, unnestParams(tokenColumns, [...newTokens.values()]));
+    for (const f of newTokens.keys()) st.tokens.delete(f);
+    await lookupTokens(st, newTokens.keys());
+    for (const r of rows) {
+      const t = r.ev.tokenFingerprint && !r.tokenId ? st.tokens.get(r.ev.tokenFingerprint) : null;
+      if (t) r.tokenId = t.id;
+    }
+  }
+
+  // The events themselves; a key already present (re-sent line) is a duplicate.
+  const { rows: ins } = await st.exec(
+    `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) ${unnestSelect(eventColumns)}
+       ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+    unnestParams(eventColumns, rows),
+  );
+  const inserted = Number((ins[0] as { n: number }).n);
+  st.stats.accepted += inserted;
+  st.stats.duplicates += rows.length - inserted;
+
+  // Last seen, per token and identity (idempotent: GREATEST).
+  const lastSeen = (pick: (r: EventRow) => string | null) => {
+    const m = new Map<string, number>();
+    for (const r of rows) {
+      const id = pick(r);
+      if (!id) continue;
+      const t = r.ev.occurredAt.getTime();
+      if ((m.get(id) ?? -Infinity) < t) m.set(id, t);
+    }
+    return [[...m.keys()], [...m.values()].map((t) => new Date(t).toISOString())];
+  };
+  for (const [table, pick] of [['Token', (r: EventRow) => r.tokenId], ['Identity', (r: EventRow) => r.identityId]] as const) {
+    const [ids, ats] = lastSeen(pick);
+    if (!ids!.length) continue;
+    await st.exec(
+      `UPDATE "${table}" t SET "lastSeenAt" = u.at FROM (SELECT unnest($1::text[])::uuid AS id, unnest($2::text[])::timestamptz AS at) u
+        WHERE t.id = u.id AND (t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at)`,
+      [ids, ats],
+    );
+  }
+}
+
+async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void> {
+  if (!pending.length) return;
+  // Last record per fingerprint wins inside one statement (an upsert cannot touch a row twice).
+  const byFp = new Map<string, TokenRecord>();
+  for (const t of pending) byFp.set(t.fingerprint, t);
+  st.stats.duplicates += pending.length - byFp.size;
+  const recs = [...byFp.values()];
+  const wanted = new Map<string, IdentityRow>();
+  for (const t of recs) {
+    const name = identityNameOf(t.identityName) ?? t.clientId ?? t.subject ?? 'unknown';
+    if (!wanted.has(name)) wanted.set(name, identityRowFor(name, t.clientId === name ? t.clientId : null, null));
+  }
+  await resolveIdentities(st, wanted);
+  const now = st.now();
+  const rows: TokenRow[] = recs.map((rec) => ({
+    rec,
+    identityId: st.identities.get(identityNameOf(rec.identityName) ?? rec.clientId ?? rec.subject ?? 'unknown')!,
+    status: tokenStatusOf(rec, now),
+    sourceId: st.sourceId,
+  }));
+  const set = TOKEN_FACTS.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
+  const distinct = `(${TOKEN_FACTS.map((c) => `t."${c}"`).join(', ')}, t.status) IS DISTINCT FROM (${TOKEN_FACTS.map((c) => `EXCLUDED."${c}"`).join(', ')}, ${STATUS_EXPR})`;
+  const { rows: changed } = await st.exec(
+    `WITH up AS (INSERT INTO "Token" AS t (${columnNames(tokenColumns)}) ${unnestSelect(tokenColumns)}
+       ON CONFLICT (fingerprint) DO UPDATE SET ${set}, status = ${STATUS_EXPR}
+       WHERE ${distinct}
+       RETURNING 1) SELECT count(*)::int AS n FROM up`,
+    unnestParams(tokenColumns, rows),
+  );
+  const n = Number((changed[0] as { n: number }).n);
+  st.stats.accepted += n;
+  st.stats.duplicates += rows.length - n;
+  for (const f of byFp.keys()) st.tokens.delete(f);
+}
+
+// A token we revoked stays revoked when an inventory still lists it as active.
+const STATUS_EXPR = `(CASE WHEN t.status = 'revoked' AND EXCLUDED.status = 'active' THEN t.status ELSE EXCLUDED.status END)`;
+
+async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promise<void> {
+  if (!pending.length) return;
+  await lookupTokens(st, pending.map((x) => x.fingerprint));
+  const rows: ExposureRow[] = pending.map((x) => ({
+    x,
+    batchId: st.batchId,
+    tokenId: st.tokens.get(x.fingerprint)?.id ?? null,
+    dedupeKey: sha256(`exposure\n${x.scanner}\n${x.fingerprint}\n${x.ruleId ?? ''}\n${x.location ?? ''}\n${x.commit ?? ''}`),
+  }));
+  const { rows: ins } = await st.exec(
+    `WITH ins AS (INSERT INTO "ExposureFinding" (${columnNames(exposureColumns)}) ${unnestSelect(exposureColumns)}
+       ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+    unnestParams(exposureColumns, rows),
+  );
+  const n = Number((ins[0] as { n: number }).n);
+  st.stats.accepted += n;
+  st.stats.duplicates += rows.length - n;
+  const ids = [...new Set(rows.flatMap((r) => (r.tokenId ? [r.tokenId] : [])))];
+  if (ids.length) {
+    await st.exec(`UPDATE "Token" SET exposure = 'exposed' WHERE id = ANY($1::text[]::uuid[]) AND exposure <> 'exposed'`, [ids]);
+  }
+}
+
+/** Appends the batch's audit entry with raw SQL inside the batch transaction (same chain as appendAuditEntry). */
+async function appendAudit(exec: SqlExecutor, actor: string, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+  await exec(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`, []);
+  const { rows } = await exec(`SELECT hash FROM "AuditEntry" ORDER BY seq DESC LIMIT 1`, []);
+  const prevHash = (rows[0] as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+  const at = new Date();
+  const hash = auditEntryHash(prevHash, { at, actor, action, target, details });
+  await exec(
+    `INSERT INTO "AuditEntry" (at, actor, action, target, details, "prevHash", hash) VALUES ($1::timestamptz, $2, $3, $4, $5::jsonb, $6, $7)`,
+    [at.toISOString(), actor, action, target, JSON.stringify(details), prevHash, hash],
+  );
+}
+
+/**
+ * Ingests one stream as one batch. Throws HoldfastError('validation_failed') for an unknown or
+ * undetectable format (before anything is written); any other failure rolls the whole batch
+ * back, records a `failed` batch row, and rethrows.
+ */
+export async function ingestStream(db: Database, source: ByteSource, opts: IngestOptions): Promise<IngestSummary> {
+  const now = opts.now ?? (() => new Date());
+  const chunkSize = Math.max(1, opts.chunkSize ?? 5000);
+  const { format, results } = await openParseStream(source, {
+    format: (opts.format ?? undefined) as FormatName | 'auto' | undefined,
+    gateway: opts.sourceName ?? null,
+    now,
+    maxLineBytes: opts.maxLineBytes,
+  });
+  const batchId = randomUUID();
+  const startedAt = now();
+  let sourceId = opts.sourceId ?? null;
+  let sourceName = opts.sourceName ?? null;
+
+  try {
+    return await withTransaction(db, async (exec) => {
+      if (sourceId) {
+        const { rows } = await exec(`SELECT name FROM "Source" WHERE id = $1::uuid`, [sourceId]);
+        sourceName = (rows[0] as { name: string } | undefined)?.name ?? sourceName;
+      } else if (sourceName) {
+        const { rows } = await exec(
+          `INSERT INTO "Source" (name, format) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id::text AS id`,
+          [sourceName, format],
+        );
+        sourceId = (rows[0] as { id: string }).id;
+      }
+      await exec(
+        `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
+        [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
+      );
+      const st: BatchState = {
+        exec, batchId, sourceId, dedupeNs: sourceName ?? format, now,
+        stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
+        errors: [],
+        tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
+        replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), keyCache: new KeyCache(),
+      };
+      let events: Array<{ ev: NormalizedEvent; key: string }> = [];
+      let tokens: TokenRecord[] = [];
+      let exposures: ExposureRecord[] = [];
+      const flush = async () => {
+        await flushEvents(st, events);
+        await flushTokens(st, tokens);
+        await flushExposures(st, exposures);
+        events = [];
+        tokens = [];
+        exposures = [];
+        opts.onProgress?.({ ...st.stats });
+        await opts.onChunk?.(st.stats.linesRead);
+      };
+      const ns = st.dedupeNs;
+      for await (const { lineNo, result } of results) {
+        if (lineNo > st.stats.linesRead) st.stats.linesRead = lineNo;
+        switch (result.kind) {
+          case 'event': {
+            const ev = result.event;
+            const key = ev.requestId
+              ? sha256(`rid\n${ns}\n${ev.requestId}`)
+              : sha256(`line\n${ns}\n${ev.redactedRaw}\n${ev.tokenFingerprint ?? ''}\n${ev.dpopProof ?? ''}`);
+            events.push({ ev, key });
+            break;
+          }
+          case 'token':
+            tokens.push(result.token);
+            break;
+          case 'exposure':
+            exposures.push(result.exposure);
+            break;
+          case 'skip':
+            break;
+          case 'error':
+            st.stats.rejected++;
+            if (st.errors.length < MAX_BATCH_ERRORS) st.errors.push({ line: lineNo, reason: result.reason, message: result.message.slice(0, 300) });
+            break;
+        }
+        if (events.length + tokens.length + exposures.length >= chunkSize) await flush();
+      }
+      await flush();
+      const s = st.stats;
+      await exec(
+        `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
+           errors = $6::jsonb, "finishedAt" = $7::timestamptz WHERE id = $1::uuid`,
+        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString()],
+      );
+      if (sourceId) {
+        await exec(
+          `UPDATE "Source" SET "lastSeenAt" = GREATEST(COALESCE("lastSeenAt", $2::timestamptz), $2::timestamptz),
+             "eventsTotal" = "eventsTotal" + $3::int8 WHERE id = $1::uuid`,
+          [sourceId, now().toISOString(), s.accepted],
+        );
+      }
+      await appendAudit(exec, opts.actor, 'ingest.batch', `batch:${batchId}`, {
+        format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates,
+      });
+      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, errors: st.errors, format };
+    });
+  } catch (e) {
+    // Nothing of the batch is visible; leave a record that it was attempted and why it failed.
+    const reason = (e as { code?: string }).code ?? 'internal';
+    await db
+      .query(
+        `INSERT INTO "IngestBatch" (id, "sourceId", format, state, errors, "createdBy", "startedAt", "finishedAt")
+         VALUES ($1::uuid, (SELECT id FROM "Source" WHERE id = $2::uuid), $3, 'failed', $4::jsonb, $5, $6::timestamptz, $7::timestamptz)`,
+        [batchId, sourceId, format, JSON.stringify([{ line: 0, reason, message: String((e as Error).message ?? e).split('\n')[0]!.slice(0, 300) }]), opts.actor, startedAt.toISOString(), now().toISOString()],
+      )
+      .catch(() => {});
+    throw e;
+  }
+}
