@@ -37,17 +37,12 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /findings/acknowledge': 'read',
   'POST /findings/evaluate': 'admin',
   'GET /events': 'read',
-  'GET /openapi.json': 'public',
-  'GET /tokens': 'read',
-  'GET /tokens/[id]': 'read',
-  'GET /identities': 'read',
-  'GET /identities/[id]': 'read',
-  'GET /findings': 'read',
-  'POST /findings/acknowledge': 'read',
-  'POST /findings/evaluate': 'admin',
-  'GET /events': 'read',
   'POST /verify/dpop': 'read',
   'POST /verify/mtls': 'read',
+  'POST /ingest': 'ingest',
+  'GET /ingest/batches': 'read',
+  'GET /sources': 'admin',
+  'POST /sources': 'admin',
 };
 
 const ROOT = path.dirname(new URL(import.meta.url).pathname);
