@@ -56,7 +56,7 @@ for (const runtime of RUNTIMES) {
       const seg = u.pathname.replace('/api/v1/', '').split('/');
       const file = seg.length === 2 ? `${seg[0]}/[id]` : seg[0]!;
       const mod = (await import(path.join(ROOT, file, 'route.ts'))) as { GET: (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response> };
-      return mod.GET(new Request(u, { headers: { authorization: `Bearer ${key}`, host: 'localhost:3000' } }), { params: Promise.resolve(seg.length === 2 ? { id: seg[1]! } : {}) });
+      return mod.GET(new Request(u, { headers: { authorization: `Bearer ${key}`, host: 'localhost:3000' } }), { params: Promise.resolve((seg.length === 2 ? { id: seg[1]! } : {}) as Record<string, string>) });
     };
     const json = async <T,>(url: string): Promise<T> => {
       const r = await get(url);

@@ -439,8 +439,7 @@ export interface EventRow {
   reason: string | null;
 }
 
-export async function listEvents(db: Database, f: EventFilters, p: Params): Promise<Page<EventRow>> {
-  const q = new Sql();
+function eventsWhere(q: Sql, f: EventFilters): void {
   if (f.requestId) q.and(`e."requestId" = ${q.p(f.requestId)}`);
   if (f.verdict) q.and(`e.verdict = ${q.p(f.verdict)}`);
   if (f.failures === 'binding') q.and(`e.verdict IN (${inList(BINDING_FAILURE_VERDICTS)})`);
@@ -451,6 +450,29 @@ export async function listEvents(db: Database, f: EventFilters, p: Params): Prom
   if (f.reason) q.and(`e.reason = ${q.p(f.reason)}`);
   if (f.from) q.and(`e."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
   if (f.to) q.and(`e."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+}
+
+export const EVENT_GROUPS = ['reason', 'gateway', 'identity'] as const;
+
+/** Counts of the filtered events grouped by verdict + reason, gateway, or identity (top 50). */
+export async function groupEvents(db: Database, f: EventFilters, by: (typeof EVENT_GROUPS)[number]): Promise<{ key: string | null; label: string | null; verdict: string | null; n: number; lastAt: string }[]> {
+  const q = new Sql();
+  eventsWhere(q, f);
+  const cols = by === 'reason' ? `e.verdict AS verdict, e.reason AS key, e.reason AS label` : by === 'gateway' ? `NULL::text AS verdict, e.gateway AS key, e.gateway AS label` : `NULL::text AS verdict, e."identityId"::text AS key, min(i.name) AS label`;
+  const group = by === 'reason' ? 'e.verdict, e.reason' : by === 'gateway' ? 'e.gateway' : 'e."identityId"';
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT ${cols}, count(*)::int AS n, max(e."occurredAt") AS "lastAt"
+       FROM "BindingEvent" e LEFT JOIN "Identity" i ON i.id = e."identityId"
+      ${q.whereSql()}
+      GROUP BY ${group} ORDER BY n DESC, 2 LIMIT 50`,
+    q.params,
+  );
+  return rows.map((r) => ({ key: (r.key as string | null) ?? null, label: (r.label as string | null) ?? null, verdict: (r.verdict as string | null) ?? null, n: Number(r.n), lastAt: iso(r.lastAt)! }));
+}
+
+export async function listEvents(db: Database, f: EventFilters, p: Params): Promise<Page<EventRow>> {
+  const q = new Sql();
+  eventsWhere(q, f);
   const after = decodeCursor(p, ['string', 'number']);
   // Newest first: (occurredAt, id) descending, compared as a row.
   if (after) q.and(`(e."occurredAt", e.id) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])}::bigint)`);

@@ -31,6 +31,8 @@ export interface TtlBucket {
 
 export interface OverviewData {
   days: number;
+  /** Start of the last 24 h (for the failures KPI's drill-down link). */
+  since24h: string;
   now: Trend;
   then: Trend;
   failures24h: number;
@@ -137,6 +139,7 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
   );
   return {
     days,
+    since24h: new Date(now.getTime() - 86_400_000).toISOString(),
     now: nowT,
     then: thenT,
     failures24h: Number(f?.cur ?? 0),

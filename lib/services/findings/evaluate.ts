@@ -27,8 +27,6 @@ import { buildEstateSnapshot } from './snapshot.ts';
 export const POLICY_SETTING_KEY = 'risk.policy';
 const EVALUATE_LOCK_KEY = 727_101;
 
-type Tx = Prisma.TransactionClient;
-
 export interface EvaluateFindingsOptions {
   /** Evaluation clock (tests pin it); default the current time. */
   now?: Date;

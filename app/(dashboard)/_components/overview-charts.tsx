@@ -1,0 +1,136 @@
+'use client';
+// Overview charts. Every element drills down: clicking a bar/area navigates to the filtered
+// rows it counts (the same URL a person could share). Plain links under each chart give the
+// same drill-downs without a pointer.
+import { useRouter } from 'next/navigation';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+
+const BINDING_COLORS = { bearer: '#c2410c', mtls: '#0f766e', dpop: '#4338ca' } as const;
+
+export function BindingMixChart({ rows }: { rows: { day: string; bearer: number; mtls: number; dpop: number }[] }) {
+  const router = useRouter();
+  const data = rows.map((r) => ({ ...r, label: r.day.slice(5) }));
+  return (
+    <div style={{ width: '100%', height: 260 }} data-testid="binding-mix-chart">
+      <ResponsiveContainer>
+        <AreaChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" fontSize={12} />
+          <YAxis fontSize={12} allowDecimals={false} />
+          <Tooltip />
+          <Legend wrapperStyle={{ fontSize: 12, cursor: 'pointer' }} onClick={(e) => router.push(`/tokens?binding=${String((e as { dataKey?: unknown }).dataKey)}`)} />
+          {(['bearer', 'mtls', 'dpop'] as const).map((b) => (
+            <Area
+              key={b}
+              type="monotone"
+              dataKey={b}
+              stackId="m"
+              stroke={BINDING_COLORS[b]}
+              fill={BINDING_COLORS[b]}
+              fillOpacity={0.35}
+              isAnimationActive={false}
+              style={{ cursor: 'pointer' }}
+              onClick={() => router.push(`/tokens?binding=${b}`)}
+              activeDot={{ onClick: () => router.push(`/tokens?binding=${b}`), style: { cursor: 'pointer' } }}
+            />
+          ))}
+        </AreaChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+const VERDICT_COLORS: Record<string, string> = {
+  binding_mismatch: '#b91c1c',
+  proof_invalid: '#7c3aed',
+  no_proof_for_bound_token: '#db2777',
+  binding_context_stripped: '#a16207',
+  cert_untrusted: '#0369a1',
+  cert_revoked: '#1d4ed8',
+  cert_expired: '#0f766e',
+};
+
+export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: string; verdict: string; n: number }[]; scope?: string }) {
+  const router = useRouter();
+  const verdicts = [...new Set(rows.map((r) => r.verdict))];
+  const byDay = new Map<string, Record<string, number | string>>();
+  for (const r of rows) {
+    const d = byDay.get(r.day) ?? { day: r.day, label: r.day.slice(5) };
+    d[r.verdict] = r.n;
+    byDay.set(r.day, d);
+  }
+  const go = (verdict: string, day: string) => {
+    const from = `${day}T00:00:00.000Z`;
+    const to = new Date(new Date(from).getTime() + 86_400_000).toISOString();
+    router.push(`/failures?verdict=${verdict}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${scope}`);
+  };
+  return (
+    <div style={{ width: '100%', height: 300 }} data-testid="failures-chart">
+      <ResponsiveContainer>
+        <BarChart data={[...byDay.values()]}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" fontSize={12} />
+          <YAxis fontSize={12} allowDecimals={false} />
+          <Tooltip />
+          <Legend wrapperStyle={{ fontSize: 12, cursor: 'pointer' }} onClick={(e) => router.push(`/failures?verdict=${String((e as { dataKey?: unknown }).dataKey)}`)} />
+          {verdicts.map((v) => (
+            <Bar
+              key={v}
+              dataKey={v}
+              stackId="f"
+              fill={VERDICT_COLORS[v] ?? '#64748b'}
+              isAnimationActive={false}
+              style={{ cursor: 'pointer' }}
+              onClick={(d) => go(v, String((d as unknown as { payload?: { day?: string } }).payload?.day ?? ''))}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export function TtlChart({ rows }: { rows: { bucket: string; label: string; href: string; bearer: number; mtls: number; dpop: number }[] }) {
+  const router = useRouter();
+  return (
+    <div style={{ width: '100%', height: 260 }} data-testid="ttl-chart">
+      <ResponsiveContainer>
+        <BarChart data={rows}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" fontSize={12} />
+          <YAxis fontSize={12} allowDecimals={false} />
+          <Tooltip />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          {(['bearer', 'mtls', 'dpop'] as const).map((b) => (
+            <Bar
+              key={b}
+              dataKey={b}
+              stackId="t"
+              fill={BINDING_COLORS[b]}
+              isAnimationActive={false}
+              style={{ cursor: 'pointer' }}
+              onClick={(d) => router.push(`${String((d as unknown as { payload?: { href?: string } }).payload?.href ?? '/tokens')}&binding=${b}`)}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export function TopIdentitiesChart({ rows }: { rows: { id: string; name: string; score: number }[] }) {
+  const router = useRouter();
+  return (
+    <div style={{ width: '100%', height: Math.max(160, rows.length * 28 + 40) }} data-testid="top-identities-chart">
+      <ResponsiveContainer>
+        <BarChart data={rows} layout="vertical" margin={{ left: 40 }}>
+          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <XAxis type="number" domain={[0, 100]} fontSize={12} />
+          <YAxis type="category" dataKey="name" width={170} fontSize={11} />
+          <Tooltip />
+          <Bar dataKey="score" fill="#b91c1c" isAnimationActive={false} style={{ cursor: 'pointer' }} onClick={(d) => router.push(`/identities/${String((d as unknown as { payload?: { id?: string } }).payload?.id ?? '')}`)} />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
