@@ -3,7 +3,7 @@
 // `v1.<iv>.<ciphertext>.<tag>` (base64url); `aad` binds a sealed value to where it lives, so a
 // value copied from one row to another does not open.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HoldfastError } from '../errors.ts';
 
@@ -64,6 +64,7 @@ export function loadSecretKey(opts: { envValue: string | undefined; dataDir: str
   }
   const key = randomBytes(32);
   try {
+    if (!existsSync(opts.dataDir)) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   } catch (e) {
     // Another process created it first: use theirs.

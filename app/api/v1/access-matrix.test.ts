@@ -43,6 +43,13 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /ingest/batches': 'read',
   'GET /sources': 'admin',
   'POST /sources': 'admin',
+  'GET /revocations': 'read',
+  'POST /revocations': 'revoke',
+  'GET /revocations/[id]': 'read',
+  'POST /revocations/[id]/retry': 'revoke',
+  'GET /connectors': 'admin',
+  'POST /connectors': 'admin',
+  'POST /connectors/[id]/test': 'admin',
 };
 
 const ROOT = path.dirname(new URL(import.meta.url).pathname);

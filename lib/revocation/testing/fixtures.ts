@@ -50,6 +50,8 @@ export interface WebhookReceiver {
   calls: { legId: string; body: Record<string, unknown>; signed: boolean }[];
   /** Status to answer next (default 200 with revoked: true). */
   mode: 'ok' | 'fail500' | 'hang' | 'unconfirmed';
+  /** Delay before answering, to make calls overlap a kill. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     url: '',
     calls: [],
     mode: 'ok',
+    delayMs: 0,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -73,7 +76,9 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       if (!signed) return void res.writeHead(401).end();
       if (state.mode === 'hang') return; // never answers: the caller's timeout must fire
       if (state.mode === 'fail500') return void res.writeHead(500).end('{"error":"boom"}');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ revoked: state.mode === 'ok' }));
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ revoked: state.mode === 'ok' }));
+      if (state.delayMs) setTimeout(answer, state.delayMs);
+      else answer();
     });
   });
   server.on('connection', (s) => {

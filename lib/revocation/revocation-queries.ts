@@ -1,0 +1,116 @@
+// Reading and retrying revocations: the shapes the API, CLI and pages show.
+import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import type { Database } from '../db/open.ts';
+import { HoldfastError } from '../errors.ts';
+import { deriveRevocationState } from './revocation-state.ts';
+
+export interface LegView {
+  id: string;
+  kind: 'token' | 'certificate';
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  tokenId: string | null;
+  certificateId: string | null;
+  /** What the leg revokes, for people: identity and token fingerprint stub, or certificate subject. */
+  label: string;
+  connector: string | null;
+  nextAttemptAt: string | null;
+  confirmedAt: string | null;
+}
+
+export interface RevocationView {
+  id: string;
+  state: string;
+  reason: string;
+  requestedBy: string;
+  createdAt: string;
+  completedAt: string | null;
+  legs: LegView[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const include = {
+  legs: {
+    orderBy: [{ kind: 'desc' }, { id: 'asc' }],
+    include: {
+      token: { select: { fingerprint: true, identity: { select: { name: true } } } },
+      certificate: { select: { subjectDn: true, serial: true } },
+    },
+  },
+} as const;
+
+type Row = Awaited<ReturnType<typeof fetchRows>>[number];
+function fetchRows(db: Database, where: object, take: number, skip = 0) {
+  return db.prisma.revocation.findMany({ where, include, orderBy: { createdAt: 'desc' }, take, skip });
+}
+
+async function connectorNames(db: Database, rows: Row[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.flatMap((r) => r.legs.map((l) => l.connectorId)).filter((x): x is string => !!x))];
+  if (!ids.length) return new Map();
+  const cs = await db.prisma.connector.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  return new Map(cs.map((c) => [c.id, c.name]));
+}
+
+function view(r: Row, names: Map<string, string>): RevocationView {
+  const pending = (s: string) => s === 'pending' || s === 'in_progress';
+  return {
+    id: r.id,
+    state: r.state,
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    createdAt: r.createdAt.toISOString(),
+    completedAt: r.completedAt?.toISOString() ?? null,
+    legs: r.legs.map((l) => ({
+      id: l.id,
+      kind: l.kind as LegView['kind'],
+      state: l.state,
+      attempts: l.attempts,
+      lastError: l.lastError,
+      tokenId: l.tokenId,
+      certificateId: l.certificateId,
+      label: l.token
+        ? `${l.token.identity.name} · token ${l.token.fingerprint.slice(0, 10)}…`
+        : l.certificate
+          ? `${l.certificate.subjectDn ?? 'certificate'} · serial ${(l.certificate.serial ?? '?').slice(0, 16)}`
+          : '(deleted)',
+      connector: l.connectorId ? (names.get(l.connectorId) ?? null) : null,
+      nextAttemptAt: pending(l.state) ? l.nextAttemptAt.toISOString() : null,
+      confirmedAt: l.confirmedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+export async function getRevocation(db: Database, id: string): Promise<RevocationView> {
+  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such revocation');
+  const rows = await fetchRows(db, { id }, 1);
+  if (!rows[0]) throw new HoldfastError('not_found', 'no such revocation');
+  return view(rows[0], await connectorNames(db, rows));
+}
+
+export async function listRevocations(db: Database, opts: { limit?: number; offset?: number; state?: string } = {}): Promise<{ revocations: RevocationView[]; total: number }> {
+  const where = opts.state ? { state: opts.state } : {};
+  const [rows, total] = await Promise.all([fetchRows(db, where, Math.min(opts.limit ?? 50, 200), opts.offset ?? 0), db.prisma.revocation.count({ where })]);
+  const names = await connectorNames(db, rows);
+  return { revocations: rows.map((r) => view(r, names)), total };
+}
+
+/** Puts failed legs back in the queue (with a fresh attempt budget) and waiting legs due now. */
+export async function retryRevocation(db: Database, id: string, actor: string): Promise<RevocationView> {
+  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such revocation');
+  await db.prisma.$transaction(async (tx) => {
+    const rev = await tx.revocation.findUnique({ where: { id }, include: { legs: true } });
+    if (!rev) throw new HoldfastError('not_found', 'no such revocation');
+    const open = rev.legs.filter((l) => l.state !== 'confirmed');
+    if (!open.length) throw new HoldfastError('conflict', 'every leg is already confirmed');
+    const now = new Date();
+    await tx.revocationLeg.updateMany({ where: { revocationId: id, state: 'failed' }, data: { state: 'pending', attempts: 0, nextAttemptAt: now } });
+    // Waiting out a backoff: due now. A leg held by a live worker keeps its lease.
+    await tx.revocationLeg.updateMany({ where: { revocationId: id, state: 'in_progress', claimedBy: null }, data: { nextAttemptAt: now } });
+    const legs = await tx.revocationLeg.findMany({ where: { revocationId: id }, select: { state: true, attempts: true } });
+    await tx.revocation.update({ where: { id }, data: { state: deriveRevocationState(legs).state, completedAt: null } });
+    await appendAuditEntry(tx, { actor, action: 'revocation.retry', target: `revocation:${id}`, details: { legs: open.length } });
+  });
+  return getRevocation(db, id);
+}
