@@ -103,6 +103,8 @@ interface TokenRow {
   identityId: string;
   status: string;
   sourceId: string | null;
+  /** When this batch learnt of a revocation (the record itself carries no time for it). */
+  revokedAt: Date | null;
 }
 
 const tokenColumns: BulkColumn<TokenRow>[] = [
@@ -128,6 +130,7 @@ const tokenColumns: BulkColumn<TokenRow>[] = [
   { name: 'bindingAnomaly', type: 'bool', get: (r) => r.rec.bindingAnomaly },
   { name: 'status', type: 'text', get: (r) => r.status },
   { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
+  { name: 'revokedAt', type: 'timestamptz', get: (r) => r.revokedAt },
 ];
 
 // Facts an upsert may change; a re-sent record that changes none of them is a duplicate.
@@ -409,6 +412,7 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
       identityId: r.identityId,
       status: 'active',
       sourceId: st.sourceId,
+      revokedAt: null,
       rec: {
         fingerprint: fp, identityName: '', tokenType: 'access', jti: f.jti, issuer: f.issuer, subject: f.subject, clientId: f.clientId,
         audience: [], scopes: f.scopes, issuedAt: f.issuedAt, expiresAt: f.expiresAt, binding: f.binding, cnfX5tS256: f.cnfX5tS256,
@@ -472,26 +476,45 @@ async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void
   }
   await resolveIdentities(st, wanted);
   const now = st.now();
-  const rows: TokenRow[] = recs.map((rec) => ({
-    rec,
-    identityId: st.identities.get(identityNameOf(rec.identityName) ?? rec.clientId ?? rec.subject ?? 'unknown')!,
-    status: tokenStatusOf(rec, now),
-    sourceId: st.sourceId,
-  }));
-  const set = TOKEN_FACTS.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
-  const distinct = `(${TOKEN_FACTS.map((c) => `t."${c}"`).join(', ')}, t.status) IS DISTINCT FROM (${TOKEN_FACTS.map((c) => `EXCLUDED."${c}"`).join(', ')}, ${STATUS_EXPR})`;
-  const { rows: changed } = await st.exec(
-    `WITH up AS (INSERT INTO "Token" AS t (${columnNames(tokenColumns)}) ${unnestSelect(tokenColumns)}
-       ON CONFLICT (fingerprint) DO UPDATE SET ${set}, status = ${STATUS_EXPR}
-       WHERE ${distinct}
-       RETURNING 1) SELECT count(*)::int AS n FROM up`,
-    unnestParams(tokenColumns, rows),
-  );
-  const n = Number((changed[0] as { n: number }).n);
-  st.stats.accepted += n;
-  st.stats.duplicates += rows.length - n;
+  const rows: TokenRow[] = recs.map((rec) => {
+    const status = tokenStatusOf(rec, now);
+    return {
+      rec,
+      identityId: st.identities.get(identityNameOf(rec.identityName) ?? rec.clientId ?? rec.subject ?? 'unknown')!,
+      status,
+      sourceId: st.sourceId,
+      revokedAt: status === 'revoked' ? now : null,
+    };
+  });
+  // Facts the record states replace stored ones; facts it leaves out (null, empty) keep theirs.
+  const value = (c: string) =>
+    KEEP_WHEN_NULL.has(c) ? `COALESCE(EXCLUDED."${c}", t."${c}")` : KEEP_WHEN_EMPTY.has(c) ? `(CASE WHEN cardinality(EXCLUDED."${c}") > 0 THEN EXCLUDED."${c}" ELSE t."${c}" END)` : `EXCLUDED."${c}"`;
+  const statusOnly = `status = ${STATUS_EXPR}, "revokedAt" = CASE WHEN ${STATUS_EXPR} = 'revoked' THEN COALESCE(t."revokedAt", EXCLUDED."revokedAt") ELSE t."revokedAt" END`;
+  const upsert = async (group: TokenRow[], factsToo: boolean) => {
+    if (!group.length) return;
+    const facts = factsToo ? TOKEN_FACTS : [];
+    const set = [...facts.map((c) => `"${c}" = ${value(c)}`), statusOnly].join(', ');
+    const distinct = `(${[...facts.map((c) => `t."${c}"`), 't.status'].join(', ')}) IS DISTINCT FROM (${[...facts.map(value), STATUS_EXPR].join(', ')})`;
+    const { rows: changed } = await st.exec(
+      `WITH up AS (INSERT INTO "Token" AS t (${columnNames(tokenColumns)}) ${unnestSelect(tokenColumns)}
+         ON CONFLICT (fingerprint) DO UPDATE SET ${set}
+         WHERE ${distinct}
+         RETURNING 1) SELECT count(*)::int AS n FROM up`,
+      unnestParams(tokenColumns, group),
+    );
+    const n = Number((changed[0] as { n: number }).n);
+    st.stats.accepted += n;
+    st.stats.duplicates += group.length - n;
+  };
+  // An inactive record (RFC 7662 `{"active":false}`) says nothing about binding or claims: for
+  // a known token it changes the status only.
+  await upsert(rows.filter((r) => r.rec.active !== false), true);
+  await upsert(rows.filter((r) => r.rec.active === false), false);
   for (const f of byFp.keys()) st.tokens.delete(f);
 }
+
+const KEEP_WHEN_NULL = new Set(['jti', 'issuer', 'subject', 'clientId', 'issuedAt', 'expiresAt', 'ttlSeconds']);
+const KEEP_WHEN_EMPTY = new Set(['audience', 'scopes']);
 
 // A token we revoked stays revoked when an inventory still lists it as active.
 const STATUS_EXPR = `(CASE WHEN t.status = 'revoked' AND EXCLUDED.status = 'active' THEN t.status ELSE EXCLUDED.status END)`;

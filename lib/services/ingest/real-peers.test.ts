@@ -1,0 +1,234 @@
+// End to end with real software, on both runtimes: tokens from a real oidc-provider (DPoP-bound
+// and bearer, then the bearer one revoked) ingested via RFC 7662 introspection; a real NGINX
+// mTLS gateway (test CA + CRL) driven by real TLS clients with good, mismatched, revoked,
+// expired, untrusted and missing certificates, real DPoP proofs (fresh, replayed, wrong key,
+// missing) and bound/unbound tokens; its JSON and combined logs ingested with the verdicts this
+// test knows to be right; a re-send changes nothing; the revoked token seen again is linked and
+// raises replay_after_revocation.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateKeyPair, generateProof } from 'dpop';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256B64url } from '../../ingest/index.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { evaluateFindings } from '../findings/index.ts';
+import { ingestStream } from './pipeline.ts';
+import { findNginx, startNginxGateway, type ClientCert, type NginxGateway } from './testing/nginx-gateway.ts';
+
+const NGINX = findNginx();
+const IN_CI = process.env.CI === 'true';
+const describeReal = NGINX || IN_CI ? describe : describe.skip;
+if (!NGINX && !IN_CI) console.warn('real-peers.test.ts: skipped — nginx is not installed (apt-get install -y nginx)');
+
+const CLIENT = { id: 'svc-orders', secret: 'test-secret-for-ingest-real-peers-0123456789' };
+const basic = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
+const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+interface Case {
+  name: string;
+  cert: ClientCert | null;
+  headers: () => Promise<Record<string, string>>;
+  status: number;
+  /** Verdict and reason the pipeline must give the JSON-log line. */
+  verdict: string;
+  reason: string | null;
+  token: 'dpop' | 'bearer' | 'mtls' | null;
+}
+
+describeReal('ingest of real NGINX and oidc-provider output', () => {
+  let server: http.Server;
+  let issuer = '';
+  let gw: NginxGateway;
+  let dpopToken = '';
+  let bearerToken = '';
+  let mtlsJwt = '';
+  let introspectionBefore = '';
+  let introspectionAfter = '';
+  let revokedAt = new Date(0);
+  let logs: { json: string; combined: string };
+  const cases: Case[] = [];
+
+  const introspect = async (token: string) => {
+    const res = await fetch(`${issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    // ── the authorization server
+    server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const provider = new Provider(issuer, {
+      clients: [{ client_id: CLIENT.id, client_secret: CLIENT.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic', scope: 'orders:read' }],
+      scopes: ['orders:read'],
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        introspection: { enabled: true, allowedPolicy: async () => true },
+        revocation: { enabled: true, allowedPolicy: async () => true },
+        dPoP: { enabled: true },
+      },
+    });
+    provider.on('server_error', () => {});
+    server.on('request', provider.callback());
+    const keys = await generateKeyPair('ES256');
+    const otherKeys = await generateKeyPair('ES256');
+    const token = async (dpop?: typeof keys) => {
+      const headers: Record<string, string> = { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' };
+      if (dpop) headers.dpop = await generateProof(dpop, `${issuer}/token`, 'POST');
+      const res = await fetch(`${issuer}/token`, { method: 'POST', headers, body: 'grant_type=client_credentials&scope=orders%3Aread' });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    dpopToken = await token(keys);
+    bearerToken = await token();
+    introspectionBefore = (await Promise.all([dpopToken, bearerToken].map(async (t) => JSON.stringify({ ...(await introspect(t)), token: t })))).join('\n') + '\n';
+
+    // ── the gateway and its clients
+    gw = await startNginxGateway(NGINX!);
+    mtlsJwt = `${b64u({ alg: 'ES256', typ: 'at+jwt' })}.${b64u({ iss: issuer, sub: 'svc-bound', client_id: 'svc-bound', jti: 'mtls-1', exp: 4_000_000_000, cnf: { 'x5t#S256': gw.certs.good.x5t } })}.ZmFrZS1zaWduYXR1cmU`;
+    const htu = (name: string) => `https://api.test/case/${name}`;
+    let okProof = '';
+    cases.push(
+      { name: 'dpop-ok', cert: 'good', token: 'dpop', status: 200, verdict: 'ok', reason: null,
+        headers: async () => ({ authorization: `DPoP ${dpopToken}`, dpop: (okProof = await generateProof(keys, htu('dpop-ok'), 'GET', undefined, dpopToken)) }) },
+      // The same proof again (query strings are not part of htu): a replayed jti the gateway let through.
+      { name: 'dpop-ok?again=1', cert: 'good', token: 'dpop', status: 200, verdict: 'bound_not_enforced', reason: 'jti_replay',
+        headers: async () => ({ authorization: `DPoP ${dpopToken}`, dpop: okProof }) },
+      { name: 'dpop-wrong-key', cert: 'good', token: 'dpop', status: 200, verdict: 'bound_not_enforced', reason: 'jkt_mismatch',
+        headers: async () => ({ authorization: `DPoP ${dpopToken}`, dpop: await generateProof(otherKeys, htu('dpop-wrong-key'), 'GET', undefined, dpopToken) }) },
+      { name: 'dpop-wrong-htu', cert: 'good', token: 'dpop', status: 200, verdict: 'bound_not_enforced', reason: 'htu',
+        headers: async () => ({ authorization: `DPoP ${dpopToken}`, dpop: await generateProof(keys, htu('somewhere-else'), 'GET', undefined, dpopToken) }) },
+      { name: 'dpop-no-proof', cert: null, token: 'dpop', status: 200, verdict: 'bound_not_enforced', reason: 'no_proof',
+        headers: async () => ({ authorization: `DPoP ${dpopToken}` }) },
+      { name: 'dpop-as-bearer', cert: null, token: 'dpop', status: 200, verdict: 'bound_not_enforced', reason: 'bearer_scheme_for_dpop_token',
+        headers: async () => ({ authorization: `Bearer ${dpopToken}`, dpop: await generateProof(keys, htu('dpop-as-bearer'), 'GET', undefined, dpopToken) }) },
+      { name: 'bearer', cert: 'good', token: 'bearer', status: 200, verdict: 'bearer_unbound', reason: null,
+        headers: async () => ({ authorization: `Bearer ${bearerToken}` }) },
+      { name: 'mtls-ok', cert: 'good', token: 'mtls', status: 200, verdict: 'ok', reason: null, headers: async () => ({ authorization: `Bearer ${mtlsJwt}` }) },
+      { name: 'mtls-mismatch', cert: 'other', token: 'mtls', status: 200, verdict: 'bound_not_enforced', reason: 'x5t_mismatch',
+        headers: async () => ({ authorization: `Bearer ${mtlsJwt}` }) },
+      { name: 'mtls-no-cert', cert: null, token: 'mtls', status: 200, verdict: 'bound_not_enforced', reason: 'no_certificate',
+        headers: async () => ({ authorization: `Bearer ${mtlsJwt}` }) },
+      { name: 'cert-revoked', cert: 'revoked', token: null, status: 400, verdict: 'cert_revoked', reason: 'certificate revoked', headers: async () => ({}) },
+      { name: 'cert-expired', cert: 'expired', token: null, status: 400, verdict: 'cert_expired', reason: 'certificate has expired', headers: async () => ({}) },
+      { name: 'cert-untrusted', cert: 'untrusted', token: null, status: 400, verdict: 'cert_untrusted', reason: null, headers: async () => ({}) },
+      { name: 'anonymous', cert: null, token: null, status: 200, verdict: 'ok', reason: 'binding_unknown', headers: async () => ({}) },
+    );
+    for (const c of cases) expect(await gw.request(`/case/${c.name}`, c.cert, await c.headers()), c.name).toBe(c.status);
+
+    // ── revoke the bearer token at the AS; the client keeps using it
+    const rv = await fetch(`${issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: bearerToken }).toString(),
+    });
+    expect(rv.status).toBe(200);
+    revokedAt = new Date();
+    const after = await introspect(bearerToken);
+    expect(after).toEqual({ active: false });
+    // RFC 7662 says only {"active":false}; the inventory job that introspects adds what it knew
+    // (the token and the client it was issued to), or the record would name no identity.
+    introspectionAfter = JSON.stringify({ ...after, client_id: CLIENT.id, token: bearerToken }) + '\n';
+    await new Promise((r) => setTimeout(r, 1100)); // NGINX logs whole seconds
+    expect(await gw.request('/case/bearer-after-revocation', 'good', { authorization: `Bearer ${bearerToken}` })).toBe(200);
+    logs = await gw.stop();
+  }, 120_000);
+
+  afterAll(async () => {
+    gw?.cleanup();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  for (const runtime of RUNTIMES) {
+    describe(`on ${runtime}`, () => {
+      let t: TestDatabase | undefined;
+      beforeAll(async () => {
+        if (runtime === 'postgres' && !(await postgresAvailable())) return;
+        t = await openTestDatabase(runtime);
+      }, 60_000);
+      afterAll(async () => t?.drop());
+
+      it('ingests introspection, both NGINX logs and the revocation with the right verdicts; a re-send changes nothing', async (ctx) => {
+        if (!t) return ctx.skip();
+        const db = t.db;
+        const intro = await ingestStream(db, [introspectionBefore], { format: 'introspection', sourceName: 'oidc-provider', actor: 'test' });
+        expect(intro).toMatchObject({ linesRead: 2, accepted: 2, rejected: 0 });
+        const revoke = await ingestStream(db, [introspectionAfter], { format: 'introspection', sourceName: 'oidc-provider', actor: 'test', now: () => revokedAt });
+        expect(revoke).toMatchObject({ accepted: 1, rejected: 0 });
+
+        const json = await ingestStream(db, [readFileSync(logs.json)], { format: 'nginx-json', sourceName: 'edge-nginx', actor: 'test' });
+        expect(json).toMatchObject({ linesRead: cases.length + 1, accepted: cases.length + 1, rejected: 0, duplicates: 0 });
+
+        const rows = await db.query<{ url: string; verdict: string; reason: string | null; tokenId: string | null; identity: string | null; fp: string | null; binding: string | null; httpStatus: number }>(
+          `SELECT e.url, e.verdict, e.reason, e."tokenId", i.name AS identity, t.fingerprint AS fp, t.binding::text AS binding, e."httpStatus"
+             FROM "BindingEvent" e LEFT JOIN "Identity" i ON i.id = e."identityId" LEFT JOIN "Token" t ON t.id = e."tokenId"`,
+        );
+        const byName = new Map(rows.map((r) => [r.url.replace('https://api.test/case/', ''), r]));
+        const fpOf = { dpop: sha256B64url(dpopToken), bearer: sha256B64url(bearerToken), mtls: sha256B64url(mtlsJwt) };
+        for (const c of cases) {
+          const r = byName.get(c.name);
+          expect(r, c.name).toBeDefined();
+          expect({ name: c.name, verdict: r!.verdict, status: r!.httpStatus }).toEqual({ name: c.name, verdict: c.verdict, status: c.status });
+          if (c.name === 'cert-untrusted') expect(r!.reason).toMatch(/^unable to/);
+          else expect(r!.reason, c.name).toBe(c.reason);
+          if (c.token) {
+            expect(r!.fp, `${c.name} links its token`).toBe(fpOf[c.token]);
+            expect(r!.binding, c.name).toBe(c.token);
+          }
+        }
+        expect(byName.get('dpop-ok')!.identity).toBe(CLIENT.id);
+        expect(byName.get('mtls-ok')!.identity).toBe('svc-bound');
+        expect(byName.get('cert-revoked')!.identity).toBe('svc-b');
+        const afterRevocation = byName.get('bearer-after-revocation')!;
+        expect(afterRevocation).toMatchObject({ verdict: 'bearer_unbound', fp: fpOf.bearer });
+
+        const certs = await db.query<{ x5tS256: string; status: string; sha1Hex: string }>(`SELECT "x5tS256", status, "sha1Hex" FROM "Certificate"`);
+        const certBy = new Map(certs.map((c) => [c.x5tS256, c]));
+        expect(certBy.get(gw.certs.revoked.x5t)?.status).toBe('revoked');
+        expect(certBy.get(gw.certs.expired.x5t)?.status).toBe('expired');
+        expect(certBy.get(gw.certs.good.x5t)).toMatchObject({ status: 'active', sha1Hex: gw.certs.good.sha1 });
+
+        // The combined log records the same requests (same $request_id): under the same source,
+        // every line is a duplicate; under its own source, the certificate verdicts agree.
+        const combinedSame = await ingestStream(db, [readFileSync(logs.combined)], { format: 'nginx-combined', sourceName: 'edge-nginx', actor: 'test' });
+        expect(combinedSame).toMatchObject({ accepted: 0, rejected: 0, duplicates: cases.length + 1 });
+        const combined = await ingestStream(db, [readFileSync(logs.combined)], { format: 'nginx-combined', sourceName: 'edge-nginx-combined', actor: 'test' });
+        expect(combined).toMatchObject({ accepted: cases.length + 1, rejected: 0 });
+        const cv = await db.query<{ url: string; verdict: string }>(`SELECT url, verdict FROM "BindingEvent" WHERE "batchId" = $1::uuid`, [combined.batchId]);
+        const cBy = new Map(cv.map((r) => [r.url.replace(/^.*\/case\//, ''), r.verdict]));
+        expect([cBy.get('cert-revoked'), cBy.get('cert-expired'), cBy.get('cert-untrusted')]).toEqual(['cert_revoked', 'cert_expired', 'cert_untrusted']);
+        expect(cBy.get('dpop-no-proof')).toBe('bound_not_enforced');
+
+        // Re-send everything: counts and rows identical.
+        const snapshot = async () => ({
+          events: await db.query(`SELECT "dedupeKey", verdict, reason, "tokenId", "identityId" FROM "BindingEvent" ORDER BY "dedupeKey"`),
+          tokens: await db.query(`SELECT fingerprint, binding::text, status, "revokedAt", "lastSeenAt", exposure FROM "Token" ORDER BY fingerprint`),
+          identities: await db.query(`SELECT name, "lastSeenAt" FROM "Identity" ORDER BY name`),
+          certificates: await db.query(`SELECT "x5tS256", status FROM "Certificate" ORDER BY "x5tS256"`),
+        });
+        const before = await snapshot();
+        const again = await ingestStream(db, [readFileSync(logs.json)], { format: 'nginx-json', sourceName: 'edge-nginx', actor: 'test' });
+        expect(again).toMatchObject({ linesRead: cases.length + 1, accepted: 0, duplicates: cases.length + 1 });
+        const introAgain = await ingestStream(db, [introspectionBefore], { format: 'introspection', sourceName: 'oidc-provider', actor: 'test' });
+        // The bearer token is revoked now; an inventory saying "active" never un-revokes it.
+        expect(introAgain).toMatchObject({ accepted: 0, duplicates: 2 });
+        expect(await snapshot()).toEqual(before);
+
+        // The revoked token seen again: the findings engine raises replay_after_revocation.
+        await evaluateFindings(db, { actor: 'test' });
+        const findings = await db.query<{ rule: string; fp: string }>(
+          `SELECT f.rule, t.fingerprint AS fp FROM "Finding" f JOIN "Token" t ON t.id = f."tokenId" WHERE f.rule = 'replay_after_revocation'`,
+        );
+        expect(findings.map((f) => f.fp)).toContain(fpOf.bearer);
+        const raw = JSON.stringify(await db.query(`SELECT * FROM "BindingEvent"`)) + JSON.stringify(await db.query(`SELECT * FROM "Token"`));
+        for (const secret of [dpopToken, bearerToken, mtlsJwt]) expect(raw).not.toContain(secret);
+      }, 120_000);
+    });
+  }
+});

@@ -1,0 +1,210 @@
+// Test-only: a real NGINX (Debian package) as an mTLS gateway with an OpenSSL test CA and CRL,
+// logging with the exact formats lib/ingest exports (the JSON one extended with
+// $http_authorization so logged tokens can be fingerprinted). Same set-up as
+// lib/ingest/nginx-real.test.ts, packaged for the pipeline tests.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NGINX_AUTH_MAPS, NGINX_COMBINED_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '../../../ingest/index.ts';
+
+export function findNginx(): string | null {
+  for (const p of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
+    const r = spawnSync(p, ['-v'], { stdio: 'ignore' });
+    if (r.status === 0) return p;
+  }
+  return null;
+}
+
+export type ClientCert = 'good' | 'other' | 'revoked' | 'expired' | 'untrusted';
+
+export interface CertFacts {
+  x5t: string;
+  sha1: string;
+  subject: string;
+}
+
+/** The documented JSON format plus `"http_authorization"` (hashed at parse time, then dropped). */
+export const NGINX_JSON_WITH_AUTH = NGINX_JSON_LOG_FORMAT.replace('log_format holdfast_json', 'log_format holdfast_json_auth').replace(
+  `"http_dpop":"$http_dpop"}'`,
+  `"http_dpop":"$http_dpop","http_authorization":"$http_authorization"}'`,
+);
+
+export interface NginxGateway {
+  dir: string;
+  port: number;
+  certs: Record<ClientCert, CertFacts>;
+  request(path: string, cert: ClientCert | null, headers: Record<string, string>): Promise<number>;
+  /** Graceful stop (flushes the logs); returns the log file paths. */
+  stop(): Promise<{ json: string; combined: string }>;
+  cleanup(): void;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export async function startNginxGateway(nginxBin: string): Promise<NginxGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'holdfast-ingest-nginx-'));
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  writeFileSync(join(dir, 'ca.cnf'), `[ ca ]
+default_ca = CA_default
+[ CA_default ]
+dir = ${dir}
+database = ${dir}/index.txt
+new_certs_dir = ${dir}/newcerts
+certificate = ${dir}/ca.crt
+private_key = ${dir}/ca.key
+serial = ${dir}/serial
+crlnumber = ${dir}/crlnumber
+default_md = sha256
+default_days = 365
+default_crl_days = 30
+policy = policy_any
+unique_subject = no
+copy_extensions = copy
+[ policy_any ]
+organizationName = optional
+commonName = supplied
+[ req ]
+distinguished_name = dn
+[ dn ]
+[ client_ext ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = clientAuth
+`);
+  mkdirSync(join(dir, 'newcerts'));
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '1000\n');
+  writeFileSync(join(dir, 'crlnumber'), '01\n');
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=Test Client CA/O=Test');
+  ossl('req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '30', '-subj', '/CN=Other CA/O=Elsewhere');
+  ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:api.test\nextendedKeyUsage=serverAuth\n');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '30', '-extfile', 'server.ext');
+  const client = (name: string, cn: string, extra: string[]) => {
+    ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`);
+    ossl('ca', '-batch', '-config', 'ca.cnf', '-extensions', 'client_ext', '-in', `${name}.csr`, '-out', `${name}.crt`, ...extra);
+  };
+  client('good', 'svc-a', []);
+  client('other', 'svc-e', []);
+  client('revoked', 'svc-b', []);
+  client('expired', 'svc-c', ['-startdate', '20200101000000Z', '-enddate', '20210101000000Z']);
+  ossl('req', ...ec, '-keyout', 'untrusted.key', '-out', 'untrusted.csr', '-subj', '/O=Test/CN=svc-d');
+  ossl('x509', '-req', '-in', 'untrusted.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-out', 'untrusted.crt', '-days', '30');
+  ossl('ca', '-batch', '-config', 'ca.cnf', '-revoke', 'revoked.crt');
+  ossl('ca', '-batch', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem');
+  const certs = {} as Record<ClientCert, CertFacts>;
+  for (const n of ['good', 'other', 'revoked', 'expired', 'untrusted'] as const) {
+    const c = new X509Certificate(readFileSync(join(dir, `${n}.crt`)));
+    certs[n] = {
+      x5t: createHash('sha256').update(c.raw).digest('base64url'),
+      sha1: createHash('sha1').update(c.raw).digest('hex'),
+      subject: ossl('x509', '-in', `${n}.crt`, '-noout', '-subject', '-nameopt', 'RFC2253').trim().replace(/^subject=/, ''),
+    };
+  }
+
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  writeFileSync(join(dir, 'nginx.conf'), `${asRoot ? 'user root;' : ''}
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 64; }
+http {
+  client_body_temp_path ${dir}/tmp_body; proxy_temp_path ${dir}/tmp_proxy; fastcgi_temp_path ${dir}/tmp_fcgi;
+  uwsgi_temp_path ${dir}/tmp_uwsgi; scgi_temp_path ${dir}/tmp_scgi;
+  default_type text/plain;
+  ${NGINX_AUTH_MAPS}
+  ${NGINX_JSON_WITH_AUTH}
+  ${NGINX_COMBINED_LOG_FORMAT}
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${dir}/server.crt;
+    ssl_certificate_key ${dir}/server.key;
+    ssl_client_certificate ${dir}/ca.crt;
+    ssl_crl ${dir}/crl.pem;
+    ssl_verify_client optional;
+    ssl_verify_depth 2;
+    ssl_session_cache off;
+    ssl_session_tickets off;
+    access_log ${dir}/access.json holdfast_json_auth;
+    access_log ${dir}/access.log holdfast_combined;
+    location / { return 200 "ok\\n"; }
+  }
+}
+`);
+  const t = spawnSync(nginxBin, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`nginx -t failed: ${t.stderr}`);
+  let proc: ChildProcess | null = spawn(nginxBin, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > until) throw new Error(`nginx did not listen: ${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const ca = readFileSync(join(dir, 'ca.crt'));
+  return {
+    dir,
+    port,
+    certs,
+    request(path, cert, headers) {
+      return new Promise((resolve, reject) => {
+        const req = https.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path,
+            method: 'GET',
+            ca,
+            servername: 'api.test',
+            cert: cert ? readFileSync(join(dir, `${cert}.crt`)) : undefined,
+            key: cert ? readFileSync(join(dir, `${cert}.key`)) : undefined,
+            headers: { host: 'api.test', ...headers },
+            agent: false,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    },
+    async stop() {
+      if (proc && proc.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          proc!.once('exit', () => resolve());
+          proc!.kill('SIGQUIT');
+        });
+      }
+      proc = null;
+      return { json: join(dir, 'access.json'), combined: join(dir, 'access.log') };
+    },
+    cleanup() {
+      if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
