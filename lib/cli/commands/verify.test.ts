@@ -22,7 +22,8 @@ interface Check {
   detail: string;
 }
 
-describe('holdfast verify / thumbprint (real binary)', () => {
+// Each case starts a real process (node + tsx); on a shared 2-core machine that can take seconds.
+describe('holdfast verify / thumbprint (real binary)', { timeout: 240_000 }, () => {
   let tmp: string;
   let dataDir: string;
   let env: Record<string, string>;
