@@ -51,30 +51,7 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
       throw new HoldfastError('validation_failed', 'the raw token does not match the token you selected (fingerprint differs)');
     }
 
-    const tokenLegIds = new Set(tokenIds);
-    const certLegIds = new Set(certificateIds);
-    if (opts.withCertificate) {
-      for (const t of tokens) {
-        if (t.certificateId) certLegIds.add(t.certificateId);
-        else if (t.cnfX5tS256) {
-          const c = await tx.certificate.findUnique({ where: { x5tS256: t.cnfX5tS256 }, select: { id: true } });
-          if (c) certLegIds.add(c.id);
-        }
-      }
-    }
-    // A revoked certificate invalidates the tokens bound to it only at servers that check it
-    // (RFC 8705 §6.3): every still-active token bound to it gets its own leg.
-    const allCerts = await tx.certificate.findMany({ where: { id: { in: [...certLegIds] } }, select: { id: true, x5tS256: true } });
-    if (allCerts.length) {
-      const bound = await tx.token.findMany({
-        where: {
-          status: 'active',
-          OR: [{ certificateId: { in: allCerts.map((c) => c.id) } }, { cnfX5tS256: { in: allCerts.map((c) => c.x5tS256) } }],
-        },
-        select: { id: true },
-      });
-      for (const b of bound) tokenLegIds.add(b.id);
-    }
+    const { tokenLegIds, certLegIds } = await expandCredentials(tx, tokens, certificateIds, !!opts.withCertificate);
     if (tokenLegIds.size + certLegIds.size > MAX_LEGS) throw new HoldfastError('validation_failed', `at most ${MAX_LEGS} credentials per revocation`);
 
     const revocationId = randomUUID();
@@ -106,5 +83,70 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
       },
     });
     return { id: revocationId, legs };
+  });
+}
+
+type Tx = Parameters<Parameters<Database['prisma']['$transaction']>[0]>[0];
+
+/**
+ * What a revocation covers: the named tokens; with `withCertificate`, the certificate each is
+ * bound to; the named certificates; and every still-active token bound to any of those
+ * certificates (a revoked certificate stops a bound token only where the chain is checked,
+ * RFC 8705 §6.3, so each gets its own leg).
+ */
+export async function expandCredentials(
+  tx: Tx,
+  tokens: { id: string; certificateId: string | null; cnfX5tS256: string | null }[],
+  certificateIds: string[],
+  withCertificate: boolean,
+): Promise<{ tokenLegIds: Set<string>; certLegIds: Set<string> }> {
+  const tokenLegIds = new Set(tokens.map((t) => t.id));
+  const certLegIds = new Set(certificateIds);
+  if (withCertificate) {
+    for (const t of tokens) {
+      if (t.certificateId) certLegIds.add(t.certificateId);
+      else if (t.cnfX5tS256) {
+        const c = await tx.certificate.findUnique({ where: { x5tS256: t.cnfX5tS256 }, select: { id: true } });
+        if (c) certLegIds.add(c.id);
+      }
+    }
+  }
+  const allCerts = await tx.certificate.findMany({ where: { id: { in: [...certLegIds] } }, select: { id: true, x5tS256: true } });
+  if (allCerts.length) {
+    const bound = await tx.token.findMany({
+      where: {
+        status: 'active',
+        OR: [{ certificateId: { in: allCerts.map((c) => c.id) } }, { cnfX5tS256: { in: allCerts.map((c) => c.x5tS256) } }],
+      },
+      select: { id: true },
+    });
+    for (const b of bound) tokenLegIds.add(b.id);
+  }
+  return { tokenLegIds, certLegIds };
+}
+
+export interface RevocationPlan {
+  tokens: { id: string; identity: string; fingerprint: string; binding: string; status: string; issuer: string | null }[];
+  certificates: { id: string; subjectDn: string | null; serial: string | null; caName: string | null; status: string }[];
+}
+
+/** The exact credentials a request would revoke, for the confirmation dialog. Changes nothing. */
+export async function planRevocation(db: Database, opts: { tokenIds?: string[]; certificateIds?: string[]; withCertificate?: boolean }): Promise<RevocationPlan> {
+  const tokenIds = [...new Set(opts.tokenIds ?? [])];
+  const certificateIds = [...new Set(opts.certificateIds ?? [])];
+  return db.prisma.$transaction(async (tx) => {
+    const tokens = await tx.token.findMany({ where: { id: { in: tokenIds } }, select: { id: true, certificateId: true, cnfX5tS256: true } });
+    if (tokens.length !== tokenIds.length) throw new HoldfastError('not_found', 'one or more tokens do not exist');
+    const certs = await tx.certificate.count({ where: { id: { in: certificateIds } } });
+    if (certs !== certificateIds.length) throw new HoldfastError('not_found', 'one or more certificates do not exist');
+    const { tokenLegIds, certLegIds } = await expandCredentials(tx, tokens, certificateIds, !!opts.withCertificate);
+    const [ts, cs] = await Promise.all([
+      tx.token.findMany({ where: { id: { in: [...tokenLegIds] } }, select: { id: true, fingerprint: true, binding: true, status: true, issuer: true, identity: { select: { name: true } } } }),
+      tx.certificate.findMany({ where: { id: { in: [...certLegIds] } }, select: { id: true, subjectDn: true, serial: true, caName: true, status: true } }),
+    ]);
+    return {
+      tokens: ts.map((t) => ({ id: t.id, identity: t.identity.name, fingerprint: t.fingerprint, binding: t.binding, status: t.status, issuer: t.issuer })),
+      certificates: cs,
+    };
   });
 }

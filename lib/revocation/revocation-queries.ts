@@ -1,5 +1,6 @@
 // Reading and retrying revocations: the shapes the API, CLI and pages show.
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import type { Prisma } from '../db/generated/client.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
 import { deriveRevocationState } from './revocation-state.ts';
@@ -39,7 +40,7 @@ const include = {
       certificate: { select: { subjectDn: true, serial: true } },
     },
   },
-} as const;
+} satisfies Prisma.RevocationInclude;
 
 type Row = Awaited<ReturnType<typeof fetchRows>>[number];
 function fetchRows(db: Database, where: object, take: number, skip = 0) {

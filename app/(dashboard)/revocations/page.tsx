@@ -1,34 +1,23 @@
 import type { Metadata } from 'next';
+import { can } from '@/lib/auth/permissions.ts';
+import { listRevocations } from '@/lib/revocation/revocation-queries.ts';
 import { requirePage } from '../../_lib/session.ts';
+import { RevocationsLive } from './_components/revocations-live.tsx';
 
 export const metadata: Metadata = { title: 'Revocations' };
 
-export default async function RevocationsPage() {
-  const { db } = await requirePage('read');
-  const rows = await db.prisma.revocation.findMany({ orderBy: { createdAt: 'desc' }, take: 100, include: { legs: true } });
+export default async function RevocationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { db, principal } = await requirePage('read');
+  const sp = await searchParams;
+  const initial = await listRevocations(db, { limit: 50 });
   return (
     <>
       <h1>Revocations</h1>
-      <div className="panel">
-        {rows.length === 0 ? (
-          <p className="empty">No revocations yet.</p>
-        ) : (
-          <table className="data">
-            <thead><tr><th>Requested</th><th>By</th><th>Reason</th><th>State</th><th>Legs</th></tr></thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.createdAt.toISOString().slice(0, 19).replace('T', ' ')}</td>
-                  <td>{r.requestedBy}</td>
-                  <td>{r.reason}</td>
-                  <td>{r.state}</td>
-                  <td>{r.legs.map((l) => `${l.kind}: ${l.state} (${l.attempts})`).join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <p className="muted">
+        A revocation is <em>confirmed</em> only when every leg is: the authorization server's introspection answers <code>active: false</code>, the CA's CRL lists the
+        certificate, or the receiver confirms. Legs that fail are retried with backoff; <em>partial</em> means some legs are confirmed and others are not (yet).
+      </p>
+      <RevocationsLive initial={initial} canRevoke={can(principal, 'revoke')} highlight={typeof sp.id === 'string' ? sp.id : undefined} />
     </>
   );
 }

@@ -1,10 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { can } from '@/lib/auth/permissions.ts';
 import { listTokens, parseTokenFilters, tokenFilterParams, type TokenFilters, type TokenRow } from '@/lib/services/estate/lists.ts';
 import type { Page } from '@/lib/services/estate/query.ts';
 import { requirePage } from '../../_lib/session.ts';
 import { ExportLinks, FilterError, fmt, IdentityLink, Sev, ttl, when } from '../_components/estate.tsx';
 import { Pager } from '../_components/pager.tsx';
+import { RevokeSelectionProvider, SelectTokenCell } from './_components/revoke-selection.tsx';
 
 export const metadata: Metadata = { title: 'Tokens' };
 
@@ -18,7 +20,9 @@ function title(f: TokenFilters): string {
 }
 
 export default async function TokensPage({ searchParams }: { searchParams: Promise<SP> }) {
-  const { db } = await requirePage('read');
+  const { db, principal } = await requirePage('read');
+  // The server decides: roles without `revoke` get no selection column and no revoke button.
+  const canRevoke = can(principal, 'revoke');
   const sp = await searchParams;
   let f: TokenFilters;
   let page: Page<TokenRow>;
@@ -120,27 +124,33 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
         {page.items.length === 0 ? (
           <p className="empty">No tokens match.</p>
         ) : (
-          <table className="data" data-testid="tokens-table">
-            <thead>
-              <tr><th>Risk</th><th>Fingerprint (SHA-256)</th><th>Identity</th><th>Binding</th><th>Scopes</th><th>TTL</th><th>Expires</th><th>Status</th><th>Exposure</th><th className="num">Findings</th></tr>
-            </thead>
-            <tbody>
-              {page.items.map((r) => (
-                <tr key={r.id} data-testid="token-row">
-                  <td><Sev s={r.riskSeverity} /></td>
-                  <td className="mono" title={r.fingerprint}><Link href={`/tokens/${r.id}`}>{r.fingerprint.slice(0, 12)}…</Link></td>
-                  <td><IdentityLink id={r.identityId} name={r.identity} /> <span className="muted">({r.identityKind})</span></td>
-                  <td><span className={`badge ${r.binding}`}>{r.binding}</span></td>
-                  <td className="mono">{r.scopes.join(' ') || '—'}</td>
-                  <td>{ttl(r.ttlSeconds)}</td>
-                  <td>{r.expiresAt ? when(r.expiresAt) : 'never'}</td>
-                  <td>{r.status}</td>
-                  <td>{r.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
-                  <td className="num">{r.findings ? <Link href={`/findings?token=${r.id}`}>{r.findings}</Link> : 0}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          (() => {
+            const table = (
+              <table className="data" data-testid="tokens-table">
+                <thead>
+                  <tr>{canRevoke ? <th aria-label="Select" /> : null}<th>Risk</th><th>Fingerprint (SHA-256)</th><th>Identity</th><th>Binding</th><th>Scopes</th><th>TTL</th><th>Expires</th><th>Status</th><th>Exposure</th><th className="num">Findings</th></tr>
+                </thead>
+                <tbody>
+                  {page.items.map((r) => (
+                    <tr key={r.id} data-testid="token-row">
+                      {canRevoke ? <SelectTokenCell id={r.id} label={r.fingerprint.slice(0, 12)} /> : null}
+                      <td><Sev s={r.riskSeverity} /></td>
+                      <td className="mono" title={r.fingerprint}><Link href={`/tokens/${r.id}`}>{r.fingerprint.slice(0, 12)}…</Link></td>
+                      <td><IdentityLink id={r.identityId} name={r.identity} /> <span className="muted">({r.identityKind})</span></td>
+                      <td><span className={`badge ${r.binding}`}>{r.binding}</span></td>
+                      <td className="mono">{r.scopes.join(' ') || '—'}</td>
+                      <td>{ttl(r.ttlSeconds)}</td>
+                      <td>{r.expiresAt ? when(r.expiresAt) : 'never'}</td>
+                      <td>{r.status}</td>
+                      <td>{r.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
+                      <td className="num">{r.findings ? <Link href={`/findings?token=${r.id}`}>{r.findings}</Link> : 0}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            );
+            return canRevoke ? <RevokeSelectionProvider>{table}</RevokeSelectionProvider> : table;
+          })()
         )}
         <Pager basePath="/tokens" params={{ ...params, limit: sp.limit === undefined ? undefined : String(f.limit), after }} nextCursor={page.nextCursor} />
       </div>

@@ -45,6 +45,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /sources': 'admin',
   'GET /revocations': 'read',
   'POST /revocations': 'revoke',
+  'POST /revocations/preview': 'revoke',
   'GET /revocations/[id]': 'read',
   'POST /revocations/[id]/retry': 'revoke',
   'GET /connectors': 'admin',

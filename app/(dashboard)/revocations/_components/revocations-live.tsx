@@ -1,0 +1,86 @@
+'use client';
+// Revocation history with live leg status: polls while any revocation is still being carried
+// out, and offers retry (operators and admins) for legs that failed.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiProblem } from '../../../_components/api.ts';
+
+export interface LegView {
+  id: string;
+  kind: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  label: string;
+  connector: string | null;
+  nextAttemptAt: string | null;
+  confirmedAt: string | null;
+}
+export interface RevocationView {
+  id: string;
+  state: string;
+  reason: string;
+  requestedBy: string;
+  createdAt: string;
+  completedAt: string | null;
+  legs: LegView[];
+}
+
+const done = (r: RevocationView) => r.completedAt !== null || r.state === 'confirmed' || r.state === 'failed';
+const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+const badge = (s: string) => (s === 'confirmed' ? 'ok' : s === 'failed' ? 'critical' : s === 'partial' ? 'high' : 'medium');
+
+export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { revocations: RevocationView[]; total: number }; canRevoke: boolean; highlight?: string }) {
+  const qc = useQueryClient();
+  const q = useQuery({
+    queryKey: ['revocations'],
+    queryFn: () => api<{ revocations: RevocationView[]; total: number }>('GET', '/api/v1/revocations?limit=50'),
+    initialData: initial,
+    refetchInterval: (query) => (query.state.data?.revocations.some((r) => !done(r)) ? 1500 : 15_000),
+  });
+  const retry = useMutation({
+    mutationFn: (id: string) => api<RevocationView>('POST', `/api/v1/revocations/${id}/retry`),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['revocations'] }),
+  });
+  const rows = q.data?.revocations ?? [];
+  if (!rows.length) return <p className="empty">No revocations yet.</p>;
+  return (
+    <>
+      {retry.error ? <p className="error" role="alert">{retry.error instanceof ApiProblem ? retry.error.message : 'retry failed'}</p> : null}
+      {rows.map((r) => (
+        <section key={r.id} className="panel" data-testid="revocation" data-id={r.id} data-state={r.state} style={highlight === r.id ? { outline: '2px solid var(--brand)' } : undefined}>
+          <div style={{ display: 'flex', justifyContent: 'space-between', gap: '1rem', alignItems: 'baseline' }}>
+            <div>
+              <span className={`badge ${badge(r.state)}`} data-testid="revocation-state">{r.state}</span> <strong>{r.reason}</strong>
+              <div className="muted">
+                {when(r.createdAt)} by {r.requestedBy}
+                {r.completedAt ? ` · finished ${when(r.completedAt)}` : done(r) ? '' : ' · in flight (updates live)'}
+              </div>
+            </div>
+            {canRevoke && r.legs.some((l) => l.state === 'failed' || (l.state === 'in_progress' && l.lastError)) ? (
+              <button type="button" className="secondary" data-testid="retry" disabled={retry.isPending} onClick={() => retry.mutate(r.id)}>
+                Retry now
+              </button>
+            ) : null}
+          </div>
+          <table className="data" style={{ marginTop: '0.5rem' }}>
+            <thead><tr><th>Leg</th><th>Credential</th><th>Connector</th><th>State</th><th className="num">Attempts</th><th>Last error</th><th>Next try / confirmed</th></tr></thead>
+            <tbody>
+              {r.legs.map((l) => (
+                <tr key={l.id} data-testid="leg" data-kind={l.kind} data-state={l.state}>
+                  <td>{l.kind}</td>
+                  <td className="mono">{l.label}</td>
+                  <td>{l.connector ?? '—'}</td>
+                  <td><span className={`badge ${badge(l.state)}`}>{l.state}</span></td>
+                  <td className="num">{l.attempts}</td>
+                  <td className="error">{l.lastError ?? ''}</td>
+                  <td>{l.state === 'confirmed' ? when(l.confirmedAt) : when(l.nextAttemptAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+      {q.data && q.data.total > rows.length ? <p className="muted">Showing the latest {rows.length} of {q.data.total}.</p> : null}
+    </>
+  );
+}
