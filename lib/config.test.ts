@@ -32,6 +32,8 @@ describe('loadConfig', () => {
     [{ HOLDFAST_ADMIN_PASSWORD: 'a-long-enough-secret' }, /HOLDFAST_ADMIN_EMAIL is not/],
     [{ HOLDFAST_ADMIN_EMAIL: 'nope' }, /^HOLDFAST_ADMIN_EMAIL: must be an email/],
     [{ HOLDFAST_DEMO: 'sometimes' }, /^HOLDFAST_DEMO:/],
+    [{ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/h' }, /^HOLDFAST_SECRET_KEY is required with DATABASE_URL/],
+    [{ HOLDFAST_SECRET_KEY: 'too-short' }, /^HOLDFAST_SECRET_KEY: must be 32 random bytes/],
   ])('rejects %j with a one-line reason', (env, pattern) => {
     const msg = configError(env as Record<string, string>);
     expect(msg).toMatch(pattern);
@@ -39,7 +41,8 @@ describe('loadConfig', () => {
   });
 
   it('accepts a PostgreSQL URL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/holdfast' }).databaseUrl).toBe('postgresql://u@127.0.0.1:5432/holdfast');
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/holdfast', HOLDFAST_SECRET_KEY: key }).databaseUrl).toBe('postgresql://u@127.0.0.1:5432/holdfast');
   });
 });
 

@@ -30,6 +30,11 @@ const envSchema = z.object({
   HOLDFAST_DEMO_SEED: z.coerce.number().int().min(0).default(42),
   HOLDFAST_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
   HOLDFAST_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  HOLDFAST_SECRET_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)')
+    .optional(),
 });
 
 export type HoldfastConfig = {
@@ -66,6 +71,11 @@ export function loadConfig(env: Env = process.env): HoldfastConfig {
     throw new HoldfastError('config_invalid', `${first.path.join('.')}: ${first.message}`);
   }
   const c = parsed.data;
+  // Several app instances share one PostgreSQL database and must open each other's sealed
+  // connector secrets: a per-host key file cannot work there, so the key must be configured.
+  if (c.DATABASE_URL && !c.HOLDFAST_SECRET_KEY) {
+    throw new HoldfastError('config_invalid', 'HOLDFAST_SECRET_KEY is required with DATABASE_URL (generate one: openssl rand -base64 32)');
+  }
   if (c.HOLDFAST_ADMIN_PASSWORD !== undefined) {
     const why = weakPasswordReason(c.HOLDFAST_ADMIN_PASSWORD);
     if (why) throw new HoldfastError('config_invalid', `HOLDFAST_ADMIN_PASSWORD: ${why}`);

@@ -31,7 +31,8 @@ describe('bad configuration', () => {
   it.each([
     ['a malformed DATABASE_URL', { DATABASE_URL: 'mysql://root@localhost/x' }, /DATABASE_URL: must look like postgresql/],
     ['a weak admin password', { HOLDFAST_ADMIN_EMAIL: 'admin@example.com', HOLDFAST_ADMIN_PASSWORD: 'short' }, /HOLDFAST_ADMIN_PASSWORD: must be at least 12 characters/],
-    ['an unreachable PostgreSQL', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/holdfast' }, /cannot reach PostgreSQL at 127\.0\.0\.1:1\/holdfast: connection refused/],
+    ['PostgreSQL without a sealing key', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/holdfast' }, /HOLDFAST_SECRET_KEY is required with DATABASE_URL/],
+    ['an unreachable PostgreSQL', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/holdfast', HOLDFAST_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }, /cannot reach PostgreSQL at 127\.0\.0\.1:1\/holdfast: connection refused/],
     ['an unwritable data directory', { HOLDFAST_DATA_DIR: '/proc/holdfast-data' }, /data directory \/proc\/holdfast-data is not writable/],
   ])('%s exits non-zero with a one-line reason', async (_name, env, pattern) => {
     expectOneLineFailure(await start(env as Record<string, string>), pattern);
