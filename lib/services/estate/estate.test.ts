@@ -12,6 +12,7 @@ import { evaluateFindings } from '../findings/index.ts';
 import { getSummary } from '../summary.ts';
 import { csvCell } from './export.ts';
 import { buildOpenApi } from './openapi.ts';
+import { getOverview } from './overview.ts';
 import { TokenRowSchema } from './schemas.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../app/api/v1');
@@ -176,6 +177,28 @@ for (const runtime of RUNTIMES) {
       const acked = await all<{ id: string; ackBy: string }>('/findings?status=acknowledged');
       expect(acked.map((f) => f.id).sort()).toEqual([...ids].sort());
       expect(acked[0]!.ackBy).toMatch(/^apikey:analyst/);
+    });
+
+    it('overview chart elements drill down to exactly the rows they count', async (ctx) => {
+      if (!t) return ctx.skip();
+      const o = await getOverview(t.db, { now: NOW, days: 7 });
+      const s = await getSummary(t.db);
+      expect(o.now.tokens).toBe(s.tokens.total);
+      expect(o.now.weightedConstrainedPct).toBeGreaterThan(0);
+      expect(o.now.weightedConstrainedPct).toBeLessThanOrEqual(100);
+      for (const b of o.ttl) {
+        for (const binding of ['bearer', 'mtls', 'dpop'] as const) {
+          const rows = await all<{ id: string }>(`/tokens?${new URLSearchParams({ ...b.query, binding })}`);
+          expect(rows.length, `${b.bucket} ${binding}`).toBe(b[binding]);
+        }
+      }
+      const f = o.failuresByDay[o.failuresByDay.length - 2]!;
+      const from = `${f.day}T00:00:00.000Z`;
+      const to = new Date(new Date(from).getTime() + 86_400_000).toISOString();
+      const ev = await all<{ id: string }>(`/events?verdict=${f.verdict}&from=${from}&to=${to}`);
+      expect(ev.length).toBe(f.n);
+      const top = o.topIdentities[0]!;
+      expect((await json<{ risk: { score: number } }>(`/identities/${top.id}`)).risk.score).toBe(top.score);
     });
 
     it('lists events by verdict and request id, newest first, never with the redacted source line', async (ctx) => {

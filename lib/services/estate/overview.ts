@@ -1,5 +1,7 @@
 // Overview figures beyond the summary: trends against the start of the period (what the estate
-// looked like `days` ago, from firstSeenAt / revokedAt / resolvedAt), and the chart series —
+// looked like `days` ago, from firstSeenAt / revokedAt / expiresAt; unbound high-risk then =
+// tokens live at that time that carry an unbound_high_risk finding not resolved by then — the
+// classification is today's policy, there is no stored history of it), and the chart series —
 // binding mix of traffic per day, binding failures per day by verdict, TTL distribution of live
 // tokens, top identities by risk. Every figure is one GROUP BY; no rows are loaded.
 import type { Database } from '../../db/open.ts';
@@ -61,8 +63,8 @@ async function trendAt(db: Database, at: string): Promise<Trend> {
             (SELECT count(*) FROM t WHERE binding = 'bearer')::int AS bearer,
             (SELECT count(*) FROM t WHERE binding = 'mtls')::int AS mtls,
             (SELECT count(*) FROM t WHERE binding = 'dpop')::int AS dpop,
-            (SELECT count(*) FROM "Finding" WHERE rule = 'unbound_high_risk' AND "tokenId" IS NOT NULL AND "firstSeenAt" <= $1::timestamptz
-                AND (status <> 'resolved' OR "resolvedAt" > $1::timestamptz))::int AS uhr,
+            (SELECT count(*) FROM "Finding" f JOIN live ON live.id = f."tokenId"
+              WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz))::int AS uhr,
             (SELECT count(*) FROM live WHERE exposure = 'exposed')::int AS exposed,
             (SELECT coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE binding <> 'bearer'), 0)::float8
                     / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END), 0), 1) FROM live) AS wpct`,
