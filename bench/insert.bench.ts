@@ -1,7 +1,7 @@
 // Prisma `createMany` vs set-based `INSERT … SELECT FROM unnest(…)` for N token rows
 // (BENCH_INSERT_ROWS, default 100,000), on PGlite in memory and on a throwaway PostgreSQL
-// database. Same rows, same chunk size, both without an explicit transaction; the table is
-// emptied between the two so neither pays for the other's index growth.
+// database. Same rows, same chunk size, both without an explicit transaction, each method on
+// its own fresh database.
 import { createHash } from 'node:crypto';
 import type { Database } from '../lib/db/open.ts';
 import { bulkInsert, type SqlExecutor } from '../lib/seed/sql-bulk.ts';
@@ -78,7 +78,14 @@ async function timed(fn: () => Promise<void>): Promise<{ wall: number; cpu: numb
   return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
 
-async function measure(runtime: 'pglite' | 'postgres'): Promise<BenchResult> {
+type Method = (db: Database, rows: DemoToken[]) => Promise<void>;
+
+/**
+ * One method on its own fresh database: warm up (plans, Prisma's engine, JIT), empty the
+ * table, then time N rows. Separate databases, so neither path inherits the other's table,
+ * index and (for PGlite) WASM memory state.
+ */
+async function timeMethod(runtime: 'pglite' | 'postgres', method: Method, label: string): Promise<{ wall: number; cpu: number }> {
   const test = await openTestDatabase(runtime);
   try {
     const db = test.db;
@@ -86,40 +93,38 @@ async function measure(runtime: 'pglite' | 'postgres'): Promise<BenchResult> {
       `INSERT INTO "Identity" (name, kind) VALUES ('bench-identity', 'service') RETURNING id`,
     );
     const identityId = identity!.id;
-    const empty = () => db.query('TRUNCATE "Token" CASCADE');
     const count = async () => Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM "Token"'))[0]?.n);
-
-    // Warm both paths (query plans, Prisma's engine, JIT) before measuring.
-    await viaPrisma(db, makeRows(WARMUP, identityId, 'warm-prisma'));
-    await viaUnnest(db, makeRows(WARMUP, identityId, 'warm-unnest'));
-    await empty();
-
+    await method(db, makeRows(WARMUP, identityId, `warm-${label}`));
+    await db.query('TRUNCATE "Token" CASCADE');
     const rows = makeRows(ROWS, identityId, 'run');
-    const prisma = await timed(() => viaPrisma(db, rows));
-    if ((await count()) !== ROWS) throw new Error(`prisma path wrote ${await count()} rows, expected ${ROWS}`);
-    await empty();
-    const unnest = await timed(() => viaUnnest(db, rows));
-    if ((await count()) !== ROWS) throw new Error(`unnest path wrote ${await count()} rows, expected ${ROWS}`);
-
-    const setRate = ROWS / unnest.wall;
-    const prismaRate = ROWS / prisma.wall;
-    const ratio = setRate / prismaRate;
-    return {
-      name: `insert ${ROWS.toLocaleString('en-US')} tokens · ${runtime}`,
-      value: setRate,
-      unit: 'rows/s',
-      baseline: { name: 'prisma createMany', value: prismaRate, unit: 'rows/s' },
-      ratio,
-      target: `≥ ${TARGET_RATIO}× prisma`,
-      pass: ratio >= TARGET_RATIO,
-      notes:
-        `set-based ${unnest.wall.toFixed(2)} s (cpu ${unnest.cpu.toFixed(2)} s), prisma ${prisma.wall.toFixed(2)} s ` +
-        `(cpu ${prisma.cpu.toFixed(2)} s), chunks of ${CHUNK}; cpu = this process only` +
-        (runtime === 'postgres' ? ' (the server works in its own processes)' : ' (PGlite runs in it)'),
-    };
+    const t = await timed(() => method(db, rows));
+    const written = await count();
+    if (written !== ROWS) throw new Error(`${label} path wrote ${written} rows, expected ${ROWS}`);
+    return t;
   } finally {
     await test.drop();
   }
+}
+
+async function measure(runtime: 'pglite' | 'postgres'): Promise<BenchResult> {
+  const prisma = await timeMethod(runtime, viaPrisma, 'prisma');
+  const unnest = await timeMethod(runtime, viaUnnest, 'unnest');
+  const setRate = ROWS / unnest.wall;
+  const prismaRate = ROWS / prisma.wall;
+  const ratio = setRate / prismaRate;
+  return {
+    name: `insert ${ROWS.toLocaleString('en-US')} tokens · ${runtime}`,
+    value: setRate,
+    unit: 'rows/s',
+    baseline: { name: 'prisma createMany', value: prismaRate, unit: 'rows/s' },
+    ratio,
+    target: `≥ ${TARGET_RATIO}× prisma`,
+    pass: ratio >= TARGET_RATIO,
+    notes:
+      `set-based ${unnest.wall.toFixed(2)} s (cpu ${unnest.cpu.toFixed(2)} s), prisma ${prisma.wall.toFixed(2)} s ` +
+      `(cpu ${prisma.cpu.toFixed(2)} s), chunks of ${CHUNK}; cpu = this process only` +
+      (runtime === 'postgres' ? ' (the server works in its own processes)' : ' (PGlite runs in it)'),
+  };
 }
 
 export async function run(): Promise<BenchResult[]> {
