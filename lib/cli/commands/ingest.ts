@@ -19,8 +19,12 @@ function human(n: number): string {
   return `${n} B`;
 }
 
-/** Progress on stderr, redrawn at most every 150 ms; a no-op when stderr is not a terminal. */
-function progressBar(enabled: boolean, total: number | null, write: (s: string) => void) {
+/**
+ * Progress on stderr, redrawn at most every 150 ms on a terminal; with --progress and no
+ * terminal, one plain `progress: …` line per update (for CI logs); otherwise nothing.
+ */
+function progressBar(mode: 'tty' | 'lines' | 'off', total: number | null, write: (s: string) => void) {
+  const enabled = mode !== 'off';
   let bytes = 0;
   let lines = 0;
   let last = 0;
@@ -31,6 +35,10 @@ function progressBar(enabled: boolean, total: number | null, write: (s: string) 
     last = t;
     const width = 30;
     const frac = total ? Math.min(1, bytes / total) : 0;
+    if (mode === 'lines') {
+      write(`progress: ${lines} lines, ${bytes} bytes${total ? ` of ${total}` : ''}\n`);
+      return;
+    }
     const bar = total ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${(frac * 100).toFixed(0).padStart(3)}% ` : '';
     write(`\r\x1b[K${bar}${human(bytes)}${total ? ` of ${human(total)}` : ''}, ${lines} lines`);
   };
@@ -41,10 +49,10 @@ function progressBar(enabled: boolean, total: number | null, write: (s: string) 
     },
     lines(n: number) {
       lines = n;
-      draw();
+      draw(mode === 'lines');
     },
     done() {
-      if (enabled) write('\r\x1b[K');
+      if (mode === 'tty') write('\r\x1b[K');
     },
   };
 }
@@ -90,8 +98,8 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, format:
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'ingest a gateway log, token inventory or scanner report as one batch',
-  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--json]`,
-  options: { format: { type: 'string' }, source: { type: 'string' } },
+  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--progress] [--json]`,
+  options: { format: { type: 'string' }, source: { type: 'string' }, progress: { type: 'boolean' } },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError(`give one FILE or - for stdin (usage: ${ingestCommand.usage})`);
     const file = ctx.positionals[0]!;
@@ -128,7 +136,8 @@ export const ingestCommand: Command = {
       input = stream as AsyncIterable<Buffer>;
     }
 
-    const bar = progressBar(!!process.stderr.isTTY && !ctx.io.debug, total, (s) => ctx.io.err(s));
+    const mode = process.stderr.isTTY ? 'tty' : ctx.values.progress ? 'lines' : 'off';
+    const bar = progressBar(mode, total, (s) => ctx.io.err(s));
     const body = counted(input, (n) => bar.bytes(n));
     let summary: IngestSummary;
     try {

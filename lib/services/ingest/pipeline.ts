@@ -12,10 +12,14 @@ import { decideVerdict, KeyCache, MemoryReplayStore, type TokenBindingFacts } fr
 import type { Database } from '../../db/open.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
-import { withTransaction, type SqlExecutor } from '../../seed/sql-bulk.ts';
-import { columnNames, unnestParams, unnestSelect, type BulkColumn } from './sql.ts';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import { type SqlExecutor } from '../../seed/sql-bulk.ts';
+import { cellText, columnNames, unnestParams, unnestSelect, type BulkColumn } from './sql.ts';
 
 export const MAX_BATCH_ERRORS = 100;
+export const PROFILE = new Map<string, number>();
 
 export interface IngestError {
   line: number;
@@ -250,8 +254,13 @@ function tokenStatusOf(rec: TokenRecord, now: Date): string {
 
 // ───────────────────────────── the batch ─────────────────────────────
 
+/** COPY … FROM STDIN (text format) on the batch's connection; PostgreSQL only. */
+type CopyIn = (sql: string, text: string) => Promise<void>;
+
 interface BatchState {
   exec: SqlExecutor;
+  copy: CopyIn | null;
+  copyTableReady: boolean;
   batchId: string;
   sourceId: string | null;
   dedupeNs: string;
@@ -431,11 +440,28 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
   }
 
   // The events themselves; a key already present (re-sent line) is a duplicate.
-  const { rows: ins } = await st.exec(
-    `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) ${unnestSelect(eventColumns)}
-       ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
-    unnestParams(eventColumns, rows),
-  );
+  let ins: unknown[];
+  if (st.copy) {
+    // PostgreSQL: COPY into a transaction-local staging table, then one INSERT … SELECT.
+    if (!st.copyTableReady) {
+      await st.exec(`CREATE TEMP TABLE hf_ingest_events (LIKE "BindingEvent" INCLUDING DEFAULTS) ON COMMIT DROP`, []);
+      st.copyTableReady = true;
+    } else {
+      await st.exec(`TRUNCATE hf_ingest_events`, []);
+    }
+    await st.copy(`COPY hf_ingest_events (${columnNames(eventColumns)}) FROM STDIN`, copyText(eventColumns, rows));
+    ({ rows: ins } = await st.exec(
+      `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) SELECT ${columnNames(eventColumns)} FROM hf_ingest_events
+         ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+      [],
+    ));
+  } else {
+    ({ rows: ins } = await st.exec(
+      `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) ${unnestSelect(eventColumns)}
+         ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+      unnestParams(eventColumns, rows),
+    ));
+  }
   const inserted = Number((ins[0] as { n: number }).n);
   st.stats.accepted += inserted;
   st.stats.duplicates += rows.length - inserted;
@@ -542,6 +568,50 @@ async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promis
   }
 }
 
+function copyEscape(v: string): string {
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** Rows in COPY text format (tab-separated, \\N for null). */
+function copyText<R>(columns: ReadonlyArray<BulkColumn<R>>, rows: readonly R[]): string {
+  const out: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out[i] = columns
+      .map((c) => {
+        const v = cellText(c.get(r));
+        return v === null ? '\\N' : copyEscape(v);
+      })
+      .join('\t');
+  }
+  return out.join('\n') + '\n';
+}
+
+/**
+ * One transaction for the whole batch on either runtime (PGlite: its own transaction, which
+ * also holds other callers off; PostgreSQL: one pool client from BEGIN to COMMIT, with COPY).
+ */
+async function withBatchTransaction<T>(db: Database, fn: (exec: SqlExecutor, copy: CopyIn | null) => Promise<T>): Promise<T> {
+  if (db.pglite) return db.pglite.transaction((tx) => fn((sql, params) => tx.query(sql, params), null));
+  if (!db.pool) throw new Error('ingest needs a PGlite or PostgreSQL database');
+  const client = await db.pool.connect();
+  const exec: SqlExecutor = (sql, params) => client.query(sql, params);
+  const copy: CopyIn = async (sql, text) => {
+    await pipeline(Readable.from([text]), client.query(copyStreams.from(sql)));
+  };
+  try {
+    await client.query('BEGIN');
+    const out = await fn(exec, copy);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
 /** Appends the batch's audit entry with raw SQL inside the batch transaction (same chain as appendAuditEntry). */
 async function appendAudit(exec: SqlExecutor, actor: string, action: string, target: string, details: Record<string, unknown>): Promise<void> {
   await exec(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`, []);
@@ -562,7 +632,7 @@ async function appendAudit(exec: SqlExecutor, actor: string, action: string, tar
  */
 export async function ingestStream(db: Database, source: ByteSource, opts: IngestOptions): Promise<IngestSummary> {
   const now = opts.now ?? (() => new Date());
-  const chunkSize = Math.max(1, opts.chunkSize ?? 5000);
+  const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
   const { format, results } = await openParseStream(source, {
     format: (opts.format ?? undefined) as FormatName | 'auto' | undefined,
     gateway: opts.sourceName ?? null,
@@ -575,7 +645,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   let sourceName = opts.sourceName ?? null;
 
   try {
-    return await withTransaction(db, async (exec) => {
+    return await withBatchTransaction(db, async (exec, copy) => {
       if (sourceId) {
         const { rows } = await exec(`SELECT name FROM "Source" WHERE id = $1::uuid`, [sourceId]);
         sourceName = (rows[0] as { name: string } | undefined)?.name ?? sourceName;
@@ -590,8 +660,17 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
         [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
       );
+      const timed: SqlExecutor = process.env.HOLDFAST_INGEST_PROFILE
+        ? async (sql, params) => {
+            const t0 = performance.now();
+            const r = await exec(sql, params);
+            const k = sql.replace(/\s+/g, ' ').slice(0, 60);
+            PROFILE.set(k, (PROFILE.get(k) ?? 0) + performance.now() - t0);
+            return r;
+          }
+        : exec;
       const st: BatchState = {
-        exec, batchId, sourceId, dedupeNs: sourceName ?? format, now,
+        exec: timed, copy, copyTableReady: false, batchId, sourceId, dedupeNs: sourceName ?? format, now,
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -600,15 +679,28 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       let events: Array<{ ev: NormalizedEvent; key: string }> = [];
       let tokens: TokenRecord[] = [];
       let exposures: ExposureRecord[] = [];
+      // One chunk is written while the next one is parsed (the database works in another
+      // process); chunks are still written strictly in order.
+      let inFlight: Promise<void> = Promise.resolve();
+      let failed: unknown = null;
       const flush = async () => {
-        await flushEvents(st, events);
-        await flushTokens(st, tokens);
-        await flushExposures(st, exposures);
+        const e = events;
+        const t = tokens;
+        const x = exposures;
         events = [];
         tokens = [];
         exposures = [];
-        opts.onProgress?.({ ...st.stats });
-        await opts.onChunk?.(st.stats.linesRead);
+        await inFlight;
+        if (failed) throw failed;
+        inFlight = (async () => {
+          await flushEvents(st, e);
+          await flushTokens(st, t);
+          await flushExposures(st, x);
+          opts.onProgress?.({ ...st.stats });
+          await opts.onChunk?.(st.stats.linesRead);
+        })().catch((err) => {
+          failed = err;
+        });
       };
       const ns = st.dedupeNs;
       for await (const { lineNo, result } of results) {
@@ -638,6 +730,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         if (events.length + tokens.length + exposures.length >= chunkSize) await flush();
       }
       await flush();
+      await inFlight;
+      if (failed) throw failed;
       const s = st.stats;
       await exec(
         `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,

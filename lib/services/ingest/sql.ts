@@ -9,7 +9,8 @@ export function cellText(v: string | number | boolean | Date | readonly string[]
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
-  if (typeof v === 'string') return v;
+  // PostgreSQL text cannot hold NUL: a NUL that reached a parsed value becomes U+FFFD.
+  if (typeof v === 'string') return v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
   return v.join(ARRAY_SEPARATOR);
 }
 
