@@ -4,6 +4,7 @@
 import type { Database } from '../../db/open.ts';
 import { FINDING_RULES, VERDICTS } from '../../domain/types.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { HoldfastError } from '../../errors.ts';
 import { UNBOUND_HIGH_RISK_SQL } from '../summary.ts';
 import {
   dateParam,
@@ -142,23 +143,31 @@ export async function listTokens(db: Database, f: TokenFilters, p: Params): Prom
   if (f.id) q.and(`t.id = ${q.p(f.id)}::uuid`);
 
   // Sort key as a tuple compared ascending (descending parts negated) so the cursor is one row comparison.
-  const key: Record<TokenFilters['sort'], { cols: string[]; kinds: ('string' | 'number')[] }> = {
-    risk: { cols: ['coalesce(r.sev, 9)', '-coalesce(r.radius, 0)', 't.id::text'], kinds: ['number', 'number', 'string'] },
-    id: { cols: ['t.id::text'], kinds: ['string'] },
-    ttl: { cols: [`-coalesce(t."ttlSeconds", 2147483647)`, 't.id::text'], kinds: ['number', 'string'] },
-    expires: { cols: [`coalesce(extract(epoch FROM t."expiresAt")::bigint, 99999999999)`, 't.id::text'], kinds: ['number', 'string'] },
+  // t.id stays a uuid in the sort key so the primary-key index serves `sort=id` (uuid order is
+  // the lowercase hex text order, so cursors look the same).
+  const key: Record<TokenFilters['sort'], { cols: string[]; kinds: ('string' | 'number')[]; casts: string[] }> = {
+    risk: { cols: ['coalesce(r.sev, 9)', '-coalesce(r.radius, 0)', 't.id'], kinds: ['number', 'number', 'string'], casts: ['int', 'bigint', 'uuid'] },
+    id: { cols: ['t.id'], kinds: ['string'], casts: ['uuid'] },
+    ttl: { cols: [`-coalesce(t."ttlSeconds", 2147483647)`, 't.id'], kinds: ['number', 'string'], casts: ['bigint', 'uuid'] },
+    expires: { cols: [`coalesce(extract(epoch FROM t."expiresAt")::bigint, 99999999999)`, 't.id'], kinds: ['number', 'string'], casts: ['bigint', 'uuid'] },
   };
   const k = key[f.sort];
   const after = decodeCursor(p, k.kinds);
-  if (after) q.and(`(${k.cols.join(', ')}) > (${after.map((v, i) => `${q.p(v)}::${k.kinds[i] === 'number' ? 'bigint' : 'text'}`).join(', ')})`);
+  if (after && k.casts.includes('uuid') && !isUuid(String(after[after.length - 1]))) throw new HoldfastError('bad_request', 'after is not a cursor from this list (use nextCursor as given)');
+  if (after) q.and(`(${k.cols.join(', ')}) > (${after.map((v, i) => `${q.p(v)}::${k.casts[i]}`).join(', ')})`);
+  // Risk figures per token: an aggregate over active findings when the list filters or sorts
+  // by them; otherwise a per-row lookup (index on Finding.tokenId) for the page's rows only.
+  const needsAgg = f.sort === 'risk' || f.risk === 'flagged' || f.risk === 'critical';
   const rows = await db.query<Record<string, unknown>>(
-    `WITH r AS (${FINDING_AGG})
+    `${needsAgg ? `WITH r AS (${FINDING_AGG})` : ''}
      SELECT t.id::text, t.fingerprint, t."identityId"::text AS "identityId", i.name AS identity, i.kind AS "identityKind",
             t.binding::text AS binding, t."tokenType", t.jti, t.issuer, t.audience, t.scopes, t."issuedAt", t."expiresAt",
             t."ttlSeconds", t.status, t.exposure, t.privileged, t."firstSeenAt", t."lastSeenAt", t."revokedAt",
             r.sev, coalesce(r.n, 0)::int AS n, coalesce(r.radius, 0)::int AS radius,
             ${k.cols.map((c, i) => `${c} AS k${i}`).join(', ')}
-       FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" LEFT JOIN r ON r."tokenId" = t.id
+       FROM "Token" t JOIN "Identity" i ON i.id = t."identityId"
+       ${needsAgg ? 'LEFT JOIN r ON r."tokenId" = t.id' : `LEFT JOIN LATERAL (SELECT min(${SEVERITY_RANK_SQL('fx.severity')}) AS sev, sum(fx."blastRadius")::int AS radius, count(*)::int AS n
+                                          FROM "Finding" fx WHERE fx."tokenId" = t.id AND fx.status <> 'resolved') r ON true`}
       ${q.whereSql()}
       ORDER BY ${k.cols.join(', ')}
       LIMIT ${f.limit + 1}`,
