@@ -144,7 +144,14 @@ export const ingestCommand: Command = {
       summary = ctx.remote
         ? await sendToServer(ctx.remote, body, format, source)
         : await ctx.withDb((db) =>
-            ingestAndEvaluate(db, body, { format, sourceName: source, actor: 'cli', onProgress: (p) => bar.lines(p.linesRead) }),
+            ingestAndEvaluate(db, body, {
+              format,
+              sourceName: source,
+              actor: 'cli',
+              // Rows per set-based statement (tests use small chunks to stop mid-batch).
+              chunkSize: Number(process.env.HOLDFAST_INGEST_CHUNK) || undefined,
+              onProgress: (p) => bar.lines(p.linesRead),
+            }),
           );
     } finally {
       bar.done();
