@@ -9,11 +9,12 @@ import type { Command, CommandContext } from './command.ts';
 import { coreCommands } from './commands/core.ts';
 import { revokeCommand } from './commands/revoke.ts';
 import { estateCommands } from './commands/estate.ts';
+import { exportCommands } from './commands/export.ts';
 import { ingestCommands } from './commands/ingest.ts';
 import { verifyCommands } from './commands/verify.ts';
 import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
 
-export const COMMANDS: Command[] = [...coreCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands];
+export const COMMANDS: Command[] = [...coreCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
