@@ -1,0 +1,116 @@
+// Operator journey: select a high-risk mTLS-bound token, revoke it with its certificate, and
+// watch both legs confirm; the analyst sees no revoke button and the API answers 403.
+//
+// What is real here: the running Holdfast server, its worker, the browser flow, the signed
+// webhook call, the CRL Holdfast signs and serves at /crl/<ca>.pem (checked with openssl).
+// What is staged: the demo estate's tokens come from no real authorization server, so the
+// token leg goes to a webhook receiver started by this spec (it checks the HMAC signature
+// and answers { revoked: true }); the demo CA's key does not exist, so the spec registers an
+// openssl-made CA key under the demo CA's name and Holdfast publishes that CA's CRL.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect, test } from '@playwright/test';
+import { createPki, type OpensslPki } from '../lib/binding/testing/openssl.ts';
+import { verifyWebhook } from '../lib/revocation/webhook-connector.ts';
+import { CAS } from '../lib/seed/demo-vocabulary.ts';
+import { signIn } from './fixtures.ts';
+
+const HMAC = 'e2e-revocation-webhook-secret';
+const base = () => process.env.HOLDFAST_E2E_URL!;
+const adminKey = () => process.env.HOLDFAST_E2E_API_KEY!;
+
+let receiver: Server;
+let pki: OpensslPki;
+const calls: { signed: boolean; body: { kind?: string; token?: { id: string } | null } }[] = [];
+
+async function adminApi(method: string, path: string, body?: unknown) {
+  const r = await fetch(`${base()}${path}`, { method, headers: { authorization: `Bearer ${adminKey()}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+test.beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const signed = verifyWebhook(HMAC, { timestamp: String(req.headers['x-holdfast-timestamp'] ?? ''), signature: String(req.headers['x-holdfast-signature'] ?? '') }, raw, Math.floor(Date.now() / 1000));
+      calls.push({ signed, body: JSON.parse(raw) as never });
+      res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ revoked: signed }));
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/revoke`;
+  const hook = await adminApi('POST', '/api/v1/connectors', { name: 'e2e-token-webhook', kind: 'webhook', matchIssuer: '*', config: { url }, secrets: { hmacSecret: HMAC } });
+  expect(hook.status, JSON.stringify(hook.json)).toBe(201);
+  pki = createPki();
+  for (const ca of Object.values(CAS)) {
+    const made = pki.makeCa(ca.name);
+    const c = await adminApi('POST', '/api/v1/connectors', { name: `e2e-crl-${ca.name}`, kind: 'crl', config: { caName: ca.name, caCertPem: pki.read(made.cert) }, secrets: { caKeyPem: pki.read(made.key) } });
+    expect(c.status, JSON.stringify(c.json)).toBe(201);
+  }
+  const list = await adminApi('GET', '/api/v1/connectors');
+  expect(JSON.stringify(list.json)).not.toContain('PRIVATE KEY');
+  expect(JSON.stringify(list.json)).not.toContain(HMAC);
+});
+
+test.afterAll(async () => {
+  await new Promise<void>((r) => receiver?.close(() => r()));
+  pki?.cleanup();
+});
+
+test('the operator revokes a high-risk mTLS token with its certificate and watches both legs confirm', async ({ page }) => {
+  await signIn(page, 'operator', '/tokens?binding=mtls&risk=flagged&status=active');
+  await page.goto('/tokens?binding=mtls&risk=flagged&status=active');
+  const first = page.getByTestId('token-row').first();
+  await expect(first).toBeVisible();
+  await first.getByTestId('select-token').check();
+  await page.getByTestId('revoke-selected').click();
+
+  const dialog = page.getByTestId('revoke-dialog');
+  await expect(dialog.getByTestId('with-certificate')).toBeChecked();
+  await expect(dialog.getByTestId('plan-certificate')).toHaveCount(1);
+  const plannedTokens = await dialog.getByTestId('plan-token').count();
+  expect(plannedTokens).toBeGreaterThanOrEqual(1);
+  await expect(dialog.getByTestId('confirm-revoke')).toBeDisabled(); // no reason yet
+  await dialog.getByTestId('revoke-reason').fill('e2e: token replayed from an unexpected network');
+  await page.screenshot({ path: test.info().outputPath('revoke-dialog.png') });
+  await dialog.getByTestId('confirm-revoke').click();
+
+  await expect(page).toHaveURL(/\/revocations\?id=/);
+  const id = new URL(page.url()).searchParams.get('id')!;
+  const rev = page.locator(`[data-testid=revocation][data-id="${id}"]`);
+  await expect(rev).toHaveAttribute('data-state', 'confirmed', { timeout: 30_000 });
+  await expect(rev.locator('[data-testid=leg][data-kind=certificate][data-state=confirmed]')).toHaveCount(1);
+  await expect(rev.locator('[data-testid=leg][data-kind=token][data-state=confirmed]')).toHaveCount(plannedTokens);
+  await page.screenshot({ path: test.info().outputPath('revocation-confirmed.png'), fullPage: true });
+
+  // The peers saw what Holdfast claims: signed webhook calls for the tokens, and the serial in
+  // the CRL served at /crl/<ca>.pem (openssl parses it and lists the serial).
+  expect(calls.filter((c) => c.body.kind === 'token' && c.signed).length).toBe(plannedTokens);
+  const detail = await adminApi('GET', `/api/v1/revocations/${id}`);
+  const certLeg = (detail.json.legs as { kind: string; certificateId: string }[]).find((l) => l.kind === 'certificate')!;
+  const plan = await adminApi('POST', '/api/v1/revocations/preview', { certificateIds: [certLeg.certificateId] });
+  const cert = (plan.json.certificates as { serial: string; caName: string }[])[0]!;
+  const pem = await (await fetch(`${base()}/crl/${cert.caName}.pem`)).text();
+  expect(pem.startsWith('-----BEGIN X509 CRL-----')).toBe(true);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(`${pki.dir}/e2e.crl`, pem);
+  expect(pki.run(['crl', '-in', `${pki.dir}/e2e.crl`, '-noout', '-text'])).toContain(cert.serial.toUpperCase().replace(/^(00)+/, ''));
+});
+
+test('the analyst sees no revoke control and the API answers 403', async ({ page }) => {
+  await signIn(page, 'analyst', '/tokens');
+  await page.goto('/tokens');
+  await expect(page.getByTestId('token-row').first()).toBeVisible();
+  await expect(page.getByTestId('revoke-selected')).toHaveCount(0);
+  await expect(page.getByTestId('select-token')).toHaveCount(0);
+  const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+  const res = await page.request.post('/api/v1/revocations', {
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf ?? '', origin: base() },
+    data: { tokenIds: ['00000000-0000-4000-8000-000000000000'], reason: 'should not be allowed' },
+  });
+  expect(res.status()).toBe(403);
+  expect((await res.json()).code).toBe('forbidden');
+  await page.goto('/revocations');
+  await expect(page.getByTestId('retry')).toHaveCount(0);
+});
