@@ -1,0 +1,113 @@
+// `holdfast ingest` through the real binary: CONTRACT.md --json shape, exit codes (0 when the
+// batch committed even with rejected lines; 2 for bad usage, unknown format, unreadable file),
+// stdin, idempotent re-send, and --server streaming the file to POST /api/v1/ingest.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POST } from '../../../app/api/v1/ingest/route.ts';
+import { createApiKey } from '../../auth/api-keys.ts';
+import { NGINX_JSON_REAL } from '../../ingest/__fixtures__/samples.ts';
+import { registerDatabase } from '../../server/database.ts';
+import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts';
+import { runCli } from '../../testing/processes.ts';
+
+const line = (i: number) => JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: `cli-${i}`, uri: `/c/${i}`, status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });
+
+describe('holdfast ingest (binary)', () => {
+  let dir = '';
+  let env: Record<string, string> = {};
+  let file = '';
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'holdfast-cli-ingest-'));
+    env = { HOLDFAST_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '' };
+    file = path.join(dir, 'access.json');
+    writeFileSync(file, [line(1), line(2), 'not json', NGINX_JSON_REAL, ''].join('\n'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the CONTRACT summary and exits 0 even with rejected lines; a re-send counts duplicates', async () => {
+    const r = await runCli(['ingest', file, '--format', 'nginx-json', '--source', 'edge', '--json'], { env, timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['batchId', 'linesRead', 'accepted', 'rejected', 'duplicates', 'errors']);
+    expect(out).toMatchObject({ linesRead: 4, accepted: 3, rejected: 1, duplicates: 0, errors: [{ line: 3, reason: 'invalid_json' }] });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+
+    const again = await runCli(['ingest', '-', '--source', 'edge', '--json'], { env, input: [line(1), line(2), 'not json', NGINX_JSON_REAL].join('\n'), timeoutMs: 180_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ linesRead: 4, accepted: 0, rejected: 1, duplicates: 3 });
+  }, 400_000);
+
+  it('exits 2 with one line for bad usage, an unknown or undetectable format and an unreadable file', async () => {
+    const cases: string[][] = [
+      ['ingest', file, '--format', 'apache', '--json'],
+      ['ingest', path.join(dir, 'missing.log'), '--format', 'nginx-json', '--json'],
+      ['ingest', dir, '--format', 'nginx-json', '--json'],
+      ['ingest', '--format', 'nginx-json', '--json'],
+      ['ingest', file, file, '--json'],
+      ['ingest', file, '--source', 'bad name', '--json'],
+    ];
+    for (const args of cases) {
+      const r = await runCli(args, { env, timeoutMs: 60_000 });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const garbage = path.join(dir, 'garbage.txt');
+    writeFileSync(garbage, 'hello\nworld\n');
+    const r = await runCli(['ingest', garbage, '--json'], { env, timeoutMs: 180_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/could not detect the input format/);
+  }, 400_000);
+});
+
+describe('holdfast ingest --server (binary → POST /api/v1/ingest)', () => {
+  let t: TestDatabase;
+  let server: http.Server;
+  let url = '';
+  let key = '';
+  let dir = '';
+  beforeAll(async () => {
+    t = await openTestDatabase('pglite');
+    registerDatabase(t.db);
+    key = (await createApiKey(t.db, { name: 'cli', role: 'analyst', scopes: ['ingest'], actor: 'test' })).key;
+    // A minimal Node adapter to the route handler: the request body stays a stream.
+    server = http.createServer(async (req, res) => {
+      const request = new Request(`http://${req.headers.host}${req.url}`, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+      } as RequestInit);
+      const response = await POST(request);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dir = mkdtempSync(path.join(tmpdir(), 'holdfast-cli-ingest-remote-'));
+  }, 60_000);
+  afterAll(async () => {
+    registerDatabase(undefined);
+    await new Promise<void>((r) => server.close(() => r()));
+    await t.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('streams the file and prints the same summary; server-side problems exit 2', async () => {
+    const file = path.join(dir, 'a.json');
+    writeFileSync(file, Array.from({ length: 500 }, (_, i) => line(1000 + i)).join('\n') + '\n');
+    const r = await runCli(['ingest', file, '--format', 'nginx-json', '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ batchId: expect.any(String), linesRead: 500, accepted: 500, rejected: 0, duplicates: 0, errors: [] });
+    const garbage = path.join(dir, 'g.txt');
+    writeFileSync(garbage, 'nothing\nto see\n');
+    const bad = await runCli(['ingest', garbage, '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/422/);
+  }, 300_000);
+});
