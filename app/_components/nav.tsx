@@ -13,6 +13,7 @@ const ITEMS: Array<{ href: string; label: string; admin?: boolean }> = [
   { href: '/revocations', label: 'Revocations' },
   { href: '/frameworks', label: 'Frameworks' },
   { href: '/ingest', label: 'Ingest' },
+  { href: '/sources', label: 'Sources', admin: true },
   { href: '/settings', label: 'Settings' },
   { href: '/audit', label: 'Audit log', admin: true },
 ];

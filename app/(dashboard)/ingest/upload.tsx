@@ -1,0 +1,159 @@
+'use client';
+
+// Drag-and-drop upload: the File is sent as the request body (the browser streams it from
+// disk; nothing is read into page memory) to POST /api/v1/ingest with the session's CSRF
+// token, with upload progress, then the batch summary.
+import { useRouter } from 'next/navigation';
+import { useRef, useState, type DragEvent } from 'react';
+import { csrfToken } from '../../_components/api.ts';
+
+interface Summary {
+  batchId: string;
+  linesRead: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  errors: Array<{ line: number; reason: string; message?: string }>;
+  format?: string;
+}
+
+function contentType(f: File): string {
+  if (/\.gz$/i.test(f.name)) return 'application/gzip';
+  if (/\.csv$/i.test(f.name)) return 'text/csv';
+  if (/\.(ndjson|jsonl)$/i.test(f.name)) return 'application/x-ndjson';
+  if (/\.json$/i.test(f.name)) return 'application/json';
+  return 'application/octet-stream';
+}
+
+export function IngestUpload({ formats }: { formats: readonly string[] }) {
+  const router = useRouter();
+  const input = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [format, setFormat] = useState('auto');
+  const [source, setSource] = useState('');
+  const [over, setOver] = useState(false);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [result, setResult] = useState<Summary | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  function pick(f: File | undefined | null) {
+    if (!f) return;
+    setFile(f);
+    setResult(null);
+    setError(null);
+  }
+
+  function onDrop(e: DragEvent<HTMLDivElement>) {
+    e.preventDefault();
+    setOver(false);
+    pick(e.dataTransfer.files?.[0]);
+  }
+
+  function send() {
+    if (!file) return;
+    const q = new URLSearchParams();
+    if (format !== 'auto') q.set('format', format);
+    if (source.trim()) q.set('source', source.trim());
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1/ingest${q.size ? `?${q}` : ''}`);
+    xhr.setRequestHeader('content-type', contentType(file));
+    xhr.setRequestHeader('x-csrf-token', csrfToken());
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) setProgress(Math.round((e.loaded / e.total) * 100));
+    };
+    xhr.onload = () => {
+      setProgress(null);
+      let body: (Summary & { detail?: string; title?: string }) | null = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) {
+        setResult(body);
+        router.refresh();
+      } else {
+        setError(body?.detail ?? body?.title ?? `HTTP ${xhr.status}`);
+      }
+    };
+    xhr.onerror = () => {
+      setProgress(null);
+      setError('the upload failed (network error)');
+    };
+    setProgress(0);
+    setResult(null);
+    setError(null);
+    xhr.send(file);
+  }
+
+  return (
+    <div>
+      <div
+        role="button"
+        tabIndex={0}
+        aria-label="Drop a log file here or choose one"
+        data-testid="dropzone"
+        onClick={() => input.current?.click()}
+        onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+        style={{
+          border: `2px dashed ${over ? '#2563eb' : '#cbd5e1'}`,
+          borderRadius: 8,
+          padding: '1.5rem',
+          textAlign: 'center',
+          cursor: 'pointer',
+          background: over ? '#eff6ff' : undefined,
+        }}
+      >
+        {file ? (
+          <span>
+            <strong>{file.name}</strong> — {(file.size / 1024).toFixed(1)} KiB
+          </span>
+        ) : (
+          <span className="muted">Drop a gateway log, token inventory or scanner report here, or click to choose (gzip accepted)</span>
+        )}
+        <input ref={input} type="file" name="file" hidden onChange={(e) => pick(e.target.files?.[0])} />
+      </div>
+      <div className="filters" style={{ marginTop: '0.75rem' }}>
+        <label>
+          Format{' '}
+          <select name="format" value={format} onChange={(e) => setFormat(e.target.value)}>
+            <option value="auto">detect</option>
+            {formats.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Source{' '}
+          <input name="source" value={source} placeholder="e.g. nginx-edge" onChange={(e) => setSource(e.target.value)} />
+        </label>
+        <button type="button" onClick={send} disabled={!file || progress !== null}>
+          Ingest
+        </button>
+        {progress !== null ? (
+          <span aria-live="polite">
+            <span className="progress">
+              <span style={{ width: `${progress}%` }} />
+            </span>{' '}
+            {progress < 100 ? `uploading ${progress}%` : 'processing…'}
+          </span>
+        ) : null}
+      </div>
+      {error ? <p className="error" role="alert">{error}</p> : null}
+      {result ? (
+        <p role="status" data-testid="ingest-result">
+          Batch <code>{result.batchId.slice(0, 8)}</code>{result.format ? ` (${result.format})` : ''}: {result.linesRead} lines read, {result.accepted} accepted,{' '}
+          {result.rejected} rejected, {result.duplicates} duplicates.
+        </p>
+      ) : null}
+    </div>
+  );
+}
