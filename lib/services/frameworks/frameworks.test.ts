@@ -96,7 +96,7 @@ for (const runtime of RUNTIMES) {
       if (!t) return ctx.skip();
       const db = t.db;
       const e = await evidenceCounts(db, {}, { now: NOW });
-      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Finding" WHERE status = 'open'`);
+      const n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Finding" WHERE status = 'open'`))[0]!.n;
       const total = Object.values(e.openFindings).reduce((s, bySev) => s + Object.values(bySev ?? {}).reduce((a, b) => a + (b ?? 0), 0), 0);
       expect(total).toBe(Number(n));
       expect(total).toBe(demo.findings);
@@ -107,7 +107,7 @@ for (const runtime of RUNTIMES) {
       expect(sce.pass).toBeGreaterThan(0);
       expect(sce.fail).toBeGreaterThan(0);
       // ttl_within_policy is the complement of ttl_over_policy on live tokens.
-      const [{ live }] = await db.query<{ live: number }>(`SELECT count(*)::int AS live FROM "Token" WHERE status = 'active' AND ("expiresAt" IS NULL OR "expiresAt" > $1)`, [NOW]);
+      const [{ live }] = (await db.query<{ live: number }>(`SELECT count(*)::int AS live FROM "Token" WHERE status = 'active' AND ("expiresAt" IS NULL OR "expiresAt" > $1)`, [NOW])) as [{ live: number }];
       const over = Object.values(e.openFindings.ttl_over_policy ?? {}).reduce((a, b) => a + (b ?? 0), 0);
       const ttl = e.positive.ttl_within_policy!;
       expect(ttl.pass + ttl.fail).toBe(Number(live));

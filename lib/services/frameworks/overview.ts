@@ -77,8 +77,8 @@ function summary(f: Framework, evidence: EvidenceCounts): FrameworkSummary {
 }
 
 /** Every framework with its per-status totals (one evidence query for all of them). */
-export async function listFrameworkSummaries(db: Database, range: EvidenceRange = {}): Promise<FrameworkSummary[]> {
-  const [frameworks, evidence] = await Promise.all([listFrameworks(db), evidenceCounts(db, range)]);
+export async function listFrameworkSummaries(db: Database, range: EvidenceRange = {}, opts: { evidence?: EvidenceCounts } = {}): Promise<FrameworkSummary[]> {
+  const [frameworks, evidence] = await Promise.all([listFrameworks(db), opts.evidence ?? evidenceCounts(db, range)]);
   return frameworks.map((f) => summary(f, evidence));
 }
 
