@@ -21,6 +21,23 @@ export async function* batched(parts: AsyncIterable<string>): AsyncGenerator<str
   if (len > 0) yield buf.join('');
 }
 
+/** Waits for 'drain' (or rejects on 'error'), removing both listeners either way: a race of two
+ *  `once()` promises would leave one listener behind per full buffer on long exports. */
+function drainOrError(sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      sink.off('error', onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      sink.off('drain', onDrain);
+      reject(e);
+    };
+    sink.once('drain', onDrain);
+    sink.once('error', onError);
+  });
+}
+
 export interface WriteOutcome {
   sha256: string;
   bytes: number;
@@ -41,7 +58,7 @@ export async function writeChunks(chunks: AsyncIterable<string | Uint8Array>, si
       const buf = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
       hash.update(buf);
       bytes += buf.length;
-      if (!sink.write(buf)) await Promise.race([once(sink, 'drain'), once(sink, 'error')]);
+      if (!sink.write(buf)) await drainOrError(sink);
     }
     if (opts.end !== false) {
       const finished = once(sink, 'finish');
