@@ -16,7 +16,8 @@ export default async function globalSetup() {
   }
   const key = await runCli(['apikey', 'create', '--name', 'e2e', '--role', 'admin', '--json'], { env });
   if (key.code !== 0) throw new Error(`apikey create failed: ${key.stderr}`);
-  const server = await startServerProcess({ ...env, HOLDFAST_DEMO: 'auto' });
+  // Every spec signs in from 127.0.0.1: lift the per-address budget (the per-account one stays).
+  const server = await startServerProcess({ ...env, HOLDFAST_DEMO: 'auto', HOLDFAST_SIGNIN_LIMIT_PER_IP: '10000' });
   process.env.HOLDFAST_E2E_URL = server.url;
   process.env.HOLDFAST_E2E_API_KEY = JSON.parse(key.stdout).key;
   process.env.HOLDFAST_E2E_DATA_DIR = dataDir;

@@ -30,6 +30,7 @@ const envSchema = z.object({
   HOLDFAST_DEMO_SEED: z.coerce.number().int().min(0).default(42),
   HOLDFAST_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
   HOLDFAST_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  HOLDFAST_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   HOLDFAST_SECRET_KEY: z
     .string()
     .trim()
@@ -48,6 +49,7 @@ export type HoldfastConfig = {
   demo: 'auto' | 'never' | 'always';
   demoSeed: number;
   sessionHours: number;
+  signInLimitPerIp: number;
 };
 
 /** Why a password is too weak, or null. Kept small and explicit: length beats rules. */
@@ -94,5 +96,6 @@ export function loadConfig(env: Env = process.env): HoldfastConfig {
     demo: c.HOLDFAST_DEMO,
     demoSeed: c.HOLDFAST_DEMO_SEED,
     sessionHours: c.HOLDFAST_SESSION_HOURS,
+    signInLimitPerIp: c.HOLDFAST_SIGNIN_LIMIT_PER_IP,
   };
 }

@@ -8,12 +8,13 @@ import { createRateLimiter } from '@/lib/http/rate-limit.ts';
 
 // Per client address and per account: slows password guessing before the account lockout
 // (5 failures → 15 min) has to act, and keeps one attacker from locking everyone out fast.
-const perIp = createRateLimiter({ limit: 20, windowMs: 60_000 });
+let perIp: ReturnType<typeof createRateLimiter> | undefined;
 const perAccount = createRateLimiter({ limit: 10, windowMs: 60_000 });
 
 const body = z.object({ email: z.string().max(320), password: z.string().max(1024) });
 
 export const POST = apiRoute({ permission: 'public', body, maxBodyBytes: 8 * 1024 }, async ({ db, body, req, ip }) => {
+  perIp ??= createRateLimiter({ limit: loadConfig().signInLimitPerIp, windowMs: 60_000 });
   perIp.hit(`ip:${ip ?? 'direct'}`);
   perAccount.hit(`acct:${body.email.trim().toLowerCase()}`);
   const r = await signInWithPassword(db, body.email, body.password, { ip });
