@@ -1,0 +1,177 @@
+// Data layer of the analyst views and /api/v1 lists on PostgreSQL: p50/p95 of the summary,
+// the token list's first and 100th page (unbound high-risk filter, riskiest first; and by id),
+// and an identity page — each against the same question answered naively in the same run
+// (OFFSET paging, correlated per-row sort keys, loading rows to count or fold in the app).
+// Measures the service functions the pages and routes call (SQL + mapping), not React rendering.
+//
+// Estate generated with set-based SQL: BENCH_VIEWS_TOKENS (default 200,000) tokens over
+// tokens/100 identities, BENCH_VIEWS_EVENTS (default 2,000,000) events, findings for the
+// privileged bearer tokens (unbound_high_risk) and every 5th long-lived token (ttl_over_policy).
+// The issue's target scale (1M tokens, 10M events) takes ~5× longer to generate than the
+// couple of minutes budgeted here; set the variables to run it.
+import type { Database } from '../lib/db/open.ts';
+import { getIdentityDetail } from '../lib/services/estate/details.ts';
+import { listTokens, parseTokenFilters } from '../lib/services/estate/lists.ts';
+import { getSummary } from '../lib/services/summary.ts';
+import { openTestDatabase, postgresAvailable } from '../lib/testing/databases.ts';
+import type { BenchResult } from './types.ts';
+
+const TOKENS = Number(process.env.BENCH_VIEWS_TOKENS ?? 200_000);
+const EVENTS = Number(process.env.BENCH_VIEWS_EVENTS ?? 2_000_000);
+const RUNS = Number(process.env.BENCH_VIEWS_RUNS ?? 20);
+
+async function generate(db: Database): Promise<void> {
+  const identities = Math.max(10, Math.floor(TOKENS / 100));
+  await db.query(
+    `INSERT INTO "Identity" (name, kind, owner, transport)
+     SELECT 'bench-' || g, (ARRAY['service','workload','pipeline','agent','partner'])[1 + g % 5], 'team-' || (g % 40),
+            (ARRAY['mesh','private_link','public','unknown'])[1 + g % 4]
+       FROM generate_series(1, $1::int) g`,
+    [identities],
+  );
+  await db.query(`CREATE TEMP TABLE bench_ids AS SELECT row_number() OVER (ORDER BY id) - 1 AS rn, id FROM "Identity"`);
+  await db.query(
+    `INSERT INTO "Token" (fingerprint, "identityId", jti, issuer, audience, scopes, "issuedAt", "expiresAt", "ttlSeconds", binding, status, exposure, privileged, "firstSeenAt")
+     SELECT md5('t' || g) || md5('u' || g), b.id, 'jti-' || g, 'https://as.bench.example',
+            ARRAY['https://api' || (g % 50) || '.bench.example'],
+            CASE WHEN g % 7 = 0 THEN ARRAY['orders:read','admin'] ELSE ARRAY['orders:read'] END,
+            now() - (g % 30) * interval '1 day',
+            now() - (g % 30) * interval '1 day' + ((ARRAY[300, 3600, 86400, 2592000, 31536000])[1 + g % 5]) * interval '1 second',
+            (ARRAY[300, 3600, 86400, 2592000, 31536000])[1 + g % 5],
+            (CASE WHEN g % 20 < 11 THEN 'bearer' WHEN g % 20 < 16 THEN 'mtls' ELSE 'dpop' END)::"Binding",
+            CASE WHEN g % 50 = 0 THEN 'revoked' ELSE 'active' END,
+            CASE WHEN g % 90 = 0 THEN 'exposed' ELSE 'none' END,
+            g % 7 = 0, now() - (g % 30) * interval '1 day'
+       FROM generate_series(1, $1::int) g JOIN bench_ids b ON b.rn = g % $2::int`,
+    [TOKENS, identities],
+  );
+  await db.query(`CREATE TEMP TABLE bench_toks AS SELECT row_number() OVER (ORDER BY id) - 1 AS rn, id, "identityId" FROM "Token"`);
+  await db.query(`CREATE INDEX ON bench_toks (rn)`);
+  await db.query(
+    `INSERT INTO "Finding" ("dedupeKey", rule, severity, "identityId", "tokenId", title, explanation, recommendation, "blastRadius", "lastSeenAt")
+     SELECT 'unbound_high_risk:token:' || t.id, 'unbound_high_risk', CASE WHEN t.exposure = 'exposed' THEN 'critical' ELSE 'high' END, t."identityId", t.id,
+            'Unbound high-risk token', 'bench', 'bench', 10 + abs(hashtext(t.id::text)) % 500, now()
+       FROM "Token" t WHERE t.binding = 'bearer' AND t.privileged AND t.status = 'active'
+     UNION ALL
+     SELECT 'ttl_over_policy:token:' || t.id, 'ttl_over_policy', 'medium', t."identityId", t.id, 'Token lives too long', 'bench', 'bench', 5, now()
+       FROM "Token" t WHERE t."ttlSeconds" > 86400 AND abs(hashtext(t.id::text)) % 5 = 0`,
+  );
+  // Events in chunks so one statement does not hold gigabytes of sort memory.
+  const chunk = 500_000;
+  for (let from = 1; from <= EVENTS; from += chunk) {
+    await db.query(
+      `INSERT INTO "BindingEvent" ("dedupeKey", "occurredAt", "requestId", gateway, method, url, "clientIp", "identityId", "tokenId", verdict, reason)
+       SELECT 'e' || g, now() - (g % 2592000) * interval '1 second', 'req-' || g, 'gw-' || (g % 7), 'GET', 'https://api' || (g % 50) || '.bench.example/x',
+              '198.51.100.' || (g % 250), k."identityId", k.id,
+              (ARRAY['ok','ok','ok','ok','ok','bearer_unbound','bearer_unbound','proof_invalid','binding_mismatch','cert_expired'])[1 + g % 10],
+              CASE WHEN g % 10 = 7 THEN 'htu' END
+         FROM generate_series($1::int, $2::int) g JOIN bench_toks k ON k.rn = g % $3::int`,
+      [from, Math.min(EVENTS, from + chunk - 1), TOKENS],
+    );
+  }
+  await db.query('ANALYZE');
+}
+
+async function timeIt(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  await fn();
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
+  return { p50: q(0.5), p95: q(0.95) };
+}
+
+function results(name: string, ours: { p50: number; p95: number }, base: { p50: number; p95: number }, baseName: string, targetMs: number | undefined, notes: string): BenchResult[] {
+  return (['p50', 'p95'] as const).map((k) => ({
+    name: `${name} ${k}`,
+    value: Math.round(ours[k] * 10) / 10,
+    unit: 'ms',
+    baseline: { name: `${baseName} ${k}`, value: Math.round(base[k] * 10) / 10, unit: 'ms' },
+    ratio: base[k] / Math.max(ours[k], 0.01),
+    ...(k === 'p95' && targetMs !== undefined ? { target: `< ${targetMs} ms at 1M tokens / 10M events`, pass: ours[k] < targetMs } : {}),
+    notes,
+  }));
+}
+
+export async function run(): Promise<BenchResult[]> {
+  if (!(await postgresAvailable())) {
+    return [{ name: 'views', value: 0, unit: 'ms', baseline: { name: 'none', value: 0, unit: 'ms' }, ratio: 0, notes: 'skipped: PostgreSQL not reachable' }];
+  }
+  const t = await openTestDatabase('postgres');
+  try {
+    const g0 = performance.now();
+    await generate(t.db);
+    const genS = ((performance.now() - g0) / 1000).toFixed(0);
+    const db = t.db;
+    const scale = `N = ${TOKENS.toLocaleString('en-US')} tokens, ${EVENTS.toLocaleString('en-US')} events (generated in ${genS} s)`;
+    const out: BenchResult[] = [];
+
+    // Summary vs loading the token rows and counting in the app.
+    const summary = await timeIt(() => getSummary(db));
+    const naiveSummary = await timeIt(async () => {
+      const rows = await db.query<{ binding: string; status: string; exposure: string; uhr: boolean }>(
+        `SELECT t.binding::text AS binding, t.status, t.exposure,
+                EXISTS (SELECT 1 FROM "Finding" f WHERE f."tokenId" = t.id AND f.rule = 'unbound_high_risk' AND f.status <> 'resolved') AS uhr
+           FROM "Token" t`,
+      );
+      const c = { bearer: 0, uhr: 0, exposed: 0 };
+      for (const r of rows) {
+        if (r.binding === 'bearer') c.bearer++;
+        if (r.uhr) c.uhr++;
+        if (r.exposure === 'exposed' && r.status === 'active') c.exposed++;
+      }
+      await db.query(`SELECT id FROM "BindingEvent"`).then((r) => r.length);
+    });
+    out.push(...results('summary', summary, naiveSummary, 'rows loaded and counted in the app', 150, `${scale}. Ours still counts BindingEvent with count(*) (a full scan); no rollup yet.`));
+
+    // Token list, unbound high-risk, riskiest first: first and 100th page (keyset) vs OFFSET with per-row sort keys.
+    const f = parseTokenFilters({ binding: 'bearer', risk: 'high' });
+    let cursor: string | undefined;
+    for (let i = 0; i < 99; i++) {
+      const p = await listTokens(db, f, cursor ? { after: cursor } : {});
+      cursor = p.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    const naiveRisk = (offset: number) =>
+      db.query(
+        `SELECT t.*, i.name FROM "Token" t JOIN "Identity" i ON i.id = t."identityId"
+          WHERE t.binding = 'bearer' AND EXISTS (SELECT 1 FROM "Finding" f WHERE f."tokenId" = t.id AND f.rule = 'unbound_high_risk' AND f.status <> 'resolved')
+          ORDER BY (SELECT min(CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END) FROM "Finding" f WHERE f."tokenId" = t.id AND f.status <> 'resolved'),
+                   (SELECT -sum("blastRadius") FROM "Finding" f WHERE f."tokenId" = t.id AND f.status <> 'resolved'), t.id
+          OFFSET ${offset} LIMIT 51`,
+      );
+    out.push(...results('tokens risk=high page 1', await timeIt(() => listTokens(db, f, {})), await timeIt(() => naiveRisk(0)), 'OFFSET + correlated sort', 50, scale));
+    if (cursor) {
+      const c = cursor;
+      out.push(...results('tokens risk=high page 100', await timeIt(() => listTokens(db, f, { after: c })), await timeIt(() => naiveRisk(99 * 50)), 'OFFSET 4950 + correlated sort', 50, scale));
+    }
+
+    // Token list by id: keyset vs OFFSET.
+    const fid = parseTokenFilters({});
+    let idCursor: string | undefined;
+    for (let i = 0; i < 99; i++) idCursor = (await listTokens(db, fid, idCursor ? { after: idCursor } : {})).nextCursor ?? undefined;
+    const naiveId = (offset: number) => db.query(`SELECT t.*, i.name FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" ORDER BY t.id::text OFFSET ${offset} LIMIT 51`);
+    out.push(...results('tokens all page 1', await timeIt(() => listTokens(db, fid, {})), await timeIt(() => naiveId(0)), 'OFFSET, text sort', 50, scale));
+    const ic = idCursor!;
+    out.push(...results('tokens all page 100', await timeIt(() => listTokens(db, fid, { after: ic })), await timeIt(() => naiveId(99 * 50)), 'OFFSET 4950, text sort', 50, scale));
+
+    // Identity page vs loading its raw events and findings and folding them in the app.
+    const [idn] = await db.query<{ id: string }>(`SELECT "identityId"::text AS id FROM "Finding" GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+    const naiveIdentity = async () => {
+      await db.query(`SELECT * FROM "Token" WHERE "identityId" = $1::uuid`, [idn!.id]);
+      await db.query(`SELECT * FROM "Finding" WHERE "identityId" = $1::uuid`, [idn!.id]);
+      const ev = await db.query<{ occurredAt: Date; verdict: string }>(`SELECT * FROM "BindingEvent" WHERE "identityId"::text = $1`, [idn!.id]);
+      const days = new Map<string, number>();
+      for (const e of ev) days.set(`${new Date(e.occurredAt).toISOString().slice(0, 10)}:${e.verdict}`, 1 + (days.get(`${e.occurredAt}`) ?? 0));
+    };
+    out.push(...results('identity page', await timeIt(() => getIdentityDetail(db, idn!.id)), await timeIt(naiveIdentity), 'raw events loaded and folded', 50, `${scale}; identity with the most findings`));
+    return out;
+  } finally {
+    await t.drop();
+  }
+}
