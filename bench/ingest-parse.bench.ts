@@ -106,7 +106,7 @@ async function parseHoldfast(file: string): Promise<[number, number, number]> {
   return [lines, events, errors];
 }
 
-async function parseBaseline(file: string): Promise<number> {
+export async function parseBaseline(file: string): Promise<number> {
   let n = 0;
   const rl = createInterface({ input: createReadStream(file, { highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
   for await (const l of rl) {
