@@ -102,10 +102,17 @@ export type ConnectorResolver = (target: LegTarget) => Promise<{ id: string; con
  * The connector for a leg: a token by its issuer, a certificate by its CA name; an exact match
  * wins over `*`. Webhook connectors serve both kinds; oauth only tokens; crl/vault only certificates.
  */
-export function dbConnectorResolver(db: Database, key: Buffer): ConnectorResolver {
+export function dbConnectorResolver(db: Database, key: Buffer, opts: { cacheMs?: number } = {}): ConnectorResolver {
+  // A bulk revocation resolves the same connector for every leg: keep the built connector
+  // (secrets opened once) for a few seconds; a new or changed connector applies after that.
+  const cacheMs = opts.cacheMs ?? 5000;
+  const cache = new Map<string, { at: number; value: { id: string; connector: RevocationConnector } | null }>();
   return async (target) => {
     const isToken = target.kind === 'token';
     const value = isToken ? target.token?.issuer : target.certificate?.caName;
+    const cacheKey = `${target.kind}|${value ?? ''}`;
+    const hit = cache.get(cacheKey);
+    if (hit && Date.now() - hit.at < cacheMs) return hit.value;
     const rows = await db.prisma.connector.findMany({
       where: isToken ? { matchIssuer: { in: [value ?? '', '*'] } } : { matchCa: { in: [value ?? '', '*'] } },
       orderBy: { createdAt: 'asc' },
@@ -115,7 +122,10 @@ export function dbConnectorResolver(db: Database, key: Buffer): ConnectorResolve
       return serves === 'both' || serves === target.kind;
     });
     const pick = fits.find((r) => (isToken ? r.matchIssuer : r.matchCa) === value) ?? fits[0];
-    return pick ? { id: pick.id, connector: buildConnector(db, key, pick) } : null;
+    const resolved = pick ? { id: pick.id, connector: buildConnector(db, key, pick) } : null;
+    // A miss is not cached: the fix for "no connector" is adding one, then pressing retry.
+    if (resolved && cacheMs > 0) cache.set(cacheKey, { at: Date.now(), value: resolved });
+    return resolved;
   };
 }
 

@@ -25,6 +25,22 @@ export interface HttpResponse {
 
 const MAX_RESPONSE = 1024 * 1024;
 
+// Keep-alive agents per TLS identity (trusted CA + client certificate): a bulk revocation
+// reuses connections instead of paying two TLS handshakes per leg.
+const agents = new Map<string, http.Agent | https.Agent>();
+function agentFor(tls: boolean, opts: HttpOptions): http.Agent | https.Agent {
+  const id = `${tls}|${opts.caPem ?? ''}|${opts.certPem ?? ''}|${opts.keyPem ?? ''}`;
+  let a = agents.get(id);
+  if (!a) {
+    a = tls
+      ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: opts.caPem, cert: opts.certPem, key: opts.keyPem })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    if (agents.size > 100) agents.clear(); // connectors change rarely; bound the cache anyway
+    agents.set(id, a);
+  }
+  return a;
+}
+
 export function httpRequest(url: string, opts: HttpOptions, what: string): Promise<HttpResponse> {
   const u = new URL(url);
   const signal = AbortSignal.timeout(opts.timeoutMs);
@@ -36,8 +52,7 @@ export function httpRequest(url: string, opts: HttpOptions, what: string): Promi
         method: opts.method,
         headers: { ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
         signal,
-        agent: false,
-        ...(u.protocol === 'https:' ? { ca: opts.caPem, cert: opts.certPem, key: opts.keyPem } : {}),
+        agent: agentFor(u.protocol === 'https:', opts),
       },
       (res) => {
         const chunks: Buffer[] = [];

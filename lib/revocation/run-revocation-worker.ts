@@ -62,9 +62,16 @@ async function claimLegs(db: Database, workerId: string, now: Date, leaseUntil: 
 async function settleRevocation(tx: Parameters<Parameters<Database['prisma']['$transaction']>[0]>[0], revocationId: string, now: Date): Promise<void> {
   // Row lock on the revocation: two workers finishing its last legs agree on one completion.
   await tx.$queryRawUnsafe(`SELECT id FROM "Revocation" WHERE id = $1::uuid FOR UPDATE`, revocationId);
-  const rev = await tx.revocation.findUnique({ where: { id: revocationId }, select: { state: true, completedAt: true, legs: { select: { state: true, attempts: true } } } });
+  const rev = await tx.revocation.findUnique({ where: { id: revocationId }, select: { state: true, completedAt: true } });
   if (!rev) return;
-  const { state, done } = deriveRevocationState(rev.legs);
+  // Counts per (state, tried) rather than every leg: a bulk revocation has thousands.
+  const groups = await tx.$queryRawUnsafe<{ state: string; tried: boolean; n: number }[]>(
+    `SELECT state, attempts > 0 AS tried, count(*)::int AS n FROM "RevocationLeg" WHERE "revocationId" = $1::uuid GROUP BY 1, 2`,
+    revocationId,
+  );
+  const legs = groups.flatMap((g) => Array.from({ length: Number(g.n) }, () => ({ state: g.state, attempts: g.tried ? 1 : 0 })));
+  const { state, done } = deriveRevocationState(legs);
+  const count = (st: string) => groups.filter((g) => g.state === st).reduce((a, g) => a + Number(g.n), 0);
   const completing = done && !rev.completedAt;
   if (state === rev.state && !completing) return;
   await tx.revocation.update({ where: { id: revocationId }, data: { state, ...(completing ? { completedAt: now } : {}) } });
@@ -73,7 +80,7 @@ async function settleRevocation(tx: Parameters<Parameters<Database['prisma']['$t
       actor: 'system:revocation-worker',
       action: 'revocation.complete',
       target: `revocation:${revocationId}`,
-      details: { state, confirmed: rev.legs.filter((l) => l.state === 'confirmed').length, failed: rev.legs.filter((l) => l.state === 'failed').length },
+      details: { state, confirmed: count('confirmed'), failed: count('failed') },
     });
   }
 }
