@@ -15,12 +15,19 @@ export interface CreateApiKeyOptions {
   scopes?: ApiKeyScope[];
   sourceId?: string | null;
   createdById?: string | null;
+  /** RFC 7638 thumbprint of the DPoP key the key is bound to (then usable only with a proof). */
+  dpopJkt?: string | null;
   actor: string;
 }
+
+/** A JWK SHA-256 thumbprint: 43 base64url characters. */
+export const DPOP_JKT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export async function createApiKey(db: Database, opts: CreateApiKeyOptions): Promise<{ id: string; key: string }> {
   const name = opts.name.trim();
   if (!name || name.length > 100) throw new HoldfastError('validation_failed', 'name: must be 1 to 100 characters');
+  const dpopJkt = opts.dpopJkt ?? null;
+  if (dpopJkt !== null && !DPOP_JKT_PATTERN.test(dpopJkt)) throw new HoldfastError('validation_failed', 'dpopJkt: must be a JWK SHA-256 thumbprint (43 base64url characters)');
   const key = `hf_${randomSecret(32)}`;
   const displayStub = `${key.slice(0, 9)}…`;
   return db.prisma.$transaction(async (tx) => {
@@ -33,10 +40,11 @@ export async function createApiKey(db: Database, opts: CreateApiKeyOptions): Pro
         displayStub,
         sourceId: opts.sourceId ?? null,
         createdById: opts.createdById ?? null,
+        dpopJkt,
       },
       select: { id: true },
     });
-    await appendAuditEntry(tx, { actor: opts.actor, action: 'apikey.create', target: `apikey:${row.id}`, details: { name, role: opts.role, scopes: opts.scopes ?? [], displayStub } });
+    await appendAuditEntry(tx, { actor: opts.actor, action: 'apikey.create', target: `apikey:${row.id}`, details: { name, role: opts.role, scopes: opts.scopes ?? [], displayStub, dpopJkt } });
     return { id: row.id, key };
   });
 }

@@ -1,8 +1,11 @@
-// Who is calling: a session cookie (browser) or an API key (`Authorization: Bearer hf_…`).
+// Who is calling: a session cookie (browser) or an API key (`Authorization: Bearer hf_…`, or
+// `Authorization: DPoP hf_…` with a `DPoP` proof header for keys bound to a proof key).
+import { MemoryReplayStore, verifyDpopRequest } from '../binding/index.ts';
 import { resolveApiKey } from '../auth/api-keys.ts';
 import type { Principal } from '../auth/permissions.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Database } from '../db/open.ts';
+import { HoldfastError } from '../errors.ts';
 
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
@@ -14,13 +17,79 @@ export function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
-export async function principalFromRequest(db: Database, headers: Headers): Promise<Principal | null> {
+/** What of the request a DPoP proof is checked against (htm, htu). */
+export interface RequestTarget {
+  method: string;
+  url: string;
+}
+
+// Process-wide, bounded: a proof's jti is remembered for the acceptance window (iat ± 300 s) so a
+// captured request cannot be replayed against this instance. Per instance only (SECURITY.md).
+const replayStore = new MemoryReplayStore({ maxEntries: 200_000 });
+
+/** Algorithms accepted in proofs, advertised in WWW-Authenticate (RFC 9449 §7.1). */
+const DPOP_ALGS = 'ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA';
+
+function dpopChallenge(error: 'invalid_token' | 'invalid_dpop_proof', description: string): HoldfastError {
+  return new HoldfastError('unauthorized', description, {
+    wwwAuthenticate: `DPoP algs="${DPOP_ALGS}", error="${error}", error_description="${description.replace(/["\\]/g, '')}"`,
+    error,
+  });
+}
+
+/**
+ * The URL the client addressed, for `htu`. HOLDFAST_PUBLIC_URL (operator configuration) wins;
+ * X-Forwarded-Proto/Host count only when HOLDFAST_TRUST_PROXY=1 says a reverse proxy sets them
+ * (anyone reaching the app directly could send them otherwise); else the Host header as received.
+ */
+export function addressedUrl(req: RequestTarget, headers: Headers, env: Record<string, string | undefined> = process.env): string {
+  const u = new URL(req.url);
+  const publicUrl = env.HOLDFAST_PUBLIC_URL?.trim();
+  if (publicUrl) {
+    const p = new URL(publicUrl);
+    return `${p.protocol}//${p.host}${u.pathname}${u.search}`;
+  }
+  let proto = u.protocol.replace(/:$/, '');
+  let host = headers.get('host')?.trim() || u.host;
+  if (env.HOLDFAST_TRUST_PROXY === '1') {
+    const fp = headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    const fh = headers.get('x-forwarded-host')?.split(',')[0]?.trim();
+    if (fp === 'http' || fp === 'https') proto = fp;
+    if (fh) host = fh;
+  }
+  try {
+    return new URL(`${proto}://${host}${u.pathname}${u.search}`).toString();
+  } catch {
+    return u.toString();
+  }
+}
+
+/**
+ * Resolves the caller. A key bound to a DPoP key (ApiKey.dpopJkt) must come as
+ * `Authorization: DPoP hf_…` with exactly one valid proof for this method and URL, signed by that
+ * key, carrying `ath` of the API key and an unseen jti; anything else is a 401 with a DPoP
+ * challenge. A `DPoP` scheme always needs a valid proof, bound key or not.
+ */
+export async function principalFromRequest(db: Database, headers: Headers, target?: RequestTarget): Promise<Principal | null> {
   const authz = headers.get('authorization');
   if (authz) {
     const m = /^(Bearer|DPoP)\s+(\S+)$/i.exec(authz.trim());
     if (!m) return null;
+    const scheme = m[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const key = await resolveApiKey(db, m[2]);
     if (!key) return null;
+    if (key.dpopJkt && scheme !== 'DPoP') throw dpopChallenge('invalid_token', 'this API key is DPoP-bound: send it as Authorization: DPoP with a DPoP proof');
+    if (scheme === 'DPoP') {
+      const proofs = headers.get('dpop');
+      if (!proofs) throw dpopChallenge('invalid_dpop_proof', 'a DPoP proof header is required with the DPoP scheme');
+      if (!target) throw dpopChallenge('invalid_dpop_proof', 'DPoP is not accepted here');
+      const r = await verifyDpopRequest(
+        { proof: proofs, method: target.method, url: addressedUrl(target, headers), token: m[2], jkt: key.dpopJkt, authScheme: 'DPoP' },
+        { replayStore },
+      ).catch(() => null);
+      if (!r) throw dpopChallenge('invalid_dpop_proof', 'the DPoP proof could not be checked');
+      if (!r.ok) throw dpopChallenge('invalid_dpop_proof', `DPoP proof refused (${r.reason})`);
+    }
     return { kind: 'apikey', id: key.id, label: `apikey:${key.name} (${key.displayStub})`, role: key.role, scopes: key.scopes };
   }
   const cookie = readCookie(headers.get('cookie'), SESSION_COOKIE);

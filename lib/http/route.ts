@@ -114,7 +114,7 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
       const db = await getDatabase();
       let principal: Principal | null = null;
       if (opts.permission !== 'public') {
-        principal = await principalFromRequest(db, req.headers);
+        principal = await principalFromRequest(db, req.headers, { method: req.method, url: req.url });
         if (!principal) throw new HoldfastError('unauthorized', 'sign in or send an API key');
         if (!can(principal, opts.permission)) {
           throw new HoldfastError('forbidden', `your role (${principal.role}) does not allow this (${opts.permission})`);

@@ -1,5 +1,5 @@
 // Foundation commands: migrate, seed, summary, user create, apikey create, audit verify.
-import { createApiKey } from '../../auth/api-keys.ts';
+import { createApiKey, DPOP_JKT_PATTERN } from '../../auth/api-keys.ts';
 import { migrateDatabase } from '../../db/migrations.ts';
 import { createUser } from '../../auth/users.ts';
 import { verifyAuditChain } from '../../audit/verify-audit-chain.ts';
@@ -100,16 +100,18 @@ export const userCreateCommand: Command = {
 export const apikeyCreateCommand: Command = {
   name: 'apikey create',
   summary: 'create an API key (shown once)',
-  usage: 'holdfast apikey create --name N --role R [--scope ingest] [--json]',
-  options: { name: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string', multiple: true } },
+  usage: 'holdfast apikey create --name N --role R [--scope ingest] [--dpop-jkt J] [--json]',
+  options: { name: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string', multiple: true }, 'dpop-jkt': { type: 'string' } },
   async run(ctx) {
     const name = requireString(ctx, 'name');
     const r = role(ctx.values.role);
     const scopes = (ctx.values.scope as string[] | undefined) ?? [];
     for (const s of scopes) if (s !== 'ingest') throw new UsageError('--scope must be ingest');
+    const jkt = ctx.values['dpop-jkt'] as string | undefined;
+    if (jkt !== undefined && !DPOP_JKT_PATTERN.test(jkt)) throw new UsageError('--dpop-jkt must be a JWK SHA-256 thumbprint (43 base64url characters; see holdfast thumbprint --jwk)');
     const key = ctx.remote
-      ? await callApi<{ id: string; key: string }>(ctx.remote, 'POST', '/api/v1/api-keys', { name, role: r, scopes })
-      : await ctx.withDb((db) => createApiKey(db, { name, role: r, scopes: scopes as 'ingest'[], actor: 'cli' }));
+      ? await callApi<{ id: string; key: string }>(ctx.remote, 'POST', '/api/v1/api-keys', { name, role: r, scopes, ...(jkt ? { dpopJkt: jkt } : {}) })
+      : await ctx.withDb((db) => createApiKey(db, { name, role: r, scopes: scopes as 'ingest'[], dpopJkt: jkt ?? null, actor: 'cli' }));
     emit(ctx.io, { id: key.id, key: key.key }, () => `API key ${key.id}\n${key.key}\n(store it now: it is not shown again)`);
   },
 };

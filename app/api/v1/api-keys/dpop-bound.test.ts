@@ -1,0 +1,153 @@
+// DPoP-bound API keys: Holdfast uses the binding it preaches. Proofs come from the `dpop` npm
+// package (a real client), sent to the real ingest and summary route handlers. A bound key works
+// only as `Authorization: DPoP` with a fresh proof for this method and URL signed by the bound
+// key; Bearer use, missing, replayed, wrong-key, wrong-htu/htm, stale or ath-less proofs get 401
+// with a DPoP challenge. The key is created through POST /api/v1/api-keys (admin) with dpopJkt.
+import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApiKey } from '@/lib/auth/api-keys.ts';
+import { addressedUrl } from '@/lib/http/request-auth.ts';
+import { registerDatabase } from '@/lib/server/database.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
+import { POST as postIngest } from '../ingest/route.ts';
+import { GET as getSummary } from '../summary/route.ts';
+import { GET as listKeys, POST as postKey } from './route.ts';
+
+const BASE = 'http://localhost:3000';
+const line = (i: number) =>
+  JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: `dpop-key-${i}-${Math.random()}`, uri: `/p/${i}`, status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });
+
+for (const runtime of RUNTIMES) {
+  describe(`DPoP-bound API keys on ${runtime}`, () => {
+    let t: TestDatabase | undefined;
+    let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+    let other: Awaited<ReturnType<typeof generateKeyPair>>;
+    let bound = '';
+    let plain = '';
+
+    const ingest = (headers: Record<string, string>, url = `${BASE}/api/v1/ingest?format=nginx-json`) =>
+      postIngest(
+        new Request(url, { method: 'POST', headers: { host: 'localhost:3000', 'content-type': 'application/x-ndjson', ...headers }, body: line(1) + '\n' + line(2) + '\n' }),
+      );
+    const summary = (headers: Record<string, string>) => getSummary(new Request(`${BASE}/api/v1/summary`, { headers: { host: 'localhost:3000', ...headers } }));
+
+    beforeAll(async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) return;
+      t = await openTestDatabase(runtime);
+      registerDatabase(t.db);
+      keys = await generateKeyPair('ES256');
+      other = await generateKeyPair('ES256');
+      const jkt = await calculateThumbprint(keys.publicKey);
+      const admin = (await createApiKey(t.db, { name: 'admin', role: 'admin', actor: 'test' })).key;
+      const res = await postKey(
+        new Request(`${BASE}/api/v1/api-keys`, {
+          method: 'POST',
+          headers: { host: 'localhost:3000', authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'edge-gw', role: 'analyst', scopes: ['ingest'], dpopJkt: jkt }),
+        }),
+      );
+      expect(res.status).toBe(201);
+      bound = ((await res.json()) as { key: string }).key;
+      plain = (await createApiKey(t.db, { name: 'plain', role: 'analyst', scopes: ['ingest'], actor: 'test' })).key;
+      const list = (await (await listKeys(new Request(`${BASE}/api/v1/api-keys`, { headers: { authorization: `Bearer ${admin}` } }))).json()) as {
+        apiKeys: Array<{ name: string; dpopJkt: string | null }>;
+      };
+      expect(list.apiKeys.find((k) => k.name === 'edge-gw')?.dpopJkt).toBe(jkt);
+    }, 60_000);
+    afterAll(async () => {
+      registerDatabase(undefined);
+      await t?.drop();
+    });
+
+    it('accepts a bound key with a valid proof on ingest and summary', async (ctx) => {
+      if (!t) return ctx.skip();
+      const proof = await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', undefined, bound);
+      const r = await ingest({ authorization: `DPoP ${bound}`, dpop: proof });
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ accepted: 2, rejected: 0 });
+      const s = await summary({ authorization: `DPoP ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound) });
+      expect(s.status).toBe(200);
+      expect(await s.json()).toHaveProperty('tokens');
+      // The query string is not part of htu (RFC 9449 §4.3).
+      const q = await summary({ authorization: `DPoP ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary?x=1`, 'GET', undefined, bound) });
+      expect(q.status).toBe(200);
+    });
+
+    const refused = async (res: Response, error: 'invalid_token' | 'invalid_dpop_proof', reason?: string) => {
+      expect(res.status).toBe(401);
+      const challenge = res.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^DPoP /);
+      expect(challenge).toContain(`error="${error}"`);
+      const body = (await res.json()) as { code: string; error: string; detail: string };
+      expect(body).toMatchObject({ code: 'unauthorized', error });
+      if (reason) expect(body.detail).toContain(reason);
+      expect(JSON.stringify(body)).not.toContain(bound);
+    };
+
+    it('refuses a bound key presented as Bearer (with or without a proof)', async (ctx) => {
+      if (!t) return ctx.skip();
+      await refused(await ingest({ authorization: `Bearer ${bound}` }), 'invalid_token');
+      await refused(await summary({ authorization: `Bearer ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_token');
+    });
+
+    it('refuses missing, replayed, wrong-key, wrong-htu, wrong-htm, stale and ath-less proofs', async (ctx) => {
+      if (!t) return ctx.skip();
+      const auth = { authorization: `DPoP ${bound}` };
+      await refused(await ingest(auth), 'invalid_dpop_proof');
+      const once = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+      expect((await summary({ ...auth, dpop: once })).status).toBe(200);
+      await refused(await summary({ ...auth, dpop: once }), 'invalid_dpop_proof', 'jti_replay');
+      await refused(await summary({ ...auth, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_dpop_proof', 'jkt_mismatch');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'GET', undefined, bound) }), 'invalid_dpop_proof', 'htu');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `https://evil.example/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_dpop_proof', 'htu');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'POST', undefined, bound) }), 'invalid_dpop_proof', 'htm');
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() - 3600_000); // a proof made an hour ago
+      const stale = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+      clock.mockRestore();
+      await refused(await summary({ ...auth, dpop: stale }), 'invalid_dpop_proof', 'iat');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET') }), 'invalid_dpop_proof', 'ath');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, plain) }), 'invalid_dpop_proof', 'ath');
+      await refused(await summary({ ...auth, dpop: 'not.a.proof' }), 'invalid_dpop_proof');
+      const p = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+      await refused(await summary({ ...auth, dpop: `${p}, ${p}` }), 'invalid_dpop_proof');
+    });
+
+    it('nothing was ingested by refused requests; unbound keys keep working as Bearer', async (ctx) => {
+      if (!t) return ctx.skip();
+      const before = Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent"`))[0]!.n);
+      await refused(await ingest({ authorization: `Bearer ${bound}` }), 'invalid_token');
+      expect(Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent"`))[0]!.n)).toBe(before);
+      expect((await ingest({ authorization: `Bearer ${plain}` })).status).toBe(200);
+      // An unbound key may use DPoP too, but then the proof must be valid for it.
+      expect((await summary({ authorization: `DPoP ${plain}`, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', undefined, plain) })).status).toBe(200);
+      await refused(await summary({ authorization: `DPoP ${plain}` }), 'invalid_dpop_proof');
+    });
+
+    it('rejects a malformed dpopJkt with 422 and stores nothing', async (ctx) => {
+      if (!t) return ctx.skip();
+      const admin = (await createApiKey(t.db, { name: 'admin2', role: 'admin', actor: 'test' })).key;
+      const res = await postKey(
+        new Request(`${BASE}/api/v1/api-keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'bad', role: 'analyst', dpopJkt: 'short' }),
+        }),
+      );
+      expect(res.status).toBe(422);
+      expect(await t.db.prisma.apiKey.count({ where: { name: 'bad' } })).toBe(0);
+    });
+  });
+}
+
+describe('htu: the URL as the client addressed it', () => {
+  const req = { method: 'GET', url: 'http://0.0.0.0:3000/api/v1/summary?x=1' };
+  it('uses the Host header, ignores forwarding headers unless HOLDFAST_TRUST_PROXY=1', () => {
+    const h = new Headers({ host: 'holdfast.internal:3000', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' });
+    expect(addressedUrl(req, h, {})).toBe('http://holdfast.internal:3000/api/v1/summary?x=1');
+    expect(addressedUrl(req, h, { HOLDFAST_TRUST_PROXY: '1' })).toBe('https://evil.example/api/v1/summary?x=1');
+  });
+  it('prefers HOLDFAST_PUBLIC_URL', () => {
+    const h = new Headers({ host: 'x:1', 'x-forwarded-host': 'evil.example' });
+    expect(addressedUrl(req, h, { HOLDFAST_PUBLIC_URL: 'https://holdfast.example.com/', HOLDFAST_TRUST_PROXY: '1' })).toBe('https://holdfast.example.com/api/v1/summary?x=1');
+  });
+});
