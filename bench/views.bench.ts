@@ -12,6 +12,7 @@
 import type { Database } from '../lib/db/open.ts';
 import { getIdentityDetail } from '../lib/services/estate/details.ts';
 import { listTokens, parseTokenFilters } from '../lib/services/estate/lists.ts';
+import { REFRESH_TOKEN_RISK_SQL } from '../lib/services/findings/evaluate.ts';
 import { getSummary } from '../lib/services/summary.ts';
 import { openTestDatabase, postgresAvailable } from '../lib/testing/databases.ts';
 import type { BenchResult } from './types.ts';
@@ -20,7 +21,7 @@ const TOKENS = Number(process.env.BENCH_VIEWS_TOKENS ?? 200_000);
 const EVENTS = Number(process.env.BENCH_VIEWS_EVENTS ?? 2_000_000);
 const RUNS = Number(process.env.BENCH_VIEWS_RUNS ?? 20);
 
-async function generate(db: Database): Promise<void> {
+export async function generate(db: Database): Promise<void> {
   const identities = Math.max(10, Math.floor(TOKENS / 100));
   await db.query(
     `INSERT INTO "Identity" (name, kind, owner, transport)
@@ -56,6 +57,8 @@ async function generate(db: Database): Promise<void> {
      SELECT 'ttl_over_policy:token:' || t.id, 'ttl_over_policy', 'medium', t."identityId", t.id, 'Token lives too long', 'bench', 'bench', 5, now()
        FROM "Token" t WHERE t."ttlSeconds" > 86400 AND abs(hashtext(t.id::text)) % 5 = 0`,
   );
+  // What evaluateFindings does after applying findings: the tokens' riskiest-first sort key.
+  await db.query(REFRESH_TOKEN_RISK_SQL);
   // Events in chunks so one statement does not hold gigabytes of sort memory.
   const chunk = 500_000;
   for (let from = 1; from <= EVENTS; from += chunk) {

@@ -121,18 +121,16 @@ export interface TokenRow {
   blastRadius: number;
 }
 
-const FINDING_AGG = `SELECT "tokenId", min(${SEVERITY_RANK_SQL('severity')}) AS sev, sum("blastRadius")::int AS radius, count(*)::int AS n
-                       FROM "Finding" WHERE status <> 'resolved' AND "tokenId" IS NOT NULL GROUP BY "tokenId"`;
 const SEV_NAMES = ['critical', 'high', 'medium', 'low', 'info'];
 
 export async function listTokens(db: Database, f: TokenFilters, p: Params): Promise<Page<TokenRow>> {
   const q = new Sql();
-  if (f.binding) q.and(`t.binding::text = ${q.p(f.binding)}`);
+  if (f.binding) q.and(`t.binding = ${q.p(f.binding)}::"Binding"`);
   if (f.status) q.and(`t.status = ${q.p(f.status)}`);
   if (f.exposure) q.and(`t.exposure = ${q.p(f.exposure)}`);
   if (f.risk === 'high') q.and(UNBOUND_HIGH_RISK_SQL);
-  if (f.risk === 'flagged') q.and(`r.n > 0`);
-  if (f.risk === 'critical') q.and(`r.sev = 0`);
+  if (f.risk === 'flagged') q.and(`t."riskFindings" > 0`);
+  if (f.risk === 'critical') q.and(`t."riskOrder" < 10000000`);
   if (f.ttlMin !== undefined) q.and(`t."ttlSeconds" >= ${q.p(f.ttlMin)}::int`);
   if (f.ttlMax !== undefined) q.and(`t."ttlSeconds" < ${q.p(f.ttlMax)}::int`);
   if (f.noExpiry) q.and(`t."expiresAt" IS NULL AND t."ttlSeconds" IS NULL`);
@@ -146,7 +144,8 @@ export async function listTokens(db: Database, f: TokenFilters, p: Params): Prom
   // t.id stays a uuid in the sort key so the primary-key index serves `sort=id` (uuid order is
   // the lowercase hex text order, so cursors look the same).
   const key: Record<TokenFilters['sort'], { cols: string[]; kinds: ('string' | 'number')[]; casts: string[] }> = {
-    risk: { cols: ['coalesce(r.sev, 9)', '-coalesce(r.radius, 0)', 't.id'], kinds: ['number', 'number', 'string'], casts: ['int', 'bigint', 'uuid'] },
+    // Token.riskOrder: worst severity, then biggest summed blast radius (kept by evaluateFindings).
+    risk: { cols: ['t."riskOrder"', 't.id'], kinds: ['number', 'string'], casts: ['bigint', 'uuid'] },
     id: { cols: ['t.id'], kinds: ['string'], casts: ['uuid'] },
     ttl: { cols: [`-coalesce(t."ttlSeconds", 2147483647)`, 't.id'], kinds: ['number', 'string'], casts: ['bigint', 'uuid'] },
     expires: { cols: [`coalesce(extract(epoch FROM t."expiresAt")::bigint, 99999999999)`, 't.id'], kinds: ['number', 'string'], casts: ['bigint', 'uuid'] },
@@ -155,19 +154,16 @@ export async function listTokens(db: Database, f: TokenFilters, p: Params): Prom
   const after = decodeCursor(p, k.kinds);
   if (after && k.casts.includes('uuid') && !isUuid(String(after[after.length - 1]))) throw new HoldfastError('bad_request', 'after is not a cursor from this list (use nextCursor as given)');
   if (after) q.and(`(${k.cols.join(', ')}) > (${after.map((v, i) => `${q.p(v)}::${k.casts[i]}`).join(', ')})`);
-  // Risk figures per token: an aggregate over active findings when the list filters or sorts
-  // by them; otherwise a per-row lookup (index on Finding.tokenId) for the page's rows only.
-  const needsAgg = f.sort === 'risk' || f.risk === 'flagged' || f.risk === 'critical';
+  // Risk figures for the page's rows only (index on Finding.tokenId).
   const rows = await db.query<Record<string, unknown>>(
-    `${needsAgg ? `WITH r AS (${FINDING_AGG})` : ''}
-     SELECT t.id::text, t.fingerprint, t."identityId"::text AS "identityId", i.name AS identity, i.kind AS "identityKind",
+    `SELECT t.id::text, t.fingerprint, t."identityId"::text AS "identityId", i.name AS identity, i.kind AS "identityKind",
             t.binding::text AS binding, t."tokenType", t.jti, t.issuer, t.audience, t.scopes, t."issuedAt", t."expiresAt",
             t."ttlSeconds", t.status, t.exposure, t.privileged, t."firstSeenAt", t."lastSeenAt", t."revokedAt",
             r.sev, coalesce(r.n, 0)::int AS n, coalesce(r.radius, 0)::int AS radius,
             ${k.cols.map((c, i) => `${c} AS k${i}`).join(', ')}
        FROM "Token" t JOIN "Identity" i ON i.id = t."identityId"
-       ${needsAgg ? 'LEFT JOIN r ON r."tokenId" = t.id' : `LEFT JOIN LATERAL (SELECT min(${SEVERITY_RANK_SQL('fx.severity')}) AS sev, sum(fx."blastRadius")::int AS radius, count(*)::int AS n
-                                          FROM "Finding" fx WHERE fx."tokenId" = t.id AND fx.status <> 'resolved') r ON true`}
+       LEFT JOIN LATERAL (SELECT min(${SEVERITY_RANK_SQL('fx.severity')}) AS sev, sum(fx."blastRadius")::int AS radius, count(*)::int AS n
+                            FROM "Finding" fx WHERE fx."tokenId" = t.id AND fx.status <> 'resolved') r ON true
       ${q.whereSql()}
       ORDER BY ${k.cols.join(', ')}
       LIMIT ${f.limit + 1}`,

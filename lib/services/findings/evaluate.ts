@@ -103,6 +103,20 @@ function draftRow(d: FindingDraft, id?: string) {
   };
 }
 
+/** Token.riskOrder / riskFindings from the active findings; only rows that change are written. */
+export const REFRESH_TOKEN_RISK_SQL = `
+WITH r AS (
+  SELECT "tokenId" AS id,
+         min(CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END)::bigint AS rank,
+         least(sum("blastRadius"), 9999999)::bigint AS radius, count(*)::int AS n
+    FROM "Finding" WHERE status <> 'resolved' AND "tokenId" IS NOT NULL GROUP BY "tokenId"),
+want AS (
+  SELECT t.id, coalesce(r.rank * 10000000 + (9999999 - r.radius), 99999999) AS o, coalesce(r.n, 0) AS n
+    FROM "Token" t LEFT JOIN r ON r.id = t.id
+   WHERE r.id IS NOT NULL OR t."riskFindings" <> 0 OR t."riskOrder" <> 99999999)
+UPDATE "Token" t SET "riskOrder" = want.o, "riskFindings" = want.n
+  FROM want WHERE t.id = want.id AND (t."riskOrder" <> want.o OR t."riskFindings" <> want.n)`;
+
 const RECORD_COLUMNS = `id uuid, "dedupeKey" text, rule text, severity text, "identityId" uuid, "tokenId" uuid, "certificateId" uuid,
   title text, explanation text, recommendation text, evidence jsonb, "blastRadius" int, "observedAt" timestamptz,
   status text, action text, note text`;
@@ -206,6 +220,9 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
          INSERT INTO "FindingHistory" ("findingId", at, action, actor, note) SELECT d.id, $2::timestamptz, 'resolved', $3, d.note FROM d JOIN upd ON upd.id = d.id`,
         plan.toResolve.map((r) => ({ id: r.id, note: r.reason })),
       );
+
+      // Riskiest-first sort key of every token whose active findings changed (see schema.prisma).
+      await tx.$executeRawUnsafe(REFRESH_TOKEN_RISK_SQL);
 
       const result = {
         drafts: drafts.length,

@@ -109,10 +109,11 @@ type Row = Record<string, unknown>;
 /** Builds the risk engine's input for the whole estate at `now`. */
 export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Policy = DEFAULT_POLICY): Promise<EstateSnapshot> {
   const p = [now.toISOString()];
-  // Sequential on purpose: PGlite runs one statement at a time, and inside a transaction the
-  // reader is one connection anyway.
+  // Sequential on purpose: PGlite runs one statement at a time. Rows are ordered by id so the
+  // evidence lists (token ids of an identity, …) come out the same on every run — physical row
+  // order changes with every UPDATE, and a reordered list would count as changed evidence.
   const identities = (await read<Row>(
-    `SELECT id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", "decommissionedAt" FROM "Identity"`,
+    `SELECT id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", "decommissionedAt" FROM "Identity" ORDER BY id`,
   )).map(
     (r): IdentityFacts => ({
       id: String(r.id),
@@ -130,7 +131,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     `SELECT id::text, fingerprint, "identityId"::text AS "identityId", "tokenType", jti, issuer, audience, scopes, "issuedAt", "expiresAt",
             "ttlSeconds", binding::text AS binding, "cnfX5tS256", "cnfJkt", "bindingAnomaly", status, exposure,
             "certificateId"::text AS "certificateId", "firstSeenAt", "lastSeenAt", "revokedAt"
-       FROM "Token"`,
+       FROM "Token" ORDER BY id`,
   )).map(
     (r): TokenFacts => ({
       id: String(r.id),
@@ -157,7 +158,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
   const certificates = (await read<Row>(
-    `SELECT id::text, "x5tS256", "sha1Hex", "subjectDn", "notBefore", "notAfter", status, "identityId"::text AS "identityId", "revokedAt" FROM "Certificate"`,
+    `SELECT id::text, "x5tS256", "sha1Hex", "subjectDn", "notBefore", "notAfter", status, "identityId"::text AS "identityId", "revokedAt" FROM "Certificate" ORDER BY id`,
   )).map(
     (r): CertificateFacts => ({
       id: String(r.id),
@@ -172,7 +173,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
   const exposures = (await read<Row>(
-    `SELECT "tokenId"::text AS "tokenId", scanner, location, "commit", "foundAt" FROM "ExposureFinding" WHERE "tokenId" IS NOT NULL`,
+    `SELECT "tokenId"::text AS "tokenId", scanner, location, "commit", "foundAt" FROM "ExposureFinding" WHERE "tokenId" IS NOT NULL ORDER BY id`,
   )).map(
     (r): ExposureFacts => ({
       tokenId: String(r.tokenId),
