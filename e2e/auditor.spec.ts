@@ -56,3 +56,26 @@ test('an analyst has no export button and POST /api/v1/exports answers 403', asy
   expect(res.status()).toBe(403);
   expect((await res.json()).code).toBe('forbidden');
 });
+
+test('an admin uploads a custom framework: per-field errors first, then the framework is listed', async ({ page }) => {
+  await signIn(page, 'admin', '/frameworks');
+  await page.goto('/frameworks');
+  await page.getByText('Add a custom framework').click();
+  const form = page.getByTestId('custom-framework-form');
+  await form.getByLabel('Framework JSON').fill(JSON.stringify({ id: 'E2E', name: '', version: '1', controls: [], mapping: [] }));
+  await form.getByRole('button', { name: 'Upload framework' }).click();
+  const errors = page.getByTestId('framework-errors');
+  await expect(errors).toContainText('id');
+  await expect(errors).toContainText('controls');
+  const doc = {
+    id: 'e2e-custom',
+    name: 'E2E custom baseline',
+    version: '1',
+    controls: [{ id: 'E2E-1', title: 'Tokens are sender-constrained' }],
+    mapping: [{ subject: 'unbound_high_risk', controlId: 'E2E-1', rationale: 'Unbound high-risk tokens break it.' }],
+  };
+  await form.getByLabel('Framework JSON').fill(JSON.stringify(doc));
+  await form.getByRole('button', { name: 'Upload framework' }).click();
+  await expect(page).toHaveURL(/framework=e2e-custom/);
+  await expect(page.getByTestId('control-E2E-1')).toContainText('Not satisfied');
+});

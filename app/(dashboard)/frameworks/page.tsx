@@ -5,6 +5,7 @@ import { HoldfastError } from '@/lib/errors.ts';
 import { controlEvidence, evidenceCounts, frameworkOverview, listFrameworkSummaries, type ControlEvidence } from '@/lib/services/frameworks/index.ts';
 import { requirePage } from '../../_lib/session.ts';
 import { CoverageChart } from './coverage-chart.tsx';
+import { CustomFrameworkForm } from './custom-framework-form.tsx';
 import { ExportButtons } from './export-buttons.tsx';
 
 export const metadata: Metadata = { title: 'Frameworks' };
@@ -135,6 +136,13 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
           </tbody>
         </table>
       </div>
+
+      {can(principal, 'admin') && (
+        <details className="panel">
+          <summary>Add a custom framework</summary>
+          <CustomFrameworkForm />
+        </details>
+      )}
 
       {detail && (
         <div className="panel" id="evidence" data-testid="evidence">

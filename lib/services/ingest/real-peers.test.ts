@@ -5,8 +5,13 @@
 // missing) and bound/unbound tokens; its JSON and combined logs ingested with the verdicts this
 // test knows to be right; a re-send changes nothing; the revoked token seen again is linked and
 // raises replay_after_revocation.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, generateProof } from 'dpop';
 import Provider from 'oidc-provider';
@@ -14,9 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256B64url } from '../../ingest/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { evaluateFindings } from '../findings/index.ts';
+import { exportToFile } from '../frameworks/index.ts';
 import { ingestStream } from './pipeline.ts';
 import { findNginx, startNginxGateway, type ClientCert, type NginxGateway } from './testing/nginx-gateway.ts';
 
+const OSCAL_SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
 const describeReal = NGINX || IN_CI ? describe : describe.skip;
@@ -228,6 +235,22 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
         expect(findings.map((f) => f.fp)).toContain(fpOf.bearer);
         const raw = JSON.stringify(await db.query(`SELECT * FROM "BindingEvent"`)) + JSON.stringify(await db.query(`SELECT * FROM "Token"`));
         for (const secret of [dpopToken, bearerToken, mtlsJwt]) expect(raw).not.toContain(secret);
+      }, 120_000);
+
+      // Issue 7: an OSCAL export of this real data validates against NIST's schema and holds no raw token.
+      it('exports OSCAL assessment results from this real data: valid against the official schema, no raw token', async (ctx) => {
+        if (!t) return ctx.skip();
+        const file = path.join(mkdtempSync(path.join(tmpdir(), 'holdfast-real-oscal-')), 'real.oscal.json');
+        const r = await exportToFile(t.db, { framework: 'nist-csf-2.0', format: 'oscal', actor: 'user:auditor@example.com', file });
+        expect(r.findings).toBeGreaterThan(0);
+        const text = readFileSync(file, 'utf8');
+        const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+        const ajv = new Ajv({ strict: false, allErrors: true });
+        addFormats(ajv);
+        const validate = ajv.compile(JSON.parse(readFileSync(OSCAL_SCHEMA, 'utf8')) as object);
+        expect(validate(JSON.parse(text)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+        for (const secret of [dpopToken, bearerToken, mtlsJwt]) expect(text).not.toContain(secret);
+        expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}/);
       }, 120_000);
     });
   }
