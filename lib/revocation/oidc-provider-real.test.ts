@@ -35,6 +35,7 @@ describe('revocation against a real oidc-provider', () => {
   let mtlsAgent: Agent;
   let clientCertPem = '';
   let holdfastJwtKeyPem = '';
+  let holdfastCert = { cert: '', key: '' };
   let mode: 'ok' | '500' | 'hang' = 'ok';
   const peerCalls = { revocation: 0, introspection: 0 };
   const secrets = { dpop: randomUUID(), mtls: randomUUID(), holdfast: randomUUID() };
@@ -80,6 +81,8 @@ describe('revocation against a real oidc-provider', () => {
     pki.run(['x509', '-req', '-in', `${pki.dir}/as.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '30', '-extfile', `${pki.dir}/as.ext`, '-out', serverCert.cert]);
     const clientCert = pki.makeLeaf('mtls-client', ca);
     clientCertPem = pki.read(clientCert.cert);
+    const hc = pki.makeLeaf('holdfast-client', ca);
+    holdfastCert = { cert: pki.read(hc.cert), key: pki.read(hc.key) };
     const es = await generateKeyPair('ES256', { extractable: true });
     const rs = await generateKeyPair('RS256', { extractable: true });
     const hk = await generateKeyPair('ES256', { extractable: true });
@@ -93,12 +96,14 @@ describe('revocation against a real oidc-provider', () => {
       jwks: { keys: [{ ...(await exportJWK(es.privateKey)), kid: 'es', alg: 'ES256', use: 'sig' }, { ...(await exportJWK(rs.privateKey)), kid: 'rs', alg: 'RS256', use: 'sig' }] },
       cookies: { keys: [randomUUID()] },
       scopes: ['openid', 'read'],
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'none'],
       clients: [
         { client_id: 'dpop-client', client_secret: secrets.dpop, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post', scope: 'read' },
         { client_id: 'mtls-client', client_secret: secrets.mtls, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post', scope: 'read', tls_client_certificate_bound_access_tokens: true },
         // Holdfast's own clients at the AS: one per client authentication method it supports.
         { client_id: 'holdfast-basic', client_secret: secrets.holdfast, grant_types: [], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
         { client_id: 'holdfast-post', client_secret: secrets.holdfast, grant_types: [], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post' },
+        { client_id: 'holdfast-mtls', grant_types: [], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=holdfast-client' },
         { client_id: 'holdfast-jwt', grant_types: [], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks: { keys: [{ ...(await exportJWK(hk.publicKey)), alg: 'ES256', use: 'sig' }] } },
       ],
       features: {
@@ -111,12 +116,18 @@ describe('revocation against a real oidc-provider', () => {
         mTLS: {
           enabled: true,
           certificateBoundAccessTokens: true,
+          tlsClientAuth: true,
           getCertificate(ctx: ProviderContext) {
             const peer = (ctx.socket as TLSSocket).getPeerX509Certificate?.();
             return peer ? peer.toString() : undefined;
           },
           certificateAuthorized(ctx: ProviderContext) {
             return (ctx.socket as TLSSocket).authorized;
+          },
+          // tls_client_auth_subject_dn 'CN=holdfast-client' against the verified peer certificate.
+          certificateSubjectMatches(ctx: ProviderContext, property: string, expected: string) {
+            const peer = (ctx.socket as TLSSocket).getPeerX509Certificate?.();
+            return property === 'tls_client_auth_subject_dn' && !!peer && `CN=${peer.subject.replace(/^CN=/, '')}` === expected;
           },
         },
         resourceIndicators: {
@@ -171,7 +182,7 @@ describe('revocation against a real oidc-provider', () => {
           kind: 'oauth',
           matchIssuer: issuer,
           config: { revocationEndpoint: as.revocation_endpoint, introspectionEndpoint: as.introspection_endpoint, clientId, authMethod, caPem: pki.read(ca.cert), ...extra },
-          secrets: authMethod === 'private_key_jwt' ? { clientKeyPem: holdfastJwtKeyPem } : { clientSecret: secrets.holdfast },
+          secrets: authMethod === 'private_key_jwt' ? { clientKeyPem: holdfastJwtKeyPem } : authMethod === 'tls_client_auth' ? { clientKeyPem: holdfastCert.key } : { clientSecret: secrets.holdfast },
         }, 'test');
       };
 
@@ -188,9 +199,10 @@ describe('revocation against a real oidc-provider', () => {
         ['client_secret_basic', 'holdfast-basic'],
         ['client_secret_post', 'holdfast-post'],
         ['private_key_jwt', 'holdfast-jwt'],
+        ['tls_client_auth', 'holdfast-mtls'],
       ])('DPoP-bound token, %s: introspection turns active:false and only then is the leg confirmed', async (method, clientId) => {
         mode = 'ok';
-        await useConnector(clientId, method, method === 'private_key_jwt' ? { assertionAudience: issuer } : {});
+        await useConnector(clientId, method, method === 'private_key_jwt' ? { assertionAudience: issuer } : method === 'tls_client_auth' ? { clientCertPem: holdfastCert.cert } : {});
         const DPoP = oauth.DPoP({}, await oauth.generateKeyPair('ES256'));
         const raw = await grant('dpop-client', plainAgent, DPoP);
         expect(await activeAtAs(raw)).toBe(true);
@@ -200,7 +212,7 @@ describe('revocation against a real oidc-provider', () => {
         expect((await state(r.id)).legs[0]!.state).toBe('pending');
         expect(await activeAtAs(raw)).toBe(true); // nothing left Holdfast yet: the outbox holds it
         const pass = await runRevocationWorker(t.db, worker());
-        expect(pass).toMatchObject({ claimed: 1, confirmed: 1 });
+        expect(pass, (await state(r.id)).legs[0]!.lastError ?? '').toMatchObject({ claimed: 1, confirmed: 1 });
         expect(await activeAtAs(raw)).toBe(false);
         const rev = await state(r.id);
         expect(rev.state).toBe('confirmed');
