@@ -3,6 +3,7 @@
 // one batch. 413 over HOLDFAST_INGEST_MAX_BYTES, 415 for other media types or encodings, 422
 // for an unknown or undetectable format; per-line problems are in the summary, never a 5xx.
 import { HoldfastError } from '@/lib/errors.ts';
+import { ingestGate } from '@/lib/http/ingest-gate.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { FORMAT_NAMES, isFormatName } from '@/lib/ingest/index.ts';
 import { ingestAndEvaluate } from '@/lib/services/ingest/index.ts';
@@ -26,7 +27,7 @@ async function* limitedBody(body: ReadableStream<Uint8Array>, max: number): Asyn
   }
 }
 
-export const POST = apiRoute({ permission: 'ingest' }, async ({ req, db, principal, query }) => {
+export const POST = apiRoute({ permission: 'ingest' }, async ({ req, db, principal, query, ip }) => {
   const type = (req.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
   if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(type)) {
     throw new HoldfastError('unsupported_media_type', `content type ${type.slice(0, 60)} is not accepted; send one of ${INGEST_CONTENT_TYPES.join(', ')}`);
@@ -52,11 +53,16 @@ export const POST = apiRoute({ permission: 'ingest' }, async ({ req, db, princip
     principal.kind === 'apikey'
       ? ((await db.prisma.apiKey.findUnique({ where: { id: principal.id }, select: { sourceId: true } }))?.sourceId ?? null)
       : null;
-  const summary = await ingestAndEvaluate(db, limitedBody(req.body, max), {
-    format: format && format !== 'auto' ? format : null,
-    sourceName: sourceId ? null : sourceName,
-    sourceId,
-    actor: principal.label,
-  });
-  return summary;
+  // Per key / per address budgets and the in-flight cap (429 + Retry-After before any write).
+  const release = ingestGate().admit({ principalId: `${principal.kind}:${principal.id}`, ip });
+  try {
+    return await ingestAndEvaluate(db, limitedBody(req.body, max), {
+      format: format && format !== 'auto' ? format : null,
+      sourceName: sourceId ? null : sourceName,
+      sourceId,
+      actor: principal.label,
+    });
+  } finally {
+    release();
+  }
 });

@@ -1,0 +1,79 @@
+// Back-pressure for POST /api/v1/ingest: a request budget per API key and per client address
+// (fixed one-minute windows), and a cap on ingest batches running at once in this process.
+// Everything is decided before the body is read or a transaction opens, so a refused request
+// leaves nothing behind: the client gets 429 + Retry-After and sends the same batch again.
+// In-memory, per instance: N instances admit N × the budget (SECURITY.md, gaps).
+import { HoldfastError } from '../errors.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
+
+export interface IngestGateConfig {
+  /** Ingest requests per minute per API key (or per user session). */
+  perKeyPerMinute: number;
+  /** Ingest requests per minute per client address. */
+  perIpPerMinute: number;
+  /** Batches in flight at once in this process. */
+  maxConcurrent: number;
+}
+
+export const DEFAULT_INGEST_GATE: IngestGateConfig = { perKeyPerMinute: 600, perIpPerMinute: 1200, maxConcurrent: 4 };
+
+function positiveInt(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined || v.trim() === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new HoldfastError('config_invalid', `${name}: must be a whole number from 1 to 10000000`);
+  return n;
+}
+
+export function ingestGateConfig(env: Record<string, string | undefined> = process.env): IngestGateConfig {
+  return {
+    perKeyPerMinute: positiveInt(env.HOLDFAST_INGEST_RATE_PER_KEY, DEFAULT_INGEST_GATE.perKeyPerMinute, 'HOLDFAST_INGEST_RATE_PER_KEY'),
+    perIpPerMinute: positiveInt(env.HOLDFAST_INGEST_RATE_PER_IP, DEFAULT_INGEST_GATE.perIpPerMinute, 'HOLDFAST_INGEST_RATE_PER_IP'),
+    maxConcurrent: positiveInt(env.HOLDFAST_INGEST_MAX_CONCURRENT, DEFAULT_INGEST_GATE.maxConcurrent, 'HOLDFAST_INGEST_MAX_CONCURRENT'),
+  };
+}
+
+export interface IngestGate {
+  readonly config: IngestGateConfig;
+  readonly inFlight: number;
+  /**
+   * Charges the caller's budgets and takes a batch slot; throws rate_limited (429) when a budget
+   * is spent or every slot is taken. Call the returned release exactly once when the batch ends.
+   */
+  admit(caller: { principalId: string; ip: string | null }, nowMs?: number): () => void;
+}
+
+export function createIngestGate(config: IngestGateConfig): IngestGate {
+  const perKey: RateLimiter = createRateLimiter({ limit: config.perKeyPerMinute, windowMs: 60_000 });
+  const perIp: RateLimiter = createRateLimiter({ limit: config.perIpPerMinute, windowMs: 60_000 });
+  let inFlight = 0;
+  return {
+    config,
+    get inFlight() {
+      return inFlight;
+    },
+    admit(caller, nowMs = Date.now()) {
+      perKey.hit(`ingest:key:${caller.principalId}`, nowMs);
+      perIp.hit(`ingest:ip:${caller.ip ?? 'direct'}`, nowMs);
+      if (inFlight >= config.maxConcurrent) {
+        throw new HoldfastError('rate_limited', `ingest is busy (${config.maxConcurrent} batches in flight); retry in 1 s`, { retryAfterSeconds: 1 });
+      }
+      inFlight++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        inFlight--;
+      };
+    },
+  };
+}
+
+let shared: { key: string; gate: IngestGate } | undefined;
+
+/** The process-wide gate; rebuilt when its environment changes (tests change limits). */
+export function ingestGate(env: Record<string, string | undefined> = process.env): IngestGate {
+  const config = ingestGateConfig(env);
+  const key = JSON.stringify(config);
+  if (!shared || shared.key !== key) shared = { key, gate: createIngestGate(config) };
+  return shared.gate;
+}
