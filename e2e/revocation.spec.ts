@@ -114,3 +114,26 @@ test('the analyst sees no revoke control and the API answers 403', async ({ page
   await page.goto('/revocations');
   await expect(page.getByTestId('retry')).toHaveCount(0);
 });
+
+test('the admin sees the connectors (secrets sealed, never shown) and tests one', async ({ page }) => {
+  await signIn(page, 'admin', '/settings');
+  await page.goto('/settings');
+  const panel = page.getByTestId('connectors');
+  await expect(panel.getByRole('cell', { name: 'e2e-token-webhook' })).toBeVisible();
+  await expect(panel).not.toContainText(HMAC);
+  const row = panel.getByRole('row', { name: /e2e-crl-spire-mesh-ca/ });
+  await row.getByRole('button', { name: 'Test connection' }).click();
+  await expect(row.getByRole('status')).toContainText('signing key matches the certificate');
+});
+
+test('holdfast revoke --server waits for confirmation and prints the CONTRACT shape', async () => {
+  const { runCli } = await import('../lib/testing/processes.ts');
+  const page = await adminApi('GET', '/api/v1/tokens?binding=bearer&status=active&limit=1');
+  const tokenId = (page.json.items as { id: string }[])[0]!.id;
+  const r = await runCli(['revoke', '--token-id', tokenId, '--reason', 'e2e cli', '--json', '--server', base(), '--api-key', adminKey()]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout)).toEqual({ id: expect.any(String), state: 'confirmed', legs: [{ kind: 'token', state: 'confirmed', attempts: 1, lastError: null }] });
+  const bad = await runCli(['revoke', '--token-id', tokenId, '--json', '--server', base(), '--api-key', adminKey()]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--reason is required/);
+});

@@ -1,7 +1,9 @@
 import type { Metadata } from 'next';
 import { can } from '@/lib/auth/permissions.ts';
 import { requirePage } from '../../_lib/session.ts';
+import { listConnectors } from '@/lib/revocation/connector-store.ts';
 import { ApiKeyForm } from './api-key-form.tsx';
+import { ConnectorsPanel } from './connectors-panel.tsx';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -14,6 +16,7 @@ export default async function SettingsPage() {
         db.prisma.apiKey.findMany({ orderBy: { createdAt: 'desc' }, select: { id: true, name: true, role: true, scopes: true, displayStub: true, lastUsedAt: true, revokedAt: true } }),
       ])
     : [[], []];
+  const connectors = admin ? (await listConnectors(db)).map((c) => ({ id: c.id, name: c.name, kind: c.kind, matchIssuer: c.matchIssuer, matchCa: c.matchCa, hasSecrets: c.hasSecrets, createdAt: c.createdAt.toISOString() })) : [];
   return (
     <>
       <h1>Settings</h1>
@@ -58,6 +61,7 @@ export default async function SettingsPage() {
             </table>
             <ApiKeyForm />
           </div>
+          <ConnectorsPanel connectors={connectors} />
         </>
       ) : null}
     </>
