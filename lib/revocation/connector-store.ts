@@ -10,6 +10,7 @@ import { HoldfastError } from '../errors.ts';
 import { createCrlConnector, crlConfigSchema, crlSecretsSchema } from './crl-publisher.ts';
 import { createOauthConnector, oauthConfigSchema, oauthSecretsSchema } from './oauth-connector.ts';
 import type { ConnectorKind, LegTarget, RevocationConnector } from './types.ts';
+import { createStepCaConnector, stepCaConfigSchema, stepCaSecretsSchema } from './step-ca-connector.ts';
 import { createVaultPkiConnector, vaultPkiConfigSchema, vaultPkiSecretsSchema } from './vault-pki-connector.ts';
 import { createWebhookConnector, webhookConfigSchema, webhookSecretsSchema } from './webhook-connector.ts';
 
@@ -18,6 +19,7 @@ const SCHEMAS = {
   webhook: { config: webhookConfigSchema, secrets: webhookSecretsSchema, serves: 'both' },
   crl: { config: crlConfigSchema, secrets: crlSecretsSchema, serves: 'certificate' },
   'vault-pki': { config: vaultPkiConfigSchema, secrets: vaultPkiSecretsSchema, serves: 'certificate' },
+  'step-ca': { config: stepCaConfigSchema, secrets: stepCaSecretsSchema, serves: 'certificate' },
 } as const;
 export type StoredConnectorKind = keyof typeof SCHEMAS;
 export const STORED_CONNECTOR_KINDS = Object.keys(SCHEMAS) as StoredConnectorKind[];
@@ -91,6 +93,8 @@ export function buildConnector(db: Database, key: Buffer, row: { id: string; nam
       return createCrlConnector(row.name, crlConfigSchema.parse(row.config), crlSecretsSchema.parse(secrets), db);
     case 'vault-pki':
       return createVaultPkiConnector(row.name, vaultPkiConfigSchema.parse(row.config), vaultPkiSecretsSchema.parse(secrets));
+    case 'step-ca':
+      return createStepCaConnector(row.name, stepCaConfigSchema.parse(row.config), stepCaSecretsSchema.parse(secrets));
     default:
       throw new HoldfastError('validation_failed', `connector kind ${row.kind} is not supported`);
   }

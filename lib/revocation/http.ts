@@ -15,12 +15,15 @@ export interface HttpOptions {
   /** Client certificate and key for mutual TLS. */
   certPem?: string;
   keyPem?: string;
+  /** Keep the raw body bytes (`body`), e.g. a DER CRL. */
+  binary?: boolean;
 }
 
 export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
+  body?: Buffer;
 }
 
 const MAX_RESPONSE = 1024 * 1024;
@@ -65,7 +68,10 @@ export function httpRequest(url: string, opts: HttpOptions, what: string): Promi
           }
           chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: opts.binary ? '' : buf.toString('utf8'), ...(opts.binary ? { body: buf } : {}) });
+        });
         res.on('error', (e) => reject(networkError(what, e)));
       },
     );

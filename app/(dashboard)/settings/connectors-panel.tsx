@@ -47,6 +47,12 @@ const FIELDS: Record<string, Field[]> = {
     { name: 'token', label: 'Vault token', secret: true, required: true },
     { name: 'caPem', label: 'CA that signed Vault’s certificate (PEM, optional)', multiline: true },
   ],
+  'step-ca': [
+    { name: 'url', label: 'step-ca URL', required: true },
+    { name: 'provisioner', label: 'JWK provisioner name', required: true },
+    { name: 'provisionerJwk', label: 'Provisioner private key (JWK JSON, decrypted, with kid)', secret: true, multiline: true, required: true },
+    { name: 'caPem', label: 'step-ca root (PEM, optional)', multiline: true },
+  ],
 };
 
 export function ConnectorsPanel({ connectors }: { connectors: ConnectorRow[] }) {
@@ -132,6 +138,7 @@ export function ConnectorsPanel({ connectors }: { connectors: ConnectorRow[] }) 
             <option value="webhook">Webhook (HMAC-signed JSON)</option>
             <option value="crl">Built-in CRL publisher (CA key in Holdfast)</option>
             <option value="vault-pki">HashiCorp Vault PKI</option>
+            <option value="step-ca">smallstep step-ca</option>
           </select>
         </label>
         <label>Name <input name="name" required maxLength={100} /></label>
