@@ -111,8 +111,27 @@ test('the analyst sees no revoke control and the API answers 403', async ({ page
   });
   expect(res.status()).toBe(403);
   expect((await res.json()).code).toBe('forbidden');
+  // Nor on a token's own page.
+  await page.getByTestId('token-row').first().locator('a[href^="/tokens/"]').first().click();
+  await expect(page.getByTestId('why')).toBeVisible();
+  await expect(page.getByTestId('revoke-token')).toHaveCount(0);
   await page.goto('/revocations');
   await expect(page.getByTestId('retry')).toHaveCount(0);
+});
+
+test('the operator revokes one token from its page; the dialog names the token', async ({ page }) => {
+  await signIn(page, 'operator', '/tokens?binding=bearer&status=active');
+  await page.goto('/tokens?binding=bearer&status=active');
+  await page.getByTestId('token-row').first().locator('a[href^="/tokens/"]').first().click();
+  await page.getByTestId('revoke-token').click();
+  const dialog = page.getByTestId('revoke-dialog');
+  await expect(dialog.getByTestId('plan-token')).toHaveCount(1);
+  await expect(dialog.getByTestId('plan-certificate')).toHaveCount(0); // a bearer token has none
+  await dialog.getByTestId('revoke-reason').fill('e2e: single token from its page');
+  await dialog.getByTestId('confirm-revoke').click();
+  await expect(page).toHaveURL(/\/revocations\?id=/);
+  const id = new URL(page.url()).searchParams.get('id')!;
+  await expect(page.locator(`[data-testid=revocation][data-id="${id}"]`)).toHaveAttribute('data-state', 'confirmed', { timeout: 30_000 });
 });
 
 test('the admin sees the connectors (secrets sealed, never shown) and tests one', async ({ page }) => {

@@ -1,15 +1,17 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { can } from '@/lib/auth/permissions.ts';
 import { isHoldfastError } from '@/lib/errors.ts';
 import { getTokenDetail, type TokenDetail } from '@/lib/services/estate/details.ts';
 import { requirePage } from '../../../_lib/session.ts';
 import { Field, fmt, IdentityLink, Sev, ttl, when } from '../../_components/estate.tsx';
+import { RevokeTokenButton } from '../_components/revoke-selection.tsx';
 
 export const metadata: Metadata = { title: 'Token' };
 
 export default async function TokenPage({ params }: { params: Promise<{ id: string }> }) {
-  const { db } = await requirePage('read');
+  const { db, principal } = await requirePage('read');
   const { id } = await params;
   let d: TokenDetail;
   try {
@@ -27,6 +29,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
       <h1>
         Token of <IdentityLink id={d.identity.id} name={d.identity.name} /> <span className={`badge ${t.binding}`}>{t.binding}</span> <Sev s={t.riskSeverity} />
       </h1>
+      {can(principal, 'revoke') && t.status !== 'revoked' ? <p><RevokeTokenButton tokenId={t.id} /></p> : null}
 
       <section className="panel" data-testid="why">
         <h2>Why it matters</h2>

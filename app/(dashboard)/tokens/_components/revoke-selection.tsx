@@ -140,3 +140,16 @@ function RevokeDialog({ tokenIds, onClose }: { tokenIds: string[]; onClose(): vo
     </div>
   );
 }
+
+/** One token's revoke button (token page); the same confirmation dialog as the list. */
+export function RevokeTokenButton({ tokenId }: { tokenId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" data-testid="revoke-token" onClick={() => setOpen(true)}>
+        Revoke…
+      </button>
+      {open ? <RevokeDialog tokenIds={[tokenId]} onClose={() => setOpen(false)} /> : null}
+    </>
+  );
+}
