@@ -1,17 +1,39 @@
 import type { Metadata } from 'next';
+import { oidcConfig } from '@/lib/auth/oidc.ts';
 import { SignInForm } from './sign-in-form.tsx';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
-  const { next } = await searchParams;
+function ssoConfigured(): boolean {
+  try {
+    return oidcConfig() !== null;
+  } catch {
+    return false; // misconfigured: the start route answers with the reason; keep password sign-in usable
+  }
+}
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string; error?: string }> }) {
+  const { next, error } = await searchParams;
   // Only same-site paths: an open redirect after sign-in is a phishing aid.
   const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const sso = ssoConfigured();
   return (
     <div className="center">
       <div className="card">
         <h1>Holdfast</h1>
         <p className="muted" style={{ marginTop: 0 }}>Sign in to govern your machine tokens.</p>
+        {error === 'sso' && (
+          <p className="error" role="alert">
+            Single sign-on did not succeed, or your account has no access to Holdfast. Ask an administrator.
+          </p>
+        )}
+        {sso && (
+          <p>
+            <a className="button" href={`/api/v1/auth/oidc/start?next=${encodeURIComponent(target)}`}>
+              Sign in with SSO
+            </a>
+          </p>
+        )}
         <SignInForm next={target} />
       </div>
     </div>

@@ -15,6 +15,8 @@ import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from
 /** `METHOD /path` (as the folder names it) → the permission it requires. */
 export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /auth/sign-in': 'public',
+  'GET /auth/oidc/start': 'public',
+  'GET /auth/oidc/callback': 'public',
   'POST /auth/sign-out': 'read',
   'POST /auth/sign-out-everywhere': 'read',
   'GET /auth/session': 'read',
