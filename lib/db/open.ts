@@ -46,6 +46,11 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client's error (server restart) must not crash the process; the next query retries.
   pool.on('error', () => {});
+  // A checked-out client loses the pool's idle listener: a server restart while it sits between
+  // two queries (ingest parsing its next chunk inside a batch transaction) would emit an
+  // unhandled 'error' and kill the process. The failure still reaches the caller through its next
+  // query ("not queryable"), which rolls back and answers 503.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('select 1');
   } catch (e) {

@@ -47,6 +47,12 @@ export function errorToProblem(e: unknown, log: (msg: string) => void = (m) => c
     if (e.details && typeof e.details === 'object' && 'errors' in e.details) extra.errors = (e.details as { errors: unknown }).errors;
     return problem(status, e.code, titleFor(e.code), extra, headers);
   }
+  if (isDatabaseUnavailable(e)) {
+    // A restart or failover of PostgreSQL: retriable. The transaction did not commit (or the
+    // client cannot know), so gateways re-send the batch; ingest dedupes by request id.
+    log(`holdfast: database unavailable: ${String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200)}`);
+    return problem(503, 'db_unreachable', 'Service problem', { detail: 'The database is unavailable; retry shortly.' }, { 'retry-after': '2' });
+  }
   log(`holdfast: unhandled error in request: ${(e as Error)?.stack ?? String(e)}`);
   return problem(500, 'internal', 'Internal error', { detail: 'The server could not complete the request. It has been logged.' });
 }
@@ -77,3 +83,21 @@ function titleFor(code: HoldfastErrorCode): string {
       return 'Service problem';
   }
 }
+
+// PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: admin
+// shutdown, crash shutdown, cannot connect now), socket errors, Prisma's connection codes.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017', 'P2024']);
+const UNAVAILABLE_TEXT = /Connection terminated|terminating connection due to administrator command|the database system is (shutting down|starting up)|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended unexpectedly|DatabaseNotReachable|ConnectionClosed|Can't reach database server/i;
+
+/** Whether an error (or one it wraps) says the database cannot be reached right now. */
+export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const o = e as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown; originalCode?: unknown; meta?: unknown };
+  for (const c of [o.code, o.originalCode]) {
+    if (typeof c === 'string' && (UNAVAILABLE_CODES.has(c) || c.startsWith('08'))) return true;
+  }
+  if (typeof o.kind === 'string' && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/.test(o.kind)) return true;
+  if (typeof o.message === 'string' && UNAVAILABLE_TEXT.test(o.message)) return true;
+  return isDatabaseUnavailable(o.cause, depth + 1) || isDatabaseUnavailable(o.meta, depth + 1);
+}
+
