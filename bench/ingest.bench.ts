@@ -10,7 +10,7 @@
 //   - peak RSS of a PostgreSQL ingest at BENCH_INGEST_MEM_LINES (default 20,000) and 10× that,
 //     each in a fresh process (streaming: must stay flat).
 import { execFileSync, fork, spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,10 @@ const LINES = Number(process.env.BENCH_INGEST_LINES ?? 100_000);
 const MEM_LINES = Number(process.env.BENCH_INGEST_MEM_LINES ?? 20_000);
 const MEM_FACTOR = Number(process.env.BENCH_INGEST_MEM_FACTOR ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Which parts to run (comma list of classify, pg, memory; default all). */
+const PARTS = new Set((process.env.BENCH_INGEST_PARTS ?? 'classify,pg,memory').split(',').map((x) => x.trim()));
+/** In-memory PGlite holds the whole database in the WASM heap: capped (default 200,000 lines). */
+const PGLITE_LINES = Math.min(LINES, Number(process.env.BENCH_INGEST_PGLITE_LINES ?? 200_000));
 const EVENT_COLUMNS = [
   'dedupeKey', 'batchId', 'sourceId', 'occurredAt', 'requestId', 'gateway', 'method', 'url', 'clientIp', 'httpStatus', 'authScheme', 'hasDpop',
   'identityId', 'tokenId', 'tokenFingerprint', 'x5tS256', 'sha1Hex', 'jkt', 'verdict', 'reason', 'redactedRaw',
@@ -81,7 +85,10 @@ if (process.env.INGEST_E2E_CHILD && process.send) {
   const s = await ingestStream(db, createReadStream(process.env.INGEST_E2E_CHILD), { format: 'nginx-json', sourceName: 'bench-mem', actor: 'bench' });
   await db.close();
   clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  // VmHWM is this process's own high-water mark; getrusage's maxRSS is not (Linux carries the
+  // parent's peak across fork + exec).
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  peak = Math.max(peak, process.memoryUsage().rss, hwm ? Number(hwm) * 1024 : 0);
   process.send({ accepted: s.accepted, peakRssMb: peak / 1024 / 1024 }, () => process.exit(0));
 }
 
@@ -95,6 +102,7 @@ export async function run(): Promise<BenchResult[]> {
     const size = `${LINES.toLocaleString('en-US')} lines, ${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
     // 1. parse + classify vs JSON.parse
+    if (PARTS.has('classify')) {
     await parseBaseline(file);
     await parseClassify(file);
     let pc = 0;
@@ -116,15 +124,20 @@ export async function run(): Promise<BenchResult[]> {
       pass: pc / base >= 0.5,
       notes: `${size}; classify = decideVerdict per event (DPoP proofs verified as of the event time, jti replay tracked); best of ${ROUNDS}`,
     });
+    }
 
     // 3 (baseline first, warm cache). jq's filter alone
-    jqFilter(file);
-    const [, tJq] = await timed(async () => jqFilter(file));
+    let tJq = 1;
+    if (PARTS.has('pg')) {
+      jqFilter(file);
+      [, tJq] = await timed(async () => jqFilter(file));
+    }
     const jqRate = LINES / tJq;
 
     if (!(await postgresAvailable())) {
       results.push({ name: 'ingest end-to-end PostgreSQL events/s', value: 0, unit: 'events/s', baseline: { name: 'psql \\copy', value: 0, unit: 'rows/s' }, ratio: 0, notes: 'skipped: no PostgreSQL at 127.0.0.1:5432' });
     } else {
+      if (PARTS.has('pg')) {
       // 2. Holdfast → PostgreSQL vs psql \copy of the same rows
       const pg = await createPostgresTestDatabase();
       cleanups.push(() => pg.drop());
@@ -164,15 +177,20 @@ export async function run(): Promise<BenchResult[]> {
         // 4. PGlite
         const lite = await openTestDatabase('pglite');
         try {
-          const [ls, tLite] = await timed(() => ingestStream(lite.db, createReadStream(file, { highWaterMark: 256 * 1024 }), { format: 'nginx-json', sourceName: 'bench', actor: 'bench' }));
-          if (ls.accepted !== LINES) throw new Error(`PGlite ingest accepted ${ls.accepted}`);
+          let liteFile = file;
+          if (PGLITE_LINES !== LINES) {
+            liteFile = join(dir, 'access-pglite.json');
+            await generate(liteFile, PGLITE_LINES);
+          }
+          const [ls, tLite] = await timed(() => ingestStream(lite.db, createReadStream(liteFile, { highWaterMark: 256 * 1024 }), { format: 'nginx-json', sourceName: 'bench', actor: 'bench' }));
+          if (ls.accepted !== PGLITE_LINES) throw new Error(`PGlite ingest accepted ${ls.accepted}`);
           results.push({
             name: 'ingest end-to-end PGlite events/s',
-            value: LINES / tLite,
+            value: PGLITE_LINES / tLite,
             unit: 'events/s',
             baseline: { name: 'same ingest into PostgreSQL', value: pgRate, unit: 'events/s' },
-            ratio: LINES / tLite / pgRate,
-            notes: `${size}; in-memory PGlite in the same process (multi-row INSERT … SELECT FROM unnest)`,
+            ratio: PGLITE_LINES / tLite / pgRate,
+            notes: `${PGLITE_LINES.toLocaleString('en-US')} lines (BENCH_INGEST_PGLITE_LINES); in-memory PGlite in the same process (multi-row INSERT … SELECT FROM unnest)`,
           });
         } finally {
           await lite.drop();
@@ -180,9 +198,11 @@ export async function run(): Promise<BenchResult[]> {
       } finally {
         await db.close();
       }
+      }
 
       // 5. memory at MEM_LINES and MEM_FACTOR × MEM_LINES
       rmSync(file);
+      if (PARTS.has('memory')) {
       const peaks: number[] = [];
       for (const n of [MEM_LINES, MEM_LINES * MEM_FACTOR]) {
         const f = join(dir, `mem-${n}.json`);
@@ -207,6 +227,7 @@ export async function run(): Promise<BenchResult[]> {
         pass: peaks[1]! / peaks[0]! <= 1.5,
         notes: `PostgreSQL ingest of ${MEM_LINES.toLocaleString('en-US')} and ${(MEM_LINES * MEM_FACTOR).toLocaleString('en-US')} lines, each in a fresh process`,
       });
+      }
     }
     return results;
   } finally {
