@@ -46,6 +46,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /findings/acknowledge': 'read',
   'POST /findings/evaluate': 'admin',
   'GET /events': 'read',
+  'GET /risk-policy': 'read',
+  'PUT /risk-policy': 'admin',
   'POST /verify/dpop': 'read',
   'POST /verify/mtls': 'read',
   'POST /ingest': 'ingest',

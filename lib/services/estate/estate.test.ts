@@ -201,6 +201,23 @@ for (const runtime of RUNTIMES) {
       expect((await json<{ risk: { score: number } }>(`/identities/${top.id}`)).risk.score).toBe(top.score);
     });
 
+    it('changes the risk policy only with a valid one (admin), then re-evaluates', async (ctx) => {
+      if (!t) return ctx.skip();
+      const admin = (await createApiKey(t.db, { name: 'admin', role: 'admin', actor: 'test' })).key;
+      const { GET, PUT } = (await import(path.join(ROOT, 'risk-policy/route.ts'))) as Record<string, (r: Request) => Promise<Response>>;
+      const put = (k: string, body: unknown) =>
+        PUT!(new Request('http://localhost:3000/api/v1/risk-policy', { method: 'PUT', headers: { authorization: `Bearer ${k}`, host: 'localhost:3000', 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+      expect((await put(key, { policy: {} })).status).toBe(403);
+      const bad = await put(admin, { policy: { ttl: { agentSeconds: -5 } } });
+      expect(bad.status).toBe(422);
+      expect(((await bad.json()) as { errors: { path: string }[] }).errors[0]!.path).toContain('agentSeconds');
+      const ok = await put(admin, { policy: { ttl: { agentSeconds: 7200 } } });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { evaluation: { drafts: number } }).evaluation.drafts).toBeGreaterThan(0);
+      const got = await GET!(new Request('http://localhost:3000/api/v1/risk-policy', { headers: { authorization: `Bearer ${key}`, host: 'localhost:3000' } }));
+      expect(((await got.json()) as { policy: { ttl: { agentSeconds: number } } }).policy.ttl.agentSeconds).toBe(7200);
+    });
+
     it('lists events by verdict and request id, newest first, never with the redacted source line', async (ctx) => {
       if (!t) return ctx.skip();
       const page = await json<{ items: { occurredAt: string; verdict: string; requestId: string | null }[] }>('/events?verdict=proof_invalid&limit=100');

@@ -40,6 +40,8 @@ const PAGE: Op['query'] = [
 
 export const OPERATIONS: Op[] = [
   { method: 'post', path: '/auth/sign-in', permission: 'public', tag: 'auth', summary: 'Sign in with email and password (sets the session cookie)' },
+  { method: 'get', path: '/auth/oidc/start', permission: 'public', tag: 'auth', summary: 'Start OpenID Connect sign-in (code flow with PKCE); redirects to the issuer' },
+  { method: 'get', path: '/auth/oidc/callback', permission: 'public', tag: 'auth', summary: 'OpenID Connect redirect target: checks state and nonce, signs the user in' },
   { method: 'post', path: '/auth/sign-out', permission: 'read', tag: 'auth', summary: 'End this session' },
   { method: 'post', path: '/auth/sign-out-everywhere', permission: 'read', tag: 'auth', summary: 'End every session of this user' },
   { method: 'get', path: '/auth/session', permission: 'read', tag: 'auth', summary: 'Who is signed in, role and permissions' },
@@ -74,6 +76,8 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/exports', permission: 'export', tag: 'frameworks', summary: 'Start a framework export (csv, json, oscal, pdf)' },
   { method: 'get', path: '/exports/{id}', permission: 'export', tag: 'frameworks', summary: 'One export job and its progress' },
   { method: 'get', path: '/exports/{id}/download', permission: 'export', tag: 'frameworks', summary: 'Download a finished export (with its SHA-256)' },
+  { method: 'get', path: '/risk-policy', permission: 'read', tag: 'findings', summary: 'The risk policy in force (privileged scopes and audiences, TTL limits, thresholds)' },
+  { method: 'put', path: '/risk-policy', permission: 'admin', tag: 'findings', summary: 'Replace the risk policy ({ policy }); validated, audited, then every rule is re-evaluated' },
   { method: 'get', path: '/summary', permission: 'read', tag: 'estate', summary: 'Counts: identities, tokens by binding, unbound high-risk, exposed active, findings per rule' },
   {
     method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered', response: TokenPageSchema, exportable: true,
