@@ -11,6 +11,7 @@ import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import { seedDemo } from '../seed/seed-demo.ts';
 import { evaluateFindings } from '../services/findings/index.ts';
+import { failInterruptedExports } from '../services/frameworks/exports.ts';
 import { loadSecretKey } from '../crypto/seal.ts';
 import { dbConnectorResolver } from '../revocation/connector-store.ts';
 import { startRevocationWorkerLoop } from '../revocation/run-revocation-worker.ts';
@@ -45,6 +46,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   try {
     const applied = await migrateDatabase(db);
     if (applied.length) log(`holdfast: applied migrations ${applied.join(', ')}`);
+    if (db.kind === 'pglite') {
+      // One process owns an embedded database: jobs still "running" were cut off by the last stop.
+      const interrupted = await failInterruptedExports(db);
+      if (interrupted) log(`holdfast: marked ${interrupted} export job(s) interrupted by the last stop as failed`);
+    }
     const boot = await bootstrapAdmin(db, { adminEmail: cfg.adminEmail, adminPassword: cfg.adminPassword });
     const base = cfg.publicUrl ?? `http://localhost:${cfg.port}`;
     if (boot.kind === 'admin_created') log(`holdfast: created admin ${boot.email}`);

@@ -247,6 +247,19 @@ export async function startExport(db: Database, input: StartExportInput, opts: R
   return getExportJob(db, job.id);
 }
 
+/**
+ * Marks jobs left queued/running by a previous process as failed. Only safe where one process owns
+ * the database (the embedded PGlite data dir is locked to one process); the server calls it at
+ * start on PGlite. Returns how many jobs it marked.
+ */
+export async function failInterruptedExports(db: Database): Promise<number> {
+  const r = await db.prisma.exportJob.updateMany({
+    where: { state: { in: ['queued', 'running'] }, id: { notIn: [...running.keys()] } },
+    data: { state: 'failed', error: 'interrupted: the server stopped before the export finished; start it again', finishedAt: new Date() },
+  });
+  return r.count;
+}
+
 /** Resolves when a job started in this process has finished (tests, graceful shutdown). */
 export async function waitForExport(id: string): Promise<void> {
   await running.get(id);

@@ -17,6 +17,7 @@ import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from
 import {
   controlEvidence,
   evidenceCounts,
+  failInterruptedExports,
   findingRows,
   frameworkOverview,
   getExportJob,
@@ -245,6 +246,14 @@ for (const runtime of RUNTIMES) {
       await expect(startExport(t.db, { framework: 'nist-csf-9', format: 'csv', actor: 'x' })).rejects.toMatchObject({ code: 'validation_failed' });
       await expect(startExport(t.db, { framework: 'nist-csf-2.0', format: 'xlsx', actor: 'x' })).rejects.toMatchObject({ code: 'validation_failed' });
       await expect(startExport(t.db, { framework: 'nist-csf-2.0', format: 'csv', actor: 'x', from: new Date('2026-02-01'), to: new Date('2026-01-01') })).rejects.toMatchObject({ code: 'validation_failed' });
+    });
+
+    it('marks jobs a previous process left running as failed, not the ones running here', async (ctx) => {
+      if (!t) return ctx.skip();
+      const stale = await t.db.prisma.exportJob.create({ data: { framework: 'nist-csf-2.0', format: 'csv', requestedBy: 'x', state: 'running' } });
+      expect(await failInterruptedExports(t.db)).toBe(1);
+      expect(await getExportJob(t.db, stale.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('interrupted') });
+      expect(await failInterruptedExports(t.db)).toBe(0);
     });
 
     it.runIf(POPPLER || process.env.CI === 'true')('exports a PDF that renders to PNG and reads back with the title and the control table', async (ctx) => {
