@@ -56,7 +56,7 @@ test('an analyst cannot open admin settings data, and the API answers 403', asyn
 test('the admin creates an API key in Settings and it is shown once', async ({ page }) => {
   await signIn(page, 'admin');
   await page.goto('/settings');
-  await page.getByLabel('Name').fill('nginx-edge-e2e');
+  await page.getByRole('form', { name: 'Create API key' }).getByLabel('Name').fill('nginx-edge-e2e');
   await page.getByRole('button', { name: 'Create API key' }).click();
   const key = await page.getByTestId('new-api-key').textContent();
   expect(key).toMatch(/^hf_/);
@@ -90,7 +90,7 @@ test('every page carries a strict CSP with a nonce and security headers, and not
   }
   // Hydration works under the policy: a client-side interaction still runs.
   await page.goto('/settings');
-  await page.getByLabel('Name').fill('csp-check');
+  await page.getByRole('form', { name: 'Create API key' }).getByLabel('Name').fill('csp-check');
   await page.getByRole('button', { name: 'Create API key' }).click();
   await expect(page.getByTestId('new-api-key')).toBeVisible();
   expect(violations).toEqual([]);

@@ -49,7 +49,7 @@ test('injection attempts in every filter are inert: no script runs and nothing a
   }
   // Text fields that are stored and shown again: an API key name.
   await page.goto('/settings');
-  await page.getByLabel('Name').fill(PAYLOADS[1]!);
+  await page.getByRole('form', { name: 'Create API key' }).getByLabel('Name').fill(PAYLOADS[1]!);
   await page.getByRole('button', { name: 'Create API key' }).click();
   await expect(page.getByTestId('new-api-key')).toBeVisible();
   await page.reload();

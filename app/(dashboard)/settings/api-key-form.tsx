@@ -8,6 +8,7 @@ export function ApiKeyForm() {
   const [error, setError] = useState<string | null>(null);
   return (
     <form
+      aria-label="Create API key"
       className="filters"
       style={{ marginTop: '1rem' }}
       onSubmit={async (e) => {
