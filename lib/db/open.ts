@@ -67,6 +67,13 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   }
   const factory = new PrismaPg(pool);
   const prisma = new PrismaClient({ adapter: factory });
+  // Prisma's schema engine takes a session-level advisory lock for `migrate` and does not release
+  // it: on a shared pool that connection stays open, and a second app instance starting on the
+  // same database waits forever in pg_advisory_lock. Migrations get their own one-connection
+  // pool whose idle connection closes a second later, which releases the lock.
+  const migrationPool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 1000, connectionTimeoutMillis: 5000 });
+  migrationPool.on('error', () => {});
+  const migrationFactory = new PrismaPg(migrationPool);
   return {
     kind: 'postgres',
     prisma,
@@ -75,10 +82,11 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
       const r = await pool.query(sql, params);
       return r.rows as T[];
     },
-    adapterFactory: factory as unknown as SqlMigrationAwareDriverAdapterFactory,
+    adapterFactory: migrationFactory as unknown as SqlMigrationAwareDriverAdapterFactory,
     async close() {
       await prisma.$disconnect().catch(() => {});
       await pool.end().catch(() => {});
+      await migrationPool.end().catch(() => {});
     },
   };
 }
