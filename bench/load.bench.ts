@@ -1,0 +1,192 @@
+// Load: TWO app instances (scripts/start.mjs, HOLDFAST_SKIP_BUILD=1) on one throwaway PostgreSQL
+// database with the demo estate, 50 concurrent dashboard users (GET /, /tokens,
+// /api/v1/summary with a session cookie, split across both instances) — first alone (baseline),
+// then while gateways push NGINX JSON batches at a target of BENCH_LOAD_EVENTS_PER_S (10,000)
+// events/s split across both instances for BENCH_LOAD_SECONDS (default 20; the issue asks 60).
+// Reports dashboard p50/p95 idle vs under load, ingest events/s achieved, 5xx count, and ingest
+// loss (events in the database vs distinct events sent). Loopback only, bounded in time.
+// Needs PostgreSQL (HOLDFAST_TEST_PG_URL) and a current `next build` (.next).
+import { randomBytes } from 'node:crypto';
+import { Agent } from 'undici';
+import { createPostgresTestDatabase, postgresAvailable } from '../lib/testing/databases.ts';
+import { hasBuild, runCli, startServerProcess, type ServerProcess } from '../lib/testing/processes.ts';
+import { nginxJsonLine } from '../lib/services/ingest/testing/generate.ts';
+import type { BenchResult } from './types.ts';
+
+const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
+const BASELINE_SECONDS = Number(process.env.BENCH_LOAD_BASELINE_SECONDS ?? Math.min(10, SECONDS));
+const TARGET_EPS = Number(process.env.BENCH_LOAD_EVENTS_PER_S ?? 10_000);
+const USERS = Number(process.env.BENCH_LOAD_USERS ?? 50);
+const BATCH = Number(process.env.BENCH_LOAD_BATCH ?? 2_000);
+const PATHS = ['/', '/tokens', '/api/v1/summary'];
+
+const skipped = (why: string): BenchResult[] => [{ name: 'load', value: 0, unit: 'ms', baseline: { name: 'none', value: 0, unit: 'ms' }, ratio: 0, notes: `skipped: ${why}` }];
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface DashboardRun {
+  latencies: number[];
+  byPath: Map<string, number[]>;
+  status: Map<number, number>;
+  errors: number;
+}
+
+/** USERS workers, each looping over the dashboard paths on alternating instances until `until`. */
+async function dashboard(urls: string[], cookie: string, until: number, agent: Agent): Promise<DashboardRun> {
+  const run: DashboardRun = { latencies: [], byPath: new Map(), status: new Map(), errors: 0 };
+  const worker = async (w: number) => {
+    let i = w;
+    while (Date.now() < until) {
+      const route = PATHS[i % PATHS.length]!;
+      const url = `${urls[Math.floor(i / PATHS.length) % urls.length]}${route}`;
+      i++;
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url, { headers: { cookie }, redirect: 'manual', dispatcher: agent } as RequestInit);
+        await res.arrayBuffer();
+        const ms = performance.now() - t0;
+        run.latencies.push(ms);
+        if (!run.byPath.has(route)) run.byPath.set(route, []);
+        run.byPath.get(route)!.push(ms);
+        run.status.set(res.status, (run.status.get(res.status) ?? 0) + 1);
+      } catch {
+        run.errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: USERS }, (_, w) => worker(w)));
+  run.latencies.sort((a, b) => a - b);
+  for (const l of run.byPath.values()) l.sort((a, b) => a - b);
+  return run;
+}
+
+interface IngestRun {
+  sentLines: number;
+  acceptedLines: number;
+  requests: number;
+  status: Map<number, number>;
+  seconds: number;
+}
+
+/** Paced batches at TARGET_EPS across the instances; 429/503 are retried (back-pressure). */
+async function ingest(urls: string[], key: string, until: number, agent: Agent, tag: string): Promise<IngestRun> {
+  const run: IngestRun = { sentLines: 0, acceptedLines: 0, requests: 0, status: new Map(), seconds: 0 };
+  const batchesPerSecond = TARGET_EPS / BATCH;
+  const t0 = Date.now();
+  let next = 0;
+  const inflight = new Set<Promise<void>>();
+  const send = async (b: number) => {
+    const lines: string[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      const o = JSON.parse(nginxJsonLine(b * BATCH + i)) as Record<string, unknown>;
+      o.request_id = `${tag}-${b}-${i}`;
+      lines.push(JSON.stringify(o));
+    }
+    const body = lines.join('\n') + '\n';
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const url = `${urls[(b + attempt) % urls.length]}/api/v1/ingest?format=nginx-json&source=load-edge`;
+      run.requests++;
+      try {
+        const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body, dispatcher: agent } as RequestInit);
+        run.status.set(res.status, (run.status.get(res.status) ?? 0) + 1);
+        const text = await res.text();
+        if (res.status === 200) {
+          const s = JSON.parse(text) as { accepted: number; duplicates: number };
+          run.sentLines += BATCH;
+          run.acceptedLines += s.accepted;
+          return;
+        }
+        if (res.status !== 429 && res.status !== 503) return; // counted as a failure in status
+        await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      } catch {
+        run.status.set(0, (run.status.get(0) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  while (Date.now() < until) {
+    const due = Math.floor(((Date.now() - t0) / 1000) * batchesPerSecond) + 1;
+    while (next < due && inflight.size < 16) {
+      const p = send(next++).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await Promise.all(inflight);
+  run.seconds = (Date.now() - t0) / 1000;
+  return run;
+}
+
+const count5xx = (m: Map<number, number>) => [...m].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
+
+export async function run(): Promise<BenchResult[]> {
+  if (!(await postgresAvailable())) return skipped('PostgreSQL not reachable');
+  if (!hasBuild()) return skipped('no .next build (run next build first)');
+  const pg = await createPostgresTestDatabase();
+  const env = {
+    DATABASE_URL: pg.url,
+    HOLDFAST_SECRET_KEY: randomBytes(32).toString('base64'),
+    HOLDFAST_DEMO: 'never',
+    HOLDFAST_DATA_DIR: `/tmp/holdfast-load-${process.pid}`,
+    // The bench measures capacity, not the per-key budget: the gate's in-flight cap stays default.
+    HOLDFAST_INGEST_RATE_PER_KEY: '1000000',
+    HOLDFAST_INGEST_RATE_PER_IP: '1000000',
+  };
+  const servers: ServerProcess[] = [];
+  const agent = new Agent({ connections: USERS + 32, keepAliveTimeout: 30_000 });
+  try {
+    const say = (m: string) => process.stderr.write(`bench load: ${m}\n`);
+    say('seeding the demo estate');
+    const seed = await runCli(['seed', '--demo', '--json'], { env, timeoutMs: 600_000 });
+    if (seed.code !== 0) throw new Error(`seed failed: ${seed.stderr.slice(0, 300)}`);
+    const password = `Load-${randomBytes(9).toString('base64url')}`;
+    const u = await runCli(['user', 'create', '--email', 'load@example.test', '--role', 'analyst', '--json'], { env, input: `${password}\n` });
+    if (u.code !== 0) throw new Error(`user create failed: ${u.stderr.slice(0, 300)}`);
+    const k = await runCli(['apikey', 'create', '--name', 'load-gw', '--role', 'analyst', '--scope', 'ingest', '--json'], { env });
+    if (k.code !== 0) throw new Error(`apikey create failed: ${k.stderr.slice(0, 300)}`);
+    const key = (JSON.parse(k.stdout) as { key: string }).key;
+    say('starting two instances');
+    // Each instance its own data dir (it holds a lock there); one database for both.
+    for (const i of [1, 2]) servers.push(await startServerProcess({ ...env, HOLDFAST_DATA_DIR: `${env.HOLDFAST_DATA_DIR}-${i}` }, 400_000));
+    const urls = servers.map((s) => s.url);
+    const signIn = await fetch(`${urls[0]}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'load@example.test', password }) });
+    if (!signIn.ok) throw new Error(`sign-in failed: ${signIn.status}`);
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    // Warm both instances (first render compiles nothing in production, but fills caches).
+    await dashboard(urls, cookie, Date.now() + 2000, agent);
+
+    say(`baseline: ${USERS} users for ${BASELINE_SECONDS} s`);
+    const idle = await dashboard(urls, cookie, Date.now() + BASELINE_SECONDS * 1000, agent);
+    say(`under load: ${USERS} users + ingest at ${TARGET_EPS} events/s for ${SECONDS} s`);
+    const until = Date.now() + SECONDS * 1000;
+    const [busy, ing] = await Promise.all([dashboard(urls, cookie, until, agent), ingest(urls, key, until, agent, 'load')]);
+
+    const { default: pgm } = await import('pg');
+    const c = new pgm.Client({ connectionString: pg.url });
+    await c.connect();
+    const stored = Number((await c.query(`SELECT count(*)::int AS n FROM "BindingEvent" WHERE "requestId" LIKE 'load-%'`)).rows[0].n);
+    const distinct = Number((await c.query(`SELECT count(DISTINCT "requestId")::int AS n FROM "BindingEvent" WHERE "requestId" LIKE 'load-%'`)).rows[0].n);
+    await c.end();
+
+    const eps = ing.sentLines / ing.seconds;
+    const fivexx = count5xx(idle.status) + count5xx(busy.status) + count5xx(ing.status);
+    const statusNote = (m: Map<number, number>) => JSON.stringify(Object.fromEntries(m));
+    const scale = `2 instances, ${USERS} users, ${SECONDS} s at ${TARGET_EPS} events/s target in ${BATCH}-line batches`;
+    const p = (r: DashboardRun, q: number) => pct(r.latencies, q);
+    const perPath = (r: DashboardRun) => [...r.byPath].map(([k, l]) => `${k} p50 ${Math.round(pct(l, 50))} / p95 ${Math.round(pct(l, 95))} ms (${l.length})`).join('; ');
+    return [
+      { name: 'load: dashboard p50 under ingest', value: p(busy, 50), unit: 'ms', baseline: { name: 'p50 idle', value: p(idle, 50), unit: 'ms' }, ratio: p(busy, 50) / p(idle, 50), notes: `${busy.latencies.length} requests (idle ${idle.latencies.length}); ${scale}; idle: ${perPath(idle)}; under load: ${perPath(busy)}` },
+      { name: 'load: dashboard p95 under ingest', value: p(busy, 95), unit: 'ms', baseline: { name: 'p95 idle', value: p(idle, 95), unit: 'ms' }, ratio: p(busy, 95) / p(idle, 95), target: '< 300 ms', pass: p(busy, 95) < 300, notes: `statuses ${statusNote(busy.status)}, errors ${busy.errors}` },
+      { name: 'load: ingest events/s achieved', value: eps, unit: 'events/s', baseline: { name: 'target', value: TARGET_EPS, unit: 'events/s' }, ratio: eps / TARGET_EPS, target: `≥ ${TARGET_EPS}`, pass: eps >= TARGET_EPS * 0.98, notes: `${ing.sentLines} lines in ${ing.seconds.toFixed(1)} s, ${ing.requests} requests, statuses ${statusNote(ing.status)}` },
+      { name: 'load: 5xx responses', value: fivexx, unit: 'responses', baseline: { name: 'requests', value: idle.latencies.length + busy.latencies.length + ing.requests, unit: 'requests' }, ratio: 0, target: '0', pass: fivexx === 0 },
+      { name: 'load: ingest loss (sent − stored)', value: ing.sentLines - stored, unit: 'events', baseline: { name: 'sent', value: ing.sentLines, unit: 'events' }, ratio: (ing.sentLines - stored) / Math.max(1, ing.sentLines), target: '0, no duplicates', pass: ing.sentLines === stored && stored === distinct, notes: `stored ${stored}, distinct request ids ${distinct}, accepted ${ing.acceptedLines}` },
+    ];
+  } finally {
+    await agent.close().catch(() => {});
+    for (const s of servers) await s.stop().catch(() => null);
+    await pg.drop().catch(() => {});
+  }
+}
