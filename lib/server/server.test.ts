@@ -73,5 +73,5 @@ describe.runIf(hasBuild() || process.env.CI === 'true')('embedded server lifecyc
     } finally {
       await again.stop();
     }
-  });
+  }, 300_000); // two real server starts, a demo seed and a findings evaluation
 });
