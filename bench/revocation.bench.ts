@@ -2,11 +2,12 @@
 // publisher: (1) time from request to both legs confirmed (token revoked and introspected
 // inactive; certificate listed in a freshly signed CRL), p50/p95 over N revocations, against
 // a direct RFC 7009 call to the same AS; (2) bulk throughput for BULK tokens through the job
-// and worker vs a direct revocation loop over other tokens, same AS, same run. PGlite in memory.
+// and worker vs a direct revocation loop over other tokens, same AS, same run. PGlite in memory by default; BENCH_REVOCATION_DB=postgres for the local PostgreSQL server.
 // The bench tokens are opaque client-credentials tokens; their certificate link exists only in
 // Holdfast's database (the AS does not bind them), which is enough to time the CRL leg.
 import { randomBytes, X509Certificate, createHash } from 'node:crypto';
 import { migrateDatabase } from '../lib/db/migrations.ts';
+import { createPostgresTestDatabase } from '../lib/testing/databases.ts';
 import { openDatabase } from '../lib/db/open.ts';
 import { createConnector, dbConnectorResolver } from '../lib/revocation/connector-store.ts';
 import { requestRevocation } from '../lib/revocation/request-revocation.ts';
@@ -17,6 +18,8 @@ import type { BenchResult } from './types.ts';
 
 const N = Number(process.env.BENCH_REVOCATION_N ?? 100);
 const BULK = Number(process.env.BENCH_REVOCATION_BULK ?? 1000);
+// pglite (default, in memory) or postgres (a throwaway database on the local server).
+const DB = process.env.BENCH_REVOCATION_DB === 'postgres' ? 'postgres' : 'pglite';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,7 +28,8 @@ const pct = (xs: number[], p: number) => {
 
 export async function run(): Promise<BenchResult[]> {
   const peer = await startOidcPeer();
-  const db = await openDatabase({ kind: 'memory' });
+  const pg = DB === 'postgres' ? await createPostgresTestDatabase() : null;
+  const db = pg ? await openDatabase({ kind: 'postgres', url: pg.url, poolSize: 10 }) : await openDatabase({ kind: 'memory' });
   try {
     await migrateDatabase(db);
     const key = randomBytes(32);
@@ -89,7 +93,7 @@ export async function run(): Promise<BenchResult[]> {
     const p95 = pct(latencies, 95);
     const d50 = pct(direct, 50);
     const d95 = pct(direct, 95);
-    const notes = `local oidc-provider over TLS; Holdfast = request txn + RFC 7009 + RFC 7662 introspection + CRL sign/verify + state txns; N=${N}`;
+    const notes = `${DB}; local oidc-provider over TLS; Holdfast = request txn + RFC 7009 + RFC 7662 introspection + CRL sign/verify + state txns; N=${N}`;
     return [
       { name: 'revocation: request → both legs confirmed p50', value: p50, unit: 'ms', baseline: { name: 'direct RFC 7009 call p50', value: d50, unit: 'ms' }, ratio: p50 / d50, notes },
       { name: 'revocation: request → both legs confirmed p95', value: p95, unit: 'ms', baseline: { name: 'direct RFC 7009 call p95', value: d95, unit: 'ms' }, ratio: p95 / d95, notes },
@@ -99,11 +103,12 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'tokens/s',
         baseline: { name: `direct RFC 7009 loop, ${BULK} tokens (unconfirmed)`, value: BULK / (loopMs / 1000), unit: 'tokens/s' },
         ratio: bulkMs / loopMs > 0 ? loopMs / bulkMs : 0,
-        notes: `recording ${BULK} revocations ${Math.round(requestMs)} ms, worker ${Math.round(bulkMs - requestMs)} ms (concurrency 8, batch 50, 2 AS calls per leg: revoke + introspect); ratio = Holdfast throughput / direct loop throughput`,
+        notes: `${DB}; recording ${BULK} revocations ${Math.round(requestMs)} ms, worker ${Math.round(bulkMs - requestMs)} ms (concurrency 8, batch 50, 2 AS calls per leg: revoke + introspect); ratio = Holdfast throughput / direct loop throughput`,
       },
     ];
   } finally {
     await db.close();
+    await pg?.drop();
     await peer.close();
   }
 }
