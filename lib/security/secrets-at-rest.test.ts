@@ -51,6 +51,8 @@ for (const runtime of RUNTIMES) {
       const dpopToken = jwt({ iss: 'https://as.test', sub: 'svc-dpop', client_id: 'svc-dpop', jti: `scan-d-${randomBytes(6).toString('hex')}`, exp: now + 3600, iat: now, cnf: { jkt } });
       const proof = await generateProof(keys, 'https://api.example.com/v1/orders/1', 'GET', undefined, dpopToken);
       const opaque = `opq_${randomBytes(24).toString('base64url')}`;
+      const brokenSecret = `brk_${randomBytes(24).toString('base64url')}`;
+      secrets.set('secret in a rejected line', brokenSecret);
       secrets.set('bearer JWT', bearer).set('DPoP-bound JWT', dpopToken).set('DPoP proof', proof).set('opaque token', opaque);
       secrets.set('fixture JWT', SECRET_JWT).set('fixture proof', SECRET_PROOF).set('fixture opaque', SECRET_OPAQUE);
       // The signature part alone must not be kept either (a JWT minus its signature is not secret).
@@ -63,11 +65,13 @@ for (const runtime of RUNTIMES) {
         JSON.stringify({ ...base, request_id: 'scan-query', uri: `/v1/orders?access_token=${opaque}&x=1`, authz_scheme: '', http_authorization: '' }),
         JSON.stringify({ ...base, request_id: 'scan-bearer-as-dpop', authz_scheme: 'Bearer', http_authorization: `Bearer ${dpopToken}`, has_dpop: '1', http_dpop: proof }),
         NGINX_JSON_FULL,
+        // A broken line carrying a secret: rejected lines keep a reason, never the line itself.
+        `{"request_id":"scan-broken","http_authorization":"Bearer ${brokenSecret}", "status": `,
         ...Array.from({ length: 200 }, (_, i) => nginxJsonLine(10_000 + i)),
       ];
       const summary = await ingestAndEvaluate(db, bytes(lines.join('\n') + '\n'), { format: 'nginx-json', sourceName: 'scan-edge', actor: 'test' });
-      expect(summary.rejected, JSON.stringify(summary.errors)).toBe(0);
-      covered.push(`ingest (${summary.accepted} lines with raw Authorization, DPoP proofs, tokens in query)`);
+      expect(summary.rejected, JSON.stringify(summary.errors)).toBe(1);
+      covered.push(`ingest (${summary.accepted} lines with raw Authorization, DPoP proofs, tokens in query; 1 rejected line carrying a token)`);
 
       // API keys, plain and DPoP-bound.
       secrets.set('API key', (await createApiKey(db, { name: 'scan-gw', role: 'analyst', scopes: ['ingest'], actor: 'test' })).key);
