@@ -15,11 +15,13 @@ export function ApiKeyForm() {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
         setError(null);
+        const jkt = String(f.get('dpopJkt') ?? '').trim();
         try {
           const r = await api<{ id: string; key: string }>('POST', '/api/v1/api-keys', {
             name: f.get('name'),
             role: f.get('role'),
             scopes: f.get('ingest') ? ['ingest'] : [],
+            ...(jkt ? { dpopJkt: jkt } : {}),
           });
           setCreated(r.key);
         } catch (err) {
@@ -35,6 +37,10 @@ export function ApiKeyForm() {
         </select>
       </label>
       <label style={{ display: 'flex', gap: '0.4rem', alignItems: 'center' }}><input type="checkbox" name="ingest" /> ingest scope</label>
+      <label title="JWK SHA-256 thumbprint of the gateway's DPoP key: the key is then accepted only with a DPoP proof signed by it">
+        DPoP key thumbprint (optional)
+        <input name="dpopJkt" pattern="[A-Za-z0-9_\-]{43}" maxLength={43} placeholder="43 characters" />
+      </label>
       <button type="submit">Create API key</button>
       {error && <p className="error">{error}</p>}
       {created && (
