@@ -134,6 +134,21 @@ test('the operator revokes one token from its page; the dialog names the token',
   await expect(page.locator(`[data-testid=revocation][data-id="${id}"]`)).toHaveAttribute('data-state', 'confirmed', { timeout: 30_000 });
 });
 
+test('the operator revokes every credential of an identity from its page', async ({ page }) => {
+  await signIn(page, 'operator', '/tokens?binding=mtls&status=active');
+  await page.goto('/tokens?binding=mtls&status=active&sort=id');
+  await page.getByTestId('token-row').last().locator('a[href^="/identities/"]').first().click();
+  await page.getByTestId('revoke-identity').click();
+  const dialog = page.getByTestId('revoke-dialog');
+  await expect(dialog.getByTestId('revoke-plan')).toBeVisible();
+  expect((await dialog.getByTestId('plan-token').count()) + (await dialog.getByTestId('plan-certificate').count())).toBeGreaterThan(0);
+  await dialog.getByTestId('revoke-reason').fill('e2e: identity decommissioned');
+  await dialog.getByTestId('confirm-revoke').click();
+  await expect(page).toHaveURL(/\/revocations\?id=/);
+  const id = new URL(page.url()).searchParams.get('id')!;
+  await expect(page.locator(`[data-testid=revocation][data-id="${id}"]`)).toHaveAttribute('data-state', 'confirmed', { timeout: 45_000 });
+});
+
 test('the admin sees the connectors (secrets sealed, never shown) and tests one', async ({ page }) => {
   await signIn(page, 'admin', '/settings');
   await page.goto('/settings');

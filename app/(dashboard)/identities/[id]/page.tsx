@@ -2,15 +2,17 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { isHoldfastError } from '@/lib/errors.ts';
+import { can } from '@/lib/auth/permissions.ts';
 import { getIdentityDetail, type IdentityDetail } from '@/lib/services/estate/details.ts';
 import { requirePage } from '../../../_lib/session.ts';
+import { RevokeIdentityButton } from '../../tokens/_components/revoke-selection.tsx';
 import { Field, fmt, Sev, ttl, when } from '../../_components/estate.tsx';
 import { FailuresByReasonChart } from '../../_components/overview-charts.tsx';
 
 export const metadata: Metadata = { title: 'Identity' };
 
 export default async function IdentityPage({ params }: { params: Promise<{ id: string }> }) {
-  const { db } = await requirePage('read');
+  const { db, principal } = await requirePage('read');
   const { id } = await params;
   let d: IdentityDetail;
   try {
@@ -25,6 +27,14 @@ export default async function IdentityPage({ params }: { params: Promise<{ id: s
     <>
       <p className="muted"><Link href="/identities">Identities</Link> / {i.name}</p>
       <h1><span className="mono">{i.name}</span> <span className="muted" style={{ fontSize: '0.9rem' }}>{i.kind} · {i.environment ?? 'no environment'} · {i.status}</span></h1>
+      {can(principal, 'revoke') ? (
+        <p>
+          <RevokeIdentityButton
+            tokenIds={(await db.prisma.token.findMany({ where: { identityId: i.id, status: 'active' }, select: { id: true }, take: 5000 })).map((t) => t.id)}
+            certificateIds={(await db.prisma.certificate.findMany({ where: { identityId: i.id, status: 'active' }, select: { id: true }, take: 5000 })).map((c) => c.id)}
+          />
+        </p>
+      ) : null}
       <div className="grid2">
         <section className="panel" data-testid="risk-score">
           <h2>Risk score: <span style={{ color: d.risk.score >= 50 ? 'var(--bad)' : 'inherit' }}>{d.risk.score}</span> / 100 ({d.risk.band})</h2>

@@ -59,7 +59,7 @@ function RevokeBar({ selected, clear }: { selected: Set<string>; clear(): void }
   );
 }
 
-function RevokeDialog({ tokenIds, onClose }: { tokenIds: string[]; onClose(): void }) {
+function RevokeDialog({ tokenIds, certificateIds = [], onClose }: { tokenIds: string[]; certificateIds?: string[]; onClose(): void }) {
   const router = useRouter();
   const [withCertificate, setWithCertificate] = useState(true);
   const [reason, setReason] = useState('');
@@ -67,8 +67,8 @@ function RevokeDialog({ tokenIds, onClose }: { tokenIds: string[]; onClose(): vo
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const planQuery = useQuery({
-    queryKey: ['revocation-plan', withCertificate, tokenIds],
-    queryFn: () => api<Plan>('POST', '/api/v1/revocations/preview', { tokenIds, withCertificate }),
+    queryKey: ['revocation-plan', withCertificate, tokenIds, certificateIds],
+    queryFn: () => api<Plan>('POST', '/api/v1/revocations/preview', { tokenIds, certificateIds, withCertificate }),
     staleTime: 0,
   });
   const plan = planQuery.data ?? null;
@@ -76,7 +76,7 @@ function RevokeDialog({ tokenIds, onClose }: { tokenIds: string[]; onClose(): vo
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ id: string }>('POST', '/api/v1/revocations', { tokenIds, withCertificate, reason, ...(rawToken && tokenIds.length === 1 ? { rawToken } : {}) });
+      const r = await api<{ id: string }>('POST', '/api/v1/revocations', { tokenIds, certificateIds, withCertificate, reason, ...(rawToken && tokenIds.length === 1 && !certificateIds.length ? { rawToken } : {}) });
       router.push(`/revocations?id=${r.id}`);
     } catch (e) {
       setError(e instanceof ApiProblem ? e.message : 'revocation failed');
@@ -120,7 +120,7 @@ function RevokeDialog({ tokenIds, onClose }: { tokenIds: string[]; onClose(): vo
           Reason (required, recorded in the audit log)
           <textarea required value={reason} onChange={(e) => setReason(e.target.value)} rows={2} style={{ width: '100%' }} data-testid="revoke-reason" maxLength={500} />
         </label>
-        {tokenIds.length === 1 ? (
+        {tokenIds.length === 1 && certificateIds.length === 0 ? (
           <label style={{ display: 'block', marginTop: '0.5rem' }}>
             Raw token (optional; only for an OAuth server that revokes by RFC 7009 — sealed, erased once done)
             <input type="password" autoComplete="off" value={rawToken} onChange={(e) => setRawToken(e.target.value)} style={{ width: '100%' }} />
@@ -150,6 +150,20 @@ export function RevokeTokenButton({ tokenId }: { tokenId: string }) {
         Revoke…
       </button>
       {open ? <RevokeDialog tokenIds={[tokenId]} onClose={() => setOpen(false)} /> : null}
+    </>
+  );
+}
+
+/** Every active credential of an identity (identity page): its tokens and certificates. */
+export function RevokeIdentityButton({ tokenIds, certificateIds }: { tokenIds: string[]; certificateIds: string[] }) {
+  const [open, setOpen] = useState(false);
+  if (tokenIds.length + certificateIds.length === 0) return null;
+  return (
+    <>
+      <button type="button" data-testid="revoke-identity" onClick={() => setOpen(true)}>
+        Revoke all its credentials…
+      </button>
+      {open ? <RevokeDialog tokenIds={tokenIds} certificateIds={certificateIds} onClose={() => setOpen(false)} /> : null}
     </>
   );
 }
