@@ -112,7 +112,8 @@ function request(c: RouteCase, headers: Record<string, string>): Request {
 const call = (c: RouteCase, headers: Record<string, string>) => c.handler(request(c, headers), { params: Promise.resolve(c.params) });
 
 for (const runtime of RUNTIMES) {
-  describe(`access matrix on ${runtime}`, () => {
+  // Every route × every role, sequentially, including heavy admin actions (seed, evaluate, export).
+  describe(`access matrix on ${runtime}`, { timeout: 300_000 }, () => {
     let t: TestDatabase;
     let cases: RouteCase[] = [];
     const keys = {} as Record<Role, string>;
