@@ -24,7 +24,6 @@ import type { BenchResult } from './types.ts';
 
 const KEYS = Number(process.env.BENCH_DPOP_KEYS ?? 4);
 const PROOFS_PER_KEY = Number(process.env.BENCH_DPOP_PROOFS_PER_KEY ?? 500);
-const PASSES = Number(process.env.BENCH_DPOP_PASSES ?? 10);
 const ROUNDS = 3; // best of, alternating engine and baseline (thumbprints, key cache)
 const DPOP_ROUNDS = Number(process.env.BENCH_DPOP_ROUNDS ?? 9); // interleaved engine/raw passes
 const PARALLEL_MS = Number(process.env.BENCH_DPOP_PARALLEL_MS ?? 3000);
