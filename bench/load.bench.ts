@@ -35,7 +35,7 @@ interface DashboardRun {
 }
 
 /** USERS workers, each looping over the dashboard paths on alternating instances until `until`. */
-async function dashboard(urls: string[], cookie: string, until: number, agent: Agent): Promise<DashboardRun> {
+async function dashboard(urls: string[], cookie: string, until: number, agent: Agent, users = USERS): Promise<DashboardRun> {
   const run: DashboardRun = { latencies: [], byPath: new Map(), status: new Map(), errors: 0 };
   const worker = async (w: number) => {
     let i = w;
@@ -57,7 +57,7 @@ async function dashboard(urls: string[], cookie: string, until: number, agent: A
       }
     }
   };
-  await Promise.all(Array.from({ length: USERS }, (_, w) => worker(w)));
+  await Promise.all(Array.from({ length: users }, (_, w) => worker(w)));
   run.latencies.sort((a, b) => a - b);
   for (const l of run.byPath.values()) l.sort((a, b) => a - b);
   return run;
@@ -158,6 +158,8 @@ export async function run(): Promise<BenchResult[]> {
     // Warm both instances (first render compiles nothing in production, but fills caches).
     await dashboard(urls, cookie, Date.now() + 2000, agent);
 
+    say(`single user for ${BASELINE_SECONDS} s`);
+    const single = await dashboard(urls, cookie, Date.now() + BASELINE_SECONDS * 1000, agent, 1);
     say(`baseline: ${USERS} users for ${BASELINE_SECONDS} s`);
     const idle = await dashboard(urls, cookie, Date.now() + BASELINE_SECONDS * 1000, agent);
     say(`under load: ${USERS} users + ingest at ${TARGET_EPS} events/s for ${SECONDS} s`);
@@ -172,12 +174,13 @@ export async function run(): Promise<BenchResult[]> {
     await c.end();
 
     const eps = ing.sentLines / ing.seconds;
-    const fivexx = count5xx(idle.status) + count5xx(busy.status) + count5xx(ing.status);
+    const fivexx = count5xx(single.status) + count5xx(idle.status) + count5xx(busy.status) + count5xx(ing.status);
     const statusNote = (m: Map<number, number>) => JSON.stringify(Object.fromEntries(m));
     const scale = `2 instances, ${USERS} users, ${SECONDS} s at ${TARGET_EPS} events/s target in ${BATCH}-line batches`;
     const p = (r: DashboardRun, q: number) => pct(r.latencies, q);
     const perPath = (r: DashboardRun) => [...r.byPath].map(([k, l]) => `${k} p50 ${Math.round(pct(l, 50))} / p95 ${Math.round(pct(l, 95))} ms (${l.length})`).join('; ');
     return [
+      { name: `load: dashboard p95, ${USERS} users idle`, value: p(idle, 95), unit: 'ms', baseline: { name: 'p95 one user', value: p(single, 95), unit: 'ms' }, ratio: p(idle, 95) / p(single, 95), notes: `one user: ${perPath(single)} (${(single.latencies.length / BASELINE_SECONDS).toFixed(1)} req/s); ${USERS} users: ${(idle.latencies.length / BASELINE_SECONDS).toFixed(1)} req/s` },
       { name: 'load: dashboard p50 under ingest', value: p(busy, 50), unit: 'ms', baseline: { name: 'p50 idle', value: p(idle, 50), unit: 'ms' }, ratio: p(busy, 50) / p(idle, 50), notes: `${busy.latencies.length} requests (idle ${idle.latencies.length}); ${scale}; idle: ${perPath(idle)}; under load: ${perPath(busy)}` },
       { name: 'load: dashboard p95 under ingest', value: p(busy, 95), unit: 'ms', baseline: { name: 'p95 idle', value: p(idle, 95), unit: 'ms' }, ratio: p(busy, 95) / p(idle, 95), target: '< 300 ms', pass: p(busy, 95) < 300, notes: `statuses ${statusNote(busy.status)}, errors ${busy.errors}` },
       { name: 'load: ingest events/s achieved', value: eps, unit: 'events/s', baseline: { name: 'target', value: TARGET_EPS, unit: 'events/s' }, ratio: eps / TARGET_EPS, target: `≥ ${TARGET_EPS}`, pass: eps >= TARGET_EPS * 0.98, notes: `${ing.sentLines} lines in ${ing.seconds.toFixed(1)} s, ${ing.requests} requests, statuses ${statusNote(ing.status)}` },
