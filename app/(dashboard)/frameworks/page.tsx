@@ -104,6 +104,7 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
               <th>Title</th>
               <th>Status</th>
               <th>Open findings</th>
+              <th title="Unresolved findings of the mapped rules now vs 7 days before the end of the range">Trend (7 d)</th>
               <th>Critical / high</th>
               <th>Checks passed</th>
               <th>Checks failed</th>
@@ -120,6 +121,10 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
                 <td>{c.title}</td>
                 <td><span className={`badge ${c.status}`}>{STATUS_WORDS[c.status]}</span></td>
                 <td>{c.counts.openFindings}</td>
+                <td data-testid={`trend-${c.id}`} style={{ whiteSpace: 'nowrap', color: c.trend.delta > 0 ? 'var(--bad)' : c.trend.delta < 0 ? 'var(--ok)' : 'var(--muted)' }}>
+                  {c.trend.delta > 0 ? `▲ +${c.trend.delta}` : c.trend.delta < 0 ? `▼ ${c.trend.delta}` : '= 0'}
+                  <span className="muted"> (was {c.trend.previous})</span>
+                </td>
                 <td>{(c.counts.bySeverity.critical ?? 0) + (c.counts.bySeverity.high ?? 0)}</td>
                 <td>{c.counts.positivePass}</td>
                 <td>{c.counts.positiveFail}</td>

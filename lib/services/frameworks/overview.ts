@@ -53,6 +53,27 @@ export interface ControlView {
   csf11: string[];
   counts: { openFindings: number; bySeverity: Record<string, number>; positivePass: number; positiveFail: number };
   evidence: { subject: string; kind: 'finding_rule' | 'positive_control'; rationale: string; openFindings: number; pass: number; fail: number; evaluated: boolean; href: string; definition?: string }[];
+  /** Findings of the mapped rules that were unresolved at `since` and at the end of the range. */
+  trend: { since: string; previous: number; current: number; delta: number };
+}
+
+/** Default look-back of the per-control trend. */
+export const TREND_DAYS = 7;
+
+/**
+ * Unresolved findings per rule at two instants, from each finding's own history: a finding was
+ * unresolved at T if it was first seen by T and not resolved by T (acknowledgements do not
+ * change this: risk accepted is still risk present).
+ */
+export async function unresolvedFindingsAt(db: Database, at: Date, since: Date): Promise<Map<string, { previous: number; current: number }>> {
+  const rows = await db.query<{ rule: string; current: number; previous: number }>(
+    `SELECT rule,
+            count(*) FILTER (WHERE "firstSeenAt" <= $1 AND ("resolvedAt" IS NULL OR "resolvedAt" > $1))::int AS current,
+            count(*) FILTER (WHERE "firstSeenAt" <= $2 AND ("resolvedAt" IS NULL OR "resolvedAt" > $2))::int AS previous
+       FROM "Finding" WHERE "firstSeenAt" <= $1 GROUP BY rule`,
+    [at, since],
+  );
+  return new Map(rows.map((r) => [r.rule, { previous: Number(r.previous), current: Number(r.current) }]));
 }
 
 export interface FrameworkOverview {
@@ -83,10 +104,13 @@ export async function listFrameworkSummaries(db: Database, range: EvidenceRange 
 }
 
 /** One framework's controls with status, counts, crosswalk and evidence links. */
-export async function frameworkOverview(db: Database, id: string, range: EvidenceRange = {}, opts: { now?: Date; evidence?: EvidenceCounts } = {}): Promise<FrameworkOverview> {
+export async function frameworkOverview(db: Database, id: string, range: EvidenceRange = {}, opts: { now?: Date; evidence?: EvidenceCounts; trendDays?: number } = {}): Promise<FrameworkOverview> {
   const f = await getFramework(db, id);
   const now = opts.now ?? new Date();
   const evidence = opts.evidence ?? (await evidenceCounts(db, range, { now }));
+  const to = range.to ?? now;
+  const since = new Date(to.getTime() - (opts.trendDays ?? TREND_DAYS) * 86_400_000);
+  const byRule = await unresolvedFindingsAt(db, to, since);
   const assessments = assessControls(f, evidence);
   const positive = new Set<string>(POSITIVE_CONTROLS);
   const { totals: _t, controls: _c, ...fw } = summary(f, evidence);
@@ -107,6 +131,16 @@ export async function frameworkOverview(db: Database, id: string, range: Evidenc
         href: evidenceHref(s.subject),
         ...(positive.has(s.subject) ? { definition: POSITIVE_CONTROL_DEFINITIONS[s.subject] } : {}),
       })),
+      trend: (() => {
+        let previous = 0;
+        let current = 0;
+        for (const subj of new Set(f.mapping.filter((m) => m.controlId === a.control.id && !positive.has(m.subject)).map((m) => m.subject))) {
+          const r = byRule.get(subj);
+          previous += r?.previous ?? 0;
+          current += r?.current ?? 0;
+        }
+        return { since: since.toISOString(), previous, current, delta: current - previous };
+      })(),
     })),
   };
 }
