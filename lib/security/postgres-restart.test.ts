@@ -10,6 +10,9 @@ import { createApiKey } from '../auth/api-keys.ts';
 import { fingerprintToken } from '../binding/token-fingerprint.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { openDatabase, type Database } from '../db/open.ts';
+import { createConnector } from '../revocation/connector-store.ts';
+import { startRevocationWorkerLoop } from '../revocation/run-revocation-worker.ts';
+import type { RevocationConnector } from '../revocation/types.ts';
 import { registerDatabase } from '../server/database.ts';
 import { registerSecretKey } from '../server/secret-key.ts';
 import { nginxJsonLine } from '../services/ingest/testing/generate.ts';
@@ -64,6 +67,8 @@ describe.skipIf(!!unavailable)('PostgreSQL restarted during ingest and revocatio
       postIngest,
       [200],
     );
+  const ingest0 = (body: string) =>
+    postIngest(new Request('http://localhost:3000/api/v1/ingest?format=nginx-json', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body }));
   const q = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: number }>(sql, params))[0]!.n);
 
   beforeAll(async () => {
@@ -136,6 +141,63 @@ describe.skipIf(!!unavailable)('PostgreSQL restarted during ingest and revocatio
     expect(await q(`SELECT count(*)::int AS n FROM "RevocationLeg" WHERE "tokenId" = $1`, [tok.id])).toBe(1);
     expect(await q(`SELECT count(*)::int AS n FROM "Revocation"`)).toBe(1);
   }, 120_000);
+
+  it('revocation worker: legs in flight during a restart are taken again after their lease and all confirm', async () => {
+    // 40 tokens seen in the logs, one revocation for all of them.
+    const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const raw = Array.from({ length: 40 }, (_, i) => `${b64u({ alg: 'ES256' })}.${b64u({ iss: 'https://as.fault', sub: `svc-w${i}`, jti: `w-${i}`, exp: Math.floor(Date.now() / 1000) + 3600 })}.${randomBytes(32).toString('base64url')}`);
+    const body = raw.map((tk, i) => JSON.stringify({ ...(JSON.parse(nginxJsonLine(i)) as object), request_id: `fault-w-${i}`, authz_scheme: 'Bearer', http_authorization: `Bearer ${tk}` })).join('\n') + '\n';
+    expect((await ingest0(body)).status).toBe(200);
+    const ids = (await db.prisma.token.findMany({ where: { fingerprint: { in: raw.map(fingerprintToken) } }, select: { id: true } })).map((t) => t.id);
+    expect(ids).toHaveLength(40);
+    const res = await send(
+      () => new Request('http://localhost:3000/api/v1/revocations', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ tokenIds: ids, reason: 'worker fault test' }) }),
+      postRevocation,
+      [200, 201, 202],
+    );
+    const revocationId = ((await res.json()) as { id: string }).id;
+    // A peer that takes 100 ms per call and counts calls per leg.
+    const calls = new Map<string, number>();
+    const peer: RevocationConnector = {
+      kind: 'webhook',
+      name: 'counting-peer',
+      async execute(target) {
+        await new Promise((r) => setTimeout(r, 100));
+        calls.set(target.legId, (calls.get(target.legId) ?? 0) + 1);
+        return { detail: 'revoked' };
+      },
+      async testConnection() {
+        return { detail: 'ok' };
+      },
+    };
+    // A real connector row (legs reference it); its calls go to the counting peer above.
+    const row = await createConnector(db, randomBytes(32), { name: 'fault-peer', kind: 'webhook', matchIssuer: '*', config: { url: 'http://127.0.0.1:9/unused' }, secrets: { hmacSecret: randomBytes(16).toString('hex') } }, 'test');
+    const loop = startRevocationWorkerLoop(db, { connectors: async () => ({ id: row.id, connector: peer }), key: randomBytes(32), workerId: 'fault-worker', leaseMs: 2000, baseDelayMs: 200, maxDelayMs: 1000, concurrency: 4, batchSize: 8, intervalMs: 200 });
+    try {
+      while (calls.size < 8) await new Promise((r) => setTimeout(r, 20));
+      await pg.restart(1500);
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const open = await q(`SELECT count(*)::int AS n FROM "RevocationLeg" WHERE "revocationId" = $1 AND state <> 'confirmed'`, [revocationId]).catch(() => -1);
+        if (open === 0) break;
+        if (Date.now() > deadline) throw new Error(`legs still open: ${open}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await loop.stop();
+    }
+    const legs = await db.query<{ id: string; attempts: number; state: string }>(`SELECT id, attempts, state FROM "RevocationLeg" WHERE "revocationId" = $1`, [revocationId]);
+    expect(legs).toHaveLength(40);
+    for (const l of legs) {
+      expect(l.state).toBe('confirmed');
+      // Every leg reached the peer, and never more often than Holdfast counted.
+      expect(calls.get(l.id) ?? 0).toBeGreaterThanOrEqual(1);
+      expect(calls.get(l.id) ?? 0).toBeLessThanOrEqual(l.attempts);
+    }
+    const again = [...calls.values()].filter((n) => n > 1).length;
+    console.log(`[pg-restart] worker: 40 legs confirmed, ${again} called twice (in flight at the restart), attempts max ${Math.max(...legs.map((l) => l.attempts))}`);
+    expect((await db.query<{ state: string }>(`SELECT state FROM "Revocation" WHERE id = $1`, [revocationId]))[0]!.state).toBe('confirmed');
+  }, 180_000);
 
   it('the audit chain verifies after both restarts', async () => {
     const v = await verifyAuditChain(db);
