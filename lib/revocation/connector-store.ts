@@ -8,6 +8,7 @@ import { openSecret, sealSecret } from '../crypto/seal.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
 import { createCrlConnector, crlConfigSchema, crlSecretsSchema } from './crl-publisher.ts';
+import { createKeycloakConnector, keycloakConfigSchema, keycloakSecretsSchema } from './keycloak-connector.ts';
 import { createOauthConnector, oauthConfigSchema, oauthSecretsSchema } from './oauth-connector.ts';
 import type { ConnectorKind, LegTarget, RevocationConnector } from './types.ts';
 import { createStepCaConnector, stepCaConfigSchema, stepCaSecretsSchema } from './step-ca-connector.ts';
@@ -16,6 +17,7 @@ import { createWebhookConnector, webhookConfigSchema, webhookSecretsSchema } fro
 
 const SCHEMAS = {
   oauth: { config: oauthConfigSchema, secrets: oauthSecretsSchema, serves: 'token' },
+  keycloak: { config: keycloakConfigSchema, secrets: keycloakSecretsSchema, serves: 'token' },
   webhook: { config: webhookConfigSchema, secrets: webhookSecretsSchema, serves: 'both' },
   crl: { config: crlConfigSchema, secrets: crlSecretsSchema, serves: 'certificate' },
   'vault-pki': { config: vaultPkiConfigSchema, secrets: vaultPkiSecretsSchema, serves: 'certificate' },
@@ -87,6 +89,8 @@ export function buildConnector(db: Database, key: Buffer, row: { id: string; nam
   switch (row.kind as ConnectorKind) {
     case 'oauth':
       return createOauthConnector(row.name, oauthConfigSchema.parse(row.config), oauthSecretsSchema.parse(secrets));
+    case 'keycloak':
+      return createKeycloakConnector(row.name, keycloakConfigSchema.parse(row.config), keycloakSecretsSchema.parse(secrets));
     case 'webhook':
       return createWebhookConnector(row.name, webhookConfigSchema.parse(row.config), webhookSecretsSchema.parse(secrets));
     case 'crl':
@@ -104,7 +108,7 @@ export type ConnectorResolver = (target: LegTarget) => Promise<{ id: string; con
 
 /**
  * The connector for a leg: a token by its issuer, a certificate by its CA name; an exact match
- * wins over `*`. Webhook connectors serve both kinds; oauth only tokens; crl/vault only certificates.
+ * wins over `*`. Webhook connectors serve both kinds; oauth and keycloak only tokens; crl/vault only certificates.
  */
 export function dbConnectorResolver(db: Database, key: Buffer, opts: { cacheMs?: number } = {}): ConnectorResolver {
   // A bulk revocation resolves the same connector for every leg: keep the built connector

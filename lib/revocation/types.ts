@@ -2,8 +2,8 @@
 // performs the revocation and confirms it; the worker marks a leg confirmed only when
 // `execute` resolves, so "confirmed" always means the peer was asked *and* checked.
 
-export type ConnectorKind = 'oauth' | 'webhook' | 'crl' | 'vault-pki' | 'step-ca';
-export const CONNECTOR_KINDS: readonly ConnectorKind[] = ['oauth', 'webhook', 'crl', 'vault-pki', 'step-ca'];
+export type ConnectorKind = 'oauth' | 'keycloak' | 'webhook' | 'crl' | 'vault-pki' | 'step-ca';
+export const CONNECTOR_KINDS: readonly ConnectorKind[] = ['oauth', 'keycloak', 'webhook', 'crl', 'vault-pki', 'step-ca'];
 
 export type LegKind = 'token' | 'certificate';
 export type LegState = 'pending' | 'in_progress' | 'confirmed' | 'failed';

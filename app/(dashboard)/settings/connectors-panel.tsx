@@ -29,6 +29,14 @@ const FIELDS: Record<string, Field[]> = {
     { name: 'assertionAudience', label: 'Assertion audience (private_key_jwt; default: endpoint)' },
     { name: 'caPem', label: 'CA that signed the server certificate (PEM, optional)', multiline: true },
   ],
+  keycloak: [
+    { name: 'url', label: 'Keycloak base URL', required: true },
+    { name: 'realm', label: 'Realm of the clients', required: true },
+    { name: 'adminRealm', label: 'Realm of the admin client (default: same realm)' },
+    { name: 'adminClientId', label: 'Admin client id (service account with manage-users, view-clients)', required: true },
+    { name: 'adminClientSecret', label: 'Admin client secret', secret: true, required: true },
+    { name: 'caPem', label: 'CA that signed Keycloak’s certificate (PEM, optional)', multiline: true },
+  ],
   webhook: [
     { name: 'url', label: 'Receiver URL', required: true },
     { name: 'hmacSecret', label: 'HMAC secret (≥ 16 characters)', secret: true, required: true },
@@ -135,6 +143,7 @@ export function ConnectorsPanel({ connectors }: { connectors: ConnectorRow[] }) 
           Kind{' '}
           <select value={kind} onChange={(e) => setKind(e.target.value)}>
             <option value="oauth">OAuth authorization server (RFC 7009 + 7662)</option>
+            <option value="keycloak">Keycloak admin API (log out a client’s sessions; no raw token needed)</option>
             <option value="webhook">Webhook (HMAC-signed JSON)</option>
             <option value="crl">Built-in CRL publisher (CA key in Holdfast)</option>
             <option value="vault-pki">HashiCorp Vault PKI</option>

@@ -42,6 +42,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /tokens/[id]': 'read',
   'GET /identities': 'read',
   'GET /identities/[id]': 'read',
+  'GET /certificates/[id]': 'read',
   'GET /findings': 'read',
   'POST /findings/acknowledge': 'read',
   'POST /findings/evaluate': 'admin',

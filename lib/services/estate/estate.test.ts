@@ -153,6 +153,27 @@ for (const runtime of RUNTIMES) {
       expect((await get('/tokens/not-a-uuid')).status).toBe(404);
     });
 
+    it('shows a certificate (by id or x5t#S256) with every token bound to it, the events that presented it and its findings', async (ctx) => {
+      if (!t) return ctx.skip();
+      const [c] = await t.db.query<{ id: string; x5tS256: string; identityId: string | null }>(
+        `SELECT c.id::text, c."x5tS256", c."identityId"::text AS "identityId" FROM "Certificate" c
+          WHERE EXISTS (SELECT 1 FROM "Token" t WHERE t."cnfX5tS256" = c."x5tS256") ORDER BY c.id LIMIT 1`,
+      );
+      expect(c, 'the demo estate has a certificate with bound tokens').toBeDefined();
+      type D = { certificate: { id: string; x5tS256: string }; identity: { id: string } | null; tokens: { id: string }[]; events: { verdict: string }[]; findings: { certificateId: string | null }[] };
+      const d = await json<D>(`/certificates/${c!.id}`);
+      expect(d.certificate.x5tS256).toBe(c!.x5tS256);
+      expect(d.identity?.id ?? null).toBe(c!.identityId);
+      const bound = await t.db.query<{ id: string }>(`SELECT id::text FROM "Token" WHERE "cnfX5tS256" = $1 OR "certificateId" = $2::uuid ORDER BY id`, [c!.x5tS256, c!.id]);
+      expect(d.tokens.map((x) => x.id).sort()).toEqual(bound.map((x) => x.id));
+      const [ev] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent" WHERE "x5tS256" = $1 OR "sha1Hex" = (SELECT "sha1Hex" FROM "Certificate" WHERE id = $2::uuid)`, [c!.x5tS256, c!.id]);
+      expect(d.events.length).toBe(Math.min(50, Number(ev!.n)));
+      expect(d.findings.every((f) => f.certificateId === c!.id)).toBe(true);
+      expect((await json<D>(`/certificates/${c!.x5tS256}`)).certificate.id).toBe(c!.id);
+      expect((await get('/certificates/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await get('/certificates/not-a-certificate')).status).toBe(404);
+    });
+
     it('lists findings most urgent first, and acknowledging through the API takes them out of the open queue', async (ctx) => {
       if (!t) return ctx.skip();
       const open = await all<{ id: string; severity: Severity; blastRadius: number }>('/findings');

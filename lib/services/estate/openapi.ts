@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   AcknowledgeBodySchema,
   AcknowledgeResultSchema,
+  CertificateDetailSchema,
   EvaluateResultSchema,
   EventPageSchema,
   FindingPageSchema,
@@ -110,6 +111,7 @@ export const OPERATIONS: Op[] = [
     ],
   },
   { method: 'get', path: '/identities/{id}', permission: 'read', tag: 'estate', summary: 'One identity (id or name): tokens, certificates, DPoP keys, failures timeline, findings, risk score with breakdown', response: IdentityDetailSchema },
+  { method: 'get', path: '/certificates/{id}', permission: 'read', tag: 'estate', summary: 'One certificate (id or x5t#S256): fingerprints, DNs, serial, validity, status, owner identity, every token bound to it, recent gateway events that presented it, findings', response: CertificateDetailSchema },
   {
     method: 'get', path: '/findings', permission: 'read', tag: 'findings', summary: 'Findings queue: severity, then blast radius, then recency', response: FindingPageSchema, exportable: true,
     query: [

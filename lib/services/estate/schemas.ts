@@ -181,3 +181,29 @@ export const EvaluateResultSchema = z.object({
   active: z.record(z.string(), z.number().int()),
   durationMs: z.number().int(),
 });
+
+export const CertificateDetailSchema = z.object({
+  certificate: z.object({
+    id: z.string(),
+    x5tS256: z.string().describe('RFC 8705 x5t#S256: base64url SHA-256 of the DER certificate'),
+    sha1Hex: nullable(z.string()),
+    subjectDn: nullable(z.string()),
+    issuerDn: nullable(z.string()),
+    serial: nullable(z.string()),
+    notBefore: nullable(iso),
+    notAfter: nullable(iso),
+    status: z.string(),
+    caName: nullable(z.string()),
+    createdAt: iso,
+    revokedAt: nullable(iso),
+  }),
+  identity: z.object({ id: z.string(), name: z.string(), kind: z.string() }).nullable(),
+  tokens: z.array(
+    z.object({ id: z.string(), fingerprint: z.string(), identityId: z.string(), identity: z.string(), binding: z.string(), status: z.string(), issuer: nullable(z.string()), expiresAt: nullable(iso), lastSeenAt: nullable(iso) }),
+  ),
+  tokensTruncated: z.boolean(),
+  events: z.array(
+    z.object({ id: z.string(), occurredAt: iso, gateway: nullable(z.string()), method: nullable(z.string()), url: nullable(z.string()), httpStatus: nullable(z.number().int()), tokenId: nullable(z.string()), verdict: z.string(), reason: nullable(z.string()) }),
+  ),
+  findings: z.array(FindingRowSchema),
+});

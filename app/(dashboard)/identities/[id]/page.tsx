@@ -122,7 +122,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ id: s
               <tbody>
                 {d.certificates.map((c) => (
                   <tr key={c.id}>
-                    <td className="mono" title={c.x5tS256}>{c.x5tS256.slice(0, 12)}…</td>
+                    <td className="mono" title={c.x5tS256}><Link href={`/certificates/${c.id}`}>{c.x5tS256.slice(0, 12)}…</Link></td>
                     <td className="mono" style={{ fontSize: '0.75rem' }}>{c.subjectDn ?? '—'}</td>
                     <td>{when(c.notAfter)}</td>
                     <td>{c.status}</td>

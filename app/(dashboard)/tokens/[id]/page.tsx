@@ -21,6 +21,8 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
     throw e;
   }
   const t = d.token;
+  // The certificate the token is bound to, when Holdfast knows it (linked, or by cnf x5t#S256).
+  const certificateId = t.certificateId ?? (t.cnfX5tS256 ? (await db.prisma.certificate.findUnique({ where: { x5tS256: t.cnfX5tS256 }, select: { id: true } }))?.id ?? null : null);
   const active = d.findings.filter((f) => f.status !== 'resolved');
   const resolved = d.findings.filter((f) => f.status === 'resolved');
   return (
@@ -80,7 +82,11 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
           <table className="data">
             <tbody>
               <Field label="Method">{t.binding === 'bearer' ? 'none (bearer: whoever holds it can use it)' : t.binding === 'mtls' ? 'mTLS certificate (RFC 8705)' : 'DPoP key (RFC 9449)'}</Field>
-              <Field label="cnf x5t#S256"><span className="mono" style={{ wordBreak: 'break-all' }}>{t.cnfX5tS256 ?? '—'}</span></Field>
+              <Field label="cnf x5t#S256">
+                <span className="mono" style={{ wordBreak: 'break-all' }}>
+                  {certificateId ? <Link href={`/certificates/${certificateId}`} data-testid="token-certificate">{t.cnfX5tS256 ?? 'certificate'}</Link> : (t.cnfX5tS256 ?? '—')}
+                </span>
+              </Field>
               <Field label="cnf jkt"><span className="mono" style={{ wordBreak: 'break-all' }}>{t.cnfJkt ?? '—'}</span></Field>
               {t.bindingAnomaly ? <Field label="Anomaly"><strong style={{ color: 'var(--bad)' }}>cnf carries both jkt and x5t#S256</strong></Field> : null}
             </tbody>

@@ -87,9 +87,17 @@ function RevokeDialog({ tokenIds, certificateIds = [], onClose }: { tokenIds: st
     <div role="dialog" aria-modal="true" aria-labelledby="revoke-title" data-testid="revoke-dialog" style={{ position: 'fixed', inset: 0, background: 'rgba(0,0,0,0.35)', display: 'grid', placeItems: 'center', zIndex: 50 }}>
       <div className="panel" style={{ maxWidth: '46rem', width: '92vw', maxHeight: '85vh', overflow: 'auto' }}>
         <h2 id="revoke-title">Revoke credentials</h2>
-        <label style={{ display: 'block', margin: '0.5rem 0' }}>
-          <input type="checkbox" checked={withCertificate} onChange={(e) => setWithCertificate(e.target.checked)} data-testid="with-certificate" /> Also revoke the certificate each token is bound to (mTLS)
-        </label>
+        {tokenIds.length ? (
+          <label style={{ display: 'block', margin: '0.5rem 0' }}>
+            <input type="checkbox" checked={withCertificate} onChange={(e) => setWithCertificate(e.target.checked)} data-testid="with-certificate" /> Also revoke the certificate each token is bound to (mTLS)
+          </label>
+        ) : null}
+        {certificateIds.length && plan ? (
+          <p data-testid="revoke-certificate-note">
+            Revoking {certificateIds.length === 1 ? 'this certificate' : 'these certificates'} also revokes <strong>every token bound to {certificateIds.length === 1 ? 'it' : 'them'}</strong> (cnf x5t#S256):
+            {' '}{plan.tokens.length === 0 ? 'no active token is bound now.' : `${plan.tokens.length} token${plan.tokens.length === 1 ? '' : 's'}, listed below.`}
+          </p>
+        ) : null}
         {plan ? (
           <div data-testid="revoke-plan">
             <p>
@@ -164,6 +172,19 @@ export function RevokeIdentityButton({ tokenIds, certificateIds }: { tokenIds: s
         Revoke all its credentials…
       </button>
       {open ? <RevokeDialog tokenIds={tokenIds} certificateIds={certificateIds} onClose={() => setOpen(false)} /> : null}
+    </>
+  );
+}
+
+/** One certificate's revoke button (certificate page): the certificate and every token bound to it. */
+export function RevokeCertificateButton({ certificateId }: { certificateId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" data-testid="revoke-certificate" onClick={() => setOpen(true)}>
+        Revoke certificate and its tokens…
+      </button>
+      {open ? <RevokeDialog tokenIds={[]} certificateIds={[certificateId]} onClose={() => setOpen(false)} /> : null}
     </>
   );
 }

@@ -1,0 +1,135 @@
+// One certificate: fingerprints (x5t#S256, SHA-1), DNs, serial, validity, status, owner identity,
+// every token bound to it (cnf x5t#S256 = its x5t#S256, or linked by certificateId), the recent
+// gateway events that presented it (by x5t#S256, or SHA-1 for gateways that log only that), and
+// the findings on it. Never a raw token (none is stored) nor an event's redactedRaw.
+import type { Database } from '../../db/open.ts';
+import { HoldfastError } from '../../errors.ts';
+import { iso, isUuid } from './query.ts';
+import type { FindingRow } from './lists.ts';
+
+export interface CertificateDetail {
+  certificate: {
+    id: string;
+    x5tS256: string;
+    sha1Hex: string | null;
+    subjectDn: string | null;
+    issuerDn: string | null;
+    serial: string | null;
+    notBefore: string | null;
+    notAfter: string | null;
+    status: string;
+    caName: string | null;
+    createdAt: string;
+    revokedAt: string | null;
+  };
+  identity: { id: string; name: string; kind: string } | null;
+  tokens: { id: string; fingerprint: string; identityId: string; identity: string; binding: string; status: string; issuer: string | null; expiresAt: string | null; lastSeenAt: string | null }[];
+  tokensTruncated: boolean;
+  events: { id: string; occurredAt: string; gateway: string | null; method: string | null; url: string | null; httpStatus: number | null; tokenId: string | null; verdict: string; reason: string | null }[];
+  findings: FindingRow[];
+}
+
+const TOKEN_LIMIT = 500;
+const EVENT_LIMIT = 50;
+
+/** By id, or by x5t#S256 (base64url) when the argument is not a UUID. */
+export async function getCertificateDetail(db: Database, idOrX5t: string, now = new Date()): Promise<CertificateDetail> {
+  const byId = isUuid(idOrX5t);
+  if (!byId && !/^[A-Za-z0-9_-]{43}$/.test(idOrX5t)) throw new HoldfastError('not_found', 'no such certificate');
+  const [c] = await db.query<Record<string, unknown>>(
+    `SELECT c.id::text, c."x5tS256", c."sha1Hex", c."subjectDn", c."issuerDn", c.serial, c."notBefore", c."notAfter", c.status, c."caName",
+            c."createdAt", c."revokedAt", i.id::text AS iid, i.name AS iname, i.kind AS ikind
+       FROM "Certificate" c LEFT JOIN "Identity" i ON i.id = c."identityId"
+      WHERE ${byId ? 'c.id = $1::uuid' : 'c."x5tS256" = $1'}`,
+    [idOrX5t],
+  );
+  if (!c) throw new HoldfastError('not_found', 'no such certificate');
+  const id = String(c.id);
+  const x5t = String(c.x5tS256);
+  const sha1 = (c.sha1Hex as string | null) ?? null;
+  const tokenRows = await db.query<Record<string, unknown>>(
+    `SELECT t.id::text, t.fingerprint, t."identityId"::text AS "identityId", i.name AS identity, t.binding::text AS binding, t.status, t.issuer, t."expiresAt", t."lastSeenAt"
+       FROM "Token" t JOIN "Identity" i ON i.id = t."identityId"
+      WHERE t."cnfX5tS256" = $1 OR t."certificateId" = $2::uuid
+      ORDER BY (t.status = 'active') DESC, t."lastSeenAt" DESC NULLS LAST, t.id LIMIT ${TOKEN_LIMIT + 1}`,
+    [x5t, id],
+  );
+  const events = await db.query<Record<string, unknown>>(
+    `SELECT e.id, e."occurredAt", e.gateway, e.method, e.url, e."httpStatus", e."tokenId"::text AS "tokenId", e.verdict, e.reason
+       FROM "BindingEvent" e
+      WHERE e."x5tS256" = $1 ${sha1 ? `OR e."sha1Hex" = $2` : ''}
+      ORDER BY e."occurredAt" DESC, e.id DESC LIMIT ${EVENT_LIMIT}`,
+    sha1 ? [x5t, sha1] : [x5t],
+  );
+  const findings = await db.query<Record<string, unknown>>(
+    `SELECT f.id::text, f."dedupeKey", f.rule, f.severity, f.status, f."identityId"::text AS "identityId", i.name AS identity,
+            f."tokenId"::text AS "tokenId", f."certificateId"::text AS "certificateId", f.title, f.explanation, f.recommendation,
+            f."blastRadius", f."firstSeenAt", f."lastSeenAt", f."resolvedAt", f."ackReason", f."ackUntil", f."ackBy"
+       FROM "Finding" f LEFT JOIN "Identity" i ON i.id = f."identityId"
+      WHERE f."certificateId" = $1::uuid
+      ORDER BY (f.status = 'resolved'), f."lastSeenAt" DESC LIMIT 200`,
+    [id],
+  );
+  return {
+    certificate: {
+      id,
+      x5tS256: x5t,
+      sha1Hex: sha1,
+      subjectDn: (c.subjectDn as string | null) ?? null,
+      issuerDn: (c.issuerDn as string | null) ?? null,
+      serial: (c.serial as string | null) ?? null,
+      notBefore: iso(c.notBefore),
+      notAfter: iso(c.notAfter),
+      status: String(c.status),
+      caName: (c.caName as string | null) ?? null,
+      createdAt: iso(c.createdAt)!,
+      revokedAt: iso(c.revokedAt),
+    },
+    identity: c.iid ? { id: String(c.iid), name: String(c.iname), kind: String(c.ikind) } : null,
+    tokens: tokenRows.slice(0, TOKEN_LIMIT).map((t) => ({
+      id: String(t.id),
+      fingerprint: String(t.fingerprint),
+      identityId: String(t.identityId),
+      identity: String(t.identity),
+      binding: String(t.binding),
+      status: String(t.status),
+      issuer: (t.issuer as string | null) ?? null,
+      expiresAt: iso(t.expiresAt),
+      lastSeenAt: iso(t.lastSeenAt),
+    })),
+    tokensTruncated: tokenRows.length > TOKEN_LIMIT,
+    events: events.map((e) => ({
+      id: String(e.id),
+      occurredAt: iso(e.occurredAt)!,
+      gateway: (e.gateway as string | null) ?? null,
+      method: (e.method as string | null) ?? null,
+      url: (e.url as string | null) ?? null,
+      httpStatus: e.httpStatus == null ? null : Number(e.httpStatus),
+      tokenId: (e.tokenId as string | null) ?? null,
+      verdict: String(e.verdict),
+      reason: (e.reason as string | null) ?? null,
+    })),
+    findings: findings.map((r) => ({
+      id: String(r.id),
+      dedupeKey: String(r.dedupeKey),
+      rule: String(r.rule),
+      severity: String(r.severity),
+      // An acknowledgement past its expiry is open again (as in listFindings).
+      status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
+      identityId: (r.identityId as string | null) ?? null,
+      identity: (r.identity as string | null) ?? null,
+      tokenId: (r.tokenId as string | null) ?? null,
+      certificateId: (r.certificateId as string | null) ?? null,
+      title: String(r.title),
+      explanation: String(r.explanation),
+      recommendation: String(r.recommendation),
+      blastRadius: Number(r.blastRadius),
+      firstSeenAt: iso(r.firstSeenAt)!,
+      lastSeenAt: iso(r.lastSeenAt)!,
+      resolvedAt: iso(r.resolvedAt),
+      ackReason: (r.ackReason as string | null) ?? null,
+      ackUntil: iso(r.ackUntil),
+      ackBy: (r.ackBy as string | null) ?? null,
+    })),
+  };
+}
