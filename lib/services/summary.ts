@@ -1,6 +1,7 @@
 // Estate summary (CONTRACT.md `summary`, /api/v1/summary, Overview KPIs). Counts come from
 // set-based SQL, never from loading rows.
 import type { Database } from '../db/open.ts';
+import { windowParams, windowRowsSql } from './event-rollup.ts';
 
 export interface Summary {
   identities: number;
@@ -36,7 +37,7 @@ export async function getSummary(db: Database): Promise<Summary> {
   const [other] = await db.query<{ identities: number; certificates: number; events: number }>(
     `SELECT (SELECT count(*) FROM "Identity")::int AS identities,
             (SELECT count(*) FROM "Certificate")::int AS certificates,
-            (SELECT count(*) FROM "BindingEvent")::int AS events`,
+            (SELECT coalesce(sum("count"), 0) FROM "EventRollup")::int8 AS events`,
   );
   const findingRows = await db.query<{ rule: string; n: number }>(
     `SELECT "rule", count(*)::int AS n FROM "Finding" WHERE "status" <> 'resolved' GROUP BY "rule" ORDER BY "rule"`,
@@ -52,7 +53,7 @@ export async function getSummary(db: Database): Promise<Summary> {
       exposedActive: tok?.exposed ?? 0,
     },
     certificates: other?.certificates ?? 0,
-    events: other?.events ?? 0,
+    events: Number(other?.events ?? 0),
     findings: Object.fromEntries(findingRows.map((r) => [r.rule, r.n])),
   };
 }
@@ -65,20 +66,17 @@ export interface OverviewStats {
 }
 
 export async function getOverviewStats(db: Database, nowMs = Date.now()): Promise<OverviewStats> {
-  const now = new Date(nowMs);
+  const fail = `"verdict" <> 'ok'`;
   const [f] = await db.query<{ cur: number; prev: number }>(
-    `SELECT count(*) FILTER (WHERE "occurredAt" > $1::timestamptz - interval '24 hours')::int AS cur,
-            count(*) FILTER (WHERE "occurredAt" <= $1::timestamptz - interval '24 hours')::int AS prev
-       FROM "BindingEvent"
-      WHERE "verdict" <> 'ok' AND "occurredAt" > $1::timestamptz - interval '48 hours' AND "occurredAt" <= $1::timestamptz`,
-    [now.toISOString()],
+    `SELECT (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 1)}) x)::int AS cur,
+            (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 5)}) x)::int AS prev`,
+    [...windowParams(nowMs - 86_400_000, nowMs), ...windowParams(nowMs - 2 * 86_400_000, nowMs - 86_400_000)],
   );
   const byDay = await db.query<{ day: string; verdict: string; n: number }>(
-    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict", count(*)::int AS n
-       FROM "BindingEvent"
-      WHERE "verdict" <> 'ok' AND "occurredAt" > $1::timestamptz - interval '14 days' AND "occurredAt" <= $1::timestamptz
+    `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict", sum(n)::int AS n
+       FROM (${windowRowsSql(fail, 1)}) x
       GROUP BY 1, 2 ORDER BY 1, 2`,
-    [now.toISOString()],
+    windowParams(nowMs - 14 * 86_400_000, nowMs),
   );
   return { failures24h: f?.cur ?? 0, failuresPrev24h: f?.prev ?? 0, failuresByDay: byDay };
 }

@@ -6,6 +6,7 @@
 // tokens, top identities by risk. Every figure is one GROUP BY; no rows are loaded.
 import type { Database } from '../../db/open.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { windowParams, windowRowsSql } from '../event-rollup.ts';
 import { IDENTITY_SCORE_SQL } from './lists.ts';
 
 const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
@@ -88,12 +89,13 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
   const thenIso = new Date(now.getTime() - days * 86_400_000).toISOString();
   const nowT = await trendAt(db, nowIso);
   const thenT = await trendAt(db, thenIso);
+  // Failure counts from the hourly rollup (exact: partial end hours counted from the events).
+  const fail = `"verdict" IN (${inList(BINDING_FAILURE_VERDICTS)})`;
+  const nowMs = now.getTime();
   const [f] = await db.query<{ cur: number; prev: number }>(
-    `SELECT count(*) FILTER (WHERE "occurredAt" > $1::timestamptz - interval '24 hours')::int AS cur,
-            count(*) FILTER (WHERE "occurredAt" <= $1::timestamptz - interval '24 hours')::int AS prev
-       FROM "BindingEvent"
-      WHERE verdict IN (${inList(BINDING_FAILURE_VERDICTS)}) AND "occurredAt" > $1::timestamptz - interval '48 hours' AND "occurredAt" <= $1::timestamptz`,
-    [nowIso],
+    `SELECT (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 1)}) x)::int AS cur,
+            (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 5)}) x)::int AS prev`,
+    [...windowParams(nowMs - 86_400_000, nowMs), ...windowParams(nowMs - 2 * 86_400_000, nowMs - 86_400_000)],
   );
   const mix = await db.query<{ day: string; binding: string; n: number }>(
     `SELECT to_char(date_trunc('day', e."occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, t.binding::text AS binding, count(*)::int AS n
@@ -109,11 +111,10 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
     mixByDay.set(r.day, d);
   }
   const failuresByDay = await db.query<{ day: string; verdict: string; n: number }>(
-    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, verdict, count(*)::int AS n
-       FROM "BindingEvent"
-      WHERE verdict IN (${inList(BINDING_FAILURE_VERDICTS)}) AND "occurredAt" > $1::timestamptz - make_interval(days => $2::int) AND "occurredAt" <= $1::timestamptz
+    `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict" AS verdict, sum(n)::int AS n
+       FROM (${windowRowsSql(fail, 1)}) x
       GROUP BY 1, 2 ORDER BY 1, 2`,
-    [nowIso, Math.max(days, 14)],
+    windowParams(nowMs - Math.max(days, 14) * 86_400_000, nowMs),
   );
   const ttlRows = await db.query<{ b: number; binding: string; n: number }>(
     `SELECT CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5
