@@ -4,26 +4,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiProblem } from '../../../_components/api.ts';
 
-export interface LegView {
-  id: string;
-  kind: string;
-  state: string;
-  attempts: number;
-  lastError: string | null;
-  label: string;
-  connector: string | null;
-  nextAttemptAt: string | null;
-  confirmedAt: string | null;
-}
-export interface RevocationView {
-  id: string;
-  state: string;
-  reason: string;
-  requestedBy: string;
-  createdAt: string;
-  completedAt: string | null;
-  legs: LegView[];
-}
+// The API's own view types: the page renders exactly what GET /api/v1/revocations returns.
+import type { LegView, RevocationView } from '@/lib/revocation/revocation-queries.ts';
+
+export type { LegView, RevocationView };
 
 const done = (r: RevocationView) => r.completedAt !== null || r.state === 'confirmed' || r.state === 'failed';
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
