@@ -143,7 +143,7 @@ export async function runExportJob(db: Database, jobId: string, opts: RunOptions
   const job = (await db.prisma.exportJob.findUnique({ where: { id: jobId } })) as JobRow | null;
   if (!job) throw new HoldfastError('not_found', `no export job ${jobId}`);
   const format = job.format as ExportFormat;
-  const file = opts.file ? path.resolve(opts.file) : path.join(opts.exportsDir ?? '.', `${job.id}.${EXPORT_EXTENSIONS[format]}`);
+  const file = opts.file ? path.resolve(opts.file) : path.join(/*turbopackIgnore: true*/ opts.exportsDir ?? '.', `${job.id}.${EXPORT_EXTENSIONS[format]}`);
   const tmp = `${file}.${randomBytes(4).toString('hex')}.part`;
   await db.prisma.exportJob.update({ where: { id: job.id }, data: { state: 'running', filePath: file } });
   let lastWrite: Promise<unknown> = Promise.resolve();
