@@ -5,7 +5,7 @@
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { iso, isUuid } from './query.ts';
-import type { FindingRow } from './lists.ts';
+import { toFindingRow, type FindingRow } from './lists.ts';
 
 export interface CertificateDetail {
   certificate: {
@@ -109,27 +109,6 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
       verdict: String(e.verdict),
       reason: (e.reason as string | null) ?? null,
     })),
-    findings: findings.map((r) => ({
-      id: String(r.id),
-      dedupeKey: String(r.dedupeKey),
-      rule: String(r.rule),
-      severity: String(r.severity),
-      // An acknowledgement past its expiry is open again (as in listFindings).
-      status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
-      identityId: (r.identityId as string | null) ?? null,
-      identity: (r.identity as string | null) ?? null,
-      tokenId: (r.tokenId as string | null) ?? null,
-      certificateId: (r.certificateId as string | null) ?? null,
-      title: String(r.title),
-      explanation: String(r.explanation),
-      recommendation: String(r.recommendation),
-      blastRadius: Number(r.blastRadius),
-      firstSeenAt: iso(r.firstSeenAt)!,
-      lastSeenAt: iso(r.lastSeenAt)!,
-      resolvedAt: iso(r.resolvedAt),
-      ackReason: (r.ackReason as string | null) ?? null,
-      ackUntil: iso(r.ackUntil),
-      ackBy: (r.ackBy as string | null) ?? null,
-    })),
+    findings: findings.map((r) => toFindingRow(r, now)),
   };
 }

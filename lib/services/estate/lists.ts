@@ -338,6 +338,34 @@ export interface FindingRow {
   ackBy: string | null;
 }
 
+/**
+ * A Finding row from SQL (joined with the identity name) as the API shows it. An acknowledgement
+ * past its expiry counts as open again: the next evaluation records it, the views must not wait.
+ */
+export function toFindingRow(r: Record<string, unknown>, now: Date): FindingRow {
+  return {
+    id: String(r.id),
+    dedupeKey: String(r.dedupeKey),
+    rule: String(r.rule),
+    severity: String(r.severity),
+    status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
+    identityId: (r.identityId as string | null) ?? null,
+    identity: (r.identity as string | null) ?? null,
+    tokenId: (r.tokenId as string | null) ?? null,
+    certificateId: (r.certificateId as string | null) ?? null,
+    title: String(r.title),
+    explanation: String(r.explanation),
+    recommendation: String(r.recommendation),
+    blastRadius: Number(r.blastRadius),
+    firstSeenAt: iso(r.firstSeenAt)!,
+    lastSeenAt: iso(r.lastSeenAt)!,
+    resolvedAt: iso(r.resolvedAt),
+    ackReason: (r.ackReason as string | null) ?? null,
+    ackUntil: iso(r.ackUntil),
+    ackBy: (r.ackBy as string | null) ?? null,
+  };
+}
+
 export async function listFindings(db: Database, f: FindingFilters, p: Params, now = new Date()): Promise<Page<FindingRow>> {
   const q = new Sql();
   if (f.rule) q.and(`f.rule = ${q.p(f.rule)}`);
@@ -364,30 +392,7 @@ export async function listFindings(db: Database, f: FindingFilters, p: Params, n
       ORDER BY ${cols.join(', ')} LIMIT ${f.limit + 1}`,
     q.params,
   );
-  const items = rows.slice(0, f.limit).map(
-    (r): FindingRow => ({
-      id: String(r.id),
-      dedupeKey: String(r.dedupeKey),
-      rule: String(r.rule),
-      severity: String(r.severity),
-      // An acknowledgement past its expiry is open again (the next evaluation records it).
-      status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
-      identityId: (r.identityId as string | null) ?? null,
-      identity: (r.identity as string | null) ?? null,
-      tokenId: (r.tokenId as string | null) ?? null,
-      certificateId: (r.certificateId as string | null) ?? null,
-      title: String(r.title),
-      explanation: String(r.explanation),
-      recommendation: String(r.recommendation),
-      blastRadius: Number(r.blastRadius),
-      firstSeenAt: iso(r.firstSeenAt)!,
-      lastSeenAt: iso(r.lastSeenAt)!,
-      resolvedAt: iso(r.resolvedAt),
-      ackReason: (r.ackReason as string | null) ?? null,
-      ackUntil: iso(r.ackUntil),
-      ackBy: (r.ackBy as string | null) ?? null,
-    }),
-  );
+  const items = rows.slice(0, f.limit).map((r) => toFindingRow(r, now));
   const last = rows.length > f.limit ? rows[f.limit - 1] : undefined;
   return { items, nextCursor: last ? encodeCursor(kinds.map((kind, i) => (kind === 'number' ? Number(last[`k${i}`]) : String(last[`k${i}`])))) : null };
 }
