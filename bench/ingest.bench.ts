@@ -44,10 +44,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 /** Parse and decide a verdict for every event, as the pipeline does before writing. */
 async function parseClassify(file: string): Promise<number> {
-  const { results } = await openParseStream(createReadStream(file, { highWaterMark: 256 * 1024 }), { format: 'nginx-json' });
+  const { batches } = await openParseStream(createReadStream(file, { highWaterMark: 256 * 1024 }), { format: 'nginx-json' });
   const deps = { replayStore: new MemoryReplayStore({ maxEntries: 1_000_000 }), keyCache: new KeyCache() };
   let n = 0;
-  for await (const { result } of results) {
+  for await (const batch of batches) for (const { result } of batch) {
     if (result.kind !== 'event') continue;
     await decideVerdict(result.event, null, deps);
     result.event.dpopProof = null;

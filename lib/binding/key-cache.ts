@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { BindingCheck } from './types.ts';
 
 /** What a DPoP proof's JOSE header established, once it passed typ, alg and private-key checks. */
 export interface CachedProofHeader {
@@ -32,6 +33,12 @@ class Lru<V> {
   }
 }
 
+/** The header checks (the last one failed) of a JOSE header rejected on its own bytes. */
+export interface RejectedProofHeader {
+  jkt: string | null;
+  checks: BindingCheck[];
+}
+
 /**
  * Bounded LRU of imported public keys keyed by RFC 7638 thumbprint: a seen key is never
  * re-parsed. A second LRU remembers, per exact base64url JOSE header, the checks that header
@@ -42,6 +49,7 @@ class Lru<V> {
 export class KeyCache {
   readonly #keys: Lru<KeyObject>;
   readonly #headers: Lru<CachedProofHeader>;
+  readonly #rejected: Lru<RejectedProofHeader>;
   imports = 0;
   hits = 0;
 
@@ -49,6 +57,7 @@ export class KeyCache {
     const max = Math.max(1, maxEntries);
     this.#keys = new Lru(max);
     this.#headers = new Lru(max);
+    this.#rejected = new Lru(max);
   }
 
   get size(): number {
@@ -74,5 +83,14 @@ export class KeyCache {
 
   setHeader(encodedHeader: string, value: CachedProofHeader): void {
     this.#headers.set(encodedHeader, value);
+  }
+
+  /** `key` is the allowed algorithms and the encoded header: the outcome depends on both. */
+  getRejectedHeader(key: string): RejectedProofHeader | undefined {
+    return this.#rejected.get(key);
+  }
+
+  setRejectedHeader(key: string, value: RejectedProofHeader): void {
+    this.#rejected.set(key, value);
   }
 }

@@ -173,6 +173,23 @@ describe('each §4.3 check fails with its own reason (hand-made faults)', () => 
     expect((await verifyDpopProof(input(again), { keyCache: cache, config: { allowedAlgs: ['EdDSA'] } })).reason).toBe('alg');
   });
 
+  it('a header rejected on its own bytes is rejected the same way again, and a bad payload still comes first', async () => {
+    const cache = new KeyCache();
+    const badJwk = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' };
+    const first = await verifyDpopProof(input(makeProof(key, good(), { jwk: badJwk })), { keyCache: cache });
+    const second = await verifyDpopProof(input(makeProof(key, good(), { jwk: badJwk })), { keyCache: cache });
+    expect(first.reason).toBe('malformed');
+    expect(first.checks.at(-1)?.name).toBe('jwk');
+    expect(second).toEqual({ ...first, claims: second.claims });
+    // Same header, payload without jti: the payload check still decides.
+    const noJti = await verifyDpopProof(input(makeProof(key, { ...good(), jti: undefined }, { jwk: badJwk })), { keyCache: cache });
+    expect(noJti.checks.at(-1)).toMatchObject({ name: 'well_formed', ok: false });
+    // A header rejected for its alg under one configuration is judged afresh under another.
+    const rs = makeProof(key, good(), { alg: 'RS256' });
+    expect((await verifyDpopProof(input(rs), { keyCache: cache, config: { allowedAlgs: ['ES256'] } })).checks.at(-1)?.detail).toMatch(/not allowed/);
+    expect((await verifyDpopProof(input(rs), { keyCache: cache })).checks.at(-1)?.detail).toMatch(/does not fit/);
+  });
+
   it('accepts a path-only URL (as some gateways log) by comparing paths', async () => {
     const r = await verifyDpopProof(input(makeProof(key, good()), { url: '/v1/things' }));
     expect(r.ok).toBe(true);

@@ -177,8 +177,12 @@ export async function verifyDpopProof(
   const [h64, p64, s64] = parts as [string, string, string];
   // Same header bytes as a proof already accepted: its header checks are already known.
   const known = keyCache.getHeader(h64);
-  const header = known ? null : parseJsonSegment(h64);
-  if (!known && !header) return fail('well_formed', 'JOSE header is not canonical base64url JSON object');
+  // Same header bytes as a proof already rejected on its header alone (typ, alg, private key, jwk):
+  // the outcome is the same, decided without re-parsing and re-importing.
+  const rejectedKey = known ? '' : `${cfg.allowedAlgs.join(',')}\n${h64}`;
+  const rejected = known ? undefined : keyCache.getRejectedHeader(rejectedKey);
+  const header = known || rejected ? null : parseJsonSegment(h64);
+  if (!known && !rejected && !header) return fail('well_formed', 'JOSE header is not canonical base64url JSON object');
   const payload = parseJsonSegment(p64);
   if (!payload) return fail('well_formed', 'claims are not a canonical base64url JSON object');
   if (s64.length === 0 || !isCanonicalBase64url(s64)) return fail('well_formed', 'signature is not canonical base64url');
@@ -194,6 +198,17 @@ export async function verifyDpopProof(
   }
   claims = { htm, htu, iat, jti };
   checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu, iat and a jwk header' });
+  if (rejected) {
+    jkt = rejected.jkt;
+    checks.push(...rejected.checks);
+    return finish();
+  }
+  const headerChecksFrom = checks.length;
+  const failHeader = (name: string, detail: string): DpopProofVerification => {
+    const out = fail(name, detail);
+    keyCache.setRejectedHeader(rejectedKey, { jkt, checks: checks.slice(headerChecksFrom) });
+    return out;
+  };
 
   let alg: string;
   let spec: AlgSpec;
@@ -214,28 +229,28 @@ export async function verifyDpopProof(
   } else {
     const h = header as Record<string, unknown>;
     // 4. typ.
-    if (!isTyp(h.typ)) return fail('typ', `typ must be "dpop+jwt", got ${JSON.stringify(h.typ ?? null).slice(0, 40)}`);
+    if (!isTyp(h.typ)) return failHeader('typ', `typ must be "dpop+jwt", got ${JSON.stringify(h.typ ?? null).slice(0, 40)}`);
     checks.push({ name: 'typ', ok: true, detail: 'typ is dpop+jwt' });
 
     // 5. alg: asymmetric, allowed, and the kind of key it names.
-    if (typeof h.alg !== 'string') return fail('alg', 'alg missing');
+    if (typeof h.alg !== 'string') return failHeader('alg', 'alg missing');
     alg = h.alg;
     const s = ALGS[alg];
     if (!s || !cfg.allowedAlgs.includes(alg)) {
       const why = alg === 'none' ? 'unsigned ("none")' : alg.startsWith('HS') ? 'symmetric (HMAC)' : 'not allowed';
-      return fail('alg', `alg "${alg.slice(0, 16)}" is ${why}`);
+      return failHeader('alg', `alg "${alg.slice(0, 16)}" is ${why}`);
     }
     spec = s;
     const jwkRec = h.jwk as Record<string, unknown>;
     if (jwkRec.kty !== spec.kty || (spec.crv && !spec.crv.includes(String(jwkRec.crv)))) {
       // A symmetric (`oct`) jwk falls through: it is a secret, reported as such below.
-      if (jwkRec.kty !== 'oct') return fail('alg', `alg ${alg} does not fit a ${String(jwkRec.kty).slice(0, 16)} key`);
+      if (jwkRec.kty !== 'oct') return failHeader('alg', `alg ${alg} does not fit a ${String(jwkRec.kty).slice(0, 16)} key`);
     }
     checks.push({ name: 'alg', ok: true, detail: `alg ${alg} is an allowed asymmetric algorithm` });
 
     // 7 (moved before 6, see TSDoc). No private key in jwk.
     const priv = PRIVATE_MEMBERS.filter((m) => m in jwkRec);
-    if (priv.length > 0) return fail('no_private_key', `jwk contains private key member(s): ${priv.join(', ')}`);
+    if (priv.length > 0) return failHeader('no_private_key', `jwk contains private key member(s): ${priv.join(', ')}`);
     checks.push({ name: 'no_private_key', ok: true, detail: 'jwk is a public key' });
 
     // 6. (key) Imported once per thumbprint.
@@ -249,14 +264,14 @@ export async function verifyDpopProof(
         // Weak RSA keys never enter the cache, so this check runs once per accepted key.
         const bits = imported.asymmetricKeyDetails?.modulusLength;
         if (spec.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) {
-          return fail('alg', `RSA key of ${bits ?? '?'} bits is below the ${MIN_RSA_BITS}-bit minimum`);
+          return failHeader('alg', `RSA key of ${bits ?? '?'} bits is below the ${MIN_RSA_BITS}-bit minimum`);
         }
         keyCache.set(thumbprint, imported);
       }
       key = imported;
     } catch (e) {
       jkt = null;
-      return fail('jwk', isBindingError(e) ? e.message : 'jwk is not a valid public key');
+      return failHeader('jwk', isBindingError(e) ? e.message : 'jwk is not a valid public key');
     }
   }
 

@@ -82,6 +82,15 @@ async function* maybeGunzip(src: AsyncGenerator<Buffer>, detect: boolean): Async
  * one `gzip_corrupt` item.
  */
 export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): AsyncGenerator<LineItem> {
+  for await (const batch of readLineBatches(src, opts)) yield* batch;
+}
+
+/**
+ * The same lines as readLines, one array per input chunk: the hot path pays one async step per
+ * chunk of bytes rather than one per line (per-line async generators cost about a fifth of
+ * parse time on short log lines).
+ */
+export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions = {}): AsyncGenerator<LineItem[]> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let lineNo = 0;
   let parts: Buffer[] = [];
@@ -113,6 +122,7 @@ export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): 
 
   try {
     for await (const chunk of maybeGunzip(chunksOf(src), opts.detectGzip ?? true)) {
+      const out: LineItem[] = [];
       let pos = 0;
       while (pos < chunk.length) {
         const nl = chunk.indexOf(0x0a, pos);
@@ -123,7 +133,7 @@ export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): 
             break;
           }
           skippedBytes += nl - pos;
-          yield tooLong();
+          out.push(tooLong());
           skipping = false;
           skippedBytes = 0;
           pos = nl + 1;
@@ -145,29 +155,30 @@ export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): 
           break;
         }
         if (partsLen === 0) {
-          yield emit(chunk, pos, nl);
+          out.push(emit(chunk, pos, nl));
         } else {
           parts.push(chunk.subarray(pos, nl));
           const line = Buffer.concat(parts, partsLen + (nl - pos));
           parts = [];
           partsLen = 0;
-          yield emit(line, 0, line.length);
+          out.push(emit(line, 0, line.length));
         }
         pos = nl + 1;
       }
+      if (out.length) yield out;
     }
   } catch (e) {
     // Only the gunzip path throws from the source; an upstream stream error is re-thrown.
     if (isZlibError(e)) {
-      yield { lineNo: lineNo + 1, error: 'gzip_corrupt', message: `gzip stream is corrupt: ${(e as Error).message}` };
+      yield [{ lineNo: lineNo + 1, error: 'gzip_corrupt', message: `gzip stream is corrupt: ${(e as Error).message}` }];
       return;
     }
     throw e;
   }
-  if (skipping) yield tooLong();
+  if (skipping) yield [tooLong()];
   else if (partsLen > 0) {
     const line = Buffer.concat(parts, partsLen);
-    yield emit(line, 0, line.length);
+    yield [emit(line, 0, line.length)];
   }
 }
 

@@ -144,6 +144,37 @@ for (const runtime of RUNTIMES) {
       expect(failed!.state).toBe('failed');
     });
 
+    it('two batches in flight with overlapping events store each event once', async (ctx) => {
+      if (!t) return ctx.skip();
+      const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => nginxLine(from + i)).join('\n') + '\n';
+      // The identity and certificate exist first: creating them would lock B out before its events.
+      await ingestStream(t.db, [lines(1999, 2000)], { format: 'nginx-json', actor: 'test', now });
+      const before = await counts(t.db);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let firstChunkWritten!: () => void;
+      const written = new Promise<void>((r) => (firstChunkWritten = r));
+      // A writes 2000–2099 and holds its transaction open; B sends 2050–2149 meanwhile. On
+      // PostgreSQL B's direct COPY waits on A's uncommitted keys, fails once A commits, and
+      // must fall back to INSERT … ON CONFLICT; on PGlite B simply runs after A.
+      // No source name: a named source's row lock would hold B off before it reaches the events.
+      const a = ingestStream(t.db, [lines(2000, 2100)], {
+        format: 'nginx-json', actor: 'test', now, chunkSize: 100,
+        onChunk: async () => {
+          firstChunkWritten();
+          await held;
+        },
+      });
+      await written;
+      const b = ingestStream(t.db, [lines(2050, 2150)], { format: 'nginx-json', actor: 'test', now, chunkSize: 100 });
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(ra).toMatchObject({ accepted: 100, duplicates: 0 });
+      expect(rb).toMatchObject({ accepted: 50, duplicates: 50 });
+      expect((await counts(t.db)).events).toBe(before.events! + 150);
+    });
+
     it('refuses an unknown or undetectable format before writing anything', async (ctx) => {
       if (!t) return ctx.skip();
       await expect(ingestStream(t.db, ['x\n'], { format: 'nope', actor: 'test' })).rejects.toMatchObject({ code: 'validation_failed' });

@@ -254,8 +254,8 @@ function tokenStatusOf(rec: TokenRecord, now: Date): string {
 
 // ───────────────────────────── the batch ─────────────────────────────
 
-/** COPY … FROM STDIN (text format) on the batch's connection; PostgreSQL only. */
-type CopyIn = (sql: string, text: string) => Promise<void>;
+/** COPY … FROM STDIN (text format) on the batch's connection, resolving to the rows copied; PostgreSQL only. */
+type CopyIn = (sql: string, text: string) => Promise<number>;
 
 interface BatchState {
   exec: SqlExecutor;
@@ -440,29 +440,16 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
   }
 
   // The events themselves; a key already present (re-sent line) is a duplicate.
-  let ins: unknown[];
-  if (st.copy) {
-    // PostgreSQL: COPY into a transaction-local staging table, then one INSERT … SELECT.
-    if (!st.copyTableReady) {
-      await st.exec(`CREATE TEMP TABLE hf_ingest_events (LIKE "BindingEvent" INCLUDING DEFAULTS) ON COMMIT DROP`, []);
-      st.copyTableReady = true;
-    } else {
-      await st.exec(`TRUNCATE hf_ingest_events`, []);
-    }
-    await st.copy(`COPY hf_ingest_events (${columnNames(eventColumns)}) FROM STDIN`, copyText(eventColumns, rows));
-    ({ rows: ins } = await st.exec(
-      `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) SELECT ${columnNames(eventColumns)} FROM hf_ingest_events
-         ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
-      [],
-    ));
-  } else {
-    ({ rows: ins } = await st.exec(
+  let inserted: number;
+  if (st.copy) inserted = await copyEvents(st, rows);
+  else {
+    const { rows: ins } = await st.exec(
       `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) ${unnestSelect(eventColumns)}
          ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       unnestParams(eventColumns, rows),
-    ));
+    );
+    inserted = Number((ins[0] as { n: number }).n);
   }
-  const inserted = Number((ins[0] as { n: number }).n);
   st.stats.accepted += inserted;
   st.stats.duplicates += rows.length - inserted;
 
@@ -486,6 +473,50 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
       [ids, ats],
     );
   }
+}
+
+/**
+ * PostgreSQL: the chunk's new events COPYed straight into "BindingEvent" (one write, not a staging
+ * table plus INSERT … SELECT). Keys already stored — earlier chunks of this batch, earlier batches
+ * — and repeats inside the chunk are dropped first. A concurrent batch may still commit one of
+ * the same keys in between: the COPY then fails on the unique index, is rolled back to its
+ * savepoint, and the chunk goes through the staging table with ON CONFLICT DO NOTHING instead.
+ */
+async function copyEvents(st: BatchState, rows: EventRow[]): Promise<number> {
+  const copy = st.copy!;
+  const keys = rows.map((r) => r.dedupeKey);
+  const { rows: known } = await st.exec(`SELECT "dedupeKey" FROM "BindingEvent" WHERE "dedupeKey" = ANY($1::text[])`, [keys]);
+  const skip = new Set((known as Array<{ dedupeKey: string }>).map((k) => k.dedupeKey));
+  const fresh: EventRow[] = [];
+  for (const r of rows) {
+    if (skip.has(r.dedupeKey)) continue;
+    skip.add(r.dedupeKey);
+    fresh.push(r);
+  }
+  if (!fresh.length) return 0;
+  const text = copyText(eventColumns, fresh);
+  await st.exec('SAVEPOINT hf_copy_events', []);
+  try {
+    const n = await copy(`COPY "BindingEvent" (${columnNames(eventColumns)}) FROM STDIN`, text);
+    await st.exec('RELEASE SAVEPOINT hf_copy_events', []);
+    return n;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '23505') throw e;
+    await st.exec('ROLLBACK TO SAVEPOINT hf_copy_events', []);
+  }
+  if (!st.copyTableReady) {
+    await st.exec(`CREATE TEMP TABLE hf_ingest_events (LIKE "BindingEvent" INCLUDING DEFAULTS) ON COMMIT DROP`, []);
+    st.copyTableReady = true;
+  } else {
+    await st.exec(`TRUNCATE hf_ingest_events`, []);
+  }
+  await copy(`COPY hf_ingest_events (${columnNames(eventColumns)}) FROM STDIN`, text);
+  const { rows: ins } = await st.exec(
+    `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) SELECT ${columnNames(eventColumns)} FROM hf_ingest_events
+       ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+    [],
+  );
+  return Number((ins[0] as { n: number }).n);
 }
 
 async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void> {
@@ -597,7 +628,9 @@ async function withBatchTransaction<T>(db: Database, fn: (exec: SqlExecutor, cop
   const client = await db.pool.connect();
   const exec: SqlExecutor = (sql, params) => client.query(sql, params);
   const copy: CopyIn = async (sql, text) => {
-    await pipeline(Readable.from([text]), client.query(copyStreams.from(sql)));
+    const stream = client.query(copyStreams.from(sql));
+    await pipeline(Readable.from([text]), stream);
+    return stream.rowCount;
   };
   try {
     await client.query('BEGIN');
@@ -633,7 +666,7 @@ async function appendAudit(exec: SqlExecutor, actor: string, action: string, tar
 export async function ingestStream(db: Database, source: ByteSource, opts: IngestOptions): Promise<IngestSummary> {
   const now = opts.now ?? (() => new Date());
   const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
-  const { format, results } = await openParseStream(source, {
+  const { format, batches } = await openParseStream(source, {
     format: (opts.format ?? undefined) as FormatName | 'auto' | undefined,
     gateway: opts.sourceName ?? null,
     now,
@@ -669,8 +702,18 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
             return r;
           }
         : exec;
+      const timedCopy: CopyIn | null =
+        copy && process.env.HOLDFAST_INGEST_PROFILE
+          ? async (sql, text) => {
+              const t0 = performance.now();
+              const n = await copy(sql, text);
+              const k = sql.slice(0, 40);
+              PROFILE.set(k, (PROFILE.get(k) ?? 0) + performance.now() - t0);
+              return n;
+            }
+          : copy;
       const st: BatchState = {
-        exec: timed, copy, copyTableReady: false, batchId, sourceId, dedupeNs: sourceName ?? format, now,
+        exec: timed, copy: timedCopy, copyTableReady: false, batchId, sourceId, dedupeNs: sourceName ?? format, now,
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -703,7 +746,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         });
       };
       const ns = st.dedupeNs;
-      for await (const { lineNo, result } of results) {
+      for await (const parsed of batches) for (const { lineNo, result } of parsed) {
         if (lineNo > st.stats.linesRead) st.stats.linesRead = lineNo;
         switch (result.kind) {
           case 'event': {
