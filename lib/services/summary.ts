@@ -20,37 +20,39 @@ export interface Summary {
  * Acknowledging the finding (risk accepted) does not bind the token, so it still counts here;
  * only evidence going away (token bound, revoked, expired, de-privileged) resolves it.
  * Expects the `Token` alias `t`. (The summary counts the same rows from the Finding side — one
- * finding per token by its dedupeKey — which the (rule, status) index serves.)
+ * finding per token by its dedupeKey — through the trigger-kept "FindingCount".)
  */
 export const UNBOUND_HIGH_RISK_SQL = `EXISTS (SELECT 1 FROM "Finding" uhr WHERE uhr."tokenId" = t."id" AND uhr."rule" = 'unbound_high_risk' AND uhr."status" <> 'resolved')`;
 
 export async function getSummary(db: Database): Promise<Summary> {
+  // Token and finding counts from "TokenCount" / "FindingCount" (kept by triggers on "Token" and
+  // "Finding"; a few dozen rows), never a scan of either table.
   const [tok] = await db.query<{
-    total: number; bearer: number; mtls: number; dpop: number; unbound: number; exposed: number;
-  }>(`SELECT count(*)::int AS total,
-            count(*) FILTER (WHERE t."binding" = 'bearer')::int AS bearer,
-            count(*) FILTER (WHERE t."binding" = 'mtls')::int AS mtls,
-            count(*) FILTER (WHERE t."binding" = 'dpop')::int AS dpop,
-            (SELECT count(*) FROM "Finding" WHERE "rule" = 'unbound_high_risk' AND "status" <> 'resolved' AND "tokenId" IS NOT NULL)::int AS unbound,
-            count(*) FILTER (WHERE t."exposure" = 'exposed' AND t."status" = 'active')::int AS exposed
-       FROM "Token" t`);
+    total: string; bearer: string; mtls: string; dpop: string; unbound: number; exposed: string;
+  }>(`SELECT coalesce(sum(c."count"), 0)::text AS total,
+            coalesce(sum(c."count") FILTER (WHERE c."binding" = 'bearer'), 0)::text AS bearer,
+            coalesce(sum(c."count") FILTER (WHERE c."binding" = 'mtls'), 0)::text AS mtls,
+            coalesce(sum(c."count") FILTER (WHERE c."binding" = 'dpop'), 0)::text AS dpop,
+            (SELECT coalesce(sum("count"), 0) FROM "FindingCount" WHERE "rule" = 'unbound_high_risk' AND "status" <> 'resolved' AND "onToken")::int AS unbound,
+            coalesce(sum(c."count") FILTER (WHERE c."exposure" = 'exposed' AND c."status" = 'active'), 0)::text AS exposed
+       FROM "TokenCount" c`);
   const [other] = await db.query<{ identities: number; certificates: number; events: number }>(
     `SELECT (SELECT count(*) FROM "Identity")::int AS identities,
             (SELECT count(*) FROM "Certificate")::int AS certificates,
             (SELECT coalesce(sum("count"), 0) FROM "EventRollup")::int8 AS events`,
   );
   const findingRows = await db.query<{ rule: string; n: number }>(
-    `SELECT "rule", count(*)::int AS n FROM "Finding" WHERE "status" <> 'resolved' GROUP BY "rule" ORDER BY "rule"`,
+    `SELECT "rule", sum("count")::int AS n FROM "FindingCount" WHERE "status" <> 'resolved' GROUP BY "rule" HAVING sum("count") > 0 ORDER BY "rule"`,
   );
   return {
     identities: other?.identities ?? 0,
     tokens: {
-      total: tok?.total ?? 0,
-      bearer: tok?.bearer ?? 0,
-      mtls: tok?.mtls ?? 0,
-      dpop: tok?.dpop ?? 0,
+      total: Number(tok?.total ?? 0),
+      bearer: Number(tok?.bearer ?? 0),
+      mtls: Number(tok?.mtls ?? 0),
+      dpop: Number(tok?.dpop ?? 0),
       unboundHighRisk: tok?.unbound ?? 0,
-      exposedActive: tok?.exposed ?? 0,
+      exposedActive: Number(tok?.exposed ?? 0),
     },
     certificates: other?.certificates ?? 0,
     events: Number(other?.events ?? 0),
