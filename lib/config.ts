@@ -31,6 +31,8 @@ const envSchema = z.object({
   HOLDFAST_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
   HOLDFAST_TRUST_PROXY: z.enum(['0', '1']).default('0'),
   HOLDFAST_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+  // Read by lib/http/view-cache.ts on each request; validated here so a bad value stops the start.
+  HOLDFAST_VIEW_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) to 3600 seconds').max(3600, 'must be 0 (off) to 3600 seconds').default(5),
   HOLDFAST_SECRET_KEY: z
     .string()
     .trim()

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { viewCache } from '@/lib/http/view-cache.ts';
 import { getOverview } from '@/lib/services/estate/overview.ts';
 import { getSummary } from '@/lib/services/summary.ts';
 import { requirePage } from '../_lib/session.ts';
@@ -27,11 +28,21 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const { db } = await requirePage('read');
   const sp = await searchParams;
   const days = PERIODS.find((p) => String(p) === sp.days) ?? 7;
-  const [s, o] = await Promise.all([getSummary(db), getOverview(db, { days })]);
+  // Estate-wide figures, the same for every reader: one computation per instance per
+  // HOLDFAST_VIEW_CACHE_SECONDS, shared with /api/v1/summary (a write through the API clears it).
+  const cache = viewCache(db);
+  const [{ value: s, at }, { value: o }] = await Promise.all([
+    cache.get('summary', () => getSummary(db)),
+    cache.get(`overview:${days}`, () => getOverview(db, { days })),
+  ]);
   const fdelta = o.failures24h - o.failuresPrev24h;
   return (
     <>
       <h1>Overview</h1>
+      <p className="muted" data-testid="figures-as-of">
+        Figures as of {at.toISOString().slice(11, 19)} UTC
+        {cache.ttlMs > 0 ? ` · refreshed at most every ${cache.ttlMs / 1000} s` : ''}
+      </p>
       <form className="filters" method="get">
         <label>
           Trend period

@@ -2,6 +2,7 @@
 // CSRF check for cookie sessions, body limits and zod validation of input (and output when a
 // schema is given), errors mapped to JSON problems in one place. Web-standard Request and
 // Response only, so handlers are testable without a Next.js server.
+import { viewCache } from './view-cache.ts';
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import { can, type Permission, type Principal } from '../auth/permissions.ts';
@@ -27,6 +28,13 @@ export interface RouteOptions<B, O> {
   body?: z.ZodType<B>;
   output?: z.ZodType<O>;
   maxBodyBytes?: number;
+  /**
+   * A successful state-changing request clears this instance's view cache (lib/http/view-cache.ts)
+   * so the writer sees its change at once. Ingest sets this: batches arrive continuously, and
+   * clearing on each would defeat the cache exactly when the dashboard is busiest (figures are
+   * then at most HOLDFAST_VIEW_CACHE_SECONDS old).
+   */
+  keepViewCache?: boolean;
 }
 
 type Handler<P, B, O> = (ctx: RouteContext<P, B>) => Promise<O | Response>;
@@ -135,6 +143,7 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
         body,
         ip: clientIp(req.headers),
       });
+      if (UNSAFE.has(req.method) && !opts.keepViewCache && (!(result instanceof Response) || result.ok)) viewCache(db).clear();
       if (result instanceof Response) return result;
       const out = opts.output ? opts.output.parse(result) : result;
       return Response.json(out, { headers: { 'cache-control': 'no-store' } });

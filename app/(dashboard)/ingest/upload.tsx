@@ -54,8 +54,10 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
     const q = new URLSearchParams();
     if (format !== 'auto') q.set('format', format);
     if (source.trim()) q.set('source', source.trim());
+    // The analyst looks at findings next: answer once they include this upload.
+    q.set('findings', 'wait');
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/v1/ingest${q.size ? `?${q}` : ''}`);
+    xhr.open('POST', `/api/v1/ingest?${q}`);
     xhr.setRequestHeader('content-type', contentType(file));
     xhr.setRequestHeader('x-csrf-token', csrfToken());
     xhr.upload.onprogress = (e) => {

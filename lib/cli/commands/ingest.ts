@@ -69,6 +69,8 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, format:
   const url = new URL('/api/v1/ingest', remote.baseUrl);
   if (format) url.searchParams.set('format', format);
   if (source) url.searchParams.set('source', source);
+  // Like the direct path: the command returns once findings include the batch.
+  url.searchParams.set('findings', 'wait');
   let res: Response;
   try {
     res = await fetch(url, {

@@ -58,7 +58,7 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/admin/seed', permission: 'admin', tag: 'admin', summary: 'Load the demo estate into an empty database, then evaluate findings' },
   { method: 'post', path: '/verify/dpop', permission: 'read', tag: 'verify', summary: 'Check a DPoP proof (RFC 9449) against method, URL, token and key' },
   { method: 'post', path: '/verify/mtls', permission: 'read', tag: 'verify', summary: 'Check an mTLS certificate binding (RFC 8705)' },
-  { method: 'post', path: '/ingest', permission: 'ingest', tag: 'ingest', summary: 'Ingest a batch of gateway / IdP / scanner lines (format and source in the query); answers counts and the first rejected lines' },
+  { method: 'post', path: '/ingest', permission: 'ingest', tag: 'ingest', summary: 'Ingest a batch of gateway / IdP / scanner lines (format, source and findings=background|wait in the query); answers counts, the first rejected lines, and whether findings were re-evaluated or scheduled' },
   { method: 'get', path: '/ingest/batches', permission: 'read', tag: 'ingest', summary: 'Ingest batches, newest first' },
   { method: 'get', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Registered log sources' },
   { method: 'post', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Register a log source' },

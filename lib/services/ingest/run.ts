@@ -3,19 +3,36 @@
 import type { Database } from '../../db/open.ts';
 import type { ByteSource } from '../../ingest/index.ts';
 import { evaluateFindings } from '../findings/index.ts';
+import { evaluateAfterCommit, scheduleAfterCommit } from '../findings/coalesce.ts';
 import { ingestStream, type IngestOptions, type IngestSummary } from './pipeline.ts';
+
+/**
+ * How findings follow a committed batch:
+ *  - `now` (default): evaluate before returning (the CLI on the embedded database);
+ *  - `wait`: wait for the instance's coalesced evaluation that covers this batch (one evaluation
+ *    serves every batch committed while the previous one ran);
+ *  - `background`: schedule that coalesced evaluation and return at once (gateways);
+ *  - `false`: not at all.
+ */
+export type FindingsMode = 'now' | 'wait' | 'background' | false;
 
 export async function ingestAndEvaluate(
   db: Database,
   source: ByteSource,
-  opts: IngestOptions & { evaluate?: boolean },
-): Promise<IngestSummary & { findingsError?: string }> {
+  opts: IngestOptions & { evaluate?: FindingsMode },
+): Promise<IngestSummary & { findings?: 'evaluated' | 'scheduled'; findingsError?: string }> {
   const summary = await ingestStream(db, source, opts);
-  if (opts.evaluate === false || summary.accepted === 0) return summary;
+  const mode = opts.evaluate ?? 'now';
+  if (mode === false || summary.accepted === 0) return summary;
+  if (mode === 'background') {
+    scheduleAfterCommit(db, opts.actor);
+    return { ...summary, findings: 'scheduled' };
+  }
   try {
     // Runs after the batch committed: a failure here never undoes the batch.
-    await evaluateFindings(db, { now: opts.now?.(), actor: opts.actor });
-    return summary;
+    if (mode === 'wait') await evaluateAfterCommit(db, opts.actor);
+    else await evaluateFindings(db, { now: opts.now?.(), actor: opts.actor });
+    return { ...summary, findings: 'evaluated' };
   } catch (e) {
     return { ...summary, findingsError: (e as Error).message.split('\n')[0]!.slice(0, 300) };
   }

@@ -65,11 +65,19 @@ for (const runtime of RUNTIMES) {
       if (!t) return ctx.skip();
       const r = await post('?format=nginx-json&source=edge-api', streamed([line(1) + '\n' + line(2).slice(0, 20), line(2).slice(20) + '\n', NGINX_JSON_REAL + '\n']));
       expect(r.status).toBe(200);
-      expect(r.json).toMatchObject({ linesRead: 3, accepted: 3, rejected: 0, duplicates: 0, errors: [] });
+      // Gateways don't wait for findings: the coalesced evaluation is scheduled after the commit.
+      expect(r.json).toMatchObject({ linesRead: 3, accepted: 3, rejected: 0, duplicates: 0, errors: [], findings: 'scheduled' });
       expect(typeof r.json.batchId).toBe('string');
       const b = await getBatches(new Request('http://localhost:3000/api/v1/ingest/batches?limit=5', { headers: { authorization: `Bearer ${key}` } }));
       const batches = ((await b.json()) as { batches: Array<{ id: string; source: string; accepted: number; state: string }> }).batches;
       expect(batches[0]).toMatchObject({ id: r.json.batchId, source: 'edge-api', accepted: 3, state: 'committed' });
+    });
+
+    it('findings=wait answers once findings include the batch; other values are refused', async (ctx) => {
+      if (!t) return ctx.skip();
+      const w = await post('?format=nginx-json&findings=wait', line(30) + '\n');
+      expect(w).toMatchObject({ status: 200, json: { accepted: 1, findings: 'evaluated' } });
+      expect((await post('?format=nginx-json&findings=later', line(31) + '\n')).status).toBe(422);
     });
 
     it('takes gzip by Content-Encoding and by magic bytes, and detects the format when omitted', async (ctx) => {

@@ -2,6 +2,9 @@
 // Content-Encoding or magic bytes), read as a stream — never buffered whole — and ingested as
 // one batch. 413 over HOLDFAST_INGEST_MAX_BYTES, 415 for other media types or encodings, 422
 // for an unknown or undetectable format; per-line problems are in the summary, never a 5xx.
+// Findings follow the batch through the instance's coalesced evaluation: `findings=background`
+// (default, for gateways) answers right after the commit; `findings=wait` (the upload page, the
+// CLI) answers once an evaluation covering the batch has finished.
 import { HoldfastError } from '@/lib/errors.ts';
 import { ingestGate } from '@/lib/http/ingest-gate.ts';
 import { apiRoute } from '@/lib/http/route.ts';
@@ -27,7 +30,7 @@ async function* limitedBody(body: ReadableStream<Uint8Array>, max: number): Asyn
   }
 }
 
-export const POST = apiRoute({ permission: 'ingest' }, async ({ req, db, principal, query, ip }) => {
+export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, async ({ req, db, principal, query, ip }) => {
   const type = (req.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
   if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(type)) {
     throw new HoldfastError('unsupported_media_type', `content type ${type.slice(0, 60)} is not accepted; send one of ${INGEST_CONTENT_TYPES.join(', ')}`);
@@ -47,6 +50,10 @@ export const POST = apiRoute({ permission: 'ingest' }, async ({ req, db, princip
   if (sourceName !== null && !SOURCE_NAME.test(sourceName)) {
     throw new HoldfastError('validation_failed', 'source: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
   }
+  const findings = query.get('findings') ?? 'background';
+  if (findings !== 'wait' && findings !== 'background') {
+    throw new HoldfastError('validation_failed', 'findings: "wait" (answer once findings include the batch) or "background" (default)');
+  }
   if (!req.body) throw new HoldfastError('bad_request', 'send the log in the request body');
   // An API key bound to a source ingests as that source.
   const sourceId =
@@ -61,6 +68,7 @@ export const POST = apiRoute({ permission: 'ingest' }, async ({ req, db, princip
       sourceName: sourceId ? null : sourceName,
       sourceId,
       actor: principal.label,
+      evaluate: findings,
     });
   } finally {
     release();
