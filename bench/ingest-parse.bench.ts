@@ -41,7 +41,10 @@ const PROOF =
   'eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwiY3J2IjoiUC0yNTYiLCJ4IjoieCIsInkiOiJ5In19.eyJodG0iOiJHRVQiLCJodHUiOiJodHRwczovL2FwaS5leGFtcGxlL3giLCJpYXQiOjE3OTUwMDAwMDAsImp0aSI6InAtMSJ9.cHJvb2Ytc2lnLW5vdC1yZWFs';
 const VERIFY = ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'NONE', 'FAILED:certificate revoked', 'FAILED:certificate has expired', 'SUCCESS'];
 
-function line(i: number): string {
+/** Signs the DPoP proof line `i` would carry (ES256, one of 64 client keys, unique jti, htm/htu/iat of the request). */
+export type ProofSigner = (i: number, method: string, url: string, iat: number) => string;
+
+function line(i: number, signer?: ProofSigner): string {
   const v = VERIFY[i % VERIFY.length]!;
   const hasCert = v !== 'NONE';
   const dpop = i % 3 === 0;
@@ -65,16 +68,16 @@ function line(i: number): string {
     ssl_client_escaped_cert: hasCert && i % 10 === 0 ? ESCAPED : '',
     authz_scheme: dpop ? 'DPoP' : i % 11 === 0 ? '' : 'Bearer',
     has_dpop: dpop ? '1' : '0',
-    http_dpop: dpop ? PROOF : '',
+    http_dpop: dpop ? (signer ? signer(i, i % 5 === 0 ? 'POST' : 'GET', `https://api.example.com/v1/orders/${i % 9973}`, Math.floor(Date.parse(t) / 1000)) : PROOF) : '',
   });
 }
 
-export async function generate(file: string, n: number): Promise<number> {
+export async function generate(file: string, n: number, signer?: ProofSigner): Promise<number> {
   const out = createWriteStream(file);
   let bytes = 0;
   let batch: string[] = [];
   for (let i = 0; i < n; i++) {
-    batch.push(line(i));
+    batch.push(line(i, signer));
     if (batch.length === 1000 || i === n - 1) {
       const s = `${batch.join('\n')}\n`;
       bytes += Buffer.byteLength(s);
