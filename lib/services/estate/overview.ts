@@ -57,18 +57,23 @@ export const TTL_BUCKETS: { bucket: string; label: string; min?: number; max?: n
 ];
 
 async function trendAt(db: Database, at: string): Promise<Trend> {
+  // One pass over "Token" (the tokens known at `at`, with whether each was live then) plus the
+  // unbound high-risk findings joined to the tokens live at `at`. (A CTE of whole rows read six
+  // times was ~10× slower at 1M tokens.)
+  const live = (t: string) =>
+    `(${t}."revokedAt" IS NULL OR ${t}."revokedAt" > $1::timestamptz) AND (${t}."expiresAt" IS NULL OR ${t}."expiresAt" > $1::timestamptz)`;
   const [r] = await db.query<Record<string, number>>(
-    `WITH t AS (SELECT * FROM "Token" WHERE "firstSeenAt" <= $1::timestamptz),
-          live AS (SELECT * FROM t WHERE ("revokedAt" IS NULL OR "revokedAt" > $1::timestamptz) AND ("expiresAt" IS NULL OR "expiresAt" > $1::timestamptz))
-     SELECT (SELECT count(*) FROM t)::int AS tokens,
-            (SELECT count(*) FROM t WHERE binding = 'bearer')::int AS bearer,
-            (SELECT count(*) FROM t WHERE binding = 'mtls')::int AS mtls,
-            (SELECT count(*) FROM t WHERE binding = 'dpop')::int AS dpop,
-            (SELECT count(*) FROM "Finding" f JOIN live ON live.id = f."tokenId"
-              WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz))::int AS uhr,
-            (SELECT count(*) FROM live WHERE exposure = 'exposed')::int AS exposed,
-            (SELECT coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE binding <> 'bearer'), 0)::float8
-                    / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END), 0), 1) FROM live) AS wpct`,
+    `SELECT count(*)::int AS tokens,
+            count(*) FILTER (WHERE binding = 'bearer')::int AS bearer,
+            count(*) FILTER (WHERE binding = 'mtls')::int AS mtls,
+            count(*) FILTER (WHERE binding = 'dpop')::int AS dpop,
+            (SELECT count(*) FROM "Finding" f JOIN "Token" lt ON lt.id = f."tokenId"
+              WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz)
+                AND lt."firstSeenAt" <= $1::timestamptz AND ${live('lt')})::int AS uhr,
+            count(*) FILTER (WHERE l AND exposure = 'exposed')::int AS exposed,
+            coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE l AND binding <> 'bearer'), 0)::float8
+              / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE l), 0), 1) AS wpct
+       FROM (SELECT binding, exposure, privileged, ${live('t')} AS l FROM "Token" t WHERE "firstSeenAt" <= $1::timestamptz) t`,
     [at],
   );
   return {
