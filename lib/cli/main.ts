@@ -1,5 +1,7 @@
 // `holdfast` CLI entry. Commands work on the embedded database (HOLDFAST_DATA_DIR) or
 // DATABASE_URL directly, or through a running server with --server URL --api-key KEY.
+import { readFileSync } from 'node:fs';
+import { loadDpopSigner, type DpopSigner } from './dpop-client.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
@@ -22,7 +24,25 @@ const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   server: { type: 'string' },
   'api-key': { type: 'string' },
+  'dpop-key': { type: 'string' },
 } as const;
+
+/** --dpop-key FILE (or HOLDFAST_DPOP_KEY_FILE): the private key a DPoP-bound API key is bound to. */
+function dpopSignerFrom(flag: string | undefined): DpopSigner | null {
+  const file = flag ?? process.env.HOLDFAST_DPOP_KEY_FILE;
+  if (!file) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--dpop-key: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return loadDpopSigner(text);
+  } catch (e) {
+    throw new UsageError(oneLine(e));
+  }
+}
 
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
   const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
@@ -38,7 +58,7 @@ function helpText(): string {
   return [
     'holdfast — govern the tokens of non-human identities',
     '',
-    'usage: holdfast <command> [options] [--json] [--server URL --api-key KEY] [--debug]',
+    'usage: holdfast <command> [options] [--json] [--server URL --api-key KEY [--dpop-key FILE]] [--debug]',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
@@ -89,7 +109,7 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
       io: sink,
       values,
       positionals: parsed.positionals,
-      remote: server && apiKey ? { baseUrl: server, apiKey } : null,
+      remote: server && apiKey ? { baseUrl: server, apiKey, dpop: dpopSignerFrom(values['dpop-key'] as string | undefined) } : null,
       async withDb(fn, opts) {
         const cfg = loadConfig();
         const db = await openDatabase(dbTargetFromConfig(cfg));

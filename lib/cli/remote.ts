@@ -1,18 +1,22 @@
 // `--server URL --api-key KEY`: the same commands through the HTTP API, same output.
 import { HoldfastError } from '../errors.ts';
+import { authHeaders, type DpopSigner } from './dpop-client.ts';
 
 export interface Remote {
   baseUrl: string;
   apiKey: string;
+  /** Set by --dpop-key: the key is DPoP-bound, every request carries a proof. */
+  dpop?: DpopSigner | null;
 }
 
 export async function callApi<T>(remote: Remote, method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, remote.baseUrl), {
+    const url = new URL(path, remote.baseUrl);
+    res = await fetch(url, {
       method,
       headers: {
-        authorization: `Bearer ${remote.apiKey}`,
+        ...authHeaders(remote, method, url),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

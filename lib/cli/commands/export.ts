@@ -2,6 +2,7 @@
 // → `{ file, sha256, controls, findings }` (CONTRACT.md). Directly on the database (an export job
 // whose file is FILE, audited like the server's), or with --server through POST /api/v1/exports,
 // polling the job and downloading the file (its SHA-256 checked against the job's).
+import { authHeaders } from '../dpop-client.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -63,7 +64,8 @@ async function remoteExport(remote: Remote, body: Record<string, string>, file: 
   if (job.state !== 'done') throw new CheckFailed(`export ${job.id} failed: ${job.error ?? 'unknown error'}`);
   let res: Response;
   try {
-    res = await fetch(new URL(`/api/v1/exports/${job.id}/download`, remote.baseUrl), { headers: { authorization: `Bearer ${remote.apiKey}` }, signal: AbortSignal.timeout(60 * 60_000) });
+    const download = new URL(`/api/v1/exports/${job.id}/download`, remote.baseUrl);
+    res = await fetch(download, { headers: authHeaders(remote, 'GET', download), signal: AbortSignal.timeout(60 * 60_000) });
   } catch (e) {
     throw new HoldfastError('upstream_failed', `cannot download the export from ${remote.baseUrl}: ${(e as Error).message}`);
   }

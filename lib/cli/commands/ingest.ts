@@ -3,6 +3,7 @@
 // POST /api/v1/ingest (never read into memory whole). A progress bar on stderr when stderr is
 // a terminal; the summary at the end. Exit 0 when the batch committed, even with rejected
 // lines; 2 for bad usage, an unknown format or an unreadable file.
+import { authHeaders } from '../dpop-client.ts';
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
@@ -75,7 +76,7 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, format:
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${remote.apiKey}`, 'content-type': 'application/octet-stream' },
+      headers: { ...authHeaders(remote, 'POST', url), 'content-type': 'application/octet-stream' },
       body: Readable.toWeb(Readable.from(body)) as ReadableStream<Uint8Array>,
       duplex: 'half',
     } as RequestInit & { duplex: 'half' });
