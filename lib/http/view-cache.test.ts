@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createViewCache, viewCache, viewCacheSeconds } from './view-cache.ts';
 
 describe('view cache', () => {
-  it('serves one computation to every reader within the TTL, then computes afresh', async () => {
+  it('serves one computation to every reader; once stale, answers at once and refreshes behind', async () => {
     let t = 1_000;
     let computed = 0;
     const cache = createViewCache(5_000, () => t);
@@ -13,8 +13,37 @@ describe('view cache', () => {
     expect(hit.value).toBe(1);
     expect(hit.at.getTime()).toBe(1_000);
     t += 1;
-    expect((await cache.get('summary', compute)).value).toBe(2);
+    // Stale: the old value now, one refresh started; the next reader sees the new one.
+    expect((await cache.get('summary', compute)).value).toBe(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(computed).toBe(2);
+    const fresh = await cache.get('summary', compute);
+    expect(fresh.value).toBe(2);
+    expect(fresh.at.getTime()).toBe(6_000);
     expect((await cache.get('overview:7', compute)).value).toBe(3);
+  });
+
+  it('a failed refresh keeps the previous value; freshness counts from when a computation ended', async () => {
+    let t = 0;
+    const cache = createViewCache(1_000, () => t);
+    await cache.get('k', async () => 'v1');
+    t = 1_000;
+    expect((await cache.get('k', () => Promise.reject(new Error('db down')))).value).toBe('v1');
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await cache.get('k', async () => 'v2')).value).toBe('v1');
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await cache.get('k', async () => 'v3')).value).toBe('v2');
+    // A slow aggregate: it finished at t = 5,000, so it is fresh until 6,000 whatever its start.
+    t = 10_000;
+    let release!: () => void;
+    const slow = cache.get('slow', () => new Promise<string>((r) => (release = () => r('s1'))));
+    t = 15_000;
+    release();
+    expect((await slow).at.getTime()).toBe(10_000);
+    t = 15_999;
+    let again = 0;
+    await cache.get('slow', async () => String(++again));
+    expect(again).toBe(0);
   });
 
   it('concurrent misses share the one query in progress; failures are not kept', async () => {
