@@ -35,3 +35,24 @@ export async function appendAuditEntry(tx: Tx, input: AuditInput): Promise<{ seq
   });
   return row;
 }
+
+/**
+ * Appends several entries, in order, inside the caller's transaction: one lock, one read of the
+ * chain's head, one multi-row insert. The chain is the same as appending them one by one.
+ */
+export async function appendAuditEntries(tx: Tx, inputs: readonly AuditInput[]): Promise<void> {
+  if (!inputs.length) return;
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
+  const last = await tx.auditEntry.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const at = new Date(Math.floor(Date.now()));
+  const rows = inputs.map((input) => {
+    const content = { at, actor: input.actor, action: input.action, target: input.target ?? null, details: input.details ?? {} };
+    const hash = auditEntryHash(prevHash, content);
+    const row = { ...content, details: content.details as Prisma.InputJsonValue, prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  // One INSERT … VALUES: the sequence numbers follow the order of the rows.
+  await tx.auditEntry.createMany({ data: rows });
+}

@@ -16,6 +16,11 @@ export interface RequestRevocationOptions {
   reason: string;
   /** The raw token, for an RFC 7009 peer; only with exactly one token id. Sealed, never logged. */
   rawToken?: string | null;
+  /**
+   * Raw tokens for a bulk revocation at an RFC 7009 peer, by token id (each one of `tokenIds`,
+   * each must match that token's fingerprint). Sealed per leg, never logged. Not with `rawToken`.
+   */
+  rawTokens?: Readonly<Record<string, string>>;
   actor: string;
   now?: Date;
 }
@@ -38,6 +43,13 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
   if (opts.rawToken != null && (tokenIds.length !== 1 || certificateIds.length > 0)) {
     throw new HoldfastError('validation_failed', 'a raw token can be supplied only when revoking exactly one token');
   }
+  const rawTokens = new Map(Object.entries(opts.rawTokens ?? {}));
+  if (rawTokens.size && opts.rawToken != null) throw new HoldfastError('validation_failed', 'supply either rawToken or rawTokens, not both');
+  for (const [id, raw] of rawTokens) {
+    if (!tokenIds.includes(id)) throw new HoldfastError('validation_failed', `rawTokens: ${id.slice(0, 40)} is not one of the tokens to revoke`);
+    if (typeof raw !== 'string' || !raw) throw new HoldfastError('validation_failed', 'rawTokens: each raw token must be a non-empty string');
+  }
+  if (opts.rawToken != null) rawTokens.set(tokenIds[0]!, opts.rawToken);
   const now = opts.now ?? new Date();
   const uuid = /^[0-9a-f-]{36}$/i;
   for (const id of [...tokenIds, ...certificateIds]) if (!uuid.test(id)) throw new HoldfastError('validation_failed', `not an id: ${id.slice(0, 40)}`);
@@ -47,8 +59,11 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
     if (tokens.length !== tokenIds.length) throw new HoldfastError('not_found', 'one or more tokens do not exist');
     const certs = await tx.certificate.findMany({ where: { id: { in: certificateIds } }, select: { id: true, x5tS256: true } });
     if (certs.length !== certificateIds.length) throw new HoldfastError('not_found', 'one or more certificates do not exist');
-    if (opts.rawToken != null && fingerprintToken(opts.rawToken) !== tokens[0]!.fingerprint) {
-      throw new HoldfastError('validation_failed', 'the raw token does not match the token you selected (fingerprint differs)');
+    const fingerprints = new Map(tokens.map((t) => [t.id, t.fingerprint]));
+    for (const [id, raw] of rawTokens) {
+      if (fingerprintToken(raw) !== fingerprints.get(id)) {
+        throw new HoldfastError('validation_failed', opts.rawToken != null ? 'the raw token does not match the token you selected (fingerprint differs)' : `rawTokens: the raw token for ${id} does not match its fingerprint`);
+      }
     }
 
     const { tokenLegIds, certLegIds } = await expandCredentials(tx, tokens, certificateIds, !!opts.withCertificate);
@@ -60,16 +75,30 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
       ...[...certLegIds].map((id) => ({ id: randomUUID(), kind: 'certificate' as const, tokenId: null, certificateId: id })),
     ];
     await tx.revocation.create({ data: { id: revocationId, reason, requestedBy: opts.actor, createdAt: now } });
-    await tx.revocationLeg.createMany({
-      data: legs.map((l) => ({
-        ...l,
-        revocationId,
-        nextAttemptAt: now,
-        sealedToken: opts.rawToken != null && l.tokenId === tokenIds[0] ? sealSecret(key, opts.rawToken, legTokenAad(l.id)) : null,
-      })),
-    });
-    await tx.token.updateMany({ where: { id: { in: [...tokenLegIds] } }, data: { status: 'revoked', revokedAt: now } });
-    await tx.certificate.updateMany({ where: { id: { in: [...certLegIds] }, status: { not: 'revoked' } }, data: { status: 'revoked', revokedAt: now } });
+    // Set-based: one INSERT … SELECT FROM unnest and one UPDATE … = ANY for any number of legs
+    // (a bulk revocation has up to MAX_LEGS; row-by-row parameters were most of its cost).
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "RevocationLeg" (id, "revocationId", kind, "tokenId", "certificateId", "nextAttemptAt", "sealedToken")
+       SELECT l.id, $1::uuid, l.kind, l."tokenId", l."certificateId", $2::timestamptz, l.sealed
+         FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::text[]) AS l(id, kind, "tokenId", "certificateId", sealed)`,
+      revocationId,
+      now.toISOString(),
+      legs.map((l) => l.id),
+      legs.map((l) => l.kind),
+      legs.map((l) => l.tokenId),
+      legs.map((l) => l.certificateId),
+      legs.map((l) => (l.tokenId && rawTokens.has(l.tokenId) ? sealSecret(key, rawTokens.get(l.tokenId)!, legTokenAad(l.id)) : null)),
+    );
+    await tx.$executeRawUnsafe(
+      `UPDATE "Token" SET status = 'revoked', "revokedAt" = $2::timestamptz WHERE id = ANY($1::uuid[])`,
+      [...tokenLegIds],
+      now.toISOString(),
+    );
+    await tx.$executeRawUnsafe(
+      `UPDATE "Certificate" SET status = 'revoked', "revokedAt" = $2::timestamptz WHERE id = ANY($1::uuid[]) AND status <> 'revoked'`,
+      [...certLegIds],
+      now.toISOString(),
+    );
     await appendAuditEntry(tx, {
       actor: opts.actor,
       action: 'revocation.request',
@@ -79,7 +108,8 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
         tokenIds: [...tokenLegIds].slice(0, 100),
         certificateIds: [...certLegIds].slice(0, 100),
         legs: legs.length,
-        rawTokenSupplied: opts.rawToken != null,
+        rawTokenSupplied: rawTokens.size > 0,
+        ...(opts.rawTokens ? { rawTokensSupplied: rawTokens.size } : {}),
       },
     });
     return { id: revocationId, legs };

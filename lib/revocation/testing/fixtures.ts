@@ -52,6 +52,8 @@ export interface WebhookReceiver {
   mode: 'ok' | 'fail500' | 'hang' | 'unconfirmed';
   /** Delay before answering, to make calls overlap a kill. */
   delayMs: number;
+  /** Legs (idempotency-key) answered 500 whatever the mode: one bad leg in a batch. */
+  failLegIds: Set<string>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     calls: [],
     mode: 'ok',
     delayMs: 0,
+    failLegIds: new Set(),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -75,7 +78,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       state.calls.push({ legId: String(req.headers['idempotency-key'] ?? ''), body: JSON.parse(body) as Record<string, unknown>, signed });
       if (!signed) return void res.writeHead(401).end();
       if (state.mode === 'hang') return; // never answers: the caller's timeout must fire
-      if (state.mode === 'fail500') return void res.writeHead(500).end('{"error":"boom"}');
+      if (state.mode === 'fail500' || state.failLegIds.has(String(req.headers['idempotency-key'] ?? ''))) return void res.writeHead(500).end('{"error":"boom"}');
       const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ revoked: state.mode === 'ok' }));
       if (state.delayMs) setTimeout(answer, state.delayMs);
       else answer();
