@@ -14,6 +14,7 @@
 //   BENCH_VIEWS_TOKENS=1000000 BENCH_VIEWS_EVENTS=10000000 npm run bench -- views
 // (generation takes several minutes on two cores). BENCH_VIEWS_RUNS (20) timed runs per figure,
 // BENCH_VIEWS_BASE_RUNS (10) per naive baseline; BENCH_VIEWS_KEEP=1 keeps the database afterwards.
+import { getOverview } from '../lib/services/estate/overview.ts';
 import type { Database } from '../lib/db/open.ts';
 import { getIdentityDetail } from '../lib/services/estate/details.ts';
 import { listTokens, parseTokenFilters } from '../lib/services/estate/lists.ts';
@@ -80,7 +81,7 @@ export async function generate(db: Database, tokens = TOKENS, events = EVENTS): 
         [tokens, identities],
       ).then(() => undefined),
     );
-    await exec(`CREATE TEMP TABLE bench_toks AS SELECT row_number() OVER (ORDER BY id) - 1 AS rn, id, "identityId" FROM "Token"`);
+    await exec(`CREATE TEMP TABLE bench_toks AS SELECT row_number() OVER (ORDER BY id) - 1 AS rn, id, "identityId", binding::text AS binding FROM "Token"`);
     await exec(`CREATE INDEX ON bench_toks (rn)`);
     await exec(
       `INSERT INTO "Finding" ("dedupeKey", rule, severity, "identityId", "tokenId", title, explanation, recommendation, "blastRadius", "lastSeenAt")
@@ -99,9 +100,9 @@ export async function generate(db: Database, tokens = TOKENS, events = EVENTS): 
       const chunk = 1_000_000;
       for (let from = 1; from <= events; from += chunk) {
         await exec(
-          `INSERT INTO "BindingEvent" ("dedupeKey", "occurredAt", "requestId", gateway, method, url, "clientIp", "identityId", "tokenId", verdict, reason)
+          `INSERT INTO "BindingEvent" ("dedupeKey", "occurredAt", "requestId", gateway, method, url, "clientIp", "identityId", "tokenId", binding, verdict, reason)
            SELECT 'e' || g, now() - (g % 2592000) * interval '1 second', 'req-' || g, 'gw-' || (g % 7), 'GET', 'https://api' || (g % 50) || '.bench.example/x',
-                  '198.51.100.' || (g % 250), k."identityId", k.id,
+                  '198.51.100.' || (g % 250), k."identityId", k.id, k.binding,
                   (ARRAY['ok','ok','ok','ok','ok','ok','ok','bearer_unbound','bearer_unbound','proof_invalid','binding_mismatch','cert_expired'])[1 + g % 12],
                   CASE WHEN g % 12 = 9 THEN 'htu' END
              FROM generate_series($1::int, $2::int) g JOIN bench_toks k ON k.rn = g % $3::int`,
@@ -217,6 +218,16 @@ export async function run(): Promise<BenchResult[]> {
       for (const e of ev) days.set(`${new Date(e.occurredAt).toISOString().slice(0, 10)}:${e.verdict}`, 1 + (days.get(`${e.occurredAt}`) ?? 0));
     };
     out.push(...results('identity page', await timeIt(() => getIdentityDetail(db, idn!.id)), await timeIt(naiveIdentity, BASE_RUNS), 'raw events loaded and folded', 50, `${scale}; identity with the most findings`));
+
+    // Overview (uncached: the page serves it through the view cache) vs its binding-mix chart
+    // done the old way, joining the window's events to their tokens. No target in the issue.
+    const naiveMix = () =>
+      db.query(
+        `SELECT date_trunc('day', e."occurredAt"), t.binding, count(*) FROM "BindingEvent" e JOIN "Token" t ON t.id = e."tokenId"
+          WHERE e."occurredAt" > now() - interval '14 days' GROUP BY 1, 2`,
+      );
+    const overviewRuns = Math.max(3, Math.min(RUNS, 10));
+    out.push(...results('overview (uncached)', await timeIt(() => getOverview(db, { days: 7 }), overviewRuns), await timeIt(naiveMix, Math.min(BASE_RUNS, 3)), 'binding-mix chart alone as an events ⋈ tokens join', undefined, `${scale}; trends, failures, TTL, top identities and the binding mix from EventBindingRollup; ${overviewRuns} runs`));
     return out;
   } finally {
     // BENCH_VIEWS_KEEP=1 leaves the estate for EXPLAIN ANALYZE (its URL goes to stderr).

@@ -152,7 +152,10 @@ export async function insertEstate(exec: SqlExecutor, estate: DemoEstate, option
   const certificates = await bulkInsert(exec, 'Certificate', certificateColumns, estate.certificates, chunk);
   const tokens = await bulkInsert(exec, 'Token', remapped(tokenColumns), estate.tokens, chunk);
   await bulkInsert(exec, 'ExposureFinding', exposureColumns, estate.exposures, chunk);
-  const events = await bulkInsert(exec, 'BindingEvent', remapped(eventColumns), estate.events, chunk);
+  // Each event records the binding of the token it carried (as ingest does).
+  const bindingOf = new Map(estate.tokens.map((t) => [t.id, t.binding as string]));
+  const eventCols: BulkColumn<DemoEvent>[] = [...remapped(eventColumns), { name: 'binding', type: 'text', get: (r) => (r.tokenId ? (bindingOf.get(r.tokenId) ?? null) : null) }];
+  const events = await bulkInsert(exec, 'BindingEvent', eventCols, estate.events, chunk);
   return { identities, tokens, certificates, events };
 }
 

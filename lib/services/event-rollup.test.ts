@@ -33,7 +33,34 @@ async function expectRollupExact(db: TestDatabase['db']) {
        FROM "EventRollup" ORDER BY 1, 2`,
   );
   expect(rollup).toEqual(exact);
+  const exactByBinding = await db.query<{ hour: string; binding: string; n: string }>(
+    `SELECT to_char(date_trunc('hour', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24') AS hour, binding, count(*)::text AS n
+       FROM "BindingEvent" WHERE binding IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  const byBinding = await db.query<{ hour: string; binding: string; n: string }>(
+    `SELECT to_char("hour" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') AS hour, binding, "count"::text AS n
+       FROM "EventBindingRollup" ORDER BY 1, 2`,
+  );
+  expect(byBinding).toEqual(exactByBinding);
   return exact.length;
+}
+
+/** The binding mix per day the old way: the window's events joined to their tokens. */
+async function exactMix(db: TestDatabase['db'], now: Date, days: number) {
+  const rows = await db.query<{ day: string; binding: string; n: number }>(
+    `SELECT to_char(date_trunc('day', e."occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, t.binding::text AS binding, count(*)::int AS n
+       FROM "BindingEvent" e JOIN "Token" t ON t.id = e."tokenId"
+      WHERE e."occurredAt" > $1::timestamptz - make_interval(days => $2::int) AND e."occurredAt" <= $1::timestamptz
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [now.toISOString(), days],
+  );
+  const byDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
+  for (const r of rows) {
+    const d = byDay.get(r.day) ?? { day: r.day, bearer: 0, mtls: 0, dpop: 0 };
+    d[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
+    byDay.set(r.day, d);
+  }
+  return [...byDay.values()];
 }
 
 async function exactFailures(db: TestDatabase['db'], now: Date, cond: string, days: number) {
@@ -58,6 +85,8 @@ async function expectReadsExact(db: TestDatabase['db']) {
   // On an hour boundary and inside hours (partial end hours come from the events).
   for (const now of [NOW, new Date('2026-11-22T07:37:12.345Z'), new Date('2026-11-21T23:00:00.001Z')]) {
     const ov = await getOverview(db, { now });
+    // (Token bindings don't change in this test, so the join and the ingest-time binding agree.)
+    expect(ov.bindingMix).toEqual(await exactMix(db, now, 14));
     const ex = await exactFailures(db, now, `verdict IN (${inList})`, 14);
     expect({ cur: ov.failures24h, prev: ov.failuresPrev24h, byDay: ov.failuresByDay }).toEqual(ex);
     const st = await getOverviewStats(db, now.getTime());
@@ -83,9 +112,13 @@ describe.each(RUNTIMES)('event rollup on %s', (runtime) => {
     expect(await expectRollupExact(t.db)).toBeGreaterThan(100);
     expect(await expectReadsExact(t.db)).toBe(6000);
 
-    const batch = Array.from({ length: 90 }, (_, i) => line(i)).join('\n') + '\n';
+    // Half the lines carry a known token's fingerprint: their events record its binding.
+    const [tok] = await t.db.query<{ fingerprint: string; binding: string }>(`SELECT fingerprint, binding::text AS binding FROM "Token" WHERE binding = 'mtls' LIMIT 1`);
+    const batch = Array.from({ length: 90 }, (_, i) => line(i, i % 2 ? { token_fingerprint: tok!.fingerprint } : {})).join('\n') + '\n';
     const first = await ingestStream(t.db, [batch], { format: 'nginx-json', sourceName: 'rollup-edge', actor: 'test', now: () => NOW });
     expect(first.accepted).toBe(60); // 60 distinct request ids (i and i+60 share a key)
+    const [bound] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent" WHERE "requestId" LIKE 'rollup-%' AND binding = 'mtls'`);
+    expect(bound!.n).toBe(30);
     await expectRollupExact(t.db);
     expect(await expectReadsExact(t.db)).toBe(6060);
 
@@ -103,6 +136,12 @@ describe.each(RUNTIMES)('event rollup on %s', (runtime) => {
     const backfill = migration.slice(migration.indexOf('-- Backfill'));
     await t.db.query(`DELETE FROM "EventRollup"`);
     await t.db.query(backfill.replace(/;\s*$/, ''));
+    const bMigration = await readFile(new URL('../../prisma/migrations/20261122122252_event_binding_rollup/migration.sql', import.meta.url), 'utf8');
+    const bBackfill = bMigration.slice(bMigration.lastIndexOf('INSERT INTO "EventBindingRollup"'));
+    await t.db.query(`DELETE FROM "EventBindingRollup"`);
+    await t.db.query(bBackfill.replace(/;\s*$/, ''));
     expect(await expectRollupExact(t.db)).toBeGreaterThan(100);
+    await t.db.query(`TRUNCATE "BindingEvent"`);
+    expect(await t.db.query(`SELECT * FROM "EventBindingRollup"`)).toEqual([]);
   }, 120_000);
 });

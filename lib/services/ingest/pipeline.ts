@@ -76,6 +76,8 @@ interface EventRow {
   jkt: string | null;
   verdict: string;
   reason: string | null;
+  /** The token's binding as known now (what the verdict was decided on); null without a token. */
+  binding: Binding | null;
 }
 
 const eventColumns: BulkColumn<EventRow>[] = [
@@ -100,6 +102,7 @@ const eventColumns: BulkColumn<EventRow>[] = [
   { name: 'verdict', type: 'text', get: (r) => r.verdict },
   { name: 'reason', type: 'text', get: (r) => r.reason },
   { name: 'redactedRaw', type: 'text', get: (r) => r.ev.redactedRaw },
+  { name: 'binding', type: 'text', get: (r) => r.binding },
 ];
 
 interface TokenRow {
@@ -362,7 +365,7 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
       dedupeKey: key, batchId: st.batchId, sourceId: st.sourceId, ev,
       identityId: known?.identityId ?? null, tokenId: known?.id ?? null,
       jkt: d.dpop?.jkt ?? ev.jkt ?? known?.facts.cnfJkt ?? null,
-      verdict: d.verdict, reason: d.reason,
+      verdict: d.verdict, reason: d.reason, binding: known?.facts.binding ?? null,
     };
   }
 
@@ -435,7 +438,10 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
     await lookupTokens(st, newTokens.keys());
     for (const r of rows) {
       const t = r.ev.tokenFingerprint && !r.tokenId ? st.tokens.get(r.ev.tokenFingerprint) : null;
-      if (t) r.tokenId = t.id;
+      if (t) {
+        r.tokenId = t.id;
+        r.binding = t.facts.binding;
+      }
     }
   }
 
