@@ -2,11 +2,8 @@
 // binary talking to the real route handlers with a DPoP-bound API key.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as postIngest } from '../../app/api/v1/ingest/route.ts';
 import { GET as getSummary } from '../../app/api/v1/summary/route.ts';
@@ -16,6 +13,7 @@ import { MemoryReplayStore } from '../binding/replay-store.ts';
 import { registerDatabase } from '../server/database.ts';
 import { openTestDatabase, type TestDatabase } from '../testing/databases.ts';
 import { runCli } from '../testing/processes.ts';
+import { startRouteServer, type RouteServer } from '../testing/route-server.ts';
 import { authHeaders, loadDpopSigner } from './dpop-client.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'holdfast-cli-dpop-'));
@@ -56,7 +54,7 @@ describe('DPoP proofs from the CLI signer', () => {
 
 describe('holdfast --server with a DPoP-bound API key (binary → route handlers)', () => {
   let t: TestDatabase;
-  let server: http.Server;
+  let server: RouteServer;
   let url = '';
   let key = '';
   let keyFile = '';
@@ -66,23 +64,12 @@ describe('holdfast --server with a DPoP-bound API key (binary → route handlers
     keyFile = opensslKey('bound.pem', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
     const jkt = loadDpopSigner(readFileSync(keyFile, 'utf8')).jkt;
     key = (await createApiKey(t.db, { name: 'cli-bound', role: 'analyst', scopes: ['ingest'], actor: 'test', dpopJkt: jkt })).key;
-    server = http.createServer(async (req, res) => {
-      const request = new Request(`http://${req.headers.host}${req.url}`, {
-        method: req.method,
-        headers: req.headers as Record<string, string>,
-        body: req.method === 'POST' ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-        duplex: 'half',
-      } as RequestInit);
-      const response = req.url?.startsWith('/api/v1/ingest') ? await postIngest(request) : await getSummary(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startRouteServer((req) => (new URL(req.url).pathname.startsWith('/api/v1/ingest') ? postIngest(req) : getSummary(req)));
+    url = server.url;
   }, 60_000);
   afterAll(async () => {
     registerDatabase(undefined);
-    await new Promise<void>((r) => server.close(() => r()));
+    await server.close();
     await t.drop();
   });
 

@@ -2,11 +2,8 @@
 // batch committed even with rejected lines; 2 for bad usage, unknown format, unreadable file),
 // stdin, idempotent re-send, and --server streaming the file to POST /api/v1/ingest.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '../../../app/api/v1/ingest/route.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
@@ -14,6 +11,7 @@ import { NGINX_JSON_REAL } from '../../ingest/__fixtures__/samples.ts';
 import { registerDatabase } from '../../server/database.ts';
 import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts';
 import { runCli } from '../../testing/processes.ts';
+import { startRouteServer, type RouteServer } from '../../testing/route-server.ts';
 
 const line = (i: number) => JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: `cli-${i}`, uri: `/c/${i}`, status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });
 
@@ -67,7 +65,7 @@ describe('holdfast ingest (binary)', () => {
 
 describe('holdfast ingest --server (binary → POST /api/v1/ingest)', () => {
   let t: TestDatabase;
-  let server: http.Server;
+  let server: RouteServer;
   let url = '';
   let key = '';
   let dir = '';
@@ -75,25 +73,13 @@ describe('holdfast ingest --server (binary → POST /api/v1/ingest)', () => {
     t = await openTestDatabase('pglite');
     registerDatabase(t.db);
     key = (await createApiKey(t.db, { name: 'cli', role: 'analyst', scopes: ['ingest'], actor: 'test' })).key;
-    // A minimal Node adapter to the route handler: the request body stays a stream.
-    server = http.createServer(async (req, res) => {
-      const request = new Request(`http://${req.headers.host}${req.url}`, {
-        method: req.method,
-        headers: req.headers as Record<string, string>,
-        body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit);
-      const response = await POST(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startRouteServer(POST);
+    url = server.url;
     dir = mkdtempSync(path.join(tmpdir(), 'holdfast-cli-ingest-remote-'));
   }, 60_000);
   afterAll(async () => {
     registerDatabase(undefined);
-    await new Promise<void>((r) => server.close(() => r()));
+    await server.close();
     await t.drop();
     rmSync(dir, { recursive: true, force: true });
   });
