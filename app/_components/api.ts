@@ -8,6 +8,8 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Per-field problems (422 validation), when the server names them. */
+    readonly errors: Array<{ path: string; message: string }> = [],
   ) {
     super(message);
   }
@@ -22,7 +24,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = (await res.json().catch(() => null)) as (T & { code?: string; detail?: string; title?: string }) | null;
-  if (!res.ok) throw new ApiProblem(res.status, json?.code ?? 'error', json?.detail ?? json?.title ?? `HTTP ${res.status}`);
+  const json = (await res.json().catch(() => null)) as (T & { code?: string; detail?: string; title?: string; errors?: unknown }) | null;
+  if (!res.ok) {
+    const errors = Array.isArray(json?.errors) ? (json.errors as Array<{ path: string; message: string }>) : [];
+    throw new ApiProblem(res.status, json?.code ?? 'error', json?.detail ?? json?.title ?? `HTTP ${res.status}`, errors);
+  }
   return json as T;
 }

@@ -4,6 +4,8 @@ import { requirePage } from '../../_lib/session.ts';
 import { listConnectors } from '@/lib/revocation/connector-store.ts';
 import { ApiKeyForm } from './api-key-form.tsx';
 import { ConnectorsPanel } from './connectors-panel.tsx';
+import { RiskPolicyForm } from './risk-policy-form.tsx';
+import { loadPolicy } from '@/lib/services/findings/index.ts';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -16,6 +18,7 @@ export default async function SettingsPage() {
         db.prisma.apiKey.findMany({ orderBy: { createdAt: 'desc' }, select: { id: true, name: true, role: true, scopes: true, displayStub: true, lastUsedAt: true, revokedAt: true } }),
       ])
     : [[], []];
+  const policy = await loadPolicy(db);
   const connectors = admin ? (await listConnectors(db)).map((c) => ({ id: c.id, name: c.name, kind: c.kind, matchIssuer: c.matchIssuer, matchCa: c.matchCa, hasSecrets: c.hasSecrets, createdAt: c.createdAt.toISOString() })) : [];
   return (
     <>
@@ -23,6 +26,10 @@ export default async function SettingsPage() {
       <div className="panel">
         <h2>Your account</h2>
         <p>{email} — role <strong>{principal.role}</strong></p>
+      </div>
+      <div className="panel" id="risk-policy">
+        <h2>Risk policy</h2>
+        <RiskPolicyForm policy={policy} canEdit={admin} />
       </div>
       {admin ? (
         <>
