@@ -20,6 +20,8 @@ export type ByteSource =
 export interface ReadLinesOptions {
   /** Longest line in bytes (without the newline); default 1 MiB. */
   maxLineBytes?: number;
+  /** Sees every chunk as received, before any gunzip (e.g. to hash what the client sent). */
+  onBytes?: (chunk: Buffer) => void;
   /** Gunzip when the input starts with 1f 8b; default true. */
   detectGzip?: boolean;
 }
@@ -40,6 +42,14 @@ async function* chunksOf(src: ByteSource): AsyncGenerator<Buffer> {
     }
   }
   for await (const c of src as AsyncIterable<Uint8Array | string>) yield toBuffer(c);
+}
+
+async function* tapped(src: AsyncGenerator<Buffer>, onBytes: ((chunk: Buffer) => void) | undefined): AsyncGenerator<Buffer> {
+  if (!onBytes) return yield* src;
+  for await (const c of src) {
+    onBytes(c);
+    yield c;
+  }
 }
 
 function toBuffer(c: Uint8Array | string): Buffer {
@@ -121,7 +131,7 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
   };
 
   try {
-    for await (const chunk of maybeGunzip(chunksOf(src), opts.detectGzip ?? true)) {
+    for await (const chunk of maybeGunzip(tapped(chunksOf(src), opts.onBytes), opts.detectGzip ?? true)) {
       const out: LineItem[] = [];
       let pos = 0;
       while (pos < chunk.length) {

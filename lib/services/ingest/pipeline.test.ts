@@ -1,5 +1,6 @@
 // The ingest pipeline on both runtimes: one batch per stream, verdicts, linking, idempotent
 // re-send, all-or-nothing on failure, nothing secret stored.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CERT_ESCAPED, CERT_X5T, GITLEAKS_REPORT, INTROSPECTION_LINE, NGINX_JSON_REAL, SECRET_GH, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF,
@@ -72,6 +73,9 @@ for (const runtime of RUNTIMES) {
       expect(first).toMatchObject({ linesRead: 7, accepted: 3, rejected: 2, duplicates: 1, format: 'nginx-json' });
       expect(first.errors.map((e) => e.line)).toEqual([4, 5]);
       expect(first.errors[0]!.reason).toBe('invalid_timestamp');
+      // The batch keeps the SHA-256 of the body exactly as it was sent.
+      const [batch] = await t.db.query<{ contentSha256: string }>(`SELECT "contentSha256" FROM "IngestBatch" WHERE id = $1::uuid`, [first.batchId]);
+      expect(batch!.contentSha256).toBe(createHash('sha256').update(lines).digest('hex'));
       const before = await counts(t.db);
       const snapshot = await dump(t.db);
       expect(before).toMatchObject({ events: 3, certificates: 1, batches: 1 });

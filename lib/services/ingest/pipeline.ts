@@ -672,7 +672,15 @@ async function appendAudit(exec: SqlExecutor, actor: string, action: string, tar
 export async function ingestStream(db: Database, source: ByteSource, opts: IngestOptions): Promise<IngestSummary> {
   const now = opts.now ?? (() => new Date());
   const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
+  // SHA-256 and size of the body exactly as received (before gunzip): the batch's evidence of
+  // what was ingested, kept with the batch and in its audit entry.
+  const bodyHash = createHash('sha256');
+  let bodyBytes = 0;
   const { format, batches } = await openParseStream(source, {
+    onBytes: (c) => {
+      bodyHash.update(c);
+      bodyBytes += c.length;
+    },
     format: (opts.format ?? undefined) as FormatName | 'auto' | undefined,
     gateway: opts.sourceName ?? null,
     now,
@@ -782,10 +790,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await inFlight;
       if (failed) throw failed;
       const s = st.stats;
+      const contentSha256 = bodyHash.digest('hex');
       await exec(
         `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
-           errors = $6::jsonb, "finishedAt" = $7::timestamptz WHERE id = $1::uuid`,
-        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString()],
+           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8 WHERE id = $1::uuid`,
+        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString(), contentSha256],
       );
       if (sourceId) {
         await exec(
@@ -796,6 +805,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       }
       await appendAudit(exec, opts.actor, 'ingest.batch', `batch:${batchId}`, {
         format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates,
+        bytes: bodyBytes, contentSha256,
       });
       return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, errors: st.errors, format };
     });

@@ -16,6 +16,8 @@ export interface BatchRow {
   duplicates: number;
   errors: Array<{ line: number; reason: string; message?: string }>;
   createdBy: string | null;
+  /** SHA-256 (hex) of the body as received, for committed batches. */
+  contentSha256: string | null;
   startedAt: string;
   finishedAt: string | null;
 }
@@ -39,6 +41,7 @@ export async function listBatches(db: Database, opts: { limit?: number; sourceId
     duplicates: b.duplicates,
     errors: Array.isArray(b.errors) ? (b.errors as BatchRow['errors']) : [],
     createdBy: b.createdBy,
+    contentSha256: b.contentSha256,
     startedAt: b.startedAt.toISOString(),
     finishedAt: b.finishedAt?.toISOString() ?? null,
   }));
