@@ -2,10 +2,10 @@
 // value is refused next to its field with nothing saved; a good one is saved, audited and the
 // findings are re-evaluated at once. An analyst sees the policy (it explains the findings) but
 // cannot change it, and the API refuses the change (403). The original policy is restored after.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './fixtures.ts';
 
-const shot = (page: import('@playwright/test').Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 
 test('admin edits the risk policy; a bad value is refused at its field; analyst reads it only', async ({ page, browser }) => {
   test.setTimeout(120_000);

@@ -151,8 +151,9 @@ export function ConnectorsPanel({ connectors }: { connectors: ConnectorRow[] }) 
           </select>
         </label>
         <label>Name <input name="name" required maxLength={100} /></label>
-        <label>Serves issuer (token <code>iss</code>, or <code>*</code>) <input name="matchIssuer" /></label>
-        <label>Serves CA (certificate CA name, or <code>*</code>) <input name="matchCa" /></label>
+        {/* One span per caption: a label is a grid, so loose inline children would each take a row. */}
+        <label><span>Serves issuer (token <code>iss</code>, or <code>*</code>)</span> <input name="matchIssuer" /></label>
+        <label><span>Serves CA (certificate CA name, or <code>*</code>)</span> <input name="matchCa" /></label>
         {(FIELDS[kind] ?? []).map((field) => (
           <label key={`${kind}-${field.name}`}>
             {field.label}{' '}
