@@ -92,12 +92,14 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
   const days = opts.days ?? 7;
   const nowIso = now.toISOString();
   const thenIso = new Date(now.getTime() - days * 86_400_000).toISOString();
-  const nowT = await trendAt(db, nowIso);
-  const thenT = await trendAt(db, thenIso);
+  // Independent queries, started together: on PostgreSQL each runs on its own pooled connection
+  // (the uncached Overview at 1M tokens is bounded by its slowest query, not their sum).
+  const nowTP = trendAt(db, nowIso);
+  const thenTP = trendAt(db, thenIso);
   // Failure counts from the hourly rollup (exact: partial end hours counted from the events).
   const fail = `"verdict" IN (${inList(BINDING_FAILURE_VERDICTS)})`;
   const nowMs = now.getTime();
-  const [f] = await db.query<{ cur: number; prev: number }>(
+  const fP = db.query<{ cur: number; prev: number }>(
     `SELECT (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 1)}) x)::int AS cur,
             (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 5)}) x)::int AS prev`,
     [...windowParams(nowMs - 86_400_000, nowMs), ...windowParams(nowMs - 2 * 86_400_000, nowMs - 86_400_000)],
@@ -107,7 +109,7 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
   // window's events to their tokens (millions of rows at 10M events).
   const mixDays = Math.max(days, 14);
   const [ma, mz, mlo, mhi] = windowParams(nowMs - mixDays * 86_400_000, nowMs);
-  const mix = await db.query<{ day: string; binding: string; n: number }>(
+  const mixP = db.query<{ day: string; binding: string; n: number }>(
     `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, binding, sum(n)::int AS n
        FROM (SELECT "hour" AS at, "binding" AS binding, "count" AS n FROM "EventBindingRollup"
               WHERE "hour" >= $3::timestamptz AND "hour" < $4::timestamptz AND "hour" < $2::timestamptz
@@ -120,25 +122,31 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
       GROUP BY 1, 2 ORDER BY 1, 2`,
     [ma, mz, mlo, mhi],
   );
-  const mixByDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
-  for (const r of mix) {
-    const d = mixByDay.get(r.day) ?? { day: r.day, bearer: 0, mtls: 0, dpop: 0 };
-    d[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
-    mixByDay.set(r.day, d);
-  }
-  const failuresByDay = await db.query<{ day: string; verdict: string; n: number }>(
+  const failuresByDayP = db.query<{ day: string; verdict: string; n: number }>(
     `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict" AS verdict, sum(n)::int AS n
        FROM (${windowRowsSql(fail, 1)}) x
       GROUP BY 1, 2 ORDER BY 1, 2`,
     windowParams(nowMs - Math.max(days, 14) * 86_400_000, nowMs),
   );
-  const ttlRows = await db.query<{ b: number; binding: string; n: number }>(
+  const ttlRowsP = db.query<{ b: number; binding: string; n: number }>(
     `SELECT CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5
                  WHEN "ttlSeconds" < 3600 THEN 0 WHEN "ttlSeconds" < 86400 THEN 1 WHEN "ttlSeconds" < 604800 THEN 2
                  WHEN "ttlSeconds" < 7776000 THEN 3 WHEN "ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END AS b,
             binding::text AS binding, count(*)::int AS n
        FROM "Token" WHERE status = 'active' GROUP BY 1, 2`,
   );
+  const topP = db.query<{ id: string; name: string; kind: string; score: number; n: number }>(
+    `WITH s AS (${IDENTITY_SCORE_SQL})
+     SELECT i.id::text, i.name, i.kind, s.score, s.n FROM s JOIN "Identity" i ON i.id = s."identityId"
+      ORDER BY s.score DESC, s.n DESC, i.name LIMIT 10`,
+  );
+  const [nowT, thenT, [f], mix, failuresByDay, ttlRows, top] = await Promise.all([nowTP, thenTP, fP, mixP, failuresByDayP, ttlRowsP, topP]);
+  const mixByDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
+  for (const r of mix) {
+    const d = mixByDay.get(r.day) ?? { day: r.day, bearer: 0, mtls: 0, dpop: 0 };
+    d[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
+    mixByDay.set(r.day, d);
+  }
   const ttl: TtlBucket[] = TTL_BUCKETS.map((b) => ({
     bucket: b.bucket,
     label: b.label,
@@ -151,11 +159,6 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
     const b = ttl[Number(r.b)];
     if (b) b[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
   }
-  const top = await db.query<{ id: string; name: string; kind: string; score: number; n: number }>(
-    `WITH s AS (${IDENTITY_SCORE_SQL})
-     SELECT i.id::text, i.name, i.kind, s.score, s.n FROM s JOIN "Identity" i ON i.id = s."identityId"
-      ORDER BY s.score DESC, s.n DESC, i.name LIMIT 10`,
-  );
   return {
     days,
     since24h: new Date(now.getTime() - 86_400_000).toISOString(),
