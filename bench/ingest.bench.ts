@@ -188,7 +188,7 @@ export async function run(): Promise<BenchResult[]> {
           ratio: pgRate / copyRate,
           target: '≥ 0.3× baseline and ≥ 100,000 events/s',
           pass: pgRate / copyRate >= 0.3 && pgRate >= 100_000,
-          notes: `${size}; one batch, one transaction: parse, verdicts, identities/certificates upserted, COPY into a staging table + INSERT … ON CONFLICT; \\copy writes straight into the same table and indexes`,
+          notes: `${size}; one batch, one transaction: parse, verdicts, identities/certificates upserted, stored keys looked up, new events COPYed straight into the table (staging + ON CONFLICT only when a concurrent batch races); \\copy writes straight into the same table and indexes`,
         });
         results.push({
           name: 'ingest full Holdfast (PostgreSQL) vs jq filter',
