@@ -4,6 +4,7 @@
 // without query and fragment), iat and ath (SHA-256 of the API key). The private key stays in
 // this process; only its public JWK travels, in the proof header.
 import { constants, createHash, createPrivateKey, createPublicKey, randomUUID, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { computeJwkThumbprint, jwkThumbprintInput } from '../binding/jwk-thumbprint.ts';
 import { HoldfastError } from '../errors.ts';
 
 export interface DpopSigner {
@@ -33,13 +34,6 @@ function algFor(key: KeyObject): { alg: string; hash: string | null; dsa?: 'ieee
   throw new HoldfastError('bad_request', `--dpop-key: ${type ?? 'this'} key type is not supported (use EC P-256, Ed25519 or RSA)`);
 }
 
-/** RFC 7638 members, in lexicographic order. */
-function thumbprintJwk(jwk: Record<string, unknown>): Record<string, unknown> {
-  const members: Record<string, string[]> = { EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'], RSA: ['e', 'kty', 'n'] };
-  const names = members[String(jwk.kty)] ?? [];
-  return Object.fromEntries(names.map((n) => [n, jwk[n]]));
-}
-
 /** Loads the private key from a key file's text; never echoes key material in errors. */
 export function loadDpopSigner(text: string): DpopSigner {
   let privateKey: KeyObject;
@@ -52,10 +46,10 @@ export function loadDpopSigner(text: string): DpopSigner {
     throw new HoldfastError('bad_request', '--dpop-key: not a private key (PEM or private JWK expected)');
   }
   const spec = algFor(privateKey);
-  const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, unknown>;
-  const tp = thumbprintJwk(publicJwk);
-  const jkt = createHash('sha256').update(JSON.stringify(tp)).digest('base64url');
-  const header = b64url(JSON.stringify({ typ: 'dpop+jwt', alg: spec.alg, jwk: tp }));
+  // The proof header carries the public key's RFC 7638 members only (the same JSON the thumbprint hashes).
+  const publicMembers = jwkThumbprintInput(createPublicKey(privateKey).export({ format: 'jwk' }));
+  const jkt = computeJwkThumbprint(JSON.parse(publicMembers));
+  const header = b64url(`{"typ":"dpop+jwt","alg":${JSON.stringify(spec.alg)},"jwk":${publicMembers}}`);
   return {
     jkt,
     alg: spec.alg,

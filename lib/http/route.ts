@@ -29,7 +29,7 @@ export interface RouteOptions<B, O> {
   output?: z.ZodType<O>;
   maxBodyBytes?: number;
   /**
-   * A successful state-changing request clears this instance's view cache (lib/http/view-cache.ts)
+   * A successful authenticated state-changing request clears this instance's view cache (lib/http/view-cache.ts)
    * so the writer sees its change at once. Ingest sets this: batches arrive continuously, and
    * clearing on each would defeat the cache exactly when the dashboard is busiest (figures are
    * then at most HOLDFAST_VIEW_CACHE_SECONDS old).
@@ -143,7 +143,7 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
         body,
         ip: clientIp(req.headers),
       });
-      if (UNSAFE.has(req.method) && !opts.keepViewCache && (!(result instanceof Response) || result.ok)) viewCache(db).clear();
+      if (principal && UNSAFE.has(req.method) && !opts.keepViewCache && (!(result instanceof Response) || result.ok)) viewCache(db).clear();
       if (result instanceof Response) return result;
       const out = opts.output ? opts.output.parse(result) : result;
       return Response.json(out, { headers: { 'cache-control': 'no-store' } });

@@ -19,7 +19,6 @@ import { type SqlExecutor } from '../../seed/sql-bulk.ts';
 import { cellText, columnNames, unnestParams, unnestSelect, type BulkColumn } from './sql.ts';
 
 export const MAX_BATCH_ERRORS = 100;
-export const PROFILE = new Map<string, number>();
 
 export interface IngestError {
   line: number;
@@ -707,27 +706,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
         [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
       );
-      const timed: SqlExecutor = process.env.HOLDFAST_INGEST_PROFILE
-        ? async (sql, params) => {
-            const t0 = performance.now();
-            const r = await exec(sql, params);
-            const k = sql.replace(/\s+/g, ' ').slice(0, 60);
-            PROFILE.set(k, (PROFILE.get(k) ?? 0) + performance.now() - t0);
-            return r;
-          }
-        : exec;
-      const timedCopy: CopyIn | null =
-        copy && process.env.HOLDFAST_INGEST_PROFILE
-          ? async (sql, text) => {
-              const t0 = performance.now();
-              const n = await copy(sql, text);
-              const k = sql.slice(0, 40);
-              PROFILE.set(k, (PROFILE.get(k) ?? 0) + performance.now() - t0);
-              return n;
-            }
-          : copy;
       const st: BatchState = {
-        exec: timed, copy: timedCopy, copyTableReady: false, batchId, sourceId, dedupeNs: sourceName ?? format, now,
+        exec, copy, copyTableReady: false, batchId, sourceId, dedupeNs: sourceName ?? format, now,
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
