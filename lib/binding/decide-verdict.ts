@@ -1,7 +1,7 @@
 import type { Binding, NormalizedEvent, Verdict } from '../domain/types.ts';
 import { classifyToken } from './classify-token.ts';
 import { isBindingError } from './errors.ts';
-import { verifyDpopProof, type DpopProofVerification, type VerifyDpopProofDeps } from './verify-dpop-proof.ts';
+import { verifyDpopProofAt, type DpopProofVerification, type VerifyDpopProofDeps } from './verify-dpop-proof.ts';
 import { verifyMtlsBinding, type MtlsBindingVerification } from './verify-mtls-binding.ts';
 import { VERDICT_WORDS } from './words.ts';
 
@@ -62,24 +62,46 @@ function failedDecision(
  * `bound_not_enforced`: a 2xx for a sender-bound token whose proof or certificate was missing or
  * wrong — a key on the client side but no proof check at the resource server.
  */
-export async function decideVerdict(
+export function decideVerdict(
   event: NormalizedEvent,
   token: TokenBindingFacts | null,
   deps: DecideVerdictDeps = {},
 ): Promise<VerdictDecision> {
+  try {
+    return Promise.resolve(decideVerdictNow(event, token, deps));
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+/**
+ * decideVerdict without the promise when none is needed. Most logged requests need no
+ * asynchronous step; a promise comes back only for token claims to classify, a certificate to
+ * check, or a replay store that answers asynchronously. Per-event callers (log ingest) await
+ * only then: an await per event costs more than the verdict logic.
+ */
+export function decideVerdictNow(
+  event: NormalizedEvent,
+  token: TokenBindingFacts | null,
+  deps: DecideVerdictDeps = {},
+): VerdictDecision | Promise<VerdictDecision> {
+  if (!token && event.tokenClaims) return factsFromEvent(event).then((facts) => decideWithFacts(event, facts, deps));
+  return decideWithFacts(event, token, deps);
+}
+
+// Module-level helpers, not closures: this runs once per logged request, and closures per call
+// (each with its name defined, under tsx) cost more than the verdict logic itself.
+function decideWithFacts(
+  event: NormalizedEvent,
+  facts: TokenBindingFacts | null,
+  deps: DecideVerdictDeps,
+): VerdictDecision | Promise<VerdictDecision> {
   const accepted = acceptedOf(event.httpStatus);
   const at = event.occurredAt.getTime();
-  let dpop: DpopProofVerification | null = null;
-  let mtls: MtlsBindingVerification | null = null;
-  // Module-level helpers, not closures: this runs once per logged request, and two closures per
-  // call (each with its name defined, under tsx) cost more than the verdict logic itself.
-
-  // (No await when there is nothing to classify: this runs once per logged request.)
-  const facts = token ?? (event.tokenClaims ? await factsFromEvent(event) : null);
   const scheme = event.authScheme?.toLowerCase() ?? null;
 
   const expiresAt = facts?.expiresAt ?? null;
-  if (expiresAt && expiresAt.getTime() <= at) return decision('token_expired', accepted ? 'accepted_after_expiry' : null, accepted, dpop, mtls);
+  if (expiresAt && expiresAt.getTime() <= at) return decision('token_expired', accepted ? 'accepted_after_expiry' : null, accepted, null, null);
 
   let binding: Binding | null = facts?.binding ?? null;
   // A DPoP-scheme request carries a DPoP-bound token even when we hold nothing else about it.
@@ -87,18 +109,18 @@ export async function decideVerdict(
 
   if (binding === 'dpop') {
     const jkt = facts?.cnfJkt ?? null;
-    if (scheme === 'bearer') return failedDecision('proof_invalid', 'bearer_scheme_for_dpop_token', accepted, dpop, mtls);
+    if (scheme === 'bearer') return failedDecision('proof_invalid', 'bearer_scheme_for_dpop_token', accepted, null, null);
     if (!event.hasDpop) {
-      if (accepted) return decision('bound_not_enforced', 'no_proof', accepted, dpop, mtls);
+      if (accepted) return decision('bound_not_enforced', 'no_proof', accepted, null, null);
       // The client used the DPoP scheme, yet no proof reached the gateway: something removed it.
-      if (scheme === 'dpop') return decision('binding_context_stripped', 'dpop_header_missing', accepted, dpop, mtls);
-      return decision('no_proof_for_bound_token', null, accepted, dpop, mtls);
+      if (scheme === 'dpop') return decision('binding_context_stripped', 'dpop_header_missing', accepted, null, null);
+      return decision('no_proof_for_bound_token', null, accepted, null, null);
     }
     if (!event.dpopProof) {
-      if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, dpop, mtls);
-      return decision('ok', 'proof_not_logged', accepted, dpop, mtls);
+      if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, null, null);
+      return decision('ok', 'proof_not_logged', accepted, null, null);
     }
-    dpop = await verifyDpopProof(
+    const dpop = verifyDpopProofAt(
       {
         proof: event.dpopProof,
         method: event.method,
@@ -107,10 +129,10 @@ export async function decideVerdict(
         expectedJkt: jkt,
         authScheme: event.authScheme,
       },
-      { ...deps, now: () => at },
+      deps,
+      at,
     );
-    if (!dpop.ok && dpop.reason) return failedDecision('proof_invalid', dpop.reason, accepted, dpop, mtls);
-    return decision('ok', null, accepted, dpop, mtls);
+    return dpop instanceof Promise ? dpop.then((d) => dpopDecision(d, accepted)) : dpopDecision(dpop, accepted);
   }
 
   if (binding === 'mtls') {
@@ -119,29 +141,37 @@ export async function decideVerdict(
     const hasSha1 = !!cert?.sha1Hex;
     if (!cert || (!hasComparable && !hasSha1)) {
       const certSeen = !!cert && (cert.verify === 'SUCCESS' || !!cert.subjectDn || !!cert.serial);
-      if (certSeen) return decision('binding_context_stripped', 'certificate_not_forwarded', accepted, dpop, mtls);
-      if (accepted) return decision('bound_not_enforced', 'no_certificate', accepted, dpop, mtls);
-      return decision('no_proof_for_bound_token', null, accepted, dpop, mtls);
+      if (certSeen) return decision('binding_context_stripped', 'certificate_not_forwarded', accepted, null, null);
+      if (accepted) return decision('bound_not_enforced', 'no_certificate', accepted, null, null);
+      return decision('no_proof_for_bound_token', null, accepted, null, null);
     }
-    mtls = await verifyMtlsBinding(
+    return verifyMtlsBinding(
       { presented: { fingerprint: (cert.x5tS256 ?? cert.sha1Hex) as string }, expectedX5tS256: facts?.cnfX5tS256 ?? null },
       { now: () => at },
-    );
-    if (mtls.reason === 'fingerprint_not_comparable') return decision('binding_context_stripped', 'fingerprint_not_comparable', accepted, dpop, mtls);
-    if (mtls.reason === 'malformed_certificate') return decision('binding_context_stripped', 'certificate_unreadable', accepted, dpop, mtls);
-    if (mtls.reason === 'x5t_mismatch') return failedDecision('binding_mismatch', 'x5t_mismatch', accepted, dpop, mtls);
-    if (cert.notAfter && cert.notAfter.getTime() < at) return decision('cert_expired', 'cert_expired', accepted, dpop, mtls);
-    if (cert.notBefore && cert.notBefore.getTime() > at) return decision('cert_expired', 'cert_not_yet_valid', accepted, dpop, mtls);
-    if (cert.verify?.startsWith('FAILED')) {
-      return /revok/i.test(cert.verify) ? decision('cert_revoked', cert.verify, accepted, dpop, mtls) : decision('cert_untrusted', cert.verify, accepted, dpop, mtls);
-    }
-    return decision('ok', null, accepted, dpop, mtls);
+    ).then((mtls) => mtlsDecision(mtls, cert, accepted, at));
   }
 
-  if (binding === 'bearer') return decision('bearer_unbound', facts?.bindingAnomaly ? 'cnf_anomaly' : null, accepted, dpop, mtls);
+  if (binding === 'bearer') return decision('bearer_unbound', facts?.bindingAnomaly ? 'cnf_anomaly' : null, accepted, null, null);
 
   // Nothing known about the token.
-  if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, dpop, mtls);
-  if (scheme === 'bearer' && !event.cert) return decision('bearer_unbound', 'binding_unknown', accepted, dpop, mtls);
-  return decision('ok', 'binding_unknown', accepted, dpop, mtls);
+  if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, null, null);
+  if (scheme === 'bearer' && !event.cert) return decision('bearer_unbound', 'binding_unknown', accepted, null, null);
+  return decision('ok', 'binding_unknown', accepted, null, null);
+}
+
+function dpopDecision(dpop: DpopProofVerification, accepted: boolean | null): VerdictDecision {
+  if (!dpop.ok && dpop.reason) return failedDecision('proof_invalid', dpop.reason, accepted, dpop, null);
+  return decision('ok', null, accepted, dpop, null);
+}
+
+function mtlsDecision(mtls: MtlsBindingVerification, cert: NonNullable<NormalizedEvent['cert']>, accepted: boolean | null, at: number): VerdictDecision {
+  if (mtls.reason === 'fingerprint_not_comparable') return decision('binding_context_stripped', 'fingerprint_not_comparable', accepted, null, mtls);
+  if (mtls.reason === 'malformed_certificate') return decision('binding_context_stripped', 'certificate_unreadable', accepted, null, mtls);
+  if (mtls.reason === 'x5t_mismatch') return failedDecision('binding_mismatch', 'x5t_mismatch', accepted, null, mtls);
+  if (cert.notAfter && cert.notAfter.getTime() < at) return decision('cert_expired', 'cert_expired', accepted, null, mtls);
+  if (cert.notBefore && cert.notBefore.getTime() > at) return decision('cert_expired', 'cert_not_yet_valid', accepted, null, mtls);
+  if (cert.verify?.startsWith('FAILED')) {
+    return /revok/i.test(cert.verify) ? decision('cert_revoked', cert.verify, accepted, null, mtls) : decision('cert_untrusted', cert.verify, accepted, null, mtls);
+  }
+  return decision('ok', null, accepted, null, mtls);
 }

@@ -10,22 +10,27 @@ export interface CachedProofHeader {
 
 class Lru<V> {
   readonly #map = new Map<string, V>();
+  // The most recently used key: a client sends the same header proof after proof, and a hit on
+  // it needs no re-insertion.
+  #newest: string | null = null;
   constructor(readonly max: number) {}
   get size(): number {
     return this.#map.size;
   }
   get(k: string): V | undefined {
     const v = this.#map.get(k);
-    if (v !== undefined) {
+    if (v !== undefined && k !== this.#newest) {
       // Re-insert to mark as most recently used (Map keeps insertion order).
       this.#map.delete(k);
       this.#map.set(k, v);
+      this.#newest = k;
     }
     return v;
   }
   set(k: string, v: V): void {
     this.#map.delete(k);
     this.#map.set(k, v);
+    this.#newest = k;
     if (this.#map.size > this.max) {
       const oldest = this.#map.keys().next();
       if (!oldest.done) this.#map.delete(oldest.value);

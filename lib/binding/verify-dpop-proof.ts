@@ -125,6 +125,36 @@ function isTyp(v: unknown): boolean {
   return t === 'dpop+jwt' || t === 'application/dpop+jwt';
 }
 
+function finish(checks: BindingCheck[], jkt: string | null, claims: DpopProofVerification['claims']): DpopProofVerification {
+  const failed = checks.find((c) => !c.ok);
+  const reason = failed ? (CHECK_REASON[failed.name] ?? 'malformed') : null;
+  return { ok: !failed, reason, rfcError: reason ? rfcErrorFor(reason) : null, jkt, checks, claims };
+}
+
+function fail(
+  checks: BindingCheck[], name: string, detail: string, jkt: string | null = null, claims: DpopProofVerification['claims'] = null,
+): DpopProofVerification {
+  checks.push({ name, ok: false, detail });
+  return finish(checks, jkt, claims);
+}
+
+/** Remembers a header's failed checks for the next proof with the same header bytes; returns `out`. */
+function rejectHeader(keyCache: KeyCache, key: string, checks: BindingCheck[], from: number, out: DpopProofVerification): DpopProofVerification {
+  keyCache.setRejectedHeader(key, { jkt: out.jkt, checks: checks.slice(from) });
+  return out;
+}
+
+// The rejected-header cache key starts with the allowed algorithms; joined once per list, not per proof.
+const algsKeys = new WeakMap<readonly string[], string>();
+function algsKeyOf(algs: readonly string[]): string {
+  let k = algsKeys.get(algs);
+  if (k === undefined) {
+    k = algs.join(',');
+    algsKeys.set(algs, k);
+  }
+  return k;
+}
+
 /**
  * Verifies a DPoP proof with every RFC 9449 §4.3 check, in order, returning each check and the
  * first failure as a typed reason. Structural checks (through the signature) stop at the first
@@ -135,26 +165,28 @@ function isTyp(v: unknown): boolean {
  * Deviation from the RFC's listed order, on purpose: a private key in `jwk` is rejected before
  * the signature check, so private key material is never imported or cached.
  */
-export async function verifyDpopProof(
+export function verifyDpopProof(input: VerifyDpopProofInput, deps: VerifyDpopProofDeps = {}): Promise<DpopProofVerification> {
+  try {
+    return Promise.resolve(verifyDpopProofAt(input, deps, (deps.now ?? Date.now)()));
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+/**
+ * verifyDpopProof as of `nowMs` (`deps.now` is not consulted), without the promise when none is
+ * needed: every check is synchronous except a replay store that answers asynchronously, so
+ * per-event callers (log classification) pay for a promise only then.
+ */
+export function verifyDpopProofAt(
   input: VerifyDpopProofInput,
-  deps: VerifyDpopProofDeps = {},
-): Promise<DpopProofVerification> {
+  deps: Omit<VerifyDpopProofDeps, 'now'>,
+  nowMs: number,
+): DpopProofVerification | Promise<DpopProofVerification> {
   const cfg: DpopVerifyConfig = deps.config ? { ...DEFAULT_DPOP_CONFIG, ...deps.config } : DEFAULT_DPOP_CONFIG;
-  const nowMs = (deps.now ?? Date.now)();
   const keyCache = deps.keyCache ?? defaultKeyCache;
   const checks: BindingCheck[] = [];
   let jkt: string | null = null;
-  let claims: DpopProofVerification['claims'] = null;
-
-  const finish = (): DpopProofVerification => {
-    const failed = checks.find((c) => !c.ok);
-    const reason = failed ? (CHECK_REASON[failed.name] ?? 'malformed') : null;
-    return { ok: !failed, reason, rfcError: reason ? rfcErrorFor(reason) : null, jkt, checks, claims };
-  };
-  const fail = (name: string, detail: string): DpopProofVerification => {
-    checks.push({ name, ok: false, detail });
-    return finish();
-  };
 
   // 1. Exactly one DPoP header.
   let proof: string;
@@ -164,52 +196,44 @@ export async function verifyDpopProof(
     proof = input.proof[0];
   } else {
     const n = Array.isArray(input.proof) ? input.proof.length : 0;
-    return fail('single_header', `expected exactly one DPoP header, got ${n}`);
+    return fail(checks, 'single_header', `expected exactly one DPoP header, got ${n}`);
   }
-  if (proof.includes(',')) return fail('single_header', 'DPoP header holds more than one value');
+  if (proof.includes(',')) return fail(checks, 'single_header', 'DPoP header holds more than one value');
   checks.push({ name: 'single_header', ok: true, detail: 'one DPoP header' });
 
   // 2-3. One well-formed JWS compact serialization with the required members.
   proof = proof.trim();
-  if (proof.length > cfg.maxProofLength) return fail('well_formed', `proof longer than ${cfg.maxProofLength} characters`);
+  if (proof.length > cfg.maxProofLength) return fail(checks, 'well_formed', `proof longer than ${cfg.maxProofLength} characters`);
   const parts = proof.split('.');
-  if (parts.length !== 3) return fail('well_formed', 'not a JWT (expected three dot-separated parts)');
+  if (parts.length !== 3) return fail(checks, 'well_formed', 'not a JWT (expected three dot-separated parts)');
   const [h64, p64, s64] = parts as [string, string, string];
   // Same header bytes as a proof already accepted: its header checks are already known.
   const known = keyCache.getHeader(h64);
   // Same header bytes as a proof already rejected on its header alone (typ, alg, private key, jwk):
   // the outcome is the same, decided without re-parsing and re-importing.
-  const rejectedKey = known ? '' : `${cfg.allowedAlgs.join(',')}\n${h64}`;
+  const rejectedKey = known ? '' : `${algsKeyOf(cfg.allowedAlgs)}\n${h64}`;
   const rejected = known ? undefined : keyCache.getRejectedHeader(rejectedKey);
   const header = known || rejected ? null : parseJsonSegment(h64);
-  if (!known && !rejected && !header) return fail('well_formed', 'JOSE header is not canonical base64url JSON object');
+  if (!known && !rejected && !header) return fail(checks, 'well_formed', 'JOSE header is not canonical base64url JSON object');
   const payload = parseJsonSegment(p64);
-  if (!payload) return fail('well_formed', 'claims are not a canonical base64url JSON object');
-  if (s64.length === 0 || !isCanonicalBase64url(s64)) return fail('well_formed', 'signature is not canonical base64url');
+  if (!payload) return fail(checks, 'well_formed', 'claims are not a canonical base64url JSON object');
+  if (s64.length === 0 || !isCanonicalBase64url(s64)) return fail(checks, 'well_formed', 'signature is not canonical base64url');
   const { jti, htm, htu, iat } = payload;
-  if (typeof jti !== 'string' || jti.length === 0) return fail('well_formed', 'claim "jti" missing or not a string');
-  if (typeof htm !== 'string' || htm.length === 0) return fail('well_formed', 'claim "htm" missing or not a string');
-  if (typeof htu !== 'string' || htu.length === 0) return fail('well_formed', 'claim "htu" missing or not a string');
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) return fail('well_formed', 'claim "iat" missing or not a number');
+  if (typeof jti !== 'string' || jti.length === 0) return fail(checks, 'well_formed', 'claim "jti" missing or not a string');
+  if (typeof htm !== 'string' || htm.length === 0) return fail(checks, 'well_formed', 'claim "htm" missing or not a string');
+  if (typeof htu !== 'string' || htu.length === 0) return fail(checks, 'well_formed', 'claim "htu" missing or not a string');
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return fail(checks, 'well_formed', 'claim "iat" missing or not a number');
   if (header) {
     const jwk = header.jwk;
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return fail('well_formed', 'header "jwk" missing or not an object');
-    if (header.crit !== undefined) return fail('well_formed', 'header "crit" is not supported');
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return fail(checks, 'well_formed', 'header "jwk" missing or not an object');
+    if (header.crit !== undefined) return fail(checks, 'well_formed', 'header "crit" is not supported');
   }
-  claims = { htm, htu, iat, jti };
+  const claims = { htm, htu, iat, jti };
   checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu, iat and a jwk header' });
   if (rejected) {
-    jkt = rejected.jkt;
     checks.push(...rejected.checks);
-    return finish();
+    return finish(checks, rejected.jkt, claims);
   }
-  const headerChecksFrom = checks.length;
-  const failHeader = (name: string, detail: string): DpopProofVerification => {
-    const out = fail(name, detail);
-    keyCache.setRejectedHeader(rejectedKey, { jkt, checks: checks.slice(headerChecksFrom) });
-    return out;
-  };
-
   let alg: string;
   let spec: AlgSpec;
   let key: KeyObject;
@@ -217,7 +241,7 @@ export async function verifyDpopProof(
     alg = known.alg;
     const s = ALGS[alg];
     // The configuration may differ between callers sharing a cache.
-    if (!s || !cfg.allowedAlgs.includes(alg)) return fail('alg', `alg "${alg}" is not allowed`);
+    if (!s || !cfg.allowedAlgs.includes(alg)) return fail(checks, 'alg', `alg "${alg}" is not allowed`, jkt, claims);
     spec = s;
     jkt = known.jkt;
     key = known.key;
@@ -227,6 +251,10 @@ export async function verifyDpopProof(
       { name: 'no_private_key', ok: true, detail: 'jwk is a public key' },
     );
   } else {
+    // (Declared here, not above: on the hot path the header is already known.)
+    const headerChecksFrom = checks.length;
+    const failHeader = (name: string, detail: string): DpopProofVerification =>
+      rejectHeader(keyCache, rejectedKey, checks, headerChecksFrom, fail(checks, name, detail, jkt, claims));
     const h = header as Record<string, unknown>;
     // 4. typ.
     if (!isTyp(h.typ)) return failHeader('typ', `typ must be "dpop+jwt", got ${JSON.stringify(h.typ ?? null).slice(0, 40)}`);
@@ -294,7 +322,7 @@ export async function verifyDpopProof(
   } catch {
     sigOk = false;
   }
-  if (!sigOk) return fail('signature', `signature does not verify with the proof's own jwk (${alg})`);
+  if (!sigOk) return fail(checks, 'signature', `signature does not verify with the proof's own jwk (${alg})`, jkt, claims);
   if (!known) keyCache.setHeader(h64, { alg, jkt, key });
   checks.push({ name: 'signature', ok: true, detail: `signature verifies with the proof's jwk (${alg})` });
 
@@ -321,15 +349,19 @@ export async function verifyDpopProof(
   if (scheme) checks.push(scheme);
 
   // Replay last, and only for a proof that passed everything else.
-  if (!checks.some((c) => !c.ok)) {
-    if (deps.replayStore) {
-      const expiresAtMs = (iat + cfg.maxAgeSeconds + cfg.futureSkewSeconds) * 1000;
-      const replay = await deps.replayStore.remember(`${replayUri} ${jti}`, expiresAtMs, nowMs);
-      checks.push({ name: 'jti', ok: !replay, detail: replay ? 'jti already used for this URI within the window' : 'jti not seen before for this URI' });
-    } else {
-      checks.push({ name: 'jti', ok: true, skipped: true, detail: 'not checked: no replay store' });
-    }
+  if (checks.some((c) => !c.ok)) return finish(checks, jkt, claims);
+  if (!deps.replayStore) {
+    checks.push({ name: 'jti', ok: true, skipped: true, detail: 'not checked: no replay store' });
+    return finish(checks, jkt, claims);
   }
+  const expiresAtMs = (iat + cfg.maxAgeSeconds + cfg.futureSkewSeconds) * 1000;
+  const replay = deps.replayStore.remember(`${replayUri} ${jti}`, expiresAtMs, nowMs);
+  const provenJkt = jkt;
+  if (typeof (replay as PromiseLike<boolean> | null)?.then !== 'function') return finishReplay(checks, replay as boolean, provenJkt, claims);
+  return Promise.resolve(replay).then((r) => finishReplay(checks, r, provenJkt, claims));
+}
 
-  return finish();
+function finishReplay(checks: BindingCheck[], replay: boolean, jkt: string | null, claims: DpopProofVerification['claims']): DpopProofVerification {
+  checks.push({ name: 'jti', ok: !replay, detail: replay ? 'jti already used for this URI within the window' : 'jti not seen before for this URI' });
+  return finish(checks, jkt, claims);
 }
