@@ -84,14 +84,18 @@ function emptyish(v: unknown): boolean {
   return v === null || v === '' || v === '-' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/** Cheap character tests first: most logged values (ids, addresses, encoded certs) skip the regex. */
+/**
+ * Cheap tests first: most logged values (ids, addresses, encoded certs) hold none of `eyJ`,
+ * `PRIVATE`, `=`, `:` or white space, and one regex pass settles them. Past the two markers, a
+ * value got here on `=`, `:` or white space, without which SUSPECT_VALUE is not consulted.
+ */
 function suspicious(v: string): boolean {
-  if (v.length < 8) return false;
+  if (v.length < 8 || !MARKER_OR_PATTERN_CHAR.test(v)) return false;
   if (v.includes('eyJ') || v.includes('PRIVATE')) return true;
-  return PATTERN_CHARS.test(v) && SUSPECT_VALUE.test(v);
+  return SUSPECT_VALUE.test(v);
 }
 
-const PATTERN_CHARS = /[=:\s]/;
+const MARKER_OR_PATTERN_CHAR = /eyJ|PRIVATE|[=:\s]/;
 
 /** Collects sensitive member names with string values; false when the generic path is needed. */
 function collect(o: unknown, keys: Set<string>, depth: number): boolean {

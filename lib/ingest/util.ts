@@ -50,7 +50,15 @@ export function isUnset(v: unknown): boolean {
 
 /** A string field, null when unset; numbers and booleans are stringified; objects are a type error. */
 export function optStr(o: Json, key: string): string | null {
-  const v = o[key];
+  return strValue(o[key], key);
+}
+
+/**
+ * optStr of a value the caller has read itself. A parser that reads its fields by name
+ * (`o.host`) gets inline-cached property loads, every line of one log format having the same
+ * shape, where `o[key]` with a varying key is a generic lookup per field per line.
+ */
+export function strValue(v: unknown, key: string): string | null {
   if (isUnset(v)) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -59,18 +67,21 @@ export function optStr(o: Json, key: string): string | null {
 
 /** First present key among aliases. */
 export function pickStr(o: Json, ...keys: string[]): string | null {
+  // (No `k in o` first: an absent key reads as undefined, which optStr already treats as unset.)
   for (const k of keys) {
-    if (k in o) {
-      const v = optStr(o, k);
-      if (v !== null) return v;
-    }
+    const v = optStr(o, k);
+    if (v !== null) return v;
   }
   return null;
 }
 
 /** An integer field given as number or numeric string; null when unset. */
 export function optInt(o: Json, key: string): number | null {
-  const v = o[key];
+  return intValue(o[key], key);
+}
+
+/** optInt of a value the caller has read itself (see strValue). */
+export function intValue(v: unknown, key: string): number | null {
   if (isUnset(v)) return null;
   if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
   if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Math.trunc(Number(v));
@@ -79,10 +90,8 @@ export function optInt(o: Json, key: string): number | null {
 
 export function pickInt(o: Json, ...keys: string[]): number | null {
   for (const k of keys) {
-    if (k in o) {
-      const v = optInt(o, k);
-      if (v !== null) return v;
-    }
+    const v = optInt(o, k);
+    if (v !== null) return v;
   }
   return null;
 }

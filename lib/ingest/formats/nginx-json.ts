@@ -2,8 +2,8 @@
 import { buildCert } from '../cert.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import {
-  authFacts, dpopProofOf, flag, guard, httpStatus, identityFrom, isEmptyLine, jsonObject, newEvent, pickInt, pickStr,
-  requireTime, verdictFromCertVerify, type Json,
+  authFacts, dpopProofOf, flag, guard, httpStatus, identityFrom, intValue, isEmptyLine, jsonObject, newEvent, requireTime, strValue,
+  verdictFromCertVerify, type Json,
 } from '../util.ts';
 
 /**
@@ -25,38 +25,42 @@ export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json '{"ti
   '"ssl_client_escaped_cert":"$ssl_client_escaped_cert","authz_scheme":"$authz_scheme",'
   '"has_dpop":"$has_dpop","http_dpop":"$http_dpop"}';`;
 
+// Fields are read by name, not through pickStr's `o[key]`: every line of one log_format has the
+// same shape, so named reads are inline-cached (aliases are read in pickStr's order).
 export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   const ev = newEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text, o);
-  const request = pickStr(o, 'request');
+  const request = strValue(o.request, 'request');
   const reqParts = request ? /^(\S+)\s+(\S+)/.exec(request) : null;
-  ev.requestId = pickStr(o, 'request_id');
-  ev.method = pickStr(o, 'method', 'request_method') ?? reqParts?.[1] ?? null;
-  const path = pickStr(o, 'uri', 'request_uri', 'path') ?? reqParts?.[2] ?? null;
-  const scheme = pickStr(o, 'scheme');
-  const host = pickStr(o, 'host', 'http_host', 'server_name');
+  ev.requestId = strValue(o.request_id, 'request_id');
+  ev.method = strValue(o.method, 'method') ?? strValue(o.request_method, 'request_method') ?? reqParts?.[1] ?? null;
+  const path = strValue(o.uri, 'uri') ?? strValue(o.request_uri, 'request_uri') ?? strValue(o.path, 'path') ?? reqParts?.[2] ?? null;
+  const scheme = strValue(o.scheme, 'scheme');
+  const host = strValue(o.host, 'host') ?? strValue(o.http_host, 'http_host') ?? strValue(o.server_name, 'server_name');
   ev.url = path && scheme && host && path.startsWith('/') ? `${scheme}://${host}${path}` : path;
   ev.gateway = ctx.gateway ?? host;
-  ev.clientIp = pickStr(o, 'remote_addr', 'client_ip');
-  ev.httpStatus = httpStatus(pickInt(o, 'status'));
+  ev.clientIp = strValue(o.remote_addr, 'remote_addr') ?? strValue(o.client_ip, 'client_ip');
+  ev.httpStatus = httpStatus(intValue(o.status, 'status'));
 
-  const auth = authFacts(pickStr(o, 'http_authorization') ?? pickStr(o, 'authz_scheme', 'auth_scheme'));
+  const auth = authFacts(
+    strValue(o.http_authorization, 'http_authorization') ?? strValue(o.authz_scheme, 'authz_scheme') ?? strValue(o.auth_scheme, 'auth_scheme'),
+  );
   ev.authScheme = auth.authScheme;
   ev.tokenClaims = auth.tokenClaims;
-  ev.tokenFingerprint = auth.tokenFingerprint ?? pickStr(o, 'token_fingerprint', 'token_sha256');
-  const dpop = pickStr(o, 'http_dpop');
+  ev.tokenFingerprint = auth.tokenFingerprint ?? strValue(o.token_fingerprint, 'token_fingerprint') ?? strValue(o.token_sha256, 'token_sha256');
+  const dpop = strValue(o.http_dpop, 'http_dpop');
   ev.dpopProof = dpopProofOf(dpop);
   ev.hasDpop = flag(o.has_dpop) || dpop !== null;
 
-  const verify = pickStr(o, 'ssl_client_verify');
+  const verify = strValue(o.ssl_client_verify, 'ssl_client_verify');
   const { cert, facts } = buildCert(ctx.state, {
     verify,
-    subjectDn: pickStr(o, 'ssl_client_s_dn'),
-    issuerDn: pickStr(o, 'ssl_client_i_dn'),
-    serial: pickStr(o, 'ssl_client_serial'),
-    sha1Hex: pickStr(o, 'ssl_client_fingerprint'),
-    notBefore: pickStr(o, 'ssl_client_v_start'),
-    notAfter: pickStr(o, 'ssl_client_v_end'),
-    pem: pickStr(o, 'ssl_client_escaped_cert', 'ssl_client_cert'),
+    subjectDn: strValue(o.ssl_client_s_dn, 'ssl_client_s_dn'),
+    issuerDn: strValue(o.ssl_client_i_dn, 'ssl_client_i_dn'),
+    serial: strValue(o.ssl_client_serial, 'ssl_client_serial'),
+    sha1Hex: strValue(o.ssl_client_fingerprint, 'ssl_client_fingerprint'),
+    notBefore: strValue(o.ssl_client_v_start, 'ssl_client_v_start'),
+    notAfter: strValue(o.ssl_client_v_end, 'ssl_client_v_end'),
+    pem: strValue(o.ssl_client_escaped_cert, 'ssl_client_escaped_cert') ?? strValue(o.ssl_client_cert, 'ssl_client_cert'),
   });
   ev.cert = cert;
   ev.sourceVerdict = verdictFromCertVerify(verify);
