@@ -40,6 +40,8 @@ class Lru<V> {
 
 /** The header checks (the last one failed) of a JOSE header rejected on its own bytes. */
 export interface RejectedProofHeader {
+  /** The allowed algorithms (comma-joined) the header was rejected under: the outcome depends on both. */
+  algs: string;
   jkt: string | null;
   checks: BindingCheck[];
 }
@@ -90,12 +92,12 @@ export class KeyCache {
     this.#headers.set(encodedHeader, value);
   }
 
-  /** `key` is the allowed algorithms and the encoded header: the outcome depends on both. */
-  getRejectedHeader(key: string): RejectedProofHeader | undefined {
-    return this.#rejected.get(key);
+  /** By encoded header; the caller checks `algs` against its own configuration. */
+  getRejectedHeader(encodedHeader: string): RejectedProofHeader | undefined {
+    return this.#rejected.get(encodedHeader);
   }
 
-  setRejectedHeader(key: string, value: RejectedProofHeader): void {
-    this.#rejected.set(key, value);
+  setRejectedHeader(encodedHeader: string, value: RejectedProofHeader): void {
+    this.#rejected.set(encodedHeader, value);
   }
 }

@@ -139,12 +139,14 @@ function fail(
 }
 
 /** Remembers a header's failed checks for the next proof with the same header bytes; returns `out`. */
-function rejectHeader(keyCache: KeyCache, key: string, checks: BindingCheck[], from: number, out: DpopProofVerification): DpopProofVerification {
-  keyCache.setRejectedHeader(key, { jkt: out.jkt, checks: checks.slice(from) });
+function rejectHeader(
+  keyCache: KeyCache, h64: string, algs: string, checks: BindingCheck[], from: number, out: DpopProofVerification,
+): DpopProofVerification {
+  keyCache.setRejectedHeader(h64, { algs, jkt: out.jkt, checks: checks.slice(from) });
   return out;
 }
 
-// The rejected-header cache key starts with the allowed algorithms; joined once per list, not per proof.
+// A rejected header's outcome depends on the allowed algorithms too; joined once per list, not per proof.
 const algsKeys = new WeakMap<readonly string[], string>();
 function algsKeyOf(algs: readonly string[]): string {
   let k = algsKeys.get(algs);
@@ -211,8 +213,11 @@ export function verifyDpopProofAt(
   const known = keyCache.getHeader(h64);
   // Same header bytes as a proof already rejected on its header alone (typ, alg, private key, jwk):
   // the outcome is the same, decided without re-parsing and re-importing.
-  const rejectedKey = known ? '' : `${algsKeyOf(cfg.allowedAlgs)}\n${h64}`;
-  const rejected = known ? undefined : keyCache.getRejectedHeader(rejectedKey);
+  // Keyed by the header alone (its hash, computed for the lookup above, is reused); the entry
+  // counts only under the allowed algorithms it was decided with.
+  const algs = known ? '' : algsKeyOf(cfg.allowedAlgs);
+  const rejectedEntry = known ? undefined : keyCache.getRejectedHeader(h64);
+  const rejected = rejectedEntry?.algs === algs ? rejectedEntry : undefined;
   const header = known || rejected ? null : parseJsonSegment(h64);
   if (!known && !rejected && !header) return fail(checks, 'well_formed', 'JOSE header is not canonical base64url JSON object');
   const payload = parseJsonSegment(p64);
@@ -254,7 +259,7 @@ export function verifyDpopProofAt(
     // (Declared here, not above: on the hot path the header is already known.)
     const headerChecksFrom = checks.length;
     const failHeader = (name: string, detail: string): DpopProofVerification =>
-      rejectHeader(keyCache, rejectedKey, checks, headerChecksFrom, fail(checks, name, detail, jkt, claims));
+      rejectHeader(keyCache, h64, algs, checks, headerChecksFrom, fail(checks, name, detail, jkt, claims));
     const h = header as Record<string, unknown>;
     // 4. typ.
     if (!isTyp(h.typ)) return failHeader('typ', `typ must be "dpop+jwt", got ${JSON.stringify(h.typ ?? null).slice(0, 40)}`);

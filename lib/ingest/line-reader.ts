@@ -109,7 +109,8 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
   let skippedBytes = 0;
   let bomChecked = false;
 
-  const emit = (buf: Buffer, start: number, end: number): LineItem => {
+  // `valid`: the bytes are known to be UTF-8 already (their whole chunk was checked at once).
+  const emit = (buf: Buffer, start: number, end: number, valid = false): LineItem => {
     lineNo++;
     if (end > start && buf[end - 1] === 0x0d) end--;
     if (!bomChecked) {
@@ -119,9 +120,8 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
     if (end - start > max) {
       return { lineNo, error: 'line_too_long', message: `line is ${end - start} bytes, limit ${max}` };
     }
-    const view = buf.subarray(start, end);
-    if (!isUtf8(view)) return { lineNo, error: 'invalid_utf8', message: 'line is not valid UTF-8' };
-    return { lineNo, text: view.toString('utf8') };
+    if (!valid && !isUtf8(buf.subarray(start, end))) return { lineNo, error: 'invalid_utf8', message: 'line is not valid UTF-8' };
+    return { lineNo, text: buf.toString('utf8', start, end) };
   };
 
   const tooLong = (): LineItem => {
@@ -134,6 +134,10 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
     for await (const chunk of maybeGunzip(tapped(chunksOf(src), opts.onBytes), opts.detectGzip ?? true)) {
       const out: LineItem[] = [];
       let pos = 0;
+      // One check per chunk instead of one per line: a line cut from valid UTF-8 at a newline is
+      // valid. A chunk that fails (a bad line, or a character split across chunks) is checked
+      // line by line.
+      const chunkValid = isUtf8(chunk);
       while (pos < chunk.length) {
         const nl = chunk.indexOf(0x0a, pos);
         if (skipping) {
@@ -165,7 +169,7 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
           break;
         }
         if (partsLen === 0) {
-          out.push(emit(chunk, pos, nl));
+          out.push(emit(chunk, pos, nl, chunkValid));
         } else {
           parts.push(chunk.subarray(pos, nl));
           const line = Buffer.concat(parts, partsLen + (nl - pos));

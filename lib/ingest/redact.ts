@@ -130,8 +130,21 @@ function endOfJsonString(s: string, i: number): number {
   return -1;
 }
 
+// The quoted form of each sensitive member name, as searched for in the line (names repeat).
+const needles = new Map<string, string>();
+
+function needleOf(key: string): string {
+  let n = needles.get(key);
+  if (n === undefined) {
+    n = JSON.stringify(key);
+    if (needles.size > 4096) needles.clear();
+    needles.set(key, n);
+  }
+  return n;
+}
+
 function redactMember(text: string, key: string): string | null {
-  const needle = JSON.stringify(key);
+  const needle = needleOf(key);
   let out = '';
   let from = 0;
   let found = false;
