@@ -41,7 +41,7 @@ export {
   type ClassifyTokenOptions,
   type TokenSource,
 } from './classify-token.ts';
-export { decideVerdict, type DecideVerdictDeps, type TokenBindingFacts, type VerdictDecision } from './decide-verdict.ts';
+export { decideVerdict, decideVerdictNow, type DecideVerdictDeps, type TokenBindingFacts, type VerdictDecision } from './decide-verdict.ts';
 export {
   verifyDpopRequest,
   verifyMtlsRequest,
