@@ -4,6 +4,8 @@
 // (at most an hour each) are counted from "BindingEvent" through its (occurredAt) /
 // (verdict, occurredAt) indexes.
 
+import type { Database } from '../db/open.ts';
+
 const HOUR_MS = 3_600_000;
 
 /** Parameters for `windowRowsSql`: window (from, to], whole rollup hours [lo, hi). */
@@ -15,7 +17,9 @@ export function windowParams(fromMs: number, toMs: number): string[] {
 
 /**
  * Rows (at, verdict, n) whose n sum to the number of events with `verdictCond` (over a bare
- * "verdict" column) and "occurredAt" in (from, to]. `p` is the first of the four placeholders
+ * "verdict" column) and "occurredAt" in (from, to]. Rollup rows are per stripe, and a stripe may
+ * be negative (a delete in another connection's stripe): group totals are exact, but a group may
+ * sum to 0 — callers grouping by day drop those (HAVING sum(n) <> 0). `p` is the first of the four placeholders
  * holding `windowParams(from, to)` (from, to, lo, hi), e.g. 1 for $1..$4.
  */
 export function windowRowsSql(verdictCond: string, p: number): string {
@@ -28,4 +32,24 @@ export function windowRowsSql(verdictCond: string, p: number): string {
           UNION ALL
           SELECT "occurredAt", "verdict", 1 FROM "BindingEvent"
            WHERE ${verdictCond} AND "occurredAt" >= GREATEST(${hi}, ${lo}) AND "occurredAt" <= ${z}`;
+}
+
+/**
+ * Folds the stripes of every hour older than `before` into stripe 0 and drops rows that sum to
+ * zero. Writers add to their own stripe (backend pid % 8) so concurrent ingest batches don't
+ * queue on one counter row; once an hour is past, nobody needs its stripes apart, and folding
+ * keeps the rollups (and the summary's sum over them) as small as unstriped ones. Each table in
+ * one statement: readers see the hour's total before or after, never half of it.
+ */
+export async function compactEventRollups(db: Database, before: Date): Promise<void> {
+  for (const [table, key] of [['EventRollup', 'verdict'], ['EventBindingRollup', 'binding']] as const) {
+    await db.query(
+      `WITH moved AS (DELETE FROM "${table}" WHERE "stripe" <> 0 AND "hour" < $1::timestamptz RETURNING "hour", "${key}", "count")
+       INSERT INTO "${table}" ("hour", "${key}", "stripe", "count")
+       SELECT "hour", "${key}", 0, sum("count") FROM moved GROUP BY 1, 2 ORDER BY 1, 2
+       ON CONFLICT ("hour", "${key}", "stripe") DO UPDATE SET "count" = "${table}"."count" + excluded."count"`,
+      [before.toISOString()],
+    );
+    await db.query(`DELETE FROM "${table}" WHERE "stripe" = 0 AND "count" = 0 AND "hour" < $1::timestamptz`, [before.toISOString()]);
+  }
 }

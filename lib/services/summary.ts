@@ -77,7 +77,7 @@ export async function getOverviewStats(db: Database, nowMs = Date.now()): Promis
   const byDay = await db.query<{ day: string; verdict: string; n: number }>(
     `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict", sum(n)::int AS n
        FROM (${windowRowsSql(fail, 1)}) x
-      GROUP BY 1, 2 ORDER BY 1, 2`,
+      GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
     windowParams(nowMs - 14 * 86_400_000, nowMs),
   );
   return { failures24h: f?.cur ?? 0, failuresPrev24h: f?.prev ?? 0, failuresByDay: byDay };

@@ -119,13 +119,13 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
              UNION ALL
              SELECT "occurredAt", "binding", 1 FROM "BindingEvent"
               WHERE "binding" IS NOT NULL AND "occurredAt" >= GREATEST($4::timestamptz, $3::timestamptz) AND "occurredAt" <= $2::timestamptz) x
-      GROUP BY 1, 2 ORDER BY 1, 2`,
+      GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
     [ma, mz, mlo, mhi],
   );
   const failuresByDayP = db.query<{ day: string; verdict: string; n: number }>(
     `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict" AS verdict, sum(n)::int AS n
        FROM (${windowRowsSql(fail, 1)}) x
-      GROUP BY 1, 2 ORDER BY 1, 2`,
+      GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
     windowParams(nowMs - Math.max(days, 14) * 86_400_000, nowMs),
   );
   const ttlRowsP = db.query<{ b: number; binding: string; n: number }>(

@@ -14,7 +14,7 @@ describe('coalesced findings evaluation', () => {
         await new Promise<void>((r) => gates.push(r));
         return result(started.length);
       },
-      { minSpacingMs: 0 },
+      { minSpacingMs: 0, maxDuty: 1 },
     );
     const a = ev.request('a');
     await new Promise((r) => setTimeout(r, 5));
@@ -59,5 +59,34 @@ describe('coalesced findings evaluation', () => {
     await ev.request('a');
     await ev.request('b');
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(140);
+  });
+
+  it('keeps background evaluations to the duty cycle; a waiting caller is held only by the spacing', async () => {
+    const spans: Array<[number, number]> = [];
+    const ev = createCoalescingEvaluator(
+      async () => {
+        const t0 = Date.now();
+        await new Promise((r) => setTimeout(r, 100));
+        spans.push([t0, Date.now()]);
+        return result(spans.length);
+      },
+      { minSpacingMs: 0, maxDuty: 0.25 },
+    );
+    await ev.request('a');
+    // Background: a 100 ms evaluation at 25 % duty → the next starts ≥ 300 ms after it ended.
+    await ev.request('b');
+    expect(spans[1]![0] - spans[0]![1]).toBeGreaterThanOrEqual(290);
+    // A caller that waits for its findings is not held back by the duty cycle.
+    const t = Date.now();
+    await ev.request('c', { waiting: true });
+    expect(spans[2]![0] - t).toBeLessThan(150);
+    // …and one that joins a sleeping background request wakes it.
+    const bg = ev.request('d');
+    await new Promise((r) => setTimeout(r, 20));
+    const t2 = Date.now();
+    const w = ev.request('e', { waiting: true });
+    expect(await w).toBe(await bg);
+    expect(spans[3]![0] - t2).toBeLessThan(270);
+    expect(ev.runs).toBe(4);
   });
 });

@@ -5,11 +5,20 @@
 // evaluation runs is covered by that single next one, which starts no sooner than
 // MIN_SPACING_MS after the previous start. A caller that must see findings that include its
 // batch awaits `evaluateAfterCommit`; gateways don't wait (`scheduleAfterCommit`).
+// An evaluation's cost grows with the estate (it aggregates every stored event), so under a
+// sustained burst a fixed spacing would let evaluations run back to back and take a core of the
+// database from ingest and the dashboard. Background-only evaluations therefore also keep to a
+// duty cycle: after one that took D ms, the next starts no sooner than D × (1 / MAX_DUTY − 1) ms
+// after it ended. Findings lag a little more under a burst; a waiting caller is never held back
+// by the duty cycle, only by the spacing.
 import type { Database } from '../../db/open.ts';
+import { compactEventRollups } from '../event-rollup.ts';
 import { evaluateFindings, type EvaluateFindingsResult } from './evaluate.ts';
 
 /** Under sustained ingest, full evaluations start at most this often per instance. */
 export const MIN_SPACING_MS = 2_000;
+/** Under sustained background-only requests, evaluations take at most this share of the time. */
+export const MAX_DUTY = 0.25;
 
 interface Deferred {
   promise: Promise<EvaluateFindingsResult>;
@@ -30,38 +39,53 @@ function deferred(): Deferred {
 }
 
 export interface CoalescingEvaluator {
-  /** Resolves with an evaluation that started after this call. */
-  request(actor: string): Promise<EvaluateFindingsResult>;
+  /**
+   * Resolves with an evaluation that started after this call. `waiting`: a caller awaits the
+   * result (not only scheduling one), so the duty cycle does not delay it.
+   */
+  request(actor: string, opts?: { waiting?: boolean }): Promise<EvaluateFindingsResult>;
   readonly runs: number;
 }
 
 export function createCoalescingEvaluator(
   run: (actor: string) => Promise<EvaluateFindingsResult>,
-  opts: { minSpacingMs?: number; onError?: (e: unknown) => void } = {},
+  opts: { minSpacingMs?: number; maxDuty?: number; onError?: (e: unknown) => void } = {},
 ): CoalescingEvaluator {
   const spacing = opts.minSpacingMs ?? MIN_SPACING_MS;
+  const rest = 1 / Math.min(1, Math.max(0.01, opts.maxDuty ?? MAX_DUTY)) - 1;
   let running = false;
-  let queued: (Deferred & { actor: string }) | null = null;
+  type Queued = Deferred & { actor: string; waiting: boolean };
+  let queued: Queued | null = null;
   let lastStart = -Infinity;
+  let lastEnd = -Infinity;
+  let lastDuration = 0;
   let runs = 0;
 
-  const start = (d: Deferred, actor: string) => {
+  const start = (d: Queued) => {
     running = true;
     void (async () => {
-      const wait = lastStart + spacing - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // A waiting caller (re-read at each wake-up: one may join while we sleep) only keeps the spacing.
+      for (;;) {
+        const due = d.waiting ? lastStart + spacing : Math.max(lastStart + spacing, lastEnd + lastDuration * rest);
+        const wait = due - Date.now();
+        if (wait <= 0) break;
+        await new Promise((r) => setTimeout(r, Math.min(wait, 250)));
+      }
+      if (queued === d) queued = null;
       lastStart = Date.now();
       runs++;
       try {
-        d.resolve(await run(actor));
+        d.resolve(await run(d.actor));
       } catch (e) {
         opts.onError?.(e);
         d.reject(e);
       } finally {
+        lastEnd = Date.now();
+        lastDuration = lastEnd - lastStart;
         running = false;
         const next = queued;
         queued = null;
-        if (next) start(next, next.actor);
+        if (next) start(next);
       }
     })();
   };
@@ -70,13 +94,15 @@ export function createCoalescingEvaluator(
     get runs() {
       return runs;
     },
-    request(actor) {
+    request(actor, { waiting = false } = {}) {
       if (!running) {
-        const d = deferred();
-        start(d, actor);
+        const d: Queued = { ...deferred(), actor, waiting };
+        queued = d;
+        start(d);
         return d.promise;
       }
-      queued ??= { ...deferred(), actor };
+      queued ??= { ...deferred(), actor, waiting };
+      queued.waiting ||= waiting;
       return queued.promise;
     },
   };
@@ -87,9 +113,17 @@ const evaluators = new WeakMap<Database, CoalescingEvaluator>();
 function evaluatorFor(db: Database): CoalescingEvaluator {
   let e = evaluators.get(db);
   if (!e) {
-    e = createCoalescingEvaluator((actor) => evaluateFindings(db, { actor }), {
-      onError: (err) => process.stderr.write(`findings: evaluation after ingest failed: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`),
-    });
+    const say = (what: string, err: unknown) => process.stderr.write(`${what}: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`);
+    e = createCoalescingEvaluator(
+      async (actor) => {
+        const r = await evaluateFindings(db, { actor });
+        // The same after-ingest job folds the event rollups' stripes of hours past (two hours
+        // back: late lines still land in recent hours). Failing only leaves them unfolded.
+        await compactEventRollups(db, new Date(Date.now() - 2 * 3_600_000)).catch((err) => say('event rollups: compaction failed', err));
+        return r;
+      },
+      { onError: (err) => say('findings: evaluation after ingest failed', err) },
+    );
     evaluators.set(db, e);
   }
   return e;
@@ -97,7 +131,7 @@ function evaluatorFor(db: Database): CoalescingEvaluator {
 
 /** Waits for an evaluation that covers everything committed before this call. */
 export function evaluateAfterCommit(db: Database, actor: string): Promise<EvaluateFindingsResult> {
-  return evaluatorFor(db).request(actor);
+  return evaluatorFor(db).request(actor, { waiting: true });
 }
 
 /** Schedules one (coalesced) without waiting; failures are reported on stderr, never thrown. */

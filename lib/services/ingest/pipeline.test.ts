@@ -179,6 +179,45 @@ for (const runtime of RUNTIMES) {
       expect((await counts(t.db)).events).toBe(before.events! + 150);
     });
 
+    // PGlite runs one transaction at a time by design; the question is PostgreSQL's row locks.
+    if (runtime === 'postgres') {
+      it('batches of one named source over the same identities run side by side, not one after the other', async (ctx) => {
+        if (!t) return ctx.skip();
+        const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => nginxLine(from + i)).join('\n') + '\n';
+        await ingestStream(t.db, [lines(2999, 3000)], { format: 'nginx-json', sourceName: 'edge-par', actor: 'test', now });
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let firstChunkWritten!: () => void;
+        const written = new Promise<void>((r) => (firstChunkWritten = r));
+        // A has written events for svc-a (same source, same identity and certificate) and holds its
+        // transaction open. B must still commit meanwhile: nothing A touched may be row-locked by A
+        // for A's whole length (the source upsert and last-seen updates used to be).
+        const a = ingestStream(t.db, [lines(3000, 3200)], {
+          format: 'nginx-json', sourceName: 'edge-par', actor: 'test', now, chunkSize: 100,
+          onChunk: async () => {
+            firstChunkWritten();
+            await held;
+          },
+        });
+        await written;
+        try {
+          const b = ingestStream(t.db, [lines(3300, 3400)], { format: 'nginx-json', sourceName: 'edge-par', actor: 'test', now, chunkSize: 100 });
+          const rb = await Promise.race([b, new Promise((r) => setTimeout(() => r('blocked'), 5_000))]);
+          expect(rb).toMatchObject({ accepted: 100, duplicates: 0 });
+        } finally {
+          release();
+        }
+        expect(await a).toMatchObject({ accepted: 200, duplicates: 0 });
+        const [src] = await t.db.query<{ n: number }>(`SELECT "eventsTotal"::int AS n FROM "Source" WHERE name = 'edge-par'`);
+        expect(src!.n).toBe(301);
+        // Last seen moved to the latest event of either batch (B's 3399 is later than A's 3199).
+        const [idt] = await t.db.query<{ last: Date }>(
+          `SELECT i."lastSeenAt" AS last FROM "Identity" i JOIN "BindingEvent" e ON e."identityId" = i.id WHERE e."requestId" = 'req-3000'`,
+        );
+        expect(new Date(idt!.last).toISOString()).toBe(new Date(JSON.parse(nginxLine(3399)).time).toISOString());
+      });
+    }
+
     it('refuses an unknown or undetectable format before writing anything', async (ctx) => {
       if (!t) return ctx.skip();
       await expect(ingestStream(t.db, ['x\n'], { format: 'nope', actor: 'test' })).rejects.toMatchObject({ code: 'validation_failed' });

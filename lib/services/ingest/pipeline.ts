@@ -275,6 +275,8 @@ interface BatchState {
   certsBySha1: Map<string, { id: string; identityId: string | null } | null>;
   replay: MemoryReplayStore;
   keyCache: KeyCache;
+  /** Latest event time per token / identity id over the whole batch, written once at its end. */
+  lastSeen: { Token: Map<string, number>; Identity: Map<string, number> };
 }
 
 function trimCache<K, V>(m: Map<K, V>, max = 200_000): void {
@@ -458,20 +460,26 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
   st.stats.accepted += inserted;
   st.stats.duplicates += rows.length - inserted;
 
-  // Last seen, per token and identity (idempotent: GREATEST).
-  const lastSeen = (pick: (r: EventRow) => string | null) => {
-    const m = new Map<string, number>();
-    for (const r of rows) {
-      const id = pick(r);
-      if (!id) continue;
-      const t = r.ev.occurredAt.getTime();
-      if ((m.get(id) ?? -Infinity) < t) m.set(id, t);
-    }
-    return [[...m.keys()], [...m.values()].map((t) => new Date(t).toISOString())];
-  };
-  for (const [table, pick] of [['Token', (r: EventRow) => r.tokenId], ['Identity', (r: EventRow) => r.identityId]] as const) {
-    const [ids, ats] = lastSeen(pick);
-    if (!ids!.length) continue;
+  // Last seen, per token and identity: gathered here, written once when the batch ends.
+  for (const r of rows) {
+    const t = r.ev.occurredAt.getTime();
+    if (r.tokenId && (st.lastSeen.Token.get(r.tokenId) ?? -Infinity) < t) st.lastSeen.Token.set(r.tokenId, t);
+    if (r.identityId && (st.lastSeen.Identity.get(r.identityId) ?? -Infinity) < t) st.lastSeen.Identity.set(r.identityId, t);
+  }
+}
+
+/**
+ * Writes the batch's last-seen times (idempotent: only ever moves forward). Done once, at the end
+ * of the batch and in id order: an UPDATE holds its rows until COMMIT, so writing per chunk made
+ * concurrent batches over the same tokens wait on each other for their whole length (and, in
+ * different orders, deadlock).
+ */
+async function writeLastSeen(st: BatchState): Promise<void> {
+  for (const table of ['Token', 'Identity'] as const) {
+    const m = st.lastSeen[table];
+    if (!m.size) continue;
+    const ids = [...m.keys()].sort();
+    const ats = ids.map((id) => new Date(m.get(id)!).toISOString());
     await st.exec(
       `UPDATE "${table}" t SET "lastSeenAt" = u.at FROM (SELECT unnest($1::text[])::uuid AS id, unnest($2::text[])::timestamptz AS at) u
         WHERE t.id = u.id AND (t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at)`,
@@ -668,6 +676,21 @@ async function appendAudit(exec: SqlExecutor, actor: string, action: string, tar
  * undetectable format (before anything is written); any other failure rolls the whole batch
  * back, records a `failed` batch row, and rethrows.
  */
+/**
+ * The id of the named source, created if new — in its own short statement, outside the batch:
+ * an upsert inside the batch would hold the source's row until COMMIT, and every batch of a
+ * gateway names the same source, so its batches would run one at a time. (DO NOTHING takes no
+ * lock on an existing row; a source left by a failed batch is just a name, and the failed
+ * batch's record points at it.)
+ */
+async function ensureSource(db: Database, name: string, format: string): Promise<string> {
+  await db.query(`INSERT INTO "Source" (name, format) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, format]);
+  const rows = await db.query<{ id: string }>(`SELECT id::text AS id FROM "Source" WHERE name = $1`, [name]);
+  const id = rows[0]?.id;
+  if (!id) throw new Error(`source "${name}" vanished while ingesting`);
+  return id;
+}
+
 export async function ingestStream(db: Database, source: ByteSource, opts: IngestOptions): Promise<IngestSummary> {
   const now = opts.now ?? (() => new Date());
   const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
@@ -691,16 +714,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   let sourceName = opts.sourceName ?? null;
 
   try {
+    if (!sourceId && sourceName) sourceId = await ensureSource(db, sourceName, format);
     return await withBatchTransaction(db, async (exec, copy) => {
-      if (sourceId) {
+      if (opts.sourceId) {
         const { rows } = await exec(`SELECT name FROM "Source" WHERE id = $1::uuid`, [sourceId]);
         sourceName = (rows[0] as { name: string } | undefined)?.name ?? sourceName;
-      } else if (sourceName) {
-        const { rows } = await exec(
-          `INSERT INTO "Source" (name, format) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id::text AS id`,
-          [sourceName, format],
-        );
-        sourceId = (rows[0] as { id: string }).id;
       }
       await exec(
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
@@ -712,6 +730,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
         replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), keyCache: new KeyCache(),
+        lastSeen: { Token: new Map(), Identity: new Map() },
       };
       let events: Array<{ ev: NormalizedEvent; key: string }> = [];
       let tokens: TokenRecord[] = [];
@@ -769,6 +788,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await flush();
       await inFlight;
       if (failed) throw failed;
+      await writeLastSeen(st);
       const s = st.stats;
       const contentSha256 = bodyHash.digest('hex');
       await exec(
