@@ -10,8 +10,8 @@ export interface CachedProofHeader {
 
 class Lru<V> {
   readonly #map = new Map<string, V>();
-  // The most recently used key: a client sends the same header proof after proof, and a hit on
-  // it needs no re-insertion.
+  // The most recently used key: a client sends the same header with proof after proof, and a
+  // hit on the newest entry needs no re-insertion.
   #newest: string | null = null;
   constructor(readonly max: number) {}
   get size(): number {
