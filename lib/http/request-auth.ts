@@ -1,11 +1,12 @@
 // Who is calling: a session cookie (browser) or an API key (`Authorization: Bearer hf_…`, or
 // `Authorization: DPoP hf_…` with a `DPoP` proof header for keys bound to a proof key).
-import { MemoryReplayStore, verifyDpopRequest } from '../binding/index.ts';
+import { verifyDpopRequest } from '../binding/index.ts';
 import { resolveApiKey } from '../auth/api-keys.ts';
 import type { Principal } from '../auth/permissions.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
+import { replayStoreFor } from './shared-replay-store.ts';
 
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
@@ -22,10 +23,6 @@ export interface RequestTarget {
   method: string;
   url: string;
 }
-
-// Process-wide, bounded: a proof's jti is remembered for the acceptance window (iat ± 300 s) so a
-// captured request cannot be replayed against this instance. Per instance only (SECURITY.md).
-const replayStore = new MemoryReplayStore({ maxEntries: 200_000 });
 
 /** Algorithms accepted in proofs, advertised in WWW-Authenticate (RFC 9449 §7.1). */
 const DPOP_ALGS = 'ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA';
@@ -85,7 +82,9 @@ export async function principalFromRequest(db: Database, headers: Headers, targe
       if (!target) throw dpopChallenge('invalid_dpop_proof', 'DPoP is not accepted here');
       const r = await verifyDpopRequest(
         { proof: proofs, method: target.method, url: addressedUrl(target, headers), token: m[2], jkt: key.dpopJkt, authScheme: 'DPoP' },
-        { replayStore },
+        // A proof's jti is remembered for its acceptance window in the database, so a captured
+        // request cannot be replayed against this or any other instance.
+        { replayStore: replayStoreFor(db) },
       ).catch(() => null);
       if (!r) throw dpopChallenge('invalid_dpop_proof', 'the DPoP proof could not be checked');
       if (!r.ok) throw dpopChallenge('invalid_dpop_proof', `DPoP proof refused (${r.reason})`);

@@ -6,7 +6,8 @@
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiKey } from '@/lib/auth/api-keys.ts';
-import { addressedUrl } from '@/lib/http/request-auth.ts';
+import { openDatabase } from '@/lib/db/open.ts';
+import { addressedUrl, principalFromRequest } from '@/lib/http/request-auth.ts';
 import { registerDatabase } from '@/lib/server/database.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
 import { POST as postIngest } from '../ingest/route.ts';
@@ -88,6 +89,30 @@ for (const runtime of RUNTIMES) {
       if (!t) return ctx.skip();
       await refused(await ingest({ authorization: `Bearer ${bound}` }), 'invalid_token');
       await refused(await summary({ authorization: `Bearer ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_token');
+    });
+
+    it('refuses a proof replayed to another instance on the same database', async (ctx) => {
+      if (!t) return ctx.skip();
+      // Instance B: its own pool and its own process-level state, sharing only the database (PGlite
+      // is one instance by design: B is the same handle there, which must refuse as well).
+      const b = t.url ? await openDatabase({ kind: 'postgres', url: t.url }) : t.db;
+      try {
+        const headers = (proof: string) => new Headers({ host: 'localhost:3000', authorization: `DPoP ${bound}`, dpop: proof });
+        const target = { method: 'GET', url: `${BASE}/api/v1/summary` };
+        const proof = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+        expect((await summary({ authorization: `DPoP ${bound}`, dpop: proof })).status).toBe(200); // instance A takes it
+        await expect(principalFromRequest(b, headers(proof), target)).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringContaining('jti_replay') });
+        // A fresh proof still works on B, and is then refused on A.
+        const fresh = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+        expect(await principalFromRequest(b, headers(fresh), target)).toMatchObject({ kind: 'apikey' });
+        await refused(await summary({ authorization: `DPoP ${bound}`, dpop: fresh }), 'invalid_dpop_proof', 'jti_replay');
+        // Only a hash of "htu jti" is kept, never the proof.
+        const seen = await t.db.query<{ keyHash: string }>(`SELECT "keyHash" FROM "DpopProofSeen"`);
+        expect(seen.length).toBeGreaterThanOrEqual(2);
+        expect(JSON.stringify(seen)).not.toContain(proof.split('.')[1]!.slice(0, 20));
+      } finally {
+        if (b !== t.db) await b.close();
+      }
     });
 
     it('refuses missing, replayed, wrong-key, wrong-htu, wrong-htm, stale and ath-less proofs', async (ctx) => {
