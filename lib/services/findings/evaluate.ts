@@ -113,9 +113,14 @@ WITH r AS (
 want AS (
   SELECT t.id, coalesce(r.rank * 10000000 + (9999999 - r.radius), 99999999) AS o, coalesce(r.n, 0) AS n
     FROM "Token" t LEFT JOIN r ON r.id = t.id
-   WHERE r.id IS NOT NULL OR t."riskFindings" <> 0 OR t."riskOrder" <> 99999999)
+   WHERE r.id IS NOT NULL OR t."riskFindings" <> 0 OR t."riskOrder" <> 99999999),
+-- Rows locked in id order first, as ingest locks them for last-seen times: two writers that
+-- lock the same tokens in different orders deadlock.
+lk AS MATERIALIZED (
+  SELECT t.id FROM "Token" t JOIN want ON want.id = t.id
+   WHERE t."riskOrder" <> want.o OR t."riskFindings" <> want.n ORDER BY t.id FOR NO KEY UPDATE OF t)
 UPDATE "Token" t SET "riskOrder" = want.o, "riskFindings" = want.n
-  FROM want WHERE t.id = want.id AND (t."riskOrder" <> want.o OR t."riskFindings" <> want.n)`;
+  FROM want WHERE t.id = want.id AND t.id IN (SELECT id FROM lk) AND (t."riskOrder" <> want.o OR t."riskFindings" <> want.n)`;
 
 const RECORD_COLUMNS = `id uuid, "dedupeKey" text, rule text, severity text, "identityId" uuid, "tokenId" uuid, "certificateId" uuid,
   title text, explanation text, recommendation text, evidence jsonb, "blastRadius" int, "observedAt" timestamptz,

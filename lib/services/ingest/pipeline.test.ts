@@ -218,6 +218,54 @@ for (const runtime of RUNTIMES) {
       });
     }
 
+    if (runtime === 'postgres') {
+      it('locks the rows it marks as last seen in id order (no deadlock between batches)', async (ctx) => {
+        if (!t?.url) return ctx.skip();
+        // 30 identities (one per certificate subject), then a batch seeing all of them again later.
+        const lineFor = (k: number, minute: number) =>
+          nginxLine(4000 + k, { time: `2026-11-22T09:${String(minute).padStart(2, '0')}:00+00:00`, request_id: `lock-${k}-${minute}`,
+            ssl_client_s_dn: `O=Test,CN=lock-svc-${k}`, ssl_client_fingerprint: createHash('sha1').update(`lock-${k}`).digest('hex'), ssl_client_escaped_cert: '' });
+        const body = (minute: number) => Array.from({ length: 30 }, (_, k) => lineFor(k, minute)).join('\n') + '\n';
+        await ingestStream(t.db, [body(1)], { format: 'nginx-json', actor: 'test', now });
+        const ids = (await t.db.query<{ id: string }>(`SELECT id::text AS id FROM "Identity" WHERE name LIKE 'lock-svc-%' ORDER BY id`)).map((r) => r.id);
+        expect(ids).toHaveLength(30);
+        const { default: pg } = await import('pg');
+        const blocker = new pg.Client({ connectionString: t.url });
+        const probe = new pg.Client({ connectionString: t.url });
+        await blocker.connect();
+        await probe.connect();
+        try {
+          // Hold the highest id: the batch must lock every lower one first, then wait here.
+          await blocker.query('BEGIN');
+          await blocker.query(`SELECT 1 FROM "Identity" WHERE id = $1::uuid FOR UPDATE`, [ids.at(-1)]);
+          const batch = ingestStream(t.db, [body(2)], { format: 'nginx-json', actor: 'test', now });
+          const waiting = async () =>
+            (await probe.query(`SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`)).rowCount! > 0;
+          for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 25));
+          expect(await waiting()).toBe(true);
+          const lockedByBatch: string[] = [];
+          for (const id of ids.slice(0, -1)) {
+            await probe.query('BEGIN');
+            try {
+              await probe.query(`SELECT 1 FROM "Identity" WHERE id = $1::uuid FOR UPDATE NOWAIT`, [id]);
+            } catch (e) {
+              if ((e as { code?: string }).code === '55P03') lockedByBatch.push(id);
+              else throw e;
+            } finally {
+              await probe.query('ROLLBACK');
+            }
+          }
+          expect(lockedByBatch).toEqual(ids.slice(0, -1));
+          await blocker.query('COMMIT');
+          expect(await batch).toMatchObject({ accepted: 30 });
+        } finally {
+          await blocker.query('ROLLBACK').catch(() => {});
+          await blocker.end();
+          await probe.end();
+        }
+      });
+    }
+
     it('refuses an unknown or undetectable format before writing anything', async (ctx) => {
       if (!t) return ctx.skip();
       await expect(ingestStream(t.db, ['x\n'], { format: 'nope', actor: 'test' })).rejects.toMatchObject({ code: 'validation_failed' });

@@ -472,19 +472,24 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
 
 /**
  * Writes the batch's last-seen times (idempotent: only ever moves forward). Done once, at the end
- * of the batch and in id order: an UPDATE holds its rows until COMMIT, so writing per chunk made
- * concurrent batches over the same tokens wait on each other for their whole length (and, in
- * different orders, deadlock).
+ * of the batch: an UPDATE holds its rows until COMMIT, so writing per chunk made concurrent
+ * batches over the same tokens wait on each other for their whole length. The rows are locked
+ * in id order first (ORDER BY … FOR NO KEY UPDATE locks as the sort returns them): an UPDATE
+ * joined to a list locks in whatever order its plan visits the table, and two batches whose plans
+ * differ deadlocked (seen under the two-instance load bench).
  */
 async function writeLastSeen(st: BatchState): Promise<void> {
   for (const table of ['Token', 'Identity'] as const) {
     const m = st.lastSeen[table];
     if (!m.size) continue;
-    const ids = [...m.keys()].sort();
+    const ids = [...m.keys()];
     const ats = ids.map((id) => new Date(m.get(id)!).toISOString());
     await st.exec(
-      `UPDATE "${table}" t SET "lastSeenAt" = u.at FROM (SELECT unnest($1::text[])::uuid AS id, unnest($2::text[])::timestamptz AS at) u
-        WHERE t.id = u.id AND (t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at)`,
+      `WITH u AS MATERIALIZED (SELECT unnest($1::text[])::uuid AS id, unnest($2::text[])::timestamptz AS at),
+            lk AS MATERIALIZED (SELECT t.id FROM "${table}" t JOIN u ON u.id = t.id
+                                 WHERE t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at ORDER BY t.id FOR NO KEY UPDATE OF t)
+       UPDATE "${table}" t SET "lastSeenAt" = u.at FROM u
+        WHERE t.id = u.id AND t.id IN (SELECT id FROM lk) AND (t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at)`,
       [ids, ats],
     );
   }
