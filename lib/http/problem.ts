@@ -53,6 +53,12 @@ export function errorToProblem(e: unknown, log: (msg: string) => void = (m) => c
     log(`holdfast: database unavailable: ${String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200)}`);
     return problem(503, 'db_unreachable', 'Service problem', { detail: 'The database is unavailable; retry shortly.' }, { 'retry-after': '2' });
   }
+  if (isTransientConflict(e)) {
+    // PostgreSQL chose this transaction as a deadlock victim or could not serialise it: nothing
+    // committed and the same request can succeed now. Logged: a deadlock is a lock-order bug.
+    log(`holdfast: transaction conflict, client told to retry: ${String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200)}`);
+    return problem(503, 'conflict_retry', 'Service busy', { detail: 'The request collided with concurrent work and was rolled back; retry it.' }, { 'retry-after': '1' });
+  }
   log(`holdfast: unhandled error in request: ${(e as Error)?.stack ?? String(e)}`);
   return problem(500, 'internal', 'Internal error', { detail: 'The server could not complete the request. It has been logged.' });
 }
@@ -90,6 +96,14 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
 const UNAVAILABLE_TEXT = /Connection terminated|terminating connection due to administrator command|the database system is (shutting down|starting up)|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended unexpectedly|DatabaseNotReachable|ConnectionClosed|Can't reach database server/i;
 
 /** Whether an error (or one it wraps) says the database cannot be reached right now. */
+/** Deadlock victim (40P01) or serialization failure (40001): rolled back, safe to retry. */
+export function isTransientConflict(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const o = e as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: unknown };
+  for (const c of [o.code, o.originalCode]) if (c === '40P01' || c === '40001') return true;
+  return isTransientConflict(o.cause, depth + 1) || isTransientConflict(o.meta, depth + 1);
+}
+
 export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
   const o = e as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown; originalCode?: unknown; meta?: unknown };

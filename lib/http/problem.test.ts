@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { errorToProblem } from './problem.ts';
+
+describe('errorToProblem: database errors', () => {
+  it('a deadlock victim or serialization failure is a retriable 503 (nothing committed), never a 500', async () => {
+    const logs: string[] = [];
+    for (const code of ['40P01', '40001']) {
+      const pgError = Object.assign(new Error('deadlock detected'), { code });
+      for (const e of [pgError, new Error('wrapped', { cause: pgError })]) {
+        const res = errorToProblem(e, (m) => logs.push(m));
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('1');
+        expect(await res.json()).toMatchObject({ code: 'conflict_retry' });
+      }
+    }
+    expect(logs.every((l) => !l.includes('    at '))).toBe(true); // a line, not a stack
+  });
+
+  it('anything unknown stays a logged 500 without internals in the body', async () => {
+    const logs: string[] = [];
+    const res = errorToProblem(Object.assign(new Error('boom at /srv/x.ts'), { code: '23502' }), (m) => logs.push(m));
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(await res.json())).not.toContain('/srv/x.ts');
+    expect(logs).toHaveLength(1);
+  });
+});
