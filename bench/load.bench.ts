@@ -54,6 +54,8 @@ async function dashboard(urls: string[], cookie: string, until: number, agent: A
   const run: DashboardRun = { latencies: [], byPath: new Map(), status: new Map(), errors: 0 };
   const worker = async (w: number) => {
     let i = w;
+    // Users arrive spread over one think time, not all in the same millisecond.
+    if (think.max > 0) await new Promise((r) => setTimeout(r, Math.random() * think.max));
     while (Date.now() < until) {
       const route = PATHS[i % PATHS.length]!;
       const url = `${urls[Math.floor(i / PATHS.length) % urls.length]}${route}`;
