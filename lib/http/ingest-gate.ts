@@ -2,9 +2,11 @@
 // (fixed one-minute windows), and a cap on ingest batches running at once in this process.
 // Everything is decided before the body is read or a transaction opens, so a refused request
 // leaves nothing behind: the client gets 429 + Retry-After and sends the same batch again.
-// In-memory, per instance: N instances admit N × the budget (SECURITY.md, gaps).
+// The budgets are shared by every instance (counted in the database); the in-flight cap is this
+// instance's own capacity.
+import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { createSharedRateLimiter } from './shared-rate-limit.ts';
 
 export interface IngestGateConfig {
   /** Ingest requests per minute per API key (or per user session). */
@@ -36,28 +38,35 @@ export interface IngestGate {
   readonly config: IngestGateConfig;
   readonly inFlight: number;
   /**
-   * Charges the caller's budgets and takes a batch slot; throws rate_limited (429) when a budget
-   * is spent or every slot is taken. Call the returned release exactly once when the batch ends.
+   * Charges the caller's budgets (in `db`, shared by all instances; null: this process only) and
+   * takes a batch slot; throws rate_limited (429) when a budget is spent or every slot is taken.
+   * Call the returned release exactly once when the batch ends.
    */
-  admit(caller: { principalId: string; ip: string | null }, nowMs?: number): () => void;
+  admit(caller: { principalId: string; ip: string | null }, db: Database | null): Promise<() => void>;
 }
 
 export function createIngestGate(config: IngestGateConfig): IngestGate {
-  const perKey: RateLimiter = createRateLimiter({ limit: config.perKeyPerMinute, windowMs: 60_000 });
-  const perIp: RateLimiter = createRateLimiter({ limit: config.perIpPerMinute, windowMs: 60_000 });
+  const perKey = createSharedRateLimiter({ limit: config.perKeyPerMinute, windowMs: 60_000 });
+  const perIp = createSharedRateLimiter({ limit: config.perIpPerMinute, windowMs: 60_000 });
   let inFlight = 0;
   return {
     config,
     get inFlight() {
       return inFlight;
     },
-    admit(caller, nowMs = Date.now()) {
-      perKey.hit(`ingest:key:${caller.principalId}`, nowMs);
-      perIp.hit(`ingest:ip:${caller.ip ?? 'direct'}`, nowMs);
+    async admit(caller, db) {
+      // The cheap, local refusal first: a full instance costs no database round trip.
       if (inFlight >= config.maxConcurrent) {
         throw new HoldfastError('rate_limited', `ingest is busy (${config.maxConcurrent} batches in flight); retry in 1 s`, { retryAfterSeconds: 1 });
       }
       inFlight++;
+      try {
+        await perKey.hit(db, `ingest:key:${caller.principalId}`);
+        await perIp.hit(db, `ingest:ip:${caller.ip ?? 'direct'}`);
+      } catch (e) {
+        inFlight--;
+        throw e;
+      }
       let released = false;
       return () => {
         if (released) return;

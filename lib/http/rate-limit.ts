@@ -1,6 +1,6 @@
-// Fixed-window rate limiter kept in process memory. Good for one app instance; behind several
-// instances each enforces its own share (documented in SECURITY.md). Keys are hashed-free
-// strings such as `sign-in:ip:203.0.113.9`.
+// Fixed-window rate limiter kept in process memory: this process's count of a budget. The routes
+// use lib/http/shared-rate-limit.ts, which counts in the database for all instances and keeps one
+// of these as its local first check. Keys are strings such as `sign-in:ip:203.0.113.9`.
 import { HoldfastError } from '../errors.ts';
 
 export interface RateLimiter {

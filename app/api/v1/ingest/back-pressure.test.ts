@@ -130,11 +130,11 @@ describe('ingest gate', () => {
   it('takes at most maxConcurrent slots, frees each once, and refuses with Retry-After 1 when full', async () => {
     const { createIngestGate } = await import('@/lib/http/ingest-gate.ts');
     const g = createIngestGate({ perKeyPerMinute: 100, perIpPerMinute: 100, maxConcurrent: 2 });
-    const a = g.admit({ principalId: 'a', ip: '1' });
-    const b = g.admit({ principalId: 'b', ip: '2' });
+    const a = await g.admit({ principalId: 'a', ip: '1' }, null);
+    const b = await g.admit({ principalId: 'b', ip: '2' }, null);
     let err: unknown;
     try {
-      g.admit({ principalId: 'c', ip: '3' });
+      await g.admit({ principalId: 'c', ip: '3' }, null);
     } catch (e) {
       err = e;
     }
@@ -142,7 +142,7 @@ describe('ingest gate', () => {
     a();
     a();
     expect(g.inFlight).toBe(1);
-    g.admit({ principalId: 'c', ip: '3' });
+    await g.admit({ principalId: 'c', ip: '3' }, null);
     expect(g.inFlight).toBe(2);
     b();
     expect(g.inFlight).toBe(1);

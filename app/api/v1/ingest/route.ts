@@ -61,7 +61,7 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, asyn
       ? ((await db.prisma.apiKey.findUnique({ where: { id: principal.id }, select: { sourceId: true } }))?.sourceId ?? null)
       : null;
   // Per key / per address budgets and the in-flight cap (429 + Retry-After before any write).
-  const release = ingestGate().admit({ principalId: `${principal.kind}:${principal.id}`, ip });
+  const release = await ingestGate().admit({ principalId: `${principal.kind}:${principal.id}`, ip }, db);
   try {
     return await ingestAndEvaluate(db, limitedBody(req.body, max), {
       format: format && format !== 'auto' ? format : null,

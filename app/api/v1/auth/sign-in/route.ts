@@ -4,19 +4,21 @@ import { signInWithPassword } from '@/lib/auth/users.ts';
 import { loadConfig } from '@/lib/config.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { problem } from '@/lib/http/problem.ts';
-import { createRateLimiter } from '@/lib/http/rate-limit.ts';
+import { createSharedRateLimiter, type SharedRateLimiter } from '@/lib/http/shared-rate-limit.ts';
 
-// Per client address and per account: slows password guessing before the account lockout
-// (5 failures → 15 min) has to act, and keeps one attacker from locking everyone out fast.
-let perIp: ReturnType<typeof createRateLimiter> | undefined;
-const perAccount = createRateLimiter({ limit: 10, windowMs: 60_000 });
+// Per client address and per account, shared by every instance (counted in the database): slows
+// password guessing before the account lockout (5 failures → 15 min) has to act, and keeps one
+// attacker from locking everyone out fast.
+let perIp: SharedRateLimiter | undefined;
+const perAccount = createSharedRateLimiter({ limit: 10, windowMs: 60_000 });
 
 const body = z.object({ email: z.string().max(320), password: z.string().max(1024) });
 
 export const POST = apiRoute({ permission: 'public', body, maxBodyBytes: 8 * 1024 }, async ({ db, body, req, ip }) => {
-  perIp ??= createRateLimiter({ limit: loadConfig().signInLimitPerIp, windowMs: 60_000 });
-  perIp.hit(`ip:${ip ?? 'direct'}`);
-  perAccount.hit(`acct:${body.email.trim().toLowerCase()}`);
+  const limitPerIp = loadConfig().signInLimitPerIp;
+  if (perIp?.limit !== limitPerIp) perIp = createSharedRateLimiter({ limit: limitPerIp, windowMs: 60_000 });
+  await perIp.hit(db, `sign-in:ip:${ip ?? 'direct'}`);
+  await perAccount.hit(db, `sign-in:acct:${body.email.trim().toLowerCase()}`);
   const r = await signInWithPassword(db, body.email, body.password, { ip });
   if (!r.ok) return problem(401, 'invalid_credentials', 'Sign-in failed', { detail: 'email or password is wrong, or the account is locked' });
   const cfg = loadConfig();
