@@ -34,3 +34,14 @@ export class HoldfastError extends Error {
 export function isHoldfastError(e: unknown): e is HoldfastError {
   return e instanceof HoldfastError || (e instanceof Error && e.name === 'HoldfastError' && 'code' in e);
 }
+
+/**
+ * One line for a log about an error: its message, else its code or name (driver errors for a
+ * dropped connection can carry an empty message), never a stack.
+ */
+export function errorLine(e: unknown, max = 200): string {
+  const o = (e ?? {}) as { message?: unknown; code?: unknown; name?: unknown; cause?: unknown };
+  const first = (v: unknown) => (typeof v === 'string' ? v.split('\n')[0]!.trim() : '');
+  const line = first(o.message) || (o.cause && o.cause !== e ? errorLine(o.cause, max) : '') || first(o.code) || first(o.name) || String(e);
+  return line.slice(0, max);
+}

@@ -24,3 +24,14 @@ describe('errorToProblem: database errors', () => {
     expect(logs).toHaveLength(1);
   });
 });
+
+describe('errorLine', () => {
+  it('gives the message, else the cause, code or name: never an empty log line or a stack', async () => {
+    const { errorLine } = await import('../errors.ts');
+    expect(errorLine(new Error('first line\n    at x.ts:1'))).toBe('first line');
+    expect(errorLine(Object.assign(new Error(''), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(errorLine(new Error('', { cause: new Error('Connection terminated unexpectedly') }))).toBe('Connection terminated unexpectedly');
+    expect(errorLine(Object.assign(new Error(''), { name: 'DriverAdapterError' }))).toBe('DriverAdapterError');
+    expect(errorLine('plain')).toBe('plain');
+  });
+});

@@ -1,7 +1,7 @@
 // The one place where errors become HTTP: RFC 9457 problem bodies with a stable `code`.
 // Unknown errors become a generic 500 without details; nothing internal reaches the client.
 import { ZodError } from 'zod';
-import { type HoldfastErrorCode, isHoldfastError } from '../errors.ts';
+import { errorLine, type HoldfastErrorCode, isHoldfastError } from '../errors.ts';
 
 const STATUS: Record<HoldfastErrorCode, number> = {
   config_invalid: 500,
@@ -50,13 +50,13 @@ export function errorToProblem(e: unknown, log: (msg: string) => void = (m) => c
   if (isDatabaseUnavailable(e)) {
     // A restart or failover of PostgreSQL: retriable. The transaction did not commit (or the
     // client cannot know), so gateways re-send the batch; ingest dedupes by request id.
-    log(`holdfast: database unavailable: ${String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200)}`);
+    log(`holdfast: database unavailable: ${errorLine(e)}`);
     return problem(503, 'db_unreachable', 'Service problem', { detail: 'The database is unavailable; retry shortly.' }, { 'retry-after': '2' });
   }
   if (isTransientConflict(e)) {
     // PostgreSQL chose this transaction as a deadlock victim or could not serialise it: nothing
     // committed and the same request can succeed now. Logged: a deadlock is a lock-order bug.
-    log(`holdfast: transaction conflict, client told to retry: ${String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200)}`);
+    log(`holdfast: transaction conflict, client told to retry: ${errorLine(e)}`);
     return problem(503, 'conflict_retry', 'Service busy', { detail: 'The request collided with concurrent work and was rolled back; retry it.' }, { 'retry-after': '1' });
   }
   log(`holdfast: unhandled error in request: ${(e as Error)?.stack ?? String(e)}`);

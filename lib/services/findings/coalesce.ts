@@ -12,6 +12,7 @@
 // after it ended. Findings lag a little more under a burst; a waiting caller is never held back
 // by the duty cycle, only by the spacing.
 import type { Database } from '../../db/open.ts';
+import { errorLine } from '../../errors.ts';
 import { compactEventRollups } from '../event-rollup.ts';
 import { evaluateFindings, type EvaluateFindingsResult } from './evaluate.ts';
 
@@ -113,7 +114,7 @@ const evaluators = new WeakMap<Database, CoalescingEvaluator>();
 function evaluatorFor(db: Database): CoalescingEvaluator {
   let e = evaluators.get(db);
   if (!e) {
-    const say = (what: string, err: unknown) => process.stderr.write(`${what}: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`);
+    const say = (what: string, err: unknown) => process.stderr.write(`${what}: ${errorLine(err)}\n`);
     e = createCoalescingEvaluator(
       async (actor) => {
         const r = await evaluateFindings(db, { actor });
