@@ -62,9 +62,13 @@ export interface ServerProcess {
 }
 
 /** Starts `npm start`'s script on a port and waits until /api/v1/health answers. */
-export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 180_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 180_000, opts: { nice?: number } = {}): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], {
+  // `nice` (coreutils) execs node at a lower CPU priority, as systemd's Nice= does (docs/DEPLOYMENT.md).
+  const [cmd, args] = opts.nice
+    ? ['nice', ['-n', String(opts.nice), process.execPath, path.join(REPO_ROOT, 'scripts', 'start.mjs')]]
+    : [process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')]];
+  const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', HOLDFAST_SKIP_BUILD: '1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
