@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     [{ HOLDFAST_ADMIN_PASSWORD: 'a-long-enough-secret' }, /HOLDFAST_ADMIN_EMAIL is not/],
     [{ HOLDFAST_ADMIN_EMAIL: 'nope' }, /^HOLDFAST_ADMIN_EMAIL: must be an email/],
     [{ HOLDFAST_DEMO: 'sometimes' }, /^HOLDFAST_DEMO:/],
+    [{ HOLDFAST_DPOP_NONCE: 'optional' }, /^HOLDFAST_DPOP_NONCE:/],
     [{ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/h' }, /^HOLDFAST_SECRET_KEY is required with DATABASE_URL/],
     [{ HOLDFAST_SECRET_KEY: 'too-short' }, /^HOLDFAST_SECRET_KEY: must be 32 random bytes/],
   ])('rejects %j with a one-line reason', (env, pattern) => {

@@ -33,6 +33,8 @@ const envSchema = z.object({
   HOLDFAST_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   // Read by lib/http/view-cache.ts on each request; validated here so a bad value stops the start.
   HOLDFAST_VIEW_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) to 3600 seconds').max(3600, 'must be 0 (off) to 3600 seconds').default(5),
+  // DPoP-bound API keys: proofs must carry a server nonce (RFC 9449 §8; read by lib/http/request-auth.ts).
+  HOLDFAST_DPOP_NONCE: z.enum(['required', 'off']).default('required'),
   HOLDFAST_SECRET_KEY: z
     .string()
     .trim()

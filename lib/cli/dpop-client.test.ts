@@ -1,6 +1,7 @@
 // The CLI's DPoP client: keys made by openssl, proofs checked by the binding engine, and the real
 // binary talking to the real route handlers with a DPoP-bound API key.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { createApiKey } from '../auth/api-keys.ts';
 import { verifyDpopProof } from '../binding/verify-dpop-proof.ts';
 import { MemoryReplayStore } from '../binding/replay-store.ts';
 import { registerDatabase } from '../server/database.ts';
+import { registerSecretKey } from '../server/secret-key.ts';
 import { openTestDatabase, type TestDatabase } from '../testing/databases.ts';
 import { runCli } from '../testing/processes.ts';
 import { startRouteServer, type RouteServer } from '../testing/route-server.ts';
@@ -42,6 +44,10 @@ describe('DPoP proofs from the CLI signer', () => {
     // A second request gets a new proof (new jti), never a replay.
     const again = authHeaders({ apiKey: 'hf_test', dpop: signer }, 'GET', url).dpop!;
     expect((await verifyDpopProof({ proof: again, method: 'GET', url, accessToken: 'hf_test', expectedJkt: signer.jkt }, { replayStore: store })).ok).toBe(true);
+    // Once the server handed out a nonce, every proof carries it.
+    signer.nonce = 'n-1.server';
+    const withNonce = authHeaders({ apiKey: 'hf_test', dpop: signer }, 'GET', url).dpop!;
+    expect((await verifyDpopProof({ proof: withNonce, method: 'GET', url, accessToken: 'hf_test', expectedJkt: signer.jkt, expectedNonce: 'n-1.server' }, { replayStore: store })).ok).toBe(true);
   });
 
   it('refuses what is not a usable private key, without echoing it', () => {
@@ -58,17 +64,27 @@ describe('holdfast --server with a DPoP-bound API key (binary → route handlers
   let url = '';
   let key = '';
   let keyFile = '';
+  const exchanges: string[] = [];
   beforeAll(async () => {
     t = await openTestDatabase('pglite');
     registerDatabase(t.db);
     keyFile = opensslKey('bound.pem', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
     const jkt = loadDpopSigner(readFileSync(keyFile, 'utf8')).jkt;
     key = (await createApiKey(t.db, { name: 'cli-bound', role: 'analyst', scopes: ['ingest'], actor: 'test', dpopJkt: jkt })).key;
-    server = await startRouteServer((req) => (new URL(req.url).pathname.startsWith('/api/v1/ingest') ? postIngest(req) : getSummary(req)));
+    registerSecretKey(randomBytes(32));
+    server = await startRouteServer(async (req) => {
+      const path = new URL(req.url).pathname;
+      const res = await (path.startsWith('/api/v1/ingest') ? postIngest(req) : getSummary(req));
+      const proof = req.headers.get('dpop')?.split('.')[1];
+      const claims = proof ? (JSON.parse(Buffer.from(proof, 'base64url').toString()) as { nonce?: string }) : {};
+      exchanges.push(`${req.method} ${path} ${claims.nonce ? 'nonce' : 'no-nonce'} → ${res.status}`);
+      return res;
+    });
     url = server.url;
   }, 60_000);
   afterAll(async () => {
     registerDatabase(undefined);
+    registerSecretKey(undefined);
     await server.close();
     await t.drop();
   });
@@ -77,11 +93,15 @@ describe('holdfast --server with a DPoP-bound API key (binary → route handlers
     const ok = await runCli(['summary', '--json', '--server', url, '--api-key', key, '--dpop-key', keyFile], { timeoutMs: 120_000 });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toHaveProperty('tokens');
+    // The server asked for its DPoP nonce (RFC 9449 §8) and the CLI signed again with it.
+    expect(exchanges.splice(0)).toEqual(['GET /api/v1/summary no-nonce → 401', 'GET /api/v1/summary nonce → 200']);
     const file = path.join(dir, 'a.json');
     writeFileSync(file, JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: 'cli-dpop-1', uri: '/p', status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' }) + '\n');
     const ing = await runCli(['ingest', file, '--format', 'nginx-json', '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000, env: { HOLDFAST_DPOP_KEY_FILE: keyFile } });
     expect(ing.code, ing.stderr).toBe(0);
     expect(JSON.parse(ing.stdout)).toMatchObject({ accepted: 1 });
+    // A streamed upload cannot be sent twice: the nonce is learnt first, the upload carries it.
+    expect(exchanges.splice(0)).toEqual(['GET /api/v1/summary no-nonce → 401', 'POST /api/v1/ingest nonce → 200']);
 
     const bearer = await runCli(['summary', '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });
     expect(bearer.code).not.toBe(0);

@@ -1,8 +1,9 @@
 // `--dpop-key FILE` (or HOLDFAST_DPOP_KEY_FILE): the CLI's side of DPoP-bound API keys. Every
 // request to --server carries `Authorization: DPoP <key>` and a fresh RFC 9449 proof signed with
 // the private key in FILE (PEM PKCS#8 / SEC1 / PKCS#1, or a private JWK): jti, htm, htu (the URL
-// without query and fragment), iat and ath (SHA-256 of the API key). The private key stays in
-// this process; only its public JWK travels, in the proof header.
+// without query and fragment), iat, ath (SHA-256 of the API key) and, once the server has
+// handed one out, its DPoP nonce (RFC 9449 §8; see remote.ts). The private key stays in this
+// process; only its public JWK travels, in the proof header.
 import { constants, createHash, createPrivateKey, createPublicKey, randomUUID, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { computeJwkThumbprint, jwkThumbprintInput } from '../binding/jwk-thumbprint.ts';
 import { HoldfastError } from '../errors.ts';
@@ -11,8 +12,10 @@ export interface DpopSigner {
   /** RFC 7638 thumbprint of the public key (what `apikey create --dpop-jkt` binds to). */
   jkt: string;
   alg: string;
-  /** A new proof for one request. */
-  proof(method: string, url: string, accessToken: string, nowSeconds?: number): string;
+  /** The server's latest DPoP nonce (RFC 9449 §8), sent in every proof once known. */
+  nonce: string | null;
+  /** A new proof for one request (with `nonce` when given). */
+  proof(method: string, url: string, accessToken: string, nowSeconds?: number, nonce?: string | null): string;
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -53,11 +56,14 @@ export function loadDpopSigner(text: string): DpopSigner {
   return {
     jkt,
     alg: spec.alg,
-    proof(method, url, accessToken, nowSeconds = Math.floor(Date.now() / 1000)) {
+    nonce: null,
+    proof(method, url, accessToken, nowSeconds = Math.floor(Date.now() / 1000), nonce = null) {
       const u = new URL(url);
       const htu = `${u.protocol}//${u.host}${u.pathname}`;
       const ath = createHash('sha256').update(accessToken).digest('base64url');
-      const payload = b64url(JSON.stringify({ jti: randomUUID(), htm: method.toUpperCase(), htu, iat: nowSeconds, ath }));
+      const claims: Record<string, unknown> = { jti: randomUUID(), htm: method.toUpperCase(), htu, iat: nowSeconds, ath };
+      if (nonce) claims.nonce = nonce;
+      const payload = b64url(JSON.stringify(claims));
       const input = Buffer.from(`${header}.${payload}`);
       const sig = spec.pss
         ? sign(spec.hash, input, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
@@ -72,5 +78,5 @@ export function loadDpopSigner(text: string): DpopSigner {
 /** Authorization (and DPoP) headers for one request to the server. */
 export function authHeaders(remote: { apiKey: string; dpop?: DpopSigner | null }, method: string, url: URL | string): Record<string, string> {
   if (!remote.dpop) return { authorization: `Bearer ${remote.apiKey}` };
-  return { authorization: `DPoP ${remote.apiKey}`, dpop: remote.dpop.proof(method, String(url), remote.apiKey) };
+  return { authorization: `DPoP ${remote.apiKey}`, dpop: remote.dpop.proof(method, String(url), remote.apiKey, undefined, remote.dpop.nonce) };
 }

@@ -40,8 +40,9 @@ export function errorToProblem(e: unknown, log: (msg: string) => void = (m) => c
     const headers: Record<string, string> = {};
     const d = e.details as { retryAfterSeconds?: number } | undefined;
     if (status === 429 && d?.retryAfterSeconds) headers['retry-after'] = String(Math.ceil(d.retryAfterSeconds));
-    const auth = e.details as { wwwAuthenticate?: string; error?: string } | undefined;
+    const auth = e.details as { wwwAuthenticate?: string; error?: string; dpopNonce?: string } | undefined;
     if (status === 401) headers['www-authenticate'] = auth?.wwwAuthenticate ?? 'Bearer realm="holdfast"';
+    if (status === 401 && auth?.dpopNonce) headers['dpop-nonce'] = auth.dpopNonce;
     const extra: Record<string, unknown> = { detail: e.message };
     if (status === 401 && auth?.error) extra.error = auth.error;
     if (e.details && typeof e.details === 'object' && 'errors' in e.details) extra.errors = (e.details as { errors: unknown }).errors;

@@ -6,6 +6,8 @@ import type { Principal } from '../auth/permissions.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
+import { getSecretKey } from '../server/secret-key.ts';
+import { isCurrentDpopNonce, issueDpopNonce, proofNonceClaim } from './dpop-nonce.ts';
 import { replayStoreFor } from './shared-replay-store.ts';
 
 export function readCookie(header: string | null, name: string): string | null {
@@ -27,12 +29,17 @@ export interface RequestTarget {
 /** Algorithms accepted in proofs, advertised in WWW-Authenticate (RFC 9449 §7.1). */
 const DPOP_ALGS = 'ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA';
 
-function dpopChallenge(error: 'invalid_token' | 'invalid_dpop_proof', description: string): HoldfastError {
+function dpopChallenge(error: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce', description: string, dpopNonce?: string): HoldfastError {
   return new HoldfastError('unauthorized', description, {
     wwwAuthenticate: `DPoP algs="${DPOP_ALGS}", error="${error}", error_description="${description.replace(/["\\]/g, '')}"`,
     error,
+    // Sent as the DPoP-Nonce header (lib/http/problem.ts).
+    dpopNonce,
   });
 }
+
+/** HOLDFAST_DPOP_NONCE: `required` (default) or `off` (validated at start by lib/config.ts). */
+const noncesRequired = (env: Record<string, string | undefined>) => env.HOLDFAST_DPOP_NONCE?.trim() !== 'off';
 
 /**
  * The URL the client addressed, for `htu`. HOLDFAST_PUBLIC_URL (operator configuration) wins;
@@ -80,13 +87,25 @@ export async function principalFromRequest(db: Database, headers: Headers, targe
       const proofs = headers.get('dpop');
       if (!proofs) throw dpopChallenge('invalid_dpop_proof', 'a DPoP proof header is required with the DPoP scheme');
       if (!target) throw dpopChallenge('invalid_dpop_proof', 'DPoP is not accepted here');
+      // Server nonces (RFC 9449 §8): the proof must carry one this deployment issued lately;
+      // else 401 use_dpop_nonce with a fresh one in DPoP-Nonce, and the client signs again.
+      let nonce: string | null = null;
+      let secret: Buffer | null = null;
+      if (noncesRequired(process.env)) {
+        secret = getSecretKey();
+        const claimed = proofNonceClaim(proofs);
+        nonce = isCurrentDpopNonce(secret, claimed, Date.now()) ? (claimed as string) : issueDpopNonce(secret, Date.now());
+      }
       const r = await verifyDpopRequest(
-        { proof: proofs, method: target.method, url: addressedUrl(target, headers), token: m[2], jkt: key.dpopJkt, authScheme: 'DPoP' },
+        { proof: proofs, method: target.method, url: addressedUrl(target, headers), token: m[2], jkt: key.dpopJkt, authScheme: 'DPoP', nonce },
         // A proof's jti is remembered for its acceptance window in the database, so a captured
         // request cannot be replayed against this or any other instance.
         { replayStore: replayStoreFor(db) },
       ).catch(() => null);
       if (!r) throw dpopChallenge('invalid_dpop_proof', 'the DPoP proof could not be checked');
+      if (!r.ok && r.rfcError === 'use_dpop_nonce' && secret) {
+        throw dpopChallenge('use_dpop_nonce', 'sign the DPoP proof again with the nonce in the DPoP-Nonce header', issueDpopNonce(secret, Date.now()));
+      }
       if (!r.ok) throw dpopChallenge('invalid_dpop_proof', `DPoP proof refused (${r.reason})`);
     }
     return { kind: 'apikey', id: key.id, label: `apikey:${key.name} (${key.displayStub})`, role: key.role, scopes: key.scopes };

@@ -2,7 +2,6 @@
 // → `{ file, sha256, controls, findings }` (CONTRACT.md). Directly on the database (an export job
 // whose file is FILE, audited like the server's), or with --server through POST /api/v1/exports,
 // polling the job and downloading the file (its SHA-256 checked against the job's).
-import { authHeaders } from '../dpop-client.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -17,7 +16,7 @@ import { parseInstant } from '../../http/range.ts';
 import { exportToFile, type ExportJobView } from '../../services/frameworks/index.ts';
 import type { Command } from '../command.ts';
 import { CheckFailed, emit, UsageError } from '../io.ts';
-import { callApi, type Remote } from '../remote.ts';
+import { callApi, fetchWithAuth, type Remote } from '../remote.ts';
 
 export interface ExportOutput {
   file: string;
@@ -65,7 +64,7 @@ async function remoteExport(remote: Remote, body: Record<string, string>, file: 
   let res: Response;
   try {
     const download = new URL(`/api/v1/exports/${job.id}/download`, remote.baseUrl);
-    res = await fetch(download, { headers: authHeaders(remote, 'GET', download), signal: AbortSignal.timeout(60 * 60_000) });
+    res = await fetchWithAuth(remote, 'GET', download, { signal: AbortSignal.timeout(60 * 60_000) });
   } catch (e) {
     throw new HoldfastError('upstream_failed', `cannot download the export from ${remote.baseUrl}: ${(e as Error).message}`);
   }

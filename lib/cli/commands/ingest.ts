@@ -3,7 +3,6 @@
 // POST /api/v1/ingest (never read into memory whole). A progress bar on stderr when stderr is
 // a terminal; the summary at the end. Exit 0 when the batch committed, even with rejected
 // lines; 2 for bad usage, an unknown format or an unreadable file.
-import { authHeaders } from '../dpop-client.ts';
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
@@ -11,7 +10,7 @@ import { FORMAT_NAMES, isFormatName } from '../../ingest/index.ts';
 import { ingestAndEvaluate, type IngestSummary } from '../../services/ingest/index.ts';
 import type { Command } from '../command.ts';
 import { emit, UsageError } from '../io.ts';
-import type { Remote } from '../remote.ts';
+import { fetchWithAuth, primeDpopNonce, type Remote } from '../remote.ts';
 
 function human(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
@@ -74,12 +73,19 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, format:
   url.searchParams.set('findings', 'wait');
   let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { ...authHeaders(remote, 'POST', url), 'content-type': 'application/octet-stream' },
-      body: Readable.toWeb(Readable.from(body)) as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    } as RequestInit & { duplex: 'half' });
+    // The body streams and cannot be sent twice: a DPoP-bound key learns the nonce first.
+    await primeDpopNonce(remote);
+    res = await fetchWithAuth(
+      remote,
+      'POST',
+      url,
+      {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Readable.toWeb(Readable.from(body)) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+      } as Parameters<typeof fetchWithAuth>[3],
+      false,
+    );
   } catch (e) {
     const cause = (e as { cause?: Error }).cause;
     throw new HoldfastError('upstream_failed', `cannot reach ${remote.baseUrl}: ${cause?.message ?? (e as Error).message}`);

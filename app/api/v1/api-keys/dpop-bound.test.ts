@@ -1,20 +1,29 @@
 // DPoP-bound API keys: Holdfast uses the binding it preaches. Proofs come from the `dpop` npm
 // package (a real client), sent to the real ingest and summary route handlers. A bound key works
 // only as `Authorization: DPoP` with a fresh proof for this method and URL signed by the bound
-// key; Bearer use, missing, replayed, wrong-key, wrong-htu/htm, stale or ath-less proofs get 401
-// with a DPoP challenge. The key is created through POST /api/v1/api-keys (admin) with dpopJkt.
+// key and carrying a current server nonce (RFC 9449 §8); Bearer use, missing, replayed,
+// wrong-key, wrong-htu/htm, stale or ath-less proofs get 401 with a DPoP challenge, and a proof
+// without a current nonce gets 401 use_dpop_nonce with one in DPoP-Nonce. The key is created
+// through POST /api/v1/api-keys (admin) with dpopJkt.
+import { randomBytes } from 'node:crypto';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiKey } from '@/lib/auth/api-keys.ts';
 import { openDatabase } from '@/lib/db/open.ts';
+import { isCurrentDpopNonce, issueDpopNonce } from '@/lib/http/dpop-nonce.ts';
 import { addressedUrl, principalFromRequest } from '@/lib/http/request-auth.ts';
 import { registerDatabase } from '@/lib/server/database.ts';
+import { registerSecretKey } from '@/lib/server/secret-key.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
 import { POST as postIngest } from '../ingest/route.ts';
 import { GET as getSummary } from '../summary/route.ts';
 import { GET as listKeys, POST as postKey } from './route.ts';
 
 const BASE = 'http://localhost:3000';
+// The deployment's secret key: nonces are MACed under it (lib/http/dpop-nonce.ts).
+const secret = randomBytes(32);
+/** A current server nonce, as a 401 use_dpop_nonce hands it out (that exchange is tested below). */
+const nonce = () => issueDpopNonce(secret, Date.now());
 const line = (i: number) =>
   JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: `dpop-key-${i}-${Math.random()}`, uri: `/p/${i}`, status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });
 
@@ -36,6 +45,7 @@ for (const runtime of RUNTIMES) {
       if (runtime === 'postgres' && !(await postgresAvailable())) return;
       t = await openTestDatabase(runtime);
       registerDatabase(t.db);
+      registerSecretKey(secret);
       keys = await generateKeyPair('ES256');
       other = await generateKeyPair('ES256');
       const jkt = await calculateThumbprint(keys.publicKey);
@@ -57,20 +67,49 @@ for (const runtime of RUNTIMES) {
     }, 60_000);
     afterAll(async () => {
       registerDatabase(undefined);
+      registerSecretKey(undefined);
       await t?.drop();
+    });
+
+    it('asks for a server nonce (401 use_dpop_nonce + DPoP-Nonce) and accepts the proof signed again with it', async (ctx) => {
+      if (!t) return ctx.skip();
+      const auth = { authorization: `DPoP ${bound}` };
+      const first = await ingest({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', undefined, bound) });
+      expect(first.status).toBe(401);
+      expect(first.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"');
+      const given = first.headers.get('dpop-nonce');
+      expect(given && isCurrentDpopNonce(secret, given, Date.now())).toBe(true);
+      expect(await first.json()).toMatchObject({ code: 'unauthorized', error: 'use_dpop_nonce' });
+      const second = await ingest({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', given!, bound) });
+      expect(second.status).toBe(200);
+      expect(await second.json()).toMatchObject({ accepted: 2 });
+      // A made-up nonce, or one MACed under another deployment's key, is not current: asked again.
+      for (const bad of ['0.AAAAAAAAAAAAAAAAAAAAAAAA', issueDpopNonce(randomBytes(32), Date.now())]) {
+        const r = await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', bad, bound) });
+        expect(r.status).toBe(401);
+        expect(r.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"');
+        expect(isCurrentDpopNonce(secret, r.headers.get('dpop-nonce'), Date.now())).toBe(true);
+      }
+      // HOLDFAST_DPOP_NONCE=off: proofs need no nonce (for clients that cannot retry).
+      vi.stubEnv('HOLDFAST_DPOP_NONCE', 'off');
+      try {
+        expect((await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound) })).status).toBe(200);
+      } finally {
+        vi.unstubAllEnvs();
+      }
     });
 
     it('accepts a bound key with a valid proof on ingest and summary', async (ctx) => {
       if (!t) return ctx.skip();
-      const proof = await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', undefined, bound);
+      const proof = await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', nonce(), bound);
       const r = await ingest({ authorization: `DPoP ${bound}`, dpop: proof });
       expect(r.status).toBe(200);
       expect(await r.json()).toMatchObject({ accepted: 2, rejected: 0 });
-      const s = await summary({ authorization: `DPoP ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound) });
+      const s = await summary({ authorization: `DPoP ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), bound) });
       expect(s.status).toBe(200);
       expect(await s.json()).toHaveProperty('tokens');
       // The query string is not part of htu (RFC 9449 §4.3).
-      const q = await summary({ authorization: `DPoP ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary?x=1`, 'GET', undefined, bound) });
+      const q = await summary({ authorization: `DPoP ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary?x=1`, 'GET', nonce(), bound) });
       expect(q.status).toBe(200);
     });
 
@@ -88,7 +127,7 @@ for (const runtime of RUNTIMES) {
     it('refuses a bound key presented as Bearer (with or without a proof)', async (ctx) => {
       if (!t) return ctx.skip();
       await refused(await ingest({ authorization: `Bearer ${bound}` }), 'invalid_token');
-      await refused(await summary({ authorization: `Bearer ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_token');
+      await refused(await summary({ authorization: `Bearer ${bound}`, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), bound) }), 'invalid_token');
     });
 
     it('refuses a proof replayed to another instance on the same database', async (ctx) => {
@@ -99,11 +138,11 @@ for (const runtime of RUNTIMES) {
       try {
         const headers = (proof: string) => new Headers({ host: 'localhost:3000', authorization: `DPoP ${bound}`, dpop: proof });
         const target = { method: 'GET', url: `${BASE}/api/v1/summary` };
-        const proof = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+        const proof = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), bound);
         expect((await summary({ authorization: `DPoP ${bound}`, dpop: proof })).status).toBe(200); // instance A takes it
         await expect(principalFromRequest(b, headers(proof), target)).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringContaining('jti_replay') });
         // A fresh proof still works on B, and is then refused on A.
-        const fresh = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+        const fresh = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), bound);
         expect(await principalFromRequest(b, headers(fresh), target)).toMatchObject({ kind: 'apikey' });
         await refused(await summary({ authorization: `DPoP ${bound}`, dpop: fresh }), 'invalid_dpop_proof', 'jti_replay');
         // Only a hash of "htu jti" is kept, never the proof.
@@ -119,21 +158,22 @@ for (const runtime of RUNTIMES) {
       if (!t) return ctx.skip();
       const auth = { authorization: `DPoP ${bound}` };
       await refused(await ingest(auth), 'invalid_dpop_proof');
-      const once = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+      const once = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), bound);
       expect((await summary({ ...auth, dpop: once })).status).toBe(200);
       await refused(await summary({ ...auth, dpop: once }), 'invalid_dpop_proof', 'jti_replay');
-      await refused(await summary({ ...auth, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_dpop_proof', 'jkt_mismatch');
-      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'GET', undefined, bound) }), 'invalid_dpop_proof', 'htu');
-      await refused(await summary({ ...auth, dpop: await generateProof(keys, `https://evil.example/api/v1/summary`, 'GET', undefined, bound) }), 'invalid_dpop_proof', 'htu');
-      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'POST', undefined, bound) }), 'invalid_dpop_proof', 'htm');
+      await refused(await summary({ ...auth, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', nonce(), bound) }), 'invalid_dpop_proof', 'jkt_mismatch');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'GET', nonce(), bound) }), 'invalid_dpop_proof', 'htu');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `https://evil.example/api/v1/summary`, 'GET', nonce(), bound) }), 'invalid_dpop_proof', 'htu');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'POST', nonce(), bound) }), 'invalid_dpop_proof', 'htm');
+      const current = nonce(); // a current nonce: iat alone makes this proof stale
       const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() - 3600_000); // a proof made an hour ago
-      const stale = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+      const stale = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', current, bound);
       clock.mockRestore();
       await refused(await summary({ ...auth, dpop: stale }), 'invalid_dpop_proof', 'iat');
-      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET') }), 'invalid_dpop_proof', 'ath');
-      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, plain) }), 'invalid_dpop_proof', 'ath');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce()) }), 'invalid_dpop_proof', 'ath');
+      await refused(await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), plain) }), 'invalid_dpop_proof', 'ath');
       await refused(await summary({ ...auth, dpop: 'not.a.proof' }), 'invalid_dpop_proof');
-      const p = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', undefined, bound);
+      const p = await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), bound);
       await refused(await summary({ ...auth, dpop: `${p}, ${p}` }), 'invalid_dpop_proof');
     });
 
@@ -144,7 +184,7 @@ for (const runtime of RUNTIMES) {
       expect(Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent"`))[0]!.n)).toBe(before);
       expect((await ingest({ authorization: `Bearer ${plain}` })).status).toBe(200);
       // An unbound key may use DPoP too, but then the proof must be valid for it.
-      expect((await summary({ authorization: `DPoP ${plain}`, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', undefined, plain) })).status).toBe(200);
+      expect((await summary({ authorization: `DPoP ${plain}`, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', nonce(), plain) })).status).toBe(200);
       await refused(await summary({ authorization: `DPoP ${plain}` }), 'invalid_dpop_proof');
     });
 
