@@ -13,7 +13,7 @@ import { createPostgresTestDatabase, postgresAvailable, RUNTIMES } from '../../t
 import { CLI, REPO_ROOT, runCli } from '../../testing/processes.ts';
 import { writeNginxJsonLog } from './testing/generate.ts';
 
-const LINES = Number(process.env.INGEST_SIGKILL_LINES ?? 60_000);
+const LINES = Number(process.env.INGEST_SIGKILL_LINES ?? 30_000);
 
 async function counts(db: Database) {
   const [r] = await db.query<{ events: number; batches: number; committed: number; identities: number; certificates: number }>(`SELECT
