@@ -7,6 +7,12 @@ export const USERS = {
   auditor: { email: 'auditor@holdfast.test', password: 'e2e auditor passphrase' },
 } as const;
 
+/** Accounts at the e2e OpenID Provider (global-setup.ts): olivia is allow-listed as operator, mallory has no access. */
+export const SSO_ACCOUNTS = {
+  olivia: { email: 'olivia@corp.test' },
+  mallory: { email: 'mallory@elsewhere.test' },
+} as const;
+
 export async function signIn(page: Page, who: keyof typeof USERS, next = '/') {
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
   await page.getByLabel('Email').fill(USERS[who].email);

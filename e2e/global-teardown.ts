@@ -1,7 +1,10 @@
 import { readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
 
 export default async function globalTeardown() {
+  const idp = (globalThis as { holdfastE2eIdp?: Server }).holdfastE2eIdp;
+  if (idp) await new Promise((r) => idp.close(r)).catch(() => {});
   const dir = process.env.HOLDFAST_E2E_DATA_DIR;
   if (!dir) return;
   try {
