@@ -3,7 +3,7 @@
 // page) and the top findings with remediation. Black on white with grey fills, so it prints.
 // Findings are read once and only the top N are kept: memory does not grow with the estate.
 import type { Writable } from 'node:stream';
-import PDFDocument from 'pdfkit';
+import type PdfKit from 'pdfkit';
 import { SEVERITY_ORDER, type Severity } from '../../domain/types.ts';
 import { statusTotals } from '../control-status.ts';
 import type { ControlStatus } from '../types.ts';
@@ -62,6 +62,9 @@ export async function writePdfExport(meta: ExportMeta, source: ExportSource, sin
 
   const generatedAt = meta.generatedAt.toISOString();
   const headerLine = pdfText(`Holdfast | ${f.name} ${f.version} | generated ${generatedAt} by ${meta.generatedBy}`);
+  // Loaded on the first PDF, not by everything that imports the exporters (every CLI start
+  // paid ~0.2 s for pdfkit and its fonts).
+  const { default: PDFDocument } = (await import('pdfkit')) as { default: typeof PdfKit };
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN + 20, bottom: MARGIN, left: MARGIN, right: MARGIN },
