@@ -21,6 +21,8 @@ export interface Principal {
   scopes: readonly string[];
   sessionId?: string;
   csrfSecret?: string;
+  /** A DPoP-authenticated API key: the server nonce its next proof should carry (sent as DPoP-Nonce). */
+  dpopNonce?: string;
 }
 
 export function permissionsOf(p: Pick<Principal, 'role' | 'scopes'>): Set<Permission> {

@@ -74,6 +74,14 @@ export function addressedUrl(req: RequestTarget, headers: Headers, env: Record<s
  * key, carrying `ath` of the API key and an unseen jti; anything else is a 401 with a DPoP
  * challenge. A `DPoP` scheme always needs a valid proof, bound key or not.
  */
+const apiKeyPrincipal = (key: { id: string; name: string; displayStub: string; role: Principal['role']; scopes: Principal['scopes'] }): Principal => ({
+  kind: 'apikey',
+  id: key.id,
+  label: `apikey:${key.name} (${key.displayStub})`,
+  role: key.role,
+  scopes: key.scopes,
+});
+
 export async function principalFromRequest(db: Database, headers: Headers, target?: RequestTarget): Promise<Principal | null> {
   const authz = headers.get('authorization');
   if (authz) {
@@ -107,8 +115,11 @@ export async function principalFromRequest(db: Database, headers: Headers, targe
         throw dpopChallenge('use_dpop_nonce', 'sign the DPoP proof again with the nonce in the DPoP-Nonce header', issueDpopNonce(secret, Date.now()));
       }
       if (!r.ok) throw dpopChallenge('invalid_dpop_proof', `DPoP proof refused (${r.reason})`);
+      // RFC 9449 §8.2: the nonce for the next proof rides on the response, so a client that keeps
+      // going is never challenged again.
+      if (secret) return { ...apiKeyPrincipal(key), dpopNonce: issueDpopNonce(secret, Date.now()) };
     }
-    return { kind: 'apikey', id: key.id, label: `apikey:${key.name} (${key.displayStub})`, role: key.role, scopes: key.scopes };
+    return apiKeyPrincipal(key);
   }
   const cookie = readCookie(headers.get('cookie'), SESSION_COOKIE);
   const s = await resolveSession(db, cookie);

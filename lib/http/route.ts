@@ -144,9 +144,17 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
         ip: clientIp(req.headers),
       });
       if (principal && UNSAFE.has(req.method) && !opts.keepViewCache && (!(result instanceof Response) || result.ok)) viewCache(db).clear();
-      if (result instanceof Response) return result;
+      const nonce: Record<string, string> = principal?.dpopNonce ? { 'dpop-nonce': principal.dpopNonce } : {};
+      if (result instanceof Response) {
+        try {
+          if (principal?.dpopNonce) result.headers.set('dpop-nonce', principal.dpopNonce);
+        } catch {
+          /* immutable headers (a redirect): the client is asked for a nonce when it needs one */
+        }
+        return result;
+      }
       const out = opts.output ? opts.output.parse(result) : result;
-      return Response.json(out, { headers: { 'cache-control': 'no-store' } });
+      return Response.json(out, { headers: { 'cache-control': 'no-store', ...nonce } });
     } catch (e) {
       return errorToProblem(e);
     }

@@ -83,6 +83,10 @@ for (const runtime of RUNTIMES) {
       const second = await ingest({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', given!, bound) });
       expect(second.status).toBe(200);
       expect(await second.json()).toMatchObject({ accepted: 2 });
+      // The next nonce rides on the answer (RFC 9449 §8.2): a client that keeps going is not asked again.
+      const next = second.headers.get('dpop-nonce');
+      expect(isCurrentDpopNonce(secret, next, Date.now())).toBe(true);
+      expect((await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', next!, bound) })).status).toBe(200);
       // A made-up nonce, or one MACed under another deployment's key, is not current: asked again.
       for (const bad of ['0.AAAAAAAAAAAAAAAAAAAAAAAA', issueDpopNonce(randomBytes(32), Date.now())]) {
         const r = await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', bad, bound) });
