@@ -28,11 +28,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </p>
         )}
         {sso && (
-          <p>
-            <a className="button" href={`/api/v1/auth/oidc/start?next=${encodeURIComponent(target)}`}>
+          <>
+            <a className="button sso" href={`/api/v1/auth/oidc/start?next=${encodeURIComponent(target)}`}>
               Sign in with SSO
             </a>
-          </p>
+            <p className="or muted">or with a password</p>
+          </>
         )}
         <SignInForm next={target} />
       </div>
