@@ -68,12 +68,6 @@ export function addressedUrl(req: RequestTarget, headers: Headers, env: Record<s
   }
 }
 
-/**
- * Resolves the caller. A key bound to a DPoP key (ApiKey.dpopJkt) must come as
- * `Authorization: DPoP hf_…` with exactly one valid proof for this method and URL, signed by that
- * key, carrying `ath` of the API key and an unseen jti; anything else is a 401 with a DPoP
- * challenge. A `DPoP` scheme always needs a valid proof, bound key or not.
- */
 const apiKeyPrincipal = (key: { id: string; name: string; displayStub: string; role: Principal['role']; scopes: Principal['scopes'] }): Principal => ({
   kind: 'apikey',
   id: key.id,
@@ -82,6 +76,12 @@ const apiKeyPrincipal = (key: { id: string; name: string; displayStub: string; r
   scopes: key.scopes,
 });
 
+/**
+ * Resolves the caller. A key bound to a DPoP key (ApiKey.dpopJkt) must come as
+ * `Authorization: DPoP hf_…` with exactly one valid proof for this method and URL, signed by that
+ * key, carrying `ath` of the API key and an unseen jti; anything else is a 401 with a DPoP
+ * challenge. A `DPoP` scheme always needs a valid proof, bound key or not.
+ */
 export async function principalFromRequest(db: Database, headers: Headers, target?: RequestTarget): Promise<Principal | null> {
   const authz = headers.get('authorization');
   if (authz) {
@@ -97,12 +97,15 @@ export async function principalFromRequest(db: Database, headers: Headers, targe
       if (!target) throw dpopChallenge('invalid_dpop_proof', 'DPoP is not accepted here');
       // Server nonces (RFC 9449 §8): the proof must carry one this deployment issued lately;
       // else 401 use_dpop_nonce with a fresh one in DPoP-Nonce, and the client signs again.
+      // `fresh` is the nonce to hand out: in the challenge, or for the next proof (§8.2).
       let nonce: string | null = null;
-      let secret: Buffer | null = null;
+      let fresh: string | null = null;
       if (noncesRequired(process.env)) {
-        secret = getSecretKey();
+        const secret = getSecretKey();
+        const now = Date.now();
+        fresh = issueDpopNonce(secret, now);
         const claimed = proofNonceClaim(proofs);
-        nonce = isCurrentDpopNonce(secret, claimed, Date.now()) ? (claimed as string) : issueDpopNonce(secret, Date.now());
+        nonce = isCurrentDpopNonce(secret, claimed, now) ? (claimed as string) : fresh;
       }
       const r = await verifyDpopRequest(
         { proof: proofs, method: target.method, url: addressedUrl(target, headers), token: m[2], jkt: key.dpopJkt, authScheme: 'DPoP', nonce },
@@ -111,13 +114,13 @@ export async function principalFromRequest(db: Database, headers: Headers, targe
         { replayStore: replayStoreFor(db) },
       ).catch(() => null);
       if (!r) throw dpopChallenge('invalid_dpop_proof', 'the DPoP proof could not be checked');
-      if (!r.ok && r.rfcError === 'use_dpop_nonce' && secret) {
-        throw dpopChallenge('use_dpop_nonce', 'sign the DPoP proof again with the nonce in the DPoP-Nonce header', issueDpopNonce(secret, Date.now()));
+      if (!r.ok && r.rfcError === 'use_dpop_nonce' && fresh) {
+        throw dpopChallenge('use_dpop_nonce', 'sign the DPoP proof again with the nonce in the DPoP-Nonce header', fresh);
       }
       if (!r.ok) throw dpopChallenge('invalid_dpop_proof', `DPoP proof refused (${r.reason})`);
       // RFC 9449 §8.2: the nonce for the next proof rides on the response, so a client that keeps
       // going is never challenged again.
-      if (secret) return { ...apiKeyPrincipal(key), dpopNonce: issueDpopNonce(secret, Date.now()) };
+      if (fresh) return { ...apiKeyPrincipal(key), dpopNonce: fresh };
     }
     return apiKeyPrincipal(key);
   }

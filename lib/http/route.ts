@@ -144,17 +144,16 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
         ip: clientIp(req.headers),
       });
       if (principal && UNSAFE.has(req.method) && !opts.keepViewCache && (!(result instanceof Response) || result.ok)) viewCache(db).clear();
-      const nonce: Record<string, string> = principal?.dpopNonce ? { 'dpop-nonce': principal.dpopNonce } : {};
-      if (result instanceof Response) {
+      const res = result instanceof Response ? result : Response.json(opts.output ? opts.output.parse(result) : result, { headers: { 'cache-control': 'no-store' } });
+      // The DPoP nonce for the caller's next proof (RFC 9449 §8.2).
+      if (principal?.dpopNonce) {
         try {
-          if (principal?.dpopNonce) result.headers.set('dpop-nonce', principal.dpopNonce);
+          res.headers.set('dpop-nonce', principal.dpopNonce);
         } catch {
           /* immutable headers (a redirect): the client is asked for a nonce when it needs one */
         }
-        return result;
       }
-      const out = opts.output ? opts.output.parse(result) : result;
-      return Response.json(out, { headers: { 'cache-control': 'no-store', ...nonce } });
+      return res;
     } catch (e) {
       return errorToProblem(e);
     }

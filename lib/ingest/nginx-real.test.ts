@@ -12,17 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
 import { NGINX_COMBINED_LOG_FORMAT } from './formats/nginx-combined.ts';
 import { NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
+import { findNginx } from '../testing/processes.ts';
 import { openParseStream } from './parse-stream.ts';
 import { createReadStream } from 'node:fs';
 import type { FormatName } from './types.ts';
 
-function findNginx(): string | null {
-  for (const p of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
-    const r = spawnSync(p, ['-v'], { stdio: 'ignore' });
-    if (r.status === 0) return p;
-  }
-  return null;
-}
 
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';

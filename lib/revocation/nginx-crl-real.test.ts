@@ -14,19 +14,13 @@ import { GET as crlRoute } from '@/app/crl/[ca]/route.ts';
 import { createPki, type OpensslPki } from '../binding/testing/openssl.ts';
 import { registerDatabase } from '../server/database.ts';
 import { registerSecretKey } from '../server/secret-key.ts';
-import { freePort } from '../testing/processes.ts';
+import { findNginx, freePort } from '../testing/processes.ts';
 import { openTestDatabase, type TestDatabase } from '../testing/databases.ts';
 import { createConnector, dbConnectorResolver } from './connector-store.ts';
 import { requestRevocation } from './request-revocation.ts';
 import { runRevocationWorker } from './run-revocation-worker.ts';
 import { makeCertificate, makeIdentity } from './testing/fixtures.ts';
 
-function findNginx(): string | null {
-  for (const p of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
-    if (spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0) return p;
-  }
-  return null;
-}
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
 if (!NGINX && !IN_CI) console.warn('nginx-crl-real.test.ts: skipped — nginx is not installed (apt-get install -y nginx)');

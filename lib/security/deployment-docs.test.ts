@@ -6,14 +6,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../testing/processes.ts';
+import { findNginx, REPO_ROOT } from '../testing/processes.ts';
 
-function findNginx(): string | null {
-  for (const p of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
-    if (spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0) return p;
-  }
-  return null;
-}
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
 if (!NGINX && !IN_CI) console.warn('deployment-docs.test.ts: skipped — nginx is not installed (apt-get install -y nginx)');

@@ -1,5 +1,5 @@
 // Helpers for tests that run Holdfast as real processes (CLI, server).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -102,4 +102,12 @@ export async function startServerProcess(env: Record<string, string | undefined>
       return exited;
     },
   };
+}
+
+/** The NGINX binary (Debian's package), or null when it is not installed. */
+export function findNginx(): string | null {
+  for (const p of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
+    if (spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0) return p;
+  }
+  return null;
 }

@@ -9,15 +9,9 @@ import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+export { findNginx } from '../../../testing/processes.ts';
 import { NGINX_AUTH_MAPS, NGINX_COMBINED_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '../../../ingest/index.ts';
 
-export function findNginx(): string | null {
-  for (const p of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
-    const r = spawnSync(p, ['-v'], { stdio: 'ignore' });
-    if (r.status === 0) return p;
-  }
-  return null;
-}
 
 export type ClientCert = 'good' | 'other' | 'revoked' | 'expired' | 'untrusted';
 
