@@ -95,6 +95,18 @@ export interface NormalizedEvent {
   redactedRaw: string;
   /** JWK thumbprint (RFC 7638) the source states for the token or proof, e.g. OCSF `unmapped.jkt`. */
   jkt?: string | null;
+  /** Request id propagated between hops (`X-Request-ID` by default), when logged: joins one request's hops. */
+  correlationId?: string | null;
+  /**
+   * The client certificate as a TLS-terminating hop forwarded it to this one in a header (RFC 9440
+   * `Client-Cert`, Envoy `x-forwarded-client-cert`, NGINX escaped PEM, AWS ALB `X-Amzn-Mtls-Clientcert`),
+   * read from this hop's log; `header` names the header it came from.
+   */
+  forwardedCert?: (NonNullable<NormalizedEvent['cert']> & { header: string }) | null;
+  /** Host the request was addressed to (Host, :authority or SNI), when logged. */
+  host?: string | null;
+  /** Fields of a bring-your-own log format Holdfast does not interpret, kept as labels. */
+  labels?: Record<string, string> | null;
 }
 
 /** A token as an inventory, introspection dump or JWT tells us about it (never the raw token). */
