@@ -4,7 +4,7 @@
 // its own fresh database.
 import { createHash } from 'node:crypto';
 import type { Database } from '../lib/db/open.ts';
-import { bulkInsert, type SqlExecutor } from '../lib/seed/sql-bulk.ts';
+import { bulkInsert, type SqlExecutor } from '../lib/db/bulk.ts';
 import { tokenColumns } from '../lib/seed/write-estate.ts';
 import type { DemoToken } from '../lib/seed/demo-estate.ts';
 import { Rng } from '../lib/seed/prng.ts';

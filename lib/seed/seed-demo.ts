@@ -2,7 +2,7 @@
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
 import { generateDemoEstate } from './demo-estate.ts';
-import { withTransaction } from './sql-bulk.ts';
+import { withTransaction } from '../db/bulk.ts';
 import { insertEstate, type SeedCounts } from './write-estate.ts';
 
 export interface SeedDemoOptions {

@@ -2,7 +2,7 @@
 // estate lands or none of it does.
 import type { Database } from '../db/open.ts';
 import type { DemoCertificate, DemoEstate, DemoEvent, DemoExposure, DemoIdentity, DemoSource, DemoToken } from './demo-estate.ts';
-import { bulkInsert, withTransaction, type BulkColumn, type SqlExecutor } from './sql-bulk.ts';
+import { bulkInsert, withTransaction, type BulkColumn, type SqlExecutor } from '../db/bulk.ts';
 
 /** The `holdfast seed --demo --json` shape (CONTRACT.md). */
 export interface SeedCounts {

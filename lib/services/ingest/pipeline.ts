@@ -15,8 +15,7 @@ import { openParseStream, type ByteSource, type FormatName } from '../../ingest/
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
-import { type SqlExecutor } from '../../seed/sql-bulk.ts';
-import { cellText, columnNames, unnestParams, unnestSelect, type BulkColumn } from './sql.ts';
+import { cellText, columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 
 export const MAX_BATCH_ERRORS = 100;
 
