@@ -1,0 +1,163 @@
+// Partitions of the evidence tables, created ahead of need and dropped whole when their retention
+// ends (never a mass DELETE: dropping a partition frees its space at once and costs no vacuum).
+//  - "Request" (the ledger): one partition per day (lib/ingest/evidence/ledger-day.ts), kept for
+//    the dedupe window (HOLDFAST_REQUEST_WINDOW_DAYS) after the day.
+//  - "Usage" and "Notable": one partition per calendar month (UTC), kept for their retentions.
+// A partition is created as a plain table (LIKE the parent, indexes included) and then attached:
+// ATTACH takes only SHARE UPDATE EXCLUSIVE on the parent, which neither ingest (ROW EXCLUSIVE) nor
+// readers (ACCESS SHARE) wait for — `CREATE TABLE … PARTITION OF` would take ACCESS EXCLUSIVE.
+// Creators serialise on an advisory lock; a partition that exists already is left alone.
+import { withTransaction, type SqlExecutor } from '../../db/bulk.ts';
+import type { Database } from '../../db/open.ts';
+import { dayLabel, dayNumber, DAY_MS } from '../../ingest/evidence/ledger-day.ts';
+
+export interface RetentionConfig {
+  /** Days a request stays in the ledger (exact dedupe, `holdfast events`), after the day it is filed under. */
+  requestWindowDays: number;
+  /** Days hourly usage evidence is kept. */
+  usageRetentionDays: number;
+  /** Days notable requests (failures, anomalies) are kept individually. */
+  notableRetentionDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionConfig = { requestWindowDays: 7, usageRetentionDays: 400, notableRetentionDays: 400 };
+
+/** How far ahead of the clock a request may be dated and still be kept (skewed gateway clocks). */
+export const FUTURE_ALLOWANCE_MS = 2 * DAY_MS;
+
+const PARTITION_LOCK = 727_002;
+
+export type PartitionedTable = 'Request' | 'Usage' | 'Notable';
+
+/** Start (ms) of the UTC month holding `ms`. */
+export function monthStart(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+function nextMonth(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+function monthLabel(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7).replace('-', '');
+}
+
+/** Name and bounds of the partition of `table` that holds `key` (a day number for Request, ms for the others). */
+export function partitionFor(table: PartitionedTable, key: number): { name: string; from: string; to: string } {
+  if (table === 'Request') return { name: `Request_${dayLabel(key)}`, from: String(key), to: String(key + 1) };
+  const start = monthStart(key);
+  return { name: `${table}_${monthLabel(start)}`, from: `'${new Date(start).toISOString()}'`, to: `'${new Date(nextMonth(start)).toISOString()}'` };
+}
+
+/** The span of occurrence times evidence keeps at `nowMs`: older lines are past retention, later ones implausible. */
+export function keptSpan(nowMs: number, cfg: RetentionConfig): { fromMs: number; toMs: number } {
+  const days = Math.max(cfg.usageRetentionDays, cfg.notableRetentionDays);
+  return { fromMs: nowMs - days * DAY_MS, toMs: nowMs + FUTURE_ALLOWANCE_MS };
+}
+
+async function existingPartitions(exec: SqlExecutor): Promise<Set<string>> {
+  const { rows } = await exec(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = 'evidence'`,
+    [],
+  );
+  return new Set((rows as Array<{ name: string }>).map((r) => r.name));
+}
+
+async function createPartitions(exec: SqlExecutor, wanted: Array<{ table: PartitionedTable; key: number }>): Promise<void> {
+  await exec(`SELECT pg_advisory_xact_lock(${PARTITION_LOCK})`, []);
+  const have = await existingPartitions(exec);
+  for (const { table, key } of wanted) {
+    const p = partitionFor(table, key);
+    if (have.has(p.name)) continue;
+    await exec(`CREATE TABLE IF NOT EXISTS "evidence"."${p.name}" (LIKE "evidence"."${table}" INCLUDING ALL)`, []);
+    await exec(`ALTER TABLE "evidence"."${table}" ATTACH PARTITION "evidence"."${p.name}" FOR VALUES FROM (${p.from}) TO (${p.to})`, []);
+    have.add(p.name);
+  }
+}
+
+/** Which partitions exist, per database, so a chunk costs no catalog query once they do. */
+export class PartitionSet {
+  private known = new Set<string>();
+
+  has(table: PartitionedTable, key: number): boolean {
+    return this.known.has(partitionFor(table, key).name);
+  }
+
+  forget(): void {
+    this.known.clear();
+  }
+
+  /**
+   * Makes sure the partitions for these keys exist. `exec` runs the DDL in its own transaction:
+   * on PostgreSQL pass the database (a pooled connection of its own, committed at once, so a
+   * batch transaction that is still open can write into them); on PGlite the batch's transaction
+   * (its only connection) — and forget() if that batch rolls back.
+   */
+  async ensure(db: Database, wanted: Array<{ table: PartitionedTable; key: number }>, inTx?: SqlExecutor): Promise<void> {
+    const todo = wanted.filter((w) => !this.known.has(partitionFor(w.table, w.key).name));
+    if (!todo.length) return;
+    if (inTx) await createPartitions(inTx, todo);
+    else await withTransaction(db, (exec) => createPartitions(exec, todo));
+    for (const w of todo) this.known.add(partitionFor(w.table, w.key).name);
+  }
+}
+
+const sets = new WeakMap<Database, PartitionSet>();
+
+export function partitionSet(db: Database): PartitionSet {
+  let s = sets.get(db);
+  if (!s) sets.set(db, (s = new PartitionSet()));
+  return s;
+}
+
+/** The partitions every writer needs around `nowMs`: the ledger days of a live stream and this and next month. */
+export function currentPartitions(nowMs: number): Array<{ table: PartitionedTable; key: number }> {
+  const today = dayNumber(nowMs);
+  const out: Array<{ table: PartitionedTable; key: number }> = [];
+  for (let d = today - 1; d <= today + 1; d++) out.push({ table: 'Request', key: d });
+  for (const m of [monthStart(nowMs), nextMonth(nowMs)]) out.push({ table: 'Usage', key: m }, { table: 'Notable', key: m });
+  return out;
+}
+
+/** Partitions whose retention has ended at `nowMs`. */
+export async function expiredPartitions(exec: SqlExecutor, nowMs: number, cfg: RetentionConfig): Promise<Array<{ table: PartitionedTable; name: string }>> {
+  const have = await existingPartitions(exec);
+  const out: Array<{ table: PartitionedTable; name: string }> = [];
+  const lastKeptDay = dayNumber(nowMs) - cfg.requestWindowDays - 1;
+  for (const name of have) {
+    const m = /^(Request|Usage|Notable)_(\d{4})(\d{2})(\d{2})?$/.exec(name);
+    if (!m) continue;
+    const table = m[1] as PartitionedTable;
+    if (table === 'Request') {
+      const day = dayNumber(Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])));
+      if (day < lastKeptDay) out.push({ table, name });
+      continue;
+    }
+    const end = nextMonth(Date.UTC(Number(m[2]), Number(m[3]) - 1, 1));
+    const days = table === 'Usage' ? cfg.usageRetentionDays : cfg.notableRetentionDays;
+    if (end <= nowMs - days * DAY_MS) out.push({ table, name });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * Drops every partition whose retention has ended. On PostgreSQL each is detached CONCURRENTLY
+ * first (waits for queries using it, blocks nobody) and then dropped; PGlite has one connection,
+ * so a plain DETACH is the same thing there.
+ */
+export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: RetentionConfig): Promise<string[]> {
+  const run: SqlExecutor = async (sql, params) => ({ rows: await db.query(sql, params) });
+  const expired = await expiredPartitions(run, nowMs, cfg);
+  const dropped: string[] = [];
+  for (const { table, name } of expired) {
+    if (db.kind === 'postgres') await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}" CONCURRENTLY`);
+    else await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}"`);
+    await db.query(`DROP TABLE "evidence"."${name}"`);
+    dropped.push(name);
+  }
+  if (dropped.length) partitionSet(db).forget();
+  return dropped;
+}

@@ -1,0 +1,441 @@
+// The evidence writer: decided requests in, evidence out — inside the caller's batch transaction,
+// so a batch's evidence commits whole or not at all.
+//  - the ledger ("Request"): one narrow row per request, unique per (day, ns, key), which is what
+//    makes a re-sent request a duplicate;
+//  - "Notable": every request that is not plain ok, kept in full (redacted, compacted);
+//  - "Usage": hourly aggregates, merged in memory and upserted once per key per flush;
+//  - the hourly verdict and binding rollups the summary and the Overview read.
+// Only requests the ledger accepted as new reach the aggregates, so re-sends never count twice.
+import { createHash } from 'node:crypto';
+import { binaryCopyPayload, binaryCopySql, columnNames, unnestParams, unnestSelect, type BinaryColumn, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import type { Database } from '../../db/open.ts';
+import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
+import { verdictCode } from '../../domain/verdict-codes.ts';
+import { dayNumber, ledgerDay, placedByReceipt } from '../../ingest/evidence/ledger-day.ts';
+import { compactRawLine } from '../../ingest/evidence/raw-line.ts';
+import { keyCarriesId } from '../../ingest/evidence/request-key.ts';
+import { routeOf } from '../../ingest/evidence/route.ts';
+import { networkOrigin } from '../../risk/network-origin.ts';
+import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
+import { keptSpan, monthStart, partitionSet, type PartitionedTable, type RetentionConfig } from './partitions.ts';
+
+/** A request after its verdict: everything evidence keeps of it. */
+export interface DecidedRequest {
+  /** Line it came from (for per-line errors). */
+  lineNo: number;
+  ev: NormalizedEvent;
+  /** lib/ingest/evidence/request-key.ts */
+  key: Buffer;
+  tokenId: string | null;
+  identityId: string | null;
+  /** Identity of the request's token: the ledger leaves identityId empty when it is this one (derivable). */
+  tokenIdentityId: string | null;
+  /** DPoP key thumbprint the request presented (or its token is bound to). */
+  jkt: string | null;
+  verdict: Verdict;
+  reason: string | null;
+  /** The token's binding as known when the verdict was decided. */
+  binding: Binding | null;
+  /** Why an otherwise ok request is notable, e.g. `after_revocation`. */
+  anomaly: string | null;
+}
+
+/** COPY … FROM STDIN on the batch's connection, resolving to the rows copied; PostgreSQL only. */
+export type CopyIn = (sql: string, payload: Buffer | string) => Promise<number>;
+
+export interface EvidenceWriterOptions {
+  db: Database;
+  /** The batch transaction. */
+  exec: SqlExecutor;
+  /** Binary COPY on the batch transaction (PostgreSQL); null: multi-row INSERTs (PGlite). */
+  copy: CopyIn | null;
+  batchId: string;
+  /** Dedupe namespace: the source id, or `format:<name>`. */
+  namespace: string;
+  now: () => Date;
+  retention: RetentionConfig;
+  /** Prefix lengths client addresses are stored at (the risk policy's defaults). */
+  networkBits?: { v4: number; v6: number };
+}
+
+export interface ChunkResult {
+  inserted: number;
+  duplicates: number;
+  /** Requests refused (their occurrence time is outside what evidence keeps). */
+  rejected: Array<{ lineNo: number; reason: string; message: string }>;
+}
+
+interface LedgerRow {
+  r: DecidedRequest;
+  day: number;
+  ns: number;
+  gateway: number | null;
+  network: number | null;
+  route: number | null;
+  cert: number | null;
+  jkt: number | null;
+  reason: number | null;
+  verdict: number;
+}
+
+const ledgerBinary: BinaryColumn<LedgerRow>[] = [
+  { name: 'occurredAt', type: 'timestamptz', get: (x) => x.r.ev.occurredAt.getTime() },
+  { name: 'day', type: 'int4', get: (x) => x.day },
+  { name: 'ns', type: 'int4', get: (x) => x.ns },
+  { name: 'gateway', type: 'int4', get: (x) => x.gateway },
+  { name: 'network', type: 'int4', get: (x) => x.network },
+  { name: 'cert', type: 'int4', get: (x) => x.cert },
+  { name: 'jkt', type: 'int4', get: (x) => x.jkt },
+  { name: 'reason', type: 'int4', get: (x) => x.reason },
+  { name: 'verdict', type: 'int2', get: (x) => x.verdict },
+  { name: 'httpStatus', type: 'int2', get: (x) => httpStatusOf(x.r.ev.httpStatus) },
+  { name: 'tokenId', type: 'uuid', get: (x) => x.r.tokenId },
+  { name: 'identityId', type: 'uuid', get: (x) => ledgerIdentity(x.r) },
+  { name: 'key', type: 'bytea', get: (x) => x.r.key },
+  { name: 'requestId', type: 'text', get: (x) => ledgerRequestId(x.r) },
+];
+
+const hex = (b: Uint8Array) => `\\x${Buffer.from(b).toString('hex')}`;
+
+const ledgerColumns: BulkColumn<LedgerRow>[] = ledgerBinary.map((c) => ({
+  name: c.name,
+  type: { int2: 'int2', int4: 'int4', int8: 'int8', bool: 'bool', timestamptz: 'timestamptz', uuid: 'uuid', bytea: 'bytea', text: 'text' }[c.type],
+  get: (x: LedgerRow) => {
+    const v = c.get(x);
+    if (v instanceof Uint8Array) return hex(v);
+    if (c.type === 'timestamptz' && typeof v === 'number') return new Date(v);
+    return v as string | number | boolean | null;
+  },
+}));
+
+const notableColumnsFor = (batchId: string): BulkColumn<LedgerRow>[] => [
+  { name: 'occurredAt', type: 'timestamptz', get: (x) => x.r.ev.occurredAt },
+  { name: 'ns', type: 'int4', get: (x) => x.ns },
+  { name: 'verdict', type: 'int2', get: (x) => x.verdict },
+  { name: 'httpStatus', type: 'int2', get: (x) => httpStatusOf(x.r.ev.httpStatus) },
+  { name: 'hasDpop', type: 'bool', get: (x) => x.r.ev.hasDpop },
+  { name: 'batchId', type: 'uuid', get: () => batchId },
+  { name: 'tokenId', type: 'uuid', get: (x) => x.r.tokenId },
+  { name: 'identityId', type: 'uuid', get: (x) => x.r.identityId },
+  { name: 'key', type: 'bytea', get: (x) => hex(x.r.key) },
+  { name: 'requestId', type: 'text', get: (x) => cap(x.r.ev.requestId, 200) },
+  { name: 'correlationId', type: 'text', get: (x) => cap(x.r.ev.correlationId ?? null, 200) },
+  { name: 'gateway', type: 'text', get: (x) => cap(x.r.ev.gateway, 300) },
+  { name: 'method', type: 'text', get: (x) => cap(x.r.ev.method, 20) },
+  { name: 'url', type: 'text', get: (x) => cap(x.r.ev.url, 1000) },
+  { name: 'clientIp', type: 'text', get: (x) => cap(x.r.ev.clientIp, 100) },
+  { name: 'authScheme', type: 'text', get: (x) => cap(x.r.ev.authScheme, 40) },
+  { name: 'tokenFingerprint', type: 'text', get: (x) => x.r.ev.tokenFingerprint },
+  { name: 'x5tS256', type: 'text', get: (x) => x.r.ev.cert?.x5tS256 ?? null },
+  { name: 'sha1Hex', type: 'text', get: (x) => x.r.ev.cert?.sha1Hex ?? null },
+  { name: 'jkt', type: 'text', get: (x) => x.r.jkt },
+  { name: 'reason', type: 'text', get: (x) => cap(x.r.reason, 200) },
+  { name: 'binding', type: 'text', get: (x) => x.r.binding },
+  { name: 'anomaly', type: 'text', get: (x) => x.r.anomaly },
+  { name: 'redactedRaw', type: 'text', get: (x) => compactRawLine(x.r.ev.redactedRaw) },
+];
+
+function cap(s: string | null | undefined, n: number): string | null {
+  if (s === null || s === undefined) return null;
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+function httpStatusOf(s: number | null): number | null {
+  return s !== null && Number.isInteger(s) && s >= 0 && s < 1000 ? s : null;
+}
+
+function ledgerIdentity(r: DecidedRequest): string | null {
+  return r.tokenId && r.identityId === r.tokenIdentityId ? null : r.identityId;
+}
+
+function ledgerRequestId(r: DecidedRequest): string | null {
+  return r.ev.requestId && !keyCarriesId(r.key) ? cap(r.ev.requestId, 200) : null;
+}
+
+/** Stored form of a client address: its network at the policy's default prefix, without `/bits`. */
+export function networkValue(ip: string | null, bits: { v4: number; v6: number }): string | null {
+  if (!ip) return null;
+  const n = networkOrigin(ip.trim(), bits.v4, bits.v6);
+  const slash = n.lastIndexOf('/');
+  return (slash > 0 && n !== ip ? n.slice(0, slash) : n).slice(0, 100);
+}
+
+/** Whether a decided request is kept individually beyond the ledger window. */
+export function isNotable(r: Pick<DecidedRequest, 'verdict' | 'anomaly'>): boolean {
+  return r.verdict !== 'ok' || r.anomaly !== null;
+}
+
+interface UsageAcc {
+  hour: number;
+  firstAt: number;
+  lastAt: number;
+  count: number;
+  row: LedgerRow;
+  aggKey: Buffer;
+  exemplar: Buffer;
+}
+
+const usageColumns: BulkColumn<UsageAcc>[] = [
+  { name: 'hour', type: 'timestamptz', get: (u) => new Date(u.hour) },
+  { name: 'firstAt', type: 'timestamptz', get: (u) => new Date(u.firstAt) },
+  { name: 'lastAt', type: 'timestamptz', get: (u) => new Date(u.lastAt) },
+  { name: 'count', type: 'int8', get: (u) => u.count },
+  { name: 'ns', type: 'int4', get: (u) => u.row.ns },
+  { name: 'gateway', type: 'int4', get: (u) => u.row.gateway },
+  { name: 'route', type: 'int4', get: (u) => u.row.route },
+  { name: 'network', type: 'int4', get: (u) => u.row.network },
+  { name: 'cert', type: 'int4', get: (u) => u.row.cert },
+  { name: 'jkt', type: 'int4', get: (u) => u.row.jkt },
+  { name: 'reason', type: 'int4', get: (u) => u.row.reason },
+  { name: 'verdict', type: 'int2', get: (u) => u.row.verdict },
+  { name: 'tokenId', type: 'uuid', get: (u) => u.row.r.tokenId },
+  { name: 'identityId', type: 'uuid', get: (u) => u.row.r.identityId },
+  { name: 'aggKey', type: 'bytea', get: (u) => hex(u.aggKey) },
+  { name: 'exemplar', type: 'bytea', get: (u) => hex(u.exemplar) },
+];
+
+const HOUR_MS = 3_600_000;
+/** Usage keys held in memory before a flush (memory stays flat on any batch size). */
+const USAGE_FLUSH_AT = 50_000;
+
+export class EvidenceWriter {
+  private readonly dims: DimCache;
+  private readonly bits: { v4: number; v6: number };
+  private readonly notableColumns: BulkColumn<LedgerRow>[];
+  private ns: number | null = null;
+  private usage = new Map<string, UsageAcc>();
+  private rollups = new Map<string, { hour: number; verdict: string; n: number }>();
+  private bindingRollups = new Map<string, { hour: number; binding: string; n: number }>();
+
+  constructor(private readonly o: EvidenceWriterOptions) {
+    this.dims = dimCache(o.db);
+    this.bits = o.networkBits ?? { v4: 24, v6: 48 };
+    this.notableColumns = notableColumnsFor(o.batchId);
+  }
+
+  /** Where dimension values and partitions are created: outside the batch on PostgreSQL, inside it on PGlite. */
+  private get sideExec(): SqlExecutor {
+    return this.o.db.kind === 'postgres' ? async (sql, params) => ({ rows: await this.o.db.query(sql, params) }) : this.o.exec;
+  }
+
+  /** Forget cached dimension numbers and partitions: call when the batch rolled back on PGlite (they were in it). */
+  static rolledBack(db: Database): void {
+    if (db.kind === 'postgres') return;
+    dimCache(db).clear();
+    partitionSet(db).forget();
+  }
+
+  async writeChunk(reqs: readonly DecidedRequest[]): Promise<ChunkResult> {
+    const out: ChunkResult = { inserted: 0, duplicates: 0, rejected: [] };
+    if (!reqs.length) return out;
+    const nowMs = this.o.now().getTime();
+    const span = keptSpan(nowMs, this.o.retention);
+
+    const kept: DecidedRequest[] = [];
+    for (const r of reqs) {
+      const t = r.ev.occurredAt.getTime();
+      if (t < span.fromMs) {
+        out.rejected.push({ lineNo: r.lineNo, reason: 'beyond_retention', message: `occurred ${r.ev.occurredAt.toISOString()}, before the evidence retention (${Math.max(this.o.retention.usageRetentionDays, this.o.retention.notableRetentionDays)} days)` });
+      } else if (t > span.toMs) {
+        out.rejected.push({ lineNo: r.lineNo, reason: 'invalid_timestamp', message: `dated ${r.ev.occurredAt.toISOString()}, more than 2 days ahead of the server's clock` });
+      } else kept.push(r);
+    }
+    if (!kept.length) return out;
+
+    // Dimension numbers for everything the chunk mentions.
+    const wanted: Array<readonly [DimKind, string]> = [[DIM.ns, this.o.namespace]];
+    const nets: Array<string | null> = new Array(kept.length);
+    const routes: Array<string | null> = new Array(kept.length);
+    for (let i = 0; i < kept.length; i++) {
+      const r = kept[i]!;
+      const ev = r.ev;
+      if (ev.gateway) wanted.push([DIM.gateway, ev.gateway]);
+      const net = (nets[i] = networkValue(ev.clientIp, this.bits));
+      if (net) wanted.push([DIM.network, net]);
+      const route = (routes[i] = routeOf(ev));
+      if (route) wanted.push([DIM.route, route]);
+      if (ev.cert?.x5tS256) wanted.push([DIM.cert, ev.cert.x5tS256]);
+      else if (ev.cert?.sha1Hex) wanted.push([DIM.certSha1, ev.cert.sha1Hex]);
+      if (r.jkt) wanted.push([DIM.jkt, r.jkt]);
+      if (r.reason) wanted.push([DIM.reason, r.reason]);
+    }
+    await this.dims.resolve(this.sideExec, wanted);
+    const ns = (this.ns ??= this.dims.idOf(DIM.ns, this.o.namespace)!);
+
+    // Ledger rows, deduplicated inside the chunk (first wins).
+    const rows: LedgerRow[] = [];
+    const seen = new Set<string>();
+    const late: LedgerRow[] = [];
+    const parts = new Map<string, { table: PartitionedTable; key: number }>();
+    for (let i = 0; i < kept.length; i++) {
+      const r = kept[i]!;
+      const ev = r.ev;
+      const t = ev.occurredAt.getTime();
+      const day = ledgerDay(t, nowMs);
+      const k = `${day}:${r.key.toString('latin1')}`;
+      if (seen.has(k)) {
+        out.duplicates++;
+        continue;
+      }
+      seen.add(k);
+      const row: LedgerRow = {
+        r,
+        day,
+        ns,
+        gateway: this.dims.idOf(DIM.gateway, ev.gateway),
+        network: this.dims.idOf(DIM.network, nets[i]),
+        route: this.dims.idOf(DIM.route, routes[i]),
+        cert: ev.cert?.x5tS256 ? this.dims.idOf(DIM.cert, ev.cert.x5tS256) : this.dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
+        jkt: this.dims.idOf(DIM.jkt, r.jkt),
+        reason: this.dims.idOf(DIM.reason, r.reason),
+        verdict: verdictCode(r.verdict),
+      };
+      rows.push(row);
+      if (placedByReceipt(t, nowMs)) late.push(row);
+      parts.set(`R${day}`, { table: 'Request', key: day });
+      const m = monthStart(t);
+      parts.set(`U${m}`, { table: 'Usage', key: m });
+      if (isNotable(r)) parts.set(`N${m}`, { table: 'Notable', key: m });
+    }
+    await partitionSet(this.o.db).ensure(this.o.db, [...parts.values()], this.o.db.kind === 'postgres' ? undefined : this.o.exec);
+
+    // Late lines sit in the partition of the day they were received: a re-send of them on another
+    // day would not meet its original's unique key, so their keys are looked up in every partition.
+    let fresh = rows;
+    if (late.length) {
+      const { rows: found } = await this.o.exec(
+        `SELECT encode("key", 'hex') AS k FROM "evidence"."Request" WHERE "ns" = $1 AND "key" = ANY($2::bytea[]) AND "day" <> $3`,
+        [ns, late.map((x) => hex(x.r.key)), dayNumber(nowMs)],
+      );
+      if (found.length) {
+        const known = new Set((found as Array<{ k: string }>).map((f) => f.k));
+        fresh = rows.filter((x) => !(late.includes(x) && known.has(x.r.key.toString('hex'))));
+        out.duplicates += rows.length - fresh.length;
+      }
+    }
+
+    const inserted = await this.insert(fresh);
+    out.duplicates += fresh.length - inserted.length;
+    out.inserted += inserted.length;
+    for (const row of inserted) this.add(row);
+    if (this.usage.size >= USAGE_FLUSH_AT) await this.flushUsage();
+    return out;
+  }
+
+  /**
+   * Writes ledger and notable rows; returns the rows that were new. PostgreSQL: one binary COPY
+   * straight into the ledger (the common case: nothing of the chunk stored yet), under a savepoint;
+   * if a key is there already (a re-send, a concurrent batch) the COPY fails on the unique key, is
+   * rolled back, and the chunk goes through INSERT … ON CONFLICT DO NOTHING instead. PGlite: that
+   * INSERT always.
+   */
+  private async insert(rows: LedgerRow[]): Promise<LedgerRow[]> {
+    if (!rows.length) return [];
+    const { exec, copy } = this.o;
+    let fresh: LedgerRow[] | null = null;
+    if (copy) {
+      await exec('SAVEPOINT hf_evidence', []);
+      try {
+        await copy(binaryCopySql('"evidence"."Request"', ledgerBinary), binaryCopyPayload(ledgerBinary, rows));
+        fresh = rows;
+      } catch (e) {
+        if ((e as { code?: string }).code !== '23505') throw e;
+        await exec('ROLLBACK TO SAVEPOINT hf_evidence', []);
+      }
+      if (fresh) await exec('RELEASE SAVEPOINT hf_evidence', []);
+    }
+    if (!fresh) {
+      const { rows: got } = await exec(
+        `INSERT INTO "evidence"."Request" (${columnNames(ledgerColumns)}) ${unnestSelect(ledgerColumns)}
+           ON CONFLICT ("day", "ns", "key") DO NOTHING RETURNING "day", encode("key", 'hex') AS k`,
+        unnestParams(ledgerColumns, rows),
+      );
+      const made = new Set((got as Array<{ day: number; k: string }>).map((g) => `${g.day}:${g.k}`));
+      fresh = rows.filter((x) => made.has(`${x.day}:${x.r.key.toString('hex')}`));
+    }
+    const notable = fresh.filter((x) => isNotable(x.r));
+    if (!notable.length) return fresh;
+    // Notable rows are unique by (ns, key, occurredAt) for their whole retention: a request re-sent
+    // after the ledger window forgot it is still recognised here, and not counted again.
+    const { rows: made } = await exec(
+      `INSERT INTO "evidence"."Notable" (${columnNames(this.notableColumns)}) ${unnestSelect(this.notableColumns)}
+         ON CONFLICT ("ns", "key", "occurredAt") DO NOTHING RETURNING encode("key", 'hex') AS k`,
+      unnestParams(this.notableColumns, notable),
+    );
+    if (made.length === notable.length) return fresh;
+    const kept = new Set((made as Array<{ k: string }>).map((m) => m.k));
+    const repeated = new Set(notable.filter((x) => !kept.has(x.r.key.toString('hex'))));
+    return fresh.filter((x) => !repeated.has(x));
+  }
+
+  /** Adds one new request to the in-memory usage aggregates and rollups. */
+  private add(row: LedgerRow): void {
+    const r = row.r;
+    const t = r.ev.occurredAt.getTime();
+    const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const dims = `${row.ns}|${r.tokenId ?? ''}|${r.identityId ?? ''}|${row.gateway ?? ''}|${row.route ?? ''}|${row.network ?? ''}|${row.cert ?? ''}|${row.jkt ?? ''}|${row.reason ?? ''}|${row.verdict}`;
+    const k = `${hour}|${dims}`;
+    const acc = this.usage.get(k);
+    if (acc) {
+      acc.count++;
+      if (t < acc.firstAt) acc.firstAt = t;
+      if (t > acc.lastAt) acc.lastAt = t;
+    } else {
+      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, row, aggKey: createHash('sha256').update(dims).digest().subarray(0, 16), exemplar: r.key });
+    }
+    const rk = `${hour}|${r.verdict}`;
+    const ro = this.rollups.get(rk);
+    if (ro) ro.n++;
+    else this.rollups.set(rk, { hour, verdict: r.verdict, n: 1 });
+    if (r.binding) {
+      const bk = `${hour}|${r.binding}`;
+      const bo = this.bindingRollups.get(bk);
+      if (bo) bo.n++;
+      else this.bindingRollups.set(bk, { hour, binding: r.binding, n: 1 });
+    }
+  }
+
+  /**
+   * Upserts the aggregated usage into the writer connection's stripe (its backend pid modulo 8):
+   * concurrent batches add to their own rows instead of queueing on one. Rows go in key order, so
+   * two writers that do meet on a row lock in the same order (no deadlock).
+   */
+  private async flushUsage(): Promise<void> {
+    if (!this.usage.size) return;
+    const list = [...this.usage.values()].sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
+    this.usage.clear();
+    for (let i = 0; i < list.length; i += 10_000) {
+      const part = list.slice(i, i + 10_000);
+      await this.o.exec(
+        `INSERT INTO "evidence"."Usage" AS u (${columnNames(usageColumns)}, "stripe")
+         SELECT s.*, (pg_backend_pid() % 8)::int2 FROM (${unnestSelect(usageColumns)}) s
+         ON CONFLICT ("hour", "ns", "aggKey", "stripe") DO UPDATE SET "count" = u."count" + excluded."count",
+           "firstAt" = LEAST(u."firstAt", excluded."firstAt"), "lastAt" = GREATEST(u."lastAt", excluded."lastAt")`,
+        unnestParams(usageColumns, part),
+      );
+    }
+  }
+
+  private async flushRollups(): Promise<void> {
+    const upsert = async (table: string, col: string, list: Array<{ hour: number; value: string; n: number }>) => {
+      if (!list.length) return;
+      list.sort((a, b) => a.hour - b.hour || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      await this.o.exec(
+        `INSERT INTO "${table}" ("hour", "${col}", "stripe", "count")
+         SELECT h, v, (pg_backend_pid() % 8)::int2, n FROM unnest($1::timestamptz[], $2::text[], $3::int8[]) AS u(h, v, n) ORDER BY 1, 2
+         ON CONFLICT ("hour", "${col}", "stripe") DO UPDATE SET "count" = "${table}"."count" + excluded."count"`,
+        [list.map((x) => new Date(x.hour).toISOString()), list.map((x) => x.value), list.map((x) => x.n)],
+      );
+    };
+    await upsert('EventRollup', 'verdict', [...this.rollups.values()].map((x) => ({ hour: x.hour, value: x.verdict, n: x.n })));
+    await upsert('EventBindingRollup', 'binding', [...this.bindingRollups.values()].map((x) => ({ hour: x.hour, value: x.binding, n: x.n })));
+    this.rollups.clear();
+    this.bindingRollups.clear();
+  }
+
+  /** Writes what is still aggregated in memory; call once, before the batch commits. */
+  async finish(): Promise<void> {
+    await this.flushUsage();
+    await this.flushRollups();
+  }
+}
