@@ -19,7 +19,11 @@ export type Verdict =
   | 'cert_untrusted'
   | 'cert_revoked'
   | 'cert_expired'
-  | 'token_expired';
+  | 'token_expired'
+  /** The certificate a backend received from a proxy is not the one the client presented at the edge. */
+  | 'spoofed_client_cert'
+  /** A gateway accepted a certificate its CA's CRL lists (it checks no CRL, e.g. Caddy). */
+  | 'cert_revoked_unchecked';
 
 export const VERDICTS: readonly Verdict[] = [
   'ok',
@@ -33,6 +37,8 @@ export const VERDICTS: readonly Verdict[] = [
   'cert_revoked',
   'cert_expired',
   'token_expired',
+  'spoofed_client_cert',
+  'cert_revoked_unchecked',
 ];
 
 /** Reasons refining `proof_invalid` (RFC 9449 §4.3 checks, in order). */
