@@ -16,6 +16,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { cellText, columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import { requestKeyOf } from '../../ingest/evidence/request-key.ts';
+import { DEFAULT_RETENTION, type RetentionConfig } from '../evidence/partitions.ts';
+import { EvidenceWriter, type CopyIn, type DecidedRequest } from '../evidence/writer.ts';
 
 export const MAX_BATCH_ERRORS = 100;
 
@@ -60,6 +63,13 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Called once a chunk is written, to let tests crash the process mid-batch. */
   onChunk?: (linesRead: number) => void | Promise<void>;
+  /**
+   * Where request evidence goes: `evidence` (the evidence store: ledger, usage, notable requests)
+   * or `legacy` (one BindingEvent row per request). Transitional: legacy until every reader moved.
+   */
+  storage?: 'legacy' | 'evidence';
+  /** Evidence retention (window, usage and notable retention); defaults: 7 / 400 / 400 days. */
+  retention?: RetentionConfig;
 }
 
 // ───────────────────────────── rows ─────────────────────────────
@@ -219,6 +229,8 @@ interface CachedToken {
   id: string;
   identityId: string;
   facts: TokenBindingFacts;
+  /** When the token was revoked (a request after it is an anomaly kept as evidence). */
+  revokedAt: number | null;
 }
 
 function factsOfRow(r: { binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | string | null; bindingAnomaly: boolean }): TokenBindingFacts {
@@ -256,12 +268,13 @@ function tokenStatusOf(rec: TokenRecord, now: Date): string {
 // ───────────────────────────── the batch ─────────────────────────────
 
 /** COPY … FROM STDIN (text format) on the batch's connection, resolving to the rows copied; PostgreSQL only. */
-type CopyIn = (sql: string, text: string) => Promise<number>;
 
 interface BatchState {
   exec: SqlExecutor;
   copy: CopyIn | null;
   copyTableReady: boolean;
+  /** The evidence store's writer (storage `evidence`); null: legacy BindingEvent rows. */
+  evidence: EvidenceWriter | null;
   batchId: string;
   sourceId: string | null;
   dedupeNs: string;
@@ -287,13 +300,13 @@ async function lookupTokens(st: BatchState, fps: Iterable<string>): Promise<void
   if (!want.length) return;
   trimCache(st.tokens);
   const { rows } = await st.exec(
-    `SELECT id::text AS id, fingerprint, "identityId"::text AS "identityId", binding::text AS binding, "cnfJkt", "cnfX5tS256", "expiresAt", "bindingAnomaly"
+    `SELECT id::text AS id, fingerprint, "identityId"::text AS "identityId", binding::text AS binding, "cnfJkt", "cnfX5tS256", "expiresAt", "bindingAnomaly", "revokedAt"
        FROM "Token" WHERE fingerprint = ANY($1::text[])`,
     [want],
   );
   for (const f of want) st.tokens.set(f, null);
-  for (const r of rows as Array<{ id: string; fingerprint: string; identityId: string; binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | null; bindingAnomaly: boolean }>) {
-    st.tokens.set(r.fingerprint, { id: r.id, identityId: r.identityId, facts: factsOfRow(r) });
+  for (const r of rows as Array<{ id: string; fingerprint: string; identityId: string; binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | null; bindingAnomaly: boolean; revokedAt: Date | string | null }>) {
+    st.tokens.set(r.fingerprint, { id: r.id, identityId: r.identityId, facts: factsOfRow(r), revokedAt: r.revokedAt ? new Date(r.revokedAt).getTime() : null });
   }
 }
 
@@ -327,7 +340,16 @@ async function resolveIdentities(st: BatchState, wanted: Map<string, IdentityRow
   await find(missing.map((m) => m.name));
 }
 
-async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent; key: string }>): Promise<void> {
+interface PendingEvent {
+  ev: NormalizedEvent;
+  /** Legacy dedupe key (BindingEvent). */
+  key: string;
+  /** Evidence request key (computed before the DPoP proof is dropped). */
+  rkey: Buffer | null;
+  lineNo: number;
+}
+
+async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<void> {
   if (!pending.length) return;
   await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
 
@@ -447,6 +469,27 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
     }
   }
 
+  if (st.evidence) {
+    const decided: DecidedRequest[] = rows.map((r, i) => {
+      const known = r.ev.tokenFingerprint ? st.tokens.get(r.ev.tokenFingerprint) ?? null : null;
+      const after = known?.revokedAt != null && r.ev.occurredAt.getTime() > known.revokedAt;
+      return {
+        lineNo: pending[i]!.lineNo, ev: r.ev, key: pending[i]!.rkey!, tokenId: r.tokenId, identityId: r.identityId,
+        tokenIdentityId: known?.identityId ?? null, jkt: r.jkt, verdict: r.verdict as DecidedRequest['verdict'], reason: r.reason,
+        binding: r.binding, anomaly: after ? 'after_revocation' : null,
+      };
+    });
+    const res = await st.evidence.writeChunk(decided);
+    st.stats.accepted += res.inserted;
+    st.stats.duplicates += res.duplicates;
+    for (const x of res.rejected) {
+      st.stats.rejected++;
+      if (st.errors.length < MAX_BATCH_ERRORS) st.errors.push({ line: x.lineNo, reason: x.reason, message: x.message });
+    }
+    noteLastSeen(st, rows);
+    return;
+  }
+
   // The events themselves; a key already present (re-sent line) is a duplicate.
   let inserted: number;
   if (st.copy) inserted = await copyEvents(st, rows);
@@ -460,8 +503,11 @@ async function flushEvents(st: BatchState, pending: Array<{ ev: NormalizedEvent;
   }
   st.stats.accepted += inserted;
   st.stats.duplicates += rows.length - inserted;
+  noteLastSeen(st, rows);
+}
 
-  // Last seen, per token and identity: gathered here, written once when the batch ends.
+/** Last seen, per token and identity: gathered per chunk, written once when the batch ends. */
+function noteLastSeen(st: BatchState, rows: EventRow[]): void {
   for (const r of rows) {
     const t = r.ev.occurredAt.getTime();
     if (r.tokenId && (st.lastSeen.Token.get(r.tokenId) ?? -Infinity) < t) st.lastSeen.Token.set(r.tokenId, t);
@@ -673,15 +719,10 @@ async function withBatchTransaction<T>(db: Database, fn: (exec: SqlExecutor, cop
 
 /** Appends the batch's audit entry with raw SQL inside the batch transaction (same chain as appendAuditEntry). */
 async function appendAudit(exec: SqlExecutor, actor: string, action: string, target: string, details: Record<string, unknown>): Promise<void> {
-  await exec(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`, []);
-  const { rows } = await exec(`SELECT hash FROM "AuditEntry" ORDER BY seq DESC LIMIT 1`, []);
-  const prevHash = (rows[0] as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
-  const at = new Date();
-  const hash = auditEntryHash(prevHash, { at, actor, action, target, details });
-  await exec(
-    `INSERT INTO "AuditEntry" (at, actor, action, target, details, "prevHash", hash) VALUES ($1::timestamptz, $2, $3, $4, $5::jsonb, $6, $7)`,
-    [at.toISOString(), actor, action, target, JSON.stringify(details), prevHash, hash],
-  );
+  // The one append (lock, seq, hash, MAC) lives in lib/audit. Imported here, not at the top, only
+  // while this file is being rewritten: replace by a static import of appendAuditEntryRaw.
+  const { appendAuditEntryRaw } = await import('../../audit/append-audit-entry.ts');
+  await appendAuditEntryRaw(exec, { actor, action, target, details });
 }
 
 /**
@@ -737,15 +778,19 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
         [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
       );
+      const evidence =
+        opts.storage === 'evidence'
+          ? new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? DEFAULT_RETENTION })
+          : null;
       const st: BatchState = {
-        exec, copy, copyTableReady: false, batchId, sourceId, dedupeNs: sourceName ?? format, now,
+        exec, copy, copyTableReady: false, evidence, batchId, sourceId, dedupeNs: sourceName ?? format, now,
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
         replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), keyCache: new KeyCache(),
         lastSeen: { Token: new Map(), Identity: new Map() },
       };
-      let events: Array<{ ev: NormalizedEvent; key: string }> = [];
+      let events: PendingEvent[] = [];
       let tokens: TokenRecord[] = [];
       let exposures: ExposureRecord[] = [];
       // One chunk is written while the next one is parsed (the database works in another
@@ -777,10 +822,14 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         switch (result.kind) {
           case 'event': {
             const ev = result.event;
+            if (st.evidence) {
+              events.push({ ev, key: '', rkey: requestKeyOf(ev), lineNo });
+              break;
+            }
             const key = ev.requestId
               ? sha256(`rid\n${ns}\n${ev.requestId}`)
               : sha256(`line\n${ns}\n${ev.redactedRaw}\n${ev.tokenFingerprint ?? ''}\n${ev.dpopProof ?? ''}`);
-            events.push({ ev, key });
+            events.push({ ev, key, rkey: null, lineNo });
             break;
           }
           case 'token':
@@ -801,6 +850,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await flush();
       await inFlight;
       if (failed) throw failed;
+      await st.evidence?.finish();
       await writeLastSeen(st);
       const s = st.stats;
       const contentSha256 = bodyHash.digest('hex');
@@ -823,6 +873,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, errors: st.errors, format };
     });
   } catch (e) {
+    EvidenceWriter.rolledBack(db);
     // Nothing of the batch is visible; leave a record that it was attempted and why it failed.
     const reason = (e as { code?: string }).code ?? 'internal';
     await db

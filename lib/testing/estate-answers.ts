@@ -1,0 +1,102 @@
+// Every answer the API gives about an estate, collected from the services the routes call, with
+// database-generated ids replaced by what they name (a token by its fingerprint, an identity by
+// its name, …). The storage differential test (lib/services/evidence/differential.test.ts)
+// compares these answers between the legacy event storage (recorded in its fixture) and the
+// evidence store, for the same input and clock.
+import type { Database } from '../db/open.ts';
+import { listBuiltinFrameworks } from '../frameworks/index.ts';
+import { getCertificateDetail } from '../services/estate/certificate-detail.ts';
+import { getIdentityDetail, getTokenDetail } from '../services/estate/details.ts';
+import { groupEvents, listEvents, listFindings, listIdentities, listTokens, parseEventFilters, parseFindingFilters, parseIdentityFilters, parseTokenFilters, EVENT_GROUPS } from '../services/estate/lists.ts';
+import { getOverview } from '../services/estate/overview.ts';
+import { evidenceCounts, findingRows, positiveEvidenceRows } from '../services/frameworks/evidence.ts';
+import { frameworkOverview } from '../services/frameworks/overview.ts';
+import { getSummary } from '../services/summary.ts';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** Maps every uuid of the estate to a stable label. */
+async function labels(db: Database): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  const add = (rows: Array<{ id: string; label: string }>, kind: string) => {
+    for (const r of rows) m.set(r.id, `${kind}:${r.label}`);
+  };
+  add(await db.query(`SELECT id::text AS id, fingerprint AS label FROM "Token"`), 'token');
+  add(await db.query(`SELECT id::text AS id, name AS label FROM "Identity"`), 'identity');
+  add(await db.query(`SELECT id::text AS id, "x5tS256" AS label FROM "Certificate"`), 'cert');
+  add(await db.query(`SELECT id::text AS id, "dedupeKey" AS label FROM "Finding"`), 'finding');
+  add(await db.query(`SELECT id::text AS id, name AS label FROM "Source"`), 'source');
+  return m;
+}
+
+function normalise(value: unknown, ids: Map<string, string>): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'string' ? v.replace(UUID, (u) => ids.get(u) ?? 'uuid') : v)));
+}
+
+async function allPages<T>(fetch: (after: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>, max = 100): Promise<T[]> {
+  const out: T[] = [];
+  let after: string | undefined;
+  for (let i = 0; i < max; i++) {
+    const page = await fetch(after);
+    out.push(...page.items);
+    if (!page.nextCursor) break;
+    after = page.nextCursor;
+  }
+  return out;
+}
+
+/** Every `step`-th element, so a sample spans the whole list deterministically. */
+const sample = <T,>(xs: T[], step: number) => xs.filter((_, i) => i % step === 0);
+
+/** Fields of an event both storages keep for every request (the ledger keeps no method, URL or exact address of an ok request). */
+const EVENT_FIELDS = ['requestId', 'occurredAt', 'gateway', 'httpStatus', 'identity', 'tokenId', 'tokenFingerprint', 'x5tS256', 'jkt', 'verdict', 'reason'] as const;
+const pick = (e: Record<string, unknown>) => Object.fromEntries(EVENT_FIELDS.map((k) => [k, e[k] ?? null]));
+
+export async function collectAnswers(db: Database, now: Date, opts: { windowDays?: number } = {}): Promise<Record<string, unknown>> {
+  const ids = await labels(db);
+  const out: Record<string, unknown> = {};
+  out.summary = await getSummary(db);
+  out.overview = await getOverview(db, { now, days: 7 });
+
+  const tokens = await allPages((after) => listTokens(db, { ...parseTokenFilters({}), limit: 500, sort: 'id' } as never, after ? { after } : {}));
+  const byFp = [...tokens].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
+  out.tokens = byFp.map((t) => ({ fingerprint: t.fingerprint, status: t.status, riskSeverity: t.riskSeverity, findings: t.findings, blastRadius: t.blastRadius, lastSeenAt: t.lastSeenAt }));
+  out.identities = (await allPages((after) => listIdentities(db, { ...parseIdentityFilters({}), limit: 500 }, after ? { after } : {}))).sort((a, b) => (a.name < b.name ? -1 : 1));
+  out.findings = (await allPages((after) => listFindings(db, { ...parseFindingFilters({ status: 'all' }), limit: 500 }, after ? { after } : {}, now)))
+    .map((f) => ({ ...f, id: undefined }))
+    .sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1));
+
+  // Details of a sample of tokens (every 25th by fingerprint, plus every token that made a request), identities and certificates.
+  const used = byFp.filter((t) => t.lastSeenAt);
+  const tokenSample = [...new Set([...sample(byFp, 25), ...sample(used, 5)])];
+  out.tokenDetails = await Promise.all(tokenSample.map(async (t) => getTokenDetail(db, t.id)));
+  const identities = out.identities as Array<{ id: string }>;
+  out.identityDetails = [];
+  for (const i of sample(identities, 7)) (out.identityDetails as unknown[]).push(await getIdentityDetail(db, i.id, now));
+  const certs = await db.query<{ id: string }>(`SELECT id::text AS id FROM "Certificate" ORDER BY "x5tS256"`);
+  out.certificateDetails = [];
+  for (const c of sample(certs, 9)) {
+    const d = await getCertificateDetail(db, c.id, now);
+    (out.certificateDetails as unknown[]).push({ ...d, events: d.events.map((e: Record<string, unknown>) => pick(e)) });
+  }
+
+  // Binding failures page: groups and the failures themselves (kept individually by both).
+  out.failureGroups = {};
+  for (const by of EVENT_GROUPS) (out.failureGroups as Record<string, unknown>)[by] = await groupEvents(db, parseEventFilters({ failures: 'binding' }), by);
+  out.failures = (await allPages((after) => listEvents(db, { ...parseEventFilters({ failures: 'any' }), limit: 500 }, after ? { after } : {}), 40)).map((e) => pick(e as never));
+  // Every request inside the dedupe window (the ledger keeps them there).
+  const windowStart = new Date(now.getTime() - (opts.windowDays ?? 7) * 86_400_000);
+  out.requestsInWindow = (await allPages((after) => listEvents(db, { ...parseEventFilters({ from: windowStart.toISOString() }), limit: 500 }, after ? { after } : {}), 400)).map((e) => pick(e as never));
+
+  const evidence = await evidenceCounts(db, {}, { now });
+  out.evidenceCounts = evidence;
+  out.frameworks = {};
+  for (const f of listBuiltinFrameworks().map((x) => x.id)) (out.frameworks as Record<string, unknown>)[f] = await frameworkOverview(db, f, {}, { now, evidence });
+  const positive: unknown[] = [];
+  for await (const r of positiveEvidenceRows(db, {}, { now })) positive.push(r);
+  out.positiveEvidence = positive.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const findingEvidence: unknown[] = [];
+  for await (const r of findingRows(db, {}, { now })) findingEvidence.push(r);
+  out.findingEvidence = findingEvidence.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return normalise(out, ids) as Record<string, unknown>;
+}
