@@ -6,8 +6,7 @@
 // exposures are keyed by scanner + fingerprint + location. Raw tokens and DPoP proofs never reach
 // the database: proofs are verified as of the event's own time and dropped.
 import { createHash, randomUUID } from 'node:crypto';
-import { AUDIT_LOCK_KEY } from '../../audit/append-audit-entry.ts';
-import { auditEntryHash, GENESIS_HASH } from '../../audit/hash.ts';
+import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
 import { decideVerdictNow, KeyCache, MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import type { Database } from '../../db/open.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
@@ -719,9 +718,6 @@ async function withBatchTransaction<T>(db: Database, fn: (exec: SqlExecutor, cop
 
 /** Appends the batch's audit entry with raw SQL inside the batch transaction (same chain as appendAuditEntry). */
 async function appendAudit(exec: SqlExecutor, actor: string, action: string, target: string, details: Record<string, unknown>): Promise<void> {
-  // The one append (lock, seq, hash, MAC) lives in lib/audit. Imported here, not at the top, only
-  // while this file is being rewritten: replace by a static import of appendAuditEntryRaw.
-  const { appendAuditEntryRaw } = await import('../../audit/append-audit-entry.ts');
   await appendAuditEntryRaw(exec, { actor, action, target, details });
 }
 
