@@ -1,0 +1,88 @@
+// The verdict for one request's whole path (client → edge → … → backend): was the certificate
+// the client presented at the edge carried, intact, to where the binding is checked?
+import type { NormalizedEvent, Verdict } from '../domain/types.ts';
+import { orderHops } from './order-hops.ts';
+import { namesCertificate, sameCertificate } from './same-certificate.ts';
+import type { CertComparison, ChainDecision, ChainReason, HopObservation, HopRef, PlacedHop } from './types.ts';
+
+function ref(hops: PlacedHop[], i: number): HopRef {
+  const h = hops[i]!;
+  return { index: i, source: h.source, role: h.role };
+}
+
+function decided(
+  hops: PlacedHop[], chainVerdict: Verdict | null, reason: ChainReason, leakingHop: HopRef | null, observedAt: HopRef | null, comparedBy: CertComparison | null,
+): ChainDecision {
+  return { chainVerdict, reason, leakingHop, observedAt, comparedBy, hops };
+}
+
+type EdgeView =
+  /** The client presented no certificate (the edge logged verify `NONE` and no certificate fact). */
+  | { kind: 'none' }
+  /** The edge saw a certificate and logged facts naming it. */
+  | { kind: 'named'; cert: NonNullable<NormalizedEvent['cert']> }
+  /** The edge saw a certificate (a verify result) but logged nothing naming it. */
+  | { kind: 'seen' }
+  /** The edge logged no TLS facts at all. */
+  | { kind: 'unknown' };
+
+/** What the edge's line says about the client's certificate: a missing fact is not a missing certificate. */
+function edgeView(edge: PlacedHop): EdgeView {
+  const c = edge.event.cert;
+  if (c && namesCertificate(c)) return { kind: 'named', cert: c };
+  if (!c || c.verify === null) return { kind: 'unknown' };
+  return /^NONE$/i.test(c.verify) ? { kind: 'none' } : { kind: 'seen' };
+}
+
+/** The backend's own verdict stands for the path; a hop without one defers to the one before it. */
+function innermostVerdict(hops: PlacedHop[]): Verdict | null {
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const v = hops[i]!.verdict?.verdict;
+    if (v) return v;
+  }
+  return null;
+}
+
+/**
+ * Decides the chain verdict of one request from its hops' lines (any order; see orderHops).
+ *
+ * - A later hop received a certificate that is not the one the client presented at the edge, or
+ *   received one although the client presented none → `spoofed_client_cert`: a hop passed a
+ *   client-supplied certificate header through (Envoy #6038, Keycloak #35861). Checked first: it
+ *   is the critical case, and it outranks a loss elsewhere on the path.
+ * - The edge saw a client certificate and a later hop that logs its forwarded-certificate header
+ *   received none → `binding_context_stripped`.
+ * - Otherwise the backend's own binding verdict (hopVerdict) is the path's.
+ *
+ * The leaking hop is the one that sent the wrong context on: the hop before the one whose log shows
+ * it. A hop whose log format has no forwarded-certificate field (forwardedCert undefined) is not
+ * judged: an absent field is not an empty header.
+ */
+export function decideChain(observations: readonly HopObservation[], opts: { toleranceMs?: number } = {}): ChainDecision {
+  const hops = orderHops(observations, opts);
+  if (hops.length < 2) return decided(hops, null, 'single_hop', null, null, null);
+  if (new Set(hops.map((h) => h.source)).size !== hops.length) return decided(hops, null, 'ambiguous_hops', null, null, null);
+
+  const edge = edgeView(hops[0]!);
+  const presented = edge.kind === 'named' ? edge.cert : null;
+  let stripped: { leak: HopRef; at: HopRef } | null = null;
+  let comparedBy: CertComparison | null = null;
+  let judged = false;
+  for (let i = 1; i < hops.length; i++) {
+    const received = hops[i]!.event.forwardedCert;
+    if (received === undefined) continue;
+    judged = true;
+    if (!received || !namesCertificate(received)) {
+      if ((edge.kind === 'named' || edge.kind === 'seen') && !stripped) stripped = { leak: ref(hops, i - 1), at: ref(hops, i) };
+      continue;
+    }
+    if (edge.kind === 'none') return decided(hops, 'spoofed_client_cert', 'certificate_injected', ref(hops, i - 1), ref(hops, i), null);
+    if (!presented) continue;
+    const match = sameCertificate(presented, received);
+    if (match.same === false) return decided(hops, 'spoofed_client_cert', 'certificate_replaced', ref(hops, i - 1), ref(hops, i), match.by);
+    if (match.same === true) comparedBy ??= match.by;
+  }
+  if (stripped) return decided(hops, 'binding_context_stripped', 'certificate_stripped', stripped.leak, stripped.at, null);
+  const reason: ChainReason = edge.kind === 'none' ? 'no_client_certificate' : judged && comparedBy ? 'forwarded_intact' : 'not_comparable';
+  return decided(hops, innermostVerdict(hops), reason, null, null, comparedBy);
+}
