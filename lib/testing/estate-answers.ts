@@ -52,6 +52,17 @@ const sample = <T,>(xs: T[], step: number) => xs.filter((_, i) => i % step === 0
 const EVENT_FIELDS = ['requestId', 'occurredAt', 'gateway', 'httpStatus', 'identity', 'tokenId', 'tokenFingerprint', 'x5tS256', 'jkt', 'verdict', 'reason'] as const;
 const pick = (e: Record<string, unknown>) => Object.fromEntries(EVENT_FIELDS.map((k) => [k, e[k] ?? null]));
 
+/** A long list of events as counts per verdict × reason × gateway × identity × day, and every 20th row in canonical order. */
+function tally(rows: Array<Record<string, unknown>>): { total: number; counts: Record<string, number>; sample: unknown[] } {
+  const counts: Record<string, number> = {};
+  for (const r of rows) {
+    const k = [r.verdict, r.reason, r.gateway, r.identity, String(r.occurredAt).slice(0, 10)].join('|');
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  const canonical = rows.map((r) => JSON.stringify(r)).sort();
+  return { total: rows.length, counts: Object.fromEntries(Object.entries(counts).sort()), sample: canonical.filter((_, i) => i % 20 === 0).map((x) => JSON.parse(x) as unknown) };
+}
+
 export async function collectAnswers(db: Database, now: Date, opts: { windowDays?: number } = {}): Promise<Record<string, unknown>> {
   const ids = await labels(db);
   const out: Record<string, unknown> = {};
@@ -68,11 +79,11 @@ export async function collectAnswers(db: Database, now: Date, opts: { windowDays
 
   // Details of a sample of tokens (every 25th by fingerprint, plus every token that made a request), identities and certificates.
   const used = byFp.filter((t) => t.lastSeenAt);
-  const tokenSample = [...new Set([...sample(byFp, 25), ...sample(used, 5)])];
+  const tokenSample = [...new Set([...sample(byFp, 50), ...sample(used, 20)])];
   out.tokenDetails = await Promise.all(tokenSample.map(async (t) => getTokenDetail(db, t.id)));
   const identities = out.identities as Array<{ id: string }>;
   out.identityDetails = [];
-  for (const i of sample(identities, 7)) (out.identityDetails as unknown[]).push(await getIdentityDetail(db, i.id, now));
+  for (const i of sample(identities, 14)) (out.identityDetails as unknown[]).push(await getIdentityDetail(db, i.id, now));
   const certs = await db.query<{ id: string }>(`SELECT id::text AS id FROM "Certificate" ORDER BY "x5tS256"`);
   out.certificateDetails = [];
   for (const c of sample(certs, 9)) {
@@ -80,13 +91,16 @@ export async function collectAnswers(db: Database, now: Date, opts: { windowDays
     (out.certificateDetails as unknown[]).push({ ...d, events: d.events.map((e: Record<string, unknown>) => pick(e)) });
   }
 
-  // Binding failures page: groups and the failures themselves (kept individually by both).
+  // Binding failures page: groups; the failures themselves (kept individually by both storages)
+  // and every request inside the dedupe window, as counts per verdict × reason × gateway ×
+  // identity × day plus every 20th row in full (canonical order).
   out.failureGroups = {};
   for (const by of EVENT_GROUPS) (out.failureGroups as Record<string, unknown>)[by] = await groupEvents(db, parseEventFilters({ failures: 'binding' }), by);
-  out.failures = (await allPages((after) => listEvents(db, { ...parseEventFilters({ failures: 'any' }), limit: 500 }, after ? { after } : {}), 40)).map((e) => pick(e as never));
-  // Every request inside the dedupe window (the ledger keeps them there).
+  const failures = (await allPages((after) => listEvents(db, { ...parseEventFilters({ failures: 'any' }), limit: 500 }, after ? { after } : {}), 1000)).map((e) => pick(e as never));
+  out.failures = tally(failures);
   const windowStart = new Date(now.getTime() - (opts.windowDays ?? 7) * 86_400_000);
-  out.requestsInWindow = (await allPages((after) => listEvents(db, { ...parseEventFilters({ from: windowStart.toISOString() }), limit: 500 }, after ? { after } : {}), 400)).map((e) => pick(e as never));
+  const inWindow = (await allPages((after) => listEvents(db, { ...parseEventFilters({ from: windowStart.toISOString() }), limit: 500 }, after ? { after } : {}), 1000)).map((e) => pick(e as never));
+  out.requestsInWindow = tally(inWindow);
 
   const evidence = await evidenceCounts(db, {}, { now });
   out.evidenceCounts = evidence;
