@@ -9,7 +9,7 @@ export {
   FORMAT_NAMES, createParseContext, isFormatName,
   type FormatName, type LineParser, type ParseContext, type ParseContextOptions, type ParseErrorReason, type ParseResult,
 } from './types.ts';
-export { NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
+export { NGINX_AUTH_MAPS, NGINX_BACKEND_JSON_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
 export { NGINX_COMBINED_LOG_FORMAT } from './formats/nginx-combined.ts';
 export { ENVOY_JSON_FORMAT } from './formats/envoy-json.ts';
 export { AWS_APIGW_LOG_FORMAT } from './formats/aws-apigw.ts';

@@ -1,5 +1,7 @@
 // NGINX access log written with `log_format … escape=json` (see NGINX_JSON_LOG_FORMAT).
+import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
+import { parseForwardedCert } from '../forwarded-cert.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import {
   authFacts, dpopProofOf, flag, guard, httpStatus, identityFrom, intValue, isEmptyLine, jsonObject, newEvent, requireTime, strValue,
@@ -12,18 +14,74 @@ import {
  * `timestamp`, `@timestamp`, `time_local`, `msec`; `request_method`; `request_uri`, `request`;
  * `client_ip`; `http_authorization` (hashed, then dropped); `token_fingerprint` / `token_sha256`.
  */
-/** Two maps both NGINX formats use: the Authorization scheme only, and DPoP presence (never the values). */
+/**
+ * Maps both NGINX formats use: the Authorization scheme only, DPoP presence (never the values),
+ * and the request id that joins one request's lines across hops: the X-Request-ID the request
+ * arrived with, else this NGINX's own $request_id. An edge sends it on with
+ * `proxy_set_header X-Request-ID $holdfast_correlation_id;`, so the next hop logs the same id.
+ */
 export const NGINX_AUTH_MAPS = `map $http_authorization $authz_scheme { "~^(?<s>[A-Za-z0-9_-]+)\\s" $s; default ""; }
-map $http_dpop $has_dpop { "" 0; default 1; }`;
+map $http_dpop $has_dpop { "" 0; default 1; }
+map $http_x_request_id $holdfast_correlation_id { "" $request_id; default $http_x_request_id; }`;
 
-export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json '{"time":"$time_iso8601","request_id":"$request_id",'
+const NGINX_JSON_FIELDS = `'{"time":"$time_iso8601","request_id":"$request_id","correlation_id":"$holdfast_correlation_id",'
   '"remote_addr":"$remote_addr","method":"$request_method","scheme":"$scheme","host":"$host",'
   '"uri":"$request_uri","status":$status,"ssl_client_verify":"$ssl_client_verify",'
   '"ssl_client_s_dn":"$ssl_client_s_dn","ssl_client_i_dn":"$ssl_client_i_dn",'
   '"ssl_client_serial":"$ssl_client_serial","ssl_client_fingerprint":"$ssl_client_fingerprint",'
   '"ssl_client_v_start":"$ssl_client_v_start","ssl_client_v_end":"$ssl_client_v_end",'
   '"ssl_client_escaped_cert":"$ssl_client_escaped_cert","authz_scheme":"$authz_scheme",'
-  '"has_dpop":"$has_dpop","http_dpop":"$http_dpop"}';`;
+  '"has_dpop":"$has_dpop","http_dpop":"$http_dpop"`;
+
+export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGINX_JSON_FIELDS}}';`;
+
+/**
+ * The format for an NGINX behind a TLS-terminating proxy (a backend hop): the same fields plus the
+ * certificate headers a proxy may forward (RFC 9440 Client-Cert and its chain, Envoy XFCC, the
+ * escaped PEM of an NGINX edge, AWS ALB's), read with parseForwardedCert into `forwardedCert`
+ * and checked against the edge's line of the same request (lib/hops).
+ */
+export const NGINX_BACKEND_JSON_LOG_FORMAT = `log_format holdfast_backend_json escape=json ${NGINX_JSON_FIELDS},'
+  '"http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
+  '"http_x_forwarded_client_cert":"$http_x_forwarded_client_cert","http_x_ssl_client_cert":"$http_x_ssl_client_cert",'
+  '"http_x_amzn_mtls_clientcert":"$http_x_amzn_mtls_clientcert"}';`;
+
+/**
+ * Log keys of forwarded-certificate headers, in the order they are believed: the standard
+ * header first. NGINX names a header variable `$http_` + the lower-cased name with `_` for `-`.
+ */
+const FORWARDED_CERT_KEYS = [
+  ['http_client_cert', 'client-cert'],
+  ['http_x_forwarded_client_cert', 'x-forwarded-client-cert'],
+  ['http_x_ssl_client_cert', 'x-ssl-client-cert'],
+  ['http_x_client_cert', 'x-client-cert'],
+  ['http_ssl_client_cert', 'ssl-client-cert'],
+  ['http_x_amzn_mtls_clientcert', 'x-amzn-mtls-clientcert'],
+  ['http_x_amzn_mtls_clientcert_leaf', 'x-amzn-mtls-clientcert-leaf'],
+] as const;
+
+/**
+ * The forwarded certificate of a backend line. Undefined when the format logs no such header (an
+ * absent field says nothing), null when it logs them empty (nothing was forwarded). A value that
+ * does not parse is kept out of the certificate facts (a header a proxy forwards correctly always
+ * parses) and named in the labels, so it is visible without posing as a certificate.
+ */
+function forwardedCertOf(o: Json, state: Record<string, unknown>, labels: Record<string, string>): NormalizedEvent['forwardedCert'] {
+  let logged = false;
+  let found: NonNullable<NormalizedEvent['forwardedCert']> | null = null;
+  for (const [key, header] of FORWARDED_CERT_KEYS) {
+    if (!(key in o)) continue;
+    logged = true;
+    const r = parseForwardedCert(header, strValue(o[key], key), state);
+    if (r?.kind === 'error') labels[`forwarded_cert_error.${header}`] = `${r.code}: ${r.message}`;
+    else if (r?.kind === 'cert' && !found) found = r.cert;
+  }
+  if ('http_client_cert_chain' in o) {
+    const r = parseForwardedCert('client-cert-chain', strValue(o.http_client_cert_chain, 'http_client_cert_chain'), state);
+    if (r?.kind === 'error') labels['forwarded_cert_error.client-cert-chain'] = `${r.code}: ${r.message}`;
+  }
+  return logged ? found : undefined;
+}
 
 // Fields are read by name, not through pickStr's `o[key]`: every line of one log_format has the
 // same shape, so named reads are inline-cached (aliases are read in pickStr's order).
@@ -32,6 +90,7 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   const request = strValue(o.request, 'request');
   const reqParts = request ? /^(\S+)\s+(\S+)/.exec(request) : null;
   ev.requestId = strValue(o.request_id, 'request_id');
+  ev.correlationId = strValue(o.correlation_id, 'correlation_id') ?? strValue(o.http_x_request_id, 'http_x_request_id');
   ev.method = strValue(o.method, 'method') ?? strValue(o.request_method, 'request_method') ?? reqParts?.[1] ?? null;
   const path = strValue(o.uri, 'uri') ?? strValue(o.request_uri, 'request_uri') ?? strValue(o.path, 'path') ?? reqParts?.[2] ?? null;
   const scheme = strValue(o.scheme, 'scheme');
@@ -65,7 +124,11 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   ev.cert = cert;
   ev.sourceVerdict = verdictFromCertVerify(verify);
   ev.failureDetail = ev.sourceVerdict ? verify : null;
-  ev.identityHint = identityFrom(ev.tokenClaims, facts?.uriSan ?? null, cert?.subjectDn ?? null);
+  const labels: Record<string, string> = {};
+  const forwarded = forwardedCertOf(o, ctx.state, labels);
+  if (forwarded !== undefined) ev.forwardedCert = forwarded;
+  if (Object.keys(labels).length > 0) ev.labels = labels;
+  ev.identityHint = identityFrom(ev.tokenClaims, facts?.uriSan ?? null, cert?.subjectDn ?? null, forwarded?.subjectDn ?? null);
   return { kind: 'event', event: ev };
 }
 
