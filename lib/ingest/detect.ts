@@ -18,6 +18,7 @@ export function formatOfObject(o: Obj): FormatName | null {
   if (has(o, 'class_uid')) return 'ocsf';
   if (has(o, 'SourceMetadata', 'DetectorName', 'DetectorType')) return 'trufflehog';
   if (has(o, 'RuleID') && has(o, 'Secret', 'Match', 'StartLine')) return 'gitleaks';
+  if (typeof o.logger === 'string' && o.logger.startsWith('http.log.access') && typeof o.request === 'object') return 'caddy';
   const logger = o.loggerName ?? o.logger_name;
   if (typeof logger === 'string' && logger.includes('keycloak.events')) return 'keycloak-events';
   if (typeof o.request === 'object' && o.request !== null && has(o, 'started_at', 'client_ip', 'latencies')) return 'kong';

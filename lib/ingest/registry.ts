@@ -1,6 +1,7 @@
 // One parser per format, selected by name. Every parser is wrapped so that it never throws
 // and so that event URLs and failure details are redacted like the raw line.
 import { awsApigwParser } from './formats/aws-apigw.ts';
+import { caddyParser } from './formats/caddy.ts';
 import { envoyJsonParser } from './formats/envoy-json.ts';
 import { introspectionParser } from './formats/introspection.ts';
 import { inventoryCsvParser } from './formats/inventory-csv.ts';
@@ -55,6 +56,7 @@ export const PARSERS: Readonly<Record<FormatName, LineParser>> = Object.freeze({
   'inventory-csv': hardened(inventoryCsvParser),
   gitleaks: hardened(gitleaksParser),
   trufflehog: hardened(trufflehogParser),
+  caddy: hardened(caddyParser),
 });
 
 /** The parser for a format name (as given to `--format` / `?format=`), or null when unknown. */

@@ -14,6 +14,7 @@ export const FORMAT_NAMES = [
   'inventory-csv',
   'gitleaks',
   'trufflehog',
+  'caddy',
 ] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 

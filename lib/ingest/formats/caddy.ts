@@ -1,0 +1,164 @@
+// Caddy 2 JSON access log (`log { format json }`), one object per line, logger `http.log.access…`.
+// Checked against the real caddy 2.6.2 (caddy-real.test.ts):
+//   {"level":"info","ts":1796379208.456,"logger":"http.log.access.log0","msg":"handled request",
+//    "request":{"remote_ip":"127.0.0.1","remote_port":"40964","proto":"HTTP/2.0","method":"GET",
+//    "host":"api.test:18443","uri":"/x?y=1","headers":{"Authorization":[],"X-Request-Id":["rid-1"],…},
+//    "tls":{"resumed":false,"version":772,"cipher_suite":4865,"proto":"h2","server_name":"api.test",
+//    "client_common_name":"svc-a","client_serial":"4097"}},
+//    "user_id":"","duration":0.000437,"size":645,"status":200,"resp_headers":{…}}
+// What Caddy gives and does not:
+// - Headers are logged as the client sent them (arrays, canonical names). Authorization is
+//   logged as an empty array by default (older and newer versions: "REDACTED"); with the server
+//   option `log_credentials` it is logged raw — then it is hashed here and dropped like NGINX's.
+// - The client certificate is logged as its CN and DECIMAL serial only: no fingerprint, no full
+//   subject, no issuer. The serial becomes hex here, as every other source logs it; the subject
+//   is `CN=<cn>`. Caddy verifies client certificates (verify_if_given / require_and_verify) but
+//   checks no CRL: a revoked certificate is accepted and logged like a good one.
+// - Handshake failures (expired, untrusted certificates) leave no access log line.
+// - The documented snippet adds the certificate's SHA-256 (`{http.request.tls.client.fingerprint}`,
+//   hex) as a response header X-Client-Cert-Sha256 and the request id as X-Request-ID, which the
+//   log carries in resp_headers: read here as x5t#S256 and as the correlation id.
+import type { NormalizedEvent } from '../../domain/types.ts';
+import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts';
+import { hexToB64url } from '../hash.ts';
+import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
+import {
+  authFacts, dpopProofOf, FieldError, guard, httpStatus, identityFrom, isEmptyLine, jsonObject, newEvent, optObj,
+  pickInt, pickStr, requireTime, type Json,
+} from '../util.ts';
+
+/** Lower-cased header map; Caddy logs each header as an array of values (canonical names). */
+function headerMap(h: Json | null): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  if (h) for (const [k, v] of Object.entries(h)) m.set(k.toLowerCase(), v);
+  return m;
+}
+
+interface HeaderValue {
+  /** The header was in the log at all (even as an empty, redacted array). */
+  present: boolean;
+  value: string | null;
+}
+
+function header(h: Map<string, unknown>, name: string): HeaderValue {
+  const v = h.get(name);
+  if (v === undefined || v === null) return { present: false, value: null };
+  if (typeof v === 'string') return { present: true, value: v || null };
+  if (Array.isArray(v)) {
+    const first: unknown = v[0];
+    if (first === undefined) return { present: true, value: null };
+    if (typeof first === 'string') return { present: true, value: first || null };
+  }
+  throw new FieldError('wrong_type', `header "${name}" should be an array of strings`);
+}
+
+/** Caddy logs the serial in decimal; other sources (and certificates read here) use hex. */
+export function decimalSerialToHex(serial: string): string | null {
+  const s = serial.trim();
+  if (!/^\d{1,80}$/.test(s)) return null;
+  return BigInt(s).toString(16).toUpperCase();
+}
+
+function tlsCert(tls: Json | null, resp: Map<string, unknown>): NormalizedEvent['cert'] {
+  if (!tls) return null;
+  const cn = pickStr(tls, 'client_common_name');
+  const serialRaw = pickStr(tls, 'client_serial');
+  const sha256Hex = header(resp, 'x-client-cert-sha256').value;
+  const x5tS256 = sha256Hex ? hexToB64url(sha256Hex, 32) : null;
+  if (!cn && !serialRaw && !x5tS256) {
+    // TLS ended here and no client certificate came with it.
+    return { x5tS256: null, sha1Hex: null, subjectDn: null, issuerDn: null, serial: null, notBefore: null, notAfter: null, verify: 'NONE' };
+  }
+  return {
+    x5tS256,
+    sha1Hex: null,
+    subjectDn: cn ? `CN=${cn}` : null,
+    issuerDn: null,
+    serial: serialRaw ? (decimalSerialToHex(serialRaw) ?? serialRaw) : null,
+    notBefore: null,
+    notAfter: null,
+    // Caddy logs no verification outcome: a line with a certificate means the handshake passed
+    // its client_auth mode, which may not verify at all (`request`, `require`).
+    verify: null,
+  };
+}
+
+/**
+ * Certificate headers in the request. Behind a proxy (no TLS on this leg) they are what the proxy
+ * forwarded: `forwardedCert`, null when none came. Where TLS ended here they came from the client
+ * itself — an attempt to claim a certificate — so they are named in the labels, never taken as
+ * this hop's forwarded certificate.
+ */
+function certHeaders(h: Map<string, unknown>, overTls: boolean, state: Record<string, unknown>, labels: Record<string, string>): NormalizedEvent['forwardedCert'] {
+  let found: NonNullable<NormalizedEvent['forwardedCert']> | null = null;
+  for (const name of FORWARDED_CERT_HEADERS) {
+    const { value } = header(h, name);
+    if (value === null) continue;
+    const r = parseForwardedCert(name, value, state);
+    if (r?.kind === 'error') labels[`forwarded_cert_error.${name}`] = `${r.code}: ${r.message}`;
+    else if (r?.kind === 'cert') {
+      if (overTls) labels[`client_sent_cert_header.${name}`] = r.cert.x5tS256 ?? r.cert.subjectDn ?? 'unnamed';
+      else found ??= r.cert;
+    }
+  }
+  return overTls ? undefined : found;
+}
+
+function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
+  const req = optObj(o, 'request');
+  if (!req) throw new FieldError('missing_field', 'no "request" object');
+  const ev = newEvent('caddy', requireTime(o.ts, 'ts'), text, o);
+  const h = headerMap(optObj(req, 'headers'));
+  const resp = headerMap(optObj(o, 'resp_headers'));
+  const tls = optObj(req, 'tls');
+  ev.method = pickStr(req, 'method');
+  const host = pickStr(req, 'host');
+  const uri = pickStr(req, 'uri');
+  ev.url = uri && host && uri.startsWith('/') ? `${tls ? 'https' : 'http'}://${host}${uri}` : uri;
+  ev.host = host;
+  ev.gateway = ctx.gateway ?? host?.replace(/:\d+$/, '') ?? null;
+  // client_ip (Caddy 2.7+) honours trusted_proxies; remote_ip is the TCP peer.
+  ev.clientIp = pickStr(req, 'client_ip', 'remote_ip');
+  ev.httpStatus = httpStatus(pickInt(o, 'status'));
+  // The edge's own id, echoed in the response, is what it forwarded; else the one the request carried.
+  ev.correlationId = header(resp, 'x-request-id').value ?? header(h, 'x-request-id').value;
+
+  const labels: Record<string, string> = {};
+  const authorization = header(h, 'authorization');
+  if (authorization.present && authorization.value === null) labels.authorization = 'redacted by caddy';
+  const auth = authFacts(authorization.value);
+  ev.authScheme = auth.authScheme;
+  ev.tokenClaims = auth.tokenClaims;
+  ev.tokenFingerprint = auth.tokenFingerprint;
+  const dpop = header(h, 'dpop');
+  ev.dpopProof = dpopProofOf(dpop.value);
+  ev.hasDpop = dpop.present;
+
+  ev.cert = tlsCert(tls, resp);
+  const forwarded = certHeaders(h, tls !== null, ctx.state, labels);
+  if (forwarded !== undefined) ev.forwardedCert = forwarded;
+  if (Object.keys(labels).length > 0) ev.labels = labels;
+  const cn = ev.cert?.subjectDn?.replace(/^CN=/, '') ?? null;
+  ev.identityHint = identityFrom(ev.tokenClaims, cn, forwarded?.subjectDn ?? null);
+  return { kind: 'event', event: ev };
+}
+
+/** Any Caddy process log line (`ts`, `level`, `msg`): access lines are events, the rest is skipped. */
+function isCaddyLine(o: Json): boolean {
+  return typeof o.ts === 'number' && typeof o.level === 'string' && typeof o.msg === 'string';
+}
+
+export const caddyParser: LineParser = {
+  format: 'caddy',
+  parseLine(text, ctx) {
+    if (isEmptyLine(text)) return SKIP;
+    return guard(() => {
+      const o = jsonObject(text);
+      const logger = typeof o.logger === 'string' ? o.logger : '';
+      if (logger.startsWith('http.log.access')) return caddyEvent(o, text, ctx);
+      // Server start/stop, TLS maintenance, and http.log.error lines (the access line covers the request).
+      if (isCaddyLine(o)) return SKIP;
+      throw new FieldError('unrecognized_line', 'not a Caddy log line (no logger "http.log.access…", ts, level and msg)');
+    });
+  },
+};
