@@ -66,3 +66,29 @@ describe('nginx-json: correlation id', () => {
     expect(e.requestId).toBe('backend-own-id');
   });
 });
+
+describe('nginx-json: evidence computed at the gateway (NGINX_NJS_MODULE), no token logged', () => {
+  it('ssl_client_x5t, token_sha256 and the token claims become the event facts', () => {
+    const e = parse({
+      ssl_client_verify: 'SUCCESS', ssl_client_x5t: CERT_X5T, token_sha256: 'tok-fp', token_client_id: 'svc-a', token_sub: 'svc-a',
+      token_exp: '1800000000', cnf_jkt: '', cnf_x5t: CERT_X5T, authz_scheme: 'Bearer',
+    });
+    expect(e.cert?.x5tS256).toBe(CERT_X5T);
+    expect(e.tokenFingerprint).toBe('tok-fp');
+    expect(e.tokenClaims).toEqual({ client_id: 'svc-a', sub: 'svc-a', exp: 1800000000, cnf: { 'x5t#S256': CERT_X5T } });
+    expect(e.identityHint).toBe('svc-a');
+  });
+
+  it('no claims logged (all empty) → no claims', () => {
+    expect(parse({ token_client_id: '', token_sub: '', token_exp: '', cnf_jkt: '', cnf_x5t: '' }).tokenClaims).toBeNull();
+  });
+
+  it('a DPoP-bound token: cnf.jkt only', () => {
+    expect(parse({ cnf_jkt: 'JKT-1' }).tokenClaims).toEqual({ cnf: { jkt: 'JKT-1' } });
+  });
+
+  it.each([['hex', CERT_SHA256_HEX], ['padded base64', `${CERT_X5T}=`], ['too short', 'abc']])('ssl_client_x5t that is %s → the line is refused (invalid_value)', (_n, v) => {
+    const r = nginxJsonParser.parseLine(JSON.stringify({ ...base, ssl_client_x5t: v }), createParseContext());
+    expect(r).toMatchObject({ kind: 'error', reason: 'invalid_value' });
+  });
+});

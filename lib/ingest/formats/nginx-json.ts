@@ -4,7 +4,7 @@ import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import {
-  authFacts, dpopProofOf, flag, guard, httpStatus, identityFrom, intValue, isEmptyLine, jsonObject, newEvent, requireTime, strValue,
+  authFacts, dpopProofOf, FieldError, flag, guard, httpStatus, identityFrom, intValue, isEmptyLine, jsonObject, newEvent, requireTime, strValue,
   verdictFromCertVerify, type Json,
 } from '../util.ts';
 
@@ -83,6 +83,32 @@ function forwardedCertOf(o: Json, state: Record<string, unknown>, labels: Record
   return logged ? found : undefined;
 }
 
+/** An x5t#S256 a gateway computed (njs): 43 base64url characters, else the line is refused. */
+function x5tValue(v: unknown, key: string): string | null {
+  const s = strValue(v, key);
+  if (s !== null && !/^[A-Za-z0-9_-]{43}$/.test(s)) throw new FieldError('invalid_value', `${key} is not a base64url SHA-256`);
+  return s;
+}
+
+/**
+ * Claims the gateway extracted from the token itself (NGINX_NJS_MODULE), when it logged no token:
+ * client_id, sub, exp and the cnf thumbprints, enough for identity, expiry and binding.
+ */
+function gatewayClaims(o: Json): Record<string, unknown> | null {
+  const clientId = strValue(o.token_client_id, 'token_client_id');
+  const sub = strValue(o.token_sub, 'token_sub');
+  const exp = intValue(o.token_exp, 'token_exp');
+  const jkt = strValue(o.cnf_jkt, 'cnf_jkt');
+  const x5t = strValue(o.cnf_x5t, 'cnf_x5t');
+  if (clientId === null && sub === null && exp === null && jkt === null && x5t === null) return null;
+  const claims: Record<string, unknown> = {};
+  if (clientId !== null) claims.client_id = clientId;
+  if (sub !== null) claims.sub = sub;
+  if (exp !== null) claims.exp = exp;
+  if (jkt !== null || x5t !== null) claims.cnf = { ...(jkt !== null ? { jkt } : {}), ...(x5t !== null ? { 'x5t#S256': x5t } : {}) };
+  return claims;
+}
+
 // Fields are read by name, not through pickStr's `o[key]`: every line of one log_format has the
 // same shape, so named reads are inline-cached (aliases are read in pickStr's order).
 export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
@@ -104,7 +130,7 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
     strValue(o.http_authorization, 'http_authorization') ?? strValue(o.authz_scheme, 'authz_scheme') ?? strValue(o.auth_scheme, 'auth_scheme'),
   );
   ev.authScheme = auth.authScheme;
-  ev.tokenClaims = auth.tokenClaims;
+  ev.tokenClaims = auth.tokenClaims ?? gatewayClaims(o);
   ev.tokenFingerprint = auth.tokenFingerprint ?? strValue(o.token_fingerprint, 'token_fingerprint') ?? strValue(o.token_sha256, 'token_sha256');
   const dpop = strValue(o.http_dpop, 'http_dpop');
   ev.dpopProof = dpopProofOf(dpop);
@@ -117,6 +143,7 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
     issuerDn: strValue(o.ssl_client_i_dn, 'ssl_client_i_dn'),
     serial: strValue(o.ssl_client_serial, 'ssl_client_serial'),
     sha1Hex: strValue(o.ssl_client_fingerprint, 'ssl_client_fingerprint'),
+    x5tS256: x5tValue(o.ssl_client_x5t, 'ssl_client_x5t'),
     notBefore: strValue(o.ssl_client_v_start, 'ssl_client_v_start'),
     notAfter: strValue(o.ssl_client_v_end, 'ssl_client_v_end'),
     pem: strValue(o.ssl_client_escaped_cert, 'ssl_client_escaped_cert') ?? strValue(o.ssl_client_cert, 'ssl_client_cert'),

@@ -1,0 +1,153 @@
+// Recommended gateway configurations: log the evidence Holdfast needs, computed at the gateway,
+// and never the raw token. Each builder returns the exact text the Ingest page shows (with example
+// paths) and the tests run on the real gateway (with their temporary paths); nothing else differs.
+import { NGINX_AUTH_MAPS } from './formats/nginx-json.ts';
+
+/**
+ * njs module for NGINX (Debian: libnginx-mod-http-js, njs 0.7). It reads the Authorization
+ * header and the client certificate inside NGINX and hands out only derived values: the token's
+ * SHA-256 (base64url, Holdfast's token fingerprint), a few JWT claims (client_id, sub, exp and the
+ * cnf thumbprints — claims as presented, the signature is the resource server's to check), the
+ * certificate's x5t#S256, the certificate as an RFC 9440 byte sequence for a backend, and at a
+ * backend the x5t#S256 of the Client-Cert it received.
+ */
+export const NGINX_NJS_MODULE = `// holdfast.js: evidence for Holdfast computed in NGINX; the token itself is never returned.
+import crypto from 'crypto';
+
+function credential(r) {
+  var m = /^(?:Bearer|DPoP)[ ]+([A-Za-z0-9._~+\\/-]+=*)$/i.exec(r.headersIn.Authorization || '');
+  return m ? m[1] : '';
+}
+
+function claims(r) {
+  var parts = credential(r).split('.');
+  if (parts.length !== 3) return {};
+  try {
+    var c = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
+    return c && typeof c === 'object' ? c : {};
+  } catch (e) {
+    return {};
+  }
+}
+
+function str(v) {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+}
+
+function x5tOfBase64Der(b64) {
+  return crypto.createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64url');
+}
+
+function pemBody(pem) {
+  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\\s+/g, '');
+}
+
+function tokenSha256(r) {
+  var t = credential(r);
+  return t ? crypto.createHash('sha256').update(t).digest('base64url') : '';
+}
+
+function tokenClientId(r) { var c = claims(r); return str(c.client_id || c.azp); }
+function tokenSub(r) { return str(claims(r).sub); }
+function tokenExp(r) { return str(claims(r).exp); }
+function cnfJkt(r) { var c = claims(r).cnf; return c ? str(c.jkt) : ''; }
+function cnfX5t(r) { var c = claims(r).cnf; return c ? str(c['x5t#S256']) : ''; }
+
+function certX5t(r) {
+  var pem = r.variables.ssl_client_raw_cert;
+  return pem ? x5tOfBase64Der(pemBody(pem)) : '';
+}
+
+function certRfc9440(r) {
+  var pem = r.variables.ssl_client_raw_cert;
+  return pem ? ':' + pemBody(pem) + ':' : '';
+}
+
+function forwardedX5t(r) {
+  var m = /^:([A-Za-z0-9+\\/]+=*):$/.exec(r.headersIn['Client-Cert'] || '');
+  return m ? x5tOfBase64Der(m[1]) : '';
+}
+
+export default { tokenSha256, tokenClientId, tokenSub, tokenExp, cnfJkt, cnfX5t, certX5t, certRfc9440, forwardedX5t };
+`;
+
+/** Where Debian puts the njs module for `load_module` (it also enables it in /etc/nginx/modules-enabled). */
+export const NGINX_NJS_LOAD_MODULE = 'load_module /usr/lib/nginx/modules/ngx_http_js_module.so;';
+
+/**
+ * http-block configuration for NGINX with njs: the variables the module computes, the maps of the
+ * plain format, and the log format `holdfast_njs_json` (read with `--format nginx-json`). No
+ * `$http_authorization`, no `$http_dpop`: the log never holds a token or a proof.
+ */
+export function nginxNjsHttpConfig(o: { njsPath: string }): string {
+  return `js_import holdfast from ${o.njsPath};
+js_set $holdfast_token_sha256 holdfast.tokenSha256;
+js_set $holdfast_token_client_id holdfast.tokenClientId;
+js_set $holdfast_token_sub holdfast.tokenSub;
+js_set $holdfast_token_exp holdfast.tokenExp;
+js_set $holdfast_cnf_jkt holdfast.cnfJkt;
+js_set $holdfast_cnf_x5t holdfast.cnfX5t;
+js_set $holdfast_cert_x5t holdfast.certX5t;
+js_set $holdfast_client_cert holdfast.certRfc9440;
+js_set $holdfast_forwarded_x5t holdfast.forwardedX5t;
+${NGINX_AUTH_MAPS}
+log_format holdfast_njs_json escape=json '{"time":"$time_iso8601","request_id":"$request_id","correlation_id":"$holdfast_correlation_id",'
+  '"remote_addr":"$remote_addr","method":"$request_method","scheme":"$scheme","host":"$host","uri":"$request_uri","status":$status,'
+  '"ssl_client_verify":"$ssl_client_verify","ssl_client_s_dn":"$ssl_client_s_dn","ssl_client_i_dn":"$ssl_client_i_dn",'
+  '"ssl_client_serial":"$ssl_client_serial","ssl_client_fingerprint":"$ssl_client_fingerprint",'
+  '"ssl_client_v_start":"$ssl_client_v_start","ssl_client_v_end":"$ssl_client_v_end","ssl_client_x5t":"$holdfast_cert_x5t",'
+  '"authz_scheme":"$authz_scheme","has_dpop":"$has_dpop","token_sha256":"$holdfast_token_sha256",'
+  '"token_client_id":"$holdfast_token_client_id","token_sub":"$holdfast_token_sub","token_exp":"$holdfast_token_exp",'
+  '"cnf_jkt":"$holdfast_cnf_jkt","cnf_x5t":"$holdfast_cnf_x5t"}';`;
+}
+
+/**
+ * For an NGINX backend behind an edge that forwards Client-Cert (and only then: the header is the
+ * edge's word): refuse a certificate-bound token whose cnf x5t#S256 is not the forwarded
+ * certificate's. Unbound tokens pass (an empty cnf). Put the `if` in the protected location.
+ */
+export const NGINX_BACKEND_BINDING_CHECK = `map "$holdfast_cnf_x5t:$holdfast_forwarded_x5t" $holdfast_binding_ok { "~^:" 1; "~^([^:]+):\\1$" 1; default 0; }
+# in the protected location:
+# if ($holdfast_binding_ok = 0) { return 401; }`;
+
+/**
+ * For each location that proxies to a backend: send the client certificate the way RFC 9440
+ * says, set from the TLS session — never a copy the client sent (proxy_set_header replaces it,
+ * and an empty value removes it) — and the request id, so the backend's line joins this one.
+ */
+export const NGINX_FORWARD_CLIENT_CERT = `proxy_set_header Client-Cert $holdfast_client_cert;
+proxy_set_header X-Request-ID $holdfast_correlation_id;`;
+
+/**
+ * A Caddy site (Caddy 2.6) that terminates mTLS, logs JSON, and forwards to `upstream`. Caddy logs
+ * the client certificate's CN and serial by itself; the site adds what it cannot log: the
+ * certificate's SHA-256 (echoed to the client in X-Client-Cert-Sha256, so the access log's
+ * resp_headers carries it — it is the client's own, public certificate) and a request id of its
+ * own, sent to the backend and echoed likewise. Client-Cert is set from the TLS session and any
+ * copy the client sent is removed. Caddy redacts Authorization in its log by default: keep it so
+ * (never enable `log_credentials`). Caddy checks no CRL: revoke at the authorization server too.
+ */
+export function caddySite(o: { address: string; certFile: string; keyFile: string; caFile: string; logFile: string; upstream: string }): string {
+  return `${o.address} {
+  tls ${o.certFile} ${o.keyFile} {
+    client_auth {
+      mode verify_if_given
+      trusted_ca_cert_file ${o.caFile}
+    }
+  }
+  log {
+    output file ${o.logFile}
+    format json
+  }
+  @hascert expression {http.request.tls.client.fingerprint} != null
+  route {
+    request_header X-Request-ID {http.request.uuid}
+    header X-Request-ID {http.request.uuid}
+    header @hascert X-Client-Cert-Sha256 {http.request.tls.client.fingerprint}
+    request_header -Client-Cert
+    request_header @hascert Client-Cert ":{http.request.tls.client.certificate_der_base64}:"
+    reverse_proxy ${o.upstream}
+  }
+}
+`;
+}
