@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { classifyToken } from './classify-token.ts';
+import { bindingOfClaims, classifyToken } from './classify-token.ts';
 import { BindingError } from './errors.ts';
 import { fingerprintToken } from './token-fingerprint.ts';
 
@@ -122,5 +122,31 @@ describe('classifyToken from an inventory row', () => {
 
   it('rejects an unknown declared binding with inventory_invalid', async () => {
     expect(await codeOf(classifyToken({ kind: 'inventory', row: { binding: 'magic' } }))).toBe('inventory_invalid');
+  });
+});
+
+// Issue #16: the ingest pipeline decided a token's binding its own way (the DPoP scheme made a
+// token DPoP-bound; jkt won over x5t#S256). bindingOfClaims is the one rule; this is its table.
+describe('bindingOfClaims', () => {
+  it.each([
+    ['cnf.jkt', { cnf: { jkt: JKT } }, { binding: 'dpop', cnfJkt: JKT, cnfX5tS256: null, anomaly: null, bindingAnomaly: false }],
+    ['cnf x5t#S256', { cnf: { 'x5t#S256': X5T } }, { binding: 'mtls', cnfJkt: null, cnfX5tS256: X5T, anomaly: null, bindingAnomaly: false }],
+    ['no cnf', { sub: 'svc' }, { binding: 'bearer', cnfJkt: null, cnfX5tS256: null, anomaly: null, bindingAnomaly: false }],
+    ['both jkt and x5t#S256', { cnf: { jkt: JKT, 'x5t#S256': X5T } }, { binding: 'bearer', cnfJkt: JKT, cnfX5tS256: X5T, anomaly: 'cnf_both_jkt_and_x5t', bindingAnomaly: true }],
+    ['a jkt that is not a thumbprint', { cnf: { jkt: 'abc' } }, { binding: 'bearer', cnfJkt: null, cnfX5tS256: null, anomaly: 'cnf_malformed', bindingAnomaly: true }],
+    ['cnf as a string', { cnf: JKT }, { binding: 'bearer', cnfJkt: null, cnfX5tS256: null, anomaly: 'cnf_malformed', bindingAnomaly: true }],
+    ['no claims at all', null, { binding: 'bearer', cnfJkt: null, cnfX5tS256: null, anomaly: null, bindingAnomaly: false }],
+  ] as const)('%s → %o', (_name, claims, expected) => {
+    expect(bindingOfClaims(claims)).toEqual(expected);
+  });
+
+  it('agrees with classifyToken for a JWT and an introspection response carrying both members', async () => {
+    const { sign } = await issuer();
+    const claims = { cnf: { jkt: JKT, 'x5t#S256': X5T } };
+    const fromJwt = await classifyToken({ kind: 'jwt', token: await sign(claims) });
+    const fromIntrospection = await classifyToken({ kind: 'introspection', response: { active: true, ...claims } });
+    for (const c of [fromJwt, fromIntrospection]) {
+      expect({ binding: c.binding, anomaly: c.anomaly, bindingAnomaly: c.bindingAnomaly }).toEqual({ binding: 'bearer', anomaly: 'cnf_both_jkt_and_x5t', bindingAnomaly: true });
+    }
   });
 });

@@ -120,6 +120,30 @@ export function decideBinding(cnf: CnfFacts): { binding: Binding; anomaly: Bindi
   return { binding: 'bearer', anomaly: cnf.malformed ? 'cnf_malformed' : null };
 }
 
+/** A token's binding as its claims establish it, with the confirmation members it was read from. */
+export interface ClaimsBinding {
+  binding: Binding;
+  cnfJkt: string | null;
+  cnfX5tS256: string | null;
+  anomaly: BindingAnomaly | null;
+  bindingAnomaly: boolean;
+}
+
+/**
+ * The one rule for a token's binding, from its claims (a JWT's payload or an RFC 7662
+ * introspection response): `cnf.jkt` → dpop (RFC 9449 §6), `cnf["x5t#S256"]` → mtls (RFC 8705
+ * §3.1), neither → bearer. Both at once → bearer with `bindingAnomaly`: no single binding can be
+ * relied on (oidc-provider refuses to issue one, jose treats two proof-of-possession mechanisms
+ * as an error, resource servers differ in which they enforce), so it must not count as
+ * sender-constrained. How the token was presented (the `DPoP` or `Bearer` scheme) never enters:
+ * a client can write any scheme in front of any token, and only the issuer's `cnf` binds it.
+ */
+export function bindingOfClaims(claims: Readonly<Record<string, unknown>> | null | undefined): ClaimsBinding {
+  const cnf = readCnf(claims?.cnf);
+  const { binding, anomaly } = decideBinding(cnf);
+  return { binding, cnfJkt: cnf.jkt, cnfX5tS256: cnf.x5t, anomaly, bindingAnomaly: anomaly !== null };
+}
+
 function fromClaims(
   source: TokenSource['kind'],
   claims: Record<string, unknown>,
@@ -127,8 +151,7 @@ function fromClaims(
   nowMs: number,
   extra: { active: boolean | null; signature: ClassifiedToken['signature'] },
 ): ClassifiedToken {
-  const cnf = readCnf(claims.cnf);
-  const { binding, anomaly } = decideBinding(cnf);
+  const { binding, anomaly, cnfJkt, cnfX5tS256 } = bindingOfClaims(claims);
   const issuedAt = date(claims.iat);
   const expiresAt = date(claims.exp);
   const scopes = claims.scope !== undefined ? strList(claims.scope, true) : strList(claims.scp, true);
@@ -136,8 +159,8 @@ function fromClaims(
     source,
     fingerprint,
     binding,
-    cnfX5tS256: cnf.x5t,
-    cnfJkt: cnf.jkt,
+    cnfX5tS256,
+    cnfJkt,
     bindingAnomaly: anomaly !== null,
     anomaly,
     issuer: str(claims.iss),

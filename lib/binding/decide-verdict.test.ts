@@ -6,6 +6,7 @@ import { MemoryReplayStore } from './replay-store.ts';
 import { ath, ecKey, makeProof } from './testing/proofs.ts';
 import { fingerprintToken } from './token-fingerprint.ts';
 import { verifyDpopProof } from './verify-dpop-proof.ts';
+import { VERDICT_WORDS } from './words.ts';
 
 const AT = new Date('2026-01-10T12:00:00Z');
 const IAT = Math.floor(AT.getTime() / 1000);
@@ -59,8 +60,8 @@ describe('decideVerdict', async () => {
     ['mTLS token, only NGINX SHA-1 logged', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null, sha1Hex: 'a'.repeat(40) }) }), mtlsToken, 'binding_context_stripped', 'fingerprint_not_comparable'],
     ['mTLS token, cert expired at request time', () => event({ authScheme: 'Bearer', cert: cert({ notAfter: new Date('2026-01-09') }) }), mtlsToken, 'cert_expired', 'cert_expired'],
     ['mTLS token, cert not yet valid', () => event({ authScheme: 'Bearer', cert: cert({ notBefore: new Date('2026-01-11') }) }), mtlsToken, 'cert_expired', 'cert_not_yet_valid'],
-    ['mTLS token, gateway says cert revoked', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:certificate revoked' }) }), mtlsToken, 'cert_revoked', 'FAILED:certificate revoked'],
-    ['mTLS token, gateway says untrusted', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:unable to get local issuer certificate' }) }), mtlsToken, 'cert_untrusted', 'FAILED:unable to get local issuer certificate'],
+    ['mTLS token, gateway says cert revoked', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:certificate revoked' }) }), mtlsToken, 'cert_revoked', 'certificate revoked'],
+    ['mTLS token, gateway says untrusted', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:unable to get local issuer certificate' }) }), mtlsToken, 'cert_untrusted', 'unable to get local issuer certificate'],
     ['bearer token', () => event({ authScheme: 'Bearer' }), { binding: 'bearer' }, 'bearer_unbound', null],
     ['unknown token with Bearer scheme', () => event({ authScheme: 'Bearer' }), null, 'bearer_unbound', 'binding_unknown'],
     ['DPoP binding from logged JWT claims, other key, 200', () => event({ hasDpop: true, dpopProof: proof(other), tokenClaims: { cnf: { jkt }, exp: IAT + 60 } }), null, 'bound_not_enforced', 'jkt_mismatch'],
@@ -71,6 +72,63 @@ describe('decideVerdict', async () => {
     const d = await decideVerdict(ev(), token, { replayStore: new MemoryReplayStore() });
     expect({ verdict: d.verdict, reason: d.reason }).toEqual({ verdict, reason });
     expect(d.explanation.length).toBeGreaterThan(10);
+  });
+
+  // Issue #16: a failed client certificate was reported as the token's verdict (bearer_unbound
+  // for a bearer token), hiding revoked-certificate use. The certificate's verdict wins, whatever the token.
+  describe("the gateway's own certificate failure decides the verdict, whatever the token", () => {
+    const FAILURES: Array<[string, Verdict, string]> = [
+      ['FAILED:certificate revoked', 'cert_revoked', 'certificate revoked'],
+      ['FAILED:certificate has expired', 'cert_expired', 'certificate has expired'],
+      ['FAILED:certificate is not yet valid', 'cert_expired', 'certificate is not yet valid'],
+      ['FAILED:unable to verify the first certificate', 'cert_untrusted', 'unable to verify the first certificate'],
+      ['FAILED:self-signed certificate', 'cert_untrusted', 'self-signed certificate'],
+      ['FAILED:unable to get certificate CRL', 'cert_untrusted', 'unable to get certificate CRL'],
+    ];
+    const expiredToken = (t: TokenBindingFacts): TokenBindingFacts => ({ ...t, expiresAt: new Date(AT.getTime() - 60_000) });
+    const TOKENS: Array<[string, (verify: string) => NormalizedEvent, TokenBindingFacts | null]> = [
+      ['a bearer token', (v) => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: v }) }), { binding: 'bearer' }],
+      ['a bearer JWT known only by its logged claims', (v) => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: v }), tokenClaims: { sub: 'svc', exp: IAT + 60 } }), null],
+      ['an mTLS token bound to this very certificate', (v) => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: v }) }), mtlsToken],
+      ['an mTLS token bound to another certificate', (v) => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: v, x5tS256: OTHER_X5T }) }), mtlsToken],
+      ['a DPoP token with a valid proof', (v) => event({ httpStatus: 400, hasDpop: true, dpopProof: proof(), cert: cert({ verify: v }) }), dpopToken],
+      ['a DPoP token with a thief\'s proof', (v) => event({ httpStatus: 400, hasDpop: true, dpopProof: proof(other), cert: cert({ verify: v }) }), dpopToken],
+      ['an expired bearer token', (v) => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: v }) }), expiredToken({ binding: 'bearer' })],
+      ['an expired mTLS token', (v) => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: v }) }), expiredToken(mtlsToken)],
+      ['no token at all', (v) => event({ authScheme: null, tokenFingerprint: null, httpStatus: 400, cert: cert({ verify: v }) }), null],
+    ];
+    const matrix = FAILURES.flatMap(([verify, verdict, reason]) => TOKENS.map(([what, ev, token]) => [verify, what, ev, token, verdict, reason] as const));
+
+    it.each(matrix)('%s with %s → the certificate verdict', async (verify, _what, ev, token, verdict, reason) => {
+      const d = await decideVerdict(ev(verify), token, { replayStore: new MemoryReplayStore() });
+      expect({ verdict: d.verdict, reason: d.reason }).toEqual({ verdict, reason });
+      expect(d.explanation).toBe(VERDICT_WORDS[verdict]);
+    });
+
+    // NGINX `ssl_verify_client optional_no_ca` lets an untrusted certificate through to the application.
+    it('keeps the certificate verdict when the gateway answered 200 anyway, and says it was accepted', async () => {
+      const d = await decideVerdict(event({ authScheme: 'Bearer', httpStatus: 200, cert: cert({ verify: 'FAILED:self-signed certificate' }) }), { binding: 'bearer' });
+      expect(d).toMatchObject({ verdict: 'cert_untrusted', reason: 'self-signed certificate', accepted: true });
+    });
+
+    it('takes an Envoy-style certificate verdict stated by the parser over a bearer token', async () => {
+      const d = await decideVerdict(event({ authScheme: 'Bearer', httpStatus: 403, cert: null, sourceVerdict: { verdict: 'cert_revoked', reason: 'revoked' } }), { binding: 'bearer' });
+      expect([d.verdict, d.reason]).toEqual(['cert_revoked', 'revoked']);
+    });
+
+    it.each([
+      ['a bearer token', { binding: 'bearer' } as TokenBindingFacts],
+      ['an mTLS token bound to it', mtlsToken],
+      ['an expired token', { binding: 'bearer', expiresAt: new Date(AT.getTime() - 1000) } as TokenBindingFacts],
+    ])('a certificate past its notAfter at the event time is cert_expired with %s, though the gateway said SUCCESS', async (_w, token) => {
+      const d = await decideVerdict(event({ authScheme: 'Bearer', cert: cert({ notAfter: new Date(AT.getTime() - 1000) }) }), token);
+      expect([d.verdict, d.reason]).toEqual(['cert_expired', 'cert_expired']);
+    });
+
+    it('does not touch a request whose certificate verified: the token decides', async () => {
+      const d = await decideVerdict(event({ authScheme: 'Bearer', cert: cert() }), { binding: 'bearer' });
+      expect(d.verdict).toBe('bearer_unbound');
+    });
   });
 
   it('flags a proof replayed in a later log line (same jti, same URI) as proof_invalid: jti_replay', async () => {

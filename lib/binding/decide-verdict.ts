@@ -1,6 +1,7 @@
 import type { Binding, NormalizedEvent, Verdict } from '../domain/types.ts';
 import { classifyToken } from './classify-token.ts';
 import { isBindingError } from './errors.ts';
+import { gatewayCertFailure } from './gateway-cert-failure.ts';
 import { verifyDpopProofAt, type DpopProofVerification, type VerifyDpopProofDeps } from './verify-dpop-proof.ts';
 import { verifyMtlsBinding, type MtlsBindingVerification } from './verify-mtls-binding.ts';
 import { VERDICT_WORDS } from './words.ts';
@@ -61,6 +62,20 @@ function failedDecision(
  * what its token requires, and what the gateway answered. The worst case it looks for is
  * `bound_not_enforced`: a 2xx for a sender-bound token whose proof or certificate was missing or
  * wrong — a key on the client side but no proof check at the resource server.
+ *
+ * Precedence, first match wins:
+ * 1. The client certificate failed: the gateway's own verification (NGINX `FAILED:<reason>`,
+ *    a parser's certificate verdict) → `cert_revoked` / `cert_expired` / `cert_untrusted`, else a
+ *    certificate outside its validity window at the event's time → `cert_expired`. Whatever the
+ *    token: TLS client verification happens in the handshake, before any token is looked at, and
+ *    a revoked certificate still being presented (a key declared compromised) is what an analyst
+ *    must see — reporting the token's `bearer_unbound` instead hid it. This also wins over an
+ *    expired token: the request failed at the certificate first, and the token's expiry stays on
+ *    the token record (`expiresAt`) for the token-level findings.
+ * 2. The token had expired → `token_expired`.
+ * 3. The token's binding (from the token record, else its logged claims) against the proof or
+ *    certificate the request presented.
+ * The token's binding is never changed by this decision: it is a fact of the token.
  */
 export function decideVerdict(
   event: NormalizedEvent,
@@ -85,8 +100,23 @@ export function decideVerdictNow(
   token: TokenBindingFacts | null,
   deps: DecideVerdictDeps = {},
 ): VerdictDecision | Promise<VerdictDecision> {
+  const failed = certificateFailure(event);
+  if (failed) return failed;
   if (!token && event.tokenClaims) return factsFromEvent(event).then((facts) => decideWithFacts(event, facts, deps));
   return decideWithFacts(event, token, deps);
+}
+
+/** Step 1 of the precedence: the presented certificate failed, by the gateway's word or by its dates. */
+function certificateFailure(event: NormalizedEvent): VerdictDecision | null {
+  const gateway = gatewayCertFailure(event);
+  const cert = event.cert;
+  if (!gateway && !cert?.notAfter && !cert?.notBefore) return null;
+  const accepted = acceptedOf(event.httpStatus);
+  if (gateway) return decision(gateway.verdict, gateway.reason, accepted, null, null);
+  const at = event.occurredAt.getTime();
+  if (cert?.notAfter && cert.notAfter.getTime() < at) return decision('cert_expired', 'cert_expired', accepted, null, null);
+  if (cert?.notBefore && cert.notBefore.getTime() > at) return decision('cert_expired', 'cert_not_yet_valid', accepted, null, null);
+  return null;
 }
 
 // Module-level helpers, not closures: this runs once per logged request, and closures per call
@@ -148,7 +178,7 @@ function decideWithFacts(
     return verifyMtlsBinding(
       { presented: { fingerprint: (cert.x5tS256 ?? cert.sha1Hex) as string }, expectedX5tS256: facts?.cnfX5tS256 ?? null },
       { now: () => at },
-    ).then((mtls) => mtlsDecision(mtls, cert, accepted, at));
+    ).then((mtls) => mtlsDecision(mtls, accepted));
   }
 
   if (binding === 'bearer') return decision('bearer_unbound', facts?.bindingAnomaly ? 'cnf_anomaly' : null, accepted, null, null);
@@ -164,14 +194,10 @@ function dpopDecision(dpop: DpopProofVerification, accepted: boolean | null): Ve
   return decision('ok', null, accepted, dpop, null);
 }
 
-function mtlsDecision(mtls: MtlsBindingVerification, cert: NonNullable<NormalizedEvent['cert']>, accepted: boolean | null, at: number): VerdictDecision {
+// Certificate failures (gateway verdict, validity dates) were decided before the binding.
+function mtlsDecision(mtls: MtlsBindingVerification, accepted: boolean | null): VerdictDecision {
   if (mtls.reason === 'fingerprint_not_comparable') return decision('binding_context_stripped', 'fingerprint_not_comparable', accepted, null, mtls);
   if (mtls.reason === 'malformed_certificate') return decision('binding_context_stripped', 'certificate_unreadable', accepted, null, mtls);
   if (mtls.reason === 'x5t_mismatch') return failedDecision('binding_mismatch', 'x5t_mismatch', accepted, null, mtls);
-  if (cert.notAfter && cert.notAfter.getTime() < at) return decision('cert_expired', 'cert_expired', accepted, null, mtls);
-  if (cert.notBefore && cert.notBefore.getTime() > at) return decision('cert_expired', 'cert_not_yet_valid', accepted, null, mtls);
-  if (cert.verify?.startsWith('FAILED')) {
-    return /revok/i.test(cert.verify) ? decision('cert_revoked', cert.verify, accepted, null, mtls) : decision('cert_untrusted', cert.verify, accepted, null, mtls);
-  }
   return decision('ok', null, accepted, null, mtls);
 }

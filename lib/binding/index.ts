@@ -21,6 +21,7 @@ export { KeyCache } from './key-cache.ts';
 export { rfcErrorFor } from './rfc-error.ts';
 export {
   DEFAULT_DPOP_CONFIG,
+  displayAlg,
   verifyDpopProof,
   type DpopProofVerification,
   type VerifyDpopProofDeps,
@@ -34,13 +35,23 @@ export {
   type VerifyMtlsBindingInput,
 } from './verify-mtls-binding.ts';
 export {
+  bindingOfClaims,
   classifyToken,
   decodeJwt,
+  type ClaimsBinding,
   type BindingAnomaly,
   type ClassifiedToken,
   type ClassifyTokenOptions,
   type TokenSource,
 } from './classify-token.ts';
+export {
+  certFailureOfOpensslCode,
+  certFailureOfVerify,
+  gatewayCertFailure,
+  KNOWN_CERT_FAILURE_TEXTS,
+  type CertFailureVerdict,
+  type GatewayCertFailure,
+} from './gateway-cert-failure.ts';
 export { decideVerdict, decideVerdictNow, type DecideVerdictDeps, type TokenBindingFacts, type VerdictDecision } from './decide-verdict.ts';
 export {
   verifyDpopRequest,
@@ -51,5 +62,5 @@ export {
   type VerifyMtlsRequestResult,
   type VerifyRequestDeps,
 } from './verify-request.ts';
-export { DPOP_REASON_WORDS, MTLS_REASON_WORDS, VERDICT_WORDS, explainDpop, explainMtls } from './words.ts';
+export { DPOP_REASON_WORDS, MTLS_REASON_WORDS, VERDICT_WORDS, explainDpop, explainDpopAlg, explainMtls } from './words.ts';
 export type { BindingCheck, DpopRfcError, DpopVerifyConfig, MtlsFailureReason } from './types.ts';

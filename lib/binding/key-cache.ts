@@ -43,6 +43,8 @@ export interface RejectedProofHeader {
   /** The allowed algorithms (comma-joined) the header was rejected under: the outcome depends on both. */
   algs: string;
   jkt: string | null;
+  /** The header's declared alg (display-safe), so a cached rejection still names it. */
+  alg: string | null;
   checks: BindingCheck[];
 }
 

@@ -6,8 +6,9 @@ import type { DpopFailureReason } from '../domain/types.ts';
 import { KeyCache } from './key-cache.ts';
 import { MemoryReplayStore } from './replay-store.ts';
 import { rfcErrorFor } from './rfc-error.ts';
-import { ath, ecKey, makeProof } from './testing/proofs.ts';
+import { ath, ecKey, forgeAlg, makeProof } from './testing/proofs.ts';
 import { verifyDpopProof, type VerifyDpopProofInput } from './verify-dpop-proof.ts';
+import { explainDpop } from './words.ts';
 
 const RFC_PROOF =
   'eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg';
@@ -325,5 +326,70 @@ describe('interop with real DPoP clients', () => {
     const proof = await oauth4webapiProof(keyPair, 'GET', htu, token);
     const r = await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token, expectedJkt: jkt, authScheme: 'Bearer' });
     expect(r.reason).toBe('bearer_scheme_for_dpop_token');
+  });
+});
+
+// Issue #16: `alg: none` proofs were reported as `malformed` (their empty signature failed the
+// well-formedness check before alg was looked at). RFC 9449 §4.3 check 5 names it: reason `alg`,
+// with the algorithm named in the check detail. Real proofs from the `dpop` package, re-headed
+// the way an attacker does it.
+describe('alg refusals name the algorithm (real proofs, re-headed)', () => {
+  const htu = 'https://rs.example.com/api/items';
+  const token = 'tok-' + randomUUID();
+  const real = async () => dpopLib.generateProof(await dpopLib.generateKeyPair('ES256'), htu, 'GET', undefined, token);
+
+  const cases: Array<[string, Parameters<typeof forgeAlg>[1], RegExp]> = [
+    ['alg "none", unsigned, its jwk kept', { alg: 'none' }, /^alg "none" is not allowed: an unsigned proof/],
+    ['alg "none", unsigned, no jwk at all', { alg: 'none', jwk: 'drop' }, /^alg "none" is not allowed: an unsigned proof/],
+    ['alg "HS256", HMAC under an oct jwk', { alg: 'HS256', jwk: 'oct' }, /^alg "HS256" is not allowed: symmetric \(HMAC\)/],
+    ['alg "HS512", HMAC, the public jwk kept', { alg: 'HS512' }, /^alg "HS512" is not allowed: symmetric \(HMAC\)/],
+    ['alg "HS384", HMAC, no jwk', { alg: 'HS384', jwk: 'drop' }, /^alg "HS384" is not allowed: symmetric/],
+    ['an unknown alg "ES256K"', { alg: 'ES256K' }, /^alg "ES256K" is not allowed: not an algorithm known for DPoP proofs/],
+    ['an unknown alg "XYZ-9"', { alg: 'XYZ-9', jwk: 'drop' }, /^alg "XYZ-9" is not allowed: not an algorithm known/],
+    ['alg as a number', { alg: 256 }, /^alg missing or not a string: \(number\)/],
+    ['alg missing', { alg: undefined }, /^alg missing or not a string: \(absent\)/],
+  ];
+
+  it.each(cases)('%s → proof_invalid reason alg, named in the check detail', async (_name, forge, detail) => {
+    const proof = forgeAlg(await real(), forge);
+    const r = await verifyDpopProof({ proof, method: 'GET', url: htu, accessToken: token }, { keyCache: new KeyCache() });
+    expect({ ok: r.ok, reason: r.reason, rfcError: r.rfcError }).toEqual({ ok: false, reason: 'alg', rfcError: 'invalid_dpop_proof' });
+    const failed = r.checks.filter((c) => !c.ok);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ name: 'alg' });
+    expect(failed[0]!.detail).toMatch(detail);
+    expect(r.checks.map((c) => c.name)).toEqual(['single_header', 'well_formed', 'typ', 'alg']);
+  });
+
+  it('an alg "none" header seen again (from the rejected-header cache) is still named', async () => {
+    const cache = new KeyCache();
+    const kp = await dpopLib.generateKeyPair('ES256');
+    const a = forgeAlg(await dpopLib.generateProof(kp, htu, 'GET', undefined, token), { alg: 'none' });
+    const b = forgeAlg(await dpopLib.generateProof(kp, htu, 'GET', undefined, token), { alg: 'none' });
+    expect(a.split('.')[0]).toBe(b.split('.')[0]);
+    const first = await verifyDpopProof({ proof: a, method: 'GET', url: htu }, { keyCache: cache });
+    const second = await verifyDpopProof({ proof: b, method: 'GET', url: htu }, { keyCache: cache });
+    expect(second).toMatchObject({ reason: 'alg', alg: 'none' });
+    expect(second.checks).toEqual(first.checks);
+  });
+
+  it('says in words that alg "none" and HMAC are forgery attempts, naming the algorithm', async () => {
+    const none = await verifyDpopProof({ proof: forgeAlg(await real(), { alg: 'none' }), method: 'GET', url: htu });
+    expect(none.alg).toBe('none');
+    expect(explainDpop(none.reason, none.alg)).toMatch(/alg "none".*unsigned.*forge/);
+    const hs = await verifyDpopProof({ proof: forgeAlg(await real(), { alg: 'HS256', jwk: 'oct' }), method: 'GET', url: htu });
+    expect(explainDpop(hs.reason, hs.alg)).toMatch(/"HS256" \(HMAC\).*never a shared secret/);
+    expect(explainDpop('alg', 'ES256K')).toMatch(/alg "ES256K"/);
+  });
+
+  it('an allowed alg with an empty signature fails the signature check, not well-formedness', async () => {
+    const [h, p] = (await real()).split('.');
+    const r = await verifyDpopProof({ proof: `${h}.${p}.`, method: 'GET', url: htu });
+    expect(r.reason).toBe('signature');
+  });
+
+  it('a real client\'s untouched proof names its alg and passes', async () => {
+    const r = await verifyDpopProof({ proof: await real(), method: 'GET', url: htu, accessToken: token });
+    expect(r).toMatchObject({ ok: true, alg: 'ES256' });
   });
 });

@@ -86,6 +86,8 @@ export interface DpopProofVerification {
   checks: BindingCheck[];
   /** Claims of the proof (none of them secret), when it parsed. */
   claims: { htm: string; htu: string; iat: number; jti: string } | null;
+  /** The `alg` its header declared (see displayAlg), when the header parsed; names an `alg` failure. */
+  alg: string | null;
 }
 
 // Check name → the reason its failure produces.
@@ -125,25 +127,43 @@ function isTyp(v: unknown): boolean {
   return t === 'dpop+jwt' || t === 'application/dpop+jwt';
 }
 
-function finish(checks: BindingCheck[], jkt: string | null, claims: DpopProofVerification['claims']): DpopProofVerification {
+function finish(checks: BindingCheck[], jkt: string | null, claims: DpopProofVerification['claims'], alg: string | null = null): DpopProofVerification {
   const failed = checks.find((c) => !c.ok);
   const reason = failed ? (CHECK_REASON[failed.name] ?? 'malformed') : null;
-  return { ok: !failed, reason, rfcError: reason ? rfcErrorFor(reason) : null, jkt, checks, claims };
+  return { ok: !failed, reason, rfcError: reason ? rfcErrorFor(reason) : null, jkt, checks, claims, alg };
 }
 
 function fail(
-  checks: BindingCheck[], name: string, detail: string, jkt: string | null = null, claims: DpopProofVerification['claims'] = null,
+  checks: BindingCheck[], name: string, detail: string, jkt: string | null = null, claims: DpopProofVerification['claims'] = null, alg: string | null = null,
 ): DpopProofVerification {
   checks.push({ name, ok: false, detail });
-  return finish(checks, jkt, claims);
+  return finish(checks, jkt, claims, alg);
 }
 
 /** Remembers a header's failed checks for the next proof with the same header bytes; returns `out`. */
 function rejectHeader(
   keyCache: KeyCache, h64: string, algs: string, checks: BindingCheck[], from: number, out: DpopProofVerification,
 ): DpopProofVerification {
-  keyCache.setRejectedHeader(h64, { algs, jkt: out.jkt, checks: checks.slice(from) });
+  keyCache.setRejectedHeader(h64, { algs, jkt: out.jkt, alg: out.alg, checks: checks.slice(from) });
   return out;
+}
+
+/**
+ * The header's `alg` as it may be shown: the value is the sender's, so anything but a short
+ * algorithm-like name is replaced by its JSON type, and it is quoted where it is shown.
+ */
+export function displayAlg(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (typeof v === 'string' && /^[A-Za-z0-9+._-]{1,32}$/.test(v)) return v;
+  return typeof v === 'string' ? '(unreadable string)' : `(${v === null ? 'null' : typeof v})`;
+}
+
+/** RFC 9449 §4.3 check 5 in words that name the algorithm: the analyst sees which attempt it was. */
+function algRefusal(alg: string, known: boolean): string {
+  if (alg.toLowerCase() === 'none') return 'alg "none" is not allowed: an unsigned proof, which anyone can forge';
+  if (/^HS\d+$/i.test(alg)) return `alg "${alg}" is not allowed: symmetric (HMAC), and a DPoP proof must be signed with an asymmetric key`;
+  if (!known) return `alg "${alg}" is not allowed: not an algorithm known for DPoP proofs`;
+  return `alg "${alg}" is not allowed by the configured algorithms`;
 }
 
 // A rejected header's outcome depends on the allowed algorithms too; joined once per list, not per proof.
@@ -222,22 +242,19 @@ export function verifyDpopProofAt(
   if (!known && !rejected && !header) return fail(checks, 'well_formed', 'JOSE header is not canonical base64url JSON object');
   const payload = parseJsonSegment(p64);
   if (!payload) return fail(checks, 'well_formed', 'claims are not a canonical base64url JSON object');
-  if (s64.length === 0 || !isCanonicalBase64url(s64)) return fail(checks, 'well_formed', 'signature is not canonical base64url');
+  // An empty signature is well-formed JWS (an unsecured JWT, RFC 7519 §6): an `alg: none` proof
+  // must reach the alg check and be named for what it is, not dismissed as malformed.
+  if (s64.length > 0 && !isCanonicalBase64url(s64)) return fail(checks, 'well_formed', 'signature is not canonical base64url');
   const { jti, htm, htu, iat } = payload;
   if (typeof jti !== 'string' || jti.length === 0) return fail(checks, 'well_formed', 'claim "jti" missing or not a string');
   if (typeof htm !== 'string' || htm.length === 0) return fail(checks, 'well_formed', 'claim "htm" missing or not a string');
   if (typeof htu !== 'string' || htu.length === 0) return fail(checks, 'well_formed', 'claim "htu" missing or not a string');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) return fail(checks, 'well_formed', 'claim "iat" missing or not a number');
-  if (header) {
-    const jwk = header.jwk;
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return fail(checks, 'well_formed', 'header "jwk" missing or not an object');
-    if (header.crit !== undefined) return fail(checks, 'well_formed', 'header "crit" is not supported');
-  }
   const claims = { htm, htu, iat, jti };
-  checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu, iat and a jwk header' });
+  checks.push({ name: 'well_formed', ok: true, detail: 'one JWT with jti, htm, htu and iat' });
   if (rejected) {
     checks.push(...rejected.checks);
-    return finish(checks, rejected.jkt, claims);
+    return finish(checks, rejected.jkt, claims, rejected.alg);
   }
   let alg: string;
   let spec: AlgSpec;
@@ -246,7 +263,7 @@ export function verifyDpopProofAt(
     alg = known.alg;
     const s = ALGS[alg];
     // The configuration may differ between callers sharing a cache.
-    if (!s || !cfg.allowedAlgs.includes(alg)) return fail(checks, 'alg', `alg "${alg}" is not allowed`, jkt, claims);
+    if (!s || !cfg.allowedAlgs.includes(alg)) return fail(checks, 'alg', algRefusal(alg, !!s), jkt, claims, alg);
     spec = s;
     jkt = known.jkt;
     key = known.key;
@@ -258,23 +275,27 @@ export function verifyDpopProofAt(
   } else {
     // (Declared here, not above: on the hot path the header is already known.)
     const headerChecksFrom = checks.length;
-    const failHeader = (name: string, detail: string): DpopProofVerification =>
-      rejectHeader(keyCache, h64, algs, checks, headerChecksFrom, fail(checks, name, detail, jkt, claims));
     const h = header as Record<string, unknown>;
+    const declaredAlg = displayAlg(h.alg);
+    const failHeader = (name: string, detail: string): DpopProofVerification =>
+      rejectHeader(keyCache, h64, algs, checks, headerChecksFrom, fail(checks, name, detail, jkt, claims, declaredAlg));
     // 4. typ.
     if (!isTyp(h.typ)) return failHeader('typ', `typ must be "dpop+jwt", got ${JSON.stringify(h.typ ?? null).slice(0, 40)}`);
     checks.push({ name: 'typ', ok: true, detail: 'typ is dpop+jwt' });
 
-    // 5. alg: asymmetric, allowed, and the kind of key it names.
-    if (typeof h.alg !== 'string') return failHeader('alg', 'alg missing');
+    // 5. alg: asymmetric and allowed — decided on the name alone, before the header's key is
+    // looked at, so `none` or HMAC is reported as such even with no (or a symmetric) jwk.
+    if (typeof h.alg !== 'string') return failHeader('alg', `alg missing or not a string: ${declaredAlg ?? '(absent)'}`);
     alg = h.alg;
     const s = ALGS[alg];
-    if (!s || !cfg.allowedAlgs.includes(alg)) {
-      const why = alg === 'none' ? 'unsigned ("none")' : alg.startsWith('HS') ? 'symmetric (HMAC)' : 'not allowed';
-      return failHeader('alg', `alg "${alg.slice(0, 16)}" is ${why}`);
-    }
+    if (!s || !cfg.allowedAlgs.includes(alg)) return failHeader('alg', algRefusal(declaredAlg ?? '(unreadable)', !!s));
     spec = s;
-    const jwkRec = h.jwk as Record<string, unknown>;
+    // The proof key (§4.2: a public JWK in the header); a `crit` header could demand semantics we do not implement.
+    const jwk = h.jwk;
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return failHeader('jwk', 'header "jwk" missing or not an object');
+    if (h.crit !== undefined) return failHeader('jwk', 'header "crit" is not supported');
+    const jwkRec = jwk as Record<string, unknown>;
+    // ...and the alg must fit that key.
     if (jwkRec.kty !== spec.kty || (spec.crv && !spec.crv.includes(String(jwkRec.crv)))) {
       // A symmetric (`oct`) jwk falls through: it is a secret, reported as such below.
       if (jwkRec.kty !== 'oct') return failHeader('alg', `alg ${alg} does not fit a ${String(jwkRec.kty).slice(0, 16)} key`);
@@ -327,7 +348,7 @@ export function verifyDpopProofAt(
   } catch {
     sigOk = false;
   }
-  if (!sigOk) return fail(checks, 'signature', `signature does not verify with the proof's own jwk (${alg})`, jkt, claims);
+  if (!sigOk) return fail(checks, 'signature', `signature does not verify with the proof's own jwk (${alg})`, jkt, claims, alg);
   if (!known) keyCache.setHeader(h64, { alg, jkt, key });
   checks.push({ name: 'signature', ok: true, detail: `signature verifies with the proof's jwk (${alg})` });
 
@@ -354,19 +375,22 @@ export function verifyDpopProofAt(
   if (scheme) checks.push(scheme);
 
   // Replay last, and only for a proof that passed everything else.
-  if (checks.some((c) => !c.ok)) return finish(checks, jkt, claims);
+  if (checks.some((c) => !c.ok)) return finish(checks, jkt, claims, alg);
   if (!deps.replayStore) {
     checks.push({ name: 'jti', ok: true, skipped: true, detail: 'not checked: no replay store' });
-    return finish(checks, jkt, claims);
+    return finish(checks, jkt, claims, alg);
   }
   const expiresAtMs = (iat + cfg.maxAgeSeconds + cfg.futureSkewSeconds) * 1000;
   const replay = deps.replayStore.remember(`${replayUri} ${jti}`, expiresAtMs, nowMs);
   const provenJkt = jkt;
-  if (typeof (replay as PromiseLike<boolean> | null)?.then !== 'function') return finishReplay(checks, replay as boolean, provenJkt, claims);
-  return Promise.resolve(replay).then((r) => finishReplay(checks, r, provenJkt, claims));
+  const provenAlg = alg;
+  if (typeof (replay as PromiseLike<boolean> | null)?.then !== 'function') return finishReplay(checks, replay as boolean, provenJkt, claims, provenAlg);
+  return Promise.resolve(replay).then((r) => finishReplay(checks, r, provenJkt, claims, provenAlg));
 }
 
-function finishReplay(checks: BindingCheck[], replay: boolean, jkt: string | null, claims: DpopProofVerification['claims']): DpopProofVerification {
+function finishReplay(
+  checks: BindingCheck[], replay: boolean, jkt: string | null, claims: DpopProofVerification['claims'], alg: string,
+): DpopProofVerification {
   checks.push({ name: 'jti', ok: !replay, detail: replay ? 'jti already used for this URI within the window' : 'jti not seen before for this URI' });
-  return finish(checks, jkt, claims);
+  return finish(checks, jkt, claims, alg);
 }

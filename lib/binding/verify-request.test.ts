@@ -16,6 +16,26 @@ const RFC_PROOF =
 const deps = () => ({ replayStore: new MemoryReplayStore(), keyCache: new KeyCache() });
 
 describe('verifyDpopRequest (CLI/API contract)', () => {
+  // The token's binding comes from bindingOfClaims alone: a cnf.jkt next to x5t#S256 does not make it DPoP-bound.
+  it('reports a JWT carrying both cnf members as bearer (the anomaly), still checking the proof against its jkt', async () => {
+    const kp = await dpopLib.generateKeyPair('ES256');
+    const jkt = await dpopLib.calculateThumbprint(kp.publicKey);
+    const { privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT({ cnf: { jkt, 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0' }, sub: 'svc' }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
+    const url = 'https://rs.example.com/x';
+    const r = await verifyDpopRequest({ proof: await dpopLib.generateProof(kp, url, 'GET', undefined, token), method: 'GET', url, token, authScheme: 'DPoP' }, deps());
+    expect(r).toMatchObject({ ok: true, jkt, tokenBinding: 'bearer' });
+  });
+
+  it('explains an alg "none" proof as a forgery attempt', async () => {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const proof = `${b64({ typ: 'dpop+jwt', alg: 'none' })}.${b64({ jti: randomUUID(), htm: 'GET', htu: 'https://rs.example.com/x', iat: Math.floor(Date.now() / 1000) })}.`;
+    const r = await verifyDpopRequest({ proof, method: 'GET', url: 'https://rs.example.com/x' }, deps());
+    expect(r).toMatchObject({ ok: false, reason: 'alg', rfcError: 'invalid_dpop_proof', jkt: '' });
+    expect(r.checks.at(-1)).toMatchObject({ name: 'alg', ok: false, detail: expect.stringContaining('alg "none"') });
+    expect(r.explanation).toMatch(/alg "none".*unsigned/);
+  });
+
   it('returns exactly the contract fields for the RFC 9449 §4.1 proof with --now', async () => {
     const r = await verifyDpopRequest({ proof: RFC_PROOF, method: 'POST', url: 'https://server.example.com/token', nowSeconds: 1562262616 }, deps());
     expect(r).toMatchObject({ ok: true, reason: null, jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' });

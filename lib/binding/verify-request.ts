@@ -2,7 +2,7 @@
 // call. Output shapes follow CONTRACT.md; fields may be added, never renamed. Neither the token
 // nor the proof is ever echoed: only fingerprints.
 import type { Binding } from '../domain/types.ts';
-import { decideBinding, decodeJwt, readCnf } from './classify-token.ts';
+import { bindingOfClaims, decodeJwt } from './classify-token.ts';
 import { BindingError, isBindingError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import type { ReplayStore } from './replay-store.ts';
@@ -58,8 +58,8 @@ function requireString(v: unknown, name: string): string {
 
 function tokenCnf(token: string): { binding: Binding; jkt: string | null; x5t: string | null } | null {
   try {
-    const cnf = readCnf(decodeJwt(token).claims.cnf);
-    return { binding: decideBinding(cnf).binding, jkt: cnf.jkt, x5t: cnf.x5t };
+    const b = bindingOfClaims(decodeJwt(token).claims);
+    return { binding: b.binding, jkt: b.cnfJkt, x5t: b.cnfX5tS256 };
   } catch (e) {
     if (isBindingError(e)) return null; // opaque token: its binding needs introspection
     throw e;
@@ -91,10 +91,11 @@ export async function verifyDpopRequest(input: VerifyDpopRequestInput, deps: Ver
     reason: r.reason,
     jkt: r.jkt ?? '',
     checks: r.checks,
-    explanation: explainDpop(r.reason),
+    explanation: explainDpop(r.reason, r.alg),
     rfcError: r.rfcError,
     tokenFingerprint: token ? fingerprintToken(token) : null,
-    tokenBinding: expectedJkt ? 'dpop' : (cnf?.binding ?? null),
+    // A JWT's own cnf decides (bindingOfClaims); --jkt speaks for an opaque token's introspection.
+    tokenBinding: cnf?.binding ?? (input.jkt ? 'dpop' : null),
   };
 }
 

@@ -43,10 +43,32 @@ export const VERDICT_WORDS: Record<Verdict, string> = {
   cert_revoked: 'The client certificate is revoked.',
   cert_expired: 'The client certificate was expired (or not yet valid) at the time of the request.',
   token_expired: 'The access token had expired at the time of the request.',
+  spoofed_client_cert:
+    'The certificate the backend received from a proxy is not the one the client presented at the edge: a client-supplied certificate header was passed through, so certificate-bound tokens protect nothing on that path.',
+  cert_revoked_unchecked:
+    "A gateway accepted a client certificate that its CA's revocation list names: it checks no revocation list, so revoking the certificate did not stop its use.",
 };
 
-/** One sentence for a DPoP verification outcome. */
-export function explainDpop(reason: DpopFailureReason | null): string {
+/**
+ * Words for an `alg` refusal that say which attempt it was. `none` and HMAC are not client bugs a
+ * real DPoP library makes (every one signs with the asymmetric key it proves possession of):
+ * an unsigned proof is the classic JWT forgery, an HMAC one tries to turn the public jwk into a
+ * shared secret. Both are attack signals worth their own words.
+ */
+export function explainDpopAlg(alg: string | null): string {
+  if (alg !== null && alg.toLowerCase() === 'none') {
+    return 'The proof declares alg "none": it is unsigned, so anyone could have written it, key and claims included. No DPoP client sends this; treat it as an attempt to forge a proof (RFC 9449 §4.3 requires an asymmetric signature).';
+  }
+  if (alg !== null && /^HS\d+$/i.test(alg)) {
+    return `The proof declares the symmetric algorithm "${alg}" (HMAC): a DPoP proof must be signed with the client's private key, never a shared secret. This is a forged or badly broken proof; no DPoP client sends it.`;
+  }
+  const named = alg === null ? 'no algorithm' : `alg "${alg}"`;
+  return `The proof declares ${named}, which is not an allowed asymmetric algorithm (or does not fit its key), so it is rejected (RFC 9449 §4.3 check 5).`;
+}
+
+/** One sentence for a DPoP verification outcome; `alg` is the header's, to name an `alg` refusal. */
+export function explainDpop(reason: DpopFailureReason | null, alg: string | null = null): string {
+  if (reason === 'alg' && alg !== null) return explainDpopAlg(alg);
   return reason ? DPOP_REASON_WORDS[reason] : 'The DPoP proof passed every RFC 9449 check performed.';
 }
 
