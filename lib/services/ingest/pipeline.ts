@@ -7,7 +7,7 @@
 // the database: proofs are verified as of the event's own time and dropped.
 import { createHash, randomUUID } from 'node:crypto';
 import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
-import { decideVerdictNow, KeyCache, MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
+import { bindingOfClaims, decideVerdictNow, KeyCache, MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import type { Database } from '../../db/open.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
@@ -243,18 +243,17 @@ function factsOfRow(r: { binding: string; cnfJkt: string | null; cnfX5tS256: str
 }
 
 /** Token facts an event's own JWT claims imply (for tokens first seen in a log). */
-function claimFacts(ev: NormalizedEvent): { binding: Binding; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | null; jti: string | null; issuer: string | null; subject: string | null; clientId: string | null; issuedAt: Date | null; scopes: string[] } {
+function claimFacts(ev: NormalizedEvent): { binding: Binding; cnfJkt: string | null; cnfX5tS256: string | null; bindingAnomaly: boolean; expiresAt: Date | null; jti: string | null; issuer: string | null; subject: string | null; clientId: string | null; issuedAt: Date | null; scopes: string[] } {
   const c = ev.tokenClaims ?? {};
-  const cnf = (c.cnf && typeof c.cnf === 'object' ? c.cnf : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 500) : null);
   const time = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e11 ? new Date(v * 1000) : null);
-  const cnfJkt = str(cnf.jkt);
-  const cnfX5tS256 = str(cnf['x5t#S256']);
-  const scheme = ev.authScheme?.toLowerCase();
-  const binding: Binding = cnfJkt ? 'dpop' : cnfX5tS256 ? 'mtls' : scheme === 'dpop' ? 'dpop' : 'bearer';
+  // The binding engine's one rule (bindingOfClaims), so the stored token and the request's verdict
+  // agree: only the issuer's cnf binds a token, never the scheme the client sent it with, and a cnf
+  // with both jkt and x5t#S256 is a flagged anomaly, not a sender-constrained token.
+  const { binding, cnfJkt, cnfX5tS256, bindingAnomaly } = bindingOfClaims(c);
   const scope = typeof c.scope === 'string' ? c.scope.split(/\s+/).filter(Boolean).slice(0, 100) : [];
   return {
-    binding, cnfJkt, cnfX5tS256, expiresAt: time(c.exp), jti: str(c.jti), issuer: str(c.iss), subject: str(c.sub),
+    binding, cnfJkt, cnfX5tS256, bindingAnomaly, expiresAt: time(c.exp), jti: str(c.jti), issuer: str(c.iss), subject: str(c.sub),
     clientId: str(c.client_id) ?? str(c.azp), issuedAt: time(c.iat), scopes: scope,
   };
 }
