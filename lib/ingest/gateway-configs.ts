@@ -151,3 +151,52 @@ export function caddySite(o: { address: string; certFile: string; keyFile: strin
 }
 `;
 }
+
+/**
+ * An HAProxy 2.6 frontend that terminates mTLS and logs evidence computed by HAProxy's own
+ * converters: the certificate's x5t#S256 (`ssl_c_der,sha2(256),ub64enc`), the token's SHA-256
+ * (`sha2(256),ub64enc` of the credential, kept in a transaction variable and never logged) and
+ * the claims jwt_payload_query reads (client_id, sub, exp, cnf thumbprints). `verify optional`
+ * with `crt-ignore-err all ca-ignore-err all` lets failed certificates through to the log with
+ * their error codes (`ssl_c_verify` is only the last error: `ssl_c_err` and `ssl_c_ca_err` tell
+ * the rest) — the frontend must then refuse them itself, as the first rule does. `len 16384`:
+ * lines are cut at 1024 bytes otherwise. Client-Cert is set from the TLS session (a client's
+ * copy removed) and X-Request-ID is kept or made, captured and sent on.
+ */
+export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: string; crlFile: string; logTarget: string; backend: string }): string {
+  // `\\$` is a literal `$` inside HAProxy's double quotes (a bare one starts an environment variable).
+  const claim = (path: string) => `%[var(txn.holdfast_token),jwt_payload_query('\\$.${path}')]`;
+  return `frontend holdfast_edge
+  mode http
+  bind ${o.bind} ssl crt ${o.crtFile} ca-file ${o.caFile} crl-file ${o.crlFile} verify optional crt-ignore-err all ca-ignore-err all
+  log ${o.logTarget} len 16384 format raw local0
+  http-request deny deny_status 403 if { ssl_c_used } !{ ssl_c_verify 0 } || { ssl_c_used } !{ ssl_c_err 0 } || { ssl_c_used } !{ ssl_c_ca_err 0 }
+  unique-id-format %[uuid()]
+  http-request set-header X-Request-ID %[unique-id] unless { req.hdr(X-Request-ID) -m found }
+  http-request capture req.hdr(X-Request-ID) len 64
+  http-request set-var(txn.holdfast_token) req.hdr(Authorization),word(2,' ')
+  http-request set-var(txn.holdfast_scheme) req.hdr(Authorization),word(1,' ')
+  http-request del-header Client-Cert
+  http-request set-header Client-Cert :%[ssl_c_der,base64]: if { ssl_c_used }
+  log-format "%ci [%tr] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[req.hdr_cnt(DPoP)] x_request_id=%{+Q}[capture.req.hdr(0)]"
+  default_backend ${o.backend}
+`;
+}
+
+/**
+ * Apache 2.4 with mod_ssl. Apache can log the client certificate itself (`SSL_CLIENT_CERT`, PEM
+ * with escaped newlines: Holdfast computes x5t#S256 from it), the verify result, DNs, serial and
+ * validity, the Authorization scheme and DPoP presence (through SetEnvIf, never the values). It
+ * cannot hash a token (its expressions have no SHA-256), so token fingerprints must come from the
+ * authorization server's introspection or an inventory. `SSLVerifyClient optional` aborts the
+ * handshake of expired and revoked certificates: those are only in error.log (format
+ * apache-error); `optional_no_ca` lets untrusted ones reach the access log. Apache has no RFC 9440
+ * variable: forward `SSL_CLIENT_CERT` as PEM in X-SSL-Client-Cert only where the backend reads it.
+ */
+export function apacheLogConfig(o: { logFile: string }): string {
+  return `SetEnvIf Authorization "^([A-Za-z0-9_-]+) " HOLDFAST_AUTHZ_SCHEME=$1
+SetEnvIf DPoP "." HOLDFAST_HAS_DPOP=1
+RequestHeader setifempty X-Request-ID "%{UNIQUE_ID}e"
+LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %a \\"%r\\" %>s %{UNIQUE_ID}e \\"%{X-Request-ID}i\\" \\"%{SSL_CLIENT_VERIFY}x\\" \\"%{SSL_CLIENT_S_DN}x\\" \\"%{SSL_CLIENT_I_DN}x\\" %{SSL_CLIENT_M_SERIAL}x \\"%{SSL_CLIENT_V_START}x\\" \\"%{SSL_CLIENT_V_END}x\\" %{HOLDFAST_AUTHZ_SCHEME}e %{HOLDFAST_HAS_DPOP}e \\"%{SSL_CLIENT_CERT}x\\"" holdfast
+CustomLog ${o.logFile} holdfast`;
+}

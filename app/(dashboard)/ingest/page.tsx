@@ -78,6 +78,10 @@ export default async function IngestPage() {
         <p className="muted">
           Create a source with its own API key on the Sources page (admins), or an API key with the ingest scope. Formats: {FORMAT_NAMES.join(', ')}.
         </p>
+        <p className="muted" data-testid="evidence-not-tokens">
+          The recommended configurations log evidence the gateway computes — the token&apos;s SHA-256, its cnf thumbprints, the client
+          certificate&apos;s x5t#S256 — and never the token itself. Each one is run as shown against the real gateway by Holdfast&apos;s tests.
+        </p>
         {ingestSnippets(base).map((s) => (
           <details key={s.id} id={`snippet-${s.id}`}>
             <summary><strong>{s.title}</strong></summary>

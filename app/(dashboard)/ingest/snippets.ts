@@ -1,6 +1,21 @@
 // Copy-paste configuration for sending gateway and AS logs to Holdfast. The NGINX and Envoy
-// formats are the exact strings lib/ingest exports (and the NGINX test runs verbatim).
-import { ENVOY_JSON_FORMAT, NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from '@/lib/ingest/index.ts';
+// formats are the exact strings lib/ingest exports; the recommended gateway configurations are
+// the builders of lib/ingest/gateway-configs.ts called with the example paths below, which the
+// real-gateway tests call with theirs (gateway-configs-real.test.ts, chains-real.test.ts).
+import { ENVOY_JSON_FORMAT, NGINX_AUTH_MAPS, NGINX_BACKEND_JSON_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '@/lib/ingest/index.ts';
+import {
+  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE,
+  nginxNjsHttpConfig,
+} from '@/lib/ingest/gateway-configs.ts';
+
+/** The paths the page's snippets show; tests put their temporary paths in the same places. */
+export const EXAMPLE = {
+  njsPath: '/etc/nginx/njs/holdfast.js',
+  nginxLog: '/var/log/nginx/holdfast.json',
+  haproxy: { bind: ':443', crtFile: '/etc/haproxy/certs/api.pem', caFile: '/etc/haproxy/clients-ca.pem', crlFile: '/etc/haproxy/clients-ca.crl', logTarget: 'stdout', backend: 'app' },
+  apacheLog: '${APACHE_LOG_DIR}/holdfast.log',
+  caddy: { address: 'api.example.com', certFile: '/etc/caddy/api.crt', keyFile: '/etc/caddy/api.key', caFile: '/etc/caddy/clients-ca.pem', logFile: '/var/log/caddy/holdfast.json', upstream: '127.0.0.1:8080' },
+} as const;
 
 export interface Snippet {
   id: string;
@@ -31,6 +46,60 @@ export function ingestSnippets(base: string): Snippet[] {
           label: 'Vector (file → http)',
           code: `[sources.nginx]\ntype = "file"\ninclude = ["/var/log/nginx/holdfast.json"]\n\n[sinks.holdfast]\ntype = "http"\ninputs = ["nginx"]\nuri = "${endpoint('nginx-json', 'nginx-edge')}"\nencoding.codec = "text"\nframing.method = "newline_delimited"\nrequest.headers.Authorization = "Bearer hf_…"\nrequest.headers.Content-Type = "application/x-ndjson"`,
         },
+      ],
+    },
+    {
+      id: 'nginx-njs',
+      title: 'NGINX with njs (recommended: evidence, never the token)',
+      intro:
+        "With Debian's libnginx-mod-http-js, NGINX computes the evidence itself: the token's SHA-256 (Holdfast's token fingerprint), the JWT's client_id, sub, exp and cnf thumbprints, and the client certificate's x5t#S256. The log holds no Authorization value and no DPoP proof. Read it with format nginx-json.",
+      blocks: [
+        { label: `${EXAMPLE.njsPath}`, code: NGINX_NJS_MODULE },
+        { label: 'nginx.conf (main context; Debian enables it in modules-enabled already)', code: NGINX_NJS_LOAD_MODULE },
+        { label: 'nginx.conf (http block)', code: nginxNjsHttpConfig({ njsPath: EXAMPLE.njsPath }) },
+        { label: 'in the server block that terminates mTLS', code: `ssl_verify_client optional;\naccess_log ${EXAMPLE.nginxLog} holdfast_njs_json;` },
+        { label: 'send', code: `HOLDFAST_API_KEY=hf_… npx holdfast ingest ${EXAMPLE.nginxLog} --format nginx-json --source nginx-edge --server ${base}` },
+      ],
+    },
+    {
+      id: 'forwarding',
+      title: 'Behind a proxy: forward the client certificate (RFC 9440)',
+      intro:
+        "Where TLS ends at an edge and the token is checked behind it, the edge must send the client's certificate in Client-Cert, set from the TLS session, and remove any copy the client sent: an edge that passes a client's Client-Cert through lets anyone claim any certificate. Log X-Request-ID at both hops: Holdfast joins the edge's line and the backend's and flags a certificate stripped on the way (binding_context_stripped) or replaced (spoofed_client_cert), naming the hop.",
+      blocks: [
+        { label: 'NGINX edge: each proxied location (with the njs http block above)', code: NGINX_FORWARD_CLIENT_CERT },
+        { label: 'NGINX backend: log what arrived (http block, with the maps of the nginx-json format)', code: `${NGINX_AUTH_MAPS}\n${NGINX_BACKEND_JSON_LOG_FORMAT}\n\n# in the server block:\naccess_log /var/log/nginx/holdfast-backend.json holdfast_backend_json;` },
+        { label: 'NGINX backend: refuse a certificate-bound token whose certificate is not the forwarded one (with the njs http block)', code: NGINX_BACKEND_BINDING_CHECK },
+      ],
+    },
+    {
+      id: 'haproxy',
+      title: 'HAProxy',
+      intro:
+        "HAProxy 2.6 computes x5t#S256 and the token's SHA-256 with its own converters (sha2(256),ub64enc) and reads the JWT claims with jwt_payload_query; the token stays in a transaction variable and is never logged. Failed certificates are let through the handshake so that they are logged, then refused with 403. Read the log with format haproxy and this file as --gateway-config.",
+      blocks: [
+        { label: 'haproxy.cfg', code: haproxyFrontend(EXAMPLE.haproxy) },
+        { label: 'send (logs on stdout: the journal or the container log)', code: `journalctl -u haproxy -o cat --since -1h > holdfast.log\nHOLDFAST_API_KEY=hf_… npx holdfast ingest holdfast.log --format haproxy --gateway-config /etc/haproxy/haproxy.cfg --log-format holdfast_edge --source haproxy-edge --server ${base}` },
+      ],
+    },
+    {
+      id: 'apache',
+      title: 'Apache httpd (mod_ssl)',
+      intro:
+        "Apache logs the client certificate itself (Holdfast computes x5t#S256 from it), its verify result, DNs, serial and validity, the Authorization scheme and DPoP presence — never the values. It cannot hash a token (its expressions have no SHA-256): token fingerprints come from introspection or an inventory. SSLVerifyClient optional aborts handshakes with expired and revoked certificates; those appear only in error.log: send it too, with format apache-error.",
+      blocks: [
+        { label: 'in the mTLS virtual host (mod_ssl, mod_headers, mod_setenvif, mod_unique_id enabled)', code: `SSLVerifyClient optional\n${apacheLogConfig({ logFile: EXAMPLE.apacheLog })}` },
+        { label: 'send', code: `HOLDFAST_API_KEY=hf_… npx holdfast ingest /var/log/apache2/holdfast.log --format apache --gateway-config /etc/apache2/sites-enabled/api.conf --log-format holdfast --source apache-edge --server ${base}\nHOLDFAST_API_KEY=hf_… npx holdfast ingest /var/log/apache2/error.log --format apache-error --source apache-edge --server ${base}` },
+      ],
+    },
+    {
+      id: 'caddy',
+      title: 'Caddy',
+      intro:
+        "Caddy logs the client certificate's CN and serial and redacts Authorization by itself. The site below adds what Caddy cannot log: the certificate's SHA-256 (echoed in a response header, so the access log carries it) and a request id, and forwards the certificate to the backend in Client-Cert, set from the TLS session. Caddy checks no revocation list: a revoked certificate is accepted, so revoke the token at the authorization server too. Read with format caddy.",
+      blocks: [
+        { label: 'Caddyfile', code: caddySite(EXAMPLE.caddy) },
+        { label: 'send', code: `HOLDFAST_API_KEY=hf_… npx holdfast ingest ${EXAMPLE.caddy.logFile} --format caddy --source caddy-edge --server ${base}` },
       ],
     },
     {

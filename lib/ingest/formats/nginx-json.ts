@@ -31,12 +31,13 @@ const NGINX_JSON_FIELDS = `'{"time":"$time_iso8601","request_id":"$request_id","
   '"ssl_client_serial":"$ssl_client_serial","ssl_client_fingerprint":"$ssl_client_fingerprint",'
   '"ssl_client_v_start":"$ssl_client_v_start","ssl_client_v_end":"$ssl_client_v_end",'
   '"ssl_client_escaped_cert":"$ssl_client_escaped_cert","authz_scheme":"$authz_scheme",'
-  '"has_dpop":"$has_dpop","http_dpop":"$http_dpop"`;
+  '"has_dpop":"$has_dpop"`;
 
-export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGINX_JSON_FIELDS}}';`;
+export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGINX_JSON_FIELDS},"http_dpop":"$http_dpop"}';`;
 
 /**
- * The format for an NGINX behind a TLS-terminating proxy (a backend hop): the same fields plus the
+ * The format for an NGINX behind a TLS-terminating proxy (a backend hop): the same fields (but
+ * not the DPoP proof: the edge logs it if anyone does) plus the
  * certificate headers a proxy may forward (RFC 9440 Client-Cert and its chain, Envoy XFCC, the
  * escaped PEM of an NGINX edge, AWS ALB's), read with parseForwardedCert into `forwardedCert`
  * and checked against the edge's line of the same request (lib/hops).

@@ -1,0 +1,51 @@
+// The Ingest page shows the recommended gateway configurations exactly as the real-gateway tests
+// run them (lib/ingest/gateway-configs-real.test.ts, lib/hops/chains-real.test.ts), and none of
+// them logs a raw token, proof or Authorization value.
+import { describe, expect, it } from 'vitest';
+import {
+  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_MODULE, nginxNjsHttpConfig,
+} from '@/lib/ingest/gateway-configs.ts';
+import { EXAMPLE, ingestSnippets } from './snippets.ts';
+
+const snippets = ingestSnippets('https://holdfast.example.com');
+const block = (id: string, label: RegExp) => {
+  const s = snippets.find((x) => x.id === id);
+  const b = s?.blocks.find((x) => label.test(x.label));
+  if (!b) throw new Error(`no block ${label} in snippet ${id}`);
+  return b.code;
+};
+
+describe('Ingest page: recommended configurations', () => {
+  it.each([
+    ['nginx-njs', /holdfast\.js$/, NGINX_NJS_MODULE],
+    ['nginx-njs', /http block/, nginxNjsHttpConfig({ njsPath: EXAMPLE.njsPath })],
+    ['forwarding', /NGINX edge/, NGINX_FORWARD_CLIENT_CERT],
+    ['forwarding', /refuse a certificate-bound token/, NGINX_BACKEND_BINDING_CHECK],
+    ['haproxy', /haproxy\.cfg/, haproxyFrontend(EXAMPLE.haproxy)],
+    ['caddy', /Caddyfile/, caddySite(EXAMPLE.caddy)],
+  ])('%s shows the tested configuration (%s)', (id, label, code) => {
+    expect(block(id, label)).toBe(code);
+  });
+
+  it('apache shows the tested LogFormat in its virtual host block', () => {
+    expect(block('apache', /virtual host/)).toContain(apacheLogConfig({ logFile: EXAMPLE.apacheLog }));
+  });
+
+  it.each([
+    ['NGINX $http_authorization or $http_dpop in a log_format', /log_format[^;]*\$http_(authorization|dpop)/],
+    ['Apache %{Authorization}i or %{DPoP}i', /%\{(Authorization|DPoP)\}i/i],
+    ['HAProxy Authorization or DPoP header logged as is', /log-format[^\n]*(req\.hdr\((Authorization|DPoP)\)\]|capture\.req\.hdr\([^)]*\)[^\n]*Authorization)/i],
+    ['Caddy log_credentials', /log_credentials/],
+  ])('no recommended configuration logs a credential: %s', (_n, pattern) => {
+    for (const id of ['nginx-njs', 'forwarding', 'haproxy', 'apache', 'caddy']) {
+      for (const b of snippets.find((s) => s.id === id)!.blocks) expect(b.code, `${id} / ${b.label}`).not.toMatch(pattern);
+    }
+  });
+
+  it('HAProxy logs the token only through a hash or a claim query, never the variable itself', () => {
+    const logFormat = /log-format "([^\n]*)"/.exec(haproxyFrontend(EXAMPLE.haproxy))![1]!;
+    const uses = [...logFormat.matchAll(/var\(txn\.holdfast_token\)(,[a-z_0-9]+)?/g)].map((m) => m[1] ?? '');
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) expect(u).toMatch(/^,(sha2|jwt_payload_query)/);
+  });
+});
