@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start with a clear message for each
 // bad value. Only edges (server start, CLI) call this; the pure core never reads the env.
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { HoldfastError } from './errors.ts';
@@ -40,6 +41,8 @@ const envSchema = z.object({
     .trim()
     .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)')
     .optional(),
+  // Where the audit anchor (the chain head, MAC'd) is kept, outside the database: lib/audit/anchoring.ts.
+  HOLDFAST_AUDIT_ANCHOR_FILE: z.string().trim().min(1).optional(),
 });
 
 export type HoldfastConfig = {
@@ -54,6 +57,8 @@ export type HoldfastConfig = {
   demoSeed: number;
   sessionHours: number;
   signInLimitPerIp: number;
+  /** Audit anchor file: HOLDFAST_AUDIT_ANCHOR_FILE, else audit-anchor.json in the embedded data directory; none on PostgreSQL unless set. */
+  auditAnchorFile: string | null;
 };
 
 /** Why a password is too weak, or null. Kept small and explicit: length beats rules. */
@@ -89,9 +94,10 @@ export function loadConfig(env: Env = process.env): HoldfastConfig {
       throw new HoldfastError('config_invalid', 'HOLDFAST_ADMIN_PASSWORD is set but HOLDFAST_ADMIN_EMAIL is not');
     }
   }
+  const dataDir = path.resolve(c.HOLDFAST_DATA_DIR);
   return {
     databaseUrl: c.DATABASE_URL,
-    dataDir: path.resolve(c.HOLDFAST_DATA_DIR),
+    dataDir,
     port: c.PORT,
     host: c.HOST,
     adminEmail: c.HOLDFAST_ADMIN_EMAIL?.toLowerCase(),
@@ -101,5 +107,25 @@ export function loadConfig(env: Env = process.env): HoldfastConfig {
     demoSeed: c.HOLDFAST_DEMO_SEED,
     sessionHours: c.HOLDFAST_SESSION_HOURS,
     signInLimitPerIp: c.HOLDFAST_SIGNIN_LIMIT_PER_IP,
+    auditAnchorFile: auditAnchorFile(c.HOLDFAST_AUDIT_ANCHOR_FILE, c.DATABASE_URL, dataDir),
   };
+}
+
+/**
+ * The anchor must live where the database's writers cannot reach, and must be writable by the
+ * app: a file in an existing directory. The embedded default sits beside the database files
+ * (it still catches an attacker who can only run SQL); on PostgreSQL there is no default,
+ * because an app instance's directory is not tied to one database.
+ */
+function auditAnchorFile(value: string | undefined, databaseUrl: string | undefined, dataDir: string): string | null {
+  if (value === undefined) return databaseUrl ? null : path.join(dataDir, 'audit-anchor.json');
+  const file = path.resolve(value);
+  const dir = path.dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new HoldfastError('config_invalid', `HOLDFAST_AUDIT_ANCHOR_FILE: directory ${dir} does not exist`);
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new HoldfastError('config_invalid', `HOLDFAST_AUDIT_ANCHOR_FILE: ${file} is a directory; name a file in it`);
+  }
+  return file;
 }

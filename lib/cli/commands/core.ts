@@ -2,7 +2,7 @@
 import { createApiKey, DPOP_JKT_PATTERN } from '../../auth/api-keys.ts';
 import { migrateDatabase } from '../../db/migrations.ts';
 import { createUser } from '../../auth/users.ts';
-import { verifyAuditChain } from '../../audit/verify-audit-chain.ts';
+import { verifyAuditChain, type AuditVerification } from '../../audit/verify-audit-chain.ts';
 import { ROLES, type Role } from '../../domain/types.ts';
 import { getSummary, type Summary } from '../../services/summary.ts';
 import { seedDemo } from '../../seed/seed-demo.ts';
@@ -116,19 +116,31 @@ export const apikeyCreateCommand: Command = {
   },
 };
 
+/** The first bad entry and why, in one line: "entry 42 (truncated): the chain ends at …". */
+function auditFailureLine(r: AuditVerification): string {
+  const where = r.firstBadEntry === null ? '' : ` at entry ${r.firstBadEntry}`;
+  return `audit chain broken${where} (${r.reason ?? 'unknown'}): ${r.problem ?? ''}`;
+}
+
+function auditOkLine(r: AuditVerification): string {
+  const anchor = r.anchor ? `anchored at entry ${r.anchor.seq} (${r.anchor.at})` : 'no anchor yet';
+  const legacy = r.legacyEntries ? `; ${r.legacyEntries} from before MACs, hash-chained only` : '';
+  return `audit chain intact (${r.entries} entries; ${anchor}${legacy})`;
+}
+
 export const auditVerifyCommand: Command = {
   name: 'audit verify',
-  summary: 'check the audit hash chain',
+  summary: 'check the audit log: hash chain, MACs, and the anchor kept outside the database',
   usage: 'holdfast audit verify [--json]',
   options: {},
   async run(ctx) {
     const r = ctx.remote
-      ? await callApi<{ ok: boolean; entries: number; firstBadEntry: string | null; problem?: string | null }>(ctx.remote, 'GET', '/api/v1/audit/verify')
-      : await ctx.withDb(verifyAuditChain);
-    emit(ctx.io, { ok: r.ok, entries: r.entries, firstBadEntry: r.firstBadEntry }, () =>
-      r.ok ? `audit chain intact (${r.entries} entries)` : `audit chain BROKEN at entry ${r.firstBadEntry}: ${r.problem ?? ''}`,
+      ? await callApi<AuditVerification>(ctx.remote, 'GET', '/api/v1/audit/verify')
+      : await ctx.withDb((db) => verifyAuditChain(db));
+    emit(ctx.io, { ok: r.ok, entries: r.entries, firstBadEntry: r.firstBadEntry, reason: r.reason ?? null, problem: r.problem ?? null, legacyEntries: r.legacyEntries ?? 0, anchor: r.anchor ?? null }, () =>
+      r.ok ? auditOkLine(r) : auditFailureLine(r),
     );
-    if (!r.ok) throw new CheckFailed(`audit chain broken at entry ${r.firstBadEntry}`);
+    if (!r.ok) throw new CheckFailed(auditFailureLine(r));
   },
 };
 
