@@ -4,16 +4,19 @@
 // independently (openssl and coreutils), and no raw token or proof is in the log file.
 // Skips when a gateway is not installed, unless CI=true (then it must run).
 import { execSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
 import { hopVerdict } from '../hops/hop-verdict.ts';
+import { findApache, startApache } from '../testing/apache-launch.ts';
 import { caddyTestGlobals, findCaddy, startCaddy } from '../testing/caddy.ts';
 import { createGatewayPki, tlsRequest, type GatewayPki } from '../testing/gateway-pki.ts';
+import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy } from '../testing/haproxy-launch.ts';
 import { startNginx } from '../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../testing/processes.ts';
-import { caddySite, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig } from './gateway-configs.ts';
+import { apacheLogConfig, caddySite, haproxyFrontend, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig } from './gateway-configs.ts';
 import { openParseStream } from './parse-stream.ts';
 import type { FormatName } from './types.ts';
 
@@ -160,5 +163,133 @@ server {
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.split('.')[1]);
     expect(lines[0]!.labels).toMatchObject({ authorization: 'redacted by caddy' });
+  });
+});
+
+const HAPROXY = findHaproxy();
+const APACHE = findApache();
+for (const [name, bin] of [['haproxy', HAPROXY], ['apache2', APACHE]] as const) {
+  if (!bin && !IN_CI) console.warn(`gateway-configs-real.test.ts: ${name} part skipped — not installed; set CI=true to make this a failure`);
+}
+
+/** `key=value` or `key="value"` from one raw log line (the recommended formats label every value). */
+function field(line: string, key: string): string | null {
+  const m = new RegExp(`(?:^| )${key.replace(/[.]/g, '\\.')}=("(?:[^"\\\\]|\\\\.)*"|\\S*)`).exec(line);
+  if (!m) return null;
+  const v = m[1]!.startsWith('"') ? m[1]!.slice(1, -1) : m[1]!;
+  return v === '-' || v === '' ? null : v;
+}
+
+(HAPROXY || IN_CI ? describe : describe.skip)('HAProxy: the recommended frontend', () => {
+  const token = () => `${b64u({ alg: 'ES256', typ: 'at+jwt' })}.${b64u({ client_id: 'svc-a', sub: 'svc-a', exp: 4102444800, cnf: { 'x5t#S256': pki.clients.good.x5t } })}.c2lnLWhhcHJveHk`;
+  const dpopToken = `${b64u({ alg: 'ES256' })}.${b64u({ client_id: 'agent-7', cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } })}.c2lnLWRwb3A`;
+  const proof = `${b64u({ typ: 'dpop+jwt', alg: 'ES256' })}.${b64u({ htm: 'GET', jti: 'p-2' })}.cHJvb2Ytc2lnLTI`;
+  let lines: string[] = [];
+  let text = '';
+  const statuses: Record<string, number> = {};
+  const lineOf = (path: string) => lines.find((l) => l.includes(` ${path} `))!;
+
+  beforeAll(async () => {
+    if (!HAPROXY) throw new Error('CI=true but haproxy is not installed');
+    const port = await freePort();
+    const pem = join(pki.dir, 'server-haproxy.pem');
+    writeFileSync(pem, readFileSync(pki.serverCertPath, 'utf8') + readFileSync(pki.serverKeyPath, 'utf8'));
+    const frontend = haproxyFrontend({ bind: `127.0.0.1:${port}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'app' });
+    const config = `${HAPROXY_TEST_HEAD}${frontend}backend app\n  http-request return status 200 content-type text/plain string ok\n`;
+    const haproxy = await startHaproxy(HAPROXY, pki.dir, 'haproxy-edge', config, [port]);
+    const send = async (path: string, client: Parameters<typeof tlsRequest>[1]['client'], headers: Record<string, string> = {}) => {
+      statuses[path] = (await tlsRequest(pki, { port, path, client, headers })).status;
+    };
+    await send('/good', 'good', { Authorization: `Bearer ${token()}` });
+    await send('/dpop', null, { Authorization: `DPoP ${dpopToken}`, DPoP: proof });
+    await send('/revoked', 'revoked', { Authorization: `Bearer ${token()}` });
+    await send('/expired', 'expired');
+    await send('/untrusted', 'untrusted');
+    await send('/forged', null, { 'Client-Cert': `:${pki.clients.good.derB64}:`, 'X-Request-ID': 'client-id-1' });
+    await haproxy.stop();
+    text = readFileSync(haproxy.logFile, 'utf8');
+    // stdout also carries HAProxy's own notices ("Proxy holdfast_edge stopped …").
+    lines = text.split('\n').filter((l) => l.startsWith('127.0.0.1 '));
+  }, 60_000);
+
+  it('accepts good certificates, refuses revoked, expired and untrusted ones with 403 after logging them', () => {
+    expect(statuses).toEqual({ '/good': 200, '/dpop': 200, '/revoked': 403, '/expired': 403, '/untrusted': 403, '/forged': 200 });
+    expect(lines).toHaveLength(6);
+  });
+
+  it("x5t#S256 by ssl_c_der,sha2(256),ub64enc equals the openssl pipeline's", () => {
+    expect(field(lineOf('/good'), 'x5t')).toBe(pki.clients.good.x5t);
+    expect(field(lineOf('/revoked'), 'x5t')).toBe(pki.clients.revoked.x5t);
+    expect(field(lineOf('/dpop'), 'x5t')).toBeNull();
+  });
+
+  it('the error codes tell revoked (23), expired (10) and untrusted apart', () => {
+    expect(field(lineOf('/revoked'), 'ssl_c_err')).toBe('23');
+    expect(field(lineOf('/expired'), 'ssl_c_err')).toBe('10');
+    expect(['18', '19', '20', '21']).toContain(field(lineOf('/untrusted'), 'ssl_c_err'));
+  });
+
+  it("the token's SHA-256 equals openssl's; claims and cnf thumbprints come from jwt_payload_query", () => {
+    const good = lineOf('/good');
+    expect(field(good, 'token_sha256')).toBe(sha256ByShell(token()));
+    expect([field(good, 'scheme'), field(good, 'client_id'), field(good, 'sub'), field(good, 'exp'), field(good, 'cnf_x5t')]).toEqual(['Bearer', 'svc-a', 'svc-a', '4102444800', pki.clients.good.x5t]);
+    // A refused request (revoked certificate) is logged with its token's facts: they are the evidence.
+    expect(field(lineOf('/revoked'), 'token_sha256')).toBe(sha256ByShell(token()));
+    const dpop = lineOf('/dpop');
+    expect(field(dpop, 'token_sha256')).toBe(sha256ByShell(dpopToken));
+    expect([field(dpop, 'scheme'), field(dpop, 'cnf_jkt'), field(dpop, 'has_dpop')]).toEqual(['DPoP', '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', '1']);
+  });
+
+  it('keeps a request id the client sent and makes one otherwise', () => {
+    expect(field(lineOf('/forged'), 'x_request_id')).toBe('client-id-1');
+    expect(field(lineOf('/good'), 'x_request_id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('the log holds no token and no proof', () => {
+    for (const s of [token(), dpopToken, proof, token().split('.')[1]!, dpopToken.split('.')[1]!, proof.split('.')[1]!]) expect(text).not.toContain(s);
+  });
+});
+
+(APACHE || IN_CI ? describe : describe.skip)('Apache: the recommended mod_ssl log', () => {
+  const token = `${b64u({ alg: 'ES256' })}.${b64u({ client_id: 'svc-a', cnf: { 'x5t#S256': 'x' } })}.c2lnLWFwYWNoZQ`;
+  const proof = `${b64u({ typ: 'dpop+jwt', alg: 'ES256' })}.${b64u({ htm: 'GET', jti: 'p-3' })}.cHJvb2Ytc2lnLTM`;
+  let lines: string[] = [];
+  let text = '';
+
+  beforeAll(async () => {
+    if (!APACHE) throw new Error('CI=true but apache2 is not installed');
+    const port = await freePort();
+    const logFile = join(pki.dir, 'apache-holdfast.log');
+    writeFileSync(join(pki.dir, 'index.html'), 'ok\n');
+    const apache = await startApache(APACHE, pki.dir, `<VirtualHost 127.0.0.1:${port}>
+  SSLEngine on
+  SSLCertificateFile ${pki.serverCertPath}
+  SSLCertificateKeyFile ${pki.serverKeyPath}
+  SSLCACertificateFile ${pki.caPath}
+  SSLVerifyClient optional
+${apacheLogConfig({ logFile })}
+</VirtualHost>`, [port]);
+    expect((await tlsRequest(pki, { port, path: '/index.html', client: 'good', headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await tlsRequest(pki, { port, path: '/index.html?dpop', client: null, headers: { Authorization: `DPoP ${token}`, DPoP: proof, 'X-Request-ID': 'client-id-2' } })).status).toBe(200);
+    await apache.stop();
+    text = readFileSync(logFile, 'utf8');
+    lines = text.split('\n').filter(Boolean);
+  }, 60_000);
+
+  it('logs the verify result, DNs, serial and the certificate; its x5t#S256 equals the openssl pipeline\'s', () => {
+    expect(lines).toHaveLength(2);
+    const good = lines[0]!;
+    expect(good).toContain('"SUCCESS"');
+    expect(good).toContain(` ${pki.clients.good.serialHex} `);
+    const pem = /"(-----BEGIN CERTIFICATE-----[^"]*-----END CERTIFICATE-----)\\n"/.exec(good)![1]!.replace(/\\n/g, '\n');
+    expect(createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url')).toBe(pki.clients.good.x5t);
+  });
+
+  it('the Authorization scheme and DPoP presence, a request id, and no token or proof', () => {
+    expect(lines[0]).toMatch(/ Bearer - "/);
+    expect(lines[1]).toMatch(/ DPoP 1 "-"$/);
+    expect(lines[1]).toContain('"client-id-2"');
+    expect(lines[0]).toMatch(/ ([A-Za-z0-9@_-]{20,}) "\1" /);
+    for (const s of [token, proof, token.split('.')[1]!, proof.split('.')[1]!]) expect(text).not.toContain(s);
   });
 });

@@ -159,26 +159,28 @@ export function caddySite(o: { address: string; certFile: string; keyFile: strin
  * the claims jwt_payload_query reads (client_id, sub, exp, cnf thumbprints). `verify optional`
  * with `crt-ignore-err all ca-ignore-err all` lets failed certificates through to the log with
  * their error codes (`ssl_c_verify` is only the last error: `ssl_c_err` and `ssl_c_ca_err` tell
- * the rest) — the frontend must then refuse them itself, as the first rule does. `len 16384`:
+ * the rest) — the frontend must then refuse them itself, as the deny rule does once the token's
+ * facts are taken (a refused request is logged with them). `len 16384`:
  * lines are cut at 1024 bytes otherwise. Client-Cert is set from the TLS session (a client's
  * copy removed) and X-Request-ID is kept or made, captured and sent on.
  */
 export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: string; crlFile: string; logTarget: string; backend: string }): string {
   // `\\$` is a literal `$` inside HAProxy's double quotes (a bare one starts an environment variable).
-  const claim = (path: string) => `%[var(txn.holdfast_token),jwt_payload_query('\\$.${path}')]`;
+  const claim = (path: string, type = '') => `%[var(txn.holdfast_token),jwt_payload_query('\\$.${path}'${type ? `,${type}` : ''})]`;
   return `frontend holdfast_edge
   mode http
   bind ${o.bind} ssl crt ${o.crtFile} ca-file ${o.caFile} crl-file ${o.crlFile} verify optional crt-ignore-err all ca-ignore-err all
   log ${o.logTarget} len 16384 format raw local0
-  http-request deny deny_status 403 if { ssl_c_used } !{ ssl_c_verify 0 } || { ssl_c_used } !{ ssl_c_err 0 } || { ssl_c_used } !{ ssl_c_ca_err 0 }
   unique-id-format %[uuid()]
   http-request set-header X-Request-ID %[unique-id] unless { req.hdr(X-Request-ID) -m found }
   http-request capture req.hdr(X-Request-ID) len 64
   http-request set-var(txn.holdfast_token) req.hdr(Authorization),word(2,' ')
   http-request set-var(txn.holdfast_scheme) req.hdr(Authorization),word(1,' ')
+  http-request set-var(txn.holdfast_has_dpop) req.hdr_cnt(DPoP)
+  http-request deny deny_status 403 if { ssl_c_used } !{ ssl_c_verify 0 } || { ssl_c_used } !{ ssl_c_err 0 } || { ssl_c_used } !{ ssl_c_ca_err 0 }
   http-request del-header Client-Cert
   http-request set-header Client-Cert :%[ssl_c_der,base64]: if { ssl_c_used }
-  log-format "%ci [%tr] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[req.hdr_cnt(DPoP)] x_request_id=%{+Q}[capture.req.hdr(0)]"
+  log-format "%ci [%tr] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp', 'int')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[var(txn.holdfast_has_dpop)] x_request_id=%{+Q}[capture.req.hdr(0)]"
   default_backend ${o.backend}
 `;
 }
