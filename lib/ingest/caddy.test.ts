@@ -123,3 +123,23 @@ describe('decimalSerialToHex', () => {
     expect(decimalSerialToHex('9'.repeat(81))).toBeNull();
   });
 });
+
+describe('caddy: no secret leaves the parser', () => {
+  // The line no-secrets.test.ts should list for caddy (that table is not this file's to edit).
+  const LEAKY = JSON.stringify({
+    level: 'info', ts: 1795334774.1, logger: 'http.log.access.log0', msg: 'handled request',
+    request: {
+      remote_ip: '10.0.0.7', method: 'GET', host: 'api.example', uri: `/x?access_token=${S.SECRET_OPAQUE}`,
+      headers: { Authorization: [`Bearer ${S.SECRET_JWT}`], Dpop: [S.SECRET_PROOF], Cookie: [`s=${S.SECRET_OPAQUE}`], 'X-Debug': [S.PRIVATE_KEY_PEM] },
+    },
+    status: 200, resp_headers: { 'Set-Cookie': [`t=${S.SECRET_GH}`] },
+  });
+
+  it('raw Authorization (log_credentials), DPoP, cookies, a token in the query and a key in a header', () => {
+    const e = parse(LEAKY);
+    const out = JSON.stringify({ ...e, dpopProof: null });
+    for (const s of [S.SECRET_JWT, S.SECRET_PROOF, S.SECRET_OPAQUE, S.SECRET_GH, S.SECRET_JWT.split('.')[2]!, S.SECRET_PROOF.split('.')[2]!]) expect(out).not.toContain(s);
+    expect(out).not.toMatch(/PRIVATE KEY/);
+    expect(e.tokenFingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
