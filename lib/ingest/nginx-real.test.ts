@@ -16,6 +16,8 @@ import { findNginx } from '../testing/processes.ts';
 import { openParseStream } from './parse-stream.ts';
 import { createReadStream } from 'node:fs';
 import type { FormatName } from './types.ts';
+import { certFailureOfVerify, decideVerdict } from '../binding/index.ts';
+import { startNginxGateway, type ClientCert } from '../services/ingest/testing/nginx-gateway.ts';
 
 
 const NGINX = findNginx();
@@ -319,5 +321,65 @@ http {
     expect(out).not.toContain(FAKE_OPAQUE);
     expect(out).not.toContain(FAKE_JWT);
     expect(out).not.toContain(FAKE_PROOF);
+  });
+});
+
+// Issue #16: the exact `$ssl_client_verify` texts NGINX 1.22 on OpenSSL 3 prints for each kind of
+// bad client certificate — with the CA's CRL configured and without (OpenSSL then names untrusted
+// certificates differently) — and the certificate verdict each must give, whatever the token.
+// Every text here came from this real nginx; lib/binding/gateway-cert-failure.test.ts keeps the
+// same table for the pure mapping.
+const EXACT_TEXTS: Array<[ClientCert, 'crl' | 'no crl', string, 'cert_revoked' | 'cert_expired' | 'cert_untrusted' | null]> = [
+  ['good', 'crl', 'SUCCESS', null],
+  ['revoked', 'crl', 'FAILED:certificate revoked', 'cert_revoked'],
+  ['expired', 'crl', 'FAILED:certificate has expired', 'cert_expired'],
+  ['notyet', 'crl', 'FAILED:certificate is not yet valid', 'cert_expired'],
+  ['untrusted', 'crl', 'FAILED:unable to verify the first certificate', 'cert_untrusted'],
+  ['selfsigned', 'crl', 'FAILED:unable to get certificate CRL', 'cert_untrusted'],
+  ['chain', 'crl', 'FAILED:unable to get certificate CRL', 'cert_untrusted'],
+  ['intermediate', 'crl', 'FAILED:unable to get certificate CRL', 'cert_untrusted'],
+  ['purpose', 'crl', 'FAILED:unsuitable certificate purpose', 'cert_untrusted'],
+  ['forged', 'crl', 'FAILED:certificate signature failure', 'cert_untrusted'],
+  ['selfsigned', 'no crl', 'FAILED:self-signed certificate', 'cert_untrusted'],
+  ['chain', 'no crl', 'FAILED:self-signed certificate in certificate chain', 'cert_untrusted'],
+  ['intermediate', 'no crl', 'FAILED:unable to get local issuer certificate', 'cert_untrusted'],
+  ['expired', 'no crl', 'FAILED:certificate has expired', 'cert_expired'],
+  // Without a CRL the gateway cannot know: it accepts the revoked certificate.
+  ['revoked', 'no crl', 'SUCCESS', null],
+];
+
+describeNginx('real NGINX: exact certificate failure texts and their verdicts', () => {
+  const seen = new Map<string, NormalizedEvent>();
+
+  beforeAll(async () => {
+    if (!NGINX) throw new Error('CI=true but nginx is not installed: apt-get install -y nginx');
+    for (const mode of ['crl', 'no crl'] as const) {
+      const gw = await startNginxGateway(NGINX, { crl: mode === 'crl' });
+      try {
+        for (const [cert, m] of EXACT_TEXTS) {
+          if (m !== mode) continue;
+          const status = await gw.request(`/exact/${cert}`, cert, { Authorization: `Bearer ${FAKE_OPAQUE}` });
+          expect(status, `${cert} (${mode})`).toBe(cert === 'good' || (cert === 'revoked' && mode === 'no crl') ? 200 : 400);
+        }
+        const { json } = await gw.stop();
+        const { results } = await openParseStream(createReadStream(json), { format: 'nginx-json' });
+        for await (const r of results) {
+          if (r.result.kind !== 'event') throw new Error(`line ${r.lineNo}: ${JSON.stringify(r.result)}`);
+          seen.set(`${mode} ${(r.result.event.url ?? '').replace(/^.*\/exact\//, '')}`, r.result.event);
+        }
+      } finally {
+        gw.cleanup();
+      }
+    }
+  }, 120_000);
+
+  it.each(EXACT_TEXTS)('%s certificate (%s): NGINX logs %s → %s, with a bearer token too', async (cert, mode, verify, verdict) => {
+    const ev = seen.get(`${mode} ${cert}`);
+    expect(ev, 'logged').toBeDefined();
+    expect(ev!.cert?.verify).toBe(verify);
+    expect(certFailureOfVerify(ev!.cert?.verify)?.verdict ?? null).toBe(verdict);
+    // The token is a plain bearer one: before issue #16 this reported bearer_unbound for every row.
+    const d = await decideVerdict(ev!, { binding: 'bearer' });
+    expect({ verdict: d.verdict, reason: d.reason }).toEqual(verdict ? { verdict, reason: verify.replace(/^FAILED:/, '') } : { verdict: 'bearer_unbound', reason: null });
   });
 });

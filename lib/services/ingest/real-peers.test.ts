@@ -4,24 +4,28 @@
 // expired, untrusted and missing certificates, real DPoP proofs (fresh, replayed, wrong key,
 // missing) and bound/unbound tokens; its JSON and combined logs ingested with the verdicts this
 // test knows to be right; a re-send changes nothing; the revoked token seen again is linked and
-// raises replay_after_revocation.
+// raises replay_after_revocation. Then the verdict matrix of issue #16: every client certificate
+// kind (good, mismatched, revoked, expired, not yet valid, untrusted, self-signed, wrong purpose,
+// forged, missing …) × every token kind (mTLS-bound, DPoP-bound, stolen, bearer, unbound under the
+// DPoP scheme, expired) through the real gateway, each verdict against testing/verdict-matrix.ts. Events are
+// read through the estate service (listEvents), so the test holds whichever storage keeps them.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { AddressInfo } from 'node:net';
 import { generateKeyPair, generateProof } from 'dpop';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256B64url } from '../../ingest/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { evaluateFindings } from '../findings/index.ts';
 import { exportToFile } from '../frameworks/index.ts';
 import { ingestStream } from './pipeline.ts';
-import { findNginx, startNginxGateway, type ClientCert, type NginxGateway } from './testing/nginx-gateway.ts';
+import { CLIENT_CERTS, findNginx, requestIdsByPath, startNginxGateway, type ClientCert, type NginxGateway } from './testing/nginx-gateway.ts';
+import { allEvents, everyStoredRow } from './testing/stored-events.ts';
+import { startTestAuthorizationServer, TEST_CLIENT, type TestAuthorizationServer } from './testing/oidc-as.ts';
+import { expectedVerdict, MATRIX_BINDING, MATRIX_TOKENS, matrixTokens, presentToken, type MatrixClient } from './testing/verdict-matrix.ts';
 
 const OSCAL_SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
 const NGINX = findNginx();
@@ -29,8 +33,7 @@ const IN_CI = process.env.CI === 'true';
 const describeReal = NGINX || IN_CI ? describe : describe.skip;
 if (!NGINX && !IN_CI) console.warn('real-peers.test.ts: skipped — nginx is not installed (apt-get install -y nginx)');
 
-const CLIENT = { id: 'svc-orders', secret: 'test-secret-for-ingest-real-peers-0123456789' };
-const basic = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
+const CLIENT = TEST_CLIENT;
 const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 interface Case {
@@ -45,7 +48,7 @@ interface Case {
 }
 
 describeReal('ingest of real NGINX and oidc-provider output', () => {
-  let server: http.Server;
+  let as: TestAuthorizationServer;
   let issuer = '';
   let gw: NginxGateway;
   let dpopToken = '';
@@ -56,44 +59,21 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
   let revokedAt = new Date(0);
   let logs: { json: string; combined: string };
   const cases: Case[] = [];
+  let gwMatrix: NginxGateway;
+  let matrixLog = '';
+  let matrixClient: MatrixClient;
+  const matrix: Array<{ path: string; cert: ClientCert | null; token: (typeof MATRIX_TOKENS)[number] }> = [];
 
-  const introspect = async (token: string) => {
-    const res = await fetch(`${issuer}/token/introspection`, {
-      method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const introspect = (token: string) => as.introspect(token);
 
   beforeAll(async () => {
     // ── the authorization server
-    server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const provider = new Provider(issuer, {
-      clients: [{ client_id: CLIENT.id, client_secret: CLIENT.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic', scope: 'orders:read' }],
-      scopes: ['orders:read'],
-      features: {
-        devInteractions: { enabled: false },
-        clientCredentials: { enabled: true },
-        introspection: { enabled: true, allowedPolicy: async () => true },
-        revocation: { enabled: true, allowedPolicy: async () => true },
-        dPoP: { enabled: true },
-      },
-    });
-    provider.on('server_error', () => {});
-    server.on('request', provider.callback());
+    as = await startTestAuthorizationServer();
+    issuer = as.issuer;
     const keys = await generateKeyPair('ES256');
     const otherKeys = await generateKeyPair('ES256');
-    const token = async (dpop?: typeof keys) => {
-      const headers: Record<string, string> = { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' };
-      if (dpop) headers.dpop = await generateProof(dpop, `${issuer}/token`, 'POST');
-      const res = await fetch(`${issuer}/token`, { method: 'POST', headers, body: 'grant_type=client_credentials&scope=orders%3Aread' });
-      return ((await res.json()) as { access_token: string }).access_token;
-    };
-    dpopToken = await token(keys);
-    bearerToken = await token();
+    dpopToken = await as.token(keys);
+    bearerToken = await as.token();
     introspectionBefore = (await Promise.all([dpopToken, bearerToken].map(async (t) => JSON.stringify({ ...(await introspect(t)), token: t })))).join('\n') + '\n';
 
     // ── the gateway and its clients
@@ -129,13 +109,20 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
     );
     for (const c of cases) expect(await gw.request(`/case/${c.name}`, c.cert, await c.headers()), c.name).toBe(c.status);
 
+    // ── the matrix, on a gateway of its own: every certificate kind × every token kind
+    gwMatrix = await startNginxGateway(NGINX!);
+    matrixClient = { tokens: matrixTokens(issuer, gwMatrix.certs.good.x5t, dpopToken, bearerToken), keys, otherKeys };
+    for (const cert of [...CLIENT_CERTS, null]) {
+      for (const token of MATRIX_TOKENS) {
+        const path = `/matrix/${cert ?? 'none'}/${token}`;
+        matrix.push({ path, cert, token });
+        expect(await gwMatrix.request(path, cert, await presentToken(matrixClient, token, path)), path).toBe(expectedVerdict(cert, token).status);
+      }
+    }
+    matrixLog = (await gwMatrix.stop()).json;
+
     // ── revoke the bearer token at the AS; the client keeps using it
-    const rv = await fetch(`${issuer}/token/revocation`, {
-      method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: bearerToken }).toString(),
-    });
-    expect(rv.status).toBe(200);
+    expect(await as.revoke(bearerToken)).toBe(200);
     revokedAt = new Date();
     const after = await introspect(bearerToken);
     expect(after).toEqual({ active: false });
@@ -149,7 +136,8 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
 
   afterAll(async () => {
     gw?.cleanup();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    gwMatrix?.cleanup();
+    await as?.close();
   });
 
   for (const runtime of RUNTIMES) {
@@ -172,11 +160,21 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
         const json = await ingestStream(db, [readFileSync(logs.json)], { format: 'nginx-json', sourceName: 'edge-nginx', actor: 'test' });
         expect(json).toMatchObject({ linesRead: cases.length + 1, accepted: cases.length + 1, rejected: 0, duplicates: 0 });
 
-        const rows = await db.query<{ url: string; verdict: string; reason: string | null; tokenId: string | null; identity: string | null; fp: string | null; binding: string | null; httpStatus: number }>(
-          `SELECT e.url, e.verdict, e.reason, e."tokenId", i.name AS identity, t.fingerprint AS fp, t.binding::text AS binding, e."httpStatus"
-             FROM "BindingEvent" e LEFT JOIN "Identity" i ON i.id = e."identityId" LEFT JOIN "Token" t ON t.id = e."tokenId"`,
+        // Each line's request id, by its path: events are found by request id (every storage keeps it).
+        const idOf = requestIdsByPath(logs.json);
+        const tokensById = new Map(
+          (await db.query<{ id: string; fingerprint: string; binding: string }>(`SELECT id::text AS id, fingerprint, binding::text AS binding FROM "Token"`)).map((x) => [x.id, x]),
         );
-        const byName = new Map(rows.map((r) => [r.url.replace('https://api.test/case/', ''), r]));
+        const events = await allEvents(db);
+        const rows = events.map((e) => {
+          const tok = e.tokenId ? tokensById.get(e.tokenId) : undefined;
+          return { ...e, fp: tok?.fingerprint ?? null, binding: tok?.binding ?? null };
+        });
+        const byName = new Map<string, (typeof rows)[number]>();
+        for (const [uri, id] of idOf) {
+          const r = rows.find((x) => x.requestId === id);
+          if (r) byName.set(uri.replace('/case/', ''), r);
+        }
         const fpOf = { dpop: sha256B64url(dpopToken), bearer: sha256B64url(bearerToken), mtls: sha256B64url(mtlsJwt) };
         for (const c of cases) {
           const r = byName.get(c.name);
@@ -207,14 +205,16 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
         expect(combinedSame).toMatchObject({ accepted: 0, rejected: 0, duplicates: cases.length + 1 });
         const combined = await ingestStream(db, [readFileSync(logs.combined)], { format: 'nginx-combined', sourceName: 'edge-nginx-combined', actor: 'test' });
         expect(combined).toMatchObject({ accepted: cases.length + 1, rejected: 0 });
-        const cv = await db.query<{ url: string; verdict: string }>(`SELECT url, verdict FROM "BindingEvent" WHERE "batchId" = $1::uuid`, [combined.batchId]);
-        const cBy = new Map(cv.map((r) => [r.url.replace(/^.*\/case\//, ''), r.verdict]));
-        expect([cBy.get('cert-revoked'), cBy.get('cert-expired'), cBy.get('cert-untrusted')]).toEqual(['cert_revoked', 'cert_expired', 'cert_untrusted']);
-        expect(cBy.get('dpop-no-proof')).toBe('bound_not_enforced');
+        // Both sources now hold each request once: the combined line's verdict is one of the two, so both must agree.
+        const withCombined = await allEvents(db);
+        const verdictsOf = (name: string) => withCombined.filter((e) => e.requestId === idOf.get(`/case/${name}`)).map((e) => e.verdict);
+        for (const [name, verdict] of [['cert-revoked', 'cert_revoked'], ['cert-expired', 'cert_expired'], ['cert-untrusted', 'cert_untrusted'], ['dpop-no-proof', 'bound_not_enforced']] as const) {
+          expect(verdictsOf(name), name).toEqual([verdict, verdict]);
+        }
 
         // Re-send everything: counts and rows identical.
         const snapshot = async () => ({
-          events: await db.query(`SELECT "dedupeKey", verdict, reason, "tokenId", "identityId" FROM "BindingEvent" ORDER BY "dedupeKey"`),
+          events: (await allEvents(db)).map((e) => JSON.stringify({ id: e.id, verdict: e.verdict, reason: e.reason, tokenId: e.tokenId, identityId: e.identityId })).sort(),
           tokens: await db.query(`SELECT fingerprint, binding::text, status, "revokedAt", "lastSeenAt", exposure FROM "Token" ORDER BY fingerprint`),
           identities: await db.query(`SELECT name, "lastSeenAt" FROM "Identity" ORDER BY name`),
           certificates: await db.query(`SELECT "x5tS256", status FROM "Certificate" ORDER BY "x5tS256"`),
@@ -233,8 +233,36 @@ describeReal('ingest of real NGINX and oidc-provider output', () => {
           `SELECT f.rule, t.fingerprint AS fp FROM "Finding" f JOIN "Token" t ON t.id = f."tokenId" WHERE f.rule = 'replay_after_revocation'`,
         );
         expect(findings.map((f) => f.fp)).toContain(fpOf.bearer);
-        const raw = JSON.stringify(await db.query(`SELECT * FROM "BindingEvent"`)) + JSON.stringify(await db.query(`SELECT * FROM "Token"`));
+        const raw = await everyStoredRow(db);
         for (const secret of [dpopToken, bearerToken, mtlsJwt]) expect(raw).not.toContain(secret);
+      }, 120_000);
+
+      // Issue #16 item 1: before the fix a failed certificate with a token gave the token's verdict
+      // (bearer_unbound for a bearer token), undercounting revoked-certificate use.
+      it('the verdict matrix: every certificate kind × every token kind gets the verdict the table gives; tokens keep their binding', async (ctx) => {
+        if (!t) return ctx.skip();
+        const db = t.db;
+        await ingestStream(db, [introspectionBefore], { format: 'introspection', sourceName: 'oidc-provider', actor: 'test' });
+        const r = await ingestStream(db, [readFileSync(matrixLog)], { format: 'nginx-json', sourceName: 'edge-nginx-matrix', actor: 'test' });
+        expect(r).toMatchObject({ linesRead: matrix.length, accepted: matrix.length, rejected: 0 });
+        const idOf = requestIdsByPath(matrixLog);
+        const events = new Map((await allEvents(db)).map((e) => [e.requestId, e]));
+        const got = matrix.map((m) => {
+          const e = events.get(idOf.get(m.path)!);
+          return { path: m.path, verdict: e?.verdict, reason: e?.reason, status: e?.httpStatus };
+        });
+        const want = matrix.map((m) => ({ path: m.path, ...expectedVerdict(m.cert, m.token) }));
+        expect(got).toEqual(want);
+        // Every certificate failure row says so, whatever token came with it.
+        expect(got.filter((g) => g.status === 400).every((g) => g.verdict?.startsWith('cert_'))).toBe(true);
+
+        // The certificate decided the request; the token's binding stayed a fact of the token.
+        const stored = new Map(
+          (await db.query<{ fingerprint: string; binding: string; bindingAnomaly: boolean }>(`SELECT fingerprint, binding::text AS binding, "bindingAnomaly" FROM "Token"`)).map((x) => [x.fingerprint, x]),
+        );
+        for (const token of MATRIX_TOKENS) {
+          expect({ token, binding: stored.get(sha256B64url(matrixClient.tokens[token]))?.binding }).toEqual({ token, binding: MATRIX_BINDING[token] });
+        }
       }, 120_000);
 
       // Issue 7: an OSCAL export of this real data validates against NIST's schema and holds no raw token.

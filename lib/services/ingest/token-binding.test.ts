@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintToken } from '../../binding/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
-import { listEvents } from '../estate/lists.ts';
 import { ingestStream } from './index.ts';
+import { allEvents } from './testing/stored-events.ts';
 
 const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
 const X5T = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0';
@@ -69,8 +69,7 @@ for (const runtime of RUNTIMES) {
       expect(r, JSON.stringify(r.errors)).toMatchObject({ linesRead: CASES.length, accepted: CASES.length, rejected: 0 });
       const rows = await t.db.query<{ fingerprint: string; binding: string; bindingAnomaly: boolean }>(`SELECT fingerprint, binding::text AS binding, "bindingAnomaly" FROM "Token"`);
       tokens = new Map(rows.map((x) => [x.fingerprint, x]));
-      const page = await listEvents(t.db, { limit: 100 }, {});
-      events = new Map(page.items.map((e) => [e.requestId ?? '', e]));
+      events = new Map((await allEvents(t.db)).map((e) => [e.requestId ?? '', e]));
     }, 120_000);
     afterAll(async () => t?.drop());
 

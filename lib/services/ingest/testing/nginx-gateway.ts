@@ -13,7 +13,22 @@ export { findNginx } from '../../../testing/processes.ts';
 import { NGINX_AUTH_MAPS, NGINX_COMBINED_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '../../../ingest/index.ts';
 
 
-export type ClientCert = 'good' | 'other' | 'revoked' | 'expired' | 'untrusted';
+/**
+ * Client certificates the gateway's CA set-up offers. Besides the first five: `selfsigned` (no CA
+ * at all), `notyet` (notBefore in 2099), `purpose` (a serverAuth-only certificate used as a
+ * client's), `chain` (another CA's leaf sent with that CA's self-signed root), `intermediate`
+ * (another CA's leaf sent with its intermediate, not its root) and `forged` (issuer name of the
+ * trusted CA, CN of svc-a, signed by a look-alike CA's key).
+ */
+export type ClientCert =
+  | 'good' | 'other' | 'revoked' | 'expired' | 'untrusted'
+  | 'selfsigned' | 'notyet' | 'purpose' | 'chain' | 'intermediate' | 'forged';
+export const CLIENT_CERTS: readonly ClientCert[] = ['good', 'other', 'revoked', 'expired', 'untrusted', 'selfsigned', 'notyet', 'purpose', 'chain', 'intermediate', 'forged'];
+
+export interface NginxGatewayOptions {
+  /** Configure the CA's CRL (`ssl_crl`); default true. Without it, OpenSSL names untrusted certificates differently. */
+  crl?: boolean;
+}
 
 export interface CertFacts {
   x5t: string;
@@ -37,6 +52,22 @@ export interface NginxGateway {
   cleanup(): void;
 }
 
+/**
+ * The request id NGINX gave each line of its JSON log, by request path (query included). Events
+ * are looked up by request id, which every storage keeps, rather than by URL, which the evidence
+ * ledger drops for accepted requests.
+ */
+export function requestIdsByPath(jsonLog: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(jsonLog, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const o = JSON.parse(line) as { uri: string; request_id: string };
+    if (out.has(o.uri)) throw new Error(`${o.uri} was requested twice: paths must be unique to look lines up by them`);
+    out.set(o.uri, o.request_id);
+  }
+  return out;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -48,7 +79,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startNginxGateway(nginxBin: string): Promise<NginxGateway> {
+export async function startNginxGateway(nginxBin: string, opts: NginxGatewayOptions = {}): Promise<NginxGateway> {
+  const withCrl = opts.crl ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-ingest-nginx-'));
   const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   writeFileSync(join(dir, 'ca.cnf'), `[ ca ]
@@ -77,6 +109,10 @@ distinguished_name = dn
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature
 extendedKeyUsage = clientAuth
+[ server_only_ext ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = serverAuth
 `);
   mkdirSync(join(dir, 'newcerts'));
   writeFileSync(join(dir, 'index.txt'), '');
@@ -88,20 +124,39 @@ extendedKeyUsage = clientAuth
   ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:api.test\nextendedKeyUsage=serverAuth\n');
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '30', '-extfile', 'server.ext');
-  const client = (name: string, cn: string, extra: string[]) => {
+  const client = (name: string, cn: string, extra: string[], ext = 'client_ext') => {
     ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`);
-    ossl('ca', '-batch', '-config', 'ca.cnf', '-extensions', 'client_ext', '-in', `${name}.csr`, '-out', `${name}.crt`, ...extra);
+    ossl('ca', '-batch', '-config', 'ca.cnf', '-extensions', ext, '-in', `${name}.csr`, '-out', `${name}.crt`, ...extra);
+  };
+  const signedBy = (name: string, cn: string, ca: string, extra: string[] = []) => {
+    ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '30', ...extra);
   };
   client('good', 'svc-a', []);
   client('other', 'svc-e', []);
   client('revoked', 'svc-b', []);
   client('expired', 'svc-c', ['-startdate', '20200101000000Z', '-enddate', '20210101000000Z']);
-  ossl('req', ...ec, '-keyout', 'untrusted.key', '-out', 'untrusted.csr', '-subj', '/O=Test/CN=svc-d');
-  ossl('x509', '-req', '-in', 'untrusted.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-out', 'untrusted.crt', '-days', '30');
+  client('notyet', 'svc-f', ['-startdate', '20990101000000Z', '-enddate', '20991231000000Z']);
+  client('purpose', 'svc-g', [], 'server_only_ext');
+  signedBy('untrusted', 'svc-d', 'other-ca');
+  ossl('req', '-x509', ...ec, '-keyout', 'selfsigned.key', '-out', 'selfsigned.crt', '-days', '30', '-subj', '/O=Test/CN=svc-h');
+  // Another CA's leaf with that CA's self-signed root in the chain the client sends.
+  writeFileSync(join(dir, 'chain.crt'), readFileSync(join(dir, 'untrusted.crt'), 'utf8') + readFileSync(join(dir, 'other-ca.crt'), 'utf8'));
+  writeFileSync(join(dir, 'chain.key'), readFileSync(join(dir, 'untrusted.key')));
+  // Another CA's leaf sent with its intermediate (the root stays with its owner).
+  writeFileSync(join(dir, 'inter.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n');
+  ossl('req', ...ec, '-keyout', 'inter.key', '-out', 'inter.csr', '-subj', '/CN=Other Intermediate/O=Elsewhere');
+  ossl('x509', '-req', '-in', 'inter.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-out', 'inter.crt', '-days', '30', '-extfile', 'inter.ext');
+  signedBy('intermediate-leaf', 'svc-i', 'inter');
+  writeFileSync(join(dir, 'intermediate.crt'), readFileSync(join(dir, 'intermediate-leaf.crt'), 'utf8') + readFileSync(join(dir, 'inter.crt'), 'utf8'));
+  writeFileSync(join(dir, 'intermediate.key'), readFileSync(join(dir, 'intermediate-leaf.key')));
+  // svc-a's name under the trusted CA's name, signed by a look-alike CA's key: a forgery.
+  ossl('req', '-x509', ...ec, '-keyout', 'lookalike-ca.key', '-out', 'lookalike-ca.crt', '-days', '30', '-subj', '/CN=Test Client CA/O=Test');
+  signedBy('forged', 'svc-a', 'lookalike-ca');
   ossl('ca', '-batch', '-config', 'ca.cnf', '-revoke', 'revoked.crt');
   ossl('ca', '-batch', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem');
   const certs = {} as Record<ClientCert, CertFacts>;
-  for (const n of ['good', 'other', 'revoked', 'expired', 'untrusted'] as const) {
+  for (const n of CLIENT_CERTS) {
     const c = new X509Certificate(readFileSync(join(dir, `${n}.crt`)));
     certs[n] = {
       x5t: createHash('sha256').update(c.raw).digest('base64url'),
@@ -130,7 +185,7 @@ http {
     ssl_certificate ${dir}/server.crt;
     ssl_certificate_key ${dir}/server.key;
     ssl_client_certificate ${dir}/ca.crt;
-    ssl_crl ${dir}/crl.pem;
+    ${withCrl ? `ssl_crl ${dir}/crl.pem;` : ''}
     ssl_verify_client optional;
     ssl_verify_depth 2;
     ssl_session_cache off;
