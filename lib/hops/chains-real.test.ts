@@ -1,23 +1,25 @@
-// Two-hop chains with real gateways: an mTLS edge (NGINX, Caddy) in front of an NGINX backend
+// Two-hop chains with real gateways: an mTLS edge (HAProxy, NGINX, Caddy) in front of an NGINX backend
 // that checks the certificate binding against the Client-Cert it receives. Each edge has three
 // routes: one that forwards Client-Cert correctly (set from the TLS session, a client's copy
 // removed — the recommended configuration, verbatim), one that strips it, and one that passes a
 // client-supplied Client-Cert through (the vulnerable configuration, Envoy #6038 / Keycloak
 // #35861). Real TLS clients, including an attacker with a stolen token who forges Client-Cert;
 // both hops log with X-Request-ID propagated; both logs are parsed, joined by correlationId and
-// decided by lib/hops. Skips without nginx/caddy unless CI=true.
-import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// decided by lib/hops. Skips without nginx/caddy/haproxy unless CI=true. The HAProxy edge's log is
+// read by the `haproxy` format with the HAProxy configuration (lib/ingest/custom).
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
 import { NGINX_BACKEND_JSON_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '../ingest/formats/nginx-json.ts';
 import {
-  caddySite, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
+  caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '../ingest/gateway-configs.ts';
 import { openParseStream } from '../ingest/parse-stream.ts';
 import type { FormatName } from '../ingest/types.ts';
 import { caddyTestGlobals, findCaddy, startCaddy, type CaddyProcess } from '../testing/caddy.ts';
 import { createGatewayPki, tlsRequest, type ClientName, type GatewayPki } from '../testing/gateway-pki.ts';
+import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy, type HaproxyProcess } from '../testing/haproxy-launch.ts';
 import { startNginx, type NginxProcess } from '../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../testing/processes.ts';
 import { correlateHops } from './correlate-hops.ts';
@@ -27,12 +29,14 @@ import type { ChainDecision, ChainReason, HopObservation } from './types.ts';
 
 const NGINX = findNginx();
 const CADDY = findCaddy();
+const HAPROXY = findHaproxy();
 const IN_CI = process.env.CI === 'true';
-if ((!NGINX || !CADDY) && !IN_CI) console.warn('chains-real.test.ts: skipped — needs nginx, libnginx-mod-http-js and caddy; set CI=true to make this a failure');
-const describeChains = (NGINX && CADDY) || IN_CI ? describe : describe.skip;
+if ((!NGINX || !CADDY || !HAPROXY) && !IN_CI) console.warn('chains-real.test.ts: skipped — needs nginx, libnginx-mod-http-js, caddy and haproxy; set CI=true to make this a failure');
+const describeChains = (NGINX && CADDY && HAPROXY) || IN_CI ? describe : describe.skip;
 
 type Route = 'fwd' | 'strip' | 'pass';
-type Edge = 'nginx' | 'caddy';
+type Edge = 'haproxy' | 'nginx' | 'caddy';
+const EDGES: readonly Edge[] = ['haproxy', 'nginx', 'caddy'];
 const ROUTES: readonly Route[] = ['fwd', 'strip', 'pass'];
 
 interface Scenario {
@@ -90,8 +94,12 @@ const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url'
 describeChains('real two-hop chains: edge → NGINX backend', () => {
   let pki: GatewayPki;
   let dir = '';
-  const procs: Array<NginxProcess | CaddyProcess> = [];
-  const ports = { backend: 0, nginxEdge: 0, caddy: { fwd: 0, strip: 0, pass: 0 } as Record<Route, number> };
+  const procs: Array<NginxProcess | CaddyProcess | HaproxyProcess> = [];
+  const ports = {
+    backend: 0, nginxEdge: 0, caddy: { fwd: 0, strip: 0, pass: 0 } as Record<Route, number>, haproxy: { fwd: 0, strip: 0, pass: 0 } as Record<Route, number>,
+  };
+  let haproxyConfig = '';
+  let haproxyLog = '';
   const statuses = new Map<string, number>();
   const decisions = new Map<string, ChainDecision>();
   const tokens: string[] = [];
@@ -104,11 +112,13 @@ describeChains('real two-hop chains: edge → NGINX backend', () => {
   };
   const tokenFacts = (s: Scenario) => (s.bound ? { binding: 'mtls' as const, cnfX5tS256: pki.clients.good.x5t } : { binding: 'bearer' as const });
 
-  async function parse(file: string, format: FormatName): Promise<NormalizedEvent[]> {
+  async function parse(file: string, format: FormatName, gateway?: { gatewayConfig: string; logFormat: string }): Promise<NormalizedEvent[]> {
     const out: NormalizedEvent[] = [];
     if (!existsSync(file)) return out;
-    const { results } = await openParseStream(createReadStream(file), { format });
+    const { results } = await openParseStream(createReadStream(file), { format, ...gateway });
     for await (const r of results) {
+      // HAProxy's stdout also carries its own notices ("Proxy … stopped"): skipped, not access lines.
+      if (r.result.kind === 'skip') continue;
       if (r.result.kind !== 'event') throw new Error(`${file} line ${r.lineNo}: ${JSON.stringify(r.result)}`);
       out.push(r.result.event);
     }
@@ -121,6 +131,7 @@ describeChains('real two-hop chains: edge → NGINX backend', () => {
     ports.backend = await freePort();
     ports.nginxEdge = await freePort();
     for (const r of ROUTES) ports.caddy[r] = await freePort();
+    for (const r of ROUTES) ports.haproxy[r] = await freePort();
     const upstream = `127.0.0.1:${ports.backend}`;
 
     // Backend: plain HTTP, trusts the edge's Client-Cert, refuses a bound token whose certificate is not the forwarded one.
@@ -176,16 +187,31 @@ ${NGINX_FORWARD_CLIENT_CERT}
     expect(site('fwd')).toMatch(removeLine);
     const caddyfile = `${caddyTestGlobals(dir)}${site('fwd')}${site('strip').replace(setLine, '')}${site('pass').replace(setLine, '').replace(removeLine, '')}`;
     procs.push(await startCaddy(CADDY!, dir, caddyfile, ROUTES.map((r) => ports.caddy[r])));
+
+    // HAProxy: the recommended frontend verbatim for fwd; strip and pass without the line that
+    // sets Client-Cert, and without the line that deletes the client's copy as well.
+    const pem = join(dir, 'server-haproxy.pem');
+    writeFileSync(pem, readFileSync(pki.serverCertPath, 'utf8') + readFileSync(pki.serverKeyPath, 'utf8'));
+    const frontend = (r: Route) => haproxyFrontend({ bind: `127.0.0.1:${ports.haproxy[r]}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'backend_nginx' });
+    const setHeader = /^ *http-request set-header Client-Cert .*\n/m;
+    const delHeader = /^ *http-request del-header Client-Cert\n/m;
+    expect(frontend('fwd')).toMatch(setHeader);
+    expect(frontend('fwd')).toMatch(delHeader);
+    haproxyConfig = `${HAPROXY_TEST_HEAD}${frontend('fwd')}${frontend('strip').replace('frontend holdfast_edge', 'frontend edge_strip').replace(setHeader, '')}${frontend('pass')
+      .replace('frontend holdfast_edge', 'frontend edge_pass').replace(setHeader, '').replace(delHeader, '')}backend backend_nginx\n  server backend ${upstream}\n`;
+    const haproxy = await startHaproxy(HAPROXY!, dir, 'haproxy-edge', haproxyConfig, ROUTES.map((r) => ports.haproxy[r]));
+    haproxyLog = haproxy.logFile;
+    procs.push(haproxy);
   }
 
   async function drive(): Promise<void> {
-    for (const edge of ['nginx', 'caddy'] as const) {
+    for (const edge of EDGES) {
       for (const route of ROUTES) {
         for (const s of SCENARIOS) {
           const name = caseName(edge, route, s);
           const headers: Record<string, string> = { Authorization: `Bearer ${tokenFor(s, name)}` };
           if (s.forged) headers['Client-Cert'] = `:${pki.clients.good.derB64}:`;
-          const port = edge === 'nginx' ? ports.nginxEdge : ports.caddy[route];
+          const port = edge === 'nginx' ? ports.nginxEdge : ports[edge][route];
           const res = await tlsRequest(pki, { port, path: `/${route}/${name}`, client: s.client, headers });
           statuses.set(name, res.status);
         }
@@ -196,6 +222,7 @@ ${NGINX_FORWARD_CLIENT_CERT}
   async function decide(): Promise<void> {
     const backend = await parse(join(dir, 'backend.json'), 'nginx-json');
     const edges: Array<[Edge, NormalizedEvent[]]> = [
+      ['haproxy', await parse(haproxyLog, 'haproxy', { gatewayConfig: haproxyConfig, logFormat: 'holdfast_edge' })],
       ['nginx', await parse(join(dir, 'nginx-edge.json'), 'nginx-json')],
       ['caddy', (await Promise.all(ROUTES.map((r) => parse(join(dir, `caddy-edge-${r}.json`), 'caddy')))).flat()],
     ];
@@ -214,7 +241,7 @@ ${NGINX_FORWARD_CLIENT_CERT}
   }
 
   beforeAll(async () => {
-    if (!NGINX || !CADDY) throw new Error('CI=true but nginx or caddy is not installed: apt-get install -y nginx libnginx-mod-http-js caddy');
+    if (!NGINX || !CADDY || !HAPROXY) throw new Error('CI=true but nginx, caddy or haproxy is not installed: apt-get install -y nginx libnginx-mod-http-js caddy haproxy');
     pki = createGatewayPki('holdfast-chains-');
     dir = join(pki.dir, 'gw');
     mkdirSync(dir);
@@ -229,7 +256,7 @@ ${NGINX_FORWARD_CLIENT_CERT}
     pki?.cleanup();
   });
 
-  const rows = (['nginx', 'caddy'] as const).flatMap((edge) => ROUTES.flatMap((route) => SCENARIOS.map((s) => [caseName(edge, route, s), edge, route, s] as const)));
+  const rows = EDGES.flatMap((edge) => ROUTES.flatMap((route) => SCENARIOS.map((s) => [caseName(edge, route, s), edge, route, s] as const)));
 
   it.each(rows)('%s: status seen by the client, chain verdict, leaking hop', (name, edge, route, s) => {
     const want = EXPECTED[s.id]![route];
@@ -242,9 +269,9 @@ ${NGINX_FORWARD_CLIENT_CERT}
     if (want.leak) expect(d!.observedAt?.source).toBe('nginx-backend');
   });
 
-  it('the Caddy edge is compared by x5t#S256 (the recommended site echoes the certificate SHA-256)', () => {
-    expect(decisions.get('caddy-fwd-owner')?.comparedBy).toBe('x5t');
-    expect(decisions.get('caddy-pass-thief-own-cert')?.comparedBy).toBe('x5t');
+  it.each(EDGES.map((e) => [e]))('the %s edge is compared with the backend by x5t#S256', (edge) => {
+    expect(decisions.get(`${edge}-fwd-owner`)?.comparedBy).toBe('x5t');
+    expect(decisions.get(`${edge}-pass-thief-own-cert`)?.comparedBy).toBe('x5t');
   });
 
   it('no raw token in any parsed line', () => {
