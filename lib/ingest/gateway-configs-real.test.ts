@@ -32,10 +32,12 @@ const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url'
 const sha256ByShell = (value: string) =>
   execSync(`printf %s '${value}' | openssl dgst -sha256 -binary | basenc --base64url | tr -d '='`, { encoding: 'utf8' }).trim();
 
-async function parseFile(file: string, format: FormatName): Promise<NormalizedEvent[]> {
-  const { results } = await openParseStream(createReadStream(file), { format });
+async function parseFile(file: string, format: FormatName, gateway?: { gatewayConfig: string; logFormat: string }): Promise<NormalizedEvent[]> {
+  const { results } = await openParseStream(createReadStream(file), { format, ...gateway });
   const out: NormalizedEvent[] = [];
   for await (const r of results) {
+    // HAProxy's stdout also carries its own notices, which its format skips.
+    if (r.result.kind === 'skip') continue;
     if (r.result.kind !== 'event') throw new Error(`${file} line ${r.lineNo}: ${JSON.stringify(r.result)}`);
     out.push(r.result.event);
   }
@@ -186,6 +188,7 @@ function field(line: string, key: string): string | null {
   const proof = `${b64u({ typ: 'dpop+jwt', alg: 'ES256' })}.${b64u({ htm: 'GET', jti: 'p-2' })}.cHJvb2Ytc2lnLTI`;
   let lines: string[] = [];
   let text = '';
+  let parsed: NormalizedEvent[] = [];
   const statuses: Record<string, number> = {};
   const lineOf = (path: string) => lines.find((l) => l.includes(` ${path} `))!;
 
@@ -210,6 +213,7 @@ function field(line: string, key: string): string | null {
     text = readFileSync(haproxy.logFile, 'utf8');
     // stdout also carries HAProxy's own notices ("Proxy holdfast_edge stopped …").
     lines = text.split('\n').filter((l) => l.startsWith('127.0.0.1 '));
+    parsed = await parseFile(haproxy.logFile, 'haproxy', { gatewayConfig: config, logFormat: 'holdfast_edge' });
   }, 60_000);
 
   it('accepts good certificates, refuses revoked, expired and untrusted ones with 403 after logging them', () => {
@@ -240,6 +244,19 @@ function field(line: string, key: string): string | null {
     expect([field(dpop, 'scheme'), field(dpop, 'cnf_jkt'), field(dpop, 'has_dpop')]).toEqual(['DPoP', '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', '1']);
   });
 
+  it('the haproxy format, given this configuration, reads x5t#S256, verify outcomes and the request id from the lines', () => {
+    const at = (p: string) => parsed.find((e) => e.url === p)!;
+    expect(parsed).toHaveLength(6);
+    expect(at('/good').cert).toMatchObject({ x5tS256: pki.clients.good.x5t, verify: 'SUCCESS', sha1Hex: pki.clients.good.sha1Hex });
+    expect(at('/good').correlationId).toBe(field(lineOf('/good'), 'x_request_id'));
+    expect(at('/revoked').sourceVerdict?.verdict).toBe('cert_revoked');
+    expect(at('/expired').sourceVerdict?.verdict).toBe('cert_expired');
+    expect(at('/untrusted').sourceVerdict?.verdict).toBe('cert_untrusted');
+    expect(at('/dpop').cert?.verify).toBe('NONE');
+    const out = JSON.stringify(parsed);
+    for (const s of [token(), dpopToken, proof]) expect(out).not.toContain(s);
+  });
+
   it('keeps a request id the client sent and makes one otherwise', () => {
     expect(field(lineOf('/forged'), 'x_request_id')).toBe('client-id-1');
     expect(field(lineOf('/good'), 'x_request_id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -255,6 +272,7 @@ function field(line: string, key: string): string | null {
   const proof = `${b64u({ typ: 'dpop+jwt', alg: 'ES256' })}.${b64u({ htm: 'GET', jti: 'p-3' })}.cHJvb2Ytc2lnLTM`;
   let lines: string[] = [];
   let text = '';
+  let parsed: NormalizedEvent[] = [];
 
   beforeAll(async () => {
     if (!APACHE) throw new Error('CI=true but apache2 is not installed');
@@ -274,6 +292,7 @@ ${apacheLogConfig({ logFile })}
     await apache.stop();
     text = readFileSync(logFile, 'utf8');
     lines = text.split('\n').filter(Boolean);
+    parsed = await parseFile(logFile, 'apache', { gatewayConfig: readFileSync(join(pki.dir, 'httpd.conf'), 'utf8'), logFormat: 'holdfast' });
   }, 60_000);
 
   it('logs the verify result, DNs, serial and the certificate; its x5t#S256 equals the openssl pipeline\'s', () => {
@@ -283,6 +302,14 @@ ${apacheLogConfig({ logFile })}
     expect(good).toContain(` ${pki.clients.good.serialHex} `);
     const pem = /"(-----BEGIN CERTIFICATE-----[^"]*-----END CERTIFICATE-----)\\n"/.exec(good)![1]!.replace(/\\n/g, '\n');
     expect(createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url')).toBe(pki.clients.good.x5t);
+  });
+
+  it('the apache format, given this configuration, reads x5t#S256 from the logged PEM, the verify result, scheme, DPoP presence and request id', () => {
+    expect(parsed).toHaveLength(2);
+    expect(parsed[0]!.cert).toMatchObject({ x5tS256: pki.clients.good.x5t, verify: 'SUCCESS' });
+    expect([parsed[0]!.authScheme, parsed[0]!.hasDpop]).toEqual(['Bearer', false]);
+    expect([parsed[1]!.authScheme, parsed[1]!.hasDpop, parsed[1]!.correlationId]).toEqual(['DPoP', true, 'client-id-2']);
+    expect(parsed[1]!.cert?.verify).toBe('NONE');
   });
 
   it('the Authorization scheme and DPoP presence, a request id, and no token or proof', () => {
