@@ -18,7 +18,7 @@ import {
 import { openParseStream } from '../ingest/parse-stream.ts';
 import type { FormatName } from '../ingest/types.ts';
 import { caddyTestGlobals, findCaddy, startCaddy, type CaddyProcess } from '../testing/caddy.ts';
-import { createGatewayPki, tlsRequest, type ClientName, type GatewayPki } from '../testing/gateway-pki.ts';
+import { createGatewayPki, nginxMtlsListen, tlsRequest, type ClientName, type GatewayPki } from '../testing/gateway-pki.ts';
 import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy, type HaproxyProcess } from '../testing/haproxy-launch.ts';
 import { startNginx, type NginxProcess } from '../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../testing/processes.ts';
@@ -151,14 +151,7 @@ server {
     procs.push(await startNginx(NGINX!, dir, 'edge', `${nginxNjsHttpConfig({ njsPath: njs })}
 ${NGINX_JSON_LOG_FORMAT}
 server {
-  listen 127.0.0.1:${ports.nginxEdge} ssl;
-  ssl_certificate ${pki.serverCertPath};
-  ssl_certificate_key ${pki.serverKeyPath};
-  ssl_client_certificate ${pki.caPath};
-  ssl_crl ${pki.crlPath};
-  ssl_verify_client optional;
-  ssl_session_cache off;
-  ssl_session_tickets off;
+${nginxMtlsListen(pki, ports.nginxEdge)}
   access_log ${dir}/nginx-edge.json holdfast_json;
   location /fwd/ {
 ${NGINX_FORWARD_CLIENT_CERT}

@@ -12,7 +12,7 @@ import type { NormalizedEvent } from '../domain/types.ts';
 import { hopVerdict } from '../hops/hop-verdict.ts';
 import { findApache, startApache } from '../testing/apache-launch.ts';
 import { caddyTestGlobals, findCaddy, startCaddy } from '../testing/caddy.ts';
-import { createGatewayPki, tlsRequest, type GatewayPki } from '../testing/gateway-pki.ts';
+import { createGatewayPki, nginxMtlsListen, tlsRequest, type GatewayPki } from '../testing/gateway-pki.ts';
 import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy } from '../testing/haproxy-launch.ts';
 import { startNginx } from '../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../testing/processes.ts';
@@ -67,14 +67,7 @@ afterAll(() => pki?.cleanup());
     file = join(pki.dir, 'nginx-njs.json');
     const nginx = await startNginx(NGINX, pki.dir, 'njs', `${nginxNjsHttpConfig({ njsPath: njs })}
 server {
-  listen 127.0.0.1:${port} ssl;
-  ssl_certificate ${pki.serverCertPath};
-  ssl_certificate_key ${pki.serverKeyPath};
-  ssl_client_certificate ${pki.caPath};
-  ssl_crl ${pki.crlPath};
-  ssl_verify_client optional;
-  ssl_session_cache off;
-  ssl_session_tickets off;
+${nginxMtlsListen(pki, port)}
   access_log ${file} holdfast_njs_json;
   location / { return 200 "ok\\n"; }
 }`, [port], NGINX_NJS_LOAD_MODULE);

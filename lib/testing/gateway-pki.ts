@@ -195,3 +195,15 @@ export async function waitForPort(port: number, ms: number, whyNot: () => string
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** NGINX server-block lines for an mTLS listener on 127.0.0.1:port with this PKI (CA, CRL, optional verification, no session reuse). */
+export function nginxMtlsListen(pki: GatewayPki, port: number): string {
+  return `  listen 127.0.0.1:${port} ssl;
+  ssl_certificate ${pki.serverCertPath};
+  ssl_certificate_key ${pki.serverKeyPath};
+  ssl_client_certificate ${pki.caPath};
+  ssl_crl ${pki.crlPath};
+  ssl_verify_client optional;
+  ssl_session_cache off;
+  ssl_session_tickets off;`;
+}
