@@ -68,12 +68,14 @@ export function addressedUrl(req: RequestTarget, headers: Headers, env: Record<s
   }
 }
 
-const apiKeyPrincipal = (key: { id: string; name: string; displayStub: string; role: Principal['role']; scopes: Principal['scopes'] }): Principal => ({
+// The source binding travels with the principal: it makes the key ingest-only (lib/auth/permissions.ts).
+const apiKeyPrincipal = (key: { id: string; name: string; displayStub: string; role: Principal['role']; scopes: Principal['scopes']; sourceId: string | null }): Principal => ({
   kind: 'apikey',
   id: key.id,
   label: `apikey:${key.name} (${key.displayStub})`,
   role: key.role,
   scopes: key.scopes,
+  sourceId: key.sourceId,
 });
 
 /**

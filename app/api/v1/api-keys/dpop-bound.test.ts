@@ -4,7 +4,9 @@
 // key and carrying a current server nonce (RFC 9449 §8); Bearer use, missing, replayed,
 // wrong-key, wrong-htu/htm, stale or ath-less proofs get 401 with a DPoP challenge, and a proof
 // without a current nonce gets 401 use_dpop_nonce with one in DPoP-Nonce. The key is created
-// through POST /api/v1/api-keys (admin) with dpopJkt.
+// through POST /api/v1/api-keys (admin) with dpopJkt. The keys here are operator keys (read and
+// ingest) so one key exercises both routes; a bound key with the ingest scope passes the same
+// proof checks and may then only ingest (lib/auth/permissions.ts).
 import { randomBytes } from 'node:crypto';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -34,6 +36,7 @@ for (const runtime of RUNTIMES) {
     let other: Awaited<ReturnType<typeof generateKeyPair>>;
     let bound = '';
     let plain = '';
+    let boundIngestOnly = '';
 
     const ingest = (headers: Record<string, string>, url = `${BASE}/api/v1/ingest?format=nginx-json`) =>
       postIngest(
@@ -54,12 +57,13 @@ for (const runtime of RUNTIMES) {
         new Request(`${BASE}/api/v1/api-keys`, {
           method: 'POST',
           headers: { host: 'localhost:3000', authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ name: 'edge-gw', role: 'analyst', scopes: ['ingest'], dpopJkt: jkt }),
+          body: JSON.stringify({ name: 'edge-gw', role: 'operator', dpopJkt: jkt }),
         }),
       );
       expect(res.status).toBe(201);
       bound = ((await res.json()) as { key: string }).key;
-      plain = (await createApiKey(t.db, { name: 'plain', role: 'analyst', scopes: ['ingest'], actor: 'test' })).key;
+      plain = (await createApiKey(t.db, { name: 'plain', role: 'operator', actor: 'test' })).key;
+      boundIngestOnly = (await createApiKey(t.db, { name: 'edge-shipper', role: 'analyst', scopes: ['ingest'], dpopJkt: jkt, actor: 'test' })).key;
       const list = (await (await listKeys(new Request(`${BASE}/api/v1/api-keys`, { headers: { authorization: `Bearer ${admin}` } }))).json()) as {
         apiKeys: Array<{ name: string; dpopJkt: string | null }>;
       };
@@ -190,6 +194,15 @@ for (const runtime of RUNTIMES) {
       // An unbound key may use DPoP too, but then the proof must be valid for it.
       expect((await summary({ authorization: `DPoP ${plain}`, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', nonce(), plain) })).status).toBe(200);
       await refused(await summary({ authorization: `DPoP ${plain}` }), 'invalid_dpop_proof');
+    });
+
+    it('a bound key with the ingest scope and a valid proof ingests, and gets 403 (not 401) on summary', async (ctx) => {
+      if (!t) return ctx.skip();
+      const auth = { authorization: `DPoP ${boundIngestOnly}` };
+      expect((await ingest({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/ingest`, 'POST', nonce(), boundIngestOnly) })).status).toBe(200);
+      const s = await summary({ ...auth, dpop: await generateProof(keys, `${BASE}/api/v1/summary`, 'GET', nonce(), boundIngestOnly) });
+      expect(s.status).toBe(403);
+      expect(((await s.json()) as { code: string }).code).toBe('forbidden');
     });
 
     it('rejects a malformed dpopJkt with 422 and stores nothing', async (ctx) => {
