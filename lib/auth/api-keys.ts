@@ -1,9 +1,12 @@
 // API keys for gateways and scripts: `hf_` + 256 random bits, shown once, stored as SHA-256
-// with a short display stub, scoped to a role (plus the `ingest` scope).
+// with a short display stub, scoped to a role — or, with the `ingest` scope or a source binding,
+// to ingest only (lib/auth/permissions.ts). Revoked keys stay listed (revokedAt) for the record.
 import type { Database } from '../db/open.ts';
 import type { Role } from '../domain/types.ts';
 import { HoldfastError } from '../errors.ts';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { assertAcceptableName } from './names.ts';
+import { isIngestOnly } from './permissions.ts';
 import { randomSecret, sha256b64u } from './secrets.ts';
 
 export const API_KEY_SCOPES = ['ingest'] as const;
@@ -26,6 +29,7 @@ export const DPOP_JKT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export async function createApiKey(db: Database, opts: CreateApiKeyOptions): Promise<{ id: string; key: string }> {
   const name = opts.name.trim();
   if (!name || name.length > 100) throw new HoldfastError('validation_failed', 'name: must be 1 to 100 characters');
+  assertAcceptableName('name', name);
   const dpopJkt = opts.dpopJkt ?? null;
   if (dpopJkt !== null && !DPOP_JKT_PATTERN.test(dpopJkt)) throw new HoldfastError('validation_failed', 'dpopJkt: must be a JWK SHA-256 thumbprint (43 base64url characters)');
   const key = `hf_${randomSecret(32)}`;
@@ -69,9 +73,57 @@ export async function resolveApiKey(db: Database, key: string | null | undefined
   return { id: row.id, name: row.name, role: row.role, scopes: row.scopes, displayStub: row.displayStub, dpopJkt: row.dpopJkt, sourceId: row.sourceId };
 }
 
-export async function revokeApiKey(db: Database, id: string, actor: string) {
-  await db.prisma.$transaction(async (tx) => {
-    const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
-    await appendAuditEntry(tx, { actor, action: 'apikey.revoke', target: `apikey:${row.id}`, details: { name: row.name } });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One row of the key list: never the key or its hash. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  displayStub: string;
+  role: Role;
+  scopes: string[];
+  /** True for keys that may only ingest (ingest scope or source binding), whatever their role. */
+  ingestOnly: boolean;
+  source: { id: string; name: string } | null;
+  dpopJkt: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Every key, newest first, revoked ones included (an admin needs to see what was shut off). */
+export async function listApiKeys(db: Database): Promise<ApiKeyView[]> {
+  const rows = await db.prisma.apiKey.findMany({
+    orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+    select: { id: true, name: true, displayStub: true, role: true, scopes: true, sourceId: true, source: { select: { id: true, name: true } }, dpopJkt: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+  });
+  return rows.map(({ sourceId, source, ...k }) => ({ ...k, ingestOnly: isIngestOnly({ scopes: k.scopes, sourceId }), source: source ?? null }));
+}
+
+export interface RevokedApiKey {
+  id: string;
+  name: string;
+  displayStub: string;
+  revokedAt: Date;
+  /** The key was revoked before this call; nothing changed and nothing was audited. */
+  alreadyRevoked: boolean;
+}
+
+/**
+ * Revokes a key. Every instance looks the key up in the database on every request
+ * (resolveApiKey), so the next request with it fails everywhere at once. Revoking a revoked key
+ * changes nothing (its first revocation time stays). Audited in the same transaction.
+ */
+export async function revokeApiKey(db: Database, id: string, actor: string): Promise<RevokedApiKey> {
+  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such API key');
+  return db.prisma.$transaction(async (tx) => {
+    // Only the first revocation writes: a concurrent second one finds no unrevoked row.
+    const changed = await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+    const row = await tx.apiKey.findUnique({ where: { id }, select: { id: true, name: true, displayStub: true, revokedAt: true, sourceId: true } });
+    if (!row || !row.revokedAt) throw new HoldfastError('not_found', 'no such API key');
+    if (changed.count === 1) {
+      await appendAuditEntry(tx, { actor, action: 'apikey.revoke', target: `apikey:${row.id}`, details: { name: row.name, displayStub: row.displayStub, sourceId: row.sourceId } });
+    }
+    return { id: row.id, name: row.name, displayStub: row.displayStub, revokedAt: row.revokedAt, alreadyRevoked: changed.count === 0 };
   });
 }

@@ -1,7 +1,8 @@
 // Server-side sessions. The cookie carries a random 256-bit value; the database keeps its
 // SHA-256 only. Sessions expire (absolute lifetime), are voided by a bump of the user's
-// session epoch (role change, sign out everywhere), and carry a CSRF secret for the
+// session epoch (role change, disabling, sign out everywhere), and carry a CSRF secret for the
 // double-submit check on state-changing requests.
+import type { Prisma } from '../db/generated/client.ts';
 import type { Database } from '../db/open.ts';
 import type { Role } from '../domain/types.ts';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
@@ -63,10 +64,20 @@ export async function endSession(db: Database, sessionId: string, actor: string)
   });
 }
 
+/**
+ * Voids every session of a user inside the caller's transaction: the epoch bump refuses any
+ * session row another instance is reading right now (resolveSession compares epochs on every
+ * request, no cache), and the rows go so nothing is left to resolve.
+ */
+export async function voidUserSessions(tx: Prisma.TransactionClient, userId: string): Promise<{ email: string }> {
+  const u = await tx.user.update({ where: { id: userId }, data: { sessionEpoch: { increment: 1 } }, select: { email: true } });
+  await tx.session.deleteMany({ where: { userId } });
+  return u;
+}
+
 export async function endAllSessions(db: Database, userId: string, actor: string) {
   await db.prisma.$transaction(async (tx) => {
-    const u = await tx.user.update({ where: { id: userId }, data: { sessionEpoch: { increment: 1 } } });
-    await tx.session.deleteMany({ where: { userId } });
+    const u = await voidUserSessions(tx, userId);
     await appendAuditEntry(tx, { actor, action: 'auth.sign_out_everywhere', target: `user:${u.email}` });
   });
 }

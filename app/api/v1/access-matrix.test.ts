@@ -1,6 +1,7 @@
 // Role × route matrix over every /api/v1 handler: 401 without credentials or with a bad one,
-// 403 exactly for roles without the route's permission, never a 2xx that leaks. Every route
-// file must appear in ROUTE_PERMISSIONS below, so a new route cannot skip this test.
+// 403 exactly for roles without the route's permission, never a 2xx that leaks. Ingest keys (the
+// ingest scope, or bound to a source) of every stored role: 403 everywhere but POST /ingest.
+// Every route file must appear in ROUTE_PERMISSIONS below, so a new route cannot skip this test.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { createApiKey } from '@/lib/auth/api-keys.ts';
 import { can, type Permission } from '@/lib/auth/permissions.ts';
 import { createSession } from '@/lib/auth/sessions.ts';
 import { createUser } from '@/lib/auth/users.ts';
+import { createSource } from '@/lib/services/ingest/index.ts';
 import { ROLES, type Role } from '@/lib/domain/types.ts';
 import { registerDatabase } from '@/lib/server/database.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
@@ -27,6 +29,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /users': 'admin',
   'GET /api-keys': 'admin',
   'POST /api-keys': 'admin',
+  'POST /api-keys/[id]/revoke': 'admin',
+  'PATCH /users/[id]': 'admin',
   'GET /audit/verify': 'admin',
   'GET /audit/entries': 'admin',
   'POST /admin/seed': 'admin',
@@ -119,6 +123,8 @@ for (const runtime of RUNTIMES) {
     let cases: RouteCase[] = [];
     const keys = {} as Record<Role, string>;
     const sessions = {} as Record<Role, { cookie: string; csrf: string }>;
+    /** Keys that may only ingest: the ingest scope with every stored role, and a source's own key. */
+    const ingestKeys: Array<{ label: string; key: string }> = [];
 
     beforeAll(async () => {
       cases = await discover();
@@ -130,7 +136,13 @@ for (const runtime of RUNTIMES) {
         const u = await createUser(t.db, { email: `${role}@example.com`, role, password: `long password for ${role}`, actor: 'test' });
         const s = await createSession(t.db, u.id, { hours: 1 });
         sessions[role] = { cookie: `hf_session=${s.cookieValue}`, csrf: s.csrfSecret };
+        ingestKeys.push({ label: `${role} key with the ingest scope`, key: (await createApiKey(t.db, { name: `ingest-${role}`, role, scopes: ['ingest'], actor: 'test' })).key });
       }
+      ingestKeys.push({ label: 'source key', key: (await createSource(t.db, { name: 'edge-matrix', actor: 'test' })).apiKey.key });
+      // A source key whose stored role was raised to admin (by hand, or by an older release) stays ingest-only.
+      const raised = await createSource(t.db, { name: 'edge-raised', actor: 'test' });
+      await t.db.prisma.apiKey.update({ where: { id: raised.apiKey.id }, data: { role: 'admin' } });
+      ingestKeys.push({ label: 'source key stored as admin', key: raised.apiKey.key });
     });
     afterAll(async () => {
       registerDatabase(undefined);
@@ -165,6 +177,23 @@ for (const runtime of RUNTIMES) {
           if (allowed) expect.soft([401, 403], `${c.key} as ${role}`).not.toContain(res.status);
           else expect.soft(res.status, `${c.key} as ${role}`).toBe(403);
           expect.soft(res.status, `${c.key} as ${role} must never 500`).toBeLessThan(500);
+        }
+      }
+    });
+
+    it('answers 403 to ingest keys on every route but POST /ingest, whatever their stored role', async (ctx) => {
+      if (!t) ctx.skip();
+      expect(ingestKeys).toHaveLength(ROLES.length + 2);
+      for (const c of cases) {
+        const perm = ROUTE_PERMISSIONS[c.key]!;
+        if (perm === 'public') continue;
+        for (const { label, key } of ingestKeys) {
+          const res = await call(c, { authorization: `Bearer ${key}` });
+          if (perm === 'ingest') expect.soft([401, 403], `${c.key} as ${label}`).not.toContain(res.status);
+          else {
+            expect.soft(res.status, `${c.key} as ${label}`).toBe(403);
+            expect.soft(res.headers.get('content-type'), `${c.key} as ${label}`).toBe('application/problem+json');
+          }
         }
       }
     });

@@ -4,6 +4,7 @@
 // owned by other areas are described by method, path, permission and summary.
 // openapi.test.ts fails when a route file under app/api/v1 is missing here.
 import { z } from 'zod';
+import { ApiKeyOutSchema, CreateApiKeyBodySchema, CreateUserBodySchema, RevokedApiKeySchema, UpdateUserBodySchema, UserOutSchema } from '../../auth/access-schemas.ts';
 import {
   AcknowledgeBodySchema,
   AcknowledgeResultSchema,
@@ -49,10 +50,27 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/setup', permission: 'public', tag: 'auth', summary: 'Create the first admin with the one-time setup token' },
   { method: 'get', path: '/health', permission: 'public', tag: 'system', summary: 'Liveness and database reachability' },
   { method: 'get', path: '/openapi.json', permission: 'public', tag: 'system', summary: 'This document' },
-  { method: 'get', path: '/users', permission: 'admin', tag: 'admin', summary: 'List local accounts' },
-  { method: 'post', path: '/users', permission: 'admin', tag: 'admin', summary: 'Create a local account' },
-  { method: 'get', path: '/api-keys', permission: 'admin', tag: 'admin', summary: 'List API keys (never the keys themselves)' },
-  { method: 'post', path: '/api-keys', permission: 'admin', tag: 'admin', summary: 'Create an API key (shown once)' },
+  { method: 'get', path: '/users', permission: 'admin', tag: 'admin', summary: 'List local accounts', response: z.object({ users: UserOutSchema.array() }) },
+  { method: 'post', path: '/users', permission: 'admin', tag: 'admin', summary: 'Create a local account (201); an email with a NUL, lone surrogate, control or bidirectional character is a 422', body: CreateUserBodySchema, response: UserOutSchema },
+  {
+    method: 'patch',
+    path: '/users/{id}',
+    permission: 'admin',
+    tag: 'admin',
+    summary: "Change a user's role and/or disable or enable them. A role change or disabling ends every session of the user at once; a change that would leave no enabled admin is a 409. Audited",
+    body: UpdateUserBodySchema,
+    response: UserOutSchema,
+  },
+  { method: 'get', path: '/api-keys', permission: 'admin', tag: 'admin', summary: 'List API keys, revoked ones too (display stubs, never the keys; ingestOnly for keys with the ingest scope or a source)', response: z.object({ apiKeys: ApiKeyOutSchema.array() }) },
+  { method: 'post', path: '/api-keys', permission: 'admin', tag: 'admin', summary: 'Create an API key (201, shown once). With the ingest scope the key may only ingest, whatever its role', body: CreateApiKeyBodySchema },
+  {
+    method: 'post',
+    path: '/api-keys/{id}/revoke',
+    permission: 'admin',
+    tag: 'admin',
+    summary: 'Revoke an API key: every instance refuses it (401) from the next request on. Revoking a revoked key changes nothing (alreadyRevoked). Audited',
+    response: RevokedApiKeySchema,
+  },
   { method: 'get', path: '/audit/entries', permission: 'admin', tag: 'admin', summary: 'Audit entries as JSON lines (application/x-ndjson), streamed; ?after=SEQ', query: [['after', 'sequence number to continue after']] },
   { method: 'get', path: '/audit/verify', permission: 'admin', tag: 'admin', summary: 'Check the audit hash chain' },
   { method: 'post', path: '/admin/seed', permission: 'admin', tag: 'admin', summary: 'Load the demo estate into an empty database, then evaluate findings' },
@@ -191,7 +209,7 @@ export function buildOpenApi(extraOperations: readonly Op[] = []): Record<string
       title: 'Holdfast API',
       version: '1',
       description:
-        'Govern the tokens of non-human identities. Authenticate with the session cookie (browser; unsafe methods need the x-csrf-token header) or `Authorization: Bearer <API key>`. Roles: analyst (read), operator (read, revoke, ingest), auditor (read, export), admin (all).',
+        'Govern the tokens of non-human identities. Authenticate with the session cookie (browser; unsafe methods need the x-csrf-token header) or `Authorization: Bearer <API key>`. Roles: analyst (read), operator (read, revoke, ingest), auditor (read, export), admin (all). An API key with the ingest scope, or bound to a source, may only ingest (POST /ingest), whatever its role; a source key ingests as its own source.',
     },
     servers: [{ url: '/api/v1' }],
     components: {

@@ -1,17 +1,14 @@
-import { z } from 'zod';
-import { createUser } from '@/lib/auth/users.ts';
-import { ROLES } from '@/lib/domain/types.ts';
+// GET/POST /api/v1/users (admin): local accounts and their creation. Role changes and
+// disabling: PATCH /api/v1/users/{id}.
+import { CreateUserBodySchema, UserOutSchema } from '@/lib/auth/access-schemas.ts';
+import { createUser, listUsers } from '@/lib/auth/users.ts';
+import type { Role } from '@/lib/domain/types.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 
-const body = z.object({ email: z.string().email().max(320), role: z.enum(ROLES as [string, ...string[]]), password: z.string().max(1024) });
-const userOut = z.object({ id: z.string(), email: z.string(), role: z.string(), disabled: z.boolean().optional(), createdAt: z.date().optional() });
+export const GET = apiRoute({ permission: 'admin' }, async ({ db }) => ({ users: UserOutSchema.array().parse(await listUsers(db)) }));
 
-export const GET = apiRoute({ permission: 'admin' }, async ({ db }) => {
-  const users = await db.prisma.user.findMany({ orderBy: { email: 'asc' }, select: { id: true, email: true, role: true, disabled: true, createdAt: true } });
-  return { users: userOut.array().parse(users) };
-});
-
-export const POST = apiRoute({ permission: 'admin', body, maxBodyBytes: 8 * 1024 }, async ({ db, body, principal }) => {
-  const u = await createUser(db, { email: body.email, role: body.role as (typeof ROLES)[number], password: body.password, actor: principal.label });
-  return Response.json(userOut.parse(u), { status: 201 });
+export const POST = apiRoute({ permission: 'admin', body: CreateUserBodySchema, maxBodyBytes: 8 * 1024 }, async ({ db, body, principal }) => {
+  const u = await createUser(db, { email: body.email, role: body.role as Role, password: body.password, actor: principal.label });
+  const created = await db.prisma.user.findUniqueOrThrow({ where: { id: u.id }, select: { id: true, email: true, role: true, disabled: true, createdAt: true } });
+  return Response.json(UserOutSchema.parse(created), { status: 201 });
 });
