@@ -8,6 +8,7 @@ import { openDatabase } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import type { Command, CommandContext } from './command.ts';
+import { accessCommands } from './commands/access.ts';
 import { coreCommands } from './commands/core.ts';
 import { revokeCommand } from './commands/revoke.ts';
 import { estateCommands } from './commands/estate.ts';
@@ -16,7 +17,7 @@ import { ingestCommands } from './commands/ingest.ts';
 import { verifyCommands } from './commands/verify.ts';
 import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
 
-export const COMMANDS: Command[] = [...coreCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands];
+export const COMMANDS: Command[] = [...coreCommands, ...accessCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
