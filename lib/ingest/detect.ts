@@ -5,6 +5,9 @@ import type { FormatName } from './types.ts';
 
 type Obj = Record<string, unknown>;
 
+/** Apache httpd's error log: `[Fri Dec 04 10:22:00.700217 2026] [ssl:info] …` (default ErrorLogFormat). */
+const APACHE_ERROR_HEAD = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}\] \[[\w-]*:\w+\] /;
+
 function has(o: Obj, ...keys: string[]): boolean {
   return keys.some((k) => k in o);
 }
@@ -43,6 +46,7 @@ function formatOfLine(line: string): FormatName | null {
   }
   if (/\[?org\.keycloak\.events\]?/.test(t) || /\btype="?[A-Z_]+"?, realm(Id|Name)=/.test(t)) return 'keycloak-events';
   if (COMBINED_HEAD.test(t)) return 'nginx-combined';
+  if (APACHE_ERROR_HEAD.test(t)) return 'apache-error';
   return null;
 }
 

@@ -4,7 +4,11 @@ import { HoldfastError } from '../errors.ts';
 import { detectFormat } from './detect.ts';
 import { readLineBatches, type ByteSource, type LineItem, type ReadLinesOptions } from './line-reader.ts';
 import { PARSERS, finalizeResult } from './registry.ts';
-import { createParseContext, err, isFormatName, type FormatName, type ParseContextOptions, type ParseResult } from './types.ts';
+import {
+  createParseContext, err, isConfiguredFormat, isFormatName, type FormatName, type LineParser, type ParseContextOptions, type ParseResult,
+} from './types.ts';
+import { compileGatewayLogFormat, gatewayOfConfig } from './custom/compile.ts';
+import { LogFormatError, type CompiledLogFormat } from './custom/compiled.ts';
 
 export interface ParsedLine {
   /** 1-based physical line number; for records spanning lines, the line that completed them. */
@@ -16,10 +20,52 @@ export interface ParseStreamOptions extends ReadLinesOptions, ParseContextOption
   /** Format name; omitted or 'auto' → detected from the first `detectLines` lines. */
   format?: FormatName | 'auto';
   detectLines?: number;
+  /**
+   * The gateway's configuration text, for `nginx`, `apache` and `haproxy` (their log format is read
+   * from it). With format omitted or 'auto', the gateway is inferred from the configuration.
+   */
+  gatewayConfig?: string;
+  /** Which format of that configuration: NGINX log_format name, Apache LogFormat nickname, HAProxy frontend. */
+  logFormat?: string;
+}
+
+/** What was compiled from `gatewayConfig`, for the caller to show (name, warnings). */
+export type CompiledLogFormatInfo = Pick<CompiledLogFormat, 'gateway' | 'name' | 'names' | 'fields' | 'labels' | 'warnings'>;
+
+/**
+ * The parser of a format read with the gateway's configuration. A missing configuration or one
+ * without a usable log format is refused here, before any line is read, with a one-line reason.
+ */
+function configuredParser(format: FormatName, opts: ParseStreamOptions): { parser: LineParser; compiled: CompiledLogFormatInfo } | null {
+  if (!isConfiguredFormat(format)) {
+    if (opts.gatewayConfig !== undefined) {
+      throw new HoldfastError('validation_failed', `a gateway configuration is read only for the formats nginx, apache and haproxy, not ${format}`);
+    }
+    return null;
+  }
+  if (opts.gatewayConfig === undefined || opts.gatewayConfig.trim() === '') {
+    throw new HoldfastError('validation_failed', `format ${format} needs the gateway's configuration (--gateway-config FILE) to read its log format`);
+  }
+  try {
+    const { parser, ...compiled } = compileGatewayLogFormat({ gateway: format, config: opts.gatewayConfig, logFormat: opts.logFormat });
+    return { parser, compiled };
+  } catch (e) {
+    if (e instanceof LogFormatError) throw new HoldfastError('validation_failed', e.message, { reason: e.code });
+    throw e;
+  }
+}
+
+/** `auto` with a configuration: the gateway the configuration is for. */
+function formatOfConfig(config: string): FormatName {
+  const g = gatewayOfConfig(config);
+  if (!g) throw new HoldfastError('validation_failed', 'could not tell which gateway the configuration is for; pass --format nginx, apache or haproxy');
+  return g;
 }
 
 export interface OpenedParseStream {
   format: FormatName;
+  /** For nginx/apache/haproxy: the log format read from the configuration. */
+  compiled?: CompiledLogFormatInfo;
   /** One ParsedLine at a time. Use either this or `batches`, not both. */
   results: AsyncGenerator<ParsedLine>;
   /** The same results, one array per chunk of input (the hot path: one async step per chunk). */
@@ -29,16 +75,20 @@ export interface OpenedParseStream {
 /**
  * Opens a parse stream: resolves the format (reading ahead a few lines when detecting), then
  * yields one ParsedLine per input line (plus extra ones for lines holding several records).
- * Throws HoldfastError('validation_failed') only for an unknown format name or when the format
- * cannot be detected; every other problem is a per-line error result.
+ * Throws HoldfastError('validation_failed') only for an unknown format name, when the format
+ * cannot be detected, or when nginx/apache/haproxy come without a configuration that declares a
+ * usable log format (the message says what is missing, in one line); every other problem is a
+ * per-line error result.
  */
 export async function openParseStream(src: ByteSource, opts: ParseStreamOptions = {}): Promise<OpenedParseStream> {
   if (opts.format && opts.format !== 'auto' && !isFormatName(opts.format)) {
     throw new HoldfastError('validation_failed', `unknown format "${String(opts.format).slice(0, 40)}"`, { formats: Object.keys(PARSERS) });
   }
+  let format: FormatName | null = opts.format && opts.format !== 'auto' ? opts.format : null;
+  if (!format && opts.gatewayConfig !== undefined) format = formatOfConfig(opts.gatewayConfig);
+  const configured = format ? configuredParser(format, opts) : null;
   const lineBatches = readLineBatches(src, opts);
   const head: LineItem[] = [];
-  let format: FormatName | null = opts.format && opts.format !== 'auto' ? opts.format : null;
   if (!format) {
     const want = opts.detectLines ?? 20;
     while (head.length < want) {
@@ -54,7 +104,7 @@ export async function openParseStream(src: ByteSource, opts: ParseStreamOptions 
       });
     }
   }
-  const parser = PARSERS[format];
+  const parser = configured?.parser ?? PARSERS[format];
   const ctx = createParseContext(opts);
   let last = 0;
   const parseBatch = (items: LineItem[]): ParsedLine[] => {
@@ -83,5 +133,5 @@ export async function openParseStream(src: ByteSource, opts: ParseStreamOptions 
   async function* results(): AsyncGenerator<ParsedLine> {
     for await (const b of batched) yield* b;
   }
-  return { format, results: results(), batches: batched };
+  return { format, ...(configured ? { compiled: configured.compiled } : {}), results: results(), batches: batched };
 }

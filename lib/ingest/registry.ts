@@ -1,5 +1,6 @@
 // One parser per format, selected by name. Every parser is wrapped so that it never throws
 // and so that event URLs and failure details are redacted like the raw line.
+import { apacheErrorParser } from './formats/apache-error.ts';
 import { awsApigwParser } from './formats/aws-apigw.ts';
 import { caddyParser } from './formats/caddy.ts';
 import { envoyJsonParser } from './formats/envoy-json.ts';
@@ -12,7 +13,7 @@ import { nginxJsonParser } from './formats/nginx-json.ts';
 import { ocsfParser } from './formats/ocsf.ts';
 import { gitleaksParser, trufflehogParser } from './formats/scanners.ts';
 import { redact } from './redact.ts';
-import { err, isFormatName, type FormatName, type LineParser, type ParseContext, type ParseResult } from './types.ts';
+import { err, isFormatName, type ConfiguredFormatName, type FormatName, type LineParser, type ParseContext, type ParseResult } from './types.ts';
 
 /** Last line of defence for output objects: nothing credential-like leaves through these fields. */
 export function finalizeResult(r: ParseResult): ParseResult {
@@ -24,7 +25,8 @@ export function finalizeResult(r: ParseResult): ParseResult {
   return r;
 }
 
-function hardened(p: LineParser): LineParser {
+/** Wraps a parser so that it never throws and redacts its event URLs and failure details (also for compiled formats). */
+export function hardened(p: LineParser): LineParser {
   return {
     format: p.format,
     parseLine(text: string, ctx: ParseContext): ParseResult {
@@ -44,6 +46,16 @@ function hardened(p: LineParser): LineParser {
   };
 }
 
+/**
+ * Stand-in for a format that is read with the gateway's configuration: every line is an error
+ * saying so. openParseStream compiles the real parser (compileGatewayLogFormat) and refuses the
+ * format without a configuration before reading a line; this only answers direct callers.
+ */
+function needsConfiguration(format: ConfiguredFormatName): LineParser {
+  const message = `format ${format} needs the gateway's configuration (--gateway-config FILE) to read its log format`;
+  return { format, parseLine: (text) => (text.trim() === '' ? { kind: 'skip' } : err('unrecognized_line', message)) };
+}
+
 export const PARSERS: Readonly<Record<FormatName, LineParser>> = Object.freeze({
   'nginx-json': hardened(nginxJsonParser),
   'nginx-combined': hardened(nginxCombinedParser),
@@ -57,6 +69,10 @@ export const PARSERS: Readonly<Record<FormatName, LineParser>> = Object.freeze({
   gitleaks: hardened(gitleaksParser),
   trufflehog: hardened(trufflehogParser),
   caddy: hardened(caddyParser),
+  nginx: needsConfiguration('nginx'),
+  apache: needsConfiguration('apache'),
+  haproxy: needsConfiguration('haproxy'),
+  'apache-error': hardened(apacheErrorParser),
 });
 
 /** The parser for a format name (as given to `--format` / `?format=`), or null when unknown. */

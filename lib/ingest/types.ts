@@ -15,8 +15,21 @@ export const FORMAT_NAMES = [
   'gitleaks',
   'trufflehog',
   'caddy',
+  // Bring-your-own log formats, read from the gateway's own configuration (lib/ingest/custom).
+  'nginx',
+  'apache',
+  'haproxy',
+  'apache-error',
 ] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
+
+/** Formats whose lines can only be read with the gateway's configuration (`--gateway-config`). */
+export const CONFIGURED_FORMATS = ['nginx', 'apache', 'haproxy'] as const;
+export type ConfiguredFormatName = (typeof CONFIGURED_FORMATS)[number];
+
+export function isConfiguredFormat(s: string): s is ConfiguredFormatName {
+  return (CONFIGURED_FORMATS as readonly string[]).includes(s);
+}
 
 export function isFormatName(s: string): s is FormatName {
   return (FORMAT_NAMES as readonly string[]).includes(s);

@@ -1,0 +1,276 @@
+// Compiling a gateway's configuration into a log-format parser: which format is picked, what is
+// refused (one line saying what is missing), and how each gateway's escaping is undone.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import * as S from '../__fixtures__/samples.ts';
+import { NGINX_COMBINED_LOG_FORMAT } from '../formats/nginx-combined.ts';
+import { NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from '../formats/nginx-json.ts';
+import { apacheLogConfig, haproxyFrontend, nginxNjsHttpConfig } from '../gateway-configs.ts';
+import { PARSERS } from '../registry.ts';
+import { createParseContext, type ParseResult } from '../types.ts';
+import { compileGatewayLogFormat } from './compile.ts';
+import { LogFormatError, type GatewayFormat } from './compiled.ts';
+
+function compileError(gateway: GatewayFormat, config: string, logFormat?: string): LogFormatError {
+  try {
+    compileGatewayLogFormat({ gateway, config, logFormat });
+  } catch (e) {
+    if (e instanceof LogFormatError) return e;
+    throw e;
+  }
+  throw new Error('compiled');
+}
+
+function parse(gateway: GatewayFormat, config: string, line: string, logFormat?: string): ParseResult {
+  return compileGatewayLogFormat({ gateway, config, logFormat }).parser.parseLine(line, createParseContext({ now: () => new Date('2026-12-04T12:00:00Z') }));
+}
+
+function event(gateway: GatewayFormat, config: string, line: string, logFormat?: string) {
+  const r = parse(gateway, config, line, logFormat);
+  if (r.kind !== 'event') throw new Error(`not an event: ${JSON.stringify(r)}`);
+  return r.event;
+}
+
+const NGINX_MAIN = `http {
+  log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                  '$status $body_bytes_sent "$http_referer" "$http_user_agent" '
+                  'ssl="$ssl_client_verify" dn="$ssl_client_s_dn" fp=$ssl_client_fingerprint auth="$http_authorization"';
+  server { access_log /var/log/nginx/access.log main; }
+}`;
+
+describe('refusals: one line naming what is missing', () => {
+  it.each([
+    ['nginx', "http { log_format main '$remote_addr $status $ssl_client_verify'; access_log x main; }", undefined, 'no_time', "log_format 'main' has no time variable"],
+    ['nginx', "log_format plain '$remote_addr [$time_local] \"$request\" $status'; access_log x plain;", undefined, 'no_binding_facts', "log_format 'plain' carries no token, certificate or verify result: nothing to judge binding by"],
+    // access_log without a format uses NGINX's built-in combined, which carries nothing to judge by.
+    ['nginx', 'http { access_log /var/log/nginx/access.log; }', undefined, 'no_binding_facts', "log_format 'combined' carries no token, certificate or verify result: nothing to judge binding by"],
+    ['nginx', 'http { server { listen 443; } }', undefined, 'no_log_format', 'the configuration defines no log_format'],
+    ['nginx', NGINX_MAIN, 'mian', 'unknown_name', "no log_format named 'mian'; the configuration has: main"],
+    ['nginx', "log_format main '$time_local \"$request\"", undefined, 'syntax', 'unterminated single-quoted string in the NGINX configuration'],
+    ['apache', 'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common\nCustomLog logs/access_log common', undefined, 'no_binding_facts', "LogFormat 'common' carries no token, certificate or verify result: nothing to judge binding by"],
+    ['apache', 'LogFormat "%{msec_frac}t %{SSL_CLIENT_VERIFY}x" frac', undefined, 'no_time', "LogFormat 'frac' has no complete time (its time variables give no full date)"],
+    ['apache', 'LogFormat "%t %{SSL_CLIENT_VERIFY}x" a\nLogFormat "%t %{Authorization}i" b', 'c', 'unknown_name', "no LogFormat named 'c'; the configuration has: a, b"],
+    ['apache', 'LogFormat "%t %{SSL_CLIENT_VERIFY}x" a\nLogFormat "%t %{Authorization}i" b', undefined, 'ambiguous', 'several LogFormats could be the one: a, b; pass --log-format NAME'],
+    ['haproxy', 'frontend fe\n  bind :443\n  option httplog', undefined, 'no_binding_facts', "log-format of frontend 'fe' carries no token, certificate or verify result: nothing to judge binding by"],
+    ['haproxy', 'global\n  log stdout format raw local0\nbackend be\n  server s1 127.0.0.1:80', undefined, 'no_log_format', 'no frontend or listen section of the HAProxy configuration has a log-format or option httplog/httpslog'],
+    ['haproxy', 'frontend a\n  log-format "%Ts %[ssl_c_err]"\nfrontend b\n  log-format "%Ts %[ssl_c_err]"', 'c', 'unknown_name', "no frontend named 'c'; the configuration has: a, b"],
+  ] as const)('%s: %s', (gateway, config, name, code, message) => {
+    const e = compileError(gateway, config, name);
+    expect(e.code).toBe(code);
+    expect(e.message).toBe(message);
+    expect(e.message).not.toContain('\n');
+  });
+
+  it('a format in use that cannot be used is named even when another, unused, could be', () => {
+    const e = compileError('nginx', "log_format ok '$time_iso8601 $ssl_client_verify'; log_format bad '$remote_addr'; access_log x bad;");
+    expect(e.message).toBe("log_format 'bad' has no time variable");
+  });
+});
+
+describe('which format is picked', () => {
+  it('NGINX: the one an access_log uses, among several defined', () => {
+    const c = compileGatewayLogFormat({ gateway: 'nginx', config: `log_format other '$time_local $status $ssl_client_verify'; ${NGINX_MAIN}` });
+    expect(c.name).toBe('main');
+    expect(c.names).toEqual(['other', 'main']);
+  });
+
+  it('Apache: the nickname a CustomLog uses; an inline CustomLog format is named by its path', () => {
+    const config = `LogFormat "%h %t %{SSL_CLIENT_VERIFY}x" unused
+CustomLog "logs/ssl_request_log" "%t %h %{SSL_PROTOCOL}x %{SSL_CLIENT_VERIFY}x \\"%r\\" %b"`;
+    const c = compileGatewayLogFormat({ gateway: 'apache', config });
+    expect(c.name).toBe('logs/ssl_request_log');
+    expect(c.labels).toContain('SSL_PROTOCOL');
+  });
+
+  it('HAProxy: the only frontend with a usable format; a defaults section passes its format on', () => {
+    const config = `defaults
+  mode http
+  log-format "%Ts %ST %[ssl_c_verify] %[ssl_c_err]"
+frontend stats
+  bind :8404
+  no option httplog
+frontend fe_api
+  bind :443 ssl crt x.pem`;
+    const c = compileGatewayLogFormat({ gateway: 'haproxy', config });
+    expect(c.name).toBe('fe_api');
+    expect(c.warnings).toEqual([expect.stringContaining('logs nothing of the token'), expect.stringContaining('logs no certificate fingerprint or PEM')]);
+  });
+});
+
+describe('NGINX lines', () => {
+  const line = '127.0.0.1 - - [04/Dec/2026:10:22:00 +0000] "GET /a?b=\\x22c\\x22 HTTP/1.1" 200 3 "-" "curl/7.88" ssl="SUCCESS" dn="CN=svc-a,O=Test" fp=C5495C3A5A9F60D05A19132335907CEF94CEB34E auth="Bearer opaque-1"';
+
+  it('default escaping (\\xHH) undone; the Authorization header fingerprinted, not kept', () => {
+    const e = event('nginx', NGINX_MAIN, line);
+    expect(e).toMatchObject({
+      format: 'nginx', httpStatus: 200, method: 'GET', url: '/a?b="c"', clientIp: '127.0.0.1', authScheme: 'Bearer',
+      tokenFingerprint: createHash('sha256').update('opaque-1').digest('base64url'),
+      cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test', sha1Hex: 'c5495c3a5a9f60d05a19132335907cef94ceb34e' },
+    });
+    expect(e.occurredAt.toISOString()).toBe('2026-12-04T10:22:00.000Z');
+    expect(e.redactedRaw).toContain('auth="Bearer [redacted]"');
+    expect(JSON.stringify(e)).not.toContain('opaque-1');
+    expect(e.labels).toEqual({ body_bytes_sent: '3', http_user_agent: 'curl/7.88' });
+  });
+
+  it.each([
+    ['the status is not a number', line.replace('" 200 3', '" 2x0 3'), '$status does not fit'],
+    ['the time is not a CLF time', line.replace('[04/Dec/2026:10:22:00 +0000]', '[yesterday]'), '$time_local does not fit'],
+    ['a quoted value is cut short', line.replace('ssl="SUCCESS"', 'ssl=SUCCESS'), 'after $http_user_agent: expected "\\" ssl=\\""'],
+  ])('a line that does not match is rejected naming the field: %s', (_n, bad, fragment) => {
+    const r = parse('nginx', NGINX_MAIN, bad);
+    expect(r).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+    expect((r as { message: string }).message).toContain("does not match log_format 'main'");
+    expect((r as { message: string }).message).toContain(fragment);
+  });
+
+  it('escape=json, nested members in any order, ${var} braces; the escaped PEM read for x5t#S256', () => {
+    const config = `log_format j escape=json '{"t":"\${time_iso8601}","tls":{"v":"$ssl_client_verify","s":"$ssl_client_s_dn"},"st":$status,"r":"$request_method $request_uri","x":"$http_x_request_id","id":"$request_id"}'; access_log x j;`;
+    const e = event('nginx', config, '{"st":403,"tls":{"s":"CN=a\\"b","v":"FAILED:certificate revoked"},"r":"POST /p","t":"2026-12-04T10:00:00+00:00","x":"rid-1","id":"0123"}');
+    expect(e).toMatchObject({ httpStatus: 403, method: 'POST', url: '/p', correlationId: 'rid-1', requestId: '0123', cert: { subjectDn: 'CN=a"b', verify: 'FAILED:certificate revoked' }, sourceVerdict: { verdict: 'cert_revoked' } });
+  });
+
+  it('a JSON line missing its time member is rejected as such', () => {
+    const config = `log_format j escape=json '{"t":"$time_iso8601","v":"$ssl_client_verify"}'; access_log x j;`;
+    expect(parse('nginx', config, '{"v":"SUCCESS"}')).toMatchObject({ kind: 'error', reason: 'missing_field' });
+  });
+});
+
+describe('Apache lines', () => {
+  const config = 'LogFormat "%h %t \\"%r\\" %>s \\"%{User-Agent}i\\" %{SSL_CLIENT_VERIFY}x \\"%{SSL_CLIENT_CERT}x\\" \\"%{X-Api-Key}i\\" \\"%{Cookie}i\\"" f\nCustomLog x f';
+
+  it('ap_escape_logitem undone: \\" and \\xhh in values, the PEM with \\n escapes read into x5t#S256', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\\nMIIBQTCB5wIUc81Vszz4agiRSU3aOhlMy+61hlIwCgYIKoZIzj0EAwIwJzERMA8G\\nA1UEAwwIT3RoZXIgQ0ExEjAQBgNVBAoMCUVsc2V3aGVyZTAeFw0yNjEyMDQxMDIx\\nMjZaFw0yNzAxMDMxMDIxMjZaMB8xDTALBgNVBAoMBFRlc3QxDjAMBgNVBAMMBXN2\\nYy1kMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEWgSWRPRzsBwwC5Kbqs5WsBLi\\n+lRy47kAZDiuO3xK1cTA6CkR3VBbNHlwfU2caeQ2DzCJaa+Crr4tvjx61bbFrTAK\\nBggqhkjOPQQDAgNJADBGAiEAwypwUOEIxaOOpN/gkdiaTStBxEs+LfCYoyfIHqVz\\nax8CIQCKQNmEWqDizexiB0ajFR+RkbDuYKOc8OjG+qlHGzDP2Q==\\n-----END CERTIFICATE-----\\n';
+    const e = event('apache', config, `10.0.0.1 [04/Dec/2026:10:22:01 +0000] "GET /x HTTP/1.1" 200 "say \\"hi\\" \\xc3\\xa9" FAILED:unable to verify the first certificate "${pem}" "k-123" "sid=s3cr3t"`);
+    expect(e.labels).toEqual({ 'user-agent': 'say "hi" é', 'x-api-key': '[redacted]', cookie: '[redacted]' });
+    expect(e.cert).toMatchObject({ x5tS256: 'PgA0XUOFHFDXTxBPKA1ggX7hjEObpOjmdZF7hi9CQ5w', subjectDn: 'CN=svc-d,O=Test', verify: 'FAILED:unable to verify the first certificate' });
+    expect(e.redactedRaw).not.toContain('k-123');
+    expect(e.redactedRaw).not.toContain('s3cr3t');
+  });
+
+  it('strftime pieces of one time in several %{…}t, and status-conditional directives', () => {
+    const c = 'LogFormat "%{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t %400,501{Referer}i %{SSL_CLIENT_VERIFY}x" f';
+    const e = event('apache', c, '04/Dec/2026 10:22:01.190 +0100 - GENEROUS');
+    expect(e.occurredAt.toISOString()).toBe('2026-12-04T09:22:01.190Z');
+    expect(e.sourceVerdict).toEqual({ verdict: 'cert_untrusted', reason: 'GENEROUS: accepted unverified (SSLVerifyClient optional_no_ca)' });
+  });
+});
+
+describe('HAProxy lines', () => {
+  const config = `frontend fe
+  bind :443 ssl crt x.pem verify optional ca-file ca.crt crt-ignore-err all ca-ignore-err all
+  capture request header Host len 64
+  http-request capture req.hdr(X-Request-ID) len 64
+  capture request header Authorization len 1024
+  log-format "%ci:%cp [%tr] %ft %ST %{+Q}r %hr a=%{+Q}[capture.req.hdr(2)] e=%{+E}[capture.req.hdr(1)] v=%[ssl_c_verify] err=%[ssl_c_err] ca=%[ssl_c_ca_err] u=%[ssl_c_used] s=%{+Q}[ssl_c_s_dn]"`;
+
+  it('captures numbered in declaration order whatever their kind; %hr split, #XX decoded; +Q quotes not escaped', () => {
+    const e = event('haproxy', config, '127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET /p?q=#22x#22 HTTP/1.1" {api.test|rid-1|Bearer a#7Cb} a="Bearer a|b "z"" e=rid-\\"1\\] v=0 err=0 ca=0 u=1 s="/O=Test/CN=svc-a"');
+    expect(e).toMatchObject({ host: 'api.test', correlationId: 'rid-1', url: '/p?q="x"', authScheme: 'Bearer', cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test' } });
+    expect(e.occurredAt.toISOString()).toBe('2026-12-04T10:22:49.721Z');
+    expect(e.tokenFingerprint).toBe(event('haproxy', config, '127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET / HTTP/1.1" {h|r|Bearer a#7Cb} a="-" e=- v=0 err=0 ca=0 u=0 s=""').tokenFingerprint);
+    expect(e.redactedRaw).toContain('{api.test|rid-1|Bearer [redacted]}');
+    expect(e.redactedRaw).toContain('a="Bearer [redacted]"');
+  });
+
+  it.each([
+    // ssl_c_verify is the last error: the certificate's own (ssl_c_err) or its chain's tell more.
+    ['revoked', 'v=23 err=23 ca=0 u=1', 'FAILED:certificate revoked', 'cert_revoked'],
+    ['expired', 'v=10 err=10 ca=0 u=1', 'FAILED:certificate has expired', 'cert_expired'],
+    ['not yet valid', 'v=9 err=9 ca=0 u=1', 'FAILED:certificate is not yet valid', 'cert_expired'],
+    ['untrusted (verify says 21)', 'v=21 err=20 ca=0 u=1', 'FAILED:unable to get local issuer certificate', 'cert_untrusted'],
+    ['self-signed with a CRL (verify says 3)', 'v=3 err=18 ca=0 u=1', 'FAILED:self-signed certificate', 'cert_untrusted'],
+    ['revoked CA in the chain, last error something else', 'v=2 err=0 ca=23 u=1', 'FAILED:certificate revoked', 'cert_revoked'],
+    ['an error number OpenSSL may add later', 'v=95 err=95 ca=0 u=1', 'FAILED:X509_V_ERR 95', 'cert_untrusted'],
+    ['no certificate', 'v=0 err=0 ca=0 u=0', 'NONE', null],
+  ])('%s', (_n, codes, verify, verdict) => {
+    const e = event('haproxy', config, `127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET / HTTP/1.1" {h|r|-} a="-" e=- ${codes} s="/CN=x"`);
+    expect(e.cert?.verify).toBe(verify);
+    expect(e.sourceVerdict?.verdict ?? null).toBe(verdict);
+  });
+
+  it('a syslog header is skipped and its time used when the format logs none; HAProxy service lines skipped', () => {
+    const c = 'frontend fe\n  log-format "%ST %[ssl_c_err] %[ssl_c_used]"';
+    const e = event('haproxy', c, '<134>Dec  4 10:24:55 localhost haproxy[6574]: 403 23 1');
+    expect(e.occurredAt.toISOString()).toBe('2026-12-04T10:24:55.000Z');
+    expect(e.sourceVerdict?.verdict).toBe('cert_revoked');
+    for (const l of ['127.0.0.1:49990 [04/Dec/2026:10:47:58.245] fe/1: SSL handshake failure', 'Proxy fe stopped (cumulated conns: FE: 2, BE: 0).', '[WARNING]  (22693) : Proxy fe stopped (cumulated conns: FE: 2, BE: 0).']) {
+      expect(parse('haproxy', c, l), l).toEqual({ kind: 'skip' });
+    }
+    expect(parse('haproxy', c, '403 23')).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+  });
+
+  it('the token fingerprint and scheme HAProxy computes itself; the raw token never logged', () => {
+    const c = `frontend fe
+  http-request capture req.hdr(Authorization),word(1,' ') len 16
+  http-request capture req.hdr(Authorization),word(2,' '),sha2(256),ub64enc len 64
+  log-format "%Ts %ST %[capture.req.hdr(0)] %[capture.req.hdr(1)] x5t=%[ssl_c_der,sha2(256),ub64enc] der=%[ssl_c_der,base64]"`;
+    const e = event('haproxy', c, '1796379770 200 Bearer 67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY x5t=- der=-');
+    expect(e).toMatchObject({ authScheme: 'Bearer', tokenFingerprint: '67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY', httpStatus: 200 });
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: c }).warnings).toEqual([
+      expect.stringContaining('lines longer than 1024 bytes are cut by HAProxy; add "len 16384" to the log line'),
+    ]);
+  });
+
+  it('option httplog clf (a line the real haproxy 2.6 wrote): +Q from %{+Q}o on, -Q for the client address, the trailing separator', () => {
+    const c = 'frontend fe5\n  capture request header Authorization len 512\n  option httplog clf';
+    const line = '127.0.0.1 - - [04/Dec/2026:10:52:55 +0000] "GET /x HTTP/1.1" 200 73 "" "" 57672 434 "fe5" "fe5" "<NOSRV>" 0 -1 -1 -1 0 LR-- 1 1 0 0 0 0 0 "" "" "Bearer t0k" ';
+    for (const l of [line, line.trimEnd()]) {
+      expect(event('haproxy', c, l)).toMatchObject({ clientIp: '127.0.0.1', httpStatus: 200, url: '/x', authScheme: 'Bearer' });
+    }
+  });
+});
+
+describe("Holdfast's own formats, read as bring-your-own", () => {
+  const keyFacts = (r: ParseResult) => {
+    if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+    const e = r.event;
+    return { at: e.occurredAt.toISOString(), status: e.httpStatus, method: e.method, url: e.url, ip: e.clientIp, rid: e.requestId, scheme: e.authScheme, dpop: e.hasDpop, cert: e.cert, verdict: e.sourceVerdict };
+  };
+
+  it.each([
+    ['nginx-json', `${NGINX_AUTH_MAPS}\n${NGINX_JSON_LOG_FORMAT}`, S.NGINX_JSON_REAL],
+    ['nginx-combined', `${NGINX_AUTH_MAPS}\n${NGINX_COMBINED_LOG_FORMAT}`, S.NGINX_COMBINED_FULL],
+  ] as const)('%s: the log_format compiled from its own text reads its lines to the same facts as its parser', (format, config, line) => {
+    const compiled = parse('nginx', config, line);
+    expect(keyFacts(compiled)).toEqual(keyFacts(PARSERS[format].parseLine(line, createParseContext())));
+  });
+
+  it('the recommended njs configuration: token fingerprint, claims and cnf computed in NGINX read into the event', () => {
+    const config = nginxNjsHttpConfig({ njsPath: '/etc/nginx/holdfast.js' });
+    const line = JSON.stringify({
+      time: '2026-12-04T10:00:00+00:00', request_id: 'r1', correlation_id: 'c1', remote_addr: '10.0.0.1', method: 'GET', scheme: 'https', host: 'api.test', uri: '/a', status: 200,
+      ssl_client_verify: 'SUCCESS', ssl_client_s_dn: 'CN=svc-a,O=Test', ssl_client_i_dn: 'CN=CA', ssl_client_serial: '1000', ssl_client_fingerprint: 'c5495c3a5a9f60d05a19132335907cef94ceb34e',
+      ssl_client_v_start: '', ssl_client_v_end: '', ssl_client_x5t: 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg', authz_scheme: 'Bearer', has_dpop: '0',
+      token_sha256: 'tok-fp', token_client_id: 'svc-a', token_sub: 'svc-a', token_exp: '1800000000', cnf_jkt: '', cnf_x5t: 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg',
+    });
+    const e = event('nginx', config, line);
+    expect(e).toMatchObject({
+      url: 'https://api.test/a', correlationId: 'c1', tokenFingerprint: 'tok-fp', authScheme: 'Bearer', hasDpop: false, identityHint: 'svc-a',
+      tokenClaims: { client_id: 'svc-a', sub: 'svc-a', exp: 1800000000, cnf: { 'x5t#S256': 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg' } },
+      cert: { x5tS256: 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg' },
+    });
+  });
+
+  it('the recommended HAProxy frontend: set-var variables, jwt_payload_query claims and hdr_cnt(DPoP) resolved', () => {
+    const config = haproxyFrontend({ bind: ':443', crtFile: 'x.pem', caFile: 'ca.crt', crlFile: 'crl.pem', logTarget: 'stdout', backend: 'app' });
+    const c = compileGatewayLogFormat({ gateway: 'haproxy', config });
+    expect(c.warnings).toEqual([]);
+    expect(c.fields).toEqual(expect.arrayContaining(['auth_scheme', 'token_fingerprint', 'token_client_id', 'token_sub', 'token_exp', 'cnf_jkt', 'cnf_x5t', 'has_dpop', 'cert_x5t', 'tls_err_code', 'correlation_id']));
+    const line = '10.0.0.1 [04/Dec/2026:10:22:49.721] 5b1d HTTP/1.1 GET /a HTTP/1.1 200 ssl_c_used=1 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="/O=Test/CN=svc-a" ssl_c_i_dn="/CN=CA" ssl_c_serial=1000 ssl_c_sha1=C5495C3A5A9F60D05A19132335907CEF94CEB34E x5t=eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_jkt=jkt-1 cnf_x5t=- has_dpop=1 x_request_id="rid-1"';
+    expect(event('haproxy', config, line.replace('5b1d HTTP/1.1 GET /a HTTP/1.1', '5b1d GET /a HTTP/1.1'))).toMatchObject({
+      requestId: '5b1d', authScheme: 'DPoP', tokenFingerprint: 'tok-fp', hasDpop: true, jkt: 'jkt-1', correlationId: 'rid-1',
+      tokenClaims: { client_id: 'svc-a', exp: 1800000000, cnf: { jkt: 'jkt-1' } },
+      cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test', x5tS256: 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg' },
+    });
+  });
+
+  it('the recommended Apache configuration: SetEnvIf scheme and DPoP presence, the PEM', () => {
+    const config = apacheLogConfig({ logFile: '/var/log/apache2/holdfast.log' });
+    const line = '2026-12-04T10:22:01+0000 10.0.0.1 "GET /a HTTP/1.1" 200 X1d2 "rid-1" "SUCCESS" "CN=svc-a,O=Test" "CN=CA" 1000 "Dec  4 10:21:25 2026 GMT" "Dec  4 10:21:25 2027 GMT" DPoP 1 "-"';
+    expect(event('apache', config, line)).toMatchObject({
+      occurredAt: new Date('2026-12-04T10:22:01Z'), requestId: 'X1d2', correlationId: 'rid-1', authScheme: 'DPoP', hasDpop: true,
+      cert: { verify: 'SUCCESS', serial: '1000', notAfter: new Date('2027-12-04T10:21:25Z') },
+    });
+  });
+});

@@ -1,0 +1,150 @@
+// What the three gateway compilers share: the result type, the one-line refusal, the checks that
+// a format can be used at all (a time, and something to judge binding by) and the choice of one
+// format among several in a configuration.
+import type { LineParser } from '../types.ts';
+import { CERT_FIELDS, CERT_IDENTITY_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName } from './fields.ts';
+import { CompiledLineParser } from './line-parser.ts';
+import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
+import { timeIsComplete } from './time.ts';
+
+export type GatewayFormat = 'nginx' | 'apache' | 'haproxy';
+export const GATEWAY_FORMATS: readonly GatewayFormat[] = ['nginx', 'apache', 'haproxy'];
+
+export function isGatewayFormat(s: string): s is GatewayFormat {
+  return (GATEWAY_FORMATS as readonly string[]).includes(s);
+}
+
+/** Why a configuration gave no usable format. */
+export type LogFormatErrorCode =
+  /** No log format directive in the configuration at all. */
+  | 'no_log_format'
+  /** `--log-format NAME` names none of the formats there. */
+  | 'unknown_name'
+  /** Several usable formats and no name to choose one. */
+  | 'ambiguous'
+  | 'no_time'
+  | 'no_binding_facts'
+  /** The configuration or the format string does not parse. */
+  | 'syntax';
+
+/** A configuration Holdfast cannot read a log format from; the message is one line naming what is missing. */
+export class LogFormatError extends Error {
+  constructor(
+    readonly code: LogFormatErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LogFormatError';
+  }
+}
+
+export interface CompiledLogFormat {
+  gateway: GatewayFormat;
+  /** NGINX log_format name, Apache LogFormat nickname (or CustomLog path), HAProxy frontend. */
+  name: string;
+  /** Every name the configuration offers (what `--log-format` accepts). */
+  names: string[];
+  /** Canonical fields the format carries. */
+  fields: FieldName[];
+  /** Variables kept as labels. */
+  labels: string[];
+  /** What the format cannot tell (no status, no certificate identity…), one line each. */
+  warnings: string[];
+  parser: LineParser;
+}
+
+/** A format as a compiler found it in the configuration, before the checks. */
+export interface FoundFormat {
+  name: string;
+  /** `log_format 'main'`, `LogFormat 'combined'`, `log-format of frontend 'fe'`. */
+  title: string;
+  segments: Segment[];
+  /** Warnings the compiler already knows (an unknown variable, a short HAProxy log length). */
+  warnings: string[];
+  /** HAProxy only: lines come through syslog, whose header time stands in when the format logs none. */
+  syslogTime?: boolean;
+  codeSpecs?: { verify: string; err: string; caErr: string; used: string };
+  /** Lines the gateway writes to the same log that are not requests (HAProxy's proxy and connection messages): skipped when they do not match the format. */
+  serviceLines?: RegExp[];
+}
+
+const slotsOf = (segs: Segment[]): Slot[] => segs.filter((s): s is Slot => s.kind === 'slot');
+
+/** All fields a slot may fill, including those of a multi-value slot (HAProxy `%hr`). */
+function fieldsOf(slot: Slot): Array<FieldName | null> {
+  return slot.expandsTo ?? [slot.field];
+}
+
+/** The checks and the parser of one found format; throws LogFormatError with a one-line reason. */
+export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: string[]): CompiledLogFormat {
+  const segments = normalizeSegments(found.segments);
+  const slots = slotsOf(segments);
+  const fields = new Set<FieldName>();
+  for (const s of slots) for (const f of fieldsOf(s)) if (f) fields.add(f);
+  const warnings = [...found.warnings];
+  const times = slots.flatMap((s) => (s.time ? [s.time] : []));
+  if (!timeIsComplete(times)) {
+    if (!found.syslogTime) {
+      throw new LogFormatError('no_time', times.length ? `${found.title} has no complete time (its time variables give no full date)` : `${found.title} has no time variable`);
+    }
+    warnings.push(`${found.title} logs no time: the syslog header's time is used, and a line without one is rejected`);
+  }
+  const has = (list: readonly FieldName[]) => list.some((f) => fields.has(f));
+  if (!has(TOKEN_FIELDS) && !has(CERT_FIELDS) && !has(VERIFY_FIELDS)) {
+    throw new LogFormatError('no_binding_facts', `${found.title} carries no token, certificate or verify result: nothing to judge binding by`);
+  }
+  if (!fields.has('status')) warnings.push(`${found.title} logs no status: whether the gateway let a request through is unknown`);
+  if (!has(TOKEN_FIELDS)) warnings.push(`${found.title} logs nothing of the token (Authorization scheme or fingerprint, DPoP): only certificate verdicts`);
+  if (has(VERIFY_FIELDS) && !has(CERT_IDENTITY_FIELDS)) {
+    warnings.push(`${found.title} logs no certificate fingerprint or PEM: a certificate-bound token cannot be compared with the certificate presented`);
+  }
+  const labels = slots.filter((s) => !s.field && !s.time && !s.expandsTo).map((s) => s.label);
+  return {
+    gateway,
+    name: found.name,
+    names,
+    fields: [...fields],
+    labels,
+    warnings,
+    parser: new CompiledLineParser({ gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines }),
+  };
+}
+
+/**
+ * One format out of a configuration's several. A name given must exist. Without one: the formats
+ * the configuration actually logs with (`preferred`), else all; of those, the only usable one,
+ * else the reason the only candidate is unusable, else a list to choose from.
+ */
+export function chooseFormat(
+  gateway: GatewayFormat,
+  all: FoundFormat[],
+  preferred: string[],
+  wanted: string | undefined,
+  what: { noun: string; flag?: string },
+): CompiledLogFormat {
+  const names = all.map((f) => f.name);
+  if (all.length === 0) throw new LogFormatError('no_log_format', `the configuration defines no ${what.noun}`);
+  if (wanted !== undefined) {
+    const f = all.find((x) => x.name === wanted);
+    if (!f) throw new LogFormatError('unknown_name', `no ${what.noun} named '${wanted.slice(0, 60)}'; the configuration has: ${names.join(', ')}`);
+    return finishFormat(gateway, f, names);
+  }
+  const pool = preferred.length > 0 ? all.filter((f) => preferred.includes(f.name)) : all;
+  const candidates = pool.length > 0 ? pool : all;
+  const usable: CompiledLogFormat[] = [];
+  let firstError: LogFormatError | null = null;
+  for (const f of candidates) {
+    try {
+      usable.push(finishFormat(gateway, f, names));
+    } catch (e) {
+      if (!(e instanceof LogFormatError)) throw e;
+      firstError ??= e;
+    }
+  }
+  if (usable.length === 1) return usable[0]!;
+  if (usable.length === 0) {
+    if (candidates.length === 1 && firstError) throw firstError;
+    throw new LogFormatError('no_binding_facts', `none of the ${what.noun}s (${candidates.map((c) => c.name).join(', ')}) carries a time and a token, certificate or verify result`);
+  }
+  throw new LogFormatError('ambiguous', `several ${what.noun}s could be the one: ${usable.map((u) => u.name).join(', ')}; pass --log-format NAME`);
+}

@@ -1,0 +1,317 @@
+// A compiled log format: literal text and variable slots, as the gateway writes them. A text line
+// is matched against it with a small backtracking matcher (the end of a value is where the next
+// literal text resumes, tried in order, so a quote or space inside a value is no obstacle) with a
+// memo of dead ends, so a line that does not match costs at most slots × line length steps. A
+// format shaped like a JSON object is also read as JSON: member by member, whatever the order.
+import type { FieldName, SlotValue } from './fields.ts';
+import type { TimeParts, TimeReader } from './time.ts';
+
+export interface Slot {
+  kind: 'slot';
+  /** The variable as the owner wrote it (`$ssl_client_verify`, `%{SSL_CLIENT_VERIFY}x`, `%[ssl_c_err]`). */
+  spec: string;
+  field: FieldName | null;
+  /** Label name when field is null (and for errors). */
+  label: string;
+  /** For forwarded_cert: the header name. */
+  header?: string;
+  time?: TimeReader;
+  /** Regex source the raw value must match (numbers, times): also fixes its end when no literal follows. */
+  pattern?: string;
+  /** The gateway's escaping undone. */
+  decode: (raw: string) => string;
+  /** A `"` inside the value is always escaped by the gateway (NGINX, Apache), so an unescaped one ends it. */
+  escapesQuotes: boolean;
+  /** HAProxy `%{+Q}`: the value may come wrapped in double quotes (strings are, numbers are not). */
+  maybeQuoted?: boolean;
+  /** HAProxy `%{+Q}` on a variable that is always a string (`%r`, `%ID`): the quotes are certain. */
+  mustQuote?: boolean;
+  /** One slot carrying several values (HAProxy `%hr`): split the decoded value into them. */
+  expand?: (raw: string) => SlotValue[] | null;
+  /** Read from a credential header by an expression Holdfast does not interpret: a label never kept. */
+  secret?: boolean;
+  /** The raw value with its credential parts replaced (a multi-value slot knows which parts are credentials). */
+  redactRaw?: (raw: string) => string;
+  /** The fields (null: a label) an expanding slot fills, for the compile-time checks. */
+  expandsTo?: Array<FieldName | null>;
+}
+
+/**
+ * Literal text. `sep`: it starts with an HAProxy separator, a space HAProxy writes only when the
+ * line does not already end in one (a variable that printed nothing leaves a single space).
+ */
+export type Segment = { kind: 'lit'; text: string; sep?: boolean } | Slot;
+
+export interface Template {
+  segments: Segment[];
+  /** When the format text is a JSON object: member path → the template of that member's value. */
+  json: JsonShape | null;
+}
+
+export type JsonShape = Array<{ path: string[]; template: Segment[] }>;
+
+export type MatchResult =
+  | { ok: true; values: SlotValue[]; time: TimeParts[]; spans: Array<{ slot: Slot; start: number; end: number }> }
+  | { ok: false; slot: Slot | null; message: string };
+
+/** Adjacent literals merged, empty ones dropped: the matcher relies on slot/literal alternation. */
+export function normalizeSegments(segs: Segment[]): Segment[] {
+  const out: Segment[] = [];
+  for (const s of segs) {
+    const prev = out[out.length - 1];
+    if (s.kind === 'lit') {
+      if (!s.text) continue;
+      if (prev?.kind === 'lit') out[out.length - 1] = { kind: 'lit', text: prev.text + s.text, sep: prev.sep };
+      else out.push(s);
+    } else out.push(s);
+  }
+  return out;
+}
+
+// Real lines take a few steps per slot; a line built to make the matcher try every split is
+// refused after this many (a per-line error, like any line that does not match).
+const MAX_STEPS = 100_000;
+
+function backslashesBefore(line: string, at: number): number {
+  let n = 0;
+  while (at - 1 - n >= 0 && line.charCodeAt(at - 1 - n) === 0x5c) n++;
+  return n;
+}
+
+/** Ends at which a slot's value may stop, in the order they are tried. */
+function* candidateEnds(segs: readonly Segment[], i: number, line: string, pos: number, sticky: Map<Slot, RegExp>): Generator<number> {
+  const slot = segs[i] as Slot;
+  const next = segs[i + 1];
+  if (slot.pattern && next?.kind !== 'lit') {
+    const re = sticky.get(slot)!;
+    re.lastIndex = pos;
+    const m = re.exec(line);
+    if (m) yield pos + m[0].length;
+    return;
+  }
+  if (!next) {
+    yield line.length;
+    return;
+  }
+  if (next.kind === 'lit') {
+    let p = line.indexOf(next.text, pos);
+    while (p !== -1) {
+      // An escaped quote (`\"`) is part of the value, not its end.
+      if (!(slot.escapesQuotes && next.text[0] === '"' && backslashesBefore(line, p) % 2 === 1)) yield p;
+      p = line.indexOf(next.text, p + 1);
+    }
+    // A trailing HAProxy separator may have been trimmed off the line.
+    if (next.sep && next.text === ' ' && i + 2 === segs.length) yield line.length;
+    return;
+  }
+  // Two slots with nothing between them and no shape for the first: any split, shortest first.
+  for (let p = pos; p <= line.length; p++) yield p;
+}
+
+function unquote(slot: Slot, raw: string): string {
+  if (slot.maybeQuoted && raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) return raw.slice(1, -1);
+  return raw;
+}
+
+/** Whether line[pos, end) can be the slot's value. Slices only when a pattern must see the value: a free-text slot is tried at many ends. */
+function valueFits(slot: Slot, line: string, pos: number, end: number, anchored: Map<Slot, RegExp>): boolean {
+  if (slot.maybeQuoted || slot.mustQuote) {
+    const opens = end > pos && line.charCodeAt(pos) === 0x22;
+    const quoted = end - pos >= 2 && opens && line.charCodeAt(end - 1) === 0x22;
+    if (opens !== quoted) return false;
+    if (slot.mustQuote && !quoted && !(end - pos === 1 && line.charCodeAt(pos) === 0x2d)) return false;
+  }
+  const re = anchored.get(slot);
+  if (!re) return true;
+  const raw = line.slice(pos, end);
+  return re.test(unquote(slot, raw)) || raw === '-' || raw === '';
+}
+
+/** Regexes of a template, built once per template, not per line. */
+export interface CompiledPatterns {
+  sticky: Map<Slot, RegExp>;
+  anchored: Map<Slot, RegExp>;
+}
+
+export function compilePatterns(segs: readonly Segment[]): CompiledPatterns {
+  const sticky = new Map<Slot, RegExp>();
+  const anchored = new Map<Slot, RegExp>();
+  for (const s of segs) {
+    if (s.kind !== 'slot' || !s.pattern) continue;
+    sticky.set(s, new RegExp(s.maybeQuoted ? `"(?:${s.pattern})"|(?:${s.pattern})|-` : `(?:${s.pattern})|-`, 'y'));
+    anchored.set(s, new RegExp(`^(?:${s.pattern})$`));
+  }
+  return { sticky, anchored };
+}
+
+function describe(slot: Slot | null, expected: string | null, line: string, at: number): string {
+  const got = JSON.stringify(line.slice(at, at + 24));
+  if (expected !== null) return `${slot ? `after ${slot.spec}` : 'at the start'}: expected ${JSON.stringify(expected.slice(0, 24))}, got ${got}`;
+  return `${slot?.spec ?? 'value'} does not fit: got ${got}`;
+}
+
+/** Values of the slots of one line; or the slot at which the line stopped matching. */
+export function matchSegments(segs: readonly Segment[], line: string, pats: CompiledPatterns): MatchResult {
+  const n = segs.length;
+  const dead = new Set<number>();
+  const ends = new Array<number>(n).fill(-1);
+  let steps = 0;
+  // Where the line first stopped matching, before any backtracking: with values that hold no
+  // separator (nearly all) that is the field that is wrong; later attempts only shift values around.
+  let worst = { at: -1, i: 0, expected: null as string | null };
+  const fail = (i: number, at: number, expected: string | null) => {
+    if (worst.at === -1) worst = { at, i, expected };
+  };
+  const go = (i: number, pos: number): boolean => {
+    if (i === n) {
+      if (pos === line.length) return true;
+      fail(i, pos, '(end of line)');
+      return false;
+    }
+    const key = i * (line.length + 1) + pos;
+    if (dead.has(key)) return false;
+    if (++steps > MAX_STEPS) return false;
+    const s = segs[i]!;
+    if (s.kind === 'lit') {
+      ends[i] = pos + s.text.length;
+      if (line.startsWith(s.text, pos) && go(i + 1, pos + s.text.length)) return true;
+      // The separator HAProxy left out after a variable that printed nothing.
+      // (And a trailing separator a log shipper trimmed off the end of the line.)
+      const collapsed = s.sep && ((pos > 0 && line.charCodeAt(pos - 1) === 0x20) || (i === n - 1 && pos === line.length && s.text === ' ')) && line.startsWith(s.text.slice(1), pos);
+      ends[i] = pos + s.text.length - 1;
+      if (collapsed && go(i + 1, pos + s.text.length - 1)) return true;
+      if (!line.startsWith(s.text, pos) && !collapsed) fail(i, pos, s.text);
+    } else {
+      let tried = false;
+      let any = false;
+      for (const end of candidateEnds(segs, i, line, pos, pats.sticky)) {
+        any = true;
+        // Every candidate costs a step, even one that ends in a known dead end.
+        if (++steps > MAX_STEPS) return false;
+        if (!valueFits(s, line, pos, end, pats.anchored)) continue;
+        tried = true;
+        ends[i] = end;
+        if (go(i + 1, end)) return true;
+        if (steps > MAX_STEPS) return false;
+      }
+      const next = segs[i + 1];
+      // The text that should follow the value is nowhere on the rest of the line.
+      if (!any && next?.kind === 'lit') fail(i + 1, pos, next.text);
+      else if (!tried) fail(i, pos, null);
+    }
+    dead.add(key);
+    return false;
+  };
+  if (!go(0, 0)) {
+    if (steps > MAX_STEPS) return { ok: false, slot: null, message: 'too ambiguous to match against the format' };
+    const at = segs[worst.i];
+    let slot: Slot | null = at?.kind === 'slot' ? at : null;
+    for (let k = worst.i - 1; !slot && k >= 0 && worst.expected !== null; k--) {
+      const s = segs[k]!;
+      if (s.kind === 'slot') slot = s;
+    }
+    return { ok: false, slot, message: describe(slot, worst.expected, line, Math.max(worst.at, 0)) };
+  }
+  return collect(segs, line, ends);
+}
+
+function collect(segs: readonly Segment[], line: string, ends: number[]): MatchResult {
+  const values: SlotValue[] = [];
+  const time: TimeParts[] = [];
+  const spans: Array<{ slot: Slot; start: number; end: number }> = [];
+  let pos = 0;
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
+    if (s.kind === 'lit') {
+      pos = ends[i]!;
+      continue;
+    }
+    const raw = line.slice(pos, ends[i]);
+    spans.push({ slot: s, start: pos, end: ends[i]! });
+    pos = ends[i]!;
+    const r = slotValues(s, unquote(s, raw), values, time);
+    if (r) return { ok: false, slot: s, message: r };
+  }
+  return { ok: true, values, time, spans };
+}
+
+/** Adds what one slot's raw value gives; a message when it does not read (a time that is no time). */
+export function slotValues(s: Slot, raw: string, values: SlotValue[], time: TimeParts[]): string | null {
+  if (raw === '-' || raw === '') {
+    values.push({ field: s.field, label: s.label, header: s.header, secret: s.secret, value: '' });
+    return null;
+  }
+  if (s.time) {
+    const t = s.time.read(raw);
+    if (!t) return `${s.spec}: unreadable time ${JSON.stringify(raw.slice(0, 40))}`;
+    time.push(t);
+    return null;
+  }
+  if (s.expand) {
+    const more = s.expand(raw);
+    if (!more) return `${s.spec}: unreadable value ${JSON.stringify(raw.slice(0, 40))}`;
+    values.push(...more);
+    return null;
+  }
+  values.push({ field: s.field, label: s.label, header: s.header, secret: s.secret, value: s.decode(raw) });
+  return null;
+}
+
+// Private-use markers stand for slots while the format text is parsed as JSON.
+const MARK_OPEN = '\uE000';
+const MARK_CLOSE = '\uE001';
+const MARK_RE = /\uE000(\d+)\uE001/g;
+
+/**
+ * When the format is a JSON object (NGINX `escape=json`, the JSON LogFormat many Apache and
+ * HAProxy owners write), the member path of each slot, so lines are read with JSON.parse: no
+ * guessing where a value ends, members in any order, JSON's own escaping undone exactly.
+ */
+export function jsonShape(segs: readonly Segment[]): JsonShape | null {
+  let text = '';
+  let inString = false;
+  const slots: Slot[] = [];
+  for (const s of segs) {
+    if (s.kind === 'lit') {
+      for (let i = 0; i < s.text.length; i++) {
+        const c = s.text[i];
+        if (c === '\\' && inString) {
+          i++;
+          continue;
+        }
+        if (c === '"') inString = !inString;
+      }
+      text += s.text;
+    } else {
+      const mark = `${MARK_OPEN}${slots.length}${MARK_CLOSE}`;
+      slots.push(s);
+      // A bare slot (`"status":$status`) becomes a string member holding only its mark.
+      text += inString ? mark : `"${mark}"`;
+    }
+  }
+  if (!text.trim().startsWith('{')) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const shape: JsonShape = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (typeof v === 'string') {
+      if (!v.includes(MARK_OPEN)) return;
+      const template: Segment[] = [];
+      let last = 0;
+      for (const m of v.matchAll(MARK_RE)) {
+        template.push({ kind: 'lit', text: v.slice(last, m.index) });
+        template.push({ ...slots[Number(m[1])]!, decode: (x: string) => x, escapesQuotes: false });
+        last = m.index! + m[0].length;
+      }
+      template.push({ kind: 'lit', text: v.slice(last) });
+      shape.push({ path, template: normalizeSegments(template) });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, String(i)]));
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(parsed, []);
+  return shape.length > 0 ? shape : null;
+}
