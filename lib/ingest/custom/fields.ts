@@ -252,9 +252,9 @@ function asn1Time(v: string | null): string | null {
   return `${year}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`;
 }
 
-/** Apache logs the certificate PEM with its newlines as `\n`; NGINX URL-encodes it. */
+/** The PEM as logged (NGINX URL-encodes it, Apache escapes its newlines: hash.pemToDer reads both), or one made from base64 DER. */
 function pemOf(v: string | null, derB64: string | null): string | null {
-  if (v) return v.includes('\\n') ? v.replace(/\\n/g, '\n') : v;
+  if (v) return v;
   if (derB64 && /^[A-Za-z0-9+/=\s]{16,}$/.test(derB64)) return `-----BEGIN CERTIFICATE-----\n${derB64.replace(/\s/g, '')}\n-----END CERTIFICATE-----\n`;
   return null;
 }

@@ -5,8 +5,8 @@
 // declaration order, as `capture.req.hdr(N)` and `%hr` number them. Escaping as HAProxy writes
 // it: `%r`, `%HU` and captured headers turn `"`, `#`, `{`, `|`, `}` and control bytes into `#XX`;
 // `%{+E}` puts a backslash before `"`, `\` and `]`; `%{+Q}` wraps strings in double quotes
-// without escaping what is inside; unset values are `-`. Spaces in the format are separators: a
-// variable that prints nothing does not leave two.
+// without escaping what is inside; unset values are `-`. Spaces in the format are separators:
+// `%hr`/`%hs` print nothing without captures and leave one space, not two (checked on the real 2.6).
 import { headerField, isSensitiveSlot, redactSlotValue, type FieldName, type SlotValue } from './fields.ts';
 import { chooseFormat, LogFormatError, type CompiledLogFormat, type FoundFormat } from './compiled.ts';
 import type { Segment, Slot } from './template.ts';
@@ -437,8 +437,7 @@ export function haproxyTemplate(fmt: string, scope: SampleScope, warnings: strin
   for (let i = 0; i < fmt.length; i++) {
     const c = fmt[i]!;
     if (c === ' ') {
-      // Spaces are separators, several in a row one; one right after a variable may be left out,
-      // and none is written before anything else.
+      // Spaces are separators: several in a row are one, none is written before anything else.
       if (segs.length === 0 && lit.length === 0) continue;
       if (lit.length === 0) {
         litSep = true;

@@ -36,10 +36,7 @@ export interface Slot {
   expandsTo?: Array<FieldName | null>;
 }
 
-/**
- * Literal text. `sep`: it starts with an HAProxy separator, a space HAProxy writes only when the
- * line does not already end in one (a variable that printed nothing leaves a single space).
- */
+/** Literal text. `sep`: it starts with an HAProxy separator (a space in the format; several in a row are one). */
 export type Segment = { kind: 'lit'; text: string; sep?: boolean } | Slot;
 
 export interface Template {
@@ -175,12 +172,11 @@ export function matchSegments(segs: readonly Segment[], line: string, pats: Comp
     if (s.kind === 'lit') {
       ends[i] = pos + s.text.length;
       if (line.startsWith(s.text, pos) && go(i + 1, pos + s.text.length)) return true;
-      // The separator HAProxy left out after a variable that printed nothing.
-      // (And a trailing separator a log shipper trimmed off the end of the line.)
-      const collapsed = s.sep && ((pos > 0 && line.charCodeAt(pos - 1) === 0x20) || (i === n - 1 && pos === line.length && s.text === ' ')) && line.startsWith(s.text.slice(1), pos);
-      ends[i] = pos + s.text.length - 1;
-      if (collapsed && go(i + 1, pos + s.text.length - 1)) return true;
-      if (!line.startsWith(s.text, pos) && !collapsed) fail(i, pos, s.text);
+      // HAProxy ends a line on a separator when its last variable printed nothing (%hsl without
+      // response captures); a log shipper may have trimmed it off.
+      const trimmed = s.sep && s.text === ' ' && i === n - 1 && pos === line.length;
+      if (trimmed) return true;
+      if (!line.startsWith(s.text, pos)) fail(i, pos, s.text);
     } else {
       let tried = false;
       let any = false;
