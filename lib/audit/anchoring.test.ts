@@ -181,6 +181,13 @@ for (const runtime of RUNTIMES) {
       expect(await verifyAuditChain(t.db, { anchorFile: file })).toMatchObject({ ok: false, reason: 'anchor_invalid', firstBadEntry: null });
     });
 
+    it('an anchor file that cannot be written leaves an intact chain intact (no error)', async (ctx) => {
+      if (!t) ctx.skip();
+      await append(t.db);
+      const gone = path.join(tmp(), 'removed-later', 'anchor.json'); // its directory does not exist
+      expect(await verifyAuditChain(t.db, { anchorFile: gone })).toMatchObject({ ok: true, anchor: null });
+    });
+
     it('entries written before MACs existed verify, and the first MAC after them pins them', async (ctx) => {
       if (!t) ctx.skip();
       await insertLegacyEntries(t.db, 3);
