@@ -2,7 +2,7 @@
 // format is a JSON object and the line parses as one, else as text), its slot values turned into
 // an event by fields.ts. A line that does not match is rejected with the variable at which it
 // stopped matching; a syslog header in front of the line (HAProxy logs through syslog) is skipped.
-import { redact } from '../redact.ts';
+import { redact, redactJsonLine } from '../redact.ts';
 import { SKIP, err, type FormatName, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { guard, isObject, isEmptyLine, isUnset, type Json } from '../util.ts';
 import { eventFromValues, isSensitiveSlot as isSensitive, redactSlotValue as redactValue, type SlotValue } from './fields.ts';
@@ -150,8 +150,8 @@ export class CompiledLineParser implements LineParser {
     if (!isObject(o)) return null;
     const values: SlotValue[] = [];
     const time: TimeParts[] = [];
-    const copy = structuredClone(o);
-    let redacted = false;
+    // A copy to redact is made only for a line that carries a credential member.
+    let copy: Json | null = null;
     const shape = this.spec.json!;
     for (let k = 0; k < shape.length; k++) {
       const { path, template } = shape[k]!;
@@ -165,8 +165,8 @@ export class CompiledLineParser implements LineParser {
         const problem = slotValues(only, s, values, time);
         if (problem) return err('invalid_value', `${this.spec.title}: ${problem}`);
         if (isSensitive(only) && s) {
+          copy ??= structuredClone(o);
           setMember(copy, path, redactValue(only, s));
-          redacted = true;
         }
         continue;
       }
@@ -175,12 +175,12 @@ export class CompiledLineParser implements LineParser {
       if (!m.ok) return err('unrecognized_line', `does not match ${this.spec.title}: member ${path.join('.')}: ${m.message}`);
       values.push(...m.values);
       time.push(...m.time);
-      if (m.spans.some((sp) => isSensitive(sp.slot))) {
+      if (m.spans.some((sp) => isSensitive(sp.slot) || sp.slot.redactRaw)) {
+        copy ??= structuredClone(o);
         setMember(copy, path, redactedText(s, m.spans));
-        redacted = true;
       }
     }
-    const redactedRaw = redacted ? redact(JSON.stringify(copy)) : redact(line);
+    const redactedRaw = copy ? redact(JSON.stringify(copy)) : redactJsonLine(line, o);
     return this.event(redactedRaw, values, time, null, ctx);
   }
 
