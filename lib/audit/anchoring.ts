@@ -25,7 +25,8 @@ export function anchorFileFor(db: Database, cfg: Pick<HoldfastConfig, 'auditAnch
 
 export type AnchorAdvance =
   | { kind: 'written'; anchor: AuditAnchor }
-  | { kind: 'unchanged' }
+  /** `seq`: what the file holds (it may be ahead: another writer, a verification). */
+  | { kind: 'unchanged'; seq: bigint | null }
   | { kind: 'refused'; why: string };
 
 /**
@@ -39,9 +40,10 @@ export async function advanceAuditAnchor(db: Database, file: string, verified?: 
   const key = auditKeys();
   const current = readAnchorFile(key.anchor, file);
   if (current.kind === 'invalid') return { kind: 'refused', why: `the anchor file ${file} is unusable: ${current.why}` };
+  const from = current.kind === 'ok' ? current.anchor : null;
+  const unchanged = { kind: 'unchanged', seq: from?.seq ?? null } as const;
   let target: ChainPoint | null = verified ?? null;
   if (!target) {
-    const from = current.kind === 'ok' ? current.anchor : null;
     if (from) {
       const [row] = await db.query<{ hash: string }>(`SELECT hash FROM "AuditEntry" WHERE seq = $1::bigint`, [from.seq.toString()]);
       if (row?.hash !== from.hash) return { kind: 'refused', why: `anchored entry ${from.seq} is ${row ? 'changed' : 'missing'}` };
@@ -50,9 +52,9 @@ export async function advanceAuditAnchor(db: Database, file: string, verified?: 
     if (walk.problem) return { kind: 'refused', why: `entry ${walk.problem.seq}: ${walk.problem.message}` };
     target = from ? walk.lastMac : walk.head;
   }
-  if (!target) return { kind: 'unchanged' };
+  if (!target) return unchanged;
   const anchor = { seq: target.seq, hash: target.hash, at: new Date() };
-  return writeAnchorIfHigher(key.anchor, file, anchor) ? { kind: 'written', anchor } : { kind: 'unchanged' };
+  return writeAnchorIfHigher(key.anchor, file, anchor) ? { kind: 'written', anchor } : unchanged;
 }
 
 export interface AuditAnchoring {
@@ -92,7 +94,7 @@ export interface AnchoringOptions {
 const NO_ANCHORING: Omit<AuditAnchoring, 'db'> = {
   file: '',
   noteAppend: () => {},
-  flush: async () => ({ kind: 'unchanged' }),
+  flush: async () => ({ kind: 'unchanged', seq: null }),
   stop: async () => {},
 };
 
@@ -114,14 +116,15 @@ export function startAuditAnchoring(db: Database, opts: AnchoringOptions): Audit
   let waits = 0;
   let lastRefusal = '';
   let stopped = false;
-  let chain: Promise<AnchorAdvance> = Promise.resolve({ kind: 'unchanged' });
+  let chain: Promise<AnchorAdvance> = Promise.resolve({ kind: 'unchanged', seq: null });
 
   const write = (): Promise<AnchorAdvance> => {
     chain = chain.then(async () => {
       lastWrite = Date.now();
       try {
         const r = await advanceAuditAnchor(db, file);
-        if (r.kind === 'written') anchored = r.anchor.seq;
+        const reached = r.kind === 'written' ? r.anchor.seq : r.kind === 'unchanged' ? r.seq : null;
+        if (reached !== null && reached > anchored) anchored = reached;
         if (r.kind === 'refused' && r.why !== lastRefusal) log(`holdfast: audit anchor not moved: ${r.why} (run holdfast audit verify)`);
         lastRefusal = r.kind === 'refused' ? r.why : '';
         return r;

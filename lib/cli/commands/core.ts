@@ -116,7 +116,7 @@ export const apikeyCreateCommand: Command = {
   },
 };
 
-/** The first bad entry and why, in one line: "entry 42 (truncated): the chain ends at …". */
+/** The first bad entry and why, in one line: "audit chain broken at entry 42 (truncated): the chain ends at …". */
 function auditFailureLine(r: AuditVerification): string {
   const where = r.firstBadEntry === null ? '' : ` at entry ${r.firstBadEntry}`;
   return `audit chain broken${where} (${r.reason ?? 'unknown'}): ${r.problem ?? ''}`;
