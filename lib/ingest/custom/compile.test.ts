@@ -212,6 +212,16 @@ describe('HAProxy lines', () => {
     ]);
   });
 
+  it('certificate fetches as the real haproxy 2.6 printed them: ssl_c_der,base64, ssl_c_der,sha2(256),hex, ssl_c_notafter, rfc2253 DN', () => {
+    const c = 'frontend fe\n  log-format "%T s=%{+Q}[ssl_c_s_dn(,0,rfc2253)] b=%[ssl_c_der,base64] na=%[ssl_c_notafter] sha=%[ssl_c_der,sha2(256),hex]"';
+    const der = 'MIIBpjCCAUygAwIBAgICEAAwCgYIKoZIzj0EAwIwKDEXMBUGA1UEAwwOVGVzdCBDbGllbnQgQ0ExDTALBgNVBAoMBFRlc3QwHhcNMjYxMjA0MTAyMTI1WhcNMjcxMjA0MTAyMTI1WjAfMQ0wCwYDVQQKDARUZXN0MQ4wDAYDVQQDDAVzdmMtYTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABIsu9jIFyOCncqUp2DsdoCUFs4p0A1562jTrygdanBdcvqT2lzyBnC0ufy7umgFi+KoT7NzQS4F0M/NN1dSImfCjbzBtMAkGA1UdEwQCMAAwCwYDVR0PBAQDAgeAMBMGA1UdJQQMMAoGCCsGAQUFBwMCMB0GA1UdDgQWBBTJBNFcDXFXQYf/6zM7+VVPM0zt8zAfBgNVHSMEGDAWgBQdxjT1u5BPPkWUzKgy2gq7mKy6EjAKBggqhkjOPQQDAgNIADBFAiEAyF68QgYKS+ksAFXA8/BW6ggtHSj17tjJIbW4FV3twtgCIAzuJ66GWjW6rBLfaAaUaYvNWRQJAxJ7buNQD0H0lXvm';
+    const e = event('haproxy', c, `04/Dec/2026:10:24:55 +0000 s="CN=svc-a,O=Test" b=${der} na=271204102125Z sha=7AA2278C4FAAEC0E15295C1865EE262D4271F664813AB98022E2B9D936BE0998`);
+    expect(e.cert).toMatchObject({ subjectDn: 'CN=svc-a,O=Test', x5tS256: 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg', notAfter: new Date('2027-12-04T10:21:25Z'), serial: '1000' });
+    // The SHA-256 HAProxy printed in hex is the same x5t#S256.
+    const hexOnly = event('haproxy', c, '04/Dec/2026:10:24:55 +0000 s="-" b=- na=- sha=7AA2278C4FAAEC0E15295C1865EE262D4271F664813AB98022E2B9D936BE0998');
+    expect(hexOnly.cert?.x5tS256).toBe('eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg');
+  });
+
   it('option httplog clf (a line the real haproxy 2.6 wrote): +Q from %{+Q}o on, -Q for the client address, the trailing separator', () => {
     const c = 'frontend fe5\n  capture request header Authorization len 512\n  option httplog clf';
     const line = '127.0.0.1 - - [04/Dec/2026:10:52:55 +0000] "GET /x HTTP/1.1" 200 73 "" "" 57672 434 "fe5" "fe5" "<NOSRV>" 0 -1 -1 -1 0 LR-- 1 1 0 0 0 0 0 "" "" "Bearer t0k" ';
