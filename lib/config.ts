@@ -34,6 +34,10 @@ const envSchema = z.object({
   HOLDFAST_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   // Read by lib/http/view-cache.ts on each request; validated here so a bad value stops the start.
   HOLDFAST_VIEW_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) to 3600 seconds').max(3600, 'must be 0 (off) to 3600 seconds').default(5),
+  // Evidence retention (lib/services/evidence/partitions.ts): partitions older than these are dropped whole.
+  HOLDFAST_REQUEST_WINDOW_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be 1 to 90 days').max(90, 'must be 1 to 90 days').default(7),
+  HOLDFAST_USAGE_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(31, 'must be 31 to 3660 days').max(3660, 'must be 31 to 3660 days').default(400),
+  HOLDFAST_NOTABLE_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(31, 'must be 31 to 3660 days').max(3660, 'must be 31 to 3660 days').default(400),
   // DPoP-bound API keys: proofs must carry a server nonce (RFC 9449 §8; read by lib/http/request-auth.ts).
   HOLDFAST_DPOP_NONCE: z.enum(['required', 'off']).default('required'),
   HOLDFAST_SECRET_KEY: z
@@ -57,6 +61,8 @@ export type HoldfastConfig = {
   demoSeed: number;
   sessionHours: number;
   signInLimitPerIp: number;
+  /** How long request evidence is kept: the ledger's dedupe window, hourly usage, notable requests (days). */
+  retention: { requestWindowDays: number; usageRetentionDays: number; notableRetentionDays: number };
   /** Audit anchor file: HOLDFAST_AUDIT_ANCHOR_FILE, else audit-anchor.json in the embedded data directory; none on PostgreSQL unless set. */
   auditAnchorFile: string | null;
 };
@@ -107,6 +113,7 @@ export function loadConfig(env: Env = process.env): HoldfastConfig {
     demoSeed: c.HOLDFAST_DEMO_SEED,
     sessionHours: c.HOLDFAST_SESSION_HOURS,
     signInLimitPerIp: c.HOLDFAST_SIGNIN_LIMIT_PER_IP,
+    retention: { requestWindowDays: c.HOLDFAST_REQUEST_WINDOW_DAYS, usageRetentionDays: c.HOLDFAST_USAGE_RETENTION_DAYS, notableRetentionDays: c.HOLDFAST_NOTABLE_RETENTION_DAYS },
     auditAnchorFile: auditAnchorFile(c.HOLDFAST_AUDIT_ANCHOR_FILE, c.DATABASE_URL, dataDir),
   };
 }

@@ -1,5 +1,7 @@
 // `holdfast` CLI entry. Commands work on the embedded database (HOLDFAST_DATA_DIR) or
 // DATABASE_URL directly, or through a running server with --server URL --api-key KEY.
+import { advanceAuditAnchor } from '../audit/anchoring.ts';
+import { maintainEvidence, setEvidenceRetention } from '../services/evidence/maintenance.ts';
 import { readFileSync } from 'node:fs';
 import { loadDpopSigner, type DpopSigner } from './dpop-client.ts';
 import { parseArgs } from 'node:util';
@@ -115,9 +117,15 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
         const cfg = loadConfig();
         const db = await openDatabase(dbTargetFromConfig(cfg));
         try {
-          if (opts?.migrate !== false) await migrateDatabase(db);
+          setEvidenceRetention(cfg.retention);
+          if (opts?.migrate !== false) {
+            await migrateDatabase(db);
+            await maintainEvidence(db, { log: (l) => sink.err(`${l}\n`) });
+          }
           return await fn(db);
         } finally {
+          // The audit chain's anchor follows what this command appended (not at the next server start).
+          if (cfg.auditAnchorFile) await advanceAuditAnchor(db, cfg.auditAnchorFile).catch(() => {});
           await db.close();
         }
       },

@@ -109,8 +109,9 @@ describe.skipIf(!!unavailable)('PostgreSQL restarted during ingest and revocatio
     expect(statuses.get(500) ?? 0).toBe(0);
     expect(statuses.get(503) ?? 0).toBeGreaterThan(0); // the restart was felt…
     expect(doneAtRestart).toBeLessThan(BATCHES); // …while batches were still coming
-    expect(await q(`SELECT count(*)::int AS n FROM "BindingEvent" WHERE "requestId" LIKE 'fault-%'`)).toBe(BATCHES * LINES);
-    expect(await q(`SELECT count(DISTINCT "requestId")::int AS n FROM "BindingEvent" WHERE "requestId" LIKE 'fault-%'`)).toBe(BATCHES * LINES);
+    expect(await q(`SELECT count(*)::int AS n FROM "evidence"."Request" WHERE "requestId" LIKE 'fault-%'`)).toBe(BATCHES * LINES);
+    expect(await q(`SELECT count(DISTINCT "requestId")::int AS n FROM "evidence"."Request" WHERE "requestId" LIKE 'fault-%'`)).toBe(BATCHES * LINES);
+    expect(await q(`SELECT coalesce(sum("count"), 0)::int AS n FROM "evidence"."Usage"`)).toBe(BATCHES * LINES);
   }, 300_000);
 
   it('revocation: requested while the database is down gets 503, the retry records it exactly once', async () => {

@@ -8,8 +8,9 @@ import { writeEstate } from './write-estate.ts';
 const NOW = new Date('2026-11-22T08:00:00.000Z');
 const pgUp = await postgresAvailable();
 
+// Tables by name; `evidence.Request` is the request ledger (lib/services/evidence).
 const count = async (t: TestDatabase, table: string) =>
-  Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0]?.n);
+  Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table.includes('.') ? table.split('.').map((x) => `"${x}"`).join('.') : `"${table}"`}`))[0]?.n);
 
 describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
   const skip = runtime === 'postgres' && !pgUp;
@@ -33,7 +34,7 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
     expect(await count(t, 'Identity')).toBe(counts.identities);
     expect(await count(t, 'Token')).toBe(counts.tokens);
     expect(await count(t, 'Certificate')).toBe(counts.certificates);
-    expect(await count(t, 'BindingEvent')).toBe(counts.events);
+    expect(await count(t, 'evidence.Request')).toBe(counts.events);
     expect(await count(t, 'Source')).toBe(8);
     expect(await count(t, 'ExposureFinding')).toBeGreaterThan(30);
     // The issue's budget: a first `npm start` well under a minute. Seeding alone takes ~4 s on
@@ -56,7 +57,7 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
     expect(row?.expiresAt ? new Date(row.expiresAt).getTime() : null).toBe(first.expiresAt?.getTime() ?? null);
     expect(row?.identity).toBe(estate.identities.find((i) => i.id === first.identityId)?.name);
     const orphans = await t.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "BindingEvent" e LEFT JOIN "Token" t ON t.id = e."tokenId" WHERE e."tokenId" IS NOT NULL AND t.id IS NULL`,
+      `SELECT count(*)::int AS n FROM "evidence"."Request" e LEFT JOIN "Token" t ON t.id = e."tokenId" WHERE e."tokenId" IS NOT NULL AND t.id IS NULL`,
     );
     expect(orphans[0]?.n).toBe(0);
     const bound = await t.db.query<{ n: number }>(
@@ -67,9 +68,9 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
 
   it.skipIf(skip)('stores no raw token anywhere', async () => {
     const raw = generateDemoRawTokens({ seed: 42, now: NOW });
-    for (const table of ['Token', 'BindingEvent', 'ExposureFinding', 'Identity', 'Certificate', 'Source']) {
+    for (const table of ['"Token"', '"evidence"."Request"', '"evidence"."Notable"', '"evidence"."Dim"', '"ExposureFinding"', '"Identity"', '"Certificate"', '"Source"']) {
       const [hit] = await t.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM "${table}" x WHERE row_to_json(x)::text ~ 'hfpat_|eyJ[A-Za-z0-9_-]+\\.eyJ'`,
+        `SELECT count(*)::int AS n FROM ${table} x WHERE row_to_json(x)::text ~ 'hfpat_|eyJ[A-Za-z0-9_-]+\\.eyJ'`,
       );
       expect(hit?.n, table).toBe(0);
     }
@@ -86,7 +87,7 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
     expect(isHoldfastError(err) && err.code).toBe('conflict');
     expect((err as Error).message).toMatch(/already holds 320 identities/);
     expect(await count(t, 'Identity')).toBe(320);
-    expect(await count(t, 'BindingEvent')).toBe(50_000);
+    expect(await count(t, 'evidence.Request')).toBe(50_000);
   });
 
   it.skipIf(skip)('reuses a gateway source registered before seeding instead of colliding on its name', async () => {
@@ -99,7 +100,8 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
       await writeEstate(fresh.db, small);
       expect(await count(fresh, 'Source')).toBe(8);
       const [row] = await fresh.db.query<{ n: number; total: number }>(
-        `SELECT count(*)::int AS n, max(s."eventsTotal")::int AS total FROM "BindingEvent" e JOIN "Source" s ON s.id = e."sourceId" WHERE s.id = $1::uuid`,
+        `SELECT count(*)::int AS n, max(s."eventsTotal")::int AS total FROM "evidence"."Request" e
+           JOIN "evidence"."Dim" d ON d.id = e."ns" JOIN "Source" s ON s.id::text = d."value" WHERE s.id = $1::uuid`,
         [pre!.id],
       );
       const expected = small.events.filter((e) => e.gateway === 'nginx-edge-1').length;
@@ -114,14 +116,16 @@ describe.each(RUNTIMES)('demo estate on %s', (runtime) => {
     const fresh = await openTestDatabase(runtime);
     try {
       const small = generateDemoEstate({ seed: 5, now: NOW, identities: 40, tokens: 300, events: 2000 });
-      // A duplicate dedupe key makes the very last INSERT fail.
-      small.events[small.events.length - 1]!.dedupeKey = small.events[0]!.dedupeKey;
+      // A token id that is not a uuid makes the very last write fail.
+      const last = small.events[small.events.length - 1]!;
+      const tokenId = last.tokenId;
+      last.tokenId = 'not-a-uuid';
       await expect(writeEstate(fresh.db, small, { chunkSize: 500 })).rejects.toThrow();
       expect(await count(fresh, 'Identity')).toBe(0);
       expect(await count(fresh, 'Token')).toBe(0);
-      expect(await count(fresh, 'BindingEvent')).toBe(0);
+      expect(await count(fresh, 'evidence.Request')).toBe(0);
       // And the database is usable afterwards (no transaction left open).
-      small.events[small.events.length - 1]!.dedupeKey = 'unique-now';
+      last.tokenId = tokenId;
       expect(await writeEstate(fresh.db, small)).toEqual({ identities: 40, tokens: 300, certificates: small.certificates.length, events: 2000 });
     } finally {
       await fresh.drop();

@@ -3,6 +3,7 @@ import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
 import { generateDemoEstate } from './demo-estate.ts';
 import { withTransaction } from '../db/bulk.ts';
+import { EvidenceWriter } from '../services/evidence/writer.ts';
 import { insertEstate, type SeedCounts } from './write-estate.ts';
 
 export interface SeedDemoOptions {
@@ -37,9 +38,10 @@ export async function seedDemo(db: Database, options: SeedDemoOptions = {}): Pro
           { identities: n },
         );
       }
-      return insertEstate(exec, estate, { chunkSize: options.chunkSize });
+      return insertEstate(db, exec, estate, { chunkSize: options.chunkSize });
     });
   } catch (e) {
+    EvidenceWriter.rolledBack(db);
     if ((e as { code?: unknown }).code === UNIQUE_VIOLATION) {
       throw new HoldfastError('conflict', 'the demo estate (or part of it) is already present; nothing was written');
     }

@@ -1,6 +1,11 @@
 // Writes a generated estate with set-based SQL inside one transaction: either the whole
 // estate lands or none of it does.
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/open.ts';
+import type { NormalizedEvent } from '../domain/types.ts';
+import { requestKeyOf } from '../ingest/evidence/request-key.ts';
+import { DEFAULT_RETENTION } from '../services/evidence/partitions.ts';
+import { EvidenceWriter, type DecidedRequest } from '../services/evidence/writer.ts';
 import type { DemoCertificate, DemoEstate, DemoEvent, DemoExposure, DemoIdentity, DemoSource, DemoToken } from './demo-estate.ts';
 import { bulkInsert, withTransaction, type BulkColumn, type SqlExecutor } from '../db/bulk.ts';
 
@@ -100,31 +105,8 @@ const exposureColumns: BulkColumn<DemoExposure>[] = [
   { name: 'foundAt', type: 'timestamptz', get: (r) => r.foundAt },
 ];
 
-const eventColumns: BulkColumn<DemoEvent>[] = [
-  { name: 'dedupeKey', type: 'text', get: (r) => r.dedupeKey },
-  { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
-  { name: 'occurredAt', type: 'timestamptz', get: (r) => r.occurredAt },
-  { name: 'requestId', type: 'text', get: (r) => r.requestId },
-  { name: 'gateway', type: 'text', get: (r) => r.gateway },
-  { name: 'method', type: 'text', get: (r) => r.method },
-  { name: 'url', type: 'text', get: (r) => r.url },
-  { name: 'clientIp', type: 'text', get: (r) => r.clientIp },
-  { name: 'httpStatus', type: 'int4', get: (r) => r.httpStatus },
-  { name: 'authScheme', type: 'text', get: (r) => r.authScheme },
-  { name: 'hasDpop', type: 'bool', get: (r) => r.hasDpop },
-  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
-  { name: 'tokenId', type: 'uuid', get: (r) => r.tokenId },
-  { name: 'tokenFingerprint', type: 'text', get: (r) => r.tokenFingerprint },
-  { name: 'x5tS256', type: 'text', get: (r) => r.x5tS256 },
-  { name: 'sha1Hex', type: 'text', get: (r) => r.sha1Hex },
-  { name: 'jkt', type: 'text', get: (r) => r.jkt },
-  { name: 'verdict', type: 'text', get: (r) => r.verdict },
-  { name: 'reason', type: 'text', get: (r) => r.reason },
-  { name: 'redactedRaw', type: 'text', get: (r) => r.redactedRaw },
-];
-
 /** Inserts every row of the estate through `exec` (the caller owns the transaction). */
-export async function insertEstate(exec: SqlExecutor, estate: DemoEstate, options: WriteEstateOptions = {}): Promise<SeedCounts> {
+export async function insertEstate(db: Database, exec: SqlExecutor, estate: DemoEstate, options: WriteEstateOptions = {}): Promise<SeedCounts> {
   const chunk = options.chunkSize ?? 5000;
   // A gateway source an admin registered before seeding (say, with its ingest API key) is
   // reused under its own id rather than colliding on the unique name.
@@ -152,14 +134,54 @@ export async function insertEstate(exec: SqlExecutor, estate: DemoEstate, option
   const certificates = await bulkInsert(exec, 'Certificate', certificateColumns, estate.certificates, chunk);
   const tokens = await bulkInsert(exec, 'Token', remapped(tokenColumns), estate.tokens, chunk);
   await bulkInsert(exec, 'ExposureFinding', exposureColumns, estate.exposures, chunk);
-  // Each event records the binding of the token it carried (as ingest does).
-  const bindingOf = new Map(estate.tokens.map((t) => [t.id, t.binding as string]));
-  const eventCols: BulkColumn<DemoEvent>[] = [...remapped(eventColumns), { name: 'binding', type: 'text', get: (r) => (r.tokenId ? (bindingOf.get(r.tokenId) ?? null) : null) }];
-  const events = await bulkInsert(exec, 'BindingEvent', eventCols, estate.events, chunk);
+  const events = await writeEvidence(db, exec, estate, sourceOf, chunk);
   return { identities, tokens, certificates, events };
+}
+
+/** A demo request as the evidence writer takes it (the generator already decided its verdict). */
+function decided(e: DemoEvent, tokens: Map<string, DemoToken>): DecidedRequest {
+  const tok = e.tokenId ? tokens.get(e.tokenId) : undefined;
+  const ev: NormalizedEvent = {
+    format: 'demo', occurredAt: e.occurredAt, requestId: e.requestId, gateway: e.gateway, method: e.method, url: e.url, clientIp: e.clientIp,
+    httpStatus: e.httpStatus, authScheme: e.authScheme, hasDpop: e.hasDpop, dpopProof: null, tokenFingerprint: e.tokenFingerprint, tokenClaims: null,
+    identityHint: null, failureDetail: null, sourceVerdict: null, redactedRaw: e.redactedRaw,
+    cert: e.x5tS256 || e.sha1Hex ? { x5tS256: e.x5tS256, sha1Hex: e.sha1Hex, subjectDn: null, issuerDn: null, serial: null, notBefore: null, notAfter: null, verify: null } : null,
+  };
+  return {
+    lineNo: 0, ev, key: requestKeyOf(ev), tokenId: e.tokenId, identityId: e.identityId, tokenIdentityId: tok?.identityId ?? null, jkt: e.jkt,
+    verdict: e.verdict, reason: e.reason, binding: tok?.binding ?? null,
+    anomaly: tok?.revokedAt && e.occurredAt.getTime() > tok.revokedAt.getTime() ? 'after_revocation' : null,
+  };
+}
+
+/** The estate's requests through the evidence writer, one writer per source (each source is a dedupe namespace). */
+async function writeEvidence(db: Database, exec: SqlExecutor, estate: DemoEstate, sourceOf: (id: string) => string, chunk: number): Promise<number> {
+  const tokens = new Map(estate.tokens.map((t) => [t.id, t]));
+  const bySource = new Map<string, DemoEvent[]>();
+  for (const e of estate.events) {
+    const s = sourceOf(e.sourceId);
+    const list = bySource.get(s) ?? [];
+    list.push(e);
+    bySource.set(s, list);
+  }
+  const now = estate.events.reduce((m, e) => Math.max(m, e.occurredAt.getTime()), 0);
+  let written = 0;
+  for (const [sourceId, events] of bySource) {
+    const writer = new EvidenceWriter({
+      db, exec, copy: null, batchId: randomUUID(), namespace: sourceId, now: () => new Date(now), retention: DEFAULT_RETENTION,
+    });
+    for (let i = 0; i < events.length; i += chunk) written += (await writer.writeChunk(events.slice(i, i + chunk).map((e) => decided(e, tokens)))).inserted;
+    await writer.finish();
+  }
+  return written;
 }
 
 /** Writes a generated estate in one transaction; returns the row counts written. */
 export async function writeEstate(db: Database, estate: DemoEstate, options: WriteEstateOptions = {}): Promise<SeedCounts> {
-  return withTransaction(db, (exec) => insertEstate(exec, estate, options));
+  try {
+    return await withTransaction(db, (exec) => insertEstate(db, exec, estate, options));
+  } catch (e) {
+    EvidenceWriter.rolledBack(db);
+    throw e;
+  }
 }

@@ -9,7 +9,9 @@ import { loadConfig, type HoldfastConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
+import { startAuditAnchoring } from '../audit/anchoring.ts';
 import { seedDemo } from '../seed/seed-demo.ts';
+import { maintainEvidence, setEvidenceRetention } from '../services/evidence/maintenance.ts';
 import { evaluateFindings } from '../services/findings/index.ts';
 import { failInterruptedExports } from '../services/frameworks/exports.ts';
 import { loadSecretKey } from '../crypto/seal.ts';
@@ -46,6 +48,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   try {
     const applied = await migrateDatabase(db);
     if (applied.length) log(`holdfast: applied migrations ${applied.join(', ')}`);
+    setEvidenceRetention(cfg.retention);
+    await maintainEvidence(db, { log });
     if (db.kind === 'pglite') {
       // One process owns an embedded database: jobs still "running" were cut off by the last stop.
       const interrupted = await failInterruptedExports(db);
@@ -77,6 +81,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
   registerSecretKey(secretKey);
+  // Moves the audit chain's anchor (outside the database) after appends and once more at stop.
+  const anchoring = startAuditAnchoring(db, { file: cfg.auditAnchorFile, log });
   // Carries revocation legs to their peers; several instances share the work (SKIP LOCKED).
   const worker = startRevocationWorkerLoop(db, {
     connectors: dbConnectorResolver(db, secretKey),
@@ -118,6 +124,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await app.close?.().catch(() => {});
         registerRevocationWorker(undefined);
         await worker.stop();
+        await anchoring.stop();
         registerSecretKey(undefined);
         registerDatabase(undefined);
         await db.close();

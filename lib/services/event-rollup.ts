@@ -1,10 +1,11 @@
-// Event counts over a time window from the hourly "EventRollup" (kept by triggers on
-// "BindingEvent", same transaction as the write) instead of scanning the events. Exact: the
-// whole hours inside the window come from the rollup, the partial hours at its two ends
-// (at most an hour each) are counted from "BindingEvent" through its (occurredAt) /
-// (verdict, occurredAt) indexes.
+// Request counts over a time window from the hourly "EventRollup" (kept by the evidence writer,
+// same transaction as the requests it counts) instead of scanning requests. Exact for non-ok
+// verdicts: the whole hours inside the window come from the rollup, the partial hours at its two
+// ends (at most an hour each) are counted from the notable requests (evidence."Notable", where
+// every non-ok request is kept individually) through their (verdict, occurredAt) index.
 
 import type { Database } from '../db/open.ts';
+import { verdictCode } from '../domain/verdict-codes.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -16,22 +17,26 @@ export function windowParams(fromMs: number, toMs: number): string[] {
 }
 
 /**
- * Rows (at, verdict, n) whose n sum to the number of events with `verdictCond` (over a bare
- * "verdict" column) and "occurredAt" in (from, to]. Rollup rows are per stripe, and a stripe may
- * be negative (a delete in another connection's stripe): group totals are exact, but a group may
- * sum to 0 — callers grouping by day drop those (HAVING sum(n) <> 0). `p` is the first of the four placeholders
- * holding `windowParams(from, to)` (from, to, lo, hi), e.g. 1 for $1..$4.
+ * Rows (at, verdict, n) whose n sum to the number of requests with one of `verdicts` (none of them
+ * `ok`: ok requests are not kept individually) and "occurredAt" in (from, to]. Rollup rows are per
+ * stripe, and a stripe may be negative: group totals are exact, but a group may sum to 0 — callers
+ * grouping by day drop those (HAVING sum(n) <> 0). `p` is the first of the four placeholders holding
+ * `windowParams(from, to)` (from, to, lo, hi), e.g. 1 for $1..$4.
  */
-export function windowRowsSql(verdictCond: string, p: number): string {
+export function windowRowsSql(verdicts: readonly string[], p: number): string {
+  if (verdicts.includes('ok')) throw new Error('windowRowsSql counts non-ok verdicts only');
+  const names = verdicts.map((v) => `'${v}'`).join(', ');
+  const codes = verdicts.map((v) => verdictCode(v)).join(', ');
   const [a, z, lo, hi] = [0, 1, 2, 3].map((i) => `$${p + i}::timestamptz`);
+  const notable = (cond: string) =>
+    `SELECT "occurredAt", (CASE "verdict" ${verdicts.map((v) => `WHEN ${verdictCode(v)} THEN '${v}'`).join(' ')} END), 1
+       FROM "evidence"."Notable" WHERE "verdict" IN (${codes}) AND ${cond}`;
   return `SELECT "hour" AS at, "verdict", "count" AS n FROM "EventRollup"
-           WHERE ${verdictCond} AND "hour" >= ${lo} AND "hour" < ${hi} AND "hour" < ${z}
+           WHERE "verdict" IN (${names}) AND "hour" >= ${lo} AND "hour" < ${hi} AND "hour" < ${z}
           UNION ALL
-          SELECT "occurredAt", "verdict", 1 FROM "BindingEvent"
-           WHERE ${verdictCond} AND "occurredAt" > ${a} AND "occurredAt" < ${lo} AND "occurredAt" <= ${z}
+          ${notable(`"occurredAt" > ${a} AND "occurredAt" < ${lo} AND "occurredAt" <= ${z}`)}
           UNION ALL
-          SELECT "occurredAt", "verdict", 1 FROM "BindingEvent"
-           WHERE ${verdictCond} AND "occurredAt" >= GREATEST(${hi}, ${lo}) AND "occurredAt" <= ${z}`;
+          ${notable(`"occurredAt" >= GREATEST(${hi}, ${lo}) AND "occurredAt" <= ${z}`)}`;
 }
 
 /**

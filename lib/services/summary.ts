@@ -1,6 +1,7 @@
 // Estate summary (CONTRACT.md `summary`, /api/v1/summary, Overview KPIs). Counts come from
 // set-based SQL, never from loading rows.
 import type { Database } from '../db/open.ts';
+import { VERDICTS } from '../domain/types.ts';
 import { windowParams, windowRowsSql } from './event-rollup.ts';
 
 export interface Summary {
@@ -68,7 +69,7 @@ export interface OverviewStats {
 }
 
 export async function getOverviewStats(db: Database, nowMs = Date.now()): Promise<OverviewStats> {
-  const fail = `"verdict" <> 'ok'`;
+  const fail = VERDICTS.filter((v) => v !== 'ok');
   const [f] = await db.query<{ cur: number; prev: number }>(
     `SELECT (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 1)}) x)::int AS cur,
             (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 5)}) x)::int AS prev`,

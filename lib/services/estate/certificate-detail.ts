@@ -5,7 +5,7 @@
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { iso, isUuid } from './query.ts';
-import { toFindingRow, type FindingRow } from './lists.ts';
+import { listEvents, parseEventFilters, toFindingRow, type EventRow, type FindingRow } from './lists.ts';
 
 export interface CertificateDetail {
   certificate: {
@@ -25,7 +25,8 @@ export interface CertificateDetail {
   identity: { id: string; name: string; kind: string } | null;
   tokens: { id: string; fingerprint: string; identityId: string; identity: string; binding: string; status: string; issuer: string | null; expiresAt: string | null; lastSeenAt: string | null }[];
   tokensTruncated: boolean;
-  events: { id: string; occurredAt: string; gateway: string | null; method: string | null; url: string | null; httpStatus: number | null; tokenId: string | null; verdict: string; reason: string | null }[];
+  /** The newest requests that presented it (notable ones in full, the rest from the ledger while its window lasts). */
+  events: EventRow[];
   findings: FindingRow[];
 }
 
@@ -54,13 +55,7 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
       ORDER BY (t.status = 'active') DESC, t."lastSeenAt" DESC NULLS LAST, t.id LIMIT ${TOKEN_LIMIT + 1}`,
     [x5t, id],
   );
-  const events = await db.query<Record<string, unknown>>(
-    `SELECT e.id, e."occurredAt", e.gateway, e.method, e.url, e."httpStatus", e."tokenId"::text AS "tokenId", e.verdict, e.reason
-       FROM "BindingEvent" e
-      WHERE e."x5tS256" = $1 ${sha1 ? `OR e."sha1Hex" = $2` : ''}
-      ORDER BY e."occurredAt" DESC, e.id DESC LIMIT ${EVENT_LIMIT}`,
-    sha1 ? [x5t, sha1] : [x5t],
-  );
+  const events = (await listEvents(db, { ...parseEventFilters({}), cert: x5t, certSha1: sha1 ?? undefined, limit: EVENT_LIMIT }, {})).items;
   const findings = await db.query<Record<string, unknown>>(
     `SELECT f.id::text, f."dedupeKey", f.rule, f.severity, f.status, f."identityId"::text AS "identityId", i.name AS identity,
             f."tokenId"::text AS "tokenId", f."certificateId"::text AS "certificateId", f.title, f.explanation, f.recommendation,
@@ -98,17 +93,7 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
       lastSeenAt: iso(t.lastSeenAt),
     })),
     tokensTruncated: tokenRows.length > TOKEN_LIMIT,
-    events: events.map((e) => ({
-      id: String(e.id),
-      occurredAt: iso(e.occurredAt)!,
-      gateway: (e.gateway as string | null) ?? null,
-      method: (e.method as string | null) ?? null,
-      url: (e.url as string | null) ?? null,
-      httpStatus: e.httpStatus == null ? null : Number(e.httpStatus),
-      tokenId: (e.tokenId as string | null) ?? null,
-      verdict: String(e.verdict),
-      reason: (e.reason as string | null) ?? null,
-    })),
+    events,
     findings: findings.map((r) => toFindingRow(r, now)),
   };
 }

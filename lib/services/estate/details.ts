@@ -4,13 +4,13 @@
 // stored) nor redactedRaw.
 import type { Database } from '../../db/open.ts';
 import type { FindingRule, IdentityKind, Severity, Transport } from '../../domain/types.ts';
+import { verdictCodeListSql, verdictNameSql } from '../../domain/verdict-codes.ts';
 import { HoldfastError } from '../../errors.ts';
 import { MAPPING_TABLE } from '../../frameworks/index.ts';
 import { BINDING_FAILURE_VERDICTS, recommend, riskScore, RULE_LABELS, type BindingRecommendation, type RiskScore } from '../../risk/index.ts';
 import { listFindings, listTokens, parseFindingFilters, parseTokenFilters, type FindingRow, type TokenRow } from './lists.ts';
 import { isUuid, iso } from './query.ts';
 
-const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
 
 export interface GatewaySeen {
   gateway: string;
@@ -60,9 +60,12 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
   const page = await listTokens(db, { ...parseTokenFilters({}), id, sort: 'id', limit: 1 }, {});
   const row = page.items.find((t) => t.id === id);
   if (!row) throw new HoldfastError('not_found', 'no such token');
+  // From hourly usage evidence: every request the token made, kept long (not only the ledger's window).
   const gw = await db.query<Record<string, unknown>>(
-    `SELECT coalesce(gateway, '(unknown)') AS gateway, verdict, count(*)::int AS n, min("occurredAt") AS "firstAt", max("occurredAt") AS "lastAt"
-       FROM "BindingEvent" WHERE "tokenId" = $1::uuid GROUP BY 1, 2 ORDER BY 1, 2`,
+    `SELECT coalesce(g."value", '(unknown)') AS gateway, ${verdictNameSql('u."verdict"')} AS verdict, sum(u."count")::int AS n,
+            min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
+       FROM "evidence"."Usage" u LEFT JOIN "evidence"."Dim" g ON g."id" = u."gateway"
+      WHERE u."tokenId" = $1::uuid GROUP BY 1, 2 ORDER BY 1, 2`,
     [id],
   );
   const byGw = new Map<string, GatewaySeen>();
@@ -166,15 +169,17 @@ export async function getIdentityDetail(db: Database, idOrName: string, now = ne
   }));
   const keys = (await db.query<Record<string, unknown>>(
     `WITH k AS (SELECT "cnfJkt" AS jkt, count(*)::int AS tokens FROM "Token" WHERE "identityId" = $1::uuid AND "cnfJkt" IS NOT NULL GROUP BY 1),
-          e AS (SELECT jkt, count(*)::int AS events, max("occurredAt") AS "lastAt" FROM "BindingEvent" WHERE "identityId" = $1::uuid AND jkt IS NOT NULL GROUP BY 1)
+          e AS (SELECT d."value" AS jkt, sum(u."count")::int AS events, max(u."lastAt") AS "lastAt"
+                  FROM "evidence"."Usage" u JOIN "evidence"."Dim" d ON d."id" = u."jkt"
+                 WHERE u."identityId" = $1::uuid GROUP BY 1)
      SELECT coalesce(k.jkt, e.jkt) AS jkt, coalesce(k.tokens, 0)::int AS tokens, coalesce(e.events, 0)::int AS events, e."lastAt"
        FROM k FULL JOIN e ON e.jkt = k.jkt ORDER BY 3 DESC, 1 LIMIT 100`,
     [id],
   )).map((k) => ({ jkt: String(k.jkt), tokens: Number(k.tokens), events: Number(k.events), lastAt: iso(k.lastAt) }));
   const failures = await db.query<{ day: string; verdict: string; n: number }>(
-    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, verdict, count(*)::int AS n
-       FROM "BindingEvent"
-      WHERE "identityId" = $1::uuid AND verdict IN (${inList(BINDING_FAILURE_VERDICTS)})
+    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, ${verdictNameSql('"verdict"')} AS verdict, count(*)::int AS n
+       FROM "evidence"."Notable"
+      WHERE "identityId" = $1::uuid AND "verdict" IN ${verdictCodeListSql(BINDING_FAILURE_VERDICTS)}
         AND "occurredAt" > $2::timestamptz - interval '30 days' AND "occurredAt" <= $2::timestamptz
       GROUP BY 1, 2 ORDER BY 1, 2`,
     [id, now.toISOString()],

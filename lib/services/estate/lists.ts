@@ -4,7 +4,10 @@
 import type { Database } from '../../db/open.ts';
 import { FINDING_RULES, VERDICTS } from '../../domain/types.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { verdictCode, verdictCodeListSql, verdictNameSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { HoldfastError } from '../../errors.ts';
+import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
+import { DIM } from '../evidence/dims.ts';
 import { UNBOUND_HIGH_RISK_SQL } from '../summary.ts';
 import {
   dateParam,
@@ -25,7 +28,6 @@ import {
 } from './query.ts';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
 
 /** `identity=` accepts an id or an exact name. */
 function identityClause(q: Sql, col: string, v: string | undefined): void {
@@ -398,6 +400,11 @@ export async function listFindings(db: Database, f: FindingFilters, p: Params, n
 }
 
 // ───────────────────────────── events ─────────────────────────────
+// Requests as the evidence store keeps them (lib/services/evidence): every notable request (any
+// verdict but plain ok, and ok anomalies) individually for its retention, with everything its log
+// line said; every other request as its narrow ledger row while the dedupe window lasts (no
+// method, URL or exact address: its client network instead). A list is the two merged, newest
+// first.
 
 export interface EventFilters {
   requestId?: string;
@@ -408,6 +415,10 @@ export interface EventFilters {
   token?: string;
   gateway?: string;
   reason?: string;
+  /** A certificate's x5t#S256 (or the SHA-1 hex NGINX logs): requests that presented it. */
+  cert?: string;
+  /** With `cert`: the same certificate's SHA-1 hex (lines of gateways that log only that). */
+  certSha1?: string;
   from?: Date;
   to?: Date;
   limit: number;
@@ -422,6 +433,7 @@ export function parseEventFilters(p: Params, defaultLimit = 50): EventFilters {
     token: uuidParam(p, 'token'),
     gateway: textParam(p, 'gateway'),
     reason: textParam(p, 'reason', 100),
+    cert: textParam(p, 'cert', 100),
     from: dateParam(p, 'from'),
     to: dateParam(p, 'to'),
     limit: limitParam(p, defaultLimit),
@@ -431,11 +443,17 @@ export function parseEventFilters(p: Params, defaultLimit = 50): EventFilters {
 export interface EventRow {
   id: string;
   requestId: string | null;
+  /** The request id propagated between hops (X-Request-ID), when the line carried one. */
+  correlationId: string | null;
+  /** Named source the request came in through. */
+  source: string | null;
   occurredAt: string;
   gateway: string | null;
   method: string | null;
   url: string | null;
   clientIp: string | null;
+  /** The client's network (/24, /48): what the ledger keeps of an ok request's address. */
+  clientNetwork: string | null;
   httpStatus: number | null;
   authScheme: string | null;
   hasDpop: boolean;
@@ -447,32 +465,95 @@ export interface EventRow {
   jkt: string | null;
   verdict: string;
   reason: string | null;
+  /** The verdict for the request's whole path when its hops were correlated (issue #16); null otherwise. */
+  chainVerdict: string | null;
+  /** `notable`: kept in full for its retention; `ledger`: the narrow row kept for the dedupe window. */
+  kept: 'notable' | 'ledger';
 }
 
-function eventsWhere(q: Sql, f: EventFilters): void {
-  if (f.requestId) q.and(`e."requestId" = ${q.p(f.requestId)}`);
-  if (f.verdict) q.and(`e.verdict = ${q.p(f.verdict)}`);
-  if (f.failures === 'binding') q.and(`e.verdict IN (${inList(BINDING_FAILURE_VERDICTS)})`);
-  if (f.failures === 'any') q.and(`e.verdict <> 'ok'`);
-  identityClause(q, 'e."identityId"', f.identity);
-  if (f.token) q.and(`e."tokenId" = ${q.p(f.token)}::uuid`);
-  if (f.gateway) q.and(`e.gateway = ${q.p(f.gateway)}`);
-  if (f.reason) q.and(`e.reason = ${q.p(f.reason)}`);
-  if (f.from) q.and(`e."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
-  if (f.to) q.and(`e."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+const NOT_OK = VERDICTS.filter((v) => v !== 'ok');
+
+/** Which verdicts the filters allow; null: any. */
+function verdictsOf(f: EventFilters): readonly string[] | null {
+  let vs: readonly string[] | null = null;
+  if (f.failures === 'binding') vs = BINDING_FAILURE_VERDICTS;
+  if (f.failures === 'any') vs = NOT_OK;
+  if (f.verdict) vs = vs ? vs.filter((v) => v === f.verdict) : [f.verdict];
+  return vs;
 }
+
+/** WHERE for notable requests (alias n). */
+function notableWhere(q: Sql, f: EventFilters): void {
+  const vs = verdictsOf(f);
+  if (vs) q.and(vs.length ? `n."verdict" IN ${verdictCodeListSql(vs)}` : 'false');
+  if (f.requestId) q.and(`n."requestId" = ${q.p(f.requestId)}`);
+  identityClause(q, 'n."identityId"', f.identity);
+  if (f.token) q.and(`n."tokenId" = ${q.p(f.token)}::uuid`);
+  if (f.gateway) q.and(`n.gateway = ${q.p(f.gateway)}`);
+  if (f.reason) q.and(`n.reason = ${q.p(f.reason)}`);
+  if (f.cert) q.and(`(n."x5tS256" = ${q.p(f.cert)} OR n."sha1Hex" = ${q.p((f.certSha1 ?? f.cert).toLowerCase())})`);
+  if (f.from) q.and(`n."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
+  if (f.to) q.and(`n."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+}
+
+/** WHERE for ledger rows that are not notable (alias r, token t); false when the filters only match notable ones. */
+function ledgerWhere(q: Sql, f: EventFilters): boolean {
+  const vs = verdictsOf(f);
+  if (vs && !vs.includes('ok')) return false;
+  q.and(`r."verdict" = ${verdictCode('ok')}`);
+  q.and(`NOT EXISTS (SELECT 1 FROM "evidence"."Notable" x WHERE x."ns" = r."ns" AND x."key" = r."key" AND x."occurredAt" = r."occurredAt")`);
+  if (f.requestId) q.and(`r."key" = decode(${q.p(requestKeyOfId(f.requestId).toString('hex'))}, 'hex')`);
+  identityClause(q, 'coalesce(r."identityId", t."identityId")', f.identity);
+  if (f.token) q.and(`r."tokenId" = ${q.p(f.token)}::uuid`);
+  const dim = (kind: number, value: string) => `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
+  if (f.gateway) q.and(`r."gateway" = ${dim(DIM.gateway, f.gateway)}`);
+  if (f.reason) q.and(`r."reason" = ${dim(DIM.reason, f.reason)}`);
+  if (f.cert) q.and(`r."cert" IN (${dim(DIM.cert, f.cert)}, ${dim(DIM.certSha1, (f.certSha1 ?? f.cert).toLowerCase())})`);
+  if (f.from) q.and(`r."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
+  if (f.to) q.and(`r."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+  return true;
+}
+
+const NOTABLE_SELECT = `SELECT 'n' || lpad(n.id::text, 20, '0') AS sk, n."occurredAt", n."requestId", n."correlationId", s.name AS source, n.gateway, n.method, n.url,
+       n."clientIp", NULL::text AS "clientNetwork", n."httpStatus", n."authScheme", n."hasDpop", n."identityId"::text AS "identityId", i.name AS identity,
+       n."tokenId"::text AS "tokenId", n."tokenFingerprint", n."x5tS256", n.jkt, n."verdict", n.reason, 'notable' AS kept
+  FROM "evidence"."Notable" n
+  LEFT JOIN "Identity" i ON i.id = n."identityId"
+  LEFT JOIN "evidence"."Dim" ns ON ns.id = n."ns"
+  LEFT JOIN "Source" s ON s.id::text = ns."value"`;
+
+// A key of kind 1 or 2 (lib/ingest/evidence/request-key.ts) is the gateway's request id itself.
+const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS sk, r."occurredAt",
+       CASE get_byte(r."key", 0) WHEN 1 THEN encode(substring(r."key" FROM 2), 'hex') WHEN 2 THEN encode(substring(r."key" FROM 2), 'hex')::uuid::text ELSE r."requestId" END AS "requestId",
+       NULL::text AS "correlationId", s.name AS source, g."value" AS gateway, NULL::text AS method, NULL::text AS url, NULL::text AS "clientIp",
+       nw."value" AS "clientNetwork", r."httpStatus", NULL::text AS "authScheme", false AS "hasDpop",
+       coalesce(r."identityId", t."identityId")::text AS "identityId", i.name AS identity, r."tokenId"::text AS "tokenId", t.fingerprint AS "tokenFingerprint",
+       CASE WHEN c."kind" = ${DIM.cert} THEN c."value" END AS "x5tS256", j."value" AS jkt, r."verdict", rs."value" AS reason, 'ledger' AS kept
+  FROM "evidence"."Request" r
+  LEFT JOIN "Token" t ON t.id = r."tokenId"
+  LEFT JOIN "Identity" i ON i.id = coalesce(r."identityId", t."identityId")
+  LEFT JOIN "evidence"."Dim" ns ON ns.id = r."ns"
+  LEFT JOIN "Source" s ON s.id::text = ns."value"
+  LEFT JOIN "evidence"."Dim" g ON g.id = r."gateway"
+  LEFT JOIN "evidence"."Dim" nw ON nw.id = r."network"
+  LEFT JOIN "evidence"."Dim" c ON c.id = r."cert"
+  LEFT JOIN "evidence"."Dim" j ON j.id = r."jkt"
+  LEFT JOIN "evidence"."Dim" rs ON rs.id = r."reason"`;
 
 export const EVENT_GROUPS = ['reason', 'gateway', 'identity'] as const;
 
-/** Counts of the filtered events grouped by verdict + reason, gateway, or identity (top 50). */
+/**
+ * Counts of the filtered notable requests grouped by verdict + reason, gateway, or identity (top
+ * 50): the binding failures page (failures are kept individually for their whole retention).
+ */
 export async function groupEvents(db: Database, f: EventFilters, by: (typeof EVENT_GROUPS)[number]): Promise<{ key: string | null; label: string | null; verdict: string | null; n: number; lastAt: string }[]> {
   const q = new Sql();
-  eventsWhere(q, f);
-  const cols = by === 'reason' ? `e.verdict AS verdict, e.reason AS key, e.reason AS label` : by === 'gateway' ? `NULL::text AS verdict, e.gateway AS key, e.gateway AS label` : `NULL::text AS verdict, e."identityId"::text AS key, min(i.name) AS label`;
-  const group = by === 'reason' ? 'e.verdict, e.reason' : by === 'gateway' ? 'e.gateway' : 'e."identityId"';
+  notableWhere(q, f);
+  const cols = by === 'reason' ? `${verdictNameSql('n."verdict"')} AS verdict, n.reason AS key, n.reason AS label` : by === 'gateway' ? `NULL::text AS verdict, n.gateway AS key, n.gateway AS label` : `NULL::text AS verdict, n."identityId"::text AS key, min(i.name) AS label`;
+  const group = by === 'reason' ? 'n."verdict", n.reason' : by === 'gateway' ? 'n.gateway' : 'n."identityId"';
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT ${cols}, count(*)::int AS n, max(e."occurredAt") AS "lastAt"
-       FROM "BindingEvent" e LEFT JOIN "Identity" i ON i.id = e."identityId"
+    `SELECT ${cols}, count(*)::int AS n, max(n."occurredAt") AS "lastAt"
+       FROM "evidence"."Notable" n LEFT JOIN "Identity" i ON i.id = n."identityId"
       ${q.whereSql()}
       GROUP BY ${group} ORDER BY n DESC, 2 LIMIT 50`,
     q.params,
@@ -480,30 +561,57 @@ export async function groupEvents(db: Database, f: EventFilters, by: (typeof EVE
   return rows.map((r) => ({ key: (r.key as string | null) ?? null, label: (r.label as string | null) ?? null, verdict: (r.verdict as string | null) ?? null, n: Number(r.n), lastAt: iso(r.lastAt)! }));
 }
 
+const HOUR_MS = 3_600_000;
+
 export async function listEvents(db: Database, f: EventFilters, p: Params): Promise<Page<EventRow>> {
-  const q = new Sql();
-  eventsWhere(q, f);
-  const after = decodeCursor(p, ['string', 'number']);
-  // Newest first: (occurredAt, id) descending, compared as a row.
-  if (after) q.and(`(e."occurredAt", e.id) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])}::bigint)`);
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT e.id, e."requestId", e."occurredAt", e.gateway, e.method, e.url, e."clientIp", e."httpStatus", e."authScheme", e."hasDpop",
-            e."identityId"::text AS "identityId", i.name AS identity, e."tokenId"::text AS "tokenId", e."tokenFingerprint",
-            e."x5tS256", e.jkt, e.verdict, e.reason
-       FROM "BindingEvent" e LEFT JOIN "Identity" i ON i.id = e."identityId"
-      ${q.whereSql()}
-      ORDER BY e."occurredAt" DESC, e.id DESC LIMIT ${f.limit + 1}`,
-    q.params,
+  const after = decodeCursor(p, ['string', 'string']);
+  const page = f.limit + 1;
+  const cursor = (q: Sql, alias: string, sk: string) =>
+    after ? q.and(`(${alias}."occurredAt", ${sk}) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])})`) : undefined;
+
+  const nq = new Sql();
+  notableWhere(nq, f);
+  cursor(nq, 'n', `'n' || lpad(n.id::text, 20, '0')`);
+  const notable = await db.query<Record<string, unknown>>(
+    `${NOTABLE_SELECT} ${nq.whereSql()} ORDER BY n."occurredAt" DESC, n.id DESC LIMIT ${page}`,
+    nq.params,
   );
-  const items = rows.slice(0, f.limit).map(
+
+  // Ledger rows newest first. Without a selective filter the ledger may hold a week of a fleet's
+  // requests: look back an hour, then a day, then the whole window, until the page is full (its
+  // BRIN index on occurredAt keeps each look to the blocks of that span).
+  let ledger: Record<string, unknown>[] = [];
+  const selective = !!(f.requestId || f.token);
+  const anchor = Math.min(f.to?.getTime() ?? Infinity, after ? Date.parse(String(after[0])) + 1 : Infinity, Date.now() + 2 * 86_400_000);
+  for (const span of selective || f.from ? [Infinity] : [HOUR_MS, 24 * HOUR_MS, Infinity]) {
+    const rq = new Sql();
+    if (!ledgerWhere(rq, f)) break;
+    cursor(rq, 'r', `'r' || r."day"::text || encode(r."key", 'hex')`);
+    if (Number.isFinite(span) && Number.isFinite(anchor)) rq.and(`r."occurredAt" >= ${rq.p(new Date(anchor - span).toISOString())}::timestamptz`);
+    ledger = await db.query<Record<string, unknown>>(
+      `${LEDGER_SELECT} ${rq.whereSql()} ORDER BY r."occurredAt" DESC, 1 DESC LIMIT ${page}`,
+      rq.params,
+    );
+    if (ledger.length >= page || !Number.isFinite(anchor)) break;
+  }
+
+  const merged = [...notable, ...ledger].sort((a, b) => {
+    const ta = new Date(a.occurredAt as string).getTime();
+    const tb = new Date(b.occurredAt as string).getTime();
+    return tb - ta || (String(b.sk) < String(a.sk) ? -1 : String(b.sk) > String(a.sk) ? 1 : 0);
+  });
+  const items = merged.slice(0, f.limit).map(
     (r): EventRow => ({
-      id: String(r.id),
+      id: String(r.sk),
       requestId: (r.requestId as string | null) ?? null,
+      correlationId: (r.correlationId as string | null) ?? null,
+      source: (r.source as string | null) ?? null,
       occurredAt: iso(r.occurredAt)!,
       gateway: (r.gateway as string | null) ?? null,
       method: (r.method as string | null) ?? null,
       url: (r.url as string | null) ?? null,
       clientIp: (r.clientIp as string | null) ?? null,
+      clientNetwork: (r.clientNetwork as string | null) ?? null,
       httpStatus: r.httpStatus == null ? null : Number(r.httpStatus),
       authScheme: (r.authScheme as string | null) ?? null,
       hasDpop: Boolean(r.hasDpop),
@@ -513,12 +621,14 @@ export async function listEvents(db: Database, f: EventFilters, p: Params): Prom
       tokenFingerprint: (r.tokenFingerprint as string | null) ?? null,
       x5tS256: (r.x5tS256 as string | null) ?? null,
       jkt: (r.jkt as string | null) ?? null,
-      verdict: String(r.verdict),
+      verdict: verdictOfCode(Number(r.verdict)),
       reason: (r.reason as string | null) ?? null,
+      chainVerdict: null,
+      kept: r.kept === 'ledger' ? 'ledger' : 'notable',
     }),
   );
-  const last = rows.length > f.limit ? items[f.limit - 1] : undefined;
-  return { items, nextCursor: last ? encodeCursor([last.occurredAt, Number(last.id)]) : null };
+  const last = merged.length > f.limit ? merged[f.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor([iso(last.occurredAt)!, String(last.sk)]) : null };
 }
 
 export { getParam };

@@ -9,7 +9,6 @@ import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { windowParams, windowRowsSql } from '../event-rollup.ts';
 import { IDENTITY_SCORE_SQL } from './lists.ts';
 
-const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
 
 export interface Trend {
   tokens: number;
@@ -97,30 +96,23 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
   const nowTP = trendAt(db, nowIso);
   const thenTP = trendAt(db, thenIso);
   // Failure counts from the hourly rollup (exact: partial end hours counted from the events).
-  const fail = `"verdict" IN (${inList(BINDING_FAILURE_VERDICTS)})`;
+  const fail = BINDING_FAILURE_VERDICTS;
   const nowMs = now.getTime();
   const fP = db.query<{ cur: number; prev: number }>(
     `SELECT (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 1)}) x)::int AS cur,
             (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 5)}) x)::int AS prev`,
     [...windowParams(nowMs - 86_400_000, nowMs), ...windowParams(nowMs - 2 * 86_400_000, nowMs - 86_400_000)],
   );
-  // Traffic per token binding per day, from the hourly "EventBindingRollup" (whole hours) plus
-  // the partial hours at the window's ends counted from the events — never a join of the
-  // window's events to their tokens (millions of rows at 10M events).
+  // Traffic per token binding per day, from the hourly "EventBindingRollup": the whole hours from
+  // the one holding the window's start to the current one (ok requests are not kept one by one,
+  // so a chart by day counts the first hour whole) — never a join of requests to their tokens.
   const mixDays = Math.max(days, 14);
-  const [ma, mz, mlo, mhi] = windowParams(nowMs - mixDays * 86_400_000, nowMs);
+  const mixFrom = Math.floor((nowMs - mixDays * 86_400_000) / 3_600_000) * 3_600_000;
   const mixP = db.query<{ day: string; binding: string; n: number }>(
-    `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, binding, sum(n)::int AS n
-       FROM (SELECT "hour" AS at, "binding" AS binding, "count" AS n FROM "EventBindingRollup"
-              WHERE "hour" >= $3::timestamptz AND "hour" < $4::timestamptz AND "hour" < $2::timestamptz
-             UNION ALL
-             SELECT "occurredAt", "binding", 1 FROM "BindingEvent"
-              WHERE "binding" IS NOT NULL AND "occurredAt" > $1::timestamptz AND "occurredAt" < $3::timestamptz AND "occurredAt" <= $2::timestamptz
-             UNION ALL
-             SELECT "occurredAt", "binding", 1 FROM "BindingEvent"
-              WHERE "binding" IS NOT NULL AND "occurredAt" >= GREATEST($4::timestamptz, $3::timestamptz) AND "occurredAt" <= $2::timestamptz) x
-      GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
-    [ma, mz, mlo, mhi],
+    `SELECT to_char(date_trunc('day', "hour" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "binding" AS binding, sum("count")::int AS n
+       FROM "EventBindingRollup" WHERE "hour" >= $1::timestamptz AND "hour" <= $2::timestamptz
+      GROUP BY 1, 2 HAVING sum("count") <> 0 ORDER BY 1, 2`,
+    [new Date(mixFrom).toISOString(), now.toISOString()],
   );
   const failuresByDayP = db.query<{ day: string; verdict: string; n: number }>(
     `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict" AS verdict, sum(n)::int AS n

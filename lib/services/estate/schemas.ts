@@ -73,11 +73,14 @@ export const FindingRowSchema = z.object({
 export const EventRowSchema = z.object({
   id: z.string(),
   requestId: nullable(z.string()),
+  correlationId: nullable(z.string()),
+  source: nullable(z.string()),
   occurredAt: iso,
   gateway: nullable(z.string()),
   method: nullable(z.string()),
   url: nullable(z.string()),
   clientIp: nullable(z.string()),
+  clientNetwork: nullable(z.string()),
   httpStatus: nullable(z.number().int()),
   authScheme: nullable(z.string()),
   hasDpop: z.boolean(),
@@ -89,6 +92,8 @@ export const EventRowSchema = z.object({
   jkt: nullable(z.string()),
   verdict: z.string(),
   reason: nullable(z.string()),
+  chainVerdict: nullable(z.string()),
+  kept: z.enum(['notable', 'ledger']),
 });
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -202,8 +207,6 @@ export const CertificateDetailSchema = z.object({
     z.object({ id: z.string(), fingerprint: z.string(), identityId: z.string(), identity: z.string(), binding: z.string(), status: z.string(), issuer: nullable(z.string()), expiresAt: nullable(iso), lastSeenAt: nullable(iso) }),
   ),
   tokensTruncated: z.boolean(),
-  events: z.array(
-    z.object({ id: z.string(), occurredAt: iso, gateway: nullable(z.string()), method: nullable(z.string()), url: nullable(z.string()), httpStatus: nullable(z.number().int()), tokenId: nullable(z.string()), verdict: z.string(), reason: nullable(z.string()) }),
-  ),
+  events: z.array(EventRowSchema),
   findings: z.array(FindingRowSchema),
 });

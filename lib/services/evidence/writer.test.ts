@@ -30,7 +30,7 @@ describe.each(RUNTIMES)('evidence store on %s', (runtime) => {
 
   const ingest = (src: NodeJS.ReadableStream | string[]) =>
     ingestStream(t!.db, Array.isArray(src) ? src.map((l) => l + '\n') : (src as never), {
-      format: 'nginx-json', sourceName: 'edge-1', actor: 'test', now: () => NOW, storage: 'evidence', chunkSize: 1000,
+      format: 'nginx-json', sourceName: 'edge-1', actor: 'test', now: () => NOW, chunkSize: 1000,
     });
 
   it('keeps one ledger row per request, every non-ok one in full, and usage that sums to the requests', async () => {

@@ -56,6 +56,10 @@ export interface EvidenceWriterOptions {
   retention: RetentionConfig;
   /** Prefix lengths client addresses are stored at (the risk policy's defaults). */
   networkBits?: { v4: number; v6: number };
+  /** Keep the hourly verdict / binding rollups (default true; false when the requests are counted there already). */
+  rollups?: boolean;
+  /** Requests that occurred before this (ms) skip the ledger: they are past its window (the legacy fold). */
+  ledgerSince?: number;
 }
 
 export interface ChunkResult {
@@ -304,8 +308,9 @@ export class EvidenceWriter {
     let fresh = rows;
     if (late.length) {
       const { rows: found } = await this.o.exec(
-        `SELECT encode("key", 'hex') AS k FROM "evidence"."Request" WHERE "ns" = $1 AND "key" = ANY($2::bytea[]) AND "day" <> $3`,
-        [ns, late.map((x) => hex(x.r.key)), dayNumber(nowMs)],
+        `SELECT encode("key", 'hex') AS k FROM "evidence"."Request"
+          WHERE "ns" = $1 AND "key" = ANY(ARRAY(SELECT decode(x, 'hex') FROM unnest($2::text[]) AS x)) AND "day" <> $3`,
+        [ns, late.map((x) => x.r.key.toString('hex')), dayNumber(nowMs)],
       );
       if (found.length) {
         const known = new Set((found as Array<{ k: string }>).map((f) => f.k));
@@ -314,7 +319,11 @@ export class EvidenceWriter {
       }
     }
 
-    const inserted = await this.insert(fresh);
+    // Requests already past the ledger's window (only the one-time legacy fold has those) go to usage and notable rows only.
+    const since = this.o.ledgerSince;
+    const old = since === undefined ? [] : fresh.filter((x) => x.r.ev.occurredAt.getTime() < since);
+    if (old.length) fresh = fresh.filter((x) => x.r.ev.occurredAt.getTime() >= since!);
+    const inserted = [...(await this.insertNotable(old, old.filter((x) => isNotable(x.r)))), ...(await this.insert(fresh))];
     out.duplicates += fresh.length - inserted.length;
     out.inserted += inserted.length;
     for (const row of inserted) this.add(row);
@@ -353,8 +362,13 @@ export class EvidenceWriter {
       const made = new Set((got as Array<{ day: number; k: string }>).map((g) => `${g.day}:${g.k}`));
       fresh = rows.filter((x) => made.has(`${x.day}:${x.r.key.toString('hex')}`));
     }
-    const notable = fresh.filter((x) => isNotable(x.r));
+    return this.insertNotable(fresh, fresh.filter((x) => isNotable(x.r)));
+  }
+
+  /** Inserts the notable ones of `rows`; returns `rows` minus the notable ones stored already. */
+  private async insertNotable(fresh: LedgerRow[], notable: LedgerRow[]): Promise<LedgerRow[]> {
     if (!notable.length) return fresh;
+    const { exec } = this.o;
     // Notable rows are unique by (ns, key, occurredAt) for their whole retention: a request re-sent
     // after the ledger window forgot it is still recognised here, and not counted again.
     const { rows: made } = await exec(
@@ -383,6 +397,7 @@ export class EvidenceWriter {
     } else {
       this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, row, aggKey: createHash('sha256').update(dims).digest().subarray(0, 16), exemplar: r.key });
     }
+    if (this.o.rollups === false) return;
     const rk = `${hour}|${r.verdict}`;
     const ro = this.rollups.get(rk);
     if (ro) ro.n++;

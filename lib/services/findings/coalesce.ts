@@ -14,6 +14,7 @@
 import type { Database } from '../../db/open.ts';
 import { errorLine } from '../../errors.ts';
 import { compactEventRollups } from '../event-rollup.ts';
+import { maintainEvidenceHourly } from '../evidence/maintenance.ts';
 import { evaluateFindings, type EvaluateFindingsResult } from './evaluate.ts';
 
 /** Under sustained ingest, full evaluations start at most this often per instance. */
@@ -121,6 +122,8 @@ function evaluatorFor(db: Database): CoalescingEvaluator {
         // The same after-ingest job folds the event rollups' stripes of hours past (two hours
         // back: late lines still land in recent hours). Failing only leaves them unfolded.
         await compactEventRollups(db, new Date(Date.now() - 2 * 3_600_000)).catch((err) => say('event rollups: compaction failed', err));
+        // And, at most hourly, the evidence store's partitions: next ones created, expired ones dropped.
+        await maintainEvidenceHourly(db).catch((err) => say('evidence: maintenance failed', err));
         return r;
       },
       { onError: (err) => say('findings: evaluation after ingest failed', err) },

@@ -1,8 +1,12 @@
 // EstateSnapshot from the database with set-based SQL (lib/risk/README.md "SQL aggregates"):
 // rows of Identity / Token / Certificate / ExposureFinding plus GROUP BY aggregates of the
-// BindingEvent table. Raw events are never loaded; the aggregate shapes are those of
-// lib/risk/build-snapshot.ts, and findings.test.ts checks them for equality against it.
+// evidence store — hourly usage (evidence."Usage") for history, notable requests
+// (evidence."Notable") where each request counts (failure series, use after revocation). Requests
+// are never loaded one by one; the aggregate shapes are those of lib/risk/build-snapshot.ts, and
+// findings.test.ts checks them for equality against it.
 import type { Binding, IdentityKind, Transport, Verdict } from '../../domain/types.ts';
+import { verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
+import { DIM } from '../evidence/dims.ts';
 import {
   BINDING_FAILURE_VERDICTS,
   DEFAULT_POLICY,
@@ -22,66 +26,85 @@ import {
 export type SqlReader = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 const SEEN_CAP = 64;
-const inList = (xs: readonly string[]) => xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(',');
-const FAILING = inList(BINDING_FAILURE_VERDICTS);
-const ACCEPTED = inList(['ok', 'bearer_unbound', 'bound_not_enforced']);
+const FAILING = verdictCodeListSql(BINDING_FAILURE_VERDICTS);
+const ACCEPTED = verdictCodeListSql(['ok', 'bearer_unbound', 'bound_not_enforced']);
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const dateOrNull = (v: unknown): Date | null => (v == null ? null : date(v));
 const num = (v: unknown): number => Number(v ?? 0);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? (v as unknown[]).filter((x) => x != null).map(String) : []);
 
+// Hourly usage rows (evidence."Usage") with their dimension values: the certificate x5t#S256 (not a
+// SHA-1), the DPoP key, the client network, the gateway and the route's host.
+const USAGE_VALUES = `
+  SELECT u."tokenId", u."identityId", u."count", u."firstAt", u."lastAt", u."verdict",
+         c."value" AS x5t, j."value" AS jkt, n."value" AS net, g."value" AS gateway,
+         NULLIF(split_part(r."value", ' ', 1), '') AS host
+    FROM "evidence"."Usage" u
+    LEFT JOIN "evidence"."Dim" c ON c."id" = u."cert" AND c."kind" = ${DIM.cert}
+    LEFT JOIN "evidence"."Dim" j ON j."id" = u."jkt"
+    LEFT JOIN "evidence"."Dim" n ON n."id" = u."network"
+    LEFT JOIN "evidence"."Dim" g ON g."id" = u."gateway"
+    LEFT JOIN "evidence"."Dim" r ON r."id" = u."route"`;
+
 export const TOKEN_USAGE_SQL = `
-SELECT e."tokenId"::text AS "tokenId",
-       count(*)::int AS events,
-       min(e."occurredAt") AS "firstSeenAt",
-       max(e."occurredAt") AS "lastSeenAt",
-       (array_agg(e."x5tS256"  ORDER BY e."occurredAt", e.id))[1] AS "firstX5t",
-       (array_agg(e.jkt        ORDER BY e."occurredAt", e.id))[1] AS "firstJkt",
-       (array_agg(e."clientIp" ORDER BY e."occurredAt", e.id))[1] AS "firstIp",
-       (array_agg(DISTINCT e."x5tS256")  FILTER (WHERE e."x5tS256"  IS NOT NULL))[1:${SEEN_CAP}] AS "x5tS256Seen",
-       (array_agg(DISTINCT e.jkt)        FILTER (WHERE e.jkt        IS NOT NULL))[1:${SEEN_CAP}] AS "jktSeen",
-       (array_agg(DISTINCT e."clientIp") FILTER (WHERE e."clientIp" IS NOT NULL))[1:${SEEN_CAP}] AS "clientIpsSeen",
-       (array_agg(DISTINCT coalesce(lower(substring(e.url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)')), e.gateway))
-          FILTER (WHERE coalesce(e.url, e.gateway) IS NOT NULL))[1:${SEEN_CAP}] AS "audiencesSeen",
-       (array_agg(DISTINCT e.gateway) FILTER (WHERE e.gateway IS NOT NULL))[1:${SEEN_CAP}] AS "gatewaysSeen",
-       (array_agg(DISTINCT e.gateway) FILTER (WHERE e.verdict = 'bound_not_enforced' AND e.gateway IS NOT NULL))[1:${SEEN_CAP}] AS "notEnforcedAt",
-       count(*) FILTER (WHERE e."occurredAt" > t."revokedAt")::int AS "eventsAfterRevocation",
-       min(e."occurredAt") FILTER (WHERE e."occurredAt" > t."revokedAt") AS "firstSeenAfterRevocationAt",
-       count(*) FILTER (WHERE e."occurredAt" > t."revokedAt" AND e.verdict IN (${ACCEPTED}))::int AS "acceptedAfterRevocation"
-FROM "BindingEvent" e JOIN "Token" t ON t.id = e."tokenId"
-WHERE e."occurredAt" <= $1::timestamptz
-GROUP BY e."tokenId"`;
+WITH u AS (${USAGE_VALUES} WHERE u."tokenId" IS NOT NULL AND u."firstAt" <= $1::timestamptz)
+SELECT u."tokenId"::text AS "tokenId",
+       sum(u."count")::int AS events,
+       min(u."firstAt") AS "firstSeenAt",
+       max(u."lastAt") AS "lastSeenAt",
+       (array_agg(u.x5t ORDER BY u."firstAt"))[1] AS "firstX5t",
+       (array_agg(u.jkt ORDER BY u."firstAt"))[1] AS "firstJkt",
+       (array_agg(u.net ORDER BY u."firstAt"))[1] AS "firstIp",
+       (array_agg(DISTINCT u.x5t) FILTER (WHERE u.x5t IS NOT NULL))[1:${SEEN_CAP}] AS "x5tS256Seen",
+       (array_agg(DISTINCT u.jkt) FILTER (WHERE u.jkt IS NOT NULL))[1:${SEEN_CAP}] AS "jktSeen",
+       (array_agg(DISTINCT u.net) FILTER (WHERE u.net IS NOT NULL))[1:${SEEN_CAP}] AS "clientIpsSeen",
+       (array_agg(DISTINCT coalesce(u.host, u.gateway)) FILTER (WHERE coalesce(u.host, u.gateway) IS NOT NULL))[1:${SEEN_CAP}] AS "audiencesSeen",
+       (array_agg(DISTINCT u.gateway) FILTER (WHERE u.gateway IS NOT NULL))[1:${SEEN_CAP}] AS "gatewaysSeen",
+       (array_agg(DISTINCT u.gateway) FILTER (WHERE u."verdict" = ${verdictCode('bound_not_enforced')} AND u.gateway IS NOT NULL))[1:${SEEN_CAP}] AS "notEnforcedAt"
+FROM u GROUP BY u."tokenId"`;
+
+// A revoked token's requests after its revocation: every one of them is kept individually (a
+// failure, or an ok request marked as the after_revocation anomaly).
+const AFTER_REVOCATION_SQL = `
+SELECT n."tokenId"::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
+       min(n."occurredAt") AS "firstSeenAfterRevocationAt",
+       count(*) FILTER (WHERE n."verdict" IN ${ACCEPTED})::int AS "acceptedAfterRevocation"
+  FROM "evidence"."Notable" n JOIN "Token" t ON t.id = n."tokenId"
+ WHERE n."occurredAt" > t."revokedAt" AND n."occurredAt" <= $1::timestamptz
+ GROUP BY n."tokenId"`;
 
 const TOKEN_VERDICTS_SQL = `
-SELECT "tokenId"::text AS "tokenId", verdict, count(*)::int AS n
-FROM "BindingEvent" WHERE "tokenId" IS NOT NULL AND "occurredAt" <= $1::timestamptz
-GROUP BY "tokenId", verdict`;
+SELECT "tokenId"::text AS "tokenId", "verdict" AS code, sum("count")::int AS n
+FROM "evidence"."Usage" WHERE "tokenId" IS NOT NULL AND "firstAt" <= $1::timestamptz
+GROUP BY "tokenId", "verdict"`;
 
-const ROUTE_WHERE = `e.gateway IS NOT NULL AND e."occurredAt" > $1::timestamptz - interval '7 days' AND e."occurredAt" <= $1::timestamptz
-  AND (t.binding IN ('mtls','dpop') OR e.verdict = 'binding_context_stripped')`;
+const ROUTE_WHERE = `u.gateway IS NOT NULL AND u."lastAt" > $1::timestamptz - interval '7 days' AND u."firstAt" <= $1::timestamptz
+  AND (t.binding IN ('mtls','dpop') OR u."verdict" = ${verdictCode('binding_context_stripped')})`;
 
 const ROUTES_SQL = `
-SELECT e.gateway, count(*)::int AS "boundTokenEvents",
-       count(DISTINCT e."tokenId")::int AS "distinctBoundTokens",
-       (array_agg(DISTINCT e."tokenId"::text) FILTER (WHERE e."tokenId" IS NOT NULL))[1:10] AS "sampleTokenIds",
-       min(e."occurredAt") AS "firstAt", max(e."occurredAt") AS "lastAt"
-FROM "BindingEvent" e LEFT JOIN "Token" t ON t.id = e."tokenId"
+WITH u AS (${USAGE_VALUES})
+SELECT u.gateway, sum(u."count")::int AS "boundTokenEvents",
+       count(DISTINCT u."tokenId")::int AS "distinctBoundTokens",
+       (array_agg(DISTINCT u."tokenId"::text) FILTER (WHERE u."tokenId" IS NOT NULL))[1:10] AS "sampleTokenIds",
+       min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
+FROM u LEFT JOIN "Token" t ON t.id = u."tokenId"
 WHERE ${ROUTE_WHERE}
-GROUP BY e.gateway`;
+GROUP BY u.gateway`;
 
 const ROUTE_VERDICTS_SQL = `
-SELECT e.gateway, e.verdict, count(*)::int AS n
-FROM "BindingEvent" e LEFT JOIN "Token" t ON t.id = e."tokenId"
+WITH u AS (${USAGE_VALUES})
+SELECT u.gateway, u."verdict" AS code, sum(u."count")::int AS n
+FROM u LEFT JOIN "Token" t ON t.id = u."tokenId"
 WHERE ${ROUTE_WHERE}
-GROUP BY e.gateway, e.verdict`;
+GROUP BY u.gateway, u."verdict"`;
 
 const failureSql = (days: number) => `
 WITH f AS (
   SELECT "identityId", gateway,
          floor(extract(epoch FROM ($1::timestamptz - "occurredAt")) / 86400)::int AS b
-  FROM "BindingEvent"
-  WHERE verdict IN (${FAILING})
+  FROM "evidence"."Notable"
+  WHERE "verdict" IN ${FAILING}
     AND "occurredAt" <= $1::timestamptz AND "occurredAt" > $1::timestamptz - interval '${days} days'
 )
 SELECT 'identity' AS kind, "identityId"::text AS subject, b, count(*)::int AS n
@@ -89,20 +112,15 @@ FROM f WHERE "identityId" IS NOT NULL GROUP BY 2, 3
 UNION ALL
 SELECT 'gateway', gateway, b, count(*)::int FROM f WHERE gateway IS NOT NULL GROUP BY 2, 3`;
 
+// Only verified presentations (verdict ok) count as an identity using a credential.
 const CREDENTIAL_SQL = `
-SELECT 'x5t' AS kind, "x5tS256" AS thumbprint,
-       array_agg(DISTINCT "identityId"::text) AS "identityIds",
-       count(*)::int AS events, max("occurredAt") AS "lastAt"
-FROM "BindingEvent"
-WHERE verdict = 'ok' AND "x5tS256" IS NOT NULL AND "identityId" IS NOT NULL
-  AND "occurredAt" > $1::timestamptz - interval '30 days' AND "occurredAt" <= $1::timestamptz
-GROUP BY "x5tS256" HAVING count(DISTINCT "identityId") > 1
+WITH u AS (${USAGE_VALUES} WHERE u."verdict" = ${verdictCode('ok')} AND u."identityId" IS NOT NULL
+             AND u."lastAt" > $1::timestamptz - interval '30 days' AND u."firstAt" <= $1::timestamptz)
+SELECT 'x5t' AS kind, x5t AS thumbprint, array_agg(DISTINCT "identityId"::text) AS "identityIds", sum("count")::int AS events, max("lastAt") AS "lastAt"
+FROM u WHERE x5t IS NOT NULL GROUP BY x5t HAVING count(DISTINCT "identityId") > 1
 UNION ALL
-SELECT 'jkt', jkt, array_agg(DISTINCT "identityId"::text), count(*)::int, max("occurredAt")
-FROM "BindingEvent"
-WHERE verdict = 'ok' AND jkt IS NOT NULL AND "identityId" IS NOT NULL
-  AND "occurredAt" > $1::timestamptz - interval '30 days' AND "occurredAt" <= $1::timestamptz
-GROUP BY jkt HAVING count(DISTINCT "identityId") > 1`;
+SELECT 'jkt', jkt, array_agg(DISTINCT "identityId"::text), sum("count")::int, max("lastAt")
+FROM u WHERE jkt IS NOT NULL GROUP BY jkt HAVING count(DISTINCT "identityId") > 1`;
 
 type Row = Record<string, unknown>;
 
@@ -188,11 +206,13 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   for (const r of await read<Row>(TOKEN_VERDICTS_SQL, p)) {
     const k = String(r.tokenId);
     const m = verdictsByToken.get(k) ?? {};
-    m[r.verdict as Verdict] = num(r.n);
+    m[verdictOfCode(num(r.code))] = num(r.n);
     verdictsByToken.set(k, m);
   }
-  const tokenUsage = (await read<Row>(TOKEN_USAGE_SQL, p)).map(
-    (r): TokenUsage => ({
+  const afterRevocation = new Map((await read<Row>(AFTER_REVOCATION_SQL, p)).map((r) => [String(r.tokenId), r]));
+  const tokenUsage = (await read<Row>(TOKEN_USAGE_SQL, p)).map((r): TokenUsage => {
+    const after = afterRevocation.get(String(r.tokenId));
+    return {
       tokenId: String(r.tokenId),
       events: num(r.events),
       firstSeenAt: date(r.firstSeenAt),
@@ -205,17 +225,17 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       gatewaysSeen: strs(r.gatewaysSeen).sort(),
       verdictCounts: verdictsByToken.get(String(r.tokenId)) ?? {},
       notEnforcedAt: strs(r.notEnforcedAt).sort(),
-      eventsAfterRevocation: num(r.eventsAfterRevocation),
-      firstSeenAfterRevocationAt: dateOrNull(r.firstSeenAfterRevocationAt),
-      acceptedAfterRevocation: num(r.acceptedAfterRevocation),
-    }),
-  );
+      eventsAfterRevocation: num(after?.eventsAfterRevocation),
+      firstSeenAfterRevocationAt: dateOrNull(after?.firstSeenAfterRevocationAt),
+      acceptedAfterRevocation: num(after?.acceptedAfterRevocation),
+    };
+  });
 
   const verdictsByGateway = new Map<string, Partial<Record<Verdict, number>>>();
   for (const r of await read<Row>(ROUTE_VERDICTS_SQL, p)) {
     const k = String(r.gateway);
     const m = verdictsByGateway.get(k) ?? {};
-    m[r.verdict as Verdict] = num(r.n);
+    m[verdictOfCode(num(r.code))] = num(r.n);
     verdictsByGateway.set(k, m);
   }
   const routes = (await read<Row>(ROUTES_SQL, p)).map(

@@ -30,10 +30,12 @@
 //       PASS if confirmed; FAIL if failed, or still pending/in progress more than one hour after
 //       the request; legs younger than that are not counted yet.
 import { FINDING_RULES, type Severity } from '../../domain/types.ts';
+import { verdictCodeListSql } from '../../domain/verdict-codes.ts';
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import type { EvidenceCounts, ExportEvidenceRow, ExportFindingRow } from '../../frameworks/index.ts';
 import { DEFAULT_POLICY, validatePolicy, type Policy } from '../../risk/policy.ts';
+import { DIM } from '../evidence/dims.ts';
 
 export interface EvidenceRange {
   from?: Date | null;
@@ -51,6 +53,7 @@ export const EVALUATED_RULES_SETTING_KEY = 'risk.lastEvaluatedRules';
 /** Pending revocation legs older than this count as not confirmed. */
 export const REVOCATION_GRACE_SECONDS = 3600;
 const PAGE = 2000;
+const NOT_ENFORCED = verdictCodeListSql(['bound_not_enforced', 'binding_context_stripped']);
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export function resolveRange(r: EvidenceRange = {}, now: Date = new Date()): ResolvedRange {
@@ -104,16 +107,17 @@ const SUBJECT_QUERIES: SubjectQuery[] = [
   {
     control: 'sender_constrained_enforced',
     subjectType: 'token',
-    sql: `SELECT e."tokenId" AS id, min(i.name) AS label,
-                 NOT bool_or(e.verdict IN ('bound_not_enforced', 'binding_context_stripped')) AS passed,
-                 max(e."occurredAt") AS "observedAt",
-                 count(*)::int || ' gateway event(s), ' ||
-                   count(*) FILTER (WHERE e.verdict IN ('bound_not_enforced', 'binding_context_stripped'))::int || ' not enforced' AS detail
-            FROM "BindingEvent" e
-            JOIN "Token" t ON t.id = e."tokenId"
+    // From hourly usage evidence: a usage row counts when its requests fall in the range.
+    sql: `SELECT u."tokenId" AS id, min(i.name) AS label,
+                 NOT bool_or(u."verdict" IN ${NOT_ENFORCED}) AS passed,
+                 max(u."lastAt") AS "observedAt",
+                 sum(u."count")::int || ' gateway event(s), ' ||
+                   coalesce(sum(u."count") FILTER (WHERE u."verdict" IN ${NOT_ENFORCED}), 0)::int || ' not enforced' AS detail
+            FROM "evidence"."Usage" u
+            JOIN "Token" t ON t.id = u."tokenId"
             LEFT JOIN "Identity" i ON i.id = t."identityId"
-           WHERE t.binding <> 'bearer' AND ($1::timestamptz IS NULL OR e."occurredAt" >= $1) AND e."occurredAt" <= $2
-           GROUP BY e."tokenId"`,
+           WHERE t.binding <> 'bearer' AND ($1::timestamptz IS NULL OR u."lastAt" >= $1) AND u."firstAt" <= $2
+           GROUP BY u."tokenId"`,
     params: () => [],
   },
   {
@@ -142,8 +146,10 @@ const SUBJECT_QUERIES: SubjectQuery[] = [
                   SELECT c.id, t."identityId" FROM "Certificate" c JOIN "Token" t ON t."cnfX5tS256" = c."x5tS256"
                    WHERE t.status = 'active' AND (t."expiresAt" IS NULL OR t."expiresAt" > $2)
                   UNION
-                  SELECT c.id, e."identityId" FROM "Certificate" c JOIN "BindingEvent" e ON e."x5tS256" = c."x5tS256"
-                   WHERE e."identityId" IS NOT NULL AND ($1::timestamptz IS NULL OR e."occurredAt" >= $1) AND e."occurredAt" <= $2) u ON u.id = l.id
+                  SELECT c.id, e."identityId" FROM "Certificate" c
+                    JOIN "evidence"."Dim" d ON d."kind" = ${DIM.cert} AND d."value" = c."x5tS256"
+                    JOIN "evidence"."Usage" e ON e."cert" = d.id
+                   WHERE e."identityId" IS NOT NULL AND ($1::timestamptz IS NULL OR e."lastAt" >= $1) AND e."firstAt" <= $2) u ON u.id = l.id
            GROUP BY l.id`,
     params: () => [],
   },

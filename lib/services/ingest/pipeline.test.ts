@@ -1,5 +1,6 @@
 // The ingest pipeline on both runtimes: one batch per stream, verdicts, linking, idempotent
 // re-send, all-or-nothing on failure, nothing secret stored.
+import { evidenceDump, storedRequests } from '../../testing/evidence.ts';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,7 +25,7 @@ const nginxLine = (i: number, o: Record<string, unknown> = {}) =>
 
 async function counts(db: TestDatabase['db']) {
   const [r] = await db.query<Record<string, number>>(`SELECT
-    (SELECT count(*)::int FROM "BindingEvent") AS events, (SELECT count(*)::int FROM "Identity") AS identities,
+    (SELECT count(*)::int FROM "evidence"."Request") AS events, (SELECT count(*)::int FROM "Identity") AS identities,
     (SELECT count(*)::int FROM "Token") AS tokens, (SELECT count(*)::int FROM "Certificate") AS certificates,
     (SELECT count(*)::int FROM "ExposureFinding") AS exposures, (SELECT count(*)::int FROM "IngestBatch" WHERE state = 'committed') AS batches`);
   return r!;
@@ -32,7 +33,7 @@ async function counts(db: TestDatabase['db']) {
 
 async function dump(db: TestDatabase['db']) {
   return {
-    events: await db.query(`SELECT "dedupeKey", "occurredAt", verdict, reason, "identityId", "tokenId", "x5tS256", "redactedRaw" FROM "BindingEvent" ORDER BY "dedupeKey"`),
+    ...(await evidenceDump(db)),
     tokens: await db.query(`SELECT fingerprint, binding::text, status, exposure, "lastSeenAt", "identityId" FROM "Token" ORDER BY fingerprint`),
     identities: await db.query(`SELECT id, name, "lastSeenAt" FROM "Identity" ORDER BY name`),
     certificates: await db.query(`SELECT "x5tS256", status, "identityId" FROM "Certificate" ORDER BY "x5tS256"`),
@@ -79,8 +80,9 @@ for (const runtime of RUNTIMES) {
       const before = await counts(t.db);
       const snapshot = await dump(t.db);
       expect(before).toMatchObject({ events: 3, certificates: 1, batches: 1 });
-      const ev = await t.db.query<{ verdict: string; reason: string | null; url: string }>(`SELECT verdict, reason, url FROM "BindingEvent" ORDER BY "occurredAt"`);
-      expect(ev.map((e) => e.verdict).sort()).toEqual(['binding_context_stripped', 'cert_revoked', 'ok'].sort());
+      const ev = await storedRequests(t.db);
+      // The sample certificate's notBefore (08:44:39) is after these lines' times (08:0x): not yet valid.
+      expect(ev.map((e) => e.verdict).sort()).toEqual(['cert_expired', 'cert_expired', 'cert_revoked']);
       const ids = await t.db.query<{ name: string }>(`SELECT name FROM "Identity" ORDER BY name`);
       // The sample certificate carries a SPIFFE URI SAN: that names the workload; svc-b by its CN.
       expect(ids.map((i) => i.name)).toEqual(['spiffe://example.org/ns/prod/sa/svc-a', 'svc-b']);
@@ -114,7 +116,7 @@ for (const runtime of RUNTIMES) {
       });
       const r = await ingestStream(t.db, [withToken + '\n'], { format: 'nginx-json', actor: 'test', now });
       expect(r).toMatchObject({ accepted: 1, rejected: 0 });
-      const [e] = await t.db.query<{ tokenId: string; verdict: string; reason: string; redactedRaw: string }>(`SELECT "tokenId", verdict, reason, "redactedRaw" FROM "BindingEvent" WHERE "requestId" = 'tok-1'`);
+      const [e] = await storedRequests(t.db, `"requestId" = 'tok-1'`);
       expect(e).toMatchObject({ tokenId: tok!.id, verdict: 'bound_not_enforced', reason: 'bearer_scheme_for_dpop_token' });
 
       // An opaque Bearer token first seen in a log, for a known identity: created and linked.
@@ -130,7 +132,7 @@ for (const runtime of RUNTIMES) {
       const gl2 = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now });
       expect(gl2).toMatchObject({ accepted: 0, duplicates: 2 });
 
-      const all = JSON.stringify(await t.db.query(`SELECT * FROM "BindingEvent"`)) + JSON.stringify(await t.db.query(`SELECT * FROM "Token"`)) +
+      const all = JSON.stringify(await evidenceDump(t.db)) + JSON.stringify(await t.db.query(`SELECT * FROM "evidence"."Dim"`)) + JSON.stringify(await t.db.query(`SELECT * FROM "Token"`)) +
         JSON.stringify(await t.db.query(`SELECT * FROM "ExposureFinding"`)) + JSON.stringify(await t.db.query(`SELECT * FROM "IngestBatch"`));
       for (const secret of [SECRET_JWT, SECRET_PROOF, SECRET_OPAQUE, SECRET_GH]) expect(all).not.toContain(secret);
     });
@@ -212,7 +214,7 @@ for (const runtime of RUNTIMES) {
         expect(src!.n).toBe(301);
         // Last seen moved to the latest event of either batch (B's 3399 is later than A's 3199).
         const [idt] = await t.db.query<{ last: Date }>(
-          `SELECT i."lastSeenAt" AS last FROM "Identity" i JOIN "BindingEvent" e ON e."identityId" = i.id WHERE e."requestId" = 'req-3000'`,
+          `SELECT i."lastSeenAt" AS last FROM "Identity" i JOIN "evidence"."Request" e ON e."identityId" = i.id WHERE e."requestId" = 'req-3000'`,
         );
         expect(new Date(idt!.last).toISOString()).toBe(new Date(JSON.parse(nginxLine(3399)).time).toISOString());
       });

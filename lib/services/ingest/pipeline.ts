@@ -14,9 +14,10 @@ import { openParseStream, type ByteSource, type FormatName } from '../../ingest/
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
-import { cellText, columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import { requestKeyOf } from '../../ingest/evidence/request-key.ts';
-import { DEFAULT_RETENTION, type RetentionConfig } from '../evidence/partitions.ts';
+import { evidenceRetention } from '../evidence/maintenance.ts';
+import type { RetentionConfig } from '../evidence/partitions.ts';
 import { EvidenceWriter, type CopyIn, type DecidedRequest } from '../evidence/writer.ts';
 
 export const MAX_BATCH_ERRORS = 100;
@@ -62,21 +63,14 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Called once a chunk is written, to let tests crash the process mid-batch. */
   onChunk?: (linesRead: number) => void | Promise<void>;
-  /**
-   * Where request evidence goes: `evidence` (the evidence store: ledger, usage, notable requests)
-   * or `legacy` (one BindingEvent row per request). Transitional: legacy until every reader moved.
-   */
-  storage?: 'legacy' | 'evidence';
-  /** Evidence retention (window, usage and notable retention); defaults: 7 / 400 / 400 days. */
+  /** Evidence retention (window, usage and notable retention); default: the configured one. */
   retention?: RetentionConfig;
 }
 
 // ───────────────────────────── rows ─────────────────────────────
 
+/** An event of the chunk once its token, identity and verdict are known. */
 interface EventRow {
-  dedupeKey: string;
-  batchId: string;
-  sourceId: string | null;
   ev: NormalizedEvent;
   identityId: string | null;
   tokenId: string | null;
@@ -86,31 +80,6 @@ interface EventRow {
   /** The token's binding as known now (what the verdict was decided on); null without a token. */
   binding: Binding | null;
 }
-
-const eventColumns: BulkColumn<EventRow>[] = [
-  { name: 'dedupeKey', type: 'text', get: (r) => r.dedupeKey },
-  { name: 'batchId', type: 'uuid', get: (r) => r.batchId },
-  { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
-  { name: 'occurredAt', type: 'timestamptz', get: (r) => r.ev.occurredAt },
-  { name: 'requestId', type: 'text', get: (r) => r.ev.requestId },
-  { name: 'gateway', type: 'text', get: (r) => r.ev.gateway },
-  { name: 'method', type: 'text', get: (r) => r.ev.method },
-  { name: 'url', type: 'text', get: (r) => r.ev.url },
-  { name: 'clientIp', type: 'text', get: (r) => r.ev.clientIp },
-  { name: 'httpStatus', type: 'int4', get: (r) => r.ev.httpStatus },
-  { name: 'authScheme', type: 'text', get: (r) => r.ev.authScheme },
-  { name: 'hasDpop', type: 'bool', get: (r) => r.ev.hasDpop },
-  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
-  { name: 'tokenId', type: 'uuid', get: (r) => r.tokenId },
-  { name: 'tokenFingerprint', type: 'text', get: (r) => r.ev.tokenFingerprint },
-  { name: 'x5tS256', type: 'text', get: (r) => r.ev.cert?.x5tS256 ?? null },
-  { name: 'sha1Hex', type: 'text', get: (r) => r.ev.cert?.sha1Hex ?? null },
-  { name: 'jkt', type: 'text', get: (r) => r.jkt },
-  { name: 'verdict', type: 'text', get: (r) => r.verdict },
-  { name: 'reason', type: 'text', get: (r) => r.reason },
-  { name: 'redactedRaw', type: 'text', get: (r) => r.ev.redactedRaw },
-  { name: 'binding', type: 'text', get: (r) => r.binding },
-];
 
 interface TokenRow {
   rec: TokenRecord;
@@ -270,12 +239,9 @@ function tokenStatusOf(rec: TokenRecord, now: Date): string {
 interface BatchState {
   exec: SqlExecutor;
   copy: CopyIn | null;
-  copyTableReady: boolean;
-  /** The evidence store's writer (storage `evidence`); null: legacy BindingEvent rows. */
-  evidence: EvidenceWriter | null;
+  evidence: EvidenceWriter;
   batchId: string;
   sourceId: string | null;
-  dedupeNs: string;
   now: () => Date;
   stats: IngestProgress;
   errors: IngestError[];
@@ -340,10 +306,8 @@ async function resolveIdentities(st: BatchState, wanted: Map<string, IdentityRow
 
 interface PendingEvent {
   ev: NormalizedEvent;
-  /** Legacy dedupe key (BindingEvent). */
-  key: string;
-  /** Evidence request key (computed before the DPoP proof is dropped). */
-  rkey: Buffer | null;
+  /** Request key (lib/ingest/evidence/request-key.ts), computed before the DPoP proof is dropped. */
+  key: Buffer;
   lineNo: number;
 }
 
@@ -377,14 +341,14 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
   const rows: EventRow[] = new Array(pending.length);
   const deps = { replayStore: st.replay, keyCache: st.keyCache };
   for (let i = 0; i < pending.length; i++) {
-    const { ev, key } = pending[i]!;
+    const { ev } = pending[i]!;
     const known = ev.tokenFingerprint ? st.tokens.get(ev.tokenFingerprint) ?? null : null;
     // Awaited only when the verdict needs a promise (an await per event costs more than the verdict).
     const v = decideVerdictNow(ev, known?.facts ?? null, deps);
     const d = v instanceof Promise ? await v : v;
     ev.dpopProof = null; // verified; never stored
     rows[i] = {
-      dedupeKey: key, batchId: st.batchId, sourceId: st.sourceId, ev,
+      ev,
       identityId: known?.identityId ?? null, tokenId: known?.id ?? null,
       jkt: d.dpop?.jkt ?? ev.jkt ?? known?.facts.cnfJkt ?? null,
       verdict: d.verdict, reason: d.reason, binding: known?.facts.binding ?? null,
@@ -467,12 +431,13 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
     }
   }
 
-  if (st.evidence) {
+  // The requests themselves, to the evidence store; a key already stored (a re-sent line) is a duplicate.
+  {
     const decided: DecidedRequest[] = rows.map((r, i) => {
       const known = r.ev.tokenFingerprint ? st.tokens.get(r.ev.tokenFingerprint) ?? null : null;
       const after = known?.revokedAt != null && r.ev.occurredAt.getTime() > known.revokedAt;
       return {
-        lineNo: pending[i]!.lineNo, ev: r.ev, key: pending[i]!.rkey!, tokenId: r.tokenId, identityId: r.identityId,
+        lineNo: pending[i]!.lineNo, ev: r.ev, key: pending[i]!.key, tokenId: r.tokenId, identityId: r.identityId,
         tokenIdentityId: known?.identityId ?? null, jkt: r.jkt, verdict: r.verdict as DecidedRequest['verdict'], reason: r.reason,
         binding: r.binding, anomaly: after ? 'after_revocation' : null,
       };
@@ -485,25 +450,8 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
       if (st.errors.length < MAX_BATCH_ERRORS) st.errors.push({ line: x.lineNo, reason: x.reason, message: x.message });
     }
     noteLastSeen(st, rows);
-    return;
   }
-
-  // The events themselves; a key already present (re-sent line) is a duplicate.
-  let inserted: number;
-  if (st.copy) inserted = await copyEvents(st, rows);
-  else {
-    const { rows: ins } = await st.exec(
-      `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) ${unnestSelect(eventColumns)}
-         ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
-      unnestParams(eventColumns, rows),
-    );
-    inserted = Number((ins[0] as { n: number }).n);
-  }
-  st.stats.accepted += inserted;
-  st.stats.duplicates += rows.length - inserted;
-  noteLastSeen(st, rows);
 }
-
 /** Last seen, per token and identity: gathered per chunk, written once when the batch ends. */
 function noteLastSeen(st: BatchState, rows: EventRow[]): void {
   for (const r of rows) {
@@ -536,50 +484,6 @@ async function writeLastSeen(st: BatchState): Promise<void> {
       [ids, ats],
     );
   }
-}
-
-/**
- * PostgreSQL: the chunk's new events COPYed straight into "BindingEvent" (one write, not a staging
- * table plus INSERT … SELECT). Keys already stored — earlier chunks of this batch, earlier batches
- * — and repeats inside the chunk are dropped first. A concurrent batch may still commit one of
- * the same keys in between: the COPY then fails on the unique index, is rolled back to its
- * savepoint, and the chunk goes through the staging table with ON CONFLICT DO NOTHING instead.
- */
-async function copyEvents(st: BatchState, rows: EventRow[]): Promise<number> {
-  const copy = st.copy!;
-  const keys = rows.map((r) => r.dedupeKey);
-  const { rows: known } = await st.exec(`SELECT "dedupeKey" FROM "BindingEvent" WHERE "dedupeKey" = ANY($1::text[])`, [keys]);
-  const skip = new Set((known as Array<{ dedupeKey: string }>).map((k) => k.dedupeKey));
-  const fresh: EventRow[] = [];
-  for (const r of rows) {
-    if (skip.has(r.dedupeKey)) continue;
-    skip.add(r.dedupeKey);
-    fresh.push(r);
-  }
-  if (!fresh.length) return 0;
-  const text = copyText(eventColumns, fresh);
-  await st.exec('SAVEPOINT hf_copy_events', []);
-  try {
-    const n = await copy(`COPY "BindingEvent" (${columnNames(eventColumns)}) FROM STDIN`, text);
-    await st.exec('RELEASE SAVEPOINT hf_copy_events', []);
-    return n;
-  } catch (e) {
-    if ((e as { code?: string }).code !== '23505') throw e;
-    await st.exec('ROLLBACK TO SAVEPOINT hf_copy_events', []);
-  }
-  if (!st.copyTableReady) {
-    await st.exec(`CREATE TEMP TABLE hf_ingest_events (LIKE "BindingEvent" INCLUDING DEFAULTS) ON COMMIT DROP`, []);
-    st.copyTableReady = true;
-  } else {
-    await st.exec(`TRUNCATE hf_ingest_events`, []);
-  }
-  await copy(`COPY hf_ingest_events (${columnNames(eventColumns)}) FROM STDIN`, text);
-  const { rows: ins } = await st.exec(
-    `WITH ins AS (INSERT INTO "BindingEvent" (${columnNames(eventColumns)}) SELECT ${columnNames(eventColumns)} FROM hf_ingest_events
-       ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
-    [],
-  );
-  return Number((ins[0] as { n: number }).n);
 }
 
 async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void> {
@@ -660,32 +564,6 @@ async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promis
   if (ids.length) {
     await st.exec(`UPDATE "Token" SET exposure = 'exposed' WHERE id = ANY($1::text[]::uuid[]) AND exposure <> 'exposed'`, [ids]);
   }
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-
-function copyEscape(v: string): string {
-  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/**
- * Rows in COPY text format (tab-separated, \\N for null). Runs once per event column (21 per
- * event): plain loops, and the escaping regex only for the rare value that needs it.
- */
-function copyText<R>(columns: ReadonlyArray<BulkColumn<R>>, rows: readonly R[]): string {
-  const getters = columns.map((c) => c.get);
-  const out: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    let line = '';
-    for (let j = 0; j < getters.length; j++) {
-      const v = cellText(getters[j]!(r));
-      if (j > 0) line += '\t';
-      line += v === null ? '\\N' : COPY_SPECIAL.test(v) ? copyEscape(v) : v;
-    }
-    out[i] = line;
-  }
-  return out.join('\n') + '\n';
 }
 
 /**
@@ -773,12 +651,9 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
         [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
       );
-      const evidence =
-        opts.storage === 'evidence'
-          ? new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? DEFAULT_RETENTION })
-          : null;
+      const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? evidenceRetention() });
       const st: BatchState = {
-        exec, copy, copyTableReady: false, evidence, batchId, sourceId, dedupeNs: sourceName ?? format, now,
+        exec, copy, evidence, batchId, sourceId, now,
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -811,41 +686,40 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
           failed = err;
         });
       };
-      const ns = st.dedupeNs;
-      for await (const parsed of batches) for (const { lineNo, result } of parsed) {
-        if (lineNo > st.stats.linesRead) st.stats.linesRead = lineNo;
-        switch (result.kind) {
-          case 'event': {
-            const ev = result.event;
-            if (st.evidence) {
-              events.push({ ev, key: '', rkey: requestKeyOf(ev), lineNo });
+      // A chunk may still be writing when the input fails: wait for it before the error rolls the
+      // transaction back, or its remaining statements would run after the ROLLBACK, outside it.
+      try {
+        for await (const parsed of batches) for (const { lineNo, result } of parsed) {
+          if (lineNo > st.stats.linesRead) st.stats.linesRead = lineNo;
+          switch (result.kind) {
+            case 'event': {
+              const ev = result.event;
+              events.push({ ev, key: requestKeyOf(ev), lineNo });
               break;
             }
-            const key = ev.requestId
-              ? sha256(`rid\n${ns}\n${ev.requestId}`)
-              : sha256(`line\n${ns}\n${ev.redactedRaw}\n${ev.tokenFingerprint ?? ''}\n${ev.dpopProof ?? ''}`);
-            events.push({ ev, key, rkey: null, lineNo });
-            break;
+            case 'token':
+              tokens.push(result.token);
+              break;
+            case 'exposure':
+              exposures.push(result.exposure);
+              break;
+            case 'skip':
+              break;
+            case 'error':
+              st.stats.rejected++;
+              if (st.errors.length < MAX_BATCH_ERRORS) st.errors.push({ line: lineNo, reason: result.reason, message: result.message.slice(0, 300) });
+              break;
           }
-          case 'token':
-            tokens.push(result.token);
-            break;
-          case 'exposure':
-            exposures.push(result.exposure);
-            break;
-          case 'skip':
-            break;
-          case 'error':
-            st.stats.rejected++;
-            if (st.errors.length < MAX_BATCH_ERRORS) st.errors.push({ line: lineNo, reason: result.reason, message: result.message.slice(0, 300) });
-            break;
+          if (events.length + tokens.length + exposures.length >= chunkSize) await flush();
         }
-        if (events.length + tokens.length + exposures.length >= chunkSize) await flush();
+      } catch (e) {
+        await inFlight;
+        throw e;
       }
       await flush();
       await inFlight;
       if (failed) throw failed;
-      await st.evidence?.finish();
+      await st.evidence.finish();
       await writeLastSeen(st);
       const s = st.stats;
       const contentSha256 = bodyHash.digest('hex');

@@ -17,7 +17,7 @@ const LINES = Number(process.env.INGEST_SIGKILL_LINES ?? 30_000);
 
 async function counts(db: Database) {
   const [r] = await db.query<{ events: number; batches: number; committed: number; identities: number; certificates: number }>(`SELECT
-    (SELECT count(*)::int FROM "BindingEvent") AS events, (SELECT count(*)::int FROM "IngestBatch") AS batches,
+    (SELECT count(*)::int FROM "evidence"."Request") AS events, (SELECT count(*)::int FROM "IngestBatch") AS batches,
     (SELECT count(*)::int FROM "IngestBatch" WHERE state = 'committed') AS committed,
     (SELECT count(*)::int FROM "Identity") AS identities, (SELECT count(*)::int FROM "Certificate") AS certificates`);
   return r!;
@@ -101,7 +101,7 @@ for (const runtime of RUNTIMES) {
         // 200 workloads in the generated log; 40 of them only ever call without a certificate
         // (nothing names them), the other 160 by their certificate's CN.
         expect(c.identities).toBe(160);
-        const [dupes] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT "requestId" FROM "BindingEvent" GROUP BY 1 HAVING count(*) > 1) d`);
+        const [dupes] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT "key" FROM "evidence"."Request" GROUP BY 1 HAVING count(*) > 1) d`);
         expect(dupes!.n).toBe(0);
       } finally {
         await db.close();

@@ -1,0 +1,62 @@
+// Storage differential: the same estate — the demo estate (seed 42) plus a real NGINX mTLS
+// gateway's own log and an introspection dump of its tokens (testing/, captured once by
+// testing/capture-nginx-fixture.ts) — built at the same clock, and every API answer collected
+// (lib/testing/estate-answers.ts). The answers of the legacy storage (one BindingEvent row per
+// request) are in testing/legacy-answers.json.gz, recorded by this test with
+// HOLDFAST_RECORD_LEGACY_ANSWERS=1 at the last commit that still had that storage; the evidence
+// store must give the same ones, on both runtimes.
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { collectAnswers } from '../../testing/estate-answers.ts';
+import { seedDemo } from '../../seed/seed-demo.ts';
+import { evaluateFindings } from '../findings/index.ts';
+import { ingestStream } from '../ingest/pipeline.ts';
+
+const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing');
+const GOLDEN = path.join(HERE, 'legacy-answers.json.gz');
+const RECORD = process.env.HOLDFAST_RECORD_LEGACY_ANSWERS === '1';
+const meta = JSON.parse(readFileSync(path.join(HERE, 'meta.json'), 'utf8')) as { capturedAt: string };
+// Two whole hours after the capture: every window boundary falls on an hour.
+const NOW = new Date(Math.ceil(Date.parse(meta.capturedAt) / 3_600_000) * 3_600_000 + 3_600_000);
+
+/** The estate, built through the storage under test. */
+async function buildEstate(t: TestDatabase): Promise<void> {
+  await seedDemo(t.db, { seed: 42, now: NOW });
+  const opts = { actor: 'test', now: () => NOW } as const;
+  await ingestStream(t.db, createReadStream(path.join(HERE, 'introspection.jsonl')), { ...opts, format: 'introspection', sourceName: 'as-introspection' });
+  const s = await ingestStream(t.db, createReadStream(path.join(HERE, 'nginx-mtls.jsonl')), { ...opts, format: 'nginx-json', sourceName: 'edge-nginx' });
+  if (s.rejected) throw new Error(`fixture lines rejected: ${JSON.stringify(s.errors.slice(0, 3))}`);
+  await evaluateFindings(t.db, { now: NOW, actor: 'test' });
+}
+
+describe.each(RUNTIMES)('every API answer is the same on the evidence store as on the legacy storage (%s)', (runtime) => {
+  let t: TestDatabase | null = null;
+  beforeAll(async () => {
+    if (runtime === 'postgres' && !(await postgresAvailable())) return;
+    t = await openTestDatabase(runtime);
+  }, 300_000);
+  afterAll(async () => t?.drop());
+
+  it('answers', async () => {
+    if (!t) return;
+    if (RECORD) {
+      if (runtime !== 'pglite') return;
+      await buildEstate(t);
+      writeFileSync(GOLDEN, gzipSync(JSON.stringify(await collectAnswers(t.db, NOW), null, 1)));
+      return;
+    }
+    expect(existsSync(GOLDEN)).toBe(true);
+    await buildEstate(t);
+    const got = await collectAnswers(t.db, NOW);
+    const want = JSON.parse(gunzipSync(readFileSync(GOLDEN)).toString('utf8')) as Record<string, unknown>;
+    // HOLDFAST_DIFF_OUT=file: write these answers there too, to compare with the recorded ones by hand.
+    if (process.env.HOLDFAST_DIFF_OUT) writeFileSync(`${process.env.HOLDFAST_DIFF_OUT}.${runtime}.json`, JSON.stringify(got, null, 1));
+    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+    // Section by section, so a difference names the answer it is in.
+    for (const k of Object.keys(want)) expect({ [k]: got[k] }).toEqual({ [k]: want[k] });
+  }, 600_000);
+});

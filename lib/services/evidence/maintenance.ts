@@ -1,0 +1,45 @@
+// Keeping the evidence store in shape: the partitions writers need next exist, partitions whose
+// retention ended are dropped, a legacy event table left by an upgrade is folded in. Run at server
+// and CLI start, and at most hourly by the after-ingest job. The retention in force is the
+// configuration's (HOLDFAST_REQUEST_WINDOW_DAYS, HOLDFAST_USAGE_RETENTION_DAYS,
+// HOLDFAST_NOTABLE_RETENTION_DAYS), registered once by the edge that loaded it.
+import type { Database } from '../../db/open.ts';
+import { foldLegacyEvents } from './legacy-fold.ts';
+import { currentPartitions, DEFAULT_RETENTION, dropExpiredPartitions, partitionSet, type RetentionConfig } from './partitions.ts';
+
+let configured: RetentionConfig = DEFAULT_RETENTION;
+
+/** Registers the retention loaded from the configuration (server start, CLI). */
+export function setEvidenceRetention(r: RetentionConfig): void {
+  configured = r;
+}
+
+/** The retention in force. */
+export function evidenceRetention(): RetentionConfig {
+  return configured;
+}
+
+export interface MaintenanceResult {
+  folded: number;
+  dropped: string[];
+}
+
+export async function maintainEvidence(db: Database, opts: { now?: Date; retention?: RetentionConfig; log?: (line: string) => void } = {}): Promise<MaintenanceResult> {
+  const now = opts.now ?? new Date();
+  const retention = opts.retention ?? configured;
+  const folded = await foldLegacyEvents(db, { now, retention, log: opts.log });
+  await partitionSet(db).ensure(db, currentPartitions(now.getTime()));
+  const dropped = await dropExpiredPartitions(db, now.getTime(), retention);
+  if (dropped.length) opts.log?.(`holdfast: dropped ${dropped.length} evidence partition(s) past retention: ${dropped.join(', ')}`);
+  return { folded, dropped };
+}
+
+const lastRun = new WeakMap<Database, number>();
+
+/** maintainEvidence at most once an hour per database handle (the after-ingest job calls this). */
+export async function maintainEvidenceHourly(db: Database, log?: (line: string) => void): Promise<void> {
+  const t = Date.now();
+  if ((lastRun.get(db) ?? 0) > t - 3_600_000) return;
+  lastRun.set(db, t);
+  await maintainEvidence(db, { log });
+}
