@@ -3,6 +3,8 @@
 // script runs without it (no 'unsafe-inline' for scripts). Also forwards the requested path
 // so a page that needs sign-in can send the user back there afterwards.
 import { NextResponse, type NextRequest } from 'next/server';
+// The static headers, shared with next.config.mjs, which sets them where this proxy does not run.
+import SECURITY_HEADERS from './lib/http/security-headers.json';
 
 export function contentSecurityPolicy(nonce: string): string {
   return [
@@ -29,16 +31,16 @@ export function proxy(request: NextRequest) {
   forwarded.set('x-holdfast-path', request.nextUrl.pathname + request.nextUrl.search);
   const res = NextResponse.next({ request: { headers: forwarded } });
   res.headers.set('content-security-policy', csp);
-  res.headers.set('x-content-type-options', 'nosniff');
-  res.headers.set('referrer-policy', 'no-referrer');
-  res.headers.set('x-frame-options', 'DENY');
-  res.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  res.headers.set('cross-origin-opener-policy', 'same-origin');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS.static)) res.headers.set(name, value);
   const https = request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
-  if (https) res.headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+  if (https) res.headers.set('strict-transport-security', SECURITY_HEADERS.strictTransportSecurity);
   return res;
 }
 
+// Not on POST /api/v1/ingest: when the proxy runs, Next.js clones the request body for it and
+// hands the route handler at most 10 MB of it (experimental.proxyClientMaxBodySize), silently —
+// a large ingest batch would commit truncated. The ingest route needs nothing the proxy adds
+// (its security headers come from next.config.mjs `headers()`), so its body streams through whole.
 export const config = {
-  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|api/v1/ingest$).*)'],
 };

@@ -34,6 +34,13 @@ const envSchema = z.object({
   HOLDFAST_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   // Read by lib/http/view-cache.ts on each request; validated here so a bad value stops the start.
   HOLDFAST_VIEW_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) to 3600 seconds').max(3600, 'must be 0 (off) to 3600 seconds').default(5),
+  // How far a gzip ingest body may inflate (app/api/v1/ingest/limits.ts reads it per request;
+  // default 16× HOLDFAST_INGEST_MAX_BYTES). Validated here so a bad value stops the start.
+  HOLDFAST_INGEST_MAX_INFLATED_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes') // zod's int() also refuses values past 2^53
+    .min(1024 * 1024, 'must be at least 1048576 (1 MiB)')
+    .optional(),
   // Evidence retention (lib/services/evidence/partitions.ts): partitions older than these are dropped whole.
   HOLDFAST_REQUEST_WINDOW_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be 1 to 90 days').max(90, 'must be 1 to 90 days').default(7),
   HOLDFAST_USAGE_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(31, 'must be 31 to 3660 days').max(3660, 'must be 31 to 3660 days').default(400),

@@ -108,6 +108,53 @@ describe('readLines', () => {
     expect(out.at(-1)).toMatchObject({ error: 'gzip_corrupt' });
   });
 
+  describe('a gzip body with an inflated-size bound', () => {
+    const text = 'line of a log\n'.repeat(1000); // 14,000 bytes inflated
+    const gz = gzipSync(Buffer.from(text));
+
+    it('is read whole when it inflates to exactly the bound', async () => {
+      const out = await collect({ bytes: chunks(gz), maxInflatedBytes: text.length });
+      expect(out).toHaveLength(1000);
+    });
+
+    it('is refused with payload_too_large when it inflates one byte past the bound, yielding no line over it', async () => {
+      const seen: LineItem[] = [];
+      let err: unknown;
+      try {
+        for await (const l of readLines({ bytes: chunks(gz), maxInflatedBytes: text.length - 1 })) seen.push(l);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'payload_too_large', details: { maxInflatedBytes: text.length - 1 } });
+      expect(seen.length).toBeLessThan(1000);
+    });
+
+    it('stops reading the sender after a bomb passes the bound', async () => {
+      // 16 gzip members of 64 MiB of zeros each (1 GiB inflated, about 1 MB sent), offered one
+      // member at a time: reading must stop near the 1 MiB bound, not run through the body.
+      const member = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+      let offered = 0;
+      let released = false;
+      async function* sender() {
+        try {
+          for (let i = 0; i < 16; i++) {
+            offered++;
+            yield member;
+          }
+        } finally {
+          released = true;
+        }
+      }
+      await expect(collect({ bytes: sender(), maxInflatedBytes: 1024 * 1024 })).rejects.toMatchObject({ code: 'payload_too_large' });
+      expect(released).toBe(true);
+      expect(offered).toBeLessThanOrEqual(2);
+    });
+
+    it('does not apply to a plain body', async () => {
+      expect(await collect({ bytes: chunks(text), maxInflatedBytes: 10 })).toHaveLength(1000);
+    });
+  });
+
   it('reads a Node Readable, a web ReadableStream and string chunks', async () => {
     expect(await collect(Readable.from([Buffer.from('a\nb')]))).toHaveLength(2);
     const web = new ReadableStream<Uint8Array>({

@@ -1,9 +1,12 @@
 // Streaming line reader: bytes in (Node Readable, web ReadableStream, any AsyncIterable of
 // bytes; gzip detected by magic bytes), numbered lines out. Memory is bounded by the longest
 // accepted line: a longer line is skipped to its newline and reported, never buffered whole.
+// A gzip body inflates only as far as the source's bound allows (a few hundred KB of gzip can
+// inflate to gigabytes of newlines).
 import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
+import { HoldfastError } from '../errors.ts';
 
 export type LineReaderError = 'invalid_utf8' | 'line_too_long' | 'gzip_corrupt';
 
@@ -15,7 +18,24 @@ export type ByteSource =
   | Readable
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array | string>
-  | Iterable<Uint8Array | string>;
+  | Iterable<Uint8Array | string>
+  | BoundedByteSource;
+
+/**
+ * Bytes together with how far they may inflate when they turn out to be gzip. The bound travels
+ * with the bytes because the edge that received them (the HTTP route) knows its limits, while
+ * the layers between it and this reader (the ingest pipeline, the parse stream) pass the source
+ * through untouched.
+ */
+export interface BoundedByteSource {
+  bytes: Exclude<ByteSource, BoundedByteSource>;
+  /** Most bytes the gunzipped stream may yield; past it the read fails with `payload_too_large`. */
+  maxInflatedBytes: number;
+}
+
+function isBounded(src: ByteSource): src is BoundedByteSource {
+  return typeof (src as BoundedByteSource).maxInflatedBytes === 'number' && 'bytes' in src;
+}
 
 export interface ReadLinesOptions {
   /** Longest line in bytes (without the newline); default 1 MiB. */
@@ -28,7 +48,7 @@ export interface ReadLinesOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
-async function* chunksOf(src: ByteSource): AsyncGenerator<Buffer> {
+async function* chunksOf(src: Exclude<ByteSource, BoundedByteSource>): AsyncGenerator<Buffer> {
   if (typeof (src as ReadableStream<Uint8Array>).getReader === 'function' && !(src instanceof Readable)) {
     const reader = (src as ReadableStream<Uint8Array>).getReader();
     try {
@@ -57,8 +77,12 @@ function toBuffer(c: Uint8Array | string): Buffer {
   return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
 }
 
-/** Chunks, gunzipped when the first two bytes are the gzip magic. Errors surface as a thrown zlib error. */
-async function* maybeGunzip(src: AsyncGenerator<Buffer>, detect: boolean): AsyncGenerator<Buffer> {
+/**
+ * Chunks, gunzipped when the first two bytes are the gzip magic. Errors surface as a thrown zlib
+ * error; inflating past `maxInflated` throws HoldfastError('payload_too_large') before any byte
+ * over the bound is yielded, and stops reading the input.
+ */
+async function* maybeGunzip(src: AsyncGenerator<Buffer>, detect: boolean, maxInflated: number): AsyncGenerator<Buffer> {
   const head: Buffer[] = [];
   let headLen = 0;
   let first: IteratorResult<Buffer>;
@@ -82,14 +106,28 @@ async function* maybeGunzip(src: AsyncGenerator<Buffer>, detect: boolean): Async
   const gunzip = createGunzip();
   input.on('error', (e) => gunzip.destroy(e));
   input.pipe(gunzip);
-  for await (const c of gunzip) yield c as Buffer;
+  let inflated = 0;
+  try {
+    for await (const c of gunzip) {
+      inflated += (c as Buffer).length;
+      if (inflated > maxInflated) {
+        throw new HoldfastError('payload_too_large', `gzip body inflates to more than ${maxInflated} bytes, the limit for inflated bodies`, { maxInflatedBytes: maxInflated });
+      }
+      yield c as Buffer;
+    }
+  } finally {
+    // Stop reading the sender's bytes too (an early stop would otherwise leave the source
+    // suspended, its request body never released).
+    input.destroy();
+  }
 }
 
 /**
  * Numbered lines from a byte stream. CRLF and LF both end a line; a final line without a
  * newline is still a line; a UTF-8 BOM at the start is dropped. Invalid UTF-8 and over-long
  * lines are reported per line and reading continues; a corrupt gzip stream ends the input with
- * one `gzip_corrupt` item.
+ * one `gzip_corrupt` item. A gzip stream inflating past a BoundedByteSource's bound throws
+ * HoldfastError('payload_too_large'): the whole input is refused, not cut.
  */
 export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): AsyncGenerator<LineItem> {
   for await (const batch of readLineBatches(src, opts)) yield* batch;
@@ -130,8 +168,10 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
     return { lineNo, error: 'line_too_long', message: `line exceeds ${max} bytes (${skippedBytes} bytes skipped)` };
   };
 
+  const bytes = isBounded(src) ? src.bytes : src;
+  const maxInflated = isBounded(src) ? src.maxInflatedBytes : Infinity;
   try {
-    for await (const chunk of maybeGunzip(tapped(chunksOf(src), opts.onBytes), opts.detectGzip ?? true)) {
+    for await (const chunk of maybeGunzip(tapped(chunksOf(bytes), opts.onBytes), opts.detectGzip ?? true, maxInflated)) {
       const out: LineItem[] = [];
       let pos = 0;
       // One check per chunk instead of one per line: a line cut from valid UTF-8 at a newline is

@@ -13,7 +13,7 @@ import { GET as getSources, POST as postSources } from '../sources/route.ts';
 import { GET as getBatches } from './batches/route.ts';
 import { POST } from './route.ts';
 
-const line = (i: number) =>
+const line = (i: number | string) =>
   JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: `api-${i}`, uri: `/p/${i}`, status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });
 
 /** A body streamed in pieces, without a Content-Length (as a chunked upload arrives). */
@@ -32,6 +32,8 @@ for (const runtime of RUNTIMES) {
   describe(`POST /api/v1/ingest on ${runtime}`, () => {
     let t: TestDatabase | undefined;
     let key = '';
+    /** A key that may read (an ingest-scoped key may only ingest). */
+    let readKey = '';
 
     const post = async (query: string, body: BodyInit | ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}) => {
       const res = await POST(
@@ -45,13 +47,14 @@ for (const runtime of RUNTIMES) {
       const text = await res.text();
       return { status: res.status, json: JSON.parse(text) as Record<string, unknown> & { errors?: Array<{ line: number; reason: string }> } };
     };
-    const eventCount = async () => Number((await t!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent"`))[0]!.n);
+    const eventCount = async () => Number((await t!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."Request"`))[0]!.n);
 
     beforeAll(async () => {
       if (runtime === 'postgres' && !(await postgresAvailable())) return;
       t = await openTestDatabase(runtime);
       registerDatabase(t.db);
       key = (await createApiKey(t.db, { name: 'shipper', role: 'analyst', scopes: ['ingest'], actor: 'test' })).key;
+      readKey = (await createApiKey(t.db, { name: 'reader', role: 'analyst', actor: 'test' })).key;
     }, 60_000);
     afterAll(async () => {
       registerDatabase(undefined);
@@ -68,7 +71,7 @@ for (const runtime of RUNTIMES) {
       // Gateways don't wait for findings: the coalesced evaluation is scheduled after the commit.
       expect(r.json).toMatchObject({ linesRead: 3, accepted: 3, rejected: 0, duplicates: 0, errors: [], findings: 'scheduled' });
       expect(typeof r.json.batchId).toBe('string');
-      const b = await getBatches(new Request('http://localhost:3000/api/v1/ingest/batches?limit=5', { headers: { authorization: `Bearer ${key}` } }));
+      const b = await getBatches(new Request('http://localhost:3000/api/v1/ingest/batches?limit=5', { headers: { authorization: `Bearer ${readKey}` } }));
       const batches = ((await b.json()) as { batches: Array<{ id: string; source: string; accepted: number; state: string }> }).batches;
       expect(batches[0]).toMatchObject({ id: r.json.batchId, source: 'edge-api', accepted: 3, state: 'committed' });
     });
@@ -107,6 +110,37 @@ for (const runtime of RUNTIMES) {
       expect(over.status).toBe(413);
       expect(over.json.code).toBe('payload_too_large');
       expect(await eventCount()).toBe(before);
+    });
+
+    // Defence in depth: a layer between the socket and the handler that cuts the body (Next.js
+    // does, at 10 MB, for requests its proxy sees) must fail the batch, never commit a prefix.
+    it.for([
+      ['ends short of its Content-Length', 40, 30, false],
+      ['runs past its Content-Length', 20, 30, false],
+      ['is gzip and ends short of its Content-Length', 40, 30, true],
+    ] as const)('a body that %s is refused with 400 bad_request and commits nothing', async ([name, declaredLines, sentLines, gzip], ctx) => {
+      if (!t) return ctx.skip();
+      const tag = name.replace(/\W+/g, '-');
+      const lines = (n: number) => Array.from({ length: n }, (_, i) => line(`${tag}-${i}`) + '\n').join('');
+      const declaredBody = gzip ? gzipSync(lines(declaredLines)) : Buffer.from(lines(declaredLines));
+      const sent = gzip ? declaredBody.subarray(0, Math.floor(declaredBody.length * (sentLines / declaredLines))) : Buffer.from(lines(sentLines));
+      const before = await eventCount();
+      const r = await post(`?format=nginx-json&source=${tag}`, streamed([sent]), { 'content-length': String(declaredBody.length) });
+      expect(r.status, JSON.stringify(r.json)).toBe(400);
+      expect(r.json.code).toBe('bad_request');
+      expect(String(r.json.detail)).toMatch(/Content-Length/);
+      expect(await eventCount()).toBe(before);
+      const b = await getBatches(new Request('http://localhost:3000/api/v1/ingest/batches?limit=50', { headers: { authorization: `Bearer ${readKey}` } }));
+      expect(b.status).toBe(200);
+      const batches = ((await b.json()) as { batches: Array<{ source: string | null; state: string }> }).batches;
+      expect(batches.filter((x) => x.source === tag && x.state === 'committed')).toEqual([]);
+    });
+
+    it('a body that matches its Content-Length exactly commits whole', async (ctx) => {
+      if (!t) return ctx.skip();
+      const body = Buffer.from(Array.from({ length: 25 }, (_, i) => line(500 + i) + '\n').join(''));
+      const r = await post('?format=nginx-json', streamed([body.subarray(0, 100), body.subarray(100)]), { 'content-length': String(body.length) });
+      expect(r).toMatchObject({ status: 200, json: { linesRead: 25, accepted: 25 } });
     });
 
     it('rejects a corpus of broken input line by line with reasons, never a 500', async (ctx) => {
