@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as S from './__fixtures__/samples.ts';
 import { openParseStream, type ParsedLine } from './parse-stream.ts';
 import { PARSERS } from './registry.ts';
-import { createParseContext, FORMAT_NAMES, type FormatName } from './types.ts';
+import { createParseContext, FORMAT_NAMES, isConfiguredFormat, type FormatName } from './types.ts';
 
 async function run(format: FormatName, parts: (string | Buffer)[]): Promise<ParsedLine[]> {
   const src = (async function* () {
@@ -57,7 +57,8 @@ describe('corpus of broken input', () => {
     expect(summary(await run('nginx-json', [gz]))).toEqual(['1:event', '2:line_too_long', '3:event']);
   });
 
-  it.each(FORMAT_NAMES.map((f) => [f]))('%s survives the garbage corpus with only typed results', async (format) => {
+  // Formats read from a gateway's configuration need one to open a stream (their garbage corpus is in custom/hostile.test.ts).
+  it.each(FORMAT_NAMES.filter((f) => !isConfiguredFormat(f)).map((f) => [f]))('%s survives the garbage corpus with only typed results', async (format) => {
     const corpus = [
       '{"truncated":',
       '\u0000\u0001\u0002\u0003',

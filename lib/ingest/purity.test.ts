@@ -18,13 +18,15 @@ function sources(dir: string): string[] {
 describe('lib/ingest purity', () => {
   it.each(sources(here).map((p) => [p.slice(here.length)]))('%s imports only node: builtins and relative pure modules', (rel) => {
     const text = readFileSync(join(here, rel), 'utf8');
-    const imports = [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1]!);
+    // Template literals are text this module writes (e.g. an njs module for NGINX), not its own imports.
+    const code = text.replace(/`(?:\\[\s\S]|[^`\\])*`/g, '``');
+    const imports = [...code.matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1]!);
     for (const spec of imports) {
       expect(spec.startsWith('node:') || spec.startsWith('./') || spec.startsWith('../'), spec).toBe(true);
       expect(spec, 'no lib/binding').not.toMatch(/binding\//);
       expect(spec, 'no db').not.toMatch(/\/db\//);
     }
-    expect(text).not.toMatch(/process\.env/);
-    expect(text).not.toMatch(/from '(next|react|@prisma)/);
+    expect(code).not.toMatch(/process\.env/);
+    expect(code).not.toMatch(/from '(next|react|@prisma)/);
   });
 });

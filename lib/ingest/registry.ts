@@ -21,6 +21,13 @@ export function finalizeResult(r: ParseResult): ParseResult {
     const e = r.event;
     if (e.url !== null) e.url = redact(e.url);
     if (e.failureDetail !== null) e.failureDetail = redact(e.failureDetail);
+    // A client certificate's names are the client's to choose: a credential put there is still one.
+    if (e.identityHint !== null) e.identityHint = redact(e.identityHint);
+    for (const c of [e.cert, e.forwardedCert]) {
+      if (!c) continue;
+      if (c.subjectDn !== null) c.subjectDn = redact(c.subjectDn);
+      if (c.issuerDn !== null) c.issuerDn = redact(c.issuerDn);
+    }
   }
   return r;
 }

@@ -50,7 +50,7 @@ export interface BuildSnapshotOptions {
 }
 
 /** Verdicts under which the gateway let the request through. */
-export const ACCEPTED_VERDICTS: readonly Verdict[] = ['ok', 'bearer_unbound', 'bound_not_enforced'];
+export const ACCEPTED_VERDICTS: readonly Verdict[] = ['ok', 'bearer_unbound', 'bound_not_enforced', 'spoofed_client_cert', 'cert_revoked_unchecked'];
 
 const DAY_MS = 86_400_000;
 

@@ -125,6 +125,10 @@ export const BINDING_FAILURE_VERDICTS: readonly Verdict[] = [
   'cert_untrusted',
   'cert_revoked',
   'cert_expired',
+  // A backend accepted a certificate the client never presented at the edge (a client-supplied header passed through).
+  'spoofed_client_cert',
+  // A gateway accepted a certificate its CA's CRL lists.
+  'cert_revoked_unchecked',
 ];
 
 export interface PolicyError {

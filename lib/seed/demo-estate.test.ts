@@ -162,9 +162,12 @@ describe('demo estate sizes and mix', () => {
 });
 
 describe('demo traffic', () => {
-  it('produces every verdict, mostly ok', () => {
+  it('produces every single-hop verdict, mostly ok', () => {
     const by = countBy(estate.events, (e) => e.verdict);
-    for (const v of VERDICTS) expect(by.get(v) ?? 0, v).toBeGreaterThan(50);
+    // spoofed_client_cert and cert_revoked_unchecked come from correlating hops and from trust
+    // anchors, which the demo estate does not model: it never produces them.
+    for (const v of VERDICTS.filter((x) => x !== 'spoofed_client_cert' && x !== 'cert_revoked_unchecked')) expect(by.get(v) ?? 0, v).toBeGreaterThan(50);
+    expect(by.has('spoofed_client_cert') || by.has('cert_revoked_unchecked')).toBe(false);
     expect((by.get('ok') ?? 0) / estate.events.length).toBeGreaterThan(0.5);
   });
 
@@ -176,6 +179,7 @@ describe('demo traffic', () => {
       ok: [null], bearer_unbound: [null], binding_mismatch: [null], no_proof_for_bound_token: [null], bound_not_enforced: [null],
       binding_context_stripped: [null], token_expired: [null], proof_invalid: [...reasons.keys()],
       cert_revoked: ['crl', 'ocsp'], cert_expired: ['not_after'], cert_untrusted: ['unknown_ca', 'self_signed', 'chain_incomplete'],
+      spoofed_client_cert: [], cert_revoked_unchecked: [],
     };
     expect(estate.events.filter((e) => !vocabulary[e.verdict].includes(e.reason))).toEqual([]);
   });

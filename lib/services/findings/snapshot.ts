@@ -8,6 +8,7 @@ import type { Binding, IdentityKind, Transport, Verdict } from '../../domain/typ
 import { verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { DIM } from '../evidence/dims.ts';
 import {
+  ACCEPTED_VERDICTS,
   BINDING_FAILURE_VERDICTS,
   DEFAULT_POLICY,
   type CertificateFacts,
@@ -27,7 +28,7 @@ export type SqlReader = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 const SEEN_CAP = 64;
 const FAILING = verdictCodeListSql(BINDING_FAILURE_VERDICTS);
-const ACCEPTED = verdictCodeListSql(['ok', 'bearer_unbound', 'bound_not_enforced']);
+const ACCEPTED = verdictCodeListSql(ACCEPTED_VERDICTS);
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const dateOrNull = (v: unknown): Date | null => (v == null ? null : date(v));
