@@ -566,6 +566,16 @@ async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promis
   }
 }
 
+/** Whether a committed batch of the same source and format had exactly this body (SHA-256 as received). */
+async function repeatsCommittedBatch(exec: SqlExecutor, b: { contentSha256: string; sourceId: string | null; format: string; batchId: string }): Promise<boolean> {
+  const { rows } = await exec(
+    `SELECT 1 FROM "IngestBatch" WHERE "contentSha256" = $1 AND state = 'committed' AND format = $2
+        AND "sourceId" IS NOT DISTINCT FROM $3::uuid AND id <> $4::uuid AND accepted > 0 LIMIT 1`,
+    [b.contentSha256, b.format, b.sourceId, b.batchId],
+  );
+  return rows.length > 0;
+}
+
 /**
  * One transaction for the whole batch on either runtime (PGlite: its own transaction, which
  * also holds other callers off; PostgreSQL: one pool client from BEGIN to COMMIT, with COPY).
@@ -651,6 +661,9 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
         [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
       );
+      // Everything the batch writes after its record, so a batch found at the end to repeat an
+      // earlier one byte for byte can be undone while its record stays.
+      await exec('SAVEPOINT hf_batch', []);
       const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? evidenceRetention() });
       const st: BatchState = {
         exec, copy, evidence, batchId, sourceId, now,
@@ -723,6 +736,14 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await writeLastSeen(st);
       const s = st.stats;
       const contentSha256 = bodyHash.digest('hex');
+      // The same body, from the same source, committed before (an at-least-once shipper re-sending a
+      // file after the ledger's window forgot its lines): nothing of it is new.
+      if (s.accepted > 0 && (await repeatsCommittedBatch(exec, { contentSha256, sourceId, format, batchId }))) {
+        await exec('ROLLBACK TO SAVEPOINT hf_batch', []);
+        EvidenceWriter.rolledBack(db);
+        s.duplicates += s.accepted;
+        s.accepted = 0;
+      }
       await exec(
         `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
            errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8 WHERE id = $1::uuid`,

@@ -1,0 +1,83 @@
+// Retention by dropping whole partitions, with a moved clock, on both runtimes: the ledger's day
+// partitions go after the dedupe window, hourly usage and notable requests stay for their own
+// retention; a batch re-sent byte for byte after the window is still recognised as a whole.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { ingestStream } from '../ingest/pipeline.ts';
+import { nginxJsonLine } from '../ingest/testing/generate.ts';
+import { maintainEvidence } from './maintenance.ts';
+import { DEFAULT_RETENTION } from './partitions.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+const LINES = 400;
+
+async function partitions(t: TestDatabase): Promise<string[]> {
+  const rows = await t.db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'evidence' ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
+const sums = async (t: TestDatabase) =>
+  (await t.db.query<{ requests: number; usage: number; notable: number }>(
+    `SELECT (SELECT count(*) FROM "evidence"."Request")::int AS requests, (SELECT coalesce(sum("count"), 0) FROM "evidence"."Usage")::int AS usage,
+            (SELECT count(*) FROM "evidence"."Notable")::int AS notable`,
+  ))[0]!;
+
+describe.each(RUNTIMES)('evidence retention on %s', (runtime) => {
+  let t: TestDatabase | null = null;
+  const body = Array.from({ length: LINES }, (_, i) => nginxJsonLine(i, T0 - 3_600_000)).join('\n') + '\n';
+  const ingest = (nowMs: number, text = body) =>
+    ingestStream(t!.db, [text], { format: 'nginx-json', sourceName: 'edge-ret', actor: 'test', now: () => new Date(nowMs) });
+
+  beforeAll(async () => {
+    if (runtime === 'postgres' && !(await postgresAvailable())) return;
+    t = await openTestDatabase(runtime);
+  });
+  afterAll(async () => t?.drop());
+
+  it('drops the ledger day after the window, keeps usage and notable requests, and still knows a re-sent body', async () => {
+    if (!t) return;
+    expect(await ingest(T0)).toMatchObject({ accepted: LINES, duplicates: 0 });
+    const before = await sums(t);
+    expect(before).toMatchObject({ requests: LINES, usage: LINES });
+    expect(before.notable).toBeGreaterThan(0);
+    expect(await partitions(t)).toContain('Request_20261122');
+
+    // Inside the window the ledger refuses the re-send line by line.
+    expect(await ingest(T0 + DAY)).toMatchObject({ accepted: 0, duplicates: LINES });
+
+    // Nine days on: the day partition is dropped whole (never a mass DELETE), nothing else moves.
+    const later = T0 + 9 * DAY;
+    const { dropped } = await maintainEvidence(t.db, { now: new Date(later), retention: DEFAULT_RETENTION });
+    expect(dropped).toContain('Request_20261122');
+    expect(await partitions(t)).not.toContain('Request_20261122');
+    expect(await sums(t)).toEqual({ requests: 0, usage: LINES, notable: before.notable });
+
+    // The ledger forgot those lines; the same body from the same source is still a repeat.
+    expect(await ingest(later)).toMatchObject({ accepted: 0, duplicates: LINES });
+    expect(await sums(t)).toEqual({ requests: 0, usage: LINES, notable: before.notable });
+    // A body that differs by one line is new as a whole: its ok lines count again (the ledger no
+    // longer holds them), its notable ones do not (notable requests stay unique for their retention).
+    const changed = body + nginxJsonLine(LINES, T0 - 3_600_000) + '\n';
+    expect(await ingest(later, changed)).toMatchObject({ accepted: LINES + 1 - before.notable, duplicates: before.notable });
+
+    // Past the usage and notable retention (400 days) their month partitions go too.
+    const much = T0 + 432 * DAY;
+    const r = await maintainEvidence(t.db, { now: new Date(much), retention: DEFAULT_RETENTION });
+    expect(r.dropped).toEqual(expect.arrayContaining(['Usage_202611', 'Notable_202611']));
+    expect(await sums(t)).toEqual({ requests: 0, usage: 0, notable: 0 });
+  }, 120_000);
+
+  it('refuses a retention shorter than what it drops by (configuration keeps it sane)', async () => {
+    if (!t) return;
+    // A one-day window keeps today and yesterday's partitions: nothing inside the window is dropped.
+    const now = T0 + 3 * DAY;
+    await ingest(now, nginxJsonLine(9000, now - 60_000) + '\n');
+    const { dropped } = await maintainEvidence(t.db, { now: new Date(now), retention: { ...DEFAULT_RETENTION, requestWindowDays: 1 } });
+    expect(dropped.filter((d) => d.startsWith('Request_'))).not.toContain(`Request_${new Date(now).toISOString().slice(0, 10).replaceAll('-', '')}`);
+    expect((await sums(t)).requests).toBeGreaterThan(0);
+  });
+});

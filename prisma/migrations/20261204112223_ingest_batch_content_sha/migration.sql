@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "IngestBatch_contentSha256_idx" ON "IngestBatch"("contentSha256");
