@@ -64,6 +64,8 @@ export interface EvidenceWriterOptions {
 
 export interface ChunkResult {
   inserted: number;
+  /** The requests that were new (the ledger accepted them), in chunk order. */
+  fresh: DecidedRequest[];
   duplicates: number;
   /** Requests refused (their occurrence time is outside what evidence keeps). */
   rejected: Array<{ lineNo: number; reason: string; message: string }>;
@@ -230,7 +232,7 @@ export class EvidenceWriter {
   }
 
   async writeChunk(reqs: readonly DecidedRequest[]): Promise<ChunkResult> {
-    const out: ChunkResult = { inserted: 0, duplicates: 0, rejected: [] };
+    const out: ChunkResult = { inserted: 0, fresh: [], duplicates: 0, rejected: [] };
     if (!reqs.length) return out;
     const nowMs = this.o.now().getTime();
     const span = keptSpan(nowMs, this.o.retention);
@@ -326,7 +328,10 @@ export class EvidenceWriter {
     const inserted = [...(await this.insertNotable(old, old.filter((x) => isNotable(x.r)))), ...(await this.insert(fresh))];
     out.duplicates += fresh.length - inserted.length;
     out.inserted += inserted.length;
-    for (const row of inserted) this.add(row);
+    for (const row of inserted) {
+      this.add(row);
+      out.fresh.push(row.r);
+    }
     if (this.usage.size >= USAGE_FLUSH_AT) await this.flushUsage();
     return out;
   }

@@ -18,7 +18,9 @@ import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecu
 import { requestKeyOf } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
+import { HopRecorder } from '../evidence/hops.ts';
 import { EvidenceWriter, type CopyIn, type DecidedRequest } from '../evidence/writer.ts';
+import { loadTrustSnapshot, reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
 
 export const MAX_BATCH_ERRORS = 100;
 
@@ -240,6 +242,10 @@ interface BatchState {
   exec: SqlExecutor;
   copy: CopyIn | null;
   evidence: EvidenceWriter;
+  /** Hop correlation (lib/services/evidence/hops.ts). */
+  hops: HopRecorder;
+  /** Trust anchors and CRLs, when configured (lib/services/trust/review.ts). */
+  trust: TrustSnapshot | null;
   batchId: string;
   sourceId: string | null;
   now: () => Date;
@@ -345,7 +351,9 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
     const known = ev.tokenFingerprint ? st.tokens.get(ev.tokenFingerprint) ?? null : null;
     // Awaited only when the verdict needs a promise (an await per event costs more than the verdict).
     const v = decideVerdictNow(ev, known?.facts ?? null, deps);
-    const d = v instanceof Promise ? await v : v;
+    const decided = v instanceof Promise ? await v : v;
+    // The trust anchors' CRLs may know a certificate the gateway accepted is revoked.
+    const d = st.trust ? { ...decided, ...reviewWithTrust(st.trust, ev, decided) } : decided;
     ev.dpopProof = null; // verified; never stored
     rows[i] = {
       ev,
@@ -443,6 +451,7 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
       };
     });
     const res = await st.evidence.writeChunk(decided);
+    await st.hops.observe(res.fresh);
     st.stats.accepted += res.inserted;
     st.stats.duplicates += res.duplicates;
     for (const x of res.rejected) {
@@ -667,6 +676,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? evidenceRetention() });
       const st: BatchState = {
         exec, copy, evidence, batchId, sourceId, now,
+        hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now }),
+        trust: await loadTrustSnapshot(exec),
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -733,6 +744,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await inFlight;
       if (failed) throw failed;
       await st.evidence.finish();
+      await st.hops.finish();
       await writeLastSeen(st);
       const s = st.stats;
       const contentSha256 = bodyHash.digest('hex');
