@@ -131,6 +131,14 @@ describe('decideVerdict', async () => {
     });
   });
 
+  it('explains a logged alg "none" proof as a forgery attempt, after the verdict\'s own words', async () => {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const none = `${b64({ typ: 'dpop+jwt', alg: 'none' })}.${b64({ jti: randomUUID(), htm: 'GET', htu: URL_, iat: IAT })}.`;
+    const d = await decideVerdict(event({ hasDpop: true, dpopProof: none, httpStatus: 401 }), dpopToken);
+    expect([d.verdict, d.reason]).toEqual(['proof_invalid', 'alg']);
+    expect(d.explanation).toMatch(/^The DPoP proof failed verification\. The proof declares alg "none": it is unsigned/);
+  });
+
   it('flags a proof replayed in a later log line (same jti, same URI) as proof_invalid: jti_replay', async () => {
     const store = new MemoryReplayStore();
     const p = proof();

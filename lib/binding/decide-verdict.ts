@@ -4,7 +4,7 @@ import { isBindingError } from './errors.ts';
 import { gatewayCertFailure } from './gateway-cert-failure.ts';
 import { verifyDpopProofAt, type DpopProofVerification, type VerifyDpopProofDeps } from './verify-dpop-proof.ts';
 import { verifyMtlsBinding, type MtlsBindingVerification } from './verify-mtls-binding.ts';
-import { VERDICT_WORDS } from './words.ts';
+import { explainDpop, VERDICT_WORDS } from './words.ts';
 
 /** What we know of the token behind an event (from inventory, introspection or its JWT). */
 export interface TokenBindingFacts {
@@ -190,7 +190,12 @@ function decideWithFacts(
 }
 
 function dpopDecision(dpop: DpopProofVerification, accepted: boolean | null): VerdictDecision {
-  if (!dpop.ok && dpop.reason) return failedDecision('proof_invalid', dpop.reason, accepted, dpop, null);
+  if (!dpop.ok && dpop.reason) {
+    const d = failedDecision('proof_invalid', dpop.reason, accepted, dpop, null);
+    // The verdict's words, then which check failed: an `alg: none` proof reads as the forgery attempt it is.
+    d.explanation = `${d.explanation} ${explainDpop(dpop.reason, dpop.alg)}`;
+    return d;
+  }
   return decision('ok', null, accepted, dpop, null);
 }
 

@@ -15,6 +15,7 @@ import { classifyToken } from './classify-token.ts';
 import { KeyCache } from './key-cache.ts';
 import { MemoryReplayStore } from './replay-store.ts';
 import { createPki, type OpensslPki } from './testing/openssl.ts';
+import { forgeAlg } from './testing/proofs.ts';
 import { verifyDpopRequest, verifyMtlsRequest } from './verify-request.ts';
 
 const API = 'urn:holdfast:test-api';
@@ -190,6 +191,40 @@ describe('tokens issued by a real oidc-provider', () => {
 
     expect(await verifyMtlsRequest({ cert: clientPem, token })).toMatchObject({ ok: true, x5tS256: clientX5t, tokenBinding: 'mtls' });
     expect(await verifyMtlsRequest({ cert: otherClientPem, token })).toMatchObject({ ok: false, reason: 'x5t_mismatch' });
+  });
+
+  // Issue #16: `alg: none` proofs were reported as `malformed`. oauth4webapi's real token-request
+  // proof, re-headed as an attacker would: the real oidc-provider refuses each at its token
+  // endpoint, and Holdfast says why — reason `alg`, the algorithm named in the check detail.
+  it.each([
+    ['alg "none", unsigned', { alg: 'none' }, /alg "none" is not allowed: an unsigned proof/],
+    ['alg "none", unsigned, no jwk', { alg: 'none', jwk: 'drop' }, /alg "none" is not allowed: an unsigned proof/],
+    ['alg "HS256", HMAC under an oct jwk', { alg: 'HS256', jwk: 'oct' }, /alg "HS256" is not allowed: symmetric \(HMAC\)/],
+    ['alg "HS256", HMAC, the public jwk kept', { alg: 'HS256' }, /alg "HS256" is not allowed: symmetric \(HMAC\)/],
+    ['an unknown alg "ES256K"', { alg: 'ES256K' }, /alg "ES256K" is not allowed: not an algorithm known/],
+  ] as const)('a real client\'s proof re-headed with %s: oidc-provider refuses it, Holdfast names the alg', async (_name, forge, detail) => {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    let captured: string | null = null;
+    // The proof oauth4webapi makes for a token request, captured before it is sent.
+    await oauth.clientCredentialsGrantRequest(as, { client_id: 'dpop-client' }, oauth.ClientSecretPost(secrets.dpop), { scope: 'read', resource: API }, {
+      DPoP: oauth.DPoP({}, keyPair),
+      [oauth.customFetch]: async (_u, init) => {
+        captured = new Headers(init.headers).get('dpop');
+        return new Response('{}', { status: 500 });
+      },
+    }).catch(() => undefined);
+    expect(captured).toMatch(/^ey/);
+    const forged = forgeAlg(captured!, forge);
+
+    const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'read', resource: API, client_id: 'dpop-client', client_secret: secrets.dpop });
+    const res = await undiciFetch(as.token_endpoint!, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: forged }, dispatcher: plainAgent });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_dpop_proof');
+
+    const r = await verifyDpopRequest({ proof: forged, method: 'POST', url: as.token_endpoint! }, { keyCache: new KeyCache() });
+    expect({ ok: r.ok, reason: r.reason, rfcError: r.rfcError }).toEqual({ ok: false, reason: 'alg', rfcError: 'invalid_dpop_proof' });
+    expect(r.checks.find((c) => !c.ok)).toMatchObject({ name: 'alg', detail: expect.stringMatching(detail) });
+    expect(r.explanation).toContain(`"${forge.alg}"`);
   });
 
   it('a token requested without proof or certificate is bearer', async () => {

@@ -14,6 +14,8 @@ export interface TestAuthorizationServer {
   issuer: string;
   /** A client-credentials access token: DPoP-bound to `dpop` when given, bearer otherwise. */
   token(dpop?: KeyPair): Promise<string>;
+  /** The token endpoint's own answer to a client-credentials request carrying `dpopProof` as given. */
+  tokenRequest(dpopProof: string | null): Promise<{ status: number; body: Record<string, unknown> }>;
   introspect(token: string): Promise<Record<string, unknown>>;
   /** RFC 7009 revocation; the HTTP status. */
   revoke(token: string): Promise<number>;
@@ -37,13 +39,17 @@ export async function startTestAuthorizationServer(): Promise<TestAuthorizationS
   });
   provider.on('server_error', () => {});
   server.on('request', provider.callback());
+  const tokenRequest = async (dpopProof: string | null) => {
+    const headers: Record<string, string> = { ...form, ...(dpopProof ? { dpop: dpopProof } : {}) };
+    const res = await fetch(`${issuer}/token`, { method: 'POST', headers, body: 'grant_type=client_credentials&scope=orders%3Aread' });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
   return {
     issuer,
+    tokenRequest,
     async token(dpop) {
-      const headers: Record<string, string> = { ...form };
-      if (dpop) headers.dpop = await generateProof(dpop, `${issuer}/token`, 'POST');
-      const res = await fetch(`${issuer}/token`, { method: 'POST', headers, body: 'grant_type=client_credentials&scope=orders%3Aread' });
-      return ((await res.json()) as { access_token: string }).access_token;
+      const { body } = await tokenRequest(dpop ? await generateProof(dpop, `${issuer}/token`, 'POST') : null);
+      return body.access_token as string;
     },
     async introspect(token) {
       const res = await fetch(`${issuer}/token/introspection`, { method: 'POST', headers: form, body: new URLSearchParams({ token }).toString() });
