@@ -17,6 +17,13 @@ interface Summary {
   format?: string;
 }
 
+/** File sizes as people read them: a 14 MB log is "13.4 MiB", not "13671.9 KiB". */
+function fileSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
 function contentType(f: File): string {
   if (/\.gz$/i.test(f.name)) return 'application/gzip';
   if (/\.csv$/i.test(f.name)) return 'text/csv';
@@ -114,7 +121,7 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
       >
         {file ? (
           <span>
-            <strong>{file.name}</strong> — {(file.size / 1024).toFixed(1)} KiB
+            <strong>{file.name}</strong> — {fileSize(file.size)}
           </span>
         ) : (
           <span className="muted">Drop a gateway log, token inventory or scanner report here, or click to choose (gzip accepted)</span>
