@@ -1,9 +1,12 @@
 'use client';
-
+// Creates an API key; the key is shown once. With the ingest scope the key may only ingest,
+// whatever role is chosen: the kind of key a gateway's configuration file should hold.
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../../_components/api.ts';
 
 export function ApiKeyForm() {
+  const router = useRouter();
   const [created, setCreated] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   return (
@@ -24,6 +27,8 @@ export function ApiKeyForm() {
             ...(jkt ? { dpopJkt: jkt } : {}),
           });
           setCreated(r.key);
+          // The list above is server-rendered: show the new key's row (its stub, never the key).
+          router.refresh();
         } catch (err) {
           setError((err as Error).message);
         }
@@ -36,7 +41,7 @@ export function ApiKeyForm() {
           {['analyst', 'operator', 'auditor', 'admin'].map((r) => <option key={r}>{r}</option>)}
         </select>
       </label>
-      <label style={{ display: 'flex', gap: '0.4rem', alignItems: 'center' }}><input type="checkbox" name="ingest" /> ingest scope</label>
+      <label style={{ display: 'flex', gap: '0.4rem', alignItems: 'center' }}><input type="checkbox" name="ingest" /> ingest scope (the key may only ingest)</label>
       <label title="JWK SHA-256 thumbprint of the gateway's DPoP key: the key is then accepted only with a DPoP proof signed by it">
         DPoP key thumbprint (optional)
         <input name="dpopJkt" pattern="[A-Za-z0-9_\-]{43}" maxLength={43} placeholder="43 characters" />
