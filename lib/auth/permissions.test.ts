@@ -3,7 +3,7 @@
 // with every stored role — which may ingest and nothing else (issue #14 item 5).
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../domain/types.ts';
-import { can, isIngestOnly, PERMISSIONS, permissionsOf, type Permission, type PermissionSubject } from './permissions.ts';
+import { can, isIngestOnly, PERMISSIONS, permissionsOf, refusalMessage, type Permission, type PermissionSubject } from './permissions.ts';
 
 const ROLE_TABLE: Record<Role, Permission[]> = {
   analyst: ['read'],
@@ -35,4 +35,10 @@ describe('permissions of every kind of caller', () => {
     [{ scopes: ['ingest'] }, true],
     [{ scopes: [], sourceId: SOURCE }, true],
   ] as const)('isIngestOnly(%j) is %s', (subject, expected) => expect(isIngestOnly(subject)).toBe(expected));
+
+  it.each([
+    [{ role: 'analyst', scopes: [] }, 'admin', 'your role (analyst) does not allow this (admin)'],
+    [{ role: 'admin', scopes: ['ingest'] }, 'read', 'this API key may only ingest (it has the ingest scope or belongs to a source); read needs a key without the ingest scope'],
+    [{ role: 'analyst', scopes: [], sourceId: SOURCE }, 'revoke', 'this API key may only ingest (it has the ingest scope or belongs to a source); revoke needs a key without the ingest scope'],
+  ] as const)('refusalMessage(%j, %s) names why', (subject, perm, expected) => expect(refusalMessage(subject, perm)).toBe(expected));
 });

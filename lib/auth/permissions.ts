@@ -55,6 +55,15 @@ export function can(p: PermissionSubject, perm: Permission): boolean {
   return permissionsOf(p).has(perm);
 }
 
+/**
+ * The 403 problem's words. An ingest key is told it is an ingest key: "your role (analyst) does
+ * not allow read" would send its owner looking at the wrong setting.
+ */
+export function refusalMessage(p: PermissionSubject, perm: Permission): string {
+  if (isIngestOnly(p)) return `this API key may only ingest (it has the ingest scope or belongs to a source); ${perm} needs a key without the ingest scope`;
+  return `your role (${p.role}) does not allow this (${perm})`;
+}
+
 export function rolePermissions(role: Role): readonly Permission[] {
   return ROLE_PERMISSIONS[role];
 }
