@@ -187,9 +187,9 @@ for (const runtime of RUNTIMES) {
 
     it('nothing was ingested by refused requests; unbound keys keep working as Bearer', async (ctx) => {
       if (!t) return ctx.skip();
-      const before = Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent"`))[0]!.n);
+      const before = Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."Request"`))[0]!.n);
       await refused(await ingest({ authorization: `Bearer ${bound}` }), 'invalid_token');
-      expect(Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent"`))[0]!.n)).toBe(before);
+      expect(Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."Request"`))[0]!.n)).toBe(before);
       expect((await ingest({ authorization: `Bearer ${plain}` })).status).toBe(200);
       // An unbound key may use DPoP too, but then the proof must be valid for it.
       expect((await summary({ authorization: `DPoP ${plain}`, dpop: await generateProof(other, `${BASE}/api/v1/summary`, 'GET', nonce(), plain) })).status).toBe(200);
