@@ -50,6 +50,15 @@ describe('routes', () => {
     expect(routeHost(' /v2/pay')).toBeNull();
   });
 
+  it('skips empty segments and stops at the query or fragment', () => {
+    expect(pathPrefix('//a//b/c')).toBe('/a/b');
+    expect(pathPrefix('/a?x=/b')).toBe('/a');
+    expect(pathPrefix('/a#/b')).toBe('/a');
+    expect(pathPrefix('/')).toBe('/');
+    expect(routeOf({ url: 'HTTPS://H.example:8443?q' })).toBe('h.example:8443 /');
+    expect(routeOf({ url: 'not a url' })).toBeNull();
+  });
+
   it('folds base64url-ish and email segments', () => {
     expect(pathPrefix('/keys/Zx9_aB3kLm0pQr7sTu')).toBe('/keys/:id');
     expect(pathPrefix('/a@b.example/x')).toBe('/:id/x');

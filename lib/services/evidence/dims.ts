@@ -26,14 +26,21 @@ export type DimKind = (typeof DIM)[keyof typeof DIM];
 /** Longest value kept (hostile logs can carry anything in a Host header). */
 export const DIM_VALUE_MAX = 512;
 
-const cacheKey = (kind: number, value: string) => `${kind}\u0000${value}`;
-
 export class DimCache {
-  private ids = new Map<string, number>();
+  // One map per kind: a lookup per request and dimension costs no string concatenation.
+  private ids = new Map<number, Map<string, number>>();
   private names = new Map<number, { kind: number; value: string }>();
+  private count = 0;
 
+  private kindMap(kind: number): Map<string, number> {
+    let m = this.ids.get(kind);
+    if (!m) this.ids.set(kind, (m = new Map()));
+    return m;
+  }
+
+  /** The number of a value when known (values as stored: at most DIM_VALUE_MAX characters, no NUL). */
   get(kind: DimKind, value: string): number | undefined {
-    return this.ids.get(cacheKey(kind, value));
+    return this.ids.get(kind)?.get(value);
   }
 
   valueOf(id: number): { kind: number; value: string } | undefined {
@@ -41,17 +48,20 @@ export class DimCache {
   }
 
   set(kind: number, value: string, id: number): void {
-    this.ids.set(cacheKey(kind, value), id);
+    const m = this.kindMap(kind);
+    if (!m.has(value)) this.count++;
+    m.set(value, id);
     this.names.set(id, { kind, value });
   }
 
   get size(): number {
-    return this.ids.size;
+    return this.count;
   }
 
   clear(): void {
     this.ids.clear();
     this.names.clear();
+    this.count = 0;
   }
 
   /**
@@ -64,16 +74,15 @@ export class DimCache {
   async resolve(exec: SqlExecutor, wanted: Iterable<readonly [DimKind, string]>): Promise<void> {
     const missing = new Map<string, readonly [number, string]>();
     for (const [kind, raw] of wanted) {
-      const value = raw.length > DIM_VALUE_MAX ? raw.slice(0, DIM_VALUE_MAX) : raw;
-      const k = cacheKey(kind, value);
-      if (!this.ids.has(k) && !missing.has(k)) missing.set(k, [kind, value]);
+      const value = storedDimValue(raw);
+      if (this.get(kind, value) === undefined) missing.set(`${kind}\u0000${value}`, [kind, value]);
     }
     if (!missing.size) return;
-    if (this.ids.size > 500_000) this.clear();
+    if (this.count > 500_000) this.clear();
     // Sorted: two writers inserting the same new values take their index entries in one order.
     const list = [...missing.values()].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     const kinds = list.map((x) => x[0]);
-    const values = list.map((x) => x[1].replaceAll('\0', '\uFFFD'));
+    const values = list.map((x) => x[1]);
     await exec(
       `INSERT INTO "evidence"."Dim" ("kind", "value") SELECT k, v FROM unnest($1::int2[], $2::text[]) AS u(k, v) ON CONFLICT ("kind", "value") DO NOTHING`,
       [kinds, values],
@@ -88,11 +97,16 @@ export class DimCache {
   /** The number of a value, or null for no value; call after `resolve` saw it. */
   idOf(kind: DimKind, value: string | null | undefined): number | null {
     if (value === null || value === undefined || value === '') return null;
-    const v = value.length > DIM_VALUE_MAX ? value.slice(0, DIM_VALUE_MAX) : value;
-    const id = this.ids.get(cacheKey(kind, v.replaceAll('\0', '\uFFFD')));
-    if (id === undefined) throw new Error(`dimension ${kind}:${v.slice(0, 40)} was not resolved`);
+    const id = this.get(kind, value) ?? this.get(kind, storedDimValue(value));
+    if (id === undefined) throw new Error(`dimension ${kind}:${value.slice(0, 40)} was not resolved`);
     return id;
   }
+}
+
+/** A value as the dictionary stores it: at most DIM_VALUE_MAX characters, NUL as U+FFFD. */
+export function storedDimValue(v: string): string {
+  const s = v.length > DIM_VALUE_MAX ? v.slice(0, DIM_VALUE_MAX) : v;
+  return s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s;
 }
 
 const caches = new WeakMap<Database, DimCache>();

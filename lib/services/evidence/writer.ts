@@ -6,8 +6,8 @@
 //  - "Usage": hourly aggregates, merged in memory and upserted once per key per flush;
 //  - the hourly verdict and binding rollups the summary and the Overview read.
 // Only requests the ledger accepted as new reach the aggregates, so re-sends never count twice.
-import { createHash } from 'node:crypto';
-import { binaryCopyPayload, binaryCopySql, columnNames, unnestParams, unnestSelect, type BinaryColumn, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import { hash } from 'node:crypto';
+import { binaryCopyPayload, binaryCopySql, columnNames, unnestParams, unnestSelect, type BinaryColumn, type BinaryType, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { verdictCode } from '../../domain/verdict-codes.ts';
@@ -141,6 +141,14 @@ const notableColumnsFor = (batchId: string): BulkColumn<LedgerRow>[] => [
   { name: 'redactedRaw', type: 'text', get: (x) => compactRawLine(x.r.ev.redactedRaw) },
 ];
 
+/** The notable columns as binary COPY columns (same values as notableColumnsFor). */
+const notableBinaryFor = (batchId: string): BinaryColumn<LedgerRow>[] =>
+  notableColumnsFor(batchId).map((c) => {
+    const type = ({ timestamptz: 'timestamptz', int4: 'int4', int2: 'int2', bool: 'bool', uuid: 'uuid', bytea: 'bytea', text: 'text' } as const)[c.type as 'text'];
+    if (c.name === 'key') return { name: 'key', type: 'bytea', get: (x: LedgerRow) => x.r.key };
+    return { name: c.name, type, get: (x: LedgerRow) => c.get(x) as string | number | boolean | Date | null };
+  });
+
 function cap(s: string | null | undefined, n: number): string | null {
   if (s === null || s === undefined) return null;
   return s.length > n ? s.slice(0, n) : s;
@@ -200,6 +208,12 @@ const usageColumns: BulkColumn<UsageAcc>[] = [
   { name: 'exemplar', type: 'bytea', get: (u) => hex(u.exemplar) },
 ];
 
+const usageBinary: BinaryColumn<UsageAcc>[] = usageColumns.map((c) => ({
+  name: c.name,
+  type: c.type as BinaryType,
+  get: (u: UsageAcc) => (c.name === 'aggKey' ? u.aggKey : c.name === 'exemplar' ? u.exemplar : (c.get(u) as number | Date | string | null)),
+}));
+
 const HOUR_MS = 3_600_000;
 /** Usage keys held in memory before a flush (memory stays flat on any batch size). */
 const USAGE_FLUSH_AT = 50_000;
@@ -208,6 +222,8 @@ export class EvidenceWriter {
   private readonly dims: DimCache;
   private readonly bits: { v4: number; v6: number };
   private readonly notableColumns: BulkColumn<LedgerRow>[];
+  private readonly notableBinary: BinaryColumn<LedgerRow>[];
+  private usageStageReady = false;
   private ns: number | null = null;
   private usage = new Map<string, UsageAcc>();
   private rollups = new Map<string, { hour: number; verdict: string; n: number }>();
@@ -217,11 +233,25 @@ export class EvidenceWriter {
     this.dims = dimCache(o.db);
     this.bits = o.networkBits ?? { v4: 24, v6: 48 };
     this.notableColumns = notableColumnsFor(o.batchId);
+    this.notableBinary = notableBinaryFor(o.batchId);
   }
 
   /** Where dimension values and partitions are created: outside the batch on PostgreSQL, inside it on PGlite. */
   private get sideExec(): SqlExecutor {
     return this.o.db.kind === 'postgres' ? async (sql, params) => ({ rows: await this.o.db.query(sql, params) }) : this.o.exec;
+  }
+
+  private nets = new Map<string, string | null>();
+
+  /** A client address's stored network; addresses repeat, so each is worked out once. */
+  private networkOf(ip: string | null): string | null {
+    if (!ip) return null;
+    let n = this.nets.get(ip);
+    if (n === undefined) {
+      if (this.nets.size > 100_000) this.nets.clear();
+      this.nets.set(ip, (n = networkValue(ip, this.bits)));
+    }
+    return n;
   }
 
   /** Forget cached dimension numbers and partitions: call when the batch rolled back on PGlite (they were in it). */
@@ -248,59 +278,68 @@ export class EvidenceWriter {
     }
     if (!kept.length) return out;
 
-    // Dimension numbers for everything the chunk mentions.
-    const wanted: Array<readonly [DimKind, string]> = [[DIM.ns, this.o.namespace]];
+    // Dimension numbers for everything the chunk mentions; only values new to the cache go to the database.
+    const dims = this.dims;
+    const wanted: Array<readonly [DimKind, string]> = [];
+    const need = (kind: DimKind, v: string | null | undefined) => {
+      if (v && dims.get(kind, v) === undefined) wanted.push([kind, v]);
+    };
+    if (this.ns === null) wanted.push([DIM.ns, this.o.namespace]);
     const nets: Array<string | null> = new Array(kept.length);
     const routes: Array<string | null> = new Array(kept.length);
     for (let i = 0; i < kept.length; i++) {
       const r = kept[i]!;
       const ev = r.ev;
-      if (ev.gateway) wanted.push([DIM.gateway, ev.gateway]);
-      const net = (nets[i] = networkValue(ev.clientIp, this.bits));
-      if (net) wanted.push([DIM.network, net]);
-      const route = (routes[i] = routeOf(ev));
-      if (route) wanted.push([DIM.route, route]);
-      if (ev.cert?.x5tS256) wanted.push([DIM.cert, ev.cert.x5tS256]);
-      else if (ev.cert?.sha1Hex) wanted.push([DIM.certSha1, ev.cert.sha1Hex]);
-      if (r.jkt) wanted.push([DIM.jkt, r.jkt]);
-      if (r.reason) wanted.push([DIM.reason, r.reason]);
+      need(DIM.gateway, ev.gateway);
+      need(DIM.network, (nets[i] = this.networkOf(ev.clientIp)));
+      need(DIM.route, (routes[i] = routeOf(ev)));
+      if (ev.cert?.x5tS256) need(DIM.cert, ev.cert.x5tS256);
+      else need(DIM.certSha1, ev.cert?.sha1Hex);
+      need(DIM.jkt, r.jkt);
+      need(DIM.reason, r.reason);
     }
-    await this.dims.resolve(this.sideExec, wanted);
-    const ns = (this.ns ??= this.dims.idOf(DIM.ns, this.o.namespace)!);
+    if (wanted.length) await dims.resolve(this.sideExec, wanted);
+    const ns = (this.ns ??= dims.idOf(DIM.ns, this.o.namespace)!);
 
     // Ledger rows, deduplicated inside the chunk (first wins).
     const rows: LedgerRow[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<number, Set<string>>();
     const late: LedgerRow[] = [];
     const parts = new Map<string, { table: PartitionedTable; key: number }>();
+    let lastMonth = NaN;
     for (let i = 0; i < kept.length; i++) {
       const r = kept[i]!;
       const ev = r.ev;
       const t = ev.occurredAt.getTime();
       const day = ledgerDay(t, nowMs);
-      const k = `${day}:${r.key.toString('latin1')}`;
-      if (seen.has(k)) {
+      let keys = seen.get(day);
+      if (!keys) seen.set(day, (keys = new Set()));
+      const k = r.key.toString('latin1');
+      if (keys.has(k)) {
         out.duplicates++;
         continue;
       }
-      seen.add(k);
+      keys.add(k);
       const row: LedgerRow = {
         r,
         day,
         ns,
-        gateway: this.dims.idOf(DIM.gateway, ev.gateway),
-        network: this.dims.idOf(DIM.network, nets[i]),
-        route: this.dims.idOf(DIM.route, routes[i]),
-        cert: ev.cert?.x5tS256 ? this.dims.idOf(DIM.cert, ev.cert.x5tS256) : this.dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
-        jkt: this.dims.idOf(DIM.jkt, r.jkt),
-        reason: this.dims.idOf(DIM.reason, r.reason),
+        gateway: dims.idOf(DIM.gateway, ev.gateway),
+        network: dims.idOf(DIM.network, nets[i]),
+        route: dims.idOf(DIM.route, routes[i]),
+        cert: ev.cert?.x5tS256 ? dims.idOf(DIM.cert, ev.cert.x5tS256) : dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
+        jkt: dims.idOf(DIM.jkt, r.jkt),
+        reason: dims.idOf(DIM.reason, r.reason),
         verdict: verdictCode(r.verdict),
       };
       rows.push(row);
       if (placedByReceipt(t, nowMs)) late.push(row);
-      parts.set(`R${day}`, { table: 'Request', key: day });
+      if (keys.size === 1) parts.set(`R${day}`, { table: 'Request', key: day });
       const m = monthStart(t);
-      parts.set(`U${m}`, { table: 'Usage', key: m });
+      if (m !== lastMonth) {
+        lastMonth = m;
+        parts.set(`U${m}`, { table: 'Usage', key: m });
+      }
       if (isNotable(r)) parts.set(`N${m}`, { table: 'Notable', key: m });
     }
     await partitionSet(this.o.db).ensure(this.o.db, [...parts.values()], this.o.db.kind === 'postgres' ? undefined : this.o.exec);
@@ -348,15 +387,23 @@ export class EvidenceWriter {
     const { exec, copy } = this.o;
     let fresh: LedgerRow[] | null = null;
     if (copy) {
+      // Nothing of the chunk stored yet (the common case): the ledger rows and the notable ones each
+      // in one binary COPY. A key stored already fails the COPY on its unique index (a re-send, a
+      // concurrent batch, a notable request re-sent after the window); then the slow path below.
+      const notable = rows.filter((x) => isNotable(x.r));
       await exec('SAVEPOINT hf_evidence', []);
       try {
         await copy(binaryCopySql('"evidence"."Request"', ledgerBinary), binaryCopyPayload(ledgerBinary, rows));
+        if (notable.length) await copy(binaryCopySql('"evidence"."Notable"', this.notableBinary), binaryCopyPayload(this.notableBinary, notable));
         fresh = rows;
       } catch (e) {
         if ((e as { code?: string }).code !== '23505') throw e;
         await exec('ROLLBACK TO SAVEPOINT hf_evidence', []);
       }
-      if (fresh) await exec('RELEASE SAVEPOINT hf_evidence', []);
+      if (fresh) {
+        await exec('RELEASE SAVEPOINT hf_evidence', []);
+        return fresh;
+      }
     }
     if (!fresh) {
       const { rows: got } = await exec(
@@ -400,7 +447,7 @@ export class EvidenceWriter {
       if (t < acc.firstAt) acc.firstAt = t;
       if (t > acc.lastAt) acc.lastAt = t;
     } else {
-      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, row, aggKey: createHash('sha256').update(dims).digest().subarray(0, 16), exemplar: r.key });
+      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, row, aggKey: hash('sha256', dims, 'buffer').subarray(0, 16), exemplar: r.key });
     }
     if (this.o.rollups === false) return;
     const rk = `${hour}|${r.verdict}`;
@@ -424,15 +471,24 @@ export class EvidenceWriter {
     if (!this.usage.size) return;
     const list = [...this.usage.values()].sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
     this.usage.clear();
+    const upsert = (from: string) => `INSERT INTO "evidence"."Usage" AS u (${columnNames(usageColumns)}, "stripe")
+         SELECT s.*, (pg_backend_pid() % 8)::int2 FROM (${from}) s
+         ON CONFLICT ("hour", "ns", "aggKey", "stripe") DO UPDATE SET "count" = u."count" + excluded."count",
+           "firstAt" = LEAST(u."firstAt", excluded."firstAt"), "lastAt" = GREATEST(u."lastAt", excluded."lastAt")`;
+    if (this.o.copy) {
+      // PostgreSQL: binary COPY into a staging table (no text for the server to parse), then one
+      // upsert from it in key order.
+      if (!this.usageStageReady) {
+        await this.o.exec(`CREATE TEMP TABLE IF NOT EXISTS hf_usage_stage ON COMMIT DROP AS SELECT ${columnNames(usageColumns)} FROM "evidence"."Usage" WITH NO DATA`, []);
+        this.usageStageReady = true;
+      } else await this.o.exec(`TRUNCATE hf_usage_stage`, []);
+      await this.o.copy(binaryCopySql('hf_usage_stage', usageBinary), binaryCopyPayload(usageBinary, list));
+      await this.o.exec(upsert(`SELECT ${columnNames(usageColumns)} FROM hf_usage_stage ORDER BY "hour", "ns", "aggKey"`), []);
+      return;
+    }
     for (let i = 0; i < list.length; i += 10_000) {
       const part = list.slice(i, i + 10_000);
-      await this.o.exec(
-        `INSERT INTO "evidence"."Usage" AS u (${columnNames(usageColumns)}, "stripe")
-         SELECT s.*, (pg_backend_pid() % 8)::int2 FROM (${unnestSelect(usageColumns)}) s
-         ON CONFLICT ("hour", "ns", "aggKey", "stripe") DO UPDATE SET "count" = u."count" + excluded."count",
-           "firstAt" = LEAST(u."firstAt", excluded."firstAt"), "lastAt" = GREATEST(u."lastAt", excluded."lastAt")`,
-        unnestParams(usageColumns, part),
-      );
+      await this.o.exec(upsert(unnestSelect(usageColumns)), unnestParams(usageColumns, part));
     }
   }
 
