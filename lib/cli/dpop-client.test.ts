@@ -70,7 +70,7 @@ describe('holdfast --server with a DPoP-bound API key (binary → route handlers
     registerDatabase(t.db);
     keyFile = opensslKey('bound.pem', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
     const jkt = loadDpopSigner(readFileSync(keyFile, 'utf8')).jkt;
-    key = (await createApiKey(t.db, { name: 'cli-bound', role: 'analyst', scopes: ['ingest'], actor: 'test', dpopJkt: jkt })).key;
+    key = (await createApiKey(t.db, { name: 'cli-bound', role: 'operator', scopes: [], actor: 'test', dpopJkt: jkt })).key;
     registerSecretKey(randomBytes(32));
     server = await startRouteServer(async (req) => {
       const path = new URL(req.url).pathname;

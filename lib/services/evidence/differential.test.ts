@@ -23,6 +23,22 @@ const meta = JSON.parse(readFileSync(path.join(HERE, 'meta.json'), 'utf8')) as {
 // Two whole hours after the capture: every window boundary falls on an hour.
 const NOW = new Date(Math.ceil(Date.parse(meta.capturedAt) / 3_600_000) * 3_600_000 + 3_600_000);
 
+/**
+ * Finding rules added after the recording (e.g. leaking_hop) add an entry, with no finding on this
+ * estate, to every framework control they map to: that is the rule catalogue growing, not the storage
+ * answering differently. Their entries are taken out before comparing; their findings would not be.
+ */
+function withoutNewRules(got: Record<string, unknown>, want: Record<string, unknown>): void {
+  const known = new Set((want.evidenceCounts as { rulesEvaluated: string[] }).rulesEvaluated);
+  const ev = got.evidenceCounts as { rulesEvaluated: string[] };
+  const added = ev.rulesEvaluated.filter((r) => !known.has(r));
+  ev.rulesEvaluated = ev.rulesEvaluated.filter((r) => known.has(r));
+  for (const f of Object.values(got.frameworks as Record<string, { controls: Array<{ evidence: Array<{ kind: string; subject: string }> }> }>)) {
+    for (const c of f.controls) c.evidence = c.evidence.filter((e) => e.kind !== 'finding_rule' || !added.includes(e.subject));
+  }
+  expect(((got.findings as Array<{ rule: string }>) ?? []).filter((x) => added.includes(x.rule))).toEqual([]);
+}
+
 /** The estate, built through the storage under test. */
 async function buildEstate(t: TestDatabase): Promise<void> {
   await seedDemo(t.db, { seed: 42, now: NOW });
@@ -55,6 +71,7 @@ describe.each(RUNTIMES)('every API answer is the same on the evidence store as o
     const want = JSON.parse(gunzipSync(readFileSync(GOLDEN)).toString('utf8')) as Record<string, unknown>;
     // HOLDFAST_DIFF_OUT=file: write these answers there too, to compare with the recorded ones by hand.
     if (process.env.HOLDFAST_DIFF_OUT) writeFileSync(`${process.env.HOLDFAST_DIFF_OUT}.${runtime}.json`, JSON.stringify(got, null, 1));
+    withoutNewRules(got, want);
     expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
     // Section by section, so a difference names the answer it is in.
     for (const k of Object.keys(want)) expect({ [k]: got[k] }).toEqual({ [k]: want[k] });
