@@ -9,6 +9,16 @@ import {
 } from './types.ts';
 import { compileGatewayLogFormat, gatewayOfConfig } from './custom/compile.ts';
 import { LogFormatError, type CompiledLogFormat } from './custom/compiled.ts';
+import type { UnsafeTextReason } from '../domain/unsafe-text.ts';
+import { MULTI_LINE_FORMATS, neutralizeLine, storableText, unsafeLineReason, unsafeLineResult } from './unsafe-lines.ts';
+
+/** A parser's message may quote the line: keep it storable in the batch's jsonb error list. */
+function storableError(r: ParseResult & { kind: 'error' }): ParseResult {
+  const message = storableText(r.message);
+  return message === r.message ? r : { ...r, message };
+}
+
+const storable = (r: ParseResult): ParseResult => (r.kind === 'error' ? storableError(r) : r);
 
 export interface ParsedLine {
   /** 1-based physical line number; for records spanning lines, the line that completed them. */
@@ -107,6 +117,14 @@ export async function openParseStream(src: ByteSource, opts: ParseStreamOptions 
   const parser = configured?.parser ?? PARSERS[format];
   const ctx = createParseContext(opts);
   let last = 0;
+  // A line PostgreSQL cannot store (NUL, lone surrogate) is one rejected line, in every format.
+  // Records spanning lines are fed a neutralised copy and the record it belongs to is rejected
+  // (unsafe-lines.ts); `poisoned` is that line's number until its record has come out.
+  const multiLine = MULTI_LINE_FORMATS.has(format);
+  let poisoned = 0;
+  let poisonReason: UnsafeTextReason = 'nul';
+  const reject = (lineNo: number, r: ParseResult): ParsedLine =>
+    r.kind === 'skip' ? { lineNo, result: r } : { lineNo: poisoned, result: unsafeLineResult(poisonReason) };
   const parseBatch = (items: LineItem[]): ParsedLine[] => {
     const out: ParsedLine[] = [];
     for (const item of items) {
@@ -115,18 +133,43 @@ export async function openParseStream(src: ByteSource, opts: ParseStreamOptions 
         out.push({ lineNo: item.lineNo, result: err(item.error, item.message) });
         continue;
       }
-      out.push({ lineNo: item.lineNo, result: parser.parseLine(item.text, ctx) });
-      if (ctx.pending.length) {
-        const more = ctx.pending.splice(0);
-        for (const r of more) out.push({ lineNo: item.lineNo, result: finalizeResult(r) });
+      let text = item.text;
+      const unsafe = unsafeLineReason(text);
+      if (unsafe) {
+        if (!multiLine) {
+          out.push({ lineNo: item.lineNo, result: unsafeLineResult(unsafe) });
+          continue;
+        }
+        if (!poisoned) [poisoned, poisonReason] = [item.lineNo, unsafe];
+        text = neutralizeLine(text);
       }
+      const first = parser.parseLine(text, ctx);
+      if (!poisoned) {
+        out.push({ lineNo: item.lineNo, result: storable(first) });
+        if (ctx.pending.length) {
+          for (const r of ctx.pending.splice(0)) out.push({ lineNo: item.lineNo, result: storable(finalizeResult(r)) });
+        }
+        continue;
+      }
+      const produced = [first, ...ctx.pending.splice(0).map(finalizeResult)];
+      if (produced.some((r) => r.kind !== 'skip')) {
+        for (const r of produced) out.push(reject(item.lineNo, r));
+        poisoned = 0;
+      } else for (const r of produced) out.push({ lineNo: item.lineNo, result: r });
     }
     return out;
   };
   async function* batches(): AsyncGenerator<ParsedLine[]> {
     if (head.length) yield parseBatch(head);
     for await (const items of lineBatches) yield parseBatch(items);
-    const tail = (parser.end?.(ctx) ?? []).map((r) => ({ lineNo: last, result: r }));
+    const tail: ParsedLine[] = (parser.end?.(ctx) ?? []).map((r) => ({ lineNo: last, result: storable(r) }));
+    if (poisoned) {
+      // The poisoned record never completed (or ended unterminated): report the line itself.
+      const first = tail.findIndex((t) => t.result.kind !== 'skip');
+      if (first === -1) tail.push({ lineNo: poisoned, result: unsafeLineResult(poisonReason) });
+      else tail[first] = reject(last, tail[first]!.result);
+      poisoned = 0;
+    }
     if (tail.length) yield tail;
   }
   const batched = batches();
