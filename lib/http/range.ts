@@ -3,11 +3,21 @@ import { HoldfastError } from '../errors.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
+/**
+ * A Date PostgreSQL accepts back as we send it: years 1–9999 in UTC. JavaScript parses years up to
+ * 275760 and before year 1, and serialises them as "+099999-…" / "-000001-…", which PostgreSQL
+ * reads as an out-of-range time zone displacement — a 500 from a mistyped year.
+ */
+export function isStorableInstant(d: Date): boolean {
+  const t = d.getTime();
+  return Number.isFinite(t) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+}
+
 export function parseInstant(name: string, value: string | null | undefined): Date | null {
   if (value === null || value === undefined || value === '') return null;
   const d = new Date(value);
-  if (!ISO.test(value) || Number.isNaN(d.getTime())) {
-    throw new HoldfastError('validation_failed', `${name} must be an ISO 8601 date or date-time with offset`, { errors: [{ path: name, message: 'must be an ISO 8601 date or date-time with offset, e.g. 2026-11-01T00:00:00Z' }] });
+  if (!ISO.test(value) || !isStorableInstant(d)) {
+    throw new HoldfastError('validation_failed', `${name} must be an ISO 8601 date or date-time with offset`, { errors: [{ path: name, message: 'must be an ISO 8601 date or date-time with offset between the years 1 and 9999, e.g. 2026-11-01T00:00:00Z' }] });
   }
   return d;
 }

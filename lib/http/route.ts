@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import { can, type Permission, type Principal } from '../auth/permissions.ts';
 import type { Database } from '../db/open.ts';
+import { findUnsafeText, storableText, unsafeTextMessage, unsafeTextReason } from '../domain/unsafe-text.ts';
 import { HoldfastError } from '../errors.ts';
 import { getDatabase } from '../server/database.ts';
 import { errorToProblem } from './problem.ts';
@@ -63,13 +64,18 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Same-origin check: Origin (or Referer) must name the host the request was sent to. */
-export function sameOrigin(req: Request): boolean {
+/**
+ * Same-origin check: Origin (or Referer) must name the host the request was sent to. That host is
+ * the Host header; X-Forwarded-Host only when HOLDFAST_TRUST_PROXY=1 says a reverse proxy sets it —
+ * otherwise anyone reaching the app directly could name their own site in both headers.
+ */
+export function sameOrigin(req: Request, trustProxy = process.env.HOLDFAST_TRUST_PROXY === '1'): boolean {
   const origin = req.headers.get('origin') ?? req.headers.get('referer');
   if (!origin) return true; // non-browser clients send none; the CSRF token still applies
   try {
     const o = new URL(origin);
-    const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? new URL(req.url).host;
+    const forwarded = trustProxy ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    const host = forwarded || (req.headers.get('host') ?? new URL(req.url).host);
     return o.host === host;
   } catch {
     return false;
@@ -113,6 +119,26 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   }
 }
 
+/**
+ * Path parameters and query values PostgreSQL cannot store (a NUL, a lone surrogate) are refused
+ * here, for every route, before a handler can pass them to a query (where they become a 500).
+ */
+export function refuseUnstorableInput(params: unknown, query: URLSearchParams): void {
+  const inParams = findUnsafeText(params);
+  if (inParams) throw new HoldfastError('bad_request', `path segment ${unsafeTextMessage(inParams.reason)}`, { errors: [{ path: inParams.path, message: unsafeTextMessage(inParams.reason) }] });
+  for (const [k, v] of query) {
+    const reason = unsafeTextReason(k) ?? unsafeTextReason(v);
+    if (reason) throw new HoldfastError('bad_request', `query parameter ${storableText(k).slice(0, 40)} ${unsafeTextMessage(reason)}`, { errors: [{ path: storableText(k).slice(0, 40), message: unsafeTextMessage(reason) }] });
+  }
+}
+
+/** The same for every string of a JSON body (member names too), with the path of the first one. */
+export function refuseUnstorableBody<T>(body: T): T {
+  const found = findUnsafeText(body);
+  if (found) throw new HoldfastError('validation_failed', `${found.path || 'the body'} ${unsafeTextMessage(found.reason)}`, { errors: [{ path: found.path, message: unsafeTextMessage(found.reason) }] });
+  return body;
+}
+
 export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>(
   opts: RouteOptions<B, O>,
   handler: Handler<P, B, O>,
@@ -131,15 +157,17 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
       } else if (UNSAFE.has(req.method) && !sameOrigin(req)) {
         throw new HoldfastError('csrf_failed', 'cross-origin request refused');
       }
-      let body = undefined as B;
-      if (opts.body) body = opts.body.parse(await readJsonBody(req, opts.maxBodyBytes ?? 1024 * 1024));
+      const query = new URL(req.url).searchParams;
       const params = ((await ctx?.params) ?? {}) as P;
+      refuseUnstorableInput(params, query);
+      let body = undefined as B;
+      if (opts.body) body = opts.body.parse(refuseUnstorableBody(await readJsonBody(req, opts.maxBodyBytes ?? 1024 * 1024)));
       const result = await handler({
         req,
         db,
         principal: principal ?? { kind: 'user', id: 'anonymous', label: 'anonymous', role: 'analyst', scopes: [] },
         params,
-        query: new URL(req.url).searchParams,
+        query,
         body,
         ip: clientIp(req.headers),
       });

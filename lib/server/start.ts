@@ -9,6 +9,9 @@ import { loadConfig, type HoldfastConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
+import { errorLine } from '../errors.ts';
+import { isApiPath, requestTargetProblem } from '../http/request-target.ts';
+import { redact } from '../ingest/redact.ts';
 import { startAuditAnchoring } from '../audit/anchoring.ts';
 import { seedDemo } from '../seed/seed-demo.ts';
 import { maintainEvidence, setEvidenceRetention } from '../services/evidence/maintenance.ts';
@@ -31,6 +34,28 @@ export interface StartOptions {
   dir: string;
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
+}
+
+/** The path of a request target for a log line: no query (it may carry a credential), redacted, bounded. */
+function loggablePath(target: string): string {
+  const q = target.indexOf('?');
+  return JSON.stringify(redact((q === -1 ? target : target.slice(0, q)).slice(0, 200)));
+}
+
+/**
+ * A 400 for a target Next.js would fail on (lib/http/request-target.ts): a JSON problem for the
+ * API, a small page for people; one log line either way, so a probe is visible.
+ */
+function refuseRequestTarget(req: http.IncomingMessage, res: http.ServerResponse, target: string, reason: string, log: (line: string) => void): void {
+  log(`holdfast: refused a malformed request URL (400): ${reason}: ${req.method} ${loggablePath(target)}`);
+  const common = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
+  if (isApiPath(target)) {
+    res.writeHead(400, { ...common, 'content-type': 'application/problem+json' });
+    res.end(JSON.stringify({ type: 'about:blank', title: 'Bad request', status: 400, code: 'bad_request', detail: `${reason}.` }));
+    return;
+  }
+  res.writeHead(400, { ...common, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'" });
+  res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Bad request · Holdfast</title><h1>Bad request</h1><p>This address cannot be read: ${reason}.</p><p><a href="/">Go to the overview</a></p></html>`);
 }
 
 async function shouldSeedDemo(db: Database, cfg: HoldfastConfig): Promise<boolean> {
@@ -100,9 +125,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
     // The peer address as the server saw it; a client cannot forge it (lib/http/route.ts clientIp).
     req.headers['x-holdfast-remote-addr'] = req.socket.remoteAddress ?? '';
-    handle(req, res).catch(() => {
+    const target = req.url ?? '/';
+    const problem = requestTargetProblem(target);
+    if (problem) return refuseRequestTarget(req, res, target, problem, log);
+    handle(req, res).catch((e: unknown) => {
+      log(`holdfast: unhandled error serving ${req.method} ${loggablePath(target)}: ${errorLine(e)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end('{"title":"Internal error","status":500,"code":"internal"}');
+      res.end('{"type":"about:blank","title":"Internal error","status":500,"code":"internal"}');
     });
   });
   server.requestTimeout = 10 * 60_000; // large ingest uploads stream for a while

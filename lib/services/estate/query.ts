@@ -1,13 +1,19 @@
 // Shared pieces of the list queries: filter parsing from URL parameters (the views, the API
 // and the CLI read the same names), keyset cursors, and a tiny SQL parameter builder.
+import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts';
 import { HoldfastError } from '../../errors.ts';
+import { isStorableInstant } from '../../http/range.ts';
 
 export type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 
 export function getParam(p: Params, name: string): string | undefined {
   const v = p instanceof URLSearchParams ? p.get(name) ?? undefined : p[name];
   const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s.trim() === '' ? undefined : s.trim();
+  if (s === undefined || s.trim() === '') return undefined;
+  // Pages read their filters through here too, without apiRoute's check: a NUL would reach SQL.
+  const unsafe = unsafeTextReason(s);
+  if (unsafe) throw new HoldfastError('bad_request', `${name} ${unsafeTextMessage(unsafe)}`);
+  return s.trim();
 }
 
 export function oneOf<T extends string>(p: Params, name: string, values: readonly T[]): T | undefined {
@@ -35,7 +41,7 @@ export function dateParam(p: Params, name: string): Date | undefined {
   const v = getParam(p, name);
   if (v === undefined) return undefined;
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date-time`);
+  if (!isStorableInstant(d)) throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date-time between the years 1 and 9999`);
   return d;
 }
 
@@ -58,13 +64,30 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(p: Params, kinds: readonly ('string' | 'number')[]): (string | number)[] | undefined {
+/**
+ * What a cursor position holds: 'string' and 'number' as typed; 'uuid' and 'instant' are strings
+ * the list casts to ::uuid / ::timestamptz, checked here so a forged cursor is a 400, not a cast
+ * error from PostgreSQL (a 500).
+ */
+export type CursorKind = 'string' | 'number' | 'uuid' | 'instant';
+
+function cursorValueOk(x: unknown, kind: CursorKind): boolean {
+  if (kind === 'number') return Number.isSafeInteger(x);
+  if (typeof x !== 'string' || unsafeTextReason(x) !== null) return false;
+  if (kind === 'uuid') return isUuid(x);
+  if (kind === 'instant') return isStorableInstant(new Date(x));
+  return true;
+}
+
+export function decodeCursor(p: Params, kinds: readonly CursorKind[]): (string | number)[] | undefined {
   const v = getParam(p, 'after');
   if (v === undefined) return undefined;
   try {
     if (v.length > 1000) throw new Error('long');
     const a = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(a) || a.length !== kinds.length || a.some((x, i) => typeof x !== kinds[i])) throw new Error('shape');
+    // A forged cursor is a path to SQL too: strings must be storable, numbers whole and within
+    // what the bigint sort keys hold (1e308 would fail the ::bigint cast).
+    if (!Array.isArray(a) || a.length !== kinds.length || a.some((x, i) => !cursorValueOk(x, kinds[i]!))) throw new Error('shape');
     return a as (string | number)[];
   } catch {
     throw new HoldfastError('bad_request', 'after is not a cursor from this list (use nextCursor as given)');

@@ -2,6 +2,7 @@
 // so a field not listed here never leaves the server: no raw token — none is stored — and no
 // BindingEvent.redactedRaw). Also the source of the OpenAPI components (z.toJSONSchema).
 import { z } from 'zod';
+import { storableString } from '../../http/storable-string.ts';
 
 const iso = z.string().describe('ISO 8601 date-time');
 const nullable = <T extends z.ZodType>(t: T) => t.nullable();
@@ -170,7 +171,7 @@ export const IdentityDetailSchema = z.object({
 
 export const AcknowledgeBodySchema = z.object({
   ids: z.array(z.string().uuid()).min(1).max(1000),
-  reason: z.string().trim().min(3).max(500),
+  reason: storableString().trim().min(3).max(500),
   until: z.string().datetime({ offset: true }).describe('expiry of the risk acceptance, at most 365 days ahead'),
 });
 

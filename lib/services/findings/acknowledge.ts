@@ -7,6 +7,7 @@
 // when the acknowledgement expires or when its severity rises above the accepted one.
 import { appendAuditEntry } from '../../audit/append-audit-entry.ts';
 import type { Database } from '../../db/open.ts';
+import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts';
 import { HoldfastError } from '../../errors.ts';
 
 export const MAX_ACK_DAYS = 365;
@@ -34,6 +35,8 @@ export async function acknowledgeFindings(db: Database, input: AcknowledgeInput)
   const now = input.now ?? new Date();
   const reason = input.reason.trim();
   if (reason.length < 3 || reason.length > 500) throw new HoldfastError('validation_failed', 'reason must be 3 to 500 characters');
+  const unsafe = unsafeTextReason(reason);
+  if (unsafe) throw new HoldfastError('validation_failed', `reason ${unsafeTextMessage(unsafe)}`);
   if (input.ids.length === 0 || input.ids.length > MAX_ACK_IDS) throw new HoldfastError('validation_failed', `give 1 to ${MAX_ACK_IDS} finding ids`);
   const bad = input.ids.find((id) => !UUID.test(id));
   if (bad !== undefined) throw new HoldfastError('validation_failed', `not a finding id: ${bad.slice(0, 60)}`);

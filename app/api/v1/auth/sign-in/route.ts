@@ -3,8 +3,10 @@ import { createSession, SESSION_COOKIE } from '@/lib/auth/sessions.ts';
 import { signInWithPassword } from '@/lib/auth/users.ts';
 import { loadConfig } from '@/lib/config.ts';
 import { apiRoute } from '@/lib/http/route.ts';
+import { storableString } from '@/lib/http/storable-string.ts';
 import { problem } from '@/lib/http/problem.ts';
 import { createSharedRateLimiter, type SharedRateLimiter } from '@/lib/http/shared-rate-limit.ts';
+import { auditedBudget } from './audit-refusal.ts';
 
 // Per client address and per account, shared by every instance (counted in the database): slows
 // password guessing before the account lockout (5 failures → 15 min) has to act, and keeps one
@@ -12,13 +14,15 @@ import { createSharedRateLimiter, type SharedRateLimiter } from '@/lib/http/shar
 let perIp: SharedRateLimiter | undefined;
 const perAccount = createSharedRateLimiter({ limit: 10, windowMs: 60_000 });
 
-const body = z.object({ email: z.string().max(320), password: z.string().max(1024) });
+const body = z.object({ email: storableString().max(320), password: storableString().max(1024) });
 
 export const POST = apiRoute({ permission: 'public', body, maxBodyBytes: 8 * 1024 }, async ({ db, body, req, ip }) => {
   const limitPerIp = loadConfig().signInLimitPerIp;
   if (perIp?.limit !== limitPerIp) perIp = createSharedRateLimiter({ limit: limitPerIp, windowMs: 60_000 });
-  await perIp.hit(db, `sign-in:ip:${ip ?? 'direct'}`);
-  await perAccount.hit(db, `sign-in:acct:${body.email.trim().toLowerCase()}`);
+  const email = body.email.trim().toLowerCase();
+  const limiter = perIp;
+  await auditedBudget(db, () => limiter.hit(db, `sign-in:ip:${ip ?? 'direct'}`), { budget: 'address', key: ip ?? 'direct', email, ip });
+  await auditedBudget(db, () => perAccount.hit(db, `sign-in:acct:${email}`), { budget: 'account', key: email, email, ip });
   const r = await signInWithPassword(db, body.email, body.password, { ip });
   if (!r.ok) return problem(401, 'invalid_credentials', 'Sign-in failed', { detail: 'email or password is wrong, or the account is locked' });
   const cfg = loadConfig();
