@@ -1,7 +1,7 @@
 // Attacks a token-governance dashboard must shrug off, tried from a real browser.
 import http from 'node:http';
 import { expect, test } from '@playwright/test';
-import { signIn } from './fixtures.ts';
+import { signIn, USERS } from './fixtures.ts';
 
 const PAYLOADS = [
   `<script>window.__pwned=1</script>`,
@@ -88,4 +88,30 @@ test('sign-in is throttled per account with 429 and Retry-After after a burst', 
   }
   expect(limited?.status).toBe(429);
   expect(Number(limited?.retryAfter)).toBeGreaterThan(0);
+});
+
+// Open redirect after sign-in (issue #14, item 4): browsers read `\` as `/` and drop tabs, so
+// these links used to land the user, just signed in, on another host. A stand-in for that host
+// answers every request the browser makes to it, so a redirect shows up as a page, not a DNS error.
+for (const next of ['/%5Cevil.example/phish', '/%09/evil.example/phish', '/%5C%5Cevil.example/phish', '//evil.example/phish']) {
+  test(`signing in from /sign-in?next=${next} stays on Holdfast`, async ({ page, baseURL }) => {
+    await page.route((url) => url.hostname === 'evil.example', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>phished</h1>' }));
+    await page.goto(`/sign-in?next=${next}`);
+    await page.getByLabel('Email').fill(USERS.auditor.email);
+    await page.getByLabel('Password').fill(USERS.auditor.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('who')).toHaveText(USERS.auditor.email);
+    expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
+    await expect(page.getByText('phished')).toHaveCount(0);
+  });
+}
+
+test('a deep link survives sign-in: /sign-in?next=/tokens?binding=bearer lands on /tokens?binding=bearer', async ({ page }) => {
+  await page.goto(`/sign-in?next=${encodeURIComponent('/tokens?binding=bearer')}`);
+  await page.getByLabel('Email').fill(USERS.analyst.email);
+  await page.getByLabel('Password').fill(USERS.analyst.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('who')).toHaveText(USERS.analyst.email);
+  const landed = new URL(page.url());
+  expect(`${landed.pathname}${landed.search}`).toBe('/tokens?binding=bearer');
 });

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { oidcConfig } from '@/lib/auth/oidc.ts';
+import { safeNext } from '@/lib/http/safe-next.ts';
 import { SignInForm } from './sign-in-form.tsx';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -14,8 +15,8 @@ function ssoConfigured(): boolean {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string; error?: string }> }) {
   const { next, error } = await searchParams;
-  // Only same-site paths: an open redirect after sign-in is a phishing aid.
-  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  // Only same-origin paths: an open redirect after sign-in is a phishing aid (lib/http/safe-next.ts).
+  const target = safeNext(next);
   const sso = ssoConfigured();
   return (
     <div className="center">

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { safeNext } from '@/lib/http/safe-next.ts';
 
 export function SignInForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +19,8 @@ export function SignInForm({ next }: { next: string }) {
     }).catch(() => null);
     setBusy(false);
     if (res?.ok) {
-      window.location.assign(next);
+      // Checked again here: the prop is the page's, but this is where the browser actually goes.
+      window.location.assign(safeNext(next));
       return;
     }
     const body = (await res?.json().catch(() => null)) as { detail?: string } | null;

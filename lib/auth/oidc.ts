@@ -11,6 +11,7 @@ import { openSecret, sealSecret } from '../crypto/seal.ts';
 import type { Database } from '../db/open.ts';
 import { ROLES, type Role } from '../domain/types.ts';
 import { HoldfastError } from '../errors.ts';
+import { safeNext } from '../http/safe-next.ts';
 
 export const OIDC_FLOW_COOKIE = 'hf_oidc';
 const FLOW_AAD = 'oidc-flow';
@@ -110,9 +111,8 @@ interface FlowState {
   exp: number;
 }
 
-export function safeNext(next: string | null | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next.slice(0, 500) : '/';
-}
+// The one same-origin check for every `next` (lib/http/safe-next.ts); re-exported for callers of this module.
+export { safeNext };
 
 /** Where to send the browser, and the sealed flow cookie value to set. */
 export async function startOidc(cfg: OidcConfig, key: Buffer, opts: { redirectUri: string; next?: string | null }, nowMs = Date.now()) {

@@ -7,6 +7,7 @@ import { loadConfig } from '@/lib/config.ts';
 import { HoldfastError } from '@/lib/errors.ts';
 import { addressedUrl, readCookie } from '@/lib/http/request-auth.ts';
 import { apiRoute } from '@/lib/http/route.ts';
+import { safeNext } from '@/lib/http/safe-next.ts';
 import { getSecretKey } from '@/lib/server/secret-key.ts';
 
 export const GET = apiRoute({ permission: 'public' }, async ({ req, db, ip }) => {
@@ -24,6 +25,7 @@ export const GET = apiRoute({ permission: 'public' }, async ({ req, db, ip }) =>
   }
   const s = await createSession(db, r.user.id, { hours: loadConfig().sessionHours, ip, userAgent: req.headers.get('user-agent') });
   headers.append('set-cookie', [`${SESSION_COOKIE}=${s.cookieValue}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Expires=${s.expiresAt.toUTCString()}`].join('; ') + secure);
-  headers.set('location', r.next);
+  // Checked when the flow started (sealed since); checked again so no path skips the one check.
+  headers.set('location', safeNext(r.next));
   return new Response(null, { status: 303, headers });
 });
