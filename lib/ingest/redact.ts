@@ -6,7 +6,13 @@
 export const REDACTED = '[redacted]';
 
 // Cheap pre-check: most lines carry none of these and skip the full pass.
-const TRIGGER = /authoriz|dpop|cookie|ey[JI]|private|token|secret|passw|api.?key|bearer|basic|assertion/i;
+const TRIGGER = /authoriz|dpop|cookie|ey[JI]|private|token|secret|passw|api.?key|bearer|basic|assertion|[?&](?:code|sig|signature|x-(?:amz|goog)-signature)=/i;
+
+// Query parameters that carry a credential under a name too generic for SENSITIVE_KEY (which
+// also matches JSON member names: "code" there would blank every status_code): an OAuth
+// authorization code, and the signature of a pre-signed URL (S3, GCS, Azure SAS `sig`), which
+// grants access on its own until it expires. Only after `?` or `&`, as in a URL.
+const QUERY_CREDENTIAL = 'code|sig|signature|x-amz-signature|x-goog-signature';
 
 const SENSITIVE_KEY =
   '(?:[\\w.-]*?(?:authorization|dpop|cookie|token|secret|password|passwd|api[_-]?key|apikey|assertion|private[_-]?key)[\\w.-]*|match|raw|rawv2)';
@@ -36,6 +42,8 @@ const PATTERN = new RegExp(
     '(\\b(?:Bearer|DPoP|Basic)\\s+)([A-Za-z0-9._~+/-]{8,}=*)',
     // 7. Name/value header objects (OCSF http_headers, HAR): {"name":"Cookie","value":"…"}.
     '("name"\\s*:\\s*"(?:proxy-)?(?:authorization|dpop|cookie|set-cookie)"\\s*,\\s*"value"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*")',
+    // 8. Credential query parameters with generic names (QUERY_CREDENTIAL).
+    `([?&](?:${QUERY_CREDENTIAL})=)([^&#\\s"',;)]*)`,
   ].join('|'),
   'gi',
 );
@@ -54,18 +62,57 @@ function replacer(m: string, ...g: (string | undefined)[]): string {
   if (g[7] !== undefined) return REDACTED;
   if (g[8] !== undefined) return g[8] + REDACTED;
   if (g[10] !== undefined) return `${g[10]}"${REDACTED}"`;
+  if (g[12] !== undefined) return g[12] + (g[13] ? REDACTED : '');
   return m;
+}
+
+// A JWS/JWE in compact form whose header is not spelled `{"…` (so not `eyJ…`): `{ "alg"…` is
+// `eyAi…`, `{\n  "alg"…` is `ewog…`. Found by shape — 3 to 5 dot-separated base64url segments,
+// the first at least 10 characters — and confirmed by decoding the first segment to a JSON
+// object with a string `alg`, the one member RFC 7515/7516 require. The decode keeps hostnames
+// and dotted ids (`subdomain-long.example.com`) that merely look like it. The lookbehind
+// anchors matches at the start of a run, so a long run of base64url never backtracks.
+const LOOSE_JWT = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){2,4}(?![A-Za-z0-9_-])/g;
+
+function isJoseHeader(segment: string): boolean {
+  const text = Buffer.from(segment, 'base64url').toString('utf8').trim();
+  if (!text.startsWith('{') || !text.endsWith('}')) return false;
+  try {
+    const h = JSON.parse(text) as unknown;
+    return typeof h === 'object' && h !== null && !Array.isArray(h) && typeof (h as { alg?: unknown }).alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** Two dots at least, the cheapest necessary condition: most values (times, paths) have fewer. */
+function twoDots(s: string): boolean {
+  const first = s.indexOf('.');
+  return first !== -1 && s.indexOf('.', first + 1) !== -1;
+}
+
+function redactLooseJwts(line: string): string {
+  if (!twoDots(line)) return line;
+  return line.replace(LOOSE_JWT, (m) => (isJoseHeader(m.slice(0, m.indexOf('.'))) ? REDACTED : m));
+}
+
+/** Whether a value holds a JWT redactLooseJwts() would blank. */
+function hasLooseJwt(v: string): boolean {
+  return v.length >= 14 && twoDots(v) && redactLooseJwts(v) !== v;
 }
 
 /** The line with credentials replaced by `[redacted]`; lines without any are returned as is. */
 export function redact(line: string): string {
-  if (!TRIGGER.test(line)) return line;
-  return line.replace(PATTERN, replacer);
+  const out = TRIGGER.test(line) ? line.replace(PATTERN, replacer) : line;
+  return redactLooseJwts(out);
 }
 
 const SENSITIVE_KEY_RE = new RegExp(`^${SENSITIVE_KEY}$`, 'i');
 // A string value that may hold a credential outside a sensitive key: send the line down the generic path.
-const SUSPECT_VALUE = /eyJ|PRIVATE(?: |%20)KEY|(?:bearer|dpop|basic)\s+[A-Za-z0-9._~+/-]{8}|(?:token|secret|passw\w*|assertion|api.?key)=|(?:authorization|cookie|dpop)\s*:/i;
+const SUSPECT_VALUE = new RegExp(
+  `eyJ|PRIVATE(?: |%20)KEY|(?:bearer|dpop|basic)\\s+[A-Za-z0-9._~+/-]{8}|(?:token|secret|passw\\w*|assertion|api.?key)=|(?:authorization|cookie|dpop)\\s*:|[?&](?:${QUERY_CREDENTIAL})=`,
+  'i',
+);
 
 // Member names repeat on every line of a log: remember the verdict per name.
 const keyVerdicts = new Map<string, boolean>();
@@ -87,12 +134,13 @@ function emptyish(v: unknown): boolean {
 /**
  * Cheap tests first: most logged values (ids, addresses, encoded certs) hold none of `eyJ`,
  * `PRIVATE`, `=`, `:` or white space, and one regex pass settles them. Past the two markers, a
- * value got here on `=`, `:` or white space, without which SUSPECT_VALUE is not consulted.
+ * value got here on `=`, `:` or white space, without which SUSPECT_VALUE is not consulted. A JWT
+ * with an unusual header needs two dots, so most values skip that test on two indexOf calls.
  */
 function suspicious(v: string): boolean {
-  if (v.length < 8 || !MARKER_OR_PATTERN_CHAR.test(v)) return false;
-  if (v.includes('eyJ') || v.includes('PRIVATE')) return true;
-  return SUSPECT_VALUE.test(v);
+  if (v.length < 8) return false;
+  if (MARKER_OR_PATTERN_CHAR.test(v) && (v.includes('eyJ') || v.includes('PRIVATE') || SUSPECT_VALUE.test(v))) return true;
+  return hasLooseJwt(v);
 }
 
 const MARKER_OR_PATTERN_CHAR = /eyJ|PRIVATE|[=:\s]/;
