@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/binding/**/*.ts', 'lib/risk/**/*.ts', 'lib/frameworks/**/*.ts', 'lib/ingest/**/*.ts', 'lib/domain/**/*.ts', 'lib/hops/**/*.ts'],
+    files: ['lib/binding/**/*.ts', 'lib/risk/**/*.ts', 'lib/frameworks/**/*.ts', 'lib/ingest/**/*.ts', 'lib/domain/**/*.ts', 'lib/hops/**/*.ts', 'lib/credentials/**/*.ts'],
     ignores: ['**/*.test.ts', '**/testing/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['next', 'next/*', 'react', '@prisma/*', '**/db/**', '**/generated/**'] }],

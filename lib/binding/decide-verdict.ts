@@ -1,7 +1,7 @@
 import type { Binding, NormalizedEvent, Verdict } from '../domain/types.ts';
 import { classifyToken } from './classify-token.ts';
 import { isBindingError } from './errors.ts';
-import { gatewayCertFailure } from './gateway-cert-failure.ts';
+import { gatewayCertFailure } from '../credentials/cert-failure.ts';
 import { verifyDpopProofAt, type DpopProofVerification, type VerifyDpopProofDeps } from './verify-dpop-proof.ts';
 import { verifyMtlsBinding, type MtlsBindingVerification } from './verify-mtls-binding.ts';
 import { explainDpop, VERDICT_WORDS } from './words.ts';

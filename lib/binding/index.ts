@@ -51,7 +51,7 @@ export {
   KNOWN_CERT_FAILURE_TEXTS,
   type CertFailureVerdict,
   type GatewayCertFailure,
-} from './gateway-cert-failure.ts';
+} from '../credentials/cert-failure.ts';
 export { decideVerdict, decideVerdictNow, type DecideVerdictDeps, type TokenBindingFacts, type VerdictDecision } from './decide-verdict.ts';
 export {
   verifyDpopRequest,

@@ -327,7 +327,7 @@ http {
 // Issue #16: the exact `$ssl_client_verify` texts NGINX 1.22 on OpenSSL 3 prints for each kind of
 // bad client certificate — with the CA's CRL configured and without (OpenSSL then names untrusted
 // certificates differently) — and the certificate verdict each must give, whatever the token.
-// Every text here came from this real nginx; lib/binding/gateway-cert-failure.test.ts keeps the
+// Every text here came from this real nginx; lib/credentials/cert-failure.test.ts keeps the
 // same table for the pure mapping.
 const EXACT_TEXTS: Array<[ClientCert, 'crl' | 'no crl', string, 'cert_revoked' | 'cert_expired' | 'cert_untrusted' | null]> = [
   ['good', 'crl', 'SUCCESS', null],

@@ -1,4 +1,6 @@
-// Binding of a token from its confirmation claim (RFC 8705 x5t#S256, RFC 9449 jkt).
+// Binding of a token from its confirmation claim (RFC 8705 x5t#S256, RFC 9449 jkt), as an
+// inventory row or an introspection response states it: the rule of lib/credentials/cnf-binding.ts.
+import { decideBinding } from '../credentials/cnf-binding.ts';
 import type { Binding } from '../domain/types.ts';
 
 export interface BindingFacts {
@@ -8,12 +10,16 @@ export interface BindingFacts {
 }
 
 /**
- * Binding from cnf members and an optional stated binding. Both jkt and x5t#S256 on one
- * token is an anomaly, not a choice (as oidc-provider's is_sender_constrained treats it);
- * the token is then recorded as DPoP-bound with the anomaly flag set.
+ * Binding from cnf members and an optional stated binding. Both jkt and x5t#S256 on one token is an
+ * anomaly, not a choice: the token counts as bearer (no single binding can be relied on) with the
+ * anomaly flag set. A stated binding is used only when the row gives no cnf member, and a cnf that
+ * contradicts it is an anomaly too.
  */
 export function bindingOf(jkt: string | null, x5t: string | null, stated: Binding | null): BindingFacts {
-  const derived: Binding = jkt ? 'dpop' : x5t ? 'mtls' : 'bearer';
-  const anomaly = (jkt !== null && x5t !== null) || (stated !== null && stated !== derived);
-  return { binding: stated === null || jkt || x5t ? derived : stated, bindingAnomaly: anomaly };
+  const { binding, anomaly } = decideBinding({ jkt, x5t, malformed: false });
+  const fromCnf = jkt !== null || x5t !== null;
+  return {
+    binding: fromCnf ? binding : (stated ?? binding),
+    bindingAnomaly: anomaly !== null || (stated !== null && fromCnf && stated !== binding),
+  };
 }

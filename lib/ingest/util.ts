@@ -1,6 +1,7 @@
 // Helpers shared by the format parsers: JSON shape checks, "unset" conventions, timestamps,
 // Authorization header handling (fingerprint + claims, raw token dropped), source verdicts.
-import type { NormalizedEvent, Verdict } from '../domain/types.ts';
+import { certFailureOfVerify } from '../credentials/cert-failure.ts';
+import type { NormalizedEvent } from '../domain/types.ts';
 import { sha256B64url } from './hash.ts';
 import { redact, redactJsonLine } from './redact.ts';
 import { err, type ParseErrorReason, type ParseResult } from './types.ts';
@@ -232,13 +233,8 @@ export function flag(v: unknown): boolean {
 
 /** Source verdict from a gateway's own client-certificate check (`FAILED:<openssl reason>`). */
 export function verdictFromCertVerify(verify: string | null): NormalizedEvent['sourceVerdict'] {
-  if (!verify || !/^FAILED/i.test(verify)) return null;
-  const reason = verify.replace(/^FAILED:?/i, '').trim() || null;
-  const r = (reason ?? '').toLowerCase();
-  let verdict: Verdict = 'cert_untrusted';
-  if (r.includes('revoked')) verdict = 'cert_revoked';
-  else if (r.includes('expired') || r.includes('not yet valid')) verdict = 'cert_expired';
-  return { verdict, reason };
+  // The exact OpenSSL texts, as the binding engine reads them (lib/credentials/cert-failure.ts).
+  return certFailureOfVerify(verify);
 }
 
 /**

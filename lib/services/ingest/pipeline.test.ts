@@ -105,8 +105,10 @@ for (const runtime of RUNTIMES) {
       const intro2 = await ingestStream(t.db, [INTROSPECTION_LINE + '\n'], { format: 'introspection', actor: 'test', now });
       expect(intro2).toMatchObject({ accepted: 0, duplicates: 1 });
       const fp = sha256B64url(SECRET_JWT);
-      const [tok] = await t.db.query<{ id: string; binding: string; cnfJkt: string }>(`SELECT id, binding::text AS binding, "cnfJkt" FROM "Token" WHERE fingerprint = $1`, [fp]);
+      const [tok] = await t.db.query<{ id: string; binding: string; cnfJkt: string; firstSeenAt: Date }>(`SELECT id, binding::text AS binding, "cnfJkt", "firstSeenAt" FROM "Token" WHERE fingerprint = $1`, [fp]);
       expect(tok).toMatchObject({ binding: 'dpop', cnfJkt: 'JKT123' });
+      // First seen at the ingest's clock, not the database's: "tokens known at T" must not depend on when a batch ran.
+      expect(new Date(tok!.firstSeenAt).toISOString()).toBe(NOW.toISOString());
 
       // A log line carrying that token with the Bearer scheme and a proof: the DPoP-bound token
       // presented as Bearer → proof_invalid / bearer_scheme_for_dpop_token (a 2xx → bound_not_enforced).
@@ -122,8 +124,9 @@ for (const runtime of RUNTIMES) {
       // An opaque Bearer token first seen in a log, for a known identity: created and linked.
       const opaque = JSON.stringify({ time: '2026-11-22T08:31:00+00:00', request_id: 'tok-2', uri: '/y', status: 200, ssl_client_verify: 'SUCCESS', ssl_client_s_dn: 'O=Test,CN=svc-a', http_authorization: `Bearer ${SECRET_OPAQUE}` });
       await ingestStream(t.db, [opaque], { format: 'nginx-json', actor: 'test', now });
-      const [op] = await t.db.query<{ binding: string; identity: string }>(`SELECT t.binding::text AS binding, i.name AS identity FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" WHERE fingerprint = $1`, [sha256B64url(SECRET_OPAQUE)]);
+      const [op] = await t.db.query<{ binding: string; identity: string; firstSeenAt: Date }>(`SELECT t.binding::text AS binding, i.name AS identity, t."firstSeenAt" FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" WHERE fingerprint = $1`, [sha256B64url(SECRET_OPAQUE)]);
       expect(op?.binding).toBe('bearer');
+      expect(new Date(op!.firstSeenAt).toISOString()).toBe(NOW.toISOString());
 
       const gl = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now });
       expect(gl).toMatchObject({ accepted: 2, rejected: 0 });

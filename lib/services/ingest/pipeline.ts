@@ -90,6 +90,8 @@ interface TokenRow {
   sourceId: string | null;
   /** When this batch learnt of a revocation (the record itself carries no time for it). */
   revokedAt: Date | null;
+  /** The ingest clock when the token became known; written on insert only (an upsert keeps the first). */
+  firstSeenAt: Date;
 }
 
 const tokenColumns: BulkColumn<TokenRow>[] = [
@@ -116,6 +118,9 @@ const tokenColumns: BulkColumn<TokenRow>[] = [
   { name: 'status', type: 'text', get: (r) => r.status },
   { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
   { name: 'revokedAt', type: 'timestamptz', get: (r) => r.revokedAt },
+  // The injected clock, not the database's now(): "tokens known at T" (the Overview's trend) must not
+  // depend on when the batch happened to run.
+  { name: 'firstSeenAt', type: 'timestamptz', get: (r) => r.firstSeenAt },
 ];
 
 // Facts an upsert may change; a re-sent record that changes none of them is a duplicate.
@@ -419,10 +424,11 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
       status: 'active',
       sourceId: st.sourceId,
       revokedAt: null,
+      firstSeenAt: st.now(),
       rec: {
         fingerprint: fp, identityName: '', tokenType: 'access', jti: f.jti, issuer: f.issuer, subject: f.subject, clientId: f.clientId,
         audience: [], scopes: f.scopes, issuedAt: f.issuedAt, expiresAt: f.expiresAt, binding: f.binding, cnfX5tS256: f.cnfX5tS256,
-        cnfJkt: f.cnfJkt, bindingAnomaly: !!(f.cnfJkt && f.cnfX5tS256), active: null,
+        cnfJkt: f.cnfJkt, bindingAnomaly: f.bindingAnomaly, active: null,
       },
     });
   }
@@ -517,6 +523,7 @@ async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void
       status,
       sourceId: st.sourceId,
       revokedAt: status === 'revoked' ? now : null,
+      firstSeenAt: now,
     };
   });
   // Facts the record states replace stored ones; facts it leaves out (null, empty) keep theirs.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { certFailureOfOpensslCode, certFailureOfVerify, gatewayCertFailure, KNOWN_CERT_FAILURE_TEXTS, type CertFailureVerdict } from './gateway-cert-failure.ts';
+import { certFailureOfOpensslCode, certFailureOfVerify, gatewayCertFailure, KNOWN_CERT_FAILURE_TEXTS, type CertFailureVerdict } from './cert-failure.ts';
 
 // `$ssl_client_verify` exactly as NGINX 1.22 on OpenSSL 3.0 logs it. The ones marked (nginx) were
 // produced by the real nginx in lib/ingest/nginx-real.test.ts, which asserts the same strings.
