@@ -29,7 +29,7 @@ for (const runtime of RUNTIMES) {
         } as RequestInit),
       );
     const events = async (prefix: string) =>
-      Number((await t!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "BindingEvent" WHERE "requestId" LIKE $1`, [`${prefix}-%`]))[0]!.n);
+      Number((await t!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."Request" WHERE "requestId" LIKE $1`, [`${prefix}-%`]))[0]!.n);
 
     beforeAll(async () => {
       if (runtime === 'postgres' && !(await postgresAvailable())) return;
