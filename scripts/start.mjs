@@ -37,7 +37,7 @@ function newestMtime(p) {
 }
 
 const buildId = path.join(root, '.next', 'BUILD_ID');
-const sources = ['app', 'lib', 'next.config.mjs', 'package-lock.json'].filter((p) => existsSync(p));
+const sources = ['app', 'lib', 'proxy.ts', 'next.config.mjs', 'package-lock.json'].filter((p) => existsSync(p));
 const stale = !existsSync(buildId) || Math.max(...sources.map(newestMtime)) > statSync(buildId).mtimeMs;
 if (stale && process.env.HOLDFAST_SKIP_BUILD !== '1') {
   process.stdout.write('holdfast: building the dashboard (first start or changed sources)…\n');

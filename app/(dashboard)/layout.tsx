@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { Nav } from '../_components/nav.tsx';
 import { Providers } from '../_components/providers.tsx';
@@ -9,7 +10,8 @@ export const dynamic = 'force-dynamic';
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const s = await getPageSession();
-  if (!s) redirect('/sign-in');
+  // Keep the deep link: this redirect runs before the page's own requirePage, which would keep it too.
+  if (!s) redirect(`/sign-in?next=${encodeURIComponent((await headers()).get('x-holdfast-path') ?? '/')}`);
   return (
     <>
       <meta name="csrf-token" content={s.principal.csrfSecret} />

@@ -5,7 +5,7 @@
 import { viewCache } from './view-cache.ts';
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import { can, type Permission, type Principal } from '../auth/permissions.ts';
+import { can, refusalMessage, type Permission, type Principal } from '../auth/permissions.ts';
 import type { Database } from '../db/open.ts';
 import { findUnsafeText, storableText, unsafeTextMessage, unsafeTextReason } from '../domain/unsafe-text.ts';
 import { HoldfastError } from '../errors.ts';
@@ -151,7 +151,7 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
         principal = await principalFromRequest(db, req.headers, { method: req.method, url: req.url });
         if (!principal) throw new HoldfastError('unauthorized', 'sign in or send an API key');
         if (!can(principal, opts.permission)) {
-          throw new HoldfastError('forbidden', `your role (${principal.role}) does not allow this (${opts.permission})`);
+          throw new HoldfastError('forbidden', refusalMessage(principal, opts.permission));
         }
         checkCsrf(req, principal);
       } else if (UNSAFE.has(req.method) && !sameOrigin(req)) {
