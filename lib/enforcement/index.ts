@@ -7,3 +7,4 @@ export {
   type EnforcementScope, type EnforcementTls, type GeneratedFile, type HaproxyEnforcementConfig, type HaproxyEnforcementOptions,
   type NginxEnforcementConfig, type NginxEnforcementOptions, type RefusalReason,
 } from './types.ts';
+export { haproxyEnforcementConfig } from './haproxy-enforcement-config.ts';

@@ -21,17 +21,13 @@ import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from
 import { createGatewayPki, type ClientName, type GatewayPki } from '../testing/gateway-pki.ts';
 import { findNginx } from '../testing/processes.ts';
 import type { RefusalReason } from './types.ts';
+import { answeredVsExpected, jwt, MTLS_CLIENTS, mtlsTokens, nowS, rawJwt, runMtlsScenario, type MtlsScenarioRun } from './testing/clients.ts';
 import { startEnforcingNginx, startLoggingOnlyNginx, startRecordingUpstream, type RecordingUpstream, type RunningGateway } from './testing/enforcing-nginx.ts';
 
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
 const describeReal = NGINX || IN_CI ? describe : describe.skip;
 if (!NGINX && !IN_CI) console.warn('nginx-enforcement-real.test.ts: skipped — nginx is not installed; set CI=true to make this a failure');
-
-const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const nowS = () => Math.floor(Date.now() / 1000);
-/** An access token as a resource server sees it: claims readable, signature the AS's business. */
-const jwt = (claims: Record<string, unknown>) => `${b64u({ alg: 'ES256', typ: 'at+jwt' })}.${b64u({ iss: 'https://as.test', iat: nowS(), exp: nowS() + 3600, ...claims })}.c2lnbmF0dXJlLW9mLXRoZS1hcw`;
 
 interface LogLine {
   uri: string;
@@ -42,34 +38,6 @@ interface LogLine {
   enforcement_mode?: string;
 }
 const logLines = (text: string): LogLine[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
-
-/** One client of the mTLS scenario: what it presents, and what each configuration must answer. */
-interface MtlsClient {
-  path: string;
-  cert: ClientName | null;
-  token: 'bound' | 'bearer';
-  enforced: { status: number; reason: RefusalReason | ''; challenge?: string; verdict: string; verdictReason: string | null };
-  loggingOnly: { verdict: string; verdictReason: string | null };
-}
-
-const MTLS_CLIENTS: MtlsClient[] = [
-  { path: '/api/legit', cert: 'good', token: 'bound', enforced: { status: 200, reason: '', verdict: 'ok', verdictReason: null }, loggingOnly: { verdict: 'ok', verdictReason: null } },
-  {
-    path: '/api/stolen-other-cert', cert: 'other', token: 'bound',
-    enforced: { status: 401, reason: 'x5t_mismatch', challenge: 'Bearer error="invalid_token"', verdict: 'binding_mismatch', verdictReason: 'x5t_mismatch' },
-    loggingOnly: { verdict: 'bound_not_enforced', verdictReason: 'x5t_mismatch' },
-  },
-  {
-    path: '/api/bound-no-cert', cert: null, token: 'bound',
-    enforced: { status: 401, reason: 'no_certificate', challenge: 'Bearer error="invalid_token"', verdict: 'no_proof_for_bound_token', verdictReason: null },
-    loggingOnly: { verdict: 'bound_not_enforced', verdictReason: 'no_certificate' },
-  },
-  {
-    path: '/api/bearer', cert: 'good', token: 'bearer',
-    enforced: { status: 401, reason: 'binding_required', challenge: 'Bearer error="invalid_token"', verdict: 'bearer_unbound', verdictReason: null },
-    loggingOnly: { verdict: 'bearer_unbound', verdictReason: null },
-  },
-];
 
 /** A DPoP key pair with what a proof needs: the public JWK, its thumbprint, a signer for hand-made proofs. */
 interface ProofKey {
@@ -95,11 +63,8 @@ async function joseProofKey(alg: 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384'
 describeReal('NGINX enforcement (generated config) on the real gateway', () => {
   let pki: GatewayPki;
   let upstream: RecordingUpstream;
-  let before: RunningGateway;
-  let enforced: RunningGateway;
-  let reportOnly: RunningGateway;
-  const logs: Record<'before' | 'enforced' | 'reportOnly', string> = { before: '', enforced: '', reportOnly: '' };
-  const responses = new Map<string, { status: number; challenge: string | undefined }>();
+  let logs: MtlsScenarioRun['logs'];
+  let responses: MtlsScenarioRun['responses'];
   let boundToken = '';
   let bearerToken = '';
 
@@ -107,23 +72,16 @@ describeReal('NGINX enforcement (generated config) on the real gateway', () => {
     if (!NGINX) throw new Error('CI=true but nginx is not installed');
     pki = createGatewayPki('holdfast-enforce-');
     upstream = await startRecordingUpstream();
-    boundToken = jwt({ client_id: 'svc-a', sub: 'svc-a', jti: 'mtls-bound-1', cnf: { 'x5t#S256': pki.clients.good.x5t } });
-    bearerToken = jwt({ client_id: 'svc-legacy', sub: 'svc-legacy', jti: 'bearer-1' });
-    const tokenOf = (c: MtlsClient) => (c.token === 'bound' ? boundToken : bearerToken);
+    ({ bound: boundToken, bearer: bearerToken } = mtlsTokens(pki.clients.good.x5t));
 
-    before = await startLoggingOnlyNginx(NGINX, pki, 'before', upstream.url);
-    enforced = await startEnforcingNginx(NGINX, pki, 'enforced', upstream.url, { require: 'mtls' });
-    reportOnly = await startEnforcingNginx(NGINX, pki, 'report-only', upstream.url, { require: 'mtls', mode: 'report_only' });
-    for (const c of MTLS_CLIENTS) {
-      const headers = { Authorization: `Bearer ${tokenOf(c)}` };
-      expect((await before.request(`/before${c.path}`, c.cert, headers)).status, `before ${c.path}`).toBe(200);
-      const r = await enforced.request(`/enforced${c.path}`, c.cert, headers);
-      responses.set(c.path, { status: r.status, challenge: r.headers['www-authenticate'] as string | undefined });
-      expect((await reportOnly.request(`/report${c.path}`, c.cert, headers)).status, `report-only ${c.path}`).toBe(200);
-    }
-    logs.before = await before.stop();
-    logs.enforced = await enforced.stop();
-    logs.reportOnly = await reportOnly.stop();
+    ({ responses, logs } = await runMtlsScenario(
+      {
+        before: await startLoggingOnlyNginx(NGINX, pki, 'before', upstream.url),
+        enforced: await startEnforcingNginx(NGINX, pki, 'enforced', upstream.url, { require: 'mtls' }),
+        reportOnly: await startEnforcingNginx(NGINX, pki, 'report-only', upstream.url, { require: 'mtls', mode: 'report_only' }),
+      },
+      { bound: boundToken, bearer: bearerToken },
+    ));
   }, 60_000);
 
   afterAll(async () => {
@@ -132,9 +90,8 @@ describeReal('NGINX enforcement (generated config) on the real gateway', () => {
   });
 
   it('answers each client: the legitimate one 200, the stolen, certificate-less and bearer ones 401 with Bearer error="invalid_token"', () => {
-    expect(MTLS_CLIENTS.map((c) => ({ path: c.path, ...responses.get(c.path) }))).toEqual(
-      MTLS_CLIENTS.map((c) => ({ path: c.path, status: c.enforced.status, challenge: c.enforced.challenge })),
-    );
+    const { got, want } = answeredVsExpected(responses);
+    expect(got).toEqual(want);
   });
 
   it('a refused request never reaches the upstream; the passing one does, with the certificate from the TLS session', () => {
@@ -332,8 +289,8 @@ describeReal('NGINX enforcement of require bound with a maximum TTL, scoped to a
       ['/api/both-cnf', 'good', async () => ({ Authorization: `Bearer ${jwt({ sub: 'd', cnf: { jkt, 'x5t#S256': pki.clients.good.x5t } })}` })],
       ['/api/ttl-2h', 'good', async () => ({ Authorization: `Bearer ${jwt({ sub: 'e', iat: nowS(), exp: nowS() + 7200, cnf: { 'x5t#S256': pki.clients.good.x5t } })}` })],
       ['/api/ttl-1h', 'good', async () => ({ Authorization: `Bearer ${jwt({ sub: 'f', iat: nowS(), exp: nowS() + 3600, cnf: { 'x5t#S256': pki.clients.good.x5t } })}` })],
-      ['/api/no-exp', 'good', async () => ({ Authorization: `Bearer ${b64u({ alg: 'ES256' })}.${b64u({ sub: 'g', cnf: { 'x5t#S256': pki.clients.good.x5t } })}.c2ln` })],
-      ['/api/no-iat-long-left', 'good', async () => ({ Authorization: `Bearer ${b64u({ alg: 'ES256' })}.${b64u({ sub: 'h', exp: nowS() + 86400, cnf: { 'x5t#S256': pki.clients.good.x5t } })}.c2ln` })],
+      ['/api/no-exp', 'good', async () => ({ Authorization: `Bearer ${rawJwt({ sub: 'g', cnf: { 'x5t#S256': pki.clients.good.x5t } })}` })],
+      ['/api/no-iat-long-left', 'good', async () => ({ Authorization: `Bearer ${rawJwt({ sub: 'h', exp: nowS() + 86400, cnf: { 'x5t#S256': pki.clients.good.x5t } })}` })],
       ['/health', null, async () => ({})],
     ];
     for (const [path, cert, headers] of cases) got.set(path, (await gw.request(path, cert, await headers())).status);
