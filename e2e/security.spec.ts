@@ -106,8 +106,9 @@ for (const next of ['/%5Cevil.example/phish', '/%09/evil.example/phish', '/%5C%5
   });
 }
 
-test('a deep link survives sign-in: /sign-in?next=/tokens?binding=bearer lands on /tokens?binding=bearer', async ({ page }) => {
-  await page.goto(`/sign-in?next=${encodeURIComponent('/tokens?binding=bearer')}`);
+test('a deep link survives sign-in: /tokens?binding=bearer signed out lands on /tokens?binding=bearer after signing in', async ({ page }) => {
+  await page.goto('/tokens?binding=bearer');
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
   await page.getByLabel('Email').fill(USERS.analyst.email);
   await page.getByLabel('Password').fill(USERS.analyst.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
