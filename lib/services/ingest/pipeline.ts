@@ -21,6 +21,7 @@ import type { RetentionConfig } from '../evidence/partitions.ts';
 import { HopRecorder } from '../evidence/hops.ts';
 import { EvidenceWriter, type CopyIn, type DecidedRequest } from '../evidence/writer.ts';
 import { loadTrustSnapshot, reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
+import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
 
 export const MAX_BATCH_ERRORS = 100;
 
@@ -39,6 +40,8 @@ export interface IngestSummary {
   duplicates: number;
   errors: IngestError[];
   format: string;
+  /** nginx/apache/haproxy: the log format read from the gateway's configuration (never the configuration itself). */
+  logFormat?: { gateway: string; name: string; warnings: string[] };
 }
 
 export interface IngestProgress {
@@ -67,6 +70,10 @@ export interface IngestOptions {
   onChunk?: (linesRead: number) => void | Promise<void>;
   /** Evidence retention (window, usage and notable retention); default: the configured one. */
   retention?: RetentionConfig;
+  /** The gateway's configuration text, for nginx/apache/haproxy (format omitted or 'auto': the gateway is inferred from it). */
+  gatewayConfig?: string;
+  /** Which log format of that configuration (NGINX log_format name, Apache nickname, HAProxy frontend). */
+  logFormat?: string;
 }
 
 // ───────────────────────────── rows ─────────────────────────────
@@ -582,12 +589,17 @@ async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promis
   }
 }
 
-/** Whether a committed batch of the same source and format had exactly this body (SHA-256 as received). */
-async function repeatsCommittedBatch(exec: SqlExecutor, b: { contentSha256: string; sourceId: string | null; format: string; batchId: string }): Promise<boolean> {
+/**
+ * Whether a committed batch of the same source and format had exactly this body (SHA-256 as
+ * received), read with the same log format: an owner who fixes their gateway configuration and
+ * sends the same file again must get its lines read with the new one.
+ */
+async function repeatsCommittedBatch(exec: SqlExecutor, b: { contentSha256: string; sourceId: string | null; format: string; batchId: string; logFormatSha256: string | null }): Promise<boolean> {
   const { rows } = await exec(
     `SELECT 1 FROM "IngestBatch" WHERE "contentSha256" = $1 AND state = 'committed' AND format = $2
-        AND "sourceId" IS NOT DISTINCT FROM $3::uuid AND id <> $4::uuid AND accepted > 0 LIMIT 1`,
-    [b.contentSha256, b.format, b.sourceId, b.batchId],
+        AND "sourceId" IS NOT DISTINCT FROM $3::uuid AND id <> $4::uuid AND accepted > 0
+        AND "logFormatSha256" IS NOT DISTINCT FROM $5::text LIMIT 1`,
+    [b.contentSha256, b.format, b.sourceId, b.batchId, b.logFormatSha256],
   );
   return rows.length > 0;
 }
@@ -651,7 +663,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   // what was ingested, kept with the batch and in its audit entry.
   const bodyHash = createHash('sha256');
   let bodyBytes = 0;
-  const { format, batches } = await openParseStream(source, {
+  const { format, compiled, batches } = await openParseStream(source, {
     onBytes: (c) => {
       bodyHash.update(c);
       bodyBytes += c.length;
@@ -660,7 +672,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
     gateway: opts.sourceName ?? null,
     now,
     maxLineBytes: opts.maxLineBytes,
+    gatewayConfig: opts.gatewayConfig,
+    logFormat: opts.logFormat,
   });
+  const logFormatSha256 = compiled && opts.gatewayConfig !== undefined ? logFormatSha256Of(compiled.gateway, compiled.name, opts.gatewayConfig) : null;
+  const logFormat = compiled ? { gateway: compiled.gateway, name: compiled.name, warnings: compiled.warnings } : undefined;
   const batchId = randomUUID();
   const startedAt = now();
   let sourceId = opts.sourceId ?? null;
@@ -757,7 +773,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       const contentSha256 = bodyHash.digest('hex');
       // The same body, from the same source, committed before (an at-least-once shipper re-sending a
       // file after the ledger's window forgot its lines): nothing of it is new.
-      if (s.accepted > 0 && (await repeatsCommittedBatch(exec, { contentSha256, sourceId, format, batchId }))) {
+      if (s.accepted > 0 && (await repeatsCommittedBatch(exec, { contentSha256, sourceId, format, batchId, logFormatSha256 }))) {
         await exec('ROLLBACK TO SAVEPOINT hf_batch', []);
         EvidenceWriter.rolledBack(db);
         s.duplicates += s.accepted;
@@ -765,8 +781,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       }
       await exec(
         `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
-           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8 WHERE id = $1::uuid`,
-        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString(), contentSha256],
+           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9 WHERE id = $1::uuid`,
+        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString(), contentSha256, logFormatSha256],
       );
       if (sourceId) {
         await exec(
@@ -778,8 +794,10 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await appendAudit(exec, opts.actor, 'ingest.batch', `batch:${batchId}`, {
         format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates,
         bytes: bodyBytes, contentSha256,
+        // Which log format the lines were read with (the configuration's hash, never its text).
+        ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       });
-      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, errors: st.errors, format };
+      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, errors: st.errors, format, ...(logFormat ? { logFormat } : {}) };
     });
   } catch (e) {
     EvidenceWriter.rolledBack(db);
