@@ -54,7 +54,8 @@ describe('holdfast tokens / findings / events', () => {
     const rows = lines(r.stdout);
     expect(rows.length).toBe(20);
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(['id', 'identity', 'jkt', 'occurredAt', 'reason', 'requestId', 'tokenFingerprint', 'verdict', 'x5tS256'].sort());
+      // Exactly CONTRACT.md's fields.
+      expect(Object.keys(row).sort()).toEqual(['id', 'requestId', 'correlationId', 'source', 'occurredAt', 'identity', 'tokenFingerprint', 'x5tS256', 'jkt', 'verdict', 'reason', 'chainVerdict'].sort());
       expect(row.verdict).toBe('proof_invalid');
     }
     const rid = rows.find((x) => x.requestId)?.requestId as string | undefined;

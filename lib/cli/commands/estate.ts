@@ -113,7 +113,7 @@ export const findingsCommand: Command = {
 export const eventsCommand: Command = {
   name: 'events',
   summary: 'list binding events, newest first (JSON lines with --json)',
-  usage: 'holdfast events [--request-id ID] [--verdict V] [--identity ID_OR_NAME] [--limit N (default 1000)] [--json]',
+  usage: 'holdfast events [--request-id ID (also finds every hop that carried it as X-Request-ID)] [--verdict V] [--identity ID_OR_NAME] [--limit N (default 1000)] [--json]',
   options: { 'request-id': { type: 'string' }, verdict: { type: 'string' }, identity: { type: 'string' }, limit: { type: 'string' } },
   async run(ctx) {
     const v = ctx.values as Record<string, string | undefined>;
@@ -122,8 +122,11 @@ export const eventsCommand: Command = {
       ctx, 'events', params, limitOf(ctx, 1000),
       (db, p) => listEvents(db, parseEventFilters(p), p),
       (p) => parseEventFilters(p),
-      (e) => ({ id: e.id, requestId: e.requestId, occurredAt: e.occurredAt, identity: e.identity, tokenFingerprint: e.tokenFingerprint, x5tS256: e.x5tS256, jkt: e.jkt, verdict: e.verdict, reason: e.reason }),
-      (e) => `${e.occurredAt}  ${e.verdict.padEnd(24)}  ${(e.reason ?? '').padEnd(12)}  ${e.identity ?? '—'}  ${e.requestId ?? ''}`,
+      (e) => ({
+        id: e.id, requestId: e.requestId, correlationId: e.correlationId, source: e.source, occurredAt: e.occurredAt, identity: e.identity,
+        tokenFingerprint: e.tokenFingerprint, x5tS256: e.x5tS256, jkt: e.jkt, verdict: e.verdict, reason: e.reason, chainVerdict: e.chainVerdict,
+      }),
+      (e) => `${e.occurredAt}  ${e.verdict.padEnd(24)}  ${(e.reason ?? '').padEnd(12)}  ${e.identity ?? '—'}  ${e.requestId ?? ''}${e.chainVerdict ? `  path: ${e.chainVerdict}` : ''}`,
     );
   },
 };

@@ -486,7 +486,8 @@ function verdictsOf(f: EventFilters): readonly string[] | null {
 function notableWhere(q: Sql, f: EventFilters): void {
   const vs = verdictsOf(f);
   if (vs) q.and(vs.length ? `n."verdict" IN ${verdictCodeListSql(vs)}` : 'false');
-  if (f.requestId) q.and(`n."requestId" = ${q.p(f.requestId)}`);
+  // A request id also finds every hop of the request it names: the lines that carried it as their correlation id.
+  if (f.requestId) q.and(`(n."requestId" = ${q.p(f.requestId)} OR n."correlationId" = ${q.p(f.requestId)})`);
   identityClause(q, 'n."identityId"', f.identity);
   if (f.token) q.and(`n."tokenId" = ${q.p(f.token)}::uuid`);
   if (f.gateway) q.and(`n.gateway = ${q.p(f.gateway)}`);
@@ -502,7 +503,11 @@ function ledgerWhere(q: Sql, f: EventFilters): boolean {
   if (vs && !vs.includes('ok')) return false;
   q.and(`r."verdict" = ${verdictCode('ok')}`);
   q.and(`NOT EXISTS (SELECT 1 FROM "evidence"."Notable" x WHERE x."ns" = r."ns" AND x."key" = r."key" AND x."occurredAt" = r."occurredAt")`);
-  if (f.requestId) q.and(`r."key" = decode(${q.p(requestKeyOfId(f.requestId).toString('hex'))}, 'hex')`);
+  if (f.requestId) {
+    // Keyed by the id itself, or a hop of the request that id correlates (hop rows key it the same way).
+    const k = q.p(requestKeyOfId(f.requestId).toString('hex'));
+    q.and(`(r."key" = decode(${k}, 'hex') OR (r."day", r."ns", r."key") IN (SELECT h."day", h."ns", h."key" FROM "evidence"."Hop" h WHERE h."corr" = decode(${k}, 'hex')))`);
+  }
   identityClause(q, 'coalesce(r."identityId", t."identityId")', f.identity);
   if (f.token) q.and(`r."tokenId" = ${q.p(f.token)}::uuid`);
   const dim = (kind: number, value: string) => `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
@@ -516,7 +521,8 @@ function ledgerWhere(q: Sql, f: EventFilters): boolean {
 
 const NOTABLE_SELECT = `SELECT 'n' || lpad(n.id::text, 20, '0') AS sk, n."occurredAt", n."requestId", n."correlationId", s.name AS source, n.gateway, n.method, n.url,
        n."clientIp", NULL::text AS "clientNetwork", n."httpStatus", n."authScheme", n."hasDpop", n."identityId"::text AS "identityId", i.name AS identity,
-       n."tokenId"::text AS "tokenId", n."tokenFingerprint", n."x5tS256", n.jkt, n."verdict", n.reason, 'notable' AS kept
+       n."tokenId"::text AS "tokenId", n."tokenFingerprint", n."x5tS256", n.jkt, n."verdict", n.reason, 'notable' AS kept,
+       NULL::int AS "hopDay", n."ns" AS "hopNs", n."key" AS "hopKey"
   FROM "evidence"."Notable" n
   LEFT JOIN "Identity" i ON i.id = n."identityId"
   LEFT JOIN "evidence"."Dim" ns ON ns.id = n."ns"
@@ -528,7 +534,8 @@ const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS 
        NULL::text AS "correlationId", s.name AS source, g."value" AS gateway, NULL::text AS method, NULL::text AS url, NULL::text AS "clientIp",
        nw."value" AS "clientNetwork", r."httpStatus", NULL::text AS "authScheme", false AS "hasDpop",
        coalesce(r."identityId", t."identityId")::text AS "identityId", i.name AS identity, r."tokenId"::text AS "tokenId", t.fingerprint AS "tokenFingerprint",
-       CASE WHEN c."kind" = ${DIM.cert} THEN c."value" END AS "x5tS256", j."value" AS jkt, r."verdict", rs."value" AS reason, 'ledger' AS kept
+       CASE WHEN c."kind" = ${DIM.cert} THEN c."value" END AS "x5tS256", j."value" AS jkt, r."verdict", rs."value" AS reason, 'ledger' AS kept,
+       r."day" AS "hopDay", r."ns" AS "hopNs", r."key" AS "hopKey"
   FROM "evidence"."Request" r
   LEFT JOIN "Token" t ON t.id = r."tokenId"
   LEFT JOIN "Identity" i ON i.id = coalesce(r."identityId", t."identityId")
@@ -539,6 +546,21 @@ const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS 
   LEFT JOIN "evidence"."Dim" c ON c.id = r."cert"
   LEFT JOIN "evidence"."Dim" j ON j.id = r."jkt"
   LEFT JOIN "evidence"."Dim" rs ON rs.id = r."reason"`;
+
+/**
+ * A page of listed requests with their hop row (evidence."Hop"): the correlation id the request
+ * carried and the chain verdict of its path, when its hops were correlated. Joined after the page
+ * is cut, so it costs one index lookup per listed row (ledger rows by day + ns + key, notable rows
+ * by ns + key + time).
+ */
+function withHops(pageSql: string): string {
+  return `SELECT x.*, CASE get_byte(h."corr", 0) WHEN 1 THEN encode(substring(h."corr" FROM 2), 'hex')
+                   WHEN 2 THEN encode(substring(h."corr" FROM 2), 'hex')::uuid::text ELSE h."corrText" END AS "hopCorrelationId",
+                 ${verdictNameSql('h."chainVerdict"')} AS "chainVerdict"
+    FROM (${pageSql}) x
+    LEFT JOIN "evidence"."Hop" h ON h."ns" = x."hopNs" AND h."key" = x."hopKey"
+     AND (h."day" = x."hopDay" OR (x."hopDay" IS NULL AND h."occurredAt" = x."occurredAt"))`;
+}
 
 export const EVENT_GROUPS = ['reason', 'gateway', 'identity'] as const;
 
@@ -573,7 +595,7 @@ export async function listEvents(db: Database, f: EventFilters, p: Params): Prom
   notableWhere(nq, f);
   cursor(nq, 'n', `'n' || lpad(n.id::text, 20, '0')`);
   const notable = await db.query<Record<string, unknown>>(
-    `${NOTABLE_SELECT} ${nq.whereSql()} ORDER BY n."occurredAt" DESC, n.id DESC LIMIT ${page}`,
+    withHops(`${NOTABLE_SELECT} ${nq.whereSql()} ORDER BY n."occurredAt" DESC, n.id DESC LIMIT ${page}`),
     nq.params,
   );
 
@@ -589,7 +611,7 @@ export async function listEvents(db: Database, f: EventFilters, p: Params): Prom
     cursor(rq, 'r', `'r' || r."day"::text || encode(r."key", 'hex')`);
     if (Number.isFinite(span) && Number.isFinite(anchor)) rq.and(`r."occurredAt" >= ${rq.p(new Date(anchor - span).toISOString())}::timestamptz`);
     ledger = await db.query<Record<string, unknown>>(
-      `${LEDGER_SELECT} ${rq.whereSql()} ORDER BY r."occurredAt" DESC, 1 DESC LIMIT ${page}`,
+      withHops(`${LEDGER_SELECT} ${rq.whereSql()} ORDER BY r."occurredAt" DESC, 1 DESC LIMIT ${page}`),
       rq.params,
     );
     if (ledger.length >= page || !Number.isFinite(anchor)) break;
@@ -604,7 +626,7 @@ export async function listEvents(db: Database, f: EventFilters, p: Params): Prom
     (r): EventRow => ({
       id: String(r.sk),
       requestId: (r.requestId as string | null) ?? null,
-      correlationId: (r.correlationId as string | null) ?? null,
+      correlationId: (r.correlationId as string | null) ?? (r.hopCorrelationId as string | null) ?? null,
       source: (r.source as string | null) ?? null,
       occurredAt: iso(r.occurredAt)!,
       gateway: (r.gateway as string | null) ?? null,
@@ -623,7 +645,7 @@ export async function listEvents(db: Database, f: EventFilters, p: Params): Prom
       jkt: (r.jkt as string | null) ?? null,
       verdict: verdictOfCode(Number(r.verdict)),
       reason: (r.reason as string | null) ?? null,
-      chainVerdict: null,
+      chainVerdict: (r.chainVerdict as string | null) ?? null,
       kept: r.kept === 'ledger' ? 'ledger' : 'notable',
     }),
   );

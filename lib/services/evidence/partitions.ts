@@ -3,6 +3,8 @@
 //  - "Request" (the ledger): one partition per day (lib/ingest/evidence/ledger-day.ts), kept for
 //    the dedupe window (HOLDFAST_REQUEST_WINDOW_DAYS) after the day.
 //  - "Usage" and "Notable": one partition per calendar month (UTC), kept for their retentions.
+//  - "Hop" (hops of correlated requests) lives like the ledger: daily, the dedupe window;
+//    "HopUsage" (decided chains per hour) like usage: monthly, the usage retention.
 // A partition is created as a plain table (LIKE the parent, indexes included) and then attached:
 // ATTACH takes only SHARE UPDATE EXCLUSIVE on the parent, which neither ingest (ROW EXCLUSIVE) nor
 // readers (ACCESS SHARE) wait for — `CREATE TABLE … PARTITION OF` would take ACCESS EXCLUSIVE.
@@ -27,7 +29,10 @@ export const FUTURE_ALLOWANCE_MS = 2 * DAY_MS;
 
 const PARTITION_LOCK = 727_002;
 
-export type PartitionedTable = 'Request' | 'Usage' | 'Notable';
+export type PartitionedTable = 'Request' | 'Usage' | 'Notable' | 'Hop' | 'HopUsage';
+
+/** Tables partitioned by ledger day (keyed by a day number); the others by calendar month (keyed by ms). */
+const DAILY: ReadonlySet<PartitionedTable> = new Set(['Request', 'Hop']);
 
 /** Start (ms) of the UTC month holding `ms`. */
 export function monthStart(ms: number): number {
@@ -44,9 +49,9 @@ function monthLabel(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7).replace('-', '');
 }
 
-/** Name and bounds of the partition of `table` that holds `key` (a day number for Request, ms for the others). */
+/** Name and bounds of the partition of `table` that holds `key` (a day number for Request and Hop, ms for the others). */
 export function partitionFor(table: PartitionedTable, key: number): { name: string; from: string; to: string } {
-  if (table === 'Request') return { name: `Request_${dayLabel(key)}`, from: String(key), to: String(key + 1) };
+  if (DAILY.has(table)) return { name: `${table}_${dayLabel(key)}`, from: String(key), to: String(key + 1) };
   const start = monthStart(key);
   return { name: `${table}_${monthLabel(start)}`, from: `'${new Date(start).toISOString()}'`, to: `'${new Date(nextMonth(start)).toISOString()}'` };
 }
@@ -128,16 +133,16 @@ export async function expiredPartitions(exec: SqlExecutor, nowMs: number, cfg: R
   const out: Array<{ table: PartitionedTable; name: string }> = [];
   const lastKeptDay = dayNumber(nowMs) - cfg.requestWindowDays - 1;
   for (const name of have) {
-    const m = /^(Request|Usage|Notable)_(\d{4})(\d{2})(\d{2})?$/.exec(name);
+    const m = /^(Request|Usage|Notable|Hop|HopUsage)_(\d{4})(\d{2})(\d{2})?$/.exec(name);
     if (!m) continue;
     const table = m[1] as PartitionedTable;
-    if (table === 'Request') {
+    if (DAILY.has(table)) {
       const day = dayNumber(Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])));
       if (day < lastKeptDay) out.push({ table, name });
       continue;
     }
     const end = nextMonth(Date.UTC(Number(m[2]), Number(m[3]) - 1, 1));
-    const days = table === 'Usage' ? cfg.usageRetentionDays : cfg.notableRetentionDays;
+    const days = table === 'Notable' ? cfg.notableRetentionDays : cfg.usageRetentionDays;
     if (end <= nowMs - days * DAY_MS) out.push({ table, name });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
