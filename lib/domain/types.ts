@@ -162,7 +162,9 @@ export type FindingRule =
   | 'credential_shared'
   | 'fan_out'
   | 'cert_expiring'
-  | 'failure_spike';
+  | 'failure_spike'
+  /** A hop between the client and the backend stripped the client's certificate or passed a client-supplied one on. */
+  | 'leaking_hop';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   'unbound_high_risk',
@@ -177,6 +179,7 @@ export const FINDING_RULES: readonly FindingRule[] = [
   'fan_out',
   'cert_expiring',
   'failure_spike',
+  'leaking_hop',
 ];
 
 /** Positive controls: evidence that something is done right (mapped to frameworks too). */

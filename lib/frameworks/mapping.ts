@@ -204,6 +204,33 @@ export const MAPPING_TABLE: Record<EvidenceSubject, SubjectMap> = {
     'owasp-agentic-2026': [['ASI03', 'Repeated failures suggest attempts to abuse an identity.']],
     'csa-maestro': [['L5', 'Observability detected an anomaly.']],
   },
+  leaking_hop: {
+    'owasp-nhi-2025': [
+      ['NHI4:2025', 'A hop in front of the backend drops the client certificate or passes a client-supplied one, so certificate-bound tokens are not really bound there.'],
+      ['NHI6:2025', 'The proxy configuration (certificate header not set from TLS, client copy not removed) is the flaw.'],
+    ],
+    'nist-csf-2.0': [
+      ['PR.AA-04', 'The identity assertion (the client certificate) is not conveyed intact from the edge to where it is verified.'],
+      ['PR.AA-02', 'The token is not bound to the credential the client really presented: any certificate can be claimed past this hop.'],
+      ['PR.PS-01', 'Proxy configuration does not protect the forwarded certificate header.'],
+    ],
+    'nist-sp-800-207': [
+      ['tenet-2', 'Communication between hops does not carry the client identity securely.'],
+      ['tenet-6', 'The enforcement point behind the hop decides on a certificate it cannot trust or never receives.'],
+    ],
+    'nist-ai-rmf': [
+      ['MEASURE', 'Measures which hop on a request path loses or falsifies the client identity.'],
+      ['MANAGE', 'A configuration risk at a named hop, to fix there.'],
+    ],
+    'owasp-agentic-2026': [
+      ['ASI07', 'A hop between agent and service lets the sender identity be forged or lost.'],
+      ['ASI03', 'A stolen certificate-bound agent token works past a hop that accepts client-supplied certificates.'],
+    ],
+    'csa-maestro': [
+      ['L4', 'Infrastructure (edge proxy) forwards a forgeable or no client certificate.'],
+      ['L6', 'Sender-constraint control bypassed at one hop.'],
+    ],
+  },
   sender_constrained_enforced: {
     'owasp-nhi-2025': [['NHI4:2025', 'Token is sender-constrained and every gateway that saw it enforced the binding.']],
     'nist-csf-2.0': [

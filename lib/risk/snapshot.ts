@@ -126,6 +126,29 @@ export interface CredentialUse {
   lastAt: Date;
 }
 
+/**
+ * One hop that lost or replaced the client's certificate on the way to the backend, on one route:
+ * correlated requests whose chain verdict blamed it (evidence."HopUsage", lib/hops). A hop is named
+ * by its log's source and where it sits on the path.
+ */
+export interface HopLeak {
+  hop: { source: string; role: 'edge' | 'proxy' | 'backend' };
+  /** The hop after it, whose log shows the missing or wrong certificate. */
+  next: string;
+  /** `host /prefix` the client addressed. */
+  route: string | null;
+  /** Requests whose certificate it did not forward (chain verdict binding_context_stripped). */
+  stripped: number;
+  /** Requests it let through with a certificate the client supplied itself (spoofed_client_cert). */
+  clientSupplied: number;
+  /** Of those, requests the backend accepted: the spoof worked. */
+  clientSuppliedAccepted: number;
+  firstAt: Date;
+  lastAt: Date;
+  /** A correlation id of one such request. */
+  example: string | null;
+}
+
 export interface EstateSnapshot {
   identities: IdentityFacts[];
   tokens: TokenFacts[];
@@ -135,6 +158,8 @@ export interface EstateSnapshot {
   routes: RouteUsage[];
   failureSeries: FailureSeries[];
   credentialUse: CredentialUse[];
+  /** Hops that leaked the binding context (absent: no correlated hops were read). */
+  hopLeaks?: HopLeak[];
 }
 
 /** JSON-serialisable value (evidence is stored in a Json column). */

@@ -35,6 +35,7 @@ export interface RuleFacts {
   fan_out: { identityName: string; audiences: number; limit: number };
   cert_expiring: { identityName: string | null; subjectDn: string | null; expired: boolean; days: number; boundTokens: number };
   failure_spike: { subjectName: string; subjectKind: 'identity' | 'gateway'; last24h: number; baselineMean: number; baselineDays: number };
+  leaking_hop: { hop: string; role: 'edge' | 'proxy' | 'backend'; next: string; routes: string[]; stripped: number; clientSupplied: number; clientSuppliedAccepted: number };
 }
 
 export interface RuleWords<F> {
@@ -191,6 +192,26 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
       'A sudden rise means a misconfiguration (clock skew, proxy rewriting URLs, rotated certificates) or someone trying stolen tokens.',
     recommendation: () => 'Open the binding failures view grouped by reason for this subject; fix the configuration or revoke the tokens being tried.',
   },
+  leaking_hop: {
+    title: (f) =>
+      f.clientSupplied > 0
+        ? `${f.hop} passes client-supplied certificates on to ${f.next}`
+        : `${f.hop} does not forward the client certificate to ${f.next}`,
+    explanation: (f) =>
+      (f.clientSupplied > 0
+        ? `${f.hop} (${f.role}) sent ${f.next} a certificate header the client wrote itself on ${plural(f.clientSupplied, 'request')}` +
+          (f.clientSuppliedAccepted > 0 ? `, and ${pluralWas(f.clientSuppliedAccepted, 'request')} accepted` : '') +
+          ': anyone can claim any certificate there, so certificate-bound tokens are as good as bearer tokens (Envoy #6038, Keycloak CVE-2024-10039). '
+        : '') +
+      (f.stripped > 0
+        ? `On ${plural(f.stripped, 'request')} the client presented a certificate to ${f.hop}, but ${f.next} received none: the binding cannot be checked where the token is used. `
+        : '') +
+      `Routes: ${list(f.routes)}.`,
+    recommendation: (f) =>
+      `At ${f.hop}, set the certificate header (RFC 9440 Client-Cert) from the TLS session on every route it proxies, and remove any copy the client sent ` +
+      `(NGINX proxy_set_header, HAProxy del-header then set-header, Caddy request_header); send X-Request-ID on, so the next hop's line joins this one. ` +
+      `Then make ${f.next} trust that header only from ${f.hop}.`,
+  },
 };
 
 /** Title, explanation and recommendation for one rule's facts. */
@@ -253,4 +274,5 @@ export const RULE_LABELS: Record<FindingRule, string> = {
   fan_out: 'Token fan-out',
   cert_expiring: 'Certificate expiring',
   failure_spike: 'Binding failure spike',
+  leaking_hop: 'Leaking hop',
 };

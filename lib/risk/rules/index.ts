@@ -9,6 +9,7 @@ import { credentialShared } from './credential-shared.ts';
 import { exposedActive } from './exposed-active.ts';
 import { failureSpike } from './failure-spike.ts';
 import { fanOut } from './fan-out.ts';
+import { leakingHop } from './leaking-hop.ts';
 import { offboarding } from './offboarding.ts';
 import { replayAfterRevocation } from './replay-after-revocation.ts';
 import { replaySuspected } from './replay-suspected.ts';
@@ -28,4 +29,5 @@ export const RULES: Record<FindingRule, Rule> = {
   fan_out: fanOut,
   cert_expiring: certExpiring,
   failure_spike: failureSpike,
+  leaking_hop: leakingHop,
 };

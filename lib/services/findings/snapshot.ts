@@ -22,6 +22,7 @@ import {
   type TokenFacts,
   type TokenUsage,
 } from '../../risk/index.ts';
+import type { HopLeak } from '../../risk/snapshot.ts';
 
 /** Runs one SQL statement with $n parameters: `db.query` or a transaction's `$queryRawUnsafe`. */
 export type SqlReader = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -122,6 +123,28 @@ FROM u WHERE x5t IS NOT NULL GROUP BY x5t HAVING count(DISTINCT "identityId") > 
 UNION ALL
 SELECT 'jkt', jkt, array_agg(DISTINCT "identityId"::text), sum("count")::int, max("lastAt")
 FROM u WHERE jkt IS NOT NULL GROUP BY jkt HAVING count(DISTINCT "identityId") > 1`;
+
+// Hops that lost or replaced the client's certificate on the way to the backend (decided chains,
+// evidence."HopUsage"), seen in the last 7 days, per leaking hop × the hop after it × route. A hop is
+// named by its source (the Source's name, else the namespace) and its position on the path.
+const nsName = (dim: string) => `coalesce((SELECT s.name FROM "Source" s WHERE s.id::text = ${dim}."value"), ${dim}."value")`;
+const HOP_LEAKS_SQL = `
+SELECT ${nsName('ld')} AS leak,
+       CASE WHEN u."leakPos" = 0 THEN 'edge' WHEN u."leakPos" = u."hops" - 1 THEN 'backend' ELSE 'proxy' END AS role,
+       ${nsName('od')} AS next, rt."value" AS route,
+       coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('binding_context_stripped')}), 0)::int AS stripped,
+       coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')}), 0)::int AS "clientSupplied",
+       coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')} AND u."backendStatus" BETWEEN 200 AND 299), 0)::int AS "clientSuppliedAccepted",
+       min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt",
+       coalesce(min(u."exemplar") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')}), min(u."exemplar")) AS example
+  FROM "evidence"."HopUsage" u
+  JOIN "evidence"."Dim" ld ON ld."id" = u."leakNs"
+  LEFT JOIN "evidence"."Dim" od ON od."id" = u."observedNs"
+  LEFT JOIN "evidence"."Dim" rt ON rt."id" = u."route"
+ WHERE u."lastAt" > $1::timestamptz - interval '7 days' AND u."firstAt" <= $1::timestamptz
+ GROUP BY ld."value", 2, od."value", rt."value"
+HAVING sum(u."count") > 0
+ ORDER BY 1, 2, 3, 4`;
 
 type Row = Record<string, unknown>;
 
@@ -278,5 +301,19 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
 
-  return { identities, tokens, certificates, exposures, tokenUsage, routes, failureSeries, credentialUse };
+  const hopLeaks = (await read<Row>(HOP_LEAKS_SQL, p)).map(
+    (r): HopLeak => ({
+      hop: { source: String(r.leak), role: r.role === 'edge' ? 'edge' : r.role === 'backend' ? 'backend' : 'proxy' },
+      next: String(r.next ?? ''),
+      route: (r.route as string | null) ?? null,
+      stripped: num(r.stripped),
+      clientSupplied: num(r.clientSupplied),
+      clientSuppliedAccepted: num(r.clientSuppliedAccepted),
+      firstAt: date(r.firstAt),
+      lastAt: date(r.lastAt),
+      example: (r.example as string | null) ?? null,
+    }),
+  );
+
+  return { identities, tokens, certificates, exposures, tokenUsage, routes, failureSeries, credentialUse, hopLeaks };
 }
