@@ -8,6 +8,7 @@ const ITEMS: Array<{ href: string; label: string; admin?: boolean }> = [
   { href: '/identities', label: 'Identities' },
   { href: '/tokens', label: 'Tokens' },
   { href: '/failures', label: 'Binding failures' },
+  { href: '/hops', label: 'Hops' },
   { href: '/verify', label: 'Verify' },
   { href: '/findings', label: 'Findings' },
   { href: '/revocations', label: 'Revocations' },

@@ -51,6 +51,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /findings/acknowledge': 'read',
   'POST /findings/evaluate': 'admin',
   'GET /events': 'read',
+  'GET /hops': 'read',
   'GET /risk-policy': 'read',
   'PUT /risk-policy': 'admin',
   'POST /verify/dpop': 'read',

@@ -17,6 +17,7 @@ import {
   TokenDetailSchema,
   TokenPageSchema,
 } from './schemas.ts';
+import { HopViewSchema } from './hops.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
 interface Op {
@@ -133,7 +134,7 @@ export const OPERATIONS: Op[] = [
   {
     method: 'get', path: '/findings', permission: 'read', tag: 'findings', summary: 'Findings queue: severity, then blast radius, then recency', response: FindingPageSchema, exportable: true,
     query: [
-      ['rule', 'rule id', en('unbound_high_risk', 'bound_not_enforced', 'binding_context_stripped', 'replay_suspected', 'replay_after_revocation', 'ttl_over_policy', 'exposed_active', 'offboarding', 'credential_shared', 'fan_out', 'cert_expiring', 'failure_spike')],
+      ['rule', 'rule id', en('unbound_high_risk', 'bound_not_enforced', 'binding_context_stripped', 'replay_suspected', 'replay_after_revocation', 'ttl_over_policy', 'exposed_active', 'offboarding', 'credential_shared', 'fan_out', 'cert_expiring', 'failure_spike', 'leaking_hop')],
       ['severity', 'severity', en('critical', 'high', 'medium', 'low', 'info')],
       ['status', 'open (default; includes expired acknowledgements), acknowledged, active (open or acknowledged: what the summary counts), resolved, all', en('open', 'acknowledged', 'active', 'resolved', 'all')],
       ['identity', 'identity id or exact name'],
@@ -146,8 +147,8 @@ export const OPERATIONS: Op[] = [
   {
     method: 'get', path: '/events', permission: 'read', tag: 'estate', summary: 'Binding events, newest first (never the redacted source line)', response: EventPageSchema, exportable: true,
     query: [
-      ['requestId', 'source request id (also accepted as request-id)'],
-      ['verdict', 'one verdict', en('ok', 'binding_mismatch', 'proof_invalid', 'no_proof_for_bound_token', 'bearer_unbound', 'bound_not_enforced', 'binding_context_stripped', 'cert_untrusted', 'cert_revoked', 'cert_expired', 'token_expired')],
+      ['requestId', 'source request id (also accepted as request-id); also finds every hop that carried it as its correlation id (X-Request-ID)'],
+      ['verdict', 'one verdict', en('ok', 'binding_mismatch', 'proof_invalid', 'no_proof_for_bound_token', 'bearer_unbound', 'bound_not_enforced', 'binding_context_stripped', 'cert_untrusted', 'cert_revoked', 'cert_expired', 'token_expired', 'spoofed_client_cert', 'cert_revoked_unchecked')],
       ['failures', 'binding = binding failures only; any = every verdict but ok', en('binding', 'any')],
       ['identity', 'identity id or exact name'],
       ['token', 'token id'],
@@ -165,6 +166,17 @@ const PROBLEM = {
   properties: { type: s, title: s, status: { type: 'integer' }, code: s, detail: s },
   required: ['title', 'status', 'code'],
 };
+  {
+    method: 'get', path: '/hops', permission: 'read', tag: 'estate',
+    summary: 'Hop view: per route, client → edge → backend as correlated requests showed it — what each hop checked, forwarded or stripped, counts, an example correlation id, the leaking hop',
+    response: HopViewSchema,
+    query: [
+      ['route', 'exact route (`host /prefix`) or a path prefix it ends with'],
+      ['source', 'a hop\'s source name'],
+      ['from', 'chains seen at or after (ISO 8601)', { type: 'string', format: 'date-time' }],
+      ['to', 'chains seen before (ISO 8601)', { type: 'string', format: 'date-time' }],
+    ],
+  },
 
 function jsonSchema(t: z.ZodType): Record<string, unknown> {
   const j = z.toJSONSchema(t, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Record<string, unknown>;
