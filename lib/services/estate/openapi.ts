@@ -159,13 +159,6 @@ export const OPERATIONS: Op[] = [
       ...PAGE,
     ],
   },
-];
-
-const PROBLEM = {
-  type: 'object',
-  properties: { type: s, title: s, status: { type: 'integer' }, code: s, detail: s },
-  required: ['title', 'status', 'code'],
-};
   {
     method: 'get', path: '/hops', permission: 'read', tag: 'estate',
     summary: 'Hop view: per route, client → edge → backend as correlated requests showed it — what each hop checked, forwarded or stripped, counts, an example correlation id, the leaking hop',
@@ -177,6 +170,13 @@ const PROBLEM = {
       ['to', 'chains seen before (ISO 8601)', { type: 'string', format: 'date-time' }],
     ],
   },
+];
+
+const PROBLEM = {
+  type: 'object',
+  properties: { type: s, title: s, status: { type: 'integer' }, code: s, detail: s },
+  required: ['title', 'status', 'code'],
+};
 
 function jsonSchema(t: z.ZodType): Record<string, unknown> {
   const j = z.toJSONSchema(t, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Record<string, unknown>;
