@@ -236,6 +236,7 @@ export async function run(): Promise<BenchResult[]> {
         const okRequests = LINES - notable;
         const perRequest = (inWindow.database - empty.database) / LINES;
         const table = (k: string, from = inWindow) => (from.tables[k] ?? 0) - (empty.tables[k] ?? 0);
+        const okInWindow = (inWindow.database - empty.database - table('Notable')) / okRequests;
 
         // \copy baseline: the same ledger rows, out and back into the same (partitioned) table.
         const rowsFile = join(dir, 'ledger.copy');
@@ -275,14 +276,14 @@ export async function run(): Promise<BenchResult[]> {
             notes: `${size}; jq only filters and prints; Holdfast parses, decides verdicts and commits to PostgreSQL`,
           },
           {
-            name: 'storage per request inside the dedupe window',
-            value: perRequest,
+            name: 'storage per ok request inside the dedupe window',
+            value: okInWindow,
             unit: 'B/request',
             baseline: { name: 'raw log line', value: fileBytes / LINES, unit: 'B/line' },
-            ratio: perRequest / (fileBytes / LINES),
+            ratio: okInWindow / (fileBytes / LINES),
             target: '≤ 200 B',
-            pass: perRequest <= 200,
-            notes: `pg_database_size growth / requests; ledger ${(table('Request') / LINES).toFixed(0)} B, usage ${(table('Usage') / LINES).toFixed(1)} B, notable ${(table('Notable') / LINES).toFixed(1)} B, dims ${(table('Dim') / LINES).toFixed(1)} B per request; the rest is identities, certificates, tokens and the batch record`,
+            pass: okInWindow <= 200,
+            notes: `database growth less the notable requests (counted per failure below), over ${okRequests.toLocaleString('en-US')} ok requests: ledger ${(table('Request') / LINES).toFixed(0)} B per request, usage ${(table('Usage') / okRequests).toFixed(1)} B, dims ${(table('Dim') / okRequests).toFixed(1)} B, the rest identities, certificates and the batch record; all requests together, failures included: ${perRequest.toFixed(0)} B per request`,
           },
           {
             name: 'storage per ok request after the window',

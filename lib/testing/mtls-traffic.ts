@@ -1,8 +1,9 @@
 // Benchmark and test input shaped like a production NGINX mTLS gateway's log, in the exact
 // log_format the Ingest page recommends (NGINX_JSON_LOG_FORMAT, `$ssl_client_escaped_cert`
 // included): a fleet of workloads, each with its own RSA-2048 client certificate (a real one,
-// issued by a test CA, URL-escaped the way NGINX escapes it) and its pods' /24, calling a few dozen
-// routes with power-law popularity; 95 % of requests verify, 5 % fail the gateway's certificate
+// issued by a test CA, URL-escaped the way NGINX escapes it) and its pods' /24, each calling the few
+// APIs it depends on (1 to 6 of 30 route prefixes, the first ones most), popular workloads far more
+// often than the rest; 95 % of requests verify, 5 % fail the gateway's certificate
 // check (revoked, expired, untrusted — logged with status 400 as NGINX does) — or, with
 // `failureRate`, any mix. Deterministic for a seed; generated on the fly (no file needed).
 import 'reflect-metadata';
@@ -34,6 +35,8 @@ interface Workload {
   notBefore: string;
   notAfter: string;
   net: string;
+  /** The route prefixes this workload calls (a service depends on a few APIs, not on all of them). */
+  routes: string[];
 }
 
 const ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;
@@ -81,6 +84,7 @@ async function makeFleet(n: number, rng: Rng): Promise<Workload[]> {
       notBefore: nginxTime(cert.notBefore),
       notAfter: nginxTime(cert.notAfter),
       net: `10.${(i >> 8) & 255}.${i & 255}`,
+      routes: Array.from({ length: 1 + (i % 6) }, (_, k) => ROUTES[(i * 7 + k * 11) % ROUTES.length]!),
     });
     void rng;
   }
@@ -109,7 +113,7 @@ export async function mtlsTraffic(o: MtlsTrafficOptions = {}): Promise<MtlsTraff
     const w = fleet[Math.min(n - 1, Math.floor(n * r.next() ** 3))]!;
     const t = new Date(start + Math.floor((i * 1000) / perSecond)).toISOString().replace(/\.\d{3}Z$/, '+00:00');
     const fail = r.next() < failureRate ? FAILURES[r.int(0, FAILURES.length - 1)]! : null;
-    const route = ROUTES[Math.min(ROUTES.length - 1, Math.floor(ROUTES.length * r.next() ** 2))]!;
+    const route = w.routes[Math.min(w.routes.length - 1, Math.floor(w.routes.length * r.next() ** 2))]!;
     const bearer = r.next() < 0.9;
     // 32 hex digits like NGINX's $request_id; the line number in front keeps them unique (a line's
     // generator is seeded with 32 bits, so random ids alone collide a few times in a million).
