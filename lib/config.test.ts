@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, weakPasswordReason } from './config.ts';
+import { loadConfig, readSetting, SETTING_NAMES, weakPasswordReason } from './config.ts';
 import { HoldfastError } from './errors.ts';
 
 function configError(env: Record<string, string>): string {
@@ -54,4 +56,51 @@ describe('weakPasswordReason', () => {
     ['Holdfast-2026!', 'is a well-known password'],
   ])('refuses %s', (pw, why) => expect(weakPasswordReason(pw)).toBe(why));
   it('accepts a long passphrase', () => expect(weakPasswordReason('correct horse battery staple')).toBeNull());
+});
+
+describe('settings: declared once', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+
+  it('the README settings table lists exactly the declared settings', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('### PostgreSQL mode'));
+    const documented = new Set<string>();
+    for (const row of section.split('\n').filter((l) => l.startsWith('| `'))) {
+      const names = row.split('|')[1]!;
+      for (const m of names.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) documented.add(m[1]!);
+    }
+    expect([...documented].sort()).toEqual([...SETTING_NAMES].sort());
+  });
+
+  it('no module outside lib/config.ts reads process.env (tests and test support aside)', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!['generated', 'testing', 'node_modules', '__fixtures__', 'fixtures'].includes(e.name)) walk(p);
+        } else if (/\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$|test-support|test-helpers/.test(e.name) && p !== path.join(root, 'lib', 'config.ts')) {
+          if (/process\.env\b/.test(readFileSync(p, 'utf8').replace(/\/\/.*$/gm, ''))) offenders.push(path.relative(root, p));
+        }
+      }
+    };
+    walk(path.join(root, 'lib'));
+    walk(path.join(root, 'app'));
+    expect(offenders).toEqual([]);
+  });
+
+  it('readSetting: blank is the default, a bad value is one line naming the setting', () => {
+    expect(readSetting('HOLDFAST_VIEW_CACHE_SECONDS', {})).toBe(5);
+    expect(readSetting('HOLDFAST_VIEW_CACHE_SECONDS', { HOLDFAST_VIEW_CACHE_SECONDS: '  ' })).toBe(5);
+    expect(readSetting('HOLDFAST_INGEST_RATE_PER_KEY', { HOLDFAST_INGEST_RATE_PER_KEY: '30' })).toBe(30);
+    expect(() => readSetting('HOLDFAST_INGEST_RATE_PER_KEY', { HOLDFAST_INGEST_RATE_PER_KEY: '1.5' })).toThrow(/^HOLDFAST_INGEST_RATE_PER_KEY: must be a whole number/);
+    expect(() => readSetting('HOLDFAST_INGEST_MAX_BYTES', { HOLDFAST_INGEST_MAX_BYTES: 'lots' })).toThrow(/^HOLDFAST_INGEST_MAX_BYTES: must be a number of bytes$/);
+    expect(() => readSetting('HOLDFAST_TRUST_PROXY', { HOLDFAST_TRUST_PROXY: 'yes' })).toThrow(/^HOLDFAST_TRUST_PROXY:/);
+  });
+
+  it('loadConfig (the start) refuses a bad value of the settings that used to be read elsewhere', () => {
+    expect(configError({ HOLDFAST_INGEST_MAX_BYTES: '-1' })).toMatch(/^HOLDFAST_INGEST_MAX_BYTES: must be at least 1 byte/);
+    expect(configError({ HOLDFAST_INGEST_RATE_PER_IP: '0' })).toMatch(/^HOLDFAST_INGEST_RATE_PER_IP:/);
+    expect(configError({ HOLDFAST_INGEST_CHUNK: 'big' })).toMatch(/^HOLDFAST_INGEST_CHUNK:/);
+  });
 });

@@ -1,5 +1,8 @@
-// Configuration from the environment, validated once at start with a clear message for each
-// bad value. Only edges (server start, CLI) call this; the pure core never reads the env.
+// Configuration from the environment: every setting Holdfast reads is declared here, once, with
+// its validation (the README's settings table is checked against this list by config.test.ts).
+// The server validates all of them at start (loadConfig: a bad value stops it with one line);
+// edges that need one setting later read it through readSetting, so no other module reads
+// process.env. The pure core never reads the environment at all.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -16,6 +19,13 @@ const postgresUrl = z
       return false;
     }
   }, 'must look like postgresql://user@host:5432/database');
+
+const wholeNumber1To10M = z.coerce
+  .number({ error: 'must be a whole number from 1 to 10000000' })
+  .int('must be a whole number from 1 to 10000000')
+  .min(1, 'must be a whole number from 1 to 10000000')
+  .max(10_000_000, 'must be a whole number from 1 to 10000000')
+  .optional();
 
 const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
@@ -54,7 +64,44 @@ const envSchema = z.object({
     .optional(),
   // Where the audit anchor (the chain head, MAC'd) is kept, outside the database: lib/audit/anchoring.ts.
   HOLDFAST_AUDIT_ANCHOR_FILE: z.string().trim().min(1).optional(),
+  // Largest ingest body on the wire (app/api/v1/ingest/limits.ts; default 1 GiB there).
+  HOLDFAST_INGEST_MAX_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1, 'must be at least 1 byte')
+    .optional(),
+  // Ingest back-pressure (lib/http/ingest-gate.ts): budgets per key and per address, batches in flight.
+  HOLDFAST_INGEST_RATE_PER_KEY: wholeNumber1To10M,
+  HOLDFAST_INGEST_RATE_PER_IP: wholeNumber1To10M,
+  HOLDFAST_INGEST_MAX_CONCURRENT: wholeNumber1To10M,
+  // Single sign-on (lib/auth/oidc.ts checks that they go together and parses the user map).
+  HOLDFAST_OIDC_ISSUER: z.string().trim().optional(),
+  HOLDFAST_OIDC_CLIENT_ID: z.string().trim().optional(),
+  HOLDFAST_OIDC_CLIENT_SECRET: z.string().trim().optional(),
+  HOLDFAST_OIDC_USERS: z.string().optional(),
+  HOLDFAST_OIDC_ROLE_CLAIM: z.string().trim().optional(),
+  HOLDFAST_OIDC_SCOPE: z.string().trim().optional(),
+  // The CLI's settings: the API key and DPoP key file for --server, and the ingest chunk size.
+  HOLDFAST_API_KEY: z.string().trim().optional(),
+  HOLDFAST_DPOP_KEY_FILE: z.string().trim().optional(),
+  HOLDFAST_INGEST_CHUNK: z.coerce.number({ error: 'must be a number of lines' }).int('must be a whole number of lines').min(1, 'must be at least 1 line').max(1_000_000, 'must be at most 1000000 lines').optional(),
 });
+
+/** Every setting's name. */
+export type SettingName = keyof typeof envSchema.shape;
+export const SETTING_NAMES = Object.keys(envSchema.shape) as SettingName[];
+
+/**
+ * One setting, validated by its declaration above; unset or blank gives its default (or
+ * undefined). A bad value throws config_invalid `NAME: reason` (the server already refused to
+ * start with it, so at run time this only re-reads what was checked).
+ */
+export function readSetting<K extends SettingName>(name: K, env: Env = process.env): z.output<(typeof envSchema.shape)[K]> {
+  const raw = env[name];
+  const r = envSchema.shape[name].safeParse(raw === undefined || raw.trim() === '' ? undefined : raw);
+  if (!r.success) throw new HoldfastError('config_invalid', `${name}: ${r.error.issues[0]!.message}`);
+  return r.data as z.output<(typeof envSchema.shape)[K]>;
+}
 
 export type HoldfastConfig = {
   databaseUrl: string | undefined;
@@ -87,7 +134,7 @@ export type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): HoldfastConfig {
   const raw = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+    Object.entries(env).filter(([k, v]) => v !== undefined && v.trim() !== '' && k in envSchema.shape),
   );
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {

@@ -6,6 +6,7 @@
 // The flow state (state, nonce, code verifier, return path) rides in a short-lived cookie sealed
 // with the instance key, so any instance can finish a flow another one started.
 import * as oauth from 'oauth4webapi';
+import { readSetting, type Env } from '../config.ts';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { openSecret, sealSecret } from '../crypto/seal.ts';
 import type { Database } from '../db/open.ts';
@@ -33,10 +34,10 @@ function isRole(v: unknown): v is Role {
 }
 
 /** null when OIDC is not configured; config_invalid when it is half-configured or malformed. */
-export function oidcConfig(env: Record<string, string | undefined> = process.env): OidcConfig | null {
-  const issuer = env.HOLDFAST_OIDC_ISSUER?.trim();
-  const clientId = env.HOLDFAST_OIDC_CLIENT_ID?.trim();
-  const clientSecret = env.HOLDFAST_OIDC_CLIENT_SECRET?.trim();
+export function oidcConfig(env?: Env): OidcConfig | null {
+  const issuer = readSetting('HOLDFAST_OIDC_ISSUER', env);
+  const clientId = readSetting('HOLDFAST_OIDC_CLIENT_ID', env);
+  const clientSecret = readSetting('HOLDFAST_OIDC_CLIENT_SECRET', env);
   if (!issuer && !clientId && !clientSecret) return null;
   if (!issuer || !clientId || !clientSecret) {
     throw new HoldfastError('config_invalid', 'HOLDFAST_OIDC_ISSUER, HOLDFAST_OIDC_CLIENT_ID and HOLDFAST_OIDC_CLIENT_SECRET go together');
@@ -49,14 +50,14 @@ export function oidcConfig(env: Record<string, string | undefined> = process.env
   }
   if (url.protocol !== 'https:' && !isLoopback(url)) throw new HoldfastError('config_invalid', 'HOLDFAST_OIDC_ISSUER: must be https (http only on loopback)');
   const users = new Map<string, Role>();
-  for (const entry of (env.HOLDFAST_OIDC_USERS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (readSetting('HOLDFAST_OIDC_USERS', env) ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [email, role] = entry.split('=').map((s) => s.trim());
     if (!email || !isRole(role)) throw new HoldfastError('config_invalid', `HOLDFAST_OIDC_USERS: "${entry.slice(0, 60)}" is not email=role (role one of ${ROLES.join(', ')})`);
     users.set(email.toLowerCase(), role);
   }
-  const roleClaim = env.HOLDFAST_OIDC_ROLE_CLAIM?.trim() || null;
+  const roleClaim = readSetting('HOLDFAST_OIDC_ROLE_CLAIM', env) || null;
   if (users.size === 0 && !roleClaim) throw new HoldfastError('config_invalid', 'OIDC needs HOLDFAST_OIDC_USERS (email=role,…) or HOLDFAST_OIDC_ROLE_CLAIM to decide roles');
-  return { issuer: url, clientId, clientSecret, users, roleClaim, scope: env.HOLDFAST_OIDC_SCOPE?.trim() || 'openid email' };
+  return { issuer: url, clientId, clientSecret, users, roleClaim, scope: readSetting('HOLDFAST_OIDC_SCOPE', env) || 'openid email' };
 }
 
 function isLoopback(u: URL): boolean {

@@ -5,7 +5,7 @@ import { maintainEvidence, setEvidenceRetention } from '../services/evidence/mai
 import { readFileSync } from 'node:fs';
 import { loadDpopSigner, type DpopSigner } from './dpop-client.ts';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig, readSetting } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
@@ -32,7 +32,7 @@ const GLOBAL_OPTIONS = {
 
 /** --dpop-key FILE (or HOLDFAST_DPOP_KEY_FILE): the private key a DPoP-bound API key is bound to. */
 function dpopSignerFrom(flag: string | undefined): DpopSigner | null {
-  const file = flag ?? process.env.HOLDFAST_DPOP_KEY_FILE;
+  const file = flag ?? readSetting('HOLDFAST_DPOP_KEY_FILE');
   if (!file) return null;
   let text: string;
   try {
@@ -99,7 +99,7 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
       return 0;
     }
     const server = values.server as string | undefined;
-    const apiKey = (values['api-key'] as string | undefined) ?? process.env.HOLDFAST_API_KEY;
+    const apiKey = (values['api-key'] as string | undefined) ?? readSetting('HOLDFAST_API_KEY');
     if (server && !apiKey) throw new UsageError('--server needs --api-key KEY (or HOLDFAST_API_KEY)');
     if (server) {
       try {

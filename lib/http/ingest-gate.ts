@@ -4,6 +4,7 @@
 // leaves nothing behind: the client gets 429 + Retry-After and sends the same batch again.
 // The budgets are shared by every instance (counted in the database); the in-flight cap is this
 // instance's own capacity.
+import { readSetting, type Env } from '../config.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
 import { createSharedRateLimiter } from './shared-rate-limit.ts';
@@ -19,18 +20,11 @@ export interface IngestGateConfig {
 
 export const DEFAULT_INGEST_GATE: IngestGateConfig = { perKeyPerMinute: 600, perIpPerMinute: 1200, maxConcurrent: 4 };
 
-function positiveInt(v: string | undefined, fallback: number, name: string): number {
-  if (v === undefined || v.trim() === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new HoldfastError('config_invalid', `${name}: must be a whole number from 1 to 10000000`);
-  return n;
-}
-
-export function ingestGateConfig(env: Record<string, string | undefined> = process.env): IngestGateConfig {
+export function ingestGateConfig(env?: Env): IngestGateConfig {
   return {
-    perKeyPerMinute: positiveInt(env.HOLDFAST_INGEST_RATE_PER_KEY, DEFAULT_INGEST_GATE.perKeyPerMinute, 'HOLDFAST_INGEST_RATE_PER_KEY'),
-    perIpPerMinute: positiveInt(env.HOLDFAST_INGEST_RATE_PER_IP, DEFAULT_INGEST_GATE.perIpPerMinute, 'HOLDFAST_INGEST_RATE_PER_IP'),
-    maxConcurrent: positiveInt(env.HOLDFAST_INGEST_MAX_CONCURRENT, DEFAULT_INGEST_GATE.maxConcurrent, 'HOLDFAST_INGEST_MAX_CONCURRENT'),
+    perKeyPerMinute: readSetting('HOLDFAST_INGEST_RATE_PER_KEY', env) ?? DEFAULT_INGEST_GATE.perKeyPerMinute,
+    perIpPerMinute: readSetting('HOLDFAST_INGEST_RATE_PER_IP', env) ?? DEFAULT_INGEST_GATE.perIpPerMinute,
+    maxConcurrent: readSetting('HOLDFAST_INGEST_MAX_CONCURRENT', env) ?? DEFAULT_INGEST_GATE.maxConcurrent,
   };
 }
 
@@ -80,7 +74,7 @@ export function createIngestGate(config: IngestGateConfig): IngestGate {
 let shared: { key: string; gate: IngestGate } | undefined;
 
 /** The process-wide gate; rebuilt when its environment changes (tests change limits). */
-export function ingestGate(env: Record<string, string | undefined> = process.env): IngestGate {
+export function ingestGate(env?: Env): IngestGate {
   const config = ingestGateConfig(env);
   const key = JSON.stringify(config);
   if (!shared || shared.key !== key) shared = { key, gate: createIngestGate(config) };

@@ -1,6 +1,7 @@
 // Who is calling: a session cookie (browser) or an API key (`Authorization: Bearer hf_…`, or
 // `Authorization: DPoP hf_…` with a `DPoP` proof header for keys bound to a proof key).
 import { verifyDpopRequest } from '../binding/index.ts';
+import { readSetting, type Env } from '../config.ts';
 import { resolveApiKey } from '../auth/api-keys.ts';
 import type { Principal } from '../auth/permissions.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
@@ -39,23 +40,23 @@ function dpopChallenge(error: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop
 }
 
 /** HOLDFAST_DPOP_NONCE: `required` (default) or `off` (validated at start by lib/config.ts). */
-const noncesRequired = (env: Record<string, string | undefined>) => env.HOLDFAST_DPOP_NONCE?.trim() !== 'off';
+const noncesRequired = (env?: Env) => readSetting('HOLDFAST_DPOP_NONCE', env) !== 'off';
 
 /**
  * The URL the client addressed, for `htu`. HOLDFAST_PUBLIC_URL (operator configuration) wins;
  * X-Forwarded-Proto/Host count only when HOLDFAST_TRUST_PROXY=1 says a reverse proxy sets them
  * (anyone reaching the app directly could send them otherwise); else the Host header as received.
  */
-export function addressedUrl(req: RequestTarget, headers: Headers, env: Record<string, string | undefined> = process.env): string {
+export function addressedUrl(req: RequestTarget, headers: Headers, env?: Env): string {
   const u = new URL(req.url);
-  const publicUrl = env.HOLDFAST_PUBLIC_URL?.trim();
+  const publicUrl = readSetting('HOLDFAST_PUBLIC_URL', env);
   if (publicUrl) {
     const p = new URL(publicUrl);
     return `${p.protocol}//${p.host}${u.pathname}${u.search}`;
   }
   let proto = u.protocol.replace(/:$/, '');
   let host = headers.get('host')?.trim() || u.host;
-  if (env.HOLDFAST_TRUST_PROXY === '1') {
+  if (readSetting('HOLDFAST_TRUST_PROXY', env) === '1') {
     const fp = headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
     const fh = headers.get('x-forwarded-host')?.split(',')[0]?.trim();
     if (fp === 'http' || fp === 'https') proto = fp;
@@ -102,7 +103,7 @@ export async function principalFromRequest(db: Database, headers: Headers, targe
       // `fresh` is the nonce to hand out: in the challenge, or for the next proof (§8.2).
       let nonce: string | null = null;
       let fresh: string | null = null;
-      if (noncesRequired(process.env)) {
+      if (noncesRequired()) {
         const secret = getSecretKey();
         const now = Date.now();
         fresh = issueDpopNonce(secret, now);

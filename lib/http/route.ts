@@ -3,6 +3,7 @@
 // schema is given), errors mapped to JSON problems in one place. Web-standard Request and
 // Response only, so handlers are testable without a Next.js server.
 import { viewCache } from './view-cache.ts';
+import { readSetting } from '../config.ts';
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import { can, refusalMessage, type Permission, type Principal } from '../auth/permissions.ts';
@@ -50,7 +51,7 @@ export const REMOTE_ADDR_HEADER = 'x-holdfast-remote-addr';
  * The client's address. Forwarding headers are spoofable by anyone who reaches the app
  * directly, so they count only when HOLDFAST_TRUST_PROXY=1 says a reverse proxy sets them.
  */
-export function clientIp(headers: Headers, trustProxy = process.env.HOLDFAST_TRUST_PROXY === '1'): string | null {
+export function clientIp(headers: Headers, trustProxy = readSetting('HOLDFAST_TRUST_PROXY') === '1'): string | null {
   if (trustProxy) {
     const forwarded = headers.get('x-real-ip') ?? headers.get('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;
@@ -69,7 +70,7 @@ function safeEqual(a: string, b: string): boolean {
  * the Host header; X-Forwarded-Host only when HOLDFAST_TRUST_PROXY=1 says a reverse proxy sets it —
  * otherwise anyone reaching the app directly could name their own site in both headers.
  */
-export function sameOrigin(req: Request, trustProxy = process.env.HOLDFAST_TRUST_PROXY === '1'): boolean {
+export function sameOrigin(req: Request, trustProxy = readSetting('HOLDFAST_TRUST_PROXY') === '1'): boolean {
   const origin = req.headers.get('origin') ?? req.headers.get('referer');
   if (!origin) return true; // non-browser clients send none; the CSRF token still applies
   try {

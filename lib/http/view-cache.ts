@@ -9,7 +9,7 @@
 // cached (a failed refresh leaves the previous value, and the next reader tries again). HOLDFAST_VIEW_CACHE_SECONDS (default 5; 0 turns it off).
 // Access control is not the cache's business: callers check the reader's role first, and only
 // estate-wide data with no per-user scoping may be cached here.
-import { HoldfastError } from '../errors.ts';
+import { readSetting, type Env } from '../config.ts';
 
 export interface Cached<T> {
   value: T;
@@ -77,19 +77,15 @@ export function createViewCache(ttlMs: number, now: () => number = Date.now): Vi
   };
 }
 
-export function viewCacheSeconds(env: Record<string, string | undefined>): number {
-  const v = env.HOLDFAST_VIEW_CACHE_SECONDS;
-  if (v === undefined || v.trim() === '') return DEFAULT_VIEW_CACHE_SECONDS;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 3600) throw new HoldfastError('config_invalid', 'HOLDFAST_VIEW_CACHE_SECONDS: must be a number of seconds from 0 to 3600');
-  return n;
+export function viewCacheSeconds(env?: Env): number {
+  return readSetting('HOLDFAST_VIEW_CACHE_SECONDS', env);
 }
 
 // One cache per open database (tests open several in one process).
 const shared = new WeakMap<object, { seconds: number; cache: ViewCache }>();
 
 /** The process-wide cache for `db`; rebuilt when HOLDFAST_VIEW_CACHE_SECONDS changes. */
-export function viewCache(db: object, env: Record<string, string | undefined> = process.env): ViewCache {
+export function viewCache(db: object, env?: Env): ViewCache {
   const seconds = viewCacheSeconds(env);
   let entry = shared.get(db);
   if (!entry || entry.seconds !== seconds) {

@@ -5,7 +5,8 @@
 import http from 'node:http';
 import path from 'node:path';
 import { bootstrapAdmin } from '../auth/bootstrap.ts';
-import { loadConfig, type HoldfastConfig } from '../config.ts';
+import { oidcConfig } from '../auth/oidc.ts';
+import { loadConfig, readSetting, type HoldfastConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
@@ -68,7 +69,9 @@ async function shouldSeedDemo(db: Database, cfg: HoldfastConfig): Promise<boolea
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const cfg = loadConfig(opts.env ?? process.env);
+  const cfg = loadConfig(opts.env);
+  // Settings that only make sense together (SSO) are checked now too, not at the first sign-in.
+  oidcConfig(opts.env);
   const db = await openDatabase(dbTargetFromConfig(cfg));
   try {
     const applied = await migrateDatabase(db);
@@ -99,7 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   registerDatabase(db);
   let secretKey: Buffer;
   try {
-    secretKey = loadSecretKey({ envValue: (opts.env ?? process.env).HOLDFAST_SECRET_KEY, dataDir: cfg.dataDir });
+    secretKey = loadSecretKey({ envValue: readSetting('HOLDFAST_SECRET_KEY', opts.env), dataDir: cfg.dataDir });
   } catch (e) {
     registerDatabase(undefined);
     await db.close();

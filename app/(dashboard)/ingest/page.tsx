@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import { can } from '@/lib/auth/permissions.ts';
+import { readSetting } from '@/lib/config.ts';
 import { FORMAT_NAMES } from '@/lib/ingest/index.ts';
 import { listBatches } from '@/lib/services/ingest/index.ts';
 import { requirePage } from '../../_lib/session.ts';
@@ -18,7 +19,7 @@ export default async function IngestPage() {
   const h = await headers();
   const host = h.get('x-forwarded-host') ?? h.get('host') ?? 'holdfast.example.com';
   const proto = h.get('x-forwarded-proto') ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
-  const base = process.env.HOLDFAST_PUBLIC_URL?.replace(/\/$/, '') ?? `${proto}://${host}`;
+  const base = readSetting('HOLDFAST_PUBLIC_URL')?.replace(/\/$/, '') ?? `${proto}://${host}`;
   return (
     <>
       <h1>Ingest</h1>

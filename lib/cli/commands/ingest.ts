@@ -5,6 +5,7 @@
 // lines; 2 for bad usage, an unknown format or an unreadable file.
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { readSetting } from '../../config.ts';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
 import { FORMAT_NAMES, isFormatName } from '../../ingest/index.ts';
 import { ingestAndEvaluate, type IngestSummary } from '../../services/ingest/index.ts';
@@ -158,7 +159,7 @@ export const ingestCommand: Command = {
               sourceName: source,
               actor: 'cli',
               // Rows per set-based statement (tests use small chunks to stop mid-batch).
-              chunkSize: Number(process.env.HOLDFAST_INGEST_CHUNK) || undefined,
+              chunkSize: readSetting('HOLDFAST_INGEST_CHUNK'),
               onProgress: (p) => bar.lines(p.linesRead),
             }),
           );

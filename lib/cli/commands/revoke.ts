@@ -1,7 +1,7 @@
 // `holdfast revoke`: records a revocation and, unless --no-wait, waits for its legs to reach a
 // final state. With the embedded database (no server holds it) the worker runs in this
 // process; with --server the server's worker does the work and the CLI polls.
-import { loadConfig } from '../../config.ts';
+import { loadConfig, readSetting } from '../../config.ts';
 import { loadSecretKey } from '../../crypto/seal.ts';
 import type { Database } from '../../db/open.ts';
 import { dbConnectorResolver } from '../../revocation/connector-store.ts';
@@ -78,7 +78,7 @@ export const revokeCommand: Command = {
       }
     } else {
       v = await ctx.withDb(async (db) => {
-        const key = loadSecretKey({ envValue: process.env.HOLDFAST_SECRET_KEY, dataDir: loadConfig().dataDir });
+        const key = loadSecretKey({ envValue: readSetting('HOLDFAST_SECRET_KEY'), dataDir: loadConfig().dataDir });
         const r = await requestRevocation(db, key, { ...body, actor: 'cli' });
         return wait ? waitLocally(db, key, r.id, deadline) : getRevocation(db, r.id);
       });

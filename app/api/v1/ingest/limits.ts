@@ -1,4 +1,6 @@
 // Limits and accepted media types of POST /api/v1/ingest.
+import { readSetting, type Env } from '@/lib/config.ts';
+
 export const DEFAULT_INGEST_MAX_BYTES = 1024 ** 3; // 1 GiB on the wire
 
 /**
@@ -11,18 +13,16 @@ export const DEFAULT_INGEST_MAX_BYTES = 1024 ** 3; // 1 GiB on the wire
 export const DEFAULT_INFLATED_FACTOR = 16;
 
 /** HOLDFAST_INGEST_MAX_BYTES, else 1 GiB. */
-export function ingestMaxBytes(env: Record<string, string | undefined> = process.env): number {
-  const n = Number(env.HOLDFAST_INGEST_MAX_BYTES);
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : DEFAULT_INGEST_MAX_BYTES;
+export function ingestMaxBytes(env?: Env): number {
+  return readSetting('HOLDFAST_INGEST_MAX_BYTES', env) ?? DEFAULT_INGEST_MAX_BYTES;
 }
 
 /**
  * HOLDFAST_INGEST_MAX_INFLATED_BYTES (validated at start by lib/config.ts), else 16× the wire
  * limit (16 GiB by default).
  */
-export function ingestMaxInflatedBytes(env: Record<string, string | undefined> = process.env): number {
-  const n = Number(env.HOLDFAST_INGEST_MAX_INFLATED_BYTES);
-  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_INFLATED_FACTOR * ingestMaxBytes(env);
+export function ingestMaxInflatedBytes(env?: Env): number {
+  return readSetting('HOLDFAST_INGEST_MAX_INFLATED_BYTES', env) ?? DEFAULT_INFLATED_FACTOR * ingestMaxBytes(env);
 }
 
 export const INGEST_CONTENT_TYPES = [
