@@ -15,7 +15,7 @@ import { createConnector, dbConnectorResolver } from '../lib/revocation/connecto
 import { requestRevocation } from '../lib/revocation/request-revocation.ts';
 import { runRevocationWorker } from '../lib/revocation/run-revocation-worker.ts';
 import { startOidcPeer } from '../lib/revocation/testing/oidc-peer.ts';
-import { fingerprintToken } from '../lib/binding/token-fingerprint.ts';
+import { fingerprintToken } from '../lib/credentials/fingerprint.ts';
 import type { BenchResult } from './types.ts';
 
 const N = Number(process.env.BENCH_REVOCATION_N ?? 100);

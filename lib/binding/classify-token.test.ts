@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { bindingOfClaims, classifyToken } from './classify-token.ts';
 import { BindingError } from './errors.ts';
-import { fingerprintToken } from './token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 
 const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
 const X5T = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0';

@@ -5,7 +5,7 @@ import { bindingOfClaims, decideBinding, readCnf, type BindingAnomaly } from '..
 import { BindingError } from './errors.ts';
 
 export { bindingOfClaims, decideBinding, readCnf, type BindingAnomaly, type ClaimsBinding, type CnfFacts } from '../credentials/cnf-binding.ts';
-import { fingerprintToken } from './token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 
 /** Where what we know about a token comes from. Raw token strings are fingerprinted and dropped. */
 export type TokenSource =

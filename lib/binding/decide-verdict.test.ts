@@ -4,7 +4,7 @@ import type { NormalizedEvent, Verdict } from '../domain/types.ts';
 import { decideVerdict, type TokenBindingFacts } from './decide-verdict.ts';
 import { MemoryReplayStore } from './replay-store.ts';
 import { ath, ecKey, makeProof } from './testing/proofs.ts';
-import { fingerprintToken } from './token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 import { verifyDpopProof } from './verify-dpop-proof.ts';
 import { VERDICT_WORDS } from './words.ts';
 

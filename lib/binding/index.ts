@@ -14,7 +14,7 @@ export {
   type ParsedCertificate,
   type PresentedFingerprint,
 } from './certificate-thumbprint.ts';
-export { fingerprintToken } from './token-fingerprint.ts';
+export { fingerprintToken } from '../credentials/fingerprint.ts';
 export { normalizeHtu, normalizeHtuPath } from './normalize-htu.ts';
 export { MemoryReplayStore, type ReplayStore } from './replay-store.ts';
 export { KeyCache } from './key-cache.ts';

@@ -8,7 +8,7 @@ import { checkAth, checkHtm, checkHtu, checkIat, checkJkt, checkNonce, checkSche
 import { normalizeHtu } from './normalize-htu.ts';
 import type { ReplayStore } from './replay-store.ts';
 import { rfcErrorFor } from './rfc-error.ts';
-import { fingerprintToken } from './token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 import type { BindingCheck, DpopRfcError, DpopVerifyConfig } from './types.ts';
 
 export const DEFAULT_DPOP_CONFIG: DpopVerifyConfig = {

@@ -6,7 +6,7 @@ import { bindingOfClaims, decodeJwt } from './classify-token.ts';
 import { BindingError, isBindingError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import type { ReplayStore } from './replay-store.ts';
-import { fingerprintToken } from './token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 import type { BindingCheck, DpopFailureReason, DpopRfcError, DpopVerifyConfig, MtlsFailureReason } from './types.ts';
 import { verifyDpopProof } from './verify-dpop-proof.ts';
 import { verifyMtlsBinding } from './verify-mtls-binding.ts';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideVerdictNow } from '../binding/decide-verdict.ts';
 import { ath } from '../binding/testing/proofs.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { sha256B64url } from '../ingest/hash.ts';
+import { sha256B64url } from '../credentials/fingerprint.ts';
 import { openParseStream } from '../ingest/parse-stream.ts';
 import { createGatewayPki, type GatewayPki } from '../testing/gateway-pki.ts';
 import { findHaproxy } from '../testing/haproxy-launch.ts';

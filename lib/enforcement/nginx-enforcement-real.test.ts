@@ -14,7 +14,7 @@ import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } fro
 import { exportJWK, generateKeyPair as joseKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ath, makeProof, type TestKey } from '../binding/testing/proofs.ts';
-import { sha256B64url } from '../ingest/hash.ts';
+import { sha256B64url } from '../credentials/fingerprint.ts';
 import { ingestStream } from '../services/ingest/pipeline.ts';
 import { allEvents, everyStoredRow } from '../services/ingest/testing/stored-events.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../testing/databases.ts';

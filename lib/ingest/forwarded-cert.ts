@@ -4,7 +4,9 @@
 // the value may have been written by the client itself (Envoy #6038, Keycloak #35861), so every
 // byte is checked and a value that does not parse is an error, never a partial certificate.
 import type { NormalizedEvent } from '../domain/types.ts';
-import { cachedCertFacts, certFactsFromPem, hexToB64url, type CertFacts } from './hash.ts';
+import { certFactsFromPem, type CertFacts } from '../credentials/certificate.ts';
+import { hexToB64url } from '../credentials/fingerprint.ts';
+import { cachedCertFacts } from './cert.ts';
 
 /** Certificate facts of a forwarded certificate, as NormalizedEvent.forwardedCert carries them. */
 export type ForwardedCert = NonNullable<NormalizedEvent['forwardedCert']>;

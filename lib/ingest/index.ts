@@ -4,7 +4,7 @@ export { PARSERS, getParser } from './registry.ts';
 export { detectFormat } from './detect.ts';
 export { redact, REDACTED } from './redact.ts';
 export { openParseStream, type CompiledLogFormatInfo, type OpenedParseStream, type ParsedLine, type ParseStreamOptions } from './parse-stream.ts';
-export { sha256B64url, fingerprintFromJti } from './hash.ts';
+export { sha256B64url, fingerprintFromJti } from '../credentials/fingerprint.ts';
 export {
   CONFIGURED_FORMATS, FORMAT_NAMES, createParseContext, isConfiguredFormat, isFormatName, type ConfiguredFormatName,
   type FormatName, type LineParser, type ParseContext, type ParseContextOptions, type ParseErrorReason, type ParseResult,

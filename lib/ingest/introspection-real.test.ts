@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256B64url } from './hash.ts';
+import { sha256B64url } from '../credentials/fingerprint.ts';
 import { PARSERS } from './registry.ts';
 import { createParseContext, type ParseResult } from './types.ts';
 

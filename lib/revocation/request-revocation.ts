@@ -3,7 +3,7 @@
 // (outbox): the worker (run-revocation-worker.ts) then carries each leg to its peer.
 import { randomUUID } from 'node:crypto';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
-import { fingerprintToken } from '../binding/token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 import { sealSecret } from '../crypto/seal.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';

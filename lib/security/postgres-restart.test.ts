@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../audit/verify-audit-chain.ts';
 import { createApiKey } from '../auth/api-keys.ts';
-import { fingerprintToken } from '../binding/token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { createConnector } from '../revocation/connector-store.ts';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-keys.ts';
 import { createSession } from '../auth/sessions.ts';
 import { createUser, signInWithPassword } from '../auth/users.ts';
-import { fingerprintToken } from '../binding/token-fingerprint.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
 import { CERT_PEM, NGINX_JSON_FULL, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from '../ingest/__fixtures__/samples.ts';
 import { requestRevocation } from '../revocation/request-revocation.ts';
 import { createConnector } from '../revocation/connector-store.ts';

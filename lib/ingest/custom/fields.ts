@@ -5,11 +5,12 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
-import { hexToB64url, sha256B64url } from '../hash.ts';
+import { hexToB64url, sha256B64url } from '../../credentials/fingerprint.ts';
 import { REDACTED, redact } from '../redact.ts';
-import {
-  authFacts, decodeJwtClaims, dpopProofOf, FieldError, flag, httpStatus, identityFrom, isUnset, newEvent, verdictFromCertVerify, type AuthFacts,
-} from '../util.ts';
+import { decodeJwtClaims } from '../../credentials/jwt.ts';
+import { authFacts, dpopProofOf, identityFrom, type AuthFacts } from '../auth-facts.ts';
+import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { FieldError, flag, httpStatus, isUnset } from '../fields.ts';
 import type { ParseContext } from '../types.ts';
 import { combineTime, type TimeParts } from './time.ts';
 

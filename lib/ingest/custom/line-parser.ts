@@ -4,7 +4,7 @@
 // stopped matching; a syslog header in front of the line (HAProxy logs through syslog) is skipped.
 import { redact, redactJsonLine } from '../redact.ts';
 import { SKIP, err, type FormatName, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
-import { guard, isObject, isEmptyLine, isUnset, type Json } from '../util.ts';
+import { guard, isObject, isEmptyLine, isUnset, type Json } from '../fields.ts';
 import { eventFromValues, isSensitiveSlot as isSensitive, redactSlotValue as redactValue, type SlotValue } from './fields.ts';
 import {
   compilePatterns, matchSegments, slotValues, type CompiledPatterns, type JsonShape, type Segment, type Slot,

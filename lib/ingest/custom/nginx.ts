@@ -3,7 +3,7 @@
 // uses. Escaping as ngx_http_log_module writes it: `default` turns `"`, `\` and bytes outside
 // 32–126 into `\xHH`; `json` writes JSON string escapes; `none` writes values as they are. An
 // unset variable is `-` (or empty with escape=json).
-import { FieldError } from '../util.ts';
+import { FieldError } from '../fields.ts';
 import { headerField, type FieldName } from './fields.ts';
 import { chooseFormat, LogFormatError, type CompiledLogFormat, type FoundFormat } from './compiled.ts';
 import type { Segment, Slot } from './template.ts';

@@ -2,7 +2,7 @@
 // `$time_iso8601`), or several carry parts of one (Apache `%{%Y-%m-%dT%H:%M:%S}t.%{msec_frac}t%{%z}t`,
 // HAProxy `%Ts` + `%ms`). Each time variable compiles to a pattern and a reader of its parts; the
 // parts of one line are merged, first value of each part winning. Times without a zone are UTC.
-import { parseTime } from '../util.ts';
+import { parseTime } from '../time.ts';
 
 export interface TimeParts {
   epochMs?: number;

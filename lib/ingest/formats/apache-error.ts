@@ -13,7 +13,9 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
 import { SKIP, err, type LineParser, type ParseResult } from '../types.ts';
-import { guard, identityFrom, isEmptyLine, newEvent, verdictFromCertVerify } from '../util.ts';
+import { identityFrom } from '../auth-facts.ts';
+import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { guard, isEmptyLine } from '../fields.ts';
 
 /** ErrorLogFormat's default head: time, module:level, pid[:tid], optional source file, optional client. */
 const HEAD = /^\[([^\]]+)\] \[([\w-]*):(\w+)\] (?:\[pid \d+(?::tid \d+)?\] )?(?:\S+\(\d+\): )?(?:\[client ([^\]]+)\] )?(.*)$/;

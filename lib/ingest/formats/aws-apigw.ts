@@ -4,7 +4,10 @@
 // `$context.identity.clientCert.clientCertPem` all work; nested objects are flattened.
 import { buildCert } from '../cert.ts';
 import { SKIP, type LineParser } from '../types.ts';
-import { FieldError, guard, httpStatus, identityFrom, isEmptyLine, isObject, jsonObject, newEvent, parseTime, type Json } from '../util.ts';
+import { identityFrom } from '../auth-facts.ts';
+import { newEvent } from '../event.ts';
+import { FieldError, guard, httpStatus, isEmptyLine, isObject, jsonObject, type Json } from '../fields.ts';
+import { parseTime } from '../time.ts';
 
 export const AWS_APIGW_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',

@@ -20,12 +20,12 @@
 //   log carries in resp_headers: read here as x5t#S256 and as the correlation id.
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts';
-import { hexToB64url } from '../hash.ts';
+import { hexToB64url } from '../../credentials/fingerprint.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
-import {
-  authFacts, dpopProofOf, FieldError, guard, httpStatus, identityFrom, isEmptyLine, jsonObject, newEvent, optObj,
-  pickInt, pickStr, requireTime, type Json,
-} from '../util.ts';
+import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
+import { newEvent } from '../event.ts';
+import { FieldError, guard, httpStatus, isEmptyLine, jsonObject, optObj, pickInt, pickStr, type Json } from '../fields.ts';
+import { requireTime } from '../time.ts';
 
 /** Lower-cased header map; Caddy logs each header as an array of values (canonical names). */
 function headerMap(h: Json | null): Map<string, unknown> {

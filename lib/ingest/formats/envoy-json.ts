@@ -5,13 +5,13 @@
 // downstream_peer_cert_v_end, response_code_details, downstream_transport_failure_reason,
 // authorization (%REQ(AUTHORIZATION)%) and dpop (%REQ(DPOP)%). "-" means unset.
 import { buildCert } from '../cert.ts';
-import { hexToB64url } from '../hash.ts';
+import { hexToB64url } from '../../credentials/fingerprint.ts';
 import { SKIP, type LineParser } from '../types.ts';
 import type { NormalizedEvent } from '../../domain/types.ts';
-import {
-  authFacts, dpopProofOf, guard, httpStatus, identityFrom, isEmptyLine, jsonObject, newEvent, pickInt, pickStr, requireTime,
-  verdictFromCertVerify, type Json,
-} from '../util.ts';
+import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
+import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { guard, httpStatus, isEmptyLine, jsonObject, pickInt, pickStr, type Json } from '../fields.ts';
+import { requireTime } from '../time.ts';
 
 export const ENVOY_JSON_FORMAT = {
   start_time: '%START_TIME%',

@@ -3,10 +3,10 @@
 // SHA-256 base64url), `token_type_hint` / `token_use` ("refresh_token" → refresh),
 // `nhi` / `identity` (identity name override).
 import type { TokenRecord } from '../../domain/types.ts';
-import { fingerprintFromJti, sha256B64url } from '../hash.ts';
+import { fingerprintFromJti, sha256B64url } from '../../credentials/fingerprint.ts';
 import { bindingOf } from '../token-record.ts';
 import { SKIP, type LineParser } from '../types.ts';
-import { FieldError, guard, isEmptyLine, jsonObject, optObj, pickStr, type Json } from '../util.ts';
+import { FieldError, guard, isEmptyLine, jsonObject, optObj, pickStr, type Json } from '../fields.ts';
 
 function numericDate(o: Json, key: string): Date | null {
   const v = o[key];

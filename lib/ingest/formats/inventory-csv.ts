@@ -10,10 +10,11 @@
 // Unknown columns are ignored.
 import type { Binding, TokenRecord } from '../../domain/types.ts';
 import { splitCsvRecord } from '../csv.ts';
-import { fingerprintFromJti, sha256B64url } from '../hash.ts';
+import { fingerprintFromJti, sha256B64url } from '../../credentials/fingerprint.ts';
 import { bindingOf } from '../token-record.ts';
 import { SKIP, err, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
-import { FieldError, guard, isEmptyLine, parseTime } from '../util.ts';
+import { FieldError, guard, isEmptyLine } from '../fields.ts';
+import { parseTime } from '../time.ts';
 
 export const INVENTORY_CSV_COLUMNS = [
   'nhi', 'token_id', 'fingerprint', 'token', 'token_type', 'binding', 'cnf', 'cnf_jkt', 'cnf_x5t_s256',

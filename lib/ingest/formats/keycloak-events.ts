@@ -4,7 +4,9 @@
 // and Quarkus JSON logging ({"timestamp":…,"loggerName":"org.keycloak.events","message":"type=…"}).
 // Other server log lines are skipped. Zone-less timestamps are taken as UTC.
 import { SKIP, err, type LineParser } from '../types.ts';
-import { guard, isEmptyLine, isObject, newEvent, parseTime, verdictFromOAuthError, FieldError } from '../util.ts';
+import { newEvent, verdictFromOAuthError } from '../event.ts';
+import { guard, isEmptyLine, isObject, FieldError } from '../fields.ts';
+import { parseTime } from '../time.ts';
 
 const HEAD = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+(?:[A-Z]+\s+)?\[?org\.keycloak\.events\]?\s*(?:\([^)]*\)\s*)?(.*)$/;
 

@@ -1,10 +1,10 @@
 // Kong file-log / http-log / tcp-log serializer output, one JSON object per line.
 import { buildCert } from '../cert.ts';
 import { SKIP, type LineParser } from '../types.ts';
-import {
-  authFacts, dpopProofOf, guard, httpStatus, identityFrom, isEmptyLine, jsonObject, newEvent, optObj, pickInt, pickStr,
-  requireTime, verdictFromCertVerify, FieldError, type Json,
-} from '../util.ts';
+import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
+import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { guard, httpStatus, isEmptyLine, jsonObject, optObj, pickInt, pickStr, FieldError, type Json } from '../fields.ts';
+import { requireTime } from '../time.ts';
 
 /** Header values may be a string or, for repeated headers, an array of strings. */
 function header(headers: Json | null, name: string): string | null {

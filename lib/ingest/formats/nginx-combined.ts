@@ -3,7 +3,10 @@
 // so are lines with only the first few extension fields.
 import { buildCert } from '../cert.ts';
 import { SKIP, err, type LineParser } from '../types.ts';
-import { authFacts, flag, guard, identityFrom, isEmptyLine, newEvent, requireTime, verdictFromCertVerify, httpStatus } from '../util.ts';
+import { authFacts, identityFrom } from '../auth-facts.ts';
+import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { flag, guard, isEmptyLine, httpStatus } from '../fields.ts';
+import { requireTime } from '../time.ts';
 
 /** Needs NGINX_AUTH_MAPS (nginx-json.ts) in the http block for $authz_scheme and $has_dpop. */
 export const NGINX_COMBINED_LOG_FORMAT = `log_format holdfast_combined '$remote_addr - $remote_user [$time_local] '

@@ -3,10 +3,10 @@ import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
-import {
-  authFacts, dpopProofOf, FieldError, flag, guard, httpStatus, identityFrom, intValue, isEmptyLine, jsonObject, newEvent, requireTime, strValue,
-  verdictFromCertVerify, type Json,
-} from '../util.ts';
+import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
+import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { FieldError, flag, guard, httpStatus, intValue, isEmptyLine, jsonObject, strValue, type Json } from '../fields.ts';
+import { requireTime } from '../time.ts';
 
 /**
  * The log format Holdfast documents for NGINX (with NGINX_AUTH_MAPS in the http block). Logging

@@ -3,12 +3,12 @@
 // (hex or base64url value), algorithm_id 2 the SHA-1; `unmapped.jkt` / `unmapped.cnf_jkt`
 // carries the DPoP key thumbprint, which OCSF has no field for.
 import { buildCert } from '../cert.ts';
-import { hexToB64url } from '../hash.ts';
+import { hexToB64url } from '../../credentials/fingerprint.ts';
 import { SKIP, err, type LineParser } from '../types.ts';
-import {
-  FieldError, authFacts, dpopProofOf, guard, httpStatus, identityFrom, isEmptyLine, isObject, jsonObject, newEvent, optInt, optObj,
-  pickStr, requireTime, verdictFromOAuthError, type Json,
-} from '../util.ts';
+import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
+import { newEvent, verdictFromOAuthError } from '../event.ts';
+import { FieldError, guard, httpStatus, isEmptyLine, isObject, jsonObject, optInt, optObj, pickStr, type Json } from '../fields.ts';
+import { requireTime } from '../time.ts';
 
 function fingerprints(cert: Json | null): { x5t: string | null; sha1: string | null } {
   let x5t: string | null = null;

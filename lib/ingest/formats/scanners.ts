@@ -2,10 +2,11 @@
 // the same fingerprint tokens carry) and goes nowhere else. Both scanners are accepted as a
 // JSON array (gitleaks' default report, pretty-printed) or as JSON lines (TruffleHog's --json).
 import type { ExposureRecord } from '../../domain/types.ts';
-import { sha256B64url } from '../hash.ts';
+import { sha256B64url } from '../../credentials/fingerprint.ts';
 import { endJsonRecords, feedJsonLine, newJsonRecordState, type JsonRecordState } from '../json-records.ts';
 import { SKIP, err, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
-import { FieldError, guard, isObject, parseTime, pickStr, type Json } from '../util.ts';
+import { FieldError, guard, isObject, pickStr, type Json } from '../fields.ts';
+import { parseTime } from '../time.ts';
 
 function state(ctx: ParseContext): JsonRecordState {
   let s = ctx.state.jsonRecords as JsonRecordState | undefined;

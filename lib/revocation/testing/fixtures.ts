@@ -3,7 +3,7 @@
 import { randomBytes, X509Certificate, createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { fingerprintToken } from '../../binding/token-fingerprint.ts';
+import { fingerprintToken } from '../../credentials/fingerprint.ts';
 import type { Database } from '../../db/open.ts';
 import { verifyWebhook } from '../webhook-connector.ts';
 

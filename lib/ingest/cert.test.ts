@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CERT_PEM, CERT_SHA1_HEX, CERT_SHA256_HEX, CERT_SPIFFE, CERT_X5T } from './__fixtures__/samples.ts';
-import { certFactsFromPem, fingerprintFromJti, hexToB64url, sha256B64url } from './hash.ts';
+import { certFactsFromPem } from '../credentials/certificate.ts';
+import { fingerprintFromJti, hexToB64url, sha256B64url } from '../credentials/fingerprint.ts';
 
 describe('hash helpers', () => {
   it('sha256B64url matches the RFC 7638 example encoding style (no padding)', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { authFacts, parseTime, verdictFromCertVerify, verdictFromOAuthError } from './util.ts';
+import { authFacts } from './auth-facts.ts';
+import { verdictFromCertVerify, verdictFromOAuthError } from './event.ts';
+import { parseTime } from './time.ts';
 
 describe('parseTime', () => {
   it.each([
