@@ -16,6 +16,8 @@ export type HoldfastErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'invalid_credentials'
+  | 'conflict_retry'
   | 'upstream_failed'
   | 'internal';
 

@@ -18,11 +18,13 @@ const STATUS: Record<HoldfastErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  invalid_credentials: 401,
+  conflict_retry: 503,
   upstream_failed: 502,
   internal: 500,
 };
 
-export function problem(status: number, code: string, title: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+export function problem(status: number, code: HoldfastErrorCode, title: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ type: `about:blank`, title, status, code, ...extra }), {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
@@ -96,7 +98,6 @@ function titleFor(code: HoldfastErrorCode): string {
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017', 'P2024']);
 const UNAVAILABLE_TEXT = /Connection terminated|terminating connection due to administrator command|the database system is (shutting down|starting up)|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended unexpectedly|DatabaseNotReachable|ConnectionClosed|Can't reach database server/i;
 
-/** Whether an error (or one it wraps) says the database cannot be reached right now. */
 /** Deadlock victim (40P01) or serialization failure (40001): rolled back, safe to retry. */
 export function isTransientConflict(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
@@ -105,6 +106,7 @@ export function isTransientConflict(e: unknown, depth = 0): boolean {
   return isTransientConflict(o.cause, depth + 1) || isTransientConflict(o.meta, depth + 1);
 }
 
+/** Whether an error (or one it wraps) says the database cannot be reached right now. */
 export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
   const o = e as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown; originalCode?: unknown; meta?: unknown };

@@ -14,19 +14,28 @@ import { getDatabase } from '../server/database.ts';
 import { errorToProblem } from './problem.ts';
 import { principalFromRequest } from './request-auth.ts';
 
-export interface RouteContext<P, B> {
+export interface RouteContext<P, B, Q = undefined> {
   req: Request;
   db: Database;
   principal: Principal;
   params: P;
+  /** The raw query string; routes with a `query` schema read `q` instead. */
   query: URLSearchParams;
+  /** The query parsed by the route's `query` schema (undefined without one). */
+  q: Q;
   body: B;
   ip: string | null;
 }
 
-export interface RouteOptions<B, O> {
+export interface RouteOptions<B, O, Q = undefined> {
   /** Permission needed; `public` routes skip authentication (sign-in, health). */
   permission: Permission | 'public';
+  /**
+   * The query string's schema, over an object of its parameters (the first value of a repeated
+   * one). A value it refuses is a 400 bad_request naming the parameter: the request target is
+   * wrong (bodies that fail their schema are 422).
+   */
+  query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   output?: z.ZodType<O>;
   maxBodyBytes?: number;
@@ -39,7 +48,7 @@ export interface RouteOptions<B, O> {
   keepViewCache?: boolean;
 }
 
-type Handler<P, B, O> = (ctx: RouteContext<P, B>) => Promise<O | Response>;
+type Handler<P, B, O, Q> = (ctx: RouteContext<P, B, Q>) => Promise<O | Response>;
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const CSRF_HEADER = 'x-csrf-token';
@@ -133,6 +142,17 @@ export function refuseUnstorableInput(params: unknown, query: URLSearchParams): 
   }
 }
 
+/** A query string through its schema; a refused value is a 400 naming the parameter. */
+export function parseQuery<Q>(schema: z.ZodType<Q>, query: URLSearchParams): Q {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of query) if (!(k in raw)) raw[k] = v;
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const errors = r.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = errors[0]!;
+  throw new HoldfastError('bad_request', `query parameter ${first.path || '(query)'}: ${first.message}`, { errors });
+}
+
 /** The same for every string of a JSON body (member names too), with the path of the first one. */
 export function refuseUnstorableBody<T>(body: T): T {
   const found = findUnsafeText(body);
@@ -140,9 +160,9 @@ export function refuseUnstorableBody<T>(body: T): T {
   return body;
 }
 
-export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>(
-  opts: RouteOptions<B, O>,
-  handler: Handler<P, B, O>,
+export function apiRoute<P = Record<string, string>, B = undefined, O = unknown, Q = undefined>(
+  opts: RouteOptions<B, O, Q>,
+  handler: Handler<P, B, O, Q>,
 ): (req: Request, ctx?: { params?: Promise<P> }) => Promise<Response> {
   return async (req, ctx) => {
     try {
@@ -161,6 +181,7 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
       const query = new URL(req.url).searchParams;
       const params = ((await ctx?.params) ?? {}) as P;
       refuseUnstorableInput(params, query);
+      const q = (opts.query ? parseQuery(opts.query, query) : undefined) as Q;
       let body = undefined as B;
       if (opts.body) body = opts.body.parse(refuseUnstorableBody(await readJsonBody(req, opts.maxBodyBytes ?? 1024 * 1024)));
       const result = await handler({
@@ -169,6 +190,7 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown>
         principal: principal ?? { kind: 'user', id: 'anonymous', label: 'anonymous', role: 'analyst', scopes: [] },
         params,
         query,
+        q,
         body,
         ip: clientIp(req.headers),
       });

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HoldfastError, isHoldfastError } from '../../errors.ts';
 import { BUILTIN_FRAMEWORK_IDS, EXPORT_FORMATS, isExportFormat } from '../../frameworks/index.ts';
-import { parseInstant } from '../../http/range.ts';
+import { parseInstant } from '../../domain/instant.ts';
 import { exportToFile, type ExportJobView } from '../../services/frameworks/index.ts';
 import type { Command } from '../command.ts';
 import { CheckFailed, emit, UsageError } from '../io.ts';

@@ -9,12 +9,6 @@ import { FieldError, flag, guard, httpStatus, intValue, isEmptyLine, jsonObject,
 import { requireTime } from '../time.ts';
 
 /**
- * The log format Holdfast documents for NGINX (with NGINX_AUTH_MAPS in the http block). Logging
- * `$http_dpop` lets Holdfast verify proofs; drop it if proofs must not reach the log file. Key aliases accepted besides these: `time_iso8601`,
- * `timestamp`, `@timestamp`, `time_local`, `msec`; `request_method`; `request_uri`, `request`;
- * `client_ip`; `http_authorization` (hashed, then dropped); `token_fingerprint` / `token_sha256`.
- */
-/**
  * Maps both NGINX formats use: the Authorization scheme only, DPoP presence (never the values),
  * and the request id that joins one request's lines across hops: the X-Request-ID the request
  * arrived with, else this NGINX's own $request_id. An edge sends it on with
@@ -33,6 +27,12 @@ const NGINX_JSON_FIELDS = `'{"time":"$time_iso8601","request_id":"$request_id","
   '"ssl_client_escaped_cert":"$ssl_client_escaped_cert","authz_scheme":"$authz_scheme",'
   '"has_dpop":"$has_dpop"`;
 
+/**
+ * The log format Holdfast documents for NGINX (with NGINX_AUTH_MAPS in the http block). Logging
+ * `$http_dpop` lets Holdfast verify proofs; drop it if proofs must not reach the log file. Key aliases accepted besides these: `time_iso8601`,
+ * `timestamp`, `@timestamp`, `time_local`, `msec`; `request_method`; `request_uri`, `request`;
+ * `client_ip`; `http_authorization` (hashed, then dropped); `token_fingerprint` / `token_sha256`.
+ */
 export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGINX_JSON_FIELDS},"http_dpop":"$http_dpop"}';`;
 
 /**

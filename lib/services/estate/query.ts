@@ -2,7 +2,7 @@
 // and the CLI read the same names), keyset cursors, and a tiny SQL parameter builder.
 import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts';
 import { HoldfastError } from '../../errors.ts';
-import { isStorableInstant } from '../../http/range.ts';
+import { isStorableInstant } from '../../domain/instant.ts';
 
 export type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 

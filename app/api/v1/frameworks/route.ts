@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiRoute } from '@/lib/http/route.ts';
-import { rangeFromQuery } from '@/lib/http/range.ts';
+import { rangeFromQuery } from '@/lib/domain/instant.ts';
 import { listFrameworkSummaries, saveCustomFramework } from '@/lib/services/frameworks/index.ts';
 
 export const GET = apiRoute({ permission: 'read' }, async ({ db, query }) => ({ frameworks: await listFrameworkSummaries(db, rangeFromQuery(query)) }));

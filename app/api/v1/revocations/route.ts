@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { enumParam, intParam } from '@/lib/http/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { requestRevocation } from '@/lib/revocation/request-revocation.ts';
 import { getRevocation, listRevocations } from '@/lib/revocation/revocation-queries.ts';
@@ -16,16 +17,13 @@ const body = z
   })
   .refine((b) => b.tokenIds.length + b.certificateIds.length > 0, 'name at least one token or certificate');
 
-export const GET = apiRoute({ permission: 'read' }, async ({ db, query }) => {
-  const limit = Number(query.get('limit') ?? 50);
-  const offset = Number(query.get('offset') ?? 0);
-  const state = query.get('state') ?? undefined;
-  return listRevocations(db, {
-    limit: Number.isInteger(limit) && limit > 0 ? limit : 50,
-    offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
-    state: state && ['pending', 'in_progress', 'confirmed', 'partial', 'failed'].includes(state) ? state : undefined,
-  });
+const listQuery = z.object({
+  limit: intParam(1, 200, 50),
+  offset: intParam(0, 1_000_000, 0),
+  state: enumParam(['pending', 'in_progress', 'confirmed', 'partial', 'failed']),
 });
+
+export const GET = apiRoute({ permission: 'read', query: listQuery }, async ({ db, q }) => listRevocations(db, q));
 
 export const POST = apiRoute({ permission: 'revoke', body, maxBodyBytes: 512 * 1024 }, async ({ db, body, principal }) => {
   const r = await requestRevocation(db, getSecretKey(), { ...body, actor: principal.label });

@@ -1,5 +1,5 @@
 import { apiRoute } from '@/lib/http/route.ts';
-import { rangeFromQuery } from '@/lib/http/range.ts';
+import { rangeFromQuery } from '@/lib/domain/instant.ts';
 import { controlEvidence, frameworkOverview } from '@/lib/services/frameworks/index.ts';
 
 // Controls of one framework with status, counts, CSF 1.1 crosswalk and evidence links.

@@ -1,4 +1,6 @@
-// `from` / `to` query parameters (ISO 8601 with offset) → Dates; bad values → 422 with the field.
+// Instants as people and programs write them (ISO 8601 with offset) → Dates PostgreSQL stores as
+// given; bad values are a bad_request naming the parameter (400 on the API, exit 2 in the CLI).
+// Shared by the API's query schemas, the list filters and the CLI, so it lives below all of them.
 import { HoldfastError } from '../errors.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
@@ -17,7 +19,7 @@ export function parseInstant(name: string, value: string | null | undefined): Da
   if (value === null || value === undefined || value === '') return null;
   const d = new Date(value);
   if (!ISO.test(value) || !isStorableInstant(d)) {
-    throw new HoldfastError('validation_failed', `${name} must be an ISO 8601 date or date-time with offset`, { errors: [{ path: name, message: 'must be an ISO 8601 date or date-time with offset between the years 1 and 9999, e.g. 2026-11-01T00:00:00Z' }] });
+    throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date or date-time with offset`, { errors: [{ path: name, message: 'must be an ISO 8601 date or date-time with offset between the years 1 and 9999, e.g. 2026-11-01T00:00:00Z' }] });
   }
   return d;
 }
@@ -25,6 +27,6 @@ export function parseInstant(name: string, value: string | null | undefined): Da
 export function rangeFromQuery(q: URLSearchParams): { from: Date | null; to: Date | null } {
   const from = parseInstant('from', q.get('from'));
   const to = parseInstant('to', q.get('to'));
-  if (from && to && from > to) throw new HoldfastError('validation_failed', 'from must not be after to', { errors: [{ path: 'from', message: 'must not be after to' }] });
+  if (from && to && from > to) throw new HoldfastError('bad_request', 'from must not be after to', { errors: [{ path: 'from', message: 'must not be after to' }] });
   return { from, to };
 }
