@@ -1,23 +1,16 @@
 // A real NGINX (Debian package `nginx`) as an mTLS gateway with a test CA and CRL, driven by
 // real TLS clients; its JSON and combined logs must parse to the facts the test knows.
 // Skips when nginx is not installed, unless CI=true (then it must run).
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { NGINX_COMBINED_LOG_FORMAT } from './formats/nginx-combined.ts';
-import { NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
+import { NGINX_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
 import { findNginx } from '../testing/processes.ts';
 import { openParseStream } from './parse-stream.ts';
-import { createReadStream } from 'node:fs';
 import type { FormatName } from './types.ts';
 import { certFailureOfVerify, decideVerdict } from '../binding/index.ts';
-import { startNginxGateway, type ClientCert } from '../services/ingest/testing/nginx-gateway.ts';
+import { startNginxGateway, type CertFacts, type ClientCert, type NginxGateway } from '../services/ingest/testing/nginx-gateway.ts';
 
 
 const NGINX = findNginx();
@@ -61,132 +54,13 @@ const mismatchToken = () => `${b64u({ alg: 'ES256' })}.${b64u({ sub: 'svc-a', cl
 const describeNginx = NGINX || IN_CI ? describe : describe.skip;
 
 describeNginx('real NGINX mTLS gateway logs', () => {
-  let dir = '';
-  let nginx: ChildProcess | null = null;
-  let port = 0;
-  const certFacts: Record<string, { x5t: string; sha1: string; subject: string; serial: string }> = {};
+  let gateway: NginxGateway | null = null;
+  let certFacts: Record<string, CertFacts> = {};
   const byCase = new Map<string, { json: NormalizedEvent; combined: NormalizedEvent; auth: NormalizedEvent }>();
   const parsed: Record<string, NormalizedEvent[]> = {};
 
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-
-  function makePki(): void {
-    writeFileSync(join(dir, 'ca.cnf'), `[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = ${dir}
-database = ${dir}/index.txt
-new_certs_dir = ${dir}/newcerts
-certificate = ${dir}/ca.crt
-private_key = ${dir}/ca.key
-serial = ${dir}/serial
-crlnumber = ${dir}/crlnumber
-default_md = sha256
-default_days = 365
-default_crl_days = 30
-policy = policy_any
-unique_subject = no
-copy_extensions = copy
-[ policy_any ]
-organizationName = optional
-commonName = supplied
-[ req ]
-distinguished_name = dn
-[ dn ]
-[ client_ext ]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature
-extendedKeyUsage = clientAuth
-`);
-    ossl('version');
-    execFileSync('mkdir', ['-p', join(dir, 'newcerts')]);
-    writeFileSync(join(dir, 'index.txt'), '');
-    writeFileSync(join(dir, 'serial'), '1000\n');
-    writeFileSync(join(dir, 'crlnumber'), '01\n');
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=Test Client CA/O=Test');
-    ossl('req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '30', '-subj', '/CN=Other CA/O=Elsewhere');
-    // Server certificate for 127.0.0.1, signed by the same CA (the client trusts ca.crt).
-    ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '30', '-extfile', 'server.ext');
-    const client = (name: string, cn: string, extra: string[]) => {
-      ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`);
-      ossl('ca', '-batch', '-config', 'ca.cnf', '-extensions', 'client_ext', '-in', `${name}.csr`, '-out', `${name}.crt`, ...extra);
-    };
-    client('good', 'svc-a', []);
-    client('other', 'svc-e', []);
-    client('revoked', 'svc-b', []);
-    client('expired', 'svc-c', ['-startdate', '20200101000000Z', '-enddate', '20210101000000Z']);
-    ossl('req', ...ec, '-keyout', 'untrusted.key', '-out', 'untrusted.csr', '-subj', '/O=Test/CN=svc-d');
-    ossl('x509', '-req', '-in', 'untrusted.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-out', 'untrusted.crt', '-days', '30');
-    ossl('ca', '-batch', '-config', 'ca.cnf', '-revoke', 'revoked.crt');
-    ossl('ca', '-batch', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem');
-    for (const n of ['good', 'other', 'revoked', 'expired', 'untrusted']) {
-      const pem = readFileSync(join(dir, `${n}.crt`), 'utf8');
-      const c = new X509Certificate(pem);
-      certFacts[n] = {
-        x5t: createHash('sha256').update(c.raw).digest('base64url'),
-        sha1: createHash('sha1').update(c.raw).digest('hex'),
-        subject: ossl('x509', '-in', `${n}.crt`, '-noout', '-subject', '-nameopt', 'RFC2253').trim().replace(/^subject=/, ''),
-        serial: c.serialNumber.toLowerCase(),
-      };
-    }
-  }
-
-  async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-      });
-    });
-  }
-
-  async function waitForPort(p: number, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const sock = net.connect(p, '127.0.0.1', () => {
-          sock.destroy();
-          resolve(true);
-        });
-        sock.once('error', () => resolve(false));
-      });
-      if (ok) return;
-      if (Date.now() > until) throw new Error(`nginx did not listen on ${p}: ${readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  function request(c: Case): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: `/case/${c.name}`,
-          method: 'GET',
-          ca: readFileSync(join(dir, 'ca.crt')),
-          cert: c.cert ? readFileSync(join(dir, `${c.cert}.crt`)) : undefined,
-          key: c.cert ? readFileSync(join(dir, `${c.cert}.key`)) : undefined,
-          headers: typeof c.headers === 'function' ? c.headers() : c.headers,
-          agent: false, // a fresh TLS session per request: no resumption across client certificates
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
   async function parseFile(file: string, format: FormatName): Promise<NormalizedEvent[]> {
-    const { results } = await openParseStream(createReadStream(join(dir, file)), { format });
+    const { results } = await openParseStream(createReadStream(file), { format });
     const out: NormalizedEvent[] = [];
     for await (const r of results) {
       if (r.result.kind !== 'event') throw new Error(`${file} line ${r.lineNo}: ${JSON.stringify(r.result)}`);
@@ -197,59 +71,26 @@ extendedKeyUsage = clientAuth
 
   beforeAll(async () => {
     if (!NGINX) throw new Error('CI=true but nginx is not installed: apt-get install -y nginx');
-    dir = mkdtempSync(join(tmpdir(), 'holdfast-nginx-'));
-    makePki();
+    // The shared NGINX gateway (lib/services/ingest/testing/nginx-gateway.ts), logging besides its
+    // own logs the documented JSON format exactly as the Ingest page gives it, and a minimal format
+    // with the Authorization header.
+    gateway = await startNginxGateway(NGINX, {
+      extraLogs: [
+        { name: 'holdfast_json', logFormat: NGINX_JSON_LOG_FORMAT },
+        { name: 'with_auth', logFormat: `log_format with_auth escape=json '{"time":"$time_iso8601","uri":"$request_uri","status":$status,"ssl_client_verify":"$ssl_client_verify","http_authorization":"$http_authorization"}';` },
+      ],
+    });
+    certFacts = gateway.certs;
     goodX5t = certFacts.good!.x5t;
-    port = await freePort();
-    const asRoot = process.getuid?.() === 0;
-    writeFileSync(join(dir, 'nginx.conf'), `${asRoot ? 'user root;' : ''}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  client_body_temp_path ${dir}/tmp_body; proxy_temp_path ${dir}/tmp_proxy; fastcgi_temp_path ${dir}/tmp_fcgi;
-  uwsgi_temp_path ${dir}/tmp_uwsgi; scgi_temp_path ${dir}/tmp_scgi;
-  default_type text/plain;
-  ${NGINX_AUTH_MAPS}
-  ${NGINX_JSON_LOG_FORMAT}
-  ${NGINX_COMBINED_LOG_FORMAT}
-  log_format with_auth escape=json '{"time":"$time_iso8601","uri":"$request_uri","status":$status,"ssl_client_verify":"$ssl_client_verify","http_authorization":"$http_authorization"}';
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${dir}/server.crt;
-    ssl_certificate_key ${dir}/server.key;
-    ssl_client_certificate ${dir}/ca.crt;
-    ssl_crl ${dir}/crl.pem;
-    ssl_verify_client optional;
-    ssl_verify_depth 2;
-    ssl_session_cache off;
-    ssl_session_tickets off;
-    access_log ${dir}/access.json holdfast_json;
-    access_log ${dir}/access.log holdfast_combined;
-    access_log ${dir}/auth.json with_auth;
-    location / { return 200 "ok\\n"; }
-  }
-}
-`);
-    const t = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
-    if (t.status !== 0) throw new Error(`nginx -t failed: ${t.stderr}`);
-    nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await waitForPort(port, 10_000);
     for (const c of CASES) {
-      const status = await request(c);
+      const status = await gateway.request(`/case/${c.name}`, c.cert, typeof c.headers === 'function' ? c.headers() : c.headers);
       expect(status, `${c.name} HTTP status seen by the client`).toBe(c.status);
     }
     // Graceful stop flushes and closes the logs.
-    await new Promise<void>((resolve) => {
-      nginx!.once('exit', () => resolve());
-      nginx!.kill('SIGQUIT');
-    });
-    nginx = null;
-    parsed.json = await parseFile('access.json', 'nginx-json');
-    parsed.combined = await parseFile('access.log', 'nginx-combined');
-    parsed.auth = await parseFile('auth.json', 'nginx-json');
+    const logs = await gateway.stop();
+    parsed.json = await parseFile(logs.extra.holdfast_json!, 'nginx-json');
+    parsed.combined = await parseFile(logs.combined, 'nginx-combined');
+    parsed.auth = await parseFile(logs.extra.with_auth!, 'nginx-json');
     const key = (e: NormalizedEvent) => (e.url ?? '').replace(/^https?:\/\/[^/]+/, '').replace('/case/', '');
     for (const c of CASES) {
       const json = parsed.json.find((e) => key(e) === c.name);
@@ -259,10 +100,7 @@ http {
     }
   }, 60_000);
 
-  afterAll(() => {
-    if (nginx && nginx.exitCode === null) nginx.kill('SIGKILL');
-    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => gateway?.cleanup());
 
   it('logged one line per request in every log', () => {
     expect(parsed.json).toHaveLength(CASES.length);

@@ -1,15 +1,15 @@
 // Test-only: a real NGINX (Debian package) as an mTLS gateway with an OpenSSL test CA and CRL,
 // logging with the exact formats lib/ingest exports (the JSON one extended with
-// $http_authorization so logged tokens can be fingerprinted). Same set-up as
-// lib/ingest/nginx-real.test.ts, packaged for the pipeline tests.
+// $http_authorization so logged tokens can be fingerprinted), on the shared test PKI
+// (lib/testing/gateway-pki.ts) plus the unusual client certificates below.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 export { findNginx } from '../../../testing/processes.ts';
+import { createGatewayPki, waitForPort } from '../../../testing/gateway-pki.ts';
+import { freePort } from '../../../testing/processes.ts';
 import { NGINX_AUTH_MAPS, NGINX_COMBINED_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '../../../ingest/index.ts';
 
 
@@ -28,12 +28,16 @@ export const CLIENT_CERTS: readonly ClientCert[] = ['good', 'other', 'revoked', 
 export interface NginxGatewayOptions {
   /** Configure the CA's CRL (`ssl_crl`); default true. Without it, OpenSSL names untrusted certificates differently. */
   crl?: boolean;
+  /** More access logs, each `log_format` text (named `name`) written to `<dir>/<name>.log`. */
+  extraLogs?: { name: string; logFormat: string }[];
 }
 
 export interface CertFacts {
   x5t: string;
   sha1: string;
   subject: string;
+  /** Lower-case hex serial. */
+  serial: string;
 }
 
 /** The documented JSON format plus `"http_authorization"` (hashed at parse time, then dropped). */
@@ -47,8 +51,8 @@ export interface NginxGateway {
   port: number;
   certs: Record<ClientCert, CertFacts>;
   request(path: string, cert: ClientCert | null, headers: Record<string, string>): Promise<number>;
-  /** Graceful stop (flushes the logs); returns the log file paths. */
-  stop(): Promise<{ json: string; combined: string }>;
+  /** Graceful stop (flushes the logs); returns the log file paths (extra logs by name). */
+  stop(): Promise<{ json: string; combined: string; extra: Record<string, string> }>;
   cleanup(): void;
 }
 
@@ -68,62 +72,15 @@ export function requestIdsByPath(jsonLog: string): Map<string, string> {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 export async function startNginxGateway(nginxBin: string, opts: NginxGatewayOptions = {}): Promise<NginxGateway> {
   const withCrl = opts.crl ?? true;
-  const dir = mkdtempSync(join(tmpdir(), 'holdfast-ingest-nginx-'));
+  // The shared test PKI (CA, CRL listing `revoked`, server certificate, the five common clients),
+  // plus the odd certificates only these tests need, made in the same directory.
+  const pki = createGatewayPki('holdfast-ingest-nginx-');
+  const dir = pki.dir;
   const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  writeFileSync(join(dir, 'ca.cnf'), `[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = ${dir}
-database = ${dir}/index.txt
-new_certs_dir = ${dir}/newcerts
-certificate = ${dir}/ca.crt
-private_key = ${dir}/ca.key
-serial = ${dir}/serial
-crlnumber = ${dir}/crlnumber
-default_md = sha256
-default_days = 365
-default_crl_days = 30
-policy = policy_any
-unique_subject = no
-copy_extensions = copy
-[ policy_any ]
-organizationName = optional
-commonName = supplied
-[ req ]
-distinguished_name = dn
-[ dn ]
-[ client_ext ]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature
-extendedKeyUsage = clientAuth
-[ server_only_ext ]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature
-extendedKeyUsage = serverAuth
-`);
-  mkdirSync(join(dir, 'newcerts'));
-  writeFileSync(join(dir, 'index.txt'), '');
-  writeFileSync(join(dir, 'serial'), '1000\n');
-  writeFileSync(join(dir, 'crlnumber'), '01\n');
+  appendFileSync(join(dir, 'ca.cnf'), '[ server_only_ext ]\nbasicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=Test Client CA/O=Test');
-  ossl('req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '30', '-subj', '/CN=Other CA/O=Elsewhere');
-  ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:api.test\nextendedKeyUsage=serverAuth\n');
-  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '30', '-extfile', 'server.ext');
   const client = (name: string, cn: string, extra: string[], ext = 'client_ext') => {
     ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`);
     ossl('ca', '-batch', '-config', 'ca.cnf', '-extensions', ext, '-in', `${name}.csr`, '-out', `${name}.crt`, ...extra);
@@ -132,13 +89,8 @@ extendedKeyUsage = serverAuth
     ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=Test/CN=${cn}`);
     ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '30', ...extra);
   };
-  client('good', 'svc-a', []);
-  client('other', 'svc-e', []);
-  client('revoked', 'svc-b', []);
-  client('expired', 'svc-c', ['-startdate', '20200101000000Z', '-enddate', '20210101000000Z']);
   client('notyet', 'svc-f', ['-startdate', '20990101000000Z', '-enddate', '20991231000000Z']);
   client('purpose', 'svc-g', [], 'server_only_ext');
-  signedBy('untrusted', 'svc-d', 'other-ca');
   ossl('req', '-x509', ...ec, '-keyout', 'selfsigned.key', '-out', 'selfsigned.crt', '-days', '30', '-subj', '/O=Test/CN=svc-h');
   // Another CA's leaf with that CA's self-signed root in the chain the client sends.
   writeFileSync(join(dir, 'chain.crt'), readFileSync(join(dir, 'untrusted.crt'), 'utf8') + readFileSync(join(dir, 'other-ca.crt'), 'utf8'));
@@ -153,8 +105,6 @@ extendedKeyUsage = serverAuth
   // svc-a's name under the trusted CA's name, signed by a look-alike CA's key: a forgery.
   ossl('req', '-x509', ...ec, '-keyout', 'lookalike-ca.key', '-out', 'lookalike-ca.crt', '-days', '30', '-subj', '/CN=Test Client CA/O=Test');
   signedBy('forged', 'svc-a', 'lookalike-ca');
-  ossl('ca', '-batch', '-config', 'ca.cnf', '-revoke', 'revoked.crt');
-  ossl('ca', '-batch', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem');
   const certs = {} as Record<ClientCert, CertFacts>;
   for (const n of CLIENT_CERTS) {
     const c = new X509Certificate(readFileSync(join(dir, `${n}.crt`)));
@@ -162,6 +112,7 @@ extendedKeyUsage = serverAuth
       x5t: createHash('sha256').update(c.raw).digest('base64url'),
       sha1: createHash('sha1').update(c.raw).digest('hex'),
       subject: ossl('x509', '-in', `${n}.crt`, '-noout', '-subject', '-nameopt', 'RFC2253').trim().replace(/^subject=/, ''),
+      serial: c.serialNumber.toLowerCase(),
     };
   }
 
@@ -180,6 +131,7 @@ http {
   ${NGINX_AUTH_MAPS}
   ${NGINX_JSON_WITH_AUTH}
   ${NGINX_COMBINED_LOG_FORMAT}
+  ${(opts.extraLogs ?? []).map((l) => l.logFormat).join('\n  ')}
   server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${dir}/server.crt;
@@ -192,6 +144,7 @@ http {
     ssl_session_tickets off;
     access_log ${dir}/access.json holdfast_json_auth;
     access_log ${dir}/access.log holdfast_combined;
+    ${(opts.extraLogs ?? []).map((l) => `access_log ${dir}/${l.name}.log ${l.name};`).join('\n    ')}
     location / { return 200 "ok\\n"; }
   }
 }
@@ -199,19 +152,7 @@ http {
   const t = spawnSync(nginxBin, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`nginx -t failed: ${t.stderr}`);
   let proc: ChildProcess | null = spawn(nginxBin, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > until) throw new Error(`nginx did not listen: ${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForPort(port, 10_000, () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : ''));
   const ca = readFileSync(join(dir, 'ca.crt'));
   return {
     dir,
@@ -249,11 +190,11 @@ http {
         });
       }
       proc = null;
-      return { json: join(dir, 'access.json'), combined: join(dir, 'access.log') };
+      return { json: join(dir, 'access.json'), combined: join(dir, 'access.log'), extra: Object.fromEntries((opts.extraLogs ?? []).map((l) => [l.name, join(dir, `${l.name}.log`)])) };
     },
     cleanup() {
       if (proc && proc.exitCode === null) proc.kill('SIGKILL');
-      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+      pki.cleanup();
     },
   };
 }
