@@ -16,7 +16,7 @@ import { anchorFileFor, registeredAuditAnchoring, startAuditAnchoring } from './
 import { appendAuditEntry } from './append-audit-entry.ts';
 import { auditEntryHash, GENESIS_HASH } from './hash.ts';
 import { auditKeys } from './mac.ts';
-import { auditRows, rewriteAndRelink } from './test-support.ts';
+import { auditRows, rewriteAndRelink } from './testing/tamper.ts';
 import { verifyAuditChain } from './verify-audit-chain.ts';
 
 const dirs: string[] = [];

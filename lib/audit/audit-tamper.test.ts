@@ -14,7 +14,7 @@ import { readAnchorFile } from './anchor-file.ts';
 import { appendAuditEntries, appendAuditEntry, appendAuditEntryRaw } from './append-audit-entry.ts';
 import { auditEntryHash } from './hash.ts';
 import { auditKeys } from './mac.ts';
-import { auditRows, rewriteAndRelink, rewriteEntry, type StoredAuditRow } from './test-support.ts';
+import { auditRows, rewriteAndRelink, rewriteEntry, type StoredAuditRow } from './testing/tamper.ts';
 import { verifyAuditChain } from './verify-audit-chain.ts';
 import type { AuditProblemCode } from './walk-audit-chain.ts';
 

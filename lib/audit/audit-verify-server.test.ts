@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/open.ts';
 import { createPostgresTestDatabase, postgresAvailable, RUNTIMES } from '../testing/databases.ts';
 import { hasBuild, runCli, startServerProcess, type RunResult } from '../testing/processes.ts';
-import { auditRows, rewriteEntry } from './test-support.ts';
+import { auditRows, rewriteEntry } from './testing/tamper.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

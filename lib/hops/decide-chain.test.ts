@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
-import { CERT_PEM, CERT_X5T } from '../ingest/__fixtures__/samples.ts';
+import { CERT_PEM, CERT_X5T } from '../ingest/testing/samples.ts';
 import { certFactsFromPem } from '../credentials/certificate.ts';
 import { newEvent } from '../ingest/event.ts';
 import { correlateHops } from './correlate-hops.ts';

@@ -1,7 +1,7 @@
 // Caddy's JSON access log: lines shaped as the real caddy 2.6.2 wrote them (caddy-real.test.ts
 // drives the real server), plus the variants other versions and options produce.
 import { describe, expect, it } from 'vitest';
-import * as S from './__fixtures__/samples.ts';
+import * as S from './testing/samples.ts';
 import { detectFormat } from './detect.ts';
 import { caddyParser, decimalSerialToHex } from './formats/caddy.ts';
 import { PARSERS } from './registry.ts';

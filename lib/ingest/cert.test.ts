@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CERT_PEM, CERT_SHA1_HEX, CERT_SHA256_HEX, CERT_SPIFFE, CERT_X5T } from './__fixtures__/samples.ts';
+import { CERT_PEM, CERT_SHA1_HEX, CERT_SHA256_HEX, CERT_SPIFFE, CERT_X5T } from './testing/samples.ts';
 import { certFactsFromPem } from '../credentials/certificate.ts';
 import { fingerprintFromJti, hexToB64url, sha256B64url } from '../credentials/fingerprint.ts';
 

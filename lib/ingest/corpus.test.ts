@@ -1,7 +1,7 @@
 // Broken input is rejected line by line with reasons; nothing throws.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as S from './__fixtures__/samples.ts';
+import * as S from './testing/samples.ts';
 import { openParseStream, type ParsedLine } from './parse-stream.ts';
 import { PARSERS } from './registry.ts';
 import { createParseContext, FORMAT_NAMES, isConfiguredFormat, type FormatName } from './types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as S from './__fixtures__/samples.ts';
+import * as S from './testing/samples.ts';
 import { detectFormat } from './detect.ts';
 
 describe('detectFormat', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as S from './__fixtures__/samples.ts';
+import * as S from './testing/samples.ts';
 import { fingerprintFromJti, sha256B64url } from '../credentials/fingerprint.ts';
 import { PARSERS, getParser } from './registry.ts';
 import { createParseContext, FORMAT_NAMES, type FormatName, type ParseResult } from './types.ts';

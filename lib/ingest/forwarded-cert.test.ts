@@ -3,7 +3,7 @@
 // made by the real openssl here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki, type OpensslPki } from '../binding/testing/openssl.ts';
-import { CERT_ESCAPED, CERT_PEM, CERT_SHA1_HEX, CERT_SHA256_HEX, CERT_X5T } from './__fixtures__/samples.ts';
+import { CERT_ESCAPED, CERT_PEM, CERT_SHA1_HEX, CERT_SHA256_HEX, CERT_X5T } from './testing/samples.ts';
 import { MAX_FORWARDED_CERT_CHARS, parseForwardedCert, type ForwardedCertResult } from './forwarded-cert.ts';
 
 const DER_B64 = CERT_PEM.replace(/-----[A-Z ]+-----|\s/g, '');

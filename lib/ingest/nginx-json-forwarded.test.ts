@@ -1,6 +1,6 @@
 // nginx-json lines of a backend hop: the certificate a proxy forwarded and the propagated request id.
 import { describe, expect, it } from 'vitest';
-import { CERT_ESCAPED, CERT_PEM, CERT_SHA256_HEX, CERT_X5T } from './__fixtures__/samples.ts';
+import { CERT_ESCAPED, CERT_PEM, CERT_SHA256_HEX, CERT_X5T } from './testing/samples.ts';
 import { nginxJsonParser } from './formats/nginx-json.ts';
 import { createParseContext } from './types.ts';
 

@@ -1,7 +1,7 @@
 // No raw token, DPoP proof or private key may appear in any parser output, except
 // NormalizedEvent.dpopProof (which the pipeline verifies and drops).
 import { describe, expect, it } from 'vitest';
-import * as S from './__fixtures__/samples.ts';
+import * as S from './testing/samples.ts';
 import { PARSERS } from './registry.ts';
 import { createParseContext, FORMAT_NAMES, isConfiguredFormat, type FormatName, type ParseResult } from './types.ts';
 

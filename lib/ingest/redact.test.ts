@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIVATE_KEY_PEM, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from './__fixtures__/samples.ts';
+import { PRIVATE_KEY_PEM, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from './testing/samples.ts';
 import { redact, redactJsonLine } from './redact.ts';
 
 describe('redact', () => {

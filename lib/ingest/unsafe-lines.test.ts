@@ -1,7 +1,7 @@
 // A line PostgreSQL cannot store (NUL, lone surrogate) is ONE rejected line with a stable reason,
 // in every format, and the lines around it parse as if it were not there.
 import { describe, expect, it } from 'vitest';
-import * as S from './__fixtures__/samples.ts';
+import * as S from './testing/samples.ts';
 import { openParseStream, type ParsedLine } from './parse-stream.ts';
 import { FORMAT_NAMES, type FormatName } from './types.ts';
 import { neutralizeLine, unsafeLineReason } from './unsafe-lines.ts';

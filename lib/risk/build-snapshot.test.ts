@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../domain/types.ts';
 import { audienceOf, buildSnapshot, routeOf, type RawEvent } from './build-snapshot.ts';
-import { at, DAY, HOUR, identity, NOW, token } from './fixtures.ts';
+import { at, DAY, HOUR, identity, NOW, token } from './testing/facts.ts';
 
 function ev(over: Partial<RawEvent> & { verdict: Verdict }): RawEvent {
   return {

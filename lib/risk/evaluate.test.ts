@@ -4,7 +4,7 @@ import { FINDING_RULES } from '../domain/types.ts';
 import { buildSnapshot, type RawEvent } from './build-snapshot.ts';
 import { isCertLive, isLive } from './context.ts';
 import { evaluate } from './evaluate.ts';
-import { at, HOUR, identity, NOW, snapshot, token, usage } from './fixtures.ts';
+import { at, HOUR, identity, NOW, snapshot, token, usage } from './testing/facts.ts';
 import { compareFindings } from './rank.ts';
 import type { FindingDraft } from './snapshot.ts';
 
@@ -130,9 +130,11 @@ describe('evaluate on the demo estate (seed 42)', () => {
     }
   });
 
-  it('fires every rule except fan_out (the demo plants no fan-out) at least once', () => {
+  // leaking_hop reads decided hop chains (evidence."HopUsage"), which only ingested logs of two hops
+  // produce; its table test is rules/leaking-hop.test.ts.
+  it('fires every rule except fan_out (the demo plants no fan-out) and leaking_hop (no hop chains) at least once', () => {
     const fired = new Set(drafts.map((d) => d.rule));
-    expect(FINDING_RULES.filter((r) => !fired.has(r))).toEqual(['fan_out']);
+    expect(FINDING_RULES.filter((r) => !fired.has(r))).toEqual(['fan_out', 'leaking_hop']);
   });
 
   it('at the end of the planted spike, flags the stolen DPoP token for replay and its agent and gateway for a failure spike', () => {

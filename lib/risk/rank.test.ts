@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, HOUR } from './fixtures.ts';
+import { at, HOUR } from './testing/facts.ts';
 import { compareFindings, type RankableFinding } from './rank.ts';
 
 const f = (dedupeKey: string, severity: RankableFinding['severity'], blastRadius: number, ageH: number): RankableFinding => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identity, token } from './fixtures.ts';
+import { identity, token } from './testing/facts.ts';
 import { recommend, recommendBinding } from './recommend.ts';
 import type { IdentityFacts } from './snapshot.ts';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Severity } from '../domain/types.ts';
-import { at, DAY, NOW } from './fixtures.ts';
+import { at, DAY, NOW } from './testing/facts.ts';
 import { canonicalJson, reconcile, type ExistingFinding } from './reconcile.ts';
 import type { FindingDraft } from './snapshot.ts';
 

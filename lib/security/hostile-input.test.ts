@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as S from '../ingest/__fixtures__/samples.ts';
+import * as S from '../ingest/testing/samples.ts';
 import { createPostgresTestDatabase, postgresAvailable, RUNTIMES } from '../testing/databases.ts';
 import { hasBuild, startServerProcess, type ServerProcess } from '../testing/processes.ts';
 

@@ -11,7 +11,7 @@ import { createApiKey } from '../auth/api-keys.ts';
 import { createSession } from '../auth/sessions.ts';
 import { createUser, signInWithPassword } from '../auth/users.ts';
 import { fingerprintToken } from '../credentials/fingerprint.ts';
-import { CERT_PEM, NGINX_JSON_FULL, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from '../ingest/__fixtures__/samples.ts';
+import { CERT_PEM, NGINX_JSON_FULL, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from '../ingest/testing/samples.ts';
 import { requestRevocation } from '../revocation/request-revocation.ts';
 import { createConnector } from '../revocation/connector-store.ts';
 import { seedDemo } from '../seed/seed-demo.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '../../../app/api/v1/ingest/route.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
-import { NGINX_JSON_REAL } from '../../ingest/__fixtures__/samples.ts';
+import { NGINX_JSON_REAL } from '../../ingest/testing/samples.ts';
 import { registerDatabase } from '../../server/database.ts';
 import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts';
 import { runCli } from '../../testing/processes.ts';

@@ -2,7 +2,7 @@
 // refused (one line saying what is missing), and how each gateway's escaping is undone.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import * as S from '../__fixtures__/samples.ts';
+import * as S from '../testing/samples.ts';
 import { NGINX_COMBINED_LOG_FORMAT } from '../formats/nginx-combined.ts';
 import { NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from '../formats/nginx-json.ts';
 import { apacheLogConfig, haproxyFrontend, nginxNjsHttpConfig } from '../gateway-configs.ts';

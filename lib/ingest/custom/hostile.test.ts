@@ -1,7 +1,7 @@
 // Compiled log formats against hostile input: credentials in every place an owner's format may
 // log one never leave the parser, and garbage or pathological lines give a typed result, quickly.
 import { describe, expect, it } from 'vitest';
-import * as S from '../__fixtures__/samples.ts';
+import * as S from '../testing/samples.ts';
 import { createParseContext, type LineParser, type ParseResult } from '../types.ts';
 import { compileGatewayLogFormat } from './compile.ts';
 import type { GatewayFormat } from './compiled.ts';

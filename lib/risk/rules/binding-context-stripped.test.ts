@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, HOUR, runRule, snapshot } from '../fixtures.ts';
+import { at, brief, HOUR, runRule, snapshot } from '../testing/facts.ts';
 import { PolicySchema } from '../policy.ts';
 import type { RouteUsage } from '../snapshot.ts';
 import { bindingContextStripped } from './binding-context-stripped.ts';

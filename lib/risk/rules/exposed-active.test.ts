@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, HOUR, runRule, snapshot, token } from '../fixtures.ts';
+import { at, brief, HOUR, runRule, snapshot, token } from '../testing/facts.ts';
 import type { EstateSnapshot, ExposureFacts } from '../snapshot.ts';
 import { exposedActive } from './exposed-active.ts';
 

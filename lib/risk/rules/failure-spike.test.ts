@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brief, identity, runRule, snapshot } from '../fixtures.ts';
+import { brief, identity, runRule, snapshot } from '../testing/facts.ts';
 import { DEFAULT_POLICY } from '../policy.ts';
 import type { FailureSeries } from '../snapshot.ts';
 import { failureSpike, spikeStats } from './failure-spike.ts';

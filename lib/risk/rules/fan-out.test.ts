@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, HOUR, runRule, snapshot, token, usage } from '../fixtures.ts';
+import { at, brief, HOUR, runRule, snapshot, token, usage } from '../testing/facts.ts';
 import type { EstateSnapshot } from '../snapshot.ts';
 import { fanOut } from './fan-out.ts';
 

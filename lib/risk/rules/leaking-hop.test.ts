@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, HOUR, runRule, snapshot } from '../fixtures.ts';
+import { at, brief, HOUR, runRule, snapshot } from '../testing/facts.ts';
 import type { HopLeak } from '../snapshot.ts';
 import { leakingHop } from './leaking-hop.ts';
 

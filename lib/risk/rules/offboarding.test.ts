@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, certificate, DAY, HOUR, identity, runRule, snapshot, token } from '../fixtures.ts';
+import { at, brief, certificate, DAY, HOUR, identity, runRule, snapshot, token } from '../testing/facts.ts';
 import type { EstateSnapshot } from '../snapshot.ts';
 import { offboarding } from './offboarding.ts';
 

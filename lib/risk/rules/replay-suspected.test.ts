@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, certificate, HOUR, runRule, snapshot, token, usage } from '../fixtures.ts';
+import { at, brief, certificate, HOUR, runRule, snapshot, token, usage } from '../testing/facts.ts';
 import type { EstateSnapshot } from '../snapshot.ts';
 import { replaySuspected } from './replay-suspected.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, brief, HOUR, identity, runRule, snapshot, token, usage } from '../fixtures.ts';
+import { at, brief, HOUR, identity, runRule, snapshot, token, usage } from '../testing/facts.ts';
 import { PolicySchema } from '../policy.ts';
 import type { EstateSnapshot } from '../snapshot.ts';
 import { unboundHighRisk } from './unbound-high-risk.ts';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CERT_ESCAPED, CERT_X5T, GITLEAKS_REPORT, INTROSPECTION_LINE, NGINX_JSON_REAL, SECRET_GH, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF,
-} from '../../ingest/__fixtures__/samples.ts';
+} from '../../ingest/testing/samples.ts';
 import { sha256B64url } from '../../ingest/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { HoldfastError } from '../../errors.ts';

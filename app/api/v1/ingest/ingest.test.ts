@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@/lib/auth/api-keys.ts';
 import { createSession } from '@/lib/auth/sessions.ts';
 import { createUser } from '@/lib/auth/users.ts';
-import { ENVOY_LINE, NGINX_JSON_REAL } from '@/lib/ingest/__fixtures__/samples.ts';
+import { ENVOY_LINE, NGINX_JSON_REAL } from '@/lib/ingest/testing/samples.ts';
 import { registerDatabase } from '@/lib/server/database.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
 import { GET as getSources, POST as postSources } from '../sources/route.ts';

@@ -1,8 +1,8 @@
 // What a database writer without the secret key can do to the audit log, for the tamper tests:
 // read rows, rewrite an entry's content and give it the SHA-256 the new content calls for
 // (anyone can compute that), re-link the entries after it, strip MACs.
-import type { Database } from '../db/open.ts';
-import { auditEntryHash } from './hash.ts';
+import type { Database } from '../../db/open.ts';
+import { auditEntryHash } from '../hash.ts';
 
 export interface StoredAuditRow {
   seq: string;

@@ -1,8 +1,8 @@
 // Builders for tests: a minimal valid row of each kind, overridable field by field.
 // (Used by *.test.ts only; kept pure so other pure modules' tests can reuse it.)
-import { buildContext, type Rule } from './context.ts';
-import { DEFAULT_POLICY, type Policy } from './policy.ts';
-import type { CertificateFacts, EstateSnapshot, FindingDraft, IdentityFacts, TokenFacts, TokenUsage } from './snapshot.ts';
+import { buildContext, type Rule } from '../context.ts';
+import { DEFAULT_POLICY, type Policy } from '../policy.ts';
+import type { CertificateFacts, EstateSnapshot, FindingDraft, IdentityFacts, TokenFacts, TokenUsage } from '../snapshot.ts';
 
 export const NOW = new Date('2026-11-22T10:00:00.000Z');
 export const HOUR = 3_600_000;
