@@ -108,6 +108,61 @@ export class Sql {
   whereSql(): string {
     return this.where.length ? `WHERE ${this.where.join(' AND ')}` : '';
   }
+  /** A copy to grow separately (the count query takes the filters, not the cursor). */
+  clone(): Sql {
+    const c = new Sql();
+    c.params.push(...this.params);
+    c.where.push(...this.where);
+    return c;
+  }
+}
+
+/** `identity=` accepts an id or an exact name. */
+export function identityClause(q: Sql, col: string, v: string | undefined): void {
+  if (v === undefined) return;
+  if (isUuid(v)) q.and(`${col} = ${q.p(v.toLowerCase())}::uuid`);
+  else q.and(`${col} IN (SELECT id FROM "Identity" WHERE name = ${q.p(v)})`);
+}
+
+/**
+ * A keyset sort: the columns compared ascending as one row (descending parts negated), what each
+ * cursor position holds and the SQL type it is cast to.
+ */
+export interface SortKey {
+  cols: string[];
+  kinds: CursorKind[];
+  casts: string[];
+}
+
+/** The row comparison `(cols) op (cursor)`, its values added as parameters. */
+export function keysetClause(q: Sql, k: SortKey, after: readonly (string | number)[], op: '>' | '<=' | '<' | '>='): string {
+  return `(${k.cols.join(', ')}) ${op} (${after.map((v, i) => `${q.p(v)}::${k.casts[i]}`).join(', ')})`;
+}
+
+/** Rows fetched as k0..kn carry the sort key; the cursor is the last shown row's. */
+export function nextCursorOf(rows: readonly Record<string, unknown>[], limit: number, kinds: readonly CursorKind[]): string | null {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return last ? encodeCursor(kinds.map((kind, i) => (kind === 'number' ? Number(last[`k${i}`]) : String(last[`k${i}`])))) : null;
+}
+
+/**
+ * Total of the filtered rows and how many come before the cursor (the page's offset), in one
+ * count: the views show "page 3 of 12 · 560 tokens" while paging stays keyset. `filters` holds
+ * the WHERE of the list without its cursor; `from` is the FROM (and joins) the filters read, `with` a WITH clause they need.
+ */
+export async function countPage(
+  db: { query<T>(sql: string, params?: unknown[]): Promise<T[]> },
+  from: string,
+  filters: Sql,
+  k: SortKey,
+  after: readonly (string | number)[] | undefined,
+  opts: { before?: '<=' | '>='; with?: string } = {},
+): Promise<{ total: number; offset: number }> {
+  const q = filters.clone();
+  const where = q.whereSql();
+  const offset = after ? `count(*) FILTER (WHERE ${keysetClause(q, k, after, opts.before ?? '<=')})::int` : '0';
+  const [r] = await db.query<{ total: number; offset: number }>(`${opts.with ?? ''} SELECT count(*)::int AS total, ${offset} AS "offset" ${from} ${where}`, q.params);
+  return { total: Number(r?.total ?? 0), offset: Number(r?.offset ?? 0) };
 }
 
 export const SEVERITY_RANK_SQL = (col: string) =>
@@ -118,4 +173,12 @@ export const iso = (v: unknown): string | null => (v == null ? null : (v instanc
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+  /** With `count: true`: rows matching the filters, and how many precede this page. */
+  total?: number;
+  offset?: number;
+}
+
+/** Options of a list call: `count` asks for the total and the page's offset (one more query). */
+export interface ListOptions {
+  count?: boolean;
 }

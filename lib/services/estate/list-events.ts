@@ -1,0 +1,314 @@
+// Requests list (the binding failures page, /api/v1/events, the CLI): filters from URL
+// parameters, newest first, keyset pages over the evidence store's two kinds of rows.
+import type { Database } from '../../db/open.ts';
+import { VERDICTS, type Verdict } from '../../domain/types.ts';
+import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { verdictCode, verdictCodeListSql, verdictNameSql, verdictOfCode } from '../../domain/verdict-codes.ts';
+import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
+import { DIM } from '../evidence/dims.ts';
+import { dateParam, decodeCursor, encodeCursor, identityClause, iso, limitParam, oneOf, type ListOptions, type Page, type Params, Sql, textParam, uuidParam } from './query.ts';
+
+// Requests as the evidence store keeps them (lib/services/evidence): every notable request (any
+// verdict but plain ok, and ok anomalies) individually for its retention, with everything its log
+// line said; every other request as its narrow ledger row while the dedupe window lasts (no
+// method, URL or exact address: its client network instead). A list is the two merged, newest
+// first.
+
+export interface EventFilters {
+  requestId?: string;
+  verdict?: Verdict;
+  /** `binding` = binding failures only (BINDING_FAILURE_VERDICTS), distinct from generic auth failures. */
+  failures?: 'binding' | 'any';
+  identity?: string;
+  token?: string;
+  gateway?: string;
+  reason?: string;
+  /** A certificate's x5t#S256 (or the SHA-1 hex NGINX logs): requests that presented it. */
+  cert?: string;
+  /** With `cert`: the same certificate's SHA-1 hex (lines of gateways that log only that). */
+  certSha1?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+export function parseEventFilters(p: Params, defaultLimit = 50): EventFilters {
+  return {
+    requestId: textParam(p, 'requestId') ?? textParam(p, 'request-id'),
+    verdict: oneOf(p, 'verdict', VERDICTS),
+    failures: oneOf(p, 'failures', ['binding', 'any'] as const),
+    identity: textParam(p, 'identity'),
+    token: uuidParam(p, 'token'),
+    gateway: textParam(p, 'gateway'),
+    reason: textParam(p, 'reason', 100),
+    cert: textParam(p, 'cert', 100),
+    from: dateParam(p, 'from'),
+    to: dateParam(p, 'to'),
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+export interface EventRow {
+  id: string;
+  requestId: string | null;
+  /** The request id propagated between hops (X-Request-ID), when the line carried one. */
+  correlationId: string | null;
+  /** Named source the request came in through. */
+  source: string | null;
+  occurredAt: string;
+  gateway: string | null;
+  method: string | null;
+  url: string | null;
+  clientIp: string | null;
+  /** The client's network (/24, /48): what the ledger keeps of an ok request's address. */
+  clientNetwork: string | null;
+  httpStatus: number | null;
+  authScheme: string | null;
+  hasDpop: boolean;
+  identityId: string | null;
+  identity: string | null;
+  tokenId: string | null;
+  tokenFingerprint: string | null;
+  x5tS256: string | null;
+  jkt: string | null;
+  verdict: string;
+  reason: string | null;
+  /** The verdict for the request's whole path when its hops were correlated (issue #16); null otherwise. */
+  chainVerdict: string | null;
+  /** `notable`: kept in full for its retention; `ledger`: the narrow row kept for the dedupe window. */
+  kept: 'notable' | 'ledger';
+}
+
+const NOT_OK = VERDICTS.filter((v) => v !== 'ok');
+
+/** Which verdicts the filters allow; null: any. */
+function verdictsOf(f: EventFilters): readonly string[] | null {
+  let vs: readonly string[] | null = null;
+  if (f.failures === 'binding') vs = BINDING_FAILURE_VERDICTS;
+  if (f.failures === 'any') vs = NOT_OK;
+  if (f.verdict) vs = vs ? vs.filter((v) => v === f.verdict) : [f.verdict];
+  return vs;
+}
+
+/** WHERE for notable requests (alias n). */
+function notableWhere(q: Sql, f: EventFilters): void {
+  const vs = verdictsOf(f);
+  if (vs) q.and(vs.length ? `n."verdict" IN ${verdictCodeListSql(vs)}` : 'false');
+  // A request id also finds every hop of the request it names: the lines that carried it as their correlation id.
+  if (f.requestId) q.and(`(n."requestId" = ${q.p(f.requestId)} OR n."correlationId" = ${q.p(f.requestId)})`);
+  identityClause(q, 'n."identityId"', f.identity);
+  if (f.token) q.and(`n."tokenId" = ${q.p(f.token)}::uuid`);
+  if (f.gateway) q.and(`n.gateway = ${q.p(f.gateway)}`);
+  if (f.reason) q.and(`n.reason = ${q.p(f.reason)}`);
+  if (f.cert) q.and(`(n."x5tS256" = ${q.p(f.cert)} OR n."sha1Hex" = ${q.p((f.certSha1 ?? f.cert).toLowerCase())})`);
+  if (f.from) q.and(`n."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
+  if (f.to) q.and(`n."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+}
+
+/** WHERE for ledger rows that are not notable (alias r, token t); false when the filters only match notable ones. */
+function ledgerWhere(q: Sql, f: EventFilters): boolean {
+  const vs = verdictsOf(f);
+  if (vs && !vs.includes('ok')) return false;
+  q.and(`r."verdict" = ${verdictCode('ok')}`);
+  q.and(`NOT EXISTS (SELECT 1 FROM "evidence"."Notable" x WHERE x."ns" = r."ns" AND x."key" = r."key" AND x."occurredAt" = r."occurredAt")`);
+  if (f.requestId) {
+    // Keyed by the id itself, or a hop of the request that id correlates (hop rows key it the same way).
+    const k = q.p(requestKeyOfId(f.requestId).toString('hex'));
+    q.and(`(r."key" = decode(${k}, 'hex') OR (r."day", r."ns", r."key") IN (SELECT h."day", h."ns", h."key" FROM "evidence"."Hop" h WHERE h."corr" = decode(${k}, 'hex')))`);
+  }
+  identityClause(q, 'coalesce(r."identityId", t."identityId")', f.identity);
+  if (f.token) q.and(`r."tokenId" = ${q.p(f.token)}::uuid`);
+  const dim = (kind: number, value: string) => `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
+  if (f.gateway) q.and(`r."gateway" = ${dim(DIM.gateway, f.gateway)}`);
+  if (f.reason) q.and(`r."reason" = ${dim(DIM.reason, f.reason)}`);
+  if (f.cert) q.and(`r."cert" IN (${dim(DIM.cert, f.cert)}, ${dim(DIM.certSha1, (f.certSha1 ?? f.cert).toLowerCase())})`);
+  if (f.from) q.and(`r."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
+  if (f.to) q.and(`r."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
+  return true;
+}
+
+const NOTABLE_SELECT = `SELECT 'n' || lpad(n.id::text, 20, '0') AS sk, n."occurredAt", n."requestId", n."correlationId", s.name AS source, n.gateway, n.method, n.url,
+       n."clientIp", NULL::text AS "clientNetwork", n."httpStatus", n."authScheme", n."hasDpop", n."identityId"::text AS "identityId", i.name AS identity,
+       n."tokenId"::text AS "tokenId", n."tokenFingerprint", n."x5tS256", n.jkt, n."verdict", n.reason, 'notable' AS kept,
+       NULL::int AS "hopDay", n."ns" AS "hopNs", n."key" AS "hopKey"
+  FROM "evidence"."Notable" n
+  LEFT JOIN "Identity" i ON i.id = n."identityId"
+  LEFT JOIN "evidence"."Dim" ns ON ns.id = n."ns"
+  LEFT JOIN "Source" s ON s.id::text = ns."value"`;
+
+// A key of kind 1 or 2 (lib/ingest/evidence/request-key.ts) is the gateway's request id itself.
+const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS sk, r."occurredAt",
+       CASE get_byte(r."key", 0) WHEN 1 THEN encode(substring(r."key" FROM 2), 'hex') WHEN 2 THEN encode(substring(r."key" FROM 2), 'hex')::uuid::text ELSE r."requestId" END AS "requestId",
+       NULL::text AS "correlationId", s.name AS source, g."value" AS gateway, NULL::text AS method, NULL::text AS url, NULL::text AS "clientIp",
+       nw."value" AS "clientNetwork", r."httpStatus", NULL::text AS "authScheme", false AS "hasDpop",
+       coalesce(r."identityId", t."identityId")::text AS "identityId", i.name AS identity, r."tokenId"::text AS "tokenId", t.fingerprint AS "tokenFingerprint",
+       CASE WHEN c."kind" = ${DIM.cert} THEN c."value" END AS "x5tS256", j."value" AS jkt, r."verdict", rs."value" AS reason, 'ledger' AS kept,
+       r."day" AS "hopDay", r."ns" AS "hopNs", r."key" AS "hopKey"
+  FROM "evidence"."Request" r
+  LEFT JOIN "Token" t ON t.id = r."tokenId"
+  LEFT JOIN "Identity" i ON i.id = coalesce(r."identityId", t."identityId")
+  LEFT JOIN "evidence"."Dim" ns ON ns.id = r."ns"
+  LEFT JOIN "Source" s ON s.id::text = ns."value"
+  LEFT JOIN "evidence"."Dim" g ON g.id = r."gateway"
+  LEFT JOIN "evidence"."Dim" nw ON nw.id = r."network"
+  LEFT JOIN "evidence"."Dim" c ON c.id = r."cert"
+  LEFT JOIN "evidence"."Dim" j ON j.id = r."jkt"
+  LEFT JOIN "evidence"."Dim" rs ON rs.id = r."reason"`;
+
+/**
+ * A page of listed requests with their hop row (evidence."Hop"): the correlation id the request
+ * carried and the chain verdict of its path, when its hops were correlated. Joined after the page
+ * is cut, so it costs one index lookup per listed row (ledger rows by day + ns + key, notable rows
+ * by ns + key + time).
+ */
+function withHops(pageSql: string): string {
+  return `SELECT x.*, CASE get_byte(h."corr", 0) WHEN 1 THEN encode(substring(h."corr" FROM 2), 'hex')
+                   WHEN 2 THEN encode(substring(h."corr" FROM 2), 'hex')::uuid::text ELSE h."corrText" END AS "hopCorrelationId",
+                 ${verdictNameSql('h."chainVerdict"')} AS "chainVerdict"
+    FROM (${pageSql}) x
+    LEFT JOIN "evidence"."Hop" h ON h."ns" = x."hopNs" AND h."key" = x."hopKey"
+     AND (h."day" = x."hopDay" OR (x."hopDay" IS NULL AND h."occurredAt" = x."occurredAt"))`;
+}
+
+export const EVENT_GROUPS = ['reason', 'gateway', 'identity'] as const;
+
+/**
+ * Counts of the filtered notable requests grouped by verdict + reason, gateway, or identity (top
+ * 50): the binding failures page (failures are kept individually for their whole retention).
+ */
+export async function groupEvents(db: Database, f: EventFilters, by: (typeof EVENT_GROUPS)[number]): Promise<{ key: string | null; label: string | null; verdict: string | null; n: number; lastAt: string }[]> {
+  const q = new Sql();
+  notableWhere(q, f);
+  const cols = by === 'reason' ? `${verdictNameSql('n."verdict"')} AS verdict, n.reason AS key, n.reason AS label` : by === 'gateway' ? `NULL::text AS verdict, n.gateway AS key, n.gateway AS label` : `NULL::text AS verdict, n."identityId"::text AS key, min(i.name) AS label`;
+  const group = by === 'reason' ? 'n."verdict", n.reason' : by === 'gateway' ? 'n.gateway' : 'n."identityId"';
+  const rows = await db.query<{ key: string | null; label: string | null; verdict: string | null; n: number; lastAt: Date | string }>(
+    `SELECT ${cols}, count(*)::int AS n, max(n."occurredAt") AS "lastAt"
+       FROM "evidence"."Notable" n LEFT JOIN "Identity" i ON i.id = n."identityId"
+      ${q.whereSql()}
+      GROUP BY ${group} ORDER BY n DESC, 2 LIMIT 50`,
+    q.params,
+  );
+  return rows.map((r) => ({ key: r.key, label: r.label, verdict: r.verdict, n: Number(r.n), lastAt: iso(r.lastAt)! }));
+}
+
+const HOUR_MS = 3_600_000;
+
+/** A listed request as NOTABLE_SELECT / LEDGER_SELECT and withHops return it. */
+type EventSqlRow = {
+  sk: string;
+  occurredAt: Date | string;
+  requestId: string | null;
+  correlationId: string | null;
+  hopCorrelationId: string | null;
+  source: string | null;
+  gateway: string | null;
+  method: string | null;
+  url: string | null;
+  clientIp: string | null;
+  clientNetwork: string | null;
+  httpStatus: number | null;
+  authScheme: string | null;
+  hasDpop: boolean | null;
+  identityId: string | null;
+  identity: string | null;
+  tokenId: string | null;
+  tokenFingerprint: string | null;
+  x5tS256: string | null;
+  jkt: string | null;
+  verdict: number;
+  reason: string | null;
+  chainVerdict: string | null;
+  kept: string;
+};
+
+/** Whether the filters can only match notable requests (no ok ledger row): then the list can be counted cheaply. */
+export function notableOnly(f: EventFilters): boolean {
+  const vs = verdictsOf(f);
+  return vs !== null && !vs.includes('ok');
+}
+
+/**
+ * With `count`, a list that can only hold notable requests (binding failures, any failure, a
+ * verdict other than ok) also answers its total and the page's offset; a list that merges ledger
+ * rows does not (counting a week of a fleet's ok requests is not worth a page view).
+ */
+export async function listEvents(db: Database, f: EventFilters, p: Params, opts: ListOptions = {}): Promise<Page<EventRow>> {
+  const after = decodeCursor(p, ['string', 'string']);
+  const page = f.limit + 1;
+  const cursor = (q: Sql, alias: string, sk: string) =>
+    after ? q.and(`(${alias}."occurredAt", ${sk}) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])})`) : undefined;
+
+  const nq = new Sql();
+  notableWhere(nq, f);
+  cursor(nq, 'n', `'n' || lpad(n.id::text, 20, '0')`);
+  const notableP = db.query<EventSqlRow>(
+    withHops(`${NOTABLE_SELECT} ${nq.whereSql()} ORDER BY n."occurredAt" DESC, n.id DESC LIMIT ${page}`),
+    nq.params,
+  );
+  const countP = opts.count && notableOnly(f) ? countNotable(db, f, after) : undefined;
+  const [notable, counted] = await Promise.all([notableP, countP]);
+
+  // Ledger rows newest first. Without a selective filter the ledger may hold a week of a fleet's
+  // requests: look back an hour, then a day, then the whole window, until the page is full (its
+  // BRIN index on occurredAt keeps each look to the blocks of that span).
+  let ledger: EventSqlRow[] = [];
+  const selective = !!(f.requestId || f.token);
+  const anchor = Math.min(f.to?.getTime() ?? Infinity, after ? Date.parse(String(after[0])) + 1 : Infinity, Date.now() + 2 * 86_400_000);
+  for (const span of selective || f.from ? [Infinity] : [HOUR_MS, 24 * HOUR_MS, Infinity]) {
+    const rq = new Sql();
+    if (!ledgerWhere(rq, f)) break;
+    cursor(rq, 'r', `'r' || r."day"::text || encode(r."key", 'hex')`);
+    if (Number.isFinite(span) && Number.isFinite(anchor)) rq.and(`r."occurredAt" >= ${rq.p(new Date(anchor - span).toISOString())}::timestamptz`);
+    ledger = await db.query<EventSqlRow>(
+      withHops(`${LEDGER_SELECT} ${rq.whereSql()} ORDER BY r."occurredAt" DESC, 1 DESC LIMIT ${page}`),
+      rq.params,
+    );
+    if (ledger.length >= page || !Number.isFinite(anchor)) break;
+  }
+
+  const merged = [...notable, ...ledger].sort((a, b) => {
+    const ta = new Date(a.occurredAt).getTime();
+    const tb = new Date(b.occurredAt).getTime();
+    return tb - ta || (String(b.sk) < String(a.sk) ? -1 : String(b.sk) > String(a.sk) ? 1 : 0);
+  });
+  const items = merged.slice(0, f.limit).map(
+    (r): EventRow => ({
+      id: r.sk,
+      requestId: r.requestId,
+      correlationId: r.correlationId ?? r.hopCorrelationId,
+      source: r.source,
+      occurredAt: iso(r.occurredAt)!,
+      gateway: r.gateway,
+      method: r.method,
+      url: r.url,
+      clientIp: r.clientIp,
+      clientNetwork: r.clientNetwork,
+      httpStatus: r.httpStatus == null ? null : Number(r.httpStatus),
+      authScheme: r.authScheme,
+      hasDpop: Boolean(r.hasDpop),
+      identityId: r.identityId,
+      identity: r.identity,
+      tokenId: r.tokenId,
+      tokenFingerprint: r.tokenFingerprint,
+      x5tS256: r.x5tS256,
+      jkt: r.jkt,
+      verdict: verdictOfCode(Number(r.verdict)),
+      reason: r.reason,
+      chainVerdict: r.chainVerdict,
+      kept: r.kept === 'ledger' ? 'ledger' : 'notable',
+    }),
+  );
+  const last = merged.length > f.limit ? merged[f.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor([iso(last.occurredAt)!, String(last.sk)]) : null, ...counted };
+}
+
+/** Total of the filtered notable requests, and how many are newer than the cursor. */
+async function countNotable(db: Database, f: EventFilters, after: (string | number)[] | undefined): Promise<{ total: number; offset: number }> {
+  const q = new Sql();
+  notableWhere(q, f);
+  const where = q.whereSql();
+  const offset = after ? `count(*) FILTER (WHERE (n."occurredAt", 'n' || lpad(n.id::text, 20, '0')) >= (${q.p(after[0])}::timestamptz, ${q.p(after[1])}))::int` : '0';
+  const [r] = await db.query<{ total: number; offset: number }>(`SELECT count(*)::int AS total, ${offset} AS "offset" FROM "evidence"."Notable" n ${where}`, q.params);
+  return { total: Number(r?.total ?? 0), offset: Number(r?.offset ?? 0) };
+}
+

@@ -1,0 +1,143 @@
+// Findings list: filters from URL parameters, keyset pages worst first (severity, blast radius,
+// latest), an acknowledgement past its expiry counted as open again.
+import type { Database } from '../../db/open.ts';
+import { FINDING_RULES, SEVERITY_ORDER, type FindingRule, type Severity } from '../../domain/types.ts';
+import { countPage, decodeCursor, identityClause, iso, keysetClause, limitParam, nextCursorOf, oneOf, type ListOptions, type Page, type Params, SEVERITY_RANK_SQL, type SortKey, Sql, textParam, uuidParam } from './query.ts';
+
+const SEVERITIES = Object.keys(SEVERITY_ORDER) as Severity[];
+export const FINDING_STATUSES = ['open', 'acknowledged', 'active', 'resolved', 'all'] as const;
+
+export interface FindingFilters {
+  rule?: FindingRule;
+  severity?: Severity;
+  /** open (default; includes acknowledgements that have expired) | acknowledged | active (open or
+   *  acknowledged, what the summary counts) | resolved | all */
+  status: (typeof FINDING_STATUSES)[number];
+  identity?: string;
+  token?: string;
+  limit: number;
+}
+
+export function parseFindingFilters(p: Params, defaultLimit = 50): FindingFilters {
+  return {
+    rule: oneOf(p, 'rule', FINDING_RULES),
+    severity: oneOf(p, 'severity', SEVERITIES),
+    status: oneOf(p, 'status', FINDING_STATUSES) ?? 'open',
+    identity: textParam(p, 'identity'),
+    token: uuidParam(p, 'token'),
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+export interface FindingRow {
+  id: string;
+  dedupeKey: string;
+  rule: string;
+  severity: string;
+  status: string;
+  identityId: string | null;
+  identity: string | null;
+  tokenId: string | null;
+  certificateId: string | null;
+  title: string;
+  explanation: string;
+  recommendation: string;
+  blastRadius: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  ackReason: string | null;
+  ackUntil: string | null;
+  ackBy: string | null;
+}
+
+/** A Finding row as the queries select it (a type alias, so other queries' plain records fit too). */
+type FindingSqlRow = {
+  id: string;
+  dedupeKey: string;
+  rule: string;
+  severity: string;
+  status: string;
+  identityId: string | null;
+  identity: string | null;
+  tokenId: string | null;
+  certificateId: string | null;
+  title: string;
+  explanation: string;
+  recommendation: string;
+  blastRadius: number;
+  firstSeenAt: Date | string;
+  lastSeenAt: Date | string;
+  resolvedAt: Date | string | null;
+  ackReason: string | null;
+  ackUntil: Date | string | null;
+  ackBy: string | null;
+  [k: `k${number}`]: unknown;
+};
+
+/**
+ * A Finding row from SQL (joined with the identity name) as the API shows it. An acknowledgement
+ * past its expiry counts as open again: the next evaluation records it, the views must not wait.
+ */
+export function toFindingRow(r: Record<string, unknown>, now: Date): FindingRow {
+  return {
+    id: String(r.id),
+    dedupeKey: String(r.dedupeKey),
+    rule: String(r.rule),
+    severity: String(r.severity),
+    status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
+    identityId: (r.identityId as string | null) ?? null,
+    identity: (r.identity as string | null) ?? null,
+    tokenId: (r.tokenId as string | null) ?? null,
+    certificateId: (r.certificateId as string | null) ?? null,
+    title: String(r.title),
+    explanation: String(r.explanation),
+    recommendation: String(r.recommendation),
+    blastRadius: Number(r.blastRadius),
+    firstSeenAt: iso(r.firstSeenAt)!,
+    lastSeenAt: iso(r.lastSeenAt)!,
+    resolvedAt: iso(r.resolvedAt),
+    ackReason: (r.ackReason as string | null) ?? null,
+    ackUntil: iso(r.ackUntil),
+    ackBy: (r.ackBy as string | null) ?? null,
+  };
+}
+
+
+const FINDING_KEY: SortKey = {
+  cols: [SEVERITY_RANK_SQL('f.severity'), '-f."blastRadius"', `-(extract(epoch FROM f."lastSeenAt") * 1000)::bigint`, 'f."dedupeKey"'],
+  kinds: ['number', 'number', 'number', 'string'],
+  casts: ['bigint', 'bigint', 'bigint', 'text'],
+};
+const FINDING_FROM = `FROM "Finding" f LEFT JOIN "Identity" i ON i.id = f."identityId"`;
+
+export async function listFindings(db: Database, f: FindingFilters, p: Params, now = new Date(), opts: ListOptions = {}): Promise<Page<FindingRow>> {
+  const filters = new Sql();
+  if (f.rule) filters.and(`f.rule = ${filters.p(f.rule)}`);
+  if (f.severity) filters.and(`f.severity = ${filters.p(f.severity)}`);
+  const nowP = filters.p(now.toISOString());
+  if (f.status === 'open') filters.and(`(f.status = 'open' OR (f.status = 'acknowledged' AND f."ackUntil" <= ${nowP}::timestamptz))`);
+  if (f.status === 'acknowledged') filters.and(`f.status = 'acknowledged' AND (f."ackUntil" IS NULL OR f."ackUntil" > ${nowP}::timestamptz)`);
+  if (f.status === 'resolved') filters.and(`f.status = 'resolved'`);
+  if (f.status === 'active') filters.and(`f.status <> 'resolved' AND ${nowP}::timestamptz IS NOT NULL`);
+  if (f.status === 'all') filters.and(`${nowP}::timestamptz IS NOT NULL`);
+  identityClause(filters, 'f."identityId"', f.identity);
+  if (f.token) filters.and(`f."tokenId" = ${filters.p(f.token)}::uuid`);
+  const k = FINDING_KEY;
+  const after = decodeCursor(p, k.kinds);
+  const q = filters.clone();
+  if (after) q.and(keysetClause(q, k, after, '>'));
+  const rowsP = db.query<FindingSqlRow>(
+    `SELECT f.id::text, f."dedupeKey", f.rule, f.severity, f.status, f."identityId"::text AS "identityId", i.name AS identity,
+            f."tokenId"::text AS "tokenId", f."certificateId"::text AS "certificateId", f.title, f.explanation, f.recommendation,
+            f."blastRadius", f."firstSeenAt", f."lastSeenAt", f."resolvedAt", f."ackReason", f."ackUntil", f."ackBy",
+            ${k.cols.map((c, i) => `${c} AS k${i}`).join(', ')}
+       ${FINDING_FROM}
+      ${q.whereSql()}
+      ORDER BY ${k.cols.join(', ')} LIMIT ${f.limit + 1}`,
+    q.params,
+  );
+  const countP = opts.count ? countPage(db, FINDING_FROM, filters, k, after) : undefined;
+  const [rows, counted] = await Promise.all([rowsP, countP]);
+  return { items: rows.slice(0, f.limit).map((r) => toFindingRow(r, now)), nextCursor: nextCursorOf(rows, f.limit, k.kinds), ...counted };
+}

@@ -1,0 +1,130 @@
+// Identities list: filters from URL parameters, keyset pages riskiest first (risk score from open
+// findings, the same formula as lib/risk riskScore) or by name, token counts for the page's rows.
+import type { Database } from '../../db/open.ts';
+import type { IdentityKind } from '../../domain/types.ts';
+import { countPage, decodeCursor, iso, keysetClause, limitParam, nextCursorOf, oneOf, type ListOptions, type Page, type Params, type SortKey, Sql, textParam } from './query.ts';
+
+const KIND_SET: Record<IdentityKind, true> = { service: true, workload: true, pipeline: true, agent: true, partner: true };
+/** Every IdentityKind (the record above fails to compile when the union grows). */
+export const IDENTITY_KINDS = Object.keys(KIND_SET) as IdentityKind[];
+export const IDENTITY_SORTS = ['risk', 'name', 'findings', 'lastSeen'] as const;
+export type IdentitySort = (typeof IDENTITY_SORTS)[number];
+
+export interface IdentityFilters {
+  kind?: IdentityKind;
+  status?: 'active' | 'decommissioned';
+  ownerStatus?: 'active' | 'departed';
+  q?: string;
+  sort: IdentitySort;
+  limit: number;
+}
+
+export function parseIdentityFilters(p: Params, defaultLimit = 50): IdentityFilters {
+  return {
+    kind: oneOf(p, 'kind', IDENTITY_KINDS),
+    status: oneOf(p, 'status', ['active', 'decommissioned'] as const),
+    ownerStatus: oneOf(p, 'ownerStatus', ['active', 'departed'] as const),
+    q: textParam(p, 'q', 200),
+    sort: oneOf(p, 'sort', IDENTITY_SORTS) ?? 'risk',
+    limit: limitParam(p, defaultLimit),
+  };
+}
+
+/** The filters as URL parameters (links, pager, exports); the default sort is left out. */
+export function identityFilterParams(f: Partial<IdentityFilters>): Record<string, string | undefined> {
+  return { kind: f.kind, status: f.status, ownerStatus: f.ownerStatus, q: f.q, sort: f.sort === 'risk' ? undefined : f.sort };
+}
+
+export interface IdentityRow {
+  id: string;
+  name: string;
+  kind: string;
+  owner: string | null;
+  ownerStatus: string;
+  status: string;
+  environment: string | null;
+  transport: string;
+  lastSeenAt: string | null;
+  riskScore: number;
+  openFindings: number;
+  tokens: number;
+  liveBearerTokens: number;
+}
+
+type IdentitySqlRow = {
+  id: string;
+  name: string;
+  kind: string;
+  owner: string | null;
+  ownerStatus: string;
+  status: string;
+  environment: string | null;
+  transport: string;
+  lastSeenAt: Date | string | null;
+  score: number;
+  n: number;
+  tokens: number;
+  bearer: number;
+  [k: `k${number}`]: unknown;
+};
+
+/** Risk score in SQL, same formula as lib/risk riskScore: 100·(1 − Π(1 − wᵢ/100)) over open findings. */
+export const IDENTITY_SCORE_SQL = `SELECT "identityId",
+    round(100 * (1 - exp(sum(ln(1 - (CASE severity WHEN 'critical' THEN 60 WHEN 'high' THEN 30 WHEN 'medium' THEN 10 WHEN 'low' THEN 3 ELSE 0 END) / 100.0)))))::int AS score,
+    count(*)::int AS n
+  FROM "Finding" WHERE status = 'open' AND "identityId" IS NOT NULL GROUP BY "identityId"`;
+
+const IDENTITY_KEYS: Record<IdentitySort, SortKey> = {
+  risk: { cols: ['-coalesce(s.score, 0)', 'i.name'], kinds: ['number', 'string'], casts: ['bigint', 'text'] },
+  name: { cols: ['i.name'], kinds: ['string'], casts: ['text'] },
+  findings: { cols: ['-coalesce(s.n, 0)', 'i.name'], kinds: ['number', 'string'], casts: ['bigint', 'text'] },
+  lastSeen: { cols: [`-coalesce((extract(epoch FROM i."lastSeenAt") * 1000)::bigint, 0)`, 'i.name'], kinds: ['number', 'string'], casts: ['bigint', 'text'] },
+};
+
+const IDENTITY_FROM = `FROM "Identity" i LEFT JOIN s ON s."identityId" = i.id`;
+
+export async function listIdentities(db: Database, f: IdentityFilters, p: Params, opts: ListOptions = {}): Promise<Page<IdentityRow>> {
+  const filters = new Sql();
+  if (f.kind) filters.and(`i.kind = ${filters.p(f.kind)}`);
+  if (f.status) filters.and(`i.status = ${filters.p(f.status)}`);
+  if (f.ownerStatus) filters.and(`i."ownerStatus" = ${filters.p(f.ownerStatus)}`);
+  if (f.q) filters.and(`(i.name ILIKE ${filters.p(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} OR i.owner ILIKE $${filters.params.length})`);
+  const k = IDENTITY_KEYS[f.sort];
+  const after = decodeCursor(p, k.kinds);
+  const q = filters.clone();
+  if (after) q.and(keysetClause(q, k, after, '>'));
+  const rowsP = db.query<IdentitySqlRow>(
+    `WITH s AS (${IDENTITY_SCORE_SQL}),
+          page AS (
+            SELECT i.*, coalesce(s.score, 0)::int AS score, coalesce(s.n, 0)::int AS n, ${k.cols.map((c, i) => `${c} AS k${i}`).join(', ')}
+              ${IDENTITY_FROM}
+             ${q.whereSql()}
+             ORDER BY ${k.cols.join(', ')} LIMIT ${f.limit + 1})
+     SELECT page.id::text, page.name, page.kind, page.owner, page."ownerStatus", page.status, page.environment, page.transport, page."lastSeenAt",
+            page.score, page.n, ${k.cols.map((_, i) => `page.k${i}`).join(', ')},
+            (SELECT count(*)::int FROM "Token" t WHERE t."identityId" = page.id) AS tokens,
+            (SELECT count(*)::int FROM "Token" t WHERE t."identityId" = page.id AND t.binding = 'bearer' AND t.status = 'active') AS bearer
+       FROM page ORDER BY ${k.cols.map((_, i) => `page.k${i}`).join(', ')}`,
+    q.params,
+  );
+  const countP = opts.count ? countPage(db, IDENTITY_FROM, filters, k, after, { with: `WITH s AS (${IDENTITY_SCORE_SQL})` }) : undefined;
+  const [rows, counted] = await Promise.all([rowsP, countP]);
+  const items = rows.slice(0, f.limit).map(
+    (r): IdentityRow => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      owner: r.owner,
+      ownerStatus: r.ownerStatus,
+      status: r.status,
+      environment: r.environment,
+      transport: r.transport,
+      lastSeenAt: iso(r.lastSeenAt),
+      riskScore: Number(r.score),
+      openFindings: Number(r.n),
+      tokens: Number(r.tokens),
+      liveBearerTokens: Number(r.bearer),
+    }),
+  );
+  return { items, nextCursor: nextCursorOf(rows, f.limit, k.kinds), ...counted };
+}
