@@ -3,15 +3,20 @@
 // POST /api/v1/ingest (never read into memory whole). A progress bar on stderr when stderr is
 // a terminal; the summary at the end. Exit 0 when the batch committed, even with rejected
 // lines; 2 for bad usage, an unknown format or an unreadable file.
-import { createReadStream, statSync } from 'node:fs';
+// Formats nginx, apache and haproxy read the gateway's own configuration: --gateway-config FILE
+// (--log-format NAME picks one of its formats), else the one saved on --source S. With --server the
+// configuration is first saved on the source (PUT /api/v1/sources/S/log-format, an admin key), since
+// the server keeps a log format with its source and the ingest body carries the log only.
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readSetting } from '../../config.ts';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
 import { FORMAT_NAMES, isFormatName } from '../../ingest/index.ts';
 import { ingestAndEvaluate, type IngestSummary } from '../../services/ingest/index.ts';
+import { MAX_LOG_FORMAT_CONFIG_BYTES, resolveIngestLogFormat, SOURCE_NAME, type SourceLogFormatView } from '../../services/ingest/log-formats.ts';
 import type { Command } from '../command.ts';
 import { emit, UsageError } from '../io.ts';
-import { fetchWithAuth, primeDpopNonce, type Remote } from '../remote.ts';
+import { callApi, fetchWithAuth, primeDpopNonce, type Remote } from '../remote.ts';
 
 function human(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
@@ -66,10 +71,52 @@ async function* counted(src: AsyncIterable<Buffer | string>, onBytes: (n: number
   }
 }
 
-async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, format: string | null, source: string | null): Promise<IngestSummary> {
+/** --gateway-config FILE, read whole (at most 2 MiB: a configuration, not a log). */
+function readGatewayConfig(file: string): string {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UsageError(`--gateway-config: ${file} is not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--gateway-config: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (size > MAX_LOG_FORMAT_CONFIG_BYTES) throw new UsageError(`--gateway-config: ${file} is ${size} bytes; a configuration is at most ${MAX_LOG_FORMAT_CONFIG_BYTES} (2 MiB)`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--gateway-config: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * With --server: the configuration is saved on the source first (the server reads a gateway format
+ * with its source's configuration). A refusal (403 for a key that is not an admin's, 422 for an
+ * unusable configuration) is bad usage: exit 2 with the server's reason.
+ */
+async function saveOnServer(remote: Remote, source: string, format: string | null, config: string, logFormat: string | null): Promise<SourceLogFormatView> {
+  try {
+    return await callApi<SourceLogFormatView>(remote, 'PUT', `/api/v1/sources/${encodeURIComponent(source)}/log-format`, { format: format ?? 'auto', config, logFormat });
+  } catch (e) {
+    if (e instanceof HoldfastError && e.code === 'forbidden') {
+      throw new UsageError(`saving the log format on source ${source} needs an admin key: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+interface ServerIngest {
+  format: string | null;
+  logFormat: string | null;
+  source: string | null;
+}
+
+async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: ServerIngest): Promise<IngestSummary> {
   const url = new URL('/api/v1/ingest', remote.baseUrl);
-  if (format) url.searchParams.set('format', format);
-  if (source) url.searchParams.set('source', source);
+  if (q.format) url.searchParams.set('format', q.format);
+  if (q.logFormat) url.searchParams.set('logFormat', q.logFormat);
+  if (q.source) url.searchParams.set('source', q.source);
   // Like the direct path: the command returns once findings include the batch.
   url.searchParams.set('findings', 'wait');
   let res: Response;
@@ -108,8 +155,11 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, format:
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'ingest a gateway log, token inventory or scanner report as one batch',
-  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--progress] [--json]`,
-  options: { format: { type: 'string' }, source: { type: 'string' }, progress: { type: 'boolean' } },
+  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--progress] [--json]`,
+  options: {
+    format: { type: 'string' }, source: { type: 'string' }, progress: { type: 'boolean' },
+    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' },
+  },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError(`give one FILE or - for stdin (usage: ${ingestCommand.usage})`);
     const file = ctx.positionals[0]!;
@@ -120,9 +170,20 @@ export const ingestCommand: Command = {
     const format = rawFormat && rawFormat !== 'auto' ? rawFormat : null;
     const sourceRaw = ctx.values.source;
     const source = typeof sourceRaw === 'string' && sourceRaw.trim() ? sourceRaw.trim() : null;
-    if (source && !/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/.test(source)) {
+    if (source && !SOURCE_NAME.test(source)) {
       throw new UsageError('--source: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
     }
+    const configFile = ctx.values['gateway-config'];
+    const logFormatRaw = ctx.values['log-format'];
+    if (configFile !== undefined && (typeof configFile !== 'string' || !configFile)) throw new UsageError('--gateway-config needs a FILE');
+    if (logFormatRaw !== undefined && (typeof logFormatRaw !== 'string' || !logFormatRaw.trim() || logFormatRaw.length > 200)) {
+      throw new UsageError('--log-format needs a NAME (1 to 200 characters)');
+    }
+    const logFormat = typeof logFormatRaw === 'string' ? logFormatRaw.trim() : null;
+    if (configFile !== undefined && ctx.remote && !source) {
+      throw new UsageError('with --server, --gateway-config needs --source S (the server keeps the format with the source)');
+    }
+    const gatewayConfig = typeof configFile === 'string' ? readGatewayConfig(configFile) : undefined;
 
     let total: number | null = null;
     let input: AsyncIterable<Buffer>;
@@ -152,17 +213,24 @@ export const ingestCommand: Command = {
     let summary: IngestSummary;
     try {
       summary = ctx.remote
-        ? await sendToServer(ctx.remote, body, format, source)
-        : await ctx.withDb((db) =>
-            ingestAndEvaluate(db, body, {
-              format,
+        ? await ingestRemote(ctx.remote, body, { format, logFormat, source }, gatewayConfig)
+        : await ctx.withDb(async (db) => {
+            // A configuration given here wins over the one saved on the source (log-formats.ts).
+            const chosen = await resolveIngestLogFormat(db, { format, sourceName: source, gatewayConfig, logFormat });
+            if (chosen.logFormat && chosen.gatewayConfig === undefined) {
+              throw new UsageError(`--log-format picks a format of the gateway configuration: pass --gateway-config FILE${source ? ` (source ${source} keeps none)` : ''}`);
+            }
+            return ingestAndEvaluate(db, body, {
+              format: chosen.format,
+              gatewayConfig: chosen.gatewayConfig,
+              logFormat: chosen.logFormat,
               sourceName: source,
               actor: 'cli',
               // Rows per set-based statement (tests use small chunks to stop mid-batch).
               chunkSize: readSetting('HOLDFAST_INGEST_CHUNK'),
               onProgress: (p) => bar.lines(p.linesRead),
-            }),
-          );
+            });
+          });
     } finally {
       bar.done();
     }
@@ -173,10 +241,15 @@ export const ingestCommand: Command = {
       rejected: summary.rejected,
       duplicates: summary.duplicates,
       errors: summary.errors.map((e) => ({ line: e.line, reason: e.reason })),
+      // Added (CONTRACT: fields may be added): which log format of the configuration was read.
+      ...(summary.logFormat ? { logFormat: { gateway: summary.logFormat.gateway, name: summary.logFormat.name } } : {}),
     };
+    // What the format cannot tell (no certificate fingerprint, …): on stderr, as messages go.
+    if (ctx.io.json) for (const w of summary.logFormat?.warnings ?? []) ctx.io.err(`warning: ${w}\n`);
     emit(ctx.io, out, () =>
       [
-        `batch ${out.batchId} (${summary.format ?? format ?? 'auto'}) committed`,
+        `batch ${out.batchId} (${summary.format ?? format ?? 'auto'}${summary.logFormat ? `, ${summary.logFormat.gateway} format ${summary.logFormat.name}` : ''}) committed`,
+        ...(summary.logFormat?.warnings ?? []).map((w) => `warning: ${w}`),
         `lines read  ${out.linesRead}`,
         `accepted    ${out.accepted}`,
         `rejected    ${out.rejected}`,
@@ -187,5 +260,12 @@ export const ingestCommand: Command = {
     );
   },
 };
+
+/** --server: save the configuration on the source first (when one is given), then stream the log. */
+async function ingestRemote(remote: Remote, body: AsyncIterable<Buffer>, q: ServerIngest, gatewayConfig: string | undefined): Promise<IngestSummary> {
+  if (gatewayConfig === undefined || !q.source) return sendToServer(remote, body, q);
+  const saved = await saveOnServer(remote, q.source, q.format, gatewayConfig, q.logFormat);
+  return sendToServer(remote, body, { ...q, format: q.format ?? saved.gateway });
+}
 
 export const ingestCommands: Command[] = [ingestCommand];

@@ -180,7 +180,7 @@ for (const runtime of RUNTIMES) {
         expect({ format: got.format, from: got.from, config: got.gatewayConfig, logFormat: got.logFormat }, name).toEqual({ format: want.format, from: want.from, config: want.config, logFormat: want.logFormat });
       }
       await expect(resolveIngestLogFormat(t.db, { format: 'apache', sourceName: 'edge-saved' })).rejects.toThrow(
-        'source edge-saved keeps a nginx log format, not apache: send format nginx (or none), or save a apache configuration on the source',
+        'source edge-saved keeps a log format for nginx, not apache: send format nginx (or none), or save the apache configuration on the source',
       );
       await expect(resolveIngestLogFormat(t.db, { format: 'nginx-json', sourceName: 'edge-saved', logFormat: 'edge' })).rejects.toMatchObject({ code: 'validation_failed' });
 

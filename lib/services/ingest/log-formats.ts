@@ -234,7 +234,7 @@ export async function resolveIngestLogFormat(db: Database, req: IngestLogFormatR
   if (!saved) return { format, logFormat, from: null };
   if (format && format !== saved.gateway) {
     throw refusal(
-      `source ${saved.source} keeps a ${saved.gateway} log format, not ${format}: send format ${saved.gateway} (or none), or save a ${format} configuration on the source`,
+      `source ${saved.source} keeps a log format for ${saved.gateway}, not ${format}: send format ${saved.gateway} (or none), or save the ${format} configuration on the source`,
       'gateway_mismatch',
     );
   }

@@ -4,6 +4,9 @@
 // HOLDFAST_INGEST_MAX_INFLATED_BYTES), 400 for a body that does not match its Content-Length,
 // 415 for other media types or encodings, 422 for an unknown or undetectable format; per-line
 // problems are in the summary, never a 5xx. Each of these refusals commits nothing.
+// Formats nginx, apache and haproxy read the source's saved gateway configuration
+// (PUT /api/v1/sources/{name}/log-format), `logFormat=NAME` picking one of its formats; without one
+// the request is a 422. The body is the log stream only: a configuration never comes with it.
 // Findings follow the batch through the instance's coalesced evaluation: `findings=background`
 // (default, for gateways) answers right after the commit; `findings=wait` (the upload page, the
 // CLI) answers once an evaluation covering the batch has finished.
@@ -11,12 +14,11 @@ import { HoldfastError, isHoldfastError } from '@/lib/errors.ts';
 import { ingestGate } from '@/lib/http/ingest-gate.ts';
 import { errorToProblem } from '@/lib/http/problem.ts';
 import { apiRoute } from '@/lib/http/route.ts';
-import { FORMAT_NAMES, isFormatName } from '@/lib/ingest/index.ts';
+import { FORMAT_NAMES, isConfiguredFormat, isFormatName } from '@/lib/ingest/index.ts';
 import type { BoundedByteSource } from '@/lib/ingest/line-reader.ts';
 import { ingestAndEvaluate } from '@/lib/services/ingest/index.ts';
+import { resolveIngestLogFormat, SOURCE_NAME, type IngestLogFormat } from '@/lib/services/ingest/log-formats.ts';
 import { INGEST_CONTENT_TYPES, ingestMaxBytes, ingestMaxInflatedBytes } from './limits.ts';
-
-const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/;
 
 /** The Content-Length the client declared, or null (chunked, or absent). */
 function declaredLength(headers: Headers): number | null {
@@ -65,6 +67,28 @@ function closingConnection(res: Response): Response {
   return res;
 }
 
+/**
+ * The source's saved log format for nginx/apache/haproxy (or detection), refused before the body
+ * is read when a gateway format has no configuration to be read with.
+ */
+async function logFormatFor(db: Parameters<typeof resolveIngestLogFormat>[0], q: { format: string | null; logFormat: string | null; sourceId: string | null; sourceName: string | null }): Promise<IngestLogFormat> {
+  const chosen = await resolveIngestLogFormat(db, { format: q.format, logFormat: q.logFormat, sourceId: q.sourceId, sourceName: q.sourceId ? null : q.sourceName });
+  const source = q.sourceId ? 'this key\'s source' : q.sourceName ? `source ${q.sourceName}` : null;
+  if (chosen.format && isConfiguredFormat(chosen.format) && chosen.gatewayConfig === undefined) {
+    throw new HoldfastError(
+      'validation_failed',
+      source
+        ? `format ${chosen.format} is read with the gateway's configuration, and ${source} keeps none: save it first (PUT /api/v1/sources/{name}/log-format, or the Sources page)`
+        : `format ${chosen.format} is read with the gateway's configuration saved on a source: name it with source=NAME (PUT /api/v1/sources/NAME/log-format first)`,
+      { reason: 'no_log_format' },
+    );
+  }
+  if (chosen.logFormat && chosen.gatewayConfig === undefined) {
+    throw new HoldfastError('validation_failed', `logFormat picks a format of the gateway configuration saved on a source, and ${source ? `${source} keeps none` : 'no source was named'}`, { reason: 'no_log_format' });
+  }
+  return chosen;
+}
+
 export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, async ({ req, db, principal, query, ip }) => {
   const type = (req.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
   if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(type)) {
@@ -85,6 +109,8 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, asyn
   if (sourceName !== null && !SOURCE_NAME.test(sourceName)) {
     throw new HoldfastError('validation_failed', 'source: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
   }
+  const logFormatName = query.get('logFormat');
+  if (logFormatName !== null && (logFormatName.length > 200 || !logFormatName.trim())) throw new HoldfastError('validation_failed', 'logFormat: a format name of 1 to 200 characters');
   const findings = query.get('findings') ?? 'background';
   if (findings !== 'wait' && findings !== 'background') {
     throw new HoldfastError('validation_failed', 'findings: "wait" (answer once findings include the batch) or "background" (default)');
@@ -95,6 +121,7 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, asyn
     principal.kind === 'apikey'
       ? ((await db.prisma.apiKey.findUnique({ where: { id: principal.id }, select: { sourceId: true } }))?.sourceId ?? null)
       : null;
+  const chosen = await logFormatFor(db, { format: format && format !== 'auto' ? format : null, logFormat: logFormatName, sourceId, sourceName });
   // Per key / per address budgets and the in-flight cap (429 + Retry-After before any write).
   const release = await ingestGate().admit({ principalId: `${principal.kind}:${principal.id}`, ip }, db);
   try {
@@ -103,7 +130,9 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, asyn
     const body: BoundedByteSource = { bytes: receivedBody(req.body, max, declared, seen), maxInflatedBytes: ingestMaxInflatedBytes() };
     try {
       return await ingestAndEvaluate(db, body, {
-        format: format && format !== 'auto' ? format : null,
+        format: chosen.format,
+        gatewayConfig: chosen.gatewayConfig,
+        logFormat: chosen.logFormat,
         sourceName: sourceId ? null : sourceName,
         sourceId,
         actor: principal.label,
