@@ -3,9 +3,15 @@
 // Drag-and-drop upload: the File is sent as the request body (the browser streams it from
 // disk; nothing is read into page memory) to POST /api/v1/ingest with the session's CSRF
 // token, with upload progress, then the batch summary.
+// Formats nginx, apache and haproxy are read with the gateway configuration saved on a source
+// (Sources page): with one of them the source is chosen among those that keep one for that
+// gateway, and without any the page says where to save one.
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useRef, useState, type DragEvent } from 'react';
-import { csrfToken } from '../../_components/api.ts';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import type { SavedLogFormatRow } from '@/lib/services/ingest/log-formats.ts';
+import { api, csrfToken } from '../../_components/api.ts';
+import { GATEWAY_LABELS } from '../sources/gateway-labels.ts';
 
 interface Summary {
   batchId: string;
@@ -15,6 +21,24 @@ interface Summary {
   duplicates: number;
   errors: Array<{ line: number; reason: string; message?: string }>;
   format?: string;
+  logFormat?: { gateway: string; name: string; warnings: string[] };
+}
+
+const isGateway = (f: string) => f in GATEWAY_LABELS;
+
+/** Sources that keep a log format (read permission; no configuration text), or null while loading. */
+function useSavedLogFormats(): SavedLogFormatRow[] | null {
+  const [rows, setRows] = useState<SavedLogFormatRow[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    api<{ logFormats: SavedLogFormatRow[] }>('GET', '/api/v1/sources/log-formats')
+      .then((r) => live && setRows(r.logFormats))
+      .catch(() => live && setRows([]));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return rows;
 }
 
 /** File sizes as people read them: a 14 MB log is "13.4 MiB", not "13671.9 KiB". */
@@ -42,6 +66,12 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
   const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<Summary | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const saved = useSavedLogFormats();
+  const gatewayFormat = isGateway(format);
+  const offered = (saved ?? []).filter((s) => s.gateway === format);
+  // A gateway format is read with a source's saved configuration: only those sources can be chosen.
+  const gatewaySource = gatewayFormat ? (offered.some((s) => s.source === source) ? source : (offered[0]?.source ?? '')) : source;
+  const savedForSource = !gatewayFormat ? (saved ?? []).find((s) => s.source === source.trim()) : undefined;
 
   function pick(f: File | undefined | null) {
     if (!f) return;
@@ -60,7 +90,7 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
     if (!file) return;
     const q = new URLSearchParams();
     if (format !== 'auto') q.set('format', format);
-    if (source.trim()) q.set('source', source.trim());
+    if (gatewaySource.trim()) q.set('source', gatewaySource.trim());
     // The analyst looks at findings next: answer once they include this upload.
     q.set('findings', 'wait');
     const xhr = new XMLHttpRequest();
@@ -140,11 +170,25 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
             ))}
           </select>
         </label>
-        <label>
-          Source{' '}
-          <input name="source" value={source} placeholder="e.g. nginx-edge" onChange={(e) => setSource(e.target.value)} />
-        </label>
-        <button type="button" onClick={send} disabled={!file || progress !== null}>
+        {gatewayFormat ? (
+          <label>
+            Source{' '}
+            <select name="source" value={gatewaySource} onChange={(e) => setSource(e.target.value)} disabled={!offered.length}>
+              {offered.length ? null : <option value="">{saved === null ? 'loading…' : 'none keeps one'}</option>}
+              {offered.map((s) => (
+                <option key={s.source} value={s.source}>
+                  {s.source} ({s.name})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            Source{' '}
+            <input name="source" value={source} placeholder="e.g. nginx-edge" onChange={(e) => setSource(e.target.value)} />
+          </label>
+        )}
+        <button type="button" onClick={send} disabled={!file || progress !== null || (gatewayFormat && !gatewaySource)}>
           Ingest
         </button>
         {progress !== null ? (
@@ -156,11 +200,30 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
           </span>
         ) : null}
       </div>
+      {gatewayFormat ? (
+        <p className="muted" data-testid="gateway-format-note">
+          {offered.length
+            ? `Format ${format} reads each line with the ${GATEWAY_LABELS[format]} configuration saved on the source.`
+            : saved === null
+              ? null
+              : `No source keeps a saved ${GATEWAY_LABELS[format]} configuration yet.`}{' '}
+          An admin saves the gateway&apos;s configuration on a source on the <Link href="/sources#log-format">Sources page</Link>.
+        </p>
+      ) : savedForSource && format === 'auto' ? (
+        <p className="muted" data-testid="gateway-format-note">
+          Source {savedForSource.source} keeps a {GATEWAY_LABELS[savedForSource.gateway]} log format (<code>{savedForSource.name}</code>): detection reads with it.
+        </p>
+      ) : null}
       {error ? <p className="error" role="alert">{error}</p> : null}
       {result ? (
         <p role="status" data-testid="ingest-result">
           Batch <code>{result.batchId.slice(0, 8)}</code>{result.format ? ` (${result.format})` : ''}: {result.linesRead} lines read, {result.accepted} accepted,{' '}
           {result.rejected} rejected, {result.duplicates} duplicates.
+          {result.logFormat ? (
+            <>
+              {' '}Read with {GATEWAY_LABELS[result.logFormat.gateway] ?? result.logFormat.gateway} format <code>{result.logFormat.name}</code>.
+            </>
+          ) : null}
         </p>
       ) : null}
     </div>

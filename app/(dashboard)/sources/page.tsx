@@ -1,16 +1,27 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { FORMAT_NAMES } from '@/lib/ingest/index.ts';
 import { listSources } from '@/lib/services/ingest/index.ts';
+import { getSourceLogFormat, listSourceLogFormats } from '@/lib/services/ingest/log-formats.ts';
 import { requirePage } from '../../_lib/session.ts';
+import { GATEWAY_LABELS } from './gateway-labels.ts';
+import { LogFormatForm } from './log-format-form.tsx';
 import { SourceForm } from './source-form.tsx';
 
 export const metadata: Metadata = { title: 'Sources' };
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
 
-export default async function SourcesPage() {
+const editLink = (name: string) => `/sources?logFormat=${encodeURIComponent(name)}#log-format`;
+
+export default async function SourcesPage({ searchParams }: { searchParams: Promise<{ logFormat?: string | string[] }> }) {
   const { db } = await requirePage('admin');
   const sources = await listSources(db);
+  const logFormats = new Map((await listSourceLogFormats(db)).map((f) => [f.source, f]));
+  // The source whose log format is open in the editor (from the table's links), with its configuration.
+  const asked = (await searchParams).logFormat;
+  const editing = typeof asked === 'string' && sources.some((s) => s.name === asked) ? asked : null;
+  const saved = editing && logFormats.has(editing) ? await getSourceLogFormat(db, editing, { withConfig: true }) : null;
   return (
     <>
       <h1>Sources</h1>
@@ -26,16 +37,26 @@ export default async function SourcesPage() {
         ) : (
           <table className="data">
             <thead>
-              <tr><th>Name</th><th>Format</th><th>Last seen</th><th className="num">Events</th><th className="num">Batches</th><th>Keys</th></tr>
+              <tr><th>Name</th><th>Format</th><th>Log format</th><th>Last seen</th><th className="num">Events</th><th className="num">Batches</th><th>Keys</th></tr>
             </thead>
             <tbody>
               {sources.map((s) => (
-                <tr key={s.id}>
+                <tr key={s.id} data-source={s.name}>
                   <td>
                     <strong>{s.name}</strong>
                     {s.description ? <div className="muted">{s.description}</div> : null}
                   </td>
                   <td>{s.format ?? '—'}</td>
+                  <td data-testid="source-log-format">
+                    {logFormats.has(s.name) ? (
+                      <>
+                        <span className="badge">{GATEWAY_LABELS[logFormats.get(s.name)!.gateway] ?? logFormats.get(s.name)!.gateway}</span> <code>{logFormats.get(s.name)!.name}</code>{' '}
+                        <Link href={editLink(s.name)} aria-label={`Change the log format of ${s.name}`}>Change</Link>
+                      </>
+                    ) : (
+                      <Link href={editLink(s.name)} aria-label={`Set the log format of ${s.name}`}>Set</Link>
+                    )}
+                  </td>
                   <td>{when(s.lastSeenAt)}</td>
                   <td className="num">{s.eventsTotal.toLocaleString('en-US')}</td>
                   <td className="num">{s.batches}</td>
@@ -53,6 +74,19 @@ export default async function SourcesPage() {
               ))}
             </tbody>
           </table>
+        )}
+      </div>
+      <div className="panel" id="log-format" data-testid="log-format-panel">
+        <h2>Log format{editing ? <> of {editing}</> : null}</h2>
+        <p className="muted">
+          For NGINX, Apache and HAProxy logs in a format of your own: save the gateway&apos;s configuration (NGINX <code>log_format</code>, Apache{' '}
+          <code>LogFormat</code>/<code>CustomLog</code>, HAProxy <code>log-format</code> with its captures) and this source&apos;s logs are read with it. It is
+          checked when saved; nothing in it is sent anywhere else, and the audit log records its SHA-256, not its text.
+        </p>
+        {sources.length === 0 ? (
+          <p className="empty">Create a source first.</p>
+        ) : (
+          <LogFormatForm key={editing ?? ''} sources={sources.map((s) => s.name)} source={editing} saved={saved} />
         )}
       </div>
     </>
