@@ -64,6 +64,9 @@ describe('decideVerdict', async () => {
     ['mTLS token, gateway says untrusted', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:unable to get local issuer certificate' }) }), mtlsToken, 'cert_untrusted', 'unable to get local issuer certificate'],
     ['bearer token', () => event({ authScheme: 'Bearer' }), { binding: 'bearer' }, 'bearer_unbound', null],
     ['unknown token with Bearer scheme', () => event({ authScheme: 'Bearer' }), null, 'bearer_unbound', 'binding_unknown'],
+    // A certificate record that says none was presented (NGINX NONE, HAProxy ssl_c_used 0) is no certificate.
+    ['unknown token with Bearer scheme, gateway logged verify NONE', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null, subjectDn: null, issuerDn: null, serial: null, notBefore: null, notAfter: null, verify: 'NONE' }) }), null, 'bearer_unbound', 'binding_unknown'],
+    ['unknown token with Bearer scheme and a certificate presented', () => event({ authScheme: 'Bearer', cert: cert() }), null, 'ok', 'binding_unknown'],
     ['DPoP binding from logged JWT claims, other key, 200', () => event({ hasDpop: true, dpopProof: proof(other), tokenClaims: { cnf: { jkt }, exp: IAT + 60 } }), null, 'bound_not_enforced', 'jkt_mismatch'],
     ['mTLS binding from logged JWT claims, matching cert', () => event({ authScheme: 'Bearer', cert: cert(), tokenClaims: { cnf: { 'x5t#S256': X5T } } }), null, 'ok', null],
   ];

@@ -185,8 +185,16 @@ function decideWithFacts(
 
   // Nothing known about the token.
   if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, null, null);
-  if (scheme === 'bearer' && !event.cert) return decision('bearer_unbound', 'binding_unknown', accepted, null, null);
+  // No certificate presented: no certificate record, or one that says so (NGINX's `$ssl_client_verify`
+  // NONE, HAProxy's ssl_c_used 0) and names no certificate.
+  if (scheme === 'bearer' && !certificatePresented(event.cert)) return decision('bearer_unbound', 'binding_unknown', accepted, null, null);
   return decision('ok', 'binding_unknown', accepted, null, null);
+}
+
+function certificatePresented(cert: NormalizedEvent['cert']): boolean {
+  if (!cert) return false;
+  if (cert.x5tS256 || cert.sha1Hex || cert.subjectDn || cert.serial) return true;
+  return cert.verify !== null && cert.verify.toUpperCase() !== 'NONE';
 }
 
 function dpopDecision(dpop: DpopProofVerification, accepted: boolean | null): VerdictDecision {
