@@ -177,11 +177,13 @@ export async function getIdentityDetail(db: Database, idOrName: string, now = ne
     [id],
   )).map((k) => ({ jkt: String(k.jkt), tokens: Number(k.tokens), events: Number(k.events), lastAt: iso(k.lastAt) }));
   const failures = await db.query<{ day: string; verdict: string; n: number }>(
-    `SELECT to_char(date_trunc('day', "occurredAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, ${verdictNameSql('"verdict"')} AS verdict, count(*)::int AS n
-       FROM "evidence"."Notable"
+    // From the hourly usage (index on identityId, hour), not the notable rows one by one: a busy
+    // identity's bearer requests alone are millions of notable rows a month.
+    `SELECT to_char(date_trunc('day', "hour" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, ${verdictNameSql('"verdict"')} AS verdict, sum("count")::int AS n
+       FROM "evidence"."Usage"
       WHERE "identityId" = $1::uuid AND "verdict" IN ${verdictCodeListSql(BINDING_FAILURE_VERDICTS)}
-        AND "occurredAt" > $2::timestamptz - interval '30 days' AND "occurredAt" <= $2::timestamptz
-      GROUP BY 1, 2 ORDER BY 1, 2`,
+        AND "hour" > $2::timestamptz - interval '30 days' AND "firstAt" <= $2::timestamptz
+      GROUP BY 1, 2 HAVING sum("count") <> 0 ORDER BY 1, 2`,
     [id, now.toISOString()],
   );
   const findings = (await listFindings(db, { ...parseFindingFilters({}), status: 'all', identity: id, limit: 500 }, {}, now)).items;
