@@ -74,7 +74,7 @@ describe('control status from evidence', () => {
     expect(a?.status).toBe('partially_satisfied');
     expect(a?.counts).toMatchObject({ openFindings: 3, positivePass: 100, positiveFail: 3, bySeverity: { medium: 2, info: 1, high: 0 } });
     expect(a?.counts.subjects.map((s) => s.subject).sort()).toEqual(
-      ['certificate_unique_per_workload', 'credential_shared', 'sender_constrained_enforced', 'unbound_high_risk'],
+      ['certificate_unique_per_workload', 'credential_shared', 'leaking_hop', 'sender_constrained_enforced', 'unbound_high_risk'],
     );
   });
 

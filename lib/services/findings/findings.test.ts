@@ -59,8 +59,8 @@ for (const runtime of RUNTIMES) {
                 (SELECT count(*) FROM "AuditEntry" WHERE action = 'findings.evaluate')::int AS a`,
       );
       expect(n).toEqual({ f: r.opened, h: r.opened, a: 1 });
-      // Every rule the demo plants fired (fan_out is not planted).
-      expect(FINDING_RULES.filter((rule) => !(rule in r.active))).toEqual(['fan_out']);
+      // Every rule the demo plants fired (fan_out is not planted; leaking_hop needs ingested hop chains).
+      expect(FINDING_RULES.filter((rule) => !(rule in r.active))).toEqual(['fan_out', 'leaking_hop']);
     });
 
     it('is idempotent: a second run at the same clock changes nothing', async (ctx) => {
