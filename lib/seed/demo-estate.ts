@@ -195,15 +195,46 @@ export function generateDemoRawTokens(options: DemoEstateOptions): string[] {
   return build(options).rawTokens;
 }
 
-function build(options: DemoEstateOptions): Internals {
-  const seed = String(options.seed);
-  const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
-  const nowMs = now.getTime();
-  const windowStart = nowMs - DEMO_DEFAULTS.windowDays * DAY;
-  const rng = new Rng(`holdfast-demo:${seed}`);
-  const at = (ms: number) => new Date(Math.round(ms));
+/** What every section of the demo estate shares: the seed, the clock and the one generator. */
+interface DemoContext {
+  seed: string;
+  now: Date;
+  nowMs: number;
+  windowStart: number;
+  rng: Rng;
+  at: (ms: number) => Date;
+  options: DemoEstateOptions;
+}
 
-  // ───────────── sources ─────────────
+interface IdentityTraits {
+  identity: DemoIdentity;
+  mtls: boolean;
+  dpop: boolean;
+  ip: string;
+  /** The business system it belongs to: names its read/write scopes. */
+  system: string;
+  jkts: string[];
+  certs: DemoCertificate[];
+}
+
+interface Draft {
+  occurredAt: number;
+  verdict: Verdict;
+  reason: string | null;
+  tokenIdx: number | null;
+  traits: IdentityTraits | null;
+  gateway: GatewaySpec;
+  x5t: DemoCertificate | { x5tS256: string; sha1Hex: string } | null;
+  jkt: string | null;
+  authScheme: string | null;
+  hasDpop: boolean;
+  status: number;
+  ip: string | null;
+}
+
+/** The demo estate's sources. */
+function demoSources(c: DemoContext) {
+  const { windowStart, rng, at } = c;
   const sources: DemoSource[] = [...GATEWAYS, INVENTORY_SOURCE].map((g) => ({
     id: rng.uuid(),
     name: g.name,
@@ -215,8 +246,14 @@ function build(options: DemoEstateOptions): Internals {
   }));
   const sourceByName = new Map(sources.map((s) => [s.name, s]));
   const inventorySource = sourceByName.get(INVENTORY_SOURCE.name)!;
+  return { sources, sourceByName, inventorySource };
+}
 
-  // ───────────── identities ─────────────
+type DemoSources = ReturnType<typeof demoSources>;
+
+/** The demo estate's identities. */
+function demoIdentities(c: DemoContext) {
+  const { nowMs, rng, at, options } = c;
   const identityTarget = options.identities ?? DEMO_DEFAULTS.identities;
   const kindPlan: IdentityKind[] = [];
   const baseTotal = Object.values(KIND_COUNTS).reduce((a, b) => a + b, 0);
@@ -235,16 +272,6 @@ function build(options: DemoEstateOptions): Internals {
     return name;
   };
 
-  interface IdentityTraits {
-    identity: DemoIdentity;
-    mtls: boolean;
-    dpop: boolean;
-    ip: string;
-    /** The business system it belongs to: names its read/write scopes. */
-    system: string;
-    jkts: string[];
-    certs: DemoCertificate[];
-  }
   const traits: IdentityTraits[] = [];
 
   for (const kind of kindPlan) {
@@ -329,8 +356,15 @@ function build(options: DemoEstateOptions): Internals {
     traits.push({ identity, mtls, dpop, ip, system, jkts, certs: [] });
   }
   const identities = traits.map((t) => t.identity);
+  return { traits, identities };
+}
 
-  // ───────────── certificates ─────────────
+type DemoIdentities = ReturnType<typeof demoIdentities>;
+
+/** The demo estate's certificates. */
+function demoCertificates(c: DemoContext, s: DemoSources & DemoIdentities) {
+  const { nowMs, rng, at } = c;
+  const { traits } = s;
   const certificates: DemoCertificate[] = [];
   const makeCert = (t: IdentityTraits, state: 'current' | 'rotated'): DemoCertificate => {
     const id = t.identity;
@@ -397,8 +431,15 @@ function build(options: DemoEstateOptions): Internals {
     borrower.certs.push(cert);
     sharedCertificateIds.push(cert.id);
   }
+  return { certificates, sharedCertificateIds };
+}
 
-  // ───────────── tokens ─────────────
+type DemoCertificates = ReturnType<typeof demoCertificates>;
+
+/** The demo estate's tokens. */
+function demoTokens(c: DemoContext, s: DemoSources & DemoIdentities & DemoCertificates) {
+  const { seed, nowMs, windowStart, rng, at, options } = c;
+  const { inventorySource, traits } = s;
   const tokenTarget = options.tokens ?? DEMO_DEFAULTS.tokens;
   const pools: Record<Binding, Array<readonly [IdentityTraits, number]>> = { bearer: [], mtls: [], dpop: [] };
   const kindWeight = (b: Binding, k: IdentityKind): number =>
@@ -565,8 +606,15 @@ function build(options: DemoEstateOptions): Internals {
     tok.bindingAnomaly = true;
     tok.cnfJkt = sha256b64url(`anomaly:${seed}:${k}`);
   }
+  return { tokens, rawTokens, traitsOfToken, certOfToken, spikeStart, victim };
+}
 
-  // ───────────── exposures (secret-scanner hits) ─────────────
+type DemoTokens = ReturnType<typeof demoTokens>;
+
+/** The demo estate's exposures (secret-scanner hits). */
+function demoExposures(c: DemoContext, s: DemoSources & DemoIdentities & DemoCertificates & DemoTokens) {
+  const { now, nowMs, rng, at } = c;
+  const { tokens } = s;
   const exposures: DemoExposure[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
@@ -595,8 +643,15 @@ function build(options: DemoEstateOptions): Internals {
       tok.revokedAt = at(rng.float(Math.min(foundAt.getTime(), nowMs - HOUR), nowMs));
     }
   }
+  return { exposures };
+}
 
-  // ───────────── events ─────────────
+type DemoExposures = ReturnType<typeof demoExposures>;
+
+/** The demo estate's requests planned. */
+function demoRequestPlan(c: DemoContext, s: DemoSources & DemoIdentities & DemoCertificates & DemoTokens & DemoExposures) {
+  const { seed, nowMs, windowStart, rng, options } = c;
+  const { certificates, tokens, traitsOfToken, certOfToken, spikeStart, victim } = s;
   const eventTarget = options.events ?? DEMO_DEFAULTS.events;
   const events: DemoEvent[] = [];
   const HOURS = DEMO_DEFAULTS.windowDays * 24;
@@ -678,20 +733,6 @@ function build(options: DemoEstateOptions): Internals {
     return base + rng.pick(API_PATHS).replace('{id}', String(rng.int(1000, 99_999)));
   };
 
-  interface Draft {
-    occurredAt: number;
-    verdict: Verdict;
-    reason: string | null;
-    tokenIdx: number | null;
-    traits: IdentityTraits | null;
-    gateway: GatewaySpec;
-    x5t: DemoCertificate | { x5tS256: string; sha1Hex: string } | null;
-    jkt: string | null;
-    authScheme: string | null;
-    hasDpop: boolean;
-    status: number;
-    ip: string | null;
-  }
   const drafts: Draft[] = [];
   const draft = (d: Partial<Draft> & Pick<Draft, 'occurredAt' | 'verdict'>): void => {
     const t = d.traits ?? (d.tokenIdx != null ? traitsOfToken[d.tokenIdx]! : null);
@@ -908,6 +949,15 @@ function build(options: DemoEstateOptions): Internals {
       }
     }
   }
+  return { eventTarget, events, attackerIp, urlFor, drafts, spikeEvents };
+}
+
+type DemoRequestPlan = ReturnType<typeof demoRequestPlan>;
+
+/** The demo estate's requests written. */
+function demoRequestsWritten(c: DemoContext, s: DemoSources & DemoIdentities & DemoCertificates & DemoTokens & DemoExposures & DemoRequestPlan) {
+  const { nowMs, rng, at } = c;
+  const { sourceByName, tokens, eventTarget, events, attackerIp, urlFor, drafts } = s;
   drafts.length = eventTarget;
   drafts.sort((a, b) => a.occurredAt - b.occurredAt);
 
@@ -962,7 +1012,31 @@ function build(options: DemoEstateOptions): Internals {
     if (t && (!t.identity.lastSeenAt || t.identity.lastSeenAt < occurredAt)) t.identity.lastSeenAt = occurredAt;
     if (tok && (!tok.lastSeenAt || tok.lastSeenAt < occurredAt)) tok.lastSeenAt = occurredAt;
   }
+  return {  };
+}
 
+/**
+ * The whole estate, section by section in a fixed order: every section draws from the one seeded
+ * generator, so the order of the calls (and of the draws inside each) is what makes a seed
+ * reproduce the same estate.
+ */
+function build(options: DemoEstateOptions): Internals {
+  const seed = String(options.seed);
+  const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
+  const nowMs = now.getTime();
+  const windowStart = nowMs - DEMO_DEFAULTS.windowDays * DAY;
+  const rng = new Rng(`holdfast-demo:${seed}`);
+  const at = (ms: number) => new Date(Math.round(ms));
+
+  const c: DemoContext = { seed, now, nowMs, windowStart, rng, at, options };
+  const withSources = { ...demoSources(c) };
+  const withIdentities = { ...withSources, ...demoIdentities(c) };
+  const withCertificates = { ...withIdentities, ...demoCertificates(c, withIdentities) };
+  const withTokens = { ...withCertificates, ...demoTokens(c, withCertificates) };
+  const withExposures = { ...withTokens, ...demoExposures(c, withTokens) };
+  const withRequestPlan = { ...withExposures, ...demoRequestPlan(c, withExposures) };
+  const withRequestsWritten = { ...withRequestPlan, ...demoRequestsWritten(c, withRequestPlan) };
+  const { sources, identities, certificates, sharedCertificateIds, tokens, rawTokens, spikeStart, victim, exposures, events, spikeEvents } = withRequestsWritten;
   return {
     estate: {
       seed,
