@@ -1,0 +1,10 @@
+// Staged rollout plans (pure core): waves from a simulation, per-wave configuration, progress, exports.
+export { assignWave, declaredException, fixableAtAuthorizationServer, globMatch, isCompliant, needsAuthorizationServerOnly, WAVE_REASON_WORDS } from './assign-wave.ts';
+export { keycloakSnippet, oidcProviderSnippet, shellQuote } from './authorization-server-config.ts';
+export { buildRolloutPlan, EXCEPTION_DAYS, EXCEPTION_MAX_TTL_SECONDS } from './build-plan.ts';
+export { PLAN_EXPORT_FORMATS, PLAN_CSV_COLUMNS, planCsv, planJson, planPdf, type PlanExportFormat, type PlanExportMeta } from './export-plan.ts';
+export { PLAN_GATEWAYS, splitRoutePrefix, waveGatewayConfig, type PlanGateway, type WaveGatewayOptions } from './gateway-config.ts';
+export { planProgress } from './progress.ts';
+export { DIVERSE_NETWORKS, MECHANISM_REASON_WORDS, recommendMechanism } from './recommend-mechanism.ts';
+export * from './types.ts';
+export { PLAN_FRAMEWORKS, waveControls, waveSubjects } from './wave-controls.ts';
