@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assignWave, buildRolloutPlan, globMatch, keycloakSnippet, oidcProviderSnippet, planCsv, planProgress, recommendMechanism, shellQuote, splitRoutePrefix, waveGatewayConfig } from './index.ts';
+import { assignWave, buildRolloutPlan, classifyRequest, globMatch, keycloakSnippet, oidcProviderSnippet, planCsv, planProgress, recommendMechanism, shellQuote, splitRoutePrefix, waveGatewayConfig } from './index.ts';
+import type { RequestFacts } from './classify-request.ts';
 import type { BrokenBy, PlanIdentityInput, PlanPolicy, PlanRequirement } from './types.ts';
 
 const NONE: BrokenBy = { bearerWithCertificate: 0, bearerWithDpopKey: 0, bearerNoKey: 0, boundWithoutProof: 0, contextStripped: 0, ttlOverLimit: 0 };
@@ -172,5 +173,31 @@ describe('planCsv', () => {
     expect(csv.filter(Boolean)).toHaveLength(6);
     expect(csv[5]).toContain("3,Exceptions with compensating controls,vendor-o'brien,service");
     expect(csv[5]).toContain('ops@example.com,2027-03-01,300,10.1.0.0 192.0.2.0');
+  });
+});
+
+describe('classifyRequest', () => {
+  const base: RequestFacts = { verdict: 'ok', reason: null, accepted: true, binding: 'mtls', hasCert: true, hasJkt: false, ttlSeconds: 600 };
+  const cases: { name: string; f: Partial<RequestFacts>; require: PlanRequirement; want: [string, string | null] }[] = [
+    { name: 'ok mtls under mtls', f: {}, require: 'mtls', want: ['compliant', null] },
+    { name: 'a refused bearer request (401)', f: { verdict: 'bearer_unbound', binding: 'bearer', accepted: false }, require: 'mtls', want: ['alreadyRefused', null] },
+    { name: 'binding_mismatch is a refusal', f: { verdict: 'binding_mismatch', reason: 'x5t_mismatch', accepted: null }, require: 'mtls', want: ['alreadyRefused', null] },
+    { name: 'accepted with another certificate', f: { verdict: 'bound_not_enforced', reason: 'x5t_mismatch' }, require: 'mtls', want: ['attack', null] },
+    { name: 'accepted without its certificate', f: { verdict: 'bound_not_enforced', reason: 'no_certificate', hasCert: false }, require: 'mtls', want: ['broken', 'boundWithoutProof'] },
+    { name: 'a hop dropped the certificate', f: { verdict: 'binding_context_stripped', reason: 'certificate_not_forwarded' }, require: 'bound', want: ['broken', 'contextStripped'] },
+    { name: 'bearer with a certificate', f: { verdict: 'bearer_unbound', binding: 'bearer' }, require: 'mtls', want: ['broken', 'bearerWithCertificate'] },
+    { name: 'bearer with a DPoP key under dpop', f: { verdict: 'bearer_unbound', binding: 'bearer', hasCert: false, hasJkt: true }, require: 'dpop', want: ['broken', 'bearerWithDpopKey'] },
+    { name: 'bearer with nothing', f: { verdict: 'bearer_unbound', binding: 'bearer', hasCert: false }, require: 'bound', want: ['broken', 'bearerNoKey'] },
+    { name: 'DPoP token under mtls', f: { binding: 'dpop', hasCert: false, hasJkt: true }, require: 'mtls', want: ['broken', 'bearerWithDpopKey'] },
+    { name: 'expired token', f: { verdict: 'token_expired' }, require: 'mtls', want: ['alreadyInvalid', null] },
+    { name: 'spoofed certificate', f: { verdict: 'spoofed_client_cert' }, require: 'mtls', want: ['attack', null] },
+  ];
+  it.each(cases)('$name → $want', ({ f, require, want }) => {
+    const r = classifyRequest({ ...base, ...f }, { require });
+    expect([r.category, r.brokenBy]).toEqual(want);
+  });
+  it('a token over the TTL limit breaks only when the policy has one', () => {
+    expect(classifyRequest(base, { require: 'mtls', maxTtlSeconds: 300 })).toEqual({ category: 'broken', brokenBy: 'ttlOverLimit' });
+    expect(classifyRequest(base, { require: 'mtls', maxTtlSeconds: 600 })).toEqual({ category: 'compliant', brokenBy: null });
   });
 });

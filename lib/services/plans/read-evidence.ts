@@ -1,0 +1,122 @@
+// The per-identity view a plan needs, read from the evidence store for a policy and a time range:
+// ok requests from the hourly usage rows (any ok request is compliant unless its token's binding or
+// lifetime is not what the policy asks), every other request from the notable rows, which keep each
+// one with its exact time, HTTP status (was it refused?), certificate and DPoP key. Aggregated in
+// the database; classified per group by lib/plan's classifyRequest. Usage rows are hourly: an ok
+// request in the hour `from` falls in counts when the row's last request is at or after `from`
+// (ok requests are the compliant ones, so this can only add compliant traffic to that hour).
+import type { Database } from '../../db/open.ts';
+import { verdictOfCode } from '../../domain/verdict-codes.ts';
+import { classifyRequest, splitRoutePrefix, type BrokenBy, type PlanIdentityInput, type PlanPolicy, type RequestFacts, type Transport } from '../../plan/index.ts';
+import { globMatch } from '../../plan/assign-wave.ts';
+
+interface Group extends RequestFacts {
+  identityId: string;
+  n: number;
+}
+
+function reEscape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A POSIX regex over a stored route value (`host /prefix`) for the policy's route prefix, or null. */
+export function routeRegex(routePrefix: string | null | undefined): string | null {
+  if (!routePrefix) return null;
+  const { serverName, locationPrefix } = splitRoutePrefix(routePrefix);
+  const host = serverName ? `${reEscape(serverName.toLowerCase())}(:[0-9]+)?` : '[^ ]*';
+  return `^${host} ${reEscape((locationPrefix ?? '/').toLowerCase())}`;
+}
+
+/** The same over a logged URL (absolute or a path). */
+export function urlRegex(routePrefix: string | null | undefined): string | null {
+  if (!routePrefix) return null;
+  const { serverName, locationPrefix } = splitRoutePrefix(routePrefix);
+  const path = reEscape(locationPrefix ?? '/');
+  return serverName ? `^([a-z]+://${reEscape(serverName)}(:[0-9]+)?)?${path}` : `^([a-z]+://[^/?#]*)?${path}`;
+}
+
+const ZERO: BrokenBy = { bearerWithCertificate: 0, bearerWithDpopKey: 0, bearerNoKey: 0, boundWithoutProof: 0, contextStripped: 0, ttlOverLimit: 0 };
+
+/** Requests per identity in the policy's scope over [from, to), in the simulation's categories. */
+export async function readPlanIdentities(db: Database, policy: PlanPolicy, range: { from: Date; to: Date }): Promise<PlanIdentityInput[]> {
+  const gateway = policy.scope?.gateway ?? null;
+  const route = routeRegex(policy.scope?.routePrefix);
+  const url = urlRegex(policy.scope?.routePrefix);
+  const okRows = await db.query<{ identityId: string; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; n: number }>(
+    `SELECT u."identityId" AS "identityId", t.binding::text AS binding, t."ttlSeconds" AS ttl, (u.cert IS NOT NULL) AS "hasCert", (u.jkt IS NOT NULL) AS "hasJkt", sum(u.count)::bigint AS n
+       FROM evidence."Usage" u
+       LEFT JOIN "Token" t ON t.id = u."tokenId"
+       LEFT JOIN evidence."Dim" gd ON gd.id = u.gateway
+       LEFT JOIN evidence."Dim" rd ON rd.id = u.route
+      WHERE u.verdict = 0 AND u."identityId" IS NOT NULL
+        AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2 AND u."lastAt" >= $1 AND u."firstAt" < $2
+        AND ($3::text IS NULL OR gd.value = $3) AND ($4::text IS NULL OR rd.value ~ $4)
+      GROUP BY 1, 2, 3, 4, 5`,
+    [range.from, range.to, gateway, route],
+  );
+  const notableRows = await db.query<{ identityId: string; verdict: number; reason: string | null; status: number | null; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; n: number }>(
+    `SELECT n."identityId" AS "identityId", n.verdict, n.reason, n."httpStatus" AS status, coalesce(t.binding::text, n.binding) AS binding, t."ttlSeconds" AS ttl,
+            (n."x5tS256" IS NOT NULL OR n."sha1Hex" IS NOT NULL) AS "hasCert", (n.jkt IS NOT NULL OR n."hasDpop") AS "hasJkt", count(*)::bigint AS n
+       FROM evidence."Notable" n
+       LEFT JOIN "Token" t ON t.id = n."tokenId"
+      WHERE n."identityId" IS NOT NULL AND n."occurredAt" >= $1 AND n."occurredAt" < $2
+        AND ($3::text IS NULL OR n.gateway = $3) AND ($4::text IS NULL OR n.url ~* $4)
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+    [range.from, range.to, gateway, url],
+  );
+  const networks = await db.query<{ identityId: string; network: string }>(
+    `SELECT DISTINCT u."identityId" AS "identityId", nd.value AS network
+       FROM evidence."Usage" u JOIN evidence."Dim" nd ON nd.id = u.network
+       LEFT JOIN evidence."Dim" gd ON gd.id = u.gateway
+       LEFT JOIN evidence."Dim" rd ON rd.id = u.route
+      WHERE u."identityId" IS NOT NULL AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2
+        AND ($3::text IS NULL OR gd.value = $3) AND ($4::text IS NULL OR rd.value ~ $4)`,
+    [range.from, range.to, gateway, route],
+  );
+  const groups: Group[] = [
+    ...okRows.map((r) => ({ identityId: r.identityId, verdict: 'ok', reason: null, accepted: true, binding: bindingOf(r.binding), hasCert: r.hasCert, hasJkt: r.hasJkt, ttlSeconds: r.ttl, n: Number(r.n) })),
+    ...notableRows.map((r) => ({
+      identityId: r.identityId, verdict: verdictOfCode(r.verdict), reason: r.reason, accepted: r.status === null ? null : r.status >= 200 && r.status < 300,
+      binding: bindingOf(r.binding), hasCert: r.hasCert, hasJkt: r.hasJkt, ttlSeconds: r.ttl, n: Number(r.n),
+    })),
+  ];
+  const ids = [...new Set(groups.map((g) => g.identityId))];
+  if (!ids.length) return [];
+  const facts = await db.prisma.identity.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, kind: true, transport: true, owner: true, ownerStatus: true } });
+  const sel = policy.scope?.identity;
+  const byId = new Map<string, PlanIdentityInput>();
+  for (const f of facts) {
+    if (sel?.kind && f.kind !== sel.kind) continue;
+    if (sel?.nameGlob && !globMatch(sel.nameGlob, f.name)) continue;
+    byId.set(f.id, {
+      name: f.name, identityId: f.id, kind: f.kind, transport: transportOf(f.transport), owner: f.owner, ownerStatus: f.ownerStatus === 'departed' ? 'departed' : 'active',
+      requests: { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0 },
+      brokenBy: { ...ZERO }, clientNetworks: [], gateways: gateway ? [gateway] : [], maxTokenTtlSeconds: null,
+    });
+  }
+  for (const g of groups) {
+    const i = byId.get(g.identityId);
+    if (!i) continue;
+    const c = classifyRequest(g, policy);
+    const r = i.requests;
+    r.total += g.n;
+    if (c.category === 'attack') r.attacksStopped += g.n;
+    else if (c.category === 'broken') {
+      r.legitimateBroken += g.n;
+      i.brokenBy[c.brokenBy!] += g.n;
+    } else if (c.category === 'alreadyRefused') r.alreadyRefused += g.n;
+    else if (c.category === 'alreadyInvalid') r.alreadyInvalid += g.n;
+    r.wouldBeRefused = r.attacksStopped + r.legitimateBroken;
+    if (g.ttlSeconds !== null) i.maxTokenTtlSeconds = Math.max(i.maxTokenTtlSeconds ?? 0, g.ttlSeconds);
+  }
+  for (const n of networks) byId.get(n.identityId)?.clientNetworks.push(n.network);
+  return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function bindingOf(b: string | null): RequestFacts['binding'] {
+  return b === 'bearer' || b === 'mtls' || b === 'dpop' ? b : null;
+}
+
+function transportOf(t: string): Transport {
+  return t === 'mesh' || t === 'private_link' || t === 'public' ? t : 'unknown';
+}
