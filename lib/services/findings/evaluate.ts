@@ -6,6 +6,7 @@
 // Call it after anything that changes the estate: the demo seed, each ingest batch, a policy
 // change, a revocation. Concurrent calls are serialised by a transaction-scoped advisory lock;
 // each reconciles against the stored findings as they are when it holds the lock.
+import { createHash } from 'node:crypto';
 import { appendAuditEntry } from '../../audit/append-audit-entry.ts';
 import type { Database } from '../../db/open.ts';
 import type { Prisma } from '../../db/generated/client.ts';
@@ -83,7 +84,13 @@ interface StoredRow {
   ackUntil: Date | string | null;
   blastRadius: number;
   evidence: unknown;
+  lastSeenMs: number | string;
+  words: string;
 }
+
+/** md5 of a finding's words, as the stored-findings query computes it in SQL. */
+const WORDS_MD5_SQL = `md5(concat(title, chr(31), explanation, chr(31), recommendation))`;
+const wordsMd5 = (d: FindingDraft): string => createHash('md5').update(`${d.title}\x1f${d.explanation}\x1f${d.recommendation}`, 'utf8').digest('hex');
 
 function draftRow(d: FindingDraft, id?: string) {
   return {
@@ -146,7 +153,8 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
       // Rows whose subject was deleted meanwhile would violate the foreign keys: keep drafts
       // whose identity / token / certificate still exist (checked set-based).
       const stored = await tx.$queryRawUnsafe<StoredRow[]>(
-        `SELECT id::text, "dedupeKey", rule, severity, status, "ackUntil", "blastRadius", evidence
+        `SELECT id::text, "dedupeKey", rule, severity, status, "ackUntil", "blastRadius", evidence,
+                (extract(epoch FROM "lastSeenAt") * 1000)::float8 AS "lastSeenMs", ${WORDS_MD5_SQL} AS words
            FROM "Finding" WHERE status <> 'resolved' OR "dedupeKey" = ANY($1::text[])`,
         draftKeys,
       );
@@ -161,6 +169,13 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
         evidence: (r.evidence ?? {}) as Json,
       }));
       const plan = reconcile(existing, drafts, now);
+      // An update that would write back what is stored (same words, severity, radius, evidence and
+      // lastSeenAt) is skipped: at scale nearly every finding is unchanged between two runs.
+      const storedById = new Map(stored.map((r) => [r.id, r]));
+      const toWrite = plan.toUpdate.filter((u) => {
+        const r = storedById.get(u.id);
+        return !r || u.changed || Number(r.lastSeenMs) !== u.draft.observedAt.getTime() || r.words !== wordsMd5(u.draft);
+      });
 
       const nowIso = now.toISOString();
       const apply = async (sql: string, rows: unknown[]) => {
@@ -196,7 +211,7 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
                 evidence = d.evidence, "blastRadius" = d."blastRadius", "lastSeenAt" = d."observedAt"
            FROM jsonb_to_recordset($1::jsonb) AS d(${RECORD_COLUMNS})
           WHERE f.id = d.id AND $2::text IS NOT NULL AND $3::text IS NOT NULL`,
-        plan.toUpdate.map((u) => draftRow(u.draft, u.id)),
+        toWrite.map((u) => draftRow(u.draft, u.id)),
       );
 
       // Reopen: ack expired → history ack_expired then reopened; otherwise reopened with the reason.

@@ -5,7 +5,7 @@
 // are never loaded one by one; the aggregate shapes are those of lib/risk/build-snapshot.ts, and
 // findings.test.ts checks them for equality against it.
 import type { Binding, IdentityKind, Transport, Verdict } from '../../domain/types.ts';
-import { verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
+import { VERDICT_CODES, verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { DIM } from '../evidence/dims.ts';
 import {
   ACCEPTED_VERDICTS,
@@ -31,75 +31,93 @@ const SEEN_CAP = 64;
 const FAILING = verdictCodeListSql(BINDING_FAILURE_VERDICTS);
 const ACCEPTED = verdictCodeListSql(ACCEPTED_VERDICTS);
 
-const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+// Timestamps are read as epoch milliseconds (float8, exact at the columns' millisecond precision):
+// parsing a number is far cheaper than the driver's timestamp parser, over millions of values.
+const ms = (col: string) => `(extract(epoch FROM ${col}) * 1000)::float8`;
+const date = (v: unknown): Date => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(String(v)));
 const dateOrNull = (v: unknown): Date | null => (v == null ? null : date(v));
 const num = (v: unknown): number => Number(v ?? 0);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? (v as unknown[]).filter((x) => x != null).map(String) : []);
+const ints = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).filter((x) => x != null).map(Number) : []);
 
-// Hourly usage rows (evidence."Usage") with their dimension values: the certificate x5t#S256 (not a
-// SHA-1), the DPoP key, the client network, the gateway and the route's host.
-const USAGE_VALUES = `
-  SELECT u."tokenId", u."identityId", u."count", u."firstAt", u."lastAt", u."verdict",
-         c."value" AS x5t, j."value" AS jkt, n."value" AS net, g."value" AS gateway,
-         NULLIF(split_part(r."value", ' ', 1), '') AS host
-    FROM "evidence"."Usage" u
-    LEFT JOIN "evidence"."Dim" c ON c."id" = u."cert" AND c."kind" = ${DIM.cert}
-    LEFT JOIN "evidence"."Dim" j ON j."id" = u."jkt"
-    LEFT JOIN "evidence"."Dim" n ON n."id" = u."network"
-    LEFT JOIN "evidence"."Dim" g ON g."id" = u."gateway"
-    LEFT JOIN "evidence"."Dim" r ON r."id" = u."route"`;
+const VERDICT_COLUMNS = Object.values(VERDICT_CODES);
 
+// One pass over the hourly usage rows (evidence."Usage") per token, on dimension numbers: the
+// distinct certificates, DPoP keys, client networks, (route, gateway) pairs and gateways as
+// numbers, the numbers of the earliest row, and the requests per verdict. The few values the rules
+// read are resolved afterwards (resolveDims): no join of every row to the text dictionary, and
+// DISTINCT over integers instead of text.
 export const TOKEN_USAGE_SQL = `
-WITH u AS (${USAGE_VALUES} WHERE u."tokenId" IS NOT NULL AND u."firstAt" <= $1::timestamptz)
 SELECT u."tokenId"::text AS "tokenId",
        sum(u."count")::int AS events,
-       min(u."firstAt") AS "firstSeenAt",
-       max(u."lastAt") AS "lastSeenAt",
-       (array_agg(u.x5t ORDER BY u."firstAt"))[1] AS "firstX5t",
-       (array_agg(u.jkt ORDER BY u."firstAt"))[1] AS "firstJkt",
-       (array_agg(u.net ORDER BY u."firstAt"))[1] AS "firstIp",
-       (array_agg(DISTINCT u.x5t) FILTER (WHERE u.x5t IS NOT NULL))[1:${SEEN_CAP}] AS "x5tS256Seen",
-       (array_agg(DISTINCT u.jkt) FILTER (WHERE u.jkt IS NOT NULL))[1:${SEEN_CAP}] AS "jktSeen",
-       (array_agg(DISTINCT u.net) FILTER (WHERE u.net IS NOT NULL))[1:${SEEN_CAP}] AS "clientIpsSeen",
-       (array_agg(DISTINCT coalesce(u.host, u.gateway)) FILTER (WHERE coalesce(u.host, u.gateway) IS NOT NULL))[1:${SEEN_CAP}] AS "audiencesSeen",
-       (array_agg(DISTINCT u.gateway) FILTER (WHERE u.gateway IS NOT NULL))[1:${SEEN_CAP}] AS "gatewaysSeen",
-       (array_agg(DISTINCT u.gateway) FILTER (WHERE u."verdict" = ${verdictCode('bound_not_enforced')} AND u.gateway IS NOT NULL))[1:${SEEN_CAP}] AS "notEnforcedAt"
-FROM u GROUP BY u."tokenId"`;
+       ${ms('min(u."firstAt")')} AS "firstSeenAt",
+       ${ms('max(u."lastAt")')} AS "lastSeenAt",
+       (array_agg(u."cert" ORDER BY u."firstAt"))[1] AS "firstCert",
+       (array_agg(u."jkt" ORDER BY u."firstAt"))[1] AS "firstJkt",
+       (array_agg(u."network" ORDER BY u."firstAt"))[1] AS "firstNet",
+       array_agg(DISTINCT u."cert") FILTER (WHERE u."cert" IS NOT NULL) AS certs,
+       array_agg(DISTINCT u."jkt") FILTER (WHERE u."jkt" IS NOT NULL) AS jkts,
+       array_agg(DISTINCT u."network") FILTER (WHERE u."network" IS NOT NULL) AS nets,
+       array_agg(DISTINCT ARRAY[u."route", u."gateway"]) FILTER (WHERE u."route" IS NOT NULL OR u."gateway" IS NOT NULL) AS auds,
+       array_agg(DISTINCT u."gateway") FILTER (WHERE u."gateway" IS NOT NULL) AS gws,
+       array_agg(DISTINCT u."gateway") FILTER (WHERE u."verdict" = ${verdictCode('bound_not_enforced')} AND u."gateway" IS NOT NULL) AS ne,
+       ${VERDICT_COLUMNS.map((c) => `sum(u."count") FILTER (WHERE u."verdict" = ${c})::int AS v${c}`).join(',\n       ')}
+  FROM "evidence"."Usage" u
+ WHERE u."tokenId" IS NOT NULL AND u."firstAt" <= $1::timestamptz
+ GROUP BY u."tokenId"`;
+
+interface DimValue {
+  kind: number;
+  value: string;
+}
+
+/** The dictionary entries of the given numbers (one indexed lookup for all of them). */
+async function resolveDims(read: SqlReader, ids: Set<number>): Promise<Map<number, DimValue>> {
+  const out = new Map<number, DimValue>();
+  if (ids.size === 0) return out;
+  const rows = await read<Row>(`SELECT d."id", d."kind", d."value" FROM "evidence"."Dim" d WHERE d."id" = ANY($1::int[])`, [[...ids]]);
+  for (const r of rows) out.set(num(r.id), { kind: num(r.kind), value: String(r.value) });
+  return out;
+}
+
+/** Distinct values, sorted, the first `SEEN_CAP` (the database's collation is byte order, as JS sorts ASCII). */
+function capped(values: Iterable<string | null>): string[] {
+  const set = new Set<string>();
+  for (const v of values) if (v !== null) set.add(v);
+  return [...set].sort().slice(0, SEEN_CAP);
+}
 
 // A revoked token's requests after its revocation: every one of them is kept individually (a
 // failure, or an ok request marked as the after_revocation anomaly).
 const AFTER_REVOCATION_SQL = `
-SELECT n."tokenId"::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
-       min(n."occurredAt") AS "firstSeenAfterRevocationAt",
+SELECT t.id::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
+       ${ms('min(n."occurredAt")')} AS "firstSeenAfterRevocationAt",
        count(*) FILTER (WHERE n."verdict" IN ${ACCEPTED})::int AS "acceptedAfterRevocation"
-  FROM "evidence"."Notable" n JOIN "Token" t ON t.id = n."tokenId"
- WHERE n."occurredAt" > t."revokedAt" AND n."occurredAt" <= $1::timestamptz
- GROUP BY n."tokenId"`;
+  FROM "Token" t JOIN "evidence"."Notable" n ON n."tokenId" = t.id AND n."occurredAt" > t."revokedAt" AND n."occurredAt" <= $1::timestamptz
+ WHERE t."revokedAt" IS NOT NULL
+ GROUP BY t.id`;
 
-const TOKEN_VERDICTS_SQL = `
-SELECT "tokenId"::text AS "tokenId", "verdict" AS code, sum("count")::int AS n
-FROM "evidence"."Usage" WHERE "tokenId" IS NOT NULL AND "firstAt" <= $1::timestamptz
-GROUP BY "tokenId", "verdict"`;
-
-const ROUTE_WHERE = `u.gateway IS NOT NULL AND u."lastAt" > $1::timestamptz - interval '7 days' AND u."firstAt" <= $1::timestamptz
-  AND (t.binding IN ('mtls','dpop') OR u."verdict" = ${verdictCode('binding_context_stripped')})`;
-
+// Gateways that saw sender-constrained tokens (or stripped context) in the last 7 days: the rows
+// read once, on gateway numbers; the gateway's name resolved per gateway.
 const ROUTES_SQL = `
-WITH u AS (${USAGE_VALUES})
-SELECT u.gateway, sum(u."count")::int AS "boundTokenEvents",
-       count(DISTINCT u."tokenId")::int AS "distinctBoundTokens",
-       (array_agg(DISTINCT u."tokenId"::text) FILTER (WHERE u."tokenId" IS NOT NULL))[1:10] AS "sampleTokenIds",
-       min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
-FROM u LEFT JOIN "Token" t ON t.id = u."tokenId"
-WHERE ${ROUTE_WHERE}
-GROUP BY u.gateway`;
-
-const ROUTE_VERDICTS_SQL = `
-WITH u AS (${USAGE_VALUES})
-SELECT u.gateway, u."verdict" AS code, sum(u."count")::int AS n
-FROM u LEFT JOIN "Token" t ON t.id = u."tokenId"
-WHERE ${ROUTE_WHERE}
-GROUP BY u.gateway, u."verdict"`;
+WITH u AS MATERIALIZED (
+  SELECT u."gateway", u."verdict", u."tokenId", u."count", u."firstAt", u."lastAt"
+    FROM "evidence"."Usage" u LEFT JOIN "Token" t ON t.id = u."tokenId"
+   WHERE u."gateway" IS NOT NULL AND u."lastAt" > $1::timestamptz - interval '7 days' AND u."firstAt" <= $1::timestamptz
+     AND (t.binding IN ('mtls','dpop') OR u."verdict" = ${verdictCode('binding_context_stripped')})),
+g AS (
+  SELECT u."gateway", sum(u."count")::int AS "boundTokenEvents",
+         count(DISTINCT u."tokenId")::int AS "distinctBoundTokens",
+         (array_agg(DISTINCT u."tokenId"::text) FILTER (WHERE u."tokenId" IS NOT NULL))[1:10] AS "sampleTokenIds",
+         min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
+    FROM u GROUP BY u."gateway"),
+v AS (
+  SELECT x."gateway", array_agg(x."verdict" ORDER BY x."verdict") AS codes, array_agg(x.n ORDER BY x."verdict") AS counts
+    FROM (SELECT u."gateway", u."verdict", sum(u."count")::int AS n FROM u GROUP BY 1, 2) x GROUP BY x."gateway")
+SELECT d."value" AS gateway, g."boundTokenEvents", g."distinctBoundTokens", g."sampleTokenIds",
+       ${ms('g."firstAt"')} AS "firstAt", ${ms('g."lastAt"')} AS "lastAt", v.codes, v.counts
+  FROM g JOIN "evidence"."Dim" d ON d."id" = g."gateway" LEFT JOIN v ON v."gateway" = g."gateway"
+ ORDER BY d."value"`;
 
 const failureSql = (days: number) => `
 WITH f AS (
@@ -114,15 +132,24 @@ FROM f WHERE "identityId" IS NOT NULL GROUP BY 2, 3
 UNION ALL
 SELECT 'gateway', gateway, b, count(*)::int FROM f WHERE gateway IS NOT NULL GROUP BY 2, 3`;
 
-// Only verified presentations (verdict ok) count as an identity using a credential.
+// Only verified presentations (verdict ok) count as an identity using a credential. Grouped by
+// dimension number (one number per certificate or key); only shared ones are resolved.
 const CREDENTIAL_SQL = `
-WITH u AS (${USAGE_VALUES} WHERE u."verdict" = ${verdictCode('ok')} AND u."identityId" IS NOT NULL
-             AND u."lastAt" > $1::timestamptz - interval '30 days' AND u."firstAt" <= $1::timestamptz)
-SELECT 'x5t' AS kind, x5t AS thumbprint, array_agg(DISTINCT "identityId"::text) AS "identityIds", sum("count")::int AS events, max("lastAt") AS "lastAt"
-FROM u WHERE x5t IS NOT NULL GROUP BY x5t HAVING count(DISTINCT "identityId") > 1
+WITH u AS MATERIALIZED (
+  SELECT u."identityId", u."cert", u."jkt", u."count", u."lastAt" FROM "evidence"."Usage" u
+   WHERE u."verdict" = ${verdictCode('ok')} AND u."identityId" IS NOT NULL AND (u."cert" IS NOT NULL OR u."jkt" IS NOT NULL)
+     AND u."lastAt" > $1::timestamptz - interval '30 days' AND u."firstAt" <= $1::timestamptz),
+x AS (
+  SELECT u."cert" AS dim, array_agg(DISTINCT u."identityId"::text) AS ids, sum(u."count")::int AS events, max(u."lastAt") AS "lastAt"
+    FROM u WHERE u."cert" IS NOT NULL GROUP BY u."cert" HAVING count(DISTINCT u."identityId") > 1),
+j AS (
+  SELECT u."jkt" AS dim, array_agg(DISTINCT u."identityId"::text) AS ids, sum(u."count")::int AS events, max(u."lastAt") AS "lastAt"
+    FROM u WHERE u."jkt" IS NOT NULL GROUP BY u."jkt" HAVING count(DISTINCT u."identityId") > 1)
+SELECT 'x5t' AS kind, d."value" AS thumbprint, x.ids AS "identityIds", x.events, ${ms('x."lastAt"')} AS "lastAt"
+  FROM x JOIN "evidence"."Dim" d ON d."id" = x.dim AND d."kind" = ${DIM.cert}
 UNION ALL
-SELECT 'jkt', jkt, array_agg(DISTINCT "identityId"::text), sum("count")::int, max("lastAt")
-FROM u WHERE jkt IS NOT NULL GROUP BY jkt HAVING count(DISTINCT "identityId") > 1`;
+SELECT 'jkt', d."value", j.ids, j.events, ${ms('j."lastAt"')}
+  FROM j JOIN "evidence"."Dim" d ON d."id" = j.dim`;
 
 // Hops that lost or replaced the client's certificate on the way to the backend (decided chains,
 // evidence."HopUsage"), seen in the last 7 days, per leaking hop × the hop after it × route. A hop is
@@ -153,9 +180,11 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   const p = [now.toISOString()];
   // Sequential on purpose: PGlite runs one statement at a time. Rows are ordered by id so the
   // evidence lists (token ids of an identity, …) come out the same on every run — physical row
-  // order changes with every UPDATE, and a reordered list would count as changed evidence.
+  // order changes with every UPDATE, and a reordered list would count as changed evidence. The
+  // uuid column's order (byte order) is the order of its text form, and needs no text sort.
   const identities = (await read<Row>(
-    `SELECT id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", "decommissionedAt" FROM "Identity" ORDER BY id`,
+    `SELECT i.id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", ${ms('"decommissionedAt"')} AS "decommissionedAt"
+       FROM "Identity" i ORDER BY i.id`,
   )).map(
     (r): IdentityFacts => ({
       id: String(r.id),
@@ -170,10 +199,12 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
   const tokens = (await read<Row>(
-    `SELECT id::text, fingerprint, "identityId"::text AS "identityId", "tokenType", jti, issuer, audience, scopes, "issuedAt", "expiresAt",
+    `SELECT t.id::text, fingerprint, "identityId"::text AS "identityId", "tokenType", jti, issuer, audience, scopes,
+            ${ms('"issuedAt"')} AS "issuedAt", ${ms('"expiresAt"')} AS "expiresAt",
             "ttlSeconds", binding::text AS binding, "cnfX5tS256", "cnfJkt", "bindingAnomaly", status, exposure,
-            "certificateId"::text AS "certificateId", "firstSeenAt", "lastSeenAt", "revokedAt"
-       FROM "Token" ORDER BY id`,
+            "certificateId"::text AS "certificateId", ${ms('"firstSeenAt"')} AS "firstSeenAt", ${ms('"lastSeenAt"')} AS "lastSeenAt",
+            ${ms('"revokedAt"')} AS "revokedAt"
+       FROM "Token" t ORDER BY t.id`,
   )).map(
     (r): TokenFacts => ({
       id: String(r.id),
@@ -200,7 +231,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
   const certificates = (await read<Row>(
-    `SELECT id::text, "x5tS256", "sha1Hex", "subjectDn", "notBefore", "notAfter", status, "identityId"::text AS "identityId", "revokedAt" FROM "Certificate" ORDER BY id`,
+    `SELECT c.id::text, "x5tS256", "sha1Hex", "subjectDn", ${ms('"notBefore"')} AS "notBefore", ${ms('"notAfter"')} AS "notAfter", status,
+            "identityId"::text AS "identityId", ${ms('"revokedAt"')} AS "revokedAt" FROM "Certificate" c ORDER BY c.id`,
   )).map(
     (r): CertificateFacts => ({
       id: String(r.id),
@@ -226,54 +258,77 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
 
-  const verdictsByToken = new Map<string, Partial<Record<Verdict, number>>>();
-  for (const r of await read<Row>(TOKEN_VERDICTS_SQL, p)) {
-    const k = String(r.tokenId);
-    const m = verdictsByToken.get(k) ?? {};
-    m[verdictOfCode(num(r.code))] = num(r.n);
-    verdictsByToken.set(k, m);
-  }
   const afterRevocation = new Map((await read<Row>(AFTER_REVOCATION_SQL, p)).map((r) => [String(r.tokenId), r]));
-  const tokenUsage = (await read<Row>(TOKEN_USAGE_SQL, p)).map((r): TokenUsage => {
+  const usageRows = await read<Row>(TOKEN_USAGE_SQL, p);
+  const dimIds = new Set<number>();
+  const addIds = (v: unknown) => {
+    for (const id of ints(v)) dimIds.add(id);
+  };
+  for (const r of usageRows) {
+    for (const c of ['firstCert', 'firstJkt', 'firstNet'] as const) if (r[c] != null) dimIds.add(num(r[c]));
+    addIds(r.certs);
+    addIds(r.jkts);
+    addIds(r.nets);
+    addIds(r.gws);
+    for (const pair of Array.isArray(r.auds) ? (r.auds as unknown[]) : []) addIds(pair);
+  }
+  const dims = await resolveDims(read, dimIds);
+  const value = (id: unknown): string | null => (id == null ? null : (dims.get(num(id))?.value ?? null));
+  // The certificate column also holds SHA-1 thumbprints (DIM.certSha1): only x5t#S256 counts.
+  const x5t = (id: unknown): string | null => {
+    const d = id == null ? undefined : dims.get(num(id));
+    return d && d.kind === DIM.cert ? d.value : null;
+  };
+  // Service a request went to: the route's host, else the gateway name (as audienceOf).
+  const audience = (pair: unknown): string | null => {
+    const [route, gateway] = Array.isArray(pair) ? (pair as unknown[]) : [];
+    const host = route == null ? null : (value(route)?.split(' ', 1)[0] ?? null);
+    return host ? host : value(gateway);
+  };
+  const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
+  const tokenUsage = usageRows.map((r): TokenUsage => {
     const after = afterRevocation.get(String(r.tokenId));
+    const verdictCounts: Partial<Record<Verdict, number>> = {};
+    for (const c of VERDICT_COLUMNS) {
+      const n = r[`v${c}`];
+      if (n != null) verdictCounts[verdictOfCode(c)] = num(n);
+    }
     return {
       tokenId: String(r.tokenId),
       events: num(r.events),
       firstSeenAt: date(r.firstSeenAt),
       lastSeenAt: date(r.lastSeenAt),
-      first: { x5tS256: (r.firstX5t as string | null) ?? null, jkt: (r.firstJkt as string | null) ?? null, clientIp: (r.firstIp as string | null) ?? null },
-      x5tS256Seen: strs(r.x5tS256Seen).sort(),
-      jktSeen: strs(r.jktSeen).sort(),
-      clientIpsSeen: strs(r.clientIpsSeen).sort(),
-      audiencesSeen: strs(r.audiencesSeen).sort(),
-      gatewaysSeen: strs(r.gatewaysSeen).sort(),
-      verdictCounts: verdictsByToken.get(String(r.tokenId)) ?? {},
-      notEnforcedAt: strs(r.notEnforcedAt).sort(),
+      first: { x5tS256: x5t(r.firstCert), jkt: value(r.firstJkt), clientIp: value(r.firstNet) },
+      x5tS256Seen: capped(ints(r.certs).map(x5t)),
+      jktSeen: capped(ints(r.jkts).map(value)),
+      clientIpsSeen: capped(ints(r.nets).map(value)),
+      audiencesSeen: capped(asArray(r.auds).map(audience)),
+      gatewaysSeen: capped(ints(r.gws).map(value)),
+      verdictCounts,
+      notEnforcedAt: capped(ints(r.ne).map(value)),
       eventsAfterRevocation: num(after?.eventsAfterRevocation),
       firstSeenAfterRevocationAt: dateOrNull(after?.firstSeenAfterRevocationAt),
       acceptedAfterRevocation: num(after?.acceptedAfterRevocation),
     };
   });
 
-  const verdictsByGateway = new Map<string, Partial<Record<Verdict, number>>>();
-  for (const r of await read<Row>(ROUTE_VERDICTS_SQL, p)) {
-    const k = String(r.gateway);
-    const m = verdictsByGateway.get(k) ?? {};
-    m[verdictOfCode(num(r.code))] = num(r.n);
-    verdictsByGateway.set(k, m);
-  }
-  const routes = (await read<Row>(ROUTES_SQL, p)).map(
-    (r): RouteUsage => ({
+  const routes = (await read<Row>(ROUTES_SQL, p)).map((r): RouteUsage => {
+    const verdictCounts: Partial<Record<Verdict, number>> = {};
+    const counts = asArray(r.counts);
+    asArray(r.codes).forEach((c, i) => {
+      verdictCounts[verdictOfCode(num(c))] = num(counts[i]);
+    });
+    return {
       gateway: String(r.gateway),
       route: null,
       boundTokenEvents: num(r.boundTokenEvents),
-      verdictCounts: verdictsByGateway.get(String(r.gateway)) ?? {},
+      verdictCounts,
       distinctBoundTokens: num(r.distinctBoundTokens),
       sampleTokenIds: strs(r.sampleTokenIds).sort().slice(0, 10),
       firstAt: date(r.firstAt),
       lastAt: date(r.lastAt),
-    }),
-  );
+    };
+  });
 
   const nBuckets = policy.failureSpike.baselineDays + 1;
   const series = new Map<string, FailureSeries>();
