@@ -72,6 +72,11 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /connectors': 'admin',
   'POST /connectors': 'admin',
   'POST /connectors/[id]/test': 'admin',
+  'GET /plans': 'read',
+  'POST /plans': 'read',
+  'GET /plans/[id]': 'read',
+  'GET /plans/[id]/export': 'read',
+  'GET /plans/[id]/waves/[n]/config': 'read',
 };
 
 const ROOT = path.dirname(new URL(import.meta.url).pathname);
