@@ -6,6 +6,7 @@ import { loadSecretKey } from '../../crypto/seal.ts';
 import type { Database } from '../../db/open.ts';
 import { dbConnectorResolver } from '../../revocation/connector-store.ts';
 import { requestRevocation } from '../../revocation/request-revocation.ts';
+import { describePointReceipt, revocationReceipts, type RevocationReceipts } from '../../revocation/receipts.ts';
 import { getRevocation, type RevocationView } from '../../revocation/revocation-queries.ts';
 import { runRevocationWorker } from '../../revocation/run-revocation-worker.ts';
 import type { Command } from '../command.ts';
@@ -35,6 +36,14 @@ async function waitLocally(db: Database, key: Buffer, id: string, deadline: numb
     const wait = (next._min.nextAttemptAt?.getTime() ?? Date.now() + 500) - Date.now();
     await sleep(Math.max(100, Math.min(wait, deadline - Date.now(), 5000)));
   }
+}
+
+/** The receipts in words: per leg, a summary, then one sentence per enforcement point. */
+function receiptLines(r: RevocationReceipts): string[] {
+  return r.legs.flatMap((leg) => [
+    `  receipt (${leg.kind}): ${leg.points.length ? `${leg.summary.stillAccepting} still accepting, ${leg.summary.effective} effective, ${leg.summary.notSeenSince} not seen since` : 'no enforcement point has accepted it'}`,
+    ...leg.points.map((p) => `    ${p.status.padEnd(15)} ${describePointReceipt(leg, p)}`),
+  ]);
 }
 
 export const revokeCommand: Command = {
@@ -68,25 +77,27 @@ export const revokeCommand: Command = {
     const wait = !ctx.values['no-wait'];
     const deadline = Date.now() + timeoutS * 1000;
 
-    let v: RevocationView;
+    let v: RevocationView & { receipts: RevocationReceipts };
     if (ctx.remote) {
       const remote = ctx.remote;
-      v = await callApi<RevocationView>(remote, 'POST', '/api/v1/revocations', body);
+      const id = (await callApi<RevocationView>(remote, 'POST', '/api/v1/revocations', body)).id;
+      // The GET carries the receipts (the POST answers the bare job).
+      v = await callApi<typeof v>(remote, 'GET', `/api/v1/revocations/${id}`);
       while (wait && !finished(v) && Date.now() < deadline) {
         await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
-        v = await callApi<RevocationView>(remote, 'GET', `/api/v1/revocations/${v.id}`);
+        v = await callApi<typeof v>(remote, 'GET', `/api/v1/revocations/${id}`);
       }
     } else {
       v = await ctx.withDb(async (db) => {
         const key = loadSecretKey({ envValue: readSetting('HOLDFAST_SECRET_KEY'), dataDir: loadConfig().dataDir });
         const r = await requestRevocation(db, key, { ...body, actor: 'cli' });
-        return wait ? waitLocally(db, key, r.id, deadline) : getRevocation(db, r.id);
+        const view = wait ? await waitLocally(db, key, r.id, deadline) : await getRevocation(db, r.id);
+        return { ...view, receipts: await revocationReceipts(db, r.id) };
       });
     }
-    const out = { id: v.id, state: v.state, legs: v.legs.map((l) => ({ kind: l.kind, state: l.state, attempts: l.attempts, lastError: l.lastError })) };
-    emit(ctx.io, out, () =>
-      [`revocation ${v.id}: ${v.state}`, ...v.legs.map((l) => `  ${l.kind.padEnd(11)} ${l.state.padEnd(11)} attempts ${l.attempts}${l.lastError ? `  last error: ${l.lastError}` : ''}  ${l.label}`)].join('\n'),
-    );
+    // CONTRACT.md fields first, unchanged; receipts added (fields may be added, never renamed).
+    const out = { id: v.id, state: v.state, legs: v.legs.map((l) => ({ kind: l.kind, state: l.state, attempts: l.attempts, lastError: l.lastError })), receipts: v.receipts };
+    emit(ctx.io, out, () => [`revocation ${v.id}: ${v.state}`, ...v.legs.map((l) => `  ${l.kind.padEnd(11)} ${l.state.padEnd(11)} attempts ${l.attempts}${l.lastError ? `  last error: ${l.lastError}` : ''}  ${l.label}`), ...receiptLines(v.receipts)].join('\n'));
     if (wait && v.state !== 'confirmed') {
       throw new CheckFailed(finished(v) ? `revocation ended ${v.state}: not every leg is confirmed` : `not confirmed within ${timeoutS} s (state ${v.state}); it continues in the background`);
     }

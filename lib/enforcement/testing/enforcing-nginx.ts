@@ -82,16 +82,21 @@ export async function startEnforcingNginx(
 
 /**
  * The "before" picture: the recommended logging-only NGINX configuration (the njs module and
- * log format of the Ingest page) proxying everything to the upstream, enforcing nothing.
+ * log format of the Ingest page) proxying everything to the upstream, enforcing nothing; the
+ * access log appends, so a gateway restarted under the same log path writes one log.
  */
-export async function startLoggingOnlyNginx(bin: string, pki: GatewayPki, name: string, upstream: string): Promise<RunningGateway> {
+export async function startLoggingOnlyNginx(
+  bin: string, pki: GatewayPki, name: string, upstream: string, opts: { logPath?: string; crlPath?: string } = {},
+): Promise<RunningGateway> {
   const port = await freePort();
-  const logPath = join(pki.dir, `${name}.log`);
+  const logPath = opts.logPath ?? join(pki.dir, `${name}.log`);
   const njs = join(pki.dir, 'holdfast.js');
   writeFileSync(njs, NGINX_NJS_MODULE);
+  // A CRL of its own: a gateway that never loads the CA's newer CRL keeps accepting what it revoked.
+  const listen = opts.crlPath ? nginxMtlsListen(pki, port).replace(`ssl_crl ${pki.crlPath};`, `ssl_crl ${opts.crlPath};`) : nginxMtlsListen(pki, port);
   const nginx = await startNginx(bin, pki.dir, name, `${nginxNjsHttpConfig({ njsPath: njs })}
 server {
-${nginxMtlsListen(pki, port)}
+${listen}
   server_name api.test;
   access_log ${logPath} holdfast_njs_json;
   location / {

@@ -6,7 +6,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { listBuiltinFrameworks } from '../registry.ts';
-import { writeOscalExport, OSCAL_VERSION } from './oscal.ts';
+import { writeOscalExport, OSCAL_VERSION, type ReceiptEvidenceRow } from './oscal.ts';
 import { looksLikeRawToken } from './redact.ts';
 import { syntheticSource } from './synthetic.ts';
 import { meta, RAW_JWT, smallSource, tmpFile } from './test-helpers.ts';
@@ -136,5 +136,54 @@ describe('OSCAL export progress', () => {
     const m = { ...meta(), onProgress: (s: { findings: number; evidenceRows: number }) => seen.push(s.findings + s.evidenceRows) };
     await exportToFile(m, syntheticSource({ tokens: 25_000, findings: 2_500 }));
     expect(seen).toEqual([10_000, 20_000]);
+  });
+});
+
+describe('OSCAL observations of revocation receipts', () => {
+  const receiptRow = (status: 'still_accepting' | 'effective', point: string): ReceiptEvidenceRow => ({
+    id: `revocation_effective|leg-${status}`,
+    control: 'revocation_effective',
+    subjectType: 'revocation',
+    subjectId: '0d6f7e1a-3b2c-4d5e-8f90-a1b2c3d4e5f6',
+    subjectLabel: `token leg of revocation r-1 at ${point}`,
+    passed: status !== 'still_accepting',
+    observedAt: new Date('2026-11-21T12:00:00.000Z'),
+    detail: `${point} ${status === 'still_accepting' ? 'still accepts' : 'refuses'} the revoked token`,
+    receipt: {
+      revocationId: '9c1e2d3f-4a5b-4c6d-8e7f-8091a2b3c4d5', legKind: 'token', enforcementPoint: point, status, revokedAt: '2026-11-21T10:00:00.000Z',
+      confirmedAt: '2026-11-21T10:00:02.000Z', lastAcceptedBefore: '2026-11-21T09:59:00.000Z', acceptedAfter: status === 'still_accepting' ? 2 : 0,
+      refusedAfter: status === 'effective' ? 3 : 0, notSeenForSeconds: null, findingId: status === 'still_accepting' ? 'f-9' : null,
+    },
+  });
+  const source = () => ({
+    ...smallSource(),
+    async *positiveEvidence() {
+      yield receiptRow('still_accepting', 'edge-a');
+      yield receiptRow('effective', 'edge-b');
+    },
+  });
+
+  it('each receipt is an observation naming the enforcement point and what it did since the revocation, valid against the 1.0.4 schema', async () => {
+    const { doc } = await exportToFile(meta(), source());
+    const v = validate(doc);
+    expect(v.ok, v.errors).toBe(true);
+    const obs = doc['assessment-results'].results[0].observations.filter((o: { title: string }) => o.title.startsWith('Revocation receipt'));
+    expect(obs.map((o: { title: string }) => o.title)).toEqual(['Revocation receipt: edge-a: still accepting', 'Revocation receipt: edge-b: effective']);
+    const props = (o: { props: Array<{ name: string; value: string }> }) => Object.fromEntries(o.props.map((p) => [p.name, p.value]));
+    expect(props(obs[0])).toMatchObject({
+      'evidence-kind': 'revocation-receipt', 'positive-control': 'revocation_effective', result: 'fail', 'revocation-id': '9c1e2d3f-4a5b-4c6d-8e7f-8091a2b3c4d5',
+      'revoked-credential': 'token', 'enforcement-point': 'edge-a', 'receipt-status': 'still_accepting', 'revoked-at': '2026-11-21T10:00:00.000Z',
+      'revocation-confirmed-at': '2026-11-21T10:00:02.000Z', 'last-accepted-before': '2026-11-21T09:59:00.000Z', 'accepted-after': '2', 'refused-after': '0', 'finding-id': 'f-9',
+    });
+    expect(props(obs[1])).toMatchObject({ result: 'pass', 'receipt-status': 'effective', 'refused-after': '3' });
+    expect(props(obs[1])['finding-id']).toBeUndefined();
+    expect(obs[0]['relevant-evidence'][0].href).toBe('#revocation-9c1e2d3f-4a5b-4c6d-8e7f-8091a2b3c4d5');
+  });
+
+  it('a positive-control row without a receipt keeps its plain observation', async () => {
+    const { doc } = await exportToFile();
+    const titles = doc['assessment-results'].results[0].observations.map((o: { title: string }) => o.title);
+    expect(titles.filter((t: string) => t.startsWith('sender_constrained_enforced'))).toHaveLength(2);
+    expect(titles.some((t: string) => t.startsWith('Revocation receipt'))).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import type { ControlAssessment, ControlStatus } from '../types.ts';
 import { assess, controlsBySubject, type ControlLink } from './common.ts';
 import { redactSecrets } from './redact.ts';
 import { batched, writeChunks } from './sink.ts';
-import type { ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
+import type { ExportEvidenceRow, ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
 import { newStats, tick } from './types.ts';
 import { uuidV5 } from './uuid.ts';
 
@@ -46,6 +46,52 @@ const OSCAL_STATE: Record<Exclude<ControlStatus, 'not_assessed'>, 'satisfied' | 
   partially_satisfied: 'not-satisfied',
   not_satisfied: 'not-satisfied',
 };
+
+/**
+ * What a revocation receipt adds to its evidence row (lib/revocation/receipts.ts): the enforcement
+ * point and what it did after the revocation. Carried on the row so the observation can state it
+ * as props an auditor's tool can filter on, not only in the description.
+ */
+export interface ReceiptFacts {
+  revocationId: string;
+  legKind: 'token' | 'certificate';
+  enforcementPoint: string;
+  /** effective | still_accepting | not_seen_since */
+  status: string;
+  revokedAt: string;
+  confirmedAt: string | null;
+  lastAcceptedBefore: string | null;
+  acceptedAfter: number;
+  refusedAfter: number;
+  notSeenForSeconds: number | null;
+  findingId: string | null;
+}
+
+export type ReceiptEvidenceRow = ExportEvidenceRow & { receipt: ReceiptFacts };
+
+function receiptOf(e: ExportEvidenceRow): ReceiptFacts | null {
+  const r = (e as Partial<ReceiptEvidenceRow>).receipt;
+  return r && typeof r === 'object' ? r : null;
+}
+
+/** The receipt as OSCAL props (optional facts only when known). */
+function receiptProps(r: ReceiptFacts): OscalProp[] {
+  return [
+    prop('revocation-id', r.revocationId),
+    prop('revoked-credential', r.legKind),
+    prop('enforcement-point', r.enforcementPoint),
+    prop('receipt-status', r.status),
+    prop('revoked-at', r.revokedAt),
+    ...(r.confirmedAt ? [prop('revocation-confirmed-at', r.confirmedAt)] : []),
+    ...(r.lastAcceptedBefore ? [prop('last-accepted-before', r.lastAcceptedBefore)] : []),
+    prop('accepted-after', String(r.acceptedAfter)),
+    prop('refused-after', String(r.refusedAfter)),
+    ...(r.notSeenForSeconds !== null ? [prop('not-seen-for-seconds', String(r.notSeenForSeconds))] : []),
+    ...(r.findingId ? [prop('finding-id', r.findingId)] : []),
+  ];
+}
+
+const RECEIPT_WORDS: Record<string, string> = { effective: 'effective', still_accepting: 'still accepting', not_seen_since: 'not seen since' };
 
 /** The uuid of the export document, stable for the same framework, time and author. */
 export function oscalDocumentUuid(meta: ExportMeta): string {
@@ -175,19 +221,24 @@ function oscalModel(meta: ExportMeta, source: ExportSource, stats: ExportStats):
         const ls = links.get(e.control) ?? [];
         const obsUuid = uuidV5(`observation|check|${e.id}`);
         relate(ls, obsUuid);
+        const receipt = receiptOf(e);
         yield {
           uuid: obsUuid,
-          title: `${e.control}: ${e.passed ? 'pass' : 'fail'}`,
+          title: receipt
+            ? `Revocation receipt: ${redactSecrets(receipt.enforcementPoint)}: ${RECEIPT_WORDS[receipt.status] ?? receipt.status}`
+            : `${e.control}: ${e.passed ? 'pass' : 'fail'}`,
           description: e.detail ? redactSecrets(e.detail) : `Positive control ${e.control} ${e.passed ? 'passed' : 'failed'} for ${e.subjectType} ${e.subjectId}.`,
           props: [
-            prop('evidence-kind', 'positive-control'),
+            prop('evidence-kind', receipt ? 'revocation-receipt' : 'positive-control'),
             prop('positive-control', e.control),
             prop('result', e.passed ? 'pass' : 'fail'),
+            ...(receipt ? receiptProps(receipt) : []),
             ...ls.map((l) => prop('control-id', tok(l.control.id))),
           ],
           methods: ['TEST'],
           types: ['control-objective'],
           subjects: [{ 'subject-uuid': subjectUuid(e.subjectId), type: 'resource', ...(e.subjectLabel ? { title: redactSecrets(e.subjectLabel) } : {}) }],
+          ...(receipt ? { 'relevant-evidence': [{ href: `#revocation-${encodeURIComponent(receipt.revocationId)}`, description: `Receipt of revocation ${receipt.revocationId} at ${redactSecrets(receipt.enforcementPoint)}.` }] } : {}),
           collected: e.observedAt.toISOString(),
         };
       }

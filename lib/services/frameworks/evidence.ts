@@ -29,11 +29,18 @@
 //   revocation_confirmed          per revocation leg of a revocation requested in the range.
 //       PASS if confirmed; FAIL if failed, or still pending/in progress more than one hour after
 //       the request; legs younger than that are not counted yet.
+//   revocation_effective          per revocation leg × enforcement point that ever accepted the
+//       credential (a revocation receipt, lib/revocation/receipts.ts), for revocations requested
+//       in the range, as of `to`. FAIL while the point still accepts the revoked credential
+//       (a request let through after the revocation); PASS when it refused it since, or has not
+//       seen it since. Computed per revocation, not in one SQL statement.
 import { FINDING_RULES, type Severity } from '../../domain/types.ts';
 import { verdictCodeListSql } from '../../domain/verdict-codes.ts';
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import type { EvidenceCounts, ExportEvidenceRow, ExportFindingRow } from '../../frameworks/index.ts';
+import type { ReceiptEvidenceRow } from '../../frameworks/export/oscal.ts';
+import { describePointReceipt, pointName, revocationReceipts } from '../../revocation/receipts.ts';
 import { DEFAULT_POLICY, validatePolicy, type Policy } from '../../risk/policy.ts';
 import { DIM } from '../evidence/dims.ts';
 
@@ -165,12 +172,57 @@ const SUBJECT_QUERIES: SubjectQuery[] = [
   },
 ];
 
+/** The positive control revocation receipts are evidence for (see the header). */
+export const RECEIPT_CONTROL = 'revocation_effective';
+const RECEIPT_PAGE = 200;
+
+/**
+ * Revocation receipts as evidence rows: one per leg × enforcement point of each revocation
+ * requested in the range, as of `to` (requests after it are not counted), keyset-paged by
+ * revocation id. A revocation no gateway ever accepted the credentials of yields no row.
+ */
+async function* receiptEvidenceRows(db: Database, r: ResolvedRange): AsyncGenerator<ReceiptEvidenceRow> {
+  let after = ZERO_UUID;
+  for (;;) {
+    const revs = await db.query<{ id: string }>(
+      `SELECT id::text AS id FROM "Revocation" WHERE "createdAt" <= $2 AND ($1::timestamptz IS NULL OR "createdAt" >= $1) AND id > $3::uuid ORDER BY id LIMIT ${RECEIPT_PAGE}`,
+      [r.from, r.to, after],
+    );
+    for (const { id } of revs) {
+      const receipts = await revocationReceipts(db, id, { now: r.to, until: r.to });
+      for (const leg of receipts.legs) {
+        for (const p of leg.points) {
+          yield {
+            id: `${RECEIPT_CONTROL}|${leg.legId}|${p.source ?? ''}|${p.gateway ?? ''}`,
+            control: RECEIPT_CONTROL,
+            subjectType: 'revocation',
+            subjectId: leg.legId,
+            subjectLabel: `${leg.kind} leg of revocation ${id} at ${pointName(p)}`,
+            passed: p.status !== 'still_accepting',
+            observedAt: new Date(p.requestsAfter.lastAt ?? p.lastSeenAt ?? leg.revokedAt),
+            detail: describePointReceipt(leg, p),
+            receipt: {
+              revocationId: id, legKind: leg.kind, enforcementPoint: pointName(p), status: p.status, revokedAt: leg.revokedAt, confirmedAt: leg.confirmedAt,
+              lastAcceptedBefore: p.lastAcceptedBefore, acceptedAfter: p.requestsAfter.accepted, refusedAfter: p.requestsAfter.refused,
+              notSeenForSeconds: p.notSeenForSeconds, findingId: p.finding?.id ?? null,
+            },
+          };
+        }
+      }
+    }
+    if (revs.length < RECEIPT_PAGE) return;
+    after = revs[revs.length - 1]!.id;
+  }
+}
+
 export const POSITIVE_CONTROL_DEFINITIONS: Record<string, string> = {
   sender_constrained_enforced:
     'Per bound (mTLS/DPoP) token seen by a gateway in the range: passes unless an event shows it accepted without the binding checked (bound_not_enforced) or with the binding context stripped.',
   ttl_within_policy: 'Per live token: passes when its lifetime is known and within the risk policy (class limit for access tokens, absolute ceiling for all).',
   certificate_unique_per_workload: 'Per live certificate attributed to a workload: passes when exactly one identity owns, binds or presents it.',
   revocation_confirmed: 'Per revocation leg requested in the range: passes when confirmed; fails when failed or unconfirmed after one hour.',
+  revocation_effective:
+    'Per revocation leg and gateway that ever accepted the credential (a revocation receipt): fails while the gateway still accepts the revoked credential; passes when it refused it since or has not seen it since.',
 };
 
 /** Open findings by rule × severity, positive-control counts and evaluated rules. All SQL aggregates. */
@@ -194,6 +246,9 @@ export async function evidenceCounts(db: Database, range: EvidenceRange = {}, op
     const fail = Number(c?.fail ?? 0);
     if (pass + fail > 0) positive[q.control] = { pass, fail };
   }
+  const receipts = { pass: 0, fail: 0 };
+  for await (const row of receiptEvidenceRows(db, r)) receipts[row.passed ? 'pass' : 'fail'] += 1;
+  if (receipts.pass + receipts.fail > 0) positive[RECEIPT_CONTROL] = receipts;
   return { openFindings, positive, rulesEvaluated: await rulesEvaluated(db, r) };
 }
 
@@ -228,6 +283,7 @@ export async function* positiveEvidenceRows(db: Database, range: EvidenceRange =
       after = rows[rows.length - 1]!.id;
     }
   }
+  yield* receiptEvidenceRows(db, r);
 }
 
 const FINDINGS_IN_RANGE = `f."firstSeenAt" <= $2 AND ($1::timestamptz IS NULL OR f.status <> 'resolved' OR f."resolvedAt" >= $1)`;
