@@ -2,6 +2,7 @@
 // Revocation history with live leg status: polls while any revocation is still being carried
 // out, and offers retry (operators and admins) for legs that failed.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { api, ApiProblem } from '../../../_components/api.ts';
 
 // The API's own view types: the page renders exactly what GET /api/v1/revocations returns.
@@ -34,7 +35,8 @@ export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { 
         <section key={r.id} className="panel" data-testid="revocation" data-id={r.id} data-state={r.state} style={highlight === r.id ? { outline: '2px solid var(--brand)' } : undefined}>
           <div style={{ display: 'flex', justifyContent: 'space-between', gap: '1rem', alignItems: 'baseline' }}>
             <div>
-              <span className={`badge ${badge(r.state)}`} data-testid="revocation-state">{r.state}</span> <strong>{r.reason}</strong>
+              <span className={`badge ${badge(r.state)}`} data-testid="revocation-state">{r.state}</span> <strong>{r.reason}</strong>{' '}
+              <Link href={`/revocations/${r.id}`} data-testid="receipts-link">Receipts</Link>
               <div className="muted">
                 {when(r.createdAt)} by {r.requestedBy}
                 {r.completedAt ? ` · finished ${when(r.completedAt)}` : done(r) ? '' : ' · in flight (updates live)'}
