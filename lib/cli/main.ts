@@ -17,9 +17,10 @@ import { estateCommands } from './commands/estate.ts';
 import { exportCommands } from './commands/export.ts';
 import { ingestCommands } from './commands/ingest.ts';
 import { verifyCommands } from './commands/verify.ts';
+import { trustCommands } from './commands/trust.ts';
 import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
 
-export const COMMANDS: Command[] = [...coreCommands, ...accessCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands];
+export const COMMANDS: Command[] = [...coreCommands, ...accessCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands, ...trustCommands];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },

@@ -42,7 +42,8 @@ export interface GatewayPki {
   cleanup(): void;
 }
 
-const CA_CNF = (dir: string) => `[ ca ]
+/** An `openssl ca` configuration for a test CA in `dir` (its database, serials, a client_ext section). */
+export const CA_CNF = (dir: string) => `[ ca ]
 default_ca = CA_default
 [ CA_default ]
 dir = ${dir}

@@ -1,22 +1,86 @@
 // Trust anchors and CRLs Holdfast judges client certificates against (issue #16 item 4), as the
 // ingest pipeline sees them: a snapshot loaded once per batch, and a review of each request's
 // verdict against it. A gateway that ACCEPTED a certificate its CA's CRL lists (Caddy checks no
-// CRL at all; Envoy and others reload CRLs only on restart) gets `cert_revoked_unchecked`.
-// (Placeholder wiring: no anchors are stored yet, so the review changes nothing.)
+// CRL at all; Envoy and others reload CRLs only on restart) gets `cert_revoked_unchecked`
+// (the rule: lib/trust/revocation-index.ts).
+//
+// Cheap per batch: one query reads a stamp of the anchors' and CRLs' ids (new ids whenever one
+// is added, replaced or removed, and never the same in two databases), and the index built from
+// them is kept per process under that stamp. Certificates Holdfast knows whose issuer and serial
+// a CRL lists (the x5t#S256 path) are read again at most once a minute.
 import type { SqlExecutor } from '../../db/bulk.ts';
 import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
+import { buildRevocationIndex, judgeAgainstCrls, type AnchorRevocations, type KnownCertificate, type RevocationIndex } from '../../trust/revocation-index.ts';
 
 /** What the batch knows of the configured trust anchors and their CRLs. */
 export interface TrustSnapshot {
-  readonly empty: true;
+  readonly index: RevocationIndex;
+}
+
+interface Cached {
+  anchors: AnchorRevocations[];
+  snapshot: TrustSnapshot;
+  knownAt: number;
+}
+
+const KNOWN_CERTS_MAX_AGE_MS = 60_000;
+const cache = new Map<string, Cached>();
+
+/** Changes whenever an anchor or a CRL is added, replaced or removed; null when there is no anchor. */
+async function trustStamp(exec: SqlExecutor): Promise<string | null> {
+  const { rows } = await exec(
+    `SELECT md5(string_agg(a.id::text || ':' || COALESCE(c.id::text, '-'), ',' ORDER BY a.id, c.id)) AS stamp
+       FROM "TrustAnchor" a LEFT JOIN "Crl" c ON c."anchorId" = a.id`,
+    [],
+  );
+  return (rows[0] as { stamp: string | null } | undefined)?.stamp ?? null;
+}
+
+async function loadAnchors(exec: SqlExecutor): Promise<AnchorRevocations[]> {
+  const { rows: anchors } = await exec(`SELECT a.id::text AS id, a."subjectDn", c.id::text AS "crlId" FROM "TrustAnchor" a LEFT JOIN "Crl" c ON c."anchorId" = a.id`, []);
+  const { rows: entries } = await exec(`SELECT "crlId"::text AS "crlId", serial, "revocationDate", reason FROM "CrlEntry"`, []);
+  const byCrl = new Map<string, AnchorRevocations['revocations'][number][]>();
+  for (const e of entries as Array<{ crlId: string; serial: string; revocationDate: Date | string; reason: string | null }>) {
+    let list = byCrl.get(e.crlId);
+    if (!list) byCrl.set(e.crlId, (list = []));
+    list.push({ serial: e.serial, revocationDate: new Date(e.revocationDate), reason: e.reason });
+  }
+  return (anchors as Array<{ id: string; subjectDn: string; crlId: string | null }>).map((a) => ({
+    anchorId: a.id,
+    subjectDn: a.subjectDn,
+    revocations: a.crlId ? (byCrl.get(a.crlId) ?? []) : [],
+  }));
+}
+
+/** Certificates Holdfast already knows (by x5t#S256) whose serial some CRL lists: the index keeps those that chain to its anchor. */
+async function loadKnownCertificates(exec: SqlExecutor, anchors: readonly AnchorRevocations[]): Promise<KnownCertificate[]> {
+  const serials = [...new Set(anchors.flatMap((a) => a.revocations.map((r) => r.serial)))];
+  if (!serials.length) return [];
+  const { rows } = await exec(
+    `SELECT "x5tS256", "issuerDn", serial FROM "Certificate"
+      WHERE "issuerDn" IS NOT NULL AND serial IS NOT NULL
+        AND COALESCE(NULLIF(ltrim(upper(replace(serial, ':', '')), '0'), ''), '0') = ANY($1::text[])`,
+    [serials],
+  );
+  return rows as KnownCertificate[];
 }
 
 /** Loads the trust snapshot for a batch (inside its transaction); null when no anchor is configured. */
-export async function loadTrustSnapshot(_exec: SqlExecutor): Promise<TrustSnapshot | null> {
-  return null;
+export async function loadTrustSnapshot(exec: SqlExecutor): Promise<TrustSnapshot | null> {
+  const stamp = await trustStamp(exec);
+  if (!stamp) return null;
+  const now = Date.now();
+  const hit = cache.get(stamp);
+  if (hit && now - hit.knownAt < KNOWN_CERTS_MAX_AGE_MS) return hit.snapshot;
+  const anchors = hit?.anchors ?? (await loadAnchors(exec));
+  const snapshot = { index: buildRevocationIndex(anchors, await loadKnownCertificates(exec, anchors)) };
+  // A handful of stamps at most: a change of anchors leaves the old one behind for good.
+  if (!hit && cache.size >= 8) cache.delete(cache.keys().next().value!);
+  cache.set(stamp, { anchors, snapshot, knownAt: now });
+  return snapshot;
 }
 
 /** The verdict once the trust anchors have had their say. */
-export function reviewWithTrust(_trust: TrustSnapshot, _ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null }): { verdict: Verdict; reason: string | null } {
-  return verdict;
+export function reviewWithTrust(trust: TrustSnapshot, ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null }): { verdict: Verdict; reason: string | null } {
+  return judgeAgainstCrls(trust.index, ev, verdict);
 }

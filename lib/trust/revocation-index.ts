@@ -1,0 +1,171 @@
+// The review of one request against the trust anchors' CRLs, as a pure function of an index built
+// once per snapshot (lib/services/trust/review.ts loads it).
+//
+// Rule: a request whose gateway ACCEPTED it (verdict ok, bearer_unbound or bound_not_enforced —
+// one that refused a revoked certificate is cert_revoked already) and whose client certificate
+// is on its CA's current CRL, revoked at or before the request, becomes cert_revoked_unchecked:
+// the gateway checks no CRL (Caddy), or an old one (Envoy, EMQX and others load CRLs at start).
+// A certificate revoked after the request was good when it was used, so that request stands.
+//
+// Which CA issued the certificate, strongest first:
+//  1. the issuer DN the source logged matches an anchor's subject DN (lib/trust/dn.ts);
+//  2. its x5t#S256 is a certificate Holdfast already knows (issuer and serial from an earlier
+//     log that carried the whole certificate) and that certificate is revoked;
+//  3. the source logs no issuer at all (Caddy: CN and serial only) and exactly one anchor's CRL
+//     lists the serial. Weaker — serials are unique per CA, not across CAs — so the reason says
+//     `crl_serial_only:` and an analyst sees the match rests on the serial.
+// A logged issuer that is not an anchor never falls back to the serial: that CA is not judged.
+import type { NormalizedEvent, Verdict } from '../domain/types.ts';
+import type { CrlRevocation } from './crl.ts';
+import { dnKey, reversedDnKey } from './dn.ts';
+import { normalizeSerial } from './serial.ts';
+
+/** An anchor's identity and its current CRL's revocations. */
+export interface AnchorRevocations {
+  anchorId: string;
+  subjectDn: string;
+  revocations: readonly CrlRevocation[];
+}
+
+/** A certificate Holdfast knows by x5t#S256, with the issuer and serial it was seen with. */
+export interface KnownCertificate {
+  x5tS256: string;
+  issuerDn: string | null;
+  serial: string | null;
+}
+
+interface Hit {
+  anchorId: string;
+  revocation: CrlRevocation;
+}
+
+export interface RevocationIndex {
+  /** dnKey → anchor ids with that subject (a re-keyed CA keeps its name). */
+  readonly anchorsByDn: ReadonlyMap<string, readonly string[]>;
+  /** `${dnKey}\n${serial}` → revocation. */
+  readonly byIssuerSerial: ReadonlyMap<string, Hit>;
+  /** serial → the one anchor whose CRL lists it, or null when CRLs of different CAs do. */
+  readonly bySerialOnly: ReadonlyMap<string, Hit | null>;
+  /** x5t#S256 of known certificates that are revoked. */
+  readonly byX5t: ReadonlyMap<string, Hit>;
+  /** Logged DN → key: a batch repeats the same few issuer DNs. */
+  readonly dnKeys: Map<string, string | null>;
+}
+
+/** Verdicts of a request the gateway let through. */
+export const ACCEPTED_BY_GATEWAY: ReadonlySet<Verdict> = new Set<Verdict>(['ok', 'bearer_unbound', 'bound_not_enforced']);
+
+function earlier(a: Hit | undefined, b: Hit): Hit {
+  return a && a.revocation.revocationDate <= b.revocation.revocationDate ? a : b;
+}
+
+/** Builds the index from the anchors' CRLs and the known certificates whose issuer and serial are logged. */
+export function buildRevocationIndex(anchors: readonly AnchorRevocations[], known: readonly KnownCertificate[] = []): RevocationIndex {
+  const anchorsByDn = new Map<string, string[]>();
+  const byIssuerSerial = new Map<string, Hit>();
+  const serialOwners = new Map<string, { dn: string; hit: Hit } | null>();
+  for (const a of anchors) {
+    const dn = dnKey(a.subjectDn);
+    if (!dn) continue;
+    anchorsByDn.set(dn, [...(anchorsByDn.get(dn) ?? []), a.anchorId]);
+    for (const r of a.revocations) {
+      const hit = { anchorId: a.anchorId, revocation: r };
+      const k = `${dn}\n${r.serial}`;
+      byIssuerSerial.set(k, earlier(byIssuerSerial.get(k), hit));
+      const owner = serialOwners.get(r.serial);
+      if (owner === undefined) serialOwners.set(r.serial, { dn, hit });
+      else if (owner !== null && owner.dn !== dn) serialOwners.set(r.serial, null);
+      else if (owner !== null) owner.hit = earlier(owner.hit, hit);
+    }
+  }
+  const bySerialOnly = new Map<string, Hit | null>();
+  for (const [serial, owner] of serialOwners) bySerialOnly.set(serial, owner?.hit ?? null);
+  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map() };
+  const byX5t = index.byX5t as Map<string, Hit>;
+  for (const c of known) {
+    const hit = c.issuerDn && c.serial ? issuerSerialHit(index, c.issuerDn, c.serial) : null;
+    if (hit) byX5t.set(c.x5tS256, hit);
+  }
+  return index;
+}
+
+function cachedDnKey(index: RevocationIndex, dn: string): string | null {
+  let k = index.dnKeys.get(dn);
+  if (k === undefined) {
+    if (index.dnKeys.size >= 10_000) index.dnKeys.clear();
+    k = dnKey(dn);
+    index.dnKeys.set(dn, k);
+  }
+  return k;
+}
+
+/** The anchor DN key a logged issuer DN names, in either RDN order; null when no anchor has it. */
+function anchorDn(index: RevocationIndex, issuerDn: string): string | null {
+  const k = cachedDnKey(index, issuerDn);
+  if (!k) return null;
+  if (index.anchorsByDn.has(k)) return k;
+  const r = reversedDnKey(k);
+  return index.anchorsByDn.has(r) ? r : null;
+}
+
+function issuerSerialHit(index: RevocationIndex, issuerDn: string, serial: string): Hit | null {
+  const dn = anchorDn(index, issuerDn);
+  const s = normalizeSerial(serial);
+  return dn && s ? (index.byIssuerSerial.get(`${dn}\n${s}`) ?? null) : null;
+}
+
+export type MatchBasis = 'issuer' | 'x5t' | 'serial_only';
+
+export interface RevocationMatch {
+  anchorId: string;
+  revocation: CrlRevocation;
+  basis: MatchBasis;
+}
+
+type LoggedCert = NonNullable<NormalizedEvent['cert']>;
+
+/** The certificate the client presented: this hop's TLS view, else what a TLS-terminating hop forwarded. */
+function presentedCertificate(ev: NormalizedEvent): LoggedCert | null {
+  const identifies = (c: LoggedCert | null | undefined): c is LoggedCert => !!c && (!!c.serial || !!c.x5tS256);
+  if (identifies(ev.cert)) return ev.cert;
+  return identifies(ev.forwardedCert) ? ev.forwardedCert : null;
+}
+
+/** The CRL entry that names this request's certificate, and how the certificate was tied to it. */
+export function findRevocation(index: RevocationIndex, ev: NormalizedEvent): RevocationMatch | null {
+  const c = presentedCertificate(ev);
+  if (!c) return null;
+  const serial = c.serial ? normalizeSerial(c.serial) : null;
+  if (c.issuerDn) {
+    const dn = anchorDn(index, c.issuerDn);
+    if (dn) {
+      const hit = serial ? index.byIssuerSerial.get(`${dn}\n${serial}`) : undefined;
+      // The issuer is an anchor and its CRL does not list the serial: not revoked, whatever else matches.
+      if (hit) return { ...hit, basis: 'issuer' };
+      if (serial) return null;
+    }
+  }
+  const byX5t = c.x5tS256 ? index.byX5t.get(c.x5tS256) : undefined;
+  if (byX5t) return { ...byX5t, basis: 'x5t' };
+  if (!c.issuerDn && serial) {
+    const hit = index.bySerialOnly.get(serial);
+    if (hit) return { ...hit, basis: 'serial_only' };
+  }
+  return null;
+}
+
+/** `crl:<reason>` (or `crl_serial_only:<reason>`), the verdict's reason. */
+export function revocationReason(m: RevocationMatch): string {
+  return `${m.basis === 'serial_only' ? 'crl_serial_only' : 'crl'}:${m.revocation.reason ?? 'unspecified'}`;
+}
+
+/**
+ * The verdict once the CRLs have had their say: cert_revoked_unchecked for an accepted request
+ * whose certificate was revoked at or before the request's time; otherwise unchanged.
+ */
+export function judgeAgainstCrls(index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null }): { verdict: Verdict; reason: string | null } {
+  if (!ACCEPTED_BY_GATEWAY.has(decided.verdict)) return decided;
+  const m = findRevocation(index, ev);
+  if (!m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
+  return { verdict: 'cert_revoked_unchecked', reason: revocationReason(m) };
+}
