@@ -18,6 +18,7 @@ import {
   TokenPageSchema,
 } from './schemas.ts';
 import { HopViewSchema } from './hops.ts';
+import { AddCrlBodySchema, AddTrustAnchorBodySchema, TrustAddResultSchema, TrustAnchorListSchema, TrustAnchorRemovedSchema } from '../trust/schemas.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
 interface Op {
@@ -176,6 +177,18 @@ export const OPERATIONS: Op[] = [
       ['from', 'chains seen at or after (ISO 8601)', { type: 'string', format: 'date-time' }],
       ['to', 'chains seen before (ISO 8601)', { type: 'string', format: 'date-time' }],
     ],
+  },
+  { method: 'get', path: '/trust-anchors', permission: 'read', tag: 'trust', summary: 'The CAs Holdfast judges client certificates against, each with its CRL (number, thisUpdate, nextUpdate, entries, stale) and warnings', response: TrustAnchorListSchema },
+  {
+    method: 'post', path: '/trust-anchors', permission: 'admin', tag: 'trust',
+    summary: "Add a CA certificate (PEM text or base64 DER) and optionally its CRL, verified against the CA: 201 when the CA is new, 200 when it was already an anchor; 422 for a file that is not one certificate or CRL, or a CRL not issued and signed by the CA (delta and indirect CRLs refused); 409 for a CRL older than the one held. From then on a request a gateway accepted with a certificate the CRL lists is cert_revoked_unchecked. Audited",
+    body: AddTrustAnchorBodySchema, response: TrustAddResultSchema,
+  },
+  { method: 'delete', path: '/trust-anchors/{id}', permission: 'admin', tag: 'trust', summary: 'Stop judging certificates against this CA (its CRL goes with it; verdicts already given stay). 404 for an unknown id. Audited', response: TrustAnchorRemovedSchema },
+  {
+    method: 'post', path: '/trust-anchors/{id}/crl', permission: 'admin', tag: 'trust',
+    summary: "Add or replace the anchor's CRL (PEM or base64 DER): 422 when it is not the CA's (issuer, signature, delta or indirect), 409 when it is not newer than the one held (a lower CRL number, or no later thisUpdate). Audited",
+    body: AddCrlBodySchema, response: TrustAddResultSchema,
   },
 ];
 
