@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FindingRule } from '../domain/types.ts';
-import { assessControls, decideStatus, emptySeverityCounts, statusTotals } from './control-status.ts';
+import { assessControls, decideStatus, emptySeverityCounts, statusEvidence, statusTotals } from './control-status.ts';
 import { requireBuiltinFramework } from './registry.ts';
 import type { ControlEvidenceSummary, EvidenceCounts } from './types.ts';
 
@@ -105,5 +105,40 @@ describe('control status from evidence', () => {
   it('totals statuses', () => {
     const a = assessControls(requireBuiltinFramework('owasp-nhi-2025'), onlyFinding('fan_out'));
     expect(statusTotals(a)).toEqual({ satisfied: 0, partially_satisfied: 0, not_satisfied: 1, not_assessed: 9 });
+  });
+});
+
+describe('statusEvidence: every status names the evidence it rests on', () => {
+  const csf = (ev: EvidenceCounts, id: string) => assessControls(requireBuiltinFramework('nist-csf-2.0'), ev).find((a) => a.control.id === id)!;
+  const nhi = (ev: EvidenceCounts, id: string) => assessControls(requireBuiltinFramework('owasp-nhi-2025'), ev).find((a) => a.control.id === id)!;
+
+  it('Satisfied with 0 findings and 0 checks says it rests on the mapped rule that ran and found nothing', () => {
+    const a = nhi({ openFindings: {}, positive: {}, rulesEvaluated: ['fan_out'] }, 'NHI5:2025');
+    const e = statusEvidence(a.status, a.counts);
+    expect(a.status).toBe('satisfied');
+    expect(e).toMatchObject({ openFindings: 0, checksPassed: 0, checksFailed: 0, rulesRan: 1, rulesClean: 1 });
+    expect(e.text).toBe('0 open findings · checks: 0 passed, 0 failed · rules: 1 of 1 ran, 1 without an open finding — 1 mapped rule that ran and found nothing open');
+  });
+
+  it('Partially satisfied with 0 open findings names the failed and passed checks', () => {
+    const ev: EvidenceCounts = { openFindings: {}, positive: { revocation_confirmed: { pass: 4, fail: 1 } }, rulesEvaluated: [] };
+    const a = csf(ev, 'RS.MI-01');
+    const e = statusEvidence(a.status, a.counts);
+    expect([a.status, e.openFindings, e.checksPassed, e.checksFailed]).toEqual(['partially_satisfied', 0, 4, 1]);
+    expect(e.text).toMatch(/^0 open findings · checks: 4 passed, 1 failed · .* — 1 failed check beside 4 passed checks$/);
+  });
+
+  it.each<[string, EvidenceCounts, string, RegExp]>([
+    ['not assessed: rules mapped, none ran', { openFindings: {}, positive: {}, rulesEvaluated: [] }, 'NHI5:2025', /rules: 0 of 1 ran, 0 without an open finding — no mapped rule ran and no check ran in the range: no evidence either way$/],
+    ['not satisfied by a high finding', { openFindings: { fan_out: { high: 2 } }, positive: {}, rulesEvaluated: ['fan_out'] }, 'NHI5:2025', /^2 open findings \(2 critical\/high\) · .* — 2 open critical or high findings$/],
+    ['satisfied with info findings only', { openFindings: { fan_out: { info: 3 } }, positive: {}, rulesEvaluated: ['fan_out'] }, 'NHI5:2025', /^3 open findings \(info only\) · .* — 1 mapped rule ran with info findings only; info findings do not change the status$/],
+  ])('%s', (_name, ev, id, text) => {
+    const a = nhi(ev, id);
+    expect(statusEvidence(a.status, a.counts).text).toMatch(text);
+  });
+
+  it('a control nothing maps to says so', () => {
+    const a = csf({ openFindings: {}, positive: {}, rulesEvaluated: ['fan_out'] }, 'PR.AA-06');
+    expect(statusEvidence(a.status, a.counts).text).toMatch(/no evidence is mapped to this control$/);
   });
 });

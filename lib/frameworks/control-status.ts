@@ -73,3 +73,69 @@ export function statusTotals(assessments: readonly ControlAssessment[]): Record<
   for (const a of assessments) t[a.status] += 1;
   return t;
 }
+
+/**
+ * The evidence a status rests on, counted and in one sentence, so no status stands without it
+ * (an auditor read "Satisfied" beside 0 findings and 0 checks as a contradiction of the rule;
+ * its evidence was mapped rules that ran and found nothing, which the status must say).
+ */
+export interface StatusEvidence {
+  openFindings: number;
+  /** Open critical + high findings: what makes a control not satisfied by itself. */
+  criticalHigh: number;
+  /** Open info findings: counted, shown, never change the status. */
+  info: number;
+  checksPassed: number;
+  checksFailed: number;
+  /** Mapped finding rules that ran in the range. */
+  rulesRan: number;
+  /** Of those, the ones with no open finding. */
+  rulesClean: number;
+  /** Mapped finding rules that never ran: no evidence either way. */
+  rulesNotRun: number;
+  /** Mapped subjects (rules and checks). */
+  mapped: number;
+  /** "0 open findings · checks: 0 passed, 0 failed · rules: 2 of 2 ran, none with an open finding" and the why of the status. */
+  text: string;
+}
+
+const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/** What a control's status rests on (pure; the counts are the ones decideStatus read). */
+export function statusEvidence(status: ControlStatus, s: ControlEvidenceSummary): StatusEvidence {
+  const rules = s.subjects.filter((x) => x.kind === 'finding_rule');
+  const ran = rules.filter((x) => x.evaluated);
+  const clean = ran.filter((x) => x.openFindings === 0).length;
+  const e = {
+    openFindings: s.openFindings,
+    criticalHigh: s.bySeverity.critical + s.bySeverity.high,
+    info: s.bySeverity.info,
+    checksPassed: s.positivePass,
+    checksFailed: s.positiveFail,
+    rulesRan: ran.length,
+    rulesClean: clean,
+    rulesNotRun: rules.length - ran.length,
+    mapped: s.subjects.length,
+  };
+  const findings = `${n(e.openFindings, 'open finding')}${e.criticalHigh ? ` (${e.criticalHigh} critical/high)` : ''}${e.info && e.info === e.openFindings ? ' (info only)' : ''}`;
+  const checks = `checks: ${e.checksPassed} passed, ${e.checksFailed} failed`;
+  const rulesPart = rules.length ? `rules: ${ran.length} of ${rules.length} ran, ${clean} without an open finding` : 'no finding rule mapped';
+  let why: string;
+  if (e.mapped === 0) why = 'no evidence is mapped to this control';
+  else if (status === 'not_assessed') why = 'no mapped rule ran and no check ran in the range: no evidence either way';
+  else if (status === 'not_satisfied') {
+    const mediumLow = s.bySeverity.medium + s.bySeverity.low;
+    why = e.criticalHigh > 0
+      ? `${n(e.criticalHigh, 'open critical or high finding')}`
+      : `${[e.checksFailed ? n(e.checksFailed, 'failed check') : '', mediumLow ? n(mediumLow, 'open medium/low finding') : ''].filter(Boolean).join(' and ')} with nothing passing`;
+  }
+  else if (status === 'partially_satisfied') {
+    const bad = [e.checksFailed ? n(e.checksFailed, 'failed check') : '', s.bySeverity.medium + s.bySeverity.low ? n(s.bySeverity.medium + s.bySeverity.low, 'open medium/low finding') : ''].filter(Boolean).join(' and ');
+    const good = [e.checksPassed ? n(e.checksPassed, 'passed check') : '', clean ? n(clean, 'rule', 'rules') + ' without an open finding' : ''].filter(Boolean).join(' and ');
+    why = `${bad} beside ${good}`;
+  } else {
+    const good = [e.checksPassed ? n(e.checksPassed, 'passed check') : '', clean ? `${n(clean, 'mapped rule')} that ran and found nothing open` : ''].filter(Boolean).join(' and ');
+    why = `${good || `${n(ran.length, 'mapped rule')} ran with info findings only`}${e.info ? '; info findings do not change the status' : ''}`;
+  }
+  return { ...e, text: `${findings} · ${checks} · ${rulesPart} — ${why}` };
+}

@@ -11,7 +11,7 @@ import { EXPORT_FORMATS } from './export/types.ts';
 import { getBuiltinFramework } from './registry.ts';
 import type { Framework } from './types.ts';
 
-export { assessControls, decideStatus, statusTotals } from './control-status.ts';
+export { assessControls, decideStatus, statusEvidence, statusTotals, type StatusEvidence } from './control-status.ts';
 export { countEvidence, type CountEvidenceInput } from './evidence-counts.ts';
 export { csf11To20, csf20From11, CSF_11_TO_20 } from './csf-crosswalk.ts';
 export { customFrameworkSchema, parseCustomFramework, validateCustomFramework } from './custom-framework.ts';

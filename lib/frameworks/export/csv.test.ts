@@ -84,4 +84,16 @@ describe('CSV export', () => {
     expect(looksLikeRawToken(text)).toBe(false);
     expect(text.endsWith('\r\n')).toBe(true);
   });
+
+  it('names the evidence of each status on every row: PR.AA-05 satisfied with 0 findings and 0 checks rests on the mapped rule that ran clean', async () => {
+    const file = tmpFile('evidence.csv');
+    await writeCsvExport(meta(), smallSource(), createWriteStream(file));
+    const [head, ...data] = parseCsv(readFileSync(file, 'utf8'));
+    const col = (name: string) => head!.indexOf(name);
+    expect(col('control_status_evidence')).toBe(CSV_COLUMNS.length - 1);
+    const aa05 = data.find((r) => r[col('control_id')] === 'PR.AA-05')!;
+    expect(aa05[col('control_status')]).toBe('satisfied');
+    expect(aa05[col('control_status_evidence')]).toMatch(/^0 open findings · checks: 0 passed, 0 failed · rules: 1 of \d+ ran, 1 without an open finding — 1 mapped rule that ran and found nothing open$/);
+    expect(data.every((r) => (r[col('control_status_evidence')] ?? '') !== '')).toBe(true);
+  });
 });

@@ -3,6 +3,7 @@
 // quoting, CRLF line ends, and a guard against formula injection when opened in a spreadsheet.
 import type { Writable } from 'node:stream';
 import { redactSecrets } from './redact.ts';
+import { statusEvidence } from '../control-status.ts';
 import { assess, controlsBySubject, iso } from './common.ts';
 import { batched, writeChunks } from './sink.ts';
 import type { ExportMeta, ExportResult, ExportSource, ExportStats } from './types.ts';
@@ -27,6 +28,8 @@ export const CSV_COLUMNS = [
   'last_seen_at',
   'generated_at',
   'generated_by',
+  // Added last so existing column positions hold: what the control's status rests on.
+  'control_status_evidence',
 ] as const;
 
 /**
@@ -51,7 +54,9 @@ export async function* csvChunks(meta: ExportMeta, source: ExportSource, stats: 
 
 async function* csvParts(meta: ExportMeta, source: ExportSource, stats: ExportStats): AsyncGenerator<string> {
   const f = meta.framework;
-  const status = new Map(assess(meta, source).map((a) => [a.control.id, a.status]));
+  const assessments = assess(meta, source);
+  const status = new Map(assessments.map((a) => [a.control.id, a.status]));
+  const basis = new Map(assessments.map((a) => [a.control.id, statusEvidence(a.status, a.counts).text]));
   const links = controlsBySubject(f);
   const generatedAt = iso(meta.generatedAt);
   const withRows = new Set<string>();
@@ -81,13 +86,14 @@ async function* csvParts(meta: ExportMeta, source: ExportSource, stats: ExportSt
         iso(x.lastSeenAt),
         generatedAt,
         meta.generatedBy,
+        basis.get(l.control.id) ?? '',
       ]);
     }
   }
   for (const c of f.controls) {
     if (withRows.has(c.id)) continue;
     stats.rows += 1;
-    yield csvLine([f.id, f.version, c.id, c.title, status.get(c.id) ?? 'not_assessed', '', '', '', '', '', '', '', '', '', '', '', generatedAt, meta.generatedBy]);
+    yield csvLine([f.id, f.version, c.id, c.title, status.get(c.id) ?? 'not_assessed', '', '', '', '', '', '', '', '', '', '', '', generatedAt, meta.generatedBy, basis.get(c.id) ?? '']);
   }
 }
 

@@ -3,7 +3,7 @@
 // referencing the controls it bears on. Streamed: the document is written piece by piece.
 import type { Writable } from 'node:stream';
 import { csf20From11 } from '../csf-crosswalk.ts';
-import { statusTotals } from '../control-status.ts';
+import { statusEvidence, statusTotals } from '../control-status.ts';
 import { assess, controlsBySubject } from './common.ts';
 import { redactSecrets } from './redact.ts';
 import { batched, writeChunks } from './sink.ts';
@@ -44,6 +44,7 @@ async function* jsonParts(meta: ExportMeta, source: ExportSource, stats: ExportS
       group: a.control.group ?? null,
       ...(f.id === 'nist-csf-2.0' ? { csf11: csf20From11(a.control.id) } : {}),
       status: a.status,
+      statusEvidence: statusEvidence(a.status, a.counts),
       counts: { openFindings: a.counts.openFindings, bySeverity: a.counts.bySeverity, positivePass: a.counts.positivePass, positiveFail: a.counts.positiveFail },
       evidence: a.counts.subjects.map((s) => ({
         subject: s.subject,

@@ -94,10 +94,10 @@ describe('OSCAL assessment-results export', () => {
     expect(text).not.toMatch(/"target-id":"[^"]*:/);
   });
 
-  it('uses OSCAL reasons: fail for not satisfied, other (with remarks) for partially satisfied', async () => {
+  it('uses OSCAL reasons: fail for not satisfied, other for partially satisfied; remarks name the evidence of every status', async () => {
     const { doc } = await exportToFile();
     const status = (t: string) => doc['assessment-results'].results[0].findings.find((f: any) => f.target['target-id'] === t)?.target.status; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(status('pr.aa-02')).toEqual({ state: 'not-satisfied', reason: 'fail' });
+    expect(status('pr.aa-02')).toEqual({ state: 'not-satisfied', reason: 'fail', remarks: expect.stringMatching(/^Not satisfied: 1 open finding \(1 critical\/high\) · checks: 2 passed, 1 failed · .* — 1 open critical or high finding\.$/) });
     expect(status('pr.aa-04')).toMatchObject({ state: 'not-satisfied', reason: 'other', remarks: expect.stringMatching(/^Partially satisfied/) });
     expect(status('pr.aa-06')).toBeUndefined();
   });

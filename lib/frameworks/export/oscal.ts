@@ -8,6 +8,7 @@
 // RELATED_OBSERVATIONS_CAP observation uuids). Every observation also names its controls in a
 // `control-id` prop, so the full link survives the cap.
 import type { Writable } from 'node:stream';
+import { statusEvidence } from '../control-status.ts';
 import { toOscalToken } from '../oscal-token.ts';
 import type { ControlAssessment, ControlStatus } from '../types.ts';
 import { assess, controlsBySubject, type ControlLink } from './common.ts';
@@ -307,10 +308,12 @@ function oscalFinding(a: ControlAssessment, related: readonly string[], docUuid:
   const c = a.counts;
   const state = OSCAL_STATE[a.status as Exclude<ControlStatus, 'not_assessed'>];
   const sev = c.bySeverity;
+  const basis = statusEvidence(a.status, c);
   const description =
     `${a.control.id} ${a.status.replace(/_/g, ' ')}: ${c.openFindings} open finding(s) ` +
     `(critical ${sev.critical}, high ${sev.high}, medium ${sev.medium}, low ${sev.low}, info ${sev.info}); ` +
-    `positive checks ${c.positivePass} passed, ${c.positiveFail} failed.`;
+    `positive checks ${c.positivePass} passed, ${c.positiveFail} failed; ` +
+    `mapped rules ${basis.rulesRan} ran, ${basis.rulesClean} without an open finding, ${basis.rulesNotRun} never ran. Status evidence: ${basis.text}.`;
   return {
     uuid: uuidV5(`finding|${docUuid}|${a.control.id}`),
     title: `${a.control.id} ${a.control.title}`,
@@ -321,6 +324,8 @@ function oscalFinding(a: ControlAssessment, related: readonly string[], docUuid:
       prop('open-findings', String(c.openFindings)),
       prop('positive-pass', String(c.positivePass)),
       prop('positive-fail', String(c.positiveFail)),
+      prop('rules-ran', String(basis.rulesRan)),
+      prop('rules-clean', String(basis.rulesClean)),
     ],
     target: {
       type: 'objective-id',
@@ -329,8 +334,8 @@ function oscalFinding(a: ControlAssessment, related: readonly string[], docUuid:
       // OSCAL reasons are pass | fail | other; "partially satisfied" is other, said in remarks.
       status:
         a.status === 'partially_satisfied'
-          ? { state, reason: 'other', remarks: 'Partially satisfied: some evidence passes, some fails (see description).' }
-          : { state, reason: a.status === 'satisfied' ? 'pass' : 'fail' },
+          ? { state, reason: 'other', remarks: `Partially satisfied: ${basis.text}.` }
+          : { state, reason: a.status === 'satisfied' ? 'pass' : 'fail', remarks: `${a.status === 'satisfied' ? 'Satisfied' : 'Not satisfied'}: ${basis.text}.` },
     },
     ...(related.length > 0 ? { 'related-observations': related.map((u) => ({ 'observation-uuid': u })) } : {}),
     ...(related.length >= RELATED_OBSERVATIONS_CAP

@@ -7,7 +7,9 @@ import {
   assessControls,
   csf20From11,
   POSITIVE_CONTROLS,
+  statusEvidence,
   statusTotals,
+  type StatusEvidence,
   type ControlStatus,
   type EvidenceCounts,
   type Framework,
@@ -49,6 +51,8 @@ export interface ControlView {
   description: string;
   group: string | null;
   status: ControlStatus;
+  /** What the status rests on: checks passed/failed, open findings, mapped rules that ran (and a sentence). */
+  statusEvidence: StatusEvidence;
   /** CSF 2.0 only: the CSF 1.1 subcategories this one took over. */
   csf11: string[];
   counts: { openFindings: number; bySeverity: Record<string, number>; positivePass: number; positiveFail: number };
@@ -124,6 +128,7 @@ export async function frameworkOverview(db: Database, id: string, range: Evidenc
       description: a.control.description,
       group: a.control.group ?? null,
       status: a.status,
+      statusEvidence: statusEvidence(a.status, a.counts),
       csf11: f.id === 'nist-csf-2.0' ? [...csf20From11(a.control.id)] : [],
       counts: { openFindings: a.counts.openFindings, bySeverity: { ...a.counts.bySeverity }, positivePass: a.counts.positivePass, positiveFail: a.counts.positiveFail },
       evidence: a.counts.subjects.map((s) => ({
