@@ -65,10 +65,16 @@ export interface ResolvedApiKey {
 
 export async function resolveApiKey(db: Database, key: string | null | undefined, nowMs = Date.now()): Promise<ResolvedApiKey | null> {
   if (!key || !key.startsWith('hf_') || key.length > 200) return null;
-  const row = await db.prisma.apiKey.findUnique({ where: { hashedKey: sha256b64u(key) } });
+  // Raw SQL, not Prisma: this read runs on every API request and must keep the request's async
+  // context to be answered during an embedded ingest batch (lib/db/read-gate.ts).
+  const [row] = await db.query<{ id: string; name: string; role: Role; scopes: string[]; displayStub: string; dpopJkt: string | null; sourceId: string | null; revokedAt: Date | null; lastUsedAt: Date | string | null }>(
+    `SELECT id::text, name, role::text AS role, scopes, "displayStub", "dpopJkt", "sourceId"::text AS "sourceId", "revokedAt", "lastUsedAt" FROM "ApiKey" WHERE "hashedKey" = $1`,
+    [sha256b64u(key)],
+  );
   if (!row || row.revokedAt) return null;
-  if (!row.lastUsedAt || nowMs - row.lastUsedAt.getTime() > 60_000) {
-    await db.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(nowMs) } }).catch(() => {});
+  // Not awaited: a read must not wait for this write (which waits for a running embedded batch).
+  if (!row.lastUsedAt || nowMs - new Date(row.lastUsedAt).getTime() > 60_000) {
+    void db.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(nowMs) } }).catch(() => {});
   }
   return { id: row.id, name: row.name, role: row.role, scopes: row.scopes, displayStub: row.displayStub, dpopJkt: row.dpopJkt, sourceId: row.sourceId };
 }

@@ -44,15 +44,23 @@ export async function createSession(
 export async function resolveSession(db: Database, cookieValue: string | undefined | null, nowMs = Date.now()): Promise<SessionInfo | null> {
   if (!cookieValue || cookieValue.length > 200) return null;
   const id = sha256b64u(cookieValue);
-  const s = await db.prisma.session.findUnique({ where: { id }, include: { user: true } });
-  if (!s) return null;
+  // Raw SQL, not Prisma: Prisma's engine loses the request's async context, and this read runs on
+  // every page, which on the embedded database must answer during an ingest batch (lib/db/read-gate.ts).
+  const [row] = await db.query<{ expiresAt: Date | string; lastSeenAt: Date | string; epoch: number; csrfSecret: string; userId: string; email: string; role: Role; disabled: boolean; sessionEpoch: number }>(
+    `SELECT s."expiresAt", s."lastSeenAt", s.epoch, s."csrfSecret", u.id::text AS "userId", u.email, u.role::text AS role, u.disabled, u."sessionEpoch"
+       FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = $1`,
+    [id],
+  );
+  if (!row) return null;
+  const s = { expiresAt: new Date(row.expiresAt), lastSeenAt: new Date(row.lastSeenAt), epoch: row.epoch, csrfSecret: row.csrfSecret, user: { id: row.userId, email: row.email, role: row.role, disabled: row.disabled, sessionEpoch: row.sessionEpoch } };
   if (s.expiresAt.getTime() <= nowMs || s.user.disabled || s.epoch !== s.user.sessionEpoch) {
     await db.prisma.session.delete({ where: { id } }).catch(() => {});
     return null;
   }
-  // Touch at most once a minute: a busy dashboard must not write on every request.
+  // Touch at most once a minute: a busy dashboard must not write on every request. Not awaited: a
+  // read must not wait for this write (on the embedded database it waits for a running batch).
   if (nowMs - s.lastSeenAt.getTime() > 60_000) {
-    await db.prisma.session.update({ where: { id }, data: { lastSeenAt: new Date(nowMs) } }).catch(() => {});
+    void db.prisma.session.update({ where: { id }, data: { lastSeenAt: new Date(nowMs) } }).catch(() => {});
   }
   return { sessionId: id, csrfSecret: s.csrfSecret, user: { id: s.user.id, email: s.user.email, role: s.user.role }, expiresAt: s.expiresAt };
 }

@@ -10,6 +10,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { HoldfastError } from '../errors.ts';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
+import { PgliteReadGate } from './read-gate.ts';
 
 export type DbTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
@@ -23,6 +24,8 @@ export interface Database {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** The underlying driver: a PGlite instance or a pg.Pool. */
   pglite?: PGlite;
+  /** PGlite only: the batch transaction that serves GET requests' reads between its statements (lib/db/read-gate.ts). */
+  readGate?: PgliteReadGate;
   pool?: pg.Pool;
   /** The Prisma driver adapter factory, for the schema engine (lib/db/migrations.ts). */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
@@ -127,6 +130,8 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     lock?.release();
     throw new HoldfastError('db_unreachable', `cannot open the embedded database in ${dataDir}: ${(e as Error).message}`);
   }
+  // Before Prisma's adapter is made: it calls db.query, which the gate wraps.
+  const readGate = new PgliteReadGate(db);
   const factory = new PrismaPGlite(db);
   const prisma = new PrismaClient({ adapter: factory });
   let closed = false;
@@ -134,6 +139,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     kind: 'pglite',
     prisma,
     pglite: db,
+    readGate,
     async query<T>(sql: string, params: unknown[] = []) {
       const r = await db.query<T>(sql, params);
       return r.rows;

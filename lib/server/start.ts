@@ -9,6 +9,7 @@ import { oidcConfig } from '../auth/oidc.ts';
 import { loadConfig, readSetting, type HoldfastConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrations.ts';
+import { allowingReadsDuringBatch } from '../db/read-gate.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
 import { errorLine } from '../errors.ts';
 import { isApiPath, requestTargetProblem } from '../http/request-target.ts';
@@ -131,7 +132,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const target = req.url ?? '/';
     const problem = requestTargetProblem(target);
     if (problem) return refuseRequestTarget(req, res, target, problem, log);
-    handle(req, res).catch((e: unknown) => {
+    // A GET or HEAD only reads: on the embedded database it may be answered between a running
+    // ingest batch's statements instead of waiting for its commit (lib/db/read-gate.ts).
+    const serve = () => handle(req, res);
+    (req.method === 'GET' || req.method === 'HEAD' ? allowingReadsDuringBatch(serve) : serve()).catch((e: unknown) => {
       log(`holdfast: unhandled error serving ${req.method} ${loggablePath(target)}: ${errorLine(e)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
       res.end('{"type":"about:blank","title":"Internal error","status":500,"code":"internal"}');

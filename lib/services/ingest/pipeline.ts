@@ -609,6 +609,8 @@ async function repeatsCommittedBatch(exec: SqlExecutor, b: { contentSha256: stri
  * also holds other callers off; PostgreSQL: one pool client from BEGIN to COMMIT, with COPY).
  */
 async function withBatchTransaction<T>(db: Database, fn: (exec: SqlExecutor, copy: CopyIn | null) => Promise<T>): Promise<T> {
+  // PGlite: GET requests' reads are served between the batch's statements (lib/db/read-gate.ts).
+  if (db.readGate) return db.readGate.transaction((query) => fn((sql, params) => query(sql, params), null));
   if (db.pglite) return db.pglite.transaction((tx) => fn((sql, params) => tx.query(sql, params), null));
   if (!db.pool) throw new Error('ingest needs a PGlite or PostgreSQL database');
   const client = await db.pool.connect();
@@ -658,7 +660,10 @@ async function ensureSource(db: Database, name: string, format: string): Promise
 
 export async function ingestStream(db: Database, source: ByteSource, opts: IngestOptions): Promise<IngestSummary> {
   const now = opts.now ?? (() => new Date());
-  const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
+  // Smaller chunks on PGlite: it runs on the server's one thread, and a GET waiting during the batch
+  // is served between the batch's statements (lib/db/read-gate.ts), so a statement's length is how
+  // long a page waits.
+  const chunkSize = Math.max(1, opts.chunkSize ?? (db.readGate ? 5_000 : 10_000));
   // SHA-256 and size of the body exactly as received (before gunzip): the batch's evidence of
   // what was ingested, kept with the batch and in its audit entry.
   const bodyHash = createHash('sha256');
