@@ -11,6 +11,17 @@
 // UPDATE would write every row twice), memory stays flat, and they are told apart from stored hops
 // (whose decisions were counted in HopUsage before) without remembering keys.
 //
+// Single hops cost next to nothing (issue #15): most requests are seen by one hop only. A request whose
+// correlation id is its own request id (an edge logging the X-Request-ID it generates) gets no row of
+// its own: its hop facts go into a packed segment (lib/services/evidence/hop-segments.ts: one row of
+// evidence."Hop" with "corr" = '\x00' per source, side, day and few minutes of a chunk, ~20 bytes a
+// request). At finish, each of the batch's segments is matched against the segments of the other
+// sources and sides around its time (hops of one source and side never form a chain with each other,
+// lib/hops correlateHops): only requests whose correlation id was seen by another hop become full Hop
+// rows and are decided as before. A single-edge estate reads no segment at all. A request whose
+// correlation id is not its request id keeps its full row from the start (listEvents finds it by the
+// id and shows the id), and is in a segment too, so the hops of other batches find it.
+//
 // Concurrency: an edge batch and a backend batch may commit at the same time, each unable to see the
 // other's uncommitted rows: both would decide "one hop" and the chain would never be decided. So the
 // decision runs under transaction-scoped advisory locks on the correlation ids' stripes (64), taken
@@ -19,7 +30,7 @@
 // at finish, all at once and sorted, so two batches never hold one each and wait for the other; only
 // holders of a stripe's lock update that stripe's stored hops. Chain usage deltas are merged in memory
 // and upserted once, in key order, into the connection's stripe (as the usage writer does).
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
@@ -31,6 +42,7 @@ import { routeOf } from '../../ingest/evidence/route.ts';
 import type { TokenBindingFacts } from '../../binding/index.ts';
 import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
 import { chainReasonCode, TLS_CODES, tlsViewOf, tlsViewOfCode, verifyOfTlsView } from './hop-codes.ts';
+import { decodeSegment, encodeSegment, SEGMENT_MAX, SEGMENT_SPAN_MS, type DecodedSegment, type HopFacts } from './hop-segments.ts';
 import { monthStart, partitionSet, type PartitionedTable } from './partitions.ts';
 import type { DecidedRequest } from './writer.ts';
 
@@ -74,31 +86,23 @@ function certOfStored(x5t: string | null, sha1: string | null, names: string | n
   return { x5tS256: x5t, sha1Hex: sha1, subjectDn, issuerDn, serial, notBefore: null, notAfter: null, verify };
 }
 
-interface HopRow {
-  r: DecidedRequest;
+/** A full Hop row: the facts, the segment's day and source, and the request's ledger key. */
+interface HopRow extends HopFacts {
   day: number;
-  corr: Buffer;
   ns: number;
-  route: number | null;
-  verdict: number;
-  tls: number | null;
-  cert: number | null;
-  certSha1: number | null;
-  fwd: number | null;
-  fwdCert: number | null;
-  fwdSha1: number | null;
+  key: Buffer;
 }
 
 const hex = (b: Uint8Array) => `\\x${Buffer.from(b).toString('hex')}`;
 
 const hopColumns: BulkColumn<HopRow>[] = [
-  { name: 'occurredAt', type: 'timestamptz', get: (x) => x.r.ev.occurredAt },
+  { name: 'occurredAt', type: 'timestamptz', get: (x) => new Date(x.at) },
   { name: 'day', type: 'int4', get: (x) => x.day },
   { name: 'corr', type: 'bytea', get: (x) => hex(x.corr) },
   { name: 'ns', type: 'int4', get: (x) => x.ns },
-  { name: 'key', type: 'bytea', get: (x) => hex(x.r.key) },
+  { name: 'key', type: 'bytea', get: (x) => hex(x.key) },
   { name: 'route', type: 'int4', get: (x) => x.route },
-  { name: 'httpStatus', type: 'int2', get: (x) => (x.r.ev.httpStatus !== null && Number.isInteger(x.r.ev.httpStatus) && x.r.ev.httpStatus >= 0 && x.r.ev.httpStatus < 1000 ? x.r.ev.httpStatus : null) },
+  { name: 'httpStatus', type: 'int2', get: (x) => x.httpStatus },
   { name: 'verdict', type: 'int2', get: (x) => x.verdict },
   { name: 'tls', type: 'int2', get: (x) => x.tls },
   { name: 'cert', type: 'int4', get: (x) => x.cert },
@@ -106,11 +110,40 @@ const hopColumns: BulkColumn<HopRow>[] = [
   { name: 'fwd', type: 'int2', get: (x) => x.fwd },
   { name: 'fwdCert', type: 'int4', get: (x) => x.fwdCert },
   { name: 'fwdSha1', type: 'int4', get: (x) => x.fwdSha1 },
-  { name: 'certNames', type: 'text', get: (x) => namesOf(x.r.ev.cert, false) },
-  { name: 'fwdNames', type: 'text', get: (x) => namesOf(x.r.ev.forwardedCert, true) },
-  // The id itself only when the key cannot carry it (not 32 hex digits or a UUID).
-  { name: 'corrText', type: 'text', get: (x) => (keyCarriesId(x.corr) ? null : x.r.ev.correlationId!.slice(0, 200)) },
+  { name: 'certNames', type: 'text', get: (x) => x.certNames },
+  { name: 'fwdNames', type: 'text', get: (x) => x.fwdNames },
+  { name: 'corrText', type: 'text', get: (x) => x.corrText },
 ];
+
+/** A packed segment row of evidence."Hop" (see the top of this file). */
+interface SegmentRow {
+  marker: Buffer;
+  day: number;
+  ns: number;
+  role: number;
+  lo: number;
+  hi: number;
+  packed: Buffer;
+  texts: string | null;
+}
+
+const segmentColumns: BulkColumn<SegmentRow>[] = [
+  { name: 'occurredAt', type: 'timestamptz', get: (x) => new Date(x.lo) },
+  { name: 'until', type: 'timestamptz', get: (x) => new Date(x.hi) },
+  { name: 'day', type: 'int4', get: (x) => x.day },
+  { name: 'corr', type: 'bytea', get: () => SEGMENT_CORR },
+  { name: 'ns', type: 'int4', get: (x) => x.ns },
+  { name: 'role', type: 'int2', get: (x) => x.role },
+  { name: 'key', type: 'bytea', get: (x) => hex(x.marker) },
+  { name: 'verdict', type: 'int2', get: () => 0 },
+  { name: 'packed', type: 'bytea', get: (x) => hex(x.packed) },
+  { name: 'corrText', type: 'text', get: (x) => x.texts },
+];
+
+/** "corr" of segment rows: one byte, so no correlation key (17 bytes) is ever equal to it. */
+const SEGMENT_CORR = '\\x00';
+/** Sides of the edge as segment rows store them. */
+const ROLE_CODE = { edge: 0, backend: 1, proxy: 2 } as const;
 
 /**
  * Which hop a line is, for lib/hops: its source, and the side of the TLS-terminating edge the line
@@ -153,6 +186,14 @@ const storedSelect = (table: string) => `SELECT encode(h."key", 'hex') AS key, h
   LEFT JOIN "evidence"."Dim" fs ON fs."id" = h."fwdSha1"`;
 
 type Row = Record<string, unknown>;
+/** A bytea value as either runtime returns it. */
+const bytesOf = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.from(String(v).replace(/^\\x/, ''), 'hex'));
+
+/** Hop i of a segment as a full row (its ledger key is its correlation key: it had no full row). */
+function rowOf(seg: DecodedSegment, i: number, day: number, ns: number): HopRow {
+  const f = seg.facts(i);
+  return { ...f, day, ns, key: f.corr };
+}
 const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
@@ -268,8 +309,12 @@ const STAGE = 'hf_hop_stage';
 export class HopRecorder {
   private readonly dims: DimCache;
   private ns: number | null = null;
-  /** Whether this batch's staging table exists (it is created with the batch's first hop). */
+  /** Whether this batch's staging table exists (it is created with the batch's first full row). */
   private staged = false;
+  /** This batch's segments (a few per chunk). */
+  private segments: Array<{ marker: Buffer; ns: number; role: number; lo: number; hi: number }> = [];
+  /** Lock stripes of this batch's correlation ids. */
+  private readonly stripes = new Set<number>();
 
   constructor(protected readonly o: HopRecorderOptions) {
     this.dims = dimCache(o.db);
@@ -301,22 +346,57 @@ export class HopRecorder {
     const ns = (this.ns ??= this.dims.idOf(DIM.ns, this.o.namespace)!);
     const verdicts = await this.hopVerdicts(hops);
     const nowMs = this.o.now().getTime();
-    const rows: HopRow[] = hops.map((r, i) => {
+    const full: HopRow[] = [];
+    // Segments of this chunk by side of the edge and ledger day.
+    const groups = new Map<string, { role: number; day: number; hops: HopFacts[] }>();
+    hops.forEach((r, i) => {
       const ev = r.ev;
       const tls = tlsViewOf(ev.cert);
       const fwd = ev.forwardedCert;
       const corr = requestKeyOfId(ev.correlationId!);
-      return {
-        r, corr, ns, day: ledgerDay(ev.occurredAt.getTime(), nowMs),
+      this.stripes.add(corr[REQUEST_KEY_BYTES - 1]! % STRIPES);
+      const status = ev.httpStatus;
+      const facts: HopFacts = {
+        at: ev.occurredAt.getTime(), corr, full: !corr.equals(r.key),
         route: this.dims.idOf(DIM.route, routes[i]),
+        httpStatus: status !== null && Number.isInteger(status) && status >= 0 && status < 1000 ? status : null,
         verdict: verdictCode(verdicts[i]!),
         tls: tls === 'absent' ? null : TLS_CODES[tls],
         cert: this.dims.idOf(DIM.cert, ev.cert?.x5tS256), certSha1: this.dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
         fwd: fwd === undefined ? null : fwd === null ? 0 : 1,
         fwdCert: this.dims.idOf(DIM.cert, fwd?.x5tS256), fwdSha1: this.dims.idOf(DIM.certSha1, fwd?.sha1Hex),
+        certNames: namesOf(ev.cert, false), fwdNames: namesOf(fwd, true),
+        // The id itself only when the key cannot carry it (not 32 hex digits or a UUID).
+        corrText: keyCarriesId(corr) ? null : ev.correlationId!.slice(0, 200),
       };
+      const day = ledgerDay(facts.at, nowMs);
+      if (facts.full) full.push({ ...facts, day, ns, key: r.key });
+      const role = ROLE_CODE[inferRole(ev)];
+      const g = `${role}|${day}`;
+      const list = groups.get(g);
+      if (list) list.hops.push(facts);
+      else groups.set(g, { role, day, hops: [facts] });
     });
-    await this.ensure([...new Set(rows.map((x) => x.day))].map((key) => ({ table: 'Hop' as const, key })));
+    const segments: SegmentRow[] = [];
+    for (const { role, day, hops: list } of groups.values()) {
+      list.sort((x, y) => x.at - y.at);
+      for (let i = 0; i < list.length;) {
+        let j = i + 1;
+        while (j < list.length && j - i < SEGMENT_MAX && list[j]!.at - list[i]!.at <= SEGMENT_SPAN_MS) j++;
+        const seg = encodeSegment(list.slice(i, j));
+        const marker = Buffer.concat([Buffer.from([0]), randomBytes(16)]);
+        segments.push({ marker, day, ns, role, ...seg });
+        this.segments.push({ marker, ns, role, lo: seg.lo, hi: seg.hi });
+        i = j;
+      }
+    }
+    await this.ensure([...new Set(segments.map((x) => x.day))].map((key) => ({ table: 'Hop' as const, key })));
+    await this.o.exec(`INSERT INTO "evidence"."Hop" (${columnNames(segmentColumns)}) ${unnestSelect(segmentColumns)}`, unnestParams(segmentColumns, segments));
+    if (full.length) await this.stage(full);
+  }
+
+  /** Adds full rows to this batch's staging table (created with the first). */
+  private async stage(rows: HopRow[]): Promise<void> {
     if (!this.staged) {
       await this.o.exec(`CREATE TEMP TABLE IF NOT EXISTS "${STAGE}" (LIKE "evidence"."Hop") ON COMMIT DROP`, []);
       // A table left by an earlier batch on this connection would be gone (ON COMMIT DROP), but be sure.
@@ -363,27 +443,97 @@ export class HopRecorder {
     return out;
   }
 
+  /**
+   * The correlation ids of this batch seen by another hop (another source, or the other side of the
+   * edge in this source) within LOOK_MS of one of its requests, found by reading the segments of the
+   * other sources and sides around each of the batch's segments. Those hops become full rows: the
+   * batch's own in its staging table, other batches' in the store (unless they are already there).
+   */
+  private async findChains(): Promise<Set<string>> {
+    const found = new Set<string>();
+    const ownMarkers = new Set(this.segments.map((s) => s.marker.toString('hex')));
+    const slack = LOOK_MS + 1000;
+    for (const seg of this.segments) {
+      const { rows } = await this.o.exec(
+        `SELECT encode("key", 'hex') AS marker, "ns", "role", "day", "packed", "corrText" AS texts FROM "evidence"."Hop"
+          WHERE "corr" = '\\x00' AND "occurredAt" BETWEEN $1::timestamptz AND $2::timestamptz AND "until" >= $3::timestamptz
+            AND NOT ("ns" = $4 AND "role" = $5)`,
+        [new Date(seg.lo - slack - SEGMENT_SPAN_MS).toISOString(), new Date(seg.hi + slack).toISOString(), new Date(seg.lo - slack).toISOString(), seg.ns, seg.role],
+      );
+      if (!rows.length) continue;
+      const [mine] = (await this.o.exec(`SELECT "day", "packed", "corrText" AS texts FROM "evidence"."Hop" WHERE "corr" = '\\x00' AND "ns" = $1 AND "key" = decode($2, 'hex')`, [seg.ns, seg.marker.toString('hex')])).rows as Row[];
+      const own = decodeSegment(bytesOf(mine!.packed), strOrNull(mine!.texts));
+      const times = new Map<string, number[]>();
+      for (let i = 0; i < own.n; i++) {
+        const k = own.corrKey(i);
+        const t = times.get(k);
+        if (t) t.push(i);
+        else times.set(k, [i]);
+      }
+      const matchedOwn = new Set<number>();
+      const theirs: HopRow[] = [];
+      for (const r of rows as Row[]) {
+        const other = decodeSegment(bytesOf(r.packed), strOrNull(r.texts));
+        const otherIsMine = ownMarkers.has(String(r.marker));
+        for (let j = 0; j < other.n; j++) {
+          const idx = times.get(other.corrKey(j));
+          if (!idx) continue;
+          const at = other.at[j]!;
+          let hit = false;
+          for (const i of idx) {
+            if (Math.abs(own.at[i]! - at) <= slack) {
+              matchedOwn.add(i);
+              hit = true;
+            }
+          }
+          if (!hit) continue;
+          found.add(other.corrKey(j));
+          // The batch's own other segments are staged when their turn comes; others' hops that have no full row get one.
+          if (!otherIsMine && other.full[j] === 0) theirs.push(rowOf(other, j, Number(r.day), Number(r.ns)));
+        }
+      }
+      if (!matchedOwn.size) continue;
+      const staged: HopRow[] = [];
+      for (const i of matchedOwn) {
+        found.add(own.corrKey(i));
+        if (own.full[i] === 0) staged.push(rowOf(own, i, Number(mine!.day), seg.ns));
+      }
+      if (staged.length) await this.stage(staged);
+      for (let i = 0; i < theirs.length; i += 10_000) {
+        await this.o.exec(
+          `INSERT INTO "evidence"."Hop" (${columnNames(hopColumns)}) SELECT * FROM (${unnestSelect(hopColumns)}) x
+            WHERE NOT EXISTS (SELECT 1 FROM "evidence"."Hop" h WHERE h."ns" = x."ns" AND h."key" = x."key" AND h."day" = x."day")`,
+          unnestParams(hopColumns, theirs.slice(i, i + 10_000)),
+        );
+      }
+    }
+    return found;
+  }
+
   /** End of the batch, before it commits: decide every chain the batch's requests are on, then store its hops. */
   async finish(): Promise<void> {
+    if (!this.segments.length) return;
+    await this.o.exec(
+      `SELECT count(pg_advisory_xact_lock(${HOP_LOCK}, s)) FROM unnest($1::int[]) AS s`,
+      [[...this.stripes].sort((a, b) => a - b)],
+    );
+    const chains = await this.findChains();
+    this.segments = [];
+    this.stripes.clear();
     if (!this.staged) return;
     this.staged = false;
     await this.o.exec(`CREATE INDEX ON "${STAGE}" ("corr")`, []);
-    await this.o.exec(
-      `SELECT count(pg_advisory_xact_lock(${HOP_LOCK}, s)) FROM (SELECT DISTINCT get_byte("corr", ${REQUEST_KEY_BYTES - 1}) % ${STRIPES} AS s FROM "${STAGE}" ORDER BY 1) x`,
-      [],
-    );
     const deltas = new Map<string, UsageDelta>();
-    // The batch's correlation ids in pages, with the span of their requests' times.
-    for (let after = ''; ;) {
+    // The batch's correlation ids another hop saw, in pages, with the span of their requests' times.
+    const ids = [...chains].map((k) => Buffer.from(k, 'latin1').toString('hex')).sort();
+    for (let i = 0; i < ids.length; i += PAGE) {
       const { rows } = await this.o.exec(
         `SELECT encode("corr", 'hex') AS corr, min("occurredAt") AS lo, max("occurredAt") AS hi FROM "${STAGE}"
-          WHERE "corr" > decode($1, 'hex') GROUP BY "corr" ORDER BY "corr" LIMIT ${PAGE}`,
-        [after],
+          WHERE "corr" IN (SELECT decode(c, 'hex') FROM unnest($1::text[]) AS c) GROUP BY "corr" ORDER BY "corr"`,
+        [ids.slice(i, i + PAGE)],
       );
       const page = (rows as Row[]).map((r) => [String(r.corr), { lo: new Date(r.lo as string).getTime(), hi: new Date(r.hi as string).getTime() }] as const);
-      if (!page.length) break;
-      await this.decidePage(page, deltas);
-      after = page[page.length - 1]![0];
+      if (page.length) await this.decidePage(page, deltas);
     }
     await this.o.exec(`INSERT INTO "evidence"."Hop" SELECT * FROM "${STAGE}"`, []);
     await this.o.exec(`DROP TABLE "${STAGE}"`, []);
