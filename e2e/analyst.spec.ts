@@ -119,3 +119,38 @@ test('a shared link with a bad filter shows one clear error, not a crash', async
   expect(doc.openapi).toBe('3.1.0');
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/tokens', '/findings', '/events', '/identities', '/summary']));
 });
+
+test('filters match the URL after client-side navigation; Apply writes only what is set; chips remove one filter', async ({ page }) => {
+  await signIn(page, 'analyst');
+  await page.goto('/tokens?binding=bearer&risk=high');
+  const bar = page.getByRole('form', { name: 'Token filters' });
+  await expect(bar.getByLabel('Binding')).toHaveValue('bearer');
+  await expect(bar.getByLabel('Risk')).toHaveValue('high');
+  await expect(page.getByTestId('pager-position')).toContainText(/Page 1 of \d+/);
+  // Remove one chip: a client-side navigation; the controls follow the URL.
+  await page.getByRole('link', { name: 'Remove filter Binding' }).click();
+  await expect(page).toHaveURL(/\/tokens\?risk=high$/);
+  await expect(bar.getByLabel('Binding')).toHaveValue('');
+  await expect(bar.getByLabel('Risk')).toHaveValue('high');
+  // Lifetime in the table's units: 90 d is 7,776,000 s in the URL and "90 d" in the chip.
+  await bar.getByLabel('Lifetime at least, amount').fill('90');
+  await bar.getByLabel('Lifetime at least, unit').selectOption('d');
+  await bar.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/\/tokens\?risk=high&ttlMin=7776000$/);
+  await expect(page.getByTestId('filter-chips')).toContainText('Lifetime at least: 90 d');
+  await page.goBack();
+  await expect(page).toHaveURL(/\/tokens\?risk=high$/);
+  await expect(bar.getByLabel('Lifetime at least, amount')).toHaveValue('');
+
+  // Binding failures: reason has a control; a drill-down link updates every control.
+  await page.goto('/failures');
+  await expect(page.getByTestId('time-window')).toContainText('last 30 days (default window)');
+  const first = page.getByTestId('failure-groups').locator('tbody tr').first();
+  const reason = (await first.locator('td').nth(1).textContent())!.trim();
+  await first.getByRole('link').click();
+  await expect(page).toHaveURL(/reason=/);
+  await expect(page.getByRole('form', { name: 'Event filters' }).getByLabel('Reason')).toHaveValue(reason);
+  await page.getByRole('link', { name: 'Remove filter Reason' }).click();
+  await expect(page).not.toHaveURL(/reason=/);
+  await expect(page.getByRole('form', { name: 'Event filters' }).getByLabel('Reason')).toHaveValue('');
+});

@@ -5,6 +5,7 @@ import { Nav } from '../_components/nav.tsx';
 import { Providers } from '../_components/providers.tsx';
 import { SignOutButton } from '../_components/sign-out-button.tsx';
 import { getPageSession } from '../_lib/session.ts';
+import { Shell } from './_components/shell.tsx';
 
 export const dynamic = 'force-dynamic';
 
@@ -15,20 +16,21 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <>
       <meta name="csrf-token" content={s.principal.csrfSecret} />
-      <div className="shell">
-        <aside className="side">
-          <div className="brand">Holdfast</div>
-          <Nav isAdmin={s.principal.role === 'admin'} />
-          <div className="who">
-            <div data-testid="who">{s.email}</div>
-            <div className="muted">role: {s.principal.role}</div>
-            <SignOutButton />
-          </div>
-        </aside>
-        <main className="content">
-          <Providers>{children}</Providers>
-        </main>
-      </div>
+      <Shell
+        side={
+          <>
+            <div className="brand">Holdfast</div>
+            <Nav isAdmin={s.principal.role === 'admin'} />
+            <div className="who">
+              <div data-testid="who">{s.email}</div>
+              <div className="role">role: {s.principal.role}</div>
+              <SignOutButton />
+            </div>
+          </>
+        }
+      >
+        <Providers>{children}</Providers>
+      </Shell>
     </>
   );
 }

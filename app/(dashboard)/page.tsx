@@ -4,7 +4,9 @@ import { viewCache } from '@/lib/http/view-cache.ts';
 import { getOverview } from '@/lib/services/estate/overview.ts';
 import { getSummary } from '@/lib/services/summary.ts';
 import { requirePage } from '../_lib/session.ts';
-import { fmt, query } from './_components/estate.tsx';
+import type { ReactNode } from 'react';
+import { fmt, query, when } from './_components/estate.tsx';
+import { verdictLabel } from './_components/labels.tsx';
 import { BindingMixChart, FailuresByReasonChart, TopIdentitiesChart, TtlChart } from './_components/overview-charts.tsx';
 
 export const metadata: Metadata = { title: 'Overview' };
@@ -24,6 +26,27 @@ function Delta({ now, then, unit = '', goodWhenDown = false, days }: { now: numb
   );
 }
 
+/** A chart's text alternative: its data as a table, folded away for sighted readers who have the chart. */
+function ChartTable({ caption, head, rows }: { caption: string; head: string[]; rows: ReactNode[][] }) {
+  if (rows.length === 0) return null;
+  return (
+    <details className="chart-data">
+      <summary>Data table: {caption.toLowerCase()}</summary>
+      <table className="data">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>{head.map((h, i) => <th key={h} className={i ? 'num' : undefined}>{h}</th>)}</tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>{r.map((c, j) => <td key={j} className={j ? 'num' : undefined}>{c}</td>)}</tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ days?: string }> }) {
   const { db } = await requirePage('read');
   const sp = await searchParams;
@@ -40,7 +63,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     <>
       <h1>Overview</h1>
       <p className="muted" data-testid="figures-as-of">
-        Figures as of {at.toISOString().slice(11, 19)} UTC
+        Figures as of {when(at.toISOString(), { seconds: true })}
         {cache.ttlMs > 0 ? ` · refreshed at most every ${cache.ttlMs / 1000} s` : ''}
       </p>
       <form className="filters" method="get">
@@ -107,11 +130,25 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           <p className="muted" style={{ fontSize: '0.8rem' }}>
             Requests per day by the binding of the token presented. Show tokens: <Link href="/tokens?binding=bearer">bearer</Link> · <Link href="/tokens?binding=mtls">mTLS</Link> · <Link href="/tokens?binding=dpop">DPoP</Link>
           </p>
+          <ChartTable
+            caption="Requests per day by token binding"
+            head={['Day', 'Bearer', 'mTLS', 'DPoP']}
+            rows={o.bindingMix.map((r) => [when(`${r.day}T00:00:00Z`).replace(', 00:00 UTC', ''), fmt(r.bearer), fmt(r.mtls), fmt(r.dpop)])}
+          />
         </section>
         <section className="panel">
           <h2>Binding failures per day, by reason</h2>
           {o.failuresByDay.length ? <FailuresByReasonChart rows={o.failuresByDay} /> : <p className="empty">No binding failures recorded yet.</p>}
           <p className="muted" style={{ fontSize: '0.8rem' }}>Click a bar for that day&apos;s events. <Link href="/failures">All binding failures</Link></p>
+          <ChartTable
+            caption="Binding failures per day and reason"
+            head={['Day', 'Reason', 'Failures']}
+            rows={o.failuresByDay.map((r) => [
+              when(`${r.day}T00:00:00Z`).replace(', 00:00 UTC', ''),
+              <Link key="v" href={`/failures${query({ verdict: r.verdict, from: `${r.day}T00:00:00.000Z`, to: new Date(Date.parse(`${r.day}T00:00:00Z`) + 86_400_000).toISOString() })}`}>{verdictLabel(r.verdict)}</Link>,
+              fmt(r.n),
+            ])}
+          />
         </section>
         <section className="panel">
           <h2>Token lifetime (live tokens)</h2>
@@ -124,14 +161,25 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               </span>
             ))}
           </p>
+          <ChartTable
+            caption="Live tokens by lifetime and binding"
+            head={['Lifetime', 'Bearer', 'mTLS', 'DPoP']}
+            rows={o.ttl.map((b) => [
+              <Link key="l" href={`/tokens${query(b.query)}`}>{b.label}</Link>,
+              ...(['bearer', 'mtls', 'dpop'] as const).map((bd) => <Link key={bd} href={`/tokens${query({ ...b.query, binding: bd })}`}>{fmt(b[bd])}</Link>),
+            ])}
+          />
         </section>
         <section className="panel">
           <h2>Top identities by risk</h2>
+          <p className="muted" style={{ fontSize: '0.8rem', marginTop: 0 }}>Ranked by open critical findings, then open high findings, then blast radius (tokens and routes their findings reach). Click a bar for those findings.</p>
           {o.topIdentities.length ? <TopIdentitiesChart rows={o.topIdentities} /> : <p className="empty">No open findings.</p>}
           <ol style={{ fontSize: '0.85rem', margin: 0 }} data-testid="top-identities">
-            {o.topIdentities.slice(0, 5).map((i) => (
+            {o.topIdentities.map((i) => (
               <li key={i.id}>
-                <Link href={`/identities/${i.id}`} className="mono">{i.name}</Link> — score {i.score}, {i.findings} open findings
+                <Link href={`/identities/${i.id}`} className="mono">{i.name}</Link> —{' '}
+                <Link href={`/findings?identity=${i.id}&severity=critical`}>{i.critical} critical</Link>,{' '}
+                <Link href={`/findings?identity=${i.id}&severity=high`}>{i.high} high</Link> of {i.findings} open findings · blast radius {fmt(i.blastRadius)}
               </li>
             ))}
           </ol>

@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 
+// One entry per page (the collapsed sidebar shows each label's first letters).
 const ITEMS: Array<{ href: string; label: string; admin?: boolean }> = [
   { href: '/', label: 'Overview' },
   { href: '/identities', label: 'Identities' },
@@ -26,8 +27,8 @@ export function Nav({ isAdmin }: { isAdmin: boolean }) {
       {ITEMS.filter((i) => !i.admin || isAdmin).map((i) => {
         const active = i.href === '/' ? path === '/' : path === i.href || path.startsWith(`${i.href}/`);
         return (
-          <Link key={i.href} href={i.href} aria-current={active ? 'page' : undefined}>
-            {i.label}
+          <Link key={i.href} href={i.href} aria-current={active ? 'page' : undefined} title={i.label} data-initial={i.label.slice(0, 2)}>
+            <span className="label">{i.label}</span>
           </Link>
         );
       })}

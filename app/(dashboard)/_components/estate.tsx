@@ -4,7 +4,29 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
-export const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * The one date formatter for people: "3 Nov 2026, 14:05 UTC" (UTC always, so a screenshot or a
+ * shared link reads the same in every time zone; no locale guessing on the server).
+ */
+export function when(iso: string | null, opts: { seconds?: boolean } = {}): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const hm = d.toISOString().slice(11, opts.seconds ? 19 : 16);
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hm} UTC`;
+}
+
+/** A date for people, with the exact instant in its tooltip and as machine-readable datetime. */
+export function When({ iso, seconds }: { iso: string | null; seconds?: boolean }) {
+  if (!iso) return <span className="muted">—</span>;
+  return (
+    <time dateTime={iso} title={iso}>
+      {when(iso, { seconds })}
+    </time>
+  );
+}
 export const ttl = (s: number | null) =>
   s == null ? 'never' : s < 3600 ? `${Math.round(s / 60)} min` : s < 86400 * 2 ? `${Math.round(s / 3600)} h` : s < 86400 * 730 ? `${Math.round(s / 86400)} d` : `${(s / 86400 / 365).toFixed(1)} y`;
 

@@ -1,8 +1,10 @@
 'use client';
 // Overview charts. Every element drills down: clicking a bar/area navigates to the filtered
 // rows it counts (the same URL a person could share). Plain links under each chart give the
-// same drill-downs without a pointer.
+// same drill-downs without a pointer, and a data table beside each chart is its text alternative
+// (the chart itself is hidden from assistive technology).
 import { useRouter } from 'next/navigation';
+import { verdictLabel } from './labels.tsx';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 const BINDING_COLORS = { bearer: '#c2410c', mtls: '#0f766e', dpop: '#4338ca' } as const;
@@ -11,7 +13,7 @@ export function BindingMixChart({ rows }: { rows: { day: string; bearer: number;
   const router = useRouter();
   const data = rows.map((r) => ({ ...r, label: r.day.slice(5) }));
   return (
-    <div style={{ width: '100%', height: 260 }} data-testid="binding-mix-chart">
+    <div style={{ width: '100%', height: 260 }} data-testid="binding-mix-chart" aria-hidden="true">
       <ResponsiveContainer>
         <AreaChart data={data}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -65,7 +67,7 @@ export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: strin
     router.push(`/failures?verdict=${verdict}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${scope}`);
   };
   return (
-    <div style={{ width: '100%', height: 300 }} data-testid="failures-chart">
+    <div style={{ width: '100%', height: 300 }} data-testid="failures-chart" aria-hidden="true">
       <ResponsiveContainer>
         <BarChart data={[...byDay.values()]}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -77,6 +79,7 @@ export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: strin
             <Bar
               key={v}
               dataKey={v}
+              name={verdictLabel(v)}
               stackId="f"
               fill={VERDICT_COLORS[v] ?? '#64748b'}
               isAnimationActive={false}
@@ -93,7 +96,7 @@ export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: strin
 export function TtlChart({ rows }: { rows: { bucket: string; label: string; href: string; bearer: number; mtls: number; dpop: number }[] }) {
   const router = useRouter();
   return (
-    <div style={{ width: '100%', height: 260 }} data-testid="ttl-chart">
+    <div style={{ width: '100%', height: 260 }} data-testid="ttl-chart" aria-hidden="true">
       <ResponsiveContainer>
         <BarChart data={rows}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -118,17 +121,23 @@ export function TtlChart({ rows }: { rows: { bucket: string; label: string; href
   );
 }
 
-export function TopIdentitiesChart({ rows }: { rows: { id: string; name: string; score: number }[] }) {
+export function TopIdentitiesChart({ rows }: { rows: { id: string; name: string; critical: number; high: number; blastRadius: number }[] }) {
   const router = useRouter();
+  const go = (d: unknown, severity: 'critical' | 'high') => {
+    const id = (d as { payload?: { id?: string } }).payload?.id;
+    if (id) router.push(`/findings?identity=${id}&severity=${severity}`);
+  };
   return (
-    <div style={{ width: '100%', height: Math.max(160, rows.length * 28 + 40) }} data-testid="top-identities-chart">
+    <div style={{ width: '100%', height: Math.max(160, rows.length * 28 + 60) }} data-testid="top-identities-chart" aria-hidden="true">
       <ResponsiveContainer>
-        <BarChart data={rows} layout="vertical" margin={{ left: 40 }}>
+        <BarChart data={rows} layout="vertical" margin={{ left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-          <XAxis type="number" domain={[0, 100]} fontSize={12} />
+          <XAxis type="number" fontSize={12} allowDecimals={false} />
           <YAxis type="category" dataKey="name" width={170} fontSize={11} />
           <Tooltip />
-          <Bar dataKey="score" fill="#b91c1c" isAnimationActive={false} style={{ cursor: 'pointer' }} onClick={(d) => router.push(`/identities/${String((d as unknown as { payload?: { id?: string } }).payload?.id ?? '')}`)} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Bar dataKey="critical" name="open critical findings" stackId="s" fill="#7f1d1d" isAnimationActive={false} style={{ cursor: 'pointer' }} onClick={(d) => go(d, 'critical')} />
+          <Bar dataKey="high" name="open high findings" stackId="s" fill="#dc2626" isAnimationActive={false} style={{ cursor: 'pointer' }} onClick={(d) => go(d, 'high')} />
         </BarChart>
       </ResponsiveContainer>
     </div>

@@ -4,16 +4,23 @@ import { EVENT_GROUPS, groupEvents, listEvents, parseEventFilters, type EventFil
 import { oneOf, type Page } from '@/lib/services/estate/query.ts';
 import { VERDICTS } from '@/lib/domain/types.ts';
 import { requirePage } from '../../_lib/session.ts';
-import { ExportLinks, FilterError, fmt, IdentityLink, query, when } from '../_components/estate.tsx';
+import { ExportLinks, FilterError, fmt, IdentityLink, query, When } from '../_components/estate.tsx';
+import { FilterBar } from '../_components/filter-bar.tsx';
+import { VERDICT_LABELS, VerdictLabel } from '../_components/labels.tsx';
 import { Pager } from '../_components/pager.tsx';
+import { TimeRangePicker } from '../_components/time-range.tsx';
 
 export const metadata: Metadata = { title: 'Binding failures' };
 
 type SP = Record<string, string | string[] | undefined>;
 
+/** The window shown when the URL names none (stated on the page by the picker). */
+const DEFAULT_FROM = 'now-30d';
+
 export default async function FailuresPage({ searchParams }: { searchParams: Promise<SP> }) {
   const { db } = await requirePage('read');
-  const sp = await searchParams;
+  const raw = await searchParams;
+  const sp: SP = raw.from || raw.to ? raw : { ...raw, from: DEFAULT_FROM };
   let f: EventFilters;
   let by: (typeof EVENT_GROUPS)[number];
   let page: Page<EventRow>;
@@ -23,7 +30,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
     // Binding failures by default: distinct from generic auth failures (bearer_unbound, token_expired).
     f = { ...parsed, failures: parsed.failures ?? (parsed.verdict ? undefined : 'binding') };
     by = oneOf(sp, 'group', EVENT_GROUPS) ?? 'reason';
-    [page, groups] = await Promise.all([listEvents(db, f, sp), groupEvents(db, f, by)]);
+    [page, groups] = await Promise.all([listEvents(db, f, sp, { count: true }), groupEvents(db, f, by)]);
   } catch (e) {
     return (
       <>
@@ -33,6 +40,8 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       </>
     );
   }
+  // Links keep the window as the URL wrote it (now-30d stays relative).
+  const str = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
   const params: Record<string, string | undefined> = {
     verdict: f.verdict,
     failures: f.failures === 'binding' ? undefined : f.failures,
@@ -40,10 +49,11 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
     token: f.token,
     gateway: f.gateway,
     reason: f.reason,
-    from: f.from?.toISOString(),
-    to: f.to?.toISOString(),
+    requestId: f.requestId,
+    from: str(raw.from),
+    to: str(raw.to),
   };
-  const apiParams = { ...params, failures: f.failures };
+  const apiParams = { ...params, failures: f.failures, from: f.from?.toISOString(), to: f.to?.toISOString() };
   const after = typeof sp.after === 'string' ? sp.after : undefined;
   const drill = (g: (typeof groups)[number]): string => {
     if (by === 'reason') return `/failures${query({ ...params, verdict: g.verdict ?? undefined, reason: g.key ?? undefined })}`;
@@ -52,42 +62,33 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   };
   return (
     <>
-      <h1>{f.failures === 'binding' ? 'Binding failures' : f.failures === 'any' ? 'Failed requests (all verdicts but ok)' : `Events: ${f.verdict ?? 'all'}`}</h1>
-      <form className="filters" method="get" aria-label="Event filters">
-        <label>
-          Show
-          <select name="failures" defaultValue={f.failures === 'binding' ? '' : (f.failures ?? '')}>
-            <option value="">binding failures</option>
-            <option value="any">all failures (incl. bearer_unbound, token_expired)</option>
-          </select>
-        </label>
-        <label>
-          Verdict
-          <select name="verdict" defaultValue={f.verdict ?? ''}>
-            <option value="">any</option>
-            {VERDICTS.map((v) => <option key={v} value={v}>{v}</option>)}
-          </select>
-        </label>
-        <label>
-          Group by
-          <select name="group" defaultValue={by}>
-            <option value="reason">reason</option>
-            <option value="gateway">gateway</option>
-            <option value="identity">identity</option>
-          </select>
-        </label>
-        <label>Gateway<input name="gateway" defaultValue={f.gateway ?? ''} style={{ width: '10rem' }} /></label>
-        <label>Identity<input name="identity" defaultValue={f.identity ?? ''} style={{ width: '10rem' }} /></label>
-        <label>Request id<input name="requestId" defaultValue={f.requestId ?? ''} style={{ width: '10rem' }} /></label>
-        <label>From (UTC)<input name="from" defaultValue={f.from?.toISOString() ?? ''} placeholder="2026-11-01T00:00Z" style={{ width: '12rem' }} /></label>
-        <label>To (UTC)<input name="to" defaultValue={f.to?.toISOString() ?? ''} style={{ width: '12rem' }} /></label>
-        {f.token ? <input type="hidden" name="token" value={f.token} /> : null}
-        {f.reason ? <input type="hidden" name="reason" value={f.reason} /> : null}
-        <button type="submit">Apply</button>
-        <Link href="/failures">Clear</Link>
-      </form>
+      <h1>{f.failures === 'binding' ? 'Binding failures' : f.failures === 'any' ? 'Failed requests (all verdicts but ok)' : `Events: ${f.verdict ? VERDICT_LABELS[f.verdict] : 'all'}`}</h1>
+      <TimeRangePicker defaultFrom={DEFAULT_FROM} />
+      <FilterBar
+        label="Event filters"
+        fields={[
+          { kind: 'select', name: 'failures', label: 'Show', anyLabel: 'binding failures', options: [{ value: 'any', label: 'all failures (incl. plain bearer, expired token)' }] },
+          { kind: 'select', name: 'verdict', label: 'Verdict', options: VERDICTS.map((v) => ({ value: v, label: VERDICT_LABELS[v] })) },
+          { kind: 'text', name: 'reason', label: 'Reason', width: '10rem', placeholder: 'e.g. jkt_mismatch' },
+          { kind: 'text', name: 'gateway', label: 'Gateway', width: '9rem' },
+          { kind: 'text', name: 'identity', label: 'Identity', width: '10rem' },
+          { kind: 'text', name: 'requestId', label: 'Request id', width: '10rem' },
+          { kind: 'chip', name: 'token', label: 'Token' },
+        ]}
+      />
       <div className="panel">
-        <h2>Grouped by {by}</h2>
+        <div className="panel-head">
+          <h2 style={{ margin: 0 }}>Grouped by {by}</h2>
+          <span className="muted" style={{ fontSize: '0.85rem' }}>
+            Group by:{' '}
+            {EVENT_GROUPS.map((g, i) => (
+              <span key={g}>
+                {i ? ' · ' : ''}
+                {g === by ? <strong>{g}</strong> : <Link href={`/failures${query({ ...params, group: g === 'reason' ? undefined : g })}`}>{g}</Link>}
+              </span>
+            ))}
+          </span>
+        </div>
         {groups.length === 0 ? <p className="empty">Nothing matches.</p> : (
           <table className="data" data-testid="failure-groups">
             <thead><tr>{by === 'reason' ? <><th>Verdict</th><th>Reason</th></> : <th>{by === 'gateway' ? 'Gateway' : 'Identity'}</th>}<th className="num">Events</th><th>Latest</th></tr></thead>
@@ -96,14 +97,14 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                 <tr key={`${g.verdict}/${g.key}`}>
                   {by === 'reason' ? (
                     <>
-                      <td><Link href={drill(g)}>{g.verdict}</Link></td>
-                      <td>{g.key ?? '—'}</td>
+                      <td><Link href={drill(g)}><VerdictLabel v={g.verdict} /></Link></td>
+                      <td className="mono">{g.key ?? '—'}</td>
                     </>
                   ) : (
                     <td><Link href={drill(g)} className="mono">{g.label ?? '(none)'}</Link></td>
                   )}
                   <td className="num">{fmt(g.n)}</td>
-                  <td>{when(g.lastAt)}</td>
+                  <td><When iso={g.lastAt} /></td>
                 </tr>
               ))}
             </tbody>
@@ -111,28 +112,37 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
         )}
       </div>
       <div className="panel">
-        <div style={{ display: 'flex', justifyContent: 'space-between', marginBottom: '0.5rem' }}>
+        <div className="panel-head">
           <h2 style={{ margin: 0 }}>Events, newest first</h2>
           <ExportLinks api="events" params={apiParams} />
         </div>
-        <table className="data" data-testid="events-table">
-          <thead><tr><th>When (UTC)</th><th>Gateway</th><th>Request</th><th>Identity</th><th>Token</th><th>Status</th><th>Verdict</th><th>Reason</th></tr></thead>
+        <table className="data fit" data-testid="events-table">
+          <thead><tr><th>When</th><th className="opt">Gateway</th><th>Request</th><th>Identity</th><th className="opt">Token</th><th className="num">Status</th><th>Verdict</th><th className="opt">Reason</th></tr></thead>
           <tbody>
             {page.items.map((r) => (
               <tr key={r.id}>
-                <td>{r.occurredAt.slice(0, 19).replace('T', ' ')}</td>
-                <td>{r.gateway ?? '—'}</td>
-                <td className="mono" style={{ wordBreak: 'break-all' }}>{r.method} {r.url}</td>
-                <td><IdentityLink id={r.identityId} name={r.identity} /></td>
-                <td className="mono">{r.tokenId ? <Link href={`/tokens/${r.tokenId}`}>{(r.tokenFingerprint ?? r.tokenId).slice(0, 10)}…</Link> : '—'}</td>
-                <td>{r.httpStatus ?? '—'}</td>
-                <td>{r.verdict}</td>
-                <td>{r.reason ?? '—'}</td>
+                <td className="nowrap"><When iso={r.occurredAt} seconds /></td>
+                <td className="opt">{r.gateway ?? '—'}</td>
+                <td className="mono trunc" title={`${r.method ?? ''} ${r.url ?? ''}`.trim() || undefined}>{r.method} {r.url}</td>
+                <td className="trunc"><IdentityLink id={r.identityId} name={r.identity} /></td>
+                <td className="mono opt">{r.tokenId ? <Link href={`/tokens/${r.tokenId}`}>{(r.tokenFingerprint ?? r.tokenId).slice(0, 10)}…</Link> : '—'}</td>
+                <td className="num">{r.httpStatus ?? '—'}</td>
+                <td><VerdictLabel v={r.verdict} /></td>
+                <td className="mono opt">{r.reason ?? '—'}</td>
               </tr>
             ))}
           </tbody>
         </table>
-        <Pager basePath="/failures" params={{ ...params, group: by === 'reason' ? undefined : by, requestId: f.requestId, after }} nextCursor={page.nextCursor} />
+        <Pager
+          basePath="/failures"
+          params={{ ...params, group: by === 'reason' ? undefined : by, after }}
+          nextCursor={page.nextCursor}
+          total={page.total}
+          offset={page.offset}
+          shown={page.items.length}
+          limit={f.limit}
+          noun="events"
+        />
       </div>
     </>
   );

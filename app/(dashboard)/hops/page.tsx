@@ -5,7 +5,10 @@ import { listHopPaths, parseHopFilters, type HopFilters, type HopName, type HopP
 import { listEvents, parseEventFilters, type EventRow } from '@/lib/services/estate/lists.ts';
 import { textParam } from '@/lib/services/estate/query.ts';
 import { requirePage } from '../../_lib/session.ts';
-import { FilterError, fmt, query, when } from '../_components/estate.tsx';
+import { FilterError, fmt, query, when, When } from '../_components/estate.tsx';
+import { VerdictLabel } from '../_components/labels.tsx';
+import { FilterBar } from '../_components/filter-bar.tsx';
+import { TimeRangePicker } from '../_components/time-range.tsx';
 
 export const metadata: Metadata = { title: 'Hops' };
 
@@ -55,7 +58,7 @@ function PathPanel({ p }: { p: HopPath }) {
         <span className="mono">{p.route ?? '(no route logged)'}</span>
       </h2>
       <p className="muted" style={{ marginTop: 0 }}>
-        {fmt(p.requests)} correlated request{p.requests === 1 ? '' : 's'} over {p.hops} hops · {when(p.firstAt)} – {when(p.lastAt)} UTC
+        {fmt(p.requests)} correlated request{p.requests === 1 ? '' : 's'} over {p.hops} hops · {when(p.firstAt)} – {when(p.lastAt)}
       </p>
       <div style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap', marginBottom: '0.75rem' }}>
         <HopBox title="Client" lines={['presents its certificate (or none) in the TLS handshake with the edge']} />
@@ -92,18 +95,18 @@ function PathPanel({ p }: { p: HopPath }) {
       )}
       <table className="data">
         <thead>
-          <tr><th>Chain verdict</th><th>Why</th><th>Leaking hop</th><th>Backend verdict</th><th className="num">Status</th><th className="num">Requests</th><th>Last (UTC)</th><th>Example</th></tr>
+          <tr><th>Chain verdict</th><th>Why</th><th>Leaking hop</th><th>Backend verdict</th><th className="num">Status</th><th className="num">Requests</th><th>Last</th><th>Example</th></tr>
         </thead>
         <tbody>
           {p.outcomes.map((o) => (
             <tr key={`${o.chainVerdict}/${o.reason}/${o.backendVerdict}/${o.backendStatus}/${o.edgeTls}/${o.leakingHop?.source}`}>
-              <td><Link href={`/failures${query({ verdict: o.chainVerdict })}`}>{o.chainVerdict}</Link></td>
+              <td><Link href={`/failures${query({ verdict: o.chainVerdict })}`}><VerdictLabel v={o.chainVerdict} /></Link></td>
               <td style={{ maxWidth: '28rem' }}>{CHAIN_REASON_WORDS[o.reason]}</td>
               <td>{o.leakingHop ? hopLabel(o.leakingHop) : '—'}</td>
-              <td>{o.backendVerdict ?? '—'}</td>
+              <td><VerdictLabel v={o.backendVerdict ?? null} /></td>
               <td className="num">{o.backendStatus ?? '—'}</td>
               <td className="num">{fmt(o.requests)}</td>
-              <td>{when(o.lastAt)}</td>
+              <td className="nowrap">{when(o.lastAt)}</td>
               <td className="mono">{o.example ? <Link href={`/hops${query({ request: o.example })}`}>{o.example.slice(0, 12)}…</Link> : '—'}</td>
             </tr>
           ))}
@@ -120,16 +123,16 @@ function RequestPanel({ id, rows }: { id: string; rows: EventRow[] }) {
       <h2 style={{ marginTop: 0 }}>Request <span className="mono">{id}</span>: every hop</h2>
       {rows.length === 0 ? <p className="empty">No stored line carries this id (the ledger keeps requests for its window; failures longer).</p> : (
         <table className="data">
-          <thead><tr><th>When (UTC)</th><th>Source</th><th>Status</th><th>This hop&apos;s verdict</th><th>Reason</th><th>Chain verdict (whole path)</th><th>Certificate x5t#S256</th></tr></thead>
+          <thead><tr><th>When</th><th>Source</th><th>Status</th><th>This hop&apos;s verdict</th><th>Reason</th><th>Chain verdict (whole path)</th><th>Certificate x5t#S256</th></tr></thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.id}>
-                <td>{r.occurredAt.slice(0, 19).replace('T', ' ')}</td>
+                <td className="nowrap"><When iso={r.occurredAt} seconds /></td>
                 <td>{r.source ?? r.gateway ?? '—'}</td>
                 <td>{r.httpStatus ?? '—'}</td>
-                <td>{r.verdict}</td>
-                <td>{r.reason ?? '—'}</td>
-                <td><strong>{r.chainVerdict ?? '—'}</strong></td>
+                <td><VerdictLabel v={r.verdict} /></td>
+                <td className="mono">{r.reason ?? '—'}</td>
+                <td><strong><VerdictLabel v={r.chainVerdict} /></strong></td>
                 <td className="mono">{r.x5tS256 ? `${r.x5tS256.slice(0, 12)}…` : '—'}</td>
               </tr>
             ))}
@@ -176,14 +179,15 @@ export default async function HopsPage({ searchParams }: { searchParams: Promise
         <div className={`kpi${leaking ? ' alert' : ''}`}><div className="label">Routes with a leaking hop</div><div className="value">{fmt(leaking)}</div></div>
         <div className="kpi"><div className="label">Correlated requests</div><div className="value">{fmt(paths.reduce((n, p) => n + p.requests, 0))}</div></div>
       </div>
-      <form className="filters" method="get" aria-label="Hop filters">
-        <label>Route<input name="route" defaultValue={f.route ?? ''} placeholder="/v1/orders" style={{ width: '12rem' }} /></label>
-        <label>Source<input name="source" defaultValue={f.source ?? ''} style={{ width: '10rem' }} /></label>
-        <label>From (UTC)<input name="from" defaultValue={f.from?.toISOString() ?? ''} placeholder="2026-11-01T00:00Z" style={{ width: '12rem' }} /></label>
-        <label>To (UTC)<input name="to" defaultValue={f.to?.toISOString() ?? ''} style={{ width: '12rem' }} /></label>
-        <button type="submit">Apply</button>
-        <Link href="/hops">Clear</Link>
-      </form>
+      <TimeRangePicker />
+      <FilterBar
+        label="Hop filters"
+        fields={[
+          { kind: 'text', name: 'route', label: 'Route', width: '12rem', placeholder: '/v1/orders' },
+          { kind: 'text', name: 'source', label: 'Source', width: '10rem' },
+          { kind: 'chip', name: 'request', label: 'Request' },
+        ]}
+      />
       {request ? <RequestPanel id={request.id} rows={request.rows} /> : null}
       {paths.length === 0 ? (
         <div className="panel">

@@ -1,16 +1,28 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { can } from '@/lib/auth/permissions.ts';
-import { listTokens, parseTokenFilters, tokenFilterParams, type TokenFilters, type TokenRow } from '@/lib/services/estate/lists.ts';
+import { listTokens, parseTokenFilters, tokenFilterParams, type TokenFilters, type TokenRow, type TokenSort } from '@/lib/services/estate/lists.ts';
 import type { Page } from '@/lib/services/estate/query.ts';
 import { requirePage } from '../../_lib/session.ts';
 import { ExportLinks, FilterError, fmt, IdentityLink, Sev, ttl, when } from '../_components/estate.tsx';
-import { Pager } from '../_components/pager.tsx';
+import { FilterBar } from '../_components/filter-bar.tsx';
+import { Pager, SortHeader } from '../_components/pager.tsx';
 import { RevokeSelectionProvider, SelectTokenCell } from './_components/revoke-selection.tsx';
 
 export const metadata: Metadata = { title: 'Tokens' };
 
 type SP = Record<string, string | string[] | undefined>;
+
+/** Riskiest first unless the URL asks otherwise. */
+const PAGE_SORT: TokenSort = 'risk';
+const SORT_WORDS: Record<TokenSort, string> = {
+  risk: 'riskiest first (worst open finding, then blast radius)',
+  id: 'by id',
+  ttl: 'longest lifetime first',
+  expires: 'expiring soonest first',
+  identity: 'by identity name',
+  lastSeen: 'most recently seen first',
+};
 
 function title(f: TokenFilters): string {
   if (f.risk === 'high') return 'Tokens — unbound high-risk';
@@ -27,8 +39,8 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
   let f: TokenFilters;
   let page: Page<TokenRow>;
   try {
-    f = parseTokenFilters(sp);
-    page = await listTokens(db, f, sp);
+    f = parseTokenFilters(sp, 50, PAGE_SORT);
+    page = await listTokens(db, f, sp, { count: true });
   } catch (e) {
     return (
       <>
@@ -38,87 +50,36 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
       </>
     );
   }
-  const params = tokenFilterParams(f);
+  const params = tokenFilterParams(f, PAGE_SORT);
+  const sortTh = (sort: TokenSort, label: string, className?: string) => (
+    <SortHeader basePath="/tokens" params={params} sort={sort} current={f.sort} className={className}>{label}</SortHeader>
+  );
   const after = typeof sp.after === 'string' ? sp.after : undefined;
   return (
     <>
       <h1>{title(f)}</h1>
-      <form className="filters" method="get" aria-label="Token filters">
-        <label>
-          Binding
-          <select name="binding" defaultValue={f.binding ?? ''}>
-            <option value="">any</option>
-            <option value="bearer">bearer</option>
-            <option value="mtls">mTLS</option>
-            <option value="dpop">DPoP</option>
-          </select>
-        </label>
-        <label>
-          Risk
-          <select name="risk" defaultValue={f.risk ?? ''}>
-            <option value="">any</option>
-            <option value="high">unbound high-risk</option>
-            <option value="critical">critical finding</option>
-            <option value="flagged">any finding</option>
-          </select>
-        </label>
-        <label>
-          Status
-          <select name="status" defaultValue={f.status ?? ''}>
-            <option value="">any</option>
-            <option value="active">active</option>
-            <option value="expired">expired</option>
-            <option value="revoked">revoked</option>
-          </select>
-        </label>
-        <label>
-          Exposure
-          <select name="exposure" defaultValue={f.exposure ?? ''}>
-            <option value="">any</option>
-            <option value="exposed">exposed</option>
-            <option value="none">not exposed</option>
-          </select>
-        </label>
-        <label>
-          TTL ≥ (s)
-          <input name="ttlMin" type="number" min={0} defaultValue={f.ttlMin ?? ''} style={{ width: '7rem' }} />
-        </label>
-        <label>
-          TTL &lt; (s)
-          <input name="ttlMax" type="number" min={0} defaultValue={f.ttlMax ?? ''} style={{ width: '7rem' }} />
-        </label>
-        <label>
-          Issuer
-          <input name="issuer" defaultValue={f.issuer ?? ''} />
-        </label>
-        <label>
-          Audience
-          <input name="audience" defaultValue={f.audience ?? ''} />
-        </label>
-        <label>
-          Scope
-          <input name="scope" defaultValue={f.scope ?? ''} style={{ width: '8rem' }} />
-        </label>
-        <label>
-          Identity
-          <input name="identity" defaultValue={f.identity ?? ''} style={{ width: '10rem' }} />
-        </label>
-        <label>
-          Sort
-          <select name="sort" defaultValue={f.sort}>
-            <option value="risk">riskiest first</option>
-            <option value="id">id</option>
-            <option value="ttl">longest lifetime</option>
-            <option value="expires">expiring soonest</option>
-          </select>
-        </label>
-        {f.noExpiry ? <input type="hidden" name="noExpiry" value="true" /> : null}
-        <button type="submit">Apply</button>
-        <Link href="/tokens">Clear</Link>
-      </form>
+      <FilterBar
+        label="Token filters"
+        fields={[
+          { kind: 'select', name: 'binding', label: 'Binding', options: [{ value: 'bearer', label: 'bearer' }, { value: 'mtls', label: 'mTLS' }, { value: 'dpop', label: 'DPoP' }] },
+          { kind: 'select', name: 'risk', label: 'Risk', options: [{ value: 'high', label: 'unbound high-risk' }, { value: 'critical', label: 'critical finding' }, { value: 'flagged', label: 'any finding' }] },
+          { kind: 'select', name: 'status', label: 'Status', options: [{ value: 'active', label: 'active' }, { value: 'expired', label: 'expired' }, { value: 'revoked', label: 'revoked' }] },
+          { kind: 'select', name: 'exposure', label: 'Exposure', options: [{ value: 'exposed', label: 'exposed' }, { value: 'none', label: 'not exposed' }] },
+          { kind: 'duration', name: 'ttlMin', label: 'Lifetime at least' },
+          { kind: 'duration', name: 'ttlMax', label: 'Lifetime under' },
+          { kind: 'text', name: 'issuer', label: 'Issuer', width: '10rem' },
+          { kind: 'text', name: 'audience', label: 'Audience', width: '9rem' },
+          { kind: 'text', name: 'scope', label: 'Scope', width: '8rem' },
+          { kind: 'text', name: 'identity', label: 'Identity', width: '10rem' },
+          { kind: 'chip', name: 'noExpiry', label: 'Never expires' },
+        ]}
+      />
       <div className="panel">
-        <div style={{ display: 'flex', justifyContent: 'space-between', marginBottom: '0.5rem' }}>
-          <span className="muted">{f.noExpiry ? 'Tokens that never expire. ' : ''}{page.items.length === 0 ? '' : `${fmt(page.items.length)} shown`}</span>
+        <div className="panel-head">
+          <span className="muted" data-testid="list-total">
+            {f.noExpiry ? 'Tokens that never expire. ' : ''}
+            {fmt(page.total ?? page.items.length)} token{page.total === 1 ? '' : 's'} match · {SORT_WORDS[f.sort]}
+          </span>
           <ExportLinks api="tokens" params={params} />
         </div>
         {page.items.length === 0 ? (
@@ -126,23 +87,37 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
         ) : (
           (() => {
             const table = (
-              <table className="data" data-testid="tokens-table">
+              <table className="data fit" data-testid="tokens-table">
                 <thead>
-                  <tr>{canRevoke ? <th aria-label="Select" /> : null}<th>Risk</th><th>Fingerprint (SHA-256)</th><th>Identity</th><th>Binding</th><th>Scopes</th><th>TTL</th><th>Expires</th><th>Status</th><th>Exposure</th><th className="num">Findings</th></tr>
+                  <tr>
+                    {canRevoke ? <th aria-label="Select" /> : null}
+                    {sortTh('risk', 'Risk')}
+                    <th>Fingerprint</th>
+                    {sortTh('identity', 'Identity')}
+                    <th>Binding</th>
+                    <th>Scopes</th>
+                    {sortTh('ttl', 'Lifetime')}
+                    {sortTh('expires', 'Expires', 'opt')}
+                    <th>Status</th>
+                    <th className="opt">Exposure</th>
+                    {sortTh('lastSeen', 'Last seen', 'opt')}
+                    <th className="num">Findings</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {page.items.map((r) => (
                     <tr key={r.id} data-testid="token-row">
                       {canRevoke ? <SelectTokenCell id={r.id} label={r.fingerprint.slice(0, 12)} /> : null}
                       <td><Sev s={r.riskSeverity} /></td>
-                      <td className="mono" title={r.fingerprint}><Link href={`/tokens/${r.id}`}>{r.fingerprint.slice(0, 12)}…</Link></td>
-                      <td><IdentityLink id={r.identityId} name={r.identity} /> <span className="muted">({r.identityKind})</span></td>
+                      <td className="mono nowrap" title={`SHA-256 ${r.fingerprint}`}><Link href={`/tokens/${r.id}`}>{r.fingerprint.slice(0, 12)}…</Link></td>
+                      <td className="trunc" title={`${r.identity} (${r.identityKind})`}><IdentityLink id={r.identityId} name={r.identity} /> <span className="muted">({r.identityKind})</span></td>
                       <td><span className={`badge ${r.binding}`}>{r.binding}</span></td>
-                      <td className="mono">{r.scopes.join(' ') || '—'}</td>
-                      <td>{ttl(r.ttlSeconds)}</td>
-                      <td>{r.expiresAt ? when(r.expiresAt) : 'never'}</td>
+                      <td className="mono trunc" title={r.scopes.join(' ') || undefined}>{r.scopes.join(' ') || '—'}</td>
+                      <td className="nowrap">{ttl(r.ttlSeconds)}</td>
+                      <td className="opt nowrap">{r.expiresAt ? when(r.expiresAt) : 'never'}</td>
                       <td>{r.status}</td>
-                      <td>{r.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
+                      <td className="opt">{r.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
+                      <td className="opt nowrap">{when(r.lastSeenAt)}</td>
                       <td className="num">{r.findings ? <Link href={`/findings?token=${r.id}`}>{r.findings}</Link> : 0}</td>
                     </tr>
                   ))}
@@ -152,7 +127,16 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
             return canRevoke ? <RevokeSelectionProvider>{table}</RevokeSelectionProvider> : table;
           })()
         )}
-        <Pager basePath="/tokens" params={{ ...params, limit: sp.limit === undefined ? undefined : String(f.limit), after }} nextCursor={page.nextCursor} />
+        <Pager
+          basePath="/tokens"
+          params={{ ...params, limit: sp.limit === undefined ? undefined : String(f.limit), after }}
+          nextCursor={page.nextCursor}
+          total={page.total}
+          offset={page.offset}
+          shown={page.items.length}
+          limit={f.limit}
+          noun="tokens"
+        />
       </div>
     </>
   );

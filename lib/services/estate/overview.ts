@@ -7,7 +7,7 @@
 import type { Database } from '../../db/open.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { windowParams, windowRowsSql } from '../event-rollup.ts';
-import { IDENTITY_SCORE_SQL } from './lists.ts';
+import { IDENTITY_SCORE_SQL } from './list-identities.ts';
 
 
 export interface Trend {
@@ -42,7 +42,8 @@ export interface OverviewData {
   bindingMix: { day: string; bearer: number; mtls: number; dpop: number }[];
   failuresByDay: { day: string; verdict: string; n: number }[];
   ttl: TtlBucket[];
-  topIdentities: { id: string; name: string; kind: string; score: number; findings: number }[];
+  /** Ranked by open critical findings, then open high, then summed blast radius (scores saturate at 100). */
+  topIdentities: { id: string; name: string; kind: string; score: number; findings: number; critical: number; high: number; blastRadius: number }[];
 }
 
 const HOUR = 3600;
@@ -127,10 +128,16 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
             binding::text AS binding, count(*)::int AS n
        FROM "Token" WHERE status = 'active' GROUP BY 1, 2`,
   );
-  const topP = db.query<{ id: string; name: string; kind: string; score: number; n: number }>(
-    `WITH s AS (${IDENTITY_SCORE_SQL})
-     SELECT i.id::text, i.name, i.kind, s.score, s.n FROM s JOIN "Identity" i ON i.id = s."identityId"
-      ORDER BY s.score DESC, s.n DESC, i.name LIMIT 10`,
+  // The risk score saturates (a few critical findings already make 100), so it cannot rank the
+  // riskiest identities apart: rank by open critical findings, then high, then blast radius.
+  const topP = db.query<{ id: string; name: string; kind: string; score: number; n: number; critical: number; high: number; radius: number }>(
+    `WITH s AS (${IDENTITY_SCORE_SQL}),
+          c AS (SELECT "identityId", count(*) FILTER (WHERE severity = 'critical')::int AS critical,
+                       count(*) FILTER (WHERE severity = 'high')::int AS high, coalesce(sum("blastRadius"), 0)::int AS radius
+                  FROM "Finding" WHERE status = 'open' AND "identityId" IS NOT NULL GROUP BY "identityId")
+     SELECT i.id::text, i.name, i.kind, s.score, s.n, c.critical, c.high, c.radius
+       FROM c JOIN s ON s."identityId" = c."identityId" JOIN "Identity" i ON i.id = c."identityId"
+      ORDER BY c.critical DESC, c.high DESC, c.radius DESC, i.name LIMIT 10`,
   );
   const [nowT, thenT, [f], mix, failuresByDay, ttlRows, top] = await Promise.all([nowTP, thenTP, fP, mixP, failuresByDayP, ttlRowsP, topP]);
   const mixByDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
@@ -161,6 +168,15 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
     bindingMix: [...mixByDay.values()],
     failuresByDay: failuresByDay.map((r) => ({ ...r, n: Number(r.n) })),
     ttl,
-    topIdentities: top.map((r) => ({ id: r.id, name: r.name, kind: r.kind, score: Number(r.score), findings: Number(r.n) })),
+    topIdentities: top.map((r) => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      score: Number(r.score),
+      findings: Number(r.n),
+      critical: Number(r.critical),
+      high: Number(r.high),
+      blastRadius: Number(r.radius),
+    })),
   };
 }

@@ -1,0 +1,60 @@
+// Every dashboard page a signed-in admin can open, for the layout, accessibility and screenshot
+// checks. Detail pages are reached from the lists (ids come from the demo estate).
+import { expect, type Page } from '@playwright/test';
+
+export const LIST_PAGES = [
+  '/',
+  '/identities',
+  '/tokens',
+  '/tokens?binding=bearer&risk=high',
+  '/failures',
+  '/failures?group=gateway',
+  '/hops',
+  '/verify',
+  '/findings',
+  '/revocations',
+  '/frameworks',
+  '/ingest',
+  '/sources',
+  '/settings',
+  '/audit',
+] as const;
+
+/** The list pages plus one token, identity and certificate page of the demo estate. */
+export async function everyPage(page: Page): Promise<string[]> {
+  const api = async (path: string) => {
+    const r = await page.request.get(path);
+    expect(r.status(), path).toBe(200);
+    return (await r.json()) as { items: { id: string }[] };
+  };
+  const token = (await api('/api/v1/tokens?binding=bearer&risk=high&limit=1')).items[0]!.id;
+  const identity = (await api('/api/v1/identities?limit=1')).items[0]!.id;
+  const out: string[] = [...LIST_PAGES, `/tokens/${token}`, `/identities/${identity}`];
+  // A certificate page, reached from the first identity that lists one (not every identity has a certificate).
+  for (const id of (await api('/api/v1/identities?limit=20')).items.map((i) => i.id)) {
+    await page.goto(`/identities/${id}`);
+    const links = page.locator('a[href^="/certificates/"]');
+    if (await links.count()) {
+      out.push((await links.first().getAttribute('href'))!);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Every table wider than the panel that holds it (its content box), as "selector: table px > panel px". */
+export async function overflowingTables(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    document.querySelectorAll('table').forEach((t, i) => {
+      if (t.offsetParent === null) return; // folded away (a closed <details>)
+      const panel = t.closest('.panel, section, main') as HTMLElement | null;
+      if (!panel) return;
+      const cs = getComputedStyle(panel);
+      const inner = panel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      const w = t.getBoundingClientRect().width;
+      if (w > inner + 1) out.push(`${t.getAttribute('data-testid') ?? `table #${i + 1}`} (${panel.className || panel.tagName}): ${Math.round(w)} px > ${Math.round(inner)} px`);
+    });
+    return out;
+  });
+}
