@@ -16,6 +16,7 @@ const ITEMS: Array<{ href: string; label: string; admin?: boolean }> = [
   { href: '/frameworks', label: 'Frameworks' },
   { href: '/ingest', label: 'Ingest' },
   { href: '/sources', label: 'Sources', admin: true },
+  { href: '/trust', label: 'Trust anchors' },
   { href: '/settings', label: 'Settings' },
   { href: '/audit', label: 'Audit log', admin: true },
 ];
