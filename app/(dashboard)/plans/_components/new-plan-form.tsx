@@ -1,0 +1,121 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { api, ApiProblem } from '../../../_components/api.ts';
+
+export interface NewPlanDefaults {
+  require: 'mtls' | 'dpop' | 'bound';
+  maxTtl: string;
+  gateway: string;
+  route: string;
+  identity: string;
+  kind: string;
+  from: string;
+  to: string;
+}
+
+/** A date (YYYY-MM-DD) as the start of that UTC day; a full instant as given. */
+function instant(v: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v;
+}
+
+export function NewPlanForm({ defaults }: { defaults: NewPlanDefaults }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const str = (k: string) => String(f.get(k) ?? '').trim();
+    const identity = str('identity');
+    const kind = str('kind');
+    const exceptions = str('exceptions').split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+      const at = l.indexOf(':');
+      return at > 0 ? { identity: l.slice(0, at).trim(), reason: l.slice(at + 1).trim() || 'declared by the operator' } : { identity: l, reason: 'declared by the operator' };
+    });
+    const body = {
+      ...(str('name') ? { name: str('name') } : {}),
+      policy: {
+        require: str('require'),
+        ...(str('maxTtl') ? { maxTtlSeconds: Number(str('maxTtl')) } : {}),
+        scope: {
+          ...(str('gateway') ? { gateway: str('gateway') } : {}),
+          ...(str('route') ? { routePrefix: str('route') } : {}),
+          ...(identity || kind ? { identity: { ...(identity ? { nameGlob: identity } : {}), ...(kind ? { kind } : {}) } } : {}),
+        },
+      },
+      from: instant(str('from')),
+      to: instant(str('to')),
+      exceptions,
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await api<{ id: string }>('POST', '/api/v1/plans', body);
+      router.push(`/plans/${saved.id}`);
+    } catch (err) {
+      setError(err instanceof ApiProblem ? err.message : 'the plan could not be built');
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={submit} aria-label="Rollout plan">
+      <div className="filters">
+        <label>
+          Name
+          <input name="name" placeholder="Require mTLS on the edge" maxLength={200} />
+        </label>
+        <label>
+          Require
+          <select name="require" defaultValue={defaults.require}>
+            <option value="mtls">mTLS</option>
+            <option value="dpop">DPoP</option>
+            <option value="bound">bound (either)</option>
+          </select>
+        </label>
+        <label>
+          Max token TTL (s)
+          <input name="maxTtl" type="number" min={1} defaultValue={defaults.maxTtl} />
+        </label>
+        <label>
+          Gateway
+          <input name="gateway" defaultValue={defaults.gateway} />
+        </label>
+        <label>
+          Route (host/path)
+          <input name="route" defaultValue={defaults.route} placeholder="api.example.com/orders" />
+        </label>
+        <label>
+          Identities (glob)
+          <input name="identity" defaultValue={defaults.identity} placeholder="svc-*" />
+        </label>
+        <label>
+          Kind
+          <select name="kind" defaultValue={defaults.kind}>
+            <option value="">any</option>
+            {['service', 'pipeline', 'agent', 'partner', 'workload'].map((k) => <option key={k} value={k}>{k}</option>)}
+          </select>
+        </label>
+        <label>
+          From
+          <input name="from" defaultValue={defaults.from} required />
+        </label>
+        <label>
+          To
+          <input name="to" defaultValue={defaults.to} required />
+        </label>
+      </div>
+      <label>
+        Exceptions
+        <textarea name="exceptions" rows={3} placeholder={'legacy-batch-*: vendor appliance, firmware cannot hold a key'} style={{ width: '100%' }} />
+      </label>
+      <p>
+        <button type="submit" disabled={busy}>{busy ? 'Building…' : 'Build rollout plan'}</button>
+      </p>
+      {error && <p className="error" role="alert">{error}</p>}
+    </form>
+  );
+}
