@@ -5,6 +5,7 @@ export { buildRolloutPlan, EXCEPTION_DAYS, EXCEPTION_MAX_TTL_SECONDS } from './b
 export { PLAN_EXPORT_FORMATS, PLAN_CSV_COLUMNS, planCsv, planJson, planPdf, type PlanExportFormat, type PlanExportMeta } from './export-plan.ts';
 export { PLAN_GATEWAYS, splitRoutePrefix, waveGatewayConfig, type PlanGateway, type WaveGatewayOptions } from './gateway-config.ts';
 export { classifyRequest, type RequestCategory, type RequestFacts } from './classify-request.ts';
+export { brokenByOf, planIdentitiesFromSimulation, type IdentityFacts } from './from-simulation.ts';
 export { planProgress } from './progress.ts';
 export { DIVERSE_NETWORKS, MECHANISM_REASON_WORDS, recommendMechanism } from './recommend-mechanism.ts';
 export * from './types.ts';

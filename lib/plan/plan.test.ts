@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assignWave, buildRolloutPlan, classifyRequest, globMatch, keycloakSnippet, oidcProviderSnippet, planCsv, planProgress, recommendMechanism, shellQuote, splitRoutePrefix, waveGatewayConfig } from './index.ts';
 import type { RequestFacts } from './classify-request.ts';
+import { brokenByOf } from './from-simulation.ts';
 import type { BrokenBy, PlanIdentityInput, PlanPolicy, PlanRequirement } from './types.ts';
 
 const NONE: BrokenBy = { bearerWithCertificate: 0, bearerWithDpopKey: 0, bearerNoKey: 0, boundWithoutProof: 0, contextStripped: 0, ttlOverLimit: 0 };
@@ -199,5 +200,22 @@ describe('classifyRequest', () => {
   it('a token over the TTL limit breaks only when the policy has one', () => {
     expect(classifyRequest(base, { require: 'mtls', maxTtlSeconds: 300 })).toEqual({ category: 'broken', brokenBy: 'ttlOverLimit' });
     expect(classifyRequest(base, { require: 'mtls', maxTtlSeconds: 600 })).toEqual({ category: 'compliant', brokenBy: null });
+  });
+});
+
+describe('brokenByOf (a simulation row as plan input)', () => {
+  const row = (bearer: number, presented: { certificate: number; dpopKey: number; none: number }, rest: Partial<Record<'bound_without_proof' | 'context_stripped' | 'wrong_mechanism' | 'ttl_over_limit', number>> = {}) => ({
+    brokenBy: { bearer, bound_without_proof: 0, context_stripped: 0, wrong_mechanism: 0, ttl_over_limit: 0, ...rest },
+    presented,
+  });
+  it('attributes bearer requests to the certificate the identity presents (wave 1 under mtls)', () => {
+    const b = brokenByOf(row(5, { certificate: 5, dpopKey: 0, none: 0 }), 'mtls');
+    expect(b).toMatchObject({ bearerWithCertificate: 5, bearerNoKey: 0 });
+    expect(assignWave({ ...identity('x'), brokenBy: b, requests: { ...identity('x').requests, legitimateBroken: 5, wouldBeRefused: 5 } }, 'mtls')).toEqual({ wave: 1, reason: 'already_presents_key' });
+  });
+  it('the rest to no key; DPoP first under dpop; another mechanism\'s token counts as that key', () => {
+    expect(brokenByOf(row(5, { certificate: 2, dpopKey: 0, none: 3 }), 'mtls')).toMatchObject({ bearerWithCertificate: 2, bearerNoKey: 3 });
+    expect(brokenByOf(row(4, { certificate: 3, dpopKey: 3, none: 0 }), 'dpop')).toMatchObject({ bearerWithDpopKey: 3, bearerWithCertificate: 1, bearerNoKey: 0 });
+    expect(brokenByOf(row(0, { certificate: 0, dpopKey: 2, none: 0 }, { wrong_mechanism: 2 }), 'mtls')).toMatchObject({ bearerWithDpopKey: 2, bearerWithCertificate: 0 });
   });
 });
