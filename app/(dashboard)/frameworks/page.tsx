@@ -17,6 +17,15 @@ const STATUS_WORDS: Record<string, string> = {
   not_assessed: 'Not assessed',
 };
 
+/**
+ * Truncated cell text: one line, ellipsis, the full text in the title, so the controls table fits
+ * its panel at 1280 px. On a block inside the cell: browsers ignore max-width on table cells.
+ */
+const TRUNC = { maxWidth: '11rem', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
+
+/** The "why" half of a status-evidence sentence (the counts have their own columns). */
+const why = (text: string) => text.split(' — ')[1] ?? text;
+
 function instant(v: string | undefined): Date | null {
   if (!v || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(v)) return null;
   const d = new Date(v);
@@ -83,7 +92,7 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
             </Link>
           ))}
         </nav>
-        <CoverageChart rows={summaries.map((f) => ({ id: f.id, name: f.name, ...f.totals }))} />
+        <CoverageChart rows={summaries.map((f) => ({ id: f.id, name: f.name, controls: f.controls, ...f.totals }))} />
       </div>
 
       <div className="panel" data-testid="framework">
@@ -93,48 +102,60 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
         <p className="muted">
           {overview.totals.satisfied} satisfied · {overview.totals.partially_satisfied} partially satisfied · {overview.totals.not_satisfied} not satisfied ·{' '}
           {overview.totals.not_assessed} not assessed — evidence up to {overview.range.to.slice(0, 16).replace('T', ' ')} UTC
-          {overview.range.from ? ` from ${overview.range.from.slice(0, 10)}` : ''}. A control without evidence is not assessed, never satisfied.
+          {overview.range.from ? ` from ${overview.range.from.slice(0, 10)}` : ''}. A control is satisfied only on evidence — a check that passed, or a mapped
+          rule that ran in the range and found nothing open; with neither it is not assessed. Each status says what it rests on.
         </p>
         {mayExport && <ExportButtons framework={selected.id} from={range.from?.toISOString()} to={range.to?.toISOString()} />}
-        <table className="data" data-testid="controls">
+        <table className="data" data-testid="controls" style={{ tableLayout: 'auto' }}>
           <thead>
             <tr>
               <th>Control</th>
-              {isCsf && <th>From CSF 1.1</th>}
               <th>Title</th>
-              <th>Status</th>
-              <th>Open findings</th>
-              <th title="Unresolved findings of the mapped rules now vs 7 days before the end of the range">Trend (7 d)</th>
-              <th>Critical / high</th>
-              <th>Checks passed</th>
-              <th>Checks failed</th>
+              <th>Status and why</th>
+              <th className="num" title="Open findings of the mapped rules (critical or high below)">Open</th>
+              <th className="num" title="Positive checks in the range: passed / failed">Checks ✓/✗</th>
+              <th title="Unresolved findings of the mapped rules now vs 7 days before the end of the range">Trend 7 d</th>
               <th>Evidence</th>
             </tr>
           </thead>
           <tbody>
             {overview.controls.map((c) => (
               <tr key={c.id} className={detail?.control.id === c.id ? 'selected' : undefined} data-testid={`control-${c.id}`}>
-                <td className="mono">
+                <td className="mono" style={{ whiteSpace: 'nowrap' }}>
                   <Link href={`${href(selected.id, { ...rangeParams, control: c.id })}#evidence`}>{c.id}</Link>
+                  {isCsf && c.csf11.length > 0 && (
+                    <div className="muted" style={{ ...TRUNC, maxWidth: '9rem', fontSize: '0.75rem' }} title={`From CSF 1.1: ${c.csf11.join(', ')}`}>
+                      {c.csf11.map((x) => `${x} → ${c.id}`).join(', ')}
+                    </div>
+                  )}
                 </td>
-                {isCsf && <td className="mono">{c.csf11.length ? c.csf11.map((x) => `${x} → ${c.id}`).join(', ') : '—'}</td>}
-                <td>{c.title}</td>
-                <td><span className={`badge ${c.status}`}>{STATUS_WORDS[c.status]}</span></td>
-                <td>{c.counts.openFindings}</td>
+                <td title={c.title}><div style={TRUNC}>{c.title}</div></td>
+                <td data-testid={`status-${c.id}`}>
+                  <div style={{ width: '12rem' }}>
+                    <span className={`badge ${c.status}`}>{STATUS_WORDS[c.status]}</span>
+                    <div className="muted" style={{ fontSize: '0.78rem' }} data-testid="status-why" title={c.statusEvidence.text}>{why(c.statusEvidence.text)}</div>
+                  </div>
+                </td>
+                <td className="num" data-testid="open-findings">
+                  {c.statusEvidence.openFindings}
+                  {c.statusEvidence.criticalHigh > 0 && <div className="muted" style={{ fontSize: '0.78rem' }}>{c.statusEvidence.criticalHigh} crit./high</div>}
+                </td>
+                <td className="num" data-testid="checks" style={{ whiteSpace: 'nowrap' }}>
+                  {c.statusEvidence.checksPassed + c.statusEvidence.checksFailed === 0 ? <span className="muted">none</span> : `${c.statusEvidence.checksPassed} / ${c.statusEvidence.checksFailed}`}
+                </td>
                 <td data-testid={`trend-${c.id}`} style={{ whiteSpace: 'nowrap', color: c.trend.delta > 0 ? 'var(--bad)' : c.trend.delta < 0 ? 'var(--ok)' : 'var(--muted)' }}>
                   {c.trend.delta > 0 ? `▲ +${c.trend.delta}` : c.trend.delta < 0 ? `▼ ${c.trend.delta}` : '= 0'}
-                  <span className="muted"> (was {c.trend.previous})</span>
+                  <div className="muted" style={{ fontSize: '0.78rem' }}>was {c.trend.previous}</div>
                 </td>
-                <td>{(c.counts.bySeverity.critical ?? 0) + (c.counts.bySeverity.high ?? 0)}</td>
-                <td>{c.counts.positivePass}</td>
-                <td>{c.counts.positiveFail}</td>
-                <td>
-                  {c.evidence.length === 0 ? <span className="muted">no evidence mapped</span> : c.evidence.map((e, i) => (
-                    <span key={e.subject}>
-                      {i > 0 && ', '}
-                      <a href={e.href} title={e.rationale} className={e.evaluated ? undefined : 'muted'}>{e.subject}</a>
-                    </span>
-                  ))}
+                <td title={c.evidence.map((e) => `${e.subject}: ${e.kind === 'finding_rule' ? (e.evaluated ? `${e.openFindings} open` : 'not run') : e.evaluated ? `${e.pass} passed, ${e.fail} failed` : 'no check ran'}`).join('\n')}>
+                  <div style={{ ...TRUNC, maxWidth: '8rem' }}>
+                    {c.evidence.length === 0 ? <span className="muted">no evidence mapped</span> : c.evidence.map((e, i) => (
+                      <span key={e.subject}>
+                        {i > 0 && ', '}
+                        <a href={e.href} title={e.rationale} className={e.evaluated ? undefined : 'muted'}>{e.subject}</a>
+                      </span>
+                    ))}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -158,6 +179,8 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
             Status <span className={`badge ${detail.control.status}`}>{STATUS_WORDS[detail.control.status]}</span> · {detail.control.counts.openFindings} open findings ·{' '}
             {detail.tokens} tokens · {detail.identities.length} identities shown
           </p>
+          <p data-testid="evidence-status-why">{detail.control.statusEvidence.text}</p>
+          {isCsf && detail.control.csf11.length > 0 && <p className="muted">From CSF 1.1: {detail.control.csf11.join(', ')}</p>}
           <table className="data">
             <thead><tr><th>Evidence</th><th>Kind</th><th>Why it bears on the control</th><th>Open findings</th><th>Passed</th><th>Failed</th><th>Evaluated</th></tr></thead>
             <tbody>
