@@ -12,6 +12,7 @@ import { verdictOfCode } from '../../domain/verdict-codes.ts';
 import type { ChainReason, HopRole } from '../../hops/index.ts';
 import { DIM } from '../evidence/dims.ts';
 import { chainReasonOfCode, tlsViewOfCode, type TlsView } from '../evidence/hop-codes.ts';
+import { decodeSegment } from '../evidence/hop-segments.ts';
 import { dateParam, iso, Sql, textParam, type Params } from './query.ts';
 
 export interface HopFilters {
@@ -186,4 +187,40 @@ export async function listHopPaths(db: Database, f: HopFilters): Promise<HopPath
   // Leaking paths first (a client-supplied certificate first of all), then by volume.
   const weight = (p: HopPath) => (p.forwarding.clientSupplied > 0 ? 2 : p.forwarding.stripped > 0 ? 1 : 0);
   return list.sort((a, b) => weight(b) - weight(a) || b.requests - a.requests || String(a.route).localeCompare(String(b.route)));
+}
+
+/**
+ * Which of these listed ledger requests carried a correlation id equal to their own request id. While
+ * no other hop of such a request is seen it has no evidence."Hop" row (its hop facts are packed in
+ * segments, lib/services/evidence/hops.ts), so a list that joins Hop rows for the correlation id
+ * finds none: its correlation id is its request id. Answers the keys (hex) found, reading only the
+ * segments of the rows' sources and days around their times (for a page: a few segments).
+ */
+export async function correlatedByOwnId(
+  db: Database,
+  rows: ReadonlyArray<{ day: number | null; ns: number; key: Buffer | Uint8Array | string; occurredAt: Date | string }>,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  const wanted = rows.filter((r) => r.day !== null).map((r) => ({ ...r, hex: typeof r.key === 'string' ? r.key.replace(/^\\x/, '') : Buffer.from(r.key).toString('hex'), at: new Date(r.occurredAt).getTime() }));
+  if (!wanted.length) return out;
+  const segs = await db.query<{ packed: unknown; texts: string | null; ns: number; day: number }>(
+    `SELECT h."packed", h."corrText" AS texts, h."ns", h."day" FROM "evidence"."Hop" h
+       JOIN unnest($1::int[], $2::int[], $3::timestamptz[]) AS w(ns, day, at)
+         ON h."corr" = '\\x00' AND h."ns" = w.ns AND h."day" = w.day AND h."occurredAt" <= w.at AND h."until" >= w.at`,
+    [wanted.map((w) => w.ns), wanted.map((w) => w.day), wanted.map((w) => new Date(w.at).toISOString())],
+  );
+  const byKey = new Map(wanted.map((w) => [`${w.ns}|${w.day}|${w.hex}`, w]));
+  const seen = new Set<unknown>();
+  for (const s of segs) {
+    if (seen.has(s.packed)) continue;
+    seen.add(s.packed);
+    const packed = Buffer.isBuffer(s.packed) ? s.packed : s.packed instanceof Uint8Array ? Buffer.from(s.packed) : Buffer.from(String(s.packed).replace(/^\\x/, ''), 'hex');
+    const seg = decodeSegment(packed, s.texts);
+    for (let i = 0; i < seg.n; i++) {
+      if (seg.full[i] === 1) continue;
+      const hex = Buffer.from(seg.corrKey(i), 'latin1').toString('hex');
+      if (byKey.has(`${s.ns}|${s.day}|${hex}`)) out.add(hex);
+    }
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { createGatewayPki } from '../../testing/gateway-pki.ts';
+import { correlatedByOwnId } from '../estate/hops.ts';
 import { listEvents, parseEventFilters } from '../estate/lists.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { decodeSegment, encodeSegment, type HopFacts } from './hop-segments.ts';
@@ -120,6 +121,20 @@ describe.each(RUNTIMES)('single hops in segments (%s)', (runtime) => {
     await ingest([edge(retry, 0)], 'edge');
     await ingest([edge(retry, 2000).replace(retry, randomBytes(16).toString('hex'))], 'edge');
     expect([await chainOf(far), (await usage()) - before]).toEqual([[['edge', null], ['orders', null]], 0]);
+  });
+
+  it('correlatedByOwnId: the listed ledger rows whose correlation id is their request id', async () => {
+    if (!t) return;
+    const [alone, chained, none] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    await ingest([edge(alone, 7000), edge(chained, 7001), edge(none, 7002).replace(/"correlation_id":"[^"]*",/, '')], 'list-edge');
+    await ingest([backend(chained, 7050)], 'list-orders');
+    const rows = await t.db.query<{ day: number; ns: number; key: Buffer; occurredAt: Date }>(
+      `SELECT r."day", r."ns", r."key", r."occurredAt" FROM "evidence"."Request" r WHERE r."key" IN (SELECT decode(c, 'hex') FROM unnest($1::text[]) c)`,
+      [[alone, chained, none].map((c) => requestKeyOfId(c).toString('hex'))],
+    );
+    expect(rows).toHaveLength(3);
+    // Alone or chained (then it has a Hop row too); the line without a correlation id is not.
+    expect([...(await correlatedByOwnId(t.db, rows))].sort()).toEqual([alone, chained].map((c) => requestKeyOfId(c).toString('hex')).sort());
   });
 
   it('single-hop traffic: segment rows only, a few per batch', async () => {

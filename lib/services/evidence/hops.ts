@@ -333,31 +333,38 @@ export class HopRecorder {
   async observe(requests: readonly DecidedRequest[]): Promise<void> {
     const hops = requests.filter((r) => r.ev.correlationId);
     if (!hops.length) return;
-    const wanted: Array<readonly [DimKind, string]> = [[DIM.ns, this.o.namespace]];
-    const routes = hops.map((r) => routeOf(r.ev));
-    hops.forEach((r, i) => {
-      if (routes[i]) wanted.push([DIM.route, routes[i]!]);
+    // Only values the dimension cache does not know yet are looked up (most lines repeat a few routes and certificates).
+    const missing: Array<readonly [DimKind, string]> = [];
+    const need = (kind: DimKind, v: string | null | undefined) => {
+      if (v && this.dims.get(kind, v) === undefined) missing.push([kind, v]);
+    };
+    need(DIM.ns, this.o.namespace);
+    const routes = hops.map((r) => {
+      const route = routeOf(r.ev);
+      need(DIM.route, route);
       for (const c of [r.ev.cert, r.ev.forwardedCert]) {
-        if (c?.x5tS256) wanted.push([DIM.cert, c.x5tS256]);
-        if (c?.sha1Hex) wanted.push([DIM.certSha1, c.sha1Hex]);
+        need(DIM.cert, c?.x5tS256);
+        need(DIM.certSha1, c?.sha1Hex);
       }
+      return route;
     });
-    await this.dims.resolve(this.sideExec, wanted);
+    if (missing.length) await this.dims.resolve(this.sideExec, missing);
     const ns = (this.ns ??= this.dims.idOf(DIM.ns, this.o.namespace)!);
     const verdicts = await this.hopVerdicts(hops);
     const nowMs = this.o.now().getTime();
     const full: HopRow[] = [];
     // Segments of this chunk by side of the edge and ledger day.
-    const groups = new Map<string, { role: number; day: number; hops: HopFacts[] }>();
+    const groups = new Map<number, { role: number; day: number; hops: HopFacts[] }>();
     hops.forEach((r, i) => {
       const ev = r.ev;
       const tls = tlsViewOf(ev.cert);
       const fwd = ev.forwardedCert;
-      const corr = requestKeyOfId(ev.correlationId!);
+      // An edge that logs its own request id as the correlation id: the ledger key is the correlation key.
+      const corr = ev.correlationId === ev.requestId ? r.key : requestKeyOfId(ev.correlationId!);
       this.stripes.add(corr[REQUEST_KEY_BYTES - 1]! % STRIPES);
       const status = ev.httpStatus;
       const facts: HopFacts = {
-        at: ev.occurredAt.getTime(), corr, full: !corr.equals(r.key),
+        at: ev.occurredAt.getTime(), corr, full: corr !== r.key && !corr.equals(r.key),
         route: this.dims.idOf(DIM.route, routes[i]),
         httpStatus: status !== null && Number.isInteger(status) && status >= 0 && status < 1000 ? status : null,
         verdict: verdictCode(verdicts[i]!),
@@ -372,7 +379,7 @@ export class HopRecorder {
       const day = ledgerDay(facts.at, nowMs);
       if (facts.full) full.push({ ...facts, day, ns, key: r.key });
       const role = ROLE_CODE[inferRole(ev)];
-      const g = `${role}|${day}`;
+      const g = role * 1_000_000 + day;
       const list = groups.get(g);
       if (list) list.hops.push(facts);
       else groups.set(g, { role, day, hops: [facts] });
