@@ -52,7 +52,9 @@ test('the analyst verifies a DPoP proof and a certificate on the Verify page', a
   await dpop.getByLabel('URL').fill(url);
   await dpop.getByLabel('Access token').fill(token);
   await dpop.getByRole('button', { name: 'Verify proof' }).click();
-  await expect(result.getByTestId('verify-verdict')).toHaveText('✓ Verified');
+  // The verdict names what was not checked: no replay store here, so a replayed proof would pass too.
+  await expect(result.getByTestId('verify-verdict')).toContainText('✓ Verified — not checked: jti');
+  await expect(result.getByTestId('not-checked-jti')).toContainText('replayed proof');
   await expect(result.getByTestId('verify-thumbprint')).toHaveText(jkt);
   await expect(result.getByTestId('check-ath')).toHaveAttribute('data-ok', 'true');
   await expect(result.getByTestId('check-jkt')).toHaveAttribute('data-ok', 'true');

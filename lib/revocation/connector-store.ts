@@ -73,6 +73,75 @@ export async function createConnector(db: Database, key: Buffer, input: CreateCo
   return summarize(row);
 }
 
+export const updateConnectorInput = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    matchIssuer: z.string().trim().min(1).max(500).nullable(),
+    matchCa: z.string().trim().min(1).max(200).nullable(),
+    /** Replaces the whole non-secret config (validated against the kind). */
+    config: z.record(z.string(), z.unknown()),
+    /** Replaces the secrets when given; omitted, the sealed ones are kept. Never echoed. */
+    secrets: z.record(z.string(), z.unknown()),
+  })
+  .partial()
+  .strict();
+export type UpdateConnectorInput = z.input<typeof updateConnectorInput>;
+
+/**
+ * Edits a connector (its kind stays): name, what it serves, config, and — only when given —
+ * its secrets, sealed again. Audited with the names of the changed fields, never their secret
+ * values. The worker's resolver picks changes up within its few-second cache.
+ */
+export async function updateConnector(db: Database, key: Buffer, id: string, input: UpdateConnectorInput, actor: string): Promise<ConnectorSummary> {
+  const parsed = updateConnectorInput.parse(input);
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.connector.findUnique({ where: { id } });
+    if (!row) throw new HoldfastError('not_found', 'no such connector');
+    const schema = SCHEMAS[row.kind as StoredConnectorKind];
+    if (!schema) throw new HoldfastError('validation_failed', `connector kind ${row.kind} is not supported`);
+    const data: { name?: string; matchIssuer?: string | null; matchCa?: string | null; config?: object; sealedSecrets?: string } = {};
+    if (parsed.name !== undefined && parsed.name !== row.name) {
+      if (await tx.connector.findUnique({ where: { name: parsed.name } })) throw new HoldfastError('conflict', `a connector named ${parsed.name} exists`);
+      data.name = parsed.name;
+    }
+    if (parsed.matchIssuer !== undefined) data.matchIssuer = parsed.matchIssuer;
+    if (parsed.matchCa !== undefined) data.matchCa = parsed.matchCa;
+    if (parsed.config !== undefined) {
+      const config = schema.config.safeParse(parsed.config);
+      if (!config.success) throw new HoldfastError('validation_failed', `config: ${config.error.issues[0]!.path.join('.')} ${config.error.issues[0]!.message}`);
+      data.config = config.data as object;
+    }
+    if (parsed.secrets !== undefined) {
+      const secrets = schema.secrets.safeParse(parsed.secrets);
+      if (!secrets.success) throw new HoldfastError('validation_failed', `secrets: ${secrets.error.issues[0]!.path.join('.')} ${secrets.error.issues[0]!.message}`);
+      data.sealedSecrets = sealSecret(key, JSON.stringify(secrets.data), aad(id));
+    }
+    const matchIssuer = data.matchIssuer !== undefined ? data.matchIssuer : row.matchIssuer;
+    const matchCa = data.matchCa !== undefined ? data.matchCa : row.matchCa;
+    if (!matchIssuer && !matchCa) throw new HoldfastError('validation_failed', 'name the issuer (matchIssuer) or CA (matchCa) this connector serves');
+    const updated = await tx.connector.update({ where: { id }, data });
+    const changed = Object.keys(data).map((k) => (k === 'sealedSecrets' ? 'secrets' : k));
+    await appendAuditEntry(tx, {
+      actor,
+      action: 'connector.update',
+      target: `connector:${id}`,
+      details: { name: updated.name, kind: updated.kind, changed, matchIssuer: updated.matchIssuer, matchCa: updated.matchCa },
+    });
+    return summarize(updated);
+  });
+}
+
+/** Deletes a connector; legs it carried keep their history. Audited. */
+export async function deleteConnector(db: Database, id: string, actor: string): Promise<{ id: string; name: string }> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.connector.findUnique({ where: { id }, select: { id: true, name: true, kind: true, matchIssuer: true, matchCa: true } });
+    if (!row) throw new HoldfastError('not_found', 'no such connector');
+    await tx.connector.delete({ where: { id } });
+    await appendAuditEntry(tx, { actor, action: 'connector.delete', target: `connector:${id}`, details: { name: row.name, kind: row.kind, matchIssuer: row.matchIssuer, matchCa: row.matchCa } });
+    return { id: row.id, name: row.name };
+  });
+}
+
 function summarize(row: { id: string; name: string; kind: string; matchIssuer: string | null; matchCa: string | null; config: unknown; sealedSecrets: string | null; createdAt: Date }): ConnectorSummary {
   // Certificates and CA names are public; keys never live in config.
   return { id: row.id, name: row.name, kind: row.kind, matchIssuer: row.matchIssuer, matchCa: row.matchCa, config: row.config as Record<string, unknown>, hasSecrets: !!row.sealedSecrets, createdAt: row.createdAt };
@@ -134,6 +203,30 @@ export function dbConnectorResolver(db: Database, key: Buffer, opts: { cacheMs?:
     // A miss is not cached: the fix for "no connector" is adding one, then pressing retry.
     if (resolved && cacheMs > 0) cache.set(cacheKey, { at: Date.now(), value: resolved });
     return resolved;
+  };
+}
+
+/**
+ * Which connector would serve each issuer (tokens) and CA (certificates), by the resolver's
+ * rule (exact match over `*`, kinds that serve the leg's kind); null where none does, so the
+ * revoke dialog can warn before a leg fails with "no connector serves …".
+ */
+export async function connectorCoverage(
+  db: Database,
+  want: { issuers: readonly (string | null)[]; cas: readonly (string | null)[] },
+): Promise<{ issuers: Map<string, string | null>; cas: Map<string, string | null> }> {
+  const rows = await db.prisma.connector.findMany({ select: { name: true, kind: true, matchIssuer: true, matchCa: true }, orderBy: { createdAt: 'asc' } });
+  const pick = (kind: 'token' | 'certificate', value: string) => {
+    const fits = rows.filter((r) => {
+      const serves = SCHEMAS[r.kind as StoredConnectorKind]?.serves;
+      const match = kind === 'token' ? r.matchIssuer : r.matchCa;
+      return (serves === 'both' || serves === kind) && (match === value || match === '*');
+    });
+    return (fits.find((r) => (kind === 'token' ? r.matchIssuer : r.matchCa) === value) ?? fits[0])?.name ?? null;
+  };
+  return {
+    issuers: new Map(want.issuers.map((i) => [i ?? '', pick('token', i ?? '')])),
+    cas: new Map(want.cas.map((c) => [c ?? '', pick('certificate', c ?? '')])),
   };
 }
 

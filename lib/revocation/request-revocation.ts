@@ -1,12 +1,14 @@
-// Records a revocation decision: the Revocation row, one leg per credential, the tokens (and
-// certificates) marked revoked in Holdfast at once, and the audit entry — one transaction
-// (outbox): the worker (run-revocation-worker.ts) then carries each leg to its peer.
+// Records a revocation decision: the Revocation row, one leg per credential, the certificates
+// marked revoked in Holdfast at once (tokens only once their issuer confirmed), and the audit
+// entry — one transaction (outbox): the worker (run-revocation-worker.ts) then carries each leg
+// to its peer.
 import { randomUUID } from 'node:crypto';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { fingerprintToken } from '../credentials/fingerprint.ts';
 import { sealSecret } from '../crypto/seal.ts';
 import type { Database } from '../db/open.ts';
 import { HoldfastError } from '../errors.ts';
+import { connectorCoverage } from './connector-store.ts';
 
 export interface RequestRevocationOptions {
   tokenIds?: string[];
@@ -89,11 +91,10 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
       legs.map((l) => l.certificateId),
       legs.map((l) => (l.tokenId && rawTokens.has(l.tokenId) ? sealSecret(key, rawTokens.get(l.tokenId)!, legTokenAad(l.id)) : null)),
     );
-    await tx.$executeRawUnsafe(
-      `UPDATE "Token" SET status = 'revoked', "revokedAt" = $2::timestamptz WHERE id = ANY($1::uuid[])`,
-      [...tokenLegIds],
-      now.toISOString(),
-    );
+    // Tokens stay as they are: a token is revoked when its issuer confirmed it (the worker
+    // marks it then, run-revocation-worker.ts); until then it is "revocation pending", and
+    // "revocation failed" if no peer confirms (token-revocation-state.ts). Certificates are
+    // marked now: the built-in CRL connector publishes the CA's revoked certificates.
     await tx.$executeRawUnsafe(
       `UPDATE "Certificate" SET status = 'revoked', "revokedAt" = $2::timestamptz WHERE id = ANY($1::uuid[]) AND status <> 'revoked'`,
       [...certLegIds],
@@ -156,8 +157,11 @@ export async function expandCredentials(
 }
 
 export interface RevocationPlan {
-  tokens: { id: string; identity: string; fingerprint: string; binding: string; status: string; issuer: string | null }[];
-  certificates: { id: string; subjectDn: string | null; serial: string | null; caName: string | null; status: string }[];
+  /** `connector`: the connector that would carry the leg, null when none serves its issuer. */
+  tokens: { id: string; identity: string; fingerprint: string; binding: string; status: string; issuer: string | null; connector: string | null }[];
+  certificates: { id: string; subjectDn: string | null; serial: string | null; caName: string | null; status: string; connector: string | null }[];
+  /** Issuers and CAs no connector serves: their legs would fail at once. */
+  unserved: { issuers: string[]; cas: string[] };
 }
 
 /** The exact credentials a request would revoke, for the confirmation dialog. Changes nothing. */
@@ -174,9 +178,18 @@ export async function planRevocation(db: Database, opts: { tokenIds?: string[]; 
       tx.token.findMany({ where: { id: { in: [...tokenLegIds] } }, select: { id: true, fingerprint: true, binding: true, status: true, issuer: true, identity: { select: { name: true } } } }),
       tx.certificate.findMany({ where: { id: { in: [...certLegIds] } }, select: { id: true, subjectDn: true, serial: true, caName: true, status: true } }),
     ]);
+    return { ts, cs };
+  }).then(async ({ ts, cs }) => {
+    const cover = await connectorCoverage(db, { issuers: ts.map((t) => t.issuer), cas: cs.map((c) => c.caName) });
+    const tokens = ts.map((t) => ({ id: t.id, identity: t.identity.name, fingerprint: t.fingerprint, binding: t.binding, status: t.status, issuer: t.issuer, connector: cover.issuers.get(t.issuer ?? '') ?? null }));
+    const certificates = cs.map((c) => ({ ...c, connector: cover.cas.get(c.caName ?? '') ?? null }));
     return {
-      tokens: ts.map((t) => ({ id: t.id, identity: t.identity.name, fingerprint: t.fingerprint, binding: t.binding, status: t.status, issuer: t.issuer })),
-      certificates: cs,
+      tokens,
+      certificates,
+      unserved: {
+        issuers: [...new Set(tokens.filter((t) => !t.connector).map((t) => t.issuer ?? '(no issuer)'))],
+        cas: [...new Set(certificates.filter((c) => !c.connector).map((c) => c.caName ?? '(no CA name)'))],
+      },
     };
   });
 }

@@ -66,7 +66,7 @@ for (const runtime of RUNTIMES) {
       expect(rows.every((r) => r.sealedSecrets.startsWith('v1.'))).toBe(true);
     });
 
-    it.skipIf(!available)('token + bound certificate: one transaction marks revoked at once; the worker confirms both legs; the CRL lists the serial', async () => {
+    it.skipIf(!available)('token + bound certificate: one transaction records the decision (certificate marked revoked at once, tokens once confirmed); the worker confirms both legs; the CRL lists the serial', async () => {
       hook.mode = 'ok';
       hook.calls.length = 0;
       const id = await makeIdentity(t.db);
@@ -78,8 +78,9 @@ for (const runtime of RUNTIMES) {
       const r = await requestRevocation(t.db, key, { tokenIds: [token.id], withCertificate: true, reason: 'leaked in CI log', actor: 'user:op@example.com' });
       // The sibling token bound to the same certificate gets its own leg.
       expect(r.legs.map((l) => l.kind).sort()).toEqual(['certificate', 'token', 'token']);
-      expect((await t.db.prisma.token.findUniqueOrThrow({ where: { id: token.id } })).status).toBe('revoked');
-      expect((await t.db.prisma.token.findUniqueOrThrow({ where: { id: sibling.id } })).status).toBe('revoked');
+      // Tokens are revoked once their issuer confirmed (the worker marks them), not before.
+      expect((await t.db.prisma.token.findUniqueOrThrow({ where: { id: token.id } })).status).toBe('active');
+      expect((await t.db.prisma.token.findUniqueOrThrow({ where: { id: sibling.id } })).status).toBe('active');
       expect((await t.db.prisma.revocation.findUniqueOrThrow({ where: { id: r.id } })).state).toBe('pending');
       const audit = await t.db.prisma.auditEntry.findFirst({ where: { action: 'revocation.request', target: `revocation:${r.id}` } });
       expect(audit).not.toBeNull();
@@ -89,6 +90,8 @@ for (const runtime of RUNTIMES) {
       expect(rev.state).toBe('confirmed');
       expect(rev.completedAt).not.toBeNull();
       expect(rev.legs.every((l) => l.state === 'confirmed' && l.attempts === 1 && l.confirmedAt)).toBe(true);
+      expect((await t.db.prisma.token.findUniqueOrThrow({ where: { id: token.id } })).status).toBe('revoked');
+      expect((await t.db.prisma.token.findUniqueOrThrow({ where: { id: sibling.id } })).status).toBe('revoked');
       expect(hook.calls.length).toBe(2);
       expect(hook.calls.every((c) => c.signed)).toBe(true);
       expect(JSON.stringify(hook.calls)).not.toContain('raw-');

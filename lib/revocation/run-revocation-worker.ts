@@ -6,6 +6,7 @@
 import { appendAuditEntries, type AuditInput } from '../audit/append-audit-entry.ts';
 import { openSecret } from '../crypto/seal.ts';
 import type { Database } from '../db/open.ts';
+import { scheduleAfterCommit } from '../services/findings/coalesce.ts';
 import type { ConnectorResolver } from './connector-store.ts';
 import { legTokenAad } from './request-revocation.ts';
 import { backoffDelayMs, deriveRevocationState } from './revocation-state.ts';
@@ -34,6 +35,12 @@ export interface RevocationWorkerOptions {
   flushMs?: number;
   random?: () => number;
   log?: (line: string) => void;
+  /**
+   * Called after a write that confirmed legs (tokens now revoked, certificates confirmed), so
+   * findings and KPIs follow without waiting for an ingest. The loop schedules the same
+   * coalesced evaluation an ingest does unless told otherwise.
+   */
+  onConfirmed?: (legs: number) => void;
 }
 
 export interface WorkerPass {
@@ -142,11 +149,11 @@ interface LegOutcome {
  * `in_progress`; a retry, failure or release only by the worker that holds its claim, so a
  * worker whose lease lapsed never clears another worker's claim.
  */
-async function recordOutcomes(db: Database, workerId: string, outcomes: LegOutcome[]): Promise<void> {
-  if (!outcomes.length) return;
+async function recordOutcomes(db: Database, workerId: string, outcomes: LegOutcome[]): Promise<number> {
+  if (!outcomes.length) return 0;
   const at = outcomes.reduce((a, o) => (o.at > a ? o.at : a), outcomes[0]!.at);
-  await db.prisma.$transaction(async (tx) => {
-    const updated = await tx.$queryRawUnsafe<{ revocationId: string }[]>(
+  return db.prisma.$transaction(async (tx) => {
+    const updated = await tx.$queryRawUnsafe<{ id: string; revocationId: string; state: string }[]>(
       `UPDATE "RevocationLeg" l SET
               state = CASE o.result WHEN 'confirmed' THEN 'confirmed' WHEN 'failed' THEN 'failed' ELSE l.state END,
               "confirmedAt" = CASE WHEN o.result = 'confirmed' THEN o.at ELSE l."confirmedAt" END,
@@ -161,7 +168,7 @@ async function recordOutcomes(db: Database, workerId: string, outcomes: LegOutco
               AS o(id, result, connector, error, next, at)
         WHERE l.id = o.id AND l.state = 'in_progress'
           AND (o.result = 'confirmed' OR l."claimedBy" = $7)
-       RETURNING l."revocationId"::text AS "revocationId"`,
+       RETURNING l.id::text AS id, l."revocationId"::text AS "revocationId", l.state`,
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.result),
       outcomes.map((o) => o.connectorId),
@@ -170,7 +177,19 @@ async function recordOutcomes(db: Database, workerId: string, outcomes: LegOutco
       outcomes.map((o) => o.at.toISOString()),
       workerId,
     );
+    const confirmed = updated.filter((u) => u.state === 'confirmed').map((u) => u.id);
+    // A token is revoked when its issuer confirmed it: marked here, in the leg's transaction,
+    // at the moment of confirmation (what replay_after_revocation then counts from).
+    if (confirmed.length) {
+      await tx.$executeRawUnsafe(
+        `UPDATE "Token" t SET status = 'revoked', "revokedAt" = l."confirmedAt"
+           FROM "RevocationLeg" l
+          WHERE l.id = ANY($1::uuid[]) AND l.kind = 'token' AND t.id = l."tokenId" AND t.status <> 'revoked'`,
+        confirmed,
+      );
+    }
     await settleRevocations(tx, updated.map((u) => u.revocationId), at);
+    return confirmed.length;
   });
 }
 
@@ -271,9 +290,10 @@ export async function runRevocationWorker(db: Database, opts: RevocationWorkerOp
     if (!pending.length) return Promise.resolve();
     const batch = pending.splice(0);
     writing = recordOutcomes(db, opts.workerId, batch)
-      .then(() => {
+      .then((confirmed) => {
         held -= batch.length;
         for (const o of batch) opts.log?.(o.log);
+        if (confirmed) opts.onConfirmed?.(confirmed);
       })
       .catch((e: unknown) => {
         // Unrecorded legs keep their claim; the lease lapses and they are tried again.
@@ -436,7 +456,9 @@ export interface WorkerLoop {
 }
 
 /** Runs passes every intervalMs until stopped; a pass that claimed work is followed at once. */
-export function startRevocationWorkerLoop(db: Database, opts: RevocationWorkerOptions & { intervalMs?: number }): WorkerLoop {
+export function startRevocationWorkerLoop(db: Database, loopOpts: RevocationWorkerOptions & { intervalMs?: number }): WorkerLoop {
+  // Findings and KPIs follow a confirmed leg: the same coalesced evaluation an ingest schedules.
+  const opts = { onConfirmed: () => scheduleAfterCommit(db, 'system:revocation-worker'), ...loopOpts };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

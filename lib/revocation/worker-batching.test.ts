@@ -173,9 +173,11 @@ for (const runtime of RUNTIMES) {
       expect(leg(tokenIds[2]!).sealedToken).toMatch(/^v1\./);
       const dump = JSON.stringify(legs) + JSON.stringify(await t.db.prisma.auditEntry.findMany({ select: { details: true } }));
       for (const m of made) expect(dump).not.toContain(m.raw);
-      expect(await t.db.prisma.token.count({ where: { id: { in: tokenIds }, status: 'revoked' } })).toBe(3);
+      // Not revoked until their issuer confirmed.
+      expect(await t.db.prisma.token.count({ where: { id: { in: tokenIds }, status: 'revoked' } })).toBe(0);
       hook.mode = 'ok';
       await drain(worker());
+      expect(await t.db.prisma.token.count({ where: { id: { in: tokenIds }, status: 'revoked' } })).toBe(3);
       expect(await t.db.prisma.revocationLeg.count({ where: { revocationId: r.id, sealedToken: { not: null } } })).toBe(0);
     });
   });

@@ -41,12 +41,21 @@ export type VerifyMtlsBody = z.input<typeof verifyMtlsBody>;
 
 const check = z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), skipped: z.boolean().optional() });
 
+const unchecked = z.object({ name: z.string(), detail: z.string() });
+
 /** The answer of `verify dpop` (CONTRACT.md fields first; the rest are additions). */
 export const dpopVerdictOut = z.object({
   ok: z.boolean(),
   reason: z.string().nullable(),
   jkt: z.string(),
   checks: z.array(check),
+  /**
+   * The verdict in one line, naming what was not checked ("Verified, but not checked: jti
+   * replay …"): a pass with checks skipped is not a full verification.
+   */
+  verdict: z.string(),
+  /** Checks that were not run, and why; empty when every check ran. */
+  notChecked: z.array(unchecked),
   explanation: z.string(),
   rfcError: z.string().nullable(),
   tokenFingerprint: z.string().nullable(),
@@ -60,11 +69,45 @@ export const mtlsVerdictOut = z.object({
   reason: z.string().nullable(),
   x5tS256: z.string(),
   checks: z.array(check),
+  verdict: z.string(),
+  notChecked: z.array(unchecked),
   explanation: z.string(),
   tokenFingerprint: z.string().nullable(),
   tokenBinding: z.string().nullable(),
 });
 export type MtlsVerdict = z.infer<typeof mtlsVerdictOut>;
+
+/** What a skipped check leaves open, in words (the check's own detail says why it was skipped). */
+const LEFT_OPEN: Record<string, string> = {
+  jti: 'jti replay — the same proof sent again would also pass',
+  nonce: 'server nonce — a proof made earlier for this URL would also pass',
+  ath: 'ath — the proof is not tied to a particular access token',
+  jkt: 'key binding — the proof key is not compared with a token’s cnf',
+  token_bound: 'token binding — the certificate is not compared with a token’s cnf',
+  htm: 'htm — the request method',
+};
+
+/**
+ * The verdict line and the checks not run. A pass with skipped checks says "Verified, but not
+ * checked: …" so nobody reads it as a full verification; a failure names its reason first.
+ */
+export function describeVerdict(v: { ok: boolean; reason: string | null; checks: readonly { name: string; ok: boolean; detail: string; skipped?: boolean }[] }, what: string): {
+  verdict: string;
+  notChecked: { name: string; detail: string }[];
+} {
+  const notChecked = v.checks.filter((c) => c.skipped).map((c) => ({ name: c.name, detail: c.detail }));
+  const open = notChecked.map((c) => `${LEFT_OPEN[c.name] ?? c.name} (${c.detail})`);
+  if (!v.ok) return { verdict: `✗ ${what} fails: ${v.reason ?? 'failed'}${open.length ? `; also not checked: ${notChecked.map((c) => c.name).join(', ')}` : ''}`, notChecked };
+  if (!open.length) return { verdict: `✓ ${what} verified: every check ran`, notChecked };
+  return { verdict: `✓ ${what} verified, but not checked: ${open.join('; ')}`, notChecked };
+}
+
+/** The verdict fields added to an answer; the explanation of a pass also names what was not checked. */
+function withNotChecked<T extends { ok: boolean; reason: string | null; explanation: string; checks: readonly { name: string; ok: boolean; detail: string; skipped?: boolean }[] }>(r: T, what: string) {
+  const d = describeVerdict(r, what);
+  const explanation = r.ok && d.notChecked.length ? `${r.explanation} Not checked: ${d.notChecked.map((c) => LEFT_OPEN[c.name] ?? c.name).join('; ')}.` : r.explanation;
+  return { ...r, ...d, explanation };
+}
 
 // Bad input the engine refuses (an unreadable expected thumbprint, a non-canonical x5t, …)
 // is the caller's mistake: 422 at the HTTP edge, exit 2 in the CLI. Never a 500.
@@ -92,7 +135,7 @@ export async function verifyDpop(input: VerifyDpopBody): Promise<DpopVerdict> {
   const r = await asInputError(() =>
     verifyDpopRequest({ proof: b.proof, method: b.method, url: b.url, token: b.token, jkt: b.jkt, nonce: b.nonce, nowSeconds: b.now }),
   );
-  return dpopVerdictOut.parse(r);
+  return dpopVerdictOut.parse(withNotChecked(r, 'DPoP proof'));
 }
 
 const FINGERPRINT = /^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){19}|[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){31}|[A-Za-z0-9_-]{43})$/;
@@ -105,5 +148,5 @@ export async function verifyMtls(input: VerifyMtlsBody): Promise<MtlsVerdict> {
   const r = await asInputError(() =>
     verifyMtlsRequest(fingerprint ? { fingerprint, token: b.token, x5t: b.x5t, nowSeconds: b.now } : { cert: certText, token: b.token, x5t: b.x5t, nowSeconds: b.now }),
   );
-  return mtlsVerdictOut.parse(r);
+  return mtlsVerdictOut.parse(withNotChecked(r, 'certificate binding'));
 }

@@ -5,6 +5,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api, ApiProblem } from '../../_components/api.ts';
+import { ConnectorActions } from './_components/connector-actions.tsx';
 
 export interface ConnectorRow {
   id: string;
@@ -12,6 +13,8 @@ export interface ConnectorRow {
   kind: string;
   matchIssuer: string | null;
   matchCa: string | null;
+  /** Non-secret settings (certificates and URLs); secrets never reach the browser. */
+  config: Record<string, unknown>;
   hasSecrets: boolean;
   createdAt: string;
 }
@@ -80,16 +83,16 @@ export function ConnectorsPanel({ connectors }: { connectors: ConnectorRow[] }) 
   }
 
   return (
-    <div className="panel" data-testid="connectors">
+    <div className="panel" data-testid="connectors" id="connectors">
       <h2>Revocation connectors</h2>
       {connectors.length ? (
         <table className="data">
-          <thead><tr><th>Name</th><th>Kind</th><th>Serves</th><th>Secrets</th><th>Test</th></tr></thead>
+          <thead><tr><th>Name</th><th>Kind</th><th>Serves</th><th>Secrets</th><th>Test</th><th>Change</th></tr></thead>
           <tbody>
             {connectors.map((c) => {
               const t = tests[c.id];
               return (
-                <tr key={c.id}>
+                <tr key={c.id} data-testid="connector-row" data-name={c.name}>
                   <td>{c.name}</td>
                   <td>{c.kind}</td>
                   <td className="mono">{[c.matchIssuer && `issuer ${c.matchIssuer}`, c.matchCa && `CA ${c.matchCa}`].filter(Boolean).join(' · ')}</td>
@@ -99,6 +102,9 @@ export function ConnectorsPanel({ connectors }: { connectors: ConnectorRow[] }) 
                       Test connection
                     </button>{' '}
                     {t && t !== 'running' ? <span className={t.ok ? '' : 'error'} role="status">{t.ok ? '✓ ' : '✗ '}{t.detail}</span> : null}
+                  </td>
+                  <td>
+                    <ConnectorActions connector={c} />
                   </td>
                 </tr>
               );

@@ -26,7 +26,7 @@ export default async function SettingsPage() {
   const userRows = users.map(userRow);
   const keyRows = keys.map(apiKeyListing);
   const policy = await loadPolicy(db);
-  const connectors = admin ? (await listConnectors(db)).map((c) => ({ id: c.id, name: c.name, kind: c.kind, matchIssuer: c.matchIssuer, matchCa: c.matchCa, hasSecrets: c.hasSecrets, createdAt: c.createdAt.toISOString() })) : [];
+  const connectors = admin ? (await listConnectors(db)).map((c) => ({ id: c.id, name: c.name, kind: c.kind, matchIssuer: c.matchIssuer, matchCa: c.matchCa, config: c.config, hasSecrets: c.hasSecrets, createdAt: c.createdAt.toISOString() })) : [];
   return (
     <>
       <h1>Settings</h1>

@@ -137,15 +137,37 @@ export function VerifyForms() {
   );
 }
 
+/** What each skipped check leaves open (the same words as the API's verdict line). */
+const NOT_CHECKED_WORDS: Record<string, string> = {
+  jti: 'a replayed proof (the same jti sent again) would also verify here',
+  nonce: 'a proof made earlier for this URL would also verify (no server nonce given)',
+  ath: 'the proof is not tied to an access token (none given)',
+  jkt: 'the proof key is not compared with a token’s cnf (no token or expected jkt given)',
+  token_bound: 'the certificate is not compared with a token’s cnf',
+  htm: 'the request method',
+};
+
 function Verdict({ result }: { result: Result }) {
   const v = result.verdict;
   const thumbprint = result.kind === 'dpop' ? { label: 'Proof key thumbprint (jkt)', value: result.verdict.jkt } : { label: 'Certificate thumbprint (x5t#S256)', value: result.verdict.x5tS256 };
   return (
     <div className="panel" data-testid="verify-result" aria-live="polite">
       <h2 data-testid="verify-verdict" style={{ color: v.ok ? 'var(--ok)' : 'var(--bad)' }}>
-        {v.ok ? '✓ Verified' : `✗ Failed: ${v.reason}`}
+        {v.ok ? (v.notChecked.length ? `✓ Verified — not checked: ${v.notChecked.map((c) => c.name).join(', ')}` : '✓ Verified: every check ran') : `✗ Failed: ${v.reason}`}
         {result.kind === 'dpop' && result.verdict.rfcError ? <span className="muted" style={{ fontWeight: 400 }}> ({result.verdict.rfcError})</span> : null}
       </h2>
+      {v.notChecked.length ? (
+        <div data-testid="verify-not-checked" role="note" style={{ borderLeft: '3px solid var(--warn)', paddingLeft: '0.6rem', margin: '0.5rem 0' }}>
+          <strong>Not checked</strong>
+          <ul style={{ margin: '0.3rem 0' }}>
+            {v.notChecked.map((c) => (
+              <li key={c.name} data-testid={`not-checked-${c.name}`}>
+                <span className="mono">{c.name}</span>: {NOT_CHECKED_WORDS[c.name] ?? c.detail} <span className="muted">({c.detail})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <p data-testid="verify-explanation">{v.explanation}</p>
       <table className="data" style={{ marginBottom: '0.75rem' }}>
         <tbody>

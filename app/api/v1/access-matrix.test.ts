@@ -72,6 +72,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /connectors': 'admin',
   'POST /connectors': 'admin',
   'POST /connectors/[id]/test': 'admin',
+  'PATCH /connectors/[id]': 'admin',
+  'DELETE /connectors/[id]': 'admin',
   'GET /trust-anchors': 'read',
   'POST /trust-anchors': 'admin',
   'DELETE /trust-anchors/[id]': 'admin',

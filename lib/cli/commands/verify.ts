@@ -86,6 +86,8 @@ export const verifyDpopCommand: Command = {
     emit(ctx.io, r, () =>
       [
         r.ok ? '✓ DPoP proof verifies' : `✗ DPoP proof fails: ${r.reason}${r.rfcError ? ` (${r.rfcError})` : ''}`,
+        // What was not checked belongs to the verdict: a pass with jti unchecked also passes a replay.
+        ...(r.notChecked.length ? [`  not checked: ${r.notChecked.map((c) => `${c.name} (${c.detail})`).join('; ')}`] : []),
         `jkt ${r.jkt || '—'}`,
         ...checkLines(r.checks),
         r.explanation,
@@ -110,6 +112,7 @@ export const verifyMtlsCommand: Command = {
     emit(ctx.io, r, () =>
       [
         r.ok ? '✓ certificate binding verifies' : `✗ certificate binding fails: ${r.reason}`,
+        ...(r.notChecked.length ? [`  not checked: ${r.notChecked.map((c) => `${c.name} (${c.detail})`).join('; ')}`] : []),
         `x5t#S256 ${r.x5tS256 || '—'}`,
         ...checkLines(r.checks),
         r.explanation,

@@ -7,6 +7,7 @@ import type { FindingRule, IdentityKind, Severity, Transport } from '../../domai
 import { verdictCodeListSql, verdictNameSql } from '../../domain/verdict-codes.ts';
 import { HoldfastError } from '../../errors.ts';
 import { MAPPING_TABLE } from '../../frameworks/index.ts';
+import { tokenRevocation, tokenRevocations, tokenStateLabel, type TokenRevocation } from '../../revocation/token-revocation-state.ts';
 import { BINDING_FAILURE_VERDICTS, recommend, riskScore, RULE_LABELS, type BindingRecommendation, type RiskScore } from '../../risk/index.ts';
 import { listFindings, listTokens, parseFindingFilters, parseTokenFilters, type FindingRow, type TokenRow } from './lists.ts';
 import { isUuid, iso } from './query.ts';
@@ -29,8 +30,17 @@ export interface ControlRef {
   rationale: string;
 }
 
+/**
+ * A token's state as people may read it ("revoked" only once its issuer confirmed; otherwise
+ * "revocation pending" / "revocation failed") and the revocation behind it, if any.
+ */
+export interface TokenTruth {
+  state: string;
+  revocation: TokenRevocation | null;
+}
+
 export interface TokenDetail {
-  token: TokenRow & { subject: string | null; clientId: string | null; cnfX5tS256: string | null; cnfJkt: string | null; bindingAnomaly: boolean; certificateId: string | null };
+  token: TokenRow & TokenTruth & { subject: string | null; clientId: string | null; cnfX5tS256: string | null; cnfJkt: string | null; bindingAnomaly: boolean; certificateId: string | null };
   identity: { id: string; name: string; kind: string; owner: string | null; transport: string };
   gateways: GatewaySeen[];
   findings: FindingRow[];
@@ -83,6 +93,7 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
     byGw.set(g, cur);
   }
   const findings = (await listFindings(db, { ...parseFindingFilters({}), status: 'all', token: id, limit: 200 }, {})).items;
+  const revocation = await tokenRevocation(db, id);
   const identity = {
     id: String(x.iid),
     name: String(x.name),
@@ -93,6 +104,8 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
   return {
     token: {
       ...row,
+      state: tokenStateLabel(row.status, revocation),
+      revocation,
       subject: (x.subject as string | null) ?? null,
       clientId: (x.clientId as string | null) ?? null,
       cnfX5tS256: (x.cnfX5tS256 as string | null) ?? null,
@@ -136,7 +149,7 @@ export interface IdentityDetail {
     decommissionedAt: string | null;
   };
   risk: RiskScore;
-  tokens: TokenRow[];
+  tokens: (TokenRow & TokenTruth)[];
   tokensTruncated: boolean;
   certificates: { id: string; x5tS256: string; subjectDn: string | null; issuerDn: string | null; notAfter: string | null; status: string; caName: string | null }[];
   /** DPoP keys (RFC 7638 thumbprints) its tokens are bound to or its events presented. */
@@ -187,6 +200,7 @@ export async function getIdentityDetail(db: Database, idOrName: string, now = ne
     [id, now.toISOString()],
   );
   const findings = (await listFindings(db, { ...parseFindingFilters({}), status: 'all', identity: id, limit: 500 }, {}, now)).items;
+  const revocations = await tokenRevocations(db, tokens.items.map((t) => t.id));
   const risk = riskScore(
     findings.map((f) => ({ dedupeKey: f.dedupeKey, rule: f.rule as FindingRule, severity: f.severity as Severity, status: f.status as 'open' | 'acknowledged' | 'resolved' })),
   );
@@ -208,7 +222,10 @@ export async function getIdentityDetail(db: Database, idOrName: string, now = ne
       decommissionedAt: iso(i.decommissionedAt),
     },
     risk,
-    tokens: tokens.items,
+    tokens: tokens.items.map((t) => {
+      const revocation = revocations.get(t.id) ?? null;
+      return { ...t, state: tokenStateLabel(t.status, revocation), revocation };
+    }),
     tokensTruncated: tokens.nextCursor !== null,
     certificates,
     keys,

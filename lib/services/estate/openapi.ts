@@ -97,6 +97,8 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/connectors', permission: 'admin', tag: 'revocation', summary: 'Revocation connectors (secrets never returned, only hasSecrets)' },
   { method: 'post', path: '/connectors', permission: 'admin', tag: 'revocation', summary: 'Create a revocation connector (secrets sealed at rest)' },
   { method: 'post', path: '/connectors/{id}/test', permission: 'admin', tag: 'revocation', summary: 'Test a connector against its endpoint' },
+  { method: 'patch', path: '/connectors/{id}', permission: 'admin', tag: 'revocation', summary: 'Edit a connector: name, issuer/CA served, config; secrets replaced only when sent (never returned); audited' },
+  { method: 'delete', path: '/connectors/{id}', permission: 'admin', tag: 'revocation', summary: 'Delete a connector (its legs keep their history); audited' },
   { method: 'get', path: '/frameworks', permission: 'read', tag: 'frameworks', summary: 'Built-in and custom control frameworks' },
   { method: 'post', path: '/frameworks', permission: 'admin', tag: 'frameworks', summary: 'Add a custom framework (validated)' },
   { method: 'get', path: '/frameworks/{id}/controls', permission: 'read', tag: 'frameworks', summary: 'Controls of a framework with their status from the evidence' },
@@ -125,7 +127,7 @@ export const OPERATIONS: Op[] = [
       ...PAGE,
     ],
   },
-  { method: 'get', path: '/tokens/{id}', permission: 'read', tag: 'estate', summary: 'One token: claims, binding, gateways that saw it and their verdicts, findings, recommendation, mapped controls', response: TokenDetailSchema },
+  { method: 'get', path: '/tokens/{id}', permission: 'read', tag: 'estate', summary: 'One token: claims, binding, gateways that saw it and their verdicts, findings, recommendation, mapped controls; token.state ("revoked" only once the issuer confirmed) and token.revocation (pending, failed or confirmed, with attempts and last error)', response: TokenDetailSchema },
   {
     method: 'get', path: '/identities', permission: 'read', tag: 'estate', summary: 'Non-human identities with risk score', response: IdentityPageSchema, exportable: true,
     query: [

@@ -6,6 +6,7 @@ import { can } from '@/lib/auth/permissions.ts';
 import { getIdentityDetail, type IdentityDetail } from '@/lib/services/estate/details.ts';
 import { requirePage } from '../../../_lib/session.ts';
 import { RevokeIdentityButton } from '../../tokens/_components/revoke-selection.tsx';
+import { TokenStateBadge } from '../../tokens/_components/revoke-state.tsx';
 import { Field, fmt, Sev, ttl, when } from '../../_components/estate.tsx';
 import { FailuresByReasonChart } from '../../_components/overview-charts.tsx';
 
@@ -105,7 +106,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ id: s
                   <td><span className={`badge ${t.binding}`}>{t.binding}</span></td>
                   <td className="mono">{t.scopes.join(' ') || '—'}</td>
                   <td>{ttl(t.ttlSeconds)}</td>
-                  <td>{t.status}</td>
+                  <td>{t.state === t.status && t.status !== 'revoked' ? t.status : <TokenStateBadge state={t.state} revocationId={t.revocation?.revocationId} revocationState={t.revocation?.state} />}</td>
                   <td>{t.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
                 </tr>
               ))}

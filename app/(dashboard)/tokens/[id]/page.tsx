@@ -7,6 +7,7 @@ import { getTokenDetail, type TokenDetail } from '@/lib/services/estate/details.
 import { requirePage } from '../../../_lib/session.ts';
 import { Field, fmt, IdentityLink, Sev, ttl, when } from '../../_components/estate.tsx';
 import { RevokeTokenButton } from '../_components/revoke-selection.tsx';
+import { TokenStateBadge } from '../_components/revoke-state.tsx';
 
 export const metadata: Metadata = { title: 'Token' };
 
@@ -23,18 +24,46 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
   const t = d.token;
   // The certificate the token is bound to, when Holdfast knows it (linked, or by cnf x5t#S256).
   const certificateId = t.certificateId ?? (t.cnfX5tS256 ? (await db.prisma.certificate.findUnique({ where: { x5tS256: t.cnfX5tS256 }, select: { id: true } }))?.id ?? null : null);
+  const rev = t.revocation;
   const active = d.findings.filter((f) => f.status !== 'resolved');
   const resolved = d.findings.filter((f) => f.status === 'resolved');
   return (
     <>
       <p className="muted"><Link href="/tokens">Tokens</Link> / {t.fingerprint.slice(0, 12)}…</p>
       <h1>
-        Token of <IdentityLink id={d.identity.id} name={d.identity.name} /> <span className={`badge ${t.binding}`}>{t.binding}</span> <Sev s={t.riskSeverity} />
+        Token of <IdentityLink id={d.identity.id} name={d.identity.name} /> <span className={`badge ${t.binding}`}>{t.binding}</span> <Sev s={t.riskSeverity} />{' '}
+        <TokenStateBadge state={t.state} revocationId={rev?.revocationId} revocationState={rev?.state} />
       </h1>
-      {can(principal, 'revoke') && t.status !== 'revoked' ? <p><RevokeTokenButton tokenId={t.id} /></p> : null}
+      {/* Revoke stays available until the issuer confirmed; not while a revocation is still being tried. */}
+      {can(principal, 'revoke') && t.status !== 'revoked' && rev?.state !== 'pending' ? <p><RevokeTokenButton tokenId={t.id} again={rev?.state === 'failed'} /></p> : null}
 
       <section className="panel" data-testid="why">
         <h2>Why it matters</h2>
+        {rev && rev.state !== 'confirmed' ? (
+          <div data-testid="revocation-truth" data-state={rev.state} style={{ marginBottom: '0.9rem' }}>
+            {rev.state === 'pending' ? (
+              <p style={{ margin: '0.3rem 0' }}>
+                <strong>Revocation pending.</strong> Revocation was requested {when(rev.requestedAt)} by {rev.requestedBy}; the issuer has not confirmed it yet
+                ({rev.attempts} attempt{rev.attempts === 1 ? '' : 's'}{rev.lastError ? `, last error: ${rev.lastError}` : ''}). Until it does, the token still works for whoever holds it.{' '}
+                <Link href={`/revocations/${rev.revocationId}`}>Follow the revocation and its legs</Link>.
+              </p>
+            ) : (
+              <p style={{ margin: '0.3rem 0' }}>
+                <strong style={{ color: 'var(--bad)' }}>Revocation failed: this token has not been revoked.</strong> The revocation requested {when(rev.requestedAt)} was not confirmed by
+                the issuer after {rev.attempts} attempt{rev.attempts === 1 ? '' : 's'}: {rev.lastError ?? 'no reason recorded'}. The token still works for whoever holds it.{' '}
+                <Link href={`/revocations/${rev.revocationId}`}>See the revocation and its legs</Link>
+                {rev.lastError?.includes('no connector') ? <>, add a connector in <Link href="/settings#connectors">Settings → connectors</Link></> : null}, then revoke again.
+              </p>
+            )}
+          </div>
+        ) : null}
+        {t.status === 'revoked' && rev?.state === 'confirmed' ? (
+          <p data-testid="revocation-truth" data-state="confirmed">
+            <strong>Revoked</strong>: its issuer confirmed the revocation {when(rev.confirmedAt)}.{' '}
+            <Link href={`/revocations/${rev.revocationId}`}>The revocation and its receipts</Link>.
+            {active.length ? ' The findings below are re-evaluated now that the token is revoked.' : ''}
+          </p>
+        ) : null}
         {active.length === 0 ? (
           <p className="empty">No open findings on this token.</p>
         ) : (
@@ -71,7 +100,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
               <Field label="Scopes"><span className="mono">{t.scopes.join(' ') || '—'}</span>{t.privileged ? <strong style={{ color: 'var(--bad)' }}> privileged</strong> : null}</Field>
               <Field label="jti"><span className="mono">{t.jti ?? '—'}</span></Field>
               <Field label="Issued / expires">{when(t.issuedAt)} → {t.expiresAt ? when(t.expiresAt) : 'never'} ({ttl(t.ttlSeconds)})</Field>
-              <Field label="Status">{t.status}{t.revokedAt ? ` (revoked ${when(t.revokedAt)})` : ''}</Field>
+              <Field label="Status">{t.state}{t.revokedAt ? ` (revoked ${when(t.revokedAt)})` : ''}</Field>
               <Field label="Exposure">{t.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>found by a secret scanner</strong> : 'none known'}</Field>
               <Field label="First / last seen">{when(t.firstSeenAt)} / {when(t.lastSeenAt)}</Field>
             </tbody>

@@ -4,13 +4,15 @@
 // tokens, their bound certificates, and every other token bound to those certificates).
 // Rendered only when the server says the signed-in role may revoke.
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import { api, ApiProblem } from '../../../_components/api.ts';
 
 interface Plan {
-  tokens: { id: string; identity: string; fingerprint: string; binding: string; status: string; issuer: string | null }[];
-  certificates: { id: string; subjectDn: string | null; serial: string | null; caName: string | null; status: string }[];
+  tokens: { id: string; identity: string; fingerprint: string; binding: string; status: string; issuer: string | null; connector: string | null }[];
+  certificates: { id: string; subjectDn: string | null; serial: string | null; caName: string | null; status: string; connector: string | null }[];
+  unserved: { issuers: string[]; cas: string[] };
 }
 
 const Ctx = createContext<{ selected: Set<string>; toggle(id: string): void } | null>(null);
@@ -107,16 +109,23 @@ function RevokeDialog({ tokenIds, certificateIds = [], onClose }: { tokenIds: st
                   {' '}and <strong>{plan.certificates.length} certificate{plan.certificates.length === 1 ? '' : 's'}</strong> (every token bound to a revoked certificate is revoked with it)
                 </>
               ) : null}
-              . Holdfast marks them revoked at once and confirms each with its issuer or CA.
+              . Each is revoked once its issuer or CA confirms it; until then it shows as &ldquo;revocation pending&rdquo;.
             </p>
+            {plan.unserved.issuers.length + plan.unserved.cas.length ? (
+              <div role="alert" className="error" data-testid="revoke-no-connector" style={{ margin: '0.5rem 0' }}>
+                <strong>No connector serves </strong>
+                {[...plan.unserved.issuers.map((i) => `issuer ${i}`), ...plan.unserved.cas.map((c) => `CA ${c}`)].join(', ')}: those legs will fail at once and the credentials stay
+                valid. <Link href="/settings#connectors" data-testid="revoke-connectors-link">Add a connector in Settings → connectors</Link> first, or revoke anyway to record the decision.
+              </div>
+            ) : null}
             <table className="data">
-              <thead><tr><th>Kind</th><th>What</th><th>Status now</th></tr></thead>
+              <thead><tr><th>Kind</th><th>What</th><th>Status now</th><th>Connector</th></tr></thead>
               <tbody>
                 {plan.tokens.map((t) => (
-                  <tr key={t.id} data-testid="plan-token"><td>token ({t.binding})</td><td className="mono">{t.identity} · {t.fingerprint.slice(0, 12)}…</td><td>{t.status}</td></tr>
+                  <tr key={t.id} data-testid="plan-token"><td>token ({t.binding})</td><td className="mono">{t.identity} · {t.fingerprint.slice(0, 12)}…</td><td>{t.status}</td><td>{t.connector ?? <strong style={{ color: 'var(--bad)' }}>none</strong>}</td></tr>
                 ))}
                 {plan.certificates.map((c) => (
-                  <tr key={c.id} data-testid="plan-certificate"><td>certificate</td><td className="mono">{c.subjectDn ?? '—'} · serial {(c.serial ?? '?').slice(0, 16)} · CA {c.caName ?? '?'}</td><td>{c.status}</td></tr>
+                  <tr key={c.id} data-testid="plan-certificate"><td>certificate</td><td className="mono">{c.subjectDn ?? '—'} · serial {(c.serial ?? '?').slice(0, 16)} · CA {c.caName ?? '?'}</td><td>{c.status}</td><td>{c.connector ?? <strong style={{ color: 'var(--bad)' }}>none</strong>}</td></tr>
                 ))}
               </tbody>
             </table>
@@ -150,12 +159,12 @@ function RevokeDialog({ tokenIds, certificateIds = [], onClose }: { tokenIds: st
 }
 
 /** One token's revoke button (token page); the same confirmation dialog as the list. */
-export function RevokeTokenButton({ tokenId }: { tokenId: string }) {
+export function RevokeTokenButton({ tokenId, again = false }: { tokenId: string; again?: boolean }) {
   const [open, setOpen] = useState(false);
   return (
     <>
       <button type="button" data-testid="revoke-token" onClick={() => setOpen(true)}>
-        Revoke…
+        {again ? 'Revoke again…' : 'Revoke…'}
       </button>
       {open ? <RevokeDialog tokenIds={[tokenId]} onClose={() => setOpen(false)} /> : null}
     </>

@@ -71,6 +71,25 @@ for (const runtime of RUNTIMES) {
       for (const c of checks) expect(c).toMatchObject({ name: expect.any(String), ok: true, detail: expect.any(String) });
     });
 
+    it('a pass with jti and nonce unchecked says so in the verdict itself (notChecked, verdict line, explanation)', async (ctx) => {
+      if (!t) ctx.skip();
+      const r = await post(postDpop, { proof: RFC_PROOF, method: 'POST', url: 'https://server.example.com/token', now: RFC_IAT });
+      expect(r.json.ok).toBe(true);
+      const notChecked = r.json.notChecked as Array<{ name: string; detail: string }>;
+      expect(notChecked.map((c) => c.name)).toEqual(expect.arrayContaining(['jti']));
+      expect(notChecked.find((c) => c.name === 'jti')?.detail).toMatch(/no replay store/);
+      expect(r.json.verdict).toMatch(/^✓ DPoP proof verified, but not checked: .*jti replay — the same proof sent again would also pass/);
+      expect(r.json.explanation).toMatch(/Not checked: .*jti replay/);
+      // A failure names its reason first, then what was not checked.
+      const late = await post(postDpop, { proof: RFC_PROOF, method: 'POST', url: 'https://server.example.com/token', now: RFC_IAT + 600 });
+      expect(late.json.verdict).toMatch(/^✗ DPoP proof fails: iat/);
+      // mTLS with no token: the binding to a token was not checked, and the verdict says so.
+      const m = await post(postMtls, { cert: certPem });
+      expect(m.json.ok).toBe(true);
+      expect((m.json.notChecked as Array<{ name: string }>).length).toBeGreaterThan(0);
+      expect(m.json.verdict).toMatch(/^✓ certificate binding verified, but not checked: /);
+    });
+
     it('fails the same proof ten minutes later with reason iat and a plain-language explanation', async (ctx) => {
       if (!t) ctx.skip();
       const r = await post(postDpop, { proof: RFC_PROOF, method: 'POST', url: 'https://server.example.com/token', now: RFC_IAT + 600 });

@@ -1,0 +1,126 @@
+// What Holdfast may say about a token's revocation. A token is revoked when its issuer
+// confirmed it (its token leg confirmed; the worker then marks the token revoked). Until then
+// the token is "revocation pending" while its leg is still tried, and "revocation failed" once
+// no peer will be asked again — never "revoked". The latest revocation of the token decides,
+// except that a confirmed one always wins (a later failed attempt does not un-revoke it).
+import { z } from 'zod';
+import type { Database } from '../db/open.ts';
+
+export type TokenRevocationState = 'pending' | 'failed' | 'confirmed';
+
+export interface TokenRevocation {
+  state: TokenRevocationState;
+  revocationId: string;
+  legId: string;
+  requestedAt: string;
+  requestedBy: string;
+  reason: string;
+  confirmedAt: string | null;
+  attempts: number;
+  lastError: string | null;
+  /** When the leg is tried again (pending only). */
+  nextAttemptAt: string | null;
+}
+
+/** The revocation state a leg's state stands for. */
+export function tokenRevocationStateOfLeg(legState: string): TokenRevocationState {
+  if (legState === 'confirmed') return 'confirmed';
+  if (legState === 'failed') return 'failed';
+  return 'pending';
+}
+
+/** Words for a token's state as people read it: "revoked" only when the issuer confirmed. */
+export function tokenStateLabel(status: string, revocation: Pick<TokenRevocation, 'state'> | null | undefined): string {
+  if (status === 'revoked') return 'revoked';
+  if (revocation?.state === 'pending') return 'revocation pending';
+  if (revocation?.state === 'failed') return 'revocation failed';
+  return status;
+}
+
+/** Where the revocation of a token is shown with its legs. */
+export const revocationHref = (revocationId: string) => `/revocations/${revocationId}`;
+
+interface Row {
+  tokenId: string;
+  legId: string;
+  legState: string;
+  attempts: number;
+  lastError: string | null;
+  confirmedAt: Date | string | null;
+  nextAttemptAt: Date | string | null;
+  revocationId: string;
+  createdAt: Date | string;
+  requestedBy: string;
+  reason: string;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+/** The revocation state of each token that has one (tokens never revoked through Holdfast are absent). */
+export async function tokenRevocations(db: Database, tokenIds: readonly string[]): Promise<Map<string, TokenRevocation>> {
+  const out = new Map<string, TokenRevocation>();
+  const ids = [...new Set(tokenIds)];
+  if (!ids.length) return out;
+  const rows = await db.query<Row>(
+    `SELECT DISTINCT ON (l."tokenId") l."tokenId"::text AS "tokenId", l.id::text AS "legId", l.state AS "legState", l.attempts,
+            l."lastError", l."confirmedAt", l."nextAttemptAt", r.id::text AS "revocationId", r."createdAt", r."requestedBy", r.reason
+       FROM "RevocationLeg" l JOIN "Revocation" r ON r.id = l."revocationId"
+      WHERE l.kind = 'token' AND l."tokenId" = ANY($1::uuid[])
+      ORDER BY l."tokenId", (l.state = 'confirmed') DESC, r."createdAt" DESC, l.id`,
+    [ids],
+  );
+  for (const r of rows) {
+    const state = tokenRevocationStateOfLeg(r.legState);
+    out.set(r.tokenId, {
+      state,
+      revocationId: r.revocationId,
+      legId: r.legId,
+      requestedAt: iso(r.createdAt)!,
+      requestedBy: r.requestedBy,
+      reason: r.reason,
+      confirmedAt: iso(r.confirmedAt),
+      attempts: Number(r.attempts),
+      lastError: r.lastError,
+      nextAttemptAt: state === 'pending' ? iso(r.nextAttemptAt) : null,
+    });
+  }
+  return out;
+}
+
+/** The revocation state of one token, or null when it was never revoked through Holdfast. */
+export async function tokenRevocation(db: Database, tokenId: string): Promise<TokenRevocation | null> {
+  return (await tokenRevocations(db, [tokenId])).get(tokenId) ?? null;
+}
+
+/** The API shape of a token's revocation (GET /api/v1/tokens/{id} `token.revocation`). */
+export const TokenRevocationSchema = z.object({
+  state: z.enum(['pending', 'failed', 'confirmed']),
+  revocationId: z.string(),
+  legId: z.string(),
+  requestedAt: z.string(),
+  requestedBy: z.string(),
+  reason: z.string(),
+  confirmedAt: z.string().nullable(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+});
+
+/** Fields a token list row gains: its readable state and its revocation, when it has one. */
+export const TokenRowRevocationFields = {
+  state: z.string(),
+  revocationState: z.enum(['pending', 'failed', 'confirmed']).nullable(),
+  revocationId: z.string().nullable(),
+};
+
+/** Adds `state`, `revocationState` and `revocationId` to token rows (one query for the page). */
+export async function withRevocationState<T extends { id: string; status: string }>(
+  db: Database,
+  rows: readonly T[],
+): Promise<(T & { state: string; revocationState: TokenRevocationState | null; revocationId: string | null })[]> {
+  const revs = await tokenRevocations(db, rows.map((r) => r.id));
+  return rows.map((r) => {
+    const rev = revs.get(r.id) ?? null;
+    return { ...r, state: tokenStateLabel(r.status, rev), revocationState: rev?.state ?? null, revocationId: rev?.revocationId ?? null };
+  });
+}
