@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain.ts';
 import { requirePage } from '../../_lib/session.ts';
 
@@ -42,7 +43,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 <td>{r.at.toISOString().slice(0, 19).replace('T', ' ')}</td>
                 <td className="mono">{r.actor}</td>
                 <td className="mono">{r.action}</td>
-                <td className="mono">{r.target ?? '—'}</td>
+                <td className="mono">{r.target ? <TargetLink target={r.target} /> : '—'}</td>
                 <td className="mono" style={{ maxWidth: 420, overflowWrap: 'anywhere' }}>{JSON.stringify(r.details)}</td>
               </tr>
             ))}
@@ -54,4 +55,39 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       </div>
     </>
   );
+}
+
+/** Where an audit target is shown: the revocation, plan, or the Settings / Sources panel that lists it. */
+function targetHref(target: string): string | null {
+  const i = target.indexOf(':');
+  const [kind, id] = i < 0 ? [target, ''] : [target.slice(0, i), target.slice(i + 1)];
+  const enc = encodeURIComponent(id);
+  switch (kind) {
+    case 'revocation':
+      return `/revocations/${enc}`;
+    case 'plan':
+      return `/plans/${enc}`;
+    case 'token':
+      return `/tokens/${enc}`;
+    case 'certificate':
+      return `/certificates/${enc}`;
+    case 'identity':
+      return `/identities/${enc}`;
+    case 'connector':
+      return '/settings#connectors';
+    case 'user':
+    case 'apikey':
+      return '/settings';
+    case 'source':
+      return '/sources';
+    case 'risk.policy':
+      return '/settings#risk-policy';
+    default:
+      return null;
+  }
+}
+
+function TargetLink({ target }: { target: string }) {
+  const href = targetHref(target);
+  return href ? <Link href={href} data-testid="audit-target">{target}</Link> : <>{target}</>;
 }

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../../_components/api.ts';
+import { RevokeCertificateButton, RevokeTokenButton } from '../tokens/_components/revoke-selection.tsx';
 
 export interface QueueRow {
   id: string;
@@ -15,6 +16,7 @@ export interface QueueRow {
   identityId: string | null;
   identity: string | null;
   tokenId: string | null;
+  certificateId: string | null;
   blastRadius: number;
   status: string;
   lastSeenAt: string;
@@ -24,7 +26,8 @@ export interface QueueRow {
 
 const SEV_COLOR: Record<string, string> = { critical: '#7f1d1d', high: 'var(--bad)', medium: 'var(--warn)', low: 'var(--muted)', info: 'var(--muted)' };
 
-export function AckQueue({ rows, canAck }: { rows: QueueRow[]; canAck: boolean }) {
+/** `canRevoke` (operator, admin): each open finding on a token or certificate gets its revoke button, the same dialog as the token page. */
+export function AckQueue({ rows, canAck, canRevoke = false }: { rows: QueueRow[]; canAck: boolean; canRevoke?: boolean }) {
   const router = useRouter();
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [reason, setReason] = useState('');
@@ -82,7 +85,7 @@ export function AckQueue({ rows, canAck }: { rows: QueueRow[]; canAck: boolean }
         <thead>
           <tr>
             {canAck ? <th><input type="checkbox" aria-label="Select all" checked={all} onChange={() => setPicked(all ? new Set() : new Set(rows.map((r) => r.id)))} /></th> : null}
-            <th>Severity</th><th>Finding</th><th>Identity</th><th className="num">Blast radius</th><th>What to do</th><th>Status</th><th>Last seen</th>
+            <th>Severity</th><th>Finding</th><th>Identity</th><th className="num">Blast radius</th><th>What to do</th><th>Status</th><th>Last seen</th>{canRevoke ? <th>Fix</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -91,7 +94,13 @@ export function AckQueue({ rows, canAck }: { rows: QueueRow[]; canAck: boolean }
               {canAck ? <td><input type="checkbox" aria-label={`Select ${r.title}`} checked={picked.has(r.id)} onChange={() => toggle(r.id)} disabled={r.status === 'resolved'} /></td> : null}
               <td><span style={{ color: SEV_COLOR[r.severity], fontWeight: 700, fontSize: '0.78rem', textTransform: 'uppercase' }}>{r.severity}</span></td>
               <td>
-                {r.tokenId ? <Link href={`/tokens/${r.tokenId}`}>{r.title}</Link> : r.title}
+                {r.tokenId ? (
+                  <Link href={`/tokens/${r.tokenId}`}>{r.title}</Link>
+                ) : r.certificateId ? (
+                  <Link href={`/certificates/${r.certificateId}`} data-testid="finding-certificate">{r.title}</Link>
+                ) : (
+                  r.title
+                )}
                 <div className="muted mono" style={{ fontSize: '0.72rem' }}>{r.rule}</div>
               </td>
               <td>{r.identityId ? <Link href={`/identities/${r.identityId}`} className="mono">{r.identity}</Link> : '—'}</td>
@@ -99,6 +108,11 @@ export function AckQueue({ rows, canAck }: { rows: QueueRow[]; canAck: boolean }
               <td style={{ fontSize: '0.82rem' }}>{r.recommendation}</td>
               <td>{r.status}{r.status === 'acknowledged' && r.ackUntil ? <div className="muted" style={{ fontSize: '0.75rem' }}>until {r.ackUntil.slice(0, 10)}: {r.ackReason}</div> : null}</td>
               <td>{r.lastSeenAt.slice(0, 10)}</td>
+              {canRevoke ? (
+                <td data-testid="finding-revoke">
+                  {r.status === 'resolved' ? null : r.tokenId ? <RevokeTokenButton tokenId={r.tokenId} /> : r.certificateId ? <RevokeCertificateButton certificateId={r.certificateId} /> : null}
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

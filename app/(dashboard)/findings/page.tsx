@@ -83,7 +83,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
         {page.items.length === 0 ? (
           <p className="empty">No findings match. The findings engine evaluates the estate after each ingest batch.</p>
         ) : (
-          <AckQueue rows={page.items} canAck={can(principal, 'read')} />
+          <AckQueue rows={page.items} canAck={can(principal, 'read')} canRevoke={can(principal, 'revoke')} />
         )}
         <Pager basePath="/findings" params={{ ...params, after }} nextCursor={page.nextCursor} />
       </div>
