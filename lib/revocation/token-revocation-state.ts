@@ -124,3 +124,33 @@ export async function withRevocationState<T extends { id: string; status: string
     return { ...r, state: tokenStateLabel(r.status, rev), revocationState: rev?.state ?? null, revocationId: rev?.revocationId ?? null };
   });
 }
+
+/**
+ * The latest revocation of a certificate (a confirmed one wins). Holdfast marks a certificate
+ * revoked when the revocation is requested (the built-in CRL connector publishes those), so the
+ * certificate page uses this to say whether its CA confirmed, is still asked, or failed.
+ */
+export async function certificateRevocation(db: Database, certificateId: string): Promise<TokenRevocation | null> {
+  const [r] = await db.query<Omit<Row, 'tokenId'>>(
+    `SELECT l.id::text AS "legId", l.state AS "legState", l.attempts, l."lastError", l."confirmedAt", l."nextAttemptAt",
+            r.id::text AS "revocationId", r."createdAt", r."requestedBy", r.reason
+       FROM "RevocationLeg" l JOIN "Revocation" r ON r.id = l."revocationId"
+      WHERE l.kind = 'certificate' AND l."certificateId" = $1::uuid
+      ORDER BY (l.state = 'confirmed') DESC, r."createdAt" DESC, l.id LIMIT 1`,
+    [certificateId],
+  );
+  if (!r) return null;
+  const state = tokenRevocationStateOfLeg(r.legState);
+  return {
+    state,
+    revocationId: r.revocationId,
+    legId: r.legId,
+    requestedAt: iso(r.createdAt)!,
+    requestedBy: r.requestedBy,
+    reason: r.reason,
+    confirmedAt: iso(r.confirmedAt),
+    attempts: Number(r.attempts),
+    lastError: r.lastError,
+    nextAttemptAt: state === 'pending' ? iso(r.nextAttemptAt) : null,
+  };
+}

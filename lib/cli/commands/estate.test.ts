@@ -30,7 +30,7 @@ describe('holdfast tokens / findings / events', () => {
     expect(rows.length).toBe(summary.tokens.unboundHighRisk);
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(['binding', 'expiresAt', 'exposure', 'fingerprint', 'id', 'identity', 'jti', 'status', 'ttlSeconds'].sort());
+      expect(Object.keys(row).sort()).toEqual(['binding', 'expiresAt', 'exposure', 'fingerprint', 'id', 'identity', 'jti', 'revocationState', 'status', 'ttlSeconds'].sort());
       expect(row.binding).toBe('bearer');
     }
     const limited = await runCli(['tokens', '--limit', '3', '--json'], { env });

@@ -14,6 +14,7 @@ import {
   type TokenRow,
 } from '../../services/estate/lists.ts';
 import type { Page } from '../../services/estate/query.ts';
+import { withRevocationState, type TokenRevocationState } from '../../revocation/token-revocation-state.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { emitLines, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
@@ -82,12 +83,16 @@ export const tokensCommand: Command = {
   async run(ctx) {
     const v = ctx.values as Record<string, string | undefined>;
     const params = { binding: v.binding, risk: v.risk, status: v.status, exposure: v.exposure, identity: v.identity };
-    await run<TokenRow>(
+    await run<TokenRow & { state?: string; revocationState?: TokenRevocationState | null }>(
       ctx, 'tokens', params, limitOf(ctx, 10_000_000),
-      (db, p) => listTokens(db, parseTokenFilters(p), p),
+      // Each row also says whether a revocation is pending or failed (CONTRACT: field added).
+      async (db, p) => {
+        const page = await listTokens(db, parseTokenFilters(p), p);
+        return { ...page, items: await withRevocationState(db, page.items) };
+      },
       (p) => parseTokenFilters(p),
-      (t) => ({ id: t.id, fingerprint: t.fingerprint, identity: t.identity, binding: t.binding, jti: t.jti, expiresAt: t.expiresAt, ttlSeconds: t.ttlSeconds, status: t.status, exposure: t.exposure }),
-      (t) => `${t.id}  ${t.binding.padEnd(6)}  ${t.status.padEnd(7)}  ${t.exposure === 'exposed' ? 'EXPOSED ' : '        '}${t.identity}  ${t.fingerprint.slice(0, 12)}…`,
+      (t) => ({ id: t.id, fingerprint: t.fingerprint, identity: t.identity, binding: t.binding, jti: t.jti, expiresAt: t.expiresAt, ttlSeconds: t.ttlSeconds, status: t.status, exposure: t.exposure, revocationState: t.revocationState ?? null }),
+      (t) => `${t.id}  ${t.binding.padEnd(6)}  ${(t.state ?? t.status).padEnd(7)}  ${t.exposure === 'exposed' ? 'EXPOSED ' : '        '}${t.identity}  ${t.fingerprint.slice(0, 12)}…`,
     );
   },
 };

@@ -6,6 +6,7 @@ import { isHoldfastError } from '@/lib/errors.ts';
 import { getCertificateDetail, type CertificateDetail } from '@/lib/services/estate/certificate-detail.ts';
 import { requirePage } from '../../../_lib/session.ts';
 import { Field, IdentityLink, Sev, when } from '../../_components/estate.tsx';
+import { certificateRevocation } from '@/lib/revocation/token-revocation-state.ts';
 import { RevokeCertificateButton } from '../../tokens/_components/revoke-selection.tsx';
 
 export const metadata: Metadata = { title: 'Certificate' };
@@ -21,6 +22,10 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
     throw e;
   }
   const c = d.certificate;
+  // Holdfast marks a certificate revoked when asked to (its CRL publisher lists it); whether the
+  // CA confirmed is the revocation leg's state: say "revocation pending/failed" until it did.
+  const rev = await certificateRevocation(db, c.id);
+  const shown = c.status === 'revoked' && rev && rev.state !== 'confirmed' ? (rev.state === 'pending' ? 'revocation pending' : 'revocation failed') : c.status;
   const active = d.findings.filter((f) => f.status !== 'resolved');
   const activeTokens = d.tokens.filter((t) => t.status === 'active').length;
   return (
@@ -28,9 +33,23 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
       <p className="muted">Certificates / {c.x5tS256.slice(0, 12)}…</p>
       <h1>
         Certificate {d.identity ? <>of <IdentityLink id={d.identity.id} name={d.identity.name} /></> : <span className="muted">(no owner identity)</span>}{' '}
-        <span className="badge" data-testid="certificate-status">{c.status}</span>
+        {rev ? (
+          <Link href={`/revocations/${rev.revocationId}`} title="The revocation and its legs">
+            <span className="badge" data-testid="certificate-status" data-state={shown}>{shown}</span>
+          </Link>
+        ) : (
+          <span className="badge" data-testid="certificate-status" data-state={shown}>{shown}</span>
+        )}
       </h1>
-      {can(principal, 'revoke') && c.status !== 'revoked' ? <p><RevokeCertificateButton certificateId={c.id} /></p> : null}
+      {rev && rev.state !== 'confirmed' ? (
+        <p data-testid="revocation-truth" data-state={rev.state}>
+          {rev.state === 'pending'
+            ? `Revocation requested ${when(rev.requestedAt)}; its CA has not confirmed it yet (${rev.attempts} attempt${rev.attempts === 1 ? '' : 's'}${rev.lastError ? `, last error: ${rev.lastError}` : ''}).`
+            : `Revocation failed: the CA did not confirm it after ${rev.attempts} attempt${rev.attempts === 1 ? '' : 's'} (${rev.lastError ?? 'no reason recorded'}); gateways that check the CA's own CRL still accept the certificate.`}{' '}
+          <Link href={`/revocations/${rev.revocationId}`}>The revocation and its legs</Link>.
+        </p>
+      ) : null}
+      {can(principal, 'revoke') && (c.status !== 'revoked' || rev?.state === 'failed') ? <p><RevokeCertificateButton certificateId={c.id} /></p> : null}
 
       <div className="grid2">
         <section className="panel">
@@ -44,7 +63,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
               <Field label="Serial"><span className="mono" style={{ wordBreak: 'break-all' }}>{c.serial ?? '—'}</span></Field>
               <Field label="CA">{c.caName ?? '—'}</Field>
               <Field label="Valid">{when(c.notBefore)} → {when(c.notAfter)}</Field>
-              <Field label="Status">{c.status}{c.revokedAt ? ` (revoked ${when(c.revokedAt)})` : ''}</Field>
+              <Field label="Status">{shown}{c.revokedAt ? ` (revocation requested ${when(c.revokedAt)}${rev?.confirmedAt ? `, confirmed ${when(rev.confirmedAt)}` : ''})` : ''}</Field>
               <Field label="Owner identity">{d.identity ? <IdentityLink id={d.identity.id} name={d.identity.name} /> : '—'}</Field>
               <Field label="First recorded">{when(c.createdAt)}</Field>
             </tbody>
