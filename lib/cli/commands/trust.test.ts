@@ -1,7 +1,7 @@
 // `holdfast trust add|list|crl|remove` through the real binary on an embedded database: the
 // CONTRACT.md shape of `trust add` ({ ca: { subject, x5tS256 }, crlEntries }), idempotent adds,
 // CRL replacement only by a newer one (exit 1 otherwise), a stale CRL warned about on stderr, and
-// every bad file refused with exit 2 and one line. With --server: lib/services/trust/trust-server.test.ts.
+// every bad file refused with exit 2 and one line. With --server: app/api/v1/trust-anchors/through-server.test.ts.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
