@@ -48,10 +48,18 @@ export function AnchorActions({ id, subject }: { id: string; subject: string }) 
 
   return (
     <div>
-      <label className="secondary">
-        Upload a newer CRL{' '}
-        <input ref={input} type="file" accept=".pem,.crl,.der" disabled={busy} aria-label={`Upload a newer CRL for ${subject}`} onChange={(e) => void uploadCrl(e.currentTarget.files?.[0])} />
-      </label>{' '}
+      <label className="secondary" style={{ display: 'block', marginBottom: '0.4rem' }}>
+        Upload a newer CRL
+        <input
+          ref={input}
+          type="file"
+          accept=".pem,.crl,.der"
+          disabled={busy}
+          aria-label={`Upload a newer CRL for ${subject}`}
+          onChange={(e) => void uploadCrl(e.currentTarget.files?.[0])}
+          style={{ display: 'block', maxWidth: '12rem' }}
+        />
+      </label>
       <button type="button" className="secondary" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Remove ${subject}`}>
         Remove
       </button>

@@ -52,7 +52,7 @@ export default async function TrustPage() {
                   <td>
                     <strong>{a.subject}</strong>
                     <div className="muted">
-                      x5t#S256 <code>{a.x5tS256}</code>
+                      x5t#S256 <code style={{ wordBreak: 'break-all' }}>{a.x5tS256}</code>
                     </div>
                     {a.warnings.map((w) => (
                       <div key={w} className="error" data-testid="anchor-warning">
