@@ -19,6 +19,7 @@ import {
 } from './schemas.ts';
 import { HopViewSchema } from './hops.ts';
 import { AddCrlBodySchema, AddTrustAnchorBodySchema, TrustAddResultSchema, TrustAnchorListSchema, TrustAnchorRemovedSchema } from '../trust/schemas.ts';
+import { createPlanSchema } from '../plans/schemas.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
 interface Op {
@@ -178,6 +179,31 @@ export const OPERATIONS: Op[] = [
       ['source', 'a hop\'s source name'],
       ['from', 'chains seen at or after (ISO 8601)', { type: 'string', format: 'date-time' }],
       ['to', 'chains seen before (ISO 8601)', { type: 'string', format: 'date-time' }],
+    ],
+  },
+  {
+    method: 'post', path: '/plans', permission: 'read', tag: 'plans',
+    summary: 'Build and save a staged rollout plan from a simulation policy ({ require: mtls|dpop|bound, maxTtlSeconds?, scope: { gateway?, routePrefix? (host/path), identity: { kind?, nameGlob? } } }) over from..to, with declared exceptions: waves 0 compliant, 1 authorization-server change only, 2 new key material (mTLS or DPoP per client, with reasons), 3 exceptions with compensating controls. 201 with the summary; 422 for an unknown selector, an empty or inverted range, or a scope without evidence. Audited',
+    body: createPlanSchema,
+  },
+  { method: 'get', path: '/plans', permission: 'read', tag: 'plans', summary: 'Saved rollout plans, newest first', query: [['limit', 'at most this many (default 100)', int(1, 200)]] },
+  { method: 'get', path: '/plans/{id}', permission: 'read', tag: 'plans', summary: 'A saved plan (waves, identities, expected refused volume, steps, framework controls) with its progress: the policy re-run over the evidence since it was saved, per wave, in total and per day' },
+  { method: 'get', path: '/plans/{id}/export', permission: 'read', tag: 'plans', summary: 'The plan and its progress as a download', query: [['format', 'csv, json or pdf', en('csv', 'json', 'pdf')]] },
+  {
+    method: 'get', path: '/plans/{id}/waves/{n}/config', permission: 'read', tag: 'plans',
+    summary: "A wave's configuration as a text download: the gateway's (gateway=nginx|haproxy, generated enforcement scoped to the plan's host and path; wave 3 has none, 422) or the authorization server's (authorizationServer=oidc-provider|keycloak)",
+    query: [
+      ['gateway', 'nginx or haproxy', en('nginx', 'haproxy')],
+      ['authorizationServer', 'oidc-provider or keycloak', en('oidc-provider', 'keycloak')],
+      ['mode', 'enforce (default) or report_only', en('enforce', 'report_only')],
+      ['upstream', 'where passing requests go, e.g. http://10.0.0.5:8080'],
+      ['logPath', 'the access log Holdfast ingests (absolute path)'],
+      ['listen', 'NGINX listen / HAProxy bind ([host:]port)'],
+      ['njsDir', 'NGINX njs module directory'],
+      ['certificate', 'server certificate path'],
+      ['certificateKey', 'server key path'],
+      ['clientCa', 'client CA bundle path'],
+      ['crl', 'CRL path'],
     ],
   },
   { method: 'get', path: '/trust-anchors', permission: 'read', tag: 'trust', summary: 'The CAs Holdfast judges client certificates against, each with its CRL (number, thisUpdate, nextUpdate, entries, stale) and warnings', response: TrustAnchorListSchema },
