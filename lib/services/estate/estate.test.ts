@@ -1,5 +1,6 @@
 // Estate API on both runtimes over the demo estate: filters, keyset pages, exports (with the
 // CSV formula guard), details, acknowledge through the API, OpenAPI coverage of every route.
+import { TokenRowRevocationFields } from '../../revocation/token-revocation-state.ts';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +104,8 @@ for (const runtime of RUNTIMES) {
         expect(sa < sb || (sa === sb && a.blastRadius >= b.blastRadius)).toBe(true);
       }
       const first = (await json<{ items: Record<string, unknown>[] }>('/tokens?binding=bearer&risk=high&limit=1')).items[0]!;
-      expect(Object.keys(first).sort()).toEqual(Object.keys(TokenRowSchema.shape).sort());
+      // The API's rows: the list's columns plus the revocation state (app/api/v1/tokens/route.ts).
+      expect(Object.keys(first).sort()).toEqual(Object.keys(TokenRowSchema.extend(TokenRowRevocationFields).shape).sort());
     });
 
     it('filters tokens by every documented filter and pages without overlap', async (ctx) => {

@@ -1,5 +1,6 @@
 // Requests list (the binding failures page, /api/v1/events, the CLI): filters from URL
 // parameters, newest first, keyset pages over the evidence store's two kinds of rows.
+import { correlatedByOwnId } from './hops.ts';
 import type { Database } from '../../db/open.ts';
 import { VERDICTS, type Verdict } from '../../domain/types.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
@@ -271,11 +272,18 @@ export async function listEvents(db: Database, f: EventFilters, p: Params, opts:
     const tb = new Date(b.occurredAt).getTime();
     return tb - ta || (String(b.sk) < String(a.sk) ? -1 : String(b.sk) > String(a.sk) ? 1 : 0);
   });
-  const items = merged.slice(0, f.limit).map(
+  const shown = merged.slice(0, f.limit);
+  // A single-hop request whose correlation id is its own request id keeps no Hop row of its own
+  // (its hop facts are packed in a segment): lib/services/estate/hops.ts finds which they are.
+  const hexOf = (k: Buffer | Uint8Array | string) => (typeof k === 'string' ? k.replace(/^\\x/, '') : Buffer.from(k).toString('hex'));
+  const hopRow = (r: EventSqlRow) => r as EventSqlRow & { hopDay: number | null; hopNs: number; hopKey: Buffer | Uint8Array | string };
+  const lacking = shown.map(hopRow).filter((r) => !r.correlationId && !r.hopCorrelationId && r.requestId && r.hopDay !== null && r.hopKey);
+  const ownIds = lacking.length ? await correlatedByOwnId(db, lacking.map((r) => ({ day: r.hopDay, ns: r.hopNs, key: r.hopKey, occurredAt: r.occurredAt }))) : new Set<string>();
+  const items = shown.map(
     (r): EventRow => ({
       id: r.sk,
       requestId: r.requestId,
-      correlationId: r.correlationId ?? r.hopCorrelationId,
+      correlationId: r.correlationId ?? r.hopCorrelationId ?? (r.requestId && ownIds.has(hexOf(hopRow(r).hopKey)) ? r.requestId : null),
       source: r.source,
       occurredAt: iso(r.occurredAt)!,
       gateway: r.gateway,
