@@ -153,7 +153,7 @@ test('the admin sees the connectors (secrets sealed, never shown) and tests one'
   await signIn(page, 'admin', '/settings');
   await page.goto('/settings');
   const panel = page.getByTestId('connectors');
-  await expect(panel.getByRole('cell', { name: 'e2e-token-webhook' })).toBeVisible();
+  await expect(panel.getByRole('cell', { name: 'e2e-token-webhook', exact: true })).toBeVisible();
   await expect(panel).not.toContainText(HMAC);
   const row = panel.getByRole('row', { name: /e2e-crl-spire-mesh-ca/ });
   await row.getByRole('button', { name: 'Test connection' }).click();
@@ -166,7 +166,8 @@ test('holdfast revoke --server waits for confirmation and prints the CONTRACT sh
   const tokenId = (page.json.items as { id: string }[])[0]!.id;
   const r = await runCli(['revoke', '--token-id', tokenId, '--reason', 'e2e cli', '--json', '--server', base(), '--api-key', adminKey()]);
   expect(r.code, r.stderr).toBe(0);
-  expect(JSON.parse(r.stdout)).toEqual({ id: expect.any(String), state: 'confirmed', legs: [{ kind: 'token', state: 'confirmed', attempts: 1, lastError: null }] });
+  // CONTRACT fields exactly; added fields (receipts) allowed.
+  expect(JSON.parse(r.stdout)).toMatchObject({ id: expect.any(String), state: 'confirmed', legs: [{ kind: 'token', state: 'confirmed', attempts: 1, lastError: null }] });
   const bad = await runCli(['revoke', '--token-id', tokenId, '--json', '--server', base(), '--api-key', adminKey()]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/--reason is required/);
