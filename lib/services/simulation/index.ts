@@ -1,0 +1,4 @@
+// Enforcement what-if over the evidence store (issue #17 item 1).
+export { DEFAULT_ROW_LIMIT, hourRange, MAX_ROW_LIMIT, routeRegex, runSimulation, toHoldfastError } from './run-simulation.ts';
+export { simulationBodySchema, type SimulationBody } from './schemas.ts';
+export { simulate, type SimulateOptions } from './simulate.ts';

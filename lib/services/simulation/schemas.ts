@@ -1,0 +1,26 @@
+// What a simulation is asked with, for the API (and any other caller): the policy (checked by
+// lib/simulate parsePolicy, whose one-line reasons the problem body carries as its detail), the
+// range and how many ranked rows per dimension.
+import { z } from 'zod';
+import { parseInstant } from '../../domain/instant.ts';
+import { MAX_ROW_LIMIT } from './run-simulation.ts';
+
+const instant = (name: string) =>
+  z.string().transform((v, ctx) => {
+    try {
+      return parseInstant(name, v) as Date;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date or date-time with offset, e.g. 2026-11-01T00:00:00Z' });
+      return z.NEVER;
+    }
+  });
+
+export const simulationBodySchema = z.strictObject({
+  /** Checked field by field by parsePolicy (unknown selectors are refused by name). */
+  policy: z.record(z.string(), z.unknown(), { error: 'must be an object with require (mtls, dpop or bound)' }),
+  from: instant('from'),
+  to: instant('to'),
+  limit: z.number().int().min(1).max(MAX_ROW_LIMIT).optional(),
+});
+
+export type SimulationBody = z.infer<typeof simulationBodySchema>;

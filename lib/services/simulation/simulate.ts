@@ -1,0 +1,22 @@
+// The one entry the API, the CLI and the page call: untrusted policy and range in, result out.
+import type { Database } from '../../db/open.ts';
+import { parsePolicy, type SimulationResult } from '../../simulate/index.ts';
+import { runSimulation, toHoldfastError } from './run-simulation.ts';
+
+export interface SimulateOptions {
+  policy: unknown;
+  from: Date;
+  to: Date;
+  limit?: number;
+}
+
+/** Validates the policy (422 / exit 2 with a one-line reason) and runs the simulation. */
+export async function simulate(db: Database, o: SimulateOptions): Promise<SimulationResult> {
+  let policy;
+  try {
+    policy = parsePolicy(o.policy);
+  } catch (e) {
+    throw toHoldfastError(e);
+  }
+  return runSimulation(db, { policy, range: { from: o.from, to: o.to }, limit: o.limit });
+}
