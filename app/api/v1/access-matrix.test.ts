@@ -80,6 +80,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /trust-anchors/[id]/crl': 'admin',
   'GET /plans': 'read',
   'POST /plans': 'read',
+  'POST /simulations': 'read',
   'GET /plans/[id]': 'read',
   'GET /plans/[id]/export': 'read',
   'GET /plans/[id]/waves/[n]/config': 'read',

@@ -20,6 +20,7 @@ import {
 import { HopViewSchema } from './hops.ts';
 import { AddCrlBodySchema, AddTrustAnchorBodySchema, TrustAddResultSchema, TrustAnchorListSchema, TrustAnchorRemovedSchema } from '../trust/schemas.ts';
 import { createPlanSchema } from '../plans/schemas.ts';
+import { simulationBodySchema } from '../simulation/schemas.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
 interface Op {
@@ -185,6 +186,11 @@ export const OPERATIONS: Op[] = [
     method: 'post', path: '/plans', permission: 'read', tag: 'plans',
     summary: 'Build and save a staged rollout plan from a simulation policy ({ require: mtls|dpop|bound, maxTtlSeconds?, scope: { gateway?, routePrefix? (host/path), identity: { kind?, nameGlob? } } }) over from..to, with declared exceptions: waves 0 compliant, 1 authorization-server change only, 2 new key material (mTLS or DPoP per client, with reasons), 3 exceptions with compensating controls. 201 with the summary; 422 for an unknown selector, an empty or inverted range, or a scope without evidence. Audited',
     body: createPlanSchema,
+  },
+  {
+    method: 'post', path: '/simulations', permission: 'read', tag: 'simulations',
+    summary: 'Enforcement what-if: what requiring mtls, dpop or bound (and/or maxTtlSeconds) in a scope ({ gateway?, source?, routePrefix? (host/path), identity: { kind?, nameGlob?, privileged? }, audience? }) would have refused from..to (read in whole hours from the usage evidence): requests in total, would be refused = attacks stopped + legitimate broken (by bearer, bound without proof, context stripped, wrong mechanism, TTL over limit), already refused, already invalid, per day; identities, tokens, client networks and routes ranked by impact with exemplar ledger keys. Nothing is saved. 422 with a one-line detail for an unknown selector (or gateway/source no evidence names), conflicting requirements, an empty, inverted or over-400-day range',
+    body: simulationBodySchema,
   },
   { method: 'get', path: '/plans', permission: 'read', tag: 'plans', summary: 'Saved rollout plans, newest first', query: [['limit', 'at most this many (default 100)', int(1, 200)]] },
   { method: 'get', path: '/plans/{id}', permission: 'read', tag: 'plans', summary: 'A saved plan (waves, identities, expected refused volume, steps, framework controls) with its progress: the policy re-run over the evidence since it was saved, per wave, in total and per day' },
