@@ -53,7 +53,7 @@ test('the analyst verifies a DPoP proof and a certificate on the Verify page', a
   await dpop.getByLabel('Access token').fill(token);
   await dpop.getByRole('button', { name: 'Verify proof' }).click();
   // The verdict names what was not checked: no replay store here, so a replayed proof would pass too.
-  await expect(result.getByTestId('verify-verdict')).toContainText('✓ Verified — not checked: jti');
+  await expect(result.getByTestId('verify-verdict')).toHaveText('✓ Verified — not checked: nonce, jti');
   await expect(result.getByTestId('not-checked-jti')).toContainText('replayed proof');
   await expect(result.getByTestId('verify-thumbprint')).toHaveText(jkt);
   await expect(result.getByTestId('check-ath')).toHaveAttribute('data-ok', 'true');
