@@ -118,7 +118,7 @@ export async function listFindings(db: Database, f: FindingFilters, p: Params, n
   const nowP = filters.p(now.toISOString());
   if (f.status === 'open') filters.and(`(f.status = 'open' OR (f.status = 'acknowledged' AND f."ackUntil" <= ${nowP}::timestamptz))`);
   if (f.status === 'acknowledged') filters.and(`f.status = 'acknowledged' AND (f."ackUntil" IS NULL OR f."ackUntil" > ${nowP}::timestamptz)`);
-  if (f.status === 'resolved') filters.and(`f.status = 'resolved'`);
+  if (f.status === 'resolved') filters.and(`f.status = 'resolved' AND ${nowP}::timestamptz IS NOT NULL`);
   if (f.status === 'active') filters.and(`f.status <> 'resolved' AND ${nowP}::timestamptz IS NOT NULL`);
   if (f.status === 'all') filters.and(`${nowP}::timestamptz IS NOT NULL`);
   identityClause(filters, 'f."identityId"', f.identity);
