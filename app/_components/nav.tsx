@@ -10,6 +10,7 @@ const ITEMS: Array<{ href: string; label: string; admin?: boolean }> = [
   { href: '/tokens', label: 'Tokens' },
   { href: '/failures', label: 'Binding failures' },
   { href: '/hops', label: 'Hops' },
+  { href: '/simulate', label: 'Simulate' },
   { href: '/plans', label: 'Rollout plans' },
   { href: '/verify', label: 'Verify' },
   { href: '/findings', label: 'Findings' },
