@@ -41,3 +41,29 @@ export async function startRuntimeServer(runtime: 'pglite' | 'postgres', env: Re
     throw e;
   }
 }
+
+/** An HTTP answer as tests read it: status, content type, JSON (problem bodies too) and the raw text. */
+export interface HttpAnswer {
+  status: number;
+  type: string | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever shape the route answers
+  json: any;
+  text: string;
+}
+
+/**
+ * A caller for a running server whose base URL is known only once it has started: `body` as JSON
+ * unless it is a string (then sent as is with `contentType`).
+ */
+export function httpCaller(base: () => string) {
+  return async (method: string, path: string, key: string, body?: unknown, contentType = 'application/json'): Promise<HttpAnswer> => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const type = res.headers.get('content-type');
+    return { status: res.status, type, json: text && /^application\/(problem\+)?json/.test(type ?? '') ? JSON.parse(text) : null, text };
+  };
+}

@@ -16,7 +16,7 @@ import { customCrl, derInteger, generateCrl, makeCa, type TestCa } from '@/lib/t
 import { createGatewayPki, tlsRequest, type GatewayPki } from '@/lib/testing/gateway-pki.ts';
 import { postgresAvailable, RUNTIMES } from '@/lib/testing/databases.ts';
 import { freePort, hasBuild, runCli } from '@/lib/testing/processes.ts';
-import { startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
+import { httpCaller, startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
 
 const CADDY = findCaddy();
 const IN_CI = process.env.CI === 'true';
@@ -125,16 +125,7 @@ describe.runIf(RUN)('trust anchors through the server, with the real Caddy as th
       let analyst = '';
       let anchorId = '';
       let derAnchorId = '';
-      const call = async (method: string, path: string, key: string, body?: unknown, contentType = 'application/json') => {
-        const res = await fetch(`${base}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-          body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-        });
-        const text = await res.text();
-        const type = res.headers.get('content-type');
-        return { status: res.status, type, json: text && /^application\/(problem\+)?json/.test(type ?? '') ? JSON.parse(text) : null, text };
-      };
+      const call = httpCaller(() => base);
       const list = async () => (await call('GET', '/api/v1/trust-anchors', analyst)).json.trustAnchors as Anchor[];
 
       beforeAll(async () => {

@@ -16,7 +16,7 @@ import { createGatewayPki, type GatewayPki } from '@/lib/testing/gateway-pki.ts'
 import { findHaproxy, startHaproxy } from '@/lib/testing/haproxy-launch.ts';
 import { postgresAvailable, RUNTIMES } from '@/lib/testing/databases.ts';
 import { freePort, hasBuild, runCli } from '@/lib/testing/processes.ts';
-import { startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
+import { httpCaller, startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
 
 const HAPROXY = findHaproxy();
 const IN_CI = process.env.CI === 'true';
@@ -123,16 +123,7 @@ describe.runIf(RUN)('source log formats with the real HAProxy', () => {
       let sourceKey = '';
       let analyst = '';
 
-      const call = async (method: string, path: string, key: string, body?: unknown, contentType = 'application/json') => {
-        const res = await fetch(`${base}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-          body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-        });
-        const text = await res.text();
-        const type = res.headers.get('content-type');
-        return { status: res.status, type, json: text && /^application\/(problem\+)?json/.test(type ?? '') ? JSON.parse(text) : null, text };
-      };
+      const call = httpCaller(() => base);
       const ingest = (query: string, body: string, key = admin) => call('POST', `/api/v1/ingest?${query}`, key, body, 'text/plain');
       const batchCount = async () => (await call('GET', '/api/v1/ingest/batches', admin)).json.batches.length as number;
 
