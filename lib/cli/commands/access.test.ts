@@ -6,20 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type RunResult } from '../../testing/processes.ts';
+import { expectOneLine, jsonLines } from '../../testing/cli-output.ts';
+import { runCli } from '../../testing/processes.ts';
 
 const UUID = /^[0-9a-f-]{36}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-function expectOneLine(r: RunResult, code: number, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^npm warn/.test(l));
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
-
-const jsonLines = (r: RunResult) => r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('holdfast apikey list|revoke and user list|disable|enable|role on the embedded database', () => {
   let dir = '';
