@@ -4,18 +4,12 @@
 // sealed ones are never sent back to the browser). Delete asks for confirmation first.
 import { useState } from 'react';
 import { api } from '../../../_components/api.ts';
+import type { ConnectorRow } from '../connectors-panel.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { useAccessChange } from './use-access-change.ts';
 
-export interface EditableConnector {
-  id: string;
-  name: string;
-  kind: string;
-  matchIssuer: string | null;
-  matchCa: string | null;
-  config: Record<string, unknown>;
-  hasSecrets: boolean;
-}
+/** A connector as the panel lists it (secrets never reach the browser). */
+export type EditableConnector = Omit<ConnectorRow, 'createdAt'>;
 
 type Change = { kind: 'update'; id: string; body: Record<string, unknown> } | { kind: 'delete'; id: string };
 
