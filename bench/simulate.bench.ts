@@ -17,6 +17,7 @@ import { DIM } from '../lib/services/evidence/dims.ts';
 import { runSimulation } from '../lib/services/simulation/index.ts';
 import { parsePolicy } from '../lib/simulate/index.ts';
 import { openTestDatabase, postgresAvailable } from '../lib/testing/databases.ts';
+import { timeIt as timeRuns } from './timing.ts';
 import type { BenchResult } from './types.ts';
 import { generate } from './views.bench.ts';
 
@@ -25,18 +26,7 @@ const REQUESTS = Number(process.env.BENCH_SIM_REQUESTS ?? TOKENS * 100);
 const RUNS = Number(process.env.BENCH_SIM_RUNS ?? 7);
 const DAY_MS = 86_400_000;
 
-async function timeIt(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { p50: q(0.5), p95: q(0.95) };
-}
+const timeIt = (fn: () => Promise<unknown>) => timeRuns(fn, RUNS, 1);
 
 export async function run(): Promise<BenchResult[]> {
   if (!(await postgresAvailable())) {

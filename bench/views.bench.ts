@@ -29,6 +29,7 @@ import { evaluateFindings } from '../lib/services/findings/index.ts';
 import { REFRESH_TOKEN_RISK_SQL } from '../lib/services/findings/evaluate.ts';
 import { getSummary, UNBOUND_HIGH_RISK_SQL } from '../lib/services/summary.ts';
 import { openTestDatabase, postgresAvailable } from '../lib/testing/databases.ts';
+import { timeIt as timeRuns } from './timing.ts';
 import type { BenchResult } from './types.ts';
 
 const TOKENS = Number(process.env.BENCH_VIEWS_TOKENS ?? 200_000);
@@ -173,19 +174,7 @@ export async function generate(db: Database, tokens = TOKENS, requests = REQUEST
   }
 }
 
-async function timeIt(fn: () => Promise<unknown>, runs = RUNS): Promise<{ p50: number; p95: number }> {
-  await fn();
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { p50: q(0.5), p95: q(0.95) };
-}
+const timeIt = (fn: () => Promise<unknown>, runs = RUNS) => timeRuns(fn, runs, 2);
 
 function results(name: string, ours: { p50: number; p95: number }, base: { p50: number; p95: number }, baseName: string, targetMs: number | undefined, notes: string): BenchResult[] {
   return (['p50', 'p95'] as const).map((k) => ({
