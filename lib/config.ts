@@ -98,10 +98,16 @@ export const SETTING_NAMES = Object.keys(envSchema.shape) as SettingName[];
  */
 export function readSetting<K extends SettingName>(name: K, env: Env = process.env): z.output<(typeof envSchema.shape)[K]> {
   const raw = env[name];
+  // Read on every request by some callers (trusted proxy, view cache): the parse is kept per raw value.
+  const hit = parsedSettings.get(name);
+  if (hit && hit.raw === raw) return hit.value as z.output<(typeof envSchema.shape)[K]>;
   const r = envSchema.shape[name].safeParse(raw === undefined || raw.trim() === '' ? undefined : raw);
   if (!r.success) throw new HoldfastError('config_invalid', `${name}: ${r.error.issues[0]!.message}`);
+  parsedSettings.set(name, { raw, value: r.data });
   return r.data as z.output<(typeof envSchema.shape)[K]>;
 }
+
+const parsedSettings = new Map<SettingName, { raw: string | undefined; value: unknown }>();
 
 export type HoldfastConfig = {
   databaseUrl: string | undefined;
