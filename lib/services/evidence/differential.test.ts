@@ -39,6 +39,69 @@ function withoutNewRules(got: Record<string, unknown>, want: Record<string, unkn
   expect(((got.findings as Array<{ rule: string }>) ?? []).filter((x) => added.includes(x.rule))).toEqual([]);
 }
 
+type TopIdentity = { id: string; findings: number; score: number; critical?: number; high?: number; blastRadius?: number };
+
+/**
+ * The Overview's top identities were ranked by risk score when the legacy answers were recorded;
+ * since 3cbeae1 (issue #18) they are ranked by open critical, then high findings, then blast
+ * radius - a product change, not a storage one. What storage decides is still compared: every
+ * identity in both lists has the same findings count and score, and the new list is in its
+ * documented order. Then the section is left out of the whole-answer comparison.
+ */
+function compareTopIdentities(got: Record<string, unknown>, want: Record<string, unknown>): void {
+  const g = got.overview as { topIdentities: TopIdentity[] };
+  const w = want.overview as { topIdentities: TopIdentity[] };
+  const wanted = new Map(w.topIdentities.map((x) => [x.id, x]));
+  const both = g.topIdentities.filter((x) => wanted.has(x.id));
+  expect(both.length).toBeGreaterThanOrEqual(5);
+  for (const x of both) expect({ id: x.id, findings: x.findings, score: x.score }).toEqual({ id: x.id, findings: wanted.get(x.id)!.findings, score: wanted.get(x.id)!.score });
+  const key = (x: TopIdentity) => [x.critical ?? 0, x.high ?? 0, x.blastRadius ?? 0];
+  for (let i = 1; i < g.topIdentities.length; i++) {
+    const [a, b] = [key(g.topIdentities[i - 1]!), key(g.topIdentities[i]!)];
+    const j = a.findIndex((v, k) => v !== b[k]);
+    if (j >= 0) expect(a[j]!).toBeGreaterThan(b[j]!);
+  }
+  g.topIdentities = w.topIdentities;
+}
+
+/**
+ * Token details gained `state` and `revocation` after the recording (5ee5115, issue #18: what
+ * Holdfast may claim about a revocation). The demo estate has no revocation, so each token's
+ * state is its status; checked, then left out of the comparison.
+ */
+function withoutRevocationTruth(got: Record<string, unknown>): void {
+  type T = { status: string; state?: string; revocation?: unknown };
+  const tokens: T[] = [
+    ...(got.tokenDetails as Array<{ token: T }>).map((d) => d.token),
+    ...(got.identityDetails as Array<{ tokens: T[] }>).flatMap((d) => d.tokens),
+  ];
+  for (const t of tokens) {
+    expect([t.state, t.revocation]).toEqual([t.status, null]);
+    delete t.state;
+    delete t.revocation;
+  }
+}
+
+/**
+ * Framework answers gained, after the recording, subjects mapped since (the leaking_hop rule, the
+ * revocation_effective receipts - neither has evidence in this estate's recording) and each
+ * control's statusEvidence sentence (e93793f). Those are left out; every subject the recording
+ * had, its counts and each control's status are still compared.
+ */
+function withoutLaterMappings(got: Record<string, unknown>, want: Record<string, unknown>): void {
+  type C = { id: string; evidence: Array<{ subject: string }>; statusEvidence?: unknown };
+  const frameworks = got.frameworks as Record<string, { controls: C[] }>;
+  const recorded = want.frameworks as Record<string, { controls: C[] }>;
+  for (const [id, f] of Object.entries(frameworks)) {
+    const before = new Map((recorded[id]?.controls ?? []).map((c) => [c.id, new Set(c.evidence.map((e) => e.subject))]));
+    for (const c of f.controls) {
+      const subjects = before.get(c.id);
+      if (subjects) c.evidence = c.evidence.filter((e) => subjects.has(e.subject));
+      delete c.statusEvidence;
+    }
+  }
+}
+
 /** The estate, built through the storage under test. */
 async function buildEstate(t: TestDatabase): Promise<void> {
   await seedDemo(t.db, { seed: 42, now: NOW });
@@ -72,6 +135,9 @@ describe.each(RUNTIMES)('every API answer is the same on the evidence store as o
     // HOLDFAST_DIFF_OUT=file: write these answers there too, to compare with the recorded ones by hand.
     if (process.env.HOLDFAST_DIFF_OUT) writeFileSync(`${process.env.HOLDFAST_DIFF_OUT}.${runtime}.json`, JSON.stringify(got, null, 1));
     withoutNewRules(got, want);
+    compareTopIdentities(got, want);
+    withoutRevocationTruth(got);
+    withoutLaterMappings(got, want);
     expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
     // Section by section, so a difference names the answer it is in.
     for (const k of Object.keys(want)) expect({ [k]: got[k] }).toEqual({ [k]: want[k] });
