@@ -187,7 +187,9 @@ export type PositiveControl =
   | 'sender_constrained_enforced'
   | 'ttl_within_policy'
   | 'certificate_unique_per_workload'
-  | 'revocation_confirmed';
+  | 'revocation_confirmed'
+  /** A revocation receipt: every gateway that ever accepted the credential stopped accepting it. */
+  | 'revocation_effective';
 
 export type IdentityKind = 'service' | 'pipeline' | 'agent' | 'partner' | 'workload';
 export type Transport = 'mesh' | 'private_link' | 'public' | 'unknown';

@@ -37,6 +37,24 @@ describe('a finding rule lands on the right controls', () => {
   });
 });
 
+describe('a revocation receipt lands on the controls it is evidence for', () => {
+  // A gateway still accepting a revoked credential fails the containment controls; receipts that
+  // all show the credential refused since satisfy them (and never pass a control on their own
+  // where a finding is open).
+  it.each<[string, string[]]>([
+    ['owasp-nhi-2025', ['NHI1:2025', 'NHI2:2025']],
+    ['nist-csf-2.0', ['PR.AA-05', 'RS.MI-01']],
+    ['nist-sp-800-207', ['tenet-6']],
+    ['owasp-agentic-2026', ['ASI03', 'ASI10']],
+    ['csa-maestro', ['L6']],
+  ])('%s: a still-accepting gateway fails %j', (frameworkId, ids) => {
+    const failing: EvidenceCounts = { openFindings: {}, positive: { revocation_effective: { pass: 0, fail: 1 } }, rulesEvaluated: [] };
+    expect(notSatisfiedIds(frameworkId, failing)).toEqual(ids);
+    const held = assessControls(requireBuiltinFramework(frameworkId), { openFindings: {}, positive: { revocation_effective: { pass: 2, fail: 0 } }, rulesEvaluated: [] });
+    expect(held.filter((a) => ids.includes(a.control.id)).map((a) => a.status)).toEqual(ids.map(() => 'satisfied'));
+  });
+});
+
 describe('control status from evidence', () => {
   it('marks every control not_assessed when there is no evidence at all, never satisfied', () => {
     for (const id of ['owasp-nhi-2025', 'nist-csf-2.0', 'csa-maestro']) {

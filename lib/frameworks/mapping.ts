@@ -12,6 +12,7 @@ export const POSITIVE_CONTROLS: readonly PositiveControl[] = [
   'ttl_within_policy',
   'certificate_unique_per_workload',
   'revocation_confirmed',
+  'revocation_effective',
 ];
 
 export const MAPPING_TABLE: Record<EvidenceSubject, SubjectMap> = {
@@ -287,6 +288,23 @@ export const MAPPING_TABLE: Record<EvidenceSubject, SubjectMap> = {
       ['ASI03', 'Abused identities are revoked.'],
     ],
     'csa-maestro': [['L6', 'Revocation control working.']],
+  },
+  revocation_effective: {
+    'owasp-nhi-2025': [
+      ['NHI1:2025', 'The offboarded credential is no longer accepted at any gateway that used to accept it.'],
+      ['NHI2:2025', 'A leaked credential, once revoked, stops working everywhere it was used.'],
+    ],
+    'nist-csf-2.0': [
+      ['RS.MI-01', 'Containment is shown at every enforcement point, not only at the issuer.'],
+      ['PR.AA-05', 'Access withdrawn by the organization is enforced where access is decided.'],
+    ],
+    'nist-sp-800-207': [['tenet-6', 'Each enforcement point refused the withdrawn credential on its next request.']],
+    'nist-ai-rmf': [['MANAGE', 'The response action was verified where it has to take effect.']],
+    'owasp-agentic-2026': [
+      ['ASI03', 'An abused agent identity stops being accepted at every gateway.'],
+      ['ASI10', 'A rogue agent is shown to be cut off, gateway by gateway.'],
+    ],
+    'csa-maestro': [['L6', 'Revocation takes effect at the deployment\'s enforcement points.']],
   },
 };
 

@@ -27,6 +27,7 @@ export function evidenceHref(subject: string): string {
     case 'certificate_unique_per_workload':
       return '/findings?rule=credential_shared';
     case 'revocation_confirmed':
+    case 'revocation_effective':
       return '/revocations';
     default:
       return `/findings?rule=${encodeURIComponent(subject)}`;
