@@ -125,7 +125,7 @@ test('a revocation no connector serves fails, and no role ever sees the token as
   await page.screenshot({ path: test.info().outputPath('roles-token-revocation-failed.png'), fullPage: true });
   // The API says the same; status stays active.
   const detail = await page.request.get(`/api/v1/tokens/${tokenId}`);
-  const tok = ((await detail.json()) as { token: { status: string; state: string; revocation: { state: string; revocationId: string } } }).token;
+  const tok = ((await detail.json()) as { token: { status: string; state: string; identityId: string; revocation: { state: string; revocationId: string } } }).token;
   expect(tok).toMatchObject({ status: 'active', state: 'revocation failed', revocation: { state: 'failed', revocationId } });
 
   // The analyst and the auditor see the same truth, and no revoke control.
@@ -134,6 +134,11 @@ test('a revocation no connector serves fails, and no role ever sees the token as
     await page.goto(`/tokens/${tokenId}`);
     await expect(page.getByTestId('token-state')).toHaveAttribute('data-state', 'revocation failed');
     await expect(page.getByTestId('revoke-token')).toHaveCount(0);
+    // The tokens list says it too, linked to the revocation (never a bare "active" or "revoked").
+    await page.goto(`/tokens?identity=${encodeURIComponent(tok.identityId)}&status=active&limit=500`);
+    const row = page.getByTestId('token-row').filter({ has: page.locator(`a[href="/tokens/${tokenId}"]`) });
+    await expect(row.getByTestId('token-state')).toHaveAttribute('data-state', 'revocation failed');
+    await expect(row.getByTestId('token-revocation-link')).toHaveAttribute('href', `/revocations/${revocationId}`);
     await page.goto(`/findings?token=${tokenId}&rule=unbound_high_risk`);
     await expect(page.getByTestId('finding-row')).toHaveCount(1); // still open: nothing was revoked
     await expect(page.getByTestId('finding-revoke')).toHaveCount(0);

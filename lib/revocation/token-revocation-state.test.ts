@@ -3,13 +3,15 @@
 // and a confirmed leg marks it revoked and re-evaluates findings without an ingest.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getIdentityDetail, getTokenDetail } from '../services/estate/details.ts';
+import { IdentityDetailSchema, TokenDetailSchema, TokenPageSchema } from '../services/estate/schemas.ts';
 import { evaluateFindings } from '../services/findings/evaluate.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../testing/databases.ts';
 import { createConnector, dbConnectorResolver } from './connector-store.ts';
 import { requestRevocation } from './request-revocation.ts';
 import { runRevocationWorker, startRevocationWorkerLoop, type RevocationWorkerOptions } from './run-revocation-worker.ts';
 import { makeIdentity, makeToken, startWebhookReceiver, type WebhookReceiver } from './testing/fixtures.ts';
-import { tokenRevocation, tokenRevocations, tokenRevocationStateOfLeg, tokenStateLabel } from './token-revocation-state.ts';
+import { tokenRevocation, tokenRevocations, tokenRevocationStateOfLeg, tokenStateLabel, withRevocationState } from './token-revocation-state.ts';
 
 const key = randomBytes(32);
 const HMAC = 'webhook-secret-truth-0123456789';
@@ -72,6 +74,13 @@ for (const runtime of RUNTIMES) {
       expect(rev).toMatchObject({ state: 'failed', revocationId: r.id, attempts: 1, nextAttemptAt: null });
       expect(rev!.lastError).toContain('no connector serves issuer https://unserved.example.test');
       expect(tokenStateLabel(tok.status, rev)).toBe('revocation failed');
+      // The API's output schemas keep what the pages show (they once stripped it from the identity).
+      const identity = IdentityDetailSchema.parse(await getIdentityDetail(t.db, tok.identityId));
+      expect(identity.tokens.find((x) => x.id === token.id)).toMatchObject({ status: 'active', state: 'revocation failed', revocation: { state: 'failed', revocationId: r.id } });
+      const detail = TokenDetailSchema.parse(await getTokenDetail(t.db, token.id));
+      expect(detail.token).toMatchObject({ state: 'revocation failed', revocation: { state: 'failed', revocationId: r.id } });
+      const rows = TokenPageSchema.parse({ items: await withRevocationState(t.db, [{ ...detail.token }]), nextCursor: null });
+      expect(rows.items[0]).toMatchObject({ state: 'revocation failed', revocationState: 'failed', revocationId: r.id });
       await evaluateFindings(t.db, { actor: 'test' });
       const f = await t.db.prisma.finding.findFirst({ where: { tokenId: token.id, rule: 'unbound_high_risk' } });
       expect(f?.status).toBe('open');

@@ -3,11 +3,13 @@ import Link from 'next/link';
 import { can } from '@/lib/auth/permissions.ts';
 import { listTokens, parseTokenFilters, tokenFilterParams, type TokenFilters, type TokenRow, type TokenSort } from '@/lib/services/estate/lists.ts';
 import type { Page } from '@/lib/services/estate/query.ts';
+import { withRevocationState } from '@/lib/revocation/token-revocation-state.ts';
 import { requirePage } from '../../_lib/session.ts';
 import { ExportLinks, FilterError, fmt, IdentityLink, Sev, ttl, when } from '../_components/estate.tsx';
 import { FilterBar } from '../_components/filter-bar.tsx';
 import { Pager, SortHeader } from '../_components/pager.tsx';
 import { RevokeSelectionProvider, SelectTokenCell } from './_components/revoke-selection.tsx';
+import { TokenStateBadge } from './_components/revoke-state.tsx';
 
 export const metadata: Metadata = { title: 'Tokens' };
 
@@ -37,10 +39,12 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
   const canRevoke = can(principal, 'revoke');
   const sp = await searchParams;
   let f: TokenFilters;
-  let page: Page<TokenRow>;
+  let page: Page<Awaited<ReturnType<typeof withRevocationState<TokenRow>>>[number]>;
   try {
     f = parseTokenFilters(sp, 50, PAGE_SORT);
-    page = await listTokens(db, f, sp, { count: true });
+    const listed = await listTokens(db, f, sp, { count: true });
+    // The status a person may trust: "revoked" only once the issuer confirmed.
+    page = { ...listed, items: await withRevocationState(db, listed.items) };
   } catch (e) {
     return (
       <>
@@ -115,7 +119,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                       <td className="mono trunc" title={r.scopes.join(' ') || undefined}>{r.scopes.join(' ') || '—'}</td>
                       <td className="nowrap">{ttl(r.ttlSeconds)}</td>
                       <td className="opt nowrap">{r.expiresAt ? when(r.expiresAt) : 'never'}</td>
-                      <td>{r.status}</td>
+                      <td>{r.revocationId ? <TokenStateBadge state={r.state} revocationId={r.revocationId} revocationState={r.revocationState} /> : r.status}</td>
                       <td className="opt">{r.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
                       <td className="opt nowrap">{when(r.lastSeenAt)}</td>
                       <td className="num">{r.findings ? <Link href={`/findings?token=${r.id}`}>{r.findings}</Link> : 0}</td>

@@ -112,7 +112,7 @@ export const OPERATIONS: Op[] = [
   { method: 'put', path: '/risk-policy', permission: 'admin', tag: 'findings', summary: 'Replace the risk policy ({ policy }); validated, audited, then every rule is re-evaluated' },
   { method: 'get', path: '/summary', permission: 'read', tag: 'estate', summary: 'Counts: identities, tokens by binding, unbound high-risk, exposed active, findings per rule' },
   {
-    method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered', response: TokenPageSchema, exportable: true,
+    method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered; each row with state ("revoked" only once the issuer confirmed), revocationState and revocationId', response: TokenPageSchema, exportable: true,
     query: [
       ['binding', 'bearer, mtls or dpop', en('bearer', 'mtls', 'dpop')],
       ['risk', 'high = open unbound_high_risk finding (the Overview KPI); flagged = any active finding; critical = an active critical finding', en('high', 'flagged', 'critical')],
@@ -141,7 +141,7 @@ export const OPERATIONS: Op[] = [
       ...PAGE,
     ],
   },
-  { method: 'get', path: '/identities/{id}', permission: 'read', tag: 'estate', summary: 'One identity (id or name): tokens, certificates, DPoP keys, failures timeline, findings, risk score with breakdown', response: IdentityDetailSchema },
+  { method: 'get', path: '/identities/{id}', permission: 'read', tag: 'estate', summary: 'One identity (id or name): tokens (each with state and latest revocation), certificates, DPoP keys, failures timeline, findings, risk score with breakdown', response: IdentityDetailSchema },
   { method: 'get', path: '/certificates/{id}', permission: 'read', tag: 'estate', summary: 'One certificate (id or x5t#S256): fingerprints, DNs, serial, validity, status, owner identity, every token bound to it, recent gateway events that presented it, findings', response: CertificateDetailSchema },
   {
     method: 'get', path: '/findings', permission: 'read', tag: 'findings', summary: 'Findings queue: severity, then blast radius, then recency', response: FindingPageSchema, exportable: true,

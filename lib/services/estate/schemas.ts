@@ -3,6 +3,7 @@
 // BindingEvent.redactedRaw). Also the source of the OpenAPI components (z.toJSONSchema).
 import { z } from 'zod';
 import { storableString } from '../../http/storable-string.ts';
+import { TokenRevocationSchema, TokenRowRevocationFields } from '../../revocation/token-revocation-state.ts';
 
 const iso = z.string().describe('ISO 8601 date-time');
 const nullable = <T extends z.ZodType>(t: T) => t.nullable();
@@ -99,7 +100,8 @@ export const EventRowSchema = z.object({
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-export const TokenPageSchema = pageOf(TokenRowSchema);
+/** A token list row also says what Holdfast may claim about it (state, revocationState, revocationId). */
+export const TokenPageSchema = pageOf(TokenRowSchema.extend(TokenRowRevocationFields));
 export const IdentityPageSchema = pageOf(IdentityRowSchema);
 export const FindingPageSchema = pageOf(FindingRowSchema);
 export const EventPageSchema = pageOf(EventRowSchema);
@@ -121,6 +123,9 @@ export const RiskScoreSchema = z.object({
   accepted: z.number().int(),
 });
 
+/** What Holdfast may claim about a token: `state` ("revoked" only once the issuer confirmed) and its latest revocation. */
+const TokenTruthFields = { state: z.string(), revocation: TokenRevocationSchema.nullable() };
+
 export const TokenDetailSchema = z.object({
   token: TokenRowSchema.extend({
     subject: nullable(z.string()),
@@ -129,6 +134,7 @@ export const TokenDetailSchema = z.object({
     cnfJkt: nullable(z.string()),
     bindingAnomaly: z.boolean(),
     certificateId: nullable(z.string()),
+    ...TokenTruthFields,
   }),
   identity: z.object({ id: z.string(), name: z.string(), kind: z.string(), owner: nullable(z.string()), transport: z.string() }),
   gateways: z.array(
@@ -159,7 +165,7 @@ export const IdentityDetailSchema = z.object({
     decommissionedAt: nullable(iso),
   }),
   risk: RiskScoreSchema,
-  tokens: z.array(TokenRowSchema),
+  tokens: z.array(TokenRowSchema.extend(TokenTruthFields)),
   tokensTruncated: z.boolean(),
   certificates: z.array(
     z.object({ id: z.string(), x5tS256: z.string(), subjectDn: nullable(z.string()), issuerDn: nullable(z.string()), notAfter: nullable(iso), status: z.string(), caName: nullable(z.string()) }),

@@ -1,8 +1,8 @@
 import { apiRoute } from '@/lib/http/route.ts';
-import { withRevocationState, TokenRowRevocationFields } from '@/lib/revocation/token-revocation-state.ts';
+import { withRevocationState } from '@/lib/revocation/token-revocation-state.ts';
 import { LISTERS, listOrExport, TOKEN_EXPORT_COLUMNS } from '@/lib/services/estate/api.ts';
 import type { TokenRow } from '@/lib/services/estate/lists.ts';
-import { pageOf, TokenRowSchema } from '@/lib/services/estate/schemas.ts';
+import { TokenPageSchema } from '@/lib/services/estate/schemas.ts';
 
 type Row = Awaited<ReturnType<typeof withRevocationState<TokenRow>>>[number];
 
@@ -18,6 +18,6 @@ const COLUMNS: (keyof Row & string)[] = [...TOKEN_EXPORT_COLUMNS, 'state', 'revo
 
 // Filters: binding, risk (high|flagged|critical), exposure, status, ttlMin, ttlMax, noExpiry, issuer,
 // audience, scope, identity (id or name), sort (risk|id|ttl|expires), limit ≤ 500, after; format=csv|json.
-export const GET = apiRoute({ permission: 'read', output: pageOf(TokenRowSchema.extend(TokenRowRevocationFields)) }, async ({ db, query }) =>
+export const GET = apiRoute({ permission: 'read', output: TokenPageSchema }, async ({ db, query }) =>
   listOrExport(db, query, 'tokens', lister, COLUMNS),
 );
