@@ -123,8 +123,21 @@ test('the operator revokes one token from its page; the dialog names the token',
   await signIn(page, 'operator', '/tokens?binding=bearer&status=active');
   await page.goto('/tokens?binding=bearer&status=active');
   await page.getByTestId('token-row').first().locator('a[href^="/tokens/"]').first().click();
-  await page.getByTestId('revoke-token').click();
+  // A modal: focus starts in it (on the reason), Tab never leaves it, Escape closes it and
+  // focus returns to the button that opened it.
+  const opener = page.getByTestId('revoke-token');
+  await opener.click();
   const dialog = page.getByTestId('revoke-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByTestId('revoke-reason')).toBeFocused();
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="revoke-dialog"]'))).toBe(true);
+  }
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(opener).toBeFocused();
+  await opener.click();
   await expect(dialog.getByTestId('plan-token')).toHaveCount(1);
   await expect(dialog.getByTestId('plan-certificate')).toHaveCount(0); // a bearer token has none
   await dialog.getByTestId('revoke-reason').fill('e2e: single token from its page');
