@@ -15,7 +15,7 @@ export function BindingMixChart({ rows }: { rows: { day: string; bearer: number;
   return (
     <div style={{ width: '100%', height: 260 }} data-testid="binding-mix-chart" aria-hidden="true">
       <ResponsiveContainer>
-        <AreaChart data={data}>
+        <AreaChart data={data} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={12} />
           <YAxis fontSize={12} allowDecimals={false} />
@@ -69,7 +69,7 @@ export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: strin
   return (
     <div style={{ width: '100%', height: 300 }} data-testid="failures-chart" aria-hidden="true">
       <ResponsiveContainer>
-        <BarChart data={[...byDay.values()]}>
+        <BarChart data={[...byDay.values()]} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={12} />
           <YAxis fontSize={12} allowDecimals={false} />
@@ -98,7 +98,7 @@ export function TtlChart({ rows }: { rows: { bucket: string; label: string; href
   return (
     <div style={{ width: '100%', height: 260 }} data-testid="ttl-chart" aria-hidden="true">
       <ResponsiveContainer>
-        <BarChart data={rows}>
+        <BarChart data={rows} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={12} />
           <YAxis fontSize={12} allowDecimals={false} />
@@ -130,7 +130,7 @@ export function TopIdentitiesChart({ rows }: { rows: { id: string; name: string;
   return (
     <div style={{ width: '100%', height: Math.max(160, rows.length * 28 + 60) }} data-testid="top-identities-chart" aria-hidden="true">
       <ResponsiveContainer>
-        <BarChart data={rows} layout="vertical" margin={{ left: 8 }}>
+        <BarChart data={rows} layout="vertical" margin={{ left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} />
           <XAxis type="number" fontSize={12} allowDecimals={false} />
           <YAxis type="category" dataKey="name" width={170} fontSize={11} />

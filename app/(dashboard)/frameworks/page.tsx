@@ -106,7 +106,7 @@ export default async function FrameworksPage({ searchParams }: { searchParams: P
           rule that ran in the range and found nothing open; with neither it is not assessed. Each status says what it rests on.
         </p>
         {mayExport && <ExportButtons framework={selected.id} from={range.from?.toISOString()} to={range.to?.toISOString()} />}
-        <table className="data" data-testid="controls" style={{ tableLayout: 'auto' }}>
+        <table className="data fit" data-testid="controls" style={{ tableLayout: 'auto' }}>
           <thead>
             <tr>
               <th>Control</th>

@@ -93,7 +93,7 @@ function PathPanel({ p }: { p: HopPath }) {
           </p>
         ))
       )}
-      <table className="data">
+      <table className="data fit">
         <thead>
           <tr><th>Chain verdict</th><th>Why</th><th>Leaking hop</th><th>Backend verdict</th><th className="num">Status</th><th className="num">Requests</th><th>Last</th><th>Example</th></tr>
         </thead>

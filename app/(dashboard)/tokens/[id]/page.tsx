@@ -90,7 +90,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
       <div className="grid2">
         <section className="panel">
           <h2>Claims (the raw token is never stored)</h2>
-          <table className="data">
+          <table className="data kv">
             <tbody>
               <Field label="Fingerprint (SHA-256)"><span className="mono" style={{ wordBreak: 'break-all' }}>{t.fingerprint}</span></Field>
               <Field label="Type">{t.tokenType}</Field>
@@ -108,7 +108,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
         </section>
         <section className="panel">
           <h2>Binding</h2>
-          <table className="data">
+          <table className="data kv">
             <tbody>
               <Field label="Method">{t.binding === 'bearer' ? 'none (bearer: whoever holds it can use it)' : t.binding === 'mtls' ? 'mTLS certificate (RFC 8705)' : 'DPoP key (RFC 9449)'}</Field>
               <Field label="cnf x5t#S256">
@@ -124,7 +124,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
           {d.gateways.length === 0 ? (
             <p className="empty">No gateway has logged this token.</p>
           ) : (
-            <table className="data" data-testid="gateways">
+            <table className="data fit" data-testid="gateways">
               <thead><tr><th>Gateway</th><th className="num">Events</th><th className="num">ok</th><th className="num">Binding failures</th><th>Verdicts</th><th>Last</th></tr></thead>
               <tbody>
                 {d.gateways.map((g) => (
