@@ -91,14 +91,18 @@ describe.runIf(RUN)('hop chains through the real server', { timeout: 600_000 }, 
     it('GET /api/v1/events?requestId= and holdfast events --request-id --server: both hops of every request, with the chain verdict', async (ctx) => {
       if (!server) return ctx.skip();
       for (const edge of EDGES) {
-        for (const route of CHAIN_ROUTES) {
-          for (const s of CHAIN_SCENARIOS) {
+        for (const [r, route] of CHAIN_ROUTES.entries()) {
+          for (const [i, s] of CHAIN_SCENARIOS.entries()) {
             const name = chainCaseName(edge, route, s);
             const corr = corrOf.get(name)!;
             const page = await api<{ items: EventLine[] }>(`/api/v1/events?requestId=${encodeURIComponent(corr)}`);
             expect(page.items.map((e) => [e.source, e.correlationId, e.chainVerdict]).sort(), name).toEqual(
               [[SOURCE[edge], corr, CHAIN_EXPECTED[s.id]![route].chain], ['nginx-backend', corr, CHAIN_EXPECTED[s.id]![route].chain]].sort(),
             );
+            // The CLI prints what the API answered: checked on one scenario per edge and route
+            // (a different one each time, so every scenario is covered), not on all 30 cases -
+            // each CLI run is a process start.
+            if (i !== (EDGES.indexOf(edge) * CHAIN_ROUTES.length + r) % CHAIN_SCENARIOS.length) continue;
             const cli = await runCli(['events', '--request-id', corr, '--json', '--server', server.url, '--api-key', key], { env });
             expect(cli.code, cli.stderr).toBe(0);
             const lines = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as EventLine);
