@@ -111,6 +111,7 @@ export async function foldLegacyEvents(db: Database, opts: { now?: Date; retenti
     EvidenceWriter.rolledBack(db);
     throw e;
   }
-  opts.log?.(`holdfast: moved ${folded} request(s) of the legacy event table into the evidence store`);
+  // A fresh database has the (empty) legacy table too: say something only when something moved.
+  if (folded) opts.log?.(`holdfast: moved ${folded} request(s) of the legacy event table into the evidence store`);
   return folded;
 }
