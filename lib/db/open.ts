@@ -15,7 +15,8 @@ import { PgliteReadGate } from './read-gate.ts';
 export type DbTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
   | { kind: 'pglite'; dataDir: string }
-  | { kind: 'memory' };
+  /** In memory; `loadDataDir` restores a cluster dumped by PGlite's dumpDataDir instead of running initdb. */
+  | { kind: 'memory'; loadDataDir?: Blob };
 
 export interface Database {
   kind: 'pglite' | 'postgres';
@@ -108,7 +109,7 @@ function makeDirs(dir: string): void {
   for (const m of missing) mkdirSync(m, { mode: 0o700 });
 }
 
-async function openPglite(dataDir: string | null): Promise<Database> {
+async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (dataDir) {
     try {
@@ -124,7 +125,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   }
   let db: PGlite;
   try {
-    db = dataDir ? new PGlite(`${dataDir}/pgdata`) : new PGlite();
+    db = dataDir ? new PGlite(`${dataDir}/pgdata`) : new PGlite(loadDataDir ? { loadDataDir } : undefined);
     await db.waitReady;
   } catch (e) {
     lock?.release();
@@ -163,6 +164,6 @@ export async function openDatabase(target: DbTarget): Promise<Database> {
     case 'pglite':
       return openPglite(target.dataDir);
     case 'memory':
-      return openPglite(null);
+      return openPglite(null, target.loadDataDir);
   }
 }

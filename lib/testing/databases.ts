@@ -2,7 +2,11 @@
 // PGlite in memory, and a fresh database on the PostgreSQL server at 127.0.0.1:5432 that is
 // created for the test file and dropped after. With CI=true a missing server fails the run
 // instead of skipping.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateDatabase } from '../db/migrations.ts';
 import { openDatabase, type Database } from '../db/open.ts';
@@ -47,10 +51,51 @@ export async function createPostgresTestDatabase(): Promise<{ url: string; drop(
   };
 }
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Every file under a directory, relative paths sorted. */
+function filesUnder(dir: string, rel = ''): string[] {
+  return readdirSync(path.join(dir, rel))
+    .sort()
+    .flatMap((name) => (statSync(path.join(dir, rel, name)).isDirectory() ? filesUnder(dir, path.join(rel, name)) : [path.join(rel, name)]));
+}
+
+/** The template's name: the migrations' contents and the PGlite version decide what it holds. */
+function pgliteTemplateFile(): string {
+  const h = createHash('sha256');
+  const migrations = path.join(ROOT, 'prisma', 'migrations');
+  for (const f of filesUnder(migrations)) h.update(f).update('\0').update(readFileSync(path.join(migrations, f))).update('\0');
+  h.update((JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version);
+  return path.join(os.tmpdir(), `holdfast-pglite-template-${h.digest('hex').slice(0, 16)}.tar`);
+}
+
+/**
+ * A migrated, empty PGlite cluster, dumped once per machine and restored by every test file:
+ * PGlite's initdb plus the migrations cost seconds of CPU per test file (tens of seconds when the
+ * two cores are busy) and dominated the suite; restoring the dump costs a fraction. The dump is
+ * written to a temporary name and renamed, so test processes racing to make it never read half.
+ */
+async function pgliteTemplate(): Promise<Blob> {
+  const file = pgliteTemplateFile();
+  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  const db = await openDatabase({ kind: 'memory' });
+  try {
+    await migrateDatabase(db);
+    const dump = await db.pglite!.dumpDataDir('none');
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    renameSync(tmp, file);
+    return dump;
+  } finally {
+    await db.close();
+  }
+}
+
 /** Opens a migrated, empty database of the given runtime. */
 export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const db = await openDatabase({ kind: 'memory' });
+    const db = await openDatabase({ kind: 'memory', loadDataDir: await pgliteTemplate() });
+    // Up to date already (the template is keyed by the migrations); checked, never assumed.
     await migrateDatabase(db);
     return { db, drop: () => db.close() };
   }
