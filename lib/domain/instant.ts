@@ -1,6 +1,7 @@
 // Instants as people and programs write them (ISO 8601 with offset) → Dates PostgreSQL stores as
 // given; bad values are a bad_request naming the parameter (400 on the API, exit 2 in the CLI).
 // Shared by the API's query schemas, the list filters and the CLI, so it lives below all of them.
+import { z } from 'zod';
 import { HoldfastError } from '../errors.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
@@ -19,9 +20,28 @@ export function parseInstant(name: string, value: string | null | undefined): Da
   if (value === null || value === undefined || value === '') return null;
   const d = new Date(value);
   if (!ISO.test(value) || !isStorableInstant(d)) {
-    throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date or date-time with offset`, { errors: [{ path: name, message: 'must be an ISO 8601 date or date-time with offset between the years 1 and 9999, e.g. 2026-11-01T00:00:00Z' }] });
+    throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date or date-time with offset`, { errors: [{ path: name, message: INSTANT_MESSAGE }] });
   }
   return d;
+}
+
+export const INSTANT_MESSAGE = 'must be an ISO 8601 date or date-time with offset between the years 1 and 9999, e.g. 2026-11-01T00:00:00Z';
+
+/**
+ * A required instant in a JSON body (simulations, plans): a string parsed by parseInstant into a
+ * Date, an empty or bad value one validation issue naming what a good value looks like.
+ */
+export function instantSchema(name: string) {
+  return z.string().transform((v, ctx) => {
+    try {
+      const d = parseInstant(name, v);
+      if (d) return d;
+    } catch {
+      // reported below with the one message every instant uses
+    }
+    ctx.addIssue({ code: 'custom', message: INSTANT_MESSAGE });
+    return z.NEVER;
+  });
 }
 
 export function rangeFromQuery(q: URLSearchParams): { from: Date | null; to: Date | null } {

@@ -1,7 +1,7 @@
 // Building blocks for route query schemas (apiRoute's `query` option): query values arrive as
 // strings, so each parser takes a string and says in its message what a good value looks like.
 import { z } from 'zod';
-import { parseInstant } from '../domain/instant.ts';
+import { INSTANT_MESSAGE, parseInstant } from '../domain/instant.ts';
 
 /** A whole number from min to max (a string in the query), else the default when absent. */
 export function intParam(min: number, max: number, fallback: number) {
@@ -28,7 +28,7 @@ export function instantParam(name: string) {
       try {
         return parseInstant(name, v) ?? undefined;
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date or date-time with offset between the years 1 and 9999, e.g. 2026-11-01T00:00:00Z' });
+        ctx.addIssue({ code: 'custom', message: INSTANT_MESSAGE });
         return z.NEVER;
       }
     });

@@ -1,17 +1,7 @@
 // What a plan is created from, validated once for the API (and any other caller): the simulation
 // policy, its time range, a name and declared exceptions. Unknown selectors are refused by name.
 import { z } from 'zod';
-import { parseInstant } from '../../domain/instant.ts';
-
-const instant = (name: string) =>
-  z.string().transform((v, ctx) => {
-    try {
-      return parseInstant(name, v) as Date;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date or date-time with offset, e.g. 2026-11-01T00:00:00Z' });
-      return z.NEVER;
-    }
-  });
+import { instantSchema as instant } from '../../domain/instant.ts';
 
 /** `host/path`, `host` or `/path`: what lib/enforcement can scope a gateway configuration to. */
 const ROUTE_PREFIX = /^(?:(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*)?(?:\/[A-Za-z0-9._~!$&'()*+,=:@%/-]{0,255})?$/;

@@ -2,18 +2,8 @@
 // lib/simulate parsePolicy, whose one-line reasons the problem body carries as its detail), the
 // range and how many ranked rows per dimension.
 import { z } from 'zod';
-import { parseInstant } from '../../domain/instant.ts';
+import { instantSchema as instant } from '../../domain/instant.ts';
 import { MAX_ROW_LIMIT } from './run-simulation.ts';
-
-const instant = (name: string) =>
-  z.string().transform((v, ctx) => {
-    try {
-      return parseInstant(name, v) as Date;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date or date-time with offset, e.g. 2026-11-01T00:00:00Z' });
-      return z.NEVER;
-    }
-  });
 
 export const simulationBodySchema = z.strictObject({
   /** Checked field by field by parsePolicy (unknown selectors are refused by name). */

@@ -91,6 +91,12 @@ for (const runtime of RUNTIMES) {
       const unknown = await postExport(req('POST', '/exports', keys.auditor!, { framework: 'nist-csf-9', format: 'csv' }), p({}));
       expect(unknown.status).toBe(422);
       expect((await unknown.json()).errors[0].path).toBe('framework');
+      // Year 0 passes a plain ISO check but is not a date PostgreSQL stores: a 422 naming the field, not a 500.
+      for (const from of ['0000-01-01T00:00:00Z', '2026-13-01T00:00:00Z', '']) {
+        const r = await postExport(req('POST', '/exports', keys.auditor!, { framework: 'nist-csf-2.0', format: 'csv', from }), p({}));
+        expect(r.status, from).toBe(422);
+        expect((await r.json()).errors[0]).toMatchObject({ path: 'from', message: expect.stringContaining('ISO 8601') });
+      }
       const id = '00000000-0000-4000-8000-000000000001';
       expect((await getExport(req('GET', `/exports/${id}`, keys.auditor!), p({ id }))).status).toBe(404);
       expect((await download(req('GET', `/exports/not-a-uuid/download`, keys.auditor!), p({ id: 'not-a-uuid' }))).status).toBe(404);
