@@ -20,3 +20,13 @@ export async function signIn(page: Page, who: keyof typeof USERS, next = '/') {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('who')).toHaveText(USERS[who].email);
 }
+
+/** The API as the global setup's admin key calls it (status and JSON body), for arranging what a journey needs. */
+export async function adminApi(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${process.env.HOLDFAST_E2E_URL!}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${process.env.HOLDFAST_E2E_API_KEY!}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}

@@ -7,39 +7,22 @@
 // token leg goes to a webhook receiver started by this spec (it checks the HMAC signature
 // and answers { revoked: true }); the demo CA's key does not exist, so the spec registers an
 // openssl-made CA key under the demo CA's name and Holdfast publishes that CA's CRL.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { createPki, type OpensslPki } from '../lib/binding/testing/openssl.ts';
-import { verifyWebhook } from '../lib/revocation/webhook-connector.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../lib/revocation/testing/webhook-receiver.ts';
 import { CAS } from '../lib/seed/demo-vocabulary.ts';
-import { signIn } from './fixtures.ts';
+import { adminApi, signIn } from './fixtures.ts';
 
 const HMAC = 'e2e-revocation-webhook-secret';
 const base = () => process.env.HOLDFAST_E2E_URL!;
 const adminKey = () => process.env.HOLDFAST_E2E_API_KEY!;
 
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let pki: OpensslPki;
-const calls: { signed: boolean; body: { kind?: string; token?: { id: string } | null } }[] = [];
-
-async function adminApi(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${base()}${path}`, { method, headers: { authorization: `Bearer ${adminKey()}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
-}
 
 test.beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const signed = verifyWebhook(HMAC, { timestamp: String(req.headers['x-holdfast-timestamp'] ?? ''), signature: String(req.headers['x-holdfast-signature'] ?? '') }, raw, Math.floor(Date.now() / 1000));
-      calls.push({ signed, body: JSON.parse(raw) as never });
-      res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ revoked: signed }));
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/revoke`;
+  receiver = await startWebhookReceiver(HMAC);
+  const url = receiver.url;
   const hook = await adminApi('POST', '/api/v1/connectors', { name: 'e2e-token-webhook', kind: 'webhook', matchIssuer: '*', config: { url }, secrets: { hmacSecret: HMAC } });
   expect(hook.status, JSON.stringify(hook.json)).toBe(201);
   pki = createPki();
@@ -54,7 +37,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await new Promise<void>((r) => receiver?.close(() => r()));
+  await receiver?.close();
   pki?.cleanup();
 });
 
@@ -86,7 +69,7 @@ test('the operator revokes a high-risk mTLS token with its certificate and watch
 
   // The peers saw what Holdfast claims: signed webhook calls for the tokens, and the serial in
   // the CRL served at /crl/<ca>.pem (openssl parses it and lists the serial).
-  expect(calls.filter((c) => c.body.kind === 'token' && c.signed).length).toBe(plannedTokens);
+  expect(receiver!.calls.filter((c) => c.body.kind === 'token' && c.signed).length).toBe(plannedTokens);
   const detail = await adminApi('GET', `/api/v1/revocations/${id}`);
   const certLeg = (detail.json.legs as { kind: string; certificateId: string }[]).find((l) => l.kind === 'certificate')!;
   const plan = await adminApi('POST', '/api/v1/revocations/preview', { certificateIds: [certLeg.certificateId] });

@@ -7,29 +7,19 @@
 // What is real: the built server, its revocation worker and findings evaluation, the browser,
 // the signed webhook call. What is staged: the demo estate's issuer is no real authorization
 // server, so the confirming peer is a webhook receiver started here (HMAC checked).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
-import { verifyWebhook } from '../lib/revocation/webhook-connector.ts';
-import { signIn } from './fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../lib/revocation/testing/webhook-receiver.ts';
+import { adminApi, signIn } from './fixtures.ts';
 
 const HMAC = 'e2e-roles-webhook-secret-0123';
-const base = () => process.env.HOLDFAST_E2E_URL!;
-const adminKey = () => process.env.HOLDFAST_E2E_API_KEY!;
 const suffix = randomBytes(3).toString('hex');
 const PASSWORD = 'roles e2e passphrase 42';
 const ROLES = ['analyst', 'operator', 'auditor'] as const;
 const email = (role: string) => `${role}-ui-${suffix}@holdfast.test`;
 
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let hookUrl = '';
-const confirmed: string[] = [];
-
-async function adminApi(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${base()}${path}`, { method, headers: { authorization: `Bearer ${adminKey()}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
-}
 
 async function signInAs(page: Page, role: string, next = '/') {
   await page.context().clearCookies();
@@ -46,21 +36,12 @@ let tokenId = '';
 let issuer = '';
 
 test.beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const signed = verifyWebhook(HMAC, { timestamp: String(req.headers['x-holdfast-timestamp'] ?? ''), signature: String(req.headers['x-holdfast-signature'] ?? '') }, raw, Math.floor(Date.now() / 1000));
-      if (signed) confirmed.push((JSON.parse(raw) as { token?: { id: string } }).token?.id ?? '');
-      res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ revoked: signed }));
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/revoke`;
+  receiver = await startWebhookReceiver(HMAC);
+  hookUrl = receiver.url;
 });
 
 test.afterAll(async () => {
-  await new Promise<void>((r) => receiver?.close(() => r()));
+  await receiver?.close();
 });
 
 test('the admin creates the analyst, operator and auditor in Settings and removes catch-all token connectors', async ({ page }) => {
@@ -163,7 +144,7 @@ test('once a connector serves the issuer, a confirmed revocation updates the tok
   await expect(page).toHaveURL(/\/revocations\?id=/);
   const revocationId = new URL(page.url()).searchParams.get('id')!;
   await expect(page.locator(`[data-testid=revocation][data-id="${revocationId}"]`)).toHaveAttribute('data-state', 'confirmed', { timeout: 30_000 });
-  expect(confirmed).toContain(tokenId);
+  expect(receiver!.calls.filter((c) => c.signed).map((c) => (c.body.token as { id?: string } | null)?.id)).toContain(tokenId);
 
   // The finding closes and the KPI drops by the re-evaluation the confirmed leg triggered.
   await expect
