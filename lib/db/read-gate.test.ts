@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './open.ts';
-import { allowingReadsDuringBatch, isReadOnlySql } from './read-gate.ts';
+import { allowingReadsDuringBatch, isReadOnlySql, ReadFirstTurns } from './read-gate.ts';
 
 describe('isReadOnlySql', () => {
   it.each([
@@ -85,16 +85,81 @@ describe('reads during an embedded batch (PGlite)', () => {
   it('a batch that fails rolls back whole, and a read waiting on it is answered after', async () => {
     const db = await openDatabase({ kind: 'memory' });
     await db.pglite!.exec('CREATE TABLE t (n int)');
+    let aborted!: () => void;
+    const isAborted = new Promise<void>((r) => (aborted = r));
     const failed = db.readGate!.transaction(async (query) => {
       await query('INSERT INTO t VALUES (1)');
       await query('INSERT INTO t VALUES (1 / 0)').catch(() => undefined); // the transaction is now aborted
+      aborted();
       await new Promise((r) => setTimeout(r, 20));
       throw new Error('batch failed');
     });
-    await new Promise((r) => setTimeout(r, 5));
+    await isAborted;
     const read = allowingReadsDuringBatch(() => db.query<{ n: number }>('SELECT count(*)::int AS n FROM t'));
     await expect(failed).rejects.toThrow('batch failed');
     expect((await read)[0]!.n).toBe(0);
     await db.close();
+  });
+});
+
+describe('turns on the batch transaction: reads first, the batch never stalled', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** A statement that takes `ms` and records when it ran. */
+  const statement = (log: string[], name: string, ms: number) => async () => {
+    log.push(`${name} start`);
+    await sleep(ms);
+    log.push(`${name} end`);
+  };
+
+  it('a read queued behind a running batch statement goes before the batch’s next one', async () => {
+    const turns = new ReadFirstTurns(0, 1000);
+    const log: string[] = [];
+    const b1 = turns.run('batch', statement(log, 'b1', 30));
+    const b2 = turns.run('batch', statement(log, 'b2', 5));
+    await sleep(5);
+    const r1 = turns.run('read', statement(log, 'r1', 5));
+    await Promise.all([b1, b2, r1]);
+    expect(log).toEqual(['b1 start', 'b1 end', 'r1 start', 'r1 end', 'b2 start', 'b2 end']);
+  });
+
+  it('after a read the batch waits for the page’s next statement (grace), so a page is not interleaved with the batch', async () => {
+    const turns = new ReadFirstTurns(60, 1000);
+    const log: string[] = [];
+    // A page: three statements with a little JavaScript between them.
+    const page = (async () => {
+      for (const n of [1, 2, 3]) {
+        await turns.run('read', statement(log, `r${n}`, 5));
+        await sleep(10);
+      }
+    })();
+    await sleep(1);
+    const b = turns.run('batch', statement(log, 'b', 5));
+    await Promise.all([page, b]);
+    expect(log).toEqual(['r1 start', 'r1 end', 'r2 start', 'r2 end', 'r3 start', 'r3 end', 'b start', 'b end']);
+  });
+
+  it('a stream of reads holds the batch back at most the hold limit before it gets a statement', async () => {
+    const turns = new ReadFirstTurns(50, 80);
+    const log: string[] = [];
+    let reading = true;
+    const reads = (async () => {
+      for (let n = 0; reading && n < 200; n++) await turns.run('read', statement(log, `r${n}`, 5));
+    })();
+    await sleep(2);
+    const t0 = performance.now();
+    await turns.run('batch', statement(log, 'b', 1));
+    const waited = performance.now() - t0;
+    reading = false;
+    await reads;
+    expect(waited).toBeGreaterThanOrEqual(70);
+    expect(waited).toBeLessThan(400);
+    expect(log.indexOf('b start')).toBeGreaterThan(0);
+  });
+
+  it('with no reads the batch runs straight on; a lone batch statement never waits', async () => {
+    const turns = new ReadFirstTurns(1000, 5000);
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) await turns.run('batch', async () => undefined);
+    expect(performance.now() - t0).toBeLessThan(200);
   });
 });

@@ -73,7 +73,11 @@ describe.runIf(hasBuild() || process.env.CI === 'true')('reads during an embedde
     const sorted = during.map((r) => r.ms).sort((a, b) => a - b);
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
     console.info(`reads during a ${LINES}-line embedded batch (${Math.round(committedAt - started)} ms): ${during.length} reads, p50 ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms, p95 ${Math.round(p95)} ms; the same reads with no batch: p50 ${Math.round(idle[Math.floor(idle.length / 2)]!)} ms, p95 ${Math.round(idle[idle.length - 1]!)} ms`);
-    // Each read waited at most a statement or two of the batch, never the batch (bound loose: CI shares two cores).
+    // Each read waited at most a statement or two of the batch, never the batch: under a second at
+    // p95 (issue #14), or five times this run's idle p95 when the machine is so loaded that idle
+    // reads are already slow (CI shares two cores between several test files).
+    const idleP95 = idle[idle.length - 1]!;
+    expect(p95).toBeLessThan(Math.max(1000, 5 * idleP95));
     expect(p95).toBeLessThan((committedAt - started) / 3);
   });
 });
