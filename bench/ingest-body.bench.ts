@@ -9,7 +9,10 @@
 //   - memory flat: the server's peak RSS (VmHWM, reset before each upload through
 //     /proc/<pid>/clear_refs; else the highest VmRSS sampled every 100 ms) over the full body
 //     against over a BENCH_BODY_SMALL_BYTES body (default 64 MiB) on the same server: ≈ 1 when
-//     memory does not grow with the body.
+//     memory does not grow with the body;
+//   - dashboard reads during the batch: the summary, the token list and the batch list read one
+//     after another (200 ms apart) while the full body is written, p95 against the same reads with
+//     no batch (issue #14: under 1 s p95).
 // The server's HTTP requestTimeout is 10 minutes (lib/server/start.ts): the notes say how long a
 // 1 GiB body would take at the measured rate. Loopback only; every upload bounded in time.
 // Needs a current `next build` (.next) and, for the PostgreSQL half, HOLDFAST_TEST_PG_URL.
@@ -150,6 +153,30 @@ async function startSink(): Promise<{ url: string; stop(): void }> {
 
 const mb = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 
+const READ_PATHS = ['/api/v1/summary', '/api/v1/tokens?limit=20', '/api/v1/ingest/batches?limit=5'];
+
+/** Dashboard reads one after another, 200 ms apart, until `until` settles; each read's ms. */
+async function readsUntil(base: string, key: string, until: Promise<unknown> | null, rounds = 5): Promise<{ ms: number[]; failed: number }> {
+  let done = until === null;
+  void until?.finally(() => (done = true));
+  const ms: number[] = [];
+  let failed = 0;
+  for (let round = 0; until ? !done : round < rounds; round++) {
+    for (const path of READ_PATHS) {
+      if (done && until) break;
+      const t0 = performance.now();
+      const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(60_000) }).catch(() => null);
+      await r?.text();
+      if (!done || !until) ms.push(performance.now() - t0);
+      if (r?.status !== 200) failed++;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { ms: ms.sort((a, b) => a - b), failed };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
 async function benchRuntime(runtime: string, sink: { url: string }): Promise<BenchResult[]> {
   // Room for the whole body (plus the last generated chunk): the limit is not what is measured.
   const running = await startRuntimeServer(runtime as 'pglite' | 'postgres', { HOLDFAST_INGEST_MAX_BYTES: String(Math.max(BODY_BYTES + 2 * MiB, 1024 * MiB)) });
@@ -164,7 +191,10 @@ async function benchRuntime(runtime: string, sink: { url: string }): Promise<Ben
     if (small.status !== 200) throw new Error(`${runtime}: small body answered ${small.status}: ${small.summary.detail ?? ''}`);
     await settle(pid);
     const base = await upload(sink.url, null, BODY_BYTES, null, timeoutMs);
-    const full = await upload(ingestUrl('bench-full'), key, BODY_BYTES, pid, timeoutMs);
+    const idleReads = await readsUntil(server.url, key, null);
+    const fullUpload = upload(ingestUrl('bench-full'), key, BODY_BYTES, pid, timeoutMs);
+    const busyReads = await readsUntil(server.url, key, fullUpload);
+    const full = await fullUpload;
     if (full.status !== 200) throw new Error(`${runtime}: full body answered ${full.status} after ${full.seconds.toFixed(0)} s: ${full.summary.detail ?? ''}`);
 
     const whole = full.summary.linesRead === full.linesSent && full.summary.accepted === full.linesSent;
@@ -202,6 +232,16 @@ async function benchRuntime(runtime: string, sink: { url: string }): Promise<Ben
         target: `≤ ${FLAT_TARGET}× (flat)`,
         pass: full.peakRssMiB / small.peakRssMiB <= FLAT_TARGET,
         notes: `${full.peakFrom}; body ${(full.bytesSent / small.bytesSent).toFixed(1)}× larger`,
+      },
+      {
+        name: `ingest-body ${runtime}: dashboard reads p95 during the batch`,
+        value: pct(busyReads.ms, 95),
+        unit: 'ms',
+        baseline: { name: 'p95 of the same reads with no batch', value: pct(idleReads.ms, 95), unit: 'ms' },
+        ratio: pct(busyReads.ms, 95) / pct(idleReads.ms, 95),
+        target: '< 1000 ms',
+        pass: busyReads.ms.length >= 5 && busyReads.failed === 0 && pct(busyReads.ms, 95) < 1000,
+        notes: `${busyReads.ms.length} reads during the ${full.seconds.toFixed(0)} s batch (${READ_PATHS.join(', ')}), p50 ${Math.round(pct(busyReads.ms, 50))} ms, max ${Math.round(busyReads.ms.at(-1) ?? NaN)} ms, ${busyReads.failed} not 200`,
       },
     ];
   } finally {
