@@ -217,8 +217,11 @@ async function credentialOf(db: Database, leg: { kind: string; tokenId: string |
 const num = (v: unknown) => Number(v ?? 0);
 const dateOrNull = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
 
+type Instant = Date | string | null;
+
 async function usagePoints(db: Database, cred: Credential, boundary: Date, until: Date | null): Promise<UsagePoint[]> {
-  const rows = await db.query<Record<string, unknown>>(
+  // okAfter is a bigint sum: a string on both drivers.
+  const rows = await db.query<{ ns: string; gateway: string | null; lastSeenAt: Instant; everAccepted: boolean; acceptedBefore: Instant; okAfter: string | number }>(
     `SELECT n."value" AS ns, g."value" AS gateway, max(u."lastAt") AS "lastSeenAt",
             bool_or(u."verdict" IN ${ACCEPTED}) AS "everAccepted",
             max(CASE WHEN u."verdict" IN ${ACCEPTED} AND u."lastAt" <= $1 THEN u."lastAt"
@@ -232,14 +235,17 @@ async function usagePoints(db: Database, cred: Credential, boundary: Date, until
     [boundary, until, ...cred.params],
   );
   return rows.map((r) => ({
-    ns: String(r.ns), gateway: (r.gateway as string | null) ?? null, lastSeenAt: dateOrNull(r.lastSeenAt), everAccepted: Boolean(r.everAccepted),
+    ns: r.ns, gateway: r.gateway, lastSeenAt: dateOrNull(r.lastSeenAt), everAccepted: r.everAccepted,
     acceptedBefore: dateOrNull(r.acceptedBefore), okAfter: num(r.okAfter),
   }));
 }
 
 async function notablePoints(db: Database, cred: Credential, boundary: Date, until: Date | null): Promise<NotablePoint[]> {
   const acc = ACCEPTED_SQL('x');
-  const rows = await db.query<Record<string, unknown>>(
+  const rows = await db.query<{
+    ns: string; gateway: string | null; lastSeenAt: Instant; acceptedBefore: Instant; acceptedAfter: number; refusedAfter: number; okAfter: number;
+    firstAfter: Instant; lastAfter: Instant; lastAcceptedAfter: Instant;
+  }>(
     `SELECT n."value" AS ns, x."gateway" AS gateway, max(x."occurredAt") AS "lastSeenAt",
             max(x."occurredAt") FILTER (WHERE ${acc} AND x."occurredAt" <= $1) AS "acceptedBefore",
             count(*) FILTER (WHERE ${acc} AND x."occurredAt" > $1)::int AS "acceptedAfter",
@@ -255,8 +261,8 @@ async function notablePoints(db: Database, cred: Credential, boundary: Date, unt
     [boundary, until, ...cred.params],
   );
   return rows.map((r) => ({
-    ns: String(r.ns), gateway: (r.gateway as string | null) ?? null, lastSeenAt: dateOrNull(r.lastSeenAt), acceptedBefore: dateOrNull(r.acceptedBefore),
-    acceptedAfter: num(r.acceptedAfter), refusedAfter: num(r.refusedAfter), okAfter: num(r.okAfter), firstAfter: dateOrNull(r.firstAfter),
+    ns: r.ns, gateway: r.gateway, lastSeenAt: dateOrNull(r.lastSeenAt), acceptedBefore: dateOrNull(r.acceptedBefore),
+    acceptedAfter: r.acceptedAfter, refusedAfter: r.refusedAfter, okAfter: r.okAfter, firstAfter: dateOrNull(r.firstAfter),
     lastAfter: dateOrNull(r.lastAfter), lastAcceptedAfter: dateOrNull(r.lastAcceptedAfter),
   }));
 }

@@ -5,7 +5,7 @@
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { iso, isUuid } from './query.ts';
-import { listEvents, parseEventFilters, toFindingRow, type EventRow, type FindingRow } from './lists.ts';
+import { listEvents, parseEventFilters, toFindingRow, type EventRow, type FindingRow, type FindingSqlRow } from './lists.ts';
 
 export interface CertificateDetail {
   certificate: {
@@ -37,7 +37,11 @@ const EVENT_LIMIT = 50;
 export async function getCertificateDetail(db: Database, idOrX5t: string, now = new Date()): Promise<CertificateDetail> {
   const byId = isUuid(idOrX5t);
   if (!byId && !/^[A-Za-z0-9_-]{43}$/.test(idOrX5t)) throw new HoldfastError('not_found', 'no such certificate');
-  const [c] = await db.query<Record<string, unknown>>(
+  const [c] = await db.query<{
+    id: string; x5tS256: string; sha1Hex: string | null; subjectDn: string | null; issuerDn: string | null; serial: string | null;
+    notBefore: Date | string | null; notAfter: Date | string | null; status: string; caName: string | null; createdAt: Date | string; revokedAt: Date | string | null;
+    iid: string | null; iname: string | null; ikind: string | null;
+  }>(
     `SELECT c.id::text, c."x5tS256", c."sha1Hex", c."subjectDn", c."issuerDn", c.serial, c."notBefore", c."notAfter", c.status, c."caName",
             c."createdAt", c."revokedAt", i.id::text AS iid, i.name AS iname, i.kind AS ikind
        FROM "Certificate" c LEFT JOIN "Identity" i ON i.id = c."identityId"
@@ -45,10 +49,12 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
     [idOrX5t],
   );
   if (!c) throw new HoldfastError('not_found', 'no such certificate');
-  const id = String(c.id);
-  const x5t = String(c.x5tS256);
-  const sha1 = (c.sha1Hex as string | null) ?? null;
-  const tokenRows = await db.query<Record<string, unknown>>(
+  const id = c.id;
+  const x5t = c.x5tS256;
+  const sha1 = c.sha1Hex;
+  const tokenRows = await db.query<{
+    id: string; fingerprint: string; identityId: string; identity: string; binding: string; status: string; issuer: string | null; expiresAt: Date | string | null; lastSeenAt: Date | string | null;
+  }>(
     `SELECT t.id::text, t.fingerprint, t."identityId"::text AS "identityId", i.name AS identity, t.binding::text AS binding, t.status, t.issuer, t."expiresAt", t."lastSeenAt"
        FROM "Token" t JOIN "Identity" i ON i.id = t."identityId"
       WHERE t."cnfX5tS256" = $1 OR t."certificateId" = $2::uuid
@@ -56,7 +62,7 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
     [x5t, id],
   );
   const events = (await listEvents(db, { ...parseEventFilters({}), cert: x5t, certSha1: sha1 ?? undefined, limit: EVENT_LIMIT }, {})).items;
-  const findings = await db.query<Record<string, unknown>>(
+  const findings = await db.query<FindingSqlRow>(
     `SELECT f.id::text, f."dedupeKey", f.rule, f.severity, f.status, f."identityId"::text AS "identityId", i.name AS identity,
             f."tokenId"::text AS "tokenId", f."certificateId"::text AS "certificateId", f.title, f.explanation, f.recommendation,
             f."blastRadius", f."firstSeenAt", f."lastSeenAt", f."resolvedAt", f."ackReason", f."ackUntil", f."ackBy"
@@ -70,25 +76,19 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
       id,
       x5tS256: x5t,
       sha1Hex: sha1,
-      subjectDn: (c.subjectDn as string | null) ?? null,
-      issuerDn: (c.issuerDn as string | null) ?? null,
-      serial: (c.serial as string | null) ?? null,
+      subjectDn: c.subjectDn,
+      issuerDn: c.issuerDn,
+      serial: c.serial,
       notBefore: iso(c.notBefore),
       notAfter: iso(c.notAfter),
-      status: String(c.status),
-      caName: (c.caName as string | null) ?? null,
+      status: c.status,
+      caName: c.caName,
       createdAt: iso(c.createdAt)!,
       revokedAt: iso(c.revokedAt),
     },
-    identity: c.iid ? { id: String(c.iid), name: String(c.iname), kind: String(c.ikind) } : null,
+    identity: c.iid ? { id: c.iid, name: String(c.iname), kind: String(c.ikind) } : null,
     tokens: tokenRows.slice(0, TOKEN_LIMIT).map((t) => ({
-      id: String(t.id),
-      fingerprint: String(t.fingerprint),
-      identityId: String(t.identityId),
-      identity: String(t.identity),
-      binding: String(t.binding),
-      status: String(t.status),
-      issuer: (t.issuer as string | null) ?? null,
+      ...t,
       expiresAt: iso(t.expiresAt),
       lastSeenAt: iso(t.lastSeenAt),
     })),

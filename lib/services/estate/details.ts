@@ -60,7 +60,10 @@ function controlsFor(rules: Iterable<string>): ControlRef[] {
 
 export async function getTokenDetail(db: Database, id: string): Promise<TokenDetail> {
   if (!isUuid(id)) throw new HoldfastError('not_found', 'no such token');
-  const [x] = await db.query<Record<string, unknown>>(
+  const [x] = await db.query<{
+    subject: string | null; clientId: string | null; cnfX5tS256: string | null; cnfJkt: string | null; bindingAnomaly: boolean; certificateId: string | null;
+    iid: string; name: string; kind: IdentityKind; owner: string | null; transport: Transport; spiffeId: string | null;
+  }>(
     `SELECT t.subject, t."clientId", t."cnfX5tS256", t."cnfJkt", t."bindingAnomaly", t."certificateId"::text AS "certificateId",
             i.id::text AS iid, i.name, i.kind, i.owner, i.transport, i."spiffeId"
        FROM "Token" t JOIN "Identity" i ON i.id = t."identityId" WHERE t.id = $1::uuid`,
@@ -71,7 +74,7 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
   const row = page.items.find((t) => t.id === id);
   if (!row) throw new HoldfastError('not_found', 'no such token');
   // From hourly usage evidence: every request the token made, kept long (not only the ledger's window).
-  const gw = await db.query<Record<string, unknown>>(
+  const gw = await db.query<{ gateway: string; verdict: string; n: number; firstAt: Date | string; lastAt: Date | string }>(
     `SELECT coalesce(g."value", '(unknown)') AS gateway, ${verdictNameSql('u."verdict"')} AS verdict, sum(u."count")::int AS n,
             min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
        FROM "evidence"."Usage" u LEFT JOIN "evidence"."Dim" g ON g."id" = u."gateway"
@@ -81,13 +84,13 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
   const byGw = new Map<string, GatewaySeen>();
   const failing = new Set<string>(BINDING_FAILURE_VERDICTS);
   for (const r of gw) {
-    const g = String(r.gateway);
+    const g = r.gateway;
     const cur = byGw.get(g) ?? { gateway: g, events: 0, ok: 0, failures: 0, verdicts: {}, firstAt: iso(r.firstAt)!, lastAt: iso(r.lastAt)! };
-    const n = Number(r.n);
+    const n = r.n;
     cur.events += n;
     if (r.verdict === 'ok') cur.ok += n;
-    if (failing.has(String(r.verdict))) cur.failures += n;
-    cur.verdicts[String(r.verdict)] = n;
+    if (failing.has(r.verdict)) cur.failures += n;
+    cur.verdicts[r.verdict] = n;
     if (iso(r.firstAt)! < cur.firstAt) cur.firstAt = iso(r.firstAt)!;
     if (iso(r.lastAt)! > cur.lastAt) cur.lastAt = iso(r.lastAt)!;
     byGw.set(g, cur);
@@ -95,23 +98,23 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
   const findings = (await listFindings(db, { ...parseFindingFilters({}), status: 'all', token: id, limit: 200 }, {})).items;
   const revocation = await tokenRevocation(db, id);
   const identity = {
-    id: String(x.iid),
-    name: String(x.name),
-    kind: String(x.kind),
-    owner: (x.owner as string | null) ?? null,
-    transport: String(x.transport),
+    id: x.iid,
+    name: x.name,
+    kind: x.kind,
+    owner: x.owner,
+    transport: x.transport,
   };
   return {
     token: {
       ...row,
       state: tokenStateLabel(row.status, revocation),
       revocation,
-      subject: (x.subject as string | null) ?? null,
-      clientId: (x.clientId as string | null) ?? null,
-      cnfX5tS256: (x.cnfX5tS256 as string | null) ?? null,
-      cnfJkt: (x.cnfJkt as string | null) ?? null,
-      bindingAnomaly: Boolean(x.bindingAnomaly),
-      certificateId: (x.certificateId as string | null) ?? null,
+      subject: x.subject,
+      clientId: x.clientId,
+      cnfX5tS256: x.cnfX5tS256,
+      cnfJkt: x.cnfJkt,
+      bindingAnomaly: x.bindingAnomaly,
+      certificateId: x.certificateId,
     },
     identity,
     gateways: [...byGw.values()].sort((a, b) => b.events - a.events),
@@ -119,12 +122,12 @@ export async function getTokenDetail(db: Database, id: string): Promise<TokenDet
     recommendation: recommend(row, {
       id: identity.id,
       name: identity.name,
-      kind: identity.kind as IdentityKind,
+      kind: identity.kind,
       owner: identity.owner,
       ownerStatus: 'active',
       status: 'active',
-      transport: identity.transport as Transport,
-      spiffeId: (x.spiffeId as string | null) ?? null,
+      transport: identity.transport,
+      spiffeId: x.spiffeId,
       decommissionedAt: null,
     }),
     controls: controlsFor(findings.filter((f) => f.status !== 'resolved').map((f) => f.rule)),
@@ -160,27 +163,25 @@ export interface IdentityDetail {
 }
 
 export async function getIdentityDetail(db: Database, idOrName: string, now = new Date()): Promise<IdentityDetail> {
-  const [i] = await db.query<Record<string, unknown>>(
+  const [i] = await db.query<{
+    id: string; name: string; displayName: string | null; kind: string; owner: string | null; ownerStatus: string; status: string; environment: string | null;
+    transport: string; spiffeId: string | null; clientId: string | null; createdAt: Date | string; lastSeenAt: Date | string | null; decommissionedAt: Date | string | null;
+  }>(
     `SELECT id::text, name, "displayName", kind, owner, "ownerStatus", status, environment, transport, "spiffeId", "clientId", "createdAt", "lastSeenAt", "decommissionedAt"
        FROM "Identity" WHERE ${isUuid(idOrName) ? 'id = $1::uuid' : 'name = $1'}`,
     [idOrName],
   );
   if (!i) throw new HoldfastError('not_found', 'no such identity');
-  const id = String(i.id);
+  const id = i.id;
   const tokens = await listTokens(db, { ...parseTokenFilters({}), identity: id, sort: 'risk', limit: 200 }, {});
-  const certificates = (await db.query<Record<string, unknown>>(
+  const certificates = (await db.query<{ id: string; x5tS256: string; subjectDn: string | null; issuerDn: string | null; notAfter: Date | string | null; status: string; caName: string | null }>(
     `SELECT id::text, "x5tS256", "subjectDn", "issuerDn", "notAfter", status, "caName" FROM "Certificate" WHERE "identityId" = $1::uuid ORDER BY "notAfter" NULLS LAST LIMIT 200`,
     [id],
   )).map((c) => ({
-    id: String(c.id),
-    x5tS256: String(c.x5tS256),
-    subjectDn: (c.subjectDn as string | null) ?? null,
-    issuerDn: (c.issuerDn as string | null) ?? null,
+    ...c,
     notAfter: iso(c.notAfter),
-    status: String(c.status),
-    caName: (c.caName as string | null) ?? null,
   }));
-  const keys = (await db.query<Record<string, unknown>>(
+  const keys = (await db.query<{ jkt: string; tokens: number; events: number; lastAt: Date | string | null }>(
     `WITH k AS (SELECT "cnfJkt" AS jkt, count(*)::int AS tokens FROM "Token" WHERE "identityId" = $1::uuid AND "cnfJkt" IS NOT NULL GROUP BY 1),
           e AS (SELECT d."value" AS jkt, sum(u."count")::int AS events, max(u."lastAt") AS "lastAt"
                   FROM "evidence"."Usage" u JOIN "evidence"."Dim" d ON d."id" = u."jkt"
@@ -188,7 +189,7 @@ export async function getIdentityDetail(db: Database, idOrName: string, now = ne
      SELECT coalesce(k.jkt, e.jkt) AS jkt, coalesce(k.tokens, 0)::int AS tokens, coalesce(e.events, 0)::int AS events, e."lastAt"
        FROM k FULL JOIN e ON e.jkt = k.jkt ORDER BY 3 DESC, 1 LIMIT 100`,
     [id],
-  )).map((k) => ({ jkt: String(k.jkt), tokens: Number(k.tokens), events: Number(k.events), lastAt: iso(k.lastAt) }));
+  )).map((k) => ({ ...k, lastAt: iso(k.lastAt) }));
   const failures = await db.query<{ day: string; verdict: string; n: number }>(
     // From the hourly usage (index on identityId, hour), not the notable rows one by one: a busy
     // identity's bearer requests alone are millions of notable rows a month.
@@ -207,16 +208,16 @@ export async function getIdentityDetail(db: Database, idOrName: string, now = ne
   return {
     identity: {
       id,
-      name: String(i.name),
-      displayName: (i.displayName as string | null) ?? null,
-      kind: String(i.kind),
-      owner: (i.owner as string | null) ?? null,
-      ownerStatus: String(i.ownerStatus),
-      status: String(i.status),
-      environment: (i.environment as string | null) ?? null,
-      transport: String(i.transport),
-      spiffeId: (i.spiffeId as string | null) ?? null,
-      clientId: (i.clientId as string | null) ?? null,
+      name: i.name,
+      displayName: i.displayName,
+      kind: i.kind,
+      owner: i.owner,
+      ownerStatus: i.ownerStatus,
+      status: i.status,
+      environment: i.environment,
+      transport: i.transport,
+      spiffeId: i.spiffeId,
+      clientId: i.clientId,
       createdAt: iso(i.createdAt)!,
       lastSeenAt: iso(i.lastSeenAt),
       decommissionedAt: iso(i.decommissionedAt),

@@ -120,16 +120,21 @@ export async function listHopPaths(db: Database, f: HopFilters): Promise<HopPath
     const r = q.p(f.route);
     q.and(`(rt."value" = ${r} OR right(rt."value", length(${r}) + 1) = ' ' || ${r})`);
   }
-  const rows = await db.query<Record<string, unknown>>(HOP_USAGE_SQL(q.whereSql()), q.params);
+  // Small integers (SMALLINT columns, count::int) are numbers on both drivers.
+  const rows = await db.query<{
+    route: string | null; edge: string; backend: string; hops: number; leak: string | null; leakPos: number | null;
+    edgeTls: number | null; chainVerdict: number; chainReason: number; backendVerdict: number | null; backendStatus: number | null;
+    n: number; firstAt: Date | string; lastAt: Date | string; example: string | null;
+  }>(HOP_USAGE_SQL(q.whereSql()), q.params);
   const paths = new Map<string, HopPath>();
   for (const r of rows) {
-    const hops = Number(r.hops);
-    const edge: HopName = { source: String(r.edge), role: 'edge' };
-    const backend: HopName = { source: String(r.backend), role: 'backend' };
+    const hops = r.hops;
+    const edge: HopName = { source: r.edge, role: 'edge' };
+    const backend: HopName = { source: r.backend, role: 'backend' };
     if (f.source && edge.source !== f.source && backend.source !== f.source && r.leak !== f.source) continue;
-    const route = (r.route as string | null) ?? null;
+    const route = r.route;
     const k = JSON.stringify([route, edge.source, backend.source, hops]);
-    const n = Number(r.n);
+    const n = r.n;
     const firstAt = iso(r.firstAt)!;
     const lastAt = iso(r.lastAt)!;
     let p = paths.get(k);
@@ -146,23 +151,23 @@ export async function listHopPaths(db: Database, f: HopFilters): Promise<HopPath
     p.requests += n;
     if (firstAt < p.firstAt) p.firstAt = firstAt;
     if (lastAt > p.lastAt) p.lastAt = lastAt;
-    const tls = tlsViewOfCode(r.edgeTls == null ? null : Number(r.edgeTls));
+    const tls = tlsViewOfCode(r.edgeTls);
     if (tls === 'success') p.edgeChecks.verified += n;
     else if (tls === 'none') p.edgeChecks.noCertificate += n;
     else if (tls === 'failed') p.edgeChecks.failed += n;
     else p.edgeChecks.unlogged += n;
-    const reason = chainReasonOfCode(Number(r.chainReason));
+    const reason = chainReasonOfCode(r.chainReason);
     if (reason === 'forwarded_intact') p.forwarding.intact += n;
     else if (reason === 'certificate_stripped') p.forwarding.stripped += n;
     else if (SPOOFED.has(reason)) p.forwarding.clientSupplied += n;
     else if (reason === 'not_comparable') p.forwarding.notComparable += n;
     else p.forwarding.noCertificate += n;
-    const status = r.backendStatus == null ? null : Number(r.backendStatus);
+    const status = r.backendStatus;
     if (status === null) p.backendAnswers.unknown += n;
     else if (status >= 200 && status < 300) p.backendAnswers.accepted += n;
     else p.backendAnswers.refused += n;
-    const leakingHop: HopName | null = r.leakPos == null || r.leak == null ? null : { source: String(r.leak), role: roleAt(Number(r.leakPos), hops) };
-    const example = (r.example as string | null) ?? null;
+    const leakingHop: HopName | null = r.leakPos == null || r.leak == null ? null : { source: r.leak, role: roleAt(r.leakPos, hops) };
+    const example = r.example;
     if (leakingHop) {
       let l = p.leaks.find((x) => x.hop.source === leakingHop.source && x.hop.role === leakingHop.role);
       if (!l) p.leaks.push((l = { hop: leakingHop, stripped: 0, clientSupplied: 0, clientSuppliedAccepted: 0, example: null }));

@@ -52,7 +52,8 @@ export interface FindingRow {
 }
 
 /** A Finding row as the queries select it (a type alias, so other queries' plain records fit too). */
-type FindingSqlRow = {
+/** A Finding row as the list and detail queries select it (the list adds its sort keys k0…). */
+export type FindingSqlRow = {
   id: string;
   dedupeKey: string;
   rule: string;
@@ -79,27 +80,28 @@ type FindingSqlRow = {
  * A Finding row from SQL (joined with the identity name) as the API shows it. An acknowledgement
  * past its expiry counts as open again: the next evaluation records it, the views must not wait.
  */
-export function toFindingRow(r: Record<string, unknown>, now: Date): FindingRow {
+export function toFindingRow(r: FindingSqlRow, now: Date): FindingRow {
+  const ackExpired = r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil).getTime() <= now.getTime();
   return {
-    id: String(r.id),
-    dedupeKey: String(r.dedupeKey),
-    rule: String(r.rule),
-    severity: String(r.severity),
-    status: r.status === 'acknowledged' && r.ackUntil != null && new Date(r.ackUntil as string).getTime() <= now.getTime() ? 'open' : String(r.status),
-    identityId: (r.identityId as string | null) ?? null,
-    identity: (r.identity as string | null) ?? null,
-    tokenId: (r.tokenId as string | null) ?? null,
-    certificateId: (r.certificateId as string | null) ?? null,
-    title: String(r.title),
-    explanation: String(r.explanation),
-    recommendation: String(r.recommendation),
+    id: r.id,
+    dedupeKey: r.dedupeKey,
+    rule: r.rule,
+    severity: r.severity,
+    status: ackExpired ? 'open' : r.status,
+    identityId: r.identityId,
+    identity: r.identity,
+    tokenId: r.tokenId,
+    certificateId: r.certificateId,
+    title: r.title,
+    explanation: r.explanation,
+    recommendation: r.recommendation,
     blastRadius: Number(r.blastRadius),
     firstSeenAt: iso(r.firstSeenAt)!,
     lastSeenAt: iso(r.lastSeenAt)!,
     resolvedAt: iso(r.resolvedAt),
-    ackReason: (r.ackReason as string | null) ?? null,
+    ackReason: r.ackReason,
     ackUntil: iso(r.ackUntil),
-    ackBy: (r.ackBy as string | null) ?? null,
+    ackBy: r.ackBy,
   };
 }
 

@@ -174,6 +174,18 @@ HAVING sum(u."count") > 0
  ORDER BY 1, 2, 3, 4`;
 
 type Row = Record<string, unknown>;
+/** Epoch milliseconds as ms() selects them (float8: a number on both drivers). */
+type Ms = number | null;
+interface IdentityRow { id: string; name: string; kind: IdentityKind; owner: string | null; ownerStatus: string; status: string; transport: Transport; spiffeId: string | null; decommissionedAt: Ms }
+interface TokenRowIn {
+  id: string; fingerprint: string; identityId: string; tokenType: string; jti: string | null; issuer: string | null;
+  audience: string[] | null; scopes: string[] | null; issuedAt: Ms; expiresAt: Ms; ttlSeconds: number | null; binding: Binding;
+  cnfX5tS256: string | null; cnfJkt: string | null; bindingAnomaly: boolean; status: string; exposure: string;
+  certificateId: string | null; firstSeenAt: number; lastSeenAt: Ms; revokedAt: Ms;
+}
+interface CertificateRowIn { id: string; x5tS256: string; sha1Hex: string | null; subjectDn: string | null; notBefore: Ms; notAfter: Ms; status: string; identityId: string | null; revokedAt: Ms }
+interface ExposureRowIn { tokenId: string; scanner: string; location: string | null; commit: string | null; foundAt: Date | string }
+interface HopLeakRowIn { leak: string; role: string; next: string | null; route: string | null; stripped: number; clientSupplied: number; clientSuppliedAccepted: number; firstAt: Date | string; lastAt: Date | string; example: string | null }
 
 /** Builds the risk engine's input for the whole estate at `now`. */
 export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Policy = DEFAULT_POLICY): Promise<EstateSnapshot> {
@@ -182,23 +194,23 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   // evidence lists (token ids of an identity, …) come out the same on every run — physical row
   // order changes with every UPDATE, and a reordered list would count as changed evidence. The
   // uuid column's order (byte order) is the order of its text form, and needs no text sort.
-  const identities = (await read<Row>(
+  const identities = (await read<IdentityRow>(
     `SELECT i.id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", ${ms('"decommissionedAt"')} AS "decommissionedAt"
        FROM "Identity" i ORDER BY i.id`,
   )).map(
     (r): IdentityFacts => ({
-      id: String(r.id),
-      name: String(r.name),
-      kind: r.kind as IdentityKind,
-      owner: (r.owner as string | null) ?? null,
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      owner: r.owner,
       ownerStatus: r.ownerStatus === 'departed' ? 'departed' : 'active',
       status: r.status === 'decommissioned' ? 'decommissioned' : 'active',
-      transport: r.transport as Transport,
-      spiffeId: (r.spiffeId as string | null) ?? null,
+      transport: r.transport,
+      spiffeId: r.spiffeId,
       decommissionedAt: dateOrNull(r.decommissionedAt),
     }),
   );
-  const tokens = (await read<Row>(
+  const tokens = (await read<TokenRowIn>(
     `SELECT t.id::text, fingerprint, "identityId"::text AS "identityId", "tokenType", jti, issuer, audience, scopes,
             ${ms('"issuedAt"')} AS "issuedAt", ${ms('"expiresAt"')} AS "expiresAt",
             "ttlSeconds", binding::text AS binding, "cnfX5tS256", "cnfJkt", "bindingAnomaly", status, exposure,
@@ -207,53 +219,53 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
        FROM "Token" t ORDER BY t.id`,
   )).map(
     (r): TokenFacts => ({
-      id: String(r.id),
-      fingerprint: String(r.fingerprint),
-      identityId: String(r.identityId),
+      id: r.id,
+      fingerprint: r.fingerprint,
+      identityId: r.identityId,
       tokenType: r.tokenType === 'refresh' ? 'refresh' : 'access',
-      jti: (r.jti as string | null) ?? null,
-      issuer: (r.issuer as string | null) ?? null,
+      jti: r.jti,
+      issuer: r.issuer,
       audience: strs(r.audience),
       scopes: strs(r.scopes),
       issuedAt: dateOrNull(r.issuedAt),
       expiresAt: dateOrNull(r.expiresAt),
       ttlSeconds: r.ttlSeconds == null ? null : num(r.ttlSeconds),
-      binding: r.binding as Binding,
-      cnfX5tS256: (r.cnfX5tS256 as string | null) ?? null,
-      cnfJkt: (r.cnfJkt as string | null) ?? null,
-      bindingAnomaly: Boolean(r.bindingAnomaly),
+      binding: r.binding,
+      cnfX5tS256: r.cnfX5tS256,
+      cnfJkt: r.cnfJkt,
+      bindingAnomaly: r.bindingAnomaly,
       status: r.status === 'revoked' ? 'revoked' : r.status === 'expired' ? 'expired' : 'active',
       exposure: r.exposure === 'exposed' ? 'exposed' : 'none',
-      certificateId: (r.certificateId as string | null) ?? null,
+      certificateId: r.certificateId,
       firstSeenAt: date(r.firstSeenAt),
       lastSeenAt: dateOrNull(r.lastSeenAt),
       revokedAt: dateOrNull(r.revokedAt),
     }),
   );
-  const certificates = (await read<Row>(
+  const certificates = (await read<CertificateRowIn>(
     `SELECT c.id::text, "x5tS256", "sha1Hex", "subjectDn", ${ms('"notBefore"')} AS "notBefore", ${ms('"notAfter"')} AS "notAfter", status,
             "identityId"::text AS "identityId", ${ms('"revokedAt"')} AS "revokedAt" FROM "Certificate" c ORDER BY c.id`,
   )).map(
     (r): CertificateFacts => ({
-      id: String(r.id),
-      x5tS256: String(r.x5tS256),
-      sha1Hex: (r.sha1Hex as string | null) ?? null,
-      subjectDn: (r.subjectDn as string | null) ?? null,
+      id: r.id,
+      x5tS256: r.x5tS256,
+      sha1Hex: r.sha1Hex,
+      subjectDn: r.subjectDn,
       notBefore: dateOrNull(r.notBefore),
       notAfter: dateOrNull(r.notAfter),
       status: r.status === 'revoked' ? 'revoked' : r.status === 'expired' ? 'expired' : 'active',
-      identityId: (r.identityId as string | null) ?? null,
+      identityId: r.identityId,
       revokedAt: dateOrNull(r.revokedAt),
     }),
   );
-  const exposures = (await read<Row>(
+  const exposures = (await read<ExposureRowIn>(
     `SELECT "tokenId"::text AS "tokenId", scanner, location, "commit", "foundAt" FROM "ExposureFinding" WHERE "tokenId" IS NOT NULL ORDER BY id`,
   )).map(
     (r): ExposureFacts => ({
-      tokenId: String(r.tokenId),
-      scanner: String(r.scanner),
-      location: (r.location as string | null) ?? null,
-      commit: (r.commit as string | null) ?? null,
+      tokenId: r.tokenId,
+      scanner: r.scanner,
+      location: r.location,
+      commit: r.commit,
       foundAt: date(r.foundAt),
     }),
   );
@@ -356,17 +368,17 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
 
-  const hopLeaks = (await read<Row>(HOP_LEAKS_SQL, p)).map(
+  const hopLeaks = (await read<HopLeakRowIn>(HOP_LEAKS_SQL, p)).map(
     (r): HopLeak => ({
-      hop: { source: String(r.leak), role: r.role === 'edge' ? 'edge' : r.role === 'backend' ? 'backend' : 'proxy' },
-      next: String(r.next ?? ''),
-      route: (r.route as string | null) ?? null,
+      hop: { source: r.leak, role: r.role === 'edge' ? 'edge' : r.role === 'backend' ? 'backend' : 'proxy' },
+      next: r.next ?? '',
+      route: r.route,
       stripped: num(r.stripped),
       clientSupplied: num(r.clientSupplied),
       clientSuppliedAccepted: num(r.clientSuppliedAccepted),
       firstAt: date(r.firstAt),
       lastAt: date(r.lastAt),
-      example: (r.example as string | null) ?? null,
+      example: r.example,
     }),
   );
 
