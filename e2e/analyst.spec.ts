@@ -19,6 +19,26 @@ test('overview → unbound high-risk tokens → riskiest token: why and what to 
   await expect(page.getByTestId('top-identities-chart')).toBeVisible();
   await shot(page, '01-overview');
 
+  // The shared time-range picker sets the trend window; the page states it, the URL keeps it.
+  const windowWords = page.getByTestId('time-window');
+  await expect(windowWords).toHaveText('Showing: last 7 days (default window)');
+  await expect(page.getByTestId('kpi-tokens')).toContainText(/vs 7 d ago/);
+  await page.getByLabel('Trend window').selectOption({ label: 'Last 30 days' });
+  await expect(page).toHaveURL(/\/\?from=now-30d$/);
+  await expect(windowWords).toHaveText('Showing: last 30 days');
+  await expect(page.getByTestId('kpi-tokens')).toContainText(/vs 30 d ago/);
+  await page.reload();
+  await expect(page.getByLabel('Trend window')).toHaveValue('now-30d');
+  await expect(windowWords).toHaveText('Showing: last 30 days');
+  // A short window is charted by hour; links from before the picker (?days=30) still open 30 days.
+  await page.getByLabel('Trend window').selectOption({ label: 'Last 24 hours' });
+  await expect(page).toHaveURL(/\/\?from=now-24h$/);
+  await expect(page.getByRole('heading', { name: 'Binding mix of traffic per hour' })).toBeVisible();
+  await page.goto('/?days=30');
+  await expect(page).toHaveURL(/\/\?from=now-30d$/);
+  await expect(windowWords).toHaveText('Showing: last 30 days');
+  await page.goto('/');
+
   // The KPI and the list it opens count the same tokens.
   const all = await page.request.get('/api/v1/tokens?binding=bearer&risk=high&format=json');
   expect(all.status()).toBe(200);

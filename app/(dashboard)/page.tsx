@@ -1,27 +1,34 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { BUCKET_MS, bucketRange } from '@/lib/domain/time-bucket.ts';
 import { viewCache } from '@/lib/http/view-cache.ts';
 import { getOverview } from '@/lib/services/estate/overview.ts';
+import { legacyDaysFrom, resolveTimeWindow, windowStartWords, type TimeWindow } from '@/lib/services/estate/time-window.ts';
 import { getSummary } from '@/lib/services/summary.ts';
 import { requirePage } from '../_lib/session.ts';
 import type { ReactNode } from 'react';
-import { fmt, query, when } from './_components/estate.tsx';
+import { FilterError, fmt, query, when } from './_components/estate.tsx';
 import { verdictLabel } from './_components/labels.tsx';
 import { BindingMixChart, FailuresByReasonChart, TopIdentitiesChart, TtlChart } from './_components/overview-charts.tsx';
+import { TimeRangePicker } from './_components/time-range.tsx';
 
 export const metadata: Metadata = { title: 'Overview' };
 
-const PERIODS = [7, 30] as const;
+type SP = Record<string, string | string[] | undefined>;
 
-function Delta({ now, then, unit = '', goodWhenDown = false, days }: { now: number; then: number; unit?: string; goodWhenDown?: boolean; days: number }) {
+/** The window shown when the URL names none (stated on the page by the picker). */
+const DEFAULT_FROM = 'now-7d';
+
+function Delta({ now, then, unit = '', goodWhenDown = false, since }: { now: number; then: number; unit?: string; goodWhenDown?: boolean; since: string }) {
   const d = Math.round((now - then) * 10) / 10;
-  if (d === 0) return <span className="muted">no change vs {days} d ago</span>;
+  if (d === 0) return <span className="muted">no change vs {since}</span>;
   const bad = goodWhenDown ? d > 0 : d < 0;
   return (
     <span style={{ color: bad ? 'var(--bad)' : 'var(--ok)' }} data-testid="trend">
       {d > 0 ? '▲ +' : '▼ '}
       {unit === '%' ? d.toFixed(1) : fmt(d)}
-      {unit} vs {days} d ago
+      {unit} vs {since}
     </span>
   );
 }
@@ -47,73 +54,92 @@ function ChartTable({ caption, head, rows }: { caption: string; head: string[]; 
   );
 }
 
-export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ days?: string }> }) {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<SP> }) {
   const { db } = await requirePage('read');
   const sp = await searchParams;
-  const days = PERIODS.find((p) => String(p) === sp.days) ?? 7;
-  // Estate-wide figures, the same for every reader: one computation per instance per
+  let w: TimeWindow;
+  let legacyFrom: string | undefined;
+  try {
+    // `?days=N` from before the shared picker means `from=now-Nd` (redirected below, so the picker shows it).
+    legacyFrom = sp.from === undefined && sp.to === undefined ? legacyDaysFrom(sp) : undefined;
+    w = resolveTimeWindow(sp, { now: new Date(), defaultFrom: DEFAULT_FROM });
+  } catch (e) {
+    return (
+      <>
+        <h1>Overview</h1>
+        <TimeRangePicker defaultFrom={DEFAULT_FROM} label="Trend window" />
+        <FilterError error={e} />
+        <Link href="/">Show the default window</Link>
+      </>
+    );
+  }
+  // Outside the try: redirect() works by throwing.
+  if (legacyFrom) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(sp)) if (k !== 'days' && typeof v === 'string') q.set(k, v);
+    q.set('from', legacyFrom);
+    redirect(`/?${q.toString()}`);
+  }
+  // Estate-wide figures, the same for every reader: one computation per instance per window per
   // HOLDFAST_VIEW_CACHE_SECONDS, shared with /api/v1/summary (a write through the API clears it).
+  // A relative window ends on a whole minute, so its key is the same for a minute of readers.
   const cache = viewCache(db);
   const [{ value: s, at }, { value: o }] = await Promise.all([
     cache.get('summary', () => getSummary(db)),
-    cache.get(`overview:${days}`, () => getOverview(db, { days })),
+    cache.get(`overview:${w.from.toISOString()}/${w.to.toISOString()}/${w.bucket}`, () => getOverview(db, w)),
   ]);
+  const since = windowStartWords(w);
   const fdelta = o.failures24h - o.failuresPrev24h;
+  const perBucket = o.window.bucket === 'hour' ? 'hour' : 'day';
+  // A window rarely starts or ends on a bucket boundary: say so rather than let a short first bar look like a drop.
+  const cut = (iso: string) => Date.parse(iso) % BUCKET_MS[o.window.bucket] !== 0;
+  const partialEnds = cut(o.window.from) || cut(o.window.to) ? ` The first and last ${perBucket}s hold only the part inside the window.` : '';
+  const bucketWords = (start: string) => (o.window.bucket === 'hour' ? when(start) : when(start).replace(', 00:00 UTC', ''));
   return (
     <>
       <h1>Overview</h1>
+      <TimeRangePicker defaultFrom={DEFAULT_FROM} label="Trend window" />
       <p className="muted" data-testid="figures-as-of">
         Figures as of {when(at.toISOString(), { seconds: true })}
-        {cache.ttlMs > 0 ? ` · refreshed at most every ${cache.ttlMs / 1000} s` : ''}
+        {cache.ttlMs > 0 ? ` · refreshed at most every ${cache.ttlMs / 1000} s` : ''} · trends compare {when(o.window.to)} with {when(o.window.from)}
       </p>
-      <form className="filters" method="get">
-        <label>
-          Trend period
-          <select name="days" defaultValue={String(days)}>
-            {PERIODS.map((p) => (
-              <option key={p} value={p}>last {p} days</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Apply</button>
-      </form>
       <section className="kpis" aria-label="Key figures">
         <div className="kpi" data-testid="kpi-tokens">
           <div className="label">Tokens</div>
           <div className="value"><Link href="/tokens">{fmt(s.tokens.total)}</Link></div>
-          <div className="sub">{fmt(s.identities)} identities · <Delta now={o.now.tokens} then={o.then.tokens} days={days} /></div>
+          <div className="sub">{fmt(s.identities)} identities · <Delta now={o.now.tokens} then={o.then.tokens} since={since} /></div>
         </div>
         <div className="kpi" data-testid="kpi-bearer">
           <div className="label">Bearer</div>
           <div className="value" style={{ color: 'var(--bearer)' }}><Link href="/tokens?binding=bearer" style={{ color: 'inherit' }}>{fmt(s.tokens.bearer)}</Link></div>
-          <div className="sub"><Delta now={o.now.bearer} then={o.then.bearer} goodWhenDown days={days} /></div>
+          <div className="sub"><Delta now={o.now.bearer} then={o.then.bearer} goodWhenDown since={since} /></div>
         </div>
         <div className="kpi" data-testid="kpi-mtls">
           <div className="label">mTLS-bound</div>
           <div className="value" style={{ color: 'var(--mtls)' }}><Link href="/tokens?binding=mtls" style={{ color: 'inherit' }}>{fmt(s.tokens.mtls)}</Link></div>
-          <div className="sub">RFC 8705 · <Delta now={o.now.mtls} then={o.then.mtls} days={days} /></div>
+          <div className="sub">RFC 8705 · <Delta now={o.now.mtls} then={o.then.mtls} since={since} /></div>
         </div>
         <div className="kpi" data-testid="kpi-dpop">
           <div className="label">DPoP-bound</div>
           <div className="value" style={{ color: 'var(--dpop)' }}><Link href="/tokens?binding=dpop" style={{ color: 'inherit' }}>{fmt(s.tokens.dpop)}</Link></div>
-          <div className="sub">RFC 9449 · <Delta now={o.now.dpop} then={o.then.dpop} days={days} /></div>
+          <div className="sub">RFC 9449 · <Delta now={o.now.dpop} then={o.then.dpop} since={since} /></div>
         </div>
         <div className="kpi" data-testid="kpi-weighted-constrained">
           <div className="label">Sender-constrained, privilege-weighted</div>
           <div className="value">{o.now.weightedConstrainedPct.toFixed(1)}%</div>
-          <div className="sub">live tokens, privileged ×3 · <Delta now={o.now.weightedConstrainedPct} then={o.then.weightedConstrainedPct} unit="%" days={days} /></div>
+          <div className="sub">live tokens, privileged ×3 · <Delta now={o.now.weightedConstrainedPct} then={o.then.weightedConstrainedPct} unit="%" since={since} /></div>
         </div>
         <div className="kpi alert" data-testid="kpi-unbound-high-risk">
           <div className="label">Unbound high-risk</div>
           <div className="value">
             <Link href="/tokens?binding=bearer&risk=high">{fmt(s.tokens.unboundHighRisk)}</Link>
           </div>
-          <div className="sub">privileged or agent bearer tokens · <Delta now={o.now.unboundHighRisk} then={o.then.unboundHighRisk} goodWhenDown days={days} /></div>
+          <div className="sub">privileged or agent bearer tokens · <Delta now={o.now.unboundHighRisk} then={o.then.unboundHighRisk} goodWhenDown since={since} /></div>
         </div>
         <div className="kpi alert" data-testid="kpi-exposed">
           <div className="label">Exposed, still active</div>
           <div className="value"><Link href="/tokens?exposure=exposed&status=active">{fmt(s.tokens.exposedActive)}</Link></div>
-          <div className="sub">found by a secret scanner · <Delta now={o.now.exposedActive} then={o.then.exposedActive} goodWhenDown days={days} /></div>
+          <div className="sub">found by a secret scanner · <Delta now={o.now.exposedActive} then={o.then.exposedActive} goodWhenDown since={since} /></div>
         </div>
         <div className="kpi" data-testid="kpi-failures-24h">
           <div className="label">Binding failures 24 h</div>
@@ -125,27 +151,27 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       </section>
       <div className="grid2">
         <section className="panel">
-          <h2>Binding mix of traffic per day</h2>
-          {o.bindingMix.length ? <BindingMixChart rows={o.bindingMix} /> : <p className="empty">No traffic recorded yet.</p>}
+          <h2>Binding mix of traffic per {perBucket}</h2>
+          {o.bindingMix.length ? <BindingMixChart rows={o.bindingMix} bucket={o.window.bucket} /> : <p className="empty">No traffic in this window.</p>}
           <p className="muted" style={{ fontSize: '0.8rem' }}>
-            Requests per day by the binding of the token presented. Show tokens: <Link href="/tokens?binding=bearer">bearer</Link> · <Link href="/tokens?binding=mtls">mTLS</Link> · <Link href="/tokens?binding=dpop">DPoP</Link>
+            Requests per {perBucket} (UTC) by the binding of the token presented, counted in whole hours.{o.window.bucket === 'day' ? partialEnds : ''} Show tokens: <Link href="/tokens?binding=bearer">bearer</Link> · <Link href="/tokens?binding=mtls">mTLS</Link> · <Link href="/tokens?binding=dpop">DPoP</Link>
           </p>
           <ChartTable
-            caption="Requests per day by token binding"
-            head={['Day', 'Bearer', 'mTLS', 'DPoP']}
-            rows={o.bindingMix.map((r) => [when(`${r.day}T00:00:00Z`).replace(', 00:00 UTC', ''), fmt(r.bearer), fmt(r.mtls), fmt(r.dpop)])}
+            caption={`Requests per ${perBucket} by token binding`}
+            head={[o.window.bucket === 'hour' ? 'Hour' : 'Day', 'Bearer', 'mTLS', 'DPoP']}
+            rows={o.bindingMix.map((r) => [bucketWords(r.start), fmt(r.bearer), fmt(r.mtls), fmt(r.dpop)])}
           />
         </section>
         <section className="panel">
-          <h2>Binding failures per day, by reason</h2>
-          {o.failuresByDay.length ? <FailuresByReasonChart rows={o.failuresByDay} /> : <p className="empty">No binding failures recorded yet.</p>}
-          <p className="muted" style={{ fontSize: '0.8rem' }}>Click a bar for that day&apos;s events. <Link href="/failures">All binding failures</Link></p>
+          <h2>Binding failures per {perBucket}, by reason</h2>
+          {o.failuresOverTime.length ? <FailuresByReasonChart rows={o.failuresOverTime} bucket={o.window.bucket} within={o.window} /> : <p className="empty">No binding failures in this window.</p>}
+          <p className="muted" style={{ fontSize: '0.8rem' }}>Click a bar for that {perBucket}&apos;s events.{partialEnds} <Link href={`/failures${query({ from: w.fromText, to: w.toText })}`}>Binding failures in this window</Link></p>
           <ChartTable
-            caption="Binding failures per day and reason"
-            head={['Day', 'Reason', 'Failures']}
-            rows={o.failuresByDay.map((r) => [
-              when(`${r.day}T00:00:00Z`).replace(', 00:00 UTC', ''),
-              <Link key="v" href={`/failures${query({ verdict: r.verdict, from: `${r.day}T00:00:00.000Z`, to: new Date(Date.parse(`${r.day}T00:00:00Z`) + 86_400_000).toISOString() })}`}>{verdictLabel(r.verdict)}</Link>,
+            caption={`Binding failures per ${perBucket} and reason`}
+            head={[o.window.bucket === 'hour' ? 'Hour' : 'Day', 'Reason', 'Failures']}
+            rows={o.failuresOverTime.map((r) => [
+              bucketWords(r.start),
+              <Link key="v" href={`/failures${query({ verdict: r.verdict, ...bucketRange(r.start, o.window.bucket, o.window) })}`}>{verdictLabel(r.verdict)}</Link>,
               fmt(r.n),
             ])}
           />

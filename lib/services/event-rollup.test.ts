@@ -52,23 +52,26 @@ async function expectRollupExact(db: TestDatabase['db']) {
   return exact.length;
 }
 
-/** The binding mix per day from usage joined to tokens, over whole hours from the one holding the window's start. */
-async function exactMix(db: TestDatabase['db'], now: Date, days: number) {
+/** ISO start of the UTC hour or day holding `col`, in SQL. */
+const startOf = (bucket: 'hour' | 'day', col: string) => `to_char(date_trunc('${bucket}', ${col} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')`;
+
+/** The binding mix per bucket from usage joined to tokens, over whole hours from the one holding the window's start to the one holding its end. */
+async function exactMix(db: TestDatabase['db'], now: Date, days: number, bucket: 'hour' | 'day' = 'day') {
   const from = new Date(Math.floor((now.getTime() - days * 86_400_000) / 3_600_000) * 3_600_000);
-  const rows = await db.query<{ day: string; binding: string; n: number }>(
-    `SELECT to_char(date_trunc('day', u."hour" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, t.binding::text AS binding, sum(u."count")::int AS n
+  const rows = await db.query<{ start: string; binding: string; n: number }>(
+    `SELECT ${startOf(bucket, 'u."hour"')} AS start, t.binding::text AS binding, sum(u."count")::int AS n
        FROM "evidence"."Usage" u JOIN "Token" t ON t.id = u."tokenId"
-      WHERE u."hour" >= $1::timestamptz AND u."hour" <= $2::timestamptz
+      WHERE u."hour" >= $1::timestamptz AND u."hour" < $2::timestamptz
       GROUP BY 1, 2 ORDER BY 1, 2`,
     [from.toISOString(), now.toISOString()],
   );
-  const byDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
+  const byStart = new Map<string, { start: string; bearer: number; mtls: number; dpop: number }>();
   for (const r of rows) {
-    const d = byDay.get(r.day) ?? { day: r.day, bearer: 0, mtls: 0, dpop: 0 };
+    const d = byStart.get(r.start) ?? { start: r.start, bearer: 0, mtls: 0, dpop: 0 };
     d[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
-    byDay.set(r.day, d);
+    byStart.set(r.start, d);
   }
-  return [...byDay.values()];
+  return [...byStart.values()];
 }
 
 /** Failure counts counted one by one from the notable requests (every non-ok request is kept individually). */
@@ -89,15 +92,32 @@ async function exactFailures(db: TestDatabase['db'], now: Date, verdicts: readon
   return { cur: f!.cur, prev: f!.prev, byDay: byDay.map((r) => ({ ...r, n: Number(r.n) })) };
 }
 
+/** Failures per hour in the 24 h up to `now`, counted one by one from the notable requests. */
+async function exactFailuresPerHour(db: TestDatabase['db'], now: Date, verdicts: readonly string[]) {
+  const rows = await db.query<{ start: string; verdict: string; n: number }>(
+    `SELECT ${startOf('hour', '"occurredAt"')} AS start, ${V('"verdict"')} AS verdict, count(*)::int AS n
+       FROM "evidence"."Notable" WHERE "verdict" IN ${verdictCodeListSql(verdicts)} AND "occurredAt" > $1::timestamptz - interval '24 hours' AND "occurredAt" <= $1::timestamptz
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [now.toISOString()],
+  );
+  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
 async function expectReadsExact(db: TestDatabase['db']) {
   const [{ n }] = (await db.query<{ n: number }>(`SELECT coalesce(sum("count"), 0)::int AS n FROM "evidence"."Usage"`)) as [{ n: number }];
   expect((await getSummary(db)).events).toBe(n);
   // On an hour boundary and inside hours (partial end hours come from the notable requests).
   for (const now of [NOW, new Date('2026-11-22T07:37:12.345Z'), new Date('2026-11-21T23:00:00.001Z')]) {
-    const ov = await getOverview(db, { now });
+    const ov = await getOverview(db, { from: new Date(now.getTime() - 14 * 86_400_000), to: now });
     expect(ov.bindingMix).toEqual(await exactMix(db, now, 14));
     const ex = await exactFailures(db, now, BINDING_FAILURE_VERDICTS, 14);
-    expect({ cur: ov.failures24h, prev: ov.failuresPrev24h, byDay: ov.failuresByDay }).toEqual(ex);
+    const byStart = ex.byDay.map(({ day, ...r }) => ({ start: `${day}T00:00:00.000Z`, ...r }));
+    expect({ cur: ov.failures24h, prev: ov.failuresPrev24h, byStart: ov.failuresOverTime }).toEqual({ cur: ex.cur, prev: ex.prev, byStart });
+    // A window of a day is charted by hour, from the same rollups.
+    const day = await getOverview(db, { from: new Date(now.getTime() - 86_400_000), to: now });
+    expect(day.window.bucket).toBe('hour');
+    expect(day.bindingMix).toEqual(await exactMix(db, now, 1, 'hour'));
+    expect(day.failuresOverTime).toEqual(await exactFailuresPerHour(db, now, BINDING_FAILURE_VERDICTS));
     const st = await getOverviewStats(db, now.getTime());
     const ex2 = await exactFailures(db, now, VERDICTS.filter((v) => v !== 'ok'), 14);
     expect({ cur: st.failures24h, prev: st.failuresPrev24h, byDay: st.failuresByDay }).toEqual(ex2);

@@ -82,7 +82,8 @@ export async function collectAnswers(db: Database, now: Date, opts: { windowDays
   const ids = await labels(db);
   const out: Record<string, unknown> = {};
   out.summary = await getSummary(db);
-  out.overview = await getOverview(db, { now, days: 7 });
+  // The Overview's default window: the 7 days up to `now`.
+  out.overview = await getOverview(db, { from: new Date(now.getTime() - 7 * 86_400_000), to: now });
 
   const tokens = await allPages((after) => listTokens(db, { ...parseTokenFilters({}), limit: 500, sort: 'id' } as never, after ? { after } : {}));
   const byFp = [...tokens].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));

@@ -4,14 +4,19 @@
 // same drill-downs without a pointer, and a data table beside each chart is its text alternative
 // (the chart itself is hidden from assistive technology).
 import { useRouter } from 'next/navigation';
+import { bucketRange, type WindowBucket } from '@/lib/domain/time-bucket.ts';
 import { verdictLabel } from './labels.tsx';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 const BINDING_COLORS = { bearer: '#c2410c', mtls: '#0f766e', dpop: '#4338ca' } as const;
 
-export function BindingMixChart({ rows }: { rows: { day: string; bearer: number; mtls: number; dpop: number }[] }) {
+
+/** Axis label of a bucket starting at `start` (ISO, UTC): "11-22" per day, "11-22 07:00" per hour. */
+export const bucketLabel = (start: string, bucket: WindowBucket) => (bucket === 'day' ? start.slice(5, 10) : `${start.slice(5, 10)} ${start.slice(11, 16)}`);
+
+export function BindingMixChart({ rows, bucket }: { rows: { start: string; bearer: number; mtls: number; dpop: number }[]; bucket: WindowBucket }) {
   const router = useRouter();
-  const data = rows.map((r) => ({ ...r, label: r.day.slice(5) }));
+  const data = rows.map((r) => ({ ...r, label: bucketLabel(r.start, bucket) }));
   return (
     <div style={{ width: '100%', height: 260 }} data-testid="binding-mix-chart" aria-hidden="true">
       <ResponsiveContainer>
@@ -52,24 +57,27 @@ const VERDICT_COLORS: Record<string, string> = {
   cert_expired: '#0f766e',
 };
 
-export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: string; verdict: string; n: number }[]; scope?: string }) {
+/**
+ * Failures per bucket by verdict. A bar drills down to its bucket's events, cut to `within` (the
+ * window charted).
+ */
+export function FailuresByReasonChart({ rows, bucket = 'day', within, scope = '' }: { rows: { start: string; verdict: string; n: number }[]; bucket?: WindowBucket; within?: { from: string; to: string }; scope?: string }) {
   const router = useRouter();
   const verdicts = [...new Set(rows.map((r) => r.verdict))];
-  const byDay = new Map<string, Record<string, number | string>>();
+  const byStart = new Map<string, Record<string, number | string>>();
   for (const r of rows) {
-    const d = byDay.get(r.day) ?? { day: r.day, label: r.day.slice(5) };
+    const d = byStart.get(r.start) ?? { start: r.start, label: bucketLabel(r.start, bucket) };
     d[r.verdict] = r.n;
-    byDay.set(r.day, d);
+    byStart.set(r.start, d);
   }
-  const go = (verdict: string, day: string) => {
-    const from = `${day}T00:00:00.000Z`;
-    const to = new Date(new Date(from).getTime() + 86_400_000).toISOString();
+  const go = (verdict: string, start: string) => {
+    const { from, to } = bucketRange(start, bucket, within);
     router.push(`/failures?verdict=${verdict}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${scope}`);
   };
   return (
     <div style={{ width: '100%', height: 300 }} data-testid="failures-chart" aria-hidden="true">
       <ResponsiveContainer>
-        <BarChart data={[...byDay.values()]} accessibilityLayer={false}>
+        <BarChart data={[...byStart.values()]} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={12} />
           <YAxis fontSize={12} allowDecimals={false} />
@@ -84,7 +92,7 @@ export function FailuresByReasonChart({ rows, scope = '' }: { rows: { day: strin
               fill={VERDICT_COLORS[v] ?? '#64748b'}
               isAnimationActive={false}
               style={{ cursor: 'pointer' }}
-              onClick={(d) => go(v, String((d as unknown as { payload?: { day?: string } }).payload?.day ?? ''))}
+              onClick={(d) => go(v, String((d as unknown as { payload?: { start?: string } }).payload?.start ?? ''))}
             />
           ))}
         </BarChart>

@@ -28,6 +28,8 @@ export function rangeLabel(from: string | null, to: string | null): string {
   return 'all time';
 }
 
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
 /** `YYYY-MM-DDTHH:mm` for a datetime-local input, in UTC. */
 const localValue = (v: string | null) => (v && !v.startsWith('now') && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString().slice(0, 16) : '');
 
@@ -86,7 +88,8 @@ export function TimeRangePicker({ defaultFrom, label = 'Time range' }: { default
         </form>
       ) : null}
       <span className="muted" data-testid="time-window">
-        Showing: {rangeLabel(from, urlTo).toLowerCase()}
+        {/* Only the first letter: lower-casing the whole label turned "UTC" into "utc". */}
+        Showing: {lowerFirst(rangeLabel(from, urlTo))}
         {defaulted ? ' (default window)' : ''}
       </span>
     </div>

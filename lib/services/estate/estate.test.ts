@@ -209,7 +209,7 @@ for (const runtime of RUNTIMES) {
 
     it('overview chart elements drill down to exactly the rows they count', async (ctx) => {
       if (!t) return ctx.skip();
-      const o = await getOverview(t.db, { now: NOW, days: 7 });
+      const o = await getOverview(t.db, { from: new Date(NOW.getTime() - 7 * 86_400_000), to: NOW });
       const s = await getSummary(t.db);
       expect(o.now.tokens).toBe(s.tokens.total);
       expect(o.now.weightedConstrainedPct).toBeGreaterThan(0);
@@ -220,8 +220,9 @@ for (const runtime of RUNTIMES) {
           expect(rows.length, `${b.bucket} ${binding}`).toBe(b[binding]);
         }
       }
-      const f = o.failuresByDay[o.failuresByDay.length - 2]!;
-      const from = `${f.day}T00:00:00.000Z`;
+      expect(o.window.bucket).toBe('day');
+      const f = o.failuresOverTime[o.failuresOverTime.length - 2]!;
+      const from = f.start;
       const to = new Date(new Date(from).getTime() + 86_400_000).toISOString();
       const ev = await all<{ id: string }>(`/events?verdict=${f.verdict}&from=${from}&to=${to}`);
       expect(ev.length).toBe(f.n);

@@ -1,14 +1,18 @@
-// Overview figures beyond the summary: trends against the start of the period (what the estate
-// looked like `days` ago, from firstSeenAt / revokedAt / expiresAt; unbound high-risk then =
-// tokens live at that time that carry an unbound_high_risk finding not resolved by then — the
-// classification is today's policy, there is no stored history of it), and the chart series —
-// binding mix of traffic per day, binding failures per day by verdict, TTL distribution of live
-// tokens, top identities by risk. Every figure is one GROUP BY; no rows are loaded.
+// Overview figures beyond the summary, over a time window (from, to]: trends compare the estate at
+// the window's end with the estate at its start (from firstSeenAt / revokedAt / expiresAt;
+// unbound high-risk then = tokens live at that time that carry an unbound_high_risk finding not
+// resolved by then — the classification is today's policy, there is no stored history of it), and
+// the chart series cover the window — binding mix of traffic and binding failures by verdict, per
+// hour or per UTC day (TimeWindow.bucket) — plus the TTL distribution of live tokens and the top
+// identities by risk, which are current and have no window. Every figure is one GROUP BY; no rows
+// are loaded.
 import type { Database } from '../../db/open.ts';
+import { HoldfastError } from '../../errors.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { windowParams, windowRowsSql } from '../event-rollup.ts';
 import { IDENTITY_SCORE_SQL } from './list-identities.ts';
-
+import type { WindowBucket } from '../../domain/time-bucket.ts';
+import { HOURLY_BUCKETS_UP_TO_MS } from './time-window.ts';
 
 export interface Trend {
   tokens: number;
@@ -31,16 +35,30 @@ export interface TtlBucket {
   dpop: number;
 }
 
+export interface OverviewOptions {
+  /** Start of the window: the trends' "then". Default: 7 days before `to`. */
+  from?: Date;
+  /** End of the window: the trends' "now". Default: now. */
+  to?: Date;
+  /** Chart bucket; default hourly for windows up to 48 h, else daily. */
+  bucket?: WindowBucket;
+}
+
 export interface OverviewData {
-  days: number;
-  /** Start of the last 24 h (for the failures KPI's drill-down link). */
+  window: { from: string; to: string; bucket: WindowBucket };
+  /** Start of the 24 h before the window's end (for the failures KPI's drill-down link). */
   since24h: string;
+  /** The estate at the window's end. */
   now: Trend;
+  /** The estate at the window's start. */
   then: Trend;
+  /** Binding failures in the 24 h up to the window's end, and in the 24 h before those. */
   failures24h: number;
   failuresPrev24h: number;
-  bindingMix: { day: string; bearer: number; mtls: number; dpop: number }[];
-  failuresByDay: { day: string; verdict: string; n: number }[];
+  /** Requests per bucket by token binding; `start` is the bucket's first instant (ISO, UTC). */
+  bindingMix: { start: string; bearer: number; mtls: number; dpop: number }[];
+  /** Binding failures per bucket and verdict. */
+  failuresOverTime: { start: string; verdict: string; n: number }[];
   ttl: TtlBucket[];
   /** Ranked by open critical findings, then open high, then summed blast radius (scores saturate at 100). */
   topIdentities: { id: string; name: string; kind: string; score: number; findings: number; critical: number; high: number; blastRadius: number }[];
@@ -87,11 +105,18 @@ async function trendAt(db: Database, at: string): Promise<Trend> {
   };
 }
 
-export async function getOverview(db: Database, opts: { now?: Date; days?: number } = {}): Promise<OverviewData> {
-  const now = opts.now ?? new Date();
-  const days = opts.days ?? 7;
+const DAY_MS = 86_400_000;
+/** A bucket's start as an ISO instant, in SQL (`col` a timestamptz). */
+const bucketStartSql = (bucket: WindowBucket, col: string) =>
+  `to_char(date_trunc('${bucket}', ${col} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')`;
+
+export async function getOverview(db: Database, opts: OverviewOptions = {}): Promise<OverviewData> {
+  const now = opts.to ?? new Date();
+  const from = opts.from ?? new Date(now.getTime() - 7 * DAY_MS);
+  if (from > now) throw new HoldfastError('bad_request', 'from must not be after to');
+  const bucket = opts.bucket ?? (now.getTime() - from.getTime() <= HOURLY_BUCKETS_UP_TO_MS ? 'hour' : 'day');
   const nowIso = now.toISOString();
-  const thenIso = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const thenIso = from.toISOString();
   // Independent queries, started together: on PostgreSQL each runs on its own pooled connection
   // (the uncached Overview at 1M tokens is bounded by its slowest query, not their sum).
   const nowTP = trendAt(db, nowIso);
@@ -104,22 +129,23 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
             (SELECT coalesce(sum(n), 0) FROM (${windowRowsSql(fail, 5)}) x)::int AS prev`,
     [...windowParams(nowMs - 86_400_000, nowMs), ...windowParams(nowMs - 2 * 86_400_000, nowMs - 86_400_000)],
   );
-  // Traffic per token binding per day, from the hourly "EventBindingRollup": the whole hours from
-  // the one holding the window's start to the current one (ok requests are not kept one by one,
-  // so a chart by day counts the first hour whole) — never a join of requests to their tokens.
-  const mixDays = Math.max(days, 14);
-  const mixFrom = Math.floor((nowMs - mixDays * 86_400_000) / 3_600_000) * 3_600_000;
-  const mixP = db.query<{ day: string; binding: string; n: number }>(
-    `SELECT to_char(date_trunc('day', "hour" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "binding" AS binding, sum("count")::int AS n
-       FROM "EventBindingRollup" WHERE "hour" >= $1::timestamptz AND "hour" <= $2::timestamptz
+  // Traffic per token binding per bucket, from the hourly "EventBindingRollup": the whole hours
+  // from the one holding the window's start to the one holding its end (ok requests are not kept
+  // one by one, so the first and last hours count whole) — never a join of requests to tokens.
+  // An end on the hour excludes the hour it starts (that hour is after the window).
+  const mixFrom = Math.floor(from.getTime() / 3_600_000) * 3_600_000;
+  const mixP = db.query<{ start: string; binding: string; n: number }>(
+    `SELECT ${bucketStartSql(bucket, '"hour"')} AS start, "binding" AS binding, sum("count")::int AS n
+       FROM "EventBindingRollup" WHERE "hour" >= $1::timestamptz AND "hour" < $2::timestamptz
       GROUP BY 1, 2 HAVING sum("count") <> 0 ORDER BY 1, 2`,
-    [new Date(mixFrom).toISOString(), now.toISOString()],
+    [new Date(mixFrom).toISOString(), nowIso],
   );
-  const failuresByDayP = db.query<{ day: string; verdict: string; n: number }>(
-    `SELECT to_char(date_trunc('day', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, "verdict" AS verdict, sum(n)::int AS n
+  // Failures are exact to the instant: the window (from, to] from the rollup plus the kept requests.
+  const failuresOverTimeP = db.query<{ start: string; verdict: string; n: number }>(
+    `SELECT ${bucketStartSql(bucket, 'at')} AS start, "verdict" AS verdict, sum(n)::int AS n
        FROM (${windowRowsSql(fail, 1)}) x
       GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
-    windowParams(nowMs - Math.max(days, 14) * 86_400_000, nowMs),
+    windowParams(from.getTime(), nowMs),
   );
   const ttlRowsP = db.query<{ b: number; binding: string; n: number }>(
     `SELECT CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5
@@ -139,12 +165,12 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
        FROM c JOIN s ON s."identityId" = c."identityId" JOIN "Identity" i ON i.id = c."identityId"
       ORDER BY c.critical DESC, c.high DESC, c.radius DESC, i.name LIMIT 10`,
   );
-  const [nowT, thenT, [f], mix, failuresByDay, ttlRows, top] = await Promise.all([nowTP, thenTP, fP, mixP, failuresByDayP, ttlRowsP, topP]);
-  const mixByDay = new Map<string, { day: string; bearer: number; mtls: number; dpop: number }>();
+  const [nowT, thenT, [f], mix, failuresOverTime, ttlRows, top] = await Promise.all([nowTP, thenTP, fP, mixP, failuresOverTimeP, ttlRowsP, topP]);
+  const mixByStart = new Map<string, { start: string; bearer: number; mtls: number; dpop: number }>();
   for (const r of mix) {
-    const d = mixByDay.get(r.day) ?? { day: r.day, bearer: 0, mtls: 0, dpop: 0 };
+    const d = mixByStart.get(r.start) ?? { start: r.start, bearer: 0, mtls: 0, dpop: 0 };
     d[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
-    mixByDay.set(r.day, d);
+    mixByStart.set(r.start, d);
   }
   const ttl: TtlBucket[] = TTL_BUCKETS.map((b) => ({
     bucket: b.bucket,
@@ -159,14 +185,14 @@ export async function getOverview(db: Database, opts: { now?: Date; days?: numbe
     if (b) b[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
   }
   return {
-    days,
-    since24h: new Date(now.getTime() - 86_400_000).toISOString(),
+    window: { from: thenIso, to: nowIso, bucket },
+    since24h: new Date(now.getTime() - DAY_MS).toISOString(),
     now: nowT,
     then: thenT,
     failures24h: Number(f?.cur ?? 0),
     failuresPrev24h: Number(f?.prev ?? 0),
-    bindingMix: [...mixByDay.values()],
-    failuresByDay: failuresByDay.map((r) => ({ ...r, n: Number(r.n) })),
+    bindingMix: [...mixByStart.values()],
+    failuresOverTime: failuresOverTime.map((r) => ({ ...r, n: Number(r.n) })),
     ttl,
     topIdentities: top.map((r) => ({
       id: r.id,

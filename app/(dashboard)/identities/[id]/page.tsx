@@ -154,7 +154,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ id: s
       </div>
       <section className="panel">
         <h2>Binding failures, last 30 days</h2>
-        {d.failures.length === 0 ? <p className="empty">None.</p> : <FailuresByReasonChart rows={d.failures} scope={`&identity=${i.id}`} />}
+        {d.failures.length === 0 ? <p className="empty">None.</p> : <FailuresByReasonChart rows={d.failures.map((f) => ({ ...f, start: `${f.day}T00:00:00.000Z` }))} scope={`&identity=${i.id}`} />}
         <Link href={`/failures?identity=${i.id}`}>All binding failures of this identity</Link>
       </section>
     </>

@@ -1,0 +1,93 @@
+// The Overview follows its time window: trends compare the estate at the window's end with the
+// estate at its start, and the chart series count what happened inside the window only - by day
+// for long windows, by hour for windows up to 48 h.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verdictCodeListSql } from '../../domain/verdict-codes.ts';
+import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
+import { generateDemoEstate } from '../../seed/demo-estate.ts';
+import { writeEstate } from '../../seed/write-estate.ts';
+import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts';
+import { getOverview } from './overview.ts';
+
+const NOW = new Date('2026-11-22T08:00:00.000Z');
+const DAY = 86_400_000;
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await openTestDatabase('pglite');
+  await writeEstate(t.db, generateDemoEstate({ seed: 11, now: NOW, identities: 30, tokens: 300, events: 4000 }));
+}, 120_000);
+afterAll(async () => {
+  await t?.drop();
+});
+
+/** Binding failures in (from, to], counted one by one from the kept requests. */
+async function failuresBetween(from: Date, to: Date): Promise<number> {
+  const [r] = await t.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "evidence"."Notable"
+      WHERE "verdict" IN ${verdictCodeListSql(BINDING_FAILURE_VERDICTS)} AND "occurredAt" > $1::timestamptz AND "occurredAt" <= $2::timestamptz`,
+    [from.toISOString(), to.toISOString()],
+  );
+  return Number(r!.n);
+}
+
+/** Tokens known at `at` (first seen by then). */
+async function tokensKnownAt(at: Date): Promise<number> {
+  const [r] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Token" WHERE "firstSeenAt" <= $1::timestamptz`, [at.toISOString()]);
+  return Number(r!.n);
+}
+
+const sum = (rows: { n: number }[]) => rows.reduce((a, r) => a + r.n, 0);
+
+describe('getOverview over a window', () => {
+  it('counts failures inside an absolute window only, by day, and compares its end with its start', async () => {
+    const from = ago(20 * DAY);
+    const to = ago(10 * DAY);
+    const o = await getOverview(t.db, { from, to });
+    expect(o.window).toEqual({ from: from.toISOString(), to: to.toISOString(), bucket: 'day' });
+    // The estate has failures after the window too: a window ignored would count them.
+    expect(await failuresBetween(to, NOW)).toBeGreaterThan(0);
+    expect(sum(o.failuresOverTime)).toBe(await failuresBetween(from, to));
+    expect(sum(o.failuresOverTime)).toBeGreaterThan(0);
+    for (const r of [...o.failuresOverTime, ...o.bindingMix]) {
+      expect(r.start >= '2026-11-02T00:00:00.000Z' && r.start <= '2026-11-12T00:00:00.000Z', r.start).toBe(true);
+    }
+    // "then" is the estate at the window's start, "now" at its end - not at the clock's now.
+    expect(o.then.tokens).toBe(await tokensKnownAt(from));
+    expect(o.now.tokens).toBe(await tokensKnownAt(to));
+    expect(o.now.tokens).toBeLessThan(await tokensKnownAt(NOW));
+    expect(o.failures24h).toBe(await failuresBetween(new Date(to.getTime() - DAY), to));
+    expect(o.since24h).toBe(new Date(to.getTime() - DAY).toISOString());
+  });
+
+  it('takes its start as the trends\' "then": 30 days back is not 7 days back', async () => {
+    const week = await getOverview(t.db, { from: ago(7 * DAY), to: NOW });
+    const month = await getOverview(t.db, { from: ago(30 * DAY), to: NOW });
+    expect(week.now).toEqual(month.now);
+    expect(week.then.tokens).toBe(await tokensKnownAt(ago(7 * DAY)));
+    expect(month.then.tokens).toBe(await tokensKnownAt(ago(30 * DAY)));
+    expect(month.then.tokens).toBeLessThan(week.then.tokens);
+    expect(sum(month.failuresOverTime)).toBe(await failuresBetween(ago(30 * DAY), NOW));
+    expect(sum(month.failuresOverTime)).toBeGreaterThan(sum(week.failuresOverTime));
+    expect(new Set(month.bindingMix.map((r) => r.start)).size).toBeGreaterThan(new Set(week.bindingMix.map((r) => r.start)).size);
+  });
+
+  it('charts windows up to 48 h by hour, and a 15-minute window as the hours it touches', async () => {
+    const day = await getOverview(t.db, { from: ago(DAY), to: NOW });
+    expect(day.window.bucket).toBe('hour');
+    expect(sum(day.failuresOverTime)).toBe(await failuresBetween(ago(DAY), NOW));
+    for (const r of [...day.failuresOverTime, ...day.bindingMix]) expect(r.start.slice(14)).toBe('00:00.000Z');
+    expect(new Set(day.bindingMix.map((r) => r.start)).size).toBeGreaterThan(2);
+
+    const end = new Date('2026-11-22T07:10:00.000Z');
+    const quarter = await getOverview(t.db, { from: new Date(end.getTime() - 15 * 60_000), to: end });
+    expect(quarter.window.bucket).toBe('hour');
+    expect(quarter.bindingMix.every((r) => ['2026-11-22T06:00:00.000Z', '2026-11-22T07:00:00.000Z'].includes(r.start))).toBe(true);
+    expect(sum(quarter.failuresOverTime)).toBe(await failuresBetween(new Date(end.getTime() - 15 * 60_000), end));
+  });
+
+  it('rejects a window that starts after it ends, with the bad_request code', async () => {
+    await expect(getOverview(t.db, { from: NOW, to: ago(DAY) })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+});
