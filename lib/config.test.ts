@@ -78,8 +78,8 @@ describe('settings: declared once', () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) {
-          if (!['generated', 'testing', 'node_modules', '__fixtures__', 'fixtures'].includes(e.name)) walk(p);
-        } else if (/\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$|test-support|test-helpers/.test(e.name) && p !== path.join(root, 'lib', 'config.ts')) {
+          if (!['generated', 'testing', 'node_modules'].includes(e.name)) walk(p);
+        } else if (/\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && p !== path.join(root, 'lib', 'config.ts')) {
           if (/process\.env\b/.test(readFileSync(p, 'utf8').replace(/\/\/.*$/gm, ''))) offenders.push(path.relative(root, p));
         }
       }

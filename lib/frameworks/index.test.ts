@@ -2,7 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, isExportFormat, parseCustomFramework, resolveFramework, writeFrameworkExport } from './index.ts';
-import { meta, smallSource, tmpFile } from './export/test-helpers.ts';
+import { meta, smallSource, tmpFile } from './export/testing/export-rows.ts';
 
 describe('public API', () => {
   it('resolves built-ins and custom frameworks, not_found otherwise', () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvCell, writeCsvExport } from './csv.ts';
 import { looksLikeRawToken } from './redact.ts';
-import { meta, smallSource, tmpFile } from './test-helpers.ts';
+import { meta, smallSource, tmpFile } from './testing/export-rows.ts';
 
 /** Minimal RFC 4180 parser for assertions. */
 function parseCsv(text: string): string[][] {

@@ -15,12 +15,12 @@ import { countEvidence } from '../evidence-counts.ts';
 import { writeFrameworkExport } from '../index.ts';
 import { listBuiltinFrameworks, requireBuiltinFramework } from '../registry.ts';
 import { looksLikeRawToken } from './redact.ts';
-import { tmpFile } from './test-helpers.ts';
+import { tmpFile } from './testing/export-rows.ts';
 import type { ExportEvidenceRow, ExportFindingRow, ExportMeta, ExportSource } from './types.ts';
 import { uuidV5 } from './uuid.ts';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
-const SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
 
 let source: ExportSource;
 let rawTokens: string[];

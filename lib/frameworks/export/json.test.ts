@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonChunks, writeJsonExport } from './json.ts';
 import { looksLikeRawToken } from './redact.ts';
-import { meta, RAW_JWT, smallSource, tmpFile } from './test-helpers.ts';
+import { meta, RAW_JWT, smallSource, tmpFile } from './testing/export-rows.ts';
 
 describe('JSON export', () => {
   it('writes the full mapping with evidence references, version, time and author', async () => {

@@ -9,10 +9,10 @@ import { listBuiltinFrameworks } from '../registry.ts';
 import { writeOscalExport, OSCAL_VERSION, type ReceiptEvidenceRow } from './oscal.ts';
 import { looksLikeRawToken } from './redact.ts';
 import { syntheticSource } from './synthetic.ts';
-import { meta, RAW_JWT, smallSource, tmpFile } from './test-helpers.ts';
+import { meta, RAW_JWT, smallSource, tmpFile } from './testing/export-rows.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCHEMA = join(here, '..', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const SCHEMA = join(here, '..', 'testing', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
 
 let validator: ValidateFunction | null = null;
 function validate(doc: unknown): { ok: boolean; errors: string } {

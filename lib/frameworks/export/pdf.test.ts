@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pdfText, writePdfExport } from './pdf.ts';
 import { syntheticSource } from './synthetic.ts';
-import { meta, RAW_JWT, smallSource, tmpFile } from './test-helpers.ts';
+import { meta, RAW_JWT, smallSource, tmpFile } from './testing/export-rows.ts';
 
 function has(cmd: string): boolean {
   try {

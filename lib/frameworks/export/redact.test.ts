@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { looksLikeRawToken, redactSecrets } from './redact.ts';
-import { RAW_JWT } from './test-helpers.ts';
+import { RAW_JWT } from './testing/export-rows.ts';
 
 describe('redactSecrets', () => {
   it.each([

@@ -9,7 +9,7 @@ import { writeJsonExport } from './json.ts';
 import { writeOscalExport } from './oscal.ts';
 import { TopFindings, writePdfExport } from './pdf.ts';
 import type { ExportFindingRow } from './types.ts';
-import { finding, meta, smallSource, tmpFile } from './test-helpers.ts';
+import { finding, meta, smallSource, tmpFile } from './testing/export-rows.ts';
 
 const SATISFIED_BY_RULE = /0 open findings · checks: 0 passed, 0 failed · rules: 1 of \d+ ran, 1 without an open finding — 1 mapped rule that ran and found nothing open/;
 

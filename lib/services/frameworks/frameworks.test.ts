@@ -28,7 +28,7 @@ import {
   startExport,
   waitForExport,
 } from './index.ts';
-import { seedDemoWithFindings, type SeededDemo } from './test-support.ts';
+import { seedDemoWithFindings, type SeededDemo } from './testing/seeded-demo.ts';
 
 const SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
 let compiled: ValidateFunction | null = null;

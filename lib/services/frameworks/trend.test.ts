@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { frameworkOverview, unresolvedFindingsAt } from './overview.ts';
-import { insertFindings } from './test-support.ts';
+import { insertFindings } from './testing/seeded-demo.ts';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const days = (n: number) => new Date(NOW.getTime() - n * 86_400_000);

@@ -2,12 +2,12 @@
 // Findings come from the pure risk engine (lib/risk evaluate over the same generated estate) and
 // are inserted set-based, with the `findings.evaluate` audit entry the findings service writes,
 // so these tests do not depend on the DB findings service's internals.
-import { appendAuditEntry } from '../../audit/append-audit-entry.ts';
-import type { Database } from '../../db/open.ts';
-import { buildSnapshot } from '../../risk/build-snapshot.ts';
-import { evaluate } from '../../risk/evaluate.ts';
-import { generateDemoEstate, generateDemoRawTokens, type DemoEstate } from '../../seed/demo-estate.ts';
-import { seedDemo } from '../../seed/seed-demo.ts';
+import { appendAuditEntry } from '../../../audit/append-audit-entry.ts';
+import type { Database } from '../../../db/open.ts';
+import { buildSnapshot } from '../../../risk/build-snapshot.ts';
+import { evaluate } from '../../../risk/evaluate.ts';
+import { generateDemoEstate, generateDemoRawTokens, type DemoEstate } from '../../../seed/demo-estate.ts';
+import { seedDemo } from '../../../seed/seed-demo.ts';
 
 export interface SeededDemo {
   estate: DemoEstate;

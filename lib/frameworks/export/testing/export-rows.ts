@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExportFindingRow, ExportMeta, ExportSource } from './types.ts';
-import { requireBuiltinFramework } from '../registry.ts';
+import type { ExportFindingRow, ExportMeta, ExportSource } from '../types.ts';
+import { requireBuiltinFramework } from '../../registry.ts';
 
 export const RAW_JWT =
   'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtcGF5bWVudHMiLCJjbmYiOnt9fQ.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZy1lbm91Z2g';
