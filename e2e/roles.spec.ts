@@ -108,6 +108,11 @@ test('a revocation no connector serves fails, and no role ever sees the token as
   const detail = await page.request.get(`/api/v1/tokens/${tokenId}`);
   const tok = ((await detail.json()) as { token: { status: string; state: string; identityId: string; revocation: { state: string; revocationId: string } } }).token;
   expect(tok).toMatchObject({ status: 'active', state: 'revocation failed', revocation: { state: 'failed', revocationId } });
+  // So do the identity's API and the token list API (their output schemas once dropped these fields).
+  const ident = (await (await page.request.get(`/api/v1/identities/${tok.identityId}`)).json()) as { tokens: { id: string }[] };
+  expect(ident.tokens.find((x) => x.id === tokenId)).toMatchObject({ status: 'active', state: 'revocation failed', revocation: { state: 'failed', revocationId } });
+  const listed = (await (await page.request.get(`/api/v1/tokens?identity=${tok.identityId}&limit=500`)).json()) as { items: { id: string }[] };
+  expect(listed.items.find((x) => x.id === tokenId)).toMatchObject({ status: 'active', state: 'revocation failed', revocationState: 'failed', revocationId });
 
   // The analyst and the auditor see the same truth, and no revoke control.
   for (const role of ['analyst', 'auditor'] as const) {
