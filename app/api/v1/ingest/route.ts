@@ -2,19 +2,22 @@
 // Content-Encoding or magic bytes), read as a stream — never buffered whole — and ingested as
 // one batch. 413 over HOLDFAST_INGEST_MAX_BYTES (or a gzip body inflating past
 // HOLDFAST_INGEST_MAX_INFLATED_BYTES), 400 for a body that does not match its Content-Length,
-// 415 for other media types or encodings, 422 for an unknown or undetectable format; per-line
-// problems are in the summary, never a 5xx. Each of these refusals commits nothing.
+// 415 for other media types or encodings, 400 for a bad query parameter (an unknown format, a
+// source name, findings), 422 for a body whose format cannot be detected; per-line problems are
+// in the summary, never a 5xx. Each of these refusals commits nothing.
 // Formats nginx, apache and haproxy read the source's saved gateway configuration
 // (PUT /api/v1/sources/{name}/log-format), `logFormat=NAME` picking one of its formats; without one
 // the request is a 422. The body is the log stream only: a configuration never comes with it.
 // Findings follow the batch through the instance's coalesced evaluation: `findings=background`
 // (default, for gateways) answers right after the commit; `findings=wait` (the upload page, the
 // CLI) answers once an evaluation covering the batch has finished.
+import { z } from 'zod';
 import { HoldfastError, isHoldfastError } from '@/lib/errors.ts';
 import { ingestGate } from '@/lib/http/ingest-gate.ts';
 import { errorToProblem } from '@/lib/http/problem.ts';
+import { enumParam } from '@/lib/http/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
-import { FORMAT_NAMES, isConfiguredFormat, isFormatName } from '@/lib/ingest/index.ts';
+import { FORMAT_NAMES, isConfiguredFormat } from '@/lib/ingest/index.ts';
 import type { BoundedByteSource } from '@/lib/ingest/line-reader.ts';
 import { ingestAndEvaluate } from '@/lib/services/ingest/index.ts';
 import { resolveIngestLogFormat, SOURCE_NAME, type IngestLogFormat } from '@/lib/services/ingest/log-formats.ts';
@@ -89,7 +92,15 @@ async function logFormatFor(db: Parameters<typeof resolveIngestLogFormat>[0], q:
   return chosen;
 }
 
-export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, async ({ req, db, principal, query, ip }) => {
+// A bad query parameter is a 400 naming it, before the body is read (as on every route).
+const ingestQuery = z.object({
+  format: enumParam([...FORMAT_NAMES, 'auto']),
+  source: z.string().regex(SOURCE_NAME, '1 to 100 letters, digits, dot, dash, underscore, colon or @').optional(),
+  logFormat: z.string().trim().min(1, 'a format name of 1 to 200 characters').max(200, 'a format name of 1 to 200 characters').optional(),
+  findings: z.enum(['wait', 'background'], { error: '"wait" (answer once findings include the batch) or "background" (default)' }).default('background'),
+});
+
+export const POST = apiRoute({ permission: 'ingest', keepViewCache: true, query: ingestQuery }, async ({ req, db, principal, q, ip }) => {
   const type = (req.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
   if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(type)) {
     throw new HoldfastError('unsupported_media_type', `content type ${type.slice(0, 60)} is not accepted; send one of ${INGEST_CONTENT_TYPES.join(', ')}`);
@@ -101,20 +112,7 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true }, asyn
   const max = ingestMaxBytes();
   const declared = declaredLength(req.headers);
   if (declared !== null && declared > max) throw new HoldfastError('payload_too_large', `body over ${max} bytes (HOLDFAST_INGEST_MAX_BYTES)`);
-  const format = query.get('format');
-  if (format && format !== 'auto' && !isFormatName(format)) {
-    throw new HoldfastError('validation_failed', `unknown format "${format.slice(0, 40)}"; one of ${FORMAT_NAMES.join(', ')} (or auto)`);
-  }
-  const sourceName = query.get('source');
-  if (sourceName !== null && !SOURCE_NAME.test(sourceName)) {
-    throw new HoldfastError('validation_failed', 'source: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
-  }
-  const logFormatName = query.get('logFormat');
-  if (logFormatName !== null && (logFormatName.length > 200 || !logFormatName.trim())) throw new HoldfastError('validation_failed', 'logFormat: a format name of 1 to 200 characters');
-  const findings = query.get('findings') ?? 'background';
-  if (findings !== 'wait' && findings !== 'background') {
-    throw new HoldfastError('validation_failed', 'findings: "wait" (answer once findings include the batch) or "background" (default)');
-  }
+  const { format = null, source: sourceName = null, logFormat: logFormatName = null, findings } = q;
   if (!req.body) throw new HoldfastError('bad_request', 'send the log in the request body');
   // An API key bound to a source ingests as that source.
   const sourceId =
