@@ -10,6 +10,7 @@ export const LIST_PAGES = [
   '/failures',
   '/failures?group=gateway',
   '/hops',
+  '/simulate?require=mtls',
   '/verify',
   '/findings',
   '/revocations',

@@ -1,143 +1,167 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { simulate } from '@/lib/services/simulation/index.ts';
-import { BROKEN_REASONS, type BrokenReason, type ImpactRow, type SimulationResult } from '@/lib/simulate/index.ts';
+import { isHoldfastError } from '@/lib/errors.ts';
+import { requestIdOfKey } from '@/lib/ingest/evidence/request-key.ts';
+import { listScopeChoices, simulate } from '@/lib/services/simulation/index.ts';
+import type { ImpactRow, SimulationResult } from '@/lib/simulate/index.ts';
 import { requirePage } from '../../_lib/session.ts';
-import { FilterError, fmt } from '../_components/estate.tsx';
+import { fmt } from '../_components/estate.tsx';
+import { brokenWords, ImpactTable } from './_components/impact-table.tsx';
+import { PolicyForm } from './_components/policy-form.tsx';
+import { queryString, readQuery, SimulateInputError, simulationRequest, type SimulateQuery, type SP } from './_components/simulate-query.ts';
 
 export const metadata: Metadata = { title: 'Simulate' };
 
-type SP = Record<string, string | string[] | undefined>;
-const DAY_MS = 86_400_000;
+const REQUIRE_WORDS = { mtls: 'mTLS-bound tokens', dpop: 'DPoP-bound tokens', bound: 'bound tokens (mTLS or DPoP)' } as const;
 
-const BROKEN_WORDS: Record<BrokenReason, string> = {
-  bearer: 'bearer (unbound) token',
-  bound_without_proof: 'bound token sent without its proof',
-  context_stripped: 'binding context stripped by a hop',
-  wrong_mechanism: 'bound by the other mechanism',
-  ttl_over_limit: 'token lifetime over the limit',
-};
-
-function one(sp: SP, k: string): string {
-  const v = sp[k];
-  return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
+/** The form field a refusal is about, so the form can mark it. */
+function fieldOf(e: unknown): keyof SimulateQuery | null {
+  if (e instanceof SimulateInputError) return e.field;
+  if (!isHoldfastError(e)) return null;
+  const reason = (e.details as { reason?: string } | undefined)?.reason;
+  if (reason === 'invalid_max_ttl') return 'maxTtl';
+  if (reason === 'invalid_route_prefix') return 'route';
+  if (reason === 'inverted_range' || reason === 'empty_range' || reason === 'range_too_long') return 'from';
+  if (reason === 'invalid_requirement' || reason === 'conflicting_requirements') return 'require';
+  if (/^unknown source/.test(e.message)) return 'source';
+  if (/^unknown gateway/.test(e.message)) return 'gateway';
+  if (/identity kind/.test(e.message)) return 'kind';
+  return null;
 }
 
-function Counts({ r }: { r: ImpactRow }) {
-  return (
-    <>
-      <td className="num">{fmt(r.total)}</td>
-      <td className="num"><strong>{fmt(r.wouldBeRefused)}</strong></td>
-      <td className="num">{fmt(r.attacksStopped)}</td>
-      <td className="num">{fmt(r.legitimateBroken)}</td>
-      <td className="num">{fmt(r.alreadyRefused)}</td>
-      <td>{BROKEN_REASONS.filter((b) => r.brokenBy[b] > 0).map((b) => `${BROKEN_WORDS[b]} ${fmt(r.brokenBy[b])}`).join('; ') || '—'}</td>
-    </>
-  );
-}
-
-function Table({ title, rows, name, total }: { title: string; rows: ImpactRow[]; name: (r: ImpactRow) => React.ReactNode; total: number }) {
-  return (
-    <div className="panel" style={{ overflowX: 'auto' }}>
-      <h2>{title} <span className="muted">({fmt(rows.length)} of {fmt(total)}, most refused first)</span></h2>
-      {rows.length === 0 ? <p className="empty">None in scope.</p> : (
-        <table>
-          <thead><tr><th>Name</th><th className="num">Requests</th><th className="num">Would be refused</th><th className="num">Attacks stopped</th><th className="num">Legitimate broken</th><th className="num">Already refused</th><th>Why legitimate ones break</th></tr></thead>
-          <tbody>{rows.map((r, i) => <tr key={`${r.name}-${i}`}><td>{name(r)}</td><Counts r={r} /></tr>)}</tbody>
-        </table>
-      )}
-    </div>
-  );
-}
-
-function Form({ sp }: { sp: SP }) {
-  const field = (k: string, label: string, placeholder = '', width = '10rem') => (
-    <label style={{ display: 'inline-flex', flexDirection: 'column', marginRight: '0.75rem', marginBottom: '0.5rem' }}>
-      {label}
-      <input name={k} defaultValue={one(sp, k)} placeholder={placeholder} style={{ width, maxWidth: '100%' }} />
-    </label>
-  );
-  return (
-    <form method="get" className="panel" aria-label="Policy">
-      <label style={{ display: 'inline-flex', flexDirection: 'column', marginRight: '0.75rem', marginBottom: '0.5rem' }}>
-        Require
-        <select name="require" defaultValue={one(sp, 'require') || 'mtls'}>
-          <option value="mtls">mTLS-bound tokens</option>
-          <option value="dpop">DPoP-bound tokens</option>
-          <option value="bound">bound tokens (either)</option>
-        </select>
-      </label>
-      {field('maxTtl', 'Max TTL (seconds)', '3600', '7rem')}
-      {field('gateway', 'Gateway')}
-      {field('route', 'Route (host/path)', 'api.example.com/v1')}
-      {field('identity', 'Identity name glob', 'svc-*')}
-      {field('from', 'From (ISO)', '30 days ago', '13rem')}
-      {field('to', 'To (ISO)', 'now', '13rem')}
-      <button type="submit">Simulate</button>
-    </form>
-  );
+/** A refusal the user can act on (their input); anything else is the server's and propagates. */
+function isInputError(e: unknown): e is Error {
+  return e instanceof SimulateInputError || (isHoldfastError(e) && (e.code === 'validation_failed' || e.code === 'bad_request'));
 }
 
 export default async function SimulatePage({ searchParams }: { searchParams: Promise<SP> }) {
   const { db } = await requirePage('read');
-  const sp = await searchParams;
-  const asked = one(sp, 'require') !== '';
+  const q = readQuery(await searchParams);
+  const choices = await listScopeChoices(db);
   let r: SimulationResult | null = null;
-  let error: unknown = null;
-  if (asked) {
+  let error: Error | null = null;
+  if (q.require) {
     try {
-      const to = one(sp, 'to') ? new Date(one(sp, 'to')) : new Date();
-      const from = one(sp, 'from') ? new Date(one(sp, 'from')) : new Date(to.getTime() - 30 * DAY_MS);
-      const ttl = one(sp, 'maxTtl');
-      const policy = {
-        require: one(sp, 'require'),
-        ...(ttl ? { maxTtlSeconds: /^\d+$/.test(ttl) ? Number(ttl) : ttl } : {}),
-        scope: { gateway: one(sp, 'gateway') || null, routePrefix: one(sp, 'route') || null, identity: one(sp, 'identity') ? { nameGlob: one(sp, 'identity') } : null },
-      };
+      const { policy, from, to } = simulationRequest(q);
       r = await simulate(db, { policy, from, to, limit: 25 });
     } catch (e) {
+      if (!isInputError(e)) throw e;
       error = e;
     }
   }
-  const q = r?.requests;
   return (
     <>
       <h1>Simulate enforcement</h1>
       <p className="muted" style={{ marginTop: 0 }}>
-        What would requiring sender-constrained tokens here have refused, over the evidence already collected? Attacks stopped are requests with
-        someone else&apos;s certificate or key; legitimate clients that would break are the ones to fix first (a rollout plan orders them in waves).
+        What would requiring sender-constrained tokens have refused, over the evidence already collected? Attacks stopped are requests that
+        presented a certificate or key other than the one their token is bound to, or a replayed or invalid proof; legitimate clients that would
+        break are the ones to fix first (a rollout plan orders them in waves).
       </p>
-      <Form sp={sp} />
-      {error ? <FilterError error={error} /> : null}
-      {r && q ? (
-        <>
-          <div className="kpis">
-            <div className="kpi"><div className="label">Requests in scope</div><div className="value">{fmt(q.total)}</div></div>
-            <div className="kpi"><div className="label">Would be refused</div><div className="value">{fmt(q.wouldBeRefused)}</div></div>
-            <div className="kpi"><div className="label">Attacks stopped</div><div className="value">{fmt(q.attacksStopped)}</div></div>
-            <div className={`kpi${q.legitimateBroken ? ' alert' : ''}`}><div className="label">Legitimate broken</div><div className="value">{fmt(q.legitimateBroken)}</div></div>
-            <div className="kpi"><div className="label">Already refused / invalid</div><div className="value">{fmt(q.alreadyRefused)} / {fmt(q.alreadyInvalid)}</div></div>
-          </div>
-          <p className="muted">
-            {r.range.from} – {r.range.to} (whole hours): {fmt(r.perDay.wouldBeRefused)} refused per day, of which {fmt(r.perDay.legitimateBroken)} legitimate.{' '}
-            <Link href="/plans/new">Build a rollout plan</Link>
-          </p>
-          <Table title="Identities" rows={r.identities} total={r.counts.identities} name={(x) => {
-            const id = (x as SimulationResult['identities'][number]).identityId;
-            return id ? <Link href={`/identities/${id}`}>{x.name}</Link> : x.name;
-          }} />
-          <Table title="Tokens" rows={r.tokens} total={r.counts.tokens} name={(x) => {
-            const t = x as SimulationResult['tokens'][number];
-            const label = <>{t.name} <span className="muted">{t.binding}{t.ttlSeconds !== null ? `, TTL ${fmt(t.ttlSeconds)} s` : ''}{t.identityName ? `, ${t.identityName}` : ''}</span></>;
-            return t.tokenId ? <Link href={`/tokens/${t.tokenId}`}>{label}</Link> : label;
-          }} />
-          <Table title="Client networks" rows={r.networks} total={r.counts.networks} name={(x) => x.name} />
-          <Table title="Routes" rows={r.routes} total={r.counts.routes} name={(x) => x.name} />
-          <p className="muted">
-            The same with the CLI: <code className="mono">holdfast simulate --require {r.policy.require}{r.policy.maxTtlSeconds ? ` --max-ttl ${r.policy.maxTtlSeconds}` : ''} --from {r.range.from} --to {r.range.to} --json</code>
-          </p>
-        </>
+      <PolicyForm q={q} sources={choices.sources} gateways={choices.gateways} invalid={fieldOf(error)} />
+      {error ? (
+        <div className="panel" role="alert" data-testid="simulate-error">
+          <p className="error" style={{ margin: 0 }}>Cannot simulate this policy: {error.message}</p>
+        </div>
       ) : null}
+      {!q.require && !error ? <p className="muted">Choose what to require and where, then Simulate.</p> : null}
+      {r ? <Result r={r} q={q} /> : null}
+    </>
+  );
+}
+
+function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
+  const n = r.requests;
+  const range = { from: r.range.from, to: r.range.to };
+  const scope = r.policy.scope ?? {};
+  const identityOf = scope.identity ?? {};
+  // The plan form takes the CLI's selectors; source, audience and privileged it cannot scope by (yet).
+  const planQuery = queryString({ require: r.policy.require, maxTtl: r.policy.maxTtlSeconds ? String(r.policy.maxTtlSeconds) : '', gateway: scope.gateway, route: scope.routePrefix, identity: identityOf.nameGlob, kind: identityOf.kind, ...range });
+  const notCarried = [scope.source ? 'source' : '', scope.audience ? 'audience' : '', identityOf.privileged != null ? 'privileged' : ''].filter(Boolean);
+  const cli = [
+    `holdfast simulate --require ${r.policy.require}`,
+    r.policy.maxTtlSeconds ? `--max-ttl ${r.policy.maxTtlSeconds}` : '',
+    scope.gateway ? `--gateway '${scope.gateway}'` : '',
+    scope.routePrefix ? `--route '${scope.routePrefix}'` : '',
+    identityOf.nameGlob ? `--identity '${identityOf.nameGlob}'` : '',
+    `--from ${r.range.from} --to ${r.range.to} --json`,
+  ].filter(Boolean).join(' ');
+  const cliMisses = [scope.source ? 'source' : '', identityOf.kind ? 'identity kind' : '', ...notCarried.filter((x) => x !== 'source')].filter(Boolean);
+  // Failed requests (every verdict but ok) behind a row, over the simulated range.
+  const failures = (p: Record<string, string | null | undefined>) => `/failures${queryString({ failures: 'any', ...p, gateway: scope.gateway, ...range })}`;
+  const example = (x: ImpactRow) => {
+    const id = x.exemplarKey ? requestIdOfKey(Buffer.from(x.exemplarKey, 'hex')) : null;
+    return id && x.wouldBeRefused > 0 ? { href: `/failures${queryString({ failures: 'any', requestId: id })}`, label: 'a refused request' } : null;
+  };
+  const scopeWords = [
+    scope.source ? `source ${scope.source}` : '',
+    scope.gateway ? `gateway ${scope.gateway}` : '',
+    scope.routePrefix ? `route ${scope.routePrefix}` : '',
+    identityOf.kind ? `${identityOf.kind} identities` : '',
+    identityOf.nameGlob ? `identities ${identityOf.nameGlob}` : '',
+    identityOf.privileged != null ? (identityOf.privileged ? 'privileged tokens' : 'unprivileged tokens') : '',
+    scope.audience ? `audience ${scope.audience}` : '',
+  ].filter(Boolean).join(', ') || 'everywhere';
+  const why = brokenWords(r);
+  // Per-day figures are averages over whole days; a shorter range is stated as what it is.
+  const hours = Math.round((Date.parse(r.range.to) - Date.parse(r.range.from)) / 3_600_000);
+  const per = (v: number, total: number) => (hours >= 24 ? `${fmt(v)} per day` : `${fmt(total)} in ${fmt(hours)} h`);
+  const when = (iso: string) => iso.replace(/:00\.000Z$/, 'Z').replace('T', ' ');
+  return (
+    <>
+      <p data-testid="simulate-summary">
+        Requiring <strong>{REQUIRE_WORDS[r.policy.require]}</strong>
+        {r.policy.maxTtlSeconds ? <> with a lifetime of at most {fmt(r.policy.maxTtlSeconds)} s</> : null} ({scopeWords}), {when(r.range.from)} – {when(r.range.to)}:{' '}
+        {n.total === 0 ? (
+          <strong>no request in this range matches the policy&apos;s scope, so nothing would be refused.</strong>
+        ) : n.wouldBeRefused === 0 ? (
+          <>none of the {fmt(n.total)} requests in scope would be refused.</>
+        ) : (
+          <>
+            <strong>{fmt(n.wouldBeRefused)}</strong> of {fmt(n.total)} requests would be refused{hours >= 24 ? ` (${fmt(r.perDay.wouldBeRefused)} per day)` : ''}:{' '}
+            {fmt(n.attacksStopped)} attacks stopped and {fmt(n.legitimateBroken)} from legitimate clients that would break{why ? ` (${why})` : ''}.
+          </>
+        )}
+      </p>
+      {n.total === 0 ? (
+        <div className="panel" data-testid="simulate-empty">
+          <p style={{ margin: 0 }}>
+            Nothing to show: the evidence holds no request from {when(r.range.from)} to {when(r.range.to)} that matches {scopeWords}. Check the selectors (a route is
+            <code> host/path-prefix</code> or <code>/path-prefix</code>), widen the range, or <Link href="/ingest">ingest gateway logs</Link> first.
+          </p>
+        </div>
+      ) : (
+        <>
+          <div className="kpis" data-testid="simulate-kpis">
+            <div className="kpi"><div className="label">Requests in scope</div><div className="value">{fmt(n.total)}</div></div>
+            <div className="kpi"><div className="label">Would be refused</div><div className="value">{fmt(n.wouldBeRefused)}</div><div className="sub">{per(r.perDay.wouldBeRefused, n.wouldBeRefused)}</div></div>
+            <div className="kpi"><div className="label">Attacks stopped</div><div className="value">{fmt(n.attacksStopped)}</div><div className="sub">{per(r.perDay.attacksStopped, n.attacksStopped)}</div></div>
+            <div className={`kpi${n.legitimateBroken ? ' alert' : ''}`}><div className="label">Legitimate, would break</div><div className="value">{fmt(n.legitimateBroken)}</div><div className="sub">{per(r.perDay.legitimateBroken, n.legitimateBroken)}</div></div>
+            <div className="kpi"><div className="label">Already refused / invalid</div><div className="value">{fmt(n.alreadyRefused)} / {fmt(n.alreadyInvalid)}</div><div className="sub">not counted as refused</div></div>
+          </div>
+          <ImpactTable title="Identities" noun="Identity" testId="impact-identities" rows={r.identities} total={r.counts.identities}
+            name={(x) => (x.identityId ? <Link href={`/identities/${x.identityId}`}>{x.name}</Link> : x.name)}
+            evidence={(x) => (x.identityId ? { href: failures({ identity: x.identityId }), label: 'failed requests' } : example(x))} />
+          <ImpactTable title="Tokens" noun="Token" testId="impact-tokens" rows={r.tokens} total={r.counts.tokens}
+            name={(t) => {
+              const label = <><span className="mono">{t.name}</span> <span className="muted">{t.binding}{t.ttlSeconds !== null ? `, TTL ${fmt(t.ttlSeconds)} s` : ''}{t.identityName ? `, ${t.identityName}` : ''}</span></>;
+              return t.tokenId ? <Link href={`/tokens/${t.tokenId}`}>{label}</Link> : label;
+            }}
+            evidence={(t) => (t.tokenId ? { href: failures({ token: t.tokenId }), label: 'failed requests' } : example(t))} />
+          <ImpactTable title="Client networks" noun="Network" testId="impact-networks" rows={r.networks} total={r.counts.networks} name={(x) => <span className="mono">{x.name}</span>} evidence={example} />
+          <ImpactTable title="Routes" noun="Route" testId="impact-routes" rows={r.routes} total={r.counts.routes} name={(x) => <span className="mono">{x.name}</span>} evidence={example} />
+        </>
+      )}
+      <div className="panel">
+        <p style={{ marginTop: 0 }}>
+          <Link href={`/plans/new${planQuery}`}>Build a rollout plan from this policy</Link>
+          {notCarried.length ? <span className="muted"> (plans scope by gateway, route and identity; the {notCarried.join(', ')} selector is not carried over)</span> : null}
+        </p>
+        <p className="muted" style={{ marginBottom: 0 }}>
+          The same with the CLI: <code className="mono" style={{ overflowWrap: 'anywhere' }}>{cli}</code>
+          {cliMisses.length ? <> (the CLI has no {cliMisses.join(', ')} selector; <code>POST /api/v1/simulations</code> takes the whole policy)</> : null}
+        </p>
+      </div>
+      <p className="muted" style={{ fontSize: '0.85rem' }}>Query took {fmt(r.tookMs)} ms. {q.from || q.to ? '' : 'Default range: the last 30 days.'}</p>
     </>
   );
 }

@@ -2,3 +2,4 @@
 export { DEFAULT_ROW_LIMIT, hourRange, MAX_ROW_LIMIT, routeRegex, runSimulation, toHoldfastError } from './run-simulation.ts';
 export { simulationBodySchema, type SimulationBody } from './schemas.ts';
 export { simulate, type SimulateOptions } from './simulate.ts';
+export { listScopeChoices } from './list-scope-choices.ts';
