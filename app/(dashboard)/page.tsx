@@ -1,3 +1,4 @@
+import { BINDINGS } from '@/lib/domain/types.ts';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
@@ -192,7 +193,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             head={['Lifetime', 'Bearer', 'mTLS', 'DPoP']}
             rows={o.ttl.map((b) => [
               <Link key="l" href={`/tokens${query(b.query)}`}>{b.label}</Link>,
-              ...(['bearer', 'mtls', 'dpop'] as const).map((bd) => <Link key={bd} href={`/tokens${query({ ...b.query, binding: bd })}`}>{fmt(b[bd])}</Link>),
+              ...BINDINGS.map((bd) => <Link key={bd} href={`/tokens${query({ ...b.query, binding: bd })}`}>{fmt(b[bd])}</Link>),
             ])}
           />
         </section>

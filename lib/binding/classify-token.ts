@@ -1,5 +1,5 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet, type JWK, type KeyObject } from 'jose';
-import type { Binding } from '../domain/types.ts';
+import { BINDINGS, type Binding } from '../domain/types.ts';
 import { isCanonicalBase64url } from '../credentials/base64url.ts';
 import { bindingOfClaims, decideBinding, readCnf, type BindingAnomaly } from '../credentials/cnf-binding.ts';
 import { BindingError } from './errors.ts';
@@ -155,7 +155,7 @@ async function verifySignature(token: string, v: NonNullable<ClassifyTokenOption
   }
 }
 
-const BINDINGS_SET = new Set<string>(['bearer', 'mtls', 'dpop']);
+const BINDINGS_SET = new Set<string>(BINDINGS);
 
 function classifyInventoryRow(rowRaw: unknown, nowMs: number): ClassifiedToken {
   const row = asObject(rowRaw);

@@ -1,8 +1,8 @@
 // Shared vocabulary of the pure core. Reasons are data: string-literal unions named after
 // the standards' own terms, turned into words in one place (lib/domain/words.ts).
 
-export type Binding = 'bearer' | 'mtls' | 'dpop';
-export const BINDINGS: readonly Binding[] = ['bearer', 'mtls', 'dpop'];
+export const BINDINGS = ['bearer', 'mtls', 'dpop'] as const;
+export type Binding = (typeof BINDINGS)[number];
 
 export type Role = 'analyst' | 'operator' | 'auditor' | 'admin';
 export const ROLES: readonly Role[] = ['analyst', 'operator', 'auditor', 'admin'];
@@ -191,5 +191,6 @@ export type PositiveControl =
   /** A revocation receipt: every gateway that ever accepted the credential stopped accepting it. */
   | 'revocation_effective';
 
-export type IdentityKind = 'service' | 'pipeline' | 'agent' | 'partner' | 'workload';
+export const IDENTITY_KINDS = ['service', 'workload', 'pipeline', 'agent', 'partner'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 export type Transport = 'mesh' | 'private_link' | 'public' | 'unknown';

@@ -2,13 +2,14 @@
 // ("require mTLS on this gateway, tokens at most an hour"), and what it would have done to the
 // requests the evidence store holds for a time range (CONTRACT.md "Simulation").
 
+import type { IdentityKind } from '../domain/types.ts';
+
 /** What the policy requires of every request in scope. `bound`: either mTLS or DPoP binding. */
 export type Requirement = 'mtls' | 'dpop' | 'bound';
 export const REQUIREMENTS: readonly Requirement[] = ['mtls', 'dpop', 'bound'];
 
 /** Identity kinds a selector may name (Identity.kind). */
-export const IDENTITY_KINDS = ['service', 'workload', 'pipeline', 'agent', 'partner'] as const;
-export type IdentityKindSelector = (typeof IDENTITY_KINDS)[number];
+export type IdentityKindSelector = IdentityKind;
 
 /** Which identities the policy applies to; every given field must match. */
 export interface IdentitySelector {

@@ -3,7 +3,8 @@
 // none of mtls/dpop/bound or that asks for both mechanisms at once (a token is bound one way, so
 // mtls and dpop together can never be met: jose's is_sender_constrained treats it as an error
 // too), a non-positive TTL, an empty, inverted or over-long range.
-import { IDENTITY_KINDS, REQUIREMENTS, SimulationError, type IdentitySelector, type PolicyScope, type Requirement, type SimulationPolicy } from './types.ts';
+import { IDENTITY_KINDS } from '../domain/types.ts';
+import { REQUIREMENTS, SimulationError, type IdentitySelector, type PolicyScope, type Requirement, type SimulationPolicy } from './types.ts';
 
 const POLICY_KEYS = ['require', 'maxTtlSeconds', 'scope'];
 const SCOPE_KEYS = ['gateway', 'source', 'routePrefix', 'identity', 'audience'];

@@ -3,6 +3,7 @@
 // rows it counts (the same URL a person could share). Plain links under each chart give the
 // same drill-downs without a pointer, and a data table beside each chart is its text alternative
 // (the chart itself is hidden from assistive technology).
+import { BINDINGS } from '@/lib/domain/types.ts';
 import { useRouter } from 'next/navigation';
 import { bucketRange, type WindowBucket } from '@/lib/domain/time-bucket.ts';
 import { verdictLabel } from './labels.tsx';
@@ -26,7 +27,7 @@ export function BindingMixChart({ rows, bucket }: { rows: { start: string; beare
           <YAxis fontSize={12} allowDecimals={false} />
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12, cursor: 'pointer' }} onClick={(e) => router.push(`/tokens?binding=${String((e as { dataKey?: unknown }).dataKey)}`)} />
-          {(['bearer', 'mtls', 'dpop'] as const).map((b) => (
+          {BINDINGS.map((b) => (
             <Area
               key={b}
               type="monotone"
@@ -112,7 +113,7 @@ export function TtlChart({ rows }: { rows: { bucket: string; label: string; href
           <YAxis fontSize={12} allowDecimals={false} />
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          {(['bearer', 'mtls', 'dpop'] as const).map((b) => (
+          {BINDINGS.map((b) => (
             <Bar
               key={b}
               dataKey={b}

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { IDENTITY_KINDS, identityFilterParams, listIdentities, parseIdentityFilters, type IdentityFilters, type IdentityRow, type IdentitySort } from '@/lib/services/estate/lists.ts';
+import { IDENTITY_KINDS } from '@/lib/domain/types.ts';
+import { identityFilterParams, listIdentities, parseIdentityFilters, type IdentityFilters, type IdentityRow, type IdentitySort } from '@/lib/services/estate/lists.ts';
 import type { Page } from '@/lib/services/estate/query.ts';
 import { requirePage } from '../../_lib/session.ts';
 import { ExportLinks, FilterError, fmt, when } from '../_components/estate.tsx';

@@ -1,12 +1,9 @@
 // Identities list: filters from URL parameters, keyset pages riskiest first (risk score from open
 // findings, the same formula as lib/risk riskScore) or by name, token counts for the page's rows.
 import type { Database } from '../../db/open.ts';
-import type { IdentityKind } from '../../domain/types.ts';
+import { IDENTITY_KINDS, type IdentityKind } from '../../domain/types.ts';
 import { countPage, decodeCursor, iso, keysetClause, limitParam, nextCursorOf, oneOf, type ListOptions, type Page, type Params, type SortKey, Sql, textParam } from './query.ts';
 
-const KIND_SET: Record<IdentityKind, true> = { service: true, workload: true, pipeline: true, agent: true, partner: true };
-/** Every IdentityKind (the record above fails to compile when the union grows). */
-export const IDENTITY_KINDS = Object.keys(KIND_SET) as IdentityKind[];
 export const IDENTITY_SORTS = ['risk', 'name', 'findings', 'lastSeen'] as const;
 export type IdentitySort = (typeof IDENTITY_SORTS)[number];
 

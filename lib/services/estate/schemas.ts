@@ -2,6 +2,7 @@
 // so a field not listed here never leaves the server: no raw token — none is stored — and no
 // BindingEvent.redactedRaw). Also the source of the OpenAPI components (z.toJSONSchema).
 import { z } from 'zod';
+import { BINDINGS } from '../../domain/types.ts';
 import { storableString } from '../../http/storable-string.ts';
 import { TokenRevocationSchema, TokenRowRevocationFields } from '../../revocation/token-revocation-state.ts';
 
@@ -14,7 +15,7 @@ export const TokenRowSchema = z.object({
   identityId: z.string(),
   identity: z.string(),
   identityKind: z.string(),
-  binding: z.enum(['bearer', 'mtls', 'dpop']),
+  binding: z.enum(BINDINGS),
   tokenType: z.string(),
   jti: nullable(z.string()),
   issuer: nullable(z.string()),

@@ -4,7 +4,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import type { FormEvent } from 'react';
-import { IDENTITY_KINDS } from '@/lib/simulate/types.ts';
+import { IDENTITY_KINDS } from '@/lib/domain/types.ts';
 import type { SimulateQuery } from './simulate-query.ts';
 
 export function PolicyForm({ q, sources, gateways, invalid }: { q: SimulateQuery; sources: string[]; gateways: string[]; invalid: string | null }) {
