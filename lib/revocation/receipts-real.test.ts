@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +31,7 @@ import { revocationReceipts, type LegReceipt, type RevocationReceipts } from './
 import { requestRevocation } from './request-revocation.ts';
 import { runRevocationWorker } from './run-revocation-worker.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './testing/fixtures.ts';
+import { OSCAL_SCHEMA_PATH } from '../frameworks/testing/oscal-schema.ts';
 
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
@@ -59,7 +59,7 @@ function oscalValidator() {
     const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
-    const schema = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+    const schema = OSCAL_SCHEMA_PATH;
     validateOscal = ajv.compile(JSON.parse(readFileSync(schema, 'utf8')) as object) as typeof validateOscal;
   }
   return validateOscal;

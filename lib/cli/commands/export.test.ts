@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +17,9 @@ import { createApiKey } from '../../auth/api-keys.ts';
 import { openDatabase, type Database } from '../../db/open.ts';
 import { registerDatabase } from '../../server/database.ts';
 import { runCli } from '../../testing/processes.ts';
+import { OSCAL_SCHEMA_PATH } from '../../frameworks/testing/oscal-schema.ts';
 
-const SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const SCHEMA = OSCAL_SCHEMA_PATH;
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 describe('holdfast export', () => {

@@ -2,8 +2,6 @@
 // validate against NIST's schema for every framework, and no raw token the demo generated may
 // appear in any export (the seed hands us the raw strings precisely for this check).
 import { createWriteStream, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +16,10 @@ import { looksLikeRawToken } from './redact.ts';
 import { tmpFile } from './testing/export-rows.ts';
 import type { ExportEvidenceRow, ExportFindingRow, ExportMeta, ExportSource } from './types.ts';
 import { uuidV5 } from './uuid.ts';
+import { OSCAL_SCHEMA_PATH } from '../testing/oscal-schema.ts';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
-const SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const SCHEMA = OSCAL_SCHEMA_PATH;
 
 let source: ExportSource;
 let rawTokens: string[];

@@ -1,7 +1,5 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +8,9 @@ import { writeOscalExport, OSCAL_VERSION, type ReceiptEvidenceRow } from './osca
 import { looksLikeRawToken } from './redact.ts';
 import { syntheticSource } from './synthetic.ts';
 import { meta, RAW_JWT, smallSource, tmpFile } from './testing/export-rows.ts';
+import { OSCAL_SCHEMA_PATH } from '../testing/oscal-schema.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SCHEMA = join(here, '..', 'testing', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const SCHEMA = OSCAL_SCHEMA_PATH;
 
 let validator: ValidateFunction | null = null;
 function validate(doc: unknown): { ok: boolean; errors: string } {

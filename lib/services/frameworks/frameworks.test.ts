@@ -6,8 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +28,9 @@ import {
   waitForExport,
 } from './index.ts';
 import { seedDemoWithFindings, type SeededDemo } from './testing/seeded-demo.ts';
+import { OSCAL_SCHEMA_PATH } from '../../frameworks/testing/oscal-schema.ts';
 
-const SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const SCHEMA = OSCAL_SCHEMA_PATH;
 let compiled: ValidateFunction | null = null;
 function validator(): ValidateFunction {
   if (!compiled) {

@@ -12,7 +12,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { generateKeyPair, generateProof } from 'dpop';
@@ -26,8 +25,9 @@ import { CLIENT_CERTS, findNginx, requestIdsByPath, startNginxGateway, type Clie
 import { allEvents, everyStoredRow } from './testing/stored-events.ts';
 import { startTestAuthorizationServer, TEST_CLIENT, type TestAuthorizationServer } from './testing/oidc-as.ts';
 import { expectedVerdict, MATRIX_BINDING, MATRIX_TOKENS, matrixTokens, presentToken, type MatrixClient } from './testing/verdict-matrix.ts';
+import { OSCAL_SCHEMA_PATH } from '../../frameworks/testing/oscal-schema.ts';
 
-const OSCAL_SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'frameworks', 'fixtures', 'oscal_assessment-results_schema-1.0.4.json');
+const OSCAL_SCHEMA = OSCAL_SCHEMA_PATH;
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
 const describeReal = NGINX || IN_CI ? describe : describe.skip;
