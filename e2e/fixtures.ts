@@ -30,3 +30,15 @@ export async function adminApi(method: string, path: string, body?: unknown): Pr
   });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
+
+/** Uploads an NGINX JSON log on the Ingest page as `source`, as an operator does, and waits until every line is accepted. */
+export async function uploadNginxJson(page: Page, name: string, text: string, source: string): Promise<void> {
+  const n = text.split('\n').filter(Boolean).length;
+  await page.goto('/ingest');
+  await page.locator('input[type=file][name=file]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('dropzone')).toContainText(name);
+  await page.getByLabel('Format').selectOption('nginx-json');
+  await page.getByLabel('Source').fill(source);
+  await page.getByRole('button', { name: 'Ingest', exact: true }).click();
+  await expect(page.getByTestId('ingest-result')).toContainText(`${n} lines read, ${n} accepted, 0 rejected`);
+}

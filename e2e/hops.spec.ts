@@ -4,18 +4,8 @@
 // path client → edge → backend, names the proxy as the leaking hop, and its example opens every
 // hop's line of the request with the chain verdict. Sources and ids are unique per run.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './fixtures.ts';
-
-async function upload(page: Page, name: string, lines: string[], source: string): Promise<void> {
-  await page.goto('/ingest');
-  await page.locator('input[type=file][name=file]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(lines.join('\n') + '\n') });
-  await expect(page.getByTestId('dropzone')).toContainText(name);
-  await page.getByLabel('Format').selectOption('nginx-json');
-  await page.getByLabel('Source').fill(source);
-  await page.getByRole('button', { name: 'Ingest', exact: true }).click();
-  await expect(page.getByTestId('ingest-result')).toContainText(`${lines.length} lines read, ${lines.length} accepted, 0 rejected`);
-}
+import { expect, test } from '@playwright/test';
+import { signIn, uploadNginxJson } from './fixtures.ts';
 
 test('the Hops page names the hop that stripped the client certificate, and opens every hop of the request', async ({ page }) => {
   const run = randomUUID().slice(0, 8);
@@ -35,9 +25,9 @@ test('the Hops page names the hop that stripped the client certificate, and open
 
   await signIn(page, 'operator');
   // The backend's line first, the edge's last: the chain is decided whichever arrives last.
-  await upload(page, 'backend.json', [backend], src.backend);
-  await upload(page, 'proxy.json', [proxy], src.proxy);
-  await upload(page, 'edge.json', [edge], src.edge);
+  await uploadNginxJson(page, 'backend.json', backend + '\n', src.backend);
+  await uploadNginxJson(page, 'proxy.json', proxy + '\n', src.proxy);
+  await uploadNginxJson(page, 'edge.json', edge + '\n', src.edge);
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hops' }).click();
   await expect(page.getByRole('heading', { name: 'Hops', level: 1 })).toBeVisible();

@@ -10,26 +10,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { jwt, MTLS_CLIENTS } from '../lib/enforcement/testing/clients.ts';
 import { startLoggingOnlyNginx, startRecordingUpstream } from '../lib/enforcement/testing/enforcing-nginx.ts';
 import { createGatewayPki, tlsRequest, type GatewayPki } from '../lib/testing/gateway-pki.ts';
 import { startNginx } from '../lib/testing/nginx-launch.ts';
 import { findNginx, freePort } from '../lib/testing/processes.ts';
-import { signIn } from './fixtures.ts';
+import { signIn, uploadNginxJson } from './fixtures.ts';
 
 const NGINX = findNginx();
-
-async function upload(page: Page, name: string, text: string, source: string): Promise<void> {
-  const n = text.split('\n').filter(Boolean).length;
-  await page.goto('/ingest');
-  await page.locator('input[type=file][name=file]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
-  await expect(page.getByTestId('dropzone')).toContainText(name);
-  await page.getByLabel('Format').selectOption('nginx-json');
-  await page.getByLabel('Source').fill(source);
-  await page.getByRole('button', { name: 'Ingest', exact: true }).click();
-  await expect(page.getByTestId('ingest-result')).toContainText(`${n} lines read, ${n} accepted, 0 rejected`);
-}
 
 /** The downloaded text cut into main context, http block and njs files (its `# ==== … ====` sections). */
 function cut(text: string): { main: string; http: string; files: { path: string; content: string }[] } {
@@ -66,7 +55,7 @@ test('an operator builds a rollout plan from a simulation, downloads wave 2\'s N
     expect(await drive(before.port)).toEqual([200, 200, 200, 200]);
     const beforeLog = await before.stop();
     await signIn(page, 'operator');
-    await upload(page, 'before.json', beforeLog, `e2e-plan-edge-${run}`);
+    await uploadNginxJson(page, 'before.json', beforeLog, `e2e-plan-edge-${run}`);
     await page.waitForTimeout(1100); // log times are whole seconds: the plan is saved after them
 
     // The simulate page's link: same query.
@@ -118,7 +107,7 @@ test('an operator builds a rollout plan from a simulation, downloads wave 2\'s N
     }
     expect(statuses).toEqual(MTLS_CLIENTS.map((c) => c.enforced.status));
     const planUrl = page.url();
-    await upload(page, 'enforced.json', readFileSync(logPath, 'utf8'), `e2e-plan-edge-${run}`);
+    await uploadNginxJson(page, 'enforced.json', readFileSync(logPath, 'utf8'), `e2e-plan-edge-${run}`);
 
     await page.goto(planUrl);
     await expect(page.getByTestId('wave-1-progress')).toContainText('1/1 identities compliant');

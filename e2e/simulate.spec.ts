@@ -16,24 +16,13 @@ import { jwt, MTLS_CLIENTS } from '../lib/enforcement/testing/clients.ts';
 import { startLoggingOnlyNginx, startRecordingUpstream } from '../lib/enforcement/testing/enforcing-nginx.ts';
 import { createGatewayPki, tlsRequest, type GatewayPki } from '../lib/testing/gateway-pki.ts';
 import { findNginx } from '../lib/testing/processes.ts';
-import { signIn } from './fixtures.ts';
+import { signIn, uploadNginxJson } from './fixtures.ts';
 import { overflowingTables } from './pages.ts';
 
 const NGINX = findNginx();
 
 /** How many times each MTLS_CLIENTS client calls, by its path: distinct counts, so a swapped category shows. */
 const CALLS: Record<string, number> = { '/api/legit': 2, '/api/stolen-other-cert': 3, '/api/bound-no-cert': 1, '/api/bearer': 4 };
-
-async function upload(page: Page, name: string, text: string, source: string): Promise<void> {
-  const n = text.split('\n').filter(Boolean).length;
-  await page.goto('/ingest');
-  await page.locator('input[type=file][name=file]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
-  await expect(page.getByTestId('dropzone')).toContainText(name);
-  await page.getByLabel('Format').selectOption('nginx-json');
-  await page.getByLabel('Source').fill(source);
-  await page.getByRole('button', { name: 'Ingest', exact: true }).click();
-  await expect(page.getByTestId('ingest-result')).toContainText(`${n} lines read, ${n} accepted, 0 rejected`);
-}
 
 /** A table's body rows as trimmed cell texts. */
 async function rows(table: Locator): Promise<string[][]> {
@@ -81,7 +70,7 @@ test('a platform owner simulates requiring mTLS on one source and route: attacks
 
   // An operator uploads the log (analysts read only); the analyst simulates.
   await signIn(page, 'operator');
-  await upload(page, 'simulate.json', log, source);
+  await uploadNginxJson(page, 'simulate.json', log, source);
   await page.context().clearCookies();
   await signIn(page, 'analyst');
 
