@@ -2,12 +2,12 @@
 // PGlite in memory, and a fresh database on the PostgreSQL server at 127.0.0.1:5432 that is
 // created for the test file and dropped after. With CI=true a missing server fails the run
 // instead of skipping.
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pgliteTemplateKey } from './template-key.ts';
 import { migrateDatabase } from '../db/migrations.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 
@@ -51,22 +51,9 @@ export async function createPostgresTestDatabase(): Promise<{ url: string; drop(
   };
 }
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Every file under a directory, relative paths sorted. */
-function filesUnder(dir: string, rel = ''): string[] {
-  return readdirSync(path.join(dir, rel))
-    .sort()
-    .flatMap((name) => (statSync(path.join(dir, rel, name)).isDirectory() ? filesUnder(dir, path.join(rel, name)) : [path.join(rel, name)]));
-}
-
-/** The template's name: the migrations' contents and the PGlite version decide what it holds. */
 function pgliteTemplateFile(): string {
-  const h = createHash('sha256');
-  const migrations = path.join(ROOT, 'prisma', 'migrations');
-  for (const f of filesUnder(migrations)) h.update(f).update('\0').update(readFileSync(path.join(migrations, f))).update('\0');
-  h.update((JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version);
-  return path.join(os.tmpdir(), `holdfast-pglite-template-${h.digest('hex').slice(0, 16)}.tar`);
+  return path.join(os.tmpdir(), `holdfast-pglite-template-${pgliteTemplateKey()}.tar`);
 }
 
 /**

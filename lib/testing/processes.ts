@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seedEmbeddedDataDir } from './embedded-data-dir.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(REPO_ROOT, 'bin', 'holdfast.mjs');
@@ -35,7 +36,8 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
   });
 }
 
-export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  await seedEmbeddedDataDir(opts.env ?? {});
   return run(process.execPath, [CLI, ...args], opts);
 }
 
@@ -64,6 +66,7 @@ export interface ServerProcess {
 /** Starts `npm start`'s script on a port and waits until /api/v1/health answers. */
 export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 180_000, opts: { nice?: number } = {}): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
+  await seedEmbeddedDataDir(env);
   // `nice` (coreutils) execs node at a lower CPU priority, as systemd's Nice= does (docs/DEPLOYMENT.md).
   const [cmd, args] = opts.nice
     ? ['nice', ['-n', String(opts.nice), process.execPath, path.join(REPO_ROOT, 'scripts', 'start.mjs')]]
