@@ -6,7 +6,7 @@
 // temporary name and renamed, so racing test processes never copy half of one. The copy is what the
 // first process would have left: a migrated, empty database - the code under test still opens it,
 // checks the migrations and runs its maintenance as on any start.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pgliteTemplateKey } from './template-key.ts';
@@ -36,15 +36,15 @@ async function templateCluster(): Promise<string> {
 
 /**
  * Gives the embedded data directory named by `env` (HOLDFAST_DATA_DIR, unless DATABASE_URL picks
- * PostgreSQL) a migrated cluster when it has none yet; any other directory is left as it is.
+ * PostgreSQL) a migrated cluster when the directory exists and has none yet; anything else is left as it is.
  */
 export async function seedEmbeddedDataDir(env: Record<string, string | undefined>): Promise<void> {
   const merged = { ...process.env, ...env };
   const dir = merged.HOLDFAST_DATA_DIR;
   if (!dir || merged.DATABASE_URL) return;
+  // Only a directory the test made: a command that never opens the database must not find one
+  // created for it (verify.test.ts checks the pure verbs leave no data directory behind).
   const pgdata = path.join(dir, 'pgdata');
-  if (existsSync(pgdata)) return;
-  const template = await templateCluster();
-  mkdirSync(dir, { recursive: true });
-  cpSync(template, pgdata, { recursive: true });
+  if (!existsSync(dir) || existsSync(pgdata)) return;
+  cpSync(await templateCluster(), pgdata, { recursive: true });
 }
