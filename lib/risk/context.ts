@@ -63,6 +63,7 @@ export function buildContext(snapshot: EstateSnapshot, policy: Policy, now: Date
     if (t.cnfX5tS256) owned.add(`x5t:${t.identityId}:${t.cnfX5tS256}`);
     if (t.cnfJkt) owned.add(`jkt:${t.identityId}:${t.cnfJkt}`);
   }
+  for (const h of snapshot.heldCredentials ?? []) owned.add(`${h.kind}:${h.identityId}:${h.thumbprint}`);
   const classify = createPrivilegeClassifier(policy);
   const privCache = new Map<string, PrivilegeClass>();
   const radiusCache = new Map<string, number>();

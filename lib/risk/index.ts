@@ -7,6 +7,7 @@ export type {
   FailureSeries,
   FailureSubject,
   FindingDraft,
+  HeldCredential,
   IdentityFacts,
   Json,
   RouteUsage,
@@ -33,7 +34,8 @@ export type { SpikeStats } from './rules/failure-spike.ts';
 export { tokenLifetimeSeconds } from './rules/ttl-over-policy.ts';
 export { isLive, isCertLive } from './context.ts';
 export { networkOrigin } from './network-origin.ts';
-export { RULES } from './rules/index.ts';
+export { RULES, TOKEN_RULES } from './rules/index.ts';
 export { FINDING_WORDS, PRIVILEGE_REASON_WORDS, RECOMMENDATION_WORDS, RULE_LABELS } from './words.ts';
 export { ACCEPTED_VERDICTS, audienceOf, buildSnapshot, routeOf } from './build-snapshot.ts';
 export type { BuildSnapshotOptions, RawEstate, RawEvent } from './build-snapshot.ts';
+export { scopeSnapshotToTokens, sortHeldCredentials } from './scope.ts';

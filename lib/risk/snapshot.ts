@@ -160,6 +160,19 @@ export interface EstateSnapshot {
   credentialUse: CredentialUse[];
   /** Hops that leaked the binding context (absent: no correlated hops were read). */
   hopLeaks?: HopLeak[];
+  /**
+   * A snapshot of some tokens only (`TOKEN_RULES` after a batch): the certificates and DPoP keys
+   * their identities hold through tokens and certificates the snapshot leaves out, so that "the
+   * identity owns this credential" reads the same as over the whole estate.
+   */
+  heldCredentials?: HeldCredential[];
+}
+
+/** An identity holds a credential: a certificate it owns or a token bound to it (cnf). */
+export interface HeldCredential {
+  identityId: string;
+  kind: 'x5t' | 'jkt';
+  thumbprint: string;
 }
 
 /** JSON-serialisable value (evidence is stored in a Json column). */

@@ -31,3 +31,20 @@ export const RULES: Record<FindingRule, Rule> = {
   failure_spike: failureSpike,
   leaking_hop: leakingHop,
 };
+
+/**
+ * Rules whose every finding is about one token and reads only that token, its usage and
+ * exposures, its identity, and the credentials its identity holds. Evaluated over a snapshot of
+ * some tokens (those a batch touched) they give the same drafts for those tokens as over the whole
+ * estate (risk.test.ts holds that); the other rules look across tokens, identities, certificates,
+ * gateways or hops and run only over the whole estate.
+ */
+export const TOKEN_RULES: readonly FindingRule[] = [
+  'unbound_high_risk',
+  'bound_not_enforced',
+  'replay_suspected',
+  'replay_after_revocation',
+  'ttl_over_policy',
+  'exposed_active',
+  'fan_out',
+];

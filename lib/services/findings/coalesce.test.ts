@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvaluateFindingsResult } from './evaluate.ts';
-import { createCoalescingEvaluator } from './coalesce.ts';
+import { createCoalescingEvaluator, mergeScopes, tokensToEvaluate, type EvaluationScope } from './coalesce.ts';
+import { openTestDatabase } from '../../testing/databases.ts';
 
 const result = (n: number) => ({ evaluatedAt: String(n) }) as unknown as EvaluateFindingsResult;
 
@@ -88,5 +89,53 @@ describe('coalesced findings evaluation', () => {
     expect(await w).toBe(await bg);
     expect(spans[3]![0] - t2).toBeLessThan(270);
     expect(ev.runs).toBe(4);
+  });
+});
+
+describe('what a coalesced evaluation covers', () => {
+  it('merges the scopes of the requests it serves; one request for the whole estate makes it whole', async () => {
+    const scopes: EvaluationScope[] = [];
+    const gates: Array<() => void> = [];
+    const ev = createCoalescingEvaluator(
+      async (_actor, scope) => {
+        scopes.push(scope);
+        await new Promise<void>((r) => gates.push(r));
+        return result(scopes.length);
+      },
+      { minSpacingMs: 0, maxDuty: 1 },
+    );
+    const a = ev.request('a', { scope: new Set(['t1']) });
+    await new Promise((r) => setTimeout(r, 5));
+    const b = ev.request('b', { scope: new Set(['t2']) });
+    const c = ev.request('c', { scope: new Set(['t3', 't2']) });
+    gates.shift()!();
+    await a;
+    await new Promise((r) => setTimeout(r, 5));
+    const d = ev.request('d', { scope: 'estate' });
+    gates.shift()!();
+    await Promise.all([b, c]);
+    await new Promise((r) => setTimeout(r, 5));
+    gates.shift()!();
+    await d;
+    expect(scopes.map((s) => (s === 'estate' ? s : [...s].sort()))).toEqual([['t1'], ['t2', 't3'], 'estate']);
+    expect(mergeScopes(new Set(['x']), 'estate')).toBe('estate');
+  });
+
+  it('is scoped only on a large estate, for a small scope, while the whole estate was evaluated recently', async () => {
+    const t = await openTestDatabase('pglite');
+    try {
+      await t.db.query(`INSERT INTO "TokenCount" (binding, status, exposure, privileged, count) VALUES ('bearer', 'active', 'none', false, 60000)`);
+      const now = 1_000_000_000;
+      const scope = new Set(['a', 'b']);
+      expect(await tokensToEvaluate(t.db, scope, now - 60_000, now)).toEqual(['a', 'b']);
+      expect(await tokensToEvaluate(t.db, 'estate', now - 60_000, now)).toBeNull();
+      // The whole estate is due (never evaluated, or too long ago).
+      expect(await tokensToEvaluate(t.db, scope, -Infinity, now)).toBeNull();
+      expect(await tokensToEvaluate(t.db, scope, now - 16 * 60_000, now)).toBeNull();
+      // A small estate is always evaluated whole.
+      expect(await tokensToEvaluate(t.db, scope, now - 60_000, now, { scopedFromTokens: 70_000 })).toBeNull();
+    } finally {
+      await t.drop();
+    }
   });
 });

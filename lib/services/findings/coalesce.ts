@@ -11,6 +11,14 @@
 // duty cycle: after one that took D ms, the next starts no sooner than D × (1 / MAX_DUTY − 1) ms
 // after it ended. Findings lag a little more under a burst; a waiting caller is never held back
 // by the duty cycle, only by the spacing.
+//
+// What one evaluation covers: a batch that only changed some tokens' requests asks for those
+// tokens (`scope`); the requests that coalesce into one evaluation merge their scopes, and any
+// request for the whole estate makes it whole. On a large estate a scoped request is evaluated
+// for its tokens only (TOKEN_RULES: a batch's worth of tokens in a fraction of a second instead
+// of minutes for a million tokens), and the whole estate — the rules that look across tokens,
+// identities, certificates, gateways and hops, and everything time alone changes — at least every
+// WHOLE_ESTATE_EVERY_MS while batches keep coming. On a small estate every run is whole.
 import type { Database } from '../../db/open.ts';
 import { errorLine } from '../../errors.ts';
 import { compactEventRollups } from '../event-rollup.ts';
@@ -21,6 +29,23 @@ import { evaluateFindings, type EvaluateFindingsResult } from './evaluate.ts';
 export const MIN_SPACING_MS = 2_000;
 /** Under sustained background-only requests, evaluations take at most this share of the time. */
 export const MAX_DUTY = 0.25;
+/** Below this many tokens a whole-estate evaluation takes a few seconds at most: every run is whole. */
+export const SCOPED_FROM_TOKENS = 50_000;
+/** A scope of more tokens than this is evaluated whole (one pass is cheaper than the lookups). */
+export const MAX_SCOPED_TOKENS = 100_000;
+/** On a large estate under ingest, the whole estate is evaluated at least this often. */
+export const WHOLE_ESTATE_EVERY_MS = 15 * 60_000;
+
+/** What an evaluation must cover: the whole estate, or the findings of some tokens. */
+export type EvaluationScope = 'estate' | ReadonlySet<string>;
+
+/** Two requests' scopes as one. */
+export function mergeScopes(a: EvaluationScope, b: EvaluationScope): EvaluationScope {
+  if (a === 'estate' || b === 'estate') return 'estate';
+  const out = new Set(a);
+  for (const id of b) out.add(id);
+  return out;
+}
 
 interface Deferred {
   promise: Promise<EvaluateFindingsResult>;
@@ -45,18 +70,18 @@ export interface CoalescingEvaluator {
    * Resolves with an evaluation that started after this call. `waiting`: a caller awaits the
    * result (not only scheduling one), so the duty cycle does not delay it.
    */
-  request(actor: string, opts?: { waiting?: boolean }): Promise<EvaluateFindingsResult>;
+  request(actor: string, opts?: { waiting?: boolean; scope?: EvaluationScope }): Promise<EvaluateFindingsResult>;
   readonly runs: number;
 }
 
 export function createCoalescingEvaluator(
-  run: (actor: string) => Promise<EvaluateFindingsResult>,
+  run: (actor: string, scope: EvaluationScope) => Promise<EvaluateFindingsResult>,
   opts: { minSpacingMs?: number; maxDuty?: number; onError?: (e: unknown) => void } = {},
 ): CoalescingEvaluator {
   const spacing = opts.minSpacingMs ?? MIN_SPACING_MS;
   const rest = 1 / Math.min(1, Math.max(0.01, opts.maxDuty ?? MAX_DUTY)) - 1;
   let running = false;
-  type Queued = Deferred & { actor: string; waiting: boolean };
+  type Queued = Deferred & { actor: string; waiting: boolean; scope: EvaluationScope };
   let queued: Queued | null = null;
   let lastStart = -Infinity;
   let lastEnd = -Infinity;
@@ -77,7 +102,7 @@ export function createCoalescingEvaluator(
       lastStart = Date.now();
       runs++;
       try {
-        d.resolve(await run(d.actor));
+        d.resolve(await run(d.actor, d.scope));
       } catch (e) {
         opts.onError?.(e);
         d.reject(e);
@@ -96,14 +121,15 @@ export function createCoalescingEvaluator(
     get runs() {
       return runs;
     },
-    request(actor, { waiting = false } = {}) {
+    request(actor, { waiting = false, scope = 'estate' } = {}) {
       if (!running) {
-        const d: Queued = { ...deferred(), actor, waiting };
+        const d: Queued = { ...deferred(), actor, waiting, scope };
         queued = d;
         start(d);
         return d.promise;
       }
-      queued ??= { ...deferred(), actor, waiting };
+      if (queued) queued.scope = mergeScopes(queued.scope, scope);
+      queued ??= { ...deferred(), actor, waiting, scope };
       queued.waiting ||= waiting;
       return queued.promise;
     },
@@ -112,13 +138,35 @@ export function createCoalescingEvaluator(
 
 const evaluators = new WeakMap<Database, CoalescingEvaluator>();
 
+/**
+ * Whether a run for `scope` may be scoped: the estate is large (the trigger-kept token count),
+ * the scope small, and the whole estate was evaluated within WHOLE_ESTATE_EVERY_MS.
+ */
+export async function tokensToEvaluate(
+  db: Database,
+  scope: EvaluationScope,
+  lastWholeAt: number,
+  nowMs: number,
+  limits: { scopedFromTokens?: number; wholeEveryMs?: number } = {},
+): Promise<string[] | null> {
+  if (scope === 'estate' || scope.size > MAX_SCOPED_TOKENS) return null;
+  if (nowMs - lastWholeAt >= (limits.wholeEveryMs ?? WHOLE_ESTATE_EVERY_MS)) return null;
+  const [row] = await db.query<{ n: number }>(`SELECT coalesce(sum("count"), 0)::float8 AS n FROM "TokenCount"`);
+  if (Number(row?.n ?? 0) < (limits.scopedFromTokens ?? SCOPED_FROM_TOKENS)) return null;
+  return [...scope];
+}
+
 function evaluatorFor(db: Database): CoalescingEvaluator {
   let e = evaluators.get(db);
   if (!e) {
     const say = (what: string, err: unknown) => process.stderr.write(`${what}: ${errorLine(err)}\n`);
+    let lastWholeAt = -Infinity;
     e = createCoalescingEvaluator(
-      async (actor) => {
-        const r = await evaluateFindings(db, { actor });
+      async (actor, scope) => {
+        const startedAt = Date.now();
+        const tokenIds = await tokensToEvaluate(db, scope, lastWholeAt, startedAt);
+        const r = await evaluateFindings(db, { actor, ...(tokenIds ? { scope: { tokenIds } } : {}) });
+        if (!tokenIds) lastWholeAt = startedAt;
         // The same after-ingest job folds the event rollups' stripes of hours past (two hours
         // back: late lines still land in recent hours). Failing only leaves them unfolded.
         await compactEventRollups(db, new Date(Date.now() - 2 * 3_600_000)).catch((err) => say('event rollups: compaction failed', err));
@@ -133,12 +181,12 @@ function evaluatorFor(db: Database): CoalescingEvaluator {
   return e;
 }
 
-/** Waits for an evaluation that covers everything committed before this call. */
-export function evaluateAfterCommit(db: Database, actor: string): Promise<EvaluateFindingsResult> {
-  return evaluatorFor(db).request(actor, { waiting: true });
+/** Waits for an evaluation that covers everything committed before this call (or in `scope`). */
+export function evaluateAfterCommit(db: Database, actor: string, scope: EvaluationScope = 'estate'): Promise<EvaluateFindingsResult> {
+  return evaluatorFor(db).request(actor, { waiting: true, scope });
 }
 
 /** Schedules one (coalesced) without waiting; failures are reported on stderr, never thrown. */
-export function scheduleAfterCommit(db: Database, actor: string): void {
-  void evaluatorFor(db).request(actor).catch(() => {});
+export function scheduleAfterCommit(db: Database, actor: string, scope: EvaluationScope = 'estate'): void {
+  void evaluatorFor(db).request(actor, { scope }).catch(() => {});
 }

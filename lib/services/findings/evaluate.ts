@@ -16,6 +16,7 @@ import {
   DEFAULT_POLICY,
   evaluate,
   reconcile,
+  TOKEN_RULES,
   validatePolicy,
   type ExistingFinding,
   type FindingDraft,
@@ -23,7 +24,7 @@ import {
   type Policy,
   type PolicyError,
 } from '../../risk/index.ts';
-import { buildEstateSnapshot } from './snapshot.ts';
+import { buildEstateSnapshot, type SnapshotScope } from './snapshot.ts';
 
 export const POLICY_SETTING_KEY = 'risk.policy';
 const EVALUATE_LOCK_KEY = 727_101;
@@ -35,6 +36,12 @@ export interface EvaluateFindingsOptions {
   policy?: Policy;
   /** Who triggered it, for history and the audit log: `system:seed`, `user:…`, `apikey:…`. */
   actor?: string;
+  /**
+   * Only these tokens, and only the rules that decide a token from its own facts (TOKEN_RULES):
+   * what a batch changed, evaluated in proportion to the batch instead of the estate. Findings of
+   * other tokens and of the other rules are left as they are (a whole-estate run decides them).
+   */
+  scope?: SnapshotScope;
 }
 
 export interface EvaluateFindingsResult {
@@ -47,6 +54,8 @@ export interface EvaluateFindingsResult {
   /** Findings open or acknowledged after this run, per rule. */
   active: Record<string, number>;
   durationMs: number;
+  /** Present when the run was scoped: how many tokens it evaluated. */
+  scopedTokens?: number;
 }
 
 /** The stored policy (validated); the default policy when none is stored. A stored policy that
@@ -110,17 +119,23 @@ function draftRow(d: FindingDraft, id?: string) {
   };
 }
 
-/** Token.riskOrder / riskFindings from the active findings; only rows that change are written. */
-export const REFRESH_TOKEN_RISK_SQL = `
+/**
+ * Token.riskOrder / riskFindings from the active findings; only rows that change are written.
+ * `scoped`: only the tokens in $1 (uuid[]).
+ */
+function refreshTokenRiskSql(scoped: boolean): string {
+  const findingsOf = scoped ? `AND "tokenId" = ANY($1::uuid[])` : '';
+  const tokensOf = scoped ? `t.id = ANY($1::uuid[]) AND` : '';
+  return `
 WITH r AS (
   SELECT "tokenId" AS id,
          min(CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END)::bigint AS rank,
          least(sum("blastRadius"), 9999999)::bigint AS radius, count(*)::int AS n
-    FROM "Finding" WHERE status <> 'resolved' AND "tokenId" IS NOT NULL GROUP BY "tokenId"),
+    FROM "Finding" WHERE status <> 'resolved' AND "tokenId" IS NOT NULL ${findingsOf} GROUP BY "tokenId"),
 want AS (
   SELECT t.id, coalesce(r.rank * 10000000 + (9999999 - r.radius), 99999999) AS o, coalesce(r.n, 0) AS n
     FROM "Token" t LEFT JOIN r ON r.id = t.id
-   WHERE r.id IS NOT NULL OR t."riskFindings" <> 0 OR t."riskOrder" <> 99999999),
+   WHERE ${tokensOf} (r.id IS NOT NULL OR t."riskFindings" <> 0 OR t."riskOrder" <> 99999999)),
 -- Rows locked in id order first, as ingest locks them for last-seen times: two writers that
 -- lock the same tokens in different orders deadlock.
 lk AS MATERIALIZED (
@@ -128,6 +143,8 @@ lk AS MATERIALIZED (
    WHERE t."riskOrder" <> want.o OR t."riskFindings" <> want.n ORDER BY t.id FOR NO KEY UPDATE OF t)
 UPDATE "Token" t SET "riskOrder" = want.o, "riskFindings" = want.n
   FROM want WHERE t.id = want.id AND t.id IN (SELECT id FROM lk) AND (t."riskOrder" <> want.o OR t."riskFindings" <> want.n)`;
+}
+export const REFRESH_TOKEN_RISK_SQL = refreshTokenRiskSql(false);
 
 const RECORD_COLUMNS = `id uuid, "dedupeKey" text, rule text, severity text, "identityId" uuid, "tokenId" uuid, "certificateId" uuid,
   title text, explanation text, recommendation text, evidence jsonb, "blastRadius" int, "observedAt" timestamptz,
@@ -143,8 +160,11 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
   const now = options.now ?? new Date();
   const actor = options.actor ?? 'system';
   const policy = options.policy ?? (await loadPolicy(db));
-  const snapshot = await buildEstateSnapshot((sql, params) => db.query(sql, params), now, policy);
-  const drafts = evaluate(snapshot, now, { policy });
+  const scope = options.scope;
+  const scopeIds = scope ? [...new Set(scope.tokenIds)] : [];
+  const rules = scope ? TOKEN_RULES : undefined;
+  const snapshot = await buildEstateSnapshot((sql, params) => db.query(sql, params), now, policy, scope && { tokenIds: scopeIds });
+  const drafts = evaluate(snapshot, now, { policy, rules });
   const draftKeys = drafts.map((d) => d.dedupeKey);
 
   const counts = await db.prisma.$transaction(
@@ -152,11 +172,13 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EVALUATE_LOCK_KEY})`);
       // Rows whose subject was deleted meanwhile would violate the foreign keys: keep drafts
       // whose identity / token / certificate still exist (checked set-based).
+      // Scoped: the findings of the evaluated rules about the evaluated tokens, nothing else.
       const stored = await tx.$queryRawUnsafe<StoredRow[]>(
         `SELECT id::text, "dedupeKey", rule, severity, status, "ackUntil", "blastRadius", evidence,
                 (extract(epoch FROM "lastSeenAt") * 1000)::float8 AS "lastSeenMs", ${WORDS_MD5_SQL} AS words
-           FROM "Finding" WHERE status <> 'resolved' OR "dedupeKey" = ANY($1::text[])`,
-        draftKeys,
+           FROM "Finding" WHERE (status <> 'resolved' OR "dedupeKey" = ANY($1::text[]))
+            ${scope ? `AND rule = ANY($2::text[]) AND "tokenId" = ANY($3::uuid[])` : ''}`,
+        ...(scope ? [draftKeys, rules, scopeIds] : [draftKeys]),
       );
       const existing: ExistingFinding[] = stored.map((r) => ({
         id: r.id,
@@ -168,7 +190,7 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
         blastRadius: Number(r.blastRadius),
         evidence: (r.evidence ?? {}) as Json,
       }));
-      const plan = reconcile(existing, drafts, now);
+      const plan = reconcile(existing, drafts, now, { evaluatedRules: rules });
       // An update that would write back what is stored (same words, severity, radius, evidence and
       // lastSeenAt) is skipped: at scale nearly every finding is unchanged between two runs.
       const storedById = new Map(stored.map((r) => [r.id, r]));
@@ -242,7 +264,8 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
       );
 
       // Riskiest-first sort key of every token whose active findings changed (see schema.prisma).
-      await tx.$executeRawUnsafe(REFRESH_TOKEN_RISK_SQL);
+      if (scope) await tx.$executeRawUnsafe(refreshTokenRiskSql(true), scopeIds);
+      else await tx.$executeRawUnsafe(REFRESH_TOKEN_RISK_SQL);
 
       const result = {
         drafts: drafts.length,
@@ -251,19 +274,21 @@ export async function evaluateFindings(db: Database, options: EvaluateFindingsOp
         reopened: plan.toReopen.length,
         resolved: plan.toResolve.length,
       };
-      await appendAuditEntry(tx, { actor, action: 'findings.evaluate', details: { evaluatedAt: nowIso, ...result } });
+      await appendAuditEntry(tx, { actor, action: 'findings.evaluate', details: { evaluatedAt: nowIso, ...result, ...(scope ? { scopedTokens: scopeIds.length } : {}) } });
       return result;
     },
     { timeout: 10 * 60_000, maxWait: 60_000 },
   );
 
+  // From the trigger-kept counters (the same figures as a GROUP BY over "Finding", without reading it).
   const active = await db.query<{ rule: string; n: number }>(
-    `SELECT rule, count(*)::int AS n FROM "Finding" WHERE status <> 'resolved' GROUP BY rule ORDER BY rule`,
+    `SELECT "rule", sum("count")::int AS n FROM "FindingCount" WHERE "status" <> 'resolved' GROUP BY "rule" HAVING sum("count") > 0 ORDER BY "rule"`,
   );
   return {
     evaluatedAt: now.toISOString(),
     ...counts,
     active: Object.fromEntries(active.map((r) => [r.rule, Number(r.n)])),
     durationMs: Math.round(performance.now() - t0),
+    ...(scope ? { scopedTokens: scopeIds.length } : {}),
   };
 }

@@ -21,6 +21,7 @@ import {
   type RouteUsage,
   type TokenFacts,
   type TokenUsage,
+  sortHeldCredentials,
 } from '../../risk/index.ts';
 import type { HopLeak } from '../../risk/snapshot.ts';
 
@@ -47,7 +48,7 @@ const VERDICT_COLUMNS = Object.values(VERDICT_CODES);
 // numbers, the numbers of the earliest row, and the requests per verdict. The few values the rules
 // read are resolved afterwards (resolveDims): no join of every row to the text dictionary, and
 // DISTINCT over integers instead of text.
-export const TOKEN_USAGE_SQL = `
+const tokenUsageSql = (scopeFilter: string) => `
 SELECT u."tokenId"::text AS "tokenId",
        sum(u."count")::int AS events,
        ${ms('min(u."firstAt")')} AS "firstSeenAt",
@@ -63,7 +64,7 @@ SELECT u."tokenId"::text AS "tokenId",
        array_agg(DISTINCT u."gateway") FILTER (WHERE u."verdict" = ${verdictCode('bound_not_enforced')} AND u."gateway" IS NOT NULL) AS ne,
        ${VERDICT_COLUMNS.map((c) => `sum(u."count") FILTER (WHERE u."verdict" = ${c})::int AS v${c}`).join(',\n       ')}
   FROM "evidence"."Usage" u
- WHERE u."tokenId" IS NOT NULL AND u."firstAt" <= $1::timestamptz
+ WHERE u."tokenId" IS NOT NULL AND u."firstAt" <= $1::timestamptz ${scopeFilter}
  GROUP BY u."tokenId"`;
 
 interface DimValue {
@@ -89,12 +90,12 @@ function capped(values: Iterable<string | null>): string[] {
 
 // A revoked token's requests after its revocation: every one of them is kept individually (a
 // failure, or an ok request marked as the after_revocation anomaly).
-const AFTER_REVOCATION_SQL = `
+const afterRevocationSql = (scopeFilter: string) => `
 SELECT t.id::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
        ${ms('min(n."occurredAt")')} AS "firstSeenAfterRevocationAt",
        count(*) FILTER (WHERE n."verdict" IN ${ACCEPTED})::int AS "acceptedAfterRevocation"
   FROM "Token" t JOIN "evidence"."Notable" n ON n."tokenId" = t.id AND n."occurredAt" > t."revokedAt" AND n."occurredAt" <= $1::timestamptz
- WHERE t."revokedAt" IS NOT NULL
+ WHERE t."revokedAt" IS NOT NULL ${scopeFilter}
  GROUP BY t.id`;
 
 // Gateways that saw sender-constrained tokens (or stripped context) in the last 7 days: the rows
@@ -187,16 +188,53 @@ interface CertificateRowIn { id: string; x5tS256: string; sha1Hex: string | null
 interface ExposureRowIn { tokenId: string; scanner: string; location: string | null; commit: string | null; foundAt: Date | string }
 interface HopLeakRowIn { leak: string; role: string; next: string | null; route: string | null; stripped: number; clientSupplied: number; clientSuppliedAccepted: number; firstAt: Date | string; lastAt: Date | string; example: string | null }
 
-/** Builds the risk engine's input for the whole estate at `now`. */
-export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Policy = DEFAULT_POLICY): Promise<EstateSnapshot> {
-  const p = [now.toISOString()];
+/** The tokens a scoped snapshot is about (lib/risk/scope.ts). */
+export interface SnapshotScope {
+  tokenIds: readonly string[];
+}
+
+// A scoped snapshot's row filters, the token ids in parameter $n (statements that read the clock
+// take it as $1 and the ids as $2; the others the ids as $1); the rows of scopeSnapshotToTokens.
+const scopeWhere = (n: 1 | 2) => {
+  const SCOPE_TOKENS = `SELECT unnest($${n}::uuid[])`;
+  const SCOPE_IDENTITIES = `SELECT DISTINCT "identityId" FROM "Token" WHERE id IN (${SCOPE_TOKENS})`;
+  return {
+  identities: `WHERE i.id IN (${SCOPE_IDENTITIES})`,
+  tokens: `WHERE t.id IN (${SCOPE_TOKENS})`,
+  certificates: `WHERE c."identityId" IN (${SCOPE_IDENTITIES})
+      OR c.id IN (SELECT "certificateId" FROM "Token" WHERE id IN (${SCOPE_TOKENS}))
+      OR c."x5tS256" IN (SELECT "cnfX5tS256" FROM "Token" WHERE id IN (${SCOPE_TOKENS}))`,
+  exposures: `AND "tokenId" IN (${SCOPE_TOKENS})`,
+  afterRevocation: `AND t.id IN (${SCOPE_TOKENS})`,
+  usage: `AND u."tokenId" IN (${SCOPE_TOKENS})`,
+  // What the scoped identities hold through their tokens outside the scope.
+  heldCredentials: `
+SELECT h."identityId", h.kind, h.thumbprint FROM (
+  SELECT t."identityId"::text AS "identityId", 'x5t' AS kind, t."cnfX5tS256" AS thumbprint FROM "Token" t
+   WHERE t."identityId" IN (${SCOPE_IDENTITIES}) AND t.id NOT IN (${SCOPE_TOKENS}) AND t."cnfX5tS256" IS NOT NULL
+  UNION
+  SELECT t."identityId"::text, 'jkt', t."cnfJkt" FROM "Token" t
+   WHERE t."identityId" IN (${SCOPE_IDENTITIES}) AND t.id NOT IN (${SCOPE_TOKENS}) AND t."cnfJkt" IS NOT NULL) h`,
+  };
+};
+
+/**
+ * Builds the risk engine's input at `now`: for the whole estate, or with `scope` for some tokens
+ * only (what TOKEN_RULES need to decide those tokens; lib/risk/scope.ts defines it).
+ */
+export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Policy = DEFAULT_POLICY, scope?: SnapshotScope): Promise<EstateSnapshot> {
+  const p: unknown[] = scope ? [now.toISOString(), [...scope.tokenIds]] : [now.toISOString()];
+  // Statements without the clock: the ids alone, as $1.
+  const ids = scope ? [[...scope.tokenIds]] : undefined;
+  const only = (part: Exclude<keyof ReturnType<typeof scopeWhere>, 'heldCredentials'>) => (scope ? scopeWhere(part === 'afterRevocation' || part === 'usage' ? 2 : 1)[part] : '');
   // Sequential on purpose: PGlite runs one statement at a time. Rows are ordered by id so the
   // evidence lists (token ids of an identity, …) come out the same on every run — physical row
   // order changes with every UPDATE, and a reordered list would count as changed evidence. The
   // uuid column's order (byte order) is the order of its text form, and needs no text sort.
   const identities = (await read<IdentityRow>(
     `SELECT i.id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", ${ms('"decommissionedAt"')} AS "decommissionedAt"
-       FROM "Identity" i ORDER BY i.id`,
+       FROM "Identity" i ${only('identities')} ORDER BY i.id`,
+    ids,
   )).map(
     (r): IdentityFacts => ({
       id: r.id,
@@ -216,7 +254,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
             "ttlSeconds", binding::text AS binding, "cnfX5tS256", "cnfJkt", "bindingAnomaly", status, exposure,
             "certificateId"::text AS "certificateId", ${ms('"firstSeenAt"')} AS "firstSeenAt", ${ms('"lastSeenAt"')} AS "lastSeenAt",
             ${ms('"revokedAt"')} AS "revokedAt"
-       FROM "Token" t ORDER BY t.id`,
+       FROM "Token" t ${only('tokens')} ORDER BY t.id`,
+    ids,
   )).map(
     (r): TokenFacts => ({
       id: r.id,
@@ -244,7 +283,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   );
   const certificates = (await read<CertificateRowIn>(
     `SELECT c.id::text, "x5tS256", "sha1Hex", "subjectDn", ${ms('"notBefore"')} AS "notBefore", ${ms('"notAfter"')} AS "notAfter", status,
-            "identityId"::text AS "identityId", ${ms('"revokedAt"')} AS "revokedAt" FROM "Certificate" c ORDER BY c.id`,
+            "identityId"::text AS "identityId", ${ms('"revokedAt"')} AS "revokedAt" FROM "Certificate" c ${only('certificates')} ORDER BY c.id`,
+    ids,
   )).map(
     (r): CertificateFacts => ({
       id: r.id,
@@ -259,7 +299,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
   const exposures = (await read<ExposureRowIn>(
-    `SELECT "tokenId"::text AS "tokenId", scanner, location, "commit", "foundAt" FROM "ExposureFinding" WHERE "tokenId" IS NOT NULL ORDER BY id`,
+    `SELECT "tokenId"::text AS "tokenId", scanner, location, "commit", "foundAt" FROM "ExposureFinding" WHERE "tokenId" IS NOT NULL ${only('exposures')} ORDER BY id`,
+    ids,
   )).map(
     (r): ExposureFacts => ({
       tokenId: r.tokenId,
@@ -270,8 +311,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
 
-  const afterRevocation = new Map((await read<Row>(AFTER_REVOCATION_SQL, p)).map((r) => [String(r.tokenId), r]));
-  const usageRows = await read<Row>(TOKEN_USAGE_SQL, p);
+  const afterRevocation = new Map((await read<Row>(afterRevocationSql(only('afterRevocation')), p)).map((r) => [String(r.tokenId), r]));
+  const usageRows = await read<Row>(tokenUsageSql(only('usage')), p);
   const dimIds = new Set<number>();
   const addIds = (v: unknown) => {
     for (const id of ints(v)) dimIds.add(id);
@@ -323,6 +364,17 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       acceptedAfterRevocation: num(after?.acceptedAfterRevocation),
     };
   });
+
+  if (scope) {
+    const heldCredentials = sortHeldCredentials(
+      (await read<{ identityId: string; kind: string; thumbprint: string }>(scopeWhere(1).heldCredentials, ids)).map((r) => ({
+        identityId: r.identityId,
+        kind: r.kind === 'jkt' ? ('jkt' as const) : ('x5t' as const),
+        thumbprint: r.thumbprint,
+      })),
+    );
+    return { identities, tokens, certificates, exposures, tokenUsage, routes: [], failureSeries: [], credentialUse: [], hopLeaks: [], heldCredentials };
+  }
 
   const routes = (await read<Row>(ROUTES_SQL, p)).map((r): RouteUsage => {
     const verdictCounts: Partial<Record<Verdict, number>> = {};

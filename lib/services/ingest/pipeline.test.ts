@@ -100,8 +100,12 @@ for (const runtime of RUNTIMES) {
 
     it('links logged tokens to introspected ones, marks scanner hits exposed, never stores secrets', async (ctx) => {
       if (!t) return ctx.skip();
-      const intro = await ingestStream(t.db, [INTROSPECTION_LINE + '\n'], { format: 'introspection', actor: 'test', now });
+      // What each batch changed, for the findings evaluation after it (lib/services/findings/coalesce.ts).
+      const touched = () => ({ tokenIds: new Set<string>(), beyondTokens: false });
+      const introTouched = touched();
+      const intro = await ingestStream(t.db, [INTROSPECTION_LINE + '\n'], { format: 'introspection', actor: 'test', now, touched: introTouched });
       expect(intro).toMatchObject({ accepted: 1, rejected: 0, duplicates: 0 });
+      expect(introTouched.beyondTokens).toBe(true);
       const intro2 = await ingestStream(t.db, [INTROSPECTION_LINE + '\n'], { format: 'introspection', actor: 'test', now });
       expect(intro2).toMatchObject({ accepted: 0, duplicates: 1 });
       const fp = sha256B64url(SECRET_JWT);
@@ -116,8 +120,10 @@ for (const runtime of RUNTIMES) {
         time: '2026-11-22T08:30:00+00:00', request_id: 'tok-1', method: 'GET', scheme: 'https', host: 'api.example', uri: '/x', status: 200,
         ssl_client_verify: 'NONE', http_authorization: `Bearer ${SECRET_JWT}`, http_dpop: SECRET_PROOF, has_dpop: '1',
       });
-      const r = await ingestStream(t.db, [withToken + '\n'], { format: 'nginx-json', actor: 'test', now });
+      const requestTouched = touched();
+      const r = await ingestStream(t.db, [withToken + '\n'], { format: 'nginx-json', actor: 'test', now, touched: requestTouched });
       expect(r).toMatchObject({ accepted: 1, rejected: 0 });
+      expect(requestTouched).toEqual({ tokenIds: new Set([tok!.id]), beyondTokens: false });
       const [e] = await storedRequests(t.db, `"requestId" = 'tok-1'`);
       expect(e).toMatchObject({ tokenId: tok!.id, verdict: 'bound_not_enforced', reason: 'bearer_scheme_for_dpop_token' });
 
@@ -128,8 +134,10 @@ for (const runtime of RUNTIMES) {
       expect(op?.binding).toBe('bearer');
       expect(new Date(op!.firstSeenAt).toISOString()).toBe(NOW.toISOString());
 
-      const gl = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now });
+      const scanTouched = touched();
+      const gl = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now, touched: scanTouched });
       expect(gl).toMatchObject({ accepted: 2, rejected: 0 });
+      expect(scanTouched).toEqual({ tokenIds: new Set([tok!.id]), beyondTokens: false });
       const [exposed] = await t.db.query<{ exposure: string }>(`SELECT exposure FROM "Token" WHERE fingerprint = $1`, [fp]);
       expect(exposed!.exposure).toBe('exposed');
       const gl2 = await ingestStream(t.db, GITLEAKS_REPORT.map((l) => l + '\n'), { format: 'gitleaks', actor: 'test', now });

@@ -52,6 +52,8 @@ export interface IngestProgress {
 }
 
 export interface IngestOptions {
+  /** Filled with what the batch changed (read it once the batch has committed). */
+  touched?: BatchTouched;
   /** A format name, or omitted / 'auto' to detect it from the first lines. */
   format?: string | null;
   /** Named source (created when new); also the namespace of line-hash dedupe keys. */
@@ -271,6 +273,18 @@ interface BatchState {
   keyCache: KeyCache;
   /** Latest event time per token / identity id over the whole batch, written once at its end. */
   lastSeen: { Token: Map<string, number>; Identity: Map<string, number> };
+  /** What the batch changed, for the findings evaluation that follows it. */
+  touched: BatchTouched;
+}
+
+/**
+ * What a committed batch changed, as far as findings go: the tokens it saw in requests or found
+ * exposed, and whether it changed more than those tokens' own facts (an inventory of tokens and
+ * identities), which only a whole-estate evaluation decides.
+ */
+export interface BatchTouched {
+  tokenIds: Set<string>;
+  beyondTokens: boolean;
 }
 
 function trimCache<K, V>(m: Map<K, V>, max = 200_000): void {
@@ -478,6 +492,7 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
 function noteLastSeen(st: BatchState, rows: EventRow[]): void {
   for (const r of rows) {
     const t = r.ev.occurredAt.getTime();
+    if (r.tokenId) st.touched.tokenIds.add(r.tokenId);
     if (r.tokenId && (st.lastSeen.Token.get(r.tokenId) ?? -Infinity) < t) st.lastSeen.Token.set(r.tokenId, t);
     if (r.identityId && (st.lastSeen.Identity.get(r.identityId) ?? -Infinity) < t) st.lastSeen.Identity.set(r.identityId, t);
   }
@@ -510,6 +525,7 @@ async function writeLastSeen(st: BatchState): Promise<void> {
 
 async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void> {
   if (!pending.length) return;
+  st.touched.beyondTokens = true;
   // Last record per fingerprint wins inside one statement (an upsert cannot touch a row twice).
   const byFp = new Map<string, TokenRecord>();
   for (const t of pending) byFp.set(t.fingerprint, t);
@@ -584,6 +600,7 @@ async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promis
   st.stats.accepted += n;
   st.stats.duplicates += rows.length - n;
   const ids = [...new Set(rows.flatMap((r) => (r.tokenId ? [r.tokenId] : [])))];
+  for (const id of ids) st.touched.tokenIds.add(id);
   if (ids.length) {
     await st.exec(`UPDATE "Token" SET exposure = 'exposed' WHERE id = ANY($1::text[]::uuid[]) AND exposure <> 'exposed'`, [ids]);
   }
@@ -711,6 +728,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
         replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), keyCache: new KeyCache(),
         lastSeen: { Token: new Map(), Identity: new Map() },
+        touched: opts.touched ?? { tokenIds: new Set(), beyondTokens: false },
       };
       let events: PendingEvent[] = [];
       let tokens: TokenRecord[] = [];
