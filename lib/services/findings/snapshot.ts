@@ -199,7 +199,6 @@ const scopeWhere = (n: 1 | 2) => {
   const SCOPE_TOKENS = `SELECT unnest($${n}::uuid[])`;
   const SCOPE_IDENTITIES = `SELECT DISTINCT "identityId" FROM "Token" WHERE id IN (${SCOPE_TOKENS})`;
   return {
-  identities: `WHERE i.id IN (${SCOPE_IDENTITIES})`,
   tokens: `WHERE t.id IN (${SCOPE_TOKENS})`,
   certificates: `WHERE c."identityId" IN (${SCOPE_IDENTITIES})
       OR c.id IN (SELECT "certificateId" FROM "Token" WHERE id IN (${SCOPE_TOKENS}))
@@ -231,23 +230,6 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   // evidence lists (token ids of an identity, …) come out the same on every run — physical row
   // order changes with every UPDATE, and a reordered list would count as changed evidence. The
   // uuid column's order (byte order) is the order of its text form, and needs no text sort.
-  const identities = (await read<IdentityRow>(
-    `SELECT i.id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", ${ms('"decommissionedAt"')} AS "decommissionedAt"
-       FROM "Identity" i ${only('identities')} ORDER BY i.id`,
-    ids,
-  )).map(
-    (r): IdentityFacts => ({
-      id: r.id,
-      name: r.name,
-      kind: r.kind,
-      owner: r.owner,
-      ownerStatus: r.ownerStatus === 'departed' ? 'departed' : 'active',
-      status: r.status === 'decommissioned' ? 'decommissioned' : 'active',
-      transport: r.transport,
-      spiffeId: r.spiffeId,
-      decommissionedAt: dateOrNull(r.decommissionedAt),
-    }),
-  );
   const tokens = (await read<TokenRowIn>(
     `SELECT t.id::text, fingerprint, "identityId"::text AS "identityId", "tokenType", jti, issuer, audience, scopes,
             ${ms('"issuedAt"')} AS "issuedAt", ${ms('"expiresAt"')} AS "expiresAt",
@@ -279,6 +261,25 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       firstSeenAt: date(r.firstSeenAt),
       lastSeenAt: dateOrNull(r.lastSeenAt),
       revokedAt: dateOrNull(r.revokedAt),
+    }),
+  );
+  const identities = (await read<IdentityRow>(
+    `SELECT i.id::text, name, kind, owner, "ownerStatus", status, transport, "spiffeId", ${ms('"decommissionedAt"')} AS "decommissionedAt"
+       FROM "Identity" i ${scope ? 'WHERE i.id = ANY($1::uuid[])' : ''} ORDER BY i.id`,
+    // Scoped: the identities of the tokens just read (reading them through "Token" again costs a
+    // second random read of every scoped token's row).
+    scope ? [[...new Set(tokens.map((t) => t.identityId))]] : undefined,
+  )).map(
+    (r): IdentityFacts => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      owner: r.owner,
+      ownerStatus: r.ownerStatus === 'departed' ? 'departed' : 'active',
+      status: r.status === 'decommissioned' ? 'decommissioned' : 'active',
+      transport: r.transport,
+      spiffeId: r.spiffeId,
+      decommissionedAt: dateOrNull(r.decommissionedAt),
     }),
   );
   const certificates = (await read<CertificateRowIn>(
