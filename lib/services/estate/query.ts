@@ -2,7 +2,7 @@
 // and the CLI read the same names), keyset cursors, and a tiny SQL parameter builder.
 import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts';
 import { HoldfastError } from '../../errors.ts';
-import { isStorableInstant } from '../../domain/instant.ts';
+import { isStorableInstant, WINDOW_INSTANT_MESSAGE, windowInstant } from '../../domain/instant.ts';
 
 export type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 
@@ -37,18 +37,12 @@ export function textParam(p: Params, name: string, max = 300): string | undefine
   return v;
 }
 
-/** `now`, or `now-` a whole number of minutes, hours, days or weeks (Grafana's relative times). */
-const RELATIVE = /^now(?:-(\d{1,6})([mhdw]))?$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
-
 /** An instant from the URL: ISO 8601, or relative to `now` (`now-24h`, `now-7d`), so a shared link keeps its window moving. */
 export function dateParam(p: Params, name: string, now: Date = new Date()): Date | undefined {
   const v = getParam(p, name);
   if (v === undefined) return undefined;
-  const rel = RELATIVE.exec(v);
-  if (rel) return new Date(now.getTime() - (rel[1] ? Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS] : 0));
-  const d = new Date(v);
-  if (!isStorableInstant(d)) throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date-time between the years 1 and 9999, or now-<n>m|h|d|w`);
+  const d = windowInstant(v, now);
+  if (!d) throw new HoldfastError('bad_request', `${name} ${WINDOW_INSTANT_MESSAGE}`);
   return d;
 }
 

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { HoldfastError, isHoldfastError } from '@/lib/errors.ts';
 import { ingestGate } from '@/lib/http/ingest-gate.ts';
 import { errorToProblem } from '@/lib/http/problem.ts';
-import { enumParam } from '@/lib/http/query-params.ts';
+import { enumParam } from '@/lib/domain/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { FORMAT_NAMES, isConfiguredFormat } from '@/lib/ingest/index.ts';
 import type { BoundedByteSource } from '@/lib/ingest/line-reader.ts';

@@ -1,7 +1,7 @@
 // /api/v1/plans: saved staged rollout plans (issue #17 item 2). POST builds one from a simulation
 // policy and a time range over the stored evidence and saves it (audited); GET lists them.
 import { z } from 'zod';
-import { intParam } from '@/lib/http/query-params.ts';
+import { intParam } from '@/lib/domain/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { createPlan, createPlanSchema, listPlans, type CreatePlanBody } from '@/lib/services/plans/index.ts';
 

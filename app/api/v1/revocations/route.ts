@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { enumParam, intParam } from '@/lib/http/query-params.ts';
+import { enumParam, intParam } from '@/lib/domain/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { requestRevocation } from '@/lib/revocation/request-revocation.ts';
 import { getRevocation, listRevocations } from '@/lib/revocation/revocation-queries.ts';

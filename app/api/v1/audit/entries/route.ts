@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditLogJsonLines } from '@/lib/audit/export-audit-log.ts';
-import { instantParam } from '@/lib/http/query-params.ts';
+import { instantParam } from '@/lib/domain/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 
 // from / to as instantParam reads them: zod's datetime() lets year 0000 through, which PostgreSQL

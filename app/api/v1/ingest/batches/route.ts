@@ -1,6 +1,6 @@
 // GET /api/v1/ingest/batches?limit=N: recent batches with their counts and first errors.
 import { z } from 'zod';
-import { intParam } from '@/lib/http/query-params.ts';
+import { intParam } from '@/lib/domain/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { listBatches } from '@/lib/services/ingest/index.ts';
 
