@@ -118,6 +118,8 @@ for (const runtime of RUNTIMES) {
       const byScope = await all<{ scopes: string[] }>('/tokens?scope=admin');
       expect(byScope.every((r) => r.scopes.includes('admin'))).toBe(true);
       const total = (await getSummary(t.db)).tokens.total;
+      // A cursor of the id order is not one of the risk order.
+      const rowsAfterFirst = (await json<{ nextCursor: string }>('/tokens?sort=id&limit=1')).nextCursor;
       for (const sort of ['id', 'ttl', 'expires']) {
         const rows = await all<{ id: string }>(`/tokens?sort=${sort}`);
         expect(rows.length, sort).toBe(total);
@@ -126,6 +128,12 @@ for (const runtime of RUNTIMES) {
       expect((await get('/tokens?binding=carrier-pigeon')).status).toBe(400);
       expect((await get('/tokens?limit=501')).status).toBe(400);
       expect((await get('/tokens?after=garbage')).status).toBe(400);
+      // The problem names the parameter, as every route's query schema does (issue #19).
+      for (const [q, param] of [['binding=carrier-pigeon', 'binding'], ['limit=0', 'limit'], ['ttlMin=-1', 'ttlMin'], ['sort=risk&after=' + encodeURIComponent(rowsAfterFirst), 'after']]) {
+        const bad = await get(`/tokens?${q}`);
+        expect(bad.status, q).toBe(400);
+        expect(await bad.json(), q).toMatchObject({ code: 'bad_request', detail: expect.stringContaining(`query parameter ${param}:`), errors: [{ path: param }] });
+      }
     });
 
     it('exports the filtered list as CSV and JSON with the same rows', async (ctx) => {
@@ -138,6 +146,11 @@ for (const runtime of RUNTIMES) {
       const r = await get('/tokens?binding=bearer&risk=high&format=json');
       expect(r.headers.get('content-disposition')).toMatch(/attachment; filename="holdfast-tokens-.*\.json"/);
       expect(((await r.json()) as unknown[]).length).toBe(s.tokens.unboundHighRisk);
+      // With a cursor, the download starts where that page ended.
+      expect(s.tokens.unboundHighRisk).toBeGreaterThan(2);
+      const page = await json<{ nextCursor: string }>('/tokens?binding=bearer&risk=high&limit=2');
+      const rest = (await (await get(`/tokens?binding=bearer&risk=high&format=json&after=${page.nextCursor}`)).json()) as unknown[];
+      expect(rest.length).toBe(s.tokens.unboundHighRisk - 2);
     });
 
     it('shows a token with why and what to do, and an identity with its risk score breakdown', async (ctx) => {
