@@ -44,13 +44,6 @@ export function instantSchema(name: string) {
   });
 }
 
-export function rangeFromQuery(q: URLSearchParams): { from: Date | null; to: Date | null } {
-  const from = parseInstant('from', q.get('from'));
-  const to = parseInstant('to', q.get('to'));
-  if (from && to && from > to) throw new HoldfastError('bad_request', 'from must not be after to', { errors: [{ path: 'from', message: 'must not be after to' }] });
-  return { from, to };
-}
-
 /** `now`, or `now-` a whole number of minutes, hours, days or weeks (Grafana's relative times). */
 const RELATIVE = /^now(?:-(\d{1,6})([mhdw]))?$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
