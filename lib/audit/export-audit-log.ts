@@ -1,6 +1,17 @@
 // Audit log as JSON lines for a SIEM: one entry per line, in chain order, with the hashes so
 // the receiver can re-verify the chain itself. Streams in pages; memory stays flat.
+import { z } from 'zod';
 import type { Database } from '../db/open.ts';
+import { instantParam } from '../domain/query-params.ts';
+
+// GET /api/v1/audit/entries's query; the OpenAPI document shows it. from / to as instantParam reads
+// them: zod's datetime() lets year 0000 through, which PostgreSQL refused inside the stream after
+// the headers had gone (a dropped connection instead of a 400).
+export const AuditEntriesQuerySchema = z.object({
+  after: z.string().regex(/^\d{1,18}$/, 'must be an audit sequence number').optional().describe('sequence number to continue after'),
+  from: instantParam('from').describe('entries at or after this instant (ISO 8601 with offset)'),
+  to: instantParam('to').describe('entries before this instant (ISO 8601 with offset)'),
+});
 
 export interface AuditExportOptions {
   afterSeq?: bigint;

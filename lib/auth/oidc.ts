@@ -6,6 +6,7 @@
 // The flow state (state, nonce, code verifier, return path) rides in a short-lived cookie sealed
 // with the instance key, so any instance can finish a flow another one started.
 import * as oauth from 'oauth4webapi';
+import { z } from 'zod';
 import { readSetting, type Env } from '../config.ts';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { openSecret, sealSecret } from '../crypto/seal.ts';
@@ -114,6 +115,11 @@ interface FlowState {
 
 // The one same-origin check for every `next` (lib/http/safe-next.ts); re-exported for callers of this module.
 export { safeNext };
+
+/** GET /api/v1/auth/oidc/start's query. `next` is never refused: one that is not a path on this site lands on / (safeNext). */
+export const OidcStartQuerySchema = z.object({
+  next: z.string().optional().describe('where to land after signing in: a path on this site (anything else lands on /)'),
+});
 
 /** Where to send the browser, and the sealed flow cookie value to set. */
 export async function startOidc(cfg: OidcConfig, key: Buffer, opts: { redirectUri: string; next?: string | null }, nowMs = Date.now()) {

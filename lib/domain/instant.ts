@@ -44,9 +44,20 @@ export function instantSchema(name: string) {
   });
 }
 
-export function rangeFromQuery(q: URLSearchParams): { from: Date | null; to: Date | null } {
-  const from = parseInstant('from', q.get('from'));
-  const to = parseInstant('to', q.get('to'));
-  if (from && to && from > to) throw new HoldfastError('bad_request', 'from must not be after to', { errors: [{ path: 'from', message: 'must not be after to' }] });
-  return { from, to };
+/** `now`, or `now-` a whole number of minutes, hours, days or weeks (Grafana's relative times). */
+const RELATIVE = /^now(?:-(\d{1,6})([mhdw]))?$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+
+export const WINDOW_INSTANT_MESSAGE = 'must be an ISO 8601 date-time between the years 1 and 9999, or now-<n>m|h|d|w';
+
+/**
+ * An edge of a time window from a URL: ISO 8601, or relative to `now` (`now-24h`, `now-7d`) so a
+ * shared link keeps its window moving; null when the value is neither (or a year PostgreSQL cannot
+ * read back).
+ */
+export function windowInstant(value: string, now: Date): Date | null {
+  const rel = RELATIVE.exec(value);
+  if (rel) return new Date(now.getTime() - (rel[1] ? Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS] : 0));
+  const d = new Date(value);
+  return isStorableInstant(d) ? d : null;
 }

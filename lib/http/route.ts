@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import { can, refusalMessage, type Permission, type Principal } from '../auth/permissions.ts';
 import type { Database } from '../db/open.ts';
+import { parseParams } from '../domain/query-params.ts';
 import { findUnsafeText, storableText, unsafeTextMessage, unsafeTextReason } from '../domain/unsafe-text.ts';
 import { HoldfastError } from '../errors.ts';
 import { getDatabase } from '../server/database.ts';
@@ -144,13 +145,7 @@ export function refuseUnstorableInput(params: unknown, query: URLSearchParams): 
 
 /** A query string through its schema; a refused value is a 400 naming the parameter. */
 export function parseQuery<Q>(schema: z.ZodType<Q>, query: URLSearchParams): Q {
-  const raw: Record<string, string> = {};
-  for (const [k, v] of query) if (!(k in raw)) raw[k] = v;
-  const r = schema.safeParse(raw);
-  if (r.success) return r.data;
-  const errors = r.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }));
-  const first = errors[0]!;
-  throw new HoldfastError('bad_request', `query parameter ${first.path || '(query)'}: ${first.message}`, { errors });
+  return parseParams(schema, query, (first) => `query parameter ${first.path || '(query)'}: ${first.message}`);
 }
 
 /** The same for every string of a JSON body (member names too), with the path of the first one. */
@@ -160,11 +155,11 @@ export function refuseUnstorableBody<T>(body: T): T {
   return body;
 }
 
-export function apiRoute<P = Record<string, string>, B = undefined, O = unknown, Q = undefined>(
-  opts: RouteOptions<B, O, Q>,
-  handler: Handler<P, B, O, Q>,
-): (req: Request, ctx?: { params?: Promise<P> }) => Promise<Response> {
-  return async (req, ctx) => {
+/** A route handler as Next.js calls it; `query` is the schema its query string is parsed with (the OpenAPI test compares it with the document). */
+export type RouteHandler<P> = ((req: Request, ctx?: { params?: Promise<P> }) => Promise<Response>) & { readonly query?: z.ZodType };
+
+export function apiRoute<P = Record<string, string>, B = undefined, O = unknown, Q = undefined>(opts: RouteOptions<B, O, Q>, handler: Handler<P, B, O, Q>): RouteHandler<P> {
+  const route = async (req: Request, ctx?: { params?: Promise<P> }): Promise<Response> => {
     try {
       const db = await getDatabase();
       let principal: Principal | null = null;
@@ -209,4 +204,5 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown,
       return errorToProblem(e);
     }
   };
+  return Object.assign(route, { query: opts.query });
 }

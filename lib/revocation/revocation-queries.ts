@@ -1,7 +1,9 @@
 // Reading and retrying revocations: the shapes the API, CLI and pages show.
+import { z } from 'zod';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { Database } from '../db/open.ts';
+import { enumParam, intParam } from '../domain/query-params.ts';
 import { HoldfastError } from '../errors.ts';
 import { deriveRevocationState } from './revocation-state.ts';
 
@@ -89,6 +91,13 @@ export async function getRevocation(db: Database, id: string): Promise<Revocatio
   if (!rows[0]) throw new HoldfastError('not_found', 'no such revocation');
   return view(rows[0], await connectorNames(db, rows));
 }
+
+/** GET /api/v1/revocations's query; the OpenAPI document shows it. */
+export const RevocationListQuerySchema = z.object({
+  limit: intParam(1, 200, 50).describe('at most this many, newest first (default 50)'),
+  offset: intParam(0, 1_000_000, 0).describe('skip this many'),
+  state: enumParam(['pending', 'in_progress', 'confirmed', 'partial', 'failed']).describe('only revocations in this state'),
+});
 
 export async function listRevocations(db: Database, opts: { limit?: number; offset?: number; state?: string } = {}): Promise<{ revocations: RevocationView[]; total: number }> {
   const where = opts.state ? { state: opts.state } : {};

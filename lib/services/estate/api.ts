@@ -1,22 +1,10 @@
-// Glue for the /api/v1 list routes: parse the filters from the query string (same names as the
-// views), answer one keyset page as JSON, or with ?format=csv|json stream every matching row.
+// Glue for the /api/v1 list routes: the route's query schema has parsed the filters (same names
+// and refusals as the views and the CLI); answer one keyset page as JSON, or with ?format=csv|json
+// stream every matching row.
 import type { Database } from '../../db/open.ts';
 import { exportResponse } from './export.ts';
-import {
-  listEvents,
-  listFindings,
-  listIdentities,
-  listTokens,
-  parseEventFilters,
-  parseFindingFilters,
-  parseIdentityFilters,
-  parseTokenFilters,
-  type EventRow,
-  type FindingRow,
-  type IdentityRow,
-  type TokenRow,
-} from './lists.ts';
-import { oneOf, type Page } from './query.ts';
+import { listEvents, listFindings, listIdentities, listTokens, type EventRow, type FindingRow, type IdentityRow, type TokenRow } from './lists.ts';
+import { MAX_LIMIT, type Page, type PageQuery, type Params } from './query.ts';
 
 export const TOKEN_EXPORT_COLUMNS: (keyof TokenRow & string)[] = [
   'id', 'fingerprint', 'identity', 'identityKind', 'binding', 'tokenType', 'jti', 'issuer', 'audience', 'scopes', 'issuedAt', 'expiresAt',
@@ -34,45 +22,25 @@ export const EVENT_EXPORT_COLUMNS: (keyof EventRow & string)[] = [
   'tokenFingerprint', 'x5tS256', 'jkt', 'verdict', 'reason',
 ];
 
-type Lister<T> = (db: Database, q: URLSearchParams, after: string | undefined, exporting: boolean) => Promise<Page<T>>;
+/** One page of a list after the cursor `after`; an export reads pages of the most rows. */
+export type Lister<F, T> = (db: Database, filters: F, after: string | undefined, exporting: boolean) => Promise<Page<T>>;
 
-function withAfter(q: URLSearchParams, after: string | undefined): URLSearchParams {
-  const c = new URLSearchParams(q);
-  c.delete('after');
-  if (after) c.set('after', after);
-  return c;
+function lister<F extends { limit: number }, T>(list: (db: Database, f: F, p: Params) => Promise<Page<T>>): Lister<F, T> {
+  return (db, f, after, exporting) => list(db, exporting ? { ...f, limit: MAX_LIMIT } : f, after ? { after } : {});
 }
 
 export const LISTERS = {
-  tokens: ((db, q, after, exporting) => {
-    const f = parseTokenFilters(q);
-    return listTokens(db, exporting ? { ...f, limit: 500 } : f, withAfter(q, after));
-  }) as Lister<TokenRow>,
-  identities: ((db, q, after, exporting) => {
-    const f = parseIdentityFilters(q);
-    return listIdentities(db, exporting ? { ...f, limit: 500 } : f, withAfter(q, after));
-  }) as Lister<IdentityRow>,
-  findings: ((db, q, after, exporting) => {
-    const f = parseFindingFilters(q);
-    return listFindings(db, exporting ? { ...f, limit: 500 } : f, withAfter(q, after));
-  }) as Lister<FindingRow>,
-  events: ((db, q, after, exporting) => {
-    const f = parseEventFilters(q);
-    return listEvents(db, exporting ? { ...f, limit: 500 } : f, withAfter(q, after));
-  }) as Lister<EventRow>,
+  tokens: lister(listTokens),
+  identities: lister(listIdentities),
+  findings: lister(listFindings),
+  events: lister(listEvents),
 };
 
-/** One page as JSON, or the whole filtered list as a CSV/JSON download with ?format=. */
-export async function listOrExport<T extends object>(
-  db: Database,
-  q: URLSearchParams,
-  name: string,
-  lister: Lister<T>,
-  columns: readonly (keyof T & string)[],
-): Promise<Page<T> | Response> {
-  const format = oneOf(q, 'format', ['csv', 'json'] as const);
-  if (!format) return lister(db, q, q.get('after') ?? undefined, false);
-  // Validate the filters before the response starts streaming (a bad value is a 400, not a broken download).
-  await lister(db, q, q.get('after') ?? undefined, true).then(() => undefined);
-  return exportResponse<T>(name, format, columns, (after) => lister(db, q, after ?? q.get('after') ?? undefined, true));
+/**
+ * One page as JSON, or the whole filtered list as a CSV/JSON download with ?format= (from `after`
+ * when given). Bad values were refused by the route's query schema before the download started.
+ */
+export async function listOrExport<F, T extends object>(db: Database, q: F & PageQuery, name: string, list: Lister<F, T>, columns: readonly (keyof T & string)[]): Promise<Page<T> | Response> {
+  if (!q.format) return list(db, q, q.after, false);
+  return exportResponse<T>(name, q.format, columns, (after) => list(db, q, after ?? q.after, true));
 }

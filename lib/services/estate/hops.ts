@@ -13,7 +13,8 @@ import type { ChainReason, HopRole } from '../../hops/index.ts';
 import { DIM } from '../evidence/dims.ts';
 import { chainReasonOfCode, tlsViewOfCode, type TlsView } from '../evidence/hop-codes.ts';
 import { decodeSegment } from '../evidence/hop-segments.ts';
-import { dateParam, iso, Sql, textParam, type Params } from './query.ts';
+import { filterObject, textParam, windowInstantParam } from '../../domain/query-params.ts';
+import { iso, parseFilters, Sql, type Params } from './query.ts';
 
 export interface HopFilters {
   /** Exact route (`host /prefix`), or a path prefix it ends with. */
@@ -24,8 +25,17 @@ export interface HopFilters {
   to?: Date;
 }
 
+/** The hop view's query (the Hops page and GET /api/v1/hops read the same names); the OpenAPI document shows it. */
+export const HopQuerySchema: z.ZodType<HopFilters> = filterObject({
+  route: textParam().describe('exact route (`host /prefix`) or a path prefix it ends with'),
+  source: textParam(200).describe("a hop's source name"),
+  from: windowInstantParam().describe('chains seen at or after (ISO 8601, or now-<n>m|h|d|w)'),
+  to: windowInstantParam().describe('chains seen before (ISO 8601, or now-<n>m|h|d|w)'),
+});
+
+/** The filters of the Hops page, refused as the API refuses them. */
 export function parseHopFilters(p: Params): HopFilters {
-  return { route: textParam(p, 'route'), source: textParam(p, 'source', 200), from: dateParam(p, 'from'), to: dateParam(p, 'to') };
+  return parseFilters(HopQuerySchema, p);
 }
 
 /** A hop as the view names it: its source (the ingest source's name, else its namespace) and where it sits. */

@@ -1,5 +1,5 @@
-// Requests list (the binding failures page, /api/v1/events, the CLI): filters from URL
-// parameters, newest first, keyset pages over the evidence store's two kinds of rows.
+// Requests list (the binding failures page, /api/v1/events, the CLI): filters through its query
+// schema, newest first, keyset pages over the evidence store's two kinds of rows.
 import { correlatedByOwnId } from './hops.ts';
 import type { Database } from '../../db/open.ts';
 import { VERDICTS, type Verdict } from '../../domain/types.ts';
@@ -7,7 +7,9 @@ import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { verdictCode, verdictCodeListSql, verdictNameSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { DIM } from '../evidence/dims.ts';
-import { dateParam, decodeCursor, encodeCursor, identityClause, iso, limitParam, oneOf, type ListOptions, type Page, type Params, Sql, textParam, uuidParam } from './query.ts';
+import type { z } from 'zod';
+import { enumParam, filterObject, textParam, uuidParam, windowInstantParam } from '../../domain/query-params.ts';
+import { type CursorKind, decodeCursor, encodeCursor, filtersOf, identityClause, iso, pageParams, parseFilters, perDefaults, refuseForeignCursor, type ListOptions, type Page, type PageQuery, type Params, Sql } from './query.ts';
 
 // Requests as the evidence store keeps them (lib/services/evidence): every notable request (any
 // verdict but plain ok, and ok anomalies) individually for its retention, with everything its log
@@ -19,7 +21,7 @@ export interface EventFilters {
   requestId?: string;
   verdict?: Verdict;
   /** `binding` = binding failures only (BINDING_FAILURE_VERDICTS), distinct from generic auth failures. */
-  failures?: 'binding' | 'any';
+  failures?: (typeof EVENT_FAILURES)[number];
   identity?: string;
   token?: string;
   gateway?: string;
@@ -33,20 +35,40 @@ export interface EventFilters {
   limit: number;
 }
 
+export const EVENT_FAILURES = ['binding', 'any'] as const;
+
+/** A page ends at a request: its time and its key (notable and ledger rows merged newest first). */
+const EVENT_CURSOR: readonly CursorKind[] = ['instant', 'string'];
+
+/** The requests list's query (the Binding failures page, GET /api/v1/events and `holdfast events` read the same names). */
+export type EventQuery = EventFilters & PageQuery;
+
+const eventQuery = perDefaults((defaultLimit: number) =>
+  filterObject({
+    requestId: textParam().describe('source request id (also accepted as request-id); also finds every hop that carried it as its correlation id (X-Request-ID)'),
+    'request-id': textParam().describe('the same as requestId'),
+    verdict: enumParam(VERDICTS).describe('one verdict'),
+    failures: enumParam(EVENT_FAILURES).describe('binding = binding failures only; any = every verdict but ok'),
+    identity: textParam().describe('identity id or exact name'),
+    token: uuidParam().describe('token id'),
+    gateway: textParam().describe('gateway name'),
+    reason: textParam(100).describe('verdict reason'),
+    cert: textParam(100).describe("a certificate's x5t#S256 (or the SHA-1 hex NGINX logs): requests that presented it"),
+    from: windowInstantParam().describe('occurredAt ≥ (ISO 8601, or now-<n>m|h|d|w)'),
+    to: windowInstantParam().describe('occurredAt < (ISO 8601, or now-<n>m|h|d|w)'),
+    ...pageParams(defaultLimit),
+  }).transform(({ 'request-id': requestIdAlias, ...q }, ctx): EventQuery => {
+    refuseForeignCursor(ctx, q.after, EVENT_CURSOR);
+    return { ...q, requestId: q.requestId ?? requestIdAlias };
+  }),
+);
+
+/** GET /api/v1/events's query: the filters and page; the OpenAPI document shows it. */
+export const EventQuerySchema: z.ZodType<EventQuery> = eventQuery(50);
+
+/** The filters of a view or the CLI, refused as the API refuses them. */
 export function parseEventFilters(p: Params, defaultLimit = 50): EventFilters {
-  return {
-    requestId: textParam(p, 'requestId') ?? textParam(p, 'request-id'),
-    verdict: oneOf(p, 'verdict', VERDICTS),
-    failures: oneOf(p, 'failures', ['binding', 'any'] as const),
-    identity: textParam(p, 'identity'),
-    token: uuidParam(p, 'token'),
-    gateway: textParam(p, 'gateway'),
-    reason: textParam(p, 'reason', 100),
-    cert: textParam(p, 'cert', 100),
-    from: dateParam(p, 'from'),
-    to: dateParam(p, 'to'),
-    limit: limitParam(p, defaultLimit),
-  };
+  return filtersOf(parseFilters(eventQuery(defaultLimit), p));
 }
 
 export interface EventRow {
@@ -234,7 +256,7 @@ export function notableOnly(f: EventFilters): boolean {
  * rows does not (counting a week of a fleet's ok requests is not worth a page view).
  */
 export async function listEvents(db: Database, f: EventFilters, p: Params, opts: ListOptions = {}): Promise<Page<EventRow>> {
-  const after = decodeCursor(p, ['string', 'string']);
+  const after = decodeCursor(p, EVENT_CURSOR);
   const page = f.limit + 1;
   const cursor = (q: Sql, alias: string, sk: string) =>
     after ? q.and(`(${alias}."occurredAt", ${sk}) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])})`) : undefined;

@@ -1,8 +1,10 @@
-// Findings list: filters from URL parameters, keyset pages worst first (severity, blast radius,
+// Findings list: filters through its query schema, keyset pages worst first (severity, blast radius,
 // latest), an acknowledgement past its expiry counted as open again.
+import type { z } from 'zod';
 import type { Database } from '../../db/open.ts';
+import { enumParam, filterObject, textParam, uuidParam } from '../../domain/query-params.ts';
 import { FINDING_RULES, SEVERITY_ORDER, type FindingRule, type Severity } from '../../domain/types.ts';
-import { countPage, decodeCursor, identityClause, iso, keysetClause, limitParam, nextCursorOf, oneOf, type ListOptions, type Page, type Params, SEVERITY_RANK_SQL, type SortKey, Sql, textParam, uuidParam } from './query.ts';
+import { countPage, decodeCursor, filtersOf, identityClause, iso, keysetClause, nextCursorOf, pageParams, parseFilters, perDefaults, refuseForeignCursor, type ListOptions, type Page, type PageQuery, type Params, SEVERITY_RANK_SQL, type SortKey, Sql } from './query.ts';
 
 const SEVERITIES = Object.keys(SEVERITY_ORDER) as Severity[];
 export const FINDING_STATUSES = ['open', 'acknowledged', 'active', 'resolved', 'all'] as const;
@@ -18,15 +20,29 @@ export interface FindingFilters {
   limit: number;
 }
 
+/** The findings list's query (the Findings page, GET /api/v1/findings and `holdfast findings` read the same names). */
+export type FindingQuery = FindingFilters & PageQuery;
+
+const findingQuery = perDefaults((defaultLimit: number) =>
+  filterObject({
+    rule: enumParam(FINDING_RULES).describe('rule id'),
+    severity: enumParam(SEVERITIES).describe('severity'),
+    status: enumParam(FINDING_STATUSES).describe('open (default; includes expired acknowledgements), acknowledged, active (open or acknowledged: what the summary counts), resolved, all'),
+    identity: textParam().describe('identity id or exact name'),
+    token: uuidParam().describe('token id'),
+    ...pageParams(defaultLimit),
+  }).transform((q, ctx): FindingQuery => {
+    refuseForeignCursor(ctx, q.after, FINDING_KEY.kinds);
+    return { ...q, status: q.status ?? 'open' };
+  }),
+);
+
+/** GET /api/v1/findings's query: the filters and page; the OpenAPI document shows it. */
+export const FindingQuerySchema: z.ZodType<FindingQuery> = findingQuery(50);
+
+/** The filters of a view or the CLI, refused as the API refuses them. */
 export function parseFindingFilters(p: Params, defaultLimit = 50): FindingFilters {
-  return {
-    rule: oneOf(p, 'rule', FINDING_RULES),
-    severity: oneOf(p, 'severity', SEVERITIES),
-    status: oneOf(p, 'status', FINDING_STATUSES) ?? 'open',
-    identity: textParam(p, 'identity'),
-    token: uuidParam(p, 'token'),
-    limit: limitParam(p, defaultLimit),
-  };
+  return filtersOf(parseFilters(findingQuery(defaultLimit), p));
 }
 
 export interface FindingRow {

@@ -1,30 +1,49 @@
-// Identities list: filters from URL parameters, keyset pages riskiest first (risk score from open
+// Identities list: filters through its query schema, keyset pages riskiest first (risk score from open
 // findings, the same formula as lib/risk riskScore) or by name, token counts for the page's rows.
+import type { z } from 'zod';
 import type { Database } from '../../db/open.ts';
+import { enumParam, filterObject, textParam } from '../../domain/query-params.ts';
 import { IDENTITY_KINDS, type IdentityKind } from '../../domain/types.ts';
-import { countPage, decodeCursor, iso, keysetClause, limitParam, nextCursorOf, oneOf, type ListOptions, type Page, type Params, type SortKey, Sql, textParam } from './query.ts';
+import { countPage, decodeCursor, filtersOf, iso, keysetClause, nextCursorOf, pageParams, parseFilters, perDefaults, refuseForeignCursor, type ListOptions, type Page, type PageQuery, type Params, type SortKey, Sql } from './query.ts';
 
 export const IDENTITY_SORTS = ['risk', 'name', 'findings', 'lastSeen'] as const;
 export type IdentitySort = (typeof IDENTITY_SORTS)[number];
+export const IDENTITY_STATUSES = ['active', 'decommissioned'] as const;
+export const OWNER_STATUSES = ['active', 'departed'] as const;
 
 export interface IdentityFilters {
   kind?: IdentityKind;
-  status?: 'active' | 'decommissioned';
-  ownerStatus?: 'active' | 'departed';
+  status?: (typeof IDENTITY_STATUSES)[number];
+  ownerStatus?: (typeof OWNER_STATUSES)[number];
   q?: string;
   sort: IdentitySort;
   limit: number;
 }
 
+/** The identities list's query (the Identities page and GET /api/v1/identities read the same names). */
+export type IdentityQuery = IdentityFilters & PageQuery;
+
+const identityQuery = perDefaults((defaultLimit: number) =>
+  filterObject({
+    kind: enumParam(IDENTITY_KINDS).describe('identity kind'),
+    status: enumParam(IDENTITY_STATUSES).describe('lifecycle'),
+    ownerStatus: enumParam(OWNER_STATUSES).describe('owner still here or departed'),
+    q: textParam(200).describe('name or owner contains'),
+    sort: enumParam(IDENTITY_SORTS).describe('risk (default: highest risk score first), name, findings (most open findings first), lastSeen (most recently seen first)'),
+    ...pageParams(defaultLimit),
+  }).transform((q, ctx): IdentityQuery => {
+    const sort = q.sort ?? 'risk';
+    refuseForeignCursor(ctx, q.after, IDENTITY_KEYS[sort].kinds);
+    return { ...q, sort };
+  }),
+);
+
+/** GET /api/v1/identities's query: the filters, sort and page; the OpenAPI document shows it. */
+export const IdentityQuerySchema: z.ZodType<IdentityQuery> = identityQuery(50);
+
+/** The filters of a view, refused as the API refuses them. */
 export function parseIdentityFilters(p: Params, defaultLimit = 50): IdentityFilters {
-  return {
-    kind: oneOf(p, 'kind', IDENTITY_KINDS),
-    status: oneOf(p, 'status', ['active', 'decommissioned'] as const),
-    ownerStatus: oneOf(p, 'ownerStatus', ['active', 'departed'] as const),
-    q: textParam(p, 'q', 200),
-    sort: oneOf(p, 'sort', IDENTITY_SORTS) ?? 'risk',
-    limit: limitParam(p, defaultLimit),
-  };
+  return filtersOf(parseFilters(identityQuery(defaultLimit), p));
 }
 
 /** The filters as URL parameters (links, pager, exports); the default sort is left out. */

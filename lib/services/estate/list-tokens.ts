@@ -1,25 +1,29 @@
-// Tokens list: filters from URL parameters, keyset pages in one of several sort orders, the
+// Tokens list: filters through its query schema, keyset pages in one of several sort orders, the
 // page's risk figures (worst open finding, count, summed blast radius) joined for its rows only.
+import type { z } from 'zod';
 import type { Database } from '../../db/open.ts';
+import { enumParam, filterObject, intParam, textParam } from '../../domain/query-params.ts';
 import { BINDINGS, SEVERITY_ORDER, type Binding, type Severity } from '../../domain/types.ts';
 import { UNBOUND_HIGH_RISK_SQL } from '../summary.ts';
 import {
   countPage,
   decodeCursor,
+  filtersOf,
   identityClause,
-  intParam,
   iso,
   keysetClause,
-  limitParam,
   nextCursorOf,
-  oneOf,
+  pageParams,
+  parseFilters,
+  perDefaults,
+  refuseForeignCursor,
   type ListOptions,
   type Page,
+  type PageQuery,
   type Params,
   SEVERITY_RANK_SQL,
   type SortKey,
   Sql,
-  textParam,
 } from './query.ts';
 
 /** risk: worst severity then biggest blast radius first; ttl: longest lifetime first; expires: soonest first. */
@@ -27,11 +31,12 @@ export const TOKEN_SORTS = ['risk', 'id', 'ttl', 'expires', 'identity', 'lastSee
 export type TokenSort = (typeof TOKEN_SORTS)[number];
 export const TOKEN_RISKS = ['high', 'flagged', 'critical'] as const;
 export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
+export const TOKEN_EXPOSURES = ['none', 'exposed'] as const;
 
 export interface TokenFilters {
   binding?: Binding;
   risk?: (typeof TOKEN_RISKS)[number];
-  exposure?: 'none' | 'exposed';
+  exposure?: (typeof TOKEN_EXPOSURES)[number];
   status?: (typeof TOKEN_STATUSES)[number];
   ttlMin?: number;
   ttlMax?: number;
@@ -54,23 +59,39 @@ export function defaultTokenSort(risk: TokenFilters['risk'], pageDefault?: Token
   return pageDefault ?? (risk ? 'risk' : 'id');
 }
 
+/** The tokens list's query (the Tokens page, GET /api/v1/tokens and `holdfast tokens` read the same names). */
+export type TokenQuery = TokenFilters & PageQuery;
+
+const TTL_SECONDS = 2 ** 31 - 1;
+
+const tokenQuery = perDefaults((defaultLimit: number, defaultSort: TokenSort | undefined) =>
+  filterObject({
+    binding: enumParam(BINDINGS).describe('bearer, mtls or dpop'),
+    risk: enumParam(TOKEN_RISKS).describe('high = open unbound_high_risk finding (the Overview KPI); flagged = any active finding; critical = an active critical finding'),
+    exposure: enumParam(TOKEN_EXPOSURES).describe('exposed = found by a secret scanner'),
+    status: enumParam(TOKEN_STATUSES).describe('token status'),
+    ttlMin: intParam(0, TTL_SECONDS).describe('lifetime ≥ seconds'),
+    ttlMax: intParam(0, TTL_SECONDS).describe('lifetime < seconds'),
+    noExpiry: enumParam(['true', 'false']).describe('true: tokens without expiry'),
+    issuer: textParam().describe('exact issuer'),
+    audience: textParam().describe('one audience the token carries'),
+    scope: textParam().describe('one scope the token carries'),
+    identity: textParam().describe('identity id or exact name'),
+    sort: enumParam(TOKEN_SORTS).describe('risk (worst finding, then blast radius; default with risk=), id (default), ttl (longest lifetime first), expires (soonest first), identity (by identity name), lastSeen (most recently seen first)'),
+    ...pageParams(defaultLimit),
+  }).transform((q, ctx): TokenQuery => {
+    const sort = q.sort ?? defaultTokenSort(q.risk, defaultSort);
+    refuseForeignCursor(ctx, q.after, TOKEN_KEYS[sort].kinds);
+    return { ...q, noExpiry: q.noExpiry === 'true' || undefined, sort };
+  }),
+);
+
+/** GET /api/v1/tokens's query: the filters, sort and page; the OpenAPI document shows it. */
+export const TokenQuerySchema: z.ZodType<TokenQuery> = tokenQuery(50, undefined);
+
+/** The filters of a view or the CLI (a page may pass its own default size and order), refused as the API refuses them. */
 export function parseTokenFilters(p: Params, defaultLimit = 50, defaultSort?: TokenSort): TokenFilters {
-  const risk = oneOf(p, 'risk', TOKEN_RISKS);
-  return {
-    binding: oneOf(p, 'binding', BINDINGS),
-    risk,
-    exposure: oneOf(p, 'exposure', ['none', 'exposed'] as const),
-    status: oneOf(p, 'status', TOKEN_STATUSES),
-    ttlMin: intParam(p, 'ttlMin', 0, 2 ** 31 - 1),
-    ttlMax: intParam(p, 'ttlMax', 0, 2 ** 31 - 1),
-    noExpiry: oneOf(p, 'noExpiry', ['true', 'false'] as const) === 'true' || undefined,
-    issuer: textParam(p, 'issuer'),
-    audience: textParam(p, 'audience'),
-    scope: textParam(p, 'scope'),
-    identity: textParam(p, 'identity'),
-    sort: oneOf(p, 'sort', TOKEN_SORTS) ?? defaultTokenSort(risk, defaultSort),
-    limit: limitParam(p, defaultLimit),
-  };
+  return filtersOf(parseFilters(tokenQuery(defaultLimit, defaultSort), p));
 }
 
 /** The filters as URL parameters (for links, the pager and export links); the default sort is left out. */

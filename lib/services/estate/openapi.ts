@@ -1,8 +1,10 @@
 // OpenAPI 3.1 document of /api/v1, served at GET /api/v1/openapi.json (public: it describes
-// the interface, holds no data). Schemas of the estate routes come from their zod response
-// schemas (z.toJSONSchema), so the document cannot drift from what the server sends; routes
-// owned by other areas are described by method, path, permission and summary.
-// openapi.test.ts fails when a route file under app/api/v1 is missing here.
+// the interface, holds no data). Query parameters come from the zod schema each route parses its
+// query string with, response and body schemas from the routes' zod schemas (z.toJSONSchema), so
+// the document cannot drift from what the server accepts and sends; routes owned by other areas
+// are described by method, path, permission and summary. estate.test.ts fails when a route file
+// under app/api/v1 is missing here; openapi.test.ts when a route's query schema is not the one
+// documented for it.
 import { z } from 'zod';
 import { ApiKeyOutSchema, CreateApiKeyBodySchema, CreateUserBodySchema, RevokedApiKeySchema, UpdateUserBodySchema, UserOutSchema } from '../../auth/access-schemas.ts';
 import {
@@ -17,9 +19,15 @@ import {
   TokenDetailSchema,
   TokenPageSchema,
 } from './schemas.ts';
-import { HopViewSchema } from './hops.ts';
+import { HopQuerySchema, HopViewSchema } from './hops.ts';
+import { EventQuerySchema, FindingQuerySchema, IdentityQuerySchema, TokenQuerySchema } from './lists.ts';
+import { AuditEntriesQuerySchema } from '../../audit/export-audit-log.ts';
+import { OidcStartQuerySchema } from '../../auth/oidc.ts';
+import { RevocationListQuerySchema } from '../../revocation/revocation-queries.ts';
+import { ControlsQuerySchema, FrameworkRangeQuerySchema } from '../frameworks/query-schemas.ts';
+import { BatchListQuerySchema, IngestQuerySchema } from '../ingest/ingest-query.ts';
 import { AddCrlBodySchema, AddTrustAnchorBodySchema, TrustAddResultSchema, TrustAnchorListSchema, TrustAnchorRemovedSchema } from '../trust/schemas.ts';
-import { createPlanSchema } from '../plans/schemas.ts';
+import { createPlanSchema, planExportQuerySchema, planListQuerySchema, waveConfigQuerySchema } from '../plans/schemas.ts';
 import { simulationBodySchema } from '../simulation/schemas.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
@@ -29,24 +37,18 @@ interface Op {
   permission: Perm;
   summary: string;
   tag: string;
-  query?: [name: string, description: string, schema?: Record<string, unknown>][];
+  /** The schema the route parses its query string with (the same object: openapi.test.ts checks). */
+  query?: z.ZodType;
   body?: z.ZodType;
   response?: z.ZodType;
   exportable?: boolean;
 }
 
 const s = { type: 'string' } as const;
-const int = (min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max });
-const en = (...values: string[]) => ({ type: 'string', enum: values });
-const PAGE: Op['query'] = [
-  ['limit', 'rows per page (default 50)', int(1, 500)],
-  ['after', 'keyset cursor: nextCursor of the previous page'],
-  ['format', 'csv or json: download every row the filters match (CSV cells starting with = + - @ are quoted with a leading apostrophe)', en('csv', 'json')],
-];
 
 export const OPERATIONS: Op[] = [
   { method: 'post', path: '/auth/sign-in', permission: 'public', tag: 'auth', summary: 'Sign in with email and password (sets the session cookie)' },
-  { method: 'get', path: '/auth/oidc/start', permission: 'public', tag: 'auth', summary: 'Start OpenID Connect sign-in (code flow with PKCE); redirects to the issuer' },
+  { method: 'get', path: '/auth/oidc/start', permission: 'public', tag: 'auth', summary: 'Start OpenID Connect sign-in (code flow with PKCE); redirects to the issuer', query: OidcStartQuerySchema },
   { method: 'get', path: '/auth/oidc/callback', permission: 'public', tag: 'auth', summary: 'OpenID Connect redirect target: checks state and nonce, signs the user in' },
   { method: 'post', path: '/auth/sign-out', permission: 'read', tag: 'auth', summary: 'End this session' },
   { method: 'post', path: '/auth/sign-out-everywhere', permission: 'read', tag: 'auth', summary: 'End every session of this user' },
@@ -75,13 +77,13 @@ export const OPERATIONS: Op[] = [
     summary: 'Revoke an API key: every instance refuses it (401) from the next request on. Revoking a revoked key changes nothing (alreadyRevoked). Audited',
     response: RevokedApiKeySchema,
   },
-  { method: 'get', path: '/audit/entries', permission: 'admin', tag: 'admin', summary: 'Audit entries as JSON lines (application/x-ndjson), streamed; ?after=SEQ', query: [['after', 'sequence number to continue after']] },
+  { method: 'get', path: '/audit/entries', permission: 'admin', tag: 'admin', summary: 'Audit entries as JSON lines (application/x-ndjson), streamed; ?after=SEQ', query: AuditEntriesQuerySchema },
   { method: 'get', path: '/audit/verify', permission: 'admin', tag: 'admin', summary: 'Check the audit hash chain' },
   { method: 'post', path: '/admin/seed', permission: 'admin', tag: 'admin', summary: 'Load the demo estate into an empty database, then evaluate findings' },
   { method: 'post', path: '/verify/dpop', permission: 'read', tag: 'verify', summary: 'Check a DPoP proof (RFC 9449) against method, URL, token and key' },
   { method: 'post', path: '/verify/mtls', permission: 'read', tag: 'verify', summary: 'Check an mTLS certificate binding (RFC 8705)' },
-  { method: 'post', path: '/ingest', permission: 'ingest', tag: 'ingest', summary: 'Ingest a batch of gateway / IdP / scanner lines (format, source, logFormat and findings=background|wait in the query; formats nginx, apache, haproxy read the source\'s saved log format, 422 without one); answers counts, the first rejected lines, and whether findings were re-evaluated or scheduled' },
-  { method: 'get', path: '/ingest/batches', permission: 'read', tag: 'ingest', summary: 'Ingest batches, newest first' },
+  { method: 'post', path: '/ingest', permission: 'ingest', tag: 'ingest', summary: 'Ingest a batch of gateway / IdP / scanner lines (format, source, logFormat and findings=background|wait in the query; formats nginx, apache, haproxy read the source\'s saved log format, 422 without one); answers counts, the first rejected lines, and whether findings were re-evaluated or scheduled', query: IngestQuerySchema },
+  { method: 'get', path: '/ingest/batches', permission: 'read', tag: 'ingest', summary: 'Ingest batches, newest first', query: BatchListQuerySchema },
   { method: 'get', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Registered log sources' },
   { method: 'post', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Register a log source' },
   { method: 'get', path: '/sources/log-formats', permission: 'read', tag: 'ingest', summary: 'Sources that keep a log format: gateway and format name (never the configuration)' },
@@ -91,7 +93,7 @@ export const OPERATIONS: Op[] = [
     summary: "Save the gateway configuration a source's logs are read with ({ format: nginx|apache|haproxy|auto, config, logFormat? }; config at most 2 MiB). Compiled first: 422 with a one-line reason when it has no usable log format; 201 (new) or 200 (replaced) with the fields, labels and warnings. Creates the source if new. Audited by SHA-256, never the text",
   },
   { method: 'delete', path: '/sources/{name}/log-format', permission: 'admin', tag: 'ingest', summary: "Remove a source's log format (audited)" },
-  { method: 'get', path: '/revocations', permission: 'read', tag: 'revocation', summary: 'Revocations and the state of each leg' },
+  { method: 'get', path: '/revocations', permission: 'read', tag: 'revocation', summary: 'Revocations and the state of each leg', query: RevocationListQuerySchema },
   { method: 'post', path: '/revocations', permission: 'revoke', tag: 'revocation', summary: 'Revoke tokens (and optionally their certificates) through the connectors' },
   { method: 'post', path: '/revocations/preview', permission: 'revoke', tag: 'revocation', summary: 'What a revocation would cover (changes nothing)' },
   { method: 'get', path: '/revocations/{id}', permission: 'read', tag: 'revocation', summary: 'One revocation with its legs and receipts (per gateway that accepted each credential: still accepting, effective, not seen since)' },
@@ -101,9 +103,9 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/connectors/{id}/test', permission: 'admin', tag: 'revocation', summary: 'Test a connector against its endpoint' },
   { method: 'patch', path: '/connectors/{id}', permission: 'admin', tag: 'revocation', summary: 'Edit a connector: name, issuer/CA served, config; secrets replaced only when sent (never returned); audited' },
   { method: 'delete', path: '/connectors/{id}', permission: 'admin', tag: 'revocation', summary: 'Delete a connector (its legs keep their history); audited' },
-  { method: 'get', path: '/frameworks', permission: 'read', tag: 'frameworks', summary: 'Built-in and custom control frameworks' },
+  { method: 'get', path: '/frameworks', permission: 'read', tag: 'frameworks', summary: 'Built-in and custom control frameworks', query: FrameworkRangeQuerySchema },
   { method: 'post', path: '/frameworks', permission: 'admin', tag: 'frameworks', summary: 'Add a custom framework (validated)' },
-  { method: 'get', path: '/frameworks/{id}/controls', permission: 'read', tag: 'frameworks', summary: 'Controls of a framework with their status from the evidence' },
+  { method: 'get', path: '/frameworks/{id}/controls', permission: 'read', tag: 'frameworks', summary: 'Controls of a framework with their status from the evidence (with control=ID, that control\'s evidence)', query: ControlsQuerySchema },
   { method: 'get', path: '/exports', permission: 'export', tag: 'frameworks', summary: 'Framework export jobs' },
   { method: 'post', path: '/exports', permission: 'export', tag: 'frameworks', summary: 'Start a framework export (csv, json, oscal, pdf)' },
   { method: 'get', path: '/exports/{id}', permission: 'export', tag: 'frameworks', summary: 'One export job and its progress' },
@@ -113,74 +115,30 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/summary', permission: 'read', tag: 'estate', summary: 'Counts: identities, tokens by binding, unbound high-risk, exposed active, findings per rule' },
   {
     method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered; each row with state ("revoked" only once the issuer confirmed), revocationState and revocationId', response: TokenPageSchema, exportable: true,
-    query: [
-      ['binding', 'bearer, mtls or dpop', en('bearer', 'mtls', 'dpop')],
-      ['risk', 'high = open unbound_high_risk finding (the Overview KPI); flagged = any active finding; critical = an active critical finding', en('high', 'flagged', 'critical')],
-      ['exposure', 'found by a secret scanner', en('none', 'exposed')],
-      ['status', 'token status', en('active', 'expired', 'revoked')],
-      ['ttlMin', 'lifetime ≥ seconds', int(0, 2147483647)],
-      ['ttlMax', 'lifetime < seconds', int(0, 2147483647)],
-      ['noExpiry', 'true: tokens without expiry', en('true', 'false')],
-      ['issuer', 'exact issuer'],
-      ['audience', 'one audience the token carries'],
-      ['scope', 'one scope the token carries'],
-      ['identity', 'identity id or exact name'],
-      ['sort', 'risk (worst finding, then blast radius; default with risk=), id (default), ttl (longest first), expires (soonest first)', en('risk', 'id', 'ttl', 'expires')],
-      ...PAGE,
-    ],
+    query: TokenQuerySchema,
   },
   { method: 'get', path: '/tokens/{id}', permission: 'read', tag: 'estate', summary: 'One token: claims, binding, gateways that saw it and their verdicts, findings, recommendation, mapped controls; token.state ("revoked" only once the issuer confirmed) and token.revocation (pending, failed or confirmed, with attempts and last error)', response: TokenDetailSchema },
   {
     method: 'get', path: '/identities', permission: 'read', tag: 'estate', summary: 'Non-human identities with risk score', response: IdentityPageSchema, exportable: true,
-    query: [
-      ['kind', 'identity kind', en('service', 'pipeline', 'agent', 'partner', 'workload')],
-      ['status', 'lifecycle', en('active', 'decommissioned')],
-      ['ownerStatus', 'owner still here or departed', en('active', 'departed')],
-      ['q', 'name or owner contains'],
-      ['sort', 'risk (default) or name', en('risk', 'name')],
-      ...PAGE,
-    ],
+    query: IdentityQuerySchema,
   },
   { method: 'get', path: '/identities/{id}', permission: 'read', tag: 'estate', summary: 'One identity (id or name): tokens (each with state and latest revocation), certificates, DPoP keys, failures timeline, findings, risk score with breakdown', response: IdentityDetailSchema },
   { method: 'get', path: '/certificates/{id}', permission: 'read', tag: 'estate', summary: 'One certificate (id or x5t#S256): fingerprints, DNs, serial, validity, status, owner identity, every token bound to it, recent gateway events that presented it, findings', response: CertificateDetailSchema },
   {
     method: 'get', path: '/findings', permission: 'read', tag: 'findings', summary: 'Findings queue: severity, then blast radius, then recency', response: FindingPageSchema, exportable: true,
-    query: [
-      ['rule', 'rule id', en('unbound_high_risk', 'bound_not_enforced', 'binding_context_stripped', 'replay_suspected', 'replay_after_revocation', 'ttl_over_policy', 'exposed_active', 'offboarding', 'credential_shared', 'fan_out', 'cert_expiring', 'failure_spike', 'leaking_hop')],
-      ['severity', 'severity', en('critical', 'high', 'medium', 'low', 'info')],
-      ['status', 'open (default; includes expired acknowledgements), acknowledged, active (open or acknowledged: what the summary counts), resolved, all', en('open', 'acknowledged', 'active', 'resolved', 'all')],
-      ['identity', 'identity id or exact name'],
-      ['token', 'token id'],
-      ...PAGE,
-    ],
+    query: FindingQuerySchema,
   },
   { method: 'post', path: '/findings/acknowledge', permission: 'read', tag: 'findings', summary: 'Accept the risk of findings with a reason until a date (≤ 365 days); history and audit are written', body: AcknowledgeBodySchema, response: AcknowledgeResultSchema },
   { method: 'post', path: '/findings/evaluate', permission: 'admin', tag: 'findings', summary: 'Re-evaluate every rule over the estate now', response: EvaluateResultSchema },
   {
     method: 'get', path: '/events', permission: 'read', tag: 'estate', summary: 'Binding events, newest first (never the redacted source line)', response: EventPageSchema, exportable: true,
-    query: [
-      ['requestId', 'source request id (also accepted as request-id); also finds every hop that carried it as its correlation id (X-Request-ID)'],
-      ['verdict', 'one verdict', en('ok', 'binding_mismatch', 'proof_invalid', 'no_proof_for_bound_token', 'bearer_unbound', 'bound_not_enforced', 'binding_context_stripped', 'cert_untrusted', 'cert_revoked', 'cert_expired', 'token_expired', 'spoofed_client_cert', 'cert_revoked_unchecked')],
-      ['failures', 'binding = binding failures only; any = every verdict but ok', en('binding', 'any')],
-      ['identity', 'identity id or exact name'],
-      ['token', 'token id'],
-      ['gateway', 'gateway name'],
-      ['reason', 'verdict reason'],
-      ['from', 'occurredAt ≥ (ISO 8601)', { type: 'string', format: 'date-time' }],
-      ['to', 'occurredAt < (ISO 8601)', { type: 'string', format: 'date-time' }],
-      ...PAGE,
-    ],
+    query: EventQuerySchema,
   },
   {
     method: 'get', path: '/hops', permission: 'read', tag: 'estate',
     summary: 'Hop view: per route, client → edge → backend as correlated requests showed it — what each hop checked, forwarded or stripped, counts, an example correlation id, the leaking hop',
     response: HopViewSchema,
-    query: [
-      ['route', 'exact route (`host /prefix`) or a path prefix it ends with'],
-      ['source', 'a hop\'s source name'],
-      ['from', 'chains seen at or after (ISO 8601)', { type: 'string', format: 'date-time' }],
-      ['to', 'chains seen before (ISO 8601)', { type: 'string', format: 'date-time' }],
-    ],
+    query: HopQuerySchema,
   },
   {
     method: 'post', path: '/plans', permission: 'read', tag: 'plans',
@@ -192,25 +150,13 @@ export const OPERATIONS: Op[] = [
     summary: 'Enforcement what-if: what requiring mtls, dpop or bound (and/or maxTtlSeconds) in a scope ({ gateway?, source?, routePrefix? (host/path), identity: { kind?, nameGlob?, privileged? }, audience? }) would have refused from..to (read in whole hours from the usage evidence): requests in total, would be refused = attacks stopped + legitimate broken (by bearer, bound without proof, context stripped, wrong mechanism, TTL over limit), already refused, already invalid, per day; identities, tokens, client networks and routes ranked by impact with exemplar ledger keys. Nothing is saved. 422 with a one-line detail for an unknown selector (or gateway/source no evidence names), conflicting requirements, an empty, inverted or over-400-day range',
     body: simulationBodySchema,
   },
-  { method: 'get', path: '/plans', permission: 'read', tag: 'plans', summary: 'Saved rollout plans, newest first', query: [['limit', 'at most this many (default 100)', int(1, 200)]] },
+  { method: 'get', path: '/plans', permission: 'read', tag: 'plans', summary: 'Saved rollout plans, newest first', query: planListQuerySchema },
   { method: 'get', path: '/plans/{id}', permission: 'read', tag: 'plans', summary: 'A saved plan (waves, identities, expected refused volume, steps, framework controls) with its progress: the policy re-run over the evidence since it was saved, per wave, in total and per day' },
-  { method: 'get', path: '/plans/{id}/export', permission: 'read', tag: 'plans', summary: 'The plan and its progress as a download', query: [['format', 'csv, json or pdf', en('csv', 'json', 'pdf')]] },
+  { method: 'get', path: '/plans/{id}/export', permission: 'read', tag: 'plans', summary: 'The plan and its progress as a download', query: planExportQuerySchema },
   {
     method: 'get', path: '/plans/{id}/waves/{n}/config', permission: 'read', tag: 'plans',
     summary: "A wave's configuration as a text download: the gateway's (gateway=nginx|haproxy, generated enforcement scoped to the plan's host and path; wave 3 has none, 422) or the authorization server's (authorizationServer=oidc-provider|keycloak)",
-    query: [
-      ['gateway', 'nginx or haproxy', en('nginx', 'haproxy')],
-      ['authorizationServer', 'oidc-provider or keycloak', en('oidc-provider', 'keycloak')],
-      ['mode', 'enforce (default) or report_only', en('enforce', 'report_only')],
-      ['upstream', 'where passing requests go, e.g. http://10.0.0.5:8080'],
-      ['logPath', 'the access log Holdfast ingests (absolute path)'],
-      ['listen', 'NGINX listen / HAProxy bind ([host:]port)'],
-      ['njsDir', 'NGINX njs module directory'],
-      ['certificate', 'server certificate path'],
-      ['certificateKey', 'server key path'],
-      ['clientCa', 'client CA bundle path'],
-      ['crl', 'CRL path'],
-    ],
+    query: waveConfigQuerySchema,
   },
   { method: 'get', path: '/trust-anchors', permission: 'read', tag: 'trust', summary: 'The CAs Holdfast judges client certificates against, each with its CRL (number, thisUpdate, nextUpdate, entries, stale) and warnings', response: TrustAnchorListSchema },
   {
@@ -232,10 +178,23 @@ const PROBLEM = {
   required: ['title', 'status', 'code'],
 };
 
-function jsonSchema(t: z.ZodType): Record<string, unknown> {
-  const j = z.toJSONSchema(t, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Record<string, unknown>;
+/** A zod schema as JSON Schema: what the server sends (`output`), or what it accepts (`input`). */
+function jsonSchema(t: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
+  const j = z.toJSONSchema(t, { target: 'draft-2020-12', unrepresentable: 'any', io }) as Record<string, unknown>;
   delete j.$schema;
   return j;
+}
+
+/** The query parameters a route's schema accepts: one per property of what it parses, with the description and values its parser holds. */
+export function queryParameters(schema: z.ZodType): Record<string, unknown>[] {
+  const j = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(j.properties ?? {}).map(([name, { description, ...value }]) => ({
+    name,
+    in: 'query',
+    required: j.required?.includes(name) ?? false,
+    ...(typeof description === 'string' ? { description } : {}),
+    schema: value,
+  }));
 }
 
 export function buildOpenApi(extraOperations: readonly Op[] = []): Record<string, unknown> {
@@ -243,7 +202,7 @@ export function buildOpenApi(extraOperations: readonly Op[] = []): Record<string
   for (const op of [...OPERATIONS, ...extraOperations]) {
     const params = [
       ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: s })),
-      ...(op.query ?? []).map(([name, description, schema]) => ({ name, in: 'query', required: false, description, schema: schema ?? s })),
+      ...(op.query ? queryParameters(op.query) : []),
     ];
     const ok: Record<string, unknown> = { description: 'OK' };
     const content: Record<string, unknown> = {};

@@ -1,10 +1,13 @@
-// Shared pieces of the list queries: filter parsing from URL parameters (the views, the API
-// and the CLI read the same names), keyset cursors, and a tiny SQL parameter builder.
+// Shared pieces of the list queries: the page parameters of every list's query schema (the views,
+// the API and the CLI read the same names through the same schemas), keyset cursors, and a tiny
+// SQL parameter builder.
+import { z } from 'zod';
 import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts';
 import { HoldfastError } from '../../errors.ts';
-import { isStorableInstant } from '../../domain/instant.ts';
+import { isStorableInstant, WINDOW_INSTANT_MESSAGE, windowInstant } from '../../domain/instant.ts';
+import { enumParam, intParam, parseParams, type Params } from '../../domain/query-params.ts';
 
-export type Params = URLSearchParams | Record<string, string | string[] | undefined>;
+export type { Params };
 
 export function getParam(p: Params, name: string): string | undefined {
   const v = p instanceof URLSearchParams ? p.get(name) ?? undefined : p[name];
@@ -23,47 +26,62 @@ export function oneOf<T extends string>(p: Params, name: string, values: readonl
   return v as T;
 }
 
-export function intParam(p: Params, name: string, min: number, max: number): number | undefined {
-  const v = getParam(p, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new HoldfastError('bad_request', `${name} must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
 export function textParam(p: Params, name: string, max = 300): string | undefined {
   const v = getParam(p, name);
   if (v !== undefined && v.length > max) throw new HoldfastError('bad_request', `${name} is longer than ${max} characters`);
   return v;
 }
 
-/** `now`, or `now-` a whole number of minutes, hours, days or weeks (Grafana's relative times). */
-const RELATIVE = /^now(?:-(\d{1,6})([mhdw]))?$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
-
 /** An instant from the URL: ISO 8601, or relative to `now` (`now-24h`, `now-7d`), so a shared link keeps its window moving. */
 export function dateParam(p: Params, name: string, now: Date = new Date()): Date | undefined {
   const v = getParam(p, name);
   if (v === undefined) return undefined;
-  const rel = RELATIVE.exec(v);
-  if (rel) return new Date(now.getTime() - (rel[1] ? Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS] : 0));
-  const d = new Date(v);
-  if (!isStorableInstant(d)) throw new HoldfastError('bad_request', `${name} must be an ISO 8601 date-time between the years 1 and 9999, or now-<n>m|h|d|w`);
+  const d = windowInstant(v, now);
+  if (!d) throw new HoldfastError('bad_request', `${name} ${WINDOW_INSTANT_MESSAGE}`);
   return d;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
 
-export function uuidParam(p: Params, name: string): string | undefined {
-  const v = getParam(p, name);
-  if (v !== undefined && !isUuid(v)) throw new HoldfastError('bad_request', `${name} must be a UUID`);
-  return v?.toLowerCase();
+export const MAX_LIMIT = 500;
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+
+/** The page parameters of a list's query: its size, where it continues, or a download of every row. */
+export function pageParams(defaultLimit: number) {
+  return {
+    limit: intParam(1, MAX_LIMIT, defaultLimit).describe(`rows per page (default ${defaultLimit})`),
+    after: z.string().optional().describe('keyset cursor: nextCursor of the previous page'),
+    format: enumParam(EXPORT_FORMATS).describe('csv or json: download every row the filters match (CSV cells starting with = + - @ are quoted with a leading apostrophe)'),
+  };
 }
 
-export const MAX_LIMIT = 500;
-export function limitParam(p: Params, def = 50): number {
-  return intParam(p, 'limit', 1, MAX_LIMIT) ?? def;
+/** What a list's query holds besides its filters. */
+export interface PageQuery {
+  after?: string;
+  format?: (typeof EXPORT_FORMATS)[number];
+}
+
+/** A list's filters without its page parameters (what parse*Filters answer). */
+export function filtersOf<Q extends PageQuery>(q: Q): Omit<Q, keyof PageQuery> {
+  const { after: _after, format: _format, ...filters } = q;
+  return filters;
+}
+
+/** Filters of a view or the CLI through the list's schema: a refused value is a bad_request "<name> <why>" (the page shows it, the CLI exits 2 with it). */
+export function parseFilters<Q>(schema: z.ZodType<Q>, p: Params): Q {
+  return parseParams(schema, p, (first) => `${first.path} ${first.message}`);
+}
+
+/** A list's query schema for each set of defaults a caller asks for (a page may sort or size differently from the API), built once each. */
+export function perDefaults<A extends unknown[], S>(make: (...a: A) => S): (...a: A) => S {
+  const made = new Map<string, S>();
+  return (...a) => {
+    const key = JSON.stringify(a);
+    let s = made.get(key);
+    if (!s) made.set(key, (s = make(...a)));
+    return s;
+  };
 }
 
 /** Keyset cursor: the sort key of the last row, base64url JSON. Opaque to clients. */
@@ -86,19 +104,33 @@ function cursorValueOk(x: unknown, kind: CursorKind): boolean {
   return true;
 }
 
-export function decodeCursor(p: Params, kinds: readonly CursorKind[]): (string | number)[] | undefined {
-  const v = getParam(p, 'after');
-  if (v === undefined) return undefined;
+const CURSOR_MESSAGE = 'is not a cursor from this list (use nextCursor as given)';
+
+/** The values of a cursor whose positions hold `kinds`, or null when it is not one. */
+export function cursorValues(v: string, kinds: readonly CursorKind[]): (string | number)[] | null {
   try {
-    if (v.length > 1000) throw new Error('long');
+    if (v.length > 1000) return null;
     const a = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as unknown;
     // A forged cursor is a path to SQL too: strings must be storable, numbers whole and within
     // what the bigint sort keys hold (1e308 would fail the ::bigint cast).
-    if (!Array.isArray(a) || a.length !== kinds.length || a.some((x, i) => !cursorValueOk(x, kinds[i]!))) throw new Error('shape');
+    if (!Array.isArray(a) || a.length !== kinds.length || a.some((x, i) => !cursorValueOk(x, kinds[i]!))) return null;
     return a as (string | number)[];
   } catch {
-    throw new HoldfastError('bad_request', 'after is not a cursor from this list (use nextCursor as given)');
+    return null;
   }
+}
+
+export function decodeCursor(p: Params, kinds: readonly CursorKind[]): (string | number)[] | undefined {
+  const v = getParam(p, 'after');
+  if (v === undefined) return undefined;
+  const values = cursorValues(v, kinds);
+  if (!values) throw new HoldfastError('bad_request', `after ${CURSOR_MESSAGE}`);
+  return values;
+}
+
+/** In a list's query schema: a cursor another list or sort order wrote (or a forged one) is refused as `after`. */
+export function refuseForeignCursor(ctx: z.RefinementCtx, after: string | undefined, kinds: readonly CursorKind[]): void {
+  if (after !== undefined && !cursorValues(after, kinds)) ctx.addIssue({ code: 'custom', path: ['after'], message: CURSOR_MESSAGE, input: after });
 }
 
 /** Collects $n parameters while a WHERE clause is assembled. */

@@ -4,7 +4,9 @@
 //   listFrameworks / getFramework / saveCustomFramework — built-ins + admin-uploaded (Setting `framework.custom:<id>`)
 //   listFrameworkSummaries / frameworkOverview / controlEvidence — what the page and the API show
 //   startExport / runExportJob / exportToFile / getExportJob / exportFile — export jobs
+//   FrameworkRangeQuerySchema / ControlsQuerySchema — the query strings of the framework routes
 export * from './catalog.ts';
 export * from './evidence.ts';
 export * from './exports.ts';
 export * from './overview.ts';
+export * from './query-schemas.ts';

@@ -2,6 +2,7 @@
 // policy, its time range, a name and declared exceptions. Unknown selectors are refused by name.
 import { z } from 'zod';
 import { instantSchema as instant } from '../../domain/instant.ts';
+import { intParam } from '../../domain/query-params.ts';
 
 /** `host/path`, `host` or `/path`: what lib/enforcement can scope a gateway configuration to. */
 const ROUTE_PREFIX = /^(?:(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*)?(?:\/[A-Za-z0-9._~!$&'()*+,=:@%/-]{0,255})?$/;
@@ -35,3 +36,28 @@ export const createPlanSchema = z.strictObject({
 });
 
 export type CreatePlanBody = z.infer<typeof createPlanSchema>;
+
+// Query strings of the plan routes: the routes parse with these and the OpenAPI document shows them.
+
+export const planListQuerySchema = z.object({ limit: intParam(1, 200, 100).describe('at most this many (default 100)') });
+
+export const planExportQuerySchema = z.object({
+  format: z.enum(['csv', 'json', 'pdf'], { error: 'must be one of csv, json, pdf' }).describe('csv, json or pdf'),
+});
+
+const configText = (what: string) => z.string().min(1).max(1024).optional().describe(what);
+
+/** A wave's configuration: the gateway's (with what to fill in) or the authorization server's; the route asks for exactly one of the two. */
+export const waveConfigQuerySchema = z.object({
+  gateway: z.enum(['nginx', 'haproxy'], { error: 'must be nginx or haproxy' }).optional().describe('nginx or haproxy'),
+  authorizationServer: z.enum(['oidc-provider', 'keycloak'], { error: 'must be oidc-provider or keycloak' }).optional().describe('oidc-provider or keycloak'),
+  mode: z.enum(['enforce', 'report_only'], { error: 'must be enforce or report_only' }).optional().describe('enforce (default) or report_only'),
+  upstream: configText('where passing requests go, e.g. http://10.0.0.5:8080'),
+  logPath: configText('the access log Holdfast ingests (absolute path)'),
+  listen: configText('NGINX listen / HAProxy bind ([host:]port)'),
+  njsDir: configText('NGINX njs module directory'),
+  certificate: configText('server certificate path'),
+  certificateKey: configText('server key path'),
+  clientCa: configText('client CA bundle path'),
+  crl: configText('CRL path'),
+});

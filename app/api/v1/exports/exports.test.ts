@@ -57,6 +57,14 @@ for (const runtime of RUNTIMES) {
       expect(o.evidence.control.id).toBe('PR.AA-01');
       expect((await controls(req('GET', '/frameworks/nope/controls', keys.analyst!), p({ id: 'nope' }))).status).toBe(404);
       expect((await controls(req('GET', '/frameworks/nist-csf-2.0/controls?from=yesterday', keys.analyst!), p({ id: 'nist-csf-2.0' }))).status).toBe(400);
+      // The query through the route's schema: a 400 naming the parameter (limit was read as 20 whatever it said).
+      for (const [q, param] of [['from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', 'from'], ['control=PR.AA-01&limit=abc', 'limit'], ['control=PR.AA-01&limit=201', 'limit']]) {
+        const bad = await controls(req('GET', `/frameworks/nist-csf-2.0/controls?${q}`, keys.analyst!), p({ id: 'nist-csf-2.0' }));
+        expect(bad.status, q).toBe(400);
+        expect(await bad.json(), q).toMatchObject({ code: 'bad_request', errors: [{ path: param }] });
+      }
+      const inverted = await listFrameworks(req('GET', '/frameworks?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', keys.analyst!), p({}));
+      expect(await inverted.json()).toMatchObject({ code: 'bad_request', detail: 'query parameter from: must not be after to' });
     });
 
     it('exports as an auditor: job done inline, download streams the file with type, name and sha256', async (ctx) => {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { apiRoute } from '@/lib/http/route.ts';
-import { rangeFromQuery } from '@/lib/domain/instant.ts';
-import { listFrameworkSummaries, saveCustomFramework } from '@/lib/services/frameworks/index.ts';
+import { FrameworkRangeQuerySchema, listFrameworkSummaries, saveCustomFramework } from '@/lib/services/frameworks/index.ts';
 
-export const GET = apiRoute({ permission: 'read' }, async ({ db, query }) => ({ frameworks: await listFrameworkSummaries(db, rangeFromQuery(query)) }));
+export const GET = apiRoute({ permission: 'read', query: FrameworkRangeQuerySchema }, async ({ db, q }) => ({ frameworks: await listFrameworkSummaries(db, q) }));
 
 // Admins upload a custom framework (catalog + mapping) as JSON; errors come back per field (422).
 export const POST = apiRoute({ permission: 'admin', body: z.unknown(), maxBodyBytes: 4 * 1024 * 1024 }, async ({ db, body, principal }) => {

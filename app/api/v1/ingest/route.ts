@@ -11,16 +11,15 @@
 // Findings follow the batch through the instance's coalesced evaluation: `findings=background`
 // (default, for gateways) answers right after the commit; `findings=wait` (the upload page, the
 // CLI) answers once an evaluation covering the batch has finished.
-import { z } from 'zod';
 import { HoldfastError, isHoldfastError } from '@/lib/errors.ts';
 import { ingestGate } from '@/lib/http/ingest-gate.ts';
 import { errorToProblem } from '@/lib/http/problem.ts';
-import { enumParam } from '@/lib/http/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
-import { FORMAT_NAMES, isConfiguredFormat } from '@/lib/ingest/index.ts';
+import { isConfiguredFormat } from '@/lib/ingest/index.ts';
 import type { BoundedByteSource } from '@/lib/ingest/line-reader.ts';
+import { IngestQuerySchema } from '@/lib/services/ingest/ingest-query.ts';
 import { ingestAndEvaluate } from '@/lib/services/ingest/index.ts';
-import { resolveIngestLogFormat, SOURCE_NAME, type IngestLogFormat } from '@/lib/services/ingest/log-formats.ts';
+import { resolveIngestLogFormat, type IngestLogFormat } from '@/lib/services/ingest/log-formats.ts';
 import { INGEST_CONTENT_TYPES, ingestMaxBytes, ingestMaxInflatedBytes } from './limits.ts';
 
 /** The Content-Length the client declared, or null (chunked, or absent). */
@@ -92,15 +91,7 @@ async function logFormatFor(db: Parameters<typeof resolveIngestLogFormat>[0], q:
   return chosen;
 }
 
-// A bad query parameter is a 400 naming it, before the body is read (as on every route).
-const ingestQuery = z.object({
-  format: enumParam([...FORMAT_NAMES, 'auto']),
-  source: z.string().regex(SOURCE_NAME, '1 to 100 letters, digits, dot, dash, underscore, colon or @').optional(),
-  logFormat: z.string().trim().min(1, 'a format name of 1 to 200 characters').max(200, 'a format name of 1 to 200 characters').optional(),
-  findings: z.enum(['wait', 'background'], { error: '"wait" (answer once findings include the batch) or "background" (default)' }).default('background'),
-});
-
-export const POST = apiRoute({ permission: 'ingest', keepViewCache: true, query: ingestQuery }, async ({ req, db, principal, q, ip }) => {
+export const POST = apiRoute({ permission: 'ingest', keepViewCache: true, query: IngestQuerySchema }, async ({ req, db, principal, q, ip }) => {
   const type = (req.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
   if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(type)) {
     throw new HoldfastError('unsupported_media_type', `content type ${type.slice(0, 60)} is not accepted; send one of ${INGEST_CONTENT_TYPES.join(', ')}`);

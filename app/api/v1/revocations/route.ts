@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { enumParam, intParam } from '@/lib/http/query-params.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { requestRevocation } from '@/lib/revocation/request-revocation.ts';
-import { getRevocation, listRevocations } from '@/lib/revocation/revocation-queries.ts';
+import { getRevocation, listRevocations, RevocationListQuerySchema } from '@/lib/revocation/revocation-queries.ts';
 import { kickRevocationWorker } from '@/lib/server/revocation-worker.ts';
 import { getSecretKey } from '@/lib/server/secret-key.ts';
 
@@ -17,13 +16,7 @@ const body = z
   })
   .refine((b) => b.tokenIds.length + b.certificateIds.length > 0, 'name at least one token or certificate');
 
-const listQuery = z.object({
-  limit: intParam(1, 200, 50),
-  offset: intParam(0, 1_000_000, 0),
-  state: enumParam(['pending', 'in_progress', 'confirmed', 'partial', 'failed']),
-});
-
-export const GET = apiRoute({ permission: 'read', query: listQuery }, async ({ db, q }) => listRevocations(db, q));
+export const GET = apiRoute({ permission: 'read', query: RevocationListQuerySchema }, async ({ db, q }) => listRevocations(db, q));
 
 export const POST = apiRoute({ permission: 'revoke', body, maxBodyBytes: 512 * 1024 }, async ({ db, body, principal }) => {
   const r = await requestRevocation(db, getSecretKey(), { ...body, actor: principal.label });

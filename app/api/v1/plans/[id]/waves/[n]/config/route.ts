@@ -2,29 +2,14 @@
 // (?gateway=nginx|haproxy, from lib/enforcement's generators, scoped to the plan's host and path;
 // optional mode, upstream, logPath, listen, njsDir and TLS file paths to fill in) or the
 // authorization server's (?authorizationServer=oidc-provider|keycloak). Exactly one of the two.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HoldfastError } from '@/lib/errors.ts';
 import { apiRoute } from '@/lib/http/route.ts';
-import { parseWave, planWaveAuthorizationServerConfig, planWaveGatewayConfig } from '@/lib/services/plans/index.ts';
-
-const text = z.string().min(1).max(1024).optional();
-const query = z.object({
-  gateway: z.enum(['nginx', 'haproxy'], { error: 'must be nginx or haproxy' }).optional(),
-  authorizationServer: z.enum(['oidc-provider', 'keycloak'], { error: 'must be oidc-provider or keycloak' }).optional(),
-  mode: z.enum(['enforce', 'report_only'], { error: 'must be enforce or report_only' }).optional(),
-  upstream: text,
-  logPath: text,
-  listen: text,
-  njsDir: text,
-  certificate: text,
-  certificateKey: text,
-  clientCa: text,
-  crl: text,
-});
+import { parseWave, planWaveAuthorizationServerConfig, planWaveGatewayConfig, waveConfigQuerySchema } from '@/lib/services/plans/index.ts';
 
 type Params = { id: string; n: string };
 
-export const GET = apiRoute<Params, undefined, unknown, z.infer<typeof query>>({ permission: 'read', query }, async ({ db, params, q }) => {
+export const GET = apiRoute<Params, undefined, unknown, z.infer<typeof waveConfigQuerySchema>>({ permission: 'read', query: waveConfigQuerySchema }, async ({ db, params, q }) => {
   const wave = parseWave(params.n);
   if (!!q.gateway === !!q.authorizationServer) throw new HoldfastError('bad_request', 'name exactly one of gateway (nginx, haproxy) or authorizationServer (oidc-provider, keycloak)', { errors: [{ path: 'gateway', message: 'gateway or authorizationServer, not both or neither' }] });
   const tls = q.certificate || q.certificateKey || q.clientCa || q.crl
