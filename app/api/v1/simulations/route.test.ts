@@ -75,9 +75,11 @@ for (const runtime of RUNTIMES) {
     });
 
     const BAD: { name: string; body: unknown; status: number; detail: RegExp }[] = [
-      { name: 'no requirement', body: { policy: {}, from: FROM, to: TO }, status: 422, detail: /require must be one of mtls, dpop, bound/ },
-      { name: 'conflicting requirements', body: { policy: { require: ['mtls', 'dpop'] }, from: FROM, to: TO }, status: 422, detail: /^conflicting requirements/ },
-      { name: 'an unknown selector', body: { policy: { require: 'mtls', scope: { colour: 'red' } }, from: FROM, to: TO }, status: 422, detail: /^unknown selector scope\.colour/ },
+      { name: 'no requirement', body: { policy: {}, from: FROM, to: TO }, status: 422, detail: /^policy\.require: must be one of mtls, dpop, bound \(got nothing\)$/ },
+      { name: 'conflicting requirements', body: { policy: { require: ['mtls', 'dpop'] }, from: FROM, to: TO }, status: 422, detail: /^policy\.require: conflicting requirements/ },
+      { name: 'an unknown selector', body: { policy: { require: 'mtls', scope: { colour: 'red' } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope: unknown selector scope\.colour/ },
+      { name: 'privileged that is not a boolean', body: { policy: { require: 'mtls', scope: { identity: { privileged: 'yes' } } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope\.identity\.privileged: must be true or false$/ },
+      { name: 'an unknown source', body: { policy: { require: 'mtls', scope: { source: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /^unknown source nowhere$/ },
       { name: 'an unknown gateway', body: { policy: { require: 'mtls', scope: { gateway: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /^unknown gateway nowhere/ },
       { name: 'an inverted range', body: { policy: { require: 'mtls' }, from: TO, to: FROM }, status: 422, detail: /^the range is inverted/ },
       { name: 'an empty range', body: { policy: { require: 'mtls' }, from: FROM, to: FROM }, status: 422, detail: /^the range is empty/ },
