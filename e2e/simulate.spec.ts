@@ -7,8 +7,9 @@
 // the replays counted as attacks stopped, the bearer and certificate-less clients as legitimate
 // clients that would break (with why), the legitimate client not refused, rows per identity, token,
 // network and route, drill-downs to the failed requests. The numbers must equal what
-// POST /api/v1/simulations answers, the URL must reproduce them, the plan link must carry the
-// policy, and a policy that matches nothing or bad input must say so. Names are unique per run.
+// POST /api/v1/simulations answers, the URL must reproduce them, the plan link must carry every
+// selector of the policy and the plan built from it state that scope and count the same requests,
+// and a policy that matches nothing or bad input must say so. Names are unique per run.
 import { randomUUID } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
@@ -183,17 +184,37 @@ test('a platform owner simulates requiring mTLS on one source and route: attacks
   expect((await rows(events))[0]![2]).toBe(`GET https://${host}/sim-${run}/bearer/orders`);
   expect((await rows(events))[0]![3]).toBe(legacy);
 
-  // The plan link carries the policy (and says what plans cannot scope by).
-  await page.goto(simulateUrl);
-  await expect(page.getByText('the source selector is not carried over')).toBeVisible();
+  // The plan link and the CLI line carry every selector: here the source, the route and unprivileged tokens
+  // (every token of the run is unprivileged, so the numbers stay the same).
+  await page.goto(`${simulateUrl}&privileged=no`);
+  await expectResult();
+  await expect(page.getByText(/not carried over|the CLI has no/)).toHaveCount(0);
+  await expect(page.locator('code', { hasText: 'holdfast simulate' })).toContainText(`--source '${source}' --route '${route}' --privileged false`);
   await page.getByRole('link', { name: 'Build a rollout plan from this policy' }).click();
   await expect(page.getByRole('heading', { name: 'New rollout plan' })).toBeVisible();
   const plan = page.getByRole('form', { name: 'Rollout plan' });
   await expect(plan.getByLabel(/^Require/)).toHaveValue('mtls');
+  await expect(plan.getByLabel('Source')).toHaveValue(source);
   await expect(plan.getByLabel('Route (host/path)')).toHaveValue(route);
+  await expect(plan.getByLabel('Privileged tokens')).toHaveValue('no');
+  await expect(plan.getByLabel('Audience')).toHaveValue('');
   const hour = (iso: string, up: boolean) => new Date(Math[up ? 'ceil' : 'floor'](Date.parse(iso) / 3_600_000) * 3_600_000).toISOString();
   await expect(plan.getByLabel(/^From(\s|$)/)).toHaveValue(hour(from, false));
   await expect(plan.getByLabel(/^To(\s|$)/)).toHaveValue(hour(to, true));
+
+  // The plan built from it states its scope, counts the simulation's requests, and says what its gateway configuration does not check.
+  await plan.getByRole('button', { name: 'Build rollout plan' }).click();
+  await expect(page.getByRole('heading', { name: `Require mtls on source ${source}, route ${route}, unprivileged tokens`, level: 1 })).toBeVisible();
+  await expect(page.getByTestId('plan-policy')).toContainText(`scope: source ${source}, route ${route}, unprivileged tokens`);
+  await expect(page.getByTestId('plan-config-scope')).toContainText(`guard route ${route} of the gateway they are installed on: the source ${source}, unprivileged tokens chose which identities are in the waves`);
+  const planKpis = Object.fromEntries(await page.locator('.kpis .kpi').evaluateAll((ks) => ks.map((k) => [k.querySelector('.label')?.textContent ?? '', k.querySelector('.value')?.textContent ?? ''])));
+  expect(planKpis).toMatchObject({ Identities: '2', Requests: '10', 'Would be refused': '8', 'Attacks stopped': '3', 'Legitimate broken': '5' });
+  await page.screenshot({ path: test.info().outputPath('plan-from-simulation.png'), fullPage: true });
+
+  // Bad input on the plan form: a one-line reason from the server, the form kept.
+  await page.goto(`/plans/new?require=mtls&source=${encodeURIComponent(`no-such-source-${run}`)}`);
+  await plan.getByRole('button', { name: 'Build rollout plan' }).click();
+  await expect(plan.getByRole('alert')).toHaveText(`unknown source no-such-source-${run}`);
 
   // A policy that matches nothing says so.
   await page.goto(simulateUrl);

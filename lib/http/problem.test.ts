@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { errorToProblem } from './problem.ts';
+
+describe('errorToProblem: a body its schema refuses', () => {
+  it('is a 422 naming every issue, the first one also as a one-line detail', async () => {
+    const r = z.strictObject({ policy: z.strictObject({ require: z.enum(['mtls']), ttl: z.number() }) }).safeParse({ policy: { require: 'tls', ttl: 'x' } });
+    const res = errorToProblem(r.error);
+    expect(res.status).toBe(422);
+    const p = (await res.json()) as { code: string; detail: string; errors: { path: string; message: string }[] };
+    expect(p.code).toBe('validation_failed');
+    expect(p.errors.map((e) => e.path)).toEqual(['policy.require', 'policy.ttl']);
+    expect(p.detail).toBe(`policy.require: ${p.errors[0]!.message}`);
+    expect(p.detail).not.toContain('\n');
+  });
+});
 
 describe('errorToProblem: database errors', () => {
   it('a deadlock victim or serialization failure is a retriable 503 (nothing committed), never a 500', async () => {

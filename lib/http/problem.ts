@@ -33,9 +33,11 @@ export function problem(status: number, code: HoldfastErrorCode, title: string, 
 
 export function errorToProblem(e: unknown, log: (msg: string) => void = (m) => console.error(m)): Response {
   if (e instanceof ZodError) {
-    return problem(422, 'validation_failed', 'The request is not valid', {
-      errors: e.issues.slice(0, 50).map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    const errors = e.issues.slice(0, 50).map((i) => ({ path: i.path.join('.'), message: i.message }));
+    // The first problem as one line, as every other 4xx carries it (browsers and the CLI show `detail`).
+    const first = errors[0];
+    const detail = first ? `${first.path ? `${first.path}: ` : ''}${first.message}`.replace(/\s+/g, ' ') : 'The request is not valid';
+    return problem(422, 'validation_failed', 'The request is not valid', { detail, errors });
   }
   if (isHoldfastError(e)) {
     const status = STATUS[e.code] ?? 500;

@@ -4,7 +4,9 @@
 import type PdfKit from 'pdfkit';
 import { csvLine } from '../frameworks/export/csv.ts';
 import { pdfText } from '../frameworks/export/pdf.ts';
+import { scopeWords } from '../simulate/describe-scope.ts';
 import { WAVE_REASON_WORDS } from './assign-wave.ts';
+import { selectorsNotInConfig } from './gateway-config.ts';
 import { MECHANISM_REASON_WORDS } from './recommend-mechanism.ts';
 import type { PlanProgress, RolloutPlan } from './types.ts';
 
@@ -21,9 +23,18 @@ export interface PlanExportMeta {
 export const PLAN_CSV_COLUMNS = [
   'wave', 'wave_title', 'identity', 'kind', 'why_this_wave', 'mechanism', 'mechanism_reasons', 'requests', 'would_be_refused', 'attacks_stopped',
   'legitimate_broken', 'exception_owner', 'exception_expires', 'exception_max_ttl_seconds', 'exception_allow_networks',
+  'policy_require', 'policy_max_ttl_seconds', 'policy_scope',
 ] as const;
 
+/** The plan's policy in words: "require mtls, max token TTL 900 s; scope: source edge, privileged tokens". */
+export function planPolicyWords(plan: RolloutPlan): string {
+  const p = plan.policy;
+  return `require ${p.require}${p.maxTtlSeconds ? `, max token TTL ${p.maxTtlSeconds} s` : ''}; scope: ${scopeWords(p.scope)}`;
+}
+
 export function planCsv(plan: RolloutPlan): string {
+  const p = plan.policy;
+  const policy = [p.require, p.maxTtlSeconds ?? '', scopeWords(p.scope)];
   let out = csvLine(PLAN_CSV_COLUMNS);
   for (const w of plan.waves) {
     for (const i of w.identities) {
@@ -32,6 +43,7 @@ export function planCsv(plan: RolloutPlan): string {
         i.mechanism?.reasons.map((r) => MECHANISM_REASON_WORDS[r]).join('; ') ?? '',
         i.requests.total, i.requests.wouldBeRefused, i.requests.attacksStopped, i.requests.legitimateBroken,
         i.exception?.owner ?? '', i.exception?.expiresAt ?? '', i.exception?.maxTtlSeconds ?? '', i.exception?.allowNetworks.join(' ') ?? '',
+        ...policy,
       ]);
     }
   }
@@ -65,7 +77,9 @@ export async function planPdf(meta: PlanExportMeta, plan: RolloutPlan, progress:
   t(`Rollout plan: ${meta.name}`);
   doc.font('Helvetica').fontSize(9).fillColor('#404040');
   t(`Holdfast | plan ${meta.id} | generated ${meta.generatedAt.toISOString()} | saved by ${meta.createdBy}`);
-  t(`Policy: require ${p.require}${p.maxTtlSeconds ? `, max token TTL ${p.maxTtlSeconds} s` : ''}${p.scope?.gateway ? `, gateway ${p.scope.gateway}` : ''}${p.scope?.routePrefix ? `, route ${p.scope.routePrefix}` : ''}`);
+  t(`Policy: ${planPolicyWords(plan)}`);
+  const notChecked = selectorsNotInConfig(p);
+  if (notChecked.length) t(`The gateway configurations are scoped by route only: the ${notChecked.join(', ')} chose which identities are in the waves, not what the gateway enforces.`);
   t(`Simulated over ${plan.range.from} to ${plan.range.to}: ${plan.totals.requests} requests, ${plan.totals.wouldBeRefused} would be refused (${plan.totals.attacksStopped} attacks stopped, ${plan.totals.legitimateBroken} legitimate broken), ${plan.totals.identities} identities.`);
   doc.fillColor('black').moveDown();
   for (const w of plan.waves) {

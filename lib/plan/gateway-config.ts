@@ -4,7 +4,8 @@
 // since a gateway scope is a host and path, not a client list.
 import { haproxyEnforcementConfig, nginxEnforcementConfig, type EnforcementMode, type EnforcementTls } from '../enforcement/index.ts';
 import { HoldfastError } from '../errors.ts';
-import type { RolloutPlan, WaveNumber } from './types.ts';
+import { describeScope, type ScopeSelector } from '../simulate/describe-scope.ts';
+import type { PlanPolicy, RolloutPlan, WaveNumber } from './types.ts';
 
 export type PlanGateway = 'nginx' | 'haproxy';
 export const PLAN_GATEWAYS: readonly PlanGateway[] = ['nginx', 'haproxy'];
@@ -28,6 +29,18 @@ export function splitRoutePrefix(routePrefix: string | null | undefined): { serv
   const m = /^([^\s/]+)\s*(\/.*)?$/.exec(s);
   if (!m) return {};
   return { serverName: m[1], locationPrefix: m[2] ?? '/' };
+}
+
+/** What a generated configuration is scoped by: the route (host and path) it guards, on the gateway it is installed on. */
+export const CONFIG_SELECTORS: readonly ScopeSelector[] = ['gateway', 'routePrefix'];
+
+/**
+ * The plan's selectors its gateway configuration does not check (source, identity kind and name,
+ * privileged, audience): they chose which identities are in the waves; the configuration refuses
+ * every request on its route without the binding, whoever sends it.
+ */
+export function selectorsNotInConfig(policy: PlanPolicy): string[] {
+  return describeScope(policy.scope).filter((p) => !CONFIG_SELECTORS.includes(p.selector)).map((p) => p.words);
 }
 
 /** The downloadable text of a wave's gateway configuration. Wave 3 (exceptions) has none. */
@@ -57,5 +70,9 @@ export function waveGatewayConfig(plan: RolloutPlan, n: WaveNumber, o: WaveGatew
     `#   identities of later waves still without binding (${list(later)})`,
     `#   and the exceptions (${list(exceptions)}) - give those a route or host of their own first, or run report_only.`,
   ];
+  const notChecked = selectorsNotInConfig(plan.policy);
+  if (notChecked.length) {
+    head.push(`# The plan's ${notChecked.join(', ')} chose the identities of its waves: this configuration does not check them,`, '#   it refuses every request on its route without the binding, whoever sends it.');
+  }
   return `${head.join('\n')}\n${text}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignWave, buildRolloutPlan, classifyRequest, globMatch, keycloakSnippet, oidcProviderSnippet, planCsv, planProgress, recommendMechanism, shellQuote, splitRoutePrefix, waveGatewayConfig } from './index.ts';
+import { assignWave, buildRolloutPlan, classifyRequest, globMatch, keycloakSnippet, oidcProviderSnippet, planCsv, planPolicyWords, planProgress, recommendMechanism, selectorsNotInConfig, shellQuote, splitRoutePrefix, waveGatewayConfig } from './index.ts';
 import type { RequestFacts } from './classify-request.ts';
 import { brokenByOf } from './from-simulation.ts';
 import type { BrokenBy, PlanIdentityInput, PlanPolicy, PlanRequirement } from './types.ts';
@@ -65,9 +65,9 @@ const POLICY: PlanPolicy = { require: 'bound', maxTtlSeconds: 900, scope: { rout
 const RANGE = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-11T00:00:00Z') };
 const NOW = new Date('2026-12-01T00:00:00Z');
 
-function samplePlan() {
+function samplePlan(policy: PlanPolicy = POLICY) {
   return buildRolloutPlan({
-    policy: POLICY, range: RANGE, now: NOW,
+    policy, range: RANGE, now: NOW,
     identities: [
       identity('svc-ok', {}, {}, 4),
       identity('svc-cert-bearer', { bearerWithCertificate: 60 }),
@@ -144,6 +144,20 @@ describe('gateway configuration per wave', () => {
     expect(() => waveGatewayConfig(samplePlan(), 3, { gateway: 'nginx' })).toThrow(/wave 3 holds exceptions/);
     expect(() => waveGatewayConfig(samplePlan(), 1, { gateway: 'nginx', upstream: 'http://x;evil' })).toThrow(expect.objectContaining({ code: 'validation_failed', message: expect.stringContaining('upstream') }));
   });
+  it('is scoped by the route only: source, identity kind and name, privileged and audience change the waves\' identities, not the configuration', () => {
+    const narrowed: PlanPolicy = { ...POLICY, scope: { ...POLICY.scope, source: 'edge-eu', identity: { kind: 'service', nameGlob: 'svc-*', privileged: true }, audience: 'orders-api' } };
+    expect(selectorsNotInConfig(POLICY)).toEqual([]);
+    expect(selectorsNotInConfig(narrowed)).toEqual(['source edge-eu', 'service identities', 'identities svc-*', 'privileged tokens', 'audience orders-api']);
+    for (const gateway of ['nginx', 'haproxy'] as const) {
+      const plain = waveGatewayConfig(samplePlan(), 1, { gateway });
+      const text = waveGatewayConfig(samplePlan(narrowed), 1, { gateway });
+      const note = "# The plan's source edge-eu, service identities, identities svc-*, privileged tokens, audience orders-api chose the identities of its waves: this configuration does not check them,\n#   it refuses every request on its route without the binding, whoever sends it.\n";
+      // The same configuration, byte for byte, once the note saying so is taken out.
+      expect(text).toContain(note);
+      expect(text.replace(note, '')).toBe(plain);
+      for (const v of ['edge-eu', 'svc-*', 'orders-api']) expect(text.replace(note, '')).not.toContain(v);
+    }
+  });
   it('splits route prefixes', () => {
     expect(splitRoutePrefix('api.test/orders')).toEqual({ serverName: 'api.test', locationPrefix: '/orders' });
     expect(splitRoutePrefix('api.test /orders')).toEqual({ serverName: 'api.test', locationPrefix: '/orders' });
@@ -170,10 +184,18 @@ describe('planProgress', () => {
 describe('planCsv', () => {
   it('one row per identity, formula-looking cells neutralised', () => {
     const csv = planCsv(samplePlan()).split('\r\n');
-    expect(csv[0]).toBe('wave,wave_title,identity,kind,why_this_wave,mechanism,mechanism_reasons,requests,would_be_refused,attacks_stopped,legitimate_broken,exception_owner,exception_expires,exception_max_ttl_seconds,exception_allow_networks');
+    expect(csv[0]).toBe('wave,wave_title,identity,kind,why_this_wave,mechanism,mechanism_reasons,requests,would_be_refused,attacks_stopped,legitimate_broken,exception_owner,exception_expires,exception_max_ttl_seconds,exception_allow_networks,policy_require,policy_max_ttl_seconds,policy_scope');
     expect(csv.filter(Boolean)).toHaveLength(6);
     expect(csv[5]).toContain("3,Exceptions with compensating controls,vendor-o'brien,service");
     expect(csv[5]).toContain('ops@example.com,2027-03-01,300,10.1.0.0 192.0.2.0');
+  });
+  it('carries the policy and its whole scope on every row, and in words', () => {
+    const plan = samplePlan({ require: 'mtls', maxTtlSeconds: 600, scope: { source: 'edge', identity: { privileged: false }, audience: 'orders' } });
+    const rows = planCsv(plan).split('\r\n').filter(Boolean).slice(1);
+    expect(rows).toHaveLength(5);
+    for (const r of rows) expect(r.endsWith(',mtls,600,"source edge, unprivileged tokens, audience orders"')).toBe(true);
+    expect(planPolicyWords(plan)).toBe('require mtls, max token TTL 600 s; scope: source edge, unprivileged tokens, audience orders');
+    expect(planPolicyWords(samplePlan({ require: 'dpop' }))).toBe('require dpop; scope: everywhere');
   });
 });
 

@@ -3,23 +3,17 @@
 // after the other, each with the identities it moves, what it would refuse, and the configuration
 // to paste into the authorization server and the gateway.
 
+import type { Requirement, SimulationPolicy } from '../simulate/types.ts';
+
 /** What the plan's gateway will require (the same words as lib/enforcement and the simulation). */
-export type PlanRequirement = 'mtls' | 'dpop' | 'bound';
+export type PlanRequirement = Requirement;
 export const PLAN_REQUIREMENTS: readonly PlanRequirement[] = ['mtls', 'dpop', 'bound'];
 
-/** The simulation policy a plan was built from (kept with the plan, re-run for progress). */
-export interface PlanPolicy {
-  require: PlanRequirement;
-  maxTtlSeconds?: number | null;
-  scope?: {
-    gateway?: string | null;
-    source?: string | null;
-    /** `host/path-prefix` or `/path-prefix`. */
-    routePrefix?: string | null;
-    identity?: { kind?: string | null; nameGlob?: string | null; privileged?: boolean | null } | null;
-    audience?: string | null;
-  } | null;
-}
+/**
+ * The simulation policy a plan was built from (kept with the plan, re-run for progress): every
+ * selector a simulation has (lib/simulate policySchema is the one schema of both).
+ */
+export type PlanPolicy = SimulationPolicy;
 
 export type Transport = 'mesh' | 'private_link' | 'public' | 'unknown';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERDICTS } from '../domain/types.ts';
-import { classificationTable, classifyUsage, globToLike, parsePolicy, SimulationError, validateRange, type UsageFacts } from './index.ts';
+import { z } from 'zod';
+import { classificationTable, classifyUsage, describeScope, globToLike, parsePolicy, policySchema, scopeWords, SimulationError, validateRange, type UsageFacts } from './index.ts';
 
 const facts = (f: Partial<UsageFacts>): UsageFacts => ({ verdict: 'ok', missingProof: false, binding: 'mtls', ttlOverLimit: false, refusedByGateway: false, ...f });
 
@@ -40,6 +41,19 @@ describe('parsePolicy refuses bad input with a code and one line', () => {
     ['an unknown requirement', { require: 'tls' }, 'invalid_requirement', 'require must be one of mtls, dpop, bound (got "tls")'],
     ['a zero TTL', { require: 'mtls', maxTtlSeconds: 0 }, 'invalid_max_ttl', 'maxTtlSeconds must be a whole number of seconds from 1 to 31536000'],
     ['a route with a space', { require: 'mtls', scope: { routePrefix: 'api.test /x' } }, 'invalid_route_prefix', 'scope.routePrefix must be host/path, host or /path (no spaces or quotes)'],
+    ['privileged that is not a boolean', { require: 'mtls', scope: { identity: { privileged: 'yes' } } }, 'unknown_selector', 'scope.identity.privileged must be true or false'],
+    ['an unknown identity selector', { require: 'mtls', scope: { identity: { team: 'a' } } }, 'unknown_selector', 'unknown selector scope.identity.team (known: kind, nameGlob, privileged)'],
+    ['an identity selector that is not an object', { require: 'mtls', scope: { identity: 'svc-a' } }, 'unknown_selector', 'scope.identity must be an object with kind, nameGlob or privileged'],
+    ['a blank source', { require: 'mtls', scope: { source: '  ' } }, 'unknown_selector', 'scope.source must be a non-empty text of at most 300 characters'],
+    ['an audience that is not text', { require: 'mtls', scope: { audience: 7 } }, 'unknown_selector', 'scope.audience must be a non-empty text of at most 300 characters'],
+    ['a gateway with a control character', { require: 'mtls', scope: { gateway: 'edge\u0000' } }, 'unknown_selector', 'scope.gateway must be a non-empty text of at most 300 characters'],
+    ['a scope that is not an object', { require: 'mtls', scope: 'edge' }, 'unknown_selector', 'scope must be an object with gateway, source, routePrefix, identity or audience'],
+    ['a policy that is not an object', 'mtls', 'invalid_requirement', 'the policy must be an object with require (mtls, dpop or bound)'],
+    ['no requirement', {}, 'invalid_requirement', 'require must be one of mtls, dpop, bound (got nothing)'],
+    ['an empty list of requirements', { require: [] }, 'invalid_requirement', 'require must be one of mtls, dpop, bound'],
+    ['an unknown requirement in a list', { require: ['mtls', 'tls'] }, 'invalid_requirement', 'require must be one of mtls, dpop, bound (got "tls")'],
+    ['a TTL that is not whole', { require: 'mtls', maxTtlSeconds: 1.5 }, 'invalid_max_ttl', 'maxTtlSeconds must be a whole number of seconds from 1 to 31536000'],
+    ['an unknown selector beside a bad one', { require: 'mtls', color: 1, scope: 5 }, 'unknown_selector', 'unknown selector color (known: require, maxTtlSeconds, scope)'],
   ])('%s', (_name, input, code, message) => {
     try {
       parsePolicy(input);
@@ -52,6 +66,37 @@ describe('parsePolicy refuses bad input with a code and one line', () => {
 
   it('keeps mtls when bound is asked beside it, and drops empty selectors', () => {
     expect(parsePolicy({ require: ['bound', 'mtls'], scope: { gateway: null, identity: {} } })).toEqual({ require: 'mtls' });
+  });
+
+  it('keeps every selector, trimmed', () => {
+    const scope = { source: ' edge ', gateway: 'gw', routePrefix: '*.api.test:8443/v1', identity: { kind: 'agent', nameGlob: 'svc-*', privileged: false }, audience: 'orders' };
+    expect(parsePolicy({ require: 'dpop', maxTtlSeconds: 600, scope })).toEqual({ require: 'dpop', maxTtlSeconds: 600, scope: { ...scope, source: 'edge' } });
+  });
+});
+
+describe('policySchema inside a request body', () => {
+  const body = z.strictObject({ policy: policySchema });
+  it.each([
+    [{ require: 'mtls', scope: { colour: 'red' } }, 'policy.scope', 'unknown selector scope.colour (known: gateway, source, routePrefix, identity, audience)'],
+    [{ require: 'mtls', scope: { identity: { privileged: 'yes' } } }, 'policy.scope.identity.privileged', 'must be true or false'],
+    [{ require: ['mtls', 'dpop'] }, 'policy.require', 'conflicting requirements: a token is bound to a certificate or to a DPoP key, not both; require mtls, dpop or bound (either)'],
+    [{ require: 'mtls', scope: { routePrefix: 'api.test/"x' } }, 'policy.scope.routePrefix', 'must be host/path, host or /path (no spaces or quotes)'],
+  ])('names the field of %j with the words parsePolicy uses', (policy, path, message) => {
+    const r = body.safeParse({ policy });
+    expect(r.success).toBe(false);
+    const issue = r.error!.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error!.issues[0]!;
+    expect({ path: issue.path.join('.'), message: issue.message }).toEqual({ path, message });
+    expect(() => parsePolicy(policy)).toThrow(message.startsWith('must') ? `${path.slice('policy.'.length)} ${message}` : message);
+  });
+});
+
+describe('describeScope', () => {
+  it('one phrase per selector, in a fixed order; no scope is everywhere', () => {
+    const scope = { audience: 'orders', identity: { privileged: true, nameGlob: 'svc-*', kind: 'agent' as const }, routePrefix: '/v1', gateway: 'gw', source: 'edge' };
+    expect(describeScope(scope).map((p) => p.selector)).toEqual(['source', 'gateway', 'routePrefix', 'kind', 'nameGlob', 'privileged', 'audience']);
+    expect(scopeWords(scope)).toBe('source edge, gateway gw, route /v1, agent identities, identities svc-*, privileged tokens, audience orders');
+    expect(scopeWords({ identity: { privileged: false } })).toBe('unprivileged tokens');
+    expect(scopeWords(null)).toBe('everywhere');
   });
 });
 

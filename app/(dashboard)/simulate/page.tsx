@@ -3,7 +3,8 @@ import Link from 'next/link';
 import { isHoldfastError } from '@/lib/errors.ts';
 import { requestIdOfKey } from '@/lib/ingest/evidence/request-key.ts';
 import { listScopeChoices, simulate } from '@/lib/services/simulation/index.ts';
-import type { ImpactRow, SimulationResult } from '@/lib/simulate/index.ts';
+import { scopeWords, type ImpactRow, type SimulationResult } from '@/lib/simulate/index.ts';
+import { simulateCommandLine } from '@/lib/cli/commands/simulate.ts';
 import { requirePage } from '../../_lib/session.ts';
 import { fmt } from '../_components/estate.tsx';
 import { brokenWords, ImpactTable } from './_components/impact-table.tsx';
@@ -74,33 +75,19 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
   const range = { from: r.range.from, to: r.range.to };
   const scope = r.policy.scope ?? {};
   const identityOf = scope.identity ?? {};
-  // The plan form takes the CLI's selectors; source, audience and privileged it cannot scope by (yet).
-  const planQuery = queryString({ require: r.policy.require, maxTtl: r.policy.maxTtlSeconds ? String(r.policy.maxTtlSeconds) : '', gateway: scope.gateway, route: scope.routePrefix, identity: identityOf.nameGlob, kind: identityOf.kind, ...range });
-  const notCarried = [scope.source ? 'source' : '', scope.audience ? 'audience' : '', identityOf.privileged != null ? 'privileged' : ''].filter(Boolean);
-  const cli = [
-    `holdfast simulate --require ${r.policy.require}`,
-    r.policy.maxTtlSeconds ? `--max-ttl ${r.policy.maxTtlSeconds}` : '',
-    scope.gateway ? `--gateway '${scope.gateway}'` : '',
-    scope.routePrefix ? `--route '${scope.routePrefix}'` : '',
-    identityOf.nameGlob ? `--identity '${identityOf.nameGlob}'` : '',
-    `--from ${r.range.from} --to ${r.range.to} --json`,
-  ].filter(Boolean).join(' ');
-  const cliMisses = [scope.source ? 'source' : '', identityOf.kind ? 'identity kind' : '', ...notCarried.filter((x) => x !== 'source')].filter(Boolean);
+  // The plan form and the CLI take every selector the policy has, under the same names.
+  const planQuery = queryString({
+    require: r.policy.require, maxTtl: r.policy.maxTtlSeconds ? String(r.policy.maxTtlSeconds) : '', source: scope.source, gateway: scope.gateway, route: scope.routePrefix,
+    kind: identityOf.kind, identity: identityOf.nameGlob, privileged: identityOf.privileged == null ? '' : identityOf.privileged ? 'yes' : 'no', audience: scope.audience, ...range,
+  });
+  const cli = simulateCommandLine(r.policy, range);
   // Failed requests (every verdict but ok) behind a row, over the simulated range.
   const failures = (p: Record<string, string | null | undefined>) => `/failures${queryString({ failures: 'any', ...p, gateway: scope.gateway, ...range })}`;
   const example = (x: ImpactRow) => {
     const id = x.exemplarKey ? requestIdOfKey(Buffer.from(x.exemplarKey, 'hex')) : null;
     return id && x.wouldBeRefused > 0 ? { href: `/failures${queryString({ failures: 'any', requestId: id })}`, label: 'a refused request' } : null;
   };
-  const scopeWords = [
-    scope.source ? `source ${scope.source}` : '',
-    scope.gateway ? `gateway ${scope.gateway}` : '',
-    scope.routePrefix ? `route ${scope.routePrefix}` : '',
-    identityOf.kind ? `${identityOf.kind} identities` : '',
-    identityOf.nameGlob ? `identities ${identityOf.nameGlob}` : '',
-    identityOf.privileged != null ? (identityOf.privileged ? 'privileged tokens' : 'unprivileged tokens') : '',
-    scope.audience ? `audience ${scope.audience}` : '',
-  ].filter(Boolean).join(', ') || 'everywhere';
+  const where = scopeWords(r.policy.scope);
   const why = brokenWords(r);
   // Per-day figures are averages over whole days; a shorter range is stated as what it is.
   const hours = Math.round((Date.parse(r.range.to) - Date.parse(r.range.from)) / 3_600_000);
@@ -110,7 +97,7 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
     <>
       <p data-testid="simulate-summary">
         Requiring <strong>{REQUIRE_WORDS[r.policy.require]}</strong>
-        {r.policy.maxTtlSeconds ? <> with a lifetime of at most {fmt(r.policy.maxTtlSeconds)} s</> : null} ({scopeWords}), {when(r.range.from)} – {when(r.range.to)}:{' '}
+        {r.policy.maxTtlSeconds ? <> with a lifetime of at most {fmt(r.policy.maxTtlSeconds)} s</> : null} ({where}), {when(r.range.from)} – {when(r.range.to)}:{' '}
         {n.total === 0 ? (
           <strong>no request in this range matches the policy&apos;s scope, so nothing would be refused.</strong>
         ) : n.wouldBeRefused === 0 ? (
@@ -125,7 +112,7 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
       {n.total === 0 ? (
         <div className="panel" data-testid="simulate-empty">
           <p style={{ margin: 0 }}>
-            Nothing to show: the evidence holds no request from {when(r.range.from)} to {when(r.range.to)} that matches {scopeWords}. Check the selectors (a route is
+            Nothing to show: the evidence holds no request from {when(r.range.from)} to {when(r.range.to)} that matches {where}. Check the selectors (a route is
             <code> host/path-prefix</code> or <code>/path-prefix</code>), widen the range, or <Link href="/ingest">ingest gateway logs</Link> first.
           </p>
         </div>
@@ -154,11 +141,9 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
       <div className="panel">
         <p style={{ marginTop: 0 }}>
           <Link href={`/plans/new${planQuery}`}>Build a rollout plan from this policy</Link>
-          {notCarried.length ? <span className="muted"> (plans scope by gateway, route and identity; the {notCarried.join(', ')} selector is not carried over)</span> : null}
         </p>
         <p className="muted" style={{ marginBottom: 0 }}>
           The same with the CLI: <code className="mono" style={{ overflowWrap: 'anywhere' }}>{cli}</code>
-          {cliMisses.length ? <> (the CLI has no {cliMisses.join(', ')} selector; <code>POST /api/v1/simulations</code> takes the whole policy)</> : null}
         </p>
       </div>
       <p className="muted" style={{ fontSize: '0.85rem' }}>Query took {fmt(r.tookMs)} ms. {q.from || q.to ? '' : 'Default range: the last 30 days.'}</p>

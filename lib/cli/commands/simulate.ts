@@ -1,14 +1,16 @@
 // holdfast simulate: what would requiring mTLS, DPoP or either (and/or a maximum token lifetime) on a
-// gateway, route or set of identities refuse over a time range of stored evidence? Locally it reads
-// the database; with --server it asks POST /api/v1/simulations. Same JSON either way (CONTRACT.md).
+// source, gateway, route, set of identities or tokens refuse over a time range of stored evidence?
+// Locally it reads the database; with --server it asks POST /api/v1/simulations. Same JSON either way
+// (CONTRACT.md). Every selector of a policy has a flag: simulateCommandLine writes one back.
 import { parseInstant } from '../../domain/instant.ts';
+import { shellQuote } from '../../plan/authorization-server-config.ts';
 import { parsePolicy, SimulationError, validateRange, type SimulationPolicy, type SimulationResult } from '../../simulate/index.ts';
 import { simulate } from '../../services/simulation/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { emit, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
 
-const USAGE = 'holdfast simulate --require mtls|dpop|bound [--max-ttl SECONDS] [--gateway G] [--route PREFIX] [--identity GLOB] [--from ISO] [--to ISO] [--json]';
+const USAGE = 'holdfast simulate --require mtls|dpop|bound [--max-ttl SECONDS] [--source S] [--gateway G] [--route PREFIX] [--kind KIND] [--identity GLOB] [--privileged true|false] [--audience AUD] [--from ISO] [--to ISO] [--json]';
 const DAY_MS = 86_400_000;
 
 function text(ctx: CommandContext, name: string): string | null {
@@ -26,14 +28,21 @@ export function simulationFromFlags(ctx: Pick<CommandContext, 'values' | 'positi
   if (!list.length) throw new UsageError(`--require is required (usage: ${USAGE})`);
   const ttlText = text(ctx as CommandContext, 'max-ttl');
   if (ttlText !== null && !/^\d+$/.test(ttlText)) throw new UsageError('--max-ttl must be a whole number of seconds');
-  const gateway = text(ctx as CommandContext, 'gateway');
-  const route = text(ctx as CommandContext, 'route');
+  const privileged = text(ctx as CommandContext, 'privileged');
+  if (privileged !== null && privileged !== 'true' && privileged !== 'false') throw new UsageError('--privileged must be true or false');
+  const kind = text(ctx as CommandContext, 'kind');
   const identity = text(ctx as CommandContext, 'identity');
   try {
     const policy = parsePolicy({
       require: list.length === 1 ? list[0] : list,
       ...(ttlText !== null ? { maxTtlSeconds: Number(ttlText) } : {}),
-      scope: { gateway, routePrefix: route, identity: identity ? { nameGlob: identity } : null },
+      scope: {
+        source: text(ctx as CommandContext, 'source'),
+        gateway: text(ctx as CommandContext, 'gateway'),
+        routePrefix: text(ctx as CommandContext, 'route'),
+        identity: { kind, nameGlob: identity, privileged: privileged === null ? null : privileged === 'true' },
+        audience: text(ctx as CommandContext, 'audience'),
+      },
     });
     const to = parseInstant('--to', text(ctx as CommandContext, 'to')) ?? now;
     const from = parseInstant('--from', text(ctx as CommandContext, 'from')) ?? new Date(to.getTime() - 30 * DAY_MS);
@@ -43,6 +52,25 @@ export function simulationFromFlags(ctx: Pick<CommandContext, 'values' | 'positi
     if (e instanceof SimulationError || (e instanceof Error && e.name === 'HoldfastError')) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** The command line that simulates `policy` over `range`, every selector as its flag (shell-quoted). */
+export function simulateCommandLine(policy: SimulationPolicy, range: { from: string; to: string }): string {
+  const s = policy.scope ?? {};
+  const id = s.identity ?? {};
+  const flag = (name: string, v: string | null | undefined) => (v ? `--${name} ${shellQuote(v)}` : '');
+  return [
+    `holdfast simulate --require ${policy.require}`,
+    policy.maxTtlSeconds ? `--max-ttl ${policy.maxTtlSeconds}` : '',
+    flag('source', s.source),
+    flag('gateway', s.gateway),
+    flag('route', s.routePrefix),
+    flag('kind', id.kind),
+    flag('identity', id.nameGlob),
+    id.privileged == null ? '' : `--privileged ${id.privileged}`,
+    flag('audience', s.audience),
+    `--from ${range.from} --to ${range.to} --json`,
+  ].filter(Boolean).join(' ');
 }
 
 function human(r: SimulationResult): string {
@@ -67,9 +95,13 @@ export const simulateCommand: Command = {
   options: {
     require: { type: 'string', multiple: true },
     'max-ttl': { type: 'string' },
+    source: { type: 'string' },
     gateway: { type: 'string' },
     route: { type: 'string' },
+    kind: { type: 'string' },
     identity: { type: 'string' },
+    privileged: { type: 'string' },
+    audience: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
   },

@@ -1,15 +1,20 @@
-// Saves a rollout plan: the policy's simulation over the range, read from the evidence, built into
-// waves (lib/plan) and stored as built, with the audit entry in the same transaction.
+// Saves a rollout plan: the policy's simulation over the range (every selector a simulation has,
+// resolved as the simulation resolves them), read from the evidence, built into waves (lib/plan)
+// and stored as built, with the audit entry in the same transaction.
 import { appendAuditEntry } from '../../audit/append-audit-entry.ts';
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { buildRolloutPlan, type ExceptionRequest, type PlanPolicy, type RolloutPlan } from '../../plan/index.ts';
+import { parsePolicy, scopeWords, type PolicyInput } from '../../simulate/index.ts';
+import { toHoldfastError } from '../simulation/run-simulation.ts';
+import { resolveScope } from '../simulation/scope.ts';
 import { readPlanIdentities } from './read-evidence.ts';
 import type { SavedPlanSummary } from './types.ts';
 
 export interface CreatePlanOptions {
   name?: string;
-  policy: PlanPolicy;
+  /** Checked and normalised here (policySchema's words, 422 with a one-line reason). */
+  policy: PolicyInput;
   from: Date;
   to: Date;
   exceptions?: ExceptionRequest[];
@@ -28,27 +33,35 @@ export function checkPlanRange(from: Date, to: Date, now: Date): void {
 }
 
 export function defaultPlanName(p: PlanPolicy): string {
-  const where = [p.scope?.gateway && `gateway ${p.scope.gateway}`, p.scope?.routePrefix && `route ${p.scope.routePrefix}`, p.scope?.identity?.nameGlob && `identities ${p.scope.identity.nameGlob}`].filter(Boolean).join(', ');
+  const where = p.scope ? scopeWords(p.scope) : '';
   return `Require ${p.require}${p.maxTtlSeconds ? `, TTL <= ${p.maxTtlSeconds} s` : ''}${where ? ` on ${where}` : ''}`;
 }
 
 export async function createPlan(db: Database, o: CreatePlanOptions): Promise<SavedPlanSummary> {
   const now = (o.now ?? (() => new Date()))();
   checkPlanRange(o.from, o.to, now);
-  const identities = await readPlanIdentities(db, o.policy, { from: o.from, to: o.to });
+  let policy: PlanPolicy;
+  let scope;
+  try {
+    policy = parsePolicy(o.policy);
+    scope = await resolveScope(db, policy);
+  } catch (e) {
+    throw toHoldfastError(e);
+  }
+  const identities = await readPlanIdentities(db, policy, scope, { from: o.from, to: o.to });
   if (!identities.length) throw new HoldfastError('validation_failed', 'no requests of any identity in this range and scope: nothing to plan (widen the range or the scope)');
-  const plan = buildRolloutPlan({ policy: o.policy, range: { from: o.from, to: o.to }, identities, exceptions: o.exceptions ?? [], now });
-  const name = o.name?.trim() || defaultPlanName(o.policy);
+  const plan = buildRolloutPlan({ policy, range: { from: o.from, to: o.to }, identities, exceptions: o.exceptions ?? [], now });
+  const name = o.name?.trim() || defaultPlanName(policy);
   const row = await db.prisma.$transaction(async (tx) => {
     const saved = await tx.rolloutPlan.create({
-      data: { name, policy: o.policy as object, rangeFrom: o.from, rangeTo: o.to, exceptions: (o.exceptions ?? []) as object[], plan: plan as object, createdAt: now, createdBy: o.actor },
+      data: { name, policy: policy as object, rangeFrom: o.from, rangeTo: o.to, exceptions: (o.exceptions ?? []) as object[], plan: plan as object, createdAt: now, createdBy: o.actor },
       select: { id: true },
     });
     await appendAuditEntry(tx, {
       actor: o.actor,
       action: 'plan.create',
       target: `plan:${saved.id}`,
-      details: { name, policy: o.policy, from: o.from.toISOString(), to: o.to.toISOString(), waves: plan.waves.map((w) => ({ wave: w.wave, identities: w.identities.length })), exceptions: (o.exceptions ?? []).length },
+      details: { name, policy, from: o.from.toISOString(), to: o.to.toISOString(), waves: plan.waves.map((w) => ({ wave: w.wave, identities: w.identities.length })), exceptions: (o.exceptions ?? []).length },
     });
     return saved;
   });

@@ -1,8 +1,9 @@
-// Saved plans: the list, one plan with its progress (the plan's policy re-run over the evidence
-// since it was saved, in total and per day), a wave's configuration, exports.
+// Saved plans: the list, one plan with its progress (the plan's policy, its whole scope, re-run over
+// the evidence since it was saved, in total and per day), a wave's configuration, exports.
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { keycloakSnippet, oidcProviderSnippet, planCsv, planJson, planPdf, planProgress, waveGatewayConfig, type PlanExportFormat, type RolloutPlan, type WaveGatewayOptions, type WaveNumber } from '../../plan/index.ts';
+import { resolveScope } from '../simulation/scope.ts';
 import { summaryOf } from './create-plan.ts';
 import { readPlanIdentities } from './read-evidence.ts';
 import type { ProgressPoint, SavedPlan, SavedPlanSummary } from './types.ts';
@@ -27,12 +28,14 @@ async function loadPlan(db: Database, id: string) {
 export async function getPlan(db: Database, id: string, now: Date = new Date()): Promise<SavedPlan> {
   const r = await loadPlan(db, id);
   const since = { from: r.createdAt, to: new Date(Math.max(now.getTime(), r.createdAt.getTime() + 1)) };
-  const progress = planProgress(r.plan, await readPlanIdentities(db, r.plan.policy, since), since);
+  // The plan's whole scope, resolved once; a gateway or source gone since narrows to nothing.
+  const scope = await resolveScope(db, r.plan.policy, { refuseUnknown: false });
+  const progress = planProgress(r.plan, await readPlanIdentities(db, r.plan.policy, scope, since), since);
   const history: ProgressPoint[] = [];
   const firstDay = Math.max(Math.floor(r.createdAt.getTime() / DAY), Math.floor(now.getTime() / DAY) - PROGRESS_DAYS + 1);
   for (let d = firstDay; d * DAY <= now.getTime(); d++) {
     const range = { from: new Date(Math.max(d * DAY, r.createdAt.getTime())), to: new Date(Math.min((d + 1) * DAY, now.getTime() + 1)) };
-    const p = planProgress(r.plan, await readPlanIdentities(db, r.plan.policy, range), range);
+    const p = planProgress(r.plan, await readPlanIdentities(db, r.plan.policy, scope, range), range);
     history.push({ day: new Date(d * DAY).toISOString().slice(0, 10), waves: p.waves.map((w) => ({ wave: w.wave, ratio: w.ratio, enforced: w.enforced })) });
   }
   return { id: r.id, name: r.name, createdAt: r.createdAt.toISOString(), createdBy: r.createdBy, plan: r.plan, progress, history };

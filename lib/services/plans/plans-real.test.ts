@@ -5,7 +5,9 @@
 // configuration, downloaded as text, is applied to a real NGINX (main context, http block and njs
 // files cut from the download exactly as a user would paste them); the same clients go through it,
 // its log is ingested, and the plan's progress moves: the waves' traffic is refused or compliant.
-// Exports: CSV, JSON, PDF (text read back with pdftotext). Skips without nginx, unless CI=true.
+// Exports: CSV, JSON, PDF (text read back with pdftotext). A plan scoped by source, audience or
+// privileged tokens counts exactly the requests the simulation of the same scope counts, and its
+// progress only that scope's traffic. Skips without nginx, unless CI=true.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,9 @@ import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from
 import { createGatewayPki, tlsRequest, type GatewayPki } from '../../testing/gateway-pki.ts';
 import { startNginx } from '../../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../../testing/processes.ts';
+import { parsePolicy, type PolicyInput } from '../../simulate/index.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
+import { hourRange, runSimulation } from '../simulation/index.ts';
 import { createPlan, exportPlan, getPlan, listPlans, planWaveAuthorizationServerConfig, planWaveGatewayConfig } from './index.ts';
 
 const NGINX = findNginx();
@@ -44,6 +48,9 @@ describeReal('rollout plans on real NGINX traffic', () => {
   let upstream: RecordingUpstream;
   let tokens: { bound: string; bearer: string };
   let beforeLog = '';
+  /** The same clients through another logging-only gateway after the plan, twice, ingested as source edge-b. */
+  let laterLog = '';
+  const LATER_ROUNDS = 2;
   let planned: Date;
 
   async function drive(port: number, prefix = ''): Promise<number[]> {
@@ -67,6 +74,9 @@ describeReal('rollout plans on real NGINX traffic', () => {
     await sleep(1100);
     planned = new Date();
     await sleep(1100);
+    const later = await startLoggingOnlyNginx(NGINX, pki, 'later', upstream.url);
+    for (let i = 0; i < LATER_ROUNDS; i++) expect(await drive(later.port)).toEqual([200, 200, 200, 200]);
+    laterLog = await later.stop();
   }, 60_000);
 
   afterAll(async () => {
@@ -162,6 +172,58 @@ describeReal('rollout plans on real NGINX traffic', () => {
         const audit = await db.prisma.auditEntry.findMany({ where: { action: 'plan.create' } });
         expect(audit).toHaveLength(1);
         expect(audit[0]!.target).toBe(`plan:${s!.id}`);
+      }, 60_000);
+
+      it('a plan scoped by source, audience or privileged tokens counts the requests the simulation of that scope counts, and tracks only that scope', async (ctx) => {
+        if (!t) return ctx.skip();
+        const db = t.db;
+        const n = laterLog.split('\n').filter(Boolean).length;
+        expect(await ingestStream(db, [laterLog], { format: 'nginx-json', sourceName: 'edge-b', actor: 'test' })).toMatchObject({ accepted: n, rejected: 0 });
+        // The access log carries neither an audience nor a privilege class (an inventory would): set them on the tokens.
+        await db.query(`UPDATE "Token" t SET audience = ARRAY['orders-api'] FROM "Identity" i WHERE i.id = t."identityId" AND i.name = 'svc-a'`);
+        await db.query(`UPDATE "Token" t SET privileged = true FROM "Identity" i WHERE i.id = t."identityId" AND i.name = 'svc-legacy'`);
+
+        // Every request so far: before (1 round, edge), enforced (1 round, edge, the first test), later (2 rounds, edge-b).
+        // svc-a sends 3 of the 4 clients' requests per round, svc-legacy 1.
+        const range = hourRange(new Date(planned.getTime() - 2 * 3_600_000), new Date(Date.now() + 3_600_000));
+        const cases: { scope: PolicyInput['scope']; expected: Record<string, number> }[] = [
+          { scope: { source: 'edge-b' }, expected: { 'svc-a': 3 * LATER_ROUNDS, 'svc-legacy': LATER_ROUNDS } },
+          { scope: { audience: 'orders-api' }, expected: { 'svc-a': 3 * (2 + LATER_ROUNDS) } },
+          { scope: { identity: { privileged: true } }, expected: { 'svc-legacy': 2 + LATER_ROUNDS } },
+          { scope: { source: 'edge', identity: { privileged: false } }, expected: { 'svc-a': 3 * 2 } },
+        ];
+        for (const { scope, expected } of cases) {
+          const policy = { require: 'mtls' as const, scope };
+          const saved = await createPlan(db, { policy, from: range.from, to: range.to, actor: 'test' });
+          const plan = (await getPlan(db, saved.id)).plan;
+          expect(plan.policy).toEqual(parsePolicy(policy));
+          const sim = await runSimulation(db, { policy: parsePolicy(policy), range });
+          const planned = Object.fromEntries(plan.waves.flatMap((w) => w.identities).map((i) => [i.name, i.requests]));
+          const simulated = Object.fromEntries(sim.identities.map((i) => [i.name, { total: i.total, wouldBeRefused: i.wouldBeRefused, attacksStopped: i.attacksStopped, legitimateBroken: i.legitimateBroken, alreadyRefused: i.alreadyRefused, alreadyInvalid: i.alreadyInvalid }]));
+          expect(Object.fromEntries(Object.entries(planned).map(([k, v]) => [k, v.total])), JSON.stringify(scope)).toEqual(expected);
+          expect(planned, JSON.stringify(scope)).toEqual(simulated);
+          expect(saved.totals).toMatchObject({ requests: sim.requests.total, wouldBeRefused: sim.requests.wouldBeRefused, attacksStopped: sim.requests.attacksStopped, legitimateBroken: sim.requests.legitimateBroken });
+        }
+
+        // Progress reads the same scope: svc-legacy's privileged bearer token on edge was refused by the enforcing
+        // gateway after the plan; its accepted requests through edge-b are another source's and do not count.
+        const saved = await createPlan(db, { policy: { require: 'mtls', scope: { source: 'edge', identity: { privileged: true } } }, from: new Date(planned.getTime() - 3_600_000), to: planned, actor: 'test', now: () => planned });
+        expect(saved.waves.map((w) => w.identities)).toEqual([0, 1, 0, 0]);
+        const progress = (await getPlan(db, saved.id)).progress;
+        expect(progress.waves[1]).toMatchObject({ identities: 1, notSeen: 0, requests: { total: 1, wouldBeRefused: 0, refusedByGateway: 1 }, enforced: true });
+        // The scope travels with the plan: exports and the gateway configuration state it.
+        const csv = String((await exportPlan(db, saved.id, 'csv', 'test')).body).split('\r\n');
+        expect(csv[1]).toMatch(/,mtls,,"source edge, privileged tokens"$/);
+        const json = JSON.parse(String((await exportPlan(db, saved.id, 'json', 'test')).body)) as { plan: { policy: unknown } };
+        expect(json.plan.policy).toEqual({ require: 'mtls', scope: { source: 'edge', identity: { privileged: true } } });
+        const dir = mkdtempSync(join(tmpdir(), 'holdfast-plan-pdf-'));
+        writeFileSync(join(dir, 'scoped.pdf'), (await exportPlan(db, saved.id, 'pdf', 'test')).body);
+        const text = execFileSync('pdftotext', [join(dir, 'scoped.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+        expect(text).toContain('Policy: require mtls; scope: source edge, privileged tokens');
+        expect(text).toContain('scoped by route only: the source edge, privileged tokens chose which identities are in the waves');
+        expect((await planWaveGatewayConfig(db, saved.id, 1, { gateway: 'nginx' })).text).toContain("# The plan's source edge, privileged tokens chose the identities of its waves: this configuration does not check them");
+        const unscoped = await createPlan(db, { policy: { require: 'mtls', scope: { identity: { privileged: true } } }, from: new Date(planned.getTime() - 3_600_000), to: planned, actor: 'test', now: () => planned });
+        expect((await getPlan(db, unscoped.id)).progress.waves[1]).toMatchObject({ requests: { total: 1 + LATER_ROUNDS, wouldBeRefused: LATER_ROUNDS, refusedByGateway: 1 }, enforced: false });
       }, 60_000);
     });
   }

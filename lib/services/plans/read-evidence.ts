@@ -5,73 +5,67 @@
 // the database; classified per group by lib/plan's classifyRequest. Usage rows are hourly: an ok
 // request in the hour `from` falls in counts when the row's last request is at or after `from`
 // (ok requests are the compliant ones, so this can only add compliant traffic to that hour).
+// The scope is the simulation's (lib/services/simulation/scope.ts): gateway, source and route as
+// dimension numbers, privileged and audience on the token; identity kind and name on the identity.
 import type { Database } from '../../db/open.ts';
 import { verdictOfCode } from '../../domain/verdict-codes.ts';
-import { classifyRequest, splitRoutePrefix, type BrokenBy, type PlanIdentityInput, type PlanPolicy, type RequestFacts, type Transport } from '../../plan/index.ts';
+import { classifyRequest, type BrokenBy, type PlanIdentityInput, type PlanPolicy, type RequestFacts, type Transport } from '../../plan/index.ts';
 import { globMatch } from '../../plan/assign-wave.ts';
+import { DIM } from '../evidence/dims.ts';
+import { scopeIsEmpty, tokenScopeSql, urlRegex, usageScopeSql, type ResolvedScope } from '../simulation/scope.ts';
 
 interface Group extends RequestFacts {
   identityId: string;
   n: number;
 }
 
-function reEscape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A POSIX regex over a stored route value (`host /prefix`) for the policy's route prefix, or null. */
-export function routeRegex(routePrefix: string | null | undefined): string | null {
-  if (!routePrefix) return null;
-  const { serverName, locationPrefix } = splitRoutePrefix(routePrefix);
-  const host = serverName ? `${reEscape(serverName.toLowerCase())}(:[0-9]+)?` : '[^ ]*';
-  return `^${host} ${reEscape((locationPrefix ?? '/').toLowerCase())}`;
-}
-
-/** The same over a logged URL (absolute or a path). */
-export function urlRegex(routePrefix: string | null | undefined): string | null {
-  if (!routePrefix) return null;
-  const { serverName, locationPrefix } = splitRoutePrefix(routePrefix);
-  const path = reEscape(locationPrefix ?? '/');
-  return serverName ? `^([a-z]+://${reEscape(serverName)}(:[0-9]+)?)?${path}` : `^([a-z]+://[^/?#]*)?${path}`;
-}
-
 const ZERO: BrokenBy = { bearerWithCertificate: 0, bearerWithDpopKey: 0, bearerNoKey: 0, boundWithoutProof: 0, contextStripped: 0, ttlOverLimit: 0 };
 
-/** Requests per identity in the policy's scope over [from, to), in the simulation's categories. */
-export async function readPlanIdentities(db: Database, policy: PlanPolicy, range: { from: Date; to: Date }): Promise<PlanIdentityInput[]> {
+/** Requests per identity in the policy's scope (resolved by resolveScope) over [from, to), in the simulation's categories. */
+export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope: ResolvedScope, range: { from: Date; to: Date }): Promise<PlanIdentityInput[]> {
+  if (scopeIsEmpty(scope)) return [];
   const gateway = policy.scope?.gateway ?? null;
-  const route = routeRegex(policy.scope?.routePrefix);
-  const url = urlRegex(policy.scope?.routePrefix);
+  // Each statement numbers its own parameters after the range ($1, $2).
+  const args = () => {
+    const params: unknown[] = [range.from, range.to];
+    return { params, arg: (v: unknown, type: string) => `$${params.push(v)}::${type}` };
+  };
+  const ok = args();
+  const okScope = usageScopeSql(scope, policy, ok.arg).map((c) => `AND ${c}`).join(' ');
   const okRows = await db.query<{ identityId: string; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; n: number }>(
     `SELECT u."identityId" AS "identityId", t.binding::text AS binding, t."ttlSeconds" AS ttl, (u.cert IS NOT NULL) AS "hasCert", (u.jkt IS NOT NULL) AS "hasJkt", sum(u.count)::bigint AS n
        FROM evidence."Usage" u
        LEFT JOIN "Token" t ON t.id = u."tokenId"
-       LEFT JOIN evidence."Dim" gd ON gd.id = u.gateway
-       LEFT JOIN evidence."Dim" rd ON rd.id = u.route
       WHERE u.verdict = 0 AND u."identityId" IS NOT NULL
-        AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2 AND u."lastAt" >= $1 AND u."firstAt" < $2
-        AND ($3::text IS NULL OR gd.value = $3) AND ($4::text IS NULL OR rd.value ~ $4)
+        AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2 AND u."lastAt" >= $1 AND u."firstAt" < $2 ${okScope}
       GROUP BY 1, 2, 3, 4, 5`,
-    [range.from, range.to, gateway, route],
+    ok.params,
   );
+  // Notable rows name their gateway and URL in clear; the source is the same dimension number.
+  const nb = args();
+  const notableScope = [
+    scope.gateways ? `n.gateway IN (SELECT value FROM evidence."Dim" WHERE kind = ${DIM.gateway} AND id = ANY(${nb.arg(scope.gateways, 'int[]')}))` : '',
+    scope.ns ? `n.ns = ANY(${nb.arg(scope.ns, 'int[]')})` : '',
+    policy.scope?.routePrefix ? `n.url ~* ${nb.arg(urlRegex(policy.scope.routePrefix), 'text')}` : '',
+    ...tokenScopeSql(policy, nb.arg),
+  ].filter(Boolean).map((c) => `AND ${c}`).join(' ');
   const notableRows = await db.query<{ identityId: string; verdict: number; reason: string | null; status: number | null; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; n: number }>(
     `SELECT n."identityId" AS "identityId", n.verdict, n.reason, n."httpStatus" AS status, coalesce(t.binding::text, n.binding) AS binding, t."ttlSeconds" AS ttl,
             (n."x5tS256" IS NOT NULL OR n."sha1Hex" IS NOT NULL) AS "hasCert", (n.jkt IS NOT NULL OR n."hasDpop") AS "hasJkt", count(*)::bigint AS n
        FROM evidence."Notable" n
        LEFT JOIN "Token" t ON t.id = n."tokenId"
-      WHERE n."identityId" IS NOT NULL AND n."occurredAt" >= $1 AND n."occurredAt" < $2
-        AND ($3::text IS NULL OR n.gateway = $3) AND ($4::text IS NULL OR n.url ~* $4)
+      WHERE n."identityId" IS NOT NULL AND n."occurredAt" >= $1 AND n."occurredAt" < $2 ${notableScope}
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
-    [range.from, range.to, gateway, url],
+    nb.params,
   );
+  const nw = args();
+  const networkScope = usageScopeSql(scope, policy, nw.arg).map((c) => `AND ${c}`).join(' ');
   const networks = await db.query<{ identityId: string; network: string }>(
     `SELECT DISTINCT u."identityId" AS "identityId", nd.value AS network
        FROM evidence."Usage" u JOIN evidence."Dim" nd ON nd.id = u.network
-       LEFT JOIN evidence."Dim" gd ON gd.id = u.gateway
-       LEFT JOIN evidence."Dim" rd ON rd.id = u.route
-      WHERE u."identityId" IS NOT NULL AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2
-        AND ($3::text IS NULL OR gd.value = $3) AND ($4::text IS NULL OR rd.value ~ $4)`,
-    [range.from, range.to, gateway, route],
+       LEFT JOIN "Token" t ON t.id = u."tokenId"
+      WHERE u."identityId" IS NOT NULL AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2 ${networkScope}`,
+    nw.params,
   );
   const groups: Group[] = [
     ...okRows.map((r) => ({ identityId: r.identityId, verdict: 'ok', reason: null, accepted: true, binding: bindingOf(r.binding), hasCert: r.hasCert, hasJkt: r.hasJkt, ttlSeconds: r.ttl, n: Number(r.n) })),

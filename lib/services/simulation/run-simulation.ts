@@ -12,31 +12,17 @@ import type { Database } from '../../db/open.ts';
 import { VERDICTS } from '../../domain/types.ts';
 import { verdictCode, verdictCodeListSql } from '../../domain/verdict-codes.ts';
 import { HoldfastError } from '../../errors.ts';
-import { splitRoutePrefix } from '../../plan/gateway-config.ts';
 import {
   BROKEN_REASONS, classificationTable, emptyBroken, emptyCounts, emptyPresented, globToLike, MISSING_PROOF_REASONS, rankRows, REFUSED_VERDICTS,
   SIMULATION_CATEGORIES, SimulationError, validateRange,
   type IdentityImpact, type ImpactRow, type SimulationInput, type SimulationPolicy, type SimulationResult, type TokenBinding, type TokenImpact,
 } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
+import { resolveScope, scopeIsEmpty, usageScopeSql, type ResolvedScope } from './scope.ts';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_ROW_LIMIT = 50;
 export const MAX_ROW_LIMIT = 500;
-
-function reEscape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A POSIX regex over a stored route (`host /prefix`, host lower-cased, port kept) for a route prefix. */
-export function routeRegex(routePrefix: string): string {
-  const { serverName, locationPrefix } = splitRoutePrefix(routePrefix);
-  const path = reEscape((locationPrefix ?? '/').toLowerCase());
-  if (!serverName) return `^[^ ]* ${path}`;
-  const name = serverName.toLowerCase();
-  const host = name.startsWith('*.') ? `[^ ]*\\.${reEscape(name.slice(2))}` : reEscape(name);
-  return `^${host}${/:\d+$/.test(name) ? '' : '(:[0-9]+)?'} ${path}`;
-}
 
 /**
  * One statement with room to aggregate in memory: at a million tokens the per-token groups are
@@ -72,39 +58,6 @@ export function hourRange(from: Date, to: Date): { from: Date; to: Date } {
   return { from: new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to: new Date(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS) };
 }
 
-interface Scope {
-  gateways: number[] | null;
-  ns: number[] | null;
-  routes: number[] | null;
-}
-
-/** Dimension numbers of the policy's gateway, source and route; unknown gateways and sources are refused. */
-async function resolveScope(db: Database, policy: SimulationPolicy): Promise<Scope> {
-  const s = policy.scope ?? {};
-  let gateways: number[] | null = null;
-  if (s.gateway) {
-    const rows = await db.query<{ id: number }>(`SELECT id FROM evidence."Dim" WHERE kind = $1 AND value = $2`, [DIM.gateway, s.gateway]);
-    if (!rows.length) throw new SimulationError('unknown_selector', `unknown gateway ${s.gateway.slice(0, 80)}: no evidence names it`);
-    gateways = rows.map((r) => Number(r.id));
-  }
-  let ns: number[] | null = null;
-  if (s.source) {
-    const rows = await db.query<{ id: number }>(
-      `SELECT d.id FROM "Source" so JOIN evidence."Dim" d ON d.kind = $1 AND d.value = so.id::text WHERE so.name = $2`,
-      [DIM.ns, s.source],
-    );
-    const known = rows.length || (await db.query(`SELECT 1 FROM "Source" WHERE name = $1`, [s.source])).length;
-    if (!known) throw new SimulationError('unknown_selector', `unknown source ${s.source.slice(0, 80)}`);
-    ns = rows.map((r) => Number(r.id));
-  }
-  let routes: number[] | null = null;
-  if (s.routePrefix) {
-    const rows = await db.query<{ id: number }>(`SELECT id FROM evidence."Dim" WHERE kind = $1 AND value ~ $2`, [DIM.route, routeRegex(s.routePrefix)]);
-    routes = rows.map((r) => Number(r.id));
-  }
-  return { gateways, ns, routes };
-}
-
 interface AggRow {
   dim: 'all' | 'identity' | 'token' | 'network' | 'route';
   key: string | null;
@@ -127,7 +80,7 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
   const t0 = performance.now();
   const { policy } = input;
   let range: { from: Date; to: Date };
-  let scope: Scope;
+  let scope: ResolvedScope;
   try {
     range = hourRange(validateRange(input.range.from, input.range.to).from, input.range.to);
     scope = await resolveScope(db, policy);
@@ -157,13 +110,9 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
   // Optional scope conditions take their parameters only when present (an unused $n has no type).
   const arg = (v: unknown, type: string) => `$${params.push(v)}::${type}`;
   const conds = [`u.hour >= $1 AND u.hour < $2`];
-  if (scope.gateways) conds.push(`u.gateway = ANY(${arg(scope.gateways, 'int[]')})`);
-  if (scope.ns) conds.push(`u.ns = ANY(${arg(scope.ns, 'int[]')})`);
-  if (scope.routes) conds.push(`u.route = ANY(${arg(scope.routes, 'int[]')})`);
+  conds.push(...usageScopeSql(scope, policy, arg));
   if (idSel?.kind) conds.push(`i.kind = ${arg(idSel.kind, 'text')}`);
   if (idSel?.nameGlob) conds.push(`i.name LIKE ${arg(globToLike(idSel.nameGlob), 'text')}`);
-  if (idSel?.privileged != null) conds.push(`t.privileged = ${arg(idSel.privileged, 'bool')}`);
-  if (policy.scope?.audience) conds.push(`${arg(policy.scope.audience, 'text')} = ANY(t.audience)`);
   const where = conds.join(' AND ');
   const joins = `LEFT JOIN "Token" t ON t.id = u."tokenId" ${needIdentity ? `LEFT JOIN "Identity" i ON i.id = u."identityId"` : ''}`;
   // A join on the classifier's table would multiply the rows before filtering them: an array index per row instead.
@@ -253,7 +202,7 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
       LEFT JOIN "Identity" ti ON ti.id = tk."identityId"
       LEFT JOIN evidence."Dim" nd ON nd.id = top.network AND top.dim = 'network'
       LEFT JOIN evidence."Dim" rd ON rd.id = top.route AND top.dim = 'route'`;
-  const rows = scope.routes !== null && !scope.routes.length ? [] : await queryWithMemory<AggRow>(db, sql, params);
+  const rows = scopeIsEmpty(scope) ? [] : await queryWithMemory<AggRow>(db, sql, params);
   return shape(policy, range, rows, performance.now() - t0);
 }
 

@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { HoldfastError } from '@/lib/errors.ts';
-import { MECHANISM_REASON_WORDS, WAVE_REASON_WORDS, type Wave, type WaveProgress } from '@/lib/plan/index.ts';
+import { MECHANISM_REASON_WORDS, selectorsNotInConfig, WAVE_REASON_WORDS, type Wave, type WaveProgress } from '@/lib/plan/index.ts';
+import { scopeWords } from '@/lib/simulate/index.ts';
 import { getPlan, type SavedPlan } from '@/lib/services/plans/index.ts';
 import { requirePage } from '../../../_lib/session.ts';
 import { ProgressChart, type ProgressRow } from '../_components/progress-chart.tsx';
@@ -109,6 +110,7 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
   }
   const { plan, progress } = saved;
   const p = plan.policy;
+  const notInConfig = selectorsNotInConfig(p);
   const rows: ProgressRow[] = saved.history.map((h) => {
     const row: ProgressRow = { day: h.day };
     for (const w of h.waves) row[`w${w.wave}`] = w.ratio === null ? null : Math.round(w.ratio * 1000) / 10;
@@ -118,12 +120,17 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
     <>
       <p><Link href="/plans">Rollout plans</Link></p>
       <h1>{saved.name}</h1>
-      <p className="muted">
-        Require {p.require}{p.maxTtlSeconds ? `, token TTL ≤ ${p.maxTtlSeconds} s` : ''}
-        {p.scope?.gateway ? `, gateway ${p.scope.gateway}` : ''}{p.scope?.routePrefix ? `, route ${p.scope.routePrefix}` : ''}
-        {p.scope?.identity?.nameGlob ? `, identities ${p.scope.identity.nameGlob}` : ''} · simulated {plan.range.from.slice(0, 16).replace('T', ' ')} to{' '}
+      <p className="muted" data-testid="plan-policy">
+        Require {p.require}{p.maxTtlSeconds ? `, token TTL ≤ ${p.maxTtlSeconds} s` : ''} · scope: {scopeWords(p.scope)} · simulated {plan.range.from.slice(0, 16).replace('T', ' ')} to{' '}
         {plan.range.to.slice(0, 16).replace('T', ' ')} · saved {saved.createdAt.slice(0, 16).replace('T', ' ')} by {saved.createdBy}
       </p>
+      {notInConfig.length > 0 && (
+        <p className="muted" data-testid="plan-config-scope">
+          The gateway configurations below guard {p.scope?.routePrefix ? `route ${p.scope.routePrefix}` : 'every route'} of the gateway they are installed on: the{' '}
+          {notInConfig.join(', ')} chose which identities are in the waves, not what the gateway enforces. Enforced, a configuration refuses every request on
+          its route without the binding, whoever sends it.
+        </p>
+      )}
       <div className="kpis">
         <div className="kpi"><div className="label">Identities</div><div className="value">{n(plan.totals.identities)}</div></div>
         <div className="kpi"><div className="label">Requests</div><div className="value">{n(plan.totals.requests)}</div></div>

@@ -2,15 +2,20 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { IDENTITY_KINDS } from '@/lib/domain/types.ts';
 import { api, ApiProblem } from '../../../_components/api.ts';
 
 export interface NewPlanDefaults {
   require: 'mtls' | 'dpop' | 'bound';
   maxTtl: string;
+  source: string;
   gateway: string;
   route: string;
   identity: string;
   kind: string;
+  /** `yes`, `no` or empty (any). */
+  privileged: 'yes' | 'no' | '';
+  audience: string;
   from: string;
   to: string;
 }
@@ -20,17 +25,22 @@ function instant(v: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v;
 }
 
-export function NewPlanForm({ defaults }: { defaults: NewPlanDefaults }) {
+export function NewPlanForm({ defaults, sources }: { defaults: NewPlanDefaults; sources: string[] }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A source named in the link that the list no longer has stays selectable (the service names it unknown).
+  const sourceOptions = defaults.source && !sources.includes(defaults.source) ? [defaults.source, ...sources] : sources;
 
   async function submit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const str = (k: string) => String(f.get(k) ?? '').trim();
-    const identity = str('identity');
-    const kind = str('kind');
+    const identity = {
+      ...(str('kind') ? { kind: str('kind') } : {}),
+      ...(str('identity') ? { nameGlob: str('identity') } : {}),
+      ...(str('privileged') ? { privileged: str('privileged') === 'yes' } : {}),
+    };
     const exceptions = str('exceptions').split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
       const at = l.indexOf(':');
       return at > 0 ? { identity: l.slice(0, at).trim(), reason: l.slice(at + 1).trim() || 'declared by the operator' } : { identity: l, reason: 'declared by the operator' };
@@ -41,9 +51,11 @@ export function NewPlanForm({ defaults }: { defaults: NewPlanDefaults }) {
         require: str('require'),
         ...(str('maxTtl') ? { maxTtlSeconds: Number(str('maxTtl')) } : {}),
         scope: {
+          ...(str('source') ? { source: str('source') } : {}),
           ...(str('gateway') ? { gateway: str('gateway') } : {}),
           ...(str('route') ? { routePrefix: str('route') } : {}),
-          ...(identity || kind ? { identity: { ...(identity ? { nameGlob: identity } : {}), ...(kind ? { kind } : {}) } } : {}),
+          ...(Object.keys(identity).length ? { identity } : {}),
+          ...(str('audience') ? { audience: str('audience') } : {}),
         },
       },
       from: instant(str('from')),
@@ -81,6 +93,13 @@ export function NewPlanForm({ defaults }: { defaults: NewPlanDefaults }) {
           <input name="maxTtl" type="number" min={1} defaultValue={defaults.maxTtl} />
         </label>
         <label>
+          Source
+          <select name="source" defaultValue={defaults.source}>
+            <option value="">any source</option>
+            {sourceOptions.map((x) => <option key={x} value={x}>{x}</option>)}
+          </select>
+        </label>
+        <label>
           Gateway
           <input name="gateway" defaultValue={defaults.gateway} />
         </label>
@@ -96,8 +115,20 @@ export function NewPlanForm({ defaults }: { defaults: NewPlanDefaults }) {
           Kind
           <select name="kind" defaultValue={defaults.kind}>
             <option value="">any</option>
-            {['service', 'pipeline', 'agent', 'partner', 'workload'].map((k) => <option key={k} value={k}>{k}</option>)}
+            {IDENTITY_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
           </select>
+        </label>
+        <label>
+          Privileged tokens
+          <select name="privileged" defaultValue={defaults.privileged}>
+            <option value="">any</option>
+            <option value="yes">privileged only</option>
+            <option value="no">unprivileged only</option>
+          </select>
+        </label>
+        <label>
+          Audience
+          <input name="audience" defaultValue={defaults.audience} placeholder="any" />
         </label>
         <label>
           From

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { listScopeChoices } from '@/lib/services/simulation/index.ts';
 import { requirePage } from '../../../_lib/session.ts';
 import { NewPlanForm, type NewPlanDefaults } from '../_components/new-plan-form.tsx';
 
@@ -15,20 +16,26 @@ const one = (q: Query, ...names: string[]): string => {
 };
 
 /**
- * The simulate page links here with its own query (require, maxTtl, gateway, route, identity, kind,
- * from, to; the CLI's flag names), so the plan starts from the policy the operator just simulated.
+ * The simulate page links here with its own query (require, maxTtl, source, gateway, route, kind,
+ * identity, privileged, audience, from, to; the CLI's flag names where the CLI has one), so the
+ * plan starts from the policy the operator just simulated, every selector of it.
  */
 export default async function NewPlanPage({ searchParams }: { searchParams: Promise<Query> }) {
-  await requirePage('read');
+  const { db } = await requirePage('read');
   const q = await searchParams;
+  const { sources } = await listScopeChoices(db);
+  const privileged = one(q, 'privileged');
   const now = new Date();
   const defaults: NewPlanDefaults = {
     require: (['mtls', 'dpop', 'bound'] as const).find((r) => r === one(q, 'require')) ?? 'mtls',
     maxTtl: one(q, 'maxTtl', 'max-ttl', 'maxTtlSeconds'),
+    source: one(q, 'source'),
     gateway: one(q, 'gateway'),
     route: one(q, 'route', 'routePrefix'),
     identity: one(q, 'identity', 'nameGlob'),
     kind: one(q, 'kind'),
+    privileged: privileged === 'yes' || privileged === 'true' ? 'yes' : privileged === 'no' || privileged === 'false' ? 'no' : '',
+    audience: one(q, 'audience'),
     from: one(q, 'from') || new Date(now.getTime() - 30 * 86_400_000).toISOString().slice(0, 10),
     to: one(q, 'to') || new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10),
   };
@@ -39,7 +46,7 @@ export default async function NewPlanPage({ searchParams }: { searchParams: Prom
         The policy is simulated over the evidence in the range; every identity it touches lands in one wave. Exceptions: one per line,
         <code> identity-or-glob: reason</code>.
       </p>
-      <NewPlanForm defaults={defaults} />
+      <NewPlanForm defaults={defaults} sources={sources} />
     </>
   );
 }

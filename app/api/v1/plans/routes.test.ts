@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@/lib/auth/api-keys.ts';
 import { registerDatabase } from '@/lib/server/database.ts';
 import { ingestStream } from '@/lib/services/ingest/pipeline.ts';
+import { simulate } from '@/lib/services/simulation/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
 import { GET as getOne } from './[id]/route.ts';
 import { GET as exportOne } from './[id]/export/route.ts';
@@ -70,13 +71,18 @@ for (const runtime of RUNTIMES) {
     const BAD_BODIES: { name: string; body: unknown; status: number; detail: RegExp }[] = [
       { name: 'no requirement', body: { policy: {}, from: FROM, to: TO }, status: 422, detail: /require/ },
       { name: 'an unknown requirement', body: { policy: { require: 'both' }, from: FROM, to: TO }, status: 422, detail: /require/ },
-      { name: 'an unknown selector', body: { policy: { require: 'mtls', scope: { audience: 'x' } }, from: FROM, to: TO }, status: 422, detail: /audience/ },
+      { name: 'an unknown selector', body: { policy: { require: 'mtls', scope: { colour: 'red' } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope: unknown selector scope\.colour \(known: gateway, source, routePrefix, identity, audience\)/ },
+      { name: 'an unknown identity selector', body: { policy: { require: 'mtls', scope: { identity: { team: 'a' } } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope\.identity: unknown selector scope\.identity\.team/ },
+      { name: 'privileged that is not a boolean', body: { policy: { require: 'mtls', scope: { identity: { privileged: 'yes' } } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope\.identity\.privileged: must be true or false / },
+      { name: 'conflicting requirements', body: { policy: { require: ['mtls', 'dpop'] }, from: FROM, to: TO }, status: 422, detail: /^policy\.require: conflicting requirements/ },
+      { name: 'an unknown source', body: { policy: { require: 'mtls', scope: { source: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /^unknown source nowhere / },
+      { name: 'an unknown gateway', body: { policy: { require: 'mtls', scope: { gateway: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /^unknown gateway nowhere: no evidence names it / },
       { name: 'an unknown identity kind', body: { policy: { require: 'mtls', scope: { identity: { kind: 'robot' } } }, from: FROM, to: TO }, status: 422, detail: /kind/ },
       { name: 'a route with a quote', body: { policy: { require: 'mtls', scope: { routePrefix: 'api.test/"x' } }, from: FROM, to: TO }, status: 422, detail: /routePrefix/ },
       { name: 'an inverted range', body: { policy: { require: 'mtls' }, from: TO, to: FROM }, status: 422, detail: /from must be before to/ },
       { name: 'an empty range', body: { policy: { require: 'mtls' }, from: FROM, to: FROM }, status: 422, detail: /empty or inverted/ },
       { name: 'a date that is not one', body: { policy: { require: 'mtls' }, from: 'yesterday', to: TO }, status: 422, detail: /from/ },
-      { name: 'a scope without evidence', body: { policy: { require: 'mtls', scope: { gateway: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /nothing to plan/ },
+      { name: 'a scope without evidence', body: { policy: { require: 'mtls', scope: { audience: 'no-such-api' } }, from: FROM, to: TO }, status: 422, detail: /nothing to plan/ },
     ];
     for (const { name, body, status, detail } of BAD_BODIES) it(`refuses ${name} with ${status}`, async (ctx) => {
       if (!t) return ctx.skip();
@@ -85,6 +91,22 @@ for (const runtime of RUNTIMES) {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       const p = (await res.json()) as { detail?: string; errors?: { path: string }[] };
       expect(`${p.detail} ${JSON.stringify(p.errors ?? [])}`).toMatch(detail);
+      // One line a person can act on (the plan form shows it).
+      expect(p.detail).toMatch(/^[^\n]+$/);
+    });
+
+    it('carries every selector of the policy: saved as given, the same requests as the simulation of that scope', async (ctx) => {
+      if (!t) return ctx.skip();
+      const policy = { require: 'mtls', maxTtlSeconds: 900, scope: { source: 'edge', identity: { kind: 'service', nameGlob: 'svc-*', privileged: false } } };
+      const res = await post({ policy, from: FROM, to: TO });
+      expect(res.status).toBe(201);
+      const saved = (await res.json()) as { id: string; name: string; policy: unknown; totals: { requests: number; wouldBeRefused: number } };
+      expect(saved.policy).toEqual(policy);
+      expect(saved.name).toBe('Require mtls, TTL <= 900 s on source edge, service identities, identities svc-*, unprivileged tokens');
+      const sim = await simulate(t.db, { policy, from: new Date(FROM), to: new Date(TO) });
+      expect(saved.totals).toMatchObject({ requests: sim.requests.total, wouldBeRefused: sim.requests.wouldBeRefused });
+      const one = (await (await get(getOne, `/plans/${saved.id}`, { id: saved.id })).json()) as { plan: { policy: unknown } };
+      expect(one.plan.policy).toEqual(policy);
     });
 
     it('refuses bad downloads: unknown plan 404, wave 7 400, both or neither target 400, wave 3 422, an unsafe upstream 422, format doc 400', async (ctx) => {

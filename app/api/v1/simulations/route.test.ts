@@ -75,9 +75,11 @@ for (const runtime of RUNTIMES) {
     });
 
     const BAD: { name: string; body: unknown; status: number; detail: RegExp }[] = [
-      { name: 'no requirement', body: { policy: {}, from: FROM, to: TO }, status: 422, detail: /require must be one of mtls, dpop, bound/ },
-      { name: 'conflicting requirements', body: { policy: { require: ['mtls', 'dpop'] }, from: FROM, to: TO }, status: 422, detail: /^conflicting requirements/ },
-      { name: 'an unknown selector', body: { policy: { require: 'mtls', scope: { colour: 'red' } }, from: FROM, to: TO }, status: 422, detail: /^unknown selector scope\.colour/ },
+      { name: 'no requirement', body: { policy: {}, from: FROM, to: TO }, status: 422, detail: /^policy\.require: must be one of mtls, dpop, bound \(got nothing\)$/ },
+      { name: 'conflicting requirements', body: { policy: { require: ['mtls', 'dpop'] }, from: FROM, to: TO }, status: 422, detail: /^policy\.require: conflicting requirements/ },
+      { name: 'an unknown selector', body: { policy: { require: 'mtls', scope: { colour: 'red' } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope: unknown selector scope\.colour/ },
+      { name: 'privileged that is not a boolean', body: { policy: { require: 'mtls', scope: { identity: { privileged: 'yes' } } }, from: FROM, to: TO }, status: 422, detail: /^policy\.scope\.identity\.privileged: must be true or false$/ },
+      { name: 'an unknown source', body: { policy: { require: 'mtls', scope: { source: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /^unknown source nowhere$/ },
       { name: 'an unknown gateway', body: { policy: { require: 'mtls', scope: { gateway: 'nowhere' } }, from: FROM, to: TO }, status: 422, detail: /^unknown gateway nowhere/ },
       { name: 'an inverted range', body: { policy: { require: 'mtls' }, from: TO, to: FROM }, status: 422, detail: /^the range is inverted/ },
       { name: 'an empty range', body: { policy: { require: 'mtls' }, from: FROM, to: FROM }, status: 422, detail: /^the range is empty/ },
@@ -99,6 +101,25 @@ for (const runtime of RUNTIMES) {
     it('refuses a request without a key (401)', async (ctx) => {
       if (!t) return ctx.skip();
       expect((await post({ policy: { require: 'mtls' }, from: FROM, to: TO }, 'hf_nope')).status).toBe(401);
+    });
+
+    it('the CLI takes every selector of the policy as a flag: the same answer as the API, locally and with --server', async (ctx) => {
+      if (!t) return ctx.skip();
+      const flags = { require: ['mtls'], source: 'edge', kind: 'service', identity: 'svc-*', privileged: 'false', from: FROM, to: TO };
+      const run = async (values: CommandContext['values'], remote: CommandContext['remote']) => {
+        let out = '';
+        await simulateCommand.run({ io: { json: true, debug: false, out: (s) => (out += s), err: () => {} }, values, positionals: [], remote, withDb: (fn) => fn(t!.db) });
+        return withoutTiming(JSON.parse(out) as SimulationResult);
+      };
+      const policy = { require: 'mtls', scope: { source: 'edge', identity: { kind: 'service', nameGlob: 'svc-*', privileged: false } } };
+      const api = withoutTiming((await (await post({ policy, from: FROM, to: TO })).json()) as SimulationResult);
+      expect(api.policy).toEqual(policy);
+      expect(api.requests.total).toBeGreaterThan(0);
+      expect(await run(flags, null)).toEqual(api);
+      expect(await run(flags, { baseUrl, apiKey: key, dpop: null })).toEqual(api);
+      // An audience no token has, and privileged tokens (none here): nothing in scope.
+      expect((await run({ ...flags, audience: 'no-such-api' }, null)).requests.total).toBe(0);
+      expect((await run({ ...flags, privileged: 'true' }, null)).requests.total).toBe(0);
     });
 
     it('the CLI gives the same JSON locally and with --server', async (ctx) => {
@@ -134,6 +155,10 @@ describe('holdfast simulate refuses bad flags with exit 2 and one line', () => {
     [['simulate', '--require', 'mtls', '--from', 'yesterday'], /--from must be an ISO 8601/],
     [['simulate', '--require', 'mtls', '--route', 'a b'], /routePrefix must be host\/path/],
     [['simulate', '--require', 'mtls', '--colour', 'red'], /Unknown option '--colour'/],
+    [['simulate', '--require', 'mtls', '--privileged', 'yes'], /--privileged must be true or false/],
+    [['simulate', '--require', 'mtls', '--kind', 'robot'], /unknown identity kind "robot" \(known: /],
+    [['simulate', '--require', 'mtls', '--source', ' '], /--source must not be empty/],
+    [['simulate', '--require', 'mtls', '--audience', 'a\u0001b'], /scope\.audience must be a non-empty text/],
   ])('%j', async (argv, reason) => {
     let err = '';
     const code = await main([...argv, '--json'], { out: () => {}, err: (s) => (err += s) });
