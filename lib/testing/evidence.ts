@@ -3,6 +3,7 @@
 // full line and URL where the request is notable).
 import type { Database } from '../db/open.ts';
 import { verdictNameSql } from '../domain/verdict-codes.ts';
+import { ledgerIdentitySql } from '../services/evidence/writer.ts';
 
 export interface StoredRequest {
   requestId: string | null;
@@ -24,7 +25,7 @@ export async function storedRequests(db: Database, where = 'true', params: unkno
        SELECT CASE get_byte(r."key", 0) WHEN 1 THEN encode(substring(r."key" FROM 2), 'hex') WHEN 2 THEN encode(substring(r."key" FROM 2), 'hex')::uuid::text
                    ELSE r."requestId" END AS "requestId",
               r."occurredAt", ${verdictNameSql('r."verdict"')} AS verdict, coalesce(n.reason, rs."value") AS reason,
-              coalesce(r."identityId", t."identityId")::text AS "identityId", r."tokenId"::text AS "tokenId",
+              ${ledgerIdentitySql()}::text AS "identityId", r."tokenId"::text AS "tokenId",
               CASE WHEN c."kind" = 5 THEN c."value" END AS "x5tS256", n.url, n."redactedRaw", n."key" IS NOT NULL AS notable
          FROM "evidence"."Request" r
          LEFT JOIN "Token" t ON t.id = r."tokenId"

@@ -7,6 +7,7 @@ import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { verdictCode, verdictCodeListSql, verdictNameSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { DIM } from '../evidence/dims.ts';
+import { ledgerIdentitySql } from '../evidence/writer.ts';
 import type { z } from 'zod';
 import { enumParam, filterObject, textParam, uuidParam, windowInstantParam } from '../../domain/query-params.ts';
 import { type CursorKind, decodeCursor, encodeCursor, filtersOf, identityClause, iso, pageParams, parseFilters, perDefaults, refuseForeignCursor, type ListOptions, type Page, type PageQuery, type Params, Sql } from './query.ts';
@@ -139,7 +140,7 @@ function ledgerWhere(q: Sql, f: EventFilters): boolean {
     const k = q.p(requestKeyOfId(f.requestId).toString('hex'));
     q.and(`(r."key" = decode(${k}, 'hex') OR (r."day", r."ns", r."key") IN (SELECT h."day", h."ns", h."key" FROM "evidence"."Hop" h WHERE h."corr" = decode(${k}, 'hex')))`);
   }
-  identityClause(q, 'coalesce(r."identityId", t."identityId")', f.identity);
+  identityClause(q, ledgerIdentitySql(), f.identity);
   if (f.token) q.and(`r."tokenId" = ${q.p(f.token)}::uuid`);
   const dim = (kind: number, value: string) => `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
   if (f.gateway) q.and(`r."gateway" = ${dim(DIM.gateway, f.gateway)}`);
@@ -164,12 +165,13 @@ const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS 
        CASE get_byte(r."key", 0) WHEN 1 THEN encode(substring(r."key" FROM 2), 'hex') WHEN 2 THEN encode(substring(r."key" FROM 2), 'hex')::uuid::text ELSE r."requestId" END AS "requestId",
        NULL::text AS "correlationId", s.name AS source, g."value" AS gateway, NULL::text AS method, NULL::text AS url, NULL::text AS "clientIp",
        nw."value" AS "clientNetwork", r."httpStatus", NULL::text AS "authScheme", false AS "hasDpop",
-       coalesce(r."identityId", t."identityId")::text AS "identityId", i.name AS identity, r."tokenId"::text AS "tokenId", t.fingerprint AS "tokenFingerprint",
+       li.id::text AS "identityId", i.name AS identity, r."tokenId"::text AS "tokenId", t.fingerprint AS "tokenFingerprint",
        CASE WHEN c."kind" = ${DIM.cert} THEN c."value" END AS "x5tS256", j."value" AS jkt, r."verdict", rs."value" AS reason, 'ledger' AS kept,
        r."day" AS "hopDay", r."ns" AS "hopNs", r."key" AS "hopKey"
   FROM "evidence"."Request" r
   LEFT JOIN "Token" t ON t.id = r."tokenId"
-  LEFT JOIN "Identity" i ON i.id = coalesce(r."identityId", t."identityId")
+  CROSS JOIN LATERAL (SELECT ${ledgerIdentitySql()} AS id) li
+  LEFT JOIN "Identity" i ON i.id = li.id
   LEFT JOIN "evidence"."Dim" ns ON ns.id = r."ns"
   LEFT JOIN "Source" s ON s.id::text = ns."value"
   LEFT JOIN "evidence"."Dim" g ON g.id = r."gateway"

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { nginxJsonLine, writeNginxJsonLog } from '../ingest/testing/generate.ts';
+import { listEvents } from '../estate/list-events.ts';
+import { storedRequests } from '../../testing/evidence.ts';
+import { mtlsTraffic } from '../../testing/mtls-traffic.ts';
 
 const NOW = new Date(Date.UTC(2026, 10, 22, 12, 0, 0));
 const LINES = 3000;
@@ -71,5 +74,35 @@ describe.each(RUNTIMES)('evidence store on %s', (runtime) => {
     expect(s.accepted).toBe(1);
     expect(s.rejected).toBe(2);
     expect(s.errors.map((e) => e.reason).sort()).toEqual(['beyond_retention', 'invalid_timestamp']);
+  });
+
+  it("leaves a request's identity out of its ledger row when its certificate names it, and every reader still finds it", async () => {
+    if (!t) return;
+    // Real certificates, URL-escaped as NGINX logs them: the line's x5t#S256 is the certificate's.
+    const traffic = await mtlsTraffic({ workloads: 4, failureRate: 0.2, startMs: NOW.getTime() - 3_600_000, perSecond: 50 });
+    const lines = Array.from({ length: 120 }, (_, i) => traffic.line(i) + '\n');
+    const s = await ingestStream(t.db, lines, { format: 'nginx-json', sourceName: 'edge-certs', actor: 'test', now: () => NOW });
+    expect(s).toMatchObject({ accepted: 120, rejected: 0 });
+    // Stored: no identity on the rows whose certificate (by x5t#S256) carries it (no token either).
+    const [row] = await t.db.query<{ n: number; bare: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE r."identityId" IS NULL)::int AS bare
+         FROM evidence."Request" r JOIN evidence."Dim" ns ON ns.id = r.ns JOIN "Source" src ON src.id::text = ns.value WHERE src.name = 'edge-certs'`,
+    );
+    expect(row).toEqual({ n: 120, bare: 120 });
+    // Read: each request's identity is its certificate's, on every reader of the ledger.
+    const certs = await t.db.query<{ x5t: string; identityId: string; name: string }>(
+      `SELECT c."x5tS256" AS x5t, c."identityId"::text AS "identityId", i.name FROM "Certificate" c JOIN "Identity" i ON i.id = c."identityId"`,
+    );
+    const byCert = new Map(certs.map((c) => [c.x5t, c]));
+    const all = await storedRequests(t.db);
+    const stored = all.filter((r) => r.x5tS256 && byCert.has(r.x5tS256) && !r.notable);
+    expect(stored.length).toBeGreaterThan(50);
+    for (const r of stored) expect(r.identityId).toBe(byCert.get(r.x5tS256!)!.identityId);
+    const one = byCert.get(stored[0]!.x5tS256!)!;
+    const page = await listEvents(t.db, { identity: one.name, limit: 500 }, {});
+    const ledgerRows = page.items.filter((e) => e.kept === 'ledger');
+    expect(ledgerRows.length).toBe(all.filter((r) => r.identityId === one.identityId && !r.notable).length);
+    expect(ledgerRows.length).toBeGreaterThan(0);
+    for (const e of page.items) expect({ id: e.identityId, name: e.identity }).toEqual({ id: one.identityId, name: one.name });
   });
 });

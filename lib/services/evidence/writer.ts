@@ -30,6 +30,11 @@ export interface DecidedRequest {
   identityId: string | null;
   /** Identity of the request's token: the ledger leaves identityId empty when it is this one (derivable). */
   tokenIdentityId: string | null;
+  /**
+   * Identity the request's certificate (by its x5t#S256) is stored with: without a token, the ledger
+   * leaves identityId empty when it is this one (derivable; 16 of a ledger row's ~100 bytes).
+   */
+  certIdentityId?: string | null;
   /** DPoP key thumbprint the request presented (or its token is bound to). */
   jkt: string | null;
   verdict: Verdict;
@@ -159,7 +164,18 @@ function httpStatusOf(s: number | null): number | null {
 }
 
 function ledgerIdentity(r: DecidedRequest): string | null {
-  return r.tokenId && r.identityId === r.tokenIdentityId ? null : r.identityId;
+  if (r.tokenId) return r.identityId === r.tokenIdentityId ? null : r.identityId;
+  return r.ev.cert?.x5tS256 && r.certIdentityId && r.identityId === r.certIdentityId ? null : r.identityId;
+}
+
+/**
+ * The identity of ledger row `r` whose token is joined as `t`: what ledgerIdentity left out is its
+ * token's identity, or (no token) its certificate's. COALESCE stops at the first value, so the
+ * certificate is looked up only for rows that need it.
+ */
+export function ledgerIdentitySql(r = 'r', t = 't'): string {
+  return `coalesce(${r}."identityId", ${t}."identityId", CASE WHEN ${r}."tokenId" IS NULL AND ${r}."cert" IS NOT NULL THEN
+    (SELECT ci."identityId" FROM "evidence"."Dim" cd JOIN "Certificate" ci ON ci."x5tS256" = cd."value" WHERE cd.id = ${r}."cert" AND cd."kind" = ${DIM.cert}) END)`;
 }
 
 function ledgerRequestId(r: DecidedRequest): string | null {

@@ -224,9 +224,8 @@ for (const runtime of RUNTIMES) {
         const [src] = await t.db.query<{ n: number }>(`SELECT "eventsTotal"::int AS n FROM "Source" WHERE name = 'edge-par'`);
         expect(src!.n).toBe(301);
         // Last seen moved to the latest event of either batch (B's 3399 is later than A's 3199).
-        const [idt] = await t.db.query<{ last: Date }>(
-          `SELECT i."lastSeenAt" AS last FROM "Identity" i JOIN "evidence"."Request" e ON e."identityId" = i.id WHERE e."requestId" = 'req-3000'`,
-        );
+        const [req] = await storedRequests(t.db, `"requestId" = 'req-3000'`);
+        const [idt] = await t.db.query<{ last: Date }>(`SELECT "lastSeenAt" AS last FROM "Identity" WHERE id = $1::uuid`, [req!.identityId]);
         expect(new Date(idt!.last).toISOString()).toBe(new Date(JSON.parse(nginxLine(3399)).time).toISOString());
       });
     }

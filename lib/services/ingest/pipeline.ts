@@ -473,7 +473,8 @@ async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<voi
       const after = known?.revokedAt != null && r.ev.occurredAt.getTime() > known.revokedAt;
       return {
         lineNo: pending[i]!.lineNo, ev: r.ev, key: pending[i]!.key, tokenId: r.tokenId, identityId: r.identityId,
-        tokenIdentityId: known?.identityId ?? null, jkt: r.jkt, verdict: r.verdict as DecidedRequest['verdict'], reason: r.reason,
+        tokenIdentityId: known?.identityId ?? null,
+        certIdentityId: r.ev.cert?.x5tS256 ? st.certsByX5t.get(r.ev.cert.x5tS256)?.identityId ?? null : null, jkt: r.jkt, verdict: r.verdict as DecidedRequest['verdict'], reason: r.reason,
         binding: r.binding, anomaly: after ? 'after_revocation' : null,
       };
     });
