@@ -7,6 +7,7 @@
 //    narrow evidence rows, measured on this project's 2-core machine).
 // Values PostgreSQL cannot hold are mapped the same way on every path: NUL in text → U+FFFD,
 // NaN / ±Infinity / invalid dates → NULL, an empty array → '{}'.
+import type pg from 'pg';
 import type { Database } from './open.ts';
 
 /** Anything that runs a parameterised statement: a transaction, a pool client, the database. */
@@ -198,6 +199,22 @@ export function binaryCopySql<R>(table: string, columns: ReadonlyArray<BinaryCol
 
 // ───────────────────────────── transactions ─────────────────────────────
 
+/** BEGIN … COMMIT on one pool client (ROLLBACK when `fn` throws); the client goes back to the pool either way. */
+export async function withClientTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * Runs `fn` in one transaction on either runtime. PGlite has a single connection, so its own
  * `transaction()` (which also holds other callers off); PostgreSQL needs one pool client for
@@ -207,20 +224,7 @@ export async function withTransaction<T>(db: Database, fn: (exec: SqlExecutor) =
   if (db.pglite) {
     return db.pglite.transaction((tx) => fn((sql, params) => tx.query(sql, params)));
   }
-  if (db.pool) {
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn((sql, params) => client.query(sql, params));
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
-  }
+  if (db.pool) return withClientTransaction(db.pool, (client) => fn((sql, params) => client.query(sql, params)));
   // A Database without a driver handle (a test double): plain statements on its one connection.
   await db.query('BEGIN');
   try {

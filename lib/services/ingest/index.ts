@@ -1,4 +1,5 @@
 // Ingest service: the batch pipeline and the read side of batches and sources.
-export { ingestStream, identityNameOf, MAX_BATCH_ERRORS, type IngestError, type IngestOptions, type IngestProgress, type IngestSummary } from './pipeline.ts';
+export { identityNameOf } from '../../ingest/entity-facts.ts';
+export { ingestStream, MAX_BATCH_ERRORS, type IngestError, type IngestOptions, type IngestProgress, type IngestSummary } from './pipeline.ts';
 export { listBatches, listSources, createSource, type BatchRow, type SourceRow } from './queries.ts';
 export { ingestAndEvaluate } from './run.ts';

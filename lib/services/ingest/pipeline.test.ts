@@ -9,7 +9,7 @@ import {
 import { sha256B64url } from '../../ingest/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { HoldfastError } from '../../errors.ts';
-import { identityNameOf, ingestStream } from './pipeline.ts';
+import { ingestStream } from './pipeline.ts';
 
 const NOW = new Date('2026-11-22T09:00:00Z');
 const now = () => NOW;
@@ -39,16 +39,6 @@ async function dump(db: TestDatabase['db']) {
     certificates: await db.query(`SELECT "x5tS256", status, "identityId" FROM "Certificate" ORDER BY "x5tS256"`),
   };
 }
-
-describe('identityNameOf', () => {
-  it('takes the CN of a certificate DN and keeps other names', () => {
-    expect(identityNameOf('O=Test,CN=svc-a')).toBe('svc-a');
-    expect(identityNameOf('CN=svc-b,O=Test')).toBe('svc-b');
-    expect(identityNameOf('spiffe://example.org/ns/prod/sa/svc-a')).toBe('spiffe://example.org/ns/prod/sa/svc-a');
-    expect(identityNameOf('svc-c')).toBe('svc-c');
-    expect(identityNameOf(null)).toBeNull();
-  });
-});
 
 for (const runtime of RUNTIMES) {
   describe(`ingest pipeline on ${runtime}`, () => {

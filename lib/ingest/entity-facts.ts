@@ -1,0 +1,73 @@
+// What an ingested record says about the entities behind it — identity names, token claims,
+// token status, an exposure's dedupe key — derived without the database. The batch writer
+// (lib/services/ingest/batch-writer.ts) resolves these against stored rows.
+import { createHash } from 'node:crypto';
+import type { ExposureRecord, NormalizedEvent, TokenRecord } from '../domain/types.ts';
+
+/** Identity name from a hint: a certificate DN becomes its CN (`O=Test,CN=svc-a` → `svc-a`). */
+export function identityNameOf(hint: string | null): string | null {
+  if (!hint) return null;
+  const h = hint.trim().slice(0, 300);
+  if (!h) return null;
+  if (/^[A-Za-z]+=/.test(h) && /(^|,|\/)\s*CN=/i.test(h)) {
+    const m = /(?:^|,|\/)\s*CN=((?:\\.|[^,/])+)/i.exec(h);
+    if (m?.[1]) return m[1].replace(/\\(.)/g, '$1').trim() || h;
+  }
+  return h;
+}
+
+/** An identity first seen in a record. */
+export interface NewIdentity {
+  name: string;
+  kind: string;
+  clientId: string | null;
+  spiffeId: string | null;
+  lastSeenAt: Date | null;
+}
+
+/** The identity a name stands for: a SPIFFE ID is a workload, anything else a service. */
+export function newIdentity(name: string, clientId: string | null, at: Date | null): NewIdentity {
+  const spiffe = name.startsWith('spiffe://') ? name : null;
+  return { name, kind: spiffe ? 'workload' : 'service', clientId: clientId ?? null, spiffeId: spiffe, lastSeenAt: at };
+}
+
+/** The identity name an inventory record belongs to. */
+export function inventoryIdentityName(t: TokenRecord): string {
+  return identityNameOf(t.identityName) ?? t.clientId ?? t.subject ?? 'unknown';
+}
+
+/** Token facts a request's JWT claims state (the binding is the binding engine's to decide). */
+export interface ClaimTexts {
+  expiresAt: Date | null;
+  jti: string | null;
+  issuer: string | null;
+  subject: string | null;
+  clientId: string | null;
+  issuedAt: Date | null;
+  scopes: string[];
+}
+
+export function claimTextsOf(ev: Pick<NormalizedEvent, 'tokenClaims'>): ClaimTexts {
+  const c = ev.tokenClaims ?? {};
+  const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 500) : null);
+  const time = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e11 ? new Date(v * 1000) : null);
+  const scopes = typeof c.scope === 'string' ? c.scope.split(/\s+/).filter(Boolean).slice(0, 100) : [];
+  return { expiresAt: time(c.exp), jti: str(c.jti), issuer: str(c.iss), subject: str(c.sub), clientId: str(c.client_id) ?? str(c.azp), issuedAt: time(c.iat), scopes };
+}
+
+/** A token's status from an inventory record: RFC 7662 `active: false` is expired when past its expiry, else revoked. */
+export function tokenStatusOf(rec: TokenRecord, now: Date): 'active' | 'expired' | 'revoked' {
+  if (rec.active === false) return rec.expiresAt && rec.expiresAt.getTime() <= now.getTime() ? 'expired' : 'revoked';
+  return 'active';
+}
+
+/** Lifetime in whole seconds (int4), or null without both times. */
+export function tokenTtlSeconds(issuedAt: Date | null, expiresAt: Date | null): number | null {
+  if (!issuedAt || !expiresAt) return null;
+  return Math.max(0, Math.min(2 ** 31 - 1, Math.round((expiresAt.getTime() - issuedAt.getTime()) / 1000)));
+}
+
+/** An exposure is the same finding when scanner, token, rule, location and commit are. */
+export function exposureDedupeKey(x: ExposureRecord): string {
+  return createHash('sha256').update(`exposure\n${x.scanner}\n${x.fingerprint}\n${x.ruleId ?? ''}\n${x.location ?? ''}\n${x.commit ?? ''}`).digest('base64url');
+}

@@ -1,0 +1,501 @@
+// The batch writer: one chunk of parse results at a time, inside the batch's transaction. It
+// resolves what the records name against stored rows (tokens by fingerprint, identities by name,
+// client id or SPIFFE ID, certificates by x5t#S256 or SHA-1), creates the ones first seen, decides
+// each request's verdict (lib/binding) in stream order, hands the decided requests to the evidence
+// store (lib/services/evidence) and upserts inventory tokens and exposures. Caches live for the
+// batch; last-seen times are gathered per chunk and written once at its end (writeLastSeen).
+import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
+import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
+import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
+import type { HopRecorder } from '../evidence/hops.ts';
+import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
+import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
+import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
+
+// ───────────────────────────── rows ─────────────────────────────
+
+/** An event of the chunk once its token, identity and verdict are known. */
+interface EventRow {
+  ev: NormalizedEvent;
+  identityId: string | null;
+  tokenId: string | null;
+  jkt: string | null;
+  verdict: string;
+  reason: string | null;
+  /** The token's binding as known now (what the verdict was decided on); null without a token. */
+  binding: Binding | null;
+}
+
+interface TokenRow {
+  rec: TokenRecord;
+  identityId: string;
+  status: string;
+  sourceId: string | null;
+  /** When this batch learnt of a revocation (the record itself carries no time for it). */
+  revokedAt: Date | null;
+  /** The ingest clock when the token became known; written on insert only (an upsert keeps the first). */
+  firstSeenAt: Date;
+}
+
+const tokenColumns: BulkColumn<TokenRow>[] = [
+  { name: 'fingerprint', type: 'text', get: (r) => r.rec.fingerprint },
+  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
+  { name: 'tokenType', type: 'text', get: (r) => r.rec.tokenType },
+  { name: 'jti', type: 'text', get: (r) => r.rec.jti },
+  { name: 'issuer', type: 'text', get: (r) => r.rec.issuer },
+  { name: 'subject', type: 'text', get: (r) => r.rec.subject },
+  { name: 'clientId', type: 'text', get: (r) => r.rec.clientId },
+  { name: 'audience', type: 'text[]', get: (r) => r.rec.audience },
+  { name: 'scopes', type: 'text[]', get: (r) => r.rec.scopes },
+  { name: 'issuedAt', type: 'timestamptz', get: (r) => r.rec.issuedAt },
+  { name: 'expiresAt', type: 'timestamptz', get: (r) => r.rec.expiresAt },
+  { name: 'ttlSeconds', type: 'int4', get: (r) => tokenTtlSeconds(r.rec.issuedAt, r.rec.expiresAt) },
+  { name: 'binding', type: '"Binding"', get: (r) => r.rec.binding },
+  { name: 'cnfX5tS256', type: 'text', get: (r) => r.rec.cnfX5tS256 },
+  { name: 'cnfJkt', type: 'text', get: (r) => r.rec.cnfJkt },
+  { name: 'bindingAnomaly', type: 'bool', get: (r) => r.rec.bindingAnomaly },
+  { name: 'status', type: 'text', get: (r) => r.status },
+  { name: 'sourceId', type: 'uuid', get: (r) => r.sourceId },
+  { name: 'revokedAt', type: 'timestamptz', get: (r) => r.revokedAt },
+  // The injected clock, not the database's now(): "tokens known at T" (the Overview's trend) must not
+  // depend on when the batch happened to run.
+  { name: 'firstSeenAt', type: 'timestamptz', get: (r) => r.firstSeenAt },
+];
+
+// Facts an upsert may change; a re-sent record that changes none of them is a duplicate.
+const TOKEN_FACTS = ['identityId', 'tokenType', 'jti', 'issuer', 'subject', 'clientId', 'audience', 'scopes', 'issuedAt', 'expiresAt', 'ttlSeconds', 'binding', 'cnfX5tS256', 'cnfJkt', 'bindingAnomaly'];
+
+interface ExposureRow {
+  dedupeKey: string;
+  tokenId: string | null;
+  x: ExposureRecord;
+  batchId: string;
+}
+
+const exposureColumns: BulkColumn<ExposureRow>[] = [
+  { name: 'dedupeKey', type: 'text', get: (r) => r.dedupeKey },
+  { name: 'tokenId', type: 'uuid', get: (r) => r.tokenId },
+  { name: 'fingerprint', type: 'text', get: (r) => r.x.fingerprint },
+  { name: 'scanner', type: 'text', get: (r) => r.x.scanner },
+  { name: 'ruleId', type: 'text', get: (r) => r.x.ruleId },
+  { name: 'location', type: 'text', get: (r) => r.x.location },
+  { name: 'commit', type: 'text', get: (r) => r.x.commit },
+  { name: 'foundAt', type: 'timestamptz', get: (r) => r.x.foundAt },
+  { name: 'batchId', type: 'uuid', get: (r) => r.batchId },
+];
+
+type IdentityRow = NewIdentity;
+
+const identityColumns: BulkColumn<IdentityRow>[] = [
+  { name: 'name', type: 'text', get: (r) => r.name },
+  { name: 'kind', type: 'text', get: (r) => r.kind },
+  { name: 'clientId', type: 'text', get: (r) => r.clientId },
+  { name: 'spiffeId', type: 'text', get: (r) => r.spiffeId },
+  { name: 'lastSeenAt', type: 'timestamptz', get: (r) => r.lastSeenAt },
+];
+
+interface CertRow {
+  c: NonNullable<NormalizedEvent['cert']>;
+  identityId: string | null;
+  status: string;
+}
+
+const certColumns: BulkColumn<CertRow>[] = [
+  { name: 'x5tS256', type: 'text', get: (r) => r.c.x5tS256 },
+  { name: 'sha1Hex', type: 'text', get: (r) => r.c.sha1Hex },
+  { name: 'subjectDn', type: 'text', get: (r) => r.c.subjectDn },
+  { name: 'issuerDn', type: 'text', get: (r) => r.c.issuerDn },
+  { name: 'serial', type: 'text', get: (r) => r.c.serial },
+  { name: 'notBefore', type: 'timestamptz', get: (r) => r.c.notBefore },
+  { name: 'notAfter', type: 'timestamptz', get: (r) => r.c.notAfter },
+  { name: 'status', type: 'text', get: (r) => r.status },
+  { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
+];
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+interface CachedToken {
+  id: string;
+  identityId: string;
+  facts: TokenBindingFacts;
+  /** When the token was revoked (a request after it is an anomaly kept as evidence). */
+  revokedAt: number | null;
+}
+
+function factsOfRow(r: { binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | string | null; bindingAnomaly: boolean }): TokenBindingFacts {
+  return {
+    binding: r.binding as Binding,
+    cnfJkt: r.cnfJkt,
+    cnfX5tS256: r.cnfX5tS256,
+    expiresAt: r.expiresAt ? new Date(r.expiresAt) : null,
+    bindingAnomaly: r.bindingAnomaly,
+  };
+}
+
+/**
+ * Token facts an event's own JWT claims imply (for tokens first seen in a log). The binding is the
+ * binding engine's one rule (bindingOfClaims), so the stored token and the request's verdict agree:
+ * only the issuer's cnf binds a token, never the scheme the client sent it with, and a cnf with both
+ * jkt and x5t#S256 is a flagged anomaly, not a sender-constrained token.
+ */
+function claimFacts(ev: NormalizedEvent): ClaimTexts & ReturnType<typeof bindingOfClaims> {
+  return { ...claimTextsOf(ev), ...bindingOfClaims(ev.tokenClaims ?? {}) };
+}
+
+// ───────────────────────────── the batch ─────────────────────────────
+
+export interface BatchState {
+  exec: SqlExecutor;
+  copy: CopyIn | null;
+  evidence: EvidenceWriter;
+  /** Hop correlation (lib/services/evidence/hops.ts). */
+  hops: HopRecorder;
+  /** Trust anchors and CRLs, when configured (lib/services/trust/review.ts). */
+  trust: TrustSnapshot | null;
+  batchId: string;
+  sourceId: string | null;
+  now: () => Date;
+  stats: IngestProgress;
+  errors: IngestError[];
+  tokens: Map<string, CachedToken | null>;
+  identities: Map<string, string>;
+  certsByX5t: Map<string, { id: string; identityId: string | null }>;
+  certsBySha1: Map<string, { id: string; identityId: string | null } | null>;
+  replay: MemoryReplayStore;
+  keyCache: KeyCache;
+  /** Latest event time per token / identity id over the whole batch, written once at its end. */
+  lastSeen: { Token: Map<string, number>; Identity: Map<string, number> };
+  /** What the batch changed, for the findings evaluation that follows it. */
+  touched: BatchTouched;
+}
+
+/**
+ * What a committed batch changed, as far as findings go: the tokens it saw in requests or found
+ * exposed, and whether it changed more than those tokens' own facts (an inventory of tokens and
+ * identities), which only a whole-estate evaluation decides.
+ */
+export interface BatchTouched {
+  tokenIds: Set<string>;
+  beyondTokens: boolean;
+}
+
+function trimCache<K, V>(m: Map<K, V>, max = 200_000): void {
+  if (m.size > max) m.clear();
+}
+
+async function lookupTokens(st: BatchState, fps: Iterable<string>): Promise<void> {
+  const want = [...new Set(fps)].filter((f) => !st.tokens.has(f));
+  if (!want.length) return;
+  trimCache(st.tokens);
+  const { rows } = await st.exec(
+    `SELECT id::text AS id, fingerprint, "identityId"::text AS "identityId", binding::text AS binding, "cnfJkt", "cnfX5tS256", "expiresAt", "bindingAnomaly", "revokedAt"
+       FROM "Token" WHERE fingerprint = ANY($1::text[])`,
+    [want],
+  );
+  for (const f of want) st.tokens.set(f, null);
+  for (const r of rows as Array<{ id: string; fingerprint: string; identityId: string; binding: string; cnfJkt: string | null; cnfX5tS256: string | null; expiresAt: Date | null; bindingAnomaly: boolean; revokedAt: Date | string | null }>) {
+    st.tokens.set(r.fingerprint, { id: r.id, identityId: r.identityId, facts: factsOfRow(r), revokedAt: r.revokedAt ? new Date(r.revokedAt).getTime() : null });
+  }
+}
+
+/** Ids for identity names: existing identities matched by name, client id or SPIFFE ID; missing ones created. */
+async function resolveIdentities(st: BatchState, wanted: Map<string, IdentityRow>): Promise<void> {
+  const names = [...wanted.keys()].filter((n) => !st.identities.has(n));
+  if (!names.length) return;
+  trimCache(st.identities, 100_000);
+  const find = async (list: string[]) => {
+    const { rows } = await st.exec(
+      `SELECT id::text AS id, name, "clientId", "spiffeId" FROM "Identity"
+        WHERE name = ANY($1::text[]) OR "clientId" = ANY($1::text[]) OR "spiffeId" = ANY($1::text[])`,
+      [list],
+    );
+    const set = new Set(list);
+    // Exact name first, then client id / SPIFFE ID.
+    for (const r of rows as Array<{ id: string; name: string; clientId: string | null; spiffeId: string | null }>) {
+      if (set.has(r.name)) st.identities.set(r.name, r.id);
+    }
+    for (const r of rows as Array<{ id: string; name: string; clientId: string | null; spiffeId: string | null }>) {
+      for (const k of [r.clientId, r.spiffeId]) if (k && set.has(k) && !st.identities.has(k)) st.identities.set(k, r.id);
+    }
+  };
+  await find(names);
+  const missing = names.filter((n) => !st.identities.has(n)).map((n) => wanted.get(n)!);
+  if (!missing.length) return;
+  await st.exec(
+    `INSERT INTO "Identity" (${columnNames(identityColumns)}) ${unnestSelect(identityColumns)} ON CONFLICT (name) DO NOTHING`,
+    unnestParams(identityColumns, missing),
+  );
+  await find(missing.map((m) => m.name));
+}
+
+export interface PendingEvent {
+  ev: NormalizedEvent;
+  /** Request key (lib/ingest/evidence/request-key.ts), computed before the DPoP proof is dropped. */
+  key: Buffer;
+  lineNo: number;
+}
+
+export async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<void> {
+  if (!pending.length) return;
+  await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
+
+  // Certificates already known, by x5t#S256 or (NGINX) SHA-1.
+  const x5ts = new Set<string>();
+  const sha1s = new Set<string>();
+  for (const { ev } of pending) {
+    if (ev.cert?.x5tS256 && !st.certsByX5t.has(ev.cert.x5tS256)) x5ts.add(ev.cert.x5tS256);
+    else if (!ev.cert?.x5tS256 && ev.cert?.sha1Hex && !st.certsBySha1.has(ev.cert.sha1Hex)) sha1s.add(ev.cert.sha1Hex);
+  }
+  if (x5ts.size || sha1s.size) {
+    trimCache(st.certsByX5t, 50_000);
+    trimCache(st.certsBySha1, 50_000);
+    const { rows } = await st.exec(
+      `SELECT id::text AS id, "x5tS256", "sha1Hex", "identityId"::text AS "identityId" FROM "Certificate"
+        WHERE "x5tS256" = ANY($1::text[]) OR "sha1Hex" = ANY($2::text[])`,
+      [[...x5ts], [...sha1s]],
+    );
+    for (const s of sha1s) st.certsBySha1.set(s, null);
+    for (const r of rows as Array<{ id: string; x5tS256: string; sha1Hex: string | null; identityId: string | null }>) {
+      st.certsByX5t.set(r.x5tS256, { id: r.id, identityId: r.identityId });
+      if (r.sha1Hex) st.certsBySha1.set(r.sha1Hex, { id: r.id, identityId: r.identityId });
+    }
+  }
+
+  // Verdicts, in stream order (DPoP jti replay is tracked across the whole stream).
+  const rows: EventRow[] = new Array(pending.length);
+  const deps = { replayStore: st.replay, keyCache: st.keyCache };
+  for (let i = 0; i < pending.length; i++) {
+    const { ev } = pending[i]!;
+    const known = ev.tokenFingerprint ? st.tokens.get(ev.tokenFingerprint) ?? null : null;
+    // Awaited only when the verdict needs a promise (an await per event costs more than the verdict).
+    const v = decideVerdictNow(ev, known?.facts ?? null, deps);
+    const decided = v instanceof Promise ? await v : v;
+    // The trust anchors' CRLs may know a certificate the gateway accepted is revoked.
+    const d = st.trust ? { ...decided, ...reviewWithTrust(st.trust, ev, decided) } : decided;
+    ev.dpopProof = null; // verified; never stored
+    rows[i] = {
+      ev,
+      identityId: known?.identityId ?? null, tokenId: known?.id ?? null,
+      jkt: d.dpop?.jkt ?? ev.jkt ?? known?.facts.cnfJkt ?? null,
+      verdict: d.verdict, reason: d.reason, binding: known?.facts.binding ?? null,
+    };
+  }
+
+  // Identities: the token's, else the certificate's, else the event's own hint.
+  const wanted = new Map<string, IdentityRow>();
+  const nameOf: Array<string | null> = rows.map((r) => {
+    if (r.identityId) return null;
+    const cert = r.ev.cert?.x5tS256 ? st.certsByX5t.get(r.ev.cert.x5tS256) : r.ev.cert?.sha1Hex ? st.certsBySha1.get(r.ev.cert.sha1Hex) : null;
+    if (cert?.identityId) {
+      r.identityId = cert.identityId;
+      return null;
+    }
+    const name = identityNameOf(r.ev.identityHint);
+    if (name && !wanted.has(name)) {
+      const claims = r.ev.tokenClaims;
+      const cid = typeof claims?.client_id === 'string' ? claims.client_id : null;
+      wanted.set(name, newIdentity(name, cid === name ? cid : null, r.ev.occurredAt));
+    }
+    return name;
+  });
+  await resolveIdentities(st, wanted);
+  rows.forEach((r, i) => {
+    const n = nameOf[i];
+    if (n && !r.identityId) r.identityId = st.identities.get(n) ?? null;
+  });
+
+  // New certificates (only those with an x5t#S256: the column is the certificate's identity).
+  const newCerts = new Map<string, CertRow>();
+  for (const r of rows) {
+    const c = r.ev.cert;
+    if (!c?.x5tS256 || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
+    const expired = c.notAfter ? c.notAfter.getTime() < r.ev.occurredAt.getTime() : false;
+    const status = r.verdict === 'cert_revoked' ? 'revoked' : expired || r.verdict === 'cert_expired' ? 'expired' : 'active';
+    newCerts.set(c.x5tS256, { c, identityId: r.identityId, status });
+  }
+  if (newCerts.size) {
+    const list = [...newCerts.values()];
+    await st.exec(`INSERT INTO "Certificate" (${columnNames(certColumns)}) ${unnestSelect(certColumns)} ON CONFLICT ("x5tS256") DO NOTHING`, unnestParams(certColumns, list));
+    const { rows: got } = await st.exec(
+      `SELECT id::text AS id, "x5tS256", "sha1Hex", "identityId"::text AS "identityId" FROM "Certificate" WHERE "x5tS256" = ANY($1::text[])`,
+      [[...newCerts.keys()]],
+    );
+    for (const g of got as Array<{ id: string; x5tS256: string; sha1Hex: string | null; identityId: string | null }>) {
+      st.certsByX5t.set(g.x5tS256, { id: g.id, identityId: g.identityId });
+      if (g.sha1Hex) st.certsBySha1.set(g.sha1Hex, { id: g.id, identityId: g.identityId });
+    }
+  }
+
+  // Tokens first seen in this log (fingerprint logged, identity known): created from the claims.
+  const newTokens = new Map<string, TokenRow>();
+  for (const r of rows) {
+    const fp = r.ev.tokenFingerprint;
+    if (!fp || r.tokenId || !r.identityId || newTokens.has(fp)) continue;
+    const f = claimFacts(r.ev);
+    newTokens.set(fp, {
+      identityId: r.identityId,
+      status: 'active',
+      sourceId: st.sourceId,
+      revokedAt: null,
+      firstSeenAt: st.now(),
+      rec: {
+        fingerprint: fp, identityName: '', tokenType: 'access', jti: f.jti, issuer: f.issuer, subject: f.subject, clientId: f.clientId,
+        audience: [], scopes: f.scopes, issuedAt: f.issuedAt, expiresAt: f.expiresAt, binding: f.binding, cnfX5tS256: f.cnfX5tS256,
+        cnfJkt: f.cnfJkt, bindingAnomaly: f.bindingAnomaly, active: null,
+      },
+    });
+  }
+  if (newTokens.size) {
+    await st.exec(`INSERT INTO "Token" (${columnNames(tokenColumns)}) ${unnestSelect(tokenColumns)} ON CONFLICT (fingerprint) DO NOTHING`, unnestParams(tokenColumns, [...newTokens.values()]));
+    for (const f of newTokens.keys()) st.tokens.delete(f);
+    await lookupTokens(st, newTokens.keys());
+    for (const r of rows) {
+      const t = r.ev.tokenFingerprint && !r.tokenId ? st.tokens.get(r.ev.tokenFingerprint) : null;
+      if (t) {
+        r.tokenId = t.id;
+        r.binding = t.facts.binding;
+      }
+    }
+  }
+
+  // The requests themselves, to the evidence store; a key already stored (a re-sent line) is a duplicate.
+  {
+    const decided: DecidedRequest[] = rows.map((r, i) => {
+      const known = r.ev.tokenFingerprint ? st.tokens.get(r.ev.tokenFingerprint) ?? null : null;
+      const after = known?.revokedAt != null && r.ev.occurredAt.getTime() > known.revokedAt;
+      return {
+        lineNo: pending[i]!.lineNo, ev: r.ev, key: pending[i]!.key, tokenId: r.tokenId, identityId: r.identityId,
+        tokenIdentityId: known?.identityId ?? null,
+        certIdentityId: r.ev.cert?.x5tS256 ? st.certsByX5t.get(r.ev.cert.x5tS256)?.identityId ?? null : null, jkt: r.jkt, verdict: r.verdict as DecidedRequest['verdict'], reason: r.reason,
+        binding: r.binding, anomaly: after ? 'after_revocation' : null,
+      };
+    });
+    const res = await st.evidence.writeChunk(decided);
+    await st.hops.observe(res.fresh);
+    st.stats.accepted += res.inserted;
+    st.stats.duplicates += res.duplicates;
+    for (const x of res.rejected) {
+      st.stats.rejected++;
+      if (st.errors.length < MAX_BATCH_ERRORS) st.errors.push({ line: x.lineNo, reason: x.reason, message: x.message });
+    }
+    noteLastSeen(st, rows);
+  }
+}
+/** Last seen, per token and identity: gathered per chunk, written once when the batch ends. */
+function noteLastSeen(st: BatchState, rows: EventRow[]): void {
+  for (const r of rows) {
+    const t = r.ev.occurredAt.getTime();
+    if (r.tokenId) st.touched.tokenIds.add(r.tokenId);
+    if (r.tokenId && (st.lastSeen.Token.get(r.tokenId) ?? -Infinity) < t) st.lastSeen.Token.set(r.tokenId, t);
+    if (r.identityId && (st.lastSeen.Identity.get(r.identityId) ?? -Infinity) < t) st.lastSeen.Identity.set(r.identityId, t);
+  }
+}
+
+/**
+ * Writes the batch's last-seen times (idempotent: only ever moves forward). Done once, at the end
+ * of the batch: an UPDATE holds its rows until COMMIT, so writing per chunk made concurrent
+ * batches over the same tokens wait on each other for their whole length. The rows are locked
+ * in id order first (ORDER BY … FOR NO KEY UPDATE locks as the sort returns them): an UPDATE
+ * joined to a list locks in whatever order its plan visits the table, and two batches whose plans
+ * differ deadlocked (seen under the two-instance load bench).
+ */
+export async function writeLastSeen(st: BatchState): Promise<void> {
+  for (const table of ['Token', 'Identity'] as const) {
+    const m = st.lastSeen[table];
+    if (!m.size) continue;
+    const ids = [...m.keys()];
+    const ats = ids.map((id) => new Date(m.get(id)!).toISOString());
+    await st.exec(
+      `WITH u AS MATERIALIZED (SELECT unnest($1::text[])::uuid AS id, unnest($2::text[])::timestamptz AS at),
+            lk AS MATERIALIZED (SELECT t.id FROM "${table}" t JOIN u ON u.id = t.id
+                                 WHERE t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at ORDER BY t.id FOR NO KEY UPDATE OF t)
+       UPDATE "${table}" t SET "lastSeenAt" = u.at FROM u
+        WHERE t.id = u.id AND t.id IN (SELECT id FROM lk) AND (t."lastSeenAt" IS NULL OR t."lastSeenAt" < u.at)`,
+      [ids, ats],
+    );
+  }
+}
+
+export async function flushTokens(st: BatchState, pending: TokenRecord[]): Promise<void> {
+  if (!pending.length) return;
+  st.touched.beyondTokens = true;
+  // Last record per fingerprint wins inside one statement (an upsert cannot touch a row twice).
+  const byFp = new Map<string, TokenRecord>();
+  for (const t of pending) byFp.set(t.fingerprint, t);
+  st.stats.duplicates += pending.length - byFp.size;
+  const recs = [...byFp.values()];
+  const wanted = new Map<string, IdentityRow>();
+  for (const t of recs) {
+    const name = inventoryIdentityName(t);
+    if (!wanted.has(name)) wanted.set(name, newIdentity(name, t.clientId === name ? t.clientId : null, null));
+  }
+  await resolveIdentities(st, wanted);
+  const now = st.now();
+  const rows: TokenRow[] = recs.map((rec) => {
+    const status = tokenStatusOf(rec, now);
+    return {
+      rec,
+      identityId: st.identities.get(inventoryIdentityName(rec))!,
+      status,
+      sourceId: st.sourceId,
+      revokedAt: status === 'revoked' ? now : null,
+      firstSeenAt: now,
+    };
+  });
+  // Facts the record states replace stored ones; facts it leaves out (null, empty) keep theirs.
+  const value = (c: string) =>
+    KEEP_WHEN_NULL.has(c) ? `COALESCE(EXCLUDED."${c}", t."${c}")` : KEEP_WHEN_EMPTY.has(c) ? `(CASE WHEN cardinality(EXCLUDED."${c}") > 0 THEN EXCLUDED."${c}" ELSE t."${c}" END)` : `EXCLUDED."${c}"`;
+  const statusOnly = `status = ${STATUS_EXPR}, "revokedAt" = CASE WHEN ${STATUS_EXPR} = 'revoked' THEN COALESCE(t."revokedAt", EXCLUDED."revokedAt") ELSE t."revokedAt" END`;
+  const upsert = async (group: TokenRow[], factsToo: boolean) => {
+    if (!group.length) return;
+    const facts = factsToo ? TOKEN_FACTS : [];
+    const set = [...facts.map((c) => `"${c}" = ${value(c)}`), statusOnly].join(', ');
+    const distinct = `(${[...facts.map((c) => `t."${c}"`), 't.status'].join(', ')}) IS DISTINCT FROM (${[...facts.map(value), STATUS_EXPR].join(', ')})`;
+    const { rows: changed } = await st.exec(
+      `WITH up AS (INSERT INTO "Token" AS t (${columnNames(tokenColumns)}) ${unnestSelect(tokenColumns)}
+         ON CONFLICT (fingerprint) DO UPDATE SET ${set}
+         WHERE ${distinct}
+         RETURNING 1) SELECT count(*)::int AS n FROM up`,
+      unnestParams(tokenColumns, group),
+    );
+    const n = Number((changed[0] as { n: number }).n);
+    st.stats.accepted += n;
+    st.stats.duplicates += group.length - n;
+  };
+  // An inactive record (RFC 7662 `{"active":false}`) says nothing about binding or claims: for
+  // a known token it changes the status only.
+  await upsert(rows.filter((r) => r.rec.active !== false), true);
+  await upsert(rows.filter((r) => r.rec.active === false), false);
+  for (const f of byFp.keys()) st.tokens.delete(f);
+}
+
+const KEEP_WHEN_NULL = new Set(['jti', 'issuer', 'subject', 'clientId', 'issuedAt', 'expiresAt', 'ttlSeconds']);
+const KEEP_WHEN_EMPTY = new Set(['audience', 'scopes']);
+
+// A token we revoked stays revoked when an inventory still lists it as active.
+const STATUS_EXPR = `(CASE WHEN t.status = 'revoked' AND EXCLUDED.status = 'active' THEN t.status ELSE EXCLUDED.status END)`;
+
+export async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promise<void> {
+  if (!pending.length) return;
+  await lookupTokens(st, pending.map((x) => x.fingerprint));
+  const rows: ExposureRow[] = pending.map((x) => ({
+    x,
+    batchId: st.batchId,
+    tokenId: st.tokens.get(x.fingerprint)?.id ?? null,
+    dedupeKey: exposureDedupeKey(x),
+  }));
+  const { rows: ins } = await st.exec(
+    `WITH ins AS (INSERT INTO "ExposureFinding" (${columnNames(exposureColumns)}) ${unnestSelect(exposureColumns)}
+       ON CONFLICT ("dedupeKey") DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+    unnestParams(exposureColumns, rows),
+  );
+  const n = Number((ins[0] as { n: number }).n);
+  st.stats.accepted += n;
+  st.stats.duplicates += rows.length - n;
+  const ids = [...new Set(rows.flatMap((r) => (r.tokenId ? [r.tokenId] : [])))];
+  for (const id of ids) st.touched.tokenIds.add(id);
+  if (ids.length) {
+    await st.exec(`UPDATE "Token" SET exposure = 'exposed' WHERE id = ANY($1::text[]::uuid[]) AND exposure <> 'exposed'`, [ids]);
+  }
+}
