@@ -126,9 +126,17 @@ function networkParam() {
   return z.string().max(100, 'is longer than 100 characters').regex(/^[^\s/]+$/, 'must be a client network as a simulation shows it: an address such as 203.0.113.0, without /bits').optional();
 }
 
-/** A stored route: `host /prefix`, either part may be empty (not both). */
+/**
+ * A stored route, `host /prefix`. Either part may be missing there (` /prefix`, `host `), and query
+ * values arrive trimmed: `/prefix` alone is a route without a host, `host` alone one without a path.
+ */
 function routeParam() {
-  return z.string().max(DIM_VALUE_MAX, `is longer than ${DIM_VALUE_MAX} characters`).regex(/^(?=\S| \S)[^\s]* (\/[^\s]*)?$/, 'must be a route as a simulation shows it: host, a space, then the path prefix (api.example.com /v1/orders)').optional();
+  return z
+    .string()
+    .max(DIM_VALUE_MAX, `is longer than ${DIM_VALUE_MAX} characters`)
+    .regex(/^(?:[^\s/]+ \/\S*|\/\S*|[^\s/]+)$/, 'must be a route as a simulation shows it: host, a space, then the path prefix (api.example.com /v1/orders)')
+    .transform((v) => (v.startsWith('/') ? ` ${v}` : v.includes(' ') ? v : `${v} `))
+    .optional();
 }
 
 function routePrefixParam() {
