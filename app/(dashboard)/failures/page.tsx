@@ -86,7 +86,8 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       />
       <div className="panel">
         <div className="panel-head">
-          <h2 style={{ margin: 0 }}>Grouped by {by}</h2>
+          {/* Groups count the failures (notable requests) only: with every verdict listed, ok requests are not among them. */}
+          <h2 style={{ margin: 0 }}>{f.failures === 'all' && !f.verdict ? 'Failures grouped' : 'Grouped'} by {by}</h2>
           <span className="muted" style={{ fontSize: '0.85rem' }}>
             Group by:{' '}
             {EVENT_GROUPS.map((g, i) => (
