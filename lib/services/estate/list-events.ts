@@ -329,21 +329,25 @@ export async function listEvents(db: Database, f: EventFilters, p: Params, opts:
   const [notable, counted] = await Promise.all([notableP, countP]);
 
   // Ledger rows newest first. Without a selective filter the ledger may hold a week of a fleet's
-  // requests: look back an hour, then a day, then the whole window, until the page is full (its
-  // BRIN index on occurredAt keeps each look to the blocks of that span).
+  // requests: look back an hour, then a day, then the whole window or range, until the page is full
+  // (its BRIN index on occurredAt keeps each look to the blocks of that span). A range's `from`
+  // (the failures page always has one, a simulation's drill-down a month) only ends the looks early.
   let ledger: EventSqlRow[] = [];
   const selective = !!(f.requestId || f.token);
   const anchor = Math.min(f.to?.getTime() ?? Infinity, after ? Date.parse(String(after[0])) + 1 : Infinity, Date.now() + 2 * 86_400_000);
-  for (const span of selective || f.from ? [Infinity] : [HOUR_MS, 24 * HOUR_MS, Infinity]) {
+  for (const span of selective ? [Infinity] : [HOUR_MS, 24 * HOUR_MS, Infinity]) {
     const rq = new Sql();
     if (!ledgerWhere(rq, f)) break;
     cursor(rq, 'r', `'r' || r."day"::text || encode(r."key", 'hex')`);
-    if (Number.isFinite(span) && Number.isFinite(anchor)) rq.and(`r."occurredAt" >= ${rq.p(new Date(anchor - span).toISOString())}::timestamptz`);
+    const since = anchor - span;
+    // The whole range (or window) is read: this look is the last.
+    const whole = !Number.isFinite(since) || since <= (f.from?.getTime() ?? -Infinity);
+    if (!whole) rq.and(`r."occurredAt" >= ${rq.p(new Date(since).toISOString())}::timestamptz`);
     ledger = await db.query<EventSqlRow>(
       withHops(`${LEDGER_SELECT} ${rq.whereSql()} ORDER BY r."occurredAt" DESC, 1 DESC LIMIT ${page}`),
       rq.params,
     );
-    if (ledger.length >= page || !Number.isFinite(anchor)) break;
+    if (ledger.length >= page || whole) break;
   }
 
   const merged = [...notable, ...ledger].sort((a, b) => {
