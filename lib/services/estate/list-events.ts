@@ -7,7 +7,7 @@ import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { verdictCode, verdictCodeListSql, verdictNameSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { DIM, DIM_VALUE_MAX } from '../evidence/dims.ts';
-import { routeRegex } from '../simulation/scope.ts';
+import { routeRegex, urlRegex } from '../simulation/scope.ts';
 import { isRoutePrefix, ROUTE_PREFIX_MESSAGE } from '../../simulate/policy-schema.ts';
 import { z } from 'zod';
 import { enumParam, filterObject, textParam, uuidParam, windowInstantParam } from '../../domain/query-params.ts';
@@ -161,7 +161,11 @@ function placeClauses(q: Sql, a: 'n' | 'r', f: EventFilters): void {
   if (f.source) q.and(`${a}."ns" IN (SELECT d.id FROM "Source" so JOIN "evidence"."Dim" d ON d."kind" = ${DIM.ns} AND d."value" = so.id::text WHERE so.name = ${q.p(f.source)})`);
   if (f.network) q.and(`${a}."network" = (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.network} AND d."value" = ${q.p(f.network)})`);
   if (f.route) q.and(`${a}."route" = (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" = ${q.p(f.route)})`);
-  if (f.routePrefix) q.and(`${a}."route" IN (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" ~ ${q.p(routeRegex(f.routePrefix))})`);
+  if (f.routePrefix) {
+    const routes = `${a}."route" IN (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" ~ ${q.p(routeRegex(f.routePrefix))})`;
+    // A notable row kept before it had its route: by its URL, as a rollout plan reads it (lib/services/plans/read-evidence.ts).
+    q.and(a === 'n' ? `(${routes} OR (n."route" IS NULL AND n.url ~* ${q.p(urlRegex(f.routePrefix))}))` : routes);
+  }
 }
 
 /** WHERE for notable requests (alias n). */

@@ -233,6 +233,16 @@ describeReal('simulation on real NGINX traffic', () => {
           expect(() => parseEventFilters({ route: 'localhost/api' })).toThrow(/^route must be a route/);
         });
 
+        // Last: it rewrites the notable rows as a version before issue #17 kept them.
+        it('a route prefix finds a failure kept before notable rows had their route by its URL, as a rollout plan does', async (ctx) => {
+          if (!t) return ctx.skip();
+          const byPrefix = async () =>
+            (await listEvents(t!.db, parseEventFilters({ failures: 'any', routePrefix: '/api/stolen-other-cert', from: range.from.toISOString() }, 500), {})).items.map((e) => e.id).sort();
+          const kept = await byPrefix();
+          expect(kept).toHaveLength(BEFORE_ROUNDS + ENFORCED_ROUNDS);
+          await t.db.query(`UPDATE evidence."Notable" SET "route" = NULL, "network" = NULL`);
+          expect(await byPrefix()).toEqual(kept);
+        });
       });
     });
   }
