@@ -6,7 +6,7 @@
 // page's form (require mTLS, that source, that host + path prefix, a range) and reads the answer:
 // the replays counted as attacks stopped, the bearer and certificate-less clients as legitimate
 // clients that would break (with why), the legitimate client not refused, rows per identity, token,
-// network and route, drill-downs to the failed requests. The numbers must equal what
+// network and route, drill-downs to the failed requests of an identity and to every request of a network or route. The numbers must equal what
 // POST /api/v1/simulations answers, the URL must reproduce them, the plan link must carry every
 // selector of the policy and the plan built from it state that scope and count the same requests,
 // and a policy that matches nothing or bad input must say so. Names are unique per run.
@@ -177,12 +177,42 @@ test('a platform owner simulates requiring mTLS on one source and route: attacks
     ...new Array(3).fill(`https://${host}/sim-${run}/stolen-other-cert/orders`),
   ]);
   expect(evRows.every((r) => r[3] === pay)).toBe(true);
-  // A route's drill-down: one refused request of that route.
+  // A network's and a route's drill-down (issue #17): every request the row counts, in the simulation's
+  // source, route prefix and whole-hour range. The row counts ok requests the policy would refuse
+  // (bearer tokens), which no failures list holds: the link lists the row's requests, every verdict
+  // (ok ones as their ledger row, which shows the route instead of the URL).
+  const hour = (iso: string, up: boolean) => new Date(Math[up ? 'ceil' : 'floor'](Date.parse(iso) / 3_600_000) * 3_600_000).toISOString();
+  const perPath = (evs: string[][]) => {
+    const n: Record<string, number> = {};
+    for (const r of evs) {
+      const m = new RegExp(`/sim-${run}/([a-z-]+)`).exec(r[2]!);
+      n[m ? m[1]! : r[2]!] = (n[m ? m[1]! : r[2]!] ?? 0) + 1;
+    }
+    return n;
+  };
   await page.goto(simulateUrl);
-  await page.getByTestId('impact-routes').locator('tr', { hasText: `/sim-${run}/bearer` }).getByRole('link', { name: 'a refused request' }).click();
-  await expect(events.locator('tbody tr')).toHaveCount(1);
-  expect((await rows(events))[0]![2]).toBe(`GET https://${host}/sim-${run}/bearer/orders`);
-  expect((await rows(events))[0]![3]).toBe(legacy);
+  const networkRow = page.getByTestId('impact-networks').locator('tbody tr').first();
+  const network = (await rows(page.getByTestId('impact-networks')))[0]![0]!;
+  await networkRow.getByRole('link', { name: "the row's requests" }).click();
+  await expect(page).toHaveURL(/\/failures\?/);
+  expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ failures: 'all', network, source, routePrefix: route, from: hour(from, false), to: hour(to, true) });
+  await expect(page.getByRole('heading', { name: 'Requests (every verdict)', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('filter-chips')).toContainText(`Client network: ${network}`);
+  await expect(page.getByTestId('filter-chips')).toContainText(`Route prefix: ${route}`);
+  await expect(events.locator('tbody tr')).toHaveCount(10);
+  // The 10 requests in scope, per client as called; not the one outside the route.
+  expect(perPath(await rows(events))).toEqual({ legit: 2, 'stolen-other-cert': 3, 'bound-no-cert': 1, bearer: 4 });
+  await page.screenshot({ path: test.info().outputPath('simulate-network-drill-down.png'), fullPage: true });
+  for (const [client, n, who] of [['bearer', 4, legacy], ['legit', 2, pay]] as const) {
+    await page.goto(simulateUrl);
+    const routeName = `${host} /sim-${run}/${client}`;
+    await page.getByTestId('impact-routes').locator('tr', { hasText: routeName }).getByRole('link', { name: "the row's requests" }).click();
+    await expect(page.getByTestId('filter-chips')).toContainText(`Route: ${routeName}`);
+    await expect(events.locator('tbody tr')).toHaveCount(n);
+    const listed = await rows(events);
+    expect(perPath(listed)).toEqual({ [client]: n });
+    expect(listed.every((r) => r[3] === who)).toBe(true);
+  }
 
   // The plan link and the CLI line carry every selector: here the source, the route and unprivileged tokens
   // (every token of the run is unprivileged, so the numbers stay the same).
@@ -198,7 +228,6 @@ test('a platform owner simulates requiring mTLS on one source and route: attacks
   await expect(plan.getByLabel('Route (host/path)')).toHaveValue(route);
   await expect(plan.getByLabel('Privileged tokens')).toHaveValue('no');
   await expect(plan.getByLabel('Audience')).toHaveValue('');
-  const hour = (iso: string, up: boolean) => new Date(Math[up ? 'ceil' : 'floor'](Date.parse(iso) / 3_600_000) * 3_600_000).toISOString();
   await expect(plan.getByLabel(/^From(\s|$)/)).toHaveValue(hour(from, false));
   await expect(plan.getByLabel(/^To(\s|$)/)).toHaveValue(hour(to, true));
 

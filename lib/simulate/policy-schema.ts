@@ -15,6 +15,8 @@ export const IDENTITY_KEYS = ['kind', 'nameGlob', 'privileged'] as const;
 /** `host/path`, `host` or `/path` (what lib/enforcement can scope a gateway to). */
 const ROUTE_PREFIX = /^(?:(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*(?::\d{1,5})?)?(?:\/[A-Za-z0-9._~!$&'()*+,=:@%/-]{0,255})?$/;
 export const ROUTE_PREFIX_MESSAGE = 'must be host/path, host or /path (no spaces or quotes)';
+/** Whether a text is a route prefix a policy may scope to. */
+export const isRoutePrefix = (v: string): boolean => ROUTE_PREFIX.test(v);
 export const CONFLICTING_REQUIREMENTS = 'conflicting requirements: a token is bound to a certificate or to a DPoP key, not both; require mtls, dpop or bound (either)';
 
 const TTL_MESSAGE = `must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`;

@@ -49,6 +49,10 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
     token: f.token,
     gateway: f.gateway,
     reason: f.reason,
+    source: f.source,
+    network: f.network,
+    route: f.route,
+    routePrefix: f.routePrefix,
     requestId: f.requestId,
     from: str(raw.from),
     to: str(raw.to),
@@ -62,15 +66,19 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   };
   return (
     <>
-      <h1>{f.failures === 'binding' ? 'Binding failures' : f.failures === 'any' ? 'Failed requests (all verdicts but ok)' : `Events: ${f.verdict ? VERDICT_LABELS[f.verdict] : 'all'}`}</h1>
+      <h1>{f.failures === 'binding' ? 'Binding failures' : f.failures === 'any' ? 'Failed requests (all verdicts but ok)' : f.failures === 'all' && !f.verdict ? 'Requests (every verdict)' : `Events: ${f.verdict ? VERDICT_LABELS[f.verdict] : 'all'}`}</h1>
       <TimeRangePicker defaultFrom={DEFAULT_FROM} />
       <FilterBar
         label="Event filters"
         fields={[
-          { kind: 'select', name: 'failures', label: 'Show', anyLabel: 'binding failures', options: [{ value: 'any', label: 'all failures (incl. plain bearer, expired token)' }] },
+          { kind: 'select', name: 'failures', label: 'Show', anyLabel: 'binding failures', options: [{ value: 'any', label: 'all failures (incl. plain bearer, expired token)' }, { value: 'all', label: 'every request (ok ones while the ledger keeps them)' }] },
           { kind: 'select', name: 'verdict', label: 'Verdict', options: VERDICTS.map((v) => ({ value: v, label: VERDICT_LABELS[v] })) },
           { kind: 'text', name: 'reason', label: 'Reason', width: '10rem', placeholder: 'e.g. jkt_mismatch' },
           { kind: 'text', name: 'gateway', label: 'Gateway', width: '9rem' },
+          { kind: 'text', name: 'source', label: 'Source', width: '9rem' },
+          { kind: 'text', name: 'network', label: 'Client network', width: '9rem', placeholder: 'e.g. 203.0.113.0' },
+          { kind: 'text', name: 'route', label: 'Route', width: '12rem', placeholder: 'host /path' },
+          { kind: 'chip', name: 'routePrefix', label: 'Route prefix' },
           { kind: 'text', name: 'identity', label: 'Identity', width: '10rem' },
           { kind: 'text', name: 'requestId', label: 'Request id', width: '10rem' },
           { kind: 'chip', name: 'token', label: 'Token' },
@@ -78,7 +86,8 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       />
       <div className="panel">
         <div className="panel-head">
-          <h2 style={{ margin: 0 }}>Grouped by {by}</h2>
+          {/* Groups count the failures (notable requests) only: with every verdict listed, ok requests are not among them. */}
+          <h2 style={{ margin: 0 }}>{f.failures === 'all' && !f.verdict ? 'Failures grouped' : 'Grouped'} by {by}</h2>
           <span className="muted" style={{ fontSize: '0.85rem' }}>
             Group by:{' '}
             {EVENT_GROUPS.map((g, i) => (
@@ -123,7 +132,8 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
               <tr key={r.id}>
                 <td className="nowrap"><When iso={r.occurredAt} seconds /></td>
                 <td className="opt">{r.gateway ?? '—'}</td>
-                <td className="mono trunc" title={`${r.method ?? ''} ${r.url ?? ''}`.trim() || undefined}>{r.method} {r.url}</td>
+                {/* A ledger row keeps no URL: its route (host /prefix) instead. */}
+                <td className="mono trunc" title={`${r.method ?? ''} ${r.url ?? r.route ?? ''}`.trim() || undefined}>{r.url ? `${r.method ?? ''} ${r.url}`.trim() : r.route ?? ''}</td>
                 <td className="trunc"><IdentityLink id={r.identityId} name={r.identity} /></td>
                 <td className="mono opt">{r.tokenId ? <Link href={`/tokens/${r.tokenId}`}>{(r.tokenFingerprint ?? r.tokenId).slice(0, 10)}…</Link> : '—'}</td>
                 <td className="num">{r.httpStatus ?? '—'}</td>

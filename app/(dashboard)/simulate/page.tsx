@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { isHoldfastError } from '@/lib/errors.ts';
 import { requestIdOfKey } from '@/lib/ingest/evidence/request-key.ts';
-import { listScopeChoices, simulate } from '@/lib/services/simulation/index.ts';
+import { listScopeChoices, simulate, UNKNOWN_NETWORK, UNKNOWN_ROUTE } from '@/lib/services/simulation/index.ts';
 import { scopeWords, type ImpactRow, type SimulationResult } from '@/lib/simulate/index.ts';
 import { simulateCommandLine } from '@/lib/cli/commands/simulate.ts';
 import { requirePage } from '../../_lib/session.ts';
@@ -81,8 +81,21 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
     kind: identityOf.kind, identity: identityOf.nameGlob, privileged: identityOf.privileged == null ? '' : identityOf.privileged ? 'yes' : 'no', audience: scope.audience, ...range,
   });
   const cli = simulateCommandLine(r.policy, range);
-  // Failed requests (every verdict but ok) behind a row, over the simulated range.
-  const failures = (p: Record<string, string | null | undefined>) => `/failures${queryString({ failures: 'any', ...p, gateway: scope.gateway, ...range })}`;
+  // The requests behind a row, over the simulated range (whole hours, as the simulation reads them)
+  // and the policy's gateway, source and route prefix: the list filters exactly as the simulation scopes.
+  const scoped = { gateway: scope.gateway, source: scope.source, routePrefix: scope.routePrefix, ...range };
+  // Failed requests (every verdict but ok) of an identity or token.
+  const failures = (p: Record<string, string | null | undefined>) => `/failures${queryString({ failures: 'any', ...p, ...scoped })}`;
+  // Every request of a client network or route (all verdicts): what the row counts includes ok
+  // requests the policy would refuse (bearer tokens, bound ones sent without their proof), which no
+  // failures list holds. ok requests are listed while the ledger keeps them (the dedupe window);
+  // the identity, privileged and audience selectors cannot be listed by, so with one of them the
+  // list holds the row's requests of every identity.
+  const bySelector = Boolean(identityOf.kind || identityOf.nameGlob || identityOf.privileged != null || scope.audience);
+  const requests = (p: Record<string, string>) => ({
+    href: `/failures${queryString({ failures: 'all', ...p, ...scoped })}`,
+    label: bySelector ? 'requests (all identities)' : "the row's requests",
+  });
   const example = (x: ImpactRow) => {
     const id = x.exemplarKey ? requestIdOfKey(Buffer.from(x.exemplarKey, 'hex')) : null;
     return id && x.wouldBeRefused > 0 ? { href: `/failures${queryString({ failures: 'any', requestId: id })}`, label: 'a refused request' } : null;
@@ -134,8 +147,10 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
               return t.tokenId ? <Link href={`/tokens/${t.tokenId}`}>{label}</Link> : label;
             }}
             evidence={(t) => (t.tokenId ? { href: failures({ token: t.tokenId }), label: 'failed requests' } : example(t))} />
-          <ImpactTable title="Client networks" noun="Network" testId="impact-networks" rows={r.networks} total={r.counts.networks} name={(x) => <span className="mono">{x.name}</span>} evidence={example} />
-          <ImpactTable title="Routes" noun="Route" testId="impact-routes" rows={r.routes} total={r.counts.routes} name={(x) => <span className="mono">{x.name}</span>} evidence={example} />
+          <ImpactTable title="Client networks" noun="Network" testId="impact-networks" rows={r.networks} total={r.counts.networks} name={(x) => <span className="mono">{x.name}</span>}
+            evidence={(x) => (x.name !== UNKNOWN_NETWORK ? requests({ network: x.name }) : example(x))} />
+          <ImpactTable title="Routes" noun="Route" testId="impact-routes" rows={r.routes} total={r.counts.routes} name={(x) => <span className="mono">{x.name}</span>}
+            evidence={(x) => (x.name !== UNKNOWN_ROUTE ? requests({ route: x.name }) : example(x))} />
         </>
       )}
       <div className="panel">

@@ -65,8 +65,27 @@ describe('holdfast tokens / findings / events', () => {
     }
   });
 
+  it('events --network / --route-prefix / --source: the API\'s filters, the contract\'s shape', async () => {
+    // The demo's replay spike comes from 203.0.113.0/24 (lib/seed/demo-estate.ts).
+    const spike = await runCli(['events', '--failures', 'any', '--network', '203.0.113.0', '--limit', '50', '--json'], { env });
+    expect(spike.code, spike.stderr).toBe(0);
+    const rows = lines(spike.stdout);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(Object.keys(row).sort()).toEqual(['id', 'requestId', 'correlationId', 'source', 'occurredAt', 'identity', 'tokenFingerprint', 'x5tS256', 'jkt', 'verdict', 'reason', 'chainVerdict'].sort());
+      expect(row.verdict).not.toBe('ok');
+    }
+    for (const args of [['--network', '100.64.255.0'], ['--route', 'nowhere.test /api'], ['--route-prefix', 'nowhere.test/api'], ['--source', 'no-such-source']]) {
+      const none = await runCli(['events', '--failures', 'all', ...args, '--json'], { env });
+      expect({ args, code: none.code, out: none.stdout }).toEqual({ args, code: 0, out: '' });
+    }
+  });
+
   it('exits 2 with one line on bad filters', async () => {
-    for (const args of [['tokens', '--binding', 'pigeon'], ['findings', '--rule', 'nope'], ['events', '--verdict', 'maybe'], ['tokens', '--limit', '0']]) {
+    for (const args of [
+      ['tokens', '--binding', 'pigeon'], ['findings', '--rule', 'nope'], ['events', '--verdict', 'maybe'], ['tokens', '--limit', '0'],
+      ['events', '--network', '203.0.113.0/24'], ['events', '--route', 'api.example.com/v1'], ['events', '--route-prefix', 'api.example.com /v1'], ['events', '--failures', 'some'],
+    ]) {
       const r = await runCli([...args, '--json'], { env });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');

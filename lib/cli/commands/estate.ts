@@ -118,11 +118,19 @@ export const findingsCommand: Command = {
 export const eventsCommand: Command = {
   name: 'events',
   summary: 'list binding events, newest first (JSON lines with --json)',
-  usage: 'holdfast events [--request-id ID (also finds every hop that carried it as X-Request-ID)] [--verdict V] [--identity ID_OR_NAME] [--limit N (default 1000)] [--json]',
-  options: { 'request-id': { type: 'string' }, verdict: { type: 'string' }, identity: { type: 'string' }, limit: { type: 'string' } },
+  usage:
+    "holdfast events [--request-id ID (also finds every hop that carried it as X-Request-ID)] [--verdict V] [--failures binding|any|all] [--identity ID_OR_NAME] [--gateway G] [--source S] [--network ADDR (as simulate's networks name it)] [--route 'HOST /PREFIX' (as simulate's routes name it)] [--route-prefix HOST/PATH (a policy's --route)] [--from ISO] [--to ISO] [--limit N (default 1000)] [--json]",
+  options: {
+    'request-id': { type: 'string' }, verdict: { type: 'string' }, failures: { type: 'string' }, identity: { type: 'string' }, gateway: { type: 'string' }, source: { type: 'string' },
+    network: { type: 'string' }, route: { type: 'string' }, 'route-prefix': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' },
+  },
   async run(ctx) {
     const v = ctx.values as Record<string, string | undefined>;
-    const params = { requestId: v['request-id'], verdict: v.verdict, identity: v.identity };
+    // The API's names (GET /api/v1/events): --route-prefix is its routePrefix.
+    const params = {
+      requestId: v['request-id'], verdict: v.verdict, failures: v.failures, identity: v.identity, gateway: v.gateway, source: v.source,
+      network: v.network, route: v.route, routePrefix: v['route-prefix'], from: v.from, to: v.to,
+    };
     await run<EventRow>(
       ctx, 'events', params, limitOf(ctx, 1000),
       (db, p) => listEvents(db, parseEventFilters(p), p),

@@ -6,9 +6,11 @@ import { VERDICTS, type Verdict } from '../../domain/types.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { verdictCode, verdictCodeListSql, verdictNameSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
-import { DIM } from '../evidence/dims.ts';
+import { DIM, DIM_VALUE_MAX } from '../evidence/dims.ts';
 import { ledgerIdentitySql } from '../evidence/writer.ts';
-import type { z } from 'zod';
+import { routeRegex, urlRegex } from '../simulation/scope.ts';
+import { isRoutePrefix, ROUTE_PREFIX_MESSAGE } from '../../simulate/policy-schema.ts';
+import { z } from 'zod';
 import { enumParam, filterObject, textParam, uuidParam, windowInstantParam } from '../../domain/query-params.ts';
 import { type CursorKind, decodeCursor, encodeCursor, filtersOf, identityClause, iso, pageParams, parseFilters, perDefaults, refuseForeignCursor, type ListOptions, type Page, type PageQuery, type Params, Sql } from './query.ts';
 
@@ -31,12 +33,21 @@ export interface EventFilters {
   cert?: string;
   /** With `cert`: the same certificate's SHA-1 hex (lines of gateways that log only that). */
   certSha1?: string;
+  /** Ingest source name: requests that came in through it. */
+  source?: string;
+  /** Client network as evidence keeps it and a simulation's network row shows it (`203.0.113.0`, no `/bits`). */
+  network?: string;
+  /** Route as a simulation's route row shows it: `host /prefix` (lib/ingest/evidence/route.ts). */
+  route?: string;
+  /** A policy's route prefix (`host/path`, `host` or `/path`): every route a simulation scoped to it counts. */
+  routePrefix?: string;
   from?: Date;
   to?: Date;
   limit: number;
 }
 
-export const EVENT_FAILURES = ['binding', 'any'] as const;
+/** `binding`: binding failures; `any`: every verdict but ok; `all`: every verdict (the Binding failures page shows `binding` when none is named). */
+export const EVENT_FAILURES = ['binding', 'any', 'all'] as const;
 
 /** A page ends at a request: its time and its key (notable and ledger rows merged newest first). */
 const EVENT_CURSOR: readonly CursorKind[] = ['instant', 'string'];
@@ -49,12 +60,16 @@ const eventQuery = perDefaults((defaultLimit: number) =>
     requestId: textParam().describe('source request id (also accepted as request-id); also finds every hop that carried it as its correlation id (X-Request-ID)'),
     'request-id': textParam().describe('the same as requestId'),
     verdict: enumParam(VERDICTS).describe('one verdict'),
-    failures: enumParam(EVENT_FAILURES).describe('binding = binding failures only; any = every verdict but ok'),
+    failures: enumParam(EVENT_FAILURES).describe('binding = binding failures only; any = every verdict but ok; all = every verdict (the default here)'),
     identity: textParam().describe('identity id or exact name'),
     token: uuidParam().describe('token id'),
     gateway: textParam().describe('gateway name'),
     reason: textParam(100).describe('verdict reason'),
     cert: textParam(100).describe("a certificate's x5t#S256 (or the SHA-1 hex NGINX logs): requests that presented it"),
+    source: textParam().describe('ingest source name: requests that came in through it'),
+    network: networkParam().describe("client network as a simulation's network row shows it (the address at the stored prefix, no /bits: 203.0.113.0)"),
+    route: routeParam().describe("route as a simulation's route row shows it: host, a space, then the path prefix (api.example.com /v1/orders)"),
+    routePrefix: routePrefixParam().describe("a policy's route prefix (host/path, host or /path): the routes a simulation scoped to it counts"),
     from: windowInstantParam().describe('occurredAt ≥ (ISO 8601, or now-<n>m|h|d|w)'),
     to: windowInstantParam().describe('occurredAt < (ISO 8601, or now-<n>m|h|d|w)'),
     ...pageParams(defaultLimit),
@@ -84,8 +99,10 @@ export interface EventRow {
   method: string | null;
   url: string | null;
   clientIp: string | null;
-  /** The client's network (/24, /48): what the ledger keeps of an ok request's address. */
+  /** The client's network (/24, /48, without the bits) as a simulation's network row names it; null on rows kept before it was. */
   clientNetwork: string | null;
+  /** `host /prefix` as a simulation's route row names it; null on rows kept before it was. */
+  route: string | null;
   httpStatus: number | null;
   authScheme: string | null;
   hasDpop: boolean;
@@ -105,13 +122,51 @@ export interface EventRow {
 
 const NOT_OK = VERDICTS.filter((v) => v !== 'ok');
 
+/** A client network as stored: an address without `/bits`, no blanks. */
+function networkParam() {
+  return z.string().max(100, 'is longer than 100 characters').regex(/^[^\s/]+$/, 'must be a client network as a simulation shows it: an address such as 203.0.113.0, without /bits').optional();
+}
+
+/**
+ * A stored route, `host /prefix`. Either part may be missing there (` /prefix`, `host `), and query
+ * values arrive trimmed: `/prefix` alone is a route without a host, `host` alone one without a path.
+ */
+function routeParam() {
+  return z
+    .string()
+    .max(DIM_VALUE_MAX, `is longer than ${DIM_VALUE_MAX} characters`)
+    .regex(/^(?:[^\s/]+ \/\S*|\/\S*|[^\s/]+)$/, 'must be a route as a simulation shows it: host, a space, then the path prefix (api.example.com /v1/orders)')
+    .transform((v) => (v.startsWith('/') ? ` ${v}` : v.includes(' ') ? v : `${v} `))
+    .optional();
+}
+
+function routePrefixParam() {
+  return z.string().max(300, 'is longer than 300 characters').refine((v) => isRoutePrefix(v), ROUTE_PREFIX_MESSAGE).optional();
+}
+
 /** Which verdicts the filters allow; null: any. */
 function verdictsOf(f: EventFilters): readonly string[] | null {
   let vs: readonly string[] | null = null;
   if (f.failures === 'binding') vs = BINDING_FAILURE_VERDICTS;
   if (f.failures === 'any') vs = NOT_OK;
+  // `all`: no restriction.
   if (f.verdict) vs = vs ? vs.filter((v) => v === f.verdict) : [f.verdict];
   return vs;
+}
+
+/**
+ * Source, client network and route, on either kind of row (both keep them as evidence."Dim" numbers,
+ * the ones the usage rows a simulation reads keep): a route prefix resolves as the simulation's scope does.
+ */
+function placeClauses(q: Sql, a: 'n' | 'r', f: EventFilters): void {
+  if (f.source) q.and(`${a}."ns" IN (SELECT d.id FROM "Source" so JOIN "evidence"."Dim" d ON d."kind" = ${DIM.ns} AND d."value" = so.id::text WHERE so.name = ${q.p(f.source)})`);
+  if (f.network) q.and(`${a}."network" = (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.network} AND d."value" = ${q.p(f.network)})`);
+  if (f.route) q.and(`${a}."route" = (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" = ${q.p(f.route)})`);
+  if (f.routePrefix) {
+    const routes = `${a}."route" IN (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" ~ ${q.p(routeRegex(f.routePrefix))})`;
+    // A notable row kept before it had its route: by its URL, as a rollout plan reads it (lib/services/plans/read-evidence.ts).
+    q.and(a === 'n' ? `(${routes} OR (n."route" IS NULL AND n.url ~* ${q.p(urlRegex(f.routePrefix))}))` : routes);
+  }
 }
 
 /** WHERE for notable requests (alias n). */
@@ -125,6 +180,7 @@ function notableWhere(q: Sql, f: EventFilters): void {
   if (f.gateway) q.and(`n.gateway = ${q.p(f.gateway)}`);
   if (f.reason) q.and(`n.reason = ${q.p(f.reason)}`);
   if (f.cert) q.and(`(n."x5tS256" = ${q.p(f.cert)} OR n."sha1Hex" = ${q.p((f.certSha1 ?? f.cert).toLowerCase())})`);
+  placeClauses(q, 'n', f);
   if (f.from) q.and(`n."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
   if (f.to) q.and(`n."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
 }
@@ -146,25 +202,28 @@ function ledgerWhere(q: Sql, f: EventFilters): boolean {
   if (f.gateway) q.and(`r."gateway" = ${dim(DIM.gateway, f.gateway)}`);
   if (f.reason) q.and(`r."reason" = ${dim(DIM.reason, f.reason)}`);
   if (f.cert) q.and(`r."cert" IN (${dim(DIM.cert, f.cert)}, ${dim(DIM.certSha1, (f.certSha1 ?? f.cert).toLowerCase())})`);
+  placeClauses(q, 'r', f);
   if (f.from) q.and(`r."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
   if (f.to) q.and(`r."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
   return true;
 }
 
 const NOTABLE_SELECT = `SELECT 'n' || lpad(n.id::text, 20, '0') AS sk, n."occurredAt", n."requestId", n."correlationId", s.name AS source, n.gateway, n.method, n.url,
-       n."clientIp", NULL::text AS "clientNetwork", n."httpStatus", n."authScheme", n."hasDpop", n."identityId"::text AS "identityId", i.name AS identity,
+       n."clientIp", nw."value" AS "clientNetwork", rt."value" AS route, n."httpStatus", n."authScheme", n."hasDpop", n."identityId"::text AS "identityId", i.name AS identity,
        n."tokenId"::text AS "tokenId", n."tokenFingerprint", n."x5tS256", n.jkt, n."verdict", n.reason, 'notable' AS kept,
        NULL::int AS "hopDay", n."ns" AS "hopNs", n."key" AS "hopKey"
   FROM "evidence"."Notable" n
   LEFT JOIN "Identity" i ON i.id = n."identityId"
   LEFT JOIN "evidence"."Dim" ns ON ns.id = n."ns"
-  LEFT JOIN "Source" s ON s.id::text = ns."value"`;
+  LEFT JOIN "Source" s ON s.id::text = ns."value"
+  LEFT JOIN "evidence"."Dim" nw ON nw.id = n."network"
+  LEFT JOIN "evidence"."Dim" rt ON rt.id = n."route"`;
 
 // A key of kind 1 or 2 (lib/ingest/evidence/request-key.ts) is the gateway's request id itself.
 const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS sk, r."occurredAt",
        CASE get_byte(r."key", 0) WHEN 1 THEN encode(substring(r."key" FROM 2), 'hex') WHEN 2 THEN encode(substring(r."key" FROM 2), 'hex')::uuid::text ELSE r."requestId" END AS "requestId",
        NULL::text AS "correlationId", s.name AS source, g."value" AS gateway, NULL::text AS method, NULL::text AS url, NULL::text AS "clientIp",
-       nw."value" AS "clientNetwork", r."httpStatus", NULL::text AS "authScheme", false AS "hasDpop",
+       nw."value" AS "clientNetwork", rt."value" AS route, r."httpStatus", NULL::text AS "authScheme", false AS "hasDpop",
        li.id::text AS "identityId", i.name AS identity, r."tokenId"::text AS "tokenId", t.fingerprint AS "tokenFingerprint",
        CASE WHEN c."kind" = ${DIM.cert} THEN c."value" END AS "x5tS256", j."value" AS jkt, r."verdict", rs."value" AS reason, 'ledger' AS kept,
        r."day" AS "hopDay", r."ns" AS "hopNs", r."key" AS "hopKey"
@@ -176,6 +235,7 @@ const LEDGER_SELECT = `SELECT 'r' || r."day"::text || encode(r."key", 'hex') AS 
   LEFT JOIN "Source" s ON s.id::text = ns."value"
   LEFT JOIN "evidence"."Dim" g ON g.id = r."gateway"
   LEFT JOIN "evidence"."Dim" nw ON nw.id = r."network"
+  LEFT JOIN "evidence"."Dim" rt ON rt.id = r."route"
   LEFT JOIN "evidence"."Dim" c ON c.id = r."cert"
   LEFT JOIN "evidence"."Dim" j ON j.id = r."jkt"
   LEFT JOIN "evidence"."Dim" rs ON rs.id = r."reason"`;
@@ -231,6 +291,7 @@ type EventSqlRow = {
   url: string | null;
   clientIp: string | null;
   clientNetwork: string | null;
+  route: string | null;
   httpStatus: number | null;
   authScheme: string | null;
   hasDpop: boolean | null;
@@ -274,21 +335,25 @@ export async function listEvents(db: Database, f: EventFilters, p: Params, opts:
   const [notable, counted] = await Promise.all([notableP, countP]);
 
   // Ledger rows newest first. Without a selective filter the ledger may hold a week of a fleet's
-  // requests: look back an hour, then a day, then the whole window, until the page is full (its
-  // BRIN index on occurredAt keeps each look to the blocks of that span).
+  // requests: look back an hour, then a day, then the whole window or range, until the page is full
+  // (its BRIN index on occurredAt keeps each look to the blocks of that span). A range's `from`
+  // (the failures page always has one, a simulation's drill-down a month) only ends the looks early.
   let ledger: EventSqlRow[] = [];
   const selective = !!(f.requestId || f.token);
   const anchor = Math.min(f.to?.getTime() ?? Infinity, after ? Date.parse(String(after[0])) + 1 : Infinity, Date.now() + 2 * 86_400_000);
-  for (const span of selective || f.from ? [Infinity] : [HOUR_MS, 24 * HOUR_MS, Infinity]) {
+  for (const span of selective ? [Infinity] : [HOUR_MS, 24 * HOUR_MS, Infinity]) {
     const rq = new Sql();
     if (!ledgerWhere(rq, f)) break;
     cursor(rq, 'r', `'r' || r."day"::text || encode(r."key", 'hex')`);
-    if (Number.isFinite(span) && Number.isFinite(anchor)) rq.and(`r."occurredAt" >= ${rq.p(new Date(anchor - span).toISOString())}::timestamptz`);
+    const since = anchor - span;
+    // The whole range (or window) is read: this look is the last.
+    const whole = !Number.isFinite(since) || since <= (f.from?.getTime() ?? -Infinity);
+    if (!whole) rq.and(`r."occurredAt" >= ${rq.p(new Date(since).toISOString())}::timestamptz`);
     ledger = await db.query<EventSqlRow>(
       withHops(`${LEDGER_SELECT} ${rq.whereSql()} ORDER BY r."occurredAt" DESC, 1 DESC LIMIT ${page}`),
       rq.params,
     );
-    if (ledger.length >= page || !Number.isFinite(anchor)) break;
+    if (ledger.length >= page || whole) break;
   }
 
   const merged = [...notable, ...ledger].sort((a, b) => {
@@ -315,6 +380,7 @@ export async function listEvents(db: Database, f: EventFilters, p: Params, opts:
       url: r.url,
       clientIp: r.clientIp,
       clientNetwork: r.clientNetwork,
+      route: r.route,
       httpStatus: r.httpStatus == null ? null : Number(r.httpStatus),
       authScheme: r.authScheme,
       hasDpop: Boolean(r.hasDpop),

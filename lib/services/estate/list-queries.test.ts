@@ -77,7 +77,17 @@ describe('list query schemas: the API, the views and the CLI refuse the same val
     ['findings', 'token=42', 'token', 'must be a UUID'],
     ['findings', `after=${ID_CURSOR}`, 'after', 'is not a cursor from this list (use nextCursor as given)'],
     ['events', 'verdict=maybe', 'verdict', 'must be one of ok, binding_mismatch, proof_invalid, no_proof_for_bound_token, bearer_unbound, bound_not_enforced, binding_context_stripped, cert_untrusted, cert_revoked, cert_expired, token_expired, spoofed_client_cert, cert_revoked_unchecked'],
-    ['events', 'failures=some', 'failures', 'must be one of binding, any'],
+    ['events', 'failures=some', 'failures', 'must be one of binding, any, all'],
+    // Client network and route as a simulation's rows name them (issue #17): no /bits, the route's space.
+    ['events', 'network=203.0.113.0/24', 'network', 'must be a client network as a simulation shows it: an address such as 203.0.113.0, without /bits'],
+    ['events', 'network=203.0.113.0 10.0.0.0', 'network', 'must be a client network as a simulation shows it: an address such as 203.0.113.0, without /bits'],
+    ['events', `network=${'1'.repeat(101)}`, 'network', 'is longer than 100 characters'],
+    ['events', 'route=api.example.com/v1/orders', 'route', 'must be a route as a simulation shows it: host, a space, then the path prefix (api.example.com /v1/orders)'],
+    ['events', 'route=api.example.com  /v1', 'route', 'must be a route as a simulation shows it: host, a space, then the path prefix (api.example.com /v1/orders)'],
+    ['events', 'route=api.example.com v1', 'route', 'must be a route as a simulation shows it: host, a space, then the path prefix (api.example.com /v1/orders)'],
+    ['events', `route=h /${'x'.repeat(512)}`, 'route', 'is longer than 512 characters'],
+    ['events', 'routePrefix=api.example.com /v1', 'routePrefix', 'must be host/path, host or /path (no spaces or quotes)'],
+    ['events', `source=${'x'.repeat(301)}`, 'source', 'is longer than 300 characters'],
     ['events', 'from=99999-01-01', 'from', 'must be an ISO 8601 date-time between the years 1 and 9999, or now-<n>m|h|d|w'],
     ['events', 'to=tomorrow', 'to', 'must be an ISO 8601 date-time between the years 1 and 9999, or now-<n>m|h|d|w'],
     ['events', `reason=${'x'.repeat(101)}`, 'reason', 'is longer than 100 characters'],
@@ -125,6 +135,11 @@ describe('list query schemas: the API, the views and the CLI refuse the same val
     expect(parseEventFilters({ 'request-id': 'req-1' }).requestId).toBe('req-1');
     expect(parseEventFilters({ requestId: 'req-2', 'request-id': 'req-1' }).requestId).toBe('req-2');
     expect(parseEventFilters({ 'request-id': 'req-1' })).not.toHaveProperty('request-id');
+    // A route as stored: `host /prefix`, ` /prefix` without a host, `host ` without a path (values arrive trimmed).
+    expect(parseEventFilters({ route: 'api.example.com /v1/orders' }).route).toBe('api.example.com /v1/orders');
+    expect(parseEventFilters({ route: '/v1/orders' }).route).toBe(' /v1/orders');
+    expect(parseEventFilters({ route: 'api.example.com:8443' }).route).toBe('api.example.com:8443 ');
+    expect(parseEventFilters({ network: '2001:db8:0:0:0:0:0:0', routePrefix: '*.example.com/v1', failures: 'all' })).toMatchObject({ network: '2001:db8:0:0:0:0:0:0', routePrefix: '*.example.com/v1', failures: 'all' });
     expect(parseFindingFilters({ token: UUID.toUpperCase() }).token).toBe(UUID);
     expect(parseTokenFilters(new URLSearchParams('binding=&status=%20active%20')).binding).toBeUndefined();
     expect(parseTokenFilters(new URLSearchParams('binding=&status=%20active%20')).status).toBe('active');

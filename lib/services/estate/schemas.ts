@@ -84,6 +84,8 @@ export const EventRowSchema = z.object({
   url: nullable(z.string()),
   clientIp: nullable(z.string()),
   clientNetwork: nullable(z.string()),
+  /** `host /prefix`, as a simulation's route rows name it. */
+  route: nullable(z.string()),
   httpStatus: nullable(z.number().int()),
   authScheme: nullable(z.string()),
   hasDpop: z.boolean(),

@@ -138,6 +138,38 @@ describe.runIf(RUN)('hop chains through the real server', { timeout: 600_000 }, 
       for (const t of run.tokens) expect(all).not.toContain(t.split('.')[1]);
     });
 
+    it('GET /api/v1/events?route=&source=&failures=all and holdfast events --route --server: every request of a route the hop view names, the same', async (ctx) => {
+      if (!server) return ctx.skip();
+      const view = await api<{ paths: Array<{ route: string; edge: { source: string } }> }>('/api/v1/hops');
+      for (const edge of EDGES) {
+        for (const route of CHAIN_ROUTES) {
+          const named = view.paths.find((x) => x.edge.source === SOURCE[edge] && x.route.endsWith(` /${route}/orders`))!.route;
+          const q = `failures=all&source=${SOURCE[edge]}&route=${encodeURIComponent(named)}`;
+          const page = await api<{ items: Array<EventLine & { route: string | null }> }>(`/api/v1/events?${q}&limit=500`);
+          // One edge line per scenario of the route, each the route's own.
+          expect(page.items.map((e) => [e.source, e.route]), `${edge} ${route}`).toEqual(CHAIN_SCENARIOS.map(() => [SOURCE[edge], named]));
+          expect(page.items.map((e) => e.correlationId).sort()).toEqual(CHAIN_SCENARIOS.map((s) => corrOf.get(chainCaseName(edge, route, s))).sort());
+          if (route !== CHAIN_ROUTES[0]) continue;
+          const cli = await runCli(['events', '--failures', 'all', '--source', SOURCE[edge]!, '--route', named, '--json', '--server', server.url, '--api-key', key], { env });
+          expect(cli.code, cli.stderr).toBe(0);
+          expect(cli.stdout.trim().split('\n').map((l) => (JSON.parse(l) as EventLine).id)).toEqual(page.items.map((e) => e.id));
+        }
+      }
+    });
+
+    it('bad event filters are a 400 problem naming the parameter, and exit 2 from the CLI through the server', async (ctx) => {
+      if (!server) return ctx.skip();
+      for (const [q, param] of [['network=203.0.113.0%2F24', 'network'], ['route=host%2Fpath', 'route'], ['routePrefix=a%20b', 'routePrefix'], ['failures=most', 'failures']]) {
+        const res = await fetch(`${server.url}/api/v1/events?${q}`, { headers: { authorization: `Bearer ${key}` } });
+        expect(res.status, q).toBe(400);
+        expect(res.headers.get('content-type'), q).toMatch(/^application\/problem\+json/);
+        const body = (await res.json()) as { code: string; detail: string };
+        expect([body.code, body.detail.startsWith(`query parameter ${param}: `)], q).toEqual(['bad_request', true]);
+      }
+      const cli = await runCli(['events', '--network', '203.0.113.0/24', '--json', '--server', server.url, '--api-key', key], { env });
+      expect([cli.code, cli.stdout, cli.stderr.trim().split('\n').length]).toEqual([2, '', 1]);
+    });
+
     it('bad hop filters are a 400 problem, never a 500', async (ctx) => {
       if (!server) return ctx.skip();
       for (const q of ['from=not-a-date', `route=${'x'.repeat(400)}`, 'to=%00']) {

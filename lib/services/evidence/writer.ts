@@ -104,6 +104,7 @@ const ledgerBinary: BinaryColumn<LedgerRow>[] = [
   { name: 'identityId', type: 'uuid', get: (x) => ledgerIdentity(x.r) },
   { name: 'key', type: 'bytea', get: (x) => x.r.key },
   { name: 'requestId', type: 'text', get: (x) => ledgerRequestId(x.r) },
+  { name: 'route', type: 'int4', get: (x) => x.route },
 ];
 
 const hex = (b: Uint8Array) => `\\x${Buffer.from(b).toString('hex')}`;
@@ -144,6 +145,9 @@ const notableColumnsFor = (batchId: string): BulkColumn<LedgerRow>[] => [
   { name: 'binding', type: 'text', get: (x) => x.r.binding },
   { name: 'anomaly', type: 'text', get: (x) => x.r.anomaly },
   { name: 'redactedRaw', type: 'text', get: (x) => compactRawLine(x.r.ev.redactedRaw) },
+  // The usage row's numbers: a list by client network or route (lib/services/estate/list-events.ts) matches them.
+  { name: 'network', type: 'int4', get: (x) => x.network },
+  { name: 'route', type: 'int4', get: (x) => x.route },
 ];
 
 /** The notable columns as binary COPY columns (same values as notableColumnsFor). */

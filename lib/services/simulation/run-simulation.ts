@@ -75,6 +75,10 @@ interface AggRow {
   ex: string | null;
 }
 
+/** Names of the network and route rows of requests that named none (the requests list cannot filter those). */
+export const UNKNOWN_NETWORK = '(unknown network)';
+export const UNKNOWN_ROUTE = '(unknown route)';
+
 /** Runs the simulation (the policy is expected validated: lib/simulate parsePolicy). */
 export async function runSimulation(db: Database, input: SimulationInput): Promise<SimulationResult> {
   const t0 = performance.now();
@@ -242,8 +246,8 @@ function shape(policy: SimulationPolicy, range: { from: Date; to: Date }, rows: 
   const tokens: TokenImpact[] = of('token').map((r) => ({
     ...impact(r, tokenStub(r.name)), tokenId: r.key, identityId: r.identityId, identityName: r.identityName, binding: r.key ? bindingOf(r.binding) : 'unknown', ttlSeconds: r.ttl === null ? null : Number(r.ttl),
   }));
-  const networks = of('network').map((r) => impact(r, r.name ?? '(unknown network)'));
-  const routes = of('route').map((r) => impact(r, r.name ?? '(unknown route)'));
+  const networks = of('network').map((r) => impact(r, r.name ?? UNKNOWN_NETWORK));
+  const routes = of('route').map((r) => impact(r, r.name ?? UNKNOWN_ROUTE));
   const n = (d: AggRow['dim']) => Number(of(d)[0]?.rows ?? 0);
   return {
     policy,

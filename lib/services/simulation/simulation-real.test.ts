@@ -13,7 +13,8 @@ import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from
 import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts';
 import { findNginx } from '../../testing/processes.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
-import { runSimulation } from './index.ts';
+import { listEvents, parseEventFilters } from '../estate/lists.ts';
+import { runSimulation, UNKNOWN_NETWORK, UNKNOWN_ROUTE } from './index.ts';
 
 const NGINX = findNginx();
 const IN_CI = process.env.CI === 'true';
@@ -174,6 +175,74 @@ describeReal('simulation on real NGINX traffic', () => {
         await expect(runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { gateway: 'nope' } }), range })).rejects.toMatchObject({ code: 'validation_failed', message: 'unknown gateway nope: no evidence names it' });
         await expect(runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'nope' } }), range })).rejects.toMatchObject({ code: 'validation_failed', message: 'unknown source nope' });
         await expect(runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: range.to, to: range.from } })).rejects.toMatchObject({ code: 'validation_failed', details: { reason: 'inverted_range' } });
+      });
+
+      describe('drill-down from a network or route row', () => {
+        // One more client network, ingested here (after the counts above): a request of the
+        // logging-only run as if from 198.51.100.7, under a source of its own.
+        beforeAll(async () => {
+          if (!t) return;
+          const line = logs.before.split('\n').find(Boolean)!;
+          const moved = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(line) as Record<string, unknown>).map(([k, v]) => [k, v === '127.0.0.1' ? '198.51.100.7' : v])));
+          expect(moved).toContain('198.51.100.7');
+          expect(await ingestStream(t.db, [moved + '\n'], { format: 'nginx-json', sourceName: 'edge-other', actor: 'test' })).toMatchObject({ accepted: 1, rejected: 0 });
+        });
+
+        // The Simulate page's drill-down (issue #17): a network or route row's link lists the requests
+        // it counts, read with the link's own parameters (the policy's source and route prefix, the
+        // simulation's whole-hour range) through the list's query schema.
+        for (const input of [{ require: 'mtls' }, { require: 'mtls', scope: { source: 'edge-before' } }, { require: 'dpop', scope: { source: 'edge-enforcing', routePrefix: '/api/b' } }]) {
+          it(`a network or route row's requests list holds exactly the row's requests: ${JSON.stringify(input)}`, async (ctx) => {
+            if (!t) return ctx.skip();
+            const policy = parsePolicy(input);
+            const r = await runSimulation(t.db, { policy, range });
+            const link = (p: Record<string, string>, failures = 'all') =>
+              parseEventFilters({ failures, ...p, source: policy.scope?.source ?? undefined, routePrefix: policy.scope?.routePrefix ?? undefined, from: r.range.from, to: r.range.to }, 500);
+            const rowsOf = async (p: Record<string, string>, failures?: string) => (await listEvents(t!.db, link(p, failures), {})).items;
+            expect(r.networks.length).toBe(policy.scope ? 1 : 2);
+            expect(r.routes.length).toBeGreaterThan(input.scope?.routePrefix ? 1 : 3);
+            for (const n of r.networks) {
+              expect(n.name).not.toBe(UNKNOWN_NETWORK);
+              const listed = await rowsOf({ network: n.name });
+              expect({ network: n.name, n: listed.length }).toEqual({ network: n.name, n: n.total });
+              expect(new Set(listed.map((e) => e.clientNetwork))).toEqual(new Set([n.name]));
+              if (policy.scope?.source) expect(new Set(listed.map((e) => e.source))).toEqual(new Set([policy.scope.source]));
+            }
+            let routed = 0;
+            for (const x of r.routes) {
+              expect(x.name).not.toBe(UNKNOWN_ROUTE);
+              const listed = await rowsOf({ route: x.name });
+              expect({ route: x.name, n: listed.length }).toEqual({ route: x.name, n: x.total });
+              expect(new Set(listed.map((e) => e.route))).toEqual(new Set([x.name]));
+              // Its failures: every listed request but the ok ones (the row's refused ones include ok bearer requests, which no failures list holds).
+              const failed = await rowsOf({ route: x.name }, 'any');
+              expect(failed.map((e) => e.id).sort()).toEqual(listed.filter((e) => e.verdict !== 'ok').map((e) => e.id).sort());
+              routed += listed.length;
+            }
+            expect(routed).toBe(r.requests.total);
+          });
+        }
+
+        it('lists nothing for a network or route no request had, and refuses a network with /bits or a route without its space', async (ctx) => {
+          if (!t) return ctx.skip();
+          const from = range.from.toISOString();
+          expect((await listEvents(t.db, parseEventFilters({ failures: 'all', network: '100.64.255.0', from }), {})).items).toEqual([]);
+          expect((await listEvents(t.db, parseEventFilters({ failures: 'all', route: 'nowhere.test /api', from }), {})).items).toEqual([]);
+          expect((await listEvents(t.db, parseEventFilters({ failures: 'all', routePrefix: '/nowhere', from }), {})).items).toEqual([]);
+          expect(() => parseEventFilters({ network: '127.0.0.0/8' })).toThrow(/^network must be a client network/);
+          expect(() => parseEventFilters({ route: 'localhost/api' })).toThrow(/^route must be a route/);
+        });
+
+        // Last: it rewrites the notable rows as a version before issue #17 kept them.
+        it('a route prefix finds a failure kept before notable rows had their route by its URL, as a rollout plan does', async (ctx) => {
+          if (!t) return ctx.skip();
+          const byPrefix = async () =>
+            (await listEvents(t!.db, parseEventFilters({ failures: 'any', routePrefix: '/api/stolen-other-cert', from: range.from.toISOString() }, 500), {})).items.map((e) => e.id).sort();
+          const kept = await byPrefix();
+          expect(kept).toHaveLength(BEFORE_ROUNDS + ENFORCED_ROUNDS);
+          await t.db.query(`UPDATE evidence."Notable" SET "route" = NULL, "network" = NULL`);
+          expect(await byPrefix()).toEqual(kept);
+        });
       });
     });
   }
