@@ -186,47 +186,14 @@ function ledgerRequestId(r: DecidedRequest): string | null {
   return r.ev.requestId && !keyCarriesId(r.key) ? cap(r.ev.requestId, 200) : null;
 }
 
-/**
- * The /24 of a dotted-quad IPv4 address written the way networkOrigin reads it (1–3 digits per
- * part, each ≤ 255), by slicing: the common case, once per request (a fleet's addresses outnumber
- * any cache). Null for anything else, which takes networkOrigin.
- */
-function slash24Of(ip: string): string | null {
-  let dots = 0;
-  let lastDot = -1;
-  let digits = 0;
-  let part = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return null;
-      lastDot = i;
-      digits = 0;
-      part = 0;
-    } else if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return null;
-    } else return null;
-  }
-  if (dots !== 3 || digits === 0) return null;
-  // Parts are written as numbers: "010" is 10 to networkOrigin, so only canonical parts are sliced.
-  let start = 0;
-  for (let i = 0; i <= lastDot; i++) {
-    if (i === lastDot || ip.charCodeAt(i) === 46) {
-      if (i - start > 1 && ip.charCodeAt(start) === 48) return null;
-      start = i + 1;
-    }
-  }
-  return `${ip.slice(0, lastDot)}.0`;
-}
+/** A dotted-quad IPv4 address written canonically (no leading zeros: networkOrigin reads `010` as 10). */
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** Stored form of a client address: its network at the policy's default prefix, without `/bits`. */
 export function networkValue(ip: string | null, bits: { v4: number; v6: number }): string | null {
   if (!ip) return null;
-  if (bits.v4 === 24) {
-    const fast = slash24Of(ip);
-    if (fast !== null) return fast;
-  }
+  // The common case, once per request (a fleet's addresses outnumber any cache): its /24 by slicing.
+  if (bits.v4 === 24 && CANONICAL_V4.test(ip)) return `${ip.slice(0, ip.lastIndexOf('.'))}.0`;
   const n = networkOrigin(ip.trim(), bits.v4, bits.v6);
   const slash = n.lastIndexOf('/');
   return (slash > 0 && n !== ip ? n.slice(0, slash) : n).slice(0, 100);
