@@ -154,14 +154,19 @@ function verdictsOf(f: EventFilters): readonly string[] | null {
   return vs;
 }
 
+/** The evidence."Dim" number of a value (a subquery: none when the value was never stored). */
+function dimIdSql(q: Sql, kind: number, value: string): string {
+  return `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
+}
+
 /**
  * Source, client network and route, on either kind of row (both keep them as evidence."Dim" numbers,
  * the ones the usage rows a simulation reads keep): a route prefix resolves as the simulation's scope does.
  */
 function placeClauses(q: Sql, a: 'n' | 'r', f: EventFilters): void {
   if (f.source) q.and(`${a}."ns" IN (SELECT d.id FROM "Source" so JOIN "evidence"."Dim" d ON d."kind" = ${DIM.ns} AND d."value" = so.id::text WHERE so.name = ${q.p(f.source)})`);
-  if (f.network) q.and(`${a}."network" = (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.network} AND d."value" = ${q.p(f.network)})`);
-  if (f.route) q.and(`${a}."route" = (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" = ${q.p(f.route)})`);
+  if (f.network) q.and(`${a}."network" = ${dimIdSql(q, DIM.network, f.network)}`);
+  if (f.route) q.and(`${a}."route" = ${dimIdSql(q, DIM.route, f.route)}`);
   if (f.routePrefix) {
     const routes = `${a}."route" IN (SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${DIM.route} AND d."value" ~ ${q.p(routeRegex(f.routePrefix))})`;
     // A notable row kept before it had its route: by its URL, as a rollout plan reads it (lib/services/plans/read-evidence.ts).
@@ -198,10 +203,9 @@ function ledgerWhere(q: Sql, f: EventFilters): boolean {
   }
   identityClause(q, ledgerIdentitySql(), f.identity);
   if (f.token) q.and(`r."tokenId" = ${q.p(f.token)}::uuid`);
-  const dim = (kind: number, value: string) => `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
-  if (f.gateway) q.and(`r."gateway" = ${dim(DIM.gateway, f.gateway)}`);
-  if (f.reason) q.and(`r."reason" = ${dim(DIM.reason, f.reason)}`);
-  if (f.cert) q.and(`r."cert" IN (${dim(DIM.cert, f.cert)}, ${dim(DIM.certSha1, (f.certSha1 ?? f.cert).toLowerCase())})`);
+  if (f.gateway) q.and(`r."gateway" = ${dimIdSql(q, DIM.gateway, f.gateway)}`);
+  if (f.reason) q.and(`r."reason" = ${dimIdSql(q, DIM.reason, f.reason)}`);
+  if (f.cert) q.and(`r."cert" IN (${dimIdSql(q, DIM.cert, f.cert)}, ${dimIdSql(q, DIM.certSha1, (f.certSha1 ?? f.cert).toLowerCase())})`);
   placeClauses(q, 'r', f);
   if (f.from) q.and(`r."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz`);
   if (f.to) q.and(`r."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz`);
