@@ -14,7 +14,7 @@
 //   BENCH_SIM_RUNS (7) timed runs per figure; BENCH_SIM_KEEP=1 keeps the database.
 import { verdictCode } from '../lib/domain/verdict-codes.ts';
 import { DIM } from '../lib/services/evidence/dims.ts';
-import { runSimulation } from '../lib/services/simulation/index.ts';
+import { hourRange, runSimulation } from '../lib/services/simulation/index.ts';
 import { parsePolicy } from '../lib/simulate/index.ts';
 import { openTestDatabase, postgresAvailable } from '../lib/testing/databases.ts';
 import { timeIt as timeRuns } from './timing.ts';
@@ -68,9 +68,11 @@ export async function run(): Promise<BenchResult[]> {
     const genS = ((performance.now() - g0) / 1000).toFixed(0);
     const to = new Date();
     const from = new Date(to.getTime() - 30 * DAY_MS);
-    const [rows] = await db.query<{ usage: number; requests: number }>(`SELECT count(*)::int AS usage, sum("count")::float8 AS requests FROM evidence."Usage" WHERE hour >= $1 AND hour < $2`, [from, to]);
+    // The whole hours the simulation reads (from rounded down, to rounded up): the same usage rows.
+    const hours = hourRange(from, to);
+    const [rows] = await db.query<{ usage: number; requests: number }>(`SELECT count(*)::int AS usage, sum("count")::float8 AS requests FROM evidence."Usage" WHERE hour >= $1 AND hour < $2`, [hours.from, hours.to]);
     const scale = `N = ${TOKENS.toLocaleString('en-US')} tokens, ${rows!.requests.toLocaleString('en-US')} requests as ${rows!.usage.toLocaleString('en-US')} usage rows over 30 days (generated in ${genS} s)`;
-    const baseline = await timeIt(() => db.query(`SELECT sum("count") FROM evidence."Usage" WHERE hour >= $1 AND hour < $2`, [from, to]));
+    const baseline = await timeIt(() => db.query(`SELECT sum("count") FROM evidence."Usage" WHERE hour >= $1 AND hour < $2`, [hours.from, hours.to]));
     const out: BenchResult[] = [];
     for (const [name, input] of [
       ['simulate require mtls', { require: 'mtls' }],

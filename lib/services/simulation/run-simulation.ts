@@ -1,6 +1,11 @@
 // The enforcement what-if over the evidence store: every request of the range in the policy's scope
 // (evidence."Usage", hourly aggregates kept 400 days) in CONTRACT.md's categories, totals and ranked
-// rows per identity, token, client network and route, in one statement aggregated by the database.
+// rows per identity, token, client network and route, aggregated by the database on one snapshot:
+// one pass over the range's usage rows ranks tokens and identities by three figures and sums the
+// rest per client network × route × category (a few thousand groups); the ranked tokens and
+// identities are then summed in full from their own rows, read through the token and identity
+// indexes. (One statement with every figure for every token took 25 s at 1 M tokens, most of it
+// spilling a 14-aggregate hash table and sorting the whole range to match refusals.)
 //
 // Usage rows carry no HTTP status. Verdicts mostly say whether the gateway refused (a mismatch or a
 // missing proof is only given to refused requests); where they do not (an enforcing gateway refusing
@@ -18,25 +23,30 @@ import {
   type IdentityImpact, type ImpactRow, type SimulationInput, type SimulationPolicy, type SimulationResult, type TokenBinding, type TokenImpact,
 } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
-import { resolveScope, scopeIsEmpty, usageScopeSql, type ResolvedScope } from './scope.ts';
+import { resolveScope, scopeIsEmpty, usageScopeSql, type ResolvedScope, type SqlArg } from './scope.ts';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_ROW_LIMIT = 50;
 export const MAX_ROW_LIMIT = 500;
 
+type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+
 /**
- * One statement with room to aggregate in memory: at a million tokens the per-token groups are
- * ~150 MB, which the default work_mem (4 MB) would spill to disk. PostgreSQL only; PGlite as is.
+ * The simulation's statements on one snapshot, with room to aggregate in memory: at a million
+ * tokens the per-token groups are ~130 MB, which the default work_mem (4 MB) would spill to disk.
+ * JIT is off: compiling these expression-heavy statements took ~4 s of a 1 M-token run, more than
+ * it saved. PostgreSQL only; PGlite runs the statements as they are.
  */
-async function queryWithMemory<T>(db: Database, sql: string, params: unknown[]): Promise<T[]> {
-  if (db.kind !== 'postgres' || !db.pool) return db.query<T>(sql, params);
+async function inReadSnapshot<R>(db: Database, fn: (q: Query) => Promise<R>): Promise<R> {
+  if (db.kind !== 'postgres' || !db.pool) return fn((sql, params) => db.query(sql, params));
   const c = await db.pool.connect();
   try {
-    await c.query('BEGIN READ ONLY');
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await c.query(`SET LOCAL work_mem = '256MB'`);
-    const r = await c.query(sql, params);
+    await c.query(`SET LOCAL jit = off`);
+    const out = await fn(async (sql, params) => (await c.query(sql, params)).rows);
     await c.query('COMMIT');
-    return r.rows as T[];
+    return out;
   } catch (e) {
     await c.query('ROLLBACK').catch(() => {});
     throw e;
@@ -75,6 +85,36 @@ interface AggRow {
   ex: string | null;
 }
 
+/** A usage group's requests the gateway refused though the verdict does not say so: moved to alreadyRefused. */
+interface Move {
+  tok: string | null;
+  idn: string | null;
+  route: number | null;
+  network: number | null;
+  pres: number;
+  moved: number;
+  cat: number;
+  broken: number;
+}
+
+/** A row's figures from rows of (n, cat, broken, pres): the AggRow columns total … pj, ex. */
+function PIVOT(exSql = 'max(ex)'): string {
+  return [
+    'sum(n) AS total',
+    ...SIMULATION_CATEGORIES.map((_, i) => `coalesce(sum(n) FILTER (WHERE cat = ${i}), 0) AS c${i}`),
+    ...BROKEN_REASONS.map((_, i) => `coalesce(sum(n) FILTER (WHERE broken = ${i}), 0) AS b${i}`),
+    'coalesce(sum(n) FILTER (WHERE pres = 1), 0) AS pc',
+    'coalesce(sum(n) FILTER (WHERE pres = 2), 0) AS pj',
+    `${exSql} AS ex`,
+  ].join(', ');
+}
+
+const FIGURE_COLUMNS = ['total', ...SIMULATION_CATEGORIES.map((_, i) => `c${i}`), ...BROKEN_REASONS.map((_, i) => `b${i}`), 'pc', 'pj'];
+/** The figures of a PIVOT relation, in AggRow's order. */
+const FIGURES = (alias: string) => [...FIGURE_COLUMNS.map((c) => `${alias}.${c}`), `${alias}.ex`].join(', ');
+/** The same columns empty (ranked keys whose figures the second statement reads). */
+const NO_FIGURES = [...FIGURE_COLUMNS.map((c) => `NULL::float8 AS ${c}`), 'NULL::text AS ex'].join(', ');
+
 /** Names of the network and route rows of requests that named none (the requests list cannot filter those). */
 export const UNKNOWN_NETWORK = '(unknown network)';
 export const UNKNOWN_ROUTE = '(unknown route)';
@@ -96,7 +136,7 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
   const table = classificationTable(policy.require, VERDICTS);
   const missingIds = (await db.query<{ id: number }>(`SELECT id FROM evidence."Dim" WHERE kind = $1 AND value = ANY($2::text[])`, [DIM.reason, [...MISSING_PROOF_REASONS]])).map((r) => Number(r.id));
   const cat = (c: string) => SIMULATION_CATEGORIES.indexOf(c as never);
-  // The classifier's table as two arrays indexed by verdict code, missing proof, binding and TTL (see SLOT_SQL).
+  // The classifier's table as two arrays indexed by verdict code, missing proof, binding and TTL (the slot below).
   const size = Math.max(...VERDICTS.map((v) => verdictCode(v))) * 16 + 16;
   const lookup = { cat: new Array<number>(size).fill(cat('unaffected')), broken: new Array<number>(size).fill(-1) };
   for (const r of table) {
@@ -108,7 +148,6 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
     range.from, range.to, // 1, 2
     policy.maxTtlSeconds ?? 0, missingIds, // 3, 4
     lookup.cat, lookup.broken, // 5, 6
-    limit, // 7
   ];
   const needIdentity = Boolean(idSel?.kind || idSel?.nameGlob);
   // Optional scope conditions take their parameters only when present (an unused $n has no type).
@@ -119,94 +158,146 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
   if (idSel?.nameGlob) conds.push(`i.name LIKE ${arg(globToLike(idSel.nameGlob), 'text')}`);
   const where = conds.join(' AND ');
   const joins = `LEFT JOIN "Token" t ON t.id = u."tokenId" ${needIdentity ? `LEFT JOIN "Identity" i ON i.id = u."identityId"` : ''}`;
-  // A join on the classifier's table would multiply the rows before filtering them: an array index per row instead.
+  // A join on the classifier's table would multiply the rows before filtering them: an array index per
+  // row instead, the slot computed once per row and indexing both arrays. The binding is compared as
+  // the enum: a cast to text looks its label up for every row.
   const slot = `(u.verdict * 16 + CASE WHEN u.reason = ANY($4::int[]) THEN 8 ELSE 0 END
-        + CASE t.binding::text WHEN 'bearer' THEN 0 WHEN 'mtls' THEN 2 WHEN 'dpop' THEN 4 ELSE 6 END
+        + CASE t.binding WHEN 'bearer' THEN 0 WHEN 'mtls' THEN 2 WHEN 'dpop' THEN 4 ELSE 6 END
         + CASE WHEN $3::int > 0 AND ${ttlSql('t')} > $3::int THEN 1 ELSE 0 END + 1)`;
   const catSql = `($5::int2[])[${slot}]`;
   const brokenSql = `($6::int2[])[${slot}]`;
-  // Requests the gateway refused that the verdict does not say were refused (notable rows keep the status).
-  const refRows = await db.query<{ tok: string | null; idn: string | null; gateway: number | null; cert: number | null; jkt: number | null; verdict: number; reason: number | null; r: number }>(
-    `SELECT n."tokenId" AS tok, n."identityId" AS idn, gd.id AS gateway, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, n.verdict, rd.id AS reason, count(*)::bigint AS r
-       FROM evidence."Notable" n
-       LEFT JOIN evidence."Dim" gd ON gd.kind = ${DIM.gateway} AND gd.value = n.gateway
-       LEFT JOIN evidence."Dim" cd ON cd.kind = ${DIM.cert} AND cd.value = n."x5tS256"
-       LEFT JOIN evidence."Dim" sd ON sd.kind = ${DIM.certSha1} AND sd.value = n."sha1Hex" AND n."x5tS256" IS NULL
-       LEFT JOIN evidence."Dim" jd ON jd.kind = ${DIM.jkt} AND jd.value = n.jkt
-       LEFT JOIN evidence."Dim" rd ON rd.kind = ${DIM.reason} AND rd.value = n.reason
-      WHERE n."occurredAt" >= $1 AND n."occurredAt" < $2 AND (n."httpStatus" < 200 OR n."httpStatus" >= 300) AND n.verdict NOT IN ${verdictCodeListSql(REFUSED_VERDICTS)}
-        AND ($3::int[] IS NULL OR gd.id = ANY($3::int[])) AND ($4::int[] IS NULL OR n.ns = ANY($4::int[]))
-      GROUP BY 1, 2, 3, 4, 5, 6, 7`,
-    [range.from, range.to, scope.gateways, scope.ns],
-  );
-  const withRefused = refRows.length > 0;
-  let refArgs: string[] = [];
-  if (withRefused) {
-    const col = <K extends keyof (typeof refRows)[number]>(k: K) => refRows.map((r) => r[k]);
-    refArgs = [arg(col('tok'), 'uuid[]'), arg(col('idn'), 'uuid[]'), arg(col('gateway'), 'int[]'), arg(col('cert'), 'int[]'), arg(col('jkt'), 'int[]'), arg(col('verdict'), 'int2[]'), arg(col('reason'), 'int[]'), arg(col('r'), 'int8[]')];
-  }
-  const NIL = `'00000000-0000-0000-0000-000000000000'::uuid`;
-  const sql = `
-    WITH ${withRefused ? `    ref AS (
-      SELECT * FROM unnest(${refArgs.join(', ')}) AS r(tok, idn, gateway, cert, jkt, verdict, reason, r)
-    ),
-    -- The usage groups those refusals belong to, each taking what is left of them in route, network order.
-    hit AS (
-      SELECT g.*, least(g.n, greatest(0, g.r - (sum(g.n) OVER (PARTITION BY g.tok, g.idn, g.gateway, g.cert, g.jkt, g.verdict, g.reason ORDER BY g.route NULLS FIRST, g.network NULLS FIRST ROWS UNBOUNDED PRECEDING) - g.n)))::bigint AS moved
-        FROM (
-          SELECT u."tokenId" AS tok, u."identityId" AS idn, u.gateway, u.route, u.network, u.cert, u.jkt, u.verdict, u.reason, max(ref.r) AS r, sum(u.count)::bigint AS n,
-                 max(${catSql}) AS cat, max(${brokenSql}) AS broken
-            FROM evidence."Usage" u
-            JOIN ref ON coalesce(ref.tok, ${NIL}) = coalesce(u."tokenId", ${NIL}) AND coalesce(ref.idn, ${NIL}) = coalesce(u."identityId", ${NIL})
-                    AND coalesce(ref.gateway, 0) = coalesce(u.gateway, 0) AND coalesce(ref.cert, 0) = coalesce(u.cert, 0) AND coalesce(ref.jkt, 0) = coalesce(u.jkt, 0)
-                    AND ref.verdict = u.verdict AND coalesce(ref.reason, 0) = coalesce(u.reason, 0)
-            ${joins}
-           WHERE ${where}
-           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-        ) g
-    ),
-` : ''}    x AS (
-      SELECT u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, u.cert, u.jkt, u.count AS n, ${catSql} AS cat, ${brokenSql} AS broken, u.exemplar AS ex
-        FROM evidence."Usage" u ${joins}
-       WHERE ${where}
-      ${withRefused ? `UNION ALL
-      SELECT tok, idn, route, network, cert, jkt, -moved, cat, broken, NULL FROM hit WHERE moved > 0
-      UNION ALL
-      SELECT tok, idn, route, network, cert, jkt, moved, ${cat('alreadyRefused')}, -1, NULL FROM hit WHERE moved > 0` : ''}
-    ),
-    agg AS MATERIALIZED (
-      SELECT CASE WHEN GROUPING(tok) = 0 THEN 'token' WHEN GROUPING(idn) = 0 THEN 'identity' WHEN GROUPING(network) = 0 THEN 'network' WHEN GROUPING(route) = 0 THEN 'route' ELSE 'all' END AS dim,
-             tok, idn, network, route,
-             sum(n)::float8 AS total,
-             ${SIMULATION_CATEGORIES.map((_, i) => `coalesce(sum(n) FILTER (WHERE cat = ${i}), 0)::float8 AS c${i}`).join(', ')},
-             ${BROKEN_REASONS.map((_, i) => `coalesce(sum(n) FILTER (WHERE broken = ${i}), 0)::float8 AS b${i}`).join(', ')},
-             coalesce(sum(n) FILTER (WHERE cert IS NOT NULL), 0)::float8 AS pc,
-             coalesce(sum(n) FILTER (WHERE cert IS NULL AND jkt IS NOT NULL), 0)::float8 AS pj,
-             max(encode(ex, 'hex')) FILTER (WHERE cat IN (0, 1)) AS ex
-        FROM x
-       GROUP BY GROUPING SETS ((), (idn), (tok), (network), (route))
-    ),
-    cnt AS (SELECT dim, count(*) AS rows FROM agg GROUP BY dim),
+  // What the request presented: 1 a certificate, 2 a DPoP key (and no certificate), 0 neither.
+  const presSql = `CASE WHEN u.cert IS NOT NULL THEN 1 WHEN u.jkt IS NOT NULL THEN 2 ELSE 0 END`;
+  /** Statement parameters: the shared ones, then the statement's own. */
+  const withArgs = () => {
+    const p = [...params];
+    return { p, arg: (v: unknown, type: string) => `$${p.push(v)}::${type}` };
+  };
+  /** `col` in `ids` (uuids), null ids matching a null column. */
+  const inIds = (col: string, ids: (string | null)[], a: SqlArg) => {
+    const some = ids.filter((x): x is string => x !== null);
+    const alts = [...(some.length ? [`${col} = ANY(${a(some, 'uuid[]')})`] : []), ...(ids.includes(null) ? [`${col} IS NULL`] : [])];
+    return alts.length ? `(${alts.join(' OR ')})` : 'false';
+  };
+  if (scopeIsEmpty(scope)) return shape(policy, range, [], performance.now() - t0);
 
-    top AS (
-      (SELECT * FROM agg WHERE dim = 'all')
-      UNION ALL (SELECT * FROM agg WHERE dim = 'identity' ORDER BY c0 + c1 DESC, c1 DESC, total DESC LIMIT $7)
-      UNION ALL (SELECT * FROM agg WHERE dim = 'token' ORDER BY c0 + c1 DESC, c1 DESC, total DESC LIMIT $7)
-      UNION ALL (SELECT * FROM agg WHERE dim = 'network' ORDER BY c0 + c1 DESC, c1 DESC, total DESC LIMIT $7)
-      UNION ALL (SELECT * FROM agg WHERE dim = 'route' ORDER BY c0 + c1 DESC, c1 DESC, total DESC LIMIT $7)
-    )
-    SELECT top.dim, coalesce(top.tok::text, top.idn::text, top.network::text, top.route::text) AS key,
-           CASE top.dim WHEN 'identity' THEN i.name WHEN 'token' THEN tk.fingerprint WHEN 'network' THEN nd.value WHEN 'route' THEN rd.value END AS name,
-           i.kind, coalesce(top.idn, tk."identityId")::text AS "identityId", ti.name AS "identityName", tk.binding::text AS binding, ${ttlSql('tk')} AS ttl,
-           cnt.rows::int AS rows, top.total, top.c0, top.c1, top.c2, top.c3, top.c4, top.b0, top.b1, top.b2, top.b3, top.b4, top.pc, top.pj, top.ex
-      FROM top
-      JOIN cnt ON cnt.dim = top.dim
-      LEFT JOIN "Identity" i ON i.id = top.idn AND top.dim = 'identity'
-      LEFT JOIN "Token" tk ON tk.id = top.tok AND top.dim = 'token'
-      LEFT JOIN "Identity" ti ON ti.id = tk."identityId"
-      LEFT JOIN evidence."Dim" nd ON nd.id = top.network AND top.dim = 'network'
-      LEFT JOIN evidence."Dim" rd ON rd.id = top.route AND top.dim = 'route'`;
-  const rows = scopeIsEmpty(scope) ? [] : await queryWithMemory<AggRow>(db, sql, params);
+  /** Usage groups the notable rows say were refused though their verdict does not: moved to alreadyRefused. */
+  const refusalMoves = async (q: Query): Promise<Move[]> => {
+    const refRows = await q<{ tok: string | null; idn: string | null; gateway: number | null; cert: number | null; jkt: number | null; verdict: number; reason: number | null; r: number }>(
+      `SELECT n."tokenId" AS tok, n."identityId" AS idn, gd.id AS gateway, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, n.verdict, rd.id AS reason, count(*)::bigint AS r
+         FROM evidence."Notable" n
+         LEFT JOIN evidence."Dim" gd ON gd.kind = ${DIM.gateway} AND gd.value = n.gateway
+         LEFT JOIN evidence."Dim" cd ON cd.kind = ${DIM.cert} AND cd.value = n."x5tS256"
+         LEFT JOIN evidence."Dim" sd ON sd.kind = ${DIM.certSha1} AND sd.value = n."sha1Hex" AND n."x5tS256" IS NULL
+         LEFT JOIN evidence."Dim" jd ON jd.kind = ${DIM.jkt} AND jd.value = n.jkt
+         LEFT JOIN evidence."Dim" rd ON rd.kind = ${DIM.reason} AND rd.value = n.reason
+        WHERE n."occurredAt" >= $1 AND n."occurredAt" < $2 AND (n."httpStatus" < 200 OR n."httpStatus" >= 300) AND n.verdict NOT IN ${verdictCodeListSql(REFUSED_VERDICTS)}
+          AND ($3::int[] IS NULL OR gd.id = ANY($3::int[])) AND ($4::int[] IS NULL OR n.ns = ANY($4::int[]))
+        GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+      [range.from, range.to, scope.gateways, scope.ns],
+    );
+    if (!refRows.length) return [];
+    const s = withArgs();
+    const col = <K extends keyof (typeof refRows)[number]>(k: K) => refRows.map((r) => r[k]);
+    const ref = `unnest(${s.arg(col('tok'), 'uuid[]')}, ${s.arg(col('idn'), 'uuid[]')}, ${s.arg(col('gateway'), 'int[]')}, ${s.arg(col('cert'), 'int[]')}, ${s.arg(col('jkt'), 'int[]')}, ${s.arg(col('verdict'), 'int2[]')}, ${s.arg(col('reason'), 'int[]')}, ${s.arg(col('r'), 'int8[]')})
+        AS ref(tok, idn, gateway, cert, jkt, verdict, reason, r)`;
+    const NIL = `'00000000-0000-0000-0000-000000000000'::uuid`;
+    // The usage groups those refusals belong to (read by token through its index), each taking what
+    // is left of them in route, network order.
+    return q<Move>(
+      `SELECT tok, idn, route, network, pres, moved::float8 AS moved, cat, broken FROM (
+         SELECT g.*, least(g.n, greatest(0, g.r - (sum(g.n) OVER (PARTITION BY g.tok, g.idn, g.gateway, g.cert, g.jkt, g.verdict, g.reason ORDER BY g.route NULLS FIRST, g.network NULLS FIRST, g.pres ROWS UNBOUNDED PRECEDING) - g.n))) AS moved
+           FROM (
+             SELECT u."tokenId" AS tok, u."identityId" AS idn, u.gateway, u.route, u.network, u.cert, u.jkt, u.verdict, u.reason, ${presSql} AS pres,
+                    max(ref.r) AS r, sum(u.count)::bigint AS n, max(${catSql}) AS cat, max(${brokenSql}) AS broken
+               FROM evidence."Usage" u
+               JOIN ${ref} ON coalesce(ref.tok, ${NIL}) = coalesce(u."tokenId", ${NIL}) AND coalesce(ref.idn, ${NIL}) = coalesce(u."identityId", ${NIL})
+                       AND coalesce(ref.gateway, 0) = coalesce(u.gateway, 0) AND coalesce(ref.cert, 0) = coalesce(u.cert, 0) AND coalesce(ref.jkt, 0) = coalesce(u.jkt, 0)
+                       AND ref.verdict = u.verdict AND coalesce(ref.reason, 0) = coalesce(u.reason, 0)
+               ${joins}
+              WHERE ${where} AND ${inIds('u."tokenId"', [...new Set(col('tok'))], s.arg)}
+              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+           ) g
+       ) h WHERE moved > 0`,
+      s.p,
+    );
+  };
+
+  /** The requests in scope, one row per usage row, plus the refusals moved to alreadyRefused; `only`: of these tokens or identities. */
+  const requestRows = (moves: Move[], a: SqlArg, only?: { toks: (string | null)[]; idns: (string | null)[] }) => {
+    const only_ = (tok: string, idn: string) => (only ? ` AND (${inIds(tok, only.toks, a)} OR ${inIds(idn, only.idns, a)})` : '');
+    const usage = `SELECT tok, idn, route, network, pres, n, ($5::int2[])[slot] AS cat, ($6::int2[])[slot] AS broken, ex FROM (
+        SELECT u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, ${presSql} AS pres, u.count::float8 AS n, ${slot} AS slot, u.exemplar AS ex
+          FROM evidence."Usage" u ${joins}
+         WHERE ${where}${only_('u."tokenId"', 'u."identityId"')}
+         OFFSET 0) s`;
+    if (!moves.length) return usage;
+    const col = <K extends keyof Move>(k: K) => moves.map((m) => m[k]);
+    const m = `unnest(${a(col('tok'), 'uuid[]')}, ${a(col('idn'), 'uuid[]')}, ${a(col('route'), 'int[]')}, ${a(col('network'), 'int[]')}, ${a(col('pres'), 'int[]')}, ${a(col('moved'), 'float8[]')}, ${a(col('cat'), 'int2[]')}, ${a(col('broken'), 'int2[]')})
+        AS m(tok, idn, route, network, pres, moved, cat, broken) WHERE true${only_('m.tok', 'm.idn')}`;
+    return `${usage}
+      UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, -m.moved, m.cat, m.broken, NULL FROM ${m}
+      UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, m.moved, ${cat('alreadyRefused')}::int2, (-1)::int2, NULL FROM ${m}`;
+  };
+
+  const rows = await inReadSnapshot(db, async (q) => {
+    const moves = await refusalMoves(q);
+    // 1. One pass over the range. Per token and per identity only what ranks them (would be refused,
+    //    legitimate broken, total); per client network × route × what was presented × category the
+    //    requests, a few thousand groups from which the totals and the network and route rows add up.
+    const s1 = withArgs();
+    const lim = s1.arg(limit, 'int');
+    const first = await q<AggRow>(
+      `WITH x AS (${requestRows(moves, s1.arg)}),
+      g AS MATERIALIZED (
+        SELECT GROUPING(tok, idn) AS gs, tok, idn, network, route, pres, cat, broken,
+               sum(n) AS n, coalesce(sum(n) FILTER (WHERE cat IN (0, 1)), 0) AS w, coalesce(sum(n) FILTER (WHERE cat = 1), 0) AS c1,
+               max(encode(ex, 'hex')) FILTER (WHERE cat IN (0, 1)) AS ex
+          FROM x
+         GROUP BY GROUPING SETS ((tok), (idn), (network, route, pres, cat, broken))
+      ),
+      nr AS MATERIALIZED (
+        SELECT CASE WHEN GROUPING(network) = 0 THEN 'network' WHEN GROUPING(route) = 0 THEN 'route' ELSE 'all' END AS dim, network, route, ${PIVOT()}
+          FROM g WHERE gs = 3
+         GROUP BY GROUPING SETS ((), (network), (route))
+      ),
+      nrc AS (SELECT dim, count(*)::int AS rows FROM nr GROUP BY dim)
+      (SELECT 'token' AS dim, tok::text AS key, NULL::text AS name, (SELECT count(*) FROM g WHERE gs = 1)::int AS rows, ${NO_FIGURES} FROM g WHERE gs = 1 ORDER BY w DESC, c1 DESC, n DESC, tok NULLS LAST LIMIT ${lim})
+      UNION ALL (SELECT 'identity', idn::text, NULL, (SELECT count(*) FROM g WHERE gs = 2)::int, ${NO_FIGURES} FROM g WHERE gs = 2 ORDER BY w DESC, c1 DESC, n DESC, idn NULLS LAST LIMIT ${lim})
+      UNION ALL (SELECT nr.dim, NULL, NULL, 1, ${FIGURES('nr')} FROM nr WHERE nr.dim = 'all')
+      UNION ALL (SELECT nr.dim, nr.network::text, d.value, nrc.rows, ${FIGURES('nr')} FROM nr JOIN nrc ON nrc.dim = nr.dim LEFT JOIN evidence."Dim" d ON d.id = nr.network
+                  WHERE nr.dim = 'network' ORDER BY nr.c0 + nr.c1 DESC, nr.c1 DESC, nr.total DESC, nr.network NULLS LAST LIMIT ${lim})
+      UNION ALL (SELECT nr.dim, nr.route::text, d.value, nrc.rows, ${FIGURES('nr')} FROM nr JOIN nrc ON nrc.dim = nr.dim LEFT JOIN evidence."Dim" d ON d.id = nr.route
+                  WHERE nr.dim = 'route' ORDER BY nr.c0 + nr.c1 DESC, nr.c1 DESC, nr.total DESC, nr.route NULLS LAST LIMIT ${lim})`,
+      s1.p,
+    );
+    // 2. The ranked tokens and identities in full, from their own usage rows (read through the token
+    //    and identity indexes).
+    const toks = first.filter((r) => r.dim === 'token').map((r) => r.key);
+    const idns = first.filter((r) => r.dim === 'identity').map((r) => r.key);
+    if (!toks.length && !idns.length) return first;
+    const s2 = withArgs();
+    const only = { toks, idns };
+    const detail = await q<AggRow>(
+      `WITH x AS (${requestRows(moves, s2.arg, only)}),
+      agg AS (
+        SELECT CASE WHEN GROUPING(tok) = 0 THEN 'token' ELSE 'identity' END AS dim, tok, idn, ${PIVOT(`max(encode(ex, 'hex')) FILTER (WHERE cat IN (0, 1))`)}
+          FROM x
+         GROUP BY GROUPING SETS ((tok), (idn))
+      )
+      SELECT agg.dim, coalesce(agg.tok::text, agg.idn::text) AS key, CASE agg.dim WHEN 'identity' THEN i.name ELSE tk.fingerprint END AS name,
+             i.kind, coalesce(agg.idn, tk."identityId")::text AS "identityId", ti.name AS "identityName", tk.binding::text AS binding, ${ttlSql('tk')} AS ttl,
+             ${FIGURES('agg')}
+        FROM agg
+        LEFT JOIN "Identity" i ON i.id = agg.idn AND agg.dim = 'identity'
+        LEFT JOIN "Token" tk ON tk.id = agg.tok AND agg.dim = 'token'
+        LEFT JOIN "Identity" ti ON ti.id = tk."identityId"
+       WHERE (agg.dim = 'token' AND ${inIds('agg.tok', toks, s2.arg)}) OR (agg.dim = 'identity' AND ${inIds('agg.idn', idns, s2.arg)})`,
+      s2.p,
+    );
+    const counted = new Map(first.filter((r) => r.dim === 'token' || r.dim === 'identity').map((r) => [r.dim, r.rows]));
+    return [...first.filter((r) => r.dim !== 'token' && r.dim !== 'identity'), ...detail.map((r) => ({ ...r, rows: counted.get(r.dim) ?? 0 }))];
+  });
   return shape(policy, range, rows, performance.now() - t0);
 }
 
