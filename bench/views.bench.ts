@@ -18,7 +18,8 @@
 // tokens, 20,000,000 requests) keeps `npm run bench` to a few minutes; the issue's scale is
 //   BENCH_VIEWS_TOKENS=1000000 BENCH_VIEWS_REQUESTS=100000000 npm run bench -- views
 // BENCH_VIEWS_RUNS (20) timed runs per figure, BENCH_VIEWS_BASE_RUNS (10) per naive baseline;
-// BENCH_VIEWS_BATCH_TOKENS (2,000) distinct tokens per batch; BENCH_VIEWS_KEEP=1 keeps the database afterwards.
+// BENCH_VIEWS_BATCH_TOKENS (2,000) distinct tokens per batch; BENCH_VIEWS_KEEP=1 keeps the database afterwards;
+// BENCH_VIEWS_FINDINGS=0 leaves out the findings evaluations (~15 minutes at 1 M tokens).
 import { getOverview } from '../lib/services/estate/overview.ts';
 import type { Database } from '../lib/db/open.ts';
 import { verdictCode, verdictNameSql } from '../lib/domain/verdict-codes.ts';
@@ -282,6 +283,9 @@ export async function run(): Promise<BenchResult[]> {
       );
     const overviewRuns = Math.max(3, Math.min(RUNS, 10));
     out.push(...results('overview (uncached)', await timeIt(() => getOverview(db, { from: new Date(Date.now() - 7 * 86_400_000) }), overviewRuns), await timeIt(naiveMix, Math.min(BASE_RUNS, 3)), 'binding-mix chart alone as a usage ⋈ tokens join', 1000, `${scale}; trends, failures, TTL, top identities and the binding mix from the hourly rollups; ${overviewRuns} runs`));
+
+    // BENCH_VIEWS_FINDINGS=0 stops here: at 1 M tokens the evaluations below take ~15 minutes.
+    if (process.env.BENCH_VIEWS_FINDINGS === '0') return out;
 
     // One findings evaluation over the whole estate (every rule, from the aggregates) vs the least any
     // evaluation must read: one pass over the usage rows per token.
