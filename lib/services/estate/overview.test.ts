@@ -41,6 +41,55 @@ async function tokensKnownAt(at: Date): Promise<number> {
 const sum = (rows: { n: number }[]) => rows.reduce((a, r) => a + r.n, 0);
 
 describe('getOverview over a window', () => {
+  it('reads both trends and the TTL chart in one pass that answers as each figure counted on its own', async () => {
+    // Revoke, expose and resolve some tokens and findings at known instants, so that "then" and
+    // "now" differ in every figure.
+    await t.db.query(`UPDATE "Token" SET "revokedAt" = $1::timestamptz, status = 'revoked' WHERE id IN (SELECT id FROM "Token" ORDER BY id LIMIT 15)`, [ago(3 * DAY).toISOString()]);
+    await t.db.query(`UPDATE "Token" SET exposure = 'exposed' WHERE id IN (SELECT id FROM "Token" ORDER BY id DESC LIMIT 12)`);
+    await t.db.query(
+      `INSERT INTO "Finding" ("dedupeKey", rule, severity, "identityId", "tokenId", title, explanation, recommendation, "blastRadius", "lastSeenAt", status, "resolvedAt")
+       SELECT 'unbound_high_risk:oracle:' || t.id, 'unbound_high_risk', 'high', t."identityId", t.id, 't', 'e', 'r', 1, $1::timestamptz,
+              CASE WHEN row_number() OVER (ORDER BY t.id) % 3 = 0 THEN 'resolved' ELSE 'open' END,
+              CASE WHEN row_number() OVER (ORDER BY t.id) % 3 = 0 THEN $2::timestamptz END
+         FROM "Token" t WHERE t.binding = 'bearer' ORDER BY t.id LIMIT 40`,
+      [NOW.toISOString(), ago(2 * DAY).toISOString()],
+    );
+    const oracle = async (at: Date) => {
+      const live = (x: string) => `(${x}."revokedAt" IS NULL OR ${x}."revokedAt" > $1::timestamptz) AND (${x}."expiresAt" IS NULL OR ${x}."expiresAt" > $1::timestamptz)`;
+      const [r] = await t.db.query<Record<string, number>>(
+        `SELECT count(*)::int AS tokens, count(*) FILTER (WHERE binding = 'bearer')::int AS bearer, count(*) FILTER (WHERE binding = 'mtls')::int AS mtls,
+                count(*) FILTER (WHERE binding = 'dpop')::int AS dpop,
+                (SELECT count(*) FROM "Finding" f JOIN "Token" lt ON lt.id = f."tokenId"
+                  WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz) AND lt."firstSeenAt" <= $1::timestamptz AND ${live('lt')})::int AS uhr,
+                count(*) FILTER (WHERE ${live('t')} AND exposure = 'exposed')::int AS exposed,
+                coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE ${live('t')} AND binding <> 'bearer'), 0)::float8
+                  / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE ${live('t')}), 0), 1) AS wpct
+           FROM "Token" t WHERE "firstSeenAt" <= $1::timestamptz`,
+        [at.toISOString()],
+      );
+      return {
+        tokens: r!.tokens, bearer: r!.bearer, mtls: r!.mtls, dpop: r!.dpop, unboundHighRisk: r!.uhr, exposedActive: r!.exposed,
+        weightedConstrainedPct: Math.round(Number(r!.wpct) * 1000) / 10,
+      };
+    };
+    const o = await getOverview(t.db, { from: ago(7 * DAY), to: NOW });
+    const [atNow, atThen] = [await oracle(NOW), await oracle(ago(7 * DAY))];
+    expect(o.now).toEqual(atNow);
+    expect(o.then).toEqual(atThen);
+    // The edits above make the two instants differ where each figure can.
+    expect(atNow.unboundHighRisk).not.toBe(atThen.unboundHighRisk);
+    expect(atNow.exposedActive).toBeGreaterThan(0);
+    const ttl = await t.db.query<{ b: number; binding: string; n: number }>(
+      `SELECT CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5 WHEN "ttlSeconds" < 3600 THEN 0 WHEN "ttlSeconds" < 86400 THEN 1 WHEN "ttlSeconds" < 604800 THEN 2
+                   WHEN "ttlSeconds" < 7776000 THEN 3 WHEN "ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END AS b, binding::text AS binding, count(*)::int AS n
+         FROM "Token" WHERE status = 'active' GROUP BY 1, 2`,
+    );
+    const expected = o.ttl.map((b) => ({ bucket: b.bucket, bearer: 0, mtls: 0, dpop: 0 }));
+    for (const r of ttl) if (expected[r.b] && r.binding !== 'unknown') expected[r.b]![r.binding as 'bearer'] += r.n;
+    expect(o.ttl.map(({ bucket, bearer, mtls, dpop }) => ({ bucket, bearer, mtls, dpop }))).toEqual(expected);
+    expect(o.ttl.reduce((a, b) => a + b.bearer + b.mtls + b.dpop, 0)).toBeGreaterThan(0);
+  });
+
   it('counts failures inside an absolute window only, by day, and compares its end with its start', async () => {
     const from = ago(20 * DAY);
     const to = ago(10 * DAY);

@@ -74,34 +74,65 @@ export const TTL_BUCKETS: { bucket: string; label: string; min?: number; max?: n
   { bucket: 'never', label: 'never expires', none: true },
 ];
 
-async function trendAt(db: Database, at: string): Promise<Trend> {
-  // One pass over "Token" (the tokens known at `at`, with whether each was live then) plus the
-  // unbound high-risk findings joined to the tokens live at `at`. (A CTE of whole rows read six
-  // times was ~10× slower at 1M tokens.)
-  const live = (t: string) =>
-    `(${t}."revokedAt" IS NULL OR ${t}."revokedAt" > $1::timestamptz) AND (${t}."expiresAt" IS NULL OR ${t}."expiresAt" > $1::timestamptz)`;
-  const [r] = await db.query<Record<string, number>>(
-    `SELECT count(*)::int AS tokens,
-            count(*) FILTER (WHERE binding = 'bearer')::int AS bearer,
-            count(*) FILTER (WHERE binding = 'mtls')::int AS mtls,
-            count(*) FILTER (WHERE binding = 'dpop')::int AS dpop,
-            (SELECT count(*) FROM "Finding" f JOIN "Token" lt ON lt.id = f."tokenId"
-              WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz)
-                AND lt."firstSeenAt" <= $1::timestamptz AND ${live('lt')})::int AS uhr,
-            count(*) FILTER (WHERE l AND exposure = 'exposed')::int AS exposed,
-            coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE l AND binding <> 'bearer'), 0)::float8
-              / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE l), 0), 1) AS wpct
-       FROM (SELECT binding, exposure, privileged, ${live('t')} AS l FROM "Token" t WHERE "firstSeenAt" <= $1::timestamptz) t`,
-    [at],
+/** Per token binding × TTL bucket (TTL_BUCKETS' index; -1 none): the figures both trends and the TTL chart add up. */
+interface TokenFigureRow {
+  binding: string;
+  b: number;
+  /** Active tokens (the TTL chart). */
+  active: number;
+  /** At now (n) and at the window's start (t): tokens known, exposed and live, live weight (privileged 3×), live with an open unbound high-risk finding. */
+  tn: number; en: number; wn: number; un: number;
+  tt: number; et: number; wt: number; ut: number;
+}
+
+/**
+ * One pass over "Token" for both trends (now and the window's start) and the TTL chart: the tokens
+ * known at each instant, whether each was live then, and its unbound high-risk findings open then
+ * (hashed from "Finding", a few per cent of the tokens). Three passes, and a join driven by the tokens
+ * live at each instant, took ~2 s of CPU at 1 M tokens: the uncached Overview's floor.
+ */
+async function tokenFigures(db: Database, at: string, then: string): Promise<TokenFigureRow[]> {
+  const live = (p: string) => `("revokedAt" IS NULL OR "revokedAt" > ${p}::timestamptz) AND ("expiresAt" IS NULL OR "expiresAt" > ${p}::timestamptz)`;
+  const open = (p: string) => `count(*) FILTER (WHERE status <> 'resolved' OR "resolvedAt" > ${p}::timestamptz)`;
+  return db.query<TokenFigureRow>(
+    `SELECT t.binding::text AS binding,
+            CASE WHEN t."ttlSeconds" IS NULL AND t."expiresAt" IS NULL THEN 5
+                 WHEN t."ttlSeconds" < 3600 THEN 0 WHEN t."ttlSeconds" < 86400 THEN 1 WHEN t."ttlSeconds" < 604800 THEN 2
+                 WHEN t."ttlSeconds" < 7776000 THEN 3 WHEN t."ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END AS b,
+            count(*) FILTER (WHERE t.status = 'active')::int AS active,
+            count(*) FILTER (WHERE t.fn)::int AS tn,
+            count(*) FILTER (WHERE t.fn AND t.ln AND t.exposure = 'exposed')::int AS en,
+            coalesce(sum(t.w) FILTER (WHERE t.fn AND t.ln), 0)::float8 AS wn,
+            coalesce(sum(f.n) FILTER (WHERE t.fn AND t.ln), 0)::int AS un,
+            count(*) FILTER (WHERE t.ft)::int AS tt,
+            count(*) FILTER (WHERE t.ft AND t.lt AND t.exposure = 'exposed')::int AS et,
+            coalesce(sum(t.w) FILTER (WHERE t.ft AND t.lt), 0)::float8 AS wt,
+            coalesce(sum(f.t) FILTER (WHERE t.ft AND t.lt), 0)::int AS ut
+       FROM (SELECT id, binding, "ttlSeconds", "expiresAt", status, exposure, CASE WHEN privileged THEN 3 ELSE 1 END AS w,
+                    "firstSeenAt" <= $1::timestamptz AS fn, ${live('$1')} AS ln,
+                    "firstSeenAt" <= $2::timestamptz AS ft, ${live('$2')} AS lt
+               FROM "Token") t
+       LEFT JOIN (SELECT "tokenId", ${open('$1')} AS n, ${open('$2')} AS t
+                    FROM "Finding" WHERE rule = 'unbound_high_risk' AND "tokenId" IS NOT NULL GROUP BY 1) f ON f."tokenId" = t.id
+      GROUP BY 1, 2`,
+    [at, then],
   );
+}
+
+/** A trend from tokenFigures' rows, at now (`n`) or at the window's start (`t`). */
+function trendOf(rows: TokenFigureRow[], k: 'n' | 't'): Trend {
+  const sum = (f: (r: TokenFigureRow) => number, only?: (r: TokenFigureRow) => boolean) => rows.reduce((a, r) => a + (only && !only(r) ? 0 : Number(f(r))), 0);
+  const tokens = (r: TokenFigureRow) => (k === 'n' ? r.tn : r.tt);
+  const weight = (r: TokenFigureRow) => (k === 'n' ? r.wn : r.wt);
+  const constrained = sum(weight, (r) => r.binding !== 'bearer');
   return {
-    tokens: Number(r?.tokens ?? 0),
-    bearer: Number(r?.bearer ?? 0),
-    mtls: Number(r?.mtls ?? 0),
-    dpop: Number(r?.dpop ?? 0),
-    unboundHighRisk: Number(r?.uhr ?? 0),
-    exposedActive: Number(r?.exposed ?? 0),
-    weightedConstrainedPct: Math.round(Number(r?.wpct ?? 0) * 1000) / 10,
+    tokens: sum(tokens),
+    bearer: sum(tokens, (r) => r.binding === 'bearer'),
+    mtls: sum(tokens, (r) => r.binding === 'mtls'),
+    dpop: sum(tokens, (r) => r.binding === 'dpop'),
+    unboundHighRisk: sum((r) => (k === 'n' ? r.un : r.ut)),
+    exposedActive: sum((r) => (k === 'n' ? r.en : r.et)),
+    weightedConstrainedPct: Math.round((constrained / Math.max(sum(weight), 1)) * 1000) / 10,
   };
 }
 
@@ -119,8 +150,7 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
   const thenIso = from.toISOString();
   // Independent queries, started together: on PostgreSQL each runs on its own pooled connection
   // (the uncached Overview at 1M tokens is bounded by its slowest query, not their sum).
-  const nowTP = trendAt(db, nowIso);
-  const thenTP = trendAt(db, thenIso);
+  const tokenFiguresP = tokenFigures(db, nowIso, thenIso);
   // Failure counts from the hourly rollup (exact: partial end hours counted from the events).
   const fail = BINDING_FAILURE_VERDICTS;
   const nowMs = now.getTime();
@@ -147,13 +177,6 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
       GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
     windowParams(from.getTime(), nowMs),
   );
-  const ttlRowsP = db.query<{ b: number; binding: string; n: number }>(
-    `SELECT CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5
-                 WHEN "ttlSeconds" < 3600 THEN 0 WHEN "ttlSeconds" < 86400 THEN 1 WHEN "ttlSeconds" < 604800 THEN 2
-                 WHEN "ttlSeconds" < 7776000 THEN 3 WHEN "ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END AS b,
-            binding::text AS binding, count(*)::int AS n
-       FROM "Token" WHERE status = 'active' GROUP BY 1, 2`,
-  );
   // The risk score saturates (a few critical findings already make 100), so it cannot rank the
   // riskiest identities apart: rank by open critical findings, then high, then blast radius.
   const topP = db.query<{ id: string; name: string; kind: string; score: number; n: number; critical: number; high: number; radius: number }>(
@@ -165,7 +188,8 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
        FROM c JOIN s ON s."identityId" = c."identityId" JOIN "Identity" i ON i.id = c."identityId"
       ORDER BY c.critical DESC, c.high DESC, c.radius DESC, i.name LIMIT 10`,
   );
-  const [nowT, thenT, [f], mix, failuresOverTime, ttlRows, top] = await Promise.all([nowTP, thenTP, fP, mixP, failuresOverTimeP, ttlRowsP, topP]);
+  const [figures, [f], mix, failuresOverTime, top] = await Promise.all([tokenFiguresP, fP, mixP, failuresOverTimeP, topP]);
+  const [nowT, thenT] = [trendOf(figures, 'n'), trendOf(figures, 't')];
   const mixByStart = new Map<string, { start: string; bearer: number; mtls: number; dpop: number }>();
   for (const r of mix) {
     const d = mixByStart.get(r.start) ?? { start: r.start, bearer: 0, mtls: 0, dpop: 0 };
@@ -180,9 +204,9 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
     mtls: 0,
     dpop: 0,
   }));
-  for (const r of ttlRows) {
+  for (const r of figures) {
     const b = ttl[Number(r.b)];
-    if (b) b[r.binding as 'bearer' | 'mtls' | 'dpop'] = Number(r.n);
+    if (b && (r.binding === 'bearer' || r.binding === 'mtls' || r.binding === 'dpop')) b[r.binding] += Number(r.active);
   }
   return {
     window: { from: thenIso, to: nowIso, bucket },
