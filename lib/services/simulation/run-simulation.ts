@@ -13,6 +13,7 @@
 // its status, say how many were refused: those move to alreadyRefused, taken from the matching usage
 // groups (same token, identity, gateway, credential, verdict, reason) in route and network order.
 // The range is read in whole hours, as the aggregates are kept: from rounded down, to rounded up.
+import { withClientTransaction } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import { VERDICTS } from '../../domain/types.ts';
 import { verdictCode, verdictCodeListSql } from '../../domain/verdict-codes.ts';
@@ -39,20 +40,12 @@ type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
  */
 async function inReadSnapshot<R>(db: Database, fn: (q: Query) => Promise<R>): Promise<R> {
   if (db.kind !== 'postgres' || !db.pool) return fn((sql, params) => db.query(sql, params));
-  const c = await db.pool.connect();
-  try {
-    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  return withClientTransaction(db.pool, async (c) => {
+    await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await c.query(`SET LOCAL work_mem = '256MB'`);
     await c.query(`SET LOCAL jit = off`);
-    const out = await fn(async (sql, params) => (await c.query(sql, params)).rows);
-    await c.query('COMMIT');
-    return out;
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    c.release();
-  }
+    return fn(async (sql, params) => (await c.query(sql, params)).rows);
+  });
 }
 
 /** Slot of a token binding in the classifier's lookup arrays. */
