@@ -5,7 +5,8 @@
 // from an identity) and TRUNCATE they equal count(*) over "Token" / "Finding" grouped the same
 // way (findings written by the real engine: opened, resolved, cascaded away with their tokens),
 // and the summary's token and finding figures equal the exact counts. The migrations' backfills
-// rebuild the same rows.
+// rebuild the same rows. "TokenTimeline" (the Overview's tokens first seen and ended per hour) is
+// checked the same way against its edges recomputed from "Token".
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoEstate } from '../seed/demo-estate.ts';
@@ -29,6 +30,29 @@ async function expectCountsExact(db: TestDatabase['db']): Promise<number> {
   expect(kept).toEqual(exact);
   const [neg] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "TokenCount" WHERE "count" < 0`);
   expect(neg!.n).toBe(0);
+  // Every token starts in the UTC hour it was first seen, and ends in the hour of the earlier of its
+  // revocation and expiry (not before it was first seen); a token with neither never ends.
+  const hourKey = (col: string) => `to_char(date_trunc('hour', ${col} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24')`;
+  const cls = `binding, CASE WHEN "ttlSeconds" IS NULL AND "expiresAt" IS NULL THEN 5 WHEN "ttlSeconds" < 3600 THEN 0 WHEN "ttlSeconds" < 86400 THEN 1
+                 WHEN "ttlSeconds" < 604800 THEN 2 WHEN "ttlSeconds" < 7776000 THEN 3 WHEN "ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END,
+               exposure = 'exposed', privileged, status = 'active'`;
+  const edges = await db.query<{ k: string; n: string }>(
+    `SELECT k, count(*)::text AS n FROM (
+       SELECT concat_ws('/', ${cls}, 0, ${hourKey('"firstSeenAt"')}) AS k FROM "Token"
+       UNION ALL
+       SELECT concat_ws('/', ${cls}, 1, ${hourKey('CASE WHEN e < "firstSeenAt" THEN "firstSeenAt" ELSE e END')}) AS k
+         FROM (SELECT *, CASE WHEN "revokedAt" IS NULL THEN "expiresAt" WHEN "expiresAt" IS NULL OR "revokedAt" < "expiresAt" THEN "revokedAt" ELSE "expiresAt" END AS e
+                 FROM "Token") t WHERE e IS NOT NULL
+     ) x GROUP BY k`,
+  );
+  const timeline = await db.query<{ k: string; n: string }>(
+    `SELECT concat_ws('/', binding, "ttlBucket", exposed, privileged, active, edge, ${hourKey('"hour"')}) AS k, "count"::text AS n
+       FROM "TokenTimeline" WHERE "count" <> 0`,
+  );
+  const byKey = (a: { k: string }, b: { k: string }) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0);
+  expect(timeline.sort(byKey)).toEqual(edges.sort(byKey));
+  const [negT] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "TokenTimeline" WHERE "count" < 0`);
+  expect(negT!.n).toBe(0);
   const [e] = await db.query<{ total: number; bearer: number; mtls: number; dpop: number; exposed: number }>(
     `SELECT count(*)::int AS total, count(*) FILTER (WHERE binding = 'bearer')::int AS bearer, count(*) FILTER (WHERE binding = 'mtls')::int AS mtls,
             count(*) FILTER (WHERE binding = 'dpop')::int AS dpop, count(*) FILTER (WHERE exposure = 'exposed' AND status = 'active')::int AS exposed FROM "Token"`,
@@ -78,6 +102,7 @@ describe.each(RUNTIMES)('summary counters on %s', (runtime) => {
     await writeEstate(t.db, generateDemoEstate({ seed: 11, now: NOW, identities: 30, tokens: 300, events: 500 }));
     const seeded = await expectCountsExact(t.db);
     expect(seeded).toBeGreaterThan(200);
+    expect((await t.db.query(`SELECT 1 FROM "TokenTimeline" WHERE edge = 1 AND "count" > 0`)).length).toBeGreaterThan(0);
     await evaluate(t.db);
     await expectCountsExact(t.db);
     const [open] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Finding" WHERE status = 'open'`);
@@ -111,6 +136,13 @@ describe.each(RUNTIMES)('summary counters on %s', (runtime) => {
     await t.db.query(`UPDATE "Token" SET privileged = NOT privileged, binding = 'mtls' WHERE id IN (SELECT id FROM "Token" ORDER BY fingerprint LIMIT 20)`);
     await t.db.query(`UPDATE "Token" SET "lastSeenAt" = now()`);
     await expectCountsExact(t.db);
+    // The instants the timeline keeps: first seen later, expiry moved, revoked before first seen,
+    // expiry and revocation cleared (a token that never ends).
+    await t.db.query(`UPDATE "Token" SET "firstSeenAt" = "firstSeenAt" + interval '5 hours 7 minutes' WHERE id IN (SELECT id FROM "Token" ORDER BY id LIMIT 9)`);
+    await t.db.query(`UPDATE "Token" SET "expiresAt" = "firstSeenAt" + interval '90 minutes', "ttlSeconds" = 5400 WHERE id IN (SELECT id FROM "Token" ORDER BY id DESC LIMIT 11)`);
+    await t.db.query(`UPDATE "Token" SET "revokedAt" = "firstSeenAt" - interval '1 day' WHERE id IN (SELECT id FROM "Token" ORDER BY fingerprint LIMIT 4)`);
+    await t.db.query(`UPDATE "Token" SET "revokedAt" = NULL, "expiresAt" = NULL, "ttlSeconds" = NULL WHERE id IN (SELECT id FROM "Token" ORDER BY fingerprint DESC LIMIT 6)`);
+    await expectCountsExact(t.db);
     // The engine opens findings for the new bearer tokens and resolves those whose evidence went.
     await evaluate(t.db);
     await expectCountsExact(t.db);
@@ -126,7 +158,7 @@ describe.each(RUNTIMES)('summary counters on %s', (runtime) => {
     await expectCountsExact(t.db);
 
     // The migrations' backfills rebuild the same rows from an existing database.
-    for (const [dir, table] of [['20261122113941_token_counts', 'TokenCount'], ['20261122115315_finding_counts', 'FindingCount']]) {
+    for (const [dir, table] of [['20261122113941_token_counts', 'TokenCount'], ['20261122115315_finding_counts', 'FindingCount'], ['20261205160000_token_timeline', 'TokenTimeline']]) {
       const migration = await readFile(new URL(`../../prisma/migrations/${dir}/migration.sql`, import.meta.url), 'utf8');
       const backfill = migration.slice(migration.indexOf('-- Backfill'));
       await t.db.query(`DELETE FROM "${table}"`);
@@ -139,6 +171,7 @@ describe.each(RUNTIMES)('summary counters on %s', (runtime) => {
     await t.db.query(`TRUNCATE "Token" CASCADE`);
     expect(await expectCountsExact(t.db)).toBe(0);
     expect(await t.db.query(`SELECT * FROM "TokenCount"`)).toEqual([]);
+    expect(await t.db.query(`SELECT * FROM "TokenTimeline"`)).toEqual([]);
     await t.db.query(`TRUNCATE "Finding" CASCADE`);
     expect(await t.db.query(`SELECT * FROM "FindingCount"`)).toEqual([]);
     await ingest(t.db, [record(1), record(2, { cnf: { jkt: JKT } })]);

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Database } from '../../db/open.ts';
 import { enumParam, filterObject, textParam } from '../../domain/query-params.ts';
 import { IDENTITY_KINDS, type IdentityKind } from '../../domain/types.ts';
+import { SEVERITY_WEIGHT } from '../../risk/index.ts';
 import { countPage, decodeCursor, filtersOf, iso, keysetClause, nextCursorOf, pageParams, parseFilters, perDefaults, refuseForeignCursor, type ListOptions, type Page, type PageQuery, type Params, type SortKey, Sql } from './query.ts';
 
 export const IDENTITY_SORTS = ['risk', 'name', 'findings', 'lastSeen'] as const;
@@ -84,10 +85,17 @@ type IdentitySqlRow = {
   [k: `k${number}`]: unknown;
 };
 
-/** Risk score in SQL, same formula as lib/risk riskScore: 100·(1 − Π(1 − wᵢ/100)) over open findings. */
-export const IDENTITY_SCORE_SQL = `SELECT "identityId",
-    round(100 * (1 - exp(sum(ln(1 - (CASE severity WHEN 'critical' THEN 60 WHEN 'high' THEN 30 WHEN 'medium' THEN 10 WHEN 'low' THEN 3 ELSE 0 END) / 100.0)))))::int AS score,
-    count(*)::int AS n
+/**
+ * Risk score in SQL over a group of open findings, same formula as lib/risk riskScore:
+ * 100·(1 − Π(1 − wᵢ/100)), with the product taken as Σ count × ln(1 − w/100) per severity so that
+ * ln runs once per group, not once per finding (~0.2 s of the Overview over 156 k open findings).
+ */
+export const IDENTITY_SCORE_EXPR = `round(100 * (1 - exp(${(Object.entries(SEVERITY_WEIGHT) as [string, number][])
+  .filter(([, w]) => w > 0)
+  .map(([sev, w]) => `count(*) FILTER (WHERE severity = '${sev}') * ln(${(100 - w) / 100})`)
+  .join(' + ')})))::int`;
+
+export const IDENTITY_SCORE_SQL = `SELECT "identityId", ${IDENTITY_SCORE_EXPR} AS score, count(*)::int AS n
   FROM "Finding" WHERE status = 'open' AND "identityId" IS NOT NULL GROUP BY "identityId"`;
 
 const IDENTITY_KEYS: Record<IdentitySort, SortKey> = {

@@ -40,8 +40,28 @@ async function tokensKnownAt(at: Date): Promise<number> {
 
 const sum = (rows: { n: number }[]) => rows.reduce((a, r) => a + r.n, 0);
 
+/** The trend at `at`, each figure counted on its own from "Token" and "Finding". */
+async function oracle(at: Date) {
+  const live = (x: string) => `(${x}."revokedAt" IS NULL OR ${x}."revokedAt" > $1::timestamptz) AND (${x}."expiresAt" IS NULL OR ${x}."expiresAt" > $1::timestamptz)`;
+  const [r] = await t.db.query<Record<string, number>>(
+    `SELECT count(*)::int AS tokens, count(*) FILTER (WHERE binding = 'bearer')::int AS bearer, count(*) FILTER (WHERE binding = 'mtls')::int AS mtls,
+            count(*) FILTER (WHERE binding = 'dpop')::int AS dpop,
+            (SELECT count(*) FROM "Finding" f JOIN "Token" lt ON lt.id = f."tokenId"
+              WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz) AND lt."firstSeenAt" <= $1::timestamptz AND ${live('lt')})::int AS uhr,
+            count(*) FILTER (WHERE ${live('t')} AND exposure = 'exposed')::int AS exposed,
+            coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE ${live('t')} AND binding <> 'bearer'), 0)::float8
+              / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE ${live('t')}), 0), 1) AS wpct
+       FROM "Token" t WHERE "firstSeenAt" <= $1::timestamptz`,
+    [at.toISOString()],
+  );
+  return {
+    tokens: r!.tokens, bearer: r!.bearer, mtls: r!.mtls, dpop: r!.dpop, unboundHighRisk: r!.uhr, exposedActive: r!.exposed,
+    weightedConstrainedPct: Math.round(Number(r!.wpct) * 1000) / 10,
+  };
+}
+
 describe('getOverview over a window', () => {
-  it('reads both trends and the TTL chart in one pass that answers as each figure counted on its own', async () => {
+  it('answers both trends and the TTL chart as each figure counted on its own', async () => {
     // Revoke, expose and resolve some tokens and findings at known instants, so that "then" and
     // "now" differ in every figure.
     await t.db.query(`UPDATE "Token" SET "revokedAt" = $1::timestamptz, status = 'revoked' WHERE id IN (SELECT id FROM "Token" ORDER BY id LIMIT 15)`, [ago(3 * DAY).toISOString()]);
@@ -54,24 +74,6 @@ describe('getOverview over a window', () => {
          FROM "Token" t WHERE t.binding = 'bearer' ORDER BY t.id LIMIT 40`,
       [NOW.toISOString(), ago(2 * DAY).toISOString()],
     );
-    const oracle = async (at: Date) => {
-      const live = (x: string) => `(${x}."revokedAt" IS NULL OR ${x}."revokedAt" > $1::timestamptz) AND (${x}."expiresAt" IS NULL OR ${x}."expiresAt" > $1::timestamptz)`;
-      const [r] = await t.db.query<Record<string, number>>(
-        `SELECT count(*)::int AS tokens, count(*) FILTER (WHERE binding = 'bearer')::int AS bearer, count(*) FILTER (WHERE binding = 'mtls')::int AS mtls,
-                count(*) FILTER (WHERE binding = 'dpop')::int AS dpop,
-                (SELECT count(*) FROM "Finding" f JOIN "Token" lt ON lt.id = f."tokenId"
-                  WHERE f.rule = 'unbound_high_risk' AND (f.status <> 'resolved' OR f."resolvedAt" > $1::timestamptz) AND lt."firstSeenAt" <= $1::timestamptz AND ${live('lt')})::int AS uhr,
-                count(*) FILTER (WHERE ${live('t')} AND exposure = 'exposed')::int AS exposed,
-                coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE ${live('t')} AND binding <> 'bearer'), 0)::float8
-                  / greatest(coalesce(sum(CASE WHEN privileged THEN 3 ELSE 1 END) FILTER (WHERE ${live('t')}), 0), 1) AS wpct
-           FROM "Token" t WHERE "firstSeenAt" <= $1::timestamptz`,
-        [at.toISOString()],
-      );
-      return {
-        tokens: r!.tokens, bearer: r!.bearer, mtls: r!.mtls, dpop: r!.dpop, unboundHighRisk: r!.uhr, exposedActive: r!.exposed,
-        weightedConstrainedPct: Math.round(Number(r!.wpct) * 1000) / 10,
-      };
-    };
     const o = await getOverview(t.db, { from: ago(7 * DAY), to: NOW });
     const [atNow, atThen] = [await oracle(NOW), await oracle(ago(7 * DAY))];
     expect(o.now).toEqual(atNow);
@@ -88,6 +90,43 @@ describe('getOverview over a window', () => {
     for (const r of ttl) if (expected[r.b] && r.binding !== 'unknown') expected[r.b]![r.binding as 'bearer'] += r.n;
     expect(o.ttl.map(({ bucket, bearer, mtls, dpop }) => ({ bucket, bearer, mtls, dpop }))).toEqual(expected);
     expect(o.ttl.reduce((a, b) => a + b.bearer + b.mtls + b.dpop, 0)).toBeGreaterThan(0);
+  });
+
+  it('counts the tokens that start and end within the hours of its instants exactly, at any minute', async () => {
+    // The trends sum whole hours kept by triggers and count each instant's own hour from "Token":
+    // tokens first seen, revoked and expiring in that hour, before, at and after the instant, one
+    // seen after its expiry, and one whose only end is a revocation.
+    const end = new Date(NOW.getTime() - (2 * 3600 + 17 * 60 + 13) * 1000 - 250);
+    const start = new Date(end.getTime() - 3 * DAY - (5 * 3600 + 11 * 60) * 1000);
+    const edits: [string, number][] = [
+      ['"firstSeenAt" = $1::timestamptz - interval \'10 minutes\'', 5],
+      ['"firstSeenAt" = $1::timestamptz', 3],
+      ['"firstSeenAt" = $1::timestamptz + interval \'5 minutes\'', 4],
+      ['"firstSeenAt" = $1::timestamptz - interval \'15 minutes\', "expiresAt" = $1::timestamptz - interval \'1 minute\'', 3],
+      ['"firstSeenAt" = $1::timestamptz - interval \'15 minutes\', "expiresAt" = $1::timestamptz', 2],
+      ['"firstSeenAt" = $1::timestamptz - interval \'15 minutes\', "expiresAt" = $1::timestamptz + interval \'1 minute\'', 3],
+      ['"revokedAt" = $1::timestamptz - interval \'3 minutes\', "expiresAt" = NULL, "ttlSeconds" = NULL, status = \'revoked\'', 4],
+      ['"revokedAt" = $1::timestamptz + interval \'3 minutes\', status = \'revoked\'', 2],
+      ['"firstSeenAt" = $1::timestamptz - interval \'2 minutes\', "expiresAt" = $1::timestamptz - interval \'1 hour\'', 2],
+    ];
+    let offset = 100;
+    for (const at of [end, start]) {
+      for (const [set, n] of edits) {
+        await t.db.query(`UPDATE "Token" SET ${set} WHERE id IN (SELECT id FROM "Token" ORDER BY fingerprint OFFSET ${offset} LIMIT ${n})`, [at.toISOString()]);
+        offset += n;
+      }
+    }
+    const o = await getOverview(t.db, { from: start, to: end });
+    expect(o.now).toEqual(await oracle(end));
+    expect(o.then).toEqual(await oracle(start));
+    // A minute either side of each instant the figures differ: the tokens of the instant's own hour count.
+    for (const at of [end, start]) {
+      const [before, after] = [new Date(at.getTime() - 60_000), new Date(at.getTime() + 60_000)];
+      const around = await getOverview(t.db, { from: before, to: after });
+      expect(around.then).toEqual(await oracle(before));
+      expect(around.now).toEqual(await oracle(after));
+      expect(around.now.tokens).toBeGreaterThan(around.then.tokens);
+    }
   });
 
   it('counts failures inside an absolute window only, by day, and compares its end with its start', async () => {

@@ -10,7 +10,7 @@ import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { BINDING_FAILURE_VERDICTS } from '../../risk/index.ts';
 import { windowParams, windowRowsSql } from '../event-rollup.ts';
-import { IDENTITY_SCORE_SQL } from './list-identities.ts';
+import { IDENTITY_SCORE_EXPR } from './list-identities.ts';
 import type { WindowBucket } from '../../domain/time-bucket.ts';
 import { HOURLY_BUCKETS_UP_TO_MS } from './time-window.ts';
 
@@ -74,64 +74,102 @@ export const TTL_BUCKETS: { bucket: string; label: string; min?: number; max?: n
   { bucket: 'never', label: 'never expires', none: true },
 ];
 
-/** Per token binding × TTL bucket (TTL_BUCKETS' index; -1 none): the figures both trends and the TTL chart add up. */
-interface TokenFigureRow {
+/**
+ * Tokens per class (binding × TTL bucket, TTL_BUCKETS' index or -1 for an expiry without a recorded
+ * lifetime × exposed × privileged × status active): known (first seen) and ended (revoked or expired)
+ * by the window's end (`kn`, `gn`) and by its start (`kt`, `gt`), and all of them (`all`). A token is
+ * live at an instant when it is known and has not ended by then.
+ */
+interface ClassFigures {
   binding: string;
   b: number;
-  /** Active tokens (the TTL chart). */
-  active: number;
-  /** At now (n) and at the window's start (t): tokens known, exposed and live, live weight (privileged 3×), live with an open unbound high-risk finding. */
-  tn: number; en: number; wn: number; un: number;
-  tt: number; et: number; wt: number; ut: number;
+  exposed: boolean;
+  privileged: boolean;
+  active: boolean;
+  kn: number; gn: number;
+  kt: number; gt: number;
+  all: number;
+}
+
+const HOUR_MS = 3_600_000;
+const hourOf = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / HOUR_MS) * HOUR_MS).toISOString();
+
+/**
+ * Both trends' and the TTL chart's token figures without scanning "Token" (~1 s at 1 M tokens): the
+ * trigger-kept "TokenTimeline" gives, per class, the tokens first seen and ended in each whole UTC
+ * hour before the hour holding each instant; the tokens of those two hours themselves are counted
+ * from "Token" through its firstSeenAt / revokedAt / expiresAt indexes (a token's end is one of
+ * those instants, so a token that started or ended in the hour is found by one of them). Exact at any
+ * instant; see prisma/migrations/*_token_timeline for the model.
+ */
+async function tokenFigures(db: Database, at: string, then: string): Promise<ClassFigures[]> {
+  const [hAt, hThen] = [hourOf(at), hourOf(then)];
+  const cls = `binding::text AS binding, %b AS b, %x AS exposed, privileged, %a AS active`;
+  const timelineP = db.query<ClassFigures>(
+    `SELECT ${cls.replace('%b', '"ttlBucket"').replace('%x', 'exposed').replace('%a', 'active')},
+            coalesce(sum("count") FILTER (WHERE edge = 0 AND "hour" < $1::timestamptz), 0)::float8 AS kn,
+            coalesce(sum("count") FILTER (WHERE edge = 1 AND "hour" < $1::timestamptz), 0)::float8 AS gn,
+            coalesce(sum("count") FILTER (WHERE edge = 0 AND "hour" < $2::timestamptz), 0)::float8 AS kt,
+            coalesce(sum("count") FILTER (WHERE edge = 1 AND "hour" < $2::timestamptz), 0)::float8 AS gt,
+            coalesce(sum("count") FILTER (WHERE edge = 0), 0)::float8 AS "all"
+       FROM "TokenTimeline" GROUP BY 1, 2, 3, 4, 5`,
+    [hAt, hThen],
+  );
+  const within = (col: string, from: string, to: string) => `${col} BETWEEN ${from}::timestamptz AND ${to}::timestamptz`;
+  const near = (from: string, to: string) => ['"firstSeenAt"', '"revokedAt"', '"expiresAt"'].map((c) => within(c, from, to)).join(' OR ');
+  const edgesP = db.query<ClassFigures>(
+    `SELECT ${cls.replace('%b', 'hf_ttl_bucket("ttlSeconds", "expiresAt")').replace('%x', `exposure = 'exposed'`).replace('%a', `status = 'active'`)},
+            count(*) FILTER (WHERE ${within('"firstSeenAt"', '$1', '$2')})::float8 AS kn,
+            count(*) FILTER (WHERE ${within('e', '$1', '$2')})::float8 AS gn,
+            count(*) FILTER (WHERE ${within('"firstSeenAt"', '$3', '$4')})::float8 AS kt,
+            count(*) FILTER (WHERE ${within('e', '$3', '$4')})::float8 AS gt,
+            0::float8 AS "all"
+       FROM (SELECT *, hf_token_ended_at("firstSeenAt", "revokedAt", "expiresAt") AS e FROM "Token"
+              WHERE ${near('$1', '$2')} OR ${near('$3', '$4')}) t
+      GROUP BY 1, 2, 3, 4, 5`,
+    [hAt, at, hThen, then],
+  );
+  const byClass = new Map<string, ClassFigures>();
+  for (const r of [...(await timelineP), ...(await edgesP)]) {
+    const key = `${r.binding}/${r.b}/${r.exposed}/${r.privileged}/${r.active}`;
+    const c = byClass.get(key);
+    if (!c) byClass.set(key, { ...r, b: Number(r.b), kn: Number(r.kn), gn: Number(r.gn), kt: Number(r.kt), gt: Number(r.gt), all: Number(r.all) });
+    else for (const k of ['kn', 'gn', 'kt', 'gt', 'all'] as const) c[k] += Number(r[k]);
+  }
+  return [...byClass.values()];
 }
 
 /**
- * One pass over "Token" for both trends (now and the window's start) and the TTL chart: the tokens
- * known at each instant, whether each was live then, and its unbound high-risk findings open then
- * (hashed from "Finding", a few per cent of the tokens). Three passes, and a join driven by the tokens
- * live at each instant, took ~2 s of CPU at 1 M tokens: the uncached Overview's floor.
+ * Live tokens at each instant that carry an unbound_high_risk finding still open then: driven by
+ * those findings (a few per cent of the tokens), each token read by its key.
  */
-async function tokenFigures(db: Database, at: string, then: string): Promise<TokenFigureRow[]> {
-  const live = (p: string) => `("revokedAt" IS NULL OR "revokedAt" > ${p}::timestamptz) AND ("expiresAt" IS NULL OR "expiresAt" > ${p}::timestamptz)`;
-  const open = (p: string) => `count(*) FILTER (WHERE status <> 'resolved' OR "resolvedAt" > ${p}::timestamptz)`;
-  return db.query<TokenFigureRow>(
-    `SELECT t.binding::text AS binding,
-            CASE WHEN t."ttlSeconds" IS NULL AND t."expiresAt" IS NULL THEN 5
-                 WHEN t."ttlSeconds" < 3600 THEN 0 WHEN t."ttlSeconds" < 86400 THEN 1 WHEN t."ttlSeconds" < 604800 THEN 2
-                 WHEN t."ttlSeconds" < 7776000 THEN 3 WHEN t."ttlSeconds" IS NOT NULL THEN 4 ELSE -1 END AS b,
-            count(*) FILTER (WHERE t.status = 'active')::int AS active,
-            count(*) FILTER (WHERE t.fn)::int AS tn,
-            count(*) FILTER (WHERE t.fn AND t.ln AND t.exposure = 'exposed')::int AS en,
-            coalesce(sum(t.w) FILTER (WHERE t.fn AND t.ln), 0)::float8 AS wn,
-            coalesce(sum(f.n) FILTER (WHERE t.fn AND t.ln), 0)::int AS un,
-            count(*) FILTER (WHERE t.ft)::int AS tt,
-            count(*) FILTER (WHERE t.ft AND t.lt AND t.exposure = 'exposed')::int AS et,
-            coalesce(sum(t.w) FILTER (WHERE t.ft AND t.lt), 0)::float8 AS wt,
-            coalesce(sum(f.t) FILTER (WHERE t.ft AND t.lt), 0)::int AS ut
-       FROM (SELECT id, binding, "ttlSeconds", "expiresAt", status, exposure, CASE WHEN privileged THEN 3 ELSE 1 END AS w,
-                    "firstSeenAt" <= $1::timestamptz AS fn, ${live('$1')} AS ln,
-                    "firstSeenAt" <= $2::timestamptz AS ft, ${live('$2')} AS lt
-               FROM "Token") t
-       LEFT JOIN (SELECT "tokenId", ${open('$1')} AS n, ${open('$2')} AS t
-                    FROM "Finding" WHERE rule = 'unbound_high_risk' AND "tokenId" IS NOT NULL GROUP BY 1) f ON f."tokenId" = t.id
-      GROUP BY 1, 2`,
+async function unboundHighRisk(db: Database, at: string, then: string): Promise<{ un: number; ut: number }> {
+  const open = (p: string) => `(f.status <> 'resolved' OR f."resolvedAt" > ${p}::timestamptz)`;
+  const live = (p: string) => `t."firstSeenAt" <= ${p}::timestamptz AND (t."revokedAt" IS NULL OR t."revokedAt" > ${p}::timestamptz) AND (t."expiresAt" IS NULL OR t."expiresAt" > ${p}::timestamptz)`;
+  const [r] = await db.query<{ un: number; ut: number }>(
+    `SELECT count(*) FILTER (WHERE ${open('$1')} AND ${live('$1')})::int AS un,
+            count(*) FILTER (WHERE ${open('$2')} AND ${live('$2')})::int AS ut
+       FROM "Finding" f JOIN "Token" t ON t.id = f."tokenId"
+      WHERE f.rule = 'unbound_high_risk'`,
     [at, then],
   );
+  return { un: Number(r?.un ?? 0), ut: Number(r?.ut ?? 0) };
 }
 
-/** A trend from tokenFigures' rows, at now (`n`) or at the window's start (`t`). */
-function trendOf(rows: TokenFigureRow[], k: 'n' | 't'): Trend {
-  const sum = (f: (r: TokenFigureRow) => number, only?: (r: TokenFigureRow) => boolean) => rows.reduce((a, r) => a + (only && !only(r) ? 0 : Number(f(r))), 0);
-  const tokens = (r: TokenFigureRow) => (k === 'n' ? r.tn : r.tt);
-  const weight = (r: TokenFigureRow) => (k === 'n' ? r.wn : r.wt);
-  const constrained = sum(weight, (r) => r.binding !== 'bearer');
+/** A trend from tokenFigures' classes, at now (`n`) or at the window's start (`t`). */
+function trendOf(classes: ClassFigures[], k: 'n' | 't', unboundHighRisk: number): Trend {
+  const known = (c: ClassFigures) => (k === 'n' ? c.kn : c.kt);
+  const live = (c: ClassFigures) => known(c) - (k === 'n' ? c.gn : c.gt);
+  const sum = (f: (c: ClassFigures) => number, only: (c: ClassFigures) => boolean = () => true) => classes.reduce((a, c) => a + (only(c) ? f(c) : 0), 0);
+  const weight = (c: ClassFigures) => live(c) * (c.privileged ? 3 : 1);
+  const constrained = sum(weight, (c) => c.binding !== 'bearer');
   return {
-    tokens: sum(tokens),
-    bearer: sum(tokens, (r) => r.binding === 'bearer'),
-    mtls: sum(tokens, (r) => r.binding === 'mtls'),
-    dpop: sum(tokens, (r) => r.binding === 'dpop'),
-    unboundHighRisk: sum((r) => (k === 'n' ? r.un : r.ut)),
-    exposedActive: sum((r) => (k === 'n' ? r.en : r.et)),
+    tokens: sum(known),
+    bearer: sum(known, (c) => c.binding === 'bearer'),
+    mtls: sum(known, (c) => c.binding === 'mtls'),
+    dpop: sum(known, (c) => c.binding === 'dpop'),
+    unboundHighRisk,
+    exposedActive: sum(live, (c) => c.exposed),
     weightedConstrainedPct: Math.round((constrained / Math.max(sum(weight), 1)) * 1000) / 10,
   };
 }
@@ -151,6 +189,7 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
   // Independent queries, started together: on PostgreSQL each runs on its own pooled connection
   // (the uncached Overview at 1M tokens is bounded by its slowest query, not their sum).
   const tokenFiguresP = tokenFigures(db, nowIso, thenIso);
+  const unboundP = unboundHighRisk(db, nowIso, thenIso);
   // Failure counts from the hourly rollup (exact: partial end hours counted from the events).
   const fail = BINDING_FAILURE_VERDICTS;
   const nowMs = now.getTime();
@@ -180,16 +219,16 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
   // The risk score saturates (a few critical findings already make 100), so it cannot rank the
   // riskiest identities apart: rank by open critical findings, then high, then blast radius.
   const topP = db.query<{ id: string; name: string; kind: string; score: number; n: number; critical: number; high: number; radius: number }>(
-    `WITH s AS (${IDENTITY_SCORE_SQL}),
-          c AS (SELECT "identityId", count(*) FILTER (WHERE severity = 'critical')::int AS critical,
-                       count(*) FILTER (WHERE severity = 'high')::int AS high, coalesce(sum("blastRadius"), 0)::int AS radius
-                  FROM "Finding" WHERE status = 'open' AND "identityId" IS NOT NULL GROUP BY "identityId")
-     SELECT i.id::text, i.name, i.kind, s.score, s.n, c.critical, c.high, c.radius
-       FROM c JOIN s ON s."identityId" = c."identityId" JOIN "Identity" i ON i.id = c."identityId"
+    `SELECT i.id::text, i.name, i.kind, c.score, c.n, c.critical, c.high, c.radius
+       FROM (SELECT "identityId", ${IDENTITY_SCORE_EXPR} AS score, count(*)::int AS n,
+                    count(*) FILTER (WHERE severity = 'critical')::int AS critical, count(*) FILTER (WHERE severity = 'high')::int AS high,
+                    coalesce(sum("blastRadius"), 0)::int AS radius
+               FROM "Finding" WHERE status = 'open' AND "identityId" IS NOT NULL GROUP BY "identityId") c
+       JOIN "Identity" i ON i.id = c."identityId"
       ORDER BY c.critical DESC, c.high DESC, c.radius DESC, i.name LIMIT 10`,
   );
-  const [figures, [f], mix, failuresOverTime, top] = await Promise.all([tokenFiguresP, fP, mixP, failuresOverTimeP, topP]);
-  const [nowT, thenT] = [trendOf(figures, 'n'), trendOf(figures, 't')];
+  const [figures, unbound, [f], mix, failuresOverTime, top] = await Promise.all([tokenFiguresP, unboundP, fP, mixP, failuresOverTimeP, topP]);
+  const [nowT, thenT] = [trendOf(figures, 'n', unbound.un), trendOf(figures, 't', unbound.ut)];
   const mixByStart = new Map<string, { start: string; bearer: number; mtls: number; dpop: number }>();
   for (const r of mix) {
     const d = mixByStart.get(r.start) ?? { start: r.start, bearer: 0, mtls: 0, dpop: 0 };
@@ -204,9 +243,9 @@ export async function getOverview(db: Database, opts: OverviewOptions = {}): Pro
     mtls: 0,
     dpop: 0,
   }));
-  for (const r of figures) {
-    const b = ttl[Number(r.b)];
-    if (b && (r.binding === 'bearer' || r.binding === 'mtls' || r.binding === 'dpop')) b[r.binding] += Number(r.active);
+  for (const c of figures) {
+    const b = ttl[c.b];
+    if (b && c.active && (c.binding === 'bearer' || c.binding === 'mtls' || c.binding === 'dpop')) b[c.binding] += c.all;
   }
   return {
     window: { from: thenIso, to: nowIso, bucket },
