@@ -6,7 +6,7 @@
 // removed), `strip` sends none, `pass` passes a client-supplied Client-Cert through (Envoy #6038,
 // Keycloak #35861). Clients: the owner, a thief with the owner's token and a forged Client-Cert (own
 // certificate or none), and a bearer client. Both hops log X-Request-ID propagated by the edge.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Verdict } from '../domain/types.ts';
 import type { ChainReason } from '../hops/index.ts';
@@ -101,6 +101,18 @@ export interface TwoHopChainRun {
   /** The token facts each scenario's token carries (cnf of good's certificate, or bearer). */
   tokenFacts(s: ChainScenario): { binding: 'mtls'; cnfX5tS256: string } | { binding: 'bearer' };
   cleanup(): void;
+}
+
+/** Resolves once `file` holds at least `want` complete non-empty lines; throws after `timeoutMs`. */
+async function waitForLogLines(file: string, want: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.trim()).length;
+    if (lines >= want) return;
+    if (Date.now() > deadline) throw new Error(`${file}: ${lines} complete log lines after ${timeoutMs} ms, expected ${want}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -216,6 +228,11 @@ ${NGINX_FORWARD_CLIENT_CERT}
     // Stopped before the logs are read: every gateway flushes its log on a graceful stop.
     for (const p of procs.splice(0).reverse()) await p.stop();
   }
+  // Every request reached its edge, so each edge's log ends up with one line per request. Seen
+  // under CI load: a Caddy log read right after the stop held 1 of its 4 lines, and the rest
+  // appeared a moment later. Wait for whole logs rather than hand a caller a partial one.
+  await waitForLogLines(join(dir, 'nginx-edge.json'), CHAIN_ROUTES.length * CHAIN_SCENARIOS.length);
+  for (const r of CHAIN_ROUTES) await waitForLogLines(join(dir, `caddy-edge-${r}.json`), CHAIN_SCENARIOS.length);
   return {
     pki, dir, statuses, tokens, haproxyConfig,
     logs: {
