@@ -229,8 +229,9 @@ ${NGINX_FORWARD_CLIENT_CERT}
     for (const p of procs.splice(0).reverse()) await p.stop();
   }
   // Every request reached its edge, so each edge's log ends up with one line per request. Seen
-  // under CI load: a Caddy log read right after the stop held 1 of its 4 lines, and the rest
-  // appeared a moment later. Wait for whole logs rather than hand a caller a partial one.
+  // under CI load: a Caddy log read right after the stop held 1 of its 4 lines (the same file,
+  // read again seconds later by the server, held all 4). Wait for whole logs rather than hand a
+  // caller a partial one.
   await waitForLogLines(join(dir, 'nginx-edge.json'), CHAIN_ROUTES.length * CHAIN_SCENARIOS.length);
   for (const r of CHAIN_ROUTES) await waitForLogLines(join(dir, `caddy-edge-${r}.json`), CHAIN_SCENARIOS.length);
   return {
