@@ -2,7 +2,8 @@
 // or identity provider logged itself (its certificate check, its OAuth error).
 import { certFailureOfVerify } from '../credentials/cert-failure.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
-import type { Json } from './fields.ts';
+import { jsonObject, type Json } from './fields.ts';
+import type { ParseContext } from './types.ts';
 import { redact, redactJsonLine } from './redact.ts';
 
 /** Source verdict from a gateway's own client-certificate check (`FAILED:<openssl reason>`). */
@@ -51,11 +52,14 @@ function dpopReasonFromText(r: string): string | null {
 /**
  * The event skeleton every gateway parser fills. Its `redactedRaw` is worked out when first read:
  * only requests kept in full (every one that is not plain ok) store their line, and redacting a
- * line costs about a fifth of parsing it. `parsed` must not be changed after this call (the
- * redaction reads it then); the unredacted line stays inside this closure.
+ * line costs about a fifth of parsing it. `raw` is the line as text or as its UTF-8 bytes, `parsed`
+ * the line's JSON (or how to parse it again from the line), read only then; neither may change after
+ * this call. The unredacted line stays inside this closure and is let go once redacted.
  */
-export function newEvent(format: string, occurredAt: Date, raw: string, parsed?: Json): NormalizedEvent {
+export function newEvent(format: string, occurredAt: Date, raw: string | Uint8Array, parsed?: Json | ((line: string) => Json)): NormalizedEvent {
   let redacted: string | null = null;
+  let line: string | Uint8Array | null = raw;
+  let json = parsed;
   return {
     format,
     occurredAt,
@@ -75,10 +79,27 @@ export function newEvent(format: string, occurredAt: Date, raw: string, parsed?:
     failureDetail: null,
     sourceVerdict: null,
     get redactedRaw(): string {
-      return (redacted ??= parsed ? redactJsonLine(raw, parsed) : redact(raw));
+      if (redacted === null) {
+        const text = typeof line === 'string' ? line : Buffer.from(line!.buffer, line!.byteOffset, line!.byteLength).toString('utf8');
+        redacted = json ? redactJsonLine(text, typeof json === 'function' ? json(text) : json) : redact(text);
+        [line, json] = [null, undefined];
+      }
+      return redacted;
     },
     set redactedRaw(v: string) {
       redacted = v;
+      [line, json] = [null, undefined];
     },
   };
+}
+
+/**
+ * An event of a line that is one JSON object (`text`, parsed by jsonObject). It keeps the line's
+ * bytes (a view of the input chunk) when the parse stream has them, and parses the line again only
+ * if it is ever redacted (a few per cent of requests): holding each line's text and parsed object
+ * until its chunk is written made the garbage collector copy ~3 KB per request twice (~15 % of an
+ * NGINX ingest's CPU, measured).
+ */
+export function newJsonLineEvent(format: string, occurredAt: Date, text: string, ctx: ParseContext): NormalizedEvent {
+  return newEvent(format, occurredAt, ctx.lineBytes ?? text, jsonObject);
 }

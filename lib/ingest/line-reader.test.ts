@@ -3,9 +3,17 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readLines, type LineItem } from './line-reader.ts';
 
-async function collect(src: Parameters<typeof readLines>[0], opts?: Parameters<typeof readLines>[1]): Promise<LineItem[]> {
-  const out: LineItem[] = [];
-  for await (const l of readLines(src, opts)) out.push(l);
+type SeenLine = { lineNo: number; text: string } | Exclude<LineItem, { text: string }>;
+
+/** The lines read, each checked to carry exactly the bytes its text decodes from (then left out). */
+async function collect(src: Parameters<typeof readLines>[0], opts?: Parameters<typeof readLines>[1]): Promise<SeenLine[]> {
+  const out: SeenLine[] = [];
+  for await (const l of readLines(src, opts)) {
+    if ('text' in l) {
+      expect(Buffer.from(l.bytes).toString('utf8')).toBe(l.text);
+      out.push({ lineNo: l.lineNo, text: l.text });
+    } else out.push(l);
+  }
   return out;
 }
 

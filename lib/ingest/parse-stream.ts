@@ -143,7 +143,9 @@ export async function openParseStream(src: ByteSource, opts: ParseStreamOptions 
         if (!poisoned) [poisoned, poisonReason] = [item.lineNo, unsafe];
         text = neutralizeLine(text);
       }
+      ctx.lineBytes = text === item.text ? item.bytes : null;
       const first = parser.parseLine(text, ctx);
+      ctx.lineBytes = null;
       if (!poisoned) {
         out.push({ lineNo: item.lineNo, result: storable(first) });
         if (ctx.pending.length) {

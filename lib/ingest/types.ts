@@ -79,6 +79,12 @@ export interface ParseContext {
   pending: ParseResult[];
   /** Parser-private state (CSV header, JSON record assembly, certificate cache). */
   state: Record<string, unknown>;
+  /**
+   * The bytes of the line being parsed, set by the parse stream only while `parseLine` runs and only
+   * when the text it passes is exactly their UTF-8 decoding (else null). An event keeps this view of
+   * the input chunk instead of the decoded line (see newJsonLineEvent).
+   */
+  lineBytes: Uint8Array | null;
 }
 
 export function createParseContext(opts: ParseContextOptions = {}): ParseContext {
@@ -88,6 +94,7 @@ export function createParseContext(opts: ParseContextOptions = {}): ParseContext
     maxRecordBytes: opts.maxRecordBytes ?? 1024 * 1024,
     pending: [],
     state: {},
+    lineBytes: null,
   };
 }
 

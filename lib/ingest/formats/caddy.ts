@@ -23,7 +23,7 @@ import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts
 import { hexToB64url } from '../../credentials/fingerprint.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
-import { newEvent } from '../event.ts';
+import { newJsonLineEvent } from '../event.ts';
 import { FieldError, guard, httpStatus, isEmptyLine, jsonObject, optObj, pickInt, pickStr, type Json } from '../fields.ts';
 import { requireTime } from '../time.ts';
 
@@ -107,7 +107,7 @@ function certHeaders(h: Map<string, unknown>, overTls: boolean, state: Record<st
 function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   const req = optObj(o, 'request');
   if (!req) throw new FieldError('missing_field', 'no "request" object');
-  const ev = newEvent('caddy', requireTime(o.ts, 'ts'), text, o);
+  const ev = newJsonLineEvent('caddy', requireTime(o.ts, 'ts'), text, ctx);
   const h = headerMap(optObj(req, 'headers'));
   const resp = headerMap(optObj(o, 'resp_headers'));
   const tls = optObj(req, 'tls');

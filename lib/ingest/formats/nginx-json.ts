@@ -4,7 +4,7 @@ import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
-import { newEvent, verdictFromCertVerify } from '../event.ts';
+import { newJsonLineEvent, verdictFromCertVerify } from '../event.ts';
 import { FieldError, flag, guard, httpStatus, intValue, isEmptyLine, jsonObject, strValue, type Json } from '../fields.ts';
 import { requireTime } from '../time.ts';
 
@@ -113,7 +113,7 @@ function gatewayClaims(o: Json): Record<string, unknown> | null {
 // Fields are read by name, not through pickStr's `o[key]`: every line of one log_format has the
 // same shape, so named reads are inline-cached (aliases are read in pickStr's order).
 export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
-  const ev = newEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text, o);
+  const ev = newJsonLineEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text, ctx);
   const request = strValue(o.request, 'request');
   const reqParts = request ? /^(\S+)\s+(\S+)/.exec(request) : null;
   ev.requestId = strValue(o.request_id, 'request_id');
