@@ -67,6 +67,11 @@ export interface IngestOptions {
   logFormat?: string;
 }
 
+/** Events, tokens and exposures parsed before a chunk is written (PostgreSQL). */
+export const CHUNK_LINES = 10_000;
+/** The same on the embedded database, where a read waits for the statement running (see below). */
+export const EMBEDDED_CHUNK_LINES = 5_000;
+
 /**
  * Ingests one stream as one batch. Throws HoldfastError('validation_failed') for an unknown or
  * undetectable format (before anything is written); any other failure rolls the whole batch
@@ -77,7 +82,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   // Smaller chunks on PGlite: it runs on the server's one thread, and a GET waiting during the batch
   // is served between the batch's statements (lib/db/read-gate.ts), so a statement's length is how
   // long a page waits.
-  const chunkSize = Math.max(1, opts.chunkSize ?? (db.readGate ? 5_000 : 10_000));
+  const chunkSize = Math.max(1, opts.chunkSize ?? (db.readGate ? EMBEDDED_CHUNK_LINES : CHUNK_LINES));
   // SHA-256 and size of the body exactly as received (before gunzip): the batch's evidence of
   // what was ingested, kept with the batch and in its audit entry.
   const bodyHash = createHash('sha256');
