@@ -1,10 +1,24 @@
 #!/usr/bin/env node
-// The `holdfast` CLI. TypeScript sources run through tsx's loader, so `npx holdfast` works
-// right after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// The `holdfast` CLI. After `npm run build` it runs the bundle (dist/cli/main.mjs, scripts/build-cli.mjs),
+// which starts in a third of the CPU time; without a build, or once any of the bundle's source files
+// is newer than it, the TypeScript sources run through tsx's loader, so `npx holdfast` works right
+// after `npm ci` and always runs the code as it is on disk.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { currentBundle } from './cli-bundle.mjs';
 
-register();
-const { main } = await import('../lib/cli/main.ts');
+const bundle = currentBundle(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'));
+let main;
+if (bundle) {
+  // --debug prints stacks: point them at the TypeScript sources (dist/cli/main.mjs.map).
+  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+  ({ main } = await import(bundle));
+}
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../lib/cli/main.ts'));
+}
 const code = await main(process.argv.slice(2));
 // Flush stdout before exiting: PGlite and pg keep handles that would otherwise hold the loop.
 process.stdout.write('', () => process.exit(code));

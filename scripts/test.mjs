@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: build the app if needed, run unit + integration tests (vitest, PGlite and
+// `npm test`: build the app and the CLI bundle, run unit + integration tests (vitest, PGlite and
 // PostgreSQL), then the browser journeys (Playwright in Debian's Chromium) against the build.
 // Ends with one plain line `tests: N passed, N failed, N skipped` over both runners.
 import { spawnSync } from 'node:child_process';
@@ -24,11 +24,14 @@ function step(title, cmd, args, extraEnv = {}) {
 let failedSteps = 0;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-if (only !== 'unit') {
-  if (step('build', process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build']) !== 0) {
-    process.stdout.write('tests: 0 passed, 1 failed\n');
-    process.exit(1);
-  }
+// The app for the journeys and the servers tests start; the CLI bundle for every test that runs
+// `holdfast` (bin/holdfast.mjs falls back to the sources if one is edited after this).
+const built =
+  (only === 'unit' || step('build', process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build']) === 0) &&
+  step('build the CLI bundle', process.execPath, [path.join(root, 'scripts', 'build-cli.mjs')]) === 0;
+if (!built) {
+  process.stdout.write('tests: 0 passed, 1 failed\n');
+  process.exit(1);
 }
 
 if (only !== 'e2e') {
