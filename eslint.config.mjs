@@ -3,7 +3,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.next/', 'lib/db/generated/', 'test-results/', 'playwright-report/', 'bench/results/', 'tmp/', 'next-env.d.ts', '.data/'] },
+  { ignores: ['node_modules/', '.next/', 'lib/db/generated/', 'test-results/', 'playwright-report/', 'bench/results/', 'tmp/', 'next-env.d.ts', '.data/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
