@@ -204,12 +204,22 @@ export function isNotable(r: Pick<DecidedRequest, 'verdict' | 'anomaly'>): boole
   return r.verdict !== 'ok' || r.anomaly !== null;
 }
 
+/**
+ * The dimensions of a usage row, copied out of its first request's ledger row: an accumulator may
+ * live until the batch ends, and a ledger row holds its request's event, which holds its line (a
+ * view of a whole chunk of input, lib/ingest/event.ts newJsonLineEvent).
+ */
+type UsageDims = Pick<LedgerRow, 'ns' | 'gateway' | 'route' | 'network' | 'cert' | 'jkt' | 'reason' | 'verdict'> & {
+  tokenId: string | null;
+  identityId: string | null;
+};
+
 interface UsageAcc {
   hour: number;
   firstAt: number;
   lastAt: number;
   count: number;
-  row: LedgerRow;
+  d: UsageDims;
   aggKey: Buffer;
   exemplar: Buffer;
 }
@@ -219,16 +229,16 @@ const usageColumns: BulkColumn<UsageAcc>[] = [
   { name: 'firstAt', type: 'timestamptz', get: (u) => new Date(u.firstAt) },
   { name: 'lastAt', type: 'timestamptz', get: (u) => new Date(u.lastAt) },
   { name: 'count', type: 'int8', get: (u) => u.count },
-  { name: 'ns', type: 'int4', get: (u) => u.row.ns },
-  { name: 'gateway', type: 'int4', get: (u) => u.row.gateway },
-  { name: 'route', type: 'int4', get: (u) => u.row.route },
-  { name: 'network', type: 'int4', get: (u) => u.row.network },
-  { name: 'cert', type: 'int4', get: (u) => u.row.cert },
-  { name: 'jkt', type: 'int4', get: (u) => u.row.jkt },
-  { name: 'reason', type: 'int4', get: (u) => u.row.reason },
-  { name: 'verdict', type: 'int2', get: (u) => u.row.verdict },
-  { name: 'tokenId', type: 'uuid', get: (u) => u.row.r.tokenId },
-  { name: 'identityId', type: 'uuid', get: (u) => u.row.r.identityId },
+  { name: 'ns', type: 'int4', get: (u) => u.d.ns },
+  { name: 'gateway', type: 'int4', get: (u) => u.d.gateway },
+  { name: 'route', type: 'int4', get: (u) => u.d.route },
+  { name: 'network', type: 'int4', get: (u) => u.d.network },
+  { name: 'cert', type: 'int4', get: (u) => u.d.cert },
+  { name: 'jkt', type: 'int4', get: (u) => u.d.jkt },
+  { name: 'reason', type: 'int4', get: (u) => u.d.reason },
+  { name: 'verdict', type: 'int2', get: (u) => u.d.verdict },
+  { name: 'tokenId', type: 'uuid', get: (u) => u.d.tokenId },
+  { name: 'identityId', type: 'uuid', get: (u) => u.d.identityId },
   { name: 'aggKey', type: 'bytea', get: (u) => hex(u.aggKey) },
   { name: 'exemplar', type: 'bytea', get: (u) => hex(u.exemplar) },
 ];
@@ -472,7 +482,11 @@ export class EvidenceWriter {
       if (t < acc.firstAt) acc.firstAt = t;
       if (t > acc.lastAt) acc.lastAt = t;
     } else {
-      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, row, aggKey: hash('sha256', dims, 'buffer').subarray(0, 16), exemplar: r.key });
+      const d: UsageDims = {
+        ns: row.ns, gateway: row.gateway, route: row.route, network: row.network, cert: row.cert, jkt: row.jkt,
+        reason: row.reason, verdict: row.verdict, tokenId: r.tokenId, identityId: r.identityId,
+      };
+      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, d, aggKey: hash('sha256', dims, 'buffer').subarray(0, 16), exemplar: r.key });
     }
     if (this.o.rollups === false) return;
     const rk = `${hour}|${r.verdict}`;
