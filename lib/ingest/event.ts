@@ -97,8 +97,8 @@ export function newEvent(format: string, occurredAt: Date, raw: string | Uint8Ar
  * An event of a line that is one JSON object (`text`, parsed by jsonObject). It keeps the line's
  * bytes (a view of the input chunk) when the parse stream has them, and parses the line again only
  * if it is ever redacted (a few per cent of requests): holding each line's text and parsed object
- * until its chunk is written made the garbage collector copy ~3 KB per request twice (~15 % of an
- * NGINX ingest's CPU, measured).
+ * until its chunk was written made the garbage collector copy ~3 KB per request twice (GC pauses
+ * of a realistic NGINX ingest halved without it, measured).
  */
 export function newJsonLineEvent(format: string, occurredAt: Date, text: string, ctx: ParseContext): NormalizedEvent {
   return newEvent(format, occurredAt, ctx.lineBytes ?? text, jsonObject);
