@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `holdfast` CLI. After `npm run build` it runs the bundle (dist/cli/main.mjs, scripts/build-cli.mjs),
+// The `holdfast` CLI. After `npm run build` it runs the bundle (dist/cli/main.mjs, scripts/build-bundles.mjs),
 // which starts in a third of the CPU time; without a build, or once any of the bundle's source files
 // is newer than it, the TypeScript sources run through tsx's loader, so `npx holdfast` works right
 // after `npm ci` and always runs the code as it is on disk.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentBundle } from './cli-bundle.mjs';
+import { currentBundle } from './bundles.mjs';
 
-const bundle = currentBundle(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'));
+const bundle = currentBundle(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), 'cli');
 let main;
 if (bundle) {
   // --debug prints stacks: point them at the TypeScript sources (dist/cli/main.mjs.map).

@@ -1,26 +1,31 @@
 #!/usr/bin/env node
 // `npm start`: check the configuration, build the app if there is no current build, then run
-// the Holdfast server (lib/server/start.ts) in this process.
+// the Holdfast server (lib/server/start.ts) in this process: its bundle (scripts/build-bundles.mjs)
+// while that is current, else the TypeScript through tsx.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+import { currentBundle } from '../bin/bundles.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 process.env.NODE_ENV = 'production';
 process.env.NEXT_TELEMETRY_DISABLED = '1';
-register();
+const bundle = currentBundle(root, 'server');
+if (!bundle) (await import('tsx/esm/api')).register();
+// --debug prints stacks: point them at the TypeScript sources (dist/server/start.mjs.map).
+else if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+/** The server's start module: one instance, whose configuration check and server share their modules. */
+const server = await import(bundle ?? '../lib/server/start.ts');
 
 const fail = (msg) => {
   process.stderr.write(`holdfast: ${msg}\n`);
   process.exit(1);
 };
 
-const { loadConfig } = await import('../lib/config.ts');
 try {
-  loadConfig();
+  server.loadConfig();
 } catch (e) {
   fail(e.message);
 }
@@ -46,12 +51,13 @@ if (stale && process.env.HOLDFAST_SKIP_BUILD !== '1') {
     env: process.env,
   });
   if (r.status !== 0) fail('next build failed (see above)');
+  // The bundles too, so that the next start (and the CLI) load them instead of compiling the sources.
+  spawnSync(process.execPath, [path.join(root, 'scripts', 'build-bundles.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-const { startServer } = await import('../lib/server/start.ts');
 let running;
 try {
-  running = await startServer({ dir: root });
+  running = await server.startServer({ dir: root });
 } catch (e) {
   if (process.argv.includes('--debug')) console.error(e);
   fail(String(e?.message ?? e).split('\n')[0]);

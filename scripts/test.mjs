@@ -24,11 +24,12 @@ function step(title, cmd, args, extraEnv = {}) {
 let failedSteps = 0;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-// The app for the journeys and the servers tests start; the CLI bundle for every test that runs
-// `holdfast` (bin/holdfast.mjs falls back to the sources if one is edited after this).
+// The app for the journeys and the servers tests start; the bundles of the CLI and of the server's
+// start module for every test that runs `holdfast` or starts a server (bin/holdfast.mjs and
+// scripts/start.mjs fall back to the sources if one is edited after this).
 const built =
   (only === 'unit' || step('build', process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build']) === 0) &&
-  step('build the CLI bundle', process.execPath, [path.join(root, 'scripts', 'build-cli.mjs')]) === 0;
+  step('build the CLI and server bundles', process.execPath, [path.join(root, 'scripts', 'build-bundles.mjs')]) === 0;
 if (!built) {
   process.stdout.write('tests: 0 passed, 1 failed\n');
   process.exit(1);

@@ -26,6 +26,10 @@ import { registerDatabase } from './database.ts';
 import { registerRevocationWorker } from './revocation-worker.ts';
 import { registerSecretKey } from './secret-key.ts';
 
+// scripts/start.mjs checks the configuration before it builds the app, with this module's own copy
+// of the configuration module (the server's bundle holds one).
+export { loadConfig };
+
 export interface RunningServer {
   url: string;
   db: Database;
