@@ -141,10 +141,12 @@ function decideWithFacts(
     const jkt = facts?.cnfJkt ?? null;
     if (scheme === 'bearer') return failedDecision('proof_invalid', 'bearer_scheme_for_dpop_token', accepted, null, null);
     if (!event.hasDpop) {
+      // The log format carries no DPoP header or presence flag: whether a proof came is unknown.
+      if (event.notLogged?.dpop) return decision('ok', 'proof_not_logged', accepted, null, null);
       if (accepted) return decision('bound_not_enforced', 'no_proof', accepted, null, null);
-      // The client used the DPoP scheme, yet no proof reached the gateway: something removed it.
-      if (scheme === 'dpop') return decision('binding_context_stripped', 'dpop_header_missing', accepted, null, null);
-      return decision('no_proof_for_bound_token', null, accepted, null, null);
+      // The DPoP scheme without a DPoP header: one line cannot tell a client that sent none from a
+      // hop that removed it, and the gateway refused it either way.
+      return decision('no_proof_for_bound_token', scheme === 'dpop' ? 'dpop_header_missing' : null, accepted, null, null);
     }
     if (!event.dpopProof) {
       if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, null, null);
@@ -169,6 +171,8 @@ function decideWithFacts(
     const cert = event.cert;
     const hasComparable = !!cert?.x5tS256;
     const hasSha1 = !!cert?.sha1Hex;
+    // The log format carries nothing about client certificates: whether one came is unknown.
+    if (!cert && event.notLogged?.certificate) return decision('ok', 'certificate_not_logged', accepted, null, null);
     if (!cert || (!hasComparable && !hasSha1)) {
       const certSeen = !!cert && (cert.verify === 'SUCCESS' || !!cert.subjectDn || !!cert.serial);
       if (certSeen) return decision('binding_context_stripped', 'certificate_not_forwarded', accepted, null, null);

@@ -27,6 +27,14 @@ describe('checkHtu', () => {
     ['https://a.example/x', '/y', false],
     ['https://a.example/x', 'http://a.example/x', false],
     ['https://a.example/x', 'https://a.example:8443/x', false],
+    // The log names no port (NGINX `$host`): any port of the same scheme, host and path.
+    ['https://127.0.0.1:18401/api/dp', 'https://127.0.0.1/api/dp', true],
+    ['https://[::1]:8443/x', 'https://[::1]/x', true],
+    ['https://a.example:8443/x', 'https://b.example/x', false],
+    ['https://a.example:8443/x', 'https://a.example/y', false],
+    ['http://a.example:8443/x', 'https://a.example/x', false],
+    // The log names a port: it must be the proof's.
+    ['https://a.example:8443/x', 'https://a.example:9443/x', false],
   ])('normalised proof htu %s vs request %s → ok %s', (proofHtu, url, ok) => {
     expect(checkHtu(proofHtu, url).ok).toBe(ok);
   });

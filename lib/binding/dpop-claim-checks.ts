@@ -28,8 +28,13 @@ export function checkHtu(proofHtu: string | null, url: unknown): BindingCheck {
   try {
     if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
       const want = normalizeHtu(url);
-      const ok = proofHtu === want;
-      return { name: 'htu', ok, detail: ok ? `htu matches ${clip(want)}` : `htu does not match ${clip(want)} after RFC 3986 normalisation` };
+      if (proofHtu === want) return { name: 'htu', ok: true, detail: `htu matches ${clip(want)}` };
+      // A logged authority without a port (NGINX's `$host`, a Host header on a default port) does
+      // not say which port the client used: scheme, host and path are compared, the port is not.
+      if (!AUTHORITY_WITH_PORT.test(url) && withoutPort(proofHtu) === want) {
+        return { name: 'htu', ok: true, detail: `htu matches ${clip(want)} (the log names no port)` };
+      }
+      return { name: 'htu', ok: false, detail: `htu does not match ${clip(want)} after RFC 3986 normalisation` };
     }
     const want = normalizeHtuPath(url);
     const ok = normalizeHtuPath(proofHtu) === want;
@@ -37,6 +42,16 @@ export function checkHtu(proofHtu: string | null, url: unknown): BindingCheck {
   } catch {
     return { name: 'htu', ok: false, detail: 'request URL is not a valid http(s) URI' };
   }
+}
+
+/** An absolute URI whose authority names a port. */
+const AUTHORITY_WITH_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*):\d/i;
+
+/** A normalised htu without its port. */
+function withoutPort(htu: string): string {
+  const u = new URL(htu);
+  u.port = '';
+  return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
 /** When the server issued a nonce, the proof carries exactly it (else `use_dpop_nonce`). */

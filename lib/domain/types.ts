@@ -109,6 +109,11 @@ export interface NormalizedEvent {
    * read from this hop's log; `header` names the header it came from.
    */
   forwardedCert?: (NonNullable<NormalizedEvent['cert']> & { header: string }) | null;
+  /**
+   * Facts the source's log format does not carry at all (set by bring-your-own formats): a field
+   * the format lacks is unknown, not empty, so no verdict may read its absence as "none presented".
+   */
+  notLogged?: { certificate: boolean; dpop: boolean } | null;
   /** Host the request was addressed to (Host, :authority or SNI), when logged. */
   host?: string | null;
   /** Fields of a bring-your-own log format Holdfast does not interpret, kept as labels. */

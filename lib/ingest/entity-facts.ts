@@ -55,10 +55,14 @@ export function claimTextsOf(ev: Pick<NormalizedEvent, 'tokenClaims'>): ClaimTex
   return { expiresAt: time(c.exp), jti: str(c.jti), issuer: str(c.iss), subject: str(c.sub), clientId: str(c.client_id) ?? str(c.azp), issuedAt: time(c.iat), scopes };
 }
 
-/** A token's status from an inventory record: RFC 7662 `active: false` is expired when past its expiry, else revoked. */
-export function tokenStatusOf(rec: TokenRecord, now: Date): 'active' | 'expired' | 'revoked' {
-  if (rec.active === false) return rec.expiresAt && rec.expiresAt.getTime() <= now.getTime() ? 'expired' : 'revoked';
-  return 'active';
+/**
+ * A token's status from an inventory record: RFC 7662 `active: false` is expired when past its
+ * expiry, else revoked; any other record is expired once past its expiry, else active.
+ */
+export function tokenStatusOf(rec: Pick<TokenRecord, 'active' | 'expiresAt'>, now: Date): 'active' | 'expired' | 'revoked' {
+  const past = !!rec.expiresAt && rec.expiresAt.getTime() <= now.getTime();
+  if (rec.active === false) return past ? 'expired' : 'revoked';
+  return past ? 'expired' : 'active';
 }
 
 /** Lifetime in whole seconds (int4), or null without both times. */

@@ -96,6 +96,19 @@ describe('judgeAgainstCrls: an accepted request with a certificate its CA revoke
     expect(got).toEqual(changed ? { verdict: 'cert_revoked_unchecked', reason: 'crl:keyCompromise' } : { verdict, reason: 'was' });
   });
 
+  it.each<[Verdict, boolean | null, boolean]>([
+    ['binding_context_stripped', true, true],
+    ['token_expired', true, true],
+    ['binding_context_stripped', false, false],
+    ['binding_context_stripped', null, false],
+    ['cert_revoked', true, false],
+    ['spoofed_client_cert', true, false],
+    ['ok', false, true],
+  ])('verdict %s with the gateway accepting %s: changed %s (a logged 2xx is an acceptance whatever the verdict)', (verdict, accepted, changed) => {
+    const got = judgeAgainstCrls(index, revokedEv(), { verdict, reason: 'was', accepted });
+    expect(got).toEqual(changed ? { verdict: 'cert_revoked_unchecked', reason: 'crl:keyCompromise' } : { verdict, reason: 'was', accepted });
+  });
+
   it('findRevocation says how the certificate was tied to the CRL', () => {
     expect(findRevocation(index, revokedEv())).toMatchObject({ anchorId: 'acme', basis: 'issuer' });
     expect(findRevocation(index, event({ x5tS256: 'x5t-of-acme-1001' }))).toMatchObject({ anchorId: 'acme', basis: 'x5t' });

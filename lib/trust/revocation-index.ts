@@ -54,6 +54,8 @@ export interface RevocationIndex {
 
 /** Verdicts of a request the gateway let through. */
 export const ACCEPTED_BY_GATEWAY: ReadonlySet<Verdict> = new Set<Verdict>(['ok', 'bearer_unbound', 'bound_not_enforced']);
+/** Verdicts a revoked certificate does not replace: they already say the certificate failed, or that it was not the client's. */
+const KEPT_WHEN_ACCEPTED: ReadonlySet<Verdict> = new Set<Verdict>(['cert_revoked', 'cert_expired', 'cert_untrusted', 'cert_revoked_unchecked', 'spoofed_client_cert']);
 
 function earlier(a: Hit | undefined, b: Hit): Hit {
   return a && a.revocation.revocationDate <= b.revocation.revocationDate ? a : b;
@@ -163,8 +165,13 @@ export function revocationReason(m: RevocationMatch): string {
  * The verdict once the CRLs have had their say: cert_revoked_unchecked for an accepted request
  * whose certificate was revoked at or before the request's time; otherwise unchanged.
  */
-export function judgeAgainstCrls(index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null }): { verdict: Verdict; reason: string | null } {
-  if (!ACCEPTED_BY_GATEWAY.has(decided.verdict)) return decided;
+export function judgeAgainstCrls(
+  index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
+): { verdict: Verdict; reason: string | null } {
+  // A 2xx the gateway logged is an acceptance whatever else the verdict says (a certificate it did
+  // not log a hash of, an expired token): the revoked certificate is still the first fact.
+  const accepted = ACCEPTED_BY_GATEWAY.has(decided.verdict) || (decided.accepted === true && !KEPT_WHEN_ACCEPTED.has(decided.verdict));
+  if (!accepted) return decided;
   const m = findRevocation(index, ev);
   if (!m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
   return { verdict: 'cert_revoked_unchecked', reason: revocationReason(m) };

@@ -90,6 +90,8 @@ const SSL_VARS: Readonly<Record<string, FieldName>> = {
   SSL_CLIENT_V_START: 'cert_not_before',
   SSL_CLIENT_V_END: 'cert_not_after',
   SSL_TLS_SNI: 'host',
+  // `on` / `off`: read as https / http (custom/fields.ts), so a logged Host makes a full URL.
+  HTTPS: 'scheme',
 };
 
 /**

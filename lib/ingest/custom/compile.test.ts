@@ -148,6 +148,12 @@ describe('Apache lines', () => {
     expect(e.redactedRaw).not.toContain('s3cr3t');
   });
 
+  it('a logged Host and %{HTTPS}x make the full request URL a DPoP proof\'s htu is checked against', () => {
+    const c = 'LogFormat "%t \\"%r\\" %>s \\"%{Host}i\\" %{HTTPS}x %{SSL_CLIENT_VERIFY}x" f';
+    expect(event('apache', c, '[04/Dec/2026:10:22:01 +0000] "GET /api/x?q=1 HTTP/1.1" 200 "127.0.0.1:18200" on NONE').url).toBe('https://127.0.0.1:18200/api/x?q=1');
+    expect(event('apache', c, '[04/Dec/2026:10:22:01 +0000] "GET /api/x HTTP/1.1" 200 "api.test" off NONE').url).toBe('http://api.test/api/x');
+  });
+
   it('strftime pieces of one time in several %{…}t, and status-conditional directives', () => {
     const c = 'LogFormat "%{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t %400,501{Referer}i %{SSL_CLIENT_VERIFY}x" f';
     const e = event('apache', c, '04/Dec/2026 10:22:01.190 +0100 - GENEROUS');
@@ -209,7 +215,25 @@ describe('HAProxy lines', () => {
     expect(e).toMatchObject({ authScheme: 'Bearer', tokenFingerprint: '67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY', httpStatus: 200 });
     expect(compileGatewayLogFormat({ gateway: 'haproxy', config: c }).warnings).toEqual([
       expect.stringContaining('lines longer than 1024 bytes are cut by HAProxy; add "len 16384" to the log line'),
+      expect.stringContaining('logs neither the DPoP header nor its presence: requests with DPoP-bound tokens are not judged (reason proof_not_logged)'),
     ]);
+  });
+
+  it('a field the format lacks is unknown, not empty: no certificate facts, no DPoP presence (HAProxy option httplog with the token captured)', () => {
+    const c = `frontend fe
+  log 127.0.0.1:514 len 16384 local0
+  option httplog
+  http-request capture req.hdr(Authorization),word(1,' ') len 16
+  http-request capture req.hdr(Authorization),word(2,' '),sha2(256),ub64enc len 64`;
+    const compiled = compileGatewayLogFormat({ gateway: 'haproxy', config: c });
+    expect(compiled.warnings).toEqual(expect.arrayContaining([
+      expect.stringContaining('logs nothing that says whether a client certificate was presented: requests with certificate-bound tokens are not judged'),
+      expect.stringContaining('logs neither the DPoP header nor its presence'),
+    ]));
+    const e = event('haproxy', c, '127.0.0.1:40000 [04/Dec/2026:10:24:55.123] fe be/s1 0/0/0/1/1 200 10 - - ---- 1/1/0/0/0 0/0 {Bearer|67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY} "GET /x HTTP/1.1"');
+    expect(e).toMatchObject({ cert: null, notLogged: { certificate: true, dpop: true }, tokenFingerprint: '67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY' });
+    // A format that logs the verify result says "none presented" when there was none.
+    expect(event('nginx', `log_format m '$time_iso8601 $status "$ssl_client_verify" "$http_dpop"';`, '2026-12-04T10:24:55+00:00 200 "NONE" "-"').notLogged).toBeUndefined();
   });
 
   it('certificate fetches as the real haproxy 2.6 printed them: ssl_c_der,base64, ssl_c_der,sha2(256),hex, ssl_c_notafter, rfc2253 DN', () => {

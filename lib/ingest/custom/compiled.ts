@@ -98,6 +98,22 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   if (has(VERIFY_FIELDS) && !has(CERT_IDENTITY_FIELDS)) {
     warnings.push(`${found.title} logs no certificate fingerprint or PEM: a certificate-bound token cannot be compared with the certificate presented`);
   }
+  // A field the format lacks is unknown, not empty: without one, a request with a certificate-bound
+  // (or DPoP-bound) token is not judged, rather than read as sent without its certificate (proof).
+  // HAProxy's verify and error codes alone do not say whether a certificate was presented.
+  const notLogged = {
+    certificate: !has(CERT_FIELDS) && !fields.has('tls_verify') && !fields.has('tls_cert_used'),
+    dpop: !fields.has('dpop') && !fields.has('has_dpop'),
+  };
+  if (has(TOKEN_FIELDS) && notLogged.certificate) {
+    warnings.push(`${found.title} logs nothing that says whether a client certificate was presented: requests with certificate-bound tokens are not judged (reason certificate_not_logged)`);
+  }
+  if (has(TOKEN_FIELDS) && notLogged.dpop) {
+    warnings.push(`${found.title} logs neither the DPoP header nor its presence: requests with DPoP-bound tokens are not judged (reason proof_not_logged)`);
+  }
+  if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
+    warnings.push(`${found.title} logs no scheme and host: a DPoP proof's htu is compared with the request's path only`);
+  }
   const labels = slots.filter((s) => !s.field && !s.time && !s.expandsTo).map((s) => s.label);
   return {
     gateway,
@@ -106,7 +122,10 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     fields: [...fields],
     labels,
     warnings,
-    parser: new CompiledLineParser({ gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines }),
+    parser: new CompiledLineParser({
+      gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines,
+      notLogged: notLogged.certificate || notLogged.dpop ? notLogged : null,
+    }),
   };
 }
 

@@ -115,6 +115,13 @@ export function headerField(name: string): { field: FieldName; header?: string }
   }
 }
 
+/** A logged scheme: NGINX `$scheme` as it is, Apache's `%{HTTPS}x` (`on` / `off`) as https / http. */
+function schemeOf(v: string | null): string | null {
+  if (v === null) return null;
+  const s = v.toLowerCase();
+  return s === 'on' ? 'https' : s === 'off' ? 'http' : s;
+}
+
 // A label named like a credential holds one (an API key header, a session cookie): its value is
 // never kept, whatever it looks like. Names that only describe a credential stay readable.
 const SECRET_LABEL = /authoriz|token|secret|passw|api.?key|cookie|session|dpop|assertion|credential|signature/i;
@@ -276,6 +283,8 @@ export interface EventInput {
   fallbackTime: Date | null;
   /** HAProxy fetch names as the format wrote them, for error messages. */
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
+  /** What the format cannot tell at all (compiled.ts). */
+  notLogged?: { certificate: boolean; dpop: boolean } | null;
 }
 
 /**
@@ -312,7 +321,7 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   let path = f('path') ?? req?.[2] ?? null;
   const query = f('query');
   if (path && query && !path.includes('?')) path += query.startsWith('?') ? query : `?${query}`;
-  const scheme = f('scheme');
+  const scheme = schemeOf(f('scheme'));
   const host = f('host');
   ev.url = path && scheme && host && path.startsWith('/') ? `${scheme}://${host}${path}` : path;
   ev.host = host;
@@ -362,6 +371,7 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.sourceVerdict = verdictFromCertVerify(verify) ?? generousVerdict(verify);
   ev.failureDetail = ev.sourceVerdict ? verify : null;
 
+  if (input.notLogged) ev.notLogged = input.notLogged;
   const fwd = forwardedCertOf(forwarded, input.values, ctx.state, labels);
   if (fwd !== undefined) ev.forwardedCert = fwd;
   if (Object.keys(labels).length > 0) ev.labels = labels;

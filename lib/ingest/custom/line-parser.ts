@@ -19,6 +19,8 @@ export interface LineParserSpec {
   json: JsonShape | null;
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   serviceLines?: RegExp[];
+  /** What the format cannot tell (compiled.ts): set on every event it reads. */
+  notLogged?: { certificate: boolean; dpop: boolean } | null;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -186,7 +188,7 @@ export class CompiledLineParser implements LineParser {
 
   private event(redactedRaw: string, values: SlotValue[], time: TimeParts[], fallbackTime: Date | null, ctx: ParseContext): ParseResult {
     const event = eventFromValues(
-      { format: this.spec.gateway, redactedRaw, values, time, fallbackTime, codeSpecs: this.spec.codeSpecs },
+      { format: this.spec.gateway, redactedRaw, values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged },
       ctx,
     );
     return { kind: 'event', event };

@@ -185,6 +185,13 @@ describeReal('hop chains stored through ingest: real HAProxy, NGINX and Caddy ed
             for (const e of page.items) {
               expect({ name, correlationId: e.correlationId, chainVerdict: e.chainVerdict }).toEqual({ name, correlationId: corr, chainVerdict: decision.chainVerdict });
             }
+            // The backend's own line is judged as the chain judges it: with the certificate the edge
+            // forwarded standing in for a TLS one (lib/hops backendView), not as a request without one.
+            if (backendSource !== edgeSource[edge]) {
+              const own = page.items.find((e) => e.source === backendSource);
+              const hop = decision.hops.find((h) => h.source === 'nginx-backend');
+              expect({ name, verdict: own?.verdict, x5tS256: own?.x5tS256 ?? null }).toEqual({ name, verdict: hop?.verdict?.verdict, x5tS256: hop?.event.forwardedCert?.x5tS256 ?? null });
+            }
           }
         }
       }

@@ -1,9 +1,11 @@
 // Keeping the evidence store in shape: the partitions writers need next exist, partitions whose
-// retention ended are dropped, a legacy event table left by an upgrade is folded in. Run at server
+// retention ended are dropped, a legacy event table left by an upgrade is folded in; and tokens
+// past their expiry are marked expired (lib/services/estate/expire-tokens.ts). Run at server
 // and CLI start, and at most hourly by the after-ingest job. The retention in force is the
 // configuration's (HOLDFAST_REQUEST_WINDOW_DAYS, HOLDFAST_USAGE_RETENTION_DAYS,
 // HOLDFAST_NOTABLE_RETENTION_DAYS), registered once by the edge that loaded it.
 import type { Database } from '../../db/open.ts';
+import { expirePastTokens } from '../estate/expire-tokens.ts';
 import { foldLegacyEvents } from './legacy-fold.ts';
 import { currentPartitions, DEFAULT_RETENTION, dropExpiredPartitions, partitionSet, type RetentionConfig } from './partitions.ts';
 
@@ -22,6 +24,8 @@ export function evidenceRetention(): RetentionConfig {
 export interface MaintenanceResult {
   folded: number;
   dropped: string[];
+  /** Tokens marked expired. */
+  expired: number;
 }
 
 export async function maintainEvidence(db: Database, opts: { now?: Date; retention?: RetentionConfig; log?: (line: string) => void } = {}): Promise<MaintenanceResult> {
@@ -31,7 +35,8 @@ export async function maintainEvidence(db: Database, opts: { now?: Date; retenti
   await partitionSet(db).ensure(db, currentPartitions(now.getTime()));
   const dropped = await dropExpiredPartitions(db, now.getTime(), retention);
   if (dropped.length) opts.log?.(`holdfast: dropped ${dropped.length} evidence partition(s) past retention: ${dropped.join(', ')}`);
-  return { folded, dropped };
+  const expired = await expirePastTokens(db, now);
+  return { folded, dropped, expired };
 }
 
 const lastRun = new WeakMap<Database, number>();

@@ -7,6 +7,7 @@
 import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
+import { backendView, namesCertificate } from '../../hops/index.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
@@ -238,6 +239,17 @@ export interface PendingEvent {
 
 export async function flushEvents(st: BatchState, pending: PendingEvent[]): Promise<void> {
   if (!pending.length) return;
+  // Behind a TLS-terminating proxy the client's certificate arrives in a header (lib/hops
+  // backendView): a line whose own hop logged no client certificate is judged, linked to a known
+  // certificate and kept with the forwarded one, as the backend's binding check reads it. Whether
+  // the header was the client's own is the chain's question (decideChain: spoofed, stripped), so a
+  // forwarded certificate creates no certificate record (the edge that verified it does).
+  const forwarded = new Set<NormalizedEvent>();
+  for (const { ev } of pending) {
+    if (!ev.forwardedCert || namesCertificate(ev.cert)) continue;
+    ev.cert = backendView(ev).cert;
+    forwarded.add(ev);
+  }
   await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
 
   // Certificates already known, by x5t#S256 or (NGINX) SHA-1.
@@ -309,7 +321,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   const newCerts = new Map<string, CertRow>();
   for (const r of rows) {
     const c = r.ev.cert;
-    if (!c?.x5tS256 || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
+    if (!c?.x5tS256 || forwarded.has(r.ev) || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
     const expired = c.notAfter ? c.notAfter.getTime() < r.ev.occurredAt.getTime() : false;
     const status = r.verdict === 'cert_revoked' ? 'revoked' : expired || r.verdict === 'cert_expired' ? 'expired' : 'active';
     newCerts.set(c.x5tS256, { c, identityId: r.identityId, status });
@@ -335,7 +347,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     const f = claimFacts(r.ev);
     newTokens.set(fp, {
       identityId: r.identityId,
-      status: 'active',
+      // A log can show a token already past its exp (a client replaying an expired token).
+      status: tokenStatusOf({ active: null, expiresAt: f.expiresAt }, st.now()),
       sourceId: st.sourceId,
       revokedAt: null,
       firstSeenAt: st.now(),

@@ -81,6 +81,8 @@ export async function loadTrustSnapshot(exec: SqlExecutor): Promise<TrustSnapsho
 }
 
 /** The verdict once the trust anchors have had their say. */
-export function reviewWithTrust(trust: TrustSnapshot, ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null }): { verdict: Verdict; reason: string | null } {
+export function reviewWithTrust(
+  trust: TrustSnapshot, ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
+): { verdict: Verdict; reason: string | null } {
   return judgeAgainstCrls(trust.index, ev, verdict);
 }
