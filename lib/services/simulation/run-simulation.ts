@@ -11,7 +11,7 @@
 // missing proof is only given to refused requests); where they do not (an enforcing gateway refusing
 // a bearer token still yields bearer_unbound), the notable rows, which keep each such request with
 // its status, say how many were refused: those move to alreadyRefused, taken from the matching usage
-// groups (same token, identity, gateway, credential, verdict, reason) in route and network order.
+// groups (same token, identity, gateway, route, client network, credential, verdict, reason).
 // The range is read in whole hours, as the aggregates are kept: from rounded down, to rounded up.
 import { withClientTransaction } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
@@ -176,8 +176,8 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
 
   /** Usage groups the notable rows say were refused though their verdict does not: moved to alreadyRefused. */
   const refusalMoves = async (q: Query): Promise<Move[]> => {
-    const refRows = await q<{ tok: string | null; idn: string | null; gateway: number | null; cert: number | null; jkt: number | null; verdict: number; reason: number | null; r: number }>(
-      `SELECT n."tokenId" AS tok, n."identityId" AS idn, gd.id AS gateway, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, n.verdict, rd.id AS reason, count(*)::bigint AS r
+    const refRows = await q<{ tok: string | null; idn: string | null; gateway: number | null; route: number | null; network: number | null; cert: number | null; jkt: number | null; verdict: number; reason: number | null; r: number }>(
+      `SELECT n."tokenId" AS tok, n."identityId" AS idn, gd.id AS gateway, n.route, n.network, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, n.verdict, rd.id AS reason, count(*)::bigint AS r
          FROM evidence."Notable" n
          LEFT JOIN evidence."Dim" gd ON gd.kind = ${DIM.gateway} AND gd.value = n.gateway
          LEFT JOIN evidence."Dim" cd ON cd.kind = ${DIM.cert} AND cd.value = n."x5tS256"
@@ -186,26 +186,28 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
          LEFT JOIN evidence."Dim" rd ON rd.kind = ${DIM.reason} AND rd.value = n.reason
         WHERE n."occurredAt" >= $1 AND n."occurredAt" < $2 AND (n."httpStatus" < 200 OR n."httpStatus" >= 300) AND n.verdict NOT IN ${verdictCodeListSql(REFUSED_VERDICTS)}
           AND ($3::int[] IS NULL OR gd.id = ANY($3::int[])) AND ($4::int[] IS NULL OR n.ns = ANY($4::int[]))
-        GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
       [range.from, range.to, scope.gateways, scope.ns],
     );
     if (!refRows.length) return [];
     const s = withArgs();
     const col = <K extends keyof (typeof refRows)[number]>(k: K) => refRows.map((r) => r[k]);
-    const ref = `unnest(${s.arg(col('tok'), 'uuid[]')}, ${s.arg(col('idn'), 'uuid[]')}, ${s.arg(col('gateway'), 'int[]')}, ${s.arg(col('cert'), 'int[]')}, ${s.arg(col('jkt'), 'int[]')}, ${s.arg(col('verdict'), 'int2[]')}, ${s.arg(col('reason'), 'int[]')}, ${s.arg(col('r'), 'int8[]')})
-        AS ref(tok, idn, gateway, cert, jkt, verdict, reason, r)`;
+    const ref = `unnest(${s.arg(col('tok'), 'uuid[]')}, ${s.arg(col('idn'), 'uuid[]')}, ${s.arg(col('gateway'), 'int[]')}, ${s.arg(col('route'), 'int[]')}, ${s.arg(col('network'), 'int[]')}, ${s.arg(col('cert'), 'int[]')}, ${s.arg(col('jkt'), 'int[]')}, ${s.arg(col('verdict'), 'int2[]')}, ${s.arg(col('reason'), 'int[]')}, ${s.arg(col('r'), 'int8[]')})
+        AS ref(tok, idn, gateway, route, network, cert, jkt, verdict, reason, r)`;
     const NIL = `'00000000-0000-0000-0000-000000000000'::uuid`;
-    // The usage groups those refusals belong to (read by token through its index), each taking what
-    // is left of them in route, network order.
+    // The usage groups those refusals belong to (read by token through its index: same token,
+    // identity, gateway, route, client network, credential, verdict and reason), each taking what is
+    // left of them in order of what was presented.
     return q<Move>(
       `SELECT tok, idn, route, network, pres, moved::float8 AS moved, cat, broken FROM (
-         SELECT g.*, least(g.n, greatest(0, g.r - (sum(g.n) OVER (PARTITION BY g.tok, g.idn, g.gateway, g.cert, g.jkt, g.verdict, g.reason ORDER BY g.route NULLS FIRST, g.network NULLS FIRST, g.pres ROWS UNBOUNDED PRECEDING) - g.n))) AS moved
+         SELECT g.*, least(g.n, greatest(0, g.r - (sum(g.n) OVER (PARTITION BY g.tok, g.idn, g.gateway, g.route, g.network, g.cert, g.jkt, g.verdict, g.reason ORDER BY g.pres ROWS UNBOUNDED PRECEDING) - g.n))) AS moved
            FROM (
              SELECT u."tokenId" AS tok, u."identityId" AS idn, u.gateway, u.route, u.network, u.cert, u.jkt, u.verdict, u.reason, ${presSql} AS pres,
                     max(ref.r) AS r, sum(u.count)::bigint AS n, max(${catSql}) AS cat, max(${brokenSql}) AS broken
                FROM evidence."Usage" u
                JOIN ${ref} ON coalesce(ref.tok, ${NIL}) = coalesce(u."tokenId", ${NIL}) AND coalesce(ref.idn, ${NIL}) = coalesce(u."identityId", ${NIL})
-                       AND coalesce(ref.gateway, 0) = coalesce(u.gateway, 0) AND coalesce(ref.cert, 0) = coalesce(u.cert, 0) AND coalesce(ref.jkt, 0) = coalesce(u.jkt, 0)
+                       AND coalesce(ref.gateway, 0) = coalesce(u.gateway, 0) AND coalesce(ref.route, 0) = coalesce(u.route, 0) AND coalesce(ref.network, 0) = coalesce(u.network, 0)
+                       AND coalesce(ref.cert, 0) = coalesce(u.cert, 0) AND coalesce(ref.jkt, 0) = coalesce(u.jkt, 0)
                        AND ref.verdict = u.verdict AND coalesce(ref.reason, 0) = coalesce(u.reason, 0)
                ${joins}
               WHERE ${where} AND ${inIds('u."tokenId"', [...new Set(col('tok'))], s.arg)}

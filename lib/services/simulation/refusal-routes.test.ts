@@ -1,0 +1,54 @@
+// The gateway's refusals a verdict does not show (a bearer token an enforcing route refuses still
+// reads bearer_unbound) count as alreadyRefused on the route and client network where they
+// happened: one token and certificate on an open route (accepted) and an enforcing one (refused)
+// must not have the refusals taken from the open route's requests. On both runtimes.
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../simulate/index.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { ingestStream } from '../ingest/index.ts';
+import { runSimulation } from './index.ts';
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const TOKEN = `${b64({ alg: 'ES256', typ: 'at+jwt' })}.${b64({ iss: 'https://as.test', sub: 'svc-a', client_id: 'svc-a', jti: randomUUID(), exp: 4_000_000_000 })}.c2ln`;
+const AT = Date.UTC(2026, 11, 4, 10, 15);
+
+/** One request: the same bearer token from the same client address, on `uri`, answered `status`. */
+const line = (i: number, uri: string, status: number, addr = '10.1.0.7') =>
+  JSON.stringify({
+    time: new Date(AT + i * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00'), request_id: `${String(i).padStart(4, '0')}${'ef'.repeat(14)}`, remote_addr: addr,
+    method: 'GET', scheme: 'https', host: 'api.test', uri, status, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', http_authorization: `Bearer ${TOKEN}`,
+  });
+
+for (const runtime of RUNTIMES) {
+  describe(`refusals the verdict does not show stay on their own route and network (${runtime})`, () => {
+    const dbs: TestDatabase[] = [];
+    afterAll(async () => {
+      for (const t of dbs.splice(0)) await t.drop();
+    });
+
+    it('open route: 3 would be refused; enforcing route: 3 already refused; another network: its own', async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) {
+        if (process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is not reachable');
+        return;
+      }
+      const t = await openTestDatabase(runtime);
+      dbs.push(t);
+      // The open route sorts first (its route number is lower): matching refusals in route order took them from it.
+      const lines = [
+        line(1, '/api/a', 200), line(2, '/api/a', 200), line(3, '/api/a', 200),
+        line(4, '/strict/b', 401), line(5, '/strict/b', 401), line(6, '/strict/b', 403),
+        line(7, '/strict/b', 200, '10.2.0.9'), line(8, '/strict/b', 401, '10.2.0.9'),
+      ];
+      const r = await ingestStream(t.db, [lines.join('\n') + '\n'], { format: 'nginx-json', sourceName: 'edge', actor: 'test', now: () => new Date(AT + 3_600_000) });
+      expect(r, JSON.stringify(r.errors)).toMatchObject({ accepted: 8, rejected: 0 });
+      const sim = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
+      const route = (suffix: string) => sim.routes.find((x) => x.name.endsWith(suffix));
+      expect({ wouldBeRefused: route('/api/a')?.wouldBeRefused, alreadyRefused: route('/api/a')?.alreadyRefused }).toEqual({ wouldBeRefused: 3, alreadyRefused: 0 });
+      expect({ wouldBeRefused: route('/strict/b')?.wouldBeRefused, alreadyRefused: route('/strict/b')?.alreadyRefused }).toEqual({ wouldBeRefused: 1, alreadyRefused: 4 });
+      const network = (prefix: string) => sim.networks.find((x) => x.name.startsWith(prefix));
+      expect({ wouldBeRefused: network('10.2.')?.wouldBeRefused, alreadyRefused: network('10.2.')?.alreadyRefused }).toEqual({ wouldBeRefused: 1, alreadyRefused: 1 });
+      expect({ total: sim.requests.total, wouldBeRefused: sim.requests.wouldBeRefused, alreadyRefused: sim.requests.alreadyRefused }).toEqual({ total: 8, wouldBeRefused: 4, alreadyRefused: 4 });
+    });
+  });
+}
