@@ -22,6 +22,7 @@ export { rfcErrorFor } from './rfc-error.ts';
 export {
   DEFAULT_DPOP_CONFIG,
   displayAlg,
+  proofReplayKey,
   verifyDpopProof,
   type DpopProofVerification,
   type VerifyDpopProofDeps,

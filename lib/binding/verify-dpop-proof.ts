@@ -152,6 +152,36 @@ function rejectHeader(
  * The header's `alg` as it may be shown: the value is the sender's, so anything but a short
  * algorithm-like name is replaced by its JSON type, and it is quoted where it is shown.
  */
+/** The replay store's key of a proof: the URI it targets and its jti. */
+function replayKey(uri: string, jti: string): string {
+  return `${uri} ${jti}`;
+}
+
+/**
+ * The key verifyDpopProofAt remembers a proof under, read from the proof without verifying it (a
+ * caller that keeps proofs beyond one replay store looks them up by it); null when the payload
+ * has no string htu and jti.
+ */
+export function proofReplayKey(proof: string): string | null {
+  const p64 = proof.split('.')[1];
+  if (!p64) return null;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(p64, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const { htu, jti } = (payload ?? {}) as { htu?: unknown; jti?: unknown };
+  if (typeof htu !== 'string' || typeof jti !== 'string') return null;
+  let uri: string;
+  try {
+    uri = normalizeHtu(htu);
+  } catch {
+    uri = htu;
+  }
+  return replayKey(uri, jti);
+}
+
 export function displayAlg(v: unknown): string | null {
   if (v === undefined) return null;
   if (typeof v === 'string' && /^[A-Za-z0-9+._-]{1,32}$/.test(v)) return v;
@@ -381,7 +411,7 @@ export function verifyDpopProofAt(
     return finish(checks, jkt, claims, alg);
   }
   const expiresAtMs = (iat + cfg.maxAgeSeconds + cfg.futureSkewSeconds) * 1000;
-  const replay = deps.replayStore.remember(`${replayUri} ${jti}`, expiresAtMs, nowMs);
+  const replay = deps.replayStore.remember(replayKey(replayUri, jti), expiresAtMs, nowMs);
   const provenJkt = jkt;
   const provenAlg = alg;
   if (typeof (replay as PromiseLike<boolean> | null)?.then !== 'function') return finishReplay(checks, replay as boolean, provenJkt, claims, provenAlg);

@@ -13,6 +13,15 @@ import type { Database } from './open.ts';
 /** Anything that runs a parameterised statement: a transaction, a pool client, the database. */
 export type SqlExecutor = (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }>;
 
+/**
+ * Where an ingest batch writes what must not wait on it, or hold locks until it commits
+ * (dimension values, partitions, proofs seen): the pool, outside the batch, on PostgreSQL; the
+ * batch's own transaction on PGlite (its one connection).
+ */
+export function sideExecutor(db: Database, batchExec: SqlExecutor): SqlExecutor {
+  return db.kind === 'postgres' ? async (sql, params) => ({ rows: await db.query(sql, params) }) : batchExec;
+}
+
 /** Arrays inside a cell are joined with the ASCII unit separator, never found in scopes or URLs. */
 export const ARRAY_SEPARATOR = '\u001f';
 

@@ -31,7 +31,7 @@
 // holders of a stripe's lock update that stripe's stored hops. Chain usage deltas are merged in memory
 // and upserted once, in key order, into the connection's stripe (as the usage writer does).
 import { createHash, randomBytes } from 'node:crypto';
-import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import { columnNames, sideExecutor, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { verdictCode, verdictOfCode } from '../../domain/verdict-codes.ts';
@@ -322,7 +322,7 @@ export class HopRecorder {
 
   /** Where dimension values and partitions are created: outside the batch on PostgreSQL, inside it on PGlite (as the writer does). */
   private get sideExec(): SqlExecutor {
-    return this.o.db.kind === 'postgres' ? async (sql, params) => ({ rows: await this.o.db.query(sql, params) }) : this.o.exec;
+    return sideExecutor(this.o.db, this.o.exec);
   }
 
   private async ensure(parts: Array<{ table: PartitionedTable; key: number }>): Promise<void> {

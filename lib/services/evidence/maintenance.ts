@@ -1,11 +1,13 @@
 // Keeping the evidence store in shape: the partitions writers need next exist, partitions whose
-// retention ended are dropped, a legacy event table left by an upgrade is folded in; and tokens
-// past their expiry are marked expired (lib/services/estate/expire-tokens.ts). Run at server
+// retention ended are dropped, a legacy event table left by an upgrade is folded in; tokens past
+// their expiry are marked expired (lib/services/estate/expire-tokens.ts) and DPoP proofs a day past
+// their window forgotten (lib/services/ingest/proofs-seen.ts). Run at server
 // and CLI start, and at most hourly by the after-ingest job. The retention in force is the
 // configuration's (HOLDFAST_REQUEST_WINDOW_DAYS, HOLDFAST_USAGE_RETENTION_DAYS,
 // HOLDFAST_NOTABLE_RETENTION_DAYS), registered once by the edge that loaded it.
 import type { Database } from '../../db/open.ts';
 import { expirePastTokens } from '../estate/expire-tokens.ts';
+import { pruneProofsSeen } from '../ingest/proofs-seen.ts';
 import { foldLegacyEvents } from './legacy-fold.ts';
 import { currentPartitions, DEFAULT_RETENTION, dropExpiredPartitions, partitionSet, type RetentionConfig } from './partitions.ts';
 
@@ -36,6 +38,7 @@ export async function maintainEvidence(db: Database, opts: { now?: Date; retenti
   const dropped = await dropExpiredPartitions(db, now.getTime(), retention);
   if (dropped.length) opts.log?.(`holdfast: dropped ${dropped.length} evidence partition(s) past retention: ${dropped.join(', ')}`);
   const expired = await expirePastTokens(db, now);
+  await pruneProofsSeen(async (sql, params) => ({ rows: await db.query(sql, params) }), now);
   return { folded, dropped, expired };
 }
 

@@ -7,7 +7,7 @@
 //  - the hourly verdict and binding rollups the summary and the Overview read.
 // Only requests the ledger accepted as new reach the aggregates, so re-sends never count twice.
 import { hash } from 'node:crypto';
-import { binaryCopyPayload, binaryCopySql, columnNames, unnestParams, unnestSelect, type BinaryColumn, type BinaryType, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
+import { binaryCopyPayload, binaryCopySql, columnNames, sideExecutor, unnestParams, unnestSelect, type BinaryColumn, type BinaryType, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { verdictCode } from '../../domain/verdict-codes.ts';
@@ -273,7 +273,7 @@ export class EvidenceWriter {
 
   /** Where dimension values and partitions are created: outside the batch on PostgreSQL, inside it on PGlite. */
   private get sideExec(): SqlExecutor {
-    return this.o.db.kind === 'postgres' ? async (sql, params) => ({ rows: await this.o.db.query(sql, params) }) : this.o.exec;
+    return sideExecutor(this.o.db, this.o.exec);
   }
 
   private nets = new Map<string, string | null>();

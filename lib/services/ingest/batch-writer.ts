@@ -13,6 +13,7 @@ import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
 import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
+import type { ProofsSeen } from './proofs-seen.ts';
 
 // ───────────────────────────── rows ─────────────────────────────
 
@@ -164,6 +165,8 @@ export interface BatchState {
   certsByX5t: Map<string, { id: string; identityId: string | null }>;
   certsBySha1: Map<string, { id: string; identityId: string | null } | null>;
   replay: MemoryReplayStore;
+  /** The DPoP proofs earlier batches accepted (proofs-seen.ts). */
+  proofs: ProofsSeen;
   keyCache: KeyCache;
   /** Latest event time per token / identity id over the whole batch, written once at its end. */
   lastSeen: { Token: Map<string, number>; Identity: Map<string, number> };
@@ -274,11 +277,15 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     }
   }
 
-  // Verdicts, in stream order (DPoP jti replay is tracked across the whole stream).
+  // Verdicts, in stream order: DPoP jti replay tracked across the batch, and against the proofs
+  // earlier batches accepted for other requests (proofs-seen.ts).
+  await st.proofs.seed(st.replay, pending);
   const rows: EventRow[] = new Array(pending.length);
-  const deps = { replayStore: st.replay, keyCache: st.keyCache };
+  let current = pending[0]!;
+  const deps = { replayStore: st.proofs.recording(st.replay, () => current.key), keyCache: st.keyCache };
   for (let i = 0; i < pending.length; i++) {
-    const { ev } = pending[i]!;
+    current = pending[i]!;
+    const { ev } = current;
     const known = ev.tokenFingerprint ? st.tokens.get(ev.tokenFingerprint) ?? null : null;
     // Awaited only when the verdict needs a promise (an await per event costs more than the verdict).
     const v = decideVerdictNow(ev, known?.facts ?? null, deps);
@@ -293,6 +300,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       verdict: d.verdict, reason: d.reason, binding: known?.facts.binding ?? null,
     };
   }
+
+  await st.proofs.record();
 
   // Identities: the token's, else the certificate's, else the event's own hint.
   const wanted = new Map<string, IdentityRow>();

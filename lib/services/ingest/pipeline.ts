@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
 import { KeyCache, MemoryReplayStore } from '../../binding/index.ts';
+import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
@@ -22,6 +23,7 @@ import { ensureSource, repeatsCommittedBatch, withBatchTransaction } from './bat
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 import { flushEvents, flushExposures, flushTokens, writeLastSeen, type BatchState, type BatchTouched, type PendingEvent } from './batch-writer.ts';
 import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
+import { ProofsSeen } from './proofs-seen.ts';
 
 export { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 export type { BatchTouched } from './batch-writer.ts';
@@ -128,7 +130,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
-        replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), keyCache: new KeyCache(),
+        replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), proofs: new ProofsSeen(sideExecutor(db, exec)), keyCache: new KeyCache(),
         lastSeen: { Token: new Map(), Identity: new Map() },
         touched: opts.touched ?? { tokenIds: new Set(), beyondTokens: false },
       };

@@ -1,0 +1,78 @@
+// A DPoP proof replayed in a later batch (the next hourly file, a shipper's next post) is a jti
+// replay, as it is inside one batch: the proofs a batch accepts are kept for the next ones. The
+// request that first presented a proof is not a replay of itself when its batch is sent again.
+// Real signed ES256 proofs, through ingestStream, on both runtimes.
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryReplayStore } from '../../binding/index.ts';
+import { thumbprintJwk } from '../../binding/jwk-thumbprint.ts';
+import { ath, ecKey, makeProof } from '../../binding/testing/proofs.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { maintainEvidence } from '../evidence/maintenance.ts';
+import { ingestStream } from './index.ts';
+import { ProofsSeen } from './proofs-seen.ts';
+import { allEvents } from './testing/stored-events.ts';
+
+const KEY = ecKey();
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const TOKEN = `${b64({ alg: 'ES256', typ: 'at+jwt' })}.${b64({
+  iss: 'https://as.test', sub: 'agent-7', client_id: 'agent-7', jti: randomUUID(), exp: 4_000_000_000, cnf: { jkt: thumbprintJwk(JSON.stringify(KEY.publicJwk)).jkt },
+})}.c2ln`;
+const AT = Math.floor(Date.now() / 1000) * 1000 - 120_000;
+const PROOF = makeProof(KEY, { htm: 'GET', htu: 'https://api.test/orders', iat: AT / 1000, ath: ath(TOKEN) });
+
+const line = (rid: string, dt: number, status: number, proof = PROOF) =>
+  JSON.stringify({
+    time: new Date(AT + dt).toISOString().replace(/\.\d{3}Z$/, '+00:00'), request_id: rid, remote_addr: '10.0.0.5', method: 'GET', scheme: 'https', host: 'api.test',
+    uri: '/orders', status, ssl_client_verify: 'NONE', authz_scheme: 'DPoP', has_dpop: '1', http_dpop: proof, http_authorization: `DPoP ${TOKEN}`,
+  });
+const rid = (n: number) => `${String(n).padStart(4, '0')}${'a1'.repeat(14)}`;
+
+for (const runtime of RUNTIMES) {
+  describe(`DPoP replays across batches (${runtime})`, () => {
+    const dbs: TestDatabase[] = [];
+    afterAll(async () => {
+      for (const t of dbs.splice(0)) await t.drop();
+    });
+
+    it('the same proof from another request in the next batch is jti_replay; a fresh proof is ok; the first request stays ok', async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) {
+        if (process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is not reachable');
+        return;
+      }
+      const t = await openTestDatabase(runtime);
+      dbs.push(t);
+      const send = async (lines: string[]) => {
+        const r = await ingestStream(t.db, [lines.join('\n') + '\n'], { format: 'nginx-json', sourceName: 'edge', actor: 'test' });
+        expect(r, JSON.stringify(r.errors)).toMatchObject({ rejected: 0 });
+        return r;
+      };
+      await send([line(rid(1), 0, 200)]);
+      const fresh = makeProof(KEY, { htm: 'GET', htu: 'https://api.test/orders', iat: AT / 1000 + 2, ath: ath(TOKEN) });
+      await send([line(rid(2), 1000, 200), line(rid(3), 1500, 401), line(rid(4), 2000, 200, fresh)]);
+      const byId = new Map((await allEvents(t.db)).map((e) => [e.requestId, [e.verdict, e.reason]]));
+      expect(Object.fromEntries([1, 2, 3, 4].map((n) => [n, byId.get(rid(n))]))).toEqual({
+        1: ['ok', null],
+        2: ['bound_not_enforced', 'jti_replay'],
+        3: ['proof_invalid', 'jti_replay'],
+        4: ['ok', null],
+      });
+
+      // What was kept: one row per proof accepted, with the request that presented it first.
+      const kept = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."ProofSeen"`);
+      expect(Number(kept[0]!.n)).toBe(2);
+      const [first] = await t.db.query<{ request: string }>(`SELECT encode(request, 'hex') AS request FROM "evidence"."ProofSeen" ORDER BY "expiresAt" LIMIT 1`);
+      const exec = async (sql: string, params: unknown[]) => ({ rows: await t.db.query(sql, params) });
+      const seeded = (request: string) => {
+        const store = new MemoryReplayStore();
+        return new ProofsSeen(exec).seed(store, [{ ev: { dpopProof: PROOF }, key: Buffer.from(request, 'hex') }]).then(() => store.size);
+      };
+      expect(await seeded(first!.request)).toBe(0); // the same request sent again: not a replay of itself
+      expect(await seeded('00'.repeat(32))).toBe(1);
+
+      // Forgotten a day after the proof's window.
+      await maintainEvidence(t.db, { now: new Date(AT + 2 * 86_400_000) });
+      expect(Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."ProofSeen"`))[0]!.n)).toBe(0);
+    });
+  });
+}
