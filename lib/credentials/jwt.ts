@@ -8,8 +8,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function decodeJwtClaims(token: string): Record<string, unknown> | null {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return null;
+  return decodeJwtPayload(parts[1]);
+}
+
+/** The claims of a JWT's payload segment alone (base64url JSON), or null. */
+export function decodeJwtPayload(segment: string): Record<string, unknown> | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return null;
   try {
-    const v: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const v: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
     return isObject(v) ? v : null;
   } catch {
     return null;

@@ -11,9 +11,9 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
-import { NGINX_BACKEND_JSON_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '../ingest/formats/nginx-json.ts';
+import { NGINX_JSON_LOG_FORMAT } from '../ingest/formats/nginx-json.ts';
 import {
-  caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
+  caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '../ingest/gateway-configs.ts';
 import { openParseStream } from '../ingest/parse-stream.ts';
 import type { FormatName } from '../ingest/types.ts';
@@ -136,7 +136,7 @@ describeChains('real two-hop chains: edge → NGINX backend', () => {
 
     // Backend: plain HTTP, trusts the edge's Client-Cert, refuses a bound token whose certificate is not the forwarded one.
     procs.push(await startNginx(NGINX!, dir, 'backend', `${nginxNjsHttpConfig({ njsPath: njs })}
-${NGINX_BACKEND_JSON_LOG_FORMAT}
+${NGINX_BACKEND_NJS_LOG_FORMAT}
 ${NGINX_BACKEND_BINDING_CHECK}
 server {
   listen 127.0.0.1:${ports.backend};

@@ -305,11 +305,17 @@ ${apacheLogConfig({ logFile })}
     expect(parsed[1]!.cert?.verify).toBe('NONE');
   });
 
-  it('the Authorization scheme and DPoP presence, a request id, and no token or proof', () => {
-    expect(lines[0]).toMatch(/ Bearer - "/);
-    expect(lines[1]).toMatch(/ DPoP 1 "-"$/);
+  it('the Authorization scheme, DPoP presence, the token\'s claims without the token, a request id, and no token or proof', () => {
+    const claims = token.split('.')[1]!;
+    expect(lines[0]).toContain(` Bearer - ${claims} "`);
+    expect(lines[1]).toMatch(new RegExp(` DPoP 1 ${claims} "-"$`));
     expect(lines[1]).toContain('"client-id-2"');
     expect(lines[0]).toMatch(/ ([A-Za-z0-9@_-]{20,}) "\1" /);
-    for (const s of [token, proof, token.split('.')[1]!, proof.split('.')[1]!]) expect(text).not.toContain(s);
+    // The payload segment alone is not a usable token (no header, no signature): never the token or the proof.
+    for (const s of [token, `${token.split('.')[0]}.${claims}`, `${claims}.${token.split('.')[2]}`, proof, proof.split('.')[1]!]) expect(text).not.toContain(s);
+    // Holdfast reads the claims (the binding is judged from cnf) and keeps none of the segment in the line it stores.
+    expect(parsed[0]!.tokenClaims).toEqual({ client_id: 'svc-a', cnf: { 'x5t#S256': 'x' } });
+    expect(parsed[0]!.tokenFingerprint).toBeNull();
+    for (const e of parsed) expect(e.redactedRaw).not.toContain(claims);
   });
 });

@@ -1,7 +1,7 @@
 // Recommended gateway configurations: log the evidence Holdfast needs, computed at the gateway,
 // and never the raw token. Each builder returns the exact text the Ingest page shows (with example
 // paths) and the tests run on the real gateway (with their temporary paths); nothing else differs.
-import { NGINX_AUTH_MAPS } from './formats/nginx-json.ts';
+import { NGINX_AUTH_MAPS, NGINX_BACKEND_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
 
 /**
  * njs module for NGINX (Debian: libnginx-mod-http-js, njs 0.7). It reads the Authorization
@@ -102,6 +102,19 @@ log_format holdfast_njs_json escape=json '{"time":"$time_iso8601","request_id":"
 }
 
 /**
+ * The log format of an NGINX backend behind a TLS-terminating edge (with the njs http block): the
+ * forwarded-certificate headers it received, and what the njs module computes of the token (its
+ * SHA-256, client id, subject, expiry, cnf thumbprints — never the token). Without the token's
+ * facts Holdfast could not tell which token, bound to what, a backend line carried, nor judge the
+ * binding where it is checked. Read with format nginx-json.
+ */
+export const NGINX_BACKEND_NJS_LOG_FORMAT = NGINX_BACKEND_JSON_LOG_FORMAT.replace(
+  /\}';$/,
+  `,'\n  '"token_sha256":"$holdfast_token_sha256","token_client_id":"$holdfast_token_client_id","token_sub":"$holdfast_token_sub",'
+  '"token_exp":"$holdfast_token_exp","cnf_jkt":"$holdfast_cnf_jkt","cnf_x5t":"$holdfast_cnf_x5t"}';`,
+);
+
+/**
  * For an NGINX backend behind an edge that forwards Client-Cert (and only then: the header is the
  * edge's word): refuse a certificate-bound token whose cnf x5t#S256 is not the forwarded
  * certificate's. Unbound tokens pass (an empty cnf). Put the `if` in the protected location.
@@ -189,8 +202,10 @@ export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: stri
  * Apache 2.4 with mod_ssl. Apache can log the client certificate itself (`SSL_CLIENT_CERT`, PEM
  * with escaped newlines: Holdfast computes x5t#S256 from it), the verify result, DNs, serial and
  * validity, the Authorization scheme and DPoP presence (through SetEnvIf, never the values). It
- * cannot hash a token (its expressions have no SHA-256), so token fingerprints must come from the
- * authorization server's introspection or an inventory. `SSLVerifyClient optional` aborts the
+ * cannot hash a token (its expressions have no SHA-256), but SetEnvIf can cut out a JWT's payload
+ * segment: the claims (client, expiry, cnf), without the header and signature that would make it
+ * a usable token. Holdfast judges the binding from them; with no fingerprint the requests join no
+ * token record (opaque tokens: certificate verdicts only). `SSLVerifyClient optional` aborts the
  * handshake of expired and revoked certificates: those are only in error.log (format
  * apache-error); `optional_no_ca` lets untrusted ones reach the access log. Apache has no RFC 9440
  * variable: forward `SSL_CLIENT_CERT` as PEM in X-SSL-Client-Cert only where the backend reads it.
@@ -198,7 +213,8 @@ export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: stri
 export function apacheLogConfig(o: { logFile: string }): string {
   return `SetEnvIf Authorization "^([A-Za-z0-9_-]+) " HOLDFAST_AUTHZ_SCHEME=$1
 SetEnvIf DPoP "." HOLDFAST_HAS_DPOP=1
+SetEnvIf Authorization "^[A-Za-z]+ +[A-Za-z0-9_-]+\\.([A-Za-z0-9_-]+)\\." HOLDFAST_TOKEN_CLAIMS=$1
 RequestHeader setifempty X-Request-ID "%{UNIQUE_ID}e"
-LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %a \\"%r\\" %>s %{UNIQUE_ID}e \\"%{X-Request-ID}i\\" \\"%{SSL_CLIENT_VERIFY}x\\" \\"%{SSL_CLIENT_S_DN}x\\" \\"%{SSL_CLIENT_I_DN}x\\" %{SSL_CLIENT_M_SERIAL}x \\"%{SSL_CLIENT_V_START}x\\" \\"%{SSL_CLIENT_V_END}x\\" %{HOLDFAST_AUTHZ_SCHEME}e %{HOLDFAST_HAS_DPOP}e \\"%{SSL_CLIENT_CERT}x\\"" holdfast
+LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %a \\"%r\\" %>s %{UNIQUE_ID}e \\"%{X-Request-ID}i\\" \\"%{SSL_CLIENT_VERIFY}x\\" \\"%{SSL_CLIENT_S_DN}x\\" \\"%{SSL_CLIENT_I_DN}x\\" %{SSL_CLIENT_M_SERIAL}x \\"%{SSL_CLIENT_V_START}x\\" \\"%{SSL_CLIENT_V_END}x\\" %{HOLDFAST_AUTHZ_SCHEME}e %{HOLDFAST_HAS_DPOP}e %{HOLDFAST_TOKEN_CLAIMS}e \\"%{SSL_CLIENT_CERT}x\\"" holdfast
 CustomLog ${o.logFile} holdfast`;
 }

@@ -10,9 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Verdict } from '../domain/types.ts';
 import type { ChainReason } from '../hops/index.ts';
-import { NGINX_BACKEND_JSON_LOG_FORMAT } from '../ingest/formats/nginx-json.ts';
 import {
-  caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
+  caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '../ingest/gateway-configs.ts';
 import { caddyTestGlobals, startCaddy, type CaddyProcess } from './caddy.ts';
 import { createGatewayPki, nginxMtlsListen, tlsRequest, type ClientName, type GatewayPki } from './gateway-pki.ts';
@@ -117,16 +116,6 @@ async function waitForLogLines(file: string, want: number, timeoutMs = 15_000): 
 
 const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
-/**
- * The recommended backend format plus what the njs module computes of the token (its SHA-256,
- * client id, subject, expiry, cnf thumbprints — never the token): without them Holdfast could not
- * tell which token, bound to what, a backend line carried, nor judge the binding there.
- */
-export const BACKEND_LOG_FORMAT_WITH_TOKEN = NGINX_BACKEND_JSON_LOG_FORMAT.replace(
-  /\}';$/,
-  `,'\n  '"token_sha256":"$holdfast_token_sha256","token_client_id":"$holdfast_token_client_id","token_sub":"$holdfast_token_sub",'
-  '"token_exp":"$holdfast_token_exp","cnf_jkt":"$holdfast_cnf_jkt","cnf_x5t":"$holdfast_cnf_x5t"}';`,
-);
 
 /**
  * Starts the backend and the three edges, sends every edge × route × scenario once, stops the
@@ -152,7 +141,7 @@ export async function runTwoHopChains(bins: { nginx: string; caddy: string; hapr
   try {
     // Backend: plain HTTP, trusts the edge's Client-Cert, refuses a bound token whose certificate is not the forwarded one.
     procs.push(await startNginx(bins.nginx, dir, 'backend', `${nginxNjsHttpConfig({ njsPath: njs })}
-${BACKEND_LOG_FORMAT_WITH_TOKEN}
+${NGINX_BACKEND_NJS_LOG_FORMAT}
 ${NGINX_BACKEND_BINDING_CHECK}
 server {
   listen 127.0.0.1:${ports.backend};

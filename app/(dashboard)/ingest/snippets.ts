@@ -2,10 +2,10 @@
 // formats are the exact strings lib/ingest exports; the recommended gateway configurations are
 // the builders of lib/ingest/gateway-configs.ts called with the example paths below, which the
 // real-gateway tests call with theirs (gateway-configs-real.test.ts, chains-real.test.ts).
-import { ENVOY_JSON_FORMAT, NGINX_AUTH_MAPS, NGINX_BACKEND_JSON_LOG_FORMAT, NGINX_JSON_LOG_FORMAT } from '@/lib/ingest/index.ts';
+import { ENVOY_JSON_FORMAT, NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from '@/lib/ingest/index.ts';
 import {
-  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE,
-  nginxNjsHttpConfig,
+  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE,
+  NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '@/lib/ingest/gateway-configs.ts';
 
 /** The paths the page's snippets show; tests put their temporary paths in the same places. */
@@ -31,7 +31,7 @@ export function ingestSnippets(base: string): Snippet[] {
       id: 'nginx',
       title: 'NGINX',
       intro:
-        'Log the client certificate facts and the Authorization scheme as JSON (http block), then ship the file: hourly with cron and the CLI, or continuously with Fluent Bit or Vector. Logging $http_dpop lets Holdfast verify proofs; the proof is verified and dropped, never stored.',
+        'Log the client certificate facts and the Authorization scheme as JSON (http block), then ship the file: hourly with cron and the CLI, or continuously with Fluent Bit or Vector. Logging $http_dpop lets Holdfast verify proofs; the proof is verified and dropped, never stored. This format names no token: a request is judged on its certificate and scheme, and a token\'s binding only where Holdfast can tell the token (the njs format below logs its SHA-256 and cnf without the token).',
       blocks: [
         { label: 'nginx.conf (http block)', code: `${NGINX_AUTH_MAPS}\n${NGINX_JSON_LOG_FORMAT}\n\n# in the server block that terminates mTLS:\naccess_log /var/log/nginx/holdfast.json holdfast_json;` },
         {
@@ -52,7 +52,7 @@ export function ingestSnippets(base: string): Snippet[] {
       id: 'nginx-njs',
       title: 'NGINX with njs (recommended: evidence, never the token)',
       intro:
-        "With Debian's libnginx-mod-http-js, NGINX computes the evidence itself: the token's SHA-256 (Holdfast's token fingerprint), the JWT's client_id, sub, exp and cnf thumbprints, and the client certificate's x5t#S256. The log holds no Authorization value and no DPoP proof. Read it with format nginx-json.",
+        "With Debian's libnginx-mod-http-js, NGINX computes the evidence itself: the token's SHA-256 (Holdfast's token fingerprint), the JWT's client_id, sub, exp and cnf thumbprints, and the client certificate's x5t#S256. The log holds no Authorization value and no DPoP proof, so requests with DPoP-bound tokens are kept unjudged (reason proof_not_logged); to have Holdfast verify the proofs, add \"http_dpop\":\"$http_dpop\" to the format (each proof is verified and dropped, and is useless past its minutes-long window, its method, URL and token). Read it with format nginx-json.",
       blocks: [
         { label: `${EXAMPLE.njsPath}`, code: NGINX_NJS_MODULE },
         { label: 'nginx.conf (main context; Debian enables it in modules-enabled already)', code: NGINX_NJS_LOAD_MODULE },
@@ -68,7 +68,7 @@ export function ingestSnippets(base: string): Snippet[] {
         "Where TLS ends at an edge and the token is checked behind it, the edge must send the client's certificate in Client-Cert, set from the TLS session, and remove any copy the client sent: an edge that passes a client's Client-Cert through lets anyone claim any certificate. Log X-Request-ID at both hops: Holdfast joins the edge's line and the backend's and flags a certificate stripped on the way (binding_context_stripped) or replaced (spoofed_client_cert), naming the hop.",
       blocks: [
         { label: 'NGINX edge: each proxied location (with the njs http block above)', code: NGINX_FORWARD_CLIENT_CERT },
-        { label: 'NGINX backend: log what arrived (http block, with the maps of the nginx-json format)', code: `${NGINX_AUTH_MAPS}\n${NGINX_BACKEND_JSON_LOG_FORMAT}\n\n# in the server block:\naccess_log /var/log/nginx/holdfast-backend.json holdfast_backend_json;` },
+        { label: 'NGINX backend: log what arrived and the token\'s facts (http block, with the njs http block above)', code: `${NGINX_BACKEND_NJS_LOG_FORMAT}\n\n# in the server block:\naccess_log /var/log/nginx/holdfast-backend.json holdfast_backend_json;` },
         { label: 'NGINX backend: refuse a certificate-bound token whose certificate is not the forwarded one (with the njs http block)', code: NGINX_BACKEND_BINDING_CHECK },
       ],
     },
@@ -86,7 +86,7 @@ export function ingestSnippets(base: string): Snippet[] {
       id: 'apache',
       title: 'Apache httpd (mod_ssl)',
       intro:
-        "Apache logs the client certificate itself (Holdfast computes x5t#S256 from it), its verify result, DNs, serial and validity, the Authorization scheme and DPoP presence — never the values. It cannot hash a token (its expressions have no SHA-256): token fingerprints come from introspection or an inventory. SSLVerifyClient optional aborts handshakes with expired and revoked certificates; those appear only in error.log: send it too, with format apache-error.",
+        "Apache logs the client certificate itself (Holdfast computes x5t#S256 from it), its verify result, DNs, serial and validity, the Authorization scheme and DPoP presence — never the values. It cannot hash a token (its expressions have no SHA-256); SetEnvIf cuts out a JWT's payload instead — the claims without the header and signature, so not a usable token — and Holdfast judges the binding from its cnf, expiry and client. Without a fingerprint the requests join no token record, and an opaque token gets certificate verdicts only. SSLVerifyClient optional aborts handshakes with expired and revoked certificates; those appear only in error.log: send it too, with format apache-error.",
       blocks: [
         { label: 'in the mTLS virtual host (mod_ssl, mod_headers, mod_setenvif, mod_unique_id enabled)', code: `SSLVerifyClient optional\n${apacheLogConfig({ logFile: EXAMPLE.apacheLog })}` },
         { label: 'send', code: `HOLDFAST_API_KEY=hf_… npx holdfast ingest /var/log/apache2/holdfast.log --format apache --gateway-config /etc/apache2/sites-enabled/api.conf --log-format holdfast --source apache-edge --server ${base}\nHOLDFAST_API_KEY=hf_… npx holdfast ingest /var/log/apache2/error.log --format apache-error --source apache-edge --server ${base}` },
@@ -96,7 +96,7 @@ export function ingestSnippets(base: string): Snippet[] {
       id: 'caddy',
       title: 'Caddy',
       intro:
-        "Caddy logs the client certificate's CN and serial and redacts Authorization by itself. The site below adds what Caddy cannot log: the certificate's SHA-256 (echoed in a response header, so the access log carries it) and a request id, and forwards the certificate to the backend in Client-Cert, set from the TLS session. Caddy checks no revocation list: a revoked certificate is accepted, so revoke the token at the authorization server too. Read with format caddy.",
+        "Caddy logs the client certificate's CN and serial and redacts Authorization by itself. The site below adds what Caddy cannot log: the certificate's SHA-256 (echoed in a response header, so the access log carries it) and a request id, and forwards the certificate to the backend in Client-Cert, set from the TLS session. Caddy checks no revocation list: a revoked certificate is accepted, so revoke the token at the authorization server too. With Authorization redacted, Caddy's log names no token: its requests are judged on the certificate, and a token's binding where a backend logs the token's facts (Behind a proxy, above). Read with format caddy.",
       blocks: [
         { label: 'Caddyfile', code: caddySite(EXAMPLE.caddy) },
         { label: 'send', code: `HOLDFAST_API_KEY=hf_… npx holdfast ingest ${EXAMPLE.caddy.logFile} --format caddy --source caddy-edge --server ${base}` },

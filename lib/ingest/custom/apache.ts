@@ -104,6 +104,7 @@ const ENV_VARS: Readonly<Record<string, FieldName>> = {
   AUTHZ_SCHEME: 'auth_scheme',
   HOLDFAST_HAS_DPOP: 'has_dpop',
   HAS_DPOP: 'has_dpop',
+  HOLDFAST_TOKEN_CLAIMS: 'token_payload',
 };
 
 /** Simple directives: the field (or label) and the shape of the value. */

@@ -219,6 +219,17 @@ describe('HAProxy lines', () => {
     ]);
   });
 
+  it('an Authorization capture too short for a JWT is named: HAProxy would read every longer token as its first bytes', () => {
+    const c = (len: number) => `frontend fe
+  log 127.0.0.1:514 len 16384 local0
+  option httplog
+  capture request header Authorization len ${len}`;
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: c(100) }).warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('the Authorization capture keeps 100 bytes: longer tokens are cut and read as one')]),
+    );
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: c(8192) }).warnings.join('\n')).not.toMatch(/Authorization capture keeps/);
+  });
+
   it('a field the format lacks is unknown, not empty: no certificate facts, no DPoP presence (HAProxy option httplog with the token captured)', () => {
     const c = `frontend fe
   log 127.0.0.1:514 len 16384 local0
@@ -299,12 +310,18 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
     });
   });
 
-  it('the recommended Apache configuration: SetEnvIf scheme and DPoP presence, the PEM', () => {
+  it('the recommended Apache configuration: SetEnvIf scheme, DPoP presence and the token\'s claims, the PEM', () => {
     const config = apacheLogConfig({ logFile: '/var/log/apache2/holdfast.log' });
-    const line = '2026-12-04T10:22:01+0000 10.0.0.1 "GET /a HTTP/1.1" 200 X1d2 "rid-1" "SUCCESS" "CN=svc-a,O=Test" "CN=CA" 1000 "Dec  4 10:21:25 2026 GMT" "Dec  4 10:21:25 2027 GMT" DPoP 1 "-"';
-    expect(event('apache', config, line)).toMatchObject({
+    const claims = Buffer.from(JSON.stringify({ client_id: 'svc-a', exp: 1_800_000_000, cnf: { jkt: 'j' } })).toString('base64url');
+    const line = `2026-12-04T10:22:01+0000 10.0.0.1 "GET /a HTTP/1.1" 200 X1d2 "rid-1" "SUCCESS" "CN=svc-a,O=Test" "CN=CA" 1000 "Dec  4 10:21:25 2026 GMT" "Dec  4 10:21:25 2027 GMT" DPoP 1 ${claims} "-"`;
+    const e = event('apache', config, line);
+    expect(e).toMatchObject({
       occurredAt: new Date('2026-12-04T10:22:01Z'), requestId: 'X1d2', correlationId: 'rid-1', authScheme: 'DPoP', hasDpop: true,
       cert: { verify: 'SUCCESS', serial: '1000', notAfter: new Date('2027-12-04T10:21:25Z') },
+      tokenClaims: { client_id: 'svc-a', exp: 1_800_000_000, cnf: { jkt: 'j' } }, tokenFingerprint: null, identityHint: 'svc-a',
     });
+    expect(e.redactedRaw).not.toContain(claims);
+    // An opaque token has no payload segment: nothing is set.
+    expect(event('apache', config, line.replace(` ${claims} `, ' - ')).tokenClaims).toBeNull();
   });
 });

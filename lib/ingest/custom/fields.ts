@@ -7,7 +7,7 @@ import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
 import { hexToB64url, sha256B64url } from '../../credentials/fingerprint.ts';
 import { REDACTED, redact } from '../redact.ts';
-import { decodeJwtClaims } from '../../credentials/jwt.ts';
+import { decodeJwtClaims, decodeJwtPayload } from '../../credentials/jwt.ts';
 import { authFacts, dpopProofOf, identityFrom, type AuthFacts } from '../auth-facts.ts';
 import { newEvent, verdictFromCertVerify } from '../event.ts';
 import { FieldError, flag, httpStatus, isUnset } from '../fields.ts';
@@ -67,6 +67,11 @@ export type FieldName =
   /** Thumbprints a gateway computed from the token's `cnf` (njs, Lua, a plugin). */
   | 'cnf_jkt'
   | 'cnf_x5t'
+  /**
+   * The payload segment of a JWT access token alone (Apache `SetEnvIf` can cut it out; it cannot
+   * hash): the claims, without the header and signature that would make it a usable token.
+   */
+  | 'token_payload'
   /** Claims a gateway read from a JWT access token (njs, HAProxy `jwt_payload_query`). */
   | 'token_client_id'
   | 'token_sub'
@@ -76,7 +81,7 @@ export type FieldName =
 
 /** Fields that say how a request was bound: a format without any of them cannot be judged. */
 export const TOKEN_FIELDS: readonly FieldName[] = [
-  'authorization', 'credential', 'auth_scheme', 'token_fingerprint', 'dpop', 'has_dpop', 'cnf_jkt', 'cnf_x5t', 'token_client_id', 'token_sub', 'token_exp',
+  'authorization', 'credential', 'auth_scheme', 'token_fingerprint', 'token_payload', 'dpop', 'has_dpop', 'cnf_jkt', 'cnf_x5t', 'token_client_id', 'token_sub', 'token_exp',
 ];
 export const CERT_FIELDS: readonly FieldName[] = [
   'cert_subject', 'cert_issuer', 'cert_serial', 'cert_sha1', 'cert_sha256_hex', 'cert_sha256_b64', 'cert_x5t', 'cert_pem', 'cert_der_b64', 'forwarded_cert',
@@ -135,7 +140,7 @@ export function isSecretLabel(name: string): boolean {
 /** A slot whose value is a credential: never kept in the raw line (its value is hashed or dropped). */
 export function isSensitiveSlot(slot: { field: FieldName | null; label: string; secret?: boolean }): boolean {
   if (slot.secret) return true;
-  return slot.field === 'authorization' || slot.field === 'credential' || slot.field === 'dpop' || (slot.field === null && isSecretLabel(slot.label));
+  return slot.field === 'authorization' || slot.field === 'credential' || slot.field === 'dpop' || slot.field === 'token_payload' || (slot.field === null && isSecretLabel(slot.label));
 }
 
 /** A credential value for the raw line: an Authorization value keeps its scheme, anything else goes whole. */
@@ -337,6 +342,10 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.authScheme = auth.authScheme;
   ev.tokenClaims = auth.tokenClaims;
   ev.tokenFingerprint = auth.tokenFingerprint ?? f('token_fingerprint');
+  // Claims without the token: the binding (cnf), expiry and client judge the request; no
+  // fingerprint, so the request joins no token record.
+  const payload = f('token_payload');
+  if (payload && !ev.tokenClaims) ev.tokenClaims = decodeJwtPayload(payload);
   const dpop = f('dpop');
   ev.dpopProof = dpopProofOf(dpop);
   const hasDpop = f('has_dpop');

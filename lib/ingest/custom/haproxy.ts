@@ -62,6 +62,15 @@ function words(line: string): string[] {
 interface Capture {
   header: string | null;
   sample: string | null;
+  /** Its `len`: HAProxy keeps that many bytes of the value and drops the rest. */
+  len?: number;
+}
+
+/** The `len N` of a capture line, when it has one. */
+function captureLen(w: string[]): number | undefined {
+  const i = w.indexOf('len');
+  const n = i > 0 ? Number(w[i + 1]) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }
 
 interface ProxyState {
@@ -127,7 +136,7 @@ function readSections(config: string): ProxyState[] {
     else if (kw === 'option' && (w[1] === 'httplog' || w[1] === 'httpslog' || w[1] === 'tcplog')) {
       cur.format = HAPROXY_OPTION_FORMATS[w[1] === 'httplog' && w[2] === 'clf' ? 'httplog clf' : w[1]]!;
     } else if (kw === 'no' && w[1] === 'option' && /^(https?log|tcplog)$/.test(w[2] ?? '')) cur.format = null;
-    else if (kw === 'capture' && w[1] === 'request' && w[2] === 'header' && w[3]) cur.captures.push({ header: w[3], sample: null });
+    else if (kw === 'capture' && w[1] === 'request' && w[2] === 'header' && w[3]) cur.captures.push({ header: w[3], sample: null, len: captureLen(w) });
     else if (kw === 'declare' && w[1] === 'capture' && w[2] === 'request') cur.captures.push({ header: null, sample: null });
     else if ((kw === 'capture' && w[1] === 'response') || (kw === 'declare' && w[1] === 'capture' && w[2] === 'response')) cur.responseCaptures++;
     else if (kw === 'http-response' && w[1] === 'capture' && w.includes('len')) cur.responseCaptures++;
@@ -135,7 +144,7 @@ function readSections(config: string): ProxyState[] {
       cur.vars.set(w[1]!.slice('set-var('.length, -1), w[2]);
     } else if (kw === 'http-request' && w[1] === 'capture' && w[2]) {
       const idAt = w.indexOf('id', 3);
-      const capture = { header: headerOfSample(w[2]), sample: w[2] };
+      const capture = { header: headerOfSample(w[2]), sample: w[2], len: captureLen(w) };
       if (idAt > 0 && w[idAt + 1] !== undefined && cur.captures[Number(w[idAt + 1])]) cur.captures[Number(w[idAt + 1])] = capture;
       else if (w.includes('len')) cur.captures.push(capture);
     }
@@ -503,6 +512,8 @@ const SERVICE_LINES: RegExp[] = [
 ];
 
 const LARGE_FIELDS = new Set<FieldName>(['cert_der_b64', 'cert_pem', 'authorization', 'dpop', 'forwarded_cert']);
+/** Shortest Authorization capture that keeps a JWT access token whole (they run to a few KB with many claims). */
+const AUTHORIZATION_CAPTURE_MIN = 4096;
 
 /** Compiles the log format of one HAProxy frontend or listen section (`name` = its name). */
 export function compileHaproxy(config: string, name?: string): CompiledLogFormat {
@@ -518,6 +529,12 @@ export function compileHaproxy(config: string, name?: string): CompiledLogFormat
     }
     if ((p.logLen ?? 1024) < 4096 && fields.some((f) => f && LARGE_FIELDS.has(f))) {
       warnings.push(`${title}: lines longer than ${p.logLen ?? 1024} bytes are cut by HAProxy; add "len 16384" to the log line`);
+    }
+    // A captured Authorization header cut at `len` reads every longer token as its first bytes: one
+    // fingerprint for many tokens, none of them the token's (a JWT is often 800–2,000 bytes).
+    const cut = p.captures.find((c) => c.header?.toLowerCase() === 'authorization' && c.len !== undefined && c.len < AUTHORIZATION_CAPTURE_MIN);
+    if (cut && fields.includes('authorization')) {
+      warnings.push(`${title}: the Authorization capture keeps ${cut.len} bytes: longer tokens are cut and read as one; capture with len ${AUTHORIZATION_CAPTURE_MIN} or more, or log the token's sha2(256)`);
     }
     found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES });
   }
