@@ -57,6 +57,12 @@ for (const runtime of RUNTIMES) {
       expect((await maintainEvidence(t.db, { now: new Date(NOW + 3_600_000) })).expired).toBe(1);
       expect(await statusOf(t)).toEqual({ pastAtIngest: 'expired', soon: 'expired', later: 'active', revoked: 'revoked' });
       expect(await counted(t)).toEqual({ expired: 2, active: 1, revoked: 1 });
+
+      // An introspection answer after its exp calls the revoked token expired: it stays revoked.
+      const introspected = (token: string) => JSON.stringify({ active: true, token, exp: sec(NOW + 600_000), client_id: 'svc-revoked', sub: 'svc-revoked' });
+      const again = await ingestStream(t.db, [`${introspected(TOKENS.revoked)}\n`], { format: 'introspection', sourceName: 'as', actor: 'test', now: () => new Date(NOW + 3_600_000) });
+      expect(again, JSON.stringify(again.errors)).toMatchObject({ rejected: 0 });
+      expect((await statusOf(t)).revoked).toBe('revoked');
     });
   });
 }

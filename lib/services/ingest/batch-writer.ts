@@ -495,8 +495,9 @@ export async function flushTokens(st: BatchState, pending: TokenRecord[]): Promi
 const KEEP_WHEN_NULL = new Set(['jti', 'issuer', 'subject', 'clientId', 'issuedAt', 'expiresAt', 'ttlSeconds']);
 const KEEP_WHEN_EMPTY = new Set(['audience', 'scopes']);
 
-// A token we revoked stays revoked when an inventory still lists it as active.
-const STATUS_EXPR = `(CASE WHEN t.status = 'revoked' AND EXCLUDED.status = 'active' THEN t.status ELSE EXCLUDED.status END)`;
+// A revoked token stays revoked: an inventory that still lists it as active, or calls it expired
+// once its exp has passed, does not undo the revocation.
+const STATUS_EXPR = `(CASE WHEN t.status = 'revoked' THEN t.status ELSE EXCLUDED.status END)`;
 
 export async function flushExposures(st: BatchState, pending: ExposureRecord[]): Promise<void> {
   if (!pending.length) return;
