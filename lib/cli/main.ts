@@ -32,6 +32,28 @@ const GLOBAL_OPTIONS = {
   'dpop-key': { type: 'string' },
 } as const;
 
+type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+
+/**
+ * `--x5t -Ab…` as `--x5t=-Ab…`: a base64url thumbprint, key or token may begin with `-`, which
+ * parseArgs reads as the next option and refuses as ambiguous. A string option's next argument is
+ * its value unless it is itself one of the options (`--x5t --json` is still a missing value).
+ */
+export function attachDashValues(args: readonly string[], options: Readonly<Record<string, OptionSpec>>): string[] {
+  const known = new Set(Object.entries(options).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    if (name && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--' && !known.has(next.split('=')[0]!)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** --dpop-key FILE (or HOLDFAST_DPOP_KEY_FILE): the private key a DPoP-bound API key is bound to. */
 function dpopSignerFrom(flag: string | undefined): DpopSigner | null {
   const file = flag ?? readSetting('HOLDFAST_DPOP_KEY_FILE');
@@ -91,7 +113,8 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
     const { cmd, rest } = found;
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+      const options = { ...GLOBAL_OPTIONS, ...cmd.options };
+      parsed = parseArgs({ args: attachDashValues(rest, options as Record<string, OptionSpec>), options, allowPositionals: true, strict: true });
     } catch (e) {
       throw new UsageError(`${oneLine(e)} (usage: ${cmd.usage})`);
     }

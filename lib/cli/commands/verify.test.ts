@@ -95,12 +95,16 @@ describe('holdfast verify / thumbprint (real binary)', { timeout: 240_000 }, () 
 
   it('verify mtls: exit 0 with the matching --x5t or a token bound to the certificate, exit 1 with x5t_mismatch otherwise', async () => {
     const bound = jwt({ 'x5t#S256': leafX5t });
-    const [match, mismatch, viaToken, plain] = await Promise.all([
+    const [match, mismatch, viaToken, plain, dashed] = await Promise.all([
       runCli(['verify', 'mtls', '--cert', leaf, '--x5t', leafX5t, '--json'], { env }),
       runCli(['verify', 'mtls', '--cert', leaf, '--x5t', otherX5t, '--json'], { env }),
       runCli(['verify', 'mtls', '--cert', leaf, '--token', bound, '--json'], { env }),
       runCli(['verify', 'mtls', '--cert', leaf, '--x5t', otherX5t], { env }),
+      // A thumbprint may begin with `-` (one certificate in 64): still the option's value, not usage error.
+      runCli(['verify', 'mtls', '--cert', leaf, '--x5t', `-${otherX5t.slice(1)}`, '--json'], { env }),
     ]);
+    expect(dashed.code, dashed.stderr).toBe(1);
+    expect(JSON.parse(dashed.stdout)).toMatchObject({ ok: false, reason: 'x5t_mismatch' });
     expect(match.code, match.stderr).toBe(0);
     expect(JSON.parse(match.stdout)).toMatchObject({ ok: true, reason: null, x5tS256: leafX5t, checks: expect.any(Array) });
     expect(mismatch.code).toBe(1);
