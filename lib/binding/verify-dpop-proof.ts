@@ -148,10 +148,6 @@ function rejectHeader(
   return out;
 }
 
-/**
- * The header's `alg` as it may be shown: the value is the sender's, so anything but a short
- * algorithm-like name is replaced by its JSON type, and it is quoted where it is shown.
- */
 /** The replay store's key of a proof: the URI it targets and its jti. */
 function replayKey(uri: string, jti: string): string {
   return `${uri} ${jti}`;
@@ -163,15 +159,9 @@ function replayKey(uri: string, jti: string): string {
  * has no string htu and jti.
  */
 export function proofReplayKey(proof: string): string | null {
-  const p64 = proof.split('.')[1];
-  if (!p64) return null;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(p64, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  const { htu, jti } = (payload ?? {}) as { htu?: unknown; jti?: unknown };
+  const payload = parseJsonSegment(proof.split('.')[1] ?? '');
+  const htu = payload?.htu;
+  const jti = payload?.jti;
   if (typeof htu !== 'string' || typeof jti !== 'string') return null;
   let uri: string;
   try {
@@ -182,6 +172,10 @@ export function proofReplayKey(proof: string): string | null {
   return replayKey(uri, jti);
 }
 
+/**
+ * The header's `alg` as it may be shown: the value is the sender's, so anything but a short
+ * algorithm-like name is replaced by its JSON type, and it is quoted where it is shown.
+ */
 export function displayAlg(v: unknown): string | null {
   if (v === undefined) return null;
   if (typeof v === 'string' && /^[A-Za-z0-9+._-]{1,32}$/.test(v)) return v;

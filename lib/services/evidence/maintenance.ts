@@ -38,7 +38,7 @@ export async function maintainEvidence(db: Database, opts: { now?: Date; retenti
   const dropped = await dropExpiredPartitions(db, now.getTime(), retention);
   if (dropped.length) opts.log?.(`holdfast: dropped ${dropped.length} evidence partition(s) past retention: ${dropped.join(', ')}`);
   const expired = await expirePastTokens(db, now);
-  await pruneProofsSeen(async (sql, params) => ({ rows: await db.query(sql, params) }), now);
+  await pruneProofsSeen(db, now);
   return { folded, dropped, expired };
 }
 

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { proofReplayKey, type MemoryReplayStore, type ReplayStore } from '../../binding/index.ts';
 import type { SqlExecutor } from '../../db/bulk.ts';
+import type { Database } from '../../db/open.ts';
 
 /** How long past a proof's window its row is kept: batches a day late still see it. */
 export const PROOF_SEEN_KEEP_MS = 86_400_000;
@@ -69,10 +70,10 @@ export class ProofsSeen {
 }
 
 /** Deletes the proofs whose window ended more than PROOF_SEEN_KEEP_MS before `now`; returns how many. */
-export async function pruneProofsSeen(exec: SqlExecutor, now: Date): Promise<number> {
-  const { rows } = await exec(
+export async function pruneProofsSeen(db: Database, now: Date): Promise<number> {
+  const rows = await db.query<{ n: number }>(
     `WITH gone AS (DELETE FROM "evidence"."ProofSeen" WHERE "expiresAt" < $1::timestamptz RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     [new Date(now.getTime() - PROOF_SEEN_KEEP_MS)],
   );
-  return Number((rows[0] as { n: number } | undefined)?.n ?? 0);
+  return Number(rows[0]?.n ?? 0);
 }
