@@ -2,30 +2,18 @@
 // replay, as it is inside one batch: the proofs a batch accepts are kept for the next ones. The
 // request that first presented a proof is not a replay of itself when its batch is sent again.
 // Real signed ES256 proofs, through ingestStream, on both runtimes.
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryReplayStore } from '../../binding/index.ts';
-import { thumbprintJwk } from '../../binding/jwk-thumbprint.ts';
-import { ath, ecKey, makeProof } from '../../binding/testing/proofs.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { maintainEvidence } from '../evidence/maintenance.ts';
 import { ingestStream } from './index.ts';
 import { ProofsSeen } from './proofs-seen.ts';
+import { dpopClient } from './testing/dpop-requests.ts';
 import { allEvents } from './testing/stored-events.ts';
 
-const KEY = ecKey();
-const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const TOKEN = `${b64({ alg: 'ES256', typ: 'at+jwt' })}.${b64({
-  iss: 'https://as.test', sub: 'agent-7', client_id: 'agent-7', jti: randomUUID(), exp: 4_000_000_000, cnf: { jkt: thumbprintJwk(JSON.stringify(KEY.publicJwk)).jkt },
-})}.c2ln`;
-const AT = Math.floor(Date.now() / 1000) * 1000 - 120_000;
-const PROOF = makeProof(KEY, { htm: 'GET', htu: 'https://api.test/orders', iat: AT / 1000, ath: ath(TOKEN) });
-
-const line = (rid: string, dt: number, status: number, proof = PROOF) =>
-  JSON.stringify({
-    time: new Date(AT + dt).toISOString().replace(/\.\d{3}Z$/, '+00:00'), request_id: rid, remote_addr: '10.0.0.5', method: 'GET', scheme: 'https', host: 'api.test',
-    uri: '/orders', status, ssl_client_verify: 'NONE', authz_scheme: 'DPoP', has_dpop: '1', http_dpop: proof, http_authorization: `DPoP ${TOKEN}`,
-  });
+const CLIENT = dpopClient('agent-7');
+const PROOF = CLIENT.proof();
+const line = (rid: string, dt: number, status: number, proof = PROOF) => CLIENT.line(rid, dt, status, proof);
 const rid = (n: number) => `${String(n).padStart(4, '0')}${'a1'.repeat(14)}`;
 
 for (const runtime of RUNTIMES) {
@@ -48,7 +36,7 @@ for (const runtime of RUNTIMES) {
         return r;
       };
       await send([line(rid(1), 0, 200)]);
-      const fresh = makeProof(KEY, { htm: 'GET', htu: 'https://api.test/orders', iat: AT / 1000 + 2, ath: ath(TOKEN) });
+      const fresh = CLIENT.proof(2);
       await send([line(rid(2), 1000, 200), line(rid(3), 1500, 401), line(rid(4), 2000, 200, fresh)]);
       const byId = new Map((await allEvents(t.db)).map((e) => [e.requestId, [e.verdict, e.reason]]));
       expect(Object.fromEntries([1, 2, 3, 4].map((n) => [n, byId.get(rid(n))]))).toEqual({
@@ -71,7 +59,7 @@ for (const runtime of RUNTIMES) {
       expect(await seeded('00'.repeat(32))).toBe(1);
 
       // Forgotten a day after the proof's window.
-      await maintainEvidence(t.db, { now: new Date(AT + 2 * 86_400_000) });
+      await maintainEvidence(t.db, { now: new Date(Date.now() + 2 * 86_400_000) });
       expect(Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."ProofSeen"`))[0]!.n)).toBe(0);
     });
   });
