@@ -95,12 +95,15 @@ describe('binary COPY', () => {
     const rows: R[] = [
       { a: -3, b: 2_000_000_000, c: 2 ** 40, d: true, e: Date.UTC(2026, 11, 4, 10, 0, 0, 123), f: uuid, g: Uint8Array.from([1, 0, 255]), h: 'héllo\0' },
       { a: null, b: -1, c: 0, d: false, e: new Date(Date.UTC(1999, 11, 31, 23, 59, 59)), f: uuid.replace(/-/g, ''), g: null, h: null },
+      // int64 halves: negative values, one past 2^32, a time long before 2000; bytes that are a view into a larger buffer.
+      { a: 7, b: -2, c: -(2 ** 40) - 5, d: true, e: Date.UTC(1970, 0, 1, 0, 0, 0, 1), f: uuid, g: Buffer.from([9, 9, 0xab, 0xcd, 9]).subarray(2, 4), h: 'ü€𝄞' },
+      { a: 8, b: -3, c: 2 ** 32 + 1, d: false, e: Date.UTC(2262, 0, 1), f: null, g: new Uint8Array(0), h: '' },
     ];
     const client = await t.db.pool!.connect();
     try {
       const stream = client.query(copyStreams.from(binaryCopySql('copy_t', cols)));
       await pipeline(Readable.from([binaryCopyPayload(cols, rows)]), stream);
-      expect(stream.rowCount).toBe(2);
+      expect(stream.rowCount).toBe(4);
     } finally {
       client.release();
     }
@@ -109,6 +112,10 @@ describe('binary COPY', () => {
     expect(new Date(got[0]!.e as string).toISOString()).toBe('2026-12-04T10:00:00.123Z');
     expect(got[1]).toMatchObject({ a: null, b: -1, c: 0, d: false, f: uuid, g: null, h: null });
     expect(new Date(got[1]!.e as string).toISOString()).toBe('1999-12-31T23:59:59.000Z');
+    expect(got[2]).toMatchObject({ a: 7, b: -2, c: -(2 ** 40) - 5, d: true, f: uuid, g: 'abcd', h: 'ü€𝄞' });
+    expect(new Date(got[2]!.e as string).toISOString()).toBe('1970-01-01T00:00:00.001Z');
+    expect(got[3]).toMatchObject({ a: 8, b: -3, c: 2 ** 32 + 1, d: false, f: null, g: '', h: '' });
+    expect(new Date(got[3]!.e as string).toISOString()).toBe('2262-01-01T00:00:00.000Z');
   });
 
   it('refuses a value that is not a uuid instead of writing garbage', () => {

@@ -109,95 +109,137 @@ const FIXED: Record<BinaryType, number> = { int2: 2, int4: 4, int8: 8, bool: 1, 
 
 const HEX = /^[0-9a-fA-F]{32}$/;
 
-function uuidBytes(v: string | Uint8Array, out: Buffer, at: number): void {
-  if (typeof v !== 'string') {
-    out.set(v.subarray(0, 16), at);
-    return;
-  }
+/** Whether a value is written as NULL: none, a number that is not finite, an invalid Date. */
+function isNullValue(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) || (v instanceof Date && Number.isNaN(v.getTime()));
+}
+
+/** Writes a whole number as a big-endian int64 (exact within ±2^53, which ms and µs timestamps are). */
+function writeInt64(dv: DataView, n: number, p: number): void {
+  const hi = Math.floor(n / 4294967296);
+  dv.setInt32(p, hi);
+  dv.setUint32(p + 4, n - hi * 4294967296);
+}
+
+/** A uuid's 16 bytes, kept per distinct string: a chunk names the same few thousand tokens and identities again and again. */
+const uuidCache = new Map<string, Buffer>();
+
+function uuidBuffer(v: string): Buffer {
+  let b = uuidCache.get(v);
+  if (b) return b;
   const hex = v.length === 36 ? v.slice(0, 8) + v.slice(9, 13) + v.slice(14, 18) + v.slice(19, 23) + v.slice(24) : v;
   if (!HEX.test(hex)) throw new Error(`not a uuid: ${v.slice(0, 40)}`);
-  out.write(hex, at, 16, 'hex');
+  b = Buffer.from(hex, 'hex');
+  if (uuidCache.size >= 100_000) uuidCache.clear();
+  uuidCache.set(v, b);
+  return b;
 }
 
 /**
  * Rows as one `COPY … FROM STDIN (FORMAT binary)` payload (header, tuples, trailer). Values are
  * checked for what the column can hold; text with NUL is mapped to U+FFFD as on the unnest path.
+ * Each value is read once (the first pass keeps it and sizes the buffer exactly: one allocation);
+ * text is encoded straight into the payload and bytes are copied once, from where they are.
  */
 export function binaryCopyPayload<R>(columns: ReadonlyArray<BinaryColumn<R>>, rows: readonly R[]): Buffer {
-  // A first pass sizes the buffer exactly: one allocation, no resizing.
-  const texts: (Buffer | null)[][] = columns.map(() => []);
+  const nc = columns.length;
+  const values: unknown[] = new Array(rows.length * nc);
+  const types = columns.map((c) => c.type);
   let size = SIGNATURE.length + 8 + 2;
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0, k = 0; i < rows.length; i++) {
     size += 2;
-    for (let c = 0; c < columns.length; c++) {
-      const col = columns[c]!;
-      const v = col.get(rows[i]!);
+    const row = rows[i]!;
+    for (let c = 0; c < nc; c++, k++) {
+      let v: unknown = columns[c]!.get(row);
       size += 4;
-      if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) || (v instanceof Date && Number.isNaN(v.getTime()))) {
-        texts[c]![i] = null;
+      if (isNullValue(v)) {
+        values[k] = null;
         continue;
       }
-      const fixed = FIXED[col.type];
+      const type = types[c]!;
+      const fixed = FIXED[type];
       if (fixed >= 0) {
+        if (type === 'uuid' && typeof v === 'string') v = uuidBuffer(v);
         size += fixed;
-        continue;
+      } else if (type === 'bytea') {
+        size += (v as Uint8Array).length;
+      } else {
+        let text = typeof v === 'string' ? v : String(v);
+        if (text.includes('\0')) text = text.replaceAll('\0', '\uFFFD');
+        v = text;
+        size += Buffer.byteLength(text, 'utf8');
       }
-      const b = col.type === 'bytea' ? Buffer.from(v as Uint8Array) : Buffer.from(String(v).includes('\0') ? String(v).replaceAll('\0', '\uFFFD') : String(v), 'utf8');
-      texts[c]![i] = b;
-      size += b.length;
+      values[k] = v;
     }
   }
   const out = Buffer.allocUnsafe(size);
+  // DataView writes are big-endian by default and cheaper per call than Buffer's checked writers.
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let p = SIGNATURE.copy(out, 0);
-  p = out.writeInt32BE(0, p); // flags
-  p = out.writeInt32BE(0, p); // header extension length
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    p = out.writeInt16BE(columns.length, p);
-    for (let c = 0; c < columns.length; c++) {
-      const col = columns[c]!;
-      const v = col.get(row);
-      if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) || (v instanceof Date && Number.isNaN(v.getTime()))) {
-        p = out.writeInt32BE(-1, p);
+  dv.setInt32(p, 0); // flags
+  dv.setInt32(p + 4, 0); // header extension length
+  p += 8;
+  for (let i = 0, k = 0; i < rows.length; i++) {
+    dv.setInt16(p, nc);
+    p += 2;
+    for (let c = 0; c < nc; c++, k++) {
+      const v = values[k];
+      if (v === null) {
+        dv.setInt32(p, -1);
+        p += 4;
         continue;
       }
-      switch (col.type) {
+      switch (types[c]!) {
         case 'int2':
-          p = out.writeInt32BE(2, p);
-          p = out.writeInt16BE(v as number, p);
+          dv.setInt32(p, 2);
+          dv.setInt16(p + 4, v as number);
+          p += 6;
           break;
         case 'int4':
-          p = out.writeInt32BE(4, p);
-          p = out.writeInt32BE(v as number, p);
+          dv.setInt32(p, 4);
+          dv.setInt32(p + 4, v as number);
+          p += 8;
           break;
         case 'int8':
-          p = out.writeInt32BE(8, p);
-          p = out.writeBigInt64BE(BigInt(Math.trunc(v as number)), p);
+          dv.setInt32(p, 8);
+          writeInt64(dv, Math.trunc(v as number), p + 4);
+          p += 12;
           break;
         case 'bool':
-          p = out.writeInt32BE(1, p);
-          p = out.writeUInt8(v ? 1 : 0, p);
+          dv.setInt32(p, 1);
+          dv.setUint8(p + 4, v ? 1 : 0);
+          p += 5;
           break;
         case 'timestamptz': {
           const ms = v instanceof Date ? v.getTime() : (v as number);
-          p = out.writeInt32BE(8, p);
-          p = out.writeBigInt64BE(BigInt(Math.round((ms - PG_EPOCH_MS) * 1000)), p);
+          dv.setInt32(p, 8);
+          writeInt64(dv, Math.round((ms - PG_EPOCH_MS) * 1000), p + 4);
+          p += 12;
           break;
         }
         case 'uuid':
-          p = out.writeInt32BE(16, p);
-          uuidBytes(v as string | Uint8Array, out, p);
-          p += 16;
+          dv.setInt32(p, 16);
+          out.set((v as Uint8Array).subarray(0, 16), p + 4);
+          p += 20;
           break;
+        case 'bytea': {
+          const b = v as Uint8Array;
+          dv.setInt32(p, b.length);
+          out.set(b, p + 4);
+          p += 4 + b.length;
+          break;
+        }
         default: {
-          const b = texts[c]![i]!;
-          p = out.writeInt32BE(b.length, p);
-          p += b.copy(out, p);
+          // The length is written once the text is: utf8 bytes written = the size counted above.
+          const n = out.write(v as string, p + 4, 'utf8');
+          dv.setInt32(p, n);
+          p += 4 + n;
         }
       }
     }
   }
-  p = out.writeInt16BE(-1, p); // trailer
+  dv.setInt16(p, -1); // trailer
+  p += 2;
   return out.subarray(0, p);
 }
 
