@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// --max-semi-space-size=32: V8's young half-spaces at 32 MiB instead of 16, so the objects of an ingest
+// chunk that is still being written die young instead of being copied into the old generation
+// (docs/DEPLOYMENT.md has the figures); the server's launch (package.json "start") uses the same flag.
 // The `holdfast` CLI. After `npm run build` it runs the bundle (dist/cli/main.mjs, scripts/build-bundles.mjs),
 // which starts in a third of the CPU time; without a build, or once any of the bundle's source files
 // is newer than it, the TypeScript sources run through tsx's loader, so `npx holdfast` works right

@@ -68,9 +68,9 @@ export async function startServerProcess(env: Record<string, string | undefined>
   const port = Number(env.PORT ?? (await freePort()));
   await seedEmbeddedDataDir(env);
   // `nice` (coreutils) execs node at a lower CPU priority, as systemd's Nice= does (docs/DEPLOYMENT.md).
-  const [cmd, args] = opts.nice
-    ? ['nice', ['-n', String(opts.nice), process.execPath, path.join(REPO_ROOT, 'scripts', 'start.mjs')]]
-    : [process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')]];
+  // As package.json's "start" runs it (bin/holdfast.mjs says why the flag).
+  const node = [process.execPath, '--max-semi-space-size=32', path.join(REPO_ROOT, 'scripts', 'start.mjs')];
+  const [cmd, args] = opts.nice ? ['nice', ['-n', String(opts.nice), ...node]] : [node[0]!, node.slice(1)];
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', HOLDFAST_SKIP_BUILD: '1', ...env, PORT: String(port) },
