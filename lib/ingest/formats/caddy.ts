@@ -21,7 +21,7 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts';
 import { hexToB64url } from '../../credentials/fingerprint.ts';
-import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
+import { SERVICE_LINE, SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
 import { newJsonLineEvent } from '../event.ts';
 import { FieldError, guard, httpStatus, isEmptyLine, jsonObject, optObj, pickInt, pickStr, type Json } from '../fields.ts';
@@ -157,7 +157,7 @@ export const caddyParser: LineParser = {
       const logger = typeof o.logger === 'string' ? o.logger : '';
       if (logger.startsWith('http.log.access')) return caddyEvent(o, text, ctx);
       // Server start/stop, TLS maintenance, and http.log.error lines (the access line covers the request).
-      if (isCaddyLine(o)) return SKIP;
+      if (isCaddyLine(o)) return SERVICE_LINE;
       throw new FieldError('unrecognized_line', 'not a Caddy log line (no logger "http.log.access…", ts, level and msg)');
     });
   },
