@@ -135,6 +135,9 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   ev.hasDpop = dpop.present;
 
   ev.cert = tlsCert(tls, resp);
+  // TLS ended here: a certificate logged by CN and serial without the echoed SHA-256 was not
+  // stripped by anyone; its thumbprint is only not logged (certificate_not_logged, not binding_context_stripped).
+  if (ev.cert && !ev.cert.x5tS256 && (ev.cert.subjectDn || ev.cert.serial)) ev.notLogged = { certificate: false, dpop: false, thumbprint: true };
   const forwarded = certHeaders(h, tls !== null, ctx.state, labels);
   if (forwarded !== undefined) ev.forwardedCert = forwarded;
   if (Object.keys(labels).length > 0) ev.labels = labels;
