@@ -173,6 +173,8 @@ function decideWithFacts(
     const hasSha1 = !!cert?.sha1Hex;
     // The log format carries nothing about client certificates: whether one came is unknown.
     if (!cert && event.notLogged?.certificate) return decision('ok', 'certificate_not_logged', accepted, null, null);
+    // The hop that terminated TLS logs who the certificate names but no thumbprint: not stripped, not comparable.
+    if (cert && !hasComparable && !hasSha1 && event.notLogged?.thumbprint) return decision('ok', 'certificate_not_logged', accepted, null, null);
     if (!cert || (!hasComparable && !hasSha1)) {
       const certSeen = !!cert && (cert.verify === 'SUCCESS' || !!cert.subjectDn || !!cert.serial);
       if (certSeen) return decision('binding_context_stripped', 'certificate_not_forwarded', accepted, null, null);

@@ -112,8 +112,10 @@ export interface NormalizedEvent {
   /**
    * Facts the source's log format does not carry at all (set by bring-your-own formats): a field
    * the format lacks is unknown, not empty, so no verdict may read its absence as "none presented".
+   * `thumbprint`: this hop terminated TLS and logs the client certificate's identity (CN, serial) but
+   * no thumbprint (Caddy without the echoed SHA-256): nothing was stripped, the binding cannot be compared.
    */
-  notLogged?: { certificate: boolean; dpop: boolean } | null;
+  notLogged?: { certificate: boolean; dpop: boolean; thumbprint?: boolean } | null;
   /** Host the request was addressed to (Host, :authority or SNI), when logged. */
   host?: string | null;
   /** Fields of a bring-your-own log format Holdfast does not interpret, kept as labels. */

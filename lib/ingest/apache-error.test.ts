@@ -44,7 +44,7 @@ describe('apache-error', () => {
     '[Fri Dec 04 10:22:22.785368 2026] [core:warn] [pid 4636:tid 4636] AH00098: pid file /tmp/httpd.pid overwritten -- Unclean shutdown of previous Apache run?',
     '',
   ])('other error-log lines are skipped: %s', (line) => {
-    expect(parse(line)).toEqual({ kind: 'skip' });
+    expect(parse(line)).toEqual(line === '' ? { kind: 'skip' } : { kind: 'skip', reason: 'service_line' });
   });
 
   it.each([

@@ -39,12 +39,13 @@ interface Case {
   later?: Verdict;
 }
 
-// optional: `mode verify_if_given`, default access log (CN and decimal serial only).
+// optional: `mode verify_if_given`, default access log (CN and decimal serial only): TLS ended at Caddy,
+// so a certificate-bound token's request is not judged stripped but not comparable (ok, certificate_not_logged).
 // required: `mode require_and_verify`, plus the certificate SHA-256 echoed in a response header
 // (resp_headers carries it), as the Ingest page recommends.
 const CASES: Case[] = [
-  { name: 'opt-good-bound', site: 'optional', client: 'good', boundTo: 'good', status: 200, verdict: 'binding_context_stripped', reason: 'certificate_not_forwarded' },
-  { name: 'opt-other-bound', site: 'optional', client: 'other', boundTo: 'good', status: 200, verdict: 'binding_context_stripped', reason: 'certificate_not_forwarded' },
+  { name: 'opt-good-bound', site: 'optional', client: 'good', boundTo: 'good', status: 200, verdict: 'ok', reason: 'certificate_not_logged' },
+  { name: 'opt-other-bound', site: 'optional', client: 'other', boundTo: 'good', status: 200, verdict: 'ok', reason: 'certificate_not_logged' },
   { name: 'opt-revoked', site: 'optional', client: 'revoked', boundTo: null, status: 200, verdict: 'bearer_unbound', later: 'cert_revoked_unchecked' },
   { name: 'opt-expired', site: 'optional', client: 'expired', boundTo: null, status: null, verdict: null },
   { name: 'opt-untrusted', site: 'optional', client: 'untrusted', boundTo: null, status: null, verdict: null },

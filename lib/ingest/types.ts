@@ -54,11 +54,20 @@ export type ParseErrorReason =
   | 'record_too_large'
   | 'unterminated_record';
 
+/**
+ * Why a line gave no record, counted per reason in a batch's `skipped`: `service_line` is a line
+ * the gateway (or scanner) writes about itself, no request or finding (an HAProxy handshake
+ * failure or proxy start, Caddy's TLS and error lines, other Keycloak or Apache error-log lines,
+ * TruffleHog's own log); a skip without a reason is a blank line, a CSV header, or a line of a
+ * multi-line record before it completes (`no_record`).
+ */
+export type SkipReason = 'no_record' | 'service_line';
+
 export type ParseResult =
   | { kind: 'event'; event: NormalizedEvent }
   | { kind: 'token'; token: TokenRecord }
   | { kind: 'exposure'; exposure: ExposureRecord }
-  | { kind: 'skip' }
+  | { kind: 'skip'; reason?: SkipReason }
   | { kind: 'error'; reason: ParseErrorReason; message: string };
 
 export interface ParseContextOptions {
@@ -111,3 +120,6 @@ export function err(reason: ParseErrorReason, message: string): ParseResult {
 }
 
 export const SKIP: ParseResult = Object.freeze({ kind: 'skip' }) as ParseResult;
+
+/** A line the gateway (or scanner) writes about itself, not a request or finding: skipped, counted as `service_line`. */
+export const SERVICE_LINE: ParseResult = Object.freeze({ kind: 'skip', reason: 'service_line' }) as ParseResult;

@@ -15,6 +15,7 @@
 // then, and replay_after_revocation counts from it); the confirmation time is reported beside it.
 import type { Database } from '../db/open.ts';
 import { verdictCode, verdictCodeListSql } from '../domain/verdict-codes.ts';
+import { REFUSAL_STATUSES } from '../domain/refusal-status.ts';
 import { HoldfastError } from '../errors.ts';
 import { ACCEPTED_VERDICTS } from '../risk/build-snapshot.ts';
 import { DIM } from '../services/evidence/dims.ts';
@@ -77,13 +78,8 @@ export interface RevocationReceipts {
   legs: LegReceipt[];
 }
 
-/**
- * Statuses with which a gateway refuses a credential whatever the verdict: 401 and 403, and
- * NGINX's 495–497 certificate errors. Anything else means the request got past the gateway — a
- * 404 or a 502 from the upstream is still an accepted credential, which is the conservative
- * reading for a revocation receipt.
- */
-export const REFUSAL_STATUSES = [401, 403, 495, 496, 497] as const;
+/** Statuses with which a gateway refuses a credential whatever the verdict (lib/domain/refusal-status.ts). */
+export { REFUSAL_STATUSES };
 
 /**
  * Verdicts of a client certificate the gateway itself found failing (NGINX's

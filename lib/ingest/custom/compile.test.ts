@@ -201,7 +201,7 @@ describe('HAProxy lines', () => {
     expect(e.occurredAt.toISOString()).toBe('2026-12-04T10:24:55.000Z');
     expect(e.sourceVerdict?.verdict).toBe('cert_revoked');
     for (const l of ['127.0.0.1:49990 [04/Dec/2026:10:47:58.245] fe/1: SSL handshake failure', 'Proxy fe stopped (cumulated conns: FE: 2, BE: 0).', '[WARNING]  (22693) : Proxy fe stopped (cumulated conns: FE: 2, BE: 0).']) {
-      expect(parse('haproxy', c, l), l).toEqual({ kind: 'skip' });
+      expect(parse('haproxy', c, l), l).toEqual({ kind: 'skip', reason: 'service_line' });
     }
     expect(parse('haproxy', c, '403 23')).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
   });

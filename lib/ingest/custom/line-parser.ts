@@ -3,7 +3,7 @@
 // an event by fields.ts. A line that does not match is rejected with the variable at which it
 // stopped matching; a syslog header in front of the line (HAProxy logs through syslog) is skipped.
 import { redact, redactJsonLine } from '../redact.ts';
-import { SKIP, err, type FormatName, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
+import { SERVICE_LINE, SKIP, err, type FormatName, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { guard, isObject, isEmptyLine, isUnset, type Json } from '../fields.ts';
 import { eventFromValues, isSensitiveSlot as isSensitive, redactSlotValue as redactValue, type SlotValue } from './fields.ts';
 import {
@@ -129,7 +129,7 @@ export class CompiledLineParser implements LineParser {
       const again = sys ? matchSegments(this.spec.segments, sys.rest, this.patterns) : null;
       if (!again?.ok) {
         const rest = sys?.rest ?? line;
-        if (this.spec.serviceLines?.some((re) => re.test(rest))) return SKIP;
+        if (this.spec.serviceLines?.some((re) => re.test(rest))) return SERVICE_LINE;
         return err('unrecognized_line', `does not match ${this.spec.title}: ${m.message}`);
       }
       m = again;

@@ -12,7 +12,7 @@
 // request). Every other error-log line is skipped.
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
-import { SKIP, err, type LineParser, type ParseResult } from '../types.ts';
+import { SERVICE_LINE, SKIP, err, type LineParser, type ParseResult } from '../types.ts';
 import { identityFrom } from '../auth-facts.ts';
 import { newEvent, verdictFromCertVerify } from '../event.ts';
 import { guard, isEmptyLine } from '../fields.ts';
@@ -88,7 +88,7 @@ export const apacheErrorParser: LineParser = {
       const h = HEAD.exec(text.trimEnd());
       if (!h) return err('unrecognized_line', 'not an Apache error-log line ([time] [module:level] …)');
       const v = VERIFY.exec(h[5]!);
-      if (!v) return SKIP;
+      if (!v) return SERVICE_LINE;
       const time = errorLogTime(h[1]!);
       if (!time) return err('invalid_timestamp', `unreadable error-log time: ${h[1]!.slice(0, 40)}`);
       return { kind: 'event', event: verifyEvent(text, time, h[4], v[1]!, v[2]!, v[3]!, v[4]) };

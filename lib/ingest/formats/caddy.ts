@@ -21,7 +21,7 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts';
 import { hexToB64url } from '../../credentials/fingerprint.ts';
-import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
+import { SERVICE_LINE, SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
 import { newJsonLineEvent } from '../event.ts';
 import { FieldError, guard, httpStatus, isEmptyLine, jsonObject, optObj, pickInt, pickStr, type Json } from '../fields.ts';
@@ -135,6 +135,9 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   ev.hasDpop = dpop.present;
 
   ev.cert = tlsCert(tls, resp);
+  // TLS ended here: a certificate logged by CN and serial without the echoed SHA-256 was not
+  // stripped by anyone; its thumbprint is only not logged (certificate_not_logged, not binding_context_stripped).
+  if (ev.cert && !ev.cert.x5tS256 && (ev.cert.subjectDn || ev.cert.serial)) ev.notLogged = { certificate: false, dpop: false, thumbprint: true };
   const forwarded = certHeaders(h, tls !== null, ctx.state, labels);
   if (forwarded !== undefined) ev.forwardedCert = forwarded;
   if (Object.keys(labels).length > 0) ev.labels = labels;
@@ -157,7 +160,7 @@ export const caddyParser: LineParser = {
       const logger = typeof o.logger === 'string' ? o.logger : '';
       if (logger.startsWith('http.log.access')) return caddyEvent(o, text, ctx);
       // Server start/stop, TLS maintenance, and http.log.error lines (the access line covers the request).
-      if (isCaddyLine(o)) return SKIP;
+      if (isCaddyLine(o)) return SERVICE_LINE;
       throw new FieldError('unrecognized_line', 'not a Caddy log line (no logger "http.log.access…", ts, level and msg)');
     });
   },

@@ -4,7 +4,7 @@
 import type { ExposureRecord } from '../../domain/types.ts';
 import { sha256B64url } from '../../credentials/fingerprint.ts';
 import { endJsonRecords, feedJsonLine, newJsonRecordState, type JsonRecordState } from '../json-records.ts';
-import { SKIP, err, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
+import { SERVICE_LINE, SKIP, err, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { FieldError, guard, isObject, pickStr, type Json } from '../fields.ts';
 import { parseTime } from '../time.ts';
 
@@ -82,7 +82,7 @@ function truffleSource(o: Json): { location: string | null; commit: string | nul
 
 export const trufflehogParser = scannerParser('trufflehog', (o, ctx) => {
   // TruffleHog's own log lines (level/msg) are not findings.
-  if (!('Raw' in o) && !('DetectorName' in o) && ('level' in o || 'msg' in o)) return SKIP;
+  if (!('Raw' in o) && !('DetectorName' in o) && ('level' in o || 'msg' in o)) return SERVICE_LINE;
   const secret = secretOf(o, 'Raw', 'trufflehog');
   const src = truffleSource(o);
   const rec: ExposureRecord = {

@@ -36,7 +36,7 @@ describe.each(RUNTIMES)('evidence store on %s', (runtime) => {
       format: 'nginx-json', sourceName: 'edge-1', actor: 'test', now: () => NOW, chunkSize: 1000,
     });
 
-  it('keeps one ledger row per request, every non-ok one in full, and usage that sums to the requests', async () => {
+  it('keeps one ledger row per request, every non-ok or refused one in full, and usage that sums to the requests', async () => {
     if (!t) return;
     const s = await ingest(createReadStream(file));
     expect(s).toMatchObject({ linesRead: LINES, accepted: LINES, rejected: 0, duplicates: 0 });
@@ -46,7 +46,8 @@ describe.each(RUNTIMES)('evidence store on %s', (runtime) => {
     expect(usage!.n).toBe(LINES);
     expect(usage!.rows).toBeLessThan(LINES);
     const [notable] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM evidence."Notable"`);
-    const [notOk] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM evidence."Request" WHERE verdict <> 0`);
+    // Every failure, and every request the gateway refused (401, 403, 495–497) whatever its verdict.
+    const [notOk] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM evidence."Request" WHERE verdict <> 0 OR "httpStatus" IN (401, 403, 495, 496, 497)`);
     expect(notable!.n).toBe(notOk!.n);
     expect(notable!.n).toBeGreaterThan(0);
     const [roll] = await t.db.query<{ n: number }>(`SELECT sum(count)::int AS n FROM "EventRollup"`);

@@ -2,7 +2,7 @@
 // so a batch's evidence commits whole or not at all.
 //  - the ledger ("Request"): one narrow row per request, unique per (day, ns, key), which is what
 //    makes a re-sent request a duplicate;
-//  - "Notable": every request that is not plain ok, kept in full (redacted, compacted);
+//  - "Notable": every request that is not plain ok (a failure, an anomaly, a refusal), kept in full (redacted, compacted);
 //  - "Usage": hourly aggregates, merged in memory and upserted once per key per flush;
 //  - the hourly verdict and binding rollups the summary and the Overview read.
 // Only requests the ledger accepted as new reach the aggregates, so re-sends never count twice.
@@ -10,6 +10,7 @@ import { hash } from 'node:crypto';
 import { binaryCopyPayload, binaryCopySql, columnNames, sideExecutor, unnestParams, unnestSelect, type BinaryColumn, type BinaryType, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
+import { isRefusalStatus } from '../../domain/refusal-status.ts';
 import { verdictCode } from '../../domain/verdict-codes.ts';
 import { dayNumber, ledgerDay, placedByReceipt } from '../../ingest/evidence/ledger-day.ts';
 import { compactRawLine } from '../../ingest/evidence/raw-line.ts';
@@ -199,9 +200,14 @@ export function networkValue(ip: string | null, bits: { v4: number; v6: number }
   return (slash > 0 && n !== ip ? n.slice(0, slash) : n).slice(0, 100);
 }
 
-/** Whether a decided request is kept individually beyond the ledger window. */
-export function isNotable(r: Pick<DecidedRequest, 'verdict' | 'anomaly'>): boolean {
-  return r.verdict !== 'ok' || r.anomaly !== null;
+/**
+ * Whether a decided request is kept individually beyond the ledger window: every failure, every
+ * anomaly, and every request the gateway refused (401, 403, 495–497) whatever its verdict. Usage
+ * rows keep no status, so only a notable row can tell a simulation that an `ok` request (a binding
+ * Holdfast could not judge, a bearer token an enforcing route refused) was refused already.
+ */
+export function isNotable(r: Pick<DecidedRequest, 'verdict' | 'anomaly'> & { ev: Pick<NormalizedEvent, 'httpStatus'> }): boolean {
+  return r.verdict !== 'ok' || r.anomaly !== null || isRefusalStatus(r.ev.httpStatus);
 }
 
 /**

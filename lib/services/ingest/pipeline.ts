@@ -20,7 +20,7 @@ import { HopRecorder } from '../evidence/hops.ts';
 import { EvidenceWriter } from '../evidence/writer.ts';
 import { loadTrustSnapshot } from '../trust/review.ts';
 import { ensureSource, repeatsCommittedBatch, withBatchTransaction } from './batch-transaction.ts';
-import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
+import { MAX_BATCH_ERRORS, newBatchStats, noteSkip, type IngestError, type IngestProgress } from './batch-types.ts';
 import { flushEvents, flushExposures, flushTokens, writeLastSeen, type BatchState, type BatchTouched, type PendingEvent } from './batch-writer.ts';
 import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
 import { ProofsSeen } from './proofs-seen.ts';
@@ -35,6 +35,9 @@ export interface IngestSummary {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Lines that hold no record, and how many per reason (CONTRACT.md allows added fields). */
+  skipped: number;
+  skippedReasons: IngestProgress['skippedReasons'];
   errors: IngestError[];
   format: string;
   /** nginx/apache/haproxy: the log format read from the gateway's configuration (never the configuration itself). */
@@ -127,7 +130,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         exec, copy, evidence, batchId, sourceId, now,
         hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now }),
         trust: await loadTrustSnapshot(exec),
-        stats: { linesRead: 0, accepted: 0, rejected: 0, duplicates: 0 },
+        stats: newBatchStats(),
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
         replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), proofs: new ProofsSeen(sideExecutor(db, exec)), keyCache: new KeyCache(),
@@ -178,6 +181,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
               exposures.push(result.exposure);
               break;
             case 'skip':
+              noteSkip(st.stats, result);
               break;
             case 'error':
               st.stats.rejected++;
@@ -208,8 +212,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       }
       await exec(
         `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
-           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9 WHERE id = $1::uuid`,
-        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString(), contentSha256, logFormatSha256],
+           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9, skipped = $10, "skippedReasons" = $11::jsonb WHERE id = $1::uuid`,
+        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString(), contentSha256, logFormatSha256, s.skipped, JSON.stringify(s.skippedReasons)],
       );
       if (sourceId) {
         await exec(
@@ -219,12 +223,12 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         );
       }
       await appendAuditEntryRaw(exec, { actor: opts.actor, action: 'ingest.batch', target: `batch:${batchId}`, details: {
-        format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates,
+        format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped,
         bytes: bodyBytes, contentSha256,
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
-      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, errors: st.errors, format, ...(logFormat ? { logFormat } : {}) };
+      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format, ...(logFormat ? { logFormat } : {}) };
     });
   } catch (e) {
     EvidenceWriter.rolledBack(db);

@@ -49,15 +49,25 @@ export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope
     policy.scope?.routePrefix ? `n.url ~* ${nb.arg(urlRegex(policy.scope.routePrefix), 'text')}` : '',
     ...tokenScopeSql(policy, nb.arg),
   ].filter(Boolean).map((c) => `AND ${c}`).join(' ');
-  const notableRows = await db.query<{ identityId: string; verdict: number; reason: string | null; status: number | null; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; n: number }>(
+  // `usageBinding` and `usageJkt` are what the request's usage row is grouped by above: an ok request
+  // kept as notable too (a refusal, an anomaly) is counted once, from here, and taken off its usage group.
+  const notableRows = await db.query<{ identityId: string; verdict: number; reason: string | null; status: number | null; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; usageBinding: string | null; usageJkt: boolean; n: number }>(
     `SELECT n."identityId" AS "identityId", n.verdict, n.reason, n."httpStatus" AS status, coalesce(t.binding::text, n.binding) AS binding, t."ttlSeconds" AS ttl,
-            (n."x5tS256" IS NOT NULL OR n."sha1Hex" IS NOT NULL) AS "hasCert", (n.jkt IS NOT NULL OR n."hasDpop") AS "hasJkt", count(*)::bigint AS n
+            (n."x5tS256" IS NOT NULL OR n."sha1Hex" IS NOT NULL) AS "hasCert", (n.jkt IS NOT NULL OR n."hasDpop") AS "hasJkt",
+            t.binding::text AS "usageBinding", (n.jkt IS NOT NULL) AS "usageJkt", count(*)::bigint AS n
        FROM evidence."Notable" n
        LEFT JOIN "Token" t ON t.id = n."tokenId"
       WHERE n."identityId" IS NOT NULL AND n."occurredAt" >= $1 AND n."occurredAt" < $2 ${notableScope}
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
     nb.params,
   );
+  const okKey = (r: { identityId: string; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean }) => `${r.identityId}|${r.binding}|${r.ttl}|${r.hasCert}|${r.hasJkt}`;
+  const okCounts = new Map(okRows.map((r) => [okKey(r), r]));
+  for (const r of notableRows) {
+    if (r.verdict !== 0) continue;
+    const u = okCounts.get(okKey({ ...r, binding: r.usageBinding, hasJkt: r.usageJkt }));
+    if (u) u.n = Math.max(0, Number(u.n) - Number(r.n));
+  }
   const nw = args();
   const networkScope = usageScopeSql(scope, policy, nw.arg).map((c) => `AND ${c}`).join(' ');
   const networks = await db.query<{ identityId: string; network: string }>(

@@ -50,5 +50,29 @@ for (const runtime of RUNTIMES) {
       expect({ wouldBeRefused: network('10.2.')?.wouldBeRefused, alreadyRefused: network('10.2.')?.alreadyRefused }).toEqual({ wouldBeRefused: 1, alreadyRefused: 1 });
       expect({ total: sim.requests.total, wouldBeRefused: sim.requests.wouldBeRefused, alreadyRefused: sim.requests.alreadyRefused }).toEqual({ total: 8, wouldBeRefused: 4, alreadyRefused: 4 });
     });
+
+    it('a request the gateway refused with 401/403 whose verdict is ok (binding unknown) is kept as notable and counted as alreadyRefused', async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) {
+        if (process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is not reachable');
+        return;
+      }
+      const t = await openTestDatabase(runtime);
+      dbs.push(t);
+      // A client certificate and the Bearer scheme, the token itself not logged: Holdfast cannot say
+      // how it is bound (ok, binding_unknown), but the gateway's status says whether it was refused.
+      const okLine = (i: number, status: number) =>
+        JSON.stringify({
+          time: new Date(AT + i * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00'), request_id: `${String(i).padStart(4, '0')}${'ab'.repeat(14)}`, remote_addr: '10.1.0.7',
+          method: 'GET', scheme: 'https', host: 'api.test', uri: '/strict/c', status, ssl_client_verify: 'SUCCESS', ssl_client_s_dn: 'O=Test,CN=svc-a',
+          ssl_client_i_dn: 'CN=Test Client CA,O=Test', ssl_client_serial: '1001', ssl_client_fingerprint: 'f498c605fa3752617c698821c4b64c9fd589fd05', authz_scheme: 'Bearer',
+        });
+      const lines = [okLine(1, 200), okLine(2, 200), okLine(3, 401), okLine(4, 401), okLine(5, 403)];
+      const r = await ingestStream(t.db, [lines.join('\n') + '\n'], { format: 'nginx-json', sourceName: 'edge', actor: 'test', now: () => new Date(AT + 3_600_000) });
+      expect(r, JSON.stringify(r.errors)).toMatchObject({ accepted: 5, rejected: 0 });
+      const kept = await t.db.query<{ verdict: number; reason: string | null; httpStatus: number }>(`SELECT verdict, reason, "httpStatus" FROM evidence."Notable" ORDER BY "occurredAt"`);
+      expect(kept.map((k) => [k.verdict, k.reason, k.httpStatus])).toEqual([[0, 'binding_unknown', 401], [0, 'binding_unknown', 401], [0, 'binding_unknown', 403]]);
+      const sim = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
+      expect({ total: sim.requests.total, alreadyRefused: sim.requests.alreadyRefused }).toEqual({ total: 5, alreadyRefused: 3 });
+    });
   });
 }
