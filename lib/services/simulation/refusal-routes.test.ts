@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../simulate/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { ingestStream } from '../ingest/index.ts';
+import { readPlanIdentities } from '../plans/index.ts';
 import { runSimulation } from './index.ts';
+import { resolveScope } from './scope.ts';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const TOKEN = `${b64({ alg: 'ES256', typ: 'at+jwt' })}.${b64({ iss: 'https://as.test', sub: 'svc-a', client_id: 'svc-a', jti: randomUUID(), exp: 4_000_000_000 })}.c2ln`;
@@ -73,6 +75,10 @@ for (const runtime of RUNTIMES) {
       expect(kept.map((k) => [k.verdict, k.reason, k.httpStatus])).toEqual([[0, 'binding_unknown', 401], [0, 'binding_unknown', 401], [0, 'binding_unknown', 403]]);
       const sim = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
       expect({ total: sim.requests.total, alreadyRefused: sim.requests.alreadyRefused }).toEqual({ total: 5, alreadyRefused: 3 });
+      // A rollout plan reads the same requests: each counted once (its usage row and its notable row are the same request).
+      const policy = parsePolicy({ require: 'mtls' });
+      const plan = await readPlanIdentities(t.db, policy, await resolveScope(t.db, policy), { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) });
+      expect(plan.map((i) => ({ total: i.requests.total, alreadyRefused: i.requests.alreadyRefused }))).toEqual([{ total: 5, alreadyRefused: 3 }]);
     });
   });
 }
