@@ -42,5 +42,5 @@ test('the gateway owner finds the recommended configurations and ingests a Caddy
   await page.getByLabel('Format').selectOption('caddy');
   await page.getByLabel('Source').fill(`caddy-${run}`);
   await page.getByRole('button', { name: 'Ingest', exact: true }).click();
-  await expect(page.getByTestId('ingest-result')).toContainText('3 lines read, 2 accepted, 0 rejected, 0 duplicates');
+  await expect(page.getByTestId('ingest-result')).toContainText('3 lines read, 2 accepted, 0 rejected, 0 duplicates, 1 skipped (no request on the line).');
 });

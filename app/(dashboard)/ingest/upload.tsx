@@ -19,6 +19,8 @@ interface Summary {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Lines that held no request (blank lines, headers, the gateway's own service lines). */
+  skipped?: number;
   errors: Array<{ line: number; reason: string; message?: string }>;
   format?: string;
   logFormat?: { gateway: string; name: string; warnings: string[] };
@@ -218,7 +220,7 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
       {result ? (
         <p role="status" data-testid="ingest-result">
           Batch <code>{result.batchId.slice(0, 8)}</code>{result.format ? ` (${result.format})` : ''}: {result.linesRead} lines read, {result.accepted} accepted,{' '}
-          {result.rejected} rejected, {result.duplicates} duplicates.
+          {result.rejected} rejected, {result.duplicates} duplicates{result.skipped ? `, ${result.skipped} skipped (no request on the line)` : ''}.
           {result.logFormat ? (
             <>
               {' '}Read with {GATEWAY_LABELS[result.logFormat.gateway] ?? result.logFormat.gateway} format <code>{result.logFormat.name}</code>.
