@@ -354,7 +354,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   const newTokens = new Map<string, TokenRow>();
   for (const r of rows) {
     const fp = r.ev.tokenFingerprint;
-    if (!fp || r.tokenId || !r.identityId || newTokens.has(fp)) continue;
+    // Claims that cannot say the token's binding (notLogged.cnf) create no token: it would be stored bearer.
+    if (!fp || r.tokenId || !r.identityId || newTokens.has(fp) || r.ev.notLogged?.cnf) continue;
     const f = claimFacts(r.ev);
     newTokens.set(fp, {
       identityId: r.identityId,
