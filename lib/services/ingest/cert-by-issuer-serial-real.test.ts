@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findApache, startApache, type ApacheProcess } from '../../testing/apache-launch.ts';
-import { openTestDatabase, postgresAvailable, RUNTIMES } from '../../testing/databases.ts';
+import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
 import { createGatewayPki, tlsRequest, type GatewayPki } from '../../testing/gateway-pki.ts';
 import type { EventRow } from '../estate/lists.ts';
 import { ingestStream } from './index.ts';
@@ -26,7 +26,7 @@ const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'ES256', typ: 'at
 describeApache('a real Apache error log joins the certificate known by issuer and serial', () => {
   let pki: GatewayPki;
   let apache: ApacheProcess | null = null;
-  const stored = new Map<string, EventRow[] | null>();
+  let stored = new Map<string, EventRow[] | null>();
 
   beforeAll(async () => {
     if (!APACHE) throw new Error('CI=true but apache2 is not installed: apt-get install -y apache2');
@@ -58,23 +58,13 @@ describeApache('a real Apache error log joins the certificate known by issuer an
       status: 200, ssl_client_verify: 'SUCCESS', ssl_client_s_dn: revoked.subject, ssl_client_i_dn: 'CN=Test Client CA,O=Test', ssl_client_serial: revoked.serialHex,
       ssl_client_escaped_cert: encodeURIComponent(revoked.pem), authz_scheme: 'Bearer', has_dpop: '0', http_authorization: `Bearer ${token}`,
     });
-    for (const runtime of RUNTIMES) {
-      if (runtime === 'postgres' && !(await postgresAvailable())) {
-        if (IN_CI) throw new Error('CI=true but PostgreSQL is not reachable');
-        stored.set(runtime, null);
-        continue;
-      }
-      const t = await openTestDatabase(runtime);
-      try {
-        const a = await ingestStream(t.db, [`${access}\n`], { format: 'nginx-json', sourceName: 'edge', actor: 'test' });
-        expect(a, JSON.stringify(a.errors)).toMatchObject({ accepted: 1, rejected: 0 });
-        const e = await ingestStream(t.db, [errorLog], { format: 'apache-error', sourceName: 'apache', actor: 'test' });
-        expect(e, JSON.stringify(e.errors)).toMatchObject({ accepted: 2, rejected: 0 });
-        stored.set(runtime, (await allEvents(t.db)).filter((x) => x.source === 'apache'));
-      } finally {
-        await t.drop();
-      }
-    }
+    stored = await onEachRuntime(async (t) => {
+      const a = await ingestStream(t.db, [`${access}\n`], { format: 'nginx-json', sourceName: 'edge', actor: 'test' });
+      expect(a, JSON.stringify(a.errors)).toMatchObject({ accepted: 1, rejected: 0 });
+      const e = await ingestStream(t.db, [errorLog], { format: 'apache-error', sourceName: 'apache', actor: 'test' });
+      expect(e, JSON.stringify(e.errors)).toMatchObject({ accepted: 2, rejected: 0 });
+      return (await allEvents(t.db)).filter((x) => x.source === 'apache');
+    });
   }, 120_000);
 
   afterAll(async () => {
