@@ -152,3 +152,21 @@ describe('decideVerdict', async () => {
     expect([again.verdict, again.reason]).toEqual(['bound_not_enforced', 'jti_replay']);
   });
 });
+
+describe('claims read by a format that logs one cnf member but not the other (notLogged.cnf)', () => {
+  const claims = { client_id: 'svc-a', exp: Math.floor(AT.getTime() / 1000) + 600 };
+  it.each([
+    ['DPoP scheme: judged as DPoP-bound, not bearer', { authScheme: 'DPoP', hasDpop: true }, { cnf: true }, 'ok', 'proof_not_logged'],
+    ['Bearer scheme, no certificate: binding unknown, not a bearer token', { authScheme: 'Bearer' }, { cnf: true }, 'bearer_unbound', 'binding_unknown'],
+    ['the same claims from a format that logs both members: a bearer token', { authScheme: 'DPoP', hasDpop: true }, undefined, 'bearer_unbound', null],
+  ] as const)('%s', async (_name, over, cnf, verdict, reason) => {
+    const notLogged = cnf ? { certificate: false, dpop: false, ...cnf } : null;
+    const d = await decideVerdict(event({ ...over, tokenClaims: claims, notLogged }), null);
+    expect({ verdict: d.verdict, reason: d.reason }).toEqual({ verdict, reason });
+  });
+
+  it('the token already known keeps its binding: the claims are not read', async () => {
+    const d = await decideVerdict(event({ authScheme: 'Bearer', tokenClaims: claims, notLogged: { certificate: false, dpop: false, cnf: true } }), { binding: 'dpop', cnfJkt: 'j' });
+    expect(d).toMatchObject({ verdict: 'bound_not_enforced', reason: 'bearer_scheme_for_dpop_token' });
+  });
+});

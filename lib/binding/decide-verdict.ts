@@ -33,11 +33,16 @@ function acceptedOf(status: number | null): boolean | null {
   return status === null ? null : status >= 200 && status < 300;
 }
 
-async function factsFromEvent(event: NormalizedEvent): Promise<TokenBindingFacts | null> {
+/** What an event's own claims say of its token: the binding null when they cannot say (notLogged.cnf). */
+type EventTokenFacts = Omit<TokenBindingFacts, 'binding'> & { binding: Binding | null };
+
+async function factsFromEvent(event: NormalizedEvent): Promise<EventTokenFacts | null> {
   if (!event.tokenClaims) return null;
   try {
     const c = await classifyToken({ kind: 'introspection', response: { active: true, ...event.tokenClaims } });
-    return { binding: c.binding, cnfJkt: c.cnfJkt, cnfX5tS256: c.cnfX5tS256, expiresAt: c.expiresAt, bindingAnomaly: c.bindingAnomaly };
+    // A format that logs one cnf member, found empty, cannot say the other did not bind the token.
+    const binding = c.binding === 'bearer' && !c.bindingAnomaly && event.notLogged?.cnf ? null : c.binding;
+    return { binding, cnfJkt: c.cnfJkt, cnfX5tS256: c.cnfX5tS256, expiresAt: c.expiresAt, bindingAnomaly: c.bindingAnomaly };
   } catch (e) {
     if (isBindingError(e)) return null;
     throw e;
@@ -123,7 +128,7 @@ function certificateFailure(event: NormalizedEvent): VerdictDecision | null {
 // (each with its name defined, under tsx) cost more than the verdict logic itself.
 function decideWithFacts(
   event: NormalizedEvent,
-  facts: TokenBindingFacts | null,
+  facts: EventTokenFacts | null,
   deps: DecideVerdictDeps,
 ): VerdictDecision | Promise<VerdictDecision> {
   const accepted = acceptedOf(event.httpStatus);

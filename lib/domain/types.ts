@@ -114,8 +114,11 @@ export interface NormalizedEvent {
    * the format lacks is unknown, not empty, so no verdict may read its absence as "none presented".
    * `thumbprint`: this hop terminated TLS and logs the client certificate's identity (CN, serial) but
    * no thumbprint (Caddy without the echoed SHA-256): nothing was stripped, the binding cannot be compared.
+   * `cnf`: the token's claims were read at the gateway by a format that logs one `cnf` member but not
+   * the other, and the one it logs was empty: the token may be bound by the other, so its claims do
+   * not make it bearer (its binding is unknown).
    */
-  notLogged?: { certificate: boolean; dpop: boolean; thumbprint?: boolean } | null;
+  notLogged?: { certificate: boolean; dpop: boolean; thumbprint?: boolean; cnf?: boolean } | null;
   /** Host the request was addressed to (Host, :authority or SNI), when logged. */
   host?: string | null;
   /** Fields of a bring-your-own log format Holdfast does not interpret, kept as labels. */

@@ -4,7 +4,7 @@ export { correlateHops, DEFAULT_CORRELATION_WINDOW_MS } from './correlate-hops.t
 export { decideChain } from './decide-chain.ts';
 export { backendView, hopVerdict } from './hop-verdict.ts';
 export { DEFAULT_ORDER_TOLERANCE_MS, inferRole, orderHops } from './order-hops.ts';
-export { commonName, namesCertificate, normalizeSerial, sameCertificate, type CertMatch } from './same-certificate.ts';
+export { commonName, dnKey, namesCertificate, normalizeSerial, sameCertificate, type CertMatch } from './same-certificate.ts';
 export { CHAIN_REASON_WORDS, CHAIN_VERDICT_WORDS, explainChain } from './words.ts';
 export type { CertComparison, ChainDecision, ChainReason, HopObservation, HopRef, HopRole, PlacedHop } from './types.ts';
 export { HOP_ROLES } from './types.ts';

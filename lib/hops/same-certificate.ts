@@ -24,6 +24,23 @@ export function commonName(dn: string): string | null {
   return m?.[1] ? m[1].trim() : null;
 }
 
+/**
+ * An RFC 2253 DN in one spelling whatever order its RDNs were written in: NGINX and the PEM give
+ * `CN=Test Client CA,O=Test`, Apache's mod_ssl `O=Test,CN=Test Client CA`. Attribute types are
+ * upper-cased, values trimmed (case kept: DN values compare case-sensitively for most types).
+ */
+export function dnKey(dn: string): string {
+  return dn
+    .split(/(?<!\\)[,+]/)
+    .map((rdn) => {
+      const eq = rdn.indexOf('=');
+      return eq < 0 ? rdn.trim() : `${rdn.slice(0, eq).trim().toUpperCase()}=${rdn.slice(eq + 1).trim()}`;
+    })
+    .filter((p) => p !== '')
+    .sort()
+    .join(',');
+}
+
 function sameDnPart(a: string | null, b: string | null): boolean {
   if (!a || !b) return true;
   const ca = commonName(a);

@@ -101,3 +101,26 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<Tes
 
 /** The runtimes an integration test runs against: both, always in CI. */
 export const RUNTIMES: ReadonlyArray<'pglite' | 'postgres'> = ['pglite', 'postgres'];
+
+/**
+ * Runs `fn` on a fresh database of each runtime, dropped afterwards: the answer per runtime, or
+ * null for PostgreSQL when it is not reachable (a failure under CI=true). For tests that gather
+ * what a real gateway wrote once and store it on both runtimes.
+ */
+export async function onEachRuntime<T>(fn: (t: TestDatabase) => Promise<T>): Promise<Map<'pglite' | 'postgres', T | null>> {
+  const out = new Map<'pglite' | 'postgres', T | null>();
+  for (const runtime of RUNTIMES) {
+    if (runtime === 'postgres' && !(await postgresAvailable())) {
+      if (process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is not reachable');
+      out.set(runtime, null);
+      continue;
+    }
+    const t = await openTestDatabase(runtime);
+    try {
+      out.set(runtime, await fn(t));
+    } finally {
+      await t.drop();
+    }
+  }
+  return out;
+}

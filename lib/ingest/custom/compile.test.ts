@@ -310,6 +310,38 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
     });
   });
 
+  describe('a HAProxy format that logs one cnf member of the token but not the other', () => {
+    const full = haproxyFrontend({ bind: ':443', crtFile: 'x.pem', caFile: 'ca.crt', crlFile: 'crl.pem', logTarget: 'stdout', backend: 'app' });
+    const withoutJkt = full.replace(/ cnf_jkt=%\[[^\]]*\]/, '');
+    const withoutX5t = full.replace(/ cnf_x5t=%\[[^\]]*\]/, '');
+    const line = (cnfX5t: string) =>
+      `10.0.0.1 [04/Dec/2026:10:22:49.721] 5b1d GET /a HTTP/1.1 200 ssl_c_used=0 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="" ssl_c_i_dn="" ssl_c_serial= ssl_c_sha1= x5t= scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_x5t=${cnfX5t} has_dpop=1 x_request_id="rid-1"`;
+
+    it.each([
+      ['cnf.x5t#S256 without cnf.jkt', () => withoutJkt, "log-format of frontend 'holdfast_edge' logs the token's cnf.x5t#S256 but not cnf.jkt: a token whose cnf.x5t#S256 is empty may be bound by cnf.jkt, so its binding is left unknown (not bearer)"],
+      ['cnf.jkt without cnf.x5t#S256', () => withoutX5t, "log-format of frontend 'holdfast_edge' logs the token's cnf.jkt but not cnf.x5t#S256: a token whose cnf.jkt is empty may be bound by cnf.x5t#S256, so its binding is left unknown (not bearer)"],
+    ])('compile warns: %s', (_name, config, warning) => {
+      expect(compileGatewayLogFormat({ gateway: 'haproxy', config: config() }).warnings).toEqual([warning]);
+    });
+
+    it('an empty cnf.x5t#S256 leaves the binding unknown (notLogged.cnf): the claims carry no cnf and say nothing of jkt', () => {
+      const e = event('haproxy', withoutJkt, line('-'));
+      expect(e).toMatchObject({ tokenClaims: { client_id: 'svc-a', sub: 'svc-a', exp: 1800000000 }, notLogged: { cnf: true } });
+      expect(e.tokenClaims).not.toHaveProperty('cnf');
+    });
+
+    it('a logged cnf.x5t#S256 binds the token: the binding is known, notLogged.cnf is not set', () => {
+      const e = event('haproxy', withoutJkt, line('eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg'));
+      expect(e.tokenClaims).toMatchObject({ cnf: { 'x5t#S256': 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg' } });
+      expect(e.notLogged?.cnf).toBeUndefined();
+    });
+
+    it('the recommended frontend logs both: no warning, an empty cnf is an unbound token', () => {
+      const e = event('haproxy', full, line('-').replace(' cnf_x5t=-', ' cnf_jkt=- cnf_x5t=-'));
+      expect(e.notLogged?.cnf).toBeUndefined();
+    });
+  });
+
   it('the recommended Apache configuration: SetEnvIf scheme, DPoP presence and the token\'s claims, the PEM', () => {
     const config = apacheLogConfig({ logFile: '/var/log/apache2/holdfast.log' });
     const claims = Buffer.from(JSON.stringify({ client_id: 'svc-a', exp: 1_800_000_000, cnf: { jkt: 'j' } })).toString('base64url');

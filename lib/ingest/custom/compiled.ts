@@ -104,12 +104,18 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   const notLogged = {
     certificate: !has(CERT_FIELDS) && !fields.has('tls_verify') && !fields.has('tls_cert_used'),
     dpop: !fields.has('dpop') && !fields.has('has_dpop'),
+    // One cnf member read at the gateway (jwt_payload_query, njs) without the other.
+    cnf: fields.has('cnf_x5t') !== fields.has('cnf_jkt'),
   };
   if (has(TOKEN_FIELDS) && notLogged.certificate) {
     warnings.push(`${found.title} logs nothing that says whether a client certificate was presented: requests with certificate-bound tokens are not judged (reason certificate_not_logged)`);
   }
   if (has(TOKEN_FIELDS) && notLogged.dpop) {
     warnings.push(`${found.title} logs neither the DPoP header nor its presence: requests with DPoP-bound tokens are not judged (reason proof_not_logged)`);
+  }
+  if (notLogged.cnf) {
+    const [logged, missing] = fields.has('cnf_x5t') ? ['cnf.x5t#S256', 'cnf.jkt'] : ['cnf.jkt', 'cnf.x5t#S256'];
+    warnings.push(`${found.title} logs the token's ${logged} but not ${missing}: a token whose ${logged} is empty may be bound by ${missing}, so its binding is left unknown (not bearer)`);
   }
   if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
     warnings.push(`${found.title} logs no scheme and host: a DPoP proof's htu is compared with the request's path only`);
@@ -124,7 +130,7 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     warnings,
     parser: new CompiledLineParser({
       gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines,
-      notLogged: notLogged.certificate || notLogged.dpop ? notLogged : null,
+      notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf ? notLogged : null,
     }),
   };
 }

@@ -289,7 +289,7 @@ export interface EventInput {
   /** HAProxy fetch names as the format wrote them, for error messages. */
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   /** What the format cannot tell at all (compiled.ts). */
-  notLogged?: { certificate: boolean; dpop: boolean } | null;
+  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean } | null;
 }
 
 /**
@@ -353,7 +353,11 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.hasDpop = flag(hasDpop) || /^[1-9]\d*$/.test(hasDpop ?? '') || dpop !== null;
   const jkt = f('cnf_jkt');
   if (jkt) ev.jkt = jkt;
-  ev.tokenClaims ??= gatewayClaims(f('token_client_id'), f('token_sub'), f('token_exp'), jkt, f('cnf_x5t'));
+  const x5t = f('cnf_x5t');
+  // Claims read at the gateway by a format that logs only one cnf member: that member empty does
+  // not make the token bearer, the other may bind it (notLogged.cnf; a decoded JWT has its whole cnf).
+  const cnfUnknown = !!input.notLogged?.cnf && !ev.tokenClaims && !jkt && !x5t;
+  ev.tokenClaims ??= gatewayClaims(f('token_client_id'), f('token_sub'), f('token_exp'), jkt, x5t);
 
   const specs = input.codeSpecs ?? { verify: 'ssl_c_verify', err: 'ssl_c_err', caErr: 'ssl_c_ca_err', used: 'ssl_c_used' };
   const hasCodes = first.has('tls_verify_code') || first.has('tls_err_code') || first.has('tls_ca_err_code') || first.has('tls_cert_used');
@@ -380,7 +384,7 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.sourceVerdict = verdictFromCertVerify(verify) ?? generousVerdict(verify);
   ev.failureDetail = ev.sourceVerdict ? verify : null;
 
-  if (input.notLogged) ev.notLogged = input.notLogged;
+  if (input.notLogged) ev.notLogged = { certificate: input.notLogged.certificate, dpop: input.notLogged.dpop, ...(cnfUnknown ? { cnf: true } : {}) };
   const fwd = forwardedCertOf(forwarded, input.values, ctx.state, labels);
   if (fwd !== undefined) ev.forwardedCert = fwd;
   if (Object.keys(labels).length > 0) ev.labels = labels;

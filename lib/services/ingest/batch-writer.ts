@@ -13,6 +13,7 @@ import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
 import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
+import { resolveCertsByIssuerSerial } from './cert-by-issuer-serial.ts';
 import type { ProofsSeen } from './proofs-seen.ts';
 
 // ───────────────────────────── rows ─────────────────────────────
@@ -254,6 +255,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     forwarded.add(ev);
   }
   await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
+  await resolveCertsByIssuerSerial(st, pending);
 
   // Certificates already known, by x5t#S256 or (NGINX) SHA-1.
   const x5ts = new Set<string>();
@@ -352,7 +354,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   const newTokens = new Map<string, TokenRow>();
   for (const r of rows) {
     const fp = r.ev.tokenFingerprint;
-    if (!fp || r.tokenId || !r.identityId || newTokens.has(fp)) continue;
+    // Claims that cannot say the token's binding (notLogged.cnf) create no token: it would be stored bearer.
+    if (!fp || r.tokenId || !r.identityId || newTokens.has(fp) || r.ev.notLogged?.cnf) continue;
     const f = claimFacts(r.ev);
     newTokens.set(fp, {
       identityId: r.identityId,
