@@ -336,6 +336,15 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
       expect(e.notLogged?.cnf).toBeUndefined();
     });
 
+    it('a format logging the claims but neither cnf member warns, and leaves every token\'s binding unknown', () => {
+      const neither = full.replace(/ cnf_(jkt|x5t)=%\[[^\]]*\]/g, '');
+      expect(compileGatewayLogFormat({ gateway: 'haproxy', config: neither }).warnings).toEqual([
+        "log-format of frontend 'holdfast_edge' logs the token's claims but neither cnf.x5t#S256 nor cnf.jkt: whether a token is bound is unknown, so no token is stored bearer from this log",
+      ]);
+      const e = event('haproxy', neither, line('-').replace(' cnf_x5t=-', ''));
+      expect(e).toMatchObject({ tokenClaims: { client_id: 'svc-a', sub: 'svc-a', exp: 1800000000 }, notLogged: { cnf: true } });
+    });
+
     it('the recommended frontend logs both: no warning, an empty cnf is an unbound token', () => {
       const e = event('haproxy', full, line('-').replace(' cnf_x5t=-', ' cnf_jkt=- cnf_x5t=-'));
       expect(e.notLogged?.cnf).toBeUndefined();

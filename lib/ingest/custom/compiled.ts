@@ -2,7 +2,7 @@
 // a format can be used at all (a time, and something to judge binding by) and the choice of one
 // format among several in a configuration.
 import type { LineParser } from '../types.ts';
-import { CERT_FIELDS, CERT_IDENTITY_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName } from './fields.ts';
+import { CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName } from './fields.ts';
 import { CompiledLineParser } from './line-parser.ts';
 import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
 import { timeIsComplete } from './time.ts';
@@ -104,8 +104,10 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   const notLogged = {
     certificate: !has(CERT_FIELDS) && !fields.has('tls_verify') && !fields.has('tls_cert_used'),
     dpop: !fields.has('dpop') && !fields.has('has_dpop'),
-    // One cnf member read at the gateway (jwt_payload_query, njs) without the other.
-    cnf: fields.has('cnf_x5t') !== fields.has('cnf_jkt'),
+    // Claims read at the gateway (jwt_payload_query, njs) without both cnf members, and no field
+    // that carries the whole JWT: an empty or absent member does not make the token bearer, the
+    // one not logged may bind it.
+    cnf: has(GATEWAY_CLAIM_FIELDS) && !has(DECODED_CLAIM_FIELDS) && !(fields.has('cnf_x5t') && fields.has('cnf_jkt')),
   };
   if (has(TOKEN_FIELDS) && notLogged.certificate) {
     warnings.push(`${found.title} logs nothing that says whether a client certificate was presented: requests with certificate-bound tokens are not judged (reason certificate_not_logged)`);
@@ -114,8 +116,12 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     warnings.push(`${found.title} logs neither the DPoP header nor its presence: requests with DPoP-bound tokens are not judged (reason proof_not_logged)`);
   }
   if (notLogged.cnf) {
-    const [logged, missing] = fields.has('cnf_x5t') ? ['cnf.x5t#S256', 'cnf.jkt'] : ['cnf.jkt', 'cnf.x5t#S256'];
-    warnings.push(`${found.title} logs the token's ${logged} but not ${missing}: a token whose ${logged} is empty may be bound by ${missing}, so its binding is left unknown (not bearer)`);
+    if (fields.has('cnf_x5t') || fields.has('cnf_jkt')) {
+      const [logged, missing] = fields.has('cnf_x5t') ? ['cnf.x5t#S256', 'cnf.jkt'] : ['cnf.jkt', 'cnf.x5t#S256'];
+      warnings.push(`${found.title} logs the token's ${logged} but not ${missing}: a token whose ${logged} is empty may be bound by ${missing}, so its binding is left unknown (not bearer)`);
+    } else {
+      warnings.push(`${found.title} logs the token's claims but neither cnf.x5t#S256 nor cnf.jkt: whether a token is bound is unknown, so no token is stored bearer from this log`);
+    }
   }
   if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
     warnings.push(`${found.title} logs no scheme and host: a DPoP proof's htu is compared with the request's path only`);

@@ -83,6 +83,10 @@ export type FieldName =
 export const TOKEN_FIELDS: readonly FieldName[] = [
   'authorization', 'credential', 'auth_scheme', 'token_fingerprint', 'token_payload', 'dpop', 'has_dpop', 'cnf_jkt', 'cnf_x5t', 'token_client_id', 'token_sub', 'token_exp',
 ];
+/** Claims a gateway read from the token and logged without it (jwt_payload_query, njs). */
+export const GATEWAY_CLAIM_FIELDS: readonly FieldName[] = ['cnf_jkt', 'cnf_x5t', 'token_client_id', 'token_sub', 'token_exp'];
+/** Fields that carry the whole JWT payload when the token is a JWT: its cnf is known whole. */
+export const DECODED_CLAIM_FIELDS: readonly FieldName[] = ['authorization', 'credential', 'token_payload'];
 export const CERT_FIELDS: readonly FieldName[] = [
   'cert_subject', 'cert_issuer', 'cert_serial', 'cert_sha1', 'cert_sha256_hex', 'cert_sha256_b64', 'cert_x5t', 'cert_pem', 'cert_der_b64', 'forwarded_cert',
 ];
