@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { BindingError, isBindingError } from './errors.ts';
 import { classifyFingerprint, parseCertificate, parseX5tS256, x5tS256OfDer } from './certificate-thumbprint.ts';
 import type { BindingCheck, MtlsFailureReason } from './types.ts';
+import { peculiarX509 } from '../trust/peculiar-x509.ts';
 
 /** What the request presented: a certificate, or only a fingerprint a gateway logged. */
 export type PresentedCertificate =
@@ -189,10 +190,8 @@ async function checkRevocation(
   if (!issuer) {
     return { name: 'revocation_status', ok: false, detail: 'CRL configured but the issuer is not in the CA bundle, so the CRL cannot be authenticated' };
   }
-  // Loaded only when CRLs are configured: @peculiar/x509 (and the reflect-metadata polyfill it
-  // needs first) is heavy, and most callers never check revocation.
-  await import('reflect-metadata');
-  const { X509Certificate: PeculiarCertificate, X509Crl } = await import('@peculiar/x509');
+  // Loaded only when CRLs are configured: most callers never check revocation.
+  const { X509Certificate: PeculiarCertificate, X509Crl } = await peculiarX509();
   let matched = false;
   for (const raw of crls) {
     let crl: InstanceType<typeof X509Crl>;

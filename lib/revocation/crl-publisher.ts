@@ -4,11 +4,11 @@
 // `/crl/<ca>.pem` to serve. PEM uses the label `X509 CRL`: the library's own `BEGIN CRL` is
 // rejected by OpenSSL and NGINX. A gateway fails every handshake once nextUpdate passes, so
 // a CRL is re-signed when it is past half its validity (lib/revocation/crl-route.ts).
-import 'reflect-metadata';
 import { createPrivateKey, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as x509 from '@peculiar/x509';
 import { z } from 'zod';
 import type { Database } from '../db/open.ts';
+import { peculiarX509 } from '../trust/peculiar-x509.ts';
 import { ConnectorError, type LegTarget, type RevocationConnector } from './types.ts';
 
 export const crlConfigSchema = z.object({
@@ -28,8 +28,6 @@ export interface PublishedCrl {
   nextUpdate: string;
   serials: string[];
 }
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export const crlSettingKey = (caName: string) => `crl:${caName}`;
 
@@ -59,17 +57,18 @@ async function importSigningKey(pem: string): Promise<{ key: CryptoKey; algorith
 }
 
 // CRL number (RFC 5280 §5.2.3): a non-critical INTEGER extension, DER-encoded by hand.
-function crlNumberExtension(n: number): x509.Extension {
+function crlNumberExtension(lib: typeof x509, n: number): x509.Extension {
   let hex = n.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
   if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = `00${hex}`;
   const body = Buffer.from(hex, 'hex');
-  return new x509.Extension('2.5.29.20', false, Buffer.concat([Buffer.from([0x02, body.length]), body]));
+  return new lib.Extension('2.5.29.20', false, Buffer.concat([Buffer.from([0x02, body.length]), body]));
 }
 
 /** Signs a fresh CRL for the CA from the revoked certificates in the database and stores it. */
 export async function publishCrl(db: Database, config: CrlConfig, secrets: CrlSecrets, now: Date): Promise<PublishedCrl> {
-  const caCert = new x509.X509Certificate(config.caCertPem);
+  const lib = await peculiarX509();
+  const caCert = new lib.X509Certificate(config.caCertPem);
   const { key, algorithm } = await importSigningKey(secrets.caKeyPem);
   return db.prisma.$transaction(async (tx) => {
     // One publisher at a time per CA, so CRL numbers only grow.
@@ -84,16 +83,16 @@ export async function publishCrl(db: Database, config: CrlConfig, secrets: CrlSe
     const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + config.nextUpdateSeconds * 1000);
     const serials = revoked.map((r) => normalizeSerial(r.serial!));
-    const crl = await x509.X509CrlGenerator.create({
+    const crl = await lib.X509CrlGenerator.create({
       issuer: caCert.subjectName.toString(),
       thisUpdate,
       nextUpdate,
       signingAlgorithm: algorithm,
       signingKey: key,
-      extensions: [crlNumberExtension(crlNumber)],
-      entries: revoked.map((r, i) => ({ serialNumber: serials[i]!, revocationDate: r.revokedAt ?? thisUpdate, reason: x509.X509CrlReason.unspecified })),
+      extensions: [crlNumberExtension(lib, crlNumber)],
+      entries: revoked.map((r, i) => ({ serialNumber: serials[i]!, revocationDate: r.revokedAt ?? thisUpdate, reason: lib.X509CrlReason.unspecified })),
     });
-    const pem = x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+    const pem = lib.PemConverter.encode(crl.rawData, 'X509 CRL');
     const value: PublishedCrl = { pem, crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), serials };
     await tx.setting.upsert({ where: { key: crlSettingKey(config.caName) }, create: { key: crlSettingKey(config.caName), value: value as object }, update: { value: value as object } });
     return value;
@@ -107,8 +106,9 @@ export async function readPublishedCrl(db: Database, caName: string): Promise<Pu
 
 /** Parses the published CRL, checks its signature against the CA and that `serial` is listed. */
 export async function crlListsSerial(pem: string, caCertPem: string, serial: string): Promise<boolean> {
-  const crl = new x509.X509Crl(pem);
-  const ca = new x509.X509Certificate(caCertPem);
+  const lib = await peculiarX509();
+  const crl = new lib.X509Crl(pem);
+  const ca = new lib.X509Certificate(caCertPem);
   if (!(await crl.verify({ publicKey: ca.publicKey }))) throw new ConnectorError('published CRL does not verify with the CA certificate', false);
   const want = normalizeSerial(serial);
   return crl.entries.some((e) => normalizeSerial(e.serialNumber) === want);
@@ -134,10 +134,11 @@ export function createCrlConnector(name: string, config: CrlConfig, secrets: Crl
     async testConnection(ctx) {
       // Signs a throwaway empty CRL and verifies it with the CA certificate: proves the key
       // loads and belongs to that certificate, without publishing anything.
-      const caCert = new x509.X509Certificate(config.caCertPem);
+      const lib = await peculiarX509();
+      const caCert = new lib.X509Certificate(config.caCertPem);
       const { key, algorithm } = await importSigningKey(secrets.caKeyPem);
       const now = ctx.now();
-      const crl = await x509.X509CrlGenerator.create({ issuer: caCert.subjectName.toString(), thisUpdate: now, nextUpdate: new Date(now.getTime() + 60_000), signingAlgorithm: algorithm, signingKey: key });
+      const crl = await lib.X509CrlGenerator.create({ issuer: caCert.subjectName.toString(), thisUpdate: now, nextUpdate: new Date(now.getTime() + 60_000), signingAlgorithm: algorithm, signingKey: key });
       if (!(await crl.verify({ publicKey: caCert.publicKey }))) throw new ConnectorError('the CA key does not match the CA certificate', false);
       return { detail: `CA ${caCert.subject}: signing key matches the certificate` };
     },

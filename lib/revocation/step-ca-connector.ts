@@ -3,16 +3,13 @@
 // aud = <ca>/1.0/revoke, 5-minute life), confirmed by fetching the CA's CRL (`GET /1.0/crl`,
 // DER; step-ca's `crl.enabled`) and finding the serial there. Without a CRL there is no way to
 // read a revocation back, so the leg is not confirmed (and says why).
-import 'reflect-metadata';
-import { randomUUID, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
 import { normalizeSerial } from './crl-publisher.ts';
 import { httpRequest } from './http.ts';
+import { peculiarX509 } from '../trust/peculiar-x509.ts';
 import { ConnectorError, type RevocationConnector } from './types.ts';
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export const stepCaConfigSchema = z.object({
   url: z.string().url(),
@@ -48,7 +45,7 @@ export function createStepCaConnector(name: string, config: StepCaConfig, secret
     const r = await httpRequest(`${base}/1.0/crl`, { method: 'GET', timeoutMs, caPem: config.caPem, binary: true }, 'step-ca crl');
     if (r.status === 404) throw new ConnectorError('step-ca serves no CRL (enable crl in ca.json): the revocation cannot be confirmed', false);
     if (r.status !== 200) throw new ConnectorError(`step-ca crl: HTTP ${r.status}`, r.status >= 500);
-    const crl = new x509.X509Crl(new Uint8Array(r.body!));
+    const crl = new (await peculiarX509()).X509Crl(new Uint8Array(r.body!));
     return new Set(crl.entries.map((e) => normalizeSerial(e.serialNumber)));
   }
   return {

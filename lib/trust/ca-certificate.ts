@@ -1,12 +1,11 @@
 // A trust anchor as Holdfast keeps it: the facts of a CA certificate, read from PEM or DER.
 // DNs are spelled the way lib/ingest spells a logged certificate's (Node's subject reversed into
 // RFC 2253 order), so a request's issuer DN and an anchor's subject DN meet through dnKey.
-import 'reflect-metadata';
 import { createHash, X509Certificate } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import { nodeDnToRfc2253 } from '../credentials/certificate.ts';
 import { TrustInputError } from './errors.ts';
 import { singleDer, toPem } from './pem.ts';
+import { peculiarX509 } from './peculiar-x509.ts';
 import { normalizeSerial } from './serial.ts';
 
 export interface CaCertificate {
@@ -24,7 +23,8 @@ export interface CaCertificate {
 const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE'] as const;
 
 /** Key usage, when the certificate states one: a CA whose key usage lacks cRLSign signs no CRL (RFC 5280 §4.2.1.3). */
-export function caMaySignCrls(der: Uint8Array): boolean {
+export async function caMaySignCrls(der: Uint8Array): Promise<boolean> {
+  const x509 = await peculiarX509();
   const cert = new x509.X509Certificate(new Uint8Array(der));
   const ku = cert.getExtension(x509.KeyUsagesExtension);
   return !ku || (ku.usages & x509.KeyUsageFlags.cRLSign) !== 0;

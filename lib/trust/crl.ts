@@ -1,16 +1,14 @@
 // A CRL as Holdfast uses it: read from PEM (`X509 CRL` as OpenSSL writes it, or `CRL`) or DER,
 // checked to be a complete, direct CRL whose signature verifies with the anchor's key, and
 // reduced to what the review needs: serial → revocation date and reason.
-import 'reflect-metadata';
-import { createHash, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createHash } from 'node:crypto';
+import type * as x509 from '@peculiar/x509';
 import { dnKey } from './dn.ts';
 import { TrustInputError } from './errors.ts';
 import { singleDer } from './pem.ts';
 import { normalizeSerial } from './serial.ts';
 import { caMaySignCrls, type CaCertificate } from './ca-certificate.ts';
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+import { peculiarX509 } from './peculiar-x509.ts';
 
 /** RFC 5280 §5.3.1 CRLReason names, by code. */
 export const CRL_REASONS: Record<number, string> = {
@@ -111,9 +109,10 @@ function revocations(crl: x509.X509Crl): CrlRevocation[] {
  */
 export async function readCrl(input: Uint8Array, ca: CaCertificate, what = 'the CRL file'): Promise<ParsedCrl> {
   const der = singleDer(input, CRL_LABELS, what);
+  const lib = await peculiarX509();
   let crl: x509.X509Crl;
   try {
-    crl = new x509.X509Crl(new Uint8Array(der));
+    crl = new lib.X509Crl(new Uint8Array(der));
     void crl.thisUpdate;
   } catch {
     throw new TrustInputError('not_a_crl', `${what} is not an X.509 CRL`);
@@ -123,9 +122,9 @@ export async function readCrl(input: Uint8Array, ca: CaCertificate, what = 'the 
   const unknown = exts.find((x) => x.critical && !KNOWN_CRL_EXTENSIONS.has(x.type));
   if (unknown) throw new TrustInputError('unknown_critical_extension', `${what} carries the critical extension ${unknown.type}, which Holdfast does not understand (RFC 5280 §5.2: such a CRL must not be used)`);
 
-  const caCert = new x509.X509Certificate(new Uint8Array(ca.der));
+  const caCert = new lib.X509Certificate(new Uint8Array(ca.der));
   if (!sameName(crl, caCert)) throw new TrustInputError('crl_issuer_mismatch', `${what} was issued by "${crl.issuer}", not by this CA ("${caCert.subject}")`);
-  if (!caMaySignCrls(ca.der)) throw new TrustInputError('ca_cannot_sign_crls', `the CA's key usage does not include cRLSign, so no CRL it signed can be trusted (RFC 5280 §4.2.1.3)`);
+  if (!(await caMaySignCrls(ca.der))) throw new TrustInputError('ca_cannot_sign_crls', `the CA's key usage does not include cRLSign, so no CRL it signed can be trusted (RFC 5280 §4.2.1.3)`);
   let signed: boolean;
   try {
     signed = await crl.verify({ publicKey: caCert });
