@@ -32,7 +32,7 @@ const describeApache = APACHE || IN_CI ? describe : describe.skip;
 const LOG_FORMATS = `LogFormat "%{%Y-%m-%dT%H:%M:%S}t.%{msec_frac}t%{%z}t %a \\"%r\\" %>s %{SSL_CLIENT_VERIFY}x \\"%{SSL_CLIENT_S_DN}x\\" %{X-Request-ID}i %{UNIQUE_ID}e" hf_text
 LogFormat "%h %l %u %t \\"%r\\" %>s %b" common`;
 
-const CONTRACT_KEYS = ['batchId', 'linesRead', 'accepted', 'rejected', 'duplicates', 'errors'];
+const CONTRACT_KEYS = ['batchId', 'linesRead', 'accepted', 'rejected', 'duplicates', 'skipped', 'skippedReasons', 'errors'];
 
 describeApache('holdfast ingest --gateway-config with a real Apache log', () => {
   let pki: GatewayPki;

@@ -23,7 +23,7 @@ describe('holdfast ingest (binary)', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'holdfast-cli-ingest-'));
     env = { HOLDFAST_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '' };
     file = path.join(dir, 'access.json');
-    writeFileSync(file, [line(1), line(2), 'not json', NGINX_JSON_REAL, ''].join('\n'));
+    writeFileSync(file, [line(1), line(2), 'not json', '', NGINX_JSON_REAL, ''].join('\n'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,13 +31,19 @@ describe('holdfast ingest (binary)', () => {
     const r = await runCli(['ingest', file, '--format', 'nginx-json', '--source', 'edge', '--json'], { env, timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(['batchId', 'linesRead', 'accepted', 'rejected', 'duplicates', 'errors']);
-    expect(out).toMatchObject({ linesRead: 4, accepted: 3, rejected: 1, duplicates: 0, errors: [{ line: 3, reason: 'invalid_json' }] });
+    // CONTRACT.md's fields, plus the added skipped lines and their reasons.
+    expect(Object.keys(out)).toEqual(['batchId', 'linesRead', 'accepted', 'rejected', 'duplicates', 'skipped', 'skippedReasons', 'errors']);
+    expect(out).toMatchObject({ linesRead: 5, accepted: 3, rejected: 1, duplicates: 0, skipped: 1, skippedReasons: { no_record: 1 }, errors: [{ line: 3, reason: 'invalid_json', message: expect.any(String) }] });
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    // Without --json the same counts, each rejected line with its reason and message.
+    const text = await runCli(['ingest', file, '--format', 'nginx-json', '--source', 'edge-text'], { env, timeoutMs: 180_000 });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^skipped {5}1 \(no_record 1\)$/m);
+    expect(text.stdout).toContain(`  line 3: invalid_json — ${out.errors[0].message}`);
 
     const again = await runCli(['ingest', '-', '--source', 'edge', '--json'], { env, input: [line(1), line(2), 'not json', NGINX_JSON_REAL].join('\n'), timeoutMs: 180_000 });
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ linesRead: 4, accepted: 0, rejected: 1, duplicates: 3 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ linesRead: 4, accepted: 0, rejected: 1, duplicates: 3, skipped: 0 });
   }, 400_000);
 
   it('exits 2 with one line for bad usage, an unknown or undetectable format and an unreadable file', async () => {
@@ -89,7 +95,7 @@ describe('holdfast ingest --server (binary → POST /api/v1/ingest)', () => {
     writeFileSync(file, Array.from({ length: 500 }, (_, i) => line(1000 + i)).join('\n') + '\n');
     const r = await runCli(['ingest', file, '--format', 'nginx-json', '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ batchId: expect.any(String), linesRead: 500, accepted: 500, rejected: 0, duplicates: 0, errors: [] });
+    expect(JSON.parse(r.stdout)).toEqual({ batchId: expect.any(String), linesRead: 500, accepted: 500, rejected: 0, duplicates: 0, skipped: 0, skippedReasons: {}, errors: [] });
     const garbage = path.join(dir, 'g.txt');
     writeFileSync(garbage, 'nothing\nto see\n');
     const bad = await runCli(['ingest', garbage, '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });

@@ -240,7 +240,10 @@ export const ingestCommand: Command = {
       accepted: summary.accepted,
       rejected: summary.rejected,
       duplicates: summary.duplicates,
-      errors: summary.errors.map((e) => ({ line: e.line, reason: e.reason })),
+      // Added (CONTRACT: fields may be added): lines that hold no record, and why; each error's message.
+      skipped: summary.skipped,
+      skippedReasons: summary.skippedReasons,
+      errors: summary.errors.map((e) => ({ line: e.line, reason: e.reason, ...(e.message ? { message: e.message } : {}) })),
       // Added (CONTRACT: fields may be added): which log format of the configuration was read.
       ...(summary.logFormat ? { logFormat: { gateway: summary.logFormat.gateway, name: summary.logFormat.name } } : {}),
     };
@@ -254,7 +257,8 @@ export const ingestCommand: Command = {
         `accepted    ${out.accepted}`,
         `rejected    ${out.rejected}`,
         `duplicates  ${out.duplicates}`,
-        ...out.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.reason}`),
+        `skipped     ${out.skipped}${out.skipped ? ` (${Object.entries(out.skippedReasons ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
+        ...out.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.reason}${e.message ? ` — ${e.message}` : ''}`),
         ...(out.errors.length > 20 ? [`  … ${out.errors.length - 20} more errors listed in the batch record`] : []),
       ].join('\n'),
     );

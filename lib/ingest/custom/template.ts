@@ -5,6 +5,7 @@
 // format shaped like a JSON object is also read as JSON: member by member, whatever the order.
 import type { FieldName, SlotValue } from './fields.ts';
 import type { TimeParts, TimeReader } from './time.ts';
+import { redact } from '../redact.ts';
 
 export interface Slot {
   kind: 'slot';
@@ -142,7 +143,9 @@ export function compilePatterns(segs: readonly Segment[]): CompiledPatterns {
 }
 
 function describe(slot: Slot | null, expected: string | null, line: string, at: number): string {
-  const got = JSON.stringify(line.slice(at, at + 24));
+  // The message is shown and kept in the batch record: what follows the failure point is redacted
+  // whole before it is cut, so a credential there (an Authorization capture) never shows.
+  const got = JSON.stringify(redact(line.slice(at)).slice(0, 24));
   if (expected !== null) return `${slot ? `after ${slot.spec}` : 'at the start'}: expected ${JSON.stringify(expected.slice(0, 24))}, got ${got}`;
   return `${slot?.spec ?? 'value'} does not fit: got ${got}`;
 }
