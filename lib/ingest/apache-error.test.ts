@@ -42,6 +42,8 @@ describe('apache-error', () => {
     '[Fri Dec 04 10:22:01.614262 2026] [ssl:info] [pid 4326:tid 4349] [client 127.0.0.1:41924] AH02009: SSL client authentication failed, accepting certificate based on "SSLVerifyClient optional_no_ca" configuration',
     '[Fri Dec 04 10:21:58.921069 2026] [ssl:warn] [pid 4326:tid 4326] AH01873: Init: Session Cache is not configured [hint: SSLSessionCache]',
     '[Fri Dec 04 10:22:22.785368 2026] [core:warn] [pid 4636:tid 4636] AH00098: pid file /tmp/httpd.pid overwritten -- Unclean shutdown of previous Apache run?',
+    // Written by httpd 2.4 without the head when it fails to start (seen in a real error.log).
+    'AH00016: Configuration Failed',
     '',
   ])('other error-log lines are skipped: %s', (line) => {
     expect(parse(line)).toEqual(line === '' ? { kind: 'skip' } : { kind: 'skip', reason: 'service_line' });

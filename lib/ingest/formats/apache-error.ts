@@ -20,6 +20,7 @@ import { guard, isEmptyLine } from '../fields.ts';
 /** ErrorLogFormat's default head: time, module:level, pid[:tid], optional source file, optional client. */
 const HEAD = /^\[([^\]]+)\] \[([\w-]*):(\w+)\] (?:\[pid \d+(?::tid \d+)?\] )?(?:\S+\(\d+\): )?(?:\[client ([^\]]+)\] )?(.*)$/;
 const VERIFY = /^(AH02276|AH02039): Certificate Verification: Error \((\d+)\): ([^[]+?)(?: \[(.*)\])?$/;
+const BARE_MESSAGE = /^AH\d{5}: /;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
@@ -86,6 +87,9 @@ export const apacheErrorParser: LineParser = {
     if (isEmptyLine(text)) return SKIP;
     return guard(() => {
       const h = HEAD.exec(text.trimEnd());
+      // Messages httpd writes before its error log is set up, without the head (`AH00016:
+      // Configuration Failed` at a failed start): about the server, not a request.
+      if (!h && BARE_MESSAGE.test(text)) return SERVICE_LINE;
       if (!h) return err('unrecognized_line', 'not an Apache error-log line ([time] [module:level] …)');
       const v = VERIFY.exec(h[5]!);
       if (!v) return SERVICE_LINE;
