@@ -109,11 +109,15 @@ describe('readLines', () => {
     ]);
   });
 
-  it('reports a corrupt gzip stream as one error item instead of throwing', async () => {
+  it('refuses a corrupt gzip stream whole (bad_request, gzip_corrupt) instead of ending the input early', async () => {
     const gz = gzipSync(Buffer.from('one\ntwo\n'.repeat(100)));
     const broken = Buffer.concat([gz.subarray(0, 20), Buffer.alloc(30, 0x55)]);
-    const out = await collect(chunks(broken));
-    expect(out.at(-1)).toMatchObject({ error: 'gzip_corrupt' });
+    await expect(collect(chunks(broken))).rejects.toMatchObject({ name: 'HoldfastError', code: 'bad_request', details: { reason: 'gzip_corrupt' } });
+  });
+
+  it('refuses a gzip body cut short (an interrupted upload) after lines it could read', async () => {
+    const gz = gzipSync(Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i} of a log that compresses`).join('\n')));
+    await expect(collect(chunks(gz.subarray(0, Math.floor(gz.length / 2))))).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/cut short after line \d+/) });
   });
 
   describe('a gzip body with an inflated-size bound', () => {

@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { HoldfastError } from '../errors.ts';
 
-export type LineReaderError = 'invalid_utf8' | 'line_too_long' | 'gzip_corrupt';
+export type LineReaderError = 'invalid_utf8' | 'line_too_long';
 
 export type LineItem =
   | { lineNo: number; text: string; bytes: Uint8Array }
@@ -125,9 +125,9 @@ async function* maybeGunzip(src: AsyncGenerator<Buffer>, detect: boolean, maxInf
 /**
  * Numbered lines from a byte stream. CRLF and LF both end a line; a final line without a
  * newline is still a line; a UTF-8 BOM at the start is dropped. Invalid UTF-8 and over-long
- * lines are reported per line and reading continues; a corrupt gzip stream ends the input with
- * one `gzip_corrupt` item. A gzip stream inflating past a BoundedByteSource's bound throws
- * HoldfastError('payload_too_large'): the whole input is refused, not cut.
+ * lines are reported per line and reading continues. A corrupt or truncated gzip stream throws
+ * HoldfastError('bad_request', reason gzip_corrupt), and one inflating past a BoundedByteSource's
+ * bound throws HoldfastError('payload_too_large'): either way the whole input is refused, not cut.
  */
 export async function* readLines(src: ByteSource, opts: ReadLinesOptions = {}): AsyncGenerator<LineItem> {
   for await (const batch of readLineBatches(src, opts)) yield* batch;
@@ -224,10 +224,11 @@ export async function* readLineBatches(src: ByteSource, opts: ReadLinesOptions =
       if (out.length) yield out;
     }
   } catch (e) {
-    // Only the gunzip path throws from the source; an upstream stream error is re-thrown.
+    // Only the gunzip path throws from the source; an upstream stream error is re-thrown. A
+    // corrupt or cut-short gzip body (an interrupted upload or copy) refuses the whole input: the
+    // lines after the damage are lost, so committing those before it would be a silent partial batch.
     if (isZlibError(e)) {
-      yield [{ lineNo: lineNo + 1, error: 'gzip_corrupt', message: `gzip stream is corrupt: ${(e as Error).message}` }];
-      return;
+      throw new HoldfastError('bad_request', `the gzip body is corrupt or cut short after line ${lineNo} (${(e as Error).message}): nothing was ingested; send the whole file`, { reason: 'gzip_corrupt', afterLine: lineNo });
     }
     throw e;
   }

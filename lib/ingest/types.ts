@@ -39,7 +39,6 @@ export function isFormatName(s: string): s is FormatName {
 export type ParseErrorReason =
   | 'invalid_utf8'
   | 'line_too_long'
-  | 'gzip_corrupt'
   | 'invalid_json'
   | 'not_an_object'
   | 'wrong_type'

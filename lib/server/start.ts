@@ -2,7 +2,8 @@
 // database (PGlite locked to this process, or PostgreSQL), migrates, creates the first admin
 // or prints a setup link, loads the demo estate into an empty embedded database, then serves
 // Next.js from the same process so route handlers share the one handle.
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { bootstrapAdmin } from '../auth/bootstrap.ts';
 import { oidcConfig } from '../auth/oidc.ts';
@@ -145,6 +146,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       res.end('{"type":"about:blank","title":"Internal error","status":500,"code":"internal"}');
     });
   });
+  server.on('clientError', answerMalformedRequest);
   server.requestTimeout = 10 * 60_000; // large ingest uploads stream for a while
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -172,4 +174,26 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/**
+ * Bytes Node's HTTP parser cannot read as a request (a bad header, or what follows a body longer
+ * than its Content-Length): a JSON problem, like every other refusal, instead of Node's bare 400.
+ * A response still being written on the connection — the request before those bytes, whose body
+ * was complete by its Content-Length — is finished first, so its client reads what was committed;
+ * then the connection closes.
+ */
+function answerMalformedRequest(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once('close', () => socket.destroy());
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, code: 'bad_request', detail: `malformed HTTP request (${err.code ?? 'parse error'})` });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '../../../app/api/v1/ingest/route.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
@@ -61,6 +62,15 @@ describe('holdfast ingest (binary)', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    // A .gz cut short (an interrupted copy): refused whole, nothing committed, one line.
+    const cut = path.join(dir, 'cut.log.gz');
+    const gz = gzipSync(Buffer.from(Array.from({ length: 3000 }, (_, i) => line(5000 + i)).join('\n')));
+    writeFileSync(cut, gz.subarray(0, Math.floor(gz.length / 2)));
+    const cutRun = await runCli(['ingest', cut, '--format', 'nginx-json', '--source', 'cut', '--json'], { env, timeoutMs: 180_000 });
+    expect(cutRun.code, cutRun.stderr).toBe(2);
+    expect(cutRun.stdout).toBe('');
+    expect(cutRun.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cutRun.stderr).toMatch(/gzip body is corrupt or cut short after line \d+.*nothing was ingested/);
     const garbage = path.join(dir, 'garbage.txt');
     writeFileSync(garbage, 'hello\nworld\n');
     const r = await runCli(['ingest', garbage, '--json'], { env, timeoutMs: 180_000 });

@@ -2,9 +2,11 @@
 // and all), on both runtimes: bodies over Next.js's 10 MB proxy body limit are read and
 // committed whole — plain, gzip, and streamed by `holdfast ingest --server` — and a body over
 // HOLDFAST_INGEST_MAX_BYTES, or a gzip inflating past HOLDFAST_INGEST_MAX_INFLATED_BYTES, is
-// refused with a 413 problem and commits nothing. Calling the handler directly (ingest.test.ts)
+// refused with a 413 problem and commits nothing; a gzip body cut short is refused with a 400 problem
+// and commits nothing. Calling the handler directly (ingest.test.ts)
 // cannot see any of this: the body is cut by the framework before the handler runs.
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,6 +160,45 @@ for (const runtime of RUNTIMES) {
       expect(r.status).toBe(413);
       expect(await r.json()).toMatchObject({ code: 'payload_too_large' });
       await expectNothingCommitted('gzip-bomb');
+    }, 120_000);
+
+    it('a gzip body cut short in transfer is refused with a 400 problem and commits none of the lines before the cut', async (ctx) => {
+      if (!server) return ctx.skip();
+      const { body } = log(800_000, 2 * MiB);
+      const gz = gzipSync(body);
+      const cut = gz.subarray(0, Math.floor(gz.length / 2));
+      const r = await post('?format=nginx-json&source=gzip-cut', cut, { 'content-type': 'application/gzip' });
+      expect(r.status).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+      expect(await r.json()).toMatchObject({ status: 400, code: 'bad_request', detail: expect.stringMatching(/gzip body is corrupt or cut short after line \d+.*nothing was ingested/) });
+      await expectNothingCommitted('gzip-cut');
+    }, 120_000);
+
+    /** Raw bytes to the server on one connection; everything it answers until it closes the connection. */
+    const rawExchange = (bytes: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const u = new URL(server!.url);
+        const socket = net.connect(Number(u.port), u.hostname, () => socket.write(bytes));
+        const got: Buffer[] = [];
+        socket.on('data', (d) => got.push(d));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(got).toString('utf8')));
+      });
+
+    it('a body longer than its Content-Length: the request Content-Length frames is answered with what it committed, then a JSON problem closes the connection', async (ctx) => {
+      if (!server) return ctx.skip();
+      const lines = Array.from({ length: 5 }, (_, i) => nginxJsonLine(810_000 + i) + '\n');
+      const framed = Buffer.from(lines.slice(0, 3).join(''));
+      const head = `POST /api/v1/ingest?format=nginx-json&source=cl-short HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/x-ndjson\r\ncontent-length: ${framed.length}\r\n\r\n`;
+      const answer = await rawExchange(Buffer.concat([Buffer.from(head), framed, Buffer.from(lines.slice(3).join(''))]));
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, ''))).toMatchObject({ linesRead: 3, accepted: 3 });
+      await expectCommittedWhole('cl-short', 3, framed);
+      // Bytes that are no request at all: a JSON problem, not Node's bare 400.
+      const garbage = await rawExchange(Buffer.from('not an http request\r\n\r\n'));
+      expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(garbage).toContain('content-type: application/problem+json');
+      expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'bad_request', detail: expect.stringMatching(/^malformed HTTP request/) });
     }, 120_000);
 
     // proxy.ts does not run for this path (see its matcher): next.config.mjs sets these instead.
