@@ -215,7 +215,7 @@ describe.runIf(RUN)('revocation receipts from real NGINX traffic', { timeout: 60
       expect(r.legs.map((l) => l.kind), t.name).toEqual(['token', 'certificate']);
       for (const leg of r.legs) {
         expect(summary(leg), `${t.name} ${leg.kind}`).toEqual(want());
-        expect(leg.summary, `${t.name} ${leg.kind}`).toEqual({ points: 3, effective: 1, stillAccepting: 1, notSeenSince: 1 });
+        expect(leg.summary, `${t.name} ${leg.kind}`).toEqual({ points: 3, effective: 1, stillAccepting: 1, notSeenSince: 1, awaitingConfirmation: 0 });
         expect(leg.confirmedAt, t.name).not.toBeNull();
         const [a, b, c] = leg.points;
         expect([a!.severity, b!.severity, c!.severity]).toEqual(['critical', null, null]);

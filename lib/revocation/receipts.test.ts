@@ -94,3 +94,19 @@ describe('buildPointReceipts', () => {
     ]);
   });
 });
+
+describe('an unconfirmed revocation', () => {
+  it('judges no gateway: requests since it was requested are reported, every point awaiting_confirmation, nothing critical', () => {
+    const points = buildPointReceipts(
+      [usage({ okAfter: 2 }), usage({ gateway: 'edge-b', okAfter: 0, lastSeenAt: at('09:00') })],
+      [notable({ acceptedAfter: 2, okAfter: 2, firstAfter: at('11:00'), lastAfter: at('11:01'), lastAcceptedAfter: at('11:01') })],
+      names, NOW, true,
+    );
+    expect(points.map((p) => [p.gateway, p.status, p.severity, p.requestsAfter.accepted, p.notSeenForSeconds])).toEqual([
+      ['edge-a', 'awaiting_confirmation', null, 2, null],
+      ['edge-b', 'awaiting_confirmation', null, 0, null],
+    ]);
+    // The same evidence once confirmed before those requests: edge-a still accepts it.
+    expect(buildPointReceipts([usage({ okAfter: 2 })], [notable({ acceptedAfter: 2, okAfter: 2 })], names, NOW).map((p) => [p.status, p.severity])).toEqual([['still_accepting', 'critical']]);
+  });
+});

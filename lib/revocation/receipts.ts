@@ -11,8 +11,11 @@
 //   - hourly usage ("Usage", by tokenId or certificate): every request ever, per gateway and
 //     verdict with first and last time, for points seen only as ok requests and for "last seen".
 //
-// The boundary is the moment the revocation was requested (Holdfast marks the credentials revoked
-// then, and replay_after_revocation counts from it); the confirmation time is reported beside it.
+// The boundary is the moment the issuer or CA confirmed the leg: Holdfast marks a credential revoked
+// then (not when revocation was asked for), and replay_after_revocation and the after_revocation
+// anomaly count from it. Until then the credential still works, so a gateway accepting it is doing
+// what it should: every point of an unconfirmed leg reads awaiting_confirmation, never
+// still_accepting, with its requests since the request reported as they are.
 import type { Database } from '../db/open.ts';
 import { verdictCode, verdictCodeListSql } from '../domain/verdict-codes.ts';
 import { REFUSAL_STATUSES } from '../domain/refusal-status.ts';
@@ -21,7 +24,7 @@ import { ACCEPTED_VERDICTS } from '../risk/build-snapshot.ts';
 import { DIM } from '../services/evidence/dims.ts';
 import type { Verdict } from '../domain/types.ts';
 
-export type ReceiptStatus = 'effective' | 'still_accepting' | 'not_seen_since';
+export type ReceiptStatus = 'effective' | 'still_accepting' | 'not_seen_since' | 'awaiting_confirmation';
 
 export interface ReceiptFindingLink {
   id: string;
@@ -63,12 +66,14 @@ export interface LegReceipt {
   kind: 'token' | 'certificate';
   tokenId: string | null;
   certificateId: string | null;
-  /** The boundary: when the revocation was requested and the credential marked revoked. */
+  /** The boundary: when the issuer or CA confirmed the leg (while unconfirmed: when it was requested). */
   revokedAt: string;
+  /** When the revocation was requested. */
+  requestedAt: string;
   /** When the issuer or CA confirmed the leg, if it has. */
   confirmedAt: string | null;
   points: EnforcementPointReceipt[];
-  summary: { points: number; effective: number; stillAccepting: number; notSeenSince: number };
+  summary: { points: number; effective: number; stillAccepting: number; notSeenSince: number; awaitingConfirmation: number };
 }
 
 export interface RevocationReceipts {
@@ -156,8 +161,10 @@ export function pointStatus(acceptedAfter: number, refusedAfter: number): Receip
  * places that did. Ok requests after the boundary that are not individually kept (usage ok rows
  * beyond the notable ones: a revoked certificate presented with a token that is not revoked)
  * count as accepted; hours that straddle the boundary are not split, so that count is a floor.
+ * While the issuer has not confirmed the revocation, every point is awaiting_confirmation: the
+ * credential still works, and a gateway accepting it is no failure.
  */
-export function buildPointReceipts(usage: UsagePoint[], notable: NotablePoint[], sourceNames: Map<string, string>, now: Date): EnforcementPointReceipt[] {
+export function buildPointReceipts(usage: UsagePoint[], notable: NotablePoint[], sourceNames: Map<string, string>, now: Date, awaitingConfirmation = false): EnforcementPointReceipt[] {
   const key = (p: { ns: string; gateway: string | null }) => `${p.ns}\u0000${p.gateway ?? ''}`;
   const byKey = new Map<string, { u?: UsagePoint; n?: NotablePoint }>();
   for (const u of usage) byKey.set(key(u), { ...byKey.get(key(u)), u });
@@ -171,7 +178,7 @@ export function buildPointReceipts(usage: UsagePoint[], notable: NotablePoint[],
     const acceptedBefore = later(u?.acceptedBefore ?? null, n?.acceptedBefore ?? null);
     if (!(u?.everAccepted || acceptedBefore || accepted > 0)) continue;
     const lastSeen = later(u?.lastSeenAt ?? null, n?.lastSeenAt ?? null);
-    const status = pointStatus(accepted, refused);
+    const status = awaitingConfirmation ? 'awaiting_confirmation' : pointStatus(accepted, refused);
     out.push({
       source: p.ns.startsWith('format:') ? null : (sourceNames.get(p.ns) ?? p.ns),
       gateway: p.gateway,
@@ -185,7 +192,7 @@ export function buildPointReceipts(usage: UsagePoint[], notable: NotablePoint[],
     });
   }
   // Still accepting first: that is what needs action.
-  const rank: Record<ReceiptStatus, number> = { still_accepting: 0, effective: 1, not_seen_since: 2 };
+  const rank: Record<ReceiptStatus, number> = { still_accepting: 0, effective: 1, not_seen_since: 2, awaiting_confirmation: 3 };
   return out.sort((a, b) => rank[a.status] - rank[b.status] || (a.source ?? '').localeCompare(b.source ?? '') || (a.gateway ?? '').localeCompare(b.gateway ?? ''));
 }
 
@@ -296,16 +303,18 @@ interface LegRow {
 }
 
 /**
- * The receipt of one leg (boundary: when its revocation was requested). `until` leaves out
- * requests after it (an export "as of" the end of its range); `now` is what "not seen for" is
- * measured to.
+ * The receipt of one leg (boundary: its confirmation; while unconfirmed, the request, every point
+ * awaiting_confirmation). `until` leaves out requests after it (an export "as of" the end of its
+ * range); `now` is what "not seen for" is measured to.
  */
-export async function legReceipt(db: Database, leg: LegRow, boundary: Date, now: Date, until: Date | null = null): Promise<LegReceipt> {
+export async function legReceipt(db: Database, leg: LegRow, requestedAt: Date, now: Date, until: Date | null = null): Promise<LegReceipt> {
+  const confirmed = leg.confirmedAt !== null && (until === null || leg.confirmedAt <= until);
+  const boundary = confirmed ? leg.confirmedAt! : requestedAt;
   const cred = await credentialOf(db, leg);
   const usage = cred ? await usagePoints(db, cred, boundary, until) : [];
   const notable = cred ? await notablePoints(db, cred, boundary, until) : [];
   const names = await sourceNames(db, [...usage, ...notable].map((p) => p.ns));
-  const points = buildPointReceipts(usage, notable, names, now);
+  const points = buildPointReceipts(usage, notable, names, now, !confirmed);
   if (points.some((p) => p.status === 'still_accepting')) {
     const finding = await replayFinding(db, leg);
     for (const p of points) if (p.status === 'still_accepting') p.finding = finding;
@@ -316,6 +325,7 @@ export async function legReceipt(db: Database, leg: LegRow, boundary: Date, now:
     tokenId: leg.tokenId,
     certificateId: leg.certificateId,
     revokedAt: boundary.toISOString(),
+    requestedAt: requestedAt.toISOString(),
     confirmedAt: iso(leg.confirmedAt),
     points,
     summary: {
@@ -323,6 +333,7 @@ export async function legReceipt(db: Database, leg: LegRow, boundary: Date, now:
       effective: points.filter((p) => p.status === 'effective').length,
       stillAccepting: points.filter((p) => p.status === 'still_accepting').length,
       notSeenSince: points.filter((p) => p.status === 'not_seen_since').length,
+      awaitingConfirmation: points.filter((p) => p.status === 'awaiting_confirmation').length,
     },
   };
 }
@@ -340,9 +351,9 @@ export async function revocationReceipts(db: Database, revocationId: string, opt
     [revocationId],
   );
   const now = opts.now ?? new Date();
-  const boundary = dateOrNull(rev.createdAt)!;
+  const requestedAt = dateOrNull(rev.createdAt)!;
   const out: LegReceipt[] = [];
-  for (const l of legs) out.push(await legReceipt(db, { ...l, confirmedAt: dateOrNull(l.confirmedAt) }, boundary, now, opts.until ?? null));
+  for (const l of legs) out.push(await legReceipt(db, { ...l, confirmedAt: dateOrNull(l.confirmedAt) }, requestedAt, now, opts.until ?? null));
   return { revocationId, computedAt: now.toISOString(), legs: out };
 }
 
@@ -358,5 +369,6 @@ export function describePointReceipt(leg: Pick<LegReceipt, 'kind' | 'revokedAt'>
   const after = `${p.requestsAfter.accepted} accepted and ${p.requestsAfter.refused} refused request(s) since ${leg.revokedAt}`;
   if (p.status === 'still_accepting') return `${pointName(p)} still accepts the revoked ${leg.kind}: ${after}, the last accepted ${p.requestsAfter.lastAcceptedAt}; ${before}.`;
   if (p.status === 'effective') return `${pointName(p)} refuses the revoked ${leg.kind}: ${after}; ${before}.`;
+  if (p.status === 'awaiting_confirmation') return `${pointName(p)}: the issuer has not confirmed the revocation yet, so the ${leg.kind} still works there: ${p.requestsAfter.accepted} accepted and ${p.requestsAfter.refused} refused request(s) since it was requested at ${leg.revokedAt}; ${before}.`;
   return `${pointName(p)} has not seen the revoked ${leg.kind} since ${p.lastSeenAt ?? 'the revocation'} (${p.notSeenForSeconds ?? '?'} s); ${before}.`;
 }

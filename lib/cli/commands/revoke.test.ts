@@ -56,7 +56,7 @@ describe('holdfast revoke (embedded database)', () => {
       receipts: {
         revocationId: out.id,
         computedAt: iso,
-        legs: [{ legId: expect.stringMatching(/^[0-9a-f-]{36}$/), kind: 'token', tokenId: tokens[0]!.id, certificateId: null, revokedAt: iso, confirmedAt: iso, points: [], summary: { points: 0, effective: 0, stillAccepting: 0, notSeenSince: 0 } }],
+        legs: [{ legId: expect.stringMatching(/^[0-9a-f-]{36}$/), kind: 'token', tokenId: tokens[0]!.id, certificateId: null, revokedAt: iso, requestedAt: iso, confirmedAt: iso, points: [], summary: { points: 0, effective: 0, stillAccepting: 0, notSeenSince: 0, awaitingConfirmation: 0 } }],
       },
     });
   });

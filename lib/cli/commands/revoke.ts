@@ -41,8 +41,12 @@ async function waitLocally(db: Database, key: Buffer, id: string, deadline: numb
 /** The receipts in words: per leg, a summary, then one sentence per enforcement point. */
 function receiptLines(r: RevocationReceipts): string[] {
   return r.legs.flatMap((leg) => [
-    `  receipt (${leg.kind}): ${leg.points.length ? `${leg.summary.stillAccepting} still accepting, ${leg.summary.effective} effective, ${leg.summary.notSeenSince} not seen since` : 'no enforcement point has accepted it'}`,
-    ...leg.points.map((p) => `    ${p.status.padEnd(15)} ${describePointReceipt(leg, p)}`),
+    `  receipt (${leg.kind}): ${
+      !leg.points.length ? 'no enforcement point has accepted it'
+      : leg.confirmedAt ? `${leg.summary.stillAccepting} still accepting, ${leg.summary.effective} effective, ${leg.summary.notSeenSince} not seen since`
+      : `not confirmed by the issuer yet: ${leg.summary.awaitingConfirmation} enforcement point(s) not judged until it is`
+    }`,
+    ...leg.points.map((p) => `    ${p.status.padEnd(21)} ${describePointReceipt(leg, p)}`),
   ]);
 }
 

@@ -13,9 +13,10 @@ const STATUS_WORDS: Record<EnforcementPointReceipt['status'], string> = {
   still_accepting: 'still accepting',
   effective: 'effective',
   not_seen_since: 'not seen since',
+  awaiting_confirmation: 'awaiting the issuer',
 };
 // Badge colours the stylesheet already has: critical red, satisfied green, not assessed dashed grey.
-const STATUS_BADGE: Record<EnforcementPointReceipt['status'], string> = { still_accepting: 'critical', effective: 'satisfied', not_seen_since: 'not_assessed' };
+const STATUS_BADGE: Record<EnforcementPointReceipt['status'], string> = { still_accepting: 'critical', effective: 'satisfied', not_seen_since: 'not_assessed', awaiting_confirmation: 'not_assessed' };
 
 /** Seconds in the largest whole unit that fits: "3 d 4 h", "12 min". */
 function duration(s: number | null): string {
@@ -39,11 +40,14 @@ function ReceiptTable({ leg, label }: { leg: LegReceipt; label: string }) {
         Receipt: {leg.kind} {credentialLink(leg, label)}
       </h2>
       <p className="muted">
-        Revoked {when(leg.revokedAt)}
-        {leg.confirmedAt ? `, confirmed by the issuer ${when(leg.confirmedAt)}` : ', not confirmed by the issuer yet'}.{' '}
+        {leg.confirmedAt
+          ? `Revocation requested ${when(leg.requestedAt)}, confirmed by the issuer ${when(leg.confirmedAt)}: requests after the confirmation count. `
+          : `Revocation requested ${when(leg.requestedAt)}, not confirmed by the issuer yet: the credential still works, so no gateway is judged until it is. `}
         {leg.points.length === 0
           ? 'No gateway has ever accepted this credential in the evidence Holdfast holds.'
-          : `${leg.summary.stillAccepting} still accepting, ${leg.summary.effective} effective, ${leg.summary.notSeenSince} not seen since.`}
+          : leg.confirmedAt
+            ? `${leg.summary.stillAccepting} still accepting, ${leg.summary.effective} effective, ${leg.summary.notSeenSince} not seen since.`
+            : `${leg.summary.awaitingConfirmation} gateway(s) that accepted it before.`}
       </p>
       {leg.points.length ? (
         <table className="data">
