@@ -109,6 +109,19 @@ for (const runtime of RUNTIMES) {
       hook.mode = 'ok';
     });
 
+    it.skipIf(!available)('a revocation still being tried is not hidden by a later one that failed at once', async () => {
+      const token = await privilegedBearer('https://served.example.test');
+      const first = await requestRevocation(t.db, key, { tokenIds: [token.id], reason: 'leaked', actor: 'user:op@example.com' });
+      // The first is being retried (its issuer answered 500 so far); the second failed at once.
+      await t.db.prisma.revocationLeg.updateMany({ where: { revocationId: first.id }, data: { state: 'in_progress', attempts: 2, lastError: 'HTTP 500' } });
+      const second = await requestRevocation(t.db, key, { tokenIds: [token.id], reason: 'again', actor: 'user:op@example.com' });
+      await t.db.prisma.revocationLeg.updateMany({ where: { revocationId: second.id }, data: { state: 'failed', attempts: 1, lastError: 'RFC 7009 needs the raw token' } });
+      expect(await tokenRevocation(t.db, token.id)).toMatchObject({ state: 'pending', revocationId: first.id, attempts: 2 });
+      // Once the first gives up too, the latest failure is the one shown.
+      await t.db.prisma.revocationLeg.updateMany({ where: { revocationId: first.id }, data: { state: 'failed' } });
+      expect(await tokenRevocation(t.db, token.id)).toMatchObject({ state: 'failed', revocationId: second.id });
+    });
+
     it.skipIf(!available)('the worker loop re-evaluates findings after a confirmed leg: the unbound_high_risk finding resolves without an ingest', async () => {
       hook.mode = 'ok';
       const token = await privilegedBearer('https://served.example.test');

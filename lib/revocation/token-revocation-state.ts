@@ -1,8 +1,10 @@
 // What Holdfast may say about a token's revocation. A token is revoked when its issuer
 // confirmed it (its token leg confirmed; the worker then marks the token revoked). Until then
 // the token is "revocation pending" while its leg is still tried, and "revocation failed" once
-// no peer will be asked again — never "revoked". The latest revocation of the token decides,
-// except that a confirmed one always wins (a later failed attempt does not un-revoke it).
+// no peer will be asked again — never "revoked". A confirmed revocation wins (a later failed
+// attempt does not un-revoke it); else one still being tried (a later attempt that failed at once
+// — a second revocation without the raw token — does not hide one that may yet succeed); else the
+// latest failed one.
 import { z } from 'zod';
 import type { Database } from '../db/open.ts';
 
@@ -66,7 +68,7 @@ export async function tokenRevocations(db: Database, tokenIds: readonly string[]
             l."lastError", l."confirmedAt", l."nextAttemptAt", r.id::text AS "revocationId", r."createdAt", r."requestedBy", r.reason
        FROM "RevocationLeg" l JOIN "Revocation" r ON r.id = l."revocationId"
       WHERE l.kind = 'token' AND l."tokenId" = ANY($1::uuid[])
-      ORDER BY l."tokenId", (l.state = 'confirmed') DESC, r."createdAt" DESC, l.id`,
+      ORDER BY l."tokenId", CASE l.state WHEN 'confirmed' THEN 0 WHEN 'failed' THEN 2 ELSE 1 END, r."createdAt" DESC, l.id`,
     [ids],
   );
   for (const r of rows) {
