@@ -40,6 +40,8 @@ export interface RouteOptions<B, O, Q = undefined> {
   body?: z.ZodType<B>;
   output?: z.ZodType<O>;
   maxBodyBytes?: number;
+  /** The body may be left out (no Content-Type and no length): the schema then parses `{}`. */
+  bodyOptional?: boolean;
   /**
    * A successful authenticated state-changing request clears this instance's view cache (lib/http/view-cache.ts)
    * so the writer sees its change at once. Ingest sets this: batches arrive continuously, and
@@ -178,7 +180,10 @@ export function apiRoute<P = Record<string, string>, B = undefined, O = unknown,
       refuseUnstorableInput(params, query);
       const q = (opts.query ? parseQuery(opts.query, query) : undefined) as Q;
       let body = undefined as B;
-      if (opts.body) body = opts.body.parse(refuseUnstorableBody(await readJsonBody(req, opts.maxBodyBytes ?? 1024 * 1024)));
+      if (opts.body) {
+        const absent = opts.bodyOptional && !req.headers.get('content-type') && (req.headers.get('content-length') ?? '0') === '0' && !req.headers.get('transfer-encoding');
+        body = opts.body.parse(refuseUnstorableBody(absent ? {} : await readJsonBody(req, opts.maxBodyBytes ?? 1024 * 1024)));
+      }
       const result = await handler({
         req,
         db,

@@ -18,6 +18,7 @@ import { createPki, type OpensslPki } from '../binding/testing/openssl.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../testing/databases.ts';
 import { createConnector, dbConnectorResolver } from './connector-store.ts';
 import { requestRevocation } from './request-revocation.ts';
+import { getRevocation, retryRevocation } from './revocation-queries.ts';
 import { runRevocationWorker, type RevocationWorkerOptions } from './run-revocation-worker.ts';
 import { makeCertificate, makeIdentity, makeToken } from './testing/fixtures.ts';
 
@@ -287,6 +288,30 @@ describe('revocation against a real oidc-provider', () => {
         const rev = await state(r.id);
         expect(rev.state).toBe('failed');
         expect(rev.legs[0]!.lastError).toMatch(/needs the raw token/);
+      });
+
+      it.skipIf(!available)('a failed RFC 7009 leg says it needs the raw token; a retry with it (the right one only) confirms at the AS', async () => {
+        mode = 'ok';
+        await useConnector('holdfast-basic', 'client_secret_basic');
+        const DPoP = oauth.DPoP({}, await oauth.generateKeyPair('ES256'));
+        const raw = await grant('dpop-client', plainAgent, DPoP);
+        const id = await makeIdentity(t.db);
+        const { token } = await makeToken(t.db, id.id, { raw, issuer, binding: 'dpop' });
+        const r = await requestRevocation(t.db, key, { tokenIds: [token.id], reason: 'x', actor: 'a' });
+        await runRevocationWorker(t.db, worker());
+        expect((await getRevocation(t.db, r.id)).legs[0]).toMatchObject({ state: 'failed', needsRawToken: true });
+        await expect(retryRevocation(t.db, r.id, 'user:op@example.com', { rawToken: `${raw}x`, key })).rejects.toMatchObject({ code: 'validation_failed' });
+        expect((await state(r.id)).legs[0]!.sealedToken).toBeNull();
+        const again = await retryRevocation(t.db, r.id, 'user:op@example.com', { rawToken: raw, key });
+        expect(again.legs[0]).toMatchObject({ state: 'pending', needsRawToken: false });
+        await runRevocationWorker(t.db, worker());
+        expect((await getRevocation(t.db, r.id)).legs[0]).toMatchObject({ state: 'confirmed', needsRawToken: false });
+        expect(await activeAtAs(raw)).toBe(false);
+        // Sealed while it waited, erased once the leg finished; never in the audit log.
+        expect((await state(r.id)).legs[0]!.sealedToken).toBeNull();
+        const audit = await t.db.prisma.auditEntry.findMany({ where: { action: 'revocation.retry', target: `revocation:${r.id}` } });
+        expect(audit.map((e) => e.details)).toEqual([{ legs: 1, rawTokenSupplied: true }]);
+        expect(JSON.stringify(audit, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(raw);
       });
 
       it.skipIf(!available)('test connection: right secret ok, wrong secret not', async () => {

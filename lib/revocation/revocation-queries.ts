@@ -1,10 +1,13 @@
 // Reading and retrying revocations: the shapes the API, CLI and pages show.
 import { z } from 'zod';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { fingerprintToken } from '../credentials/fingerprint.ts';
+import { sealSecret } from '../crypto/seal.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { Database } from '../db/open.ts';
 import { enumParam, intParam } from '../domain/query-params.ts';
 import { HoldfastError } from '../errors.ts';
+import { legTokenAad } from './request-revocation.ts';
 import { deriveRevocationState } from './revocation-state.ts';
 
 export interface LegView {
@@ -20,6 +23,11 @@ export interface LegView {
   connector: string | null;
   nextAttemptAt: string | null;
   confirmedAt: string | null;
+  /**
+   * An unconfirmed token leg of an RFC 7009 peer (an `oauth` connector) that holds no raw token:
+   * the one it was given is erased once the leg fails, so a retry needs it again.
+   */
+  needsRawToken: boolean;
 }
 
 export interface RevocationView {
@@ -49,14 +57,14 @@ function fetchRows(db: Database, where: object, take: number, skip = 0) {
   return db.prisma.revocation.findMany({ where, include, orderBy: { createdAt: 'desc' }, take, skip });
 }
 
-async function connectorNames(db: Database, rows: Row[]): Promise<Map<string, string>> {
+async function connectorNames(db: Database, rows: Row[]): Promise<Map<string, { name: string; kind: string }>> {
   const ids = [...new Set(rows.flatMap((r) => r.legs.map((l) => l.connectorId)).filter((x): x is string => !!x))];
   if (!ids.length) return new Map();
-  const cs = await db.prisma.connector.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-  return new Map(cs.map((c) => [c.id, c.name]));
+  const cs = await db.prisma.connector.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, kind: true } });
+  return new Map(cs.map((c) => [c.id, { name: c.name, kind: c.kind }]));
 }
 
-function view(r: Row, names: Map<string, string>): RevocationView {
+function view(r: Row, names: Map<string, { name: string; kind: string }>): RevocationView {
   const pending = (s: string) => s === 'pending' || s === 'in_progress';
   return {
     id: r.id,
@@ -78,9 +86,10 @@ function view(r: Row, names: Map<string, string>): RevocationView {
         : l.certificate
           ? `${l.certificate.subjectDn ?? 'certificate'} · serial ${(l.certificate.serial ?? '?').slice(0, 16)}`
           : '(deleted)',
-      connector: l.connectorId ? (names.get(l.connectorId) ?? null) : null,
+      connector: l.connectorId ? (names.get(l.connectorId)?.name ?? null) : null,
       nextAttemptAt: pending(l.state) ? l.nextAttemptAt.toISOString() : null,
       confirmedAt: l.confirmedAt?.toISOString() ?? null,
+      needsRawToken: l.kind === 'token' && l.state !== 'confirmed' && !l.sealedToken && !!l.connectorId && names.get(l.connectorId)?.kind === 'oauth',
     })),
   };
 }
@@ -106,21 +115,31 @@ export async function listRevocations(db: Database, opts: { limit?: number; offs
   return { revocations: rows.map((r) => view(r, names)), total };
 }
 
-/** Puts failed legs back in the queue (with a fresh attempt budget) and waiting legs due now. */
-export async function retryRevocation(db: Database, id: string, actor: string): Promise<RevocationView> {
+/**
+ * Puts failed legs back in the queue (with a fresh attempt budget) and waiting legs due now.
+ * `rawToken`: the raw token again, for an RFC 7009 leg whose sealed copy was erased when it failed;
+ * sealed into the unconfirmed token leg whose token it is (its fingerprint), never stored in clear.
+ */
+export async function retryRevocation(db: Database, id: string, actor: string, supplied?: { rawToken: string; key: Buffer }): Promise<RevocationView> {
   if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such revocation');
   await db.prisma.$transaction(async (tx) => {
-    const rev = await tx.revocation.findUnique({ where: { id }, include: { legs: true } });
+    const rev = await tx.revocation.findUnique({ where: { id }, include: { legs: { include: { token: { select: { fingerprint: true } } } } } });
     if (!rev) throw new HoldfastError('not_found', 'no such revocation');
     const open = rev.legs.filter((l) => l.state !== 'confirmed');
     if (!open.length) throw new HoldfastError('conflict', 'every leg is already confirmed');
+    if (supplied) {
+      const fp = fingerprintToken(supplied.rawToken);
+      const leg = open.find((l) => l.kind === 'token' && l.token?.fingerprint === fp);
+      if (!leg) throw new HoldfastError('validation_failed', 'the raw token matches no unconfirmed token of this revocation (fingerprint differs)');
+      await tx.revocationLeg.update({ where: { id: leg.id }, data: { sealedToken: sealSecret(supplied.key, supplied.rawToken, legTokenAad(leg.id)) } });
+    }
     const now = new Date();
     await tx.revocationLeg.updateMany({ where: { revocationId: id, state: 'failed' }, data: { state: 'pending', attempts: 0, nextAttemptAt: now } });
     // Waiting out a backoff: due now. A leg held by a live worker keeps its lease.
     await tx.revocationLeg.updateMany({ where: { revocationId: id, state: 'in_progress', claimedBy: null }, data: { nextAttemptAt: now } });
     const legs = await tx.revocationLeg.findMany({ where: { revocationId: id }, select: { state: true, attempts: true } });
     await tx.revocation.update({ where: { id }, data: { state: deriveRevocationState(legs).state, completedAt: null } });
-    await appendAuditEntry(tx, { actor, action: 'revocation.retry', target: `revocation:${id}`, details: { legs: open.length } });
+    await appendAuditEntry(tx, { actor, action: 'revocation.retry', target: `revocation:${id}`, details: { legs: open.length, rawTokenSupplied: !!supplied } });
   });
   return getRevocation(db, id);
 }

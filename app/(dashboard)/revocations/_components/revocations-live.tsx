@@ -3,6 +3,7 @@
 // out, and offers retry (operators and admins) for legs that failed.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useState } from 'react';
 import { api, ApiProblem } from '../../../_components/api.ts';
 
 // The API's own view types: the page renders exactly what GET /api/v1/revocations returns.
@@ -23,9 +24,12 @@ export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { 
     refetchInterval: (query) => (query.state.data?.revocations.some((r) => !done(r)) ? 1500 : 15_000),
   });
   const retry = useMutation({
-    mutationFn: (id: string) => api<RevocationView>('POST', `/api/v1/revocations/${id}/retry`),
+    mutationFn: ({ id, rawToken }: { id: string; rawToken?: string }) => api<RevocationView>('POST', `/api/v1/revocations/${id}/retry`, rawToken ? { rawToken } : undefined),
+    onSuccess: () => setRawToken({}),
     onSettled: () => qc.invalidateQueries({ queryKey: ['revocations'] }),
   });
+  // The raw token an RFC 7009 leg needs again (its sealed copy is erased when the leg fails); kept only in this form.
+  const [rawToken, setRawToken] = useState<Record<string, string>>({});
   const rows = q.data?.revocations ?? [];
   if (!rows.length) return <p className="empty">No revocations yet.</p>;
   return (
@@ -42,8 +46,25 @@ export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { 
                 {r.completedAt ? ` · finished ${when(r.completedAt)}` : done(r) ? '' : ' · in flight (updates live)'}
               </div>
             </div>
-            {canRevoke && r.legs.some((l) => l.state === 'failed' || (l.state === 'in_progress' && l.lastError)) ? (
-              <button type="button" className="secondary" data-testid="retry" disabled={retry.isPending} onClick={() => retry.mutate(r.id)}>
+            {canRevoke && r.legs.some((l) => l.needsRawToken) ? (
+              <form
+                className="inline"
+                style={{ display: 'flex', gap: '0.5rem', alignItems: 'center', flexWrap: 'wrap' }}
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  retry.mutate({ id: r.id, rawToken: rawToken[r.id] });
+                }}
+              >
+                <label>
+                  Raw token again (the issuer&apos;s RFC 7009 endpoint needs it; Holdfast erased its copy when the leg failed){' '}
+                  <input type="password" autoComplete="off" data-testid="retry-raw-token" required value={rawToken[r.id] ?? ''} onChange={(e) => setRawToken({ ...rawToken, [r.id]: e.target.value })} />
+                </label>
+                <button type="submit" className="secondary" data-testid="retry" disabled={retry.isPending}>
+                  Retry with the token
+                </button>
+              </form>
+            ) : canRevoke && r.legs.some((l) => l.state === 'failed' || (l.state === 'in_progress' && l.lastError)) ? (
+              <button type="button" className="secondary" data-testid="retry" disabled={retry.isPending} onClick={() => retry.mutate({ id: r.id })}>
                 Retry now
               </button>
             ) : null}
