@@ -257,6 +257,19 @@ describe('HAProxy lines', () => {
     expect(hexOnly.cert?.x5tS256).toBe('eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg');
   });
 
+  it('%{+Q}hr (a line the real haproxy 2.6 wrote): the capture block comes quoted, "{Bearer …}", and is read, not refused', () => {
+    const c = `frontend fe_https
+  bind 127.0.0.1:18102 ssl crt srv.pem ca-file ca.pem verify optional
+  capture request header Authorization len 8192
+  log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %{+Q}r id=%ID verify=%[ssl_c_verify] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] x5t=%[ssl_c_der,sha2(256),ub64enc] auth=%{+Q}hr"`;
+    const line = '127.0.0.1:49110 [06/Dec/2026:04:47:43.976] fe_https~ be_apache/a1 0/0/3/2/5 200 194 ---- "GET /api/hapOwner/good HTTP/1.1" id=7F000001:BFD6_7F000001:46B6_6B14E8EF_0000:30CE verify=0 used=1 dn="/CN=clientA/O=BB1" x5t=TfQmqrq0pP2FktXP3n8C_XYcl5Z1X9qo7fkxTOcyxdw auth="{Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJzdmMtYSIsImNsaWVudF9pZCI6InN2Yy1hIiwiYXVkIjoiYXBpIiwiY25mIjp7Ing1dCNTMjU2IjoiVGZRbXFycTBwUDJGa3RYUDNuOENfWFljbDVaMVg5cW83Zmt4VE9jeXhkdyJ9LCJpc3MiOiJodHRwczovL2FzLmJiMS50ZXN0IiwiaWF0IjoxNzk2NTMyMzgyLCJleHAiOjE3OTY1Mzk1ODIsImp0aSI6ImZmZjQyOTdiLWIyNDAtNDgwZi1iYzI5LWZhMjFmNGEyM2ZmMSJ9.ZfV2RDwO5pO8UF_8PjIujix05XqgEyzio0sRnMDKatjOMe4-vP9Lvzjze6t4e9gviWz5wH66PGwZAc0ss73z9LeTYikGRysN0EiOpPvqsDQnt7TGka6R25pzKtMgrDobpPVlPi23znG26eLFJA8nBlikqATbrisYEqv4IxUY4OgrZY15Hpdbx0ZyVFaCgdtfSP-hCXRgJX2TgNYilqw0kNahUZDVP8wMoWye5i-EIgmsUEhQglWuJTKqNoC3fX6wzZpH00fu1RLpnjGF9RseCoSTjOXrCntgihL3wFQgza654sadQP3Yb3b-G4BsNGX7KaRBCyUqQY2TGK3ICFPrnQ}"';
+    const e = event('haproxy', c, line);
+    expect(e).toMatchObject({ authScheme: 'Bearer', tokenFingerprint: '6KIzefLMpoOlbQrSh8ZM_ZlJyg0ntRw302sL8OyZ0bw', httpStatus: 200, url: '/api/hapOwner/good' });
+    expect(e.redactedRaw).toMatch(/auth="\{Bearer \[redacted\]\}"$/);
+    // Unquoted where the format quotes it: not this format's line.
+    expect(parse('haproxy', c, line.replace('auth="{', 'auth={').replace(/}"$/, '}'))).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+  });
+
   it('option httplog clf (a line the real haproxy 2.6 wrote): +Q from %{+Q}o on, -Q for the client address, the trailing separator', () => {
     const c = 'frontend fe5\n  capture request header Authorization len 512\n  option httplog clf';
     const line = '127.0.0.1 - - [04/Dec/2026:10:52:55 +0000] "GET /x HTTP/1.1" 200 73 "" "" 57672 434 "fe5" "fe5" "<NOSRV>" 0 -1 -1 -1 0 LR-- 1 1 0 0 0 0 0 "" "" "Bearer t0k" ';

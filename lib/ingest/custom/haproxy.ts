@@ -347,16 +347,22 @@ function captureSlot(name: 'hr' | 'hrl', scope: SampleScope, spec: string, flags
     if (parts.length !== targets.length) return null;
     return parts.map((p, i) => ({ ...targets[i]!, value: unescapeHash(p) }));
   };
+  // `%{+Q}hr` wraps the whole block in quotes (`"{a|b}"`); `%{+Q}hrl` quotes each capture, which expand reads.
+  const quotedBlock = name === 'hr' && flags.Q;
   const redactRaw = (raw: string): string => {
-    const hr = name === 'hr' && raw.startsWith('{') && raw.endsWith('}');
+    const q = quotedBlock && raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? '"' : '';
+    const block = q ? raw.slice(1, -1) : raw;
+    const hr = name === 'hr' && block.startsWith('{') && block.endsWith('}');
     if (!hr) return targets.some(isSensitiveSlot) ? '[redacted]' : raw;
-    const parts = raw.slice(1, -1).split('|');
-    return `{${parts.map((p, i) => (targets[i] && isSensitiveSlot(targets[i]!) && p !== '' && p !== '-' ? redactSlotValue(targets[i]!, p) : p)).join('|')}}`;
+    const parts = block.slice(1, -1).split('|');
+    return `${q}{${parts.map((p, i) => (targets[i] && isSensitiveSlot(targets[i]!) && p !== '' && p !== '-' ? redactSlotValue(targets[i]!, p) : p)).join('|')}}${q}`;
   };
   return {
     kind: 'slot', spec, field: null, label: name, decode: slotDecoder(flags, true), escapesQuotes: false, expand, redactRaw,
     expandsTo: targets.map((t) => t.field),
     pattern: name === 'hr' ? '\\{[^}]*\\}' : undefined,
+    maybeQuoted: quotedBlock,
+    mustQuote: quotedBlock,
   };
 }
 
