@@ -47,6 +47,8 @@ export type ParseErrorReason =
   | 'invalid_timestamp'
   | 'invalid_value'
   | 'unrecognized_line'
+  /** A bring-your-own format line that splits more than one way into its values (unquoted values with spaces side by side). */
+  | 'ambiguous_line'
   | 'unsupported_class'
   | 'missing_header'
   | 'invalid_csv'

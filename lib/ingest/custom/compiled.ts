@@ -2,7 +2,9 @@
 // a format can be used at all (a time, and something to judge binding by) and the choice of one
 // format among several in a configuration.
 import type { LineParser } from '../types.ts';
-import { CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName } from './fields.ts';
+import {
+  CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, FIELD_VALUE_PATTERNS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName,
+} from './fields.ts';
 import { CompiledLineParser } from './line-parser.ts';
 import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
 import { timeIsComplete } from './time.ts';
@@ -70,6 +72,50 @@ export interface FoundFormat {
 
 const slotsOf = (segs: Segment[]): Slot[] => segs.filter((s): s is Slot => s.kind === 'slot');
 
+/** Whether the format wraps segment i's value in double quotes (`"$http_authorization"`, HAProxy `%{+Q}`). */
+function isQuoted(segs: readonly Segment[], i: number): boolean {
+  const s = segs[i] as Slot;
+  if (s.mustQuote || s.maybeQuoted) return true;
+  const prev = segs[i - 1];
+  const next = segs[i + 1];
+  return prev?.kind === 'lit' && prev.text.endsWith('"') && next?.kind === 'lit' && next.text.startsWith('"');
+}
+
+/**
+ * Each slot of a canonical field gets its value's shape (FIELD_VALUE_PATTERNS) unless the
+ * compiler gave it one: the matcher then finds where an unquoted value ends.
+ */
+function withFieldPatterns(segs: Segment[]): Segment[] {
+  return segs.map((s, i) => {
+    if (s.kind !== 'slot' || s.pattern || s.time || s.expand || !s.field) return s;
+    const shape = FIELD_VALUE_PATTERNS[s.field];
+    if (!shape || (shape.unquotedOnly && isQuoted(segs, i))) return s;
+    return { ...s, pattern: shape.pattern };
+  });
+}
+
+/**
+ * Unquoted values that may hold spaces, side by side with only a separator between them
+ * (`$http_authorization $ssl_client_verify`): a line whose split is not certain is refused.
+ */
+function adjacentFreeText(segs: readonly Segment[]): Array<[Slot, Slot]> {
+  const free = (i: number): boolean => {
+    const s = segs[i];
+    if (s?.kind !== 'slot' || s.time || isQuoted(segs, i)) return false;
+    if (!s.pattern) return true;
+    return !!s.field && !!FIELD_VALUE_PATTERNS[s.field]?.spaces;
+  };
+  const pairs: Array<[Slot, Slot]> = [];
+  for (let i = 0; i + 2 < segs.length; i++) {
+    const between = segs[i + 1]!;
+    if (!free(i) || !free(i + 2) || between.kind !== 'lit' || !/^\s+$/.test(between.text)) continue;
+    const [a, b] = [segs[i] as Slot, segs[i + 2] as Slot];
+    // Two labels side by side only move label text around; a field on either side decides the event.
+    if (a.field || b.field) pairs.push([a, b]);
+  }
+  return pairs;
+}
+
 /** All fields a slot may fill, including those of a multi-value slot (HAProxy `%hr`). */
 function fieldsOf(slot: Slot): Array<FieldName | null> {
   return slot.expandsTo ?? [slot.field];
@@ -77,7 +123,7 @@ function fieldsOf(slot: Slot): Array<FieldName | null> {
 
 /** The checks and the parser of one found format; throws LogFormatError with a one-line reason. */
 export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: string[]): CompiledLogFormat {
-  const segments = normalizeSegments(found.segments);
+  const segments = withFieldPatterns(normalizeSegments(found.segments));
   const slots = slotsOf(segments);
   const fields = new Set<FieldName>();
   for (const s of slots) for (const f of fieldsOf(s)) if (f) fields.add(f);
@@ -125,6 +171,9 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   }
   if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
     warnings.push(`${found.title} logs no scheme and host: a DPoP proof's htu is compared with the request's path only`);
+  }
+  for (const [a, b] of adjacentFreeText(segments)) {
+    warnings.push(`${found.title}: ${a.spec} and ${b.spec} are unquoted, side by side, and may hold spaces: a line where it is not certain which words belong to which is refused (ambiguous_line); put quotes around them in the format`);
   }
   const labels = slots.filter((s) => !s.field && !s.time && !s.expandsTo).map((s) => s.label);
   return {

@@ -201,6 +201,9 @@ const HAPROXY_VARS: Readonly<Record<string, { field: FieldName; hash?: boolean; 
 /** Variables HAProxy always prints as strings: `%{+Q}` quotes them for sure. */
 const STRING_VARS = new Set(['r', 'HM', 'HU', 'HP', 'HQ', 'HV', 'ID', 'f', 'ft', 'b', 's', 'CC', 'CS']);
 
+/** Variables HAProxy prints without a space (names, addresses, URIs as sent, flags): their end is the next space. */
+const WORD_VARS = new Set(['HM', 'HU', 'HP', 'HQ', 'HV', 'f', 'ft', 'b', 's', 'fi', 'bi', 'si', 'ts', 'tsc', 'sslv', 'sslc']);
+
 const NUMERIC_VARS = new Set(['cp', 'fp', 'bp', 'sp', 'B', 'U', 'TR', 'Tw', 'Tc', 'Tr', 'Ta', 'Th', 'Ti', 'Tq', 'Tt', 'Td', 'Tu', 'ac', 'fc', 'bc', 'sc', 'rc', 'sq', 'bq', 'lc', 'rt', 'pid']);
 
 const CERT_DIGEST = /^ssl_c_der$/;
@@ -372,9 +375,9 @@ function varSlot(name: string, spec: string, flags: Flags, scope: SampleScope, r
   if (time) return { ...base, field: null, time, pattern: time.pattern, decode: (s: string) => s };
   if (name === 'hr' || name === 'hrl') return scope.captures.length ? captureSlot(name, scope, spec, flags) : null;
   const known = HAPROXY_VARS[name];
-  if (known) return { ...base, field: known.field, pattern: known.pattern, decode: slotDecoder(flags, !!known.hash) };
+  if (known) return { ...base, field: known.field, pattern: known.pattern ?? (WORD_VARS.has(name) ? '\\S+' : undefined), decode: slotDecoder(flags, !!known.hash) };
   if (name === 'hs' || name === 'hsl') return responseCaptures ? { ...base, field: null, decode: slotDecoder(flags, true) } : null;
-  return { ...base, field: null, pattern: NUMERIC_VARS.has(name) ? '-?\\d+' : undefined, decode: slotDecoder(flags, false) };
+  return { ...base, field: null, pattern: NUMERIC_VARS.has(name) ? '-?\\d+' : WORD_VARS.has(name) ? '\\S+' : undefined, decode: slotDecoder(flags, false) };
 }
 
 function sampleSlot(expr: string, spec: string, flags: Flags, scope: SampleScope, warnings: string[]): Slot {

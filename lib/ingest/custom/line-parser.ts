@@ -129,6 +129,8 @@ export class CompiledLineParser implements LineParser {
       const again = sys ? matchSegments(this.spec.segments, sys.rest, this.patterns) : null;
       if (!again?.ok) {
         const rest = sys?.rest ?? line;
+        const ambiguous = [m, again].find((x) => x && !x.ok && x.ambiguous);
+        if (ambiguous && !ambiguous.ok) return err('ambiguous_line', `${this.spec.title}: ${ambiguous.message}; quote the value in the log format`);
         if (this.spec.serviceLines?.some((re) => re.test(rest))) return SERVICE_LINE;
         return err('unrecognized_line', `does not match ${this.spec.title}: ${m.message}`);
       }
@@ -174,6 +176,7 @@ export class CompiledLineParser implements LineParser {
       }
       if (s === '') continue;
       const m = matchSegments(template, s, this.jsonPatterns[k]!);
+      if (!m.ok && m.ambiguous) return err('ambiguous_line', `${this.spec.title}: member ${path.join('.')}: ${m.message}`);
       if (!m.ok) return err('unrecognized_line', `does not match ${this.spec.title}: member ${path.join('.')}: ${m.message}`);
       values.push(...m.values);
       time.push(...m.time);
