@@ -172,7 +172,7 @@ describe('HAProxy lines', () => {
 
   it('captures numbered in declaration order whatever their kind; %hr split, #XX decoded; +Q quotes not escaped', () => {
     const e = event('haproxy', config, '127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET /p?q=#22x#22 HTTP/1.1" {api.test|rid-1|Bearer a#7Cb} a="Bearer a|b "z"" e=rid-\\"1\\] v=0 err=0 ca=0 u=1 s="/O=Test/CN=svc-a"');
-    expect(e).toMatchObject({ host: 'api.test', correlationId: 'rid-1', url: '/p?q="x"', authScheme: 'Bearer', cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test' } });
+    expect(e).toMatchObject({ host: 'api.test', correlationId: 'rid-1', url: 'https://api.test/p?q="x"', authScheme: 'Bearer', cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test' } });
     expect(e.occurredAt.toISOString()).toBe('2026-12-04T10:22:49.721Z');
     expect(e.tokenFingerprint).toBe(event('haproxy', config, '127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET / HTTP/1.1" {h|r|Bearer a#7Cb} a="-" e=- v=0 err=0 ca=0 u=0 s=""').tokenFingerprint);
     expect(e.redactedRaw).toContain('{api.test|rid-1|Bearer [redacted]}');
@@ -268,6 +268,28 @@ describe('HAProxy lines', () => {
     expect(e.redactedRaw).toMatch(/auth="\{Bearer \[redacted\]\}"$/);
     // Unquoted where the format quotes it: not this format's line.
     expect(parse('haproxy', c, line.replace('auth="{', 'auth={').replace(/}"$/, '}'))).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+  });
+
+  it('a frontend whose every bind has ssl serves https: with the captured Host, the full URL a DPoP proof\'s htu is compared with', () => {
+    const cfg = (bind: string) => `frontend owner_a
+  mode http
+${bind}
+  log stdout len 16384 format raw local0
+  option httplog
+  capture request header Host len 64
+  capture request header Authorization len 4096
+  capture request header DPoP len 4096
+  default_backend app`;
+    const line = '127.0.0.1:52974 [06/Dec/2026:04:48:11.098] owner_a~ app/s1 0/0/0/0/0 200 183 - - ---- 1/1/0/0/0 0/0 {127.0.0.1:18211|DPoP eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6ImtleXN0b3JlLUNIQU5HRS1NRSJ9.eyJqdGkiOiJyQUZuQlM3bmtfbUpkT3d1WGhuTmJGWVRVc1ZwQXVaYnVwVlhiTjNqVldHIiwic3ViIjoiZHBvcC1jbGllbnQiLCJpYXQiOjE3OTY1MzI0ODQsImV4cCI6MTc5NjUzMzM4NCwic2NvcGUiOiJhcGk6cmVhZCIsImNsaWVudF9pZCI6ImRwb3AtY2xpZW50IiwiaXNzIjoiaHR0cDovLzEyNy4wLjAuMToxODIwMCIsImF1ZCI6Imh0dHBzOi8vYXBpLmJiMi5leGFtcGxlIiwiY25mIjp7ImprdCI6Ild3TjVvZTR2WUVqbFFMNG5OY09iU2ZYZlZId1JSU0xYaE5aQ1htVHRTRXcifX0.H94cNDllfcRYMTYqdnA8iE6Ij3AtJfk5XmxQv4WeIwR88wJDqC38XCnJlvD2oIB4vqrqPQXKl84dp92Bn9_gPwJUfAl5N2tCzjlI-M8shvpeiQpjLqa1Ommy_sKYtm4cXKes0ZshHQ_PqYq4TsjhY1iSEGTyFO5ZnOELKeqdpQFBX4J1YFA8puTfpi-jSu254L4jB0C6tWnC0JBDDgrWSDPqhu3jZ99FGdnVaOPXLUHFiBmaKwV_vjwNsVk0dCI3Re99ODPQTdauPtXaID63lorPTGLt1bwlYjNf0y_GB_TNB0WHQ9JpJ5tPOcbXwo6TPpzFctvZHFFjBuBr33yPGw|eyJhbGciOiJFUzI1NiIsInR5cCI6ImRwb3Arand0IiwiandrIjp7Imt0eSI6IkVDIiwieCI6InNGX3NnZVFtd2R2UGpPZVVLVU5ZWnZTWk54Nm9PejZPaXVwTGhuSFU2eDQiLCJ5IjoiV1VCZjVEa3NHaVFybEgzY3NXTl9lOHpMTVRWVVc4UzNnR09oTFZ4MFEtcyIsImNydiI6IlAtMjU2In19.eyJqdGkiOiIzOGJjYzMyNC1kZTc1LTRlZDEtOGVlMi1iNDBlOGQyODI4MWQiLCJodG0iOiJHRVQiLCJodHUiOiJodHRwczovLzEyNy4wLjAuMTo5OTk5L2xheC9jMDYtaHR1LW90aGVyLXBvcnQiLCJpYXQiOjE3OTY1MzI0OTEsImF0aCI6IlZkMlItZDcyMUlsSG5rb2dCQTI0dms5R2Q4dG9zZmthVVRVTktTZGF2aUkifQ.c9dRFiaI6DfeBT271hJLIHh8G9zvf8soROq0z5DWD99O416fG2qaoHbLGMP70_qie90PoXMpbtExAIiVHWkDwg} "GET /lax/c06-htu-other-port HTTP/1.1"';
+    const tls = cfg('  bind 127.0.0.1:18211 ssl crt /tmp/bb2/pki/srv-full.pem');
+    expect(event('haproxy', tls, line)).toMatchObject({ url: 'https://127.0.0.1:18211/lax/c06-htu-other-port', host: '127.0.0.1:18211' });
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: tls }).warnings.join('\n')).not.toMatch(/htu/);
+    // One bind without ssl: the scheme is not known, and the warning names only what is missing.
+    const mixed = cfg('  bind 127.0.0.1:18211 ssl crt /tmp/bb2/pki/srv-full.pem\n  bind 127.0.0.1:8080');
+    expect(event('haproxy', mixed, line).url).toBe('/lax/c06-htu-other-port');
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: mixed }).warnings).toContain(
+      "log-format of frontend 'owner_a' logs no scheme: a DPoP proof's htu is compared with the request's path only",
+    );
   });
 
   it('option httplog clf (a line the real haproxy 2.6 wrote): +Q from %{+Q}o on, -Q for the client address, the trailing separator', () => {

@@ -3,7 +3,7 @@
 // format among several in a configuration.
 import type { LineParser } from '../types.ts';
 import {
-  CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, FIELD_VALUE_PATTERNS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName,
+  CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, FIELD_VALUE_PATTERNS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName, type SlotValue,
 } from './fields.ts';
 import { CompiledLineParser } from './line-parser.ts';
 import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
@@ -66,6 +66,8 @@ export interface FoundFormat {
   /** HAProxy only: lines come through syslog, whose header time stands in when the format logs none. */
   syslogTime?: boolean;
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
+  /** Values every line has, known from the configuration rather than logged (HAProxy: https when every `bind` has `ssl`); a logged value wins. */
+  constants?: SlotValue[];
   /** Lines the gateway writes to the same log that are not requests (HAProxy's proxy and connection messages): skipped when they do not match the format. */
   serviceLines?: RegExp[];
 }
@@ -127,6 +129,7 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   const slots = slotsOf(segments);
   const fields = new Set<FieldName>();
   for (const s of slots) for (const f of fieldsOf(s)) if (f) fields.add(f);
+  for (const c of found.constants ?? []) if (c.field) fields.add(c.field);
   const warnings = [...found.warnings];
   const times = slots.flatMap((s) => (s.time ? [s.time] : []));
   if (!timeIsComplete(times)) {
@@ -170,7 +173,8 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     }
   }
   if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
-    warnings.push(`${found.title} logs no scheme and host: a DPoP proof's htu is compared with the request's path only`);
+    const missing = !fields.has('scheme') && !fields.has('host') ? 'no scheme and host' : !fields.has('scheme') ? 'no scheme' : 'no host';
+    warnings.push(`${found.title} logs ${missing}: a DPoP proof's htu is compared with the request's path only`);
   }
   for (const [a, b] of adjacentFreeText(segments)) {
     warnings.push(`${found.title}: ${a.spec} and ${b.spec} are unquoted, side by side, and may hold spaces: a line where it is not certain which words belong to which is refused (ambiguous_line); put quotes around them in the format`);
@@ -184,7 +188,7 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     labels,
     warnings,
     parser: new CompiledLineParser({
-      gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines,
+      gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines, constants: found.constants,
       notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf ? notLogged : null,
     }),
   };

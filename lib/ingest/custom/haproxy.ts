@@ -83,6 +83,8 @@ interface ProxyState {
   /** `http-request set-var(txn.x) <expr>`: what `var(txn.x)` holds. */
   vars: Map<string, string>;
   logLen: number | null;
+  /** `bind` lines with and without `ssl`: a frontend whose binds all terminate TLS serves https only. */
+  binds: { ssl: number; plain: number };
 }
 
 /** What a sample expression may refer to in its frontend. */
@@ -101,7 +103,8 @@ function headerOfSample(sample: string): string | null {
 function readSections(config: string): ProxyState[] {
   const proxies: ProxyState[] = [];
   const namedDefaults = new Map<string, ProxyState>();
-  let defaults: ProxyState = { kind: 'defaults', name: '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null };
+  const noBinds = () => ({ ssl: 0, plain: 0 });
+  let defaults: ProxyState = { kind: 'defaults', name: '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null, binds: noBinds() };
   let globalLen: number | null = null;
   let cur: ProxyState | null = null;
   let inGlobal = false;
@@ -113,13 +116,13 @@ function readSections(config: string): ProxyState[] {
       inGlobal = kw === 'global';
       cur = null;
       if (kw === 'defaults') {
-        defaults = { kind: 'defaults', name: w[1] ?? '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null };
+        defaults = { kind: 'defaults', name: w[1] ?? '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null, binds: noBinds() };
         if (w[1]) namedDefaults.set(w[1], defaults);
         cur = defaults;
       } else if (kw === 'frontend' || kw === 'listen') {
         const from = w[2] === 'from' && w[3] ? namedDefaults.get(w[3]) : undefined;
         const base = from ?? defaults;
-        cur = { kind: kw, name: w[1] ?? '', format: base.format, captures: [], responseCaptures: 0, vars: new Map(base.vars), logLen: base.logLen ?? globalLen };
+        cur = { kind: kw, name: w[1] ?? '', format: base.format, captures: [], responseCaptures: 0, vars: new Map(base.vars), logLen: base.logLen ?? globalLen, binds: noBinds() };
         proxies.push(cur);
       }
       continue;
@@ -132,7 +135,10 @@ function readSections(config: string): ProxyState[] {
       continue;
     }
     if (!cur) continue;
-    if (kw === 'log-format') cur.format = w.slice(1).join(' ');
+    if (kw === 'bind') {
+      if (w.includes('ssl')) cur.binds.ssl++;
+      else cur.binds.plain++;
+    } else if (kw === 'log-format') cur.format = w.slice(1).join(' ');
     else if (kw === 'option' && (w[1] === 'httplog' || w[1] === 'httpslog' || w[1] === 'tcplog')) {
       cur.format = HAPROXY_OPTION_FORMATS[w[1] === 'httplog' && w[2] === 'clf' ? 'httplog clf' : w[1]]!;
     } else if (kw === 'no' && w[1] === 'option' && /^(https?log|tcplog)$/.test(w[2] ?? '')) cur.format = null;
@@ -262,6 +268,8 @@ function sampleField(expr: string, scope: SampleScope, depth = 0): { field: Fiel
       return { field: 'request_id' };
     case 'ssl_fc_sni':
       return { field: 'host' };
+    case 'ssl_fc':
+      return convs.length === 0 ? { field: 'scheme' } : null;
     case 'src':
       return { field: 'client_ip' };
     case 'req.hdr':
@@ -395,7 +403,8 @@ function sampleSlot(expr: string, spec: string, flags: Flags, scope: SampleScope
   return {
     kind: 'slot', spec, field: f?.field ?? null, header: f?.header, label, escapesQuotes: false, maybeQuoted: flags.Q,
     secret: !f && readsCredential(expr, scope),
-    decode: slotDecoder(flags, false),
+    // `ssl_fc` is 1 on a TLS connection: the scheme.
+    decode: f?.field === 'scheme' ? (v: string) => (v === '1' ? 'https' : v === '0' ? 'http' : v) : slotDecoder(flags, false),
     pattern: f?.field === 'tls_verify_code' || f?.field === 'tls_err_code' || f?.field === 'tls_ca_err_code' || f?.field === 'tls_cert_used' ? '\\d+' : undefined,
   };
 }
@@ -545,7 +554,9 @@ export function compileHaproxy(config: string, name?: string): CompiledLogFormat
     if (cut && fields.includes('authorization')) {
       warnings.push(`${title}: the Authorization capture keeps ${cut.len} bytes: longer tokens are cut and read as one; capture with len ${AUTHORIZATION_CAPTURE_MIN} or more, or log the token's sha2(256)`);
     }
-    found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES });
+    // Every bind of the frontend terminates TLS: its requests are https, a fact the format need not log.
+    const constants: SlotValue[] = p.binds.ssl > 0 && p.binds.plain === 0 ? [{ field: 'scheme', label: 'bind ssl', value: 'https' }] : [];
+    found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES, constants });
   }
   if (found.length === 0) throw new LogFormatError('no_log_format', 'no frontend or listen section of the HAProxy configuration has a log-format or option httplog/httpslog');
   return chooseFormat('haproxy', found, [], name, { noun: 'frontend' });

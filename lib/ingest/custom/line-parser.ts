@@ -19,6 +19,8 @@ export interface LineParserSpec {
   json: JsonShape | null;
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   serviceLines?: RegExp[];
+  /** Values known from the configuration, added after the line's own (which win). */
+  constants?: SlotValue[];
   /** What the format cannot tell (compiled.ts): set on every event it reads. */
   notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean } | null;
 }
@@ -191,7 +193,7 @@ export class CompiledLineParser implements LineParser {
 
   private event(redactedRaw: string, values: SlotValue[], time: TimeParts[], fallbackTime: Date | null, ctx: ParseContext): ParseResult {
     const event = eventFromValues(
-      { format: this.spec.gateway, redactedRaw, values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged },
+      { format: this.spec.gateway, redactedRaw, values: this.spec.constants?.length ? [...values, ...this.spec.constants] : values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged },
       ctx,
     );
     return { kind: 'event', event };
