@@ -7,7 +7,7 @@ import {
 } from './fields.ts';
 import { CompiledLineParser } from './line-parser.ts';
 import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
-import { timeIsComplete } from './time.ts';
+import { timeHasZone, timeIsComplete } from './time.ts';
 
 export type GatewayFormat = 'nginx' | 'apache' | 'haproxy';
 export const GATEWAY_FORMATS: readonly GatewayFormat[] = ['nginx', 'apache', 'haproxy'];
@@ -123,6 +123,13 @@ function fieldsOf(slot: Slot): Array<FieldName | null> {
   return slot.expandsTo ?? [slot.field];
 }
 
+/** How to log a time with its zone, per gateway. */
+const ZONED_TIME_HINT: Readonly<Record<GatewayFormat, string>> = {
+  nginx: 'log $time_iso8601 or $time_local',
+  apache: 'add %z to the strftime format, or log %t',
+  haproxy: 'log %trl, %Tl or %Ts instead',
+};
+
 /** The checks and the parser of one found format; throws LogFormatError with a one-line reason. */
 export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: string[]): CompiledLogFormat {
   const segments = withFieldPatterns(normalizeSegments(found.segments));
@@ -136,7 +143,9 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     if (!found.syslogTime) {
       throw new LogFormatError('no_time', times.length ? `${found.title} has no complete time (its time variables give no full date)` : `${found.title} has no time variable`);
     }
-    warnings.push(`${found.title} logs no time: the syslog header's time is used, and a line without one is rejected`);
+    warnings.push(`${found.title} logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC), and a line without one is rejected`);
+  } else if (!timeHasZone(times)) {
+    warnings.push(`${found.title} logs its time without a zone (${times.length === 1 ? slots.find((s) => s.time)!.spec : 'its time variables'}): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; ${ZONED_TIME_HINT[gateway]}`);
   }
   const has = (list: readonly FieldName[]) => list.some((f) => fields.has(f));
   if (!has(TOKEN_FIELDS) && !has(CERT_FIELDS) && !has(VERIFY_FIELDS)) {
