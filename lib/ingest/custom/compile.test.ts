@@ -179,6 +179,22 @@ describe('a time logged without a zone is read as UTC, and the compile says so (
   });
 });
 
+describe('a format that logs the certificate but not the verify result warns (bb3 D5)', () => {
+  // As the testers ran it: the verify result only through a map, which says 0 for any failure.
+  const config = `http {
+  map $ssl_client_verify $mtls_ok { SUCCESS 1; default 0; }
+  map $http_authorization $authz_kind { "~*^bearer " bearer; "~*^dpop " dpop; "" none; default other; }
+  log_format f_reorder '$time_iso8601 $remote_addr "$request" $status rt=$request_time verify=$ssl_client_verify serial=$ssl_client_serial dn="$ssl_client_s_dn_legacy" auth="$http_authorization" cert="$ssl_client_escaped_cert"';
+  log_format f_map '[$time_local] $status "$request" mtls=$mtls_ok kind=$authz_kind cert="$ssl_client_escaped_cert" auth="$http_authorization" ua="$http_user_agent"';
+}`;
+  it('f_map: the warning names the map; f_reorder, which logs $ssl_client_verify, has none', () => {
+    expect(compileGatewayLogFormat({ gateway: 'nginx', config, logFormat: 'f_map' }).warnings).toContain(
+      "log_format 'f_map' logs the client certificate but not the gateway's verify result ($mtls_ok only maps it to values that do not say how it failed): a certificate that failed verification (revoked, expired, untrusted) cannot be told from a valid one, so certificate failures are not judged; log $ssl_client_verify",
+    );
+    expect(compileGatewayLogFormat({ gateway: 'nginx', config, logFormat: 'f_reorder' }).warnings.join('\n')).not.toMatch(/verify result/);
+  });
+});
+
 describe('HAProxy lines', () => {
   const config = `frontend fe
   bind :443 ssl crt x.pem verify optional ca-file ca.crt crt-ignore-err all ca-ignore-err all
@@ -232,6 +248,7 @@ describe('HAProxy lines', () => {
     expect(e).toMatchObject({ authScheme: 'Bearer', tokenFingerprint: '67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY', httpStatus: 200 });
     expect(compileGatewayLogFormat({ gateway: 'haproxy', config: c }).warnings).toEqual([
       expect.stringContaining('lines longer than 1024 bytes are cut by HAProxy; add "len 16384" to the log line'),
+      expect.stringContaining("logs the client certificate but not the gateway's verify result"),
       expect.stringContaining('logs neither the DPoP header nor its presence: requests with DPoP-bound tokens are not judged (reason proof_not_logged)'),
     ]);
   });

@@ -63,6 +63,8 @@ export interface FoundFormat {
   segments: Segment[];
   /** Warnings the compiler already knows (an unknown variable, a short HAProxy log length). */
   warnings: string[];
+  /** NGINX: variables the format logs that a `map` derives from `$ssl_client_verify` (`$mtls_ok`), named in the warning. */
+  verifyMaps?: string[];
   /** HAProxy only: lines come through syslog, whose header time stands in when the format logs none. */
   syslogTime?: boolean;
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
@@ -123,6 +125,13 @@ function fieldsOf(slot: Slot): Array<FieldName | null> {
   return slot.expandsTo ?? [slot.field];
 }
 
+/** How to log the verify result, per gateway. */
+const VERIFY_HINT: Readonly<Record<GatewayFormat, string>> = {
+  nginx: 'log $ssl_client_verify',
+  apache: 'log %{SSL_CLIENT_VERIFY}x',
+  haproxy: 'log %[ssl_c_verify], %[ssl_c_err] and %[ssl_c_ca_err]',
+};
+
 /** How to log a time with its zone, per gateway. */
 const ZONED_TIME_HINT: Readonly<Record<GatewayFormat, string>> = {
   nginx: 'log $time_iso8601 or $time_local',
@@ -153,6 +162,12 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   }
   if (!fields.has('status')) warnings.push(`${found.title} logs no status: whether the gateway let a request through is unknown`);
   if (!has(TOKEN_FIELDS)) warnings.push(`${found.title} logs nothing of the token (Authorization scheme or fingerprint, DPoP): only certificate verdicts`);
+  // The certificate without the gateway's verdict on it: one that failed verification and was
+  // still logged (NGINX `optional`, HAProxy `crt-ignore-err`) looks like any other.
+  if (!has(VERIFY_FIELDS) && CERT_FIELDS.some((f) => f !== 'forwarded_cert' && fields.has(f))) {
+    const mapped = found.verifyMaps?.length ? ` (${found.verifyMaps.join(', ')} only maps it to values that do not say how it failed)` : '';
+    warnings.push(`${found.title} logs the client certificate but not the gateway's verify result${mapped}: a certificate that failed verification (revoked, expired, untrusted) cannot be told from a valid one, so certificate failures are not judged; ${VERIFY_HINT[gateway]}`);
+  }
   if (has(VERIFY_FIELDS) && !has(CERT_IDENTITY_FIELDS)) {
     warnings.push(`${found.title} logs no certificate fingerprint or PEM: a certificate-bound token cannot be compared with the certificate presented`);
   }
