@@ -326,6 +326,23 @@ ${bind}
     );
   });
 
+  it('several frontends logging to one file: a line of another frontend is skipped (other_frontend), not rejected (bb3 §4)', () => {
+    const cfg = `frontend fe_custom
+  bind 127.0.0.1:18320 ssl crt srv.pem ca-file ca.pem verify optional
+  capture request header Authorization len 4096
+  log-format "%ci:%cp [%tr] %ft %ST %B %{+Q}r verify=%[ssl_c_verify] err=%[ssl_c_err] caerr=%[ssl_c_ca_err] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] serial=%[ssl_c_serial,hex] x5t=%[ssl_c_der,sha2(256),hex] hdrs=%hr"
+frontend fe_httplog
+  bind 127.0.0.1:18322 ssl crt srv.pem ca-file ca.pem verify optional ca-ignore-err all crt-ignore-err all
+  option httplog
+  capture request header Authorization len 4096`;
+    // As HAProxy 2.6 sent it to syslog, fe_httplog's line in the file fe_custom logs to.
+    const other = "<134>Dec  6 05:55:32 haproxy[23875]: 127.0.0.1:52552 [06/Dec/2026:05:55:32.796] fe_httplog~ fe_httplog/<NOSRV> 0/-1/-1/-1/0 200 74 - - LR-- 1/1/0/0/0 0/0 {Bearer eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJzdmMtZ29vZCIsImNsaWVudF9pZCI6InN2Yy1nb29kIiwic2NvcGUiOiJhcGkiLCJjbmYiOnsieDV0I1MyNTYiOiJBblBKckNuenR1RS05WnlmUWlHNWg0cGJpRGgzSVFjMjF6cmQ1WThrLU9JIn0sImlzcyI6Imh0dHBzOi8vYXMuYmIzLnRlc3QiLCJhdWQiOiJodHRwczovL2FwaS5iYjMudGVzdCIsImlhdCI6MTc5NjUzMjMyNCwiZXhwIjoxNzk2NTM5NTg0LCJqdGkiOiJiYjMtc3ZjLWdvb2QteGw0ZGx2In0.gVnRzpEOSflhTqU-Jf5muSj4OqvnS2ZlYW1djpIZcvmQxPnDIJEnXQr22_qTK57hPBDDZIdibkQ_3drSQLpOLA} \"GET /api/items?case=good HTTP/1.1\"";
+    expect(parse('haproxy', cfg, other, 'fe_custom')).toEqual({ kind: 'skip', reason: 'other_frontend' });
+    expect(parse('haproxy', cfg, other, 'fe_httplog')).toMatchObject({ kind: 'event' });
+    // A line of no frontend is still rejected.
+    expect(parse('haproxy', cfg, other.replace('fe_httplog/<NOSRV> ', ''), 'fe_custom')).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+  });
+
   it('option httplog clf (a line the real haproxy 2.6 wrote): +Q from %{+Q}o on, -Q for the client address, the trailing separator', () => {
     const c = 'frontend fe5\n  capture request header Authorization len 512\n  option httplog clf';
     const line = '127.0.0.1 - - [04/Dec/2026:10:52:55 +0000] "GET /x HTTP/1.1" 200 73 "" "" 57672 434 "fe5" "fe5" "<NOSRV>" 0 -1 -1 -1 0 LR-- 1 1 0 0 0 0 0 "" "" "Bearer t0k" ';

@@ -63,6 +63,8 @@ export interface FoundFormat {
   segments: Segment[];
   /** Warnings the compiler already knows (an unknown variable, a short HAProxy log length). */
   warnings: string[];
+  /** HAProxy: the formats of the other frontends of the configuration (lines of theirs in the same file are skipped as other_frontend). */
+  others?: Segment[][];
   /** NGINX: variables the format logs that a `map` derives from `$ssl_client_verify` (`$mtls_ok`), named in the warning. */
   verifyMaps?: string[];
   /** HAProxy only: lines come through syslog, whose header time stands in when the format logs none. */
@@ -213,6 +215,7 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     warnings,
     parser: new CompiledLineParser({
       gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines, constants: found.constants,
+      otherFormats: found.others?.map((o) => withFieldPatterns(normalizeSegments(o))),
       notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf ? notLogged : null,
     }),
   };

@@ -559,5 +559,7 @@ export function compileHaproxy(config: string, name?: string): CompiledLogFormat
     found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES, constants });
   }
   if (found.length === 0) throw new LogFormatError('no_log_format', 'no frontend or listen section of the HAProxy configuration has a log-format or option httplog/httpslog');
+  // Several frontends usually log to one file: a line of another one is skipped (other_frontend), not rejected.
+  for (const f of found) f.others = found.filter((o) => o !== f && o.segments.some((s) => s.kind === 'slot')).map((o) => o.segments);
   return chooseFormat('haproxy', found, [], name, { noun: 'frontend' });
 }
