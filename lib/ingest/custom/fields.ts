@@ -98,7 +98,7 @@ export const FIELD_VALUE_PATTERNS: Readonly<Partial<Record<FieldName, { pattern:
   client_ip: { pattern: '[^\\s"]+', spaces: false },
   host: { pattern: '[^\\s"]+', spaces: false, unquotedOnly: true },
   scheme: { pattern: '[A-Za-z][A-Za-z0-9+.-]*', spaces: false },
-  method: { pattern: '[A-Za-z_-]+', spaces: false },
+  method: { pattern: '[^\\s"]+', spaces: false },
   request_id: { pattern: '\\S+', spaces: false, unquotedOnly: true },
   auth_scheme: { pattern: "[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*", spaces: false, unquotedOnly: true },
   credential: { pattern: '\\S+', spaces: false, unquotedOnly: true },
