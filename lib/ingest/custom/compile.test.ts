@@ -324,6 +324,10 @@ ${bind}
     expect(compileGatewayLogFormat({ gateway: 'haproxy', config: mixed }).warnings).toContain(
       "log-format of frontend 'owner_a' logs no scheme: a DPoP proof's htu is compared with the request's path only",
     );
+    // %[ssl_fc] logged: 1 is https, 0 http, whatever the binds.
+    const fc = `frontend fe\n  bind :443 ssl crt x.pem\n  bind :80\n  log-format "%Ts %ST %[ssl_fc] %[req.hdr(Host)] %{+Q}r %[req.hdr(DPoP)]"`;
+    expect(event('haproxy', fc, '1796379770 200 0 api.test "GET /a HTTP/1.1" -').url).toBe('http://api.test/a');
+    expect(event('haproxy', fc, '1796379770 200 1 api.test "GET /a HTTP/1.1" -').url).toBe('https://api.test/a');
   });
 
   it('several frontends logging to one file: a line of another frontend is skipped (other_frontend), not rejected (bb3 §4)', () => {

@@ -405,7 +405,7 @@ function sampleSlot(expr: string, spec: string, flags: Flags, scope: SampleScope
     secret: !f && readsCredential(expr, scope),
     // `ssl_fc` is 1 on a TLS connection: the scheme.
     decode: f?.field === 'scheme' ? (v: string) => (v === '1' ? 'https' : v === '0' ? 'http' : v) : slotDecoder(flags, false),
-    pattern: f?.field === 'tls_verify_code' || f?.field === 'tls_err_code' || f?.field === 'tls_ca_err_code' || f?.field === 'tls_cert_used' ? '\\d+' : undefined,
+    pattern: f?.field === 'tls_verify_code' || f?.field === 'tls_err_code' || f?.field === 'tls_ca_err_code' || f?.field === 'tls_cert_used' ? '\\d+' : f?.field === 'scheme' ? '[01]' : undefined,
   };
 }
 
