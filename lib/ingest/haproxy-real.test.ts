@@ -154,8 +154,10 @@ frontend fe_api
   it('the httpslog frontend compiles with a warning that it cannot show the certificate', () => {
     expect(opened.fe_edge?.compiled?.warnings.join('\n')).toMatch(/no certificate fingerprint or PEM/);
     expect(opened.fe_edge?.compiled?.warnings.join('\n')).toMatch(/nothing that says whether a client certificate was presented/);
-    // %r is the request line (a path): the proof's htu can only be compared on the path.
-    expect(opened.fe_api?.compiled?.warnings).toEqual([`log-format of frontend 'fe_api' logs no scheme and host: a DPoP proof's htu is compared with the request's path only`]);
+    // Every bind has ssl (https) and the SNI is logged: the proof's htu is compared in full. %tr has no zone.
+    expect(opened.fe_api?.compiled?.warnings).toEqual([
+      `log-format of frontend 'fe_api' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead`,
+    ]);
     expect(opened.fe_api?.compiled?.fields).toEqual(expect.arrayContaining(['token_fingerprint', 'auth_scheme', 'cert_x5t', 'tls_err_code', 'request_id', 'correlation_id']));
   });
 

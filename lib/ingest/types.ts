@@ -46,6 +46,8 @@ export type ParseErrorReason =
   | 'invalid_timestamp'
   | 'invalid_value'
   | 'unrecognized_line'
+  /** A bring-your-own format line that splits more than one way into its values (unquoted values with spaces side by side). */
+  | 'ambiguous_line'
   | 'unsupported_class'
   | 'missing_header'
   | 'invalid_csv'
@@ -58,9 +60,10 @@ export type ParseErrorReason =
  * the gateway (or scanner) writes about itself, no request or finding (an HAProxy handshake
  * failure or proxy start, Caddy's TLS and error lines, other Keycloak or Apache error-log lines,
  * TruffleHog's own log); a skip without a reason is a blank line, a CSV header, or a line of a
- * multi-line record before it completes (`no_record`).
+ * multi-line record before it completes (`no_record`); `other_frontend` is a line of another
+ * HAProxy frontend of the same configuration, logged to the same file, that the chosen one is not.
  */
-export type SkipReason = 'no_record' | 'service_line';
+export type SkipReason = 'no_record' | 'service_line' | 'other_frontend';
 
 export type ParseResult =
   | { kind: 'event'; event: NormalizedEvent }
@@ -122,3 +125,5 @@ export const SKIP: ParseResult = Object.freeze({ kind: 'skip' }) as ParseResult;
 
 /** A line the gateway (or scanner) writes about itself, not a request or finding: skipped, counted as `service_line`. */
 export const SERVICE_LINE: ParseResult = Object.freeze({ kind: 'skip', reason: 'service_line' }) as ParseResult;
+/** A line in the format of another HAProxy frontend of the same configuration. */
+export const OTHER_FRONTEND: ParseResult = Object.freeze({ kind: 'skip', reason: 'other_frontend' }) as ParseResult;

@@ -162,6 +162,39 @@ describe('Apache lines', () => {
   });
 });
 
+describe('a time logged without a zone is read as UTC, and the compile says so (bb3 D3: TZ Europe/Berlin read 1 h late)', () => {
+  // The formats as the testers ran them (HAProxy 2.6, Apache 2.4).
+  const haproxy = "global\n  log 127.0.0.1:18330 local0\n  pidfile /tmp/bb3/hap/haproxy.pid\ndefaults\n  mode http\n  log global\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\nfrontend fe_custom\n  bind 127.0.0.1:18320 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional\n  capture request header Authorization len 4096\n  capture request header User-Agent len 128\n  log-format \"%ci:%cp [%tr] %ft %ST %B %{+Q}r verify=%[ssl_c_verify] err=%[ssl_c_err] caerr=%[ssl_c_ca_err] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] serial=%[ssl_c_serial,hex] x5t=%[ssl_c_der,sha2(256),hex] hdrs=%hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_b64\n  bind 127.0.0.1:18321 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional ca-ignore-err all crt-ignore-err all\n  capture request header User-Agent len 128\n  capture request header Authorization len 1024\n  log-format \"[%t] %ST %HM %HU verify:%[ssl_c_verify] used:%[ssl_c_used] dn:%[ssl_c_s_dn] serial:%[ssl_c_serial,hex] sha:%[ssl_c_der,sha2(256),base64] %hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_httplog\n  bind 127.0.0.1:18322 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional ca-ignore-err all crt-ignore-err all\n  option httplog\n  capture request header Authorization len 4096\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_notime\n  bind 127.0.0.1:18323 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional\n  no log\n  log 127.0.0.1:18331 format rfc5424 local0\n  log 127.0.0.1:18332 local0\n  capture request header Authorization len 4096\n  log-format \"%ST %HM %HU verify=%[ssl_c_verify] used=%[ssl_c_used] x5t=%[ssl_c_der,sha2(256),hex] auth=%hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\n";
+  const apache = "LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\" \\\"%{SSL_CLIENT_VERIFY}x\\\" \\\"%{SSL_CLIENT_S_DN}x\\\" %{SSL_CLIENT_M_SERIAL}x \\\"%{Authorization}i\\\"\" a_combo\nLogFormat \"%{%Y-%m-%dT%H:%M:%S}t %a \\\"%r\\\" %>s %D verify=%{SSL_CLIENT_VERIFY}x dn=\\\"%{SSL_CLIENT_S_DN}x\\\" serial=%{SSL_CLIENT_M_SERIAL}x auth=\\\"%{Authorization}i\\\" cert=\\\"%{SSL_CLIENT_CERT}x\\\" ua=\\\"%{User-Agent}i\\\"\" a_pem\nLogFormat \"[%t] %{HTTPS}x %{Host}i %>s \\\"%r\\\" \\\"%{SSL_CLIENT_VERIFY}x\\\" \\\"%{SSL_CLIENT_CERT}x\\\" \\\"%{Authorization}i\\\" %T\" a_pem2\nLogFormat \"%t %>s \\\"%r\\\" %{SSL_CLIENT_VERIFY}x %{SSL_CLIENT_M_SERIAL}x %{Authorization}i %{SSL_CLIENT_S_DN}x\" a_unq\n";
+  it.each([
+    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; add %z to the strftime format, or log %t"],
+    ['apache', apache, 'a_pem2', null],
+    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_b64', "log-format of frontend 'fe_b64' logs its time without a zone (%t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC), and a line without one is rejected"],
+    ['nginx', NGINX_MAIN, 'main', null],
+  ] as const)('%s %s', (gateway, config, name, warning) => {
+    const zone = compileGatewayLogFormat({ gateway, config, logFormat: name }).warnings.filter((w) => /zone/.test(w));
+    expect(zone).toEqual(warning ? [warning] : []);
+  });
+});
+
+describe('a format that logs the certificate but not the verify result warns (bb3 D5)', () => {
+  // As the testers ran it: the verify result only through a map, which says 0 for any failure.
+  const config = `http {
+  map $ssl_client_verify $mtls_ok { SUCCESS 1; default 0; }
+  map $http_authorization $authz_kind { "~*^bearer " bearer; "~*^dpop " dpop; "" none; default other; }
+  log_format f_reorder '$time_iso8601 $remote_addr "$request" $status rt=$request_time verify=$ssl_client_verify serial=$ssl_client_serial dn="$ssl_client_s_dn_legacy" auth="$http_authorization" cert="$ssl_client_escaped_cert"';
+  log_format f_map '[$time_local] $status "$request" mtls=$mtls_ok kind=$authz_kind cert="$ssl_client_escaped_cert" auth="$http_authorization" ua="$http_user_agent"';
+}`;
+  it('f_map: the warning names the map; f_reorder, which logs $ssl_client_verify, has none', () => {
+    expect(compileGatewayLogFormat({ gateway: 'nginx', config, logFormat: 'f_map' }).warnings).toContain(
+      "log_format 'f_map' logs the client certificate but not the gateway's verify result ($mtls_ok only maps it to values that do not say how it failed): a certificate that failed verification (revoked, expired, untrusted) cannot be told from a valid one, so certificate failures are not judged; log $ssl_client_verify",
+    );
+    expect(compileGatewayLogFormat({ gateway: 'nginx', config, logFormat: 'f_reorder' }).warnings.join('\n')).not.toMatch(/verify result/);
+  });
+});
+
 describe('HAProxy lines', () => {
   const config = `frontend fe
   bind :443 ssl crt x.pem verify optional ca-file ca.crt crt-ignore-err all ca-ignore-err all
@@ -172,7 +205,7 @@ describe('HAProxy lines', () => {
 
   it('captures numbered in declaration order whatever their kind; %hr split, #XX decoded; +Q quotes not escaped', () => {
     const e = event('haproxy', config, '127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET /p?q=#22x#22 HTTP/1.1" {api.test|rid-1|Bearer a#7Cb} a="Bearer a|b "z"" e=rid-\\"1\\] v=0 err=0 ca=0 u=1 s="/O=Test/CN=svc-a"');
-    expect(e).toMatchObject({ host: 'api.test', correlationId: 'rid-1', url: '/p?q="x"', authScheme: 'Bearer', cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test' } });
+    expect(e).toMatchObject({ host: 'api.test', correlationId: 'rid-1', url: 'https://api.test/p?q="x"', authScheme: 'Bearer', cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test' } });
     expect(e.occurredAt.toISOString()).toBe('2026-12-04T10:22:49.721Z');
     expect(e.tokenFingerprint).toBe(event('haproxy', config, '127.0.0.1:1 [04/Dec/2026:10:22:49.721] fe~ 200 "GET / HTTP/1.1" {h|r|Bearer a#7Cb} a="-" e=- v=0 err=0 ca=0 u=0 s=""').tokenFingerprint);
     expect(e.redactedRaw).toContain('{api.test|rid-1|Bearer [redacted]}');
@@ -215,6 +248,7 @@ describe('HAProxy lines', () => {
     expect(e).toMatchObject({ authScheme: 'Bearer', tokenFingerprint: '67MSe_XHxLTkK1FxD0lGwcHQWzMdI3ndFeOlQx7ZNBY', httpStatus: 200 });
     expect(compileGatewayLogFormat({ gateway: 'haproxy', config: c }).warnings).toEqual([
       expect.stringContaining('lines longer than 1024 bytes are cut by HAProxy; add "len 16384" to the log line'),
+      expect.stringContaining("logs the client certificate but not the gateway's verify result"),
       expect.stringContaining('logs neither the DPoP header nor its presence: requests with DPoP-bound tokens are not judged (reason proof_not_logged)'),
     ]);
   });
@@ -257,6 +291,62 @@ describe('HAProxy lines', () => {
     expect(hexOnly.cert?.x5tS256).toBe('eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg');
   });
 
+  it('%{+Q}hr (a line the real haproxy 2.6 wrote): the capture block comes quoted, "{Bearer …}", and is read, not refused', () => {
+    const c = `frontend fe_https
+  bind 127.0.0.1:18102 ssl crt srv.pem ca-file ca.pem verify optional
+  capture request header Authorization len 8192
+  log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %{+Q}r id=%ID verify=%[ssl_c_verify] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] x5t=%[ssl_c_der,sha2(256),ub64enc] auth=%{+Q}hr"`;
+    const line = '127.0.0.1:49110 [06/Dec/2026:04:47:43.976] fe_https~ be_apache/a1 0/0/3/2/5 200 194 ---- "GET /api/hapOwner/good HTTP/1.1" id=7F000001:BFD6_7F000001:46B6_6B14E8EF_0000:30CE verify=0 used=1 dn="/CN=clientA/O=BB1" x5t=TfQmqrq0pP2FktXP3n8C_XYcl5Z1X9qo7fkxTOcyxdw auth="{Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJzdmMtYSIsImNsaWVudF9pZCI6InN2Yy1hIiwiYXVkIjoiYXBpIiwiY25mIjp7Ing1dCNTMjU2IjoiVGZRbXFycTBwUDJGa3RYUDNuOENfWFljbDVaMVg5cW83Zmt4VE9jeXhkdyJ9LCJpc3MiOiJodHRwczovL2FzLmJiMS50ZXN0IiwiaWF0IjoxNzk2NTMyMzgyLCJleHAiOjE3OTY1Mzk1ODIsImp0aSI6ImZmZjQyOTdiLWIyNDAtNDgwZi1iYzI5LWZhMjFmNGEyM2ZmMSJ9.ZfV2RDwO5pO8UF_8PjIujix05XqgEyzio0sRnMDKatjOMe4-vP9Lvzjze6t4e9gviWz5wH66PGwZAc0ss73z9LeTYikGRysN0EiOpPvqsDQnt7TGka6R25pzKtMgrDobpPVlPi23znG26eLFJA8nBlikqATbrisYEqv4IxUY4OgrZY15Hpdbx0ZyVFaCgdtfSP-hCXRgJX2TgNYilqw0kNahUZDVP8wMoWye5i-EIgmsUEhQglWuJTKqNoC3fX6wzZpH00fu1RLpnjGF9RseCoSTjOXrCntgihL3wFQgza654sadQP3Yb3b-G4BsNGX7KaRBCyUqQY2TGK3ICFPrnQ}"';
+    const e = event('haproxy', c, line);
+    expect(e).toMatchObject({ authScheme: 'Bearer', tokenFingerprint: '6KIzefLMpoOlbQrSh8ZM_ZlJyg0ntRw302sL8OyZ0bw', httpStatus: 200, url: '/api/hapOwner/good' });
+    expect(e.redactedRaw).toMatch(/auth="\{Bearer \[redacted\]\}"$/);
+    // Unquoted where the format quotes it: not this format's line.
+    expect(parse('haproxy', c, line.replace('auth="{', 'auth={').replace(/}"$/, '}'))).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+  });
+
+  it('a frontend whose every bind has ssl serves https: with the captured Host, the full URL a DPoP proof\'s htu is compared with', () => {
+    const cfg = (bind: string) => `frontend owner_a
+  mode http
+${bind}
+  log stdout len 16384 format raw local0
+  option httplog
+  capture request header Host len 64
+  capture request header Authorization len 4096
+  capture request header DPoP len 4096
+  default_backend app`;
+    const line = '127.0.0.1:52974 [06/Dec/2026:04:48:11.098] owner_a~ app/s1 0/0/0/0/0 200 183 - - ---- 1/1/0/0/0 0/0 {127.0.0.1:18211|DPoP eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6ImtleXN0b3JlLUNIQU5HRS1NRSJ9.eyJqdGkiOiJyQUZuQlM3bmtfbUpkT3d1WGhuTmJGWVRVc1ZwQXVaYnVwVlhiTjNqVldHIiwic3ViIjoiZHBvcC1jbGllbnQiLCJpYXQiOjE3OTY1MzI0ODQsImV4cCI6MTc5NjUzMzM4NCwic2NvcGUiOiJhcGk6cmVhZCIsImNsaWVudF9pZCI6ImRwb3AtY2xpZW50IiwiaXNzIjoiaHR0cDovLzEyNy4wLjAuMToxODIwMCIsImF1ZCI6Imh0dHBzOi8vYXBpLmJiMi5leGFtcGxlIiwiY25mIjp7ImprdCI6Ild3TjVvZTR2WUVqbFFMNG5OY09iU2ZYZlZId1JSU0xYaE5aQ1htVHRTRXcifX0.H94cNDllfcRYMTYqdnA8iE6Ij3AtJfk5XmxQv4WeIwR88wJDqC38XCnJlvD2oIB4vqrqPQXKl84dp92Bn9_gPwJUfAl5N2tCzjlI-M8shvpeiQpjLqa1Ommy_sKYtm4cXKes0ZshHQ_PqYq4TsjhY1iSEGTyFO5ZnOELKeqdpQFBX4J1YFA8puTfpi-jSu254L4jB0C6tWnC0JBDDgrWSDPqhu3jZ99FGdnVaOPXLUHFiBmaKwV_vjwNsVk0dCI3Re99ODPQTdauPtXaID63lorPTGLt1bwlYjNf0y_GB_TNB0WHQ9JpJ5tPOcbXwo6TPpzFctvZHFFjBuBr33yPGw|eyJhbGciOiJFUzI1NiIsInR5cCI6ImRwb3Arand0IiwiandrIjp7Imt0eSI6IkVDIiwieCI6InNGX3NnZVFtd2R2UGpPZVVLVU5ZWnZTWk54Nm9PejZPaXVwTGhuSFU2eDQiLCJ5IjoiV1VCZjVEa3NHaVFybEgzY3NXTl9lOHpMTVRWVVc4UzNnR09oTFZ4MFEtcyIsImNydiI6IlAtMjU2In19.eyJqdGkiOiIzOGJjYzMyNC1kZTc1LTRlZDEtOGVlMi1iNDBlOGQyODI4MWQiLCJodG0iOiJHRVQiLCJodHUiOiJodHRwczovLzEyNy4wLjAuMTo5OTk5L2xheC9jMDYtaHR1LW90aGVyLXBvcnQiLCJpYXQiOjE3OTY1MzI0OTEsImF0aCI6IlZkMlItZDcyMUlsSG5rb2dCQTI0dms5R2Q4dG9zZmthVVRVTktTZGF2aUkifQ.c9dRFiaI6DfeBT271hJLIHh8G9zvf8soROq0z5DWD99O416fG2qaoHbLGMP70_qie90PoXMpbtExAIiVHWkDwg} "GET /lax/c06-htu-other-port HTTP/1.1"';
+    const tls = cfg('  bind 127.0.0.1:18211 ssl crt /tmp/bb2/pki/srv-full.pem');
+    expect(event('haproxy', tls, line)).toMatchObject({ url: 'https://127.0.0.1:18211/lax/c06-htu-other-port', host: '127.0.0.1:18211' });
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: tls }).warnings.join('\n')).not.toMatch(/htu/);
+    // One bind without ssl: the scheme is not known, and the warning names only what is missing.
+    const mixed = cfg('  bind 127.0.0.1:18211 ssl crt /tmp/bb2/pki/srv-full.pem\n  bind 127.0.0.1:8080');
+    expect(event('haproxy', mixed, line).url).toBe('/lax/c06-htu-other-port');
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: mixed }).warnings).toContain(
+      "log-format of frontend 'owner_a' logs no scheme: a DPoP proof's htu is compared with the request's path only",
+    );
+    // %[ssl_fc] logged: 1 is https, 0 http, whatever the binds.
+    const fc = `frontend fe\n  bind :443 ssl crt x.pem\n  bind :80\n  log-format "%Ts %ST %[ssl_fc] %[req.hdr(Host)] %{+Q}r %[req.hdr(DPoP)]"`;
+    expect(event('haproxy', fc, '1796379770 200 0 api.test "GET /a HTTP/1.1" -').url).toBe('http://api.test/a');
+    expect(event('haproxy', fc, '1796379770 200 1 api.test "GET /a HTTP/1.1" -').url).toBe('https://api.test/a');
+  });
+
+  it('several frontends logging to one file: a line of another frontend is skipped (other_frontend), not rejected (bb3 §4)', () => {
+    const cfg = `frontend fe_custom
+  bind 127.0.0.1:18320 ssl crt srv.pem ca-file ca.pem verify optional
+  capture request header Authorization len 4096
+  log-format "%ci:%cp [%tr] %ft %ST %B %{+Q}r verify=%[ssl_c_verify] err=%[ssl_c_err] caerr=%[ssl_c_ca_err] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] serial=%[ssl_c_serial,hex] x5t=%[ssl_c_der,sha2(256),hex] hdrs=%hr"
+frontend fe_httplog
+  bind 127.0.0.1:18322 ssl crt srv.pem ca-file ca.pem verify optional ca-ignore-err all crt-ignore-err all
+  option httplog
+  capture request header Authorization len 4096`;
+    // As HAProxy 2.6 sent it to syslog, fe_httplog's line in the file fe_custom logs to.
+    const other = "<134>Dec  6 05:55:32 haproxy[23875]: 127.0.0.1:52552 [06/Dec/2026:05:55:32.796] fe_httplog~ fe_httplog/<NOSRV> 0/-1/-1/-1/0 200 74 - - LR-- 1/1/0/0/0 0/0 {Bearer eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJzdmMtZ29vZCIsImNsaWVudF9pZCI6InN2Yy1nb29kIiwic2NvcGUiOiJhcGkiLCJjbmYiOnsieDV0I1MyNTYiOiJBblBKckNuenR1RS05WnlmUWlHNWg0cGJpRGgzSVFjMjF6cmQ1WThrLU9JIn0sImlzcyI6Imh0dHBzOi8vYXMuYmIzLnRlc3QiLCJhdWQiOiJodHRwczovL2FwaS5iYjMudGVzdCIsImlhdCI6MTc5NjUzMjMyNCwiZXhwIjoxNzk2NTM5NTg0LCJqdGkiOiJiYjMtc3ZjLWdvb2QteGw0ZGx2In0.gVnRzpEOSflhTqU-Jf5muSj4OqvnS2ZlYW1djpIZcvmQxPnDIJEnXQr22_qTK57hPBDDZIdibkQ_3drSQLpOLA} \"GET /api/items?case=good HTTP/1.1\"";
+    expect(parse('haproxy', cfg, other, 'fe_custom')).toEqual({ kind: 'skip', reason: 'other_frontend' });
+    expect(parse('haproxy', cfg, other, 'fe_httplog')).toMatchObject({ kind: 'event' });
+    // A line of no frontend is still rejected.
+    expect(parse('haproxy', cfg, other.replace('fe_httplog/<NOSRV> ', ''), 'fe_custom')).toMatchObject({ kind: 'error', reason: 'unrecognized_line' });
+  });
+
   it('option httplog clf (a line the real haproxy 2.6 wrote): +Q from %{+Q}o on, -Q for the client address, the trailing separator', () => {
     const c = 'frontend fe5\n  capture request header Authorization len 512\n  option httplog clf';
     const line = '127.0.0.1 - - [04/Dec/2026:10:52:55 +0000] "GET /x HTTP/1.1" 200 73 "" "" 57672 434 "fe5" "fe5" "<NOSRV>" 0 -1 -1 -1 0 LR-- 1 1 0 0 0 0 0 "" "" "Bearer t0k" ';
@@ -265,6 +355,8 @@ describe('HAProxy lines', () => {
     }
   });
 });
+
+const RECOMMENDED_HAPROXY_ZONE_WARNING = "log-format of frontend 'holdfast_edge' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead";
 
 describe("Holdfast's own formats, read as bring-your-own", () => {
   const keyFacts = (r: ParseResult) => {
@@ -300,7 +392,8 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
   it('the recommended HAProxy frontend: set-var variables, jwt_payload_query claims and hdr_cnt(DPoP) resolved', () => {
     const config = haproxyFrontend({ bind: ':443', crtFile: 'x.pem', caFile: 'ca.crt', crlFile: 'crl.pem', logTarget: 'stdout', backend: 'app' });
     const c = compileGatewayLogFormat({ gateway: 'haproxy', config });
-    expect(c.warnings).toEqual([]);
+    // %tr is HAProxy's local time without a zone (the recommended frontend should log %trl or %Ts).
+    expect(c.warnings).toEqual([RECOMMENDED_HAPROXY_ZONE_WARNING]);
     expect(c.fields).toEqual(expect.arrayContaining(['auth_scheme', 'token_fingerprint', 'token_client_id', 'token_sub', 'token_exp', 'cnf_jkt', 'cnf_x5t', 'has_dpop', 'cert_x5t', 'tls_err_code', 'correlation_id']));
     const line = '10.0.0.1 [04/Dec/2026:10:22:49.721] 5b1d HTTP/1.1 GET /a HTTP/1.1 200 ssl_c_used=1 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="/O=Test/CN=svc-a" ssl_c_i_dn="/CN=CA" ssl_c_serial=1000 ssl_c_sha1=C5495C3A5A9F60D05A19132335907CEF94CEB34E x5t=eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_jkt=jkt-1 cnf_x5t=- has_dpop=1 x_request_id="rid-1"';
     expect(event('haproxy', config, line.replace('5b1d HTTP/1.1 GET /a HTTP/1.1', '5b1d GET /a HTTP/1.1'))).toMatchObject({
@@ -321,7 +414,7 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
       ['cnf.x5t#S256 without cnf.jkt', () => withoutJkt, "log-format of frontend 'holdfast_edge' logs the token's cnf.x5t#S256 but not cnf.jkt: a token whose cnf.x5t#S256 is empty may be bound by cnf.jkt, so its binding is left unknown (not bearer)"],
       ['cnf.jkt without cnf.x5t#S256', () => withoutX5t, "log-format of frontend 'holdfast_edge' logs the token's cnf.jkt but not cnf.x5t#S256: a token whose cnf.jkt is empty may be bound by cnf.x5t#S256, so its binding is left unknown (not bearer)"],
     ])('compile warns: %s', (_name, config, warning) => {
-      expect(compileGatewayLogFormat({ gateway: 'haproxy', config: config() }).warnings).toEqual([warning]);
+      expect(compileGatewayLogFormat({ gateway: 'haproxy', config: config() }).warnings).toEqual([RECOMMENDED_HAPROXY_ZONE_WARNING, warning]);
     });
 
     it('an empty cnf.x5t#S256 leaves the binding unknown (notLogged.cnf): the claims carry no cnf and say nothing of jkt', () => {
@@ -339,6 +432,7 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
     it('a format logging the claims but neither cnf member warns, and leaves every token\'s binding unknown', () => {
       const neither = full.replace(/ cnf_(jkt|x5t)=%\[[^\]]*\]/g, '');
       expect(compileGatewayLogFormat({ gateway: 'haproxy', config: neither }).warnings).toEqual([
+        RECOMMENDED_HAPROXY_ZONE_WARNING,
         "log-format of frontend 'holdfast_edge' logs the token's claims but neither cnf.x5t#S256 nor cnf.jkt: whether a token is bound is unknown, so no token is stored bearer from this log",
       ]);
       const e = event('haproxy', neither, line('-').replace(' cnf_x5t=-', ''));

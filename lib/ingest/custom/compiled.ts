@@ -2,10 +2,12 @@
 // a format can be used at all (a time, and something to judge binding by) and the choice of one
 // format among several in a configuration.
 import type { LineParser } from '../types.ts';
-import { CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName } from './fields.ts';
+import {
+  CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, FIELD_VALUE_PATTERNS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName, type SlotValue,
+} from './fields.ts';
 import { CompiledLineParser } from './line-parser.ts';
 import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
-import { timeIsComplete } from './time.ts';
+import { timeHasZone, timeIsComplete } from './time.ts';
 
 export type GatewayFormat = 'nginx' | 'apache' | 'haproxy';
 export const GATEWAY_FORMATS: readonly GatewayFormat[] = ['nginx', 'apache', 'haproxy'];
@@ -61,33 +63,100 @@ export interface FoundFormat {
   segments: Segment[];
   /** Warnings the compiler already knows (an unknown variable, a short HAProxy log length). */
   warnings: string[];
+  /** HAProxy: the formats of the other frontends of the configuration (lines of theirs in the same file are skipped as other_frontend). */
+  others?: Segment[][];
+  /** NGINX: variables the format logs that a `map` derives from `$ssl_client_verify` (`$mtls_ok`), named in the warning. */
+  verifyMaps?: string[];
   /** HAProxy only: lines come through syslog, whose header time stands in when the format logs none. */
   syslogTime?: boolean;
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
+  /** Values every line has, known from the configuration rather than logged (HAProxy: https when every `bind` has `ssl`); a logged value wins. */
+  constants?: SlotValue[];
   /** Lines the gateway writes to the same log that are not requests (HAProxy's proxy and connection messages): skipped when they do not match the format. */
   serviceLines?: RegExp[];
 }
 
 const slotsOf = (segs: Segment[]): Slot[] => segs.filter((s): s is Slot => s.kind === 'slot');
 
+/** Whether the format wraps segment i's value in double quotes (`"$http_authorization"`, HAProxy `%{+Q}`). */
+function isQuoted(segs: readonly Segment[], i: number): boolean {
+  const s = segs[i] as Slot;
+  if (s.mustQuote || s.maybeQuoted) return true;
+  const prev = segs[i - 1];
+  const next = segs[i + 1];
+  return prev?.kind === 'lit' && prev.text.endsWith('"') && next?.kind === 'lit' && next.text.startsWith('"');
+}
+
+/**
+ * Each slot of a canonical field gets its value's shape (FIELD_VALUE_PATTERNS) unless the
+ * compiler gave it one: the matcher then finds where an unquoted value ends.
+ */
+function withFieldPatterns(segs: Segment[]): Segment[] {
+  return segs.map((s, i) => {
+    if (s.kind !== 'slot' || s.pattern || s.time || s.expand || !s.field) return s;
+    const shape = FIELD_VALUE_PATTERNS[s.field];
+    if (!shape || (shape.unquotedOnly && isQuoted(segs, i))) return s;
+    return { ...s, pattern: shape.pattern };
+  });
+}
+
+/**
+ * Unquoted values that may hold spaces, side by side with only a separator between them
+ * (`$http_authorization $ssl_client_verify`): a line whose split is not certain is refused.
+ */
+function adjacentFreeText(segs: readonly Segment[]): Array<[Slot, Slot]> {
+  const free = (i: number): boolean => {
+    const s = segs[i];
+    if (s?.kind !== 'slot' || s.time || isQuoted(segs, i)) return false;
+    if (!s.pattern) return true;
+    return !!s.field && !!FIELD_VALUE_PATTERNS[s.field]?.spaces;
+  };
+  const pairs: Array<[Slot, Slot]> = [];
+  for (let i = 0; i + 2 < segs.length; i++) {
+    const between = segs[i + 1]!;
+    if (!free(i) || !free(i + 2) || between.kind !== 'lit' || !/^\s+$/.test(between.text)) continue;
+    const [a, b] = [segs[i] as Slot, segs[i + 2] as Slot];
+    // Two labels side by side only move label text around; a field on either side decides the event.
+    if (a.field || b.field) pairs.push([a, b]);
+  }
+  return pairs;
+}
+
 /** All fields a slot may fill, including those of a multi-value slot (HAProxy `%hr`). */
 function fieldsOf(slot: Slot): Array<FieldName | null> {
   return slot.expandsTo ?? [slot.field];
 }
 
+/** How to log the verify result, per gateway. */
+const VERIFY_HINT: Readonly<Record<GatewayFormat, string>> = {
+  nginx: 'log $ssl_client_verify',
+  apache: 'log %{SSL_CLIENT_VERIFY}x',
+  haproxy: 'log %[ssl_c_verify], %[ssl_c_err] and %[ssl_c_ca_err]',
+};
+
+/** How to log a time with its zone, per gateway. */
+const ZONED_TIME_HINT: Readonly<Record<GatewayFormat, string>> = {
+  nginx: 'log $time_iso8601 or $time_local',
+  apache: 'add %z to the strftime format, or log %t',
+  haproxy: 'log %trl, %Tl or %Ts instead',
+};
+
 /** The checks and the parser of one found format; throws LogFormatError with a one-line reason. */
 export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: string[]): CompiledLogFormat {
-  const segments = normalizeSegments(found.segments);
+  const segments = withFieldPatterns(normalizeSegments(found.segments));
   const slots = slotsOf(segments);
   const fields = new Set<FieldName>();
   for (const s of slots) for (const f of fieldsOf(s)) if (f) fields.add(f);
+  for (const c of found.constants ?? []) if (c.field) fields.add(c.field);
   const warnings = [...found.warnings];
   const times = slots.flatMap((s) => (s.time ? [s.time] : []));
   if (!timeIsComplete(times)) {
     if (!found.syslogTime) {
       throw new LogFormatError('no_time', times.length ? `${found.title} has no complete time (its time variables give no full date)` : `${found.title} has no time variable`);
     }
-    warnings.push(`${found.title} logs no time: the syslog header's time is used, and a line without one is rejected`);
+    warnings.push(`${found.title} logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC), and a line without one is rejected`);
+  } else if (!timeHasZone(times)) {
+    warnings.push(`${found.title} logs its time without a zone (${times.length === 1 ? slots.find((s) => s.time)!.spec : 'its time variables'}): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; ${ZONED_TIME_HINT[gateway]}`);
   }
   const has = (list: readonly FieldName[]) => list.some((f) => fields.has(f));
   if (!has(TOKEN_FIELDS) && !has(CERT_FIELDS) && !has(VERIFY_FIELDS)) {
@@ -95,6 +164,12 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   }
   if (!fields.has('status')) warnings.push(`${found.title} logs no status: whether the gateway let a request through is unknown`);
   if (!has(TOKEN_FIELDS)) warnings.push(`${found.title} logs nothing of the token (Authorization scheme or fingerprint, DPoP): only certificate verdicts`);
+  // The certificate without the gateway's verdict on it: one that failed verification and was
+  // still logged (NGINX `optional`, HAProxy `crt-ignore-err`) looks like any other.
+  if (!has(VERIFY_FIELDS) && CERT_FIELDS.some((f) => f !== 'forwarded_cert' && fields.has(f))) {
+    const mapped = found.verifyMaps?.length ? ` (${found.verifyMaps.join(', ')} only maps it to values that do not say how it failed)` : '';
+    warnings.push(`${found.title} logs the client certificate but not the gateway's verify result${mapped}: a certificate that failed verification (revoked, expired, untrusted) cannot be told from a valid one, so certificate failures are not judged; ${VERIFY_HINT[gateway]}`);
+  }
   if (has(VERIFY_FIELDS) && !has(CERT_IDENTITY_FIELDS)) {
     warnings.push(`${found.title} logs no certificate fingerprint or PEM: a certificate-bound token cannot be compared with the certificate presented`);
   }
@@ -124,7 +199,11 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     }
   }
   if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
-    warnings.push(`${found.title} logs no scheme and host: a DPoP proof's htu is compared with the request's path only`);
+    const missing = !fields.has('scheme') && !fields.has('host') ? 'no scheme and host' : !fields.has('scheme') ? 'no scheme' : 'no host';
+    warnings.push(`${found.title} logs ${missing}: a DPoP proof's htu is compared with the request's path only`);
+  }
+  for (const [a, b] of adjacentFreeText(segments)) {
+    warnings.push(`${found.title}: ${a.spec} and ${b.spec} are unquoted, side by side, and may hold spaces: a line where it is not certain which words belong to which is refused (ambiguous_line); put quotes around them in the format`);
   }
   const labels = slots.filter((s) => !s.field && !s.time && !s.expandsTo).map((s) => s.label);
   return {
@@ -135,7 +214,8 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     labels,
     warnings,
     parser: new CompiledLineParser({
-      gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines,
+      gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines, constants: found.constants,
+      otherFormats: found.others?.map((o) => withFieldPatterns(normalizeSegments(o))),
       notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf ? notLogged : null,
     }),
   };

@@ -79,6 +79,40 @@ export type FieldName =
   /** A certificate forwarded by a TLS-terminating hop in a header (Slot.header names it). */
   | 'forwarded_cert';
 
+/**
+ * The shape of a field's value as gateways write it (regex source, no anchors, no groups): where
+ * a value is not quoted it is what tells the matcher where the value ends (an unquoted
+ * `FAILED:certificate revoked` before a 40-hex SHA-1 splits one way only). `spaces`: the value
+ * may hold a space, so two such values side by side unquoted may split more than one way.
+ * `unquotedOnly`: the shape is enforced only where the format does not quote the value (a quoted
+ * Authorization may be Digest's `username="a", realm="b"`).
+ */
+export const FIELD_VALUE_PATTERNS: Readonly<Partial<Record<FieldName, { pattern: string; spaces: boolean; unquotedOnly?: boolean }>>> = {
+  status: { pattern: '\\d{3}', spaces: false },
+  tls_verify: { pattern: 'SUCCESS|NONE|GENEROUS|FAILED(?::.*)?', spaces: true },
+  cert_serial: { pattern: '[0-9A-Fa-f]+(?::[0-9A-Fa-f]+)*', spaces: false },
+  cert_sha1: { pattern: '[0-9A-Fa-f]{40}|(?:[0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}', spaces: false },
+  cert_sha256_hex: { pattern: '[0-9A-Fa-f]{64}|(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}', spaces: false },
+  cert_x5t: { pattern: '[A-Za-z0-9_-]{43}', spaces: false },
+  cert_sha256_b64: { pattern: '[A-Za-z0-9+/]{43}=', spaces: false },
+  client_ip: { pattern: '[^\\s"]+', spaces: false },
+  host: { pattern: '[^\\s"]+', spaces: false, unquotedOnly: true },
+  scheme: { pattern: '[A-Za-z][A-Za-z0-9+.-]*', spaces: false },
+  method: { pattern: '[^\\s"]+', spaces: false },
+  request_id: { pattern: '\\S+', spaces: false, unquotedOnly: true },
+  auth_scheme: { pattern: "[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*", spaces: false, unquotedOnly: true },
+  credential: { pattern: '\\S+', spaces: false, unquotedOnly: true },
+  token_fingerprint: { pattern: '[A-Za-z0-9_=+/-]+', spaces: false, unquotedOnly: true },
+  cnf_jkt: { pattern: '[A-Za-z0-9_-]+', spaces: false, unquotedOnly: true },
+  cnf_x5t: { pattern: '[A-Za-z0-9_-]+', spaces: false, unquotedOnly: true },
+  token_exp: { pattern: '\\d+(?:\\.\\d+)?', spaces: false, unquotedOnly: true },
+  has_dpop: { pattern: '\\S+', spaces: false, unquotedOnly: true },
+  tls_cert_used: { pattern: '\\d+', spaces: false },
+  // `<scheme> <credential>`, or a credential alone (token68, as long as a token); unquoted, a value
+  // of one word that is neither (a verify result, a DN) cannot be taken for one.
+  authorization: { pattern: "[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* +[^\\s\"]+|[A-Za-z0-9._~+/-]{16,}=*", spaces: true, unquotedOnly: true },
+};
+
 /** Fields that say how a request was bound: a format without any of them cannot be judged. */
 export const TOKEN_FIELDS: readonly FieldName[] = [
   'authorization', 'credential', 'auth_scheme', 'token_fingerprint', 'token_payload', 'dpop', 'has_dpop', 'cnf_jkt', 'cnf_x5t', 'token_client_id', 'token_sub', 'token_exp',
@@ -167,15 +201,25 @@ export interface SlotValue {
 }
 
 const AUTH_SCHEMES = /^(?:bearer|dpop|basic|digest|negotiate|ntlm|hoba|mutual|aws4-hmac-sha256|gnap|token|apikey)$/i;
+/** A credential sent without a scheme: token68 (RFC 9110 §11.2), at least as long as a short opaque token. */
+const LONE_CREDENTIAL = /^[A-Za-z0-9._~+/-]{16,}=*$/;
+/** An auth-scheme is an RFC 9110 token. */
+const AUTH_SCHEME_TOKEN = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/;
+const NO_AUTH: AuthFacts = { authScheme: null, tokenFingerprint: null, tokenClaims: null };
 
 /**
  * A raw Authorization value. A lone word is a credential sent without a scheme (util.authFacts
  * reads a lone word as a scheme, which is what a map-derived scheme variable holds; here it would
- * keep the token itself), unless it is a scheme.
+ * keep the token itself), unless it is a scheme; a word that looks like neither (`verify`, a
+ * misread piece of another value) is no credential and gives no fingerprint.
  */
 function authorizationFacts(value: string | null, credential: string | null, scheme: string | null): AuthFacts {
   const v = value?.trim() ?? null;
-  if (v && !v.includes(' ') && !AUTH_SCHEMES.test(v)) return { authScheme: null, tokenFingerprint: sha256B64url(v), tokenClaims: decodeJwtClaims(v) };
+  if (v && !v.includes(' ') && !AUTH_SCHEMES.test(v)) {
+    return LONE_CREDENTIAL.test(v) ? { authScheme: null, tokenFingerprint: sha256B64url(v), tokenClaims: decodeJwtClaims(v) } : NO_AUTH;
+  }
+  // `<scheme> <credential>`: a first word that is no scheme token (`CN=a,O=b`) makes it no Authorization value.
+  if (v && !AUTH_SCHEME_TOKEN.test(v.slice(0, v.indexOf(' ')))) return NO_AUTH;
   if (v) return authFacts(v);
   const c = credential?.trim() ?? null;
   const s = authFacts(scheme);

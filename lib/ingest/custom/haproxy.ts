@@ -83,6 +83,8 @@ interface ProxyState {
   /** `http-request set-var(txn.x) <expr>`: what `var(txn.x)` holds. */
   vars: Map<string, string>;
   logLen: number | null;
+  /** `bind` lines with and without `ssl`: a frontend whose binds all terminate TLS serves https only. */
+  binds: { ssl: number; plain: number };
 }
 
 /** What a sample expression may refer to in its frontend. */
@@ -101,7 +103,8 @@ function headerOfSample(sample: string): string | null {
 function readSections(config: string): ProxyState[] {
   const proxies: ProxyState[] = [];
   const namedDefaults = new Map<string, ProxyState>();
-  let defaults: ProxyState = { kind: 'defaults', name: '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null };
+  const noBinds = () => ({ ssl: 0, plain: 0 });
+  let defaults: ProxyState = { kind: 'defaults', name: '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null, binds: noBinds() };
   let globalLen: number | null = null;
   let cur: ProxyState | null = null;
   let inGlobal = false;
@@ -113,13 +116,13 @@ function readSections(config: string): ProxyState[] {
       inGlobal = kw === 'global';
       cur = null;
       if (kw === 'defaults') {
-        defaults = { kind: 'defaults', name: w[1] ?? '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null };
+        defaults = { kind: 'defaults', name: w[1] ?? '', format: null, captures: [], responseCaptures: 0, vars: new Map(), logLen: null, binds: noBinds() };
         if (w[1]) namedDefaults.set(w[1], defaults);
         cur = defaults;
       } else if (kw === 'frontend' || kw === 'listen') {
         const from = w[2] === 'from' && w[3] ? namedDefaults.get(w[3]) : undefined;
         const base = from ?? defaults;
-        cur = { kind: kw, name: w[1] ?? '', format: base.format, captures: [], responseCaptures: 0, vars: new Map(base.vars), logLen: base.logLen ?? globalLen };
+        cur = { kind: kw, name: w[1] ?? '', format: base.format, captures: [], responseCaptures: 0, vars: new Map(base.vars), logLen: base.logLen ?? globalLen, binds: noBinds() };
         proxies.push(cur);
       }
       continue;
@@ -132,7 +135,10 @@ function readSections(config: string): ProxyState[] {
       continue;
     }
     if (!cur) continue;
-    if (kw === 'log-format') cur.format = w.slice(1).join(' ');
+    if (kw === 'bind') {
+      if (w.includes('ssl')) cur.binds.ssl++;
+      else cur.binds.plain++;
+    } else if (kw === 'log-format') cur.format = w.slice(1).join(' ');
     else if (kw === 'option' && (w[1] === 'httplog' || w[1] === 'httpslog' || w[1] === 'tcplog')) {
       cur.format = HAPROXY_OPTION_FORMATS[w[1] === 'httplog' && w[2] === 'clf' ? 'httplog clf' : w[1]]!;
     } else if (kw === 'no' && w[1] === 'option' && /^(https?log|tcplog)$/.test(w[2] ?? '')) cur.format = null;
@@ -201,6 +207,9 @@ const HAPROXY_VARS: Readonly<Record<string, { field: FieldName; hash?: boolean; 
 /** Variables HAProxy always prints as strings: `%{+Q}` quotes them for sure. */
 const STRING_VARS = new Set(['r', 'HM', 'HU', 'HP', 'HQ', 'HV', 'ID', 'f', 'ft', 'b', 's', 'CC', 'CS']);
 
+/** Variables HAProxy prints without a space (names, addresses, URIs as sent, flags): their end is the next space. */
+const WORD_VARS = new Set(['HM', 'HU', 'HP', 'HQ', 'HV', 'f', 'ft', 'b', 's', 'fi', 'bi', 'si', 'ts', 'tsc', 'sslv', 'sslc']);
+
 const NUMERIC_VARS = new Set(['cp', 'fp', 'bp', 'sp', 'B', 'U', 'TR', 'Tw', 'Tc', 'Tr', 'Ta', 'Th', 'Ti', 'Tq', 'Tt', 'Td', 'Tu', 'ac', 'fc', 'bc', 'sc', 'rc', 'sq', 'bq', 'lc', 'rt', 'pid']);
 
 const CERT_DIGEST = /^ssl_c_der$/;
@@ -259,6 +268,8 @@ function sampleField(expr: string, scope: SampleScope, depth = 0): { field: Fiel
       return { field: 'request_id' };
     case 'ssl_fc_sni':
       return { field: 'host' };
+    case 'ssl_fc':
+      return convs.length === 0 ? { field: 'scheme' } : null;
     case 'src':
       return { field: 'client_ip' };
     case 'req.hdr':
@@ -347,16 +358,22 @@ function captureSlot(name: 'hr' | 'hrl', scope: SampleScope, spec: string, flags
     if (parts.length !== targets.length) return null;
     return parts.map((p, i) => ({ ...targets[i]!, value: unescapeHash(p) }));
   };
+  // `%{+Q}hr` wraps the whole block in quotes (`"{a|b}"`); `%{+Q}hrl` quotes each capture, which expand reads.
+  const quotedBlock = name === 'hr' && flags.Q;
   const redactRaw = (raw: string): string => {
-    const hr = name === 'hr' && raw.startsWith('{') && raw.endsWith('}');
+    const q = quotedBlock && raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? '"' : '';
+    const block = q ? raw.slice(1, -1) : raw;
+    const hr = name === 'hr' && block.startsWith('{') && block.endsWith('}');
     if (!hr) return targets.some(isSensitiveSlot) ? '[redacted]' : raw;
-    const parts = raw.slice(1, -1).split('|');
-    return `{${parts.map((p, i) => (targets[i] && isSensitiveSlot(targets[i]!) && p !== '' && p !== '-' ? redactSlotValue(targets[i]!, p) : p)).join('|')}}`;
+    const parts = block.slice(1, -1).split('|');
+    return `${q}{${parts.map((p, i) => (targets[i] && isSensitiveSlot(targets[i]!) && p !== '' && p !== '-' ? redactSlotValue(targets[i]!, p) : p)).join('|')}}${q}`;
   };
   return {
     kind: 'slot', spec, field: null, label: name, decode: slotDecoder(flags, true), escapesQuotes: false, expand, redactRaw,
     expandsTo: targets.map((t) => t.field),
     pattern: name === 'hr' ? '\\{[^}]*\\}' : undefined,
+    maybeQuoted: quotedBlock,
+    mustQuote: quotedBlock,
   };
 }
 
@@ -366,9 +383,9 @@ function varSlot(name: string, spec: string, flags: Flags, scope: SampleScope, r
   if (time) return { ...base, field: null, time, pattern: time.pattern, decode: (s: string) => s };
   if (name === 'hr' || name === 'hrl') return scope.captures.length ? captureSlot(name, scope, spec, flags) : null;
   const known = HAPROXY_VARS[name];
-  if (known) return { ...base, field: known.field, pattern: known.pattern, decode: slotDecoder(flags, !!known.hash) };
+  if (known) return { ...base, field: known.field, pattern: known.pattern ?? (WORD_VARS.has(name) ? '\\S+' : undefined), decode: slotDecoder(flags, !!known.hash) };
   if (name === 'hs' || name === 'hsl') return responseCaptures ? { ...base, field: null, decode: slotDecoder(flags, true) } : null;
-  return { ...base, field: null, pattern: NUMERIC_VARS.has(name) ? '-?\\d+' : undefined, decode: slotDecoder(flags, false) };
+  return { ...base, field: null, pattern: NUMERIC_VARS.has(name) ? '-?\\d+' : WORD_VARS.has(name) ? '\\S+' : undefined, decode: slotDecoder(flags, false) };
 }
 
 function sampleSlot(expr: string, spec: string, flags: Flags, scope: SampleScope, warnings: string[]): Slot {
@@ -386,8 +403,9 @@ function sampleSlot(expr: string, spec: string, flags: Flags, scope: SampleScope
   return {
     kind: 'slot', spec, field: f?.field ?? null, header: f?.header, label, escapesQuotes: false, maybeQuoted: flags.Q,
     secret: !f && readsCredential(expr, scope),
-    decode: slotDecoder(flags, false),
-    pattern: f?.field === 'tls_verify_code' || f?.field === 'tls_err_code' || f?.field === 'tls_ca_err_code' || f?.field === 'tls_cert_used' ? '\\d+' : undefined,
+    // `ssl_fc` is 1 on a TLS connection: the scheme.
+    decode: f?.field === 'scheme' ? (v: string) => (v === '1' ? 'https' : v === '0' ? 'http' : v) : slotDecoder(flags, false),
+    pattern: f?.field === 'tls_verify_code' || f?.field === 'tls_err_code' || f?.field === 'tls_ca_err_code' || f?.field === 'tls_cert_used' ? '\\d+' : f?.field === 'scheme' ? '[01]' : undefined,
   };
 }
 
@@ -536,8 +554,12 @@ export function compileHaproxy(config: string, name?: string): CompiledLogFormat
     if (cut && fields.includes('authorization')) {
       warnings.push(`${title}: the Authorization capture keeps ${cut.len} bytes: longer tokens are cut and read as one; capture with len ${AUTHORIZATION_CAPTURE_MIN} or more, or log the token's sha2(256)`);
     }
-    found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES });
+    // Every bind of the frontend terminates TLS: its requests are https, a fact the format need not log.
+    const constants: SlotValue[] = p.binds.ssl > 0 && p.binds.plain === 0 ? [{ field: 'scheme', label: 'bind ssl', value: 'https' }] : [];
+    found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES, constants });
   }
   if (found.length === 0) throw new LogFormatError('no_log_format', 'no frontend or listen section of the HAProxy configuration has a log-format or option httplog/httpslog');
+  // Several frontends usually log to one file: a line of another one is skipped (other_frontend), not rejected.
+  for (const f of found) f.others = found.filter((o) => o !== f && o.segments.some((s) => s.kind === 'slot')).map((o) => o.segments);
   return chooseFormat('haproxy', found, [], name, { noun: 'frontend' });
 }

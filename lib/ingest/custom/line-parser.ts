@@ -3,7 +3,7 @@
 // an event by fields.ts. A line that does not match is rejected with the variable at which it
 // stopped matching; a syslog header in front of the line (HAProxy logs through syslog) is skipped.
 import { redact, redactJsonLine } from '../redact.ts';
-import { SERVICE_LINE, SKIP, err, type FormatName, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
+import { OTHER_FRONTEND, SERVICE_LINE, SKIP, err, type FormatName, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { guard, isObject, isEmptyLine, isUnset, type Json } from '../fields.ts';
 import { eventFromValues, isSensitiveSlot as isSensitive, redactSlotValue as redactValue, type SlotValue } from './fields.ts';
 import {
@@ -19,6 +19,10 @@ export interface LineParserSpec {
   json: JsonShape | null;
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   serviceLines?: RegExp[];
+  /** HAProxy: the formats of the configuration's other frontends; a line in one of them is skipped (other_frontend), not rejected. */
+  otherFormats?: Segment[][];
+  /** Values known from the configuration, added after the line's own (which win). */
+  constants?: SlotValue[];
   /** What the format cannot tell (compiled.ts): set on every event it reads. */
   notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean } | null;
 }
@@ -101,11 +105,13 @@ export class CompiledLineParser implements LineParser {
   readonly format: FormatName;
   private readonly patterns: CompiledPatterns;
   private readonly jsonPatterns: CompiledPatterns[];
+  private readonly otherPatterns: Array<{ segments: Segment[]; patterns: CompiledPatterns }>;
 
   constructor(private readonly spec: LineParserSpec) {
     this.format = spec.gateway;
     this.patterns = compilePatterns(spec.segments);
     this.jsonPatterns = (spec.json ?? []).map((m) => compilePatterns(m.template));
+    this.otherPatterns = (spec.otherFormats ?? []).map((segments) => ({ segments, patterns: compilePatterns(segments) }));
   }
 
   parseLine(text: string, ctx: ParseContext): ParseResult {
@@ -129,7 +135,10 @@ export class CompiledLineParser implements LineParser {
       const again = sys ? matchSegments(this.spec.segments, sys.rest, this.patterns) : null;
       if (!again?.ok) {
         const rest = sys?.rest ?? line;
+        const ambiguous = [m, again].find((x) => x && !x.ok && x.ambiguous);
+        if (ambiguous && !ambiguous.ok) return err('ambiguous_line', `${this.spec.title}: ${ambiguous.message}; quote the value in the log format`);
         if (this.spec.serviceLines?.some((re) => re.test(rest))) return SERVICE_LINE;
+        if (this.isOtherFormat(line) || (sys && this.isOtherFormat(sys.rest))) return OTHER_FRONTEND;
         return err('unrecognized_line', `does not match ${this.spec.title}: ${m.message}`);
       }
       m = again;
@@ -139,6 +148,14 @@ export class CompiledLineParser implements LineParser {
     const prefix = line.slice(0, line.length - body.length);
     const redactedRaw = prefix + redactedText(body, m.spans);
     return this.event(redactedRaw, m.values, m.time, fallbackTime, ctx);
+  }
+
+  /** Whether the line is in the format of another frontend of the configuration (it matches, or splits more than one way). */
+  private isOtherFormat(text: string): boolean {
+    return this.otherPatterns.some(({ segments, patterns }) => {
+      const m = matchSegments(segments, text, patterns);
+      return m.ok || !!m.ambiguous;
+    });
   }
 
   /** Null when the line is not a JSON object after all (then it is matched as text). */
@@ -174,6 +191,7 @@ export class CompiledLineParser implements LineParser {
       }
       if (s === '') continue;
       const m = matchSegments(template, s, this.jsonPatterns[k]!);
+      if (!m.ok && m.ambiguous) return err('ambiguous_line', `${this.spec.title}: member ${path.join('.')}: ${m.message}`);
       if (!m.ok) return err('unrecognized_line', `does not match ${this.spec.title}: member ${path.join('.')}: ${m.message}`);
       values.push(...m.values);
       time.push(...m.time);
@@ -188,7 +206,7 @@ export class CompiledLineParser implements LineParser {
 
   private event(redactedRaw: string, values: SlotValue[], time: TimeParts[], fallbackTime: Date | null, ctx: ParseContext): ParseResult {
     const event = eventFromValues(
-      { format: this.spec.gateway, redactedRaw, values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged },
+      { format: this.spec.gateway, redactedRaw, values: this.spec.constants?.length ? [...values, ...this.spec.constants] : values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged },
       ctx,
     );
     return { kind: 'event', event };

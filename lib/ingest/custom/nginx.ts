@@ -225,6 +225,11 @@ const COMBINED = '$remote_addr - $remote_user [$time_local] "$request" $status $
 export function compileNginx(config: string, name?: string): CompiledLogFormat {
   const directives = [...walk(parseDirectives(tokenize(config)))];
   const found: FoundFormat[] = [];
+  // `map $ssl_client_verify $mtls_ok { SUCCESS 1; default 0; }`: the mapped variable says less than
+  // the verify result (0 is any failure, or no certificate), so it is not read as one; it is named.
+  const mappedFromVerify = new Set(
+    directives.filter((d) => d.name === 'map' && /^\$\{?ssl_client_verify\}?$/.test(d.args[0] ?? '') && d.args[1]?.startsWith('$')).map((d) => d.args[1]!.replace(/^\$\{?|\}$/g, '')),
+  );
   for (const d of directives) {
     if (d.name !== 'log_format') continue;
     const [fname, ...rest] = d.args;
@@ -236,7 +241,10 @@ export function compileNginx(config: string, name?: string): CompiledLogFormat {
       escape = e;
     }
     if (rest.length === 0) throw new LogFormatError('syntax', `log_format '${fname}' has no format string`);
-    found.push({ name: fname, title: `log_format '${fname}'`, segments: templateOf(rest.join(''), escape), warnings: [] });
+    const segments = templateOf(rest.join(''), escape);
+    const logged = new Set(segments.flatMap((x) => (x.kind === 'slot' ? [x.label] : [])));
+    const verifyMaps = [...mappedFromVerify].filter((v) => logged.has(v)).map((v) => `$${v}`);
+    found.push({ name: fname, title: `log_format '${fname}'`, segments, warnings: [], verifyMaps });
   }
   const used: string[] = [];
   for (const d of directives) {

@@ -50,7 +50,7 @@ export type JsonShape = Array<{ path: string[]; template: Segment[] }>;
 
 export type MatchResult =
   | { ok: true; values: SlotValue[]; time: TimeParts[]; spans: Array<{ slot: Slot; start: number; end: number }> }
-  | { ok: false; slot: Slot | null; message: string };
+  | { ok: false; slot: Slot | null; message: string; ambiguous?: boolean };
 
 /** Adjacent literals merged, empty ones dropped: the matcher relies on slot/literal alternation. */
 export function normalizeSegments(segs: Segment[]): Segment[] {
@@ -99,7 +99,7 @@ function* candidateEnds(segs: readonly Segment[], i: number, line: string, pos: 
       p = line.indexOf(next.text, p + 1);
     }
     // A trailing HAProxy separator may have been trimmed off the line.
-    if (next.sep && next.text === ' ' && i + 2 === segs.length) yield line.length;
+    if (next.sep && next.text === ' ' && i + 2 === segs.length && !line.endsWith(' ')) yield line.length;
     return;
   }
   // Two slots with nothing between them and no shape for the first: any split, shortest first.
@@ -129,6 +129,17 @@ function valueFits(slot: Slot, line: string, pos: number, end: number, anchored:
 export interface CompiledPatterns {
   sticky: Map<Slot, RegExp>;
   anchored: Map<Slot, RegExp>;
+  /** Some slot's end is not fixed by its shape or by quotes the gateway escapes inside it: a line may split more than one way. */
+  mayBeAmbiguous: boolean;
+}
+
+/** Whether a slot's value can only end in one place: a pattern with no literal after it, or quotes the gateway escapes inside the value. */
+function endIsFixed(segs: readonly Segment[], i: number): boolean {
+  const s = segs[i] as Slot;
+  const prev = segs[i - 1];
+  const next = segs[i + 1];
+  if (s.pattern && next?.kind !== 'lit') return true;
+  return s.escapesQuotes && prev?.kind === 'lit' && prev.text.endsWith('"') && next?.kind === 'lit' && next.text.startsWith('"');
 }
 
 export function compilePatterns(segs: readonly Segment[]): CompiledPatterns {
@@ -139,7 +150,8 @@ export function compilePatterns(segs: readonly Segment[]): CompiledPatterns {
     sticky.set(s, new RegExp(s.maybeQuoted ? `"(?:${s.pattern})"|(?:${s.pattern})|-` : `(?:${s.pattern})|-`, 'y'));
     anchored.set(s, new RegExp(`^(?:${s.pattern})$`));
   }
-  return { sticky, anchored };
+  const mayBeAmbiguous = segs.some((s, i) => s.kind === 'slot' && !endIsFixed(segs, i));
+  return { sticky, anchored, mayBeAmbiguous };
 }
 
 function describe(slot: Slot | null, expected: string | null, line: string, at: number): string {
@@ -150,8 +162,18 @@ function describe(slot: Slot | null, expected: string | null, line: string, at: 
   return `${slot?.spec ?? 'value'} does not fit: got ${got}`;
 }
 
-/** Values of the slots of one line; or the slot at which the line stopped matching. */
-export function matchSegments(segs: readonly Segment[], line: string, pats: CompiledPatterns): MatchResult {
+interface Search {
+  found: boolean;
+  ends: number[];
+  steps: number;
+  worst: { at: number; i: number; expected: string | null };
+}
+
+/**
+ * One split of the line into the slots' values: the first in order of candidate ends, shortest
+ * first (`longest`: longest first). A memo of dead ends bounds the work to slots × line length.
+ */
+function search(segs: readonly Segment[], line: string, pats: CompiledPatterns, longest: boolean): Search {
   const n = segs.length;
   const dead = new Set<number>();
   const ends = new Array<number>(n).fill(-1);
@@ -183,7 +205,8 @@ export function matchSegments(segs: readonly Segment[], line: string, pats: Comp
     } else {
       let tried = false;
       let any = false;
-      for (const end of candidateEnds(segs, i, line, pos, pats.sticky)) {
+      const candidates = candidateEnds(segs, i, line, pos, pats.sticky);
+      for (const end of longest ? [...candidates].reverse() : candidates) {
         any = true;
         // Every candidate costs a step, even one that ends in a known dead end.
         if (++steps > MAX_STEPS) return false;
@@ -201,8 +224,26 @@ export function matchSegments(segs: readonly Segment[], line: string, pats: Comp
     dead.add(key);
     return false;
   };
-  if (!go(0, 0)) {
-    if (steps > MAX_STEPS) return { ok: false, slot: null, message: 'too ambiguous to match against the format' };
+  return { found: go(0, 0), ends, steps, worst };
+}
+
+/** A slot whose value becomes part of the event (not a label): where it ends must be certain. */
+function decides(s: Slot): boolean {
+  return s.field !== null || !!s.time || !!s.expand;
+}
+
+/**
+ * Values of the slots of one line; or the slot at which the line stopped matching. A line that
+ * splits more than one way where a value the event is built from ends (an unquoted value with
+ * spaces next to another) is refused as `ambiguous`, not read by a guess: the first split in
+ * shortest-first order and the first in longest-first order are the least and the greatest of all
+ * splits, so they differ exactly when there is more than one.
+ */
+export function matchSegments(segs: readonly Segment[], line: string, pats: CompiledPatterns): MatchResult {
+  const first = search(segs, line, pats, false);
+  if (!first.found) {
+    if (first.steps > MAX_STEPS) return { ok: false, slot: null, message: 'too ambiguous to match against the format' };
+    const { worst } = first;
     const at = segs[worst.i];
     let slot: Slot | null = at?.kind === 'slot' ? at : null;
     for (let k = worst.i - 1; !slot && k >= 0 && worst.expected !== null; k--) {
@@ -211,7 +252,19 @@ export function matchSegments(segs: readonly Segment[], line: string, pats: Comp
     }
     return { ok: false, slot, message: describe(slot, worst.expected, line, Math.max(worst.at, 0)) };
   }
-  return collect(segs, line, ends);
+  if (pats.mayBeAmbiguous) {
+    const last = search(segs, line, pats, true);
+    if (!last.found) return { ok: false, ambiguous: true, slot: null, message: 'too ambiguous to match against the format' };
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i]!;
+      // A slot's value starts where the segment before it ends.
+      const differs = last.ends[i] !== first.ends[i] || (i > 0 && last.ends[i - 1] !== first.ends[i - 1]);
+      if (s.kind === 'slot' && decides(s) && differs) {
+        return { ok: false, ambiguous: true, slot: s, message: `${s.spec} can end at more than one place on this line (an unquoted value with spaces next to another): which value is which is not certain` };
+      }
+    }
+  }
+  return collect(segs, line, first.ends);
 }
 
 function collect(segs: readonly Segment[], line: string, ends: number[]): MatchResult {

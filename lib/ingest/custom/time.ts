@@ -1,7 +1,8 @@
 // Time as log formats write it, in pieces: one variable may carry a whole timestamp (NGINX
 // `$time_iso8601`), or several carry parts of one (Apache `%{%Y-%m-%dT%H:%M:%S}t.%{msec_frac}t%{%z}t`,
 // HAProxy `%Ts` + `%ms`). Each time variable compiles to a pattern and a reader of its parts; the
-// parts of one line are merged, first value of each part winning. Times without a zone are UTC.
+// parts of one line are merged, first value of each part winning. Times without a zone are UTC
+// (the compile warns of a format whose time has none).
 import { parseTime } from '../time.ts';
 
 export interface TimeParts {
@@ -26,6 +27,16 @@ export interface TimeReader {
   gives: 'full' | 'epoch' | 'date_parts' | 'fraction';
   /** The date parts it provides, when gives is 'date_parts'. */
   parts?: ReadonlyArray<keyof TimeParts>;
+  /** A whole date and time with no zone (HAProxy `%tr`): read as UTC. */
+  zoneless?: boolean;
+}
+
+/**
+ * Whether the time variables of a format say which zone their time is in: an epoch, a whole
+ * timestamp with its offset, or strftime pieces with `%z`. Checked once, at compile time.
+ */
+export function timeHasZone(readers: readonly TimeReader[]): boolean {
+  return readers.some((r) => r.gives === 'epoch' || (r.gives === 'full' && !r.zoneless) || !!r.parts?.includes('offsetMin'));
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -80,6 +91,7 @@ export function fractionTime(digits: number): TimeReader {
 
 /** HAProxy `%t`/`%tr`: `04/Dec/2026:10:22:49.721`, local time without a zone (read as UTC). */
 export const HAPROXY_DATE: TimeReader = {
+  zoneless: true,
   pattern: '\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2}\\.\\d{3}',
   gives: 'full',
   read(text) {
