@@ -20,7 +20,7 @@ export interface LineParserSpec {
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   serviceLines?: RegExp[];
   /** What the format cannot tell (compiled.ts): set on every event it reads. */
-  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean } | null;
+  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean; thumbprint: boolean } | null;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
