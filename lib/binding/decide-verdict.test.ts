@@ -38,7 +38,21 @@ describe('decideVerdict', async () => {
 
   const cases: Array<[string, () => NormalizedEvent, TokenBindingFacts | null, Verdict, string | null]> = [
     ['DPoP token, valid proof, 200', () => event({ hasDpop: true, dpopProof: proof() }), dpopToken, 'ok', null],
-    ['DPoP token, valid proof with the logged URL as a path only', () => event({ hasDpop: true, dpopProof: proof(), url: '/v1/orders' }), dpopToken, 'ok', null],
+    // The htu could be compared on its path only: ok, but saying so.
+    ['DPoP token, valid proof with the logged URL as a path only', () => event({ hasDpop: true, dpopProof: proof(), url: '/v1/orders' }), dpopToken, 'ok', 'htu_path_only'],
+    // RFC 9449 §4.3 checks 1-2: a logged DPoP value that is not one well-formed proof is not "not logged".
+    ['DPoP token, DPoP header not a JWT, 200', () => event({ hasDpop: true, dpopProof: 'this-is-not-a-jwt' }), dpopToken, 'bound_not_enforced', 'malformed'],
+    ['DPoP token, DPoP header not a JWT, 401', () => event({ hasDpop: true, dpopProof: 'this-is-not-a-jwt', httpStatus: 401 }), dpopToken, 'proof_invalid', 'malformed'],
+    ['DPoP token, two proofs joined in one logged header, 200', () => event({ hasDpop: true, dpopProof: `${proof()}, ${proof()}` }), dpopToken, 'bound_not_enforced', 'multiple_proofs'],
+    ['DPoP token, the log counts two DPoP headers, 200', () => event({ hasDpop: true, dpopHeaderCount: 2 }), dpopToken, 'bound_not_enforced', 'multiple_proofs'],
+    ['DPoP token, the log counts two DPoP headers, 401', () => event({ hasDpop: true, dpopHeaderCount: 2, httpStatus: 401 }), dpopToken, 'proof_invalid', 'multiple_proofs'],
+    // Authorization not logged (no scheme, no token): the proof's own checks still run.
+    ['no Authorization logged, valid proof, 200', () => event({ authScheme: null, tokenFingerprint: null, hasDpop: true, dpopProof: proof(key, { ath: undefined }) }), null, 'ok', 'binding_unknown'],
+    ['no Authorization logged, alg none proof, 200', () => event({ authScheme: null, tokenFingerprint: null, hasDpop: true, dpopProof: makeProof(key, { htm: 'GET', htu: URL_, iat: IAT }, { alg: 'none' }) }), null, 'bound_not_enforced', 'alg'],
+    ['no Authorization logged, proof for another method, 401', () => event({ authScheme: null, tokenFingerprint: null, hasDpop: true, httpStatus: 401, dpopProof: proof(key, { htm: 'POST', ath: undefined }) }), null, 'proof_invalid', 'htm'],
+    ['no Authorization logged, DPoP header not a JWT, 200', () => event({ authScheme: null, tokenFingerprint: null, hasDpop: true, dpopProof: 'this-is-not-a-jwt' }), null, 'bound_not_enforced', 'malformed'],
+    ['no Authorization logged, two DPoP headers counted, 200', () => event({ authScheme: null, tokenFingerprint: null, hasDpop: true, dpopHeaderCount: 2 }), null, 'bound_not_enforced', 'multiple_proofs'],
+    ['no Authorization logged, proof by another key, 200 (cannot be seen without the token)', () => event({ authScheme: null, tokenFingerprint: null, hasDpop: true, dpopProof: proof(other, { ath: undefined }) }), null, 'ok', 'binding_unknown'],
     ['DPoP token, proof by another key, 200', () => event({ hasDpop: true, dpopProof: proof(other) }), dpopToken, 'bound_not_enforced', 'jkt_mismatch'],
     ['DPoP token, proof by another key, 401', () => event({ hasDpop: true, dpopProof: proof(other), httpStatus: 401 }), dpopToken, 'proof_invalid', 'jkt_mismatch'],
     ['DPoP token, proof for another method, 401', () => event({ hasDpop: true, dpopProof: proof(key, { htm: 'POST' }), httpStatus: 401 }), dpopToken, 'proof_invalid', 'htm'],
@@ -60,6 +74,12 @@ describe('decideVerdict', async () => {
     ['mTLS token, no cert, 401', () => event({ authScheme: 'Bearer', httpStatus: 401 }), mtlsToken, 'no_proof_for_bound_token', null],
     ['mTLS token, TLS verified a cert but none was forwarded', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null }) }), mtlsToken, 'binding_context_stripped', 'certificate_not_forwarded'],
     ['mTLS token, only NGINX SHA-1 logged', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null, sha1Hex: 'a'.repeat(40) }) }), mtlsToken, 'binding_context_stripped', 'fingerprint_not_comparable'],
+    // The hop that ended TLS logs the certificate but nothing that gives x5t#S256 (notLogged.thumbprint): nothing was stripped.
+    ['mTLS token, the TLS hop logs only a SHA-1', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null, sha1Hex: 'a'.repeat(40) }), notLogged: { certificate: false, dpop: false, thumbprint: true } }), mtlsToken, 'ok', 'certificate_not_logged'],
+    ['mTLS token, the TLS hop logs DN and serial only', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null }), notLogged: { certificate: false, dpop: false, thumbprint: true } }), mtlsToken, 'ok', 'certificate_not_logged'],
+    ['mTLS token, the TLS hop logs no thumbprint and verify NONE: no certificate, 200', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: null, subjectDn: null, issuerDn: null, serial: null, notBefore: null, notAfter: null, verify: 'NONE' }), notLogged: { certificate: false, dpop: false, thumbprint: true } }), mtlsToken, 'bound_not_enforced', 'no_certificate'],
+    // The issuer+serial join gave the event a known certificate's x5t#S256: compared as usual.
+    ['mTLS token, the TLS hop logs no thumbprint but the join found another certificate, 200', () => event({ authScheme: 'Bearer', cert: cert({ x5tS256: OTHER_X5T }), notLogged: { certificate: false, dpop: false, thumbprint: true } }), mtlsToken, 'bound_not_enforced', 'x5t_mismatch'],
     ['mTLS token, cert expired at request time', () => event({ authScheme: 'Bearer', cert: cert({ notAfter: new Date('2026-01-09') }) }), mtlsToken, 'cert_expired', 'cert_expired'],
     ['mTLS token, cert not yet valid', () => event({ authScheme: 'Bearer', cert: cert({ notBefore: new Date('2026-01-11') }) }), mtlsToken, 'cert_expired', 'cert_not_yet_valid'],
     ['mTLS token, gateway says cert revoked', () => event({ authScheme: 'Bearer', httpStatus: 400, cert: cert({ verify: 'FAILED:certificate revoked' }) }), mtlsToken, 'cert_revoked', 'certificate revoked'],

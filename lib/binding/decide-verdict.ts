@@ -1,4 +1,4 @@
-import type { Binding, NormalizedEvent, Verdict } from '../domain/types.ts';
+import type { Binding, DpopFailureReason, NormalizedEvent, Verdict } from '../domain/types.ts';
 import { classifyToken } from './classify-token.ts';
 import { isBindingError } from './errors.ts';
 import { gatewayCertFailure } from '../credentials/cert-failure.ts';
@@ -153,23 +153,14 @@ function decideWithFacts(
       // hop that removed it, and the gateway refused it either way.
       return decision('no_proof_for_bound_token', scheme === 'dpop' ? 'dpop_header_missing' : null, accepted, null, null);
     }
+    // RFC 9449 §4.3 check 1: a log that counts the DPoP headers (HAProxy req.hdr_cnt) saw several.
+    if (multipleDpopHeaders(event)) return failedDecision('proof_invalid', 'multiple_proofs', accepted, null, null);
     if (!event.dpopProof) {
       if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, null, null);
       return decision('ok', 'proof_not_logged', accepted, null, null);
     }
-    const dpop = verifyDpopProofAt(
-      {
-        proof: event.dpopProof,
-        method: event.method,
-        url: event.url,
-        accessTokenHash: event.tokenFingerprint,
-        expectedJkt: jkt,
-        authScheme: event.authScheme,
-      },
-      deps,
-      at,
-    );
-    return dpop instanceof Promise ? dpop.then((d) => dpopDecision(d, accepted)) : dpopDecision(dpop, accepted);
+    const dpop = verifyLoggedProof(event, event.dpopProof, jkt, deps, at);
+    return dpop instanceof Promise ? dpop.then((d) => dpopDecision(d, accepted, event.url, false)) : dpopDecision(dpop, accepted, event.url, false);
   }
 
   if (binding === 'mtls') {
@@ -178,8 +169,10 @@ function decideWithFacts(
     const hasSha1 = !!cert?.sha1Hex;
     // The log format carries nothing about client certificates: whether one came is unknown.
     if (!cert && event.notLogged?.certificate) return decision('ok', 'certificate_not_logged', accepted, null, null);
-    // The hop that terminated TLS logs who the certificate names but no thumbprint: not stripped, not comparable.
-    if (cert && !hasComparable && !hasSha1 && event.notLogged?.thumbprint) return decision('ok', 'certificate_not_logged', accepted, null, null);
+    // The hop that terminated TLS logs the certificate it received (verify result, DN, serial,
+    // SHA-1) but no thumbprint that gives x5t#S256: nothing was stripped, the binding cannot be
+    // compared (a SHA-1 cannot become x5t#S256). The issuer+serial join may have given it one since.
+    if (cert && !hasComparable && event.notLogged?.thumbprint && certificatePresented(cert)) return decision('ok', 'certificate_not_logged', accepted, null, null);
     if (!cert || (!hasComparable && !hasSha1)) {
       const certSeen = !!cert && (cert.verify === 'SUCCESS' || !!cert.subjectDn || !!cert.serial);
       if (certSeen) return decision('binding_context_stripped', 'certificate_not_forwarded', accepted, null, null);
@@ -196,6 +189,14 @@ function decideWithFacts(
 
   // Nothing known about the token.
   if (event.sourceVerdict) return decision(event.sourceVerdict.verdict, event.sourceVerdict.reason, accepted, null, null);
+  // The format logs the DPoP proof but not the Authorization header: the proof's own checks (all
+  // but jkt, and ath without a token fingerprint) still run. A client that sends a DPoP proof uses
+  // DPoP (RFC 9449 §7.1): one that fails them answers whether the gateway verifies DPoP at all.
+  if (scheme === null && multipleDpopHeaders(event)) return proofFailureOfUnknownToken('multiple_proofs', accepted, null);
+  if (scheme === null && event.dpopProof) {
+    const dpop = verifyLoggedProof(event, event.dpopProof, null, deps, at);
+    return dpop instanceof Promise ? dpop.then((d) => dpopDecision(d, accepted, event.url, true)) : dpopDecision(dpop, accepted, event.url, true);
+  }
   // No certificate presented: no certificate record, or one that says so (NGINX's `$ssl_client_verify`
   // NONE, HAProxy's ssl_c_used 0) and names no certificate.
   if (scheme === 'bearer' && !certificatePresented(event.cert)) return decision('bearer_unbound', 'binding_unknown', accepted, null, null);
@@ -208,14 +209,46 @@ function certificatePresented(cert: NormalizedEvent['cert']): boolean {
   return cert.verify !== null && cert.verify.toUpperCase() !== 'NONE';
 }
 
-function dpopDecision(dpop: DpopProofVerification, accepted: boolean | null): VerdictDecision {
+function multipleDpopHeaders(event: NormalizedEvent): boolean {
+  return (event.dpopHeaderCount ?? 0) > 1;
+}
+
+function verifyLoggedProof(
+  event: NormalizedEvent, proof: string, jkt: string | null, deps: DecideVerdictDeps, at: number,
+): DpopProofVerification | Promise<DpopProofVerification> {
+  return verifyDpopProofAt(
+    { proof, method: event.method, url: event.url, accessTokenHash: event.tokenFingerprint, expectedJkt: jkt, authScheme: event.authScheme },
+    deps,
+    at,
+  );
+}
+
+/** Said first when the token's scheme was not logged: why a failed proof still makes the request a DPoP one. */
+const SCHEME_NOT_LOGGED =
+  'The log carries the DPoP proof but not the Authorization header, so the token itself is unknown; a client that sends a DPoP proof uses DPoP-bound tokens (RFC 9449 §7.1), and a gateway that accepts a proof failing the checks that need no token does not verify DPoP.';
+
+function proofFailureOfUnknownToken(reason: DpopFailureReason, accepted: boolean | null, dpop: DpopProofVerification | null): VerdictDecision {
+  const d = failedDecision('proof_invalid', reason, accepted, dpop, null);
+  d.explanation = `${SCHEME_NOT_LOGGED} ${d.explanation} ${explainDpop(reason, dpop?.alg ?? null)}`;
+  return d;
+}
+
+/**
+ * `schemeUnknown`: the token's scheme and binding were not logged; a proof that passes is then
+ * `ok` / `binding_unknown` (its key cannot be compared with the token's cnf.jkt).
+ */
+function dpopDecision(dpop: DpopProofVerification, accepted: boolean | null, url: string | null, schemeUnknown: boolean): VerdictDecision {
   if (!dpop.ok && dpop.reason) {
+    if (schemeUnknown) return proofFailureOfUnknownToken(dpop.reason, accepted, dpop);
     const d = failedDecision('proof_invalid', dpop.reason, accepted, dpop, null);
     // The verdict's words, then which check failed: an `alg: none` proof reads as the forgery attempt it is.
     d.explanation = `${d.explanation} ${explainDpop(dpop.reason, dpop.alg)}`;
     return d;
   }
-  return decision('ok', null, accepted, dpop, null);
+  if (schemeUnknown) return decision('ok', 'binding_unknown', accepted, dpop, null);
+  // A log with the path only (no scheme and host): the proof's htu was compared on its path.
+  const pathOnly = url !== null && url.startsWith('/');
+  return decision('ok', pathOnly ? 'htu_path_only' : null, accepted, dpop, null);
 }
 
 // Certificate failures (gateway verdict, validity dates) were decided before the binding.

@@ -5,6 +5,7 @@ import type { DpopRfcError } from './types.ts';
 // the DPoP-Nonce header); a proof key that is not the token's key, or a DPoP-bound token sent as
 // Bearer, is a problem with the token's use (`invalid_token`); everything else is the proof.
 const RFC_ERROR: Record<DpopFailureReason, DpopRfcError> = {
+  multiple_proofs: 'invalid_dpop_proof',
   malformed: 'invalid_dpop_proof',
   typ: 'invalid_dpop_proof',
   alg: 'invalid_dpop_proof',

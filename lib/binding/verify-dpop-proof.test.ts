@@ -109,7 +109,8 @@ describe('each §4.3 check fails with its own reason (hand-made faults)', () => 
   const jktOf = async () => (await verifyDpopProof(input(makeProof(key, good())))).jkt!;
 
   const cases: Array<[string, () => Promise<VerifyDpopProofInput>, DpopFailureReason]> = [
-    ['two DPoP headers', async () => input([makeProof(key, good()), makeProof(key, good())]), 'malformed'],
+    ['two DPoP headers', async () => input([makeProof(key, good()), makeProof(key, good())]), 'multiple_proofs'],
+    ['two proofs in one header, as Apache logs repeated headers', async () => input(`${makeProof(key, good())}, ${makeProof(key, good())}`), 'multiple_proofs'],
     ['no DPoP header value', async () => input([]), 'malformed'],
     ['not a JWT', async () => input('abc.def'), 'malformed'],
     ['missing jti', async () => input(makeProof(key, { ...good(), jti: undefined })), 'malformed'],

@@ -92,7 +92,7 @@ export interface DpopProofVerification {
 
 // Check name → the reason its failure produces.
 const CHECK_REASON: Record<string, DpopFailureReason> = {
-  single_header: 'malformed',
+  single_header: 'multiple_proofs',
   well_formed: 'malformed',
   typ: 'typ',
   alg: 'alg',
@@ -242,7 +242,7 @@ export function verifyDpopProofAt(
     proof = input.proof[0];
   } else {
     const n = Array.isArray(input.proof) ? input.proof.length : 0;
-    return fail(checks, 'single_header', `expected exactly one DPoP header, got ${n}`);
+    return fail(checks, n === 0 ? 'well_formed' : 'single_header', `expected exactly one DPoP header, got ${n}`);
   }
   if (proof.includes(',')) return fail(checks, 'single_header', 'DPoP header holds more than one value');
   checks.push({ name: 'single_header', ok: true, detail: 'one DPoP header' });

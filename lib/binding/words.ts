@@ -4,6 +4,7 @@ import type { DpopFailureReason, Verdict } from '../domain/types.ts';
 import type { MtlsFailureReason } from './types.ts';
 
 export const DPOP_REASON_WORDS: Record<DpopFailureReason, string> = {
+  multiple_proofs: 'The request carried more than one DPoP proof (several DPoP headers, or one holding several values); RFC 9449 §4.3 allows exactly one, so none of them can be accepted.',
   malformed: 'The DPoP header is not a single, well-formed proof JWT with the required claims (jti, htm, htu, iat) and a public jwk.',
   typ: 'The proof is not typed "dpop+jwt", so it could be some other JWT replayed as a proof.',
   alg: 'The proof uses an algorithm that is not an allowed asymmetric one (never "none" or HMAC), or one that does not fit its key.',

@@ -43,6 +43,8 @@ export const VERDICTS: readonly Verdict[] = [
 
 /** Reasons refining `proof_invalid` (RFC 9449 §4.3 checks, in order). */
 export type DpopFailureReason =
+  /** More than one DPoP header (or one holding several values): §4.3 check 1. */
+  | 'multiple_proofs'
   | 'malformed'
   | 'typ'
   | 'alg'
@@ -119,6 +121,11 @@ export interface NormalizedEvent {
    * not make it bearer (its binding is unknown).
    */
   notLogged?: { certificate: boolean; dpop: boolean; thumbprint?: boolean; cnf?: boolean } | null;
+  /**
+   * How many DPoP headers the request carried, when the log counts them (HAProxy
+   * `req.hdr_cnt(DPoP)`) and they were more than one: RFC 9449 §4.3 allows exactly one.
+   */
+  dpopHeaderCount?: number | null;
   /** Host the request was addressed to (Host, :authority or SNI), when logged. */
   host?: string | null;
   /** Fields of a bring-your-own log format Holdfast does not interpret, kept as labels. */

@@ -42,8 +42,8 @@ const STATUS: Record<Vhost, Record<string, Outcome>> = {
 /**
  * Verdicts of the access-log lines, read from the log alone (the token's claims come from the
  * logged Authorization header, hashed and dropped by the parser). The text format logs the
- * certificate's subject and serial but no fingerprint or PEM, so a bound token cannot be compared:
- * binding_context_stripped, not a guess.
+ * certificate's subject and serial but no fingerprint or PEM, so a bound token cannot be compared;
+ * Apache ended TLS itself, so nothing was stripped: not judged (ok, certificate_not_logged), not a guess.
  */
 const VERDICT: Record<'json' | 'ssl_combined', Record<string, [Verdict, string | null]>> = {
   json: {
@@ -57,10 +57,10 @@ const VERDICT: Record<'json' | 'ssl_combined', Record<string, [Verdict, string |
     'no-cert-unbound': ['bearer_unbound', null],
   },
   ssl_combined: {
-    'good-bound': ['binding_context_stripped', 'certificate_not_forwarded'],
+    'good-bound': ['ok', 'certificate_not_logged'],
     'good-unbound': ['bearer_unbound', null],
     'good-expired-token': ['token_expired', 'accepted_after_expiry'],
-    'mismatched-bound': ['binding_context_stripped', 'certificate_not_forwarded'],
+    'mismatched-bound': ['ok', 'certificate_not_logged'],
     'stolen-no-cert': ['bound_not_enforced', 'no_certificate'],
     'untrusted-cert': ['cert_untrusted', 'unable to verify the first certificate'],
     'selfsigned-cert': ['cert_untrusted', 'GENEROUS: accepted unverified (SSLVerifyClient optional_no_ca)'],

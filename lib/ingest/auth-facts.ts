@@ -3,6 +3,9 @@
 import { sha256B64url } from '../credentials/fingerprint.ts';
 import { decodeJwtClaims } from '../credentials/jwt.ts';
 
+/** A redaction marker a gateway writes instead of a header's value (Kong's `REDACTED`, `[redacted]`). */
+const REDACTED = /^\[?redacted\]?$/i;
+
 export interface AuthFacts {
   authScheme: string | null;
   tokenFingerprint: string | null;
@@ -24,15 +27,21 @@ export function authFacts(header: string | null): AuthFacts {
   }
   const scheme = h.slice(0, sp);
   const cred = h.slice(sp + 1).trim();
-  if (!cred || /^\[?redacted\]?$/i.test(cred)) return { authScheme: scheme, tokenFingerprint: null, tokenClaims: null };
+  if (!cred || REDACTED.test(cred)) return { authScheme: scheme, tokenFingerprint: null, tokenClaims: null };
   return { authScheme: scheme, tokenFingerprint: sha256B64url(cred), tokenClaims: decodeJwtClaims(cred) };
 }
 
-/** A logged DPoP header value: a proof when it looks like a compact JWS, else only presence. */
+/**
+ * A logged DPoP header value, as the request carried it: one proof, something that is not a JWT,
+ * or several proofs joined (Apache logs repeated headers as `p1, p2`). The verifier says which
+ * (RFC 9449 §4.3 checks 1–2: `multiple_proofs`, `malformed`); reading a bad value as "not logged"
+ * would call an unenforced binding unjudged. Null when nothing was logged or the source redacted it
+ * (then only its presence is known). Verified, then dropped: never stored.
+ */
 export function dpopProofOf(v: string | null): string | null {
   if (v === null) return null;
   const t = v.trim();
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(t) ? t : null;
+  return t === '' || REDACTED.test(t) ? null : t;
 }
 
 /** Preferred identity hint: token client_id, then sub, then the one the source names, then certificate. */

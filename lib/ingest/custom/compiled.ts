@@ -170,9 +170,6 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     const mapped = found.verifyMaps?.length ? ` (${found.verifyMaps.join(', ')} only maps it to values that do not say how it failed)` : '';
     warnings.push(`${found.title} logs the client certificate but not the gateway's verify result${mapped}: a certificate that failed verification (revoked, expired, untrusted) cannot be told from a valid one, so certificate failures are not judged; ${VERIFY_HINT[gateway]}`);
   }
-  if (has(VERIFY_FIELDS) && !has(CERT_IDENTITY_FIELDS)) {
-    warnings.push(`${found.title} logs no certificate fingerprint or PEM: a certificate-bound token cannot be compared with the certificate presented`);
-  }
   // A field the format lacks is unknown, not empty: without one, a request with a certificate-bound
   // (or DPoP-bound) token is not judged, rather than read as sent without its certificate (proof).
   // HAProxy's verify and error codes alone do not say whether a certificate was presented.
@@ -183,7 +180,16 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     // that carries the whole JWT: an empty or absent member does not make the token bearer, the
     // one not logged may bind it.
     cnf: has(GATEWAY_CLAIM_FIELDS) && !has(DECODED_CLAIM_FIELDS) && !(fields.has('cnf_x5t') && fields.has('cnf_jkt')),
+    // This hop ended TLS (it logs its own verify result or the certificate's subject, issuer,
+    // serial or SHA-1) but logs nothing that gives x5t#S256 (SHA-256, PEM, DER): a certificate it
+    // received was not stripped by anyone, it only cannot be compared (certificate_not_logged).
+    thumbprint: (has(VERIFY_FIELDS) || has(CERT_FIELDS.filter((f) => f !== 'forwarded_cert'))) && !has(CERT_IDENTITY_FIELDS),
   };
+  if (notLogged.thumbprint) {
+    warnings.push(
+      `${found.title} logs no certificate fingerprint or PEM that gives x5t#S256 (a SHA-256, the PEM or DER; a SHA-1 cannot): a certificate-bound token cannot be compared with the certificate presented, so its requests are not judged (reason certificate_not_logged)`,
+    );
+  }
   if (has(TOKEN_FIELDS) && notLogged.certificate) {
     warnings.push(`${found.title} logs nothing that says whether a client certificate was presented: requests with certificate-bound tokens are not judged (reason certificate_not_logged)`);
   }
@@ -197,6 +203,11 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     } else {
       warnings.push(`${found.title} logs the token's claims but neither cnf.x5t#S256 nor cnf.jkt: whether a token is bound is unknown, so no token is stored bearer from this log`);
     }
+  }
+  if (fields.has('dpop') && !fields.has('authorization') && !fields.has('auth_scheme')) {
+    warnings.push(
+      `${found.title} logs the DPoP proof but not the Authorization header: the token and its binding are unknown, so a proof signed by another key or made for another token cannot be seen; a proof that fails the checks needing no token (malformed, typ, alg, signature, htm, htu, iat, jti replay) reads bound_not_enforced when the gateway accepted it, proof_invalid when it refused it`,
+    );
   }
   if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
     const missing = !fields.has('scheme') && !fields.has('host') ? 'no scheme and host' : !fields.has('scheme') ? 'no scheme' : 'no host';
@@ -216,7 +227,7 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     parser: new CompiledLineParser({
       gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines, constants: found.constants,
       otherFormats: found.others?.map((o) => withFieldPatterns(normalizeSegments(o))),
-      notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf ? notLogged : null,
+      notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf || notLogged.thumbprint ? notLogged : null,
     }),
   };
 }

@@ -125,8 +125,11 @@ export const CERT_FIELDS: readonly FieldName[] = [
   'cert_subject', 'cert_issuer', 'cert_serial', 'cert_sha1', 'cert_sha256_hex', 'cert_sha256_b64', 'cert_x5t', 'cert_pem', 'cert_der_b64', 'forwarded_cert',
 ];
 export const VERIFY_FIELDS: readonly FieldName[] = ['tls_verify', 'tls_verify_code', 'tls_err_code', 'tls_ca_err_code', 'tls_cert_used'];
-/** Fields that identify the client certificate well enough to compare with a token's cnf. */
-export const CERT_IDENTITY_FIELDS: readonly FieldName[] = ['cert_sha1', 'cert_sha256_hex', 'cert_sha256_b64', 'cert_x5t', 'cert_pem', 'cert_der_b64'];
+/**
+ * Fields that identify the client certificate well enough to compare with a token's cnf: its
+ * x5t#S256 or what gives it. Not NGINX's `$ssl_client_fingerprint`: a SHA-1 cannot become x5t#S256.
+ */
+export const CERT_IDENTITY_FIELDS: readonly FieldName[] = ['cert_sha256_hex', 'cert_sha256_b64', 'cert_x5t', 'cert_pem', 'cert_der_b64'];
 
 /**
  * A request header → the canonical field it fills, the same for all three gateways (NGINX
@@ -337,7 +340,7 @@ export interface EventInput {
   /** HAProxy fetch names as the format wrote them, for error messages. */
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   /** What the format cannot tell at all (compiled.ts). */
-  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean } | null;
+  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean; thumbprint: boolean } | null;
 }
 
 /**
@@ -397,8 +400,10 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   const dpop = f('dpop');
   ev.dpopProof = dpopProofOf(dpop);
   const hasDpop = f('has_dpop');
-  // A flag, or a header count (HAProxy `req.hdr_cnt(DPoP)`).
-  ev.hasDpop = flag(hasDpop) || /^[1-9]\d*$/.test(hasDpop ?? '') || dpop !== null;
+  // A flag, or a header count (HAProxy `req.hdr_cnt(DPoP)`): more than one fails RFC 9449 §4.3 check 1.
+  const count = /^[1-9]\d{0,5}$/.test(hasDpop ?? '') ? Number(hasDpop) : 0;
+  ev.hasDpop = flag(hasDpop) || count > 0 || dpop !== null;
+  if (count > 1) ev.dpopHeaderCount = count;
   const jkt = f('cnf_jkt');
   if (jkt) ev.jkt = jkt;
   const x5t = f('cnf_x5t');
@@ -432,9 +437,15 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.sourceVerdict = verdictFromCertVerify(verify) ?? generousVerdict(verify);
   ev.failureDetail = ev.sourceVerdict ? verify : null;
 
-  if (input.notLogged) ev.notLogged = { certificate: input.notLogged.certificate, dpop: input.notLogged.dpop, ...(cnfUnknown ? { cnf: true } : {}) };
   const fwd = forwardedCertOf(forwarded, input.values, ctx.state, labels);
   if (fwd !== undefined) ev.forwardedCert = fwd;
+  // A certificate this hop received, in a format that logs no thumbprint of it. A line that carries
+  // a forwarded certificate is a backend's: a thumbprint missing there keeps its meaning.
+  const thumbprint = !!input.notLogged?.thumbprint && !fwd && !!cert && !cert.x5tS256 && cert.verify?.toUpperCase() !== 'NONE';
+  const nl = input.notLogged;
+  if (nl && (nl.certificate || nl.dpop || nl.cnf || thumbprint)) {
+    ev.notLogged = { certificate: nl.certificate, dpop: nl.dpop, ...(cnfUnknown ? { cnf: true } : {}), ...(thumbprint ? { thumbprint } : {}) };
+  }
   if (Object.keys(labels).length > 0) ev.labels = labels;
   ev.identityHint = identityFrom(ev.tokenClaims, facts?.uriSan ?? null, cert?.subjectDn ?? null, fwd?.subjectDn ?? null);
   return ev;

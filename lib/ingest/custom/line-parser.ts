@@ -24,7 +24,7 @@ export interface LineParserSpec {
   /** Values known from the configuration, added after the line's own (which win). */
   constants?: SlotValue[];
   /** What the format cannot tell (compiled.ts): set on every event it reads. */
-  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean } | null;
+  notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean; thumbprint: boolean } | null;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

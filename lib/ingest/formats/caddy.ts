@@ -133,6 +133,9 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   const dpop = header(h, 'dpop');
   ev.dpopProof = dpopProofOf(dpop.value);
   ev.hasDpop = dpop.present;
+  // Caddy logs each header as an array of its values: two DPoP headers fail RFC 9449 §4.3 check 1.
+  const dpopValues = h.get('dpop');
+  if (Array.isArray(dpopValues) && dpopValues.length > 1) ev.dpopHeaderCount = dpopValues.length;
 
   ev.cert = tlsCert(tls, resp);
   // TLS ended here: a certificate logged by CN and serial without the echoed SHA-256 was not

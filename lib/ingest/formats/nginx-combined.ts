@@ -86,6 +86,11 @@ export const nginxCombinedParser: LineParser = {
         pem: f('ssl_client_escaped_cert'),
       });
       ev.cert = cert;
+      // A line that stops before $ssl_client_escaped_cert logs at most the SHA-1, which cannot become
+      // x5t#S256: TLS ended here, nothing was stripped (certificate_not_logged).
+      if (cert && !cert.x5tS256 && ext.length <= NGINX_COMBINED_EXTENSION.indexOf('ssl_client_escaped_cert')) {
+        ev.notLogged = { certificate: false, dpop: false, thumbprint: true };
+      }
       ev.sourceVerdict = verdictFromCertVerify(verify);
       ev.failureDetail = ev.sourceVerdict ? verify : null;
       ev.identityHint = identityFrom(null, facts?.uriSan ?? null, cert?.subjectDn ?? null);

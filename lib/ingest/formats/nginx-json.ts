@@ -155,6 +155,11 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   const labels: Record<string, string> = {};
   const forwarded = forwardedCertOf(o, ctx.state, labels);
   if (forwarded !== undefined) ev.forwardedCert = forwarded;
+  // TLS ended here and the format logs the certificate (verify, DN, SHA-1) but nothing that gives
+  // x5t#S256: not stripped, only not comparable (certificate_not_logged, not binding_context_stripped).
+  if (cert && !cert.x5tS256 && !forwarded && !('ssl_client_escaped_cert' in o || 'ssl_client_cert' in o || 'ssl_client_x5t' in o)) {
+    ev.notLogged = { certificate: false, dpop: false, thumbprint: true };
+  }
   if (Object.keys(labels).length > 0) ev.labels = labels;
   ev.identityHint = identityFrom(ev.tokenClaims, facts?.uriSan ?? null, cert?.subjectDn ?? null, forwarded?.subjectDn ?? null);
   return { kind: 'event', event: ev };
