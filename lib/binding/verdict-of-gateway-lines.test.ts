@@ -85,8 +85,11 @@ it('a format that logs the DPoP proof but not Authorization still runs the check
   expect(r.warnings).toEqual(expect.arrayContaining([expect.stringContaining('logs the DPoP proof but not the Authorization header')]));
 });
 
-it('a valid proof whose htu could be compared on the path only reads ok / htu_path_only, not a bare ok', async () => {
-  // HAProxy option httplog logs no scheme: proofs made for another port, host and scheme, accepted.
-  const r = await verdicts(file('r5-hap-htu-other-origin.log'), 'haproxy', file('owner-a.cfg'));
-  expect(r.verdicts).toEqual([['ok', 'htu_path_only'], ['ok', 'htu_path_only'], ['ok', 'htu_path_only']]);
+it('proofs made for another port, host and scheme, accepted: compared in full where the frontend serves https, on the path only (ok / htu_path_only, not a bare ok) where the scheme is unknown', async () => {
+  // option httplog with a captured Host: `bind … ssl` says the scheme, so the whole htu is compared.
+  const full = await verdicts(file('r5-hap-htu-other-origin.log'), 'haproxy', file('owner-a.cfg'));
+  expect(full.verdicts).toEqual([['bound_not_enforced', 'htu'], ['bound_not_enforced', 'htu'], ['bound_not_enforced', 'htu']]);
+  // The same lines from a frontend whose bind does not say it terminates TLS: no scheme, path only.
+  const pathOnly = await verdicts(file('r5-hap-htu-other-origin.log'), 'haproxy', file('owner-a.cfg').replace(/ ssl crt \S+/, ''));
+  expect(pathOnly.verdicts).toEqual([['ok', 'htu_path_only'], ['ok', 'htu_path_only'], ['ok', 'htu_path_only']]);
 });
