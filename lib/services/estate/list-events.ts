@@ -325,8 +325,13 @@ export function notableOnly(f: EventFilters): boolean {
 export async function listEvents(db: Database, f: EventFilters, p: Params, opts: ListOptions = {}): Promise<Page<EventRow>> {
   const after = decodeCursor(p, EVENT_CURSOR);
   const page = f.limit + 1;
-  const cursor = (q: Sql, alias: string, sk: string) =>
-    after ? q.and(`(${alias}."occurredAt", ${sk}) < (${q.p(after[0])}::timestamptz, ${q.p(after[1])})`) : undefined;
+  // The time bound alone is what an index (or the ledger's BRIN) can seek to: without it each page
+  // scanned every newer row again, and paging through a large estate grew quadratic.
+  const cursor = (q: Sql, alias: string, sk: string) => {
+    if (!after) return;
+    const at = q.p(after[0]);
+    q.and(`${alias}."occurredAt" <= ${at}::timestamptz AND (${alias}."occurredAt", ${sk}) < (${at}::timestamptz, ${q.p(after[1])})`);
+  };
 
   const nq = new Sql();
   notableWhere(nq, f);
