@@ -2,8 +2,9 @@
 // run them (lib/ingest/gateway-configs-real.test.ts, lib/hops/chains-real.test.ts), and none of
 // them logs a raw token, proof or Authorization value.
 import { describe, expect, it } from 'vitest';
+import { FORWARDED_CERT_HEADERS } from '@/lib/ingest/forwarded-cert.ts';
 import {
-  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_MODULE, nginxNjsHttpConfig,
+  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '@/lib/ingest/gateway-configs.ts';
 import { EXAMPLE, ingestSnippets } from './snippets.ts';
 
@@ -47,5 +48,19 @@ describe('Ingest page: recommended configurations', () => {
     const uses = [...logFormat.matchAll(/var\(txn\.holdfast_token\)(,[a-z_0-9]+)?/g)].map((m) => m[1] ?? '');
     expect(uses.length).toBeGreaterThan(0);
     for (const u of uses) expect(u).toMatch(/^,(sha2|jwt_payload_query)/);
+  });
+
+  it.each([
+    ['HAProxy', haproxyFrontend(EXAMPLE.haproxy), (h: string) => new RegExp(`^  http-request del-header ${h}$`, 'im')],
+    ['NGINX', NGINX_FORWARD_CLIENT_CERT, (h: string) => new RegExp(h === 'client-cert' ? '^proxy_set_header Client-Cert \\$holdfast_client_cert;$' : `^proxy_set_header ${h} "";$`, 'im')],
+    ['Caddy', caddySite(EXAMPLE.caddy), (h: string) => new RegExp(`^ +request_header -${h}$`, 'im')],
+  ])('the %s edge removes every client-certificate header a backend might believe before it sets Client-Cert', (_n, code, removal) => {
+    for (const h of FORWARDED_CERT_HEADERS) expect(code, h).toMatch(removal(h));
+  });
+
+  it('the recommended NGINX backend logs only the header the edges set (Client-Cert), and the token facts', () => {
+    const headers = [...NGINX_BACKEND_NJS_LOG_FORMAT.matchAll(/"http_([a-z_]+)":/g)].map((m) => m[1]);
+    expect(headers).toEqual(['client_cert']);
+    expect(NGINX_BACKEND_NJS_LOG_FORMAT).toContain('"token_sha256":"$holdfast_token_sha256"');
   });
 });

@@ -65,7 +65,7 @@ export function ingestSnippets(base: string): Snippet[] {
       id: 'forwarding',
       title: 'Behind a proxy: forward the client certificate (RFC 9440)',
       intro:
-        "Where TLS ends at an edge and the token is checked behind it, the edge must send the client's certificate in Client-Cert, set from the TLS session, and remove any copy the client sent: an edge that passes a client's Client-Cert through lets anyone claim any certificate. Log X-Request-ID at both hops: Holdfast joins the edge's line and the backend's and flags a certificate stripped on the way (binding_context_stripped) or replaced (spoofed_client_cert), naming the hop.",
+        "Where TLS ends at an edge and the token is checked behind it, the edge must send the client's certificate in Client-Cert, set from the TLS session, and remove every certificate header the client sent (Client-Cert, X-SSL-Client-Cert, X-Client-Cert, X-Forwarded-Client-Cert and the rest a backend might believe): an edge that passes one through lets anyone claim any certificate. The recommended edges below and on this page do both; the recommended backend logs and checks only Client-Cert. Log X-Request-ID at both hops: Holdfast joins the edge's line and the backend's and flags a certificate stripped on the way (binding_context_stripped) or replaced (spoofed_client_cert), naming the hop.",
       blocks: [
         { label: 'NGINX edge: each proxied location (with the njs http block above)', code: NGINX_FORWARD_CLIENT_CERT },
         { label: 'NGINX backend: log what arrived and the token\'s facts (http block, with the njs http block above)', code: `${NGINX_BACKEND_NJS_LOG_FORMAT}\n\n# in the server block:\naccess_log /var/log/nginx/holdfast-backend.json holdfast_backend_json;` },
