@@ -282,7 +282,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
 
   // Verdicts, in stream order: DPoP jti replay tracked across the batch, and against the proofs
   // earlier batches accepted for other requests (proofs-seen.ts).
-  await st.proofs.seed(st.replay, pending);
+  await st.proofs.seed(pending);
   const rows: EventRow[] = new Array(pending.length);
   let current = pending[0]!;
   const deps = { replayStore: st.proofs.recording(st.replay, () => current.key), keyCache: st.keyCache };

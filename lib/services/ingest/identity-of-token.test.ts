@@ -27,5 +27,5 @@ describe('identity of a request', () => {
         'hap-edge-rec svc-a ok',
       ]);
     });
-  });
+  }, 180_000);
 });
