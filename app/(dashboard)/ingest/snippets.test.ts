@@ -3,6 +3,7 @@
 // them logs a raw token, proof or Authorization value.
 import { describe, expect, it } from 'vitest';
 import { FORWARDED_CERT_HEADERS } from '@/lib/ingest/forwarded-cert.ts';
+import { compileGatewayLogFormat } from '@/lib/ingest/index.ts';
 import {
   apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '@/lib/ingest/gateway-configs.ts';
@@ -62,5 +63,26 @@ describe('Ingest page: recommended configurations', () => {
     const headers = [...NGINX_BACKEND_NJS_LOG_FORMAT.matchAll(/"http_([a-z_]+)":/g)].map((m) => m[1]);
     expect(headers).toEqual(['client_cert']);
     expect(NGINX_BACKEND_NJS_LOG_FORMAT).toContain('"token_sha256":"$holdfast_token_sha256"');
+  });
+
+  it('the HAProxy and Apache intros say their formats do not log the DPoP proof, and the advice to add it gives a format Holdfast verifies proofs from', () => {
+    const intro = (id: string) => snippets.find((x) => x.id === id)!.intro;
+    const capture = 'http-request capture req.hdr(DPoP) len 4096';
+    const field = 'dpop=%{+Q}[capture.req.hdr(1)]';
+    expect(intro('haproxy')).toContain('proof_not_logged');
+    expect(intro('haproxy')).toContain(capture);
+    expect(intro('haproxy')).toContain(field);
+    const cfg = haproxyFrontend(EXAMPLE.haproxy)
+      .replace(/( {2}http-request capture req\.hdr\(X-Request-ID\) len 64\n)/, `$1  ${capture}\n`)
+      .replace(/(log-format "[^\n]*)"/, `$1 ${field}"`);
+    expect(compileGatewayLogFormat({ gateway: 'haproxy', config: `${cfg}backend app\n`, logFormat: 'holdfast_edge' }).fields).toContain('dpop');
+
+    const apacheAdd = String.raw`%{HTTPS}x \"%{Host}i\" \"%{DPoP}i\"`;
+    expect(intro('apache')).toContain('proof_not_logged');
+    expect(intro('apache')).toContain(apacheAdd);
+    const conf = apacheLogConfig({ logFile: EXAMPLE.apacheLog }).replace(String.raw`\"%{SSL_CLIENT_CERT}x\"" holdfast`, String.raw`\"%{SSL_CLIENT_CERT}x\" ${apacheAdd}" holdfast`);
+    const compiled = compileGatewayLogFormat({ gateway: 'apache', config: conf, logFormat: 'holdfast' });
+    expect(compiled.fields).toEqual(expect.arrayContaining(['dpop', 'scheme', 'host']));
+    expect(compiled.warnings).toEqual([]);
   });
 });
