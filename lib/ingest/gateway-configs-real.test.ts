@@ -16,7 +16,7 @@ import { createGatewayPki, nginxMtlsListen, tlsRequest, type GatewayPki } from '
 import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy } from '../testing/haproxy-launch.ts';
 import { startNginx } from '../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../testing/processes.ts';
-import { apacheLogConfig, caddySite, haproxyFrontend, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig } from './gateway-configs.ts';
+import { apacheLogConfig, caddySite, CLIENT_CERT_HEADERS, haproxyFrontend, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig } from './gateway-configs.ts';
 import { openParseStream } from './parse-stream.ts';
 import type { FormatName } from './types.ts';
 
@@ -58,19 +58,37 @@ afterAll(() => pki?.cleanup());
   let lines: NormalizedEvent[] = [];
   let file = '';
   const byPath = (p: string) => lines.find((e) => e.url?.endsWith(p))!;
+  let forwarded = { noCert: '', otherCert: '' };
 
   beforeAll(async () => {
     if (!NGINX) throw new Error('CI=true but nginx is not installed');
     const njs = join(pki.dir, 'holdfast.js');
     writeFileSync(njs, NGINX_NJS_MODULE);
-    const port = await freePort();
+    const [port, upstream] = [await freePort(), await freePort()];
     file = join(pki.dir, 'nginx-njs.json');
+    // /fwd proxies with NGINX_FORWARD_CLIENT_CERT to a backend that answers with the certificate headers it received.
+    const echo = CLIENT_CERT_HEADERS.map((h) => `${h}=$http_${h.toLowerCase().replaceAll('-', '_')}`).join(' ');
     const nginx = await startNginx(NGINX, pki.dir, 'njs', `${nginxNjsHttpConfig({ njsPath: njs })}
 server {
 ${nginxMtlsListen(pki, port)}
   access_log ${file} holdfast_njs_json;
   location / { return 200 "ok\\n"; }
-}`, [port], NGINX_NJS_LOAD_MODULE);
+  location /fwd {
+    access_log off;
+${NGINX_FORWARD_CLIENT_CERT}
+    proxy_pass http://127.0.0.1:${upstream};
+  }
+}
+server {
+  listen 127.0.0.1:${upstream};
+  access_log off;
+  location / { return 200 "${echo}"; }
+}`, [port, upstream], NGINX_NJS_LOAD_MODULE);
+    const forged = Object.fromEntries(CLIENT_CERT_HEADERS.map((h) => [h, h === 'Client-Cert' ? `:${pki.clients.good.derB64}:` : pki.clients.good.derB64]));
+    forwarded = {
+      noCert: (await tlsRequest(pki, { port, path: '/fwd', client: null, headers: forged })).body,
+      otherCert: (await tlsRequest(pki, { port, path: '/fwd', client: 'other', headers: forged })).body,
+    };
     const results = [
       await tlsRequest(pki, { port, path: '/mtls', client: 'good', headers: { Authorization: `Bearer ${mtlsToken()}` } }),
       await tlsRequest(pki, { port, path: '/dpop', client: null, headers: { Authorization: `DPoP ${dpopToken}`, DPoP: proof } }),
@@ -81,6 +99,12 @@ ${nginxMtlsListen(pki, port)}
     await nginx.stop();
     lines = await parseFile(file, 'nginx-json');
   }, 60_000);
+
+  it("NGINX_FORWARD_CLIENT_CERT passes no certificate header the client wrote; Client-Cert is the TLS session's own", () => {
+    const empty = CLIENT_CERT_HEADERS.map((h) => `${h}=`).join(' ');
+    expect(forwarded.noCert).toBe(empty);
+    expect(forwarded.otherCert).toBe(empty.replace('Client-Cert= ', `Client-Cert=:${pki.clients.other.derB64}: `));
+  });
 
   it('logs one line per request, parsed by nginx-json', () => {
     expect(lines.map((e) => e.url?.replace(/^.*\//, '/'))).toEqual(['/mtls', '/dpop', '/opaque', '/none']);
@@ -183,6 +207,7 @@ function field(line: string, key: string): string | null {
   let text = '';
   let parsed: NormalizedEvent[] = [];
   const statuses: Record<string, number> = {};
+  const backendSaw: Record<string, string> = {};
   const lineOf = (path: string) => lines.find((l) => l.includes(` ${path} `))!;
 
   beforeAll(async () => {
@@ -191,17 +216,24 @@ function field(line: string, key: string): string | null {
     const pem = join(pki.dir, 'server-haproxy.pem');
     writeFileSync(pem, readFileSync(pki.serverCertPath, 'utf8') + readFileSync(pki.serverKeyPath, 'utf8'));
     const frontend = haproxyFrontend({ bind: `127.0.0.1:${port}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'app' });
-    const config = `${HAPROXY_TEST_HEAD}${frontend}backend app\n  http-request return status 200 content-type text/plain string ok\n`;
+    // The backend answers with the certificate headers it received (the frontend's rules ran on the request).
+    const echo = CLIENT_CERT_HEADERS.map((h) => `${h}=%[req.hdr(${h})]`).join(' ');
+    const config = `${HAPROXY_TEST_HEAD}${frontend}backend app\n  http-request return status 200 content-type text/plain lf-string "${echo}"\n`;
     const haproxy = await startHaproxy(HAPROXY, pki.dir, 'haproxy-edge', config, [port]);
     const send = async (path: string, client: Parameters<typeof tlsRequest>[1]['client'], headers: Record<string, string> = {}) => {
-      statuses[path] = (await tlsRequest(pki, { port, path, client, headers })).status;
+      const res = await tlsRequest(pki, { port, path, client, headers });
+      statuses[path] = res.status;
+      backendSaw[path] = res.body;
     };
     await send('/good', 'good', { Authorization: `Bearer ${token()}` });
     await send('/dpop', null, { Authorization: `DPoP ${dpopToken}`, DPoP: proof });
     await send('/revoked', 'revoked', { Authorization: `Bearer ${token()}` });
     await send('/expired', 'expired');
     await send('/untrusted', 'untrusted');
-    await send('/forged', null, { 'Client-Cert': `:${pki.clients.good.derB64}:`, 'X-Request-ID': 'client-id-1' });
+    // A client with no certificate writes the owner's into every header some backend believes.
+    const forged = Object.fromEntries(CLIENT_CERT_HEADERS.map((h) => [h, h === 'Client-Cert' ? `:${pki.clients.good.derB64}:` : pki.clients.good.derB64]));
+    await send('/forged', null, { ...forged, 'X-Request-ID': 'client-id-1' });
+    await send('/forged-with-cert', 'other', forged);
     await haproxy.stop();
     text = readFileSync(haproxy.logFile, 'utf8');
     // stdout also carries HAProxy's own notices ("Proxy holdfast_edge stopped …").
@@ -210,8 +242,15 @@ function field(line: string, key: string): string | null {
   }, 60_000);
 
   it('accepts good certificates, refuses revoked, expired and untrusted ones with 403 after logging them', () => {
-    expect(statuses).toEqual({ '/good': 200, '/dpop': 200, '/revoked': 403, '/expired': 403, '/untrusted': 403, '/forged': 200 });
-    expect(lines).toHaveLength(6);
+    expect(statuses).toEqual({ '/good': 200, '/dpop': 200, '/revoked': 403, '/expired': 403, '/untrusted': 403, '/forged': 200, '/forged-with-cert': 200 });
+    expect(lines).toHaveLength(7);
+  });
+
+  it("no certificate header the client wrote reaches the backend; Client-Cert is the TLS session's own", () => {
+    const empty = CLIENT_CERT_HEADERS.map((h) => `${h}=`).join(' ');
+    expect(backendSaw['/forged']).toBe(empty);
+    expect(backendSaw['/forged-with-cert']).toBe(empty.replace('Client-Cert= ', `Client-Cert=:${pki.clients.other.derB64}: `));
+    expect(backendSaw['/good']).toBe(empty.replace('Client-Cert= ', `Client-Cert=:${pki.clients.good.derB64}: `));
   });
 
   it("x5t#S256 by ssl_c_der,sha2(256),ub64enc equals the openssl pipeline's", () => {
@@ -239,7 +278,7 @@ function field(line: string, key: string): string | null {
 
   it('the haproxy format, given this configuration, reads x5t#S256, verify outcomes and the request id from the lines', () => {
     const at = (p: string) => parsed.find((e) => e.url === p)!;
-    expect(parsed).toHaveLength(6);
+    expect(parsed).toHaveLength(7);
     expect(at('/good').cert).toMatchObject({ x5tS256: pki.clients.good.x5t, verify: 'SUCCESS', sha1Hex: pki.clients.good.sha1Hex });
     expect(at('/good').correlationId).toBe(field(lineOf('/good'), 'x_request_id'));
     expect(at('/revoked').sourceVerdict?.verdict).toBe('cert_revoked');

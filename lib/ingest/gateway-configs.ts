@@ -2,6 +2,17 @@
 // and never the raw token. Each builder returns the exact text the Ingest page shows (with example
 // paths) and the tests run on the real gateway (with their temporary paths); nothing else differs.
 import { NGINX_AUTH_MAPS, NGINX_BACKEND_JSON_LOG_FORMAT } from './formats/nginx-json.ts';
+import { FORWARDED_CERT_HEADERS } from './forwarded-cert.ts';
+
+/**
+ * Every header a backend might take a forwarded client certificate from, as usually spelt. A
+ * recommended edge removes all of them from the client's request before it sets its own
+ * Client-Cert: a backend (or its log format) that believes any of them would otherwise believe a
+ * certificate the client wrote itself (RFC 8705 §6.5; Keycloak CVE-2024-10039).
+ */
+export const CLIENT_CERT_HEADERS: readonly string[] = FORWARDED_CERT_HEADERS.map((h) =>
+  h.split('-').map((w) => (w === 'ssl' ? 'SSL' : `${w[0]!.toUpperCase()}${w.slice(1)}`)).join('-'),
+);
 
 /**
  * njs module for NGINX (Debian: libnginx-mod-http-js, njs 0.7). It reads the Authorization
@@ -102,14 +113,17 @@ log_format holdfast_njs_json escape=json '{"time":"$time_iso8601","request_id":"
 }
 
 /**
- * The log format of an NGINX backend behind a TLS-terminating edge (with the njs http block): the
- * forwarded-certificate headers it received, and what the njs module computes of the token (its
- * SHA-256, client id, subject, expiry, cnf thumbprints — never the token). Without the token's
- * facts Holdfast could not tell which token, bound to what, a backend line carried, nor judge the
- * binding where it is checked. Read with format nginx-json.
+ * The log format of an NGINX backend behind a recommended edge (with the njs http block): the
+ * Client-Cert the edge set (RFC 9440) — only that one: the recommended edges remove
+ * every other certificate header, and a backend that logged them would be judged by a header
+ * neither the edge nor its binding check vouches for — and what the njs module computes of the
+ * token (its SHA-256, client id, subject, expiry, cnf thumbprints — never the token). Without the
+ * token's facts Holdfast could not tell which token, bound to what, a backend line carried, nor
+ * judge the binding where it is checked. Read with format nginx-json. (Behind another proxy,
+ * NGINX_BACKEND_JSON_LOG_FORMAT logs the headers such proxies use.)
  */
 export const NGINX_BACKEND_NJS_LOG_FORMAT = NGINX_BACKEND_JSON_LOG_FORMAT.replace(
-  /\}';$/,
+  /,"http_client_cert_chain"[^;]*\}';$/,
   `,'\n  '"token_sha256":"$holdfast_token_sha256","token_client_id":"$holdfast_token_client_id","token_sub":"$holdfast_token_sub",'
   '"token_exp":"$holdfast_token_exp","cnf_jkt":"$holdfast_cnf_jkt","cnf_x5t":"$holdfast_cnf_x5t"}';`,
 );
@@ -126,9 +140,11 @@ export const NGINX_BACKEND_BINDING_CHECK = `map "$holdfast_cnf_x5t:$holdfast_for
 /**
  * For each location that proxies to a backend: send the client certificate the way RFC 9440
  * says, set from the TLS session — never a copy the client sent (proxy_set_header replaces it,
- * and an empty value removes it) — and the request id, so the backend's line joins this one.
+ * and an empty value removes it; every other certificate header a backend might believe is
+ * removed too) — and the request id, so the backend's line joins this one.
  */
 export const NGINX_FORWARD_CLIENT_CERT = `proxy_set_header Client-Cert $holdfast_client_cert;
+${CLIENT_CERT_HEADERS.filter((h) => h !== 'Client-Cert').map((h) => `proxy_set_header ${h} "";`).join('\n')}
 proxy_set_header X-Request-ID $holdfast_correlation_id;`;
 
 /**
@@ -137,7 +153,7 @@ proxy_set_header X-Request-ID $holdfast_correlation_id;`;
  * certificate's SHA-256 (echoed to the client in X-Client-Cert-Sha256, so the access log's
  * resp_headers carries it — it is the client's own, public certificate) and a request id of its
  * own, sent to the backend and echoed likewise. Client-Cert is set from the TLS session and any
- * copy the client sent is removed. Caddy redacts Authorization in its log by default: keep it so
+ * copy the client sent is removed, as is every other certificate header a backend might believe. Caddy redacts Authorization in its log by default: keep it so
  * (never enable `log_credentials`). Caddy checks no CRL: revoke at the authorization server too.
  */
 export function caddySite(o: { address: string; certFile: string; keyFile: string; caFile: string; logFile: string; upstream: string }): string {
@@ -157,7 +173,7 @@ export function caddySite(o: { address: string; certFile: string; keyFile: strin
     request_header X-Request-ID {http.request.uuid}
     header X-Request-ID {http.request.uuid}
     header @hascert X-Client-Cert-Sha256 {http.request.tls.client.fingerprint}
-    request_header -Client-Cert
+${CLIENT_CERT_HEADERS.map((h) => `    request_header -${h}`).join('\n')}
     request_header @hascert Client-Cert ":{http.request.tls.client.certificate_der_base64}:"
     reverse_proxy ${o.upstream}
   }
@@ -175,7 +191,7 @@ export function caddySite(o: { address: string; certFile: string; keyFile: strin
  * the rest) — the frontend must then refuse them itself, as the deny rule does once the token's
  * facts are taken (a refused request is logged with them). `len 16384`:
  * lines are cut at 1024 bytes otherwise. Client-Cert is set from the TLS session (a client's
- * copy removed) and X-Request-ID is kept or made, captured and sent on.
+ * copy removed, with every other certificate header a backend might believe) and X-Request-ID is kept or made, captured and sent on.
  */
 export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: string; crlFile: string; logTarget: string; backend: string }): string {
   // `\\$` is a literal `$` inside HAProxy's double quotes (a bare one starts an environment variable).
@@ -191,7 +207,7 @@ export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: stri
   http-request set-var(txn.holdfast_scheme) req.hdr(Authorization),word(1,' ')
   http-request set-var(txn.holdfast_has_dpop) req.hdr_cnt(DPoP)
   http-request deny deny_status 403 if { ssl_c_used } !{ ssl_c_verify 0 } || { ssl_c_used } !{ ssl_c_err 0 } || { ssl_c_used } !{ ssl_c_ca_err 0 }
-  http-request del-header Client-Cert
+${CLIENT_CERT_HEADERS.map((h) => `  http-request del-header ${h}`).join('\n')}
   http-request set-header Client-Cert :%[ssl_c_der,base64]: if { ssl_c_used }
   log-format "%ci [%tr] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp', 'int')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[var(txn.holdfast_has_dpop)] x_request_id=%{+Q}[capture.req.hdr(0)]"
   default_backend ${o.backend}
@@ -208,7 +224,8 @@ export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: stri
  * token record (opaque tokens: certificate verdicts only). `SSLVerifyClient optional` aborts the
  * handshake of expired and revoked certificates: those are only in error.log (format
  * apache-error); `optional_no_ca` lets untrusted ones reach the access log. Apache has no RFC 9440
- * variable: forward `SSL_CLIENT_CERT` as PEM in X-SSL-Client-Cert only where the backend reads it.
+ * variable: forward `SSL_CLIENT_CERT` as PEM in X-SSL-Client-Cert only where the backend reads it,
+ * and only after `RequestHeader unset` of every header in CLIENT_CERT_HEADERS (a client's copies).
  */
 export function apacheLogConfig(o: { logFile: string }): string {
   return `SetEnvIf Authorization "^([A-Za-z0-9_-]+) " HOLDFAST_AUTHZ_SCHEME=$1

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dayLabel, dayNumber, ledgerDay, placedByReceipt } from './ledger-day.ts';
 import { CERT_MARKER, compactRawLine } from './raw-line.ts';
-import { KEY_KIND, keyCarriesId, requestIdOfKey, requestKeyOf, requestKeyOfId, requestKeyOfLine } from './request-key.ts';
+import { BatchRequestKeys, KEY_KIND, keyCarriesId, requestIdOfKey, requestKeyOf, requestKeyOfId, requestKeyOfLine } from './request-key.ts';
 import { pathPrefix, routeHost, routeOf } from './route.ts';
 
 describe('request keys', () => {
@@ -24,6 +24,25 @@ describe('request keys', () => {
     expect(a[0]).toBe(KEY_KIND.line);
     expect(a.equals(b)).toBe(false);
     expect(a.equals(requestKeyOfLine('{"uri":"/x","authorization":"[redacted]"}', 'fpA', null))).toBe(true);
+  });
+
+  it('keys the n-th identical line of a batch as (line, n): the same batch again, or an overlapping one, gives the same keys', () => {
+    const ev = (raw: string) => ({ requestId: null, redactedRaw: raw, tokenFingerprint: 'fp', dpopProof: 'p' });
+    const keysOf = (raws: string[], kept?: number) => {
+      const k = new BatchRequestKeys(kept);
+      return raws.map((r) => k.keyOf(ev(r)).toString('hex'));
+    };
+    const first = keysOf(['A', 'X', 'X']);
+    expect(first[1]).toBe(requestKeyOf(ev('X')).toString('hex')); // the first occurrence keeps its old key
+    expect(first[2]).not.toBe(first[1]);
+    expect(keysOf(['A', 'X', 'X'])).toEqual(first);
+    // The next file starts with the last two lines of this one: those two are the same keys.
+    expect(keysOf(['X', 'X', 'B']).slice(0, 2)).toEqual(first.slice(1));
+    // Bounded memory: past the limit a line is counted from 0 again.
+    expect(keysOf(['X', 'A', 'B', 'X'], 2)[3]).toBe(first[1]);
+    // Lines with a request id are keyed by it, however often it repeats.
+    const k = new BatchRequestKeys();
+    expect(k.keyOf({ ...ev('X'), requestId: 'r1' }).equals(k.keyOf({ ...ev('X'), requestId: 'r1' }))).toBe(true);
   });
 
   it('prefers the request id over the line when there is one', () => {

@@ -38,15 +38,58 @@ export function requestKeyOfId(requestId: string): Buffer {
 
 /**
  * Key of a request logged without an id: the redacted line plus the token fingerprint and DPoP
- * proof that redaction removed from it (two requests differing only in their token are two).
+ * proof that redaction removed from it (two requests differing only in their token are two), and
+ * which occurrence of that same line in its batch it is (0 for the first). Two identical lines in
+ * one batch are two requests: a gateway that logs whole seconds writes a same-second DPoP replay
+ * as the very line of the original. The first occurrence keeps the key it always had.
  */
-export function requestKeyOfLine(redactedRaw: string, tokenFingerprint: string | null, dpopProof: string | null): Buffer {
-  return withKind(KEY_KIND.line, createHash('sha256').update(`${redactedRaw}\n${tokenFingerprint ?? ''}\n${dpopProof ?? ''}`).digest());
+export function requestKeyOfLine(redactedRaw: string, tokenFingerprint: string | null, dpopProof: string | null, occurrence = 0): Buffer {
+  const h = createHash('sha256').update(`${redactedRaw}\n${tokenFingerprint ?? ''}\n${dpopProof ?? ''}`);
+  if (occurrence > 0) h.update(`\n#${occurrence}`);
+  return withKind(KEY_KIND.line, h.digest());
 }
 
-/** The request's key: by its id when it has one, else by its line. */
+/** The request's key: by its id when it has one, else by its line (as its batch's first occurrence). */
 export function requestKeyOf(ev: { requestId: string | null; redactedRaw: string; tokenFingerprint: string | null; dpopProof: string | null }): Buffer {
   return ev.requestId ? requestKeyOfId(ev.requestId) : requestKeyOfLine(ev.redactedRaw, ev.tokenFingerprint, ev.dpopProof);
+}
+
+/** How many line keys a batch remembers to count identical lines (the oldest are forgotten first). */
+export const LINE_OCCURRENCES_KEPT = 500_000;
+
+/**
+ * The request keys of one batch, in stream order: a line without an id is keyed as its n-th
+ * occurrence in the batch (requestKeyOfLine), so the same file sent again gives the same keys
+ * (duplicates) while two identical lines inside it stay two requests.
+ *
+ * Overlapping files (the next file starts with the last lines of this one): occurrences count
+ * from the start of each batch, so the overlap's lines get the keys they had in the earlier batch
+ * and are duplicates, as they should be. The limit is identical lines at the seam: when a run of
+ * identical lines is split between two batches, the later batch's copies are counted from 0
+ * again and taken for the earlier batch's (duplicates) — whether it re-sent them or logged new
+ * ones cannot be told from the lines. A same-second replay is lost only when a rotation falls
+ * between it and its original. Identical lines more than LINE_OCCURRENCES_KEPT distinct lines
+ * apart are counted from 0 again too (memory stays bounded; such lines are at least that many
+ * requests apart, while identical lines share their logged time).
+ */
+export class BatchRequestKeys {
+  readonly #seen = new Map<string, number>();
+
+  constructor(private readonly kept = LINE_OCCURRENCES_KEPT) {}
+
+  keyOf(ev: { requestId: string | null; redactedRaw: string; tokenFingerprint: string | null; dpopProof: string | null }): Buffer {
+    if (ev.requestId) return requestKeyOfId(ev.requestId);
+    const first = requestKeyOfLine(ev.redactedRaw, ev.tokenFingerprint, ev.dpopProof);
+    const id = first.toString('base64');
+    const before = this.#seen.get(id);
+    if (before === undefined) {
+      if (this.#seen.size >= this.kept) this.#seen.delete(this.#seen.keys().next().value!);
+      this.#seen.set(id, 0);
+      return first;
+    }
+    this.#seen.set(id, before + 1);
+    return requestKeyOfLine(ev.redactedRaw, ev.tokenFingerprint, ev.dpopProof, before + 1);
+  }
 }
 
 /** The request id a key carries in itself (hex or UUID ids), or null when the key is a hash. */

@@ -8,6 +8,7 @@ import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStor
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
 import { backendView, namesCertificate } from '../../hops/index.ts';
+import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
@@ -281,7 +282,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
 
   // Verdicts, in stream order: DPoP jti replay tracked across the batch, and against the proofs
   // earlier batches accepted for other requests (proofs-seen.ts).
-  await st.proofs.seed(st.replay, pending);
+  await st.proofs.seed(pending);
   const rows: EventRow[] = new Array(pending.length);
   let current = pending[0]!;
   const deps = { replayStore: st.proofs.recording(st.replay, () => current.key), keyCache: st.keyCache };
@@ -305,16 +306,19 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
 
   await st.proofs.record();
 
-  // Identities: the token's, else the certificate's, else the event's own hint.
+  // Identities: the token record's, else the token's own client as its claims name it, else the
+  // certificate's, else the event's own hint. A token presented with someone's certificate (a
+  // stolen one, or another client's) is that token's client's use, not the certificate owner's.
   const wanted = new Map<string, IdentityRow>();
   const nameOf: Array<string | null> = rows.map((r) => {
     if (r.identityId) return null;
-    const cert = r.ev.cert?.x5tS256 ? st.certsByX5t.get(r.ev.cert.x5tS256) : r.ev.cert?.sha1Hex ? st.certsBySha1.get(r.ev.cert.sha1Hex) : null;
+    const tokenClient = identityFrom(r.ev.tokenClaims);
+    const cert = tokenClient ? null : r.ev.cert?.x5tS256 ? st.certsByX5t.get(r.ev.cert.x5tS256) : r.ev.cert?.sha1Hex ? st.certsBySha1.get(r.ev.cert.sha1Hex) : null;
     if (cert?.identityId) {
       r.identityId = cert.identityId;
       return null;
     }
-    const name = identityNameOf(r.ev.identityHint);
+    const name = identityNameOf(tokenClient ?? r.ev.identityHint);
     if (name && !wanted.has(name)) {
       const claims = r.ev.tokenClaims;
       const cid = typeof claims?.client_id === 'string' ? claims.client_id : null;

@@ -2,7 +2,8 @@
 // batch writer) → evidence (lib/services/evidence), all inside ONE transaction together with the
 // IngestBatch record, so a batch is either wholly visible (state `committed`) or not at all (a
 // crash or an error rolls it back). Idempotent: requests are keyed by the source's request id when
-// logged, else by a hash of source + line; tokens are upserted by fingerprint and count as
+// logged, else by a hash of source + line (and which occurrence of that line in the batch it is:
+// identical lines in one batch are several requests); tokens are upserted by fingerprint and count as
 // duplicates when nothing changed; exposures are keyed by scanner + fingerprint + location. Raw
 // tokens and DPoP proofs never reach the database: proofs are verified as of the event's own time
 // and dropped. This module orchestrates: it reads, chunks, and writes the batch record and audit entry.
@@ -13,7 +14,7 @@ import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
-import { requestKeyOf } from '../../ingest/evidence/request-key.ts';
+import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
 import { HopRecorder } from '../evidence/hops.ts';
@@ -137,6 +138,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         lastSeen: { Token: new Map(), Identity: new Map() },
         touched: opts.touched ?? { tokenIds: new Set(), beyondTokens: false },
       };
+      // Identical lines are keyed by their occurrence in the batch (request-key.ts).
+      const requestKeys = new BatchRequestKeys();
       let events: PendingEvent[] = [];
       let tokens: TokenRecord[] = [];
       let exposures: ExposureRecord[] = [];
@@ -171,7 +174,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
           switch (result.kind) {
             case 'event': {
               const ev = result.event;
-              events.push({ ev, key: requestKeyOf(ev), lineNo });
+              events.push({ ev, key: requestKeys.keyOf(ev), lineNo });
               break;
             }
             case 'token':

@@ -3,7 +3,7 @@
 // request that first presented a proof is not a replay of itself when its batch is sent again.
 // Real signed ES256 proofs, through ingestStream, on both runtimes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryReplayStore } from '../../binding/index.ts';
+import { MemoryReplayStore, proofReplayKey } from '../../binding/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { maintainEvidence } from '../evidence/maintenance.ts';
 import { ingestStream } from './index.ts';
@@ -49,14 +49,21 @@ for (const runtime of RUNTIMES) {
       // What was kept: one row per proof accepted, with the request that presented it first.
       const kept = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."ProofSeen"`);
       expect(Number(kept[0]!.n)).toBe(2);
-      const [first] = await t.db.query<{ request: string }>(`SELECT encode(request, 'hex') AS request FROM "evidence"."ProofSeen" ORDER BY "expiresAt" LIMIT 1`);
+      const [first] = await t.db.query<{ request: string; usedAt: Date | string; expiresAt: Date | string }>(
+        `SELECT encode(request, 'hex') AS request, "usedAt", "expiresAt" FROM "evidence"."ProofSeen" ORDER BY "expiresAt" LIMIT 1`,
+      );
+      const usedAt = new Date(first!.usedAt).getTime();
       const exec = async (sql: string, params: unknown[]) => ({ rows: await t.db.query(sql, params) });
-      const seeded = (request: string) => {
-        const store = new MemoryReplayStore();
-        return new ProofsSeen(exec).seed(store, [{ ev: { dpopProof: PROOF }, key: Buffer.from(request, 'hex') }]).then(() => store.size);
+      // Whether a request with this key presenting PROOF at `atMs` reads as a replay of the kept use.
+      const replayed = async (request: string, atMs: number) => {
+        const seen = new ProofsSeen(exec);
+        await seen.seed([{ ev: { dpopProof: PROOF }, key: Buffer.from(request, 'hex') }]);
+        return seen.recording(new MemoryReplayStore(), () => Buffer.from(request, 'hex')).remember(proofReplayKey(PROOF)!, new Date(first!.expiresAt).getTime(), atMs);
       };
-      expect(await seeded(first!.request)).toBe(0); // the same request sent again: not a replay of itself
-      expect(await seeded('00'.repeat(32))).toBe(1);
+      expect(await replayed(first!.request, usedAt + 1)).toBe(false); // the same request sent again: not a replay of itself
+      expect(await replayed('00'.repeat(32), usedAt + 1)).toBe(true);
+      expect(await replayed('00'.repeat(32), usedAt)).toBe(true);
+      expect(await replayed('00'.repeat(32), usedAt - 1)).toBe(false); // earlier than the kept use: not a replay of it
 
       // Forgotten a day after the proof's window.
       await maintainEvidence(t.db, { now: new Date(Date.now() + 2 * 86_400_000) });
