@@ -110,7 +110,7 @@ export function requestAccepted(httpStatus: number | null, verdict: Verdict): bo
 const ACCEPTED = verdictCodeListSql(ACCEPTED_VERDICTS);
 const OK = verdictCode('ok');
 /** requestAccepted inside SQL, on a Notable row (the table test of requestAccepted covers the rule; the real test the SQL). */
-const ACCEPTED_SQL = (alias: string) =>
+export const ACCEPTED_SQL = (alias: string) =>
   `(CASE WHEN ${alias}."httpStatus" IS NULL THEN ${alias}."verdict" IN ${ACCEPTED}
          WHEN ${alias}."httpStatus" IN (${REFUSAL_STATUSES.join(',')}) THEN false
          WHEN ${alias}."httpStatus" = 400 AND ${alias}."verdict" IN ${verdictCodeListSql(GATEWAY_CERT_FAILURES)} THEN false

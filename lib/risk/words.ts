@@ -120,8 +120,9 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
     title: (f) => `Revoked token of ${f.identityName} used again`,
     explanation: (f) =>
       `The token was revoked at ${f.revokedAt}, yet it was presented ${plural(f.events, 'time')} since` +
-      (f.accepted > 0 ? `, and ${pluralWas(f.accepted, 'request')} accepted.` : ' (all rejected).') +
-      ' Whoever still holds it is not its owner, or a gateway is not honouring the revocation.',
+      (f.accepted > 0
+        ? `, and ${pluralWas(f.accepted, 'request')} accepted. Whoever still holds it is not its owner, or a gateway is not honouring the revocation.`
+        : ' (all refused: the revocation held). Whoever still holds it is not its owner.'),
     recommendation: (f) =>
       (f.accepted > 0 ? 'Make the accepting gateways introspect or check revocation now; ' : '') +
       'treat the token as stolen: find where the requests came from, revoke the bound certificate too, and rotate the identity\'s credentials.',

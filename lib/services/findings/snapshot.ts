@@ -7,8 +7,8 @@
 import type { Binding, IdentityKind, Transport, Verdict } from '../../domain/types.ts';
 import { VERDICT_CODES, verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { DIM } from '../evidence/dims.ts';
+import { ACCEPTED_SQL } from '../../revocation/receipts.ts';
 import {
-  ACCEPTED_VERDICTS,
   BINDING_FAILURE_VERDICTS,
   DEFAULT_POLICY,
   type CertificateFacts,
@@ -30,7 +30,6 @@ export type SqlReader = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 const SEEN_CAP = 64;
 const FAILING = verdictCodeListSql(BINDING_FAILURE_VERDICTS);
-const ACCEPTED = verdictCodeListSql(ACCEPTED_VERDICTS);
 
 // Timestamps are read as epoch milliseconds (float8, exact at the columns' millisecond precision):
 // parsing a number is far cheaper than the driver's timestamp parser, over millions of values.
@@ -90,10 +89,12 @@ function capped(values: Iterable<string | null>): string[] {
 
 // A revoked token's requests after its revocation: every one of them is kept individually (a
 // failure, or an ok request marked as the after_revocation anomaly).
+// Accepted as the receipts say it: by the status the gateway answered (a refused bearer token still
+// has the verdict bearer_unbound), by the verdict only when no status was logged.
 const afterRevocationSql = (scopeFilter: string) => `
 SELECT t.id::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
        ${ms('min(n."occurredAt")')} AS "firstSeenAfterRevocationAt",
-       count(*) FILTER (WHERE n."verdict" IN ${ACCEPTED})::int AS "acceptedAfterRevocation"
+       count(*) FILTER (WHERE ${ACCEPTED_SQL('n')})::int AS "acceptedAfterRevocation"
   FROM "Token" t JOIN "evidence"."Notable" n ON n."tokenId" = t.id AND n."occurredAt" > t."revokedAt" AND n."occurredAt" <= $1::timestamptz
  WHERE t."revokedAt" IS NOT NULL ${scopeFilter}
  GROUP BY t.id`;
