@@ -94,6 +94,12 @@ const ROWS: Row[] = [
     hops: [edge(A), hop({ source: 'mid', role: 'proxy', forwarded: null }), backend(fwd(B), 'ok', { role: 'backend' })],
     verdict: 'spoofed_client_cert', reason: 'certificate_replaced', leak: 'mid', at: 'backend',
   },
+  // The path is no better than a hop's certificate verdict (BB1 R3: NGINX optional_no_ca forwarded a self-signed certificate, Apache said ok).
+  { name: 'edge accepted an untrusted certificate and forwarded it intact: cert_untrusted, not the backend ok', hops: [edge(A, { verdict: 'cert_untrusted' }), backend(fwd(A), 'ok')], verdict: 'cert_untrusted', reason: 'forwarded_intact', leak: null, by: 'x5t' },
+  { name: 'edge accepted a certificate the CRL lists: cert_revoked_unchecked, not the backend ok', hops: [edge(A, { verdict: 'cert_revoked_unchecked' }), backend(fwd(A), 'ok')], verdict: 'cert_revoked_unchecked', reason: 'forwarded_intact', leak: null },
+  { name: 'edge logs no comparable fact but its certificate verdict still counts', hops: [edge(VERIFY_ONLY, { verdict: 'cert_expired' }), backend(fwd(A), 'ok')], verdict: 'cert_expired', reason: 'not_comparable', leak: null },
+  { name: 'an untrusted certificate at the edge does not hide the backend binding_mismatch', hops: [edge(B, { verdict: 'cert_untrusted' }), backend(fwd(B), 'binding_mismatch')], verdict: 'binding_mismatch', reason: 'forwarded_intact', leak: null },
+  { name: 'a certificate verdict on a stripping path: the worse of the two', hops: [edge(A, { verdict: 'cert_untrusted' }), backend(null, 'no_proof_for_bound_token')], verdict: 'cert_untrusted', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
   { name: 'lines given backend first are placed by what they show', hops: [backend(null), edge(A)], verdict: 'binding_context_stripped', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
   { name: 'one hop only: no chain', hops: [edge(A)], verdict: null, reason: 'single_hop', leak: null },
   { name: 'the same source twice: ambiguous, no chain verdict', hops: [edge(A), backend(fwd(A)), edge(A)], verdict: null, reason: 'ambiguous_hops', leak: null },

@@ -33,13 +33,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { columnNames, sideExecutor, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
-import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
+import type { NormalizedEvent } from '../../domain/types.ts';
 import { verdictCode, verdictOfCode } from '../../domain/verdict-codes.ts';
-import { commonName, correlateHops, decideChain, hopVerdict, inferRole, normalizeSerial, type ChainDecision, type HopObservation } from '../../hops/index.ts';
+import { commonName, correlateHops, decideChain, inferRole, normalizeSerial, type ChainDecision, type HopObservation } from '../../hops/index.ts';
 import { ledgerDay } from '../../ingest/evidence/ledger-day.ts';
 import { keyCarriesId, REQUEST_KEY_BYTES, requestIdOfKey, requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { routeOf } from '../../ingest/evidence/route.ts';
-import type { TokenBindingFacts } from '../../binding/index.ts';
 import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
 import { chainReasonCode, TLS_CODES, tlsViewOf, tlsViewOfCode, verifyOfTlsView } from './hop-codes.ts';
 import { decodeSegment, encodeSegment, SEGMENT_MAX, SEGMENT_SPAN_MS, type DecodedSegment, type HopFacts } from './hop-segments.ts';
@@ -350,7 +349,6 @@ export class HopRecorder {
     });
     if (missing.length) await this.dims.resolve(this.sideExec, missing);
     const ns = (this.ns ??= this.dims.idOf(DIM.ns, this.o.namespace)!);
-    const verdicts = await this.hopVerdicts(hops);
     const nowMs = this.o.now().getTime();
     const full: HopRow[] = [];
     // Segments of this chunk by side of the edge and ledger day.
@@ -367,7 +365,9 @@ export class HopRecorder {
         at: ev.occurredAt.getTime(), corr, full: corr !== r.key && !corr.equals(r.key),
         route: this.dims.idOf(DIM.route, routes[i]),
         httpStatus: status !== null && Number.isInteger(status) && status >= 0 && status < 1000 ? status : null,
-        verdict: verdictCode(verdicts[i]!),
+        // The verdict the batch writer decided: a forwarded certificate already stands in for a TLS
+        // one there (lib/hops backendView), and the trust anchors' CRLs have had their say.
+        verdict: verdictCode(r.verdict),
         tls: tls === 'absent' ? null : TLS_CODES[tls],
         cert: this.dims.idOf(DIM.cert, ev.cert?.x5tS256), certSha1: this.dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
         fwd: fwd === undefined ? null : fwd === null ? 0 : 1,
@@ -414,40 +414,6 @@ export class HopRecorder {
       const part = rows.slice(i, i + 10_000);
       await this.o.exec(`INSERT INTO "${STAGE}" (${columnNames(hopColumns)}) ${unnestSelect(hopColumns)}`, unnestParams(hopColumns, part));
     }
-  }
-
-  /**
-   * Each hop's own verdict. A line with a forwarded certificate is judged as lib/hops judges it (the
-   * certificate a proxy forwarded standing in for a TLS one: hopVerdict); the pipeline's verdict
-   * otherwise. DPoP-bound tokens keep the pipeline's verdict: their proof was verified there and
-   * dropped, and a forwarded certificate does not bear on them.
-   */
-  private async hopVerdicts(hops: readonly DecidedRequest[]): Promise<Verdict[]> {
-    const ids = [...new Set(hops.flatMap((r) => (r.ev.forwardedCert && r.tokenId ? [r.tokenId] : [])))];
-    const facts = new Map<string, TokenBindingFacts>();
-    if (ids.length) {
-      const { rows } = await this.o.exec(
-        `SELECT id::text AS id, binding::text AS binding, "cnfJkt", "cnfX5tS256", "expiresAt", "bindingAnomaly" FROM "Token" WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      for (const t of rows as Row[]) {
-        facts.set(String(t.id), {
-          binding: t.binding as TokenBindingFacts['binding'], cnfJkt: strOrNull(t.cnfJkt), cnfX5tS256: strOrNull(t.cnfX5tS256),
-          expiresAt: t.expiresAt ? new Date(t.expiresAt as string) : null, bindingAnomaly: Boolean(t.bindingAnomaly),
-        });
-      }
-    }
-    const out: Verdict[] = [];
-    for (const r of hops) {
-      const f = r.tokenId ? facts.get(r.tokenId) ?? null : null;
-      if (!r.ev.forwardedCert || r.binding === 'dpop' || f?.binding === 'dpop') {
-        out.push(r.verdict);
-        continue;
-      }
-      const v = hopVerdict(r.ev, f);
-      out.push((v instanceof Promise ? await v : v).verdict);
-    }
-    return out;
   }
 
   /**

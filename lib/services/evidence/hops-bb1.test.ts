@@ -1,0 +1,90 @@
+// Chains of real gateways from a black-box run (BB1, testing/bb1-chains/README.md): the lines HAProxy
+// 2.6, NGINX 1.22 and Apache 2.4 wrote, unedited, ingested as the CLI ingests them (one source per
+// hop, one batch per log, so every chain is joined across batches), on both runtimes.
+//  - edge-cert-failure: NGINX `optional_no_ca` accepted a self-signed, an untrusted and (with the
+//    CA's CRL added) a revoked certificate and forwarded them; Apache said ok (BB1 R3).
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/open.ts';
+import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
+import { listHopPaths } from '../estate/hops.ts';
+import type { EventRow } from '../estate/lists.ts';
+import { ingestStream } from '../ingest/pipeline.ts';
+import { allEvents } from '../ingest/testing/stored-events.ts';
+import { addTrustAnchor } from '../trust/store.ts';
+
+const dir = new URL('./testing/bb1-chains/', import.meta.url);
+const text = (f: string) => readFileSync(new URL(f, dir), 'utf8');
+/** After the run (04:46–04:51 UTC): the lines are inside every retention window, the tokens live. */
+const NOW = new Date('2026-12-06T05:00:00Z');
+
+interface Log {
+  file: string;
+  source: string;
+  format: 'apache' | 'nginx-json';
+  config?: string;
+  logFormat?: string;
+}
+
+async function ingestAll(db: Database, logs: Log[]): Promise<void> {
+  for (const l of logs) {
+    const r = await ingestStream(db, [text(l.file)], {
+      format: l.format, sourceName: l.source, actor: 'test', now: () => NOW,
+      ...(l.config ? { gatewayConfig: text(l.config) } : {}), ...(l.logFormat ? { logFormat: l.logFormat } : {}),
+    });
+    expect(r.rejected, `${l.file}: ${JSON.stringify(r.errors)}`).toBe(0);
+  }
+}
+
+/**
+ * Stored requests, one entry per request id the hops share (the backend's X-Request-ID, the edge's own
+ * id), named by the path of the line that keeps it (requests kept in the ledger only have no URL).
+ */
+interface Request {
+  path: string | null;
+  lines: EventRow[];
+}
+
+async function requests(db: Database): Promise<Request[]> {
+  const byId = new Map<string, Request>();
+  for (const e of await allEvents(db)) {
+    const id = e.correlationId ?? e.requestId ?? e.id;
+    let r = byId.get(id);
+    if (!r) byId.set(id, (r = { path: null, lines: [] }));
+    r.lines.push(e);
+    r.path ??= e.url ? e.url.replace(/[?#].*$/, '').replace(/^https?:\/\/[^/]*/, '') : null;
+  }
+  return [...byId.values()];
+}
+
+/** `source verdict/chainVerdict` of each line of the request with this path, sorted. */
+function linesOf(rs: Request[] | undefined, path: string): string[] {
+  const r = rs?.find((x) => x.path === path);
+  return (r?.lines ?? []).map((e) => `${e.source} ${e.chainVerdict}`).sort();
+}
+
+describe("BB1 edge certificate failures: the chain is no better than the edge's certificate verdict (R3)", () => {
+  let stored = new Map<'pglite' | 'postgres', { requests: Request[]; backendVerdicts: string[] } | null>();
+  beforeAll(async () => {
+    stored = await onEachRuntime(async (t) => {
+      // `holdfast trust add --ca ca.pem --crl ca.crl`: the CA's CRL lists the "revoked" certificate.
+      await addTrustAnchor(t.db, { ca: readFileSync(new URL('edge-cert-failure/ca.pem', dir)), crl: readFileSync(new URL('edge-cert-failure/ca.crl', dir)), actor: 'test', now: NOW });
+      await ingestAll(t.db, [
+        { file: 'edge-cert-failure/ngx_edge_noca.json', source: 'ngx-edge-noca', format: 'nginx-json' },
+        { file: 'edge-cert-failure/apache_backend.log', source: 'apache-backend', format: 'apache', config: 'edge-cert-failure/apache.conf' },
+      ]);
+      const backendVerdicts = (await listHopPaths(t.db, {})).flatMap((p) => p.outcomes.map((o) => `${o.chainVerdict} ${o.backendVerdict} ×${o.requests}`)).sort();
+      return { requests: await requests(t.db), backendVerdicts };
+    });
+  }, 180_000);
+
+  it.each(RUNTIMES)('%s: self-signed and untrusted certificates NGINX accepted and forwarded are cert_untrusted; the revoked one cert_revoked_unchecked', (runtime) => {
+    const s = stored.get(runtime);
+    if (!s) return;
+    expect(linesOf(s.requests, '/api/ngxNoca/selfsigned')).toEqual(['apache-backend cert_untrusted', 'ngx-edge-noca cert_untrusted']);
+    expect(linesOf(s.requests, '/api/ngxNoca/untrusted')).toEqual(['apache-backend cert_untrusted', 'ngx-edge-noca cert_untrusted']);
+    expect(linesOf(s.requests, '/api/ngxNoca/revoked')).toEqual(['apache-backend cert_revoked_unchecked', 'ngx-edge-noca cert_revoked_unchecked']);
+    // The backend's own verdict is the one the batch writer decided, after the CRL review.
+    expect(s.backendVerdicts).toEqual(['cert_revoked_unchecked cert_revoked_unchecked ×1', 'cert_untrusted ok ×2']);
+  });
+});
