@@ -100,6 +100,12 @@ const ROWS: Row[] = [
   { name: 'edge logs no comparable fact but its certificate verdict still counts', hops: [edge(VERIFY_ONLY, { verdict: 'cert_expired' }), backend(fwd(A), 'ok')], verdict: 'cert_expired', reason: 'not_comparable', leak: null },
   { name: 'an untrusted certificate at the edge does not hide the backend binding_mismatch', hops: [edge(B, { verdict: 'cert_untrusted' }), backend(fwd(B), 'binding_mismatch')], verdict: 'binding_mismatch', reason: 'forwarded_intact', leak: null },
   { name: 'a certificate verdict on a stripping path: the worse of the two', hops: [edge(A, { verdict: 'cert_untrusted' }), backend(null, 'no_proof_for_bound_token')], verdict: 'cert_untrusted', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  // The edge's own comparison proves a theft attempt whatever was lost behind it (BB1 R4); the stripping hop is still named.
+  { name: 'stolen token (edge saw B, token bound to A) through an edge that strips: binding_mismatch, the edge named', hops: [edge(B, { verdict: 'binding_mismatch' }), backend(null, 'no_proof_for_bound_token')], verdict: 'binding_mismatch', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  { name: 'stolen token through a stripping edge and accepted behind it: bound_not_enforced', hops: [edge(B, { verdict: 'bound_not_enforced' }), backend(null, 'bound_not_enforced')], verdict: 'bound_not_enforced', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  // A bearer token binds to nothing: losing the certificate lost nothing (BB1 R10).
+  { name: 'bearer token through a stripping edge, both hops bearer_unbound: bearer_unbound', hops: [edge(A, { verdict: 'bearer_unbound' }), backend(null, 'bearer_unbound')], verdict: 'bearer_unbound', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  { name: 'the edge read the token as bearer but the backend knows it bound: stripped', hops: [edge(A, { verdict: 'bearer_unbound' }), backend(null, 'no_proof_for_bound_token')], verdict: 'binding_context_stripped', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
   { name: 'lines given backend first are placed by what they show', hops: [backend(null), edge(A)], verdict: 'binding_context_stripped', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
   { name: 'one hop only: no chain', hops: [edge(A)], verdict: null, reason: 'single_hop', leak: null },
   { name: 'the same source twice: ambiguous, no chain verdict', hops: [edge(A), backend(fwd(A)), edge(A)], verdict: null, reason: 'ambiguous_hops', leak: null },

@@ -55,6 +55,19 @@ function worstCertificateVerdict(hops: PlacedHop[]): Verdict | null {
 }
 
 /**
+ * The path's verdict when a hop did not forward the certificate the edge saw. The loss is the
+ * verdict unless the edge's own comparison proves more: the edge saw a certificate other than the
+ * one the token is bound to (RFC 8705 §3) — a theft attempt (`binding_mismatch`), or one that got
+ * through (`bound_not_enforced`) — whatever was lost behind it. A bearer token binds to nothing:
+ * when the edge and the backend both say `bearer_unbound`, losing the certificate lost nothing.
+ */
+function strippedVerdict(edgeVerdict: Verdict | null, backendVerdict: Verdict | null): Verdict {
+  if (edgeVerdict === 'binding_mismatch' || edgeVerdict === 'bound_not_enforced') return edgeVerdict;
+  if (edgeVerdict === 'bearer_unbound' && (backendVerdict === null || backendVerdict === 'bearer_unbound')) return 'bearer_unbound';
+  return 'binding_context_stripped';
+}
+
+/**
  * Decides the chain verdict of one request from its hops' lines (any order; see orderHops).
  *
  * - A later hop received a certificate that is not the one the client presented at the edge, or
@@ -62,7 +75,9 @@ function worstCertificateVerdict(hops: PlacedHop[]): Verdict | null {
  *   client-supplied certificate header through (Envoy #6038, Keycloak #35861). Checked first: it
  *   is the critical case, and it outranks a loss elsewhere on the path.
  * - The edge saw a client certificate and a later hop that logs its forwarded-certificate header
- *   received none → `binding_context_stripped`.
+ *   received none → `binding_context_stripped`, unless the edge's own comparison proves more
+ *   (strippedVerdict: a mismatch there is a theft attempt; a bearer token lost nothing). The hop
+ *   that lost it is named either way.
  * - Otherwise the backend's own binding verdict (hopVerdict) is the path's.
  * - A path is no better than any hop's certificate verdict on it (worstCertificateVerdict): an
  *   edge that accepted an untrusted or revoked certificate and forwarded it makes the backend's
@@ -97,7 +112,10 @@ export function decideChain(observations: readonly HopObservation[], opts: { tol
     if (match.same === true) comparedBy ??= match.by;
   }
   const certificate = worstCertificateVerdict(hops);
-  if (stripped) return decided(hops, worseVerdict('binding_context_stripped', certificate), 'certificate_stripped', stripped.leak, stripped.at, null);
+  if (stripped) {
+    const v = strippedVerdict(hops[0]!.verdict?.verdict ?? null, innermostVerdict(hops));
+    return decided(hops, worseVerdict(v, certificate), 'certificate_stripped', stripped.leak, stripped.at, null);
+  }
   const reason: ChainReason = edge.kind === 'none' ? 'no_client_certificate' : judged && comparedBy ? 'forwarded_intact' : 'not_comparable';
   return decided(hops, worseVerdict(innermostVerdict(hops), certificate), reason, null, null, comparedBy);
 }

@@ -137,7 +137,7 @@ export interface HopLeak {
   next: string;
   /** `host /prefix` the client addressed. */
   route: string | null;
-  /** Requests whose certificate it did not forward (chain verdict binding_context_stripped). */
+  /** Requests with a bound token whose certificate it did not forward (chain reason certificate_stripped, whatever the path verdict; bearer tokens lose nothing). */
   stripped: number;
   /** Requests it let through with a certificate the client supplied itself (spoofed_client_cert). */
   clientSupplied: number;

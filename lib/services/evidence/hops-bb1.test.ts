@@ -3,6 +3,8 @@
 // hop, one batch per log, so every chain is joined across batches), on both runtimes.
 //  - edge-cert-failure: NGINX `optional_no_ca` accepted a self-signed, an untrusted and (with the
 //    CA's CRL added) a revoked certificate and forwarded them; Apache said ok (BB1 R3).
+//  - stripping-edge: a stolen token (certificate B, token bound to A) through edges that forward no
+//    certificate (BB1 R4).
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/open.ts';
@@ -10,6 +12,7 @@ import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
 import { listHopPaths } from '../estate/hops.ts';
 import type { EventRow } from '../estate/lists.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
+import { evaluateFindings } from '../findings/index.ts';
 import { allEvents } from '../ingest/testing/stored-events.ts';
 import { addTrustAnchor } from '../trust/store.ts';
 
@@ -21,7 +24,7 @@ const NOW = new Date('2026-12-06T05:00:00Z');
 interface Log {
   file: string;
   source: string;
-  format: 'apache' | 'nginx-json';
+  format: 'haproxy' | 'apache' | 'nginx-json';
   config?: string;
   logFormat?: string;
 }
@@ -86,5 +89,32 @@ describe("BB1 edge certificate failures: the chain is no better than the edge's 
     expect(linesOf(s.requests, '/api/ngxNoca/revoked')).toEqual(['apache-backend cert_revoked_unchecked', 'ngx-edge-noca cert_revoked_unchecked']);
     // The backend's own verdict is the one the batch writer decided, after the CRL review.
     expect(s.backendVerdicts).toEqual(['cert_revoked_unchecked cert_revoked_unchecked ×1', 'cert_untrusted ok ×2']);
+  });
+});
+
+describe('BB1 stolen token through an edge that forwards no certificate (R4)', () => {
+  let stored = new Map<'pglite' | 'postgres', { requests: Request[]; leaks: string[] } | null>();
+  beforeAll(async () => {
+    stored = await onEachRuntime(async (t) => {
+      await ingestAll(t.db, [
+        { file: 'stripping-edge/hap_edge_strip.log', source: 'hap-edge-strip', format: 'haproxy', config: 'stripping-edge/hap_edge_strip.cfg' },
+        { file: 'stripping-edge/ngx_edge_strip.json', source: 'ngx-edge-strip', format: 'nginx-json' },
+        { file: 'stripping-edge/ngx_backend.json', source: 'ngx-backend', format: 'nginx-json' },
+      ]);
+      await evaluateFindings(t.db, { now: NOW, actor: 'test' });
+      const leaks = await t.db.query<{ hop: string; stripped: number }>(
+        `SELECT evidence->'hop'->>'source' AS hop, (evidence->>'strippedRequests')::int AS stripped FROM "Finding" WHERE rule = 'leaking_hop' ORDER BY 1`,
+      );
+      return { requests: await requests(t.db), leaks: leaks.map((l) => `${l.hop} ${l.stripped}`) };
+    });
+  }, 180_000);
+
+  it.each(RUNTIMES)('%s: the stolen token is binding_mismatch on both hops; the legitimate one stripped; both edges still named for both', (runtime) => {
+    const s = stored.get(runtime);
+    if (!s) return;
+    expect(linesOf(s.requests, '/api/hapStrip/stolen')).toEqual(['hap-edge-strip binding_mismatch', 'ngx-backend binding_mismatch']);
+    expect(linesOf(s.requests, '/api/ngxStrip/stolen')).toEqual(['ngx-backend binding_mismatch', 'ngx-edge-strip binding_mismatch']);
+    expect(linesOf(s.requests, '/api/hapStrip/good')).toEqual(['hap-edge-strip binding_context_stripped', 'ngx-backend binding_context_stripped']);
+    expect(s.leaks).toEqual(['hap-edge-strip 2', 'ngx-edge-strip 2']);
   });
 });

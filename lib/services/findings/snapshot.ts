@@ -7,6 +7,7 @@
 import type { Binding, IdentityKind, Transport, Verdict } from '../../domain/types.ts';
 import { VERDICT_CODES, verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { DIM } from '../evidence/dims.ts';
+import { chainReasonCode } from '../evidence/hop-codes.ts';
 import {
   ACCEPTED_VERDICTS,
   BINDING_FAILURE_VERDICTS,
@@ -155,12 +156,15 @@ SELECT 'jkt', d."value", j.ids, j.events, ${ms('j."lastAt"')}
 // Hops that lost or replaced the client's certificate on the way to the backend (decided chains,
 // evidence."HopUsage"), seen in the last 7 days, per leaking hop × the hop after it × route. A hop is
 // named by its source (the Source's name, else the namespace) and its position on the path.
+// Stripped: chains that lost the certificate (reason certificate_stripped), whatever verdict the path
+// got (a stolen token through a stripping edge is binding_mismatch, lib/hops decideChain), except
+// bearer tokens: nothing that binds was lost.
 const nsName = (dim: string) => `coalesce((SELECT s.name FROM "Source" s WHERE s.id::text = ${dim}."value"), ${dim}."value")`;
 const HOP_LEAKS_SQL = `
 SELECT ${nsName('ld')} AS leak,
        CASE WHEN u."leakPos" = 0 THEN 'edge' WHEN u."leakPos" = u."hops" - 1 THEN 'backend' ELSE 'proxy' END AS role,
        ${nsName('od')} AS next, rt."value" AS route,
-       coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('binding_context_stripped')}), 0)::int AS stripped,
+       coalesce(sum(u."count") FILTER (WHERE u."chainReason" = ${chainReasonCode('certificate_stripped')} AND u."chainVerdict" <> ${verdictCode('bearer_unbound')}), 0)::int AS stripped,
        coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')}), 0)::int AS "clientSupplied",
        coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')} AND u."backendStatus" BETWEEN 200 AND 299), 0)::int AS "clientSuppliedAccepted",
        min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt",
