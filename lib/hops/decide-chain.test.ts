@@ -165,6 +165,39 @@ describe('correlateHops', () => {
     expect(groups.map((g) => g.map((h) => h.event.occurredAt.getTime() - T0))).toEqual([[0, 2], [100, 103]]);
   });
 
+  // BB1 R2: HAProxy `unique-id-header X-Request-ID` + `%ID`, NGINX `proxy_set_header X-Request-ID $request_id` + `$request_id`.
+  const own = (source: string, requestId: string, ms: number) => {
+    const h = at(source, null, ms);
+    h.event.requestId = requestId;
+    return h;
+  };
+
+  it('an edge that generates the id (logged as its request id) joins the hop that received it as X-Request-ID', () => {
+    const groups = correlateHops([own('edge', '7F000001:D34A_0000', 0), at('backend', '7F000001:D34A_0000', 1), own('edge', 'other', 2)]);
+    expect(groups.map((g) => g.map((h) => h.source))).toEqual([['edge', 'backend']]);
+  });
+
+  it('a line that logs a correlation id other than its request id joins by the correlation id only', () => {
+    const edge = at('edge', 'corr-1', 0);
+    edge.event.requestId = 'r-1';
+    const groups = correlateHops([edge, at('backend', 'r-1', 1)]);
+    expect(groups.map((g) => g.map((h) => h.source))).toEqual([['edge'], ['backend']]);
+  });
+
+  it('two lines claiming the same request id as their own: ambiguous, neither joins by it', () => {
+    const groups = correlateHops([own('edge-1', 'dup', 0), own('edge-2', 'dup', 1), at('backend', 'dup', 2)]);
+    expect(groups.map((g) => g.map((h) => h.source))).toEqual([['backend']]);
+  });
+
+  it('decides the joined chain: a forged Client-Cert behind an edge that generates the id is spoofed_client_cert', () => {
+    const e = own('edge', 'id-1', 0);
+    e.event.cert = NONE;
+    const b = at('backend', 'id-1', 1);
+    b.event.forwardedCert = fwd(A);
+    const [group] = correlateHops([e, b]);
+    expect(decideChain(group!).chainVerdict).toBe('spoofed_client_cert');
+  });
+
   it('lines farther apart than the window are different requests', () => {
     const groups = correlateHops([at('edge', 'x', 0), at('backend', 'x', 31_000)]);
     expect(groups).toHaveLength(2);

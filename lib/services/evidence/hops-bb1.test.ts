@@ -1,6 +1,10 @@
 // Chains of real gateways from a black-box run (BB1, testing/bb1-chains/README.md): the lines HAProxy
 // 2.6, NGINX 1.22 and Apache 2.4 wrote, unedited, ingested as the CLI ingests them (one source per
 // hop, one batch per log, so every chain is joined across batches), on both runtimes.
+//  - owner-ids: edges that generate the X-Request-ID (HAProxy `unique-id-header` + `%ID`, NGINX
+//    `proxy_set_header X-Request-ID $request_id` + `$request_id`) log it only as their request id;
+//    the Apache backend logs it as the X-Request-ID it received. Forged certificate headers the
+//    edges passed through must be found (BB1 R2).
 //  - edge-cert-failure: NGINX `optional_no_ca` accepted a self-signed, an untrusted and (with the
 //    CA's CRL added) a revoked certificate and forwarded them; Apache said ok (BB1 R3).
 //  - stripping-edge: a stolen token (certificate B, token bound to A) through edges that forward no
@@ -24,7 +28,7 @@ const NOW = new Date('2026-12-06T05:00:00Z');
 interface Log {
   file: string;
   source: string;
-  format: 'haproxy' | 'apache' | 'nginx-json';
+  format: 'haproxy' | 'apache' | 'nginx' | 'nginx-json';
   config?: string;
   logFormat?: string;
 }
@@ -65,6 +69,37 @@ function linesOf(rs: Request[] | undefined, path: string): string[] {
   const r = rs?.find((x) => x.path === path);
   return (r?.lines ?? []).map((e) => `${e.source} ${e.chainVerdict}`).sort();
 }
+
+describe('BB1 owner chains: an edge that generates the X-Request-ID joins the backend that received it (R2)', () => {
+  let stored = new Map<'pglite' | 'postgres', { requests: Request[]; leaks: string[] } | null>();
+  beforeAll(async () => {
+    stored = await onEachRuntime(async (t) => {
+      await ingestAll(t.db, [
+        { file: 'owner-ids/hap_edge_owner.log', source: 'hap-edge-owner', format: 'haproxy', config: 'owner-ids/hap_edge_owner.cfg' },
+        { file: 'owner-ids/apache_backend.log', source: 'apache-backend', format: 'apache', config: 'owner-ids/apache.conf' },
+        // The backend's log first this time: the edge's batch must find it.
+        { file: 'owner-ids/apache_backend_from_ngx.log', source: 'apache-backend', format: 'apache', config: 'owner-ids/apache.conf' },
+        { file: 'owner-ids/ngx_edge_owner.log', source: 'ngx-edge-owner', format: 'nginx', config: 'owner-ids/nginx.conf', logFormat: 'edge_owner' },
+      ]);
+      const leaks = (await listHopPaths(t.db, {})).flatMap((p) => p.leaks.filter((l) => l.clientSupplied > 0).map((l) => l.hop.source)).sort();
+      return { requests: await requests(t.db), leaks };
+    });
+  }, 180_000);
+
+  it.each(RUNTIMES)('%s: every request is joined; forged certificate headers the edges passed are spoofed_client_cert, the edge named', (runtime) => {
+    const s = stored.get(runtime);
+    if (!s) return;
+    expect(s.requests.map((r) => r.lines.length)).toEqual([2, 2, 2, 2, 2, 2]);
+    for (const r of s.requests) for (const e of r.lines) expect(e.chainVerdict, `${e.source} ${r.path}`).not.toBeNull();
+    for (const [edge, path] of [
+      ['hap-edge-owner', '/api/hapOwner/spoofCC_nocert'], ['hap-edge-owner', '/api/hapOwner/spoofXSSL_nocert'],
+      ['ngx-edge-owner', '/api/ngxOwner/spoofCC_nocert'], ['ngx-edge-owner', '/api/ngxOwner/spoofCC_certB'],
+    ] as const) {
+      expect(linesOf(s.requests, path), path).toEqual(['apache-backend spoofed_client_cert', `${edge} spoofed_client_cert`]);
+    }
+    expect(s.leaks).toEqual(['hap-edge-owner', 'ngx-edge-owner']);
+  });
+});
 
 describe("BB1 edge certificate failures: the chain is no better than the edge's certificate verdict (R3)", () => {
   let stored = new Map<'pglite' | 'postgres', { requests: Request[]; backendVerdicts: string[] } | null>();
