@@ -97,7 +97,7 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
   const tokens = new Map(raw.tokens.map((t) => [t.id, t]));
 
   const usage = new Map<string, UsageAcc>();
-  const routes = new Map<string, { r: RouteUsage; toks: Set<string> }>();
+  const routes = new Map<string, { r: RouteUsage; toks: Set<string>; stripped: Set<string> }>();
   const failures = new Map<string, FailureSeries>();
   const creds = new Map<string, { c: CredentialUse; ids: Set<string> }>();
 
@@ -164,12 +164,13 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
       const k = `${e.gateway}\u0000${route ?? ''}`;
       let g = routes.get(k);
       if (!g) {
-        g = { r: { gateway: e.gateway, route, boundTokenEvents: 0, verdictCounts: {}, distinctBoundTokens: 0, sampleTokenIds: [], firstAt: e.occurredAt, lastAt: e.occurredAt }, toks: new Set() };
+        g = { r: { gateway: e.gateway, route, boundTokenEvents: 0, verdictCounts: {}, distinctBoundTokens: 0, strippedTokens: 0, sampleTokenIds: [], firstAt: e.occurredAt, lastAt: e.occurredAt }, toks: new Set(), stripped: new Set() };
         routes.set(k, g);
       }
       g.r.boundTokenEvents += 1;
       g.r.verdictCounts[e.verdict] = (g.r.verdictCounts[e.verdict] ?? 0) + 1;
       if (e.tokenId) g.toks.add(e.tokenId);
+      if (e.tokenId && e.verdict === 'binding_context_stripped') g.stripped.add(e.tokenId);
       if (at < g.r.firstAt.getTime()) g.r.firstAt = e.occurredAt;
       if (at > g.r.lastAt.getTime()) g.r.lastAt = e.occurredAt;
     }
@@ -225,7 +226,7 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
       gatewaysSeen: sorted(a.gws),
       notEnforcedAt: sorted(a.ne),
     })),
-    routes: [...routes.values()].map((g) => ({ ...g.r, distinctBoundTokens: g.toks.size, sampleTokenIds: sorted(g.toks).slice(0, 10) })),
+    routes: [...routes.values()].map((g) => ({ ...g.r, distinctBoundTokens: g.toks.size, strippedTokens: g.stripped.size, sampleTokenIds: sorted(g.toks).slice(0, 10) })),
     // Only subjects with failures in the last 24 h can spike (the SQL filters the same way).
     failureSeries: [...failures.values()].filter((f) => (f.buckets[0] ?? 0) > 0),
     credentialUse: [...creds.values()].filter((c) => c.ids.size > 1).map((c) => ({ ...c.c, identityIds: sorted(c.ids) })),

@@ -100,6 +100,8 @@ export interface RouteUsage {
   boundTokenEvents: number;
   verdictCounts: Partial<Record<Verdict, number>>;
   distinctBoundTokens: number;
+  /** Distinct tokens of the requests that arrived with their binding context stripped (verdict binding_context_stripped). */
+  strippedTokens: number;
   sampleTokenIds: string[];
   firstAt: Date;
   lastAt: Date;

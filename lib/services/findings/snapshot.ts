@@ -110,13 +110,14 @@ WITH u AS MATERIALIZED (
 g AS (
   SELECT u."gateway", sum(u."count")::int AS "boundTokenEvents",
          count(DISTINCT u."tokenId")::int AS "distinctBoundTokens",
+         count(DISTINCT u."tokenId") FILTER (WHERE u."verdict" = ${verdictCode('binding_context_stripped')})::int AS "strippedTokens",
          (array_agg(DISTINCT u."tokenId"::text) FILTER (WHERE u."tokenId" IS NOT NULL))[1:10] AS "sampleTokenIds",
          min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
     FROM u GROUP BY u."gateway"),
 v AS (
   SELECT x."gateway", array_agg(x."verdict" ORDER BY x."verdict") AS codes, array_agg(x.n ORDER BY x."verdict") AS counts
     FROM (SELECT u."gateway", u."verdict", sum(u."count")::int AS n FROM u GROUP BY 1, 2) x GROUP BY x."gateway")
-SELECT d."value" AS gateway, g."boundTokenEvents", g."distinctBoundTokens", g."sampleTokenIds",
+SELECT d."value" AS gateway, g."boundTokenEvents", g."distinctBoundTokens", g."strippedTokens", g."sampleTokenIds",
        ${ms('g."firstAt"')} AS "firstAt", ${ms('g."lastAt"')} AS "lastAt", v.codes, v.counts
   FROM g JOIN "evidence"."Dim" d ON d."id" = g."gateway" LEFT JOIN v ON v."gateway" = g."gateway"
  ORDER BY d."value"`;
@@ -393,6 +394,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       boundTokenEvents: num(r.boundTokenEvents),
       verdictCounts,
       distinctBoundTokens: num(r.distinctBoundTokens),
+      strippedTokens: num(r.strippedTokens),
       sampleTokenIds: strs(r.sampleTokenIds).sort().slice(0, 10),
       firstAt: date(r.firstAt),
       lastAt: date(r.lastAt),
