@@ -85,6 +85,11 @@ export interface TokenUsage {
   verdictCounts: Partial<Record<Verdict, number>>;
   /** Gateways whose events carried verdict `bound_not_enforced` for this token. */
   notEnforcedAt: string[];
+  /**
+   * Requests with verdict `bound_not_enforced`: a request logged at several hops (edge and backend)
+   * counts once (lib/risk/repeated-hop-lines.ts), where verdictCounts counts lines.
+   */
+  notEnforcedRequests: number;
   /** Events with occurredAt > Token.revokedAt (0 when the token is not revoked). */
   eventsAfterRevocation: number;
   firstSeenAfterRevocationAt: Date | null;

@@ -9,6 +9,8 @@
 //    CA's CRL added) a revoked certificate and forwarded them; Apache said ok (BB1 R3).
 //  - stripping-edge: a stolen token (certificate B, token bound to A) through edges that forward no
 //    certificate (BB1 R4).
+//  - hop-lines: the recommended NGINX edge in front of a HAProxy backend that checks no binding: each
+//    request let through is logged twice (BB1 R9).
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/open.ts';
@@ -151,5 +153,27 @@ describe('BB1 stolen token through an edge that forwards no certificate (R4)', (
     expect(linesOf(s.requests, '/api/ngxStrip/stolen')).toEqual(['ngx-backend binding_mismatch', 'ngx-edge-strip binding_mismatch']);
     expect(linesOf(s.requests, '/api/hapStrip/good')).toEqual(['hap-edge-strip binding_context_stripped', 'ngx-backend binding_context_stripped']);
     expect(s.leaks).toEqual(['hap-edge-strip 2', 'ngx-edge-strip 2']);
+  });
+});
+
+describe('BB1 bound_not_enforced counts requests, not the lines of their hops (R9)', () => {
+  let stored = new Map<'pglite' | 'postgres', { explanation: string; events: unknown } | null>();
+  beforeAll(async () => {
+    stored = await onEachRuntime(async (t) => {
+      await ingestAll(t.db, [
+        { file: 'hop-lines/ngx_edge_rec.json', source: 'ngx-edge-rec', format: 'nginx-json' },
+        { file: 'hop-lines/hap_backend.log', source: 'hap-backend', format: 'haproxy', config: 'hop-lines/hap_backend.cfg' },
+      ]);
+      await evaluateFindings(t.db, { now: NOW, actor: 'test' });
+      const [f] = await t.db.query<{ explanation: string; events: unknown }>(`SELECT explanation, evidence->'events' AS events FROM "Finding" WHERE rule = 'bound_not_enforced'`);
+      return { explanation: f?.explanation ?? '(no finding)', events: f?.events ?? null };
+    });
+  }, 180_000);
+
+  it.each(RUNTIMES)('%s: 7 requests of svc-a\'s token, each logged by NGINX and HAProxy (13 lines), are let through 7 times', (runtime) => {
+    const s = stored.get(runtime);
+    if (!s) return;
+    expect(s.explanation).toContain('let it through 7 times');
+    expect(s.events).toBe(7);
   });
 });

@@ -12,6 +12,7 @@ import {
   ACCEPTED_VERDICTS,
   BINDING_FAILURE_VERDICTS,
   DEFAULT_POLICY,
+  HOP_REPEAT_WINDOW_MS,
   type CertificateFacts,
   type CredentialUse,
   type EstateSnapshot,
@@ -98,6 +99,23 @@ SELECT t.id::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
   FROM "Token" t JOIN "evidence"."Notable" n ON n."tokenId" = t.id AND n."occurredAt" > t."revokedAt" AND n."occurredAt" <= $1::timestamptz
  WHERE t."revokedAt" IS NOT NULL ${scopeFilter}
  GROUP BY t.id`;
+
+// Lines of a token's bound_not_enforced requests that repeat a request already counted: the same
+// request logged at another hop (another source, the same propagated id — correlation id, else the
+// line's own request id — within HOP_REPEAT_WINDOW_MS after an earlier line). The rule of
+// lib/risk/repeated-hop-lines.ts, over the notable requests (every bound_not_enforced request is one).
+const notEnforcedRepeatsSql = (scopeFilter: string) => `
+SELECT n."tokenId"::text AS "tokenId", count(*)::int AS repeats
+  FROM "evidence"."Notable" n
+ WHERE n."verdict" = ${verdictCode('bound_not_enforced')} AND n."tokenId" IS NOT NULL AND n."occurredAt" <= $1::timestamptz
+   AND coalesce(n."correlationId", n."requestId") IS NOT NULL ${scopeFilter}
+   AND EXISTS (
+     SELECT 1 FROM "evidence"."Notable" m
+      WHERE m."tokenId" = n."tokenId" AND m."verdict" = n."verdict" AND m."ns" <> n."ns"
+        AND coalesce(m."correlationId", m."requestId") = coalesce(n."correlationId", n."requestId")
+        AND m."occurredAt" >= n."occurredAt" - interval '${HOP_REPEAT_WINDOW_MS} milliseconds'
+        AND (m."occurredAt", m."id") < (n."occurredAt", n."id"))
+ GROUP BY n."tokenId"`;
 
 // Gateways that saw sender-constrained tokens (or stripped context) in the last 7 days: the rows
 // read once, on gateway numbers; the gateway's name resolved per gateway.
@@ -210,6 +228,7 @@ const scopeWhere = (n: 1 | 2) => {
       OR c."x5tS256" IN (SELECT "cnfX5tS256" FROM "Token" WHERE id IN (${SCOPE_TOKENS}))`,
   exposures: `AND "tokenId" IN (${SCOPE_TOKENS})`,
   afterRevocation: `AND t.id IN (${SCOPE_TOKENS})`,
+  notEnforcedRepeats: `AND n."tokenId" IN (${SCOPE_TOKENS})`,
   usage: `AND u."tokenId" IN (${SCOPE_TOKENS})`,
   // What the scoped identities hold through their tokens outside the scope.
   heldCredentials: `
@@ -230,7 +249,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   const p: unknown[] = scope ? [now.toISOString(), [...scope.tokenIds]] : [now.toISOString()];
   // Statements without the clock: the ids alone, as $1.
   const ids = scope ? [[...scope.tokenIds]] : undefined;
-  const only = (part: Exclude<keyof ReturnType<typeof scopeWhere>, 'heldCredentials'>) => (scope ? scopeWhere(part === 'afterRevocation' || part === 'usage' ? 2 : 1)[part] : '');
+  const only = (part: Exclude<keyof ReturnType<typeof scopeWhere>, 'heldCredentials'>) =>
+    (scope ? scopeWhere(part === 'afterRevocation' || part === 'usage' || part === 'notEnforcedRepeats' ? 2 : 1)[part] : '');
   // Sequential on purpose: PGlite runs one statement at a time. Rows are ordered by id so the
   // evidence lists (token ids of an identity, …) come out the same on every run — physical row
   // order changes with every UPDATE, and a reordered list would count as changed evidence. The
@@ -319,6 +339,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
 
   const afterRevocation = new Map((await read<Row>(afterRevocationSql(only('afterRevocation')), p)).map((r) => [String(r.tokenId), r]));
   const usageRows = await read<Row>(tokenUsageSql(only('usage')), p);
+  const repeats = new Map((await read<Row>(notEnforcedRepeatsSql(only('notEnforcedRepeats')), p)).map((r) => [String(r.tokenId), num(r.repeats)]));
   const dimIds = new Set<number>();
   const addIds = (v: unknown) => {
     for (const id of ints(v)) dimIds.add(id);
@@ -365,6 +386,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       gatewaysSeen: capped(ints(r.gws).map(value)),
       verdictCounts,
       notEnforcedAt: capped(ints(r.ne).map(value)),
+      notEnforcedRequests: (verdictCounts.bound_not_enforced ?? 0) - (repeats.get(String(r.tokenId)) ?? 0),
       eventsAfterRevocation: num(after?.eventsAfterRevocation),
       firstSeenAfterRevocationAt: dateOrNull(after?.firstSeenAfterRevocationAt),
       acceptedAfterRevocation: num(after?.acceptedAfterRevocation),
