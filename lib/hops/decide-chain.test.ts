@@ -94,6 +94,18 @@ const ROWS: Row[] = [
     hops: [edge(A), hop({ source: 'mid', role: 'proxy', forwarded: null }), backend(fwd(B), 'ok', { role: 'backend' })],
     verdict: 'spoofed_client_cert', reason: 'certificate_replaced', leak: 'mid', at: 'backend',
   },
+  // The path is no better than a hop's certificate verdict (BB1 R3: NGINX optional_no_ca forwarded a self-signed certificate, Apache said ok).
+  { name: 'edge accepted an untrusted certificate and forwarded it intact: cert_untrusted, not the backend ok', hops: [edge(A, { verdict: 'cert_untrusted' }), backend(fwd(A), 'ok')], verdict: 'cert_untrusted', reason: 'forwarded_intact', leak: null, by: 'x5t' },
+  { name: 'edge accepted a certificate the CRL lists: cert_revoked_unchecked, not the backend ok', hops: [edge(A, { verdict: 'cert_revoked_unchecked' }), backend(fwd(A), 'ok')], verdict: 'cert_revoked_unchecked', reason: 'forwarded_intact', leak: null },
+  { name: 'edge logs no comparable fact but its certificate verdict still counts', hops: [edge(VERIFY_ONLY, { verdict: 'cert_expired' }), backend(fwd(A), 'ok')], verdict: 'cert_expired', reason: 'not_comparable', leak: null },
+  { name: 'an untrusted certificate at the edge does not hide the backend binding_mismatch', hops: [edge(B, { verdict: 'cert_untrusted' }), backend(fwd(B), 'binding_mismatch')], verdict: 'binding_mismatch', reason: 'forwarded_intact', leak: null },
+  { name: 'a certificate verdict on a stripping path: the worse of the two', hops: [edge(A, { verdict: 'cert_untrusted' }), backend(null, 'no_proof_for_bound_token')], verdict: 'cert_untrusted', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  // The edge's own comparison proves a theft attempt whatever was lost behind it (BB1 R4); the stripping hop is still named.
+  { name: 'stolen token (edge saw B, token bound to A) through an edge that strips: binding_mismatch, the edge named', hops: [edge(B, { verdict: 'binding_mismatch' }), backend(null, 'no_proof_for_bound_token')], verdict: 'binding_mismatch', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  { name: 'stolen token through a stripping edge and accepted behind it: bound_not_enforced', hops: [edge(B, { verdict: 'bound_not_enforced' }), backend(null, 'bound_not_enforced')], verdict: 'bound_not_enforced', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  // A bearer token binds to nothing: losing the certificate lost nothing (BB1 R10).
+  { name: 'bearer token through a stripping edge, both hops bearer_unbound: bearer_unbound', hops: [edge(A, { verdict: 'bearer_unbound' }), backend(null, 'bearer_unbound')], verdict: 'bearer_unbound', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
+  { name: 'the edge read the token as bearer but the backend knows it bound: stripped', hops: [edge(A, { verdict: 'bearer_unbound' }), backend(null, 'no_proof_for_bound_token')], verdict: 'binding_context_stripped', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
   { name: 'lines given backend first are placed by what they show', hops: [backend(null), edge(A)], verdict: 'binding_context_stripped', reason: 'certificate_stripped', leak: 'edge', at: 'backend' },
   { name: 'one hop only: no chain', hops: [edge(A)], verdict: null, reason: 'single_hop', leak: null },
   { name: 'the same source twice: ambiguous, no chain verdict', hops: [edge(A), backend(fwd(A)), edge(A)], verdict: null, reason: 'ambiguous_hops', leak: null },
@@ -151,6 +163,39 @@ describe('correlateHops', () => {
   it('a fixed request id reused by the client: a repeated source starts a new request', () => {
     const groups = correlateHops([at('backend', 'x', 0), at('edge', 'x', 2), at('backend', 'x', 100), at('edge', 'x', 103)]);
     expect(groups.map((g) => g.map((h) => h.event.occurredAt.getTime() - T0))).toEqual([[0, 2], [100, 103]]);
+  });
+
+  // BB1 R2: HAProxy `unique-id-header X-Request-ID` + `%ID`, NGINX `proxy_set_header X-Request-ID $request_id` + `$request_id`.
+  const own = (source: string, requestId: string, ms: number) => {
+    const h = at(source, null, ms);
+    h.event.requestId = requestId;
+    return h;
+  };
+
+  it('an edge that generates the id (logged as its request id) joins the hop that received it as X-Request-ID', () => {
+    const groups = correlateHops([own('edge', '7F000001:D34A_0000', 0), at('backend', '7F000001:D34A_0000', 1), own('edge', 'other', 2)]);
+    expect(groups.map((g) => g.map((h) => h.source))).toEqual([['edge', 'backend']]);
+  });
+
+  it('a line that logs a correlation id other than its request id joins by the correlation id only', () => {
+    const edge = at('edge', 'corr-1', 0);
+    edge.event.requestId = 'r-1';
+    const groups = correlateHops([edge, at('backend', 'r-1', 1)]);
+    expect(groups.map((g) => g.map((h) => h.source))).toEqual([['edge'], ['backend']]);
+  });
+
+  it('two lines claiming the same request id as their own: ambiguous, neither joins by it', () => {
+    const groups = correlateHops([own('edge-1', 'dup', 0), own('edge-2', 'dup', 1), at('backend', 'dup', 2)]);
+    expect(groups.map((g) => g.map((h) => h.source))).toEqual([['backend']]);
+  });
+
+  it('decides the joined chain: a forged Client-Cert behind an edge that generates the id is spoofed_client_cert', () => {
+    const e = own('edge', 'id-1', 0);
+    e.event.cert = NONE;
+    const b = at('backend', 'id-1', 1);
+    b.event.forwardedCert = fwd(A);
+    const [group] = correlateHops([e, b]);
+    expect(decideChain(group!).chainVerdict).toBe('spoofed_client_cert');
   });
 
   it('lines farther apart than the window are different requests', () => {

@@ -1,6 +1,7 @@
 // The verdict for one request's whole path (client → edge → … → backend): was the certificate
 // the client presented at the edge carried, intact, to where the binding is checked?
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
+import { CERTIFICATE_VERDICTS, worseVerdict } from '../domain/verdict-severity.ts';
 import { orderHops } from './order-hops.ts';
 import { namesCertificate, sameCertificate } from './same-certificate.ts';
 import type { CertComparison, ChainDecision, ChainReason, HopObservation, HopRef, PlacedHop } from './types.ts';
@@ -43,6 +44,29 @@ function innermostVerdict(hops: PlacedHop[]): Verdict | null {
   return null;
 }
 
+/** The most severe certificate verdict any hop gave (an edge that accepted a certificate it could not verify, or one a CRL lists), or null. */
+function worstCertificateVerdict(hops: PlacedHop[]): Verdict | null {
+  let worst: Verdict | null = null;
+  for (const h of hops) {
+    const v = h.verdict?.verdict ?? null;
+    if (v && CERTIFICATE_VERDICTS.includes(v)) worst = worseVerdict(worst, v);
+  }
+  return worst;
+}
+
+/**
+ * The path's verdict when a hop did not forward the certificate the edge saw. The loss is the
+ * verdict unless the edge's own comparison proves more: the edge saw a certificate other than the
+ * one the token is bound to (RFC 8705 §3) — a theft attempt (`binding_mismatch`), or one that got
+ * through (`bound_not_enforced`) — whatever was lost behind it. A bearer token binds to nothing:
+ * when the edge and the backend both say `bearer_unbound`, losing the certificate lost nothing.
+ */
+function strippedVerdict(edgeVerdict: Verdict | null, backendVerdict: Verdict | null): Verdict {
+  if (edgeVerdict === 'binding_mismatch' || edgeVerdict === 'bound_not_enforced') return edgeVerdict;
+  if (edgeVerdict === 'bearer_unbound' && (backendVerdict === null || backendVerdict === 'bearer_unbound')) return 'bearer_unbound';
+  return 'binding_context_stripped';
+}
+
 /**
  * Decides the chain verdict of one request from its hops' lines (any order; see orderHops).
  *
@@ -51,8 +75,13 @@ function innermostVerdict(hops: PlacedHop[]): Verdict | null {
  *   client-supplied certificate header through (Envoy #6038, Keycloak #35861). Checked first: it
  *   is the critical case, and it outranks a loss elsewhere on the path.
  * - The edge saw a client certificate and a later hop that logs its forwarded-certificate header
- *   received none → `binding_context_stripped`.
+ *   received none → `binding_context_stripped`, unless the edge's own comparison proves more
+ *   (strippedVerdict: a mismatch there is a theft attempt; a bearer token lost nothing). The hop
+ *   that lost it is named either way.
  * - Otherwise the backend's own binding verdict (hopVerdict) is the path's.
+ * - A path is no better than any hop's certificate verdict on it (worstCertificateVerdict): an
+ *   edge that accepted an untrusted or revoked certificate and forwarded it makes the backend's
+ *   `ok` untrue for the request.
  *
  * The leaking hop is the one that sent the wrong context on: the hop before the one whose log shows
  * it. A hop whose log format has no forwarded-certificate field (forwardedCert undefined) is not
@@ -82,7 +111,11 @@ export function decideChain(observations: readonly HopObservation[], opts: { tol
     if (match.same === false) return decided(hops, 'spoofed_client_cert', 'certificate_replaced', ref(hops, i - 1), ref(hops, i), match.by);
     if (match.same === true) comparedBy ??= match.by;
   }
-  if (stripped) return decided(hops, 'binding_context_stripped', 'certificate_stripped', stripped.leak, stripped.at, null);
+  const certificate = worstCertificateVerdict(hops);
+  if (stripped) {
+    const v = strippedVerdict(hops[0]!.verdict?.verdict ?? null, innermostVerdict(hops));
+    return decided(hops, worseVerdict(v, certificate), 'certificate_stripped', stripped.leak, stripped.at, null);
+  }
   const reason: ChainReason = edge.kind === 'none' ? 'no_client_certificate' : judged && comparedBy ? 'forwarded_intact' : 'not_comparable';
-  return decided(hops, innermostVerdict(hops), reason, null, null, comparedBy);
+  return decided(hops, worseVerdict(innermostVerdict(hops), certificate), reason, null, null, comparedBy);
 }

@@ -1,6 +1,6 @@
 // Hop chains: one request seen at several hops, joined by its propagated request id. Pure, like
 // lib/binding (which it uses for each hop's own verdict): no Next.js, Prisma or environment.
-export { correlateHops, DEFAULT_CORRELATION_WINDOW_MS } from './correlate-hops.ts';
+export { correlateHops, DEFAULT_CORRELATION_WINDOW_MS, propagatedId } from './correlate-hops.ts';
 export { decideChain } from './decide-chain.ts';
 export { backendView, hopVerdict } from './hop-verdict.ts';
 export { DEFAULT_ORDER_TOLERANCE_MS, inferRole, orderHops } from './order-hops.ts';

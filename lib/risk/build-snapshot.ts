@@ -4,6 +4,7 @@
 // and the DB layer's aggregates can be tested for equality against it.
 import type { Verdict } from '../domain/types.ts';
 import { BINDING_FAILURE_VERDICTS, DEFAULT_POLICY, type Policy } from './policy.ts';
+import { countRepeatedHopLines, type HopLine } from './repeated-hop-lines.ts';
 import type {
   CertificateFacts,
   CredentialUse,
@@ -27,6 +28,10 @@ export interface RawEvent {
   x5tS256: string | null;
   jkt: string | null;
   verdict: Verdict;
+  /** The request id the hops of one request share (correlation id, else its own request id), when logged. */
+  hopId?: string | null;
+  /** The log (source) the line came from. */
+  source?: string | null;
 }
 
 export interface RawEstate {
@@ -81,6 +86,8 @@ interface UsageAcc {
   auds: Set<string>;
   gws: Set<string>;
   ne: Set<string>;
+  /** Its bound_not_enforced lines, to count requests seen at several hops once. */
+  notEnforced: HopLine[];
 }
 
 /** Builds the snapshot's aggregates from raw events; events after `now` are ignored. */
@@ -97,7 +104,7 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
   const tokens = new Map(raw.tokens.map((t) => [t.id, t]));
 
   const usage = new Map<string, UsageAcc>();
-  const routes = new Map<string, { r: RouteUsage; toks: Set<string> }>();
+  const routes = new Map<string, { r: RouteUsage; toks: Set<string>; stripped: Set<string> }>();
   const failures = new Map<string, FailureSeries>();
   const creds = new Map<string, { c: CredentialUse; ids: Set<string> }>();
 
@@ -123,6 +130,7 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
             gatewaysSeen: [],
             verdictCounts: {},
             notEnforcedAt: [],
+            notEnforcedRequests: 0,
             eventsAfterRevocation: 0,
             firstSeenAfterRevocationAt: null,
             acceptedAfterRevocation: 0,
@@ -134,6 +142,7 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
           auds: new Set(),
           gws: new Set(),
           ne: new Set(),
+          notEnforced: [],
         };
         usage.set(e.tokenId, a);
       }
@@ -150,7 +159,10 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
       addCapped(a.ips, e.clientIp, cap);
       addCapped(a.auds, audienceOf(e.url, e.gateway), cap);
       addCapped(a.gws, e.gateway, cap);
-      if (e.verdict === 'bound_not_enforced') addCapped(a.ne, e.gateway, cap);
+      if (e.verdict === 'bound_not_enforced') {
+        addCapped(a.ne, e.gateway, cap);
+        a.notEnforced.push({ hopId: e.hopId ?? null, source: e.source ?? null, at });
+      }
       u.verdictCounts[e.verdict] = (u.verdictCounts[e.verdict] ?? 0) + 1;
       if (tok?.revokedAt && at > tok.revokedAt.getTime()) {
         u.eventsAfterRevocation += 1;
@@ -164,12 +176,13 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
       const k = `${e.gateway}\u0000${route ?? ''}`;
       let g = routes.get(k);
       if (!g) {
-        g = { r: { gateway: e.gateway, route, boundTokenEvents: 0, verdictCounts: {}, distinctBoundTokens: 0, sampleTokenIds: [], firstAt: e.occurredAt, lastAt: e.occurredAt }, toks: new Set() };
+        g = { r: { gateway: e.gateway, route, boundTokenEvents: 0, verdictCounts: {}, distinctBoundTokens: 0, strippedTokens: 0, sampleTokenIds: [], firstAt: e.occurredAt, lastAt: e.occurredAt }, toks: new Set(), stripped: new Set() };
         routes.set(k, g);
       }
       g.r.boundTokenEvents += 1;
       g.r.verdictCounts[e.verdict] = (g.r.verdictCounts[e.verdict] ?? 0) + 1;
       if (e.tokenId) g.toks.add(e.tokenId);
+      if (e.tokenId && e.verdict === 'binding_context_stripped') g.stripped.add(e.tokenId);
       if (at < g.r.firstAt.getTime()) g.r.firstAt = e.occurredAt;
       if (at > g.r.lastAt.getTime()) g.r.lastAt = e.occurredAt;
     }
@@ -224,8 +237,9 @@ export function buildSnapshot(raw: RawEstate, now: Date, options: BuildSnapshotO
       audiencesSeen: sorted(a.auds),
       gatewaysSeen: sorted(a.gws),
       notEnforcedAt: sorted(a.ne),
+      notEnforcedRequests: a.notEnforced.length - countRepeatedHopLines(a.notEnforced),
     })),
-    routes: [...routes.values()].map((g) => ({ ...g.r, distinctBoundTokens: g.toks.size, sampleTokenIds: sorted(g.toks).slice(0, 10) })),
+    routes: [...routes.values()].map((g) => ({ ...g.r, distinctBoundTokens: g.toks.size, strippedTokens: g.stripped.size, sampleTokenIds: sorted(g.toks).slice(0, 10) })),
     // Only subjects with failures in the last 24 h can spike (the SQL filters the same way).
     failureSeries: [...failures.values()].filter((f) => (f.buckets[0] ?? 0) > 0),
     credentialUse: [...creds.values()].filter((c) => c.ids.size > 1).map((c) => ({ ...c.c, identityIds: sorted(c.ids) })),

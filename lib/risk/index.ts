@@ -37,5 +37,6 @@ export { networkOrigin } from './network-origin.ts';
 export { RULES, TOKEN_RULES } from './rules/index.ts';
 export { FINDING_WORDS, PRIVILEGE_REASON_WORDS, RECOMMENDATION_WORDS, RULE_LABELS } from './words.ts';
 export { ACCEPTED_VERDICTS, audienceOf, buildSnapshot, routeOf } from './build-snapshot.ts';
+export { countRepeatedHopLines, HOP_REPEAT_WINDOW_MS, type HopLine } from './repeated-hop-lines.ts';
 export type { BuildSnapshotOptions, RawEstate, RawEvent } from './build-snapshot.ts';
 export { scopeSnapshotToTokens, sortHeldCredentials } from './scope.ts';

@@ -85,6 +85,11 @@ export interface TokenUsage {
   verdictCounts: Partial<Record<Verdict, number>>;
   /** Gateways whose events carried verdict `bound_not_enforced` for this token. */
   notEnforcedAt: string[];
+  /**
+   * Requests with verdict `bound_not_enforced`: a request logged at several hops (edge and backend)
+   * counts once (lib/risk/repeated-hop-lines.ts), where verdictCounts counts lines.
+   */
+  notEnforcedRequests: number;
   /** Events with occurredAt > Token.revokedAt (0 when the token is not revoked). */
   eventsAfterRevocation: number;
   firstSeenAfterRevocationAt: Date | null;
@@ -100,6 +105,8 @@ export interface RouteUsage {
   boundTokenEvents: number;
   verdictCounts: Partial<Record<Verdict, number>>;
   distinctBoundTokens: number;
+  /** Distinct tokens of the requests that arrived with their binding context stripped (verdict binding_context_stripped). */
+  strippedTokens: number;
   sampleTokenIds: string[];
   firstAt: Date;
   lastAt: Date;
@@ -137,7 +144,7 @@ export interface HopLeak {
   next: string;
   /** `host /prefix` the client addressed. */
   route: string | null;
-  /** Requests whose certificate it did not forward (chain verdict binding_context_stripped). */
+  /** Requests with a bound token whose certificate it did not forward (chain reason certificate_stripped, whatever the path verdict; bearer tokens lose nothing). */
   stripped: number;
   /** Requests it let through with a certificate the client supplied itself (spoofed_client_cert). */
   clientSupplied: number;

@@ -11,6 +11,7 @@ function route(over: Partial<RouteUsage> = {}): RouteUsage {
     boundTokenEvents: 40,
     verdictCounts: { ok: 30, binding_context_stripped: 10 },
     distinctBoundTokens: 4,
+    strippedTokens: 2,
     sampleTokenIds: ['tok-1', 'tok-2'],
     firstAt: at(-2 * HOUR),
     lastAt: at(-HOUR),
@@ -48,6 +49,12 @@ describe('binding_context_stripped', () => {
 
   it('uses the number of distinct bound tokens as blast radius', () => {
     expect(runRule(bindingContextStripped, snapshot({ routes: [route()] }))[0]?.blastRadius).toBe(4);
+  });
+
+  it('counts the tokens in the stripped requests, not every bound token the gateway saw (BB1 R6: "5 requests … (6 tokens)")', () => {
+    const [f] = runRule(bindingContextStripped, snapshot({ routes: [route()] }));
+    expect(f?.explanation).toMatch(/^10 requests carrying bound tokens \(2 tokens\)/);
+    expect(f?.evidence).toMatchObject({ strippedTokens: 2, distinctBoundTokens: 4 });
   });
 
   it('does not flag 2 stripped events when the policy asks for at least 5', () => {

@@ -12,7 +12,8 @@ export const bindingContextStripped: Rule = (ctx) =>
     return [
       makeDraft(
         'binding_context_stripped',
-        { gateway: r.gateway, route: r.route, events, tokens: r.distinctBoundTokens },
+        // The tokens in those requests, not every bound token the gateway saw.
+        { gateway: r.gateway, route: r.route, events, tokens: r.strippedTokens },
         {
           dedupeKey: dedupeKey('binding_context_stripped', 'route', r.gateway, r.route ?? '*'),
           severity: 'high',
@@ -25,6 +26,7 @@ export const bindingContextStripped: Rule = (ctx) =>
             strippedEvents: events,
             boundTokenEvents: r.boundTokenEvents,
             distinctBoundTokens: r.distinctBoundTokens,
+            strippedTokens: r.strippedTokens,
             sampleTokenIds: r.sampleTokenIds,
             firstAt: r.firstAt.toISOString(),
             lastAt: r.lastAt.toISOString(),

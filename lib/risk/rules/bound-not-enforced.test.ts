@@ -49,4 +49,11 @@ describe('bound_not_enforced', () => {
     expect(d?.recommendation).toContain('legacy-gw');
     expect(d?.evidence.gateways).toEqual(['legacy-gw']);
   });
+
+  it('counts requests, not the lines of their hops: 7 requests each logged at the edge and the backend (BB1 R9)', () => {
+    const twoHops = usage({ verdictCounts: { bound_not_enforced: 13 }, notEnforcedRequests: 7, notEnforcedAt: ['hap-backend', 'ngx-edge-rec'] });
+    const [d] = runRule(boundNotEnforced, snapshot({ tokens: [mtls], tokenUsage: [twoHops] }));
+    expect(d?.explanation).toContain('hap-backend and ngx-edge-rec let it through 7 times');
+    expect(d?.evidence.events).toBe(7);
+  });
 });

@@ -9,7 +9,8 @@ export const boundNotEnforced: Rule = (ctx) =>
   ctx.snapshot.tokens.flatMap((t) => {
     if (t.binding === 'bearer' || !isLive(t, ctx.now)) return [];
     const u = ctx.usage(t.id);
-    const events = u?.verdictCounts.bound_not_enforced ?? 0;
+    // Requests, not hop lines: a request seen at the edge and the backend let through once.
+    const events = u?.notEnforcedRequests ?? 0;
     if (!u || events === 0) return [];
     const identity = ctx.identity(t.identityId);
     const gateways = u.notEnforcedAt.length > 0 ? u.notEnforcedAt : u.gatewaysSeen;

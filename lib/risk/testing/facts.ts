@@ -83,6 +83,7 @@ export function usage(over: Partial<TokenUsage> = {}): TokenUsage {
     gatewaysSeen: ['edge-1'],
     verdictCounts: { ok: 10 },
     notEnforcedAt: [],
+    notEnforcedRequests: over.verdictCounts?.bound_not_enforced ?? 0,
     eventsAfterRevocation: 0,
     firstSeenAfterRevocationAt: null,
     acceptedAfterRevocation: 0,

@@ -133,8 +133,9 @@ describe.each(RUNTIMES)('single hops in segments (%s)', (runtime) => {
       [[alone, chained, none].map((c) => requestKeyOfId(c).toString('hex'))],
     );
     expect(rows).toHaveLength(3);
-    // Alone or chained (then it has a Hop row too); the line without a correlation id is not.
-    expect([...(await correlatedByOwnId(t.db, rows))].sort()).toEqual([alone, chained].map((c) => requestKeyOfId(c).toString('hex')).sort());
+    // Alone or chained (then it has a Hop row too); the line without a correlation id too: its own
+    // request id is the id an edge that generates the X-Request-ID sends on (lib/hops propagatedId).
+    expect([...(await correlatedByOwnId(t.db, rows))].sort()).toEqual([alone, chained, none].map((c) => requestKeyOfId(c).toString('hex')).sort());
   });
 
   it('single-hop traffic: segment rows only, a few per batch', async () => {

@@ -1,6 +1,8 @@
 // Hops of one request seen by several sources (issue #16 item 5), as the ingest pipeline feeds
 // them: every new request of a chunk is offered to the recorder (observe), which keeps what
-// correlating hops needs — only for requests that carry a correlation id — and, once per batch
+// correlating hops needs — only for requests with an id another hop may carry: a correlation id, else
+// their own request id (an edge that generates the X-Request-ID it sends on logs it only as its
+// request id: HAProxy unique-id-header + %ID, NGINX $request_id) — and, once per batch
 // before it commits (finish), joins each of the batch's requests with the other hops of its
 // correlation id already stored (any source, from any earlier batch), decides the chain with
 // lib/hops, stores each hop with its chain verdict in evidence."Hop" (updating earlier batches' rows
@@ -12,7 +14,8 @@
 // (whose decisions were counted in HopUsage before) without remembering keys.
 //
 // Single hops cost next to nothing (issue #15): most requests are seen by one hop only. A request whose
-// correlation id is its own request id (an edge logging the X-Request-ID it generates) gets no row of
+// correlation id is its own request id, or that logs none but has a request id (an edge logging the
+// X-Request-ID it generates, as either) gets no row of
 // its own: its hop facts go into a packed segment (lib/services/evidence/hop-segments.ts: one row of
 // evidence."Hop" with "corr" = '\x00' per source, side, day and few minutes of a chunk, ~20 bytes a
 // request). At finish, each of the batch's segments is matched against the segments of the other
@@ -21,6 +24,10 @@
 // rows and are decided as before. A single-edge estate reads no segment at all. A request whose
 // correlation id is not its request id keeps its full row from the start (listEvents finds it by the
 // id and shows the id), and is in a segment too, so the hops of other batches find it.
+// A line without a correlation id is stored by its own request id like one whose correlation id is
+// that id, so the store cannot apply lib/hops's caution that two lines claiming one id as their own
+// join neither: it relies on ids an edge generates being unique (NGINX $request_id: 128 random bits;
+// HAProxy's %ID: addresses, ports, time, counter and pid), and on the grouping window.
 //
 // Concurrency: an edge batch and a backend batch may commit at the same time, each unable to see the
 // other's uncommitted rows: both would decide "one hop" and the chain would never be decided. So the
@@ -33,13 +40,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { columnNames, sideExecutor, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
-import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
+import type { NormalizedEvent } from '../../domain/types.ts';
 import { verdictCode, verdictOfCode } from '../../domain/verdict-codes.ts';
-import { commonName, correlateHops, decideChain, hopVerdict, inferRole, normalizeSerial, type ChainDecision, type HopObservation } from '../../hops/index.ts';
+import { commonName, correlateHops, decideChain, inferRole, normalizeSerial, propagatedId, type ChainDecision, type HopObservation } from '../../hops/index.ts';
 import { ledgerDay } from '../../ingest/evidence/ledger-day.ts';
 import { keyCarriesId, REQUEST_KEY_BYTES, requestIdOfKey, requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { routeOf } from '../../ingest/evidence/route.ts';
-import type { TokenBindingFacts } from '../../binding/index.ts';
 import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
 import { chainReasonCode, TLS_CODES, tlsViewOf, tlsViewOfCode, verifyOfTlsView } from './hop-codes.ts';
 import { decodeSegment, encodeSegment, SEGMENT_MAX, SEGMENT_SPAN_MS, type DecodedSegment, type HopFacts } from './hop-segments.ts';
@@ -329,9 +335,13 @@ export class HopRecorder {
     await partitionSet(this.o.db).ensure(this.o.db, parts, this.o.db.kind === 'postgres' ? undefined : this.o.exec);
   }
 
-  /** The requests of a chunk the ledger accepted as new: those carrying a correlation id are recorded. */
+  /**
+   * The requests of a chunk the ledger accepted as new: those with an id another hop may carry
+   * (lib/hops propagatedId: the correlation id, else the request's own id, which an edge that
+   * generates the X-Request-ID logs only as its request id) are recorded.
+   */
   async observe(requests: readonly DecidedRequest[]): Promise<void> {
-    const hops = requests.filter((r) => r.ev.correlationId);
+    const hops = requests.filter((r) => propagatedId(r.ev));
     if (!hops.length) return;
     // Only values the dimension cache does not know yet are looked up (most lines repeat a few routes and certificates).
     const missing: Array<readonly [DimKind, string]> = [];
@@ -350,7 +360,6 @@ export class HopRecorder {
     });
     if (missing.length) await this.dims.resolve(this.sideExec, missing);
     const ns = (this.ns ??= this.dims.idOf(DIM.ns, this.o.namespace)!);
-    const verdicts = await this.hopVerdicts(hops);
     const nowMs = this.o.now().getTime();
     const full: HopRow[] = [];
     // Segments of this chunk by side of the edge and ledger day.
@@ -359,22 +368,25 @@ export class HopRecorder {
       const ev = r.ev;
       const tls = tlsViewOf(ev.cert);
       const fwd = ev.forwardedCert;
-      // An edge that logs its own request id as the correlation id: the ledger key is the correlation key.
-      const corr = ev.correlationId === ev.requestId ? r.key : requestKeyOfId(ev.correlationId!);
+      // An edge that logs its own request id as the correlation id (or no correlation id at all): the ledger key is the correlation key.
+      const id = propagatedId(ev)!;
+      const corr = id === ev.requestId ? r.key : requestKeyOfId(id);
       this.stripes.add(corr[REQUEST_KEY_BYTES - 1]! % STRIPES);
       const status = ev.httpStatus;
       const facts: HopFacts = {
         at: ev.occurredAt.getTime(), corr, full: corr !== r.key && !corr.equals(r.key),
         route: this.dims.idOf(DIM.route, routes[i]),
         httpStatus: status !== null && Number.isInteger(status) && status >= 0 && status < 1000 ? status : null,
-        verdict: verdictCode(verdicts[i]!),
+        // The verdict the batch writer decided: a forwarded certificate already stands in for a TLS
+        // one there (lib/hops backendView), and the trust anchors' CRLs have had their say.
+        verdict: verdictCode(r.verdict),
         tls: tls === 'absent' ? null : TLS_CODES[tls],
         cert: this.dims.idOf(DIM.cert, ev.cert?.x5tS256), certSha1: this.dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
         fwd: fwd === undefined ? null : fwd === null ? 0 : 1,
         fwdCert: this.dims.idOf(DIM.cert, fwd?.x5tS256), fwdSha1: this.dims.idOf(DIM.certSha1, fwd?.sha1Hex),
         certNames: namesOf(ev.cert, false), fwdNames: namesOf(fwd, true),
         // The id itself only when the key cannot carry it (not 32 hex digits or a UUID).
-        corrText: keyCarriesId(corr) ? null : ev.correlationId!.slice(0, 200),
+        corrText: keyCarriesId(corr) ? null : id.slice(0, 200),
       };
       const day = ledgerDay(facts.at, nowMs);
       if (facts.full) full.push({ ...facts, day, ns, key: r.key });
@@ -414,40 +426,6 @@ export class HopRecorder {
       const part = rows.slice(i, i + 10_000);
       await this.o.exec(`INSERT INTO "${STAGE}" (${columnNames(hopColumns)}) ${unnestSelect(hopColumns)}`, unnestParams(hopColumns, part));
     }
-  }
-
-  /**
-   * Each hop's own verdict. A line with a forwarded certificate is judged as lib/hops judges it (the
-   * certificate a proxy forwarded standing in for a TLS one: hopVerdict); the pipeline's verdict
-   * otherwise. DPoP-bound tokens keep the pipeline's verdict: their proof was verified there and
-   * dropped, and a forwarded certificate does not bear on them.
-   */
-  private async hopVerdicts(hops: readonly DecidedRequest[]): Promise<Verdict[]> {
-    const ids = [...new Set(hops.flatMap((r) => (r.ev.forwardedCert && r.tokenId ? [r.tokenId] : [])))];
-    const facts = new Map<string, TokenBindingFacts>();
-    if (ids.length) {
-      const { rows } = await this.o.exec(
-        `SELECT id::text AS id, binding::text AS binding, "cnfJkt", "cnfX5tS256", "expiresAt", "bindingAnomaly" FROM "Token" WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      for (const t of rows as Row[]) {
-        facts.set(String(t.id), {
-          binding: t.binding as TokenBindingFacts['binding'], cnfJkt: strOrNull(t.cnfJkt), cnfX5tS256: strOrNull(t.cnfX5tS256),
-          expiresAt: t.expiresAt ? new Date(t.expiresAt as string) : null, bindingAnomaly: Boolean(t.bindingAnomaly),
-        });
-      }
-    }
-    const out: Verdict[] = [];
-    for (const r of hops) {
-      const f = r.tokenId ? facts.get(r.tokenId) ?? null : null;
-      if (!r.ev.forwardedCert || r.binding === 'dpop' || f?.binding === 'dpop') {
-        out.push(r.verdict);
-        continue;
-      }
-      const v = hopVerdict(r.ev, f);
-      out.push((v instanceof Promise ? await v : v).verdict);
-    }
-    return out;
   }
 
   /**

@@ -8,9 +8,11 @@ import type { Binding, IdentityKind, Transport, Verdict } from '../../domain/typ
 import { VERDICT_CODES, verdictCode, verdictCodeListSql, verdictOfCode } from '../../domain/verdict-codes.ts';
 import { DIM } from '../evidence/dims.ts';
 import { ACCEPTED_SQL } from '../../revocation/receipts.ts';
+import { chainReasonCode } from '../evidence/hop-codes.ts';
 import {
   BINDING_FAILURE_VERDICTS,
   DEFAULT_POLICY,
+  HOP_REPEAT_WINDOW_MS,
   type CertificateFacts,
   type CredentialUse,
   type EstateSnapshot,
@@ -99,6 +101,23 @@ SELECT t.id::text AS "tokenId", count(*)::int AS "eventsAfterRevocation",
  WHERE t."revokedAt" IS NOT NULL ${scopeFilter}
  GROUP BY t.id`;
 
+// Lines of a token's bound_not_enforced requests that repeat a request already counted: the same
+// request logged at another hop (another source, the same propagated id — correlation id, else the
+// line's own request id — within HOP_REPEAT_WINDOW_MS after an earlier line). The rule of
+// lib/risk/repeated-hop-lines.ts, over the notable requests (every bound_not_enforced request is one).
+const notEnforcedRepeatsSql = (scopeFilter: string) => `
+SELECT n."tokenId"::text AS "tokenId", count(*)::int AS repeats
+  FROM "evidence"."Notable" n
+ WHERE n."verdict" = ${verdictCode('bound_not_enforced')} AND n."tokenId" IS NOT NULL AND n."occurredAt" <= $1::timestamptz
+   AND coalesce(n."correlationId", n."requestId") IS NOT NULL ${scopeFilter}
+   AND EXISTS (
+     SELECT 1 FROM "evidence"."Notable" m
+      WHERE m."tokenId" = n."tokenId" AND m."verdict" = n."verdict" AND m."ns" <> n."ns"
+        AND coalesce(m."correlationId", m."requestId") = coalesce(n."correlationId", n."requestId")
+        AND m."occurredAt" >= n."occurredAt" - interval '${HOP_REPEAT_WINDOW_MS} milliseconds'
+        AND (m."occurredAt", m."id") < (n."occurredAt", n."id"))
+ GROUP BY n."tokenId"`;
+
 // Gateways that saw sender-constrained tokens (or stripped context) in the last 7 days: the rows
 // read once, on gateway numbers; the gateway's name resolved per gateway.
 const ROUTES_SQL = `
@@ -110,13 +129,14 @@ WITH u AS MATERIALIZED (
 g AS (
   SELECT u."gateway", sum(u."count")::int AS "boundTokenEvents",
          count(DISTINCT u."tokenId")::int AS "distinctBoundTokens",
+         count(DISTINCT u."tokenId") FILTER (WHERE u."verdict" = ${verdictCode('binding_context_stripped')})::int AS "strippedTokens",
          (array_agg(DISTINCT u."tokenId"::text) FILTER (WHERE u."tokenId" IS NOT NULL))[1:10] AS "sampleTokenIds",
          min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt"
     FROM u GROUP BY u."gateway"),
 v AS (
   SELECT x."gateway", array_agg(x."verdict" ORDER BY x."verdict") AS codes, array_agg(x.n ORDER BY x."verdict") AS counts
     FROM (SELECT u."gateway", u."verdict", sum(u."count")::int AS n FROM u GROUP BY 1, 2) x GROUP BY x."gateway")
-SELECT d."value" AS gateway, g."boundTokenEvents", g."distinctBoundTokens", g."sampleTokenIds",
+SELECT d."value" AS gateway, g."boundTokenEvents", g."distinctBoundTokens", g."strippedTokens", g."sampleTokenIds",
        ${ms('g."firstAt"')} AS "firstAt", ${ms('g."lastAt"')} AS "lastAt", v.codes, v.counts
   FROM g JOIN "evidence"."Dim" d ON d."id" = g."gateway" LEFT JOIN v ON v."gateway" = g."gateway"
  ORDER BY d."value"`;
@@ -156,12 +176,15 @@ SELECT 'jkt', d."value", j.ids, j.events, ${ms('j."lastAt"')}
 // Hops that lost or replaced the client's certificate on the way to the backend (decided chains,
 // evidence."HopUsage"), seen in the last 7 days, per leaking hop × the hop after it × route. A hop is
 // named by its source (the Source's name, else the namespace) and its position on the path.
+// Stripped: chains that lost the certificate (reason certificate_stripped), whatever verdict the path
+// got (a stolen token through a stripping edge is binding_mismatch, lib/hops decideChain), except
+// bearer tokens: nothing that binds was lost.
 const nsName = (dim: string) => `coalesce((SELECT s.name FROM "Source" s WHERE s.id::text = ${dim}."value"), ${dim}."value")`;
 const HOP_LEAKS_SQL = `
 SELECT ${nsName('ld')} AS leak,
        CASE WHEN u."leakPos" = 0 THEN 'edge' WHEN u."leakPos" = u."hops" - 1 THEN 'backend' ELSE 'proxy' END AS role,
        ${nsName('od')} AS next, rt."value" AS route,
-       coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('binding_context_stripped')}), 0)::int AS stripped,
+       coalesce(sum(u."count") FILTER (WHERE u."chainReason" = ${chainReasonCode('certificate_stripped')} AND u."chainVerdict" <> ${verdictCode('bearer_unbound')}), 0)::int AS stripped,
        coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')}), 0)::int AS "clientSupplied",
        coalesce(sum(u."count") FILTER (WHERE u."chainVerdict" = ${verdictCode('spoofed_client_cert')} AND u."backendStatus" BETWEEN 200 AND 299), 0)::int AS "clientSuppliedAccepted",
        min(u."firstAt") AS "firstAt", max(u."lastAt") AS "lastAt",
@@ -206,6 +229,7 @@ const scopeWhere = (n: 1 | 2) => {
       OR c."x5tS256" IN (SELECT "cnfX5tS256" FROM "Token" WHERE id IN (${SCOPE_TOKENS}))`,
   exposures: `AND "tokenId" IN (${SCOPE_TOKENS})`,
   afterRevocation: `AND t.id IN (${SCOPE_TOKENS})`,
+  notEnforcedRepeats: `AND n."tokenId" IN (${SCOPE_TOKENS})`,
   usage: `AND u."tokenId" IN (${SCOPE_TOKENS})`,
   // What the scoped identities hold through their tokens outside the scope.
   heldCredentials: `
@@ -226,7 +250,8 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   const p: unknown[] = scope ? [now.toISOString(), [...scope.tokenIds]] : [now.toISOString()];
   // Statements without the clock: the ids alone, as $1.
   const ids = scope ? [[...scope.tokenIds]] : undefined;
-  const only = (part: Exclude<keyof ReturnType<typeof scopeWhere>, 'heldCredentials'>) => (scope ? scopeWhere(part === 'afterRevocation' || part === 'usage' ? 2 : 1)[part] : '');
+  const only = (part: Exclude<keyof ReturnType<typeof scopeWhere>, 'heldCredentials'>) =>
+    (scope ? scopeWhere(part === 'afterRevocation' || part === 'usage' || part === 'notEnforcedRepeats' ? 2 : 1)[part] : '');
   // Sequential on purpose: PGlite runs one statement at a time. Rows are ordered by id so the
   // evidence lists (token ids of an identity, …) come out the same on every run — physical row
   // order changes with every UPDATE, and a reordered list would count as changed evidence. The
@@ -315,6 +340,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
 
   const afterRevocation = new Map((await read<Row>(afterRevocationSql(only('afterRevocation')), p)).map((r) => [String(r.tokenId), r]));
   const usageRows = await read<Row>(tokenUsageSql(only('usage')), p);
+  const repeats = new Map((await read<Row>(notEnforcedRepeatsSql(only('notEnforcedRepeats')), p)).map((r) => [String(r.tokenId), num(r.repeats)]));
   const dimIds = new Set<number>();
   const addIds = (v: unknown) => {
     for (const id of ints(v)) dimIds.add(id);
@@ -361,6 +387,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       gatewaysSeen: capped(ints(r.gws).map(value)),
       verdictCounts,
       notEnforcedAt: capped(ints(r.ne).map(value)),
+      notEnforcedRequests: (verdictCounts.bound_not_enforced ?? 0) - (repeats.get(String(r.tokenId)) ?? 0),
       eventsAfterRevocation: num(after?.eventsAfterRevocation),
       firstSeenAfterRevocationAt: dateOrNull(after?.firstSeenAfterRevocationAt),
       acceptedAfterRevocation: num(after?.acceptedAfterRevocation),
@@ -390,6 +417,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
       boundTokenEvents: num(r.boundTokenEvents),
       verdictCounts,
       distinctBoundTokens: num(r.distinctBoundTokens),
+      strippedTokens: num(r.strippedTokens),
       sampleTokenIds: strs(r.sampleTokenIds).sort().slice(0, 10),
       firstAt: date(r.firstAt),
       lastAt: date(r.lastAt),
