@@ -69,6 +69,18 @@ function compareTopIdentities(got: Record<string, unknown>, want: Record<string,
  * Holdfast may claim about a revocation). The demo estate has no revocation, so each token's
  * state is its status; checked, then left out of the comparison.
  */
+/**
+ * replay_after_revocation's explanation when every request after the revocation was refused was
+ * reworded after the recording (it no longer suggests a gateway ignores the revocation): the
+ * recorded words stand in for it, so the figures in the sentence are still compared.
+ */
+function withRecordedRefusedWording(got: Record<string, unknown>): void {
+  const now = ' (all refused: the revocation held). Whoever still holds it is not its owner.';
+  const then = ' (all rejected). Whoever still holds it is not its owner, or a gateway is not honouring the revocation.';
+  const reworded = JSON.parse(JSON.stringify(got).replaceAll(now, then)) as Record<string, unknown>;
+  for (const k of Object.keys(got)) got[k] = reworded[k];
+}
+
 function withoutRevocationTruth(got: Record<string, unknown>): void {
   type T = { status: string; state?: string; revocation?: unknown };
   const tokens: T[] = [
@@ -169,6 +181,7 @@ describe.each(RUNTIMES)('every API answer is the same on the evidence store as o
     compareTopIdentities(got, want);
     compareWindowedSeries(got, want);
     withoutRevocationTruth(got);
+    withRecordedRefusedWording(got);
     withoutLaterMappings(got, want);
     expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
     // Section by section, so a difference names the answer it is in.

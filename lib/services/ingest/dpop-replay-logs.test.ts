@@ -23,7 +23,8 @@ describe('DPoP replays in real gateway logs', () => {
       const send = (text: string) => ingestStream(t.db, [text], { format: 'apache', gatewayConfig: APACHE_AUTHDPOP, logFormat: 'authdpop', sourceName: 'ap', actor: 'test' });
       expect(await send(log)).toMatchObject({ linesRead: 2, accepted: 2, duplicates: 0, rejected: 0 });
       const verdicts = async () => (await allEvents(t.db)).map((e) => `${e.verdict}/${e.reason}`).sort();
-      expect(await verdicts()).toEqual(['bound_not_enforced/jti_replay', 'ok/null']);
+      // The format logs no scheme or host: the valid proof's htu was compared on the path only.
+      expect(await verdicts()).toEqual(['bound_not_enforced/jti_replay', 'ok/htu_path_only']);
       // Re-sent, and a file overlapping it (it starts with the same two lines): nothing new.
       expect(await send(log)).toMatchObject({ accepted: 0, duplicates: 2 });
       expect(await send(`${log}${lines[0]!.replace('/lax/c01-valid', '/lax/next')}\n`)).toMatchObject({ accepted: 1, duplicates: 2 });
