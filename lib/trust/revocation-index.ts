@@ -136,7 +136,14 @@ function presentedCertificate(ev: NormalizedEvent): LoggedCert | null {
 /** The CRL entry that names this request's certificate, and how the certificate was tied to it. */
 export function findRevocation(index: RevocationIndex, ev: NormalizedEvent): RevocationMatch | null {
   const c = presentedCertificate(ev);
-  if (!c) return null;
+  return c ? findCertificateRevocation(index, c) : null;
+}
+
+/**
+ * The CRL entry that names a certificate as a log identifies it (issuer DN and serial, x5t#S256,
+ * or a serial alone), whenever it was revoked: the certificate's own status, not a request's verdict.
+ */
+export function findCertificateRevocation(index: RevocationIndex, c: Pick<LoggedCert, 'issuerDn' | 'serial' | 'x5tS256'>): RevocationMatch | null {
   const serial = c.serial ? normalizeSerial(c.serial) : null;
   if (c.issuerDn) {
     const dn = anchorDn(index, c.issuerDn);

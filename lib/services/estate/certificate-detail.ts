@@ -21,6 +21,8 @@ export interface CertificateDetail {
     caName: string | null;
     createdAt: string;
     revokedAt: string | null;
+    /** `crl:<reason>` when a trusted CA's CRL lists it (revokedAt is the CRL's time); null when Holdfast revoked it or it is not revoked. */
+    revocationReason: string | null;
   };
   identity: { id: string; name: string; kind: string } | null;
   tokens: { id: string; fingerprint: string; identityId: string; identity: string; binding: string; status: string; issuer: string | null; expiresAt: string | null; lastSeenAt: string | null }[];
@@ -39,11 +41,11 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
   if (!byId && !/^[A-Za-z0-9_-]{43}$/.test(idOrX5t)) throw new HoldfastError('not_found', 'no such certificate');
   const [c] = await db.query<{
     id: string; x5tS256: string; sha1Hex: string | null; subjectDn: string | null; issuerDn: string | null; serial: string | null;
-    notBefore: Date | string | null; notAfter: Date | string | null; status: string; caName: string | null; createdAt: Date | string; revokedAt: Date | string | null;
+    notBefore: Date | string | null; notAfter: Date | string | null; status: string; caName: string | null; createdAt: Date | string; revokedAt: Date | string | null; revocationReason: string | null;
     iid: string | null; iname: string | null; ikind: string | null;
   }>(
     `SELECT c.id::text, c."x5tS256", c."sha1Hex", c."subjectDn", c."issuerDn", c.serial, c."notBefore", c."notAfter", c.status, c."caName",
-            c."createdAt", c."revokedAt", i.id::text AS iid, i.name AS iname, i.kind AS ikind
+            c."createdAt", c."revokedAt", c."revocationReason", i.id::text AS iid, i.name AS iname, i.kind AS ikind
        FROM "Certificate" c LEFT JOIN "Identity" i ON i.id = c."identityId"
       WHERE ${byId ? 'c.id = $1::uuid' : 'c."x5tS256" = $1'}`,
     [idOrX5t],
@@ -85,6 +87,7 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
       caName: c.caName,
       createdAt: iso(c.createdAt)!,
       revokedAt: iso(c.revokedAt),
+      revocationReason: c.revocationReason,
     },
     identity: c.iid ? { id: c.iid, name: String(c.iname), kind: String(c.ikind) } : null,
     tokens: tokenRows.slice(0, TOKEN_LIMIT).map((t) => ({

@@ -211,6 +211,7 @@ export const CertificateDetailSchema = z.object({
     caName: nullable(z.string()),
     createdAt: iso,
     revokedAt: nullable(iso),
+    revocationReason: nullable(z.string()).describe('crl:<reason> when a trusted CA\'s CRL lists the certificate (revokedAt is then the CRL\'s revocation time); null when Holdfast revoked it or it is not revoked'),
   }),
   identity: z.object({ id: z.string(), name: z.string(), kind: z.string() }).nullable(),
   tokens: z.array(

@@ -12,6 +12,8 @@ import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
+import { findCertificateRevocation } from '../../trust/revocation-index.ts';
+import { markCertificatesRevokedByCrl, type CrlRevokedCertificate } from '../trust/mark-revoked-certificates.ts';
 import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 import { resolveCertsByIssuerSerial } from './cert-by-issuer-serial.ts';
@@ -352,6 +354,21 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       st.certsByX5t.set(g.x5tS256, { id: g.id, identityId: g.identityId });
       if (g.sha1Hex) st.certsBySha1.set(g.sha1Hex, { id: g.id, identityId: g.identityId });
     }
+  }
+
+  // A certificate a trusted CA's CRL lists is revoked, whether this gateway checked or not, and
+  // whenever the request was: its stored status says so (mark-revoked-certificates.ts).
+  if (st.trust) {
+    const listed: CrlRevokedCertificate[] = [];
+    const judged = new Set<string>();
+    for (const r of rows) {
+      const c = r.ev.cert;
+      if (!c?.x5tS256 || forwarded.has(r.ev) || judged.has(c.x5tS256)) continue;
+      judged.add(c.x5tS256);
+      const match = findCertificateRevocation(st.trust.index, c);
+      if (match) listed.push({ x5tS256: c.x5tS256, match });
+    }
+    await markCertificatesRevokedByCrl(st.exec, listed);
   }
 
   // Tokens first seen in this log (fingerprint logged, identity known): created from the claims.

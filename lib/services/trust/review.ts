@@ -10,6 +10,7 @@
 // a CRL lists (the x5t#S256 path) are read again at most once a minute.
 import type { SqlExecutor } from '../../db/bulk.ts';
 import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
+import { revokedKnownCertificates, type CrlRevokedCertificate } from './mark-revoked-certificates.ts';
 import { buildRevocationIndex, judgeAgainstCrls, type AnchorRevocations, type KnownCertificate, type RevocationIndex } from '../../trust/revocation-index.ts';
 
 /** What the batch knows of the configured trust anchors and their CRLs. */
@@ -63,6 +64,15 @@ async function loadKnownCertificates(exec: SqlExecutor, anchors: readonly Anchor
     [serials],
   );
   return rows as KnownCertificate[];
+}
+
+/**
+ * Certificates Holdfast holds that a current CRL lists, by their stored issuer DN and serial,
+ * read fresh (no cache): for a CRL just stored, in its transaction.
+ */
+export async function crlRevokedKnownCertificates(exec: SqlExecutor): Promise<CrlRevokedCertificate[]> {
+  const anchors = await loadAnchors(exec);
+  return revokedKnownCertificates(buildRevocationIndex(anchors, await loadKnownCertificates(exec, anchors)));
 }
 
 /** Loads the trust snapshot for a batch (inside its transaction); null when no anchor is configured. */

@@ -1,5 +1,6 @@
 // Trust anchors and their CRLs in the database: add a CA (idempotent by x5t#S256), add or replace
-// its CRL (only by a newer one, signature verified against the CA first), list, remove. Every
+// its CRL (only by a newer one, signature verified against the CA first; the certificates Holdfast
+// holds that it lists become revoked), list, remove. Every
 // change is audited in its own transaction; the ingest review sees it at the next batch
 // (review.ts notices the change by the anchors' and CRLs' ids).
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,8 @@ import { HoldfastError } from '../../errors.ts';
 import { readCaCertificate, type CaCertificate } from '../../trust/ca-certificate.ts';
 import { readCrl, type ParsedCrl } from '../../trust/crl.ts';
 import { TrustInputError } from '../../trust/errors.ts';
+import { markCertificatesRevokedByCrl } from './mark-revoked-certificates.ts';
+import { crlRevokedKnownCertificates } from './review.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -179,7 +182,11 @@ async function storeCrl(exec: SqlExecutor, anchor: { id: string; subject: string
   const current = rows[0] as CurrentCrl | undefined;
   if (current) {
     const verdict = crlSucceeds({ number: current.number, thisUpdate: new Date(current.thisUpdate), sha256: current.sha256 }, crl);
-    if (verdict === 'unchanged') return 'unchanged';
+    // The same CRL again still marks certificates recorded before Holdfast kept CRL revocations.
+    if (verdict === 'unchanged') {
+      await markCertificatesRevokedByCrl(exec, await crlRevokedKnownCertificates(exec));
+      return 'unchanged';
+    }
     if (verdict !== 'newer') throw new HoldfastError('conflict', `the CRL is older than the one Holdfast has for ${anchor.subject}: ${verdict.older}`);
     await exec(`DELETE FROM "Crl" WHERE id = $1::uuid`, [current.id]);
   }
@@ -197,6 +204,7 @@ async function storeCrl(exec: SqlExecutor, anchor: { id: string; subject: string
       [crlId, part.map((e) => e.serial), part.map((e) => e.revocationDate.toISOString()), part.map((e) => e.reason)],
     );
   }
+  const certificatesRevoked = await markCertificatesRevokedByCrl(exec, await crlRevokedKnownCertificates(exec));
   await appendAuditEntryRaw(exec, {
     actor,
     action: 'trust_anchor.crl',
@@ -209,6 +217,8 @@ async function storeCrl(exec: SqlExecutor, anchor: { id: string; subject: string
       entries: crl.entries.length,
       sha256: crl.sha256,
       replaced: current ? { number: current.number, sha256: current.sha256 } : null,
+      // Known certificates the CRL lists, now stored as revoked (mark-revoked-certificates.ts).
+      certificatesRevoked,
     },
   });
   return current ? 'replaced' : 'added';

@@ -63,7 +63,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
               <Field label="Serial"><span className="mono" style={{ wordBreak: 'break-all' }}>{c.serial ?? '—'}</span></Field>
               <Field label="CA">{c.caName ?? '—'}</Field>
               <Field label="Valid">{when(c.notBefore)} → {when(c.notAfter)}</Field>
-              <Field label="Status">{shown}{c.revokedAt ? ` (revocation requested ${when(c.revokedAt)}${rev?.confirmedAt ? `, confirmed ${when(rev.confirmedAt)}` : ''})` : ''}</Field>
+              <Field label="Status">{shown}{c.revocationReason?.startsWith('crl') && !rev ? <span data-testid="crl-revocation">{` (listed on its CA's CRL: revoked ${c.revokedAt ? when(c.revokedAt) : 'at an unknown time'}, reason ${c.revocationReason.slice(c.revocationReason.indexOf(':') + 1)})`}</span> : c.revokedAt ? ` (revocation requested ${when(c.revokedAt)}${rev?.confirmedAt ? `, confirmed ${when(rev.confirmedAt)}` : ''})` : ''}</Field>
               <Field label="Owner identity">{d.identity ? <IdentityLink id={d.identity.id} name={d.identity.name} /> : '—'}</Field>
               <Field label="First recorded">{when(c.createdAt)}</Field>
             </tbody>
