@@ -17,6 +17,7 @@ import { markCertificatesRevokedByCrl, type CrlRevokedCertificate } from '../tru
 import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 import { resolveCertsByIssuerSerial } from './cert-by-issuer-serial.ts';
+import { resolveCertsBySha1 } from './cert-by-sha1.ts';
 import type { ProofsSeen } from './proofs-seen.ts';
 
 // ───────────────────────────── rows ─────────────────────────────
@@ -167,7 +168,8 @@ export interface BatchState {
   tokens: Map<string, CachedToken | null>;
   identities: Map<string, string>;
   certsByX5t: Map<string, { id: string; identityId: string | null }>;
-  certsBySha1: Map<string, { id: string; identityId: string | null } | null>;
+  /** SHA-1 → the one certificate with it, or null (cert-by-sha1.ts). */
+  certsBySha1: Map<string, { id: string; x5tS256: string; identityId: string | null } | null>;
   replay: MemoryReplayStore;
   /** The DPoP proofs earlier batches accepted (proofs-seen.ts). */
   proofs: ProofsSeen;
@@ -259,27 +261,20 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   }
   await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
   await resolveCertsByIssuerSerial(st, pending);
+  const bySha1 = await resolveCertsBySha1(st, pending);
 
-  // Certificates already known, by x5t#S256 or (NGINX) SHA-1.
+  // Certificates already known, by x5t#S256 (a SHA-1-only line was given one above when its certificate is known).
   const x5ts = new Set<string>();
-  const sha1s = new Set<string>();
   for (const { ev } of pending) {
     if (ev.cert?.x5tS256 && !st.certsByX5t.has(ev.cert.x5tS256)) x5ts.add(ev.cert.x5tS256);
-    else if (!ev.cert?.x5tS256 && ev.cert?.sha1Hex && !st.certsBySha1.has(ev.cert.sha1Hex)) sha1s.add(ev.cert.sha1Hex);
   }
-  if (x5ts.size || sha1s.size) {
+  if (x5ts.size) {
     trimCache(st.certsByX5t, 50_000);
-    trimCache(st.certsBySha1, 50_000);
     const { rows } = await st.exec(
-      `SELECT id::text AS id, "x5tS256", "sha1Hex", "identityId"::text AS "identityId" FROM "Certificate"
-        WHERE "x5tS256" = ANY($1::text[]) OR "sha1Hex" = ANY($2::text[])`,
-      [[...x5ts], [...sha1s]],
+      `SELECT id::text AS id, "x5tS256", "identityId"::text AS "identityId" FROM "Certificate" WHERE "x5tS256" = ANY($1::text[])`,
+      [[...x5ts]],
     );
-    for (const s of sha1s) st.certsBySha1.set(s, null);
-    for (const r of rows as Array<{ id: string; x5tS256: string; sha1Hex: string | null; identityId: string | null }>) {
-      st.certsByX5t.set(r.x5tS256, { id: r.id, identityId: r.identityId });
-      if (r.sha1Hex) st.certsBySha1.set(r.sha1Hex, { id: r.id, identityId: r.identityId });
-    }
+    for (const r of rows as Array<{ id: string; x5tS256: string; identityId: string | null }>) st.certsByX5t.set(r.x5tS256, { id: r.id, identityId: r.identityId });
   }
 
   // Verdicts, in stream order: DPoP jti replay tracked across the batch, and against the proofs
@@ -338,7 +333,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   const newCerts = new Map<string, CertRow>();
   for (const r of rows) {
     const c = r.ev.cert;
-    if (!c?.x5tS256 || forwarded.has(r.ev) || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
+    if (!c?.x5tS256 || forwarded.has(r.ev) || bySha1.has(r.ev) || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
     const expired = c.notAfter ? c.notAfter.getTime() < r.ev.occurredAt.getTime() : false;
     const status = r.verdict === 'cert_revoked' ? 'revoked' : expired || r.verdict === 'cert_expired' ? 'expired' : 'active';
     newCerts.set(c.x5tS256, { c, identityId: r.identityId, status });
@@ -352,7 +347,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     );
     for (const g of got as Array<{ id: string; x5tS256: string; sha1Hex: string | null; identityId: string | null }>) {
       st.certsByX5t.set(g.x5tS256, { id: g.id, identityId: g.identityId });
-      if (g.sha1Hex) st.certsBySha1.set(g.sha1Hex, { id: g.id, identityId: g.identityId });
+      // A SHA-1 that named no certificate until now names this one (cert-by-sha1.ts).
+      if (g.sha1Hex && st.certsBySha1.get(g.sha1Hex) === null) st.certsBySha1.delete(g.sha1Hex);
     }
   }
 
