@@ -1,6 +1,7 @@
 // Whether two hops' views of a client certificate are the same certificate. Hops log different
 // facts (NGINX a SHA-1 and the PEM, Caddy only the CN and serial, XFCC perhaps only a hash), so
 // the comparison uses the strongest fact both views carry.
+import { dnCommonName, dnKey } from '../credentials/distinguished-name.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
 import type { CertComparison } from './types.ts';
 
@@ -18,28 +19,11 @@ export function normalizeSerial(serial: string): string {
   return hex;
 }
 
-/** The CN of an RFC 2253 (or OpenSSL one-line) DN, the one part every source logs the same way. */
-export function commonName(dn: string): string | null {
-  const m = /(?:^|[,/])\s*CN=((?:\\.|[^,/+])*)/i.exec(dn);
-  return m?.[1] ? m[1].trim() : null;
-}
+/** The CN of a DN in any spelling (RFC 2253 escaped or not, OpenSSL one-line), decoded: the one part every source logs. */
+export const commonName = dnCommonName;
 
-/**
- * An RFC 2253 DN in one spelling whatever order its RDNs were written in: NGINX and the PEM give
- * `CN=Test Client CA,O=Test`, Apache's mod_ssl `O=Test,CN=Test Client CA`. Attribute types are
- * upper-cased, values trimmed (case kept: DN values compare case-sensitively for most types).
- */
-export function dnKey(dn: string): string {
-  return dn
-    .split(/(?<!\\)[,+]/)
-    .map((rdn) => {
-      const eq = rdn.indexOf('=');
-      return eq < 0 ? rdn.trim() : `${rdn.slice(0, eq).trim().toUpperCase()}=${rdn.slice(eq + 1).trim()}`;
-    })
-    .filter((p) => p !== '')
-    .sort()
-    .join(',');
-}
+/** One DN's comparison key, whatever spelling and RDN order a source logged (lib/credentials/distinguished-name.ts). */
+export { dnKey };
 
 function sameDnPart(a: string | null, b: string | null): boolean {
   if (!a || !b) return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenRecord } from '../domain/types.ts';
-import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds } from './entity-facts.ts';
+import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, legacyIdentityNameOf, newIdentity, tokenStatusOf, tokenTtlSeconds } from './entity-facts.ts';
 
 describe('identityNameOf', () => {
   it('takes the CN of a certificate DN and keeps other names', () => {
@@ -11,6 +11,17 @@ describe('identityNameOf', () => {
     expect(identityNameOf('svc-c')).toBe('svc-c');
     expect(identityNameOf('  ')).toBeNull();
     expect(identityNameOf(null)).toBeNull();
+  });
+
+  it.each<[string, string, string | null, string]>([
+    ['CN=Zo\\C3\\AB M\\C3\\BCller,O=Soci\\C3\\A9t\\C3\\A9,C=FR', 'Zoë Müller', 'ZoC3AB MC3BCller', 'RFC 2253 UTF-8 escapes (NGINX)'],
+    ['CN=Zoë Müller,O=Société,C=FR', 'Zoë Müller', null, 'plain UTF-8 (Apache): the name did not change'],
+    ['/C=FR/O=Société/CN=Zoë Müller', 'Zoë Müller', '/C=FR/O=Société/CN=Zoë Müller', 'legacy oneline (HAProxy): the whole DN was the name'],
+    ['O=Test,CN=svc-a', 'svc-a', null, 'an ASCII CN: the name did not change'],
+    ['svc-c', 'svc-c', null, 'not a DN'],
+  ])('%s names %s; before DNs were decoded: %s (%s)', (dn, name, legacy) => {
+    expect(identityNameOf(dn)).toBe(name);
+    expect(legacyIdentityNameOf(dn)).toBe(legacy);
   });
 });
 

@@ -2,6 +2,7 @@
 // token status, an exposure's dedupe key — derived without the database. The batch writer
 // (lib/services/ingest/batch-writer.ts) resolves these against stored rows.
 import { createHash } from 'node:crypto';
+import { dnCommonName } from '../credentials/distinguished-name.ts';
 import type { ExposureRecord, NormalizedEvent, TokenRecord } from '../domain/types.ts';
 
 /** Identity name from a hint: a certificate DN becomes its CN (`O=Test,CN=svc-a` → `svc-a`). */
@@ -9,11 +10,26 @@ export function identityNameOf(hint: string | null): string | null {
   if (!hint) return null;
   const h = hint.trim().slice(0, 300);
   if (!h) return null;
+  // A certificate subject: its CN decoded, so every gateway's spelling of it names one identity.
+  if (/^\/?[A-Za-z][\w.-]*=/.test(h) && /(^|,|\/|\+)\s*CN=/i.test(h)) return dnCommonName(h) ?? h;
+  return h;
+}
+
+/**
+ * The name identityNameOf gave a DN hint before DNs had one canonical spelling: the CN with `\X`
+ * turned into `X` (so RFC 2253's `Zo\C3\AB` became `ZoC3AB`), a oneline DN whole. Identities stored
+ * under such a name are still matched by it (the batch writer), so their tokens and history stay
+ * theirs; null when it is the same as today's name.
+ */
+export function legacyIdentityNameOf(hint: string | null): string | null {
+  const h = hint?.trim().slice(0, 300);
+  if (!h) return null;
+  let legacy = h;
   if (/^[A-Za-z]+=/.test(h) && /(^|,|\/)\s*CN=/i.test(h)) {
     const m = /(?:^|,|\/)\s*CN=((?:\\.|[^,/])+)/i.exec(h);
-    if (m?.[1]) return m[1].replace(/\\(.)/g, '$1').trim() || h;
+    if (m?.[1]) legacy = m[1].replace(/\\(.)/g, '$1').trim() || h;
   }
-  return h;
+  return legacy === identityNameOf(h) ? null : legacy;
 }
 
 /** An identity first seen in a record. */

@@ -3,7 +3,7 @@
 // reduced to what the review needs: serial → revocation date and reason.
 import { createHash } from 'node:crypto';
 import type * as x509 from '@peculiar/x509';
-import { dnKey } from './dn.ts';
+import { dnKey } from '../credentials/distinguished-name.ts';
 import { TrustInputError } from './errors.ts';
 import { singleDer } from './pem.ts';
 import { normalizeSerial } from './serial.ts';

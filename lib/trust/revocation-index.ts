@@ -8,7 +8,7 @@
 // A certificate revoked after the request was good when it was used, so that request stands.
 //
 // Which CA issued the certificate, strongest first:
-//  1. the issuer DN the source logged matches an anchor's subject DN (lib/trust/dn.ts);
+//  1. the issuer DN the source logged matches an anchor's subject DN (lib/credentials/distinguished-name.ts);
 //  2. its x5t#S256 is a certificate Holdfast already knows (issuer and serial from an earlier
 //     log that carried the whole certificate) and that certificate is revoked;
 //  3. the source logs no issuer at all (Caddy: CN and serial only) and exactly one anchor's CRL
@@ -17,7 +17,7 @@
 // A logged issuer that is not an anchor never falls back to the serial: that CA is not judged.
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
 import type { CrlRevocation } from './crl.ts';
-import { dnKey, reversedDnKey } from './dn.ts';
+import { dnKey } from '../credentials/distinguished-name.ts';
 import { normalizeSerial } from './serial.ts';
 
 /** An anchor's identity and its current CRL's revocations. */
@@ -101,13 +101,10 @@ function cachedDnKey(index: RevocationIndex, dn: string): string | null {
   return k;
 }
 
-/** The anchor DN key a logged issuer DN names, in either RDN order; null when no anchor has it. */
+/** The anchor DN key a logged issuer DN names (in any spelling and RDN order); null when no anchor has it. */
 function anchorDn(index: RevocationIndex, issuerDn: string): string | null {
   const k = cachedDnKey(index, issuerDn);
-  if (!k) return null;
-  if (index.anchorsByDn.has(k)) return k;
-  const r = reversedDnKey(k);
-  return index.anchorsByDn.has(r) ? r : null;
+  return k && index.anchorsByDn.has(k) ? k : null;
 }
 
 function issuerSerialHit(index: RevocationIndex, issuerDn: string, serial: string): Hit | null {

@@ -9,7 +9,7 @@ import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecu
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
 import { backendView, namesCertificate } from '../../hops/index.ts';
 import { identityFrom } from '../../ingest/auth-facts.ts';
-import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
+import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, legacyIdentityNameOf, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
 import { findCertificateRevocation } from '../../trust/revocation-index.ts';
@@ -239,6 +239,22 @@ async function resolveIdentities(st: BatchState, wanted: Map<string, IdentityRow
   await find(missing.map((m) => m.name));
 }
 
+/**
+ * Identities stored under the name a DN hint had before DNs were decoded (legacyIdentityNameOf):
+ * a name with no identity of its own takes the legacy one's, so a certificate's history stays one
+ * identity. A name that has its own identity keeps it.
+ */
+async function adoptLegacyIdentities(st: BatchState, legacyNames: Map<string, string>): Promise<void> {
+  const open = [...legacyNames].filter(([name]) => !st.identities.has(name));
+  if (!open.length) return;
+  const { rows } = await st.exec(`SELECT id::text AS id, name FROM "Identity" WHERE name = ANY($1::text[])`, [open.flatMap(([n, l]) => [n, l])]);
+  const byName = new Map((rows as Array<{ id: string; name: string }>).map((r) => [r.name, r.id]));
+  for (const [name, legacy] of open) {
+    const id = byName.get(name) ?? byName.get(legacy);
+    if (id) st.identities.set(name, id);
+  }
+}
+
 export interface PendingEvent {
   ev: NormalizedEvent;
   /** Request key (lib/ingest/evidence/request-key.ts), computed before the DPoP proof is dropped. */
@@ -307,6 +323,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   // certificate's, else the event's own hint. A token presented with someone's certificate (a
   // stolen one, or another client's) is that token's client's use, not the certificate owner's.
   const wanted = new Map<string, IdentityRow>();
+  const legacyNames = new Map<string, string>();
   const nameOf: Array<string | null> = rows.map((r) => {
     if (r.identityId) return null;
     const tokenClient = identityFrom(r.ev.tokenClaims);
@@ -316,6 +333,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       return null;
     }
     const name = identityNameOf(tokenClient ?? r.ev.identityHint);
+    const legacy = tokenClient ? null : legacyIdentityNameOf(r.ev.identityHint);
+    if (name && legacy) legacyNames.set(name, legacy);
     if (name && !wanted.has(name)) {
       const claims = r.ev.tokenClaims;
       const cid = typeof claims?.client_id === 'string' ? claims.client_id : null;
@@ -323,6 +342,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     }
     return name;
   });
+  await adoptLegacyIdentities(st, legacyNames);
   await resolveIdentities(st, wanted);
   rows.forEach((r, i) => {
     const n = nameOf[i];

@@ -2,7 +2,8 @@
 // mod_ssl's AH02276 carries subject, issuer and serial, never a thumbprint) to the certificate
 // Holdfast already knows from an access log or an inventory. Serials are unique per issuer only,
 // so both must agree; the serial compares in one spelling (hex, upper case, no leading zeros or
-// colons) and the issuer DN whatever order its RDNs were logged in (lib/hops dnKey). A match gives
+// colons) and the issuer DN whatever spelling and RDN order it was logged in (lib/hops dnKey: RFC 2253
+// escapes, a log's \xHH bytes and plain UTF-8 decode to one string). A match gives
 // the event the certificate's x5t#S256, so the verdict, the evidence row and the identity are the
 // certificate's; no match, or more than one certificate, leaves the event as it was.
 import { dnKey, normalizeSerial } from '../../hops/index.ts';
@@ -54,7 +55,8 @@ export async function resolveCertsByIssuerSerial(st: CertByIssuerSerialState, ev
       const key = keyOf(ev.cert);
       if (cache.has(key)) continue;
       const [issuer, serial, subject] = [dnKey(ev.cert.issuerDn), serialKey(ev.cert.serial), ev.cert.subjectDn ? dnKey(ev.cert.subjectDn) : null];
-      const hits = certs.filter((c) => serialKey(c.serial) === serial && dnKey(c.issuerDn) === issuer && (!subject || !c.subjectDn || dnKey(c.subjectDn) === subject));
+      // An issuer DN that parses as none names no certificate.
+      const hits = issuer === null ? [] : certs.filter((c) => serialKey(c.serial) === serial && dnKey(c.issuerDn) === issuer && (!subject || !c.subjectDn || dnKey(c.subjectDn) === subject));
       cache.set(key, hits.length === 1 ? hits[0]!.x5tS256 : null);
       if (hits.length === 1) st.certsByX5t.set(hits[0]!.x5tS256, { id: hits[0]!.id, identityId: hits[0]!.identityId });
     }
