@@ -220,8 +220,9 @@ ${CLIENT_CERT_HEADERS.map((h) => `  http-request del-header ${h}`).join('\n')}
  * validity, the Authorization scheme and DPoP presence (through SetEnvIf, never the values). It
  * cannot hash a token (its expressions have no SHA-256), but SetEnvIf can cut out a JWT's payload
  * segment: the claims (client, expiry, cnf), without the header and signature that would make it
- * a usable token. Holdfast judges the binding from them; with no fingerprint the requests join no
- * token record (opaque tokens: certificate verdicts only). `SSLVerifyClient optional` aborts the
+ * a usable token. Holdfast judges the binding from them; a token with a jti is known by its issuer
+ * and jti (as an inventory record without the raw token is), so its requests join one token record
+ * and its findings; without a jti, or an opaque token, no token record (certificate verdicts only). `SSLVerifyClient optional` aborts the
  * handshake of expired and revoked certificates: those are only in error.log (format
  * apache-error); `optional_no_ca` lets untrusted ones reach the access log. Apache has no RFC 9440
  * variable: forward `SSL_CLIENT_CERT` as PEM in X-SSL-Client-Cert only where the backend reads it,

@@ -5,7 +5,7 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
-import { hexToB64url, sha256B64url } from '../../credentials/fingerprint.ts';
+import { fingerprintFromJti, hexToB64url, sha256B64url } from '../../credentials/fingerprint.ts';
 import { REDACTED, redact } from '../redact.ts';
 import { decodeJwtClaims, decodeJwtPayload } from '../../credentials/jwt.ts';
 import { authFacts, dpopProofOf, identityFrom, type AuthFacts } from '../auth-facts.ts';
@@ -393,10 +393,18 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.authScheme = auth.authScheme;
   ev.tokenClaims = auth.tokenClaims;
   ev.tokenFingerprint = auth.tokenFingerprint ?? f('token_fingerprint');
-  // Claims without the token: the binding (cnf), expiry and client judge the request; no
-  // fingerprint, so the request joins no token record.
+  // Claims without the token: the binding (cnf), expiry and client judge the request. A token is
+  // then known by its issuer and jti, as an inventory or introspection record without the raw token
+  // is (fingerprintFromJti): the request joins that token record, or makes one from its claims, so
+  // the per-token finding rules see it (bound_not_enforced of a stolen bound token). Without a jti
+  // nothing tells one token of a client from the next: no token record.
   const payload = f('token_payload');
-  if (payload && !ev.tokenClaims) ev.tokenClaims = decodeJwtPayload(payload);
+  if (payload && !ev.tokenClaims) {
+    ev.tokenClaims = decodeJwtPayload(payload);
+    const jti = ev.tokenClaims?.jti;
+    const iss = ev.tokenClaims?.iss;
+    if (!ev.tokenFingerprint && typeof jti === 'string' && jti) ev.tokenFingerprint = fingerprintFromJti(typeof iss === 'string' ? iss : null, jti);
+  }
   const dpop = f('dpop');
   ev.dpopProof = dpopProofOf(dpop);
   const hasDpop = f('has_dpop');
