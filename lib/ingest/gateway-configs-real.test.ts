@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
 import { hopVerdict } from '../hops/hop-verdict.ts';
-import { findApache, startApache } from '../testing/apache-launch.ts';
+import { findApache, startRecommendedApache } from '../testing/apache-launch.ts';
 import { caddyTestGlobals, findCaddy, startCaddy } from '../testing/caddy.ts';
 import { createGatewayPki, nginxMtlsListen, tlsRequest, type GatewayPki } from '../testing/gateway-pki.ts';
 import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy } from '../testing/haproxy-launch.ts';
 import { startNginx } from '../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../testing/processes.ts';
-import { apacheLogConfig, caddySite, CLIENT_CERT_HEADERS, haproxyFrontend, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig } from './gateway-configs.ts';
+import { caddySite, CLIENT_CERT_HEADERS, haproxyFrontend, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig } from './gateway-configs.ts';
 import { openParseStream } from './parse-stream.ts';
 import type { FormatName } from './types.ts';
 
@@ -310,15 +310,7 @@ function field(line: string, key: string): string | null {
     if (!APACHE) throw new Error('CI=true but apache2 is not installed');
     const port = await freePort();
     const logFile = join(pki.dir, 'apache-holdfast.log');
-    writeFileSync(join(pki.dir, 'index.html'), 'ok\n');
-    const apache = await startApache(APACHE, pki.dir, `<VirtualHost 127.0.0.1:${port}>
-  SSLEngine on
-  SSLCertificateFile ${pki.serverCertPath}
-  SSLCertificateKeyFile ${pki.serverKeyPath}
-  SSLCACertificateFile ${pki.caPath}
-  SSLVerifyClient optional
-${apacheLogConfig({ logFile })}
-</VirtualHost>`, [port]);
+    const apache = await startRecommendedApache(APACHE, { dir: pki.dir, port, cert: pki.serverCertPath, key: pki.serverKeyPath, ca: pki.caPath, logFile });
     expect((await tlsRequest(pki, { port, path: '/index.html', client: 'good', headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
     expect((await tlsRequest(pki, { port, path: '/index.html?dpop', client: null, headers: { Authorization: `DPoP ${token}`, DPoP: proof, 'X-Request-ID': 'client-id-2' } })).status).toBe(200);
     await apache.stop();

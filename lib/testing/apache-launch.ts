@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apacheLogConfig } from '../ingest/gateway-configs.ts';
 import { waitForPort } from './gateway-pki.ts';
 
 const MODULES = '/usr/lib/apache2/modules';
@@ -56,4 +57,23 @@ export async function startApache(bin: string, dir: string, body: string, ports:
       await exited;
     },
   };
+}
+
+/**
+ * Apache as an mTLS gateway with Holdfast's recommended log (gateway-configs.ts apacheLogConfig) to
+ * `logFile`, serving `index.html` from dir; `verify` is SSLVerifyClient (default optional).
+ */
+export async function startRecommendedApache(
+  bin: string,
+  o: { dir: string; port: number; cert: string; key: string; ca: string; logFile: string; verify?: string },
+): Promise<ApacheProcess> {
+  writeFileSync(join(o.dir, 'index.html'), 'ok\n');
+  return startApache(bin, o.dir, `<VirtualHost 127.0.0.1:${o.port}>
+  SSLEngine on
+  SSLCertificateFile ${o.cert}
+  SSLCertificateKeyFile ${o.key}
+  SSLCACertificateFile ${o.ca}
+  SSLVerifyClient ${o.verify ?? 'optional'}
+${apacheLogConfig({ logFile: o.logFile })}
+</VirtualHost>`, [o.port]);
 }

@@ -6,12 +6,11 @@
 // bound_not_enforced finding on it. A token without a jti stays without a record (nothing tells it
 // from the client's next token). On both runtimes. Skips when apache2 is not installed, unless
 // CI=true (then it must run).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintFromJti } from '../../credentials/fingerprint.ts';
-import { apacheLogConfig } from '../../ingest/gateway-configs.ts';
-import { findApache, startApache } from '../../testing/apache-launch.ts';
+import { findApache, startRecommendedApache } from '../../testing/apache-launch.ts';
 import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
 import { createGatewayPki, tlsRequest, type GatewayPki } from '../../testing/gateway-pki.ts';
 import { freePort } from '../../testing/processes.ts';
@@ -47,15 +46,7 @@ describeApache('claims-only Apache lines: a stolen bound token accepted raises b
     pki = createGatewayPki('holdfast-claims-only-');
     const port = await freePort();
     const logFile = join(pki.dir, 'apache-holdfast.log');
-    writeFileSync(join(pki.dir, 'index.html'), 'ok\n');
-    const apache = await startApache(APACHE, pki.dir, `<VirtualHost 127.0.0.1:${port}>
-  SSLEngine on
-  SSLCertificateFile ${pki.serverCertPath}
-  SSLCertificateKeyFile ${pki.serverKeyPath}
-  SSLCACertificateFile ${pki.caPath}
-  SSLVerifyClient optional
-${apacheLogConfig({ logFile })}
-</VirtualHost>`, [port]);
+    const apache = await startRecommendedApache(APACHE, { dir: pki.dir, port, cert: pki.serverCertPath, key: pki.serverKeyPath, ca: pki.caPath, logFile });
     try {
       // The thief holds svc-a's token and its own (other) certificate: Apache checks no binding.
       expect((await tlsRequest(pki, { port, path: '/index.html?stolen', client: 'other', headers: { Authorization: `Bearer ${stolen()}` } })).status).toBe(200);

@@ -14,8 +14,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apacheLogConfig } from '../../ingest/gateway-configs.ts';
-import { findApache, startApache } from '../../testing/apache-launch.ts';
+import { findApache, startRecommendedApache } from '../../testing/apache-launch.ts';
 import { caddyTestGlobals, findCaddy, startCaddy } from '../../testing/caddy.ts';
 import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
 import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy } from '../../testing/haproxy-launch.ts';
@@ -114,15 +113,7 @@ describeAll('one certificate with a non-ASCII subject, four gateways\' spellings
     await haproxy.stop();
     logs.haproxy = readFileSync(haproxy.logFile, 'utf8');
 
-    writeFileSync(join(pki.dir, 'index.html'), 'ok\n');
-    const apache = await startApache(BINS.apache!, pki.dir, `<VirtualHost 127.0.0.1:${apachePort}>
-  SSLEngine on
-  SSLCertificateFile ${pki.serverCert}
-  SSLCertificateKeyFile ${pki.serverKey}
-  SSLCACertificateFile ${pki.ca}
-  SSLVerifyClient require
-${apacheLogConfig({ logFile: join(pki.dir, 'apache.log') })}
-</VirtualHost>`, [apachePort]);
+    const apache = await startRecommendedApache(BINS.apache!, { dir: pki.dir, port: apachePort, cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, logFile: join(pki.dir, 'apache.log'), verify: 'require' });
     expect(await request(pki, apachePort, '/index.html')).toBe(200);
     await apache.stop();
     logs.apache = readFileSync(join(pki.dir, 'apache.log'), 'utf8');
