@@ -21,10 +21,12 @@ let ca: TestCa;
 let early: TestLeaf;
 let late: TestLeaf;
 let good: TestLeaf;
+let hold: TestLeaf;
 let crlEarly = '';
 let crlLate = '';
 const EARLY_AT = new Date(Date.now() - 5 * HOUR);
 const LATE_AT = new Date(Date.now() - 3 * HOUR);
+const HOLD_AT = new Date(Date.now() - 4 * HOUR);
 const secs = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString();
 
 beforeAll(() => {
@@ -33,11 +35,14 @@ beforeAll(() => {
   early = issueLeaf(ca, 'early', '/O=Test/CN=svc-early');
   late = issueLeaf(ca, 'late', '/O=Test/CN=svc-late');
   good = issueLeaf(ca, 'good', '/O=Test/CN=svc-good');
+  hold = issueLeaf(ca, 'hold', '/O=Test/CN=svc-hold');
   revokeLeaf(ca, early, 'keyCompromise');
   setRevocationTime(ca, early.serialHex, EARLY_AT);
   crlEarly = generateCrl(ca, 'crl-early');
   revokeLeaf(ca, late, 'superseded');
   setRevocationTime(ca, late.serialHex, LATE_AT);
+  revokeLeaf(ca, hold, 'certificateHold');
+  setRevocationTime(ca, hold.serialHex, HOLD_AT);
   crlLate = generateCrl(ca, 'crl-late');
 }, 60_000);
 
@@ -89,6 +94,13 @@ for (const runtime of RUNTIMES) {
       await ingest([nginxLine(late, 2), nginxLine(early, 2)]);
       expect(await detail(late)).toMatchObject({ status: 'revoked', revokedAt: secs(LATE_AT) });
       expect(await detail(early)).toMatchObject({ status: 'revoked', revokedAt: secs(EARLY_AT), revocationReason: 'crl:keyCompromise' });
+    });
+
+    it('a certificate a gateway refused as revoked takes the CRL\'s time and reason', async (ctx) => {
+      if (!t) return ctx.skip();
+      const refused = JSON.parse(nginxLine(hold, 1)) as Record<string, unknown>;
+      await ingest([JSON.stringify({ ...refused, status: 400, ssl_client_verify: 'FAILED:certificate revoked' })]);
+      expect(await detail(hold)).toMatchObject({ status: 'revoked', revokedAt: secs(HOLD_AT), revocationReason: 'crl:certificateHold' });
     });
 
     it('the finding rules read the CRL-revoked certificates as no longer authenticating', async (ctx) => {

@@ -15,7 +15,8 @@ export interface CrlRevokedCertificate {
 
 /**
  * Marks the certificates revoked (status, revokedAt = the CRL's revocation time, revocationReason
- * `crl:<reason>`); a certificate already revoked keeps its record. Returns how many changed.
+ * `crl:<reason>`); a certificate already revoked keeps its record, unless it has no time (a gateway
+ * refused it as revoked: the CRL says when and why). Returns how many changed.
  */
 export async function markCertificatesRevokedByCrl(exec: SqlExecutor, list: readonly CrlRevokedCertificate[]): Promise<number> {
   const byX5t = new Map<string, RevocationMatch>();
@@ -28,7 +29,7 @@ export async function markCertificatesRevokedByCrl(exec: SqlExecutor, list: read
   const res = await exec(
     `UPDATE "Certificate" c SET status = 'revoked', "revokedAt" = u.at, "revocationReason" = u.reason
        FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS u(x5t, at, reason)
-      WHERE c."x5tS256" = u.x5t AND c.status <> 'revoked'
+      WHERE c."x5tS256" = u.x5t AND (c.status <> 'revoked' OR (c."revokedAt" IS NULL AND c."revocationReason" IS NULL))
       RETURNING c.id`,
     [x5ts, x5ts.map((x) => byX5t.get(x)!.revocation.revocationDate.toISOString()), x5ts.map((x) => revocationReason(byX5t.get(x)!))],
   );
