@@ -7,7 +7,7 @@
 import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
-import { backendView, namesCertificate } from '../../hops/index.ts';
+import { backendView, forwardedPeer, namesCertificate, UNTRUSTED_PEER_REASON, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
@@ -157,6 +157,10 @@ export interface BatchState {
   hops: HopRecorder;
   /** Trust anchors and CRLs, when configured (lib/services/trust/review.ts). */
   trust: TrustSnapshot | null;
+  /** The source's trusted proxies (lib/hops trusted-proxies.ts); null or empty: a forwarded certificate is believed from any peer. */
+  trustedProxies: Cidr[] | null;
+  /** Lines with a forwarded certificate by how their peer stands (forwardedPeer), for the batch's warnings. */
+  forwardedPeers: Partial<Record<ForwardedPeer, number>>;
   batchId: string;
   sourceId: string | null;
   now: () => Date;
@@ -296,11 +300,16 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     // The trust anchors' CRLs may know a certificate the gateway accepted is revoked.
     const d = st.trust ? { ...decided, ...reviewWithTrust(st.trust, ev, decided) } : decided;
     ev.dpopProof = null; // verified; never stored
+    // A forwarded certificate from a peer that is not one of the source's proxies is the client's
+    // own claim: whatever the binding check made of it, the request is spoofed_client_cert.
+    const peer = forwardedPeer(ev, st.trustedProxies);
+    if (peer !== 'none') st.forwardedPeers[peer] = (st.forwardedPeers[peer] ?? 0) + 1;
+    const untrusted = peer === 'untrusted';
     rows[i] = {
       ev,
       identityId: known?.identityId ?? null, tokenId: known?.id ?? null,
       jkt: d.dpop?.jkt ?? ev.jkt ?? known?.facts.cnfJkt ?? null,
-      verdict: d.verdict, reason: d.reason, binding: known?.facts.binding ?? null,
+      verdict: untrusted ? 'spoofed_client_cert' : d.verdict, reason: untrusted ? UNTRUSTED_PEER_REASON : d.reason, binding: known?.facts.binding ?? null,
     };
   }
 
