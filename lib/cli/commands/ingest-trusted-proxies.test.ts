@@ -62,7 +62,7 @@ describe('holdfast ingest --trusted-proxies and the trusted proxies of a source'
     const r = await runCli(['ingest', log, '--format', 'nginx-json', '--source', 'be-open', '--json'], { env, timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(Object.keys(JSON.parse(r.stdout))).toEqual(CONTRACT_KEYS);
-    expect(r.stderr).toContain('warning: 2 lines of source be-open carry a forwarded client certificate: forwarded certificate headers are believed from any peer: set the trusted proxies');
+    expect(r.stderr).toContain('warning: 2 lines of source be-open carry a forwarded client certificate (from TCP peers 127.0.0.1, 127.0.0.2): forwarded certificate headers are believed from any peer: set the trusted proxies');
   }, 200_000);
 
   it('exits 2 with one line for a bad CIDR, an empty list or no --source', async () => {

@@ -161,6 +161,8 @@ export interface BatchState {
   trustedProxies: Cidr[] | null;
   /** Lines with a forwarded certificate by how their peer stands (forwardedPeer), for the batch's warnings. */
   forwardedPeers: Partial<Record<ForwardedPeer, number>>;
+  /** The TCP peers such lines came from while the source names no trusted proxies (at most 10): what to set them to. */
+  unsetPeers: Set<string>;
   batchId: string;
   sourceId: string | null;
   now: () => Date;
@@ -304,6 +306,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     // own claim: whatever the binding check made of it, the request is spoofed_client_cert.
     const peer = forwardedPeer(ev, st.trustedProxies);
     if (peer !== 'none') st.forwardedPeers[peer] = (st.forwardedPeers[peer] ?? 0) + 1;
+    if (peer === 'unset' && ev.peerIp && st.unsetPeers.size < 10) st.unsetPeers.add(ev.peerIp.slice(0, 64));
     const untrusted = peer === 'untrusted';
     rows[i] = {
       ev,

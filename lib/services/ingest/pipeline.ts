@@ -53,16 +53,18 @@ export interface IngestSummary {
  * that carry one while their source names no trusted proxies (the header is believed from any
  * peer), and lines whose log gives no TCP peer to check against the trusted proxies.
  */
-export function forwardedPeerWarnings(counts: Partial<Record<ForwardedPeer, number>>, sourceName: string | null): string[] {
+export function forwardedPeerWarnings(counts: Partial<Record<ForwardedPeer, number>>, sourceName: string | null, unsetPeers: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const n = (k: ForwardedPeer) => counts[k] ?? 0;
-  const lines = (k: ForwardedPeer) => `${n(k)} line${n(k) === 1 ? '' : 's'}`;
+  const lines = (k: ForwardedPeer) => (n(k) === 1 ? '1 line' : `${n(k)} lines`);
+  const carry = (k: ForwardedPeer) => (n(k) === 1 ? 'carries' : 'carry');
   if (n('unset') > 0) {
     const where = sourceName ? `source ${sourceName}` : 'this batch (no source: ingest with --source and set its trusted proxies)';
-    out.push(`${lines('unset')} of ${where} carry a forwarded client certificate: ${ANY_PEER_WORDS}`);
+    const peers = unsetPeers.size ? ` (from TCP peers ${[...unsetPeers].sort().join(', ')})` : '';
+    out.push(`${lines('unset')} of ${where} ${carry('unset')} a forwarded client certificate${peers}: ${ANY_PEER_WORDS}`);
   }
   if (n('unknown') > 0) {
-    out.push(`${lines('unknown')} carry a forwarded client certificate but their log gives no TCP peer address (or only one a proxy header rewrote), so the source's trusted proxies cannot be applied to them: log $realip_remote_addr (NGINX), %{c}a (Apache), %ci (HAProxy) or remote_ip (Caddy)`);
+    out.push(`${lines('unknown')} ${carry('unknown')} a forwarded client certificate but their log gives no TCP peer address (or only one a proxy header rewrote), so the source's trusted proxies cannot be applied to them: log $realip_remote_addr (NGINX), %{c}a (Apache), %ci (HAProxy) or remote_ip (Caddy)`);
   }
   return out;
 }
@@ -163,7 +165,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         exec, copy, evidence, batchId, sourceId, now,
         hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now }),
         trust: await loadTrustSnapshot(exec),
-        trustedProxies, forwardedPeers: {},
+        trustedProxies, forwardedPeers: {}, unsetPeers: new Set(),
         stats: newBatchStats(),
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -264,7 +266,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
-      const warnings = forwardedPeerWarnings(st.forwardedPeers, sourceName);
+      const warnings = forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers);
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,
         ...(logFormat ? { logFormat } : {}), ...(warnings.length ? { warnings } : {}),

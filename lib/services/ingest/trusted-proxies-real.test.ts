@@ -204,7 +204,7 @@ backend backend_apache
     for (const b of BACKENDS) {
       expect(line(r.events, `${b}-backend`, ids.direct[b])?.verdict, `${b} direct`).toBe('ok');
       expect(r.summaries[b].warnings, b).toEqual([
-        `2 lines of source ${b}-backend carry a forwarded client certificate: forwarded certificate headers are believed from any peer: set the trusted proxies of the source (the edge addresses that may forward a client certificate), so that a forged header sent straight to the backend reads spoofed_client_cert`,
+        `2 lines of source ${b}-backend carry a forwarded client certificate (from TCP peers 127.0.0.1, 127.0.0.2): forwarded certificate headers are believed from any peer: set the trusted proxies of the source (the edge addresses that may forward a client certificate), so that a forged header sent straight to the backend reads spoofed_client_cert`,
       ]);
     }
   });
