@@ -303,8 +303,9 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     const d = st.trust ? { ...decided, ...reviewWithTrust(st.trust, ev, decided) } : decided;
     ev.dpopProof = null; // verified; never stored
     // A forwarded certificate from a peer that is not one of the source's proxies is the client's
-    // own claim: whatever the binding check made of it, the request is spoofed_client_cert.
-    const peer = forwardedPeer(ev, st.trustedProxies);
+    // own claim: whatever the binding check made of it, the request is spoofed_client_cert. Only
+    // where it stood in for a TLS one (a backend's line): a hop that ended TLS itself judged its own.
+    const peer = forwarded.has(ev) ? forwardedPeer(ev, st.trustedProxies) : 'none';
     if (peer !== 'none') st.forwardedPeers[peer] = (st.forwardedPeers[peer] ?? 0) + 1;
     if (peer === 'unset' && ev.peerIp && st.unsetPeers.size < 10) st.unsetPeers.add(ev.peerIp.slice(0, 64));
     const untrusted = peer === 'untrusted';
