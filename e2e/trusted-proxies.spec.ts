@@ -3,16 +3,8 @@
 // the source is created with its trusted proxies (shown canonical), then changed in its row; the
 // API answers the same list. Screenshots at 1440, 1280 and 390 px.
 import { randomUUID } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
-import { adminApi, signIn } from './fixtures.ts';
-
-async function shots(page: Page, name: string) {
-  for (const width of [1440, 1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
+import { expect, test } from '@playwright/test';
+import { adminApi, shots, signIn } from './fixtures.ts';
 
 test('the admin sets and changes the trusted proxies of a source', async ({ page }) => {
   const source = `backend-${randomUUID().slice(0, 8)}`;
