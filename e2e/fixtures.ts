@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 export const USERS = {
   admin: { email: 'admin@holdfast.test', password: 'e2e admin passphrase' },
@@ -12,6 +12,15 @@ export const SSO_ACCOUNTS = {
   olivia: { email: 'olivia@corp.test' },
   mallory: { email: 'mallory@elsewhere.test' },
 } as const;
+
+/** Full-page screenshots of the current page at 1440, 1280 and 390 px (then back to 1280 × 720), named `<name>-<width>.png`. */
+export async function shots(page: Page, name: string): Promise<void> {
+  for (const width of [1440, 1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+}
 
 export async function signIn(page: Page, who: keyof typeof USERS, next = '/') {
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);

@@ -45,7 +45,7 @@ export const VERDICT_WORDS: Record<Verdict, string> = {
   cert_expired: 'The client certificate was expired (or not yet valid) at the time of the request.',
   token_expired: 'The access token had expired at the time of the request.',
   spoofed_client_cert:
-    'The certificate the backend received from a proxy is not the one the client presented at the edge: a client-supplied certificate header was passed through, so certificate-bound tokens protect nothing on that path.',
+    'The certificate the backend received in a forwarded header is not one the client presented at the edge: a client-supplied certificate header was passed through by a proxy, or sent straight to the backend from a peer that is not one of its trusted proxies, so certificate-bound tokens protect nothing on that path.',
   cert_revoked_unchecked:
     "A gateway accepted a client certificate that its CA's revocation list names: it checks no revocation list, so revoking the certificate did not stop its use.",
 };

@@ -112,6 +112,13 @@ export interface NormalizedEvent {
    */
   forwardedCert?: (NonNullable<NormalizedEvent['cert']> & { header: string }) | null;
   /**
+   * The TCP peer that sent the request to this hop, when the format logs it apart from any address
+   * a proxy header rewrote (NGINX `$realip_remote_addr`, Apache `%{c}a`, HAProxy `%ci`, Caddy
+   * `remote_ip`; `$remote_addr` / `%a` only where the configuration rewrites nothing). Undefined when
+   * unknown: a forwarded certificate is then not judged by its peer (lib/hops trusted-proxies.ts).
+   */
+  peerIp?: string | null;
+  /**
    * Facts the source's log format does not carry at all (set by bring-your-own formats): a field
    * the format lacks is unknown, not empty, so no verdict may read its absence as "none presented".
    * `thumbprint`: this hop terminated TLS and logs the client certificate's identity (CN, serial) but

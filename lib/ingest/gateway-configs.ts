@@ -117,7 +117,9 @@ log_format holdfast_njs_json escape=json '{"time":"$time_iso8601","request_id":"
  * Client-Cert the edge set (RFC 9440) — only that one: the recommended edges remove
  * every other certificate header, and a backend that logged them would be judged by a header
  * neither the edge nor its binding check vouches for — and what the njs module computes of the
- * token (its SHA-256, client id, subject, expiry, cnf thumbprints — never the token). Without the
+ * token (its SHA-256, client id, subject, expiry, cnf thumbprints — never the token), and the TCP
+ * peer that sent the request (`$realip_remote_addr`: a Client-Cert from a peer outside the source's
+ * trusted proxies is a client's own, lib/hops/trusted-proxies.ts). Without the
  * token's facts Holdfast could not tell which token, bound to what, a backend line carried, nor
  * judge the binding where it is checked. Read with format nginx-json. (Behind another proxy,
  * NGINX_BACKEND_JSON_LOG_FORMAT logs the headers such proxies use.)

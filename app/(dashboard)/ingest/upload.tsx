@@ -24,6 +24,8 @@ interface Summary {
   errors: Array<{ line: number; reason: string; message?: string }>;
   format?: string;
   logFormat?: { gateway: string; name: string; warnings: string[] };
+  /** What the batch's lines could not be judged by (forwarded certificates believed from any peer, …). */
+  warnings?: string[];
 }
 
 const isGateway = (f: string) => f in GATEWAY_LABELS;
@@ -227,6 +229,13 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
             </>
           ) : null}
         </p>
+      ) : null}
+      {result?.warnings?.length ? (
+        <ul data-testid="ingest-warnings">
+          {result.warnings.map((w) => (
+            <li key={w}>Warning: {w}</li>
+          ))}
+        </ul>
       ) : null}
     </div>
   );

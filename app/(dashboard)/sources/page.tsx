@@ -7,6 +7,7 @@ import { requirePage } from '../../_lib/session.ts';
 import { GATEWAY_LABELS } from './gateway-labels.ts';
 import { LogFormatForm } from './log-format-form.tsx';
 import { SourceForm } from './source-form.tsx';
+import { TrustedProxiesForm } from './trusted-proxies-form.tsx';
 
 export const metadata: Metadata = { title: 'Sources' };
 
@@ -27,7 +28,11 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
       <h1>Sources</h1>
       <div className="panel">
         <h2>New source</h2>
-        <p className="muted">Each source gets its own API key with the ingest scope; batches sent with it are counted against the source.</p>
+        <p className="muted">
+          Each source gets its own API key with the ingest scope; batches sent with it are counted against the source. For a backend behind a
+          TLS-terminating edge, its trusted proxies are the edge addresses that may forward a client certificate (<code>Client-Cert</code>): a
+          request that brings one from any other peer is read as <code>spoofed_client_cert</code>. Without them the header is believed from any peer.
+        </p>
         <SourceForm formats={FORMAT_NAMES} />
       </div>
       <div className="panel">
@@ -37,7 +42,7 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
         ) : (
           <table className="data">
             <thead>
-              <tr><th>Name</th><th>Format</th><th>Log format</th><th>Last seen</th><th className="num">Events</th><th className="num">Batches</th><th>Keys</th></tr>
+              <tr><th>Name</th><th>Format</th><th>Log format</th><th>Last seen</th><th className="num">Events</th><th className="num">Batches</th><th>Trusted proxies</th><th>Keys</th></tr>
             </thead>
             <tbody>
               {sources.map((s) => (
@@ -60,6 +65,9 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
                   <td>{when(s.lastSeenAt)}</td>
                   <td className="num">{s.eventsTotal.toLocaleString('en-US')}</td>
                   <td className="num">{s.batches}</td>
+                  <td data-testid="source-trusted-proxies">
+                    <TrustedProxiesForm key={s.trustedProxies.join(',')} source={s.name} saved={s.trustedProxies} />
+                  </td>
                   <td>
                     {s.keys.length === 0
                       ? '—'

@@ -22,6 +22,7 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
         name: String(f.get('name') ?? '').trim(),
         format: format || null,
         description: String(f.get('description') ?? '').trim() || null,
+        trustedProxies: String(f.get('trustedProxies') ?? '').split(/[\s,]+/).filter(Boolean),
       });
       setCreated({ name: r.name, key: r.apiKey.key });
       (e.target as HTMLFormElement).reset();
@@ -50,6 +51,9 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
         </label>
         <label>
           Description <input name="description" maxLength={500} />
+        </label>
+        <label title="CIDRs of the proxies (the TLS-terminating edge) that may forward a client certificate to this backend, separated by commas; empty: any peer">
+          Trusted proxies <input name="trustedProxies" maxLength={4000} placeholder="e.g. 10.0.0.0/8, 2001:db8::/32" />
         </label>
         <button type="submit" disabled={busy}>Create source and key</button>
       </div>

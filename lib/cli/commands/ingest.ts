@@ -7,12 +7,16 @@
 // (--log-format NAME picks one of its formats), else the one saved on --source S. With --server the
 // configuration is first saved on the source (PUT /api/v1/sources/S/log-format, an admin key), since
 // the server keeps a log format with its source and the ingest body carries the log only.
+// --trusted-proxies CIDR,… (with --source) first sets the proxies the source's backend may believe a
+// forwarded client-certificate header from (`none`: any peer), locally or with PUT
+// /api/v1/sources/S/trusted-proxies; a bad CIDR is exit 2 with a one-line reason.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readSetting } from '../../config.ts';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
+import { parseTrustedProxies } from '../../hops/index.ts';
 import { FORMAT_NAMES, isFormatName } from '../../ingest/index.ts';
-import { ingestAndEvaluate, type IngestSummary } from '../../services/ingest/index.ts';
+import { ingestAndEvaluate, setSourceTrustedProxies, type IngestSummary } from '../../services/ingest/index.ts';
 import { MAX_LOG_FORMAT_CONFIG_BYTES, resolveIngestLogFormat, SOURCE_NAME, type SourceLogFormatView } from '../../services/ingest/log-formats.ts';
 import type { Command } from '../command.ts';
 import { emit, UsageError } from '../io.ts';
@@ -106,6 +110,28 @@ async function saveOnServer(remote: Remote, source: string, format: string | nul
   }
 }
 
+/** --trusted-proxies: `none` (any peer) or CIDRs / addresses separated by commas → the list to save; a bad one is bad usage. */
+function trustedProxiesArg(raw: unknown, source: string | null): string[] | null {
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string' || !raw.trim()) throw new UsageError('--trusted-proxies needs CIDRs separated by commas (e.g. 10.0.0.0/8,2001:db8::/32), or none');
+  if (!source) throw new UsageError('--trusted-proxies needs --source S (the trusted proxies are kept with the source)');
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const r = parseTrustedProxies(raw);
+  if ('error' in r) throw new UsageError(`--trusted-proxies: ${r.error}`);
+  return r.cidrs.map((c) => c.text);
+}
+
+/** With --server: the trusted proxies are saved on the source first (an admin key). */
+async function saveTrustedProxiesOnServer(remote: Remote, source: string, trustedProxies: string[]): Promise<void> {
+  try {
+    await callApi(remote, 'PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies });
+  } catch (e) {
+    if (e instanceof HoldfastError && e.code === 'forbidden') throw new UsageError(`saving the trusted proxies of source ${source} needs an admin key: ${e.message}`);
+    if (e instanceof HoldfastError && e.code === 'bad_request') throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 interface ServerIngest {
   format: string | null;
   logFormat: string | null;
@@ -155,10 +181,10 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: Serv
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'ingest a gateway log, token inventory or scanner report as one batch',
-  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--progress] [--json]`,
+  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--trusted-proxies CIDR,…|none] [--progress] [--json]`,
   options: {
     format: { type: 'string' }, source: { type: 'string' }, progress: { type: 'boolean' },
-    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' },
+    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' }, 'trusted-proxies': { type: 'string' },
   },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError(`give one FILE or - for stdin (usage: ${ingestCommand.usage})`);
@@ -184,6 +210,7 @@ export const ingestCommand: Command = {
       throw new UsageError('with --server, --gateway-config needs --source S (the server keeps the format with the source)');
     }
     const gatewayConfig = typeof configFile === 'string' ? readGatewayConfig(configFile) : undefined;
+    const trustedProxies = trustedProxiesArg(ctx.values['trusted-proxies'], source);
 
     let total: number | null = null;
     let input: AsyncIterable<Buffer>;
@@ -212,9 +239,11 @@ export const ingestCommand: Command = {
     const body = counted(input, (n) => bar.bytes(n));
     let summary: IngestSummary;
     try {
+      if (trustedProxies && source && ctx.remote) await saveTrustedProxiesOnServer(ctx.remote, source, trustedProxies);
       summary = ctx.remote
         ? await ingestRemote(ctx.remote, body, { format, logFormat, source }, gatewayConfig)
         : await ctx.withDb(async (db) => {
+            if (trustedProxies && source) await setSourceTrustedProxies(db, { source, trustedProxies, actor: 'cli' });
             // A configuration given here wins over the one saved on the source (log-formats.ts).
             const chosen = await resolveIngestLogFormat(db, { format, sourceName: source, gatewayConfig, logFormat });
             if (chosen.logFormat && chosen.gatewayConfig === undefined) {
@@ -248,11 +277,11 @@ export const ingestCommand: Command = {
       ...(summary.logFormat ? { logFormat: { gateway: summary.logFormat.gateway, name: summary.logFormat.name } } : {}),
     };
     // What the format cannot tell (no certificate fingerprint, …): on stderr, as messages go.
-    if (ctx.io.json) for (const w of summary.logFormat?.warnings ?? []) ctx.io.err(`warning: ${w}\n`);
+    if (ctx.io.json) for (const w of [...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])]) ctx.io.err(`warning: ${w}\n`);
     emit(ctx.io, out, () =>
       [
         `batch ${out.batchId} (${summary.format ?? format ?? 'auto'}${summary.logFormat ? `, ${summary.logFormat.gateway} format ${summary.logFormat.name}` : ''}) committed`,
-        ...(summary.logFormat?.warnings ?? []).map((w) => `warning: ${w}`),
+        ...[...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])].map((w) => `warning: ${w}`),
         `lines read  ${out.linesRead}`,
         `accepted    ${out.accepted}`,
         `rejected    ${out.rejected}`,

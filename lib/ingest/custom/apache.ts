@@ -181,7 +181,8 @@ function apacheSlot(letter: string, arg: string | null, spec: string, warnings: 
   if (letter === 'n' && arg) return { ...base, field: null, label: `note:${arg}` };
   const known = LETTERS[letter];
   if (known) {
-    // %{c}a and %{c}h are the peer address; %{remote}p and friends are ports: same field either way.
+    // %{c}a and %{c}h are the TCP peer (mod_remoteip rewrites %a and %h); %{remote}p and friends are ports.
+    if ((letter === 'a' || letter === 'h') && arg === 'c') return { ...base, field: 'peer_ip', label: 'peer_ip', pattern: known.pattern };
     return { ...base, field: known.field ?? null, label: known.label, pattern: known.pattern };
   }
   warnings.push(`${spec}: a directive Holdfast does not know; kept as a label`);
@@ -226,9 +227,12 @@ export function compileApache(config: string, name?: string): CompiledLogFormat 
   const formats = new Map<string, string>();
   let defaultFormat: string | null = null;
   const used: Array<{ name: string; format: string }> = [];
+  // mod_remoteip sets %a and %h from a proxy header or the PROXY protocol: then they are not the TCP peer (%{c}a is).
+  let remoteIp: string | null = null;
   for (const line of logicalLines(config)) {
     const [directive, ...args] = words(line);
     const d = directive?.toLowerCase();
+    if (d === 'remoteipheader' || d === 'remoteipproxyprotocol') remoteIp = `mod_remoteip (${directive})`;
     if (d === 'logformat' && args[0] !== undefined) {
       if (args[1]) formats.set(args[1], args[0]);
       else defaultFormat = formats.get(args[0]) ?? args[0];
@@ -242,7 +246,7 @@ export function compileApache(config: string, name?: string): CompiledLogFormat 
   const add = (n: string, format: string) => {
     if (found.some((f) => f.name === n)) return;
     const warnings: string[] = [];
-    found.push({ name: n, title: `LogFormat '${n}'`, segments: templateOf(format, warnings), warnings });
+    found.push({ name: n, title: `LogFormat '${n}'`, segments: templateOf(format, warnings), warnings, clientIpRewrittenBy: remoteIp });
   };
   for (const [n, format] of formats) add(n, format);
   for (const u of used) add(u.name, u.format);

@@ -74,6 +74,24 @@ export interface FoundFormat {
   constants?: SlotValue[];
   /** Lines the gateway writes to the same log that are not requests (HAProxy's proxy and connection messages): skipped when they do not match the format. */
   serviceLines?: RegExp[];
+  /** What in the configuration rewrites the client address (client_ip) from a proxy header, if anything: then it is not the TCP peer. */
+  clientIpRewrittenBy?: string | null;
+}
+
+/** How to log the TCP peer, per gateway. */
+const PEER_HINT: Readonly<Record<GatewayFormat, string>> = {
+  nginx: 'log $realip_remote_addr',
+  apache: 'log %{c}a',
+  haproxy: 'log %ci (without set-src or accept-proxy)',
+};
+
+/**
+ * The field that holds the TCP peer a forwarded certificate header came from: the peer's own field,
+ * else the client address where nothing in the configuration rewrites it; null when neither.
+ */
+function peerFieldOf(fields: ReadonlySet<FieldName>, found: FoundFormat): 'peer_ip' | 'client_ip' | null {
+  if (fields.has('peer_ip')) return 'peer_ip';
+  return fields.has('client_ip') && !found.clientIpRewrittenBy ? 'client_ip' : null;
 }
 
 const slotsOf = (segs: Segment[]): Slot[] => segs.filter((s): s is Slot => s.kind === 'slot');
@@ -213,6 +231,11 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     const missing = !fields.has('scheme') && !fields.has('host') ? 'no scheme and host' : !fields.has('scheme') ? 'no scheme' : 'no host';
     warnings.push(`${found.title} logs ${missing}: a DPoP proof's htu is compared with the request's path only`);
   }
+  const peerFrom = peerFieldOf(fields, found);
+  if (fields.has('forwarded_cert') && !peerFrom) {
+    const why = fields.has('client_ip') ? `its client address is rewritten from a proxy header by ${found.clientIpRewrittenBy}` : 'it logs no client address';
+    warnings.push(`${found.title} logs a forwarded client certificate but not the TCP peer that sent it (${why}): a forged certificate header sent straight to this backend cannot be told from its proxy's, so the source's trusted proxies cannot apply; ${PEER_HINT[gateway]}`);
+  }
   for (const [a, b] of adjacentFreeText(segments)) {
     warnings.push(`${found.title}: ${a.spec} and ${b.spec} are unquoted, side by side, and may hold spaces: a line where it is not certain which words belong to which is refused (ambiguous_line); put quotes around them in the format`);
   }
@@ -228,6 +251,7 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
       gateway, title: found.title, segments, json: jsonShape(segments), codeSpecs: found.codeSpecs, serviceLines: found.serviceLines, constants: found.constants,
       otherFormats: found.others?.map((o) => withFieldPatterns(normalizeSegments(o))),
       notLogged: notLogged.certificate || notLogged.dpop || notLogged.cnf || notLogged.thumbprint ? notLogged : null,
+      peerFrom,
     }),
   };
 }

@@ -26,6 +26,11 @@ export type FieldName =
   | 'scheme'
   | 'host'
   | 'client_ip'
+  /**
+   * The TCP peer that sent the request, whatever a proxy header says (NGINX `$realip_remote_addr`,
+   * Apache `%{c}a`): what a forwarded certificate header is believed by (lib/hops trusted-proxies.ts).
+   */
+  | 'peer_ip'
   /** This gateway's own id for the request (NGINX `$request_id`, Apache `UNIQUE_ID`, HAProxy `%ID`). */
   | 'request_id'
   /** The id the request arrived with (X-Request-ID by default): joins one request's hops. */
@@ -96,6 +101,7 @@ export const FIELD_VALUE_PATTERNS: Readonly<Partial<Record<FieldName, { pattern:
   cert_x5t: { pattern: '[A-Za-z0-9_-]{43}', spaces: false },
   cert_sha256_b64: { pattern: '[A-Za-z0-9+/]{43}=', spaces: false },
   client_ip: { pattern: '[^\\s"]+', spaces: false },
+  peer_ip: { pattern: '[^\\s"]+', spaces: false },
   host: { pattern: '[^\\s"]+', spaces: false, unquotedOnly: true },
   scheme: { pattern: '[A-Za-z][A-Za-z0-9+.-]*', spaces: false },
   method: { pattern: '[^\\s"]+', spaces: false },
@@ -341,6 +347,8 @@ export interface EventInput {
   codeSpecs?: { verify: string; err: string; caErr: string; used: string };
   /** What the format cannot tell at all (compiled.ts). */
   notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean; thumbprint: boolean } | null;
+  /** Which field holds the TCP peer (compiled.ts peerFieldOf); null or absent: the format logs none it can vouch for. */
+  peerFrom?: 'peer_ip' | 'client_ip' | null;
 }
 
 /**
@@ -382,7 +390,8 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.url = path && scheme && host && path.startsWith('/') ? `${scheme}://${host}${path}` : path;
   ev.host = host;
   ev.gateway = ctx.gateway ?? host;
-  ev.clientIp = f('client_ip');
+  ev.clientIp = f('client_ip') ?? f('peer_ip');
+  if (input.peerFrom) ev.peerIp = f(input.peerFrom);
   const status = f('status');
   if (status !== null && !/^\d+$/.test(status)) throw new FieldError('invalid_value', `status "${status.slice(0, 20)}" is not a number`);
   ev.httpStatus = httpStatus(status === null ? null : Number(status));

@@ -536,6 +536,9 @@ const AUTHORIZATION_CAPTURE_MIN = 4096;
 /** Compiles the log format of one HAProxy frontend or listen section (`name` = its name). */
 export function compileHaproxy(config: string, name?: string): CompiledLogFormat {
   const found: FoundFormat[] = [];
+  // %ci is the TCP peer unless `set-src` or a PROXY-protocol bind (`accept-proxy`) replaces it.
+  const setSrc = /(?:^|\s)(set-src|accept-proxy)(?:\s|$)/m.exec(config);
+  const clientIpRewrittenBy = setSrc ? `"${setSrc[1]}"` : null;
   for (const p of readSections(config)) {
     if (!p.format) continue;
     const warnings: string[] = [];
@@ -556,7 +559,7 @@ export function compileHaproxy(config: string, name?: string): CompiledLogFormat
     }
     // Every bind of the frontend terminates TLS: its requests are https, a fact the format need not log.
     const constants: SlotValue[] = p.binds.ssl > 0 && p.binds.plain === 0 ? [{ field: 'scheme', label: 'bind ssl', value: 'https' }] : [];
-    found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES, constants });
+    found.push({ name: p.name, title, segments, warnings, syslogTime: true, serviceLines: SERVICE_LINES, constants, clientIpRewrittenBy });
   }
   if (found.length === 0) throw new LogFormatError('no_log_format', 'no frontend or listen section of the HAProxy configuration has a log-format or option httplog/httpslog');
   // Several frontends usually log to one file: a line of another one is skipped (other_frontend), not rejected.

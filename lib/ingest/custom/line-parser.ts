@@ -25,6 +25,8 @@ export interface LineParserSpec {
   constants?: SlotValue[];
   /** What the format cannot tell (compiled.ts): set on every event it reads. */
   notLogged?: { certificate: boolean; dpop: boolean; cnf: boolean; thumbprint: boolean } | null;
+  /** Which field holds the TCP peer (compiled.ts peerFieldOf). */
+  peerFrom?: 'peer_ip' | 'client_ip' | null;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -206,7 +208,7 @@ export class CompiledLineParser implements LineParser {
 
   private event(redactedRaw: string, values: SlotValue[], time: TimeParts[], fallbackTime: Date | null, ctx: ParseContext): ParseResult {
     const event = eventFromValues(
-      { format: this.spec.gateway, redactedRaw, values: this.spec.constants?.length ? [...values, ...this.spec.constants] : values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged },
+      { format: this.spec.gateway, redactedRaw, values: this.spec.constants?.length ? [...values, ...this.spec.constants] : values, time, fallbackTime, codeSpecs: this.spec.codeSpecs, notLogged: this.spec.notLogged, peerFrom: this.spec.peerFrom },
       ctx,
     );
     return { kind: 'event', event };

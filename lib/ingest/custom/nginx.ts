@@ -143,6 +143,7 @@ const NGINX_FIELDS: Readonly<Record<string, FieldName>> = {
   server_name: 'host',
   ssl_server_name: 'host',
   remote_addr: 'client_ip',
+  realip_remote_addr: 'peer_ip',
   request_id: 'request_id',
   holdfast_correlation_id: 'correlation_id',
   correlation_id: 'correlation_id',
@@ -230,6 +231,9 @@ export function compileNginx(config: string, name?: string): CompiledLogFormat {
   const mappedFromVerify = new Set(
     directives.filter((d) => d.name === 'map' && /^\$\{?ssl_client_verify\}?$/.test(d.args[0] ?? '') && d.args[1]?.startsWith('$')).map((d) => d.args[1]!.replace(/^\$\{?|\}$/g, '')),
   );
+  // The realip module sets $remote_addr from X-Real-IP / X-Forwarded-For / PROXY protocol: then it is
+  // not the TCP peer ($realip_remote_addr is). Anywhere in the configuration: a format may serve several servers.
+  const realIp = directives.some((d) => d.name === 'set_real_ip_from' || d.name === 'real_ip_header') ? 'the realip module (set_real_ip_from)' : null;
   for (const d of directives) {
     if (d.name !== 'log_format') continue;
     const [fname, ...rest] = d.args;
@@ -244,7 +248,7 @@ export function compileNginx(config: string, name?: string): CompiledLogFormat {
     const segments = templateOf(rest.join(''), escape);
     const logged = new Set(segments.flatMap((x) => (x.kind === 'slot' ? [x.label] : [])));
     const verifyMaps = [...mappedFromVerify].filter((v) => logged.has(v)).map((v) => `$${v}`);
-    found.push({ name: fname, title: `log_format '${fname}'`, segments, warnings: [], verifyMaps });
+    found.push({ name: fname, title: `log_format '${fname}'`, segments, warnings: [], verifyMaps, clientIpRewrittenBy: realIp });
   }
   const used: string[] = [];
   for (const d of directives) {
@@ -253,7 +257,7 @@ export function compileNginx(config: string, name?: string): CompiledLogFormat {
     if (!used.includes(f)) used.push(f);
   }
   if (used.includes('combined') && !found.some((f) => f.name === 'combined')) {
-    found.push({ name: 'combined', title: "log_format 'combined'", segments: templateOf(COMBINED, 'default'), warnings: [] });
+    found.push({ name: 'combined', title: "log_format 'combined'", segments: templateOf(COMBINED, 'default'), warnings: [], clientIpRewrittenBy: realIp });
   }
   return chooseFormat('nginx', found, used, name, { noun: 'log_format' });
 }

@@ -119,6 +119,7 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   ev.gateway = ctx.gateway ?? host?.replace(/:\d+$/, '') ?? null;
   // client_ip (Caddy 2.7+) honours trusted_proxies; remote_ip is the TCP peer.
   ev.clientIp = pickStr(req, 'client_ip', 'remote_ip');
+  if ('remote_ip' in req) ev.peerIp = pickStr(req, 'remote_ip');
   ev.httpStatus = httpStatus(pickInt(o, 'status'));
   // The edge's own id, echoed in the response, is what it forwarded; else the one the request carried.
   ev.correlationId = header(resp, 'x-request-id').value ?? header(h, 'x-request-id').value;

@@ -40,10 +40,12 @@ export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGI
  * not the DPoP proof: the edge logs it if anyone does) plus the
  * certificate headers a proxy may forward (RFC 9440 Client-Cert and its chain, Envoy XFCC, the
  * escaped PEM of an NGINX edge, AWS ALB's), read with parseForwardedCert into `forwardedCert`
- * and checked against the edge's line of the same request (lib/hops).
+ * and checked against the edge's line of the same request (lib/hops), and the TCP peer that sent
+ * them (`$realip_remote_addr`: the peer even where the realip module rewrites `$remote_addr`),
+ * checked against the source's trusted proxies.
  */
 export const NGINX_BACKEND_JSON_LOG_FORMAT = `log_format holdfast_backend_json escape=json ${NGINX_JSON_FIELDS},'
-  '"http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
+  '"realip_remote_addr":"$realip_remote_addr","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
   '"http_x_forwarded_client_cert":"$http_x_forwarded_client_cert","http_x_ssl_client_cert":"$http_x_ssl_client_cert",'
   '"http_x_amzn_mtls_clientcert":"$http_x_amzn_mtls_clientcert"}';`;
 
@@ -125,6 +127,9 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   ev.url = path && scheme && host && path.startsWith('/') ? `${scheme}://${host}${path}` : path;
   ev.gateway = ctx.gateway ?? host;
   ev.clientIp = strValue(o.remote_addr, 'remote_addr') ?? strValue(o.client_ip, 'client_ip');
+  // The TCP peer: $realip_remote_addr is it whether or not the realip module rewrote $remote_addr;
+  // $remote_addr alone may be a client address taken from X-Forwarded-For / X-Real-IP, so it is not.
+  if ('realip_remote_addr' in o) ev.peerIp = strValue(o.realip_remote_addr, 'realip_remote_addr');
   ev.httpStatus = httpStatus(intValue(o.status, 'status'));
 
   const auth = authFacts(

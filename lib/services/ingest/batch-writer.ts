@@ -7,7 +7,7 @@
 import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
-import { backendView, namesCertificate } from '../../hops/index.ts';
+import { backendView, forwardedPeer, namesCertificate, UNTRUSTED_PEER_REASON, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, legacyIdentityNameOf, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
@@ -160,6 +160,12 @@ export interface BatchState {
   hops: HopRecorder;
   /** Trust anchors and CRLs, when configured (lib/services/trust/review.ts). */
   trust: TrustSnapshot | null;
+  /** The source's trusted proxies (lib/hops trusted-proxies.ts); null or empty: a forwarded certificate is believed from any peer. */
+  trustedProxies: Cidr[] | null;
+  /** Lines with a forwarded certificate by how their peer stands (forwardedPeer), for the batch's warnings. */
+  forwardedPeers: Partial<Record<ForwardedPeer, number>>;
+  /** The TCP peers such lines came from while the source names no trusted proxies (at most 10): what to set them to. */
+  unsetPeers: Set<string>;
   batchId: string;
   sourceId: string | null;
   now: () => Date;
@@ -309,11 +315,18 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     // The trust anchors' CRLs may know a certificate the gateway accepted is revoked.
     const d = st.trust ? { ...decided, ...reviewWithTrust(st.trust, ev, decided) } : decided;
     ev.dpopProof = null; // verified; never stored
+    // A forwarded certificate from a peer that is not one of the source's proxies is the client's
+    // own claim: whatever the binding check made of it, the request is spoofed_client_cert. Only
+    // where it stood in for a TLS one (a backend's line): a hop that ended TLS itself judged its own.
+    const peer = forwarded.has(ev) ? forwardedPeer(ev, st.trustedProxies) : 'none';
+    if (peer !== 'none') st.forwardedPeers[peer] = (st.forwardedPeers[peer] ?? 0) + 1;
+    if (peer === 'unset' && ev.peerIp && st.unsetPeers.size < 10) st.unsetPeers.add(ev.peerIp.slice(0, 64));
+    const untrusted = peer === 'untrusted';
     rows[i] = {
       ev,
       identityId: known?.identityId ?? null, tokenId: known?.id ?? null,
       jkt: d.dpop?.jkt ?? ev.jkt ?? known?.facts.cnfJkt ?? null,
-      verdict: d.verdict, reason: d.reason, binding: known?.facts.binding ?? null,
+      verdict: untrusted ? 'spoofed_client_cert' : d.verdict, reason: untrusted ? UNTRUSTED_PEER_REASON : d.reason, binding: known?.facts.binding ?? null,
     };
   }
 

@@ -13,6 +13,7 @@ import { KeyCache, MemoryReplayStore } from '../../binding/index.ts';
 import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
+import { ANY_PEER_WORDS, parseTrustedProxies, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
 import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
@@ -43,6 +44,36 @@ export interface IngestSummary {
   format: string;
   /** nginx/apache/haproxy: the log format read from the gateway's configuration (never the configuration itself). */
   logFormat?: { gateway: string; name: string; warnings: string[] };
+  /** What this batch's lines could not be judged by, one line each (forwardedPeerWarnings); absent when none. */
+  warnings?: string[];
+}
+
+/**
+ * Warnings about the forwarded client certificates of a batch (lib/hops trusted-proxies.ts): lines
+ * that carry one while their source names no trusted proxies (the header is believed from any
+ * peer), and lines whose log gives no TCP peer to check against the trusted proxies.
+ */
+export function forwardedPeerWarnings(counts: Partial<Record<ForwardedPeer, number>>, sourceName: string | null, unsetPeers: ReadonlySet<string> = new Set()): string[] {
+  const out: string[] = [];
+  const n = (k: ForwardedPeer) => counts[k] ?? 0;
+  const lines = (k: ForwardedPeer) => (n(k) === 1 ? '1 line' : `${n(k)} lines`);
+  const carry = (k: ForwardedPeer) => (n(k) === 1 ? 'carries' : 'carry');
+  if (n('unset') > 0) {
+    const where = sourceName ? `source ${sourceName}` : 'this batch (no source: ingest with --source and set its trusted proxies)';
+    const peers = unsetPeers.size ? ` (from TCP peers ${[...unsetPeers].sort().join(', ')})` : '';
+    out.push(`${lines('unset')} of ${where} ${carry('unset')} a forwarded client certificate${peers}: ${ANY_PEER_WORDS}`);
+  }
+  if (n('unknown') > 0) {
+    out.push(`${lines('unknown')} ${carry('unknown')} a forwarded client certificate but their log gives no TCP peer address (or only one a proxy header rewrote), so the source's trusted proxies cannot be applied to them: log $realip_remote_addr (NGINX), %{c}a (Apache), %ci (HAProxy) or remote_ip (Caddy)`);
+  }
+  return out;
+}
+
+/** A source's stored trusted proxies (canonical, so they parse; a value that would not is dropped rather than trusted). */
+function trustedProxiesOf(stored: readonly string[] | null | undefined): Cidr[] | null {
+  if (!stored?.length) return null;
+  const r = parseTrustedProxies(stored);
+  return 'error' in r ? null : r.cidrs;
 }
 
 
@@ -115,9 +146,12 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   try {
     if (!sourceId && sourceName) sourceId = await ensureSource(db, sourceName, format);
     return await withBatchTransaction(db, async (exec, copy) => {
-      if (opts.sourceId) {
-        const { rows } = await exec(`SELECT name FROM "Source" WHERE id = $1::uuid`, [sourceId]);
-        sourceName = (rows[0] as { name: string } | undefined)?.name ?? sourceName;
+      let trustedProxies: Cidr[] | null = null;
+      if (sourceId) {
+        const { rows } = await exec(`SELECT name, "trustedProxies" FROM "Source" WHERE id = $1::uuid`, [sourceId]);
+        const row = rows[0] as { name: string; trustedProxies: string[] | null } | undefined;
+        if (opts.sourceId) sourceName = row?.name ?? sourceName;
+        trustedProxies = trustedProxiesOf(row?.trustedProxies);
       }
       await exec(
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
@@ -131,6 +165,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         exec, copy, evidence, batchId, sourceId, now,
         hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now }),
         trust: await loadTrustSnapshot(exec),
+        trustedProxies, forwardedPeers: {}, unsetPeers: new Set(),
         stats: newBatchStats(),
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -231,7 +266,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
-      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format, ...(logFormat ? { logFormat } : {}) };
+      const warnings = forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers);
+      return {
+        batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,
+        ...(logFormat ? { logFormat } : {}), ...(warnings.length ? { warnings } : {}),
+      };
     });
   } catch (e) {
     EvidenceWriter.rolledBack(db);

@@ -3,6 +3,7 @@ import { appendAuditEntry } from '../../audit/append-audit-entry.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
+import { parseTrustedProxies } from '../../hops/index.ts';
 import { isFormatName } from '../../ingest/index.ts';
 
 export interface BatchRow {
@@ -57,6 +58,8 @@ export interface SourceRow {
   eventsTotal: number;
   batches: number;
   lastBatchAt: string | null;
+  /** CIDRs a forwarded client-certificate header is believed from (empty: any peer). */
+  trustedProxies: string[];
   keys: Array<{ id: string; name: string; displayStub: string; lastUsedAt: string | null; revoked: boolean }>;
 }
 
@@ -79,6 +82,7 @@ export async function listSources(db: Database): Promise<SourceRow[]> {
     eventsTotal: Number(s.eventsTotal),
     batches: s._count.batches,
     lastBatchAt: s.batches[0]?.startedAt.toISOString() ?? null,
+    trustedProxies: s.trustedProxies,
     keys: s.apiKeys.map((k) => ({ id: k.id, name: k.name, displayStub: k.displayStub, lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revoked: !!k.revokedAt })),
   }));
 }
@@ -87,24 +91,59 @@ export interface CreateSourceInput {
   name: string;
   format?: string | null;
   description?: string | null;
+  /** CIDRs (or addresses) of the proxies that may forward a client certificate; see setSourceTrustedProxies. */
+  trustedProxies?: readonly string[] | null;
   actor: string;
   createdById?: string | null;
 }
 
+/** Trusted proxies as typed → canonical CIDRs; bad_request (400) with a one-line reason. */
+export function checkTrustedProxies(input: readonly string[]): string[] {
+  const r = parseTrustedProxies(input);
+  if ('error' in r) throw new HoldfastError('bad_request', `trustedProxies: ${r.error}`);
+  return r.cidrs.map((c) => c.text);
+}
+
 /** A named source and its own API key (ingest scope, bound to the source; the key is returned once). */
-export async function createSource(db: Database, input: CreateSourceInput): Promise<{ id: string; name: string; apiKey: { id: string; key: string } }> {
+export async function createSource(db: Database, input: CreateSourceInput): Promise<{ id: string; name: string; trustedProxies: string[]; apiKey: { id: string; key: string } }> {
   const name = input.name.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/.test(name)) {
     throw new HoldfastError('validation_failed', 'name: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
   }
   if (input.format && !isFormatName(input.format)) throw new HoldfastError('validation_failed', `format: unknown format "${input.format.slice(0, 40)}"`);
+  const trustedProxies = checkTrustedProxies(input.trustedProxies ?? []);
   const existing = await db.prisma.source.findUnique({ where: { name }, select: { id: true } });
   if (existing) throw new HoldfastError('conflict', `a source named ${name} exists`);
   const source = await db.prisma.$transaction(async (tx) => {
-    const s = await tx.source.create({ data: { name, format: input.format ?? null, description: input.description?.slice(0, 500) ?? null }, select: { id: true } });
-    await appendAuditEntry(tx, { actor: input.actor, action: 'source.create', target: `source:${s.id}`, details: { name, format: input.format ?? null } });
+    const s = await tx.source.create({ data: { name, format: input.format ?? null, description: input.description?.slice(0, 500) ?? null, trustedProxies }, select: { id: true } });
+    await appendAuditEntry(tx, { actor: input.actor, action: 'source.create', target: `source:${s.id}`, details: { name, format: input.format ?? null, trustedProxies } });
     return s;
   });
   const apiKey = await createApiKey(db, { name: `source:${name}`, role: 'analyst', scopes: ['ingest'], sourceId: source.id, createdById: input.createdById ?? null, actor: input.actor });
-  return { id: source.id, name, apiKey };
+  return { id: source.id, name, trustedProxies, apiKey };
+}
+
+/**
+ * Sets (replaces) the proxies a source's gateway may believe a forwarded client-certificate header
+ * from: a backend line carrying one from any other peer reads spoofed_client_cert (lib/hops
+ * trusted-proxies.ts). An empty list believes any peer again. Applies to batches ingested from now
+ * on. A source that does not exist yet is created, as an ingest naming it would. Audited.
+ */
+export async function setSourceTrustedProxies(
+  db: Database, input: { source: string; trustedProxies: readonly string[]; actor: string },
+): Promise<{ source: string; trustedProxies: string[]; created: boolean }> {
+  const name = input.source.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/.test(name)) throw new HoldfastError('validation_failed', 'source: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
+  const trustedProxies = checkTrustedProxies(input.trustedProxies);
+  return db.prisma.$transaction(async (tx) => {
+    const before = await tx.source.findUnique({ where: { name }, select: { id: true, trustedProxies: true } });
+    const s = before
+      ? await tx.source.update({ where: { id: before.id }, data: { trustedProxies }, select: { id: true } })
+      : await tx.source.create({ data: { name, trustedProxies }, select: { id: true } });
+    await appendAuditEntry(tx, {
+      actor: input.actor, action: 'source.trusted_proxies.set', target: `source:${s.id}`,
+      details: { source: name, trustedProxies, previous: before?.trustedProxies ?? null, sourceCreated: !before },
+    });
+    return { source: name, trustedProxies, created: !before };
+  });
 }

@@ -8,6 +8,8 @@ const body = z.object({
   name: z.string().min(1).max(100),
   format: z.string().max(40).nullish(),
   description: z.string().max(500).nullish(),
+  // CIDRs of the proxies that may forward a client certificate (see ./[name]/trusted-proxies).
+  trustedProxies: z.array(z.string().max(100)).max(100).nullish(),
 });
 
 export const GET = apiRoute({ permission: 'admin' }, async ({ db }) => ({ sources: await listSources(db) }));
@@ -17,6 +19,7 @@ export const POST = apiRoute({ permission: 'admin', body, maxBodyBytes: 8 * 1024
     name: body.name,
     format: body.format ?? null,
     description: body.description ?? null,
+    trustedProxies: body.trustedProxies ?? [],
     actor: principal.label,
     createdById: principal.kind === 'user' ? principal.id : null,
   });

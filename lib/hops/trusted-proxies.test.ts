@@ -1,0 +1,85 @@
+// Trusted proxies: CIDRs parsed and matched for IPv4 and IPv6 (and the forms gateways log addresses
+// in), and a forwarded certificate classified by the TCP peer that sent it.
+import { describe, expect, it } from 'vitest';
+import type { NormalizedEvent } from '../domain/types.ts';
+import { forwardedPeer, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, type Cidr } from './trusted-proxies.ts';
+
+const cidrs = (...xs: string[]): Cidr[] => {
+  const r = parseTrustedProxies(xs);
+  if ('error' in r) throw new Error(r.error);
+  return r.cidrs;
+};
+
+describe('parseCidr', () => {
+  it.each([
+    ['10.0.0.0/8', '10.0.0.0/8'],
+    [' 127.0.0.1 ', '127.0.0.1/32'],
+    ['0.0.0.0/0', '0.0.0.0/0'],
+    ['2001:DB8::/32', '2001:db8::/32'],
+    ['::1', '::1/128'],
+    ['2001:db8:0:0:1:0:0:0/80', '2001:db8:0:0:1::/80'],
+    ['fe80::/10', 'fe80::/10'],
+  ])('%s → %s', (input, text) => {
+    const c = parseCidr(input);
+    expect('error' in c ? c.error : c.text).toBe(text);
+  });
+
+  it.each([
+    ['10.0.0.1/8', 'host bits set: the network is 10.0.0.0/8'],
+    ['10.0.0.0/33', 'prefix length of an IPv4 network is 0 to 32'],
+    ['2001:db8::/129', 'prefix length of an IPv6 network is 0 to 128'],
+    ['256.0.0.0/8', 'not an IPv4 or IPv6 address or CIDR'],
+    ['10.0.0/8', 'not an IPv4 or IPv6 address or CIDR'],
+    ['proxy.internal', 'not an IPv4 or IPv6 address or CIDR'],
+    ['10.0.0.0/', 'not an IPv4 or IPv6 address or CIDR'],
+    ['::ffff:10.0.0.0/104', 'write an IPv4-mapped address as IPv4'],
+  ])('%s is refused (%s)', (input, words) => {
+    const c = parseCidr(input);
+    expect('error' in c ? c.error : c.text).toContain(words);
+  });
+});
+
+describe('parseTrustedProxies', () => {
+  it('splits commas and spaces, keeps one of each, refuses the first bad entry with one line', () => {
+    expect(cidrs('10.0.0.0/8, 127.0.0.1', '127.0.0.1/32 ::1').map((c) => c.text)).toEqual(['10.0.0.0/8', '127.0.0.1/32', '::1/128']);
+    const bad = parseTrustedProxies(['10.0.0.0/8', 'nope', '1.2.3.4/99']);
+    expect(bad).toEqual({ error: '"nope" is not an IPv4 or IPv6 address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)' });
+    expect(parseTrustedProxies(Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`))).toEqual({ error: 'at most 100 trusted proxies (got 101)' });
+    expect(parseTrustedProxies([])).toEqual({ cidrs: [] });
+  });
+});
+
+describe('peerTrusted', () => {
+  const list = cidrs('127.0.0.1/32', '10.1.0.0/16', '2001:db8::/32');
+  it.each([
+    ['127.0.0.1', true], ['127.0.0.2', false], ['10.1.255.7', true], ['10.2.0.1', false],
+    // An IPv4 client on a dual-stack socket, bracketed and zoned forms.
+    ['::ffff:127.0.0.1', true], ['::ffff:127.0.0.2', false], ['[2001:db8::5]', true], ['2001:db9::1', false], ['fe80::1%eth0', false],
+    ['unix', null], ['-', null], ['proxy.internal', null], ['', null],
+  ] as const)('%s → %s', (peer, want) => {
+    expect(peerTrusted(list, peer)).toBe(want);
+  });
+
+  it('reads IPv6 with an IPv4 tail and full forms', () => {
+    expect(parseAddress('::ffff:10.0.0.1')).toEqual({ family: 4, bits: 0x0a000001n });
+    expect(parseAddress('2001:0db8:0000:0000:0000:0000:0000:0001')).toEqual(parseAddress('2001:db8::1'));
+  });
+});
+
+describe('forwardedPeer', () => {
+  const fwd = { x5tS256: 'x'.repeat(43), sha1Hex: null, subjectDn: null, issuerDn: null, serial: null, notBefore: null, notAfter: null, verify: null, header: 'client-cert' };
+  const ev = (over: Partial<NormalizedEvent>) => ({ forwardedCert: fwd, peerIp: '127.0.0.2', ...over });
+  const list = cidrs('127.0.0.1/32');
+  it.each([
+    ['a forwarded certificate from a trusted proxy', ev({ peerIp: '127.0.0.1' }), list, 'trusted'],
+    ['one from another peer', ev({}), list, 'untrusted'],
+    ['no trusted proxies set', ev({}), null, 'unset'],
+    ['an empty list', ev({}), [], 'unset'],
+    ['a format that logs no peer', ev({ peerIp: undefined }), list, 'unknown'],
+    ['a peer that is no address', ev({ peerIp: 'unix' }), list, 'unknown'],
+    ['an empty header', ev({ forwardedCert: null }), list, 'none'],
+    ['no header field', ev({ forwardedCert: undefined }), list, 'none'],
+  ] as const)('%s: %s', (_name, e, l, want) => {
+    expect(forwardedPeer(e, l)).toBe(want);
+  });
+});

@@ -1,0 +1,217 @@
+// A forged Client-Cert sent straight to a backend, bypassing the edge (real gateways, both runtimes).
+// An HAProxy edge (the recommended frontend: Client-Cert set from the TLS session, a client's copy
+// removed) in front of an NGINX backend (the recommended njs backend format and binding check) and an
+// Apache backend (logging %{c}a and the Client-Cert it received). The edge connects from 127.0.0.1;
+// a thief with a token bound to another client's certificate (certificates are public) connects to
+// each backend's port from 127.0.0.2 and sends that certificate in Client-Cert himself: the backends
+// believe it (200). With the backends' sources trusting 127.0.0.1/32 only, the direct requests read
+// spoofed_client_cert (reason forwarded_cert_untrusted_peer) and the owner's, through the edge, stay
+// ok; without trusted proxies they read ok, and the batch says the header is believed from any peer.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/open.ts';
+import { NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, haproxyFrontend, nginxNjsHttpConfig } from '../../ingest/gateway-configs.ts';
+import { findApache, startApache, type ApacheProcess } from '../../testing/apache-launch.ts';
+import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
+import { createGatewayPki, tlsRequest, type GatewayPki } from '../../testing/gateway-pki.ts';
+import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy, type HaproxyProcess } from '../../testing/haproxy-launch.ts';
+import { startNginx, type NginxProcess } from '../../testing/nginx-launch.ts';
+import { findNginx, freePort } from '../../testing/processes.ts';
+import type { EventRow } from '../estate/lists.ts';
+import { ingestStream, type IngestSummary } from './pipeline.ts';
+import { createSource, setSourceTrustedProxies } from './queries.ts';
+import { allEvents } from './testing/stored-events.ts';
+
+const NGINX = findNginx();
+const HAPROXY = findHaproxy();
+const APACHE = findApache();
+const IN_CI = process.env.CI === 'true';
+if ((!NGINX || !HAPROXY || !APACHE) && !IN_CI) console.warn('trusted-proxies-real.test.ts: skipped — needs nginx with njs, haproxy and apache2; set CI=true to make this a failure');
+const describeReal = (NGINX && HAPROXY && APACHE) || IN_CI ? describe : describe.skip;
+
+type Backend = 'nginx' | 'apache';
+const BACKENDS: readonly Backend[] = ['nginx', 'apache'];
+const MODULES = '/usr/lib/apache2/modules';
+
+const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/** One plain-HTTP request to 127.0.0.1:port, the socket bound to `from` (any 127/8 address reaches the loopback). */
+function directRequest(port: number, path: string, from: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, localAddress: from, headers: { host: 'api.test', ...headers }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Logs {
+  edge: string;
+  haproxyConfig: string;
+  nginx: string;
+  apache: string;
+  apacheConfig: string;
+}
+
+describeReal('a forged Client-Cert sent straight to a backend: trusted proxies (real HAProxy edge, NGINX and Apache backends)', () => {
+  let pki: GatewayPki;
+  let dir = '';
+  const procs: Array<NginxProcess | HaproxyProcess | ApacheProcess> = [];
+  const ids = { edge: {} as Record<Backend, string>, direct: {} as Record<Backend, string> };
+  const statuses = new Map<string, number>();
+  let logs: Logs;
+  let token = '';
+
+  async function run(): Promise<void> {
+    const ports = { edge: await freePort(), nginx: await freePort(), apache: await freePort() };
+    const njs = join(dir, 'holdfast.js');
+    writeFileSync(njs, NGINX_NJS_MODULE);
+    procs.push(await startNginx(NGINX!, dir, 'backend', `${nginxNjsHttpConfig({ njsPath: njs })}
+${NGINX_BACKEND_NJS_LOG_FORMAT}
+${NGINX_BACKEND_BINDING_CHECK}
+server {
+  listen 127.0.0.1:${ports.nginx};
+  access_log ${dir}/nginx-backend.json holdfast_backend_json;
+  location / {
+    if ($holdfast_binding_ok = 0) { return 401 "binding\\n"; }
+    return 200 "ok\\n";
+  }
+}`, [ports.nginx], NGINX_NJS_LOAD_MODULE));
+
+    const www = join(dir, 'www');
+    mkdirSync(www);
+    writeFileSync(join(www, 'index.html'), 'ok\n');
+    const apacheConfig = `LoadModule rewrite_module ${MODULES}/mod_rewrite.so
+<Directory ${www}>
+  Require all granted
+</Directory>
+SetEnvIf Authorization "^([A-Za-z0-9_-]+) " HOLDFAST_AUTHZ_SCHEME=$1
+SetEnvIf DPoP "." HOLDFAST_HAS_DPOP=1
+SetEnvIf Authorization "^[A-Za-z]+ +[A-Za-z0-9_-]+\\.([A-Za-z0-9_-]+)\\." HOLDFAST_TOKEN_CLAIMS=$1
+LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %{c}a \\"%r\\" %>s %{UNIQUE_ID}e \\"%{X-Request-ID}i\\" %{HOLDFAST_AUTHZ_SCHEME}e %{HOLDFAST_HAS_DPOP}e %{HOLDFAST_TOKEN_CLAIMS}e \\"%{Client-Cert}i\\"" backend
+CustomLog ${dir}/apache-backend.log backend
+<VirtualHost 127.0.0.1:${ports.apache}>
+  DocumentRoot ${www}
+  RewriteEngine on
+  RewriteRule ^ /index.html [L]
+</VirtualHost>`;
+    procs.push(await startApache(APACHE!, dir, apacheConfig, [ports.apache]));
+
+    // The recommended frontend verbatim, with a route to the Apache backend.
+    const pem = join(dir, 'server-haproxy.pem');
+    writeFileSync(pem, readFileSync(pki.serverCertPath, 'utf8') + readFileSync(pki.serverKeyPath, 'utf8'));
+    const frontend = haproxyFrontend({ bind: `127.0.0.1:${ports.edge}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'backend_nginx' });
+    const haproxyConfig = `${HAPROXY_TEST_HEAD}${frontend.replace('  default_backend', '  use_backend backend_apache if { path_beg /apache/ }\n  default_backend')}backend backend_nginx
+  server nginx 127.0.0.1:${ports.nginx}
+backend backend_apache
+  server apache 127.0.0.1:${ports.apache}
+`;
+    const haproxy = await startHaproxy(HAPROXY!, dir, 'haproxy-edge', haproxyConfig, [ports.edge]);
+    procs.push(haproxy);
+
+    token = `${b64u({ alg: 'ES256', typ: 'at+jwt' })}.${b64u({ sub: 'svc-a', client_id: 'svc-a', jti: randomUUID(), cnf: { 'x5t#S256': pki.clients.good.x5t } })}.c2lnLW5vdC1yZWFs`;
+    for (const b of BACKENDS) {
+      // The owner, through the edge with its own certificate.
+      ids.edge[b] = `edge-${b}-${randomUUID()}`;
+      const viaEdge = await tlsRequest(pki, { port: ports.edge, path: `/${b}/owner`, client: 'good', headers: { Authorization: `Bearer ${token}`, 'X-Request-ID': ids.edge[b] } });
+      statuses.set(ids.edge[b], viaEdge.status);
+      // The thief, straight to the backend from 127.0.0.2, with the owner's certificate in Client-Cert.
+      ids.direct[b] = `direct-${b}-${randomUUID()}`;
+      statuses.set(ids.direct[b], await directRequest(ports[b], `/${b}/forged`, '127.0.0.2', {
+        Authorization: `Bearer ${token}`, 'Client-Cert': `:${pki.clients.good.derB64}:`, 'X-Request-ID': ids.direct[b],
+      }));
+    }
+    for (const p of procs.splice(0).reverse()) await p.stop();
+    const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
+    logs = { edge: readFileSync(haproxy.logFile, 'utf8'), haproxyConfig, nginx: read('nginx-backend.json'), apache: read('apache-backend.log'), apacheConfig };
+  }
+
+  /** Ingests the edge's and both backends' logs, one source each; `trusted` sets the backends' trusted proxies first. */
+  async function ingestAll(db: Database, trusted: string[] | null): Promise<{ events: EventRow[]; summaries: Record<Backend, IngestSummary> }> {
+    if (trusted) {
+      // One through createSource (the Sources page), one through the setting of an existing source (the CLI, PUT …/trusted-proxies).
+      await createSource(db, { name: 'nginx-backend', format: 'nginx-json', trustedProxies: trusted, actor: 'test' });
+      await createSource(db, { name: 'apache-backend', format: 'apache', actor: 'test' });
+      await setSourceTrustedProxies(db, { source: 'apache-backend', trustedProxies: trusted, actor: 'test' });
+    }
+    const edge = await ingestStream(db, [logs.edge], { format: 'haproxy', sourceName: 'hap-edge', gatewayConfig: logs.haproxyConfig, logFormat: 'holdfast_edge', actor: 'test' });
+    expect(edge.rejected, JSON.stringify(edge.errors)).toBe(0);
+    const nginx = await ingestStream(db, [logs.nginx], { format: 'nginx-json', sourceName: 'nginx-backend', actor: 'test' });
+    const apache = await ingestStream(db, [logs.apache], { format: 'apache', sourceName: 'apache-backend', gatewayConfig: logs.apacheConfig, actor: 'test' });
+    for (const s of [nginx, apache]) expect([s.accepted, s.rejected], JSON.stringify(s.errors)).toEqual([2, 0]);
+    // The Apache format logs the TCP peer (%{c}a): no warning that it cannot be told.
+    expect(apache.logFormat?.warnings.filter((w) => /TCP peer/.test(w))).toEqual([]);
+    return { events: await allEvents(db), summaries: { nginx, apache } };
+  }
+
+  const line = (events: EventRow[], source: string, id: string) => events.find((e) => e.source === source && e.correlationId === id);
+
+  let trustedRuns = new Map<'pglite' | 'postgres', { events: EventRow[]; summaries: Record<Backend, IngestSummary> } | null>();
+  let openRuns = new Map<'pglite' | 'postgres', { events: EventRow[]; summaries: Record<Backend, IngestSummary> } | null>();
+
+  beforeAll(async () => {
+    if (!NGINX || !HAPROXY || !APACHE) throw new Error('CI=true but nginx, haproxy or apache2 is not installed');
+    pki = createGatewayPki('holdfast-trusted-proxies-');
+    dir = join(pki.dir, 'gw');
+    mkdirSync(dir);
+    await run();
+    trustedRuns = await onEachRuntime((t) => ingestAll(t.db, ['127.0.0.1/32']));
+    openRuns = await onEachRuntime((t) => ingestAll(t.db, null));
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const p of procs.splice(0)) await p.stop();
+    pki?.cleanup();
+  });
+
+  it('the backends believed the forged header: both direct requests got through (200), as the owner\'s did', () => {
+    for (const b of BACKENDS) {
+      expect(statuses.get(ids.edge[b]), `${b} via the edge`).toBe(200);
+      expect(statuses.get(ids.direct[b]), `${b} direct`).toBe(200);
+    }
+  });
+
+  it('the logs carry the TCP peer: 127.0.0.1 for the edge, 127.0.0.2 for the thief', () => {
+    expect(logs.nginx).toContain('"realip_remote_addr":"127.0.0.2"');
+    expect(logs.nginx).toContain('"realip_remote_addr":"127.0.0.1"');
+    expect(logs.apache).toMatch(/ 127\.0\.0\.2 "GET \/apache\/forged /);
+  });
+
+  it.each(RUNTIMES)('%s: trusted proxies 127.0.0.1/32 — the direct requests are spoofed_client_cert, the edged ones keep their verdict', (runtime) => {
+    const r = trustedRuns.get(runtime);
+    if (!r) return;
+    for (const b of BACKENDS) {
+      const direct = line(r.events, `${b}-backend`, ids.direct[b]);
+      expect(direct, `${b} direct line`).toBeDefined();
+      expect([direct!.verdict, direct!.reason, direct!.chainVerdict], `${b} direct`).toEqual(['spoofed_client_cert', 'forwarded_cert_untrusted_peer', null]);
+      const backend = line(r.events, `${b}-backend`, ids.edge[b]);
+      const edge = line(r.events, 'hap-edge', ids.edge[b]);
+      expect([backend?.verdict, backend?.chainVerdict], `${b} via the edge`).toEqual(['ok', 'ok']);
+      expect([edge?.verdict, edge?.chainVerdict], `edge in front of ${b}`).toEqual(['ok', 'ok']);
+      // Every forwarded certificate was judged by its peer: nothing to warn about.
+      expect(r.summaries[b].warnings, b).toBeUndefined();
+    }
+  });
+
+  it.each(RUNTIMES)('%s: no trusted proxies — the header is believed from any peer (ok, as today), and the batch says so', (runtime) => {
+    const r = openRuns.get(runtime);
+    if (!r) return;
+    for (const b of BACKENDS) {
+      expect(line(r.events, `${b}-backend`, ids.direct[b])?.verdict, `${b} direct`).toBe('ok');
+      expect(r.summaries[b].warnings, b).toEqual([
+        `2 lines of source ${b}-backend carry a forwarded client certificate (from TCP peers 127.0.0.1, 127.0.0.2): forwarded certificate headers are believed from any peer: set the trusted proxies of the source (the edge addresses that may forward a client certificate), so that a forged header sent straight to the backend reads spoofed_client_cert`,
+      ]);
+    }
+  });
+
+  it('no raw token in any log line Holdfast stored', () => {
+    for (const runs of [trustedRuns, openRuns]) {
+      for (const r of runs.values()) if (r) expect(JSON.stringify(r.events)).not.toContain(token);
+    }
+  });
+});
