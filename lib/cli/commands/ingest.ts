@@ -7,11 +7,13 @@
 // (--log-format NAME picks one of its formats), else the one saved on --source S. With --server the
 // configuration is first saved on the source (PUT /api/v1/sources/S/log-format, an admin key), since
 // the server keeps a log format with its source and the ingest body carries the log only.
+// --time-zone ZONE (Europe/Berlin, +02:00) is the zone of the log's zone-less times (default UTC).
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readSetting } from '../../config.ts';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
 import { FORMAT_NAMES, isFormatName } from '../../ingest/index.ts';
+import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { ingestAndEvaluate, type IngestSummary } from '../../services/ingest/index.ts';
 import { MAX_LOG_FORMAT_CONFIG_BYTES, resolveIngestLogFormat, SOURCE_NAME, type SourceLogFormatView } from '../../services/ingest/log-formats.ts';
 import type { Command } from '../command.ts';
@@ -110,6 +112,7 @@ interface ServerIngest {
   format: string | null;
   logFormat: string | null;
   source: string | null;
+  timeZone: string | null;
 }
 
 async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: ServerIngest): Promise<IngestSummary> {
@@ -117,6 +120,7 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: Serv
   if (q.format) url.searchParams.set('format', q.format);
   if (q.logFormat) url.searchParams.set('logFormat', q.logFormat);
   if (q.source) url.searchParams.set('source', q.source);
+  if (q.timeZone) url.searchParams.set('timeZone', q.timeZone);
   // Like the direct path: the command returns once findings include the batch.
   url.searchParams.set('findings', 'wait');
   let res: Response;
@@ -155,10 +159,10 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: Serv
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'ingest a gateway log, token inventory or scanner report as one batch',
-  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--progress] [--json]`,
+  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--time-zone ZONE] [--progress] [--json]`,
   options: {
     format: { type: 'string' }, source: { type: 'string' }, progress: { type: 'boolean' },
-    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' },
+    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' }, 'time-zone': { type: 'string' },
   },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError(`give one FILE or - for stdin (usage: ${ingestCommand.usage})`);
@@ -183,6 +187,11 @@ export const ingestCommand: Command = {
     if (configFile !== undefined && ctx.remote && !source) {
       throw new UsageError('with --server, --gateway-config needs --source S (the server keeps the format with the source)');
     }
+    const timeZoneRaw = ctx.values['time-zone'];
+    if (timeZoneRaw !== undefined && (typeof timeZoneRaw !== 'string' || !parseTimeZone(timeZoneRaw))) {
+      throw new UsageError(`--time-zone ${TIME_ZONE_MESSAGE}`);
+    }
+    const timeZone = typeof timeZoneRaw === 'string' ? timeZoneRaw.trim() : null;
     const gatewayConfig = typeof configFile === 'string' ? readGatewayConfig(configFile) : undefined;
 
     let total: number | null = null;
@@ -213,7 +222,7 @@ export const ingestCommand: Command = {
     let summary: IngestSummary;
     try {
       summary = ctx.remote
-        ? await ingestRemote(ctx.remote, body, { format, logFormat, source }, gatewayConfig)
+        ? await ingestRemote(ctx.remote, body, { format, logFormat, source, timeZone }, gatewayConfig)
         : await ctx.withDb(async (db) => {
             // A configuration given here wins over the one saved on the source (log-formats.ts).
             const chosen = await resolveIngestLogFormat(db, { format, sourceName: source, gatewayConfig, logFormat });
@@ -224,6 +233,7 @@ export const ingestCommand: Command = {
               format: chosen.format,
               gatewayConfig: chosen.gatewayConfig,
               logFormat: chosen.logFormat,
+              timeZone,
               sourceName: source,
               actor: 'cli',
               // Rows per set-based statement (tests use small chunks to stop mid-batch).

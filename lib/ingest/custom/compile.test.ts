@@ -162,19 +162,29 @@ describe('Apache lines', () => {
   });
 });
 
-describe('a time logged without a zone is read as UTC, and the compile says so (bb3 D3: TZ Europe/Berlin read 1 h late)', () => {
+describe('a time logged without a zone is read in the zone given, else as UTC, and the compile says which (bb3 D3: TZ Europe/Berlin read 1 h late)', () => {
   // The formats as the testers ran them (HAProxy 2.6, Apache 2.4).
   const haproxy = "global\n  log 127.0.0.1:18330 local0\n  pidfile /tmp/bb3/hap/haproxy.pid\ndefaults\n  mode http\n  log global\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\nfrontend fe_custom\n  bind 127.0.0.1:18320 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional\n  capture request header Authorization len 4096\n  capture request header User-Agent len 128\n  log-format \"%ci:%cp [%tr] %ft %ST %B %{+Q}r verify=%[ssl_c_verify] err=%[ssl_c_err] caerr=%[ssl_c_ca_err] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] serial=%[ssl_c_serial,hex] x5t=%[ssl_c_der,sha2(256),hex] hdrs=%hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_b64\n  bind 127.0.0.1:18321 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional ca-ignore-err all crt-ignore-err all\n  capture request header User-Agent len 128\n  capture request header Authorization len 1024\n  log-format \"[%t] %ST %HM %HU verify:%[ssl_c_verify] used:%[ssl_c_used] dn:%[ssl_c_s_dn] serial:%[ssl_c_serial,hex] sha:%[ssl_c_der,sha2(256),base64] %hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_httplog\n  bind 127.0.0.1:18322 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional ca-ignore-err all crt-ignore-err all\n  option httplog\n  capture request header Authorization len 4096\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_notime\n  bind 127.0.0.1:18323 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional\n  no log\n  log 127.0.0.1:18331 format rfc5424 local0\n  log 127.0.0.1:18332 local0\n  capture request header Authorization len 4096\n  log-format \"%ST %HM %HU verify=%[ssl_c_verify] used=%[ssl_c_used] x5t=%[ssl_c_der,sha2(256),hex] auth=%hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\n";
   const apache = "LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\" \\\"%{SSL_CLIENT_VERIFY}x\\\" \\\"%{SSL_CLIENT_S_DN}x\\\" %{SSL_CLIENT_M_SERIAL}x \\\"%{Authorization}i\\\"\" a_combo\nLogFormat \"%{%Y-%m-%dT%H:%M:%S}t %a \\\"%r\\\" %>s %D verify=%{SSL_CLIENT_VERIFY}x dn=\\\"%{SSL_CLIENT_S_DN}x\\\" serial=%{SSL_CLIENT_M_SERIAL}x auth=\\\"%{Authorization}i\\\" cert=\\\"%{SSL_CLIENT_CERT}x\\\" ua=\\\"%{User-Agent}i\\\"\" a_pem\nLogFormat \"[%t] %{HTTPS}x %{Host}i %>s \\\"%r\\\" \\\"%{SSL_CLIENT_VERIFY}x\\\" \\\"%{SSL_CLIENT_CERT}x\\\" \\\"%{Authorization}i\\\" %T\" a_pem2\nLogFormat \"%t %>s \\\"%r\\\" %{SSL_CLIENT_VERIFY}x %{SSL_CLIENT_M_SERIAL}x %{Authorization}i %{SSL_CLIENT_S_DN}x\" a_unq\n";
   it.each([
-    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; add %z to the strftime format, or log %t"],
+    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or add %z to the strftime format, or log %t"],
     ['apache', apache, 'a_pem2', null],
-    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead"],
-    ['haproxy', haproxy, 'fe_b64', "log-format of frontend 'fe_b64' logs its time without a zone (%t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead"],
-    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC), and a line without one is rejected"],
+    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_b64', "log-format of frontend 'fe_b64' logs its time without a zone (%t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API)), and a line without one is rejected"],
     ['nginx', NGINX_MAIN, 'main', null],
   ] as const)('%s %s', (gateway, config, name, warning) => {
     const zone = compileGatewayLogFormat({ gateway, config, logFormat: name }).warnings.filter((w) => /zone/.test(w));
+    expect(zone).toEqual(warning ? [warning] : []);
+  });
+
+  it.each([
+    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read in Europe/Berlin, the time zone given; add %z to the strftime format, or log %t"],
+    ['apache', apache, 'a_pem2', null],
+    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read in Europe/Berlin, the time zone given; log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read in Europe/Berlin, the time zone given), and a line without one is rejected"],
+  ] as const)('with a time zone given: %s %s names it', (gateway, config, name, warning) => {
+    const zone = compileGatewayLogFormat({ gateway, config, logFormat: name, timeZone: 'Europe/Berlin' }).warnings.filter((w) => /zone/.test(w));
     expect(zone).toEqual(warning ? [warning] : []);
   });
 });
@@ -356,7 +366,7 @@ frontend fe_httplog
   });
 });
 
-const RECOMMENDED_HAPROXY_ZONE_WARNING = "log-format of frontend 'holdfast_edge' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead";
+const RECOMMENDED_HAPROXY_ZONE_WARNING = "log-format of frontend 'holdfast_edge' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or log %trl, %Tl or %Ts instead";
 
 describe("Holdfast's own formats, read as bring-your-own", () => {
   const keyFacts = (r: ParseResult) => {

@@ -13,7 +13,9 @@ import { KeyCache, MemoryReplayStore } from '../../binding/index.ts';
 import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
+import { HoldfastError } from '../../errors.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
+import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
@@ -71,6 +73,11 @@ export interface IngestOptions {
   gatewayConfig?: string;
   /** Which log format of that configuration (NGINX log_format name, Apache nickname, HAProxy frontend). */
   logFormat?: string;
+  /**
+   * The zone of the log's zone-less times (`Europe/Berlin`, `+02:00`): HAProxy `%tr`, Apache strftime
+   * without `%z`, RFC 3164 syslog headers, Apache's error log. None: UTC. An unknown zone is a bad_request.
+   */
+  timeZone?: string | null;
 }
 
 /** Events, tokens and exposures parsed before a chunk is written (PostgreSQL). */
@@ -93,6 +100,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   // what was ingested, kept with the batch and in its audit entry.
   const bodyHash = createHash('sha256');
   let bodyBytes = 0;
+  const timeZone = opts.timeZone ? parseTimeZone(opts.timeZone) : null;
+  if (opts.timeZone && !timeZone) throw new HoldfastError('bad_request', `timeZone ${TIME_ZONE_MESSAGE}`, { errors: [{ path: 'timeZone', message: TIME_ZONE_MESSAGE }] });
   const { format, compiled, batches } = await openParseStream(source, {
     onBytes: (c) => {
       bodyHash.update(c);
@@ -104,6 +113,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
     maxLineBytes: opts.maxLineBytes,
     gatewayConfig: opts.gatewayConfig,
     logFormat: opts.logFormat,
+    timeZone,
   });
   const logFormatSha256 = compiled && opts.gatewayConfig !== undefined ? logFormatSha256Of(compiled.gateway, compiled.name, opts.gatewayConfig) : null;
   const logFormat = compiled ? { gateway: compiled.gateway, name: compiled.name, warnings: compiled.warnings } : undefined;
