@@ -4,7 +4,9 @@
 // `timeZone: 'Europe/Berlin'`. With the zone every time equals the instant the request was sent;
 // without it (read as UTC) every time is an hour late in December, and a certificate-bound token
 // with 30 minutes left (exp) reads token_expired / accepted_after_expiry — the wrong verdict the
-// zone puts right (ok). A time zone the runtime does not know is refused before anything is read.
+// zone puts right (ok). Holdfast's own recommended HAProxy frontend logs `%trl` (local time with
+// its offset): read right with no zone given, and never shifted by one. A time zone the runtime does
+// not know is refused before anything is read.
 // Skips when haproxy or apache2 is not installed, unless CI=true (then it must run).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,9 +45,9 @@ function boundToken(x5t: string, exp: number, sub: string): string {
 describeGateways('real gateways on Europe/Berlin time: zone-less times read in the zone given', () => {
   let pki: GatewayPki;
   let offsetNow = 0;
-  const logs = { haproxy: '', apache: '' };
-  const configs = { haproxy: '', apache: '' };
-  const sent: Record<'haproxy' | 'apache', Sent[]> = { haproxy: [], apache: [] };
+  const logs = { haproxy: '', apache: '', recommended: '' };
+  const configs = { haproxy: '', apache: '', recommended: '' };
+  const sent: Record<'haproxy' | 'apache' | 'recommended', Sent[]> = { haproxy: [], apache: [], recommended: [] };
   const dbs: TestDatabase[] = [];
 
   beforeAll(async () => {
@@ -74,6 +76,15 @@ describeGateways('real gateways on Europe/Berlin time: zone-less times read in t
     await haproxy.stop();
     logs.haproxy = readFileSync(haproxy.logFile, 'utf8');
     configs.haproxy = readFileSync(join(pki.dir, 'haproxy.cfg'), 'utf8');
+
+    // The recommended frontend as it is: %trl.
+    const rport = await freePort();
+    const recommended = haproxyFrontend({ bind: `127.0.0.1:${rport}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'app' });
+    const rec = await startHaproxy(HAPROXY, pki.dir, 'recommended', `${HAPROXY_TEST_HEAD}\n${recommended}\nbackend app\n  http-request return status 200 content-type text/plain string ok\n`, [rport], BERLIN);
+    for (let i = 0; i < 3; i++) sent.recommended.push(await send(rport));
+    await rec.stop();
+    logs.recommended = readFileSync(rec.logFile, 'utf8');
+    configs.recommended = readFileSync(join(pki.dir, 'recommended.cfg'), 'utf8');
 
     // Apache: the recommended LogFormat without its %z (a strftime time with no zone).
     const aport = await freePort();
@@ -145,6 +156,29 @@ ${logConfig}
       }
     }, 120_000);
   }
+
+  it("the recommended HAProxy frontend logs %trl: Berlin's offset in every line, no zone warning, the instant sent whatever zone is given", async () => {
+    expect(sent.recommended.map((s) => s.status)).toEqual([200, 200, 200]);
+    const offset = `${offsetNow >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(offsetNow) / HOUR)).padStart(2, '0')}${String((Math.abs(offsetNow) % HOUR) / 60_000).padStart(2, '0')}`;
+    const stamps = [...logs.recommended.matchAll(/^127\.0\.0\.1 \[(\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2}) ([+-]\d{4})\] /gm)];
+    expect(stamps.map((m) => m[2]), logs.recommended).toEqual([offset, offset, offset]);
+    const t = await openTestDatabase('pglite');
+    dbs.push(t);
+    for (const zone of [null, 'Europe/Berlin', '+05:00']) {
+      const source = `recommended-${zone ?? 'none'}`;
+      const s = await ingestStream(t.db, [logs.recommended], { format: 'haproxy', gatewayConfig: configs.recommended, sourceName: source, actor: 'test', timeZone: zone });
+      expect(s, JSON.stringify(s.errors)).toMatchObject({ accepted: 3, rejected: 0 });
+      expect(s.logFormat!.warnings.filter((w) => /zone/.test(w))).toEqual([]);
+      const { items } = await listEvents(t.db, parseEventFilters({ source }), {});
+      const rows = items.map((e) => ({ at: Date.parse(e.occurredAt), verdict: e.verdict })).sort((a, b) => a.at - b.at);
+      expect(rows.map((r) => r.verdict), source).toEqual(['ok', 'ok', 'ok']);
+      // %trl has whole seconds.
+      rows.forEach((r, i) => {
+        expect(r.at, `${source} #${i}`).toBeGreaterThanOrEqual(Math.floor(sent.recommended[i]!.before / 1000) * 1000);
+        expect(r.at, `${source} #${i}`).toBeLessThanOrEqual(sent.recommended[i]!.after);
+      });
+    }
+  });
 
   it('an unknown time zone is refused before anything is read', async () => {
     const t = await openTestDatabase('pglite');
