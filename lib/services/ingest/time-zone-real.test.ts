@@ -65,26 +65,22 @@ describeGateways('real gateways on Europe/Berlin time: zone-less times read in t
       return { before, after: Date.now(), status: r.status };
     };
 
-    // HAProxy: the recommended frontend, its time logged as %tr (local time, no zone).
-    const hport = await freePort();
+    // HAProxy on Berlin time, the recommended frontend (time as `edit` leaves it), three requests.
     const pem = join(pki.dir, 'server.pem');
     writeFileSync(pem, readFileSync(pki.serverCertPath, 'utf8') + readFileSync(pki.serverKeyPath, 'utf8'));
-    const frontend = haproxyFrontend({ bind: `127.0.0.1:${hport}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'app' }).replace(/\[%trl?\]/, '[%tr]');
-    expect(frontend).toContain('[%tr]');
-    const haproxy = await startHaproxy(HAPROXY, pki.dir, 'haproxy', `${HAPROXY_TEST_HEAD}\n${frontend}\nbackend app\n  http-request return status 200 content-type text/plain string ok\n`, [hport], BERLIN);
-    for (let i = 0; i < 3; i++) sent.haproxy.push(await send(hport));
-    await haproxy.stop();
-    logs.haproxy = readFileSync(haproxy.logFile, 'utf8');
-    configs.haproxy = readFileSync(join(pki.dir, 'haproxy.cfg'), 'utf8');
-
-    // The recommended frontend as it is: %trl.
-    const rport = await freePort();
-    const recommended = haproxyFrontend({ bind: `127.0.0.1:${rport}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'app' });
-    const rec = await startHaproxy(HAPROXY, pki.dir, 'recommended', `${HAPROXY_TEST_HEAD}\n${recommended}\nbackend app\n  http-request return status 200 content-type text/plain string ok\n`, [rport], BERLIN);
-    for (let i = 0; i < 3; i++) sent.recommended.push(await send(rport));
-    await rec.stop();
-    logs.recommended = readFileSync(rec.logFile, 'utf8');
-    configs.recommended = readFileSync(join(pki.dir, 'recommended.cfg'), 'utf8');
+    const runHaproxy = async (name: 'haproxy' | 'recommended', edit: (frontend: string) => string) => {
+      const port = await freePort();
+      const frontend = edit(haproxyFrontend({ bind: `127.0.0.1:${port}`, crtFile: pem, caFile: pki.caPath, crlFile: pki.crlPath, logTarget: 'stdout', backend: 'app' }));
+      const haproxy = await startHaproxy(HAPROXY, pki.dir, name, `${HAPROXY_TEST_HEAD}\n${frontend}\nbackend app\n  http-request return status 200 content-type text/plain string ok\n`, [port], BERLIN);
+      for (let i = 0; i < 3; i++) sent[name].push(await send(port));
+      await haproxy.stop();
+      logs[name] = readFileSync(haproxy.logFile, 'utf8');
+      configs[name] = readFileSync(join(pki.dir, `${name}.cfg`), 'utf8');
+    };
+    // Its time logged as %tr (local time, no zone); and the recommended frontend as it is (%trl).
+    await runHaproxy('haproxy', (f) => f.replace(/\[%trl?\]/, '[%tr]'));
+    expect(configs.haproxy).toContain('[%tr]');
+    await runHaproxy('recommended', (f) => f);
 
     // Apache: the recommended LogFormat without its %z (a strftime time with no zone).
     const aport = await freePort();
