@@ -233,7 +233,8 @@ export const ingestCommand: Command = {
               format: chosen.format,
               gatewayConfig: chosen.gatewayConfig,
               logFormat: chosen.logFormat,
-              timeZone,
+              // --time-zone wins over the zone saved with the source's configuration.
+              timeZone: timeZone ?? chosen.timeZone ?? null,
               sourceName: source,
               actor: 'cli',
               // Rows per set-based statement (tests use small chunks to stop mid-batch).

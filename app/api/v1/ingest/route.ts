@@ -123,7 +123,8 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true, query:
         format: chosen.format,
         gatewayConfig: chosen.gatewayConfig,
         logFormat: chosen.logFormat,
-        timeZone,
+        // The request's zone wins over the one saved with the source's configuration.
+        timeZone: timeZone ?? chosen.timeZone ?? null,
         sourceName: sourceId ? null : sourceName,
         sourceId,
         actor: principal.label,
