@@ -1,5 +1,7 @@
 // Verdicts of lines real gateways wrote (testing/gateway-lines: the black-box runs' NGINX 1.22,
-// Apache 2.4 and HAProxy 2.6 logs, unedited; their test tokens and proofs expired long ago and are
+// Apache 2.4 and HAProxy 2.6 logs, unedited but for the time of the lines in the recommended HAProxy
+// format: logged as `%tr`, rewritten as `%trl` prints it on that UTC machine (`[… +0000]`, as rec.cfg
+// now says); their test tokens and proofs expired long ago and are
 // judged at the logged time), read through the owner's own log format as `holdfast ingest` reads them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -194,6 +194,8 @@ ${CLIENT_CERT_HEADERS.map((h) => `    request_header -${h}`).join('\n')}
  * facts are taken (a refused request is logged with them). `len 16384`:
  * lines are cut at 1024 bytes otherwise. Client-Cert is set from the TLS session (a client's
  * copy removed, with every other certificate header a backend might believe) and X-Request-ID is kept or made, captured and sent on.
+ * The time is `%trl`, the request's local time with its offset (`06/Dec/2026:09:06:11 +0100`):
+ * `%tr` has no zone, so on a gateway not on UTC it read an hour or two off.
  */
 export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: string; crlFile: string; logTarget: string; backend: string }): string {
   // `\\$` is a literal `$` inside HAProxy's double quotes (a bare one starts an environment variable).
@@ -211,7 +213,7 @@ export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: stri
   http-request deny deny_status 403 if { ssl_c_used } !{ ssl_c_verify 0 } || { ssl_c_used } !{ ssl_c_err 0 } || { ssl_c_used } !{ ssl_c_ca_err 0 }
 ${CLIENT_CERT_HEADERS.map((h) => `  http-request del-header ${h}`).join('\n')}
   http-request set-header Client-Cert :%[ssl_c_der,base64]: if { ssl_c_used }
-  log-format "%ci [%tr] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp', 'int')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[var(txn.holdfast_has_dpop)] x_request_id=%{+Q}[capture.req.hdr(0)]"
+  log-format "%ci [%trl] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp', 'int')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[var(txn.holdfast_has_dpop)] x_request_id=%{+Q}[capture.req.hdr(0)]"
   default_backend ${o.backend}
 `;
 }

@@ -156,7 +156,7 @@ frontend fe_api
     expect(opened.fe_edge?.compiled?.warnings.join('\n')).toMatch(/nothing that says whether a client certificate was presented/);
     // Every bind has ssl (https) and the SNI is logged: the proof's htu is compared in full. %tr has no zone.
     expect(opened.fe_api?.compiled?.warnings).toEqual([
-      `log-format of frontend 'fe_api' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead`,
+      `log-format of frontend 'fe_api' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or log %trl, %Tl or %Ts instead`,
     ]);
     expect(opened.fe_api?.compiled?.fields).toEqual(expect.arrayContaining(['token_fingerprint', 'auth_scheme', 'cert_x5t', 'tls_err_code', 'request_id', 'correlation_id']));
   });

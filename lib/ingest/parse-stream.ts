@@ -57,7 +57,7 @@ function configuredParser(format: FormatName, opts: ParseStreamOptions): { parse
     throw new HoldfastError('validation_failed', `format ${format} needs the gateway's configuration (--gateway-config FILE) to read its log format`);
   }
   try {
-    const { parser, ...compiled } = compileGatewayLogFormat({ gateway: format, config: opts.gatewayConfig, logFormat: opts.logFormat });
+    const { parser, ...compiled } = compileGatewayLogFormat({ gateway: format, config: opts.gatewayConfig, logFormat: opts.logFormat, timeZone: opts.timeZone?.name });
     return { parser, compiled };
   } catch (e) {
     if (e instanceof LogFormatError) throw new HoldfastError('validation_failed', e.message, { reason: e.code });

@@ -1,6 +1,7 @@
 // Shapes shared by the ingest parsers. Parsers are pure: one line in, one result out, with
 // per-stream state kept in the ParseContext the caller creates once per stream.
 import type { ExposureRecord, NormalizedEvent, TokenRecord } from '../domain/types.ts';
+import type { LogTimeZone } from './time-zone.ts';
 
 export const FORMAT_NAMES = [
   'nginx-json',
@@ -79,6 +80,8 @@ export interface ParseContextOptions {
   gateway?: string | null;
   /** Largest multi-line record (pretty JSON report, quoted CSV field) kept while assembling. */
   maxRecordBytes?: number;
+  /** The zone of the log's zone-less times (HAProxy `%tr`, Apache strftime without `%z`, RFC 3164 syslog, Apache's error log); none: UTC. */
+  timeZone?: LogTimeZone | null;
 }
 
 /** Per-stream state. Create one per input with createParseContext(); never share across streams. */
@@ -86,6 +89,8 @@ export interface ParseContext {
   readonly now: () => Date;
   readonly gateway: string | null;
   readonly maxRecordBytes: number;
+  /** The zone of zone-less times; null: UTC. */
+  readonly timeZone: LogTimeZone | null;
   /** Extra results a line produced beyond its first (e.g. a one-line JSON array); the stream driver drains it. */
   pending: ParseResult[];
   /** Parser-private state (CSV header, JSON record assembly, certificate cache). */
@@ -103,6 +108,7 @@ export function createParseContext(opts: ParseContextOptions = {}): ParseContext
     now: opts.now ?? (() => new Date()),
     gateway: opts.gateway ?? null,
     maxRecordBytes: opts.maxRecordBytes ?? 1024 * 1024,
+    timeZone: opts.timeZone ?? null,
     pending: [],
     state: {},
     lineBytes: null,

@@ -35,11 +35,11 @@ DocumentRoot ${dir}
 `;
 }
 
-/** Checks the configuration (`apache2 -t`), runs `apache2 -X`, waits for the ports; `body` is everything after the head. */
-export async function startApache(bin: string, dir: string, body: string, ports: number[]): Promise<ApacheProcess> {
+/** Checks the configuration (`apache2 -t`), runs `apache2 -X`, waits for the ports; `body` is everything after the head, `extraEnv` is added to the process's (e.g. `TZ`). */
+export async function startApache(bin: string, dir: string, body: string, ports: number[], extraEnv: Record<string, string> = {}): Promise<ApacheProcess> {
   const conf = join(dir, 'httpd.conf');
   writeFileSync(conf, `${head(dir, ports)}${body}\n`);
-  const env = { ...process.env, APACHE_RUN_DIR: dir, APACHE_LOCK_DIR: dir, APACHE_LOG_DIR: dir, APACHE_PID_FILE: join(dir, 'httpd.pid') };
+  const env = { ...process.env, ...extraEnv, APACHE_RUN_DIR: dir, APACHE_LOCK_DIR: dir, APACHE_LOG_DIR: dir, APACHE_PID_FILE: join(dir, 'httpd.pid') };
   const t = spawnSync(bin, ['-t', '-f', conf], { encoding: 'utf8', env });
   if (t.status !== 0) throw new Error(`apache2 -t refused the configuration: ${t.stderr}`);
   let out = '';

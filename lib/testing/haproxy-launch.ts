@@ -30,8 +30,8 @@ export interface HaproxyProcess {
   stop(): Promise<void>;
 }
 
-/** Checks the configuration with `haproxy -c`, runs it with `-db`, waits for the ports. */
-export async function startHaproxy(bin: string, dir: string, name: string, config: string, ports: number[]): Promise<HaproxyProcess> {
+/** Checks the configuration with `haproxy -c`, runs it with `-db`, waits for the ports; `env` is added to the process's (e.g. `TZ`). */
+export async function startHaproxy(bin: string, dir: string, name: string, config: string, ports: number[], env: Record<string, string> = {}): Promise<HaproxyProcess> {
   const cfg = join(dir, `${name}.cfg`);
   writeFileSync(cfg, config);
   const check = spawnSync(bin, ['-c', '-f', cfg], { encoding: 'utf8' });
@@ -39,7 +39,7 @@ export async function startHaproxy(bin: string, dir: string, name: string, confi
   const logFile = join(dir, `${name}.log`);
   const log = createWriteStream(logFile);
   let err = '';
-  const child: ChildProcess = spawn(bin, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(bin, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   child.stdout!.pipe(log);
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => log.end(() => resolve())));

@@ -31,6 +31,7 @@ export function WhatIsRead({ view }: { view: Saved }) {
         Reads {GATEWAY_LABELS[view.gateway] ?? view.gateway} format <code>{view.name}</code>
         {view.names.length > 1 ? <span className="muted"> (the configuration has {view.names.join(', ')})</span> : null}; SHA-256{' '}
         <code title={view.sha256}>{view.sha256.slice(0, 16)}…</code>, saved {view.updatedAt.slice(0, 16).replace('T', ' ')} by {view.updatedBy}.
+        {view.timeZone ? <> Times without a zone are read in <code>{view.timeZone}</code>.</> : null}
       </p>
       {view.problem ? (
         <p className="error" role="alert">
@@ -66,6 +67,7 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
   const [gateway, setGateway] = useState(saved?.gateway ?? 'nginx');
   const [config, setConfig] = useState(saved?.config ?? '');
   const [name, setName] = useState(saved?.logFormat ?? '');
+  const [timeZone, setTimeZone] = useState(saved?.timeZone ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<Saved | null>(saved);
@@ -95,7 +97,7 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
     setBusy(true);
     setError(null);
     try {
-      const r = await api<Saved>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/log-format`, { format: gateway, config, logFormat: name.trim() || null });
+      const r = await api<Saved>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/log-format`, { format: gateway, config, logFormat: name.trim() || null, timeZone: timeZone.trim() || null });
       setView(r);
       setGateway(r.gateway);
       router.refresh();
@@ -116,6 +118,7 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
       setView(null);
       setConfig('');
       setName('');
+      setTimeZone('');
       router.refresh();
     } catch (err) {
       setRemoveError((err as Error).message);
@@ -147,6 +150,10 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
         <label>
           Format name (optional){' '}
           <input name="logFormat" value={name} maxLength={200} placeholder="main, combined, fe_api…" onChange={(e) => setName(e.target.value)} disabled={!source} />
+        </label>
+        <label title="The zone of times the gateway logs without one (HAProxy %tr, Apache strftime without %z); empty: UTC">
+          Time zone (optional){' '}
+          <input name="timeZone" value={timeZone} maxLength={64} placeholder="Europe/Berlin, +02:00" onChange={(e) => setTimeZone(e.target.value)} disabled={!source} />
         </label>
       </div>
       <label>

@@ -119,7 +119,7 @@ export const eventsCommand: Command = {
   name: 'events',
   summary: 'list binding events, newest first (JSON lines with --json)',
   usage:
-    "holdfast events [--request-id ID (also finds every hop that carried it as X-Request-ID)] [--verdict V] [--failures binding|any|all] [--identity ID_OR_NAME] [--gateway G] [--source S] [--network ADDR (as simulate's networks name it)] [--route 'HOST /PREFIX' (as simulate's routes name it)] [--route-prefix HOST/PATH (a policy's --route)] [--from ISO] [--to ISO] [--limit N (default 1000)] [--json]",
+    "holdfast events [--request-id ID (also finds every hop that carried it as X-Request-ID)] [--verdict V (its own verdict or its path's chainVerdict)] [--failures binding|any|all] [--identity ID_OR_NAME] [--gateway G] [--source S] [--network ADDR (as simulate's networks name it)] [--route 'HOST /PREFIX' (as simulate's routes name it)] [--route-prefix HOST/PATH (a policy's --route)] [--from ISO] [--to ISO] [--limit N (default 1000)] [--json]",
   options: {
     'request-id': { type: 'string' }, verdict: { type: 'string' }, failures: { type: 'string' }, identity: { type: 'string' }, gateway: { type: 'string' }, source: { type: 'string' },
     network: { type: 'string' }, route: { type: 'string' }, 'route-prefix': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' },

@@ -14,6 +14,9 @@ import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts'
 import { runCli } from '../../testing/processes.ts';
 import { startRouteServer, type RouteServer } from '../../testing/route-server.ts';
 
+/** A real mod_ssl line of an Apache run with TZ=Europe/Berlin: 10:22 local is 09:22 UTC in December. */
+const AH02039 = '[Fri Dec 04 10:22:24.581841 2026] [ssl:error] [pid 4636:tid 4640] [client 127.0.0.1:57882] AH02039: Certificate Verification: Error (10): certificate has expired';
+
 const line = (i: number) => JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: `cli-${i}`, uri: `/c/${i}`, status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });
 
 describe('holdfast ingest (binary)', () => {
@@ -55,6 +58,8 @@ describe('holdfast ingest (binary)', () => {
       ['ingest', '--format', 'nginx-json', '--json'],
       ['ingest', file, file, '--json'],
       ['ingest', file, '--source', 'bad name', '--json'],
+      ['ingest', file, '--format', 'nginx-json', '--time-zone', 'Mars/Olympus', '--json'],
+      ['ingest', file, '--format', 'nginx-json', '--time-zone', '+25:00', '--json'],
     ];
     for (const args of cases) {
       const r = await runCli(args, { env, timeoutMs: 60_000 });
@@ -76,6 +81,23 @@ describe('holdfast ingest (binary)', () => {
     const r = await runCli(['ingest', garbage, '--json'], { env, timeoutMs: 180_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/could not detect the input format/);
+    const zone = await runCli(['ingest', file, '--format', 'nginx-json', '--time-zone', 'Mars/Olympus', '--json'], { env, timeoutMs: 60_000 });
+    expect(zone.stderr.trim()).toBe('holdfast: --time-zone must be an IANA time zone such as Europe/Berlin, or a fixed offset such as +02:00');
+  }, 400_000);
+
+  it('--time-zone Europe/Berlin reads zone-less times in that zone; without it they are UTC', async () => {
+    const log = path.join(dir, 'error.log');
+    writeFileSync(log, `${AH02039}\n`);
+    const times: Record<string, string> = {};
+    for (const [source, extra] of [['tz-berlin', ['--time-zone', 'Europe/Berlin']], ['tz-none', []]] as const) {
+      const r = await runCli(['ingest', log, '--format', 'apache-error', '--source', source, ...extra, '--json'], { env, timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ accepted: 1, rejected: 0 });
+      const ev = await runCli(['events', '--source', source, '--json'], { env, timeoutMs: 120_000 });
+      expect(ev.code, ev.stderr).toBe(0);
+      times[source] = JSON.parse(ev.stdout.trim()).occurredAt;
+    }
+    expect(times).toEqual({ 'tz-berlin': '2026-12-04T09:22:24.581Z', 'tz-none': '2026-12-04T10:22:24.581Z' });
   }, 400_000);
 });
 
@@ -111,5 +133,15 @@ describe('holdfast ingest --server (binary → POST /api/v1/ingest)', () => {
     const bad = await runCli(['ingest', garbage, '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/422/);
+  }, 300_000);
+
+  it('--time-zone travels as timeZone=: the server reads the zone-less times in it', async () => {
+    const log = path.join(dir, 'error.log');
+    writeFileSync(log, `${AH02039}\n`);
+    const r = await runCli(['ingest', log, '--format', 'apache-error', '--time-zone', '+01:00', '--json', '--server', url, '--api-key', key], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const { batchId } = JSON.parse(r.stdout);
+    const [row] = await t.db.query<{ occurredAt: Date | string }>(`SELECT "occurredAt" FROM "evidence"."Notable" WHERE "batchId" = $1::uuid`, [batchId]);
+    expect(new Date(row!.occurredAt).toISOString()).toBe('2026-12-04T09:22:24.581Z');
   }, 300_000);
 });

@@ -10,12 +10,14 @@
 // --trusted-proxies CIDR,… (with --source) first sets the proxies the source's backend may believe a
 // forwarded client-certificate header from (`none`: any peer), locally or with PUT
 // /api/v1/sources/S/trusted-proxies; a bad CIDR is exit 2 with a one-line reason.
+// --time-zone ZONE (Europe/Berlin, +02:00) is the zone of the log's zone-less times (default UTC).
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readSetting } from '../../config.ts';
 import { HoldfastError, type HoldfastErrorCode } from '../../errors.ts';
 import { parseTrustedProxies } from '../../hops/index.ts';
 import { FORMAT_NAMES, isFormatName } from '../../ingest/index.ts';
+import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { ingestAndEvaluate, setSourceTrustedProxies, type IngestSummary } from '../../services/ingest/index.ts';
 import { MAX_LOG_FORMAT_CONFIG_BYTES, resolveIngestLogFormat, SOURCE_NAME, type SourceLogFormatView } from '../../services/ingest/log-formats.ts';
 import type { Command } from '../command.ts';
@@ -136,6 +138,7 @@ interface ServerIngest {
   format: string | null;
   logFormat: string | null;
   source: string | null;
+  timeZone: string | null;
 }
 
 async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: ServerIngest): Promise<IngestSummary> {
@@ -143,6 +146,7 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: Serv
   if (q.format) url.searchParams.set('format', q.format);
   if (q.logFormat) url.searchParams.set('logFormat', q.logFormat);
   if (q.source) url.searchParams.set('source', q.source);
+  if (q.timeZone) url.searchParams.set('timeZone', q.timeZone);
   // Like the direct path: the command returns once findings include the batch.
   url.searchParams.set('findings', 'wait');
   let res: Response;
@@ -181,10 +185,10 @@ async function sendToServer(remote: Remote, body: AsyncIterable<Buffer>, q: Serv
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'ingest a gateway log, token inventory or scanner report as one batch',
-  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--trusted-proxies CIDR,…|none] [--progress] [--json]`,
+  usage: `holdfast ingest FILE|- --format ${FORMAT_NAMES.join('|')}|auto [--source S] [--gateway-config FILE] [--log-format NAME] [--trusted-proxies CIDR,…|none] [--time-zone ZONE] [--progress] [--json]`,
   options: {
     format: { type: 'string' }, source: { type: 'string' }, progress: { type: 'boolean' },
-    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' }, 'trusted-proxies': { type: 'string' },
+    'gateway-config': { type: 'string' }, 'log-format': { type: 'string' }, 'trusted-proxies': { type: 'string' }, 'time-zone': { type: 'string' },
   },
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError(`give one FILE or - for stdin (usage: ${ingestCommand.usage})`);
@@ -209,6 +213,11 @@ export const ingestCommand: Command = {
     if (configFile !== undefined && ctx.remote && !source) {
       throw new UsageError('with --server, --gateway-config needs --source S (the server keeps the format with the source)');
     }
+    const timeZoneRaw = ctx.values['time-zone'];
+    if (timeZoneRaw !== undefined && (typeof timeZoneRaw !== 'string' || !parseTimeZone(timeZoneRaw))) {
+      throw new UsageError(`--time-zone ${TIME_ZONE_MESSAGE}`);
+    }
+    const timeZone = typeof timeZoneRaw === 'string' ? timeZoneRaw.trim() : null;
     const gatewayConfig = typeof configFile === 'string' ? readGatewayConfig(configFile) : undefined;
     const trustedProxies = trustedProxiesArg(ctx.values['trusted-proxies'], source);
 
@@ -241,7 +250,7 @@ export const ingestCommand: Command = {
     try {
       if (trustedProxies && source && ctx.remote) await saveTrustedProxiesOnServer(ctx.remote, source, trustedProxies);
       summary = ctx.remote
-        ? await ingestRemote(ctx.remote, body, { format, logFormat, source }, gatewayConfig)
+        ? await ingestRemote(ctx.remote, body, { format, logFormat, source, timeZone }, gatewayConfig)
         : await ctx.withDb(async (db) => {
             if (trustedProxies && source) await setSourceTrustedProxies(db, { source, trustedProxies, actor: 'cli' });
             // A configuration given here wins over the one saved on the source (log-formats.ts).
@@ -253,6 +262,8 @@ export const ingestCommand: Command = {
               format: chosen.format,
               gatewayConfig: chosen.gatewayConfig,
               logFormat: chosen.logFormat,
+              // --time-zone wins over the zone saved with the source's configuration.
+              timeZone: timeZone ?? chosen.timeZone ?? null,
               sourceName: source,
               actor: 'cli',
               // Rows per set-based statement (tests use small chunks to stop mid-batch).

@@ -223,7 +223,7 @@ function templateOf(format: string, warnings: string[]): Segment[] {
 const DEFAULT_FORMAT = '%h %l %u %t "%r" %>s %b';
 
 /** Compiles the Apache configuration's log format (`name` = a LogFormat nickname, or a CustomLog's path for an inline format). */
-export function compileApache(config: string, name?: string): CompiledLogFormat {
+export function compileApache(config: string, name?: string, timeZone?: string): CompiledLogFormat {
   const formats = new Map<string, string>();
   let defaultFormat: string | null = null;
   const used: Array<{ name: string; format: string }> = [];
@@ -250,5 +250,5 @@ export function compileApache(config: string, name?: string): CompiledLogFormat 
   };
   for (const [n, format] of formats) add(n, format);
   for (const u of used) add(u.name, u.format);
-  return chooseFormat('apache', found, used.map((u) => u.name), name, { noun: 'LogFormat' });
+  return chooseFormat('apache', found, used.map((u) => u.name), name, { noun: 'LogFormat' }, timeZone);
 }

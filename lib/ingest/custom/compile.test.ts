@@ -162,19 +162,29 @@ describe('Apache lines', () => {
   });
 });
 
-describe('a time logged without a zone is read as UTC, and the compile says so (bb3 D3: TZ Europe/Berlin read 1 h late)', () => {
+describe('a time logged without a zone is read in the zone given, else as UTC, and the compile says which (bb3 D3: TZ Europe/Berlin read 1 h late)', () => {
   // The formats as the testers ran them (HAProxy 2.6, Apache 2.4).
   const haproxy = "global\n  log 127.0.0.1:18330 local0\n  pidfile /tmp/bb3/hap/haproxy.pid\ndefaults\n  mode http\n  log global\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\nfrontend fe_custom\n  bind 127.0.0.1:18320 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional\n  capture request header Authorization len 4096\n  capture request header User-Agent len 128\n  log-format \"%ci:%cp [%tr] %ft %ST %B %{+Q}r verify=%[ssl_c_verify] err=%[ssl_c_err] caerr=%[ssl_c_ca_err] used=%[ssl_c_used] dn=%{+Q}[ssl_c_s_dn] serial=%[ssl_c_serial,hex] x5t=%[ssl_c_der,sha2(256),hex] hdrs=%hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_b64\n  bind 127.0.0.1:18321 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional ca-ignore-err all crt-ignore-err all\n  capture request header User-Agent len 128\n  capture request header Authorization len 1024\n  log-format \"[%t] %ST %HM %HU verify:%[ssl_c_verify] used:%[ssl_c_used] dn:%[ssl_c_s_dn] serial:%[ssl_c_serial,hex] sha:%[ssl_c_der,sha2(256),base64] %hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_httplog\n  bind 127.0.0.1:18322 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional ca-ignore-err all crt-ignore-err all\n  option httplog\n  capture request header Authorization len 4096\n  http-request return status 200 content-type text/plain string \"ok\\n\"\nfrontend fe_notime\n  bind 127.0.0.1:18323 ssl crt /tmp/bb3/hap/srv-combined.pem ca-file /tmp/bb3/pki/ca.pem crl-file /tmp/bb3/pki/ca.crl verify optional\n  no log\n  log 127.0.0.1:18331 format rfc5424 local0\n  log 127.0.0.1:18332 local0\n  capture request header Authorization len 4096\n  log-format \"%ST %HM %HU verify=%[ssl_c_verify] used=%[ssl_c_used] x5t=%[ssl_c_der,sha2(256),hex] auth=%hr\"\n  http-request return status 200 content-type text/plain string \"ok\\n\"\n";
   const apache = "LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\" \\\"%{SSL_CLIENT_VERIFY}x\\\" \\\"%{SSL_CLIENT_S_DN}x\\\" %{SSL_CLIENT_M_SERIAL}x \\\"%{Authorization}i\\\"\" a_combo\nLogFormat \"%{%Y-%m-%dT%H:%M:%S}t %a \\\"%r\\\" %>s %D verify=%{SSL_CLIENT_VERIFY}x dn=\\\"%{SSL_CLIENT_S_DN}x\\\" serial=%{SSL_CLIENT_M_SERIAL}x auth=\\\"%{Authorization}i\\\" cert=\\\"%{SSL_CLIENT_CERT}x\\\" ua=\\\"%{User-Agent}i\\\"\" a_pem\nLogFormat \"[%t] %{HTTPS}x %{Host}i %>s \\\"%r\\\" \\\"%{SSL_CLIENT_VERIFY}x\\\" \\\"%{SSL_CLIENT_CERT}x\\\" \\\"%{Authorization}i\\\" %T\" a_pem2\nLogFormat \"%t %>s \\\"%r\\\" %{SSL_CLIENT_VERIFY}x %{SSL_CLIENT_M_SERIAL}x %{Authorization}i %{SSL_CLIENT_S_DN}x\" a_unq\n";
   it.each([
-    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; add %z to the strftime format, or log %t"],
+    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or add %z to the strftime format, or log %t"],
     ['apache', apache, 'a_pem2', null],
-    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead"],
-    ['haproxy', haproxy, 'fe_b64', "log-format of frontend 'fe_b64' logs its time without a zone (%t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead"],
-    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC), and a line without one is rejected"],
+    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_b64', "log-format of frontend 'fe_b64' logs its time without a zone (%t): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API), or log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC; give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API)), and a line without one is rejected"],
     ['nginx', NGINX_MAIN, 'main', null],
   ] as const)('%s %s', (gateway, config, name, warning) => {
     const zone = compileGatewayLogFormat({ gateway, config, logFormat: name }).warnings.filter((w) => /zone/.test(w));
+    expect(zone).toEqual(warning ? [warning] : []);
+  });
+
+  it.each([
+    ['apache', apache, 'a_pem', "LogFormat 'a_pem' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read in Europe/Berlin, the time zone given; add %z to the strftime format, or log %t"],
+    ['apache', apache, 'a_pem2', null],
+    ['haproxy', haproxy, 'fe_custom', "log-format of frontend 'fe_custom' logs its time without a zone (%tr): it is read in Europe/Berlin, the time zone given; log %trl, %Tl or %Ts instead"],
+    ['haproxy', haproxy, 'fe_notime', "log-format of frontend 'fe_notime' logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read in Europe/Berlin, the time zone given), and a line without one is rejected"],
+  ] as const)('with a time zone given: %s %s names it', (gateway, config, name, warning) => {
+    const zone = compileGatewayLogFormat({ gateway, config, logFormat: name, timeZone: 'Europe/Berlin' }).warnings.filter((w) => /zone/.test(w));
     expect(zone).toEqual(warning ? [warning] : []);
   });
 });
@@ -356,8 +366,6 @@ frontend fe_httplog
   });
 });
 
-const RECOMMENDED_HAPROXY_ZONE_WARNING = "log-format of frontend 'holdfast_edge' logs its time without a zone (%tr): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; log %trl, %Tl or %Ts instead";
-
 describe("Holdfast's own formats, read as bring-your-own", () => {
   const keyFacts = (r: ParseResult) => {
     if (r.kind !== 'event') throw new Error(JSON.stringify(r));
@@ -392,12 +400,12 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
   it('the recommended HAProxy frontend: set-var variables, jwt_payload_query claims and hdr_cnt(DPoP) resolved', () => {
     const config = haproxyFrontend({ bind: ':443', crtFile: 'x.pem', caFile: 'ca.crt', crlFile: 'crl.pem', logTarget: 'stdout', backend: 'app' });
     const c = compileGatewayLogFormat({ gateway: 'haproxy', config });
-    // %tr is HAProxy's local time without a zone (the recommended frontend should log %trl or %Ts).
-    expect(c.warnings).toEqual([RECOMMENDED_HAPROXY_ZONE_WARNING]);
+    // %trl is HAProxy's local time with its offset: no warning of a time without a zone.
+    expect(c.warnings).toEqual([]);
     expect(c.fields).toEqual(expect.arrayContaining(['auth_scheme', 'token_fingerprint', 'token_client_id', 'token_sub', 'token_exp', 'cnf_jkt', 'cnf_x5t', 'has_dpop', 'cert_x5t', 'tls_err_code', 'correlation_id']));
-    const line = '10.0.0.1 [04/Dec/2026:10:22:49.721] 5b1d HTTP/1.1 GET /a HTTP/1.1 200 ssl_c_used=1 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="/O=Test/CN=svc-a" ssl_c_i_dn="/CN=CA" ssl_c_serial=1000 ssl_c_sha1=C5495C3A5A9F60D05A19132335907CEF94CEB34E x5t=eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_jkt=jkt-1 cnf_x5t=- has_dpop=1 x_request_id="rid-1"';
+    const line = '10.0.0.1 [04/Dec/2026:11:22:49 +0100] 5b1d HTTP/1.1 GET /a HTTP/1.1 200 ssl_c_used=1 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="/O=Test/CN=svc-a" ssl_c_i_dn="/CN=CA" ssl_c_serial=1000 ssl_c_sha1=C5495C3A5A9F60D05A19132335907CEF94CEB34E x5t=eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_jkt=jkt-1 cnf_x5t=- has_dpop=1 x_request_id="rid-1"';
     expect(event('haproxy', config, line.replace('5b1d HTTP/1.1 GET /a HTTP/1.1', '5b1d GET /a HTTP/1.1'))).toMatchObject({
-      requestId: '5b1d', authScheme: 'DPoP', tokenFingerprint: 'tok-fp', hasDpop: true, jkt: 'jkt-1', correlationId: 'rid-1',
+      occurredAt: new Date('2026-12-04T10:22:49Z'), requestId: '5b1d', authScheme: 'DPoP', tokenFingerprint: 'tok-fp', hasDpop: true, jkt: 'jkt-1', correlationId: 'rid-1',
       tokenClaims: { client_id: 'svc-a', exp: 1800000000, cnf: { jkt: 'jkt-1' } },
       cert: { verify: 'SUCCESS', subjectDn: 'CN=svc-a,O=Test', x5tS256: 'eqInjE-q7A4VKVwYZe4mLUJx9mSBOrmAIuK52Ta-CZg' },
     });
@@ -408,13 +416,13 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
     const withoutJkt = full.replace(/ cnf_jkt=%\[[^\]]*\]/, '');
     const withoutX5t = full.replace(/ cnf_x5t=%\[[^\]]*\]/, '');
     const line = (cnfX5t: string) =>
-      `10.0.0.1 [04/Dec/2026:10:22:49.721] 5b1d GET /a HTTP/1.1 200 ssl_c_used=0 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="" ssl_c_i_dn="" ssl_c_serial= ssl_c_sha1= x5t= scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_x5t=${cnfX5t} has_dpop=1 x_request_id="rid-1"`;
+      `10.0.0.1 [04/Dec/2026:11:22:49 +0100] 5b1d GET /a HTTP/1.1 200 ssl_c_used=0 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="" ssl_c_i_dn="" ssl_c_serial= ssl_c_sha1= x5t= scheme=DPoP token_sha256=tok-fp client_id=svc-a sub=svc-a exp=1800000000 cnf_x5t=${cnfX5t} has_dpop=1 x_request_id="rid-1"`;
 
     it.each([
       ['cnf.x5t#S256 without cnf.jkt', () => withoutJkt, "log-format of frontend 'holdfast_edge' logs the token's cnf.x5t#S256 but not cnf.jkt: a token whose cnf.x5t#S256 is empty may be bound by cnf.jkt, so its binding is left unknown (not bearer)"],
       ['cnf.jkt without cnf.x5t#S256', () => withoutX5t, "log-format of frontend 'holdfast_edge' logs the token's cnf.jkt but not cnf.x5t#S256: a token whose cnf.jkt is empty may be bound by cnf.x5t#S256, so its binding is left unknown (not bearer)"],
     ])('compile warns: %s', (_name, config, warning) => {
-      expect(compileGatewayLogFormat({ gateway: 'haproxy', config: config() }).warnings).toEqual([RECOMMENDED_HAPROXY_ZONE_WARNING, warning]);
+      expect(compileGatewayLogFormat({ gateway: 'haproxy', config: config() }).warnings).toEqual([warning]);
     });
 
     it('an empty cnf.x5t#S256 leaves the binding unknown (notLogged.cnf): the claims carry no cnf and say nothing of jkt', () => {
@@ -432,7 +440,6 @@ describe("Holdfast's own formats, read as bring-your-own", () => {
     it('a format logging the claims but neither cnf member warns, and leaves every token\'s binding unknown', () => {
       const neither = full.replace(/ cnf_(jkt|x5t)=%\[[^\]]*\]/g, '');
       expect(compileGatewayLogFormat({ gateway: 'haproxy', config: neither }).warnings).toEqual([
-        RECOMMENDED_HAPROXY_ZONE_WARNING,
         "log-format of frontend 'holdfast_edge' logs the token's claims but neither cnf.x5t#S256 nor cnf.jkt: whether a token is bound is unknown, so no token is stored bearer from this log",
       ]);
       const e = event('haproxy', neither, line('-').replace(' cnf_x5t=-', ''));

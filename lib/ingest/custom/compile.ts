@@ -16,6 +16,8 @@ export interface CompileGatewayLogFormatOptions {
   config: string;
   /** NGINX log_format name, Apache LogFormat nickname (or CustomLog path), HAProxy frontend; optional when the file has one usable format. */
   logFormat?: string;
+  /** The zone zone-less times are read in (its name, for the warning of a format whose time has no zone); none: UTC. */
+  timeZone?: string;
 }
 
 /**
@@ -26,12 +28,12 @@ export interface CompileGatewayLogFormatOptions {
 export function compileGatewayLogFormat(o: CompileGatewayLogFormatOptions): CompiledLogFormat {
   if (o.config.length > MAX_GATEWAY_CONFIG_CHARS) throw new LogFormatError('syntax', `the configuration is larger than ${MAX_GATEWAY_CONFIG_CHARS / 1024 / 1024} MiB`);
   const name = o.logFormat?.trim() || undefined;
-  const compiled = COMPILERS[o.gateway](o.config, name);
+  const compiled = COMPILERS[o.gateway](o.config, name, o.timeZone);
   // Like every registered parser: never throws, URLs and failure details redacted.
   return { ...compiled, parser: hardened(compiled.parser) };
 }
 
-const COMPILERS: Readonly<Record<GatewayFormat, (config: string, name?: string) => CompiledLogFormat>> = {
+const COMPILERS: Readonly<Record<GatewayFormat, (config: string, name?: string, timeZone?: string) => CompiledLogFormat>> = {
   nginx: compileNginx,
   apache: compileApache,
   haproxy: compileHaproxy,

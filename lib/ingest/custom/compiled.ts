@@ -159,8 +159,14 @@ const ZONED_TIME_HINT: Readonly<Record<GatewayFormat, string>> = {
   haproxy: 'log %trl, %Tl or %Ts instead',
 };
 
-/** The checks and the parser of one found format; throws LogFormatError with a one-line reason. */
-export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: string[]): CompiledLogFormat {
+/** How to give the zone of zone-less times (CLI and API). */
+const TIME_ZONE_HINT = "give the gateway's zone (--time-zone Europe/Berlin, or timeZone= on the API)";
+
+/**
+ * The checks and the parser of one found format; throws LogFormatError with a one-line reason.
+ * `timeZone`: the name of the zone zone-less times are read in (the warning names it), none: UTC.
+ */
+export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: string[], timeZone?: string): CompiledLogFormat {
   const segments = withFieldPatterns(normalizeSegments(found.segments));
   const slots = slotsOf(segments);
   const fields = new Set<FieldName>();
@@ -172,9 +178,15 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
     if (!found.syslogTime) {
       throw new LogFormatError('no_time', times.length ? `${found.title} has no complete time (its time variables give no full date)` : `${found.title} has no time variable`);
     }
-    warnings.push(`${found.title} logs no time: the syslog header's time is used (an RFC 3164 header has no zone: read as UTC), and a line without one is rejected`);
+    const zone = timeZone ? `read in ${timeZone}, the time zone given` : `read as UTC; ${TIME_ZONE_HINT}`;
+    warnings.push(`${found.title} logs no time: the syslog header's time is used (an RFC 3164 header has no zone: ${zone}), and a line without one is rejected`);
   } else if (!timeHasZone(times)) {
-    warnings.push(`${found.title} logs its time without a zone (${times.length === 1 ? slots.find((s) => s.time)!.spec : 'its time variables'}): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; ${ZONED_TIME_HINT[gateway]}`);
+    const spec = times.length === 1 ? slots.find((s) => s.time)!.spec : 'its time variables';
+    warnings.push(
+      timeZone
+        ? `${found.title} logs its time without a zone (${spec}): it is read in ${timeZone}, the time zone given; ${ZONED_TIME_HINT[gateway]}`
+        : `${found.title} logs its time without a zone (${spec}): it is read as UTC, so on a gateway whose clock is not on UTC every time is off by its offset and a valid token can read expired; ${TIME_ZONE_HINT}, or ${ZONED_TIME_HINT[gateway]}`,
+    );
   }
   const has = (list: readonly FieldName[]) => list.some((f) => fields.has(f));
   if (!has(TOKEN_FIELDS) && !has(CERT_FIELDS) && !has(VERIFY_FIELDS)) {
@@ -267,13 +279,14 @@ export function chooseFormat(
   preferred: string[],
   wanted: string | undefined,
   what: { noun: string; flag?: string },
+  timeZone?: string,
 ): CompiledLogFormat {
   const names = all.map((f) => f.name);
   if (all.length === 0) throw new LogFormatError('no_log_format', `the configuration defines no ${what.noun}`);
   if (wanted !== undefined) {
     const f = all.find((x) => x.name === wanted);
     if (!f) throw new LogFormatError('unknown_name', `no ${what.noun} named '${wanted.slice(0, 60)}'; the configuration has: ${names.join(', ')}`);
-    return finishFormat(gateway, f, names);
+    return finishFormat(gateway, f, names, timeZone);
   }
   const pool = preferred.length > 0 ? all.filter((f) => preferred.includes(f.name)) : all;
   const candidates = pool.length > 0 ? pool : all;
@@ -281,7 +294,7 @@ export function chooseFormat(
   let firstError: LogFormatError | null = null;
   for (const f of candidates) {
     try {
-      usable.push(finishFormat(gateway, f, names));
+      usable.push(finishFormat(gateway, f, names, timeZone));
     } catch (e) {
       if (!(e instanceof LogFormatError)) throw e;
       firstError ??= e;

@@ -370,7 +370,7 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   }
   const f = (name: FieldName) => first.get(name) ?? null;
 
-  const occurredAt = combineTime(input.time) ?? input.fallbackTime;
+  const occurredAt = combineTime(input.time, ctx.timeZone) ?? input.fallbackTime;
   if (!occurredAt) {
     const anyTime = input.time.length > 0;
     throw new FieldError(anyTime ? 'invalid_timestamp' : 'missing_field', anyTime ? 'the time fields of this line do not make a date' : 'no time on this line (the format logs none and no syslog header gave one)');

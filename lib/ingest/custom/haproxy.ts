@@ -534,7 +534,7 @@ const LARGE_FIELDS = new Set<FieldName>(['cert_der_b64', 'cert_pem', 'authorizat
 const AUTHORIZATION_CAPTURE_MIN = 4096;
 
 /** Compiles the log format of one HAProxy frontend or listen section (`name` = its name). */
-export function compileHaproxy(config: string, name?: string): CompiledLogFormat {
+export function compileHaproxy(config: string, name?: string, timeZone?: string): CompiledLogFormat {
   const found: FoundFormat[] = [];
   // %ci is the TCP peer unless `set-src` or a PROXY-protocol bind (`accept-proxy`) replaces it.
   const setSrc = /(?:^|\s)(set-src|accept-proxy)(?:\s|$)/m.exec(config);
@@ -564,5 +564,5 @@ export function compileHaproxy(config: string, name?: string): CompiledLogFormat
   if (found.length === 0) throw new LogFormatError('no_log_format', 'no frontend or listen section of the HAProxy configuration has a log-format or option httplog/httpslog');
   // Several frontends usually log to one file: a line of another one is skipped (other_frontend), not rejected.
   for (const f of found) f.others = found.filter((o) => o !== f && o.segments.some((s) => s.kind === 'slot')).map((o) => o.segments);
-  return chooseFormat('haproxy', found, [], name, { noun: 'frontend' });
+  return chooseFormat('haproxy', found, [], name, { noun: 'frontend' }, timeZone);
 }

@@ -10,6 +10,7 @@ import {
   compilePatterns, matchSegments, slotValues, type CompiledPatterns, type JsonShape, type Segment, type Slot,
 } from './template.ts';
 import type { TimeParts } from './time.ts';
+import type { LogTimeZone } from '../time-zone.ts';
 
 export interface LineParserSpec {
   gateway: 'nginx' | 'apache' | 'haproxy';
@@ -44,8 +45,11 @@ const SYSLOG_HEADERS: RegExp[] = [
   /^(\d{4}-\d{2}-\d{2}T\S+) \S+ [\w./-]+(?:\[\d+\])?: /,
 ];
 
-/** RFC 3164 times carry no year: the latest one not ahead of the clock by more than a day. */
-function syslogTime(s: string, now: Date): Date | null {
+/**
+ * RFC 3164 times carry no year: the latest one not ahead of the clock by more than a day. Nor a zone:
+ * read in the ingest's zone, else as UTC.
+ */
+function syslogTime(s: string, now: Date, zone: LogTimeZone | null): Date | null {
   const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
   if (!m) {
     const d = new Date(s);
@@ -53,16 +57,19 @@ function syslogTime(s: string, now: Date): Date | null {
   }
   const month = MONTHS.indexOf(m[1]!);
   if (month < 0) return null;
-  const at = (y: number) => new Date(Date.UTC(y, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])));
+  const at = (y: number) => {
+    const wall = Date.UTC(y, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+    return new Date(zone ? zone.toUtc(wall) : wall);
+  };
   const y = now.getUTCFullYear();
   const d = at(y);
   return d.getTime() > now.getTime() + 86_400_000 ? at(y - 1) : d;
 }
 
-function stripSyslog(text: string, now: Date): { rest: string; time: Date | null } | null {
+function stripSyslog(text: string, now: Date, zone: LogTimeZone | null): { rest: string; time: Date | null } | null {
   for (const re of SYSLOG_HEADERS) {
     const m = re.exec(text);
-    if (m) return { rest: text.slice(m[0].length), time: syslogTime(m[1]!, now) };
+    if (m) return { rest: text.slice(m[0].length), time: syslogTime(m[1]!, now, zone) };
   }
   return null;
 }
@@ -133,7 +140,7 @@ export class CompiledLineParser implements LineParser {
     let body = line;
     let fallbackTime: Date | null = null;
     if (!m.ok) {
-      const sys = stripSyslog(line, ctx.now());
+      const sys = stripSyslog(line, ctx.now(), ctx.timeZone);
       const again = sys ? matchSegments(this.spec.segments, sys.rest, this.patterns) : null;
       if (!again?.ok) {
         const rest = sys?.rest ?? line;

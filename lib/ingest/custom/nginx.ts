@@ -223,7 +223,7 @@ function templateOf(format: string, escape: Escape): Segment[] {
 const COMBINED = '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
 
 /** Compiles the NGINX configuration's log format (`name` = the log_format name). */
-export function compileNginx(config: string, name?: string): CompiledLogFormat {
+export function compileNginx(config: string, name?: string, timeZone?: string): CompiledLogFormat {
   const directives = [...walk(parseDirectives(tokenize(config)))];
   const found: FoundFormat[] = [];
   // `map $ssl_client_verify $mtls_ok { SUCCESS 1; default 0; }`: the mapped variable says less than
@@ -259,5 +259,5 @@ export function compileNginx(config: string, name?: string): CompiledLogFormat {
   if (used.includes('combined') && !found.some((f) => f.name === 'combined')) {
     found.push({ name: 'combined', title: "log_format 'combined'", segments: templateOf(COMBINED, 'default'), warnings: [], clientIpRewrittenBy: realIp });
   }
-  return chooseFormat('nginx', found, used, name, { noun: 'log_format' });
+  return chooseFormat('nginx', found, used, name, { noun: 'log_format' }, timeZone);
 }

@@ -1,9 +1,10 @@
 // Time as log formats write it, in pieces: one variable may carry a whole timestamp (NGINX
 // `$time_iso8601`), or several carry parts of one (Apache `%{%Y-%m-%dT%H:%M:%S}t.%{msec_frac}t%{%z}t`,
 // HAProxy `%Ts` + `%ms`). Each time variable compiles to a pattern and a reader of its parts; the
-// parts of one line are merged, first value of each part winning. Times without a zone are UTC
-// (the compile warns of a format whose time has none).
+// parts of one line are merged, first value of each part winning. Times without a zone are read in
+// the zone given with the ingest (time-zone.ts), else as UTC (the compile says which).
 import { parseTime } from '../time.ts';
+import type { LogTimeZone } from '../time-zone.ts';
 
 export interface TimeParts {
   epochMs?: number;
@@ -27,7 +28,7 @@ export interface TimeReader {
   gives: 'full' | 'epoch' | 'date_parts' | 'fraction';
   /** The date parts it provides, when gives is 'date_parts'. */
   parts?: ReadonlyArray<keyof TimeParts>;
-  /** A whole date and time with no zone (HAProxy `%tr`): read as UTC. */
+  /** A whole date and time with no zone (HAProxy `%tr`): read in the ingest's zone, else as UTC. */
   zoneless?: boolean;
 }
 
@@ -89,7 +90,7 @@ export function fractionTime(digits: number): TimeReader {
   };
 }
 
-/** HAProxy `%t`/`%tr`: `04/Dec/2026:10:22:49.721`, local time without a zone (read as UTC). */
+/** HAProxy `%t`/`%tr`: `04/Dec/2026:10:22:49.721`, local time without a zone (read in the ingest's zone, else as UTC). */
 export const HAPROXY_DATE: TimeReader = {
   zoneless: true,
   pattern: '\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2}\\.\\d{3}',
@@ -213,8 +214,11 @@ export function timeIsComplete(readers: readonly TimeReader[]): boolean {
   return DATE_PARTS.every((p) => have.has(p));
 }
 
-/** The parts of one line → a Date; null when they do not make one. */
-export function combineTime(pieces: readonly TimeParts[]): Date | null {
+/**
+ * The parts of one line → a Date; null when they do not make one. Date parts without an offset are
+ * a wall-clock time in `zone` (none: UTC); an epoch or an offset the line carries is never shifted.
+ */
+export function combineTime(pieces: readonly TimeParts[], zone: LogTimeZone | null = null): Date | null {
   if (pieces.length === 0) return null;
   const p: TimeParts = {};
   for (const x of pieces) {
@@ -228,7 +232,8 @@ export function combineTime(pieces: readonly TimeParts[]): Date | null {
     if (DATE_PARTS.some((k) => p[k] === undefined)) return null;
     const { year, month, day, hour, minute, second } = p as Required<TimeParts>;
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-    ms = Date.UTC(year, month - 1, day, hour, minute, second, p.fracMs ?? 0) - (p.offsetMin ?? 0) * 60_000;
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second, p.fracMs ?? 0);
+    ms = p.offsetMin !== undefined ? wall - p.offsetMin * 60_000 : zone ? zone.toUtc(wall) : wall;
   }
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) || ms < 0 || ms > 253402300799999 ? null : d;

@@ -16,6 +16,7 @@ import { SERVICE_LINE, SKIP, err, type LineParser, type ParseResult } from '../t
 import { identityFrom } from '../auth-facts.ts';
 import { newEvent, verdictFromCertVerify } from '../event.ts';
 import { guard, isEmptyLine } from '../fields.ts';
+import type { LogTimeZone } from '../time-zone.ts';
 
 /** ErrorLogFormat's default head: time, module:level, pid[:tid], optional source file, optional client. */
 const HEAD = /^\[([^\]]+)\] \[([\w-]*):(\w+)\] (?:\[pid \d+(?::tid \d+)?\] )?(?:\S+\(\d+\): )?(?:\[client ([^\]]+)\] )?(.*)$/;
@@ -25,20 +26,26 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /**
  * `Fri Dec 04 10:22:00.700217 2026` (the default `%{u}t`) or `2026-12-04 10:22:00.700217` (`%{cu}t`).
- * Apache writes local time without a zone: read as UTC (run the gateway with TZ=UTC, as logs should be).
+ * Apache writes local time without a zone: read in the ingest's zone (`--time-zone`), else as UTC.
  */
-function errorLogTime(s: string): Date | null {
+function errorLogTime(s: string, zone: LogTimeZone | null): Date | null {
+  const wall = errorLogWallTime(s);
+  return wall === null ? null : new Date(zone ? zone.toUtc(wall) : wall);
+}
+
+/** The error log's wall-clock time as milliseconds read as if UTC. */
+function errorLogWallTime(s: string): number | null {
   const d = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? (\d{4})$/.exec(s);
   if (d) {
     const month = MONTHS.indexOf(d[1]!);
     if (month < 0) return null;
     const ms = Number((d[6] ?? '0').slice(0, 3).padEnd(3, '0'));
-    return new Date(Date.UTC(Number(d[7]), month, Number(d[2]), Number(d[3]), Number(d[4]), Number(d[5]), ms));
+    return Date.UTC(Number(d[7]), month, Number(d[2]), Number(d[3]), Number(d[4]), Number(d[5]), ms);
   }
   const c = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(s);
   if (c) {
     const ms = Number((c[7] ?? '0').slice(0, 3).padEnd(3, '0'));
-    return new Date(Date.UTC(Number(c[1]), Number(c[2]) - 1, Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6]), ms));
+    return Date.UTC(Number(c[1]), Number(c[2]) - 1, Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6]), ms);
   }
   return null;
 }
@@ -83,7 +90,7 @@ function verifyEvent(text: string, time: Date, client: string | undefined, code:
 
 export const apacheErrorParser: LineParser = {
   format: 'apache-error',
-  parseLine(text): ParseResult {
+  parseLine(text, ctx): ParseResult {
     if (isEmptyLine(text)) return SKIP;
     return guard(() => {
       const h = HEAD.exec(text.trimEnd());
@@ -93,7 +100,7 @@ export const apacheErrorParser: LineParser = {
       if (!h) return err('unrecognized_line', 'not an Apache error-log line ([time] [module:level] …)');
       const v = VERIFY.exec(h[5]!);
       if (!v) return SERVICE_LINE;
-      const time = errorLogTime(h[1]!);
+      const time = errorLogTime(h[1]!, ctx.timeZone);
       if (!time) return err('invalid_timestamp', `unreadable error-log time: ${h[1]!.slice(0, 40)}`);
       return { kind: 'event', event: verifyEvent(text, time, h[4], v[1]!, v[2]!, v[3]!, v[4]) };
     });

@@ -22,6 +22,7 @@ import { type CursorKind, decodeCursor, encodeCursor, filtersOf, identityClause,
 
 export interface EventFilters {
   requestId?: string;
+  /** A request whose own verdict, or whose chain verdict (its whole path's, as findings and pages show it), is this one. */
   verdict?: Verdict;
   /** `binding` = binding failures only (BINDING_FAILURE_VERDICTS), distinct from generic auth failures. */
   failures?: (typeof EVENT_FAILURES)[number];
@@ -59,7 +60,7 @@ const eventQuery = perDefaults((defaultLimit: number) =>
   filterObject({
     requestId: textParam().describe('source request id (also accepted as request-id); also finds every hop that carried it as its correlation id (X-Request-ID)'),
     'request-id': textParam().describe('the same as requestId'),
-    verdict: enumParam(VERDICTS).describe('one verdict'),
+    verdict: enumParam(VERDICTS).describe("one verdict: requests whose own verdict, or whose chain verdict (the whole path's, when its hops were joined), is this one"),
     failures: enumParam(EVENT_FAILURES).describe('binding = binding failures only; any = every verdict but ok; all = every verdict (the default here)'),
     identity: textParam().describe('identity id or exact name'),
     token: uuidParam().describe('token id'),
@@ -154,6 +155,29 @@ function verdictsOf(f: EventFilters): readonly string[] | null {
   return vs;
 }
 
+/**
+ * Which chain verdicts the filters match besides the request's own verdict: with a verdict asked for,
+ * a request whose path has that verdict is listed even when its own line says otherwise (a backend's
+ * ok behind an edge that passed a forged certificate header is spoofed_client_cert). Null: none.
+ */
+function chainVerdictsOf(f: EventFilters): readonly string[] | null {
+  if (!f.verdict) return null;
+  const vs = verdictsOf(f);
+  return vs?.length ? vs : null;
+}
+
+/**
+ * The hop rows of requests whose chain verdict is one of `vs`, as (columns) of evidence."Hop": a
+ * subquery read through its ("chainVerdict", "occurredAt") index, bounded by the list's range.
+ */
+function chainVerdictRows(q: Sql, columns: string, vs: readonly string[], f: EventFilters): string {
+  const range = [
+    f.from ? ` AND h."occurredAt" >= ${q.p(f.from.toISOString())}::timestamptz` : '',
+    f.to ? ` AND h."occurredAt" < ${q.p(f.to.toISOString())}::timestamptz` : '',
+  ].join('');
+  return `(SELECT ${columns} FROM "evidence"."Hop" h WHERE h."chainVerdict" IN ${verdictCodeListSql(vs)}${range})`;
+}
+
 /** The evidence."Dim" number of a value (a subquery: none when the value was never stored). */
 function dimIdSql(q: Sql, kind: number, value: string): string {
   return `(SELECT d.id FROM "evidence"."Dim" d WHERE d."kind" = ${kind} AND d."value" = ${q.p(value)})`;
@@ -177,7 +201,10 @@ function placeClauses(q: Sql, a: 'n' | 'r', f: EventFilters): void {
 /** WHERE for notable requests (alias n). */
 function notableWhere(q: Sql, f: EventFilters): void {
   const vs = verdictsOf(f);
-  if (vs) q.and(vs.length ? `n."verdict" IN ${verdictCodeListSql(vs)}` : 'false');
+  const chain = chainVerdictsOf(f);
+  // A notable row's hop row is the one with its ns, key and time (withHops joins the same one).
+  if (chain) q.and(`(n."verdict" IN ${verdictCodeListSql(chain)} OR (n."ns", n."key", n."occurredAt") IN ${chainVerdictRows(q, 'h."ns", h."key", h."occurredAt"', chain, f)})`);
+  else if (vs) q.and(vs.length ? `n."verdict" IN ${verdictCodeListSql(vs)}` : 'false');
   // A request id also finds every hop of the request it names: the lines that carried it as their correlation id.
   if (f.requestId) q.and(`(n."requestId" = ${q.p(f.requestId)} OR n."correlationId" = ${q.p(f.requestId)})`);
   identityClause(q, 'n."identityId"', f.identity);
@@ -193,9 +220,13 @@ function notableWhere(q: Sql, f: EventFilters): void {
 /** WHERE for ledger rows that are not notable (alias r, token t); false when the filters only match notable ones. */
 function ledgerWhere(q: Sql, f: EventFilters): boolean {
   const vs = verdictsOf(f);
-  if (vs && !vs.includes('ok')) return false;
+  const chain = chainVerdictsOf(f);
+  const ownOk = !vs || vs.includes('ok');
+  if (!ownOk && !chain) return false;
   q.and(`r."verdict" = ${verdictCode('ok')}`);
   q.and(`NOT EXISTS (SELECT 1 FROM "evidence"."Notable" x WHERE x."ns" = r."ns" AND x."key" = r."key" AND x."occurredAt" = r."occurredAt")`);
+  // An ok row asked for by another verdict: only by its chain's (its hop row: day, ns and key, as withHops joins it).
+  if (!ownOk) q.and(`(r."day", r."ns", r."key") IN ${chainVerdictRows(q, 'h."day", h."ns", h."key"', chain!, f)}`);
   if (f.requestId) {
     // Keyed by the id itself, or a hop of the request that id correlates (hop rows key it the same way).
     const k = q.p(requestKeyOfId(f.requestId).toString('hex'));
@@ -311,7 +342,10 @@ type EventSqlRow = {
   kept: string;
 };
 
-/** Whether the filters can only match notable requests (no ok ledger row): then the list can be counted cheaply. */
+/**
+ * Whether the filters can only match notable requests, or ok ledger rows only by their chain verdict
+ * (no ok ledger row as such): then the list can be counted cheaply.
+ */
 export function notableOnly(f: EventFilters): boolean {
   const vs = verdictsOf(f);
   return vs !== null && !vs.includes('ok');
@@ -340,7 +374,7 @@ export async function listEvents(db: Database, f: EventFilters, p: Params, opts:
     withHops(`${NOTABLE_SELECT} ${nq.whereSql()} ORDER BY n."occurredAt" DESC, n.id DESC LIMIT ${page}`),
     nq.params,
   );
-  const countP = opts.count && notableOnly(f) ? countNotable(db, f, after) : undefined;
+  const countP = opts.count && notableOnly(f) ? countListed(db, f, after) : undefined;
   const [notable, counted] = await Promise.all([notableP, countP]);
 
   // Ledger rows newest first. Without a selective filter the ledger may hold a week of a fleet's
@@ -409,13 +443,24 @@ export async function listEvents(db: Database, f: EventFilters, p: Params, opts:
   return { items, nextCursor: last ? encodeCursor([iso(last.occurredAt)!, String(last.sk)]) : null, ...counted };
 }
 
-/** Total of the filtered notable requests, and how many are newer than the cursor. */
-async function countNotable(db: Database, f: EventFilters, after: (string | number)[] | undefined): Promise<{ total: number; offset: number }> {
-  const q = new Sql();
-  notableWhere(q, f);
-  const where = q.whereSql();
-  const offset = after ? `count(*) FILTER (WHERE (n."occurredAt", 'n' || lpad(n.id::text, 20, '0')) >= (${q.p(after[0])}::timestamptz, ${q.p(after[1])}))::int` : '0';
-  const [r] = await db.query<{ total: number; offset: number }>(`SELECT count(*)::int AS total, ${offset} AS "offset" FROM "evidence"."Notable" n ${where}`, q.params);
-  return { total: Number(r?.total ?? 0), offset: Number(r?.offset ?? 0) };
+/**
+ * Total of the filtered requests, and how many are newer than the cursor: the notable ones, plus the
+ * ok ledger rows a chain verdict matches (found through the hop rows' index, so cheap to count too).
+ */
+async function countListed(db: Database, f: EventFilters, after: (string | number)[] | undefined): Promise<{ total: number; offset: number }> {
+  const count = async (from: string, where: (q: Sql) => boolean, sk: string, at: string) => {
+    const q = new Sql();
+    if (!where(q)) return { total: 0, offset: 0 };
+    const offset = after ? `count(*) FILTER (WHERE (${at}, ${sk}) >= (${q.p(after[0])}::timestamptz, ${q.p(after[1])}))::int` : '0';
+    const [r] = await db.query<{ total: number; offset: number }>(`SELECT count(*)::int AS total, ${offset} AS "offset" FROM ${from} ${q.whereSql()}`, q.params);
+    return { total: Number(r?.total ?? 0), offset: Number(r?.offset ?? 0) };
+  };
+  const [notable, ledger] = await Promise.all([
+    count('"evidence"."Notable" n', (q) => (notableWhere(q, f), true), `'n' || lpad(n.id::text, 20, '0')`, 'n."occurredAt"'),
+    chainVerdictsOf(f)
+      ? count('"evidence"."Request" r LEFT JOIN "Token" t ON t.id = r."tokenId"', (q) => ledgerWhere(q, f), `'r' || r."day"::text || encode(r."key", 'hex')`, 'r."occurredAt"')
+      : { total: 0, offset: 0 },
+  ]);
+  return { total: notable.total + ledger.total, offset: notable.offset + ledger.offset };
 }
 

@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/open.ts';
 import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
 import { listHopPaths } from '../estate/hops.ts';
-import type { EventRow } from '../estate/lists.ts';
+import { listEvents, parseEventFilters, type EventRow } from '../estate/lists.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { evaluateFindings } from '../findings/index.ts';
 import { allEvents } from '../ingest/testing/stored-events.ts';
@@ -79,8 +79,33 @@ function linesOf(rs: Request[] | undefined, path: string): string[] {
   return (r?.lines ?? []).map((e) => `${e.source} ${e.chainVerdict}`).sort();
 }
 
+/** What the requests list answers for one verdict: every row, the rows and totals of its pages walked `limit` at a time. */
+interface Filtered {
+  rows: EventRow[];
+  walked: string[];
+  totals: number[];
+  offsets: number[];
+}
+
+async function filtered(db: Database, verdict: string, limit: number): Promise<Filtered> {
+  const f = parseEventFilters({ verdict });
+  const { items: rows } = await listEvents(db, f, {});
+  const walked: string[] = [];
+  const totals: number[] = [];
+  const offsets: number[] = [];
+  let after: string | null = null;
+  do {
+    const page = await listEvents(db, { ...f, limit }, after ? { after } : {}, { count: true });
+    walked.push(...page.items.map((e) => e.id));
+    totals.push(page.total ?? -1);
+    offsets.push(page.offset ?? -1);
+    after = page.nextCursor;
+  } while (after && walked.length < 100);
+  return { rows, walked, totals, offsets };
+}
+
 describe('BB1 owner chains: an edge that generates the X-Request-ID joins the backend that received it (R2)', () => {
-  let stored = new Map<'pglite' | 'postgres', { requests: Request[]; leaks: string[] } | null>();
+  let stored = new Map<'pglite' | 'postgres', { requests: Request[]; leaks: string[]; spoofed: Filtered } | null>();
   beforeAll(async () => {
     stored = await onEachRuntime(async (t) => {
       await ingestAll(t.db, [
@@ -91,9 +116,25 @@ describe('BB1 owner chains: an edge that generates the X-Request-ID joins the ba
         { file: 'owner-ids/ngx_edge_owner.log', source: 'ngx-edge-owner', format: 'nginx', config: 'owner-ids/nginx.conf', logFormat: 'edge_owner' },
       ]);
       const leaks = (await listHopPaths(t.db, {})).flatMap((p) => p.leaks.filter((l) => l.clientSupplied > 0).map((l) => l.hop.source)).sort();
-      return { requests: await requests(t.db), leaks };
+      return { requests: await requests(t.db), leaks, spoofed: await filtered(t.db, 'spoofed_client_cert', 3) };
     });
   }, 180_000);
+
+  it.each(RUNTIMES)('%s: --verdict spoofed_client_cert finds every line of those requests by their chain verdict, paged and counted', (runtime) => {
+    const s = stored.get(runtime);
+    if (!s) return;
+    const spoofed = s.requests.filter((r) => r.lines.some((e) => e.chainVerdict === 'spoofed_client_cert')).flatMap((r) => r.lines.map((e) => e.id)).sort();
+    expect(spoofed).toHaveLength(8);
+    expect(s.spoofed.rows.map((e) => e.id).sort()).toEqual(spoofed);
+    // Found by the chain's verdict: their own lines say otherwise (ok at the NGINX edge and the backend, kept in the ledger only).
+    expect(s.spoofed.rows.every((e) => e.chainVerdict === 'spoofed_client_cert')).toBe(true);
+    expect(s.spoofed.rows.filter((e) => e.verdict !== 'spoofed_client_cert').length).toBeGreaterThan(0);
+    expect(s.spoofed.rows.some((e) => e.kept === 'ledger')).toBe(true);
+    // Pages of 3 walk the same rows, newest first, each once; every page says the total and its offset.
+    expect(s.spoofed.walked).toEqual(s.spoofed.rows.map((e) => e.id));
+    expect(s.spoofed.totals).toEqual([8, 8, 8]);
+    expect(s.spoofed.offsets).toEqual([0, 3, 6]);
+  });
 
   it.each(RUNTIMES)('%s: every request is joined; forged certificate headers the edges passed are spoofed_client_cert, the edge named', (runtime) => {
     const s = stored.get(runtime);

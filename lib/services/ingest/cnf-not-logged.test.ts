@@ -30,7 +30,7 @@ const VARIANTS = [
 
 /** What such a frontend logs for a DPoP request without a client certificate (HAProxy writes `-` for an empty sample). */
 const line = (id: string, token: string, client: string, cnfX5t: string) =>
-  `10.0.0.1 [04/Dec/2026:10:22:49.721] ${id} GET /a HTTP/1.1 200 ssl_c_used=0 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="" ssl_c_i_dn="" ssl_c_serial= ssl_c_sha1= x5t= scheme=DPoP token_sha256=${fingerprintToken(token)} client_id=${client} sub=${client} exp=${EXP}${cnfX5t} has_dpop=1 x_request_id="${id}"`;
+  `10.0.0.1 [04/Dec/2026:10:22:49 +0000] ${id} GET /a HTTP/1.1 200 ssl_c_used=0 ssl_c_verify=0 ssl_c_err=0 ssl_c_ca_err=0 ssl_c_s_dn="" ssl_c_i_dn="" ssl_c_serial= ssl_c_sha1= x5t= scheme=DPoP token_sha256=${fingerprintToken(token)} client_id=${client} sub=${client} exp=${EXP}${cnfX5t} has_dpop=1 x_request_id="${id}"`;
 
 const fresh = jwt({ sub: 'svc-new', client_id: 'svc-new', cnf: { jkt: JKT } }); // first seen in this log
 const known = jwt({ sub: 'svc-known', client_id: 'svc-known', cnf: { jkt: JKT } }); // known DPoP-bound from introspection

@@ -152,6 +152,23 @@ for (const runtime of RUNTIMES) {
       expect(JSON.stringify(mine)).not.toContain('log_format');
     });
 
+    it('saves a time zone with the configuration (canonical spelling, named in the warnings, resolved for ingest); refuses an unknown one', async (ctx) => {
+      if (!t) return ctx.skip();
+      const config = 'LogFormat "%{%Y-%m-%dT%H:%M:%S}t %>s \\"%r\\" %{SSL_CLIENT_VERIFY}x" tzfmt';
+      const saved = await saveSourceLogFormat(t.db, { source: 'edge-tz', format: 'apache', config, timeZone: ' europe/berlin ', actor: 'admin@test' });
+      expect(saved.timeZone).toBe('Europe/Berlin');
+      expect(saved.warnings).toContain("LogFormat 'tzfmt' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read in Europe/Berlin, the time zone given; add %z to the strftime format, or log %t");
+      expect((await getSourceLogFormat(t.db, 'edge-tz', { withConfig: false })).timeZone).toBe('Europe/Berlin');
+      expect(await resolveIngestLogFormat(t.db, { format: null, sourceName: 'edge-tz' })).toMatchObject({ format: 'apache', from: 'source', timeZone: 'Europe/Berlin' });
+      expect((await audit('source.log_format.save')).find((e) => e.details.source === 'edge-tz')!.details).toMatchObject({ timeZone: 'Europe/Berlin' });
+      await expect(saveSourceLogFormat(t.db, { source: 'edge-tz', format: 'apache', config, timeZone: 'Mars/Olympus', actor: 'admin@test' })).rejects.toMatchObject({
+        code: 'bad_request', message: 'timeZone must be an IANA time zone such as Europe/Berlin, or a fixed offset such as +02:00',
+      });
+      // Saved again without one: UTC, and nothing to resolve.
+      expect((await saveSourceLogFormat(t.db, { source: 'edge-tz', format: 'apache', config, actor: 'admin@test' })).timeZone).toBeNull();
+      expect(await resolveIngestLogFormat(t.db, { format: null, sourceName: 'edge-tz' })).not.toHaveProperty('timeZone');
+    });
+
     it('a format without a configuration keeps NULL, so its repeats are still found (no change for other formats)', async (ctx) => {
       if (!t) return ctx.skip();
       const line = JSON.stringify({ time: '2026-11-22T08:00:00+00:00', uri: '/x', status: 200, ssl_client_verify: 'NONE', authz_scheme: 'Bearer', has_dpop: '0' });

@@ -13,6 +13,7 @@ import { HoldfastError } from '../../errors.ts';
 import {
   compileGatewayLogFormat, gatewayOfConfig, isConfiguredFormat, isGatewayFormat, LogFormatError, type CompiledLogFormat, type GatewayFormat,
 } from '../../ingest/index.ts';
+import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { logFormatSha256 } from './log-format-hash.ts';
 
 /** Largest configuration kept with a source (a whole nginx.conf or haproxy.cfg is far below it). */
@@ -35,6 +36,8 @@ export interface SourceLogFormatView {
   /** Every format name the configuration offers. */
   names: string[];
   sha256: string;
+  /** The zone of the gateway's zone-less times, if saved: the default of the ingests read with this configuration. */
+  timeZone: string | null;
   /** Canonical fields read from each line, variables kept as labels, what the format cannot tell. */
   fields: string[];
   labels: string[];
@@ -61,7 +64,7 @@ function checkSourceName(name: string): void {
  * Compiles a configuration the way ingest will read it. `auto` takes the gateway the directives
  * name. Throws validation_failed with the one-line reason when nothing usable is in it.
  */
-export function compileLogFormat(choice: string, config: string, logFormat?: string | null): CompiledLogFormat {
+export function compileLogFormat(choice: string, config: string, logFormat?: string | null, timeZone?: string | null): CompiledLogFormat {
   if (choice !== 'auto' && !isGatewayFormat(choice)) throw refusal(`format: nginx, apache, haproxy or auto, not "${choice.slice(0, 40)}"`, 'unknown_gateway');
   const bytes = Buffer.byteLength(config, 'utf8');
   if (bytes > MAX_LOG_FORMAT_CONFIG_BYTES) throw refusal(`the configuration is ${bytes} bytes; at most ${MAX_LOG_FORMAT_CONFIG_BYTES} (2 MiB)`, 'too_large');
@@ -69,7 +72,7 @@ export function compileLogFormat(choice: string, config: string, logFormat?: str
   const gateway = choice === 'auto' ? gatewayOfConfig(config) : choice;
   if (!gateway) throw refusal('could not tell which gateway the configuration is for; choose nginx, apache or haproxy', 'unknown_gateway');
   try {
-    return compileGatewayLogFormat({ gateway, config, logFormat: logFormat?.trim() || undefined });
+    return compileGatewayLogFormat({ gateway, config, logFormat: logFormat?.trim() || undefined, timeZone: timeZone ?? undefined });
   } catch (e) {
     if (e instanceof LogFormatError) throw refusal(e.message, e.code);
     throw e;
@@ -82,6 +85,7 @@ interface StoredLogFormat {
   logFormat: string | null;
   name: string;
   sha256: string;
+  timeZone: string | null;
   updatedAt: Date;
   updatedBy: string;
 }
@@ -90,7 +94,7 @@ function viewOf(source: string, row: StoredLogFormat, withConfig: boolean): Sour
   let compiled: CompiledLogFormat | null = null;
   let problem: string | null = null;
   try {
-    compiled = compileLogFormat(row.gateway, row.config, row.logFormat);
+    compiled = compileLogFormat(row.gateway, row.config, row.logFormat, row.timeZone);
   } catch (e) {
     problem = (e as Error).message;
   }
@@ -101,6 +105,7 @@ function viewOf(source: string, row: StoredLogFormat, withConfig: boolean): Sour
     logFormat: row.logFormat,
     names: compiled?.names ?? [],
     sha256: row.sha256,
+    timeZone: row.timeZone,
     fields: compiled?.fields ?? [],
     labels: compiled?.labels ?? [],
     warnings: compiled?.warnings ?? [],
@@ -117,6 +122,8 @@ export interface SaveLogFormatInput {
   format: string;
   config: string;
   logFormat?: string | null;
+  /** The zone of the gateway's zone-less times (Europe/Berlin, +02:00); none: UTC. An unknown one is a bad_request. */
+  timeZone?: string | null;
   actor: string;
   now?: () => Date;
 }
@@ -130,10 +137,13 @@ export async function saveSourceLogFormat(db: Database, input: SaveLogFormatInpu
   const name = input.source.trim();
   checkSourceName(name);
   const logFormat = input.logFormat?.trim() || null;
-  const compiled = compileLogFormat(input.format, input.config, logFormat);
+  const zone = input.timeZone?.trim() ? parseTimeZone(input.timeZone) : null;
+  if (input.timeZone?.trim() && !zone) throw new HoldfastError('bad_request', `timeZone ${TIME_ZONE_MESSAGE}`, { errors: [{ path: 'timeZone', message: TIME_ZONE_MESSAGE }] });
+  const timeZone = zone?.name ?? null;
+  const compiled = compileLogFormat(input.format, input.config, logFormat, timeZone);
   const sha256 = logFormatSha256(compiled.gateway, compiled.name, input.config);
   const at = (input.now ?? (() => new Date()))();
-  const row: StoredLogFormat = { gateway: compiled.gateway, config: input.config, logFormat, name: compiled.name, sha256, updatedAt: at, updatedBy: input.actor };
+  const row: StoredLogFormat = { gateway: compiled.gateway, config: input.config, logFormat, name: compiled.name, sha256, timeZone, updatedAt: at, updatedBy: input.actor };
   const replaced = await db.prisma.$transaction(async (tx) => {
     let source = await tx.source.findUnique({ where: { name }, select: { id: true, logFormat: { select: { sha256: true } } } });
     const sourceCreated = !source;
@@ -144,7 +154,7 @@ export async function saveSourceLogFormat(db: Database, input: SaveLogFormatInpu
       action: 'source.log_format.save',
       target: `source:${source.id}`,
       details: {
-        source: name, gateway: compiled.gateway, name: compiled.name, logFormat, sha256, bytes: Buffer.byteLength(input.config, 'utf8'),
+        source: name, gateway: compiled.gateway, name: compiled.name, logFormat, sha256, timeZone, bytes: Buffer.byteLength(input.config, 'utf8'),
         previousSha256: source.logFormat?.sha256 ?? null, sourceCreated,
       },
     });
@@ -212,6 +222,8 @@ export interface IngestLogFormat {
   format: string | null;
   gatewayConfig?: string;
   logFormat?: string;
+  /** The saved configuration's time zone (from: 'source'): the default when the ingest gives none. */
+  timeZone?: string;
   /** Where the configuration came from. */
   from: 'request' | 'source' | null;
 }
@@ -238,14 +250,14 @@ export async function resolveIngestLogFormat(db: Database, req: IngestLogFormatR
       'gateway_mismatch',
     );
   }
-  return { format: saved.gateway, gatewayConfig: saved.config, logFormat: logFormat ?? saved.logFormat ?? undefined, from: 'source' };
+  return { format: saved.gateway, gatewayConfig: saved.config, logFormat: logFormat ?? saved.logFormat ?? undefined, ...(saved.timeZone ? { timeZone: saved.timeZone } : {}), from: 'source' };
 }
 
-async function savedFor(db: Database, req: IngestLogFormatRequest): Promise<{ source: string; gateway: string; config: string; logFormat: string | null } | null> {
+async function savedFor(db: Database, req: IngestLogFormatRequest): Promise<{ source: string; gateway: string; config: string; logFormat: string | null; timeZone: string | null } | null> {
   if (!req.sourceId && !req.sourceName) return null;
   const source = await db.prisma.source.findUnique({
     where: req.sourceId ? { id: req.sourceId } : { name: req.sourceName! },
-    select: { name: true, logFormat: { select: { gateway: true, config: true, logFormat: true } } },
+    select: { name: true, logFormat: { select: { gateway: true, config: true, logFormat: true, timeZone: true } } },
   });
   return source?.logFormat ? { source: source.name, ...source.logFormat } : null;
 }

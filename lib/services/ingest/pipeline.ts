@@ -13,8 +13,10 @@ import { KeyCache, MemoryReplayStore } from '../../binding/index.ts';
 import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
+import { HoldfastError } from '../../errors.ts';
 import { ANY_PEER_WORDS, parseTrustedProxies, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
+import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
@@ -102,6 +104,11 @@ export interface IngestOptions {
   gatewayConfig?: string;
   /** Which log format of that configuration (NGINX log_format name, Apache nickname, HAProxy frontend). */
   logFormat?: string;
+  /**
+   * The zone of the log's zone-less times (`Europe/Berlin`, `+02:00`): HAProxy `%tr`, Apache strftime
+   * without `%z`, RFC 3164 syslog headers, Apache's error log. None: UTC. An unknown zone is a bad_request.
+   */
+  timeZone?: string | null;
 }
 
 /** Events, tokens and exposures parsed before a chunk is written (PostgreSQL). */
@@ -124,6 +131,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   // what was ingested, kept with the batch and in its audit entry.
   const bodyHash = createHash('sha256');
   let bodyBytes = 0;
+  const timeZone = opts.timeZone ? parseTimeZone(opts.timeZone) : null;
+  if (opts.timeZone && !timeZone) throw new HoldfastError('bad_request', `timeZone ${TIME_ZONE_MESSAGE}`, { errors: [{ path: 'timeZone', message: TIME_ZONE_MESSAGE }] });
   const { format, compiled, batches } = await openParseStream(source, {
     onBytes: (c) => {
       bodyHash.update(c);
@@ -135,6 +144,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
     maxLineBytes: opts.maxLineBytes,
     gatewayConfig: opts.gatewayConfig,
     logFormat: opts.logFormat,
+    timeZone,
   });
   const logFormatSha256 = compiled && opts.gatewayConfig !== undefined ? logFormatSha256Of(compiled.gateway, compiled.name, opts.gatewayConfig) : null;
   const logFormat = compiled ? { gateway: compiled.gateway, name: compiled.name, warnings: compiled.warnings } : undefined;

@@ -8,6 +8,7 @@ import { createSession } from '@/lib/auth/sessions.ts';
 import { createUser } from '@/lib/auth/users.ts';
 import { ENVOY_LINE, NGINX_JSON_REAL } from '@/lib/ingest/testing/samples.ts';
 import { registerDatabase } from '@/lib/server/database.ts';
+import { saveSourceLogFormat } from '@/lib/services/ingest/log-formats.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '@/lib/testing/databases.ts';
 import { GET as getSources, POST as postSources } from '../sources/route.ts';
 import { GET as getBatches } from './batches/route.ts';
@@ -105,7 +106,7 @@ for (const runtime of RUNTIMES) {
       expect(unknown.json.code).toBe('validation_failed');
       expect((await post('', 'hello there\nnothing to see\n')).status).toBe(422);
       // Query parameters are refused by the route's query schema, like every route's: 400 naming them.
-      for (const [qs, param] of [['?source=bad%20name', 'source'], ['?format=nginx-jsonx', 'format'], ['?format=nginx-json&logFormat=%20', 'logFormat']] as const) {
+      for (const [qs, param] of [['?source=bad%20name', 'source'], ['?format=nginx-jsonx', 'format'], ['?format=nginx-json&logFormat=%20', 'logFormat'], ['?format=nginx-json&timeZone=Mars%2FOlympus', 'timeZone'], ['?format=nginx-json&timeZone=%2B25%3A00', 'timeZone']] as const) {
         const r = await post(qs, line(20));
         expect(r.status, qs).toBe(400);
         expect(r.json, qs).toMatchObject({ code: 'bad_request', errors: [{ path: param }] });
@@ -117,6 +118,29 @@ for (const runtime of RUNTIMES) {
       expect(over.status).toBe(413);
       expect(over.json.code).toBe('payload_too_large');
       expect(await eventCount()).toBe(before);
+    });
+
+    it('timeZone=Europe/Berlin reads zone-less times (Apache error log) in that zone, a zone saved on the source is the default, a time with an offset is never shifted', async (ctx) => {
+      if (!t) return ctx.skip();
+      // A real mod_ssl line (Apache ran with TZ=Europe/Berlin: 10:22 local is 09:22 UTC in December).
+      const ah = '[Fri Dec 04 10:22:24.581841 2026] [ssl:error] [pid 4636:tid 4640] [client 127.0.0.1:57882] AH02039: Certificate Verification: Error (10): certificate has expired';
+      const at = async (q: string, body: string) => {
+        const r = await post(q, body);
+        expect(r.status, JSON.stringify(r.json)).toBe(200);
+        const [row] = await t!.db.query<{ occurredAt: Date | string }>(`SELECT "occurredAt" FROM "evidence"."Notable" WHERE "batchId" = $1::uuid`, [r.json.batchId]);
+        return new Date(row!.occurredAt).toISOString();
+      };
+      expect(await at('?format=apache-error&source=tz-berlin&timeZone=Europe%2FBerlin', ah)).toBe('2026-12-04T09:22:24.581Z');
+      expect(await at('?format=apache-error&source=tz-utc', ah)).toBe('2026-12-04T10:22:24.581Z');
+      const nginx = JSON.stringify({ time: '2026-11-22T08:06:14+00:00', request_id: 'tz-1', uri: '/p', status: 401, ssl_client_verify: 'FAILED:certificate revoked', authz_scheme: 'Bearer', has_dpop: '0' });
+      expect(await at('?format=nginx-json&source=tz-offset&timeZone=%2B02%3A00', nginx)).toBe('2026-11-22T08:06:14.000Z');
+      // A zone saved with the source's configuration is the default; the request's own wins.
+      const config = 'LogFormat "%{%Y-%m-%dT%H:%M:%S}t %>s \\"%r\\" %{SSL_CLIENT_VERIFY}x" tzfmt';
+      const saved = await saveSourceLogFormat(t.db, { source: 'tz-saved', format: 'apache', config, timeZone: 'europe/berlin', actor: 'admin@test' });
+      expect(saved).toMatchObject({ timeZone: 'Europe/Berlin', warnings: expect.arrayContaining([expect.stringContaining('it is read in Europe/Berlin, the time zone given')]) });
+      const apacheLine = (path: string) => `2026-12-04T10:22:24 401 "GET ${path} HTTP/1.1" FAILED:certificate revoked`;
+      expect(await at('?source=tz-saved', apacheLine('/a'))).toBe('2026-12-04T09:22:24.000Z');
+      expect(await at('?source=tz-saved&timeZone=UTC', apacheLine('/b'))).toBe('2026-12-04T10:22:24.000Z');
     });
 
     // Defence in depth: a layer between the socket and the handler that cuts the body (Next.js

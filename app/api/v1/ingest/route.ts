@@ -8,6 +8,7 @@
 // Formats nginx, apache and haproxy read the source's saved gateway configuration
 // (PUT /api/v1/sources/{name}/log-format), `logFormat=NAME` picking one of its formats; without one
 // the request is a 422. The body is the log stream only: a configuration never comes with it.
+// `timeZone=Europe/Berlin` (or `+02:00`) is the zone of the body's zone-less times (default UTC).
 // Findings follow the batch through the instance's coalesced evaluation: `findings=background`
 // (default, for gateways) answers right after the commit; `findings=wait` (the upload page, the
 // CLI) answers once an evaluation covering the batch has finished.
@@ -103,7 +104,7 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true, query:
   const max = ingestMaxBytes();
   const declared = declaredLength(req.headers);
   if (declared !== null && declared > max) throw new HoldfastError('payload_too_large', `body over ${max} bytes (HOLDFAST_INGEST_MAX_BYTES)`);
-  const { format = null, source: sourceName = null, logFormat: logFormatName = null, findings } = q;
+  const { format = null, source: sourceName = null, logFormat: logFormatName = null, timeZone = null, findings } = q;
   if (!req.body) throw new HoldfastError('bad_request', 'send the log in the request body');
   // An API key bound to a source ingests as that source.
   const sourceId =
@@ -122,6 +123,8 @@ export const POST = apiRoute({ permission: 'ingest', keepViewCache: true, query:
         format: chosen.format,
         gatewayConfig: chosen.gatewayConfig,
         logFormat: chosen.logFormat,
+        // The request's zone wins over the one saved with the source's configuration.
+        timeZone: timeZone ?? chosen.timeZone ?? null,
         sourceName: sourceId ? null : sourceName,
         sourceId,
         actor: principal.label,
