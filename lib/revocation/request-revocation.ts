@@ -92,7 +92,7 @@ export async function requestRevocation(db: Database, key: Buffer, opts: Request
       legs.map((l) => (l.tokenId && rawTokens.has(l.tokenId) ? sealSecret(key, rawTokens.get(l.tokenId)!, legTokenAad(l.id)) : null)),
     );
     // Tokens stay as they are: a token is revoked when its issuer confirmed it (the worker
-    // marks it then, run-revocation-worker.ts); until then it is "revocation pending", and
+    // marks it then, run-revocation-worker.ts); until then it is "revocation pending" / "in progress", and
     // "revocation failed" if no peer confirms (token-revocation-state.ts). Certificates are
     // marked now: the built-in CRL connector publishes the CA's revoked certificates.
     await tx.$executeRawUnsafe(

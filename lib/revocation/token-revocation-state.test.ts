@@ -20,6 +20,8 @@ describe('tokenStateLabel', () => {
   it.each([
     ['active', null, 'active'],
     ['active', { state: 'pending' as const }, 'revocation pending'],
+    // Asked at least once and to be asked again: the revocation's own word, not "pending".
+    ['active', { state: 'in_progress' as const }, 'revocation in progress'],
     ['active', { state: 'failed' as const }, 'revocation failed'],
     ['revoked', { state: 'confirmed' as const }, 'revoked'],
     // Revoked by its issuer outside Holdfast (introspection active=false): still revoked.
@@ -30,7 +32,7 @@ describe('tokenStateLabel', () => {
   });
   it.each([
     ['pending', 'pending'],
-    ['in_progress', 'pending'],
+    ['in_progress', 'in_progress'],
     ['confirmed', 'confirmed'],
     ['failed', 'failed'],
   ])('leg %s stands for %s', (leg, state) => expect(tokenRevocationStateOfLeg(leg)).toBe(state));
@@ -116,7 +118,10 @@ for (const runtime of RUNTIMES) {
       await t.db.prisma.revocationLeg.updateMany({ where: { revocationId: first.id }, data: { state: 'in_progress', attempts: 2, lastError: 'HTTP 500' } });
       const second = await requestRevocation(t.db, key, { tokenIds: [token.id], reason: 'again', actor: 'user:op@example.com' });
       await t.db.prisma.revocationLeg.updateMany({ where: { revocationId: second.id }, data: { state: 'failed', attempts: 1, lastError: 'RFC 7009 needs the raw token' } });
-      expect(await tokenRevocation(t.db, token.id)).toMatchObject({ state: 'pending', revocationId: first.id, attempts: 2 });
+      // The token reads in its revocation's words: in progress, as its leg is (not "pending").
+      expect(await tokenRevocation(t.db, token.id)).toMatchObject({ state: 'in_progress', revocationId: first.id, attempts: 2 });
+      const [row] = await withRevocationState(t.db, [{ id: token.id, status: 'active' }]);
+      expect(row).toMatchObject({ state: 'revocation in progress', revocationState: 'in_progress', revocationId: first.id });
       // Once the first gives up too, the latest failure is the one shown.
       await t.db.prisma.revocationLeg.updateMany({ where: { revocationId: first.id }, data: { state: 'failed' } });
       expect(await tokenRevocation(t.db, token.id)).toMatchObject({ state: 'failed', revocationId: second.id });

@@ -1,14 +1,22 @@
 // What Holdfast may say about a token's revocation. A token is revoked when its issuer
 // confirmed it (its token leg confirmed; the worker then marks the token revoked). Until then
-// the token is "revocation pending" while its leg is still tried, and "revocation failed" once
-// no peer will be asked again — never "revoked". A confirmed revocation wins (a later failed
+// the token reads as its leg does, in the revocation's own words: "revocation pending" before
+// its issuer was asked, "revocation in progress" while it is being asked (a failed attempt is
+// tried again), and "revocation failed" once no peer will be asked again — never "revoked". A confirmed revocation wins (a later failed
 // attempt does not un-revoke it); else one still being tried (a later attempt that failed at once
 // — a second revocation without the raw token — does not hide one that may yet succeed); else the
 // latest failed one.
 import { z } from 'zod';
 import type { Database } from '../db/open.ts';
 
-export type TokenRevocationState = 'pending' | 'failed' | 'confirmed';
+/** The state of a token's (or certificate's) revocation leg: the revocation's own words (`holdfast revoke` prints them). */
+export const TOKEN_REVOCATION_STATES = ['pending', 'in_progress', 'failed', 'confirmed'] as const;
+export type TokenRevocationState = (typeof TOKEN_REVOCATION_STATES)[number];
+
+/** Still being carried out: not yet asked, or asked and to be asked again. */
+export function revocationOpen(state: TokenRevocationState | null | undefined): boolean {
+  return state === 'pending' || state === 'in_progress';
+}
 
 export interface TokenRevocation {
   state: TokenRevocationState;
@@ -20,7 +28,7 @@ export interface TokenRevocation {
   confirmedAt: string | null;
   attempts: number;
   lastError: string | null;
-  /** When the leg is tried again (pending only). */
+  /** When the leg is tried again (pending or in progress only). */
   nextAttemptAt: string | null;
 }
 
@@ -28,6 +36,7 @@ export interface TokenRevocation {
 export function tokenRevocationStateOfLeg(legState: string): TokenRevocationState {
   if (legState === 'confirmed') return 'confirmed';
   if (legState === 'failed') return 'failed';
+  if (legState === 'in_progress') return 'in_progress';
   return 'pending';
 }
 
@@ -35,6 +44,7 @@ export function tokenRevocationStateOfLeg(legState: string): TokenRevocationStat
 export function tokenStateLabel(status: string, revocation: Pick<TokenRevocation, 'state'> | null | undefined): string {
   if (status === 'revoked') return 'revoked';
   if (revocation?.state === 'pending') return 'revocation pending';
+  if (revocation?.state === 'in_progress') return 'revocation in progress';
   if (revocation?.state === 'failed') return 'revocation failed';
   return status;
 }
@@ -83,7 +93,7 @@ export async function tokenRevocations(db: Database, tokenIds: readonly string[]
       confirmedAt: iso(r.confirmedAt),
       attempts: Number(r.attempts),
       lastError: r.lastError,
-      nextAttemptAt: state === 'pending' ? iso(r.nextAttemptAt) : null,
+      nextAttemptAt: revocationOpen(state) ? iso(r.nextAttemptAt) : null,
     });
   }
   return out;
@@ -96,7 +106,7 @@ export async function tokenRevocation(db: Database, tokenId: string): Promise<To
 
 /** The API shape of a token's revocation (GET /api/v1/tokens/{id} `token.revocation`). */
 export const TokenRevocationSchema = z.object({
-  state: z.enum(['pending', 'failed', 'confirmed']),
+  state: z.enum(TOKEN_REVOCATION_STATES),
   revocationId: z.string(),
   legId: z.string(),
   requestedAt: z.string(),
@@ -111,7 +121,7 @@ export const TokenRevocationSchema = z.object({
 /** Fields a token list row gains: its readable state and its revocation, when it has one. */
 export const TokenRowRevocationFields = {
   state: z.string(),
-  revocationState: z.enum(['pending', 'failed', 'confirmed']).nullable(),
+  revocationState: z.enum(TOKEN_REVOCATION_STATES).nullable(),
   revocationId: z.string().nullable(),
 };
 
@@ -153,6 +163,6 @@ export async function certificateRevocation(db: Database, certificateId: string)
     confirmedAt: iso(r.confirmedAt),
     attempts: Number(r.attempts),
     lastError: r.lastError,
-    nextAttemptAt: state === 'pending' ? iso(r.nextAttemptAt) : null,
+    nextAttemptAt: revocationOpen(state) ? iso(r.nextAttemptAt) : null,
   };
 }

@@ -11,6 +11,10 @@ export interface RuntimeServer {
   server: ServerProcess;
   /** An admin API key (every permission, ingest included). */
   key: string;
+  /** The server's data directory (PGlite keeps its database there). */
+  dataDir: string;
+  /** PostgreSQL only: the throwaway database's URL (for a dump). */
+  databaseUrl?: string;
   /** Stops the server, drops its database and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -35,7 +39,7 @@ export async function startRuntimeServer(runtime: 'pglite' | 'postgres', env: Re
     const made = await runCli(['apikey', 'create', '--name', 'runtime-server', '--role', 'admin', '--json'], { env: all });
     if (made.code !== 0) throw new Error(`apikey create failed: ${made.stderr.trim()}`);
     server = await startServerProcess(all);
-    return { server, key: (JSON.parse(made.stdout) as { key: string }).key, stop };
+    return { server, key: (JSON.parse(made.stdout) as { key: string }).key, dataDir: all.HOLDFAST_DATA_DIR!, databaseUrl: all.DATABASE_URL, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -116,7 +116,7 @@ export class CompiledLineParser implements LineParser {
   private readonly jsonPatterns: CompiledPatterns[];
   private readonly otherPatterns: Array<{ segments: Segment[]; patterns: CompiledPatterns }>;
 
-  constructor(private readonly spec: LineParserSpec) {
+  constructor(readonly spec: LineParserSpec) {
     this.format = spec.gateway;
     this.patterns = compilePatterns(spec.segments);
     this.jsonPatterns = (spec.json ?? []).map((m) => compilePatterns(m.template));

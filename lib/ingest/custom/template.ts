@@ -162,69 +162,70 @@ function describe(slot: Slot | null, expected: string | null, line: string, at: 
   return `${slot?.spec ?? 'value'} does not fit: got ${got}`;
 }
 
-interface Search {
-  found: boolean;
-  ends: number[];
+/** One line's matching state: the dead ends found so far are shared by every search of the line. */
+interface Matcher {
+  segs: readonly Segment[];
+  line: string;
+  pats: CompiledPatterns;
+  /** (segment, position) pairs from which the rest of the line cannot match. */
+  dead: Set<number>;
   steps: number;
-  worst: { at: number; i: number; expected: string | null };
+  /**
+   * Where the line first stopped matching, before any backtracking: with values that hold no
+   * separator (nearly all) that is the field that is wrong; later attempts only shift values around.
+   */
+  worst: { at: number; i: number; expected: string | null } | null;
+}
+
+function fail(m: Matcher, i: number, at: number, expected: string | null): void {
+  m.worst ??= { at, i, expected };
 }
 
 /**
- * One split of the line into the slots' values: the first in order of candidate ends, shortest
- * first (`longest`: longest first). A memo of dead ends bounds the work to slots × line length.
+ * Whether line[pos..] splits into the values of segments i..: the first split in order of
+ * candidate ends, shortest first, written to `ends`. A memo of dead ends bounds the work to
+ * slots × line length.
  */
-function search(segs: readonly Segment[], line: string, pats: CompiledPatterns, longest: boolean): Search {
+function search(m: Matcher, i: number, pos: number, ends: number[]): boolean {
+  const { segs, line, pats, dead } = m;
   const n = segs.length;
-  const dead = new Set<number>();
-  const ends = new Array<number>(n).fill(-1);
-  let steps = 0;
-  // Where the line first stopped matching, before any backtracking: with values that hold no
-  // separator (nearly all) that is the field that is wrong; later attempts only shift values around.
-  let worst = { at: -1, i: 0, expected: null as string | null };
-  const fail = (i: number, at: number, expected: string | null) => {
-    if (worst.at === -1) worst = { at, i, expected };
-  };
-  const go = (i: number, pos: number): boolean => {
-    if (i === n) {
-      if (pos === line.length) return true;
-      fail(i, pos, '(end of line)');
-      return false;
-    }
-    const key = i * (line.length + 1) + pos;
-    if (dead.has(key)) return false;
-    if (++steps > MAX_STEPS) return false;
-    const s = segs[i]!;
-    if (s.kind === 'lit') {
-      ends[i] = pos + s.text.length;
-      if (line.startsWith(s.text, pos) && go(i + 1, pos + s.text.length)) return true;
-      // HAProxy ends a line on a separator when its last variable printed nothing (%hsl without
-      // response captures); a log shipper may have trimmed it off.
-      const trimmed = s.sep && s.text === ' ' && i === n - 1 && pos === line.length;
-      if (trimmed) return true;
-      if (!line.startsWith(s.text, pos)) fail(i, pos, s.text);
-    } else {
-      let tried = false;
-      let any = false;
-      const candidates = candidateEnds(segs, i, line, pos, pats.sticky);
-      for (const end of longest ? [...candidates].reverse() : candidates) {
-        any = true;
-        // Every candidate costs a step, even one that ends in a known dead end.
-        if (++steps > MAX_STEPS) return false;
-        if (!valueFits(s, line, pos, end, pats.anchored)) continue;
-        tried = true;
-        ends[i] = end;
-        if (go(i + 1, end)) return true;
-        if (steps > MAX_STEPS) return false;
-      }
-      const next = segs[i + 1];
-      // The text that should follow the value is nowhere on the rest of the line.
-      if (!any && next?.kind === 'lit') fail(i + 1, pos, next.text);
-      else if (!tried) fail(i, pos, null);
-    }
-    dead.add(key);
+  if (i === n) {
+    if (pos === line.length) return true;
+    fail(m, i, pos, '(end of line)');
     return false;
-  };
-  return { found: go(0, 0), ends, steps, worst };
+  }
+  const key = i * (line.length + 1) + pos;
+  if (dead.has(key)) return false;
+  if (++m.steps > MAX_STEPS) return false;
+  const s = segs[i]!;
+  if (s.kind === 'lit') {
+    ends[i] = pos + s.text.length;
+    if (line.startsWith(s.text, pos) && search(m, i + 1, pos + s.text.length, ends)) return true;
+    // HAProxy ends a line on a separator when its last variable printed nothing (%hsl without
+    // response captures); a log shipper may have trimmed it off.
+    const trimmed = s.sep && s.text === ' ' && i === n - 1 && pos === line.length;
+    if (trimmed) return true;
+    if (!line.startsWith(s.text, pos)) fail(m, i, pos, s.text);
+  } else {
+    let tried = false;
+    let any = false;
+    for (const end of candidateEnds(segs, i, line, pos, pats.sticky)) {
+      any = true;
+      // Every candidate costs a step, even one that ends in a known dead end.
+      if (++m.steps > MAX_STEPS) return false;
+      if (!valueFits(s, line, pos, end, pats.anchored)) continue;
+      tried = true;
+      ends[i] = end;
+      if (search(m, i + 1, end, ends)) return true;
+      if (m.steps > MAX_STEPS) return false;
+    }
+    const next = segs[i + 1];
+    // The text that should follow the value is nowhere on the rest of the line.
+    if (!any && next?.kind === 'lit') fail(m, i + 1, pos, next.text);
+    else if (!tried) fail(m, i, pos, null);
+  }
+  dead.add(key);
+  return false;
 }
 
 /** A slot whose value becomes part of the event (not a label): where it ends must be certain. */
@@ -233,17 +234,64 @@ function decides(s: Slot): boolean {
 }
 
 /**
+ * The first slot the event is built from whose value starts or ends elsewhere in the greatest
+ * split (longest values first, slot by slot) than in `first`, the least; null when there is none,
+ * 'overflow' past the step bound. The greatest split is built one slot at a time (the longest end
+ * from which the rest of the line still matches) and compared as it goes, so a line that splits
+ * two ways is refused at the first slot that tells them apart, without matching the rest of it.
+ * Where it has not yet left `first`, only ends beyond first's can be longer; an end from which
+ * the rest matches is proven by any one split of the rest, found with the dead ends of the first
+ * search.
+ */
+function firstDifference(m: Matcher, first: number[]): Slot | null | 'overflow' {
+  const { segs, line, pats } = m;
+  const n = segs.length;
+  const greatest = new Array<number>(n).fill(-1);
+  const scratch = new Array<number>(n).fill(-1);
+  let left = false;
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const s = segs[i]!;
+    if (s.kind === 'lit') {
+      greatest[i] = pos + s.text.length;
+    } else {
+      greatest[i] = left ? -1 : first[i]!;
+      const ends = [...candidateEnds(segs, i, line, pos, pats.sticky)];
+      for (let k = ends.length - 1; k >= 0; k--) {
+        const end = ends[k]!;
+        if (!left && end <= first[i]!) break;
+        if (++m.steps > MAX_STEPS) return 'overflow';
+        if (!valueFits(s, line, pos, end, pats.anchored)) continue;
+        const rest = search(m, i + 1, end, scratch);
+        if (m.steps > MAX_STEPS) return 'overflow';
+        if (rest) {
+          greatest[i] = end;
+          break;
+        }
+      }
+      // A slot's value starts where the segment before it ends.
+      const differs = greatest[i] !== first[i] || (i > 0 && greatest[i - 1] !== first[i - 1]);
+      if (decides(s) && differs) return s;
+      left ||= differs;
+    }
+    pos = greatest[i]!;
+  }
+  return null;
+}
+
+/**
  * Values of the slots of one line; or the slot at which the line stopped matching. A line that
  * splits more than one way where a value the event is built from ends (an unquoted value with
  * spaces next to another) is refused as `ambiguous`, not read by a guess: the first split in
- * shortest-first order and the first in longest-first order are the least and the greatest of all
+ * shortest-first order and the greatest (longest-first) are the least and the greatest of all
  * splits, so they differ exactly when there is more than one.
  */
 export function matchSegments(segs: readonly Segment[], line: string, pats: CompiledPatterns): MatchResult {
-  const first = search(segs, line, pats, false);
-  if (!first.found) {
-    if (first.steps > MAX_STEPS) return { ok: false, slot: null, message: 'too ambiguous to match against the format' };
-    const { worst } = first;
+  const m: Matcher = { segs, line, pats, dead: new Set(), steps: 0, worst: null };
+  const first = new Array<number>(segs.length).fill(-1);
+  if (!search(m, 0, 0, first)) {
+    if (m.steps > MAX_STEPS) return { ok: false, slot: null, message: 'too ambiguous to match against the format' };
+    const worst = m.worst ?? { at: -1, i: 0, expected: null };
     const at = segs[worst.i];
     let slot: Slot | null = at?.kind === 'slot' ? at : null;
     for (let k = worst.i - 1; !slot && k >= 0 && worst.expected !== null; k--) {
@@ -253,18 +301,15 @@ export function matchSegments(segs: readonly Segment[], line: string, pats: Comp
     return { ok: false, slot, message: describe(slot, worst.expected, line, Math.max(worst.at, 0)) };
   }
   if (pats.mayBeAmbiguous) {
-    const last = search(segs, line, pats, true);
-    if (!last.found) return { ok: false, ambiguous: true, slot: null, message: 'too ambiguous to match against the format' };
-    for (let i = 0; i < segs.length; i++) {
-      const s = segs[i]!;
-      // A slot's value starts where the segment before it ends.
-      const differs = last.ends[i] !== first.ends[i] || (i > 0 && last.ends[i - 1] !== first.ends[i - 1]);
-      if (s.kind === 'slot' && decides(s) && differs) {
-        return { ok: false, ambiguous: true, slot: s, message: `${s.spec} can end at more than one place on this line (an unquoted value with spaces next to another): which value is which is not certain` };
-      }
+    // The second pass has a step budget of its own, as the first.
+    m.steps = 0;
+    const s = firstDifference(m, first);
+    if (s === 'overflow') return { ok: false, ambiguous: true, slot: null, message: 'too ambiguous to match against the format' };
+    if (s) {
+      return { ok: false, ambiguous: true, slot: s, message: `${s.spec} can end at more than one place on this line (an unquoted value with spaces next to another): which value is which is not certain` };
     }
   }
-  return collect(segs, line, first.ends);
+  return collect(segs, line, first);
 }
 
 function collect(segs: readonly Segment[], line: string, ends: number[]): MatchResult {

@@ -45,6 +45,17 @@ describe('request keys', () => {
     expect(k.keyOf({ ...ev('X'), requestId: 'r1' }).equals(k.keyOf({ ...ev('X'), requestId: 'r1' }))).toBe(true);
   });
 
+  it('forgets the line least recently seen, not the one first seen, when the batch is past its bound', () => {
+    const ev = (raw: string) => ({ requestId: null, redactedRaw: raw, tokenFingerprint: 'fp', dpopProof: 'p' });
+    const nth = (raw: string, n: number) => requestKeyOfLine(raw, 'fp', 'p', n).toString('hex');
+    const k = new BatchRequestKeys(2);
+    // X, A, X again (X is now the most recent), B: past the bound A goes, X stays.
+    const keys = ['X', 'A', 'X', 'B', 'X', 'A'].map((r) => k.keyOf(ev(r)).toString('hex'));
+    expect(keys).toEqual([nth('X', 0), nth('A', 0), nth('X', 1), nth('B', 0), nth('X', 2), nth('A', 0)]);
+    // A came back and pushed out B (X was seen since B); X still counts on.
+    expect([k.keyOf(ev('X')).toString('hex'), k.keyOf(ev('B')).toString('hex')]).toEqual([nth('X', 3), nth('B', 0)]);
+  });
+
   it('prefers the request id over the line when there is one', () => {
     const ev = { requestId: 'abc', redactedRaw: 'line', tokenFingerprint: null, dpopProof: null };
     expect(requestKeyOf(ev).equals(requestKeyOfId('abc'))).toBe(true);

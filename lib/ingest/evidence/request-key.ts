@@ -54,7 +54,7 @@ export function requestKeyOf(ev: { requestId: string | null; redactedRaw: string
   return ev.requestId ? requestKeyOfId(ev.requestId) : requestKeyOfLine(ev.redactedRaw, ev.tokenFingerprint, ev.dpopProof);
 }
 
-/** How many line keys a batch remembers to count identical lines (the oldest are forgotten first). */
+/** How many line keys a batch remembers to count identical lines (the least recently seen are forgotten first). */
 export const LINE_OCCURRENCES_KEPT = 500_000;
 
 /**
@@ -69,8 +69,9 @@ export const LINE_OCCURRENCES_KEPT = 500_000;
  * again and taken for the earlier batch's (duplicates) — whether it re-sent them or logged new
  * ones cannot be told from the lines. A same-second replay is lost only when a rotation falls
  * between it and its original. Identical lines more than LINE_OCCURRENCES_KEPT distinct lines
- * apart are counted from 0 again too (memory stays bounded; such lines are at least that many
- * requests apart, while identical lines share their logged time).
+ * apart (that many other distinct lines seen since the last copy: the line least recently seen is
+ * forgotten first) are counted from 0 again too (memory stays bounded; such lines are at least
+ * that many requests apart, while identical lines share their logged time).
  */
 export class BatchRequestKeys {
   readonly #seen = new Map<string, number>();
@@ -87,6 +88,8 @@ export class BatchRequestKeys {
       this.#seen.set(id, 0);
       return first;
     }
+    // Least recently seen first out: a line seen again moves to the back of the map's order.
+    this.#seen.delete(id);
     this.#seen.set(id, before + 1);
     return requestKeyOfLine(ev.redactedRaw, ev.tokenFingerprint, ev.dpopProof, before + 1);
   }

@@ -1,6 +1,7 @@
 // Test/bench-only: a real oidc-provider (v9) over TLS on 127.0.0.1 with revocation and
 // introspection, opaque client-credentials tokens, and a Holdfast client allowed to revoke
-// other clients' tokens. Counts calls per endpoint.
+// other clients' tokens. Counts calls per endpoint; its revocation endpoint can be made to answer
+// 500 (`faults.revocation`), as an AS having trouble does.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -19,10 +20,14 @@ export interface OidcPeer {
   ca: { cert: string; key: string };
   holdfastClient: { clientId: string; clientSecret: string };
   calls: { revocation: number; introspection: number };
+  /** `'500'`: the revocation endpoint answers HTTP 500 server_error (before oidc-provider sees the call) until set back to `'ok'`. */
+  faults: { revocation: 'ok' | '500' };
   /** A fresh opaque access token for the `svc` client. */
   grant(): Promise<string>;
   /** RFC 7009 revocation straight at the AS (the benchmark's baseline). */
   revokeDirect(token: string): Promise<number>;
+  /** RFC 7662 introspection straight at the AS: whether the token is still active. */
+  activeAtAs(token: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -62,9 +67,17 @@ export async function startOidcPeer(): Promise<OidcPeer> {
     },
   });
   const calls = { revocation: 0, introspection: 0 };
+  const faults: OidcPeer['faults'] = { revocation: 'ok' };
   const callback = provider.callback();
   server.on('request', (req, res) => {
-    if (req.url?.startsWith('/token/revocation')) calls.revocation++;
+    if (req.url?.startsWith('/token/revocation')) {
+      calls.revocation++;
+      if (faults.revocation === '500') {
+        req.resume();
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'server_error', error_description: 'injected fault' }));
+        return;
+      }
+    }
     if (req.url?.startsWith('/token/introspection')) calls.introspection++;
     void callback(req, res);
   });
@@ -86,6 +99,7 @@ export async function startOidcPeer(): Promise<OidcPeer> {
     ca,
     holdfastClient: { clientId: 'holdfast', clientSecret: secrets.holdfast },
     calls,
+    faults,
     async grant() {
       const r = await post('/token', { grant_type: 'client_credentials', client_id: 'svc', client_secret: secrets.svc, scope: 'read' });
       if (r.status !== 200) throw new Error(`grant ${r.status}: ${r.text}`);
@@ -93,6 +107,11 @@ export async function startOidcPeer(): Promise<OidcPeer> {
     },
     async revokeDirect(token) {
       return (await post('/token/revocation', { token, token_type_hint: 'access_token' }, basic)).status;
+    },
+    async activeAtAs(token) {
+      const r = await post('/token/introspection', { token }, basic);
+      if (r.status !== 200) throw new Error(`introspection ${r.status}: ${r.text}`);
+      return (JSON.parse(r.text) as { active: boolean }).active;
     },
     async close() {
       await agent.close();

@@ -32,7 +32,7 @@ export interface ControlRef {
 
 /**
  * A token's state as people may read it ("revoked" only once its issuer confirmed; otherwise
- * "revocation pending" / "revocation failed") and the revocation behind it, if any.
+ * "revocation pending" / "revocation in progress" / "revocation failed") and the revocation behind it, if any.
  */
 export interface TokenTruth {
   state: string;

@@ -6,7 +6,7 @@ import { isHoldfastError } from '@/lib/errors.ts';
 import { getCertificateDetail, type CertificateDetail } from '@/lib/services/estate/certificate-detail.ts';
 import { requirePage } from '../../../_lib/session.ts';
 import { Field, IdentityLink, Sev, when } from '../../_components/estate.tsx';
-import { certificateRevocation } from '@/lib/revocation/token-revocation-state.ts';
+import { certificateRevocation, revocationOpen } from '@/lib/revocation/token-revocation-state.ts';
 import { RevokeCertificateButton } from '../../tokens/_components/revoke-selection.tsx';
 
 export const metadata: Metadata = { title: 'Certificate' };
@@ -23,9 +23,9 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
   }
   const c = d.certificate;
   // Holdfast marks a certificate revoked when asked to (its CRL publisher lists it); whether the
-  // CA confirmed is the revocation leg's state: say "revocation pending/failed" until it did.
+  // CA confirmed is the revocation leg's state: say "revocation pending/in progress/failed" until it did.
   const rev = await certificateRevocation(db, c.id);
-  const shown = c.status === 'revoked' && rev && rev.state !== 'confirmed' ? (rev.state === 'pending' ? 'revocation pending' : 'revocation failed') : c.status;
+  const shown = c.status === 'revoked' && rev && rev.state !== 'confirmed' ? (rev.state === 'failed' ? 'revocation failed' : rev.state === 'pending' ? 'revocation pending' : 'revocation in progress') : c.status;
   const active = d.findings.filter((f) => f.status !== 'resolved');
   const activeTokens = d.tokens.filter((t) => t.status === 'active').length;
   return (
@@ -43,7 +43,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
       </h1>
       {rev && rev.state !== 'confirmed' ? (
         <p data-testid="revocation-truth" data-state={rev.state}>
-          {rev.state === 'pending'
+          {revocationOpen(rev.state)
             ? `Revocation requested ${when(rev.requestedAt)}; its CA has not confirmed it yet (${rev.attempts} attempt${rev.attempts === 1 ? '' : 's'}${rev.lastError ? `, last error: ${rev.lastError}` : ''}).`
             : `Revocation failed: the CA did not confirm it after ${rev.attempts} attempt${rev.attempts === 1 ? '' : 's'} (${rev.lastError ?? 'no reason recorded'}); gateways that check the CA's own CRL still accept the certificate.`}{' '}
           <Link href={`/revocations/${rev.revocationId}`}>The revocation and its legs</Link>.

@@ -37,8 +37,9 @@ export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { 
       {retry.error ? <p className="error" role="alert">{retry.error instanceof ApiProblem ? retry.error.message : 'retry failed'}</p> : null}
       {rows.map((r) => (
         <section key={r.id} className="panel" data-testid="revocation" data-id={r.id} data-state={r.state} style={highlight === r.id ? { outline: '2px solid var(--brand)' } : undefined}>
-          <div style={{ display: 'flex', justifyContent: 'space-between', gap: '1rem', alignItems: 'baseline' }}>
-            <div>
+          {/* On a narrow screen the raw-token form goes under the revocation, at full width. */}
+          <div style={{ display: 'flex', justifyContent: 'space-between', gap: '1rem', alignItems: 'baseline', flexWrap: 'wrap' }}>
+            <div style={{ flex: '1 1 18rem', minWidth: 0 }}>
               <span className={`badge ${badge(r.state)}`} data-testid="revocation-state">{r.state}</span> <strong>{r.reason}</strong>{' '}
               <Link href={`/revocations/${r.id}`} data-testid="receipts-link">Receipts</Link>
               <div className="muted">
@@ -49,14 +50,14 @@ export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { 
             {canRevoke && r.legs.some((l) => l.needsRawToken) ? (
               <form
                 className="inline"
-                style={{ display: 'flex', gap: '0.5rem', alignItems: 'center', flexWrap: 'wrap' }}
+                style={{ display: 'flex', gap: '0.5rem', alignItems: 'center', flexWrap: 'wrap', flex: '1 1 20rem', minWidth: 0 }}
                 onSubmit={(e) => {
                   e.preventDefault();
                   retry.mutate({ id: r.id, rawToken: rawToken[r.id] });
                 }}
               >
                 <label>
-                  Raw token again (the issuer&apos;s RFC 7009 endpoint needs it; Holdfast erased its copy when the leg failed){' '}
+                  Raw token (the issuer&apos;s RFC 7009 endpoint needs it; Holdfast keeps only its fingerprint, and erases a copy it was given once the leg fails){' '}
                   <input type="password" autoComplete="off" data-testid="retry-raw-token" required value={rawToken[r.id] ?? ''} onChange={(e) => setRawToken({ ...rawToken, [r.id]: e.target.value })} />
                 </label>
                 <button type="submit" className="secondary" data-testid="retry" disabled={retry.isPending}>

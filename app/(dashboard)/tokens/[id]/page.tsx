@@ -8,6 +8,7 @@ import { requirePage } from '../../../_lib/session.ts';
 import { Field, fmt, IdentityLink, Sev, ttl, when } from '../../_components/estate.tsx';
 import { RevokeTokenButton } from '../_components/revoke-selection.tsx';
 import { TokenStateBadge } from '../_components/revoke-state.tsx';
+import { revocationOpen } from '@/lib/revocation/token-revocation-state.ts';
 
 export const metadata: Metadata = { title: 'Token' };
 
@@ -35,15 +36,15 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
         <TokenStateBadge state={t.state} revocationId={rev?.revocationId} revocationState={rev?.state} />
       </h1>
       {/* Revoke stays available until the issuer confirmed; not while a revocation is still being tried. */}
-      {can(principal, 'revoke') && t.status !== 'revoked' && rev?.state !== 'pending' ? <p><RevokeTokenButton tokenId={t.id} again={rev?.state === 'failed'} /></p> : null}
+      {can(principal, 'revoke') && t.status !== 'revoked' && !revocationOpen(rev?.state) ? <p><RevokeTokenButton tokenId={t.id} again={rev?.state === 'failed'} /></p> : null}
 
       <section className="panel" data-testid="why">
         <h2>Why it matters</h2>
         {rev && rev.state !== 'confirmed' ? (
           <div data-testid="revocation-truth" data-state={rev.state} style={{ marginBottom: '0.9rem' }}>
-            {rev.state === 'pending' ? (
+            {revocationOpen(rev.state) ? (
               <p style={{ margin: '0.3rem 0' }}>
-                <strong>Revocation pending.</strong> Revocation was requested {when(rev.requestedAt)} by {rev.requestedBy}; the issuer has not confirmed it yet
+                <strong>Revocation {rev.state === 'pending' ? 'pending' : 'in progress'}.</strong> Revocation was requested {when(rev.requestedAt)} by {rev.requestedBy}; the issuer has not confirmed it yet
                 ({rev.attempts} attempt{rev.attempts === 1 ? '' : 's'}{rev.lastError ? `, last error: ${rev.lastError}` : ''}). Until it does, the token still works for whoever holds it.{' '}
                 <Link href={`/revocations/${rev.revocationId}`}>Follow the revocation and its legs</Link>.
               </p>

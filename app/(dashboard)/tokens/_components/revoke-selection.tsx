@@ -111,7 +111,7 @@ function RevokeDialog({ tokenIds, certificateIds = [], onClose }: { tokenIds: st
                 {' '}and <strong>{plan.certificates.length} certificate{plan.certificates.length === 1 ? '' : 's'}</strong> (every token bound to a revoked certificate is revoked with it)
               </>
             ) : null}
-            . Each is revoked once its issuer or CA confirms it; until then it shows as &ldquo;revocation pending&rdquo;.
+            . Each is revoked once its issuer or CA confirms it; until then it shows as &ldquo;revocation pending&rdquo;, then &ldquo;revocation in progress&rdquo; while its issuer is asked.
           </p>
           {plan.unserved.issuers.length + plan.unserved.cas.length ? (
             <div role="alert" className="error" data-testid="revoke-no-connector" style={{ margin: '0.5rem 0' }}>

@@ -7,7 +7,7 @@ import { TokenPageSchema } from '@/lib/services/estate/schemas.ts';
 type Row = Awaited<ReturnType<typeof withRevocationState<TokenRow>>>[number];
 
 // Each row also says what Holdfast may claim about it: `state` ("revoked" only once the
-// issuer confirmed; "revocation pending" / "revocation failed" otherwise), `revocationState`
+// issuer confirmed; "revocation pending" / "revocation in progress" / "revocation failed" otherwise), `revocationState`
 // and `revocationId` (the revocation with its legs). Existing fields are unchanged.
 const lister = (async (db, f, after, exporting) => {
   const page = await LISTERS.tokens(db, f, after, exporting);
