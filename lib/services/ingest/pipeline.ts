@@ -14,6 +14,7 @@ import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
+import { BatchWarnings } from '../../ingest/batch-warnings.ts';
 import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
@@ -43,6 +44,8 @@ export interface IngestSummary {
   format: string;
   /** nginx/apache/haproxy: the log format read from the gateway's configuration (never the configuration itself). */
   logFormat?: { gateway: string; name: string; warnings: string[] };
+  /** What the batch's lines could not tell (an Authorization Caddy redacted, undecodable forwarded certificates); present only when any. */
+  warnings?: string[];
 }
 
 
@@ -140,6 +143,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       };
       // Identical lines are keyed by their occurrence in the batch (request-key.ts).
       const requestKeys = new BatchRequestKeys();
+      const lineWarnings = new BatchWarnings();
       let events: PendingEvent[] = [];
       let tokens: TokenRecord[] = [];
       let exposures: ExposureRecord[] = [];
@@ -174,6 +178,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
           switch (result.kind) {
             case 'event': {
               const ev = result.event;
+              lineWarnings.note(ev);
               events.push({ ev, key: requestKeys.keyOf(ev), lineNo });
               break;
             }
@@ -204,6 +209,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await st.hops.finish();
       await writeLastSeen(st);
       const s = st.stats;
+      const warnings = lineWarnings.warnings();
       const contentSha256 = bodyHash.digest('hex');
       // The same body, from the same source, committed before (an at-least-once shipper re-sending a
       // file after the ledger's window forgot its lines): nothing of it is new.
@@ -231,7 +237,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
-      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format, ...(logFormat ? { logFormat } : {}) };
+      return { batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format, ...(logFormat ? { logFormat } : {}), ...(warnings.length ? { warnings } : {}) };
     });
   } catch (e) {
     EvidenceWriter.rolledBack(db);
