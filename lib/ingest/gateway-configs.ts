@@ -166,8 +166,8 @@ proxy_set_header X-Request-ID $holdfast_correlation_id;`;
  * recommended NGINX or HAProxy formats as the backend behind this site).
  */
 export function caddySite(o: { address: string; certFile: string; keyFile: string; caFile: string; logFile: string; upstream: string }): string {
-  return `# Holdfast: this log shows no token. Caddy logs Authorization as [] — keep it so: log_credentials
-# would write raw tokens to this file. Caddy's log filter \`hash\` is no substitute: it keeps 4 bytes
+  return `# Holdfast: this log shows no token. Caddy logs Authorization as [] — keep it so: turning the
+# server option that logs credentials on would write raw tokens to this file. Caddy's log filter \`hash\` is no substitute: it keeps 4 bytes
 # of SHA-256 of the whole header ("Bearer <token>"; Caddy 2.6 hashes header values twice), which
 # Holdfast cannot match to a token's fingerprint. Every request here reads ok / binding_unknown:
 # let the backend log the token's SHA-256 (Holdfast's NGINX or HAProxy format) and ingest its log too.
