@@ -12,7 +12,7 @@ import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
-import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
+import { reviewWithTrust, UNTRUSTED_BY_ANCHORS, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 import { resolveCertsByIssuerSerial } from './cert-by-issuer-serial.ts';
 import type { ProofsSeen } from './proofs-seen.ts';
@@ -318,7 +318,9 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       r.identityId = cert.identityId;
       return null;
     }
-    const name = identityNameOf(tokenClient ?? r.ev.identityHint);
+    // A certificate the trust anchors' review found no anchor issued names no one: a self-signed
+    // one may claim any client's CN. Only the token's own client can then name the identity.
+    const name = identityNameOf(tokenClient ?? (isUntrustedByAnchors(r) ? null : r.ev.identityHint));
     if (name && !wanted.has(name)) {
       const claims = r.ev.tokenClaims;
       const cid = typeof claims?.client_id === 'string' ? claims.client_id : null;
@@ -528,4 +530,9 @@ export async function flushExposures(st: BatchState, pending: ExposureRecord[]):
   if (ids.length) {
     await st.exec(`UPDATE "Token" SET exposure = 'exposed' WHERE id = ANY($1::text[]::uuid[]) AND exposure <> 'exposed'`, [ids]);
   }
+}
+
+/** cert_untrusted from the trust anchors' review (lib/trust judgeAgainstAnchors), not from the gateway. */
+function isUntrustedByAnchors(r: { verdict: string; reason: string | null }): boolean {
+  return r.verdict === 'cert_untrusted' && UNTRUSTED_BY_ANCHORS.has(r.reason ?? '');
 }
