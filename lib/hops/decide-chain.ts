@@ -44,6 +44,17 @@ function innermostVerdict(hops: PlacedHop[]): Verdict | null {
   return null;
 }
 
+/**
+ * The most severe verdict of the hops in [0, end): a path is no better than any hop on it. An
+ * edge that accepted two DPoP proofs (Caddy logs both; an NGINX backend's `$http_dpop` shows only
+ * the first) makes the backend's `ok` untrue for the request.
+ */
+function worstHopVerdict(hops: PlacedHop[], end = hops.length): Verdict | null {
+  let worst: Verdict | null = null;
+  for (let i = 0; i < end; i++) worst = worseVerdict(worst, hops[i]!.verdict?.verdict ?? null);
+  return worst;
+}
+
 /** The most severe certificate verdict any hop gave (an edge that accepted a certificate it could not verify, or one a CRL lists), or null. */
 function worstCertificateVerdict(hops: PlacedHop[]): Verdict | null {
   let worst: Verdict | null = null;
@@ -82,6 +93,11 @@ function strippedVerdict(edgeVerdict: Verdict | null, backendVerdict: Verdict | 
  * - A path is no better than any hop's certificate verdict on it (worstCertificateVerdict): an
  *   edge that accepted an untrusted or revoked certificate and forwarded it makes the backend's
  *   `ok` untrue for the request.
+ * - Nor better than any hop's own verdict (worstHopVerdict): an edge that accepted two DPoP proofs
+ *   (`bound_not_enforced`/`multiple_proofs`) is the path's verdict although the backend saw one. When
+ *   the certificate was lost on the way, the hops from the one that shows the loss on judged a
+ *   request without its certificate: their certificate verdicts are the loss (already the path's
+ *   verdict), so only the hops before it count.
  *
  * The leaking hop is the one that sent the wrong context on: the hop before the one whose log shows
  * it. A hop whose log format has no forwarded-certificate field (forwardedCert undefined) is not
@@ -114,8 +130,9 @@ export function decideChain(observations: readonly HopObservation[], opts: { tol
   const certificate = worstCertificateVerdict(hops);
   if (stripped) {
     const v = strippedVerdict(hops[0]!.verdict?.verdict ?? null, innermostVerdict(hops));
-    return decided(hops, worseVerdict(v, certificate), 'certificate_stripped', stripped.leak, stripped.at, null);
+    const before = worstHopVerdict(hops, stripped.at.index);
+    return decided(hops, worseVerdict(worseVerdict(v, certificate), before), 'certificate_stripped', stripped.leak, stripped.at, null);
   }
   const reason: ChainReason = edge.kind === 'none' ? 'no_client_certificate' : judged && comparedBy ? 'forwarded_intact' : 'not_comparable';
-  return decided(hops, worseVerdict(innermostVerdict(hops), certificate), reason, null, null, comparedBy);
+  return decided(hops, worseVerdict(worseVerdict(innermostVerdict(hops), certificate), worstHopVerdict(hops)), reason, null, null, comparedBy);
 }

@@ -19,6 +19,7 @@ describe('parseForwardedCert: each encoding yields the certificate the client pr
   const cases: Array<[string, string, string]> = [
     ['RFC 9440 Client-Cert byte sequence', 'Client-Cert', `:${DER_B64}:`],
     ['RFC 9440 byte sequence with surrounding whitespace', 'client-cert', `  :${DER_B64}:  `],
+    ['Client-Cert as bare base64 DER (Caddy {http.request.tls.client.certificate_der_base64} without the colons)', 'Client-Cert', DER_B64],
     ['NGINX $ssl_client_escaped_cert forwarded as X-SSL-Client-Cert', 'X-SSL-Client-Cert', CERT_ESCAPED],
     ['AWS ALB X-Amzn-Mtls-Clientcert (URL-encoded PEM, + and / kept)', 'X-Amzn-Mtls-Clientcert', encodeURIComponent(CERT_PEM).replace(/%2B/g, '+').replace(/%2F/g, '/').replace(/%3D/g, '=')],
     ['PEM with spaces instead of newlines (Apache RequestHeader, some proxies)', 'x-client-cert', CERT_PEM.replace(/\n/g, ' ')],
@@ -99,7 +100,10 @@ describe('parseForwardedCert: RFC 9440 Client-Cert-Chain', () => {
 });
 
 describe('parseForwardedCert: nothing forwarded', () => {
-  it.each([['empty', ''], ['NGINX unset "-"', '-'], ['whitespace', '   '], ['JSON-escaped empty', '""'], ['null', null]])('%s → null', (_n, v) => {
+  it.each([
+    ['empty', ''], ['NGINX unset "-"', '-'], ['whitespace', '   '], ['JSON-escaped empty', '""'], ['null', null],
+    ['a Caddy placeholder left unreplaced (no client certificate)', '{http.request.tls.client.certificate_der_base64}'],
+  ])('%s → null', (_n, v) => {
     expect(parseForwardedCert('client-cert', v)).toBeNull();
   });
 });
@@ -111,6 +115,9 @@ describe('parseForwardedCert: hostile and broken values are typed errors, never 
     ['byte sequence with a non-base64 character', 'client-cert', `:${DER_B64.slice(0, 40)}*${DER_B64.slice(41)}:`, 'malformed'],
     ['byte sequence of base64url (RFC 8941 requires base64)', 'client-cert', `:${Buffer.from(DER_B64, 'base64').toString('base64url')}:`, 'malformed'],
     ['base64 that is not a certificate', 'client-cert', `:${Buffer.from('hello, I am the admin').toString('base64')}:`, 'malformed'],
+    ['bare base64 that is not a certificate', 'client-cert', Buffer.from('hello, I am the admin').toString('base64'), 'malformed'],
+    ['bare base64 of a truncated certificate', 'client-cert', DER_B64.slice(0, 200), 'malformed'],
+    ['a placeholder with text around it', 'client-cert', 'x{http.request.tls.client.certificate_der_base64}', 'malformed'],
     ['a truncated certificate', 'x-ssl-client-cert', CERT_ESCAPED.slice(0, 400) + encodeURIComponent('\n-----END CERTIFICATE-----\n'), 'malformed'],
     ['invalid percent-encoding', 'x-ssl-client-cert', '-----BEGIN%20CERTIFICATE-----%E0%A4%A', 'malformed'],
     ['BEGIN without END', 'x-ssl-client-cert', '-----BEGIN CERTIFICATE----- MIIBxzCCAW2g', 'malformed'],

@@ -106,6 +106,19 @@ function percentDecode(s: string): string {
   }
 }
 
+/**
+ * RFC 9440 `Client-Cert`: a byte sequence `:base64:`. Owners of Caddy commonly send
+ * `{http.request.tls.client.certificate_der_base64}` without the colons: bare base64 is
+ * unambiguous (no byte sequence starts without its colon), so it is read too, and, like every
+ * value here, it must decode to an X.509 certificate or it is refused.
+ */
+function clientCertDer(v: string): Buffer {
+  return v.startsWith(':') ? sfBinary(v) : strictBase64(v, 'the value (neither :base64: nor bare base64 DER)');
+}
+
+/** `{name.with.dots}` and nothing else: a Caddy placeholder its replacer left as text. */
+const UNREPLACED_PLACEHOLDER = /^\{[a-z][a-z0-9_.-]*\}$/i;
+
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
 /**
@@ -210,12 +223,13 @@ function hasControlCharacter(s: string): boolean {
 /**
  * Reads a forwarded client certificate from one header value.
  *
- * @param header the header name as the hop received it (any case); `client-cert` is RFC 9440,
+ * @param header the header name as the hop received it (any case); `client-cert` is RFC 9440
+ *   (also read as bare base64 DER, Caddy's `certificate_der_base64` without the colons),
  *   `client-cert-chain` its chain, `x-forwarded-client-cert` Envoy's XFCC; any other name is read
  *   by the value's shape (URL-encoded or mangled PEM, base64 DER, a byte sequence).
  * @param state optional per-stream cache (ParseContext.state), so a log repeating one certificate
  *   decodes it once.
- * @returns null when the value is empty or `-` (nothing forwarded), else the certificate facts
+ * @returns null when the value is empty, `-` or a placeholder left unreplaced (nothing forwarded), else the certificate facts
  *   (x5t#S256 computed from the DER, DNs in RFC 2253 order, `verify` null), the chain, or a
  *   typed error.
  */
@@ -227,7 +241,10 @@ export function parseForwardedCert(header: string, value: string | null | undefi
   try {
     if (v.length > MAX_FORWARDED_CERT_CHARS) throw new Refused('too_large', `the value is ${v.length} characters, more than ${MAX_FORWARDED_CERT_CHARS}`);
     if (hasControlCharacter(v)) throw new Refused('malformed', 'control characters in the value');
-    if (name === 'client-cert') return { kind: 'cert', cert: toForwarded(name, factsOfDer(sfBinary(v), state)) };
+    // A gateway placeholder left unreplaced (Caddy sends `{http.request.tls.client.certificate_der_base64}`
+    // as is when the client presented no certificate): nothing was forwarded.
+    if (UNREPLACED_PLACEHOLDER.test(v)) return null;
+    if (name === 'client-cert') return { kind: 'cert', cert: toForwarded(name, factsOfDer(clientCertDer(v), state)) };
     if (name === 'client-cert-chain') {
       const members = splitOutsideQuotes(v, ',');
       if (members.length > MAX_CHAIN) throw new Refused('too_large', `a chain of ${members.length} certificates`);

@@ -180,3 +180,35 @@ export function judgeAgainstCrls(
   if (!m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
   return { verdict: 'cert_revoked_unchecked', reason: revocationReason(m) };
 }
+
+/** The reasons judgeAgainstAnchors gives its cert_untrusted. */
+export const UNTRUSTED_BY_ANCHORS: ReadonlySet<string> = new Set(['self_signed', 'issuer_not_anchor']);
+
+/** Verdicts an untrusted certificate replaces: it is the more severe fact than these (VERDICTS_BY_SEVERITY). */
+const UNTRUSTED_REPLACES: ReadonlySet<Verdict> = new Set<Verdict>(['ok', 'bearer_unbound', 'token_expired', 'no_proof_for_bound_token', 'binding_context_stripped']);
+
+/**
+ * The verdict once the trust anchors' names have had their say: a certificate that no anchor
+ * issued, accepted where nothing verified it, becomes `cert_untrusted`.
+ *
+ * Judged only when the source logged the certificate's issuer DN and no verification outcome of
+ * its own (`verify` null: a certificate forwarded to a backend, a Caddy `client_auth mode request`
+ * or NGINX `optional_no_ca` edge that logs the certificate): a gateway that says it verified the
+ * certificate trusts a CA Holdfast may not know (an intermediate), and one that says it failed is
+ * `cert_untrusted` already. The issuer is compared by name (lib/trust/dn.ts, either RDN order) —
+ * a certificate whose subject is its issuer and that is no anchor is `self_signed`, any other
+ * `issuer_not_anchor`. The certificate's signature is not checked here: the parsed line keeps
+ * the certificate's facts, not its bytes, so a certificate naming an anchor as its issuer passes.
+ * A source that logs no issuer (Caddy's own TLS: CN and serial only) is not judged. More severe
+ * verdicts (a binding mismatch, an unenforced binding, a revoked certificate) stand.
+ */
+export function judgeAgainstAnchors(
+  index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null },
+): { verdict: Verdict; reason: string | null } {
+  if (!UNTRUSTED_REPLACES.has(decided.verdict) || index.anchorsByDn.size === 0) return decided;
+  const c = ev.cert && (ev.cert.issuerDn || ev.cert.serial || ev.cert.x5tS256) ? ev.cert : ev.forwardedCert;
+  if (!c?.issuerDn || c.verify !== null) return decided;
+  if (anchorDn(index, c.issuerDn)) return decided;
+  const selfSigned = !!c.subjectDn && cachedDnKey(index, c.subjectDn) === cachedDnKey(index, c.issuerDn);
+  return { verdict: 'cert_untrusted', reason: selfSigned ? 'self_signed' : 'issuer_not_anchor' };
+}

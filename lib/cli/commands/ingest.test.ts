@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '../../../app/api/v1/ingest/route.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { NGINX_JSON_REAL } from '../../ingest/testing/samples.ts';
+import { CADDY_EDGE_REDACTED_LINES } from '../../services/ingest/testing/caddy-redacted-lines.ts';
 import { registerDatabase } from '../../server/database.ts';
 import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts';
 import { runCli } from '../../testing/processes.ts';
@@ -48,6 +49,19 @@ describe('holdfast ingest (binary)', () => {
     const again = await runCli(['ingest', '-', '--source', 'edge', '--json'], { env, input: [line(1), line(2), 'not json', NGINX_JSON_REAL].join('\n'), timeoutMs: 180_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ linesRead: 4, accepted: 0, rejected: 1, duplicates: 3, skipped: 0 });
+  }, 400_000);
+
+  it('a Caddy log with Authorization redacted: the batch says so once, as a warning line (stderr with --json, whose output is unchanged)', async () => {
+    const caddyLog = path.join(dir, 'caddy.json');
+    writeFileSync(caddyLog, `${CADDY_EDGE_REDACTED_LINES.join('\n')}\n`);
+    const r = await runCli(['ingest', caddyLog, '--format', 'caddy', '--source', 'caddy-edge', '--json'], { env, timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(r.stdout))).toEqual(['batchId', 'linesRead', 'accepted', 'rejected', 'duplicates', 'skipped', 'skippedReasons', 'errors']);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warnings).toEqual([expect.stringMatching(/^warning: 4 of 4 requests logged an empty Authorization header \(Caddy redacts it unless log_credentials is on\)/)]);
+    const text = await runCli(['ingest', caddyLog, '--format', 'caddy', '--source', 'caddy-edge-text'], { env, timeoutMs: 180_000 });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^warning: 4 of 4 requests logged an empty Authorization header/m);
   }, 400_000);
 
   it('exits 2 with one line for bad usage, an unknown or undetectable format and an unreadable file', async () => {

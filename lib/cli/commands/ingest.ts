@@ -288,11 +288,12 @@ export const ingestCommand: Command = {
       ...(summary.logFormat ? { logFormat: { gateway: summary.logFormat.gateway, name: summary.logFormat.name } } : {}),
     };
     // What the format cannot tell (no certificate fingerprint, …): on stderr, as messages go.
-    if (ctx.io.json) for (const w of [...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])]) ctx.io.err(`warning: ${w}\n`);
+    const warnings = [...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])];
+    if (ctx.io.json) for (const w of warnings) ctx.io.err(`warning: ${w}\n`);
     emit(ctx.io, out, () =>
       [
         `batch ${out.batchId} (${summary.format ?? format ?? 'auto'}${summary.logFormat ? `, ${summary.logFormat.gateway} format ${summary.logFormat.name}` : ''}) committed`,
-        ...[...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])].map((w) => `warning: ${w}`),
+        ...warnings.map((w) => `warning: ${w}`),
         `lines read  ${out.linesRead}`,
         `accepted    ${out.accepted}`,
         `rejected    ${out.rejected}`,

@@ -20,6 +20,7 @@
 //   log carries in resp_headers: read here as x5t#S256 and as the correlation id.
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts';
+import { forwardedOrigin } from '../forwarded-origin.ts';
 import { hexToB64url } from '../../credentials/fingerprint.ts';
 import { SERVICE_LINE, SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
@@ -114,7 +115,12 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   ev.method = pickStr(req, 'method');
   const host = pickStr(req, 'host');
   const uri = pickStr(req, 'uri');
-  ev.url = uri && host && uri.startsWith('/') ? `${tls ? 'https' : 'http'}://${host}${uri}` : uri;
+  // Behind a TLS-terminating proxy (no TLS here) the client called the proxy's scheme and host, as
+  // the proxy forwarded them (Caddy's reverse_proxy sets X-Forwarded-Proto/-Host): the URL a DPoP
+  // proof's htu names. Only when the line carries them; else this hop's own scheme and Host.
+  const origin = tls ? null : forwardedOrigin({ forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value });
+  const urlHost = origin?.host ?? host;
+  ev.url = uri && urlHost && uri.startsWith('/') ? `${origin?.scheme ?? (tls ? 'https' : 'http')}://${urlHost}${uri}` : uri;
   ev.host = host;
   ev.gateway = ctx.gateway ?? host?.replace(/:\d+$/, '') ?? null;
   // client_ip (Caddy 2.7+) honours trusted_proxies; remote_ip is the TCP peer.

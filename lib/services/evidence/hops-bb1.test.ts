@@ -172,8 +172,9 @@ describe("BB1 edge certificate failures: the chain is no better than the edge's 
     expect(linesOf(s.requests, '/api/ngxNoca/selfsigned')).toEqual(['apache-backend cert_untrusted', 'ngx-edge-noca cert_untrusted']);
     expect(linesOf(s.requests, '/api/ngxNoca/untrusted')).toEqual(['apache-backend cert_untrusted', 'ngx-edge-noca cert_untrusted']);
     expect(linesOf(s.requests, '/api/ngxNoca/revoked')).toEqual(['apache-backend cert_revoked_unchecked', 'ngx-edge-noca cert_revoked_unchecked']);
-    // The backend's own verdict is the one the batch writer decided, after the CRL review.
-    expect(s.backendVerdicts).toEqual(['cert_revoked_unchecked cert_revoked_unchecked ×1', 'cert_untrusted ok ×2']);
+    // The backend's own verdict is the one the batch writer decided, after the trust anchors' review
+    // (the forwarded certificate names its issuer, and no anchor is that CA: cert_untrusted).
+    expect(s.backendVerdicts).toEqual(['cert_revoked_unchecked cert_revoked_unchecked ×1', 'cert_untrusted cert_untrusted ×2']);
   });
 });
 

@@ -14,7 +14,7 @@ import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
 import { findCertificateRevocation } from '../../trust/revocation-index.ts';
 import { markCertificatesRevokedByCrl, type CrlRevokedCertificate } from '../trust/mark-revoked-certificates.ts';
-import { reviewWithTrust, type TrustSnapshot } from '../trust/review.ts';
+import { reviewWithTrust, UNTRUSTED_BY_ANCHORS, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 import { resolveCertsByIssuerSerial } from './cert-by-issuer-serial.ts';
 import { resolveCertsBySha1 } from './cert-by-sha1.ts';
@@ -345,8 +345,11 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       r.identityId = cert.identityId;
       return null;
     }
-    const name = identityNameOf(tokenClient ?? r.ev.identityHint);
-    const legacy = tokenClient ? null : legacyIdentityNameOf(r.ev.identityHint);
+    // A certificate the trust anchors' review found no anchor issued names no one: a self-signed
+    // one may claim any client's CN. Only the token's own client can then name the identity.
+    const hint = isUntrustedByAnchors(r) ? null : r.ev.identityHint;
+    const name = identityNameOf(tokenClient ?? hint);
+    const legacy = tokenClient ? null : legacyIdentityNameOf(hint);
     if (name && legacy) legacyNames.set(name, legacy);
     if (name && !wanted.has(name)) {
       const claims = r.ev.tokenClaims;
@@ -574,4 +577,9 @@ export async function flushExposures(st: BatchState, pending: ExposureRecord[]):
   if (ids.length) {
     await st.exec(`UPDATE "Token" SET exposure = 'exposed' WHERE id = ANY($1::text[]::uuid[]) AND exposure <> 'exposed'`, [ids]);
   }
+}
+
+/** cert_untrusted from the trust anchors' review (lib/trust judgeAgainstAnchors), not from the gateway. */
+function isUntrustedByAnchors(r: { verdict: string; reason: string | null }): boolean {
+  return r.verdict === 'cert_untrusted' && UNTRUSTED_BY_ANCHORS.has(r.reason ?? '');
 }

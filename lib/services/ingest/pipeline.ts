@@ -16,6 +16,7 @@ import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
 import { HoldfastError } from '../../errors.ts';
 import { ANY_PEER_WORDS, parseTrustedProxies, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
+import { BatchWarnings } from '../../ingest/batch-warnings.ts';
 import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
@@ -46,7 +47,7 @@ export interface IngestSummary {
   format: string;
   /** nginx/apache/haproxy: the log format read from the gateway's configuration (never the configuration itself). */
   logFormat?: { gateway: string; name: string; warnings: string[] };
-  /** What this batch's lines could not be judged by, one line each (forwardedPeerWarnings); absent when none. */
+  /** What the batch's lines could not tell, one line each: an Authorization Caddy redacted, undecodable forwarded certificates, forwarded certificates no trusted proxy vouches for (forwardedPeerWarnings); absent when none. */
   warnings?: string[];
 }
 
@@ -185,6 +186,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       };
       // Identical lines are keyed by their occurrence in the batch (request-key.ts).
       const requestKeys = new BatchRequestKeys();
+      const lineWarnings = new BatchWarnings();
       let events: PendingEvent[] = [];
       let tokens: TokenRecord[] = [];
       let exposures: ExposureRecord[] = [];
@@ -219,6 +221,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
           switch (result.kind) {
             case 'event': {
               const ev = result.event;
+              lineWarnings.note(ev);
               events.push({ ev, key: requestKeys.keyOf(ev), lineNo });
               break;
             }
@@ -276,7 +279,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
-      const warnings = forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers);
+      const warnings = [...forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers), ...lineWarnings.warnings()];
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,
         ...(logFormat ? { logFormat } : {}), ...(warnings.length ? { warnings } : {}),

@@ -2,7 +2,8 @@
 // ingest pipeline sees them: a snapshot loaded once per batch, and a review of each request's
 // verdict against it. A gateway that ACCEPTED a certificate its CA's CRL lists (Caddy checks no
 // CRL at all; Envoy and others reload CRLs only on restart) gets `cert_revoked_unchecked`
-// (the rule: lib/trust/revocation-index.ts).
+// (the rule: lib/trust/revocation-index.ts); one whose certificate names no anchor as its issuer,
+// where nothing verified it, gets `cert_untrusted` (judgeAgainstAnchors).
 //
 // Cheap per batch: one query reads a stamp of the anchors' and CRLs' ids (new ids whenever one
 // is added, replaced or removed, and never the same in two databases), and the index built from
@@ -11,7 +12,7 @@
 import type { SqlExecutor } from '../../db/bulk.ts';
 import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { revokedKnownCertificates, type CrlRevokedCertificate } from './mark-revoked-certificates.ts';
-import { buildRevocationIndex, judgeAgainstCrls, type AnchorRevocations, type KnownCertificate, type RevocationIndex } from '../../trust/revocation-index.ts';
+import { buildRevocationIndex, judgeAgainstAnchors, judgeAgainstCrls, type AnchorRevocations, type KnownCertificate, type RevocationIndex } from '../../trust/revocation-index.ts';
 
 /** What the batch knows of the configured trust anchors and their CRLs. */
 export interface TrustSnapshot {
@@ -90,9 +91,13 @@ export async function loadTrustSnapshot(exec: SqlExecutor): Promise<TrustSnapsho
   return snapshot;
 }
 
+/** Reasons of a cert_untrusted the anchors' review gave (the gateway's own refusals have others). */
+export { UNTRUSTED_BY_ANCHORS } from '../../trust/revocation-index.ts';
+
 /** The verdict once the trust anchors have had their say. */
 export function reviewWithTrust(
   trust: TrustSnapshot, ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
 ): { verdict: Verdict; reason: string | null } {
-  return judgeAgainstCrls(trust.index, ev, verdict);
+  // A certificate no anchor issued is untrusted, unless a CRL or the binding says something worse.
+  return judgeAgainstAnchors(trust.index, ev, judgeAgainstCrls(trust.index, ev, verdict));
 }

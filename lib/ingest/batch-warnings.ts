@@ -1,0 +1,45 @@
+// What a batch's lines could not tell, said once per batch (the ingest summary's warnings), not
+// once per line: a log that never shows a token, or forwarded certificates that did not decode.
+import type { NormalizedEvent } from '../domain/types.ts';
+
+/** Counts the lines of one batch that need a warning; pure. */
+export class BatchWarnings {
+  private events = 0;
+  private redactedAuthorization = 0;
+  private readonly undecodedCert = new Map<string, { lines: number; first: string }>();
+
+  /** Notes one parsed event (labels set by the format parsers). */
+  note(ev: NormalizedEvent): void {
+    this.events++;
+    const labels = ev.labels;
+    if (!labels) return;
+    // Caddy logs Authorization as an empty array unless its server option log_credentials is on.
+    if (labels.authorization === 'redacted by caddy') this.redactedAuthorization++;
+    for (const [k, v] of Object.entries(labels)) {
+      if (!k.startsWith('forwarded_cert_error.')) continue;
+      const header = k.slice('forwarded_cert_error.'.length);
+      const seen = this.undecodedCert.get(header);
+      if (seen) seen.lines++;
+      else this.undecodedCert.set(header, { lines: 1, first: v });
+    }
+  }
+
+  /** One sentence per condition met, in a stable order; empty when the batch needs none. */
+  warnings(): string[] {
+    const out: string[] = [];
+    if (this.redactedAuthorization > 0) {
+      out.push(
+        `${this.redactedAuthorization} of ${this.events} requests logged an empty Authorization header (Caddy redacts it unless log_credentials is on): ` +
+          'no token was seen on them, so their binding is unknown (ok / binding_unknown) — they raise no finding and a simulation cannot say whether a requirement would break them. ' +
+          'Holdfast needs the token (hashed on read) or its SHA-256 logged at a hop that sees it: see the Caddy notes of the Ingest page.',
+      );
+    }
+    for (const [header, { lines, first }] of this.undecodedCert) {
+      out.push(
+        `${lines} line${lines === 1 ? '' : 's'} carried a ${header} header that is not a certificate Holdfast can decode (${first}): ` +
+          'read as no forwarded certificate; check what the proxy in front sends in it.',
+      );
+    }
+    return out;
+  }
+}

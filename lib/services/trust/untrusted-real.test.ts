@@ -1,0 +1,124 @@
+// A Caddy edge with `client_auth mode request` accepts any client certificate — one from a CA no
+// trust anchor names, or a self-signed one claiming a victim's CN — and forwards it to the backend
+// (Client-Cert, bare base64 DER). With a trust anchor configured, the backend's line (it carries
+// the whole certificate, so its issuer) is cert_untrusted; with none, nothing is invented.
+// Real caddy, real openssl certificates, both database runtimes.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caddyTestGlobals, findCaddy, startCaddy } from '../../testing/caddy.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts';
+import { freePort } from '../../testing/processes.ts';
+import { ingestStream } from '../ingest/index.ts';
+import { allEvents } from '../ingest/testing/stored-events.ts';
+import { addTrustAnchor } from './store.ts';
+
+const CADDY = findCaddy();
+const IN_CI = process.env.CI === 'true';
+if (!CADDY && !IN_CI) console.warn('untrusted-real.test.ts: skipped — caddy is not installed; set CI=true to make this a failure');
+
+const CLIENTS = ['good', 'untrusted', 'selfsigned'] as const;
+type Client = (typeof CLIENTS)[number];
+
+(CADDY || IN_CI ? describe : describe.skip)('unverified client certificates through a Caddy `mode request` edge', () => {
+  let pki: GatewayPki;
+  let backendLog = '';
+
+  beforeAll(async () => {
+    if (!CADDY) throw new Error('CI=true but caddy is not installed');
+    pki = createGatewayPki('holdfast-untrusted-');
+    mkdirSync(join(pki.dir, 'logs'));
+    // A self-signed certificate claiming the good client's CN (svc-a).
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(pki.dir, 'self.key'), '-out', join(pki.dir, 'self.crt'), '-days', '30', '-subj', '/O=Test/CN=svc-a'], { stdio: 'ignore' });
+    const [edge, backend] = [await freePort(), await freePort()];
+    const caddyfile = `${caddyTestGlobals(pki.dir)}https://api.test:${edge} {
+  tls ${pki.serverCertPath} ${pki.serverKeyPath} {
+    client_auth {
+      mode request
+    }
+  }
+  reverse_proxy 127.0.0.1:${backend} {
+    header_up Client-Cert {http.request.tls.client.certificate_der_base64}
+    header_up X-Request-ID {http.request.uuid}
+  }
+}
+http://:${backend} {
+  log {
+    output file ${pki.dir}/logs/backend.json
+    format json
+  }
+  respond "ok"
+}
+`;
+    const caddy = await startCaddy(CADDY, pki.dir, caddyfile, [edge, backend]);
+    const files: Record<Client, [string, string]> = {
+      good: [pki.clients.good.certPath, pki.clients.good.keyPath],
+      untrusted: [pki.clients.untrusted.certPath, pki.clients.untrusted.keyPath],
+      selfsigned: [join(pki.dir, 'self.crt'), join(pki.dir, 'self.key')],
+    };
+    for (const c of CLIENTS) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request({
+          host: '127.0.0.1', port: edge, path: `/case/${c}`, servername: 'api.test', ca: readFileSync(pki.caPath), agent: false,
+          cert: readFileSync(files[c][0]), key: readFileSync(files[c][1]), headers: { host: `api.test:${edge}` },
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status, c).toBe(200);
+    }
+    await caddy.stop();
+    backendLog = readFileSync(join(pki.dir, 'logs', 'backend.json'), 'utf8');
+  }, 90_000);
+  afterAll(() => pki?.cleanup());
+
+  for (const runtime of RUNTIMES) {
+    describe(runtime, () => {
+      let t: TestDatabase | undefined;
+      const verdicts = { before: new Map<string, string>(), after: new Map<string, string>() };
+      const identities = { before: new Map<string, string | null>(), after: new Map<string, string | null>() };
+
+      beforeAll(async () => {
+        if (runtime === 'postgres' && !(await postgresAvailable())) {
+          if (IN_CI) throw new Error('CI=true but PostgreSQL is not reachable');
+          return;
+        }
+        t = await openTestDatabase(runtime);
+        const ingest = async (source: 'before' | 'after') => {
+          const r = await ingestStream(t!.db, [backendLog], { format: 'caddy', sourceName: source, actor: 'test' });
+          expect(r, JSON.stringify(r.errors)).toMatchObject({ accepted: 3, rejected: 0 });
+          for (const e of (await allEvents(t!.db)).filter((x) => x.source === source)) {
+            const name = /\/case\/(\w+)/.exec(e.route ?? '')?.[1] ?? '?';
+            verdicts[source].set(name, `${e.verdict}/${e.reason}`);
+            identities[source].set(name, e.identity);
+          }
+        };
+        await ingest('before');
+        await addTrustAnchor(t.db, { ca: readFileSync(pki.caPath), actor: 'test' });
+        await ingest('after');
+      }, 120_000);
+      afterAll(async () => t?.drop());
+
+      it('without a trust anchor nothing is invented: the certificates are not judged', () => {
+        if (!t) return;
+        expect(Object.fromEntries(verdicts.before)).toEqual({ good: 'ok/binding_unknown', untrusted: 'ok/binding_unknown', selfsigned: 'ok/binding_unknown' });
+      });
+
+      it('with the CA as trust anchor: its certificate stands, another CA\'s is issuer_not_anchor, a self-signed one self_signed', () => {
+        if (!t) return;
+        expect(Object.fromEntries(verdicts.after)).toEqual({ good: 'ok/binding_unknown', untrusted: 'cert_untrusted/issuer_not_anchor', selfsigned: 'cert_untrusted/self_signed' });
+      });
+
+      it('a self-signed certificate claiming svc-a\'s CN is not filed under svc-a once an anchor says it is untrusted', () => {
+        if (!t) return;
+        expect(Object.fromEntries(identities.after)).toEqual({ good: 'svc-a', untrusted: null, selfsigned: null });
+      });
+    });
+  }
+});
