@@ -64,6 +64,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /sources/[name]/log-format': 'read',
   'PUT /sources/[name]/log-format': 'admin',
   'DELETE /sources/[name]/log-format': 'admin',
+  'PUT /sources/[name]/trusted-proxies': 'admin',
   'GET /revocations': 'read',
   'POST /revocations': 'revoke',
   'POST /revocations/preview': 'revoke',
