@@ -4,7 +4,8 @@
 // HOLDFAST_INGEST_MAX_BYTES, or a gzip inflating past HOLDFAST_INGEST_MAX_INFLATED_BYTES, is
 // refused with a 413 problem and commits nothing; a gzip body cut short is refused with a 400 problem
 // and commits nothing. Calling the handler directly (ingest.test.ts)
-// cannot see any of this: the body is cut by the framework before the handler runs.
+// cannot see any of this: the body is cut by the framework before the handler runs. Also the query
+// and routes a user reaches with an ingest: timeZone= and PUT /api/v1/sources/{name}/trusted-proxies.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxJsonLine } from '@/lib/services/ingest/testing/generate.ts';
+import { createGatewayPki } from '@/lib/testing/gateway-pki.ts';
 import { postgresAvailable, RUNTIMES } from '@/lib/testing/databases.ts';
 import { hasBuild, runCli, type ServerProcess } from '@/lib/testing/processes.ts';
 import { startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
@@ -172,6 +174,54 @@ for (const runtime of RUNTIMES) {
       expect(r.headers.get('content-type')).toContain('application/problem+json');
       expect(await r.json()).toMatchObject({ status: 400, code: 'bad_request', detail: expect.stringMatching(/gzip body is corrupt or cut short after line \d+.*nothing was ingested/) });
       await expectNothingCommitted('gzip-cut');
+    }, 120_000);
+
+    it('timeZone= reads zone-less times in that zone, an unknown zone is a 400 problem that commits nothing; trusted proxies set over HTTP judge a forwarded certificate from another peer spoofed', async (ctx) => {
+      if (!server) return ctx.skip();
+      const api = (method: string, p: string, body?: unknown) =>
+        fetch(`${server!.url}${p}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      // A real mod_ssl line (Apache ran with TZ=Europe/Berlin: 10:22 local is 09:22 UTC in December).
+      const ah = '[Fri Dec 04 10:22:24.581841 2026] [ssl:error] [pid 4636:tid 4640] [client 127.0.0.1:57882] AH02039: Certificate Verification: Error (10): certificate has expired\n';
+      const bad = await post('?format=apache-error&source=tz-bad&timeZone=Mars%2FOlympus', ah);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toContain('application/problem+json');
+      expect(await bad.json()).toMatchObject({ status: 400, code: 'bad_request', errors: [{ path: 'timeZone' }] });
+      await expectNothingCommitted('tz-bad');
+      for (const [source, qs, want] of [['tz-berlin', '&timeZone=Europe%2FBerlin', '2026-12-04T09:22:24.581Z'], ['tz-utc', '', '2026-12-04T10:22:24.581Z']] as const) {
+        const r = await post(`?format=apache-error&source=${source}${qs}`, ah);
+        expect(r.status).toBe(200);
+        const ev = await api('GET', `/api/v1/events?source=${source}&from=2026-12-01T00:00:00Z`);
+        expect(ev.status).toBe(200);
+        const rows = ((await ev.json()) as { items: Array<{ occurredAt: string }> }).items;
+        expect(rows.map((e) => new Date(e.occurredAt).toISOString())).toEqual([want]);
+      }
+
+      // Trusted proxies through PUT …/trusted-proxies: a bad CIDR is a 400 problem naming it; then a
+      // backend line whose forwarded certificate came from a peer outside them reads spoofed.
+      const refused = await api('PUT', '/api/v1/sources/be-proxied/trusted-proxies', { trustedProxies: ['10.0.0.0/33'] });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await refused.json()) as { detail: string }).detail).toContain('10.0.0.0/33');
+      const set = await api('PUT', '/api/v1/sources/be-proxied/trusted-proxies', { trustedProxies: ['127.0.0.1/32'] });
+      expect(set.status).toBeLessThan(300);
+      const pki = createGatewayPki('holdfast-through-proxies-');
+      const good = pki.clients.good;
+      const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const token = `${b64u({ alg: 'ES256', typ: 'at+jwt' })}.${b64u({ sub: 'svc-a', client_id: 'svc-a', cnf: { 'x5t#S256': good.x5t } })}.c2ln`;
+      const backend = (id: string, peer: string) =>
+        JSON.stringify({
+          time: new Date().toISOString(), request_id: id, correlation_id: id, method: 'GET', scheme: 'https', host: 'api.test', uri: `/api/${id}`, status: 200,
+          http_authorization: `Bearer ${token}`, http_client_cert: `:${good.derB64}:`, remote_addr: peer, realip_remote_addr: peer,
+        }) + '\n';
+      const ing = await post('?format=nginx-json&source=be-proxied', backend('b0000000000000000000000000000001', '127.0.0.1') + backend('b0000000000000000000000000000002', '127.0.0.2'));
+      expect(ing.status).toBe(200);
+      const verdictOf = async (id: string) => {
+        const r = await api('GET', `/api/v1/events?requestId=${id}&from=2026-12-01T00:00:00Z`);
+        return ((await r.json()) as { items: Array<{ verdict: string; reason: string | null }> }).items.map((e) => [e.verdict, e.reason]);
+      };
+      expect(await verdictOf('b0000000000000000000000000000002')).toEqual([['spoofed_client_cert', 'forwarded_cert_untrusted_peer']]);
+      expect(await verdictOf('b0000000000000000000000000000001')).toEqual([['ok', null]]);
+      pki.cleanup();
     }, 120_000);
 
     /** Raw bytes to the server on one connection; everything it answers until it closes the connection. */
