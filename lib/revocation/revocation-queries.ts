@@ -52,9 +52,20 @@ const include = {
   },
 } satisfies Prisma.RevocationInclude;
 
-type Row = Awaited<ReturnType<typeof fetchRows>>[number];
-function fetchRows(db: Database, where: object, take: number, skip = 0) {
-  return db.prisma.revocation.findMany({ where, include, orderBy: { createdAt: 'desc' }, take, skip });
+type Row = Awaited<ReturnType<typeof findRows>>[number];
+function findRows(client: Pick<Database['prisma'], 'revocation'>, where: object, take: number, skip = 0) {
+  return client.revocation.findMany({ where, include, orderBy: { createdAt: 'desc' }, take, skip });
+}
+
+/**
+ * Revocations with their legs as of one moment. Prisma reads the legs in a second statement: on
+ * PostgreSQL a worker committing between the two would show a leg `failed` under a revocation
+ * still `in_progress` (what the worker wrote together, in one transaction). One REPEATABLE READ
+ * snapshot holds both reads; PGlite has one connection, so nothing commits between them.
+ */
+function fetchRows(db: Database, where: object, take: number, skip = 0): Promise<Row[]> {
+  if (db.kind !== 'postgres') return findRows(db.prisma, where, take, skip);
+  return db.prisma.$transaction((tx) => findRows(tx, where, take, skip), { isolationLevel: 'RepeatableRead' });
 }
 
 async function connectorNames(db: Database, rows: Row[]): Promise<Map<string, { name: string; kind: string }>> {
