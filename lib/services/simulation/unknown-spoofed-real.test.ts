@@ -14,6 +14,7 @@ import { parsePolicy, type SimulationResult } from '../../simulate/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { listEvents, parseEventFilters } from '../estate/lists.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
+import { createPlan, getPlan } from '../plans/index.ts';
 import { CADDY_EDGE_REDACTED_LINES } from '../ingest/testing/caddy-redacted-lines.ts';
 import { runSimulation } from './index.ts';
 
@@ -75,6 +76,15 @@ for (const runtime of RUNTIMES) {
       expect(r.identities.map((i) => [i.name, i.total, i.unknown, i.unaffected]).sort()).toEqual([['(unknown identity)', 1, 1, 0], ['svc-alpha', 2, 2, 0], ['svc-bravo', 1, 1, 0]]);
       expect(r.routes.reduce((n, x) => n + x.unknown, 0)).toBe(4);
       expect(r.routes.every((x) => x.unaffected === 0)).toBe(true);
+    });
+
+    it('a rollout plan over the Caddy estate puts no identity whose every request is unknown in the already compliant wave', async (ctx) => {
+      if (!t) return ctx.skip();
+      const saved = await createPlan(t.db, { policy: { require: 'mtls', scope: { source: 'caddy-edge' } }, from: CADDY_RANGE.from, to: CADDY_RANGE.to, actor: 'test' });
+      const plan = (await getPlan(t.db, saved.id)).plan;
+      const waveOf = Object.fromEntries(plan.waves.flatMap((w) => w.identities.map((i) => [i.name, [w.wave, i.reason, i.requests.unknown]])));
+      expect(waveOf).toEqual({ 'svc-alpha': [2, 'traffic_unknown', 2], 'svc-bravo': [2, 'traffic_unknown', 1] });
+      expect(plan.waves.find((w) => w.wave === 0)?.identities ?? []).toEqual([]);
     });
 
     it('the CLI with --json: the same counts on stdout, the reason once on stderr', async (ctx) => {
