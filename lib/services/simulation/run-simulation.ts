@@ -226,29 +226,33 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
 
   /**
    * Requests whose whole path is spoofed_client_cert (a hop passed a client-supplied certificate
-   * header on, lib/hops) while the hop's own verdict says otherwise: the backend compared the token
-   * with the forged certificate and said ok. Counted once, at the hop whose log shows the forged
-   * certificate (the one after the leaking hop, `chainPos` = `chainLeak` + 1); the other hops' lines
-   * keep their own verdicts, as every hop's line is counted on its own here (a request seen at two
-   * hops is two lines of `total`). Read from the hop rows joined to their ledger rows (the usage
-   * row's dimensions, its identity as the writer derives it), so only within the request window
-   * (HOLDFAST_REQUEST_WINDOW_DAYS). A hop whose own verdict already refuses, invalidates or stops
-   * the request, or that the gateway answered outside 2xx (refusalMoves), stays where it is.
+   * header on, lib/hops) while the hops' own verdicts say otherwise: the backend compared the token
+   * with the forged certificate and said ok; the edge saw a bound token without its certificate
+   * (bound_not_enforced / no_certificate, counted as a legitimate client breaking) or nothing wrong.
+   * Every hop's line is one request of `total`, as always; the attack is counted once per path, on
+   * one of its lines in scope: a line whose own verdict is spoofed_client_cert (already an attack),
+   * else the one whose log shows the forged certificate (the hop after the leaking one, `chainPos` =
+   * `chainLeak` + 1), else the first hop in scope. That line moves to attacksStopped when the policy
+   * would otherwise count it broken, unaffected or unknown and the gateway answered it 2xx (a refused
+   * one is alreadyRefused: refusalMoves); the path's other lines keep their own verdicts. Read from
+   * the hop rows joined to their ledger rows (the usage row's dimensions, its identity as the writer
+   * derives it), so only within the request window (HOLDFAST_REQUEST_WINDOW_DAYS).
    */
   const spoofedMoves = async (q: Query): Promise<Move[]> => {
     const s = withArgs();
     const spoofed = verdictCode('spoofed_client_cert');
     const from = SIMULATION_CATEGORIES.map((c, i) => (c === 'legitimateBroken' || c === 'unaffected' || c === 'unknown' ? i : -1)).filter((i) => i >= 0);
     return q<Move>(
-      `SELECT tok, idn, route, network, pres, sum(n)::float8 AS moved, cat, broken, ${cat('attacksStopped')} AS "to" FROM (
-         SELECT u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, ${presSql} AS pres, 1 AS n, ${catSql} AS cat, ${brokenSql} AS broken
-           FROM (SELECT r."tokenId", ${ledgerIdentitySql('r', 'lt')} AS "identityId", r.ns, r.gateway, r.route, r.network, r.cert, r.jkt, r.reason, r.verdict, h."occurredAt" AS hour
+      `SELECT tok, idn, route, network, pres, count(*)::float8 AS moved, cat, broken, ${cat('attacksStopped')} AS "to" FROM (
+         SELECT u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, ${presSql} AS pres, ${catSql} AS cat, ${brokenSql} AS broken, u.accepted,
+                row_number() OVER (PARTITION BY u.corr, u.leak ORDER BY u.verdict = ${spoofed} DESC, u.pos = u.leak + 1 DESC NULLS LAST, u.pos NULLS LAST) AS rn
+           FROM (SELECT r."tokenId", ${ledgerIdentitySql('r', 'lt')} AS "identityId", r.ns, r.gateway, r.route, r.network, r.cert, r.jkt, r.reason, r.verdict, h."occurredAt" AS hour,
+                        h.corr, h."chainPos" AS pos, h."chainLeak" AS leak, (r."httpStatus" IS NULL OR r."httpStatus" BETWEEN 200 AND 299) AS accepted
                    FROM evidence."Hop" h JOIN evidence."Request" r ON r.day = h.day AND r.ns = h.ns AND r.key = h.key LEFT JOIN "Token" lt ON lt.id = r."tokenId"
-                  WHERE h."chainVerdict" = ${spoofed} AND h.verdict <> ${spoofed} AND h."chainLeak" IS NOT NULL AND h."chainPos" = h."chainLeak" + 1
-                    AND h."occurredAt" >= $1 AND h."occurredAt" < $2 AND (r."httpStatus" IS NULL OR r."httpStatus" BETWEEN 200 AND 299)) u
+                  WHERE h."chainVerdict" = ${spoofed} AND h."occurredAt" >= $1 AND h."occurredAt" < $2) u
            ${joins}
           WHERE ${where}
-       ) x WHERE cat = ANY(${s.arg(from, 'int2[]')})
+       ) x WHERE rn = 1 AND accepted AND cat = ANY(${s.arg(from, 'int2[]')})
        GROUP BY tok, idn, route, network, pres, cat, broken`,
       s.p,
     );
