@@ -2,9 +2,21 @@
 // of assignWave is the order an operator would ask the questions in.
 import type { BrokenBy, ExceptionRequest, PlanIdentityInput, PlanRequirement, WaveNumber, WaveReason } from './types.ts';
 
-/** Nothing legitimate would be refused: enforcing today only stops attacks for this identity. */
+/**
+ * Every accepted request of the identity that is not an attack, already refused or already invalid
+ * showed no known token: nothing says it would pass the policy (the simulation's `unknown`).
+ */
+export function onlyUnknown(r: PlanIdentityInput['requests']): boolean {
+  const unknown = r.unknown ?? 0;
+  return unknown > 0 && r.total - r.wouldBeRefused - r.alreadyRefused - r.alreadyInvalid - unknown <= 0;
+}
+
+/**
+ * Nothing legitimate would be refused: enforcing today only stops attacks for this identity. Not an
+ * identity whose traffic cannot be judged (onlyUnknown): that nothing was seen breaking is no proof.
+ */
 export function isCompliant(i: PlanIdentityInput): boolean {
-  return i.requests.legitimateBroken === 0;
+  return i.requests.legitimateBroken === 0 && !onlyUnknown(i.requests);
 }
 
 /**
@@ -41,6 +53,8 @@ export function globMatch(glob: string, name: string): boolean {
 export function assignWave(i: PlanIdentityInput, require: PlanRequirement, exceptions: readonly ExceptionRequest[] = []): { wave: WaveNumber; reason: WaveReason } {
   if (declaredException(i.name, exceptions)) return { wave: 3, reason: 'declared_exception' };
   if (isCompliant(i)) return { wave: 0, reason: 'no_legitimate_request_refused' };
+  // Nothing known about its tokens: planned with the clients that need key material until its logs say more.
+  if (i.requests.legitimateBroken === 0) return { wave: 2, reason: 'traffic_unknown' };
   if (i.ownerStatus === 'departed') return { wave: 3, reason: 'owner_departed' };
   if (needsAuthorizationServerOnly(i, require)) {
     const onlyTtl = i.brokenBy.ttlOverLimit >= i.requests.legitimateBroken;
@@ -54,6 +68,7 @@ export const WAVE_REASON_WORDS: Record<WaveReason, string> = {
   already_presents_key: 'already presents a certificate or DPoP key but holds unbound tokens: the authorization server binds them',
   ttl_only: 'only its token lifetime is over the limit: an authorization server setting',
   needs_key_material: 'needs new key material (certificate or DPoP key) on the client',
+  traffic_unknown: "cannot be judged: its requests show no token Holdfast knows (the log shows none, e.g. Caddy's redacted Authorization); log the token's SHA-256 to tell whether it is compliant",
   declared_exception: 'declared an exception: the client cannot be changed',
   owner_departed: 'its owner has departed: nobody can change the client until a new owner is named',
 };

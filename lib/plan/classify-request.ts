@@ -3,7 +3,8 @@
 // requests that would break, why. This is what a saved plan re-runs over new evidence.
 import type { BrokenBy, PlanPolicy } from './types.ts';
 
-export type RequestCategory = 'compliant' | 'attack' | 'broken' | 'alreadyRefused' | 'alreadyInvalid';
+/** `unknown`: accepted with no known token (the log shows none): whether the policy would refuse it cannot be judged. */
+export type RequestCategory = 'compliant' | 'attack' | 'broken' | 'alreadyRefused' | 'alreadyInvalid' | 'unknown';
 
 export interface RequestFacts {
   verdict: string;
@@ -42,6 +43,8 @@ export function classifyRequest(f: RequestFacts, policy: Pick<PlanPolicy, 'requi
   }
   if (policy.require === 'mtls' && f.binding === 'dpop') return is('broken', 'bearerWithDpopKey');
   if (policy.require === 'dpop' && f.binding === 'mtls') return is('broken', 'bearerWithCertificate');
+  // No token known (Caddy's redacted Authorization, a format without one): not compliant, unknown.
+  if (f.binding === null) return is('unknown');
   if (policy.maxTtlSeconds && f.ttlSeconds !== null && f.ttlSeconds > policy.maxTtlSeconds) return is('broken', 'ttlOverLimit');
   return is('compliant');
 }

@@ -30,6 +30,10 @@ describe('assignWave', () => {
     { name: 'a hop strips the certificate', require: 'mtls', i: identity('a', { contextStripped: 3 }), wave: 2, reason: 'needs_key_material' },
     { name: 'owner departed and a change is needed', require: 'bound', i: identity('a', { bearerNoKey: 3 }, { ownerStatus: 'departed' }), wave: 3, reason: 'owner_departed' },
     { name: 'owner departed but nothing breaks', require: 'bound', i: identity('a', {}, { ownerStatus: 'departed' }), wave: 0, reason: 'no_legitimate_request_refused' },
+    { name: 'every request shows no token (unknown): not compliant', require: 'mtls', i: identity('a', {}, { requests: { ...identity('a').requests, unknown: 100 } }), wave: 2, reason: 'traffic_unknown' },
+    { name: 'attacks and otherwise only unknown: not compliant', require: 'mtls', i: identity('a', {}, { requests: { ...identity('a', {}, {}, 7).requests, unknown: 93 } }), wave: 2, reason: 'traffic_unknown' },
+    { name: 'some requests judged compliant, some unknown: compliant on what was seen', require: 'mtls', i: identity('a', {}, { requests: { ...identity('a').requests, unknown: 40 } }), wave: 0, reason: 'no_legitimate_request_refused' },
+    { name: 'unknown and broken: the broken requests decide', require: 'mtls', i: identity('a', { bearerWithCertificate: 10 }, { requests: { ...identity('a', { bearerWithCertificate: 10 }).requests, unknown: 90 } }), wave: 1, reason: 'already_presents_key' },
   ];
   it.each(cases)('$name → wave $wave ($reason)', ({ require, i, wave, reason }) => {
     expect(assignWave(i, require)).toEqual({ wave, reason });
@@ -179,6 +183,12 @@ describe('planProgress', () => {
     expect(w(2)).toMatchObject({ identities: 2, compliant: 0, notSeen: 1, requests: { total: 10, compliant: 6, wouldBeRefused: 4, refusedByGateway: 0 }, ratio: 0.6, enforced: false });
     expect(w(0)).toMatchObject({ notSeen: 1, ratio: null, enforced: false });
   });
+  it('requests with no known token are not compliant ones, and an identity with only those is not compliant', () => {
+    const plan = samplePlan();
+    const after = (name: string, r: Partial<PlanIdentityInput['requests']>) => ({ ...identity(name), requests: { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, ...r } });
+    const p = planProgress(plan, [after('svc-cert-bearer', { total: 12, unknown: 12 })], { from: NOW, to: new Date('2026-12-02T00:00:00Z') });
+    expect(p.waves[1]).toMatchObject({ identities: 1, compliant: 0, notSeen: 0, requests: { total: 12, compliant: 0, wouldBeRefused: 0, refusedByGateway: 0 } });
+  });
 });
 
 describe('planCsv', () => {
@@ -214,6 +224,8 @@ describe('classifyRequest', () => {
     { name: 'DPoP token under mtls', f: { binding: 'dpop', hasCert: false, hasJkt: true }, require: 'mtls', want: ['broken', 'bearerWithDpopKey'] },
     { name: 'expired token', f: { verdict: 'token_expired' }, require: 'mtls', want: ['alreadyInvalid', null] },
     { name: 'spoofed certificate', f: { verdict: 'spoofed_client_cert' }, require: 'mtls', want: ['attack', null] },
+    { name: 'ok with no known token (Caddy redacted Authorization)', f: { binding: null, reason: 'binding_unknown', ttlSeconds: null }, require: 'mtls', want: ['unknown', null] },
+    { name: 'a bearer scheme with no known token', f: { verdict: 'bearer_unbound', binding: null, hasCert: false, ttlSeconds: null }, require: 'mtls', want: ['broken', 'bearerNoKey'] },
   ];
   it.each(cases)('$name → $want', ({ f, require, want }) => {
     const r = classifyRequest({ ...base, ...f }, { require });

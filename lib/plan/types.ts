@@ -25,6 +25,11 @@ export interface IdentityRequests {
   legitimateBroken: number;
   alreadyRefused: number;
   alreadyInvalid: number;
+  /**
+   * Accepted requests with no known token (the log shows none): whether the policy would refuse
+   * them cannot be judged (the simulation's `requests.unknown`). Absent in plans saved before it.
+   */
+  unknown?: number;
 }
 
 /**
@@ -98,6 +103,7 @@ export type WaveReason =
   | 'already_presents_key'
   | 'ttl_only'
   | 'needs_key_material'
+  | 'traffic_unknown'
   | 'declared_exception'
   | 'owner_departed';
 

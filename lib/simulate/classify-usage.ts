@@ -16,7 +16,7 @@ export interface UsageFacts {
   verdict: Verdict;
   /** Whether the verdict's reason says the client's own proof was missing (MISSING_PROOF_REASONS). */
   missingProof: boolean;
-  /** The token's binding as the inventory knows it; `unknown` without a known token. */
+  /** The token's binding as the inventory knows it; `unknown` without a known token (then `unknown` unless the verdict says more). */
   binding: TokenBinding;
   /** The token lives longer than the policy's maximum TTL. */
   ttlOverLimit: boolean;
@@ -43,8 +43,20 @@ export function classifyUsage(f: UsageFacts, require: Requirement): Classificati
   if (f.verdict === 'binding_context_stripped') return is('legitimateBroken', 'context_stripped');
   if (f.verdict === 'bearer_unbound' || f.binding === 'bearer') return is('legitimateBroken', 'bearer');
   if ((require === 'mtls' && f.binding === 'dpop') || (require === 'dpop' && f.binding === 'mtls')) return is('legitimateBroken', 'wrong_mechanism');
+  // No token Holdfast knows (the log shows none, or one the inventory cannot bind): whether the
+  // policy would refuse the request cannot be told, so it is not counted as unaffected.
+  if (f.binding === 'unknown') return is('unknown');
   if (f.ttlOverLimit) return is('legitimateBroken', 'ttl_over_limit');
   return is('unaffected');
+}
+
+/** Why `unknown` requests are not counted unaffected: said once per answer (API warnings, CLI stderr, the page). */
+export function unknownWords(unknown: number, total: number): string {
+  return (
+    `${unknown} of ${total} requests cannot be judged: the log shows no token Holdfast knows on them (Caddy redacts the Authorization header unless log_credentials is on; ` +
+    'some formats log no token at all), so whether the policy would refuse them is unknown — they are counted in requests.unknown, not unaffected. ' +
+    "Log the token's SHA-256 (or the token, hashed on read) at a hop that sees it."
+  );
 }
 
 export interface ClassificationRow {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERDICTS } from '../domain/types.ts';
 import { z } from 'zod';
-import { classificationTable, classifyUsage, describeScope, globToLike, parsePolicy, policySchema, scopeWords, SimulationError, validateRange, type UsageFacts } from './index.ts';
+import { classificationTable, classifyUsage, describeScope, globToLike, parsePolicy, policySchema, scopeWords, SimulationError, unknownWords, validateRange, type UsageFacts } from './index.ts';
 
 const facts = (f: Partial<UsageFacts>): UsageFacts => ({ verdict: 'ok', missingProof: false, binding: 'mtls', ttlOverLimit: false, refusedByGateway: false, ...f });
 
@@ -21,6 +21,12 @@ describe('classifyUsage', () => {
     ['an expired token accepted is already invalid', facts({ verdict: 'token_expired' }), 'mtls', 'alreadyInvalid', null],
     ['a revoked certificate is already invalid', facts({ verdict: 'cert_revoked' }), 'dpop', 'alreadyInvalid', null],
     ['a bound token with its proof is unaffected', facts({}), 'mtls', 'unaffected', null],
+    ['no known token (Caddy redacted Authorization, ok / binding_unknown) cannot be judged, not unaffected', facts({ binding: 'unknown' }), 'mtls', 'unknown', null],
+    ['no known token cannot be judged under dpop or bound either', facts({ binding: 'unknown' }), 'bound', 'unknown', null],
+    ['a bearer scheme with no known token still breaks, as bearer', facts({ verdict: 'bearer_unbound', binding: 'unknown' }), 'mtls', 'legitimateBroken', 'bearer'],
+    ['a bound token accepted without its proof, token not in the inventory, still breaks', facts({ verdict: 'bound_not_enforced', missingProof: true, binding: 'unknown' }), 'mtls', 'legitimateBroken', 'bound_without_proof'],
+    ['a spoofed certificate with no known token is an attack stopped', facts({ verdict: 'spoofed_client_cert', binding: 'unknown' }), 'mtls', 'attacksStopped', null],
+    ['no known token the gateway refused was refused already', facts({ binding: 'unknown', refusedByGateway: true }), 'mtls', 'alreadyRefused', null],
   ] as const)('%s', (_name, f, require, category, brokenBy) => {
     expect(classifyUsage(f, require)).toEqual({ category, brokenBy });
   });
@@ -29,6 +35,10 @@ describe('classifyUsage', () => {
     const t = classificationTable('mtls', VERDICTS);
     expect(t).toHaveLength(VERDICTS.length * 2 * 4 * 2);
     for (const r of t) expect(classifyUsage({ ...r, refusedByGateway: false }, 'mtls')).toEqual({ category: r.category, brokenBy: r.brokenBy });
+  });
+
+  it('unknownWords says how many of how many, and that they are not counted unaffected', () => {
+    expect(unknownWords(3, 10)).toMatch(/^3 of 10 requests cannot be judged: the log shows no token .* counted in requests\.unknown, not unaffected\./);
   });
 });
 

@@ -49,9 +49,14 @@ export interface SimulationInput {
   limit?: number;
 }
 
-/** The categories of CONTRACT.md "Simulation", plus requests the policy leaves alone. */
-export type SimulationCategory = 'attacksStopped' | 'legitimateBroken' | 'alreadyRefused' | 'alreadyInvalid' | 'unaffected';
-export const SIMULATION_CATEGORIES: readonly SimulationCategory[] = ['attacksStopped', 'legitimateBroken', 'alreadyRefused', 'alreadyInvalid', 'unaffected'];
+/**
+ * The categories of CONTRACT.md "Simulation", plus requests the policy leaves alone (`unaffected`)
+ * and requests Holdfast cannot judge (`unknown`): accepted with no token it knows, so their
+ * binding is unknown (Caddy's redacted `"Authorization":[]`, a format that logs no token). Never
+ * `unaffected`: nobody can say whether the policy would refuse them.
+ */
+export type SimulationCategory = 'attacksStopped' | 'legitimateBroken' | 'alreadyRefused' | 'alreadyInvalid' | 'unaffected' | 'unknown';
+export const SIMULATION_CATEGORIES: readonly SimulationCategory[] = ['attacksStopped', 'legitimateBroken', 'alreadyRefused', 'alreadyInvalid', 'unaffected', 'unknown'];
 
 /**
  * Why a legitimate request would break: a bearer (unbound) token; a bound token sent without its
@@ -71,6 +76,8 @@ export interface CategoryCounts {
   alreadyRefused: number;
   alreadyInvalid: number;
   unaffected: number;
+  /** Accepted requests with no known token: whether the policy would refuse them cannot be judged. Part of `total`, never of `unaffected`. */
+  unknown: number;
 }
 
 export type BrokenCounts = Record<BrokenReason, number>;
@@ -110,8 +117,10 @@ export interface TokenImpact extends ImpactRow {
 export interface SimulationResult {
   policy: SimulationPolicy;
   range: { from: string; to: string };
-  /** CONTRACT fields, plus `unaffected`. */
+  /** CONTRACT fields, plus `unaffected` and `unknown`. */
   requests: CategoryCounts;
+  /** What the counts cannot say, one sentence each (UNKNOWN_WORDS when `requests.unknown` > 0); empty when nothing. */
+  warnings: string[];
   /** Average per day over the range. */
   perDay: { wouldBeRefused: number; attacksStopped: number; legitimateBroken: number };
   brokenBy: BrokenCounts;

@@ -113,6 +113,8 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
         {r.policy.maxTtlSeconds ? <> with a lifetime of at most {fmt(r.policy.maxTtlSeconds)} s</> : null} ({where}), {when(r.range.from)} – {when(r.range.to)}:{' '}
         {n.total === 0 ? (
           <strong>no request in this range matches the policy&apos;s scope, so nothing would be refused.</strong>
+        ) : n.wouldBeRefused === 0 && n.unknown > 0 ? (
+          <>none of the {fmt(n.total - n.unknown)} requests Holdfast can judge would be refused, but <strong>{fmt(n.unknown)} cannot be judged</strong>: no token was seen on them.</>
         ) : n.wouldBeRefused === 0 ? (
           <>none of the {fmt(n.total)} requests in scope would be refused.</>
         ) : (
@@ -137,7 +139,13 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
             <div className="kpi"><div className="label">Attacks stopped</div><div className="value">{fmt(n.attacksStopped)}</div><div className="sub">{per(r.perDay.attacksStopped, n.attacksStopped)}</div></div>
             <div className={`kpi${n.legitimateBroken ? ' alert' : ''}`}><div className="label">Legitimate, would break</div><div className="value">{fmt(n.legitimateBroken)}</div><div className="sub">{per(r.perDay.legitimateBroken, n.legitimateBroken)}</div></div>
             <div className="kpi"><div className="label">Already refused / invalid</div><div className="value">{fmt(n.alreadyRefused)} / {fmt(n.alreadyInvalid)}</div><div className="sub">not counted as refused</div></div>
+            {n.unknown > 0 ? (
+              <div className="kpi alert" data-testid="simulate-unknown"><div className="label">Cannot judge</div><div className="value">{fmt(n.unknown)}</div><div className="sub">no token seen: not counted as unaffected</div></div>
+            ) : null}
           </div>
+          {r.warnings.map((w) => (
+            <div key={w} className="panel" role="note" data-testid="simulate-warning"><p style={{ margin: 0 }}><strong>Cannot judge every request.</strong> {w}</p></div>
+          ))}
           <ImpactTable title="Identities" noun="Identity" testId="impact-identities" rows={r.identities} total={r.counts.identities}
             name={(x) => (x.identityId ? <Link href={`/identities/${x.identityId}`}>{x.name}</Link> : x.name)}
             evidence={(x) => (x.identityId ? { href: failures({ identity: x.identityId }), label: 'failed requests' } : example(x))} />

@@ -78,7 +78,8 @@ function human(r: SimulationResult): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
     `require ${r.policy.require}${r.policy.maxTtlSeconds ? `, tokens at most ${r.policy.maxTtlSeconds} s` : ''} over ${r.range.from} – ${r.range.to}`,
-    `${n(q.total)} requests: ${n(q.wouldBeRefused)} would be refused (${n(q.attacksStopped)} attacks stopped, ${n(q.legitimateBroken)} legitimate broken), ${n(q.alreadyRefused)} already refused, ${n(q.alreadyInvalid)} already invalid`,
+    `${n(q.total)} requests: ${n(q.wouldBeRefused)} would be refused (${n(q.attacksStopped)} attacks stopped, ${n(q.legitimateBroken)} legitimate broken), ${n(q.alreadyRefused)} already refused, ${n(q.alreadyInvalid)} already invalid, ${n(q.unaffected)} unaffected, ${n(q.unknown ?? 0)} cannot be judged (no token seen)`,
+    ...(r.warnings ?? []).map((w) => `warning: ${w}`),
   ];
   if (r.identities.length) {
     const w = Math.max(8, ...r.identities.map((i) => i.name.length));
@@ -110,6 +111,8 @@ export const simulateCommand: Command = {
     const result = ctx.remote
       ? await callApi<SimulationResult>(ctx.remote, 'POST', '/api/v1/simulations', { policy, from: from.toISOString(), to: to.toISOString() })
       : await ctx.withDb((db) => simulate(db, { policy, from, to }));
+    // What the counts cannot say (requests with no token seen): on stderr, as messages go.
+    if (ctx.io.json) for (const w of result.warnings ?? []) ctx.io.err(`warning: ${w}\n`);
     emit(ctx.io, result, () => human(result));
   },
 };

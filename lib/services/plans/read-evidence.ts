@@ -94,7 +94,7 @@ export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope
     if (sel?.nameGlob && !globMatch(sel.nameGlob, f.name)) continue;
     byId.set(f.id, {
       name: f.name, identityId: f.id, kind: f.kind, transport: transportOf(f.transport), owner: f.owner, ownerStatus: f.ownerStatus === 'departed' ? 'departed' : 'active',
-      requests: { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0 },
+      requests: { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unknown: 0 },
       brokenBy: { ...ZERO }, clientNetworks: [], gateways: gateway ? [gateway] : [], maxTokenTtlSeconds: null,
     });
   }
@@ -110,6 +110,7 @@ export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope
       i.brokenBy[c.brokenBy!] += g.n;
     } else if (c.category === 'alreadyRefused') r.alreadyRefused += g.n;
     else if (c.category === 'alreadyInvalid') r.alreadyInvalid += g.n;
+    else if (c.category === 'unknown') r.unknown = (r.unknown ?? 0) + g.n;
     r.wouldBeRefused = r.attacksStopped + r.legitimateBroken;
     if (g.ttlSeconds !== null) i.maxTokenTtlSeconds = Math.max(i.maxTokenTtlSeconds ?? 0, g.ttlSeconds);
   }

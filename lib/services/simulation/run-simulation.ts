@@ -20,10 +20,11 @@ import { verdictCode, verdictCodeListSql } from '../../domain/verdict-codes.ts';
 import { HoldfastError } from '../../errors.ts';
 import {
   BROKEN_REASONS, classificationTable, emptyBroken, emptyCounts, emptyPresented, globToLike, MISSING_PROOF_REASONS, rankRows, REFUSED_VERDICTS,
-  SIMULATION_CATEGORIES, SimulationError, validateRange,
+  SIMULATION_CATEGORIES, SimulationError, unknownWords, validateRange,
   type IdentityImpact, type ImpactRow, type SimulationInput, type SimulationPolicy, type SimulationResult, type TokenBinding, type TokenImpact,
 } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
+import { ledgerIdentitySql } from '../evidence/writer.ts';
 import { resolveScope, scopeIsEmpty, usageScopeSql, type ResolvedScope, type SqlArg } from './scope.ts';
 
 const HOUR_MS = 3_600_000;
@@ -72,13 +73,17 @@ interface AggRow {
   ttl: number | null;
   rows: number;
   total: number;
-  c0: number; c1: number; c2: number; c3: number; c4: number;
+  c0: number; c1: number; c2: number; c3: number; c4: number; c5: number;
   b0: number; b1: number; b2: number; b3: number; b4: number;
   pc: number; pj: number;
   ex: string | null;
 }
 
-/** A usage group's requests the gateway refused though the verdict does not say so: moved to alreadyRefused. */
+/**
+ * Requests of a usage group that belong in another category than the group's verdict says: ones the
+ * gateway refused though the verdict does not say so (to alreadyRefused), and ones whose chain
+ * verdict is spoofed_client_cert (to attacksStopped). `cat`/`broken`: where they are taken from.
+ */
 interface Move {
   tok: string | null;
   idn: string | null;
@@ -88,6 +93,7 @@ interface Move {
   moved: number;
   cat: number;
   broken: number;
+  to: number;
 }
 
 /** A row's figures from rows of (n, cat, broken, pres): the AggRow columns total … pj, ex. */
@@ -199,7 +205,7 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
     // identity, gateway, route, client network, credential, verdict and reason), each taking what is
     // left of them in order of what was presented.
     return q<Move>(
-      `SELECT tok, idn, route, network, pres, moved::float8 AS moved, cat, broken FROM (
+      `SELECT tok, idn, route, network, pres, moved::float8 AS moved, cat, broken, ${cat('alreadyRefused')} AS "to" FROM (
          SELECT g.*, least(g.n, greatest(0, g.r - (sum(g.n) OVER (PARTITION BY g.tok, g.idn, g.gateway, g.route, g.network, g.cert, g.jkt, g.verdict, g.reason ORDER BY g.pres ROWS UNBOUNDED PRECEDING) - g.n))) AS moved
            FROM (
              SELECT u."tokenId" AS tok, u."identityId" AS idn, u.gateway, u.route, u.network, u.cert, u.jkt, u.verdict, u.reason, ${presSql} AS pres,
@@ -218,7 +224,41 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
     );
   };
 
-  /** The requests in scope, one row per usage row, plus the refusals moved to alreadyRefused; `only`: of these tokens or identities. */
+  /**
+   * Requests whose whole path is spoofed_client_cert (a hop passed a client-supplied certificate
+   * header on, lib/hops) while the hops' own verdicts say otherwise: the backend compared the token
+   * with the forged certificate and said ok; the edge saw a bound token without its certificate
+   * (bound_not_enforced / no_certificate, counted as a legitimate client breaking) or nothing wrong.
+   * Every hop's line is one request of `total`, as always; the attack is counted once per path, on
+   * one of its lines in scope: a line whose own verdict is spoofed_client_cert (already an attack),
+   * else the one whose log shows the forged certificate (the hop after the leaking one, `chainPos` =
+   * `chainLeak` + 1), else the first hop in scope. That line moves to attacksStopped when the policy
+   * would otherwise count it broken, unaffected or unknown and the gateway answered it 2xx (a refused
+   * one is alreadyRefused: refusalMoves); the path's other lines keep their own verdicts. Read from
+   * the hop rows joined to their ledger rows (the usage row's dimensions, its identity as the writer
+   * derives it), so only within the request window (HOLDFAST_REQUEST_WINDOW_DAYS).
+   */
+  const spoofedMoves = async (q: Query): Promise<Move[]> => {
+    const s = withArgs();
+    const spoofed = verdictCode('spoofed_client_cert');
+    const from = SIMULATION_CATEGORIES.map((c, i) => (c === 'legitimateBroken' || c === 'unaffected' || c === 'unknown' ? i : -1)).filter((i) => i >= 0);
+    return q<Move>(
+      `SELECT tok, idn, route, network, pres, count(*)::float8 AS moved, cat, broken, ${cat('attacksStopped')} AS "to" FROM (
+         SELECT u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, ${presSql} AS pres, ${catSql} AS cat, ${brokenSql} AS broken, u.accepted,
+                row_number() OVER (PARTITION BY u.corr, u.leak ORDER BY u.verdict = ${spoofed} DESC, u.pos = u.leak + 1 DESC NULLS LAST, u.pos NULLS LAST) AS rn
+           FROM (SELECT r."tokenId", ${ledgerIdentitySql('r', 'lt')} AS "identityId", r.ns, r.gateway, r.route, r.network, r.cert, r.jkt, r.reason, r.verdict, h."occurredAt" AS hour,
+                        h.corr, h."chainPos" AS pos, h."chainLeak" AS leak, (r."httpStatus" IS NULL OR r."httpStatus" BETWEEN 200 AND 299) AS accepted
+                   FROM evidence."Hop" h JOIN evidence."Request" r ON r.day = h.day AND r.ns = h.ns AND r.key = h.key LEFT JOIN "Token" lt ON lt.id = r."tokenId"
+                  WHERE h."chainVerdict" = ${spoofed} AND h."occurredAt" >= $1 AND h."occurredAt" < $2) u
+           ${joins}
+          WHERE ${where}
+       ) x WHERE rn = 1 AND accepted AND cat = ANY(${s.arg(from, 'int2[]')})
+       GROUP BY tok, idn, route, network, pres, cat, broken`,
+      s.p,
+    );
+  };
+
+  /** The requests in scope, one row per usage row, plus the requests moved to another category (Move); `only`: of these tokens or identities. */
   const requestRows = (moves: Move[], a: SqlArg, only?: { toks: (string | null)[]; idns: (string | null)[] }) => {
     const only_ = (tok: string, idn: string) => (only ? ` AND (${inIds(tok, only.toks, a)} OR ${inIds(idn, only.idns, a)})` : '');
     const usage = `SELECT tok, idn, route, network, pres, n, ($5::int2[])[slot] AS cat, ($6::int2[])[slot] AS broken, ex FROM (
@@ -228,15 +268,15 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
          OFFSET 0) s`;
     if (!moves.length) return usage;
     const col = <K extends keyof Move>(k: K) => moves.map((m) => m[k]);
-    const m = `unnest(${a(col('tok'), 'uuid[]')}, ${a(col('idn'), 'uuid[]')}, ${a(col('route'), 'int[]')}, ${a(col('network'), 'int[]')}, ${a(col('pres'), 'int[]')}, ${a(col('moved'), 'float8[]')}, ${a(col('cat'), 'int2[]')}, ${a(col('broken'), 'int2[]')})
-        AS m(tok, idn, route, network, pres, moved, cat, broken) WHERE true${only_('m.tok', 'm.idn')}`;
+    const m = `unnest(${a(col('tok'), 'uuid[]')}, ${a(col('idn'), 'uuid[]')}, ${a(col('route'), 'int[]')}, ${a(col('network'), 'int[]')}, ${a(col('pres'), 'int[]')}, ${a(col('moved'), 'float8[]')}, ${a(col('cat'), 'int2[]')}, ${a(col('broken'), 'int2[]')}, ${a(col('to'), 'int2[]')})
+        AS m(tok, idn, route, network, pres, moved, cat, broken, "to") WHERE true${only_('m.tok', 'm.idn')}`;
     return `${usage}
       UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, -m.moved, m.cat, m.broken, NULL FROM ${m}
-      UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, m.moved, ${cat('alreadyRefused')}::int2, (-1)::int2, NULL FROM ${m}`;
+      UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, m.moved, m."to", (-1)::int2, NULL FROM ${m}`;
   };
 
   const rows = await inReadSnapshot(db, async (q) => {
-    const moves = await refusalMoves(q);
+    const moves = [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
     // 1. One pass over the range. Per token and per identity only what ranks them (would be refused,
     //    legitimate broken, total); per client network × route × what was presented × category the
     //    requests, a few thousand groups from which the totals and the network and route rows add up.
@@ -300,7 +340,7 @@ function counts(r: AggRow | undefined) {
   const c = emptyCounts();
   if (!r) return c;
   c.total = Number(r.total);
-  [c.attacksStopped, c.legitimateBroken, c.alreadyRefused, c.alreadyInvalid, c.unaffected] = [r.c0, r.c1, r.c2, r.c3, r.c4].map(Number) as [number, number, number, number, number];
+  [c.attacksStopped, c.legitimateBroken, c.alreadyRefused, c.alreadyInvalid, c.unaffected, c.unknown] = [r.c0, r.c1, r.c2, r.c3, r.c4, r.c5].map(Number) as [number, number, number, number, number, number];
   c.wouldBeRefused = c.attacksStopped + c.legitimateBroken;
   return c;
 }
@@ -339,6 +379,7 @@ function shape(policy: SimulationPolicy, range: { from: Date; to: Date }, rows: 
     policy,
     range: { from: range.from.toISOString(), to: range.to.toISOString() },
     requests,
+    warnings: requests.unknown > 0 ? [unknownWords(requests.unknown, requests.total)] : [],
     perDay: { wouldBeRefused: round(requests.wouldBeRefused / days), attacksStopped: round(requests.attacksStopped / days), legitimateBroken: round(requests.legitimateBroken / days) },
     brokenBy: top?.brokenBy ?? emptyBroken(),
     presented: top?.presented ?? emptyPresented(),

@@ -31,6 +31,8 @@ export interface ImpactTableProps<R extends ImpactRow> {
 }
 
 export function ImpactTable<R extends ImpactRow>({ title, noun, testId, rows, total, name, evidence }: ImpactTableProps<R>) {
+  // Requests with no token seen (requests.unknown): a column of their own only when a row has some.
+  const unknown = rows.some((r) => r.unknown > 0);
   return (
     <section className="panel" aria-labelledby={`${testId}-title`}>
       <h2 id={`${testId}-title`} style={{ marginTop: 0 }}>
@@ -46,6 +48,7 @@ export function ImpactTable<R extends ImpactRow>({ title, noun, testId, rows, to
             <th className="num">Legitimate, would break</th>
             <th>Why legitimate requests break</th>
             <th className="num opt">Already refused</th>
+            {unknown ? <th className="num" title="accepted with no token Holdfast knows: whether the policy would refuse them cannot be told">Cannot judge (no token seen)</th> : null}
             <th>Evidence</th>
           </tr>
         </thead>
@@ -62,6 +65,7 @@ export function ImpactTable<R extends ImpactRow>({ title, noun, testId, rows, to
                 <td className="num">{fmt(r.legitimateBroken)}</td>
                 <td>{brokenWords(r) || '—'}</td>
                 <td className="num opt">{fmt(r.alreadyRefused)}</td>
+                {unknown ? <td className="num">{fmt(r.unknown)}</td> : null}
                 <td>{ev ? <Link href={ev.href}>{ev.label}</Link> : <span className="muted">—</span>}</td>
               </tr>
             );

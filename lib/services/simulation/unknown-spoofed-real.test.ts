@@ -1,0 +1,121 @@
+// Two things a simulation must not call harmless (issue #17), on real gateway lines, both runtimes:
+//  - Caddy 2.6 logs `"Authorization":[]` (redacted): no token is seen, every request reads
+//    ok / binding_unknown. Requiring mTLS over them cannot be judged: they are `unknown`, never
+//    `unaffected`, and the answer (service, CLI with --json on stderr) says why, once.
+//  - BB1's owner-ids chains (HAProxy and NGINX edges that passed a forged Client-Cert /
+//    X-SSL-Client-Cert to an Apache backend, lines unedited): the backend compared the token with the
+//    forged certificate and said ok; only the chain verdict is spoofed_client_cert. Each such request
+//    is one attack stopped, counted once: at the backend's line,
+//    or at the edge's when only the edge is in scope.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulateCommand } from '../../cli/commands/simulate.ts';
+import type { CommandContext } from '../../cli/command.ts';
+import { parsePolicy, type SimulationResult } from '../../simulate/index.ts';
+import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
+import { listEvents, parseEventFilters } from '../estate/lists.ts';
+import { ingestStream } from '../ingest/pipeline.ts';
+import { createPlan, getPlan } from '../plans/index.ts';
+import { CADDY_EDGE_REDACTED_LINES } from '../ingest/testing/caddy-redacted-lines.ts';
+import { runSimulation } from './index.ts';
+
+const bb1 = new URL('../evidence/testing/bb1-chains/owner-ids/', import.meta.url);
+const text = (f: string) => readFileSync(new URL(f, bb1), 'utf8');
+/** After the BB1 run (04:46–04:51 UTC): its tokens still live. */
+const BB1_NOW = new Date('2026-12-06T05:00:00Z');
+const BB1_RANGE = { from: new Date('2026-12-06T04:00:00Z'), to: new Date('2026-12-06T06:00:00Z') };
+/** The Caddy lines were written at 08:20 UTC. */
+const CADDY_RANGE = { from: new Date('2026-12-06T08:00:00Z'), to: new Date('2026-12-06T09:00:00Z') };
+const OWNER_IDS = [
+  { file: 'hap_edge_owner.log', source: 'hap-edge-owner', format: 'haproxy', config: 'hap_edge_owner.cfg' },
+  { file: 'apache_backend.log', source: 'apache-backend', format: 'apache', config: 'apache.conf' },
+  { file: 'apache_backend_from_ngx.log', source: 'apache-backend', format: 'apache', config: 'apache.conf' },
+  { file: 'ngx_edge_owner.log', source: 'ngx-edge-owner', format: 'nginx', config: 'nginx.conf', logFormat: 'edge_owner' },
+] as const;
+
+/** `holdfast simulate … --json` run in process against `t`: stdout parsed, stderr lines. */
+async function cli(t: TestDatabase, args: Record<string, string>): Promise<{ out: SimulationResult; err: string[] }> {
+  let out = '';
+  const err: string[] = [];
+  const ctx: CommandContext = {
+    io: { json: true, debug: false, out: (s) => (out += s), err: (s) => err.push(s) },
+    values: args, positionals: [], remote: null,
+    withDb: (fn) => fn(t.db),
+  };
+  await simulateCommand.run(ctx);
+  return { out: JSON.parse(out) as SimulationResult, err };
+}
+
+for (const runtime of RUNTIMES) {
+  describe(`simulation of unknown and spoofed traffic (${runtime})`, () => {
+    let t: TestDatabase | undefined;
+
+    beforeAll(async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) {
+        if (process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is not reachable');
+        return;
+      }
+      t = await openTestDatabase(runtime);
+      const caddy = await ingestStream(t.db, [`${CADDY_EDGE_REDACTED_LINES.join('\n')}\n`], { format: 'caddy', sourceName: 'caddy-edge', actor: 'test' });
+      expect(caddy).toMatchObject({ accepted: 4, rejected: 0 });
+      for (const l of OWNER_IDS) {
+        const r = await ingestStream(t.db, [text(l.file)], {
+          format: l.format, sourceName: l.source, actor: 'test', now: () => BB1_NOW, gatewayConfig: text(l.config), ...('logFormat' in l ? { logFormat: l.logFormat } : {}),
+        });
+        expect(r.rejected, l.file).toBe(0);
+      }
+    }, 120_000);
+    afterAll(async () => t?.drop());
+
+    it('Caddy with a redacted Authorization: requiring mTLS cannot be judged — every request unknown, none unaffected, said once', async (ctx) => {
+      if (!t) return ctx.skip();
+      const r = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'caddy-edge' } }), range: CADDY_RANGE });
+      expect(r.requests).toEqual({ total: 4, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 4 });
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]).toMatch(/^4 of 4 requests cannot be judged: the log shows no token/);
+      // Per identity (the certificate's common name Caddy logged) and per route, the same.
+      expect(r.identities.map((i) => [i.name, i.total, i.unknown, i.unaffected]).sort()).toEqual([['(unknown identity)', 1, 1, 0], ['svc-alpha', 2, 2, 0], ['svc-bravo', 1, 1, 0]]);
+      expect(r.routes.reduce((n, x) => n + x.unknown, 0)).toBe(4);
+      expect(r.routes.every((x) => x.unaffected === 0)).toBe(true);
+    });
+
+    it('a rollout plan over the Caddy estate puts no identity whose every request is unknown in the already compliant wave', async (ctx) => {
+      if (!t) return ctx.skip();
+      const saved = await createPlan(t.db, { policy: { require: 'mtls', scope: { source: 'caddy-edge' } }, from: CADDY_RANGE.from, to: CADDY_RANGE.to, actor: 'test' });
+      const plan = (await getPlan(t.db, saved.id)).plan;
+      const waveOf = Object.fromEntries(plan.waves.flatMap((w) => w.identities.map((i) => [i.name, [w.wave, i.reason, i.requests.unknown]])));
+      expect(waveOf).toEqual({ 'svc-alpha': [2, 'traffic_unknown', 2], 'svc-bravo': [2, 'traffic_unknown', 1] });
+      expect(plan.waves.find((w) => w.wave === 0)?.identities ?? []).toEqual([]);
+    });
+
+    it('the CLI with --json: the same counts on stdout, the reason once on stderr', async (ctx) => {
+      if (!t) return ctx.skip();
+      const { out, err } = await cli(t, { require: ['mtls'] as unknown as string, source: 'caddy-edge', from: CADDY_RANGE.from.toISOString(), to: CADDY_RANGE.to.toISOString() });
+      expect(out.requests).toMatchObject({ total: 4, wouldBeRefused: 0, unaffected: 0, unknown: 4 });
+      expect(err).toHaveLength(1);
+      expect(err[0]).toMatch(/^warning: 4 of 4 requests cannot be judged: .*\n$/);
+    });
+
+    it('a forged client certificate only the chain verdict names is an attack stopped, once per request: at the backend, or at the edge when it alone is in scope', async (ctx) => {
+      if (!t) return ctx.skip();
+      // What a security engineer counts: the requests whose path is spoofed_client_cert, one each.
+      const spoofed = (await listEvents(t.db, parseEventFilters({ verdict: 'spoofed_client_cert', from: BB1_RANGE.from.toISOString(), to: BB1_RANGE.to.toISOString() }, 500), {})).items;
+      const atBackend = spoofed.filter((e) => e.source === 'apache-backend');
+      expect(atBackend).toHaveLength(4);
+      expect(atBackend.every((e) => e.verdict === 'ok')).toBe(true);
+      const backend = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'apache-backend' } }), range: BB1_RANGE });
+      expect(backend.requests).toMatchObject({ total: 6, attacksStopped: 4, legitimateBroken: 0, unaffected: 2, unknown: 0 });
+      expect(backend.identities.map((i) => [i.name, i.total, i.attacksStopped, i.unaffected])).toEqual([['svc-a', 6, 4, 2]]);
+      // One edge alone: the forged headers it passed are its own lines' attacks (2 through each edge);
+      // its owner's request stays unaffected.
+      for (const source of ['hap-edge-owner', 'ngx-edge-owner']) {
+        const edge = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source } }), range: BB1_RANGE });
+        expect(edge.requests, source).toMatchObject({ total: 3, attacksStopped: 2, legitimateBroken: 0, unaffected: 1 });
+      }
+      // Every hop: each line is one request of total (12 lines of 6 requests), the 4 forged paths 4 attacks, not 8;
+      // the edges' own lines of them keep their own verdicts.
+      const all = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
+      expect(all.requests).toMatchObject({ total: 12, attacksStopped: 4, unknown: 0 });
+    });
+  });
+}
