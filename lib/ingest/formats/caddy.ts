@@ -108,7 +108,7 @@ function certHeaders(h: Map<string, unknown>, overTls: boolean, state: Record<st
 function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   const req = optObj(o, 'request');
   if (!req) throw new FieldError('missing_field', 'no "request" object');
-  const ev = newJsonLineEvent('caddy', requireTime(o.ts, 'ts'), text, ctx);
+  const ev = newJsonLineEvent('caddy', requireTime(o.ts, 'ts', ctx.timeZone), text, ctx);
   const h = headerMap(optObj(req, 'headers'));
   const resp = headerMap(optObj(o, 'resp_headers'));
   const tls = optObj(req, 'tls');

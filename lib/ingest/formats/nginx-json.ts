@@ -120,7 +120,7 @@ function gatewayClaims(o: Json): Record<string, unknown> | null {
 // Fields are read by name, not through pickStr's `o[key]`: every line of one log_format has the
 // same shape, so named reads are inline-cached (aliases are read in pickStr's order).
 export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
-  const ev = newJsonLineEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text, ctx);
+  const ev = newJsonLineEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time', ctx.timeZone), text, ctx);
   const request = strValue(o.request, 'request');
   const reqParts = request ? /^(\S+)\s+(\S+)/.exec(request) : null;
   ev.requestId = strValue(o.request_id, 'request_id');
