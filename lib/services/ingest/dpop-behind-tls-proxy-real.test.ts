@@ -151,6 +151,7 @@ frontend backend_haproxy
         await setSourceTrustedProxies(t.db, { source, trustedProxies: ['127.0.0.1'], actor: 'test' });
         const s = await ingestStream(t.db, [logs[b].text], { format: b, gatewayConfig: logs[b].config, sourceName: source, actor: 'test' });
         expect(s, `${b}: ${JSON.stringify(s.errors)}`).toMatchObject({ accepted: 5, rejected: 0 });
+        out[`warnings:${b}`] = (s.warnings ?? []).filter((w) => /forwarding headers/.test(w));
       }
       // An ok request is kept as a narrow ledger row (no URL): each is known by its token's fingerprint.
       for (const e of await allEvents(t.db)) {
@@ -181,6 +182,8 @@ frontend backend_haproxy
       expect(s[`${b}-replayed`], `${runtime} ${b}`).toEqual([want('replayed'), want('good')]);
       expect(s[`${b}-thief`], `${runtime} ${b}`).toEqual([want('thief')]);
       expect(s[`${b}-forged`], `${runtime} ${b}`).toEqual([want('forged')]);
+      // The ingest summary says so once.
+      expect(s[`warnings:${b}`], `${runtime} ${b}`).toEqual([expect.stringMatching(/^1 line carried forwarding headers .* not used \(first: the forwarding headers came from TCP peer 127\.0\.0\.2, not one of the source's trusted proxies\): .* reads htu/)]);
     }
     expect(Object.keys(s).filter((k) => k.startsWith('unknown:'))).toEqual([]);
   });
