@@ -18,7 +18,10 @@ export const CLIENT_CERT_HEADERS: readonly string[] = FORWARDED_CERT_HEADERS.map
  * How an edge that ends TLS tells the backend the URL the client called, replacing whatever the
  * client sent: X-Forwarded-Proto, X-Forwarded-Host (the Host with its port) and no `Forwarded`
  * (RFC 7239, which a backend believes first: lib/ingest/forwarded-origin.ts). Caddy's
- * reverse_proxy sets the X-Forwarded ones itself.
+ * reverse_proxy sets the X-Forwarded ones itself. Replacing matters: in a list Holdfast believes
+ * the first value (the client-facing proxy's), so an edge that appends to a client's own value
+ * (Apache mod_proxy does with X-Forwarded-Host: `RequestHeader unset X-Forwarded-Host early`,
+ * `RequestHeader unset Forwarded`, `RequestHeader set X-Forwarded-Proto https`) lets it choose.
  */
 export const FORWARD_ORIGIN = {
   nginx: `proxy_set_header X-Forwarded-Proto $scheme;
