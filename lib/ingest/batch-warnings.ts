@@ -1,12 +1,15 @@
 // What a batch's lines could not tell, said once per batch (the ingest summary's warnings), not
 // once per line: a log that never shows a token, or forwarded certificates that did not decode.
 import type { NormalizedEvent } from '../domain/types.ts';
+import { FORWARDED_ORIGIN_LABEL } from './forwarded-origin.ts';
 
 /** Counts the lines of one batch that need a warning; pure. */
 export class BatchWarnings {
   private events = 0;
   private redactedAuthorization = 0;
   private readonly undecodedCert = new Map<string, { lines: number; first: string }>();
+  private originIgnored = 0;
+  private originIgnoredFirst = '';
 
   /** Notes one parsed event (labels set by the format parsers). */
   note(ev: NormalizedEvent): void {
@@ -15,6 +18,8 @@ export class BatchWarnings {
     if (!labels) return;
     // Caddy logs Authorization as an empty array unless its server option log_credentials is on.
     if (labels.authorization === 'redacted by caddy') this.redactedAuthorization++;
+    const ignored = labels[FORWARDED_ORIGIN_LABEL];
+    if (ignored && this.originIgnored++ === 0) this.originIgnoredFirst = ignored;
     for (const [k, v] of Object.entries(labels)) {
       if (!k.startsWith('forwarded_cert_error.')) continue;
       const header = k.slice('forwarded_cert_error.'.length);
@@ -38,6 +43,13 @@ export class BatchWarnings {
       out.push(
         `${lines} line${lines === 1 ? '' : 's'} carried a ${header} header that is not a certificate Holdfast can decode (${first}): ` +
           'read as no forwarded certificate; check what the proxy in front sends in it.',
+      );
+    }
+    if (this.originIgnored > 0) {
+      const n = this.originIgnored;
+      out.push(
+        `${n} line${n === 1 ? '' : 's'} carried forwarding headers (Forwarded, X-Forwarded-Proto/-Host) that were ${this.originIgnoredFirst.replace(/^not used: /, 'not used (first: ')}): ` +
+          "their URL is the backend's own, so a DPoP proof made for the URL the client called reads htu — a client that sends them straight to the backend, bypassing the edge, is not believed.",
       );
     }
     return out;

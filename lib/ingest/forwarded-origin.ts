@@ -2,6 +2,7 @@
 // (X-Forwarded-Proto / X-Forwarded-Host, RFC 7239 `Forwarded`). RFC 9449 §4.3 compares a DPoP
 // proof's `htu` with the URI the client used: behind a proxy that is not the hop's own
 // `http://<host>` but the proxy's `https://<host>`. Pure; read only when a line carries them.
+import { peerTrusted, type Cidr } from '../hops/trusted-proxies.ts';
 
 /** The client-facing origin a forwarding proxy reported, or null when the values say nothing usable. */
 export interface ForwardedOrigin {
@@ -53,4 +54,46 @@ export function forwardedOrigin(h: { forwarded: string | null; xForwardedProto: 
   const s = scheme(std?.proto ?? null) ?? scheme(first(h.xForwardedProto));
   if (!s) return null;
   return { scheme: s, host: host(std?.host ?? null) ?? host(first(h.xForwardedHost)) };
+}
+
+/** The forwarding headers as a hop's line logged them (null: not logged, or empty). */
+export type ForwardingHeaders = Parameters<typeof forwardedOrigin>[0];
+
+/** Why a line's forwarded origin was not used: the label `forwarded_origin` says so. */
+export const FORWARDED_ORIGIN_LABEL = 'forwarded_origin';
+
+/**
+ * The URL a request was made to, as a DPoP proof's htu names it (RFC 9449 §4.3), from what one hop
+ * logged: its own scheme, Host and path, or — where TLS did not end at this hop (its scheme is not
+ * https) and a proxy forwarded them — the client-facing scheme and host (forwardedOrigin).
+ * Any client that reaches the hop directly can send those headers: when the source has trusted
+ * proxies (lib/hops trusted-proxies.ts) they count only from a TCP peer inside them. Otherwise the
+ * hop's own URL stands (a proof made for the edge then fails htu) and `ignored` says why, for the
+ * line's labels. A path that is not absolute (`*`, a full URI) is returned as it is.
+ */
+export function requestUrl(i: {
+  scheme: string | null;
+  host: string | null;
+  path: string | null;
+  headers: ForwardingHeaders;
+  peerIp: string | null | undefined;
+  trustedProxies: readonly Cidr[] | null;
+}): { url: string | null; ignored: string | null } {
+  const own = i.scheme?.toLowerCase() ?? null;
+  const origin = own === 'https' ? null : forwardedOrigin(i.headers);
+  let ignored: string | null = null;
+  let use = origin;
+  if (origin && i.trustedProxies && i.trustedProxies.length > 0) {
+    const trusted = i.peerIp ? peerTrusted(i.trustedProxies, i.peerIp) : null;
+    if (trusted !== true) {
+      use = null;
+      ignored = trusted === false
+        ? `not used: the forwarding headers came from TCP peer ${i.peerIp!.slice(0, 64)}, not one of the source's trusted proxies`
+        : 'not used: the source has trusted proxies and this line names no TCP peer (log it) to check them against';
+    }
+  }
+  const host = use?.host ?? i.host;
+  const scheme = use?.scheme ?? own;
+  const url = i.path && scheme && host && i.path.startsWith('/') ? `${scheme}://${host}${i.path}` : i.path;
+  return { url, ignored };
 }

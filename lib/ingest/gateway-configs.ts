@@ -15,6 +15,25 @@ export const CLIENT_CERT_HEADERS: readonly string[] = FORWARDED_CERT_HEADERS.map
 );
 
 /**
+ * How an edge that ends TLS tells the backend the URL the client called, replacing whatever the
+ * client sent: X-Forwarded-Proto, X-Forwarded-Host (the Host with its port) and no `Forwarded`
+ * (RFC 7239, which a backend believes first: lib/ingest/forwarded-origin.ts). Caddy's
+ * reverse_proxy sets the X-Forwarded ones itself. Replacing matters: in a list Holdfast believes
+ * the first value (the client-facing proxy's), so an edge that appends to a client's own value
+ * (Apache mod_proxy does with X-Forwarded-Host: `RequestHeader unset X-Forwarded-Host early`,
+ * `RequestHeader unset Forwarded`, `RequestHeader set X-Forwarded-Proto https`) lets it choose.
+ */
+export const FORWARD_ORIGIN = {
+  nginx: `proxy_set_header X-Forwarded-Proto $scheme;
+proxy_set_header X-Forwarded-Host $http_host;
+proxy_set_header Forwarded "";`,
+  haproxy: `  http-request del-header Forwarded
+  http-request set-header X-Forwarded-Proto https
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]`,
+  caddy: '    request_header -Forwarded',
+} as const;
+
+/**
  * njs module for NGINX (Debian: libnginx-mod-http-js, njs 0.7). It reads the Authorization
  * header and the client certificate inside NGINX and hands out only derived values: the token's
  * SHA-256 (base64url, Holdfast's token fingerprint), a few JWT claims (client_id, sub, exp and the
@@ -143,11 +162,14 @@ export const NGINX_BACKEND_BINDING_CHECK = `map "$holdfast_cnf_x5t:$holdfast_for
  * For each location that proxies to a backend: send the client certificate the way RFC 9440
  * says, set from the TLS session — never a copy the client sent (proxy_set_header replaces it,
  * and an empty value removes it; every other certificate header a backend might believe is
- * removed too) — and the request id, so the backend's line joins this one.
+ * removed too) — the request id, so the backend's line joins this one, and the URL the client
+ * called (X-Forwarded-Proto and -Host, the port included; a client's own `Forwarded` removed, as
+ * a backend believes it first): a DPoP proof's htu names that URL, not the backend's.
  */
 export const NGINX_FORWARD_CLIENT_CERT = `proxy_set_header Client-Cert $holdfast_client_cert;
 ${CLIENT_CERT_HEADERS.filter((h) => h !== 'Client-Cert').map((h) => `proxy_set_header ${h} "";`).join('\n')}
-proxy_set_header X-Request-ID $holdfast_correlation_id;`;
+proxy_set_header X-Request-ID $holdfast_correlation_id;
+${FORWARD_ORIGIN.nginx}`;
 
 /**
  * A Caddy site (Caddy 2.6) that terminates mTLS, logs JSON, and forwards to `upstream`. Caddy logs
@@ -190,6 +212,7 @@ ${o.address} {
     header X-Request-ID {http.request.uuid}
     header @hascert X-Client-Cert-Sha256 {http.request.tls.client.fingerprint}
 ${CLIENT_CERT_HEADERS.map((h) => `    request_header -${h}`).join('\n')}
+${FORWARD_ORIGIN.caddy}
     request_header @hascert Client-Cert ":{http.request.tls.client.certificate_der_base64}:"
     reverse_proxy ${o.upstream}
   }
@@ -207,7 +230,8 @@ ${CLIENT_CERT_HEADERS.map((h) => `    request_header -${h}`).join('\n')}
  * the rest) — the frontend must then refuse them itself, as the deny rule does once the token's
  * facts are taken (a refused request is logged with them). `len 16384`:
  * lines are cut at 1024 bytes otherwise. Client-Cert is set from the TLS session (a client's
- * copy removed, with every other certificate header a backend might believe) and X-Request-ID is kept or made, captured and sent on.
+ * copy removed, with every other certificate header a backend might believe) and X-Request-ID is kept or made, captured and sent on;
+ * X-Forwarded-Proto and -Host tell the backend the URL the client called (FORWARD_ORIGIN).
  * The time is `%trl`, the request's local time with its offset (`06/Dec/2026:09:06:11 +0100`):
  * `%tr` has no zone, so on a gateway not on UTC it read an hour or two off.
  */
@@ -227,6 +251,7 @@ export function haproxyFrontend(o: { bind: string; crtFile: string; caFile: stri
   http-request deny deny_status 403 if { ssl_c_used } !{ ssl_c_verify 0 } || { ssl_c_used } !{ ssl_c_err 0 } || { ssl_c_used } !{ ssl_c_ca_err 0 }
 ${CLIENT_CERT_HEADERS.map((h) => `  http-request del-header ${h}`).join('\n')}
   http-request set-header Client-Cert :%[ssl_c_der,base64]: if { ssl_c_used }
+${FORWARD_ORIGIN.haproxy}
   log-format "%ci [%trl] %ID %HM %HU %HV %ST ssl_c_used=%[ssl_c_used] ssl_c_verify=%[ssl_c_verify] ssl_c_err=%[ssl_c_err] ssl_c_ca_err=%[ssl_c_ca_err] ssl_c_s_dn=%{+Q}[ssl_c_s_dn] ssl_c_i_dn=%{+Q}[ssl_c_i_dn] ssl_c_serial=%[ssl_c_serial,hex] ssl_c_sha1=%[ssl_c_sha1,hex] x5t=%[ssl_c_der,sha2(256),ub64enc] scheme=%[var(txn.holdfast_scheme)] token_sha256=%[var(txn.holdfast_token),sha2(256),ub64enc] client_id=${claim('client_id')} sub=${claim('sub')} exp=${claim('exp', 'int')} cnf_jkt=${claim('cnf.jkt')} cnf_x5t=${claim('cnf.x5t#S256')} has_dpop=%[var(txn.holdfast_has_dpop)] x_request_id=%{+Q}[capture.req.hdr(0)]"
   default_backend ${o.backend}
 `;

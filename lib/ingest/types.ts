@@ -1,6 +1,7 @@
 // Shapes shared by the ingest parsers. Parsers are pure: one line in, one result out, with
 // per-stream state kept in the ParseContext the caller creates once per stream.
 import type { ExposureRecord, NormalizedEvent, TokenRecord } from '../domain/types.ts';
+import type { Cidr } from '../hops/trusted-proxies.ts';
 import type { LogTimeZone } from './time-zone.ts';
 
 export const FORMAT_NAMES = [
@@ -82,6 +83,12 @@ export interface ParseContextOptions {
   maxRecordBytes?: number;
   /** The zone of the log's zone-less times (HAProxy `%tr`, Apache strftime without `%z`, RFC 3164 syslog, Apache's error log); none: UTC. */
   timeZone?: LogTimeZone | null;
+  /**
+   * The source's trusted proxies (lib/hops trusted-proxies.ts), read when a line is parsed (the
+   * pipeline learns them inside its transaction, after the stream is opened): forwarding headers
+   * (X-Forwarded-Proto/-Host, Forwarded) count only from a TCP peer inside them. None or empty: any peer.
+   */
+  trustedProxies?: () => readonly Cidr[] | null;
 }
 
 /** Per-stream state. Create one per input with createParseContext(); never share across streams. */
@@ -91,6 +98,8 @@ export interface ParseContext {
   readonly maxRecordBytes: number;
   /** The zone of zone-less times; null: UTC. */
   readonly timeZone: LogTimeZone | null;
+  /** The source's trusted proxies (see ParseContextOptions.trustedProxies); null: any peer. */
+  readonly trustedProxies: () => readonly Cidr[] | null;
   /** Extra results a line produced beyond its first (e.g. a one-line JSON array); the stream driver drains it. */
   pending: ParseResult[];
   /** Parser-private state (CSV header, JSON record assembly, certificate cache). */
@@ -109,6 +118,7 @@ export function createParseContext(opts: ParseContextOptions = {}): ParseContext
     gateway: opts.gateway ?? null,
     maxRecordBytes: opts.maxRecordBytes ?? 1024 * 1024,
     timeZone: opts.timeZone ?? null,
+    trustedProxies: opts.trustedProxies ?? (() => null),
     pending: [],
     state: {},
     lineBytes: null,

@@ -19,6 +19,11 @@ import { HAPROXY_TEST_HEAD, startHaproxy, type HaproxyProcess } from './haproxy-
 import { startNginx, type NginxProcess } from './nginx-launch.ts';
 import { freePort } from './processes.ts';
 
+/** Forwarding headers every client sends on the `fwd` route: a recommended edge replaces them (gateway-configs.ts FORWARD_ORIGIN). */
+export const FORGED_ORIGIN_HEADERS: Readonly<Record<string, string>> = {
+  Forwarded: 'proto=http;host=evil.test', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.test',
+};
+
 export type ChainRoute = 'fwd' | 'strip' | 'pass';
 export type ChainEdge = 'haproxy' | 'nginx' | 'caddy';
 export const CHAIN_EDGES: readonly ChainEdge[] = ['haproxy', 'nginx', 'caddy'];
@@ -216,6 +221,8 @@ ${NGINX_FORWARD_CLIENT_CERT}
           tokens.push(token);
           const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
           if (s.forged) headers['Client-Cert'] = `:${pki.clients.good.derB64}:`;
+          // On the recommended route every client also claims another origin: the edge must replace it.
+          if (route === 'fwd') Object.assign(headers, FORGED_ORIGIN_HEADERS);
           const port = edge === 'nginx' ? ports.nginxEdge : ports[edge][route];
           // One route (host + path prefix /<route>/orders) per edge and configuration, four clients on each.
           const res = await tlsRequest(pki, { port, path: `/${route}/orders/${name}`, client: s.client, headers });

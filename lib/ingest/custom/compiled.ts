@@ -3,7 +3,7 @@
 // format among several in a configuration.
 import type { LineParser } from '../types.ts';
 import {
-  CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, FIELD_VALUE_PATTERNS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName, type SlotValue,
+  CERT_FIELDS, CERT_IDENTITY_FIELDS, DECODED_CLAIM_FIELDS, FIELD_VALUE_PATTERNS, FORWARDING_FIELDS, GATEWAY_CLAIM_FIELDS, TOKEN_FIELDS, VERIFY_FIELDS, type FieldName, type SlotValue,
 } from './fields.ts';
 import { CompiledLineParser } from './line-parser.ts';
 import { jsonShape, normalizeSegments, type Segment, type Slot } from './template.ts';
@@ -239,7 +239,8 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
       `${found.title} logs the DPoP proof but not the Authorization header: the token and its binding are unknown, so a proof signed by another key or made for another token cannot be seen; a proof that fails the checks needing no token (malformed, typ, alg, signature, htm, htu, iat, jti replay) reads bound_not_enforced when the gateway accepted it, proof_invalid when it refused it`,
     );
   }
-  if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host'))) {
+  const forwarding = FORWARDING_FIELDS.filter((f) => fields.has(f));
+  if (fields.has('dpop') && !(fields.has('scheme') && fields.has('host')) && forwarding.length === 0) {
     const missing = !fields.has('scheme') && !fields.has('host') ? 'no scheme and host' : !fields.has('scheme') ? 'no scheme' : 'no host';
     warnings.push(`${found.title} logs ${missing}: a DPoP proof's htu is compared with the request's path only`);
   }
@@ -247,6 +248,10 @@ export function finishFormat(gateway: GatewayFormat, found: FoundFormat, names: 
   if (fields.has('forwarded_cert') && !peerFrom) {
     const why = fields.has('client_ip') ? `its client address is rewritten from a proxy header by ${found.clientIpRewrittenBy}` : 'it logs no client address';
     warnings.push(`${found.title} logs a forwarded client certificate but not the TCP peer that sent it (${why}): a forged certificate header sent straight to this backend cannot be told from its proxy's, so the source's trusted proxies cannot apply; ${PEER_HINT[gateway]}`);
+  }
+  if (forwarding.length > 0 && !peerFrom) {
+    const why = fields.has('client_ip') ? `its client address is rewritten from a proxy header by ${found.clientIpRewrittenBy}` : 'it logs no client address';
+    warnings.push(`${found.title} logs the forwarding headers (the URL a client called through a proxy, which a DPoP proof's htu names) but not the TCP peer that sent them (${why}): where the source has trusted proxies they are not used, so a proof made for the proxy's URL reads htu; ${PEER_HINT[gateway]}`);
   }
   for (const [a, b] of adjacentFreeText(segments)) {
     warnings.push(`${found.title}: ${a.spec} and ${b.spec} are unquoted, side by side, and may hold spaces: a line where it is not certain which words belong to which is refused (ambiguous_line); put quotes around them in the format`);

@@ -5,6 +5,7 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
+import { FORWARDED_ORIGIN_LABEL, requestUrl } from '../forwarded-origin.ts';
 import { fingerprintFromJti, hexToB64url, sha256B64url } from '../../credentials/fingerprint.ts';
 import { REDACTED, redact } from '../redact.ts';
 import { decodeJwtClaims, decodeJwtPayload } from '../../credentials/jwt.ts';
@@ -82,7 +83,15 @@ export type FieldName =
   | 'token_sub'
   | 'token_exp'
   /** A certificate forwarded by a TLS-terminating hop in a header (Slot.header names it). */
-  | 'forwarded_cert';
+  | 'forwarded_cert'
+  /**
+   * What a TLS-terminating proxy told this hop of the URL the client called (RFC 7239 `Forwarded`,
+   * X-Forwarded-Proto, X-Forwarded-Host): a DPoP proof's htu names that URL, not this hop's own
+   * (lib/ingest/forwarded-origin.ts).
+   */
+  | 'forwarded'
+  | 'x_forwarded_proto'
+  | 'x_forwarded_host';
 
 /**
  * The shape of a field's value as gateways write it (regex source, no anchors, no groups): where
@@ -131,6 +140,8 @@ export const CERT_FIELDS: readonly FieldName[] = [
   'cert_subject', 'cert_issuer', 'cert_serial', 'cert_sha1', 'cert_sha256_hex', 'cert_sha256_b64', 'cert_x5t', 'cert_pem', 'cert_der_b64', 'forwarded_cert',
 ];
 export const VERIFY_FIELDS: readonly FieldName[] = ['tls_verify', 'tls_verify_code', 'tls_err_code', 'tls_ca_err_code', 'tls_cert_used'];
+/** The forwarding headers: the origin a client called through a TLS-terminating proxy. */
+export const FORWARDING_FIELDS: readonly FieldName[] = ['forwarded', 'x_forwarded_proto', 'x_forwarded_host'];
 /**
  * Fields that identify the client certificate well enough to compare with a token's cnf: its
  * x5t#S256 or what gives it. Not NGINX's `$ssl_client_fingerprint`: a SHA-1 cannot become x5t#S256.
@@ -154,6 +165,12 @@ export function headerField(name: string): { field: FieldName; header?: string }
       return { field: 'correlation_id' };
     case 'host':
       return { field: 'host' };
+    case 'forwarded':
+      return { field: 'forwarded' };
+    case 'x-forwarded-proto':
+      return { field: 'x_forwarded_proto' };
+    case 'x-forwarded-host':
+      return { field: 'x_forwarded_host' };
     case 'client-cert':
     case 'x-forwarded-client-cert':
     case 'x-ssl-client-cert':
@@ -385,13 +402,18 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   let path = f('path') ?? req?.[2] ?? null;
   const query = f('query');
   if (path && query && !path.includes('?')) path += query.startsWith('?') ? query : `?${query}`;
-  const scheme = schemeOf(f('scheme'));
   const host = f('host');
-  ev.url = path && scheme && host && path.startsWith('/') ? `${scheme}://${host}${path}` : path;
   ev.host = host;
   ev.gateway = ctx.gateway ?? host;
   ev.clientIp = f('client_ip') ?? f('peer_ip');
   if (input.peerFrom) ev.peerIp = f(input.peerFrom);
+  // A backend behind a TLS-terminating proxy: the URL the client called, as the proxy forwarded it.
+  const { url, ignored } = requestUrl({
+    scheme: schemeOf(f('scheme')), host, path, peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
+    headers: { forwarded: f('forwarded'), xForwardedProto: f('x_forwarded_proto'), xForwardedHost: f('x_forwarded_host') },
+  });
+  ev.url = url;
+  if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;
   const status = f('status');
   if (status !== null && !/^\d+$/.test(status)) throw new FieldError('invalid_value', `status "${status.slice(0, 20)}" is not a number`);
   ev.httpStatus = httpStatus(status === null ? null : Number(status));

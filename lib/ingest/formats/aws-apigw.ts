@@ -62,7 +62,7 @@ export const awsApigwParser: LineParser = {
         }
         return null;
       };
-      const when = parseTime(get('requestTimeEpoch')) ?? parseTime(get('requestTime', 'timestamp'));
+      const when = parseTime(get('requestTimeEpoch')) ?? parseTime(get('requestTime', 'timestamp'), ctx.timeZone);
       if (!when) {
         const raw = get('requestTimeEpoch', 'requestTime', 'timestamp');
         throw new FieldError(raw ? 'invalid_timestamp' : 'missing_field', raw ? `unreadable requestTime: ${raw.slice(0, 40)}` : 'no requestTime / requestTimeEpoch');

@@ -20,7 +20,7 @@
 //   log carries in resp_headers: read here as x5t#S256 and as the correlation id.
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { parseForwardedCert, FORWARDED_CERT_HEADERS } from '../forwarded-cert.ts';
-import { forwardedOrigin } from '../forwarded-origin.ts';
+import { FORWARDED_ORIGIN_LABEL, requestUrl } from '../forwarded-origin.ts';
 import { hexToB64url } from '../../credentials/fingerprint.ts';
 import { SERVICE_LINE, SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
@@ -108,29 +108,31 @@ function certHeaders(h: Map<string, unknown>, overTls: boolean, state: Record<st
 function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   const req = optObj(o, 'request');
   if (!req) throw new FieldError('missing_field', 'no "request" object');
-  const ev = newJsonLineEvent('caddy', requireTime(o.ts, 'ts'), text, ctx);
+  const ev = newJsonLineEvent('caddy', requireTime(o.ts, 'ts', ctx.timeZone), text, ctx);
   const h = headerMap(optObj(req, 'headers'));
   const resp = headerMap(optObj(o, 'resp_headers'));
   const tls = optObj(req, 'tls');
   ev.method = pickStr(req, 'method');
   const host = pickStr(req, 'host');
-  const uri = pickStr(req, 'uri');
-  // Behind a TLS-terminating proxy (no TLS here) the client called the proxy's scheme and host, as
-  // the proxy forwarded them (Caddy's reverse_proxy sets X-Forwarded-Proto/-Host): the URL a DPoP
-  // proof's htu names. Only when the line carries them; else this hop's own scheme and Host.
-  const origin = tls ? null : forwardedOrigin({ forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value });
-  const urlHost = origin?.host ?? host;
-  ev.url = uri && urlHost && uri.startsWith('/') ? `${origin?.scheme ?? (tls ? 'https' : 'http')}://${urlHost}${uri}` : uri;
   ev.host = host;
   ev.gateway = ctx.gateway ?? host?.replace(/:\d+$/, '') ?? null;
   // client_ip (Caddy 2.7+) honours trusted_proxies; remote_ip is the TCP peer.
   ev.clientIp = pickStr(req, 'client_ip', 'remote_ip');
   if ('remote_ip' in req) ev.peerIp = pickStr(req, 'remote_ip');
+  // Behind a TLS-terminating proxy (no TLS here) the client called the proxy's scheme and host, as
+  // the proxy forwarded them (Caddy's reverse_proxy sets X-Forwarded-Proto/-Host): the URL a DPoP
+  // proof's htu names. Only when the line carries them; else this hop's own scheme and Host.
+  const labels: Record<string, string> = {};
+  const { url, ignored } = requestUrl({
+    scheme: tls ? 'https' : 'http', host, path: pickStr(req, 'uri'), peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
+    headers: { forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value },
+  });
+  ev.url = url;
+  if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;
   ev.httpStatus = httpStatus(pickInt(o, 'status'));
   // The edge's own id, echoed in the response, is what it forwarded; else the one the request carried.
   ev.correlationId = header(resp, 'x-request-id').value ?? header(h, 'x-request-id').value;
 
-  const labels: Record<string, string> = {};
   const authorization = header(h, 'authorization');
   if (authorization.present && authorization.value === null) labels.authorization = 'redacted by caddy';
   const auth = authFacts(authorization.value);

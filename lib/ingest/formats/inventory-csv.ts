@@ -15,6 +15,7 @@ import { bindingOf } from '../token-record.ts';
 import { SKIP, err, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { FieldError, guard, isEmptyLine } from '../fields.ts';
 import { parseTime } from '../time.ts';
+import type { LogTimeZone } from '../time-zone.ts';
 
 export const INVENTORY_CSV_COLUMNS = [
   'nhi', 'token_id', 'fingerprint', 'token', 'token_type', 'binding', 'cnf', 'cnf_jkt', 'cnf_x5t_s256',
@@ -57,14 +58,14 @@ function readHeader(fields: string[]): (Column | null)[] | string {
   return cols;
 }
 
-function timeOf(v: string | null, col: string): Date | null {
+function timeOf(v: string | null, col: string, zone: LogTimeZone | null): Date | null {
   if (v === null) return null;
-  const d = parseTime(v);
+  const d = parseTime(v, zone);
   if (!d) throw new FieldError('invalid_timestamp', `${col}: unreadable time "${v.slice(0, 40)}"`);
   return d;
 }
 
-function row(cols: (Column | null)[], fields: string[]): ParseResult {
+function row(cols: (Column | null)[], fields: string[], zone: LogTimeZone | null): ParseResult {
   if (fields.length !== cols.length) return err('invalid_csv', `expected ${cols.length} fields, got ${fields.length}`);
   const r = new Map<Column, string>();
   cols.forEach((c, i) => {
@@ -111,8 +112,8 @@ function row(cols: (Column | null)[], fields: string[]): ParseResult {
     clientId: g('client_id'),
     audience: (g('audience') ?? '').split(/[\s;|,]+/).filter(Boolean),
     scopes: (g('scopes') ?? '').split(/[\s;|,]+/).filter(Boolean),
-    issuedAt: timeOf(g('issued_at'), 'issued_at'),
-    expiresAt: timeOf(g('expires_at'), 'expires_at'),
+    issuedAt: timeOf(g('issued_at'), 'issued_at', zone),
+    expiresAt: timeOf(g('expires_at'), 'expires_at', zone),
     binding: b.binding,
     cnfX5tS256: x5t,
     cnfJkt: jkt,
@@ -154,7 +155,7 @@ export const inventoryCsvParser: LineParser = {
         s.header = h;
         return SKIP;
       }
-      return row(s.header, split.fields);
+      return row(s.header, split.fields, ctx.timeZone);
     });
   },
   end(ctx) {

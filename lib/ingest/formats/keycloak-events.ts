@@ -2,7 +2,7 @@
 //   2026-11-22 08:06:14,123 WARN  [org.keycloak.events] (executor-thread-1) type="REFRESH_TOKEN_ERROR", realmId="…", clientId="svc-a", …, error="invalid_dpop_proof", reason="DPoP proof is missing"
 //   2021-03-01 10:00:00,000 WARN  [org.keycloak.events] (default task-1) type=CLIENT_LOGIN_ERROR, realmId=master, clientId=svc-a, …, error=not_allowed, reason=Client certificate missing, or its thumbprint and one in the refresh token did NOT match
 // and Quarkus JSON logging ({"timestamp":…,"loggerName":"org.keycloak.events","message":"type=…"}).
-// Other server log lines are skipped. Zone-less timestamps are taken as UTC.
+// Other server log lines are skipped. Zone-less timestamps are read in the ingest's time zone (`--time-zone`), else as UTC.
 import { SERVICE_LINE, SKIP, err, type LineParser } from '../types.ts';
 import { newEvent, verdictFromOAuthError } from '../event.ts';
 import { guard, isEmptyLine, isObject, FieldError } from '../fields.ts';
@@ -47,13 +47,13 @@ export const keycloakEventsParser: LineParser = {
         const logger = o.loggerName ?? o.logger_name ?? o.logger;
         if (logger !== 'org.keycloak.events') return SERVICE_LINE;
         if (typeof o.message !== 'string') throw new FieldError('wrong_type', '"message" should be a string');
-        when = parseTime(o.timestamp ?? o['@timestamp'] ?? o.time);
+        when = parseTime(o.timestamp ?? o['@timestamp'] ?? o.time, ctx.timeZone);
         if (!when) throw new FieldError('invalid_timestamp', 'no readable timestamp');
         body = o.message;
       } else {
         const m = HEAD.exec(text);
         if (!m) return text.includes('org.keycloak.events') ? err('unrecognized_line', 'keycloak event line without a readable timestamp') : SERVICE_LINE;
-        when = parseTime(m[1]);
+        when = parseTime(m[1], ctx.timeZone);
         if (!when) return err('invalid_timestamp', `unreadable timestamp ${m[1]}`);
         body = m[2] ?? '';
       }

@@ -25,7 +25,7 @@ export const kongParser: LineParser = {
       const req = optObj(o, 'request');
       const res = optObj(o, 'response');
       if (!req) throw new FieldError('missing_field', 'no "request" object');
-      const ev = newEvent('kong', requireTime(o.started_at, 'started_at'), text, o);
+      const ev = newEvent('kong', requireTime(o.started_at, 'started_at', ctx.timeZone), text, o);
       const headers = optObj(req, 'headers');
       ev.requestId = pickStr(req, 'id') ?? header(headers, 'x-request-id') ?? header(headers, 'x-kong-request-id');
       ev.method = pickStr(req, 'method');

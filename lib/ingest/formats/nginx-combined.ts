@@ -65,7 +65,7 @@ export const nginxCombinedParser: LineParser = {
       while (ext.length < NGINX_COMBINED_EXTENSION.length && (x = EXTRA.exec(text))) ext.push(unset(x[1]));
       const f = (name: (typeof NGINX_COMBINED_EXTENSION)[number]) => ext[NGINX_COMBINED_EXTENSION.indexOf(name)] ?? null;
 
-      const ev = newEvent('nginx-combined', requireTime(m[3], 'time_local'), text);
+      const ev = newEvent('nginx-combined', requireTime(m[3], 'time_local', ctx.timeZone), text);
       const request = unset(m[4]) ?? '';
       const req = /^(\S+)\s+(\S+)/.exec(request);
       ev.method = req?.[1] ?? null;

@@ -2,6 +2,7 @@
 import type { NormalizedEvent } from '../../domain/types.ts';
 import { buildCert } from '../cert.ts';
 import { parseForwardedCert } from '../forwarded-cert.ts';
+import { FORWARDED_ORIGIN_LABEL, requestUrl } from '../forwarded-origin.ts';
 import { SKIP, type LineParser, type ParseContext, type ParseResult } from '../types.ts';
 import { authFacts, dpopProofOf, identityFrom } from '../auth-facts.ts';
 import { newJsonLineEvent, verdictFromCertVerify } from '../event.ts';
@@ -42,10 +43,14 @@ export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGI
  * escaped PEM of an NGINX edge, AWS ALB's), read with parseForwardedCert into `forwardedCert`
  * and checked against the edge's line of the same request (lib/hops), and the TCP peer that sent
  * them (`$realip_remote_addr`: the peer even where the realip module rewrites `$remote_addr`),
- * checked against the source's trusted proxies.
+ * checked against the source's trusted proxies. It logs the forwarding headers too (RFC 7239
+ * `Forwarded`, X-Forwarded-Proto, X-Forwarded-Host): the URL a client called through the edge
+ * (`https://api.example/…`, not this hop's `http://10.0.0.5:8080/…`), which a DPoP proof's htu
+ * names — believed only from a trusted proxy when the source has any (lib/ingest/forwarded-origin.ts).
  */
 export const NGINX_BACKEND_JSON_LOG_FORMAT = `log_format holdfast_backend_json escape=json ${NGINX_JSON_FIELDS},'
-  '"realip_remote_addr":"$realip_remote_addr","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
+  '"realip_remote_addr":"$realip_remote_addr","http_forwarded":"$http_forwarded","http_x_forwarded_proto":"$http_x_forwarded_proto",'
+  '"http_x_forwarded_host":"$http_x_forwarded_host","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
   '"http_x_forwarded_client_cert":"$http_x_forwarded_client_cert","http_x_ssl_client_cert":"$http_x_ssl_client_cert",'
   '"http_x_amzn_mtls_clientcert":"$http_x_amzn_mtls_clientcert"}';`;
 
@@ -115,7 +120,7 @@ function gatewayClaims(o: Json): Record<string, unknown> | null {
 // Fields are read by name, not through pickStr's `o[key]`: every line of one log_format has the
 // same shape, so named reads are inline-cached (aliases are read in pickStr's order).
 export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
-  const ev = newJsonLineEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time'), text, ctx);
+  const ev = newJsonLineEvent('nginx-json', requireTime(o.time ?? o.time_iso8601 ?? o.timestamp ?? o['@timestamp'] ?? o.time_local ?? o.msec, 'time', ctx.timeZone), text, ctx);
   const request = strValue(o.request, 'request');
   const reqParts = request ? /^(\S+)\s+(\S+)/.exec(request) : null;
   ev.requestId = strValue(o.request_id, 'request_id');
@@ -124,12 +129,23 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   const path = strValue(o.uri, 'uri') ?? strValue(o.request_uri, 'request_uri') ?? strValue(o.path, 'path') ?? reqParts?.[2] ?? null;
   const scheme = strValue(o.scheme, 'scheme');
   const host = strValue(o.host, 'host') ?? strValue(o.http_host, 'http_host') ?? strValue(o.server_name, 'server_name');
-  ev.url = path && scheme && host && path.startsWith('/') ? `${scheme}://${host}${path}` : path;
   ev.gateway = ctx.gateway ?? host;
   ev.clientIp = strValue(o.remote_addr, 'remote_addr') ?? strValue(o.client_ip, 'client_ip');
   // The TCP peer: $realip_remote_addr is it whether or not the realip module rewrote $remote_addr;
   // $remote_addr alone may be a client address taken from X-Forwarded-For / X-Real-IP, so it is not.
   if ('realip_remote_addr' in o) ev.peerIp = strValue(o.realip_remote_addr, 'realip_remote_addr');
+  // A backend behind a TLS-terminating proxy: the URL the client called, as the proxy forwarded it.
+  const labels: Record<string, string> = {};
+  const { url, ignored } = requestUrl({
+    scheme, host, path, peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
+    headers: {
+      forwarded: strValue(o.http_forwarded, 'http_forwarded'),
+      xForwardedProto: strValue(o.http_x_forwarded_proto, 'http_x_forwarded_proto'),
+      xForwardedHost: strValue(o.http_x_forwarded_host, 'http_x_forwarded_host'),
+    },
+  });
+  ev.url = url;
+  if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;
   ev.httpStatus = httpStatus(intValue(o.status, 'status'));
 
   const auth = authFacts(
@@ -157,7 +173,6 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   ev.cert = cert;
   ev.sourceVerdict = verdictFromCertVerify(verify);
   ev.failureDetail = ev.sourceVerdict ? verify : null;
-  const labels: Record<string, string> = {};
   const forwarded = forwardedCertOf(o, ctx.state, labels);
   if (forwarded !== undefined) ev.forwardedCert = forwarded;
   // TLS ended here and the format logs the certificate (verify, DN, SHA-1) but nothing that gives

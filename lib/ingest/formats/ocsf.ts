@@ -43,7 +43,7 @@ export const ocsfParser: LineParser = {
       const cls = optInt(o, 'class_uid');
       if (cls === null) throw new FieldError('missing_field', 'no class_uid');
       if (cls !== 3002 && cls !== 6003) return err('unsupported_class', `OCSF class_uid ${cls} is not Authentication (3002) or API Activity (6003)`);
-      const ev = newEvent('ocsf', requireTime(o.time ?? o.time_dt, 'time'), text, o);
+      const ev = newEvent('ocsf', requireTime(o.time ?? o.time_dt, 'time', ctx.timeZone), text, o);
       const meta = optObj(o, 'metadata');
       const req = optObj(o, 'http_request');
       const res = optObj(o, 'http_response');

@@ -58,7 +58,7 @@ export const gitleaksParser = scannerParser('gitleaks', (o, ctx) => {
     ruleId: pickStr(o, 'RuleID'),
     location: file ? (line ? `${file}:${line}` : file) : null,
     commit: pickStr(o, 'Commit'),
-    foundAt: parseTime(o.Date) ?? ctx.now(),
+    foundAt: parseTime(o.Date, ctx.timeZone) ?? ctx.now(),
   };
   return { kind: 'exposure', exposure: rec };
 });

@@ -134,7 +134,10 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   let bodyBytes = 0;
   const timeZone = opts.timeZone ? parseTimeZone(opts.timeZone) : null;
   if (opts.timeZone && !timeZone) throw new HoldfastError('bad_request', `timeZone ${TIME_ZONE_MESSAGE}`, { errors: [{ path: 'timeZone', message: TIME_ZONE_MESSAGE }] });
+  // Read by the parsers line by line: set in the transaction below, before the first line is parsed.
+  let sourceProxies: Cidr[] | null = null;
   const { format, compiled, batches } = await openParseStream(source, {
+    trustedProxies: () => sourceProxies,
     onBytes: (c) => {
       bodyHash.update(c);
       bodyBytes += c.length;
@@ -164,6 +167,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         if (opts.sourceId) sourceName = row?.name ?? sourceName;
         trustedProxies = trustedProxiesOf(row?.trustedProxies);
       }
+      sourceProxies = trustedProxies;
       await exec(
         `INSERT INTO "IngestBatch" (id, "sourceId", format, state, "createdBy", "startedAt") VALUES ($1::uuid, $2::uuid, $3, 'running', $4, $5::timestamptz)`,
         [batchId, sourceId, format, opts.actor, startedAt.toISOString()],
