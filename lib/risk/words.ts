@@ -79,6 +79,17 @@ export const BINDING_METHOD_WORDS = { mtls: 'mTLS (RFC 8705)', dpop: 'DPoP (RFC 
 
 const BINDING_NAME = { mtls: 'mTLS certificate', dpop: 'DPoP key' } as const;
 
+/**
+ * The configuration the forwarded_cert_from_untrusted_peer recommendation gives, `<proxy>` the
+ * proxy's address: the Client-Cert header believed only from it (tested on the real gateways,
+ * lib/services/findings/untrusted-peer-fix-real.test.ts).
+ */
+export const UNTRUSTED_PEER_FIXES = {
+  nginx: ['geo $realip_remote_addr $from_proxy { default 0; <proxy>/32 1; }', 'map $from_proxy $client_cert { 1 $http_client_cert; default ""; }'],
+  apache: `RequestHeader unset Client-Cert "expr=%{CONN_REMOTE_ADDR} != '<proxy>'"`,
+  haproxy: 'http-request del-header Client-Cert unless { src <proxy> }',
+} as const;
+
 export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
   unbound_high_risk: {
     title: (f) => `Unbound high-risk token of ${f.identityName}`,
@@ -225,10 +236,10 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
       (f.claimedIdentities.length ? ` Certificates claimed: ${list(f.claimedIdentities)}.` : ''),
     recommendation: () =>
       'Make the backend believe the certificate header only from its proxy, and remove it otherwise. ' +
-      'NGINX: `allow <proxy>; deny all;` on the backend\'s server (or a listener only the proxy can reach), or read the header only from the proxy: ' +
-      '`geo $realip_remote_addr $from_proxy { default 0; <proxy>/32 1; }` and `map $from_proxy $client_cert { 1 $http_client_cert; default ""; }`, then use `$client_cert` instead of `$http_client_cert`. ' +
-      'Apache: `RequestHeader unset Client-Cert "expr=%{CONN_REMOTE_ADDR} != \'<proxy>\'"` (mod_headers), or `Require ip <proxy>`. ' +
-      'HAProxy in front of another hop: `http-request del-header Client-Cert unless { src <proxy> }`. ' +
+      `NGINX: \`allow <proxy>; deny all;\` on the backend's server (or a listener only the proxy can reach), or read the header only from the proxy: ` +
+      `\`${UNTRUSTED_PEER_FIXES.nginx.join(' ')}\`, then use \`$client_cert\` instead of \`$http_client_cert\`. ` +
+      `Apache: \`${UNTRUSTED_PEER_FIXES.apache}\` (mod_headers), or \`Require ip <proxy>\`. ` +
+      `HAProxy in front of another hop: \`${UNTRUSTED_PEER_FIXES.haproxy}\`. ` +
       'Network: a policy or firewall rule so only the proxy can open connections to the backend. ' +
       'Then set the source\'s trusted proxies to the proxy addresses (the Sources page, or `holdfast ingest --source S --trusted-proxies <proxy>`), revoke the tokens bound to the claimed certificates if the requests were not yours, and check the backend\'s other routes.',
   },
