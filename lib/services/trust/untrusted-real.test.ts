@@ -28,6 +28,7 @@ type Client = (typeof CLIENTS)[number];
 (CADDY || IN_CI ? describe : describe.skip)('unverified client certificates through a Caddy `mode request` edge', () => {
   let pki: GatewayPki;
   let backendLog = '';
+  let edgeLog = '';
 
   beforeAll(async () => {
     if (!CADDY) throw new Error('CI=true but caddy is not installed');
@@ -49,6 +50,10 @@ type Client = (typeof CLIENTS)[number];
     client_auth {
       mode request
     }
+  }
+  log {
+    output file ${pki.dir}/logs/edge.json
+    format json
   }
   reverse_proxy 127.0.0.1:${backend} {
     header_up Client-Cert {http.request.tls.client.certificate_der_base64}
@@ -86,6 +91,7 @@ http://:${backend} {
     }
     await caddy.stop();
     backendLog = readFileSync(join(pki.dir, 'logs', 'backend.json'), 'utf8');
+    edgeLog = readFileSync(join(pki.dir, 'logs', 'edge.json'), 'utf8');
   }, 90_000);
   afterAll(() => pki?.cleanup());
 
@@ -94,6 +100,7 @@ http://:${backend} {
       let t: TestDatabase | undefined;
       const verdicts = { before: new Map<string, string>(), after: new Map<string, string>() };
       const identities = { before: new Map<string, string | null>(), after: new Map<string, string | null>() };
+      const edgeWarnings = { before: [] as string[], after: [] as string[] };
 
       beforeAll(async () => {
         if (runtime === 'postgres' && !(await postgresAvailable())) {
@@ -109,6 +116,10 @@ http://:${backend} {
             verdicts[source].set(name, `${e.verdict}/${e.reason}`);
             identities[source].set(name, e.identity);
           }
+          // The edge's own log: CN and serial of each certificate, not the certificate.
+          const edge = await ingestStream(t!.db, [edgeLog], { format: 'caddy', sourceName: `${source}-edge`, actor: 'test' });
+          expect(edge, JSON.stringify(edge.errors)).toMatchObject({ accepted: 4, rejected: 0 });
+          edgeWarnings[source] = edge.warnings ?? [];
         };
         await ingest('before');
         await addTrustAnchor(t.db, { ca: readFileSync(pki.caPath), actor: 'test' });
@@ -126,6 +137,14 @@ http://:${backend} {
         expect(Object.fromEntries(verdicts.after)).toEqual({
           good: 'ok/binding_unknown', untrusted: 'cert_untrusted/issuer_not_anchor', selfsigned: 'cert_untrusted/self_signed', forged: 'cert_untrusted/signature_not_by_anchor',
         });
+      });
+
+      it('the Caddy edge\'s own log (CN and serial, no certificate) cannot be judged: the batch says so once anchors are configured', () => {
+        if (!t) return;
+        expect(edgeWarnings.before.filter((w) => /trust anchors/.test(w))).toEqual([]);
+        expect(edgeWarnings.after.filter((w) => /trust anchors/.test(w))).toEqual([
+          '4 lines carried a client certificate the gateway logged no verification of, by its facts only (such as Caddy\'s CN and serial), not the certificate itself: the trust anchors cannot judge who issued it (an issuer name is no proof, a signature needs the certificate). Log the certificate where it is forwarded (a Client-Cert header at the backend) to have it checked.',
+        ]);
       });
 
       it('a self-signed or forged certificate claiming svc-a\'s CN is not filed under svc-a once an anchor says it is untrusted', () => {
