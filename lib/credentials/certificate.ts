@@ -17,6 +17,24 @@ export interface CertFacts {
   uriSan: string | null;
 }
 
+const DER = Symbol('holdfast.certificateDer');
+
+/**
+ * Keeps a certificate's DER with its facts (or a line's certificate built from them), out of sight
+ * of enumeration — JSON, object spreads and equality see only the facts. The bytes are read once,
+ * to verify the certificate's signature during ingest (lib/trust judgeAgainstAnchors), and are never
+ * stored.
+ */
+export function attachDer<T extends object>(o: T, der: Uint8Array | null | undefined): T {
+  if (der) Object.defineProperty(o, DER, { value: der, enumerable: false, configurable: true });
+  return o;
+}
+
+/** The DER attachDer kept with `o`, when the line carried the whole certificate. */
+export function derOf(o: object | null | undefined): Uint8Array | null {
+  return (o as { [DER]?: Uint8Array } | null | undefined)?.[DER] ?? null;
+}
+
 /** DER bytes from a PEM whose line breaks may have been mangled by a log pipeline. */
 export function pemToDer(pem: string): Buffer | null {
   const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
@@ -38,7 +56,7 @@ export function certFactsFromPem(pem: string): CertFacts | null {
   try {
     const c = new X509Certificate(der);
     const uri = /URI:([^,\s]+)/.exec(c.subjectAltName ?? '');
-    return {
+    return attachDer({
       x5tS256: sha256B64url(c.raw),
       sha1Hex: c.fingerprint.replace(/:/g, '').toLowerCase(),
       subjectDn: c.subject ? nodeDnToRfc2253(c.subject) : null,
@@ -47,7 +65,7 @@ export function certFactsFromPem(pem: string): CertFacts | null {
       notBefore: validDate(c.validFrom),
       notAfter: validDate(c.validTo),
       uriSan: uri?.[1] ?? null,
-    };
+    }, der);
   } catch {
     return null;
   }

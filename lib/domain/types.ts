@@ -188,7 +188,9 @@ export type FindingRule =
   | 'cert_expiring'
   | 'failure_spike'
   /** A hop between the client and the backend stripped the client's certificate or passed a client-supplied one on. */
-  | 'leaking_hop';
+  | 'leaking_hop'
+  /** A backend believed a forwarded client-certificate header from peers that are not its trusted proxies. */
+  | 'forwarded_cert_from_untrusted_peer';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   'unbound_high_risk',
@@ -204,6 +206,7 @@ export const FINDING_RULES: readonly FindingRule[] = [
   'cert_expiring',
   'failure_spike',
   'leaking_hop',
+  'forwarded_cert_from_untrusted_peer',
 ];
 
 /** Positive controls: evidence that something is done right (mapped to frameworks too). */

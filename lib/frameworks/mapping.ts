@@ -232,6 +232,34 @@ export const MAPPING_TABLE: Record<EvidenceSubject, SubjectMap> = {
       ['L6', 'Sender-constraint control bypassed at one hop.'],
     ],
   },
+  forwarded_cert_from_untrusted_peer: {
+    'owasp-nhi-2025': [
+      ['NHI4:2025', 'The backend authenticates machine clients by a certificate header anyone who reaches it can write: certificate-bound tokens are replayable bearer tokens there.'],
+      ['NHI6:2025', 'The deployment leaves the backend reachable around its proxy and believes the header from any peer.'],
+    ],
+    'nist-csf-2.0': [
+      ['PR.AA-03', 'Callers are authenticated by a claim (a header) instead of proof of the certificate\'s key.'],
+      ['PR.AA-04', 'The identity assertion forwarded by the proxy is not protected: other peers can forge it.'],
+      ['PR.PS-01', 'The backend\'s configuration accepts the forwarded certificate header from untrusted peers.'],
+      ['DE.CM-01', 'Monitoring of the backend\'s connections found peers that bypass the proxy.'],
+    ],
+    'nist-sp-800-207': [
+      ['tenet-2', 'Trust is granted by network position (any peer\'s header is believed) instead of securing the communication.'],
+      ['tenet-6', 'The enforcement point decides on a certificate it cannot attribute to the client.'],
+    ],
+    'nist-ai-rmf': [
+      ['MEASURE', 'Measures requests that claimed another client\'s certificate around the proxy.'],
+      ['MANAGE', 'A configuration risk at a named backend, to fix there.'],
+    ],
+    'owasp-agentic-2026': [
+      ['ASI03', 'Anyone reaching the backend can impersonate a certificate-bound agent.'],
+      ['ASI07', 'The sender identity between agent and service can be forged at the backend.'],
+    ],
+    'csa-maestro': [
+      ['L4', 'Infrastructure: the backend is reachable around its proxy and believes its header from anyone.'],
+      ['L6', 'Sender-constraint control bypassed at the backend.'],
+    ],
+  },
   sender_constrained_enforced: {
     'owasp-nhi-2025': [['NHI4:2025', 'Token is sender-constrained and every gateway that saw it enforced the binding.']],
     'nist-csf-2.0': [

@@ -1,5 +1,6 @@
 // What a batch's lines could not tell, said once per batch (the ingest summary's warnings), not
 // once per line: a log that never shows a token, or forwarded certificates that did not decode.
+import { derOf } from '../credentials/certificate.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
 import { FORWARDED_ORIGIN_LABEL } from './forwarded-origin.ts';
 
@@ -10,10 +11,14 @@ export class BatchWarnings {
   private readonly undecodedCert = new Map<string, { lines: number; first: string }>();
   private originIgnored = 0;
   private originIgnoredFirst = '';
+  /** Lines whose own hop took a client certificate it did not verify and logged only its facts, not its bytes. */
+  private unverifiedWithoutBytes = 0;
 
   /** Notes one parsed event (labels set by the format parsers). */
   note(ev: NormalizedEvent): void {
     this.events++;
+    const c = ev.cert;
+    if (c && c.verify === null && (c.subjectDn || c.serial || c.x5tS256 || c.sha1Hex) && !derOf(c)) this.unverifiedWithoutBytes++;
     const labels = ev.labels;
     if (!labels) return;
     // Caddy logs Authorization as an empty array unless its server option log_credentials is on.
@@ -29,9 +34,20 @@ export class BatchWarnings {
     }
   }
 
-  /** One sentence per condition met, in a stable order; empty when the batch needs none. */
-  warnings(): string[] {
+  /**
+   * One sentence per condition met, in a stable order; empty when the batch needs none.
+   * `trustAnchors`: the batch judges certificates against configured trust anchors.
+   */
+  warnings(o: { trustAnchors?: boolean } = {}): string[] {
     const out: string[] = [];
+    if (o.trustAnchors && this.unverifiedWithoutBytes > 0) {
+      const n = this.unverifiedWithoutBytes;
+      out.push(
+        `${n} line${n === 1 ? '' : 's'} carried a client certificate the gateway logged no verification of, by its facts only (such as Caddy's CN and serial), not the certificate itself: ` +
+          'the trust anchors cannot judge who issued it (an issuer name is no proof, a signature needs the certificate). ' +
+          'Log the certificate where it is forwarded (a Client-Cert header at the backend) to have it checked.',
+      );
+    }
     if (this.redactedAuthorization > 0) {
       out.push(
         `${this.redactedAuthorization} of ${this.events} requests logged an empty Authorization header (Caddy redacts it unless log_credentials is on): ` +

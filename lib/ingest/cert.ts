@@ -1,7 +1,7 @@
 // Builds NormalizedEvent.cert from whatever certificate fields a source logs, filling the gaps
 // (x5t#S256 above all) from the certificate itself when the source logs it as PEM.
 import type { NormalizedEvent } from '../domain/types.ts';
-import { certFactsFromPem, type CertFacts } from '../credentials/certificate.ts';
+import { attachDer, certFactsFromPem, derOf, type CertFacts } from '../credentials/certificate.ts';
 import { parseTime } from './time.ts';
 
 // A fleet has thousands of client certificates; each cached entry holds the logged PEM (~1.3 KB).
@@ -72,10 +72,12 @@ export function buildCert(state: Record<string, unknown>, l: LoggedCert): CertRe
   const any =
     facts ?? l.x5tS256 ?? l.sha1Hex ?? l.subjectDn ?? l.issuerDn ?? l.serial ?? l.verify ?? l.notBefore ?? l.notAfter ?? null;
   if (any === null || any === undefined) return { cert: null, facts: null };
+  const x5tS256 = l.x5tS256 ?? facts?.x5tS256 ?? null;
   return {
     facts,
-    cert: {
-      x5tS256: l.x5tS256 ?? facts?.x5tS256 ?? null,
+    // The logged certificate's bytes go with it (never stored) when they are the certificate the line names.
+    cert: attachDer({
+      x5tS256,
       sha1Hex: l.sha1Hex ? l.sha1Hex.replace(/:/g, '').toLowerCase() : (facts?.sha1Hex ?? null),
       subjectDn: l.subjectDn ?? facts?.subjectDn ?? null,
       issuerDn: l.issuerDn ?? facts?.issuerDn ?? null,
@@ -83,6 +85,6 @@ export function buildCert(state: Record<string, unknown>, l: LoggedCert): CertRe
       notBefore: parseTime(l.notBefore) ?? facts?.notBefore ?? null,
       notAfter: parseTime(l.notAfter) ?? facts?.notAfter ?? null,
       verify: l.verify ?? null,
-    },
+    }, facts && facts.x5tS256 === x5tS256 ? derOf(facts) : null),
   };
 }

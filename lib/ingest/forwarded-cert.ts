@@ -4,7 +4,7 @@
 // the value may have been written by the client itself (Envoy #6038, Keycloak #35861), so every
 // byte is checked and a value that does not parse is an error, never a partial certificate.
 import type { NormalizedEvent } from '../domain/types.ts';
-import { certFactsFromPem, type CertFacts } from '../credentials/certificate.ts';
+import { attachDer, certFactsFromPem, derOf, type CertFacts } from '../credentials/certificate.ts';
 import { hexToB64url } from '../credentials/fingerprint.ts';
 import { cachedCertFacts } from './cert.ts';
 
@@ -59,7 +59,8 @@ class Refused extends Error {
 }
 
 function toForwarded(header: string, f: { [K in keyof Facts]?: Facts[K] | null }): ForwardedCert {
-  return {
+  // The bytes of a whole forwarded certificate go with it (never stored): its signature can be checked.
+  return attachDer({
     x5tS256: f.x5tS256 ?? null,
     sha1Hex: f.sha1Hex ?? null,
     subjectDn: f.subjectDn ?? null,
@@ -70,7 +71,7 @@ function toForwarded(header: string, f: { [K in keyof Facts]?: Facts[K] | null }
     // A forwarded certificate carries no verification outcome: the receiving hop did not verify it.
     verify: null,
     header,
-  };
+  }, derOf(f));
 }
 
 /** Facts of DER bytes; the state cache keys by base64, so a log repeating one certificate parses it once. */

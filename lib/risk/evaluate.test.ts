@@ -134,7 +134,7 @@ describe('evaluate on the demo estate (seed 42)', () => {
   // produce; its table test is rules/leaking-hop.test.ts.
   it('fires every rule except fan_out (the demo plants no fan-out) and leaking_hop (no hop chains) at least once', () => {
     const fired = new Set(drafts.map((d) => d.rule));
-    expect(FINDING_RULES.filter((r) => !fired.has(r))).toEqual(['fan_out', 'leaking_hop']);
+    expect(FINDING_RULES.filter((r) => !fired.has(r))).toEqual(['fan_out', 'leaking_hop', 'forwarded_cert_from_untrusted_peer']);
   });
 
   it('at the end of the planted spike, flags the stolen DPoP token for replay and its agent and gateway for a failure spike', () => {

@@ -36,6 +36,7 @@ export function scopeSnapshotToTokens(snapshot: EstateSnapshot, tokenIds: Iterab
     failureSeries: [],
     credentialUse: [],
     hopLeaks: [],
+    untrustedPeerBackends: [],
     heldCredentials: sortHeldCredentials(held),
   };
 }

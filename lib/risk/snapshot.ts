@@ -156,6 +156,50 @@ export interface HopLeak {
   example: string | null;
 }
 
+/** One peer network that sent a backend forged certificate headers (a /24 or /64, as client networks are kept). */
+export interface UntrustedPeerNetwork {
+  network: string;
+  /** The peer addresses seen in it (at most 10). */
+  peers: string[];
+  requests: number;
+  accepted: number;
+}
+
+/** One request of such traffic, to show (never the token or the certificate itself). */
+export interface UntrustedPeerExample {
+  occurredAt: Date;
+  peer: string | null;
+  method: string | null;
+  url: string | null;
+  httpStatus: number | null;
+  /** Correlation id, else the line's request id. */
+  requestId: string | null;
+  x5tS256: string | null;
+}
+
+/**
+ * A backend (a source's log) that took a client-certificate header from TCP peers outside its
+ * trusted proxies (reason forwarded_cert_untrusted_peer, lib/hops/trusted-proxies.ts): whoever can
+ * reach it can claim any certificate. Read from the notable requests (evidence."Notable").
+ */
+export interface UntrustedPeerBackend {
+  /** The source's name (its log), else the dedupe namespace. */
+  source: string;
+  /** Gateway names its lines carried. */
+  gateways: string[];
+  requests: number;
+  /** Of those, requests the backend answered 2xx: the forged certificate was believed. */
+  accepted: number;
+  firstAt: Date;
+  lastAt: Date;
+  networks: UntrustedPeerNetwork[];
+  /** Identities whose certificates were claimed (the claimed certificate's owner), by name; at most 20. */
+  claimedIdentities: string[];
+  /** Distinct claimed certificates (x5t#S256). */
+  claimedCertificates: number;
+  examples: UntrustedPeerExample[];
+}
+
 export interface EstateSnapshot {
   identities: IdentityFacts[];
   tokens: TokenFacts[];
@@ -167,6 +211,8 @@ export interface EstateSnapshot {
   credentialUse: CredentialUse[];
   /** Hops that leaked the binding context (absent: no correlated hops were read). */
   hopLeaks?: HopLeak[];
+  /** Backends that believed forwarded certificates from untrusted peers (absent: not read). */
+  untrustedPeerBackends?: UntrustedPeerBackend[];
   /**
    * A snapshot of some tokens only (`TOKEN_RULES` after a batch): the certificates and DPoP keys
    * their identities hold through tokens and certificates the snapshot leaves out, so that "the

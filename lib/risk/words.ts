@@ -36,6 +36,7 @@ export interface RuleFacts {
   cert_expiring: { identityName: string | null; subjectDn: string | null; expired: boolean; days: number; boundTokens: number };
   failure_spike: { subjectName: string; subjectKind: 'identity' | 'gateway'; last24h: number; baselineMean: number; baselineDays: number };
   leaking_hop: { hop: string; role: 'edge' | 'proxy' | 'backend'; next: string; routes: string[]; stripped: number; clientSupplied: number; clientSuppliedAccepted: number };
+  forwarded_cert_from_untrusted_peer: { source: string; networks: string[]; requests: number; accepted: number; claimedIdentities: string[] };
 }
 
 export interface RuleWords<F> {
@@ -77,6 +78,17 @@ export function duration(seconds: number): string {
 export const BINDING_METHOD_WORDS = { mtls: 'mTLS (RFC 8705)', dpop: 'DPoP (RFC 9449)' } as const;
 
 const BINDING_NAME = { mtls: 'mTLS certificate', dpop: 'DPoP key' } as const;
+
+/**
+ * The configuration the forwarded_cert_from_untrusted_peer recommendation gives, `<proxy>` the
+ * proxy's address: the Client-Cert header believed only from it (tested on the real gateways,
+ * lib/services/findings/untrusted-peer-fix-real.test.ts).
+ */
+export const UNTRUSTED_PEER_FIXES = {
+  nginx: ['geo $realip_remote_addr $from_proxy { default 0; <proxy>/32 1; }', 'map $from_proxy $client_cert { 1 $http_client_cert; default ""; }'],
+  apache: `RequestHeader unset Client-Cert "expr=%{CONN_REMOTE_ADDR} != '<proxy>'"`,
+  haproxy: 'http-request del-header Client-Cert unless { src <proxy> }',
+} as const;
 
 export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
   unbound_high_risk: {
@@ -213,6 +225,24 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
       `(NGINX proxy_set_header, HAProxy del-header then set-header, Caddy request_header); send X-Request-ID on, so the next hop's line joins this one. ` +
       `Then make ${f.next} trust that header only from ${f.hop}.`,
   },
+  forwarded_cert_from_untrusted_peer: {
+    title: (f) => `${f.source} accepts client-certificate headers from peers that are not its proxy`,
+    explanation: (f) =>
+      `${f.source} read a forwarded client certificate (Client-Cert or similar header) on ${plural(f.requests, 'request')} whose TCP peer is not one of its trusted proxies` +
+      (f.networks.length ? ` (from ${list(f.networks)})` : '') +
+      (f.accepted > 0 ? `, and answered ${plural(f.accepted, 'of them', 'of them')} with success` : '') +
+      '. Those clients reached the backend around its proxy and wrote the header themselves: certificates are public, so anyone who can reach it can claim any client\'s certificate, ' +
+      'and that client\'s certificate-bound tokens work for them as bearer tokens (Keycloak CVE-2024-10039).' +
+      (f.claimedIdentities.length ? ` Certificates claimed: ${list(f.claimedIdentities)}.` : ''),
+    recommendation: () =>
+      'Make the backend believe the certificate header only from its proxy, and remove it otherwise. ' +
+      `NGINX: \`allow <proxy>; deny all;\` on the backend's server (or a listener only the proxy can reach), or read the header only from the proxy: ` +
+      `\`${UNTRUSTED_PEER_FIXES.nginx.join(' ')}\`, then use \`$client_cert\` instead of \`$http_client_cert\`. ` +
+      `Apache: \`${UNTRUSTED_PEER_FIXES.apache}\` (mod_headers), or \`Require ip <proxy>\`. ` +
+      `HAProxy in front of another hop: \`${UNTRUSTED_PEER_FIXES.haproxy}\`. ` +
+      'Network: a policy or firewall rule so only the proxy can open connections to the backend. ' +
+      'Then set the source\'s trusted proxies to the proxy addresses (the Sources page, or `holdfast ingest --source S --trusted-proxies <proxy>`), revoke the tokens bound to the claimed certificates if the requests were not yours, and check the backend\'s other routes.',
+  },
 };
 
 /** Title, explanation and recommendation for one rule's facts. */
@@ -276,4 +306,5 @@ export const RULE_LABELS: Record<FindingRule, string> = {
   cert_expiring: 'Certificate expiring',
   failure_spike: 'Binding failure spike',
   leaking_hop: 'Leaking hop',
+  forwarded_cert_from_untrusted_peer: 'Forged certificate header accepted',
 };

@@ -15,8 +15,10 @@
 //     lists the serial. Weaker — serials are unique per CA, not across CAs — so the reason says
 //     `crl_serial_only:` and an analyst sees the match rests on the serial.
 // A logged issuer that is not an anchor never falls back to the serial: that CA is not judged.
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { NormalizedEvent, Verdict } from '../domain/types.ts';
 import type { CrlRevocation } from './crl.ts';
+import { derOf } from '../credentials/certificate.ts';
 import { dnKey } from '../credentials/distinguished-name.ts';
 import { normalizeSerial } from './serial.ts';
 
@@ -25,6 +27,8 @@ export interface AnchorRevocations {
   anchorId: string;
   subjectDn: string;
   revocations: readonly CrlRevocation[];
+  /** The anchor's own certificate (DER): its public key checks the signature of certificates naming it as their issuer. */
+  der?: Uint8Array | null;
 }
 
 /** A certificate Holdfast knows by x5t#S256, with the issuer and serial it was seen with. */
@@ -50,6 +54,8 @@ export interface RevocationIndex {
   readonly byX5t: ReadonlyMap<string, Hit>;
   /** Logged DN → key: a batch repeats the same few issuer DNs. */
   readonly dnKeys: Map<string, string | null>;
+  /** dnKey → the public keys of the anchors with that subject (a re-keyed CA keeps its name). */
+  readonly anchorKeysByDn: ReadonlyMap<string, readonly KeyObject[]>;
 }
 
 /** Verdicts of a request the gateway let through. */
@@ -64,12 +70,15 @@ function earlier(a: Hit | undefined, b: Hit): Hit {
 /** Builds the index from the anchors' CRLs and the known certificates whose issuer and serial are logged. */
 export function buildRevocationIndex(anchors: readonly AnchorRevocations[], known: readonly KnownCertificate[] = []): RevocationIndex {
   const anchorsByDn = new Map<string, string[]>();
+  const anchorKeysByDn = new Map<string, KeyObject[]>();
   const byIssuerSerial = new Map<string, Hit>();
   const serialOwners = new Map<string, { dn: string; hit: Hit } | null>();
   for (const a of anchors) {
     const dn = dnKey(a.subjectDn);
     if (!dn) continue;
     anchorsByDn.set(dn, [...(anchorsByDn.get(dn) ?? []), a.anchorId]);
+    const key = a.der ? publicKeyOf(a.der) : null;
+    if (key) anchorKeysByDn.set(dn, [...(anchorKeysByDn.get(dn) ?? []), key]);
     for (const r of a.revocations) {
       const hit = { anchorId: a.anchorId, revocation: r };
       const k = `${dn}\n${r.serial}`;
@@ -82,13 +91,21 @@ export function buildRevocationIndex(anchors: readonly AnchorRevocations[], know
   }
   const bySerialOnly = new Map<string, Hit | null>();
   for (const [serial, owner] of serialOwners) bySerialOnly.set(serial, owner?.hit ?? null);
-  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map() };
+  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map(), anchorKeysByDn };
   const byX5t = index.byX5t as Map<string, Hit>;
   for (const c of known) {
     const hit = c.issuerDn && c.serial ? issuerSerialHit(index, c.issuerDn, c.serial) : null;
     if (hit) byX5t.set(c.x5tS256, hit);
   }
   return index;
+}
+
+function publicKeyOf(der: Uint8Array): KeyObject | null {
+  try {
+    return new X509Certificate(der).publicKey;
+  } catch {
+    return null;
+  }
 }
 
 function cachedDnKey(index: RevocationIndex, dn: string): string | null {
@@ -182,7 +199,43 @@ export function judgeAgainstCrls(
 }
 
 /** The reasons judgeAgainstAnchors gives its cert_untrusted. */
-export const UNTRUSTED_BY_ANCHORS: ReadonlySet<string> = new Set(['self_signed', 'issuer_not_anchor']);
+export const UNTRUSTED_BY_ANCHORS: ReadonlySet<string> = new Set(['self_signed', 'issuer_not_anchor', 'signature_not_by_anchor']);
+
+/** Outcomes of signature checks, by the certificate's x5t#S256: one check per certificate (per batch, lib/services/trust/review.ts). */
+export type SignatureChecks = Map<string, boolean>;
+
+/** At most this many outcomes kept: a batch of a fleet's certificates, not an attacker's stream of fresh ones. */
+const SIGNATURE_CHECKS_MAX = 50_000;
+
+/**
+ * Whether an anchor with the certificate's issuer name signed it: its DER verified with each of
+ * those anchors' public keys. A certificate whose bytes do not parse was signed by no one.
+ */
+function signedByAnchor(index: RevocationIndex, dn: string, der: Uint8Array, x5t: string | null, checks: SignatureChecks | undefined): boolean {
+  const key = x5t ?? createHash('sha256').update(der).digest('base64url');
+  const known = checks?.get(key);
+  if (known !== undefined) return known;
+  let ok = false;
+  try {
+    const cert = new X509Certificate(der);
+    ok = (index.anchorKeysByDn.get(dn) ?? []).some((k) => cert.verify(k));
+  } catch {
+    ok = false;
+  }
+  if (checks) {
+    if (checks.size >= SIGNATURE_CHECKS_MAX) checks.clear();
+    checks.set(key, ok);
+  }
+  return ok;
+}
+
+/** The bytes of the certificate judged: its own, else those of the forwarded certificate it was taken from. */
+function certificateDer(ev: NormalizedEvent, c: LoggedCert): Uint8Array | null {
+  const own = derOf(c);
+  if (own) return own;
+  const f = ev.forwardedCert;
+  return f && f !== c && f.x5tS256 && f.x5tS256 === c.x5tS256 ? derOf(f) : null;
+}
 
 /** Verdicts an untrusted certificate replaces: it is the more severe fact than these (VERDICTS_BY_SEVERITY). */
 const UNTRUSTED_REPLACES: ReadonlySet<Verdict> = new Set<Verdict>(['ok', 'bearer_unbound', 'token_expired', 'no_proof_for_bound_token', 'binding_context_stripped']);
@@ -197,18 +250,27 @@ const UNTRUSTED_REPLACES: ReadonlySet<Verdict> = new Set<Verdict>(['ok', 'bearer
  * certificate trusts a CA Holdfast may not know (an intermediate), and one that says it failed is
  * `cert_untrusted` already. The issuer is compared by name (lib/trust/dn.ts, either RDN order) —
  * a certificate whose subject is its issuer and that is no anchor is `self_signed`, any other
- * `issuer_not_anchor`. The certificate's signature is not checked here: the parsed line keeps
- * the certificate's facts, not its bytes, so a certificate naming an anchor as its issuer passes.
- * A source that logs no issuer (Caddy's own TLS: CN and serial only) is not judged. More severe
- * verdicts (a binding mismatch, an unenforced binding, a revoked certificate) stand.
+ * `issuer_not_anchor`. A name is no proof: anyone can make a certificate naming an anchor as its
+ * issuer, signed with their own key. When the line carried the whole certificate (a forwarded
+ * `Client-Cert`, escaped PEM or base64 DER; NGINX `$ssl_client_escaped_cert`), its signature is
+ * verified with the public key of each anchor of that name, and one none of them signed is
+ * `signature_not_by_anchor` (`checks` keeps one outcome per certificate). A line with the
+ * certificate's facts only (Caddy's own TLS log: CN and serial; a DN field) cannot show who signed
+ * it: an issuer name that is an anchor's then passes. A source that logs no issuer is not judged.
+ * More severe verdicts (a binding mismatch, an unenforced binding, a revoked certificate) stand.
  */
 export function judgeAgainstAnchors(
-  index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null },
+  index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null }, checks?: SignatureChecks,
 ): { verdict: Verdict; reason: string | null } {
   if (!UNTRUSTED_REPLACES.has(decided.verdict) || index.anchorsByDn.size === 0) return decided;
   const c = ev.cert && (ev.cert.issuerDn || ev.cert.serial || ev.cert.x5tS256) ? ev.cert : ev.forwardedCert;
   if (!c?.issuerDn || c.verify !== null) return decided;
-  if (anchorDn(index, c.issuerDn)) return decided;
+  const dn = anchorDn(index, c.issuerDn);
+  if (dn) {
+    const der = certificateDer(ev, c);
+    if (!der || !index.anchorKeysByDn.has(dn) || signedByAnchor(index, dn, der, c.x5tS256, checks)) return decided;
+    return { verdict: 'cert_untrusted', reason: 'signature_not_by_anchor' };
+  }
   const selfSigned = !!c.subjectDn && cachedDnKey(index, c.subjectDn) === cachedDnKey(index, c.issuerDn);
   return { verdict: 'cert_untrusted', reason: selfSigned ? 'self_signed' : 'issuer_not_anchor' };
 }

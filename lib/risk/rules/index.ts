@@ -9,6 +9,7 @@ import { credentialShared } from './credential-shared.ts';
 import { exposedActive } from './exposed-active.ts';
 import { failureSpike } from './failure-spike.ts';
 import { fanOut } from './fan-out.ts';
+import { forwardedCertFromUntrustedPeer } from './forwarded-cert-from-untrusted-peer.ts';
 import { leakingHop } from './leaking-hop.ts';
 import { offboarding } from './offboarding.ts';
 import { replayAfterRevocation } from './replay-after-revocation.ts';
@@ -30,6 +31,7 @@ export const RULES: Record<FindingRule, Rule> = {
   cert_expiring: certExpiring,
   failure_spike: failureSpike,
   leaking_hop: leakingHop,
+  forwarded_cert_from_untrusted_peer: forwardedCertFromUntrustedPeer,
 };
 
 /**

@@ -137,6 +137,8 @@ const notableColumnsFor = (batchId: string): BulkColumn<LedgerRow>[] => [
   { name: 'method', type: 'text', get: (x) => cap(x.r.ev.method, 20) },
   { name: 'url', type: 'text', get: (x) => cap(x.r.ev.url, 1000) },
   { name: 'clientIp', type: 'text', get: (x) => cap(x.r.ev.clientIp, 100) },
+  // The TCP peer where logged apart from the client (a forged certificate header is told by it).
+  { name: 'peerIp', type: 'text', get: (x) => cap(x.r.ev.peerIp ?? null, 100) },
   { name: 'authScheme', type: 'text', get: (x) => cap(x.r.ev.authScheme, 40) },
   { name: 'tokenFingerprint', type: 'text', get: (x) => x.r.ev.tokenFingerprint },
   { name: 'x5tS256', type: 'text', get: (x) => x.r.ev.cert?.x5tS256 ?? null },

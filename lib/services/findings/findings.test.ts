@@ -60,7 +60,7 @@ for (const runtime of RUNTIMES) {
       );
       expect(n).toEqual({ f: r.opened, h: r.opened, a: 1 });
       // Every rule the demo plants fired (fan_out is not planted; leaking_hop needs ingested hop chains).
-      expect(FINDING_RULES.filter((rule) => !(rule in r.active))).toEqual(['fan_out', 'leaking_hop']);
+      expect(FINDING_RULES.filter((rule) => !(rule in r.active))).toEqual(['fan_out', 'leaking_hop', 'forwarded_cert_from_untrusted_peer']);
     });
 
     it('is idempotent: a second run at the same clock changes nothing', async (ctx) => {

@@ -25,12 +25,16 @@ import {
   type TokenUsage,
   sortHeldCredentials,
 } from '../../risk/index.ts';
-import type { HopLeak } from '../../risk/snapshot.ts';
+import { networkOrigin } from '../../risk/network-origin.ts';
+import type { HopLeak, UntrustedPeerBackend, UntrustedPeerNetwork } from '../../risk/snapshot.ts';
+import { UNTRUSTED_PEER_REASON } from '../../hops/index.ts';
 
 /** Runs one SQL statement with $n parameters: `db.query` or a transaction's `$queryRawUnsafe`. */
 export type SqlReader = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 const SEEN_CAP = 64;
+/** Example requests per backend of the forwarded_cert_from_untrusted_peer finding. */
+const UNTRUSTED_PEER_EXAMPLES = 5;
 const FAILING = verdictCodeListSql(BINDING_FAILURE_VERDICTS);
 
 // Timestamps are read as epoch milliseconds (float8, exact at the columns' millisecond precision):
@@ -197,6 +201,42 @@ SELECT ${nsName('ld')} AS leak,
  GROUP BY ld."value", 2, od."value", rt."value"
 HAVING sum(u."count") > 0
  ORDER BY 1, 2, 3, 4`;
+
+// Backends that believed a forwarded certificate header from a TCP peer outside their trusted
+// proxies (reason forwarded_cert_untrusted_peer): every such request is a notable one (verdict
+// spoofed_client_cert), read over the last 7 days through the verdict index. Per source, per peer
+// (the peer where the log kept it apart from the client, else the client address), the owners of
+// the certificates claimed (the certificate's identity, else the identity of tokens bound to it),
+// and the latest requests as examples.
+const UNTRUSTED_PEER_ROWS = `
+  SELECT n."ns", n."gateway", coalesce(n."peerIp", n."clientIp") AS peer, n."httpStatus", n."occurredAt", n."id", n."x5tS256",
+         n."method", n."url", coalesce(n."correlationId", n."requestId") AS rid
+    FROM "evidence"."Notable" n
+   WHERE n."verdict" = ${verdictCode('spoofed_client_cert')} AND n."reason" = $2
+     AND n."occurredAt" > $1::timestamptz - interval '7 days' AND n."occurredAt" <= $1::timestamptz`;
+const UNTRUSTED_PEER_SQL = `
+WITH n AS MATERIALIZED (${UNTRUSTED_PEER_ROWS})
+SELECT ${nsName('d')} AS source, n.peer, count(*)::int AS requests,
+       count(*) FILTER (WHERE n."httpStatus" BETWEEN 200 AND 299)::int AS accepted,
+       ${ms('min(n."occurredAt")')} AS "firstAt", ${ms('max(n."occurredAt")')} AS "lastAt",
+       array_agg(DISTINCT n."gateway") FILTER (WHERE n."gateway" IS NOT NULL) AS gateways,
+       array_agg(DISTINCT n."x5tS256") FILTER (WHERE n."x5tS256" IS NOT NULL) AS certs
+  FROM n JOIN "evidence"."Dim" d ON d."id" = n."ns"
+ GROUP BY d."value", n.peer
+ ORDER BY 1, 2`;
+const UNTRUSTED_PEER_CLAIMED_SQL = `
+WITH n AS MATERIALIZED (SELECT DISTINCT r."ns", r."x5tS256" FROM (${UNTRUSTED_PEER_ROWS}) r WHERE r."x5tS256" IS NOT NULL)
+SELECT DISTINCT ${nsName('d')} AS source, i.name AS identity
+  FROM n JOIN "evidence"."Dim" d ON d."id" = n."ns"
+  JOIN "Identity" i ON i.id IN (SELECT c."identityId" FROM "Certificate" c WHERE c."x5tS256" = n."x5tS256"
+                                 UNION SELECT t."identityId" FROM "Token" t WHERE t."cnfX5tS256" = n."x5tS256")
+ ORDER BY 1, 2`;
+const UNTRUSTED_PEER_EXAMPLES_SQL = `
+SELECT ${nsName('d')} AS source, e.peer, e.method, e.url, e."httpStatus", e.rid, e."x5tS256", ${ms('e."occurredAt"')} AS "occurredAt"
+  FROM (SELECT r.*, row_number() OVER (PARTITION BY r."ns" ORDER BY r."occurredAt" DESC, r."id" DESC) AS k FROM (${UNTRUSTED_PEER_ROWS}) r) e
+  JOIN "evidence"."Dim" d ON d."id" = e."ns"
+ WHERE e.k <= ${UNTRUSTED_PEER_EXAMPLES}
+ ORDER BY 1, e."occurredAt" DESC, e."id" DESC`;
 
 type Row = Record<string, unknown>;
 /** Epoch milliseconds as ms() selects them (float8: a number on both drivers). */
@@ -402,7 +442,7 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
         thumbprint: r.thumbprint,
       })),
     );
-    return { identities, tokens, certificates, exposures, tokenUsage, routes: [], failureSeries: [], credentialUse: [], hopLeaks: [], heldCredentials };
+    return { identities, tokens, certificates, exposures, tokenUsage, routes: [], failureSeries: [], credentialUse: [], hopLeaks: [], untrustedPeerBackends: [], heldCredentials };
   }
 
   const routes = (await read<Row>(ROUTES_SQL, p)).map((r): RouteUsage => {
@@ -464,5 +504,57 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
     }),
   );
 
-  return { identities, tokens, certificates, exposures, tokenUsage, routes, failureSeries, credentialUse, hopLeaks };
+  const untrustedPeerBackends = await readUntrustedPeerBackends(read, now, policy);
+
+  return { identities, tokens, certificates, exposures, tokenUsage, routes, failureSeries, credentialUse, hopLeaks, untrustedPeerBackends };
+}
+
+/** The backends that believed forged certificate headers, by source (UNTRUSTED_PEER_SQL). */
+async function readUntrustedPeerBackends(read: SqlReader, now: Date, policy: Policy): Promise<UntrustedPeerBackend[]> {
+  const p = [now.toISOString(), UNTRUSTED_PEER_REASON];
+  const rows = await read<Row>(UNTRUSTED_PEER_SQL, p);
+  if (!rows.length) return [];
+  const claimed = await read<{ source: string; identity: string }>(UNTRUSTED_PEER_CLAIMED_SQL, p);
+  const examples = await read<Row>(UNTRUSTED_PEER_EXAMPLES_SQL, p);
+  const out = new Map<string, UntrustedPeerBackend & { certs: Set<string>; nets: Map<string, UntrustedPeerNetwork> }>();
+  for (const r of rows) {
+    const source = String(r.source);
+    let b = out.get(source);
+    if (!b) {
+      b = { source, gateways: [], requests: 0, accepted: 0, firstAt: date(r.firstAt), lastAt: date(r.lastAt), networks: [], claimedIdentities: [], claimedCertificates: 0, examples: [], certs: new Set(), nets: new Map() };
+      out.set(source, b);
+    }
+    const requests = num(r.requests);
+    const accepted = num(r.accepted);
+    b.requests += requests;
+    b.accepted += accepted;
+    if (date(r.firstAt) < b.firstAt) b.firstAt = date(r.firstAt);
+    if (date(r.lastAt) > b.lastAt) b.lastAt = date(r.lastAt);
+    b.gateways = capped([...b.gateways, ...strs(r.gateways)]);
+    for (const c of strs(r.certs)) b.certs.add(c);
+    const peer = r.peer == null ? null : String(r.peer);
+    const network = peer === null ? 'unknown' : networkOrigin(peer, policy.replay.ipv4PrefixBits, policy.replay.ipv6PrefixBits);
+    let n = b.nets.get(network);
+    if (!n) b.nets.set(network, (n = { network, peers: [], requests: 0, accepted: 0 }));
+    n.requests += requests;
+    n.accepted += accepted;
+    if (peer !== null && n.peers.length < 10) n.peers.push(peer);
+  }
+  for (const c of claimed) {
+    const b = out.get(c.source);
+    if (b && b.claimedIdentities.length < 20) b.claimedIdentities.push(c.identity);
+  }
+  for (const e of examples) {
+    out.get(String(e.source))?.examples.push({
+      occurredAt: date(e.occurredAt), peer: e.peer == null ? null : String(e.peer), method: e.method == null ? null : String(e.method),
+      url: e.url == null ? null : String(e.url), httpStatus: e.httpStatus == null ? null : num(e.httpStatus), requestId: e.rid == null ? null : String(e.rid),
+      x5tS256: e.x5tS256 == null ? null : String(e.x5tS256),
+    });
+  }
+  return [...out.values()].map(({ certs, nets, ...b }) => ({
+    ...b,
+    claimedCertificates: certs.size,
+    // Most requests first, then by network.
+    networks: [...nets.values()].sort((x, y) => y.requests - x.requests || x.network.localeCompare(y.network)),
+  }));
 }

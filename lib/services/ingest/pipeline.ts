@@ -283,7 +283,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
-      const warnings = [...forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers), ...lineWarnings.warnings()];
+      const warnings = [...forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers), ...lineWarnings.warnings({ trustAnchors: st.trust !== null })];
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,
         ...(logFormat ? { logFormat } : {}), ...(warnings.length ? { warnings } : {}),

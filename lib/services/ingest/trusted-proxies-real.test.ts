@@ -21,6 +21,7 @@ import { findHaproxy, HAPROXY_TEST_HEAD, startHaproxy, type HaproxyProcess } fro
 import { startNginx, type NginxProcess } from '../../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../../testing/processes.ts';
 import type { EventRow } from '../estate/lists.ts';
+import { evaluateFindings } from '../findings/index.ts';
 import { ingestStream, type IngestSummary } from './pipeline.ts';
 import { createSource, setSourceTrustedProxies } from './queries.ts';
 import { allEvents } from './testing/stored-events.ts';
@@ -50,6 +51,21 @@ function directRequest(port: number, path: string, from: string, headers: Record
   });
 }
 
+interface FindingOut {
+  rule: string;
+  severity: string;
+  title: string;
+  explanation: string;
+  recommendation: string;
+  evidence: Record<string, unknown>;
+}
+
+interface Run {
+  events: EventRow[];
+  summaries: Record<Backend, IngestSummary>;
+  findings: FindingOut[];
+}
+
 interface Logs {
   edge: string;
   haproxyConfig: string;
@@ -77,6 +93,10 @@ ${NGINX_BACKEND_BINDING_CHECK}
 server {
   listen 127.0.0.1:${ports.nginx};
   access_log ${dir}/nginx-backend.json holdfast_backend_json;
+  # The client address from X-Forwarded-For of any loopback peer (as backends behind a proxy often
+  # do): $remote_addr is then whatever the sender wrote, $realip_remote_addr stays the TCP peer.
+  set_real_ip_from 127.0.0.0/8;
+  real_ip_header X-Forwarded-For;
   location / {
     if ($holdfast_binding_ok = 0) { return 401 "binding\\n"; }
     return 200 "ok\\n";
@@ -123,7 +143,7 @@ backend backend_apache
       // The thief, straight to the backend from 127.0.0.2, with the owner's certificate in Client-Cert.
       ids.direct[b] = `direct-${b}-${randomUUID()}`;
       statuses.set(ids.direct[b], await directRequest(ports[b], `/${b}/forged`, '127.0.0.2', {
-        Authorization: `Bearer ${token}`, 'Client-Cert': `:${pki.clients.good.derB64}:`, 'X-Request-ID': ids.direct[b],
+        Authorization: `Bearer ${token}`, 'Client-Cert': `:${pki.clients.good.derB64}:`, 'X-Request-ID': ids.direct[b], 'X-Forwarded-For': '203.0.113.9',
       }));
     }
     for (const p of procs.splice(0).reverse()) await p.stop();
@@ -132,7 +152,7 @@ backend backend_apache
   }
 
   /** Ingests the edge's and both backends' logs, one source each; `trusted` sets the backends' trusted proxies first. */
-  async function ingestAll(db: Database, trusted: string[] | null): Promise<{ events: EventRow[]; summaries: Record<Backend, IngestSummary> }> {
+  async function ingestAll(db: Database, trusted: string[] | null): Promise<Run> {
     if (trusted) {
       // One through createSource (the Sources page), one through the setting of an existing source (the CLI, PUT …/trusted-proxies).
       await createSource(db, { name: 'nginx-backend', format: 'nginx-json', trustedProxies: trusted, actor: 'test' });
@@ -146,13 +166,16 @@ backend backend_apache
     for (const s of [nginx, apache]) expect([s.accepted, s.rejected], JSON.stringify(s.errors)).toEqual([2, 0]);
     // The Apache format logs the TCP peer (%{c}a): no warning that it cannot be told.
     expect(apache.logFormat?.warnings.filter((w) => /TCP peer/.test(w))).toEqual([]);
-    return { events: await allEvents(db), summaries: { nginx, apache } };
+    // The whole estate's findings, as the evaluation after the batches makes them.
+    await evaluateFindings(db, { actor: 'test' });
+    const findings = (await db.query(`SELECT rule, severity, title, explanation, recommendation, evidence FROM "Finding" WHERE status = 'open' ORDER BY rule, "dedupeKey"`)) as FindingOut[];
+    return { events: await allEvents(db), summaries: { nginx, apache }, findings };
   }
 
   const line = (events: EventRow[], source: string, id: string) => events.find((e) => e.source === source && e.correlationId === id);
 
-  let trustedRuns = new Map<'pglite' | 'postgres', { events: EventRow[]; summaries: Record<Backend, IngestSummary> } | null>();
-  let openRuns = new Map<'pglite' | 'postgres', { events: EventRow[]; summaries: Record<Backend, IngestSummary> } | null>();
+  let trustedRuns = new Map<'pglite' | 'postgres', Run | null>();
+  let openRuns = new Map<'pglite' | 'postgres', Run | null>();
 
   beforeAll(async () => {
     if (!NGINX || !HAPROXY || !APACHE) throw new Error('CI=true but nginx, haproxy or apache2 is not installed');
@@ -209,9 +232,40 @@ backend backend_apache
     }
   });
 
+  it.each(RUNTIMES)('%s: trusted proxies 127.0.0.1/32 — one critical forwarded_cert_from_untrusted_peer finding per backend: the thief\'s peer, the claimed identity, the request, the fix', (runtime) => {
+    const r = trustedRuns.get(runtime);
+    if (!r) return;
+    const found = r.findings.filter((f) => f.rule === 'forwarded_cert_from_untrusted_peer');
+    expect(found.map((f) => f.evidence.source)).toEqual(['apache-backend', 'nginx-backend']);
+    for (const b of BACKENDS) {
+      const f = found.find((x) => x.evidence.source === `${b}-backend`)!;
+      expect(f.severity, b).toBe('critical');
+      expect(f.title).toBe(`${b}-backend accepts client-certificate headers from peers that are not its proxy`);
+      expect(f.explanation).toContain('from 127.0.0.0/24');
+      expect(f.explanation).toContain('svc-a');
+      // Concrete configuration for each gateway kind, and the network.
+      for (const s of ['deny all', '$realip_remote_addr', 'RequestHeader unset Client-Cert', 'http-request del-header Client-Cert unless { src', 'Network:']) expect(f.recommendation).toContain(s);
+      const e = f.evidence as { requests: number; acceptedRequests: number; peerNetworks: unknown; claimedIdentities: string[]; claimedCertificates: number; examples: Array<Record<string, unknown>>; firstAt: string; lastAt: string };
+      expect([e.requests, e.acceptedRequests, e.claimedIdentities, e.claimedCertificates], b).toEqual([1, 1, ['svc-a'], 1]);
+      // The thief's peer only: the edge's requests (from 127.0.0.1, trusted) are not counted.
+      expect(e.peerNetworks).toEqual([{ network: '127.0.0.0/24', peers: ['127.0.0.2'], requests: 1, accepted: 1 }]);
+      expect(e.examples).toHaveLength(1);
+      expect(e.examples[0]).toMatchObject({ peer: '127.0.0.2', httpStatus: 200, requestId: ids.direct[b], x5tS256: pki.clients.good.x5t });
+      expect(e.firstAt).toBe(e.lastAt);
+    }
+    // The same traffic raises no other finding about the backends' hole (no hop chain: the thief's request never passed the edge).
+    expect(r.findings.filter((f) => f.rule === 'leaking_hop')).toEqual([]);
+  });
+
+  it.each(RUNTIMES)('%s: no trusted proxies — no forwarded_cert_from_untrusted_peer finding (nothing tells the thief from the edge)', (runtime) => {
+    const r = openRuns.get(runtime);
+    if (!r) return;
+    expect(r.findings.filter((f) => f.rule === 'forwarded_cert_from_untrusted_peer')).toEqual([]);
+  });
+
   it('no raw token in any log line Holdfast stored', () => {
     for (const runs of [trustedRuns, openRuns]) {
-      for (const r of runs.values()) if (r) expect(JSON.stringify(r.events)).not.toContain(token);
+      for (const r of runs.values()) if (r) expect(JSON.stringify([r.events, r.findings])).not.toContain(token);
     }
   });
 });

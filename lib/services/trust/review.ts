@@ -3,7 +3,9 @@
 // verdict against it. A gateway that ACCEPTED a certificate its CA's CRL lists (Caddy checks no
 // CRL at all; Envoy and others reload CRLs only on restart) gets `cert_revoked_unchecked`
 // (the rule: lib/trust/revocation-index.ts); one whose certificate names no anchor as its issuer,
-// where nothing verified it, gets `cert_untrusted` (judgeAgainstAnchors).
+// or names one but (the line carrying the certificate) was not signed by its key, where nothing
+// verified it, gets `cert_untrusted` (judgeAgainstAnchors). The signature checks are the batch's
+// own (TrustSnapshot.signatures, one per certificate); the index is shared.
 //
 // Cheap per batch: one query reads a stamp of the anchors' and CRLs' ids (new ids whenever one
 // is added, replaced or removed, and never the same in two databases), and the index built from
@@ -12,11 +14,14 @@
 import type { SqlExecutor } from '../../db/bulk.ts';
 import type { NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { revokedKnownCertificates, type CrlRevokedCertificate } from './mark-revoked-certificates.ts';
-import { buildRevocationIndex, judgeAgainstAnchors, judgeAgainstCrls, type AnchorRevocations, type KnownCertificate, type RevocationIndex } from '../../trust/revocation-index.ts';
+import { singleDer } from '../../trust/pem.ts';
+import { buildRevocationIndex, judgeAgainstAnchors, judgeAgainstCrls, type AnchorRevocations, type KnownCertificate, type RevocationIndex, type SignatureChecks } from '../../trust/revocation-index.ts';
 
 /** What the batch knows of the configured trust anchors and their CRLs. */
 export interface TrustSnapshot {
   readonly index: RevocationIndex;
+  /** The batch's signature checks of certificates naming an anchor as issuer, by x5t#S256 (one per certificate per batch). */
+  readonly signatures?: SignatureChecks;
 }
 
 interface Cached {
@@ -39,7 +44,7 @@ async function trustStamp(exec: SqlExecutor): Promise<string | null> {
 }
 
 async function loadAnchors(exec: SqlExecutor): Promise<AnchorRevocations[]> {
-  const { rows: anchors } = await exec(`SELECT a.id::text AS id, a."subjectDn", c.id::text AS "crlId" FROM "TrustAnchor" a LEFT JOIN "Crl" c ON c."anchorId" = a.id`, []);
+  const { rows: anchors } = await exec(`SELECT a.id::text AS id, a."subjectDn", a.pem, c.id::text AS "crlId" FROM "TrustAnchor" a LEFT JOIN "Crl" c ON c."anchorId" = a.id`, []);
   const { rows: entries } = await exec(`SELECT "crlId"::text AS "crlId", serial, "revocationDate", reason FROM "CrlEntry"`, []);
   const byCrl = new Map<string, AnchorRevocations['revocations'][number][]>();
   for (const e of entries as Array<{ crlId: string; serial: string; revocationDate: Date | string; reason: string | null }>) {
@@ -47,11 +52,21 @@ async function loadAnchors(exec: SqlExecutor): Promise<AnchorRevocations[]> {
     if (!list) byCrl.set(e.crlId, (list = []));
     list.push({ serial: e.serial, revocationDate: new Date(e.revocationDate), reason: e.reason });
   }
-  return (anchors as Array<{ id: string; subjectDn: string; crlId: string | null }>).map((a) => ({
+  return (anchors as Array<{ id: string; subjectDn: string; pem: string; crlId: string | null }>).map((a) => ({
     anchorId: a.id,
     subjectDn: a.subjectDn,
     revocations: a.crlId ? (byCrl.get(a.crlId) ?? []) : [],
+    der: anchorDer(a.pem),
   }));
+}
+
+/** The stored anchor certificate's DER (stored as read, so it parses); null if it somehow does not. */
+function anchorDer(pem: string): Buffer | null {
+  try {
+    return singleDer(Buffer.from(pem), ['CERTIFICATE'], 'the trust anchor');
+  } catch {
+    return null;
+  }
 }
 
 /** Certificates Holdfast already knows (by x5t#S256) whose serial some CRL lists: the index keeps those that chain to its anchor. */
@@ -82,13 +97,14 @@ export async function loadTrustSnapshot(exec: SqlExecutor): Promise<TrustSnapsho
   if (!stamp) return null;
   const now = Date.now();
   const hit = cache.get(stamp);
-  if (hit && now - hit.knownAt < KNOWN_CERTS_MAX_AGE_MS) return hit.snapshot;
+  // The index is shared by the batches of this process; the signature checks are the batch's own.
+  if (hit && now - hit.knownAt < KNOWN_CERTS_MAX_AGE_MS) return { index: hit.snapshot.index, signatures: new Map() };
   const anchors = hit?.anchors ?? (await loadAnchors(exec));
   const snapshot = { index: buildRevocationIndex(anchors, await loadKnownCertificates(exec, anchors)) };
   // A handful of stamps at most: a change of anchors leaves the old one behind for good.
   if (!hit && cache.size >= 8) cache.delete(cache.keys().next().value!);
   cache.set(stamp, { anchors, snapshot, knownAt: now });
-  return snapshot;
+  return { index: snapshot.index, signatures: new Map() };
 }
 
 /** Reasons of a cert_untrusted the anchors' review gave (the gateway's own refusals have others). */
@@ -99,5 +115,5 @@ export function reviewWithTrust(
   trust: TrustSnapshot, ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
 ): { verdict: Verdict; reason: string | null } {
   // A certificate no anchor issued is untrusted, unless a CRL or the binding says something worse.
-  return judgeAgainstAnchors(trust.index, ev, judgeAgainstCrls(trust.index, ev, verdict));
+  return judgeAgainstAnchors(trust.index, ev, judgeAgainstCrls(trust.index, ev, verdict), trust.signatures);
 }
