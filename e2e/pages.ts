@@ -37,7 +37,8 @@ export async function everyPage(page: Page): Promise<string[]> {
   // Earlier journeys may have started a revocation or a rollout plan: their pages too.
   for (const list of ['revocations', 'plans']) {
     const r = await page.request.get(`/api/v1/${list}?limit=1`);
-    const first = r.ok() ? ((await r.json()) as { items?: { id: string }[] }).items?.[0] : undefined;
+    const body = r.ok() ? ((await r.json()) as { items?: { id: string }[]; revocations?: { id: string }[] }) : {};
+    const first = (body.items ?? body.revocations)?.[0];
     if (first) out.push(`/${list}/${first.id}`);
   }
   // A certificate page, reached from the first identity that lists one (not every identity has a certificate).

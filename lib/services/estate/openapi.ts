@@ -86,7 +86,7 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/ingest/batches', permission: 'read', tag: 'ingest', summary: 'Ingest batches, newest first', query: BatchListQuerySchema },
   { method: 'get', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Registered log sources' },
   { method: 'post', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Register a log source ({ name, format?, description?, trustedProxies?: [CIDR] or one comma- or space-separated string }; 400 naming a bad CIDR)' },
-  { method: 'get', path: '/sources/log-formats', permission: 'read', tag: 'ingest', summary: 'Sources that keep a log format: gateway and format name (never the configuration)' },
+  { method: 'get', path: '/sources/log-formats', permission: 'read', tag: 'ingest', summary: 'Sources that keep a log format: gateway, format name and the time zone of zone-less times (never the configuration)' },
   { method: 'get', path: '/sources/{name}/log-format', permission: 'read', tag: 'ingest', summary: "A source's saved log format: gateway, name, sha256, the fields, labels and warnings it reads with; the configuration text for admins only" },
   {
     method: 'put', path: '/sources/{name}/log-format', permission: 'admin', tag: 'ingest',
