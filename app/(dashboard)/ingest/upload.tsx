@@ -217,7 +217,8 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
             ))}
           </datalist>
         </label>
-        {browserZone && browserZone !== timeZone ? (
+        {/* The browser's zone, offered when it would change something. */}
+        {browserZone && browserZone !== timeZone.trim() && !(timeZone.trim() === '' && browserZone === (defaultZone ?? 'UTC')) ? (
           <button type="button" className="secondary" onClick={() => setTimeZone(browserZone)}>
             Use {browserZone}
           </button>
