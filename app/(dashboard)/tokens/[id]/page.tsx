@@ -134,7 +134,12 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
                     <td className="num">{fmt(g.events)}</td>
                     <td className="num">{fmt(g.ok)}</td>
                     <td className="num">{fmt(g.failures)}</td>
-                    <td className="mono" style={{ fontSize: '0.75rem' }}>{Object.entries(g.verdicts).map(([v, n]) => `${v} ${n}`).join(', ')}</td>
+                    <td className="mono" style={{ fontSize: '0.75rem' }}>
+                      {/* A verdict and its count stay on one line ("bearer_unbound 20", not "bearer_unboun / d 20"). */}
+                      {Object.entries(g.verdicts).map(([v, n], i) => (
+                        <span key={v}>{i ? ', ' : ''}<span style={{ whiteSpace: 'nowrap' }}>{v} {n}</span></span>
+                      ))}
+                    </td>
                     <td>{when(g.lastAt)}</td>
                   </tr>
                 ))}
