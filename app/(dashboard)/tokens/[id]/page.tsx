@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { Fragment } from 'react';
 import { can } from '@/lib/auth/permissions.ts';
 import { isHoldfastError } from '@/lib/errors.ts';
 import { getTokenDetail, type TokenDetail } from '@/lib/services/estate/details.ts';
@@ -134,10 +135,16 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
                     <td className="num">{fmt(g.events)}</td>
                     <td className="num">{fmt(g.ok)}</td>
                     <td className="num">{fmt(g.failures)}</td>
-                    <td className="mono" style={{ fontSize: '0.75rem' }}>
-                      {/* A verdict and its count stay on one line ("bearer_unbound 20", not "bearer_unboun / d 20"). */}
+                    <td className="mono" style={{ fontSize: '0.75rem', overflowWrap: 'normal' }}>
+                      {/* A verdict breaks after its underscores and stays with its count ("bearer_ / unbound 20", not "bearer_unboun / d 20"). */}
                       {Object.entries(g.verdicts).map(([v, n], i) => (
-                        <span key={v}>{i ? ', ' : ''}<span style={{ whiteSpace: 'nowrap' }}>{v} {n}</span></span>
+                        <span key={v}>
+                          {i ? ', ' : ''}
+                          {v.split('_').map((part, j) => (
+                            <Fragment key={j}>{j ? <>_<wbr /></> : null}{part}</Fragment>
+                          ))}
+                          {'\u00a0'}{n}
+                        </span>
                       ))}
                     </td>
                     <td>{when(g.lastAt)}</td>
