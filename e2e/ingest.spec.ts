@@ -36,7 +36,7 @@ test('the operator uploads an NGINX JSON log and sees the batch with its counts'
   await expect(row.locator('td').nth(4)).toHaveText('4');
   await expect(row.locator('td').nth(5)).toHaveText('3');
   await expect(row.locator('td').nth(6)).toHaveText('1');
-  await row.getByText('1 errors').click();
+  await row.getByText('1 error', { exact: true }).click();
   await expect(row).toContainText('line 4: invalid_json');
   await page.screenshot({ path: test.info().outputPath('ingest-batch.png'), fullPage: true });
 

@@ -11,17 +11,20 @@ export const LIST_PAGES = [
   '/failures?group=gateway',
   '/hops',
   '/simulate?require=mtls',
+  '/plans',
+  '/plans/new',
   '/verify',
   '/findings',
   '/revocations',
   '/frameworks',
   '/ingest',
   '/sources',
+  '/trust',
   '/settings',
   '/audit',
 ] as const;
 
-/** The list pages plus one token, identity and certificate page of the demo estate. */
+/** The list pages plus one token, identity and certificate page of the demo estate, and a revocation and plan page when there is one. */
 export async function everyPage(page: Page): Promise<string[]> {
   const api = async (path: string) => {
     const r = await page.request.get(path);
@@ -31,6 +34,13 @@ export async function everyPage(page: Page): Promise<string[]> {
   const token = (await api('/api/v1/tokens?binding=bearer&risk=high&limit=1')).items[0]!.id;
   const identity = (await api('/api/v1/identities?limit=1')).items[0]!.id;
   const out: string[] = [...LIST_PAGES, `/tokens/${token}`, `/identities/${identity}`];
+  // Earlier journeys may have started a revocation or a rollout plan: their pages too.
+  for (const list of ['revocations', 'plans']) {
+    const r = await page.request.get(`/api/v1/${list}?limit=1`);
+    const body = r.ok() ? ((await r.json()) as { items?: { id: string }[]; revocations?: { id: string }[] }) : {};
+    const first = (body.items ?? body.revocations)?.[0];
+    if (first) out.push(`/${list}/${first.id}`);
+  }
   // A certificate page, reached from the first identity that lists one (not every identity has a certificate).
   for (const id of (await api('/api/v1/identities?limit=20')).items.map((i) => i.id)) {
     await page.goto(`/identities/${id}`);

@@ -117,6 +117,23 @@ test('the admin creates an analyst, changes their role and disables them: each c
   }
 });
 
+test('Create API key makes one key however often the form is submitted at once', async ({ page }) => {
+  const name = `e2e-once-${unique()}`;
+  await signIn(page, 'admin', '/settings');
+  await page.goto('/settings');
+  const form = page.getByRole('form', { name: 'Create API key' });
+  await form.getByLabel('Name').fill(name);
+  // Enter pressed twice before the page repaints: one key, not two.
+  await form.evaluate((f: HTMLFormElement) => {
+    f.requestSubmit();
+    f.requestSubmit();
+  });
+  await expect(page.getByTestId('new-api-key')).toHaveText(/^hf_/);
+  await page.waitForTimeout(500);
+  await page.reload();
+  await expect(page.getByTestId('key-row').filter({ hasText: name })).toHaveCount(1);
+});
+
 test('the admin revokes an API key in Settings and the key is refused at once', async ({ page, playwright, baseURL }) => {
   const name = `e2e-revoke-${unique()}`;
   await signIn(page, 'admin', '/settings');

@@ -64,6 +64,12 @@ test('the admin adds a CA with its CRL by file upload and sees it listed with th
   await expect(cells.nth(2)).toHaveText('2');
   await row(page).getByLabel(`Upload a newer CRL for ${ca.subject}`).setInputFiles(crl1);
   await expect(row(page).getByRole('alert')).toContainText('the CRL is older than the one Holdfast has');
+  // The refused CRL is not the removal's problem: the Remove dialog opens without it.
+  await row(page).getByRole('button', { name: `Remove ${ca.subject}` }).click();
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toBeVisible();
+  await expect.soft(dialog.getByRole('alert')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
   await page.reload();
   await expect(row(page).locator('td').nth(2)).toHaveText('2');
 });

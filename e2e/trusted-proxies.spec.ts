@@ -25,6 +25,37 @@ function backendLog(ids: [string, string]): string {
   })).join('\n');
 }
 
+test('a row sends one request however often its form is submitted, and more than 100 proxies are refused in words', async ({ page }) => {
+  const source = `backend-${randomUUID().slice(0, 8)}`;
+  await adminApi('PUT', `/api/v1/sources/${source}/trusted-proxies`, { trustedProxies: [] });
+  await signIn(page, 'admin', '/sources');
+  await page.goto('/sources');
+  const row = page.locator(`tr[data-source="${source}"]`);
+  const field = page.getByLabel(`Trusted proxies of ${source}`);
+  const puts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PUT' && r.url().includes(`/sources/${source}/trusted-proxies`)) puts.push(r.url());
+  });
+  // Two submits in one go (Enter pressed twice before the page repaints): one request.
+  await field.fill('10.1.0.0/16');
+  const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/sources/${source}/trusted-proxies`));
+  await row.locator('form').evaluate((f: HTMLFormElement) => {
+    f.requestSubmit();
+    f.requestSubmit();
+  });
+  await answered;
+  await page.waitForTimeout(500);
+  expect.soft(puts).toHaveLength(1);
+  await expect.soft(row.getByRole('status')).toHaveText('Saved: 10.1.0.0/16');
+
+  // 101 addresses, as typed: the server's one reason, not a schema message about arrays.
+  await field.fill(Array.from({ length: 101 }, (_, i) => `10.2.0.${i}`).join(', '));
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect.soft(row.getByRole('alert')).toHaveText('trustedProxies: at most 100 trusted proxies (got 101)');
+  const listed = await adminApi('GET', '/api/v1/sources');
+  expect((listed.json.sources as Array<{ name: string; trustedProxies: string[] }>).find((s) => s.name === source)?.trustedProxies).toEqual(['10.1.0.0/16']);
+});
+
 test('the admin sets and changes the trusted proxies of a source', async ({ page }) => {
   const source = `backend-${randomUUID().slice(0, 8)}`;
   await signIn(page, 'admin');
@@ -53,6 +84,7 @@ test('the admin sets and changes the trusted proxies of a source', async ({ page
   await row.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByLabel(`Trusted proxies of ${source}`)).toHaveValue('127.0.0.1/32');
   await expect(row.getByRole('alert')).toHaveCount(0);
+  await expect.soft(row.getByRole('status')).toHaveText('Saved: 127.0.0.1/32');
 
   const listed = await adminApi('GET', '/api/v1/sources');
   expect((listed.json.sources as Array<{ name: string; trustedProxies: string[] }>).find((s) => s.name === source)?.trustedProxies).toEqual(['127.0.0.1/32']);

@@ -40,11 +40,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             {rows.map((r) => (
               <tr key={r.seq.toString()} style={!chain.ok && chain.firstBadEntry === r.seq.toString() ? { background: '#fde8e8' } : undefined}>
                 <td className="num">{r.seq.toString()}</td>
-                <td>{r.at.toISOString().slice(0, 19).replace('T', ' ')}</td>
-                <td className="mono">{r.actor}</td>
-                <td className="mono">{r.action}</td>
-                <td className="mono">{r.target ? <TargetLink target={r.target} /> : '—'}</td>
-                <td className="mono" style={{ maxWidth: 420, overflowWrap: 'anywhere' }}>{JSON.stringify(r.details)}</td>
+                <td className="nowrap">{r.at.toISOString().slice(0, 19).replace('T', ' ')}</td>
+                <td className="mono min-id">{r.actor}</td>
+                <td className="mono nowrap">{r.action}</td>
+                <td className="mono min-id">{r.target ? <TargetLink target={r.target} /> : '—'}</td>
+                <td className="mono" style={{ maxWidth: 420, minWidth: '14rem', overflowWrap: 'anywhere' }}>{JSON.stringify(r.details)}</td>
               </tr>
             ))}
           </tbody>

@@ -57,7 +57,7 @@ export default async function IngestPage() {
                       <span className="muted">—</span>
                     ) : (
                       <details>
-                        <summary>{b.errors.length}{b.rejected > b.errors.length ? ` of ${b.rejected}` : ''} errors</summary>
+                        <summary>{b.errors.length}{b.rejected > b.errors.length ? ` of ${b.rejected}` : ''} {Math.max(b.errors.length, b.rejected) === 1 ? 'error' : 'errors'}</summary>
                         <ul style={{ margin: '0.25rem 0', paddingLeft: '1rem' }}>
                           {b.errors.map((e, i) => (
                             <li key={i}>

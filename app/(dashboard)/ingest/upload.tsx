@@ -6,11 +6,15 @@
 // Formats nginx, apache and haproxy are read with the gateway configuration saved on a source
 // (Sources page): with one of them the source is chosen among those that keep one for that
 // gateway, and without any the page says where to save one.
+// Time zone: the zone of the file's zone-less times (HAProxy %t, Apache without %z, syslog), as
+// timeZone= (the CLI's --time-zone). Empty sends none: the server reads them in the zone saved
+// with the source's configuration, or UTC. The browser's own zone is offered, never filled in.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
 import type { SavedLogFormatRow } from '@/lib/services/ingest/log-formats.ts';
 import { api, csrfToken } from '../../_components/api.ts';
+import { SubmitError } from '../../_components/submit.tsx';
 import { GATEWAY_LABELS } from '../sources/gateway-labels.ts';
 
 interface Summary {
@@ -45,6 +49,12 @@ function useSavedLogFormats(): SavedLogFormatRow[] | null {
   return rows;
 }
 
+/** The browser's own IANA zone, once mounted (the server render knows none): offered, never sent unasked. */
+function useBrowserZone(): string | null {
+  return useSyncExternalStore(noChanges, () => Intl.DateTimeFormat().resolvedOptions().timeZone || null, () => null);
+}
+const noChanges = () => () => {};
+
 /** File sizes as people read them: a 14 MB log is "13.4 MiB", not "13671.9 KiB". */
 function fileSize(bytes: number): string {
   if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
@@ -66,6 +76,8 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState('auto');
   const [source, setSource] = useState('');
+  const [timeZone, setTimeZone] = useState('');
+  const browserZone = useBrowserZone();
   const [over, setOver] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<Summary | null>(null);
@@ -76,6 +88,9 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
   // A gateway format is read with a source's saved configuration: only those sources can be chosen.
   const gatewaySource = gatewayFormat ? (offered.some((s) => s.source === source) ? source : (offered[0]?.source ?? '')) : source;
   const savedForSource = !gatewayFormat ? (saved ?? []).find((s) => s.source === source.trim()) : undefined;
+  // The saved configuration this upload reads with, if any: its zone is the default.
+  const readWith = gatewayFormat ? offered.find((s) => s.source === gatewaySource) : format === 'auto' ? savedForSource : undefined;
+  const defaultZone = readWith?.timeZone ?? null;
 
   function pick(f: File | undefined | null) {
     if (!f) return;
@@ -95,6 +110,7 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
     const q = new URLSearchParams();
     if (format !== 'auto') q.set('format', format);
     if (gatewaySource.trim()) q.set('source', gatewaySource.trim());
+    if (timeZone.trim()) q.set('timeZone', timeZone.trim());
     // The analyst looks at findings next: answer once they include this upload.
     q.set('findings', 'wait');
     const xhr = new XMLHttpRequest();
@@ -192,6 +208,21 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
             <input name="source" value={source} placeholder="e.g. nginx-edge" onChange={(e) => setSource(e.target.value)} />
           </label>
         )}
+        <label title="The zone of times the log writes without one (HAProxy %t, Apache without %z, syslog); times that carry an offset are never shifted">
+          Time zone{' '}
+          <input name="timeZone" value={timeZone} maxLength={64} list="ingest-time-zones" placeholder={defaultZone ?? 'UTC'} onChange={(e) => setTimeZone(e.target.value)} />
+          <datalist id="ingest-time-zones">
+            {[browserZone, defaultZone, 'UTC'].filter((z, i, all): z is string => !!z && all.indexOf(z) === i).map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+        </label>
+        {/* The browser's zone, offered when it would change something. */}
+        {browserZone && browserZone !== timeZone.trim() && !(timeZone.trim() === '' && browserZone === (defaultZone ?? 'UTC')) ? (
+          <button type="button" className="secondary" onClick={() => setTimeZone(browserZone)}>
+            Use {browserZone}
+          </button>
+        ) : null}
         <button type="button" onClick={send} disabled={!file || progress !== null || (gatewayFormat && !gatewaySource)}>
           Ingest
         </button>
@@ -218,7 +249,14 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
           Source {savedForSource.source} keeps a {GATEWAY_LABELS[savedForSource.gateway]} log format (<code>{savedForSource.name}</code>): detection reads with it.
         </p>
       ) : null}
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      <p className="muted" data-testid="time-zone-note">
+        {timeZone.trim()
+          ? <>Times without a zone are read in <code>{timeZone.trim()}</code>.</>
+          : defaultZone
+            ? <>Times without a zone are read in <code>{defaultZone}</code>, saved with source {readWith!.source}&apos;s log format.</>
+            : <>Times without a zone are read in UTC unless you name a zone (an IANA name such as Europe/Berlin, or an offset such as +02:00).</>}
+      </p>
+      <SubmitError error={error} />
       {result ? (
         <p role="status" data-testid="ingest-result">
           Batch <code>{result.batchId.slice(0, 8)}</code>{result.format ? ` (${result.format})` : ''}: {result.linesRead} lines read, {result.accepted} accepted,{' '}

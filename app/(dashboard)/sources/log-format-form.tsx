@@ -5,9 +5,10 @@
 // lives in the URL (?logFormat=NAME), so the table's "Set"/"Change" links open it here.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState, type ChangeEvent, type FormEvent } from 'react';
+import { useState, type ChangeEvent } from 'react';
 import type { SourceLogFormatView } from '@/lib/services/ingest/log-formats.ts';
 import { api } from '../../_components/api.ts';
+import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.tsx';
 import { ConfirmDialog } from '../settings/_components/confirm-dialog.tsx';
 import { GATEWAY_LABELS } from './gateway-labels.ts';
 
@@ -68,11 +69,9 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
   const [config, setConfig] = useState(saved?.config ?? '');
   const [name, setName] = useState(saved?.logFormat ?? '');
   const [timeZone, setTimeZone] = useState(saved?.timeZone ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
   const [view, setView] = useState<Saved | null>(saved);
   const [removing, setRemoving] = useState(false);
-  const [removeError, setRemoveError] = useState<string | null>(null);
 
   function choose(e: ChangeEvent<HTMLSelectElement>) {
     const next = e.target.value;
@@ -84,51 +83,34 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
     e.target.value = '';
     if (!f) return;
     if (f.size > MAX_CONFIG_BYTES) {
-      setError(`${f.name} is ${f.size} bytes; a configuration is at most ${MAX_CONFIG_BYTES} (2 MiB)`);
+      setFileError(`${f.name} is ${f.size} bytes; a configuration is at most ${MAX_CONFIG_BYTES} (2 MiB)`);
       return;
     }
-    setError(null);
+    setFileError(null);
     setConfig(await f.text());
   }
 
-  async function save(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
+  const save = useSubmit(async () => {
     if (!source) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api<Saved>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/log-format`, { format: gateway, config, logFormat: name.trim() || null, timeZone: timeZone.trim() || null });
-      setView(r);
-      setGateway(r.gateway);
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+    setFileError(null);
+    const r = await api<Saved>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/log-format`, { format: gateway, config, logFormat: name.trim() || null, timeZone: timeZone.trim() || null });
+    setView(r);
+    setGateway(r.gateway);
+  });
 
-  async function remove() {
+  const remove = useSubmit(async () => {
     if (!source) return;
-    setBusy(true);
-    setRemoveError(null);
-    try {
-      await api('DELETE', `/api/v1/sources/${encodeURIComponent(source)}/log-format`);
-      setRemoving(false);
-      setView(null);
-      setConfig('');
-      setName('');
-      setTimeZone('');
-      router.refresh();
-    } catch (err) {
-      setRemoveError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+    await api('DELETE', `/api/v1/sources/${encodeURIComponent(source)}/log-format`);
+    setRemoving(false);
+    setView(null);
+    setConfig('');
+    setName('');
+    setTimeZone('');
+  });
+  const busy = save.busy || remove.busy;
 
   return (
-    <form onSubmit={save} aria-label="Log format" className="stack">
+    <form onSubmit={onFormSubmit(save.run)} aria-label="Log format" className="stack">
       <div className="filters" style={{ marginBottom: 0 }}>
         <label>
           Source{' '}
@@ -178,16 +160,12 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
           {busy ? 'Saving…' : 'Save'}
         </button>
         {saved ? (
-          <button type="button" className="secondary" disabled={busy} onClick={() => { setRemoveError(null); setRemoving(true); }}>
+          <button type="button" className="secondary" disabled={busy} onClick={() => { remove.clear(); setRemoving(true); }}>
             Remove
           </button>
         ) : null}
       </div>
-      {error ? (
-        <p className="error" role="alert" data-testid="log-format-error">
-          {error}
-        </p>
-      ) : null}
+      <SubmitError error={fileError ?? save.error} testId="log-format-error" />
       {view ? (
         <div role="status">
           <WhatIsRead view={view} />
@@ -200,7 +178,7 @@ export function LogFormatForm({ sources, source, saved }: { sources: string[]; s
         <p className="muted">Source {source} keeps no log format: its logs are read by the format an ingest names, or detected.</p>
       ) : null}
       {removing && source ? (
-        <ConfirmDialog title="Remove log format" confirmLabel="Remove" danger busy={busy} error={removeError} onConfirm={remove} onClose={() => setRemoving(false)}>
+        <ConfirmDialog title="Remove log format" confirmLabel="Remove" danger busy={busy} error={remove.error} onConfirm={() => void remove.run()} onClose={() => setRemoving(false)}>
           <p>
             Remove the log format of <strong>{source}</strong>? Its batches with format nginx, apache or haproxy are refused until a configuration is saved again; other
             formats and detection are not affected.

@@ -66,7 +66,7 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
                   <td className="num">{s.eventsTotal.toLocaleString('en-US')}</td>
                   <td className="num">{s.batches}</td>
                   <td data-testid="source-trusted-proxies">
-                    <TrustedProxiesForm key={s.trustedProxies.join(',')} source={s.name} saved={s.trustedProxies} />
+                    <TrustedProxiesForm source={s.name} saved={s.trustedProxies} />
                   </td>
                   <td>
                     {s.keys.length === 0

@@ -1,41 +1,26 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
 import { api } from '../../_components/api.ts';
+import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.tsx';
 
 export function SourceForm({ formats }: { formats: readonly string[] }) {
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
-    setCreated(null);
-    try {
-      const format = String(f.get('format') ?? '');
-      const r = await api<{ name: string; apiKey: { key: string } }>('POST', '/api/v1/sources', {
-        name: String(f.get('name') ?? '').trim(),
-        format: format || null,
-        description: String(f.get('description') ?? '').trim() || null,
-        trustedProxies: String(f.get('trustedProxies') ?? '').split(/[\s,]+/).filter(Boolean),
-      });
-      setCreated({ name: r.name, key: r.apiKey.key });
-      (e.target as HTMLFormElement).reset();
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const create = useSubmit(async (form: HTMLFormElement) => {
+    const f = new FormData(form);
+    const format = String(f.get('format') ?? '');
+    const r = await api<{ name: string; apiKey: { key: string } }>('POST', '/api/v1/sources', {
+      name: String(f.get('name') ?? '').trim(),
+      format: format || null,
+      description: String(f.get('description') ?? '').trim() || null,
+      // As typed: the server splits and checks the list (lib/hops/trusted-proxies.ts).
+      trustedProxies: String(f.get('trustedProxies') ?? ''),
+    });
+    form.reset();
+    return { name: r.name, key: r.apiKey.key };
+  });
+  const created = create.result;
 
   return (
-    <form onSubmit={submit}>
+    <form onSubmit={onFormSubmit(create.run)}>
       <div className="filters">
         <label>
           Name <input name="name" required maxLength={100} pattern="[A-Za-z0-9][A-Za-z0-9._:@\-]*" placeholder="nginx-edge" />
@@ -55,9 +40,9 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
         <label title="CIDRs of the proxies (the TLS-terminating edge) that may forward a client certificate to this backend, separated by commas; empty: any peer">
           Trusted proxies <input name="trustedProxies" maxLength={4000} placeholder="e.g. 10.0.0.0/8, 2001:db8::/32" />
         </label>
-        <button type="submit" disabled={busy}>Create source and key</button>
+        <button type="submit" disabled={create.busy}>{create.busy ? 'Creating…' : 'Create source and key'}</button>
       </div>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      <SubmitError error={create.error} />
       {created ? (
         <p role="status">
           API key for <strong>{created.name}</strong> (shown once; it can only ingest, as this source): <code data-testid="source-key">{created.key}</code>

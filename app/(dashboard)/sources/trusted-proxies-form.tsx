@@ -1,38 +1,31 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
 import { api } from '../../_components/api.ts';
+import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.tsx';
 
 /** The proxies a source's backend may believe a forwarded client-certificate header from (PUT …/trusted-proxies). */
 export function TrustedProxiesForm({ source, saved }: { source: string; saved: readonly string[] }) {
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const text = String(new FormData(e.currentTarget).get('trustedProxies') ?? '');
-    setBusy(true);
-    setError(null);
-    try {
-      await api('PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies: text.split(/[\s,]+/).filter(Boolean) });
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const save = useSubmit(async (form: HTMLFormElement) => {
+    // As typed: the server splits and checks the list (lib/hops/trusted-proxies.ts) and answers with the canonical one.
+    const field = form.elements.namedItem('trustedProxies') as HTMLInputElement;
+    const r = await api<{ trustedProxies: string[] }>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies: field.value });
+    field.value = r.trustedProxies.join(', ');
+    return r;
+  });
 
   return (
-    <form onSubmit={submit} data-testid="trusted-proxies-form">
+    <form onSubmit={onFormSubmit(save.run)} data-testid="trusted-proxies-form">
       <input
         name="trustedProxies" defaultValue={saved.join(', ')} maxLength={4000} placeholder="any peer"
         aria-label={`Trusted proxies of ${source}`} title="CIDRs of the proxies that may forward a client certificate (Client-Cert), separated by commas"
       />{' '}
-      <button type="submit" disabled={busy}>Save</button>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      <button type="submit" disabled={save.busy}>{save.busy ? 'Saving…' : 'Save'}</button>
+      <SubmitError error={save.error} />
+      {save.result ? (
+        <p role="status" className="muted">
+          Saved: {save.result.trustedProxies.length ? save.result.trustedProxies.join(', ') : 'any peer'}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -104,7 +104,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                     {sortTh('expires', 'Expires', 'opt')}
                     <th>Status</th>
                     <th className="opt">Exposure</th>
-                    {sortTh('lastSeen', 'Last seen', 'opt')}
+                    {sortTh('lastSeen', 'Last seen', 'opt-wide')}
                     <th className="num">Findings</th>
                   </tr>
                 </thead>
@@ -121,7 +121,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                       <td className="opt nowrap">{r.expiresAt ? when(r.expiresAt) : 'never'}</td>
                       <td>{r.revocationId ? <TokenStateBadge state={r.state} revocationId={r.revocationId} revocationState={r.revocationState} /> : r.status}</td>
                       <td className="opt">{r.exposure === 'exposed' ? <strong style={{ color: 'var(--bad)' }}>exposed</strong> : '—'}</td>
-                      <td className="opt nowrap">{when(r.lastSeenAt)}</td>
+                      <td className="opt-wide nowrap">{when(r.lastSeenAt)}</td>
                       <td className="num">{r.findings ? <Link href={`/findings?token=${r.id}`}>{r.findings}</Link> : 0}</td>
                     </tr>
                   ))}

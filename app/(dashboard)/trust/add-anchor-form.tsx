@@ -1,8 +1,7 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
 import { api } from '../../_components/api.ts';
+import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.tsx';
 import { fileText } from './file-text.ts';
 
 interface AddResult {
@@ -15,38 +14,22 @@ interface AddResult {
 
 /** Admins: a CA certificate and, optionally, its CRL (PEM or DER files). */
 export function AddAnchorForm() {
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<AddResult | null>(null);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
+  const add = useSubmit(async (form: HTMLFormElement) => {
     const f = new FormData(form);
     const ca = f.get('ca');
     const crl = f.get('crl');
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      if (!(ca instanceof File) || ca.size === 0) throw new Error('Choose the CA certificate file');
-      const r = await api<AddResult>('POST', '/api/v1/trust-anchors', {
-        ca: await fileText(ca),
-        crl: crl instanceof File && crl.size > 0 ? await fileText(crl) : null,
-      });
-      setDone(r);
-      form.reset();
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+    if (!(ca instanceof File) || ca.size === 0) throw new Error('Choose the CA certificate file');
+    const r = await api<AddResult>('POST', '/api/v1/trust-anchors', {
+      ca: await fileText(ca),
+      crl: crl instanceof File && crl.size > 0 ? await fileText(crl) : null,
+    });
+    form.reset();
+    return r;
+  });
+  const done = add.result;
 
   return (
-    <form onSubmit={submit} data-testid="add-anchor-form">
+    <form onSubmit={onFormSubmit(add.run)} data-testid="add-anchor-form">
       <div className="filters">
         <label>
           CA certificate (PEM or DER) <input type="file" name="ca" required accept=".pem,.crt,.cer,.der" />
@@ -54,15 +37,11 @@ export function AddAnchorForm() {
         <label>
           CRL (optional) <input type="file" name="crl" accept=".pem,.crl,.der" />
         </label>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Adding…' : 'Add CA'}
+        <button type="submit" disabled={add.busy}>
+          {add.busy ? 'Adding…' : 'Add CA'}
         </button>
       </div>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <SubmitError error={add.error} />
       {done ? (
         <p role="status">
           {done.created ? 'Added' : 'Already trusted:'} <strong>{done.ca.subject}</strong>

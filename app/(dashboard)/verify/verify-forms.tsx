@@ -1,8 +1,9 @@
 'use client';
 
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState } from 'react';
 import type { DpopVerdict, MtlsVerdict } from '@/lib/services/verify.ts';
 import { api } from '../../_components/api.ts';
+import { SubmitError, useSubmit } from '../../_components/submit.tsx';
 
 type Tab = 'dpop' | 'mtls';
 type Result = { kind: 'dpop'; verdict: DpopVerdict } | { kind: 'mtls'; verdict: MtlsVerdict };
@@ -17,23 +18,17 @@ const grid = { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(26
 
 export function VerifyForms() {
   const [tab, setTab] = useState<Tab>('dpop');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<Result | null>(null);
   const dpopForm = useRef<HTMLFormElement>(null);
   const mtlsForm = useRef<HTMLFormElement>(null);
 
-  async function submit(e: FormEvent<HTMLFormElement>, kind: Tab) {
-    e.preventDefault();
-    const form = kind === 'dpop' ? dpopForm.current! : mtlsForm.current!;
-    const f = new FormData(form);
-    // The access token is only needed for this one check: take it out of the page right away.
-    const tokenInput = form.elements.namedItem('token') as HTMLTextAreaElement | null;
-    if (tokenInput) tokenInput.value = '';
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
+  // Checks change nothing on the server: no refresh.
+  const verify = useSubmit(
+    async (kind: Tab): Promise<Result> => {
+      const form = kind === 'dpop' ? dpopForm.current! : mtlsForm.current!;
+      const f = new FormData(form);
+      // The access token is only needed for this one check: take it out of the page right away.
+      const tokenInput = form.elements.namedItem('token') as HTMLTextAreaElement | null;
+      if (tokenInput) tokenInput.value = '';
       if (kind === 'dpop') {
         const nowRaw = field(f, 'now');
         const verdict = await api<DpopVerdict>('POST', '/api/v1/verify/dpop', {
@@ -45,22 +40,18 @@ export function VerifyForms() {
           nonce: field(f, 'nonce'),
           now: nowRaw === null ? null : Number(nowRaw),
         });
-        setResult({ kind, verdict });
-      } else {
-        const verdict = await api<MtlsVerdict>('POST', '/api/v1/verify/mtls', { cert: field(f, 'cert'), token: field(f, 'token'), x5t: field(f, 'x5t') });
-        setResult({ kind, verdict });
+        return { kind, verdict };
       }
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+      const verdict = await api<MtlsVerdict>('POST', '/api/v1/verify/mtls', { cert: field(f, 'cert'), token: field(f, 'token'), x5t: field(f, 'x5t') });
+      return { kind, verdict };
+    },
+    { refresh: false },
+  );
+  const { busy, error, result } = verify;
 
   const choose = (t: Tab) => {
     setTab(t);
-    setResult(null);
-    setError(null);
+    verify.clear();
   };
 
   return (
@@ -75,7 +66,7 @@ export function VerifyForms() {
       </div>
 
       <div className="panel" role="tabpanel">
-        <form ref={dpopForm} className="stack" hidden={tab !== 'dpop'} style={tab === 'dpop' ? undefined : { display: 'none' }} onSubmit={(e) => submit(e, 'dpop')} aria-label="Verify a DPoP proof">
+        <form ref={dpopForm} className="stack" hidden={tab !== 'dpop'} style={tab === 'dpop' ? undefined : { display: 'none' }} onSubmit={(e) => { e.preventDefault(); void verify.run('dpop'); }} aria-label="Verify a DPoP proof">
           <div style={grid}>
             <label style={wide}>
               DPoP proof
@@ -112,7 +103,7 @@ export function VerifyForms() {
           <div><button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Verify proof'}</button></div>
         </form>
 
-        <form ref={mtlsForm} className="stack" hidden={tab !== 'mtls'} style={tab === 'mtls' ? undefined : { display: 'none' }} onSubmit={(e) => submit(e, 'mtls')} aria-label="Verify a client certificate">
+        <form ref={mtlsForm} className="stack" hidden={tab !== 'mtls'} style={tab === 'mtls' ? undefined : { display: 'none' }} onSubmit={(e) => { e.preventDefault(); void verify.run('mtls'); }} aria-label="Verify a client certificate">
           <label>
             Client certificate (PEM, URL-encoded PEM as NGINX logs it, or Envoy&apos;s hex SHA-256 fingerprint)
             <textarea name="cert" required rows={6} spellCheck={false} autoComplete="off" className="mono" placeholder="-----BEGIN CERTIFICATE-----" />
@@ -129,7 +120,7 @@ export function VerifyForms() {
           </div>
           <div><button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Verify certificate'}</button></div>
         </form>
-        {error && <p className="error" role="alert">{error}</p>}
+        <SubmitError error={error} />
       </div>
 
       {result && <Verdict result={result} />}

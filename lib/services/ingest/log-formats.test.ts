@@ -159,6 +159,8 @@ for (const runtime of RUNTIMES) {
       expect(saved.timeZone).toBe('Europe/Berlin');
       expect(saved.warnings).toContain("LogFormat 'tzfmt' logs its time without a zone (%{%Y-%m-%dT%H:%M:%S}t): it is read in Europe/Berlin, the time zone given; add %z to the strftime format, or log %t");
       expect((await getSourceLogFormat(t.db, 'edge-tz', { withConfig: false })).timeZone).toBe('Europe/Berlin');
+      // The Ingest page's list shows it as the source's default.
+      expect((await listSourceLogFormats(t.db)).find((r) => r.source === 'edge-tz')).toMatchObject({ timeZone: 'Europe/Berlin' });
       expect(await resolveIngestLogFormat(t.db, { format: null, sourceName: 'edge-tz' })).toMatchObject({ format: 'apache', from: 'source', timeZone: 'Europe/Berlin' });
       expect((await audit('source.log_format.save')).find((e) => e.details.source === 'edge-tz')!.details).toMatchObject({ timeZone: 'Europe/Berlin' });
       await expect(saveSourceLogFormat(t.db, { source: 'edge-tz', format: 'apache', config, timeZone: 'Mars/Olympus', actor: 'admin@test' })).rejects.toMatchObject({

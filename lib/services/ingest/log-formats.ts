@@ -195,16 +195,18 @@ export interface SavedLogFormatRow {
   gateway: GatewayFormat;
   name: string;
   logFormat: string | null;
+  /** The zone its zone-less times are read in when an ingest names none (null: UTC). */
+  timeZone: string | null;
   updatedAt: string;
 }
 
 /** Every source with a saved log format (no configuration text): what the upload page offers. */
 export async function listSourceLogFormats(db: Database): Promise<SavedLogFormatRow[]> {
   const rows = await db.prisma.sourceLogFormat.findMany({
-    select: { gateway: true, name: true, logFormat: true, updatedAt: true, source: { select: { name: true } } },
+    select: { gateway: true, name: true, logFormat: true, timeZone: true, updatedAt: true, source: { select: { name: true } } },
     orderBy: { source: { name: 'asc' } },
   });
-  return rows.map((r) => ({ source: r.source.name, gateway: r.gateway as GatewayFormat, name: r.name, logFormat: r.logFormat, updatedAt: r.updatedAt.toISOString() }));
+  return rows.map((r) => ({ source: r.source.name, gateway: r.gateway as GatewayFormat, name: r.name, logFormat: r.logFormat, timeZone: r.timeZone, updatedAt: r.updatedAt.toISOString() }));
 }
 
 export interface IngestLogFormatRequest {

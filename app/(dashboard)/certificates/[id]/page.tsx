@@ -54,7 +54,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
       <div className="grid2">
         <section className="panel">
           <h2>Certificate</h2>
-          <table className="data">
+          <table className="data kv">
             <tbody>
               <Field label="x5t#S256 (RFC 8705)"><span className="mono" style={{ wordBreak: 'break-all' }}>{c.x5tS256}</span></Field>
               <Field label="SHA-1"><span className="mono" style={{ wordBreak: 'break-all' }}>{c.sha1Hex ?? '—'}</span></Field>

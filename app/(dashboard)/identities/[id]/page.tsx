@@ -63,7 +63,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ id: s
         </section>
         <section className="panel">
           <h2>Identity</h2>
-          <table className="data">
+          <table className="data kv">
             <tbody>
               <Field label="Owner">{i.owner ?? '—'}{i.ownerStatus === 'departed' ? <strong style={{ color: 'var(--bad)' }}> (departed)</strong> : null}</Field>
               <Field label="Transport path">{i.transport}</Field>

@@ -1,22 +1,15 @@
 'use client';
-// One mutation at a time for the access panels: runs the API call, refreshes the server-rendered
-// lists on success (router.refresh keeps the page a server component), and keeps the problem's
-// message for the dialog on failure.
-import { useMutation } from '@tanstack/react-query';
-import { useRouter } from 'next/navigation';
-import { ApiProblem } from '../../../_components/api.ts';
+// One change at a time for the access panels (users, API keys, connectors), on the dashboard's one
+// submit hook (app/_components/submit.tsx): runs the API call, then `onDone` and a refresh of the
+// server-rendered lists on success; the problem's message for the dialog on failure.
+import { useSubmit } from '../../../_components/submit.tsx';
 
 export function useAccessChange<T>(run: (change: T) => Promise<unknown>, onDone: () => void) {
-  const router = useRouter();
-  const m = useMutation({
-    mutationFn: run,
-    onSuccess: () => {
-      onDone();
-      router.refresh();
-    },
+  const s = useSubmit(async (change: T) => {
+    await run(change);
+    onDone();
   });
-  const error = m.error ? (m.error instanceof ApiProblem ? m.error.message : 'the change failed; nothing was changed') : null;
-  return { submit: (change: T) => m.mutate(change), busy: m.isPending, error, reset: m.reset };
+  return { submit: (change: T) => void s.run(change), busy: s.busy, error: s.error, reset: s.clear };
 }
 
 /** Timestamps as the other admin lists show them: UTC, to the minute. */

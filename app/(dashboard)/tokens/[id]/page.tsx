@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { Fragment } from 'react';
 import { can } from '@/lib/auth/permissions.ts';
 import { isHoldfastError } from '@/lib/errors.ts';
 import { getTokenDetail, type TokenDetail } from '@/lib/services/estate/details.ts';
@@ -134,7 +135,18 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
                     <td className="num">{fmt(g.events)}</td>
                     <td className="num">{fmt(g.ok)}</td>
                     <td className="num">{fmt(g.failures)}</td>
-                    <td className="mono" style={{ fontSize: '0.75rem' }}>{Object.entries(g.verdicts).map(([v, n]) => `${v} ${n}`).join(', ')}</td>
+                    <td className="mono" style={{ fontSize: '0.75rem', overflowWrap: 'normal' }}>
+                      {/* A verdict breaks after its underscores and stays with its count ("bearer_ / unbound 20", not "bearer_unboun / d 20"). */}
+                      {Object.entries(g.verdicts).map(([v, n], i) => (
+                        <span key={v}>
+                          {i ? ', ' : ''}
+                          {v.split('_').map((part, j) => (
+                            <Fragment key={j}>{j ? <>_<wbr /></> : null}{part}</Fragment>
+                          ))}
+                          {'\u00a0'}{n}
+                        </span>
+                      ))}
+                    </td>
                     <td>{when(g.lastAt)}</td>
                   </tr>
                 ))}

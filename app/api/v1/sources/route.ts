@@ -8,8 +8,9 @@ const body = z.object({
   name: z.string().min(1).max(100),
   format: z.string().max(40).nullish(),
   description: z.string().max(500).nullish(),
-  // CIDRs of the proxies that may forward a client certificate (see ./[name]/trusted-proxies).
-  trustedProxies: z.array(z.string().max(100)).max(100).nullish(),
+  // CIDRs of the proxies that may forward a client certificate (see ./[name]/trusted-proxies): a
+  // list, or the text an admin typed (comma- or space-separated).
+  trustedProxies: z.union([z.string().max(4000), z.array(z.string().max(100)).max(100)]).nullish(),
 });
 
 export const GET = apiRoute({ permission: 'admin' }, async ({ db }) => ({ sources: await listSources(db) }));
@@ -19,7 +20,7 @@ export const POST = apiRoute({ permission: 'admin', body, maxBodyBytes: 8 * 1024
     name: body.name,
     format: body.format ?? null,
     description: body.description ?? null,
-    trustedProxies: body.trustedProxies ?? [],
+    trustedProxies: [body.trustedProxies ?? []].flat(),
     actor: principal.label,
     createdById: principal.kind === 'user' ? principal.id : null,
   });
