@@ -28,7 +28,7 @@ function ProgressLine({ p }: { p: WaveProgress | undefined }) {
   if (p.requests.total === 0) return <p className="muted" data-testid={`wave-${p.wave}-progress`}>Since the plan: no traffic from these identities yet ({p.notSeen} not seen).</p>;
   return (
     <p data-testid={`wave-${p.wave}-progress`}>
-      Since the plan: {p.compliant}/{p.identities} identities compliant, {p.notSeen} not seen; {n(p.requests.total)} requests, {n(p.requests.wouldBeRefused)} the policy
+      Since the plan: {p.compliant}/{p.identities} identities compliant, {p.notSeen} not seen; {n(p.requests.total)} request{p.requests.total === 1 ? '' : 's'}, {n(p.requests.wouldBeRefused)} the policy
       refuses still got through, {n(p.requests.refusedByGateway)} refused by the gateway.{' '}
       {p.enforced ? <span className="badge">enforced</span> : <span className="badge">not yet enforced</span>}
     </p>
@@ -40,7 +40,7 @@ function WavePanel({ plan, wave, progress, query }: { plan: SavedPlan; wave: Wav
   const dq = downloadQuery(query);
   return (
     <section className="panel" aria-labelledby={`wave-${wave.wave}`} data-testid={`wave-${wave.wave}`}>
-      <h2 id={`wave-${wave.wave}`}>Wave {wave.wave}: {wave.title} <span className="muted">({wave.identities.length} identities)</span></h2>
+      <h2 id={`wave-${wave.wave}`}>Wave {wave.wave}: {wave.title} <span className="muted">({wave.identities.length} {wave.identities.length === 1 ? 'identity' : 'identities'})</span></h2>
       <p>
         If enforced now: <strong>{n(wave.expectedRefused.total)}</strong> requests refused in the simulated range ({wave.expectedRefused.perDay}/day):{' '}
         {n(wave.expectedRefused.legitimateBroken)} legitimate, {n(wave.expectedRefused.attacksStopped)} attacks stopped.
