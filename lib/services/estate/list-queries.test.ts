@@ -71,7 +71,7 @@ describe('list query schemas: the API, the views and the CLI refuse the same val
     ['identities', `q=${'x'.repeat(201)}`, 'q', 'is longer than 200 characters'],
     ['identities', `after=${encodeCursor([1e308, 'x'])}`, 'after', 'is not a cursor from this list (use nextCursor as given)'],
     ['identities', `sort=name&after=${encodeCursor([0, 'svc'])}`, 'after', 'is not a cursor from this list (use nextCursor as given)'],
-    ['findings', 'rule=nope', 'rule', 'must be one of unbound_high_risk, bound_not_enforced, binding_context_stripped, replay_suspected, replay_after_revocation, ttl_over_policy, exposed_active, offboarding, credential_shared, fan_out, cert_expiring, failure_spike, leaking_hop'],
+    ['findings', 'rule=nope', 'rule', 'must be one of unbound_high_risk, bound_not_enforced, binding_context_stripped, replay_suspected, replay_after_revocation, ttl_over_policy, exposed_active, offboarding, credential_shared, fan_out, cert_expiring, failure_spike, leaking_hop, forwarded_cert_from_untrusted_peer'],
     ['findings', 'severity=urgent', 'severity', 'must be one of critical, high, medium, low, info'],
     ['findings', 'status=closed', 'status', 'must be one of open, acknowledged, active, resolved, all'],
     ['findings', 'token=42', 'token', 'must be a UUID'],
