@@ -59,9 +59,10 @@ describe('Ingest page: recommended configurations', () => {
     for (const h of FORWARDED_CERT_HEADERS) expect(code, h).toMatch(removal(h));
   });
 
-  it('the recommended NGINX backend logs only the header the edges set (Client-Cert), and the token facts', () => {
+  it('the recommended NGINX backend logs only the headers the edges set (Client-Cert, the forwarding headers), and the token facts', () => {
     const headers = [...NGINX_BACKEND_NJS_LOG_FORMAT.matchAll(/"http_([a-z_]+)":/g)].map((m) => m[1]);
-    expect(headers).toEqual(['client_cert']);
+    // Forwarded: the recommended edges remove a client's own; an owner's edge may set it (RFC 7239).
+    expect(headers.sort()).toEqual(['client_cert', 'forwarded', 'x_forwarded_host', 'x_forwarded_proto']);
     expect(NGINX_BACKEND_NJS_LOG_FORMAT).toContain('"token_sha256":"$holdfast_token_sha256"');
   });
 
