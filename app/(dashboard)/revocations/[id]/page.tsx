@@ -50,7 +50,7 @@ function ReceiptTable({ leg, label }: { leg: LegReceipt; label: string }) {
             : `${leg.summary.awaitingConfirmation} gateway(s) that accepted it before.`}
       </p>
       {leg.points.length ? (
-        <table className="data">
+        <table className="data wrap-heads">
           <thead>
             <tr>
               <th>Enforcement point</th><th>Status</th><th>Last accepted before</th><th className="num">Accepted after</th><th className="num">Refused after</th>
