@@ -67,6 +67,11 @@ test('an admin uploads a custom framework: per-field errors first, then the fram
   const errors = page.getByTestId('framework-errors');
   await expect(errors).toContainText('id');
   await expect(errors).toContainText('controls');
+  // No answer at all (the network failed): said in the form, not swallowed.
+  await page.route('**/api/v1/frameworks', (route) => route.abort('connectionreset'));
+  await form.getByRole('button', { name: 'Upload framework' }).click();
+  await expect(errors).toContainText('the request got no answer');
+  await page.unroute('**/api/v1/frameworks');
   const doc = {
     id: 'e2e-custom',
     name: 'E2E custom baseline',

@@ -65,8 +65,17 @@ test('an operator builds a rollout plan from a simulation, downloads wave 2\'s N
     await expect(page.getByLabel('Require')).toHaveValue('mtls');
     await page.getByLabel('Name').fill(`Require mTLS on /plan-${run}`);
     await page.getByLabel('Exceptions').fill('');
-    await page.getByRole('button', { name: 'Build rollout plan' }).click();
+    // Enter pressed twice before the page repaints: one plan saved, not two.
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/plans')) posts.push(r.url());
+    });
+    await page.getByRole('form', { name: 'Rollout plan' }).evaluate((f: HTMLFormElement) => {
+      f.requestSubmit();
+      f.requestSubmit();
+    });
     await expect(page.getByRole('heading', { name: `Require mTLS on /plan-${run}`, level: 1 })).toBeVisible();
+    expect(posts).toHaveLength(1);
     const wave1 = page.getByTestId('wave-1');
     const wave2 = page.getByTestId('wave-2');
     await expect(wave1).toContainText(`svc-legacy-${run}`);

@@ -28,8 +28,17 @@ test('admin edits the risk policy; a bad value is refused at its field; analyst 
     await form.getByLabel('AI agent tokens, hours').fill('2');
     const scopes = form.getByLabel('Privileged scopes');
     await scopes.fill(`${await scopes.inputValue()}\nbilling:*`);
-    await form.getByRole('button', { name: 'Save and re-evaluate findings' }).click();
+    // Enter pressed twice before the page repaints: one save (one re-evaluation, one audit entry), not two.
+    const puts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PUT' && r.url().endsWith('/api/v1/risk-policy')) puts.push(r.url());
+    });
+    await form.evaluate((f: HTMLFormElement) => {
+      f.requestSubmit();
+      f.requestSubmit();
+    });
     await expect(form.getByTestId('policy-saved')).toContainText('Findings re-evaluated');
+    expect(puts).toHaveLength(1);
     await shot(page, '02-policy-saved');
     const saved = ((await (await page.request.get('/api/v1/risk-policy')).json()) as { policy: { ttl: { agentSeconds: number }; privileged: { scopePatterns: string[] } } }).policy;
     expect(saved.ttl.agentSeconds).toBe(7200);

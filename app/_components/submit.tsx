@@ -15,11 +15,15 @@ export function problemText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+export type FieldProblem = { path: string; message: string };
+
 export interface Submit<A extends unknown[], R> {
   /** Runs the action unless one is under way; true when it succeeded. */
   run(...args: A): Promise<boolean>;
   busy: boolean;
   error: string | null;
+  /** The server's per-field problems of the last failure (a 422 that names its fields), else []. */
+  fieldErrors: FieldProblem[];
   /** What the last successful run returned (null again when the next one starts). */
   result: R | null;
   /** Forgets the error and the result (a dialog opened afresh). */
@@ -31,6 +35,7 @@ export function useSubmit<A extends unknown[], R>(action: (...args: A) => Promis
   const running = useRef(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldProblem[]>([]);
   const [result, setResult] = useState<R | null>(null);
 
   async function run(...args: A): Promise<boolean> {
@@ -39,6 +44,7 @@ export function useSubmit<A extends unknown[], R>(action: (...args: A) => Promis
     running.current = true;
     setBusy(true);
     setError(null);
+    setFieldErrors([]);
     setResult(null);
     try {
       const r = await action(...args);
@@ -47,6 +53,7 @@ export function useSubmit<A extends unknown[], R>(action: (...args: A) => Promis
       return true;
     } catch (err) {
       setError(problemText(err));
+      setFieldErrors(err instanceof ApiProblem ? err.errors : []);
       return false;
     } finally {
       running.current = false;
@@ -58,9 +65,11 @@ export function useSubmit<A extends unknown[], R>(action: (...args: A) => Promis
     run,
     busy,
     error,
+    fieldErrors,
     result,
     clear() {
       setError(null);
+      setFieldErrors([]);
       setResult(null);
     },
   };

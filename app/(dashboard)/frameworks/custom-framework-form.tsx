@@ -2,12 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { csrfToken } from '../../_components/api.ts';
-
-interface Problem {
-  detail?: string;
-  errors?: { path: string; message: string }[];
-}
+import { api } from '../../_components/api.ts';
+import { onFormSubmit, useSubmit } from '../../_components/submit.tsx';
 
 const EXAMPLE = JSON.stringify(
   {
@@ -25,33 +21,38 @@ const EXAMPLE = JSON.stringify(
 export function CustomFrameworkForm() {
   const router = useRouter();
   const [text, setText] = useState('');
-  const [errors, setErrors] = useState<{ path: string; message: string }[]>([]);
-  const [message, setMessage] = useState<string | null>(null);
+  // Checked here before anything is sent: the file is not JSON.
+  const [notJson, setNotJson] = useState<string | null>(null);
+  // Shows the uploaded framework once it is stored (useSubmit then refreshes the page's data).
+  const upload = useSubmit(async (doc: unknown) => {
+    const r = await api<{ id: string; created: boolean }>('POST', '/api/v1/frameworks', doc);
+    router.push(`/frameworks?framework=${encodeURIComponent(r.id)}`);
+    return r;
+  });
+  const errors = notJson
+    ? [{ path: '(file)', message: `not valid JSON: ${notJson}` }]
+    : upload.fieldErrors.length
+      ? upload.fieldErrors
+      : upload.error
+        ? [{ path: '', message: upload.error }]
+        : [];
 
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
-    setErrors([]);
-    setMessage(null);
+  async function submit() {
+    setNotJson(null);
     let doc: unknown;
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      setErrors([{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }]);
+      setNotJson((err as Error).message);
       return;
     }
-    const res = await fetch('/api/v1/frameworks', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() }, body: JSON.stringify(doc) });
-    const body = (await res.json().catch(() => ({}))) as Problem & { id?: string; created?: boolean };
-    if (!res.ok) {
-      setErrors(body.errors?.length ? body.errors : [{ path: '', message: body.detail ?? `HTTP ${res.status}` }]);
-      return;
-    }
-    setMessage(`${body.created ? 'Added' : 'Updated'} ${body.id}.`);
-    router.push(`/frameworks?framework=${encodeURIComponent(body.id ?? '')}`);
-    router.refresh();
+    await upload.run(doc);
   }
 
+  const done = upload.result;
+
   return (
-    <form onSubmit={submit} data-testid="custom-framework-form">
+    <form onSubmit={onFormSubmit(submit)} data-testid="custom-framework-form">
       <p className="muted">
         A JSON document: <code>id</code>, <code>name</code>, <code>version</code>, <code>controls</code> (id, title, description, group) and{' '}
         <code>mapping</code> (subject = a finding rule or positive check, controlId, rationale). Uploading an existing id replaces it.
@@ -62,9 +63,9 @@ export function CustomFrameworkForm() {
       </div>
       <textarea aria-label="Framework JSON" value={text} onChange={(e) => setText(e.target.value)} rows={10} style={{ width: '100%', fontFamily: 'monospace' }} />
       <div className="filters">
-        <button type="submit" disabled={!text.trim()}>Upload framework</button>
+        <button type="submit" disabled={!text.trim() || upload.busy}>{upload.busy ? 'Uploading…' : 'Upload framework'}</button>
       </div>
-      {message && <p>{message}</p>}
+      {done && <p role="status">{done.created ? 'Added' : 'Updated'} {done.id}.</p>}
       {errors.length > 0 && (
         <ul className="error" data-testid="framework-errors">
           {errors.map((x, i) => (

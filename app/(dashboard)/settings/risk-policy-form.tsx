@@ -3,10 +3,10 @@
 // TTL limits per class and the rules' thresholds. Everyone who reads findings sees it (it explains
 // why a token is high risk); admins edit it. Saving validates on the server (one message per bad
 // value, shown next to its field), audits the change and re-evaluates every rule at once.
-import { useRouter } from 'next/navigation';
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import type { Policy } from '@/lib/risk/policy.ts';
-import { api, ApiProblem } from '../../_components/api.ts';
+import { api } from '../../_components/api.ts';
+import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.tsx';
 
 type Evaluation = { opened: number; resolved: number; reopened: number; updated: number; durationMs: number };
 
@@ -78,13 +78,11 @@ const PATHS: Record<string, string[]> = {
 };
 
 export function RiskPolicyForm({ policy, canEdit }: { policy: Policy; canEdit: boolean }) {
-  const router = useRouter();
-  const [errors, setErrors] = useState<Array<{ path: string; message: string }>>([]);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [saved, setSaved] = useState<Evaluation | null>(null);
-  const [busy, setBusy] = useState(false);
+  // One save at a time: a second click while the rules re-evaluate sends nothing.
+  const save = useSubmit(async (body: unknown) => (await api<{ evaluation: Evaluation }>('PUT', '/api/v1/risk-policy', { policy: body })).evaluation);
+  const { busy, result: saved } = save;
 
-  const errorFor = (field: string) => errors.filter((e) => (PATHS[field] ?? []).some((p) => e.path === p || e.path.startsWith(`${p}.`)));
+  const errorFor = (field: string) => save.fieldErrors.filter((e) => (PATHS[field] ?? []).some((p) => e.path === p || e.path.startsWith(`${p}.`)));
   const field = (name: string, label: ReactNode, input: ReactNode, hint?: string) => {
     const errs = errorFor(name);
     return (
@@ -107,31 +105,11 @@ export function RiskPolicyForm({ policy, canEdit }: { policy: Policy; canEdit: b
     <textarea name={name} defaultValue={lines(value)} disabled={!canEdit} rows={Math.min(8, Math.max(3, value.length))} cols={28} spellCheck={false} className="mono" />
   );
 
-  const save = async (body: unknown) => {
-    setBusy(true);
-    setErrors([]);
-    setFailure(null);
-    setSaved(null);
-    try {
-      const r = await api<{ evaluation: Evaluation }>('PUT', '/api/v1/risk-policy', { policy: body });
-      setSaved(r.evaluation);
-      router.refresh();
-    } catch (e) {
-      if (e instanceof ApiProblem && e.errors.length) setErrors(e.errors);
-      setFailure((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <form
       aria-label="Risk policy"
       data-testid="risk-policy"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save(policyFrom(new FormData(e.currentTarget)));
-      }}
+      onSubmit={onFormSubmit((form) => save.run(policyFrom(new FormData(form))))}
     >
       <h3>What counts as privileged</h3>
       <p className="muted">
@@ -180,7 +158,7 @@ export function RiskPolicyForm({ policy, canEdit }: { policy: Policy; canEdit: b
             className="secondary"
             disabled={busy}
             onClick={() => {
-              if (window.confirm('Replace the whole policy with the defaults and re-evaluate every finding?')) void save({});
+              if (window.confirm('Replace the whole policy with the defaults and re-evaluate every finding?')) void save.run({});
             }}
           >
             Reset to defaults
@@ -189,7 +167,7 @@ export function RiskPolicyForm({ policy, canEdit }: { policy: Policy; canEdit: b
       ) : (
         <p className="muted">Only an admin can change the policy.</p>
       )}
-      {failure && <p className="error" role="alert" data-testid="policy-failure">{failure}</p>}
+      <SubmitError error={save.error} testId="policy-failure" />
       {saved && (
         <p role="status" data-testid="policy-saved">
           Saved. Findings re-evaluated in {Math.round(saved.durationMs)} ms: {saved.opened} opened, {saved.reopened} reopened, {saved.updated} updated,{' '}

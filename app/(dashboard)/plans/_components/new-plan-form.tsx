@@ -1,9 +1,10 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useRef } from 'react';
 import { IDENTITY_KINDS } from '@/lib/domain/types.ts';
-import { api, ApiProblem } from '../../../_components/api.ts';
+import { api } from '../../../_components/api.ts';
+import { SubmitError, useSubmit } from '../../../_components/submit.tsx';
 
 export interface NewPlanDefaults {
   require: 'mtls' | 'dpop' | 'bound';
@@ -27,14 +28,24 @@ function instant(v: string): string {
 
 export function NewPlanForm({ defaults, sources }: { defaults: NewPlanDefaults; sources: string[] }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // Set once a plan is saved: the page is on its way to it, and another submit must not save a second plan.
+  const built = useRef(false);
+  const build = useSubmit(
+    async (body: unknown) => {
+      const saved = await api<{ id: string }>('POST', '/api/v1/plans', body);
+      built.current = true;
+      router.push(`/plans/${saved.id}`);
+      return saved;
+    },
+    { refresh: false },
+  );
+  const busy = build.busy || build.result !== null;
   // A source named in the link that the list no longer has stays selectable (the service names it unknown).
   const sourceOptions = defaults.source && !sources.includes(defaults.source) ? [defaults.source, ...sources] : sources;
 
-  async function submit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
+  async function submit(form: HTMLFormElement) {
+    if (built.current) return;
+    const f = new FormData(form);
     const str = (k: string) => String(f.get(k) ?? '').trim();
     const identity = {
       ...(str('kind') ? { kind: str('kind') } : {}),
@@ -62,19 +73,14 @@ export function NewPlanForm({ defaults, sources }: { defaults: NewPlanDefaults; 
       to: instant(str('to')),
       exceptions,
     };
-    setBusy(true);
-    setError(null);
-    try {
-      const saved = await api<{ id: string }>('POST', '/api/v1/plans', body);
-      router.push(`/plans/${saved.id}`);
-    } catch (err) {
-      setError(err instanceof ApiProblem ? err.message : 'the plan could not be built');
-      setBusy(false);
-    }
+    await build.run(body);
   }
 
   return (
-    <form className="panel" onSubmit={submit} aria-label="Rollout plan">
+    <form className="panel" onSubmit={(e) => {
+        e.preventDefault();
+        void submit(e.currentTarget);
+      }} aria-label="Rollout plan">
       <div className="filters">
         <label>
           Name
@@ -146,7 +152,7 @@ export function NewPlanForm({ defaults, sources }: { defaults: NewPlanDefaults; 
       <p>
         <button type="submit" disabled={busy}>{busy ? 'Building…' : 'Build rollout plan'}</button>
       </p>
-      {error && <p className="error" role="alert">{error}</p>}
+      <SubmitError error={build.error} />
     </form>
   );
 }
