@@ -31,6 +31,10 @@ proxy_set_header Forwarded "";`,
   http-request set-header X-Forwarded-Proto https
   http-request set-header X-Forwarded-Host %[req.hdr(host)]`,
   caddy: '    request_header -Forwarded',
+  // mod_proxy appends the client's Host to X-Forwarded-Host itself: removing the client's copy early leaves only that.
+  apache: `  RequestHeader unset Forwarded early
+  RequestHeader unset X-Forwarded-Host early
+  RequestHeader set X-Forwarded-Proto https early`,
 } as const;
 
 /**
@@ -267,9 +271,8 @@ ${FORWARD_ORIGIN.haproxy}
  * and jti (as an inventory record without the raw token is), so its requests join one token record
  * and its findings; without a jti, or an opaque token, no token record (certificate verdicts only). `SSLVerifyClient optional` aborts the
  * handshake of expired and revoked certificates: those are only in error.log (format
- * apache-error); `optional_no_ca` lets untrusted ones reach the access log. Apache has no RFC 9440
- * variable: forward `SSL_CLIENT_CERT` as PEM in X-SSL-Client-Cert only where the backend reads it,
- * and only after `RequestHeader unset` of every header in CLIENT_CERT_HEADERS (a client's copies).
+ * apache-error); `optional_no_ca` lets untrusted ones reach the access log. As an edge in front of
+ * a backend: apacheEdge (it forwards the certificate as RFC 9440 Client-Cert).
  */
 export function apacheLogConfig(o: { logFile: string }): string {
   return `SetEnvIf Authorization "^([A-Za-z0-9_-]+) " HOLDFAST_AUTHZ_SCHEME=$1
@@ -278,4 +281,38 @@ SetEnvIf Authorization "^[A-Za-z]+ +[A-Za-z0-9_-]+\\.([A-Za-z0-9_-]+)\\." HOLDFA
 RequestHeader setifempty X-Request-ID "%{UNIQUE_ID}e"
 LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %a \\"%r\\" %>s %{UNIQUE_ID}e \\"%{X-Request-ID}i\\" \\"%{SSL_CLIENT_VERIFY}x\\" \\"%{SSL_CLIENT_S_DN}x\\" \\"%{SSL_CLIENT_I_DN}x\\" %{SSL_CLIENT_M_SERIAL}x \\"%{SSL_CLIENT_V_START}x\\" \\"%{SSL_CLIENT_V_END}x\\" %{HOLDFAST_AUTHZ_SCHEME}e %{HOLDFAST_HAS_DPOP}e %{HOLDFAST_TOKEN_CLAIMS}e \\"%{SSL_CLIENT_CERT}x\\"" holdfast
 CustomLog ${o.logFile} holdfast`;
+}
+
+
+/**
+ * An Apache 2.4 virtual host (mod_ssl, mod_headers, mod_setenvif, mod_unique_id, mod_proxy_http)
+ * that terminates mTLS in front of `upstream`, logs apacheLogConfig's evidence, and forwards the
+ * client certificate as RFC 9440 Client-Cert. `SSLVerifyClient optional`, not `optional_no_ca`:
+ * the handshake verifies the chain and the CRL, so no certificate the edge did not verify can reach
+ * the backend (expired and revoked ones abort the handshake: error.log, format apache-error); the
+ * header is also set only when SSL_CLIENT_VERIFY is SUCCESS. mod_headers turns the PEM's newlines
+ * into spaces (checked on the real 2.4): the two edits remove the spaces and the armour, leaving
+ * `:base64-DER:`. Every certificate header a client sent is removed before the edge sets its own,
+ * and so are its forwarding headers (FORWARD_ORIGIN.apache). X-Request-ID: the client's, or
+ * mod_unique_id's (apacheLogConfig), sent on so the backend's line joins this one.
+ */
+export function apacheEdge(o: { address: string; serverName: string; certFile: string; keyFile: string; caFile: string; crlFile: string; logFile: string; upstream: string }): string {
+  return `<VirtualHost ${o.address}>
+  ServerName ${o.serverName}
+  SSLEngine on
+  SSLCertificateFile ${o.certFile}
+  SSLCertificateKeyFile ${o.keyFile}
+  SSLCACertificateFile ${o.caFile}
+  SSLCARevocationFile ${o.crlFile}
+  SSLCARevocationCheck chain
+  SSLVerifyClient optional
+${apacheLogConfig({ logFile: o.logFile }).replace(/^/gm, '  ')}
+${CLIENT_CERT_HEADERS.map((h) => `  RequestHeader unset ${h} early`).join('\n')}
+${FORWARD_ORIGIN.apache}
+  RequestHeader set Client-Cert "%{SSL_CLIENT_CERT}s" "expr=%{SSL_CLIENT_VERIFY} == 'SUCCESS'"
+  RequestHeader edit* Client-Cert " " ""
+  RequestHeader edit Client-Cert "^-----BEGINCERTIFICATE-----([A-Za-z0-9+/=]+)-----ENDCERTIFICATE-----$" ":$1:"
+  ProxyPass / http://${o.upstream}/
+</VirtualHost>
+`;
 }
