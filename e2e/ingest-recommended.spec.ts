@@ -14,7 +14,7 @@ test('the gateway owner finds the recommended configurations and ingests a Caddy
     ['nginx-njs', ['js_set $holdfast_token_sha256 holdfast.tokenSha256;', "digest('base64url')", 'log_format holdfast_njs_json']],
     ['forwarding', ['proxy_set_header Client-Cert $holdfast_client_cert;', 'log_format holdfast_backend_json', '$holdfast_binding_ok']],
     ['haproxy', ['ssl_c_der,sha2(256),ub64enc', 'jwt_payload_query', 'len 16384', 'http-request del-header Client-Cert']],
-    ['apache', ['%{SSL_CLIENT_CERT}x', 'SetEnvIf Authorization', 'apache-error']],
+    ['apache', ['%{SSL_CLIENT_CERT}x', 'SetEnvIf Authorization', 'apache-error', 'RequestHeader unset Client-Cert early']],
     ['caddy', ['request_header -Client-Cert', 'X-Client-Cert-Sha256', 'format json']],
   ];
   for (const [id, texts] of expectations) {

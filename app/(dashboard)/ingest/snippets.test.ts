@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FORWARDED_CERT_HEADERS } from '@/lib/ingest/forwarded-cert.ts';
 import { compileGatewayLogFormat } from '@/lib/ingest/index.ts';
 import {
-  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_MODULE, nginxNjsHttpConfig,
+  apacheEdge, apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '@/lib/ingest/gateway-configs.ts';
 import { EXAMPLE, ingestSnippets } from './snippets.ts';
 
@@ -25,6 +25,8 @@ describe('Ingest page: recommended configurations', () => {
     ['forwarding', /refuse a certificate-bound token/, NGINX_BACKEND_BINDING_CHECK],
     ['haproxy', /haproxy\.cfg/, haproxyFrontend(EXAMPLE.haproxy)],
     ['caddy', /Caddyfile/, caddySite(EXAMPLE.caddy)],
+    // The builder lib/hops/apache-edge-real.test.ts runs on the real apache2 as its fwd route.
+    ['apache', /mTLS edge in front of a backend/, apacheEdge(EXAMPLE.apacheEdge)],
   ])('%s shows the tested configuration (%s)', (id, label, code) => {
     expect(block(id, label)).toBe(code);
   });
@@ -55,6 +57,7 @@ describe('Ingest page: recommended configurations', () => {
     ['HAProxy', haproxyFrontend(EXAMPLE.haproxy), (h: string) => new RegExp(`^  http-request del-header ${h}$`, 'im')],
     ['NGINX', NGINX_FORWARD_CLIENT_CERT, (h: string) => new RegExp(h === 'client-cert' ? '^proxy_set_header Client-Cert \\$holdfast_client_cert;$' : `^proxy_set_header ${h} "";$`, 'im')],
     ['Caddy', caddySite(EXAMPLE.caddy), (h: string) => new RegExp(`^ +request_header -${h}$`, 'im')],
+    ['Apache', apacheEdge(EXAMPLE.apacheEdge), (h: string) => new RegExp(`^ +RequestHeader unset ${h} early$`, 'im')],
   ])('the %s edge removes every client-certificate header a backend might believe before it sets Client-Cert', (_n, code, removal) => {
     for (const h of FORWARDED_CERT_HEADERS) expect(code, h).toMatch(removal(h));
   });

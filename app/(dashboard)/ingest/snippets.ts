@@ -4,7 +4,7 @@
 // real-gateway tests call with theirs (gateway-configs-real.test.ts, chains-real.test.ts).
 import { ENVOY_JSON_FORMAT, NGINX_AUTH_MAPS, NGINX_JSON_LOG_FORMAT } from '@/lib/ingest/index.ts';
 import {
-  apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE,
+  apacheEdge, apacheLogConfig, caddySite, haproxyFrontend, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_FORWARD_CLIENT_CERT, NGINX_NJS_LOAD_MODULE,
   NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '@/lib/ingest/gateway-configs.ts';
 
@@ -14,6 +14,10 @@ export const EXAMPLE = {
   nginxLog: '/var/log/nginx/holdfast.json',
   haproxy: { bind: ':443', crtFile: '/etc/haproxy/certs/api.pem', caFile: '/etc/haproxy/clients-ca.pem', crlFile: '/etc/haproxy/clients-ca.crl', logTarget: 'stdout', backend: 'app' },
   apacheLog: '${APACHE_LOG_DIR}/holdfast.log',
+  apacheEdge: {
+    address: '*:443', serverName: 'api.example.com', certFile: '/etc/apache2/tls/api.crt', keyFile: '/etc/apache2/tls/api.key',
+    caFile: '/etc/apache2/tls/clients-ca.pem', crlFile: '/etc/apache2/tls/clients-ca.crl', logFile: '${APACHE_LOG_DIR}/holdfast.log', upstream: '127.0.0.1:8080',
+  },
   caddy: { address: 'api.example.com', certFile: '/etc/caddy/api.crt', keyFile: '/etc/caddy/api.key', caFile: '/etc/caddy/clients-ca.pem', logFile: '/var/log/caddy/holdfast.json', upstream: '127.0.0.1:8080' },
 } as const;
 
@@ -87,9 +91,13 @@ export function ingestSnippets(base: string): Snippet[] {
       id: 'apache',
       title: 'Apache httpd (mod_ssl)',
       intro:
-        "Apache logs the client certificate itself (Holdfast computes x5t#S256 from it), its verify result, DNs, serial and validity, the Authorization scheme and DPoP presence — never the values. Without the DPoP proof, a DPoP-bound token sent without a proof or with the Bearer scheme is caught, but a request that carried a proof is kept unjudged (reason proof_not_logged): a replayed proof, one signed by a key other than the token's (a stolen token), alg none or a wrong method, URL or iat cannot be seen. To have Holdfast verify the proofs, add %{HTTPS}x \\\"%{Host}i\\\" \\\"%{DPoP}i\\\" inside the LogFormat's quotes, after \\\"%{SSL_CLIENT_CERT}x\\\" (the scheme and host let Holdfast compare a proof's whole htu): each proof is verified and dropped, never stored by Holdfast, and is useless past its minutes-long window, its method, URL and token (the log file itself holds it until then). It cannot hash a token (its expressions have no SHA-256); SetEnvIf cuts out a JWT's payload instead — the claims without the header and signature, so not a usable token — and Holdfast judges the binding from its cnf, expiry and client. Without a fingerprint the requests join no token record, and an opaque token gets certificate verdicts only. SSLVerifyClient optional aborts handshakes with expired and revoked certificates; those appear only in error.log: send it too, with format apache-error.",
+        "Apache logs the client certificate itself (Holdfast computes x5t#S256 from it), its verify result, DNs, serial and validity, the Authorization scheme and DPoP presence — never the values. Without the DPoP proof, a DPoP-bound token sent without a proof or with the Bearer scheme is caught, but a request that carried a proof is kept unjudged (reason proof_not_logged): a replayed proof, one signed by a key other than the token's (a stolen token), alg none or a wrong method, URL or iat cannot be seen. To have Holdfast verify the proofs, add %{HTTPS}x \\\"%{Host}i\\\" \\\"%{DPoP}i\\\" inside the LogFormat's quotes, after \\\"%{SSL_CLIENT_CERT}x\\\" (the scheme and host let Holdfast compare a proof's whole htu): each proof is verified and dropped, never stored by Holdfast, and is useless past its minutes-long window, its method, URL and token (the log file itself holds it until then). It cannot hash a token (its expressions have no SHA-256); SetEnvIf cuts out a JWT's payload instead — the claims without the header and signature, so not a usable token — and Holdfast judges the binding from its cnf, expiry and client. Without a fingerprint the requests join no token record, and an opaque token gets certificate verdicts only. SSLVerifyClient optional aborts handshakes with expired and revoked certificates; those appear only in error.log: send it too, with format apache-error. As the edge in front of a backend, the virtual host below removes every certificate and forwarding header the client sent (RequestHeader unset … early: mod_proxy would append to a client's X-Forwarded-Host), sends the verified certificate as Client-Cert :base64-DER: (mod_headers turns the PEM's newlines into spaces; two edits strip them and the armour) and X-Request-ID, so Holdfast joins its line with the backend's (Behind a proxy, above).",
       blocks: [
         { label: 'in the mTLS virtual host (mod_ssl, mod_headers, mod_setenvif, mod_unique_id enabled)', code: `SSLVerifyClient optional\n${apacheLogConfig({ logFile: EXAMPLE.apacheLog })}` },
+        {
+          label: 'as the mTLS edge in front of a backend: the whole virtual host (mod_proxy_http too; it forwards the certificate in Client-Cert, RFC 9440)',
+          code: apacheEdge(EXAMPLE.apacheEdge),
+        },
         { label: 'send', code: `HOLDFAST_API_KEY=hf_… npx holdfast ingest /var/log/apache2/holdfast.log --format apache --gateway-config /etc/apache2/sites-enabled/api.conf --log-format holdfast --source apache-edge --server ${base}\nHOLDFAST_API_KEY=hf_… npx holdfast ingest /var/log/apache2/error.log --format apache-error --source apache-edge --server ${base}` },
       ],
     },
