@@ -57,7 +57,11 @@ describeReal('real Apache edge (recommended vhost) → NGINX backend', () => {
     edgeEvents = (await Promise.all(run.logs.apacheEdge.map((f) => parse(f, 'apache', gateway())))).flat();
     backendEvents = await parse(run.logs.backend, 'nginx-json');
     // A hop knows the token only from what its line names (as ingest does): Apache logs the claims.
-    const facts = (e: NormalizedEvent) => (e.tokenFingerprint || e.tokenClaims ? run.tokenFacts(chainScenarioOfUrl(e.url)!) : null);
+    // (A request of no scenario — one with an unverified certificate, which must not get this far — has none.)
+    const facts = (e: NormalizedEvent) => {
+      const s = chainScenarioOfUrl(e.url);
+      return s && (e.tokenFingerprint || e.tokenClaims) ? run.tokenFacts(s) : null;
+    };
     const obs: HopObservation[] = [];
     for (const e of edgeEvents) obs.push({ source: EDGE, event: e, verdict: await hopVerdict(e, facts(e)) });
     for (const e of backendEvents) obs.push({ source: BACKEND, event: e, verdict: await hopVerdict(e, facts(e)) });
@@ -110,6 +114,11 @@ describeReal('real Apache edge (recommended vhost) → NGINX backend', () => {
       const e = backendEvents.find((x) => caseOf(x.url) === apacheCaseName('fwd', s));
       expect(e?.url, s.id).toBe(`https://api.test:${port}/fwd/orders/${apacheCaseName('fwd', s)}`);
     }
+  });
+
+  it('a certificate the handshake did not verify (revoked, expired, another CA\'s) never reaches the backend: SSLVerifyClient optional refuses the handshake', () => {
+    expect(Object.fromEntries(run.unverified)).toEqual({ revoked: 'handshake refused', expired: 'handshake refused', untrusted: 'handshake refused' });
+    expect(lines.backend.filter((l) => l.includes('/unverified/'))).toEqual([]);
   });
 
   describe.each(RUNTIMES)('%s', (runtime) => {

@@ -10,7 +10,7 @@ import {
   apacheEdge, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
 } from '../ingest/gateway-configs.ts';
 import { startApache, type ApacheProcess } from './apache-launch.ts';
-import { createGatewayPki, tlsRequest, type GatewayPki } from './gateway-pki.ts';
+import { createGatewayPki, tlsRequest, type ClientName, type GatewayPki } from './gateway-pki.ts';
 import { startNginx, type NginxProcess } from './nginx-launch.ts';
 import { freePort } from './processes.ts';
 import { CHAIN_ROUTES, CHAIN_SCENARIOS, FORGED_ORIGIN_HEADERS, type ChainRoute, type ChainScenario } from './two-hop-chains.ts';
@@ -26,6 +26,8 @@ export interface ApacheEdgeChainRun {
   /** The whole httpd.conf (the `apache` format reads the LogFormat from it: --gateway-config). */
   apacheConfig: string;
   statuses: Map<string, number>;
+  /** Certificates the handshake did not verify, sent to the fwd route: what each got (an HTTP status, or the handshake refused). */
+  unverified: Map<ClientName, number | 'handshake refused'>;
   tokens: string[];
   logs: { backend: string; apacheEdge: string[] };
   tokenFacts(s: ChainScenario): { binding: 'mtls'; cnfX5tS256: string } | { binding: 'bearer' };
@@ -44,6 +46,7 @@ export async function runApacheEdgeChain(bins: { nginx: string; apache: string }
   const njs = join(dir, 'holdfast.js');
   writeFileSync(njs, NGINX_NJS_MODULE);
   const statuses = new Map<string, number>();
+  const unverified = new Map<ClientName, number | 'handshake refused'>();
   const tokens: string[] = [];
   const options = (r: ChainRoute) => ({
     address: `127.0.0.1:${ports.edge[r]}`, serverName: 'api.test', certFile: pki.serverCertPath, keyFile: pki.serverKeyPath,
@@ -85,12 +88,19 @@ server {
         statuses.set(name, res.status);
       }
     }
+    // Revoked, expired and another CA's certificates, each with a token bound to it: none may reach the backend.
+    for (const client of ['revoked', 'expired', 'untrusted'] as const) {
+      const token = `${b64u({ alg: 'ES256' })}.${b64u({ sub: client, cnf: { 'x5t#S256': pki.clients[client].x5t } })}.c2lnLW5vdC1yZWFs`;
+      tokens.push(token);
+      unverified.set(client, await tlsRequest(pki, { port: ports.edge.fwd, path: `/fwd/unverified/${client}`, client, headers: { Authorization: `Bearer ${token}` } })
+        .then((r) => r.status, () => 'handshake refused' as const));
+    }
   } finally {
     // Stopped before the logs are read: both flush their logs on a graceful stop.
     for (const p of procs.splice(0).reverse()) await p.stop();
   }
   return {
-    pki, dir, statuses, tokens, apacheConfig,
+    pki, dir, statuses, unverified, tokens, apacheConfig,
     fwdOptions: options('fwd'),
     logs: { backend: join(dir, 'backend.json'), apacheEdge: CHAIN_ROUTES.map((r) => join(dir, `apache-edge-${r}.log`)) },
     tokenFacts: (s) => (s.bound ? { binding: 'mtls', cnfX5tS256: pki.clients.good.x5t } : { binding: 'bearer' }),
