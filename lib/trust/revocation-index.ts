@@ -56,6 +56,8 @@ export interface RevocationIndex {
   readonly dnKeys: Map<string, string | null>;
   /** dnKey → the public keys of the anchors with that subject (a re-keyed CA keeps its name). */
   readonly anchorKeysByDn: ReadonlyMap<string, readonly KeyObject[]>;
+  /** anchor id → its subject's dnKey: whose key must have signed a certificate its CRL lists. */
+  readonly anchorDnById: ReadonlyMap<string, string>;
 }
 
 /** Verdicts of a request the gateway let through. */
@@ -71,12 +73,14 @@ function earlier(a: Hit | undefined, b: Hit): Hit {
 export function buildRevocationIndex(anchors: readonly AnchorRevocations[], known: readonly KnownCertificate[] = []): RevocationIndex {
   const anchorsByDn = new Map<string, string[]>();
   const anchorKeysByDn = new Map<string, KeyObject[]>();
+  const anchorDnById = new Map<string, string>();
   const byIssuerSerial = new Map<string, Hit>();
   const serialOwners = new Map<string, { dn: string; hit: Hit } | null>();
   for (const a of anchors) {
     const dn = dnKey(a.subjectDn);
     if (!dn) continue;
     anchorsByDn.set(dn, [...(anchorsByDn.get(dn) ?? []), a.anchorId]);
+    anchorDnById.set(a.anchorId, dn);
     const key = a.der ? publicKeyOf(a.der) : null;
     if (key) anchorKeysByDn.set(dn, [...(anchorKeysByDn.get(dn) ?? []), key]);
     for (const r of a.revocations) {
@@ -91,7 +95,7 @@ export function buildRevocationIndex(anchors: readonly AnchorRevocations[], know
   }
   const bySerialOnly = new Map<string, Hit | null>();
   for (const [serial, owner] of serialOwners) bySerialOnly.set(serial, owner?.hit ?? null);
-  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map(), anchorKeysByDn };
+  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map(), anchorKeysByDn, anchorDnById };
   const byX5t = index.byX5t as Map<string, Hit>;
   for (const c of known) {
     const hit = c.issuerDn && c.serial ? issuerSerialHit(index, c.issuerDn, c.serial) : null;
@@ -185,16 +189,24 @@ export function revocationReason(m: RevocationMatch): string {
 /**
  * The verdict once the CRLs have had their say: cert_revoked_unchecked for an accepted request
  * whose certificate was revoked at or before the request's time; otherwise unchanged.
+ *
+ * A CRL entry speaks only of a certificate its CA signed: a forged certificate that names the
+ * anchor as issuer and copies a revoked serial is not that certificate. When the line carries the
+ * certificate's bytes, its signature is checked first (one check per certificate, `checks`), and
+ * one the anchor did not sign is left to judgeAgainstAnchors (`signature_not_by_anchor`).
  */
 export function judgeAgainstCrls(
   index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
+  checks?: SignatureChecks,
 ): { verdict: Verdict; reason: string | null } {
   // A 2xx the gateway logged is an acceptance whatever else the verdict says (a certificate it did
   // not log a hash of, an expired token): the revoked certificate is still the first fact.
   const accepted = ACCEPTED_BY_GATEWAY.has(decided.verdict) || (decided.accepted === true && !KEPT_WHEN_ACCEPTED.has(decided.verdict));
   if (!accepted) return decided;
-  const m = findRevocation(index, ev);
-  if (!m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
+  const c = presentedCertificate(ev);
+  const m = c ? findCertificateRevocation(index, c) : null;
+  if (!c || !m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
+  if (!signedByRevokingAnchor(index, ev, c, m.anchorId, checks)) return decided;
   return { verdict: 'cert_revoked_unchecked', reason: revocationReason(m) };
 }
 
@@ -235,6 +247,17 @@ function certificateDer(ev: NormalizedEvent, c: LoggedCert): Uint8Array | null {
   if (own) return own;
   const f = ev.forwardedCert;
   return f && f !== c && f.x5tS256 && f.x5tS256 === c.x5tS256 ? derOf(f) : null;
+}
+
+/**
+ * Whether the anchor whose CRL lists the certificate signed it. Without the certificate's bytes
+ * (a line of facts only) or the anchor's key, the CRL entry is taken at its word, as before.
+ */
+function signedByRevokingAnchor(index: RevocationIndex, ev: NormalizedEvent, c: LoggedCert, anchorId: string, checks: SignatureChecks | undefined): boolean {
+  const dn = index.anchorDnById.get(anchorId);
+  const der = certificateDer(ev, c);
+  if (!dn || !der || !index.anchorKeysByDn.has(dn)) return true;
+  return signedByAnchor(index, dn, der, c.x5tS256, checks);
 }
 
 /** Verdicts an untrusted certificate replaces: it is the more severe fact than these (VERDICTS_BY_SEVERITY). */
