@@ -6,9 +6,8 @@
 // Real openssl CA + CRL (lib/testing/crl-pki.ts), a real Caddy `client_auth mode request` edge
 // forwarding the certificate (Client-Cert, base64 DER) to a backend whose log is ingested; both
 // database runtimes.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
