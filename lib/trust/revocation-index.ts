@@ -181,6 +181,22 @@ export function findCertificateRevocation(index: RevocationIndex, c: Pick<Logged
   return null;
 }
 
+/**
+ * findCertificateRevocation for a certificate the revoking anchor really signed: a CRL entry
+ * revokes the certificate its CA issued, not a forgery that copies its issuer name and serial.
+ * With the certificate's bytes (`der`: a line that carried it whole) the signature is checked
+ * first (`checks` keeps one outcome per certificate); without them (facts only) the entry is
+ * taken at its word, as nothing better can be known.
+ */
+export function findSignedRevocation(
+  index: RevocationIndex, c: Pick<LoggedCert, 'issuerDn' | 'serial' | 'x5tS256'>, der: Uint8Array | null, checks?: SignatureChecks,
+): RevocationMatch | null {
+  const m = findCertificateRevocation(index, c);
+  if (!m || !der) return m;
+  const dn = index.anchorDnById.get(m.anchorId);
+  return !dn || !index.anchorKeysByDn.has(dn) || signedByAnchor(index, dn, der, c.x5tS256 ?? null, checks) ? m : null;
+}
+
 /** `crl:<reason>` (or `crl_serial_only:<reason>`), the verdict's reason. */
 export function revocationReason(m: RevocationMatch): string {
   return `${m.basis === 'serial_only' ? 'crl_serial_only' : 'crl'}:${m.revocation.reason ?? 'unspecified'}`;
@@ -190,10 +206,8 @@ export function revocationReason(m: RevocationMatch): string {
  * The verdict once the CRLs have had their say: cert_revoked_unchecked for an accepted request
  * whose certificate was revoked at or before the request's time; otherwise unchanged.
  *
- * A CRL entry speaks only of a certificate its CA signed: a forged certificate that names the
- * anchor as issuer and copies a revoked serial is not that certificate. When the line carries the
- * certificate's bytes, its signature is checked first (one check per certificate, `checks`), and
- * one the anchor did not sign is left to judgeAgainstAnchors (`signature_not_by_anchor`).
+ * A CRL entry speaks only of a certificate its CA signed (findSignedRevocation): a forgery that
+ * copies a revoked serial is left to judgeAgainstAnchors (`signature_not_by_anchor`).
  */
 export function judgeAgainstCrls(
   index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
@@ -204,9 +218,8 @@ export function judgeAgainstCrls(
   const accepted = ACCEPTED_BY_GATEWAY.has(decided.verdict) || (decided.accepted === true && !KEPT_WHEN_ACCEPTED.has(decided.verdict));
   if (!accepted) return decided;
   const c = presentedCertificate(ev);
-  const m = c ? findCertificateRevocation(index, c) : null;
-  if (!c || !m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
-  if (!signedByRevokingAnchor(index, ev, c, m.anchorId, checks)) return decided;
+  const m = c ? findSignedRevocation(index, c, certificateDer(ev, c), checks) : null;
+  if (!m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
   return { verdict: 'cert_revoked_unchecked', reason: revocationReason(m) };
 }
 
@@ -247,17 +260,6 @@ function certificateDer(ev: NormalizedEvent, c: LoggedCert): Uint8Array | null {
   if (own) return own;
   const f = ev.forwardedCert;
   return f && f !== c && f.x5tS256 && f.x5tS256 === c.x5tS256 ? derOf(f) : null;
-}
-
-/**
- * Whether the anchor whose CRL lists the certificate signed it. Without the certificate's bytes
- * (a line of facts only) or the anchor's key, the CRL entry is taken at its word, as before.
- */
-function signedByRevokingAnchor(index: RevocationIndex, ev: NormalizedEvent, c: LoggedCert, anchorId: string, checks: SignatureChecks | undefined): boolean {
-  const dn = index.anchorDnById.get(anchorId);
-  const der = certificateDer(ev, c);
-  if (!dn || !der || !index.anchorKeysByDn.has(dn)) return true;
-  return signedByAnchor(index, dn, der, c.x5tS256, checks);
 }
 
 /** Verdicts an untrusted certificate replaces: it is the more severe fact than these (VERDICTS_BY_SEVERITY). */
