@@ -10,14 +10,13 @@
 // not read revoked either. Both database runtimes.
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caddyTestGlobals, findCaddy, startCaddy } from '../../testing/caddy.ts';
+import { caddyUnverifiedEdge, findCaddy, startCaddy } from '../../testing/caddy.ts';
 import { generateCrl, issueLeaf, makeCa, revokeLeaf, type TestLeaf } from '../../testing/crl-pki.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
-import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts';
+import { createGatewayPki, tlsRequest, type GatewayPki } from '../../testing/gateway-pki.ts';
 import { startNginx } from '../../testing/nginx-launch.ts';
 import { findNginx, freePort } from '../../testing/processes.ts';
 import { ingestStream } from '../ingest/index.ts';
@@ -60,24 +59,7 @@ type Client = (typeof CLIENTS)[number];
     expect(leaves.forged.serialHex).toBe(leaves.revoked.serialHex);
 
     const [edge, backend, nginxEdge] = [await freePort(), await freePort(), await freePort()];
-    const caddyfile = `${caddyTestGlobals(pki.dir)}https://api.test:${edge} {
-  tls ${pki.serverCertPath} ${pki.serverKeyPath} {
-    client_auth {
-      mode request
-    }
-  }
-  reverse_proxy 127.0.0.1:${backend} {
-    header_up Client-Cert {http.request.tls.client.certificate_der_base64}
-  }
-}
-http://:${backend} {
-  log {
-    output file ${pki.dir}/logs/backend.json
-    format json
-  }
-  respond "ok"
-}
-`;
+    const caddyfile = caddyUnverifiedEdge(pki.dir, { certPath: pki.serverCertPath, keyPath: pki.serverKeyPath }, { edge, backend });
     const caddy = await startCaddy(CADDY, pki.dir, caddyfile, [edge, backend]);
     // The owner's own format: the certificate as escaped PEM, no verification result of its own.
     mkdirSync(join(pki.dir, 'nginx'));
@@ -92,17 +74,7 @@ http://:${backend} {
   }`, [nginxEdge]);
     try {
       for (const [c, port] of CLIENTS.flatMap((c) => [[c, edge], [c, nginxEdge]] as const)) {
-        const status = await new Promise<number>((resolve, reject) => {
-          const req = https.request({
-            host: '127.0.0.1', port, path: `/case/${c}`, servername: 'api.test', ca: readFileSync(pki.caPath), agent: false,
-            cert: readFileSync(leaves[c].certPath), key: readFileSync(leaves[c].keyPath), headers: { host: `api.test:${port}` },
-          }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
-          req.on('error', reject);
-          req.end();
-        });
+        const { status } = await tlsRequest(pki, { port, path: `/case/${c}`, client: leaves[c] });
         expect(status, c).toBe(200);
       }
     } finally {
