@@ -2,7 +2,7 @@
 // once per line: a log that never shows a token, or forwarded certificates that did not decode.
 import { derOf } from '../credentials/certificate.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { FORWARDED_ORIGIN_LABEL } from './forwarded-origin.ts';
+import { FORWARDED_ORIGIN_LABEL, FORWARDED_ORIGIN_SURPLUS } from './forwarded-origin.ts';
 
 /** Counts the lines of one batch that need a warning; pure. */
 export class BatchWarnings {
@@ -11,6 +11,8 @@ export class BatchWarnings {
   private readonly undecodedCert = new Map<string, { lines: number; first: string }>();
   private originIgnored = 0;
   private originIgnoredFirst = '';
+  private originSurplus = 0;
+  private originSurplusFirst = '';
   /** Lines whose own hop took a client certificate it did not verify and logged only its facts, not its bytes. */
   private unverifiedWithoutBytes = 0;
 
@@ -24,7 +26,9 @@ export class BatchWarnings {
     // Caddy logs Authorization as an empty array unless its server option log_credentials is on.
     if (labels.authorization === 'redacted by caddy') this.redactedAuthorization++;
     const ignored = labels[FORWARDED_ORIGIN_LABEL];
-    if (ignored && this.originIgnored++ === 0) this.originIgnoredFirst = ignored;
+    if (ignored?.startsWith(FORWARDED_ORIGIN_SURPLUS)) {
+      if (this.originSurplus++ === 0) this.originSurplusFirst = ignored.slice(FORWARDED_ORIGIN_SURPLUS.length).trim();
+    } else if (ignored && this.originIgnored++ === 0) this.originIgnoredFirst = ignored;
     for (const [k, v] of Object.entries(labels)) {
       if (!k.startsWith('forwarded_cert_error.')) continue;
       const header = k.slice('forwarded_cert_error.'.length);
@@ -66,6 +70,13 @@ export class BatchWarnings {
       out.push(
         `${n} line${n === 1 ? '' : 's'} carried forwarding headers (Forwarded, X-Forwarded-Proto/-Host) that were ${this.originIgnoredFirst.replace(/^not used: /, 'not used (first: ')}): ` +
           "their URL is the backend's own, so a DPoP proof made for the URL the client called reads htu — a client that sends them straight to the backend, bypassing the edge, is not believed.",
+      );
+    }
+    if (this.originSurplus > 0) {
+      const n = this.originSurplus;
+      out.push(
+        `${n} line${n === 1 ? '' : 's'} carried forwarding headers with more values than their trusted proxy adds (first: ${this.originSurplusFirst}): ` +
+          'the value that proxy added (the rightmost) gave the URL, not a client\'s value on its left; an edge should replace these headers, not append to them (gateway configs on the Ingest page).',
       );
     }
     return out;

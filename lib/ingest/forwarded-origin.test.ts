@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { forwardedOrigin } from './forwarded-origin.ts';
+import { parseTrustedProxies, type Cidr } from '../hops/trusted-proxies.ts';
+import { checkHtu } from '../binding/dpop-claim-checks.ts';
+import { normalizeHtu } from '../binding/normalize-htu.ts';
+import { forwardedOrigin, FORWARDED_ORIGIN_SURPLUS, requestUrl, type ForwardingHeaders } from './forwarded-origin.ts';
 
 const none = { forwarded: null, xForwardedProto: null, xForwardedHost: null };
 
@@ -22,5 +25,61 @@ describe('forwardedOrigin: the scheme and host a client called, as a proxy forwa
     ['Forwarded without proto, no X-Forwarded-Proto', { ...none, forwarded: 'for=192.0.2.1;host=api.test' }],
   ] as const)('%s → null (the hop\'s own URL stands)', (_n, h) => {
     expect(forwardedOrigin(h)).toBeNull();
+  });
+});
+
+describe('X-Forwarded-Port completes a host forwarded without a port', () => {
+  it.each([
+    ['HAProxy/AWS style: host without a port, X-Forwarded-Port 8443', { ...none, xForwardedProto: 'https', xForwardedHost: 'api.example', xForwardedPort: '8443' }, { scheme: 'https', host: 'api.example', port: '8443' }],
+    ['a host with its own port keeps it (the port is ignored at use)', { ...none, xForwardedProto: 'https', xForwardedHost: 'api.example:9443', xForwardedPort: '8443' }, { scheme: 'https', host: 'api.example:9443', port: '8443' }],
+    ['a port that is not one is ignored', { ...none, xForwardedProto: 'https', xForwardedHost: 'api.example', xForwardedPort: '99999' }, { scheme: 'https', host: 'api.example' }],
+    ['RFC 7239 names its port in host: X-Forwarded-Port does not complete it', { ...none, forwarded: 'proto=https;host=api.example', xForwardedPort: '8443' }, { scheme: 'https', host: 'api.example' }],
+  ] as const)('%s', (_n, h, want) => {
+    expect(forwardedOrigin(h)).toEqual(want);
+  });
+
+  const url = (headers: ForwardingHeaders) => requestUrl({ scheme: 'http', host: 'backend.internal', path: '/orders', headers, peerIp: '10.0.0.1', trustedProxies: null }).url;
+
+  it('the htu a client signed for the edge on :8443 matches; one for another port does not', () => {
+    const u = url({ ...none, xForwardedProto: 'https', xForwardedHost: 'api.example', xForwardedPort: '8443' });
+    expect(u).toBe('https://api.example:8443/orders');
+    expect(checkHtu(normalizeHtu('https://api.example:8443/orders'), u).ok).toBe(true);
+    expect(checkHtu(normalizeHtu('https://api.example/orders'), u).ok).toBe(false);
+    expect(checkHtu(normalizeHtu('https://api.example:9443/orders'), u).ok).toBe(false);
+  });
+
+  it.each([
+    ['https', '443', 'https://api.example/orders'],
+    ['http', '80', 'http://api.example/orders'],
+  ] as const)('%s on its default port %s compares as the URL without a port (RFC 9449 §4.3)', (proto, port, htu) => {
+    const u = url({ ...none, xForwardedProto: proto, xForwardedHost: 'api.example', xForwardedPort: port });
+    expect(normalizeHtu(u!)).toBe(htu);
+    expect(checkHtu(normalizeHtu(htu), u).ok).toBe(true);
+    expect(checkHtu(normalizeHtu(`${proto}://api.example:8443/orders`), u).ok).toBe(false);
+  });
+});
+
+describe('requestUrl with trusted proxies reads a list from the right: the trusted peer\'s value is the last', () => {
+  const edge = (parseTrustedProxies(['10.0.0.1']) as { cidrs: Cidr[] }).cidrs;
+  const read = (headers: ForwardingHeaders, trustedProxies: readonly Cidr[] | null = edge) =>
+    requestUrl({ scheme: 'http', host: 'backend.internal', path: '/orders', headers, peerIp: '10.0.0.1', trustedProxies });
+
+  it.each([
+    ['an appending edge after a forged X-Forwarded-Host', { ...none, xForwardedProto: 'https', xForwardedHost: 'evil.test, api.example:8443' }, 'https://api.example:8443/orders', 'X-Forwarded-Host'],
+    ['an appending edge after a forged X-Forwarded-Proto', { ...none, xForwardedProto: 'http, https', xForwardedHost: 'api.example' }, 'https://api.example/orders', 'X-Forwarded-Proto'],
+    ['a forged Forwarded element before the edge\'s', { ...none, forwarded: 'proto=https;host=evil.test, proto=https;host=api.example' }, 'https://api.example/orders', 'Forwarded'],
+    ['a forged X-Forwarded-Port before the edge\'s', { ...none, xForwardedProto: 'https', xForwardedHost: 'api.example', xForwardedPort: '9443, 8443' }, 'https://api.example:8443/orders', 'X-Forwarded-Port'],
+  ] as const)('%s: the rightmost value, and the line is labelled', (_n, h, want, header) => {
+    const r = read(h);
+    expect(r.url).toBe(want);
+    expect(r.ignored).toMatch(new RegExp(`^${FORWARDED_ORIGIN_SURPLUS} ${header} held more values than the trusted proxy 10\\.0\\.0\\.1 adds`));
+  });
+
+  it('NGINX "$http_x_forwarded_host, $http_host" without a client value (", api.example:8443") is one value: no label', () => {
+    expect(read({ ...none, xForwardedProto: 'https', xForwardedHost: ', api.example:8443' })).toEqual({ url: 'https://api.example:8443/orders', ignored: null });
+  });
+
+  it('without trusted proxies the first value stands, as before (the client-facing proxy\'s)', () => {
+    expect(read({ ...none, xForwardedProto: 'https', xForwardedHost: 'api.example, backend:8080' }, null)).toEqual({ url: 'https://api.example/orders', ignored: null });
   });
 });

@@ -16,24 +16,32 @@ export const CLIENT_CERT_HEADERS: readonly string[] = FORWARDED_CERT_HEADERS.map
 
 /**
  * How an edge that ends TLS tells the backend the URL the client called, replacing whatever the
- * client sent: X-Forwarded-Proto, X-Forwarded-Host (the Host with its port) and no `Forwarded`
- * (RFC 7239, which a backend believes first: lib/ingest/forwarded-origin.ts). Caddy's
- * reverse_proxy sets the X-Forwarded ones itself. Replacing matters: in a list Holdfast believes
- * the first value (the client-facing proxy's), so an edge that appends to a client's own value
- * (Apache mod_proxy does with X-Forwarded-Host: `RequestHeader unset X-Forwarded-Host early`,
- * `RequestHeader unset Forwarded`, `RequestHeader set X-Forwarded-Proto https`) lets it choose.
+ * client sent: X-Forwarded-Proto, X-Forwarded-Host (the Host with its port, when the client named
+ * one), X-Forwarded-Port (the port it accepted on: a backend completes a port-less host with it,
+ * so the client must not choose it) and no `Forwarded` (RFC 7239, which a backend believes first:
+ * lib/ingest/forwarded-origin.ts). Caddy's reverse_proxy sets X-Forwarded-Proto/-Host itself and
+ * passes a client's X-Forwarded-Port on, so its site removes that one. Replacing matters: without
+ * trusted proxies Holdfast believes the first value of a list, so an edge that appends to a
+ * client's own value (Apache mod_proxy does with X-Forwarded-Host: `RequestHeader unset
+ * X-Forwarded-Host early`, `RequestHeader unset Forwarded`, `RequestHeader set X-Forwarded-Proto
+ * https`) lets it choose; with them it reads the rightmost and labels the line.
  */
 export const FORWARD_ORIGIN = {
   nginx: `proxy_set_header X-Forwarded-Proto $scheme;
 proxy_set_header X-Forwarded-Host $http_host;
+proxy_set_header X-Forwarded-Port $server_port;
 proxy_set_header Forwarded "";`,
   haproxy: `  http-request del-header Forwarded
   http-request set-header X-Forwarded-Proto https
-  http-request set-header X-Forwarded-Host %[req.hdr(host)]`,
-  caddy: '    request_header -Forwarded',
-  // mod_proxy appends the client's Host to X-Forwarded-Host itself: removing the client's copy early leaves only that.
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  http-request set-header X-Forwarded-Port %[dst_port]`,
+  caddy: `    request_header -Forwarded
+    request_header -X-Forwarded-Port`,
+  // mod_proxy appends the client's Host to X-Forwarded-Host itself: removing the client's copy early leaves
+  // only that (with its port, so a client's X-Forwarded-Port goes too).
   apache: `  RequestHeader unset Forwarded early
   RequestHeader unset X-Forwarded-Host early
+  RequestHeader unset X-Forwarded-Port early
   RequestHeader set X-Forwarded-Proto https early`,
 } as const;
 

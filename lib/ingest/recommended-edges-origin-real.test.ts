@@ -22,6 +22,8 @@ const describeReal = ALL || IN_CI ? describe : describe.skip;
 describeReal('recommended edges tell the backend the URL the client called', () => {
   let run: TwoHopChainRun;
   const urls = new Map<string, string | null>();
+  /** The X-Forwarded-Port each `fwd` line of the backend received, by case name. */
+  const ports = new Map<string, string>();
 
   beforeAll(async () => {
     if (!ALL) throw new Error('CI=true but nginx, caddy or haproxy is not installed');
@@ -29,7 +31,10 @@ describeReal('recommended edges tell the backend the URL the client called', () 
     const ctx = createParseContext();
     for (const line of readFileSync(run.logs.backend, 'utf8').split('\n')) {
       const r = nginxJsonParser.parseLine(line, ctx);
-      if (r.kind === 'event') urls.set(r.event.url?.replace(/^.*\//, '') ?? '', r.event.url);
+      if (r.kind !== 'event') continue;
+      const name = r.event.url?.replace(/^.*\//, '') ?? '';
+      urls.set(name, r.event.url);
+      ports.set(name, (JSON.parse(line) as { http_x_forwarded_port: string }).http_x_forwarded_port);
     }
   }, 180_000);
 
@@ -40,6 +45,10 @@ describeReal('recommended edges tell the backend the URL the client called', () 
       const name = chainCaseName(edge, 'fwd', s);
       // A request the backend refused is logged too.
       expect(urls.get(name), name).toMatch(new RegExp(`^https://api\\.test:\\d+/fwd/orders/${name}$`));
+      // The client's X-Forwarded-Port: 1 never reaches the backend (NGINX and HAProxy set their own, Caddy removes it).
+      const port = ports.get(name);
+      if (edge === 'caddy') expect(port, name).toBe('');
+      else expect(port, name).toBe(/:(\d+)\//.exec(urls.get(name) ?? '')?.[1]);
     }
   });
 });

@@ -30,6 +30,39 @@ export function caddyTestGlobals(dir: string): string {
 `;
 }
 
+/**
+ * A Caddyfile: an edge on `https://api.test:<edge>` that takes any client certificate and verifies
+ * none (`client_auth mode request`), forwarding it to a Caddy backend on `<backend>` in Client-Cert
+ * (bare base64 DER) with the edge's request id; the backend logs JSON to `<dir>/logs/backend.json`,
+ * the edge to `<dir>/logs/edge.json` when `edgeLog`.
+ */
+export function caddyUnverifiedEdge(dir: string, serverCert: { certPath: string; keyPath: string }, o: { edge: number; backend: number; edgeLog?: boolean }): string {
+  const edgeLog = o.edgeLog ? `
+  log {
+    output file ${dir}/logs/edge.json
+    format json
+  }` : '';
+  return `${caddyTestGlobals(dir)}https://api.test:${o.edge} {
+  tls ${serverCert.certPath} ${serverCert.keyPath} {
+    client_auth {
+      mode request
+    }
+  }${edgeLog}
+  reverse_proxy 127.0.0.1:${o.backend} {
+    header_up Client-Cert {http.request.tls.client.certificate_der_base64}
+    header_up X-Request-ID {http.request.uuid}
+  }
+}
+http://:${o.backend} {
+  log {
+    output file ${dir}/logs/backend.json
+    format json
+  }
+  respond "ok"
+}
+`;
+}
+
 export interface CaddyProcess {
   output(): string;
   /** Graceful stop: Caddy flushes its logs on SIGTERM. */

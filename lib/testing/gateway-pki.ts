@@ -137,7 +137,8 @@ export function createGatewayPki(prefix = 'holdfast-gw-'): GatewayPki {
 export interface TlsRequestOptions {
   port: number;
   path: string;
-  client: ClientName | null;
+  /** One of the PKI's clients, or a certificate and key made elsewhere (paths), or none. */
+  client: ClientName | { certPath: string; keyPath: string } | null;
   headers?: Record<string, string>;
   /** SNI and Host; the server certificate names api.test and 127.0.0.1. */
   servername?: string;
@@ -153,7 +154,7 @@ export interface TlsResponse {
 /** One HTTPS request with a fresh TLS session (no resumption across client certificates). Rejects when the handshake fails. */
 export function tlsRequest(pki: GatewayPki, o: TlsRequestOptions): Promise<TlsResponse> {
   const servername = o.servername ?? 'api.test';
-  const c = o.client ? pki.clients[o.client] : null;
+  const c = typeof o.client === 'string' ? pki.clients[o.client] : o.client;
   return new Promise((resolve, reject) => {
     const req = https.request(
       {

@@ -21,7 +21,7 @@ import { freePort } from './processes.ts';
 
 /** Forwarding headers every client sends on the `fwd` route: a recommended edge replaces them (gateway-configs.ts FORWARD_ORIGIN). */
 export const FORGED_ORIGIN_HEADERS: Readonly<Record<string, string>> = {
-  Forwarded: 'proto=http;host=evil.test', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.test',
+  Forwarded: 'proto=http;host=evil.test', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.test', 'X-Forwarded-Port': '1',
 };
 
 export type ChainRoute = 'fwd' | 'strip' | 'pass';

@@ -12,7 +12,7 @@ import type { NormalizedEvent, Verdict } from '../domain/types.ts';
 import { buildCert } from '../ingest/cert.ts';
 import { newEvent } from '../ingest/event.ts';
 import { parseForwardedCert } from '../ingest/forwarded-cert.ts';
-import { buildRevocationIndex, judgeAgainstAnchors, type RevocationIndex, type SignatureChecks } from './revocation-index.ts';
+import { buildRevocationIndex, judgeAgainstAnchors, judgeAgainstCrls, type RevocationIndex, type SignatureChecks } from './revocation-index.ts';
 
 const ok = { verdict: 'ok' as Verdict, reason: null };
 
@@ -92,6 +92,19 @@ describe('judgeAgainstAnchors: the signature of a certificate that names an anch
       { anchorId: 'acme-2', subjectDn: 'CN=Acme Client CA,O=Acme', revocations: [], der: pemToDer(readFileSync(join(dir, 'forged-ca.crt'), 'utf8')) },
     ]);
     expect(judgeAgainstAnchors(both, nginxLine(pem.forged), ok)).toEqual(ok);
+  });
+
+  it.each([['NGINX escaped PEM', nginxLine], ['forwarded Client-Cert', forwardedLine]] as const)('%s: a CRL entry for a serial revokes the certificate the anchor signed, not a forgery with that serial', (_name, line) => {
+    const serialOf = (p: string) => nginxLine(p).cert!.serial!;
+    const revoked = (serial: string) => buildRevocationIndex([{
+      anchorId: 'acme', subjectDn: 'O=Acme,CN=Acme Client CA', der: pemToDer(pem.ca),
+      revocations: [{ serial: serial.replace(/^0+/, '').toUpperCase(), revocationDate: new Date(Date.now() - 60_000), reason: 'keyCompromise' }],
+    }]);
+    const forged = line(pem.forged);
+    const crl = judgeAgainstCrls(revoked(serialOf(pem.forged)), forged, ok, new Map());
+    expect(crl).toEqual(ok);
+    expect(judgeAgainstAnchors(revoked(serialOf(pem.forged)), forged, crl)).toEqual({ verdict: 'cert_untrusted', reason: 'signature_not_by_anchor' });
+    expect(judgeAgainstCrls(revoked(serialOf(pem.genuine)), line(pem.genuine), ok)).toEqual({ verdict: 'cert_revoked_unchecked', reason: 'crl:keyCompromise' });
   });
 
   it('the certificate bytes travel out of sight: JSON and spreads of the line carry the facts only', () => {

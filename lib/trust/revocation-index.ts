@@ -56,6 +56,8 @@ export interface RevocationIndex {
   readonly dnKeys: Map<string, string | null>;
   /** dnKey → the public keys of the anchors with that subject (a re-keyed CA keeps its name). */
   readonly anchorKeysByDn: ReadonlyMap<string, readonly KeyObject[]>;
+  /** anchor id → its subject's dnKey: whose key must have signed a certificate its CRL lists. */
+  readonly anchorDnById: ReadonlyMap<string, string>;
 }
 
 /** Verdicts of a request the gateway let through. */
@@ -71,12 +73,14 @@ function earlier(a: Hit | undefined, b: Hit): Hit {
 export function buildRevocationIndex(anchors: readonly AnchorRevocations[], known: readonly KnownCertificate[] = []): RevocationIndex {
   const anchorsByDn = new Map<string, string[]>();
   const anchorKeysByDn = new Map<string, KeyObject[]>();
+  const anchorDnById = new Map<string, string>();
   const byIssuerSerial = new Map<string, Hit>();
   const serialOwners = new Map<string, { dn: string; hit: Hit } | null>();
   for (const a of anchors) {
     const dn = dnKey(a.subjectDn);
     if (!dn) continue;
     anchorsByDn.set(dn, [...(anchorsByDn.get(dn) ?? []), a.anchorId]);
+    anchorDnById.set(a.anchorId, dn);
     const key = a.der ? publicKeyOf(a.der) : null;
     if (key) anchorKeysByDn.set(dn, [...(anchorKeysByDn.get(dn) ?? []), key]);
     for (const r of a.revocations) {
@@ -91,7 +95,7 @@ export function buildRevocationIndex(anchors: readonly AnchorRevocations[], know
   }
   const bySerialOnly = new Map<string, Hit | null>();
   for (const [serial, owner] of serialOwners) bySerialOnly.set(serial, owner?.hit ?? null);
-  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map(), anchorKeysByDn };
+  const index: RevocationIndex = { anchorsByDn, byIssuerSerial, bySerialOnly, byX5t: new Map(), dnKeys: new Map(), anchorKeysByDn, anchorDnById };
   const byX5t = index.byX5t as Map<string, Hit>;
   for (const c of known) {
     const hit = c.issuerDn && c.serial ? issuerSerialHit(index, c.issuerDn, c.serial) : null;
@@ -177,6 +181,22 @@ export function findCertificateRevocation(index: RevocationIndex, c: Pick<Logged
   return null;
 }
 
+/**
+ * findCertificateRevocation for a certificate the revoking anchor really signed: a CRL entry
+ * revokes the certificate its CA issued, not a forgery that copies its issuer name and serial.
+ * With the certificate's bytes (`der`: a line that carried it whole) the signature is checked
+ * first (`checks` keeps one outcome per certificate); without them (facts only) the entry is
+ * taken at its word, as nothing better can be known.
+ */
+export function findSignedRevocation(
+  index: RevocationIndex, c: Pick<LoggedCert, 'issuerDn' | 'serial' | 'x5tS256'>, der: Uint8Array | null, checks?: SignatureChecks,
+): RevocationMatch | null {
+  const m = findCertificateRevocation(index, c);
+  if (!m || !der) return m;
+  const dn = index.anchorDnById.get(m.anchorId);
+  return !dn || !index.anchorKeysByDn.has(dn) || signedByAnchor(index, dn, der, c.x5tS256 ?? null, checks) ? m : null;
+}
+
 /** `crl:<reason>` (or `crl_serial_only:<reason>`), the verdict's reason. */
 export function revocationReason(m: RevocationMatch): string {
   return `${m.basis === 'serial_only' ? 'crl_serial_only' : 'crl'}:${m.revocation.reason ?? 'unspecified'}`;
@@ -185,15 +205,20 @@ export function revocationReason(m: RevocationMatch): string {
 /**
  * The verdict once the CRLs have had their say: cert_revoked_unchecked for an accepted request
  * whose certificate was revoked at or before the request's time; otherwise unchanged.
+ *
+ * A CRL entry speaks only of a certificate its CA signed (findSignedRevocation): a forgery that
+ * copies a revoked serial is left to judgeAgainstAnchors (`signature_not_by_anchor`).
  */
 export function judgeAgainstCrls(
   index: RevocationIndex, ev: NormalizedEvent, decided: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
+  checks?: SignatureChecks,
 ): { verdict: Verdict; reason: string | null } {
   // A 2xx the gateway logged is an acceptance whatever else the verdict says (a certificate it did
   // not log a hash of, an expired token): the revoked certificate is still the first fact.
   const accepted = ACCEPTED_BY_GATEWAY.has(decided.verdict) || (decided.accepted === true && !KEPT_WHEN_ACCEPTED.has(decided.verdict));
   if (!accepted) return decided;
-  const m = findRevocation(index, ev);
+  const c = presentedCertificate(ev);
+  const m = c ? findSignedRevocation(index, c, certificateDer(ev, c), checks) : null;
   if (!m || m.revocation.revocationDate.getTime() > ev.occurredAt.getTime()) return decided;
   return { verdict: 'cert_revoked_unchecked', reason: revocationReason(m) };
 }

@@ -86,12 +86,13 @@ export type FieldName =
   | 'forwarded_cert'
   /**
    * What a TLS-terminating proxy told this hop of the URL the client called (RFC 7239 `Forwarded`,
-   * X-Forwarded-Proto, X-Forwarded-Host): a DPoP proof's htu names that URL, not this hop's own
+   * X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Port): a DPoP proof's htu names that URL, not this hop's own
    * (lib/ingest/forwarded-origin.ts).
    */
   | 'forwarded'
   | 'x_forwarded_proto'
-  | 'x_forwarded_host';
+  | 'x_forwarded_host'
+  | 'x_forwarded_port';
 
 /**
  * The shape of a field's value as gateways write it (regex source, no anchors, no groups): where
@@ -141,7 +142,7 @@ export const CERT_FIELDS: readonly FieldName[] = [
 ];
 export const VERIFY_FIELDS: readonly FieldName[] = ['tls_verify', 'tls_verify_code', 'tls_err_code', 'tls_ca_err_code', 'tls_cert_used'];
 /** The forwarding headers: the origin a client called through a TLS-terminating proxy. */
-export const FORWARDING_FIELDS: readonly FieldName[] = ['forwarded', 'x_forwarded_proto', 'x_forwarded_host'];
+export const FORWARDING_FIELDS: readonly FieldName[] = ['forwarded', 'x_forwarded_proto', 'x_forwarded_host', 'x_forwarded_port'];
 /**
  * Fields that identify the client certificate well enough to compare with a token's cnf: its
  * x5t#S256 or what gives it. Not NGINX's `$ssl_client_fingerprint`: a SHA-1 cannot become x5t#S256.
@@ -171,6 +172,8 @@ export function headerField(name: string): { field: FieldName; header?: string }
       return { field: 'x_forwarded_proto' };
     case 'x-forwarded-host':
       return { field: 'x_forwarded_host' };
+    case 'x-forwarded-port':
+      return { field: 'x_forwarded_port' };
     case 'client-cert':
     case 'x-forwarded-client-cert':
     case 'x-ssl-client-cert':
@@ -410,7 +413,7 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   // A backend behind a TLS-terminating proxy: the URL the client called, as the proxy forwarded it.
   const { url, ignored } = requestUrl({
     scheme: schemeOf(f('scheme')), host, path, peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
-    headers: { forwarded: f('forwarded'), xForwardedProto: f('x_forwarded_proto'), xForwardedHost: f('x_forwarded_host') },
+    headers: { forwarded: f('forwarded'), xForwardedProto: f('x_forwarded_proto'), xForwardedHost: f('x_forwarded_host'), xForwardedPort: f('x_forwarded_port') },
   });
   ev.url = url;
   if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;

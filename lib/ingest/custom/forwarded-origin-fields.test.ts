@@ -4,6 +4,7 @@
 // and only from a trusted proxy where the source has any.
 import { describe, expect, it } from 'vitest';
 import { parseTrustedProxies, type Cidr } from '../../hops/trusted-proxies.ts';
+import { caddyParser } from '../formats/caddy.ts';
 import { nginxJsonParser } from '../formats/nginx-json.ts';
 import { FORWARDED_ORIGIN_LABEL } from '../forwarded-origin.ts';
 import { createParseContext } from '../types.ts';
@@ -94,5 +95,34 @@ describe('nginx-json: the forwarded origin of a backend line', () => {
     const e = parse(line('192.0.2.66'), EDGE.cidrs);
     expect(e.url).toBe('http://10.0.0.5/api');
     expect(e.labels?.[FORWARDED_ORIGIN_LABEL]).toMatch(/192\.0\.2\.66/);
+  });
+  it('$http_x_forwarded_port completes a host forwarded without its port', () => {
+    const text = JSON.stringify({ ...JSON.parse(line('10.1.2.3')), http_x_forwarded_host: 'api.example', http_x_forwarded_port: '8443' });
+    expect(parse(text, EDGE.cidrs).url).toBe('https://api.example:8443/api');
+  });
+  it('caddy: a logged X-Forwarded-Port completes a host forwarded without its port', () => {
+    const text = JSON.stringify({
+      level: 'info', ts: 1796545250.03, logger: 'http.log.access.log0', msg: 'handled request', status: 200,
+      request: { remote_ip: '10.1.2.3', method: 'GET', host: '10.0.0.5:8080', uri: '/api', headers: { 'X-Forwarded-Proto': ['https'], 'X-Forwarded-Host': ['api.example'], 'X-Forwarded-Port': ['8443'] } },
+    });
+    const r = caddyParser.parseLine(text, ctx(EDGE.cidrs));
+    if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+    expect(r.event.url).toBe('https://api.example:8443/api');
+  });
+
+  it.each([
+    ['Apache %{X-Forwarded-Port}i', 'apache', `LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %{c}a \\"%r\\" %>s \\"%{Host}i\\" \\"%{Authorization}i\\" \\"%{X-Forwarded-Proto}i\\" \\"%{X-Forwarded-Host}i\\" \\"%{X-Forwarded-Port}i\\"" backend
+CustomLog /var/log/apache2/backend.log backend`, `2026-12-08T11:00:00+0000 10.0.0.1 "GET /api/orders HTTP/1.1" 200 "10.0.0.5:8080" "-" "https" "api.example" "8443"`],
+    ['HAProxy capture request header X-Forwarded-Port', 'haproxy', `frontend be
+  mode http
+  bind 10.0.0.5:8080
+  capture request header X-Forwarded-Proto len 16
+  capture request header X-Forwarded-Host len 64
+  capture request header X-Forwarded-Port len 8
+  log-format "%ci [%trl] %HM %HU %HV %ST %{+Q}[req.hdr(host)] %{+Q}[req.hdr(authorization)] %hr"
+  default_backend app
+`, `10.0.0.1 [08/Dec/2026:11:00:00.000 +0000] GET /api/orders HTTP/1.1 200 "10.0.0.5:8080" "-" {https|api.example|8443}`],
+  ] as const)('%s completes a host forwarded without its port', (_n, gateway, config, line) => {
+    expect(event(gateway, config, line, EDGE.cidrs).url).toBe('https://api.example:8443/api/orders');
   });
 });

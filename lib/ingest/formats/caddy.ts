@@ -125,7 +125,7 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   const labels: Record<string, string> = {};
   const { url, ignored } = requestUrl({
     scheme: tls ? 'https' : 'http', host, path: pickStr(req, 'uri'), peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
-    headers: { forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value },
+    headers: { forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value, xForwardedPort: header(h, 'x-forwarded-port').value },
   });
   ev.url = url;
   if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;

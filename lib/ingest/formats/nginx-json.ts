@@ -44,13 +44,13 @@ export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGI
  * and checked against the edge's line of the same request (lib/hops), and the TCP peer that sent
  * them (`$realip_remote_addr`: the peer even where the realip module rewrites `$remote_addr`),
  * checked against the source's trusted proxies. It logs the forwarding headers too (RFC 7239
- * `Forwarded`, X-Forwarded-Proto, X-Forwarded-Host): the URL a client called through the edge
+ * `Forwarded`, X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Port): the URL a client called through the edge
  * (`https://api.example/…`, not this hop's `http://10.0.0.5:8080/…`), which a DPoP proof's htu
  * names — believed only from a trusted proxy when the source has any (lib/ingest/forwarded-origin.ts).
  */
 export const NGINX_BACKEND_JSON_LOG_FORMAT = `log_format holdfast_backend_json escape=json ${NGINX_JSON_FIELDS},'
   '"realip_remote_addr":"$realip_remote_addr","http_forwarded":"$http_forwarded","http_x_forwarded_proto":"$http_x_forwarded_proto",'
-  '"http_x_forwarded_host":"$http_x_forwarded_host","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
+  '"http_x_forwarded_host":"$http_x_forwarded_host","http_x_forwarded_port":"$http_x_forwarded_port","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
   '"http_x_forwarded_client_cert":"$http_x_forwarded_client_cert","http_x_ssl_client_cert":"$http_x_ssl_client_cert",'
   '"http_x_amzn_mtls_clientcert":"$http_x_amzn_mtls_clientcert"}';`;
 
@@ -142,6 +142,7 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
       forwarded: strValue(o.http_forwarded, 'http_forwarded'),
       xForwardedProto: strValue(o.http_x_forwarded_proto, 'http_x_forwarded_proto'),
       xForwardedHost: strValue(o.http_x_forwarded_host, 'http_x_forwarded_host'),
+      xForwardedPort: strValue(o.http_x_forwarded_port, 'http_x_forwarded_port'),
     },
   });
   ev.url = url;

@@ -12,7 +12,8 @@ import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, legacyIdentityNameOf, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
 import type { CopyIn, DecidedRequest, EvidenceWriter } from '../evidence/writer.ts';
-import { findCertificateRevocation } from '../../trust/revocation-index.ts';
+import { derOf } from '../../credentials/certificate.ts';
+import { findSignedRevocation } from '../../trust/revocation-index.ts';
 import { markCertificatesRevokedByCrl, type CrlRevokedCertificate } from '../trust/mark-revoked-certificates.ts';
 import { reviewWithTrust, UNTRUSTED_BY_ANCHORS, type TrustSnapshot } from '../trust/review.ts';
 import { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
@@ -397,7 +398,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       const c = r.ev.cert;
       if (!c?.x5tS256 || forwarded.has(r.ev) || judged.has(c.x5tS256)) continue;
       judged.add(c.x5tS256);
-      const match = findCertificateRevocation(st.trust.index, c);
+      // Not a forgery that copies a listed serial: with the certificate's bytes, the anchor's signature first.
+      const match = findSignedRevocation(st.trust.index, c, derOf(c), st.trust.signatures);
       if (match) listed.push({ x5tS256: c.x5tS256, match });
     }
     await markCertificatesRevokedByCrl(st.exec, listed);

@@ -115,5 +115,5 @@ export function reviewWithTrust(
   trust: TrustSnapshot, ev: NormalizedEvent, verdict: { verdict: Verdict; reason: string | null; accepted?: boolean | null },
 ): { verdict: Verdict; reason: string | null } {
   // A certificate no anchor issued is untrusted, unless a CRL or the binding says something worse.
-  return judgeAgainstAnchors(trust.index, ev, judgeAgainstCrls(trust.index, ev, verdict), trust.signatures);
+  return judgeAgainstAnchors(trust.index, ev, judgeAgainstCrls(trust.index, ev, verdict, trust.signatures), trust.signatures);
 }

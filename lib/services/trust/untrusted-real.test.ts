@@ -7,12 +7,11 @@
 // Real caddy, real openssl certificates, both database runtimes.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caddyTestGlobals, findCaddy, startCaddy } from '../../testing/caddy.ts';
+import { caddyUnverifiedEdge, findCaddy, startCaddy } from '../../testing/caddy.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
-import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts';
+import { createGatewayPki, tlsRequest, type GatewayPki } from '../../testing/gateway-pki.ts';
 import { freePort } from '../../testing/processes.ts';
 import { ingestStream } from '../ingest/index.ts';
 import { allEvents } from '../ingest/testing/stored-events.ts';
@@ -45,29 +44,7 @@ type Client = (typeof CLIENTS)[number];
     const issuer = (f: string) => execFileSync('openssl', ['x509', '-in', f, '-noout', '-issuer', '-nameopt', 'RFC2253'], { encoding: 'utf8' }).trim();
     expect(issuer(join(pki.dir, 'forged.crt'))).toBe(issuer(pki.clients.good.certPath));
     const [edge, backend] = [await freePort(), await freePort()];
-    const caddyfile = `${caddyTestGlobals(pki.dir)}https://api.test:${edge} {
-  tls ${pki.serverCertPath} ${pki.serverKeyPath} {
-    client_auth {
-      mode request
-    }
-  }
-  log {
-    output file ${pki.dir}/logs/edge.json
-    format json
-  }
-  reverse_proxy 127.0.0.1:${backend} {
-    header_up Client-Cert {http.request.tls.client.certificate_der_base64}
-    header_up X-Request-ID {http.request.uuid}
-  }
-}
-http://:${backend} {
-  log {
-    output file ${pki.dir}/logs/backend.json
-    format json
-  }
-  respond "ok"
-}
-`;
+    const caddyfile = caddyUnverifiedEdge(pki.dir, { certPath: pki.serverCertPath, keyPath: pki.serverKeyPath }, { edge, backend, edgeLog: true });
     const caddy = await startCaddy(CADDY, pki.dir, caddyfile, [edge, backend]);
     const files: Record<Client, [string, string]> = {
       good: [pki.clients.good.certPath, pki.clients.good.keyPath],
@@ -76,17 +53,7 @@ http://:${backend} {
       forged: [join(pki.dir, 'forged.crt'), join(pki.dir, 'forged.key')],
     };
     for (const c of CLIENTS) {
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = https.request({
-          host: '127.0.0.1', port: edge, path: `/case/${c}`, servername: 'api.test', ca: readFileSync(pki.caPath), agent: false,
-          cert: readFileSync(files[c][0]), key: readFileSync(files[c][1]), headers: { host: `api.test:${edge}` },
-        }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+      const { status } = await tlsRequest(pki, { port: edge, path: `/case/${c}`, client: { certPath: files[c][0], keyPath: files[c][1] } });
       expect(status, c).toBe(200);
     }
     await caddy.stop();
