@@ -16,6 +16,8 @@
 //     and the larger one again with V8's heap capped at BENCH_INGEST_HEAP_CAP_MB (default 256):
 //     uncapped, V8 lets its heap grow lazily in a longer run; capped, only real growth can fail.
 //   - parse + classify (no database) vs a bare readline + JSON.parse loop, as before.
+// The PostgreSQL run also notes the CPU time per event of this process vs the database backends (from
+// /proc; omitted when PostgreSQL runs elsewhere): which side of the pipeline is the bottleneck.
 // BENCH_INGEST_PARTS picks parts (comma list of classify, pg, adversarial, pglite, memory; default all).
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -110,6 +112,45 @@ function jqRate(file: string, lines: number): number {
   };
   once();
   return lines / once();
+}
+
+/**
+ * CPU seconds (user + system) the PostgreSQL backends of `db`'s database have used so far, by pid;
+ * null when their /proc entries cannot be read (a server on another host or in a container).
+ */
+async function backendCpu(db: Database, known = new Map<number, number>()): Promise<Map<number, number> | null> {
+  const tick = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  const rows = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  const out = new Map(known);
+  for (const { pid } of rows) {
+    try {
+      // After the command name come fields 3 on (proc(5)): utime is field 14, stime field 15.
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / tick);
+    } catch {
+      return null;
+    }
+  }
+  return out;
+}
+
+/**
+ * Where an ingest's time goes: this process's CPU (the pipeline's one JavaScript thread, plus
+ * libuv and GC helpers) vs the PostgreSQL backends', each in µs per event, over the same wall time.
+ */
+async function cpuSplit<T>(db: Database, lines: number, fn: () => Promise<T>): Promise<[T, string]> {
+  const before = await backendCpu(db);
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const v = await fn();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const after = before && (await backendCpu(db, before));
+  const node = (c.user + c.system) / 1e6;
+  // A backend the pool opened during the ingest counts from 0.
+  const pg = after ? [...after].reduce((sum, [pid, s]) => sum + s - (before!.get(pid) ?? 0), 0) : null;
+  const us = (sec: number) => `${Math.round((sec * 1e6) / lines)} µs/event`;
+  return [v, `CPU over ${wall.toFixed(1)} s wall: node ${node.toFixed(1)} s (${us(node)})${pg === null ? '' : `, PostgreSQL backends ${pg.toFixed(1)} s (${us(pg)})`}`];
 }
 
 async function ingestFile(db: Database, file: string, source: string) {
@@ -234,7 +275,7 @@ export async function run(): Promise<BenchResult[]> {
         const empty = await sizes(db);
         // Warm the page cache for the file as jq had it.
         execFileSync('sh', ['-c', `cat "${file}" > /dev/null`]);
-        const [s, t] = await ingestFile(db, file, 'bench');
+        const [[s, t], cpu] = await cpuSplit(db, LINES, () => ingestFile(db, file, 'bench'));
         if (s.accepted !== LINES) throw new Error(`ingest accepted ${s.accepted} of ${LINES}`);
         pgRate = LINES / t;
 
@@ -271,7 +312,7 @@ export async function run(): Promise<BenchResult[]> {
             ratio: pgRate / copyRate,
             target: '≥ 100,000 events/s',
             pass: pgRate >= 100_000,
-            notes: `${size}; one batch, one transaction: parse, verdicts, identities/certificates upserted, ledger + notable COPYed, hourly usage merged in memory and upserted once per key; \\copy writes ${ledgerRows.toLocaleString('en-US')} ledger rows straight into the same partitioned table and indexes`,
+            notes: `${size}; one batch, one transaction: parse, verdicts, identities/certificates upserted, ledger + notable COPYed, hourly usage merged in memory and upserted once per key; ${cpu}; \\copy writes ${ledgerRows.toLocaleString('en-US')} ledger rows straight into the same partitioned table and indexes`,
           },
           {
             name: 'ingest realistic → PostgreSQL vs jq filter',
