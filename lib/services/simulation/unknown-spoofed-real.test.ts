@@ -7,7 +7,7 @@
 //    forged certificate and said ok; only the chain verdict is spoofed_client_cert. Each such request
 //    is one attack stopped, counted once: at the backend's line, or at the edge's when only the edge
 //    is in scope. With every hop in scope the edge's line of it is the same attack at another hop
-//    (sameAttackOtherHops), never a legitimate client breaking.
+//    (sameAttackOtherHops), never a legitimate client breaking; rollout plans read it the same way.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../cli/commands/simulate.ts';
@@ -178,6 +178,24 @@ for (const runtime of RUNTIMES) {
       // The CLI's --json: the same counts, the contract's fields plus the added ones.
       const { out } = await cli(t, { require: ['mtls'] as unknown as string, from: BB1_RANGE.from.toISOString(), to: BB1_RANGE.to.toISOString() });
       expect(out.requests).toEqual(byHand.all);
+    });
+
+    it('a rollout plan and its progress over every hop read the forged paths as the simulation does: no identity broken by them, none compliant while they get through', async (ctx) => {
+      if (!t) return ctx.skip();
+      const byHand = countByHand(await bb1Lines(t)).identity['svc-a']!;
+      // Saved at the start of the range, so its progress reads the same lines.
+      const saved = await createPlan(t.db, { policy: { require: 'mtls' }, from: BB1_RANGE.from, to: BB1_RANGE.to, actor: 'test', now: () => BB1_RANGE.from });
+      const { plan, progress } = await getPlan(t.db, saved.id, BB1_RANGE.to);
+      const svcA = plan.waves.flatMap((w) => w.identities.map((i) => ({ ...i, inWave: w.wave }))).find((i) => i.name === 'svc-a')!;
+      expect(svcA.requests).toEqual({
+        total: byHand.total, wouldBeRefused: byHand.wouldBeRefused, attacksStopped: byHand.attacksStopped, legitimateBroken: byHand.legitimateBroken,
+        alreadyRefused: byHand.alreadyRefused, alreadyInvalid: byHand.alreadyInvalid, unknown: byHand.unknown, sameAttackOtherHops: byHand.sameAttackOtherHops,
+      });
+      // Enforcing mTLS breaks nothing legitimate for svc-a: it only stops the attacks.
+      expect(svcA.inWave).toBe(0);
+      const wave = progress.waves.find((w) => w.wave === svcA.inWave)!;
+      expect(wave.requests).toEqual({ total: byHand.total, compliant: byHand.unaffected, wouldBeRefused: byHand.wouldBeRefused, refusedByGateway: byHand.alreadyRefused });
+      expect(wave).toMatchObject({ identities: 1, compliant: 0, enforced: false });
     });
   });
 }
