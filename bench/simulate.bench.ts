@@ -82,7 +82,7 @@ export async function run(): Promise<BenchResult[]> {
       const policy = parsePolicy(input);
       const check = await runSimulation(db, { policy, range: { from, to } });
       const q = check.requests;
-      const adds = q.total === q.wouldBeRefused + q.alreadyRefused + q.alreadyInvalid + q.unaffected + q.unknown && (name.includes('gateway') || q.total === rows!.requests);
+      const adds = q.total === q.wouldBeRefused + q.alreadyRefused + q.alreadyInvalid + q.unaffected + q.unknown + q.sameAttackOtherHops && (name.includes('gateway') || q.total === rows!.requests);
       const ours = await timeIt(() => runSimulation(db, { policy, range: { from, to } }));
       for (const k of ['p50', 'p95'] as const) {
         out.push({

@@ -140,7 +140,7 @@ test('a platform owner simulates requiring mTLS on one source and route: attacks
   });
   expect(res.status()).toBe(200);
   const api = (await res.json()) as { requests: Record<string, number>; identities: { name: string; wouldBeRefused: number; attacksStopped: number; legitimateBroken: number }[] };
-  expect(api.requests).toEqual({ total: 10, wouldBeRefused: 8, attacksStopped: 3, legitimateBroken: 5, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 2, unknown: 0 });
+  expect(api.requests).toEqual({ total: 10, wouldBeRefused: 8, attacksStopped: 3, legitimateBroken: 5, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 2, unknown: 0, sameAttackOtherHops: 0 });
   expect(api.identities.map((i) => [i.name, i.wouldBeRefused, i.attacksStopped, i.legitimateBroken])).toEqual(ids.map((r) => [r[0], Number(r[2]), Number(r[3]), Number(r[4])]));
 
   // Looked at as a user, at three widths: nothing wider than its panel, no sideways scroll on a phone, no serious axe violation.

@@ -3,12 +3,19 @@
 import type { BrokenBy, ExceptionRequest, PlanIdentityInput, PlanRequirement, WaveNumber, WaveReason } from './types.ts';
 
 /**
+ * Requests that meet the policy: not refused by it, not refused or invalid anyway, not unknown (no
+ * token seen) and not another hop's line of an attack (a spoofed path's edge line is the attacker's).
+ */
+export function compliantRequests(r: PlanIdentityInput['requests']): number {
+  return Math.max(r.total - r.wouldBeRefused - r.alreadyRefused - r.alreadyInvalid - (r.unknown ?? 0) - (r.sameAttackOtherHops ?? 0), 0);
+}
+
+/**
  * Every accepted request of the identity that is not an attack, already refused or already invalid
  * showed no known token: nothing says it would pass the policy (the simulation's `unknown`).
  */
 export function onlyUnknown(r: PlanIdentityInput['requests']): boolean {
-  const unknown = r.unknown ?? 0;
-  return unknown > 0 && r.total - r.wouldBeRefused - r.alreadyRefused - r.alreadyInvalid - unknown <= 0;
+  return (r.unknown ?? 0) > 0 && compliantRequests(r) <= 0;
 }
 
 /**

@@ -47,7 +47,7 @@ export function planIdentitiesFromSimulation(result: SimulationResult, facts: Re
       transport: f?.transport ?? 'unknown',
       owner: f?.owner ?? null,
       ownerStatus: f?.ownerStatus ?? null,
-      requests: { total: r.total, wouldBeRefused: r.wouldBeRefused, attacksStopped: r.attacksStopped, legitimateBroken: r.legitimateBroken, alreadyRefused: r.alreadyRefused, alreadyInvalid: r.alreadyInvalid, unknown: r.unknown },
+      requests: { total: r.total, wouldBeRefused: r.wouldBeRefused, attacksStopped: r.attacksStopped, legitimateBroken: r.legitimateBroken, alreadyRefused: r.alreadyRefused, alreadyInvalid: r.alreadyInvalid, unknown: r.unknown, sameAttackOtherHops: r.sameAttackOtherHops },
       brokenBy: brokenByOf(r, result.policy.require),
       clientNetworks: [],
       gateways: result.policy.scope?.gateway ? [result.policy.scope.gateway] : [],

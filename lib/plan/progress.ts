@@ -1,7 +1,7 @@
 // Progress of a saved plan: its policy re-run over the evidence since it was saved, read per wave.
 // A request meets the plan when the policy would not refuse it; a refused one counts for the plan
 // too when the gateway refused it (enforcement is on), and against it when it got through.
-import { onlyUnknown } from './assign-wave.ts';
+import { compliantRequests, onlyUnknown } from './assign-wave.ts';
 import type { PlanIdentityInput, PlanProgress, RolloutPlan, WaveProgress } from './types.ts';
 
 /** Per identity, the simulation of the evidence since the plan (identities not seen are absent). */
@@ -21,8 +21,9 @@ export function planProgress(plan: RolloutPlan, since: PlanIdentityInput[], rang
       requests.total += r.total;
       requests.wouldBeRefused += r.wouldBeRefused;
       requests.refusedByGateway += r.alreadyRefused;
-      // Requests with no known token (unknown) meet nothing: whether the policy would refuse them cannot be told.
-      requests.compliant += Math.max(r.total - r.wouldBeRefused - r.alreadyRefused - r.alreadyInvalid - (r.unknown ?? 0), 0);
+      // Requests with no known token (unknown) meet nothing: whether the policy would refuse them cannot
+      // be told; nor does another hop's line of an attack (compliantRequests).
+      requests.compliant += compliantRequests(r);
       if (r.legitimateBroken === 0 && r.attacksStopped === 0 && !onlyUnknown(r)) compliant++;
     }
     const good = requests.compliant + requests.refusedByGateway;

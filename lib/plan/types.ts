@@ -30,6 +30,12 @@ export interface IdentityRequests {
    * them cannot be judged (the simulation's `requests.unknown`). Absent in plans saved before it.
    */
   unknown?: number;
+  /**
+   * Lines of a spoofed path other than the one its attack counts on (the simulation's
+   * `requests.sameAttackOtherHops`): the attacker's request at another hop, never compliant nor
+   * broken. Absent in plans saved before it.
+   */
+  sameAttackOtherHops?: number;
 }
 
 /**

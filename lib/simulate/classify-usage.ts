@@ -50,6 +50,19 @@ export function classifyUsage(f: UsageFacts, require: Requirement): Classificati
   return is('unaffected');
 }
 
+/**
+ * Where one hop's line of a spoofed path (chain verdict spoofed_client_cert: a forged certificate
+ * header reached a backend) counts, given the category its own verdict puts it in. The path is one
+ * attacker's request: its attack counts once, on the line `countsTheAttack` (lib/services/simulation
+ * spoofed-paths.ts picks it); every other line of it is the same attack seen at another hop, never a
+ * legitimate client breaking, unaffected or a second attack. A line the gateway refused, or whose
+ * token or certificate was invalid anyway, stays what it was.
+ */
+export function spoofedPathCategory(own: SimulationCategory, countsTheAttack: boolean): SimulationCategory {
+  if (own === 'alreadyRefused' || own === 'alreadyInvalid') return own;
+  return countsTheAttack ? 'attacksStopped' : 'sameAttackOtherHops';
+}
+
 /** Why `unknown` requests are not counted unaffected: said once per answer (API warnings, CLI stderr, the page). */
 export function unknownWords(unknown: number, total: number): string {
   return (

@@ -2,7 +2,7 @@
 import type { BrokenCounts, CategoryCounts, ImpactRow, PresentedCounts } from './types.ts';
 
 export function emptyCounts(): CategoryCounts {
-  return { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 0 };
+  return { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 0, sameAttackOtherHops: 0 };
 }
 
 export function emptyBroken(): BrokenCounts {

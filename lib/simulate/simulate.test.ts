@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERDICTS } from '../domain/types.ts';
 import { z } from 'zod';
-import { classificationTable, classifyUsage, describeScope, globToLike, parsePolicy, policySchema, scopeWords, SimulationError, unknownWords, validateRange, type UsageFacts } from './index.ts';
+import { classificationTable, classifyUsage, describeScope, globToLike, parsePolicy, policySchema, scopeWords, SimulationError, spoofedPathCategory, unknownWords, validateRange, type SimulationCategory, type UsageFacts } from './index.ts';
 
 const facts = (f: Partial<UsageFacts>): UsageFacts => ({ verdict: 'ok', missingProof: false, binding: 'mtls', ttlOverLimit: false, refusedByGateway: false, ...f });
 
@@ -39,6 +39,20 @@ describe('classifyUsage', () => {
 
   it('unknownWords says how many of how many, and that they are not counted unaffected', () => {
     expect(unknownWords(3, 10)).toMatch(/^3 of 10 requests cannot be judged: the log shows no token .* counted in requests\.unknown, not unaffected\./);
+  });
+});
+
+describe('spoofedPathCategory', () => {
+  it.each<[string, SimulationCategory, boolean, SimulationCategory]>([
+    ['the backend line that said ok to the forged certificate is the attack', 'unaffected', true, 'attacksStopped'],
+    ['the edge line of a bound token without its certificate is the same attack at another hop, not a client breaking', 'legitimateBroken', false, 'sameAttackOtherHops'],
+    ['an edge line that looked fine is the same attack at another hop, not unaffected', 'unaffected', false, 'sameAttackOtherHops'],
+    ['a second line that reads as an attack on its own still counts the path once', 'attacksStopped', false, 'sameAttackOtherHops'],
+    ['a line with no known token on the attack hop is the attack', 'unknown', true, 'attacksStopped'],
+    ['a line the gateway refused stays already refused', 'alreadyRefused', true, 'alreadyRefused'],
+    ['a line with an expired token stays already invalid', 'alreadyInvalid', false, 'alreadyInvalid'],
+  ])('%s', (_, own, countsTheAttack, to) => {
+    expect(spoofedPathCategory(own, countsTheAttack)).toBe(to);
   });
 });
 

@@ -55,8 +55,8 @@ export interface SimulationInput {
  * binding is unknown (Caddy's redacted `"Authorization":[]`, a format that logs no token). Never
  * `unaffected`: nobody can say whether the policy would refuse them.
  */
-export type SimulationCategory = 'attacksStopped' | 'legitimateBroken' | 'alreadyRefused' | 'alreadyInvalid' | 'unaffected' | 'unknown';
-export const SIMULATION_CATEGORIES: readonly SimulationCategory[] = ['attacksStopped', 'legitimateBroken', 'alreadyRefused', 'alreadyInvalid', 'unaffected', 'unknown'];
+export type SimulationCategory = 'attacksStopped' | 'legitimateBroken' | 'alreadyRefused' | 'alreadyInvalid' | 'unaffected' | 'unknown' | 'sameAttackOtherHops';
+export const SIMULATION_CATEGORIES: readonly SimulationCategory[] = ['attacksStopped', 'legitimateBroken', 'alreadyRefused', 'alreadyInvalid', 'unaffected', 'unknown', 'sameAttackOtherHops'];
 
 /**
  * Why a legitimate request would break: a bearer (unbound) token; a bound token sent without its
@@ -78,6 +78,12 @@ export interface CategoryCounts {
   unaffected: number;
   /** Accepted requests with no known token: whether the policy would refuse them cannot be judged. Part of `total`, never of `unaffected`. */
   unknown: number;
+  /**
+   * Lines of a spoofed path (chain verdict spoofed_client_cert) other than the one its attack is
+   * counted on: the attacker's request seen at another hop. Part of `total`, never of
+   * `legitimateBroken`, `unaffected` or `wouldBeRefused` (the attack counts once, in `attacksStopped`).
+   */
+  sameAttackOtherHops: number;
 }
 
 export type BrokenCounts = Record<BrokenReason, number>;

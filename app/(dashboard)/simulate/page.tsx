@@ -142,6 +142,9 @@ function Result({ r, q }: { r: SimulationResult; q: SimulateQuery }) {
             {n.unknown > 0 ? (
               <div className="kpi alert" data-testid="simulate-unknown"><div className="label">Cannot judge</div><div className="value">{fmt(n.unknown)}</div><div className="sub">no token seen: not counted as unaffected</div></div>
             ) : null}
+            {n.sameAttackOtherHops > 0 ? (
+              <div className="kpi" data-testid="simulate-other-hops"><div className="label">Same attacks, other hops</div><div className="value">{fmt(n.sameAttackOtherHops)}</div><div className="sub">a forged certificate&apos;s path seen at another hop: counted once above</div></div>
+            ) : null}
           </div>
           {r.warnings.map((w) => (
             <div key={w} className="panel" role="note" data-testid="simulate-warning"><p style={{ margin: 0 }}><strong>Cannot judge every request.</strong> {w}</p></div>

@@ -78,7 +78,7 @@ function human(r: SimulationResult): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
     `require ${r.policy.require}${r.policy.maxTtlSeconds ? `, tokens at most ${r.policy.maxTtlSeconds} s` : ''} over ${r.range.from} – ${r.range.to}`,
-    `${n(q.total)} requests: ${n(q.wouldBeRefused)} would be refused (${n(q.attacksStopped)} attacks stopped, ${n(q.legitimateBroken)} legitimate broken), ${n(q.alreadyRefused)} already refused, ${n(q.alreadyInvalid)} already invalid, ${n(q.unaffected)} unaffected, ${n(q.unknown ?? 0)} cannot be judged (no token seen)`,
+    `${n(q.total)} requests: ${n(q.wouldBeRefused)} would be refused (${n(q.attacksStopped)} attacks stopped, ${n(q.legitimateBroken)} legitimate broken), ${n(q.alreadyRefused)} already refused, ${n(q.alreadyInvalid)} already invalid, ${n(q.unaffected)} unaffected, ${n(q.unknown ?? 0)} cannot be judged (no token seen)${q.sameAttackOtherHops ? `, ${n(q.sameAttackOtherHops)} the same attacks seen at other hops` : ''}`,
     ...(r.warnings ?? []).map((w) => `warning: ${w}`),
   ];
   if (r.identities.length) {

@@ -199,7 +199,7 @@ describeReal('rollout plans on real NGINX traffic', () => {
           expect(plan.policy).toEqual(parsePolicy(policy));
           const sim = await runSimulation(db, { policy: parsePolicy(policy), range });
           const planned = Object.fromEntries(plan.waves.flatMap((w) => w.identities).map((i) => [i.name, i.requests]));
-          const simulated = Object.fromEntries(sim.identities.map((i) => [i.name, { total: i.total, wouldBeRefused: i.wouldBeRefused, attacksStopped: i.attacksStopped, legitimateBroken: i.legitimateBroken, alreadyRefused: i.alreadyRefused, alreadyInvalid: i.alreadyInvalid, unknown: i.unknown }]));
+          const simulated = Object.fromEntries(sim.identities.map((i) => [i.name, { total: i.total, wouldBeRefused: i.wouldBeRefused, attacksStopped: i.attacksStopped, legitimateBroken: i.legitimateBroken, alreadyRefused: i.alreadyRefused, alreadyInvalid: i.alreadyInvalid, unknown: i.unknown, sameAttackOtherHops: i.sameAttackOtherHops }]));
           expect(Object.fromEntries(Object.entries(planned).map(([k, v]) => [k, v.total])), JSON.stringify(scope)).toEqual(expected);
           expect(planned, JSON.stringify(scope)).toEqual(simulated);
           expect(saved.totals).toMatchObject({ requests: sim.requests.total, wouldBeRefused: sim.requests.wouldBeRefused, attacksStopped: sim.requests.attacksStopped, legitimateBroken: sim.requests.legitimateBroken });

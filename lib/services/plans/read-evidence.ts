@@ -7,17 +7,27 @@
 // (ok requests are the compliant ones, so this can only add compliant traffic to that hour).
 // The scope is the simulation's (lib/services/simulation/scope.ts): gateway, source and route as
 // dimension numbers, privileged and audience on the token; identity kind and name on the identity.
+// Lines of spoofed paths move as the simulation moves them (spoofed-paths.ts, spoofedPathCategory).
 import type { Database } from '../../db/open.ts';
 import { verdictOfCode } from '../../domain/verdict-codes.ts';
-import { classifyRequest, type BrokenBy, type PlanIdentityInput, type PlanPolicy, type RequestFacts, type Transport } from '../../plan/index.ts';
+import { classifyRequest, type BrokenBy, type PlanIdentityInput, type PlanPolicy, type RequestCategory, type RequestFacts, type Transport } from '../../plan/index.ts';
 import { globMatch } from '../../plan/assign-wave.ts';
+import { spoofedPathCategory, type SimulationCategory } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
-import { scopeIsEmpty, tokenScopeSql, urlRegex, usageScopeSql, type ResolvedScope } from '../simulation/scope.ts';
+import { policyScopeSql, scopeIsEmpty, tokenScopeSql, urlRegex, usageScopeSql, type ResolvedScope } from '../simulation/scope.ts';
+import { spoofedPathLinesSql } from '../simulation/spoofed-paths.ts';
 
 interface Group extends RequestFacts {
   identityId: string;
   n: number;
+  /** Counted here whatever classifyRequest says: a spoofed path's line (spoofedPathCategory). */
+  countAs?: 'attacksStopped' | 'sameAttackOtherHops';
 }
+
+/** The plan's request categories in the simulation's words. */
+const SIMULATION_CATEGORY: Record<RequestCategory, SimulationCategory> = {
+  compliant: 'unaffected', attack: 'attacksStopped', broken: 'legitimateBroken', alreadyRefused: 'alreadyRefused', alreadyInvalid: 'alreadyInvalid', unknown: 'unknown',
+};
 
 const ZERO: BrokenBy = { bearerWithCertificate: 0, bearerWithDpopKey: 0, bearerNoKey: 0, boundWithoutProof: 0, contextStripped: 0, ttlOverLimit: 0 };
 
@@ -77,13 +87,37 @@ export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope
       WHERE u."identityId" IS NOT NULL AND u.hour >= date_trunc('hour', $1::timestamptz) AND u.hour < $2 ${networkScope}`,
     nw.params,
   );
+  // Lines of spoofed paths, as the simulation reads them (spoofed-paths.ts): each is taken off the
+  // group its own verdict put it in above and counted where spoofedPathCategory says (the path's
+  // attack once; its other lines, the attacker's request at other hops, never compliant nor broken).
+  const sp = args();
+  const spScope = policyScopeSql(scope, policy, sp.arg);
+  const spoofedRows = await db.query<{ identityId: string; verdict: number; reason: string | null; status: number | null; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean; attackLine: boolean; n: number }>(
+    `SELECT "identityId", verdict, reason, status, binding, ttl, "hasCert", "hasJkt", "attackLine", count(*)::bigint AS n FROM (
+       ${spoofedPathLinesSql({
+         select: `u."identityId", u.verdict, (SELECT rd.value FROM evidence."Dim" rd WHERE rd.id = u.reason) AS reason, u.status, t.binding::text AS binding, t."ttlSeconds" AS ttl, (u.cert IS NOT NULL) AS "hasCert", (u.jkt IS NOT NULL) AS "hasJkt"`,
+         joins: spScope.joins,
+         where: ['u."identityId" IS NOT NULL', ...spScope.conds].join(' AND '),
+         from: '$1', to: '$2',
+       })}
+     ) x WHERE "identityId" IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+    sp.params,
+  );
+  const factsOf = (r: { identityId: string; verdict: number; reason: string | null; status: number | null; binding: string | null; ttl: number | null; hasCert: boolean; hasJkt: boolean }) => ({
+    identityId: r.identityId, verdict: verdictOfCode(r.verdict), reason: r.reason, accepted: r.status === null ? null : r.status >= 200 && r.status < 300,
+    binding: bindingOf(r.binding), hasCert: r.hasCert, hasJkt: r.hasJkt, ttlSeconds: r.ttl,
+  });
   const groups: Group[] = [
     ...okRows.map((r) => ({ identityId: r.identityId, verdict: 'ok', reason: null, accepted: true, binding: bindingOf(r.binding), hasCert: r.hasCert, hasJkt: r.hasJkt, ttlSeconds: r.ttl, n: Number(r.n) })),
-    ...notableRows.map((r) => ({
-      identityId: r.identityId, verdict: verdictOfCode(r.verdict), reason: r.reason, accepted: r.status === null ? null : r.status >= 200 && r.status < 300,
-      binding: bindingOf(r.binding), hasCert: r.hasCert, hasJkt: r.hasJkt, ttlSeconds: r.ttl, n: Number(r.n),
-    })),
+    ...notableRows.map((r) => ({ ...factsOf(r), n: Number(r.n) })),
   ];
+  for (const r of spoofedRows) {
+    const f = factsOf(r);
+    const own = SIMULATION_CATEGORY[classifyRequest(f, policy).category];
+    const to = spoofedPathCategory(own, r.attackLine);
+    if (to === own || (to !== 'attacksStopped' && to !== 'sameAttackOtherHops')) continue;
+    groups.push({ ...f, n: -Number(r.n) }, { ...f, n: Number(r.n), countAs: to });
+  }
   const ids = [...new Set(groups.map((g) => g.identityId))];
   if (!ids.length) return [];
   const facts = await db.prisma.identity.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, kind: true, transport: true, owner: true, ownerStatus: true } });
@@ -94,7 +128,7 @@ export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope
     if (sel?.nameGlob && !globMatch(sel.nameGlob, f.name)) continue;
     byId.set(f.id, {
       name: f.name, identityId: f.id, kind: f.kind, transport: transportOf(f.transport), owner: f.owner, ownerStatus: f.ownerStatus === 'departed' ? 'departed' : 'active',
-      requests: { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unknown: 0 },
+      requests: { total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unknown: 0, sameAttackOtherHops: 0 },
       brokenBy: { ...ZERO }, clientNetworks: [], gateways: gateway ? [gateway] : [], maxTokenTtlSeconds: null,
     });
   }
@@ -104,7 +138,8 @@ export async function readPlanIdentities(db: Database, policy: PlanPolicy, scope
     const c = classifyRequest(g, policy);
     const r = i.requests;
     r.total += g.n;
-    if (c.category === 'attack') r.attacksStopped += g.n;
+    if (g.countAs === 'sameAttackOtherHops') r.sameAttackOtherHops = (r.sameAttackOtherHops ?? 0) + g.n;
+    else if (g.countAs === 'attacksStopped' || c.category === 'attack') r.attacksStopped += g.n;
     else if (c.category === 'broken') {
       r.legitimateBroken += g.n;
       i.brokenBy[c.brokenBy!] += g.n;

@@ -19,13 +19,13 @@ import { VERDICTS } from '../../domain/types.ts';
 import { verdictCode, verdictCodeListSql } from '../../domain/verdict-codes.ts';
 import { HoldfastError } from '../../errors.ts';
 import {
-  BROKEN_REASONS, classificationTable, emptyBroken, emptyCounts, emptyPresented, globToLike, MISSING_PROOF_REASONS, rankRows, REFUSED_VERDICTS,
-  SIMULATION_CATEGORIES, SimulationError, unknownWords, validateRange,
+  BROKEN_REASONS, classificationTable, emptyBroken, emptyCounts, emptyPresented, MISSING_PROOF_REASONS, rankRows, REFUSED_VERDICTS,
+  SIMULATION_CATEGORIES, SimulationError, spoofedPathCategory, unknownWords, validateRange,
   type IdentityImpact, type ImpactRow, type SimulationInput, type SimulationPolicy, type SimulationResult, type TokenBinding, type TokenImpact,
 } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
-import { ledgerIdentitySql } from '../evidence/writer.ts';
-import { resolveScope, scopeIsEmpty, usageScopeSql, type ResolvedScope, type SqlArg } from './scope.ts';
+import { policyScopeSql, resolveScope, scopeIsEmpty, type ResolvedScope, type SqlArg } from './scope.ts';
+import { spoofedPathLinesSql } from './spoofed-paths.ts';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_ROW_LIMIT = 50;
@@ -73,7 +73,7 @@ interface AggRow {
   ttl: number | null;
   rows: number;
   total: number;
-  c0: number; c1: number; c2: number; c3: number; c4: number; c5: number;
+  c0: number; c1: number; c2: number; c3: number; c4: number; c5: number; c6: number;
   b0: number; b1: number; b2: number; b3: number; b4: number;
   pc: number; pj: number;
   ex: string | null;
@@ -81,8 +81,9 @@ interface AggRow {
 
 /**
  * Requests of a usage group that belong in another category than the group's verdict says: ones the
- * gateway refused though the verdict does not say so (to alreadyRefused), and ones whose chain
- * verdict is spoofed_client_cert (to attacksStopped). `cat`/`broken`: where they are taken from.
+ * gateway refused though the verdict does not say so (to alreadyRefused), and lines of spoofed paths
+ * (to attacksStopped once per path, the path's other lines to sameAttackOtherHops). `cat`/`broken`:
+ * where they are taken from.
  */
 interface Move {
   tok: string | null;
@@ -131,7 +132,6 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
     throw toHoldfastError(e);
   }
   const limit = Math.max(1, Math.min(MAX_ROW_LIMIT, input.limit ?? DEFAULT_ROW_LIMIT));
-  const idSel = policy.scope?.identity ?? null;
   const table = classificationTable(policy.require, VERDICTS);
   const missingIds = (await db.query<{ id: number }>(`SELECT id FROM evidence."Dim" WHERE kind = $1 AND value = ANY($2::text[])`, [DIM.reason, [...MISSING_PROOF_REASONS]])).map((r) => Number(r.id));
   const cat = (c: string) => SIMULATION_CATEGORIES.indexOf(c as never);
@@ -148,15 +148,11 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
     policy.maxTtlSeconds ?? 0, missingIds, // 3, 4
     lookup.cat, lookup.broken, // 5, 6
   ];
-  const needIdentity = Boolean(idSel?.kind || idSel?.nameGlob);
   // Optional scope conditions take their parameters only when present (an unused $n has no type).
   const arg = (v: unknown, type: string) => `$${params.push(v)}::${type}`;
-  const conds = [`u.hour >= $1 AND u.hour < $2`];
-  conds.push(...usageScopeSql(scope, policy, arg));
-  if (idSel?.kind) conds.push(`i.kind = ${arg(idSel.kind, 'text')}`);
-  if (idSel?.nameGlob) conds.push(`i.name LIKE ${arg(globToLike(idSel.nameGlob), 'text')}`);
-  const where = conds.join(' AND ');
-  const joins = `LEFT JOIN "Token" t ON t.id = u."tokenId" ${needIdentity ? `LEFT JOIN "Identity" i ON i.id = u."identityId"` : ''}`;
+  const inScope = policyScopeSql(scope, policy, arg);
+  const where = [`u.hour >= $1 AND u.hour < $2`, ...inScope.conds].join(' AND ');
+  const joins = inScope.joins;
   // A join on the classifier's table would multiply the rows before filtering them: an array index per
   // row instead, the slot computed once per row and indexing both arrays. The binding is compared as
   // the enum: a cast to text looks its label up for every row.
@@ -225,35 +221,25 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
   };
 
   /**
-   * Requests whose whole path is spoofed_client_cert (a hop passed a client-supplied certificate
-   * header on, lib/hops) while the hops' own verdicts say otherwise: the backend compared the token
-   * with the forged certificate and said ok; the edge saw a bound token without its certificate
-   * (bound_not_enforced / no_certificate, counted as a legitimate client breaking) or nothing wrong.
-   * Every hop's line is one request of `total`, as always; the attack is counted once per path, on
-   * one of its lines in scope: a line whose own verdict is spoofed_client_cert (already an attack),
-   * else the one whose log shows the forged certificate (the hop after the leaking one, `chainPos` =
-   * `chainLeak` + 1), else the first hop in scope. That line moves to attacksStopped when the policy
-   * would otherwise count it broken, unaffected or unknown and the gateway answered it 2xx (a refused
-   * one is alreadyRefused: refusalMoves); the path's other lines keep their own verdicts. Read from
-   * the hop rows joined to their ledger rows (the usage row's dimensions, its identity as the writer
-   * derives it), so only within the request window (HOLDFAST_REQUEST_WINDOW_DAYS).
+   * Lines of spoofed paths (spoofed-paths.ts) in another category than their own verdict gives them
+   * (lib/simulate spoofedPathCategory): the backend compared the token with the forged certificate and
+   * said ok; the edge saw a bound token without its certificate (bound_not_enforced / no_certificate)
+   * or nothing wrong. Every hop's line is one request of `total`, as always; the path's attack counts
+   * once, on its attack line (to attacksStopped), and its other lines are sameAttackOtherHops. Only
+   * lines the gateway answered 2xx move: a refused one is alreadyRefused (refusalMoves).
    */
   const spoofedMoves = async (q: Query): Promise<Move[]> => {
     const s = withArgs();
-    const spoofed = verdictCode('spoofed_client_cert');
-    const from = SIMULATION_CATEGORIES.map((c, i) => (c === 'legitimateBroken' || c === 'unaffected' || c === 'unknown' ? i : -1)).filter((i) => i >= 0);
+    const to = (attackLine: boolean) => s.arg(SIMULATION_CATEGORIES.map((c) => cat(spoofedPathCategory(c, attackLine))), 'int2[]');
+    const lines = spoofedPathLinesSql({
+      select: `u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, ${presSql} AS pres, ${catSql} AS cat, ${brokenSql} AS broken`,
+      joins, where, from: '$1', to: '$2',
+    });
     return q<Move>(
-      `SELECT tok, idn, route, network, pres, count(*)::float8 AS moved, cat, broken, ${cat('attacksStopped')} AS "to" FROM (
-         SELECT u."tokenId" AS tok, u."identityId" AS idn, u.route, u.network, ${presSql} AS pres, ${catSql} AS cat, ${brokenSql} AS broken, u.accepted,
-                row_number() OVER (PARTITION BY u.corr, u.leak ORDER BY u.verdict = ${spoofed} DESC, u.pos = u.leak + 1 DESC NULLS LAST, u.pos NULLS LAST) AS rn
-           FROM (SELECT r."tokenId", ${ledgerIdentitySql('r', 'lt')} AS "identityId", r.ns, r.gateway, r.route, r.network, r.cert, r.jkt, r.reason, r.verdict, h."occurredAt" AS hour,
-                        h.corr, h."chainPos" AS pos, h."chainLeak" AS leak, (r."httpStatus" IS NULL OR r."httpStatus" BETWEEN 200 AND 299) AS accepted
-                   FROM evidence."Hop" h JOIN evidence."Request" r ON r.day = h.day AND r.ns = h.ns AND r.key = h.key LEFT JOIN "Token" lt ON lt.id = r."tokenId"
-                  WHERE h."chainVerdict" = ${spoofed} AND h."occurredAt" >= $1 AND h."occurredAt" < $2) u
-           ${joins}
-          WHERE ${where}
-       ) x WHERE rn = 1 AND accepted AND cat = ANY(${s.arg(from, 'int2[]')})
-       GROUP BY tok, idn, route, network, pres, cat, broken`,
+      `SELECT tok, idn, route, network, pres, count(*)::float8 AS moved, cat, broken, "to" FROM (
+         SELECT x.*, (CASE WHEN x."attackLine" THEN ${to(true)} ELSE ${to(false)} END)[x.cat + 1] AS "to" FROM (${lines}) x WHERE x.accepted
+       ) y WHERE "to" <> cat
+       GROUP BY tok, idn, route, network, pres, cat, broken, "to"`,
       s.p,
     );
   };
@@ -340,7 +326,7 @@ function counts(r: AggRow | undefined) {
   const c = emptyCounts();
   if (!r) return c;
   c.total = Number(r.total);
-  [c.attacksStopped, c.legitimateBroken, c.alreadyRefused, c.alreadyInvalid, c.unaffected, c.unknown] = [r.c0, r.c1, r.c2, r.c3, r.c4, r.c5].map(Number) as [number, number, number, number, number, number];
+  [c.attacksStopped, c.legitimateBroken, c.alreadyRefused, c.alreadyInvalid, c.unaffected, c.unknown, c.sameAttackOtherHops] = [r.c0, r.c1, r.c2, r.c3, r.c4, r.c5, r.c6].map(Number) as [number, number, number, number, number, number, number];
   c.wouldBeRefused = c.attacksStopped + c.legitimateBroken;
   return c;
 }

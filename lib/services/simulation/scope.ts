@@ -4,7 +4,7 @@
 // its progress), so a plan and a simulation of the same policy count the same requests.
 import type { Database } from '../../db/open.ts';
 import { splitRoutePrefix } from '../../plan/gateway-config.ts';
-import { SimulationError, type SimulationPolicy } from '../../simulate/index.ts';
+import { globToLike, SimulationError, type SimulationPolicy } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
 
 /** Dimension numbers of the policy's gateway, source and routes; null: not narrowed. */
@@ -94,4 +94,17 @@ export function usageScopeSql(scope: ResolvedScope, policy: SimulationPolicy, ar
   if (scope.ns) conds.push(`${u}.ns = ANY(${arg(scope.ns, 'int[]')})`);
   if (scope.routes) conds.push(`${u}.route = ANY(${arg(scope.routes, 'int[]')})`);
   return [...conds, ...tokenScopeSql(policy, arg, t)];
+}
+
+/**
+ * The whole scope over usage-like rows `u`: usageScopeSql, and the identity's kind and name glob on
+ * the identity joined as `i` (only when the policy names them). `joins`: the token as `t`, and `i`.
+ */
+export function policyScopeSql(scope: ResolvedScope, policy: SimulationPolicy, arg: SqlArg): { conds: string[]; joins: string } {
+  const idSel = policy.scope?.identity;
+  const conds = usageScopeSql(scope, policy, arg);
+  if (idSel?.kind) conds.push(`i.kind = ${arg(idSel.kind, 'text')}`);
+  if (idSel?.nameGlob) conds.push(`i.name LIKE ${arg(globToLike(idSel.nameGlob), 'text')}`);
+  const needIdentity = Boolean(idSel?.kind || idSel?.nameGlob);
+  return { conds, joins: `LEFT JOIN "Token" t ON t.id = u."tokenId" ${needIdentity ? `LEFT JOIN "Identity" i ON i.id = u."identityId"` : ''}` };
 }

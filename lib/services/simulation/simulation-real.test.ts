@@ -29,7 +29,7 @@ interface Recount {
   byNetwork: Map<string, Record<SimulationCategory, number>>;
 }
 
-const zero = (): Record<SimulationCategory, number> => ({ attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 0 });
+const zero = (): Record<SimulationCategory, number> => ({ attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 0, sameAttackOtherHops: 0 });
 
 /** Every ledger row of the range, classified one at a time (no aggregation in the database). */
 async function recount(t: TestDatabase, policy: SimulationPolicy, from: Date, to: Date): Promise<Recount> {
@@ -125,7 +125,7 @@ describeReal('simulation on real NGINX traffic', () => {
         const r = await runSimulation(t.db, { policy, range });
         const B = BEFORE_ROUNDS;
         const E = ENFORCED_ROUNDS;
-        expect(r.requests).toEqual({ total: 4 * (B + E), wouldBeRefused: 3 * B, attacksStopped: B, legitimateBroken: 2 * B, alreadyRefused: 3 * E, alreadyInvalid: 0, unaffected: B + E, unknown: 0 });
+        expect(r.requests).toEqual({ total: 4 * (B + E), wouldBeRefused: 3 * B, attacksStopped: B, legitimateBroken: 2 * B, alreadyRefused: 3 * E, alreadyInvalid: 0, unaffected: B + E, unknown: 0, sameAttackOtherHops: 0 });
         expect(r.brokenBy).toMatchObject({ bearer: B, bound_without_proof: B, context_stripped: 0, ttl_over_limit: 0 });
         expect(r.identities.map((i) => [i.name, i.wouldBeRefused, i.attacksStopped, i.legitimateBroken, i.alreadyRefused])).toEqual([
           ['svc-a', 2 * B, B, B, 2 * E],
@@ -249,5 +249,5 @@ describeReal('simulation on real NGINX traffic', () => {
 });
 
 function pick(c: Record<SimulationCategory, number>): Record<SimulationCategory, number> {
-  return { attacksStopped: c.attacksStopped, legitimateBroken: c.legitimateBroken, alreadyRefused: c.alreadyRefused, alreadyInvalid: c.alreadyInvalid, unaffected: c.unaffected, unknown: c.unknown };
+  return { attacksStopped: c.attacksStopped, legitimateBroken: c.legitimateBroken, alreadyRefused: c.alreadyRefused, alreadyInvalid: c.alreadyInvalid, unaffected: c.unaffected, unknown: c.unknown, sameAttackOtherHops: c.sameAttackOtherHops };
 }

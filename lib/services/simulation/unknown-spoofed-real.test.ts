@@ -5,15 +5,16 @@
 //  - BB1's owner-ids chains (HAProxy and NGINX edges that passed a forged Client-Cert /
 //    X-SSL-Client-Cert to an Apache backend, lines unedited): the backend compared the token with the
 //    forged certificate and said ok; only the chain verdict is spoofed_client_cert. Each such request
-//    is one attack stopped, counted once: at the backend's line,
-//    or at the edge's when only the edge is in scope.
+//    is one attack stopped, counted once: at the backend's line, or at the edge's when only the edge
+//    is in scope. With every hop in scope the edge's line of it is the same attack at another hop
+//    (sameAttackOtherHops), never a legitimate client breaking; rollout plans read it the same way.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../cli/commands/simulate.ts';
 import type { CommandContext } from '../../cli/command.ts';
-import { parsePolicy, type SimulationResult } from '../../simulate/index.ts';
+import { parsePolicy, type ImpactRow, type SimulationResult } from '../../simulate/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
-import { listEvents, parseEventFilters } from '../estate/lists.ts';
+import { listEvents, parseEventFilters, type EventRow } from '../estate/lists.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { createPlan, getPlan } from '../plans/index.ts';
 import { CADDY_EDGE_REDACTED_LINES } from '../ingest/testing/caddy-redacted-lines.ts';
@@ -46,6 +47,50 @@ async function cli(t: TestDatabase, args: Record<string, string>): Promise<{ out
   return { out: JSON.parse(out) as SimulationResult, err };
 }
 
+/** The BB1 chain lines as the events list shows them, one per hop. */
+async function bb1Lines(t: TestDatabase): Promise<EventRow[]> {
+  const lines = (await listEvents(t.db, parseEventFilters({ from: BB1_RANGE.from.toISOString(), to: BB1_RANGE.to.toISOString() }, 500), {})).items;
+  return lines.filter((e) => OWNER_IDS.some((l) => l.source === e.source));
+}
+
+type Counts = SimulationResult['requests'];
+const pickCounts = (c: Counts): Counts => ({
+  total: c.total, wouldBeRefused: c.wouldBeRefused, attacksStopped: c.attacksStopped, legitimateBroken: c.legitimateBroken,
+  alreadyRefused: c.alreadyRefused, alreadyInvalid: c.alreadyInvalid, unaffected: c.unaffected, unknown: c.unknown, sameAttackOtherHops: c.sameAttackOtherHops,
+});
+
+/**
+ * Requiring mTLS over BB1's lines, counted by hand, one line at a time: every token there is
+ * mTLS-bound (cnf x5t#S256) and every line was answered 200. A line of a spoofed path
+ * (chainVerdict) is the path's one attack at the Apache backend, the hop that received the forged
+ * certificate, and the same attack seen at another hop at the edge; any other line is unaffected when
+ * its own verdict is ok (the bound token came with its certificate).
+ */
+function countByHand(lines: EventRow[]) {
+  const zero = (): Counts => ({ total: 0, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 0, sameAttackOtherHops: 0 });
+  const out = { all: zero(), identity: {} as Record<string, Counts>, token: {} as Record<string, Counts>, route: {} as Record<string, Counts>, network: {} as Record<string, Counts> };
+  const paths = new Map<string, EventRow[]>();
+  for (const l of lines) paths.set(l.correlationId!, [...(paths.get(l.correlationId!) ?? []), l]);
+  for (const l of lines) {
+    expect(l.httpStatus).toBe(200);
+    let category: 'attacksStopped' | 'sameAttackOtherHops' | 'unaffected';
+    if (l.chainVerdict === 'spoofed_client_cert') {
+      expect(paths.get(l.correlationId!)!.filter((x) => x.source === 'apache-backend')).toHaveLength(1);
+      category = l.source === 'apache-backend' ? 'attacksStopped' : 'sameAttackOtherHops';
+    } else {
+      expect(l.verdict).toBe('ok');
+      category = 'unaffected';
+    }
+    const rows = [out.all, (out.identity[l.identity!] ??= zero()), (out.token[`${l.tokenFingerprint!.slice(0, 10)}…`] ??= zero()), (out.route[l.route!] ??= zero()), (out.network[l.clientNetwork!] ??= zero())];
+    for (const c of rows) {
+      c.total++;
+      c[category]++;
+      c.wouldBeRefused = c.attacksStopped + c.legitimateBroken;
+    }
+  }
+  return out;
+}
+
 for (const runtime of RUNTIMES) {
   describe(`simulation of unknown and spoofed traffic (${runtime})`, () => {
     let t: TestDatabase | undefined;
@@ -70,7 +115,7 @@ for (const runtime of RUNTIMES) {
     it('Caddy with a redacted Authorization: requiring mTLS cannot be judged — every request unknown, none unaffected, said once', async (ctx) => {
       if (!t) return ctx.skip();
       const r = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'caddy-edge' } }), range: CADDY_RANGE });
-      expect(r.requests).toEqual({ total: 4, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 4 });
+      expect(r.requests).toEqual({ total: 4, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 4, sameAttackOtherHops: 0 });
       expect(r.warnings).toHaveLength(1);
       expect(r.warnings[0]).toMatch(/^4 of 4 requests cannot be judged: the log shows no token/);
       // Per identity (the certificate's common name Caddy logged) and per route, the same.
@@ -91,7 +136,7 @@ for (const runtime of RUNTIMES) {
     it('the CLI with --json: the same counts on stdout, the reason once on stderr', async (ctx) => {
       if (!t) return ctx.skip();
       const { out, err } = await cli(t, { require: ['mtls'] as unknown as string, source: 'caddy-edge', from: CADDY_RANGE.from.toISOString(), to: CADDY_RANGE.to.toISOString() });
-      expect(out.requests).toMatchObject({ total: 4, wouldBeRefused: 0, unaffected: 0, unknown: 4 });
+      expect(out.requests).toMatchObject({ total: 4, wouldBeRefused: 0, unaffected: 0, unknown: 4, sameAttackOtherHops: 0 });
       expect(err).toHaveLength(1);
       expect(err[0]).toMatch(/^warning: 4 of 4 requests cannot be judged: .*\n$/);
     });
@@ -112,10 +157,45 @@ for (const runtime of RUNTIMES) {
         const edge = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source } }), range: BB1_RANGE });
         expect(edge.requests, source).toMatchObject({ total: 3, attacksStopped: 2, legitimateBroken: 0, unaffected: 1 });
       }
-      // Every hop: each line is one request of total (12 lines of 6 requests), the 4 forged paths 4 attacks, not 8;
-      // the edges' own lines of them keep their own verdicts.
+      // Every hop: each line is one request of total (12 lines of 6 requests), the 4 forged paths 4 attacks, not 8.
       const all = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
       expect(all.requests).toMatchObject({ total: 12, attacksStopped: 4, unknown: 0 });
+    });
+
+    it('every hop in scope: a forged path is one attack, its edge line the same attack at another hop (never a legitimate client breaking), in the totals and every row, as counted by hand from the lines', async (ctx) => {
+      if (!t) return ctx.skip();
+      const lines = await bb1Lines(t);
+      expect(lines).toHaveLength(12);
+      const byHand = countByHand(lines);
+      const all = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
+      expect(all.requests).toEqual(byHand.all);
+      expect(all.requests).toMatchObject({ total: 12, attacksStopped: 4, legitimateBroken: 0, sameAttackOtherHops: 4, unaffected: 4 });
+      const rows = (r: ImpactRow[]) => Object.fromEntries(r.map((x) => [x.name, pickCounts(x)]));
+      expect(rows(all.identities)).toEqual(byHand.identity);
+      expect(rows(all.tokens)).toEqual(byHand.token);
+      expect(rows(all.routes)).toEqual(byHand.route);
+      expect(rows(all.networks)).toEqual(byHand.network);
+      // The CLI's --json: the same counts, the contract's fields plus the added ones.
+      const { out } = await cli(t, { require: ['mtls'] as unknown as string, from: BB1_RANGE.from.toISOString(), to: BB1_RANGE.to.toISOString() });
+      expect(out.requests).toEqual(byHand.all);
+    });
+
+    it('a rollout plan and its progress over every hop read the forged paths as the simulation does: no identity broken by them, none compliant while they get through', async (ctx) => {
+      if (!t) return ctx.skip();
+      const byHand = countByHand(await bb1Lines(t)).identity['svc-a']!;
+      // Saved at the start of the range, so its progress reads the same lines.
+      const saved = await createPlan(t.db, { policy: { require: 'mtls' }, from: BB1_RANGE.from, to: BB1_RANGE.to, actor: 'test', now: () => BB1_RANGE.from });
+      const { plan, progress } = await getPlan(t.db, saved.id, BB1_RANGE.to);
+      const svcA = plan.waves.flatMap((w) => w.identities.map((i) => ({ ...i, inWave: w.wave }))).find((i) => i.name === 'svc-a')!;
+      expect(svcA.requests).toEqual({
+        total: byHand.total, wouldBeRefused: byHand.wouldBeRefused, attacksStopped: byHand.attacksStopped, legitimateBroken: byHand.legitimateBroken,
+        alreadyRefused: byHand.alreadyRefused, alreadyInvalid: byHand.alreadyInvalid, unknown: byHand.unknown, sameAttackOtherHops: byHand.sameAttackOtherHops,
+      });
+      // Enforcing mTLS breaks nothing legitimate for svc-a: it only stops the attacks.
+      expect(svcA.inWave).toBe(0);
+      const wave = progress.waves.find((w) => w.wave === svcA.inWave)!;
+      expect(wave.requests).toEqual({ total: byHand.total, compliant: byHand.unaffected, wouldBeRefused: byHand.wouldBeRefused, refusedByGateway: byHand.alreadyRefused });
+      expect(wave).toMatchObject({ identities: 1, compliant: 0, enforced: false });
     });
   });
 }

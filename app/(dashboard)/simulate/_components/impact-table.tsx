@@ -33,6 +33,8 @@ export interface ImpactTableProps<R extends ImpactRow> {
 export function ImpactTable<R extends ImpactRow>({ title, noun, testId, rows, total, name, evidence }: ImpactTableProps<R>) {
   // Requests with no token seen (requests.unknown): a column of their own only when a row has some.
   const unknown = rows.some((r) => r.unknown > 0);
+  // Other hops' lines of spoofed paths (requests.sameAttackOtherHops): likewise, only when a row has some.
+  const otherHops = rows.some((r) => r.sameAttackOtherHops > 0);
   return (
     <section className="panel" aria-labelledby={`${testId}-title`}>
       <h2 id={`${testId}-title`} style={{ marginTop: 0 }}>
@@ -49,6 +51,7 @@ export function ImpactTable<R extends ImpactRow>({ title, noun, testId, rows, to
             <th>Why legitimate requests break</th>
             <th className="num opt">Already refused</th>
             {unknown ? <th className="num" title="accepted with no token Holdfast knows: whether the policy would refuse them cannot be told">Cannot judge (no token seen)</th> : null}
+            {otherHops ? <th className="num" title="lines of a forged-certificate path at hops other than the one its attack is counted on: the attacker's request, not a legitimate client">Same attacks, other hops</th> : null}
             <th>Evidence</th>
           </tr>
         </thead>
@@ -66,6 +69,7 @@ export function ImpactTable<R extends ImpactRow>({ title, noun, testId, rows, to
                 <td>{brokenWords(r) || '—'}</td>
                 <td className="num opt">{fmt(r.alreadyRefused)}</td>
                 {unknown ? <td className="num">{fmt(r.unknown)}</td> : null}
+                {otherHops ? <td className="num">{fmt(r.sameAttackOtherHops)}</td> : null}
                 <td>{ev ? <Link href={ev.href}>{ev.label}</Link> : <span className="muted">—</span>}</td>
               </tr>
             );

@@ -69,7 +69,7 @@ for (const runtime of RUNTIMES) {
       expect(q.total).toBeGreaterThan(0);
       expect(q.wouldBeRefused).toBe(q.attacksStopped + q.legitimateBroken);
       // Requests with no known token are their own count (unknown), never unaffected; the answer says why, once.
-      expect(q.total).toBe(q.wouldBeRefused + q.alreadyRefused + q.alreadyInvalid + q.unaffected + q.unknown);
+      expect(q.total).toBe(q.wouldBeRefused + q.alreadyRefused + q.alreadyInvalid + q.unaffected + q.unknown + q.sameAttackOtherHops);
       expect(r.warnings).toHaveLength(q.unknown > 0 ? 1 : 0);
       expect(r.identities.reduce((s, i) => s + i.total, 0)).toBe(q.total);
       for (let i = 1; i < r.identities.length; i++) expect(r.identities[i - 1]!.wouldBeRefused).toBeGreaterThanOrEqual(r.identities[i]!.wouldBeRefused);
