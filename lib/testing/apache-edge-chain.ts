@@ -6,14 +6,12 @@
 // forwarding headers (FORGED_ORIGIN_HEADERS): the recommended vhost must replace them.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  apacheEdge, NGINX_BACKEND_BINDING_CHECK, NGINX_BACKEND_NJS_LOG_FORMAT, NGINX_NJS_LOAD_MODULE, NGINX_NJS_MODULE, nginxNjsHttpConfig,
-} from '../ingest/gateway-configs.ts';
+import { apacheEdge, NGINX_NJS_MODULE } from '../ingest/gateway-configs.ts';
 import { startApache, type ApacheProcess } from './apache-launch.ts';
 import { createGatewayPki, tlsRequest, type ClientName, type GatewayPki } from './gateway-pki.ts';
-import { startNginx, type NginxProcess } from './nginx-launch.ts';
+import type { NginxProcess } from './nginx-launch.ts';
 import { freePort } from './processes.ts';
-import { CHAIN_ROUTES, CHAIN_SCENARIOS, FORGED_ORIGIN_HEADERS, type ChainRoute, type ChainScenario } from './two-hop-chains.ts';
+import { CHAIN_ROUTES, CHAIN_SCENARIOS, FORGED_ORIGIN_HEADERS, startChainBackend, type ChainRoute, type ChainScenario } from './two-hop-chains.ts';
 
 /** The case name of one route × client through the Apache edge (the request path ends with it). */
 export const apacheCaseName = (route: ChainRoute, s: ChainScenario) => `apache-${route}-${s.id}`;
@@ -54,18 +52,8 @@ export async function runApacheEdgeChain(bins: { nginx: string; apache: string }
   });
   let apacheConfig = '';
   try {
-    // The backend of two-hop-chains.ts: plain HTTP, trusts the edge's Client-Cert, refuses a bound token whose certificate is not the forwarded one.
-    procs.push(await startNginx(bins.nginx, dir, 'backend', `${nginxNjsHttpConfig({ njsPath: njs })}
-${NGINX_BACKEND_NJS_LOG_FORMAT}
-${NGINX_BACKEND_BINDING_CHECK}
-server {
-  listen 127.0.0.1:${ports.backend};
-  access_log ${dir}/backend.json holdfast_backend_json;
-  location / {
-    if ($holdfast_binding_ok = 0) { return 401 "binding\\n"; }
-    return 200 "ok\\n";
-  }
-}`, [ports.backend], NGINX_NJS_LOAD_MODULE));
+    // The backend of two-hop-chains.ts.
+    procs.push(await startChainBackend(bins.nginx, dir, ports.backend, njs));
 
     const setLines = /^ *RequestHeader (set|edit\*?) Client-Cert .*\n/gm;
     const unsetLine = /^ *RequestHeader unset Client-Cert early\n/m;

@@ -133,6 +133,25 @@ const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url'
 
 
 /**
+ * The chains' backend: plain HTTP NGINX that trusts the edge's Client-Cert and refuses (401) a bound
+ * token whose certificate is not the forwarded one, logging the recommended backend format to
+ * `dir/backend.json`.
+ */
+export function startChainBackend(nginxBin: string, dir: string, port: number, njsPath: string): Promise<NginxProcess> {
+  return startNginx(nginxBin, dir, 'backend', `${nginxNjsHttpConfig({ njsPath })}
+${NGINX_BACKEND_NJS_LOG_FORMAT}
+${NGINX_BACKEND_BINDING_CHECK}
+server {
+  listen 127.0.0.1:${port};
+  access_log ${dir}/backend.json holdfast_backend_json;
+  location / {
+    if ($holdfast_binding_ok = 0) { return 401 "binding\\n"; }
+    return 200 "ok\\n";
+  }
+}`, [port], NGINX_NJS_LOAD_MODULE);
+}
+
+/**
  * Starts the backend and the three edges, sends every edge × route × scenario once, stops the
  * gateways (their logs flushed) and returns where the logs are. Needs nginx with njs, caddy, haproxy.
  */
@@ -154,18 +173,7 @@ export async function runTwoHopChains(bins: { nginx: string; caddy: string; hapr
   let haproxyConfig = '';
   let haproxyLog = '';
   try {
-    // Backend: plain HTTP, trusts the edge's Client-Cert, refuses a bound token whose certificate is not the forwarded one.
-    procs.push(await startNginx(bins.nginx, dir, 'backend', `${nginxNjsHttpConfig({ njsPath: njs })}
-${NGINX_BACKEND_NJS_LOG_FORMAT}
-${NGINX_BACKEND_BINDING_CHECK}
-server {
-  listen 127.0.0.1:${ports.backend};
-  access_log ${dir}/backend.json holdfast_backend_json;
-  location / {
-    if ($holdfast_binding_ok = 0) { return 401 "binding\\n"; }
-    return 200 "ok\\n";
-  }
-}`, [ports.backend], NGINX_NJS_LOAD_MODULE));
+    procs.push(await startChainBackend(bins.nginx, dir, ports.backend, njs));
 
     const proxy = `proxy_pass http://${upstream}; proxy_http_version 1.1;`;
     // The NGINX edge logs the recommended njs format (the certificate's x5t#S256 and the token's facts).
