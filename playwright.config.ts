@@ -16,7 +16,9 @@ export default defineConfig({
   use: {
     baseURL: process.env.HOLDFAST_E2E_URL,
     browserName: 'chromium',
-    screenshot: 'on',
+    // Journeys save the screenshots they mean to keep themselves (page.screenshot); an automatic one
+    // after every journey cost time and nobody read it. A failure still gets one.
+    screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

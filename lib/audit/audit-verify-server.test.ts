@@ -31,7 +31,7 @@ async function setUp(runtime: 'pglite' | 'postgres'): Promise<Setup> {
   if (runtime === 'pglite') {
     return { env: base, anchorFile: path.join(dataDir, 'audit-anchor.json'), open: () => openDatabase({ kind: 'pglite', dataDir }), drop: async () => {} };
   }
-  const pg = await createPostgresTestDatabase();
+  const pg = await createPostgresTestDatabase({ migrated: true });
   const anchorFile = path.join(dataDir, 'anchor', 'audit-anchor.json');
   mkdirSync(path.dirname(anchorFile));
   return {

@@ -272,7 +272,7 @@ async function startRuntime(runtime: 'pglite' | 'postgres'): Promise<Started> {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'holdfast-hostile-'));
     return { server: await startServerProcess({ ...env, HOLDFAST_DATA_DIR: dataDir }), dataDir };
   }
-  const created = await createPostgresTestDatabase();
+  const created = await createPostgresTestDatabase({ migrated: true });
   const server = await startServerProcess({ ...env, DATABASE_URL: created.url, HOLDFAST_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).catch(async (e) => {
     await created.drop();
     throw e;

@@ -31,7 +31,7 @@ export async function startRuntimeServer(runtime: 'pglite' | 'postgres', env: Re
   };
   try {
     if (runtime === 'postgres') {
-      const created = await createPostgresTestDatabase();
+      const created = await createPostgresTestDatabase({ migrated: true });
       drop = created.drop;
       all.DATABASE_URL = created.url;
       all.HOLDFAST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');

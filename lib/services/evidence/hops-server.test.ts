@@ -54,7 +54,7 @@ describe.runIf(RUN)('hop chains through the real server', { timeout: 600_000 }, 
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'holdfast-hops-server-'));
       env = { HOLDFAST_DATA_DIR: dataDir, HOLDFAST_DEMO: 'never', DATABASE_URL: '' };
       if (runtime === 'postgres') {
-        const pg = await createPostgresTestDatabase();
+        const pg = await createPostgresTestDatabase({ migrated: true });
         drop = pg.drop;
         env = { ...env, DATABASE_URL: pg.url, HOLDFAST_SECRET_KEY: randomBytes(32).toString('base64') };
       }

@@ -33,7 +33,7 @@ describe.runIf(RUN)('DPoP replays across batches through the real server', { tim
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'holdfast-proofs-server-'));
       let env: Record<string, string> = { HOLDFAST_DATA_DIR: dataDir, HOLDFAST_DEMO: 'never', DATABASE_URL: '' };
       if (runtime === 'postgres') {
-        const pg = await createPostgresTestDatabase();
+        const pg = await createPostgresTestDatabase({ migrated: true });
         drop = pg.drop;
         env = { ...env, DATABASE_URL: pg.url, HOLDFAST_SECRET_KEY: randomBytes(32).toString('base64') };
       }
