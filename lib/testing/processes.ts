@@ -94,7 +94,7 @@ export async function startServerProcess(env: Record<string, string | undefined>
       child.kill('SIGKILL');
       throw new Error(`server did not come up in ${timeoutMs} ms: ${out}`);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     child,
