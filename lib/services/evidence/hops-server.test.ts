@@ -170,6 +170,30 @@ describe.runIf(RUN)('hop chains through the real server', { timeout: 600_000 }, 
       expect([cli.code, cli.stdout, cli.stderr.trim().split('\n').length]).toEqual([2, '', 1]);
     });
 
+    it('POST /api/v1/simulations counts each spoofed path once: its other hop\'s line is sameAttackOtherHops, never a legitimate client breaking', async (ctx) => {
+      if (!server) return ctx.skip();
+      // From the scenario table: the requests whose path is spoofed (a forged Client-Cert passed on)
+      // and that the client saw answered 2xx; each has an edge line and a backend line in scope.
+      let spoofedAccepted = 0;
+      for (const edge of EDGES) for (const route of CHAIN_ROUTES) for (const s of CHAIN_SCENARIOS) {
+        const name = chainCaseName(edge, route, s);
+        const status = run.statuses.get(name);
+        if (chainExpected(edge, route, s) === 'spoofed_client_cert' && status !== undefined && status >= 200 && status < 300) spoofedAccepted++;
+      }
+      expect(spoofedAccepted).toBeGreaterThan(0);
+      const to = new Date(Date.now() + 3_600_000).toISOString();
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const res = await fetch(`${server.url}/api/v1/simulations`, {
+        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ policy: { require: 'mtls' }, from, to }),
+      });
+      expect(res.status).toBe(200);
+      const { requests: q } = (await res.json()) as { requests: Record<string, number> };
+      expect(q.sameAttackOtherHops).toBe(spoofedAccepted);
+      expect(q.attacksStopped).toBeGreaterThanOrEqual(spoofedAccepted);
+      expect(q.total).toBe(q.wouldBeRefused! + q.alreadyRefused! + q.alreadyInvalid! + q.unaffected! + q.unknown! + q.sameAttackOtherHops!);
+    });
+
     it('bad hop filters are a 400 problem, never a 500', async (ctx) => {
       if (!server) return ctx.skip();
       for (const q of ['from=not-a-date', `route=${'x'.repeat(400)}`, 'to=%00']) {
