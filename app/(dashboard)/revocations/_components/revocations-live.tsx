@@ -31,7 +31,20 @@ export function RevocationsLive({ initial, canRevoke, highlight }: { initial: { 
   // The raw token an RFC 7009 leg needs again (its sealed copy is erased when the leg fails); kept only in this form.
   const [rawToken, setRawToken] = useState<Record<string, string>>({});
   const rows = q.data?.revocations ?? [];
-  if (!rows.length) return <p className="empty">No revocations yet.</p>;
+  if (!rows.length) {
+    return (
+      <p className="empty">
+        No revocations yet.{' '}
+        {canRevoke ? (
+          <>
+            Revoke a token, with its bound certificate, from its page or several at once from <Link href="/tokens">Tokens</Link>; each revocation and its legs show here until every leg is confirmed.
+          </>
+        ) : (
+          'Operators and admins revoke tokens from the Tokens pages; each revocation and its legs show here.'
+        )}
+      </p>
+    );
+  }
   return (
     <>
       {retry.error ? <p className="error" role="alert">{retry.error instanceof ApiProblem ? retry.error.message : 'retry failed'}</p> : null}
