@@ -23,7 +23,8 @@ export function TrustedProxiesForm({ source, saved }: { source: string; saved: r
       <SubmitError error={save.error} />
       {save.result ? (
         <p role="status" className="muted">
-          Saved: {save.result.trustedProxies.length ? save.result.trustedProxies.join(', ') : 'any peer'}
+          Saved: {save.result.trustedProxies.length ? save.result.trustedProxies.join(', ') : 'any peer'}. Batches ingested from now on are
+          judged with this list; requests already stored keep the verdicts they were given (a re-sent log is recognised as a duplicate, not judged again).
         </p>
       ) : null}
     </form>
