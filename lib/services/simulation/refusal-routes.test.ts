@@ -9,6 +9,7 @@ import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from
 import { ingestStream } from '../ingest/index.ts';
 import { readPlanIdentities } from '../plans/index.ts';
 import { runSimulation } from './index.ts';
+import { refusedUnsaidSql } from './run-simulation.ts';
 import { resolveScope } from './scope.ts';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -79,6 +80,44 @@ for (const runtime of RUNTIMES) {
       const policy = parsePolicy({ require: 'mtls' });
       const plan = await readPlanIdentities(t.db, policy, await resolveScope(t.db, policy), { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) });
       expect(plan.map((i) => ({ total: i.requests.total, alreadyRefused: i.requests.alreadyRefused }))).toEqual([{ total: 5, alreadyRefused: 3 }]);
+    });
+
+    it('the read of those refusals can use the partial index made for it (its predicate is the statement\'s)', async () => {
+      if (runtime === 'postgres' && !(await postgresAvailable())) {
+        if (process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is not reachable');
+        return;
+      }
+      const t = await openTestDatabase(runtime);
+      dbs.push(t);
+      const r = await ingestStream(t.db, [line(1, '/strict/b', 401) + '\n'], { format: 'nginx-json', sourceName: 'edge', actor: 'test', now: () => new Date(AT + 3_600_000) });
+      expect(r).toMatchObject({ accepted: 1 });
+      // With sequential scans off, a partial index whose predicate the statement's does not imply cannot be used: the plan then scans.
+      const partials = (await t.db.query<{ name: string }>(
+        `SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+          WHERE s.nspname = 'evidence' AND c.relname LIKE 'Notable%' AND i.indpred IS NOT NULL`,
+      )).map((x) => x.name.replace(/^evidence\./, '').replace(/"/g, ''));
+      expect(partials.length, 'the parent and each partition carry the index').toBeGreaterThan(1);
+      const explain = async (sql: string) => {
+        const run = async (q: (s: string) => Promise<Record<string, string>[]>) => {
+          await q('SET enable_seqscan = off');
+          try {
+            return (await q(`EXPLAIN ${sql}`)).map((row) => Object.values(row)[0]).join('\n');
+          } finally {
+            await q('RESET enable_seqscan');
+          }
+        };
+        if (t.db.kind === 'postgres' && t.db.pool) {
+          const c = await t.db.pool.connect();
+          try {
+            return await run(async (s) => (await c.query(s)).rows as Record<string, string>[]);
+          } finally {
+            c.release();
+          }
+        }
+        return run((s) => t.db.query<Record<string, string>>(s, []));
+      };
+      const plan = await explain(`SELECT count(*) FROM evidence."Notable" n WHERE n."occurredAt" >= '2026-12-01' AND n."occurredAt" < '2026-12-31' AND ${refusedUnsaidSql('n')}`);
+      expect(partials.some((name) => plan.includes(name)), plan).toBe(true);
     });
   });
 }

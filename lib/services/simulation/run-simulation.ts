@@ -49,6 +49,15 @@ async function inReadSnapshot<R>(db: Database, fn: (q: Query) => Promise<R>): Pr
   });
 }
 
+/**
+ * Notable rows (alias `n`) the gateway refused though their verdict does not say so: a status outside
+ * 2xx and a verdict outside REFUSED_VERDICTS. Word for word the predicate of the partial index
+ * "Notable_refused_unsaid_idx" (migration 20261209100000), so the planner can use it.
+ */
+export function refusedUnsaidSql(n: string): string {
+  return `(${n}."httpStatus" < 200 OR ${n}."httpStatus" >= 300) AND ${n}."verdict" NOT IN ${verdictCodeListSql(REFUSED_VERDICTS)}`;
+}
+
 /** Slot of a token binding in the classifier's lookup arrays. */
 const BINDING_SLOT: Record<TokenBinding, number> = { bearer: 0, mtls: 1, dpop: 2, unknown: 3 };
 
@@ -178,16 +187,21 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
 
   /** Usage groups the notable rows say were refused though their verdict does not: moved to alreadyRefused. */
   const refusalMoves = async (q: Query): Promise<Move[]> => {
+    // Grouped by the stored values first, then each group's values resolved to dimension numbers
+    // (a few thousand lookups, not one per row); read through "Notable_refused_unsaid_idx", whose
+    // predicate is refusedUnsaidSql (migration 20261209100000).
     const refRows = await q<{ tok: string | null; idn: string | null; gateway: number | null; route: number | null; network: number | null; cert: number | null; jkt: number | null; verdict: number; reason: number | null; r: number }>(
-      `SELECT n."tokenId" AS tok, n."identityId" AS idn, gd.id AS gateway, n.route, n.network, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, n.verdict, rd.id AS reason, count(*)::bigint AS r
-         FROM evidence."Notable" n
-         LEFT JOIN evidence."Dim" gd ON gd.kind = ${DIM.gateway} AND gd.value = n.gateway
-         LEFT JOIN evidence."Dim" cd ON cd.kind = ${DIM.cert} AND cd.value = n."x5tS256"
-         LEFT JOIN evidence."Dim" sd ON sd.kind = ${DIM.certSha1} AND sd.value = n."sha1Hex" AND n."x5tS256" IS NULL
-         LEFT JOIN evidence."Dim" jd ON jd.kind = ${DIM.jkt} AND jd.value = n.jkt
-         LEFT JOIN evidence."Dim" rd ON rd.kind = ${DIM.reason} AND rd.value = n.reason
-        WHERE n."occurredAt" >= $1 AND n."occurredAt" < $2 AND (n."httpStatus" < 200 OR n."httpStatus" >= 300) AND n.verdict NOT IN ${verdictCodeListSql(REFUSED_VERDICTS)}
-          AND ($3::int[] IS NULL OR gd.id = ANY($3::int[])) AND ($4::int[] IS NULL OR n.ns = ANY($4::int[]))
+      `SELECT g.tok, g.idn, gd.id AS gateway, g.route, g.network, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, g.verdict, rd.id AS reason, sum(g.r)::bigint AS r
+         FROM (SELECT n."tokenId" AS tok, n."identityId" AS idn, n.gateway, n.route, n.network, n."x5tS256", n."sha1Hex", n.jkt, n.verdict, n.reason, count(*) AS r
+                 FROM evidence."Notable" n
+                WHERE n."occurredAt" >= $1 AND n."occurredAt" < $2 AND ${refusedUnsaidSql('n')} AND ($4::int[] IS NULL OR n.ns = ANY($4::int[]))
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) g
+         LEFT JOIN evidence."Dim" gd ON gd.kind = ${DIM.gateway} AND gd.value = g.gateway
+         LEFT JOIN evidence."Dim" cd ON cd.kind = ${DIM.cert} AND cd.value = g."x5tS256"
+         LEFT JOIN evidence."Dim" sd ON sd.kind = ${DIM.certSha1} AND sd.value = g."sha1Hex" AND g."x5tS256" IS NULL
+         LEFT JOIN evidence."Dim" jd ON jd.kind = ${DIM.jkt} AND jd.value = g.jkt
+         LEFT JOIN evidence."Dim" rd ON rd.kind = ${DIM.reason} AND rd.value = g.reason
+        WHERE ($3::int[] IS NULL OR gd.id = ANY($3::int[]))
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
       [range.from, range.to, scope.gateways, scope.ns],
     );
