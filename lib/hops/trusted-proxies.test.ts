@@ -2,7 +2,7 @@
 // in), and a forwarded certificate classified by the TCP peer that sent it.
 import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { forwardedPeer, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, type Cidr } from './trusted-proxies.ts';
+import { forwardedPeer, nodeAddress, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, walkTrustedHops, type Cidr } from './trusted-proxies.ts';
 
 const cidrs = (...xs: string[]): Cidr[] => {
   const r = parseTrustedProxies(xs);
@@ -81,5 +81,51 @@ describe('forwardedPeer', () => {
     ['no header field', ev({ forwardedCert: undefined }), list, 'none'],
   ] as const)('%s: %s', (_name, e, l, want) => {
     expect(forwardedPeer(e, l)).toBe(want);
+  });
+});
+
+describe('nodeAddress: an address of a forwarding chain without its port', () => {
+  it.each([
+    ['10.0.0.1', '10.0.0.1'], ['10.0.0.1:4711', '10.0.0.1'], ['[2001:db8::1]:4711', '2001:db8::1'], ['2001:db8::1', '2001:db8::1'],
+    ['"[2001:db8::1]:4711"', '2001:db8::1'], ['"192.0.2.43:47011"', '192.0.2.43'], ['unknown', null], ['_hidden', null], ['', null], ['evil.test', null],
+  ] as const)('%s → %s', (raw, want) => {
+    expect(nodeAddress(raw)).toBe(want);
+  });
+});
+
+describe('walkTrustedHops: trusted proxies in a row, walked from the right', () => {
+  const edgeAndLb = cidrs('10.0.0.0/24', '2001:db8:1::/48');
+
+  it('IPv4: the TCP peer and each trusted address at the right end are hops; the first untrusted one is the client', () => {
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', ['203.0.113.7', '10.0.0.1'])).toEqual({ hops: 2, proxies: ['10.0.0.2', '10.0.0.1'], client: '203.0.113.7' });
+  });
+
+  it('IPv6 (bracketed, with ports, as proxies append them)', () => {
+    expect(walkTrustedHops(edgeAndLb, '2001:db8:1::2', ['[2001:db8:9::7]:5555', '[2001:db8:1::1]:443'])).toEqual({ hops: 2, proxies: ['2001:db8:1::2', '2001:db8:1::1'], client: '2001:db8:9::7' });
+  });
+
+  it('an untrusted address in the middle stops the walk: trusted addresses on its left do not count', () => {
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', ['10.0.0.5', '198.51.100.1', '10.0.0.1'])).toEqual({ hops: 2, proxies: ['10.0.0.2', '10.0.0.1'], client: '198.51.100.1' });
+  });
+
+  it('addresses a client put on the left (spoofed proxies, spoofed clients) are never read', () => {
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', ['10.0.0.9', '10.0.0.8', '203.0.113.7', '10.0.0.1'])).toMatchObject({ hops: 2, client: '203.0.113.7' });
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', ['1.2.3.4', '203.0.113.7'])).toMatchObject({ hops: 1, client: '203.0.113.7' });
+  });
+
+  it('a list shorter than the trusted addresses: the leftmost is the client, never a proxy (nothing appended for it)', () => {
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', ['10.0.0.1'])).toEqual({ hops: 1, proxies: ['10.0.0.2'], client: '10.0.0.1' });
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.3', ['10.0.0.1', '10.0.0.2'])).toEqual({ hops: 2, proxies: ['10.0.0.3', '10.0.0.2'], client: '10.0.0.1' });
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', [])).toEqual({ hops: 1, proxies: ['10.0.0.2'], client: null });
+  });
+
+  it('a node that names no address stops the walk with no client', () => {
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', ['203.0.113.7', 'unknown', '10.0.0.1'])).toEqual({ hops: 2, proxies: ['10.0.0.2', '10.0.0.1'], client: null });
+  });
+
+  it('no chain logged: the TCP peer alone; an untrusted or missing peer: no hop at all', () => {
+    expect(walkTrustedHops(edgeAndLb, '10.0.0.2', null)).toEqual({ hops: 1, proxies: ['10.0.0.2'], client: null });
+    expect(walkTrustedHops(edgeAndLb, '198.51.100.1', ['10.0.0.1'])).toEqual({ hops: 0, proxies: [], client: null });
+    expect(walkTrustedHops(edgeAndLb, null, ['203.0.113.7', '10.0.0.1'])).toEqual({ hops: 0, proxies: [], client: null });
   });
 });

@@ -166,3 +166,61 @@ export function forwardedPeer(event: Pick<NormalizedEvent, 'forwardedCert' | 'pe
   const t = peerTrusted(cidrs, event.peerIp);
   return t === null ? 'unknown' : t ? 'trusted' : 'untrusted';
 }
+
+/**
+ * The address one element of a forwarding chain names — an X-Forwarded-For element (`10.0.0.1`,
+ * `10.0.0.1:4711`, `[2001:db8::1]:4711`, `2001:db8::1`) or an RFC 7239 `for=` node (quoted, with
+ * its port, or `unknown` / `_obfuscated`) — without its port; null when it names no address.
+ */
+export function nodeAddress(raw: string | null | undefined): string | null {
+  let s = (raw ?? '').trim();
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1).trim();
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(s);
+  if (bracketed) s = bracketed[1]!;
+  else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/.test(s)) s = s.slice(0, s.lastIndexOf(':'));
+  return parseAddress(s) ? s : null;
+}
+
+/** What walking a forwarding chain from the right found (walkTrustedHops). */
+export interface TrustedHops {
+  /**
+   * How many trusted proxies in a row handed the request on, the TCP peer the last of them: each
+   * added the value at its place from the right of a forwarding list (the peer the rightmost).
+   * 0 when the peer is not trusted (or not an address); 1 when the chain is not logged.
+   */
+  hops: number;
+  /** The trusted proxies, from the TCP peer outwards (without their ports). */
+  proxies: string[];
+  /**
+   * The client address: the first untrusted address from the right, or the leftmost when every
+   * one is trusted (nginx `real_ip_recursive`). Null when the chain is not logged or empty, or
+   * the address where the walk stopped is none (`unknown`, an obfuscated node).
+   */
+  client: string | null;
+}
+
+/**
+ * Walks a forwarding chain from the right, as nginx `real_ip_recursive on`, werkzeug ProxyFix and
+ * Rails trusted proxies do. `chain` holds the addresses the proxies appended (X-Forwarded-For
+ * elements or RFC 7239 `for=` nodes, left to right; null when not logged): each proxy appends the
+ * address of its own peer, so the rightmost is the peer of the TCP peer, and so on outwards. The
+ * TCP peer must be trusted; then each address from the right that is trusted is one more trusted
+ * proxy; the first untrusted one is the client, and what lies on its left (anything a client sent
+ * itself) is never read. The leftmost address is always a client, never a proxy: nothing appended
+ * for it.
+ */
+export function walkTrustedHops(cidrs: readonly Cidr[], peer: string | null | undefined, chain: readonly string[] | null): TrustedHops {
+  if (!peer || peerTrusted(cidrs, peer) !== true) return { hops: 0, proxies: [], client: null };
+  const out: TrustedHops = { hops: 1, proxies: [peer], client: null };
+  if (!chain) return out;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const a = nodeAddress(chain[i]);
+    if (i === 0 || !a || peerTrusted(cidrs, a) !== true) {
+      out.client = a;
+      break;
+    }
+    out.hops++;
+    out.proxies.push(a);
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // once per line: a log that never shows a token, or forwarded certificates that did not decode.
 import { derOf } from '../credentials/certificate.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { FORWARDED_ORIGIN_LABEL, FORWARDED_ORIGIN_SURPLUS } from './forwarded-origin.ts';
+import { CHAIN_NOT_LOGGED, FORWARDED_ORIGIN_LABEL, FORWARDED_ORIGIN_SURPLUS } from './forwarded-origin.ts';
 
 /** Counts the lines of one batch that need a warning; pure. */
 export class BatchWarnings {
@@ -13,6 +13,8 @@ export class BatchWarnings {
   private originIgnoredFirst = '';
   private originSurplus = 0;
   private originSurplusFirst = '';
+  /** Surplus lines that log no X-Forwarded-For: only their TCP peer was counted as a trusted proxy. */
+  private originSurplusOneHop = 0;
   /** Lines whose own hop took a client certificate it did not verify and logged only its facts, not its bytes. */
   private unverifiedWithoutBytes = 0;
 
@@ -28,6 +30,7 @@ export class BatchWarnings {
     const ignored = labels[FORWARDED_ORIGIN_LABEL];
     if (ignored?.startsWith(FORWARDED_ORIGIN_SURPLUS)) {
       if (this.originSurplus++ === 0) this.originSurplusFirst = ignored.slice(FORWARDED_ORIGIN_SURPLUS.length).trim();
+      if (ignored.endsWith(`(${CHAIN_NOT_LOGGED})`)) this.originSurplusOneHop++;
     } else if (ignored && this.originIgnored++ === 0) this.originIgnoredFirst = ignored;
     for (const [k, v] of Object.entries(labels)) {
       if (!k.startsWith('forwarded_cert_error.')) continue;
@@ -74,9 +77,13 @@ export class BatchWarnings {
     }
     if (this.originSurplus > 0) {
       const n = this.originSurplus;
+      const oneHop = this.originSurplusOneHop;
       out.push(
-        `${n} line${n === 1 ? '' : 's'} carried forwarding headers with more values than their trusted proxy adds (first: ${this.originSurplusFirst}): ` +
-          'the value that proxy added (the rightmost) gave the URL, not a client\'s value on its left; an edge should replace these headers, not append to them (gateway configs on the Ingest page).',
+        `${n} line${n === 1 ? '' : 's'} carried forwarding headers with more values than their trusted proxies add (first: ${this.originSurplusFirst}): ` +
+          'the value the outermost trusted proxy added gave the URL, not a client\'s value on its left; an edge should replace these headers, not append to them (gateway configs on the Ingest page).' +
+          (oneHop > 0
+            ? ` ${oneHop === n ? (n === 1 ? 'It logs' : 'They log') : `${oneHop} of them log`} no X-Forwarded-For, so only the TCP peer was counted as a trusted proxy: behind several trusted proxies in a row, log X-Forwarded-For ($http_x_forwarded_for) so that each is counted and the outermost one's value is read.`
+            : ''),
       );
     }
     return out;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTrustedProxies, type Cidr } from '../hops/trusted-proxies.ts';
 import { checkHtu } from '../binding/dpop-claim-checks.ts';
 import { normalizeHtu } from '../binding/normalize-htu.ts';
-import { forwardedOrigin, FORWARDED_ORIGIN_SURPLUS, requestUrl, type ForwardingHeaders } from './forwarded-origin.ts';
+import { CHAIN_NOT_LOGGED, forwardedOrigin, FORWARDED_ORIGIN_SURPLUS, requestUrl, type ForwardingHeaders } from './forwarded-origin.ts';
 
 const none = { forwarded: null, xForwardedProto: null, xForwardedHost: null };
 
@@ -76,10 +76,61 @@ describe('requestUrl with trusted proxies reads a list from the right: the trust
   });
 
   it('NGINX "$http_x_forwarded_host, $http_host" without a client value (", api.example:8443") is one value: no label', () => {
-    expect(read({ ...none, xForwardedProto: 'https', xForwardedHost: ', api.example:8443' })).toEqual({ url: 'https://api.example:8443/orders', ignored: null });
+    expect(read({ ...none, xForwardedProto: 'https', xForwardedHost: ', api.example:8443' })).toEqual({ url: 'https://api.example:8443/orders', ignored: null, client: null });
   });
 
   it('without trusted proxies the first value stands, as before (the client-facing proxy\'s)', () => {
-    expect(read({ ...none, xForwardedProto: 'https', xForwardedHost: 'api.example, backend:8080' }, null)).toEqual({ url: 'https://api.example/orders', ignored: null });
+    expect(read({ ...none, xForwardedProto: 'https', xForwardedHost: 'api.example, backend:8080' }, null)).toEqual({ url: 'https://api.example/orders', ignored: null, client: null });
+  });
+});
+
+describe('requestUrl behind several trusted proxies in a row: the value the outermost one added', () => {
+  // A TLS edge (10.0.0.1) appends to the headers, then an internal load balancer (10.0.0.2) appends
+  // its own (its Host, its plain-HTTP scheme) and the edge's address to X-Forwarded-For.
+  const both = (parseTrustedProxies(['10.0.0.1', '10.0.0.2']) as { cidrs: Cidr[] }).cidrs;
+  const read = (headers: ForwardingHeaders, trustedProxies: readonly Cidr[] = both) =>
+    requestUrl({ scheme: 'http', host: 'backend.internal', path: '/orders', headers, peerIp: '10.0.0.2', trustedProxies });
+  const chain = { forwarded: null, xForwardedProto: 'https, http', xForwardedHost: 'api.example:8443, lb.internal:8080', xForwardedFor: '203.0.113.7, 10.0.0.1' };
+
+  it('reads the edge\'s values, not the load balancer\'s, with no label; the client is the first untrusted address', () => {
+    expect(read(chain)).toEqual({ url: 'https://api.example:8443/orders', ignored: null, client: '203.0.113.7' });
+  });
+
+  it('a client\'s own X-Forwarded-Host before the edge\'s does not win, and is labelled with both proxies named', () => {
+    const r = read({ ...chain, xForwardedHost: 'evil.test, api.example:8443, lb.internal:8080', xForwardedFor: '10.0.0.1, 203.0.113.7, 10.0.0.1' });
+    expect(r.url).toBe('https://api.example:8443/orders');
+    expect(r.client).toBe('203.0.113.7');
+    expect(r.ignored).toBe(`${FORWARDED_ORIGIN_SURPLUS} X-Forwarded-Host held more values than the 2 trusted proxies in a row (10.0.0.2, 10.0.0.1) add; the ones on the left may be the client's own`);
+  });
+
+  it('with only the load balancer trusted, the edge is the client: the load balancer\'s value stands', () => {
+    const lbOnly = (parseTrustedProxies(['10.0.0.2']) as { cidrs: Cidr[] }).cidrs;
+    const r = read(chain, lbOnly);
+    expect(r.url).toBe('http://lb.internal:8080/orders');
+    expect(r.client).toBe('10.0.0.1');
+  });
+
+  it('a load balancer that passes the edge\'s headers on untouched (one value, two hops): that value', () => {
+    expect(read({ ...chain, xForwardedProto: 'https', xForwardedHost: 'api.example:8443' })).toEqual({ url: 'https://api.example:8443/orders', ignored: null, client: '203.0.113.7' });
+  });
+
+  it('RFC 7239 Forwarded: its for= nodes count the hops', () => {
+    const forwarded = 'for=203.0.113.7;proto=https;host=api.example, for="10.0.0.1:4711";proto=http;host=lb.internal';
+    expect(read({ forwarded, xForwardedProto: null, xForwardedHost: null })).toEqual({ url: 'https://api.example/orders', ignored: null, client: '203.0.113.7' });
+    expect(read({ forwarded: `for=198.51.100.1;proto=https;host=evil.test, ${forwarded}`, xForwardedProto: null, xForwardedHost: null }).url).toBe('https://api.example/orders');
+  });
+
+  it('without X-Forwarded-For logged only the TCP peer counts, as before, and the label says so', () => {
+    const { xForwardedFor: _notLogged, ...unlogged } = chain;
+    const r = read(unlogged);
+    expect(r.url).toBe('http://lb.internal:8080/orders');
+    expect(r.client).toBeNull();
+    expect(r.ignored).toBe(`${FORWARDED_ORIGIN_SURPLUS} X-Forwarded-Proto, X-Forwarded-Host held more values than the trusted proxy 10.0.0.2 adds; the ones on the left may be the client's own (${CHAIN_NOT_LOGGED})`);
+  });
+
+  it('from an untrusted peer nothing is walked: the hop\'s own URL, no client', () => {
+    const r = requestUrl({ scheme: 'http', host: 'backend.internal', path: '/orders', headers: chain, peerIp: '198.51.100.9', trustedProxies: both });
+    expect(r).toMatchObject({ url: 'http://backend.internal/orders', client: null });
+    expect(r.ignored).toMatch(/TCP peer 198\.51\.100\.9, not one of the source's trusted proxies/);
   });
 });

@@ -2,7 +2,7 @@
 // (X-Forwarded-Proto / X-Forwarded-Host, RFC 7239 `Forwarded`). RFC 9449 §4.3 compares a DPoP
 // proof's `htu` with the URI the client used: behind a proxy that is not the hop's own
 // `http://<host>` but the proxy's `https://<host>`. Pure; read only when a line carries them.
-import { peerTrusted, type Cidr } from '../hops/trusted-proxies.ts';
+import { peerTrusted, walkTrustedHops, type Cidr } from '../hops/trusted-proxies.ts';
 
 /** The client-facing origin a forwarding proxy reported, or null when the values say nothing usable. */
 export interface ForwardedOrigin {
@@ -18,12 +18,15 @@ const HAS_PORT = /(?:^[^:[\]]+|\]):\d+$/;
 
 /**
  * Which element of a comma-separated list counts. `first`: the client-facing proxy's, where no
- * trusted proxy is known. `last`: the one the trusted TCP peer added — an edge that appends to a
- * header the client sent leaves the client's own value on the left (RFC 7239 §7.4; werkzeug
- * ProxyFix, Rails trusted proxies read from the right too). Empty elements (NGINX's
- * `"$http_x_forwarded_host, $host"` without a client value) are no value.
+ * trusted proxy is known. A number: how many trusted proxies in a row handed the request on
+ * (walkTrustedHops) — each appending proxy adds one value on the right, so the value the outermost
+ * trusted proxy added is that many from the right, and any on its left came before it (a client's
+ * own; RFC 7239 §7.4; werkzeug ProxyFix, Rails trusted proxies count from the right too). A list
+ * shorter than that holds trusted proxies' values only (one did not append): its leftmost, the
+ * outermost present, counts. Empty elements (NGINX's `"$http_x_forwarded_host, $host"` without a
+ * client value) are no value.
  */
-export type ListEnd = 'first' | 'last';
+export type ListEnd = 'first' | number;
 
 function elements(v: string | null): string[] {
   return v ? v.split(',').map((e) => e.trim()).filter(Boolean) : [];
@@ -31,7 +34,7 @@ function elements(v: string | null): string[] {
 
 function pick(v: string | null, end: ListEnd): string | null {
   const e = elements(v);
-  return (end === 'first' ? e[0] : e[e.length - 1]) ?? null;
+  return (end === 'first' ? e[0] : e[Math.max(0, e.length - end)]) ?? null;
 }
 
 function scheme(v: string | null): ForwardedOrigin['scheme'] | null {
@@ -47,9 +50,9 @@ function port(v: string | null): string | null {
   return v && /^\d{1,5}$/.test(v) && Number(v) > 0 && Number(v) <= 65535 ? String(Number(v)) : null;
 }
 
-/** RFC 7239 §4: `proto` and `host` of one forwarded-element (values may be quoted strings). */
-function rfc7239(v: string | null): { proto: string | null; host: string | null } {
-  const out = { proto: null as string | null, host: null as string | null };
+/** RFC 7239 §4: `proto`, `host` and `for` of one forwarded-element (values may be quoted strings). */
+function rfc7239(v: string | null): { proto: string | null; host: string | null; for: string | null } {
+  const out = { proto: null as string | null, host: null as string | null, for: null as string | null };
   for (const pair of (v ?? '').split(';')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) continue;
@@ -58,6 +61,7 @@ function rfc7239(v: string | null): { proto: string | null; host: string | null 
     if (val.length >= 2 && val.startsWith('"') && val.endsWith('"')) val = val.slice(1, -1).replace(/\\(.)/g, '$1');
     if (key === 'proto' && out.proto === null) out.proto = val;
     if (key === 'host' && out.host === null) out.host = val;
+    if (key === 'for' && out.for === null) out.for = val;
   }
   return out;
 }
@@ -88,19 +92,35 @@ export interface ForwardingHeaders {
   xForwardedHost: string | null;
   /** Absent where the format cannot log it. */
   xForwardedPort?: string | null;
+  /** The client addresses the proxies appended; absent where the format does not log it (then only the TCP peer counts as a trusted hop). */
+  xForwardedFor?: string | null;
 }
 
 /** Why a line's forwarded origin was not used, or was read with doubt: the label `forwarded_origin` says so. */
 export const FORWARDED_ORIGIN_LABEL = 'forwarded_origin';
 /** How a `forwarded_origin` label that is a doubt, not a refusal, begins. */
-export const FORWARDED_ORIGIN_SURPLUS = 'rightmost used:';
+export const FORWARDED_ORIGIN_SURPLUS = 'outermost trusted value used:';
+/** Ends a surplus label when the line logs no chain of addresses: then only the TCP peer counted as a trusted proxy. */
+export const CHAIN_NOT_LOGGED = 'X-Forwarded-For is not logged: only the TCP peer was counted as a trusted proxy';
 
-/** The headers holding more values than the one trusted peer accounts for (a client's own value is then among them). */
-function surplus(h: ForwardingHeaders): string[] {
+/** The headers holding more values than the trusted proxies in front account for (a client's own value is then among them). */
+function surplus(h: ForwardingHeaders, hops: number): string[] {
   const named: Array<[string, string | null | undefined]> = [
     ['Forwarded', h.forwarded], ['X-Forwarded-Proto', h.xForwardedProto], ['X-Forwarded-Host', h.xForwardedHost], ['X-Forwarded-Port', h.xForwardedPort],
   ];
-  return named.filter(([, v]) => elements(v ?? null).length > 1).map(([n]) => n);
+  return named.filter(([, v]) => elements(v ?? null).length > hops).map(([n]) => n);
+}
+
+/**
+ * The addresses the proxies appended, left to right: the `for=` nodes of RFC 7239 `Forwarded`
+ * where each of its elements names one (its own proxies added them), else X-Forwarded-For; null
+ * when neither is logged.
+ */
+function addressChain(h: ForwardingHeaders): string[] | null {
+  const nodes = elements(h.forwarded).map((e) => rfc7239(e).for);
+  if (nodes.length > 0 && nodes.every((n) => n !== null)) return nodes as string[];
+  if (h.xForwardedFor === undefined) return null;
+  return elements(h.xForwardedFor);
 }
 
 /** `host` with `port` appended when it names none; a default port is written as such and normalised away by the htu check (RFC 9449 §4.3). */
@@ -115,10 +135,12 @@ function withPort(h: string, p: string | undefined): string {
  * Any client that reaches the hop directly can send those headers: when the source has trusted
  * proxies (lib/hops trusted-proxies.ts) they count only from a TCP peer inside them. Otherwise the
  * hop's own URL stands (a proof made for the edge then fails htu) and `ignored` says why, for the
- * line's labels. From a trusted peer a list is read from the right: the peer's own value is the
- * last (an edge that appends leaves the client's on the left), and a list with more values than
- * that one hop accounts for is labelled too. A path that is not absolute (`*`, a full URI) is
- * returned as it is.
+ * line's labels. From a trusted peer the chain of addresses (X-Forwarded-For, `Forwarded` for=) is
+ * walked from the right (walkTrustedHops): every trusted proxy in a row appended one value, so a
+ * list is read at the value the outermost of them added, and a list with more values than they
+ * account for is labelled too; without a logged chain only the TCP peer counts, and the label says
+ * so. `client`: the address the walk found for the client (null without a trusted peer and a
+ * chain). A path that is not absolute (`*`, a full URI) is returned as it is.
  */
 export function requestUrl(i: {
   scheme: string | null;
@@ -127,26 +149,29 @@ export function requestUrl(i: {
   headers: ForwardingHeaders;
   peerIp: string | null | undefined;
   trustedProxies: readonly Cidr[] | null;
-}): { url: string | null; ignored: string | null } {
+}): { url: string | null; ignored: string | null; client: string | null } {
   const own = i.scheme?.toLowerCase() ?? null;
   const guarded = !!i.trustedProxies && i.trustedProxies.length > 0;
-  const origin = own === 'https' ? null : forwardedOrigin(i.headers, guarded ? 'last' : 'first');
+  const chain = guarded ? addressChain(i.headers) : null;
+  const walk = guarded ? walkTrustedHops(i.trustedProxies!, i.peerIp, chain) : null;
+  const origin = own === 'https' ? null : forwardedOrigin(i.headers, walk ? Math.max(1, walk.hops) : 'first');
   let ignored: string | null = null;
   let use = origin;
-  if (origin && guarded) {
-    const trusted = i.peerIp ? peerTrusted(i.trustedProxies!, i.peerIp) : null;
-    if (trusted !== true) {
+  if (origin && walk) {
+    if (walk.hops === 0) {
       use = null;
-      ignored = trusted === false
-        ? `not used: the forwarding headers came from TCP peer ${i.peerIp!.slice(0, 64)}, not one of the source's trusted proxies`
+      ignored = i.peerIp && peerTrusted(i.trustedProxies!, i.peerIp) === false
+        ? `not used: the forwarding headers came from TCP peer ${i.peerIp.slice(0, 64)}, not one of the source's trusted proxies`
         : 'not used: the source has trusted proxies and this line names no TCP peer (log it) to check them against';
     } else {
-      const lists = surplus(i.headers);
-      if (lists.length) ignored = `${FORWARDED_ORIGIN_SURPLUS} ${lists.join(', ')} held more values than the trusted proxy ${i.peerIp!.slice(0, 64)} adds; the ones on its left may be the client's own`;
+      const lists = surplus(i.headers, walk.hops);
+      const proxies = walk.proxies.map((p) => p.slice(0, 64)).join(', ');
+      const counted = walk.hops === 1 ? `the trusted proxy ${proxies} adds` : `the ${walk.hops} trusted proxies in a row (${proxies}) add`;
+      if (lists.length) ignored = `${FORWARDED_ORIGIN_SURPLUS} ${lists.join(', ')} held more values than ${counted}; the ones on the left may be the client's own${chain ? '' : ` (${CHAIN_NOT_LOGGED})`}`;
     }
   }
   const host = use?.host ?? i.host;
   const scheme = use?.scheme ?? own;
   const url = i.path && scheme && host && i.path.startsWith('/') ? `${scheme}://${withPort(host, use?.port)}${i.path}` : i.path;
-  return { url, ignored };
+  return { url, ignored, client: walk?.client ?? null };
 }

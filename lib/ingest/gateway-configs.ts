@@ -25,23 +25,31 @@ export const CLIENT_CERT_HEADERS: readonly string[] = FORWARDED_CERT_HEADERS.map
  * client's own value (Apache mod_proxy does with X-Forwarded-Host: `RequestHeader unset
  * X-Forwarded-Host early`, `RequestHeader unset Forwarded`, `RequestHeader set X-Forwarded-Proto
  * https`) lets it choose; with them it reads the rightmost and labels the line.
+ * X-Forwarded-For is set to the client's address alone (the edge faces the client: nothing a client
+ * sent in it is worth keeping): a backend behind several trusted proxies walks it from the right
+ * to count them and find the client (lib/hops/trusted-proxies.ts walkTrustedHops), so an edge that
+ * passed a client's own on would let it name its address. Caddy's reverse_proxy sets it so itself
+ * (from a peer outside its trusted_proxies); mod_proxy appends, after the client's copy is removed.
  */
 export const FORWARD_ORIGIN = {
   nginx: `proxy_set_header X-Forwarded-Proto $scheme;
 proxy_set_header X-Forwarded-Host $http_host;
 proxy_set_header X-Forwarded-Port $server_port;
+proxy_set_header X-Forwarded-For $remote_addr;
 proxy_set_header Forwarded "";`,
   haproxy: `  http-request del-header Forwarded
   http-request set-header X-Forwarded-Proto https
   http-request set-header X-Forwarded-Host %[req.hdr(host)]
-  http-request set-header X-Forwarded-Port %[dst_port]`,
+  http-request set-header X-Forwarded-Port %[dst_port]
+  http-request set-header X-Forwarded-For %[src]`,
   caddy: `    request_header -Forwarded
     request_header -X-Forwarded-Port`,
   // mod_proxy appends the client's Host to X-Forwarded-Host itself: removing the client's copy early leaves
-  // only that (with its port, so a client's X-Forwarded-Port goes too).
+  // only that (with its port, so a client's X-Forwarded-Port goes too); likewise the client's address to X-Forwarded-For.
   apache: `  RequestHeader unset Forwarded early
   RequestHeader unset X-Forwarded-Host early
   RequestHeader unset X-Forwarded-Port early
+  RequestHeader unset X-Forwarded-For early
   RequestHeader set X-Forwarded-Proto https early`,
 } as const;
 

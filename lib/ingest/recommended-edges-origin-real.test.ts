@@ -24,6 +24,8 @@ describeReal('recommended edges tell the backend the URL the client called', () 
   const urls = new Map<string, string | null>();
   /** The X-Forwarded-Port each `fwd` line of the backend received, by case name. */
   const ports = new Map<string, string>();
+  /** The X-Forwarded-For each `fwd` line of the backend received, by case name. */
+  const xff = new Map<string, string>();
 
   beforeAll(async () => {
     if (!ALL) throw new Error('CI=true but nginx, caddy or haproxy is not installed');
@@ -34,7 +36,9 @@ describeReal('recommended edges tell the backend the URL the client called', () 
       if (r.kind !== 'event') continue;
       const name = r.event.url?.replace(/^.*\//, '') ?? '';
       urls.set(name, r.event.url);
-      ports.set(name, (JSON.parse(line) as { http_x_forwarded_port: string }).http_x_forwarded_port);
+      const logged = JSON.parse(line) as { http_x_forwarded_port: string; http_x_forwarded_for: string };
+      ports.set(name, logged.http_x_forwarded_port);
+      xff.set(name, logged.http_x_forwarded_for);
     }
   }, 180_000);
 
@@ -49,6 +53,8 @@ describeReal('recommended edges tell the backend the URL the client called', () 
       const port = ports.get(name);
       if (edge === 'caddy') expect(port, name).toBe('');
       else expect(port, name).toBe(/:(\d+)\//.exec(urls.get(name) ?? '')?.[1]);
+      // The client's X-Forwarded-For (a spoofed address behind a spoofed proxy) never reaches it either: the client's own address alone.
+      expect(xff.get(name), name).toBe('127.0.0.1');
     }
   });
 });

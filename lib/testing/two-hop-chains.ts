@@ -22,6 +22,8 @@ import { freePort } from './processes.ts';
 /** Forwarding headers every client sends on the `fwd` route: a recommended edge replaces them (gateway-configs.ts FORWARD_ORIGIN). */
 export const FORGED_ORIGIN_HEADERS: Readonly<Record<string, string>> = {
   Forwarded: 'proto=http;host=evil.test', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.test', 'X-Forwarded-Port': '1',
+  // A spoofed client address behind a spoofed proxy: the edge sets X-Forwarded-For to the client's alone.
+  'X-Forwarded-For': '198.51.100.7, 127.0.0.1',
 };
 
 export type ChainRoute = 'fwd' | 'strip' | 'pass';

@@ -65,7 +65,7 @@ describe('Ingest page: recommended configurations', () => {
   it('the recommended NGINX backend logs only the headers the edges set (Client-Cert, the forwarding headers), and the token facts', () => {
     const headers = [...NGINX_BACKEND_NJS_LOG_FORMAT.matchAll(/"http_([a-z_]+)":/g)].map((m) => m[1]);
     // Forwarded: the recommended edges remove a client's own; an owner's edge may set it (RFC 7239).
-    expect(headers.sort()).toEqual(['client_cert', 'forwarded', 'x_forwarded_host', 'x_forwarded_port', 'x_forwarded_proto']);
+    expect(headers.sort()).toEqual(['client_cert', 'forwarded', 'x_forwarded_for', 'x_forwarded_host', 'x_forwarded_port', 'x_forwarded_proto']);
     expect(NGINX_BACKEND_NJS_LOG_FORMAT).toContain('"token_sha256":"$holdfast_token_sha256"');
   });
 

@@ -32,6 +32,8 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
           Each source gets its own API key with the ingest scope; batches sent with it are counted against the source. For a backend behind a
           TLS-terminating edge, its trusted proxies are the edge addresses that may forward a client certificate (<code>Client-Cert</code>): a
           request that brings one from any other peer is read as <code>spoofed_client_cert</code>. Without them the header is believed from any peer.
+          Behind several proxies in a row (an edge, then a load balancer) list each one&apos;s own address: where the backend logs
+          X-Forwarded-For, it is walked from the right to count them, find the client and read the URL the client called at the edge.
         </p>
         <SourceForm formats={FORMAT_NAMES} />
       </div>

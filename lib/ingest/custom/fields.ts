@@ -92,7 +92,9 @@ export type FieldName =
   | 'forwarded'
   | 'x_forwarded_proto'
   | 'x_forwarded_host'
-  | 'x_forwarded_port';
+  | 'x_forwarded_port'
+  /** The addresses the proxies in front appended: walked from the right to count trusted proxies in a row (lib/hops trusted-proxies.ts). */
+  | 'x_forwarded_for';
 
 /**
  * The shape of a field's value as gateways write it (regex source, no anchors, no groups): where
@@ -174,6 +176,8 @@ export function headerField(name: string): { field: FieldName; header?: string }
       return { field: 'x_forwarded_host' };
     case 'x-forwarded-port':
       return { field: 'x_forwarded_port' };
+    case 'x-forwarded-for':
+      return { field: 'x_forwarded_for' };
     case 'client-cert':
     case 'x-forwarded-client-cert':
     case 'x-ssl-client-cert':
@@ -411,11 +415,16 @@ export function eventFromValues(input: EventInput, ctx: ParseContext): Normalize
   ev.clientIp = f('client_ip') ?? f('peer_ip');
   if (input.peerFrom) ev.peerIp = f(input.peerFrom);
   // A backend behind a TLS-terminating proxy: the URL the client called, as the proxy forwarded it.
-  const { url, ignored } = requestUrl({
+  const { url, ignored, client } = requestUrl({
     scheme: schemeOf(f('scheme')), host, path, peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
-    headers: { forwarded: f('forwarded'), xForwardedProto: f('x_forwarded_proto'), xForwardedHost: f('x_forwarded_host'), xForwardedPort: f('x_forwarded_port') },
+    headers: {
+      forwarded: f('forwarded'), xForwardedProto: f('x_forwarded_proto'), xForwardedHost: f('x_forwarded_host'), xForwardedPort: f('x_forwarded_port'),
+      xForwardedFor: input.values.some((v) => v.field === 'x_forwarded_for') ? f('x_forwarded_for') : undefined,
+    },
   });
   ev.url = url;
+  // Behind trusted proxies in a row, the client is the first untrusted address of their chain, not the last proxy.
+  if (client) ev.clientIp = client;
   if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;
   const status = f('status');
   if (status !== null && !/^\d+$/.test(status)) throw new FieldError('invalid_value', `status "${status.slice(0, 20)}" is not a number`);

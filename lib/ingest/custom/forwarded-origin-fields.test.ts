@@ -126,3 +126,44 @@ CustomLog /var/log/apache2/backend.log backend`, `2026-12-08T11:00:00+0000 10.0.
     expect(event(gateway, config, line, EDGE.cidrs).url).toBe('https://api.example:8443/api/orders');
   });
 });
+
+// Two trusted proxies in a row (an edge, then a load balancer): where the format logs X-Forwarded-For
+// (NGINX `$http_x_forwarded_for`, Apache `%{X-Forwarded-For}i`) the chain is walked from the right
+// (lib/hops/trusted-proxies.ts walkTrustedHops), the lists read at the value the outermost trusted
+// proxy added, and the client is the first untrusted address, not the last proxy.
+const EDGE_AND_LB = (parseTrustedProxies(['10.0.0.1', '10.0.0.2']) as { cidrs: Cidr[] }).cidrs;
+const CHAIN_NGINX = `http {
+  log_format backend '$time_iso8601 $remote_addr $scheme $host "$request" $status xff="$http_x_forwarded_for" xfp="$http_x_forwarded_proto" xfh="$http_x_forwarded_host" dpop="$http_dpop"';
+  server { access_log /var/log/nginx/backend.log backend; }
+}`;
+const CHAIN_APACHE = `LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t %{c}a %{HTTPS}x \\"%r\\" %>s \\"%{Host}i\\" \\"%{X-Forwarded-For}i\\" \\"%{X-Forwarded-Proto}i\\" \\"%{X-Forwarded-Host}i\\" \\"%{DPoP}i\\"" backend
+CustomLog /var/log/apache2/backend.log backend`;
+
+describe.each([
+  ['nginx', CHAIN_NGINX, (xff: string, xfh: string) => `2026-12-08T11:00:00+00:00 10.0.0.2 http backend.internal "GET /orders HTTP/1.1" 200 xff="${xff}" xfp="https, http" xfh="${xfh}" dpop="-"`],
+  ['apache', CHAIN_APACHE, (xff: string, xfh: string) => `2026-12-08T11:00:00+0000 10.0.0.2 off "GET /orders HTTP/1.1" 200 "backend.internal" "${xff}" "https, http" "${xfh}" "-"`],
+] as const)('%s: an edge (10.0.0.1) and a load balancer (10.0.0.2), both trusted', (gateway, config, line) => {
+  it('the edge\'s scheme and host, the client\'s address, no label', () => {
+    const e = event(gateway, config, line('203.0.113.7, 10.0.0.1', 'api.example, lb.internal'), EDGE_AND_LB);
+    expect([e.url, e.clientIp, e.labels?.[FORWARDED_ORIGIN_LABEL] ?? null]).toEqual(['https://api.example/orders', '203.0.113.7', null]);
+  });
+
+  it('a client\'s own X-Forwarded-Host and a spoofed trusted address on the left do not win', () => {
+    const e = event(gateway, config, line('10.0.0.2, 203.0.113.7, 10.0.0.1', 'evil.test, api.example, lb.internal'), EDGE_AND_LB);
+    expect([e.url, e.clientIp]).toEqual(['https://api.example/orders', '203.0.113.7']);
+    expect(e.labels?.[FORWARDED_ORIGIN_LABEL]).toMatch(/^outermost trusted value used: X-Forwarded-Host held more values than the 2 trusted proxies in a row \(10\.0\.0\.2, 10\.0\.0\.1\) add/);
+  });
+});
+
+it('caddy behind an edge and a load balancer: the edge\'s origin, the client from X-Forwarded-For (the source\'s trusted proxies, not Caddy\'s client_ip)', () => {
+  const text = JSON.stringify({
+    level: 'info', ts: 1796545250.03, logger: 'http.log.access.log0', msg: 'handled request', status: 200,
+    request: {
+      remote_ip: '10.0.0.2', client_ip: '10.0.0.2', method: 'GET', host: '10.0.0.5:8080', uri: '/api',
+      headers: { 'X-Forwarded-For': ['203.0.113.7, 10.0.0.1'], 'X-Forwarded-Proto': ['https, http'], 'X-Forwarded-Host': ['api.example, lb.internal'] },
+    },
+  });
+  const r = caddyParser.parseLine(text, ctx(EDGE_AND_LB));
+  if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+  expect([r.event.url, r.event.clientIp, r.event.labels?.[FORWARDED_ORIGIN_LABEL] ?? null]).toEqual(['https://api.example/api', '203.0.113.7', null]);
+});

@@ -123,11 +123,16 @@ function caddyEvent(o: Json, text: string, ctx: ParseContext): ParseResult {
   // the proxy forwarded them (Caddy's reverse_proxy sets X-Forwarded-Proto/-Host): the URL a DPoP
   // proof's htu names. Only when the line carries them; else this hop's own scheme and Host.
   const labels: Record<string, string> = {};
-  const { url, ignored } = requestUrl({
+  const { url, ignored, client } = requestUrl({
     scheme: tls ? 'https' : 'http', host, path: pickStr(req, 'uri'), peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
-    headers: { forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value, xForwardedPort: header(h, 'x-forwarded-port').value },
+    headers: {
+      forwarded: header(h, 'forwarded').value, xForwardedProto: header(h, 'x-forwarded-proto').value, xForwardedHost: header(h, 'x-forwarded-host').value,
+      xForwardedPort: header(h, 'x-forwarded-port').value, xForwardedFor: header(h, 'x-forwarded-for').value,
+    },
   });
   ev.url = url;
+  // The source's trusted proxies decide, not Caddy's own trusted_proxies (which client_ip followed).
+  if (client) ev.clientIp = client;
   if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;
   ev.httpStatus = httpStatus(pickInt(o, 'status'));
   // The edge's own id, echoed in the response, is what it forwarded; else the one the request carried.

@@ -46,11 +46,13 @@ export const NGINX_JSON_LOG_FORMAT = `log_format holdfast_json escape=json ${NGI
  * checked against the source's trusted proxies. It logs the forwarding headers too (RFC 7239
  * `Forwarded`, X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Port): the URL a client called through the edge
  * (`https://api.example/…`, not this hop's `http://10.0.0.5:8080/…`), which a DPoP proof's htu
- * names — believed only from a trusted proxy when the source has any (lib/ingest/forwarded-origin.ts).
+ * names — believed only from a trusted proxy when the source has any (lib/ingest/forwarded-origin.ts);
+ * and X-Forwarded-For, so that behind several trusted proxies in a row (an edge, then a load
+ * balancer) each is counted and the client's own address found (walkTrustedHops).
  */
 export const NGINX_BACKEND_JSON_LOG_FORMAT = `log_format holdfast_backend_json escape=json ${NGINX_JSON_FIELDS},'
   '"realip_remote_addr":"$realip_remote_addr","http_forwarded":"$http_forwarded","http_x_forwarded_proto":"$http_x_forwarded_proto",'
-  '"http_x_forwarded_host":"$http_x_forwarded_host","http_x_forwarded_port":"$http_x_forwarded_port","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
+  '"http_x_forwarded_host":"$http_x_forwarded_host","http_x_forwarded_port":"$http_x_forwarded_port","http_x_forwarded_for":"$http_x_forwarded_for","http_client_cert":"$http_client_cert","http_client_cert_chain":"$http_client_cert_chain",'
   '"http_x_forwarded_client_cert":"$http_x_forwarded_client_cert","http_x_ssl_client_cert":"$http_x_ssl_client_cert",'
   '"http_x_amzn_mtls_clientcert":"$http_x_amzn_mtls_clientcert"}';`;
 
@@ -136,16 +138,19 @@ export function nginxJsonEvent(o: Json, text: string, ctx: ParseContext): ParseR
   if ('realip_remote_addr' in o) ev.peerIp = strValue(o.realip_remote_addr, 'realip_remote_addr');
   // A backend behind a TLS-terminating proxy: the URL the client called, as the proxy forwarded it.
   const labels: Record<string, string> = {};
-  const { url, ignored } = requestUrl({
+  const { url, ignored, client } = requestUrl({
     scheme, host, path, peerIp: ev.peerIp, trustedProxies: ctx.trustedProxies(),
     headers: {
       forwarded: strValue(o.http_forwarded, 'http_forwarded'),
       xForwardedProto: strValue(o.http_x_forwarded_proto, 'http_x_forwarded_proto'),
       xForwardedHost: strValue(o.http_x_forwarded_host, 'http_x_forwarded_host'),
       xForwardedPort: strValue(o.http_x_forwarded_port, 'http_x_forwarded_port'),
+      xForwardedFor: 'http_x_forwarded_for' in o ? strValue(o.http_x_forwarded_for, 'http_x_forwarded_for') : undefined,
     },
   });
   ev.url = url;
+  // Behind trusted proxies in a row, the client is the first untrusted address of their chain, not the last proxy.
+  if (client) ev.clientIp = client;
   if (ignored) labels[FORWARDED_ORIGIN_LABEL] = ignored;
   ev.httpStatus = httpStatus(intValue(o.status, 'status'));
 

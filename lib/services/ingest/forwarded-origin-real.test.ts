@@ -6,8 +6,10 @@
 //  - an NGINX edge that appends to X-Forwarded-Proto / X-Forwarded-Host
 //    (`"$http_x_forwarded_host, $http_host"`) instead of replacing them: a client that sends its own
 //    X-Forwarded-Host: evil.test with a proof made for evil.test must not read ok — with the edge as
-//    the source's trusted proxy the value it added (the rightmost) is the URL, and the line is
-//    labelled — while a good client stays ok.
+//    the source's trusted proxy the value it added (the rightmost: this backend logs no
+//    X-Forwarded-For, so its TCP peer is the one trusted hop counted) is the URL, and the line is
+//    labelled — while a good client stays ok. Two trusted proxies in a row:
+//    two-trusted-proxies-real.test.ts.
 // Real HAProxy, NGINX (edges and backend, the owner's own log format), a real DPoP client; both
 // database runtimes. Skips when a gateway is missing, unless CI=true (then it must run).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -134,7 +136,8 @@ backend to_backend
       'append-good': 'ok/-',
       'append-forged': 'bound_not_enforced/htu',
     });
-    expect(s.warnings).toEqual([expect.stringMatching(/^1 line carried forwarding headers with more values than their trusted proxy adds \(first: X-Forwarded-Proto, X-Forwarded-Host held more values than the trusted proxy 127\.0\.0\.1 adds/)]);
+    // This backend logs no X-Forwarded-For: only its TCP peer counts as a trusted proxy, and the warning says so.
+    expect(s.warnings).toEqual([expect.stringMatching(/^1 line carried forwarding headers with more values than their trusted proxies add \(first: X-Forwarded-Proto, X-Forwarded-Host held more values than the trusted proxy 127\.0\.0\.1 adds.* It logs no X-Forwarded-For, so only the TCP peer was counted as a trusted proxy/)]);
   });
 
   it('the lines as parsed with the edge as trusted proxy: the URL each client called; only the forged line is labelled', async () => {
@@ -152,7 +155,7 @@ backend to_backend
       'append-good': { url: `https://api.test:${port.nginxEdge}/case/append-good`, label: null },
       'append-forged': {
         url: `https://api.test:${port.nginxEdge}/case/append-forged`,
-        label: "rightmost used: X-Forwarded-Proto, X-Forwarded-Host held more values than the trusted proxy 127.0.0.1 adds; the ones on its left may be the client's own",
+        label: "outermost trusted value used: X-Forwarded-Proto, X-Forwarded-Host held more values than the trusted proxy 127.0.0.1 adds; the ones on the left may be the client's own (X-Forwarded-For is not logged: only the TCP peer was counted as a trusted proxy)",
       },
     });
   });
