@@ -5,7 +5,7 @@
 // --source first (an admin key; any other key is exit 2 with the server's reason) and the log is
 // streamed with ?format=&logFormat=&source=; --server without --source is exit 2.
 // Skips when apache2 is not installed, unless CI=true (then it must run).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUT } from '../../../app/api/v1/sources/[name]/log-format/route.ts';
@@ -19,6 +19,7 @@ import { getSourceLogFormat } from '../../services/ingest/log-formats.ts';
 import { findApache, startApache, type ApacheProcess } from '../../testing/apache-launch.ts';
 import { addSelfSigned, driveMatrix } from '../../testing/binding-matrix.ts';
 import { openTestDatabase, type TestDatabase } from '../../testing/databases.ts';
+import { seedEmbeddedDataDir } from '../../testing/embedded-data-dir.ts';
 import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts';
 import { freePort, runCli } from '../../testing/processes.ts';
 import { startRouteServer, type RouteServer } from '../../testing/route-server.ts';
@@ -73,7 +74,11 @@ ${LOG_FORMATS}
     lines = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
     env = { HOLDFAST_DATA_DIR: path.join(pki.dir, 'data'), DATABASE_URL: '' };
     // As a started instance leaves it: the first command on a fresh directory says on stderr that it
-    // moved the (empty) legacy event table, which is not the output these cases check.
+    // moved the (empty) legacy event table, which is not the output these cases check. The directory
+    // starts from the migrated template cluster (as runCli seeds one): PGlite's initdb and the
+    // migrations are not what this file tests.
+    mkdirSync(env.HOLDFAST_DATA_DIR!);
+    await seedEmbeddedDataDir(env);
     const db = await openDatabase({ kind: 'pglite', dataDir: env.HOLDFAST_DATA_DIR! });
     await migrateDatabase(db);
     await maintainEvidence(db);

@@ -5,7 +5,7 @@
 // 127.0.0.1/32 the second reads spoofed_client_cert; without, the batch warns on stderr that the
 // header is believed from any peer (stdout keeps the CONTRACT shape). A bad CIDR is exit 2 with one
 // line, or a 400 problem naming it.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as createSourceRoute } from '../../../app/api/v1/sources/route.ts';
@@ -39,6 +39,9 @@ describe('holdfast ingest --trusted-proxies and the trusted proxies of a source'
     log = path.join(pki.dir, 'backend.json');
     writeFileSync(log, `${line('a0000000000000000000000000000001', '127.0.0.1')}\n${line('a0000000000000000000000000000002', '127.0.0.2')}\n`);
     env = { HOLDFAST_DATA_DIR: path.join(pki.dir, 'data'), DATABASE_URL: '' };
+    // An existing directory gets the migrated template cluster (runCli): the first command then
+    // skips PGlite's initdb and every migration, which nothing here is about.
+    mkdirSync(env.HOLDFAST_DATA_DIR!);
   });
 
   afterAll(() => pki?.cleanup());

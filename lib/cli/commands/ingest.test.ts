@@ -1,7 +1,7 @@
 // `holdfast ingest` through the real binary: CONTRACT.md --json shape, exit codes (0 when the
 // batch committed even with rejected lines; 2 for bad usage, unknown format, unreadable file),
 // stdin, idempotent re-send, and --server streaming the file to POST /api/v1/ingest.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -27,6 +27,9 @@ describe('holdfast ingest (binary)', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'holdfast-cli-ingest-'));
     env = { HOLDFAST_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '' };
+    // An existing directory gets the migrated template cluster (runCli): the first command then
+    // skips PGlite's initdb and every migration, which nothing here is about.
+    mkdirSync(env.HOLDFAST_DATA_DIR!);
     file = path.join(dir, 'access.json');
     writeFileSync(file, [line(1), line(2), 'not json', '', NGINX_JSON_REAL, ''].join('\n'));
   });

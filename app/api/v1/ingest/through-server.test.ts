@@ -14,7 +14,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxJsonLine } from '@/lib/services/ingest/testing/generate.ts';
-import { createGatewayPki } from '@/lib/testing/gateway-pki.ts';
+import { createGatewayPki, type GatewayPki } from '@/lib/testing/gateway-pki.ts';
 import { postgresAvailable, RUNTIMES } from '@/lib/testing/databases.ts';
 import { hasBuild, runCli, type ServerProcess } from '@/lib/testing/processes.ts';
 import { startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
@@ -48,6 +48,11 @@ interface Batch {
   accepted: number;
   contentSha256: string | null;
 }
+
+// The client certificate of the trusted-proxies case: made by openssl once for the file, not per runtime.
+let sharedPki: GatewayPki | undefined;
+const gatewayPki = () => (sharedPki ??= createGatewayPki('holdfast-through-proxies-'));
+afterAll(() => sharedPki?.cleanup());
 
 for (const runtime of RUNTIMES) {
   describe.runIf(hasBuild() || process.env.CI === 'true')(`POST /api/v1/ingest through the server on ${runtime}`, () => {
@@ -204,8 +209,7 @@ for (const runtime of RUNTIMES) {
       expect(((await refused.json()) as { detail: string }).detail).toContain('10.0.0.0/33');
       const set = await api('PUT', '/api/v1/sources/be-proxied/trusted-proxies', { trustedProxies: ['127.0.0.1/32'] });
       expect(set.status).toBeLessThan(300);
-      const pki = createGatewayPki('holdfast-through-proxies-');
-      const good = pki.clients.good;
+      const good = gatewayPki().clients.good;
       const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const token = `${b64u({ alg: 'ES256', typ: 'at+jwt' })}.${b64u({ sub: 'svc-a', client_id: 'svc-a', cnf: { 'x5t#S256': good.x5t } })}.c2ln`;
       const backend = (id: string, peer: string) =>
@@ -221,7 +225,6 @@ for (const runtime of RUNTIMES) {
       };
       expect(await verdictOf('b0000000000000000000000000000002')).toEqual([['spoofed_client_cert', 'forwarded_cert_untrusted_peer']]);
       expect(await verdictOf('b0000000000000000000000000000001')).toEqual([['ok', null]]);
-      pki.cleanup();
     }, 120_000);
 
     /** Raw bytes to the server on one connection; everything it answers until it closes the connection. */

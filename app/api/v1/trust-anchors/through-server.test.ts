@@ -216,9 +216,15 @@ describe.runIf(RUN)('trust anchors through the server, with the real Caddy as th
         const local = mkdtempSync(join(os.tmpdir(), 'holdfast-trust-local-'));
         try {
           const env = { HOLDFAST_DATA_DIR: join(local, 'data') };
+          // An existing directory gets the migrated template cluster (runCli): the first local command
+          // then skips PGlite's initdb and every migration, which nothing here is about.
+          mkdirSync(env.HOLDFAST_DATA_DIR);
           const both = async (args: string[]) => {
-            const remote = await runCli([...args, '--json', '--server', base, '--api-key', admin], { timeoutMs: 180_000 });
-            const here = await runCli([...args, '--json'], { env, timeoutMs: 180_000 });
+            // Two processes on separate databases (the server's, the local directory's): run side by side.
+            const [remote, here] = await Promise.all([
+              runCli([...args, '--json', '--server', base, '--api-key', admin], { timeoutMs: 180_000 }),
+              runCli([...args, '--json'], { env, timeoutMs: 180_000 }),
+            ]);
             expect(remote.code, remote.stderr).toBe(here.code);
             return { remote, here };
           };
@@ -243,10 +249,11 @@ describe.runIf(RUN)('trust anchors through the server, with the real Caddy as th
           expect(lines(listed.remote.stdout).map((a) => a.id).sort()).toEqual([anchorId, derAnchorId].sort());
 
           // The same refusal of the older CRL (each side names its own anchor id): exit 1 and the same reason.
-          const older = {
-            remote: await runCli(['trust', 'crl', '--ca-id', anchorId, '--crl', pki.crlPath, '--json', '--server', base, '--api-key', admin], { timeoutMs: 180_000 }),
-            here: await runCli(['trust', 'crl', '--ca-id', localId, '--crl', pki.crlPath, '--json'], { env, timeoutMs: 180_000 }),
-          };
+          const [olderRemote, olderHere] = await Promise.all([
+            runCli(['trust', 'crl', '--ca-id', anchorId, '--crl', pki.crlPath, '--json', '--server', base, '--api-key', admin], { timeoutMs: 180_000 }),
+            runCli(['trust', 'crl', '--ca-id', localId, '--crl', pki.crlPath, '--json'], { env, timeoutMs: 180_000 }),
+          ]);
+          const older = { remote: olderRemote, here: olderHere };
           expect(older.remote.code, older.remote.stderr).toBe(1);
           expect(older.here.code, older.here.stderr).toBe(1);
           // The same reason; through the server the line also names the HTTP status.
