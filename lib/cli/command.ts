@@ -22,5 +22,7 @@ export interface Command {
   summary: string;
   usage: string;
   options: OptionSpec;
+  /** Writes in bulk (ingest, seed): the embedded database opens with PGlite's default shared buffers (lib/db/open.ts). */
+  bulkWrites?: true;
   run(ctx: CommandContext): Promise<void>;
 }

@@ -1,14 +1,11 @@
 // `holdfast` CLI entry. Commands work on the embedded database (HOLDFAST_DATA_DIR) or
 // DATABASE_URL directly, or through a running server with --server URL --api-key KEY.
-import { advanceAuditAnchor } from '../audit/anchoring.ts';
-import { maintainEvidence, setEvidenceRetention } from '../services/evidence/maintenance.ts';
 import { readFileSync } from 'node:fs';
 import { loadDpopSigner, type DpopSigner } from './dpop-client.ts';
 import { parseArgs } from 'node:util';
-import { loadConfig, readSetting } from '../config.ts';
-import { openDatabase } from '../db/open.ts';
-import { migrateDatabase } from '../db/migrations.ts';
-import { dbTargetFromConfig } from '../db/target.ts';
+import { loadConfig, readSetting, type HoldfastConfig } from '../config.ts';
+import type { DbTarget } from '../db/open.ts';
+import { dbTargetFromConfig, SHORT_LIVED_SHARED_BUFFERS } from '../db/target.ts';
 import type { Command, CommandContext } from './command.ts';
 import { accessCommands } from './commands/access.ts';
 import { coreCommands } from './commands/core.ts';
@@ -69,6 +66,15 @@ function dpopSignerFrom(flag: string | undefined): DpopSigner | null {
   } catch (e) {
     throw new UsageError(oneLine(e));
   }
+}
+
+/**
+ * The database a command opens: the embedded one with small shared buffers (faster to start) unless
+ * the command writes in bulk (SHORT_LIVED_SHARED_BUFFERS in lib/db/target.ts has the figures).
+ */
+export function dbTargetFor(cmd: Pick<Command, 'bulkWrites'>, cfg: Pick<HoldfastConfig, 'databaseUrl' | 'dataDir'>): DbTarget {
+  const target = dbTargetFromConfig(cfg);
+  return target.kind === 'pglite' && !cmd.bulkWrites ? { ...target, sharedBuffers: SHORT_LIVED_SHARED_BUFFERS } : target;
 }
 
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
@@ -140,7 +146,15 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
       remote: server && apiKey ? { baseUrl: server, apiKey, dpop: dpopSignerFrom(values['dpop-key'] as string | undefined) } : null,
       async withDb(fn, opts) {
         const cfg = loadConfig();
-        const db = await openDatabase(dbTargetFromConfig(cfg));
+        // Loaded here, not at the top: the database driver, Prisma and the schema engine are most of
+        // the CLI's code, and --help, --server and the offline checks (verify, thumbprint) never need them.
+        const [{ openDatabase }, { migrateDatabase }, { maintainEvidence, setEvidenceRetention }, { advanceAuditAnchor }] = await Promise.all([
+          import('../db/open.ts'),
+          import('../db/migrations.ts'),
+          import('../services/evidence/maintenance.ts'),
+          import('../audit/anchoring.ts'),
+        ]);
+        const db = await openDatabase(dbTargetFor(cmd, cfg));
         try {
           setEvidenceRetention(cfg.retention);
           if (opts?.migrate !== false) {

@@ -14,7 +14,8 @@ import { PgliteReadGate } from './read-gate.ts';
 
 export type DbTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'pglite'; dataDir: string }
+  /** `sharedBuffers`: PGlite's shared_buffers for this start (SHORT_LIVED_SHARED_BUFFERS in ./target.ts), else what initdb wrote (128MB). */
+  | { kind: 'pglite'; dataDir: string; sharedBuffers?: string }
   /** In memory; `loadDataDir` restores a cluster dumped by PGlite's dumpDataDir instead of running initdb. */
   | { kind: 'memory'; loadDataDir?: Blob };
 
@@ -109,7 +110,7 @@ function makeDirs(dir: string): void {
   for (const m of missing) mkdirSync(m, { mode: 0o700 });
 }
 
-async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<Database> {
+async function openPglite(dataDir: string | null, loadDataDir?: Blob, sharedBuffers?: string): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (dataDir) {
     try {
@@ -125,7 +126,8 @@ async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<D
   }
   let db: PGlite;
   try {
-    db = dataDir ? new PGlite(`${dataDir}/pgdata`) : new PGlite(loadDataDir ? { loadDataDir } : undefined);
+    const startParams = sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`] } : {};
+    db = dataDir ? new PGlite(`${dataDir}/pgdata`, startParams) : new PGlite(loadDataDir ? { loadDataDir } : undefined);
     await db.waitReady;
   } catch (e) {
     lock?.release();
@@ -162,7 +164,7 @@ export async function openDatabase(target: DbTarget): Promise<Database> {
     case 'postgres':
       return openPostgres(target.url, target.poolSize);
     case 'pglite':
-      return openPglite(target.dataDir);
+      return openPglite(target.dataDir, undefined, target.sharedBuffers);
     case 'memory':
       return openPglite(null, target.loadDataDir);
   }

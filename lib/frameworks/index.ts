@@ -7,7 +7,6 @@ import { writeJsonExport } from './export/json.ts';
 import { writeOscalExport } from './export/oscal.ts';
 import { writePdfExport } from './export/pdf.ts';
 import type { ExportFormat, ExportMeta, ExportResult, ExportSource } from './export/types.ts';
-import { EXPORT_FORMATS } from './export/types.ts';
 import { getBuiltinFramework } from './registry.ts';
 import type { Framework } from './types.ts';
 
@@ -22,7 +21,7 @@ export { buildOscalDocument, oscalChunks, OSCAL_VERSION, writeOscalExport } from
 export { writePdfExport } from './export/pdf.ts';
 export { redactSecrets } from './export/redact.ts';
 export type { ExportEvidenceRow, ExportFindingRow, ExportFormat, ExportMeta, ExportResult, ExportSource } from './export/types.ts';
-export { EXPORT_FORMATS, PROGRESS_EVERY } from './export/types.ts';
+export { EXPORT_FORMATS, isExportFormat, PROGRESS_EVERY } from './export/types.ts';
 export { MAPPING_TABLE, POSITIVE_CONTROLS } from './mapping.ts';
 export { toOscalToken } from './oscal-token.ts';
 export { EVIDENCE_SUBJECTS, getBuiltinFramework, listBuiltinFrameworks, requireBuiltinFramework } from './registry.ts';
@@ -37,10 +36,6 @@ export function resolveFramework(id: string, custom: readonly Framework[] = []):
     throw new HoldfastError('not_found', `unknown framework ${id}${known.length ? ` (custom: ${known.join(', ')})` : ''}`);
   }
   return f;
-}
-
-export function isExportFormat(s: string): s is ExportFormat {
-  return (EXPORT_FORMATS as readonly string[]).includes(s);
 }
 
 /**

@@ -2,9 +2,8 @@
 // and change their role. Same effects as Settings and the API (sessions ended at once, the last
 // enabled admin kept, every change audited); with --server the commands go through the API.
 import { apiKeyListing, userListing, type ApiKeyListing, type ApiKeyListingInput, type UserListing } from '../../auth/access-listing.ts';
-import { listApiKeys, revokeApiKey } from '../../auth/api-keys.ts';
 import { nameProblem, nameProblemMessage } from '../../auth/names.ts';
-import { findUserByEmail, listUsers, updateUser, type UserChange } from '../../auth/users.ts';
+import type { UserChange } from '../../auth/users.ts';
 import { ROLES, type Role } from '../../domain/types.ts';
 import { HoldfastError } from '../../errors.ts';
 import type { Command, CommandContext } from '../command.ts';
@@ -13,6 +12,9 @@ import { callApi, type Remote } from '../remote.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTOR = 'cli';
+// Accounts and keys load when a command runs (lib/cli/main.ts: a command loads only its own code).
+const users = () => import('../../auth/users.ts');
+const apiKeys = () => import('../../auth/api-keys.ts');
 
 function roleOption(value: unknown): Role {
   if (typeof value !== 'string' || !(ROLES as readonly string[]).includes(value)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
@@ -43,7 +45,10 @@ async function changeUser(ctx: CommandContext, change: UserChange): Promise<User
     const u = await remoteUserByEmail(remote, email);
     return userListing(await callApi<UserListing>(remote, 'PATCH', `/api/v1/users/${u.id}`, change));
   }
-  return ctx.withDb(async (db) => userListing(await updateUser(db, (await findUserByEmail(db, email)).id, change, ACTOR)));
+  return ctx.withDb(async (db) => {
+    const { findUserByEmail, updateUser } = await users();
+    return userListing(await updateUser(db, (await findUserByEmail(db, email)).id, change, ACTOR));
+  });
 }
 
 const describeUser = (u: UserListing) => `${u.email}  ${u.role}  ${u.disabled ? 'disabled' : 'active'}  (${u.id})`;
@@ -56,7 +61,7 @@ export const apikeyListCommand: Command = {
   async run(ctx) {
     const rows = ctx.remote
       ? (await callApi<{ apiKeys: ApiKeyListingInput[] }>(ctx.remote, 'GET', '/api/v1/api-keys')).apiKeys.map(apiKeyListing)
-      : (await ctx.withDb(listApiKeys)).map(apiKeyListing);
+      : (await ctx.withDb(async (db) => (await apiKeys()).listApiKeys(db))).map(apiKeyListing);
     emitLines(ctx.io, rows, (r) => {
       const k = r as ApiKeyListing;
       const what = k.ingestOnly ? `ingest only${k.source ? ` as ${k.source}` : ''}` : k.role;
@@ -75,7 +80,7 @@ export const apikeyRevokeCommand: Command = {
     if (typeof id !== 'string' || !UUID.test(id)) throw new UsageError('--id must be an API key id (UUID; see holdfast apikey list)');
     const r = ctx.remote
       ? await callApi<{ id: string; name: string; displayStub: string; revokedAt: string; alreadyRevoked: boolean }>(ctx.remote, 'POST', `/api/v1/api-keys/${id}/revoke`)
-      : await ctx.withDb((db) => revokeApiKey(db, id, ACTOR));
+      : await ctx.withDb(async (db) => (await apiKeys()).revokeApiKey(db, id, ACTOR));
     const out = { id: r.id, name: r.name, displayStub: r.displayStub, revokedAt: new Date(r.revokedAt).toISOString(), alreadyRevoked: r.alreadyRevoked };
     emit(ctx.io, out, () => `${out.alreadyRevoked ? 'already revoked' : 'revoked'} ${out.name} (${out.displayStub}) at ${out.revokedAt}`);
   },
@@ -87,7 +92,7 @@ export const userListCommand: Command = {
   usage: 'holdfast user list [--json]',
   options: {},
   async run(ctx) {
-    const rows = ctx.remote ? (await callApi<{ users: UserListing[] }>(ctx.remote, 'GET', '/api/v1/users')).users.map(userListing) : (await ctx.withDb(listUsers)).map(userListing);
+    const rows = ctx.remote ? (await callApi<{ users: UserListing[] }>(ctx.remote, 'GET', '/api/v1/users')).users.map(userListing) : (await ctx.withDb(async (db) => (await users()).listUsers(db))).map(userListing);
     emitLines(ctx.io, rows, (r) => describeUser(r as UserListing));
   },
 };

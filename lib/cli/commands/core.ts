@@ -1,12 +1,8 @@
 // Foundation commands: migrate, seed, summary, user create, apikey create, audit verify.
-import { createApiKey, DPOP_JKT_PATTERN } from '../../auth/api-keys.ts';
-import { migrateDatabase } from '../../db/migrations.ts';
-import { createUser } from '../../auth/users.ts';
-import { verifyAuditChain, type AuditVerification } from '../../audit/verify-audit-chain.ts';
+// Each command imports what it runs when it runs (lib/cli/main.ts: a command loads only its own code).
+import type { AuditVerification } from '../../audit/verify-audit-chain.ts';
 import { ROLES, type Role } from '../../domain/types.ts';
-import { getSummary, type Summary } from '../../services/summary.ts';
-import { seedDemo } from '../../seed/seed-demo.ts';
-import { evaluateFindings } from '../../services/findings/index.ts';
+import type { Summary } from '../../services/summary.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { CheckFailed, emit, readStdin, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
@@ -31,6 +27,7 @@ export const migrateCommand: Command = {
   options: {},
   async run(ctx) {
     if (ctx.remote) throw new UsageError('migrate works on a database directly; a running server migrates itself at start');
+    const { migrateDatabase } = await import('../../db/migrations.ts');
     const applied = await ctx.withDb(async (db) => migrateDatabase(db), { migrate: false });
     emit(ctx.io, { applied }, () => (applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'));
   },
@@ -41,6 +38,7 @@ export const seedCommand: Command = {
   summary: 'load the synthetic demo estate',
   usage: 'holdfast seed --demo [--seed N] [--json]',
   options: { demo: { type: 'boolean' }, seed: { type: 'string' } },
+  bulkWrites: true,
   async run(ctx) {
     if (!ctx.values.demo) throw new UsageError('only the demo estate can be seeded: pass --demo');
     const raw = ctx.values.seed;
@@ -49,6 +47,7 @@ export const seedCommand: Command = {
     const counts = ctx.remote
       ? await callApi<Record<string, number>>(ctx.remote, 'POST', '/api/v1/admin/seed', { seed })
       : await ctx.withDb(async (db) => {
+          const [{ seedDemo }, { evaluateFindings }] = await Promise.all([import('../../seed/seed-demo.ts'), import('../../services/findings/index.ts')]);
           const now = new Date();
           const c = await seedDemo(db, { seed, now });
           await evaluateFindings(db, { now, actor: 'cli:seed' });
@@ -64,7 +63,9 @@ export const summaryCommand: Command = {
   usage: 'holdfast summary [--json]',
   options: {},
   async run(ctx) {
-    const s = ctx.remote ? await callApi<Summary>(ctx.remote, 'GET', '/api/v1/summary') : await ctx.withDb(getSummary);
+    const s = ctx.remote
+      ? await callApi<Summary>(ctx.remote, 'GET', '/api/v1/summary')
+      : await ctx.withDb(async (db) => (await import('../../services/summary.ts')).getSummary(db));
     const pick: Summary = { identities: s.identities, tokens: s.tokens, certificates: s.certificates, events: s.events, findings: s.findings };
     emit(ctx.io, pick, () =>
       [
@@ -92,7 +93,7 @@ export const userCreateCommand: Command = {
     if (!password) throw new UsageError('give the password on stdin');
     const user = ctx.remote
       ? await callApi<{ id: string; email: string; role: string }>(ctx.remote, 'POST', '/api/v1/users', { email, role: r, password })
-      : await ctx.withDb((db) => createUser(db, { email, role: r, password, actor: 'cli' }));
+      : await ctx.withDb(async (db) => (await import('../../auth/users.ts')).createUser(db, { email, role: r, password, actor: 'cli' }));
     emit(ctx.io, { id: user.id, email: user.email, role: user.role }, () => `created ${user.role} ${user.email} (${user.id})`);
   },
 };
@@ -108,6 +109,7 @@ export const apikeyCreateCommand: Command = {
     const scopes = (ctx.values.scope as string[] | undefined) ?? [];
     for (const s of scopes) if (s !== 'ingest') throw new UsageError('--scope must be ingest');
     const jkt = ctx.values['dpop-jkt'] as string | undefined;
+    const { createApiKey, DPOP_JKT_PATTERN } = await import('../../auth/api-keys.ts');
     if (jkt !== undefined && !DPOP_JKT_PATTERN.test(jkt)) throw new UsageError('--dpop-jkt must be a JWK SHA-256 thumbprint (43 base64url characters; see holdfast thumbprint --jwk)');
     const key = ctx.remote
       ? await callApi<{ id: string; key: string }>(ctx.remote, 'POST', '/api/v1/api-keys', { name, role: r, scopes, ...(jkt ? { dpopJkt: jkt } : {}) })
@@ -136,7 +138,7 @@ export const auditVerifyCommand: Command = {
   async run(ctx) {
     const r = ctx.remote
       ? await callApi<AuditVerification>(ctx.remote, 'GET', '/api/v1/audit/verify')
-      : await ctx.withDb((db) => verifyAuditChain(db));
+      : await ctx.withDb(async (db) => (await import('../../audit/verify-audit-chain.ts')).verifyAuditChain(db));
     emit(ctx.io, { ok: r.ok, entries: r.entries, firstBadEntry: r.firstBadEntry, reason: r.reason ?? null, problem: r.problem ?? null, legacyEntries: r.legacyEntries ?? 0, anchor: r.anchor ?? null }, () =>
       r.ok ? auditOkLine(r) : auditFailureLine(r),
     );

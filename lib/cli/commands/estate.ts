@@ -2,19 +2,10 @@
 // JSON lines in exactly the contract's shapes; same filters as the views and /api/v1 lists;
 // pages through the keyset cursor, directly on the database or with --server through the API.
 import type { Database } from '../../db/open.ts';
-import {
-  listEvents,
-  listFindings,
-  listTokens,
-  parseEventFilters,
-  parseFindingFilters,
-  parseTokenFilters,
-  type EventRow,
-  type FindingRow,
-  type TokenRow,
-} from '../../services/estate/lists.ts';
+// The lists' code loads when a command runs (lib/cli/main.ts: a command loads only its own code).
+import type { EventRow, FindingRow, TokenRow } from '../../services/estate/lists.ts';
 import type { Page } from '../../services/estate/query.ts';
-import { withRevocationState, type TokenRevocationState } from '../../revocation/token-revocation-state.ts';
+import type { TokenRevocationState } from '../../revocation/token-revocation-state.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { emitLines, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
@@ -83,6 +74,10 @@ export const tokensCommand: Command = {
   async run(ctx) {
     const v = ctx.values as Record<string, string | undefined>;
     const params = { binding: v.binding, risk: v.risk, status: v.status, exposure: v.exposure, identity: v.identity };
+    const [{ listTokens, parseTokenFilters }, { withRevocationState }] = await Promise.all([
+      import('../../services/estate/lists.ts'),
+      import('../../revocation/token-revocation-state.ts'),
+    ]);
     await run<TokenRow & { state?: string; revocationState?: TokenRevocationState | null }>(
       ctx, 'tokens', params, limitOf(ctx, 10_000_000),
       // Each row also says whether a revocation is pending or failed (CONTRACT: field added).
@@ -105,6 +100,7 @@ export const findingsCommand: Command = {
   async run(ctx) {
     const v = ctx.values as Record<string, string | undefined>;
     const params = { rule: v.rule, severity: v.severity, status: v.status ?? 'active' };
+    const { listFindings, parseFindingFilters } = await import('../../services/estate/lists.ts');
     await run<FindingRow>(
       ctx, 'findings', params, limitOf(ctx, 10_000_000),
       (db, p) => listFindings(db, parseFindingFilters(p), p),
@@ -131,6 +127,7 @@ export const eventsCommand: Command = {
       requestId: v['request-id'], verdict: v.verdict, failures: v.failures, identity: v.identity, gateway: v.gateway, source: v.source,
       network: v.network, route: v.route, routePrefix: v['route-prefix'], from: v.from, to: v.to,
     };
+    const { listEvents, parseEventFilters } = await import('../../services/estate/lists.ts');
     await run<EventRow>(
       ctx, 'events', params, limitOf(ctx, 1000),
       (db, p) => listEvents(db, parseEventFilters(p), p),

@@ -11,9 +11,11 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HoldfastError, isHoldfastError } from '../../errors.ts';
-import { BUILTIN_FRAMEWORK_IDS, EXPORT_FORMATS, isExportFormat } from '../../frameworks/index.ts';
+// The leaf modules, not frameworks/index.ts: the CLI's usage line must not load the export writers.
+import { EXPORT_FORMATS, isExportFormat } from '../../frameworks/export/types.ts';
+import { BUILTIN_FRAMEWORK_IDS } from '../../frameworks/types.ts';
 import { parseInstant } from '../../domain/instant.ts';
-import { exportToFile, type ExportJobView } from '../../services/frameworks/index.ts';
+import type { ExportJobView } from '../../services/frameworks/index.ts';
 import type { Command } from '../command.ts';
 import { CheckFailed, emit, UsageError } from '../io.ts';
 import { callApi, fetchWithAuth, type Remote } from '../remote.ts';
@@ -121,6 +123,7 @@ export const exportCommand: Command = {
       })()}`;
       result = await ctx.withDb(async (db) => {
         try {
+          const { exportToFile } = await import('../../services/frameworks/index.ts');
           const r = await exportToFile(db, { framework, format, from, to, actor, file });
           return { file: r.file, sha256: r.sha256, controls: r.controls, findings: r.findings };
         } catch (e) {

@@ -5,7 +5,6 @@
 import { parseInstant } from '../../domain/instant.ts';
 import { shellQuote } from '../../plan/authorization-server-config.ts';
 import { parsePolicy, SimulationError, validateRange, type SimulationPolicy, type SimulationResult } from '../../simulate/index.ts';
-import { simulate } from '../../services/simulation/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { emit, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
@@ -110,7 +109,7 @@ export const simulateCommand: Command = {
     const { policy, from, to } = simulationFromFlags(ctx);
     const result = ctx.remote
       ? await callApi<SimulationResult>(ctx.remote, 'POST', '/api/v1/simulations', { policy, from: from.toISOString(), to: to.toISOString() })
-      : await ctx.withDb((db) => simulate(db, { policy, from, to }));
+      : await ctx.withDb(async (db) => (await import('../../services/simulation/index.ts')).simulate(db, { policy, from, to }));
     // What the counts cannot say (requests with no token seen): on stderr, as messages go.
     if (ctx.io.json) for (const w of result.warnings ?? []) ctx.io.err(`warning: ${w}\n`);
     emit(ctx.io, result, () => human(result));

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Io } from '../io.ts';
 import { fileText, TrustAddResultSchema, TrustAnchorListSchema, TrustAnchorRemovedSchema } from '../../services/trust/schemas.ts';
-import { addCrl, addTrustAnchor, listTrustAnchors, removeTrustAnchor, type TrustAddResult, type TrustAnchorView } from '../../services/trust/store.ts';
+import type { TrustAddResult, TrustAnchorView } from '../../services/trust/store.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { emit, emitLines, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
@@ -14,6 +14,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTOR = 'cli';
 // A CA certificate is a few KB; the largest public CRLs are tens of MB. The API takes 9 MiB.
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** The store (X.509 parsing, the database) loads when a command runs, not with the CLI (lib/cli/main.ts). */
+const store = () => import('../../services/trust/store.ts');
 
 /** The bytes of the file an option names; unreadable, missing or huge → exit 2, one line. */
 function readOptionFile(ctx: CommandContext, option: string, required: boolean): Buffer | null {
@@ -72,7 +74,7 @@ export const trustAddCommand: Command = {
     const crl = readOptionFile(ctx, 'crl', false);
     const r = ctx.remote
       ? TrustAddResultSchema.parse(await callApi(ctx.remote, 'POST', '/api/v1/trust-anchors', { ca: fileText(ca), crl: crl ? fileText(crl) : null }))
-      : await ctx.withDb((db) => addTrustAnchor(db, { ca, crl, actor: ACTOR }));
+      : await ctx.withDb(async (db) => (await store()).addTrustAnchor(db, { ca, crl, actor: ACTOR }));
     report(ctx, r);
   },
 };
@@ -87,7 +89,7 @@ export const trustCrlCommand: Command = {
     const crl = readOptionFile(ctx, 'crl', true)!;
     const r = ctx.remote
       ? TrustAddResultSchema.parse(await callApi(ctx.remote, 'POST', `/api/v1/trust-anchors/${id}/crl`, { crl: fileText(crl) }))
-      : await ctx.withDb((db) => addCrl(db, { anchorId: id, crl, actor: ACTOR }));
+      : await ctx.withDb(async (db) => (await store()).addCrl(db, { anchorId: id, crl, actor: ACTOR }));
     report(ctx, r);
   },
 };
@@ -100,7 +102,7 @@ export const trustListCommand: Command = {
   async run(ctx) {
     const rows = ctx.remote
       ? TrustAnchorListSchema.parse(await callApi(ctx.remote, 'GET', '/api/v1/trust-anchors')).trustAnchors
-      : await ctx.withDb((db) => listTrustAnchors(db));
+      : await ctx.withDb(async (db) => (await store()).listTrustAnchors(db));
     emitLines(ctx.io, rows, (r) => describeAnchor(r as TrustAnchorView));
     warn(ctx.io, rows.flatMap((a) => a.warnings.map((w) => `${a.subject}: ${w}`)));
   },
@@ -115,7 +117,7 @@ export const trustRemoveCommand: Command = {
     const id = idOption(ctx, 'id');
     const r = ctx.remote
       ? TrustAnchorRemovedSchema.parse(await callApi(ctx.remote, 'DELETE', `/api/v1/trust-anchors/${id}`))
-      : await ctx.withDb((db) => removeTrustAnchor(db, { id, actor: ACTOR }));
+      : await ctx.withDb(async (db) => (await store()).removeTrustAnchor(db, { id, actor: ACTOR }));
     emit(ctx.io, r, () => `removed trust anchor ${r.subject} (${r.id})`);
   },
 };

@@ -2,20 +2,14 @@
 // database. With --server/--api-key, `verify` goes through POST /api/v1/verify/* (same output);
 // `thumbprint` is arithmetic on its input, so it is always computed here.
 import { readFileSync } from 'node:fs';
-import { isBindingError, parseCertificate, thumbprintCert, thumbprintJwk } from '../../binding/index.ts';
-import {
-  dpopVerdictOut,
-  mtlsVerdictOut,
-  verifyDpop,
-  verifyMtls,
-  type DpopVerdict,
-  type MtlsVerdict,
-  type VerifyDpopBody,
-  type VerifyMtlsBody,
-} from '../../services/verify.ts';
+import type { DpopVerdict, MtlsVerdict, VerifyDpopBody, VerifyMtlsBody } from '../../services/verify.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { CheckFailed, emit, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
+
+// JOSE and X.509 load when a check runs (lib/cli/main.ts: a command loads only its own code).
+const binding = () => import('../../binding/index.ts');
+const verifier = () => import('../../services/verify.ts');
 
 function required(ctx: CommandContext, name: string, usage: string): string {
   const v = ctx.values[name];
@@ -35,7 +29,8 @@ function noPositionals(ctx: CommandContext, usage: string): void {
 }
 
 /** Reads a certificate file (PEM, URL-encoded PEM or DER) and returns it as PEM text; exit 2 when it is not one. */
-function readCertificateFile(file: string): string {
+async function readCertificateFile(file: string): Promise<string> {
+  const { isBindingError, parseCertificate } = await binding();
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -82,6 +77,7 @@ export const verifyDpopCommand: Command = {
     const now = nowRaw === null ? null : Number(nowRaw);
     if (now !== null && (!/^\d+(\.\d+)?$/.test(nowRaw!) || !Number.isFinite(now))) throw new UsageError('--now must be a time in seconds since the epoch, such as 1562262616');
     const body: VerifyDpopBody = { proof, method, url, token: optional(ctx, 'token'), jkt: optional(ctx, 'jkt'), nonce: optional(ctx, 'nonce'), now };
+    const { dpopVerdictOut, verifyDpop } = await verifier();
     const r = ctx.remote ? dpopVerdictOut.parse(await callApi<DpopVerdict>(ctx.remote, 'POST', '/api/v1/verify/dpop', body)) : await verifyDpop(body);
     emit(ctx.io, r, () =>
       [
@@ -106,8 +102,9 @@ export const verifyMtlsCommand: Command = {
   options: { cert: { type: 'string' }, token: { type: 'string' }, x5t: { type: 'string' } },
   async run(ctx) {
     noPositionals(ctx, MTLS_USAGE);
-    const cert = readCertificateFile(required(ctx, 'cert', MTLS_USAGE));
+    const cert = await readCertificateFile(required(ctx, 'cert', MTLS_USAGE));
     const body: VerifyMtlsBody = { cert, token: optional(ctx, 'token'), x5t: optional(ctx, 'x5t') };
+    const { mtlsVerdictOut, verifyMtls } = await verifier();
     const r: MtlsVerdict = ctx.remote ? mtlsVerdictOut.parse(await callApi<MtlsVerdict>(ctx.remote, 'POST', '/api/v1/verify/mtls', body)) : await verifyMtls(body);
     emit(ctx.io, r, () =>
       [
@@ -134,6 +131,7 @@ export const thumbprintCommand: Command = {
     const jwk = optional(ctx, 'jwk');
     const certFile = optional(ctx, 'cert');
     if ((jwk === null) === (certFile === null)) throw new UsageError(`give exactly one of --jwk JSON or --cert FILE (usage: ${THUMBPRINT_USAGE})`);
+    const { isBindingError, thumbprintCert, thumbprintJwk } = await binding();
     if (jwk !== null) {
       let r: { jkt: string };
       try {
@@ -145,7 +143,7 @@ export const thumbprintCommand: Command = {
       emit(ctx.io, { jkt: r.jkt }, () => r.jkt);
       return;
     }
-    const r = thumbprintCert(readCertificateFile(certFile!));
+    const r = thumbprintCert(await readCertificateFile(certFile!));
     emit(ctx.io, { x5tS256: r.x5tS256 }, () => r.x5tS256);
   },
 };

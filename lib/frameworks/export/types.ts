@@ -7,6 +7,10 @@ import type { EvidenceCounts, Framework } from '../types.ts';
 export type ExportFormat = 'csv' | 'json' | 'oscal' | 'pdf';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'oscal', 'pdf'];
 
+export function isExportFormat(s: string): s is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(s);
+}
+
 /** One finding as exported. Never a raw token: fingerprints and display stubs only. */
 export interface ExportFindingRow {
   id: string;
