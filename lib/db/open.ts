@@ -2,11 +2,9 @@
 // locked to one process) or a PostgreSQL server (DATABASE_URL). Same schema, same SQL.
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type pg from 'pg';
 import { HoldfastError } from '../errors.ts';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
@@ -34,9 +32,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// int8 (counts, bigint ids) as JS numbers for the pg driver too; PGlite already does so for
-// values in the safe range. Ids above 2^53 are not reachable by this product's volumes.
-pg.types.setTypeParser(20, (v) => Number(v));
 
 function describePgError(e: unknown): string {
   const err = e as { code?: string; message?: string };
@@ -47,7 +42,14 @@ function describePgError(e: unknown): string {
   return (err.message ?? String(e)).split('\n')[0] ?? 'unknown error';
 }
 
+// Each runtime's driver loads when it is opened: the embedded CLI never loads pg and its Prisma
+// adapter (measured: their import took as long as PGlite's on this machine), a server on
+// DATABASE_URL never loads PGlite.
 async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
+  // int8 (counts, bigint ids) as JS numbers for the pg driver too; PGlite already does so for
+  // values in the safe range. Ids above 2^53 are not reachable by this product's volumes.
+  pg.types.setTypeParser(20, (v) => Number(v));
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client's error (server restart) must not crash the process; the next query retries.
   pool.on('error', () => {});
@@ -111,6 +113,7 @@ function makeDirs(dir: string): void {
 }
 
 async function openPglite(dataDir: string | null, loadDataDir?: Blob, sharedBuffers?: string): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   let lock: DataDirLock | undefined;
   if (dataDir) {
     try {
