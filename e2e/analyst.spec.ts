@@ -5,6 +5,7 @@
 // bulk acknowledge. Screenshots of each page are saved as test artifacts.
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './fixtures.ts';
+import { thisWorkersServer } from './servers.ts';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 
@@ -74,7 +75,7 @@ test('overview → unbound high-risk tokens → riskiest token: why and what to 
   await shot(page, '03-riskiest-token');
 
   // A fresh browser context (no shared state) shows the same views from the URLs alone.
-  const ctx = await browser.newContext({ baseURL: process.env.HOLDFAST_E2E_URL });
+  const ctx = await browser.newContext({ baseURL: thisWorkersServer().url });
   try {
     const p2 = await ctx.newPage();
     await signIn(p2, 'analyst');

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { thisWorkersServer } from './servers.ts';
 
 export const USERS = {
   admin: { email: 'admin@holdfast.test', password: 'e2e admin passphrase' },
@@ -30,11 +31,12 @@ export async function signIn(page: Page, who: keyof typeof USERS, next = '/') {
   await expect(page.getByTestId('who')).toHaveText(USERS[who].email);
 }
 
-/** The API as the global setup's admin key calls it (status and JSON body), for arranging what a journey needs. */
+/** The API of this worker's server as the global setup's admin key calls it (status and JSON body), for arranging what a journey needs. */
 export async function adminApi(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${process.env.HOLDFAST_E2E_URL!}${path}`, {
+  const { url, apiKey } = thisWorkersServer();
+  const r = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${process.env.HOLDFAST_E2E_API_KEY!}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };

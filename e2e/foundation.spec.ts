@@ -1,9 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { runCli } from '../lib/testing/processes.ts';
 import { signIn } from './fixtures.ts';
+import { thisWorkersServer } from './servers.ts';
 
 async function cliSummary() {
-  const r = await runCli(['summary', '--json', '--server', process.env.HOLDFAST_E2E_URL!, '--api-key', process.env.HOLDFAST_E2E_API_KEY!]);
+  const r = await runCli(['summary', '--json', '--server', thisWorkersServer().url, '--api-key', thisWorkersServer().apiKey]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { identities: number; tokens: { total: number; bearer: number; mtls: number; dpop: number; unboundHighRisk: number; exposedActive: number } };
 }

@@ -1,14 +1,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { publishedServers } from './servers.ts';
 
-export default async function globalTeardown() {
-  const idp = (globalThis as { holdfastE2eIdp?: Server }).holdfastE2eIdp;
-  if (idp) await new Promise((r) => idp.close(r)).catch(() => {});
-  const dir = process.env.HOLDFAST_E2E_DATA_DIR;
-  if (!dir) return;
+/** Stops the server whose pid the global setup wrote into `dataDir`, then removes the directory. */
+async function stopAndRemove(dataDir: string): Promise<void> {
   try {
-    const pid = Number(readFileSync(path.join(dir, 'e2e-server.pid'), 'utf8'));
+    const pid = Number(readFileSync(path.join(dataDir, 'e2e-server.pid'), 'utf8'));
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 50; i++) {
       try {
@@ -21,5 +19,11 @@ export default async function globalTeardown() {
   } catch {
     /* already gone */
   }
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+export default async function globalTeardown() {
+  const idp = (globalThis as { holdfastE2eIdp?: Server }).holdfastE2eIdp;
+  if (idp) await new Promise((r) => idp.close(r)).catch(() => {});
+  await Promise.all(publishedServers().map((s) => stopAndRemove(s.dataDir)));
 }

@@ -10,6 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { fingerprintToken } from '../lib/credentials/fingerprint.ts';
 import { startOidcPeer, type OidcPeer } from '../lib/revocation/testing/oidc-peer.ts';
 import { adminApi, signIn } from './fixtures.ts';
+import { thisWorkersServer } from './servers.ts';
 
 let peer: OidcPeer | undefined;
 let raw = '';
@@ -26,9 +27,9 @@ test.beforeAll(async () => {
   raw = await peer.grant();
   const fp = fingerprintToken(raw);
   // Holdfast learns the token by its fingerprint only, as from an inventory export.
-  const ingested = await fetch(`${process.env.HOLDFAST_E2E_URL!}/api/v1/ingest?format=inventory-csv`, {
+  const ingested = await fetch(`${thisWorkersServer().url}/api/v1/ingest?format=inventory-csv`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${process.env.HOLDFAST_E2E_API_KEY!}`, 'content-type': 'text/csv' },
+    headers: { authorization: `Bearer ${thisWorkersServer().apiKey}`, 'content-type': 'text/csv' },
     body: `nhi,fingerprint,issuer,binding\nsvc-e2e-raw-token,${fp},${peer.issuer},bearer\n`,
   });
   expect(ingested.status, await ingested.clone().text()).toBe(200);

@@ -12,10 +12,11 @@ import { createPki, type OpensslPki } from '../lib/binding/testing/openssl.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../lib/revocation/testing/webhook-receiver.ts';
 import { CAS } from '../lib/seed/demo-vocabulary.ts';
 import { adminApi, signIn } from './fixtures.ts';
+import { thisWorkersServer } from './servers.ts';
 
 const HMAC = 'e2e-revocation-webhook-secret';
-const base = () => process.env.HOLDFAST_E2E_URL!;
-const adminKey = () => process.env.HOLDFAST_E2E_API_KEY!;
+const base = () => thisWorkersServer().url;
+const adminKey = () => thisWorkersServer().apiKey;
 
 let receiver: WebhookReceiver | undefined;
 let pki: OpensslPki;

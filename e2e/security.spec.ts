@@ -26,6 +26,9 @@ test('a session cookie planted before sign-in is never adopted (no session fixat
 });
 
 test('injection attempts in every filter are inert: no script runs and nothing answers 500', async ({ page }) => {
+  // 8 pages and 4 APIs × every payload: 35 s alone on a loaded 2-core machine, over 60 s with a
+  // second worker beside it.
+  test.slow();
   let dialogs = 0;
   page.on('dialog', async (d) => {
     dialogs++;

@@ -40,6 +40,9 @@ async function kpis(page: Page): Promise<Record<string, string>> {
 test('a platform owner simulates requiring mTLS on one source and route: attacks stopped vs legitimate clients that would break, per identity, token, network and route, with drill-downs', async ({ page, baseURL }) => {
   test.skip(!NGINX && process.env.CI !== 'true', 'nginx is not installed');
   expect(NGINX, 'CI=true needs nginx').toBeTruthy();
+  // Real nginx, ingest, simulation and every drill-down: 55 s alone on a loaded 2-core machine,
+  // over 60 s with a second worker beside it.
+  test.slow();
   const run = randomUUID().slice(0, 8);
   const host = `sim-${run}.api.test`;
   const source = `e2e-sim-edge-${run}`;

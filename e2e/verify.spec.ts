@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { runCli } from '../lib/testing/processes.ts';
 import { signIn } from './fixtures.ts';
+import { thisWorkersServer } from './servers.ts';
 
 const RFC_PROOF =
   'eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg';
@@ -82,13 +83,13 @@ test('holdfast verify dpop --server gives the same answer as the pure local chec
   const args = ['verify', 'dpop', '--proof', RFC_PROOF, '--method', 'POST', '--url', TOKEN_URL, '--now', '1562262616', '--json'];
   const [local, remote] = await Promise.all([
     runCli(args, { env: { HOLDFAST_DATA_DIR: test.info().outputPath('never-created') } }),
-    runCli([...args, '--server', process.env.HOLDFAST_E2E_URL!, '--api-key', process.env.HOLDFAST_E2E_API_KEY!]),
+    runCli([...args, '--server', thisWorkersServer().url, '--api-key', thisWorkersServer().apiKey]),
   ]);
   expect(local.code, local.stderr).toBe(0);
   expect(remote.code, remote.stderr).toBe(0);
   expect(JSON.parse(remote.stdout)).toEqual(JSON.parse(local.stdout));
   expect(JSON.parse(remote.stdout)).toMatchObject({ ok: true, jkt: RFC_JKT });
-  const late = await runCli(['verify', 'dpop', '--proof', RFC_PROOF, '--method', 'POST', '--url', TOKEN_URL, '--json', '--server', process.env.HOLDFAST_E2E_URL!, '--api-key', process.env.HOLDFAST_E2E_API_KEY!]);
+  const late = await runCli(['verify', 'dpop', '--proof', RFC_PROOF, '--method', 'POST', '--url', TOKEN_URL, '--json', '--server', thisWorkersServer().url, '--api-key', thisWorkersServer().apiKey]);
   expect(late.code).toBe(1);
   expect(JSON.parse(late.stdout)).toMatchObject({ ok: false, reason: 'iat' });
 });
