@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { BUNDLES, inputsFile } from '../bin/bundles.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** esbuild's options for bundle `name` (also read by scripts/bundles.test.ts to check the chunk graph). */
+/** esbuild's options for bundle `name` (also read by scripts/bundle-chunks.test.ts to check the chunk graph). */
 export function bundleOptions(name) {
   const { entry, out } = BUNDLES[name];
   return {
