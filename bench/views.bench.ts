@@ -20,6 +20,7 @@
 // BENCH_VIEWS_RUNS (20) timed runs per figure, BENCH_VIEWS_BASE_RUNS (10) per naive baseline;
 // BENCH_VIEWS_BATCH_TOKENS (2,000) distinct tokens per batch; BENCH_VIEWS_KEEP=1 keeps the database afterwards;
 // BENCH_VIEWS_FINDINGS=0 leaves out the findings evaluations (~15 minutes at 1 M tokens).
+import { stampAllUsageHours } from '../lib/services/evidence/usage-versions.ts';
 import { getOverview } from '../lib/services/estate/overview.ts';
 import type { Database } from '../lib/db/open.ts';
 import { verdictCode, verdictNameSql } from '../lib/domain/verdict-codes.ts';
@@ -168,7 +169,8 @@ export async function generate(db: Database, tokens = TOKENS, requests = REQUEST
           WHERE u."verdict" IN (${fail.map((v) => verdictCode(v)).join(',')})`,
       );
     }, 'evidence');
-    // The hourly rollups the writer keeps in the same transaction.
+    // The hourly rollups and usage stamps the writer keeps in the same transaction.
+    await stampAllUsageHours((sql, params) => client.query(sql, params));
     await exec(`INSERT INTO "EventRollup" ("hour", "verdict", "stripe", "count") SELECT "hour", ${verdictNameSql('"verdict"')}, 0, sum("count") FROM "evidence"."Usage" GROUP BY 1, 2`);
     await exec(
       `INSERT INTO "EventBindingRollup" ("hour", "binding", "stripe", "count")

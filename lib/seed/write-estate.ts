@@ -5,6 +5,7 @@ import type { Database } from '../db/open.ts';
 import type { NormalizedEvent } from '../domain/types.ts';
 import { requestKeyOf } from '../ingest/evidence/request-key.ts';
 import { DEFAULT_RETENTION } from '../services/evidence/partitions.ts';
+import { stampUsageHours } from '../services/evidence/usage-versions.ts';
 import { EvidenceWriter, type DecidedRequest } from '../services/evidence/writer.ts';
 import type { DemoCertificate, DemoEstate, DemoEvent, DemoExposure, DemoIdentity, DemoSource, DemoToken } from './demo-estate.ts';
 import { bulkInsert, withTransaction, type BulkColumn, type SqlExecutor } from '../db/bulk.ts';
@@ -172,6 +173,7 @@ async function writeEvidence(db: Database, exec: SqlExecutor, estate: DemoEstate
     });
     for (let i = 0; i < events.length; i += chunk) written += (await writer.writeChunk(events.slice(i, i + chunk).map((e) => decided(e, tokens)))).inserted;
     await writer.finish();
+    await stampUsageHours(exec, writer.usageHours);
   }
   return written;
 }

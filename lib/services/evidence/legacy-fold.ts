@@ -11,6 +11,7 @@ import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { requestKeyOf } from '../../ingest/evidence/request-key.ts';
 import { DAY_MS } from '../../ingest/evidence/ledger-day.ts';
 import { DEFAULT_RETENTION, type RetentionConfig } from './partitions.ts';
+import { stampUsageHours } from './usage-versions.ts';
 import { EvidenceWriter, type DecidedRequest } from './writer.ts';
 
 const PAGE = 10_000;
@@ -104,7 +105,10 @@ export async function foldLegacyEvents(db: Database, opts: { now?: Date; retenti
         for (const [ns, list] of bySource) folded += (await writerFor(ns).writeChunk(list)).inserted;
         after = Number((rows.at(-1) as LegacyRow).id);
       }
-      for (const w of writers.values()) await w.finish();
+      for (const w of writers.values()) {
+        await w.finish();
+        await stampUsageHours(exec, w.usageHours);
+      }
       await exec(`DROP TABLE "evidence"."LegacyEvent"`, []);
     });
   } catch (e) {

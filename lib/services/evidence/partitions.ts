@@ -12,6 +12,7 @@
 import { withTransaction, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import { dayLabel, dayNumber, DAY_MS } from '../../ingest/evidence/ledger-day.ts';
+import { forgetUsageHours } from './usage-versions.ts';
 
 export interface RetentionConfig {
   /** Days a request stays in the ledger (exact dedupe, `holdfast events`), after the day it is filed under. */
@@ -161,6 +162,11 @@ export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: Re
     if (db.kind === 'postgres') await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}" CONCURRENTLY`);
     else await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}"`);
     await db.query(`DROP TABLE "evidence"."${name}"`);
+    if (table === 'Usage') {
+      const m = /_(\d{4})(\d{2})$/.exec(name)!;
+      const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, 1);
+      await forgetUsageHours(run, new Date(start), new Date(nextMonth(start)));
+    }
     dropped.push(name);
   }
   if (dropped.length) partitionSet(db).forget();

@@ -269,6 +269,8 @@ export class EvidenceWriter {
   private usageStageReady = false;
   private ns: number | null = null;
   private usage = new Map<string, UsageAcc>();
+  /** Hours this writer has upserted usage rows of: the caller stamps them before COMMIT (usage-versions.ts). */
+  readonly usageHours = new Set<number>();
   private rollups = new Map<string, { hour: number; verdict: string; n: number }>();
   private bindingRollups = new Map<string, { hour: number; binding: string; n: number }>();
 
@@ -518,6 +520,7 @@ export class EvidenceWriter {
     if (!this.usage.size) return;
     const list = [...this.usage.values()].sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
     this.usage.clear();
+    for (const u of list) this.usageHours.add(u.hour);
     const upsert = (from: string) => `INSERT INTO "evidence"."Usage" AS u (${columnNames(usageColumns)}, "stripe")
          SELECT s.*, (pg_backend_pid() % 8)::int2 FROM (${from}) s
          ON CONFLICT ("hour", "ns", "aggKey", "stripe") DO UPDATE SET "count" = u."count" + excluded."count",

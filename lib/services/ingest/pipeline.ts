@@ -22,6 +22,7 @@ import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
 import { HopRecorder } from '../evidence/hops.ts';
+import { stampUsageHours } from '../evidence/usage-versions.ts';
 import { EvidenceWriter } from '../evidence/writer.ts';
 import { loadTrustSnapshot } from '../trust/review.ts';
 import { ensureSource, repeatsCommittedBatch, withBatchTransaction } from './batch-transaction.ts';
@@ -283,6 +284,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
+      // Last, under the audit lock the append took: which usage hours this batch wrote (usage-versions.ts).
+      await stampUsageHours(exec, st.evidence.usageHours);
       const warnings = [...forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers), ...lineWarnings.warnings({ trustAnchors: st.trust !== null })];
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,

@@ -8,7 +8,7 @@ import { parsePolicy } from '../../simulate/index.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { ingestStream } from '../ingest/index.ts';
 import { readPlanIdentities } from '../plans/index.ts';
-import { runSimulation } from './index.ts';
+import { expectColumnsEqualSql } from '../../testing/simulation-engines.ts';
 import { refusedUnsaidSql } from './run-simulation.ts';
 import { resolveScope } from './scope.ts';
 
@@ -45,7 +45,7 @@ for (const runtime of RUNTIMES) {
       ];
       const r = await ingestStream(t.db, [lines.join('\n') + '\n'], { format: 'nginx-json', sourceName: 'edge', actor: 'test', now: () => new Date(AT + 3_600_000) });
       expect(r, JSON.stringify(r.errors)).toMatchObject({ accepted: 8, rejected: 0 });
-      const sim = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
+      const sim = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
       const route = (suffix: string) => sim.routes.find((x) => x.name.endsWith(suffix));
       expect({ wouldBeRefused: route('/api/a')?.wouldBeRefused, alreadyRefused: route('/api/a')?.alreadyRefused }).toEqual({ wouldBeRefused: 3, alreadyRefused: 0 });
       expect({ wouldBeRefused: route('/strict/b')?.wouldBeRefused, alreadyRefused: route('/strict/b')?.alreadyRefused }).toEqual({ wouldBeRefused: 1, alreadyRefused: 4 });
@@ -74,7 +74,7 @@ for (const runtime of RUNTIMES) {
       expect(r, JSON.stringify(r.errors)).toMatchObject({ accepted: 5, rejected: 0 });
       const kept = await t.db.query<{ verdict: number; reason: string | null; httpStatus: number }>(`SELECT verdict, reason, "httpStatus" FROM evidence."Notable" ORDER BY "occurredAt"`);
       expect(kept.map((k) => [k.verdict, k.reason, k.httpStatus])).toEqual([[0, 'binding_unknown', 401], [0, 'binding_unknown', 401], [0, 'binding_unknown', 403]]);
-      const sim = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
+      const sim = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls' }), range: { from: new Date(AT - 3_600_000), to: new Date(AT + 3_600_000) } });
       expect({ total: sim.requests.total, alreadyRefused: sim.requests.alreadyRefused }).toEqual({ total: 5, alreadyRefused: 3 });
       // A rollout plan reads the same requests: each counted once (its usage row and its notable row are the same request).
       const policy = parsePolicy({ require: 'mtls' });

@@ -13,6 +13,7 @@
 // its status, say how many were refused: those move to alreadyRefused, taken from the matching usage
 // groups (same token, identity, gateway, route, client network, credential, verdict, reason).
 // The range is read in whole hours, as the aggregates are kept: from rounded down, to rounded up.
+import type pg from 'pg';
 import { withClientTransaction } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import { VERDICTS } from '../../domain/types.ts';
@@ -25,13 +26,16 @@ import {
 } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
 import { policyScopeSql, resolveScope, scopeIsEmpty, type ResolvedScope, type SqlArg } from './scope.ts';
+import { simulateOnColumns } from './simulate-columns.ts';
 import { spoofedPathLinesSql } from './spoofed-paths.ts';
+import { CacheTooLarge, usageCacheOf } from './usage-cache.ts';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_ROW_LIMIT = 50;
 export const MAX_ROW_LIMIT = 500;
 
 type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+type Reader = Query & { client?: pg.ClientBase };
 
 /**
  * The simulation's statements on one snapshot, with room to aggregate in memory: at a million
@@ -39,13 +43,13 @@ type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
  * JIT is off: compiling these expression-heavy statements took ~4 s of a 1 M-token run, more than
  * it saved. PostgreSQL only; PGlite runs the statements as they are.
  */
-async function inReadSnapshot<R>(db: Database, fn: (q: Query) => Promise<R>): Promise<R> {
+async function inReadSnapshot<R>(db: Database, fn: (q: Reader) => Promise<R>): Promise<R> {
   if (db.kind !== 'postgres' || !db.pool) return fn((sql, params) => db.query(sql, params));
   return withClientTransaction(db.pool, async (c) => {
     await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await c.query(`SET LOCAL work_mem = '256MB'`);
     await c.query(`SET LOCAL jit = off`);
-    return fn(async (sql, params) => (await c.query(sql, params)).rows);
+    return fn(Object.assign(async (sql: string, params: unknown[]) => (await c.query(sql, params)).rows, { client: c }));
   });
 }
 
@@ -71,7 +75,7 @@ export function hourRange(from: Date, to: Date): { from: Date; to: Date } {
   return { from: new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to: new Date(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS) };
 }
 
-interface AggRow {
+export interface AggRow {
   dim: 'all' | 'identity' | 'token' | 'network' | 'route';
   key: string | null;
   name: string | null;
@@ -94,7 +98,7 @@ interface AggRow {
  * (to attacksStopped once per path, the path's other lines to sameAttackOtherHops). `cat`/`broken`:
  * where they are taken from.
  */
-interface Move {
+export interface Move {
   tok: string | null;
   idn: string | null;
   route: number | null;
@@ -128,8 +132,19 @@ const NO_FIGURES = [...FIGURE_COLUMNS.map((c) => `NULL::float8 AS ${c}`), 'NULL:
 export const UNKNOWN_NETWORK = '(unknown network)';
 export const UNKNOWN_ROUTE = '(unknown route)';
 
+export interface RunOptions {
+  /**
+   * `columns` (default): the range's usage rows from the columns kept in memory (usage-cache.ts),
+   * the SQL statements below when the range holds more rows than the cache may keep. `sql`: the
+   * statements only — the reference the columns are tested against.
+   */
+  engine?: 'columns' | 'sql';
+  /** Usage rows the cache may hold (default MAX_CACHED_ROWS). */
+  maxCachedRows?: number;
+}
+
 /** Runs the simulation (the policy is expected validated: lib/simulate parsePolicy). */
-export async function runSimulation(db: Database, input: SimulationInput): Promise<SimulationResult> {
+export async function runSimulation(db: Database, input: SimulationInput, opts: RunOptions = {}): Promise<SimulationResult> {
   const t0 = performance.now();
   const { policy } = input;
   let range: { from: Date; to: Date };
@@ -275,11 +290,24 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
       UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, m.moved, m."to", (-1)::int2, NULL FROM ${m}`;
   };
 
-  const rows = await inReadSnapshot(db, async (q) => {
+  const cache = (opts.engine ?? 'columns') === 'columns' ? usageCacheOf(db) : null;
+  const run = () => inReadSnapshot(db, async (q) => {
+    if (cache) {
+      try {
+        // The columns first (their snapshot is taken before anything else is read), then the moves.
+        const usage = await cache.refresh({ rows: q, client: q.client }, range, missingIds, opts.maxCachedRows);
+        const moves = [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
+        return await simulateOnColumns(q, { usage, moves, policy, scope, lookupCat: lookup.cat, lookupBroken: lookup.broken, limit });
+      } catch (e) {
+        if (!(e instanceof CacheTooLarge)) throw e;
+      }
+    }
     const moves = [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
     // 1. One pass over the range. Per token and per identity only what ranks them (would be refused,
     //    legitimate broken, total); per client network × route × what was presented × category the
     //    requests, a few thousand groups from which the totals and the network and route rows add up.
+    //    The ranked rows' ORDER BY names g's columns: unqualified, `c1` would be the output's empty
+    //    figure column of that name, and ties on requests refused were not broken by legitimate ones.
     const s1 = withArgs();
     const lim = s1.arg(limit, 'int');
     const first = await q<AggRow>(
@@ -297,8 +325,8 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
          GROUP BY GROUPING SETS ((), (network), (route))
       ),
       nrc AS (SELECT dim, count(*)::int AS rows FROM nr GROUP BY dim)
-      (SELECT 'token' AS dim, tok::text AS key, NULL::text AS name, (SELECT count(*) FROM g WHERE gs = 1)::int AS rows, ${NO_FIGURES} FROM g WHERE gs = 1 ORDER BY w DESC, c1 DESC, n DESC, tok NULLS LAST LIMIT ${lim})
-      UNION ALL (SELECT 'identity', idn::text, NULL, (SELECT count(*) FROM g WHERE gs = 2)::int, ${NO_FIGURES} FROM g WHERE gs = 2 ORDER BY w DESC, c1 DESC, n DESC, idn NULLS LAST LIMIT ${lim})
+      (SELECT 'token' AS dim, tok::text AS key, NULL::text AS name, (SELECT count(*) FROM g WHERE gs = 1)::int AS rows, ${NO_FIGURES} FROM g WHERE gs = 1 ORDER BY g.w DESC, g.c1 DESC, g.n DESC, g.tok NULLS LAST LIMIT ${lim})
+      UNION ALL (SELECT 'identity', idn::text, NULL, (SELECT count(*) FROM g WHERE gs = 2)::int, ${NO_FIGURES} FROM g WHERE gs = 2 ORDER BY g.w DESC, g.c1 DESC, g.n DESC, g.idn NULLS LAST LIMIT ${lim})
       UNION ALL (SELECT nr.dim, NULL, NULL, 1, ${FIGURES('nr')} FROM nr WHERE nr.dim = 'all')
       UNION ALL (SELECT nr.dim, nr.network::text, d.value, nrc.rows, ${FIGURES('nr')} FROM nr JOIN nrc ON nrc.dim = nr.dim LEFT JOIN evidence."Dim" d ON d.id = nr.network
                   WHERE nr.dim = 'network' ORDER BY nr.c0 + nr.c1 DESC, nr.c1 DESC, nr.total DESC, nr.network NULLS LAST LIMIT ${lim})
@@ -333,6 +361,7 @@ export async function runSimulation(db: Database, input: SimulationInput): Promi
     const counted = new Map(first.filter((r) => r.dim === 'token' || r.dim === 'identity').map((r) => [r.dim, r.rows]));
     return [...first.filter((r) => r.dim !== 'token' && r.dim !== 'identity'), ...detail.map((r) => ({ ...r, rows: counted.get(r.dim) ?? 0 }))];
   });
+  const rows = cache ? await cache.exclusive(run) : await run();
   return shape(policy, range, rows, performance.now() - t0);
 }
 

@@ -14,6 +14,7 @@ import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts'
 import { findNginx } from '../../testing/processes.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { listEvents, parseEventFilters } from '../estate/lists.ts';
+import { expectColumnsEqualSql } from '../../testing/simulation-engines.ts';
 import { runSimulation, UNKNOWN_NETWORK, UNKNOWN_ROUTE } from './index.ts';
 
 const NGINX = findNginx();
@@ -122,7 +123,7 @@ describeReal('simulation on real NGINX traffic', () => {
       it('requiring mtls: the stolen-token replay is an attack stopped, the bound token without its certificate and the bearer token break, what the enforcing gateway refused is already refused', async (ctx) => {
         if (!t) return ctx.skip();
         const policy = parsePolicy({ require: 'mtls' });
-        const r = await runSimulation(t.db, { policy, range });
+        const r = await expectColumnsEqualSql(t.db, { policy, range });
         const B = BEFORE_ROUNDS;
         const E = ENFORCED_ROUNDS;
         expect(r.requests).toEqual({ total: 4 * (B + E), wouldBeRefused: 3 * B, attacksStopped: B, legitimateBroken: 2 * B, alreadyRefused: 3 * E, alreadyInvalid: 0, unaffected: B + E, unknown: 0, sameAttackOtherHops: 0 });
@@ -151,7 +152,7 @@ describeReal('simulation on real NGINX traffic', () => {
         it(`counts equal a recount of the ledger's requests one by one: ${JSON.stringify(input)}`, async (ctx) => {
           if (!t) return ctx.skip();
           const policy = parsePolicy(input);
-          const r = await runSimulation(t.db, { policy, range });
+          const r = await expectColumnsEqualSql(t.db, { policy, range });
           const direct = await recount(t, policy, new Date(r.range.from), new Date(r.range.to));
           if (policy.scope?.identity) {
             const only = direct.byIdentity.get('svc-legacy')!;
@@ -195,7 +196,7 @@ describeReal('simulation on real NGINX traffic', () => {
           it(`a network or route row's requests list holds exactly the row's requests: ${JSON.stringify(input)}`, async (ctx) => {
             if (!t) return ctx.skip();
             const policy = parsePolicy(input);
-            const r = await runSimulation(t.db, { policy, range });
+            const r = await expectColumnsEqualSql(t.db, { policy, range });
             const link = (p: Record<string, string>, failures = 'all') =>
               parseEventFilters({ failures, ...p, source: policy.scope?.source ?? undefined, routePrefix: policy.scope?.routePrefix ?? undefined, from: r.range.from, to: r.range.to }, 500);
             const rowsOf = async (p: Record<string, string>, failures?: string) => (await listEvents(t!.db, link(p, failures), {})).items;

@@ -18,7 +18,7 @@ import { listEvents, parseEventFilters, type EventRow } from '../estate/lists.ts
 import { ingestStream } from '../ingest/pipeline.ts';
 import { createPlan, getPlan } from '../plans/index.ts';
 import { CADDY_EDGE_REDACTED_LINES } from '../ingest/testing/caddy-redacted-lines.ts';
-import { runSimulation } from './index.ts';
+import { expectColumnsEqualSql } from '../../testing/simulation-engines.ts';
 
 const bb1 = new URL('../evidence/testing/bb1-chains/owner-ids/', import.meta.url);
 const text = (f: string) => readFileSync(new URL(f, bb1), 'utf8');
@@ -114,7 +114,7 @@ for (const runtime of RUNTIMES) {
 
     it('Caddy with a redacted Authorization: requiring mTLS cannot be judged — every request unknown, none unaffected, said once', async (ctx) => {
       if (!t) return ctx.skip();
-      const r = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'caddy-edge' } }), range: CADDY_RANGE });
+      const r = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'caddy-edge' } }), range: CADDY_RANGE });
       expect(r.requests).toEqual({ total: 4, wouldBeRefused: 0, attacksStopped: 0, legitimateBroken: 0, alreadyRefused: 0, alreadyInvalid: 0, unaffected: 0, unknown: 4, sameAttackOtherHops: 0 });
       expect(r.warnings).toHaveLength(1);
       expect(r.warnings[0]).toMatch(/^4 of 4 requests cannot be judged: the log shows no token/);
@@ -148,17 +148,17 @@ for (const runtime of RUNTIMES) {
       const atBackend = spoofed.filter((e) => e.source === 'apache-backend');
       expect(atBackend).toHaveLength(4);
       expect(atBackend.every((e) => e.verdict === 'ok')).toBe(true);
-      const backend = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'apache-backend' } }), range: BB1_RANGE });
+      const backend = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source: 'apache-backend' } }), range: BB1_RANGE });
       expect(backend.requests).toMatchObject({ total: 6, attacksStopped: 4, legitimateBroken: 0, unaffected: 2, unknown: 0 });
       expect(backend.identities.map((i) => [i.name, i.total, i.attacksStopped, i.unaffected])).toEqual([['svc-a', 6, 4, 2]]);
       // One edge alone: the forged headers it passed are its own lines' attacks (2 through each edge);
       // its owner's request stays unaffected.
       for (const source of ['hap-edge-owner', 'ngx-edge-owner']) {
-        const edge = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source } }), range: BB1_RANGE });
+        const edge = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls', scope: { source } }), range: BB1_RANGE });
         expect(edge.requests, source).toMatchObject({ total: 3, attacksStopped: 2, legitimateBroken: 0, unaffected: 1 });
       }
       // Every hop: each line is one request of total (12 lines of 6 requests), the 4 forged paths 4 attacks, not 8.
-      const all = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
+      const all = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
       expect(all.requests).toMatchObject({ total: 12, attacksStopped: 4, unknown: 0 });
     });
 
@@ -167,7 +167,7 @@ for (const runtime of RUNTIMES) {
       const lines = await bb1Lines(t);
       expect(lines).toHaveLength(12);
       const byHand = countByHand(lines);
-      const all = await runSimulation(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
+      const all = await expectColumnsEqualSql(t.db, { policy: parsePolicy({ require: 'mtls' }), range: BB1_RANGE });
       expect(all.requests).toEqual(byHand.all);
       expect(all.requests).toMatchObject({ total: 12, attacksStopped: 4, legitimateBroken: 0, sameAttackOtherHops: 4, unaffected: 4 });
       const rows = (r: ImpactRow[]) => Object.fromEntries(r.map((x) => [x.name, pickCounts(x)]));
