@@ -17,8 +17,8 @@
 //   BENCH_SIM_TOKENS (default 200,000; the issue's scale: 1000000) BENCH_SIM_REQUESTS (100 per token)
 //   BENCH_SIM_RUNS (7) timed runs per figure; BENCH_SIM_KEEP=1 keeps the database.
 import { verdictCode } from '../lib/domain/verdict-codes.ts';
-import { DIM } from '../lib/services/evidence/dims.ts';
-import { stampAllUsageHours, stampUsageHours } from '../lib/services/evidence/usage-versions.ts';
+import { stampUsageHours } from '../lib/services/evidence/usage-versions.ts';
+import { addSimulationCases } from '../lib/testing/simulation-cases.ts';
 import { hourRange, runSimulation } from '../lib/services/simulation/index.ts';
 import { dropUsageCache } from '../lib/services/simulation/usage-cache.ts';
 import { parsePolicy } from '../lib/simulate/index.ts';
@@ -46,33 +46,7 @@ export async function run(): Promise<BenchResult[]> {
     await generate(t.db, TOKENS, REQUESTS);
     const db = t.db;
     // The cases the views estate lacks (see the header), added as the writer would store them.
-    await db.query(`INSERT INTO evidence."Dim" (kind, value) VALUES (${DIM.reason}, 'no_certificate') ON CONFLICT DO NOTHING`);
-    const [{ mismatch, nocert }] = (await db.query<{ mismatch: number; nocert: number }>(
-      `SELECT (SELECT id FROM evidence."Dim" WHERE kind = ${DIM.reason} AND value = 'x5t_mismatch') AS mismatch, (SELECT id FROM evidence."Dim" WHERE kind = ${DIM.reason} AND value = 'no_certificate') AS nocert`,
-    )) as [{ mismatch: number; nocert: number }];
-    await db.query(
-      `INSERT INTO evidence."Usage" ("hour", "firstAt", "lastAt", "count", "ns", "gateway", "route", "network", "cert", "jkt", "reason", "verdict", "stripe", "tokenId", "identityId", "aggKey", "exemplar")
-       SELECT u.hour, u."firstAt", u."lastAt", 3, u.ns, u.gateway, u.route, u.network + 1, u.cert, u.jkt,
-              CASE WHEN abs(hashtext(u."tokenId"::text)) % 2 = 0 THEN $1::int ELSE $2::int END, ${verdictCode('bound_not_enforced')}, 1, u."tokenId", u."identityId",
-              substring(sha256(u."aggKey" || '\\x01'::bytea) from 1 for 16), u.exemplar
-         FROM evidence."Usage" u JOIN "Token" tk ON tk.id = u."tokenId"
-        WHERE u.verdict = ${verdictCode('ok')} AND tk.binding <> 'bearer' AND abs(hashtext(u."tokenId"::text)) % 25 < 2`,
-      [mismatch, nocert],
-    );
-    await db.query(
-      `INSERT INTO evidence."Usage" ("hour", "firstAt", "lastAt", "count", "ns", "gateway", "route", "network", "cert", "jkt", "reason", "verdict", "stripe", "tokenId", "identityId", "aggKey", "exemplar")
-       SELECT u.hour, u."firstAt", u."lastAt", 2, u.ns, u.gateway, u.route, u.network, u.cert, u.jkt, NULL, u.verdict, 2, u."tokenId", u."identityId",
-              substring(sha256(u."aggKey" || '\\x02'::bytea) from 1 for 16), u.exemplar
-         FROM evidence."Usage" u WHERE u.verdict = ${verdictCode('bearer_unbound')} AND u.stripe = 0 AND abs(hashtext(u."tokenId"::text)) % 50 = 0`,
-    );
-    await db.query(
-      `INSERT INTO evidence."Notable" ("occurredAt", "ns", "verdict", "httpStatus", "tokenId", "identityId", "key", "gateway", "route", "network", "method", "url", "authScheme", "binding")
-       SELECT u."firstAt" + s * interval '1 second', u.ns, u.verdict, 401, u."tokenId", u."identityId",
-              substring(sha256(u."aggKey" || int4send(s)) from 1 for 17), gd.value, u.route, u.network, 'GET', 'https://api.bench.example/v1/orders', 'Bearer', 'bearer'
-         FROM evidence."Usage" u JOIN evidence."Dim" gd ON gd.id = u.gateway CROSS JOIN generate_series(1, 2) s
-        WHERE u.stripe = 2`,
-    );
-    await stampAllUsageHours(async (sql, params) => ({ rows: await db.query(sql, params) }));
+    await addSimulationCases(db, { replays: { mod: 25, below: 2 }, refusedBearerMod: 50, bearerStripe: 0 });
     await db.query('ANALYZE');
     const genS = ((performance.now() - g0) / 1000).toFixed(0);
     const to = new Date();

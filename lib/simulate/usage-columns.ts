@@ -327,15 +327,24 @@ export function exemplarOf(segs: readonly UsageSegment[], ref: ExemplarRef, k: n
   return Buffer.from(seg.exData.subarray(seg.exStart[r]!, seg.exStart[r + 1]!));
 }
 
+const YIELD_EVERY_ROWS = 250_000;
+
 /**
  * Calls `row(segment index, row, slot of the lookup table)` for every row in scope. One loop for
  * both passes, so they can never disagree on what is in scope or how a row is classified.
  */
-function eachRowInScope(p: ScanInput, row: (s: number, seg: UsageSegment, i: number, slot: number) => void): void {
+async function eachRowInScope(p: ScanInput, row: (s: number, seg: UsageSegment, i: number, slot: number) => void): Promise<void> {
   const { tokens, maxTtl, scope } = p;
   const { binding, ttl } = tokens;
+  let sinceYield = 0;
   for (let s = 0; s < p.segments.length; s++) {
     const seg = p.segments[s]!;
+    // A server answers other requests meanwhile: a pass over millions of rows would hold its one
+    // thread for hundreds of milliseconds.
+    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const { tok, idn, verdict, flags } = seg;
     for (let i = 0; i < seg.length; i++) {
       if (scope.gateway && !scope.gateway[seg.gateway[i]!]) continue;
@@ -363,7 +372,7 @@ function addFigures(fig: Float64Array, o: number, n: number, c: number, b: numbe
  * The first pass: per token and identity what ranks them; per client network, per route and in
  * all, every figure (the SQL's network × route × presented × category groups, summed).
  */
-export function scanUsage(p: ScanInput): FirstPass {
+export async function scanUsage(p: ScanInput): Promise<FirstPass> {
   const out: FirstPass = {
     tokens: rankFigures(p.tokenSlots), identities: rankFigures(p.identitySlots),
     networks: new Float64Array(p.networkSlots * FIG.size), routes: new Float64Array(p.routeSlots * FIG.size), all: new Float64Array(FIG.size),
@@ -372,7 +381,7 @@ export function scanUsage(p: ScanInput): FirstPass {
   const { lookupCat, lookupBroken, segments } = p;
   const T = out.tokens;
   const I = out.identities;
-  eachRowInScope(p, (s, seg, i, slot) => {
+  await eachRowInScope(p, (s, seg, i, slot) => {
     const c = lookupCat[slot]!;
     const b = lookupBroken[slot]!;
     const n = seg.count[i]!;
@@ -412,13 +421,13 @@ export interface DetailPass {
 }
 
 /** The second pass: every figure of the ranked tokens and identities (`-1`: not ranked; else the row's index). */
-export function detailUsage(p: ScanInput, tokenRow: Int32Array, identityRow: Int32Array, rows: { tokens: number; identities: number }): DetailPass {
+export async function detailUsage(p: ScanInput, tokenRow: Int32Array, identityRow: Int32Array, rows: { tokens: number; identities: number }): Promise<DetailPass> {
   const out: DetailPass = {
     tokens: new Float64Array(rows.tokens * FIG.size), identities: new Float64Array(rows.identities * FIG.size),
     tokenEx: exemplarRefs(rows.tokens), identityEx: exemplarRefs(rows.identities),
   };
   const { lookupCat, lookupBroken, segments } = p;
-  eachRowInScope(p, (s, seg, i, slot) => {
+  await eachRowInScope(p, (s, seg, i, slot) => {
     const tr = tokenRow[seg.tok[i]!]!;
     const dr = identityRow[seg.idn[i]!]!;
     if (tr < 0 && dr < 0) return;

@@ -100,7 +100,7 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
       token: await tokenScope(q, u, o.policy), identity: await identityScope(q, u, o.policy),
     },
   };
-  const first = scanUsage(input);
+  const first = await scanUsage(input);
   // Moved requests: out of their category (and broken reason) into another, per key.
   const slotsOf = (m: Move) => ({
     t: m.tok === null ? 0 : u.tokens.find(m.tok), d: m.idn === null ? 0 : u.identities.find(m.idn),
@@ -121,7 +121,7 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
   const identityRow = new Int32Array(u.identities.slots).fill(-1);
   topTokens.keys.forEach((t, i) => (tokenRow[t] = i));
   topIdentities.keys.forEach((d, i) => (identityRow[d] = i));
-  const detail = detailUsage(input, tokenRow, identityRow, { tokens: topTokens.keys.length, identities: topIdentities.keys.length });
+  const detail = await detailUsage(input, tokenRow, identityRow, { tokens: topTokens.keys.length, identities: topIdentities.keys.length });
   for (const m of o.moves) {
     const k = slotsOf(m);
     const tr = k.t >= 0 ? tokenRow[k.t]! : -1;
@@ -136,18 +136,17 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
   const tokenIds = topTokens.keys.map((t) => u.tokens.text(t)).filter((x): x is string => x !== null);
   const identityIds = topIdentities.keys.map((d) => u.identities.text(d)).filter((x): x is string => x !== null);
   const dimIds = [...networks.slots.map((s) => u.network.ids[s]!), ...routes.slots.map((s) => u.route.ids[s]!)].filter((id) => id > 0);
-  const [tokenInfo, identityInfo, dimInfo] = await Promise.all([
-    tokenIds.length
+  // One after another: the statements share the snapshot's one connection.
+  const tokenInfo = await (tokenIds.length
       ? q<{ id: string; fingerprint: string; identityId: string; identityName: string | null; binding: string; ttl: number | null }>(
           `SELECT t.id::text AS id, t.fingerprint, t."identityId"::text AS "identityId", ti.name AS "identityName", t.binding::text AS binding,
                   coalesce(t."ttlSeconds", round(extract(epoch FROM t."expiresAt" - t."issuedAt"))::int) AS ttl
              FROM "Token" t LEFT JOIN "Identity" ti ON ti.id = t."identityId" WHERE t.id = ANY($1::uuid[])`,
           [tokenIds],
         )
-      : [],
-    identityIds.length ? q<{ id: string; name: string; kind: string }>(`SELECT id::text AS id, name, kind FROM "Identity" WHERE id = ANY($1::uuid[])`, [identityIds]) : [],
-    dimIds.length ? q<{ id: number; value: string }>(`SELECT id, value FROM "evidence"."Dim" WHERE id = ANY($1::int[])`, [dimIds]) : [],
-  ]);
+      : []);
+  const identityInfo = await (identityIds.length ? q<{ id: string; name: string; kind: string }>(`SELECT id::text AS id, name, kind FROM "Identity" WHERE id = ANY($1::uuid[])`, [identityIds]) : []);
+  const dimInfo = await (dimIds.length ? q<{ id: number; value: string }>(`SELECT id, value FROM "evidence"."Dim" WHERE id = ANY($1::int[])`, [dimIds]) : []);
   const tokenBy = new Map(tokenInfo.map((r) => [r.id, r]));
   const identityBy = new Map(identityInfo.map((r) => [r.id, r]));
   const dimName = new Map(dimInfo.map((r) => [Number(r.id), r.value]));
