@@ -10,12 +10,14 @@
 // PostgreSQL orders them (uuid bytes ascending, NULL last), and the exemplar is the greatest key
 // (bytewise, as its hex text compares) of a row the policy would refuse.
 
+import { BROKEN_REASONS, SIMULATION_CATEGORIES } from './types.ts';
+
 /** Figures of one ranked row, as run-simulation.ts names them: total, c0…c6, b0…b4, pc, pj. */
 export const FIG = { total: 0, cat: 1, broken: 8, pc: 13, pj: 14, size: 15 } as const;
 
 /** Uuids (16 bytes) to dense slots from 1; slot 0 is "none" (a NULL column). Open addressing over the bytes: no string per row. */
 export class UuidIndex {
-  #bytes = new Uint8Array(16 * 1024);
+  #bytes = Buffer.alloc(16 * 1024);
   #table = new Int32Array(2048);
   #size = 0;
 
@@ -24,25 +26,33 @@ export class UuidIndex {
     return this.#size + 1;
   }
 
-  #hash(b: Uint8Array, o: number): number {
-    // The uuid's random bits: the last 8 bytes mixed (v4 and gen_random_uuid are random there).
-    let h = (b[o + 8]! | (b[o + 9]! << 8) | (b[o + 10]! << 16) | (b[o + 11]! << 24)) ^ Math.imul(b[o + 12]! | (b[o + 13]! << 8) | (b[o + 14]! << 16) | (b[o + 15]! << 24), 0x9e3779b1);
-    h ^= b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+  // The uuid's random bits mixed (v4 and gen_random_uuid are random almost everywhere).
+  static #hash(b: Buffer, o: number): number {
+    let h = b.readInt32LE(o + 12) ^ Math.imul(b.readInt32LE(o + 8), 0x9e3779b1) ^ b.readInt32LE(o);
     h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
     return (h ^ (h >>> 13)) >>> 0;
   }
 
-  #equals(slot: number, b: Uint8Array, o: number): boolean {
+  #equals(slot: number, b: Buffer, o: number): boolean {
     const s = this.#bytes;
     const p = slot * 16;
-    for (let i = 0; i < 16; i++) if (s[p + i] !== b[o + i]) return false;
-    return true;
+    return s.readInt32LE(p) === b.readInt32LE(o) && s.readInt32LE(p + 4) === b.readInt32LE(o + 4) && s.readInt32LE(p + 8) === b.readInt32LE(o + 8) && s.readInt32LE(p + 12) === b.readInt32LE(o + 12);
+  }
+
+  #lookup(b: Buffer, o: number): { slot: number; at: number } {
+    const mask = this.#table.length - 1;
+    let i = UuidIndex.#hash(b, o) & mask;
+    for (;;) {
+      const slot = this.#table[i]!;
+      if (slot === 0 || this.#equals(slot, b, o)) return { slot, at: i };
+      i = (i + 1) & mask;
+    }
   }
 
   /** The slot of the uuid at b[o…o+16), added if new. */
-  slotOf(b: Uint8Array, o: number): number {
+  slotOf(b: Buffer, o: number): number {
     const mask = this.#table.length - 1;
-    let i = this.#hash(b, o) & mask;
+    let i = UuidIndex.#hash(b, o) & mask;
     for (;;) {
       const slot = this.#table[i]!;
       if (slot === 0) break;
@@ -51,11 +61,11 @@ export class UuidIndex {
     }
     const slot = ++this.#size;
     if ((slot + 1) * 16 > this.#bytes.length) {
-      const grown = new Uint8Array(this.#bytes.length * 2);
-      grown.set(this.#bytes);
+      const grown = Buffer.alloc(this.#bytes.length * 2);
+      this.#bytes.copy(grown);
       this.#bytes = grown;
     }
-    this.#bytes.set(b.subarray(o, o + 16), slot * 16);
+    b.copy(this.#bytes, slot * 16, o, o + 16);
     this.#table[i] = slot;
     if (this.#size * 2 > this.#table.length) this.#rehash();
     return slot;
@@ -69,22 +79,15 @@ export class UuidIndex {
 
   /** The slot of a uuid in text form, or -1 when it has none. */
   find(uuid: string): number {
-    const b = uuidBytes(uuid);
-    const mask = this.#table.length - 1;
-    let i = this.#hash(b, 0) & mask;
-    for (;;) {
-      const slot = this.#table[i]!;
-      if (slot === 0) return -1;
-      if (this.#equals(slot, b, 0)) return slot;
-      i = (i + 1) & mask;
-    }
+    const { slot } = this.#lookup(uuidBytes(uuid), 0);
+    return slot === 0 ? -1 : slot;
   }
 
   #rehash(): void {
     const table = new Int32Array(this.#table.length * 2);
     const mask = table.length - 1;
     for (let slot = 1; slot <= this.#size; slot++) {
-      let i = this.#hash(this.#bytes, slot * 16) & mask;
+      let i = UuidIndex.#hash(this.#bytes, slot * 16) & mask;
       while (table[i] !== 0) i = (i + 1) & mask;
       table[i] = slot;
     }
@@ -96,23 +99,18 @@ export class UuidIndex {
     if (a === b) return 0;
     if (a === 0) return 1;
     if (b === 0) return -1;
-    const s = this.#bytes;
-    for (let i = 0; i < 16; i++) {
-      const d = s[a * 16 + i]! - s[b * 16 + i]!;
-      if (d) return d;
-    }
-    return 0;
+    return this.#bytes.compare(this.#bytes, b * 16, b * 16 + 16, a * 16, a * 16 + 16);
   }
 
   /** The uuid of a slot in text form; null for slot 0. */
   text(slot: number): string | null {
     if (slot === 0) return null;
-    const h = Buffer.from(this.#bytes.subarray(slot * 16, slot * 16 + 16)).toString('hex');
+    const h = this.#bytes.toString('hex', slot * 16, slot * 16 + 16);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 }
 
-export function uuidBytes(uuid: string): Uint8Array {
+export function uuidBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
@@ -121,14 +119,21 @@ export class DenseIds {
   readonly #slot = new Map<number, number>();
   readonly ids: number[] = [0];
 
+  #lastId = -1;
+  #lastSlot = 0;
+
   slotOf(id: number | null): number {
     if (id === null) return 0;
+    // Consecutive rows mostly name the same source, gateway, route.
+    if (id === this.#lastId) return this.#lastSlot;
     let s = this.#slot.get(id);
     if (s === undefined) {
       s = this.ids.length;
       this.ids.push(id);
       this.#slot.set(id, s);
     }
+    this.#lastId = id;
+    this.#lastSlot = s;
     return s;
   }
 
@@ -165,6 +170,8 @@ export interface UsageSegment {
   /** Exemplar keys, concatenated; row i's is exData[exStart[i] … exStart[i + 1]) (empty: none). */
   exData: Uint8Array;
   exStart: Int32Array;
+  /** The exemplar's first 6 bytes as a number (-1: none): compared first, the bytes only on a tie. */
+  exHi: Float64Array;
 }
 
 export interface UsageRowIn {
@@ -177,7 +184,10 @@ export interface UsageRowIn {
   verdict: number;
   flags: number;
   count: number;
-  exemplar: Uint8Array | null;
+  /** The exemplar key: exBuf[exOff … exOff + exLen) (exLen 0: none). */
+  exBuf: Uint8Array | null;
+  exOff: number;
+  exLen: number;
 }
 
 /** Collects one hour's rows into a segment. */
@@ -193,6 +203,7 @@ export class SegmentBuilder {
     return {
       tok: new Int32Array(cap), idn: new Int32Array(cap), ns: new Int32Array(cap), gateway: new Int32Array(cap), route: new Int32Array(cap), network: new Int32Array(cap),
       verdict: new Uint8Array(cap), flags: new Uint8Array(cap), count: new Float64Array(cap), exData: new Uint8Array(exCap), exStart: new Int32Array(cap + 1),
+      exHi: new Float64Array(cap),
     };
   }
 
@@ -202,23 +213,30 @@ export class SegmentBuilder {
     const i = this.#n++;
     c.tok[i] = r.tok; c.idn[i] = r.idn; c.ns[i] = r.ns; c.gateway[i] = r.gateway; c.route[i] = r.route; c.network[i] = r.network;
     c.verdict[i] = r.verdict; c.flags[i] = r.flags; c.count[i] = r.count;
-    const ex = r.exemplar;
-    if (ex && ex.length) {
-      if (this.#ex + ex.length > c.exData.length) {
-        const grown = new Uint8Array(Math.max(c.exData.length * 2, this.#ex + ex.length));
+    const len = r.exLen;
+    const buf = r.exBuf;
+    let hi = -1;
+    if (buf && len > 0) {
+      if (this.#ex + len > c.exData.length) {
+        const grown = new Uint8Array(Math.max(c.exData.length * 2, this.#ex + len));
         grown.set(c.exData);
         c.exData = grown;
       }
-      c.exData.set(ex, this.#ex);
-      this.#ex += ex.length;
+      const d = c.exData;
+      const at = this.#ex;
+      for (let k = 0; k < len; k++) d[at + k] = buf[r.exOff + k]!;
+      this.#ex += len;
+      hi = 0;
+      for (let k = 0; k < 6; k++) hi = hi * 256 + (k < len ? buf[r.exOff + k]! : 0);
     }
+    c.exHi[i] = hi;
     c.exStart[i + 1] = this.#ex;
   }
 
   #grow(): void {
     const old = this.#cols;
     const next = SegmentBuilder.#alloc(this.#cap * 2, old.exData.length);
-    for (const k of ['tok', 'idn', 'ns', 'gateway', 'route', 'network', 'verdict', 'flags', 'count', 'exStart'] as const) (next[k] as Int32Array).set(old[k] as Int32Array);
+    for (const k of ['tok', 'idn', 'ns', 'gateway', 'route', 'network', 'verdict', 'flags', 'count', 'exStart', 'exHi'] as const) (next[k] as Int32Array).set(old[k] as Int32Array);
     next.exData.set(old.exData);
     this.#cols = next;
     this.#cap *= 2;
@@ -232,6 +250,7 @@ export class SegmentBuilder {
       hour: this.hour, length: n,
       tok: c.tok.slice(0, n), idn: c.idn.slice(0, n), ns: c.ns.slice(0, n), gateway: c.gateway.slice(0, n), route: c.route.slice(0, n), network: c.network.slice(0, n),
       verdict: c.verdict.slice(0, n), flags: c.flags.slice(0, n), count: c.count.slice(0, n), exData: c.exData.slice(0, this.#ex), exStart: c.exStart.slice(0, n + 1),
+      exHi: c.exHi.slice(0, n),
     };
   }
 }
@@ -268,11 +287,6 @@ export interface ScanInput {
   scope: ScanScope;
 }
 
-/** Where an exemplar lives: segment and row, -1 for none. */
-export interface ExemplarRef {
-  seg: Int32Array;
-  row: Int32Array;
-}
 
 /** Per-key figures for ranking: requests, would be refused (categories 0 and 1), legitimate broken (category 1). */
 export interface RankFigures {
@@ -294,7 +308,6 @@ export interface FirstPass {
 }
 
 const rankFigures = (slots: number): RankFigures => ({ n: new Float64Array(slots), w: new Float64Array(slots), c1: new Float64Array(slots) });
-const exemplarRefs = (slots: number): ExemplarRef => ({ seg: new Int32Array(slots).fill(-1), row: new Int32Array(slots).fill(-1) });
 
 /** Bytewise order of two exemplars (as their hex text orders): > 0 when (sa, ra) is greater. */
 function compareExemplar(segs: readonly UsageSegment[], sa: number, ra: number, sb: number, rb: number): number {
@@ -311,11 +324,23 @@ function compareExemplar(segs: readonly UsageSegment[], sa: number, ra: number, 
   return ie - i - (je - j);
 }
 
-function keepGreaterExemplar(segs: readonly UsageSegment[], ref: ExemplarRef, k: number, s: number, r: number): void {
-  if (ref.seg[k]! < 0 || compareExemplar(segs, s, r, ref.seg[k]!, ref.row[k]!) > 0) {
-    ref.seg[k] = s;
-    ref.row[k] = r;
-  }
+/** The greatest exemplar per key: its prefix (exHi, -1 none), segment and row. */
+export interface ExemplarRef {
+  hi: Float64Array;
+  seg: Int32Array;
+  row: Int32Array;
+}
+
+const exemplarRefs = (slots: number): ExemplarRef => ({ hi: new Float64Array(slots).fill(-1), seg: new Int32Array(slots).fill(-1), row: new Int32Array(slots).fill(-1) });
+
+/** Keeps row (s, r), whose exemplar prefix is `hi` (≥ 0), when its exemplar is greater than key k's. */
+function keepGreaterExemplar(segs: readonly UsageSegment[], ref: ExemplarRef, k: number, hi: number, s: number, r: number): void {
+  const best = ref.hi[k]!;
+  if (hi < best) return;
+  if (hi === best && compareExemplar(segs, s, r, ref.seg[k]!, ref.row[k]!) <= 0) return;
+  ref.hi[k] = hi;
+  ref.seg[k] = s;
+  ref.row[k] = r;
 }
 
 /** The exemplar key's bytes, or null. */
@@ -329,35 +354,23 @@ export function exemplarOf(segs: readonly UsageSegment[], ref: ExemplarRef, k: n
 
 const YIELD_EVERY_ROWS = 250_000;
 
+/** A server answers other requests meanwhile: a pass over millions of rows would hold its one thread for hundreds of milliseconds. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * Calls `row(segment index, row, slot of the lookup table)` for every row in scope. One loop for
- * both passes, so they can never disagree on what is in scope or how a row is classified.
+ * The row's slot in the lookup table, or -1 when the policy's scope leaves it out. The one
+ * statement of what is in scope and how a row is classified, for both passes.
  */
-async function eachRowInScope(p: ScanInput, row: (s: number, seg: UsageSegment, i: number, slot: number) => void): Promise<void> {
-  const { tokens, maxTtl, scope } = p;
-  const { binding, ttl } = tokens;
-  let sinceYield = 0;
-  for (let s = 0; s < p.segments.length; s++) {
-    const seg = p.segments[s]!;
-    // A server answers other requests meanwhile: a pass over millions of rows would hold its one
-    // thread for hundreds of milliseconds.
-    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
-      sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    const { tok, idn, verdict, flags } = seg;
-    for (let i = 0; i < seg.length; i++) {
-      if (scope.gateway && !scope.gateway[seg.gateway[i]!]) continue;
-      if (scope.ns && !scope.ns[seg.ns[i]!]) continue;
-      if (scope.route && !scope.route[seg.route[i]!]) continue;
-      const t = tok[i]!;
-      if (scope.token && !scope.token[t]) continue;
-      if (scope.identity && !scope.identity[idn[i]!]) continue;
-      const f = flags[i]!;
-      const slot = verdict[i]! * 16 + (f & 4 ? 8 : 0) + (t ? binding[t]! : 3) * 2 + (maxTtl > 0 && t && ttl[t]! > maxTtl ? 1 : 0);
-      row(s, seg, i, slot);
-    }
-  }
+function slotInScope(p: ScanInput, seg: UsageSegment, i: number): number {
+  const scope = p.scope;
+  if (scope.gateway !== null && !scope.gateway[seg.gateway[i]!]) return -1;
+  if (scope.ns !== null && !scope.ns[seg.ns[i]!]) return -1;
+  if (scope.route !== null && !scope.route[seg.route[i]!]) return -1;
+  const t = seg.tok[i]!;
+  if (scope.token !== null && !scope.token[t]) return -1;
+  if (scope.identity !== null && !scope.identity[seg.idn[i]!]) return -1;
+  const maxTtl = p.maxTtl;
+  return seg.verdict[i]! * 16 + (seg.flags[i]! & 4 ? 8 : 0) + (t ? p.tokens.binding[t]! : 3) * 2 + (maxTtl > 0 && t && p.tokens.ttl[t]! > maxTtl ? 1 : 0);
 }
 
 function addFigures(fig: Float64Array, o: number, n: number, c: number, b: number, pres: number): void {
@@ -379,37 +392,81 @@ export async function scanUsage(p: ScanInput): Promise<FirstPass> {
     networkEx: exemplarRefs(p.networkSlots), routeEx: exemplarRefs(p.routeSlots), allEx: exemplarRefs(1),
   };
   const { lookupCat, lookupBroken, segments } = p;
-  const T = out.tokens;
-  const I = out.identities;
-  await eachRowInScope(p, (s, seg, i, slot) => {
-    const c = lookupCat[slot]!;
-    const b = lookupBroken[slot]!;
-    const n = seg.count[i]!;
-    const t = seg.tok[i]!;
-    const d = seg.idn[i]!;
-    T.n[t] = T.n[t]! + n;
-    I.n[d] = I.n[d]! + n;
-    if (c <= 1) {
-      T.w[t] = T.w[t]! + n;
-      I.w[d] = I.w[d]! + n;
-      if (c === 1) {
-        T.c1[t] = T.c1[t]! + n;
-        I.c1[d] = I.c1[d]! + n;
+  // Per row as few additions as possible: requests per token and identity by class (0 other,
+  // 1 attacks stopped, 2 legitimate broken), per network and route by what was presented ×
+  // category × broken reason; the figures are expanded from these after the pass.
+  const tok3 = new Float64Array(p.tokenSlots * 3);
+  const idn3 = new Float64Array(p.identitySlots * 3);
+  const netSub = new Float64Array(p.networkSlots * SUBS);
+  const routeSub = new Float64Array(p.routeSlots * SUBS);
+  let sinceYield = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
+    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
+      sinceYield = 0;
+      await yieldToOthers();
+    }
+    const { tok, idn, count, flags, network, route, exHi } = seg;
+    for (let i = 0; i < seg.length; i++) {
+      const slot = slotInScope(p, seg, i);
+      if (slot < 0) continue;
+      const c = lookupCat[slot]!;
+      const n = count[i]!;
+      const cls = c <= 1 ? c + 1 : 0;
+      const kt = tok[i]! * 3 + cls;
+      const kd = idn[i]! * 3 + cls;
+      tok3[kt] = tok3[kt]! + n;
+      idn3[kd] = idn3[kd]! + n;
+      const sub = ((flags[i]! & 3) * CATS + c) * BROKEN_SLOTS + lookupBroken[slot]! + 1;
+      const net = network[i]!;
+      const rt = route[i]!;
+      const kn = net * SUBS + sub;
+      const kr = rt * SUBS + sub;
+      netSub[kn] = netSub[kn]! + n;
+      routeSub[kr] = routeSub[kr]! + n;
+      if (cls) {
+        const hi = exHi[i]!;
+        if (hi >= 0) {
+          if (hi >= out.networkEx.hi[net]!) keepGreaterExemplar(segments, out.networkEx, net, hi, s, i);
+          if (hi >= out.routeEx.hi[rt]!) keepGreaterExemplar(segments, out.routeEx, rt, hi, s, i);
+          if (hi >= out.allEx.hi[0]!) keepGreaterExemplar(segments, out.allEx, 0, hi, s, i);
+        }
       }
     }
-    const pres = seg.flags[i]! & 3;
-    const net = seg.network[i]!;
-    const route = seg.route[i]!;
-    addFigures(out.networks, net * FIG.size, n, c, b, pres);
-    addFigures(out.routes, route * FIG.size, n, c, b, pres);
-    addFigures(out.all, 0, n, c, b, pres);
-    if (c <= 1 && seg.exStart[i + 1]! > seg.exStart[i]!) {
-      keepGreaterExemplar(segments, out.networkEx, net, s, i);
-      keepGreaterExemplar(segments, out.routeEx, route, s, i);
-      keepGreaterExemplar(segments, out.allEx, 0, s, i);
+  }
+  for (const [sums, r] of [[tok3, out.tokens], [idn3, out.identities]] as const) {
+    for (let k = 0; k < r.n.length; k++) {
+      const other = sums[k * 3]!;
+      const attacks = sums[k * 3 + 1]!;
+      const broken = sums[k * 3 + 2]!;
+      r.n[k] = other + attacks + broken;
+      r.w[k] = attacks + broken;
+      r.c1[k] = broken;
     }
-  });
+  }
+  expandSubs(netSub, out.networks, out.all);
+  expandSubs(routeSub, out.routes, null);
   return out;
+}
+
+/** Categories and broken reasons (with none) as the lookup table numbers them; SUBS: presented × category × broken slots. */
+const CATS = SIMULATION_CATEGORIES.length;
+const BROKEN_SLOTS = BROKEN_REASONS.length + 1;
+const SUBS = 3 * CATS * BROKEN_SLOTS;
+
+/** Figures per slot (and, with `all`, summed over every slot) from requests per slot × SUBS. */
+function expandSubs(subs: Float64Array, fig: Float64Array, all: Float64Array | null): void {
+  for (let k = 0; k < subs.length; k++) {
+    const n = subs[k]!;
+    if (!n) continue;
+    const slot = Math.floor(k / SUBS);
+    const sub = k % SUBS;
+    const b = (sub % BROKEN_SLOTS) - 1;
+    const c = Math.floor(sub / BROKEN_SLOTS) % CATS;
+    const pres = Math.floor(sub / (BROKEN_SLOTS * CATS));
+    addFigures(fig, slot * FIG.size, n, c, b, pres);
+    if (all) addFigures(all, 0, n, c, b, pres);
+  }
 }
 
 export interface DetailPass {
@@ -427,24 +484,36 @@ export async function detailUsage(p: ScanInput, tokenRow: Int32Array, identityRo
     tokenEx: exemplarRefs(rows.tokens), identityEx: exemplarRefs(rows.identities),
   };
   const { lookupCat, lookupBroken, segments } = p;
-  await eachRowInScope(p, (s, seg, i, slot) => {
-    const tr = tokenRow[seg.tok[i]!]!;
-    const dr = identityRow[seg.idn[i]!]!;
-    if (tr < 0 && dr < 0) return;
-    const c = lookupCat[slot]!;
-    const b = lookupBroken[slot]!;
-    const n = seg.count[i]!;
-    const pres = seg.flags[i]! & 3;
-    const ex = c <= 1 && seg.exStart[i + 1]! > seg.exStart[i]!;
-    if (tr >= 0) {
-      addFigures(out.tokens, tr * FIG.size, n, c, b, pres);
-      if (ex) keepGreaterExemplar(segments, out.tokenEx, tr, s, i);
+  let sinceYield = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
+    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
+      sinceYield = 0;
+      await yieldToOthers();
     }
-    if (dr >= 0) {
-      addFigures(out.identities, dr * FIG.size, n, c, b, pres);
-      if (ex) keepGreaterExemplar(segments, out.identityEx, dr, s, i);
+    const { tok, idn, count, flags, exHi } = seg;
+    for (let i = 0; i < seg.length; i++) {
+      // Most rows belong to no ranked token or identity: two loads decide that.
+      const tr = tokenRow[tok[i]!]!;
+      const dr = identityRow[idn[i]!]!;
+      if (tr < 0 && dr < 0) continue;
+      const slot = slotInScope(p, seg, i);
+      if (slot < 0) continue;
+      const c = lookupCat[slot]!;
+      const b = lookupBroken[slot]!;
+      const n = count[i]!;
+      const pres = flags[i]! & 3;
+      const hi = c <= 1 ? exHi[i]! : -1;
+      if (tr >= 0) {
+        addFigures(out.tokens, tr * FIG.size, n, c, b, pres);
+        if (hi >= 0) keepGreaterExemplar(segments, out.tokenEx, tr, hi, s, i);
+      }
+      if (dr >= 0) {
+        addFigures(out.identities, dr * FIG.size, n, c, b, pres);
+        if (hi >= 0) keepGreaterExemplar(segments, out.identityEx, dr, hi, s, i);
+      }
     }
-  });
+  }
   return out;
 }
 

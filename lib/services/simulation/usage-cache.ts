@@ -17,7 +17,7 @@
 // One refresh or scan at a time per database (a promise chain): simulations queue for the cache.
 import { copyOutBinary } from '../../db/binary-copy-out.ts';
 import type { Database } from '../../db/open.ts';
-import { DenseIds, SegmentBuilder, UuidIndex, type TokenColumns, type UsageRowIn, type UsageSegment } from '../../simulate/usage-columns.ts';
+import { DenseIds, SegmentBuilder, UuidIndex, uuidBytes, type TokenColumns, type UsageRowIn, type UsageSegment } from '../../simulate/usage-columns.ts';
 import type pg from 'pg';
 
 const HOUR_MS = 3_600_000;
@@ -116,7 +116,7 @@ export class UsageColumnsCache {
     return run;
   }
 
-  #tokenSlot(b: Uint8Array, o: number): number {
+  #tokenSlot(b: Buffer, o: number): number {
     const slot = this.tokens.slotOf(b, o);
     if (slot >= this.attrs.binding.length) {
       const size = Math.max(slot + 1, this.attrs.binding.length * 2);
@@ -131,7 +131,7 @@ export class UsageColumnsCache {
     return slot;
   }
 
-  #setToken(b: Uint8Array, o: number, binding: number, ttl: number | null, privileged: number): void {
+  #setToken(b: Buffer, o: number, binding: number, ttl: number | null, privileged: number): void {
     const slot = this.#tokenSlot(b, o);
     this.attrs.binding[slot] = binding;
     this.attrs.ttl[slot] = ttl ?? -1;
@@ -153,8 +153,7 @@ export class UsageColumnsCache {
       const rows = await r.rows<{ id: string; binding: number; ttl: number | null; privileged: number; xid: string | number | bigint }>(tokenSelect(where), []);
       for (const t of rows) {
         if (since && visibleIn(BigInt(t.xid), since)) continue;
-        const b = Buffer.from(t.id.replace(/-/g, ''), 'hex');
-        this.#setToken(b, 0, Number(t.binding), t.ttl === null ? null : Number(t.ttl), Number(t.privileged));
+        this.#setToken(uuidBytes(t.id), 0, Number(t.binding), t.ttl === null ? null : Number(t.ttl), Number(t.privileged));
         n++;
       }
     }
@@ -174,23 +173,32 @@ export class UsageColumnsCache {
     // Over the budget the rows are still read to the end (a COPY stopped halfway leaves the
     // connection in the middle of it), just not kept.
     let rows = 0;
+    let lastHour = -1;
+    let builder: SegmentBuilder | undefined;
     const add = (h: number, row: UsageRowIn) => {
-      if (++rows <= budget) builders.get(h)?.add(row);
+      if (++rows > budget) return;
+      if (h !== lastHour) {
+        lastHour = h;
+        builder = builders.get(h);
+      }
+      builder?.add(row);
     };
-    const row: UsageRowIn = { tok: 0, idn: 0, ns: 0, gateway: 0, route: 0, network: 0, verdict: 0, flags: 0, count: 0, exemplar: null };
+    const row: UsageRowIn = { tok: 0, idn: 0, ns: 0, gateway: 0, route: 0, network: 0, verdict: 0, flags: 0, count: 0, exBuf: null, exOff: 0, exLen: 0 };
     if (r.client) {
+      // Field numbers: usageSelect's columns. No closure per tuple: millions of them.
       await copyOutBinary(r.client, usageSelect(missingIds, where), USAGE_FIELDS, (buf, off, len) => {
-        const int = (k: number) => (len[k]! < 0 ? null : buf.readInt32BE(off[k]!));
         row.tok = len[1]! < 0 ? 0 : this.#tokenSlot(buf, off[1]!);
         row.idn = len[2]! < 0 ? 0 : this.identities.slotOf(buf, off[2]!);
-        row.ns = this.ns.slotOf(int(3));
-        row.gateway = this.gateway.slotOf(int(4));
-        row.route = this.route.slotOf(int(5));
-        row.network = this.network.slotOf(int(6));
+        row.ns = this.ns.slotOf(buf.readInt32BE(off[3]!));
+        row.gateway = len[4]! < 0 ? 0 : this.gateway.slotOf(buf.readInt32BE(off[4]!));
+        row.route = len[5]! < 0 ? 0 : this.route.slotOf(buf.readInt32BE(off[5]!));
+        row.network = len[6]! < 0 ? 0 : this.network.slotOf(buf.readInt32BE(off[6]!));
         row.verdict = buf.readInt16BE(off[7]!);
         row.flags = buf.readInt16BE(off[8]!);
         row.count = buf.readDoubleBE(off[9]!);
-        row.exemplar = len[10]! > 0 ? buf.subarray(off[10]!, off[10]! + len[10]!) : null;
+        row.exBuf = buf;
+        row.exOff = off[10]!;
+        row.exLen = Math.max(0, len[10]!);
         add(buf.readInt32BE(off[0]!), row);
       });
     } else {
@@ -199,7 +207,7 @@ export class UsageColumnsCache {
         [],
       );
       for (const u of list) {
-        row.tok = u.tokenId === null ? 0 : this.#tokenSlot(Buffer.from(u.tokenId.replace(/-/g, ''), 'hex'), 0);
+        row.tok = u.tokenId === null ? 0 : this.#tokenSlot(uuidBytes(u.tokenId), 0);
         row.idn = this.identities.slotOfText(u.identityId);
         row.ns = this.ns.slotOf(u.ns);
         row.gateway = this.gateway.slotOf(u.gateway);
@@ -208,7 +216,9 @@ export class UsageColumnsCache {
         row.verdict = Number(u.verdict);
         row.flags = Number(u.flags);
         row.count = Number(u.count);
-        row.exemplar = u.exemplar && u.exemplar.length ? u.exemplar : null;
+        row.exBuf = u.exemplar;
+        row.exOff = 0;
+        row.exLen = u.exemplar?.length ?? 0;
         add(Number(u.h), row);
       }
     }
