@@ -294,9 +294,10 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
   const run = () => inReadSnapshot(db, async (q) => {
     if (cache) {
       try {
-        // The columns first (their snapshot is taken before anything else is read), then the moves.
+        // The columns first (their snapshot is taken before anything else is read), then the moves,
+        // read while the columns are scanned.
         const usage = await cache.refresh({ rows: q, client: q.client }, range, missingIds, opts.maxCachedRows);
-        const moves = [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
+        const moves = async () => [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
         return await simulateOnColumns(q, { usage, moves, policy, scope, lookupCat: lookup.cat, lookupBroken: lookup.broken, limit });
       } catch (e) {
         if (!(e instanceof CacheTooLarge)) throw e;

@@ -16,7 +16,8 @@ type Rows = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
 export interface ColumnsInput {
   usage: CachedUsage;
-  moves: Move[];
+  /** The requests moved to another category, read by SQL while the first pass runs (the database and this thread work side by side). */
+  moves: () => Promise<Move[]>;
   policy: SimulationPolicy;
   scope: ResolvedScope;
   lookupCat: number[];
@@ -100,13 +101,16 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
       token: await tokenScope(q, u, o.policy), identity: await identityScope(q, u, o.policy),
     },
   };
+  const pending = o.moves();
+  pending.catch(() => {}); // awaited below; a failure must not surface as unhandled while the pass runs
   const first = await scanUsage(input);
+  const moves = await pending;
   // Moved requests: out of their category (and broken reason) into another, per key.
   const slotsOf = (m: Move) => ({
     t: m.tok === null ? 0 : u.tokens.find(m.tok), d: m.idn === null ? 0 : u.identities.find(m.idn),
     net: dimSlot(u.network, m.network), route: dimSlot(u.route, m.route),
   });
-  for (const m of o.moves) {
+  for (const m of moves) {
     const k = slotsOf(m);
     const moved = Number(m.moved);
     if (k.t >= 0) moveRank(first.tokens, k.t, moved, m.cat, m.to);
@@ -122,7 +126,7 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
   topTokens.keys.forEach((t, i) => (tokenRow[t] = i));
   topIdentities.keys.forEach((d, i) => (identityRow[d] = i));
   const detail = await detailUsage(input, tokenRow, identityRow, { tokens: topTokens.keys.length, identities: topIdentities.keys.length });
-  for (const m of o.moves) {
+  for (const m of moves) {
     const k = slotsOf(m);
     const tr = k.t >= 0 ? tokenRow[k.t]! : -1;
     const dr = k.d >= 0 ? identityRow[k.d]! : -1;
