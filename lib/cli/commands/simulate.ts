@@ -107,9 +107,10 @@ export const simulateCommand: Command = {
   },
   async run(ctx) {
     const { policy, from, to } = simulationFromFlags(ctx);
+    // One simulation per process: the SQL statements (the server keeps the columns in memory).
     const result = ctx.remote
       ? await callApi<SimulationResult>(ctx.remote, 'POST', '/api/v1/simulations', { policy, from: from.toISOString(), to: to.toISOString() })
-      : await ctx.withDb(async (db) => (await import('../../services/simulation/index.ts')).simulate(db, { policy, from, to }));
+      : await ctx.withDb(async (db) => (await import('../../services/simulation/index.ts')).simulate(db, { policy, from, to, engine: 'sql' }));
     // What the counts cannot say (requests with no token seen): on stderr, as messages go.
     if (ctx.io.json) for (const w of result.warnings ?? []) ctx.io.err(`warning: ${w}\n`);
     emit(ctx.io, result, () => human(result));

@@ -134,11 +134,15 @@ export const UNKNOWN_ROUTE = '(unknown route)';
 
 export interface RunOptions {
   /**
-   * `columns` (default): the range's usage rows from the columns kept in memory (usage-cache.ts),
-   * the SQL statements below when the range holds more rows than the cache may keep. `sql`: the
-   * statements only — the reference the columns are tested against.
+   * `auto` (default, a long-running server): the columns kept in memory (usage-cache.ts) once they
+   * have been read; before that — the first simulation after a start — the SQL statements answer
+   * (reading the columns costs more than one simulation by SQL) and the columns are read in the
+   * background for the next one. `columns`: the columns, read first if need be (tests, the bench's
+   * cold figure). Both answer by SQL when the range holds more rows than the cache may keep.
+   * `sql`: the statements only — the reference the columns are tested against, and the right
+   * engine for a process that simulates once (`holdfast simulate`).
    */
-  engine?: 'columns' | 'sql';
+  engine?: 'auto' | 'columns' | 'sql';
   /** Usage rows the cache may hold (default MAX_CACHED_ROWS). */
   maxCachedRows?: number;
 }
@@ -290,7 +294,15 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
       UNION ALL SELECT m.tok, m.idn, m.route, m.network, m.pres, m.moved, m."to", (-1)::int2, NULL FROM ${m}`;
   };
 
-  const cache = (opts.engine ?? 'columns') === 'columns' ? usageCacheOf(db) : null;
+  const engine = opts.engine ?? 'auto';
+  let cache = engine === 'sql' ? null : usageCacheOf(db);
+  if (cache && engine === 'auto' && !cache.hasRead()) {
+    const warming = cache;
+    void warming
+      .exclusive(() => inReadSnapshot(db, (q) => warming.refresh({ rows: q, client: q.client }, range, missingIds, opts.maxCachedRows)))
+      .catch(() => {}); // a range too large, a database going away: the next simulation answers by SQL again
+    cache = null;
+  }
   const run = () => inReadSnapshot(db, async (q) => {
     if (cache) {
       try {

@@ -16,7 +16,7 @@ import { stampUsageHours } from '../evidence/usage-versions.ts';
 import { nginxJsonLine } from '../ingest/testing/generate.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { runSimulation } from './index.ts';
-import { usageCacheOf } from './usage-cache.ts';
+import { dropUsageCache, usageCacheOf } from './usage-cache.ts';
 
 const IN_CI = process.env.CI === 'true';
 const NOW = new Date(Date.UTC(2026, 10, 30, 12, 0, 0));
@@ -114,6 +114,18 @@ for (const runtime of RUNTIMES) {
       const afterDrop = await expectColumnsEqualSql(db, { policy, range });
       expect(afterDrop.requests.total).toBeLessThan(afterBinding.requests.total);
     }, 120_000);
+
+    it("a server's first simulation is answered by the statements while the columns are read for the next", async (ctx) => {
+      if (!t) return ctx.skip();
+      const policy = parsePolicy({ require: 'bound', maxTtlSeconds: 3600 });
+      dropUsageCache(t.db);
+      const first = await runSimulation(t.db, { policy, range });
+      await usageCacheOf(t.db).exclusive(async () => {}); // the background read has finished
+      expect(usageCacheOf(t.db).hasRead()).toBe(true);
+      const second = await runSimulation(t.db, { policy, range });
+      expect(comparable(second)).toEqual(comparable(first));
+      expect(comparable(second)).toEqual(comparable(await runSimulation(t.db, { policy, range }, { engine: 'sql' })));
+    }, 60_000);
 
     it('a range larger than the cache may hold is answered by the statements', async (ctx) => {
       if (!t) return ctx.skip();

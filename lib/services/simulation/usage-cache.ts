@@ -109,6 +109,11 @@ export class UsageColumnsCache {
   tokenSnap: Snapshot | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
+  /** Whether the columns have been read at all (the tokens are read first, on the first refresh). */
+  hasRead(): boolean {
+    return this.tokenSnap !== null;
+  }
+
   /** Runs `fn` with the cache to itself (refresh and scans of one simulation). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
