@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Cookie, type Page } from '@playwright/test';
 import { thisWorkersServer } from './servers.ts';
 
 export const USERS = {
@@ -23,12 +23,38 @@ export async function shots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 720 });
 }
 
-export async function signIn(page: Page, who: keyof typeof USERS, next = '/') {
+/** Signs in on the sign-in page as a person does (email, password, button) and lands on `next`. */
+export async function signInThroughForm(page: Page, who: keyof typeof USERS, next = '/') {
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
   await page.getByLabel('Email').fill(USERS[who].email);
   await page.getByLabel('Password').fill(USERS[who].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('who')).toHaveText(USERS[who].email);
+}
+
+// The session cookie of each account's first sign-in in this worker (worker = one server).
+const sessions = new Map<keyof typeof USERS, Cookie[]>();
+
+/**
+ * Opens `next` signed in as `who`, for journeys about what comes after signing in. The first one
+ * of each account in a worker signs in through the form; later ones reuse that session's cookie
+ * (the sign-in page, the password hash and the redirect cost about a second each time, and the
+ * form has journeys of its own: signInThroughForm). A session that has ended is replaced by a new
+ * sign-in through the form.
+ */
+export async function signIn(page: Page, who: keyof typeof USERS, next = '/') {
+  const saved = sessions.get(who);
+  if (saved) {
+    await page.context().addCookies(saved);
+    await page.goto(next);
+    if (!new URL(page.url()).pathname.startsWith('/sign-in')) {
+      await expect(page.getByTestId('who')).toHaveText(USERS[who].email);
+      return;
+    }
+    sessions.delete(who);
+  }
+  await signInThroughForm(page, who, next);
+  sessions.set(who, (await page.context().cookies()).filter((c) => c.name === 'hf_session'));
 }
 
 /** The API of this worker's server as the global setup's admin key calls it (status and JSON body), for arranging what a journey needs. */

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { runCli } from '../lib/testing/processes.ts';
-import { signIn } from './fixtures.ts';
+import { signIn, signInThroughForm } from './fixtures.ts';
 import { thisWorkersServer } from './servers.ts';
 
 async function cliSummary() {
@@ -26,7 +26,7 @@ test('a wrong password gets a generic error', async ({ page }) => {
 });
 
 test('the analyst signs in and the overview numbers match the database', async ({ page }) => {
-  await signIn(page, 'analyst');
+  await signInThroughForm(page, 'analyst');
   const s = await cliSummary();
   expect(s.tokens.total).toBeGreaterThanOrEqual(5000);
   await expect(page.getByTestId('kpi-tokens').locator('.value')).toHaveText(num(s.tokens.total));
@@ -67,7 +67,7 @@ test('the admin creates an API key in Settings and it is shown once', async ({ p
 });
 
 test('signing out ends the session', async ({ page }) => {
-  await signIn(page, 'operator');
+  await signInThroughForm(page, 'operator');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/sign-in/);
   await page.goto('/');

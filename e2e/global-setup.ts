@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import Provider from 'oidc-provider';
-import { freePort, runCli, startServerProcess } from '../lib/testing/processes.ts';
+import { freePort, startServerProcess, type ServerProcess } from '../lib/testing/processes.ts';
 import { SSO_ACCOUNTS, USERS } from './fixtures.ts';
 import globalTeardown from './global-teardown.ts';
 import { publishServers, type E2eServer } from './servers.ts';
@@ -48,19 +48,27 @@ async function startIdentityProvider(appPorts: number[]): Promise<IdentityProvid
   return { issuer, clientSecret };
 }
 
-/** One server on `port` from fresh state in its own data directory (removed again if the start fails). */
+/** Signs in through the API (session cookie and CSRF token) for the setup's own calls. */
+async function apiSession(url: string, who: { email: string; password: string }): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(who) });
+  if (res.status !== 200) throw new Error(`sign-in as ${who.email} failed: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
+/**
+ * One server on `port` from fresh state in its own data directory (removed again if the start fails).
+ * The admin is made by the server's first start (HOLDFAST_ADMIN_EMAIL / _PASSWORD), the other
+ * accounts and the CLI's API key through the API as that admin: one `holdfast` process on the
+ * embedded database costs ~2 s (PGlite's start), five of them were half of this setup.
+ */
 async function startHoldfast(port: number, idp: IdentityProvider): Promise<E2eServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'holdfast-e2e-'));
+  let server: ServerProcess | undefined;
   try {
-    const env = { HOLDFAST_DATA_DIR: dataDir };
-    for (const [role, u] of Object.entries(USERS)) {
-      const r = await runCli(['user', 'create', '--email', u.email, '--role', role, '--json'], { env, input: u.password });
-      if (r.code !== 0) throw new Error(`user create failed: ${r.stderr}`);
-    }
-    const key = await runCli(['apikey', 'create', '--name', 'e2e', '--role', 'admin', '--json'], { env });
-    if (key.code !== 0) throw new Error(`apikey create failed: ${key.stderr}`);
     // Every spec signs in from 127.0.0.1: lift the per-address budget (the per-account one stays).
-    const server = await startServerProcess({ ...env, PORT: String(port), HOLDFAST_DEMO: 'auto', HOLDFAST_SIGNIN_LIMIT_PER_IP: '10000',
+    server = await startServerProcess({ HOLDFAST_DATA_DIR: dataDir, PORT: String(port), HOLDFAST_DEMO: 'auto', HOLDFAST_SIGNIN_LIMIT_PER_IP: '10000',
+      HOLDFAST_ADMIN_EMAIL: USERS.admin.email, HOLDFAST_ADMIN_PASSWORD: USERS.admin.password,
       // Single sign-on through the shared provider: one allow-listed account (operator).
       HOLDFAST_OIDC_ISSUER: idp.issuer, HOLDFAST_OIDC_CLIENT_ID: 'holdfast-e2e', HOLDFAST_OIDC_CLIENT_SECRET: idp.clientSecret,
       HOLDFAST_OIDC_SCOPE: 'openid email', HOLDFAST_OIDC_USERS: `${SSO_ACCOUNTS.olivia.email}=operator`,
@@ -68,8 +76,20 @@ async function startHoldfast(port: number, idp: IdentityProvider): Promise<E2eSe
       // findings) changed them: no view cache here (it is covered by lib/http/view-cache.test.ts).
       HOLDFAST_VIEW_CACHE_SECONDS: '0' });
     writeFileSync(path.join(dataDir, 'e2e-server.pid'), String(server.child.pid));
-    return { url: server.url, apiKey: (JSON.parse(key.stdout) as { key: string }).key, dataDir };
+    const url = server.url;
+    const admin = await apiSession(url, USERS.admin);
+    const post = async (route: string, body: unknown) => {
+      const res = await fetch(`${url}${route}`, { method: 'POST', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.status !== 201) throw new Error(`POST ${route} failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    for (const [role, u] of Object.entries(USERS)) if (role !== 'admin') await post('/api/v1/users', { email: u.email, role, password: u.password });
+    const key = await post('/api/v1/api-keys', { name: 'e2e', role: 'admin' });
+    // The setup's own session ends here: journeys sign in themselves.
+    await fetch(`${url}/api/v1/auth/sign-out`, { method: 'POST', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf } });
+    return { url, apiKey: key.key as string, dataDir };
   } catch (e) {
+    await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }

@@ -1,7 +1,7 @@
 // Attacks a token-governance dashboard must shrug off, tried from a real browser.
 import http from 'node:http';
 import { expect, test } from '@playwright/test';
-import { signIn, USERS } from './fixtures.ts';
+import { signIn, signInThroughForm, USERS } from './fixtures.ts';
 
 const PAYLOADS = [
   `<script>window.__pwned=1</script>`,
@@ -14,7 +14,7 @@ const PAYLOADS = [
 test('a session cookie planted before sign-in is never adopted (no session fixation)', async ({ page, context, baseURL }) => {
   const url = new URL(baseURL!);
   await context.addCookies([{ name: 'hf_session', value: 'attacker-chosen-value', domain: url.hostname, path: '/' }]);
-  await signIn(page, 'analyst');
+  await signInThroughForm(page, 'analyst');
   const after = (await context.cookies()).find((c) => c.name === 'hf_session');
   expect(after?.value).toBeTruthy();
   expect(after?.value).not.toBe('attacker-chosen-value');

@@ -26,10 +26,16 @@ export interface CreateApiKeyOptions {
 /** A JWK SHA-256 thumbprint: 43 base64url characters. */
 export const DPOP_JKT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export async function createApiKey(db: Database, opts: CreateApiKeyOptions): Promise<{ id: string; key: string }> {
-  const name = opts.name.trim();
+/** The name a key is stored under (trimmed), or a validation_failed error; no database needed. */
+export function apiKeyName(raw: string): string {
+  const name = raw.trim();
   if (!name || name.length > 100) throw new HoldfastError('validation_failed', 'name: must be 1 to 100 characters');
   assertAcceptableName('name', name);
+  return name;
+}
+
+export async function createApiKey(db: Database, opts: CreateApiKeyOptions): Promise<{ id: string; key: string }> {
+  const name = apiKeyName(opts.name);
   const dpopJkt = opts.dpopJkt ?? null;
   if (dpopJkt !== null && !DPOP_JKT_PATTERN.test(dpopJkt)) throw new HoldfastError('validation_failed', 'dpopJkt: must be a JWK SHA-256 thumbprint (43 base64url characters)');
   const key = `hf_${randomSecret(32)}`;

@@ -2,7 +2,7 @@
 // binary on an embedded database: the JSON shapes, exit codes (0 done, 1 refused or unknown, 2 bad
 // input) with one line on stderr, the last enabled admin kept, and every change in the audit log.
 // The same commands with --server are in lib/auth/access-through-server.test.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,12 @@ describe('holdfast apikey list|revoke and user list|disable|enable|role on the e
     ['an API key name with a terminal escape sequence', 2, ['apikey', 'create', '--name', 'edge\u001b[31m', '--role', 'analyst'], /name: contains a control character/],
   ] as const)('%s → exit %i with one line', async (_case, code, args, pattern) => {
     expectOneLine(await cli([...args, '--json']), code, pattern);
+  }, 240_000);
+
+  it('refuses a bad API key name before opening the database: no data directory is made for it', async () => {
+    const fresh = path.join(dir, 'never-opened');
+    expectOneLine(await runCli(['apikey', 'create', '--name', 'edge\u001b[31m', '--role', 'analyst', '--json'], { env: { HOLDFAST_DATA_DIR: fresh }, timeoutMs: 180_000 }), 2, /name: contains a control character/);
+    expect(existsSync(fresh)).toBe(false);
   }, 240_000);
 
   it('lists keys (ingest-only flagged, never the key) and revokes one once; a second revoke changes nothing', async () => {

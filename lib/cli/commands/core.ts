@@ -109,8 +109,10 @@ export const apikeyCreateCommand: Command = {
     const scopes = (ctx.values.scope as string[] | undefined) ?? [];
     for (const s of scopes) if (s !== 'ingest') throw new UsageError('--scope must be ingest');
     const jkt = ctx.values['dpop-jkt'] as string | undefined;
-    const { createApiKey, DPOP_JKT_PATTERN } = await import('../../auth/api-keys.ts');
+    const { apiKeyName, createApiKey, DPOP_JKT_PATTERN } = await import('../../auth/api-keys.ts');
     if (jkt !== undefined && !DPOP_JKT_PATTERN.test(jkt)) throw new UsageError('--dpop-jkt must be a JWK SHA-256 thumbprint (43 base64url characters; see holdfast thumbprint --jwk)');
+    // A bad name is refused before the embedded database opens (as the server would refuse it).
+    if (!ctx.remote) apiKeyName(name);
     const key = ctx.remote
       ? await callApi<{ id: string; key: string }>(ctx.remote, 'POST', '/api/v1/api-keys', { name, role: r, scopes, ...(jkt ? { dpopJkt: jkt } : {}) })
       : await ctx.withDb((db) => createApiKey(db, { name, role: r, scopes: scopes as 'ingest'[], dpopJkt: jkt ?? null, actor: 'cli' }));

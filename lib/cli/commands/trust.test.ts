@@ -3,7 +3,7 @@
 // CRL replacement only by a newer one (exit 1 otherwise), a stale CRL warned about on stderr, and
 // every bad file refused with exit 2 and one line. With --server: app/api/v1/trust-anchors/through-server.test.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,13 @@ describe('holdfast trust on the embedded database', () => {
     ['an unknown option', () => ['trust', 'list', '--bogus'], /^holdfast: Unknown option '--bogus'/],
   ])('refuses %s with exit 2 and one line', async (_name, args, pattern) => {
     expectOneLine(await cli([...args(), '--json']), 2, pattern);
+  }, 240_000);
+
+  it('refuses a bad CA file before opening the database: no data directory is made for it', async () => {
+    const fresh = path.join(dir, 'never-opened');
+    const r = await runCli(['trust', 'add', '--ca', revoked.certPath, '--json'], { env: { HOLDFAST_DATA_DIR: fresh }, timeoutMs: 180_000 });
+    expectOneLine(r, 2, /^holdfast: the CA file is not a CA certificate/);
+    expect(existsSync(fresh)).toBe(false);
   }, 240_000);
 
   it('the audit chain still verifies after the changes', async () => {

@@ -64,6 +64,13 @@ function report(ctx: CommandContext, r: TrustAddResult): void {
   warn(ctx.io, r.warnings);
 }
 
+/** A bad file is refused (exit 2) before the database opens: no start of the embedded database for a typo. */
+async function addLocally(ctx: CommandContext, ca: Buffer, crl: Buffer | null): Promise<TrustAddResult> {
+  const s = await store();
+  await s.readTrustInputs(ca, crl);
+  return ctx.withDb((db) => s.addTrustAnchor(db, { ca, crl, actor: ACTOR }));
+}
+
 export const trustAddCommand: Command = {
   name: 'trust add',
   summary: 'add a CA (and its CRL) to judge client certificates against: cert_revoked_unchecked when a gateway accepted one its CRL lists',
@@ -74,7 +81,7 @@ export const trustAddCommand: Command = {
     const crl = readOptionFile(ctx, 'crl', false);
     const r = ctx.remote
       ? TrustAddResultSchema.parse(await callApi(ctx.remote, 'POST', '/api/v1/trust-anchors', { ca: fileText(ca), crl: crl ? fileText(crl) : null }))
-      : await ctx.withDb(async (db) => (await store()).addTrustAnchor(db, { ca, crl, actor: ACTOR }));
+      : await addLocally(ctx, ca, crl);
     report(ctx, r);
   },
 };

@@ -234,7 +234,7 @@ export interface TrustAddInput {
 }
 
 /** Reads and verifies both files before touching the database: a bad CRL adds no CA either. */
-async function readInputs(ca: Uint8Array, crl: Uint8Array | null | undefined): Promise<{ cert: CaCertificate; parsed: ParsedCrl | null }> {
+export async function readTrustInputs(ca: Uint8Array, crl: Uint8Array | null | undefined): Promise<{ cert: CaCertificate; parsed: ParsedCrl | null }> {
   let cert: CaCertificate;
   try {
     cert = readCaCertificate(ca);
@@ -254,7 +254,7 @@ async function readInputs(ca: Uint8Array, crl: Uint8Array | null | undefined): P
  */
 export async function addTrustAnchor(db: Database, input: TrustAddInput): Promise<TrustAddResult> {
   const now = input.now ?? new Date();
-  const { cert, parsed } = await readInputs(input.ca, input.crl);
+  const { cert, parsed } = await readTrustInputs(input.ca, input.crl);
   return withTransaction(db, async (exec) => {
     const { rows: inserted } = await exec(
       `INSERT INTO "TrustAnchor" ("subjectDn", "issuerDn", "x5tS256", serial, "notBefore", "notAfter", pem, "createdBy")
@@ -290,7 +290,7 @@ export async function addCrl(db: Database, input: { anchorId: string; crl: Uint8
   const id = anchorId(input.anchorId);
   const pem = (await db.query<{ pem: string }>(`SELECT pem FROM "TrustAnchor" WHERE id = $1::uuid`, [id]))[0]?.pem;
   if (!pem) throw new HoldfastError('not_found', `no trust anchor ${id}`);
-  const { cert, parsed } = await readInputs(Buffer.from(pem), input.crl);
+  const { cert, parsed } = await readTrustInputs(Buffer.from(pem), input.crl);
   return withTransaction(db, async (exec) => {
     const crlChange = await storeCrl(exec, { id, subject: cert.subjectDn }, parsed!, input.actor);
     const a = await anchorById(exec, id, now);
