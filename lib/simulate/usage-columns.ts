@@ -354,8 +354,21 @@ export function exemplarOf(segs: readonly UsageSegment[], ref: ExemplarRef, k: n
 
 const YIELD_EVERY_ROWS = 250_000;
 
-/** A server answers other requests meanwhile: a pass over millions of rows would hold its one thread for hundreds of milliseconds. */
-const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The segments with their index, letting other work run every YIELD_EVERY_ROWS rows: a server
+ * answers other requests meanwhile (a pass over millions of rows holds its one thread for a second).
+ */
+async function* yieldingSegments(segments: readonly UsageSegment[]): AsyncGenerator<[number, UsageSegment]> {
+  let sinceYield = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
+    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    yield [s, seg];
+  }
+}
 
 /**
  * The row's slot in the lookup table, or -1 when the policy's scope leaves it out. The one
@@ -399,13 +412,7 @@ export async function scanUsage(p: ScanInput): Promise<FirstPass> {
   const idn3 = new Float64Array(p.identitySlots * 3);
   const netSub = new Float64Array(p.networkSlots * SUBS);
   const routeSub = new Float64Array(p.routeSlots * SUBS);
-  let sinceYield = 0;
-  for (let s = 0; s < segments.length; s++) {
-    const seg = segments[s]!;
-    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
-      sinceYield = 0;
-      await yieldToOthers();
-    }
+  for await (const [s, seg] of yieldingSegments(segments)) {
     const { tok, idn, count, flags, network, route, exHi } = seg;
     for (let i = 0; i < seg.length; i++) {
       const slot = slotInScope(p, seg, i);
@@ -484,13 +491,7 @@ export async function detailUsage(p: ScanInput, tokenRow: Int32Array, identityRo
     tokenEx: exemplarRefs(rows.tokens), identityEx: exemplarRefs(rows.identities),
   };
   const { lookupCat, lookupBroken, segments } = p;
-  let sinceYield = 0;
-  for (let s = 0; s < segments.length; s++) {
-    const seg = segments[s]!;
-    if ((sinceYield += seg.length) >= YIELD_EVERY_ROWS) {
-      sinceYield = 0;
-      await yieldToOthers();
-    }
+  for await (const [s, seg] of yieldingSegments(segments)) {
     const { tok, idn, count, flags, exHi } = seg;
     for (let i = 0; i < seg.length; i++) {
       // Most rows belong to no ranked token or identity: two loads decide that.
