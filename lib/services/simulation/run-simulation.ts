@@ -25,7 +25,7 @@ import {
   type IdentityImpact, type ImpactRow, type SimulationInput, type SimulationPolicy, type SimulationResult, type TokenBinding, type TokenImpact,
 } from '../../simulate/index.ts';
 import { DIM } from '../evidence/dims.ts';
-import { policyScopeSql, resolveScope, scopeIsEmpty, type ResolvedScope, type SqlArg } from './scope.ts';
+import { policyScopeSql, resolveScope, scopeIsEmpty, ttlSql, type ResolvedScope, type SqlArg } from './scope.ts';
 import { simulateOnColumns } from './simulate-columns.ts';
 import { spoofedPathLinesSql } from './spoofed-paths.ts';
 import { CacheTooLarge, usageCacheOf } from './usage-cache.ts';
@@ -64,11 +64,6 @@ export function refusedUnsaidSql(n: string): string {
 
 /** Slot of a token binding in the classifier's lookup arrays. */
 const BINDING_SLOT: Record<TokenBinding, number> = { bearer: 0, mtls: 1, dpop: 2, unknown: 3 };
-
-/** A token's lifetime, seconds: as the inventory recorded it, else from its iat and exp. */
-function ttlSql(t: string): string {
-  return `coalesce(${t}."ttlSeconds", round(extract(epoch FROM ${t}."expiresAt" - ${t}."issuedAt"))::int)`;
-}
 
 /** Whole hours covering [from, to). */
 export function hourRange(from: Date, to: Date): { from: Date; to: Date } {

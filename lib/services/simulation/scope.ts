@@ -73,6 +73,11 @@ export async function resolveScope(db: Database, policy: SimulationPolicy, o: { 
   return { gateways, ns, routes };
 }
 
+/** A token's lifetime, seconds: as the inventory recorded it, else from its iat and exp (token row `t`). */
+export function ttlSql(t: string): string {
+  return `coalesce(${t}."ttlSeconds", round(extract(epoch FROM ${t}."expiresAt" - ${t}."issuedAt"))::int)`;
+}
+
 /** The scope matches no stored request whatever the range (a route prefix no route matches). */
 export function scopeIsEmpty(scope: ResolvedScope): boolean {
   return [scope.gateways, scope.ns, scope.routes].some((ids) => ids !== null && !ids.length);

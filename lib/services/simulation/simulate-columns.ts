@@ -9,7 +9,7 @@ import {
   detailUsage, exemplarOf, FIG, moveFigures, moveRank, scanUsage, topKeys, type DenseIds, type ExemplarRef, type ScanInput, type UsageSegment,
 } from '../../simulate/usage-columns.ts';
 import type { AggRow, Move } from './run-simulation.ts';
-import type { ResolvedScope } from './scope.ts';
+import { ttlSql, type ResolvedScope } from './scope.ts';
 import type { CachedUsage } from './usage-cache.ts';
 
 type Rows = <T>(sql: string, params: unknown[]) => Promise<T[]>;
@@ -144,7 +144,7 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
   const tokenInfo = await (tokenIds.length
       ? q<{ id: string; fingerprint: string; identityId: string; identityName: string | null; binding: string; ttl: number | null }>(
           `SELECT t.id::text AS id, t.fingerprint, t."identityId"::text AS "identityId", ti.name AS "identityName", t.binding::text AS binding,
-                  coalesce(t."ttlSeconds", round(extract(epoch FROM t."expiresAt" - t."issuedAt"))::int) AS ttl
+                  ${ttlSql('t')} AS ttl
              FROM "Token" t LEFT JOIN "Identity" ti ON ti.id = t."identityId" WHERE t.id = ANY($1::uuid[])`,
           [tokenIds],
         )

@@ -19,6 +19,7 @@ import { copyOutBinary } from '../../db/binary-copy-out.ts';
 import type { Database } from '../../db/open.ts';
 import { DenseIds, SegmentBuilder, UuidIndex, uuidBytes, type TokenColumns, type UsageRowIn, type UsageSegment } from '../../simulate/usage-columns.ts';
 import type pg from 'pg';
+import { ttlSql } from './scope.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -89,10 +90,10 @@ function usageSelect(missingIds: number[], where: string): string {
 
 /** A token's attributes as the simulation's classifier reads them (binding slot, lifetime, privileged) and its stamp. */
 function tokenSelect(where: string): string {
-  return `SELECT id, (CASE binding WHEN 'bearer' THEN 0 WHEN 'mtls' THEN 1 WHEN 'dpop' THEN 2 ELSE 3 END)::int2 AS binding,
-                 coalesce("ttlSeconds", round(extract(epoch FROM "expiresAt" - "issuedAt"))::int)::int4 AS ttl, (CASE WHEN privileged THEN 1 ELSE 0 END)::int2 AS privileged,
-                 "attrXid"::text::int8 AS xid
-            FROM "Token" WHERE ${where}`;
+  return `SELECT t.id, (CASE t.binding WHEN 'bearer' THEN 0 WHEN 'mtls' THEN 1 WHEN 'dpop' THEN 2 ELSE 3 END)::int2 AS binding,
+                 ${ttlSql('t')}::int4 AS ttl, (CASE WHEN t.privileged THEN 1 ELSE 0 END)::int2 AS privileged,
+                 t."attrXid"::text::int8 AS xid
+            FROM "Token" t WHERE ${where}`;
 }
 
 const isoLiteral = (ms: number) => `'${new Date(ms).toISOString()}'::timestamptz`;
@@ -146,7 +147,7 @@ export class UsageColumnsCache {
   /** Reads the tokens whose attributes the cache has not seen (all of them the first time). */
   async #refreshTokens(r: CacheReader, snap: Snapshot): Promise<number> {
     const since = this.tokenSnap;
-    const where = since ? `"attrXid" >= '${since.xmin}'::xid8` : 'true';
+    const where = since ? `t."attrXid" >= '${since.xmin}'::xid8` : 'true';
     let n = 0;
     if (r.client) {
       await copyOutBinary(r.client, tokenSelect(where), TOKEN_FIELDS, (buf, off, len) => {
