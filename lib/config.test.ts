@@ -22,6 +22,8 @@ describe('loadConfig', () => {
     expect(c.dataDir.endsWith('.data')).toBe(true);
     expect(c.port).toBe(3000);
     expect(c.demo).toBe('auto');
+    expect(c.simulationPreloadDays).toBe(30);
+    expect(loadConfig({ HOLDFAST_SIMULATION_PRELOAD_DAYS: '0' }).simulationPreloadDays).toBe(0);
   });
 
   it.each([
@@ -37,6 +39,8 @@ describe('loadConfig', () => {
     [{ HOLDFAST_DPOP_NONCE: 'optional' }, /^HOLDFAST_DPOP_NONCE:/],
     [{ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/h' }, /^HOLDFAST_SECRET_KEY is required with DATABASE_URL/],
     [{ HOLDFAST_SECRET_KEY: 'too-short' }, /^HOLDFAST_SECRET_KEY: must be 32 random bytes/],
+    [{ HOLDFAST_SIMULATION_PRELOAD_DAYS: '401' }, /^HOLDFAST_SIMULATION_PRELOAD_DAYS: must be 0 \(off\) to 400 days/],
+    [{ HOLDFAST_SIMULATION_PRELOAD_DAYS: '7.5' }, /^HOLDFAST_SIMULATION_PRELOAD_DAYS: must be a whole number of days/],
   ])('rejects %j with a one-line reason', (env, pattern) => {
     const msg = configError(env as Record<string, string>);
     expect(msg).toMatch(pattern);

@@ -55,6 +55,8 @@ const envSchema = z.object({
   HOLDFAST_REQUEST_WINDOW_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be 1 to 90 days').max(90, 'must be 1 to 90 days').default(7),
   HOLDFAST_USAGE_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(31, 'must be 31 to 3660 days').max(3660, 'must be 31 to 3660 days').default(400),
   HOLDFAST_NOTABLE_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(31, 'must be 31 to 3660 days').max(3660, 'must be 31 to 3660 days').default(400),
+  // Usage columns the server reads into memory at start for simulations (lib/services/simulation/usage-cache.ts).
+  HOLDFAST_SIMULATION_PRELOAD_DAYS: z.coerce.number().int('must be a whole number of days').min(0, 'must be 0 (off) to 400 days').max(400, 'must be 0 (off) to 400 days').default(30),
   // DPoP-bound API keys: proofs must carry a server nonce (RFC 9449 §8; read by lib/http/request-auth.ts).
   HOLDFAST_DPOP_NONCE: z.enum(['required', 'off']).default('required'),
   HOLDFAST_SECRET_KEY: z
@@ -123,6 +125,8 @@ export type HoldfastConfig = {
   signInLimitPerIp: number;
   /** How long request evidence is kept: the ledger's dedupe window, hourly usage, notable requests (days). */
   retention: { requestWindowDays: number; usageRetentionDays: number; notableRetentionDays: number };
+  /** Days of usage the server reads into memory at start for simulations (0: none; the first simulation reads them). */
+  simulationPreloadDays: number;
   /** Audit anchor file: HOLDFAST_AUDIT_ANCHOR_FILE, else audit-anchor.json in the embedded data directory; none on PostgreSQL unless set. */
   auditAnchorFile: string | null;
 };
@@ -174,6 +178,7 @@ export function loadConfig(env: Env = process.env): HoldfastConfig {
     sessionHours: c.HOLDFAST_SESSION_HOURS,
     signInLimitPerIp: c.HOLDFAST_SIGNIN_LIMIT_PER_IP,
     retention: { requestWindowDays: c.HOLDFAST_REQUEST_WINDOW_DAYS, usageRetentionDays: c.HOLDFAST_USAGE_RETENTION_DAYS, notableRetentionDays: c.HOLDFAST_NOTABLE_RETENTION_DAYS },
+    simulationPreloadDays: c.HOLDFAST_SIMULATION_PRELOAD_DAYS,
     auditAnchorFile: auditAnchorFile(c.HOLDFAST_AUDIT_ANCHOR_FILE, c.DATABASE_URL, dataDir),
   };
 }

@@ -70,6 +70,20 @@ describe.runIf(hasBuild() || process.env.CI === 'true')('embedded server lifecyc
     try {
       expect(again.output()).not.toMatch(/demo estate loaded/);
       expect(await summary(again.url)).toEqual(before);
+      // The usage columns are read at start (HOLDFAST_SIMULATION_PRELOAD_DAYS, 30 by default), so
+      // the server's first simulation is answered from memory (its Server-Timing header says which).
+      const deadline = Date.now() + 60_000;
+      while (!/simulation columns preloaded: [1-9]\d* usage rows of the last 30 days/.test(again.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(again.output()).toMatch(/simulation columns preloaded: [1-9]\d* usage rows of the last 30 days/);
+      const to = new Date();
+      const res = await fetch(`${again.url}/api/v1/simulations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ policy: { require: 'mtls' }, from: new Date(to.getTime() - 7 * 86_400_000).toISOString(), to: to.toISOString() }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(res.headers.get('server-timing')).toMatch(/^simulate;desc="columns";dur=\d/);
+      expect(((await res.json()) as { requests: { total: number } }).requests.total).toBeGreaterThan(0);
     } finally {
       await again.stop();
     }

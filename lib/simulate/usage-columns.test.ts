@@ -22,12 +22,13 @@ describe('SegmentBuilder', () => {
   it('keeps every row and its exemplar through growth', () => {
     const b = new SegmentBuilder(3_600_000);
     for (let i = 0; i < 1000; i++) {
-      b.add({ tok: i, idn: i + 1, ns: 1, gateway: 2, route: 3, network: i % 7, verdict: i % 9, flags: i % 8, count: i * 1.5, exBuf: Buffer.from([9, i & 255, i >> 8, 9]), exOff: 1, exLen: i % 3 ? 2 : 0 });
+      b.add({ tok: i, idn: i + 1, ns: 1, gateway: 2, route: 3, network: i % 7, cert: i * 3, jkt: i % 2 ? 0 : i, reason: 1000 - i, verdict: i % 9, flags: i % 8, count: i * 1.5, exBuf: Buffer.from([9, i & 255, i >> 8, 9]), exOff: 1, exLen: i % 3 ? 2 : 0 });
     }
     const s = b.build();
     expect(s.length).toBe(1000);
     expect(s.count[999]).toBe(1498.5);
     expect(s.network[998]).toBe(998 % 7);
+    expect([s.cert[999], s.jkt[998], s.jkt[999], s.reason[997]]).toEqual([2997, 998, 0, 3]);
     expect([...s.exData.subarray(s.exStart[998]!, s.exStart[999]!)]).toEqual([998 & 255, 998 >> 8]);
     expect(s.exStart[1000]! - s.exStart[999]!).toBe(0);
     expect(s.exHi[998]).toBe((998 & 255) * 2 ** 40 + (998 >> 8) * 2 ** 32);

@@ -1,5 +1,6 @@
 // The evidence store's hourly usage rows as columns in memory (pure: no database, no Next.js), and
-// the two passes the enforcement what-if makes over them. At a million tokens a 30-day range is
+// the passes the enforcement what-if makes over them (all rows in scope; the refused groups' rows;
+// the ranked rows' detail). At a million tokens a 30-day range is
 // ~5 M usage rows; every SQL plan that ranks tokens from them took ≥ 3 s on two cores (the hash
 // table of a million groups), while a pass over typed arrays takes a few hundred milliseconds.
 // lib/services/simulation/usage-cache.ts keeps these columns current; this file only reads them.
@@ -154,7 +155,12 @@ export class DenseIds {
   }
 }
 
-/** One hour's usage rows. Dimension columns hold slots (0: NULL); flags: bits 0–1 what was presented (0 nothing, 1 a certificate, 2 a DPoP key), bit 2 the reason says the client's own proof was missing. */
+/**
+ * One hour's usage rows. Dimension columns hold slots (0: NULL), except cert, jkt and reason, which
+ * hold the dimension numbers themselves (0: NULL; only compared for equality, to match refusals);
+ * flags: bits 0–1 what was presented (0 nothing, 1 a certificate, 2 a DPoP key), bit 2 the reason
+ * says the client's own proof was missing.
+ */
 export interface UsageSegment {
   hour: number;
   length: number;
@@ -164,6 +170,9 @@ export interface UsageSegment {
   gateway: Int32Array;
   route: Int32Array;
   network: Int32Array;
+  cert: Int32Array;
+  jkt: Int32Array;
+  reason: Int32Array;
   verdict: Uint8Array;
   flags: Uint8Array;
   count: Float64Array;
@@ -181,6 +190,9 @@ export interface UsageRowIn {
   gateway: number;
   route: number;
   network: number;
+  cert: number;
+  jkt: number;
+  reason: number;
   verdict: number;
   flags: number;
   count: number;
@@ -202,6 +214,7 @@ export class SegmentBuilder {
   static #alloc(cap: number, exCap: number) {
     return {
       tok: new Int32Array(cap), idn: new Int32Array(cap), ns: new Int32Array(cap), gateway: new Int32Array(cap), route: new Int32Array(cap), network: new Int32Array(cap),
+      cert: new Int32Array(cap), jkt: new Int32Array(cap), reason: new Int32Array(cap),
       verdict: new Uint8Array(cap), flags: new Uint8Array(cap), count: new Float64Array(cap), exData: new Uint8Array(exCap), exStart: new Int32Array(cap + 1),
       exHi: new Float64Array(cap),
     };
@@ -212,6 +225,7 @@ export class SegmentBuilder {
     const c = this.#cols;
     const i = this.#n++;
     c.tok[i] = r.tok; c.idn[i] = r.idn; c.ns[i] = r.ns; c.gateway[i] = r.gateway; c.route[i] = r.route; c.network[i] = r.network;
+    c.cert[i] = r.cert; c.jkt[i] = r.jkt; c.reason[i] = r.reason;
     c.verdict[i] = r.verdict; c.flags[i] = r.flags; c.count[i] = r.count;
     const len = r.exLen;
     const buf = r.exBuf;
@@ -236,7 +250,7 @@ export class SegmentBuilder {
   #grow(): void {
     const old = this.#cols;
     const next = SegmentBuilder.#alloc(this.#cap * 2, old.exData.length);
-    for (const k of ['tok', 'idn', 'ns', 'gateway', 'route', 'network', 'verdict', 'flags', 'count', 'exStart', 'exHi'] as const) (next[k] as Int32Array).set(old[k] as Int32Array);
+    for (const k of ['tok', 'idn', 'ns', 'gateway', 'route', 'network', 'cert', 'jkt', 'reason', 'verdict', 'flags', 'count', 'exStart', 'exHi'] as const) (next[k] as Int32Array).set(old[k] as Int32Array);
     next.exData.set(old.exData);
     this.#cols = next;
     this.#cap *= 2;
@@ -249,6 +263,7 @@ export class SegmentBuilder {
     return {
       hour: this.hour, length: n,
       tok: c.tok.slice(0, n), idn: c.idn.slice(0, n), ns: c.ns.slice(0, n), gateway: c.gateway.slice(0, n), route: c.route.slice(0, n), network: c.network.slice(0, n),
+      cert: c.cert.slice(0, n), jkt: c.jkt.slice(0, n), reason: c.reason.slice(0, n),
       verdict: c.verdict.slice(0, n), flags: c.flags.slice(0, n), count: c.count.slice(0, n), exData: c.exData.slice(0, this.#ex), exStart: c.exStart.slice(0, n + 1),
       exHi: c.exHi.slice(0, n),
     };
@@ -371,20 +386,72 @@ async function* yieldingSegments(segments: readonly UsageSegment[]): AsyncGenera
 }
 
 /**
- * The row's slot in the lookup table, or -1 when the policy's scope leaves it out. The one
- * statement of what is in scope and how a row is classified, for both passes.
+ * What one simulation decides per row, as tables built once (a few hundred kilobytes) so the pass
+ * over millions of rows does two table reads per row instead of re-deriving it:
+ *  - `tcode` per token slot: the classifier's binding × lifetime slot (binding × 2 + over the TTL
+ *    limit), or OUT when the policy's token scope leaves the token out;
+ *  - `row` per (verdict, flags, tcode): the row's sub-group (presented × category × broken reason)
+ *    × 4 + its ranking class (0 other, 1 attacks stopped, 2 legitimate broken).
+ * The one statement of how a row is classified, for both passes; `inDims` is what is in scope.
  */
-function slotInScope(p: ScanInput, seg: UsageSegment, i: number): number {
-  const scope = p.scope;
-  if (scope.gateway !== null && !scope.gateway[seg.gateway[i]!]) return -1;
-  if (scope.ns !== null && !scope.ns[seg.ns[i]!]) return -1;
-  if (scope.route !== null && !scope.route[seg.route[i]!]) return -1;
-  const t = seg.tok[i]!;
-  if (scope.token !== null && !scope.token[t]) return -1;
-  if (scope.identity !== null && !scope.identity[seg.idn[i]!]) return -1;
-  const maxTtl = p.maxTtl;
-  return seg.verdict[i]! * 16 + (seg.flags[i]! & 4 ? 8 : 0) + (t ? p.tokens.binding[t]! : 3) * 2 + (maxTtl > 0 && t && p.tokens.ttl[t]! > maxTtl ? 1 : 0);
+interface RowTables {
+  tcode: Uint8Array;
+  row: Int32Array;
+  /** Whether a dimension (namespace, gateway, route, identity) narrows the scope. */
+  dimScoped: boolean;
 }
+
+const OUT = 255;
+/** Verdict codes are stored as one byte. */
+const VERDICT_CODES = 256;
+
+// Built once per simulation: both passes read the same input.
+const tablesOf = new WeakMap<ScanInput, RowTables>();
+
+function rowTables(p: ScanInput): RowTables {
+  let t = tablesOf.get(p);
+  if (!t) tablesOf.set(p, (t = buildRowTables(p)));
+  return t;
+}
+
+function buildRowTables(p: ScanInput): RowTables {
+  const { binding, ttl } = p.tokens;
+  const maxTtl = p.maxTtl;
+  const tokenScope = p.scope.token;
+  const tcode = new Uint8Array(p.tokenSlots);
+  // Slot 0 (no token): binding slot 3 ("unknown"), no lifetime; never in a narrowed token scope.
+  tcode[0] = tokenScope !== null ? OUT : 3 * 2;
+  for (let t = 1; t < tcode.length; t++) {
+    tcode[t] = tokenScope !== null && !tokenScope[t] ? OUT : binding[t]! * 2 + (maxTtl > 0 && ttl[t]! > maxTtl ? 1 : 0);
+  }
+  const row = new Int32Array(VERDICT_CODES * 64);
+  const unaffected = SIMULATION_CATEGORIES.indexOf('unaffected');
+  for (let v = 0; v < VERDICT_CODES; v++) {
+    for (let flags = 0; flags < 8; flags++) {
+      for (let tc = 0; tc < 8; tc++) {
+        const slot = v * 16 + (flags & 4 ? 8 : 0) + tc;
+        // A verdict code the table does not know (none is stored today) counts as unaffected.
+        const c = slot < p.lookupCat.length ? p.lookupCat[slot]! : unaffected;
+        const b = slot < p.lookupBroken.length ? p.lookupBroken[slot]! : -1;
+        const sub = ((flags & 3) * CATS + c) * BROKEN_SLOTS + b + 1;
+        row[(v * 8 + flags) * 8 + tc] = sub * 4 + (c <= 1 ? c + 1 : 0);
+      }
+    }
+  }
+  const s = p.scope;
+  return { tcode, row, dimScoped: s.ns !== null || s.gateway !== null || s.route !== null || s.identity !== null };
+}
+
+/** Whether the row's namespace, gateway, route and identity are in the policy's scope. */
+function inDims(s: ScanScope, seg: UsageSegment, i: number): boolean {
+  return (s.gateway === null || s.gateway[seg.gateway[i]!] === 1) && (s.ns === null || s.ns[seg.ns[i]!] === 1)
+    && (s.route === null || s.route[seg.route[i]!] === 1) && (s.identity === null || s.identity[seg.idn[i]!] === 1);
+}
+
+/** A sub-group's category, broken reason (-1 none) and what was presented. */
+const subCat = (sub: number) => Math.floor(sub / BROKEN_SLOTS) % CATS;
+const subBroken = (sub: number) => (sub % BROKEN_SLOTS) - 1;
+const subPresented = (sub: number) => Math.floor(sub / (BROKEN_SLOTS * CATS));
 
 function addFigures(fig: Float64Array, o: number, n: number, c: number, b: number, pres: number): void {
   fig[o + FIG.total] = fig[o + FIG.total]! + n;
@@ -404,27 +471,32 @@ export async function scanUsage(p: ScanInput): Promise<FirstPass> {
     networks: new Float64Array(p.networkSlots * FIG.size), routes: new Float64Array(p.routeSlots * FIG.size), all: new Float64Array(FIG.size),
     networkEx: exemplarRefs(p.networkSlots), routeEx: exemplarRefs(p.routeSlots), allEx: exemplarRefs(1),
   };
-  const { lookupCat, lookupBroken, segments } = p;
+  const { segments, scope } = p;
+  const { tcode, row: rowTab, dimScoped } = rowTables(p);
   // Per row as few additions as possible: requests per token and identity by class (0 other,
-  // 1 attacks stopped, 2 legitimate broken), per network and route by what was presented ×
-  // category × broken reason; the figures are expanded from these after the pass.
+  // 1 attacks stopped, 2 legitimate broken), per network and route by sub-group; the figures are
+  // expanded from these after the pass.
   const tok3 = new Float64Array(p.tokenSlots * 3);
   const idn3 = new Float64Array(p.identitySlots * 3);
   const netSub = new Float64Array(p.networkSlots * SUBS);
   const routeSub = new Float64Array(p.routeSlots * SUBS);
+  const netExHi = out.networkEx.hi;
+  const routeExHi = out.routeEx.hi;
+  const allExHi = out.allEx.hi;
   for await (const [s, seg] of yieldingSegments(segments)) {
-    const { tok, idn, count, flags, network, route, exHi } = seg;
+    const { tok, idn, count, flags, verdict, network, route, exHi } = seg;
     for (let i = 0; i < seg.length; i++) {
-      const slot = slotInScope(p, seg, i);
-      if (slot < 0) continue;
-      const c = lookupCat[slot]!;
+      const t = tok[i]!;
+      const tc = tcode[t]!;
+      if (tc === OUT || (dimScoped && !inDims(scope, seg, i))) continue;
+      const r = rowTab[((verdict[i]! << 3) | flags[i]!) * 8 + tc]!;
+      const cls = r & 3;
+      const sub = r >> 2;
       const n = count[i]!;
-      const cls = c <= 1 ? c + 1 : 0;
-      const kt = tok[i]! * 3 + cls;
+      const kt = t * 3 + cls;
       const kd = idn[i]! * 3 + cls;
       tok3[kt] = tok3[kt]! + n;
       idn3[kd] = idn3[kd]! + n;
-      const sub = ((flags[i]! & 3) * CATS + c) * BROKEN_SLOTS + lookupBroken[slot]! + 1;
       const net = network[i]!;
       const rt = route[i]!;
       const kn = net * SUBS + sub;
@@ -434,9 +506,9 @@ export async function scanUsage(p: ScanInput): Promise<FirstPass> {
       if (cls) {
         const hi = exHi[i]!;
         if (hi >= 0) {
-          if (hi >= out.networkEx.hi[net]!) keepGreaterExemplar(segments, out.networkEx, net, hi, s, i);
-          if (hi >= out.routeEx.hi[rt]!) keepGreaterExemplar(segments, out.routeEx, rt, hi, s, i);
-          if (hi >= out.allEx.hi[0]!) keepGreaterExemplar(segments, out.allEx, 0, hi, s, i);
+          if (hi >= netExHi[net]!) keepGreaterExemplar(segments, out.networkEx, net, hi, s, i);
+          if (hi >= routeExHi[rt]!) keepGreaterExemplar(segments, out.routeEx, rt, hi, s, i);
+          if (hi >= allExHi[0]!) keepGreaterExemplar(segments, out.allEx, 0, hi, s, i);
         }
       }
     }
@@ -468,11 +540,8 @@ function expandSubs(subs: Float64Array, fig: Float64Array, all: Float64Array | n
     if (!n) continue;
     const slot = Math.floor(k / SUBS);
     const sub = k % SUBS;
-    const b = (sub % BROKEN_SLOTS) - 1;
-    const c = Math.floor(sub / BROKEN_SLOTS) % CATS;
-    const pres = Math.floor(sub / (BROKEN_SLOTS * CATS));
-    addFigures(fig, slot * FIG.size, n, c, b, pres);
-    if (all) addFigures(all, 0, n, c, b, pres);
+    addFigures(fig, slot * FIG.size, n, subCat(sub), subBroken(sub), subPresented(sub));
+    if (all) addFigures(all, 0, n, subCat(sub), subBroken(sub), subPresented(sub));
   }
 }
 
@@ -490,21 +559,25 @@ export async function detailUsage(p: ScanInput, tokenRow: Int32Array, identityRo
     tokens: new Float64Array(rows.tokens * FIG.size), identities: new Float64Array(rows.identities * FIG.size),
     tokenEx: exemplarRefs(rows.tokens), identityEx: exemplarRefs(rows.identities),
   };
-  const { lookupCat, lookupBroken, segments } = p;
+  const { segments, scope } = p;
+  const { tcode, row: rowTab, dimScoped } = rowTables(p);
   for await (const [s, seg] of yieldingSegments(segments)) {
-    const { tok, idn, count, flags, exHi } = seg;
+    const { tok, idn, count, flags, verdict, exHi } = seg;
     for (let i = 0; i < seg.length; i++) {
       // Most rows belong to no ranked token or identity: two loads decide that.
-      const tr = tokenRow[tok[i]!]!;
+      const t = tok[i]!;
+      const tr = tokenRow[t]!;
       const dr = identityRow[idn[i]!]!;
       if (tr < 0 && dr < 0) continue;
-      const slot = slotInScope(p, seg, i);
-      if (slot < 0) continue;
-      const c = lookupCat[slot]!;
-      const b = lookupBroken[slot]!;
+      const tc = tcode[t]!;
+      if (tc === OUT || (dimScoped && !inDims(scope, seg, i))) continue;
+      const r = rowTab[((verdict[i]! << 3) | flags[i]!) * 8 + tc]!;
+      const sub = r >> 2;
+      const c = subCat(sub);
+      const b = subBroken(sub);
       const n = count[i]!;
-      const pres = flags[i]! & 3;
-      const hi = c <= 1 ? exHi[i]! : -1;
+      const pres = subPresented(sub);
+      const hi = (r & 3) !== 0 ? exHi[i]! : -1;
       if (tr >= 0) {
         addFigures(out.tokens, tr * FIG.size, n, c, b, pres);
         if (hi >= 0) keepGreaterExemplar(segments, out.tokenEx, tr, hi, s, i);
@@ -515,6 +588,84 @@ export async function detailUsage(p: ScanInput, tokenRow: Int32Array, identityRo
       }
     }
   }
+  return out;
+}
+
+/**
+ * Requests a gateway refused though their verdict does not say so (told by the notable rows), per
+ * usage group: token, identity, gateway, route, client network, certificate, DPoP key, verdict and
+ * reason, as the columns hold them (tok, idn, gateway, route, network: slots; cert, jkt, reason:
+ * dimension numbers; 0 for NULL).
+ */
+export interface RefusedGroup {
+  tok: number;
+  idn: number;
+  gateway: number;
+  route: number;
+  network: number;
+  cert: number;
+  jkt: number;
+  verdict: number;
+  reason: number;
+  refused: number;
+}
+
+/** Requests of a token × identity × network × route × presented group moved from category `cat` (broken reason `broken`, -1 none) to `to`; slots as the columns hold them. */
+export interface SlotMove {
+  t: number;
+  d: number;
+  net: number;
+  route: number;
+  pres: number;
+  moved: number;
+  cat: number;
+  broken: number;
+  to: number;
+}
+
+/**
+ * The refused requests moved to category `to`, taken from the usage rows in scope of their group (the
+ * run-simulation.ts statement does the same by SQL): a group's rows summed, at most all of them.
+ * What was presented follows from the group's certificate and key, so each group moves once.
+ * A pass over the rows that looks only at the groups' tokens (one table read for the others).
+ */
+export async function matchRefusals(p: ScanInput, groups: readonly RefusedGroup[], to: number): Promise<SlotMove[]> {
+  if (!groups.length) return [];
+  const { segments, scope } = p;
+  const { tcode, row: rowTab, dimScoped } = rowTables(p);
+  // The groups of each token as a chain (head per token slot, next per group): a row is compared
+  // only with its own token's groups, field by field.
+  const head = new Int32Array(p.tokenSlots).fill(-1);
+  const next = new Int32Array(groups.length);
+  groups.forEach((g, k) => {
+    next[k] = head[g.tok]!;
+    head[g.tok] = k;
+  });
+  const n = new Float64Array(groups.length);
+  const found: { pres: number; sub: number }[] = new Array(groups.length);
+  for await (const [, seg] of yieldingSegments(segments)) {
+    const { tok, idn, gateway, route, network, cert, jkt, verdict, reason, flags, count } = seg;
+    for (let i = 0; i < seg.length; i++) {
+      const t = tok[i]!;
+      let k = head[t]!;
+      if (k < 0) continue;
+      const tc = tcode[t]!;
+      if (tc === OUT || (dimScoped && !inDims(scope, seg, i))) continue;
+      for (; k >= 0; k = next[k]!) {
+        const g = groups[k]!;
+        if (g.idn === idn[i] && g.gateway === gateway[i] && g.route === route[i] && g.network === network[i] && g.cert === cert[i] && g.jkt === jkt[i] && g.verdict === verdict[i] && g.reason === reason[i]) break;
+      }
+      if (k < 0) continue;
+      n[k] = n[k]! + count[i]!;
+      found[k] ??= { pres: flags[i]! & 3, sub: rowTab[((verdict[i]! << 3) | flags[i]!) * 8 + tc]! >> 2 };
+    }
+  }
+  const out: SlotMove[] = [];
+  groups.forEach((g, k) => {
+    const moved = Math.min(n[k]!, g.refused);
+    const f = found[k];
+    if (f && moved > 0) out.push({ t: g.tok, d: g.idn, net: g.network, route: g.route, pres: f.pres, moved, cat: subCat(f.sub), broken: subBroken(f.sub), to });
+  });
   return out;
 }
 

@@ -28,7 +28,7 @@ import { DIM } from '../evidence/dims.ts';
 import { policyScopeSql, resolveScope, scopeIsEmpty, ttlSql, type ResolvedScope, type SqlArg } from './scope.ts';
 import { simulateOnColumns } from './simulate-columns.ts';
 import { spoofedPathLinesSql } from './spoofed-paths.ts';
-import { CacheTooLarge, usageCacheOf } from './usage-cache.ts';
+import { isCacheTooLarge, usageCacheOf } from './usage-cache.ts';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_ROW_LIMIT = 50;
@@ -105,6 +105,20 @@ export interface Move {
   to: number;
 }
 
+/** Requests refused though their verdict does not say so, per usage group: token, identity, dimension numbers (NULL: none), verdict code, how many (`r`). */
+export interface RefusedRow {
+  tok: string | null;
+  idn: string | null;
+  gateway: number | null;
+  route: number | null;
+  network: number | null;
+  cert: number | null;
+  jkt: number | null;
+  verdict: number;
+  reason: number | null;
+  r: number;
+}
+
 /** A row's figures from rows of (n, cat, broken, pres): the AggRow columns total … pj, ex. */
 function PIVOT(exSql = 'max(ex)'): string {
   return [
@@ -140,6 +154,28 @@ export interface RunOptions {
   engine?: 'auto' | 'columns' | 'sql';
   /** Usage rows the cache may hold (default MAX_CACHED_ROWS). */
   maxCachedRows?: number;
+  /** Told which engine answered (the API says it in its Server-Timing header). */
+  onEngine?: (engine: 'columns' | 'sql') => void;
+}
+
+/** The reason numbers that say the client's own proof was missing. */
+async function missingProofIds(db: Database): Promise<number[]> {
+  return (await db.query<{ id: number }>(`SELECT id FROM evidence."Dim" WHERE kind = $1 AND value = ANY($2::text[])`, [DIM.reason, [...MISSING_PROOF_REASONS]])).map((r) => Number(r.id));
+}
+
+/**
+ * Reads the usage columns of the last `days` into memory, so that the first simulation after a
+ * start (lib/server/start.ts) is answered from them rather than by the statements. Resolves to what
+ * was read; rejects when the range holds more rows than the cache may keep (simulations then
+ * answer by SQL) or the database fails.
+ */
+export async function preloadUsageColumns(db: Database, o: { days: number; now?: Date; maxCachedRows?: number }): Promise<{ hours: number; rows: number; tokens: number }> {
+  const now = o.now ?? new Date();
+  const range = hourRange(new Date(now.getTime() - o.days * 86_400_000), now);
+  const missingIds = await missingProofIds(db);
+  const cache = usageCacheOf(db);
+  const usage = await cache.exclusive(() => inReadSnapshot(db, (q) => cache.refresh({ rows: q, client: q.client }, range, missingIds, o.maxCachedRows)));
+  return usage.loaded;
 }
 
 /** Runs the simulation (the policy is expected validated: lib/simulate parsePolicy). */
@@ -156,7 +192,7 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
   }
   const limit = Math.max(1, Math.min(MAX_ROW_LIMIT, input.limit ?? DEFAULT_ROW_LIMIT));
   const table = classificationTable(policy.require, VERDICTS);
-  const missingIds = (await db.query<{ id: number }>(`SELECT id FROM evidence."Dim" WHERE kind = $1 AND value = ANY($2::text[])`, [DIM.reason, [...MISSING_PROOF_REASONS]])).map((r) => Number(r.id));
+  const missingIds = await missingProofIds(db);
   const cat = (c: string) => SIMULATION_CATEGORIES.indexOf(c as never);
   // The classifier's table as two arrays indexed by verdict code, missing proof, binding and TTL (the slot below).
   const size = Math.max(...VERDICTS.map((v) => verdictCode(v))) * 16 + 16;
@@ -199,12 +235,12 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
   };
   if (scopeIsEmpty(scope)) return shape(policy, range, [], performance.now() - t0);
 
-  /** Usage groups the notable rows say were refused though their verdict does not: moved to alreadyRefused. */
-  const refusalMoves = async (q: Query): Promise<Move[]> => {
+  /** Notable rows the gateway refused though their verdict does not say so, per usage group (their key in the usage rows' terms). */
+  const refusedGroups = (q: Query): Promise<RefusedRow[]> =>
     // Grouped by the stored values first, then each group's values resolved to dimension numbers
     // (a few thousand lookups, not one per row); read through "Notable_refused_unsaid_idx", whose
     // predicate is refusedUnsaidSql (migration 20261209100000).
-    const refRows = await q<{ tok: string | null; idn: string | null; gateway: number | null; route: number | null; network: number | null; cert: number | null; jkt: number | null; verdict: number; reason: number | null; r: number }>(
+    q<RefusedRow>(
       `SELECT g.tok, g.idn, gd.id AS gateway, g.route, g.network, coalesce(cd.id, sd.id) AS cert, jd.id AS jkt, g.verdict, rd.id AS reason, sum(g.r)::bigint AS r
          FROM (SELECT n."tokenId" AS tok, n."identityId" AS idn, n.gateway, n.route, n.network, n."x5tS256", n."sha1Hex", n.jkt, n.verdict, n.reason, count(*) AS r
                  FROM evidence."Notable" n
@@ -219,6 +255,10 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
       [range.from, range.to, scope.gateways, scope.ns],
     );
+
+  /** Usage groups the notable rows say were refused though their verdict does not: moved to alreadyRefused (simulate-columns.ts matches the same groups in memory). */
+  const refusalMoves = async (q: Query): Promise<Move[]> => {
+    const refRows = await refusedGroups(q);
     if (!refRows.length) return [];
     const s = withArgs();
     const col = <K extends keyof (typeof refRows)[number]>(k: K) => refRows.map((r) => r[k]);
@@ -304,12 +344,15 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
         // The columns first (their snapshot is taken before anything else is read), then the moves,
         // read while the columns are scanned.
         const usage = await cache.refresh({ rows: q, client: q.client }, range, missingIds, opts.maxCachedRows);
-        const moves = async () => [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
-        return await simulateOnColumns(q, { usage, moves, policy, scope, lookupCat: lookup.cat, lookupBroken: lookup.broken, limit });
+        const notable = async () => ({ refused: await refusedGroups(q), spoofed: await spoofedMoves(q) });
+        const rows = await simulateOnColumns(q, { usage, notable, refusedTo: cat('alreadyRefused'), policy, scope, lookupCat: lookup.cat, lookupBroken: lookup.broken, limit });
+        opts.onEngine?.('columns');
+        return rows;
       } catch (e) {
-        if (!(e instanceof CacheTooLarge)) throw e;
+        if (!isCacheTooLarge(e)) throw e;
       }
     }
+    opts.onEngine?.('sql');
     const moves = [...(await refusalMoves(q)), ...(await spoofedMoves(q))];
     // 1. One pass over the range. Per token and per identity only what ranks them (would be refused,
     //    legitimate broken, total); per client network × route × what was presented × category the

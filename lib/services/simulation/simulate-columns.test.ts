@@ -15,7 +15,7 @@ import { comparable, expectColumnsEqualSql } from '../../testing/simulation-engi
 import { stampUsageHours } from '../evidence/usage-versions.ts';
 import { nginxJsonLine } from '../ingest/testing/generate.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
-import { runSimulation } from './index.ts';
+import { preloadUsageColumns, runSimulation } from './index.ts';
 import { dropUsageCache, usageCacheOf } from './usage-cache.ts';
 
 const IN_CI = process.env.CI === 'true';
@@ -125,6 +125,25 @@ for (const runtime of RUNTIMES) {
       const second = await runSimulation(t.db, { policy, range });
       expect(comparable(second)).toEqual(comparable(first));
       expect(comparable(second)).toEqual(comparable(await runSimulation(t.db, { policy, range }, { engine: 'sql' })));
+    }, 60_000);
+
+    it("a preloaded server answers its first simulation from the columns; without the preload, by the statements", async (ctx) => {
+      if (!t) return ctx.skip();
+      const policy = parsePolicy({ require: 'mtls' });
+      const engines: string[] = [];
+      const onEngine = (e: string) => engines.push(e);
+      dropUsageCache(t.db);
+      const loaded = await preloadUsageColumns(t.db, { days: 31, now: range.to });
+      expect(loaded.rows).toBeGreaterThan(0);
+      const first = await runSimulation(t.db, { policy, range }, { onEngine });
+      dropUsageCache(t.db);
+      const cold = await runSimulation(t.db, { policy, range }, { onEngine });
+      expect(engines).toEqual(['columns', 'sql']);
+      expect(comparable(first)).toEqual(comparable(cold));
+      // A preload over more rows than the cache may keep fails (simulations then answer by SQL).
+      dropUsageCache(t.db);
+      await expect(preloadUsageColumns(t.db, { days: 31, now: range.to, maxCachedRows: 10 })).rejects.toThrow(/more than 10 usage rows/);
+      await usageCacheOf(t.db).exclusive(async () => {});
     }, 60_000);
 
     it('a range larger than the cache may hold is answered by the statements', async (ctx) => {

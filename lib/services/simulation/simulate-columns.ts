@@ -1,14 +1,16 @@
 // The simulation's aggregation over the usage columns in memory (usage-cache.ts, lib/simulate
 // usage-columns.ts) instead of SQL: the same rows in scope, classified by the same lookup table, the
-// same moves (refusals the notable rows tell, spoofed paths: read by SQL, run-simulation.ts), the
-// same ranking and the same figures, as the AggRow rows run-simulation.ts shapes into the answer.
+// same moves (refusals the notable rows tell, read by SQL and matched to their usage rows here;
+// spoofed paths, read by SQL: run-simulation.ts), the same ranking and the same figures, as the
+// AggRow rows run-simulation.ts shapes into the answer.
 // The SQL statements stay the reference (a differential test compares both on real evidence) and
 // the path for a range larger than the cache may hold.
 import { globToLike, type SimulationPolicy } from '../../simulate/index.ts';
 import {
-  detailUsage, exemplarOf, FIG, moveFigures, moveRank, scanUsage, topKeys, type DenseIds, type ExemplarRef, type ScanInput, type UsageSegment,
+  detailUsage, exemplarOf, FIG, matchRefusals, moveFigures, moveRank, scanUsage, topKeys,
+  type DenseIds, type ExemplarRef, type RefusedGroup, type ScanInput, type SlotMove, type UsageSegment,
 } from '../../simulate/usage-columns.ts';
-import type { AggRow, Move } from './run-simulation.ts';
+import type { AggRow, Move, RefusedRow } from './run-simulation.ts';
 import { ttlSql, type ResolvedScope } from './scope.ts';
 import type { CachedUsage } from './usage-cache.ts';
 
@@ -16,8 +18,14 @@ type Rows = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
 export interface ColumnsInput {
   usage: CachedUsage;
-  /** The requests moved to another category, read by SQL while the first pass runs (the database and this thread work side by side). */
-  moves: () => Promise<Move[]>;
+  /**
+   * What the notable rows tell, read by SQL while the first pass runs (the database and this thread
+   * work side by side): refusals the verdicts do not show, by usage group (matched here against the
+   * columns), and the spoofed paths' moves.
+   */
+  notable: () => Promise<{ refused: RefusedRow[]; spoofed: Move[] }>;
+  /** The category refused requests move to (alreadyRefused). */
+  refusedTo: number;
   policy: SimulationPolicy;
   scope: ResolvedScope;
   lookupCat: number[];
@@ -89,6 +97,20 @@ function dimSlot(dims: DenseIds, id: number | null): number {
   return id === null ? 0 : dims.find(Number(id));
 }
 
+/** The refused groups on the columns' slots; a group whose token, identity or dimension no cached row names has no usage rows to move from. */
+function refusedGroups(u: CachedUsage, rows: readonly RefusedRow[]): RefusedGroup[] {
+  const out: RefusedGroup[] = [];
+  for (const r of rows) {
+    const g = {
+      tok: r.tok === null ? 0 : u.tokens.find(r.tok), idn: r.idn === null ? 0 : u.identities.find(r.idn),
+      gateway: dimSlot(u.gateway, r.gateway), route: dimSlot(u.route, r.route), network: dimSlot(u.network, r.network),
+      cert: Number(r.cert ?? 0), jkt: Number(r.jkt ?? 0), verdict: Number(r.verdict), reason: Number(r.reason ?? 0), refused: Number(r.r),
+    };
+    if (g.tok >= 0 && g.idn >= 0 && g.gateway >= 0 && g.route >= 0 && g.network >= 0) out.push(g);
+  }
+  return out;
+}
+
 /** The simulation's rows (AggRow, as run-simulation.ts's statements return them) from the columns. */
 export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRow[]> {
   const u = o.usage;
@@ -101,23 +123,25 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
       token: await tokenScope(q, u, o.policy), identity: await identityScope(q, u, o.policy),
     },
   };
-  const pending = o.moves();
+  const pending = o.notable();
   pending.catch(() => {}); // awaited below; a failure must not surface as unhandled while the pass runs
   const first = await scanUsage(input);
-  const moves = await pending;
+  const notable = await pending;
+  // Every move on slots: the refusals matched against the columns, the spoofed paths' lines by key.
+  const moves: SlotMove[] = await matchRefusals(input, refusedGroups(u, notable.refused), o.refusedTo);
+  for (const m of notable.spoofed) {
+    moves.push({
+      t: m.tok === null ? 0 : u.tokens.find(m.tok), d: m.idn === null ? 0 : u.identities.find(m.idn), net: dimSlot(u.network, m.network), route: dimSlot(u.route, m.route),
+      pres: m.pres, moved: Number(m.moved), cat: m.cat, broken: m.broken, to: m.to,
+    });
+  }
   // Moved requests: out of their category (and broken reason) into another, per key.
-  const slotsOf = (m: Move) => ({
-    t: m.tok === null ? 0 : u.tokens.find(m.tok), d: m.idn === null ? 0 : u.identities.find(m.idn),
-    net: dimSlot(u.network, m.network), route: dimSlot(u.route, m.route),
-  });
   for (const m of moves) {
-    const k = slotsOf(m);
-    const moved = Number(m.moved);
-    if (k.t >= 0) moveRank(first.tokens, k.t, moved, m.cat, m.to);
-    if (k.d >= 0) moveRank(first.identities, k.d, moved, m.cat, m.to);
-    if (k.net >= 0) moveFigures(first.networks, k.net * FIG.size, moved, m.cat, m.broken, m.to);
-    if (k.route >= 0) moveFigures(first.routes, k.route * FIG.size, moved, m.cat, m.broken, m.to);
-    moveFigures(first.all, 0, moved, m.cat, m.broken, m.to);
+    if (m.t >= 0) moveRank(first.tokens, m.t, m.moved, m.cat, m.to);
+    if (m.d >= 0) moveRank(first.identities, m.d, m.moved, m.cat, m.to);
+    if (m.net >= 0) moveFigures(first.networks, m.net * FIG.size, m.moved, m.cat, m.broken, m.to);
+    if (m.route >= 0) moveFigures(first.routes, m.route * FIG.size, m.moved, m.cat, m.broken, m.to);
+    moveFigures(first.all, 0, m.moved, m.cat, m.broken, m.to);
   }
   const topTokens = topKeys(first.tokens, o.limit, (a, b) => u.tokens.compare(a, b));
   const topIdentities = topKeys(first.identities, o.limit, (a, b) => u.identities.compare(a, b));
@@ -127,11 +151,10 @@ export async function simulateOnColumns(q: Rows, o: ColumnsInput): Promise<AggRo
   topIdentities.keys.forEach((d, i) => (identityRow[d] = i));
   const detail = await detailUsage(input, tokenRow, identityRow, { tokens: topTokens.keys.length, identities: topIdentities.keys.length });
   for (const m of moves) {
-    const k = slotsOf(m);
-    const tr = k.t >= 0 ? tokenRow[k.t]! : -1;
-    const dr = k.d >= 0 ? identityRow[k.d]! : -1;
-    if (tr >= 0) moveFigures(detail.tokens, tr * FIG.size, Number(m.moved), m.cat, m.broken, m.to);
-    if (dr >= 0) moveFigures(detail.identities, dr * FIG.size, Number(m.moved), m.cat, m.broken, m.to);
+    const tr = m.t >= 0 ? tokenRow[m.t]! : -1;
+    const dr = m.d >= 0 ? identityRow[m.d]! : -1;
+    if (tr >= 0) moveFigures(detail.tokens, tr * FIG.size, m.moved, m.cat, m.broken, m.to);
+    if (dr >= 0) moveFigures(detail.identities, dr * FIG.size, m.moved, m.cat, m.broken, m.to);
   }
   const networks = rankedDims(first.networks, u.network, o.limit);
   const routes = rankedDims(first.routes, u.route, o.limit);

@@ -10,6 +10,7 @@ export interface SimulateOptions {
   limit?: number;
   /** run-simulation.ts RunOptions.engine: `sql` for a process that simulates once. */
   engine?: RunOptions['engine'];
+  onEngine?: RunOptions['onEngine'];
 }
 
 /** Validates the policy (422 / exit 2 with a one-line reason) and runs the simulation. */
@@ -20,5 +21,5 @@ export async function simulate(db: Database, o: SimulateOptions): Promise<Simula
   } catch (e) {
     throw toHoldfastError(e);
   }
-  return runSimulation(db, { policy, range: { from: o.from, to: o.to }, limit: o.limit }, { engine: o.engine });
+  return runSimulation(db, { policy, range: { from: o.from, to: o.to }, limit: o.limit }, { engine: o.engine, onEngine: o.onEngine });
 }

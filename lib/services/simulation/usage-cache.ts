@@ -47,13 +47,19 @@ export interface CacheReader {
   client?: pg.ClientBase;
 }
 
-/** Rows the cache may hold before a simulation reads the database instead (≈ 55 bytes a row: 15 M ≈ 0.8 GB). */
+/** Rows the cache may hold before a simulation reads the database instead (≈ 67 bytes a row: 15 M ≈ 1 GB). */
 export const MAX_CACHED_ROWS = 15_000_000;
 
 export class CacheTooLarge extends Error {
+  override readonly name = 'CacheTooLarge';
   constructor(rows: number) {
     super(`the range holds more than ${rows} usage rows`);
   }
+}
+
+/** By name: the server's preload and the route handlers run different module instances of this file (see `caches`). */
+export function isCacheTooLarge(e: unknown): boolean {
+  return e instanceof Error && e.name === 'CacheTooLarge';
 }
 
 interface CachedHour {
@@ -76,7 +82,7 @@ export interface CachedUsage {
   loaded: { hours: number; rows: number; tokens: number };
 }
 
-const USAGE_FIELDS = 11;
+const USAGE_FIELDS = 14;
 const TOKEN_FIELDS = 5;
 
 /** The usage row columns the cache keeps, computed by the database (flags: what was presented, whether the reason says the proof was missing). */
@@ -84,7 +90,7 @@ function usageSelect(missingIds: number[], where: string): string {
   const missing = missingIds.length ? `"reason" IN (${missingIds.map((n) => Math.trunc(n)).join(', ')})` : 'false';
   return `SELECT (extract(epoch FROM "hour") / 3600)::int4 AS h, "tokenId", "identityId", "ns", "gateway", "route", "network", "verdict",
                  ((CASE WHEN "cert" IS NOT NULL THEN 1 WHEN "jkt" IS NOT NULL THEN 2 ELSE 0 END) + (CASE WHEN ${missing} THEN 4 ELSE 0 END))::int2 AS flags,
-                 "count"::float8 AS count, "exemplar"
+                 "count"::float8 AS count, "exemplar", "cert", "jkt", "reason"
             FROM "evidence"."Usage" WHERE ${where}`;
 }
 
@@ -109,10 +115,11 @@ export class UsageColumnsCache {
   readonly hours = new Map<number, CachedHour>();
   tokenSnap: Snapshot | null = null;
   #queue: Promise<unknown> = Promise.resolve();
+  #refreshed = false;
 
-  /** Whether the columns have been read at all (the tokens are read first, on the first refresh). */
+  /** Whether a refresh has completed: the columns hold a range (a refresh still reading them does not count). */
   hasRead(): boolean {
-    return this.tokenSnap !== null;
+    return this.#refreshed;
   }
 
   /** Runs `fn` with the cache to itself (refresh and scans of one simulation). */
@@ -189,7 +196,7 @@ export class UsageColumnsCache {
       }
       builder?.add(row);
     };
-    const row: UsageRowIn = { tok: 0, idn: 0, ns: 0, gateway: 0, route: 0, network: 0, verdict: 0, flags: 0, count: 0, exBuf: null, exOff: 0, exLen: 0 };
+    const row: UsageRowIn = { tok: 0, idn: 0, ns: 0, gateway: 0, route: 0, network: 0, cert: 0, jkt: 0, reason: 0, verdict: 0, flags: 0, count: 0, exBuf: null, exOff: 0, exLen: 0 };
     if (r.client) {
       // Field numbers: usageSelect's columns. No closure per tuple: millions of them.
       await copyOutBinary(r.client, usageSelect(missingIds, where), USAGE_FIELDS, (buf, off, len) => {
@@ -205,10 +212,13 @@ export class UsageColumnsCache {
         row.exBuf = buf;
         row.exOff = off[10]!;
         row.exLen = Math.max(0, len[10]!);
+        row.cert = len[11]! < 0 ? 0 : buf.readInt32BE(off[11]!);
+        row.jkt = len[12]! < 0 ? 0 : buf.readInt32BE(off[12]!);
+        row.reason = len[13]! < 0 ? 0 : buf.readInt32BE(off[13]!);
         add(buf.readInt32BE(off[0]!), row);
       });
     } else {
-      const list = await r.rows<{ h: number; tokenId: string | null; identityId: string | null; ns: number; gateway: number | null; route: number | null; network: number | null; verdict: number; flags: number; count: number; exemplar: Uint8Array | null }>(
+      const list = await r.rows<{ h: number; tokenId: string | null; identityId: string | null; ns: number; gateway: number | null; route: number | null; network: number | null; verdict: number; flags: number; count: number; exemplar: Uint8Array | null; cert: number | null; jkt: number | null; reason: number | null }>(
         usageSelect(missingIds, where),
         [],
       );
@@ -225,6 +235,9 @@ export class UsageColumnsCache {
         row.exBuf = u.exemplar;
         row.exOff = 0;
         row.exLen = u.exemplar?.length ?? 0;
+        row.cert = Number(u.cert ?? 0);
+        row.jkt = Number(u.jkt ?? 0);
+        row.reason = Number(u.reason ?? 0);
         add(Number(u.h), row);
       }
     }
@@ -278,6 +291,7 @@ export class UsageColumnsCache {
       if (c.seg.length) segments.push(c.seg);
     }
     this.#evict(now, from, to);
+    this.#refreshed = true;
     return {
       segments, tokens: this.tokens, identities: this.identities, attrs: this.attrs, ns: this.ns, gateway: this.gateway, route: this.route, network: this.network,
       loaded: { hours: stale.length, rows: rowsRead, tokens: tokensRead },
@@ -290,8 +304,11 @@ export class UsageColumnsCache {
   }
 }
 
-// One cache per open database (the server keeps one database open; the CLI opens one per command).
-const caches = new WeakMap<Database, UsageColumnsCache>();
+// One cache per open database (the server keeps one database open; the CLI opens one per command),
+// kept on globalThis: the server's start module (which preloads it) and the route handlers Next.js
+// bundled (which read it) hold different instances of this module, as for the database itself
+// (lib/server/database.ts).
+const caches = ((globalThis as Record<symbol, unknown>)[Symbol.for('holdfast.usageColumns')] ??= new WeakMap<Database, UsageColumnsCache>()) as WeakMap<Database, UsageColumnsCache>;
 
 /** Forgets the database's columns: the next simulation reads them anew (benchmarks time that). */
 export function dropUsageCache(db: Database): void {
