@@ -248,6 +248,17 @@ export function binaryCopySql<R>(table: string, columns: ReadonlyArray<BinaryCol
   return `COPY ${table} (${columns.map((c) => `"${c.name}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
 }
 
+/**
+ * The same COPY reading its payload from PGlite's `/dev/blob`: PGlite has no COPY … FROM STDIN
+ * protocol, it reads a Blob handed over with the query. Binary COPY there takes ~4× the rows per
+ * second of the unnest INSERT every column travels through as text.
+ */
+export function copyFromBlobSql(stdinSql: string): string {
+  const at = stdinSql.lastIndexOf(' FROM STDIN ');
+  if (!stdinSql.startsWith('COPY ') || at < 0) throw new Error(`not a COPY … FROM STDIN statement: ${stdinSql.slice(0, 60)}`);
+  return `${stdinSql.slice(0, at)} FROM '/dev/blob' ${stdinSql.slice(at + ' FROM STDIN '.length)}`;
+}
+
 // ───────────────────────────── transactions ─────────────────────────────
 
 /** BEGIN … COMMIT on one pool client (ROLLBACK when `fn` throws); the client goes back to the pool either way. */

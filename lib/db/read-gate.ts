@@ -122,11 +122,11 @@ export class PgliteReadGate {
    * The batch's transaction: `fn` gets a query function for the batch's own statements; reads
    * waiting meanwhile are served between them.
    */
-  transaction<T>(fn: (query: <R>(sql: string, params?: unknown[]) => Promise<Results<R>>) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (query: <R>(sql: string, params?: unknown[], options?: QueryOptions) => Promise<Results<R>>) => Promise<T>): Promise<T> {
     return this.pglite.transaction(async (tx) => {
       this.tx = tx;
       try {
-        return await fn((sql, params) => this.turns.run('batch', () => tx.query(sql, params)));
+        return await fn((sql, params, options) => this.turns.run('batch', () => tx.query(sql, params, options)));
       } finally {
         // No served read may still be using the transaction when it commits or rolls back.
         await this.turns.run('batch', async () => {

@@ -3,7 +3,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
-import { withClientTransaction, type SqlExecutor } from '../../db/bulk.ts';
+import type { QueryOptions, Results } from '@electric-sql/pglite';
+import { copyFromBlobSql, withClientTransaction, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { CopyIn } from '../evidence/writer.ts';
 
@@ -22,14 +23,20 @@ export async function repeatsCommittedBatch(exec: SqlExecutor, b: { contentSha25
   return rows.length > 0;
 }
 
+/** COPY on PGlite: the payload handed over as the Blob its `/dev/blob` reads. */
+function pgliteCopy(query: (sql: string, params: unknown[], options: QueryOptions) => Promise<Results<unknown>>): CopyIn {
+  return async (sql, payload) => (await query(copyFromBlobSql(sql), [], { blob: new Blob([payload as Uint8Array<ArrayBuffer> | string]) })).affectedRows ?? 0;
+}
+
 /**
- * One transaction for the whole batch on either runtime (PGlite: its own transaction, which
- * also holds other callers off; PostgreSQL: one pool client from BEGIN to COMMIT, with COPY).
+ * One transaction for the whole batch on either runtime, with COPY (PGlite: its own
+ * transaction, which also holds other callers off, COPY from a Blob; PostgreSQL: one pool client
+ * from BEGIN to COMMIT, COPY … FROM STDIN).
  */
 export async function withBatchTransaction<T>(db: Database, fn: (exec: SqlExecutor, copy: CopyIn | null) => Promise<T>): Promise<T> {
   // PGlite: GET requests' reads are served between the batch's statements (lib/db/read-gate.ts).
-  if (db.readGate) return db.readGate.transaction((query) => fn((sql, params) => query(sql, params), null));
-  if (db.pglite) return db.pglite.transaction((tx) => fn((sql, params) => tx.query(sql, params), null));
+  if (db.readGate) return db.readGate.transaction((query) => fn((sql, params) => query(sql, params), pgliteCopy(query)));
+  if (db.pglite) return db.pglite.transaction((tx) => fn((sql, params) => tx.query(sql, params), pgliteCopy((sql, params, options) => tx.query(sql, params, options))));
   if (!db.pool) throw new Error('ingest needs a PGlite or PostgreSQL database');
   return withClientTransaction(db.pool, (client) =>
     fn(
