@@ -19,6 +19,7 @@ import { routeOf } from '../../ingest/evidence/route.ts';
 import { networkOrigin } from '../../risk/network-origin.ts';
 import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
 import { keptSpan, monthStart, partitionSet, type PartitionedTable, type RetentionConfig } from './partitions.ts';
+import { UsageAccumulators, type UsageAcc } from './usage-accumulators.ts';
 
 /** A request after its verdict: everything evidence keeps of it. */
 export interface DecidedRequest {
@@ -72,6 +73,8 @@ export interface ChunkResult {
   inserted: number;
   /** The requests that were new (the ledger accepted them), in chunk order. */
   fresh: DecidedRequest[];
+  /** The route number (evidence."Dim") of each fresh request, for the hop recorder. */
+  freshRoutes: Array<number | null>;
   duplicates: number;
   /** Requests refused (their occurrence time is outside what evidence keeps). */
   rejected: Array<{ lineNo: number; reason: string; message: string }>;
@@ -212,26 +215,6 @@ export function isNotable(r: Pick<DecidedRequest, 'verdict' | 'anomaly'> & { ev:
   return r.verdict !== 'ok' || r.anomaly !== null || isRefusalStatus(r.ev.httpStatus);
 }
 
-/**
- * The dimensions of a usage row, copied out of its first request's ledger row: an accumulator may
- * live until the batch ends, and a ledger row holds its request's event, which holds its line (a
- * view of a whole chunk of input, lib/ingest/event.ts newJsonLineEvent).
- */
-type UsageDims = Pick<LedgerRow, 'ns' | 'gateway' | 'route' | 'network' | 'cert' | 'jkt' | 'reason' | 'verdict'> & {
-  tokenId: string | null;
-  identityId: string | null;
-};
-
-interface UsageAcc {
-  hour: number;
-  firstAt: number;
-  lastAt: number;
-  count: number;
-  d: UsageDims;
-  aggKey: Buffer;
-  exemplar: Buffer;
-}
-
 const usageColumns: BulkColumn<UsageAcc>[] = [
   { name: 'hour', type: 'timestamptz', get: (u) => new Date(u.hour) },
   { name: 'firstAt', type: 'timestamptz', get: (u) => new Date(u.firstAt) },
@@ -258,6 +241,39 @@ const usageBinary: BinaryColumn<UsageAcc>[] = usageColumns.map((c) => ({
 }));
 
 const HOUR_MS = 3_600_000;
+/** Dimension numbers a ledger row takes from its request (writeChunk). */
+const DIMS_PER_REQUEST = 6;
+
+/**
+ * A new usage row's accumulator: its dimensions copied out of its first request's ledger row (an
+ * accumulator may live until the batch ends, and a ledger row holds its request's event, which
+ * holds its line: a view of a whole chunk of input, lib/ingest/event.ts newJsonLineEvent).
+ */
+function newUsageAcc(hour: number, row: LedgerRow, tokenId: string | null, identityId: string | null): UsageAcc {
+  const t = row.r.ev.occurredAt.getTime();
+  const dims = `${row.ns}|${tokenId ?? ''}|${identityId ?? ''}|${row.gateway ?? ''}|${row.route ?? ''}|${row.network ?? ''}|${row.cert ?? ''}|${row.jkt ?? ''}|${row.reason ?? ''}|${row.verdict}`;
+  return {
+    hour, firstAt: t, lastAt: t, count: 0,
+    d: { ns: row.ns, gateway: row.gateway, route: row.route, network: row.network, cert: row.cert, jkt: row.jkt, reason: row.reason, verdict: row.verdict, tokenId, identityId },
+    aggKey: hash('sha256', dims, 'buffer').subarray(0, 16),
+    exemplar: row.r.key,
+  };
+}
+
+/** Counts per hour, then per value (a verdict or a binding). */
+type Rollup = Map<number, Map<string, number>>;
+
+function countRollup(m: Rollup, hour: number, value: string): void {
+  let byValue = m.get(hour);
+  if (!byValue) m.set(hour, (byValue = new Map()));
+  byValue.set(value, (byValue.get(value) ?? 0) + 1);
+}
+
+function rollupList(m: Rollup): Array<{ hour: number; value: string; n: number }> {
+  const out: Array<{ hour: number; value: string; n: number }> = [];
+  for (const [hour, byValue] of m) for (const [value, n] of byValue) out.push({ hour, value, n });
+  return out;
+}
 /** Usage keys held in memory before a flush (memory stays flat on any batch size). */
 const USAGE_FLUSH_AT = 50_000;
 
@@ -268,11 +284,12 @@ export class EvidenceWriter {
   private readonly notableBinary: BinaryColumn<LedgerRow>[];
   private usageStageReady = false;
   private ns: number | null = null;
-  private usage = new Map<string, UsageAcc>();
+  private usage = new UsageAccumulators<LedgerRow>(newUsageAcc);
   /** Hours this writer has upserted usage rows of: the caller stamps them before COMMIT (usage-versions.ts). */
   readonly usageHours = new Set<number>();
-  private rollups = new Map<string, { hour: number; verdict: string; n: number }>();
-  private bindingRollups = new Map<string, { hour: number; binding: string; n: number }>();
+  /** Requests per hour and verdict, and per hour and binding (the rollups), by hour first: no key string per request. */
+  private rollups: Rollup = new Map();
+  private bindingRollups: Rollup = new Map();
 
   constructor(private readonly o: EvidenceWriterOptions) {
     this.dims = dimCache(o.db);
@@ -307,7 +324,7 @@ export class EvidenceWriter {
   }
 
   async writeChunk(reqs: readonly DecidedRequest[]): Promise<ChunkResult> {
-    const out: ChunkResult = { inserted: 0, fresh: [], duplicates: 0, rejected: [] };
+    const out: ChunkResult = { inserted: 0, fresh: [], freshRoutes: [], duplicates: 0, rejected: [] };
     if (!reqs.length) return out;
     const nowMs = this.o.now().getTime();
     const span = keptSpan(nowMs, this.o.retention);
@@ -323,27 +340,39 @@ export class EvidenceWriter {
     }
     if (!kept.length) return out;
 
-    // Dimension numbers for everything the chunk mentions; only values new to the cache go to the database.
+    // Dimension numbers for everything the chunk mentions, each looked up once per request: values
+    // the cache knows are numbered here, the others go to the database together and are numbered
+    // after it (DIMS_PER_REQUEST slots per request: gateway, network, route, certificate, jkt, reason).
     const dims = this.dims;
     const wanted: Array<readonly [DimKind, string]> = [];
-    const need = (kind: DimKind, v: string | null | undefined) => {
-      if (v && dims.get(kind, v) === undefined) wanted.push([kind, v]);
+    const ids: Array<number | null> = new Array(kept.length * DIMS_PER_REQUEST);
+    const misses: Array<{ slot: number; kind: DimKind; value: string }> = [];
+    const number = (slot: number, kind: DimKind, v: string | null | undefined) => {
+      if (!v) {
+        ids[slot] = null;
+        return;
+      }
+      const id = dims.get(kind, v);
+      if (id !== undefined) ids[slot] = id;
+      else {
+        wanted.push([kind, v]);
+        misses.push({ slot, kind, value: v });
+      }
     };
     if (this.ns === null) wanted.push([DIM.ns, this.o.namespace]);
-    const nets: Array<string | null> = new Array(kept.length);
-    const routes: Array<string | null> = new Array(kept.length);
-    for (let i = 0; i < kept.length; i++) {
+    for (let i = 0, slot = 0; i < kept.length; i++, slot += DIMS_PER_REQUEST) {
       const r = kept[i]!;
       const ev = r.ev;
-      need(DIM.gateway, ev.gateway);
-      need(DIM.network, (nets[i] = this.networkOf(ev.clientIp)));
-      need(DIM.route, (routes[i] = routeOf(ev)));
-      if (ev.cert?.x5tS256) need(DIM.cert, ev.cert.x5tS256);
-      else need(DIM.certSha1, ev.cert?.sha1Hex);
-      need(DIM.jkt, r.jkt);
-      need(DIM.reason, r.reason);
+      number(slot, DIM.gateway, ev.gateway);
+      number(slot + 1, DIM.network, this.networkOf(ev.clientIp));
+      number(slot + 2, DIM.route, routeOf(ev));
+      if (ev.cert?.x5tS256) number(slot + 3, DIM.cert, ev.cert.x5tS256);
+      else number(slot + 3, DIM.certSha1, ev.cert?.sha1Hex);
+      number(slot + 4, DIM.jkt, r.jkt);
+      number(slot + 5, DIM.reason, r.reason);
     }
     if (wanted.length) await dims.resolve(this.sideExec, wanted);
+    for (const m of misses) ids[m.slot] = dims.idOf(m.kind, m.value);
     const ns = (this.ns ??= dims.idOf(DIM.ns, this.o.namespace)!);
 
     // Ledger rows, deduplicated inside the chunk (first wins).
@@ -352,7 +381,7 @@ export class EvidenceWriter {
     const late: LedgerRow[] = [];
     const parts = new Map<string, { table: PartitionedTable; key: number }>();
     let lastMonth = NaN;
-    for (let i = 0; i < kept.length; i++) {
+    for (let i = 0, slot = 0; i < kept.length; i++, slot += DIMS_PER_REQUEST) {
       const r = kept[i]!;
       const ev = r.ev;
       const t = ev.occurredAt.getTime();
@@ -369,12 +398,12 @@ export class EvidenceWriter {
         r,
         day,
         ns,
-        gateway: dims.idOf(DIM.gateway, ev.gateway),
-        network: dims.idOf(DIM.network, nets[i]),
-        route: dims.idOf(DIM.route, routes[i]),
-        cert: ev.cert?.x5tS256 ? dims.idOf(DIM.cert, ev.cert.x5tS256) : dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
-        jkt: dims.idOf(DIM.jkt, r.jkt),
-        reason: dims.idOf(DIM.reason, r.reason),
+        gateway: ids[slot] ?? null,
+        network: ids[slot + 1] ?? null,
+        route: ids[slot + 2] ?? null,
+        cert: ids[slot + 3] ?? null,
+        jkt: ids[slot + 4] ?? null,
+        reason: ids[slot + 5] ?? null,
         verdict: verdictCode(r.verdict),
       };
       rows.push(row);
@@ -415,6 +444,7 @@ export class EvidenceWriter {
     for (const row of inserted) {
       this.add(row);
       out.fresh.push(row.r);
+      out.freshRoutes.push(row.route);
     }
     if (this.usage.size >= USAGE_FLUSH_AT) await this.flushUsage();
     return out;
@@ -484,31 +514,13 @@ export class EvidenceWriter {
     const r = row.r;
     const t = r.ev.occurredAt.getTime();
     const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-    const dims = `${row.ns}|${r.tokenId ?? ''}|${r.identityId ?? ''}|${row.gateway ?? ''}|${row.route ?? ''}|${row.network ?? ''}|${row.cert ?? ''}|${row.jkt ?? ''}|${row.reason ?? ''}|${row.verdict}`;
-    const k = `${hour}|${dims}`;
-    const acc = this.usage.get(k);
-    if (acc) {
-      acc.count++;
-      if (t < acc.firstAt) acc.firstAt = t;
-      if (t > acc.lastAt) acc.lastAt = t;
-    } else {
-      const d: UsageDims = {
-        ns: row.ns, gateway: row.gateway, route: row.route, network: row.network, cert: row.cert, jkt: row.jkt,
-        reason: row.reason, verdict: row.verdict, tokenId: r.tokenId, identityId: r.identityId,
-      };
-      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, d, aggKey: hash('sha256', dims, 'buffer').subarray(0, 16), exemplar: r.key });
-    }
+    const acc = this.usage.find(hour, row, r.tokenId, r.identityId);
+    acc.count++;
+    if (t < acc.firstAt) acc.firstAt = t;
+    if (t > acc.lastAt) acc.lastAt = t;
     if (this.o.rollups === false) return;
-    const rk = `${hour}|${r.verdict}`;
-    const ro = this.rollups.get(rk);
-    if (ro) ro.n++;
-    else this.rollups.set(rk, { hour, verdict: r.verdict, n: 1 });
-    if (r.binding) {
-      const bk = `${hour}|${r.binding}`;
-      const bo = this.bindingRollups.get(bk);
-      if (bo) bo.n++;
-      else this.bindingRollups.set(bk, { hour, binding: r.binding, n: 1 });
-    }
+    countRollup(this.rollups, hour, r.verdict);
+    if (r.binding) countRollup(this.bindingRollups, hour, r.binding);
   }
 
   /**
@@ -518,8 +530,7 @@ export class EvidenceWriter {
    */
   private async flushUsage(): Promise<void> {
     if (!this.usage.size) return;
-    const list = [...this.usage.values()].sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
-    this.usage.clear();
+    const list = this.usage.take().sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
     for (const u of list) this.usageHours.add(u.hour);
     const upsert = (from: string) => `INSERT INTO "evidence"."Usage" AS u (${columnNames(usageColumns)}, "stripe")
          SELECT s.*, (pg_backend_pid() % 8)::int2 FROM (${from}) s
@@ -553,8 +564,8 @@ export class EvidenceWriter {
         [list.map((x) => new Date(x.hour).toISOString()), list.map((x) => x.value), list.map((x) => x.n)],
       );
     };
-    await upsert('EventRollup', 'verdict', [...this.rollups.values()].map((x) => ({ hour: x.hour, value: x.verdict, n: x.n })));
-    await upsert('EventBindingRollup', 'binding', [...this.bindingRollups.values()].map((x) => ({ hour: x.hour, value: x.binding, n: x.n })));
+    await upsert('EventRollup', 'verdict', rollupList(this.rollups));
+    await upsert('EventBindingRollup', 'binding', rollupList(this.bindingRollups));
     this.rollups.clear();
     this.bindingRollups.clear();
   }

@@ -452,7 +452,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       };
     });
     const res = await st.evidence.writeChunk(decided);
-    await st.hops.observe(res.fresh);
+    await st.hops.observe(res.fresh, res.freshRoutes);
     st.stats.accepted += res.inserted;
     st.stats.duplicates += res.duplicates;
     for (const x of res.rejected) {
