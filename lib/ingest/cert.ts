@@ -10,12 +10,16 @@ const CERT_CACHE_MAX = 8192;
 /** The logged fields buildCert reads besides the PEM. */
 type LoggedFacts = Omit<LoggedCert, 'pem'>;
 
-/** One certificate of the stream's cache: its facts, and the event certificate last built of it. */
+/** One certificate of the stream's cache: its facts, and the event certificates last built of it. */
 interface CertEntry {
   pem: string;
   facts: CertFacts | null;
-  built?: { logged: LoggedFacts; result: CertResult };
+  /** The latest first; a few, as a certificate's lines differ in what the gateway said of it (verify). */
+  built?: Array<{ logged: LoggedFacts; result: CertResult }>;
 }
+
+/** Event certificates kept per certificate (buildCert). */
+const BUILT_PER_CERT = 4;
 
 /**
  * Certificate facts cached per stream: gateway logs repeat the same few client certificates
@@ -117,13 +121,15 @@ function sameLogged(a: LoggedFacts, b: LoggedCert): boolean {
 export function buildCert(state: Record<string, unknown>, l: LoggedCert): CertResult {
   const entry = l.pem ? cachedCertEntry(state, l.pem, decodePem) : null;
   const built = entry?.built;
-  if (built && sameLogged(built.logged, l)) return built.result;
+  if (built) for (const b of built) if (sameLogged(b.logged, l)) return b.result;
   const result = certOf(entry?.facts ?? null, l);
   if (entry && result.facts && result.cert?.x5tS256) {
     const logged: LoggedFacts = {};
     for (const k of LOGGED_FIELDS) logged[k] = l[k] as never;
     Object.defineProperty(result.cert, NAMES_REDACTED, { value: false, enumerable: false, writable: true });
-    entry.built = { logged, result };
+    const list = (entry.built ??= []);
+    if (list.length >= BUILT_PER_CERT) list.pop();
+    list.unshift({ logged, result });
   }
   return result;
 }
