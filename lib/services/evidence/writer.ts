@@ -192,17 +192,74 @@ function ledgerRequestId(r: DecidedRequest): string | null {
   return r.ev.requestId && !keyCarriesId(r.key) ? cap(r.ev.requestId, 200) : null;
 }
 
-/** A dotted-quad IPv4 address written canonically (no leading zeros: networkOrigin reads `010` as 10). */
-const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/**
+ * Where the last octet starts, less one (the last dot), of a dotted-quad IPv4 address written
+ * canonically (0–255, no leading zeros: networkOrigin reads `010` as 10); -1 for anything else.
+ * Scanned by hand: it runs once per request.
+ */
+export function canonicalV4LastDot(ip: string): number {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  let lastDot = -1;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46; /* . ends the last octet */
+    if (c >= 48 && c <= 57) {
+      // A leading zero only as the whole octet.
+      if (digits === 1 && value === 0) return -1;
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || ++parts > 4) return -1;
+      if (i < ip.length) lastDot = i;
+      digits = 0;
+      value = 0;
+    } else return -1;
+  }
+  return parts === 4 ? lastDot : -1;
+}
 
 /** Stored form of a client address: its network at the policy's default prefix, without `/bits`. */
 export function networkValue(ip: string | null, bits: { v4: number; v6: number }): string | null {
   if (!ip) return null;
   // The common case, once per request (a fleet's addresses outnumber any cache): its /24 by slicing.
-  if (bits.v4 === 24 && CANONICAL_V4.test(ip)) return `${ip.slice(0, ip.lastIndexOf('.'))}.0`;
+  const lastDot = bits.v4 === 24 ? canonicalV4LastDot(ip) : -1;
+  if (lastDot > 0) return `${ip.slice(0, lastDot)}.0`;
   const n = networkOrigin(ip.trim(), bits.v4, bits.v6);
   const slash = n.lastIndexOf('/');
   return (slash > 0 && n !== ip ? n.slice(0, slash) : n).slice(0, 100);
+}
+
+/**
+ * networkValue with its answers kept: a /24 per distinct first three octets (a fleet's addresses
+ * outnumber any cache, their networks do not), anything else per address. The same network is
+ * the same string object each time, so the dimension lookup that follows hashes it once.
+ */
+export class NetworkValues {
+  private readonly v4 = new Map<string, string>();
+  private readonly other = new Map<string, string | null>();
+
+  constructor(private readonly bits: { v4: number; v6: number }) {}
+
+  of(ip: string | null): string | null {
+    if (!ip) return null;
+    const lastDot = this.bits.v4 === 24 ? canonicalV4LastDot(ip) : -1;
+    if (lastDot > 0) {
+      const prefix = ip.slice(0, lastDot);
+      let n = this.v4.get(prefix);
+      if (n === undefined) {
+        if (this.v4.size >= 100_000) this.v4.clear();
+        this.v4.set(prefix, (n = `${prefix}.0`));
+      }
+      return n;
+    }
+    let n = this.other.get(ip);
+    if (n === undefined) {
+      if (this.other.size >= 100_000) this.other.clear();
+      this.other.set(ip, (n = networkValue(ip, this.bits)));
+    }
+    return n;
+  }
 }
 
 /**
@@ -279,7 +336,8 @@ const USAGE_FLUSH_AT = 50_000;
 
 export class EvidenceWriter {
   private readonly dims: DimCache;
-  private readonly bits: { v4: number; v6: number };
+  /** Client addresses' stored networks. */
+  private readonly networks: NetworkValues;
   private readonly notableColumns: BulkColumn<LedgerRow>[];
   private readonly notableBinary: BinaryColumn<LedgerRow>[];
   private usageStageReady = false;
@@ -293,7 +351,7 @@ export class EvidenceWriter {
 
   constructor(private readonly o: EvidenceWriterOptions) {
     this.dims = dimCache(o.db);
-    this.bits = o.networkBits ?? { v4: 24, v6: 48 };
+    this.networks = new NetworkValues(o.networkBits ?? { v4: 24, v6: 48 });
     this.notableColumns = notableColumnsFor(o.batchId);
     this.notableBinary = notableBinaryFor(o.batchId);
   }
@@ -301,19 +359,6 @@ export class EvidenceWriter {
   /** Where dimension values and partitions are created: outside the batch on PostgreSQL, inside it on PGlite. */
   private get sideExec(): SqlExecutor {
     return sideExecutor(this.o.db, this.o.exec);
-  }
-
-  private nets = new Map<string, string | null>();
-
-  /** A client address's stored network; addresses repeat, so each is worked out once. */
-  private networkOf(ip: string | null): string | null {
-    if (!ip) return null;
-    let n = this.nets.get(ip);
-    if (n === undefined) {
-      if (this.nets.size > 100_000) this.nets.clear();
-      this.nets.set(ip, (n = networkValue(ip, this.bits)));
-    }
-    return n;
   }
 
   /** Forget cached dimension numbers and partitions: call when the batch rolled back on PGlite (they were in it). */
@@ -364,7 +409,7 @@ export class EvidenceWriter {
       const r = kept[i]!;
       const ev = r.ev;
       number(slot, DIM.gateway, ev.gateway);
-      number(slot + 1, DIM.network, this.networkOf(ev.clientIp));
+      number(slot + 1, DIM.network, this.networks.of(ev.clientIp));
       number(slot + 2, DIM.route, routeOf(ev));
       if (ev.cert?.x5tS256) number(slot + 3, DIM.cert, ev.cert.x5tS256);
       else number(slot + 3, DIM.certSha1, ev.cert?.sha1Hex);
