@@ -7,7 +7,7 @@
 // duplicates when nothing changed; exposures are keyed by scanner + fingerprint + location. Raw
 // tokens and DPoP proofs never reach the database: proofs are verified as of the event's own time
 // and dropped. This module orchestrates: it reads, chunks, and writes the batch record and audit entry.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
 import { KeyCache, MemoryReplayStore } from '../../binding/index.ts';
 import { sideExecutor } from '../../db/bulk.ts';
@@ -26,7 +26,6 @@ import { stampUsageHours } from '../evidence/usage-versions.ts';
 import { EvidenceWriter } from '../evidence/writer.ts';
 import { loadTrustSnapshot } from '../trust/review.ts';
 import { ensureSource, repeatsCommittedBatch, withBatchTransaction } from './batch-transaction.ts';
-import { BodyDigest } from './body-digest.ts';
 import { MAX_BATCH_ERRORS, newBatchStats, noteSkip, type IngestError, type IngestProgress } from './batch-types.ts';
 import { flushEvents, flushExposures, flushTokens, writeLastSeen, type BatchState, type BatchTouched, type PendingEvent } from './batch-writer.ts';
 import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
@@ -131,8 +130,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   // long a page waits.
   const chunkSize = Math.max(1, opts.chunkSize ?? (db.readGate ? EMBEDDED_CHUNK_LINES : CHUNK_LINES));
   // SHA-256 and size of the body exactly as received (before gunzip): the batch's evidence of
-  // what was ingested, kept with the batch and in its audit entry (a large body's on another thread).
-  const bodyHash = new BodyDigest();
+  // what was ingested, kept with the batch and in its audit entry.
+  const bodyHash = createHash('sha256');
   let bodyBytes = 0;
   const timeZone = opts.timeZone ? parseTimeZone(opts.timeZone) : null;
   if (opts.timeZone && !timeZone) throw new HoldfastError('bad_request', `timeZone ${TIME_ZONE_MESSAGE}`, { errors: [{ path: 'timeZone', message: TIME_ZONE_MESSAGE }] });
@@ -258,7 +257,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await st.hops.finish();
       await writeLastSeen(st);
       const s = st.stats;
-      const contentSha256 = await bodyHash.digest();
+      const contentSha256 = bodyHash.digest('hex');
       // The same body, from the same source, committed before (an at-least-once shipper re-sending a
       // file after the ledger's window forgot its lines): nothing of it is new.
       if (s.accepted > 0 && (await repeatsCommittedBatch(exec, { contentSha256, sourceId, format, batchId, logFormatSha256 }))) {
@@ -294,7 +293,6 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       };
     });
   } catch (e) {
-    bodyHash.close();
     EvidenceWriter.rolledBack(db);
     // Nothing of the batch is visible; leave a record that it was attempted and why it failed.
     const reason = (e as { code?: string }).code ?? 'internal';
