@@ -145,6 +145,8 @@ export function binaryCopyPayload<R>(columns: ReadonlyArray<BinaryColumn<R>>, ro
   const nc = columns.length;
   const values: unknown[] = new Array(rows.length * nc);
   const types = columns.map((c) => c.type);
+  // Per column, once: a lookup by a varying type name per value is a generic property lookup.
+  const fixedSizes = types.map((t) => FIXED[t]);
   let size = SIGNATURE.length + 8 + 2;
   for (let i = 0, k = 0; i < rows.length; i++) {
     size += 2;
@@ -157,7 +159,7 @@ export function binaryCopyPayload<R>(columns: ReadonlyArray<BinaryColumn<R>>, ro
         continue;
       }
       const type = types[c]!;
-      const fixed = FIXED[type];
+      const fixed = fixedSizes[c]!;
       if (fixed >= 0) {
         if (type === 'uuid' && typeof v === 'string') v = uuidBuffer(v);
         size += fixed;

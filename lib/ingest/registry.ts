@@ -12,6 +12,7 @@ import { nginxCombinedParser } from './formats/nginx-combined.ts';
 import { nginxJsonParser } from './formats/nginx-json.ts';
 import { ocsfParser } from './formats/ocsf.ts';
 import { gitleaksParser, trufflehogParser } from './formats/scanners.ts';
+import { redactCertNames } from './cert.ts';
 import { redact } from './redact.ts';
 import { err, isFormatName, type ConfiguredFormatName, type FormatName, type LineParser, type ParseContext, type ParseResult } from './types.ts';
 
@@ -23,11 +24,8 @@ export function finalizeResult(r: ParseResult): ParseResult {
     if (e.failureDetail !== null) e.failureDetail = redact(e.failureDetail);
     // A client certificate's names are the client's to choose: a credential put there is still one.
     if (e.identityHint !== null) e.identityHint = redact(e.identityHint);
-    for (const c of [e.cert, e.forwardedCert]) {
-      if (!c) continue;
-      if (c.subjectDn !== null) c.subjectDn = redact(c.subjectDn);
-      if (c.issuerDn !== null) c.issuerDn = redact(c.issuerDn);
-    }
+    if (e.cert) redactCertNames(e.cert, redact);
+    if (e.forwardedCert) redactCertNames(e.forwardedCert, redact);
   }
   return r;
 }

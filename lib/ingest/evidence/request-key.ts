@@ -29,10 +29,18 @@ function withKind(kind: number, body: Buffer): Buffer {
   return out;
 }
 
+/** A key whose 16 bytes are written from 32 hex digits (checked by the caller), without a buffer between. */
+function withKindHex(kind: number, hex32: string): Buffer {
+  const out = Buffer.allocUnsafe(REQUEST_KEY_BYTES);
+  out[0] = kind;
+  out.write(hex32, 1, 16, 'hex');
+  return out;
+}
+
 /** Key of a request the gateway named with `requestId`. */
 export function requestKeyOfId(requestId: string): Buffer {
-  if (requestId.length === 32 && HEX32.test(requestId)) return withKind(KEY_KIND.hexId, Buffer.from(requestId, 'hex'));
-  if (requestId.length === 36 && UUID.test(requestId)) return withKind(KEY_KIND.uuidId, Buffer.from(requestId.replaceAll('-', ''), 'hex'));
+  if (requestId.length === 32 && HEX32.test(requestId)) return withKindHex(KEY_KIND.hexId, requestId);
+  if (requestId.length === 36 && UUID.test(requestId)) return withKindHex(KEY_KIND.uuidId, requestId.replaceAll('-', ''));
   return withKind(KEY_KIND.hashedId, createHash('sha256').update(requestId).digest());
 }
 

@@ -27,20 +27,21 @@ export type DimKind = (typeof DIM)[keyof typeof DIM];
 export const DIM_VALUE_MAX = 512;
 
 export class DimCache {
-  // One map per kind: a lookup per request and dimension costs no string concatenation.
-  private ids = new Map<number, Map<string, number>>();
+  // One map per kind, indexed by the kind: a lookup per request and dimension costs no string
+  // concatenation and one Map lookup.
+  private ids: Array<Map<string, number> | undefined> = [];
   private names = new Map<number, { kind: number; value: string }>();
   private count = 0;
 
   private kindMap(kind: number): Map<string, number> {
-    let m = this.ids.get(kind);
-    if (!m) this.ids.set(kind, (m = new Map()));
+    let m = this.ids[kind];
+    if (!m) this.ids[kind] = m = new Map();
     return m;
   }
 
   /** The number of a value when known (values as stored: at most DIM_VALUE_MAX characters, no NUL). */
   get(kind: DimKind, value: string): number | undefined {
-    return this.ids.get(kind)?.get(value);
+    return this.ids[kind]?.get(value);
   }
 
   valueOf(id: number): { kind: number; value: string } | undefined {
@@ -59,7 +60,7 @@ export class DimCache {
   }
 
   clear(): void {
-    this.ids.clear();
+    this.ids = [];
     this.names.clear();
     this.count = 0;
   }

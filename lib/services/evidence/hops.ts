@@ -340,8 +340,16 @@ export class HopRecorder {
    * (lib/hops propagatedId: the correlation id, else the request's own id, which an edge that
    * generates the X-Request-ID logs only as its request id) are recorded.
    */
-  async observe(requests: readonly DecidedRequest[]): Promise<void> {
-    const hops = requests.filter((r) => propagatedId(r.ev));
+  async observe(requests: readonly DecidedRequest[], routeNumbers?: ReadonlyArray<number | null>): Promise<void> {
+    const hops: DecidedRequest[] = [];
+    // Route numbers the evidence writer gave these requests already (ChunkResult.freshRoutes): not worked out twice.
+    const known: Array<number | null> | null = routeNumbers ? [] : null;
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i]!;
+      if (!propagatedId(r.ev)) continue;
+      hops.push(r);
+      known?.push(routeNumbers![i] ?? null);
+    }
     if (!hops.length) return;
     // Only values the dimension cache does not know yet are looked up (most lines repeat a few routes and certificates).
     const missing: Array<readonly [DimKind, string]> = [];
@@ -350,12 +358,12 @@ export class HopRecorder {
     };
     need(DIM.ns, this.o.namespace);
     const routes = hops.map((r) => {
-      const route = routeOf(r.ev);
+      const route = known ? null : routeOf(r.ev);
       need(DIM.route, route);
-      for (const c of [r.ev.cert, r.ev.forwardedCert]) {
-        need(DIM.cert, c?.x5tS256);
-        need(DIM.certSha1, c?.sha1Hex);
-      }
+      need(DIM.cert, r.ev.cert?.x5tS256);
+      need(DIM.certSha1, r.ev.cert?.sha1Hex);
+      need(DIM.cert, r.ev.forwardedCert?.x5tS256);
+      need(DIM.certSha1, r.ev.forwardedCert?.sha1Hex);
       return route;
     });
     if (missing.length) await this.dims.resolve(this.sideExec, missing);
@@ -375,7 +383,7 @@ export class HopRecorder {
       const status = ev.httpStatus;
       const facts: HopFacts = {
         at: ev.occurredAt.getTime(), corr, full: corr !== r.key && !corr.equals(r.key),
-        route: this.dims.idOf(DIM.route, routes[i]),
+        route: known ? (known[i] ?? null) : this.dims.idOf(DIM.route, routes[i]),
         httpStatus: status !== null && Number.isInteger(status) && status >= 0 && status < 1000 ? status : null,
         // The verdict the batch writer decided: a forwarded certificate already stands in for a TLS
         // one there (lib/hops backendView), and the trust anchors' CRLs have had their say.

@@ -19,6 +19,7 @@ import { routeOf } from '../../ingest/evidence/route.ts';
 import { networkOrigin } from '../../risk/network-origin.ts';
 import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
 import { keptSpan, monthStart, partitionSet, type PartitionedTable, type RetentionConfig } from './partitions.ts';
+import { UsageAccumulators, type UsageAcc } from './usage-accumulators.ts';
 
 /** A request after its verdict: everything evidence keeps of it. */
 export interface DecidedRequest {
@@ -72,6 +73,8 @@ export interface ChunkResult {
   inserted: number;
   /** The requests that were new (the ledger accepted them), in chunk order. */
   fresh: DecidedRequest[];
+  /** The route number (evidence."Dim") of each fresh request, for the hop recorder. */
+  freshRoutes: Array<number | null>;
   duplicates: number;
   /** Requests refused (their occurrence time is outside what evidence keeps). */
   rejected: Array<{ lineNo: number; reason: string; message: string }>;
@@ -189,17 +192,74 @@ function ledgerRequestId(r: DecidedRequest): string | null {
   return r.ev.requestId && !keyCarriesId(r.key) ? cap(r.ev.requestId, 200) : null;
 }
 
-/** A dotted-quad IPv4 address written canonically (no leading zeros: networkOrigin reads `010` as 10). */
-const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/**
+ * Where the last octet starts, less one (the last dot), of a dotted-quad IPv4 address written
+ * canonically (0–255, no leading zeros: networkOrigin reads `010` as 10); -1 for anything else.
+ * Scanned by hand: it runs once per request.
+ */
+export function canonicalV4LastDot(ip: string): number {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  let lastDot = -1;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46; /* . ends the last octet */
+    if (c >= 48 && c <= 57) {
+      // A leading zero only as the whole octet.
+      if (digits === 1 && value === 0) return -1;
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || ++parts > 4) return -1;
+      if (i < ip.length) lastDot = i;
+      digits = 0;
+      value = 0;
+    } else return -1;
+  }
+  return parts === 4 ? lastDot : -1;
+}
 
 /** Stored form of a client address: its network at the policy's default prefix, without `/bits`. */
 export function networkValue(ip: string | null, bits: { v4: number; v6: number }): string | null {
   if (!ip) return null;
   // The common case, once per request (a fleet's addresses outnumber any cache): its /24 by slicing.
-  if (bits.v4 === 24 && CANONICAL_V4.test(ip)) return `${ip.slice(0, ip.lastIndexOf('.'))}.0`;
+  const lastDot = bits.v4 === 24 ? canonicalV4LastDot(ip) : -1;
+  if (lastDot > 0) return `${ip.slice(0, lastDot)}.0`;
   const n = networkOrigin(ip.trim(), bits.v4, bits.v6);
   const slash = n.lastIndexOf('/');
   return (slash > 0 && n !== ip ? n.slice(0, slash) : n).slice(0, 100);
+}
+
+/**
+ * networkValue with its answers kept: a /24 per distinct first three octets (a fleet's addresses
+ * outnumber any cache, their networks do not), anything else per address. The same network is
+ * the same string object each time, so the dimension lookup that follows hashes it once.
+ */
+export class NetworkValues {
+  private readonly v4 = new Map<string, string>();
+  private readonly other = new Map<string, string | null>();
+
+  constructor(private readonly bits: { v4: number; v6: number }) {}
+
+  of(ip: string | null): string | null {
+    if (!ip) return null;
+    const lastDot = this.bits.v4 === 24 ? canonicalV4LastDot(ip) : -1;
+    if (lastDot > 0) {
+      const prefix = ip.slice(0, lastDot);
+      let n = this.v4.get(prefix);
+      if (n === undefined) {
+        if (this.v4.size >= 100_000) this.v4.clear();
+        this.v4.set(prefix, (n = `${prefix}.0`));
+      }
+      return n;
+    }
+    let n = this.other.get(ip);
+    if (n === undefined) {
+      if (this.other.size >= 100_000) this.other.clear();
+      this.other.set(ip, (n = networkValue(ip, this.bits)));
+    }
+    return n;
+  }
 }
 
 /**
@@ -210,26 +270,6 @@ export function networkValue(ip: string | null, bits: { v4: number; v6: number }
  */
 export function isNotable(r: Pick<DecidedRequest, 'verdict' | 'anomaly'> & { ev: Pick<NormalizedEvent, 'httpStatus'> }): boolean {
   return r.verdict !== 'ok' || r.anomaly !== null || isRefusalStatus(r.ev.httpStatus);
-}
-
-/**
- * The dimensions of a usage row, copied out of its first request's ledger row: an accumulator may
- * live until the batch ends, and a ledger row holds its request's event, which holds its line (a
- * view of a whole chunk of input, lib/ingest/event.ts newJsonLineEvent).
- */
-type UsageDims = Pick<LedgerRow, 'ns' | 'gateway' | 'route' | 'network' | 'cert' | 'jkt' | 'reason' | 'verdict'> & {
-  tokenId: string | null;
-  identityId: string | null;
-};
-
-interface UsageAcc {
-  hour: number;
-  firstAt: number;
-  lastAt: number;
-  count: number;
-  d: UsageDims;
-  aggKey: Buffer;
-  exemplar: Buffer;
 }
 
 const usageColumns: BulkColumn<UsageAcc>[] = [
@@ -258,25 +298,60 @@ const usageBinary: BinaryColumn<UsageAcc>[] = usageColumns.map((c) => ({
 }));
 
 const HOUR_MS = 3_600_000;
+/** Dimension numbers a ledger row takes from its request (writeChunk). */
+const DIMS_PER_REQUEST = 6;
+
+/**
+ * A new usage row's accumulator: its dimensions copied out of its first request's ledger row (an
+ * accumulator may live until the batch ends, and a ledger row holds its request's event, which
+ * holds its line: a view of a whole chunk of input, lib/ingest/event.ts newJsonLineEvent).
+ */
+function newUsageAcc(hour: number, row: LedgerRow, tokenId: string | null, identityId: string | null): UsageAcc {
+  const t = row.r.ev.occurredAt.getTime();
+  const dims = `${row.ns}|${tokenId ?? ''}|${identityId ?? ''}|${row.gateway ?? ''}|${row.route ?? ''}|${row.network ?? ''}|${row.cert ?? ''}|${row.jkt ?? ''}|${row.reason ?? ''}|${row.verdict}`;
+  return {
+    hour, firstAt: t, lastAt: t, count: 0,
+    d: { ns: row.ns, gateway: row.gateway, route: row.route, network: row.network, cert: row.cert, jkt: row.jkt, reason: row.reason, verdict: row.verdict, tokenId, identityId },
+    aggKey: hash('sha256', dims, 'buffer').subarray(0, 16),
+    exemplar: row.r.key,
+  };
+}
+
+/** Counts per hour, then per value (a verdict or a binding). */
+type Rollup = Map<number, Map<string, number>>;
+
+function countRollup(m: Rollup, hour: number, value: string): void {
+  let byValue = m.get(hour);
+  if (!byValue) m.set(hour, (byValue = new Map()));
+  byValue.set(value, (byValue.get(value) ?? 0) + 1);
+}
+
+function rollupList(m: Rollup): Array<{ hour: number; value: string; n: number }> {
+  const out: Array<{ hour: number; value: string; n: number }> = [];
+  for (const [hour, byValue] of m) for (const [value, n] of byValue) out.push({ hour, value, n });
+  return out;
+}
 /** Usage keys held in memory before a flush (memory stays flat on any batch size). */
 const USAGE_FLUSH_AT = 50_000;
 
 export class EvidenceWriter {
   private readonly dims: DimCache;
-  private readonly bits: { v4: number; v6: number };
+  /** Client addresses' stored networks. */
+  private readonly networks: NetworkValues;
   private readonly notableColumns: BulkColumn<LedgerRow>[];
   private readonly notableBinary: BinaryColumn<LedgerRow>[];
   private usageStageReady = false;
   private ns: number | null = null;
-  private usage = new Map<string, UsageAcc>();
+  private usage = new UsageAccumulators<LedgerRow>(newUsageAcc);
   /** Hours this writer has upserted usage rows of: the caller stamps them before COMMIT (usage-versions.ts). */
   readonly usageHours = new Set<number>();
-  private rollups = new Map<string, { hour: number; verdict: string; n: number }>();
-  private bindingRollups = new Map<string, { hour: number; binding: string; n: number }>();
+  /** Requests per hour and verdict, and per hour and binding (the rollups), by hour first: no key string per request. */
+  private rollups: Rollup = new Map();
+  private bindingRollups: Rollup = new Map();
 
   constructor(private readonly o: EvidenceWriterOptions) {
     this.dims = dimCache(o.db);
-    this.bits = o.networkBits ?? { v4: 24, v6: 48 };
+    this.networks = new NetworkValues(o.networkBits ?? { v4: 24, v6: 48 });
     this.notableColumns = notableColumnsFor(o.batchId);
     this.notableBinary = notableBinaryFor(o.batchId);
   }
@@ -284,19 +359,6 @@ export class EvidenceWriter {
   /** Where dimension values and partitions are created: outside the batch on PostgreSQL, inside it on PGlite. */
   private get sideExec(): SqlExecutor {
     return sideExecutor(this.o.db, this.o.exec);
-  }
-
-  private nets = new Map<string, string | null>();
-
-  /** A client address's stored network; addresses repeat, so each is worked out once. */
-  private networkOf(ip: string | null): string | null {
-    if (!ip) return null;
-    let n = this.nets.get(ip);
-    if (n === undefined) {
-      if (this.nets.size > 100_000) this.nets.clear();
-      this.nets.set(ip, (n = networkValue(ip, this.bits)));
-    }
-    return n;
   }
 
   /** Forget cached dimension numbers and partitions: call when the batch rolled back on PGlite (they were in it). */
@@ -307,7 +369,7 @@ export class EvidenceWriter {
   }
 
   async writeChunk(reqs: readonly DecidedRequest[]): Promise<ChunkResult> {
-    const out: ChunkResult = { inserted: 0, fresh: [], duplicates: 0, rejected: [] };
+    const out: ChunkResult = { inserted: 0, fresh: [], freshRoutes: [], duplicates: 0, rejected: [] };
     if (!reqs.length) return out;
     const nowMs = this.o.now().getTime();
     const span = keptSpan(nowMs, this.o.retention);
@@ -323,27 +385,39 @@ export class EvidenceWriter {
     }
     if (!kept.length) return out;
 
-    // Dimension numbers for everything the chunk mentions; only values new to the cache go to the database.
+    // Dimension numbers for everything the chunk mentions, each looked up once per request: values
+    // the cache knows are numbered here, the others go to the database together and are numbered
+    // after it (DIMS_PER_REQUEST slots per request: gateway, network, route, certificate, jkt, reason).
     const dims = this.dims;
     const wanted: Array<readonly [DimKind, string]> = [];
-    const need = (kind: DimKind, v: string | null | undefined) => {
-      if (v && dims.get(kind, v) === undefined) wanted.push([kind, v]);
+    const ids: Array<number | null> = new Array(kept.length * DIMS_PER_REQUEST);
+    const misses: Array<{ slot: number; kind: DimKind; value: string }> = [];
+    const number = (slot: number, kind: DimKind, v: string | null | undefined) => {
+      if (!v) {
+        ids[slot] = null;
+        return;
+      }
+      const id = dims.get(kind, v);
+      if (id !== undefined) ids[slot] = id;
+      else {
+        wanted.push([kind, v]);
+        misses.push({ slot, kind, value: v });
+      }
     };
     if (this.ns === null) wanted.push([DIM.ns, this.o.namespace]);
-    const nets: Array<string | null> = new Array(kept.length);
-    const routes: Array<string | null> = new Array(kept.length);
-    for (let i = 0; i < kept.length; i++) {
+    for (let i = 0, slot = 0; i < kept.length; i++, slot += DIMS_PER_REQUEST) {
       const r = kept[i]!;
       const ev = r.ev;
-      need(DIM.gateway, ev.gateway);
-      need(DIM.network, (nets[i] = this.networkOf(ev.clientIp)));
-      need(DIM.route, (routes[i] = routeOf(ev)));
-      if (ev.cert?.x5tS256) need(DIM.cert, ev.cert.x5tS256);
-      else need(DIM.certSha1, ev.cert?.sha1Hex);
-      need(DIM.jkt, r.jkt);
-      need(DIM.reason, r.reason);
+      number(slot, DIM.gateway, ev.gateway);
+      number(slot + 1, DIM.network, this.networks.of(ev.clientIp));
+      number(slot + 2, DIM.route, routeOf(ev));
+      if (ev.cert?.x5tS256) number(slot + 3, DIM.cert, ev.cert.x5tS256);
+      else number(slot + 3, DIM.certSha1, ev.cert?.sha1Hex);
+      number(slot + 4, DIM.jkt, r.jkt);
+      number(slot + 5, DIM.reason, r.reason);
     }
     if (wanted.length) await dims.resolve(this.sideExec, wanted);
+    for (const m of misses) ids[m.slot] = dims.idOf(m.kind, m.value);
     const ns = (this.ns ??= dims.idOf(DIM.ns, this.o.namespace)!);
 
     // Ledger rows, deduplicated inside the chunk (first wins).
@@ -352,7 +426,7 @@ export class EvidenceWriter {
     const late: LedgerRow[] = [];
     const parts = new Map<string, { table: PartitionedTable; key: number }>();
     let lastMonth = NaN;
-    for (let i = 0; i < kept.length; i++) {
+    for (let i = 0, slot = 0; i < kept.length; i++, slot += DIMS_PER_REQUEST) {
       const r = kept[i]!;
       const ev = r.ev;
       const t = ev.occurredAt.getTime();
@@ -369,12 +443,12 @@ export class EvidenceWriter {
         r,
         day,
         ns,
-        gateway: dims.idOf(DIM.gateway, ev.gateway),
-        network: dims.idOf(DIM.network, nets[i]),
-        route: dims.idOf(DIM.route, routes[i]),
-        cert: ev.cert?.x5tS256 ? dims.idOf(DIM.cert, ev.cert.x5tS256) : dims.idOf(DIM.certSha1, ev.cert?.sha1Hex),
-        jkt: dims.idOf(DIM.jkt, r.jkt),
-        reason: dims.idOf(DIM.reason, r.reason),
+        gateway: ids[slot] ?? null,
+        network: ids[slot + 1] ?? null,
+        route: ids[slot + 2] ?? null,
+        cert: ids[slot + 3] ?? null,
+        jkt: ids[slot + 4] ?? null,
+        reason: ids[slot + 5] ?? null,
         verdict: verdictCode(r.verdict),
       };
       rows.push(row);
@@ -415,6 +489,7 @@ export class EvidenceWriter {
     for (const row of inserted) {
       this.add(row);
       out.fresh.push(row.r);
+      out.freshRoutes.push(row.route);
     }
     if (this.usage.size >= USAGE_FLUSH_AT) await this.flushUsage();
     return out;
@@ -484,31 +559,13 @@ export class EvidenceWriter {
     const r = row.r;
     const t = r.ev.occurredAt.getTime();
     const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-    const dims = `${row.ns}|${r.tokenId ?? ''}|${r.identityId ?? ''}|${row.gateway ?? ''}|${row.route ?? ''}|${row.network ?? ''}|${row.cert ?? ''}|${row.jkt ?? ''}|${row.reason ?? ''}|${row.verdict}`;
-    const k = `${hour}|${dims}`;
-    const acc = this.usage.get(k);
-    if (acc) {
-      acc.count++;
-      if (t < acc.firstAt) acc.firstAt = t;
-      if (t > acc.lastAt) acc.lastAt = t;
-    } else {
-      const d: UsageDims = {
-        ns: row.ns, gateway: row.gateway, route: row.route, network: row.network, cert: row.cert, jkt: row.jkt,
-        reason: row.reason, verdict: row.verdict, tokenId: r.tokenId, identityId: r.identityId,
-      };
-      this.usage.set(k, { hour, firstAt: t, lastAt: t, count: 1, d, aggKey: hash('sha256', dims, 'buffer').subarray(0, 16), exemplar: r.key });
-    }
+    const acc = this.usage.find(hour, row, r.tokenId, r.identityId);
+    acc.count++;
+    if (t < acc.firstAt) acc.firstAt = t;
+    if (t > acc.lastAt) acc.lastAt = t;
     if (this.o.rollups === false) return;
-    const rk = `${hour}|${r.verdict}`;
-    const ro = this.rollups.get(rk);
-    if (ro) ro.n++;
-    else this.rollups.set(rk, { hour, verdict: r.verdict, n: 1 });
-    if (r.binding) {
-      const bk = `${hour}|${r.binding}`;
-      const bo = this.bindingRollups.get(bk);
-      if (bo) bo.n++;
-      else this.bindingRollups.set(bk, { hour, binding: r.binding, n: 1 });
-    }
+    countRollup(this.rollups, hour, r.verdict);
+    if (r.binding) countRollup(this.bindingRollups, hour, r.binding);
   }
 
   /**
@@ -518,8 +575,7 @@ export class EvidenceWriter {
    */
   private async flushUsage(): Promise<void> {
     if (!this.usage.size) return;
-    const list = [...this.usage.values()].sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
-    this.usage.clear();
+    const list = this.usage.take().sort((a, b) => a.hour - b.hour || Buffer.compare(a.aggKey, b.aggKey));
     for (const u of list) this.usageHours.add(u.hour);
     const upsert = (from: string) => `INSERT INTO "evidence"."Usage" AS u (${columnNames(usageColumns)}, "stripe")
          SELECT s.*, (pg_backend_pid() % 8)::int2 FROM (${from}) s
@@ -553,8 +609,8 @@ export class EvidenceWriter {
         [list.map((x) => new Date(x.hour).toISOString()), list.map((x) => x.value), list.map((x) => x.n)],
       );
     };
-    await upsert('EventRollup', 'verdict', [...this.rollups.values()].map((x) => ({ hour: x.hour, value: x.verdict, n: x.n })));
-    await upsert('EventBindingRollup', 'binding', [...this.bindingRollups.values()].map((x) => ({ hour: x.hour, value: x.binding, n: x.n })));
+    await upsert('EventRollup', 'verdict', rollupList(this.rollups));
+    await upsert('EventBindingRollup', 'binding', rollupList(this.bindingRollups));
     this.rollups.clear();
     this.bindingRollups.clear();
   }

@@ -282,7 +282,10 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     ev.cert = backendView(ev).cert;
     forwarded.add(ev);
   }
-  await lookupTokens(st, pending.flatMap((p) => (p.ev.tokenFingerprint ? [p.ev.tokenFingerprint] : [])));
+  // A loop, not flatMap: no array per request.
+  const fingerprints: string[] = [];
+  for (const { ev } of pending) if (ev.tokenFingerprint) fingerprints.push(ev.tokenFingerprint);
+  await lookupTokens(st, fingerprints);
   await resolveCertsByIssuerSerial(st, pending);
   const bySha1 = await resolveCertsBySha1(st, pending);
 
@@ -452,7 +455,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       };
     });
     const res = await st.evidence.writeChunk(decided);
-    await st.hops.observe(res.fresh);
+    await st.hops.observe(res.fresh, res.freshRoutes);
     st.stats.accepted += res.inserted;
     st.stats.duplicates += res.duplicates;
     for (const x of res.rejected) {
