@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRIVATE_KEY_PEM, SECRET_JWT, SECRET_OPAQUE, SECRET_PROOF } from './testing/samples.ts';
-import { redact, redactJsonLine } from './redact.ts';
+import { redact, redactJsonLine, redactName } from './redact.ts';
 
 describe('redact', () => {
   it.each([
@@ -80,6 +80,9 @@ describe('redact: JWTs by decoded header, credential query parameters', () => {
     ['a JWT with a spaced header in a URL path', `/v1/magic/${LOOSE_JWT_SPACE}/confirm`, '/v1/magic/[redacted]/confirm'],
     ['a JWT with a pretty-printed header at the end of a path', `GET /cb/${LOOSE_JWT_NEWLINE} HTTP/1.1`, 'GET /cb/[redacted] HTTP/1.1'],
     ['a five-part JWE with a spaced header', `/x/${LOOSE_JWE}`, '/x/[redacted]'],
+    // Dots that start no JWT come first (the host's): the pre-check must look past them.
+    ['a spaced-header JWT in a URL after a dotted host', `https://api.example.com/v1/${LOOSE_JWT_SPACE}`, 'https://api.example.com/v1/[redacted]'],
+    ['a spaced-header JWT that is the whole value', LOOSE_JWT_SPACE, '[redacted]'],
     ['an OAuth authorization code', '/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj', '/callback?code=[redacted]&state=af0ifjsldkj'],
     ['an S3 pre-signed URL signature', '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024', '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=[redacted]'],
     ['a GCS signed URL signature', '/o?X-Goog-Date=20261122&x-goog-signature=2a5b9f&X-Goog-Expires=900', '/o?X-Goog-Date=20261122&x-goog-signature=[redacted]&X-Goog-Expires=900'],
@@ -109,5 +112,22 @@ describe('redact: JWTs by decoded header, credential query parameters', () => {
   ])('redactJsonLine redacts %s', (_name, obj, expected) => {
     const text = JSON.stringify(obj);
     expect(JSON.parse(redactJsonLine(text, JSON.parse(text)))).toEqual(expected);
+  });
+});
+
+describe('redactName (redact, remembered per name)', () => {
+  it("gives each name redact()'s result every time it comes back, never another name's", () => {
+    const names = [`CN=${SECRET_JWT},O=Bench`, 'CN=svc-1,O=Bench', `CN=svc-2 token=${SECRET_OPAQUE}`, `spiffe://bench/${LOOSE_JWT_SPACE}`];
+    for (let round = 0; round < 3; round++) {
+      for (const name of names) expect(redactName(name)).toBe(redact(name));
+    }
+    expect(redactName(`CN=${SECRET_JWT},O=Bench`)).toBe('CN=[redacted],O=Bench');
+    expect(redactName('CN=svc-1,O=Bench')).toBe('CN=svc-1,O=Bench');
+  });
+
+  it('redacts a long name too (not remembered)', () => {
+    const long = `CN=${'x'.repeat(300)} ${SECRET_JWT}`;
+    expect(redactName(long)).toBe(redact(long));
+    expect(redactName(long)).not.toContain(SECRET_JWT);
   });
 });

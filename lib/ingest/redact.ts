@@ -91,8 +91,27 @@ function twoDots(s: string): boolean {
   return first !== -1 && s.indexOf('.', first + 1) !== -1;
 }
 
+const isBase64url = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+
+/**
+ * Whether LOOSE_JWT could match: it begins with 10 base64url characters right before a `.`, and
+ * there are two dots. A URL or DN has dots (`api.example.com`) but rarely such a run before one,
+ * and scanning back from each dot is much cheaper than the regex's attempt at every position.
+ */
+function mayHoldLooseJwt(s: string): boolean {
+  let dot = s.indexOf('.');
+  if (dot === -1 || s.indexOf('.', dot + 1) === -1) return false;
+  for (; dot !== -1; dot = s.indexOf('.', dot + 1)) {
+    let i = dot - 1;
+    while (i >= 0 && i >= dot - 10 && isBase64url(s.charCodeAt(i))) i--;
+    if (i < dot - 10) return true;
+  }
+  return false;
+}
+
 function redactLooseJwts(line: string): string {
-  if (!twoDots(line)) return line;
+  if (!mayHoldLooseJwt(line)) return line;
   return line.replace(LOOSE_JWT, (m) => (isJoseHeader(m.slice(0, m.indexOf('.'))) ? REDACTED : m));
 }
 
@@ -105,6 +124,22 @@ function hasLooseJwt(v: string): boolean {
 export function redact(line: string): string {
   const out = TRIGGER.test(line) ? line.replace(PATTERN, replacer) : line;
   return redactLooseJwts(out);
+}
+
+// A line's identity hint (a certificate's DN, a client id) is one of a fleet's few thousand names,
+// repeated line after line: remember each short one's redacted form rather than redact it again.
+const redactedNames = new Map<string, string>();
+
+/** redact() of a name that repeats across lines (memoised; the same result). */
+export function redactName(name: string): string {
+  if (name.length > 256) return redact(name);
+  let r = redactedNames.get(name);
+  if (r === undefined) {
+    r = redact(name);
+    if (redactedNames.size >= 4096) redactedNames.clear();
+    redactedNames.set(name, r);
+  }
+  return r;
 }
 
 const SENSITIVE_KEY_RE = new RegExp(`^${SENSITIVE_KEY}$`, 'i');

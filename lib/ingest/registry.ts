@@ -13,7 +13,7 @@ import { nginxJsonParser } from './formats/nginx-json.ts';
 import { ocsfParser } from './formats/ocsf.ts';
 import { gitleaksParser, trufflehogParser } from './formats/scanners.ts';
 import { redactCertNames } from './cert.ts';
-import { redact } from './redact.ts';
+import { redact, redactName } from './redact.ts';
 import { err, isFormatName, type ConfiguredFormatName, type FormatName, type LineParser, type ParseContext, type ParseResult } from './types.ts';
 
 /** Last line of defence for output objects: nothing credential-like leaves through these fields. */
@@ -23,7 +23,7 @@ export function finalizeResult(r: ParseResult): ParseResult {
     if (e.url !== null) e.url = redact(e.url);
     if (e.failureDetail !== null) e.failureDetail = redact(e.failureDetail);
     // A client certificate's names are the client's to choose: a credential put there is still one.
-    if (e.identityHint !== null) e.identityHint = redact(e.identityHint);
+    if (e.identityHint !== null) e.identityHint = redactName(e.identityHint);
     if (e.cert) redactCertNames(e.cert, redact);
     if (e.forwardedCert) redactCertNames(e.forwardedCert, redact);
   }
