@@ -2,7 +2,7 @@
 //  - `INSERT … SELECT FROM unnest($1::text[], …)`: thousands of rows in one round trip and one
 //    plan, on both runtimes. Every column travels as text and is cast in SQL: PGlite and
 //    node-postgres serialise typed arrays differently (dates, booleans); text arrays they agree on.
-//  - `COPY … FROM STDIN (FORMAT binary)` (PostgreSQL only): the fastest way in. Binary rows skip
+//  - `COPY … FROM STDIN (FORMAT binary)` (PGlite: the same from a Blob, copyFromBlobSql): the fastest way in. Binary rows skip
 //    PostgreSQL's text parsing of every value (~1.8× the rows per second of text COPY for the
 //    narrow evidence rows, measured on this project's 2-core machine).
 // Values PostgreSQL cannot hold are mapped the same way on every path: NUL in text → U+FFFD,

@@ -47,7 +47,7 @@ export interface DecidedRequest {
   anomaly: string | null;
 }
 
-/** COPY … FROM STDIN on the batch's connection, resolving to the rows copied; PostgreSQL only. */
+/** COPY … FROM STDIN on the batch's connection (PGlite: from a Blob), resolving to the rows copied. */
 export type CopyIn = (sql: string, payload: Buffer | string) => Promise<number>;
 
 export interface EvidenceWriterOptions {
@@ -496,11 +496,11 @@ export class EvidenceWriter {
   }
 
   /**
-   * Writes ledger and notable rows; returns the rows that were new. PostgreSQL: one binary COPY
-   * straight into the ledger (the common case: nothing of the chunk stored yet), under a savepoint;
-   * if a key is there already (a re-send, a concurrent batch) the COPY fails on the unique key, is
-   * rolled back, and the chunk goes through INSERT … ON CONFLICT DO NOTHING instead. PGlite: that
-   * INSERT always.
+   * Writes ledger and notable rows; returns the rows that were new. One binary COPY straight into
+   * the ledger (the common case: nothing of the chunk stored yet), under a savepoint; if a key is
+   * there already (a re-send, a concurrent batch) the COPY fails on the unique key, is rolled back,
+   * and the chunk goes through INSERT … ON CONFLICT DO NOTHING instead. Without a COPY (the legacy
+   * fold), that INSERT always.
    */
   private async insert(rows: LedgerRow[]): Promise<LedgerRow[]> {
     if (!rows.length) return [];
@@ -582,7 +582,7 @@ export class EvidenceWriter {
          ON CONFLICT ("hour", "ns", "aggKey", "stripe") DO UPDATE SET "count" = u."count" + excluded."count",
            "firstAt" = LEAST(u."firstAt", excluded."firstAt"), "lastAt" = GREATEST(u."lastAt", excluded."lastAt")`;
     if (this.o.copy) {
-      // PostgreSQL: binary COPY into a staging table (no text for the server to parse), then one
+      // Binary COPY into a staging table (no text for the server to parse), then one
       // upsert from it in key order.
       if (!this.usageStageReady) {
         await this.o.exec(`CREATE TEMP TABLE IF NOT EXISTS hf_usage_stage ON COMMIT DROP AS SELECT ${columnNames(usageColumns)} FROM "evidence"."Usage" WITH NO DATA`, []);
