@@ -12,9 +12,10 @@
 // time (50 clients firing back to back) are measured too, idle, as the instances' capacity.
 // Reports dashboard p50/p95 idle vs under load, ingest events/s achieved, 5xx count, and ingest
 // loss (requests in the ledger vs distinct requests sent). Then ramps the ingest rate
-// (BENCH_LOAD_RAMP, events/s, default 15000,20000,25000,30000; BENCH_LOAD_RAMP_SECONDS each,
-// default 15) until a step misses its rate, loses an event, answers a 5xx or lets dashboard p95
-// reach 300 ms, and reports the highest rate that kept all four. Loopback only, bounded in time.
+// (BENCH_LOAD_RAMP, events/s offered, default 15000,20000,25000,30000; BENCH_LOAD_RAMP_SECONDS
+// each, default 15) until a step loses an event, answers a 5xx or lets dashboard p95 reach 300 ms,
+// or the ingest cannot take the rate offered, and reports the highest rate achieved that kept
+// p95, data and 5xx. Loopback only, bounded in time.
 // Needs PostgreSQL (HOLDFAST_TEST_PG_URL) and a current `next build` (.next).
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -246,9 +247,11 @@ export async function run(): Promise<BenchResult[]> {
       const [d, r] = await Promise.all([dashboard(dashUrls, cookie, end, agent), ingest(ingestUrls, key, end, agent, tag, target)]);
       const st = await storedRequests(pg.url, tag);
       const step = { target, eps: r.sentLines / r.seconds, p95: pct(d.latencies, 95), loss: r.sentLines - st.stored, fivexx: count5xx(d.status) + count5xx(r.status), pass: false };
-      step.pass = step.eps >= target * 0.98 && step.p95 < P95_TARGET_MS && step.loss === 0 && st.stored === st.distinct && step.fivexx === 0;
+      // Kept: the dashboard and the data held at the rate the ingest achieved (whether or not it reached the offered one).
+      step.pass = step.p95 < P95_TARGET_MS && step.loss === 0 && st.stored === st.distinct && step.fivexx === 0;
       steps.push(step);
-      if (!step.pass) break;
+      // A step that missed, or whose offered rate the ingest could not take: a higher offer cannot do better.
+      if (!step.pass || step.eps < target * 0.98) break;
     }
 
     const eps = ing.sentLines / ing.seconds;
@@ -272,14 +275,14 @@ export async function run(): Promise<BenchResult[]> {
       { name: 'load: ingest events/s achieved', value: eps, unit: 'events/s', baseline: { name: 'target', value: TARGET_EPS, unit: 'events/s' }, ratio: eps / TARGET_EPS, target: `≥ ${TARGET_EPS}`, pass: eps >= TARGET_EPS * 0.98, notes: `${ing.sentLines} lines in ${ing.seconds.toFixed(1)} s, ${ing.requests} requests, statuses ${statusNote(ing.status)}` },
       { name: 'load: 5xx responses', value: fivexx, unit: 'responses', baseline: { name: 'requests', value: idle.latencies.length + busy.latencies.length + ing.requests, unit: 'requests' }, ratio: 0, target: '0', pass: fivexx === 0, notes: logs.length ? `instance logs: ${logs.join(', ')}` : undefined },
       (() => {
-        const base = { eps, pass: eps >= TARGET_EPS * 0.98 && p(busy, 95) < P95_TARGET_MS && ing.sentLines === stored && stored === distinct && fivexx === 0 };
-        const highest = [...steps].reverse().find((r) => r.pass)?.eps ?? (base.pass ? base.eps : 0);
+        const kept = [...steps.filter((r) => r.pass).map((r) => r.eps), ...(p(busy, 95) < P95_TARGET_MS && ing.sentLines === stored && stored === distinct && fivexx === 0 ? [eps] : [])];
+        const highest = kept.length ? Math.max(...kept) : 0;
         const said = steps.map((r) => `${r.target}/s: ${Math.round(r.eps)} achieved, p95 ${Math.round(r.p95)} ms, loss ${r.loss}, 5xx ${r.fivexx} (${r.pass ? 'kept' : 'missed'})`).join('; ');
         return {
           name: `load: highest ingest rate keeping dashboard p95 < ${P95_TARGET_MS} ms, 0 loss, 0 5xx`, value: highest, unit: 'events/s',
           baseline: { name: `the ${TARGET_EPS.toLocaleString('en-US')} events/s target`, value: TARGET_EPS, unit: 'events/s' }, ratio: highest / TARGET_EPS,
           target: `≥ ${TARGET_EPS}`, pass: highest >= TARGET_EPS * 0.98,
-          notes: `${RAMP_SECONDS} s per step, stopped at the first step that missed: ${said || 'no ramp steps (BENCH_LOAD_RAMP empty)'}`,
+          notes: `the rate achieved (not offered) where p95 < ${P95_TARGET_MS} ms, 0 loss, 0 5xx held; ${RAMP_SECONDS} s per step, stopped at the first step that missed or could not take its offered rate: ${said || 'no ramp steps (BENCH_LOAD_RAMP empty)'}`,
         } satisfies BenchResult;
       })(),
       { name: 'load: ingest loss (sent − stored)', value: ing.sentLines - stored, unit: 'events', baseline: { name: 'sent', value: ing.sentLines, unit: 'events' }, ratio: (ing.sentLines - stored) / Math.max(1, ing.sentLines), target: '0, no duplicates', pass: ing.sentLines === stored && stored === distinct, notes: `stored ${stored}, distinct request ids ${distinct}, accepted ${ing.acceptedLines}` },
