@@ -28,7 +28,7 @@ import { DIM } from '../evidence/dims.ts';
 import { policyScopeSql, resolveScope, scopeIsEmpty, ttlSql, type ResolvedScope, type SqlArg } from './scope.ts';
 import { simulateOnColumns } from './simulate-columns.ts';
 import { spoofedPathLinesSql } from './spoofed-paths.ts';
-import { isCacheTooLarge, usageCacheOf } from './usage-cache.ts';
+import { isCacheTooLarge, usageCacheOf, type CachedUsage, type UsageColumnsCache } from './usage-cache.ts';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_ROW_LIMIT = 50;
@@ -172,10 +172,13 @@ async function missingProofIds(db: Database): Promise<number[]> {
 export async function preloadUsageColumns(db: Database, o: { days: number; now?: Date; maxCachedRows?: number }): Promise<{ hours: number; rows: number; tokens: number }> {
   const now = o.now ?? new Date();
   const range = hourRange(new Date(now.getTime() - o.days * 86_400_000), now);
-  const missingIds = await missingProofIds(db);
-  const cache = usageCacheOf(db);
-  const usage = await cache.exclusive(() => inReadSnapshot(db, (q) => cache.refresh({ rows: q, client: q.client }, range, missingIds, o.maxCachedRows)));
+  const usage = await readColumns(db, usageCacheOf(db), range, await missingProofIds(db), o.maxCachedRows);
   return usage.loaded;
+}
+
+/** Brings the cache's columns of `range` up to date on a snapshot of their own, once the simulations queued on the cache are done. */
+function readColumns(db: Database, cache: UsageColumnsCache, range: { from: Date; to: Date }, missingIds: number[], maxCachedRows?: number): Promise<CachedUsage> {
+  return cache.exclusive(() => inReadSnapshot(db, (q) => cache.refresh({ rows: q, client: q.client }, range, missingIds, maxCachedRows)));
 }
 
 /** Runs the simulation (the policy is expected validated: lib/simulate parsePolicy). */
@@ -332,10 +335,8 @@ export async function runSimulation(db: Database, input: SimulationInput, opts: 
   const engine = opts.engine ?? 'auto';
   let cache = engine === 'sql' ? null : usageCacheOf(db);
   if (cache && engine === 'auto' && !cache.hasRead()) {
-    const warming = cache;
-    void warming
-      .exclusive(() => inReadSnapshot(db, (q) => warming.refresh({ rows: q, client: q.client }, range, missingIds, opts.maxCachedRows)))
-      .catch(() => {}); // a range too large, a database going away: the next simulation answers by SQL again
+    // A range too large, a database going away: the next simulation answers by SQL again.
+    readColumns(db, cache, range, missingIds, opts.maxCachedRows).catch(() => {});
     cache = null;
   }
   const run = () => inReadSnapshot(db, async (q) => {
