@@ -65,6 +65,25 @@ describe.each(RUNTIMES)('evidence store on %s', (runtime) => {
     expect(usage!.n).toBe(LINES + 10);
   });
 
+  it('recognises a late line re-sent on another day, whichever of the two days received it first', async () => {
+    if (!t) return;
+    const DAY = 86_400_000;
+    // Occurred 10 days before NOW: received 3 days before NOW or at NOW, every line is late and
+    // goes to the partition of the day it was received, so only the late-key lookup finds its first copy.
+    const lines = (from: number) => Array.from({ length: 40 }, (_, i) => nginxJsonLine(800_000 + from + i, NOW.getTime() - 10 * DAY) + '\n');
+    const at = (ms: number) => (src: string[]) => ingestStream(t!.db, src, { format: 'nginx-json', sourceName: 'edge-late', actor: 'test', now: () => new Date(ms), chunkSize: 1000 });
+    const earlier = at(NOW.getTime() - 3 * DAY);
+    const later = at(NOW.getTime());
+    // Re-sent in another order: the same body again would be known as a whole (repeatsCommittedBatch).
+    const again = (src: string[]) => [...src].reverse();
+    // First received earlier (its copy sits in an older partition than the re-send's day) ...
+    expect(await earlier(lines(0))).toMatchObject({ accepted: 40, duplicates: 0 });
+    expect(await later(again(lines(0)))).toMatchObject({ accepted: 0, duplicates: 40 });
+    // ... and first received later (a newer partition: a clock set back, a replayed archive).
+    expect(await later(lines(100))).toMatchObject({ accepted: 40, duplicates: 0 });
+    expect(await earlier(again(lines(100)))).toMatchObject({ accepted: 0, duplicates: 40 });
+  });
+
   it('refuses lines older than the retention or dated far ahead, one rejected line each with its reason', async () => {
     if (!t) return;
     const old = JSON.parse(nginxJsonLine(999_001));

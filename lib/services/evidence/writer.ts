@@ -465,12 +465,16 @@ export class EvidenceWriter {
 
     // Late lines sit in the partition of the day they were received: a re-send of them on another
     // day would not meet its original's unique key, so their keys are looked up in every partition.
+    // Today's partition is left out by two ranges, not `"day" <> today`: PostgreSQL prunes partitions
+    // by a range but not by `<>`, and today's partition (where late lines go, so the one that grows
+    // under a late stream) was scanned whole for every chunk. The keys travel as one bytea[] value:
+    // a constant list is matched by hash, where a list built inside the query was compared key by key.
     let fresh = rows;
     if (late.length) {
+      const keysSql = `SELECT encode("key", 'hex') AS k FROM "evidence"."Request" WHERE "ns" = $1 AND "key" = ANY($2::bytea[])`;
       const { rows: found } = await this.o.exec(
-        `SELECT encode("key", 'hex') AS k FROM "evidence"."Request"
-          WHERE "ns" = $1 AND "key" = ANY(ARRAY(SELECT decode(x, 'hex') FROM unnest($2::text[]) AS x)) AND "day" <> $3`,
-        [ns, late.map((x) => x.r.key.toString('hex')), dayNumber(nowMs)],
+        `${keysSql} AND "day" < $3 UNION ALL ${keysSql} AND "day" > $3`,
+        [ns, late.map((x) => x.r.key), dayNumber(nowMs)],
       );
       if (found.length) {
         const known = new Set((found as Array<{ k: string }>).map((f) => f.k));
