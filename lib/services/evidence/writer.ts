@@ -587,9 +587,11 @@ export class EvidenceWriter {
            "firstAt" = LEAST(u."firstAt", excluded."firstAt"), "lastAt" = GREATEST(u."lastAt", excluded."lastAt")`;
     if (this.o.copy) {
       // Binary COPY into a staging table (no text for the server to parse), then one
-      // upsert from it in key order.
+      // upsert from it in key order. The table stays with the connection, emptied at each COMMIT
+      // (a ROLLBACK discards its rows or its creation): made and dropped per batch, it cost every
+      // batch a dozen catalog rows written and deleted (pg_class, pg_attribute, pg_type).
       if (!this.usageStageReady) {
-        await this.o.exec(`CREATE TEMP TABLE IF NOT EXISTS hf_usage_stage ON COMMIT DROP AS SELECT ${columnNames(usageColumns)} FROM "evidence"."Usage" WITH NO DATA`, []);
+        await this.o.exec(`CREATE TEMP TABLE IF NOT EXISTS hf_usage_stage ON COMMIT DELETE ROWS AS SELECT ${columnNames(usageColumns)} FROM "evidence"."Usage" WITH NO DATA`, []);
         this.usageStageReady = true;
       } else await this.o.exec(`TRUNCATE hf_usage_stage`, []);
       await this.o.copy(binaryCopySql('hf_usage_stage', usageBinary), binaryCopyPayload(usageBinary, list));
