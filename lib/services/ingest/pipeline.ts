@@ -266,18 +266,16 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         s.duplicates += s.accepted;
         s.accepted = 0;
       }
+      // The batch record and its source's counters in one statement: a round trip less while the
+      // source's row is held (every batch of the source waits on it until COMMIT). No source: no row matches.
+      const finishedAt = now().toISOString();
       await exec(
-        `UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
-           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9, skipped = $10, "skippedReasons" = $11::jsonb WHERE id = $1::uuid`,
-        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), now().toISOString(), contentSha256, logFormatSha256, s.skipped, JSON.stringify(s.skippedReasons)],
+        `WITH batch AS (UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
+           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9, skipped = $10, "skippedReasons" = $11::jsonb WHERE id = $1::uuid)
+         UPDATE "Source" SET "lastSeenAt" = GREATEST(COALESCE("lastSeenAt", $13::timestamptz), $13::timestamptz),
+             "eventsTotal" = "eventsTotal" + $3::int8 WHERE id = $12::uuid`,
+        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), finishedAt, contentSha256, logFormatSha256, s.skipped, JSON.stringify(s.skippedReasons), sourceId, sourceId ? now().toISOString() : finishedAt],
       );
-      if (sourceId) {
-        await exec(
-          `UPDATE "Source" SET "lastSeenAt" = GREATEST(COALESCE("lastSeenAt", $2::timestamptz), $2::timestamptz),
-             "eventsTotal" = "eventsTotal" + $3::int8 WHERE id = $1::uuid`,
-          [sourceId, now().toISOString(), s.accepted],
-        );
-      }
       await appendAuditEntryRaw(exec, { actor: opts.actor, action: 'ingest.batch', target: `batch:${batchId}`, details: {
         format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped,
         bytes: bodyBytes, contentSha256,
