@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import Provider from 'oidc-provider';
-import { freePort, startServerProcess, type ServerProcess } from '../lib/testing/processes.ts';
+import { freePorts, startServerProcess, type ServerProcess } from '../lib/testing/processes.ts';
 import { SSO_ACCOUNTS, USERS } from './fixtures.ts';
 import globalTeardown from './global-teardown.ts';
 import { publishServers, type E2eServer } from './servers.ts';
@@ -95,16 +95,9 @@ async function startHoldfast(port: number, idp: IdentityProvider): Promise<E2eSe
   }
 }
 
-/** `count` distinct free ports (each found by binding port 0, so two calls could repeat one). */
-async function distinctFreePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
-
 export default async function globalSetup(config: FullConfig) {
   // config.workers is what this run uses (HOLDFAST_E2E_WORKERS, or --workers on the command line).
-  const ports = await distinctFreePorts(Math.max(1, config.workers));
+  const ports = await freePorts(Math.max(1, config.workers));
   const idp = await startIdentityProvider(ports);
   // The servers are independent: start them side by side.
   const started = await Promise.allSettled(ports.map((port) => startHoldfast(port, idp)));

@@ -10,7 +10,7 @@ import { apacheEdge, NGINX_NJS_MODULE } from '../ingest/gateway-configs.ts';
 import { startApache, type ApacheProcess } from './apache-launch.ts';
 import { createGatewayPki, tlsRequest, type ClientName, type GatewayPki } from './gateway-pki.ts';
 import type { NginxProcess } from './nginx-launch.ts';
-import { freePort } from './processes.ts';
+import { freePorts } from './processes.ts';
 import { CHAIN_ROUTES, CHAIN_SCENARIOS, FORGED_ORIGIN_HEADERS, startChainBackend, type ChainRoute, type ChainScenario } from './two-hop-chains.ts';
 
 /** The case name of one route × client through the Apache edge (the request path ends with it). */
@@ -40,7 +40,8 @@ export async function runApacheEdgeChain(bins: { nginx: string; apache: string }
   const dir = join(pki.dir, 'gw');
   mkdirSync(dir);
   const procs: Array<NginxProcess | ApacheProcess> = [];
-  const ports = { backend: await freePort(), edge: { fwd: await freePort(), strip: await freePort(), pass: await freePort() } as Record<ChainRoute, number> };
+  const [backend, fwd, strip, pass] = await freePorts(4);
+  const ports = { backend: backend!, edge: { fwd: fwd!, strip: strip!, pass: pass! } as Record<ChainRoute, number> };
   const njs = join(dir, 'holdfast.js');
   writeFileSync(njs, NGINX_NJS_MODULE);
   const statuses = new Map<string, number>();

@@ -1,6 +1,6 @@
 // Helpers for tests that run Holdfast as real processes (CLI, server).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,15 +41,44 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
   return run(process.execPath, [CLI, ...args], opts);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports for the peers tests start are taken below the kernel's ephemeral range. A port found by
+// binding port 0 comes from that range, and between the check and the peer's own bind any outgoing
+// connection (a PostgreSQL client in the other worker, say) can take it: "Address already in use".
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+})();
+const PICK_LOW = 10_000;
+
+function listenOn(port: number): Promise<net.Server | null> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => resolve(srv));
   });
+}
+
+/** `count` distinct ports free right now, below the ephemeral range: all held at once before any is let go. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let tries = 0; servers.length < count; tries++) {
+      if (tries > 1000) throw new Error(`no ${count} free ports between ${PICK_LOW} and ${EPHEMERAL_LOW}`);
+      const srv = await listenOn(PICK_LOW + Math.floor(Math.random() * (EPHEMERAL_LOW - PICK_LOW)));
+      if (srv) servers.push(srv);
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 export function hasBuild(): boolean {

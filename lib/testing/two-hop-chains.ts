@@ -17,7 +17,7 @@ import { caddyTestGlobals, startCaddy, type CaddyProcess } from './caddy.ts';
 import { createGatewayPki, nginxMtlsListen, tlsRequest, type ClientName, type GatewayPki } from './gateway-pki.ts';
 import { HAPROXY_TEST_HEAD, startHaproxy, type HaproxyProcess } from './haproxy-launch.ts';
 import { startNginx, type NginxProcess } from './nginx-launch.ts';
-import { freePort } from './processes.ts';
+import { freePorts } from './processes.ts';
 
 /** Forwarding headers every client sends on the `fwd` route: a recommended edge replaces them (gateway-configs.ts FORWARD_ORIGIN). */
 export const FORGED_ORIGIN_HEADERS: Readonly<Record<string, string>> = {
@@ -162,10 +162,11 @@ export async function runTwoHopChains(bins: { nginx: string; caddy: string; hapr
   const dir = join(pki.dir, 'gw');
   mkdirSync(dir);
   const procs: Array<NginxProcess | CaddyProcess | HaproxyProcess> = [];
+  const [backend, nginxEdge, caddyFwd, caddyStrip, caddyPass, haproxyFwd, haproxyStrip, haproxyPass] = await freePorts(8);
   const ports = {
-    backend: await freePort(), nginxEdge: await freePort(),
-    caddy: { fwd: await freePort(), strip: await freePort(), pass: await freePort() } as Record<ChainRoute, number>,
-    haproxy: { fwd: await freePort(), strip: await freePort(), pass: await freePort() } as Record<ChainRoute, number>,
+    backend: backend!, nginxEdge: nginxEdge!,
+    caddy: { fwd: caddyFwd!, strip: caddyStrip!, pass: caddyPass! } as Record<ChainRoute, number>,
+    haproxy: { fwd: haproxyFwd!, strip: haproxyStrip!, pass: haproxyPass! } as Record<ChainRoute, number>,
   };
   const njs = join(dir, 'holdfast.js');
   writeFileSync(njs, NGINX_NJS_MODULE);

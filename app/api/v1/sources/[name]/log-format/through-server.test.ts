@@ -15,7 +15,7 @@ import { addSelfSigned, BINDING_MATRIX, driveMatrix } from '@/lib/testing/bindin
 import { createGatewayPki, type GatewayPki } from '@/lib/testing/gateway-pki.ts';
 import { findHaproxy, startHaproxy } from '@/lib/testing/haproxy-launch.ts';
 import { postgresAvailable, RUNTIMES } from '@/lib/testing/databases.ts';
-import { freePort, hasBuild, runCli } from '@/lib/testing/processes.ts';
+import { freePorts, hasBuild, runCli } from '@/lib/testing/processes.ts';
 import { httpCaller, startRuntimeServer, type RuntimeServer } from '@/lib/testing/runtime-server.ts';
 
 const HAPROXY = findHaproxy();
@@ -40,7 +40,7 @@ const VERDICT: Record<string, [Verdict, string | null]> = {
 };
 
 /** An owner's frontend: unique id, captures (the token only as HAProxy's own SHA-256), certificate fetches. */
-function haproxyConfig(pki: GatewayPki, pem: string, port: number): string {
+function haproxyConfig(pki: GatewayPki, pem: string, port: number, plainPort: number): string {
   return `global
   log stdout len 16384 format raw local0
 
@@ -61,7 +61,7 @@ frontend fe_api
   http-request return status 200 content-type text/plain string ok
 
 frontend fe_plain
-  bind 127.0.0.1:${port + 1}
+  bind 127.0.0.1:${plainPort}
   log-format "%ci %ST %{+Q}r"
   http-request return status 200 content-type text/plain string ok
 `;
@@ -86,8 +86,8 @@ describe.runIf(RUN)('source log formats with the real HAProxy', () => {
     const selfSigned = addSelfSigned(pki);
     const pem = join(pki.dir, 'server.pem');
     writeFileSync(pem, readFileSync(pki.serverCertPath, 'utf8') + readFileSync(pki.serverKeyPath, 'utf8'));
-    const port = await freePort();
-    const haproxy = await startHaproxy(HAPROXY, pki.dir, 'haproxy', haproxyConfig(pki, pem, port), [port]);
+    const [port, plainPort] = (await freePorts(2)) as [number, number];
+    const haproxy = await startHaproxy(HAPROXY, pki.dir, 'haproxy', haproxyConfig(pki, pem, port, plainPort), [port, plainPort]);
     let driven: Awaited<ReturnType<typeof driveMatrix>>;
     try {
       driven = await driveMatrix(pki, selfSigned, port);
