@@ -1,11 +1,12 @@
 // `holdfast` CLI entry. Commands work on the embedded database (HOLDFAST_DATA_DIR) or
 // DATABASE_URL directly, or through a running server with --server URL --api-key KEY.
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import { loadDpopSigner, type DpopSigner } from './dpop-client.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig, readSetting, type HoldfastConfig } from '../config.ts';
 import type { DbTarget } from '../db/open.ts';
-import { dbTargetFromConfig, SHORT_LIVED_SHARED_BUFFERS } from '../db/target.ts';
+import { dbTargetFromConfig, SHORT_LIVED_SHARED_BUFFERS, shortLivedV8Flags } from '../db/target.ts';
 import type { Command, CommandContext } from './command.ts';
 import { accessCommands } from './commands/access.ts';
 import { coreCommands } from './commands/core.ts';
@@ -154,7 +155,10 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
           import('../services/evidence/maintenance.ts'),
           import('../audit/anchoring.ts'),
         ]);
-        const db = await openDatabase(dbTargetFor(cmd, cfg));
+        const target = dbTargetFor(cmd, cfg);
+        // Before PGlite's WebAssembly is compiled: V8 reads the budget when it compiles a module.
+        for (const flag of shortLivedV8Flags(target, process.execArgv)) v8.setFlagsFromString(flag);
+        const db = await openDatabase(target);
         try {
           setEvidenceRetention(cfg.retention);
           if (opts?.migrate !== false) {
