@@ -25,11 +25,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      // Fewer processes for the same pages: the compositor in the browser process (no GPU process
-      // to hand frames to) and one renderer per tab rather than per site. Chromium's CPU over the
-      // screenshot and axe journeys fell from 174 to 159 s on the 2-core machine.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--in-process-gpu', '--disable-features=IsolateOrigins,site-per-process', '--disable-renderer-backgrounding',
-        '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
 });
