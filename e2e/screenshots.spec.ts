@@ -1,6 +1,8 @@
 // Every page at 1440, 1280 and 390 px wide, saved under test-results/screenshots/ for people to
-// look at; and at 1440 and 1280 px no table is wider than the panel that holds it (a cut-off
-// column is a defect, not a scroll bar to discover).
+// look at; at 1440 and 1280 px no table is wider than the panel that holds it (a cut-off column is
+// a defect, not a scroll bar to discover); and axe-core finds no serious or critical violation on
+// any of them. One visit per page does all three: the walk is the suite's longest journey.
+import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { signIn } from './fixtures.ts';
@@ -10,13 +12,14 @@ const DIR = 'test-results/screenshots';
 const WIDTHS = [1440, 1280, 390] as const;
 const name = (path: string) => (path === '/' ? 'overview' : path.slice(1).replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '')).slice(0, 80);
 
-test('every page at 1440, 1280 and 390 px; no table overflows its panel at 1440 or 1280 px', async ({ page }) => {
+test('every page at 1440, 1280 and 390 px: no table overflows its panel at 1440 or 1280 px, no serious or critical axe violation', async ({ page }) => {
   // 18 pages × 3 widths on a shared 2-core machine: each page takes seconds to render and shoot.
   test.setTimeout(1_800_000);
   mkdirSync(DIR, { recursive: true });
   await signIn(page, 'admin');
   const pages = await everyPage(page);
   const overflow: string[] = [];
+  const axeProblems: string[] = [];
   // Each page is loaded once and looked at in all three widths: the layout is CSS only (media
   // queries, no script reads the width), so a resize lays it out as a load at that width would.
   for (const path of pages) {
@@ -24,6 +27,10 @@ test('every page at 1440, 1280 and 390 px; no table overflows its panel at 1440 
     const res = await page.goto(path);
     expect(res?.status(), path).toBeLessThan(400);
     await page.locator('main h1').first().waitFor();
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    for (const v of axe.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+      axeProblems.push(`${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    }
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
       await page.waitForTimeout(150);
@@ -40,6 +47,7 @@ test('every page at 1440, 1280 and 390 px; no table overflows its panel at 1440 
     }
   }
   expect(overflow).toEqual([]);
+  expect(axeProblems).toEqual([]);
 });
 
 test('at 390 px the sidebar hides behind a menu button that opens it and Escape closes it; wide screens collapse it', async ({ page }) => {
