@@ -35,6 +35,18 @@ export type PartitionedTable = 'Request' | 'Usage' | 'Notable' | 'Hop' | 'HopUsa
 /** Tables partitioned by ledger day (keyed by a day number); the others by calendar month (keyed by ms). */
 const DAILY: ReadonlySet<PartitionedTable> = new Set(['Request', 'Hop']);
 
+/**
+ * Fill factor of the hourly aggregates' partitions. Every batch adds to the rows of the current hour
+ * (count, firstAt, lastAt: no indexed column), and with room left on the row's page PostgreSQL
+ * writes the new version there without touching the five indexes (a HOT update) and prunes the old
+ * one on the next visit. Full pages (the default 100) made most updates cold: 200 rows upserted by
+ * 60 batches of 200 lines left 29 % of the updates HOT and the partition at 832 KiB; at 70,
+ * 97 % HOT and 88 KiB (80: 79 %, 90: 47 %). A finished hour's rows then sit in pages 70 % full.
+ * Partitions made before this setting keep full pages until their month is over.
+ */
+const AGGREGATE_FILLFACTOR = 70;
+const FILLFACTOR: Partial<Record<PartitionedTable, number>> = { Usage: AGGREGATE_FILLFACTOR, HopUsage: AGGREGATE_FILLFACTOR };
+
 /** Start (ms) of the UTC month holding `ms`. */
 export function monthStart(ms: number): number {
   const d = new Date(ms);
@@ -78,7 +90,8 @@ async function createPartitions(exec: SqlExecutor, wanted: Array<{ table: Partit
   for (const { table, key } of wanted) {
     const p = partitionFor(table, key);
     if (have.has(p.name)) continue;
-    await exec(`CREATE TABLE IF NOT EXISTS "evidence"."${p.name}" (LIKE "evidence"."${table}" INCLUDING ALL)`, []);
+    const fill = FILLFACTOR[table];
+    await exec(`CREATE TABLE IF NOT EXISTS "evidence"."${p.name}" (LIKE "evidence"."${table}" INCLUDING ALL)${fill ? ` WITH (fillfactor = ${fill})` : ''}`, []);
     await exec(`ALTER TABLE "evidence"."${table}" ATTACH PARTITION "evidence"."${p.name}" FOR VALUES FROM (${p.from}) TO (${p.to})`, []);
     have.add(p.name);
   }
