@@ -146,9 +146,9 @@ function mainThreadCpu(): number | null {
 }
 
 /**
- * Where an ingest's time goes: this process's CPU (the pipeline's JavaScript thread, the parse
- * worker's when there is one, libuv and GC helpers; the main thread's alone in brackets) vs the
- * PostgreSQL backends', each in µs per event, over the same wall time.
+ * Where an ingest's time goes: this process's CPU (the pipeline's JavaScript thread plus libuv and
+ * GC helpers; the main thread's alone in brackets) vs the PostgreSQL backends', each in µs per
+ * event, over the same wall time.
  */
 async function cpuSplit<T>(db: Database, lines: number, fn: () => Promise<T>): Promise<[T, string]> {
   const before = await backendCpu(db);
@@ -168,14 +168,8 @@ async function cpuSplit<T>(db: Database, lines: number, fn: () => Promise<T>): P
   return [v, `CPU over ${wall.toFixed(1)} s wall: node ${node.toFixed(1)} s (${us(node)}${main === null ? '' : `; main thread ${main.toFixed(1)} s, ${us(main)}`})${pg === null ? '' : `, PostgreSQL backends ${pg.toFixed(1)} s (${us(pg)})`}`];
 }
 
-/**
- * The parse in a worker thread (lib/services/ingest/parse-worker.ts), as `holdfast ingest` runs a
- * file; BENCH_INGEST_PARSE_WORKER=off parses in the pipeline's thread, as before (to compare).
- */
-const PARSE_WORKER = process.env.BENCH_INGEST_PARSE_WORKER === 'off' ? null : {};
-
 async function ingestFile(db: Database, file: string, source: string) {
-  return timed(() => ingestStream(db, createReadStream(file, { highWaterMark: 256 * 1024 }), { format: 'nginx-json', sourceName: source, actor: 'bench', now, parseWorker: PARSE_WORKER }));
+  return timed(() => ingestStream(db, createReadStream(file, { highWaterMark: 256 * 1024 }), { format: 'nginx-json', sourceName: source, actor: 'bench', now }));
 }
 
 /** Bytes of the database and of each evidence table (all partitions, indexes and TOAST included). */
@@ -221,7 +215,7 @@ if (process.env.INGEST_MEM_CHILD_LINES && process.send) {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const db = await openDatabase({ kind: 'postgres', url: process.env.INGEST_MEM_CHILD_URL!, poolSize: 2 });
-  const s = await ingestStream(db, traffic.stream(lines), { format: 'nginx-json', sourceName: 'bench-mem', actor: 'bench', now, parseWorker: PARSE_WORKER });
+  const s = await ingestStream(db, traffic.stream(lines), { format: 'nginx-json', sourceName: 'bench-mem', actor: 'bench', now });
   await db.close();
   clearInterval(timer);
   // VmHWM is this process's own high-water mark; getrusage's maxRSS is not (Linux carries the

@@ -15,14 +15,6 @@ export const BUNDLES = {
   server: { entry: 'lib/server/start.ts', out: 'dist/server/start.mjs' },
 };
 
-/**
- * Worker threads' entries, bundled beside each bundle's entry under these names: the code that
- * starts one finds it beside its own chunk (lib/services/ingest/parse-worker.ts).
- */
-export const WORKERS = {
-  'ingest-parse-worker': 'lib/services/ingest/parse-worker-thread.ts',
-};
-
 /** Where the list of a bundle's source files and its build time are kept. */
 export function inputsFile(root, name) {
   return path.join(root, path.dirname(BUNDLES[name].out), 'inputs.json');

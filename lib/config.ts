@@ -86,8 +86,6 @@ const envSchema = z.object({
   // The CLI's settings: the API key and DPoP key file for --server, and the ingest chunk size.
   HOLDFAST_API_KEY: z.string().trim().optional(),
   HOLDFAST_DPOP_KEY_FILE: z.string().trim().optional(),
-  // `holdfast ingest` of a large file: parse in a worker thread (lib/services/ingest/parse-worker.ts) or not.
-  HOLDFAST_INGEST_PARSE_WORKER: z.enum(['auto', 'off']).default('auto'),
   HOLDFAST_INGEST_CHUNK: z.coerce.number({ error: 'must be a number of lines' }).int('must be a whole number of lines').min(1, 'must be at least 1 line').max(1_000_000, 'must be at most 1000000 lines').optional(),
 });
 

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLES, inputsFile, WORKERS } from '../bin/bundles.mjs';
+import { BUNDLES, inputsFile } from '../bin/bundles.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** esbuild's options for bundle `name` (also read by scripts/bundle-chunks.test.ts to check the chunk graph). */
@@ -18,7 +18,7 @@ export function bundleOptions(name) {
   const { entry, out } = BUNDLES[name];
   return {
     absWorkingDir: root,
-    entryPoints: { [path.basename(out, '.mjs')]: entry, ...WORKERS },
+    entryPoints: { [path.basename(out, '.mjs')]: entry },
     // Chunks beside the entry, two levels below the root like lib/<dir>/ (lib/db/migrations.ts finds prisma/ from its own path).
     outdir: path.join(root, path.dirname(out)),
     outExtension: { '.js': '.mjs' },

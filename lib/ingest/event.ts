@@ -60,7 +60,7 @@ export function newEvent(format: string, occurredAt: Date, raw: string | Uint8Ar
   let redacted: string | null = null;
   let line: string | Uint8Array | null = raw;
   let json = parsed;
-  const ev: NormalizedEvent & { [RAW_OF]?: () => EventRaw } = {
+  return {
     format,
     occurredAt,
     requestId: null,
@@ -90,20 +90,7 @@ export function newEvent(format: string, occurredAt: Date, raw: string | Uint8Ar
       redacted = v;
       [line, json] = [null, undefined];
     },
-    // Symbol-keyed: no structured clone, JSON or Object.keys sees it (lib/services/ingest/parse-worker.ts reads it).
-    [RAW_OF]: () => (redacted !== null ? { redacted } : { line: line!, json }),
   };
-  return ev;
-}
-
-const RAW_OF = Symbol('holdfast.eventRaw');
-
-/** What an event's `redactedRaw` is made of: the redacted line once worked out, else the line and its JSON (or how to parse it again). */
-export type EventRaw = { redacted: string } | { line: string | Uint8Array; json: Json | ((line: string) => Json) | undefined };
-
-/** An event's redactedRaw ingredients (eventRaw) as newEvent keeps them; null for an object newEvent did not make. */
-export function eventRaw(ev: NormalizedEvent): EventRaw | null {
-  return (ev as { [RAW_OF]?: () => EventRaw })[RAW_OF]?.() ?? null;
 }
 
 /**

@@ -64,14 +64,6 @@ async function* chunksOf(src: Exclude<ByteSource, BoundedByteSource>): AsyncGene
   for await (const c of src as AsyncIterable<Uint8Array | string>) yield toBuffer(c);
 }
 
-/**
- * A source's bytes as Buffers, and how far they may inflate (Infinity when the source carries no
- * bound): to read some of a source ahead and hand it on (`{ bytes, maxInflatedBytes }`) unchanged.
- */
-export function sourceChunks(src: ByteSource): { chunks: AsyncGenerator<Buffer>; maxInflatedBytes: number } {
-  return isBounded(src) ? { chunks: chunksOf(src.bytes), maxInflatedBytes: src.maxInflatedBytes } : { chunks: chunksOf(src), maxInflatedBytes: Infinity };
-}
-
 async function* tapped(src: AsyncGenerator<Buffer>, onBytes: ((chunk: Buffer) => void) | undefined): AsyncGenerator<Buffer> {
   if (!onBytes) return yield* src;
   for await (const c of src) {

@@ -257,8 +257,6 @@ export async function runIngest(ctx: CommandContext): Promise<void> {
             actor: 'cli',
             // Rows per set-based statement (tests use small chunks to stop mid-batch).
             chunkSize: readSetting('HOLDFAST_INGEST_CHUNK'),
-            // A large input is parsed on another core (parse-worker.ts; small ones stay in this thread).
-            parseWorker: readSetting('HOLDFAST_INGEST_PARSE_WORKER') === 'off' ? null : {},
             onProgress: (p) => bar.lines(p.linesRead),
           });
         });

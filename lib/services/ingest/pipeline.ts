@@ -7,7 +7,7 @@
 // duplicates when nothing changed; exposures are keyed by scanner + fingerprint + location. Raw
 // tokens and DPoP proofs never reach the database: proofs are verified as of the event's own time
 // and dropped. This module orchestrates: it reads, chunks, and writes the batch record and audit entry.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
 import { KeyCache, MemoryReplayStore } from '../../binding/index.ts';
 import { sideExecutor } from '../../db/bulk.ts';
@@ -15,7 +15,7 @@ import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
 import { HoldfastError } from '../../errors.ts';
 import { ANY_PEER_WORDS, parseTrustedProxies, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
-import type { ByteSource, FormatName } from '../../ingest/index.ts';
+import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
 import { BatchWarnings } from '../../ingest/batch-warnings.ts';
 import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
 import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
@@ -29,7 +29,6 @@ import { ensureSource, repeatsCommittedBatch, withBatchTransaction } from './bat
 import { MAX_BATCH_ERRORS, newBatchStats, noteSkip, type IngestError, type IngestProgress } from './batch-types.ts';
 import { flushEvents, flushExposures, flushTokens, writeLastSeen, type BatchState, type BatchTouched, type PendingEvent } from './batch-writer.ts';
 import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
-import { openKeyedParseStream, type ParseWorkerOptions } from './parse-worker.ts';
 import { ProofsSeen } from './proofs-seen.ts';
 
 export { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
@@ -112,12 +111,6 @@ export interface IngestOptions {
    * without `%z`, RFC 3164 syslog headers, Apache's error log. None: UTC. An unknown zone is a bad_request.
    */
   timeZone?: string | null;
-  /**
-   * Parse in a worker thread (parse-worker.ts) while this one decides verdicts and writes, when the
-   * input is large enough to be worth it; absent: in this thread. The caller opts in: the worker's
-   * module must be where parse-worker.ts looks for it (sources, or the esbuild bundles).
-   */
-  parseWorker?: ParseWorkerOptions | null;
 }
 
 /** Events, tokens and exposures parsed before a chunk is written (PostgreSQL). */
@@ -136,14 +129,20 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
   // is served between the batch's statements (lib/db/read-gate.ts), so a statement's length is how
   // long a page waits.
   const chunkSize = Math.max(1, opts.chunkSize ?? (db.readGate ? EMBEDDED_CHUNK_LINES : CHUNK_LINES));
+  // SHA-256 and size of the body exactly as received (before gunzip): the batch's evidence of
+  // what was ingested, kept with the batch and in its audit entry.
+  const bodyHash = createHash('sha256');
+  let bodyBytes = 0;
   const timeZone = opts.timeZone ? parseTimeZone(opts.timeZone) : null;
   if (opts.timeZone && !timeZone) throw new HoldfastError('bad_request', `timeZone ${TIME_ZONE_MESSAGE}`, { errors: [{ path: 'timeZone', message: TIME_ZONE_MESSAGE }] });
   // Read by the parsers line by line: set in the transaction below, before the first line is parsed.
   let sourceProxies: Cidr[] | null = null;
-  // body(): SHA-256 and size of the body exactly as received (before gunzip), the batch's evidence of
-  // what was ingested, kept with the batch and in its audit entry.
-  const { format, compiled, batches, close, body } = await openKeyedParseStream(source, {
+  const { format, compiled, batches } = await openParseStream(source, {
     trustedProxies: () => sourceProxies,
+    onBytes: (c) => {
+      bodyHash.update(c);
+      bodyBytes += c.length;
+    },
     format: (opts.format ?? undefined) as FormatName | 'auto' | undefined,
     gateway: opts.sourceName ?? null,
     now,
@@ -151,7 +150,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
     gatewayConfig: opts.gatewayConfig,
     logFormat: opts.logFormat,
     timeZone,
-  }, opts.parseWorker ? { aheadLines: chunkSize, ...opts.parseWorker } : null);
+  });
   const logFormatSha256 = compiled && opts.gatewayConfig !== undefined ? logFormatSha256Of(compiled.gateway, compiled.name, opts.gatewayConfig) : null;
   const logFormat = compiled ? { gateway: compiled.gateway, name: compiled.name, warnings: compiled.warnings } : undefined;
   const batchId = randomUUID();
@@ -222,14 +221,13 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       // A chunk may still be writing when the input fails: wait for it before the error rolls the
       // transaction back, or its remaining statements would run after the ROLLBACK, outside it.
       try {
-        for await (const parsed of batches) for (const { lineNo, result, key } of parsed) {
+        for await (const parsed of batches) for (const { lineNo, result } of parsed) {
           if (lineNo > st.stats.linesRead) st.stats.linesRead = lineNo;
           switch (result.kind) {
             case 'event': {
               const ev = result.event;
               lineWarnings.note(ev);
-              // Keyed already when parsed in the worker (the same BatchRequestKeys, in stream order there).
-              events.push({ ev, key: key ?? requestKeys.keyOf(ev), lineNo });
+              events.push({ ev, key: requestKeys.keyOf(ev), lineNo });
               break;
             }
             case 'token':
@@ -259,7 +257,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await st.hops.finish();
       await writeLastSeen(st);
       const s = st.stats;
-      const { sha256: contentSha256, bytes: bodyBytes } = body();
+      const contentSha256 = bodyHash.digest('hex');
       // The same body, from the same source, committed before (an at-least-once shipper re-sending a
       // file after the ledger's window forgot its lines): nothing of it is new.
       if (s.accepted > 0 && (await repeatsCommittedBatch(exec, { contentSha256, sourceId, format, batchId, logFormatSha256 }))) {
@@ -304,7 +302,5 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       )
       .catch(() => {});
     throw e;
-  } finally {
-    await close();
   }
 }
