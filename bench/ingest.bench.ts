@@ -15,10 +15,14 @@
 //     BENCH_INGEST_MEM_FACTOR × that (default 10), each streamed from the generator in a fresh process,
 //     and the larger one again with V8's heap capped at BENCH_INGEST_HEAP_CAP_MB (default 256):
 //     uncapped, V8 lets its heap grow lazily in a longer run; capped, only real growth can fail.
-//   - parse + classify (no database) vs a bare readline + JSON.parse loop, as before.
+//   - parse + classify (no database) vs a bare readline + JSON.parse loop, as before;
+//   - batches: BENCH_INGEST_BATCHED_LINES (default 200,000) realistic lines shipped as a gateway's
+//     shipper sends them, BENCH_INGEST_BATCH_LINES (default 2,000) a batch: hourly usage bytes per
+//     request with the aggregate partitions as made (fill factor 70, lib/services/evidence/partitions.ts)
+//     vs the same partitions set back to full pages (fill factor 100).
 // The PostgreSQL run also notes the CPU time per event of this process vs the database backends (from
 // /proc; omitted when PostgreSQL runs elsewhere): which side of the pipeline is the bottleneck.
-// BENCH_INGEST_PARTS picks parts (comma list of classify, pg, adversarial, pglite, memory; default all).
+// BENCH_INGEST_PARTS picks parts (comma list of classify, pg, adversarial, pglite, memory, batches; default all).
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +59,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
  * the figure this bench prints.
  */
 const RATE = Number(process.env.BENCH_INGEST_RATE ?? 10_000);
-const PARTS = new Set((process.env.BENCH_INGEST_PARTS ?? 'classify,pg,adversarial,pglite,memory').split(',').map((x) => x.trim()));
+const BATCHED_LINES = Number(process.env.BENCH_INGEST_BATCHED_LINES ?? 200_000);
+const BATCH_LINES = Number(process.env.BENCH_INGEST_BATCH_LINES ?? 2_000);
+const PARTS = new Set((process.env.BENCH_INGEST_PARTS ?? 'classify,pg,adversarial,pglite,memory,batches').split(',').map((x) => x.trim()));
 /** The ingest clock: two hours after the generated traffic ends (it starts 2026-12-04 08:00 UTC). */
 const NOW = new Date(Date.UTC(2026, 11, 4, 8) + Math.ceil(Math.max(LINES, MEM_LINES * MEM_FACTOR) / RATE / 3600 + 2) * 3_600_000);
 const now = () => NOW;
@@ -267,7 +273,7 @@ export async function run(): Promise<BenchResult[]> {
       });
     }
 
-    const wantsDb = ['pg', 'adversarial', 'pglite', 'memory'].some((p) => PARTS.has(p));
+    const wantsDb = ['pg', 'adversarial', 'pglite', 'memory', 'batches'].some((p) => PARTS.has(p));
     if (wantsDb && !(await postgresAvailable())) {
       results.push(skipped('ingest end-to-end PostgreSQL events/s', 'no PostgreSQL at 127.0.0.1:5432'));
       return results;
@@ -374,6 +380,51 @@ export async function run(): Promise<BenchResult[]> {
         await db.close();
         rmSync(file, { force: true });
       }
+    }
+
+    // 2b. the same traffic in a shipper's batches: each batch adds to the current hour's usage rows.
+    if (PARTS.has('batches') && traffic) {
+      const lines: string[] = [];
+      for await (const chunk of traffic.stream(BATCHED_LINES)) lines.push(...String(chunk).split('\n').filter(Boolean));
+      const shipped = async (fillfactor: number | null) => {
+        const pg = await createPostgresTestDatabase({ migrated: true });
+        cleanups.push(() => pg.drop());
+        const db = await openDatabase({ kind: 'postgres', url: pg.url, poolSize: 4 });
+        try {
+          await maintainEvidence(db, { now: NOW, retention: DEFAULT_RETENTION });
+          if (fillfactor !== null) {
+            const parts = await db.query<{ name: string }>(
+              `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+                 JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = 'evidence' AND p.relname IN ('Usage', 'HopUsage')`,
+            );
+            for (const { name } of parts) await db.query(`ALTER TABLE "evidence"."${name}" SET (fillfactor = ${fillfactor})`);
+          }
+          const t0 = process.hrtime.bigint();
+          let accepted = 0;
+          for (let i = 0; i < lines.length; i += BATCH_LINES) {
+            const body = lines.slice(i, i + BATCH_LINES).join('\n') + '\n';
+            accepted += (await ingestStream(db, [body], { format: 'nginx-json', sourceName: 'bench-batches', actor: 'bench', now })).accepted;
+          }
+          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          if (accepted !== lines.length) throw new Error(`batched ingest accepted ${accepted} of ${lines.length}`);
+          const usage = (await sizes(db)).tables.Usage ?? 0;
+          const rows = await count(db, `SELECT count(*)::int AS n FROM evidence."Usage"`);
+          return { perRequest: usage / lines.length, rate: lines.length / seconds, rows, usage };
+        } finally {
+          await db.close();
+        }
+      };
+      const full = await shipped(100);
+      const made = await shipped(null);
+      const batches = Math.ceil(lines.length / BATCH_LINES);
+      results.push({
+        name: 'ingest in batches: hourly usage bytes per request',
+        value: made.perRequest,
+        unit: 'B',
+        baseline: { name: 'aggregate partitions at fill factor 100', value: full.perRequest, unit: 'B' },
+        ratio: made.perRequest / full.perRequest,
+        notes: `${lines.length.toLocaleString('en-US')} realistic lines in ${batches} batches of ${BATCH_LINES.toLocaleString('en-US')} (BENCH_INGEST_BATCHED_LINES, BENCH_INGEST_BATCH_LINES): evidence."Usage" with its indexes ${(made.usage / 1024 / 1024).toFixed(1)} MiB for ${made.rows.toLocaleString('en-US')} rows (fill factor 100: ${(full.usage / 1024 / 1024).toFixed(1)} MiB for ${full.rows.toLocaleString('en-US')}); ${Math.round(made.rate).toLocaleString('en-US')} events/s (fill factor 100: ${Math.round(full.rate).toLocaleString('en-US')})`,
+      });
     }
 
     // 3. adversarial mix → PostgreSQL (about half failures, proofs, a new client address per line).
