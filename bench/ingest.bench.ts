@@ -125,31 +125,32 @@ function jqRate(file: string, lines: number): number {
  * null when their /proc entries cannot be read (a server on another host or in a container).
  */
 async function backendCpu(db: Database, known = new Map<number, number>()): Promise<Map<number, number> | null> {
-  const tick = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
   const rows = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
   const out = new Map(known);
   for (const { pid } of rows) {
-    try {
-      // After the command name come fields 3 on (proc(5)): utime is field 14, stime field 15.
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(pid, (Number(f[11]) + Number(f[12])) / tick);
-    } catch {
-      return null;
-    }
+    const cpu = statCpu(`/proc/${pid}/stat`);
+    if (cpu === null) return null;
+    out.set(pid, cpu);
   }
   return out;
 }
 
-/** CPU seconds of this process's main thread (its task's stat carries the process's pid), or null. */
-function mainThreadCpu(): number | null {
+let clockTicks: number | undefined;
+
+/** User + system CPU seconds in a /proc stat file, or null when it cannot be read. */
+function statCpu(file: string): number | null {
   try {
-    const tick = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / tick;
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+    // After the command name come fields 3 on (proc(5)): utime is field 14, stime field 15.
+    const f = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicks;
   } catch {
     return null;
   }
 }
+
+/** CPU seconds of this process's main thread (its task's stat carries the process's pid), or null. */
+const mainThreadCpu = (): number | null => statCpu(`/proc/self/task/${process.pid}/stat`);
 
 /**
  * Where an ingest's time goes: this process's CPU (the pipeline's JavaScript thread plus libuv and
