@@ -3,8 +3,9 @@
 // the source is created with its trusted proxies (shown canonical), then changed in its row; the
 // API answers the same list. A backend log uploaded on the Ingest page: as that source, the request
 // sent straight to the backend (from 127.0.0.2) reads spoofed_client_cert; as a source without
-// trusted proxies, the result warns that the header is believed from any peer. Screenshots at 1440,
-// 1280 and 390 px.
+// trusted proxies, the result warns that the header is believed from any peer; the Sources page then
+// lists the two peers that forwarded certificates and the admin trusts only the edge. Networks broad
+// enough to hold clients are warned of when saved. Screenshots at 1440, 1280 and 390 px.
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { createGatewayPki, type GatewayPki } from '../lib/testing/gateway-pki.ts';
@@ -71,6 +72,11 @@ test('the admin sets and changes the trusted proxies of a source', async ({ page
   await page.getByLabel('Trusted proxies', { exact: true }).fill('10.0.0.0/8, 2001:DB8::/32');
   await page.getByRole('button', { name: 'Create source and key' }).click();
   await expect(page.getByTestId('source-key')).toBeVisible();
+  // Both networks hold clients as well as proxies: said where the source was created.
+  await expect(createForm.getByRole('alert')).toHaveText([
+    "Warning: 10.0.0.0/8 trusts 16,777,216 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; list your edges' own addresses instead",
+    "Warning: 2001:db8::/32 trusts 2^96 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; list your edges' own addresses instead",
+  ]);
   const field = page.getByLabel(`Trusted proxies of ${source}`);
   await expect(field).toHaveValue('10.0.0.0/8, 2001:db8::/32');
   await shots(page, 'sources-trusted-proxies');
@@ -103,4 +109,18 @@ test('the admin sets and changes the trusted proxies of a source', async ({ page
     `Warning: 2 lines of source ${source}-open carry a forwarded client certificate (from TCP peers 127.0.0.1, 127.0.0.2): forwarded certificate headers are believed from any peer: set the trusted proxies`,
   );
   await shots(page, 'ingest-trusted-proxies-warning');
+
+  // The Sources page lists the peers that forwarded certificates to the open source; the admin
+  // ticks the edge and trusts only it: the other peer is then outside the trusted proxies.
+  await page.goto('/sources#forwarders');
+  const seen = page.getByRole('region', { name: `Forwarders of ${source}-open` });
+  await expect(seen.locator('tr[data-peer]')).toHaveCount(2);
+  await expect(seen.locator('tr[data-peer="127.0.0.2"]')).toContainText('yes (any peer)');
+  await shots(page, 'sources-forwarders');
+  await seen.getByLabel(`127.0.0.1 is an edge of ${source}-open`).check();
+  await seen.getByRole('button', { name: 'Trust only the ticked peer' }).click();
+  await expect(seen.getByRole('status')).toContainText(`Saved: the trusted proxies of ${source}-open are 127.0.0.1/32.`);
+  await expect(page.getByLabel(`Trusted proxies of ${source}-open`)).toHaveValue('127.0.0.1/32');
+  await expect(seen.locator('tr[data-peer="127.0.0.2"]')).toContainText('no: spoofed_client_cert');
+  await expect(seen.locator('tr[data-peer="127.0.0.1"]')).toContainText('yes');
 });

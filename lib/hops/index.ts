@@ -6,7 +6,7 @@ export { backendView, hopVerdict } from './hop-verdict.ts';
 export { DEFAULT_ORDER_TOLERANCE_MS, inferRole, orderHops } from './order-hops.ts';
 export { commonName, dnKey, namesCertificate, normalizeSerial, sameCertificate, type CertMatch } from './same-certificate.ts';
 export {
-  ANY_PEER_WORDS, forwardedPeer, MAX_TRUSTED_PROXIES, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, UNTRUSTED_PEER_REASON, UNTRUSTED_PEER_WORDS,
+  ANY_PEER_WORDS, BROAD_TRUSTED_ADDRESSES, broadTrustedProxyWarnings, canonicalAddress, forwardedPeer, MAX_TRUSTED_PROXIES, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, storedTrustedProxies, UNTRUSTED_PEER_REASON, UNTRUSTED_PEER_WORDS,
   type Cidr, type ForwardedPeer,
 } from './trusted-proxies.ts';
 export { CHAIN_REASON_WORDS, CHAIN_VERDICT_WORDS, explainChain } from './words.ts';

@@ -2,7 +2,7 @@
 // in), and a forwarded certificate classified by the TCP peer that sent it.
 import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../domain/types.ts';
-import { forwardedPeer, nodeAddress, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, walkTrustedHops, type Cidr } from './trusted-proxies.ts';
+import { broadTrustedProxyWarnings, canonicalAddress, forwardedPeer, nodeAddress, parseAddress, parseCidr, parseTrustedProxies, peerTrusted, walkTrustedHops, type Cidr } from './trusted-proxies.ts';
 
 const cidrs = (...xs: string[]): Cidr[] => {
   const r = parseTrustedProxies(xs);
@@ -127,5 +127,35 @@ describe('walkTrustedHops: trusted proxies in a row, walked from the right', () 
     expect(walkTrustedHops(edgeAndLb, '10.0.0.2', null)).toEqual({ hops: 1, proxies: ['10.0.0.2'], client: null });
     expect(walkTrustedHops(edgeAndLb, '198.51.100.1', ['10.0.0.1'])).toEqual({ hops: 0, proxies: [], client: null });
     expect(walkTrustedHops(edgeAndLb, null, ['203.0.113.7', '10.0.0.1'])).toEqual({ hops: 0, proxies: [], client: null });
+  });
+});
+
+describe('broadTrustedProxyWarnings', () => {
+  it('warns of each network over 256 addresses, with its size, and of none up to 256', () => {
+    expect(broadTrustedProxyWarnings(cidrs('10.0.1.0/24', '10.0.2.7', '2001:db8::/120', '::1'))).toEqual([]);
+    const w = broadTrustedProxyWarnings(cidrs('10.0.0.0/8', '10.0.1.0/24', '192.168.0.0/23', '2001:db8::/32', '0.0.0.0/0'));
+    expect(w).toHaveLength(4);
+    expect(w[0]).toMatch(/^10\.0\.0\.0\/8 trusts 16,777,216 addresses: any client inside it can send a forwarded client certificate header/);
+    expect(w[1]).toMatch(/^192\.168\.0\.0\/23 trusts 512 addresses/);
+    expect(w[2]).toMatch(/^2001:db8::\/32 trusts 2\^96 addresses/);
+    expect(w[3]).toMatch(/^0\.0\.0\.0\/0 trusts 4,294,967,296 addresses/);
+    for (const line of w) expect(line).toContain("list your edges' own addresses instead");
+  });
+
+  it('offers the peers seen forwarding from inside the network as the narrow list', () => {
+    const seen = ['10.1.2.3', '10.9.9.9', '192.0.2.1', '10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.7'];
+    const [w] = broadTrustedProxyWarnings(cidrs('10.0.0.0/8'), seen);
+    expect(w).toContain('the peers that have forwarded certificates from inside it are 10.0.0.4, 10.0.0.5, 10.0.0.6, 10.0.0.7, 10.1.2.3 and 1 more: trust the addresses of those that are your edges instead');
+    expect(w).not.toContain('192.0.2.1');
+  });
+});
+
+describe('canonicalAddress', () => {
+  it('writes an address as the trusted proxies store it, and refuses what is none', () => {
+    expect(canonicalAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(canonicalAddress('[2001:DB8:0:0:0:0:0:1]')).toBe('2001:db8::1');
+    expect(canonicalAddress('fe80::1%eth0')).toBe('fe80::1');
+    expect(canonicalAddress(' 10.0.0.9 ')).toBe('10.0.0.9');
+    for (const none of ['unix:', '-', 'edge.example', '10.0.0.256']) expect(canonicalAddress(none)).toBeNull();
   });
 });

@@ -134,6 +134,45 @@ export function parseTrustedProxies(input: string | readonly string[]): { cidrs:
   return { cidrs };
 }
 
+/**
+ * A trusted network holding more than this many addresses is a network of clients as much as of
+ * proxies: any host in it may send a forwarded-certificate header and be believed.
+ */
+export const BROAD_TRUSTED_ADDRESSES = 256;
+
+/**
+ * One line per trusted network broader than BROAD_TRUSTED_ADDRESSES: what it lets a client inside
+ * it do. `seen` are the peers that have forwarded certificates to the source (SourceForwarder),
+ * offered as the narrow list when there are any inside the network.
+ */
+export function broadTrustedProxyWarnings(cidrs: readonly Cidr[], seen: readonly string[] = []): string[] {
+  const out: string[] = [];
+  for (const c of cidrs) {
+    const hostBits = width(c.family) - c.prefix;
+    if (2 ** hostBits <= BROAD_TRUSTED_ADDRESSES) continue;
+    const size = hostBits >= 53 ? `2^${hostBits}` : (2 ** hostBits).toLocaleString('en-US');
+    const inside = seen.filter((p) => peerTrusted([c], p) === true).sort();
+    const narrow = inside.length
+      ? `the peers that have forwarded certificates from inside it are ${inside.slice(0, 5).join(', ')}${inside.length > 5 ? ` and ${inside.length - 5} more` : ''}: trust the addresses of those that are your edges instead`
+      : 'list your edges\' own addresses instead';
+    out.push(`${c.text} trusts ${size} addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; ${narrow}`);
+  }
+  return out;
+}
+
+/** The canonical text of an address as gateways log it (`::ffff:10.0.0.1` → `10.0.0.1`, `[::1]` → `::1`), or null when it is none. */
+export function canonicalAddress(raw: string): string | null {
+  const a = parseAddress(raw);
+  return a ? addressText(a.family, a.bits) : null;
+}
+
+/** A source's trusted proxies as stored (canonical, so they parse; a list that would not is dropped rather than trusted): empty when none. */
+export function storedTrustedProxies(stored: readonly string[] | null | undefined): Cidr[] {
+  if (!stored?.length) return [];
+  const r = parseTrustedProxies(stored);
+  return 'error' in r ? [] : r.cidrs;
+}
+
 /** Whether `peer` lies in one of the networks; null when the peer is not an address (a host name, `unix`, `-`). */
 export function peerTrusted(cidrs: readonly Cidr[], peer: string): boolean | null {
   const a = parseAddress(peer);

@@ -6,6 +6,7 @@ import { getSourceLogFormat, listSourceLogFormats } from '@/lib/services/ingest/
 import { requirePage } from '../../_lib/session.ts';
 import { GATEWAY_LABELS } from './gateway-labels.ts';
 import { LogFormatForm } from './log-format-form.tsx';
+import { ForwardersForm } from './forwarders-form.tsx';
 import { SourceForm } from './source-form.tsx';
 import { TrustedProxiesForm } from './trusted-proxies-form.tsx';
 
@@ -84,6 +85,29 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
               ))}
             </tbody>
           </table>
+        )}
+      </div>
+      <div className="panel" id="forwarders" data-testid="forwarders-panel">
+        <h2>Proxies seen forwarding client certificates</h2>
+        <p className="muted">
+          The TCP peers each backend received a forwarded client certificate header from, as its logs show them, newest first. Your edges
+          should be the only ones. A trusted network broad enough to hold clients lets any of them send the header itself and be believed:
+          tick the peers that are your edges and trust only those.
+        </p>
+        {sources.every((s) => s.forwarding.forwarders.length === 0 && s.forwarding.trustedProxyWarnings.length === 0) ? (
+          <p className="empty">No backend has logged a forwarded client certificate yet.</p>
+        ) : (
+          sources
+            .filter((s) => s.forwarding.forwarders.length > 0 || s.forwarding.trustedProxyWarnings.length > 0)
+            .map((s) => (
+              <section key={s.id} aria-label={`Forwarders of ${s.name}`}>
+                <h3>{s.name} <span className="muted">trusts {s.trustedProxies.length ? s.trustedProxies.join(', ') : 'any peer'}</span></h3>
+                {s.forwarding.trustedProxyWarnings.map((w) => (
+                  <p key={w} className="error" data-testid="trusted-proxy-warning">Warning: {w}</p>
+                ))}
+                {s.forwarding.forwarders.length ? <ForwardersForm source={s.name} forwarders={s.forwarding.forwarders} total={s.forwarding.forwardersTotal} /> : null}
+              </section>
+            ))
         )}
       </div>
       <div className="panel" id="log-format" data-testid="log-format-panel">

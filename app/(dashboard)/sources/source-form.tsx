@@ -7,7 +7,7 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
   const create = useSubmit(async (form: HTMLFormElement) => {
     const f = new FormData(form);
     const format = String(f.get('format') ?? '');
-    const r = await api<{ name: string; apiKey: { key: string } }>('POST', '/api/v1/sources', {
+    const r = await api<{ name: string; apiKey: { key: string }; warnings: string[] }>('POST', '/api/v1/sources', {
       name: String(f.get('name') ?? '').trim(),
       format: format || null,
       description: String(f.get('description') ?? '').trim() || null,
@@ -15,7 +15,7 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
       trustedProxies: String(f.get('trustedProxies') ?? ''),
     });
     form.reset();
-    return { name: r.name, key: r.apiKey.key };
+    return { name: r.name, key: r.apiKey.key, warnings: r.warnings };
   });
   const created = create.result;
 
@@ -37,8 +37,8 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
         <label>
           Description <input name="description" maxLength={500} />
         </label>
-        <label title="CIDRs of the proxies (the TLS-terminating edge) that may forward a client certificate to this backend, separated by commas; empty: any peer">
-          Trusted proxies <input name="trustedProxies" maxLength={4000} placeholder="e.g. 10.0.0.0/8, 2001:db8::/32" />
+        <label title="Addresses (or CIDRs) of the proxies (the TLS-terminating edges) that may forward a client certificate to this backend, separated by commas; empty: any peer. A network that also holds clients lets them pose as a proxy.">
+          Trusted proxies <input name="trustedProxies" maxLength={4000} placeholder="the edges: e.g. 10.0.1.5, 10.0.1.6, 2001:db8::5" />
         </label>
         <button type="submit" disabled={create.busy}>{create.busy ? 'Creating…' : 'Create source and key'}</button>
       </div>
@@ -48,6 +48,9 @@ export function SourceForm({ formats }: { formats: readonly string[] }) {
           API key for <strong>{created.name}</strong> (shown once; it can only ingest, as this source): <code data-testid="source-key">{created.key}</code>
         </p>
       ) : null}
+      {created?.warnings.map((w) => (
+        <p key={w} className="error" role="alert">Warning: {w}</p>
+      ))}
     </form>
   );
 }

@@ -8,7 +8,7 @@ export function TrustedProxiesForm({ source, saved }: { source: string; saved: r
   const save = useSubmit(async (form: HTMLFormElement) => {
     // As typed: the server splits and checks the list (lib/hops/trusted-proxies.ts) and answers with the canonical one.
     const field = form.elements.namedItem('trustedProxies') as HTMLInputElement;
-    const r = await api<{ trustedProxies: string[] }>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies: field.value });
+    const r = await api<{ trustedProxies: string[]; warnings: string[] }>('PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies: field.value });
     field.value = r.trustedProxies.join(', ');
     return r;
   });
@@ -27,6 +27,9 @@ export function TrustedProxiesForm({ source, saved }: { source: string; saved: r
           judged with this list; requests already stored keep the verdicts they were given (a re-sent log is recognised as a duplicate, not judged again).
         </p>
       ) : null}
+      {save.result?.warnings.map((w) => (
+        <p key={w} className="error" role="alert">Warning: {w}</p>
+      ))}
     </form>
   );
 }

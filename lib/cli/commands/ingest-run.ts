@@ -113,9 +113,10 @@ function trustedProxiesArg(raw: unknown, source: string | null): string[] | null
 }
 
 /** With --server: the trusted proxies are saved on the source first (an admin key). */
-async function saveTrustedProxiesOnServer(remote: Remote, source: string, trustedProxies: string[]): Promise<void> {
+async function saveTrustedProxiesOnServer(remote: Remote, source: string, trustedProxies: string[]): Promise<string[]> {
   try {
-    await callApi(remote, 'PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies });
+    const r = await callApi<{ warnings?: string[] }>(remote, 'PUT', `/api/v1/sources/${encodeURIComponent(source)}/trusted-proxies`, { trustedProxies });
+    return r.warnings ?? [];
   } catch (e) {
     if (e instanceof HoldfastError && e.code === 'forbidden') throw new UsageError(`saving the trusted proxies of source ${source} needs an admin key: ${e.message}`);
     if (e instanceof HoldfastError && e.code === 'bad_request') throw new UsageError(e.message);
@@ -236,12 +237,14 @@ export async function runIngest(ctx: CommandContext): Promise<void> {
   const bar = progressBar(mode, total, (s) => ctx.io.err(s));
   const body = counted(input, (n) => bar.bytes(n));
   let summary: IngestSummary;
+  // A trusted network broad enough to hold clients (lib/hops broadTrustedProxyWarnings).
+  let proxyWarnings: string[] = [];
   try {
-    if (trustedProxies && source && ctx.remote) await saveTrustedProxiesOnServer(ctx.remote, source, trustedProxies);
+    if (trustedProxies && source && ctx.remote) proxyWarnings = await saveTrustedProxiesOnServer(ctx.remote, source, trustedProxies);
     summary = ctx.remote
       ? await ingestRemote(ctx.remote, body, { format, logFormat, source, timeZone }, gatewayConfig)
       : await ctx.withDb(async (db) => {
-          if (trustedProxies && source) await setSourceTrustedProxies(db, { source, trustedProxies, actor: 'cli' });
+          if (trustedProxies && source) proxyWarnings = (await setSourceTrustedProxies(db, { source, trustedProxies, actor: 'cli' })).warnings;
           // A configuration given here wins over the one saved on the source (log-formats.ts).
           const chosen = await resolveIngestLogFormat(db, { format, sourceName: source, gatewayConfig, logFormat });
           if (chosen.logFormat && chosen.gatewayConfig === undefined) {
@@ -277,7 +280,7 @@ export async function runIngest(ctx: CommandContext): Promise<void> {
     ...(summary.logFormat ? { logFormat: { gateway: summary.logFormat.gateway, name: summary.logFormat.name } } : {}),
   };
   // What the format cannot tell (no certificate fingerprint, …): on stderr, as messages go.
-  const warnings = [...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])];
+  const warnings = [...proxyWarnings, ...(summary.logFormat?.warnings ?? []), ...(summary.warnings ?? [])];
   if (ctx.io.json) for (const w of warnings) ctx.io.err(`warning: ${w}\n`);
   emit(ctx.io, out, () =>
     [

@@ -47,12 +47,16 @@ describe('holdfast ingest --trusted-proxies and the trusted proxies of a source'
   afterAll(() => pki?.cleanup());
 
   it('with the edge trusted, the request sent straight to the backend is spoofed_client_cert; stdout keeps the CONTRACT shape', async () => {
-    const r = await runCli(['ingest', log, '--format', 'nginx-json', '--source', 'be', '--trusted-proxies', '127.0.0.1/32', '--json'], { env, timeoutMs: 180_000 });
+    // fd00::/8 (IPv6 private addresses) holds no peer of this log, and is broad enough to hold clients: said on stderr.
+    const r = await runCli(['ingest', log, '--format', 'nginx-json', '--source', 'be', '--trusted-proxies', '127.0.0.1/32,fd00::/8', '--json'], { env, timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(CONTRACT_KEYS);
     expect(out).toMatchObject({ linesRead: 2, accepted: 2, rejected: 0 });
     expect(r.stderr).not.toMatch(/believed from any peer/);
+    expect(r.stderr.trim()).toBe(
+      "warning: fd00::/8 trusts 2^120 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; list your edges' own addresses instead",
+    );
     const events = await runCli(['events', '--json'], { env, timeoutMs: 120_000 });
     const byId = Object.fromEntries(events.stdout.trim().split('\n').map((l) => JSON.parse(l) as { requestId: string; verdict: string; reason: string | null }).map((e) => [e.requestId, [e.verdict, e.reason]]));
     expect(byId).toEqual({
@@ -112,6 +116,7 @@ describe('holdfast ingest --trusted-proxies and the trusted proxies of a source'
     it('saves the setting on the source first, then streams the log: the direct request is spoofed_client_cert', async () => {
       const r = await runCli(['ingest', log, '--format', 'nginx-json', '--source', 'be-remote', '--trusted-proxies', '127.0.0.0/31, ::1', '--json', '--server', server.url, '--api-key', admin], { timeoutMs: 180_000 });
       expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/warning/);
       expect(JSON.parse(r.stdout)).toMatchObject({ linesRead: 2, accepted: 2 });
       expect((await listSources(t.db)).find((s) => s.name === 'be-remote')?.trustedProxies).toEqual(['127.0.0.0/31', '::1/128']);
       // 127.0.0.2 is outside 127.0.0.0/31.
@@ -123,9 +128,24 @@ describe('holdfast ingest --trusted-proxies and the trusted proxies of a source'
     it('PUT …/trusted-proxies answers the canonical list, 400 with a problem naming a bad CIDR; POST /sources takes them too', async () => {
       const ok = await call('PUT', '/api/v1/sources/be-api/trusted-proxies', { trustedProxies: ['10.0.0.0/8', '2001:DB8::/32', '10.0.0.0/8'] });
       expect(ok.status).toBe(201);
-      expect(await ok.json()).toEqual({ source: 'be-api', trustedProxies: ['10.0.0.0/8', '2001:db8::/32'] });
+      // Both networks are broad enough to hold clients: each gets a warning.
+      expect(await ok.json()).toEqual({
+        source: 'be-api', trustedProxies: ['10.0.0.0/8', '2001:db8::/32'], warnings: [
+          "10.0.0.0/8 trusts 16,777,216 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; list your edges' own addresses instead",
+          "2001:db8::/32 trusts 2^96 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; list your edges' own addresses instead",
+        ],
+      });
       const again = await call('PUT', '/api/v1/sources/be-api/trusted-proxies', { trustedProxies: [] });
-      expect([again.status, await again.json()]).toEqual([200, { source: 'be-api', trustedProxies: [] }]);
+      expect([again.status, await again.json()]).toEqual([200, { source: 'be-api', trustedProxies: [], warnings: [] }]);
+
+      // With --server the CLI prints the server's warnings on stderr, stdout keeping the CONTRACT shape.
+      const broad = await runCli(['ingest', log, '--format', 'nginx-json', '--source', 'be-remote', '--trusted-proxies', '127.0.0.0/8', '--json', '--server', server.url, '--api-key', admin], { timeoutMs: 180_000 });
+      expect(broad.code, broad.stderr).toBe(0);
+      expect(Object.keys(JSON.parse(broad.stdout))).toEqual(CONTRACT_KEYS);
+      // be-remote has seen 127.0.0.1 and 127.0.0.2 forward (the test before): offered as the narrow list.
+      expect(broad.stderr.trim()).toBe(
+        'warning: 127.0.0.0/8 trusts 16,777,216 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; the peers that have forwarded certificates from inside it are 127.0.0.1, 127.0.0.2: trust the addresses of those that are your edges instead',
+      );
 
       const bad = await call('PUT', '/api/v1/sources/be-api/trusted-proxies', { trustedProxies: ['10.0.0.0/40'] });
       expect(bad.status).toBe(400);

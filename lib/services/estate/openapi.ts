@@ -84,8 +84,8 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/verify/mtls', permission: 'read', tag: 'verify', summary: 'Check an mTLS certificate binding (RFC 8705)' },
   { method: 'post', path: '/ingest', permission: 'ingest', tag: 'ingest', summary: 'Ingest a batch of gateway / IdP / scanner lines (format, source, logFormat and findings=background|wait in the query; formats nginx, apache, haproxy read the source\'s saved log format, 422 without one); answers counts, the first rejected lines, and whether findings were re-evaluated or scheduled', query: IngestQuerySchema },
   { method: 'get', path: '/ingest/batches', permission: 'read', tag: 'ingest', summary: 'Ingest batches, newest first', query: BatchListQuerySchema },
-  { method: 'get', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Registered log sources' },
-  { method: 'post', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Register a log source ({ name, format?, description?, trustedProxies?: [CIDR] or one comma- or space-separated string }; 400 naming a bad CIDR)' },
+  { method: 'get', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Registered log sources, each with its trusted proxies and `forwarding`: the TCP peers seen forwarding a client certificate (newest first, whether inside the trusted proxies) and the trusted networks broad enough to hold clients' },
+  { method: 'post', path: '/sources', permission: 'admin', tag: 'ingest', summary: 'Register a log source ({ name, format?, description?, trustedProxies?: [CIDR] or one comma- or space-separated string }; 400 naming a bad CIDR; `warnings` names a trusted network broad enough to hold clients)' },
   { method: 'get', path: '/sources/log-formats', permission: 'read', tag: 'ingest', summary: 'Sources that keep a log format: gateway, format name and the time zone of zone-less times (never the configuration)' },
   { method: 'get', path: '/sources/{name}/log-format', permission: 'read', tag: 'ingest', summary: "A source's saved log format: gateway, name, sha256, the fields, labels and warnings it reads with; the configuration text for admins only" },
   {
@@ -95,7 +95,7 @@ export const OPERATIONS: Op[] = [
   { method: 'delete', path: '/sources/{name}/log-format', permission: 'admin', tag: 'ingest', summary: "Remove a source's log format (audited)" },
   {
     method: 'put', path: '/sources/{name}/trusted-proxies', permission: 'admin', tag: 'ingest',
-    summary: "Set the proxies ({ trustedProxies: [CIDR or address, IPv4 or IPv6], or one comma- or space-separated string }, at most 100; [] believes any peer) a source's gateway may believe a forwarded client-certificate header from: a line carrying one from another TCP peer reads spoofed_client_cert. 400 naming a bad CIDR; 201 (new source) or 200 with the canonical list. Audited",
+    summary: "Set the proxies ({ trustedProxies: [CIDR or address, IPv4 or IPv6], or one comma- or space-separated string }, at most 100; [] believes any peer) a source's gateway may believe a forwarded client-certificate header from: a line carrying one from another TCP peer reads spoofed_client_cert. 400 naming a bad CIDR; 201 (new source) or 200 with the canonical list and `warnings`: one line per trusted network of more than 256 addresses (any client inside it can pose as a proxy), naming the peers seen forwarding from inside it. Audited",
   },
   { method: 'get', path: '/revocations', permission: 'read', tag: 'revocation', summary: 'Revocations and the state of each leg', query: RevocationListQuerySchema },
   { method: 'post', path: '/revocations', permission: 'revoke', tag: 'revocation', summary: 'Revoke tokens (and optionally their certificates) through the connectors' },

@@ -7,7 +7,8 @@
 import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
-import { backendView, forwardedPeer, namesCertificate, UNTRUSTED_PEER_REASON, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
+import { backendView, forwardedPeer, namesCertificate, UNTRUSTED_PEER_REASON, type Cidr } from '../../hops/index.ts';
+import type { ForwarderTally } from '../../hops/forwarders.ts';
 import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, legacyIdentityNameOf, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
 import type { HopRecorder } from '../evidence/hops.ts';
@@ -163,10 +164,8 @@ export interface BatchState {
   trust: TrustSnapshot | null;
   /** The source's trusted proxies (lib/hops trusted-proxies.ts); null or empty: a forwarded certificate is believed from any peer. */
   trustedProxies: Cidr[] | null;
-  /** Lines with a forwarded certificate by how their peer stands (forwardedPeer), for the batch's warnings. */
-  forwardedPeers: Partial<Record<ForwardedPeer, number>>;
-  /** The TCP peers such lines came from while the source names no trusted proxies (at most 10): what to set them to. */
-  unsetPeers: Set<string>;
+  /** Lines with a forwarded certificate by the TCP peer they came from and how it stands (forwardedPeer): the batch's warnings and the source's forwarders. */
+  forwarders: ForwarderTally;
   batchId: string;
   sourceId: string | null;
   now: () => Date;
@@ -323,8 +322,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     // own claim: whatever the binding check made of it, the request is spoofed_client_cert. Only
     // where it stood in for a TLS one (a backend's line): a hop that ended TLS itself judged its own.
     const peer = forwarded.has(ev) ? forwardedPeer(ev, st.trustedProxies) : 'none';
-    if (peer !== 'none') st.forwardedPeers[peer] = (st.forwardedPeers[peer] ?? 0) + 1;
-    if (peer === 'unset' && ev.peerIp && st.unsetPeers.size < 10) st.unsetPeers.add(ev.peerIp.slice(0, 64));
+    st.forwarders.note(ev, peer);
     const untrusted = peer === 'untrusted';
     rows[i] = {
       ev,

@@ -14,7 +14,7 @@ import { sideExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import type { ExposureRecord, TokenRecord } from '../../domain/types.ts';
 import { HoldfastError } from '../../errors.ts';
-import { ANY_PEER_WORDS, parseTrustedProxies, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
+import { ANY_PEER_WORDS, storedTrustedProxies, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import { openParseStream, type ByteSource, type FormatName } from '../../ingest/index.ts';
 import { BatchWarnings } from '../../ingest/batch-warnings.ts';
 import { parseTimeZone, TIME_ZONE_MESSAGE } from '../../ingest/time-zone.ts';
@@ -30,6 +30,8 @@ import { MAX_BATCH_ERRORS, newBatchStats, noteSkip, type IngestError, type Inges
 import { flushEvents, flushExposures, flushTokens, writeLastSeen, type BatchState, type BatchTouched, type PendingEvent } from './batch-writer.ts';
 import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
 import { ProofsSeen } from './proofs-seen.ts';
+import { recordForwarders } from './forwarders.ts';
+import { ForwarderTally } from '../../hops/forwarders.ts';
 
 export { MAX_BATCH_ERRORS, type IngestError, type IngestProgress } from './batch-types.ts';
 export type { BatchTouched } from './batch-writer.ts';
@@ -73,12 +75,6 @@ export function forwardedPeerWarnings(counts: Partial<Record<ForwardedPeer, numb
   return out;
 }
 
-/** A source's stored trusted proxies (canonical, so they parse; a value that would not is dropped rather than trusted). */
-function trustedProxiesOf(stored: readonly string[] | null | undefined): Cidr[] | null {
-  if (!stored?.length) return null;
-  const r = parseTrustedProxies(stored);
-  return 'error' in r ? null : r.cidrs;
-}
 
 
 export interface IngestOptions {
@@ -166,7 +162,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         const { rows } = await exec(`SELECT name, "trustedProxies" FROM "Source" WHERE id = $1::uuid`, [sourceId]);
         const row = rows[0] as { name: string; trustedProxies: string[] | null } | undefined;
         if (opts.sourceId) sourceName = row?.name ?? sourceName;
-        trustedProxies = trustedProxiesOf(row?.trustedProxies);
+        trustedProxies = storedTrustedProxies(row?.trustedProxies);
       }
       sourceProxies = trustedProxies;
       await exec(
@@ -181,7 +177,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         exec, copy, evidence, batchId, sourceId, now,
         hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now }),
         trust: await loadTrustSnapshot(exec),
-        trustedProxies, forwardedPeers: {}, unsetPeers: new Set(),
+        trustedProxies, forwarders: new ForwarderTally(),
         stats: newBatchStats(),
         errors: [],
         tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
@@ -266,6 +262,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         s.duplicates += s.accepted;
         s.accepted = 0;
       }
+      // The peers that forwarded certificates, before the source's row below (every batch of the
+      // source takes the two in this order). Not for a batch that repeats an earlier one.
+      const newForwarders = sourceId && s.accepted > 0
+        ? await recordForwarders(exec, { sourceId, sourceName: sourceName ?? sourceId, batchId, tally: st.forwarders, trustedProxies })
+        : null;
       // The batch record and its source's counters in one statement: a round trip less while the
       // source's row is held (every batch of the source waits on it until COMMIT). No source: no row matches.
       const finishedAt = now().toISOString();
@@ -284,7 +285,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       } });
       // Last, under the audit lock the append took: which usage hours this batch wrote (usage-versions.ts).
       await stampUsageHours(exec, st.evidence.usageHours);
-      const warnings = [...forwardedPeerWarnings(st.forwardedPeers, sourceName, st.unsetPeers), ...lineWarnings.warnings({ trustAnchors: st.trust !== null })];
+      const warnings = [
+        ...forwardedPeerWarnings(st.forwarders.byClass, sourceName, new Set(st.forwarders.peersOf('unset', 10))),
+        ...(newForwarders ? [newForwarders] : []),
+        ...lineWarnings.warnings({ trustAnchors: st.trust !== null }),
+      ];
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,
         ...(logFormat ? { logFormat } : {}), ...(warnings.length ? { warnings } : {}),

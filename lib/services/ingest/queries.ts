@@ -4,6 +4,7 @@ import { createApiKey } from '../../auth/api-keys.ts';
 import type { Database } from '../../db/open.ts';
 import { HoldfastError } from '../../errors.ts';
 import { parseTrustedProxies } from '../../hops/index.ts';
+import { forwardingViews, trustedProxyWarnings, type ForwardingView } from './forwarders.ts';
 import { isFormatName } from '../../ingest/index.ts';
 
 export interface BatchRow {
@@ -60,6 +61,8 @@ export interface SourceRow {
   lastBatchAt: string | null;
   /** CIDRs a forwarded client-certificate header is believed from (empty: any peer). */
   trustedProxies: string[];
+  /** The TCP peers seen forwarding a client certificate (newest first, at most FORWARDERS_SHOWN), and the trusted networks broad enough to hold clients. */
+  forwarding: ForwardingView;
   keys: Array<{ id: string; name: string; displayStub: string; lastUsedAt: string | null; revoked: boolean }>;
 }
 
@@ -72,6 +75,7 @@ export async function listSources(db: Database): Promise<SourceRow[]> {
       batches: { select: { startedAt: true }, orderBy: { startedAt: 'desc' }, take: 1 },
     },
   });
+  const forwarding = await forwardingViews(db, rows);
   return rows.map((s) => ({
     id: s.id,
     name: s.name,
@@ -83,6 +87,7 @@ export async function listSources(db: Database): Promise<SourceRow[]> {
     batches: s._count.batches,
     lastBatchAt: s.batches[0]?.startedAt.toISOString() ?? null,
     trustedProxies: s.trustedProxies,
+    forwarding: forwarding.get(s.id)!,
     keys: s.apiKeys.map((k) => ({ id: k.id, name: k.name, displayStub: k.displayStub, lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revoked: !!k.revokedAt })),
   }));
 }
@@ -105,7 +110,9 @@ export function checkTrustedProxies(input: readonly string[]): string[] {
 }
 
 /** A named source and its own API key (ingest scope, bound to the source; the key is returned once). */
-export async function createSource(db: Database, input: CreateSourceInput): Promise<{ id: string; name: string; trustedProxies: string[]; apiKey: { id: string; key: string } }> {
+export async function createSource(
+  db: Database, input: CreateSourceInput,
+): Promise<{ id: string; name: string; trustedProxies: string[]; apiKey: { id: string; key: string }; warnings: string[] }> {
   const name = input.name.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/.test(name)) {
     throw new HoldfastError('validation_failed', 'name: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
@@ -120,7 +127,7 @@ export async function createSource(db: Database, input: CreateSourceInput): Prom
     return s;
   });
   const apiKey = await createApiKey(db, { name: `source:${name}`, role: 'analyst', scopes: ['ingest'], sourceId: source.id, createdById: input.createdById ?? null, actor: input.actor });
-  return { id: source.id, name, trustedProxies, apiKey };
+  return { id: source.id, name, trustedProxies, apiKey, warnings: await trustedProxyWarnings(db, source.id, trustedProxies) };
 }
 
 /**
@@ -131,11 +138,11 @@ export async function createSource(db: Database, input: CreateSourceInput): Prom
  */
 export async function setSourceTrustedProxies(
   db: Database, input: { source: string; trustedProxies: readonly string[]; actor: string },
-): Promise<{ source: string; trustedProxies: string[]; created: boolean }> {
+): Promise<{ source: string; trustedProxies: string[]; created: boolean; warnings: string[] }> {
   const name = input.source.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/.test(name)) throw new HoldfastError('validation_failed', 'source: 1 to 100 letters, digits, dot, dash, underscore, colon or @');
   const trustedProxies = checkTrustedProxies(input.trustedProxies);
-  return db.prisma.$transaction(async (tx) => {
+  const saved = await db.prisma.$transaction(async (tx) => {
     const before = await tx.source.findUnique({ where: { name }, select: { id: true, trustedProxies: true } });
     const s = before
       ? await tx.source.update({ where: { id: before.id }, data: { trustedProxies }, select: { id: true } })
@@ -144,6 +151,8 @@ export async function setSourceTrustedProxies(
       actor: input.actor, action: 'source.trusted_proxies.set', target: `source:${s.id}`,
       details: { source: name, trustedProxies, previous: before?.trustedProxies ?? null, sourceCreated: !before },
     });
-    return { source: name, trustedProxies, created: !before };
+    return { id: s.id, source: name, trustedProxies, created: !before };
   });
+  const { id, ...rest } = saved;
+  return { ...rest, warnings: await trustedProxyWarnings(db, id, trustedProxies) };
 }

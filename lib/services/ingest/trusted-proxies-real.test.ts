@@ -25,6 +25,7 @@ import { evaluateFindings } from '../findings/index.ts';
 import { ingestStream, type IngestSummary } from './pipeline.ts';
 import { createSource, setSourceTrustedProxies } from './queries.ts';
 import { allEvents } from './testing/stored-events.ts';
+import { forwardingViews, type ForwardingView } from './forwarders.ts';
 
 const NGINX = findNginx();
 const HAPROXY = findHaproxy();
@@ -62,6 +63,8 @@ interface FindingOut {
 
 interface Run {
   events: EventRow[];
+  /** The forwarders and trusted-proxy warnings of each source, by name. */
+  views: Map<string, ForwardingView>;
   summaries: Record<Backend, IngestSummary>;
   findings: FindingOut[];
 }
@@ -169,13 +172,47 @@ backend backend_apache
     // The whole estate's findings, as the evaluation after the batches makes them.
     await evaluateFindings(db, { actor: 'test' });
     const findings = (await db.query(`SELECT rule, severity, title, explanation, recommendation, evidence FROM "Finding" WHERE status = 'open' ORDER BY rule, "dedupeKey"`)) as FindingOut[];
-    return { events: await allEvents(db), summaries: { nginx, apache }, findings };
+    const sources = await db.query<{ id: string; name: string; trustedProxies: string[] }>(`SELECT id::text AS id, name, "trustedProxies" FROM "Source"`);
+    const byId = await forwardingViews(db, sources);
+    const views = new Map(sources.map((s) => [s.name, byId.get(s.id)!]));
+    return { events: await allEvents(db), summaries: { nginx, apache }, findings, views };
+  }
+
+  interface BroadRun {
+    events: EventRow[];
+    first: Record<Backend, IngestSummary>;
+    second: Record<Backend, IngestSummary>;
+    views: Map<string, ForwardingView>;
+    sourceIds: Record<Backend, string>;
+  }
+
+  /**
+   * The backends' sources trust all of 127.0.0.0/8 (a network of clients as much as of proxies). The
+   * owner's line through the edge (127.0.0.1) comes in a first batch, the thief's (127.0.0.2) in a
+   * second: a peer inside the trusted network that never forwarded a certificate before.
+   */
+  async function ingestBroad(db: Database): Promise<BroadRun> {
+    const first = {} as Record<Backend, IngestSummary>;
+    const second = {} as Record<Backend, IngestSummary>;
+    const sourceIds = {} as Record<Backend, string>;
+    await ingestStream(db, [logs.edge], { format: 'haproxy', sourceName: 'hap-edge', gatewayConfig: logs.haproxyConfig, logFormat: 'holdfast_edge', actor: 'test' });
+    for (const b of BACKENDS) {
+      sourceIds[b] = (await createSource(db, { name: `${b}-backend`, trustedProxies: ['127.0.0.0/8'], actor: 'test' })).id;
+      const lines = (b === 'nginx' ? logs.nginx : logs.apache).split('\n').filter((l) => l.trim() !== '');
+      expect(lines, b).toHaveLength(2);
+      const opts = b === 'nginx' ? { format: 'nginx-json' } : { format: 'apache', gatewayConfig: logs.apacheConfig };
+      first[b] = await ingestStream(db, [`${lines[0]}\n`], { ...opts, sourceName: `${b}-backend`, actor: 'test' });
+      second[b] = await ingestStream(db, [`${lines[1]}\n`], { ...opts, sourceName: `${b}-backend`, actor: 'test' });
+    }
+    const rows = await db.query<{ id: string; trustedProxies: string[] }>(`SELECT id::text AS id, "trustedProxies" FROM "Source" WHERE id = ANY($1::uuid[])`, [Object.values(sourceIds)]);
+    return { events: await allEvents(db), first, second, views: await forwardingViews(db, rows), sourceIds };
   }
 
   const line = (events: EventRow[], source: string, id: string) => events.find((e) => e.source === source && e.correlationId === id);
 
   let trustedRuns = new Map<'pglite' | 'postgres', Run | null>();
   let openRuns = new Map<'pglite' | 'postgres', Run | null>();
+  let broadRuns = new Map<'pglite' | 'postgres', BroadRun | null>();
 
   beforeAll(async () => {
     if (!NGINX || !HAPROXY || !APACHE) throw new Error('CI=true but nginx, haproxy or apache2 is not installed');
@@ -185,6 +222,7 @@ backend backend_apache
     await run();
     trustedRuns = await onEachRuntime((t) => ingestAll(t.db, ['127.0.0.1/32']));
     openRuns = await onEachRuntime((t) => ingestAll(t.db, null));
+    broadRuns = await onEachRuntime((t) => ingestBroad(t.db));
   }, 240_000);
 
   afterAll(async () => {
@@ -261,6 +299,37 @@ backend backend_apache
     const r = openRuns.get(runtime);
     if (!r) return;
     expect(r.findings.filter((f) => f.rule === 'forwarded_cert_from_untrusted_peer')).toEqual([]);
+  });
+
+  it.each(RUNTIMES)('%s: trusted proxies 127.0.0.0/8 — the thief is believed, but his batch names him as a peer that never forwarded before, and the source lists both peers', (runtime) => {
+    const r = broadRuns.get(runtime);
+    if (!r) return;
+    for (const b of BACKENDS) {
+      // A network of clients: the header is believed from the thief too. That is the hole the warnings name.
+      expect(line(r.events, `${b}-backend`, ids.direct[b])?.verdict, `${b} direct`).toBe('ok');
+      // The first batch has no history to compare with: the edge is the first forwarder, no warning.
+      expect(r.first[b].warnings, b).toBeUndefined();
+      expect(r.second[b].warnings, b).toEqual([
+        `forwarded client certificates came from a peer that had never forwarded one to source ${b}-backend: 127.0.0.2 (1 line, inside 127.0.0.0/8). The trusted proxies believed them; if they are not your edges, a client inside the trusted network is posing as a proxy (its requests read spoofed_client_cert once the trusted proxies name only the edges)`,
+      ]);
+      const view = r.views.get(r.sourceIds[b])!;
+      // Newest first; both came in the same second or so, so the order is not what is checked here.
+      expect(view.forwarders.map((f) => [f.peer, f.lines, f.trusted]).sort(), b).toEqual([['127.0.0.1', 1, true], ['127.0.0.2', 1, true]]);
+      expect(view.forwardersTotal).toBe(2);
+      expect(view.trustedProxyWarnings).toEqual([
+        '127.0.0.0/8 trusts 16,777,216 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; the peers that have forwarded certificates from inside it are 127.0.0.1, 127.0.0.2: trust the addresses of those that are your edges instead',
+      ]);
+    }
+  });
+
+  it.each(RUNTIMES)('%s: trusted proxies 127.0.0.1/32 — the source\'s forwarders are the edge (trusted) and the thief (not), and nothing is too broad', async (runtime) => {
+    const r = trustedRuns.get(runtime);
+    if (!r) return;
+    for (const b of BACKENDS) {
+      const v = r.views.get(`${b}-backend`)!;
+      expect(v.forwarders.map((f) => [f.peer, f.lines, f.trusted]).sort(), b).toEqual([['127.0.0.1', 1, true], ['127.0.0.2', 1, false]]);
+      expect(v.trustedProxyWarnings).toEqual([]);
+    }
   });
 
   it('no raw token in any log line Holdfast stored', () => {
