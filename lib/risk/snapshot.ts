@@ -165,6 +165,20 @@ export interface UntrustedPeerNetwork {
   accepted: number;
 }
 
+/**
+ * A peer the source's trusted proxies exclude now whose forwarded certificates were believed before
+ * (it was inside them then, or the source had none): those requests were judged as the header said
+ * and are not re-judged (the ledger keeps no peer). From the source's forwarders (SourceForwarder).
+ */
+export interface BelievedPeer {
+  peer: string;
+  /** Lines whose header was believed, since the peer was first seen. */
+  lines: number;
+  firstAt: Date;
+  /** The latest believed line. */
+  lastAt: Date;
+}
+
 /** One request of such traffic, to show (never the token or the certificate itself). */
 export interface UntrustedPeerExample {
   occurredAt: Date;
@@ -198,6 +212,8 @@ export interface UntrustedPeerBackend {
   /** Distinct claimed certificates (x5t#S256). */
   claimedCertificates: number;
   examples: UntrustedPeerExample[];
+  /** Peers outside the trusted proxies now that were believed before (at most 20, most lines first). */
+  believedEarlier: BelievedPeer[];
 }
 
 export interface EstateSnapshot {

@@ -36,7 +36,11 @@ export interface RuleFacts {
   cert_expiring: { identityName: string | null; subjectDn: string | null; expired: boolean; days: number; boundTokens: number };
   failure_spike: { subjectName: string; subjectKind: 'identity' | 'gateway'; last24h: number; baselineMean: number; baselineDays: number };
   leaking_hop: { hop: string; role: 'edge' | 'proxy' | 'backend'; next: string; routes: string[]; stripped: number; clientSupplied: number; clientSuppliedAccepted: number };
-  forwarded_cert_from_untrusted_peer: { source: string; networks: string[]; requests: number; accepted: number; claimedIdentities: string[] };
+  forwarded_cert_from_untrusted_peer: {
+    source: string; networks: string[]; requests: number; accepted: number; claimedIdentities: string[];
+    /** Peers outside the trusted proxies now whose headers were believed before, and their lines. */
+    believedEarlier: { peers: string[]; lines: number };
+  };
 }
 
 export interface RuleWords<F> {
@@ -228,20 +232,30 @@ export const FINDING_WORDS: { [R in FindingRule]: RuleWords<RuleFacts[R]> } = {
   forwarded_cert_from_untrusted_peer: {
     title: (f) => `${f.source} accepts client-certificate headers from peers that are not its proxy`,
     explanation: (f) =>
-      `${f.source} read a forwarded client certificate (Client-Cert or similar header) on ${plural(f.requests, 'request')} whose TCP peer is not one of its trusted proxies` +
-      (f.networks.length ? ` (from ${list(f.networks)})` : '') +
-      (f.accepted > 0 ? `, and answered ${plural(f.accepted, 'of them', 'of them')} with success` : '') +
-      '. Those clients reached the backend around its proxy and wrote the header themselves: certificates are public, so anyone who can reach it can claim any client\'s certificate, ' +
-      'and that client\'s certificate-bound tokens work for them as bearer tokens (Keycloak CVE-2024-10039).' +
-      (f.claimedIdentities.length ? ` Certificates claimed: ${list(f.claimedIdentities)}.` : ''),
-    recommendation: () =>
+      (f.requests > 0
+        ? `${f.source} read a forwarded client certificate (Client-Cert or similar header) on ${plural(f.requests, 'request')} whose TCP peer is not one of its trusted proxies` +
+          (f.networks.length ? ` (from ${list(f.networks)})` : '') +
+          (f.accepted > 0 ? `, and answered ${plural(f.accepted, 'of them', 'of them')} with success` : '') +
+          '. Those clients reached the backend around its proxy and wrote the header themselves: certificates are public, so anyone who can reach it can claim any client\'s certificate, ' +
+          'and that client\'s certificate-bound tokens work for them as bearer tokens (Keycloak CVE-2024-10039).' +
+          (f.claimedIdentities.length ? ` Certificates claimed: ${list(f.claimedIdentities)}.` : '')
+        : `${f.source} believed forwarded client certificates (Client-Cert or similar header) from peers that are not among its trusted proxies now. ` +
+          'Certificates are public: a client that reaches the backend around its proxy can claim any client\'s certificate, and that client\'s certificate-bound tokens work for it as bearer tokens (Keycloak CVE-2024-10039).') +
+      (f.believedEarlier.lines > 0
+        ? ` Before the trusted proxies excluded ${list(f.believedEarlier.peers)}, ${plural(f.believedEarlier.lines, 'line')} from ${f.believedEarlier.peers.length === 1 ? 'it' : 'them'} ${f.believedEarlier.lines === 1 ? 'was' : 'were'} believed as a proxy's word: ` +
+          'those requests were judged as the header said and are not judged again.'
+        : ''),
+    recommendation: (f) =>
       'Make the backend believe the certificate header only from its proxy, and remove it otherwise. ' +
       `NGINX: \`allow <proxy>; deny all;\` on the backend's server (or a listener only the proxy can reach), or read the header only from the proxy: ` +
       `\`${UNTRUSTED_PEER_FIXES.nginx.join(' ')}\`, then use \`$client_cert\` instead of \`$http_client_cert\`. ` +
       `Apache: \`${UNTRUSTED_PEER_FIXES.apache}\` (mod_headers), or \`Require ip <proxy>\`. ` +
       `HAProxy in front of another hop: \`${UNTRUSTED_PEER_FIXES.haproxy}\`. ` +
       'Network: a policy or firewall rule so only the proxy can open connections to the backend. ' +
-      'Then set the source\'s trusted proxies to the proxy addresses (the Sources page, or `holdfast ingest --source S --trusted-proxies <proxy>`), revoke the tokens bound to the claimed certificates if the requests were not yours, and check the backend\'s other routes.',
+      'Then set the source\'s trusted proxies to the proxy addresses (the Sources page, or `holdfast ingest --source S --trusted-proxies <proxy>`), revoke the tokens bound to the claimed certificates if the requests were not yours, and check the backend\'s other routes.' +
+      (f.believedEarlier.lines > 0
+        ? ` Review what ${list(f.believedEarlier.peers)} sent while ${f.believedEarlier.peers.length === 1 ? 'it was' : 'they were'} believed (the backend's own logs; the finding's evidence gives when): if ${f.believedEarlier.peers.length === 1 ? 'it is' : 'they are'} not a proxy of yours, treat the certificates it named as used by someone else.`
+        : ''),
   },
 };
 

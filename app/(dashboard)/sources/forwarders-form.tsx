@@ -7,6 +7,7 @@ import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.t
 export interface ForwarderItem {
   peer: string;
   lines: number;
+  believedLines: number;
   firstSeenAt: string;
   lastSeenAt: string;
   trusted: boolean | null;
@@ -36,7 +37,7 @@ export function ForwardersForm({ source, forwarders, total }: { source: string; 
     <form onSubmit={onFormSubmit(save.run)} data-testid={`forwarders-${source}`}>
       <table className="data">
         <thead>
-          <tr><th>Edge?</th><th>Peer</th><th className="num">Lines</th><th>First seen</th><th>Last seen</th><th>Trusted now</th></tr>
+          <tr><th>Edge?</th><th>Peer</th><th className="num">Lines</th><th className="num">Believed</th><th>First seen</th><th>Last seen</th><th>Trusted now</th></tr>
         </thead>
         <tbody>
           {forwarders.map((f) => (
@@ -46,6 +47,7 @@ export function ForwardersForm({ source, forwarders, total }: { source: string; 
               </td>
               <td><code>{f.peer}</code></td>
               <td className="num">{f.lines.toLocaleString('en-US')}</td>
+              <td className="num">{f.believedLines.toLocaleString('en-US')}</td>
               <td>{when(f.firstSeenAt)}</td>
               <td>{when(f.lastSeenAt)}</td>
               <td>{f.trusted === null ? 'yes (any peer)' : f.trusted ? 'yes' : <span className="badge critical">no: spoofed_client_cert</span>}</td>

@@ -15,6 +15,7 @@ function backend(over: Partial<UntrustedPeerBackend> = {}): UntrustedPeerBackend
     claimedIdentities: ['payments-svc'],
     claimedCertificates: 1,
     examples: [{ occurredAt: at(-HOUR), peer: '198.51.100.7', method: 'GET', url: '/v1/orders', httpStatus: 401, requestId: 'r-1', x5tS256: 'x5t-a' }],
+    believedEarlier: [],
     ...over,
   };
 }
@@ -31,6 +32,11 @@ describe('forwarded_cert_from_untrusted_peer', () => {
       expected: [{ dedupeKey: KEY, severity: 'high' }, { dedupeKey: 'forwarded_cert_from_untrusted_peer:source:pay-backend', severity: 'critical' }],
     },
     { name: 'nothing without such requests', backends: [backend({ requests: 0 })], expected: [] },
+    {
+      name: 'high for a peer believed before the trusted proxies excluded it, with no request refused since',
+      backends: [backend({ requests: 0, networks: [], examples: [], claimedIdentities: [], believedEarlier: [{ peer: '10.9.9.9', lines: 4, firstAt: at(-5 * HOUR), lastAt: at(-2 * HOUR) }] })],
+      expected: [{ dedupeKey: KEY, severity: 'high' }],
+    },
     { name: 'nothing when not read', backends: undefined, expected: [] },
   ])('$name', ({ backends, expected }) => {
     expect(runRule(forwardedCertFromUntrustedPeer, snapshot(backends ? { untrustedPeerBackends: backends } : {})).map(brief)).toEqual(expected);
@@ -46,5 +52,24 @@ describe('forwarded_cert_from_untrusted_peer', () => {
     expect((d!.evidence.examples as unknown[])[0]).toMatchObject({ peer: '198.51.100.7', httpStatus: 401, requestId: 'r-1' });
     expect(d!.observedAt).toEqual(at(-HOUR));
     expect(d!.blastRadius).toBe(1);
+  });
+
+  it('says which peers were believed before the trusted proxies excluded them, that their requests are not judged again, and what to review', () => {
+    const believedEarlier = [{ peer: '10.9.9.9', lines: 4, firstAt: at(-5 * HOUR), lastAt: at(-2 * HOUR) }, { peer: '10.7.7.7', lines: 1, firstAt: at(-3 * HOUR), lastAt: at(-3 * HOUR) }];
+    const [only] = runRule(forwardedCertFromUntrustedPeer, snapshot({ untrustedPeerBackends: [backend({ requests: 0, networks: [], examples: [], claimedIdentities: [], believedEarlier })] }));
+    expect(only!.explanation).toBe(
+      'orders-backend believed forwarded client certificates (Client-Cert or similar header) from peers that are not among its trusted proxies now. ' +
+        "Certificates are public: a client that reaches the backend around its proxy can claim any client's certificate, and that client's certificate-bound tokens work for it as bearer tokens (Keycloak CVE-2024-10039). " +
+        'Before the trusted proxies excluded 10.9.9.9 and 10.7.7.7, 5 lines from them were believed as a proxy\'s word: those requests were judged as the header said and are not judged again.',
+    );
+    expect(only!.recommendation).toContain('Review what 10.9.9.9 and 10.7.7.7 sent while they were believed');
+    expect(only!.evidence.believedEarlier).toEqual([
+      { peer: '10.9.9.9', lines: 4, firstAt: at(-5 * HOUR).toISOString(), lastAt: at(-2 * HOUR).toISOString() },
+      { peer: '10.7.7.7', lines: 1, firstAt: at(-3 * HOUR).toISOString(), lastAt: at(-3 * HOUR).toISOString() },
+    ]);
+    // With requests refused as well, both are said.
+    const [both] = runRule(forwardedCertFromUntrustedPeer, snapshot({ untrustedPeerBackends: [backend({ believedEarlier: believedEarlier.slice(0, 1) })] }));
+    expect(both!.explanation).toContain('on 3 requests whose TCP peer is not one of its trusted proxies');
+    expect(both!.explanation).toContain('Before the trusted proxies excluded 10.9.9.9, 4 lines from it were believed');
   });
 });

@@ -6,18 +6,21 @@
 // source's trusted proxies reads spoofed_client_cert, reason forwarded_cert_untrusted_peer; the fix
 // is at the backend (accept the header only from the proxy) and in the network (the backend
 // reachable from the proxy only), so there is one finding per backend, critical once such a request
-// was answered 2xx.
+// was answered 2xx. A peer the trusted proxies exclude only now — narrowed after a client inside a
+// broad network posed as a proxy — had its headers believed until then: those requests read as the
+// header said and are not re-judged, so the finding names the peer and its lines (high) for review.
 import { dedupeKey, type Rule } from '../context.ts';
 import { makeDraft } from './draft.ts';
 
 export const forwardedCertFromUntrustedPeer: Rule = (ctx) =>
   (ctx.snapshot.untrustedPeerBackends ?? []).flatMap((b) => {
-    if (b.requests === 0) return [];
+    if (b.requests === 0 && b.believedEarlier.length === 0) return [];
     const networks = b.networks.map((n) => n.network);
+    const believed = { peers: b.believedEarlier.map((p) => p.peer), lines: b.believedEarlier.reduce((n, p) => n + p.lines, 0) };
     return [
       makeDraft(
         'forwarded_cert_from_untrusted_peer',
-        { source: b.source, networks, requests: b.requests, accepted: b.accepted, claimedIdentities: b.claimedIdentities },
+        { source: b.source, networks, requests: b.requests, accepted: b.accepted, claimedIdentities: b.claimedIdentities, believedEarlier: believed },
         {
           dedupeKey: dedupeKey('forwarded_cert_from_untrusted_peer', 'source', b.source),
           // Accepted: the forged certificate was believed, the token of whoever owns it worked for someone else.
@@ -35,6 +38,7 @@ export const forwardedCertFromUntrustedPeer: Rule = (ctx) =>
             peerNetworks: b.networks.slice(0, 20).map((n) => ({ network: n.network, peers: n.peers, requests: n.requests, accepted: n.accepted })),
             claimedIdentities: b.claimedIdentities,
             claimedCertificates: b.claimedCertificates,
+            believedEarlier: b.believedEarlier.map((p) => ({ peer: p.peer, lines: p.lines, firstAt: p.firstAt.toISOString(), lastAt: p.lastAt.toISOString() })),
             examples: b.examples.map((e) => ({
               occurredAt: e.occurredAt.toISOString(), peer: e.peer, method: e.method, url: e.url, httpStatus: e.httpStatus, requestId: e.requestId, x5tS256: e.x5tS256,
             })),

@@ -26,8 +26,8 @@ import {
   sortHeldCredentials,
 } from '../../risk/index.ts';
 import { networkOrigin } from '../../risk/network-origin.ts';
-import type { HopLeak, UntrustedPeerBackend, UntrustedPeerNetwork } from '../../risk/snapshot.ts';
-import { UNTRUSTED_PEER_REASON } from '../../hops/index.ts';
+import type { BelievedPeer, HopLeak, UntrustedPeerBackend, UntrustedPeerNetwork } from '../../risk/snapshot.ts';
+import { peerTrusted, storedTrustedProxies, UNTRUSTED_PEER_REASON } from '../../hops/index.ts';
 
 /** Runs one SQL statement with $n parameters: `db.query` or a transaction's `$queryRawUnsafe`. */
 export type SqlReader = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -225,18 +225,31 @@ SELECT ${nsName('d')} AS source, n.peer, count(*)::int AS requests,
  GROUP BY d."value", n.peer
  ORDER BY 1, 2`;
 const UNTRUSTED_PEER_CLAIMED_SQL = `
-WITH n AS MATERIALIZED (SELECT DISTINCT r."ns", r."x5tS256" FROM (${UNTRUSTED_PEER_ROWS}) r WHERE r."x5tS256" IS NOT NULL)
-SELECT DISTINCT ${nsName('d')} AS source, i.name AS identity
+WITH n AS MATERIALIZED (SELECT DISTINCT r."ns", r.peer, r."x5tS256" FROM (${UNTRUSTED_PEER_ROWS}) r WHERE r."x5tS256" IS NOT NULL)
+SELECT DISTINCT ${nsName('d')} AS source, n.peer, i.name AS identity
   FROM n JOIN "evidence"."Dim" d ON d."id" = n."ns"
   JOIN "Identity" i ON i.id IN (SELECT c."identityId" FROM "Certificate" c WHERE c."x5tS256" = n."x5tS256"
                                  UNION SELECT t."identityId" FROM "Token" t WHERE t."cnfX5tS256" = n."x5tS256")
- ORDER BY 1, 2`;
+ ORDER BY 1, 3, 2`;
 const UNTRUSTED_PEER_EXAMPLES_SQL = `
 SELECT ${nsName('d')} AS source, e.peer, e.method, e.url, e."httpStatus", e.rid, e."x5tS256", ${ms('e."occurredAt"')} AS "occurredAt"
   FROM (SELECT r.*, row_number() OVER (PARTITION BY r."ns" ORDER BY r."occurredAt" DESC, r."id" DESC) AS k FROM (${UNTRUSTED_PEER_ROWS}) r) e
   JOIN "evidence"."Dim" d ON d."id" = e."ns"
  WHERE e.k <= ${UNTRUSTED_PEER_EXAMPLES}
  ORDER BY 1, e."occurredAt" DESC, e."id" DESC`;
+
+// Peers a source's trusted proxies exclude now whose forwarded certificates were believed before,
+// the latest of them in the last 7 days (as the requests above): from the source's forwarders,
+// filtered against its current trusted proxies in JS (readBelievedEarlier).
+const BELIEVED_FORWARDERS_SQL = `
+SELECT s.name AS source, s."trustedProxies", f.peer, f."believedLines"::float8 AS lines,
+       ${ms('f."firstSeenAt"')} AS "firstAt", ${ms('f."lastBelievedAt"')} AS "lastAt"
+  FROM "SourceForwarder" f JOIN "Source" s ON s.id = f."sourceId"
+ WHERE cardinality(s."trustedProxies") > 0 AND f."believedLines" > 0
+   AND f."lastBelievedAt" > $1::timestamptz - interval '7 days' AND f."firstSeenAt" <= $1::timestamptz
+ ORDER BY 1, f."believedLines" DESC, f.peer`;
+/** Believed peers kept per backend. */
+const BELIEVED_PEERS = 20;
 
 type Row = Record<string, unknown>;
 /** Epoch milliseconds as ms() selects them (float8: a number on both drivers). */
@@ -509,21 +522,48 @@ export async function buildEstateSnapshot(read: SqlReader, now: Date, policy: Po
   return { identities, tokens, certificates, exposures, tokenUsage, routes, failureSeries, credentialUse, hopLeaks, untrustedPeerBackends };
 }
 
-/** The backends that believed forged certificate headers, by source (UNTRUSTED_PEER_SQL). */
+/** Per source, the forwarders outside its trusted proxies now that were believed before (BELIEVED_FORWARDERS_SQL), most lines first. */
+async function readBelievedEarlier(read: SqlReader, now: Date): Promise<Map<string, BelievedPeer[]>> {
+  const rows = await read<{ source: string; trustedProxies: string[]; peer: string; lines: number; firstAt: Ms; lastAt: Ms }>(BELIEVED_FORWARDERS_SQL, [now.toISOString()]);
+  const out = new Map<string, BelievedPeer[]>();
+  for (const r of rows) {
+    if (peerTrusted(storedTrustedProxies(r.trustedProxies), r.peer) !== false) continue;
+    const list = out.get(r.source) ?? [];
+    list.push({ peer: r.peer, lines: num(r.lines), firstAt: date(r.firstAt), lastAt: date(r.lastAt) });
+    out.set(r.source, list);
+  }
+  return out;
+}
+
+/** The backends that believed forged certificate headers, by source (UNTRUSTED_PEER_SQL), and the peers believed before their trusted proxies excluded them. */
 async function readUntrustedPeerBackends(read: SqlReader, now: Date, policy: Policy): Promise<UntrustedPeerBackend[]> {
   const p = [now.toISOString(), UNTRUSTED_PEER_REASON];
-  const rows = await read<Row>(UNTRUSTED_PEER_SQL, p);
-  if (!rows.length) return [];
-  const claimed = await read<{ source: string; identity: string }>(UNTRUSTED_PEER_CLAIMED_SQL, p);
-  const examples = await read<Row>(UNTRUSTED_PEER_EXAMPLES_SQL, p);
+  // A peer the source trusts now was judged under an earlier list that left it out (an edge the
+  // admin had not listed yet): its requests keep their verdict, but the finding is about the peers
+  // that are not proxies, so they are left out of it.
+  const trustedNow = new Map((await read<{ name: string; trustedProxies: string[] }>(`SELECT name, "trustedProxies" FROM "Source" WHERE cardinality("trustedProxies") > 0`, []))
+    .map((r) => [r.name, storedTrustedProxies(r.trustedProxies)]));
+  const notProxy = (source: unknown, peer: unknown) => peer == null || peerTrusted(trustedNow.get(String(source)) ?? [], String(peer)) !== true;
+  const rows = (await read<Row>(UNTRUSTED_PEER_SQL, p)).filter((r) => notProxy(r.source, r.peer));
+  const believed = await readBelievedEarlier(read, now);
+  if (!rows.length && !believed.size) return [];
+  const claimed = rows.length ? (await read<{ source: string; peer: string | null; identity: string }>(UNTRUSTED_PEER_CLAIMED_SQL, p)).filter((c) => notProxy(c.source, c.peer)) : [];
+  const examples = rows.length ? (await read<Row>(UNTRUSTED_PEER_EXAMPLES_SQL, p)).filter((e) => notProxy(e.source, e.peer)) : [];
   const out = new Map<string, UntrustedPeerBackend & { certs: Set<string>; nets: Map<string, UntrustedPeerNetwork> }>();
-  for (const r of rows) {
-    const source = String(r.source);
+  const backendOf = (source: string, firstAt: Date, lastAt: Date) => {
     let b = out.get(source);
     if (!b) {
-      b = { source, gateways: [], requests: 0, accepted: 0, firstAt: date(r.firstAt), lastAt: date(r.lastAt), networks: [], claimedIdentities: [], claimedCertificates: 0, examples: [], certs: new Set(), nets: new Map() };
+      b = {
+        source, gateways: [], requests: 0, accepted: 0, firstAt, lastAt, networks: [], claimedIdentities: [], claimedCertificates: 0, examples: [],
+        believedEarlier: [], certs: new Set(), nets: new Map(),
+      };
       out.set(source, b);
     }
+    return b;
+  };
+  for (const r of rows) {
+    const source = String(r.source);
+    const b = backendOf(source, date(r.firstAt), date(r.lastAt));
     const requests = num(r.requests);
     const accepted = num(r.accepted);
     b.requests += requests;
@@ -542,7 +582,8 @@ async function readUntrustedPeerBackends(read: SqlReader, now: Date, policy: Pol
   }
   for (const c of claimed) {
     const b = out.get(c.source);
-    if (b && b.claimedIdentities.length < 20) b.claimedIdentities.push(c.identity);
+    // In identity order (the query's), once each though several peers claimed it.
+    if (b && b.claimedIdentities.length < 20 && b.claimedIdentities.at(-1) !== c.identity) b.claimedIdentities.push(c.identity);
   }
   for (const e of examples) {
     out.get(String(e.source))?.examples.push({
@@ -550,6 +591,14 @@ async function readUntrustedPeerBackends(read: SqlReader, now: Date, policy: Pol
       url: e.url == null ? null : String(e.url), httpStatus: e.httpStatus == null ? null : num(e.httpStatus), requestId: e.rid == null ? null : String(e.rid),
       x5tS256: e.x5tS256 == null ? null : String(e.x5tS256),
     });
+  }
+  for (const [source, peers] of believed) {
+    const b = backendOf(source, peers[0]!.firstAt, peers[0]!.lastAt);
+    b.believedEarlier = peers.slice(0, BELIEVED_PEERS);
+    for (const x of peers) {
+      if (x.firstAt < b.firstAt) b.firstAt = x.firstAt;
+      if (x.lastAt > b.lastAt) b.lastAt = x.lastAt;
+    }
   }
   return [...out.values()].map(({ certs, nets, ...b }) => ({
     ...b,

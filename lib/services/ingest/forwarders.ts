@@ -19,17 +19,21 @@ export async function recordForwarders(
   if (!peers.length) return null;
   const { rows: before } = await exec(`SELECT EXISTS (SELECT 1 FROM "SourceForwarder" WHERE "sourceId" = $1::uuid) AS "had"`, [input.sourceId]);
   const { rows } = await exec(
-    `INSERT INTO "SourceForwarder" ("sourceId", peer, "firstSeenAt", "lastSeenAt", lines, "firstBatchId")
-     SELECT $1::uuid, t.peer, t.first, t.last, t.lines, $2::uuid
-       FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::int8[]) AS t(peer, first, last, lines)
+    `INSERT INTO "SourceForwarder" ("sourceId", peer, "firstSeenAt", "lastSeenAt", lines, "believedLines", "lastBelievedAt", "firstBatchId")
+     SELECT $1::uuid, t.peer, t.first, t.last, t.lines, CASE WHEN t.believed THEN t.lines ELSE 0 END, CASE WHEN t.believed THEN t.last END, $2::uuid
+       FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::int8[], $7::bool[]) AS t(peer, first, last, lines, believed)
      ON CONFLICT ("sourceId", peer) DO UPDATE SET
        "firstSeenAt" = LEAST("SourceForwarder"."firstSeenAt", excluded."firstSeenAt"),
        "lastSeenAt" = GREATEST("SourceForwarder"."lastSeenAt", excluded."lastSeenAt"),
-       lines = "SourceForwarder".lines + excluded.lines
+       lines = "SourceForwarder".lines + excluded.lines,
+       "believedLines" = "SourceForwarder"."believedLines" + excluded."believedLines",
+       "lastBelievedAt" = GREATEST("SourceForwarder"."lastBelievedAt", excluded."lastBelievedAt")
      RETURNING peer, "firstBatchId" = $2::uuid AS fresh`,
     [
       input.sourceId, input.batchId,
       peers.map(([p]) => p), peers.map(([, t]) => new Date(t.first).toISOString()), peers.map(([, t]) => new Date(t.last).toISOString()), peers.map(([, t]) => t.lines),
+      // A peer's class is the same on every line of a batch (the trusted proxies are read once).
+      peers.map(([, t]) => t.cls === 'trusted' || t.cls === 'unset'),
     ],
   );
   const fresh = new Set((rows as Array<{ peer: string; fresh: boolean }>).filter((r) => r.fresh).map((r) => r.peer));
@@ -44,6 +48,8 @@ export async function recordForwarders(
 export interface SourceForwarderRow {
   peer: string;
   lines: number;
+  /** Of those, lines whose header was believed (the peer was trusted then, or any peer was). */
+  believedLines: number;
   firstSeenAt: string;
   lastSeenAt: string;
   /** Inside the source's trusted proxies; null when the source names none (any peer is believed). */
@@ -66,8 +72,8 @@ export interface ForwardingView {
 export async function forwardingViews(db: Database, sources: ReadonlyArray<{ id: string; trustedProxies: readonly string[] }>): Promise<Map<string, ForwardingView>> {
   const out = new Map<string, ForwardingView>();
   if (!sources.length) return out;
-  const rows = await db.query<{ sourceId: string; peer: string; lines: string; firstSeenAt: Date | string; lastSeenAt: Date | string; total: number }>(
-    `SELECT "sourceId"::text AS "sourceId", peer, lines::text AS lines, "firstSeenAt", "lastSeenAt", total::int AS total
+  const rows = await db.query<{ sourceId: string; peer: string; lines: string; believedLines: string; firstSeenAt: Date | string; lastSeenAt: Date | string; total: number }>(
+    `SELECT "sourceId"::text AS "sourceId", peer, lines::text AS lines, "believedLines"::text AS "believedLines", "firstSeenAt", "lastSeenAt", total::int AS total
        FROM (SELECT f.*, row_number() OVER (PARTITION BY "sourceId" ORDER BY "firstSeenAt" DESC, peer) AS n,
                     count(*) OVER (PARTITION BY "sourceId") AS total
                FROM "SourceForwarder" f WHERE "sourceId" = ANY($1::uuid[])) ranked
@@ -80,7 +86,7 @@ export async function forwardingViews(db: Database, sources: ReadonlyArray<{ id:
     const mine = rows.filter((r) => r.sourceId === s.id);
     out.set(s.id, {
       forwarders: mine.map((r) => ({
-        peer: r.peer, lines: Number(r.lines), firstSeenAt: iso(r.firstSeenAt), lastSeenAt: iso(r.lastSeenAt),
+        peer: r.peer, lines: Number(r.lines), believedLines: Number(r.believedLines), firstSeenAt: iso(r.firstSeenAt), lastSeenAt: iso(r.lastSeenAt),
         trusted: cidrs.length ? peerTrusted(cidrs, r.peer) === true : null,
       })),
       forwardersTotal: mine[0]?.total ?? 0,

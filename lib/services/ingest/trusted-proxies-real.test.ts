@@ -67,6 +67,8 @@ interface Run {
   views: Map<string, ForwardingView>;
   summaries: Record<Backend, IngestSummary>;
   findings: FindingOut[];
+  /** Open forwarded_cert_from_untrusted_peer findings once the NGINX backend's source trusts 127.0.0.2 too. */
+  afterTrustingPeer: FindingOut[];
 }
 
 interface Logs {
@@ -175,7 +177,15 @@ backend backend_apache
     const sources = await db.query<{ id: string; name: string; trustedProxies: string[] }>(`SELECT id::text AS id, name, "trustedProxies" FROM "Source"`);
     const byId = await forwardingViews(db, sources);
     const views = new Map(sources.map((s) => [s.name, byId.get(s.id)!]));
-    return { events: await allEvents(db), summaries: { nginx, apache }, findings, views };
+    const events = await allEvents(db);
+    // The admin then lists 127.0.0.2 as a proxy of the NGINX backend: the finding leaves it out.
+    let afterTrustingPeer: FindingOut[] = [];
+    if (trusted) {
+      await setSourceTrustedProxies(db, { source: 'nginx-backend', trustedProxies: [...trusted, '127.0.0.2'], actor: 'test' });
+      await evaluateFindings(db, { actor: 'test' });
+      afterTrustingPeer = (await db.query(`SELECT rule, severity, title, explanation, recommendation, evidence FROM "Finding" WHERE status = 'open' AND rule = 'forwarded_cert_from_untrusted_peer' ORDER BY "dedupeKey"`)) as FindingOut[];
+    }
+    return { events, summaries: { nginx, apache }, findings, views, afterTrustingPeer };
   }
 
   interface BroadRun {
@@ -184,6 +194,8 @@ backend backend_apache
     second: Record<Backend, IngestSummary>;
     views: Map<string, ForwardingView>;
     sourceIds: Record<Backend, string>;
+    findingsBefore: number;
+    findingsAfterNarrowing: FindingOut[];
   }
 
   /**
@@ -205,7 +217,16 @@ backend backend_apache
       second[b] = await ingestStream(db, [`${lines[1]}\n`], { ...opts, sourceName: `${b}-backend`, actor: 'test' });
     }
     const rows = await db.query<{ id: string; trustedProxies: string[] }>(`SELECT id::text AS id, "trustedProxies" FROM "Source" WHERE id = ANY($1::uuid[])`, [Object.values(sourceIds)]);
-    return { events: await allEvents(db), first, second, views: await forwardingViews(db, rows), sourceIds };
+    const views = await forwardingViews(db, rows);
+    const events = await allEvents(db);
+    // Nothing tells the thief from the edge inside 127.0.0.0/8: no finding yet.
+    await evaluateFindings(db, { actor: 'test' });
+    const before = (await db.query(`SELECT rule FROM "Finding" WHERE status = 'open' AND rule = 'forwarded_cert_from_untrusted_peer'`)).length;
+    // The admin narrows the trusted proxies to the edge: the thief's line, believed before, is named.
+    for (const b of BACKENDS) await setSourceTrustedProxies(db, { source: `${b}-backend`, trustedProxies: ['127.0.0.1/32'], actor: 'test' });
+    await evaluateFindings(db, { actor: 'test' });
+    const findings = (await db.query(`SELECT rule, severity, title, explanation, recommendation, evidence FROM "Finding" WHERE status = 'open' AND rule = 'forwarded_cert_from_untrusted_peer' ORDER BY "dedupeKey"`)) as FindingOut[];
+    return { events, first, second, views, sourceIds, findingsBefore: before, findingsAfterNarrowing: findings };
   }
 
   const line = (events: EventRow[], source: string, id: string) => events.find((e) => e.source === source && e.correlationId === id);
@@ -295,6 +316,13 @@ backend backend_apache
     expect(r.findings.filter((f) => f.rule === 'leaking_hop')).toEqual([]);
   });
 
+  it.each(RUNTIMES)('%s: trusted proxies 127.0.0.1/32, then 127.0.0.2 listed too — the NGINX backend\'s finding is resolved, the Apache one stays; the stored verdict stays', (runtime) => {
+    const r = trustedRuns.get(runtime);
+    if (!r) return;
+    expect(r.afterTrustingPeer.map((f) => f.evidence.source)).toEqual(['apache-backend']);
+    expect(line(r.events, 'nginx-backend', ids.direct.nginx)?.verdict).toBe('spoofed_client_cert');
+  });
+
   it.each(RUNTIMES)('%s: no trusted proxies — no forwarded_cert_from_untrusted_peer finding (nothing tells the thief from the edge)', (runtime) => {
     const r = openRuns.get(runtime);
     if (!r) return;
@@ -314,7 +342,7 @@ backend backend_apache
       ]);
       const view = r.views.get(r.sourceIds[b])!;
       // Newest first; both came in the same second or so, so the order is not what is checked here.
-      expect(view.forwarders.map((f) => [f.peer, f.lines, f.trusted]).sort(), b).toEqual([['127.0.0.1', 1, true], ['127.0.0.2', 1, true]]);
+      expect(view.forwarders.map((f) => [f.peer, f.lines, f.believedLines, f.trusted]).sort(), b).toEqual([['127.0.0.1', 1, 1, true], ['127.0.0.2', 1, 1, true]]);
       expect(view.forwardersTotal).toBe(2);
       expect(view.trustedProxyWarnings).toEqual([
         '127.0.0.0/8 trusts 16,777,216 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; the peers that have forwarded certificates from inside it are 127.0.0.1, 127.0.0.2: trust the addresses of those that are your edges instead',
@@ -322,12 +350,27 @@ backend backend_apache
     }
   });
 
+  it.each(RUNTIMES)('%s: trusted proxies narrowed from 127.0.0.0/8 to the edge — the thief\'s line, believed before, is named in a high finding (not re-judged)', (runtime) => {
+    const r = broadRuns.get(runtime);
+    if (!r) return;
+    expect(r.findingsBefore).toBe(0);
+    expect(r.findingsAfterNarrowing.map((f) => [f.evidence.source, f.severity])).toEqual([['apache-backend', 'high'], ['nginx-backend', 'high']]);
+    for (const f of r.findingsAfterNarrowing) {
+      expect(f.explanation).toContain('Before the trusted proxies excluded 127.0.0.2, 1 line from it was believed as a proxy\'s word: those requests were judged as the header said and are not judged again.');
+      expect(f.recommendation).toContain('Review what 127.0.0.2 sent while it was believed');
+      expect(f.evidence).toMatchObject({ requests: 0, acceptedRequests: 0, believedEarlier: [{ peer: '127.0.0.2', lines: 1 }] });
+    }
+    // The stored verdict stays what the batch decided.
+    for (const b of BACKENDS) expect(line(r.events, `${b}-backend`, ids.direct[b])?.verdict).toBe('ok');
+  });
+
   it.each(RUNTIMES)('%s: trusted proxies 127.0.0.1/32 — the source\'s forwarders are the edge (trusted) and the thief (not), and nothing is too broad', async (runtime) => {
     const r = trustedRuns.get(runtime);
     if (!r) return;
     for (const b of BACKENDS) {
       const v = r.views.get(`${b}-backend`)!;
-      expect(v.forwarders.map((f) => [f.peer, f.lines, f.trusted]).sort(), b).toEqual([['127.0.0.1', 1, true], ['127.0.0.2', 1, false]]);
+      // The thief's line was judged spoofed_client_cert: never believed.
+      expect(v.forwarders.map((f) => [f.peer, f.lines, f.believedLines, f.trusted]).sort(), b).toEqual([['127.0.0.1', 1, 1, true], ['127.0.0.2', 1, 0, false]]);
       expect(v.trustedProxyWarnings).toEqual([]);
     }
   });

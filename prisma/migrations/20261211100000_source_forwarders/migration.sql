@@ -7,6 +7,8 @@ CREATE TABLE "SourceForwarder" (
     "firstSeenAt" TIMESTAMPTZ(3) NOT NULL,
     "lastSeenAt" TIMESTAMPTZ(3) NOT NULL,
     "lines" BIGINT NOT NULL,
+    "believedLines" BIGINT NOT NULL DEFAULT 0,
+    "lastBelievedAt" TIMESTAMPTZ(3),
     "firstBatchId" UUID NOT NULL,
 
     CONSTRAINT "SourceForwarder_pkey" PRIMARY KEY ("sourceId", "peer")
