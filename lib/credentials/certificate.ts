@@ -35,6 +35,12 @@ export function derOf(o: object | null | undefined): Uint8Array | null {
   return (o as { [DER]?: Uint8Array } | null | undefined)?.[DER] ?? null;
 }
 
+/** A certificate's DER as PEM (base64 in lines of 64, RFC 7468). */
+export function derToPem(der: Uint8Array): string {
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64').replace(/.{1,64}/g, '$&\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
+}
+
 /** DER bytes from a PEM whose line breaks may have been mangled by a log pipeline. */
 export function pemToDer(pem: string): Buffer | null {
   const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);

@@ -30,7 +30,7 @@ export type CellValue = string | number | boolean | Date | readonly string[] | n
 export interface BulkColumn<R> {
   /** Column name as in the table (quoted in SQL). */
   name: string;
-  /** SQL type the text value is cast to: 'text', 'uuid', 'timestamptz', 'int4', 'int8', 'bool', 'text[]', '"Binding"', … */
+  /** SQL type the text value is cast to: 'text', 'uuid', 'timestamptz', 'int4', 'int8', 'bool', 'text[]', '"Binding"', …; 'bytea:base64' decodes base64 text into bytea. */
   type: string;
   get(row: R): CellValue;
 }
@@ -50,6 +50,7 @@ function castExpr(name: string, type: string): string {
   const ref = `u."${name}"`;
   if (type === 'text') return ref;
   if (type === 'text[]') return `COALESCE(string_to_array(${ref}, chr(31)), '{}')`;
+  if (type === 'bytea:base64') return `decode(${ref}, 'base64')`;
   return `${ref}::${type}`;
 }
 

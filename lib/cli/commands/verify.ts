@@ -31,6 +31,7 @@ function noPositionals(ctx: CommandContext, usage: string): void {
 /** Reads a certificate file (PEM, URL-encoded PEM or DER) and returns it as PEM text; exit 2 when it is not one. */
 async function readCertificateFile(file: string): Promise<string> {
   const { isBindingError, parseCertificate } = await binding();
+  const { derToPem } = await import('../../credentials/certificate.ts');
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -39,9 +40,7 @@ async function readCertificateFile(file: string): Promise<string> {
     throw new UsageError(`cannot read --cert ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable')}`);
   }
   try {
-    const { der } = parseCertificate(bytes);
-    const b64 = der.toString('base64').replace(/.{1,64}/g, '$&\n');
-    return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
+    return derToPem(parseCertificate(bytes).der);
   } catch (e) {
     if (isBindingError(e)) throw new UsageError(`--cert ${file} is not a certificate: ${e.message}`);
     throw e;

@@ -3,6 +3,7 @@
 // gateway events that presented it (by x5t#S256, or SHA-1 for gateways that log only that), and
 // the findings on it. Never a raw token (none is stored) nor an event's redactedRaw.
 import type { Database } from '../../db/open.ts';
+import { derToPem } from '../../credentials/certificate.ts';
 import { HoldfastError } from '../../errors.ts';
 import { iso, isUuid } from './query.ts';
 import { listEvents, parseEventFilters, toFindingRow, type EventRow, type FindingRow, type FindingSqlRow } from './lists.ts';
@@ -23,6 +24,8 @@ export interface CertificateDetail {
     revokedAt: string | null;
     /** `crl:<reason>` when a trusted CA's CRL lists it (revokedAt is the CRL's time); null when Holdfast revoked it or it is not revoked. */
     revocationReason: string | null;
+    /** The certificate as PEM, when a gateway line carried it whole; null when its logs gave only its facts. */
+    pem: string | null;
   };
   identity: { id: string; name: string; kind: string } | null;
   tokens: { id: string; fingerprint: string; identityId: string; identity: string; binding: string; status: string; issuer: string | null; expiresAt: string | null; lastSeenAt: string | null }[];
@@ -41,11 +44,11 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
   if (!byId && !/^[A-Za-z0-9_-]{43}$/.test(idOrX5t)) throw new HoldfastError('not_found', 'no such certificate');
   const [c] = await db.query<{
     id: string; x5tS256: string; sha1Hex: string | null; subjectDn: string | null; issuerDn: string | null; serial: string | null;
-    notBefore: Date | string | null; notAfter: Date | string | null; status: string; caName: string | null; createdAt: Date | string; revokedAt: Date | string | null; revocationReason: string | null;
+    notBefore: Date | string | null; notAfter: Date | string | null; status: string; caName: string | null; createdAt: Date | string; revokedAt: Date | string | null; revocationReason: string | null; der: Uint8Array | null;
     iid: string | null; iname: string | null; ikind: string | null;
   }>(
     `SELECT c.id::text, c."x5tS256", c."sha1Hex", c."subjectDn", c."issuerDn", c.serial, c."notBefore", c."notAfter", c.status, c."caName",
-            c."createdAt", c."revokedAt", c."revocationReason", i.id::text AS iid, i.name AS iname, i.kind AS ikind
+            c."createdAt", c."revokedAt", c."revocationReason", c.der, i.id::text AS iid, i.name AS iname, i.kind AS ikind
        FROM "Certificate" c LEFT JOIN "Identity" i ON i.id = c."identityId"
       WHERE ${byId ? 'c.id = $1::uuid' : 'c."x5tS256" = $1'}`,
     [idOrX5t],
@@ -88,6 +91,7 @@ export async function getCertificateDetail(db: Database, idOrX5t: string, now = 
       createdAt: iso(c.createdAt)!,
       revokedAt: iso(c.revokedAt),
       revocationReason: c.revocationReason,
+      pem: c.der ? derToPem(c.der) : null,
     },
     identity: c.iid ? { id: c.iid, name: String(c.iname), kind: String(c.ikind) } : null,
     tokens: tokenRows.slice(0, TOKEN_LIMIT).map((t) => ({

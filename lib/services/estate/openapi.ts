@@ -127,7 +127,7 @@ export const OPERATIONS: Op[] = [
     query: IdentityQuerySchema,
   },
   { method: 'get', path: '/identities/{id}', permission: 'read', tag: 'estate', summary: 'One identity (id or name): tokens (each with state and latest revocation), certificates, DPoP keys, failures timeline, findings, risk score with breakdown', response: IdentityDetailSchema },
-  { method: 'get', path: '/certificates/{id}', permission: 'read', tag: 'estate', summary: 'One certificate (id or x5t#S256): fingerprints, DNs, serial, validity, status, owner identity, every token bound to it, recent gateway events that presented it, findings', response: CertificateDetailSchema },
+  { method: 'get', path: '/certificates/{id}', permission: 'read', tag: 'estate', summary: 'One certificate (id or x5t#S256): fingerprints, DNs, serial, validity, status, the certificate as PEM when a log line carried it, owner identity, every token bound to it, recent gateway events that presented it, findings', response: CertificateDetailSchema },
   {
     method: 'get', path: '/findings', permission: 'read', tag: 'findings', summary: 'Findings queue: severity, then blast radius, then recency', response: FindingPageSchema, exportable: true,
     query: FindingQuerySchema,

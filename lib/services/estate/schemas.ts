@@ -212,6 +212,7 @@ export const CertificateDetailSchema = z.object({
     createdAt: iso,
     revokedAt: nullable(iso),
     revocationReason: nullable(z.string()).describe('crl:<reason> when a trusted CA\'s CRL lists the certificate (revokedAt is then the CRL\'s revocation time); null when Holdfast revoked it or it is not revoked'),
+    pem: nullable(z.string()).describe('The certificate as PEM when a gateway line carried it whole (certificates are public); null when the logs gave only its facts'),
   }),
   identity: z.object({ id: z.string(), name: z.string(), kind: z.string() }).nullable(),
   tokens: z.array(

@@ -120,7 +120,10 @@ const certColumns: BulkColumn<CertRow>[] = [
   { name: 'notAfter', type: 'timestamptz', get: (r) => r.c.notAfter },
   { name: 'status', type: 'text', get: (r) => r.status },
   { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
+  { name: 'der', type: 'bytea:base64', get: (r) => base64Of(derOf(r.c)) },
 ];
+
+const base64Of = (der: Uint8Array | null) => (der ? Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64') : null);
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -173,7 +176,10 @@ export interface BatchState {
   errors: IngestError[];
   tokens: Map<string, CachedToken | null>;
   identities: Map<string, string>;
-  certsByX5t: Map<string, { id: string; identityId: string | null }>;
+  /** Known certificates; `withoutDer` when the stored row lacks the certificate's bytes (a line that carries them fills them in). */
+  certsByX5t: Map<string, { id: string; identityId: string | null; withoutDer?: boolean }>;
+  /** Writes that need not wait for the batch (sideExecutor): a known certificate's bytes. */
+  side: SqlExecutor;
   /** SHA-1 → the one certificate with it, or null (cert-by-sha1.ts). */
   certsBySha1: Map<string, { id: string; x5tS256: string; identityId: string | null } | null>;
   replay: MemoryReplayStore;
@@ -296,10 +302,12 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   if (x5ts.size) {
     trimCache(st.certsByX5t, 50_000);
     const { rows } = await st.exec(
-      `SELECT id::text AS id, "x5tS256", "identityId"::text AS "identityId" FROM "Certificate" WHERE "x5tS256" = ANY($1::text[])`,
+      `SELECT id::text AS id, "x5tS256", "identityId"::text AS "identityId", der IS NULL AS "withoutDer" FROM "Certificate" WHERE "x5tS256" = ANY($1::text[])`,
       [[...x5ts]],
     );
-    for (const r of rows as Array<{ id: string; x5tS256: string; identityId: string | null }>) st.certsByX5t.set(r.x5tS256, { id: r.id, identityId: r.identityId });
+    for (const r of rows as Array<{ id: string; x5tS256: string; identityId: string | null; withoutDer: boolean }>) {
+      st.certsByX5t.set(r.x5tS256, { id: r.id, identityId: r.identityId, withoutDer: r.withoutDer });
+    }
   }
 
   // Verdicts, in stream order: DPoP jti replay tracked across the batch, and against the proofs
@@ -400,6 +408,30 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
       // A SHA-1 that named no certificate until now names this one (cert-by-sha1.ts).
       if (g.sha1Hex && st.certsBySha1.get(g.sha1Hex) === null) st.certsBySha1.delete(g.sha1Hex);
     }
+  }
+
+  // Known certificates stored without their bytes, now carried by a line: filled in outside the
+  // batch (the bytes are the certificate's, whatever becomes of the batch). A row another
+  // transaction holds — this batch's own among them (a CRL review marked it revoked) — is skipped,
+  // never waited on: a later line fills it in.
+  const bytes = new Map<string, string>();
+  for (const r of rows) {
+    const c = r.ev.cert;
+    if (!c?.x5tS256 || forwarded.has(r.ev) || bytes.has(c.x5tS256)) continue;
+    const known = st.certsByX5t.get(c.x5tS256);
+    const der = known?.withoutDer ? base64Of(derOf(c)) : null;
+    if (der) {
+      bytes.set(c.x5tS256, der);
+      known!.withoutDer = false;
+    }
+  }
+  if (bytes.size) {
+    const list = [...bytes].sort(([a], [b]) => (a < b ? -1 : 1));
+    await st.side(
+      `UPDATE "Certificate" c SET der = decode(u.der, 'base64') FROM unnest($1::text[], $2::text[]) AS u(x5t, der)
+        WHERE c."x5tS256" = u.x5t AND c.id IN (SELECT id FROM "Certificate" WHERE "x5tS256" = ANY($1::text[]) AND der IS NULL FOR NO KEY UPDATE SKIP LOCKED)`,
+      [list.map(([x]) => x), list.map(([, d]) => d)],
+    );
   }
 
   // A certificate a trusted CA's CRL lists is revoked, whether this gateway checked or not, and

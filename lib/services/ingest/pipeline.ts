@@ -180,7 +180,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         trustedProxies, forwarders: new ForwarderTally(),
         stats: newBatchStats(),
         errors: [],
-        tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(),
+        tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(), side: sideExecutor(db, exec),
         replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), proofs: new ProofsSeen(sideExecutor(db, exec)), keyCache: new KeyCache(),
         lastSeen: { Token: new Map(), Identity: new Map() },
         touched: opts.touched ?? { tokenIds: new Set(), beyondTokens: false },

@@ -66,6 +66,19 @@ export default async function CertificatePage({ params }: { params: Promise<{ id
               <Field label="Status">{shown}{c.revocationReason?.startsWith('crl') && !rev ? <span data-testid="crl-revocation">{` (listed on its CA's CRL: revoked ${c.revokedAt ? when(c.revokedAt) : 'at an unknown time'}, reason ${c.revocationReason.slice(c.revocationReason.indexOf(':') + 1)})`}</span> : c.revokedAt ? ` (revocation requested ${when(c.revokedAt)}${rev?.confirmedAt ? `, confirmed ${when(rev.confirmedAt)}` : ''})` : ''}</Field>
               <Field label="Owner identity">{d.identity ? <IdentityLink id={d.identity.id} name={d.identity.name} /> : '—'}</Field>
               <Field label="First recorded">{when(c.createdAt)}</Field>
+              <Field label="Certificate">
+                {c.pem ? (
+                  <>
+                    <a href={`data:application/x-pem-file;base64,${Buffer.from(c.pem).toString('base64')}`} download={`${c.x5tS256}.pem`} data-testid="certificate-pem-download">Download PEM</a>
+                    <details>
+                      <summary>Show PEM</summary>
+                      <pre className="mono" data-testid="certificate-pem" style={{ fontSize: '0.75rem', whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{c.pem}</pre>
+                    </details>
+                  </>
+                ) : (
+                  <span className="muted">not kept: no log line carried the whole certificate (only its fingerprints and names)</span>
+                )}
+              </Field>
             </tbody>
           </table>
         </section>
