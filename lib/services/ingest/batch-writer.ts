@@ -108,6 +108,8 @@ interface CertRow {
   c: NonNullable<NormalizedEvent['cert']>;
   identityId: string | null;
   status: string;
+  /** keepsBytes of the line that made it known. */
+  keepBytes: boolean;
 }
 
 const certColumns: BulkColumn<CertRow>[] = [
@@ -120,10 +122,18 @@ const certColumns: BulkColumn<CertRow>[] = [
   { name: 'notAfter', type: 'timestamptz', get: (r) => r.c.notAfter },
   { name: 'status', type: 'text', get: (r) => r.status },
   { name: 'identityId', type: 'uuid', get: (r) => r.identityId },
-  { name: 'der', type: 'bytea:base64', get: (r) => base64Of(derOf(r.c)) },
+  { name: 'der', type: 'bytea:base64', get: (r) => (r.keepBytes ? base64Of(derOf(r.c)) : null) },
 ];
 
 const base64Of = (der: Uint8Array | null) => (der ? Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64') : null);
+
+/**
+ * Whether a certificate's bytes are kept: not for one no trusted CA issued (cert_untrusted: self-
+ * signed, unknown issuer, a signature no anchor made). Anyone can mint those by the thousand; the
+ * lines that presented them are kept whole as notable evidence, PEM included, so the store of
+ * certificates does not grow with them.
+ */
+const keepsBytes = (verdict: string) => verdict !== 'cert_untrusted';
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -394,7 +404,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     if (!c?.x5tS256 || forwarded.has(r.ev) || bySha1.has(r.ev) || st.certsByX5t.has(c.x5tS256) || newCerts.has(c.x5tS256)) continue;
     const expired = c.notAfter ? c.notAfter.getTime() < r.ev.occurredAt.getTime() : false;
     const status = r.verdict === 'cert_revoked' ? 'revoked' : expired || r.verdict === 'cert_expired' ? 'expired' : 'active';
-    newCerts.set(c.x5tS256, { c, identityId: r.identityId, status });
+    newCerts.set(c.x5tS256, { c, identityId: r.identityId, status, keepBytes: keepsBytes(r.verdict) });
   }
   if (newCerts.size) {
     const list = [...newCerts.values()];
@@ -417,7 +427,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   const bytes = new Map<string, string>();
   for (const r of rows) {
     const c = r.ev.cert;
-    if (!c?.x5tS256 || forwarded.has(r.ev) || bytes.has(c.x5tS256)) continue;
+    if (!c?.x5tS256 || forwarded.has(r.ev) || bytes.has(c.x5tS256) || !keepsBytes(r.verdict)) continue;
     const known = st.certsByX5t.get(c.x5tS256);
     const der = known?.withoutDer ? base64Of(derOf(c)) : null;
     if (der) {

@@ -1,8 +1,8 @@
 // A client certificate's own bytes, kept once per certificate when a gateway line carries it whole
 // (the real NGINX, `$ssl_client_escaped_cert`): the certificate page and API give it as PEM, the
 // PEM OpenSSL made. A certificate stored earlier without them (an older Holdfast, or a log that
-// gave only its x5t#S256) gets them from the first line that carries them. A certificate only
-// claimed in a forwarded header is not stored. On both runtimes. Skips when nginx is not
+// gave only its x5t#S256) gets them from the first line that carries them. One no trusted CA issued
+// (NGINX refused it) is recorded without them. On both runtimes. Skips when nginx is not
 // installed, unless CI=true (then it must run).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -54,6 +54,8 @@ ${nginxMtlsListen(pki, port)}
         const r = await tlsRequest(pki, { port, path: `/${client}`, client });
         expect(r.status, client).toBe(200);
       }
+      // A certificate no trusted CA issued: NGINX refuses it (400) and logs it whole.
+      expect((await tlsRequest(pki, { port, path: '/untrusted', client: 'untrusted' })).status).toBe(400);
     } finally {
       await nginx.stop();
     }
@@ -62,7 +64,7 @@ ${nginxMtlsListen(pki, port)}
       // The other client's certificate, stored before without its bytes.
       await t.db.query(`INSERT INTO "Certificate" ("x5tS256", "subjectDn") VALUES ($1, 'CN=other')`, [pki.clients.other.x5t]);
       const s = await ingestStream(t.db, [log], { format: 'nginx-json', sourceName: 'nginx-mtls', actor: 'test' });
-      expect(s, JSON.stringify(s.errors)).toMatchObject({ accepted: 3, rejected: 0 });
+      expect(s, JSON.stringify(s.errors)).toMatchObject({ accepted: 4, rejected: 0 });
       const detail = async (x5t: string) => (await getCertificateDetail(t.db, x5t)).certificate;
       const rows = await t.db.query<{ x5tS256: string; kept: boolean }>(`SELECT "x5tS256", der IS NOT NULL AS kept FROM "Certificate" ORDER BY "x5tS256"`);
       return { good: await detail(pki.clients.good.x5t), other: await detail(pki.clients.other.x5t), rows };
@@ -91,6 +93,12 @@ ${nginxMtlsListen(pki, port)}
     if (!s) return;
     expect(s.other.pem).not.toBeNull();
     expect(x5tOf(s.other.pem!)).toBe(pki.clients.other.x5t);
-    expect(s.rows).toEqual([pki.clients.good.x5t, pki.clients.other.x5t].sort().map((x5tS256) => ({ x5tS256, kept: true })));
+    expect(s.rows.filter((r) => r.x5tS256 !== pki.clients.untrusted.x5t)).toEqual([pki.clients.good.x5t, pki.clients.other.x5t].sort().map((x5tS256) => ({ x5tS256, kept: true })));
+  });
+
+  it.each(RUNTIMES)('%s: a certificate no trusted CA issued is recorded without its bytes (anyone can mint them; its line is kept whole)', (runtime) => {
+    const s = stored.get(runtime);
+    if (!s) return;
+    expect(s.rows.find((r) => r.x5tS256 === pki.clients.untrusted.x5t)).toEqual({ x5tS256: pki.clients.untrusted.x5t, kept: false });
   });
 });
