@@ -5,11 +5,13 @@
 // request) are in testing/legacy-answers.json.gz, recorded by this test with
 // HOLDFAST_RECORD_LEGACY_ANSWERS=1 at the last commit that still had that storage; the evidence
 // store must give the same ones, on both runtimes.
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pemToDer } from '../../credentials/certificate.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { collectAnswers } from '../../testing/estate-answers.ts';
 import { seedDemo } from '../../seed/seed-demo.ts';
@@ -81,11 +83,17 @@ function withRecordedRefusedWording(got: Record<string, unknown>): void {
   for (const k of Object.keys(got)) got[k] = reworded[k];
 }
 
-/** Certificates gained revocationReason after the recording (a trusted CRL's `crl:<reason>`): none has one in this estate. */
+/**
+ * Certificates gained revocationReason (a trusted CRL's `crl:<reason>`: none has one in this estate)
+ * and pem (the bytes a line carried: the real NGINX logs' certificates have them, each the
+ * certificate its x5t#S256 names) after the recording.
+ */
 function withoutCrlRevocationReason(got: Record<string, unknown>): void {
-  for (const d of got.certificateDetails as Array<{ certificate: { revocationReason?: unknown } }>) {
+  for (const d of got.certificateDetails as Array<{ certificate: { x5tS256: string; revocationReason?: unknown; pem?: string | null } }>) {
     expect(d.certificate.revocationReason).toBeNull();
+    if (d.certificate.pem != null) expect(createHash('sha256').update(pemToDer(d.certificate.pem)!).digest('base64url')).toBe(d.certificate.x5tS256);
     delete d.certificate.revocationReason;
+    delete d.certificate.pem;
   }
 }
 
