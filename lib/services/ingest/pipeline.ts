@@ -75,8 +75,6 @@ export function forwardedPeerWarnings(counts: Partial<Record<ForwardedPeer, numb
   return out;
 }
 
-
-
 export interface IngestOptions {
   /** Filled with what the batch changed (read it once the batch has committed). */
   touched?: BatchTouched;
@@ -172,6 +170,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       // Everything the batch writes after its record, so a batch found at the end to repeat an
       // earlier one byte for byte can be undone while its record stays.
       await exec('SAVEPOINT hf_batch', []);
+      const side = sideExecutor(db, exec);
       const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? evidenceRetention() });
       const st: BatchState = {
         exec, copy, evidence, batchId, sourceId, now,
@@ -180,8 +179,8 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         trustedProxies, forwarders: new ForwarderTally(),
         stats: newBatchStats(),
         errors: [],
-        tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(), side: sideExecutor(db, exec),
-        replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), proofs: new ProofsSeen(sideExecutor(db, exec)), keyCache: new KeyCache(),
+        tokens: new Map(), identities: new Map(), certsByX5t: new Map(), certsBySha1: new Map(), side,
+        replay: new MemoryReplayStore({ maxEntries: 1_000_000 }), proofs: new ProofsSeen(side), keyCache: new KeyCache(),
         lastSeen: { Token: new Map(), Identity: new Map() },
         touched: opts.touched ?? { tokenIds: new Set(), beyondTokens: false },
       };
