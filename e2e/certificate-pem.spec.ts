@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { createGatewayPki, type GatewayPki } from '../lib/testing/gateway-pki.ts';
-import { shots, signIn, uploadNginxJson } from './fixtures.ts';
+import { adminApi, shots, signIn, uploadNginxJson } from './fixtures.ts';
 
 let pki: GatewayPki | null = null;
 test.afterAll(() => pki?.cleanup());
@@ -26,6 +26,10 @@ test('the certificate page gives the certificate a log line carried, as PEM', as
   const href = (await download.getAttribute('href'))!;
   const pem = Buffer.from(href.slice(href.indexOf(',') + 1), 'base64').toString('utf8');
   expect(pem.replace(/-----[A-Z ]+-----|\s/g, '')).toBe(good.derB64);
+  // The API gives the same PEM (GET /api/v1/certificates/{x5t#S256} through the running server).
+  const api = await adminApi('GET', `/api/v1/certificates/${good.x5t}`);
+  expect(api.status).toBe(200);
+  expect((api.json.certificate as { pem: string }).pem).toBe(pem);
   await page.getByText('Show PEM').click();
   await expect(page.getByTestId('certificate-pem')).toContainText('-----BEGIN CERTIFICATE-----');
   await shots(page, 'certificate-pem');

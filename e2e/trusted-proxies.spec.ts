@@ -48,6 +48,10 @@ test('a row sends one request however often its form is submitted, and more than
   await page.waitForTimeout(500);
   expect.soft(puts).toHaveLength(1);
   await expect.soft(row.getByRole('status')).toContainText('Saved: 10.1.0.0/16. Batches ingested from now on are judged with this list; requests already stored keep the verdicts they were given');
+  // 65,536 addresses: a network of clients too, said where it was saved.
+  await expect.soft(row.getByRole('alert')).toHaveText(
+    "Warning: 10.1.0.0/16 trusts 65,536 addresses: any client inside it can send a forwarded client certificate header straight to the backend and be believed as a proxy; list your edges' own addresses instead",
+  );
 
   // 101 addresses, as typed: the server's one reason, not a schema message about arrays.
   await field.fill(Array.from({ length: 101 }, (_, i) => `10.2.0.${i}`).join(', '));
@@ -123,4 +127,11 @@ test('the admin sets and changes the trusted proxies of a source', async ({ page
   await expect(page.getByLabel(`Trusted proxies of ${source}-open`)).toHaveValue('127.0.0.1/32');
   await expect(seen.locator('tr[data-peer="127.0.0.2"]')).toContainText('no: spoofed_client_cert');
   await expect(seen.locator('tr[data-peer="127.0.0.1"]')).toContainText('yes');
+
+  // The API answers the same forwarders (GET /api/v1/sources through the running server).
+  const api = await adminApi('GET', '/api/v1/sources');
+  const open = (api.json.sources as Array<{ name: string; forwarding: { forwarders: Array<{ peer: string; lines: number; believedLines: number; trusted: boolean | null }>; forwardersTotal: number; trustedProxyWarnings: string[] } }>)
+    .find((x) => x.name === `${source}-open`)!;
+  expect(open.forwarding.forwarders.map((f) => [f.peer, f.lines, f.believedLines, f.trusted]).sort()).toEqual([['127.0.0.1', 1, 1, true], ['127.0.0.2', 1, 1, false]]);
+  expect([open.forwarding.forwardersTotal, open.forwarding.trustedProxyWarnings]).toEqual([2, []]);
 });

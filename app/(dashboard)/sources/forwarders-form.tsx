@@ -3,15 +3,8 @@
 import { useState } from 'react';
 import { api } from '../../_components/api.ts';
 import { onFormSubmit, SubmitError, useSubmit } from '../../_components/submit.tsx';
+import type { SourceForwarderRow } from '@/lib/services/ingest/forwarders.ts';
 
-export interface ForwarderItem {
-  peer: string;
-  lines: number;
-  believedLines: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  trusted: boolean | null;
-}
 
 const when = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 
@@ -21,7 +14,7 @@ const when = (iso: string) => iso.slice(0, 19).replace('T', ' ');
  * alone (PUT …/trusted-proxies), so any other peer's header reads spoofed_client_cert from then on.
  * Nothing is ticked at first: a peer seen forwarding may be a client posing as a proxy.
  */
-export function ForwardersForm({ source, forwarders, total }: { source: string; forwarders: readonly ForwarderItem[]; total: number }) {
+export function ForwardersForm({ source, forwarders, total }: { source: string; forwarders: readonly SourceForwarderRow[]; total: number }) {
   const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
   const save = useSubmit(async () => {
     const peers = forwarders.filter((f) => ticked.has(f.peer)).map((f) => f.peer);

@@ -90,7 +90,7 @@ export async function forwardingViews(db: Database, sources: ReadonlyArray<{ id:
         trusted: cidrs.length ? peerTrusted(cidrs, r.peer) === true : null,
       })),
       forwardersTotal: mine[0]?.total ?? 0,
-      trustedProxyWarnings: broadTrustedProxyWarnings(cidrs, mine.map((r) => r.peer)),
+      trustedProxyWarnings: await trustedProxyWarnings(db, s.id, s.trustedProxies),
     });
   }
   return out;
@@ -102,7 +102,8 @@ const WARNING_PEERS = 1_000;
 /** The warnings about a source's trusted proxies (broadTrustedProxyWarnings), with the peers it has seen forwarding. */
 export async function trustedProxyWarnings(db: Database, sourceId: string, trustedProxies: readonly string[]): Promise<string[]> {
   const cidrs = storedTrustedProxies(trustedProxies);
-  if (!cidrs.length) return [];
+  // Only a broad network is worth a warning, and only then are the peers read.
+  if (!broadTrustedProxyWarnings(cidrs).length) return [];
   const rows = await db.query<{ peer: string }>(
     `SELECT peer FROM "SourceForwarder" WHERE "sourceId" = $1::uuid ORDER BY "firstSeenAt" DESC, peer LIMIT ${WARNING_PEERS}`, [sourceId],
   );
