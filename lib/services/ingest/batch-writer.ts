@@ -7,7 +7,7 @@
 import { bindingOfClaims, decideVerdictNow, type KeyCache, type MemoryReplayStore, type TokenBindingFacts } from '../../binding/index.ts';
 import { columnNames, unnestParams, unnestSelect, type BulkColumn, type SqlExecutor } from '../../db/bulk.ts';
 import type { Binding, ExposureRecord, NormalizedEvent, TokenRecord } from '../../domain/types.ts';
-import { backendView, forwardedPeer, namesCertificate, UNTRUSTED_PEER_REASON, type Cidr } from '../../hops/index.ts';
+import { backendView, forwardedPeer, namesCertificate, UNTRUSTED_PEER_REASON, type Cidr, type ForwardedPeer } from '../../hops/index.ts';
 import type { ForwarderTally } from '../../hops/forwarders.ts';
 import { identityFrom } from '../../ingest/auth-facts.ts';
 import { claimTextsOf, exposureDedupeKey, identityNameOf, inventoryIdentityName, legacyIdentityNameOf, newIdentity, tokenStatusOf, tokenTtlSeconds, type ClaimTexts, type NewIdentity } from '../../ingest/entity-facts.ts';
@@ -177,7 +177,7 @@ export interface BatchState {
   trust: TrustSnapshot | null;
   /** The source's trusted proxies (lib/hops trusted-proxies.ts); null or empty: a forwarded certificate is believed from any peer. */
   trustedProxies: Cidr[] | null;
-  /** Lines with a forwarded certificate by the TCP peer they came from and how it stands (forwardedPeer): the batch's warnings and the source's forwarders. */
+  /** New requests with a forwarded certificate by the TCP peer they came from and how it stands (forwardedPeer): the batch's warnings and the source's forwarders. */
   forwarders: ForwarderTally;
   batchId: string;
   sourceId: string | null;
@@ -324,6 +324,8 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
   // earlier batches accepted for other requests (proofs-seen.ts).
   await st.proofs.seed(pending);
   const rows: EventRow[] = new Array(pending.length);
+  // How the peer of each line with a forwarded certificate stands; tallied once its request is new.
+  const peerClass = new Map<NormalizedEvent, ForwardedPeer>();
   let current = pending[0]!;
   const deps = { replayStore: st.proofs.recording(st.replay, () => current.key), keyCache: st.keyCache };
   for (let i = 0; i < pending.length; i++) {
@@ -340,7 +342,7 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     // own claim: whatever the binding check made of it, the request is spoofed_client_cert. Only
     // where it stood in for a TLS one (a backend's line): a hop that ended TLS itself judged its own.
     const peer = forwarded.has(ev) ? forwardedPeer(ev, st.trustedProxies) : 'none';
-    st.forwarders.note(ev, peer);
+    if (peer !== 'none') peerClass.set(ev, peer);
     const untrusted = peer === 'untrusted';
     rows[i] = {
       ev,
@@ -508,6 +510,11 @@ export async function flushEvents(st: BatchState, pending: PendingEvent[]): Prom
     });
     const res = await st.evidence.writeChunk(decided);
     await st.hops.observe(res.fresh, res.freshRoutes);
+    // Only new requests: a line re-sent inside the ledger's window was tallied when it was first stored.
+    for (const d of res.fresh) {
+      const cls = peerClass.get(d.ev);
+      if (cls) st.forwarders.note(d.ev, cls);
+    }
     st.stats.accepted += res.inserted;
     st.stats.duplicates += res.duplicates;
     for (const x of res.rejected) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onEachRuntime, RUNTIMES } from '../../testing/databases.ts';
 import { createGatewayPki, type GatewayPki } from '../../testing/gateway-pki.ts';
 import type { EventRow } from '../estate/lists.ts';
+import { forwardingViews, type ForwardingView } from './forwarders.ts';
 import { ingestStream, type IngestSummary } from './pipeline.ts';
 import { setSourceTrustedProxies } from './queries.ts';
 import { allEvents } from './testing/stored-events.ts';
@@ -15,7 +16,7 @@ const b64u = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url'
 
 describe('trusted proxies in the batch writer', () => {
   let pki: GatewayPki;
-  let runs = new Map<'pglite' | 'postgres', { events: EventRow[]; summary: IngestSummary } | null>();
+  let runs = new Map<'pglite' | 'postgres', { events: EventRow[]; summary: IngestSummary; resent: IngestSummary; forwarders: ForwardingView } | null>();
 
   beforeAll(async () => {
     pki = createGatewayPki('holdfast-trusted-writer-');
@@ -37,7 +38,13 @@ describe('trusted proxies in the batch writer', () => {
       await setSourceTrustedProxies(t.db, { source: 'be', trustedProxies: ['127.0.0.1/32'], actor: 'test' });
       const summary = await ingestStream(t.db, [lines.map((l) => JSON.stringify(l)).join('\n')], { format: 'nginx-json', sourceName: 'be', actor: 'test' });
       expect([summary.accepted, summary.rejected], JSON.stringify(summary.errors)).toEqual([3, 0]);
-      return { events: await allEvents(t.db), summary };
+      const events = await allEvents(t.db);
+      // An at-least-once shipper sends the first line again, with a new one from the same peer.
+      const again = { ...lines[0]!, ...base('b0000000000000000000000000000004'), remote_addr: '127.0.0.2', realip_remote_addr: '127.0.0.2' };
+      const resent = await ingestStream(t.db, [[lines[0], again].map((l) => JSON.stringify(l)).join('\n')], { format: 'nginx-json', sourceName: 'be', actor: 'test' });
+      const [source] = await t.db.query<{ id: string; trustedProxies: string[] }>(`SELECT id::text AS id, "trustedProxies" FROM "Source" WHERE name = 'be'`);
+      const forwarders = (await forwardingViews(t.db, [source!])).get(source!.id)!;
+      return { events, summary, resent, forwarders };
     });
   }, 120_000);
 
@@ -51,5 +58,12 @@ describe('trusted proxies in the batch writer', () => {
     expect(r.summary.warnings).toEqual([
       "1 line carries a forwarded client certificate but their log gives no TCP peer address (or only one a proxy header rewrote), so the source's trusted proxies cannot be applied to them: log $realip_remote_addr (NGINX), %{c}a (Apache), %ci (HAProxy) or remote_ip (Caddy)",
     ]);
+  });
+
+  it.each(RUNTIMES)('%s: a line re-sent inside the window is a duplicate and is not counted again for its forwarding peer', (runtime) => {
+    const r = runs.get(runtime);
+    if (!r) return;
+    expect([r.resent.accepted, r.resent.duplicates]).toEqual([1, 1]);
+    expect(r.forwarders.forwarders.map((f) => [f.peer, f.lines, f.believedLines, f.trusted])).toEqual([['127.0.0.2', 2, 0, false]]);
   });
 });
