@@ -12,6 +12,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
+import { byteSize } from '@/lib/domain/byte-size.ts';
 import type { SavedLogFormatRow } from '@/lib/services/ingest/log-formats.ts';
 import { api, csrfToken } from '../../_components/api.ts';
 import { SubmitError } from '../../_components/submit.tsx';
@@ -54,13 +55,6 @@ function useBrowserZone(): string | null {
   return useSyncExternalStore(noChanges, () => Intl.DateTimeFormat().resolvedOptions().timeZone || null, () => null);
 }
 const noChanges = () => () => {};
-
-/** File sizes as people read them: a 14 MB log is "13.4 MiB", not "13671.9 KiB". */
-function fileSize(bytes: number): string {
-  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}
 
 function contentType(f: File): string {
   if (/\.gz$/i.test(f.name)) return 'application/gzip';
@@ -171,7 +165,7 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
       >
         {file ? (
           <span>
-            <strong>{file.name}</strong> — {fileSize(file.size)}
+            <strong>{file.name}</strong> — {byteSize(file.size)}
           </span>
         ) : (
           <span className="muted">Drop a gateway log, token inventory or scanner report here, or click to choose (gzip accepted)</span>

@@ -11,6 +11,8 @@ import { UsersPanel, type UserRow } from './_components/users-panel.tsx';
 import { ConnectorsPanel } from './connectors-panel.tsx';
 import { RiskPolicyForm } from './risk-policy-form.tsx';
 import { loadPolicy } from '@/lib/services/findings/index.ts';
+import { evidenceStorage } from '@/lib/services/evidence/storage.ts';
+import { EvidencePanel } from './_components/evidence-panel.tsx';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -25,7 +27,7 @@ export default async function SettingsPage() {
   const [users, keys] = admin ? await Promise.all([listUsers(db), listApiKeys(db)]) : [[], []];
   const userRows = users.map(userRow);
   const keyRows = keys.map(apiKeyListing);
-  const policy = await loadPolicy(db);
+  const [policy, evidence] = await Promise.all([loadPolicy(db), evidenceStorage(db)]);
   const connectors = admin ? (await listConnectors(db)).map((c) => ({ id: c.id, name: c.name, kind: c.kind, matchIssuer: c.matchIssuer, matchCa: c.matchCa, config: c.config, hasSecrets: c.hasSecrets, createdAt: c.createdAt.toISOString() })) : [];
   return (
     <>
@@ -38,6 +40,7 @@ export default async function SettingsPage() {
         <h2>Risk policy</h2>
         <RiskPolicyForm policy={policy} canEdit={admin} />
       </div>
+      <EvidencePanel view={evidence} />
       {admin ? (
         <>
           <UsersPanel users={userRows} me={email} />

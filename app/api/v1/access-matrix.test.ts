@@ -24,6 +24,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /auth/session': 'read',
   'POST /setup': 'public',
   'GET /summary': 'read',
+  'GET /evidence/storage': 'read',
   'GET /health': 'public',
   'GET /users': 'admin',
   'POST /users': 'admin',

@@ -116,6 +116,7 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/exports/{id}/download', permission: 'export', tag: 'frameworks', summary: 'Download a finished export (with its SHA-256)' },
   { method: 'get', path: '/risk-policy', permission: 'read', tag: 'findings', summary: 'The risk policy in force (privileged scopes and audiences, TTL limits, thresholds)' },
   { method: 'put', path: '/risk-policy', permission: 'admin', tag: 'findings', summary: 'Replace the risk policy ({ policy }); validated, audited, then every rule is re-evaluated' },
+  { method: 'get', path: '/evidence/storage', permission: 'read', tag: 'estate', summary: 'The evidence store: per store (request ledger, hourly usage, notable requests, hops) its retention and setting, partitions, bytes, rows (counted, or estimated for large partitions), oldest time held and next partition due to be dropped; the latest partitions retention dropped (each an audit entry evidence.partition_dropped)' },
   { method: 'get', path: '/summary', permission: 'read', tag: 'estate', summary: 'Counts: identities, tokens by binding, unbound high-risk, exposed active, findings per rule' },
   {
     method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered; each row with state ("revoked" only once the issuer confirmed), revocationState and revocationId', response: TokenPageSchema, exportable: true,

@@ -12,6 +12,7 @@
 import { withTransaction, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import { dayLabel, dayNumber, DAY_MS } from '../../ingest/evidence/ledger-day.ts';
+import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
 import { forgetUsageHours } from './usage-versions.ts';
 
 export interface RetentionConfig {
@@ -141,45 +142,121 @@ export function currentPartitions(nowMs: number): Array<{ table: PartitionedTabl
   return out;
 }
 
+/** A partition's table and the span of time it holds (`toMs` exclusive), from its name; null for any other table. */
+export function partitionOfName(name: string): { table: PartitionedTable; fromMs: number; toMs: number } | null {
+  const m = /^(Request|Usage|Notable|Hop|HopUsage)_(\d{4})(\d{2})(\d{2})?$/.exec(name);
+  if (!m) return null;
+  const table = m[1] as PartitionedTable;
+  if (DAILY.has(table) !== (m[4] !== undefined)) return null;
+  if (DAILY.has(table)) {
+    const fromMs = Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4]));
+    return { table, fromMs, toMs: fromMs + DAY_MS };
+  }
+  const fromMs = Date.UTC(Number(m[2]), Number(m[3]) - 1, 1);
+  return { table, fromMs, toMs: nextMonth(fromMs) };
+}
+
+/** Days a table's partitions are kept, and the setting that says so. */
+export function retentionOf(table: PartitionedTable, cfg: RetentionConfig): { days: number; setting: string } {
+  if (DAILY.has(table)) return { days: cfg.requestWindowDays, setting: 'HOLDFAST_REQUEST_WINDOW_DAYS' };
+  if (table === 'Notable') return { days: cfg.notableRetentionDays, setting: 'HOLDFAST_NOTABLE_RETENTION_DAYS' };
+  return { days: cfg.usageRetentionDays, setting: 'HOLDFAST_USAGE_RETENTION_DAYS' };
+}
+
+/**
+ * When a partition's retention ends (it is dropped by the first maintenance run at or after it). A
+ * ledger day is kept for the window after the day it is filed under, and the day after that (a
+ * request filed late in its day keeps its full window); a month, for its retention after its end.
+ */
+export function partitionDropsAt(table: PartitionedTable, fromMs: number, toMs: number, cfg: RetentionConfig): number {
+  const { days } = retentionOf(table, cfg);
+  if (DAILY.has(table)) return (dayNumber(fromMs) + days + 2) * DAY_MS;
+  return toMs + days * DAY_MS;
+}
+
+/**
+ * The partition tables in the evidence schema, attached or not: a table left detached (a drop
+ * interrupted between DETACH and DROP) is still found, and dropped once its retention has ended.
+ */
+export async function partitionTables(exec: SqlExecutor): Promise<Array<{ name: string; attached: boolean }>> {
+  const { rows } = await exec(
+    `SELECT c.relname AS name, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS attached
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'evidence' AND c.relkind = 'r'`,
+    [],
+  );
+  return (rows as Array<{ name: string; attached: boolean }>).filter((r) => partitionOfName(r.name) !== null);
+}
+
+export interface ExpiredPartition {
+  table: PartitionedTable;
+  name: string;
+  fromMs: number;
+  toMs: number;
+  attached: boolean;
+}
+
 /** Partitions whose retention has ended at `nowMs`. */
-export async function expiredPartitions(exec: SqlExecutor, nowMs: number, cfg: RetentionConfig): Promise<Array<{ table: PartitionedTable; name: string }>> {
-  const have = await existingPartitions(exec);
-  const out: Array<{ table: PartitionedTable; name: string }> = [];
-  const lastKeptDay = dayNumber(nowMs) - cfg.requestWindowDays - 1;
-  for (const name of have) {
-    const m = /^(Request|Usage|Notable|Hop|HopUsage)_(\d{4})(\d{2})(\d{2})?$/.exec(name);
-    if (!m) continue;
-    const table = m[1] as PartitionedTable;
-    if (DAILY.has(table)) {
-      const day = dayNumber(Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])));
-      if (day < lastKeptDay) out.push({ table, name });
-      continue;
-    }
-    const end = nextMonth(Date.UTC(Number(m[2]), Number(m[3]) - 1, 1));
-    const days = table === 'Notable' ? cfg.notableRetentionDays : cfg.usageRetentionDays;
-    if (end <= nowMs - days * DAY_MS) out.push({ table, name });
+export async function expiredPartitions(exec: SqlExecutor, nowMs: number, cfg: RetentionConfig): Promise<ExpiredPartition[]> {
+  const out: ExpiredPartition[] = [];
+  for (const { name, attached } of await partitionTables(exec)) {
+    const p = partitionOfName(name)!;
+    if (partitionDropsAt(p.table, p.fromMs, p.toMs, cfg) <= nowMs) out.push({ ...p, name, attached });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
+/** Partitions up to this size are counted row by row when dropped; larger ones by the planner's estimate. */
+const COUNTED_BYTES = 256 * 1024 * 1024;
+
+/** A partition's bytes (indexes and TOAST included) and rows: counted up to `countUpTo` bytes or when never analysed, else estimated. */
+export async function partitionSize(exec: SqlExecutor, name: string, countUpTo = COUNTED_BYTES): Promise<{ bytes: number; rows: number; estimated: boolean }> {
+  const { rows } = await exec(
+    `SELECT pg_total_relation_size(c.oid)::int8::text AS bytes, c.reltuples::int8::text AS tuples
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'evidence' AND c.relname = $1`,
+    [name],
+  );
+  const r = rows[0] as { bytes: string; tuples: string } | undefined;
+  if (!r) return { bytes: 0, rows: 0, estimated: false };
+  const bytes = Number(r.bytes);
+  const tuples = Number(r.tuples);
+  if (bytes > countUpTo && tuples >= 0) return { bytes, rows: tuples, estimated: true };
+  const { rows: counted } = await exec(`SELECT count(*)::int8::text AS n FROM "evidence"."${name}"`, []);
+  return { bytes, rows: Number((counted[0] as { n: string }).n), estimated: false };
+}
+
+/** Who drops partitions, in the audit log. */
+export const RETENTION_ACTOR = 'system:evidence-retention';
+
 /**
  * Drops every partition whose retention has ended. On PostgreSQL each is detached CONCURRENTLY
  * first (waits for queries using it, blocks nobody) and then dropped; PGlite has one connection,
- * so a plain DETACH is the same thing there.
+ * so a plain DETACH is the same thing there. Each drop commits with its audit entry
+ * (`evidence.partition_dropped`: the partition, the span it held, its size and estimated rows, the
+ * retention that ended it): evidence is destroyed on the record or not at all.
  */
 export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: RetentionConfig): Promise<string[]> {
   const run: SqlExecutor = async (sql, params) => ({ rows: await db.query(sql, params) });
   const expired = await expiredPartitions(run, nowMs, cfg);
   const dropped: string[] = [];
-  for (const { table, name } of expired) {
-    if (db.kind === 'postgres') await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}" CONCURRENTLY`);
-    else await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}"`);
-    await db.query(`DROP TABLE "evidence"."${name}"`);
-    if (table === 'Usage') {
-      const m = /_(\d{4})(\d{2})$/.exec(name)!;
-      const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, 1);
-      await forgetUsageHours(run, new Date(start), new Date(nextMonth(start)));
-    }
+  for (const { table, name, fromMs, toMs, attached } of expired) {
+    if (attached && db.kind === 'postgres') await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}" CONCURRENTLY`);
+    await withTransaction(db, async (exec) => {
+      if (attached && db.kind !== 'postgres') await exec(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}"`, []);
+      const size = await partitionSize(exec, name);
+      await exec(`DROP TABLE "evidence"."${name}"`, []);
+      if (table === 'Usage') await forgetUsageHours(exec, new Date(fromMs), new Date(toMs));
+      const { days, setting } = retentionOf(table, cfg);
+      await appendAuditEntryRaw(exec, {
+        actor: RETENTION_ACTOR,
+        action: 'evidence.partition_dropped',
+        target: `evidence:${name}`,
+        details: {
+          table, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(),
+          bytes: size.bytes, rows: size.rows, rowsEstimated: size.estimated,
+          retention: { days, setting }, ...(attached ? {} : { leftOver: true }),
+        },
+      });
+    });
     dropped.push(name);
   }
   if (dropped.length) partitionSet(db).forget();

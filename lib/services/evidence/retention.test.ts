@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { nginxJsonLine } from '../ingest/testing/generate.ts';
+import { verifyAuditChain } from '../../audit/verify-audit-chain.ts';
 import { maintainEvidence } from './maintenance.ts';
-import { DEFAULT_RETENTION } from './partitions.ts';
+import { DEFAULT_RETENTION, RETENTION_ACTOR } from './partitions.ts';
+import { evidenceStorage } from './storage.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -19,6 +21,11 @@ async function partitions(t: TestDatabase): Promise<string[]> {
   );
   return rows.map((r) => r.name);
 }
+
+const drops = (t: TestDatabase) =>
+  t.db.query<{ actor: string; target: string; details: Record<string, unknown> }>(
+    `SELECT actor, target, details FROM "AuditEntry" WHERE action = 'evidence.partition_dropped' ORDER BY seq`,
+  );
 
 const sums = async (t: TestDatabase) =>
   (await t.db.query<{ requests: number; usage: number; notable: number }>(
@@ -51,10 +58,29 @@ describe.each(RUNTIMES)('evidence retention on %s', (runtime) => {
 
     // Nine days on: the day partition is dropped whole (never a mass DELETE), nothing else moves.
     const later = T0 + 9 * DAY;
+    // What the store says before: the ledger's oldest day and when it goes.
+    const view = await evidenceStorage(t.db, { retention: DEFAULT_RETENTION });
+    const ledger = view.stores.find((x) => x.table === 'Request')!;
+    expect(ledger).toMatchObject({ keptDays: 7, setting: 'HOLDFAST_REQUEST_WINDOW_DAYS', rows: LINES, rowsEstimated: false, oldestFrom: '2026-11-22T00:00:00.000Z' });
+    expect(ledger.nextDrop).toEqual({ partition: 'Request_20261122', at: '2026-12-01T00:00:00.000Z' });
+    expect(ledger.bytes).toBeGreaterThan(0);
+    expect(view.stores.find((x) => x.table === 'Notable')).toMatchObject({ keptDays: 400, rows: before.notable, nextDrop: { partition: 'Notable_202611', at: new Date(Date.UTC(2026, 11, 1) + 400 * DAY).toISOString() } });
+    expect(view.totalBytes).toBe(view.stores.reduce((a, x) => a + x.bytes, 0));
+    // The day before the drop is due nothing goes; on the day it does.
+    expect((await maintainEvidence(t.db, { now: new Date(Date.UTC(2026, 10, 30, 23, 59)), retention: DEFAULT_RETENTION })).dropped).not.toContain('Request_20261122');
     const { dropped } = await maintainEvidence(t.db, { now: new Date(later), retention: DEFAULT_RETENTION });
     expect(dropped).toContain('Request_20261122');
     expect(await partitions(t)).not.toContain('Request_20261122');
     expect(await sums(t)).toEqual({ requests: 0, usage: LINES, notable: before.notable });
+    // Each drop is on the record, in the audit chain, with what it held.
+    const ledgerDrop = (await drops(t)).find((d) => d.target === 'evidence:Request_20261122');
+    expect(ledgerDrop).toMatchObject({
+      actor: RETENTION_ACTOR,
+      details: { table: 'Request', from: '2026-11-22T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z', rows: LINES, rowsEstimated: false, retention: { days: 7, setting: 'HOLDFAST_REQUEST_WINDOW_DAYS' } },
+    });
+    expect(ledgerDrop!.details.bytes).toBe(ledger.bytes);
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
+    expect((await evidenceStorage(t.db, { retention: DEFAULT_RETENTION })).drops.map((d) => d.partition)).toContain('Request_20261122');
 
     // The ledger forgot those lines; the same body from the same source is still a repeat.
     expect(await ingest(later)).toMatchObject({ accepted: 0, duplicates: LINES });
@@ -69,6 +95,17 @@ describe.each(RUNTIMES)('evidence retention on %s', (runtime) => {
     const r = await maintainEvidence(t.db, { now: new Date(much), retention: DEFAULT_RETENTION });
     expect(r.dropped).toEqual(expect.arrayContaining(['Usage_202611', 'Notable_202611']));
     expect(await sums(t)).toEqual({ requests: 0, usage: 0, notable: 0 });
+    expect((await drops(t)).find((d) => d.target === 'evidence:Notable_202611')?.details).toMatchObject({ table: 'Notable', rows: before.notable, retention: { days: 400, setting: 'HOLDFAST_NOTABLE_RETENTION_DAYS' } });
+  }, 120_000);
+
+  it('drops a partition left detached by an interrupted drop once its retention has ended, on the record', async () => {
+    if (!t) return;
+    // What a crash between DETACH and DROP leaves: a plain table of the evidence schema, attached to nothing.
+    await t.db.query(`CREATE TABLE "evidence"."Request_20260101" (LIKE "evidence"."Request" INCLUDING ALL)`);
+    const { dropped } = await maintainEvidence(t.db, { now: new Date(T0 + 3 * DAY), retention: DEFAULT_RETENTION });
+    expect(dropped).toContain('Request_20260101');
+    expect((await drops(t)).find((d) => d.target === 'evidence:Request_20260101')?.details).toMatchObject({ table: 'Request', rows: 0, leftOver: true });
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
   }, 120_000);
 
   it('refuses a retention shorter than what it drops by (configuration keeps it sane)', async () => {
