@@ -6,6 +6,7 @@
 import { loadConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { dbTargetFromConfig } from '../db/target.ts';
+import { setEvidenceRetention } from '../services/evidence/maintenance.ts';
 
 const KEY = Symbol.for('holdfast.database');
 type Slot = { db?: Database; opening?: Promise<Database> };
@@ -19,7 +20,9 @@ export function registerDatabase(db: Database | undefined): void {
 export async function getDatabase(): Promise<Database> {
   if (slot.db) return slot.db;
   slot.opening ??= (async () => {
-    const db = await openDatabase(dbTargetFromConfig(loadConfig()));
+    const cfg = loadConfig();
+    const db = await openDatabase(dbTargetFromConfig(cfg));
+    setEvidenceRetention(cfg.retention);
     slot.db = db;
     return db;
   })();

@@ -11,16 +11,22 @@ import { pruneProofsSeen } from '../ingest/proofs-seen.ts';
 import { foldLegacyEvents } from './legacy-fold.ts';
 import { currentPartitions, DEFAULT_RETENTION, dropExpiredPartitions, partitionSet, type RetentionConfig } from './partitions.ts';
 
-let configured: RetentionConfig = DEFAULT_RETENTION;
+// Kept on globalThis, as the database handle is (lib/server/database.ts): the server registers it
+// before Next.js loads, and the route handlers Next bundles have module instances of their own. A
+// module variable here left them on the defaults whatever the configuration said: an ingest
+// through the API judged retention by 400 days and the maintenance it triggered dropped ledger
+// days the configuration kept.
+const SLOT = Symbol.for('holdfast.evidenceRetention');
+const slot = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {}) as { retention?: RetentionConfig };
 
-/** Registers the retention loaded from the configuration (server start, CLI). */
+/** Registers the retention loaded from the configuration (server start, CLI, a request opening the database). */
 export function setEvidenceRetention(r: RetentionConfig): void {
-  configured = r;
+  slot.retention = r;
 }
 
 /** The retention in force. */
 export function evidenceRetention(): RetentionConfig {
-  return configured;
+  return slot.retention ?? DEFAULT_RETENTION;
 }
 
 export interface MaintenanceResult {
@@ -32,7 +38,7 @@ export interface MaintenanceResult {
 
 export async function maintainEvidence(db: Database, opts: { now?: Date; retention?: RetentionConfig; log?: (line: string) => void } = {}): Promise<MaintenanceResult> {
   const now = opts.now ?? new Date();
-  const retention = opts.retention ?? configured;
+  const retention = opts.retention ?? evidenceRetention();
   const folded = await foldLegacyEvents(db, { now, retention, log: opts.log });
   await partitionSet(db).ensure(db, currentPartitions(now.getTime()));
   const dropped = await dropExpiredPartitions(db, now.getTime(), retention);
