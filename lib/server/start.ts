@@ -17,7 +17,7 @@ import { isApiPath, requestTargetProblem } from '../http/request-target.ts';
 import { redact } from '../ingest/redact.ts';
 import { startAuditAnchoring } from '../audit/anchoring.ts';
 import { seedDemo } from '../seed/seed-demo.ts';
-import { maintainEvidence, setEvidenceRetention } from '../services/evidence/maintenance.ts';
+import { maintainEvidence, setEvidenceRetention, startEvidenceMaintenance } from '../services/evidence/maintenance.ts';
 import { evaluateFindings } from '../services/findings/index.ts';
 import { failInterruptedExports } from '../services/frameworks/exports.ts';
 import { preloadUsageColumns } from '../services/simulation/index.ts';
@@ -127,6 +127,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
   });
   registerRevocationWorker(worker);
+  // Partitions past their retention go within about an hour, ingest or not.
+  const maintenance = startEvidenceMaintenance(db, { log });
   const preload = preloadSimulationColumns(db, cfg.simulationPreloadDays, log);
 
   const { default: next } = await import('next');
@@ -168,6 +170,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await app.close?.().catch(() => {});
         registerRevocationWorker(undefined);
         await worker.stop();
+        await maintenance.stop();
         await preload;
         await anchoring.stop();
         registerSecretKey(undefined);

@@ -2,7 +2,7 @@
 // retention ended are dropped, a legacy event table left by an upgrade is folded in; tokens past
 // their expiry are marked expired (lib/services/estate/expire-tokens.ts) and DPoP proofs a day past
 // their window forgotten (lib/services/ingest/proofs-seen.ts). Run at server
-// and CLI start, and at most hourly by the after-ingest job. The retention in force is the
+// and CLI start, and at most hourly by the after-ingest job and the server's clock (startEvidenceMaintenance). The retention in force is the
 // configuration's (HOLDFAST_REQUEST_WINDOW_DAYS, HOLDFAST_USAGE_RETENTION_DAYS,
 // HOLDFAST_NOTABLE_RETENTION_DAYS), registered once by the edge that loaded it.
 import type { Database } from '../../db/open.ts';
@@ -57,3 +57,31 @@ export async function maintainEvidenceHourly(db: Database, log?: (line: string) 
   lastRun.set(db, t);
   await maintainEvidence(db, { log });
 }
+
+/** How often the server looks whether the hourly maintenance is due (maintainEvidenceHourly). */
+export const MAINTENANCE_CHECK_MS = 5 * 60_000;
+
+/**
+ * The server's maintenance clock: every few minutes, maintainEvidenceHourly — so partitions past
+ * their retention go within about an hour of it ending whether or not anything is ingested (the
+ * after-ingest job runs the same, at most hourly too). A failed run is logged and tried again at
+ * the next check.
+ */
+export function startEvidenceMaintenance(db: Database, opts: { log: (line: string) => void; everyMs?: number }): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    running ??= maintainEvidenceHourly(db, opts.log)
+      .catch((e: unknown) => opts.log(`holdfast: evidence maintenance failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`))
+      .finally(() => {
+        running = null;
+      });
+  }, opts.everyMs ?? MAINTENANCE_CHECK_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+

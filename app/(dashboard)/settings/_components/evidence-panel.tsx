@@ -21,7 +21,7 @@ export function EvidencePanel({ view }: { view: EvidenceStorageView }) {
       <h2>Evidence kept</h2>
       <p className="muted">
         Each store keeps its evidence in partitions (a day of the request ledger and of hops, a month of the others) and
-        drops a partition whole once its retention has ended, at most an hour later; every drop is an audit entry
+        drops a partition whole within about an hour of its retention ending, whether or not anything is ingested; every drop is an audit entry
         (<code>evidence.partition_dropped</code>) naming the partition, the time it held, its rows and size. The retention
         is the server&apos;s configuration: the setting named on each store.
       </p>
