@@ -71,3 +71,46 @@ export async function overflowingTables(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+/** Every visible data table that scrolls sideways inside itself, as "selector: scroll px > box px". */
+export async function scrollingTables(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLTableElement>('main table.data')]
+      .filter((t) => t.offsetParent !== null && t.scrollWidth > t.clientWidth + 1)
+      .map((t) => `${t.getAttribute('data-testid') ?? t.tHead?.textContent?.slice(0, 40) ?? 'table'}: ${t.scrollWidth} px > ${t.clientWidth} px`),
+  );
+}
+
+/**
+ * Every visible body cell of a headed data table (not a label/value one) whose column header has
+ * text but whose `data-label` is not that text (the header's text without aria-hidden marks such
+ * as the sort arrow; a header spanning columns names each of them).
+ */
+export async function mislabelledCells(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const text = (el: Element) => {
+      const c = el.cloneNode(true) as Element;
+      c.querySelectorAll('[aria-hidden="true"]').forEach((n) => n.remove());
+      return (c.textContent ?? '').replace(/\s+/g, ' ').trim();
+    };
+    const out: string[] = [];
+    document.querySelectorAll<HTMLTableElement>('main table.data:not(.kv)').forEach((t, i) => {
+      const headRow = t.tHead?.rows[t.tHead.rows.length - 1];
+      if (!headRow || t.offsetParent === null) return;
+      const columns = [...headRow.cells].flatMap((th) => Array<string>(th.colSpan).fill(text(th)));
+      for (const body of t.tBodies) {
+        for (const [r, row] of [...body.rows].entries()) {
+          let col = 0;
+          for (const cell of row.cells) {
+            const want = cell.colSpan === 1 ? columns[col] : undefined;
+            col += cell.colSpan;
+            if (!want || cell.getClientRects().length === 0) continue;
+            const got = cell.getAttribute('data-label');
+            if (got !== want) out.push(`${t.getAttribute('data-testid') ?? `table #${i + 1}`} row ${r + 1}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+          }
+        }
+      }
+    });
+    return out;
+  });
+}

@@ -1,18 +1,21 @@
 // Every page at 1440, 1280 and 390 px wide, saved under test-results/screenshots/ for people to
 // look at; at 1440 and 1280 px no table is wider than the panel that holds it (a cut-off column is
-// a defect, not a scroll bar to discover); and axe-core finds no serious or critical violation on
-// any of them. One visit per page does all three: the walk is the suite's longest journey.
+// a defect, not a scroll bar to discover); at 390 px nothing scrolls sideways (not the page, not a
+// table, not the panel around one: each row of a data table is a card) and every cell of a headed
+// data table carries its column's header text as its label; and axe-core finds no serious or
+// critical violation on any of them. One visit per page does all of it: the walk is the suite's
+// longest journey.
 import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { signIn } from './fixtures.ts';
-import { everyPage, overflowingTables } from './pages.ts';
+import { everyPage, mislabelledCells, overflowingTables, scrollingTables } from './pages.ts';
 
 const DIR = 'test-results/screenshots';
 const WIDTHS = [1440, 1280, 390] as const;
 const name = (path: string) => (path === '/' ? 'overview' : path.slice(1).replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '')).slice(0, 80);
 
-test('every page at 1440, 1280 and 390 px: no table overflows its panel at 1440 or 1280 px, no serious or critical axe violation', async ({ page }) => {
+test('every page at 1440, 1280 and 390 px: no table overflows its panel, none scrolls sideways at 390 px where each cell carries its column header as label, no serious or critical axe violation', async ({ page }) => {
   // 18 pages × 3 widths on a shared 2-core machine: each page takes seconds to render and shoot.
   test.setTimeout(1_800_000);
   mkdirSync(DIR, { recursive: true });
@@ -42,6 +45,11 @@ test('every page at 1440, 1280 and 390 px: no table overflows its panel at 1440 
         // A label/value table (no header row) shows its values, not a strip to scroll through.
         const kv = await page.evaluate(() => [...document.querySelectorAll<HTMLTableElement>('main table')].filter((t) => !t.tHead && t.offsetParent !== null && t.scrollWidth > t.clientWidth + 1).length);
         expect.soft(kv, `${path}: label/value tables that scroll sideways at 390 px`).toBe(0);
+        // Nor does any data table: its rows are cards, no wider than the panel, and none scrolls.
+        expect.soft(await scrollingTables(page), `${path}: tables that scroll sideways at 390 px`).toEqual([]);
+        expect.soft(await overflowingTables(page), `${path}: tables wider than their panel at 390 px`).toEqual([]);
+        // Each value is told by its column's header (TableLabels copies it from the <thead>).
+        expect.soft(await mislabelledCells(page), `${path}: cells without their column header as label at 390 px`).toEqual([]);
       }
       await page.screenshot({ path: `${DIR}/${width}-${name(path)}.png`, fullPage: true });
     }

@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { Nav } from '../_components/nav.tsx';
 import { Providers } from '../_components/providers.tsx';
 import { SignOutButton } from '../_components/sign-out-button.tsx';
+import { TableLabels } from '../_components/table-labels.tsx';
 import { getPageSession } from '../_lib/session.ts';
 import { Shell } from './_components/shell.tsx';
 
@@ -30,6 +31,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         }
       >
         <Providers>{children}</Providers>
+        <TableLabels />
       </Shell>
     </>
   );

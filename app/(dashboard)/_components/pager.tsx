@@ -69,7 +69,7 @@ export function SortHeader({
     <th className={className} aria-sort={active ? 'other' : undefined}>
       <Link href={`${basePath}?${q}`} className="sort" aria-label={`Sort by ${typeof children === 'string' ? children : sort}`}>
         {children}
-        {active ? ' ▾' : ''}
+        {active ? <span aria-hidden="true"> ▾</span> : null}
       </Link>
     </th>
   );

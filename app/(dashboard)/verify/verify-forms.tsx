@@ -160,7 +160,7 @@ function Verdict({ result }: { result: Result }) {
         </div>
       ) : null}
       <p data-testid="verify-explanation">{v.explanation}</p>
-      <table className="data" style={{ marginBottom: '0.75rem' }}>
+      <table className="data kv" style={{ marginBottom: '0.75rem' }}>
         <tbody>
           <tr>
             <th>{thumbprint.label}</th>
