@@ -108,6 +108,37 @@ describe.each(RUNTIMES)('evidence retention on %s', (runtime) => {
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   }, 120_000);
 
+  it('keeps a request only in the stores whose retention holds it, and refuses one no store keeps', async () => {
+    if (!t) return;
+    const now = T0 + 20 * DAY;
+    const longNotable = { ...DEFAULT_RETENTION, notableRetentionDays: 3660 };
+    const at = (daysAgo: number) => now - daysAgo * DAY;
+    const ingestAt = (text: string, retention: typeof DEFAULT_RETENTION) =>
+      ingestStream(t!.db, [text + '\n'], { format: 'nginx-json', sourceName: 'edge-stores', actor: 'test', now: () => new Date(now), retention });
+    const count = async (table: string, fromMs: number, toMs: number) =>
+      (await t!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."${table}" WHERE "${table === 'Usage' ? 'hour' : 'occurredAt'}" >= $1 AND "${table === 'Usage' ? 'hour' : 'occurredAt'}" < $2`, [new Date(fromMs).toISOString(), new Date(toMs).toISOString()]))[0]!.n;
+    const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7).replace('-', '');
+
+    // 600 days ago, usage kept 400 days and notable requests 3,660: an accepted request has nowhere to go.
+    const ok = await ingestAt(nginxJsonLine(2, at(600)), longNotable);
+    expect([ok.accepted, ok.rejected]).toEqual([0, 1]);
+    expect(ok.errors[0]).toMatchObject({ reason: 'beyond_retention' });
+    expect(ok.errors[0]!.message).toContain('before the hourly usage retention (400 days); only failures and anomalies are kept longer (3660 days)');
+    // A failure is kept one by one, and counted into no usage month that retention has already ended.
+    const failed = await ingestAt(nginxJsonLine(4, at(600)), longNotable);
+    expect([failed.accepted, failed.rejected]).toEqual([1, 0]);
+    expect(await count('Notable', at(601), at(599))).toBe(1);
+    expect(await partitions(t)).not.toContain(`Usage_${monthOf(at(600))}`);
+
+    // Notable requests kept 31 days, usage 400: a failure 100 days old is counted, not kept one by one.
+    const shortNotable = { ...DEFAULT_RETENTION, notableRetentionDays: 31 };
+    const counted = await ingestAt(nginxJsonLine(14, at(100)), shortNotable);
+    expect([counted.accepted, counted.rejected]).toEqual([1, 0]);
+    expect(await count('Usage', at(101), at(99))).toBe(1);
+    expect(await count('Notable', at(101), at(99))).toBe(0);
+    expect(await partitions(t)).not.toContain(`Notable_${monthOf(at(100))}`);
+  });
+
   it('refuses a retention shorter than what it drops by (configuration keeps it sane)', async () => {
     if (!t) return;
     // A one-day window keeps today and yesterday's partitions: nothing inside the window is dropped.

@@ -12,7 +12,7 @@ import type { Database } from '../../db/open.ts';
 import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { isRefusalStatus } from '../../domain/refusal-status.ts';
 import { verdictCode } from '../../domain/verdict-codes.ts';
-import { dayNumber, ledgerDay, placedByReceipt } from '../../ingest/evidence/ledger-day.ts';
+import { DAY_MS, dayNumber, ledgerDay, placedByReceipt } from '../../ingest/evidence/ledger-day.ts';
 import { compactRawLine } from '../../ingest/evidence/raw-line.ts';
 import { keyCarriesId } from '../../ingest/evidence/request-key.ts';
 import { routeOf } from '../../ingest/evidence/route.ts';
@@ -341,6 +341,9 @@ export class EvidenceWriter {
   private readonly notableColumns: BulkColumn<LedgerRow>[];
   private readonly notableBinary: BinaryColumn<LedgerRow>[];
   private usageStageReady = false;
+  /** The oldest times the usage and notable stores keep, as of the chunk being written (writeChunk). */
+  private usageFromMs = -Infinity;
+  private notableFromMs = -Infinity;
   private ns: number | null = null;
   private usage = new UsageAccumulators<LedgerRow>(newUsageAcc);
   /** Hours this writer has upserted usage rows of: the caller stamps them before COMMIT (usage-versions.ts). */
@@ -373,12 +376,20 @@ export class EvidenceWriter {
     if (!reqs.length) return out;
     const nowMs = this.o.now().getTime();
     const span = keptSpan(nowMs, this.o.retention);
+    const { usageRetentionDays: usageDays, notableRetentionDays: notableDays } = this.o.retention;
+    // Each store keeps a request only inside its own retention: a request no store would keep is
+    // refused, not counted into a partition the next maintenance drops.
+    this.usageFromMs = nowMs - usageDays * DAY_MS;
+    this.notableFromMs = nowMs - notableDays * DAY_MS;
 
     const kept: DecidedRequest[] = [];
     for (const r of reqs) {
       const t = r.ev.occurredAt.getTime();
-      if (t < span.fromMs) {
-        out.rejected.push({ lineNo: r.lineNo, reason: 'beyond_retention', message: `occurred ${r.ev.occurredAt.toISOString()}, before the evidence retention (${Math.max(this.o.retention.usageRetentionDays, this.o.retention.notableRetentionDays)} days)` });
+      if (t < span.fromMs || (t < this.usageFromMs && !(t >= this.notableFromMs && isNotable(r)))) {
+        const why = t >= span.fromMs
+          ? `before the hourly usage retention (${usageDays} days); only failures and anomalies are kept longer (${notableDays} days)`
+          : `before the evidence retention (${Math.max(usageDays, notableDays)} days)`;
+        out.rejected.push({ lineNo: r.lineNo, reason: 'beyond_retention', message: `occurred ${r.ev.occurredAt.toISOString()}, ${why}` });
       } else if (t > span.toMs) {
         out.rejected.push({ lineNo: r.lineNo, reason: 'invalid_timestamp', message: `dated ${r.ev.occurredAt.toISOString()}, more than 2 days ahead of the server's clock` });
       } else kept.push(r);
@@ -455,11 +466,11 @@ export class EvidenceWriter {
       if (placedByReceipt(t, nowMs)) late.push(row);
       if (keys.size === 1) parts.set(`R${day}`, { table: 'Request', key: day });
       const m = monthStart(t);
-      if (m !== lastMonth) {
+      if (m !== lastMonth && t >= this.usageFromMs) {
         lastMonth = m;
         parts.set(`U${m}`, { table: 'Usage', key: m });
       }
-      if (isNotable(r)) parts.set(`N${m}`, { table: 'Notable', key: m });
+      if (this.keepsNotable(row)) parts.set(`N${m}`, { table: 'Notable', key: m });
     }
     await partitionSet(this.o.db).ensure(this.o.db, [...parts.values()], this.o.db.kind === 'postgres' ? undefined : this.o.exec);
 
@@ -487,7 +498,7 @@ export class EvidenceWriter {
     const since = this.o.ledgerSince;
     const old = since === undefined ? [] : fresh.filter((x) => x.r.ev.occurredAt.getTime() < since);
     if (old.length) fresh = fresh.filter((x) => x.r.ev.occurredAt.getTime() >= since!);
-    const inserted = [...(await this.insertNotable(old, old.filter((x) => isNotable(x.r)))), ...(await this.insert(fresh))];
+    const inserted = [...(await this.insertNotable(old, old.filter((x) => this.keepsNotable(x)))), ...(await this.insert(fresh))];
     out.duplicates += fresh.length - inserted.length;
     out.inserted += inserted.length;
     for (const row of inserted) {
@@ -514,7 +525,7 @@ export class EvidenceWriter {
       // Nothing of the chunk stored yet (the common case): the ledger rows and the notable ones each
       // in one binary COPY. A key stored already fails the COPY on its unique index (a re-send, a
       // concurrent batch, a notable request re-sent after the window); then the slow path below.
-      const notable = rows.filter((x) => isNotable(x.r));
+      const notable = rows.filter((x) => this.keepsNotable(x));
       await exec('SAVEPOINT hf_evidence', []);
       try {
         await copy(binaryCopySql('"evidence"."Request"', ledgerBinary), binaryCopyPayload(ledgerBinary, rows));
@@ -538,7 +549,7 @@ export class EvidenceWriter {
       const made = new Set((got as Array<{ day: number; k: string }>).map((g) => `${g.day}:${g.k}`));
       fresh = rows.filter((x) => made.has(`${x.day}:${x.r.key.toString('hex')}`));
     }
-    return this.insertNotable(fresh, fresh.filter((x) => isNotable(x.r)));
+    return this.insertNotable(fresh, fresh.filter((x) => this.keepsNotable(x)));
   }
 
   /** Inserts the notable ones of `rows`; returns `rows` minus the notable ones stored already. */
@@ -558,15 +569,22 @@ export class EvidenceWriter {
     return fresh.filter((x) => !repeated.has(x));
   }
 
-  /** Adds one new request to the in-memory usage aggregates and rollups. */
+  /** Whether a row is kept individually: a notable request inside the notable retention. */
+  private keepsNotable(row: LedgerRow): boolean {
+    return isNotable(row.r) && row.r.ev.occurredAt.getTime() >= this.notableFromMs;
+  }
+
+  /** Adds one new request to the in-memory usage aggregates (inside the usage retention) and rollups. */
   private add(row: LedgerRow): void {
     const r = row.r;
     const t = r.ev.occurredAt.getTime();
     const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-    const acc = this.usage.find(hour, row, r.tokenId, r.identityId);
-    acc.count++;
-    if (t < acc.firstAt) acc.firstAt = t;
-    if (t > acc.lastAt) acc.lastAt = t;
+    if (t >= this.usageFromMs) {
+      const acc = this.usage.find(hour, row, r.tokenId, r.identityId);
+      acc.count++;
+      if (t < acc.firstAt) acc.firstAt = t;
+      if (t > acc.lastAt) acc.lastAt = t;
+    }
     if (this.o.rollups === false) return;
     countRollup(this.rollups, hour, r.verdict);
     if (r.binding) countRollup(this.bindingRollups, hour, r.binding);
