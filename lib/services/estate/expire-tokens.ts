@@ -1,6 +1,6 @@
 // A token whose expiry has passed is `expired`: the inventory, introspection or log that said
 // "active" spoke before its `exp`, and time has moved on. Kept by the periodic maintenance
-// (lib/services/evidence/maintenance.ts: server and CLI start, at most hourly after ingest) with
+// (lib/services/evidence/maintenance.ts: server and CLI start, then at most hourly on the server's clock and after ingest) with
 // one statement over the active tokens past their expiry (partial index
 // "Token_active_expiresAt_idx"); the token counters follow by their triggers.
 import type { Database } from '../../db/open.ts';
