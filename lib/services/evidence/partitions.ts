@@ -70,19 +70,18 @@ export function partitionFor(table: PartitionedTable, key: number): { name: stri
   return { name: `${table}_${monthLabel(start)}`, from: `'${new Date(start).toISOString()}'`, to: `'${new Date(nextMonth(start)).toISOString()}'` };
 }
 
-/** The span of occurrence times evidence keeps at `nowMs`: older lines are past retention, later ones implausible. */
-export function keptSpan(nowMs: number, cfg: RetentionConfig): { fromMs: number; toMs: number } {
-  const days = Math.max(cfg.usageRetentionDays, cfg.notableRetentionDays);
-  return { fromMs: nowMs - days * DAY_MS, toMs: nowMs + FUTURE_ALLOWANCE_MS };
+/**
+ * The span of occurrence times evidence keeps at `nowMs`: older lines are past retention, later ones
+ * implausible; and where each store's own retention begins (hourly usage, notable requests).
+ */
+export function keptSpan(nowMs: number, cfg: RetentionConfig): { fromMs: number; toMs: number; usageFromMs: number; notableFromMs: number } {
+  const usageFromMs = nowMs - cfg.usageRetentionDays * DAY_MS;
+  const notableFromMs = nowMs - cfg.notableRetentionDays * DAY_MS;
+  return { fromMs: Math.min(usageFromMs, notableFromMs), toMs: nowMs + FUTURE_ALLOWANCE_MS, usageFromMs, notableFromMs };
 }
 
 async function existingPartitions(exec: SqlExecutor): Promise<Set<string>> {
-  const { rows } = await exec(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = 'evidence'`,
-    [],
-  );
-  return new Set((rows as Array<{ name: string }>).map((r) => r.name));
+  return new Set((await partitionTables(exec)).filter((p) => p.attached).map((p) => p.name));
 }
 
 async function createPartitions(exec: SqlExecutor, wanted: Array<{ table: PartitionedTable; key: number }>): Promise<void> {
@@ -163,46 +162,47 @@ export function retentionOf(table: PartitionedTable, cfg: RetentionConfig): { da
   return { days: cfg.usageRetentionDays, setting: 'HOLDFAST_USAGE_RETENTION_DAYS' };
 }
 
+/** A partition table of the evidence schema: its name, the table and span it holds, whether attached. */
+export interface PartitionTable {
+  name: string;
+  table: PartitionedTable;
+  fromMs: number;
+  toMs: number;
+  attached: boolean;
+}
+
 /**
  * When a partition's retention ends (it is dropped by the first maintenance run at or after it). A
  * ledger day is kept for the window after the day it is filed under, and the day after that (a
  * request filed late in its day keeps its full window); a month, for its retention after its end.
  */
-export function partitionDropsAt(table: PartitionedTable, fromMs: number, toMs: number, cfg: RetentionConfig): number {
-  const { days } = retentionOf(table, cfg);
-  if (DAILY.has(table)) return (dayNumber(fromMs) + days + 2) * DAY_MS;
-  return toMs + days * DAY_MS;
+export function partitionDropsAt(p: Pick<PartitionTable, 'table' | 'fromMs' | 'toMs'>, cfg: RetentionConfig): number {
+  const { days } = retentionOf(p.table, cfg);
+  if (DAILY.has(p.table)) return (dayNumber(p.fromMs) + days + 2) * DAY_MS;
+  return p.toMs + days * DAY_MS;
 }
 
 /**
  * The partition tables in the evidence schema, attached or not: a table left detached (a drop
  * interrupted between DETACH and DROP) is still found, and dropped once its retention has ended.
  */
-export async function partitionTables(exec: SqlExecutor): Promise<Array<{ name: string; attached: boolean }>> {
+export async function partitionTables(exec: SqlExecutor): Promise<PartitionTable[]> {
   const { rows } = await exec(
     `SELECT c.relname AS name, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS attached
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'evidence' AND c.relkind = 'r'`,
     [],
   );
-  return (rows as Array<{ name: string; attached: boolean }>).filter((r) => partitionOfName(r.name) !== null);
-}
-
-export interface ExpiredPartition {
-  table: PartitionedTable;
-  name: string;
-  fromMs: number;
-  toMs: number;
-  attached: boolean;
+  const out: PartitionTable[] = [];
+  for (const r of rows as Array<{ name: string; attached: boolean }>) {
+    const p = partitionOfName(r.name);
+    if (p) out.push({ name: r.name, ...p, attached: r.attached });
+  }
+  return out;
 }
 
 /** Partitions whose retention has ended at `nowMs`. */
-export async function expiredPartitions(exec: SqlExecutor, nowMs: number, cfg: RetentionConfig): Promise<ExpiredPartition[]> {
-  const out: ExpiredPartition[] = [];
-  for (const { name, attached } of await partitionTables(exec)) {
-    const p = partitionOfName(name)!;
-    if (partitionDropsAt(p.table, p.fromMs, p.toMs, cfg) <= nowMs) out.push({ ...p, name, attached });
-  }
-  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+export async function expiredPartitions(exec: SqlExecutor, nowMs: number, cfg: RetentionConfig): Promise<PartitionTable[]> {
+  return (await partitionTables(exec)).filter((p) => partitionDropsAt(p, cfg) <= nowMs).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 /** Partitions up to this size are counted row by row when dropped; larger ones by the planner's estimate. */

@@ -6,7 +6,7 @@
 import type { SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
 import { evidenceRetention } from './maintenance.ts';
-import { partitionDropsAt, partitionOfName, partitionSize, partitionTables, retentionOf, type PartitionedTable, type RetentionConfig } from './partitions.ts';
+import { partitionDropsAt, partitionSize, partitionTables, retentionOf, type PartitionedTable, type RetentionConfig } from './partitions.ts';
 
 /** The stores in the order they are shown, with what each holds. */
 export const EVIDENCE_STORES: ReadonlyArray<{ table: PartitionedTable; label: string; holds: string }> = [
@@ -64,7 +64,7 @@ export const DROPS_SHOWN = 10;
 export async function evidenceStorage(db: Database, opts: { retention?: RetentionConfig } = {}): Promise<EvidenceStorageView> {
   const retention = opts.retention ?? evidenceRetention();
   const exec: SqlExecutor = async (sql, params) => ({ rows: await db.query(sql, params) });
-  const parts = (await partitionTables(exec)).filter((p) => p.attached).map((p) => ({ name: p.name, ...partitionOfName(p.name)! }));
+  const parts = (await partitionTables(exec)).filter((p) => p.attached);
   const stores: EvidenceStoreRow[] = [];
   for (const s of EVIDENCE_STORES) {
     const mine = parts.filter((p) => p.table === s.table).sort((a, b) => a.fromMs - b.fromMs);
@@ -82,7 +82,7 @@ export async function evidenceStorage(db: Database, opts: { retention?: Retentio
     stores.push({
       ...s, keptDays: days, setting, partitions: mine.length, bytes, rows, rowsEstimated,
       oldestFrom: oldest ? new Date(oldest.fromMs).toISOString() : null,
-      nextDrop: oldest ? { partition: oldest.name, at: new Date(partitionDropsAt(s.table, oldest.fromMs, oldest.toMs, retention)).toISOString() } : null,
+      nextDrop: oldest ? { partition: oldest.name, at: new Date(partitionDropsAt(oldest, retention)).toISOString() } : null,
     });
   }
   const drops = await db.query<{ seq: string; at: Date | string; target: string | null; details: Record<string, unknown> }>(

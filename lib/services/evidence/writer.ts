@@ -12,7 +12,7 @@ import type { Database } from '../../db/open.ts';
 import type { Binding, NormalizedEvent, Verdict } from '../../domain/types.ts';
 import { isRefusalStatus } from '../../domain/refusal-status.ts';
 import { verdictCode } from '../../domain/verdict-codes.ts';
-import { DAY_MS, dayNumber, ledgerDay, placedByReceipt } from '../../ingest/evidence/ledger-day.ts';
+import { dayNumber, ledgerDay, placedByReceipt } from '../../ingest/evidence/ledger-day.ts';
 import { compactRawLine } from '../../ingest/evidence/raw-line.ts';
 import { keyCarriesId } from '../../ingest/evidence/request-key.ts';
 import { routeOf } from '../../ingest/evidence/route.ts';
@@ -379,13 +379,12 @@ export class EvidenceWriter {
     const { usageRetentionDays: usageDays, notableRetentionDays: notableDays } = this.o.retention;
     // Each store keeps a request only inside its own retention: a request no store would keep is
     // refused, not counted into a partition the next maintenance drops.
-    this.usageFromMs = nowMs - usageDays * DAY_MS;
-    this.notableFromMs = nowMs - notableDays * DAY_MS;
+    ({ usageFromMs: this.usageFromMs, notableFromMs: this.notableFromMs } = span);
 
     const kept: DecidedRequest[] = [];
     for (const r of reqs) {
       const t = r.ev.occurredAt.getTime();
-      if (t < span.fromMs || (t < this.usageFromMs && !(t >= this.notableFromMs && isNotable(r)))) {
+      if (t < this.usageFromMs && !(t >= this.notableFromMs && isNotable(r))) {
         const why = t >= span.fromMs
           ? `before the hourly usage retention (${usageDays} days); only failures and anomalies are kept longer (${notableDays} days)`
           : `before the evidence retention (${Math.max(usageDays, notableDays)} days)`;
