@@ -49,7 +49,7 @@ import { routeOf } from '../../ingest/evidence/route.ts';
 import { DIM, dimCache, type DimCache, type DimKind } from './dims.ts';
 import { chainReasonCode, TLS_CODES, tlsViewOf, tlsViewOfCode, verifyOfTlsView } from './hop-codes.ts';
 import { decodeSegment, encodeSegment, SEGMENT_MAX, SEGMENT_SPAN_MS, type DecodedSegment, type HopFacts } from './hop-segments.ts';
-import { monthStart, partitionSet, type PartitionedTable } from './partitions.ts';
+import { keptSpan, monthStart, partitionSet, type PartitionedTable, type RetentionConfig } from './partitions.ts';
 import type { DecidedRequest } from './writer.ts';
 
 export interface HopRecorderOptions {
@@ -61,6 +61,8 @@ export interface HopRecorderOptions {
   sourceId: string | null;
   namespace: string;
   now: () => Date;
+  /** The evidence retention: chain usage is counted only inside the hourly usage retention. */
+  retention: RetentionConfig;
 }
 
 /** Advisory lock class of the correlation stripes (partitions use 727_002). */
@@ -530,7 +532,10 @@ export class HopRecorder {
     }
     await this.o.exec(`INSERT INTO "evidence"."Hop" SELECT * FROM "${STAGE}"`, []);
     await this.o.exec(`DROP TABLE "${STAGE}"`, []);
-    await this.writeUsage([...deltas.values()].filter((d) => d.count !== 0));
+    // As hourly usage (EvidenceWriter.writeChunk): an hour whose chains all fall before the usage
+    // retention is not counted into a month the next maintenance drops (and audits as a drop).
+    const { usageFromMs } = keptSpan(this.o.now().getTime(), this.o.retention);
+    await this.writeUsage([...deltas.values()].filter((d) => d.count !== 0 && d.lastAt >= usageFromMs));
   }
 
   /**

@@ -1,7 +1,9 @@
 // Retention by dropping whole partitions, with a moved clock, on both runtimes: the ledger's day
 // partitions go after the dedupe window, hourly usage and notable requests stay for their own
 // retention; a batch re-sent byte for byte after the window is still recognised as a whole.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestKeyOfId } from '../../ingest/evidence/request-key.ts';
 import { openTestDatabase, postgresAvailable, RUNTIMES, type TestDatabase } from '../../testing/databases.ts';
 import { ingestStream } from '../ingest/pipeline.ts';
 import { nginxJsonLine } from '../ingest/testing/generate.ts';
@@ -137,6 +139,40 @@ describe.each(RUNTIMES)('evidence retention on %s', (runtime) => {
     expect(await count('Usage', at(101), at(99))).toBe(1);
     expect(await count('Notable', at(101), at(99))).toBe(0);
     expect(await partitions(t)).not.toContain(`Notable_${monthOf(at(100))}`);
+  });
+
+  it('counts hop chains only inside the hourly usage retention, as it counts requests', async () => {
+    if (!t) return;
+    const now = T0 + 20 * DAY;
+    const longNotable = { ...DEFAULT_RETENTION, notableRetentionDays: 3660 };
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, '+00:00');
+    const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7).replace('-', '');
+    const ingestAt = (line: string, sourceName: string) =>
+      ingestStream(t!.db, [line + '\n'], { format: 'nginx-json', sourceName, actor: 'test', now: () => new Date(now), retention: longNotable });
+    // An edge and its backend both refuse the request (403): kept one by one for the notable retention.
+    const chainAt = async (ms: number) => {
+      const corr = randomBytes(16).toString('hex');
+      const edge = ingestAt(JSON.stringify({
+        time: iso(ms), request_id: corr, correlation_id: corr, remote_addr: '10.1.2.3', method: 'GET', scheme: 'https', host: 'api.test', uri: '/v1/orders/7', status: 403, ssl_client_verify: 'NONE',
+      }), 'edge-chain');
+      expect(await edge).toMatchObject({ accepted: 1, rejected: 0 });
+      const backend = await ingestAt(JSON.stringify({
+        time: iso(ms + 100), request_id: randomBytes(16).toString('hex'), correlation_id: corr, remote_addr: '10.9.9.9', method: 'GET', scheme: 'http', host: 'orders.internal', uri: '/v1/orders/7', status: 403, http_client_cert: '',
+      }), 'orders-chain');
+      expect(backend).toMatchObject({ accepted: 1, rejected: 0 });
+      // The chain is decided on both hops whatever its age.
+      const decided = await t!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "evidence"."Hop" WHERE "corr" = $1 AND "chainVerdict" IS NOT NULL`, [requestKeyOfId(corr)]);
+      expect(decided[0]!.n).toBe(2);
+      return (await t!.db.query<{ n: number }>(`SELECT coalesce(sum("count"), 0)::int AS n FROM "evidence"."HopUsage" WHERE "hour" >= $1 AND "hour" < $2`, [new Date(ms - DAY).toISOString(), new Date(ms + DAY).toISOString()]))[0]!.n;
+    };
+    // Inside the usage retention the chain is counted per hour; 600 days ago (usage kept 400 days) it
+    // is not, and no chain-usage month is made for the next maintenance to drop.
+    expect(await chainAt(now - 100 * DAY)).toBe(1);
+    expect(await chainAt(now - 600 * DAY)).toBe(0);
+    expect(await partitions(t)).toContain(`HopUsage_${monthOf(now - 100 * DAY)}`);
+    expect(await partitions(t)).not.toContain(`HopUsage_${monthOf(now - 600 * DAY)}`);
+    await maintainEvidence(t.db, { now: new Date(now), retention: longNotable });
+    expect((await drops(t)).filter((d) => d.target.startsWith('evidence:HopUsage_'))).toEqual([]);
   });
 
   it('refuses a retention shorter than what it drops by (configuration keeps it sane)', async () => {

@@ -171,10 +171,11 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       // earlier one byte for byte can be undone while its record stays.
       await exec('SAVEPOINT hf_batch', []);
       const side = sideExecutor(db, exec);
-      const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention: opts.retention ?? evidenceRetention() });
+      const retention = opts.retention ?? evidenceRetention();
+      const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention });
       const st: BatchState = {
         exec, copy, evidence, batchId, sourceId, now,
-        hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now }),
+        hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now, retention }),
         trust: await loadTrustSnapshot(exec),
         trustedProxies, forwarders: new ForwarderTally(),
         stats: newBatchStats(),
