@@ -32,6 +32,8 @@ export function evidenceRetention(): RetentionConfig {
 export interface MaintenanceResult {
   folded: number;
   dropped: string[];
+  /** Partitions past retention kept because an evidence hold is in force (holds.ts). */
+  held: string[];
   /** Tokens marked expired. */
   expired: number;
 }
@@ -41,11 +43,12 @@ export async function maintainEvidence(db: Database, opts: { now?: Date; retenti
   const retention = opts.retention ?? evidenceRetention();
   const folded = await foldLegacyEvents(db, { now, retention, log: opts.log });
   await partitionSet(db).ensure(db, currentPartitions(now.getTime()));
-  const dropped = await dropExpiredPartitions(db, now.getTime(), retention);
+  const { dropped, held } = await dropExpiredPartitions(db, now.getTime(), retention);
   if (dropped.length) opts.log?.(`holdfast: dropped ${dropped.length} evidence partition(s) past retention: ${dropped.join(', ')}`);
+  if (held.length) opts.log?.(`holdfast: kept ${held.length} evidence partition(s) past retention: an evidence hold is in force (${held.join(', ')})`);
   const expired = await expirePastTokens(db, now);
   await pruneProofsSeen(db, now);
-  return { folded, dropped, expired };
+  return { folded, dropped, held, expired };
 }
 
 const lastRun = new WeakMap<Database, number>();

@@ -14,6 +14,7 @@ import type { Database } from '../../db/open.ts';
 import { dayLabel, dayNumber, DAY_MS } from '../../ingest/evidence/ledger-day.ts';
 import { appendAuditEntryRaw } from '../../audit/append-audit-entry.ts';
 import { forgetUsageHours } from './usage-versions.ts';
+import { holdsInForce, lockHolds } from './holds.ts';
 
 export interface RetentionConfig {
   /** Days a request stays in the ledger (exact dedupe, `holdfast events`), after the day it is filed under. */
@@ -227,20 +228,39 @@ export async function partitionSize(exec: SqlExecutor, name: string, countUpTo =
 /** Who drops partitions, in the audit log. */
 export const RETENTION_ACTOR = 'system:evidence-retention';
 
+/** The partition bounds of an existing partition table, as ATTACH PARTITION takes them. */
+function boundsOf(p: Pick<PartitionTable, 'table' | 'fromMs'>): { from: string; to: string } {
+  return partitionFor(p.table, DAILY.has(p.table) ? dayNumber(p.fromMs) : p.fromMs);
+}
+
 /**
- * Drops every partition whose retention has ended. On PostgreSQL each is detached CONCURRENTLY
- * first (waits for queries using it, blocks nobody) and then dropped; PGlite has one connection,
- * so a plain DETACH is the same thing there. Each drop commits with its audit entry
- * (`evidence.partition_dropped`: the partition, the span it held, its size and estimated rows, the
- * retention that ended it): evidence is destroyed on the record or not at all.
+ * Drops every partition whose retention has ended, unless an evidence hold is in force (holds.ts):
+ * then nothing is dropped and the partitions that would have been are returned as `held`. On
+ * PostgreSQL each is detached CONCURRENTLY first (waits for queries using it, blocks nobody) and
+ * then dropped; PGlite has one connection, so a plain DETACH is the same thing there. Each drop
+ * commits with its audit entry (`evidence.partition_dropped`: the partition, the span it held, its
+ * size and estimated rows, the retention that ended it): evidence is destroyed on the record or not
+ * at all. The drop's transaction checks for holds again under the hold lock: a hold placed after the
+ * DETACH keeps the partition (attached again).
  */
-export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: RetentionConfig): Promise<string[]> {
+export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: RetentionConfig): Promise<{ dropped: string[]; held: string[] }> {
   const run: SqlExecutor = async (sql, params) => ({ rows: await db.query(sql, params) });
   const expired = await expiredPartitions(run, nowMs, cfg);
   const dropped: string[] = [];
-  for (const { table, name, fromMs, toMs, attached } of expired) {
+  const held: string[] = [];
+  if (expired.length && (await holdsInForce(run)).length) return { dropped, held: expired.map((p) => p.name) };
+  for (const p of expired) {
+    const { table, name, fromMs, toMs, attached } = p;
     if (attached && db.kind === 'postgres') await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}" CONCURRENTLY`);
-    await withTransaction(db, async (exec) => {
+    const gone = await withTransaction(db, async (exec) => {
+      await lockHolds(exec, 'drop');
+      if ((await holdsInForce(exec)).length) {
+        if (attached && db.kind === 'postgres') {
+          const b = boundsOf(p);
+          await exec(`ALTER TABLE "evidence"."${table}" ATTACH PARTITION "evidence"."${name}" FOR VALUES FROM (${b.from}) TO (${b.to})`, []);
+        }
+        return false;
+      }
       if (attached && db.kind !== 'postgres') await exec(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}"`, []);
       const size = await partitionSize(exec, name);
       await exec(`DROP TABLE "evidence"."${name}"`, []);
@@ -256,9 +276,10 @@ export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: Re
           retention: { days, setting }, ...(attached ? {} : { leftOver: true }),
         },
       });
+      return true;
     });
-    dropped.push(name);
+    (gone ? dropped : held).push(name);
   }
   if (dropped.length) partitionSet(db).forget();
-  return dropped;
+  return { dropped, held };
 }

@@ -2,9 +2,11 @@
 // notable requests, hops), how long it is kept and by which setting, how many partitions, how much
 // space and how many rows, the oldest time it still holds and when its next partition is due to go;
 // and the partitions retention dropped lately, read back from the audit log where each drop was
-// recorded (partitions.ts). Read by the Settings page and GET /api/v1/evidence/storage.
+// recorded (partitions.ts); and the evidence holds that stop retention (holds.ts). Read by the Settings page and GET /api/v1/evidence/storage.
 import type { SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
+import type { EvidenceHold } from './hold-schemas.ts';
+import { listEvidenceHolds } from './holds.ts';
 import { evidenceRetention } from './maintenance.ts';
 import { partitionDropsAt, partitionSize, partitionTables, retentionOf, type PartitionedTable, type RetentionConfig } from './partitions.ts';
 
@@ -32,8 +34,10 @@ export interface EvidenceStoreRow {
   rowsEstimated: boolean;
   /** Start of the oldest partition: the earliest time this store can still hold. */
   oldestFrom: string | null;
-  /** The oldest partition and when its retention ends (the first maintenance run after drops it). */
+  /** The oldest partition and when its retention ends (the first maintenance run after drops it, unless a hold is in force). */
   nextDrop: { partition: string; at: string } | null;
+  /** Partitions whose retention has ended and that are still here: kept by a hold, or awaiting the next maintenance run. */
+  overdue: number;
 }
 
 export interface PartitionDrop {
@@ -50,6 +54,9 @@ export interface PartitionDrop {
 
 export interface EvidenceStorageView {
   retention: RetentionConfig;
+  /** Evidence holds in force, then the latest released (holds.ts). While any is in force, retention drops nothing. */
+  holds: EvidenceHold[];
+  held: boolean;
   stores: EvidenceStoreRow[];
   totalBytes: number;
   /** The latest partitions dropped by retention, newest first. */
@@ -61,8 +68,9 @@ const VIEW_COUNTED_BYTES = 16 * 1024 * 1024;
 export const DROPS_SHOWN = 10;
 
 /** The evidence store as it stands, under the retention in force (or `retention`). */
-export async function evidenceStorage(db: Database, opts: { retention?: RetentionConfig } = {}): Promise<EvidenceStorageView> {
+export async function evidenceStorage(db: Database, opts: { retention?: RetentionConfig; now?: Date } = {}): Promise<EvidenceStorageView> {
   const retention = opts.retention ?? evidenceRetention();
+  const nowMs = (opts.now ?? new Date()).getTime();
   const exec: SqlExecutor = async (sql, params) => ({ rows: await db.query(sql, params) });
   const parts = (await partitionTables(exec)).filter((p) => p.attached);
   const stores: EvidenceStoreRow[] = [];
@@ -83,13 +91,17 @@ export async function evidenceStorage(db: Database, opts: { retention?: Retentio
       ...s, keptDays: days, setting, partitions: mine.length, bytes, rows, rowsEstimated,
       oldestFrom: oldest ? new Date(oldest.fromMs).toISOString() : null,
       nextDrop: oldest ? { partition: oldest.name, at: new Date(partitionDropsAt(oldest, retention)).toISOString() } : null,
+      overdue: mine.filter((p) => partitionDropsAt(p, retention) <= nowMs).length,
     });
   }
   const drops = await db.query<{ seq: string; at: Date | string; target: string | null; details: Record<string, unknown> }>(
     `SELECT seq::text AS seq, at, target, details FROM "AuditEntry" WHERE action = 'evidence.partition_dropped' ORDER BY seq DESC LIMIT ${DROPS_SHOWN}`,
   );
+  const holds = await listEvidenceHolds(exec);
   return {
     retention,
+    holds,
+    held: holds.some((h) => h.releasedAt === null),
     stores,
     totalBytes: stores.reduce((a, s) => a + s.bytes, 0),
     drops: drops.map((d) => ({

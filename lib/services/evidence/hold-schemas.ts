@@ -1,0 +1,36 @@
+// The shapes of evidence holds (holds.ts) as the API and the CLI carry them, and the check of a
+// hold's reason: zod only, so the CLI and the browser bundle load none of the store's modules.
+import { z } from 'zod';
+import { HoldfastError } from '../../errors.ts';
+
+export const HOLD_REASON_MAX = 500;
+
+export interface EvidenceHold {
+  id: string;
+  reason: string;
+  createdAt: string;
+  createdBy: string;
+  releasedAt: string | null;
+  releasedBy: string | null;
+}
+
+/** A hold's reason as given: trimmed, 1–500 characters, no control characters but line breaks. */
+export function holdReason(reason: string): string {
+  const r = reason.trim();
+  if (!r) throw new HoldfastError('validation_failed', 'a hold needs a reason (the investigation or matter it is for)', { errors: [{ path: 'reason', message: 'required' }] });
+  if (r.length > HOLD_REASON_MAX) throw new HoldfastError('validation_failed', `a hold's reason is at most ${HOLD_REASON_MAX} characters`, { errors: [{ path: 'reason', message: `at most ${HOLD_REASON_MAX} characters` }] });
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]|[\ud800-\udfff]/u.test(r)) {
+    throw new HoldfastError('validation_failed', "a hold's reason may not contain control characters", { errors: [{ path: 'reason', message: 'control characters' }] });
+  }
+  return r;
+}
+
+/** POST /api/v1/evidence/holds: the reason is checked by holdReason (trimmed, 1–500 characters). */
+export const PlaceHoldBodySchema = z.object({ reason: z.string().max(HOLD_REASON_MAX * 4) }).strict();
+
+const HoldSchema = z.object({
+  id: z.string(), reason: z.string(), createdAt: z.string(), createdBy: z.string(), releasedAt: z.string().nullable(), releasedBy: z.string().nullable(),
+});
+export const HoldListSchema = z.object({ holds: z.array(HoldSchema), inForce: z.number().int() });
+export const HoldChangeSchema = z.object({ hold: HoldSchema, inForce: z.number().int(), alreadyReleased: z.boolean().optional() });
