@@ -1,7 +1,7 @@
 // Journey: an auditor opens Settings and reads what the evidence store keeps: each store's retention
 // and the setting behind it, its partitions, rows and size, the oldest time it holds and its next
 // drop — the same figures GET /api/v1/evidence/storage answers through the running server.
-// Screenshots at 1440, 1280 and 390 px.
+// Screenshots at 1440, 1280 and 390 px. Then an admin places and releases an evidence hold (below).
 import { expect, test } from '@playwright/test';
 import type { EvidenceStorageView } from '../lib/services/evidence/storage.ts';
 import { shots, signIn } from './fixtures.ts';
@@ -31,4 +31,49 @@ test('an auditor reads the evidence store: retention, partitions, size and next 
   await expect(panel.getByRole('heading', { name: 'Dropped lately' })).toBeVisible();
   await expect(api.drops.length ? panel.getByTestId('evidence-drops') : panel.getByTestId('evidence-drops-none')).toBeVisible();
   await shots(page, 'evidence-store');
+});
+
+// Journey: an admin places an evidence hold for an incident (retention pauses: nothing is dropped
+// while it is in force), an auditor sees it and cannot change it, the admin releases it with a
+// confirmation. A reason of blanks is refused with the server's one-line reason, and nothing is placed.
+test('an admin places an evidence hold, an auditor sees it, the admin releases it with a confirmation', async ({ page, browser }) => {
+  const reason = `INC-${Date.now()}: suspected token theft from the CI runners`;
+  await signIn(page, 'admin', '/settings');
+  const panel = page.getByTestId('evidence-holds');
+  const form = panel.getByRole('form', { name: 'Place an evidence hold' });
+  await form.getByLabel('Reason').fill('   ');
+  await form.getByRole('button', { name: 'Place hold' }).click();
+  await expect(form.getByRole('alert')).toContainText('a hold needs a reason');
+  expect(((await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ reason: string }> }).holds.map((h) => h.reason)).not.toContain('   ');
+
+  await form.getByLabel('Reason').fill(reason);
+  await form.getByRole('button', { name: 'Place hold' }).click();
+  const row = panel.getByTestId('evidence-hold').filter({ hasText: reason });
+  await expect(row).toHaveAttribute('data-state', 'in-force');
+  await expect(panel.getByTestId('evidence-held')).toContainText('Retention is paused');
+  const listed = (await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ id: string; reason: string; releasedAt: string | null }>; inForce: number };
+  const hold = listed.holds.find((h) => h.reason === reason)!;
+  expect(hold.releasedAt).toBeNull();
+  expect(listed.inForce).toBeGreaterThanOrEqual(1);
+  const storage = (await (await page.request.get('/api/v1/evidence/storage')).json()) as EvidenceStorageView;
+  expect(storage.held).toBe(true);
+  await shots(page, 'evidence-hold');
+
+  // An auditor reads the hold; placing and releasing are an admin's.
+  const auditor = await (await browser.newContext()).newPage();
+  await signIn(auditor, 'auditor', '/settings');
+  const seen = auditor.getByTestId('evidence-holds');
+  await expect(seen.getByTestId('evidence-hold').filter({ hasText: reason })).toContainText('in force');
+  await expect(seen.getByRole('button', { name: /Release/ })).toHaveCount(0);
+  await expect(seen.getByRole('form', { name: 'Place an evidence hold' })).toHaveCount(0);
+  await auditor.context().close();
+
+  await row.getByRole('button', { name: /^Release the hold/ }).click();
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toContainText(reason);
+  await dialog.getByTestId('confirm-action').click();
+  await expect(dialog).toBeHidden();
+  await expect(row).toHaveAttribute('data-state', 'released');
+  const after = (await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ id: string; releasedAt: string | null; releasedBy: string | null }> };
+  expect(after.holds.find((h) => h.id === hold.id)).toMatchObject({ releasedBy: expect.stringContaining('admin') });
 });

@@ -40,7 +40,7 @@ export default async function SettingsPage() {
         <h2>Risk policy</h2>
         <RiskPolicyForm policy={policy} canEdit={admin} />
       </div>
-      <EvidencePanel view={evidence} />
+      <EvidencePanel view={evidence} admin={admin} />
       {admin ? (
         <>
           <UsersPanel users={userRows} me={email} />

@@ -29,6 +29,7 @@ import { BatchListQuerySchema, IngestQuerySchema } from '../ingest/ingest-query.
 import { AddCrlBodySchema, AddTrustAnchorBodySchema, TrustAddResultSchema, TrustAnchorListSchema, TrustAnchorRemovedSchema } from '../trust/schemas.ts';
 import { createPlanSchema, planExportQuerySchema, planListQuerySchema, waveConfigQuerySchema } from '../plans/schemas.ts';
 import { simulationBodySchema } from '../simulation/schemas.ts';
+import { HoldChangeSchema, HoldListSchema, PlaceHoldBodySchema } from '../evidence/hold-schemas.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
 interface Op {
@@ -117,6 +118,17 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/risk-policy', permission: 'read', tag: 'findings', summary: 'The risk policy in force (privileged scopes and audiences, TTL limits, thresholds)' },
   { method: 'put', path: '/risk-policy', permission: 'admin', tag: 'findings', summary: 'Replace the risk policy ({ policy }); validated, audited, then every rule is re-evaluated' },
   { method: 'get', path: '/evidence/storage', permission: 'read', tag: 'estate', summary: 'The evidence store: per store (request ledger, hourly usage, notable requests, hops) its retention and setting, partitions, bytes, rows (counted, or estimated for large partitions), oldest time held and next partition due to be dropped; the latest partitions retention dropped (each an audit entry evidence.partition_dropped)' },
+  { method: 'get', path: '/evidence/holds', permission: 'read', tag: 'estate', summary: 'Evidence holds: those in force (while any is, retention drops no evidence partition), then the latest released, with who placed and released each and why', response: HoldListSchema },
+  {
+    method: 'post', path: '/evidence/holds', permission: 'admin', tag: 'estate',
+    summary: "Place an evidence hold { reason } (an investigation, a legal hold): from its commit on, retention drops no evidence partition until every hold is released; the stores keep growing meanwhile. 201; 422 for an empty reason, one over 500 characters or with control characters. Audited (evidence.hold_placed)",
+    body: PlaceHoldBodySchema, response: HoldChangeSchema,
+  },
+  {
+    method: 'post', path: '/evidence/holds/{id}/release', permission: 'admin', tag: 'estate',
+    summary: 'Release an evidence hold: it stays listed as released. Retention resumes at the next maintenance run (within about an hour) once no hold is in force, dropping what expired meanwhile. Releasing a released hold changes nothing (alreadyReleased); 404 for an unknown id. Audited (evidence.hold_released)',
+    response: HoldChangeSchema,
+  },
   { method: 'get', path: '/summary', permission: 'read', tag: 'estate', summary: 'Counts: identities, tokens by binding, unbound high-risk, exposed active, findings per rule' },
   {
     method: 'get', path: '/tokens', permission: 'read', tag: 'estate', summary: 'Tokens (claims and fingerprints, never raw tokens), filtered; each row with state ("revoked" only once the issuer confirmed), revocationState and revocationId', response: TokenPageSchema, exportable: true,
