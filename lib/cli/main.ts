@@ -16,10 +16,11 @@ import { exportCommands } from './commands/export.ts';
 import { ingestCommands } from './commands/ingest.ts';
 import { verifyCommands } from './commands/verify.ts';
 import { trustCommands } from './commands/trust.ts';
+import { evidenceCommands } from './commands/evidence.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { exitCodeFor, type Io, oneLine, UsageError } from './io.ts';
 
-export const COMMANDS: Command[] = [...coreCommands, ...accessCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands, ...trustCommands, simulateCommand];
+export const COMMANDS: Command[] = [...coreCommands, ...accessCommands, ...verifyCommands, ...estateCommands, revokeCommand, ...ingestCommands, ...exportCommands, ...trustCommands, ...evidenceCommands, simulateCommand];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },

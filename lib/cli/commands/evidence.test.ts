@@ -1,0 +1,53 @@
+// `holdfast evidence holds|hold|release` through the real binary on an embedded database: a hold
+// placed, listed and released (JSON and text), releasing again changes nothing, and bad input — no
+// reason, a blank or over-long one, an id that is no UUID, an unknown hold — exits non-zero with one
+// line and places nothing. The API behind --server: lib/services/evidence/holds.test.ts and
+// e2e/evidence-store.spec.ts.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLine, jsonLines } from '../../testing/cli-output.ts';
+import { runCli } from '../../testing/processes.ts';
+
+describe('holdfast evidence holds on the embedded database', () => {
+  let dir = '';
+  let env: Record<string, string>;
+  const cli = (args: string[]) => runCli(args, { env, timeoutMs: 180_000 });
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'holdfast-cli-holds-'));
+    env = { HOLDFAST_DATA_DIR: path.join(dir, 'data') };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('places, lists and releases a hold; releasing again changes nothing', async () => {
+    const placed = await cli(['evidence', 'hold', '--reason', 'INC-2291: suspected token theft', '--json']);
+    expect(placed.code, placed.stderr).toBe(0);
+    const out = JSON.parse(placed.stdout) as { hold: { id: string; reason: string; createdBy: string; releasedAt: null }; inForce: number };
+    expect(out).toMatchObject({ hold: { reason: 'INC-2291: suspected token theft', createdBy: 'cli', releasedAt: null }, inForce: 1 });
+
+    const list = await cli(['evidence', 'holds', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(jsonLines(list)).toEqual([expect.objectContaining({ id: out.hold.id, reason: 'INC-2291: suspected token theft', releasedAt: null })]);
+    const text = await cli(['evidence', 'holds']);
+    expect(text.stdout).toMatch(new RegExp(`^${out.hold.id}  IN FORCE  placed \\S+ by cli: INC-2291: suspected token theft\\n$`));
+
+    const released = await cli(['evidence', 'release', '--id', out.hold.id]);
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toBe(`released: evidence hold ${out.hold.id}\nno hold in force: retention resumes at the next maintenance run\n`);
+    const again = await cli(['evidence', 'release', '--id', out.hold.id, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ alreadyReleased: true, inForce: 0, hold: { id: out.hold.id, releasedBy: 'cli' } });
+  }, 300_000);
+
+  it('refuses bad input with one line and places nothing', async () => {
+    const before = jsonLines(await cli(['evidence', 'holds', '--json'])).length;
+    expectOneLine(await cli(['evidence', 'hold']), 2, /^holdfast: --reason TEXT is required/);
+    expectOneLine(await cli(['evidence', 'hold', '--reason', '   ']), 2, /^holdfast: --reason: a hold needs a reason/);
+    expectOneLine(await cli(['evidence', 'hold', '--reason', 'x'.repeat(501)]), 2, /^holdfast: --reason: a hold's reason is at most 500 characters$/);
+    expectOneLine(await cli(['evidence', 'release', '--id', 'nope']), 2, /^holdfast: --id must be an evidence hold id/);
+    expectOneLine(await cli(['evidence', 'release', '--id', randomUUID()]), 1, /^holdfast: no evidence hold [0-9a-f-]{36}$/);
+    expect(jsonLines(await cli(['evidence', 'holds', '--json'])).length).toBe(before);
+  }, 300_000);
+});

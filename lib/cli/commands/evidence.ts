@@ -1,0 +1,71 @@
+// `holdfast evidence holds|hold|release`: evidence holds, for incident runbooks and legal holds.
+// While a hold is in force retention drops no evidence partition (lib/services/evidence/holds.ts).
+// A blank or over-long reason, or an id that is not a hold's, is exit 2 with one line. With --server
+// the same through /api/v1/evidence/holds.
+import { HoldChangeSchema, HoldListSchema, holdReason, type EvidenceHold } from '../../services/evidence/hold-schemas.ts';
+import { isUuid } from '../../domain/uuid.ts';
+import type { Command } from '../command.ts';
+import { emit, emitLines, UsageError } from '../io.ts';
+import { callApi } from '../remote.ts';
+
+const ACTOR = 'cli';
+/** The store loads when a command runs, not with the CLI (lib/cli/main.ts). */
+const holds = () => import('../../services/evidence/holds.ts');
+
+function describeHold(h: EvidenceHold): string {
+  const state = h.releasedAt ? `released ${h.releasedAt} by ${h.releasedBy}` : 'IN FORCE';
+  return `${h.id}  ${state}  placed ${h.createdAt} by ${h.createdBy}: ${h.reason.replace(/\s+/g, ' ')}`;
+}
+
+const inForceLine = (n: number) => (n ? `${n} hold${n === 1 ? '' : 's'} in force: retention drops nothing until ${n === 1 ? 'it is' : 'all are'} released` : 'no hold in force: retention resumes at the next maintenance run');
+
+export const evidenceHoldsCommand: Command = {
+  name: 'evidence holds',
+  summary: 'list evidence holds: those in force (retention drops nothing meanwhile), then the latest released',
+  usage: 'holdfast evidence holds [--json]',
+  options: {},
+  async run(ctx) {
+    const rows = ctx.remote
+      ? HoldListSchema.parse(await callApi(ctx.remote, 'GET', '/api/v1/evidence/holds')).holds
+      : await ctx.withDb(async (db) => (await holds()).listEvidenceHolds(async (sql, params) => ({ rows: await db.query(sql, params) })));
+    emitLines(ctx.io, rows, (r) => describeHold(r as EvidenceHold));
+  },
+};
+
+export const evidenceHoldCommand: Command = {
+  name: 'evidence hold',
+  summary: 'place an evidence hold: retention drops no evidence partition until it is released (an investigation, a legal hold)',
+  usage: 'holdfast evidence hold --reason TEXT [--json]',
+  options: { reason: { type: 'string' } },
+  async run(ctx) {
+    const given = ctx.values.reason;
+    if (typeof given !== 'string') throw new UsageError('--reason TEXT is required (the investigation or matter the hold is for)');
+    let reason: string;
+    try {
+      reason = holdReason(given);
+    } catch (e) {
+      throw new UsageError(`--reason: ${(e as Error).message}`);
+    }
+    const r = ctx.remote
+      ? HoldChangeSchema.parse(await callApi(ctx.remote, 'POST', '/api/v1/evidence/holds', { reason }))
+      : await ctx.withDb(async (db) => (await holds()).placeEvidenceHold(db, { reason, actor: ACTOR }));
+    emit(ctx.io, r, () => `placed evidence hold ${r.hold.id}\n${inForceLine(r.inForce)}`);
+  },
+};
+
+export const evidenceReleaseCommand: Command = {
+  name: 'evidence release',
+  summary: 'release an evidence hold (it stays listed as released); retention resumes once none is in force',
+  usage: 'holdfast evidence release --id ID [--json]',
+  options: { id: { type: 'string' } },
+  async run(ctx) {
+    const id = ctx.values.id;
+    if (typeof id !== 'string' || !isUuid(id)) throw new UsageError('--id must be an evidence hold id (UUID; see holdfast evidence holds)');
+    const r = ctx.remote
+      ? HoldChangeSchema.parse(await callApi(ctx.remote, 'POST', `/api/v1/evidence/holds/${id}/release`))
+      : await ctx.withDb(async (db) => (await holds()).releaseEvidenceHold(db, { id, actor: ACTOR }));
+    emit(ctx.io, r, () => `${r.alreadyReleased ? 'already released' : 'released'}: evidence hold ${r.hold.id}\n${inForceLine(r.inForce)}`);
+  },
+};
+
+export const evidenceCommands: Command[] = [evidenceHoldsCommand, evidenceHoldCommand, evidenceReleaseCommand];
