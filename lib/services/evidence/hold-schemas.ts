@@ -1,6 +1,7 @@
 // The shapes of evidence holds (holds.ts) as the API and the CLI carry them, and the check of a
 // hold's reason: zod only, so the CLI and the browser bundle load none of the store's modules.
 import { z } from 'zod';
+import { assertAcceptableName } from '../../auth/names.ts';
 import { HoldfastError } from '../../errors.ts';
 
 export const HOLD_REASON_MAX = 500;
@@ -14,15 +15,14 @@ export interface EvidenceHold {
   releasedBy: string | null;
 }
 
-/** A hold's reason as given: trimmed, 1–500 characters, no control characters but line breaks. */
+/** A hold's reason as given: trimmed, 1–500 characters, no control characters but line breaks, no bidirectional controls. */
 export function holdReason(reason: string): string {
   const r = reason.trim();
   if (!r) throw new HoldfastError('validation_failed', 'a hold needs a reason (the investigation or matter it is for)', { errors: [{ path: 'reason', message: 'required' }] });
   if (r.length > HOLD_REASON_MAX) throw new HoldfastError('validation_failed', `a hold's reason is at most ${HOLD_REASON_MAX} characters`, { errors: [{ path: 'reason', message: `at most ${HOLD_REASON_MAX} characters` }] });
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]|[\ud800-\udfff]/u.test(r)) {
-    throw new HoldfastError('validation_failed', "a hold's reason may not contain control characters", { errors: [{ path: 'reason', message: 'control characters' }] });
-  }
+  // Shown in Settings, the audit log and the CLI: no character that could make it read as another
+  // (control characters, bidirectional overrides: lib/auth/names.ts); line breaks are fine.
+  assertAcceptableName('reason', r.replace(/\r?\n/g, ' '));
   return r;
 }
 

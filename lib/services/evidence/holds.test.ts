@@ -41,9 +41,9 @@ async function failsWith(p: Promise<unknown>, code: string): Promise<string> {
 }
 
 describe('holdReason', () => {
-  it('keeps a reason trimmed; refuses an empty one, one over 500 characters and control characters', () => {
-    expect(holdReason('  INC-2291: token theft\nsecond line ')).toBe('INC-2291: token theft\nsecond line');
-    for (const bad of ['', '   ', 'x'.repeat(501), 'nul\u0000here', 'bell\u0007', 'lone \ud800 surrogate']) {
+  it('keeps a reason trimmed; refuses an empty one, one over 500 characters, control characters and bidirectional overrides', () => {
+    expect(holdReason('  INC-2291: token theft\r\nsecond line ')).toBe('INC-2291: token theft\r\nsecond line');
+    for (const bad of ['', '   ', 'x'.repeat(501), 'nul\u0000here', 'bell\u0007', 'tab\there', 'lone \ud800 surrogate', 'INC-1 \u202egnp.exe']) {
       expect(() => holdReason(bad)).toThrow(HoldfastError);
     }
   });
