@@ -249,7 +249,7 @@ export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: Re
   const dropped: string[] = [];
   const held: string[] = [];
   if (expired.length && (await holdsInForce(run)).length) return { dropped, held: expired.map((p) => p.name) };
-  for (const p of expired) {
+  for (const [i, p] of expired.entries()) {
     const { table, name, fromMs, toMs, attached } = p;
     if (attached && db.kind === 'postgres') await db.query(`ALTER TABLE "evidence"."${table}" DETACH PARTITION "evidence"."${name}" CONCURRENTLY`);
     const gone = await withTransaction(db, async (exec) => {
@@ -278,7 +278,12 @@ export async function dropExpiredPartitions(db: Database, nowMs: number, cfg: Re
       });
       return true;
     });
-    (gone ? dropped : held).push(name);
+    if (gone) dropped.push(name);
+    else {
+      // A hold came in during this run: the rest is kept without being detached at all.
+      held.push(...expired.slice(i).map((x) => x.name));
+      break;
+    }
   }
   if (dropped.length) partitionSet(db).forget();
   return { dropped, held };
