@@ -8,6 +8,7 @@ import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { assertAcceptableName } from './names.ts';
 import { isIngestOnly } from './permissions.ts';
 import { randomSecret, sha256b64u } from './secrets.ts';
+import { isUuid } from '../domain/uuid.ts';
 
 export const API_KEY_SCOPES = ['ingest'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -85,7 +86,6 @@ export async function resolveApiKey(db: Database, key: string | null | undefined
   return { id: row.id, name: row.name, role: row.role, scopes: row.scopes, displayStub: row.displayStub, dpopJkt: row.dpopJkt, sourceId: row.sourceId };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One row of the key list: never the key or its hash. */
 export interface ApiKeyView {
@@ -127,7 +127,7 @@ export interface RevokedApiKey {
  * changes nothing (its first revocation time stays). Audited in the same transaction.
  */
 export async function revokeApiKey(db: Database, id: string, actor: string): Promise<RevokedApiKey> {
-  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such API key');
+  if (!isUuid(id)) throw new HoldfastError('not_found', 'no such API key');
   return db.prisma.$transaction(async (tx) => {
     // Only the first revocation writes: a concurrent second one finds no unrevoked row.
     const changed = await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });

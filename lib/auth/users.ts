@@ -8,6 +8,7 @@ import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { assertAcceptableName } from './names.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './secrets.ts';
 import { voidUserSessions } from './sessions.ts';
+import { isUuid } from '../domain/uuid.ts';
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
@@ -111,7 +112,6 @@ export interface UserChange {
   disabled?: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Whether a deployment keeps an enabled admin after a change: somebody must always be able to
@@ -132,7 +132,7 @@ export function leavesNoAdmin(before: { role: Role; disabled: boolean }, after: 
  * Changing nothing changes nothing and is not audited.
  */
 export async function updateUser(db: Database, userId: string, change: UserChange, actor: string): Promise<UserView> {
-  if (!UUID.test(userId)) throw new HoldfastError('not_found', 'no such user');
+  if (!isUuid(userId)) throw new HoldfastError('not_found', 'no such user');
   if (change.role === undefined && change.disabled === undefined) throw new HoldfastError('validation_failed', 'give a role, disabled, or both');
   return db.prisma.$transaction(async (tx) => {
     const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM "User" WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`;

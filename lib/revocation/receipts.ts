@@ -23,6 +23,7 @@ import { HoldfastError } from '../errors.ts';
 import { ACCEPTED_VERDICTS } from '../risk/build-snapshot.ts';
 import { DIM } from '../services/evidence/dims.ts';
 import type { Verdict } from '../domain/types.ts';
+import { isUuid } from '../domain/uuid.ts';
 
 export type ReceiptStatus = 'effective' | 'still_accepting' | 'not_seen_since' | 'awaiting_confirmation';
 
@@ -338,11 +339,10 @@ export async function legReceipt(db: Database, leg: LegRow, requestedAt: Date, n
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Receipts for every leg of a revocation. not_found for an unknown id. */
 export async function revocationReceipts(db: Database, revocationId: string, opts: { now?: Date; until?: Date | null } = {}): Promise<RevocationReceipts> {
-  if (!UUID.test(revocationId)) throw new HoldfastError('not_found', 'no such revocation');
+  if (!isUuid(revocationId)) throw new HoldfastError('not_found', 'no such revocation');
   const [rev] = await db.query<{ createdAt: Date }>(`SELECT "createdAt" FROM "Revocation" WHERE id = $1::uuid`, [revocationId]);
   if (!rev) throw new HoldfastError('not_found', 'no such revocation');
   const legs = await db.query<LegRow>(

@@ -9,6 +9,7 @@ import { enumParam, intParam } from '../domain/query-params.ts';
 import { HoldfastError } from '../errors.ts';
 import { legTokenAad } from './request-revocation.ts';
 import { deriveRevocationState } from './revocation-state.ts';
+import { isUuid } from '../domain/uuid.ts';
 
 export interface LegView {
   id: string;
@@ -40,7 +41,6 @@ export interface RevocationView {
   legs: LegView[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const include = {
   legs: {
@@ -106,7 +106,7 @@ function view(r: Row, names: Map<string, { name: string; kind: string }>): Revoc
 }
 
 export async function getRevocation(db: Database, id: string): Promise<RevocationView> {
-  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such revocation');
+  if (!isUuid(id)) throw new HoldfastError('not_found', 'no such revocation');
   const rows = await fetchRows(db, { id }, 1);
   if (!rows[0]) throw new HoldfastError('not_found', 'no such revocation');
   return view(rows[0], await connectorNames(db, rows));
@@ -132,7 +132,7 @@ export async function listRevocations(db: Database, opts: { limit?: number; offs
  * sealed into the unconfirmed token leg whose token it is (its fingerprint), never stored in clear.
  */
 export async function retryRevocation(db: Database, id: string, actor: string, supplied?: { rawToken: string; key: Buffer }): Promise<RevocationView> {
-  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such revocation');
+  if (!isUuid(id)) throw new HoldfastError('not_found', 'no such revocation');
   await db.prisma.$transaction(async (tx) => {
     const rev = await tx.revocation.findUnique({ where: { id }, include: { legs: { include: { token: { select: { fingerprint: true } } } } } });
     if (!rev) throw new HoldfastError('not_found', 'no such revocation');

@@ -9,8 +9,8 @@ import { HoldfastError } from '../../errors.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { emit, emitLines, UsageError } from '../io.ts';
 import { callApi, type Remote } from '../remote.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTOR = 'cli';
 // Accounts and keys load when a command runs (lib/cli/main.ts: a command loads only its own code).
 const users = () => import('../../auth/users.ts');
@@ -77,7 +77,7 @@ export const apikeyRevokeCommand: Command = {
   options: { id: { type: 'string' } },
   async run(ctx) {
     const id = ctx.values.id;
-    if (typeof id !== 'string' || !UUID.test(id)) throw new UsageError('--id must be an API key id (UUID; see holdfast apikey list)');
+    if (typeof id !== 'string' || !isUuid(id)) throw new UsageError('--id must be an API key id (UUID; see holdfast apikey list)');
     const r = ctx.remote
       ? await callApi<{ id: string; name: string; displayStub: string; revokedAt: string; alreadyRevoked: boolean }>(ctx.remote, 'POST', `/api/v1/api-keys/${id}/revoke`)
       : await ctx.withDb(async (db) => (await apiKeys()).revokeApiKey(db, id, ACTOR));

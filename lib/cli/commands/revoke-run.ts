@@ -10,8 +10,8 @@ import { runRevocationWorker } from '../../revocation/run-revocation-worker.ts';
 import type { CommandContext } from '../command.ts';
 import { CheckFailed, emit, readStdin, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function finished(v: RevocationView): boolean {
@@ -20,7 +20,7 @@ function finished(v: RevocationView): boolean {
 
 function ids(value: unknown, flag: string): string[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  for (const v of list) if (typeof v !== 'string' || !UUID.test(v)) throw new UsageError(`--${flag} must be an id (UUID)`);
+  for (const v of list) if (typeof v !== 'string' || !isUuid(v)) throw new UsageError(`--${flag} must be an id (UUID)`);
   return list as string[];
 }
 

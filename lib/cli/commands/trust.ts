@@ -9,8 +9,8 @@ import type { TrustAddResult, TrustAnchorView } from '../../services/trust/store
 import type { Command, CommandContext } from '../command.ts';
 import { emit, emitLines, UsageError } from '../io.ts';
 import { callApi } from '../remote.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTOR = 'cli';
 // A CA certificate is a few KB; the largest public CRLs are tens of MB. The API takes 9 MiB.
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -38,7 +38,7 @@ function readOptionFile(ctx: CommandContext, option: string, required: boolean):
 
 function idOption(ctx: CommandContext, option: string): string {
   const id = ctx.values[option];
-  if (typeof id !== 'string' || !UUID.test(id)) throw new UsageError(`--${option} must be a trust anchor id (UUID; see holdfast trust list)`);
+  if (typeof id !== 'string' || !isUuid(id)) throw new UsageError(`--${option} must be a trust anchor id (UUID; see holdfast trust list)`);
   return id;
 }
 

@@ -5,7 +5,8 @@
 import type { Database } from '../../db/open.ts';
 import { derToPem } from '../../credentials/certificate.ts';
 import { HoldfastError } from '../../errors.ts';
-import { iso, isUuid } from './query.ts';
+import { iso } from './query.ts';
+import { isUuid } from '../../domain/uuid.ts';
 import { listEvents, parseEventFilters, toFindingRow, type EventRow, type FindingRow, type FindingSqlRow } from './lists.ts';
 
 export interface CertificateDetail {

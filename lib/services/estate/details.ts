@@ -10,7 +10,8 @@ import { MAPPING_TABLE } from '../../frameworks/index.ts';
 import { tokenRevocation, tokenRevocations, tokenStateLabel, type TokenRevocation } from '../../revocation/token-revocation-state.ts';
 import { BINDING_FAILURE_VERDICTS, recommend, riskScore, RULE_LABELS, type BindingRecommendation, type RiskScore } from '../../risk/index.ts';
 import { listFindings, listTokens, parseFindingFilters, parseTokenFilters, type FindingRow, type TokenRow } from './lists.ts';
-import { isUuid, iso } from './query.ts';
+import { iso } from './query.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
 
 export interface GatewaySeen {

@@ -6,6 +6,7 @@ import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts
 import { HoldfastError } from '../../errors.ts';
 import { isStorableInstant, WINDOW_INSTANT_MESSAGE, windowInstant } from '../../domain/instant.ts';
 import { enumParam, intParam, parseParams, type Params } from '../../domain/query-params.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
 export type { Params };
 
@@ -41,8 +42,6 @@ export function dateParam(p: Params, name: string, now: Date = new Date()): Date
   return d;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);
 
 export const MAX_LIMIT = 500;
 export const EXPORT_FORMATS = ['csv', 'json'] as const;

@@ -9,6 +9,7 @@ import { appendAuditEntry } from '../../audit/append-audit-entry.ts';
 import type { Database } from '../../db/open.ts';
 import { unsafeTextMessage, unsafeTextReason } from '../../domain/unsafe-text.ts';
 import { HoldfastError } from '../../errors.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
 export const MAX_ACK_DAYS = 365;
 export const MAX_ACK_IDS = 1000;
@@ -29,7 +30,6 @@ export interface AcknowledgeResult {
   until: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function acknowledgeFindings(db: Database, input: AcknowledgeInput): Promise<AcknowledgeResult> {
   const now = input.now ?? new Date();
@@ -38,7 +38,7 @@ export async function acknowledgeFindings(db: Database, input: AcknowledgeInput)
   const unsafe = unsafeTextReason(reason);
   if (unsafe) throw new HoldfastError('validation_failed', `reason ${unsafeTextMessage(unsafe)}`);
   if (input.ids.length === 0 || input.ids.length > MAX_ACK_IDS) throw new HoldfastError('validation_failed', `give 1 to ${MAX_ACK_IDS} finding ids`);
-  const bad = input.ids.find((id) => !UUID.test(id));
+  const bad = input.ids.find((id) => !isUuid(id));
   if (bad !== undefined) throw new HoldfastError('validation_failed', `not a finding id: ${bad.slice(0, 60)}`);
   if (Number.isNaN(input.until.getTime()) || input.until.getTime() <= now.getTime()) throw new HoldfastError('validation_failed', 'until must be in the future');
   if (input.until.getTime() > now.getTime() + MAX_ACK_DAYS * 86_400_000) throw new HoldfastError('validation_failed', `until must be at most ${MAX_ACK_DAYS} days away`);

@@ -7,8 +7,8 @@ import { resolveScope } from '../simulation/scope.ts';
 import { summaryOf } from './create-plan.ts';
 import { readPlanIdentities } from './read-evidence.ts';
 import type { ProgressPoint, SavedPlan, SavedPlanSummary } from './types.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Days of history drawn (the most recent ones). */
 export const PROGRESS_DAYS = 30;
 const DAY = 86_400_000;
@@ -19,7 +19,7 @@ export async function listPlans(db: Database, opts: { limit?: number } = {}): Pr
 }
 
 async function loadPlan(db: Database, id: string) {
-  if (!UUID.test(id)) throw new HoldfastError('not_found', `no plan ${id.slice(0, 40)}`);
+  if (!isUuid(id)) throw new HoldfastError('not_found', `no plan ${id.slice(0, 40)}`);
   const r = await db.prisma.rolloutPlan.findUnique({ where: { id } });
   if (!r) throw new HoldfastError('not_found', `no plan ${id}`);
   return { ...r, plan: r.plan as unknown as RolloutPlan };

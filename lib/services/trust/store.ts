@@ -13,8 +13,8 @@ import { readCrl, type ParsedCrl } from '../../trust/crl.ts';
 import { TrustInputError } from '../../trust/errors.ts';
 import { markCertificatesRevokedByCrl } from './mark-revoked-certificates.ts';
 import { crlRevokedKnownCertificates } from './review.ts';
+import { isUuid } from '../../domain/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CrlView {
   /** CRL number (decimal), null when the CRL carries none. */
@@ -280,7 +280,7 @@ export async function addTrustAnchor(db: Database, input: TrustAddInput): Promis
 }
 
 function anchorId(id: string): string {
-  if (!UUID.test(id)) throw new HoldfastError('not_found', `no trust anchor ${id}`);
+  if (!isUuid(id)) throw new HoldfastError('not_found', `no trust anchor ${id}`);
   return id;
 }
 

@@ -2,10 +2,10 @@ import { HoldfastError } from '@/lib/errors.ts';
 import { apiRoute } from '@/lib/http/route.ts';
 import { deleteConnector, updateConnector, updateConnectorInput, type UpdateConnectorInput } from '@/lib/revocation/connector-store.ts';
 import { getSecretKey } from '@/lib/server/secret-key.ts';
+import { isUuid } from '@/lib/domain/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const known = (id: string) => {
-  if (!UUID.test(id)) throw new HoldfastError('not_found', 'no such connector');
+  if (!isUuid(id)) throw new HoldfastError('not_found', 'no such connector');
   return id;
 };
 
