@@ -5,6 +5,7 @@
 import { expect, test } from '@playwright/test';
 import type { EvidenceStorageView } from '../lib/services/evidence/storage.ts';
 import { shots, signIn } from './fixtures.ts';
+import { thisWorkersServer } from './servers.ts';
 
 test('an auditor reads the evidence store: retention, partitions, size and next drop per store', async ({ page }) => {
   await signIn(page, 'auditor', '/settings');
@@ -36,7 +37,7 @@ test('an auditor reads the evidence store: retention, partitions, size and next 
 // Journey: an admin places an evidence hold for an incident (retention pauses: nothing is dropped
 // while it is in force), an auditor sees it and cannot change it, the admin releases it with a
 // confirmation. A reason of blanks is refused with the server's one-line reason, and nothing is placed.
-test('an admin places an evidence hold, an auditor sees it, the admin releases it with a confirmation', async ({ page, browser }) => {
+test('an admin places an evidence hold, an auditor sees it, the admin releases it with a confirmation', async ({ page, browser, baseURL }) => {
   const reason = `INC-${Date.now()}: suspected token theft from the CI runners`;
   await signIn(page, 'admin', '/settings');
   const panel = page.getByTestId('evidence-holds');
@@ -66,6 +67,9 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   await expect(seen.getByTestId('evidence-hold').filter({ hasText: reason })).toContainText('in force');
   await expect(seen.getByRole('button', { name: /Release/ })).toHaveCount(0);
   await expect(seen.getByRole('form', { name: 'Place an evidence hold' })).toHaveCount(0);
+  const csrf = await auditor.locator('meta[name="csrf-token"]').getAttribute('content');
+  const refused = await auditor.request.post(`/api/v1/evidence/holds/${hold.id}/release`, { headers: { 'x-csrf-token': csrf ?? '', origin: baseURL ?? '' } });
+  expect([refused.status(), ((await refused.json()) as { code: string }).code]).toEqual([403, 'forbidden']);
   await auditor.context().close();
 
   await row.getByRole('button', { name: /^Release the hold/ }).click();
@@ -76,4 +80,22 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   await expect(row).toHaveAttribute('data-state', 'released');
   const after = (await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ id: string; releasedAt: string | null; releasedBy: string | null }> };
   expect(after.holds.find((h) => h.id === hold.id)).toMatchObject({ releasedBy: expect.stringContaining('admin') });
+});
+
+// The same holds from the shell against the running server: holdfast evidence … --server.
+test('holdfast evidence hold / holds / release --server place, list and release a hold through the API', async () => {
+  const { runCli } = await import('../lib/testing/processes.ts');
+  const remote = ['--server', thisWorkersServer().url, '--api-key', thisWorkersServer().apiKey];
+  const placed = await runCli(['evidence', 'hold', '--reason', 'e2e CLI hold', '--json', ...remote]);
+  expect(placed.code, placed.stderr).toBe(0);
+  const { hold } = JSON.parse(placed.stdout) as { hold: { id: string; reason: string; createdBy: string } };
+  expect(hold.reason).toBe('e2e CLI hold');
+  const list = await runCli(['evidence', 'holds', '--json', ...remote]);
+  expect(list.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toContain(hold.id);
+  const released = await runCli(['evidence', 'release', '--id', hold.id, '--json', ...remote]);
+  expect(released.code, released.stderr).toBe(0);
+  expect(JSON.parse(released.stdout)).toMatchObject({ alreadyReleased: false, hold: { id: hold.id } });
+  // The server's 422 for a reason the CLI would refuse too is never reached: the CLI refuses first, one line.
+  const blank = await runCli(['evidence', 'hold', '--reason', '  ', ...remote]);
+  expect([blank.code, blank.stdout, blank.stderr.trim().split('\n').length]).toEqual([2, '', 1]);
 });
