@@ -4,8 +4,11 @@
 // Screenshots at 1440, 1280 and 390 px. Then an admin places and releases an evidence hold (below).
 import { expect, test } from '@playwright/test';
 import type { EvidenceStorageView } from '../lib/services/evidence/storage.ts';
+import { nginxJsonLine } from '../lib/services/ingest/testing/generate.ts';
 import { shots, signIn } from './fixtures.ts';
 import { thisWorkersServer } from './servers.ts';
+
+const DAY = 86_400_000;
 
 test('an auditor reads the evidence store: retention, partitions, size and next drop per store', async ({ page }) => {
   await signIn(page, 'auditor', '/settings');
@@ -35,7 +38,8 @@ test('an auditor reads the evidence store: retention, partitions, size and next 
 });
 
 // Journey: an admin places an evidence hold for an incident (retention pauses: nothing is dropped
-// while it is in force), an auditor sees it and cannot change it, the admin releases it with a
+// while it is in force) that reaches back 700 days, loads an archived log from past retention (kept,
+// the batch says why), an auditor sees it and cannot change it, the admin releases it with a
 // confirmation. A reason of blanks is refused with the server's one-line reason, and nothing is placed.
 test('an admin places an evidence hold, an auditor sees it, the admin releases it with a confirmation', async ({ page, browser, baseURL }) => {
   const reason = `INC-${Date.now()}: suspected token theft from the CI runners`;
@@ -47,14 +51,31 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   await expect(form.getByRole('alert')).toContainText('a hold needs a reason');
   expect(((await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ reason: string }> }).holds.map((h) => h.reason)).not.toContain('   ');
 
+  // The matter reaches back before retention: its archived gateway logs are to be loaded too.
+  const since = new Date(Date.now() - 700 * DAY).toISOString().slice(0, 10);
   await form.getByLabel('Reason').fill(reason);
+  await form.getByLabel('Reaches back to').fill(since);
   await form.getByRole('button', { name: 'Place hold' }).click();
   const row = panel.getByTestId('evidence-hold').filter({ hasText: reason });
   await expect(row).toHaveAttribute('data-state', 'in-force');
+  await expect(row).toContainText(since);
   await expect(panel.getByTestId('evidence-held')).toContainText('Retention is paused');
-  const listed = (await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ id: string; reason: string; releasedAt: string | null }>; inForce: number };
+  await expect(panel.getByTestId('evidence-held')).toContainText(`Ingest keeps lines from ${since} on`);
+  const listed = (await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ id: string; reason: string; since: string | null; releasedAt: string | null }>; inForce: number };
   const hold = listed.holds.find((h) => h.reason === reason)!;
   expect(hold.releasedAt).toBeNull();
+  expect(hold.since).toBe(`${since}T00:00:00.000Z`);
+
+  // An archived log from 600 days ago (past the 400 days kept) is kept while the hold is in force,
+  // and the batch says so.
+  const archived = Array.from({ length: 20 }, (_, i) => nginxJsonLine(i, Date.now() - 600 * DAY)).join('\n') + '\n';
+  const ingested = await fetch(`${thisWorkersServer().url}/api/v1/ingest?format=nginx-json&source=archive-inc`, {
+    method: 'POST', headers: { authorization: `Bearer ${thisWorkersServer().apiKey}`, 'content-type': 'application/x-ndjson' }, body: archived,
+  });
+  const batch = (await ingested.json()) as { accepted: number; rejected: number; warnings?: string[] };
+  expect(ingested.status, JSON.stringify(batch)).toBe(200);
+  expect([batch.accepted, batch.rejected]).toEqual([20, 0]);
+  expect(batch.warnings?.join('\n')).toContain(`20 lines older than the configured retention kept because an evidence hold in force reaches back to ${since}`);
   expect(listed.inForce).toBeGreaterThanOrEqual(1);
   const storage = (await (await page.request.get('/api/v1/evidence/storage')).json()) as EvidenceStorageView;
   expect(storage.held).toBe(true);

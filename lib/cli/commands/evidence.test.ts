@@ -1,6 +1,6 @@
 // `holdfast evidence holds|hold|release` through the real binary on an embedded database: a hold
-// placed, listed and released (JSON and text), releasing again changes nothing, and bad input — no
-// reason, a blank or over-long one, an id that is no UUID, an unknown hold — exits non-zero with one
+// placed, listed and released (JSON and text), releasing again changes nothing, one that reaches
+// back (--since), and bad input — no reason, a blank or over-long one, a bad --since, an id that is no UUID, an unknown hold — exits non-zero with one
 // line and places nothing. The API behind --server: lib/services/evidence/holds.test.ts and
 // e2e/evidence-store.spec.ts.
 import { randomUUID } from 'node:crypto';
@@ -39,6 +39,12 @@ describe('holdfast evidence holds on the embedded database', () => {
     const again = await cli(['evidence', 'release', '--id', out.hold.id, '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ alreadyReleased: true, inForce: 0, hold: { id: out.hold.id, releasedBy: 'cli' } });
+
+    // A hold that reaches back: the text says what ingest keeps, the list shows how far back.
+    const reaching = await cli(['evidence', 'hold', '--reason', 'LH-7', '--since', '2024-03-01']);
+    expect(reaching.code, reaching.stderr).toBe(0);
+    expect(reaching.stdout).toMatch(/^placed evidence hold [0-9a-f-]{36}\ningest keeps lines from 2024-03-01T00:00:00.000Z on while it is in force, even past retention\n1 hold in force: /);
+    expect(jsonLines(await cli(['evidence', 'holds', '--json']))[0]).toMatchObject({ reason: 'LH-7', since: '2024-03-01T00:00:00.000Z', releasedAt: null });
   }, 300_000);
 
   it('refuses bad input with one line and places nothing', async () => {
@@ -46,6 +52,9 @@ describe('holdfast evidence holds on the embedded database', () => {
     expectOneLine(await cli(['evidence', 'hold']), 2, /^holdfast: --reason TEXT is required/);
     expectOneLine(await cli(['evidence', 'hold', '--reason', '   ']), 2, /^holdfast: --reason: a hold needs a reason/);
     expectOneLine(await cli(['evidence', 'hold', '--reason', 'x'.repeat(501)]), 2, /^holdfast: --reason: a hold's reason is at most 500 characters$/);
+    expectOneLine(await cli(['evidence', 'hold', '--reason', 'ok', '--since', '2024-02-31']), 2, /^holdfast: --since is not a calendar date: 2024-02-31$/);
+    expectOneLine(await cli(['evidence', 'hold', '--reason', 'ok', '--since', '2999-01-01']), 2, /^holdfast: --since is in the future/);
+    expectOneLine(await cli(['evidence', 'hold', '--reason', 'ok', '--since', 'last week']), 2, /^holdfast: --since must be an ISO 8601 date/);
     expectOneLine(await cli(['evidence', 'release', '--id', 'nope']), 2, /^holdfast: --id must be an evidence hold id/);
     expectOneLine(await cli(['evidence', 'release', '--id', randomUUID()]), 1, /^holdfast: no evidence hold [0-9a-f-]{36}$/);
     expect(jsonLines(await cli(['evidence', 'holds', '--json'])).length).toBe(before);

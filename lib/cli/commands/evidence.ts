@@ -2,7 +2,7 @@
 // While a hold is in force retention drops no evidence partition (lib/services/evidence/holds.ts).
 // A blank or over-long reason, or an id that is not a hold's, is exit 2 with one line. With --server
 // the same through /api/v1/evidence/holds.
-import { HoldChangeSchema, HoldListSchema, holdReason, type EvidenceHold } from '../../services/evidence/hold-schemas.ts';
+import { HoldChangeSchema, HoldListSchema, holdReason, holdSince, type EvidenceHold } from '../../services/evidence/hold-schemas.ts';
 import { isUuid } from '../../domain/uuid.ts';
 import type { Command } from '../command.ts';
 import { emit, emitLines, UsageError } from '../io.ts';
@@ -14,7 +14,8 @@ const holds = () => import('../../services/evidence/holds.ts');
 
 function describeHold(h: EvidenceHold): string {
   const state = h.releasedAt ? `released ${h.releasedAt} by ${h.releasedBy}` : 'IN FORCE';
-  return `${h.id}  ${state}  placed ${h.createdAt} by ${h.createdBy}: ${h.reason.replace(/\s+/g, ' ')}`;
+  const reach = h.since ? `  keeps archived lines from ${h.since}` : '';
+  return `${h.id}  ${state}  placed ${h.createdAt} by ${h.createdBy}${reach}: ${h.reason.replace(/\s+/g, ' ')}`;
 }
 
 const inForceLine = (n: number) => (n ? `${n} hold${n === 1 ? '' : 's'} in force: retention drops nothing until ${n === 1 ? 'it is' : 'all are'} released` : 'no hold in force: retention resumes at the next maintenance run');
@@ -35,8 +36,8 @@ export const evidenceHoldsCommand: Command = {
 export const evidenceHoldCommand: Command = {
   name: 'evidence hold',
   summary: 'place an evidence hold: retention drops no evidence partition until it is released (an investigation, a legal hold)',
-  usage: 'holdfast evidence hold --reason TEXT [--json]',
-  options: { reason: { type: 'string' } },
+  usage: 'holdfast evidence hold --reason TEXT [--since DATE] [--json]',
+  options: { reason: { type: 'string' }, since: { type: 'string' } },
   async run(ctx) {
     const given = ctx.values.reason;
     if (typeof given !== 'string') throw new UsageError('--reason TEXT is required (the investigation or matter the hold is for)');
@@ -46,10 +47,20 @@ export const evidenceHoldCommand: Command = {
     } catch (e) {
       throw new UsageError(`--reason: ${(e as Error).message}`);
     }
+    // How far back the matter reaches: ingest keeps archived lines from then on while the hold is in force.
+    const givenSince = ctx.values.since;
+    if (givenSince !== undefined && typeof givenSince !== 'string') throw new UsageError('--since DATE takes a date (YYYY-MM-DD) or an ISO 8601 time with offset');
+    let since: string | undefined;
+    try {
+      since = holdSince(givenSince, Date.now())?.toISOString();
+    } catch (e) {
+      throw new UsageError(`--${(e as Error).message}`);
+    }
     const r = ctx.remote
-      ? HoldChangeSchema.parse(await callApi(ctx.remote, 'POST', '/api/v1/evidence/holds', { reason }))
-      : await ctx.withDb(async (db) => (await holds()).placeEvidenceHold(db, { reason, actor: ACTOR }));
-    emit(ctx.io, r, () => `placed evidence hold ${r.hold.id}\n${inForceLine(r.inForce)}`);
+      ? HoldChangeSchema.parse(await callApi(ctx.remote, 'POST', '/api/v1/evidence/holds', { reason, ...(since ? { since } : {}) }))
+      : await ctx.withDb(async (db) => (await holds()).placeEvidenceHold(db, { reason, since, actor: ACTOR }));
+    const reach = r.hold.since ? `\ningest keeps lines from ${r.hold.since} on while it is in force, even past retention` : '';
+    emit(ctx.io, r, () => `placed evidence hold ${r.hold.id}${reach}\n${inForceLine(r.inForce)}`);
   },
 };
 

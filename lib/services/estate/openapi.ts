@@ -121,7 +121,7 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/evidence/holds', permission: 'read', tag: 'estate', summary: 'Evidence holds: those in force (while any is, retention drops no evidence partition), then the latest released, with who placed and released each and why', response: HoldListSchema },
   {
     method: 'post', path: '/evidence/holds', permission: 'admin', tag: 'estate',
-    summary: "Place an evidence hold { reason } (an investigation, a legal hold): from its commit on, retention drops no evidence partition until every hold is released; the stores keep growing meanwhile. 201; 422 for an empty reason, one over 500 characters or with control characters. Audited (evidence.hold_placed)",
+    summary: "Place an evidence hold { reason, since? } (an investigation, a legal hold): from its commit on, retention drops no evidence partition until every hold is released; the stores keep growing meanwhile. With since (a date or an ISO 8601 time with offset, not in the future), ingest keeps lines from then on even past retention while the hold is in force (the archived logs of the matter; each batch says how many it kept so). 201; 422 for an empty reason, one over 500 characters or with control characters, or a bad since. Audited (evidence.hold_placed)",
     body: PlaceHoldBodySchema, response: HoldChangeSchema,
   },
   {

@@ -102,9 +102,54 @@ describe.each(RUNTIMES)('evidence holds on %s', (runtime) => {
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   }, 120_000);
 
+  it('a hold that reaches back keeps the archived lines an ingest brings past retention, until it is released', async () => {
+    if (!t) return;
+    const now = T0 + 2000 * DAY;
+    const clock = () => new Date(now);
+    const lines = (n: number, at: number) => Array.from({ length: n }, (_, i) => nginxJsonLine(i, at)).join('\n') + '\n';
+    const archived = now - 600 * DAY; // past the 400 days of hourly usage and notable requests
+    const month = `${new Date(archived).toISOString().slice(0, 7).replace('-', '')}`;
+    const opts = (sourceName: string) => ({ format: 'nginx-json' as const, sourceName, actor: 'test', now: clock, retention: DEFAULT_RETENTION });
+
+    // No hold: past retention, refused.
+    const refused = await ingestStream(t.db, [lines(30, archived)], opts('archive-before'));
+    expect([refused.accepted, refused.rejected]).toEqual([0, 30]);
+    expect(refused.errors[0]).toMatchObject({ reason: 'beyond_retention' });
+    expect(refused.errors[0]!.message).not.toContain('evidence holds');
+
+    const { hold } = await placeEvidenceHold(t.db, { reason: 'INC-3001: replay from the old CI runners', since: new Date(now - 700 * DAY).toISOString().slice(0, 10), actor: 'admin@example.test', now: clock() });
+    expect(hold.since).toBe(`${new Date(now - 700 * DAY).toISOString().slice(0, 10)}T00:00:00.000Z`);
+    expect((await audit(t, 'evidence.hold_placed')).at(-1)!.details.since).toBe(hold.since);
+
+    // Held: the archived lines are kept (each store), the batch says how many and why; a line from
+    // before the hold's reach is still past retention.
+    const held = await ingestStream(t.db, [lines(30, archived) + lines(2, now - 800 * DAY)], opts('archive-held'));
+    expect([held.accepted, held.rejected]).toEqual([30, 2]);
+    expect(held.errors.map((e) => e.reason)).toEqual(['beyond_retention', 'beyond_retention']);
+    expect(held.errors[0]!.message).toContain(`the evidence holds in force keep lines from ${hold.since} on`);
+    expect(held.warnings?.find((w) => w.includes('kept because an evidence hold'))).toBe(`30 lines older than the configured retention kept because an evidence hold in force reaches back to ${hold.since}; the first maintenance run after the last hold is released drops them`);
+    expect((await audit(t, 'ingest.batch')).at(-1)!.details.keptUnderHold).toBe(30);
+    expect(await attached(t)).toEqual(expect.arrayContaining([`Usage_${month}`, `Notable_${month}`]));
+    const [usage] = await t.db.query<{ n: string }>(`SELECT coalesce(sum(count), 0)::text AS n FROM "evidence"."Usage_${month}"`);
+    const [notable] = await t.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "evidence"."Notable_${month}"`);
+    expect(Number(usage!.n)).toBe(30);
+    expect(Number(notable!.n)).toBeGreaterThan(0);
+
+    // Maintenance keeps them while the hold is in force, drops them on the record once released.
+    expect((await maintainEvidence(t.db, { now: clock(), retention: DEFAULT_RETENTION })).held).toEqual(expect.arrayContaining([`Usage_${month}`, `Notable_${month}`]));
+    await releaseEvidenceHold(t.db, { id: hold.id, actor: 'admin@example.test' });
+    expect((await maintainEvidence(t.db, { now: clock(), retention: DEFAULT_RETENTION })).dropped).toEqual(expect.arrayContaining([`Usage_${month}`, `Notable_${month}`]));
+    // And the next archive batch is refused again.
+    expect((await ingestStream(t.db, [lines(5, archived + 1000)], opts('archive-after'))).accepted).toBe(0);
+  }, 120_000);
+
   it('refuses bad input with a clear error and changes nothing', async () => {
     if (!t) return;
     const before = (await listEvidenceHolds(exec(t))).length;
+    const at = new Date(T0);
+    for (const since of ['yesterday', '2024-02-31', '2024-13-01', '2026-11-23', '2026-11-22T13:00:00Z', '2024-01-01T00:00:00']) {
+      expect(await failsWith(placeEvidenceHold(t.db, { reason: 'ok', since, actor: 'a', now: at }), 'validation_failed')).toMatch(/^since /);
+    }
     expect(await failsWith(placeEvidenceHold(t.db, { reason: '  ', actor: 'a' }), 'validation_failed')).toContain('needs a reason');
     expect(await failsWith(placeEvidenceHold(t.db, { reason: 'x'.repeat(501), actor: 'a' }), 'validation_failed')).toContain('500');
     expect(await failsWith(releaseEvidenceHold(t.db, { id: randomUUID(), actor: 'a' }), 'not_found')).toContain('no evidence hold');

@@ -63,6 +63,8 @@ export interface HopRecorderOptions {
   now: () => Date;
   /** The evidence retention: chain usage is counted only inside the hourly usage retention. */
   retention: RetentionConfig;
+  /** How far back the evidence holds in force reach (holds.ts heldSinceMs): counted from then on too. */
+  heldSinceMs?: number | null;
 }
 
 /** Advisory lock class of the correlation stripes (partitions use 727_002). */
@@ -534,7 +536,7 @@ export class HopRecorder {
     await this.o.exec(`DROP TABLE "${STAGE}"`, []);
     // As hourly usage (EvidenceWriter.writeChunk): an hour whose chains all fall before the usage
     // retention is not counted into a month the next maintenance drops (and audits as a drop).
-    const { usageFromMs } = keptSpan(this.o.now().getTime(), this.o.retention);
+    const { usageFromMs } = keptSpan(this.o.now().getTime(), this.o.retention, this.o.heldSinceMs ?? null);
     await this.writeUsage([...deltas.values()].filter((d) => d.count !== 0 && d.lastAt >= usageFromMs));
   }
 

@@ -73,11 +73,14 @@ export function partitionFor(table: PartitionedTable, key: number): { name: stri
 
 /**
  * The span of occurrence times evidence keeps at `nowMs`: older lines are past retention, later ones
- * implausible; and where each store's own retention begins (hourly usage, notable requests).
+ * implausible; and where each store's own retention begins (hourly usage, notable requests). With
+ * `heldSinceMs` (how far back the evidence holds in force reach: holds.ts heldSinceMs) every store
+ * keeps from then on too: the holds keep maintenance from dropping those months until released.
  */
-export function keptSpan(nowMs: number, cfg: RetentionConfig): { fromMs: number; toMs: number; usageFromMs: number; notableFromMs: number } {
-  const usageFromMs = nowMs - cfg.usageRetentionDays * DAY_MS;
-  const notableFromMs = nowMs - cfg.notableRetentionDays * DAY_MS;
+export function keptSpan(nowMs: number, cfg: RetentionConfig, heldSinceMs: number | null = null): { fromMs: number; toMs: number; usageFromMs: number; notableFromMs: number } {
+  const held = heldSinceMs ?? Infinity;
+  const usageFromMs = Math.min(nowMs - cfg.usageRetentionDays * DAY_MS, held);
+  const notableFromMs = Math.min(nowMs - cfg.notableRetentionDays * DAY_MS, held);
   return { fromMs: Math.min(usageFromMs, notableFromMs), toMs: nowMs + FUTURE_ALLOWANCE_MS, usageFromMs, notableFromMs };
 }
 

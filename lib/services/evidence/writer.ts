@@ -61,6 +61,8 @@ export interface EvidenceWriterOptions {
   namespace: string;
   now: () => Date;
   retention: RetentionConfig;
+  /** How far back the evidence holds in force reach (holds.ts heldSinceMs): kept from then on even past retention. */
+  heldSinceMs?: number | null;
   /** Prefix lengths client addresses are stored at (the risk policy's defaults). */
   networkBits?: { v4: number; v6: number };
   /** Keep the hourly verdict / binding rollups (default true; false when the requests are counted there already). */
@@ -348,6 +350,8 @@ export class EvidenceWriter {
   private usage = new UsageAccumulators<LedgerRow>(newUsageAcc);
   /** Hours this writer has upserted usage rows of: the caller stamps them before COMMIT (usage-versions.ts). */
   readonly usageHours = new Set<number>();
+  /** Requests kept only because an evidence hold reaches back to them (past the configured retention). */
+  keptUnderHold = 0;
   /** Requests per hour and verdict, and per hour and binding (the rollups), by hour first: no key string per request. */
   private rollups: Rollup = new Map();
   private bindingRollups: Rollup = new Map();
@@ -375,7 +379,10 @@ export class EvidenceWriter {
     const out: ChunkResult = { inserted: 0, fresh: [], freshRoutes: [], duplicates: 0, rejected: [] };
     if (!reqs.length) return out;
     const nowMs = this.o.now().getTime();
-    const span = keptSpan(nowMs, this.o.retention);
+    const heldSinceMs = this.o.heldSinceMs ?? null;
+    const span = keptSpan(nowMs, this.o.retention, heldSinceMs);
+    // What the configured retention alone keeps, to count what only a hold keeps.
+    const configured = heldSinceMs === null ? span : keptSpan(nowMs, this.o.retention);
     const { usageRetentionDays: usageDays, notableRetentionDays: notableDays } = this.o.retention;
     // Each store keeps a request only inside its own retention: a request no store would keep is
     // refused, not counted into a partition the next maintenance drops.
@@ -388,10 +395,14 @@ export class EvidenceWriter {
         const why = t >= span.fromMs
           ? `before the hourly usage retention (${usageDays} days); only failures and anomalies are kept longer (${notableDays} days)`
           : `before the evidence retention (${Math.max(usageDays, notableDays)} days)`;
-        out.rejected.push({ lineNo: r.lineNo, reason: 'beyond_retention', message: `occurred ${r.ev.occurredAt.toISOString()}, ${why}` });
+        const held = heldSinceMs === null ? '' : `; the evidence holds in force keep lines from ${new Date(heldSinceMs).toISOString()} on`;
+        out.rejected.push({ lineNo: r.lineNo, reason: 'beyond_retention', message: `occurred ${r.ev.occurredAt.toISOString()}, ${why}${held}` });
       } else if (t > span.toMs) {
         out.rejected.push({ lineNo: r.lineNo, reason: 'invalid_timestamp', message: `dated ${r.ev.occurredAt.toISOString()}, more than 2 days ahead of the server's clock` });
-      } else kept.push(r);
+      } else {
+        kept.push(r);
+        if (t < configured.usageFromMs && !(t >= configured.notableFromMs && isNotable(r))) this.keptUnderHold++;
+      }
     }
     if (!kept.length) return out;
 

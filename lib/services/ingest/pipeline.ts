@@ -22,6 +22,7 @@ import { BatchRequestKeys } from '../../ingest/evidence/request-key.ts';
 import { evidenceRetention } from '../evidence/maintenance.ts';
 import type { RetentionConfig } from '../evidence/partitions.ts';
 import { HopRecorder } from '../evidence/hops.ts';
+import { heldSinceMs, keptUnderHoldWarning } from '../evidence/holds.ts';
 import { stampUsageHours } from '../evidence/usage-versions.ts';
 import { EvidenceWriter } from '../evidence/writer.ts';
 import { loadTrustSnapshot } from '../trust/review.ts';
@@ -172,10 +173,13 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await exec('SAVEPOINT hf_batch', []);
       const side = sideExecutor(db, exec);
       const retention = opts.retention ?? evidenceRetention();
-      const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention });
+      // An evidence hold that reaches back (an investigation loading the archived logs of its
+      // matter) keeps lines past retention from then on; read once, at the batch's start.
+      const heldSince = await heldSinceMs(exec);
+      const evidence = new EvidenceWriter({ db, exec, copy, batchId, namespace: sourceId ?? `format:${format}`, now, retention, heldSinceMs: heldSince });
       const st: BatchState = {
         exec, copy, evidence, batchId, sourceId, now,
-        hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now, retention }),
+        hops: new HopRecorder({ db, exec, batchId, sourceId, namespace: sourceId ?? `format:${format}`, now, retention, heldSinceMs: heldSince }),
         trust: await loadTrustSnapshot(exec),
         trustedProxies, forwarders: new ForwarderTally(),
         stats: newBatchStats(),
@@ -280,6 +284,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       await appendAuditEntryRaw(exec, { actor: opts.actor, action: 'ingest.batch', target: `batch:${batchId}`, details: {
         format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped,
         bytes: bodyBytes, contentSha256,
+        ...(st.evidence.keptUnderHold ? { keptUnderHold: st.evidence.keptUnderHold } : {}),
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
@@ -289,6 +294,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         ...forwardedPeerWarnings(st.forwarders.byClass, sourceName, new Set(st.forwarders.peersOf('unset', 10))),
         ...(newForwarders ? [newForwarders] : []),
         ...lineWarnings.warnings({ trustAnchors: st.trust !== null }),
+        ...(st.evidence.keptUnderHold && heldSince !== null ? [keptUnderHoldWarning(st.evidence.keptUnderHold, heldSince)] : []),
       ];
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,

@@ -1,5 +1,5 @@
 // GET /api/v1/evidence/holds (read): the evidence holds in force, then the latest released.
-// POST (admin): place a hold { reason }: from its commit on, retention drops no evidence partition
+// POST (admin): place a hold { reason, since? }: from its commit on, retention drops no evidence partition
 // until every hold is released (an investigation, a legal hold). 201. Audited.
 import { apiRoute } from '@/lib/http/route.ts';
 import { HoldChangeSchema, HoldListSchema, PlaceHoldBodySchema } from '@/lib/services/evidence/hold-schemas.ts';
@@ -11,5 +11,5 @@ export const GET = apiRoute({ permission: 'read', output: HoldListSchema }, asyn
 });
 
 export const POST = apiRoute({ permission: 'admin', body: PlaceHoldBodySchema }, async ({ db, body, principal }) =>
-  Response.json(HoldChangeSchema.parse(await placeEvidenceHold(db, { reason: body.reason, actor: principal.label })), { status: 201 }),
+  Response.json(HoldChangeSchema.parse(await placeEvidenceHold(db, { reason: body.reason, since: body.since, actor: principal.label })), { status: 201 }),
 );

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "EvidenceHold" ADD COLUMN     "since" TIMESTAMPTZ(3);
