@@ -51,6 +51,17 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   await expect(form.getByRole('alert')).toContainText('a hold needs a reason');
   expect(((await (await page.request.get('/api/v1/evidence/holds')).json()) as { holds: Array<{ reason: string }> }).holds.map((h) => h.reason)).not.toContain('   ');
 
+  // Before the hold, a log that spans the retention's start: its recent lines are kept, the rest refused.
+  const send = (body: string) => fetch(`${thisWorkersServer().url}/api/v1/ingest?format=nginx-json&source=archive-inc`, {
+    method: 'POST', headers: { authorization: `Bearer ${thisWorkersServer().apiKey}`, 'content-type': 'application/x-ndjson' }, body,
+  });
+  const lines = (n: number, at: number, from: number) => Array.from({ length: n }, (_, i) => nginxJsonLine(from + i, at)).join('\n') + '\n';
+  const archivedLines = lines(20, Date.now() - 600 * DAY, 5000);
+  const spanning = lines(5, Date.now() - DAY, 6000) + archivedLines;
+  const first = await send(spanning);
+  expect(first.status).toBe(200);
+  expect(await first.json()).toMatchObject({ accepted: 5, rejected: 20 });
+
   // The matter reaches back before retention: its archived gateway logs are to be loaded too.
   const since = new Date(Date.now() - 700 * DAY).toISOString().slice(0, 10);
   await form.getByLabel('Reason').fill(reason);
@@ -66,12 +77,14 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   expect(hold.releasedAt).toBeNull();
   expect(hold.since).toBe(`${since}T00:00:00.000Z`);
 
-  // An archived log from 600 days ago (past the 400 days kept) is kept while the hold is in force,
-  // and the batch says so.
-  const archived = Array.from({ length: 20 }, (_, i) => nginxJsonLine(i, Date.now() - 600 * DAY)).join('\n') + '\n';
-  const ingested = await fetch(`${thisWorkersServer().url}/api/v1/ingest?format=nginx-json&source=archive-inc`, {
-    method: 'POST', headers: { authorization: `Bearer ${thisWorkersServer().apiKey}`, 'content-type': 'application/x-ndjson' }, body: archived,
-  });
+  // The same file again under the hold is a repeat that would keep what the first batch refused: a
+  // 409 problem saying to send those lines alone; then the archived lines alone are kept (600 days
+  // old, past the 400 days kept), and the batch says why.
+  const again = await send(spanning);
+  expect(again.status).toBe(409);
+  expect(again.headers.get('content-type')).toContain('application/problem+json');
+  expect(((await again.json()) as { detail: string }).detail).toContain('send those lines alone');
+  const ingested = await send(archivedLines);
   const batch = (await ingested.json()) as { accepted: number; rejected: number; warnings?: string[] };
   expect(ingested.status, JSON.stringify(batch)).toBe(200);
   expect([batch.accepted, batch.rejected]).toEqual([20, 0]);

@@ -106,7 +106,7 @@ describe.each(RUNTIMES)('evidence holds on %s', (runtime) => {
     if (!t) return;
     const now = T0 + 2000 * DAY;
     const clock = () => new Date(now);
-    const lines = (n: number, at: number) => Array.from({ length: n }, (_, i) => nginxJsonLine(i, at)).join('\n') + '\n';
+    const lines = (n: number, at: number, from = 0) => Array.from({ length: n }, (_, i) => nginxJsonLine(from + i, at)).join('\n') + '\n';
     const archived = now - 600 * DAY; // past the 400 days of hourly usage and notable requests
     const month = `${new Date(archived).toISOString().slice(0, 7).replace('-', '')}`;
     const opts = (sourceName: string) => ({ format: 'nginx-json' as const, sourceName, actor: 'test', now: clock, retention: DEFAULT_RETENTION });
@@ -116,6 +116,10 @@ describe.each(RUNTIMES)('evidence holds on %s', (runtime) => {
     expect([refused.accepted, refused.rejected]).toEqual([0, 30]);
     expect(refused.errors[0]).toMatchObject({ reason: 'beyond_retention' });
     expect(refused.errors[0]!.message).not.toContain('evidence holds');
+    // A log that spans the retention's start, sent before the hold: its recent lines are kept.
+    const spanning = lines(10, now - DAY, 1000) + lines(20, archived, 2000);
+    const before = await ingestStream(t.db, [spanning], opts('archive-spanning'));
+    expect([before.accepted, before.rejected]).toEqual([10, 20]);
 
     const { hold } = await placeEvidenceHold(t.db, { reason: 'INC-3001: replay from the old CI runners', since: new Date(now - 700 * DAY).toISOString().slice(0, 10), actor: 'admin@example.test', now: clock() });
     expect(hold.since).toBe(`${new Date(now - 700 * DAY).toISOString().slice(0, 10)}T00:00:00.000Z`);
@@ -134,6 +138,22 @@ describe.each(RUNTIMES)('evidence holds on %s', (runtime) => {
     const [notable] = await t.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "evidence"."Notable_${month}"`);
     expect(Number(usage!.n)).toBe(30);
     expect(Number(notable!.n)).toBeGreaterThan(0);
+
+    // The spanning log sent again under the hold: a repeat stores nothing, and the lines it refused
+    // then cannot be told from the rest, so it is refused whole, saying what to send instead.
+    const again = await ingestStream(t.db, [spanning], opts('archive-spanning')).then(() => null, (e: unknown) => e);
+    expect(again).toBeInstanceOf(HoldfastError);
+    expect((again as HoldfastError).code).toBe('conflict');
+    expect((again as HoldfastError).message).toMatch(new RegExp(`^this body repeats batch ${before.batchId}, which refused its lines dated before \\S+ as past retention; .*send those lines alone`));
+    // The archived lines alone are new: kept, and the recent ones are not counted twice.
+    const alone = await ingestStream(t.db, [lines(20, archived, 2000)], opts('archive-spanning'));
+    expect([alone.accepted, alone.duplicates]).toEqual([20, 0]);
+    const [spanned] = await t.db.query<{ n: string }>(
+      `SELECT coalesce(sum(u.count), 0)::text AS n FROM "evidence"."Usage" u JOIN "evidence"."Dim" d ON d.id = u.ns WHERE d.value = (SELECT id::text FROM "Source" WHERE name = 'archive-spanning')`,
+    );
+    expect(Number(spanned!.n)).toBe(30);
+    // Without the hold's reach nothing changed for a plain repeat: the same body again is all duplicates.
+    expect(await ingestStream(t.db, [lines(20, archived, 2000)], opts('archive-spanning'))).toMatchObject({ accepted: 0, duplicates: 20 });
 
     // Maintenance keeps them while the hold is in force, drops them on the record once released.
     expect((await maintainEvidence(t.db, { now: clock(), retention: DEFAULT_RETENTION })).held).toEqual(expect.arrayContaining([`Usage_${month}`, `Notable_${month}`]));

@@ -132,6 +132,22 @@ describe.each(RUNTIMES)('evidence retention on %s', (runtime) => {
     expect(await count('Notable', at(601), at(599))).toBe(1);
     expect(await partitions(t)).not.toContain(`Usage_${monthOf(at(600))}`);
 
+    // A body holding such a failure, sent again, is a plain repeat (the failure was kept the first time)…
+    const withOldFailure = `${nginxJsonLine(12, at(1))}\n${nginxJsonLine(24, at(600))}`;
+    expect(await ingestAt(withOldFailure, longNotable)).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(await ingestAt(withOldFailure, longNotable)).toMatchObject({ accepted: 0, duplicates: 2 });
+    // …but one whose old ok request was refused, sent again once the usage retention is longer, would
+    // keep what the first batch refused: refused whole (a repeat stores nothing), naming those lines,
+    // which then come alone.
+    const withOldOk = `${nginxJsonLine(22, at(1))}\n${nginxJsonLine(32, at(600))}`;
+    const first = await ingestAt(withOldOk, longNotable);
+    expect([first.accepted, first.rejected]).toEqual([1, 1]);
+    const longerUsage = { ...longNotable, usageRetentionDays: 800 };
+    const refusedWhole = await ingestAt(withOldOk, longerUsage).then(() => null, (e: unknown) => e as { code: string; message: string });
+    expect(refusedWhole?.code).toBe('conflict');
+    expect(refusedWhole?.message).toContain(`this body repeats batch ${first.batchId}, which refused its ok requests dated before ${new Date(at(400)).toISOString()} and failures before ${new Date(at(3660)).toISOString()} as past retention`);
+    expect(await ingestAt(nginxJsonLine(32, at(600)), longerUsage)).toMatchObject({ accepted: 1, duplicates: 0 });
+
     // Notable requests kept 31 days, usage 400: a failure 100 days old is counted, not kept one by one.
     const shortNotable = { ...DEFAULT_RETENTION, notableRetentionDays: 31 };
     const counted = await ingestAt(nginxJsonLine(14, at(100)), shortNotable);

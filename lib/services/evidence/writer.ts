@@ -352,6 +352,13 @@ export class EvidenceWriter {
   readonly usageHours = new Set<number>();
   /** Requests kept only because an evidence hold reaches back to them (past the configured retention). */
   keptUnderHold = 0;
+  /**
+   * Where the batch's kept span began at its first chunk, for plain ok requests (hourly usage) and
+   * for notable ones: the clock only moves on, so every later chunk refused what came before too.
+   */
+  keptFrom: { plainMs: number; notableMs: number } | null = null;
+  /** The oldest plain and notable requests kept. */
+  readonly oldestKept = { plainMs: Infinity, notableMs: Infinity };
   /** Requests per hour and verdict, and per hour and binding (the rollups), by hour first: no key string per request. */
   private rollups: Rollup = new Map();
   private bindingRollups: Rollup = new Map();
@@ -387,6 +394,7 @@ export class EvidenceWriter {
     // Each store keeps a request only inside its own retention: a request no store would keep is
     // refused, not counted into a partition the next maintenance drops.
     ({ usageFromMs: this.usageFromMs, notableFromMs: this.notableFromMs } = span);
+    this.keptFrom ??= { plainMs: span.usageFromMs, notableMs: Math.min(span.usageFromMs, span.notableFromMs) };
 
     const kept: DecidedRequest[] = [];
     for (const r of reqs) {
@@ -401,6 +409,10 @@ export class EvidenceWriter {
         out.rejected.push({ lineNo: r.lineNo, reason: 'invalid_timestamp', message: `dated ${r.ev.occurredAt.toISOString()}, more than 2 days ahead of the server's clock` });
       } else {
         kept.push(r);
+        const oldest = this.oldestKept;
+        if (isNotable(r)) {
+          if (t < oldest.notableMs) oldest.notableMs = t;
+        } else if (t < oldest.plainMs) oldest.plainMs = t;
         if (t < configured.usageFromMs && !(t >= configured.notableFromMs && isNotable(r))) this.keptUnderHold++;
       }
     }

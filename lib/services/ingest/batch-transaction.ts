@@ -6,21 +6,63 @@ import copyStreams from 'pg-copy-streams';
 import type { QueryOptions, Results } from '@electric-sql/pglite';
 import { copyFromBlobSql, withClientTransaction, type SqlExecutor } from '../../db/bulk.ts';
 import type { Database } from '../../db/open.ts';
+import { HoldfastError } from '../../errors.ts';
 import type { CopyIn } from '../evidence/writer.ts';
 
+/** What the earlier batches that had a body kept: from when, plain ok requests and notable ones (null: not recorded). */
+export interface RepeatedBatch {
+  id: string;
+  keptFrom: { plainMs: number; notableMs: number } | null;
+}
+
 /**
- * Whether a committed batch of the same source and format had exactly this body (SHA-256 as
- * received), read with the same log format: an owner who fixes their gateway configuration and
- * sends the same file again must get its lines read with the new one.
+ * The committed batch of the same source and format that had exactly this body (SHA-256 as
+ * received), read with the same log format (an owner who fixes their gateway configuration and
+ * sends the same file again must get its lines read with the new one); null when there is none.
+ * Of several, what they kept together: from the earliest of each's kept times (a batch from before
+ * these were recorded kept, as far as anyone knows, everything).
  */
-export async function repeatsCommittedBatch(exec: SqlExecutor, b: { contentSha256: string; sourceId: string | null; format: string; batchId: string; logFormatSha256: string | null }): Promise<boolean> {
+export async function repeatedBatch(exec: SqlExecutor, b: { contentSha256: string; sourceId: string | null; format: string; batchId: string; logFormatSha256: string | null }): Promise<RepeatedBatch | null> {
   const { rows } = await exec(
-    `SELECT 1 FROM "IngestBatch" WHERE "contentSha256" = $1 AND state = 'committed' AND format = $2
+    `SELECT id::text AS id, "keptFrom", "notableKeptFrom" FROM "IngestBatch" WHERE "contentSha256" = $1 AND state = 'committed' AND format = $2
         AND "sourceId" IS NOT DISTINCT FROM $3::uuid AND id <> $4::uuid AND accepted > 0
-        AND "logFormatSha256" IS NOT DISTINCT FROM $5::text LIMIT 1`,
+        AND "logFormatSha256" IS NOT DISTINCT FROM $5::text ORDER BY "startedAt" LIMIT 20`,
     [b.contentSha256, b.format, b.sourceId, b.batchId, b.logFormatSha256],
   );
-  return rows.length > 0;
+  const found = rows as Array<{ id: string; keptFrom: Date | string | null; notableKeptFrom: Date | string | null }>;
+  if (!found.length) return null;
+  if (found.some((r) => r.keptFrom === null || r.notableKeptFrom === null)) return { id: found[0]!.id, keptFrom: null };
+  const ms = (v: Date | string | null) => new Date(v!).getTime();
+  return {
+    id: found[0]!.id,
+    keptFrom: { plainMs: Math.min(...found.map((r) => ms(r.keptFrom))), notableMs: Math.min(...found.map((r) => ms(r.notableKeptFrom))) },
+  };
+}
+
+/**
+ * Whether this batch kept a request the earlier batches with its body refused as past retention (an
+ * evidence hold reaches back now, or retention is longer). A repeat stores nothing, and those lines
+ * cannot be told from the rest of it, so such a batch is refused whole (repeatRefusedLinesError).
+ */
+export function keptWhatRepeatRefused(earlier: RepeatedBatch, oldestKept: { plainMs: number; notableMs: number }): boolean {
+  return earlier.keptFrom !== null && (oldestKept.plainMs < earlier.keptFrom.plainMs || oldestKept.notableMs < earlier.keptFrom.notableMs);
+}
+
+/**
+ * The batch refused whole (409) because it kept what its earlier repeat refused: names what to send
+ * instead — the lines from before the earlier batch's kept times, alone (none of them was stored;
+ * everything else of the body was).
+ */
+export function repeatRefusedLinesError(earlier: RepeatedBatch): HoldfastError {
+  const k = earlier.keptFrom!;
+  const plain = new Date(k.plainMs).toISOString();
+  const notable = new Date(k.notableMs).toISOString();
+  const lines = plain === notable ? `its lines dated before ${plain}` : `its ok requests dated before ${plain} and failures before ${notable}`;
+  return new HoldfastError(
+    'conflict',
+    `this body repeats batch ${earlier.id}, which refused ${lines} as past retention; they would be kept now (an evidence hold reaches back, or retention is longer), so nothing of this body is stored: send those lines alone (the rest is stored already)`,
+    { reason: 'repeat_with_refused_lines', batchId: earlier.id, refusedBefore: { ok: plain, notable } },
+  );
 }
 
 /** COPY on PGlite: the payload handed over as the Blob its `/dev/blob` reads. */

@@ -26,7 +26,7 @@ import { heldSinceMs, keptUnderHoldWarning } from '../evidence/holds.ts';
 import { stampUsageHours } from '../evidence/usage-versions.ts';
 import { EvidenceWriter } from '../evidence/writer.ts';
 import { loadTrustSnapshot } from '../trust/review.ts';
-import { ensureSource, repeatsCommittedBatch, withBatchTransaction } from './batch-transaction.ts';
+import { ensureSource, keptWhatRepeatRefused, repeatedBatch, repeatRefusedLinesError, withBatchTransaction } from './batch-transaction.ts';
 import { MAX_BATCH_ERRORS, newBatchStats, noteSkip, type IngestError, type IngestProgress } from './batch-types.ts';
 import { flushEvents, flushExposures, flushTokens, writeLastSeen, type BatchState, type BatchTouched, type PendingEvent } from './batch-writer.ts';
 import { logFormatSha256 as logFormatSha256Of } from './log-format-hash.ts';
@@ -260,7 +260,12 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       const contentSha256 = bodyHash.digest('hex');
       // The same body, from the same source, committed before (an at-least-once shipper re-sending a
       // file after the ledger's window forgot its lines): nothing of it is new.
-      if (s.accepted > 0 && (await repeatsCommittedBatch(exec, { contentSha256, sourceId, format, batchId, logFormatSha256 }))) {
+      const repeated = s.accepted > 0 ? await repeatedBatch(exec, { contentSha256, sourceId, format, batchId, logFormatSha256 }) : null;
+      // Lines the earlier batch refused as past retention that this one kept (an evidence hold
+      // reaches back now, or retention is longer) cannot be told from the rest of a repeat: the
+      // batch is refused whole, saying which lines to send alone.
+      if (repeated && keptWhatRepeatRefused(repeated, st.evidence.oldestKept)) throw repeatRefusedLinesError(repeated);
+      if (repeated) {
         await exec('ROLLBACK TO SAVEPOINT hf_batch', []);
         EvidenceWriter.rolledBack(db);
         s.duplicates += s.accepted;
@@ -276,15 +281,17 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
       const finishedAt = now().toISOString();
       await exec(
         `WITH batch AS (UPDATE "IngestBatch" SET state = 'committed', "linesRead" = $2, accepted = $3, rejected = $4, duplicates = $5,
-           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9, skipped = $10, "skippedReasons" = $11::jsonb WHERE id = $1::uuid)
+           errors = $6::jsonb, "finishedAt" = $7::timestamptz, "contentSha256" = $8, "logFormatSha256" = $9, skipped = $10, "skippedReasons" = $11::jsonb,
+           "keptFrom" = $14::timestamptz, "notableKeptFrom" = $15::timestamptz WHERE id = $1::uuid)
          UPDATE "Source" SET "lastSeenAt" = GREATEST(COALESCE("lastSeenAt", $13::timestamptz), $13::timestamptz),
              "eventsTotal" = "eventsTotal" + $3::int8 WHERE id = $12::uuid`,
-        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), finishedAt, contentSha256, logFormatSha256, s.skipped, JSON.stringify(s.skippedReasons), sourceId, sourceId ? now().toISOString() : finishedAt],
+        [batchId, s.linesRead, s.accepted, s.rejected, s.duplicates, JSON.stringify(st.errors), finishedAt, contentSha256, logFormatSha256, s.skipped, JSON.stringify(s.skippedReasons), sourceId, sourceId ? now().toISOString() : finishedAt,
+          ...[st.evidence.keptFrom?.plainMs, st.evidence.keptFrom?.notableMs].map((ms) => (ms === undefined ? null : new Date(ms).toISOString()))],
       );
       await appendAuditEntryRaw(exec, { actor: opts.actor, action: 'ingest.batch', target: `batch:${batchId}`, details: {
         format, source: sourceName, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped,
         bytes: bodyBytes, contentSha256,
-        ...(st.evidence.keptUnderHold ? { keptUnderHold: st.evidence.keptUnderHold } : {}),
+        ...(st.evidence.keptUnderHold && !repeated ? { keptUnderHold: st.evidence.keptUnderHold } : {}),
         // Which log format the lines were read with (the configuration's hash, never its text).
         ...(logFormat ? { logFormat: { gateway: logFormat.gateway, name: logFormat.name, sha256: logFormatSha256 } } : {}),
       } });
@@ -294,7 +301,7 @@ export async function ingestStream(db: Database, source: ByteSource, opts: Inges
         ...forwardedPeerWarnings(st.forwarders.byClass, sourceName, new Set(st.forwarders.peersOf('unset', 10))),
         ...(newForwarders ? [newForwarders] : []),
         ...lineWarnings.warnings({ trustAnchors: st.trust !== null }),
-        ...(st.evidence.keptUnderHold && heldSince !== null ? [keptUnderHoldWarning(st.evidence.keptUnderHold, heldSince)] : []),
+        ...(st.evidence.keptUnderHold && heldSince !== null && !repeated ? [keptUnderHoldWarning(st.evidence.keptUnderHold, heldSince)] : []),
       ];
       return {
         batchId, linesRead: s.linesRead, accepted: s.accepted, rejected: s.rejected, duplicates: s.duplicates, skipped: s.skipped, skippedReasons: s.skippedReasons, errors: st.errors, format,
