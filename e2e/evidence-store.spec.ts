@@ -116,10 +116,16 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   expect(after.holds.find((h) => h.id === hold.id)).toMatchObject({ releasedBy: expect.stringContaining('admin') });
 });
 
-// The same holds from the shell against the running server: holdfast evidence … --server.
-test('holdfast evidence hold / holds / release --server place, list and release a hold through the API', async () => {
+// The store and its holds from the shell against the running server: holdfast evidence … --server.
+test('holdfast evidence storage / hold / holds / release --server read the store and place, list and release a hold through the API', async () => {
   const { runCli } = await import('../lib/testing/processes.ts');
   const remote = ['--server', thisWorkersServer().url, '--api-key', thisWorkersServer().apiKey];
+  // What the store keeps, from the shell: the same view the API answers.
+  const stored = await runCli(['evidence', 'storage', '--json', ...remote]);
+  expect(stored.code, stored.stderr).toBe(0);
+  const view = JSON.parse(stored.stdout) as EvidenceStorageView;
+  expect(view.retention).toEqual({ requestWindowDays: 7, usageRetentionDays: 400, notableRetentionDays: 400 });
+  expect(view.stores.map((x) => x.table)).toEqual(['Request', 'Usage', 'Notable', 'Hop', 'HopUsage']);
   const placed = await runCli(['evidence', 'hold', '--reason', 'e2e CLI hold', '--json', ...remote]);
   expect(placed.code, placed.stderr).toBe(0);
   const { hold } = JSON.parse(placed.stdout) as { hold: { id: string; reason: string; createdBy: string } };

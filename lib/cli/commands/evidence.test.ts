@@ -1,4 +1,5 @@
-// `holdfast evidence holds|hold|release` through the real binary on an embedded database: a hold
+// `holdfast evidence storage|holds|hold|release` through the real binary on an embedded database:
+// what the store keeps (JSON and text), a hold
 // placed, listed and released (JSON and text), releasing again changes nothing, one that reaches
 // back (--since), and bad input — no reason, a blank or over-long one, a bad --since, an id that is no UUID, an unknown hold — exits non-zero with one
 // line and places nothing. The API behind --server: lib/services/evidence/holds.test.ts and
@@ -45,6 +46,23 @@ describe('holdfast evidence holds on the embedded database', () => {
     expect(reaching.code, reaching.stderr).toBe(0);
     expect(reaching.stdout).toMatch(/^placed evidence hold [0-9a-f-]{36}\ningest keeps lines from 2024-03-01T00:00:00.000Z on while it is in force, even past retention\n1 hold in force: /);
     expect(jsonLines(await cli(['evidence', 'holds', '--json']))[0]).toMatchObject({ reason: 'LH-7', since: '2024-03-01T00:00:00.000Z', releasedAt: null });
+  }, 300_000);
+
+  it('evidence storage: every store with its retention, partitions, rows, size and next drop; whether retention is paused', async () => {
+    const json = await cli(['evidence', 'storage', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const v = JSON.parse(json.stdout) as { retention: Record<string, number>; held: boolean; stores: Array<{ table: string; keptDays: number; setting: string }> };
+    expect(v.retention).toEqual({ requestWindowDays: 7, usageRetentionDays: 400, notableRetentionDays: 400 });
+    expect(v.stores.map((x) => [x.table, x.keptDays, x.setting])).toEqual([
+      ['Request', 7, 'HOLDFAST_REQUEST_WINDOW_DAYS'], ['Usage', 400, 'HOLDFAST_USAGE_RETENTION_DAYS'], ['Notable', 400, 'HOLDFAST_NOTABLE_RETENTION_DAYS'],
+      ['Hop', 7, 'HOLDFAST_REQUEST_WINDOW_DAYS'], ['HopUsage', 400, 'HOLDFAST_USAGE_RETENTION_DAYS'],
+    ]);
+    // The hold that reaches back (placed above) is still in force.
+    expect(v.held).toBe(true);
+    const text = await cli(['evidence', 'storage']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^Request ledger: 7 days \(HOLDFAST_REQUEST_WINDOW_DAYS\), \d+ partitions?, ~?[\d,]+ rows, [\d.]+ [KMG]iB, oldest /m);
+    expect(text.stdout).toContain('retention is paused: 1 evidence hold in force; ingest keeps lines from 2024-03-01T00:00:00.000Z on\n');
   }, 300_000);
 
   it('refuses bad input with one line and places nothing', async () => {

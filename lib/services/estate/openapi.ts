@@ -30,6 +30,7 @@ import { AddCrlBodySchema, AddTrustAnchorBodySchema, TrustAddResultSchema, Trust
 import { createPlanSchema, planExportQuerySchema, planListQuerySchema, waveConfigQuerySchema } from '../plans/schemas.ts';
 import { simulationBodySchema } from '../simulation/schemas.ts';
 import { HoldChangeSchema, HoldListSchema, PlaceHoldBodySchema } from '../evidence/hold-schemas.ts';
+import { EvidenceStorageSchema } from '../evidence/storage-schemas.ts';
 
 type Perm = 'public' | 'read' | 'revoke' | 'export' | 'ingest' | 'admin';
 interface Op {
@@ -117,7 +118,7 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/exports/{id}/download', permission: 'export', tag: 'frameworks', summary: 'Download a finished export (with its SHA-256)' },
   { method: 'get', path: '/risk-policy', permission: 'read', tag: 'findings', summary: 'The risk policy in force (privileged scopes and audiences, TTL limits, thresholds)' },
   { method: 'put', path: '/risk-policy', permission: 'admin', tag: 'findings', summary: 'Replace the risk policy ({ policy }); validated, audited, then every rule is re-evaluated' },
-  { method: 'get', path: '/evidence/storage', permission: 'read', tag: 'estate', summary: 'The evidence store: per store (request ledger, hourly usage, notable requests, hops) its retention and setting, partitions, bytes, rows (counted, or estimated for large partitions), oldest time held and next partition due to be dropped; the latest partitions retention dropped (each an audit entry evidence.partition_dropped)' },
+  { method: 'get', path: '/evidence/storage', permission: 'read', tag: 'estate', summary: 'The evidence store: per store (request ledger, hourly usage, notable requests, hops) its retention and setting, partitions, bytes, rows (counted, or estimated for large partitions), oldest time held and next partition due to be dropped; the latest partitions retention dropped (each an audit entry evidence.partition_dropped)', response: EvidenceStorageSchema },
   { method: 'get', path: '/evidence/holds', permission: 'read', tag: 'estate', summary: 'Evidence holds: those in force (while any is, retention drops no evidence partition), then the latest released, with who placed and released each and why', response: HoldListSchema },
   {
     method: 'post', path: '/evidence/holds', permission: 'admin', tag: 'estate',

@@ -52,7 +52,7 @@ export function holdSince(since: string | null | undefined, nowMs: number): Date
 /** POST /api/v1/evidence/holds: the reason is checked by holdReason (trimmed, 1–500 characters), since by holdSince. */
 export const PlaceHoldBodySchema = z.object({ reason: z.string().max(HOLD_REASON_MAX * 4), since: z.string().max(64).nullable().optional() }).strict();
 
-const HoldSchema = z.object({
+export const HoldSchema = z.object({
   id: z.string(), reason: z.string(), since: z.string().nullable(), createdAt: z.string(), createdBy: z.string(), releasedAt: z.string().nullable(), releasedBy: z.string().nullable(),
 });
 export const HoldListSchema = z.object({ holds: z.array(HoldSchema), inForce: z.number().int() });
