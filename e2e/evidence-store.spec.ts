@@ -38,8 +38,9 @@ test('an auditor reads the evidence store: retention, partitions, size and next 
 });
 
 // Journey: an admin places an evidence hold for an incident (retention pauses: nothing is dropped
-// while it is in force) that reaches back 700 days, loads an archived log from past retention (kept,
-// the batch says why), an auditor sees it and cannot change it, the admin releases it with a
+// while it is in force) that reaches back 700 days; a log sent before the hold again is refused whole
+// (409, through the API and on the Ingest page, where the failed batch is listed with its reason), its
+// archived lines alone are kept (the batch says why); an auditor sees it and cannot change it, the admin releases it with a
 // confirmation. A reason of blanks is refused with the server's one-line reason, and nothing is placed.
 test('an admin places an evidence hold, an auditor sees it, the admin releases it with a confirmation', async ({ page, browser, baseURL }) => {
   const reason = `INC-${Date.now()}: suspected token theft from the CI runners`;
@@ -84,6 +85,20 @@ test('an admin places an evidence hold, an auditor sees it, the admin releases i
   expect(again.status).toBe(409);
   expect(again.headers.get('content-type')).toContain('application/problem+json');
   expect(((await again.json()) as { detail: string }).detail).toContain('send those lines alone');
+  // The same from the Ingest page: the form says why, and the batch is listed as failed with its reason.
+  await page.goto('/ingest');
+  await page.locator('input[type=file][name=file]').setInputFiles({ name: 'archive.json', mimeType: 'application/json', buffer: Buffer.from(spanning) });
+  await page.getByLabel('Format').selectOption('nginx-json');
+  await page.getByLabel('Source').fill('archive-inc');
+  const failedRows = page.getByTestId('batches').locator('tbody tr', { hasText: 'archive-inc' }).filter({ has: page.locator('td', { hasText: /^failed$/ }) });
+  await expect(failedRows).toHaveCount(1); // the API's attempt above
+  await page.getByRole('button', { name: 'Ingest', exact: true }).click();
+  await expect(page.locator('main').getByRole('alert')).toContainText('send those lines alone');
+  await expect(failedRows).toHaveCount(2);
+  const failed = failedRows.first();
+  await failed.getByText('1 error', { exact: true }).click();
+  await expect(failed).toContainText('conflict — this body repeats batch');
+  await page.goto('/settings');
   const ingested = await send(archivedLines);
   const batch = (await ingested.json()) as { accepted: number; rejected: number; warnings?: string[] };
   expect(ingested.status, JSON.stringify(batch)).toBe(200);

@@ -127,6 +127,8 @@ export function IngestUpload({ formats }: { formats: readonly string[] }) {
         router.refresh();
       } else {
         setError(body?.detail ?? body?.title ?? `HTTP ${xhr.status}`);
+        // A batch refused once read (a repeat that would keep refused lines: 409) is listed as failed, with its reason.
+        if (xhr.status === 409) router.refresh();
       }
     };
     xhr.onerror = () => {

@@ -10,15 +10,10 @@ import { ingestAndEvaluate, setSourceTrustedProxies, type IngestSummary } from '
 import { MAX_LOG_FORMAT_CONFIG_BYTES, resolveIngestLogFormat, SOURCE_NAME, type SourceLogFormatView } from '../../services/ingest/log-formats.ts';
 import type { CommandContext } from '../command.ts';
 import { INGEST_USAGE } from './ingest.ts';
+import { byteSize } from '../../domain/byte-size.ts';
 import { emit, UsageError } from '../io.ts';
 import { callApi, fetchWithAuth, primeDpopNonce, type Remote } from '../remote.ts';
 
-function human(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
 
 /**
  * Progress on stderr, redrawn at most every 150 ms on a terminal; with --progress and no
@@ -41,7 +36,7 @@ function progressBar(mode: 'tty' | 'lines' | 'off', total: number | null, write:
       return;
     }
     const bar = total ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${(frac * 100).toFixed(0).padStart(3)}% ` : '';
-    write(`\r\x1b[K${bar}${human(bytes)}${total ? ` of ${human(total)}` : ''}, ${lines} lines`);
+    write(`\r\x1b[K${bar}${byteSize(bytes)}${total ? ` of ${byteSize(total)}` : ''}, ${lines} lines`);
   };
   return {
     bytes(n: number) {
