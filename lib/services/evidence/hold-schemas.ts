@@ -35,16 +35,16 @@ export function holdReason(reason: string): string {
  */
 export function holdSince(since: string | null | undefined, nowMs: number): Date | null {
   const bad = (message: string) => new HoldfastError('validation_failed', `since ${message}`, { errors: [{ path: 'since', message }] });
+  const given = since?.trim();
   let d: Date | null;
   try {
-    d = parseInstant('since', since?.trim());
+    d = parseInstant('since', given);
   } catch {
     throw bad(INSTANT_MESSAGE);
   }
-  if (!d) return null;
-  // Date reads 2024-02-31 as March 2nd: the date must read back as it was written.
-  const day = since!.trim().slice(0, 10);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(since!.trim()) && d.toISOString().slice(0, 10) !== day) throw bad(`is not a calendar date: ${day}`);
+  if (!d || !given) return null;
+  // Date reads 2024-02-31 as March 2nd: a date must read back as it was written.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(given) && d.toISOString().slice(0, 10) !== given) throw bad(`is not a calendar date: ${given}`);
   if (d.getTime() > nowMs) throw bad('is in the future: a hold reaches back from now');
   return d;
 }

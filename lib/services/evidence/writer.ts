@@ -409,10 +409,12 @@ export class EvidenceWriter {
         out.rejected.push({ lineNo: r.lineNo, reason: 'invalid_timestamp', message: `dated ${r.ev.occurredAt.toISOString()}, more than 2 days ahead of the server's clock` });
       } else {
         kept.push(r);
+        // Per kept line: classify only a line older than what is known (rarely, on a time-ordered log).
         const oldest = this.oldestKept;
-        if (isNotable(r)) {
-          if (t < oldest.notableMs) oldest.notableMs = t;
-        } else if (t < oldest.plainMs) oldest.plainMs = t;
+        if (t < oldest.plainMs || t < oldest.notableMs) {
+          if (isNotable(r)) oldest.notableMs = Math.min(oldest.notableMs, t);
+          else oldest.plainMs = Math.min(oldest.plainMs, t);
+        }
         if (t < configured.usageFromMs && !(t >= configured.notableFromMs && isNotable(r))) this.keptUnderHold++;
       }
     }
